@@ -1,0 +1,382 @@
+#include "config/config.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "core/url.h"
+
+/* ---- the schema, as data ------------------------------------------------ */
+
+typedef enum { T_STRING, T_BOOL, T_INT, T_LISTEN } field_type_t;
+
+typedef struct {
+    const char *key;      /* dotted path in the JSON file */
+    const char *env;      /* environment override, or NULL */
+    field_type_t type;
+    size_t offset;
+    long min, max;        /* for T_INT */
+    const char *defval;   /* embedded default, as text; NULL = none */
+} field_t;
+
+#define OFF(f) offsetof(idp_config_t, f)
+static const field_t fields[] = {
+    {"issuer", "SAKAID_ISSUER", T_STRING, OFF(issuer), 0, 0, NULL},
+    {"dev_mode", "SAKAID_DEV_MODE", T_BOOL, OFF(dev_mode), 0, 0, "false"},
+    {"data_dir", "SAKAID_DATA_DIR", T_STRING, OFF(data_dir), 0, 0, "./var"},
+    {"log_level", "SAKAID_LOG_LEVEL", T_STRING, OFF(log_level), 0, 0, "info"},
+    {"http.listen", "SAKAID_LISTEN", T_LISTEN, 0, 0, 0, "127.0.0.1:8080"},
+    {"http.threads", "SAKAID_THREADS", T_INT, OFF(threads), 1, 256, "8"},
+    {"http.max_header_bytes", NULL, T_INT, OFF(max_header_bytes), 1024, 1 << 20, "8192"},
+    {"http.max_body_bytes", NULL, T_INT, OFF(max_body_bytes), 1024, 16 << 20, "65536"},
+    {"http.access_log", NULL, T_BOOL, OFF(access_log), 0, 0, "true"},
+    {"http.tls_certificate_file", "SAKAID_TLS_CERTIFICATE_FILE", T_STRING, OFF(tls_cert_file), 0, 0, NULL},
+    {"http.tls_private_key_file", "SAKAID_TLS_PRIVATE_KEY_FILE", T_STRING, OFF(tls_key_file), 0, 0, NULL},
+    {"database.url", "SAKAID_DATABASE_URL", T_STRING, OFF(database_url), 0, 0, NULL},
+    {"database.pool_wait_ms", NULL, T_INT, OFF(pool_wait_ms), 10, 60000, "2000"},
+    {"keys.kek_file", "SAKAID_KEK_FILE", T_STRING, OFF(kek_file), 0, 0, NULL},
+    {"keys.refresh_seconds", NULL, T_INT, OFF(key_refresh_seconds), 1, 3600, "30"},
+    {"keys.publish_seconds", NULL, T_INT, OFF(key_publish_seconds), 0, 30 * 86400, "86400"},
+    {"tokens.access_token_ttl_seconds", NULL, T_INT, OFF(access_token_ttl), 30, 86400, "600"},
+    {"tokens.access_token_signing_alg", NULL, T_STRING, OFF(access_token_alg), 0, 0, "RS256"},
+    {"tokens.max_token_lifetime_seconds", NULL, T_INT, OFF(max_token_lifetime), 60, 400 * 86400, "86400"},
+};
+static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
+
+/* SAKAID_PORT changes only the port of http.listen (and of the default issuer). */
+#define ENV_PORT "SAKAID_PORT"
+#define ENV_CONFIG "SAKAID_CONFIG"
+
+static void errf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+static bool parse_bool_text(const char *s, bool *out)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off") || !*s) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static bool parse_listen(const char *s, idp_config_t *c)
+{
+    const char *colon = strrchr(s, ':');
+    long port;
+    if (colon == NULL || colon == s || !idp_str_to_long(colon + 1, 1, 65535, &port))
+        return false;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[') { /* [::1]:8080 */
+        if (hl < 3 || s[hl - 1] != ']')
+            return false;
+        s++;
+        hl -= 2;
+    }
+    char *host = strndup(s, hl);
+    if (host == NULL)
+        return false;
+    free(c->listen_host);
+    c->listen_host = host;
+    c->listen_port = (int)port;
+    return true;
+}
+
+/* Stores a textual value (a default or an environment override). */
+static bool set_text(idp_config_t *c, const field_t *f, const char *v)
+{
+    void *slot = (char *)c + f->offset;
+    long n;
+    bool b;
+    switch (f->type) {
+    case T_STRING: {
+        char *d = strdup(v);
+        if (d == NULL)
+            return false;
+        free(*(char **)slot);
+        *(char **)slot = d;
+        return true;
+    }
+    case T_BOOL:
+        if (!parse_bool_text(v, &b))
+            return false;
+        *(bool *)slot = b;
+        return true;
+    case T_INT:
+        if (!idp_str_to_long(v, f->min, f->max, &n))
+            return false;
+        if (f->offset == OFF(max_header_bytes) || f->offset == OFF(max_body_bytes))
+            *(long *)slot = n;
+        else
+            *(int *)slot = (int)n;
+        return true;
+    case T_LISTEN:
+        return parse_listen(v, c);
+    }
+    return false;
+}
+
+static bool set_json(idp_config_t *c, const field_t *f, json_t *v)
+{
+    char num[32];
+    switch (f->type) {
+    case T_STRING:
+    case T_LISTEN:
+        if (json_is_null(v) && f->type == T_STRING) {
+            free(*(char **)((char *)c + f->offset));
+            *(char **)((char *)c + f->offset) = NULL;
+            return true;
+        }
+        return json_is_string(v) && set_text(c, f, json_string_value(v));
+    case T_BOOL:
+        if (!json_is_boolean(v))
+            return false;
+        *(bool *)((char *)c + f->offset) = json_is_true(v);
+        return true;
+    case T_INT:
+        if (!json_is_integer(v))
+            return false;
+        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+        return set_text(c, f, num);
+    }
+    return false;
+}
+
+static const char *type_name(field_type_t t)
+{
+    switch (t) {
+    case T_STRING: return "a string";
+    case T_BOOL: return "true or false";
+    case T_INT: return "an integer in range";
+    case T_LISTEN: return "\"host:port\"";
+    }
+    return "?";
+}
+
+/* Walks the JSON object, rejecting unknown keys by their dotted name. */
+static idp_err_t apply_object(idp_config_t *c, json_t *obj, const char *prefix, char *err, size_t errlen)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (json_is_object(v)) {
+            /* a section: only if some field lives under it */
+            bool section = false;
+            size_t pl = strlen(path);
+            for (size_t i = 0; i < nfields; i++)
+                if (!strncmp(fields[i].key, path, pl) && fields[i].key[pl] == '.')
+                    section = true;
+            if (!section) {
+                errf(err, errlen, "configuration: unknown key \"%s\"", path);
+                return IDP_E_INVALID_REQUEST;
+            }
+            idp_err_t ret = apply_object(c, v, path, err, errlen);
+            if (ret != IDP_OK)
+                return ret;
+            continue;
+        }
+        const field_t *f = NULL;
+        for (size_t i = 0; i < nfields; i++)
+            if (!strcmp(fields[i].key, path))
+                f = &fields[i];
+        if (f == NULL) {
+            errf(err, errlen, "configuration: unknown key \"%s\"", path);
+            return IDP_E_INVALID_REQUEST;
+        }
+        if (!set_json(c, f, v)) {
+            char msg[160];
+            if (f->type == T_INT)
+                snprintf(msg, sizeof(msg), "an integer from %ld to %ld", f->min, f->max);
+            else
+                snprintf(msg, sizeof(msg), "%s", type_name(f->type));
+            errf(err, errlen, "configuration: \"%s\" must be %s", path, msg);
+            return IDP_E_INVALID_REQUEST;
+        }
+    }
+    return IDP_OK;
+}
+
+static idp_err_t apply_env(idp_config_t *c, const char *(*env)(const char *), char *err, size_t errlen)
+{
+    for (size_t i = 0; i < nfields; i++) {
+        const char *v;
+        if (fields[i].env == NULL || (v = env(fields[i].env)) == NULL)
+            continue;
+        if (!set_text(c, &fields[i], v)) {
+            char msg[160];
+            if (fields[i].type == T_INT)
+                snprintf(msg, sizeof(msg), "an integer from %ld to %ld", fields[i].min, fields[i].max);
+            else
+                snprintf(msg, sizeof(msg), "%s", type_name(fields[i].type));
+            errf(err, errlen, "environment: %s must be %s", fields[i].env, msg);
+            return IDP_E_INVALID_REQUEST;
+        }
+    }
+    const char *port = env(ENV_PORT);
+    long p;
+    if (port) {
+        if (!idp_str_to_long(port, 1, 65535, &p)) {
+            errf(err, errlen, "environment: %s must be a port number from 1 to 65535", ENV_PORT);
+            return IDP_E_INVALID_REQUEST;
+        }
+        c->listen_port = (int)p;
+    }
+    return IDP_OK;
+}
+
+/* Cross-field rules and derived defaults. */
+static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
+{
+    char buf[512];
+    bool tls = c->tls_cert_file || c->tls_key_file;
+    if (tls && !(c->tls_cert_file && c->tls_key_file)) {
+        errf(err, errlen, "configuration: \"%s\" is required when the other TLS file is set",
+             c->tls_cert_file ? "http.tls_private_key_file" : "http.tls_certificate_file");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (!tls && !idp_url_host_is_loopback(c->listen_host)) {
+        errf(err, errlen,
+             "configuration: \"http.listen\" (%s) serves plain HTTP, which is allowed only on a loopback "
+             "address behind a TLS-terminating proxy; set http.tls_certificate_file and "
+             "http.tls_private_key_file to serve HTTPS",
+             c->listen_host);
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->issuer == NULL) {
+        /* Only a loopback development set-up may leave the issuer to us. */
+        if (tls || !idp_url_host_is_loopback(c->listen_host)) {
+            errf(err, errlen, "configuration: \"issuer\" is required");
+            return IDP_E_INVALID_REQUEST;
+        }
+        snprintf(buf, sizeof(buf), "http://%s%s%s:%d", strchr(c->listen_host, ':') ? "[" : "",
+                 c->listen_host, strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
+        if ((c->issuer = strdup(buf)) == NULL)
+            return IDP_E_NOMEM;
+    }
+    idp_url_status_t st = idp_url_check_issuer(c->issuer);
+    if (st != IDP_URL_OK) {
+        errf(err, errlen, "configuration: \"issuer\" %s", idp_url_status_text(st));
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->database_url == NULL || !*c->database_url) {
+        errf(err, errlen, "configuration: \"database.url\" is required (or set SAKAID_DATABASE_URL)");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (strcmp(c->access_token_alg, "RS256") && strcmp(c->access_token_alg, "ES256")) {
+        errf(err, errlen, "configuration: \"tokens.access_token_signing_alg\" must be RS256 or ES256");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
+        strcmp(c->log_level, "error")) {
+        errf(err, errlen, "configuration: \"log_level\" must be debug, info, warn or error");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->access_token_ttl > c->max_token_lifetime) {
+        errf(err, errlen,
+             "configuration: \"tokens.access_token_ttl_seconds\" must not exceed "
+             "\"tokens.max_token_lifetime_seconds\"");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->kek_file == NULL) {
+        snprintf(buf, sizeof(buf), "%s/kek.key", c->data_dir);
+        if ((c->kek_file = strdup(buf)) == NULL)
+            return IDP_E_NOMEM;
+    }
+    return IDP_OK;
+}
+
+static idp_err_t load(json_t *root, const char *(*env)(const char *), idp_config_t **out, char *err,
+                      size_t errlen)
+{
+    idp_err_t ret;
+    idp_config_t *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return IDP_E_NOMEM;
+    for (size_t i = 0; i < nfields; i++)
+        if (fields[i].defval && !set_text(c, &fields[i], fields[i].defval)) {
+            ret = IDP_E_SERVER_ERROR;
+            goto Exit;
+        }
+    if (root && (ret = apply_object(c, root, "", err, errlen)) != IDP_OK)
+        goto Exit;
+    if ((ret = apply_env(c, env, err, errlen)) != IDP_OK)
+        goto Exit;
+    ret = finish(c, err, errlen);
+Exit:
+    if (ret != IDP_OK) {
+        idp_config_free(c);
+        c = NULL;
+    }
+    *out = c;
+    return ret;
+}
+
+static const char *no_env(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+idp_err_t idp_config_load_text(const char *text, const char *(*env)(const char *), idp_config_t **out,
+                               char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL || !json_is_object(root)) {
+        snprintf(err, errlen, "configuration: not a JSON object (line %d: %s)", je.line, je.text);
+        json_decref(root);
+        *out = NULL;
+        return IDP_E_INVALID_REQUEST;
+    }
+    idp_err_t ret = load(root, env ? env : no_env, out, err, errlen);
+    json_decref(root);
+    return ret;
+}
+
+idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), idp_config_t **out, char *err,
+                          size_t errlen)
+{
+    if (env == NULL)
+        env = no_env;
+    if (path == NULL)
+        path = env(ENV_CONFIG);
+    if (path == NULL || !*path)
+        return load(NULL, env, out, err, errlen);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL || !json_is_object(root)) {
+        snprintf(err, errlen, "configuration file %s: %s (line %d)", path,
+                 root ? "not a JSON object" : je.text, je.line);
+        json_decref(root);
+        *out = NULL;
+        return IDP_E_INVALID_REQUEST;
+    }
+    idp_err_t ret = load(root, env, out, err, errlen);
+    json_decref(root);
+    return ret;
+}
+
+void idp_config_free(idp_config_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < nfields; i++)
+        if (fields[i].type == T_STRING)
+            free(*(char **)((char *)c + fields[i].offset));
+    free(c->listen_host);
+    free(c);
+}

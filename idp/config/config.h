@@ -1,0 +1,61 @@
+/**
+ * Configuration: embedded defaults, then one JSON file, then environment
+ * overrides, validated into one read-only struct. Every error names the key
+ * (or the environment variable) that is wrong. See docs/configuration.md.
+ */
+#ifndef IDP_CONFIG_CONFIG_H
+#define IDP_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+typedef struct {
+    char *issuer;            /* "issuer": https URL, http only on loopback */
+    bool dev_mode;           /* "dev_mode" */
+    char *data_dir;          /* "data_dir" */
+    char *log_level;         /* "log_level": debug|info|warn|error */
+
+    /* "http" */
+    char *listen_host;       /* from "http.listen" host:port */
+    int listen_port;
+    int threads;             /* "http.threads" */
+    long max_header_bytes;   /* "http.max_header_bytes" */
+    long max_body_bytes;     /* "http.max_body_bytes" */
+    bool access_log;         /* "http.access_log" */
+    char *tls_cert_file;     /* "http.tls_certificate_file" (PEM chain) */
+    char *tls_key_file;      /* "http.tls_private_key_file" */
+
+    /* "database" */
+    char *database_url;      /* "database.url" */
+    int pool_wait_ms;        /* "database.pool_wait_ms" */
+
+    /* "keys" */
+    char *kek_file;                  /* "keys.kek_file" */
+    int key_refresh_seconds;         /* "keys.refresh_seconds" */
+    int key_publish_seconds;         /* "keys.publish_seconds": a next key is in JWKS this long before it may sign */
+
+    /* "tokens" */
+    int access_token_ttl;            /* "tokens.access_token_ttl_seconds" */
+    char *access_token_alg;          /* "tokens.access_token_signing_alg": RS256|ES256 */
+    int max_token_lifetime;          /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
+} idp_config_t;
+
+/**
+ * Loads the configuration. @p path may be NULL (then $SAKAID_CONFIG, else
+ * embedded defaults only). @p env is a getenv-like function (tests pass their
+ * own). On error returns IDP_E_INVALID_REQUEST and writes a message naming the
+ * key into @p err.
+ * The result is owned by the caller: idp_config_free().
+ */
+idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), idp_config_t **out,
+                          char *err, size_t errlen);
+
+/** Same, from a JSON text instead of a file (for tests and the fuzzer). */
+idp_err_t idp_config_load_text(const char *json, const char *(*env)(const char *), idp_config_t **out,
+                               char *err, size_t errlen);
+
+void idp_config_free(idp_config_t *c);
+
+#endif

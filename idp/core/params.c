@@ -1,0 +1,85 @@
+#include "core/params.h"
+
+#include <string.h>
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len)
+{
+    char *out = idp_arena_alloc(arena, len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            out[o++] = ' ';
+        } else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= len || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
+                (lo = hexval((unsigned char)s[i + 2])) < 0)
+                return NULL;
+            c = (unsigned char)(hi << 4 | lo);
+            if (c == 0)
+                return NULL;
+            out[o++] = (char)c;
+            i += 2;
+        } else if (c == 0) {
+            return NULL;
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+idp_err_t idp_params_parse(idp_arena_t *arena, const char *text, size_t len, idp_params_t *out)
+{
+    out->n = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && text[end] != '&')
+            end++;
+        if (end > i) { /* skip empty pairs ("a=1&&b=2") */
+            size_t eq = i;
+            while (eq < end && text[eq] != '=')
+                eq++;
+            if (out->n == IDP_MAX_PARAMS)
+                return IDP_E_INVALID_REQUEST;
+            char *name = idp_form_decode(arena, text + i, eq - i);
+            char *value = eq < end ? idp_form_decode(arena, text + eq + 1, end - eq - 1)
+                                   : idp_form_decode(arena, "", 0);
+            if (name == NULL || value == NULL)
+                return arena->used_total >= arena->budget ? IDP_E_TOO_LARGE : IDP_E_INVALID_REQUEST;
+            out->items[out->n].name = name;
+            out->items[out->n].value = value;
+            out->n++;
+        }
+        i = end + 1;
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **value)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->items[i].name, name) != 0)
+            continue;
+        if (found)
+            return IDP_E_INVALID_REQUEST;
+        found = p->items[i].value;
+    }
+    if (found == NULL || *found == '\0')
+        return IDP_E_NOT_FOUND;
+    *value = found;
+    return IDP_OK;
+}

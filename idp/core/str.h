@@ -1,0 +1,17 @@
+/** Small string helpers. */
+#ifndef IDP_CORE_STR_H
+#define IDP_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** True if @p s starts with @p prefix. */
+bool idp_str_has_prefix(const char *s, const char *prefix);
+/** True if the space-separated list @p list contains @p word (RFC 6749 §3.3 scope syntax). */
+bool idp_str_list_has(const char *list, const char *word);
+/** Parses a non-negative decimal integer in [min, max]; false on any junk. */
+bool idp_str_to_long(const char *s, long min, long max, long *out);
+/** strdup that aborts nothing: returns NULL on NULL input or allocation failure. */
+char *idp_strdup(const char *s);
+
+#endif

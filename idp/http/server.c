@@ -1,0 +1,378 @@
+/*
+ * civetweb glue. Every route answers with JSON written by respond() so that
+ * the security headers are in one place; errors that civetweb itself detects
+ * (malformed request line, oversized headers) come through on_http_error()
+ * and get the same treatment.
+ */
+#include "http/server.h"
+
+#include <civetweb.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/params.h"
+
+struct idp_http {
+    struct mg_context *mg;
+    const idp_config_t *cfg;
+    idp_oauth_t *oauth;
+    char tls_error[256];
+};
+
+typedef struct {
+    struct mg_connection *conn;
+    idp_http_t *h;
+    const struct mg_request_info *ri;
+    idp_arena_t arena;
+} request_t;
+
+/* The start of the request on this worker thread, for the access log. */
+static _Thread_local struct timespec request_start;
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
+/*
+ * Writes a complete JSON response. Every JSON answer is no-store (RFC 6749
+ * §5.1 for tokens; the issue asks for it on all JSON), never framed
+ * (frame-ancestors 'none' and X-Frame-Options for old browsers), and never
+ * sniffed as something else.
+ */
+static void respond(struct mg_connection *conn, int status, const char *body, size_t len, const char *extra)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    mg_printf(conn,
+              "HTTP/1.1 %d %s\r\n"
+              "Content-Type: application/json\r\n"
+              "Content-Length: %zu\r\n"
+              "Cache-Control: no-store\r\n"
+              "Pragma: no-cache\r\n"
+              "X-Content-Type-Options: nosniff\r\n"
+              "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+              "X-Frame-Options: DENY\r\n"
+              "Referrer-Policy: no-referrer\r\n"
+              "%s%s\r\n",
+              status, reason(status), len, ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
+              extra ? extra : "");
+    if (ri == NULL || ri->request_method == NULL || strcmp(ri->request_method, "HEAD") != 0)
+        mg_write(conn, body, len);
+}
+
+static void respond_error(struct mg_connection *conn, int status, const char *code, const char *desc,
+                          const char *extra)
+{
+    char body[256];
+    int n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"error_description\":\"%s\"}", code, desc);
+    respond(conn, status, body, (size_t)n, extra);
+}
+
+static void respond_oauth(request_t *r, const idp_oauth_resp_t *resp)
+{
+    char extra[256] = "";
+    if (resp->www_authenticate)
+        snprintf(extra, sizeof(extra), "WWW-Authenticate: %s\r\n", resp->www_authenticate);
+    respond(r->conn, resp->status, resp->body, resp->body_len, extra);
+}
+
+/* ---- the request body ---------------------------------------------------- */
+
+/*
+ * Reads the body into the arena, refusing more than http.max_body_bytes
+ * (413 before reading when Content-Length says so; chunked bodies are cut
+ * off at the cap).
+ */
+static idp_err_t read_body(request_t *r, char **out, size_t *len)
+{
+    long long max = r->h->cfg->max_body_bytes;
+    if (r->ri->content_length > max)
+        return IDP_E_TOO_LARGE;
+    char *buf = idp_arena_alloc(&r->arena, (size_t)max + 1);
+    if (buf == NULL)
+        return IDP_E_NOMEM;
+    size_t n = 0;
+    for (;;) {
+        int got = mg_read(r->conn, buf + n, (size_t)max + 1 - n);
+        if (got < 0)
+            return IDP_E_INVALID_REQUEST; /* truncated or broken */
+        if (got == 0)
+            break;
+        n += (size_t)got;
+        if (n > (size_t)max)
+            return IDP_E_TOO_LARGE;
+    }
+    if (r->ri->content_length >= 0 && (long long)n != r->ri->content_length)
+        return IDP_E_INVALID_REQUEST;
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return IDP_OK;
+}
+
+/* RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded. */
+static bool is_form(const char *ct)
+{
+    static const char form[] = "application/x-www-form-urlencoded";
+    if (ct == NULL || strncasecmp(ct, form, sizeof(form) - 1) != 0)
+        return false;
+    char c = ct[sizeof(form) - 1];
+    return c == '\0' || c == ';' || c == ' ';
+}
+
+/* ---- routes ---------------------------------------------------------------- */
+
+static void h_discovery(request_t *r)
+{
+    respond(r->conn, 200, r->h->oauth->discovery, r->h->oauth->discovery_len, NULL);
+}
+
+static void h_jwks(request_t *r)
+{
+    idp_keyset_t *ks = idp_keystore_get(r->h->oauth->keys);
+    if (ks == NULL) {
+        respond_error(r->conn, 503, "temporarily_unavailable", "no signing keys loaded", NULL);
+        return;
+    }
+    size_t len;
+    const char *jwks = idp_keyset_jwks(ks, &len);
+    respond(r->conn, 200, jwks, len, NULL);
+    idp_keyset_release(ks);
+}
+
+static void h_healthz(request_t *r)
+{
+    static const char ok[] = "{\"status\":\"ok\"}";
+    respond(r->conn, 200, ok, sizeof(ok) - 1, NULL);
+}
+
+/* Ready = the database answers and keys are loaded; a load balancer drains us otherwise. */
+static void h_readyz(request_t *r)
+{
+    static const char ok[] = "{\"status\":\"ready\"}";
+    idp_keyset_t *ks = idp_keystore_get(r->h->oauth->keys);
+    idp_err_t e = ks ? idp_store_ping(r->h->oauth->store) : IDP_E_UNAVAILABLE;
+    idp_keyset_release(ks);
+    if (e == IDP_OK)
+        respond(r->conn, 200, ok, sizeof(ok) - 1, NULL);
+    else
+        respond_error(r->conn, 503, "temporarily_unavailable", ks ? "database unreachable" : "no signing keys",
+                      NULL);
+}
+
+static void h_token(request_t *r)
+{
+    idp_oauth_req_t req = {.arena = &r->arena, .now = (long long)time(NULL)};
+    idp_oauth_resp_t resp = {0};
+    idp_params_t *form = idp_arena_alloc(&r->arena, sizeof(*form));
+    char *body = NULL;
+    size_t len = 0;
+    idp_err_t e = form ? IDP_OK : IDP_E_NOMEM;
+    if (e == IDP_OK && !is_form(mg_get_header(r->conn, "Content-Type")))
+        return respond_error(r->conn, 400, "invalid_request",
+                             "the body must be application/x-www-form-urlencoded", NULL);
+    /* RFC 6749 §3.2: parameters of the token endpoint travel in the body, never in the query. */
+    if (e == IDP_OK && r->ri->query_string && *r->ri->query_string)
+        return respond_error(r->conn, 400, "invalid_request", "parameters must be sent in the request body", NULL);
+    if (e == IDP_OK)
+        e = read_body(r, &body, &len);
+    if (e == IDP_OK)
+        e = idp_params_parse(&r->arena, body, len, form);
+    if (e != IDP_OK) {
+        if (e == IDP_E_TOO_LARGE)
+            return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+        idp_oauth_error(&req, &resp, e, e == IDP_E_INVALID_REQUEST ? "malformed request body" : NULL);
+        return respond_oauth(r, &resp);
+    }
+    req.form = form;
+    req.authorization = mg_get_header(r->conn, "Authorization");
+    idp_oauth_token(r->h->oauth, &req, &resp);
+    respond_oauth(r, &resp);
+}
+
+typedef struct {
+    const char *path;
+    const char *methods; /* "GET" or "POST" (GET implies HEAD) */
+    void (*fn)(request_t *r);
+} route_t;
+
+static const route_t routes[] = {
+    {"/.well-known/openid-configuration", "GET", h_discovery},
+    {"/.well-known/oauth-authorization-server", "GET", h_discovery}, /* RFC 8414 §3 */
+    {"/jwks", "GET", h_jwks},
+    {"/token", "POST", h_token},
+    {"/healthz", "GET", h_healthz},
+    {"/readyz", "GET", h_readyz},
+};
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+    request_t r = {.conn = conn, .h = cbdata, .ri = mg_get_request_info(conn)};
+    const char *path = r.ri->local_uri_raw ? r.ri->local_uri_raw : "";
+    const char *m = r.ri->request_method;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const route_t *rt = &routes[i];
+        if (strcmp(rt->path, path) != 0)
+            continue;
+        bool get = !strcmp(rt->methods, "GET");
+        if (strcmp(m, rt->methods) != 0 && !(get && !strcmp(m, "HEAD"))) {
+            char allow[64];
+            snprintf(allow, sizeof(allow), "Allow: %s\r\n", get ? "GET, HEAD" : rt->methods);
+            respond_error(conn, 405, "invalid_request", "method not allowed", allow);
+            return 405;
+        }
+        /* Budget: the body plus parsing overhead; a request never grows past it. */
+        idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
+        rt->fn(&r);
+        idp_arena_free(&r.arena);
+        return 1;
+    }
+    respond_error(conn, 404, "not_found", "no such endpoint", NULL);
+    return 404;
+}
+
+/* ---- civetweb callbacks ----------------------------------------------------- */
+
+static int on_begin_request(struct mg_connection *conn)
+{
+    clock_gettime(CLOCK_MONOTONIC, &request_start);
+    return 0;
+}
+
+/* Access log: method, path without the query string (it may hold codes or
+ * tokens), status, duration. Headers and bodies are never logged. */
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+    idp_http_t *h = mg_get_user_data(mg_get_context(conn));
+    if (!h->cfg->access_log)
+        return;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - request_start.tv_sec) * 1e3 + (double)(now.tv_nsec - request_start.tv_nsec) / 1e6;
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "http_request");
+    idp_log_str(&l, "method", ri && ri->request_method ? ri->request_method : "");
+    idp_log_str(&l, "path", ri && ri->local_uri_raw ? ri->local_uri_raw : "");
+    idp_log_int(&l, "status", status);
+    idp_log_double(&l, "duration_ms", ms);
+    idp_log_str(&l, "remote", ri ? ri->remote_addr : "");
+    idp_log_end(&l);
+}
+
+/* Errors civetweb detects before a handler runs: answer them in our format. */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    const char *code = status == 413 || status == 431 ? "invalid_request" : status >= 500 ? "server_error"
+                                                                                           : "invalid_request";
+    respond_error(conn, status, code, status == 413 || status == 431 ? "request too large" : "malformed request",
+                  "Connection: close\r\n");
+    return 0;
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+    idp_log_msg(IDP_LOG_WARN, "civetweb", "%s", message);
+    return 1;
+}
+
+/* TLS: our certificate chain and key, TLS 1.2 or newer only. */
+static int on_init_ssl(void *ssl_ctx, void *user_data)
+{
+    idp_http_t *h = user_data;
+    SSL_CTX *ctx = ssl_ctx;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, h->cfg->tls_cert_file) != 1) {
+        snprintf(h->tls_error, sizeof(h->tls_error), "cannot load http.tls_certificate_file %s", h->cfg->tls_cert_file);
+        return -1;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, h->cfg->tls_key_file, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(h->tls_error, sizeof(h->tls_error),
+                 "cannot load http.tls_private_key_file %s (or it does not match the certificate)", h->cfg->tls_key_file);
+        return -1;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    return 1;
+}
+
+idp_err_t idp_http_start(const idp_config_t *cfg, idp_oauth_t *oauth, idp_http_t **out, char *err, size_t errlen)
+{
+    bool tls = cfg->tls_cert_file != NULL;
+    idp_http_t *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return IDP_E_NOMEM;
+    h->cfg = cfg;
+    h->oauth = oauth;
+
+    char ports[300], threads[16], header_max[24];
+    bool v6 = strchr(cfg->listen_host, ':') != NULL;
+    snprintf(ports, sizeof(ports), "%s%s%s:%d%s", v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", cfg->listen_port,
+             tls ? "s" : "");
+    snprintf(threads, sizeof(threads), "%d", cfg->threads);
+    snprintf(header_max, sizeof(header_max), "%ld", cfg->max_header_bytes);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "max_request_size", header_max,
+        "request_timeout_ms", "10000",
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000",
+        "enable_auth_domain_check", "no",
+        tls ? "ssl_protocol_version" : NULL, "4", /* TLS 1.2+ (the callback also sets it) */
+        NULL, NULL,
+    };
+    struct mg_callbacks cb = {0};
+    cb.begin_request = on_begin_request;
+    cb.end_request = on_end_request;
+    cb.http_error = on_http_error;
+    cb.log_message = on_log_message;
+    if (tls)
+        cb.init_ssl = on_init_ssl;
+
+    mg_init_library(tls ? MG_FEATURES_TLS : 0);
+    struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
+    struct mg_error_data ed = {.text = err, .text_buffer_size = errlen};
+    h->mg = mg_start2(&init, &ed);
+    if (h->mg == NULL) {
+        if (h->tls_error[0])
+            snprintf(err, errlen, "%s", h->tls_error);
+        else if (!err[0])
+            snprintf(err, errlen, "cannot listen on %s", ports);
+        free(h);
+        mg_exit_library();
+        return IDP_E_SERVER_ERROR;
+    }
+    mg_set_request_handler(h->mg, "**", dispatch, h);
+    *out = h;
+    return IDP_OK;
+}
+
+void idp_http_stop(idp_http_t *h)
+{
+    if (h == NULL)
+        return;
+    mg_stop(h->mg);
+    mg_exit_library();
+    free(h);
+}

@@ -1,0 +1,222 @@
+#include "jose/key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/buf.h"
+#include "core/rand.h"
+
+struct idp_jose_key {
+    idp_alg_t alg;
+    EVP_PKEY *pkey;
+    char kid[48];
+    char *jwk;
+};
+
+idp_alg_t idp_alg_from_name(const char *name)
+{
+    if (name && !strcmp(name, "RS256"))
+        return IDP_ALG_RS256;
+    if (name && !strcmp(name, "ES256"))
+        return IDP_ALG_ES256;
+    return IDP_ALG_NONE;
+}
+
+const char *idp_alg_name(idp_alg_t alg)
+{
+    return alg == IDP_ALG_RS256 ? "RS256" : alg == IDP_ALG_ES256 ? "ES256" : "none";
+}
+
+/* base64url of a big number, left-padded to @p width bytes when width > 0 */
+static char *bn_b64(EVP_PKEY *pkey, const char *param, size_t width)
+{
+    BIGNUM *bn = NULL;
+    unsigned char buf[1024];
+    char *s = NULL;
+    if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1)
+        return NULL;
+    int n = BN_num_bytes(bn);
+    if (width == 0)
+        width = (size_t)n;
+    if ((size_t)n <= width && width <= sizeof(buf) && BN_bn2binpad(bn, buf, (int)width) == (int)width)
+        s = idp_b64url_encode_new(buf, width);
+    BN_free(bn);
+    return s;
+}
+
+/* Fills kid (RFC 7638 thumbprint) and the public JWK text. */
+static idp_err_t describe(idp_jose_key_t *k)
+{
+    idp_err_t ret = IDP_E_SERVER_ERROR;
+    char *a = NULL, *b = NULL;
+    idp_buf_t canon, jwk;
+    idp_buf_init(&canon, 4096);
+    idp_buf_init(&jwk, 4096);
+    if (k->alg == IDP_ALG_RS256) {
+        if ((a = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0)) == NULL ||
+            (b = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0)) == NULL)
+            goto Exit;
+        /* RFC 7638 §3.2: required members only, lexicographic order, no spaces */
+        idp_buf_printf(&canon, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
+    } else {
+        if ((a = bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32)) == NULL ||
+            (b = bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) == NULL)
+            goto Exit;
+        idp_buf_printf(&canon, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", a, b);
+    }
+    unsigned char digest[32];
+    idp_sha256(canon.data, canon.len, digest);
+    idp_b64url_encode(digest, sizeof(digest), k->kid);
+    if (k->alg == IDP_ALG_RS256)
+        idp_buf_printf(&jwk, "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
+                       k->kid, b, a);
+    else
+        idp_buf_printf(&jwk,
+                       "{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+                       k->kid, a, b);
+    if (jwk.data == NULL)
+        goto Exit;
+    k->jwk = idp_buf_steal(&jwk);
+    ret = IDP_OK;
+Exit:
+    free(a);
+    free(b);
+    idp_buf_free(&canon);
+    idp_buf_free(&jwk);
+    return ret;
+}
+
+static idp_err_t wrap(idp_alg_t alg, EVP_PKEY *pkey, idp_jose_key_t **out)
+{
+    idp_jose_key_t *k = calloc(1, sizeof(*k));
+    if (k == NULL) {
+        EVP_PKEY_free(pkey);
+        return IDP_E_NOMEM;
+    }
+    k->alg = alg;
+    k->pkey = pkey;
+    idp_err_t ret = describe(k);
+    if (ret != IDP_OK) {
+        idp_jose_key_free(k);
+        return ret;
+    }
+    *out = k;
+    return IDP_OK;
+}
+
+idp_err_t idp_jose_key_generate(idp_alg_t alg, idp_jose_key_t **out)
+{
+    EVP_PKEY *pkey = NULL;
+    if (alg == IDP_ALG_RS256)
+        pkey = EVP_RSA_gen(2048);
+    else if (alg == IDP_ALG_ES256)
+        pkey = EVP_EC_gen("P-256");
+    else
+        return IDP_E_INVALID_REQUEST;
+    if (pkey == NULL)
+        return IDP_E_SERVER_ERROR;
+    return wrap(alg, pkey, out);
+}
+
+idp_err_t idp_jose_key_from_der(idp_alg_t alg, const unsigned char *der, size_t len, idp_jose_key_t **out)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+    if (pkey == NULL)
+        return IDP_E_SERVER_ERROR;
+    /* the stored algorithm and the key type must agree */
+    if ((alg == IDP_ALG_RS256 && !(EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048)) ||
+        (alg == IDP_ALG_ES256 && !EVP_PKEY_is_a(pkey, "EC")) || alg == IDP_ALG_NONE) {
+        EVP_PKEY_free(pkey);
+        return IDP_E_SERVER_ERROR;
+    }
+    return wrap(alg, pkey, out);
+}
+
+idp_err_t idp_jose_key_private_der(const idp_jose_key_t *k, unsigned char **der, size_t *len)
+{
+    unsigned char *p = NULL;
+    int n = i2d_PrivateKey(k->pkey, &p);
+    if (n <= 0)
+        return IDP_E_SERVER_ERROR;
+    *der = p;
+    *len = (size_t)n;
+    return IDP_OK;
+}
+
+const char *idp_jose_key_kid(const idp_jose_key_t *k)
+{
+    return k->kid;
+}
+
+idp_alg_t idp_jose_key_alg(const idp_jose_key_t *k)
+{
+    return k->alg;
+}
+
+const char *idp_jose_key_public_jwk(const idp_jose_key_t *k)
+{
+    return k->jwk;
+}
+
+char *idp_jose_key_public_pem_new(const idp_jose_key_t *k)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *out = NULL, *p;
+    if (bio && PEM_write_bio_PUBKEY(bio, k->pkey) == 1) {
+        long n = BIO_get_mem_data(bio, &p);
+        if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+            memcpy(out, p, (size_t)n);
+            out[n] = '\0';
+        }
+    }
+    BIO_free(bio);
+    return out;
+}
+
+idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig,
+                            size_t *siglen)
+{
+    idp_err_t ret = IDP_E_SERVER_ERROR;
+    unsigned char der[512];
+    size_t dlen = sizeof(der);
+    ECDSA_SIG *es = NULL;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
+        EVP_DigestSign(ctx, der, &dlen, data, len) != 1)
+        goto Exit;
+    if (k->alg == IDP_ALG_RS256) {
+        memcpy(sig, der, dlen);
+        *siglen = dlen;
+    } else {
+        /* RFC 7518 §3.4: JWS wants R || S, each 32 bytes, not DER */
+        const unsigned char *p = der;
+        if ((es = d2i_ECDSA_SIG(NULL, &p, (long)dlen)) == NULL)
+            goto Exit;
+        if (BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32) != 32 || BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32) != 32)
+            goto Exit;
+        *siglen = 64;
+    }
+    ret = IDP_OK;
+Exit:
+    ECDSA_SIG_free(es);
+    EVP_MD_CTX_free(ctx);
+    return ret;
+}
+
+void idp_jose_key_free(idp_jose_key_t *k)
+{
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->pkey);
+    free(k->jwk);
+    free(k);
+}

@@ -1,0 +1,188 @@
+/*
+ * sakaid: the SakaI-D OpenID Provider.
+ *
+ *   configuration -> KEK -> PostgreSQL (schema check) -> signing keys
+ *   -> protocol core -> HTTP; then the main thread waits for SIGINT/SIGTERM
+ *   and reloads the key table every keys.refresh_seconds.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "jose/kek.h"
+#include "jose/keystore.h"
+#include "oauth/keys.h"
+#include "oauth/oauth.h"
+#include "store/store.h"
+
+static const char *env(const char *name)
+{
+    return getenv(name);
+}
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: sakaid [--config FILE]\n"
+               "Serves the SakaI-D OpenID Provider. Configuration: docs/configuration.md.\n"
+               "Environment overrides: SAKAID_CONFIG, SAKAID_PORT, SAKAID_DATA_DIR, SAKAID_DATABASE_URL, ...\n");
+    return f == stderr ? 2 : 0;
+}
+
+static void fatal(const char *event, const char *msg)
+{
+    fprintf(stderr, "sakaid: %s\n", msg);
+    idp_log_msg(IDP_LOG_ERROR, event, "%s", msg);
+}
+
+/* Refuses a database whose schema is not the one this binary was built for. */
+static int check_schema(idp_store_t *store)
+{
+    int have = 0, want = idp_store_schema_expected();
+    char msg[256];
+    idp_err_t e = idp_store_schema_version(store, &have);
+    if (e != IDP_OK) {
+        fatal("database_unavailable", "cannot reach PostgreSQL at database.url (SAKAID_DATABASE_URL)");
+        return -1;
+    }
+    if (have < want) {
+        snprintf(msg, sizeof(msg), "the database schema is at version %d and this sakaid needs %d: "
+                 "run `sakaid-admin migrate`", have, want);
+        fatal("schema_outdated", msg);
+        return -1;
+    }
+    if (have > want) {
+        snprintf(msg, sizeof(msg), "the database schema is at version %d, newer than this sakaid knows (%d): "
+                 "run a newer sakaid", have, want);
+        fatal("schema_newer", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static idp_err_t load_keys(const idp_config_t *cfg, idp_store_t *store, const idp_kek_t *kek, idp_keystore_t *ks,
+                           char *err, size_t errlen)
+{
+    idp_keyset_t *set = NULL;
+    idp_err_t e = idp_keys_load(store, kek, cfg->max_token_lifetime, &set, err, errlen);
+    if (e != IDP_OK)
+        return e;
+    idp_keystore_set(ks, set);
+    return IDP_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            config_path = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(stdout);
+        else
+            return usage(stderr);
+    }
+
+    char err[512] = "";
+    idp_config_t *cfg = NULL;
+    if (idp_config_load(config_path, env, &cfg, err, sizeof(err)) != IDP_OK) {
+        fprintf(stderr, "sakaid: %s\n", err);
+        return 2;
+    }
+    idp_log_set_level(!strcmp(cfg->log_level, "debug") ? IDP_LOG_DEBUG
+                      : !strcmp(cfg->log_level, "warn") ? IDP_LOG_WARN
+                      : !strcmp(cfg->log_level, "error") ? IDP_LOG_ERROR : IDP_LOG_INFO);
+
+    /* Block the stop signals before any thread starts, so that only sigwait sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    idp_kek_t kek;
+    idp_store_t *store = NULL;
+    idp_keystore_t *keys = idp_keystore_new();
+    idp_oauth_t oauth;
+    idp_http_t *http = NULL;
+    bool oauth_ready = false;
+    memset(&oauth, 0, sizeof(oauth));
+
+    if (idp_kek_load(cfg->kek_file, &kek, err, sizeof(err)) != IDP_OK) {
+        fatal("kek_unusable", err);
+        goto Exit;
+    }
+    /* One connection per HTTP worker plus the key refresher and headroom. */
+    if (keys == NULL || idp_store_open(cfg->database_url, cfg->threads + 2, cfg->pool_wait_ms, &store) != IDP_OK) {
+        fatal("database_unavailable", "cannot open the PostgreSQL connection pool");
+        goto Exit;
+    }
+    if (check_schema(store) != 0)
+        goto Exit;
+    if (load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK) {
+        fatal("keys_unusable", err);
+        goto Exit;
+    }
+    idp_keyset_t *set = idp_keystore_get(keys);
+    bool can_sign = idp_keyset_signer(set, idp_alg_from_name(cfg->access_token_alg)) != NULL;
+    idp_keyset_release(set);
+    if (!can_sign) {
+        snprintf(err, sizeof(err), "there is no active %s signing key: run `sakaid-admin keys init`",
+                 cfg->access_token_alg);
+        fatal("keys_missing", err);
+        goto Exit;
+    }
+    if (idp_oauth_init(&oauth, cfg, store, keys) != IDP_OK) {
+        fatal("startup_failed", "out of memory");
+        goto Exit;
+    }
+    oauth_ready = true;
+    err[0] = '\0';
+    if (idp_http_start(cfg, &oauth, &http, err, sizeof(err)) != IDP_OK) {
+        fatal("listen_failed", err);
+        goto Exit;
+    }
+
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "started");
+    idp_log_str(&l, "issuer", cfg->issuer);
+    idp_log_str(&l, "listen", cfg->listen_host);
+    idp_log_int(&l, "port", cfg->listen_port);
+    idp_log_int(&l, "threads", cfg->threads);
+    idp_log_str(&l, "tls", cfg->tls_cert_file ? "on" : "off");
+    idp_log_end(&l);
+
+    /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */
+    struct timespec every = {.tv_sec = cfg->key_refresh_seconds};
+    for (;;) {
+        int sig = sigtimedwait(&stop, NULL, &every);
+        if (sig == SIGINT || sig == SIGTERM) {
+            idp_log_msg(IDP_LOG_INFO, "stopping", "signal %d: finishing in-flight requests", sig);
+            break;
+        }
+        if (sig < 0 && errno != EAGAIN && errno != EINTR)
+            break;
+        if (sig < 0 && errno == EAGAIN && load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK)
+            idp_log_msg(IDP_LOG_WARN, "key_refresh_failed", "%s (keeping the keys loaded before)", err);
+    }
+    rc = 0;
+
+Exit:
+    idp_http_stop(http);
+    if (oauth_ready)
+        idp_oauth_cleanup(&oauth);
+    idp_store_close(store);
+    idp_keystore_free(keys);
+    idp_kek_wipe(&kek);
+    if (rc == 0)
+        idp_log_msg(IDP_LOG_INFO, "stopped", "bye");
+    idp_config_free(cfg);
+    return rc;
+}

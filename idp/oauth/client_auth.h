@@ -1,0 +1,32 @@
+/**
+ * Client authentication at the token endpoint (RFC 6749 §2.3.1; OpenID
+ * Connect Core §9): client_secret_basic, client_secret_post, and "none" for
+ * public clients. Internal to idp/oauth.
+ */
+#ifndef IDP_OAUTH_CLIENT_AUTH_H
+#define IDP_OAUTH_CLIENT_AUTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "oauth/oauth.h"
+
+typedef struct {
+    char *client_id;     /* in the request arena */
+    json_t *meta;        /* the registered metadata (owned: idp_client_release) */
+    const char *method;  /* the method the client used */
+    bool used_basic;     /* credentials came in the Authorization header */
+} idp_client_t;
+
+/**
+ * Authenticates the client of @p req. On failure returns IDP_E_INVALID_CLIENT
+ * or IDP_E_INVALID_REQUEST (several methods at once) with *desc set, or
+ * IDP_E_UNAVAILABLE / IDP_E_SERVER_ERROR.
+ */
+idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc);
+void idp_client_release(idp_client_t *c);
+
+/** True if the space-separated or JSON-array metadata list @p field of @p meta contains @p value. */
+bool idp_client_meta_has(json_t *meta, const char *field, const char *value);
+
+#endif

@@ -1,0 +1,340 @@
+#include "oauth/client_meta.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/url.h"
+
+typedef struct field field_t;
+/* Checks one present value; writes "<name>...: reason" into err on failure. */
+typedef idp_err_t (*check_fn)(const field_t *f, json_t *v, char *err, size_t errlen);
+
+struct field {
+    const char *name;
+    idp_meta_kind_t kind;
+    check_fn check;
+    const char *const *allowed; /* for enumerations (string or list items) */
+    size_t max;                 /* string length or list size */
+};
+
+#define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
+
+static const char *const auth_methods[] = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none", NULL};
+static const char *const grant_types[] = {"authorization_code", "refresh_token", "client_credentials", NULL};
+static const char *const response_types[] = {"code", NULL};
+static const char *const subject_types[] = {"pairwise", "public", NULL};
+static const char *const tiers[] = {"partner", "city", NULL};
+static const char *const acrs[] = {"urn:sakai-d:acr:card", "urn:sakai-d:acr:social", NULL};
+static const char *const sig_algs[] = {"RS256", "ES256", NULL};
+static const char *const app_types[] = {"web", "native", NULL};
+
+static bool in_set(const char *const *set, const char *s)
+{
+    for (; *set; set++)
+        if (!strcmp(*set, s))
+            return true;
+    return false;
+}
+
+static void list_set(const char *const *set, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0; set[i]; i++) {
+        strncat(out, i ? ", " : "", n - strlen(out) - 1);
+        strncat(out, set[i], n - strlen(out) - 1);
+    }
+}
+
+static idp_err_t check_text(const field_t *f, const char *s, const char *label, char *err, size_t errlen)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > f->max)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be 1 to %zu characters", label, f->max);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must not contain control characters", label);
+    if (f->allowed && !in_set(f->allowed, s)) {
+        char set[256];
+        list_set(f->allowed, set, sizeof(set));
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: \"%s\" is not one of: %s", label, s, set);
+    }
+    return IDP_OK;
+}
+
+static idp_err_t check_string(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_string(v))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a string", f->name);
+    return check_text(f, json_string_value(v), f->name, err, errlen);
+}
+
+static idp_err_t check_uri_text(const field_t *f, const char *s, const char *label, char *err, size_t errlen)
+{
+    idp_url_status_t st = idp_url_check_redirect(s);
+    if (st == IDP_URL_OK)
+        return IDP_OK;
+    bool redirect = !strcmp(f->name, "redirect_uris") || !strcmp(f->name, "post_logout_redirect_uris");
+    return FAIL(redirect ? IDP_E_INVALID_REDIRECT_URI : IDP_E_INVALID_CLIENT_METADATA, "%s: \"%.200s\" %s", label, s,
+                idp_url_status_text(st));
+}
+
+static idp_err_t check_uri(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_string(v))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a string", f->name);
+    return check_uri_text(f, json_string_value(v), f->name, err, errlen);
+}
+
+static idp_err_t check_bool(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    return json_is_boolean(v) ? IDP_OK : FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be true or false", f->name);
+}
+
+static idp_err_t check_int(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)f->max)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be an integer from 0 to %zu", f->name, f->max);
+    return IDP_OK;
+}
+
+static idp_err_t check_list(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_array(v))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be an array of strings", f->name);
+    if (json_array_size(v) > 20)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: at most 20 entries", f->name);
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        char label[96];
+        snprintf(label, sizeof(label), "%s[%zu]", f->name, i);
+        if (!json_is_string(item))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a string", label);
+        for (size_t j = 0; j < i; j++)
+            if (json_equal(json_array_get(v, j), item))
+                return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: duplicate value", label);
+        idp_err_t ret = f->check == check_uri ? check_uri_text(f, json_string_value(item), label, err, errlen)
+                                              : check_text(f, json_string_value(item), label, err, errlen);
+        if (ret != IDP_OK)
+            return ret;
+    }
+    return IDP_OK;
+}
+
+/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-separated */
+static idp_err_t check_scope(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_string(v))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a string", f->name);
+    const char *s = json_string_value(v);
+    size_t len = strlen(s);
+    if (len == 0 || len > f->max || s[0] == ' ' || s[len - 1] == ' ' || strstr(s, "  "))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be scope names separated by single spaces", f->name);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p != ' ' && (*p < 0x21 || *p == 0x22 || *p == 0x5c || *p > 0x7e))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: invalid character in a scope name", f->name);
+    return IDP_OK;
+}
+
+/* RFC 7517 §5: {"keys": [ {kty, ...}, ... ]} with public keys only */
+static idp_err_t check_jwks(const field_t *f, json_t *v, char *err, size_t errlen)
+{
+    json_t *keys = json_object_get(v, "keys");
+    if (!json_is_object(v) || !json_is_array(keys) || json_array_size(keys) == 0 || json_array_size(keys) > 20)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a JWK Set: {\"keys\": [1 to 20 keys]}", f->name);
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k) {
+        const char *kty = json_string_value(json_object_get(k, "kty"));
+        if (!json_is_object(k) || kty == NULL || (strcmp(kty, "RSA") && strcmp(kty, "EC")))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s.keys[%zu]: kty must be RSA or EC", f->name, i);
+        if (json_object_get(k, "d") || json_object_get(k, "p") || json_object_get(k, "q"))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s.keys[%zu]: must be a public key (private members found)",
+                        f->name, i);
+    }
+    return IDP_OK;
+}
+
+static const field_t fields[] = {
+    {"client_name", IDP_META_STRING, check_string, NULL, 200},
+    {"redirect_uris", IDP_META_LIST, check_uri, NULL, 2000},
+    {"post_logout_redirect_uris", IDP_META_LIST, check_uri, NULL, 2000},
+    {"backchannel_logout_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"backchannel_logout_session_required", IDP_META_BOOL, check_bool, NULL, 0},
+    {"token_endpoint_auth_method", IDP_META_STRING, check_string, auth_methods, 64},
+    {"grant_types", IDP_META_LIST, check_string, grant_types, 64},
+    {"response_types", IDP_META_LIST, check_string, response_types, 64},
+    {"scope", IDP_META_STRING, check_scope, NULL, 1000},
+    {"subject_type", IDP_META_STRING, check_string, subject_types, 16},
+    {"sector_identifier_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"default_acr_values", IDP_META_LIST, check_string, acrs, 64},
+    {"default_max_age", IDP_META_INT, check_int, NULL, 400 * 86400},
+    {"jwks", IDP_META_OBJECT, check_jwks, NULL, 0},
+    {"jwks_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"id_token_signed_response_alg", IDP_META_STRING, check_string, sig_algs, 16},
+    {"application_type", IDP_META_STRING, check_string, app_types, 16},
+    {"logo_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"client_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"policy_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"tos_uri", IDP_META_URI, check_uri, NULL, 2000},
+    {"contacts", IDP_META_LIST, check_string, NULL, 320},
+    /* ours */
+    {"tier", IDP_META_STRING, check_string, tiers, 16},
+    {"require_pkce", IDP_META_BOOL, check_bool, NULL, 0},
+    {"card_required", IDP_META_BOOL, check_bool, NULL, 0},
+    {"purpose_ja", IDP_META_STRING, check_string, NULL, 1000},
+    {"purpose_en", IDP_META_STRING, check_string, NULL, 1000},
+};
+static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
+
+static const field_t *find(const char *name)
+{
+    for (size_t i = 0; i < nfields; i++)
+        if (!strcmp(fields[i].name, name))
+            return &fields[i];
+    return NULL;
+}
+
+bool idp_client_meta_kind(const char *name, idp_meta_kind_t *kind)
+{
+    const field_t *f = find(name);
+    if (f)
+        *kind = f->kind;
+    return f != NULL;
+}
+
+const char *const *idp_client_meta_names(void)
+{
+    static const char *names[sizeof(fields) / sizeof(fields[0]) + 1];
+    for (size_t i = 0; i < nfields; i++)
+        names[i] = fields[i].name;
+    names[nfields] = NULL;
+    return names;
+}
+
+static bool list_has(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+        if (!strcmp(json_string_value(v), s))
+            return true;
+    return false;
+}
+
+static void set_default(json_t *m, const char *name, json_t *v)
+{
+    if (json_object_get(m, name) == NULL)
+        json_object_set_new(m, name, v);
+    else
+        json_decref(v);
+}
+
+bool idp_client_meta_uses_secret(json_t *meta)
+{
+    const char *m = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
+    return m && (!strcmp(m, "client_secret_basic") || !strcmp(m, "client_secret_post"));
+}
+
+/* Rules that involve more than one field. */
+static idp_err_t check_together(json_t *m, char *err, size_t errlen)
+{
+    const char *auth = json_string_value(json_object_get(m, "token_endpoint_auth_method"));
+    json_t *grants = json_object_get(m, "grant_types");
+    json_t *redirects = json_object_get(m, "redirect_uris");
+    bool code = list_has(grants, "authorization_code");
+
+    if (code && json_array_size(redirects) == 0)
+        return FAIL(IDP_E_INVALID_REDIRECT_URI, "redirect_uris: required for the authorization_code grant");
+    if (list_has(grants, "refresh_token") && !code)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "grant_types: refresh_token needs authorization_code");
+    /* a public client has no credentials to use at the token endpoint on its own behalf */
+    if (!strcmp(auth, "none") && list_has(grants, "client_credentials"))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                    "grant_types: client_credentials needs a confidential client (token_endpoint_auth_method none)");
+    json_t *rt = json_object_get(m, "response_types");
+    if (code && !list_has(rt, "code"))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "response_types: must contain code for authorization_code");
+    if (!code && json_array_size(rt) > 0)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "response_types: code needs the authorization_code grant");
+    /* our rule (issue #4): only a confidential client that sends a nonce may skip PKCE */
+    if (!json_is_true(json_object_get(m, "require_pkce")) && !strcmp(auth, "none"))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "require_pkce: a public client (token_endpoint_auth_method none) must use PKCE");
+    if (json_object_get(m, "jwks") && json_object_get(m, "jwks_uri"))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "jwks: give either jwks or jwks_uri, not both (RFC 7591 §2)");
+    if (!strcmp(auth, "private_key_jwt") && !json_object_get(m, "jwks") && !json_object_get(m, "jwks_uri"))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "jwks_uri: private_key_jwt needs jwks or jwks_uri");
+    const char *tier = json_string_value(json_object_get(m, "tier"));
+    const char *sub = json_string_value(json_object_get(m, "subject_type"));
+    /* product.md §5: a public sub only for city relying parties */
+    if (!strcmp(sub, "public") && strcmp(tier, "city") != 0)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "subject_type: public is only for tier city; partners get pairwise");
+    /* OpenID Connect Core §8.1: pairwise over several hosts needs a sector identifier */
+    if (!strcmp(sub, "pairwise") && !json_object_get(m, "sector_identifier_uri") && json_array_size(redirects) > 1) {
+        char first[256], host[256];
+        size_t i;
+        json_t *u;
+        first[0] = '\0';
+        json_array_foreach(redirects, i, u) {
+            if (!idp_url_host(json_string_value(u), host, sizeof(host)))
+                continue;
+            if (!first[0])
+                snprintf(first, sizeof(first), "%s", host);
+            else if (strcmp(first, host) != 0)
+                return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                            "sector_identifier_uri: required for pairwise subjects when redirect_uris use "
+                            "several hosts (OpenID Connect Core §8.1)");
+        }
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t errlen)
+{
+    idp_err_t ret;
+    if (!json_is_object(in))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "metadata: must be a JSON object");
+    const char *k;
+    json_t *v;
+    json_object_foreach(in, k, v) {
+        const field_t *f = find(k);
+        if (f == NULL)
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%.100s: unknown metadata field", k);
+        if (json_is_null(v))
+            continue; /* null = not given (RFC 7591 §2) */
+        if ((ret = f->kind == IDP_META_LIST ? check_list(f, v, err, errlen) : f->check(f, v, err, errlen)) != IDP_OK)
+            return ret;
+    }
+    json_t *m = json_object();
+    if (m == NULL)
+        return IDP_E_NOMEM;
+    json_object_foreach(in, k, v)
+        if (!json_is_null(v))
+            json_object_set(m, k, v);
+    if (json_object_get(m, "client_name") == NULL) {
+        json_decref(m);
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "client_name: required");
+    }
+    /* defaults: RFC 7591 §2 where it has one, product.md otherwise */
+    set_default(m, "token_endpoint_auth_method", json_string("client_secret_basic"));
+    set_default(m, "grant_types", json_pack("[s]", "authorization_code"));
+    set_default(m, "response_types",
+                list_has(json_object_get(m, "grant_types"), "authorization_code") ? json_pack("[s]", "code")
+                                                                                  : json_array());
+    set_default(m, "redirect_uris", json_array());
+    set_default(m, "application_type", json_string("web"));
+    set_default(m, "id_token_signed_response_alg", json_string("RS256"));
+    set_default(m, "tier", json_string("partner"));
+    set_default(m, "subject_type", json_string("pairwise"));
+    set_default(m, "require_pkce", json_true());
+    set_default(m, "card_required", json_false());
+    set_default(m, "scope", json_string("openid"));
+    if (json_object_get(m, "backchannel_logout_uri"))
+        set_default(m, "backchannel_logout_session_required", json_false());
+    if ((ret = check_together(m, err, errlen)) != IDP_OK) {
+        json_decref(m);
+        return ret;
+    }
+    *out = m;
+    return IDP_OK;
+}

@@ -1,0 +1,51 @@
+/**
+ * Signing keys between PostgreSQL and memory: generating a key and sealing
+ * its private part under the KEK, loading the key table into a keyset, and
+ * the rotation step. Used by sakaid (load, refresh) and sakaid-admin
+ * (init, rotate). See docs/keys.md for the rotation rules.
+ */
+#ifndef IDP_OAUTH_KEYS_H
+#define IDP_OAUTH_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "jose/kek.h"
+#include "jose/keystore.h"
+#include "store/store.h"
+
+/** The associated data that binds a sealed private key to its kid. */
+#define IDP_KEYS_AAD_PREFIX "sakaid:signing-key:"
+
+/**
+ * Whether key row @p k belongs in the JWKS at time @p now: next and active
+ * keys always; a retired key while a token it signed may still be live
+ * (retired less than @p max_token_lifetime seconds ago).
+ */
+bool idp_keys_published(const idp_store_key_t *k, long long now, int max_token_lifetime);
+
+/**
+ * Loads every key that is published (see above), decrypting private parts
+ * with @p kek, into a sealed keyset (*out, release with idp_keyset_release).
+ * A row that does not decrypt is an error (wrong KEK): @p err says which kid.
+ */
+idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_lifetime, idp_keyset_t **out,
+                        char *err, size_t errlen);
+
+/**
+ * One rotation step for @p alg (idp_store_keys_rotate): generates a fresh key,
+ * seals it, and stores it. *what is "activated", "published" or "rotated";
+ * *kid (if not NULL, 64 bytes) receives the fresh key's kid.
+ * IDP_E_CONFLICT when the waiting next key is younger than @p min_next_age.
+ */
+idp_err_t idp_keys_rotate(idp_store_t *s, const idp_kek_t *kek, idp_alg_t alg, long long min_next_age,
+                          const char **what, char kid[64]);
+
+/**
+ * Makes sure RS256 and ES256 each have an active and a next key (idempotent:
+ * does nothing when they do). *created counts the keys it made.
+ */
+idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created);
+
+#endif

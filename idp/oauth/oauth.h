@@ -1,0 +1,52 @@
+/**
+ * The protocol core's view of a request and a response. It knows no HTTP
+ * server and no database: the HTTP layer fills idp_oauth_req_t from the wire,
+ * the core answers through idp_oauth_resp_t, and storage goes through
+ * store/store.h.
+ */
+#ifndef IDP_OAUTH_OAUTH_H
+#define IDP_OAUTH_OAUTH_H
+
+#include <stddef.h>
+
+#include "config/config.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/params.h"
+#include "jose/keystore.h"
+#include "store/store.h"
+
+/** Everything the endpoints share; read-only after idp_oauth_init. */
+typedef struct {
+    const idp_config_t *cfg;
+    idp_store_t *store;
+    idp_keystore_t *keys;
+    char *discovery;      /* cached OpenID Provider Metadata */
+    size_t discovery_len;
+} idp_oauth_t;
+
+typedef struct {
+    idp_arena_t *arena;
+    const idp_params_t *form;    /* decoded body (or query for GET) */
+    const char *authorization;   /* the Authorization header, or NULL */
+    long long now;               /* unix seconds */
+} idp_oauth_req_t;
+
+typedef struct {
+    int status;
+    const char *body;            /* JSON, in the request arena (or static) */
+    size_t body_len;
+    const char *www_authenticate;/* set on 401 (RFC 6749 §5.2, RFC 6750 §3) */
+} idp_oauth_resp_t;
+
+/** Builds the discovery document. Owned by @p o: idp_oauth_cleanup. */
+idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *store, idp_keystore_t *keys);
+void idp_oauth_cleanup(idp_oauth_t *o);
+
+/** Fills @p resp with the OAuth error JSON for @p e (RFC 6749 §5.2). Internal errors never carry detail. */
+void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description);
+
+/** POST /token (RFC 6749 §3.2). */
+void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+#endif

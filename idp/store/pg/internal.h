@@ -1,0 +1,28 @@
+/* Shared between the files of the PostgreSQL store; not part of the interface. */
+#ifndef IDP_STORE_PG_INTERNAL_H
+#define IDP_STORE_PG_INTERNAL_H
+
+#include <stdlib.h>
+
+#include "store/migrations.h"
+#include "store/pg/pool.h"
+#include "store/store.h"
+
+struct idp_store {
+    idp_pg_pool_t *pool;
+};
+
+const idp_pg_stmt_t *idp_pg_stmts(void);
+
+/* PostgreSQL's own integer text (counts, versions): never junk, but stay defensive. */
+static inline int atoi_checked(const char *s)
+{
+    return s ? (int)strtol(s, NULL, 10) : 0;
+}
+
+static inline long long atoll_checked(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+#endif

@@ -1,0 +1,175 @@
+#include "store/pg/pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+struct idp_pg_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *url;
+    int size, wait_ms, nfree;
+    idp_pg_conn_t *conns;
+    idp_pg_conn_t **free_list;
+};
+
+idp_err_t idp_pg_pool_new(const char *url, int size, int wait_ms, const idp_pg_stmt_t *stmts, int nstmts,
+                          idp_pg_pool_t **out)
+{
+    (void)stmts;
+    if (nstmts > 64 || size < 1)
+        return IDP_E_SERVER_ERROR;
+    idp_pg_pool_t *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return IDP_E_NOMEM;
+    p->url = strdup(url);
+    p->conns = calloc((size_t)size, sizeof(*p->conns));
+    p->free_list = calloc((size_t)size, sizeof(*p->free_list));
+    if (!p->url || !p->conns || !p->free_list) {
+        idp_pg_pool_free(p);
+        return IDP_E_NOMEM;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->size = size;
+    p->wait_ms = wait_ms;
+    for (int i = 0; i < size; i++)
+        p->free_list[p->nfree++] = &p->conns[i];
+    *out = p;
+    return IDP_OK;
+}
+
+void idp_pg_pool_free(idp_pg_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; p->conns && i < p->size; i++)
+        if (p->conns[i].pg)
+            PQfinish(p->conns[i].pg);
+    if (p->conns) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+    }
+    free(p->conns);
+    free(p->free_list);
+    free(p->url);
+    free(p);
+}
+
+/* (Re)connects a connection that is missing or broken. */
+static idp_err_t ensure_connected(idp_pg_pool_t *p, idp_pg_conn_t *c)
+{
+    if (c->pg && !c->broken && PQstatus(c->pg) == CONNECTION_OK)
+        return IDP_OK;
+    if (c->pg)
+        PQfinish(c->pg);
+    c->prepared = 0;
+    c->broken = false;
+    c->pg = PQconnectdb(p->url);
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        idp_log_msg(IDP_LOG_WARN, "db_connect_failed", "%s",
+                    c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        if (c->pg)
+            PQfinish(c->pg);
+        c->pg = NULL;
+        return IDP_E_UNAVAILABLE;
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_pg_acquire(idp_pg_pool_t *p, idp_pg_conn_t **out)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += p->wait_ms / 1000;
+    deadline.tv_nsec += (long)(p->wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->nfree == 0) {
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) != 0 && p->nfree == 0) {
+            pthread_mutex_unlock(&p->mu);
+            idp_log_msg(IDP_LOG_WARN, "db_pool_exhausted", "no database connection free within %d ms",
+                        p->wait_ms);
+            return IDP_E_UNAVAILABLE;
+        }
+    }
+    idp_pg_conn_t *c = p->free_list[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    idp_err_t ret = ensure_connected(p, c);
+    if (ret != IDP_OK) {
+        idp_pg_release(p, c);
+        return ret;
+    }
+    *out = c;
+    return IDP_OK;
+}
+
+void idp_pg_release(idp_pg_pool_t *p, idp_pg_conn_t *c)
+{
+    /* A connection returned inside a transaction (an error path) is reset. */
+    if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        c->broken = true;
+    pthread_mutex_lock(&p->mu);
+    p->free_list[p->nfree++] = c;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static idp_err_t classify(idp_pg_conn_t *c, PGresult *r)
+{
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        c->broken = true;
+        return IDP_E_UNAVAILABLE;
+    }
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strcmp(state, "23505") == 0)
+        return IDP_E_CONFLICT;
+    /* class 08 (connection exception), 57P01 admin shutdown, 57P03 cannot connect now */
+    if (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)) {
+        c->broken = true;
+        return IDP_E_UNAVAILABLE;
+    }
+    idp_log_msg(IDP_LOG_ERROR, "db_error", "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+    return IDP_E_SERVER_ERROR;
+}
+
+PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, int nparams,
+                      const char *const *values, const int *lengths, const int *formats, idp_err_t *err)
+{
+    PGresult *r;
+    if (!(c->prepared & (1ULL << stmt))) {
+        r = PQprepare(c->pg, stmts[stmt].name, stmts[stmt].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            *err = classify(c, r);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        c->prepared |= 1ULL << stmt;
+    }
+    r = PQexecPrepared(c->pg, stmts[stmt].name, nparams, values, lengths, formats, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        *err = classify(c, r);
+        PQclear(r);
+        return NULL;
+    }
+    *err = IDP_OK;
+    return r;
+}
+
+idp_err_t idp_pg_command(idp_pg_conn_t *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    idp_err_t ret = IDP_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        ret = classify(c, r);
+    PQclear(r);
+    return ret;
+}

@@ -1,0 +1,454 @@
+/* The PostgreSQL implementation of store/store.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pg/internal.h"
+
+/* Every statement the server runs, prepared once per connection. */
+enum {
+    S_PING,
+    S_SCHEMA_VERSION,
+    S_KEYS_LIST,
+    S_KEY_INSERT,
+    S_KEY_LOCK,
+    S_KEY_RETIRE_ACTIVE,
+    S_KEY_PROMOTE_NEXT,
+    S_KEY_RETIRE,
+    S_KEY_GET,
+    S_CLIENT_INSERT,
+    S_CLIENT_GET,
+    S_CLIENT_LIST,
+    S_CLIENT_UPDATE,
+    S_CLIENT_DELETE,
+    S_AT_INSERT,
+    S__COUNT
+};
+
+#define EPOCH(col) "extract(epoch from " col ")::bigint"
+
+static const idp_pg_stmt_t stmts[S__COUNT] = {
+    [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
+    [S_SCHEMA_VERSION] = {"schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations"},
+    [S_KEYS_LIST] = {"keys_list",
+                     "SELECT kid, alg, state, " EPOCH("created_at") ", coalesce(" EPOCH("activated_at") ", 0), "
+                     "coalesce(" EPOCH("retired_at") ", 0), public_jwk::text, private_key_enc, " EPOCH("now()")
+                     " FROM signing_keys ORDER BY created_at, kid"},
+    [S_KEY_INSERT] = {"key_insert",
+                      "INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_enc, activated_at) "
+                      "VALUES ($1, $2, $3, $4::jsonb, $5, CASE WHEN $3 = 'active' THEN now() END)"},
+    /* rotation is serialized per algorithm across every node and admin */
+    [S_KEY_LOCK] = {"key_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:signing_keys:' || $1))"},
+    [S_KEY_RETIRE_ACTIVE] = {"key_retire_active",
+                             "UPDATE signing_keys SET state = 'retired', retired_at = now() "
+                             "WHERE alg = $1 AND state = 'active'"},
+    [S_KEY_PROMOTE_NEXT] = {"key_promote_next",
+                            "UPDATE signing_keys SET state = 'active', activated_at = now() "
+                            "WHERE alg = $1 AND state = 'next' RETURNING kid"},
+    [S_KEY_RETIRE] = {"key_retire",
+                      "UPDATE signing_keys SET state = 'retired', retired_at = now() "
+                      "WHERE kid = $1 AND state <> 'retired'"},
+    [S_KEY_GET] = {"key_get",
+                   "SELECT alg, state, " EPOCH("now() - created_at") ", "
+                   "(SELECT kid FROM signing_keys n WHERE n.alg = k.alg AND n.state = 'next') "
+                   "FROM signing_keys k WHERE kid = $1"},
+    [S_CLIENT_INSERT] = {"client_insert",
+                         "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at) "
+                         "VALUES ($1, $2, $3::jsonb, CASE WHEN $2 IS NULL THEN NULL ELSE now() END)"},
+    [S_CLIENT_GET] = {"client_get",
+                      "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH("updated_at")
+                      ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients WHERE client_id = $1"},
+    [S_CLIENT_LIST] = {"client_list",
+                       "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH("updated_at")
+                       ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients ORDER BY created_at, client_id"},
+    [S_CLIENT_UPDATE] = {"client_update",
+                         "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
+                         "secret_hash = CASE WHEN $4 THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
+                         "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
+                         "WHERE client_id = $1"},
+    [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
+    [S_AT_INSERT] = {"at_insert",
+                     "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at) "
+                     "VALUES ($1, $2, $3, $4, to_timestamp($5))"},
+};
+
+const idp_pg_stmt_t *idp_pg_stmts(void)
+{
+    return stmts;
+}
+
+idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out)
+{
+    idp_store_t *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return IDP_E_NOMEM;
+    idp_err_t ret = idp_pg_pool_new(url, pool_size, wait_ms, stmts, S__COUNT, &s->pool);
+    if (ret != IDP_OK) {
+        free(s);
+        return ret;
+    }
+    *out = s;
+    return IDP_OK;
+}
+
+void idp_store_close(idp_store_t *s)
+{
+    if (s == NULL)
+        return;
+    idp_pg_pool_free(s->pool);
+    free(s);
+}
+
+/* Runs one statement on a borrowed connection and hands back the result. */
+static PGresult *run(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
+                     idp_err_t *err)
+{
+    idp_pg_conn_t *c;
+    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return NULL;
+    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
+    idp_pg_release(s->pool, c);
+    return r;
+}
+
+idp_err_t idp_store_ping(idp_store_t *s)
+{
+    idp_err_t ret;
+    PGresult *r = run(s, S_PING, 0, NULL, NULL, NULL, &ret);
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_schema_version(idp_store_t *s, int *version)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    /* No table yet means no migration has run (not an error). */
+    PGresult *r = PQexec(c->pg, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        ret = PQstatus(c->pg) == CONNECTION_OK ? IDP_E_SERVER_ERROR : IDP_E_UNAVAILABLE;
+        c->broken = ret == IDP_E_UNAVAILABLE;
+    } else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+        *version = 0;
+    } else {
+        PQclear(r);
+        r = idp_pg_exec(c, stmts, S_SCHEMA_VERSION, 0, NULL, NULL, NULL, &ret);
+        if (r)
+            *version = atoi_checked(PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+int idp_store_schema_expected(void)
+{
+    return idp_migrations_count;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+static void copy_field(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src);
+}
+
+idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
+{
+    idp_err_t ret;
+    PGresult *r = run(s, S_KEYS_LIST, 0, NULL, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    idp_store_key_t *out = calloc(nt ? (size_t)nt : 1, sizeof(*out));
+    if (out == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    *now = 0;
+    for (int i = 0; i < nt; i++) {
+        copy_field(out[i].kid, sizeof(out[i].kid), PQgetvalue(r, i, 0));
+        copy_field(out[i].alg, sizeof(out[i].alg), PQgetvalue(r, i, 1));
+        copy_field(out[i].state, sizeof(out[i].state), PQgetvalue(r, i, 2));
+        out[i].created_at = atoll_checked(PQgetvalue(r, i, 3));
+        out[i].activated_at = atoll_checked(PQgetvalue(r, i, 4));
+        out[i].retired_at = atoll_checked(PQgetvalue(r, i, 5));
+        out[i].public_jwk = strdup(PQgetvalue(r, i, 6));
+        size_t blen = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 7), &blen);
+        if (b && (out[i].private_enc = malloc(blen ? blen : 1)) != NULL) {
+            memcpy(out[i].private_enc, b, blen);
+            out[i].private_enc_len = blen;
+        }
+        if (b)
+            PQfreemem(b);
+        *now = atoll_checked(PQgetvalue(r, i, 8));
+        if (out[i].public_jwk == NULL || out[i].private_enc == NULL) {
+            idp_store_keys_free(out, (size_t)nt);
+            PQclear(r);
+            return IDP_E_NOMEM;
+        }
+    }
+    PQclear(r);
+    if (nt == 0) {
+        /* still report the database clock */
+        PGresult *t = run(s, S_PING, 0, NULL, NULL, NULL, &ret);
+        if (t)
+            *now = atoll_checked(PQgetvalue(t, 0, 0));
+        PQclear(t);
+    }
+    *rows = out;
+    *n = (size_t)nt;
+    return IDP_OK;
+}
+
+void idp_store_keys_free(idp_store_key_t *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++) {
+        free(rows[i].public_jwk);
+        if (rows[i].private_enc) {
+            memset(rows[i].private_enc, 0, rows[i].private_enc_len);
+            free(rows[i].private_enc);
+        }
+    }
+    free(rows);
+}
+
+static idp_err_t tx_exec(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len,
+                         const int *fmt, int *affected)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, &ret);
+    if (r && affected)
+        *affected = atoi_checked(PQcmdTuples(r));
+    PQclear(r);
+    return ret;
+}
+
+static idp_err_t insert_key(idp_pg_conn_t *c, const idp_store_key_t *k, const char *state)
+{
+    const char *v[] = {k->kid, k->alg, state, k->public_jwk, (const char *)k->private_enc};
+    int len[] = {0, 0, 0, 0, (int)k->private_enc_len};
+    int fmt[] = {0, 0, 0, 0, 1};
+    return tx_exec(c, S_KEY_INSERT, 5, v, len, fmt, NULL);
+}
+
+idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
+                                const char **what)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    const char *alg[] = {fresh->alg};
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = tx_exec(c, S_KEY_LOCK, 1, alg, NULL, NULL, NULL)) != IDP_OK)
+        goto Exit;
+    /* What does this algorithm have now? (read under the lock) */
+    r = PQexecParams(c->pg,
+                     "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state = 'next'), "
+                     "coalesce(max(extract(epoch from now() - created_at)::bigint) FILTER (WHERE state = 'next'), 0) "
+                     "FROM signing_keys WHERE alg = $1",
+                     1, NULL, alg, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        ret = PQstatus(c->pg) == CONNECTION_OK ? IDP_E_SERVER_ERROR : IDP_E_UNAVAILABLE;
+        goto Exit;
+    }
+    int actives = atoi_checked(PQgetvalue(r, 0, 0));
+    int nexts = atoi_checked(PQgetvalue(r, 0, 1));
+    long long next_age = atoll_checked(PQgetvalue(r, 0, 2));
+    if (actives == 0 && nexts == 0) {
+        ret = insert_key(c, fresh, "active");
+        *what = "activated";
+    } else if (nexts == 0) {
+        ret = insert_key(c, fresh, "next");
+        *what = "published";
+    } else if (next_age < min_next_age) {
+        ret = IDP_E_CONFLICT; /* the waiting key is too new: caches may not have it yet */
+    } else {
+        if ((ret = tx_exec(c, S_KEY_RETIRE_ACTIVE, 1, alg, NULL, NULL, NULL)) == IDP_OK &&
+            (ret = tx_exec(c, S_KEY_PROMOTE_NEXT, 1, alg, NULL, NULL, NULL)) == IDP_OK)
+            ret = insert_key(c, fresh, "next");
+        *what = "rotated";
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    PQclear(r);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    const char *v[] = {kid};
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
+        goto Exit;
+    if ((r = idp_pg_exec(c, stmts, S_KEY_GET, 1, v, NULL, NULL, &ret)) == NULL)
+        goto Exit;
+    if (PQntuples(r) == 0) {
+        ret = IDP_E_NOT_FOUND;
+        goto Exit;
+    }
+    char alg[8], state[8], next_kid[64] = "";
+    copy_field(alg, sizeof(alg), PQgetvalue(r, 0, 0));
+    copy_field(state, sizeof(state), PQgetvalue(r, 0, 1));
+    if (!PQgetisnull(r, 0, 3))
+        copy_field(next_kid, sizeof(next_kid), PQgetvalue(r, 0, 3));
+    const char *a[] = {alg};
+    if ((ret = tx_exec(c, S_KEY_LOCK, 1, a, NULL, NULL, NULL)) != IDP_OK)
+        goto Exit;
+    if (!strcmp(state, "retired")) {
+        ret = IDP_OK; /* already retired: nothing to do */
+    } else if (!strcmp(state, "active")) {
+        /* Retiring the signing key early: the waiting key takes over at once. */
+        if (!next_kid[0]) {
+            ret = IDP_E_CONFLICT;
+            goto Exit;
+        }
+        if ((ret = tx_exec(c, S_KEY_RETIRE, 1, v, NULL, NULL, NULL)) == IDP_OK)
+            ret = tx_exec(c, S_KEY_PROMOTE_NEXT, 1, a, NULL, NULL, NULL);
+    } else {
+        ret = tx_exec(c, S_KEY_RETIRE, 1, v, NULL, NULL, NULL);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    PQclear(r);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+static idp_err_t client_from_row(PGresult *r, int i, idp_store_client_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->client_id = strdup(PQgetvalue(r, i, 0));
+    c->metadata = strdup(PQgetvalue(r, i, 1));
+    if (!PQgetisnull(r, i, 2)) {
+        size_t blen = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 2), &blen);
+        if (b && blen == 32) {
+            memcpy(c->secret_hash, b, 32);
+            c->has_secret = true;
+        }
+        if (b)
+            PQfreemem(b);
+    }
+    c->created_at = atoll_checked(PQgetvalue(r, i, 3));
+    c->updated_at = atoll_checked(PQgetvalue(r, i, 4));
+    c->secret_rotated_at = atoll_checked(PQgetvalue(r, i, 5));
+    return c->client_id && c->metadata ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
+{
+    idp_err_t ret;
+    const char *v[] = {c->client_id, c->has_secret ? (const char *)c->secret_hash : NULL, c->metadata};
+    int len[] = {0, 32, 0};
+    int fmt[] = {0, 1, 0};
+    PGresult *r = run(s, S_CLIENT_INSERT, 3, v, len, fmt, &ret);
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id};
+    PGresult *r = run(s, S_CLIENT_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    PGresult *r = run(s, S_CLIENT_LIST, 0, NULL, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    idp_store_client_t *out = calloc(nt ? (size_t)nt : 1, sizeof(*out));
+    if (out == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt && ret == IDP_OK; i++)
+        ret = client_from_row(r, i, &out[i]);
+    PQclear(r);
+    if (ret != IDP_OK) {
+        idp_store_clients_free(out, (size_t)nt);
+        return ret;
+    }
+    *rows = out;
+    *n = (size_t)nt;
+    return IDP_OK;
+}
+
+idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+                                  const unsigned char *secret_hash, bool clear_secret)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id, metadata, (const char *)secret_hash, clear_secret ? "true" : "false"};
+    int len[] = {0, 0, 32, 0};
+    int fmt[] = {0, 0, 1, 0};
+    PGresult *r = run(s, S_CLIENT_UPDATE, 4, v, len, fmt, &ret);
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id};
+    PGresult *r = run(s, S_CLIENT_DELETE, 1, v, NULL, NULL, &ret);
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+void idp_store_client_clear(idp_store_client_t *c)
+{
+    free(c->client_id);
+    free(c->metadata);
+    memset(c, 0, sizeof(*c));
+}
+
+void idp_store_clients_free(idp_store_client_t *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        idp_store_client_clear(&rows[i]);
+    free(rows);
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id,
+                                        const char *subject, const char *scope, long long expires_at)
+{
+    idp_err_t ret;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *v[] = {jti, client_id, subject, scope, exp};
+    PGresult *r = run(s, S_AT_INSERT, 5, v, NULL, NULL, &ret);
+    PQclear(r);
+    return ret;
+}
