@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Source rules that the compiler does not enforce (style.md):
+#  - no unbounded or non-reentrant C library calls;
+#  - the protocol core stays free of HTTP and SQL: civetweb only in idp/http,
+#    libpq only in idp/store/pg.
+# Usage: check_sources.sh [SOURCE_ROOT]
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$root"
+fail=0
+
+report() { # message, grep output
+    if [ -n "$2" ]; then
+        printf '%s\n%s\n' "$1" "$2" >&2
+        fail=1
+    fi
+}
+
+banned='\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|atoll|rand|srand|gmtime|localtime|strtok|asctime|ctime)[[:space:]]*\('
+report "banned calls (use snprintf, strtol via idp_str_to_long, RAND_bytes, *_r variants):" \
+    "$(grep -rnE "$banned" --include='*.c' --include='*.h' idp | grep -vE '^\S+:[0-9]+:\s*(/\*|\*|//)' || true)"
+
+report "civetweb outside idp/http:" \
+    "$(grep -rn '#include <civetweb.h>' idp | grep -v '^idp/http/' || true)"
+report "libpq outside idp/store/pg:" \
+    "$(grep -rn '#include <libpq-fe.h>' idp | grep -v '^idp/store/pg/' || true)"
+report "the protocol core includes the HTTP or storage implementation:" \
+    "$(grep -rnE '#include "(http|store/pg)/' idp/core idp/config idp/jose idp/oauth || true)"
+
+if [ "$fail" -ne 0 ]; then
+    exit 1
+fi
+echo "source checks passed"
