@@ -8,6 +8,7 @@
 
 #include <civetweb.h>
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,9 @@ typedef struct {
     idp_arena_t arena;
 } request_t;
 
-/* The start of the request on this worker thread, for the access log. */
+/* The start of the request on this worker thread and the status we sent, for the access log. */
 static _Thread_local struct timespec request_start;
+static _Thread_local int request_status;
 
 static const char *reason(int status)
 {
@@ -63,6 +65,10 @@ static const char *reason(int status)
 static void respond(struct mg_connection *conn, int status, const char *body, size_t len, const char *extra)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
+    bool close = extra && strstr(extra, "Connection: close") != NULL;
+    if (close) /* do not read (and discard) a rejected body to keep the connection */
+        mg_disable_connection_keep_alive(conn);
+    request_status = status;
     mg_printf(conn,
               "HTTP/1.1 %d %s\r\n"
               "Content-Type: application/json\r\n"
@@ -73,9 +79,9 @@ static void respond(struct mg_connection *conn, int status, const char *body, si
               "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
               "X-Frame-Options: DENY\r\n"
               "Referrer-Policy: no-referrer\r\n"
-              "%s%s\r\n",
+              "%s%s%s\r\n",
               status, reason(status), len, ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
-              extra ? extra : "");
+              status == 503 ? "Retry-After: 5\r\n" : "", extra ? extra : "");
     if (ri == NULL || ri->request_method == NULL || strcmp(ri->request_method, "HEAD") != 0)
         mg_write(conn, body, len);
 }
@@ -245,7 +251,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
         rt->fn(&r);
         idp_arena_free(&r.arena);
-        return 1;
+        return request_status;
     }
     respond_error(conn, 404, "not_found", "no such endpoint", NULL);
     return 404;
@@ -256,6 +262,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 static int on_begin_request(struct mg_connection *conn)
 {
     clock_gettime(CLOCK_MONOTONIC, &request_start);
+    request_status = 0;
     return 0;
 }
 
@@ -274,7 +281,7 @@ static void on_end_request(const struct mg_connection *conn, int status)
     idp_log_begin(&l, IDP_LOG_INFO, "http_request");
     idp_log_str(&l, "method", ri && ri->request_method ? ri->request_method : "");
     idp_log_str(&l, "path", ri && ri->local_uri_raw ? ri->local_uri_raw : "");
-    idp_log_int(&l, "status", status);
+    idp_log_int(&l, "status", request_status ? request_status : status);
     idp_log_double(&l, "duration_ms", ms);
     idp_log_str(&l, "remote", ri ? ri->remote_addr : "");
     idp_log_end(&l);
@@ -283,6 +290,13 @@ static void on_end_request(const struct mg_connection *conn, int status)
 /* Errors civetweb detects before a handler runs: answer them in our format. */
 static int on_http_error(struct mg_connection *conn, int status, const char *msg)
 {
+    /* end_request does not run for these: log them here. */
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "http_request");
+    idp_log_int(&l, "status", status);
+    idp_log_str(&l, "error", status == 413 || status == 431 ? "request too large" : "malformed request");
+    idp_log_str(&l, "remote", mg_get_request_info(conn) ? mg_get_request_info(conn)->remote_addr : "");
+    idp_log_end(&l);
     const char *code = status == 413 || status == 431 ? "invalid_request" : status >= 500 ? "server_error"
                                                                                            : "invalid_request";
     respond_error(conn, status, code, status == 413 || status == 431 ? "request too large" : "malformed request",

@@ -105,7 +105,7 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
 
     idp_store_client_t row;
     if ((e = idp_store_client_get(o->store, id, &row)) != IDP_OK) {
-        *desc = "client authentication failed";
+        *desc = e == IDP_E_NOT_FOUND ? "client authentication failed" : "the service is temporarily unavailable";
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
     }
     json_t *meta = json_loads(row.metadata, 0, NULL);

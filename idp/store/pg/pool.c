@@ -59,16 +59,24 @@ void idp_pg_pool_free(idp_pg_pool_t *p)
     free(p);
 }
 
-/* (Re)connects a connection that is missing or broken. */
+/*
+ * (Re)connects a connection that is missing or broken. An idle connection
+ * whose server went away (restart, failover) has a FATAL message or EOF
+ * waiting on its socket: PQconsumeInput reads it without blocking and the
+ * status turns bad, so the request gets a fresh connection instead of an error.
+ */
 static idp_err_t ensure_connected(idp_pg_pool_t *p, idp_pg_conn_t *c)
 {
-    if (c->pg && !c->broken && PQstatus(c->pg) == CONNECTION_OK)
+    if (c->pg && !c->broken && PQconsumeInput(c->pg) == 1 && PQstatus(c->pg) == CONNECTION_OK)
         return IDP_OK;
     if (c->pg)
         PQfinish(c->pg);
     c->prepared = 0;
     c->broken = false;
-    c->pg = PQconnectdb(p->url);
+    /* Our defaults first; anything in the URL (expanded from "dbname") overrides them. */
+    static const char *const keys[] = {"connect_timeout", "application_name", "keepalives_idle", "dbname", NULL};
+    const char *const values[] = {"5", "sakaid", "30", p->url, NULL};
+    c->pg = PQconnectdbParams(keys, values, 1);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         idp_log_msg(IDP_LOG_WARN, "db_connect_failed", "%s",
                     c->pg ? PQerrorMessage(c->pg) : "out of memory");

@@ -54,7 +54,7 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                    "FROM signing_keys k WHERE kid = $1"},
     [S_CLIENT_INSERT] = {"client_insert",
                          "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at) "
-                         "VALUES ($1, $2, $3::jsonb, CASE WHEN $2 IS NULL THEN NULL ELSE now() END)"},
+                         "VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() END)"},
     [S_CLIENT_GET] = {"client_get",
                       "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH("updated_at")
                       ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients WHERE client_id = $1"},
@@ -63,7 +63,7 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                        ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients ORDER BY created_at, client_id"},
     [S_CLIENT_UPDATE] = {"client_update",
                          "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
-                         "secret_hash = CASE WHEN $4 THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
+                         "secret_hash = CASE WHEN $4::boolean THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
                          "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
                          "WHERE client_id = $1"},
     [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
