@@ -353,7 +353,10 @@ idp_err_t idp_http_start(const idp_config_t *cfg, idp_oauth_t *oauth, idp_http_t
         "enable_keep_alive", "yes",
         "keep_alive_timeout_ms", "5000",
         "enable_auth_domain_check", "no",
-        tls ? "ssl_protocol_version" : NULL, "4", /* TLS 1.2+ (the callback also sets it) */
+        /* With a certificate option civetweb loads its TLS functions and creates the
+         * context; on_init_ssl then loads the chain and key itself and returns 1. */
+        tls ? "ssl_certificate" : NULL, cfg->tls_cert_file,
+        "ssl_protocol_version", "4", /* TLS 1.2+ (the callback also sets it) */
         NULL, NULL,
     };
     struct mg_callbacks cb = {0};
