@@ -325,7 +325,9 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
     set_default(m, "application_type", json_string("web"));
     set_default(m, "id_token_signed_response_alg", json_string("RS256"));
     set_default(m, "tier", json_string("partner"));
-    set_default(m, "subject_type", json_string("pairwise"));
+    /* product.md §5: public subject identifiers for city services, pairwise for partners */
+    set_default(m, "subject_type",
+                json_string(!strcmp(json_string_value(json_object_get(m, "tier")), "city") ? "public" : "pairwise"));
     set_default(m, "require_pkce", json_true());
     set_default(m, "card_required", json_false());
     set_default(m, "scope", json_string("openid"));

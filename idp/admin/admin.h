@@ -1,0 +1,56 @@
+/**
+ * sakaid-admin: shared state and helpers of the commands. Output goes to
+ * stdout (text, or JSON with --json); errors go to stderr, and with --json
+ * also to stdout as {"error", "error_description"}.
+ */
+#ifndef IDP_ADMIN_ADMIN_H
+#define IDP_ADMIN_ADMIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "jose/kek.h"
+#include "store/store.h"
+
+/* Exit statuses (README): */
+#define ADMIN_OK 0
+#define ADMIN_FAILED 1 /* not found, database unreachable, conflict */
+#define ADMIN_USAGE 2  /* usage or validation error */
+
+typedef struct {
+    bool json;
+    idp_config_t *cfg;
+    idp_store_t *store; /* opened by admin_store() */
+    idp_kek_t kek;
+    bool kek_loaded;
+} admin_t;
+
+/** Reports an error and returns the exit status for it. */
+int admin_fail(admin_t *a, idp_err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** Reports a usage error (exit 2). */
+int admin_usage(admin_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Explains a storage error (unreachable database, ...) and returns the exit status. */
+int admin_store_fail(admin_t *a, idp_err_t e, const char *what);
+/** Opens the store if needed; 0 or an exit status. */
+int admin_store(admin_t *a);
+/** Loads the KEK if needed; 0 or an exit status. */
+int admin_kek(admin_t *a);
+/** Prints @p j (JSON mode), steals the reference. */
+void admin_print_json(json_t *j);
+
+int cmd_migrate(admin_t *a, int argc, char **argv);
+int cmd_kek_init(admin_t *a, int argc, char **argv);
+int cmd_keys_init(admin_t *a, int argc, char **argv);
+int cmd_keys_list(admin_t *a, int argc, char **argv);
+int cmd_keys_rotate(admin_t *a, int argc, char **argv);
+int cmd_keys_retire(admin_t *a, int argc, char **argv);
+int cmd_client_add(admin_t *a, int argc, char **argv);
+int cmd_client_list(admin_t *a, int argc, char **argv);
+int cmd_client_show(admin_t *a, int argc, char **argv);
+int cmd_client_update(admin_t *a, int argc, char **argv);
+int cmd_client_rotate_secret(admin_t *a, int argc, char **argv);
+int cmd_client_remove(admin_t *a, int argc, char **argv);
+
+#endif

@@ -1,0 +1,73 @@
+/* sakaid-admin: error reporting, lazy store and KEK. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "admin/admin.h"
+
+static int report(admin_t *a, idp_err_t e, int status, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    fprintf(stderr, "sakaid-admin: %s\n", msg);
+    if (a->json)
+        admin_print_json(json_pack("{s:s, s:s}", "error", idp_err_code(e), "error_description", msg));
+    return status;
+}
+
+int admin_fail(admin_t *a, idp_err_t e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int status = e == IDP_E_INVALID_CLIENT_METADATA || e == IDP_E_INVALID_REDIRECT_URI || e == IDP_E_INVALID_REQUEST
+                     ? ADMIN_USAGE
+                     : ADMIN_FAILED;
+    int rc = report(a, e, status, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int admin_usage(admin_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = report(a, IDP_E_INVALID_REQUEST, ADMIN_USAGE, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int admin_store_fail(admin_t *a, idp_err_t e, const char *what)
+{
+    if (e == IDP_E_UNAVAILABLE)
+        return admin_fail(a, e, "%s: cannot reach PostgreSQL at database.url (SAKAID_DATABASE_URL)", what);
+    if (e == IDP_E_NOT_FOUND)
+        return admin_fail(a, e, "%s: not found", what);
+    return admin_fail(a, e, "%s failed (%s); see the log above", what, idp_err_code(e));
+}
+
+int admin_store(admin_t *a)
+{
+    if (a->store)
+        return 0;
+    idp_err_t e = idp_store_open(a->cfg->database_url, 1, a->cfg->pool_wait_ms, &a->store);
+    return e == IDP_OK ? 0 : admin_store_fail(a, e, "opening the database");
+}
+
+int admin_kek(admin_t *a)
+{
+    char err[512];
+    if (a->kek_loaded)
+        return 0;
+    if (idp_kek_load(a->cfg->kek_file, &a->kek, err, sizeof(err)) != IDP_OK)
+        return admin_fail(a, IDP_E_SERVER_ERROR, "%s", err);
+    a->kek_loaded = true;
+    return 0;
+}
+
+void admin_print_json(json_t *j)
+{
+    if (j == NULL)
+        return;
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(j);
+}

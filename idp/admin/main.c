@@ -1,0 +1,108 @@
+/*
+ * sakaid-admin: migrations, the key-encryption key, signing keys and
+ * relying parties. Usage: sakaid-admin --help, or README.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "core/log.h"
+#include "oauth/client_meta.h"
+
+typedef struct {
+    const char *group, *name; /* "keys", "rotate"; name NULL for single-word commands */
+    int (*fn)(admin_t *a, int argc, char **argv);
+    const char *usage;
+} command_t;
+
+static const command_t commands[] = {
+    {"migrate", NULL, cmd_migrate, "migrate                          apply pending database migrations"},
+    {"kek", "init", cmd_kek_init, "kek init                         create the key-encryption key file (mode 0600)"},
+    {"keys", "init", cmd_keys_init, "keys init                        ensure an active and a next RS256 and ES256 key"},
+    {"keys", "list", cmd_keys_list, "keys list                        list signing keys and their states"},
+    {"keys", "rotate", cmd_keys_rotate, "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
+    {"keys", "retire", cmd_keys_retire, "keys retire KID                  retire one key now"},
+    {"client", "add", cmd_client_add, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
+    {"client", "list", cmd_client_list, "client list"},
+    {"client", "show", cmd_client_show, "client show CLIENT_ID"},
+    {"client", "update", cmd_client_update, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
+    {"client", "rotate-secret", cmd_client_rotate_secret, "client rotate-secret CLIENT_ID"},
+    {"client", "remove", cmd_client_remove, "client remove CLIENT_ID"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int help(FILE *f)
+{
+    fprintf(f, "usage: sakaid-admin [--json] [--config FILE] COMMAND ...\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "\nclient metadata fields (OpenID Connect Dynamic Client Registration names; flag --name-with-dashes,\n"
+               "lists comma-separated or repeated, booleans true|false, jwks as JSON or @FILE):\n ");
+    size_t col = 1;
+    for (const char *const *n = idp_client_meta_names(); *n; n++) {
+        if (col + strlen(*n) + 3 > 100) {
+            fprintf(f, "\n ");
+            col = 1;
+        }
+        fprintf(f, " --");
+        for (const char *c = *n; *c; c++)
+            fputc(*c == '_' ? '-' : *c, f);
+        col += strlen(*n) + 3;
+    }
+    fprintf(f, "\n\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
+               "validation error\n");
+    return f == stderr ? ADMIN_USAGE : ADMIN_OK;
+}
+
+static const char *env(const char *name)
+{
+    return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+    admin_t a;
+    memset(&a, 0, sizeof(a));
+    const char *config = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--json"))
+            a.json = true;
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            config = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help(stdout);
+        else
+            return admin_usage(&a, "unknown option %s (see sakaid-admin --help)", argv[i]);
+    }
+    if (i >= argc)
+        return help(stderr);
+    if (!strcmp(argv[i], "help"))
+        return help(stdout);
+
+    const command_t *cmd = NULL;
+    for (size_t c = 0; c < NCOMMANDS && cmd == NULL; c++) {
+        if (strcmp(commands[c].group, argv[i]) != 0)
+            continue;
+        if (commands[c].name == NULL || (i + 1 < argc && !strcmp(commands[c].name, argv[i + 1])))
+            cmd = &commands[c];
+    }
+    if (cmd == NULL)
+        return admin_usage(&a, "unknown command \"%s%s%s\" (see sakaid-admin --help)", argv[i],
+                           i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
+    int skip = cmd->name ? 2 : 1;
+
+    char err[512];
+    if (idp_config_load(config, env, &a.cfg, err, sizeof(err)) != IDP_OK)
+        return admin_usage(&a, "%s", err);
+    idp_log_set_level(IDP_LOG_WARN); /* the CLI speaks on stdout; only problems go to the log */
+
+    int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
+
+    idp_store_close(a.store);
+    if (a.kek_loaded)
+        idp_kek_wipe(&a.kek);
+    idp_config_free(a.cfg);
+    return rc;
+}
