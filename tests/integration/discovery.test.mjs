@@ -1,0 +1,61 @@
+// Discovery is truthful (issue #2 §3): every advertised endpoint exists and
+// behaves as advertised, nothing unimplemented is advertised, and the JWKS
+// holds public keys only.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanup, provision, startServer, tokenRequest } from './lib/harness.mjs';
+
+let srv;
+before(async () => {
+  srv = await startServer(await provision());
+});
+after(cleanup);
+
+test('OpenID and OAuth metadata documents agree and name this issuer', async () => {
+  const oidc = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json();
+  const oauth = await (await fetch(`${srv.url}/.well-known/oauth-authorization-server`)).json();
+  assert.deepEqual(oidc, oauth);
+  assert.equal(oidc.issuer, srv.url);
+  assert.equal(oidc.jwks_uri, `${srv.url}/jwks`);
+  assert.equal(oidc.token_endpoint, `${srv.url}/token`);
+});
+
+test('advertises exactly what is implemented', async () => {
+  const d = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json();
+  // No authorization endpoint yet, so no response type, no userinfo, no registration.
+  assert.deepEqual(d.response_types_supported, []);
+  for (const absent of ['authorization_endpoint', 'userinfo_endpoint', 'registration_endpoint',
+    'end_session_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
+    assert.equal(d[absent], undefined, `${absent} must not be advertised before it exists`);
+  }
+  assert.deepEqual(d.grant_types_supported, ['client_credentials']);
+  assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+  // Every advertised URL answers: jwks with keys, token with an OAuth error (not 404).
+  const jwks = await fetch(d.jwks_uri);
+  assert.equal(jwks.status, 200);
+  const tok = await tokenRequest(srv.url, { grant_type: 'client_credentials' });
+  assert.equal(tok.status, 401);
+  assert.equal(tok.body.error, 'invalid_client');
+});
+
+test('JWKS: public keys only, each with kid, use and alg, both algorithms', async () => {
+  const r = await fetch(`${srv.url}/jwks`);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  const { keys } = await r.json();
+  assert.equal(keys.length, 4, 'active and next for RS256 and ES256');
+  for (const k of keys) {
+    assert.ok(k.kid && k.use === 'sig' && ['RS256', 'ES256'].includes(k.alg), JSON.stringify(k));
+    for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) assert.equal(k[priv], undefined, `private member ${priv}`);
+    if (k.alg === 'RS256') assert.equal(k.kty, 'RSA');
+    if (k.alg === 'ES256') assert.ok(k.kty === 'EC' && k.crv === 'P-256');
+  }
+  assert.equal(new Set(keys.map((k) => k.kid)).size, 4);
+  assert.deepEqual([...new Set(keys.map((k) => k.alg))].sort(), ['ES256', 'RS256']);
+});
+
+test('health endpoints', async () => {
+  assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+  const ready = await fetch(`${srv.url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.equal((await ready.json()).status, 'ready');
+});
