@@ -10,11 +10,14 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len)
+/* Decodes into the arena; *e says why when it returns NULL (TOO_LARGE or INVALID_REQUEST). */
+static char *form_decode(idp_arena_t *arena, const char *s, size_t len, idp_err_t *e)
 {
     char *out = idp_arena_alloc(arena, len + 1);
+    *e = IDP_E_TOO_LARGE;
     if (out == NULL)
         return NULL;
+    *e = IDP_E_INVALID_REQUEST;
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -37,7 +40,14 @@ char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len)
         }
     }
     out[o] = '\0';
+    *e = IDP_OK;
     return out;
+}
+
+char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len)
+{
+    idp_err_t e;
+    return form_decode(arena, s, len, &e);
 }
 
 idp_err_t idp_params_parse(idp_arena_t *arena, const char *text, size_t len, idp_params_t *out)
@@ -54,11 +64,13 @@ idp_err_t idp_params_parse(idp_arena_t *arena, const char *text, size_t len, idp
                 eq++;
             if (out->n == IDP_MAX_PARAMS)
                 return IDP_E_INVALID_REQUEST;
-            char *name = idp_form_decode(arena, text + i, eq - i);
-            char *value = eq < end ? idp_form_decode(arena, text + eq + 1, end - eq - 1)
-                                   : idp_form_decode(arena, "", 0);
-            if (name == NULL || value == NULL)
-                return arena->used_total >= arena->budget ? IDP_E_TOO_LARGE : IDP_E_INVALID_REQUEST;
+            idp_err_t e;
+            char *name = form_decode(arena, text + i, eq - i, &e);
+            if (name == NULL)
+                return e;
+            char *value = form_decode(arena, eq < end ? text + eq + 1 : "", eq < end ? end - eq - 1 : 0, &e);
+            if (value == NULL)
+                return e;
             out->items[out->n].name = name;
             out->items[out->n].value = value;
             out->n++;

@@ -1,0 +1,144 @@
+/* Relying-party metadata validation (OpenID Connect DCR 1.0 §2, RFC 7591 §2, product.md §4-§5). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "oauth/client_meta.h"
+
+static idp_err_t validate(const char *text, json_t **out, char *err)
+{
+    json_t *in = json_loads(text, 0, NULL);
+    if (in == NULL)
+        fail_msg("bad test JSON: %s", text);
+    *out = NULL;
+    err[0] = '\0';
+    idp_err_t e = idp_client_meta_validate(in, out, err, 512);
+    json_decref(in);
+    return e;
+}
+
+static void defaults(void **state)
+{
+    json_t *m;
+    char err[512];
+    assert_int_equal(validate("{\"client_name\":\"Web\",\"redirect_uris\":[\"https://rp.example/cb\"]}", &m, err), IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "token_endpoint_auth_method")), "client_secret_basic");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(m, "grant_types"), 0)), "authorization_code");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(m, "response_types"), 0)), "code");
+    assert_string_equal(json_string_value(json_object_get(m, "tier")), "partner");
+    assert_string_equal(json_string_value(json_object_get(m, "subject_type")), "pairwise");
+    assert_true(json_is_true(json_object_get(m, "require_pkce")));
+    assert_true(json_is_false(json_object_get(m, "card_required")));
+    assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "RS256");
+    assert_true(idp_client_meta_uses_secret(m));
+    json_decref(m);
+    assert_int_equal(validate("{\"client_name\":\"City\",\"tier\":\"city\",\"redirect_uris\":[\"https://a.example/cb\"]}", &m, err), IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "subject_type")), "public");
+    json_decref(m);
+    assert_int_equal(validate("{\"client_name\":\"Svc\",\"grant_types\":[\"client_credentials\"]}", &m, err), IDP_OK);
+    assert_int_equal(json_array_size(json_object_get(m, "response_types")), 0);
+    json_decref(m);
+}
+
+static void accepted(void **state)
+{
+    static const char *const good[] = {
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://127.0.0.1:3000/cb\"],\"token_endpoint_auth_method\":\"none\"}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://[::1]/cb\",\"https://rp.example/cb?x=1\"],\"sector_identifier_uri\":\"https://rp.example/s.json\"}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/1\",\"https://a.example/2\"]}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"require_pkce\":false,\"default_max_age\":3600}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\","
+        "\"jwks_uri\":\"https://a.example/jwks\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"purpose_ja\":\"\xe5\xa0\xba\",\"logo_uri\":null}",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        json_t *m;
+        char err[512];
+        if (validate(good[i], &m, err) != IDP_OK)
+            fail_msg("rejected %s: %s", good[i], err);
+        json_decref(m);
+    }
+}
+
+/* Each rejection: the error code and the field the message starts with. */
+static void rejected(void **state)
+{
+    static const struct {
+        const char *json;
+        idp_err_t code;
+        const char *field;
+    } cases[] = {
+        {"{\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
+        {"{\"client_name\":\"n\"}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"http://rp.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb#x\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://*.a.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "redirect_uris[1]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":\"https://a.example/cb\"}", IDP_E_INVALID_CLIENT_METADATA, "redirect_uris"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"post_logout_redirect_uris\":[\"http://a.example/bye\"]}", IDP_E_INVALID_REDIRECT_URI, "post_logout_redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"backchannel_logout_uri\":\"https://a.example/b#f\"}", IDP_E_INVALID_CLIENT_METADATA, "backchannel_logout_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"colour\":\"red\"}", IDP_E_INVALID_CLIENT_METADATA, "colour"},
+        {"{\"client_name\":\"\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
+        {"{\"client_name\":\"a\\nb\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
+        {"{\"client_name\":7,\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"tier\":\"gold\"}", IDP_E_INVALID_CLIENT_METADATA, "tier"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"require_pkce\":\"no\"}", IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false}", IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
+        {"{\"client_name\":\"n\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":\"none\"}", IDP_E_INVALID_CLIENT_METADATA, "grant_types"},
+        {"{\"client_name\":\"n\",\"grant_types\":[\"refresh_token\"]}", IDP_E_INVALID_CLIENT_METADATA, "grant_types"},
+        {"{\"client_name\":\"n\",\"grant_types\":[\"implicit\"]}", IDP_E_INVALID_CLIENT_METADATA, "grant_types[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"response_types\":[\"token\"]}", IDP_E_INVALID_CLIENT_METADATA, "response_types[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"subject_type\":\"public\"}", IDP_E_INVALID_CLIENT_METADATA, "subject_type"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}", IDP_E_INVALID_CLIENT_METADATA, "jwks_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks_uri\":\"https://a.example/j\",\"jwks\":{\"keys\":[{\"kty\":\"EC\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks\":{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\",\"e\":\"AQAB\",\"d\":\"y\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"x\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid  profile\"}", IDP_E_INVALID_CLIENT_METADATA, "scope"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid \\\"x\\\"\"}", IDP_E_INVALID_CLIENT_METADATA, "scope"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_max_age\":-1}", IDP_E_INVALID_CLIENT_METADATA, "default_max_age"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_acr_values\":[\"loa2\"]}", IDP_E_INVALID_CLIENT_METADATA, "default_acr_values[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"id_token_signed_response_alg\":\"none\"}", IDP_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg"},
+        {"[1]", IDP_E_INVALID_CLIENT_METADATA, "metadata"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *m;
+        char err[512];
+        idp_err_t e = validate(cases[i].json, &m, err);
+        if (e != cases[i].code)
+            fail_msg("%s: got %d (%s), want %d", cases[i].json, e, err, cases[i].code);
+        if (strncmp(err, cases[i].field, strlen(cases[i].field)) != 0)
+            fail_msg("%s: message \"%s\" does not start with %s", cases[i].json, err, cases[i].field);
+        assert_null(m);
+    }
+}
+
+static void kinds(void **state)
+{
+    idp_meta_kind_t k;
+    assert_true(idp_client_meta_kind("redirect_uris", &k));
+    assert_int_equal(k, IDP_META_LIST);
+    assert_true(idp_client_meta_kind("require_pkce", &k));
+    assert_int_equal(k, IDP_META_BOOL);
+    assert_true(idp_client_meta_kind("jwks", &k));
+    assert_int_equal(k, IDP_META_OBJECT);
+    assert_false(idp_client_meta_kind("colour", &k));
+    size_t n = 0;
+    for (const char *const *p = idp_client_meta_names(); *p; p++)
+        n++;
+    assert_true(n >= 20);
+    json_t *pub = json_pack("{s:s}", "token_endpoint_auth_method", "none");
+    assert_false(idp_client_meta_uses_secret(pub));
+    json_decref(pub);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(defaults), cmocka_unit_test(accepted), cmocka_unit_test(rejected),
+                                       cmocka_unit_test(kinds)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
