@@ -18,7 +18,15 @@ if (!BIN || !ADMIN_URL || !SCRIPTS) {
 const cleanups = [];
 /** Runs every registered clean-up (call from an after() hook). */
 export async function cleanup() {
-  while (cleanups.length) await cleanups.pop()();
+  const errors = [];
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  if (errors.length) throw errors[0];
 }
 
 export function psql(url, sql) {
@@ -132,12 +140,13 @@ export async function startServer(env) {
     if (alive) proc.kill('SIGTERM');
     return exited;
   };
+  // At clean-up the server must stop cleanly: a non-zero exit is a crash, or
+  // (in the ASan build) a leak report, and fails the test run.
   cleanups.push(async () => {
-    if (alive) {
-      proc.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (alive) proc.kill('SIGKILL');
-    }
+    if (alive) proc.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 10000))]);
+    if (alive) proc.kill('SIGKILL');
+    if (code !== 0) throw new Error(`sakaid did not stop cleanly (${code}):\n${stderr.split('\n').slice(-30).join('\n')}`);
   });
   const deadline = Date.now() + 30000;
   for (;;) {
