@@ -9,22 +9,27 @@ bool idp_str_has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+const char *idp_str_next_word(const char **p, size_t *len)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    const char *e = s;
+    while (*e && *e != ' ')
+        e++;
+    *len = (size_t)(e - s);
+    *p = e;
+    return s;
+}
+
 bool idp_str_list_has(const char *list, const char *word)
 {
-    size_t wl = strlen(word);
+    size_t wl = strlen(word), len;
     if (wl == 0)
         return false;
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if ((size_t)(e - p) == wl && memcmp(p, word, wl) == 0)
+    for (const char *w = idp_str_next_word(&list, &len); len; w = idp_str_next_word(&list, &len))
+        if (len == wl && memcmp(w, word, wl) == 0)
             return true;
-        p = e;
-    }
     return false;
 }
 

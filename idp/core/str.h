@@ -7,6 +7,11 @@
 
 /** True if @p s starts with @p prefix. */
 bool idp_str_has_prefix(const char *s, const char *prefix);
+/**
+ * The next word of a space-separated list (RFC 6749 §3.3 scope syntax):
+ * returns its start and length (*len = 0 at the end) and moves *p past it.
+ */
+const char *idp_str_next_word(const char **p, size_t *len);
 /** True if the space-separated list @p list contains @p word (RFC 6749 §3.3 scope syntax). */
 bool idp_str_list_has(const char *list, const char *word);
 /** Parses a non-negative decimal integer in [min, max]; false on any junk. */

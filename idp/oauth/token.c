@@ -65,15 +65,8 @@ static idp_err_t grant_scope(idp_oauth_req_t *req, const char *registered, const
         return IDP_E_TOO_LARGE;
     *out = '\0';
     const char *p = src;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *start = p;
-        while (*p && *p != ' ')
-            p++;
-        size_t len = (size_t)(p - start);
-        if (len == 0)
-            break;
+    size_t len;
+    for (const char *start = idp_str_next_word(&p, &len); len; start = idp_str_next_word(&p, &len)) {
         char *word = idp_arena_strndup(req->arena, start, len);
         if (word == NULL)
             return IDP_E_TOO_LARGE;
