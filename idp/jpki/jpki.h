@@ -1,0 +1,127 @@
+/**
+ * My Number card (JPKI) verification: the certificate chain to pinned roots
+ * of one purpose, validity, key usage, policy, key strength, revocation
+ * through a pluggable source, the card's signature over a message the
+ * server rebuilt, and the signing certificate's attributes. No HTTP, no SQL.
+ * Facts and uncertainties: ../shared/docs/jpki.md and docs/card.md.
+ */
+#ifndef IDP_JPKI_JPKI_H
+#define IDP_JPKI_JPKI_H
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/err.h"
+
+typedef enum { IDP_JPKI_AUTH = 0, IDP_JPKI_SIGN = 1 } idp_jpki_purpose_t;
+
+/** Why a card was refused. Each has a code for logs and counters and a plain message for the resident. */
+typedef enum {
+    IDP_JPKI_OK = 0,
+    IDP_JPKI_BAD_SIGNATURE,      /* the signature does not verify over our message */
+    IDP_JPKI_UNKNOWN_ISSUER,     /* no pinned root of this purpose issued it */
+    IDP_JPKI_EXPIRED,            /* outside its validity (or its root's) at the verification time */
+    IDP_JPKI_REVOKED,            /* on the revocation list */
+    IDP_JPKI_WRONG_PURPOSE,      /* a signing certificate where an authentication one belongs, or the reverse */
+    IDP_JPKI_POLICY_MISSING,     /* no JPKI certificate policy for this purpose */
+    IDP_JPKI_WEAK_KEY,           /* not RSA-2048 e=65537 with SHA-256 */
+    IDP_JPKI_MALFORMED,          /* not a certificate, over 4 KiB, bad attributes, bad signature length */
+    IDP_JPKI_REVOCATION_UNKNOWN, /* no current revocation information for the issuer: we fail closed */
+    IDP_JPKI__COUNT
+} idp_jpki_reason_t;
+
+/** "bad_signature", ... (stable: logs, metrics, API). */
+const char *idp_jpki_reason_code(idp_jpki_reason_t r);
+/** A plain message for the resident, in Japanese ("ja") or English (anything else). */
+const char *idp_jpki_reason_text(idp_jpki_reason_t r, const char *lang);
+
+#define IDP_JPKI_MAX_CERT 4096
+
+/* ---- revocation -------------------------------------------------------- */
+
+/**
+ * A source of revocation status. CRL files now; an OCSP or platform-operator
+ * source implements the same two functions later.
+ */
+typedef struct idp_jpki_revocation idp_jpki_revocation_t;
+struct idp_jpki_revocation {
+    /** IDP_JPKI_OK (good), IDP_JPKI_REVOKED or IDP_JPKI_REVOCATION_UNKNOWN for @p cert issued by @p issuer at @p at. */
+    idp_jpki_reason_t (*check)(idp_jpki_revocation_t *self, X509 *cert, X509 *issuer, time_t at);
+    void (*free)(idp_jpki_revocation_t *self);
+};
+
+/**
+ * CRLs (DER or PEM, *.crl / *.pem) in @p dir, reloaded when a file changes
+ * (checked at most once a second). A CRL counts only if its signature
+ * verifies with the certificate's actual issuer key and @p at lies between
+ * its thisUpdate and nextUpdate.
+ */
+idp_err_t idp_jpki_crl_dir_new(const char *dir, idp_jpki_revocation_t **out);
+
+/* ---- trust -------------------------------------------------------------- */
+
+typedef struct idp_jpki_trust idp_jpki_trust_t;
+
+/**
+ * An empty trust configuration. With @p test_roots false, roots whose
+ * subject has O=JPKI-TEST are refused: test and production roots never
+ * share a trust store (jpki.md), and only dev mode allows the test ones.
+ */
+idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots);
+/** Pins every self-signed root in the PEM file @p path for @p purpose. */
+idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const char *path, char *err,
+                                   size_t errlen);
+/** Sets the revocation source (the trust takes ownership). Without one, every card is revocation_unknown. */
+void idp_jpki_trust_set_revocation(idp_jpki_trust_t *t, idp_jpki_revocation_t *rev);
+/** How many verifications ended with each reason (for /metrics). */
+unsigned long idp_jpki_trust_count(const idp_jpki_trust_t *t, idp_jpki_reason_t r);
+void idp_jpki_trust_free(idp_jpki_trust_t *t);
+
+/* ---- verification ------------------------------------------------------ */
+
+/** The signing certificate's subjectAltName attributes (jpki.md), UTF-8. */
+typedef struct {
+    char name[256], name_alt[256], gender[8], birth_date[16], address[512], address_alt[512];
+} idp_jpki_attrs_t;
+
+typedef struct {
+    idp_jpki_reason_t reason;
+    char detail[192];             /* for the log: what exactly failed */
+    unsigned char cert_sha256[32];
+    char issuer_key_id[65];       /* hex, from the certificate's authorityKeyIdentifier */
+    char serial[65];              /* hex */
+    char subject_cn[80];
+    long long not_after;
+    bool has_attrs;
+    idp_jpki_attrs_t attrs;       /* signing certificates only */
+} idp_jpki_result_t;
+
+/**
+ * Verifies certificate @p der of @p purpose at time @p at, and that its key
+ * made @p sig: RSASSA-PKCS1-v1_5 over the SHA-256 DigestInfo of @p msg, as
+ * the card signs (jpki.md). The caller builds @p msg from its own state
+ * (idp_jpki_message); a client-supplied digest is never accepted.
+ * Returns res->reason. Thread-safe.
+ */
+idp_jpki_reason_t idp_jpki_verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const unsigned char *der,
+                                  size_t der_len, const unsigned char *msg, size_t msg_len, const unsigned char *sig,
+                                  size_t sig_len, time_t at, idp_jpki_result_t *res);
+
+#define IDP_JPKI_NONCE_BYTES 32
+#define IDP_JPKI_MESSAGE_MAX 96
+
+/**
+ * The message the card signs (jpki.md "Proposed exchange"):
+ *   tag 0x00 || nonce[32] || SHA-256(client_id 0x00 redirect_uri 0x00 oidc_nonce)
+ * with tag "SAKAI-D-JPKI-AUTH-v1" or "SAKAI-D-JPKI-SIGN-v1". Returns its length.
+ */
+size_t idp_jpki_message(idp_jpki_purpose_t purpose, const unsigned char nonce[IDP_JPKI_NONCE_BYTES],
+                        const char *client_id, const char *redirect_uri, const char *oidc_nonce,
+                        unsigned char out[IDP_JPKI_MESSAGE_MAX]);
+
+/** Parses the six subjectAltName attributes; IDP_JPKI_MALFORMED on duplicates or a missing name/birth date/address. */
+idp_jpki_reason_t idp_jpki_parse_attrs(X509 *cert, idp_jpki_attrs_t *out, char *detail, size_t n);
+
+#endif
