@@ -22,6 +22,10 @@ typedef struct {
     pthread_rwlock_t lock;
     pthread_mutex_t reload;
     STACK_OF(X509_CRL) *crls;
+    /* Per CRL, the SHA-256 of the issuer public key whose signature on it was
+     * verified (zero until then): each CRL's signature is checked once, not per login. */
+    unsigned char (*verified)[32];
+    pthread_mutex_t cache;
     unsigned long long fingerprint; /* of the directory listing: names, sizes, mtimes */
     time_t checked;
 } crl_dir_t;
@@ -83,13 +87,19 @@ static void reload(crl_dir_t *c)
     }
     if (d)
         closedir(d);
-    if (fresh == NULL)
+    unsigned char(*verified)[32] = fresh ? calloc((size_t)sk_X509_CRL_num(fresh) + 1, 32) : NULL;
+    if (verified == NULL) {
+        sk_X509_CRL_pop_free(fresh, X509_CRL_free);
         return;
+    }
     pthread_rwlock_wrlock(&c->lock);
     STACK_OF(X509_CRL) *old = c->crls;
+    unsigned char(*old_verified)[32] = c->verified;
     c->crls = fresh;
+    c->verified = verified;
     pthread_rwlock_unlock(&c->lock);
     sk_X509_CRL_pop_free(old, X509_CRL_free);
+    free(old_verified);
     idp_log_msg(IDP_LOG_INFO, "crls_loaded", "%d CRLs from %s", sk_X509_CRL_num(fresh), c->dir);
 }
 
@@ -116,13 +126,26 @@ static idp_jpki_reason_t check(idp_jpki_revocation_t *self, X509 *cert, X509 *is
     maybe_reload(c);
     idp_jpki_reason_t r = IDP_JPKI_REVOCATION_UNKNOWN;
     EVP_PKEY *ikey = X509_get0_pubkey(issuer);
+    unsigned char kd[32];
+    unsigned int kdlen = 0;
+    if (ikey == NULL || X509_pubkey_digest(issuer, EVP_sha256(), kd, &kdlen) != 1 || kdlen != 32)
+        return IDP_JPKI_REVOCATION_UNKNOWN;
     pthread_rwlock_rdlock(&c->lock);
     for (int i = 0; c->crls && i < sk_X509_CRL_num(c->crls) && r != IDP_JPKI_REVOKED; i++) {
         X509_CRL *crl = sk_X509_CRL_value(c->crls, i);
-        /* The generations of a root share one DN: only the issuer's own key makes a CRL count. */
-        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 || ikey == NULL ||
-            X509_CRL_verify(crl, ikey) != 1)
+        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
             continue;
+        /* The generations of a root share one DN: only the issuer's own key makes a CRL count. */
+        pthread_mutex_lock(&c->cache);
+        bool known = memcmp(c->verified[i], kd, 32) == 0;
+        pthread_mutex_unlock(&c->cache);
+        if (!known) {
+            if (X509_CRL_verify(crl, ikey) != 1)
+                continue;
+            pthread_mutex_lock(&c->cache);
+            memcpy(c->verified[i], kd, 32);
+            pthread_mutex_unlock(&c->cache);
+        }
         const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
         if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &at) > 0 || next == NULL || X509_cmp_time(next, &at) < 0)
             continue; /* not current at this time */
@@ -138,6 +161,8 @@ static void crl_free(idp_jpki_revocation_t *self)
 {
     crl_dir_t *c = (crl_dir_t *)self;
     sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+    free(c->verified);
+    pthread_mutex_destroy(&c->cache);
     pthread_rwlock_destroy(&c->lock);
     pthread_mutex_destroy(&c->reload);
     free(c->dir);
@@ -155,6 +180,7 @@ idp_err_t idp_jpki_crl_dir_new(const char *dir, idp_jpki_revocation_t **out)
     c->base.free = crl_free;
     pthread_rwlock_init(&c->lock, NULL);
     pthread_mutex_init(&c->reload, NULL);
+    pthread_mutex_init(&c->cache, NULL);
     c->fingerprint = listing_fingerprint(dir);
     c->checked = time(NULL);
     reload(c);
