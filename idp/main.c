@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "jose/kek.h"
 #include "jose/keystore.h"
+#include "jpki/jpki.h"
 #include "oauth/keys.h"
 #include "oauth/oauth.h"
 #include "store/store.h"
@@ -63,6 +64,29 @@ static int check_schema(idp_store_t *store)
         return -1;
     }
     return 0;
+}
+
+/* Card login: the pinned roots per purpose and the CRL directory (docs/card.md). */
+static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (cfg->jpki_auth_roots == NULL)
+        return IDP_OK; /* card login is off */
+    idp_jpki_trust_t *t = idp_jpki_trust_new(cfg->dev_mode);
+    idp_jpki_revocation_t *rev = NULL;
+    idp_err_t e = t ? IDP_OK : IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_jpki_trust_add_roots(t, IDP_JPKI_AUTH, cfg->jpki_auth_roots, err, errlen);
+    if (e == IDP_OK)
+        e = idp_jpki_trust_add_roots(t, IDP_JPKI_SIGN, cfg->jpki_sign_roots, err, errlen);
+    if (e == IDP_OK && (e = idp_jpki_crl_dir_new(cfg->jpki_crl_dir, &rev)) == IDP_OK)
+        idp_jpki_trust_set_revocation(t, rev);
+    if (e != IDP_OK) {
+        idp_jpki_trust_free(t);
+        return e;
+    }
+    *out = t;
+    return IDP_OK;
 }
 
 static idp_err_t load_keys(const idp_config_t *cfg, idp_store_t *store, const idp_kek_t *kek, idp_keystore_t *ks,
@@ -144,6 +168,14 @@ int main(int argc, char **argv)
         goto Exit;
     }
     oauth_ready = true;
+    if (load_jpki(cfg, &oauth.jpki, err, sizeof(err)) != IDP_OK) {
+        fatal("jpki_unusable", err);
+        goto Exit;
+    }
+    if (oauth.jpki && (oauth.card_limit = idp_ratelimit_new(cfg->jpki_rate_per_minute, cfg->jpki_rate_per_minute)) == NULL) {
+        fatal("startup_failed", "out of memory");
+        goto Exit;
+    }
     err[0] = '\0';
     if (idp_http_start(cfg, &oauth, &http, err, sizeof(err)) != IDP_OK) {
         fatal("listen_failed", err);
@@ -176,8 +208,11 @@ int main(int argc, char **argv)
 
 Exit:
     idp_http_stop(http);
-    if (oauth_ready)
+    if (oauth_ready) {
+        idp_jpki_trust_free(oauth.jpki);
+        idp_ratelimit_free(oauth.card_limit);
         idp_oauth_cleanup(&oauth);
+    }
     idp_store_close(store);
     idp_keystore_free(keys);
     idp_kek_wipe(&kek);

@@ -52,5 +52,6 @@ int cmd_client_show(admin_t *a, int argc, char **argv);
 int cmd_client_update(admin_t *a, int argc, char **argv);
 int cmd_client_rotate_secret(admin_t *a, int argc, char **argv);
 int cmd_client_remove(admin_t *a, int argc, char **argv);
+int cmd_linkage_import(admin_t *a, int argc, char **argv);
 
 #endif

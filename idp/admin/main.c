@@ -29,6 +29,7 @@ static const command_t commands[] = {
     {"client", "update", cmd_client_update, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
     {"client", "rotate-secret", cmd_client_rotate_secret, "client rotate-secret CLIENT_ID"},
     {"client", "remove", cmd_client_remove, "client remove CLIENT_ID"},
+    {"linkage", "import", cmd_linkage_import, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

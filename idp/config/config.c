@@ -43,6 +43,12 @@ static const field_t fields[] = {
     {"tokens.access_token_ttl_seconds", NULL, T_INT, OFF(access_token_ttl), 30, 86400, "600"},
     {"tokens.access_token_signing_alg", NULL, T_STRING, OFF(access_token_alg), 0, 0, "RS256"},
     {"tokens.max_token_lifetime_seconds", NULL, T_INT, OFF(max_token_lifetime), 60, 400 * 86400, "86400"},
+    {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
+    {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},
+    {"jpki.crl_dir", "SAKAID_JPKI_CRL_DIR", T_STRING, OFF(jpki_crl_dir), 0, 0, NULL},
+    {"jpki.challenge_seconds", NULL, T_INT, OFF(jpki_challenge_seconds), 1, 600, "120"},
+    {"jpki.max_challenges_per_login", NULL, T_INT, OFF(jpki_max_challenges), 1, 100, "10"},
+    {"jpki.rate_per_minute", NULL, T_INT, OFF(jpki_rate_per_minute), 1, 100000, "30"},
 };
 static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
 
@@ -289,6 +295,11 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         errf(err, errlen,
              "configuration: \"tokens.access_token_ttl_seconds\" must not exceed "
              "\"tokens.max_token_lifetime_seconds\"");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->jpki_auth_roots && (!c->jpki_sign_roots || !c->jpki_crl_dir)) {
+        errf(err, errlen, "configuration: \"%s\" is required when \"jpki.auth_roots\" is set",
+             !c->jpki_sign_roots ? "jpki.sign_roots" : "jpki.crl_dir");
         return IDP_E_INVALID_REQUEST;
     }
     if (c->kek_file == NULL) {

@@ -40,6 +40,14 @@ typedef struct {
     int access_token_ttl;            /* "tokens.access_token_ttl_seconds" */
     char *access_token_alg;          /* "tokens.access_token_signing_alg": RS256|ES256 */
     int max_token_lifetime;          /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
+
+    /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
+    char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */
+    char *jpki_sign_roots;           /* "jpki.sign_roots": the same for the signing root */
+    char *jpki_crl_dir;              /* "jpki.crl_dir": CRL files, reloaded when they change */
+    int jpki_challenge_seconds;      /* "jpki.challenge_seconds": a challenge's lifetime */
+    int jpki_max_challenges;         /* "jpki.max_challenges_per_login" */
+    int jpki_rate_per_minute;        /* "jpki.rate_per_minute": card requests per client address */
 } idp_config_t;
 
 /**

@@ -43,12 +43,15 @@ static const char *reason(int status)
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
+    case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -81,7 +84,7 @@ static void respond(struct mg_connection *conn, int status, const char *body, si
               "Referrer-Policy: no-referrer\r\n"
               "%s%s%s\r\n",
               status, reason(status), len, ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
-              status == 503 ? "Retry-After: 5\r\n" : "", extra ? extra : "");
+              status == 503 ? "Retry-After: 5\r\n" : status == 429 ? "Retry-After: 60\r\n" : "", extra ? extra : "");
     if (ri == NULL || ri->request_method == NULL || strcmp(ri->request_method, "HEAD") != 0)
         mg_write(conn, body, len);
 }
@@ -186,9 +189,12 @@ static void h_readyz(request_t *r)
                       NULL);
 }
 
+static void fill_common(request_t *r, idp_oauth_req_t *req);
+
 static void h_token(request_t *r)
 {
-    idp_oauth_req_t req = {.arena = &r->arena, .now = (long long)time(NULL)};
+    idp_oauth_req_t req = {0};
+    fill_common(r, &req);
     idp_oauth_resp_t resp = {0};
     idp_params_t *form = idp_arena_alloc(&r->arena, sizeof(*form));
     char *body = NULL;
@@ -216,6 +222,75 @@ static void h_token(request_t *r)
     respond_oauth(r, &resp);
 }
 
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The fields every protocol request carries. Japanese unless the client prefers English (product.md). */
+static void fill_common(request_t *r, idp_oauth_req_t *req)
+{
+    const char *al = mg_get_header(r->conn, "Accept-Language");
+    req->arena = &r->arena;
+    req->now = (long long)time(NULL);
+    req->now_ms = mono_ms();
+    req->remote_addr = r->ri->remote_addr;
+    req->lang = al && !strncasecmp(al, "en", 2) ? "en" : "ja";
+}
+
+/* The card endpoints: JSON in, JSON out, small bodies. */
+#define CARD_BODY_MAX 16384
+static void json_post(request_t *r, void (*fn)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *))
+{
+    idp_oauth_req_t req = {0};
+    idp_oauth_resp_t resp = {0};
+    const char *ct = mg_get_header(r->conn, "Content-Type");
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+        return respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
+    if (r->ri->content_length > CARD_BODY_MAX)
+        return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+    char *body = NULL;
+    size_t len = 0;
+    idp_err_t e = read_body(r, &body, &len);
+    if (e == IDP_OK && len > CARD_BODY_MAX)
+        e = IDP_E_TOO_LARGE;
+    if (e == IDP_E_TOO_LARGE)
+        return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+    if (e != IDP_OK)
+        return respond_error(r->conn, 400, "invalid_request", "malformed request body", NULL);
+    fill_common(r, &req);
+    req.body = body;
+    req.body_len = len;
+    fn(r->h->oauth, &req, &resp);
+    respond_oauth(r, &resp);
+}
+
+static void h_card_challenge(request_t *r)
+{
+    json_post(r, idp_oauth_card_challenge);
+}
+
+static void h_card_verify(request_t *r)
+{
+    json_post(r, idp_oauth_card_verify);
+}
+
+static void h_card_status(request_t *r)
+{
+    idp_oauth_req_t req = {0};
+    idp_oauth_resp_t resp = {0};
+    idp_params_t *q = idp_arena_alloc(&r->arena, sizeof(*q));
+    const char *qs = r->ri->query_string ? r->ri->query_string : "";
+    if (q == NULL || idp_params_parse(&r->arena, qs, strlen(qs), q) != IDP_OK)
+        return respond_error(r->conn, 400, "invalid_request", "malformed query", NULL);
+    fill_common(r, &req);
+    req.form = q;
+    idp_oauth_card_status(r->h->oauth, &req, &resp);
+    respond_oauth(r, &resp);
+}
+
 typedef struct {
     const char *path;
     const char *methods; /* "GET" or "POST" (GET implies HEAD) */
@@ -229,6 +304,9 @@ static const route_t routes[] = {
     {"/token", "POST", h_token},
     {"/healthz", "GET", h_healthz},
     {"/readyz", "GET", h_readyz},
+    {"/login/card/challenge", "POST", h_card_challenge},
+    {"/login/card/verify", "POST", h_card_verify},
+    {"/login/card/status", "GET", h_card_status},
 };
 
 static int dispatch(struct mg_connection *conn, void *cbdata)

@@ -246,7 +246,10 @@ static idp_jpki_reason_t verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
         hex(ASN1_STRING_get0_data(akid), (size_t)ASN1_STRING_length(akid), res->issuer_key_id, sizeof(res->issuer_key_id));
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     char *s = bn ? BN_bn2hex(bn) : NULL;
-    snprintf(res->serial, sizeof(res->serial), "%s", s ? s : "");
+    const char *digits = s ? s : "";
+    while (digits[0] == '0' && digits[1]) /* no leading zeros: one spelling for linkage lookups */
+        digits++;
+    snprintf(res->serial, sizeof(res->serial), "%s", digits);
     OPENSSL_free(s);
     BN_free(bn);
     X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, res->subject_cn, sizeof(res->subject_cn));

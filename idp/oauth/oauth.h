@@ -7,13 +7,16 @@
 #ifndef IDP_OAUTH_OAUTH_H
 #define IDP_OAUTH_OAUTH_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "config/config.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/params.h"
+#include "core/ratelimit.h"
 #include "jose/keystore.h"
+#include "jpki/jpki.h"
 #include "store/store.h"
 
 /** Everything the endpoints share; read-only after idp_oauth_init. */
@@ -21,6 +24,8 @@ typedef struct {
     const idp_config_t *cfg;
     idp_store_t *store;
     idp_keystore_t *keys;
+    idp_jpki_trust_t *jpki;       /* card login; NULL when not configured */
+    idp_ratelimit_t *card_limit;  /* card requests per client address */
     char *discovery;      /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;
@@ -29,7 +34,12 @@ typedef struct {
     idp_arena_t *arena;
     const idp_params_t *form;    /* decoded body (or query for GET) */
     const char *authorization;   /* the Authorization header, or NULL */
+    const char *body;            /* a JSON body, for the JSON endpoints */
+    size_t body_len;
+    const char *remote_addr;     /* the client address, for rate limits */
+    const char *lang;            /* "ja" or "en", from Accept-Language */
     long long now;               /* unix seconds */
+    long long now_ms;            /* monotonic milliseconds */
 } idp_oauth_req_t;
 
 typedef struct {
@@ -48,5 +58,16 @@ void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, 
 
 /** POST /token (RFC 6749 §3.2). */
 void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/* My Number card login (jpki.md "Proposed exchange", docs/card.md). */
+/** POST /login/card/challenge: JSON {login_tx, purpose?: "auth"|"sign"}. */
+void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/card/verify: JSON {challenge_id, cert_type, certificate, signature}. */
+void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /login/card/status?challenge_id=... (form holds the query). */
+void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/** Writes a JSON response with status @p status from a jansson object (stolen). */
+void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body);
 
 #endif

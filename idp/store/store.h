@@ -92,4 +92,93 @@ void idp_store_clients_free(idp_store_client_t *rows, size_t n);
 idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id,
                                         const char *subject, const char *scope, long long expires_at);
 
+/* ---- login transactions and card challenges (issue #3) ---------------- */
+
+typedef struct {
+    char id[64];
+    char client_id[128];
+    char redirect_uri[2048];
+    char oidc_nonce[512];
+    long long expires_at;
+    char resident_id[64];  /* "" until someone signed in */
+    char acr[64];
+    long long authenticated_at;
+} idp_store_login_tx_t;
+
+/** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
+idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+/** Creates a login transaction living @p ttl seconds. */
+idp_err_t idp_store_login_tx_create(idp_store_t *s, const char *id, const char *client_id, const char *redirect_uri,
+                                    const char *oidc_nonce, int ttl);
+/** Marks the transaction as signed in by @p resident_id with @p acr. */
+idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr);
+
+typedef struct {
+    char id[64];
+    char login_tx[64];
+    char purpose[8];           /* "auth" or "sign" */
+    unsigned char nonce[32];
+    long long expires_at;
+    char status[16];           /* "pending", "authenticated", "failed" */
+    char reason[32];
+} idp_store_card_challenge_t;
+
+/**
+ * Creates a challenge for a live login transaction, unless it already has
+ * @p max_per_tx challenges (IDP_E_CONFLICT: rate limit) or is gone
+ * (IDP_E_NOT_FOUND).
+ */
+idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
+                                          int max_per_tx);
+/**
+ * Takes a challenge for verification, exactly once: IDP_OK with *out; else
+ * IDP_E_NOT_FOUND (no such challenge), IDP_E_CONFLICT (already used) or
+ * IDP_E_INVALID_GRANT (expired).
+ */
+idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+/** Records the outcome of a taken challenge. */
+idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason);
+/** Reads a challenge (for the status poll). */
+idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+
+/* ---- card identities ------------------------------------------------------ */
+
+typedef struct {
+    unsigned char sha256[32];
+    const char *purpose;       /* "auth" or "sign" */
+    const char *issuer_key_id; /* hex */
+    const char *serial;        /* hex */
+    long long not_after;
+} idp_store_card_cert_t;
+
+/**
+ * The resident a card's authentication certificate belongs to: known
+ * certificate, else through imported linkage from an older certificate (the
+ * new one is then recorded), else a new resident with id @p new_id.
+ * *created says which. One transaction.
+ */
+idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
+                                  char resident_id[64], bool *created);
+
+typedef struct {
+    const char *name, *name_alt, *gender, *birth_date, *address, *address_alt;
+    bool sakai_resident;
+    const char *sakai_ward; /* NULL outside Sakai */
+} idp_store_attrs_t;
+
+/**
+ * Enrols a signing certificate for @p resident_id and stores its verified
+ * attributes (replacing older ones). IDP_E_CONFLICT if the certificate
+ * already belongs to another resident.
+ */
+idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                    const idp_store_attrs_t *a);
+
+typedef struct {
+    char old_issuer_key_id[65], old_serial[65], new_issuer_key_id[65], new_serial[65];
+} idp_store_linkage_t;
+
+/** Imports linkage rows in one transaction (existing old certificates are updated). */
+idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+
 #endif

@@ -22,6 +22,20 @@ enum {
     S_CLIENT_UPDATE,
     S_CLIENT_DELETE,
     S_AT_INSERT,
+    S_TX_GET,
+    S_TX_CREATE,
+    S_TX_AUTH,
+    S_CH_CREATE,
+    S_CH_TAKE,
+    S_CH_PEEK,
+    S_CH_FINISH,
+    S_CERT_BY_HASH,
+    S_CERT_BY_LINKAGE,
+    S_CERT_INSERT,
+    S_CERT_TOUCH,
+    S_RESIDENT_INSERT,
+    S_ATTRS_UPSERT,
+    S_LINKAGE_UPSERT,
     S__COUNT
 };
 
@@ -70,6 +84,58 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_AT_INSERT] = {"at_insert",
                      "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at) "
                      "VALUES ($1, $2, $3, $4, to_timestamp($5))"},
+    [S_TX_GET] = {"tx_get",
+                  "SELECT id, client_id, redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
+                  "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0) FROM login_transactions "
+                  "WHERE id = $1 AND expires_at > now()"},
+    [S_TX_CREATE] = {"tx_create",
+                     "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at) "
+                     "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))"},
+    [S_TX_AUTH] = {"tx_auth",
+                   "UPDATE login_transactions SET resident_id = $2, acr = $3, authenticated_at = now() "
+                   "WHERE id = $1 AND expires_at > now()"},
+    /* One statement: the live transaction, its challenge count under the limit, and the insert. */
+    [S_CH_CREATE] = {"ch_create",
+                     "INSERT INTO card_challenges (id, login_tx, purpose, nonce, expires_at) "
+                     "SELECT $1, t.id, $3, $4::bytea, now() + make_interval(secs => $5::int) FROM login_transactions t "
+                     "WHERE t.id = $2 AND t.expires_at > now() "
+                     "AND (SELECT count(*) FROM card_challenges c WHERE c.login_tx = t.id) < $6::int"},
+    [S_CH_TAKE] = {"ch_take",
+                   "UPDATE card_challenges SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() "
+                   "RETURNING id, login_tx, purpose, nonce, " EPOCH("expires_at") ", status, coalesce(reason, '')"},
+    [S_CH_PEEK] = {"ch_peek",
+                   "SELECT id, login_tx, purpose, nonce, " EPOCH("expires_at") ", status, coalesce(reason, ''), "
+                   "used_at IS NOT NULL, expires_at <= now() FROM card_challenges WHERE id = $1"},
+    [S_CH_FINISH] = {"ch_finish", "UPDATE card_challenges SET status = $2, reason = nullif($3, '') WHERE id = $1"},
+    [S_CERT_BY_HASH] = {"cert_by_hash", "SELECT resident_id FROM card_certificates WHERE cert_sha256 = $1::bytea"},
+    /* Follows linkage back from the new certificate to a known older one, however many renewals ago. */
+    [S_CERT_BY_LINKAGE] = {"cert_by_linkage",
+                           "WITH RECURSIVE chain(k, s, depth) AS ("
+                           " SELECT old_issuer_key_id, old_serial, 1 FROM certificate_linkage"
+                           " WHERE new_issuer_key_id = $1 AND new_serial = $2"
+                           " UNION SELECT l.old_issuer_key_id, l.old_serial, chain.depth + 1 FROM certificate_linkage l"
+                           " JOIN chain ON l.new_issuer_key_id = chain.k AND l.new_serial = chain.s WHERE chain.depth < 20)"
+                           " SELECT c.resident_id FROM chain JOIN card_certificates c"
+                           " ON c.issuer_key_id = chain.k AND c.serial = chain.s ORDER BY chain.depth LIMIT 1"},
+    [S_CERT_INSERT] = {"cert_insert",
+                       "INSERT INTO card_certificates (cert_sha256, resident_id, purpose, issuer_key_id, serial, not_after) "
+                       "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($6))"},
+    [S_CERT_TOUCH] = {"cert_touch", "UPDATE card_certificates SET last_used = now() WHERE cert_sha256 = $1::bytea"},
+    [S_RESIDENT_INSERT] = {"resident_insert", "INSERT INTO residents (id) VALUES ($1)"},
+    [S_ATTRS_UPSERT] = {"attrs_upsert",
+                        "INSERT INTO resident_attributes (resident_id, name, name_alt, gender, birth_date, address, "
+                        "address_alt, sakai_resident, sakai_ward, cert_sha256, verified_at) "
+                        "VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, nullif($7, ''), $8::boolean, "
+                        "nullif($9, ''), $10::bytea, now()) ON CONFLICT (resident_id) DO UPDATE SET "
+                        "name = excluded.name, name_alt = excluded.name_alt, gender = excluded.gender, "
+                        "birth_date = excluded.birth_date, address = excluded.address, address_alt = excluded.address_alt, "
+                        "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
+                        "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at"},
+    [S_LINKAGE_UPSERT] = {"linkage_upsert",
+                          "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
+                          "VALUES ($1, $2, $3, $4) ON CONFLICT (old_issuer_key_id, old_serial) DO UPDATE SET "
+                          "new_issuer_key_id = excluded.new_issuer_key_id, new_serial = excluded.new_serial, "
+                          "imported_at = now()"},
 };
 
 const idp_pg_stmt_t *idp_pg_stmts(void)
@@ -450,5 +516,253 @@ idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const c
     const char *v[] = {jti, client_id, subject, scope, exp};
     PGresult *r = run(s, S_AT_INSERT, 5, v, NULL, NULL, &ret);
     PQclear(r);
+    return ret;
+}
+
+/* ---- login transactions and card challenges ------------------------------ */
+
+idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = run(s, S_TX_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return IDP_E_NOT_FOUND;
+    }
+    memset(out, 0, sizeof(*out));
+    copy_field(out->id, sizeof(out->id), PQgetvalue(r, 0, 0));
+    copy_field(out->client_id, sizeof(out->client_id), PQgetvalue(r, 0, 1));
+    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, 2));
+    copy_field(out->oidc_nonce, sizeof(out->oidc_nonce), PQgetvalue(r, 0, 3));
+    out->expires_at = atoll_checked(PQgetvalue(r, 0, 4));
+    copy_field(out->resident_id, sizeof(out->resident_id), PQgetvalue(r, 0, 5));
+    copy_field(out->acr, sizeof(out->acr), PQgetvalue(r, 0, 6));
+    out->authenticated_at = atoll_checked(PQgetvalue(r, 0, 7));
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_store_login_tx_create(idp_store_t *s, const char *id, const char *client_id, const char *redirect_uri,
+                                    const char *oidc_nonce, int ttl)
+{
+    idp_err_t ret;
+    char t[16];
+    snprintf(t, sizeof(t), "%d", ttl);
+    const char *v[] = {id, client_id, redirect_uri, oidc_nonce ? oidc_nonce : "", t};
+    PQclear(run(s, S_TX_CREATE, 5, v, NULL, NULL, &ret));
+    return ret;
+}
+
+static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len,
+                               const int *fmt)
+{
+    idp_err_t ret;
+    PGresult *r = run(s, stmt, n, v, len, fmt, &ret);
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr)
+{
+    const char *v[] = {id, resident_id, acr};
+    return run_affecting(s, S_TX_AUTH, 3, v, NULL, NULL);
+}
+
+idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
+                                          int max_per_tx)
+{
+    char t[16], m[16];
+    snprintf(t, sizeof(t), "%d", ttl);
+    snprintf(m, sizeof(m), "%d", max_per_tx);
+    const char *v[] = {c->id, c->login_tx, c->purpose, (const char *)c->nonce, t, m};
+    int len[] = {0, 0, 0, 32, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0};
+    idp_err_t ret = run_affecting(s, S_CH_CREATE, 6, v, len, fmt);
+    if (ret == IDP_E_NOT_FOUND) {
+        /* Nothing inserted: the transaction is gone, or it has had its share of challenges. */
+        idp_store_login_tx_t tx;
+        idp_err_t e = idp_store_login_tx_get(s, c->login_tx, &tx);
+        ret = e == IDP_OK ? IDP_E_CONFLICT : e;
+    }
+    return ret;
+}
+
+static void challenge_from_row(PGresult *r, idp_store_card_challenge_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    copy_field(out->id, sizeof(out->id), PQgetvalue(r, 0, 0));
+    copy_field(out->login_tx, sizeof(out->login_tx), PQgetvalue(r, 0, 1));
+    copy_field(out->purpose, sizeof(out->purpose), PQgetvalue(r, 0, 2));
+    size_t n = 0;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &n);
+    if (b && n == sizeof(out->nonce))
+        memcpy(out->nonce, b, n);
+    PQfreemem(b);
+    out->expires_at = atoll_checked(PQgetvalue(r, 0, 4));
+    copy_field(out->status, sizeof(out->status), PQgetvalue(r, 0, 5));
+    copy_field(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 6));
+}
+
+idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = run(s, S_CH_PEEK, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 0)
+        ret = IDP_E_NOT_FOUND;
+    else
+        challenge_from_row(r, out);
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = run(s, S_CH_TAKE, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        challenge_from_row(r, out);
+        PQclear(r);
+        return IDP_OK;
+    }
+    PQclear(r);
+    /* Not taken: say why. */
+    if ((r = run(s, S_CH_PEEK, 1, v, NULL, NULL, &ret)) == NULL)
+        return ret;
+    if (PQntuples(r) == 0)
+        ret = IDP_E_NOT_FOUND;
+    else
+        ret = !strcmp(PQgetvalue(r, 0, 7), "t") ? IDP_E_CONFLICT : IDP_E_INVALID_GRANT;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason)
+{
+    const char *v[] = {id, status, reason ? reason : ""};
+    return run_affecting(s, S_CH_FINISH, 3, v, NULL, NULL);
+}
+
+/* ---- card identities --------------------------------------------------------- */
+
+static idp_err_t insert_cert(idp_pg_conn_t *c, const idp_store_card_cert_t *cert, const char *resident_id)
+{
+    char na[24];
+    snprintf(na, sizeof(na), "%lld", cert->not_after);
+    const char *v[] = {(const char *)cert->sha256, resident_id, cert->purpose, cert->issuer_key_id, cert->serial, na};
+    int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
+    return tx_exec(c, S_CERT_INSERT, 6, v, len, fmt, NULL);
+}
+
+/* The resident of a known certificate ("" if unknown). */
+static idp_err_t resident_by_hash(idp_pg_conn_t *c, const unsigned char sha[32], char out[64])
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)sha};
+    int len[] = {32}, fmt[] = {1};
+    PGresult *r = idp_pg_exec(c, stmts, S_CERT_BY_HASH, 1, v, len, fmt, &ret);
+    out[0] = '\0';
+    if (r && PQntuples(r) == 1)
+        copy_field(out, 64, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
+                                  char resident_id[64], bool *created)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    const char *hv[] = {(const char *)cert->sha256};
+    int hl[] = {32}, hf[] = {1};
+    *created = false;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, resident_id)) != IDP_OK)
+        goto Exit;
+    if (resident_id[0]) {
+        ret = tx_exec(c, S_CERT_TOUCH, 1, hv, hl, hf, NULL);
+    } else {
+        /* A renewed card: follow the imported linkage to the resident of an older certificate. */
+        const char *lv[] = {cert->issuer_key_id, cert->serial};
+        if ((r = idp_pg_exec(c, stmts, S_CERT_BY_LINKAGE, 2, lv, NULL, NULL, &ret)) == NULL)
+            goto Exit;
+        if (PQntuples(r) == 1) {
+            copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
+        } else {
+            const char *nv[] = {new_id};
+            if ((ret = tx_exec(c, S_RESIDENT_INSERT, 1, nv, NULL, NULL, NULL)) != IDP_OK)
+                goto Exit;
+            copy_field(resident_id, 64, new_id);
+            *created = true;
+        }
+        ret = insert_cert(c, cert, resident_id);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    PQclear(r);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                    const idp_store_attrs_t *a)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    char owner[64];
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
+        goto Exit;
+    if (owner[0] && strcmp(owner, resident_id) != 0) {
+        ret = IDP_E_CONFLICT; /* someone else's signing certificate */
+        goto Exit;
+    }
+    if (!owner[0] && (ret = insert_cert(c, cert, resident_id)) != IDP_OK)
+        goto Exit;
+    const char *v[] = {resident_id, a->name, a->name_alt ? a->name_alt : "", a->gender ? a->gender : "",
+                       a->birth_date, a->address, a->address_alt ? a->address_alt : "",
+                       a->sakai_resident ? "true" : "false", a->sakai_ward ? a->sakai_ward : "",
+                       (const char *)cert->sha256};
+    int len[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 32}, fmt[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if ((ret = tx_exec(c, S_ATTRS_UPSERT, 10, v, len, fmt, NULL)) == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    ret = idp_pg_command(c, "BEGIN");
+    for (size_t i = 0; i < n && ret == IDP_OK; i++) {
+        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id, rows[i].new_serial};
+        ret = tx_exec(c, S_LINKAGE_UPSERT, 4, v, NULL, NULL, NULL);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
     return ret;
 }

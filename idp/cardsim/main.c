@@ -1,0 +1,251 @@
+/*
+ * sakaid-card: the card simulator. It stands in for the phone app or card
+ * reader: it takes the link the login page shows (and encodes in its QR
+ * code), builds the message exactly as jpki.md says, signs the SHA-256
+ * DigestInfo with PKCS#1 v1.5 as the card does (no hashing by the signer),
+ * and posts certificate and signature to the verify URL in the link.
+ *
+ *   sakaid-card [--dir DIR] list
+ *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] LINK
+ *
+ * DIR holds one folder per card (default $SAKAID_DATA_DIR/test-cards, made
+ * by keys/jpki-test-ca). Exit status: 0 accepted, 1 refused by the server
+ * (its reason on stderr), 2 usage or local error.
+ */
+#include <curl/curl.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/buf.h"
+#include "jpki/jpki.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sakaid-card [--dir DIR] list\n"
+                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] LINK\n");
+    return 2;
+}
+
+static int list(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL) {
+        fprintf(stderr, "sakaid-card: no test cards in %s (dev mode's ./scripts/run creates them)\n", dir);
+        return 2;
+    }
+    printf("%-22s %-14s %s\n", "CARD", "HOLDER", "DESCRIPTION");
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        if (e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s/card.json", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        json_t *j = json_load_file(path, 0, NULL);
+        if (j == NULL)
+            continue;
+        const char *holder = json_string_value(json_object_get(j, "holder"));
+        printf("%-22s %-14s %s\n", e->d_name, holder && *holder ? holder : "-",
+               json_string_value(json_object_get(j, "description")));
+        json_decref(j);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* The value of query parameter @p name in @p link, decoded (malloc'ed), or NULL. */
+static char *link_param(const char *link, const char *name)
+{
+    const char *q = strchr(link, '?');
+    size_t n = strlen(name);
+    for (const char *p = q; p && *p; p = strchr(p + 1, '&')) {
+        const char *kv = p + 1;
+        if (!strncmp(kv, name, n) && kv[n] == '=') {
+            const char *v = kv + n + 1;
+            size_t len = strcspn(v, "&#");
+            int outlen = 0;
+            char *dec = curl_easy_unescape(NULL, v, (int)len, &outlen);
+            char *copy = dec ? strndup(dec, (size_t)outlen) : NULL;
+            curl_free(dec);
+            return copy;
+        }
+    }
+    return NULL;
+}
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+    idp_buf_t *b = ud;
+    return idp_buf_append(b, ptr, size * n) == IDP_OK ? size * n : 0;
+}
+
+/* The card's operation: RSASSA-PKCS1-v1_5 over DigestInfo(SHA-256, msg), given to the signer as is. */
+static int card_sign(EVP_PKEY *key, const unsigned char *msg, size_t n, unsigned char *sig, size_t *siglen)
+{
+    static const unsigned char prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                           0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    unsigned char di[sizeof(prefix) + 32];
+    memcpy(di, prefix, sizeof(prefix));
+    SHA256(msg, n, di + sizeof(prefix));
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(key, NULL);
+    int ok = c && EVP_PKEY_sign_init(c) == 1 && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
+             EVP_PKEY_sign(c, sig, siglen, di, sizeof(di)) == 1;
+    EVP_PKEY_CTX_free(c);
+    return ok ? 0 : -1;
+}
+
+static int sign(const char *dir, const char *card, bool sign_cert, const char *link)
+{
+    char base[4096], path[4200];
+    int rc = 2;
+    int w = strchr(card, '/') ? snprintf(base, sizeof(base), "%s", card) : snprintf(base, sizeof(base), "%s/%s", dir, card);
+    if (w < 0 || w >= (int)sizeof(base)) {
+        fprintf(stderr, "sakaid-card: card path too long\n");
+        return 2;
+    }
+    const char *which = sign_cert ? "sign" : "auth";
+    char *challenge = link_param(link, "challenge_id"), *nonce64 = link_param(link, "nonce");
+    char *client_id = link_param(link, "client_id"), *redirect_uri = link_param(link, "redirect_uri");
+    char *oidc_nonce = link_param(link, "oidc_nonce"), *verify = link_param(link, "verify");
+    char *purpose = link_param(link, "purpose");
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    idp_buf_t body, reply;
+    idp_buf_init(&body, 65536);
+    idp_buf_init(&reply, 65536);
+    unsigned char nonce[64];
+    size_t nonce_len = 0;
+    if (!challenge || !nonce64 || !client_id || !redirect_uri || !verify ||
+        idp_b64url_decode(nonce64, strlen(nonce64), nonce, sizeof(nonce), &nonce_len) != IDP_OK ||
+        nonce_len != IDP_JPKI_NONCE_BYTES) {
+        fprintf(stderr, "sakaid-card: the link lacks challenge_id, nonce, client_id, redirect_uri or verify\n");
+        goto Exit;
+    }
+    if (purpose && strcmp(purpose, which) != 0)
+        fprintf(stderr, "sakaid-card: note: the link asks for the %s certificate, signing with %s\n", purpose, which);
+    snprintf(path, sizeof(path), "%s/%s.key", base, which);
+    FILE *f = fopen(path, "r");
+    key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof(path), "%s/%s.pem", base, which);
+    f = fopen(path, "r");
+    cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (key == NULL || cert == NULL) {
+        fprintf(stderr, "sakaid-card: no %s certificate and key in %s\n", which, base);
+        goto Exit;
+    }
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], der[8192], *p = der;
+    size_t msg_len = idp_jpki_message(sign_cert ? IDP_JPKI_SIGN : IDP_JPKI_AUTH, nonce, client_id, redirect_uri,
+                                      oidc_nonce ? oidc_nonce : "", msg);
+    size_t sig_len = sizeof(sig);
+    int der_len = i2d_X509(cert, NULL);
+    if (der_len <= 0 || der_len > (int)sizeof(der) || card_sign(key, msg, msg_len, sig, &sig_len) != 0) {
+        fprintf(stderr, "sakaid-card: signing failed\n");
+        goto Exit;
+    }
+    i2d_X509(cert, &p);
+    char *sig64 = idp_b64url_encode_new(sig, sig_len);
+    unsigned char *cert64 = malloc((size_t)der_len * 2 + 4);
+    EVP_EncodeBlock(cert64, der, der_len); /* standard base64, as the API takes it */
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "challenge_id", challenge, "cert_type", which, "certificate",
+                            (char *)cert64, "signature", sig64);
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    free(sig64);
+    free(cert64);
+
+    CURL *curl = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, verify);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode cc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(curl);
+    free(text);
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "sakaid-card: cannot reach %s: %s\n", verify, curl_easy_strerror(cc));
+        goto Exit;
+    }
+    printf("%s\n", idp_buf_cstr(&reply));
+    if (status == 200) {
+        rc = 0;
+    } else {
+        json_t *j = json_loads(idp_buf_cstr(&reply), 0, NULL);
+        const char *reason = json_string_value(json_object_get(j, "reason"));
+        const char *error = json_string_value(json_object_get(j, "error"));
+        const char *msg_text = json_string_value(json_object_get(j, "message"));
+        if (msg_text == NULL)
+            msg_text = json_string_value(json_object_get(j, "error_description"));
+        fprintf(stderr, "sakaid-card: refused (HTTP %ld): %s%s%s\n", status, reason ? reason : error ? error : "?",
+                msg_text ? ": " : "", msg_text ? msg_text : "");
+        json_decref(j);
+        rc = 1;
+    }
+Exit:
+    idp_buf_free(&body);
+    idp_buf_free(&reply);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    free(challenge);
+    free(nonce64);
+    free(client_id);
+    free(redirect_uri);
+    free(oidc_nonce);
+    free(verify);
+    free(purpose);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    char defdir[4096];
+    const char *data = getenv("SAKAID_DATA_DIR");
+    snprintf(defdir, sizeof(defdir), "%s/test-cards", data && *data ? data : "./var");
+    const char *dir = defdir, *card = NULL, *link = NULL;
+    bool sign_cert = false;
+    int i = 1;
+    if (i + 1 < argc && !strcmp(argv[i], "--dir")) {
+        dir = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc)
+        return usage();
+    if (!strcmp(argv[i], "list") && i + 1 == argc)
+        return list(dir);
+    if (strcmp(argv[i], "sign") != 0)
+        return usage();
+    for (i++; i < argc; i++) {
+        if (!strcmp(argv[i], "--card") && i + 1 < argc)
+            card = argv[++i];
+        else if (!strcmp(argv[i], "--sign-cert"))
+            sign_cert = true;
+        else if (link == NULL && argv[i][0] != '-')
+            link = argv[i];
+        else
+            return usage();
+    }
+    if (card == NULL || link == NULL)
+        return usage();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = sign(dir, card, sign_cert, link);
+    curl_global_cleanup();
+    return rc;
+}

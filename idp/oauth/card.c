@@ -1,0 +1,321 @@
+/*
+ * My Number card login, the protocol side (jpki.md "Proposed exchange"):
+ * single-use challenges bound to a login transaction, verification of the
+ * card's certificate and signature over the message the server rebuilds,
+ * card identities, and signing-certificate enrolment. No HTTP, no SQL.
+ *
+ * Errors are JSON {"error", "error_description"}; a refused card is
+ * 403 {"error": "card_rejected", "reason": <jpki reason code>, "message": <for the resident>}.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "oauth/oauth.h"
+
+#define ACR_CARD "urn:sakai-d:acr:card"
+
+void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    resp->status = text ? status : 500;
+    resp->body = text ? idp_arena_strdup(req->arena, text) : NULL;
+    free(text);
+    if (resp->body == NULL) {
+        resp->status = 500;
+        resp->body = "{\"error\":\"server_error\"}";
+    }
+    resp->body_len = strlen(resp->body);
+}
+
+static void fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, const char *code, const char *desc)
+{
+    idp_oauth_json(req, resp, status, json_pack("{s:s, s:s}", "error", code, "error_description", desc));
+}
+
+static void store_fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
+{
+    idp_oauth_error(req, resp, e == IDP_E_UNAVAILABLE ? e : IDP_E_SERVER_ERROR, NULL);
+}
+
+/* Shared entry checks: card login configured, and the client address under its rate. */
+static bool admit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    if (o->jpki == NULL) {
+        fail(req, resp, 404, "not_found", "card login is not configured");
+        return false;
+    }
+    if (o->card_limit && !idp_ratelimit_take(o->card_limit, req->remote_addr ? req->remote_addr : "", req->now_ms)) {
+        fail(req, resp, 429, "slow_down", "too many card requests from this address; try again in a minute");
+        return false;
+    }
+    return true;
+}
+
+static json_t *parse_body(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    json_error_t je;
+    json_t *j = req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        fail(req, resp, 400, "invalid_request", "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+static const char *str_field(json_t *j, const char *name, size_t max)
+{
+    const char *v = json_string_value(json_object_get(j, name));
+    return v && *v && strlen(v) <= max ? v : NULL;
+}
+
+static void url_param(idp_buf_t *b, const char *name, const char *value)
+{
+    char *esc = curl_easy_escape(NULL, value, 0);
+    idp_buf_printf(b, "%s%s=%s", b->len && !strchr(idp_buf_cstr(b), '?') ? "?" : "&", name, esc ? esc : "");
+    curl_free(esc);
+}
+
+void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    if (!admit(o, req, resp))
+        return;
+    json_t *j = parse_body(req, resp);
+    if (j == NULL)
+        return;
+    const char *tx_id = str_field(j, "login_tx", 63), *purpose = json_string_value(json_object_get(j, "purpose"));
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    idp_err_t e;
+    if (purpose == NULL)
+        purpose = "auth";
+    if (tx_id == NULL || (strcmp(purpose, "auth") && strcmp(purpose, "sign"))) {
+        fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or sign");
+    } else if (tx == NULL) {
+        idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
+    } else if ((e = idp_store_login_tx_get(o->store, tx_id, tx)) != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            fail(req, resp, 400, "invalid_request", "no such login, or it has expired: start again");
+        else
+            store_fail(req, resp, e);
+    } else if (!strcmp(purpose, "sign") && !tx->resident_id[0]) {
+        fail(req, resp, 400, "invalid_request", "sign in with the authentication certificate before enrolling");
+    } else {
+        idp_store_card_challenge_t c;
+        memset(&c, 0, sizeof(c));
+        char *id = idp_random_token_new(16);
+        snprintf(c.id, sizeof(c.id), "%s", id ? id : "");
+        free(id);
+        snprintf(c.login_tx, sizeof(c.login_tx), "%s", tx_id);
+        snprintf(c.purpose, sizeof(c.purpose), "%s", purpose);
+        e = c.id[0] ? idp_random_bytes(c.nonce, sizeof(c.nonce)) : IDP_E_NOMEM;
+        if (e == IDP_OK)
+            e = idp_store_card_challenge_create(o->store, &c, o->cfg->jpki_challenge_seconds, o->cfg->jpki_max_challenges);
+        if (e == IDP_E_CONFLICT) {
+            fail(req, resp, 429, "slow_down", "too many card attempts for this login: start again");
+        } else if (e != IDP_OK) {
+            store_fail(req, resp, e);
+        } else {
+            char nonce[64];
+            idp_b64url_encode(c.nonce, sizeof(c.nonce), nonce);
+            /* The link the login page shows and puts in its QR code: everything the app needs. */
+            idp_buf_t link;
+            idp_buf_init(&link, 8192);
+            idp_buf_printf(&link, "%s/login/card/app", o->cfg->issuer);
+            url_param(&link, "challenge_id", c.id);
+            url_param(&link, "nonce", nonce);
+            url_param(&link, "purpose", purpose);
+            url_param(&link, "client_id", tx->client_id);
+            url_param(&link, "redirect_uri", tx->redirect_uri);
+            url_param(&link, "oidc_nonce", tx->oidc_nonce);
+            idp_buf_t verify;
+            idp_buf_init(&verify, 4096);
+            idp_buf_printf(&verify, "%s/login/card/verify", o->cfg->issuer);
+            url_param(&link, "verify", idp_buf_cstr(&verify));
+            idp_oauth_json(req, resp, 200,
+                           json_pack("{s:s, s:s, s:i, s:s, s:s}", "challenge_id", c.id, "nonce", nonce, "expires_in",
+                                     o->cfg->jpki_challenge_seconds, "purpose", purpose, "link", idp_buf_cstr(&link)));
+            idp_buf_free(&link);
+            idp_buf_free(&verify);
+        }
+    }
+    json_decref(j);
+}
+
+/* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
+static const char *sakai_ward(const char *address)
+{
+    static const char prefix[] = "大阪府堺市";
+    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL};
+    if (strncmp(address, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    for (const char *const *w = wards; *w; w++)
+        if (!strncmp(address + sizeof(prefix) - 1, *w, strlen(*w)))
+            return *w;
+    return NULL;
+}
+
+static void log_result(const char *event, const idp_store_card_challenge_t *c, const idp_jpki_result_t *r)
+{
+    idp_log_t l;
+    idp_log_begin(&l, r->reason == IDP_JPKI_OK ? IDP_LOG_INFO : IDP_LOG_WARN, event);
+    idp_log_str(&l, "purpose", c->purpose);
+    idp_log_str(&l, "reason", idp_jpki_reason_code(r->reason));
+    idp_log_str(&l, "detail", r->detail);
+    idp_log_str(&l, "issuer_key_id", r->issuer_key_id);
+    idp_log_str(&l, "serial", r->serial);
+    idp_log_end(&l);
+}
+
+/* Decodes the certificate (base64, or base64url as a courtesy) and the signature (base64url). */
+static bool decode_inputs(idp_oauth_req_t *req, const char *cert64, const char *sig64, unsigned char **der,
+                          size_t *der_len, unsigned char *sig, size_t *sig_len)
+{
+    size_t n = strlen(cert64);
+    *der = idp_arena_alloc(req->arena, n + 3);
+    if (*der == NULL)
+        return false;
+    if (idp_b64_decode(cert64, n, *der, n + 3, der_len) != IDP_OK &&
+        idp_b64url_decode(cert64, n, *der, n + 3, der_len) != IDP_OK)
+        return false;
+    return idp_b64url_decode(sig64, strlen(sig64), sig, 512, sig_len) == IDP_OK;
+}
+
+void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    if (!admit(o, req, resp))
+        return;
+    json_t *j = parse_body(req, resp);
+    if (j == NULL)
+        return;
+    const char *id = str_field(j, "challenge_id", 63), *type = json_string_value(json_object_get(j, "cert_type"));
+    const char *cert64 = str_field(j, "certificate", (IDP_JPKI_MAX_CERT + 2) / 3 * 4);
+    const char *sig64 = str_field(j, "signature", 700);
+    idp_store_card_challenge_t c;
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    idp_jpki_result_t *res = idp_arena_alloc(req->arena, sizeof(*res));
+    unsigned char *der = NULL, sig[512];
+    size_t der_len = 0, sig_len = 0;
+    idp_err_t e;
+    if (tx == NULL || res == NULL) {
+        idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
+        goto Exit;
+    }
+    if (id == NULL || cert64 == NULL || sig64 == NULL || type == NULL || (strcmp(type, "auth") && strcmp(type, "sign"))) {
+        fail(req, resp, 400, "invalid_request",
+             "challenge_id, cert_type (auth|sign), certificate (base64 DER, at most 4 KiB) and signature are required");
+        goto Exit;
+    }
+    /* Single use: the challenge is spent by this attempt, whatever its outcome. */
+    if ((e = idp_store_card_challenge_take(o->store, id, &c)) != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            fail(req, resp, 400, "invalid_challenge", "no such challenge");
+        else if (e == IDP_E_CONFLICT)
+            fail(req, resp, 400, "challenge_used", "this challenge has been used: request a new one");
+        else if (e == IDP_E_INVALID_GRANT)
+            fail(req, resp, 400, "challenge_expired", "this challenge has expired: request a new one");
+        else
+            store_fail(req, resp, e);
+        goto Exit;
+    }
+    const char *why = NULL;
+    if (strcmp(type, c.purpose) != 0)
+        why = "cert_type does not match the challenge";
+    else if ((e = idp_store_login_tx_get(o->store, c.login_tx, tx)) != IDP_OK)
+        why = e == IDP_E_NOT_FOUND ? "the login has expired: start again" : "";
+    else if (!decode_inputs(req, cert64, sig64, &der, &der_len, sig, &sig_len))
+        why = "certificate or signature is not valid base64";
+    if (why) {
+        idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request");
+        if (*why)
+            fail(req, resp, 400, "invalid_request", why);
+        else
+            store_fail(req, resp, e);
+        goto Exit;
+    }
+
+    /* The message is rebuilt from our own state: the card's signature covers this login only. */
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX];
+    idp_jpki_purpose_t purpose = !strcmp(c.purpose, "sign") ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
+    size_t msg_len = idp_jpki_message(purpose, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
+    idp_jpki_verify(o->jpki, purpose, der, der_len, msg, msg_len, sig, sig_len, (time_t)req->now, res);
+    log_result(purpose == IDP_JPKI_AUTH ? "card_login" : "card_enrol", &c, res);
+    if (res->reason != IDP_JPKI_OK) {
+        idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(res->reason));
+        idp_oauth_json(req, resp, 403,
+                       json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(res->reason),
+                                 "message", idp_jpki_reason_text(res->reason, req->lang)));
+        goto Exit;
+    }
+
+    idp_store_card_cert_t cert = {.purpose = c.purpose, .issuer_key_id = res->issuer_key_id, .serial = res->serial,
+                                  .not_after = res->not_after};
+    memcpy(cert.sha256, res->cert_sha256, 32);
+    json_t *out = NULL;
+    if (purpose == IDP_JPKI_AUTH) {
+        char resident[64], *fresh = idp_random_token_new(16);
+        bool created = false;
+        e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
+        free(fresh);
+        if (e == IDP_OK)
+            e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD);
+        if (e == IDP_OK)
+            out = json_pack("{s:s, s:b}", "status", "authenticated", "new_resident", created);
+    } else {
+        const char *ward = sakai_ward(res->attrs.address);
+        idp_store_attrs_t a = {res->attrs.name, res->attrs.name_alt, res->attrs.gender, res->attrs.birth_date,
+                               res->attrs.address, res->attrs.address_alt, ward != NULL, ward};
+        e = idp_store_card_enrol_sign(o->store, tx->resident_id, &cert, &a);
+        if (e == IDP_OK)
+            out = json_pack("{s:s, s:b}", "status", "enrolled", "sakai_resident", ward != NULL);
+    }
+    if (e != IDP_OK) {
+        idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "conflict" : "server_error");
+        if (e == IDP_E_CONFLICT)
+            fail(req, resp, 409, "conflict", "this signing certificate belongs to another resident");
+        else
+            store_fail(req, resp, e);
+        goto Exit;
+    }
+    idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL);
+    idp_oauth_json(req, resp, 200, out);
+Exit:
+    json_decref(j);
+}
+
+void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    if (o->jpki == NULL) {
+        fail(req, resp, 404, "not_found", "card login is not configured");
+        return;
+    }
+    const char *id = NULL;
+    idp_store_card_challenge_t c;
+    idp_err_t e = req->form ? idp_params_get(req->form, "challenge_id", &id) : IDP_E_NOT_FOUND;
+    if (e != IDP_OK || strlen(id) > 63) {
+        fail(req, resp, 400, "invalid_request", "challenge_id is required (once)");
+        return;
+    }
+    if ((e = idp_store_card_challenge_get(o->store, id, &c)) != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            fail(req, resp, 404, "invalid_challenge", "no such challenge");
+        else
+            store_fail(req, resp, e);
+        return;
+    }
+    json_t *out = json_pack("{s:s}", "status", c.status);
+    if (c.expires_at <= req->now && !strcmp(c.status, "pending"))
+        json_object_set_new(out, "status", json_string("expired"));
+    if (c.reason[0]) {
+        json_object_set_new(out, "reason", json_string(c.reason));
+        for (int r = 0; r < IDP_JPKI__COUNT; r++)
+            if (!strcmp(c.reason, idp_jpki_reason_code((idp_jpki_reason_t)r)))
+                json_object_set_new(out, "message", json_string(idp_jpki_reason_text((idp_jpki_reason_t)r, req->lang)));
+    }
+    idp_oauth_json(req, resp, 200, out);
+}
