@@ -1,0 +1,172 @@
+/* Authorization request validation: see authorize.h for the order and the specs. */
+#include "oauth/authorize.h"
+
+#include <openssl/sha.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/rand.h"
+#include "core/str.h"
+
+#define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
+
+/* A parameter given at most once; absent/empty gives NULL. False if repeated. */
+static bool one(const idp_params_t *p, const char *name, const char **v)
+{
+    idp_err_t e = idp_params_get(p, name, v);
+    if (e == IDP_E_NOT_FOUND)
+        *v = NULL;
+    return e != IDP_E_INVALID_REQUEST;
+}
+
+bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err)
+{
+    if (!one(p, "client_id", client_id))
+        return FAIL("invalid_request", "client_id is repeated", false);
+    if (*client_id == NULL || strlen(*client_id) > 256)
+        return FAIL("invalid_request", "client_id is missing", false);
+    return true;
+}
+
+static bool list_has(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/* RFC 7636 §4.1/§4.2: 43-128 characters of [A-Za-z0-9-._~]. */
+static bool pkce_syntax(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 43 || n > 128)
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr("-._~", *c)))
+            return false;
+    return true;
+}
+
+static bool parse_prompt(const char *prompt, idp_authz_req_t *out, idp_authz_error_t *err)
+{
+    size_t len;
+    const char *p = prompt;
+    int n = 0;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len), n++) {
+        if (len == 4 && !strncmp(w, "none", 4))
+            out->prompt_none = true;
+        else if (len == 5 && !strncmp(w, "login", 5))
+            out->prompt_login = true;
+        else if (len == 7 && !strncmp(w, "consent", 7))
+            out->prompt_consent = true;
+        else if (len == 14 && !strncmp(w, "select_account", 14))
+            return FAIL("invalid_request", "prompt=select_account is not supported", true);
+        else
+            return FAIL("invalid_request", "unknown prompt value", true);
+    }
+    /* OpenID Connect Core §3.1.2.1: none with any other value is an error. */
+    if (out->prompt_none && n > 1)
+        return FAIL("invalid_request", "prompt=none cannot be combined with other values", true);
+    return true;
+}
+
+bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *out, idp_authz_error_t *err)
+{
+    const char *response_type, *ccm, *max_age, *prompt, *request, *request_uri;
+    memset(out, 0, sizeof(*out));
+    out->max_age = -1;
+    if (!idp_authz_client_id(p, &out->client_id, err))
+        return false;
+    if (meta == NULL)
+        return FAIL("invalid_client", "unknown client", false);
+    /* RFC 6749 §3.1.2.3 and RFC 9700 §2.1: exact match against a registered URI; OIDC makes it required. */
+    if (!one(p, "redirect_uri", &out->redirect_uri))
+        return FAIL("invalid_request", "redirect_uri is repeated", false);
+    if (out->redirect_uri == NULL)
+        return FAIL("invalid_request", "redirect_uri is required", false);
+    if (!list_has(json_object_get(meta, "redirect_uris"), out->redirect_uri))
+        return FAIL("invalid_request", "redirect_uri is not registered for this client", false);
+
+    /* From here on the redirect URI is trusted: errors go back to the client (with state and iss). */
+    if (!one(p, "state", &out->state) || !one(p, "response_type", &response_type) ||
+        !one(p, "response_mode", &out->response_mode) || !one(p, "scope", &out->scope) ||
+        !one(p, "nonce", &out->nonce) || !one(p, "prompt", &prompt) || !one(p, "max_age", &max_age) ||
+        !one(p, "login_hint", &out->login_hint) || !one(p, "ui_locales", &out->ui_locales) ||
+        !one(p, "acr_values", &out->acr_values) || !one(p, "id_token_hint", &out->id_token_hint) ||
+        !one(p, "claims", &out->claims) || !one(p, "code_challenge", &out->code_challenge) ||
+        !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
+        !one(p, "request_uri", &request_uri))
+        return FAIL("invalid_request", "a parameter is repeated", true);
+    /* OpenID Connect Core §6: refused until request objects are implemented. */
+    if (request)
+        return FAIL("request_not_supported", "request objects are not supported", true);
+    if (request_uri)
+        return FAIL("request_uri_not_supported", "request_uri is not supported", true);
+    if (response_type == NULL)
+        return FAIL("invalid_request", "response_type is required", true);
+    if (strcmp(response_type, "code") != 0 || !list_has(json_object_get(meta, "response_types"), "code"))
+        return FAIL("unsupported_response_type", "only response_type=code is supported", true);
+    if (out->response_mode && strcmp(out->response_mode, "query") && strcmp(out->response_mode, "form_post"))
+        return FAIL("invalid_request", "response_mode must be query or form_post", true);
+    if (out->scope == NULL || !idp_str_list_has(out->scope, "openid"))
+        return FAIL("invalid_scope", "scope must include openid", true);
+    if (out->nonce && strlen(out->nonce) > 512)
+        return FAIL("invalid_request", "nonce is too long", true);
+    if (out->state && strlen(out->state) > 2048)
+        return FAIL("invalid_request", "state is too long", true);
+    if (prompt && !parse_prompt(prompt, out, err))
+        return false;
+    if (max_age && !idp_str_to_long(max_age, 0, 400L * 86400, &out->max_age))
+        return FAIL("invalid_request", "max_age must be a non-negative integer", true);
+    if (out->claims) {
+        json_error_t je;
+        out->claims_json = json_loads(out->claims, JSON_REJECT_DUPLICATES, &je);
+        json_t *c = out->claims_json;
+        if (!json_is_object(c) || (json_object_get(c, "userinfo") && !json_is_object(json_object_get(c, "userinfo"))) ||
+            (json_object_get(c, "id_token") && !json_is_object(json_object_get(c, "id_token")))) {
+            idp_authz_clear(out);
+            return FAIL("invalid_request", "claims must be a JSON object (OpenID Connect Core §5.5)", true);
+        }
+    }
+
+    /* PKCE (RFC 7636; RFC 9700 §2.1.1): S256 only. */
+    const char *auth = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
+    bool is_public = auth && !strcmp(auth, "none");
+    bool required = is_public || !json_is_false(json_object_get(meta, "require_pkce"));
+    if (ccm && strcmp(ccm, "S256") != 0) {
+        idp_authz_clear(out);
+        return FAIL("invalid_request", "code_challenge_method must be S256", true);
+    }
+    if (out->code_challenge) {
+        if (!pkce_syntax(out->code_challenge) || ccm == NULL) {
+            idp_authz_clear(out);
+            return FAIL("invalid_request", "code_challenge must be 43-128 characters with code_challenge_method=S256", true);
+        }
+    } else if (required) {
+        idp_authz_clear(out);
+        return FAIL("invalid_request", "code_challenge (PKCE, S256) is required for this client", true);
+    } else if (out->nonce == NULL) {
+        /* Our rule: a confidential client that skips PKCE must bind the code with a nonce. */
+        idp_authz_clear(out);
+        return FAIL("invalid_request", "nonce is required when PKCE is not used", true);
+    }
+    return true;
+}
+
+void idp_authz_clear(idp_authz_req_t *r)
+{
+    json_decref(r->claims_json);
+    r->claims_json = NULL;
+}
+
+bool idp_pkce_s256_verify(const char *challenge, const char *verifier)
+{
+    if (challenge == NULL || verifier == NULL || !pkce_syntax(verifier))
+        return false;
+    unsigned char h[SHA256_DIGEST_LENGTH];
+    char enc[64];
+    SHA256((const unsigned char *)verifier, strlen(verifier), h);
+    idp_b64url_encode(h, sizeof(h), enc);
+    return strlen(challenge) == strlen(enc) && idp_ct_equal(enc, challenge, strlen(enc));
+}

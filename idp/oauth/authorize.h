@@ -1,0 +1,46 @@
+/**
+ * Authorization request validation (OpenID Connect Core 1.0 §3.1.2.1-2,
+ * RFC 6749 §4.1.1, RFC 7636, RFC 9700 §2.1), in the order the specs
+ * require: first the client and the redirect URI, whose errors are never
+ * redirected (§3.1.2.6, RFC 6749 §4.1.2.1), then everything else, whose
+ * errors go back to the (now trusted) redirect URI. Pure: no HTTP, no SQL;
+ * the caller looks the client up between the two phases.
+ */
+#ifndef IDP_OAUTH_AUTHORIZE_H
+#define IDP_OAUTH_AUTHORIZE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/params.h"
+
+typedef struct {
+    const char *error;       /* OAuth / OIDC error code */
+    const char *description; /* for error_description; never secret */
+    bool redirect;           /* false: show an error page, never redirect */
+} idp_authz_error_t;
+
+typedef struct {
+    const char *client_id, *redirect_uri, *scope, *state, *nonce, *response_mode;
+    const char *login_hint, *ui_locales, *acr_values, *id_token_hint, *claims;
+    const char *code_challenge; /* NULL when PKCE is not used (allowed only as documented) */
+    bool prompt_none, prompt_login, prompt_consent;
+    long max_age;               /* -1: not given */
+    json_t *claims_json;        /* parsed "claims" (owned: idp_authz_clear) */
+} idp_authz_req_t;
+
+/** Phase 1: the client_id (never redirected on error). */
+bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err);
+
+/**
+ * Phase 2, with the registered metadata of that client (NULL: unknown
+ * client, an error page). Fills @p out or @p err.
+ */
+bool idp_authz_validate(const idp_params_t *p, json_t *client_meta, idp_authz_req_t *out, idp_authz_error_t *err);
+
+void idp_authz_clear(idp_authz_req_t *r);
+
+/** RFC 7636 §4.6: BASE64URL(SHA-256(verifier)) == challenge, with the verifier's syntax checked (§4.1). */
+bool idp_pkce_s256_verify(const char *challenge, const char *verifier);
+
+#endif
