@@ -8,6 +8,7 @@
 
 #include <civetweb.h>
 #include <openssl/ssl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 struct idp_http {
     struct mg_context *mg;
+    atomic_ulong by_class[6]; /* responses by status class: [2] = 2xx ... [5] = 5xx */
     const idp_config_t *cfg;
     idp_oauth_t *oauth;
     char tls_error[256];
@@ -169,6 +171,35 @@ static void h_jwks(request_t *r)
     idp_keyset_release(ks);
 }
 
+/* Prometheus text format (exposition format 0.0.4): counters only, nothing personal. */
+static void h_metrics(request_t *r)
+{
+    static const char *const classes[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    idp_buf_t b;
+    idp_buf_init(&b, 65536);
+    idp_buf_puts(&b, "# HELP sakaid_http_responses_total HTTP responses by status class.\n"
+                     "# TYPE sakaid_http_responses_total counter\n");
+    for (int c = 1; c <= 5; c++)
+        idp_buf_printf(&b, "sakaid_http_responses_total{class=\"%s\"} %lu\n", classes[c],
+                       atomic_load(&r->h->by_class[c]));
+    idp_jpki_trust_t *t = r->h->oauth->jpki;
+    if (t) {
+        idp_buf_puts(&b, "# HELP sakaid_card_verifications_total My Number card verifications by result (docs/card.md).\n"
+                         "# TYPE sakaid_card_verifications_total counter\n");
+        for (int i = 0; i < IDP_JPKI__COUNT; i++)
+            idp_buf_printf(&b, "sakaid_card_verifications_total{reason=\"%s\"} %lu\n",
+                           idp_jpki_reason_code((idp_jpki_reason_t)i), idp_jpki_trust_count(t, (idp_jpki_reason_t)i));
+    }
+    mg_printf(r->conn,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
+              "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+              "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n",
+              b.len);
+    mg_write(r->conn, idp_buf_cstr(&b), b.len);
+    request_status = 200;
+    idp_buf_free(&b);
+}
+
 static void h_healthz(request_t *r)
 {
     static const char ok[] = "{\"status\":\"ok\"}";
@@ -304,6 +335,7 @@ static const route_t routes[] = {
     {"/token", "POST", h_token},
     {"/healthz", "GET", h_healthz},
     {"/readyz", "GET", h_readyz},
+    {"/metrics", "GET", h_metrics},
     {"/login/card/challenge", "POST", h_card_challenge},
     {"/login/card/verify", "POST", h_card_verify},
     {"/login/card/status", "GET", h_card_status},
@@ -349,17 +381,20 @@ static int on_begin_request(struct mg_connection *conn)
 static void on_end_request(const struct mg_connection *conn, int status)
 {
     idp_http_t *h = mg_get_user_data(mg_get_context(conn));
-    if (!h->cfg->access_log)
-        return;
     const struct mg_request_info *ri = mg_get_request_info(conn);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double ms = (double)(now.tv_sec - request_start.tv_sec) * 1e3 + (double)(now.tv_nsec - request_start.tv_nsec) / 1e6;
+    int st = request_status ? request_status : status;
+    if (st >= 100 && st < 600)
+        atomic_fetch_add(&h->by_class[st / 100], 1);
+    if (!h->cfg->access_log)
+        return;
     idp_log_t l;
     idp_log_begin(&l, IDP_LOG_INFO, "http_request");
     idp_log_str(&l, "method", ri && ri->request_method ? ri->request_method : "");
     idp_log_str(&l, "path", ri && ri->local_uri_raw ? ri->local_uri_raw : "");
-    idp_log_int(&l, "status", request_status ? request_status : status);
+    idp_log_int(&l, "status", st);
     idp_log_double(&l, "duration_ms", ms);
     idp_log_str(&l, "remote", ri ? ri->remote_addr : "");
     idp_log_end(&l);

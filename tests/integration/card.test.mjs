@@ -259,6 +259,14 @@ describe('bad input and limits', () => {
     assert.match(r.stderr, /JPKI-TEST/);
   });
 
+  test('/metrics counts card verifications by reason', async () => {
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const n = (reason) => Number((text.match(new RegExp(`sakaid_card_verifications_total\\{reason="${reason}"\\} (\\d+)`)) || [])[1]);
+    assert.ok(n('ok') >= 10);
+    for (const reason of ['revoked', 'expired', 'unknown_issuer', 'policy_missing', 'weak_key', 'malformed']) assert.ok(n(reason) >= 1, reason);
+    assert.equal(n('bad_signature'), 0);
+  });
+
   test('sakaid-card lists the test cards', () => {
     const r = spawnSync(join(BIN, 'sakaid-card'), ['--dir', join(material, 'cards'), 'list'], { encoding: 'utf8' });
     assert.equal(r.status, 0);

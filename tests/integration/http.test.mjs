@@ -112,6 +112,19 @@ describe('plain HTTP on loopback', () => {
     assert.equal(ok.status, 200);
   });
 
+  test('/metrics: Prometheus counters by status class', async () => {
+    const before = await (await fetch(`${srv.url}/metrics`)).text();
+    const count = (text, cls) => Number((text.match(new RegExp(`sakaid_http_responses_total\\{class="${cls}"\\} (\\d+)`)) || [])[1]);
+    await fetch(`${srv.url}/nope`);
+    await fetch(`${srv.url}/nope`);
+    const r = await fetch(`${srv.url}/metrics`);
+    assert.match(r.headers.get('content-type'), /^text\/plain; version=0.0.4/);
+    const after = await r.text();
+    assert.equal(count(after, '4xx') - count(before, '4xx'), 2);
+    assert.ok(count(after, '2xx') > count(before, '2xx'));
+    assert.doesNotMatch(after, /card_verifications/, 'card login is off on this node');
+  });
+
   test('the access log: one JSON line per request, no query strings, no secrets', async () => {
     await fetch(`${srv.url}/healthz?code=SECRETCODE123&token=TOPSECRET`);
     await tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(client.client_id, client.client_secret) });
