@@ -168,6 +168,7 @@ int main(int argc, char **argv)
         goto Exit;
     }
     oauth_ready = true;
+    idp_kek_derive(&kek, "sakaid subject identifiers v1", oauth.subject_key);
     if (load_jpki(cfg, &oauth.jpki, err, sizeof(err)) != IDP_OK) {
         fatal("jpki_unusable", err);
         goto Exit;

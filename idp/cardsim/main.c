@@ -26,6 +26,7 @@
 #include "core/b64.h"
 #include "core/buf.h"
 #include "jpki/jpki.h"
+#include "jpki/testcard.h"
 
 static int usage(void)
 {
@@ -87,24 +88,9 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return idp_buf_append(b, ptr, size * n) == IDP_OK ? size * n : 0;
 }
 
-/* The card's operation: RSASSA-PKCS1-v1_5 over DigestInfo(SHA-256, msg), given to the signer as is. */
-static int card_sign(EVP_PKEY *key, const unsigned char *msg, size_t n, unsigned char *sig, size_t *siglen)
-{
-    static const unsigned char prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                           0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-    unsigned char di[sizeof(prefix) + 32];
-    memcpy(di, prefix, sizeof(prefix));
-    SHA256(msg, n, di + sizeof(prefix));
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(key, NULL);
-    int ok = c && EVP_PKEY_sign_init(c) == 1 && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_sign(c, sig, siglen, di, sizeof(di)) == 1;
-    EVP_PKEY_CTX_free(c);
-    return ok ? 0 : -1;
-}
-
 static int sign(const char *dir, const char *card, bool sign_cert, const char *link)
 {
-    char base[4096], path[4200];
+    char base[4096];
     int rc = 2;
     int w = strchr(card, '/') ? snprintf(base, sizeof(base), "%s", card) : snprintf(base, sizeof(base), "%s/%s", dir, card);
     if (w < 0 || w >= (int)sizeof(base)) {
@@ -116,8 +102,6 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *l
     char *client_id = link_param(link, "client_id"), *redirect_uri = link_param(link, "redirect_uri");
     char *oidc_nonce = link_param(link, "oidc_nonce"), *verify = link_param(link, "verify");
     char *purpose = link_param(link, "purpose");
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
     idp_buf_t body, reply;
     idp_buf_init(&body, 65536);
     idp_buf_init(&reply, 65536);
@@ -131,33 +115,20 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *l
     }
     if (purpose && strcmp(purpose, which) != 0)
         fprintf(stderr, "sakaid-card: note: the link asks for the %s certificate, signing with %s\n", purpose, which);
-    snprintf(path, sizeof(path), "%s/%s.key", base, which);
-    FILE *f = fopen(path, "r");
-    key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    snprintf(path, sizeof(path), "%s/%s.pem", base, which);
-    f = fopen(path, "r");
-    cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    if (key == NULL || cert == NULL) {
-        fprintf(stderr, "sakaid-card: no %s certificate and key in %s\n", which, base);
-        goto Exit;
-    }
-    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], der[8192], *p = der;
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], der[IDP_TESTCARD_MAX_CERT];
     size_t msg_len = idp_jpki_message(sign_cert ? IDP_JPKI_SIGN : IDP_JPKI_AUTH, nonce, client_id, redirect_uri,
                                       oidc_nonce ? oidc_nonce : "", msg);
-    size_t sig_len = sizeof(sig);
-    int der_len = i2d_X509(cert, NULL);
-    if (der_len <= 0 || der_len > (int)sizeof(der) || card_sign(key, msg, msg_len, sig, &sig_len) != 0) {
-        fprintf(stderr, "sakaid-card: signing failed\n");
+    size_t sig_len = 0, der_len = 0;
+    idp_err_t e = idp_testcard_sign(base, sign_cert ? IDP_JPKI_SIGN : IDP_JPKI_AUTH, msg, msg_len, der, &der_len, sig,
+                                    &sig_len);
+    if (e != IDP_OK) {
+        fprintf(stderr, e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
+                                             : "sakaid-card: signing with the %s key in %s failed\n", which, base);
         goto Exit;
     }
-    i2d_X509(cert, &p);
     char *sig64 = idp_b64url_encode_new(sig, sig_len);
     unsigned char *cert64 = malloc((size_t)der_len * 2 + 4);
-    EVP_EncodeBlock(cert64, der, der_len); /* standard base64, as the API takes it */
+    EVP_EncodeBlock(cert64, der, (int)der_len); /* standard base64, as the API takes it */
     json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "challenge_id", challenge, "cert_type", which, "certificate",
                             (char *)cert64, "signature", sig64);
     char *text = json_dumps(req, JSON_COMPACT);
@@ -202,8 +173,6 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *l
 Exit:
     idp_buf_free(&body);
     idp_buf_free(&reply);
-    EVP_PKEY_free(key);
-    X509_free(cert);
     free(challenge);
     free(nonce64);
     free(client_id);

@@ -43,6 +43,13 @@ static const field_t fields[] = {
     {"tokens.access_token_ttl_seconds", NULL, T_INT, OFF(access_token_ttl), 30, 86400, "600"},
     {"tokens.access_token_signing_alg", NULL, T_STRING, OFF(access_token_alg), 0, 0, "RS256"},
     {"tokens.max_token_lifetime_seconds", NULL, T_INT, OFF(max_token_lifetime), 60, 400 * 86400, "86400"},
+    {"tokens.id_token_ttl_seconds", NULL, T_INT, OFF(id_token_ttl), 30, 86400, "3600"},
+    {"tokens.code_ttl_seconds", NULL, T_INT, OFF(code_ttl), 5, 600, "60"},
+    {"tokens.refresh_token_ttl_seconds", NULL, T_INT, OFF(refresh_token_ttl), 60, 400 * 86400, "2592000"},
+    {"session.lifetime_seconds", NULL, T_INT, OFF(session_ttl), 60, 30 * 86400, "28800"},
+    {"session.login_seconds", NULL, T_INT, OFF(login_ttl), 60, 3600, "900"},
+    {"consent.lifetime_seconds", NULL, T_INT, OFF(consent_ttl), 60, 5 * 366 * 86400, "31536000"},
+    {"dev.test_cards_dir", "SAKAID_DEV_TEST_CARDS_DIR", T_STRING, OFF(dev_test_cards_dir), 0, 0, NULL},
     {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
     {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},
     {"jpki.crl_dir", "SAKAID_JPKI_CRL_DIR", T_STRING, OFF(jpki_crl_dir), 0, 0, NULL},
@@ -295,6 +302,15 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         errf(err, errlen,
              "configuration: \"tokens.access_token_ttl_seconds\" must not exceed "
              "\"tokens.max_token_lifetime_seconds\"");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->id_token_ttl > c->max_token_lifetime) {
+        errf(err, errlen,
+             "configuration: \"tokens.id_token_ttl_seconds\" must not exceed \"tokens.max_token_lifetime_seconds\"");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->dev_test_cards_dir && !c->dev_mode) {
+        errf(err, errlen, "configuration: \"dev.test_cards_dir\" is allowed only with \"dev_mode\"");
         return IDP_E_INVALID_REQUEST;
     }
     if (c->jpki_auth_roots && (!c->jpki_sign_roots || !c->jpki_crl_dir)) {

@@ -40,6 +40,15 @@ typedef struct {
     int access_token_ttl;            /* "tokens.access_token_ttl_seconds" */
     char *access_token_alg;          /* "tokens.access_token_signing_alg": RS256|ES256 */
     int max_token_lifetime;          /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
+    int id_token_ttl;                /* "tokens.id_token_ttl_seconds" */
+    int code_ttl;                    /* "tokens.code_ttl_seconds": authorization codes */
+    int refresh_token_ttl;           /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
+
+    /* "session", "consent", "dev" */
+    int session_ttl;                 /* "session.lifetime_seconds": a browser session, from sign-in */
+    int login_ttl;                   /* "session.login_seconds": an unfinished login (login transaction) */
+    int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
+    char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
     char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */

@@ -1,5 +1,7 @@
 #include "core/params.h"
 
+#include <curl/curl.h>
+
 #include <string.h>
 
 static int hexval(unsigned char c)
@@ -94,4 +96,37 @@ idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **v
         return IDP_E_NOT_FOUND;
     *value = found;
     return IDP_OK;
+}
+
+idp_err_t idp_params_encode(const idp_params_t *p, idp_buf_t *b)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        char *k = curl_easy_escape(NULL, p->items[i].name, 0), *v = curl_easy_escape(NULL, p->items[i].value, 0);
+        idp_err_t e = k && v ? idp_buf_printf(b, "%s%s=%s", i ? "&" : "", k, v) : IDP_E_NOMEM;
+        curl_free(k);
+        curl_free(v);
+        if (e != IDP_OK)
+            return e;
+    }
+    return idp_buf_append(b, "", 0);
+}
+
+/* RFC 6265 §5.4: "name=value" pairs separated by "; ". The first match wins. */
+const char *idp_cookie_get(idp_arena_t *arena, const char *header, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = header; p && *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t len = strcspn(p, ";");
+        if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t vl = len - nl - 1;
+            while (vl && v[vl - 1] == ' ')
+                vl--;
+            return vl ? idp_arena_strndup(arena, v, vl) : NULL;
+        }
+        p += len;
+    }
+    return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 
 #define IDP_MAX_PARAMS 64
@@ -40,5 +41,11 @@ idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **v
 
 /** Percent-decodes into the arena (the same rules as a form value). NULL on bad input. */
 char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len);
+
+/** Appends the parameters as an x-www-form-urlencoded string (percent-encoded by libcurl). */
+idp_err_t idp_params_encode(const idp_params_t *p, idp_buf_t *b);
+
+/** The value of cookie @p name in a Cookie header (RFC 6265 §5.4), copied into the arena; NULL if absent or empty. */
+const char *idp_cookie_get(idp_arena_t *arena, const char *header, const char *name);
 
 #endif

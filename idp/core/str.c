@@ -50,3 +50,19 @@ char *idp_strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
+
+bool idp_str_list_subset(const char *words, const char *list)
+{
+    const char *p = words ? words : "";
+    size_t len;
+    char w[256];
+    for (const char *s = idp_str_next_word(&p, &len); len; s = idp_str_next_word(&p, &len)) {
+        if (len >= sizeof(w))
+            return false;
+        memcpy(w, s, len);
+        w[len] = '\0';
+        if (!idp_str_list_has(list ? list : "", w))
+            return false;
+    }
+    return true;
+}

@@ -14,6 +14,8 @@ bool idp_str_has_prefix(const char *s, const char *prefix);
 const char *idp_str_next_word(const char **p, size_t *len);
 /** True if the space-separated list @p list contains @p word (RFC 6749 §3.3 scope syntax). */
 bool idp_str_list_has(const char *list, const char *word);
+/** Every word of the space-separated @p words is in @p list (NULL is an empty list). */
+bool idp_str_list_subset(const char *words, const char *list);
 /** Parses a non-negative decimal integer in [min, max]; false on any junk. */
 bool idp_str_to_long(const char *s, long min, long max, long *out);
 /** strdup that aborts nothing: returns NULL on NULL input or allocation failure. */

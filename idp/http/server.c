@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/params.h"
 
@@ -67,7 +68,8 @@ static const char *reason(int status)
  * (frame-ancestors 'none' and X-Frame-Options for old browsers), and never
  * sniffed as something else.
  */
-static void respond(struct mg_connection *conn, int status, const char *body, size_t len, const char *extra)
+static void respond_as(struct mg_connection *conn, int status, const char *ctype, const char *csp, const char *body,
+                       size_t len, const char *extra)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
     bool close = extra && strstr(extra, "Connection: close") != NULL;
@@ -76,19 +78,31 @@ static void respond(struct mg_connection *conn, int status, const char *body, si
     request_status = status;
     mg_printf(conn,
               "HTTP/1.1 %d %s\r\n"
-              "Content-Type: application/json\r\n"
+              "Content-Type: %s\r\n"
               "Content-Length: %zu\r\n"
               "Cache-Control: no-store\r\n"
               "Pragma: no-cache\r\n"
               "X-Content-Type-Options: nosniff\r\n"
-              "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+              "Content-Security-Policy: %s\r\n"
               "X-Frame-Options: DENY\r\n"
               "Referrer-Policy: no-referrer\r\n"
               "%s%s%s\r\n",
-              status, reason(status), len, ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
+              status, reason(status), ctype, len, csp,
+              ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
               status == 503 ? "Retry-After: 5\r\n" : status == 429 ? "Retry-After: 60\r\n" : "", extra ? extra : "");
     if (ri == NULL || ri->request_method == NULL || strcmp(ri->request_method, "HEAD") != 0)
         mg_write(conn, body, len);
+}
+
+/*
+ * Writes a complete JSON response. Every JSON answer is no-store (RFC 6749
+ * §5.1 for tokens; the issue asks for it on all JSON), never framed
+ * (frame-ancestors 'none' and X-Frame-Options for old browsers), and never
+ * sniffed as something else.
+ */
+static void respond(struct mg_connection *conn, int status, const char *body, size_t len, const char *extra)
+{
+    respond_as(conn, status, "application/json", "default-src 'none'; frame-ancestors 'none'", body, len, extra);
 }
 
 static void respond_error(struct mg_connection *conn, int status, const char *code, const char *desc,
@@ -101,10 +115,20 @@ static void respond_error(struct mg_connection *conn, int status, const char *co
 
 static void respond_oauth(request_t *r, const idp_oauth_resp_t *resp)
 {
-    char extra[256] = "";
+    idp_buf_t extra;
+    idp_buf_init(&extra, 16384);
     if (resp->www_authenticate)
-        snprintf(extra, sizeof(extra), "WWW-Authenticate: %s\r\n", resp->www_authenticate);
-    respond(r->conn, resp->status, resp->body, resp->body_len, extra);
+        idp_buf_printf(&extra, "WWW-Authenticate: %s\r\n", resp->www_authenticate);
+    /* Header values come from our own code; refuse CR/LF anyway rather than split a response. */
+    if (resp->location && !strpbrk(resp->location, "\r\n"))
+        idp_buf_printf(&extra, "Location: %s\r\n", resp->location);
+    for (int i = 0; i < 2; i++)
+        if (resp->set_cookie[i] && !strpbrk(resp->set_cookie[i], "\r\n"))
+            idp_buf_printf(&extra, "Set-Cookie: %s\r\n", resp->set_cookie[i]);
+    respond_as(r->conn, resp->status, resp->content_type ? resp->content_type : "application/json",
+               resp->csp ? resp->csp : "default-src 'none'; frame-ancestors 'none'", resp->body ? resp->body : "",
+               resp->body_len, extra.data ? idp_buf_cstr(&extra) : NULL);
+    idp_buf_free(&extra);
 }
 
 /* ---- the request body ---------------------------------------------------- */
@@ -222,35 +246,109 @@ static void h_readyz(request_t *r)
 
 static void fill_common(request_t *r, idp_oauth_req_t *req);
 
-static void h_token(request_t *r)
+/*
+ * The parameters of a form endpoint: the x-www-form-urlencoded body of a
+ * POST, or the query of a GET when @p get_query. Answers the error itself
+ * and returns false when the request is malformed.
+ */
+static bool read_params(request_t *r, idp_oauth_req_t *req, bool get_query, bool body_only)
 {
-    idp_oauth_req_t req = {0};
-    fill_common(r, &req);
     idp_oauth_resp_t resp = {0};
     idp_params_t *form = idp_arena_alloc(&r->arena, sizeof(*form));
     char *body = NULL;
     size_t len = 0;
     idp_err_t e = form ? IDP_OK : IDP_E_NOMEM;
-    if (e == IDP_OK && !is_form(mg_get_header(r->conn, "Content-Type")))
-        return respond_error(r->conn, 400, "invalid_request",
-                             "the body must be application/x-www-form-urlencoded", NULL);
-    /* RFC 6749 §3.2: parameters of the token endpoint travel in the body, never in the query. */
-    if (e == IDP_OK && r->ri->query_string && *r->ri->query_string)
-        return respond_error(r->conn, 400, "invalid_request", "parameters must be sent in the request body", NULL);
-    if (e == IDP_OK)
+    bool post = !strcmp(r->ri->request_method, "POST");
+    fill_common(r, req);
+    if (e == IDP_OK && !post && get_query) {
+        body = (char *)(r->ri->query_string ? r->ri->query_string : "");
+        len = strlen(body);
+    } else if (e == IDP_OK && post) {
+        if (!is_form(mg_get_header(r->conn, "Content-Type")) && r->ri->content_length != 0) {
+            respond_error(r->conn, 400, "invalid_request", "the body must be application/x-www-form-urlencoded", NULL);
+            return false;
+        }
+        /* RFC 6749 §3.2: parameters of the token endpoint travel in the body, never in the query. */
+        if (body_only && r->ri->query_string && *r->ri->query_string) {
+            respond_error(r->conn, 400, "invalid_request", "parameters must be sent in the request body", NULL);
+            return false;
+        }
         e = read_body(r, &body, &len);
-    if (e == IDP_OK)
-        e = idp_params_parse(&r->arena, body, len, form);
-    if (e != IDP_OK) {
-        if (e == IDP_E_TOO_LARGE)
-            return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
-        idp_oauth_error(&req, &resp, e, e == IDP_E_INVALID_REQUEST ? "malformed request body" : NULL);
-        return respond_oauth(r, &resp);
     }
-    req.form = form;
-    req.authorization = mg_get_header(r->conn, "Authorization");
-    idp_oauth_token(r->h->oauth, &req, &resp);
+    if (e == IDP_OK)
+        e = idp_params_parse(&r->arena, body ? body : "", len, form);
+    if (e != IDP_OK) {
+        if (e == IDP_E_TOO_LARGE) {
+            respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+            return false;
+        }
+        idp_oauth_error(req, &resp, e, e == IDP_E_INVALID_REQUEST ? "malformed parameters" : NULL);
+        respond_oauth(r, &resp);
+        return false;
+    }
+    req->form = form;
+    req->authorization = mg_get_header(r->conn, "Authorization");
+    return true;
+}
+
+typedef void (*endpoint_fn)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *);
+
+/* A form endpoint of the protocol core. */
+static void form_endpoint(request_t *r, endpoint_fn fn, bool get_query, bool body_only)
+{
+    idp_oauth_req_t req = {0};
+    idp_oauth_resp_t resp = {0};
+    if (!read_params(r, &req, get_query, body_only))
+        return;
+    fn(r->h->oauth, &req, &resp);
     respond_oauth(r, &resp);
+}
+
+static void h_token(request_t *r)
+{
+    form_endpoint(r, idp_oauth_token, false, true);
+}
+
+static void h_introspect(request_t *r)
+{
+    form_endpoint(r, idp_oauth_introspect, false, true);
+}
+
+static void h_revoke(request_t *r)
+{
+    form_endpoint(r, idp_oauth_revoke, false, true);
+}
+
+/* OpenID Connect Core §3.1.2.1: GET (query) and POST (form body). */
+static void h_authorize(request_t *r)
+{
+    form_endpoint(r, idp_oauth_authorize, true, false);
+}
+
+static void h_login(request_t *r)
+{
+    form_endpoint(r, idp_oauth_login_page, true, false);
+}
+
+static void h_login_continue(request_t *r)
+{
+    form_endpoint(r, idp_oauth_login_continue, false, false);
+}
+
+static void h_login_test_card(request_t *r)
+{
+    form_endpoint(r, idp_oauth_login_test_card, false, false);
+}
+
+static void h_consent(request_t *r)
+{
+    form_endpoint(r, idp_oauth_consent, true, false);
+}
+
+/* §5.3.1: GET or POST; a POST may carry the token in its form body (RFC 6750 §2.2). */
+static void h_userinfo(request_t *r)
+{
+    form_endpoint(r, idp_oauth_userinfo, false, false);
 }
 
 static long long mono_ms(void)
@@ -269,6 +367,9 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     req->now_ms = mono_ms();
     req->remote_addr = r->ri->remote_addr;
     req->lang = al && !strncasecmp(al, "en", 2) ? "en" : "ja";
+    req->cookie = mg_get_header(r->conn, "Cookie");
+    const char *ra = r->ri->remote_addr;
+    req->loopback = !strncmp(ra, "127.", 4) || !strcmp(ra, "::1");
 }
 
 /* The card endpoints: JSON in, JSON out, small bodies. */
@@ -324,7 +425,7 @@ static void h_card_status(request_t *r)
 
 typedef struct {
     const char *path;
-    const char *methods; /* "GET" or "POST" (GET implies HEAD) */
+    const char *methods; /* "GET", "POST" or "GET POST" (GET implies HEAD) */
     void (*fn)(request_t *r);
 } route_t;
 
@@ -332,7 +433,15 @@ static const route_t routes[] = {
     {"/.well-known/openid-configuration", "GET", h_discovery},
     {"/.well-known/oauth-authorization-server", "GET", h_discovery}, /* RFC 8414 §3 */
     {"/jwks", "GET", h_jwks},
+    {"/authorize", "GET POST", h_authorize},
     {"/token", "POST", h_token},
+    {"/userinfo", "GET POST", h_userinfo},
+    {"/introspect", "POST", h_introspect},
+    {"/revoke", "POST", h_revoke},
+    {"/login", "GET", h_login},
+    {"/login/continue", "POST", h_login_continue},
+    {"/login/card/test", "POST", h_login_test_card},
+    {"/consent", "GET POST", h_consent},
     {"/healthz", "GET", h_healthz},
     {"/readyz", "GET", h_readyz},
     {"/metrics", "GET", h_metrics},
@@ -350,10 +459,11 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         const route_t *rt = &routes[i];
         if (strcmp(rt->path, path) != 0)
             continue;
-        bool get = !strcmp(rt->methods, "GET");
-        if (strcmp(m, rt->methods) != 0 && !(get && !strcmp(m, "HEAD"))) {
+        bool get = !strncmp(rt->methods, "GET", 3), post = strstr(rt->methods, "POST") != NULL;
+        bool ok = (!strcmp(m, "POST") && post) || (get && (!strcmp(m, "GET") || !strcmp(m, "HEAD")));
+        if (!ok) {
             char allow[64];
-            snprintf(allow, sizeof(allow), "Allow: %s\r\n", get ? "GET, HEAD" : rt->methods);
+            snprintf(allow, sizeof(allow), "Allow: %s\r\n", get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST");
             respond_error(conn, 405, "invalid_request", "method not allowed", allow);
             return 405;
         }

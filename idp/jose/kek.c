@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +147,10 @@ Exit:
     }
     EVP_CIPHER_CTX_free(ctx);
     return ret;
+}
+
+void idp_kek_derive(const idp_kek_t *kek, const char *label, unsigned char out[32])
+{
+    unsigned int len = 32;
+    HMAC(EVP_sha256(), kek->key, IDP_KEK_BYTES, (const unsigned char *)label, strlen(label), out, &len);
 }

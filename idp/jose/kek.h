@@ -26,6 +26,8 @@ idp_err_t idp_kek_load(const char *path, idp_kek_t *kek, char *err, size_t errle
 /** Creates a new KEK file (mode 0600, never overwrites). IDP_E_CONFLICT if it exists. */
 idp_err_t idp_kek_create(const char *path, char *err, size_t errlen);
 void idp_kek_wipe(idp_kek_t *kek);
+/** A 32-byte key for one purpose, HMAC-SHA-256(KEK, @p label): stable for as long as the KEK is. */
+void idp_kek_derive(const idp_kek_t *kek, const char *label, unsigned char out[32]);
 
 /** Seals @p pt; *out is malloc'ed (free it), *outlen = ptlen + 29. */
 idp_err_t idp_aead_seal(const idp_kek_t *kek, const char *aad, const unsigned char *pt, size_t ptlen,

@@ -15,9 +15,8 @@
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
-#include "oauth/oauth.h"
+#include "oauth/internal.h"
 
-#define ACR_CARD "urn:sakai-d:acr:card"
 
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
 {
@@ -82,6 +81,44 @@ static void url_param(idp_buf_t *b, const char *name, const char *value)
     curl_free(esc);
 }
 
+idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *purpose,
+                                 char challenge_id[64], char nonce[64], char **link)
+{
+    idp_store_card_challenge_t c;
+    memset(&c, 0, sizeof(c));
+    char *id = idp_random_token_new(16);
+    snprintf(c.id, sizeof(c.id), "%s", id ? id : "");
+    free(id);
+    snprintf(c.login_tx, sizeof(c.login_tx), "%s", tx->id);
+    snprintf(c.purpose, sizeof(c.purpose), "%s", purpose);
+    idp_err_t e = c.id[0] ? idp_random_bytes(c.nonce, sizeof(c.nonce)) : IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_store_card_challenge_create(o->store, &c, o->cfg->jpki_challenge_seconds, o->cfg->jpki_max_challenges);
+    if (e != IDP_OK)
+        return e;
+    idp_b64url_encode(c.nonce, sizeof(c.nonce), nonce);
+    /* The link the login page shows and puts in its QR code: everything the app needs (jpki.md). */
+    idp_buf_t b, verify;
+    idp_buf_init(&b, 8192);
+    idp_buf_init(&verify, 4096);
+    idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
+    url_param(&b, "challenge_id", c.id);
+    url_param(&b, "nonce", nonce);
+    url_param(&b, "purpose", purpose);
+    url_param(&b, "client_id", tx->client_id);
+    url_param(&b, "redirect_uri", tx->redirect_uri);
+    url_param(&b, "oidc_nonce", tx->oidc_nonce);
+    idp_buf_printf(&verify, "%s/login/card/verify", o->cfg->issuer);
+    url_param(&b, "verify", idp_buf_cstr(&verify));
+    idp_buf_free(&verify);
+    *link = idp_buf_steal(&b);
+    idp_buf_free(&b);
+    if (*link == NULL)
+        return IDP_E_NOMEM;
+    snprintf(challenge_id, 64, "%s", c.id);
+    return IDP_OK;
+}
+
 void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     if (!admit(o, req, resp))
@@ -106,43 +143,18 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     } else if (!strcmp(purpose, "sign") && !tx->resident_id[0]) {
         fail(req, resp, 400, "invalid_request", "sign in with the authentication certificate before enrolling");
     } else {
-        idp_store_card_challenge_t c;
-        memset(&c, 0, sizeof(c));
-        char *id = idp_random_token_new(16);
-        snprintf(c.id, sizeof(c.id), "%s", id ? id : "");
-        free(id);
-        snprintf(c.login_tx, sizeof(c.login_tx), "%s", tx_id);
-        snprintf(c.purpose, sizeof(c.purpose), "%s", purpose);
-        e = c.id[0] ? idp_random_bytes(c.nonce, sizeof(c.nonce)) : IDP_E_NOMEM;
-        if (e == IDP_OK)
-            e = idp_store_card_challenge_create(o->store, &c, o->cfg->jpki_challenge_seconds, o->cfg->jpki_max_challenges);
+        char id[64], n64[64], *link = NULL;
+        e = idp_card_challenge_new(o, tx, purpose, id, n64, &link);
         if (e == IDP_E_CONFLICT) {
             fail(req, resp, 429, "slow_down", "too many card attempts for this login: start again");
         } else if (e != IDP_OK) {
             store_fail(req, resp, e);
         } else {
-            char nonce[64];
-            idp_b64url_encode(c.nonce, sizeof(c.nonce), nonce);
-            /* The link the login page shows and puts in its QR code: everything the app needs. */
-            idp_buf_t link;
-            idp_buf_init(&link, 8192);
-            idp_buf_printf(&link, "%s/login/card/app", o->cfg->issuer);
-            url_param(&link, "challenge_id", c.id);
-            url_param(&link, "nonce", nonce);
-            url_param(&link, "purpose", purpose);
-            url_param(&link, "client_id", tx->client_id);
-            url_param(&link, "redirect_uri", tx->redirect_uri);
-            url_param(&link, "oidc_nonce", tx->oidc_nonce);
-            idp_buf_t verify;
-            idp_buf_init(&verify, 4096);
-            idp_buf_printf(&verify, "%s/login/card/verify", o->cfg->issuer);
-            url_param(&link, "verify", idp_buf_cstr(&verify));
             idp_oauth_json(req, resp, 200,
-                           json_pack("{s:s, s:s, s:i, s:s, s:s}", "challenge_id", c.id, "nonce", nonce, "expires_in",
-                                     o->cfg->jpki_challenge_seconds, "purpose", purpose, "link", idp_buf_cstr(&link)));
-            idp_buf_free(&link);
-            idp_buf_free(&verify);
+                           json_pack("{s:s, s:s, s:i, s:s, s:s}", "challenge_id", id, "nonce", n64, "expires_in",
+                                     o->cfg->jpki_challenge_seconds, "purpose", purpose, "link", link));
         }
+        free(link);
     }
     json_decref(j);
 }

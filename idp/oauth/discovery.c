@@ -40,12 +40,41 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
         return IDP_E_NOMEM;
     json_object_set_new(d, "issuer", json_string(iss));
     json_object_set_new(d, "jwks_uri", url(iss, "/jwks"));
+    json_object_set_new(d, "authorization_endpoint", url(iss, "/authorize"));
     json_object_set_new(d, "token_endpoint", url(iss, "/token"));
-    /* No authorization endpoint yet: no response type is supported (RFC 8414 §2). */
-    json_object_set_new(d, "response_types_supported", json_array());
-    json_object_set_new(d, "grant_types_supported", json_pack("[s]", "client_credentials"));
+    json_object_set_new(d, "userinfo_endpoint", url(iss, "/userinfo"));
+    json_object_set_new(d, "introspection_endpoint", url(iss, "/introspect"));
+    json_object_set_new(d, "revocation_endpoint", url(iss, "/revoke"));
+    json_object_set_new(d, "scopes_supported", json_pack("[ssssss]", "openid", "profile", "address", "birthdate",
+                                                         "gender", "residency"));
+    json_object_set_new(d, "response_types_supported", json_pack("[s]", "code"));
+    json_object_set_new(d, "response_modes_supported", json_pack("[ss]", "query", "form_post"));
+    json_object_set_new(d, "grant_types_supported",
+                        json_pack("[sss]", "authorization_code", "refresh_token", "client_credentials"));
+    json_object_set_new(d, "code_challenge_methods_supported", json_pack("[s]", "S256"));
+    json_object_set_new(d, "subject_types_supported", json_pack("[ss]", "pairwise", "public"));
+    json_object_set_new(d, "id_token_signing_alg_values_supported", json_pack("[ss]", "RS256", "ES256"));
+    json_object_set_new(d, "acr_values_supported", json_pack("[s]", "urn:sakai-d:acr:card"));
+    json_object_set_new(d, "claims_supported",
+                        json_pack("[sssssssssssssss]", "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr",
+                                  "amr", "sid", "name", "birthdate", "gender", "address", "sakai_resident"));
+    json_array_append_new(json_object_get(d, "claims_supported"), json_string("sakai_ward"));
+    json_object_set_new(d, "claims_parameter_supported", json_true());
+    json_object_set_new(d, "request_parameter_supported", json_false());
+    json_object_set_new(d, "request_uri_parameter_supported", json_false());
+    json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true()); /* RFC 9207 §3 */
+    json_object_set_new(d, "ui_locales_supported", json_pack("[ss]", "ja", "en"));
     json_object_set_new(d, "token_endpoint_auth_methods_supported",
-                        json_pack("[ss]", "client_secret_basic", "client_secret_post"));
+                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
+    json_object_set_new(d, "introspection_endpoint_auth_methods_supported",
+                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
+    json_object_set_new(d, "revocation_endpoint_auth_methods_supported",
+                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
+    /* OpenID Connect for Identity Assurance 1.0 §7 */
+    json_object_set_new(d, "verified_claims_supported", json_true());
+    json_object_set_new(d, "trust_frameworks_supported", json_pack("[s]", "jp_jpki"));
+    json_object_set_new(d, "evidence_supported", json_pack("[s]", "electronic_signature"));
+    json_object_set_new(d, "claims_in_verified_claims_supported", json_pack("[ssss]", "name", "birthdate", "gender", "address"));
     o->discovery = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     if (o->discovery == NULL)

@@ -8,6 +8,7 @@
 #define IDP_OAUTH_OAUTH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/config.h"
@@ -26,6 +27,7 @@ typedef struct {
     idp_keystore_t *keys;
     idp_jpki_trust_t *jpki;       /* card login; NULL when not configured */
     idp_ratelimit_t *card_limit;  /* card requests per client address */
+    unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
     char *discovery;      /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;
@@ -38,6 +40,8 @@ typedef struct {
     size_t body_len;
     const char *remote_addr;     /* the client address, for rate limits */
     const char *lang;            /* "ja" or "en", from Accept-Language */
+    const char *cookie;          /* the Cookie header, or NULL */
+    bool loopback;               /* the client address is 127.0.0.0/8 or ::1 */
     long long now;               /* unix seconds */
     long long now_ms;            /* monotonic milliseconds */
 } idp_oauth_req_t;
@@ -47,6 +51,10 @@ typedef struct {
     const char *body;            /* JSON, in the request arena (or static) */
     size_t body_len;
     const char *www_authenticate;/* set on 401 (RFC 6749 §5.2, RFC 6750 §3) */
+    const char *content_type;    /* NULL: application/json */
+    const char *csp;             /* Content-Security-Policy of an HTML page (NULL: none may load anything) */
+    const char *location;        /* with a 303 */
+    const char *set_cookie[2];   /* Set-Cookie values */
 } idp_oauth_resp_t;
 
 /** Builds the discovery document. Owned by @p o: idp_oauth_cleanup. */
@@ -66,6 +74,24 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/card/status?challenge_id=... (form holds the query). */
 void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/* The authorization code flow (OpenID Connect Core §3.1; docs/flow.md). */
+/** GET or POST /authorize (§3.1.2.1): form holds the query or the form body. */
+void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /login?tx=...: the login page of a login transaction. */
+void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/continue (tx, csrf): the card signed; begin the session and go on. */
+void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/card/test (tx, csrf, challenge_id, card): dev mode on loopback, signs with a test card. */
+void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /consent (tx, csrf, claims, decision=allow|deny). */
+void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET/POST /userinfo (§5.3), bearer token in the Authorization header (or the form: RFC 6750 §2.2). */
+void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /introspect (RFC 7662). */
+void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /revoke (RFC 7009). */
+void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /** Writes a JSON response with status @p status from a jansson object (stolen). */
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body);

@@ -1,19 +1,24 @@
 /*
  * The token endpoint (RFC 6749 §3.2) and OAuth error responses (§5.2).
- * Grants implemented: client_credentials (§4.4). Access tokens are JWTs in
- * the RFC 9068 profile, and their jti is stored for revocation.
+ * Grants: authorization_code (§4.1.3, with PKCE RFC 7636 §4.6),
+ * refresh_token (§6, rotating, RFC 9700 §4.14.2) and client_credentials
+ * (§4.4). Access tokens are JWTs in the RFC 9068 profile, their jti stored
+ * for revocation and introspection; ID tokens follow OpenID Connect Core
+ * §2 and §3.1.3.6; refresh tokens are 256 random bits stored as hashes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/str.h"
 #include "jose/jwt.h"
+#include "oauth/authorize.h"
 #include "oauth/client_auth.h"
-#include "oauth/oauth.h"
+#include "oauth/internal.h"
 
 #define BODY_MAX 16384
 
@@ -154,6 +159,242 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     json_response(req, resp, 200, &b);
 }
 
+/* ---- the code flow's tokens ---------------------------------------------------- */
+
+idp_jwks_t *idp_own_jwks(idp_oauth_t *o)
+{
+    idp_keyset_t *ks = idp_keystore_get(o->keys);
+    idp_jwks_t *set = NULL;
+    size_t len;
+    const char *jwks = ks ? idp_keyset_jwks(ks, &len) : NULL;
+    if (jwks && idp_jwks_parse(jwks, len, &set) != IDP_OK)
+        set = NULL;
+    idp_keyset_release(ks);
+    return set;
+}
+
+static void json_str(idp_buf_t *b, const char *name, const char *value)
+{
+    idp_buf_printf(b, ",\"%s\":\"", name);
+    idp_buf_json_escape(b, value, strlen(value));
+    idp_buf_puts(b, "\"");
+}
+
+static void json_amr(idp_buf_t *b, const char *amr)
+{
+    idp_buf_puts(b, ",\"amr\":[");
+    const char *p = amr;
+    size_t len;
+    int n = 0;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len), n++) {
+        idp_buf_puts(b, n ? ",\"" : "\"");
+        idp_buf_json_escape(b, w, len);
+        idp_buf_puts(b, "\"");
+    }
+    idp_buf_puts(b, "]");
+}
+
+static idp_err_t sign_with(idp_oauth_t *o, const char *alg, const char *typ, idp_buf_t *payload, char **out)
+{
+    idp_keyset_t *ks = idp_keystore_get(o->keys);
+    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
+    idp_err_t e = key ? idp_buf_append(payload, "", 0) : IDP_E_SERVER_ERROR;
+    if (key == NULL)
+        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
+    if (e == IDP_OK)
+        e = idp_jwt_sign(key, typ, idp_buf_cstr(payload), out);
+    idp_keyset_release(ks);
+    return e;
+}
+
+/* OpenID Connect Core §3.1.3.6: at_hash = base64url(left half of SHA-256(access token)). */
+static void at_hash(const char *token, char out[32])
+{
+    unsigned char h[32];
+    idp_sha256(token, strlen(token), h);
+    idp_b64url_encode(h, 16, out);
+}
+
+/*
+ * Issues the tokens of a grant: an RFC 9068 access token (stored jti), an
+ * ID token (§2), and a fresh refresh token when @p refresh is given. The
+ * response body goes to @p resp.
+ */
+static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl,
+                         const idp_store_grant_t *g, const char *nonce, const char *refresh)
+{
+    const idp_config_t *cfg = o->cfg;
+    char sub[64], hash[32];
+    idp_subject(o, cl->meta, g->resident_id, sub);
+    char *jti = idp_random_token_new(16), *at = NULL, *idt = NULL;
+    long long exp = req->now + cfg->access_token_ttl;
+    idp_buf_t p;
+    idp_buf_init(&p, BODY_MAX);
+    idp_buf_puts(&p, "{\"iss\":\"");
+    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
+    idp_buf_puts(&p, "\"");
+    json_str(&p, "sub", sub);
+    json_str(&p, "aud", cfg->issuer);
+    json_str(&p, "client_id", cl->client_id);
+    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, exp, g->auth_time);
+    json_str(&p, "jti", jti ? jti : "");
+    json_str(&p, "scope", g->scope);
+    json_str(&p, "acr", g->acr);
+    json_amr(&p, g->amr);
+    idp_buf_puts(&p, "}");
+    idp_err_t e = jti ? sign_with(o, cfg->access_token_alg, "at+jwt", &p, &at) : IDP_E_NOMEM;
+    idp_buf_free(&p);
+    if (e == IDP_OK)
+        e = idp_store_access_token_insert_grant(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
+    free(jti);
+    if (e == IDP_OK) {
+        const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
+        at_hash(at, hash);
+        idp_buf_init(&p, BODY_MAX);
+        idp_buf_puts(&p, "{\"iss\":\"");
+        idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
+        idp_buf_puts(&p, "\"");
+        json_str(&p, "sub", sub);
+        json_str(&p, "aud", cl->client_id);
+        json_str(&p, "azp", cl->client_id);
+        idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, req->now + cfg->id_token_ttl,
+                       g->auth_time);
+        if (nonce && *nonce)
+            json_str(&p, "nonce", nonce);
+        json_str(&p, "acr", g->acr);
+        json_amr(&p, g->amr);
+        json_str(&p, "at_hash", hash);
+        if (g->sid[0])
+            json_str(&p, "sid", g->sid);
+        idp_buf_puts(&p, "}");
+        e = sign_with(o, alg ? alg : "RS256", NULL, &p, &idt);
+        idp_buf_free(&p);
+    }
+    if (e != IDP_OK) {
+        free(at);
+        free(idt);
+        return idp_oauth_error(req, resp, e, NULL);
+    }
+    /* RFC 6749 §5.1 */
+    idp_buf_t b;
+    idp_buf_init(&b, BODY_MAX);
+    idp_buf_printf(&b, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,\"id_token\":\"%s\"", at,
+                   cfg->access_token_ttl, idt);
+    json_str(&b, "scope", g->scope);
+    if (refresh)
+        json_str(&b, "refresh_token", refresh);
+    idp_buf_puts(&b, "}");
+    idp_secret_free(at);
+    idp_secret_free(idt);
+    json_response(req, resp, 200, &b);
+}
+
+/* One required, unrepeated form parameter; writes the error when it is not. */
+static const char *need(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *name)
+{
+    const char *v = NULL;
+    idp_err_t e = idp_params_get(req->form, name, &v);
+    if (e == IDP_OK)
+        return v;
+    char d[96];
+    snprintf(d, sizeof(d), "%s is %s", name, e == IDP_E_NOT_FOUND ? "required" : "repeated");
+    idp_oauth_error(req, resp, IDP_E_INVALID_REQUEST, d);
+    return NULL;
+}
+
+/* A new refresh token for the grant when the client may refresh (RFC 6749 §1.5); NULL otherwise. */
+static char *new_refresh(idp_client_t *cl, unsigned char hash[32])
+{
+    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token"))
+        return NULL;
+    char *t = idp_random_token_new(32);
+    if (t)
+        idp_sha256(t, strlen(t), hash);
+    return t;
+}
+
+/* RFC 6749 §4.1.3 and RFC 7636 §4.6. */
+static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
+{
+    const char *code = need(req, resp, "code"), *redirect_uri = NULL, *verifier = NULL;
+    if (code == NULL || (redirect_uri = need(req, resp, "redirect_uri")) == NULL)
+        return;
+    idp_err_t e = idp_params_get(req->form, "code_verifier", &verifier);
+    if (e == IDP_E_INVALID_REQUEST)
+        return idp_oauth_error(req, resp, e, "code_verifier is repeated");
+    unsigned char h[32];
+    idp_sha256(code, strlen(code), h);
+    idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
+    if (g == NULL)
+        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+    e = idp_store_code_redeem(o->store, h, g);
+    if (e == IDP_E_CONFLICT) {
+        idp_log_msg(IDP_LOG_WARN, "code_replayed", "client %s; grant revoked", cl->client_id);
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
+    }
+    if (e == IDP_E_NOT_FOUND)
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+    if (e != IDP_OK)
+        return idp_oauth_error(req, resp, e, NULL);
+    /* §4.1.3: issued to this client, for this redirect URI. The code is spent either way. */
+    if (strcmp(g->client_id, cl->client_id) != 0)
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
+    if (strcmp(g->redirect_uri, redirect_uri) != 0)
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
+    /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade. */
+    if (g->code_challenge[0] ? !idp_pkce_s256_verify(g->code_challenge, verifier) : verifier != NULL)
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
+                               g->code_challenge[0] ? "code_verifier does not match the code_challenge"
+                                                    : "code_verifier sent for a code issued without PKCE");
+    unsigned char rh[32];
+    char *refresh = new_refresh(cl, rh);
+    if (refresh && (e = idp_store_refresh_insert(o->store, g->id, rh)) != IDP_OK) {
+        idp_secret_free(refresh);
+        return idp_oauth_error(req, resp, e, NULL);
+    }
+    issue_tokens(o, req, resp, cl, g, g->nonce, refresh);
+    idp_secret_free(refresh);
+}
+
+/* RFC 6749 §6: rotation, with reuse detection (RFC 9700 §4.14.2). */
+static void refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
+{
+    const char *token = need(req, resp, "refresh_token"), *scope = NULL;
+    if (token == NULL)
+        return;
+    idp_err_t e = idp_params_get(req->form, "scope", &scope);
+    if (e == IDP_E_INVALID_REQUEST)
+        return idp_oauth_error(req, resp, e, "scope is repeated");
+    unsigned char old[32], fresh[32];
+    idp_sha256(token, strlen(token), old);
+    char *next = new_refresh(cl, fresh);
+    if (next == NULL)
+        return idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
+    idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
+    e = g ? idp_store_refresh_rotate(o->store, old, cl->client_id, fresh, g) : IDP_E_NOMEM;
+    if (e == IDP_OK && scope) {
+        /* §6: a narrower scope may be asked for, never a wider one. openid stays. */
+        char *w = idp_arena_strdup(req->arena, scope);
+        if (w && !idp_str_list_subset(w, g->scope))
+            e = IDP_E_INVALID_SCOPE;
+        else if (w && idp_str_list_has(w, "openid"))
+            snprintf(g->scope, sizeof(g->scope), "%s", w);
+    }
+    if (e != IDP_OK) {
+        idp_secret_free(next);
+        if (e == IDP_E_CONFLICT)
+            idp_log_msg(IDP_LOG_WARN, "refresh_reused", "client %s; family revoked", cl->client_id);
+        if (e == IDP_E_INVALID_SCOPE)
+            return idp_oauth_error(req, resp, e, "the scope exceeds the original grant");
+        return idp_oauth_error(req, resp, e == IDP_E_NOT_FOUND || e == IDP_E_CONFLICT || e == IDP_E_INVALID_CLIENT
+                                              ? IDP_E_INVALID_GRANT : e,
+                               e == IDP_E_CONFLICT ? "the refresh token was already used; the grant is revoked"
+                                                   : "the refresh token is invalid, expired or revoked");
+    }
+    issue_tokens(o, req, resp, cl, g, NULL, next);
+    idp_secret_free(next);
+}
+
 void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *grant = NULL, *desc = NULL;
@@ -164,15 +405,22 @@ void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *res
     idp_client_t cl;
     if ((e = idp_client_authenticate(o, req, &cl, &desc)) != IDP_OK)
         return idp_oauth_error(req, resp, e, desc);
-    if (strcmp(grant, "client_credentials") != 0) {
+    bool cc = !strcmp(grant, "client_credentials"), code = !strcmp(grant, "authorization_code"),
+         rt = !strcmp(grant, "refresh_token");
+    if (!cc && !code && !rt) {
         idp_oauth_error(req, resp, IDP_E_UNSUPPORTED_GRANT_TYPE, "this grant type is not supported");
     } else if (!idp_client_meta_has(cl.meta, "grant_types", grant)) {
-        /* RFC 6749 §5.2 unauthorized_client; §4.4: confidential clients only, which registration enforces. */
+        /* RFC 6749 §5.2 unauthorized_client */
         idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for this grant type");
-    } else if (!strcmp(cl.method, "none")) {
+    } else if (cc && !strcmp(cl.method, "none")) {
+        /* §4.4: confidential clients only. */
         idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "public clients cannot use client_credentials");
-    } else {
+    } else if (cc) {
         client_credentials(o, req, resp, &cl);
+    } else if (code) {
+        authorization_code(o, req, resp, &cl);
+    } else {
+        refresh_token(o, req, resp, &cl);
     }
     idp_client_release(&cl);
 }

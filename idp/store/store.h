@@ -96,22 +96,28 @@ idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const c
 
 typedef struct {
     char id[64];
-    char client_id[128];
+    char client_id[256];
     char redirect_uri[2048];
-    char oidc_nonce[512];
+    char oidc_nonce[520];
     long long expires_at;
     char resident_id[64];  /* "" until someone signed in */
     char acr[64];
     long long authenticated_at;
+    /* the code flow (issue #4) */
+    char request[8192];            /* the authorization request's query string */
+    unsigned char browser_hash[32];/* SHA-256 of the cookie that binds it to one browser */
+    char csrf[64];                 /* the token its forms carry */
+    char session_sid[64];          /* the browser's session when the login began ("" if none) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
 idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
-/** Creates a login transaction living @p ttl seconds. */
-idp_err_t idp_store_login_tx_create(idp_store_t *s, const char *id, const char *client_id, const char *redirect_uri,
-                                    const char *oidc_nonce, int ttl);
+/** Creates a login transaction living @p ttl seconds from @p tx (id, client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf, session_sid). */
+idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
 /** Marks the transaction as signed in by @p resident_id with @p acr. */
 idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr);
+/** Ends a login transaction (it cannot be continued twice). IDP_E_NOT_FOUND if it was already gone. */
+idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id);
 
 typedef struct {
     char id[64];
@@ -180,5 +186,118 @@ typedef struct {
 
 /** Imports linkage rows in one transaction (existing old certificates are updated). */
 idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+
+/* ---- the authorization code flow (issue #4) ------------------------------ */
+
+typedef struct {
+    char sid[64];
+    char resident_id[64];
+    char acr[64];
+    char amr[64];          /* space-separated */
+    long long auth_time, expires_at;
+} idp_store_session_t;
+
+/** A live session by the SHA-256 of its cookie value; IDP_E_NOT_FOUND if none, ended or expired. */
+idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+/**
+ * Signs a browser in. When @p old_hash names a live session of the same
+ * resident, that session takes the new cookie hash (the id rotates on every
+ * sign-in), the new acr, amr and auth_time, and keeps its sid. Otherwise the
+ * old session (if any) is ended and a new one with sid @p new_sid begins,
+ * living @p ttl seconds. *out receives the session.
+ */
+idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
+                                  const char *new_sid, const char *resident_id, const char *acr, const char *amr,
+                                  int ttl, idp_store_session_t *out);
+
+/** The claims @p resident_id has consented to for @p client_id and not revoked, space-separated (malloc'ed). */
+idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
+/**
+ * Records a consent decision in one transaction: for "grant" the claims
+ * (space-separated) are remembered for @p ttl seconds; every decision
+ * ("grant" or "deny") is appended to the hash-chained consent ledger.
+ */
+idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
+                                   const char *action, const char *claims, int ttl);
+
+typedef struct {
+    char id[64];
+    char client_id[256];
+    char resident_id[64];
+    char sid[64];
+    char scope[1024];
+    char claims[1024];          /* consented claim names, space-separated */
+    char acr[64];
+    char amr[64];
+    long long auth_time;
+    /* the code's own fields */
+    char redirect_uri[2048];
+    char nonce[520];
+    char code_challenge[132];   /* "" without PKCE */
+} idp_store_grant_t;
+
+/** Creates a grant and its authorization code (by hash), the code living @p code_ttl seconds and the grant @p grant_ttl. */
+idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
+                                int code_ttl, int grant_ttl);
+/**
+ * Redeems a code exactly once: IDP_OK with *out. IDP_E_NOT_FOUND for an
+ * unknown or expired code or a revoked grant; IDP_E_CONFLICT when the code
+ * was already used: the grant and every token issued from it are revoked
+ * (RFC 6749 §4.1.2).
+ */
+idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], idp_store_grant_t *out);
+/** Adds a refresh token (by hash) to a grant's family. */
+idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const unsigned char token_hash[32]);
+/**
+ * Rotates a refresh token for @p client_id: the old one is spent, @p new_hash
+ * joins the family, *out receives the grant. IDP_E_NOT_FOUND: unknown, or
+ * its grant expired or revoked. IDP_E_CONFLICT: the token was already spent,
+ * and the whole family is now revoked (RFC 9700 §4.14.2).
+ * IDP_E_INVALID_CLIENT: it belongs to another client (nothing changes).
+ */
+idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                   const unsigned char new_hash[32], idp_store_grant_t *out);
+/** Revokes a grant and everything issued from it. */
+idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id);
+
+/** Stores an access token's jti as part of a grant (NULL: client_credentials). */
+idp_err_t idp_store_access_token_insert_grant(idp_store_t *s, const char *jti, const char *client_id,
+                                              const char *subject, const char *scope, long long expires_at,
+                                              const char *grant_id);
+
+typedef struct {
+    char client_id[256];
+    char subject[256];
+    char scope[1024];
+    char grant_id[64];      /* "" for client_credentials */
+    long long issued_at, expires_at;
+    bool active;            /* not revoked, not expired, grant live */
+} idp_store_token_info_t;
+
+/** An access token by jti (IDP_E_NOT_FOUND if unknown). */
+idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out);
+/** A refresh token by hash, with its grant (IDP_E_NOT_FOUND if unknown). */
+idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
+                                idp_store_token_info_t *out);
+/** Revokes one access token. */
+idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti);
+
+/** A grant by id, live or not (for UserInfo). *live says whether it is neither revoked nor expired. */
+idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
+
+/** Verified attributes of a resident (IDP_E_NOT_FOUND when none were enrolled). Strings are malloc'ed: idp_store_attrs_clear. */
+typedef struct {
+    char *name, *name_alt, *gender, *birth_date, *address, *address_alt, *sakai_ward;
+    bool sakai_resident;
+    long long verified_at;
+} idp_store_resident_attrs_t;
+idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
+void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a);
+
+/**
+ * private_key_jwt: records a client assertion's jti until @p expires_at.
+ * IDP_E_CONFLICT if the same client used it before (RFC 7523 §3).
+ */
+idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at);
 
 #endif

@@ -22,14 +22,30 @@ test('OpenID and OAuth metadata documents agree and name this issuer', async () 
 
 test('advertises exactly what is implemented', async () => {
   const d = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json();
-  // No authorization endpoint yet, so no response type, no userinfo, no registration.
-  assert.deepEqual(d.response_types_supported, []);
-  for (const absent of ['authorization_endpoint', 'userinfo_endpoint', 'registration_endpoint',
-    'end_session_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
+  // The code flow exists (issue #4); logout, registration and request objects do not yet.
+  assert.deepEqual(d.response_types_supported, ['code']);
+  assert.deepEqual(d.response_modes_supported, ['query', 'form_post']);
+  assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
+  assert.equal(d.authorization_response_iss_parameter_supported, true);
+  assert.equal(d.request_parameter_supported, false);
+  assert.equal(d.request_uri_parameter_supported, false);
+  for (const absent of ['registration_endpoint', 'end_session_endpoint', 'backchannel_logout_supported']) {
     assert.equal(d[absent], undefined, `${absent} must not be advertised before it exists`);
   }
-  assert.deepEqual(d.grant_types_supported, ['client_credentials']);
-  assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+  for (const [k, path] of [['authorization_endpoint', '/authorize'], ['userinfo_endpoint', '/userinfo'],
+    ['introspection_endpoint', '/introspect'], ['revocation_endpoint', '/revoke']]) {
+    assert.equal(d[k], `${srv.url}${path}`);
+  }
+  assert.deepEqual(d.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
+  assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
+  // Every advertised endpoint answers (an OAuth error, not 404).
+  for (const k of ['userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
+    const r = await fetch(d[k], { method: 'POST' });
+    assert.ok([400, 401].includes(r.status), `${k} answered ${r.status}`);
+  }
+  const az = await fetch(d.authorization_endpoint, { redirect: 'manual' });
+  assert.equal(az.status, 400);
+  assert.match(az.headers.get('content-type'), /text\/html/);
   // Every advertised URL answers: jwks with keys, token with an OAuth error (not 404).
   const jwks = await fetch(d.jwks_uri);
   assert.equal(jwks.status, 200);

@@ -79,7 +79,7 @@ test('retire: a key leaves the JWKS once max_token_lifetime has passed since ret
   assert.equal(relisted.find((k) => k.kid === esNext).state, 'retired');
   assert.equal(relisted.find((k) => k.kid === esNext).published, true);
   // A configuration with a short max lifetime stops publishing it.
-  const shortEnv = { ...env, SAKAID_CONFIG: writeConfig(tempDir(), { tokens: { max_token_lifetime_seconds: 60, access_token_ttl_seconds: 60 } }) };
+  const shortEnv = { ...env, SAKAID_CONFIG: writeConfig(tempDir(), { tokens: { max_token_lifetime_seconds: 60, access_token_ttl_seconds: 60, id_token_ttl_seconds: 60 } }) };
   const { psql } = await import('./lib/harness.mjs');
   psql(env.SAKAID_DATABASE_URL, `UPDATE signing_keys SET retired_at = now() - interval '2 minutes' WHERE kid = '${esNext}'`);
   const short = admin(shortEnv, ['keys', 'list']).json;

@@ -2,6 +2,7 @@
 #ifndef IDP_STORE_PG_INTERNAL_H
 #define IDP_STORE_PG_INTERNAL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "store/migrations.h"
@@ -23,6 +24,11 @@ static inline int atoi_checked(const char *s)
 static inline long long atoll_checked(const char *s)
 {
     return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static inline void copy_field(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src);
 }
 
 #endif

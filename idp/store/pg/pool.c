@@ -71,7 +71,7 @@ static idp_err_t ensure_connected(idp_pg_pool_t *p, idp_pg_conn_t *c)
         return IDP_OK;
     if (c->pg)
         PQfinish(c->pg);
-    c->prepared = 0;
+    memset(c->prepared, 0, sizeof(c->prepared));
     c->broken = false;
     /* Our defaults first; anything in the URL (expanded from "dbname") overrides them. */
     static const char *const keys[] = {"connect_timeout", "application_name", "keepalives_idle", "dbname", NULL};
@@ -151,7 +151,11 @@ PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, in
                       const char *const *values, const int *lengths, const int *formats, idp_err_t *err)
 {
     PGresult *r;
-    if (!(c->prepared & (1ULL << stmt))) {
+    if (stmt < 0 || stmt >= IDP_PG_MAX_STMTS || stmts[stmt].name == NULL) {
+        *err = IDP_E_SERVER_ERROR;
+        return NULL;
+    }
+    if (!(c->prepared[stmt / 64] & (1ULL << (stmt % 64)))) {
         r = PQprepare(c->pg, stmts[stmt].name, stmts[stmt].sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             *err = classify(c, r);
@@ -159,7 +163,7 @@ PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, in
             return NULL;
         }
         PQclear(r);
-        c->prepared |= 1ULL << stmt;
+        c->prepared[stmt / 64] |= 1ULL << (stmt % 64);
     }
     r = PQexecPrepared(c->pg, stmts[stmt].name, nparams, values, lengths, formats, 0);
     ExecStatusType st = PQresultStatus(r);

@@ -13,9 +13,12 @@
 
 typedef struct idp_pg_pool idp_pg_pool_t;
 
+/* Statement indexes: 0-63 store_pg.c, 64-127 store_flow.c (each file its own table). */
+#define IDP_PG_MAX_STMTS 128
+
 typedef struct {
     PGconn *pg;
-    unsigned long long prepared; /* bit i: statement i is prepared on this connection */
+    unsigned long long prepared[IDP_PG_MAX_STMTS / 64]; /* bit i: statement i is prepared on this connection */
     bool broken;
 } idp_pg_conn_t;
 

@@ -86,11 +86,13 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                      "VALUES ($1, $2, $3, $4, to_timestamp($5))"},
     [S_TX_GET] = {"tx_get",
                   "SELECT id, client_id, redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
-                  "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0) FROM login_transactions "
+                  "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "
+                  "coalesce(session_sid, '') FROM login_transactions "
                   "WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] = {"tx_create",
-                     "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at) "
-                     "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))"},
+                     "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
+                     "browser_hash, csrf, session_sid) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), "
+                     "$6, $7::bytea, $8, nullif($9, ''))"},
     [S_TX_AUTH] = {"tx_auth",
                    "UPDATE login_transactions SET resident_id = $2, acr = $3, authenticated_at = now() "
                    "WHERE id = $1 AND expires_at > now()"},
@@ -215,11 +217,6 @@ int idp_store_schema_expected(void)
 }
 
 /* ---- keys ---------------------------------------------------------------- */
-
-static void copy_field(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src);
-}
 
 idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
 {
@@ -541,18 +538,29 @@ idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login
     copy_field(out->resident_id, sizeof(out->resident_id), PQgetvalue(r, 0, 5));
     copy_field(out->acr, sizeof(out->acr), PQgetvalue(r, 0, 6));
     out->authenticated_at = atoll_checked(PQgetvalue(r, 0, 7));
+    copy_field(out->request, sizeof(out->request), PQgetvalue(r, 0, 8));
+    if (!PQgetisnull(r, 0, 9)) {
+        size_t n = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 9), &n);
+        if (b && n == sizeof(out->browser_hash))
+            memcpy(out->browser_hash, b, n);
+        PQfreemem(b);
+    }
+    copy_field(out->csrf, sizeof(out->csrf), PQgetvalue(r, 0, 10));
+    copy_field(out->session_sid, sizeof(out->session_sid), PQgetvalue(r, 0, 11));
     PQclear(r);
     return IDP_OK;
 }
 
-idp_err_t idp_store_login_tx_create(idp_store_t *s, const char *id, const char *client_id, const char *redirect_uri,
-                                    const char *oidc_nonce, int ttl)
+idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
 {
     idp_err_t ret;
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
-    const char *v[] = {id, client_id, redirect_uri, oidc_nonce ? oidc_nonce : "", t};
-    PQclear(run(s, S_TX_CREATE, 5, v, NULL, NULL, &ret));
+    const char *v[] = {tx->id, tx->client_id, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
+                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid};
+    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
+    PQclear(run(s, S_TX_CREATE, 9, v, len, fmt, &ret));
     return ret;
 }
 

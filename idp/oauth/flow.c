@@ -1,0 +1,810 @@
+/*
+ * The authorization code flow, browser side (OpenID Connect Core §3.1.2):
+ * the authorization endpoint, login transactions, the browser session
+ * (single sign-on), step-up, consent, and the authorization response.
+ *
+ * One decision function, decide(), runs for a new authorization request
+ * and again, from the stored request, when a login or a consent finishes:
+ *   request valid? -> session good enough? -> consent given? -> code.
+ * A missing step makes a login transaction (bound to this browser by a
+ * cookie, its forms by a CSRF token) and shows the login or consent page.
+ */
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/str.h"
+#include "jose/verify.h"
+#include "jpki/testcard.h"
+#include "oauth/authorize.h"
+#include "oauth/internal.h"
+
+typedef struct {
+    idp_oauth_t *o;
+    idp_oauth_req_t *req;
+    idp_oauth_resp_t *resp;
+    json_t *meta;               /* the client's metadata (owned) */
+    idp_authz_req_t ar;
+    const idp_params_t *params;
+    const char *lang;
+    bool has_session;
+    idp_store_session_t sess;
+    const char *session_cookie; /* its value, or NULL */
+} flow_t;
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+static const char *lang_of(const char *ui_locales)
+{
+    /* OpenID Connect Core §3.1.2.1: space-separated BCP47 tags, in order of preference. */
+    const char *p = ui_locales ? ui_locales : "";
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        if (len >= 2 && !strncmp(w, "en", 2) && (len == 2 || w[2] == '-'))
+            return "en";
+        if (len >= 2 && !strncmp(w, "ja", 2) && (len == 2 || w[2] == '-'))
+            return "ja";
+    }
+    return "ja";
+}
+
+static void sha256_str(const char *s, unsigned char out[32])
+{
+    idp_sha256(s, strlen(s), out);
+}
+
+static char *random_id(idp_oauth_req_t *req)
+{
+    char *t = idp_random_token_new(32);
+    char *r = t ? idp_arena_strdup(req->arena, t) : NULL;
+    idp_secret_free(t);
+    return r;
+}
+
+/*
+ * Cookies: HttpOnly, SameSite=Lax (sent on the top-level navigation from
+ * the relying party), Secure unless the issuer is plain http on loopback
+ * (dev mode; config refuses http elsewhere).
+ */
+static const char *cookie(flow_t *f, const char *name, const char *value, int max_age)
+{
+    bool secure = strncmp(f->o->cfg->issuer, "https://", 8) == 0;
+    size_t n = strlen(name) + (value ? strlen(value) : 0) + 128;
+    char *c = idp_arena_alloc(f->req->arena, n);
+    if (c)
+        snprintf(c, n, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", name, value ? value : "", max_age,
+                 secure ? "; Secure" : "");
+    return c;
+}
+
+static void add_cookie(idp_oauth_resp_t *resp, const char *c)
+{
+    for (int i = 0; i < 2; i++)
+        if (resp->set_cookie[i] == NULL) {
+            resp->set_cookie[i] = c;
+            return;
+        }
+}
+
+static void see_other(flow_t *f, const char *location)
+{
+    f->resp->status = 303;
+    f->resp->location = location;
+    f->resp->content_type = "text/plain; charset=utf-8";
+    f->resp->body = "";
+    f->resp->body_len = 0;
+}
+
+static void url_param(idp_buf_t *b, bool *first, const char *name, const char *value)
+{
+    char *v = curl_easy_escape(NULL, value, 0);
+    idp_buf_printf(b, "%s%s=%s", *first ? "" : "&", name, v ? v : "");
+    curl_free(v);
+    *first = false;
+}
+
+/*
+ * The authorization response (RFC 6749 §4.1.2, §4.1.2.1), to the validated
+ * redirect URI, with state and iss (RFC 9207 §2) always, by query (303) or
+ * form_post.
+ */
+static void respond_to_client(flow_t *f, json_t *fields)
+{
+    const idp_authz_req_t *ar = &f->ar;
+    if (ar->state)
+        json_object_set_new(fields, "state", json_string(ar->state));
+    json_object_set_new(fields, "iss", json_string(f->o->cfg->issuer));
+    if (ar->response_mode && !strcmp(ar->response_mode, "form_post")) {
+        idp_page_form_post(f->req, f->resp, ar->redirect_uri, fields);
+    } else {
+        idp_buf_t b;
+        bool first = true;
+        idp_buf_init(&b, 16384);
+        idp_buf_puts(&b, ar->redirect_uri);
+        idp_buf_puts(&b, strchr(ar->redirect_uri, '?') ? "&" : "?");
+        const char *k;
+        json_t *v;
+        json_object_foreach(fields, k, v) url_param(&b, &first, k, json_string_value(v));
+        char *loc = b.data ? idp_arena_strndup(f->req->arena, b.data, b.len) : NULL;
+        idp_buf_free(&b);
+        if (loc)
+            see_other(f, loc);
+        else
+            idp_page_error(f->req, f->resp, f->lang, 500, "server_error", NULL);
+    }
+    json_decref(fields);
+}
+
+static void redirect_error(flow_t *f, const char *error, const char *description)
+{
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "authorize_error");
+    idp_log_str(&l, "client_id", f->ar.client_id);
+    idp_log_str(&l, "error", error);
+    idp_log_end(&l);
+    respond_to_client(f, json_pack("{s:s, s:s}", "error", error, "error_description", description));
+}
+
+static void store_error(flow_t *f, idp_err_t e)
+{
+    idp_page_error(f->req, f->resp, f->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
+                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error",
+                   e == IDP_E_UNAVAILABLE ? "the service is temporarily unavailable" : "internal error");
+}
+
+static json_t *load_client(idp_oauth_t *o, const char *client_id, idp_err_t *e)
+{
+    idp_store_client_t row;
+    if ((*e = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
+        return NULL;
+    json_t *meta = json_loads(row.metadata, 0, NULL);
+    idp_store_client_clear(&row);
+    if (meta == NULL)
+        *e = IDP_E_SERVER_ERROR;
+    return meta;
+}
+
+static const char *client_name(json_t *meta)
+{
+    const char *n = json_string_value(json_object_get(meta, "client_name"));
+    return n ? n : json_string_value(json_object_get(meta, "client_id"));
+}
+
+static void load_session(flow_t *f)
+{
+    f->session_cookie = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_SESSION);
+    f->has_session = false;
+    if (f->session_cookie == NULL || strlen(f->session_cookie) > 128)
+        return;
+    unsigned char h[32];
+    sha256_str(f->session_cookie, h);
+    f->has_session = idp_store_session_get(f->o->store, h, &f->sess) == IDP_OK;
+}
+
+/* ---- requirements: acr and the claims to consent to ------------------------------- */
+
+static bool list_has_str(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/*
+ * Does this request need the card (product.md §5)? A card-required client;
+ * acr_values or default_acr_values that accept only the card; an essential
+ * acr claim whose values accept only the card. *unmet is set when an
+ * essential acr names only values we do not offer (OpenID Connect Core
+ * §5.5.1.1: the authentication fails rather than yield a lower acr).
+ */
+static bool needs_card(flow_t *f, bool *unmet)
+{
+    *unmet = false;
+    if (json_is_true(json_object_get(f->meta, "card_required")))
+        return true;
+    json_t *acr = json_object_get(json_object_get(f->ar.claims_json, "id_token"), "acr");
+    if (json_is_true(json_object_get(acr, "essential"))) {
+        json_t *values = json_object_get(acr, "values");
+        json_t *value = json_object_get(acr, "value");
+        bool card = false, social = false;
+        if (json_is_string(value)) {
+            card = !strcmp(json_string_value(value), ACR_CARD);
+            social = !strcmp(json_string_value(value), ACR_SOCIAL);
+        } else if (json_is_array(values)) {
+            card = list_has_str(values, ACR_CARD);
+            social = list_has_str(values, ACR_SOCIAL);
+        } else {
+            social = card = true; /* any acr will do */
+        }
+        if (!card && !social) {
+            *unmet = true;
+            return true;
+        }
+        if (card && !social)
+            return true;
+    }
+    if (f->ar.acr_values) /* voluntary, in order of preference (§3.1.2.1): card-only when social is absent */
+        return idp_str_list_has(f->ar.acr_values, ACR_CARD) && !idp_str_list_has(f->ar.acr_values, ACR_SOCIAL);
+    json_t *defaults = json_object_get(f->meta, "default_acr_values");
+    return list_has_str(defaults, ACR_CARD) && !list_has_str(defaults, ACR_SOCIAL);
+}
+
+static bool claim_known(const char *name, bool city)
+{
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+        if (!strcmp(d->claim, name))
+            return city || !d->city_only;
+    return false;
+}
+
+static void add_word(idp_buf_t *b, const char *w)
+{
+    if (!idp_str_list_has(idp_buf_cstr(b), w))
+        idp_buf_printf(b, "%s%s", b->len ? " " : "", w);
+}
+
+/* Claims named in one member (userinfo or id_token) of the claims parameter, also inside verified_claims. */
+static void claims_from(idp_buf_t *b, json_t *member, bool city)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(member, k, v) {
+        if (claim_known(k, city))
+            add_word(b, k);
+    }
+    json_t *vc = json_object_get(member, "verified_claims");
+    json_object_foreach(json_object_get(vc, "claims"), k, v) {
+        if (claim_known(k, city))
+            add_word(b, k);
+    }
+}
+
+/*
+ * The claims this request asks for: from its scopes (only scopes the client
+ * registered) and from the claims parameter (§5.5), as a space-separated
+ * list in the arena. Scopes we do not know are ignored (§3.1.2.1).
+ */
+static const char *requested_claims(flow_t *f, const char **granted_scope)
+{
+    const char *registered = json_string_value(json_object_get(f->meta, "scope"));
+    const char *tier = json_string_value(json_object_get(f->meta, "tier"));
+    bool city = tier && !strcmp(tier, "city");
+    idp_buf_t claims, scope;
+    idp_buf_init(&claims, 4096);
+    idp_buf_init(&scope, 4096);
+    idp_buf_puts(&scope, "openid");
+    const char *p = f->ar.scope;
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        char word[64];
+        if (len >= sizeof(word))
+            continue;
+        memcpy(word, w, len);
+        word[len] = '\0';
+        if (!registered || !idp_str_list_has(registered, word))
+            continue;
+        bool known = false;
+        for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+            if (!strcmp(d->scope, word) && (city || !d->city_only)) {
+                add_word(&claims, d->claim);
+                known = true;
+            }
+        if (known)
+            add_word(&scope, word);
+    }
+    claims_from(&claims, json_object_get(f->ar.claims_json, "userinfo"), city);
+    claims_from(&claims, json_object_get(f->ar.claims_json, "id_token"), city);
+    idp_buf_append(&claims, "", 0);
+    idp_buf_append(&scope, "", 0);
+    const char *out = idp_arena_strdup(f->req->arena, claims.data ? claims.data : "");
+    *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? scope.data : "openid");
+    idp_buf_free(&claims);
+    idp_buf_free(&scope);
+    return out ? out : "";
+}
+
+/* ---- id_token_hint (§3.1.2.1) -------------------------------------------------- */
+
+/*
+ * An ID token we issued (signature checked with our keys, expiry ignored as
+ * §3.1.2.1 allows), issued to this client. *sub receives its subject.
+ */
+static bool check_hint(flow_t *f, char sub[64])
+{
+    idp_jwks_t *keys = idp_own_jwks(f->o);
+    json_t *payload = NULL;
+    idp_err_t e = keys ? idp_jws_verify(keys, f->ar.id_token_hint, NULL, &payload) : IDP_E_SERVER_ERROR;
+    idp_jwks_free(keys);
+    bool ok = false;
+    if (e == IDP_OK) {
+        const char *iss = json_string_value(json_object_get(payload, "iss"));
+        const char *s = json_string_value(json_object_get(payload, "sub"));
+        json_t *aud = json_object_get(payload, "aud");
+        bool aud_ok = json_is_string(aud) ? !strcmp(json_string_value(aud), f->ar.client_id)
+                                          : list_has_str(aud, f->ar.client_id);
+        ok = iss && !strcmp(iss, f->o->cfg->issuer) && s && strlen(s) < 64 && aud_ok;
+        if (ok)
+            snprintf(sub, 64, "%s", s);
+    }
+    json_decref(payload);
+    return ok;
+}
+
+/* ---- the steps ------------------------------------------------------------------ */
+
+/* Creates a login transaction for this request and sends the browser to @p page (login). */
+static void begin_interaction(flow_t *f, const char *resident_id)
+{
+    idp_store_login_tx_t *tx = idp_arena_alloc(f->req->arena, sizeof(*tx));
+    idp_buf_t q;
+    idp_buf_init(&q, sizeof(tx->request) - 1);
+    idp_err_t e = tx ? idp_params_encode(f->params, &q) : IDP_E_NOMEM;
+    if (e != IDP_OK) {
+        idp_buf_free(&q);
+        return redirect_error(f, "invalid_request", "the authorization request is too large");
+    }
+    memset(tx, 0, sizeof(*tx));
+    char *id = random_id(f->req), *csrf = random_id(f->req);
+    const char *browser = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_BROWSER);
+    bool new_browser = browser == NULL || strlen(browser) != 43;
+    if (new_browser)
+        browser = random_id(f->req);
+    if (id == NULL || csrf == NULL || browser == NULL) {
+        idp_buf_free(&q);
+        return store_error(f, IDP_E_NOMEM);
+    }
+    snprintf(tx->id, sizeof(tx->id), "%s", id);
+    snprintf(tx->client_id, sizeof(tx->client_id), "%s", f->ar.client_id);
+    snprintf(tx->redirect_uri, sizeof(tx->redirect_uri), "%s", f->ar.redirect_uri);
+    snprintf(tx->oidc_nonce, sizeof(tx->oidc_nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
+    snprintf(tx->request, sizeof(tx->request), "%s", idp_buf_cstr(&q));
+    idp_buf_free(&q);
+    sha256_str(browser, tx->browser_hash);
+    snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
+    snprintf(tx->session_sid, sizeof(tx->session_sid), "%s", f->has_session ? f->sess.sid : "");
+    if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
+        return store_error(f, e);
+    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr)) != IDP_OK)
+        return store_error(f, e);
+    char *loc = idp_arena_alloc(f->req->arena, 128);
+    if (loc == NULL)
+        return store_error(f, IDP_E_NOMEM);
+    snprintf(loc, 128, "/%s?tx=%s", resident_id ? "consent" : "login", tx->id);
+    see_other(f, loc);
+    if (new_browser)
+        add_cookie(f->resp, cookie(f, COOKIE_BROWSER, browser, f->o->cfg->session_ttl));
+}
+
+/* Issues the code (a grant) and answers the client. */
+static void issue_code(flow_t *f, const char *scope, const char *claims)
+{
+    idp_store_grant_t *g = idp_arena_alloc(f->req->arena, sizeof(*g));
+    char *code = random_id(f->req), *gid = random_id(f->req);
+    if (g == NULL || code == NULL || gid == NULL)
+        return store_error(f, IDP_E_NOMEM);
+    memset(g, 0, sizeof(*g));
+    snprintf(g->id, sizeof(g->id), "%s", gid);
+    snprintf(g->client_id, sizeof(g->client_id), "%s", f->ar.client_id);
+    snprintf(g->resident_id, sizeof(g->resident_id), "%s", f->sess.resident_id);
+    snprintf(g->sid, sizeof(g->sid), "%s", f->sess.sid);
+    snprintf(g->scope, sizeof(g->scope), "%s", scope);
+    snprintf(g->claims, sizeof(g->claims), "%s", claims);
+    snprintf(g->acr, sizeof(g->acr), "%s", f->sess.acr);
+    snprintf(g->amr, sizeof(g->amr), "%s", f->sess.amr);
+    g->auth_time = f->sess.auth_time;
+    snprintf(g->redirect_uri, sizeof(g->redirect_uri), "%s", f->ar.redirect_uri);
+    snprintf(g->nonce, sizeof(g->nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
+    snprintf(g->code_challenge, sizeof(g->code_challenge), "%s", f->ar.code_challenge ? f->ar.code_challenge : "");
+    unsigned char h[32];
+    sha256_str(code, h);
+    idp_err_t e = idp_store_code_create(f->o->store, g, h, f->o->cfg->code_ttl, f->o->cfg->refresh_token_ttl);
+    if (e != IDP_OK)
+        return store_error(f, e);
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "authorization_code_issued");
+    idp_log_str(&l, "client_id", g->client_id);
+    idp_log_str(&l, "sid", g->sid);
+    idp_log_str(&l, "acr", g->acr);
+    idp_log_end(&l);
+    respond_to_client(f, json_pack("{s:s}", "code", code));
+}
+
+/*
+ * The decision. @p tx is the login transaction this continues (NULL for a
+ * new request); @p consented says the resident has just allowed.
+ */
+static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
+{
+    idp_authz_error_t err;
+    const char *client_id;
+    idp_err_t e;
+    if (!idp_authz_client_id(f->params, &client_id, &err))
+        return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+    f->meta = load_client(f->o, client_id, &e);
+    if (f->meta == NULL && e != IDP_E_NOT_FOUND)
+        return store_error(f, e);
+    /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
+    if (!idp_authz_validate(f->params, f->meta, &f->ar, &err)) {
+        f->lang = lang_of(NULL);
+        if (!err.redirect)
+            return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+        /* a redirectable error: the redirect URI and state are known */
+        const char *state = NULL;
+        idp_params_get(f->params, "state", &state);
+        f->ar.state = state;
+        return redirect_error(f, err.error, err.description);
+    }
+    f->lang = lang_of(f->ar.ui_locales);
+    /* A continued login must belong to the same request it was made for. */
+    if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri)))
+        return idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "login transaction mismatch");
+
+    bool unmet = false, card = needs_card(f, &unmet);
+    if (unmet)
+        return redirect_error(f, "unmet_authentication_requirements", "the essential acr cannot be satisfied");
+    char hint_sub[64] = "";
+    if (f->ar.id_token_hint && !check_hint(f, hint_sub))
+        return redirect_error(f, "invalid_request", "id_token_hint is not an ID token we issued to this client");
+
+    load_session(f);
+    /* Signed in during this transaction: that sign-in is fresh whatever prompt and max_age say. */
+    bool fresh = tx && tx->resident_id[0] && f->has_session && !strcmp(tx->resident_id, f->sess.resident_id) &&
+                 tx->authenticated_at >= f->sess.auth_time - 5;
+    bool login = !f->has_session;
+    const char *why = "no session";
+    if (f->has_session && !fresh) {
+        long max_age = f->ar.max_age >= 0 ? f->ar.max_age : (long)json_integer_value(json_object_get(f->meta, "default_max_age"));
+        bool has_max_age = f->ar.max_age >= 0 || json_is_integer(json_object_get(f->meta, "default_max_age"));
+        if (f->ar.prompt_login)
+            login = true, why = "prompt=login";
+        else if (has_max_age && f->req->now - f->sess.auth_time > max_age)
+            login = true, why = "max_age";
+        else if (card && strcmp(f->sess.acr, ACR_CARD) != 0)
+            login = true, why = "step-up";
+    }
+    if (f->has_session && hint_sub[0]) {
+        char sub[64];
+        idp_subject(f->o, f->meta, f->sess.resident_id, sub);
+        if (strcmp(sub, hint_sub) != 0)
+            login = true, why = "id_token_hint names another resident";
+    }
+    if (login) {
+        /* §3.1.2.6: prompt=none never shows a page. */
+        if (f->ar.prompt_none)
+            return redirect_error(f, f->has_session && strcmp(why, "no session") ? "interaction_required" : "login_required",
+                                  why);
+        if (tx)
+            return idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
+        return begin_interaction(f, NULL);
+    }
+    if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
+        return redirect_error(f, "unmet_authentication_requirements", "the card is required");
+
+    const char *scope = NULL, *claims = requested_claims(f, &scope);
+    if (!consented) {
+        char *have = NULL;
+        if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
+            return store_error(f, e);
+        bool ok = idp_str_list_subset(claims, have) && !(f->ar.prompt_consent && !(tx && tx->resident_id[0] && false));
+        free(have);
+        if (!ok) {
+            if (f->ar.prompt_none)
+                return redirect_error(f, "consent_required", "the resident has not consented to this request");
+            return begin_interaction(f, f->sess.resident_id);
+        }
+    }
+    if (tx && (e = idp_store_login_tx_delete(f->o->store, tx->id)) != IDP_OK) /* a transaction ends once */
+        return e == IDP_E_NOT_FOUND ? idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "already finished")
+                                    : store_error(f, e);
+    issue_code(f, scope, claims);
+}
+
+static void flow_done(flow_t *f)
+{
+    idp_authz_clear(&f->ar);
+    json_decref(f->meta);
+}
+
+void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = "ja"};
+    decide(&f, NULL, false);
+    flow_done(&f);
+}
+
+/* ---- the login transaction's own endpoints ----------------------------------------- */
+
+/*
+ * Loads the transaction named by "tx" and checks that this browser began it
+ * (the binding cookie) and, for forms, the CSRF token. Renders the error
+ * page and returns false otherwise.
+ */
+static bool load_tx(flow_t *f, idp_store_login_tx_t *tx, bool form)
+{
+    const char *id = NULL, *csrf = NULL;
+    if (idp_params_get(f->req->form, "tx", &id) != IDP_OK || strlen(id) > 63) {
+        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "tx is required");
+        return false;
+    }
+    idp_err_t e = idp_store_login_tx_get(f->o->store, id, tx);
+    if (e != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request",
+                           "this sign-in has expired or is finished: start again from the service");
+        else
+            store_error(f, e);
+        return false;
+    }
+    const char *browser = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_BROWSER);
+    unsigned char h[32];
+    if (browser)
+        sha256_str(browser, h);
+    if (browser == NULL || !idp_ct_equal(h, tx->browser_hash, 32)) {
+        idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "this sign-in was started in another browser");
+        return false;
+    }
+    if (form && (idp_params_get(f->req->form, "csrf", &csrf) != IDP_OK || strlen(csrf) != strlen(tx->csrf) ||
+                 !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))) {
+        idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return false;
+    }
+    return true;
+}
+
+/* The stored authorization request of a transaction, parsed again. */
+static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
+{
+    idp_params_t *p = idp_arena_alloc(f->req->arena, sizeof(*p));
+    if (p == NULL || idp_params_parse(f->req->arena, tx->request, strlen(tx->request), p) != IDP_OK) {
+        idp_page_error(f->req, f->resp, f->lang, 500, "server_error", "internal error");
+        return false;
+    }
+    f->params = p;
+    const char *ui = NULL;
+    idp_params_get(p, "ui_locales", &ui);
+    f->lang = lang_of(ui);
+    return true;
+}
+
+/* The page context of a transaction's client. */
+static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *ctx)
+{
+    idp_err_t e;
+    f->meta = load_client(f->o, tx->client_id, &e);
+    if (f->meta == NULL) {
+        store_error(f, e);
+        return false;
+    }
+    char *origin = idp_arena_alloc(f->req->arena, strlen(tx->redirect_uri) + 1);
+    if (origin == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return false;
+    }
+    const char *p = strstr(tx->redirect_uri, "://");
+    size_t n = p ? (size_t)(p + 3 - tx->redirect_uri) + strcspn(p + 3, "/?#") : 0;
+    memcpy(origin, tx->redirect_uri, n);
+    origin[n] = '\0';
+    ctx->lang = f->lang;
+    ctx->client_name = client_name(f->meta);
+    ctx->form_origin = n ? origin : NULL;
+    return true;
+}
+
+/* Test cards offered in dev mode on loopback (config refuses dev.test_cards_dir outside dev mode). */
+static const char *const *test_cards(idp_oauth_t *o, idp_oauth_req_t *req)
+{
+    static const char *const cards[] = {"sakai-taro", "kita-hanako", "osaka-jiro", "revoked", "expired", NULL};
+    return o->cfg->dev_mode && o->cfg->dev_test_cards_dir && req->loopback ? cards : NULL;
+}
+
+void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    idp_page_ctx_t ctx;
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx))
+        return flow_done(&f);
+    char challenge_id[64] = "", nonce[64], *link = NULL;
+    if (o->jpki) {
+        idp_err_t e = idp_card_challenge_new(o, tx, "auth", challenge_id, nonce, &link);
+        if (e == IDP_E_CONFLICT) {
+            idp_page_error(req, resp, f.lang, 429, "slow_down", "too many attempts for this sign-in: start again");
+            return flow_done(&f);
+        }
+        if (e != IDP_OK) {
+            store_error(&f, e);
+            return flow_done(&f);
+        }
+    }
+    idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req));
+    free(link);
+    flow_done(&f);
+}
+
+/* Begins (or renews) the browser session for the transaction's resident. */
+static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
+{
+    const char *old = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_SESSION);
+    unsigned char old_hash[32], new_hash[32];
+    char *value = random_id(f->req), *sid = random_id(f->req);
+    if (value == NULL || sid == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return false;
+    }
+    if (old)
+        sha256_str(old, old_hash);
+    sha256_str(value, new_hash);
+    idp_err_t e = idp_store_session_login(f->o->store, old ? old_hash : NULL, new_hash, sid, tx->resident_id, tx->acr,
+                                          !strcmp(tx->acr, ACR_CARD) ? AMR_CARD : "fed", f->o->cfg->session_ttl,
+                                          &f->sess);
+    if (e != IDP_OK) {
+        store_error(f, e);
+        return false;
+    }
+    /* The request's Cookie header still has the old value: make decide() see the new session. */
+    size_t n = strlen(COOKIE_SESSION) + strlen(value) + 2 + (f->req->cookie ? strlen(f->req->cookie) + 2 : 0);
+    char *c = idp_arena_alloc(f->req->arena, n);
+    if (c == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return false;
+    }
+    snprintf(c, n, "%s=%s", COOKIE_SESSION, value);
+    f->req->cookie = c;
+    add_cookie(f->resp, cookie(f, COOKIE_SESSION, value, f->o->cfg->session_ttl));
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "session_started");
+    idp_log_str(&l, "sid", f->sess.sid);
+    idp_log_str(&l, "acr", f->sess.acr);
+    idp_log_end(&l);
+    return true;
+}
+
+void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
+        return;
+    if (!tx->resident_id[0]) {
+        /* Not signed yet: back to the login page (a fresh challenge). */
+        char *loc = idp_arena_alloc(req->arena, 128);
+        if (loc == NULL)
+            return store_error(&f, IDP_E_NOMEM);
+        snprintf(loc, 128, "/login?tx=%s", tx->id);
+        return see_other(&f, loc);
+    }
+    if (!start_session(&f, tx))
+        return;
+    /* Keep the session cookie this response sets: decide() may add its own. */
+    decide(&f, tx, false);
+    flow_done(&f);
+}
+
+void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    bool post = req->form && idp_params_get(req->form, "csrf", &(const char *){NULL}) != IDP_E_NOT_FOUND;
+    if (!load_tx(&f, tx, post) || !tx_params(&f, tx))
+        return;
+    load_session(&f);
+    if (!f.has_session || strcmp(f.sess.resident_id, tx->resident_id) != 0)
+        return idp_page_error(req, resp, f.lang, 403, "login_required", "sign in again");
+    idp_authz_error_t err;
+    idp_err_t e;
+    f.meta = load_client(o, tx->client_id, &e);
+    if (f.meta == NULL)
+        return store_error(&f, e);
+    if (!idp_authz_validate(f.params, f.meta, &f.ar, &err)) {
+        idp_page_error(req, resp, f.lang, 400, err.error, err.description);
+        return flow_done(&f);
+    }
+    const char *scope = NULL, *claims = requested_claims(&f, &scope);
+    if (!post) { /* GET: show the page */
+        idp_page_ctx_t ctx;
+        json_decref(f.meta);
+        f.meta = NULL;
+        if (page_ctx(&f, tx, &ctx))
+            idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims);
+        return flow_done(&f);
+    }
+    const char *decision = NULL, *shown = NULL;
+    if (idp_params_get(req->form, "decision", &decision) != IDP_OK ||
+        (strcmp(decision, "allow") && strcmp(decision, "deny"))) {
+        idp_page_error(req, resp, f.lang, 400, "invalid_request", "decision must be allow or deny");
+        return flow_done(&f);
+    }
+    /* The resident agrees to what the page showed; if the request now needs more, show it again. */
+    if (idp_params_get(req->form, "claims", &shown) == IDP_E_INVALID_REQUEST)
+        shown = NULL;
+    if (!strcmp(decision, "allow") && !idp_str_list_subset(claims, shown ? shown : "")) {
+        char *loc = idp_arena_alloc(req->arena, 128);
+        if (loc)
+            snprintf(loc, 128, "/consent?tx=%s", tx->id);
+        loc ? see_other(&f, loc) : store_error(&f, IDP_E_NOMEM);
+        return flow_done(&f);
+    }
+    /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
+    e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id, !strcmp(decision, "allow") ? "grant" : "deny",
+                                 claims, o->cfg->consent_ttl);
+    if (e != IDP_OK) {
+        store_error(&f, e);
+        return flow_done(&f);
+    }
+    if (!strcmp(decision, "deny")) {
+        idp_store_login_tx_delete(o->store, tx->id);
+        redirect_error(&f, "access_denied", "the resident did not consent");
+        return flow_done(&f);
+    }
+    idp_authz_clear(&f.ar);
+    json_decref(f.meta);
+    f.meta = NULL;
+    decide(&f, tx, true);
+    flow_done(&f);
+}
+
+/*
+ * Dev mode on loopback only: signs the page's challenge with a generated
+ * test card, through the same verification as a real card (card.c), then
+ * continues like /login/continue.
+ */
+void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (test_cards(o, req) == NULL || o->jpki == NULL)
+        return idp_page_error(req, resp, f.lang, 404, "not_found", "test cards are for dev mode on loopback only");
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
+        return;
+    const char *challenge = NULL, *card = NULL;
+    idp_store_card_challenge_t c;
+    if (idp_params_get(req->form, "challenge_id", &challenge) != IDP_OK ||
+        idp_params_get(req->form, "card", &card) != IDP_OK || !idp_testcard_name_ok(card) || strlen(challenge) > 63 ||
+        idp_store_card_challenge_get(o->store, challenge, &c) != IDP_OK || strcmp(c.login_tx, tx->id) != 0)
+        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "challenge_id and card are required");
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], *der = idp_arena_alloc(req->arena, IDP_TESTCARD_MAX_CERT);
+    size_t msg_len = idp_jpki_message(IDP_JPKI_AUTH, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
+    size_t der_len = 0, sig_len = 0;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/%s", o->cfg->dev_test_cards_dir, card);
+    if (der == NULL || idp_testcard_sign(dir, IDP_JPKI_AUTH, msg, msg_len, der, &der_len, sig, &sig_len) != IDP_OK)
+        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
+    /* The card endpoint's own verification, as the phone app would call it. */
+    char *cert64 = idp_arena_alloc(req->arena, der_len * 2 + 4), *sig64 = idp_arena_alloc(req->arena, 1024);
+    if (cert64 == NULL || sig64 == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    EVP_EncodeBlock((unsigned char *)cert64, der, (int)der_len);
+    idp_b64url_encode(sig, sig_len, sig64);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "challenge_id", challenge, "cert_type", "auth", "certificate",
+                             cert64, "signature", sig64);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    idp_oauth_req_t sub = *req;
+    idp_oauth_resp_t out = {0};
+    sub.body = text;
+    sub.body_len = text ? strlen(text) : 0;
+    idp_oauth_card_verify(o, &sub, &out);
+    free(text);
+    if (out.status != 200) {
+        json_t *j = json_loadb(out.body, out.body_len, 0, NULL);
+        const char *m = json_string_value(json_object_get(j, "message"));
+        idp_page_error(req, resp, f.lang, 403, "card_rejected", m ? m : "the card was refused");
+        json_decref(j);
+        return;
+    }
+    idp_oauth_login_continue(o, req, resp);
+}

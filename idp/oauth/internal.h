@@ -1,0 +1,61 @@
+/* Shared between the files of the protocol core; not part of its interface. */
+#ifndef IDP_OAUTH_INTERNAL_H
+#define IDP_OAUTH_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/buf.h"
+#include "jose/verify.h"
+#include "oauth/oauth.h"
+
+#define ACR_CARD "urn:sakai-d:acr:card"
+#define ACR_SOCIAL "urn:sakai-d:acr:social"
+#define AMR_CARD "sc pin" /* RFC 8176: smart card, PIN (product.md §5) */
+
+#define COOKIE_SESSION "sakaid_session"
+#define COOKIE_BROWSER "sakaid_login" /* binds login transactions to one browser */
+
+/* Claims we release and the scope each belongs to (product.md §5). */
+typedef struct {
+    const char *claim, *scope;
+    bool verified;    /* from the signing certificate: released inside verified_claims */
+    bool city_only;   /* partners never get it */
+    const char *ja, *en;
+} idp_claim_def_t;
+extern const idp_claim_def_t idp_claim_defs[];
+
+/* ---- card.c ------------------------------------------------------------- */
+/**
+ * Creates a card challenge for login transaction @p tx; *link receives the
+ * link the app opens (malloc'ed), @p challenge_id its id and @p nonce its base64url nonce. Errors:
+ * IDP_E_CONFLICT (too many challenges for this login), store errors.
+ */
+idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *purpose,
+                                 char challenge_id[64], char nonce[64], char **link);
+
+/* ---- subject.c ------------------------------------------------------------ */
+/** The `sub` a client sees for a resident: pairwise per sector, or public for city clients (product.md §5). */
+void idp_subject(const idp_oauth_t *o, json_t *client_meta, const char *resident_id, char out[64]);
+
+/* ---- pages.c: the HTML the resident sees ----------------------------------- */
+typedef struct {
+    const char *lang;           /* "ja" or "en" */
+    const char *client_name;
+    const char *form_origin;    /* the relying party's origin, allowed as a form target (CSP form-action) */
+} idp_page_ctx_t;
+
+void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
+                    const char *description);
+void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields);
+void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards);
+void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
+                      const char *tx, const char *csrf, const char *claims);
+
+/* ---- token issuance (token.c), used by resource.c -------------------------- */
+/** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */
+/** Our own public keys as a verification set (cached per keyset; never NULL-safe: NULL when no keys). */
+idp_jwks_t *idp_own_jwks(idp_oauth_t *o);
+
+#endif

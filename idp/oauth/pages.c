@@ -1,0 +1,275 @@
+/*
+ * The pages a resident sees: login, consent, errors, and the form_post
+ * response (OAuth 2.0 Form Post Response Mode §2). Japanese by default,
+ * English by ui_locales; mobile-first; no external assets: the style and
+ * the script are inline under a per-response CSP nonce, the QR code is an
+ * inline SVG (libqrencode).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "core/str.h"
+#include "oauth/internal.h"
+#include "ui/html.h"
+#include "ui/qr.h"
+
+#define PAGE_MAX (512 * 1024)
+
+const idp_claim_def_t idp_claim_defs[] = {
+    {"name", "profile", true, false, "氏名", "Name"},
+    {"birthdate", "birthdate", true, false, "生年月日", "Date of birth"},
+    {"gender", "gender", true, false, "性別", "Gender"},
+    {"address", "address", true, false, "住所", "Address"},
+    {"sakai_resident", "residency", false, false, "堺市民であるかどうか", "Whether you live in Sakai City"},
+    {"sakai_ward", "residency", false, true, "お住まいの区", "The ward you live in"},
+    {NULL, NULL, false, false, NULL, NULL},
+};
+
+static const char *T(const char *lang, const char *ja, const char *en)
+{
+    return strcmp(lang, "en") ? ja : en;
+}
+
+static const char STYLE[] =
+    "*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;"
+    "line-height:1.6}main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.25rem;margin:.5rem 0}"
+    "h2{font-size:1.1rem}section{background:#fff;border-radius:.75rem;padding:1rem;margin:1rem 0;"
+    "box-shadow:0 1px 3px #0002}.qr svg{display:block;width:100%;max-width:16rem;height:auto;margin:0 auto}"
+    "button,.button{display:block;width:100%;min-height:3rem;font-size:1rem;border-radius:.5rem;border:0;"
+    "margin:.5rem 0;padding:.5rem;text-align:center;text-decoration:none;cursor:pointer}"
+    ".primary{background:#0b5cad;color:#fff}.secondary{background:#e4e8ee;color:#1a1a1a}"
+    "button:focus-visible,a:focus-visible{outline:3px solid #f5a623;outline-offset:2px}"
+    "ul{padding-left:1.25rem}.logo{max-height:3rem}.note{font-size:.875rem;color:#555}"
+    ".error{border-left:4px solid #b00020}@media (min-width:48rem){main{padding:2rem}}";
+
+/* Starts a page; *nonce receives the CSP nonce for inline style and script. */
+static void page_begin(idp_buf_t *b, const char *lang, const char *title, char nonce[32])
+{
+    char *n = idp_random_token_new(16);
+    snprintf(nonce, 32, "%s", n ? n : "x");
+    idp_secret_free(n);
+    idp_buf_printf(b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
+                   lang);
+    idp_html_escape(b, title);
+    idp_buf_printf(b, " - SakaI-D</title><style nonce=\"%s\">%s</style></head><body><main>", nonce, STYLE);
+}
+
+static void page_end(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_buf_t *b, int status, const char *nonce,
+                     const char *form_origin, const char *img_origin)
+{
+    idp_buf_puts(b, "</main></body></html>");
+    char *csp = idp_arena_alloc(req->arena, 1024 + (form_origin ? strlen(form_origin) : 0) +
+                                                (img_origin ? strlen(img_origin) : 0));
+    if (csp)
+        snprintf(csp, 1024 + (form_origin ? strlen(form_origin) : 0) + (img_origin ? strlen(img_origin) : 0),
+                 "default-src 'none'; style-src 'nonce-%s'; script-src 'nonce-%s'; connect-src 'self'; "
+                 "img-src 'self' data:%s%s; form-action 'self'%s%s; frame-ancestors 'none'; base-uri 'none'",
+                 nonce, nonce, img_origin ? " " : "", img_origin ? img_origin : "", form_origin ? " " : "",
+                 form_origin ? form_origin : "");
+    resp->status = status;
+    resp->content_type = "text/html; charset=utf-8";
+    resp->csp = csp;
+    resp->body = b->data ? idp_arena_strndup(req->arena, b->data, b->len) : NULL;
+    resp->body_len = resp->body ? b->len : 0;
+    if (resp->body == NULL || csp == NULL) {
+        resp->status = 500;
+        resp->content_type = "text/plain; charset=utf-8";
+        resp->body = "server error";
+        resp->body_len = strlen(resp->body);
+    }
+    idp_buf_free(b);
+}
+
+void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
+                    const char *description)
+{
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, lang, T(lang, "エラー", "Error"), nonce);
+    idp_buf_printf(&b, "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\"><h2>%s</h2><p>",
+                   T(lang, "ログインを続けられません", "The sign-in cannot continue"));
+    idp_html_escape(&b, T(lang, "この要求は受け付けられませんでした。利用中のサービスに戻って、もう一度お試しください。",
+                          "This request was refused. Go back to the service you were using and try again."));
+    idp_buf_puts(&b, "</p><p class=\"note\"><code>");
+    idp_html_escape(&b, error);
+    idp_buf_puts(&b, "</code>: ");
+    idp_html_escape(&b, description ? description : "");
+    idp_buf_puts(&b, "</p></section>");
+    page_end(req, resp, &b, status, nonce, NULL, NULL);
+}
+
+/* The origin (scheme://host[:port]) of an https/http URL, for the CSP. */
+static void origin_of(const char *url, char *out, size_t n)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    out[0] = '\0';
+    if (p == NULL || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
+        return;
+    size_t len = (size_t)(p + 3 - url) + strcspn(p + 3, "/?#");
+    if (len < n && !memchr(url, ';', len) && !memchr(url, ' ', len) && !memchr(url, '\'', len))
+        snprintf(out, n, "%.*s", (int)len, url);
+}
+
+/* OAuth 2.0 Form Post Response Mode §2: an auto-submitting form to the redirect URI. */
+void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields)
+{
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, "ja", "SakaI-D", nonce);
+    idp_buf_puts(&b, "<form method=\"post\" id=\"f\" action=\"");
+    idp_html_escape(&b, action);
+    idp_buf_puts(&b, "\">");
+    const char *k;
+    json_t *v;
+    json_object_foreach(fields, k, v) {
+        idp_buf_puts(&b, "<input type=\"hidden\" name=\"");
+        idp_html_escape(&b, k);
+        idp_buf_puts(&b, "\" value=\"");
+        idp_html_escape(&b, json_string_value(v));
+        idp_buf_puts(&b, "\">");
+    }
+    idp_buf_printf(&b, "<noscript><button type=\"submit\" class=\"primary\">続ける / Continue</button></noscript>"
+                       "</form><script nonce=\"%s\">document.getElementById('f').submit();</script>",
+                   nonce);
+    /* form-action must allow the relying party's origin: the whole action URL's origin. */
+    char origin[1024];
+    origin_of(action, origin, sizeof(origin));
+    page_end(req, resp, &b, 200, nonce, origin[0] ? origin : NULL, NULL);
+}
+
+static void hidden(idp_buf_t *b, const char *name, const char *value)
+{
+    idp_buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    idp_html_escape(b, value);
+    idp_buf_puts(b, "\">");
+}
+
+void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards)
+{
+    const char *l = ctx->lang;
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, l, T(l, "ログイン", "Sign in"), nonce);
+    idp_buf_puts(&b, "<h1>SakaI-D</h1><p>");
+    idp_html_escape(&b, ctx->client_name);
+    idp_buf_printf(&b, "%s</p>", T(l, " にログインします。", ": sign in to continue."));
+    idp_buf_printf(&b, "<section aria-labelledby=\"card-h\"><h2 id=\"card-h\">%s</h2>",
+                   T(l, "マイナンバーカードでログイン", "Sign in with your My Number card"));
+    if (link) {
+        idp_buf_printf(&b, "<p>%s</p><div class=\"qr\">",
+                       T(l, "スマートフォンのアプリでこのQRコードを読み取り、カードをかざしてください。",
+                         "Scan this QR code with the app on your phone, then hold your card to the phone."));
+        idp_qr_svg(&b, link, T(l, "ログイン用QRコード", "QR code for signing in"));
+        idp_buf_puts(&b, "</div><p>");
+        idp_buf_puts(&b, T(l, "このスマートフォンでログインする場合:", "Signing in on this phone:"));
+        idp_buf_puts(&b, "</p><a class=\"button secondary\" id=\"app-link\" href=\"");
+        idp_html_escape(&b, link);
+        idp_buf_printf(&b, "\">%s</a>", T(l, "アプリで開く", "Open in the app"));
+        idp_buf_printf(&b, "<p id=\"status\" role=\"status\" aria-live=\"polite\">%s</p>",
+                       T(l, "カードの読み取りを待っています…", "Waiting for your card…"));
+    } else {
+        idp_buf_printf(&b, "<p role=\"alert\">%s</p>",
+                       T(l, "カードでのログインは現在利用できません。", "Card sign-in is not available right now."));
+    }
+    idp_buf_puts(&b, "<form method=\"post\" action=\"/login/continue\" id=\"continue\">");
+    hidden(&b, "tx", tx);
+    hidden(&b, "csrf", csrf);
+    idp_buf_printf(&b, "<button type=\"submit\" class=\"primary\">%s</button></form>",
+                   T(l, "読み取りが終わったら続ける", "Continue after reading the card"));
+    if (test_cards && link) {
+        /* Dev mode on loopback only (the caller checks): sign with a generated test card. */
+        idp_buf_printf(&b, "<form method=\"post\" action=\"/login/card/test\" id=\"test-card\"><h2>%s</h2>",
+                       T(l, "開発用: テストカード", "Development: test card"));
+        hidden(&b, "tx", tx);
+        hidden(&b, "csrf", csrf);
+        hidden(&b, "challenge_id", challenge_id);
+        idp_buf_printf(&b, "<label for=\"card\">%s</label> <select name=\"card\" id=\"card\">",
+                       T(l, "カード", "Card"));
+        for (const char *const *c = test_cards; *c; c++) {
+            idp_buf_puts(&b, "<option>");
+            idp_html_escape(&b, *c);
+            idp_buf_puts(&b, "</option>");
+        }
+        idp_buf_printf(&b, "</select><button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       T(l, "テストカードで署名", "Sign with test card"));
+    }
+    idp_buf_puts(&b, "</section>");
+    if (link) {
+        /* Polls the challenge; continues when the card signed, reloads for a fresh challenge when it expired. */
+        idp_buf_printf(&b,
+                       "<script nonce=\"%s\">(function(){var id=\"%s\",s=document.getElementById('status');"
+                       "var msg={failed:\"%s\",expired:\"%s\"};"
+                       "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id),"
+                       "{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(j){"
+                       "if(j.status==='authenticated'){document.getElementById('continue').submit();return}"
+                       "if(j.status==='failed'){s.textContent=(j.message||msg.failed);setTimeout(function(){location.reload()},4000);return}"
+                       "if(j.status==='expired'){s.textContent=msg.expired;location.reload();return}"
+                       "setTimeout(tick,1500)}).catch(function(){setTimeout(tick,3000)})}setTimeout(tick,1500)})();"
+                       "</script>",
+                       nonce, challenge_id,
+                       T(l, "カードを確認できませんでした。もう一度お試しください。", "The card could not be verified. Please try again."),
+                       T(l, "時間切れです。新しいQRコードを表示します。", "Timed out. Showing a new QR code."));
+    }
+    page_end(req, resp, &b, 200, nonce, ctx->form_origin, NULL);
+}
+
+void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
+                      const char *tx, const char *csrf, const char *claims)
+{
+    const char *l = ctx->lang;
+    const char *logo = json_string_value(json_object_get(meta, "logo_uri"));
+    const char *purpose = json_string_value(json_object_get(meta, strcmp(l, "en") ? "purpose_ja" : "purpose_en"));
+    const char *policy = json_string_value(json_object_get(meta, "policy_uri"));
+    bool city = !strcmp(json_string_value(json_object_get(meta, "tier")) ? json_string_value(json_object_get(meta, "tier")) : "", "city");
+    idp_buf_t b;
+    char nonce[32], logo_origin[512];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, l, T(l, "情報提供の同意", "Consent"), nonce);
+    idp_buf_puts(&b, "<h1>SakaI-D</h1><section aria-labelledby=\"consent-h\">");
+    origin_of(logo, logo_origin, sizeof(logo_origin));
+    if (logo && logo_origin[0]) {
+        idp_buf_puts(&b, "<img class=\"logo\" alt=\"\" src=\"");
+        idp_html_escape(&b, logo);
+        idp_buf_puts(&b, "\">");
+    }
+    idp_buf_puts(&b, "<h2 id=\"consent-h\">");
+    idp_html_escape(&b, ctx->client_name);
+    idp_buf_printf(&b, "%s</h2>", T(l, " があなたの情報の提供を求めています", " asks for your information"));
+    if (purpose) {
+        idp_buf_printf(&b, "<p><strong>%s</strong> ", T(l, "利用目的:", "Purpose:"));
+        idp_html_escape(&b, purpose);
+        idp_buf_puts(&b, "</p>");
+    }
+    idp_buf_printf(&b, "<p>%s</p><ul id=\"claims\">",
+                   T(l, "同意すると、次の情報が提供されます。", "If you agree, it receives:"));
+    idp_buf_printf(&b, "<li>%s</li>", T(l, "あなたを識別する番号(このサービス専用)", "An identifier for you (for this service)"));
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++) {
+        if (!idp_str_list_has(claims, d->claim) || (d->city_only && !city))
+            continue;
+        idp_buf_printf(&b, "<li data-claim=\"%s\">%s%s</li>", d->claim, T(l, d->ja, d->en),
+                       d->verified ? T(l, "(マイナンバーカードで確認済み)", " (verified with your My Number card)") : "");
+    }
+    idp_buf_puts(&b, "</ul>");
+    if (policy) {
+        idp_buf_puts(&b, "<p class=\"note\"><a href=\"");
+        idp_html_escape(&b, policy);
+        idp_buf_printf(&b, "\" rel=\"noopener\">%s</a></p>", T(l, "プライバシーポリシー", "Privacy policy"));
+    }
+    idp_buf_puts(&b, "<form method=\"post\" action=\"/consent\">");
+    hidden(&b, "tx", tx);
+    hidden(&b, "csrf", csrf);
+    hidden(&b, "claims", claims);
+    idp_buf_printf(&b,
+                   "<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\">%s</button>"
+                   "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">%s</button></form>"
+                   "<p class=\"note\">%s</p></section>",
+                   T(l, "同意して続ける", "Allow"), T(l, "同意しない", "Deny"),
+                   T(l, "同意はいつでもアカウントページで取り消せます。", "You can withdraw your consent at any time."));
+    page_end(req, resp, &b, 200, nonce, ctx->form_origin, logo_origin[0] ? logo_origin : NULL);
+}

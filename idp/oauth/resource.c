@@ -1,0 +1,268 @@
+/*
+ * What a client does with its tokens: UserInfo (OpenID Connect Core §5.3),
+ * introspection (RFC 7662) and revocation (RFC 7009). A client only ever
+ * sees and revokes its own tokens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/str.h"
+#include "jose/verify.h"
+#include "oauth/client_auth.h"
+#include "oauth/internal.h"
+
+#define TOKEN_MAX 8192
+
+/* Our own access token: signature, typ at+jwt (RFC 9068 §4), issuer, expiry; *jti receives its id. */
+static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, char jti[64])
+{
+    idp_jwks_t *keys = idp_own_jwks(o);
+    json_t *header = NULL, *payload = NULL;
+    idp_err_t e = keys ? idp_jws_verify(keys, token, &header, &payload) : IDP_E_SERVER_ERROR;
+    idp_jwks_free(keys);
+    if (e == IDP_OK) {
+        const char *typ = json_string_value(json_object_get(header, "typ"));
+        const char *iss = json_string_value(json_object_get(payload, "iss"));
+        const char *id = json_string_value(json_object_get(payload, "jti"));
+        json_t *exp = json_object_get(payload, "exp");
+        if (!typ || strcasecmp(typ, "at+jwt") || !iss || strcmp(iss, o->cfg->issuer) || !id || strlen(id) >= 64 ||
+            !json_is_integer(exp) || json_integer_value(exp) <= req->now)
+            e = IDP_E_INVALID_TOKEN;
+        else
+            snprintf(jti, 64, "%s", id);
+    }
+    json_decref(header);
+    json_decref(payload);
+    return e == IDP_OK || e == IDP_E_SERVER_ERROR || e == IDP_E_NOMEM ? e : IDP_E_INVALID_TOKEN;
+}
+
+/* ---- UserInfo ------------------------------------------------------------------- */
+
+static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *error, const char *desc)
+{
+    /* RFC 6750 §3: no error code when the request had no token at all. */
+    char *h = idp_arena_alloc(req->arena, 256);
+    if (h && error)
+        snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", error, desc);
+    else if (h)
+        snprintf(h, 256, "Bearer realm=\"sakaid\"");
+    if (error)
+        idp_oauth_json(req, resp, !strcmp(error, "insufficient_scope") ? 403 : !strcmp(error, "invalid_request") ? 400 : 401,
+                       json_pack("{s:s, s:s}", "error", error, "error_description", desc));
+    else
+        idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
+    resp->www_authenticate = h;
+}
+
+static void iso8601(long long t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * OpenID Connect for Identity Assurance 1.0 §5: card-verified attributes
+ * are released as verified_claims with their evidence: an electronic
+ * signature by the J-LIS signing certificate, checked at verified_at.
+ */
+static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *claims)
+{
+    json_t *c = json_object();
+    if (idp_str_list_has(claims, "name") && a->name)
+        json_object_set_new(c, "name", json_string(a->name));
+    if (idp_str_list_has(claims, "birthdate") && a->birth_date)
+        json_object_set_new(c, "birthdate", json_string(a->birth_date));
+    if (idp_str_list_has(claims, "gender") && a->gender)
+        json_object_set_new(c, "gender", json_string(a->gender));
+    if (idp_str_list_has(claims, "address") && a->address)
+        json_object_set_new(c, "address", json_pack("{s:s}", "formatted", a->address));
+    if (json_object_size(c) == 0) {
+        json_decref(c);
+        return NULL;
+    }
+    char when[32];
+    iso8601(a->verified_at, when);
+    return json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
+                     "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS", "created_at",
+                     when, "claims", c);
+}
+
+/* The access token of a UserInfo request: Authorization: Bearer, or access_token in a form body (RFC 6750 §2). */
+static const char *bearer_token(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *form = NULL;
+    idp_err_t fe = req->form ? idp_params_get(req->form, "access_token", &form) : IDP_E_NOT_FOUND;
+    if (fe == IDP_E_INVALID_REQUEST || (form && req->authorization)) {
+        bearer_error(req, resp, "invalid_request", "use exactly one way to send the token");
+        return NULL;
+    }
+    if (req->authorization) {
+        if (strncasecmp(req->authorization, "Bearer ", 7) != 0) {
+            bearer_error(req, resp, NULL, NULL);
+            return NULL;
+        }
+        const char *t = req->authorization + 7;
+        while (*t == ' ')
+            t++;
+        return t;
+    }
+    if (form == NULL)
+        bearer_error(req, resp, NULL, NULL);
+    return form;
+}
+
+void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *token = bearer_token(req, resp);
+    if (token == NULL)
+        return;
+    char jti[64];
+    idp_store_token_info_t info;
+    idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
+    bool live = false;
+    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti);
+    if (e == IDP_OK)
+        e = idp_store_access_token_get(o->store, jti, &info);
+    if (e == IDP_OK && (!info.active || !info.grant_id[0]))
+        e = IDP_E_INVALID_TOKEN; /* revoked, or a client_credentials token: no end-user */
+    if (e == IDP_OK)
+        e = g ? idp_store_grant_get(o->store, info.grant_id, g, &live) : IDP_E_NOMEM;
+    if (e == IDP_OK && !live)
+        e = IDP_E_INVALID_TOKEN;
+    if (e == IDP_E_INVALID_TOKEN || e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST)
+        return bearer_error(req, resp, "invalid_token", "the access token is invalid, expired or revoked");
+    if (e != IDP_OK)
+        return idp_oauth_error(req, resp, e, NULL);
+    if (!idp_str_list_has(g->scope, "openid"))
+        return bearer_error(req, resp, "insufficient_scope", "the token was not issued with scope openid");
+
+    json_t *out = json_pack("{s:s}", "sub", info.subject);
+    idp_store_resident_attrs_t a;
+    e = idp_store_resident_attrs_get(o->store, g->resident_id, &a);
+    if (e == IDP_OK) {
+        json_t *vc = verified_claims(&a, g->claims);
+        if (vc)
+            json_object_set_new(out, "verified_claims", vc);
+        if (idp_str_list_has(g->claims, "sakai_resident"))
+            json_object_set_new(out, "sakai_resident", json_boolean(a.sakai_resident));
+        if (idp_str_list_has(g->claims, "sakai_ward") && a.sakai_ward)
+            json_object_set_new(out, "sakai_ward", json_string(a.sakai_ward));
+        idp_store_resident_attrs_clear(&a);
+    } else if (e != IDP_E_NOT_FOUND) {
+        json_decref(out);
+        return idp_oauth_error(req, resp, e, NULL);
+    }
+    idp_oauth_json(req, resp, 200, out);
+}
+
+/* ---- introspection and revocation -------------------------------------------------- */
+
+typedef struct {
+    bool access;                 /* an access token (else a refresh token) */
+    char jti[64];
+    idp_store_token_info_t info;
+    idp_store_grant_t grant;     /* refresh tokens */
+} found_t;
+
+/* Finds a token of either kind. IDP_E_NOT_FOUND for anything we did not issue. */
+static idp_err_t find_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, found_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (strlen(token) > TOKEN_MAX)
+        return IDP_E_NOT_FOUND;
+    if (strchr(token, '.')) {
+        idp_err_t e = verify_access_token(o, req, token, f->jti);
+        if (e == IDP_E_INVALID_TOKEN)
+            return IDP_E_NOT_FOUND;
+        f->access = true;
+        return e == IDP_OK ? idp_store_access_token_get(o->store, f->jti, &f->info) : e;
+    }
+    unsigned char h[32];
+    idp_sha256(token, strlen(token), h);
+    return idp_store_refresh_get(o->store, h, &f->grant, &f->info);
+}
+
+static const char *token_param(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *t = NULL;
+    idp_err_t e = idp_params_get(req->form, "token", &t);
+    if (e != IDP_OK)
+        idp_oauth_error(req, resp, IDP_E_INVALID_REQUEST, e == IDP_E_NOT_FOUND ? "token is required" : "token is repeated");
+    return e == IDP_OK ? t : NULL;
+}
+
+void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *desc = NULL, *token;
+    idp_client_t cl;
+    idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
+    if (e != IDP_OK)
+        return idp_oauth_error(req, resp, e, desc);
+    if ((token = token_param(req, resp)) != NULL) {
+        found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
+        e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;
+        /* RFC 7662 §2.2: anything not active, unknown, or not this client's is just {"active": false}. */
+        if (e == IDP_OK && f->info.active && !strcmp(f->info.client_id, cl.client_id)) {
+            char sub[256] = "";
+            if (f->access)
+                snprintf(sub, sizeof(sub), "%s", f->info.subject);
+            else
+                idp_subject(o, cl.meta, f->grant.resident_id, sub);
+            json_t *out = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope", f->info.scope,
+                                    "client_id", f->info.client_id, "token_type",
+                                    f->access ? "access_token" : "refresh_token", "iss", o->cfg->issuer, "exp",
+                                    (json_int_t)f->info.expires_at, "iat", (json_int_t)f->info.issued_at);
+            if (sub[0])
+                json_object_set_new(out, "sub", json_string(sub));
+            if (f->access) {
+                json_object_set_new(out, "jti", json_string(f->jti));
+                json_object_set_new(out, "aud", json_string(o->cfg->issuer));
+            }
+            idp_oauth_json(req, resp, 200, out);
+        } else if (e == IDP_OK || e == IDP_E_NOT_FOUND) {
+            idp_oauth_json(req, resp, 200, json_pack("{s:b}", "active", 0));
+        } else {
+            idp_oauth_error(req, resp, e, NULL);
+        }
+    }
+    idp_client_release(&cl);
+}
+
+void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *desc = NULL, *token;
+    idp_client_t cl;
+    idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
+    if (e != IDP_OK)
+        return idp_oauth_error(req, resp, e, desc);
+    if ((token = token_param(req, resp)) != NULL) {
+        found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
+        e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;
+        if (e == IDP_OK && strcmp(f->info.client_id, cl.client_id) != 0) {
+            /* RFC 7009 §2.1: a token of another client is refused, and the client told so. */
+            idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the token was not issued to this client");
+        } else if (e == IDP_OK || e == IDP_E_NOT_FOUND) {
+            /* A refresh token takes its whole grant with it (RFC 7009 §2.1). Unknown tokens: 200 (§2.2). */
+            if (e == IDP_OK)
+                e = f->access ? idp_store_access_token_revoke(o->store, f->jti)
+                              : idp_store_grant_revoke(o->store, f->grant.id);
+            if (e == IDP_OK || e == IDP_E_NOT_FOUND) {
+                resp->status = 200;
+                resp->body = "";
+                resp->body_len = 0;
+            } else {
+                idp_oauth_error(req, resp, e, NULL);
+            }
+        } else {
+            idp_oauth_error(req, resp, e, NULL);
+        }
+    }
+    idp_client_release(&cl);
+}

@@ -1,0 +1,38 @@
+/*
+ * Subject identifiers (OpenID Connect Core §8). The resident's own id never
+ * leaves the server (product.md §5): a partner sees
+ * HMAC-SHA-256(key, "pairwise" | sector | resident), per sector (§8.1: the
+ * host of sector_identifier_uri, else of the redirect URI); a city client
+ * sees HMAC-SHA-256(key, "public" | resident), the same for every city
+ * client. The key is derived from the KEK (main.c), so the values are
+ * stable across logins, restarts and nodes.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/url.h"
+#include "oauth/internal.h"
+
+void idp_subject(const idp_oauth_t *o, json_t *meta, const char *resident_id, char out[64])
+{
+    const char *type = json_string_value(json_object_get(meta, "subject_type"));
+    char sector[512] = "";
+    bool pairwise = !type || strcmp(type, "public") != 0;
+    if (pairwise) {
+        const char *uri = json_string_value(json_object_get(meta, "sector_identifier_uri"));
+        if (uri == NULL)
+            uri = json_string_value(json_array_get(json_object_get(meta, "redirect_uris"), 0));
+        if (uri == NULL || !idp_url_host(uri, sector, sizeof(sector)))
+            sector[0] = '\0'; /* no redirect URI: no end-user ever signs in to it */
+    }
+    char input[1024];
+    int n = snprintf(input, sizeof(input), "%s\n%s\n%s", pairwise ? "pairwise" : "public", sector, resident_id);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input,
+         (size_t)(n < (int)sizeof(input) ? n : (int)sizeof(input) - 1), mac, &len);
+    idp_b64url_encode(mac, len, out); /* 43 characters */
+}

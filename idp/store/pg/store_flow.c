@@ -1,0 +1,567 @@
+/*
+ * The PostgreSQL store for the authorization code flow (store.h, "the
+ * authorization code flow"): sessions, consents and the consent ledger,
+ * grants with their codes, access and refresh tokens, client-assertion ids.
+ * Statement indexes 64-127 (pool.h); store_pg.c has 0-63.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/pg/internal.h"
+
+enum {
+    F_TX_DELETE = 64,
+    F_SESSION_GET,
+    F_SESSION_ROTATE,
+    F_SESSION_END,
+    F_SESSION_INSERT,
+    F_CONSENT_GET,
+    F_CONSENT_UPSERT,
+    F_LEDGER_LOCK,
+    F_LEDGER_APPEND,
+    F_GRANT_INSERT,
+    F_CODE_INSERT,
+    F_CODE_TAKE,
+    F_CODE_USE,
+    F_GRANT_REVOKE,
+    F_REFRESH_INSERT,
+    F_REFRESH_TAKE,
+    F_REFRESH_USE,
+    F_REFRESH_GET,
+    F_AT_INSERT,
+    F_AT_GET,
+    F_AT_REVOKE,
+    F_GRANT_GET,
+    F_ATTRS_GET,
+    F_JTI_USE,
+    F__END
+};
+
+#define EPOCH(col) "extract(epoch from " col ")::bigint"
+#define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
+/* Read by grant_from_row(); 9 columns. */
+#define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
+                   EPOCH("g.auth_time")
+#define GRANT_LIVE "(g.revoked_at IS NULL AND g.expires_at > now())"
+
+static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
+    [F_TX_DELETE] = {"tx_delete", "DELETE FROM login_transactions WHERE id = $1"},
+    [F_SESSION_GET] = {"session_get",
+                       "SELECT " SESSION_COLS " FROM sessions "
+                       "WHERE id_hash = $1::bytea AND ended_at IS NULL AND expires_at > now()"},
+    /* A new sign-in by the same resident: new cookie, new auth_time, same sid (session fixation). */
+    [F_SESSION_ROTATE] = {"session_rotate",
+                          "UPDATE sessions SET id_hash = $2::bytea, acr = $4, amr = $5, auth_time = now(), "
+                          "expires_at = now() + make_interval(secs => $6::int) "
+                          "WHERE id_hash = $1::bytea AND resident_id = $3 AND ended_at IS NULL AND expires_at > now() "
+                          "RETURNING " SESSION_COLS},
+    [F_SESSION_END] = {"session_end", "UPDATE sessions SET ended_at = now() WHERE id_hash = $1::bytea AND ended_at IS NULL"},
+    [F_SESSION_INSERT] = {"session_insert",
+                          "INSERT INTO sessions (id_hash, sid, resident_id, acr, amr, auth_time, expires_at) "
+                          "VALUES ($1::bytea, $2, $3, $4, $5, now(), now() + make_interval(secs => $6::int)) "
+                          "RETURNING " SESSION_COLS},
+    [F_CONSENT_GET] = {"consent_get",
+                       "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents "
+                       "WHERE resident_id = $1 AND client_id = $2 AND expires_at > now()"},
+    [F_CONSENT_UPSERT] = {"consent_upsert",
+                          "INSERT INTO consents (resident_id, client_id, claim, expires_at) "
+                          "SELECT $1, $2, c, now() + make_interval(secs => $4::int) "
+                          "FROM unnest(string_to_array($3, ' ')) AS c WHERE c <> '' "
+                          "ON CONFLICT (resident_id, client_id, claim) DO UPDATE SET granted_at = now(), "
+                          "expires_at = excluded.expires_at"},
+    /* One writer at a time, so that each row chains to the one before it. */
+    [F_LEDGER_LOCK] = {"ledger_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:consent_ledger'))"},
+    /* row_hash = SHA-256(prev_hash || UTF-8 of seq, at in unix microseconds, resident, client, action, claims, joined by "\n") */
+    [F_LEDGER_APPEND] = {"ledger_append",
+                         "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, prev_hash, row_hash) "
+                         "SELECT n.seq, n.at, $1, $2, $3, $4, n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', "
+                         "n.seq, (extract(epoch from n.at) * 1000000)::bigint, $1, $2, $3, $4), 'UTF8')) FROM ("
+                         "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "
+                         "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), "
+                         "decode(repeat('00', 32), 'hex')) AS prev, now() AS at) n"},
+    [F_GRANT_INSERT] = {"grant_insert",
+                        "INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, expires_at) "
+                        "VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
+                        "now() + make_interval(secs => $10::int))"},
+    [F_CODE_INSERT] = {"code_insert",
+                       "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
+                       "VALUES ($1::bytea, $2, $3, nullif($4, ''), nullif($5, ''), now() + make_interval(secs => $6::int))"},
+    [F_CODE_TAKE] = {"code_take",
+                     "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
+                     "c.used_at IS NOT NULL, c.expires_at > now() AND " GRANT_LIVE " FROM authorization_codes c "
+                     "JOIN grants g ON g.id = c.grant_id WHERE c.code_hash = $1::bytea FOR UPDATE OF c"},
+    [F_CODE_USE] = {"code_use", "UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1::bytea"},
+    /* The family: the grant, its access tokens and its refresh tokens (data-modifying CTEs all run). */
+    [F_GRANT_REVOKE] = {"grant_revoke",
+                        "WITH g AS (UPDATE grants SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id), "
+                        "a AS (UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE grant_id = $1 "
+                        "RETURNING 1), r AS (UPDATE refresh_tokens SET used_at = coalesce(used_at, now()) "
+                        "WHERE grant_id = $1 RETURNING 1) SELECT count(*) FROM g"},
+    [F_REFRESH_INSERT] = {"refresh_insert", "INSERT INTO refresh_tokens (token_hash, grant_id) VALUES ($1::bytea, $2)"},
+    [F_REFRESH_TAKE] = {"refresh_take",
+                        "SELECT " GRANT_COLS ", r.used_at IS NOT NULL, " GRANT_LIVE " FROM refresh_tokens r "
+                        "JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1::bytea FOR UPDATE OF r"},
+    [F_REFRESH_USE] = {"refresh_use", "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1::bytea"},
+    [F_REFRESH_GET] = {"refresh_get",
+                       "SELECT " GRANT_COLS ", r.used_at IS NULL AND " GRANT_LIVE ", " EPOCH("r.issued_at") ", "
+                       EPOCH("g.expires_at") " FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id "
+                       "WHERE r.token_hash = $1::bytea"},
+    [F_AT_INSERT] = {"at_insert_grant",
+                     "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                     "VALUES ($1, $2, $3, $4, to_timestamp($5), nullif($6, ''))"},
+    [F_AT_GET] = {"at_get",
+                  "SELECT a.client_id, a.subject, a.scope, coalesce(a.grant_id, ''), " EPOCH("a.issued_at") ", "
+                  EPOCH("a.expires_at") ", a.revoked_at IS NULL AND a.expires_at > now() AND (g.id IS NULL OR " GRANT_LIVE
+                  ") FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = $1"},
+    [F_AT_REVOKE] = {"at_revoke", "UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE jti = $1"},
+    [F_GRANT_GET] = {"grant_get", "SELECT " GRANT_COLS ", " GRANT_LIVE " FROM grants g WHERE g.id = $1"},
+    [F_ATTRS_GET] = {"attrs_get",
+                     "SELECT name, coalesce(name_alt, ''), coalesce(gender, ''), birth_date, address, "
+                     "coalesce(address_alt, ''), coalesce(sakai_ward, ''), sakai_resident, " EPOCH("verified_at")
+                     " FROM resident_attributes WHERE resident_id = $1"},
+    /* A jti may come back only after its earlier use expired. */
+    [F_JTI_USE] = {"jti_use",
+                   "INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3)) "
+                   "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
+                   "WHERE client_assertion_jtis.expires_at <= now()"},
+};
+
+/* One statement on a borrowed connection. */
+static PGresult *frun(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
+                      idp_err_t *err)
+{
+    idp_pg_conn_t *c;
+    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return NULL;
+    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
+    idp_pg_release(s->pool, c);
+    return r;
+}
+
+/* A statement inside a transaction; *affected gets the row count when asked. */
+static idp_err_t ftx(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len, const int *fmt,
+                     int *affected)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, &ret);
+    if (r && affected)
+        *affected = atoi_checked(PQcmdTuples(r));
+    PQclear(r);
+    return ret;
+}
+
+static idp_err_t begin(idp_store_t *s, idp_pg_conn_t **c)
+{
+    idp_err_t ret = idp_pg_acquire(s->pool, c);
+    if (ret == IDP_OK && (ret = idp_pg_command(*c, "BEGIN")) != IDP_OK)
+        idp_pg_release(s->pool, *c);
+    return ret;
+}
+
+/* Commits when ret is IDP_OK, else rolls back; releases the connection. */
+static idp_err_t finish(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
+{
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+static bool is_true(PGresult *r, int row, int col)
+{
+    return PQgetvalue(r, row, col)[0] == 't';
+}
+
+idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = frun(s, F_TX_DELETE, 1, v, NULL, NULL, &ret);
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static void session_from_row(PGresult *r, idp_store_session_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    copy_field(out->sid, sizeof(out->sid), PQgetvalue(r, 0, 0));
+    copy_field(out->resident_id, sizeof(out->resident_id), PQgetvalue(r, 0, 1));
+    copy_field(out->acr, sizeof(out->acr), PQgetvalue(r, 0, 2));
+    copy_field(out->amr, sizeof(out->amr), PQgetvalue(r, 0, 3));
+    out->auth_time = atoll_checked(PQgetvalue(r, 0, 4));
+    out->expires_at = atoll_checked(PQgetvalue(r, 0, 5));
+}
+
+idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)id_hash};
+    int len[] = {32}, fmt[] = {1};
+    PGresult *r = frun(s, F_SESSION_GET, 1, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1)
+        session_from_row(r, out);
+    else
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
+                                  const char *new_sid, const char *resident_id, const char *acr, const char *amr,
+                                  int ttl, idp_store_session_t *out)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    char t[16];
+    snprintf(t, sizeof(t), "%d", ttl);
+    if ((ret = begin(s, &c)) != IDP_OK)
+        return ret;
+    PGresult *r = NULL;
+    if (old_hash) {
+        const char *v[] = {(const char *)old_hash, (const char *)new_hash, resident_id, acr, amr, t};
+        int len[] = {32, 32, 0, 0, 0, 0}, fmt[] = {1, 1, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_ROTATE, 6, v, len, fmt, &ret)) == NULL)
+            goto Exit;
+        if (PQntuples(r) == 0) {
+            /* Another resident (or a dead session): end it and start afresh. */
+            PQclear(r);
+            r = NULL;
+            const char *ev[] = {(const char *)old_hash};
+            int el[] = {32}, ef[] = {1};
+            if ((ret = ftx(c, F_SESSION_END, 1, ev, el, ef, NULL)) != IDP_OK)
+                goto Exit;
+        }
+    }
+    if (r == NULL) {
+        const char *v[] = {(const char *)new_hash, new_sid, resident_id, acr, amr, t};
+        int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_INSERT, 6, v, len, fmt, &ret)) == NULL)
+            goto Exit;
+    }
+    session_from_row(r, out);
+Exit:
+    PQclear(r);
+    return finish(s, c, ret);
+}
+
+/* ---- consent ------------------------------------------------------------- */
+
+idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id, client_id};
+    PGresult *r = frun(s, F_CONSENT_GET, 2, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    *claims = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return *claims ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
+                                   const char *action, const char *claims, int ttl)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    char t[16];
+    snprintf(t, sizeof(t), "%d", ttl);
+    if ((ret = begin(s, &c)) != IDP_OK)
+        return ret;
+    if (!strcmp(action, "grant")) {
+        const char *v[] = {resident_id, client_id, claims, t};
+        ret = ftx(c, F_CONSENT_UPSERT, 4, v, NULL, NULL, NULL);
+    }
+    if (ret == IDP_OK)
+        ret = ftx(c, F_LEDGER_LOCK, 0, NULL, NULL, NULL, NULL);
+    if (ret == IDP_OK) {
+        const char *v[] = {resident_id, client_id, action, claims};
+        ret = ftx(c, F_LEDGER_APPEND, 4, v, NULL, NULL, NULL);
+    }
+    return finish(s, c, ret);
+}
+
+/* ---- grants, codes and tokens --------------------------------------------- */
+
+static void grant_from_row(PGresult *r, idp_store_grant_t *g)
+{
+    memset(g, 0, sizeof(*g));
+    copy_field(g->id, sizeof(g->id), PQgetvalue(r, 0, 0));
+    copy_field(g->client_id, sizeof(g->client_id), PQgetvalue(r, 0, 1));
+    copy_field(g->resident_id, sizeof(g->resident_id), PQgetvalue(r, 0, 2));
+    copy_field(g->sid, sizeof(g->sid), PQgetvalue(r, 0, 3));
+    copy_field(g->scope, sizeof(g->scope), PQgetvalue(r, 0, 4));
+    copy_field(g->claims, sizeof(g->claims), PQgetvalue(r, 0, 5));
+    copy_field(g->acr, sizeof(g->acr), PQgetvalue(r, 0, 6));
+    copy_field(g->amr, sizeof(g->amr), PQgetvalue(r, 0, 7));
+    g->auth_time = atoll_checked(PQgetvalue(r, 0, 8));
+}
+
+idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
+                                int code_ttl, int grant_ttl)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    char at[24], ct[16], gt[16];
+    snprintf(at, sizeof(at), "%lld", g->auth_time);
+    snprintf(ct, sizeof(ct), "%d", code_ttl);
+    snprintf(gt, sizeof(gt), "%d", grant_ttl);
+    if ((ret = begin(s, &c)) != IDP_OK)
+        return ret;
+    const char *gv[] = {g->id, g->client_id, g->resident_id, g->sid, g->scope, g->claims, g->acr, g->amr, at, gt};
+    ret = ftx(c, F_GRANT_INSERT, 10, gv, NULL, NULL, NULL);
+    if (ret == IDP_OK) {
+        const char *cv[] = {(const char *)code_hash, g->id, g->redirect_uri, g->nonce, g->code_challenge, ct};
+        int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
+        ret = ftx(c, F_CODE_INSERT, 6, cv, len, fmt, NULL);
+    }
+    return finish(s, c, ret);
+}
+
+static idp_err_t revoke_family(idp_pg_conn_t *c, const char *grant_id)
+{
+    const char *v[] = {grant_id};
+    return ftx(c, F_GRANT_REVOKE, 1, v, NULL, NULL, NULL);
+}
+
+idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], idp_store_grant_t *out)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    const char *v[] = {(const char *)code_hash};
+    int len[] = {32}, fmt[] = {1};
+    if ((ret = begin(s, &c)) != IDP_OK)
+        return ret;
+    if ((r = idp_pg_exec(c, stmts, F_CODE_TAKE, 1, v, len, fmt, &ret)) == NULL)
+        goto Exit;
+    if (PQntuples(r) == 0) {
+        ret = IDP_E_NOT_FOUND;
+        goto Exit;
+    }
+    grant_from_row(r, out);
+    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, 9));
+    copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, 10));
+    copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, 11));
+    if (is_true(r, 0, 12)) {
+        /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it. Committed. */
+        ret = revoke_family(c, out->id);
+        ret = finish(s, c, ret);
+        PQclear(r);
+        return ret == IDP_OK ? IDP_E_CONFLICT : ret;
+    }
+    if (!is_true(r, 0, 13)) {
+        ret = IDP_E_NOT_FOUND; /* expired, or its grant was revoked */
+        goto Exit;
+    }
+    ret = ftx(c, F_CODE_USE, 1, v, len, fmt, NULL);
+Exit:
+    PQclear(r);
+    return finish(s, c, ret);
+}
+
+idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const unsigned char token_hash[32])
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)token_hash, grant_id};
+    int len[] = {32, 0}, fmt[] = {1, 0};
+    PQclear(frun(s, F_REFRESH_INSERT, 2, v, len, fmt, &ret));
+    return ret;
+}
+
+idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                   const unsigned char new_hash[32], idp_store_grant_t *out)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    const char *v[] = {(const char *)old_hash};
+    int len[] = {32}, fmt[] = {1};
+    if ((ret = begin(s, &c)) != IDP_OK)
+        return ret;
+    if ((r = idp_pg_exec(c, stmts, F_REFRESH_TAKE, 1, v, len, fmt, &ret)) == NULL)
+        goto Exit;
+    if (PQntuples(r) == 0) {
+        ret = IDP_E_NOT_FOUND;
+        goto Exit;
+    }
+    grant_from_row(r, out);
+    if (strcmp(out->client_id, client_id) != 0) {
+        ret = IDP_E_INVALID_CLIENT; /* RFC 6749 §6: bound to the client it was issued to */
+        goto Exit;
+    }
+    if (is_true(r, 0, 9)) {
+        /* Reuse of a spent token: someone holds a copy. Revoke the family (committed). */
+        ret = finish(s, c, revoke_family(c, out->id));
+        PQclear(r);
+        return ret == IDP_OK ? IDP_E_CONFLICT : ret;
+    }
+    if (!is_true(r, 0, 10)) {
+        ret = IDP_E_NOT_FOUND;
+        goto Exit;
+    }
+    ret = ftx(c, F_REFRESH_USE, 1, v, len, fmt, NULL);
+    if (ret == IDP_OK) {
+        const char *nv[] = {(const char *)new_hash, out->id};
+        int nl[] = {32, 0}, nf[] = {1, 0};
+        ret = ftx(c, F_REFRESH_INSERT, 2, nv, nl, nf, NULL);
+    }
+Exit:
+    PQclear(r);
+    return finish(s, c, ret);
+}
+
+idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)
+{
+    idp_err_t ret;
+    const char *v[] = {grant_id};
+    PQclear(frun(s, F_GRANT_REVOKE, 1, v, NULL, NULL, &ret));
+    return ret;
+}
+
+idp_err_t idp_store_access_token_insert_grant(idp_store_t *s, const char *jti, const char *client_id,
+                                              const char *subject, const char *scope, long long expires_at,
+                                              const char *grant_id)
+{
+    idp_err_t ret;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *v[] = {jti, client_id, subject, scope, exp, grant_id ? grant_id : ""};
+    PQclear(frun(s, F_AT_INSERT, 6, v, NULL, NULL, &ret));
+    return ret;
+}
+
+idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {jti};
+    PGresult *r = frun(s, F_AT_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        memset(out, 0, sizeof(*out));
+        copy_field(out->client_id, sizeof(out->client_id), PQgetvalue(r, 0, 0));
+        copy_field(out->subject, sizeof(out->subject), PQgetvalue(r, 0, 1));
+        copy_field(out->scope, sizeof(out->scope), PQgetvalue(r, 0, 2));
+        copy_field(out->grant_id, sizeof(out->grant_id), PQgetvalue(r, 0, 3));
+        out->issued_at = atoll_checked(PQgetvalue(r, 0, 4));
+        out->expires_at = atoll_checked(PQgetvalue(r, 0, 5));
+        out->active = is_true(r, 0, 6);
+    } else {
+        ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
+                                idp_store_token_info_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)token_hash};
+    int len[] = {32}, fmt[] = {1};
+    PGresult *r = frun(s, F_REFRESH_GET, 1, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        grant_from_row(r, grant);
+        memset(out, 0, sizeof(*out));
+        copy_field(out->client_id, sizeof(out->client_id), grant->client_id);
+        copy_field(out->scope, sizeof(out->scope), grant->scope);
+        copy_field(out->grant_id, sizeof(out->grant_id), grant->id);
+        out->active = is_true(r, 0, 9);
+        out->issued_at = atoll_checked(PQgetvalue(r, 0, 10));
+        out->expires_at = atoll_checked(PQgetvalue(r, 0, 11));
+    } else {
+        ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti)
+{
+    idp_err_t ret;
+    const char *v[] = {jti};
+    PQclear(frun(s, F_AT_REVOKE, 1, v, NULL, NULL, &ret));
+    return ret;
+}
+
+idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live)
+{
+    idp_err_t ret;
+    const char *v[] = {grant_id};
+    PGresult *r = frun(s, F_GRANT_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        grant_from_row(r, out);
+        *live = is_true(r, 0, 9);
+    } else {
+        ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return *s ? strdup(s) : NULL;
+}
+
+idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id};
+    memset(out, 0, sizeof(*out));
+    PGresult *r = frun(s, F_ATTRS_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        out->name = dup_or_null(PQgetvalue(r, 0, 0));
+        out->name_alt = dup_or_null(PQgetvalue(r, 0, 1));
+        out->gender = dup_or_null(PQgetvalue(r, 0, 2));
+        out->birth_date = dup_or_null(PQgetvalue(r, 0, 3));
+        out->address = dup_or_null(PQgetvalue(r, 0, 4));
+        out->address_alt = dup_or_null(PQgetvalue(r, 0, 5));
+        out->sakai_ward = dup_or_null(PQgetvalue(r, 0, 6));
+        out->sakai_resident = is_true(r, 0, 7);
+        out->verified_at = atoll_checked(PQgetvalue(r, 0, 8));
+    } else {
+        ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
+void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
+{
+    free(a->name);
+    free(a->name_alt);
+    free(a->gender);
+    free(a->birth_date);
+    free(a->address);
+    free(a->address_alt);
+    free(a->sakai_ward);
+    memset(a, 0, sizeof(*a));
+}
+
+idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at)
+{
+    idp_err_t ret;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *v[] = {client_id, jti, exp};
+    PGresult *r = frun(s, F_JTI_USE, 3, v, NULL, NULL, &ret);
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_CONFLICT;
+    PQclear(r);
+    return ret;
+}
