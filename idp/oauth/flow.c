@@ -463,7 +463,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         bool has_max_age = f->ar.max_age >= 0 || json_is_integer(json_object_get(f->meta, "default_max_age"));
         if (f->ar.prompt_login)
             login = true, why = "prompt=login";
-        else if (has_max_age && f->req->now - f->sess.auth_time > max_age)
+        else if (has_max_age && (max_age == 0 || f->req->now - f->sess.auth_time > max_age))
             login = true, why = "max_age";
         else if (card && strcmp(f->sess.acr, ACR_CARD) != 0)
             login = true, why = "step-up";

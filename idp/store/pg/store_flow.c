@@ -37,7 +37,7 @@ enum {
     F__END
 };
 
-#define EPOCH(col) "extract(epoch from " col ")::bigint"
+#define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); 9 columns. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
@@ -74,8 +74,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* row_hash = SHA-256(prev_hash || UTF-8 of seq, at in unix microseconds, resident, client, action, claims, joined by "\n") */
     [F_LEDGER_APPEND] = {"ledger_append",
                          "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, prev_hash, row_hash) "
-                         "SELECT n.seq, n.at, $1, $2, $3, $4, n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', "
-                         "n.seq, (extract(epoch from n.at) * 1000000)::bigint, $1, $2, $3, $4), 'UTF8')) FROM ("
+                         "SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, n.prev, sha256(n.prev || convert_to("
+                         "concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, $1::text, $2::text, "
+                         "$3::text, $4::text), 'UTF8')) FROM ("
                          "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "
                          "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), "
                          "decode(repeat('00', 32), 'hex')) AS prev, now() AS at) n"},
