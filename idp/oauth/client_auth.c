@@ -1,11 +1,25 @@
-/* Client authentication at the token endpoint (RFC 6749 §2.3). */
+/*
+ * Client authentication at the token, introspection and revocation
+ * endpoints (RFC 6749 §2.3; OpenID Connect Core §9): client_secret_basic,
+ * client_secret_post, private_key_jwt (RFC 7523 §2.2 and §3) and none.
+ */
 #include "oauth/client_auth.h"
 
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/b64.h"
+#include "core/buf.h"
+#include "core/log.h"
 #include "core/rand.h"
+#include "jose/verify.h"
+
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#define ASSERTION_MAX_LIFETIME 600 /* seconds between now and exp we accept */
+#define JWKS_URI_TIMEOUT_MS 3000
 
 #define MAX_ID 256
 #define MAX_SECRET 512
@@ -63,6 +77,143 @@ bool idp_client_meta_has(json_t *meta, const char *field, const char *value)
     return false;
 }
 
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+    return idp_buf_append(ud, ptr, size * n) == IDP_OK ? size * n : 0;
+}
+
+/* The client's registered keys: inline jwks, or its jwks_uri fetched with a timeout and a size cap. */
+static idp_jwks_t *client_keys(json_t *meta)
+{
+    idp_jwks_t *set = NULL;
+    json_t *inline_jwks = json_object_get(meta, "jwks");
+    const char *uri = json_string_value(json_object_get(meta, "jwks_uri"));
+    if (inline_jwks) {
+        char *text = json_dumps(inline_jwks, JSON_COMPACT);
+        if (text && idp_jwks_parse(text, strlen(text), &set) != IDP_OK)
+            set = NULL;
+        free(text);
+        return set;
+    }
+    if (uri == NULL)
+        return NULL;
+    idp_buf_t b;
+    idp_buf_init(&b, IDP_JWKS_MAX_BYTES);
+    CURL *c = curl_easy_init();
+    long status = 0;
+    CURLcode rc = CURLE_FAILED_INIT;
+    if (c) {
+        curl_easy_setopt(c, CURLOPT_URL, uri);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http"); /* http only on loopback: registration checks */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)JWKS_URI_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        rc = curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+    }
+    if (rc != CURLE_OK || status != 200 || b.data == NULL || idp_jwks_parse(b.data, b.len, &set) != IDP_OK) {
+        idp_log_msg(IDP_LOG_WARN, "client_jwks_unavailable", "jwks_uri %s: %s (HTTP %ld)", uri,
+                    rc == CURLE_OK ? "not a usable JWK Set" : curl_easy_strerror(rc), status);
+        set = NULL;
+    }
+    idp_buf_free(&b);
+    return set;
+}
+
+/* aud names us: the issuer or one of the endpoints that take client authentication (RFC 7523 §3 item 3). */
+static bool aud_ok(idp_oauth_t *o, json_t *aud)
+{
+    static const char *const paths[] = {"", "/token", "/introspect", "/revoke", NULL};
+    size_t il = strlen(o->cfg->issuer), i;
+    json_t *v;
+    json_t *list = json_is_array(aud) ? aud : NULL;
+    for (i = 0; list ? i < json_array_size(list) : i < 1; i++) {
+        v = list ? json_array_get(list, i) : aud;
+        const char *s = json_string_value(v);
+        if (s == NULL || strncmp(s, o->cfg->issuer, il) != 0)
+            continue;
+        for (const char *const *p = paths; *p; p++)
+            if (!strcmp(s + il, *p))
+                return true;
+    }
+    return false;
+}
+
+/*
+ * private_key_jwt (RFC 7523 §2.2, §3; OpenID Connect Core §9): a JWT
+ * signed with one of the client's registered keys, iss = sub = client_id,
+ * aud naming us, a near exp, and a jti used once.
+ */
+static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char *assertion, const char *form_id,
+                                idp_client_t *out, const char **desc)
+{
+    *desc = "client authentication failed";
+    /* Whose assertion is it? sub, read before verification only to find the keys to verify with. */
+    const char *dot1 = strchr(assertion, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (dot2 == NULL || strlen(assertion) > IDP_JWS_MAX_BYTES)
+        return IDP_E_INVALID_CLIENT;
+    size_t n = (size_t)(dot2 - dot1 - 1), len = 0;
+    unsigned char *raw = idp_arena_alloc(req->arena, n + 3);
+    if (raw == NULL || idp_b64url_decode(dot1 + 1, n, raw, n + 3, &len) != IDP_OK)
+        return IDP_E_INVALID_CLIENT;
+    json_t *claims = json_loadb((const char *)raw, len, 0, NULL);
+    const char *sub = json_string_value(json_object_get(claims, "sub"));
+    char *id = sub && strlen(sub) <= MAX_ID ? idp_arena_strdup(req->arena, sub) : NULL;
+    json_decref(claims);
+    if (id == NULL || (form_id && strcmp(form_id, id) != 0)) {
+        *desc = form_id && id ? "client_id does not match the assertion" : "the assertion has no sub";
+        return IDP_E_INVALID_CLIENT;
+    }
+    idp_store_client_t row;
+    idp_err_t e = idp_store_client_get(o->store, id, &row);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
+    json_t *meta = json_loads(row.metadata, 0, NULL);
+    idp_store_client_clear(&row);
+    const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
+    idp_jwks_t *keys = registered && !strcmp(registered, "private_key_jwt") ? client_keys(meta) : NULL;
+    json_t *payload = NULL;
+    e = keys ? idp_jws_verify(keys, assertion, NULL, &payload) : IDP_E_INVALID_CLIENT;
+    idp_jwks_free(keys);
+    if (e == IDP_OK) {
+        const char *iss = json_string_value(json_object_get(payload, "iss"));
+        const char *jti = json_string_value(json_object_get(payload, "jti"));
+        json_t *exp = json_object_get(payload, "exp"), *nbf = json_object_get(payload, "nbf");
+        if (!iss || strcmp(iss, id) || strcmp(json_string_value(json_object_get(payload, "sub")), id)) {
+            e = IDP_E_INVALID_CLIENT;
+            *desc = "iss and sub of the assertion must be the client_id";
+        } else if (!aud_ok(o, json_object_get(payload, "aud"))) {
+            e = IDP_E_INVALID_CLIENT;
+            *desc = "the assertion's aud does not name this server";
+        } else if (!json_is_integer(exp) || json_integer_value(exp) <= req->now ||
+                   json_integer_value(exp) > req->now + ASSERTION_MAX_LIFETIME ||
+                   (json_is_integer(nbf) && json_integer_value(nbf) > req->now + 60)) {
+            e = IDP_E_INVALID_CLIENT;
+            *desc = "the assertion is expired, not yet valid, or lives too long";
+        } else if (!jti || !*jti || strlen(jti) > 256) {
+            e = IDP_E_INVALID_CLIENT;
+            *desc = "the assertion needs a jti";
+        } else if ((e = idp_store_assertion_jti_use(o->store, id, jti, json_integer_value(exp))) == IDP_E_CONFLICT) {
+            e = IDP_E_INVALID_CLIENT;
+            *desc = "the assertion's jti was already used";
+        }
+    } else if (e != IDP_E_NOMEM && e != IDP_E_SERVER_ERROR) {
+        e = IDP_E_INVALID_CLIENT;
+    }
+    json_decref(payload);
+    if (e != IDP_OK) {
+        json_decref(meta);
+        return e;
+    }
+    out->client_id = id;
+    out->meta = meta;
+    out->method = "private_key_jwt";
+    return IDP_OK;
+}
+
 idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
 {
     const char *form_id, *form_secret;
@@ -73,6 +224,24 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
         (e = optional(req->form, "client_secret", &form_secret)) != IDP_OK) {
         *desc = "repeated client_id or client_secret";
         return e;
+    }
+    const char *atype, *assertion;
+    if ((e = optional(req->form, "client_assertion_type", &atype)) != IDP_OK ||
+        (e = optional(req->form, "client_assertion", &assertion)) != IDP_OK) {
+        *desc = "repeated client_assertion or client_assertion_type";
+        return e;
+    }
+    if (atype || assertion) {
+        /* RFC 6749 §2.3: one method per request. */
+        if (req->authorization || form_secret) {
+            *desc = "more than one client authentication method";
+            return IDP_E_INVALID_REQUEST;
+        }
+        if (!atype || !assertion || strcmp(atype, ASSERTION_TYPE) != 0) {
+            *desc = "client_assertion_type must be " ASSERTION_TYPE " with a client_assertion";
+            return IDP_E_INVALID_CLIENT;
+        }
+        return assertion_auth(o, req, assertion, form_id, out, desc);
     }
     if (req->authorization != NULL) {
         out->used_basic = true;

@@ -4,6 +4,7 @@
  * when it lands (issue #2: "truthful").
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,12 +65,15 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     json_object_set_new(d, "request_uri_parameter_supported", json_false());
     json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true()); /* RFC 9207 §3 */
     json_object_set_new(d, "ui_locales_supported", json_pack("[ss]", "ja", "en"));
-    json_object_set_new(d, "token_endpoint_auth_methods_supported",
-                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
-    json_object_set_new(d, "introspection_endpoint_auth_methods_supported",
-                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
-    json_object_set_new(d, "revocation_endpoint_auth_methods_supported",
-                        json_pack("[sss]", "client_secret_basic", "client_secret_post", "none"));
+    /* client_auth.c: the same methods at all three endpoints */
+    for (int i = 0; i < 3; i++) {
+        static const char *const names[] = {"token_endpoint", "introspection_endpoint", "revocation_endpoint"};
+        char k[96];
+        snprintf(k, sizeof(k), "%s_auth_methods_supported", names[i]);
+        json_object_set_new(d, k, json_pack("[ssss]", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"));
+        snprintf(k, sizeof(k), "%s_auth_signing_alg_values_supported", names[i]);
+        json_object_set_new(d, k, json_pack("[ss]", "RS256", "ES256"));
+    }
     /* OpenID Connect for Identity Assurance 1.0 §7 */
     json_object_set_new(d, "verified_claims_supported", json_true());
     json_object_set_new(d, "trust_frameworks_supported", json_pack("[s]", "jp_jpki"));
