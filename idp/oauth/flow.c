@@ -794,6 +794,7 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     idp_oauth_req_t sub = *req;
+    sub.lang = f.lang;
     idp_oauth_resp_t out = {0};
     sub.body = text;
     sub.body_len = text ? strlen(text) : 0;

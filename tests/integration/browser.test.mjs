@@ -1,0 +1,126 @@
+// The pages in a real browser (issue #4): Debian's Chromium driven by
+// playwright-core, through the demo relying party that ./scripts/run serves
+// (scripts/demo-rp.mjs, openid-client). Cross-device login: the page shows a
+// QR code and polls while sakaid-card (the phone) signs the link; same
+// device: the dev-mode test-card button. Consent allow and deny, Japanese
+// and English, single sign-on.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { addClient, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
+import { signWithCard, startProvider } from './lib/flow.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+// The flags that keep Chromium off the network and quiet as root in a sandbox-less container.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+let p, demo, browser, demoProc;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
+  p = await startProvider();
+  const port = await freePort();
+  const c = addClient(p.env, ['--client-name', 'SakaI-D demo', '--redirect-uris', `http://127.0.0.1:${port}/callback`,
+    '--tier', 'city', '--grant-types', 'authorization_code,refresh_token', '--scope', 'openid profile address birthdate gender residency',
+    '--purpose-ja', 'デモのため', '--purpose-en', 'For the demo']);
+  const file = join(tempDir(), 'demo-client.json');
+  writeFileSync(file, JSON.stringify(c));
+  demoProc = spawn(process.execPath, [join(process.env.SAKAID_SOURCE_DIR, 'scripts', 'demo-rp.mjs')], {
+    env: { ...process.env, DEMO_ISSUER: p.url, DEMO_PORT: String(port), DEMO_CLIENT_FILE: file }, stdio: 'ignore',
+  });
+  demo = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(demo)).status === 200);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+after(async () => {
+  await browser?.close();
+  demoProc?.kill();
+  await cleanup();
+});
+
+describe('in Chromium', () => {
+  test('cross-device: QR code, the phone signs, the page continues by itself; consent in Japanese; then SSO', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(demo);
+    await page.click('#login-ja');
+    await page.waitForURL(/\/login\?tx=/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    assert.ok(await page.isVisible('text=マイナンバーカードでログイン'));
+    const qr = page.locator('.qr svg');
+    assert.ok(await qr.isVisible(), 'the QR code is shown');
+    assert.ok((await qr.getAttribute('aria-label')).length > 0);
+    const box = await qr.boundingBox();
+    assert.ok(box.width >= 150, `QR code is large enough to scan (${box.width}px)`);
+    const link = await page.getAttribute('#app-link', 'href');
+    assert.ok(link.startsWith(`${p.url}/login/card/app?`));
+    // The phone: sakaid-card signs what the QR code holds. The page polls and moves on.
+    signWithCard(p.cards, 'sakai-taro', link);
+    await page.waitForURL(/\/consent\?tx=/, { timeout: 15000 });
+    assert.ok(await page.isVisible('text=デモのため'), 'the purpose text is shown');
+    assert.ok(await page.isVisible('li[data-claim="name"]'));
+    await page.click('button[value="allow"]');
+    await page.waitForURL(/\/callback/);
+    const idToken = JSON.parse(await page.textContent('#id-token'));
+    assert.equal(idToken.acr, 'urn:sakai-d:acr:card');
+    const info = JSON.parse(await page.textContent('#userinfo'));
+    assert.equal(info.sub, idToken.sub);
+    // Single sign-on: no login page, no consent page the second time.
+    await page.goto(demo);
+    await page.click('#login-ja');
+    await page.waitForURL(/\/callback/);
+    assert.equal(JSON.parse(await page.textContent('#id-token')).sid, idToken.sid);
+    await ctx.close();
+  });
+
+  test('same device in English: the test-card button; deny ends in access_denied', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(demo);
+    await page.click('#login-en');
+    await page.waitForURL(/\/login\?tx=/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.ok(await page.isVisible('text=Sign in with your My Number card'));
+    assert.ok(await page.isVisible('#app-link'), 'the same link as a visible "open in the app" link');
+    await page.selectOption('#card', 'kita-hanako');
+    await page.click('text=Sign with test card');
+    await page.waitForURL(/\/consent\?tx=/);
+    assert.ok(await page.isVisible('text=For the demo'));
+    await page.click('button[value="deny"]');
+    await page.waitForURL(/\/callback/);
+    assert.equal(await page.textContent('#error'), 'access_denied');
+    await ctx.close();
+  });
+
+  test('a refused card is explained on the page', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(demo);
+    await page.click('#login-en');
+    await page.waitForURL(/\/login\?tx=/);
+    await page.selectOption('#card', 'revoked');
+    await page.click('text=Sign with test card');
+    assert.ok(await page.isVisible('[role="alert"]'));
+    assert.match(await page.textContent('[role="alert"]'), /revoked/i);
+    await ctx.close();
+  });
+
+  test('the pages cannot be framed and load nothing from elsewhere', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(demo);
+    const [resp] = await Promise.all([page.waitForResponse((r) => r.url().includes('/login?tx=')), page.click('#login-ja')]);
+    assert.equal(resp.headers()['x-frame-options'], 'DENY');
+    assert.match(resp.headers()['content-security-policy'], /frame-ancestors 'none'/);
+    assert.match(resp.headers()['content-security-policy'], /script-src 'nonce-/);
+    await page.waitForTimeout(500);
+    for (const u of requests) assert.ok(u.startsWith(p.url) || u.startsWith(demo), `unexpected request to ${u}`);
+    await ctx.close();
+  });
+});
