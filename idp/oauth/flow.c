@@ -23,6 +23,7 @@
 #include "jpki/testcard.h"
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
+#include "oauth/rules.h"
 
 typedef struct {
     idp_oauth_t *o;
@@ -39,19 +40,6 @@ typedef struct {
 
 /* ---- small helpers ------------------------------------------------------------- */
 
-static const char *lang_of(const char *ui_locales)
-{
-    /* OpenID Connect Core §3.1.2.1: space-separated BCP47 tags, in order of preference. */
-    const char *p = ui_locales ? ui_locales : "";
-    size_t len;
-    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
-        if (len >= 2 && !strncmp(w, "en", 2) && (len == 2 || w[2] == '-'))
-            return "en";
-        if (len >= 2 && !strncmp(w, "ja", 2) && (len == 2 || w[2] == '-'))
-            return "ja";
-    }
-    return "ja";
-}
 
 static void sha256_str(const char *s, unsigned char out[32])
 {
@@ -196,114 +184,15 @@ static bool list_has_str(json_t *list, const char *s)
     return false;
 }
 
-/*
- * Does this request need the card (product.md §5)? A card-required client;
- * acr_values or default_acr_values that accept only the card; an essential
- * acr claim whose values accept only the card. *unmet is set when an
- * essential acr names only values we do not offer (OpenID Connect Core
- * §5.5.1.1: the authentication fails rather than yield a lower acr).
- */
-static bool needs_card(flow_t *f, bool *unmet)
-{
-    *unmet = false;
-    if (json_is_true(json_object_get(f->meta, "card_required")))
-        return true;
-    json_t *acr = json_object_get(json_object_get(f->ar.claims_json, "id_token"), "acr");
-    if (json_is_true(json_object_get(acr, "essential"))) {
-        json_t *values = json_object_get(acr, "values");
-        json_t *value = json_object_get(acr, "value");
-        bool card = false, social = false;
-        if (json_is_string(value)) {
-            card = !strcmp(json_string_value(value), ACR_CARD);
-            social = !strcmp(json_string_value(value), ACR_SOCIAL);
-        } else if (json_is_array(values)) {
-            card = list_has_str(values, ACR_CARD);
-            social = list_has_str(values, ACR_SOCIAL);
-        } else {
-            social = card = true; /* any acr will do */
-        }
-        if (!card && !social) {
-            *unmet = true;
-            return true;
-        }
-        if (card && !social)
-            return true;
-    }
-    if (f->ar.acr_values) /* voluntary, in order of preference (§3.1.2.1): card-only when social is absent */
-        return idp_str_list_has(f->ar.acr_values, ACR_CARD) && !idp_str_list_has(f->ar.acr_values, ACR_SOCIAL);
-    json_t *defaults = json_object_get(f->meta, "default_acr_values");
-    return list_has_str(defaults, ACR_CARD) && !list_has_str(defaults, ACR_SOCIAL);
-}
-
-static bool claim_known(const char *name, bool city)
-{
-    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-        if (!strcmp(d->claim, name))
-            return city || !d->city_only;
-    return false;
-}
-
-static void add_word(idp_buf_t *b, const char *w)
-{
-    if (!idp_str_list_has(idp_buf_cstr(b), w))
-        idp_buf_printf(b, "%s%s", b->len ? " " : "", w);
-}
-
-/* Claims named in one member (userinfo or id_token) of the claims parameter, also inside verified_claims. */
-static void claims_from(idp_buf_t *b, json_t *member, bool city)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(member, k, v) {
-        if (claim_known(k, city))
-            add_word(b, k);
-    }
-    json_t *vc = json_object_get(member, "verified_claims");
-    json_object_foreach(json_object_get(vc, "claims"), k, v) {
-        if (claim_known(k, city))
-            add_word(b, k);
-    }
-}
-
-/*
- * The claims this request asks for: from its scopes (only scopes the client
- * registered) and from the claims parameter (§5.5), as a space-separated
- * list in the arena. Scopes we do not know are ignored (§3.1.2.1).
- */
+/* The claims (and the scope granted) of this request, in the arena. */
 static const char *requested_claims(flow_t *f, const char **granted_scope)
 {
-    const char *registered = json_string_value(json_object_get(f->meta, "scope"));
-    const char *tier = json_string_value(json_object_get(f->meta, "tier"));
-    bool city = tier && !strcmp(tier, "city");
     idp_buf_t claims, scope;
     idp_buf_init(&claims, 4096);
     idp_buf_init(&scope, 4096);
-    idp_buf_puts(&scope, "openid");
-    const char *p = f->ar.scope;
-    size_t len;
-    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
-        char word[64];
-        if (len >= sizeof(word))
-            continue;
-        memcpy(word, w, len);
-        word[len] = '\0';
-        if (!registered || !idp_str_list_has(registered, word))
-            continue;
-        bool known = false;
-        for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-            if (!strcmp(d->scope, word) && (city || !d->city_only)) {
-                add_word(&claims, d->claim);
-                known = true;
-            }
-        if (known)
-            add_word(&scope, word);
-    }
-    claims_from(&claims, json_object_get(f->ar.claims_json, "userinfo"), city);
-    claims_from(&claims, json_object_get(f->ar.claims_json, "id_token"), city);
-    idp_buf_append(&claims, "", 0);
-    idp_buf_append(&scope, "", 0);
-    const char *out = idp_arena_strdup(f->req->arena, claims.data ? claims.data : "");
-    *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? scope.data : "openid");
+    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, &claims, &scope);
+    const char *out = idp_arena_strdup(f->req->arena, claims.data ? idp_buf_cstr(&claims) : "");
+    *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? idp_buf_cstr(&scope) : "openid");
     idp_buf_free(&claims);
     idp_buf_free(&scope);
     return out ? out : "";
@@ -431,7 +320,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return store_error(f, e);
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
     if (!idp_authz_validate(f->params, f->meta, &f->ar, &err)) {
-        f->lang = lang_of(NULL);
+        f->lang = idp_rules_lang(NULL);
         if (!err.redirect)
             return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
         /* a redirectable error: the redirect URI and state are known */
@@ -440,12 +329,12 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         f->ar.state = state;
         return redirect_error(f, err.error, err.description);
     }
-    f->lang = lang_of(f->ar.ui_locales);
+    f->lang = idp_rules_lang(f->ar.ui_locales);
     /* A continued login must belong to the same request it was made for. */
     if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri)))
         return idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "login transaction mismatch");
 
-    bool unmet = false, card = needs_card(f, &unmet);
+    bool unmet = false, card = idp_rules_card_needed(f->meta, f->ar.claims_json, f->ar.acr_values, &unmet);
     if (unmet)
         return redirect_error(f, "unmet_authentication_requirements", "the essential acr cannot be satisfied");
     char hint_sub[64] = "";
@@ -568,7 +457,7 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
     f->params = p;
     const char *ui = NULL;
     idp_params_get(p, "ui_locales", &ui);
-    f->lang = lang_of(ui);
+    f->lang = idp_rules_lang(ui);
     return true;
 }
 

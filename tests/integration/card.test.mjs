@@ -1,7 +1,7 @@
 // My Number card login end to end (issue #3): sakaid-card against the
 // running server with freshly generated JPKI test material. Login
-// transactions are inserted directly until the authorization endpoint
-// (issue #4) creates them.
+// transactions are inserted directly, to test the card API on its own; in
+// the product the authorization endpoint creates them (flow.test.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

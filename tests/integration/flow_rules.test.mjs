@@ -58,6 +58,27 @@ describe('errors that are shown, never redirected', () => {
   });
 });
 
+describe('login transactions are bound to the browser and their forms to a CSRF token', () => {
+  test('another browser cannot open or continue a login; a wrong CSRF token is refused; a finished login cannot be replayed', async () => {
+    const agent = new Agent(p.url);
+    const a = await authRequest(confRp, { redirect_uri: CB });
+    const page = await agent.go(a.url.href);
+    const fields = formFields(page.text, '/login/continue');
+    const thief = new Agent(p.url);
+    assert.equal((await thief.request(`/login?tx=${fields.tx}`)).status, 403);
+    signWithCard(p.cards, 'sakai-taro', appLink(page.text));
+    assert.equal((await thief.request('/login/continue', { method: 'POST', form: fields })).status, 403);
+    assert.equal(thief.jar.get('sakaid_session'), undefined);
+    const forged = await agent.request('/login/continue', { method: 'POST', form: { ...fields, csrf: 'x'.repeat(43) } });
+    assert.equal(forged.status, 403);
+    const r = await agent.go('/login/continue', { method: 'POST', form: fields });
+    assert.equal(r.status, 303);
+    assert.ok(new URL(r.location).searchParams.get('code'));
+    const again = await agent.request('/login/continue', { method: 'POST', form: fields });
+    assert.equal(again.status, 400, 'the transaction ended with the code');
+  });
+});
+
 describe('errors redirected to the registered URI, with state and iss', () => {
   const cases = [
     [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],

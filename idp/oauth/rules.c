@@ -1,0 +1,124 @@
+/* Protocol rules without HTTP or SQL: see rules.h. */
+#include "oauth/rules.h"
+
+#include <string.h>
+
+#include "core/str.h"
+#include "oauth/internal.h"
+
+const char *idp_rules_lang(const char *ui_locales)
+{
+    /* OpenID Connect Core §3.1.2.1: space-separated BCP47 tags, in order of preference. */
+    const char *p = ui_locales ? ui_locales : "";
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        if (len >= 2 && !strncmp(w, "en", 2) && (len == 2 || w[2] == '-'))
+            return "en";
+        if (len >= 2 && !strncmp(w, "ja", 2) && (len == 2 || w[2] == '-'))
+            return "ja";
+    }
+    return "ja";
+}
+
+static bool list_has_str(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_values, bool *unmet)
+{
+    *unmet = false;
+    if (json_is_true(json_object_get(meta, "card_required")))
+        return true;
+    json_t *acr = json_object_get(json_object_get(claims_param, "id_token"), "acr");
+    if (json_is_true(json_object_get(acr, "essential"))) {
+        json_t *values = json_object_get(acr, "values");
+        json_t *value = json_object_get(acr, "value");
+        bool card = false, social = false;
+        if (json_is_string(value)) {
+            card = !strcmp(json_string_value(value), ACR_CARD);
+            social = !strcmp(json_string_value(value), ACR_SOCIAL);
+        } else if (json_is_array(values)) {
+            card = list_has_str(values, ACR_CARD);
+            social = list_has_str(values, ACR_SOCIAL);
+        } else {
+            social = card = true; /* any acr will do */
+        }
+        if (!card && !social) {
+            *unmet = true;
+            return true;
+        }
+        if (card && !social)
+            return true;
+    }
+    if (acr_values) /* voluntary, in order of preference (§3.1.2.1): card-only when social is absent */
+        return idp_str_list_has(acr_values, ACR_CARD) && !idp_str_list_has(acr_values, ACR_SOCIAL);
+    json_t *defaults = json_object_get(meta, "default_acr_values");
+    return list_has_str(defaults, ACR_CARD) && !list_has_str(defaults, ACR_SOCIAL);
+}
+
+/* A claim we release, to this kind of client, under a scope it registered. */
+static bool claim_allowed(const char *name, bool city, const char *registered)
+{
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+        if (!strcmp(d->claim, name))
+            return (city || !d->city_only) && registered && idp_str_list_has(registered, d->scope);
+    return false;
+}
+
+static void add_word(idp_buf_t *b, const char *w)
+{
+    if (!idp_str_list_has(idp_buf_cstr(b), w))
+        idp_buf_printf(b, "%s%s", b->len ? " " : "", w);
+}
+
+/* Claims named in one member (userinfo or id_token) of the claims parameter, also inside verified_claims. */
+static void claims_from(idp_buf_t *b, json_t *member, bool city, const char *registered)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(member, k, v) {
+        if (claim_allowed(k, city, registered))
+            add_word(b, k);
+    }
+    json_t *vc = json_object_get(member, "verified_claims");
+    json_object_foreach(json_object_get(vc, "claims"), k, v) {
+        if (claim_allowed(k, city, registered))
+            add_word(b, k);
+    }
+}
+
+void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, idp_buf_t *claims,
+                      idp_buf_t *scope)
+{
+    const char *registered = json_string_value(json_object_get(meta, "scope"));
+    const char *tier = json_string_value(json_object_get(meta, "tier"));
+    bool city = tier && !strcmp(tier, "city");
+    idp_buf_puts(scope, "openid");
+    const char *p = scope_param ? scope_param : "";
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        char word[64];
+        if (len >= sizeof(word))
+            continue;
+        memcpy(word, w, len);
+        word[len] = '\0';
+        if (!registered || !idp_str_list_has(registered, word))
+            continue;
+        bool known = false;
+        for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+            if (!strcmp(d->scope, word) && (city || !d->city_only)) {
+                add_word(claims, d->claim);
+                known = true;
+            }
+        if (known)
+            add_word(scope, word);
+    }
+    claims_from(claims, json_object_get(claims_param, "userinfo"), city, registered);
+    claims_from(claims, json_object_get(claims_param, "id_token"), city, registered);
+    idp_buf_append(claims, "", 0);
+    idp_buf_append(scope, "", 0);
+}

@@ -1,0 +1,35 @@
+/**
+ * Protocol rules of the code flow that need neither HTTP nor SQL, so that
+ * they are unit-tested on their own (tests/unit/test_rules.c).
+ */
+#ifndef IDP_OAUTH_RULES_H
+#define IDP_OAUTH_RULES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/buf.h"
+
+/** The page language from ui_locales (OpenID Connect Core §3.1.2.1): the first of ja or en, else ja. */
+const char *idp_rules_lang(const char *ui_locales);
+
+/**
+ * Whether a request needs the card (product.md §5): a card-required client;
+ * acr_values or default_acr_values that accept only the card; an essential
+ * acr claim (§5.5.1.1) whose value(s) accept only the card. *unmet is set
+ * when an essential acr names only values we do not offer.
+ */
+bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char *acr_values, bool *unmet);
+
+/**
+ * The claims a request asks for, from its scopes (those the client
+ * registered; unknown scopes ignored, §3.1.2.1) and its claims parameter
+ * (§5.5, also inside verified_claims; only claims of scopes the client
+ * registered), as space-separated names into
+ * @p claims, and the scope to grant into @p scope ("openid" and the scopes
+ * that gave claims). City-only claims are dropped for partners.
+ */
+void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, idp_buf_t *claims,
+                      idp_buf_t *scope);
+
+#endif

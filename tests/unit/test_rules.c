@@ -1,0 +1,104 @@
+/* Protocol rules of the code flow without HTTP or SQL (idp/oauth/rules.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "oauth/rules.h"
+
+#define CARD "urn:sakai-d:acr:card"
+#define SOCIAL "urn:sakai-d:acr:social"
+
+static void lang_follows_ui_locales(void **state)
+{
+    (void)state;
+    assert_string_equal(idp_rules_lang(NULL), "ja");
+    assert_string_equal(idp_rules_lang(""), "ja");
+    assert_string_equal(idp_rules_lang("en"), "en");
+    assert_string_equal(idp_rules_lang("fr-CA en-US ja"), "en");
+    assert_string_equal(idp_rules_lang("ja-JP en"), "ja");
+    assert_string_equal(idp_rules_lang("eng"), "ja"); /* not a tag for English */
+    assert_string_equal(idp_rules_lang("de"), "ja");
+}
+
+static bool card(const char *meta, const char *claims, const char *acr_values, bool *unmet)
+{
+    json_t *m = json_loads(meta, 0, NULL), *c = claims ? json_loads(claims, 0, NULL) : NULL;
+    bool r = idp_rules_card_needed(m, c, acr_values, unmet);
+    json_decref(m);
+    json_decref(c);
+    return r;
+}
+
+static void card_needed_rules(void **state)
+{
+    (void)state;
+    bool unmet;
+    assert_false(card("{}", NULL, NULL, &unmet));
+    assert_false(unmet);
+    assert_true(card("{\"card_required\":true}", NULL, SOCIAL, &unmet));
+    assert_true(card("{}", NULL, CARD, &unmet));
+    assert_false(card("{}", NULL, SOCIAL " " CARD, &unmet));
+    assert_true(card("{\"default_acr_values\":[\"" CARD "\"]}", NULL, NULL, &unmet));
+    assert_false(card("{\"default_acr_values\":[\"" CARD "\"]}", NULL, SOCIAL, &unmet)); /* the request decides */
+    assert_true(card("{}", "{\"id_token\":{\"acr\":{\"essential\":true,\"value\":\"" CARD "\"}}}", NULL, &unmet));
+    assert_false(unmet);
+    assert_true(card("{}", "{\"id_token\":{\"acr\":{\"essential\":true,\"values\":[\"" CARD "\"]}}}", SOCIAL, &unmet));
+    assert_false(card("{}", "{\"id_token\":{\"acr\":{\"essential\":true,\"values\":[\"" CARD "\",\"" SOCIAL "\"]}}}",
+                      NULL, &unmet));
+    /* voluntary acr claims do not force anything */
+    assert_false(card("{}", "{\"id_token\":{\"acr\":{\"value\":\"" CARD "\"}}}", NULL, &unmet));
+    /* an essential acr we do not offer: unmet, never a lower acr */
+    assert_true(card("{}", "{\"id_token\":{\"acr\":{\"essential\":true,\"values\":[\"urn:x\"]}}}", NULL, &unmet));
+    assert_true(unmet);
+}
+
+static void claims(const char *meta, const char *scope, const char *claims_param, const char *want_claims,
+                   const char *want_scope)
+{
+    json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
+    idp_buf_t cl, sc;
+    idp_buf_init(&cl, 4096);
+    idp_buf_init(&sc, 4096);
+    idp_rules_claims(m, scope, c, &cl, &sc);
+    assert_string_equal(idp_buf_cstr(&cl), want_claims);
+    assert_string_equal(idp_buf_cstr(&sc), want_scope);
+    idp_buf_free(&cl);
+    idp_buf_free(&sc);
+    json_decref(m);
+    json_decref(c);
+}
+
+static void claims_from_scopes_and_claims_parameter(void **state)
+{
+    (void)state;
+    const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
+    const char *partner = "{\"tier\":\"partner\",\"scope\":\"openid profile residency\"}";
+    claims(city, "openid", NULL, "", "openid");
+    claims(city, "openid profile residency", NULL, "name sakai_resident sakai_ward", "openid profile residency");
+    /* unregistered (birthdate) and unknown (foo) scopes are ignored */
+    claims(city, "openid birthdate foo address", NULL, "address", "openid address");
+    /* partners never get the ward, even by the claims parameter */
+    claims(partner, "openid residency", "{\"userinfo\":{\"sakai_ward\":null}}", "sakai_resident", "openid residency");
+    claims(city, "openid", "{\"userinfo\":{\"sakai_ward\":null,\"email\":null},\"id_token\":{\"name\":{\"essential\":true}}}",
+           "sakai_ward name", "openid");
+    claims(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null,\"x\":null}}}}",
+           "address", "openid");
+    /* the claims parameter cannot reach past the registered scope */
+    claims(city, "openid", "{\"userinfo\":{\"birthdate\":null,\"gender\":null}}", "", "openid");
+    /* repeated words appear once */
+    claims(city, "openid profile profile", "{\"userinfo\":{\"name\":null}}", "name", "openid profile");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lang_follows_ui_locales),
+        cmocka_unit_test(card_needed_rules),
+        cmocka_unit_test(claims_from_scopes_and_claims_parameter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
