@@ -169,6 +169,12 @@ int main(int argc, char **argv)
     }
     oauth_ready = true;
     idp_kek_derive(&kek, "sakaid subject identifiers v1", oauth.subject_key);
+    oauth.kek = &kek;
+    /* Upstream calls: 5 s at most each; a handful of issuers. */
+    if ((oauth.fed = idp_fed_new(5000, 32)) == NULL) {
+        fatal("startup_failed", "out of memory");
+        goto Exit;
+    }
     if (load_jpki(cfg, &oauth.jpki, err, sizeof(err)) != IDP_OK) {
         fatal("jpki_unusable", err);
         goto Exit;
@@ -212,6 +218,7 @@ Exit:
     if (oauth_ready) {
         idp_jpki_trust_free(oauth.jpki);
         idp_ratelimit_free(oauth.card_limit);
+        idp_fed_free(oauth.fed);
         idp_oauth_cleanup(&oauth);
     }
     idp_store_close(store);

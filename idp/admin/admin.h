@@ -53,5 +53,9 @@ int cmd_client_update(admin_t *a, int argc, char **argv);
 int cmd_client_rotate_secret(admin_t *a, int argc, char **argv);
 int cmd_client_remove(admin_t *a, int argc, char **argv);
 int cmd_linkage_import(admin_t *a, int argc, char **argv);
+int cmd_upstream_add(admin_t *a, int argc, char **argv);
+int cmd_upstream_list(admin_t *a, int argc, char **argv);
+int cmd_upstream_update(admin_t *a, int argc, char **argv);
+int cmd_upstream_remove(admin_t *a, int argc, char **argv);
 
 #endif

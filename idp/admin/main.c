@@ -29,6 +29,11 @@ static const command_t commands[] = {
     {"client", "update", cmd_client_update, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
     {"client", "rotate-secret", cmd_client_rotate_secret, "client rotate-secret CLIENT_ID"},
     {"client", "remove", cmd_client_remove, "client remove CLIENT_ID"},
+    {"upstream", "add", cmd_upstream_add, "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
+                                          "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]"},
+    {"upstream", "list", cmd_upstream_list, "upstream list                    upstream OpenID providers (docs/social.md)"},
+    {"upstream", "update", cmd_upstream_update, "upstream update ID [FLAGS as for add]"},
+    {"upstream", "remove", cmd_upstream_remove, "upstream remove ID"},
     {"linkage", "import", cmd_linkage_import, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

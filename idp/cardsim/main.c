@@ -72,6 +72,8 @@ static char *link_param(const char *link, const char *name)
         if (!strncmp(kv, name, n) && kv[n] == '=') {
             const char *v = kv + n + 1;
             size_t len = strcspn(v, "&#");
+            if (len == 0) /* curl_easy_unescape would take a length of 0 as "up to the NUL" */
+                return strdup("");
             int outlen = 0;
             char *dec = curl_easy_unescape(NULL, v, (int)len, &outlen);
             char *copy = dec ? strndup(dec, (size_t)outlen) : NULL;

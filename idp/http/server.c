@@ -345,6 +345,36 @@ static void h_consent(request_t *r)
     form_endpoint(r, idp_oauth_consent, true, false);
 }
 
+static void h_social_start(request_t *r)
+{
+    form_endpoint(r, idp_oauth_social_start, false, false);
+}
+
+static void h_social_callback(request_t *r)
+{
+    form_endpoint(r, idp_oauth_social_callback, true, false);
+}
+
+static void h_account(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account, true, false);
+}
+
+static void h_account_login(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_login, true, false);
+}
+
+static void h_account_link(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_link, false, false);
+}
+
+static void h_account_unlink(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_unlink, false, false);
+}
+
 /* §5.3.1: GET or POST; a POST may carry the token in its form body (RFC 6750 §2.2). */
 static void h_userinfo(request_t *r)
 {
@@ -442,6 +472,12 @@ static const route_t routes[] = {
     {"/login/continue", "POST", h_login_continue},
     {"/login/card/test", "POST", h_login_test_card},
     {"/consent", "GET POST", h_consent},
+    {"/login/social", "POST", h_social_start},
+    {"/login/social/callback", "GET", h_social_callback},
+    {"/account", "GET", h_account},
+    {"/account/login", "GET", h_account_login},
+    {"/account/link", "POST", h_account_link},
+    {"/account/unlink", "POST", h_account_unlink},
     {"/healthz", "GET", h_healthz},
     {"/readyz", "GET", h_readyz},
     {"/metrics", "GET", h_metrics},

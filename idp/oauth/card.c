@@ -272,7 +272,13 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     if (purpose == IDP_JPKI_AUTH) {
         char resident[64], *fresh = idp_random_token_new(16);
         bool created = false;
-        e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
+        if (tx->link_resident[0]) {
+            /* A resident signed in otherwise is adding this card (product.md §7). */
+            e = idp_store_card_link(o->store, &cert, tx->link_resident);
+            snprintf(resident, sizeof(resident), "%s", tx->link_resident);
+        } else {
+            e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
+        }
         free(fresh);
         if (e == IDP_OK)
             e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD);
@@ -288,7 +294,11 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     }
     if (e != IDP_OK) {
         idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "conflict" : "server_error");
-        if (e == IDP_E_CONFLICT)
+        if (e == IDP_E_CONFLICT && purpose == IDP_JPKI_AUTH)
+            fail(req, resp, 409, "already_linked",
+                 !strcmp(req->lang, "en") ? "This card belongs to another SakaI-D and cannot be added to this one."
+                                          : "このカードは別の SakaI-D に登録済みのため、追加できません。");
+        else if (e == IDP_E_CONFLICT)
             fail(req, resp, 409, "conflict", "this signing certificate belongs to another resident");
         else
             store_fail(req, resp, e);

@@ -34,6 +34,7 @@ typedef struct {
     const idp_params_t *params;
     const char *lang;
     bool has_session;
+    bool add_card;              /* a login that adds the card to the signed-in resident (step-up from social) */
     idp_store_session_t sess;
     const char *session_cookie; /* its value, or NULL */
 } flow_t;
@@ -249,8 +250,8 @@ static void begin_interaction(flow_t *f, const char *resident_id)
         return store_error(f, IDP_E_NOMEM);
     }
     snprintf(tx->id, sizeof(tx->id), "%s", id);
-    snprintf(tx->client_id, sizeof(tx->client_id), "%s", f->ar.client_id);
-    snprintf(tx->redirect_uri, sizeof(tx->redirect_uri), "%s", f->ar.redirect_uri);
+    snprintf(tx->client_id, sizeof(tx->client_id), "%s", f->ar.client_id ? f->ar.client_id : "");
+    snprintf(tx->redirect_uri, sizeof(tx->redirect_uri), "%s", f->ar.redirect_uri ? f->ar.redirect_uri : "");
     snprintf(tx->oidc_nonce, sizeof(tx->oidc_nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
     snprintf(tx->request, sizeof(tx->request), "%s", idp_buf_cstr(&q));
     idp_buf_free(&q);
@@ -260,6 +261,10 @@ static void begin_interaction(flow_t *f, const char *resident_id)
     if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
         return store_error(f, e);
     if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr)) != IDP_OK)
+        return store_error(f, e);
+    /* Step-up from a social session (product.md §7): the card is added to the resident signed in. */
+    if (!resident_id && f->add_card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0 &&
+        (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK)
         return store_error(f, e);
     char *loc = idp_arena_alloc(f->req->arena, 128);
     if (loc == NULL)
@@ -363,6 +368,8 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         if (strcmp(sub, hint_sub) != 0)
             login = true, why = "id_token_hint names another resident";
     }
+    /* A card is needed and the resident signed in socially: the card joins that resident (product.md §7). */
+    f->add_card = login && card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0;
     if (login) {
         /* §3.1.2.6: prompt=none never shows a page. */
         if (f->ar.prompt_none)
@@ -409,6 +416,16 @@ void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
 
 /* ---- the login transaction's own endpoints ----------------------------------------- */
 
+bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx)
+{
+    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
+    unsigned char h[32];
+    if (browser == NULL)
+        return false;
+    sha256_str(browser, h);
+    return idp_ct_equal(h, tx->browser_hash, 32);
+}
+
 /*
  * Loads the transaction named by "tx" and checks that this browser began it
  * (the binding cookie) and, for forms, the CSRF token. Renders the error
@@ -430,11 +447,7 @@ static bool load_tx(flow_t *f, idp_store_login_tx_t *tx, bool form)
             store_error(f, e);
         return false;
     }
-    const char *browser = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_BROWSER);
-    unsigned char h[32];
-    if (browser)
-        sha256_str(browser, h);
-    if (browser == NULL || !idp_ct_equal(h, tx->browser_hash, 32)) {
+    if (!idp_flow_bound(f->req, tx)) {
         idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "this sign-in was started in another browser");
         return false;
     }
@@ -464,8 +477,8 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
 /* The page context of a transaction's client. */
 static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *ctx)
 {
-    idp_err_t e;
-    f->meta = load_client(f->o, tx->client_id, &e);
+    idp_err_t e = IDP_E_NOMEM;
+    f->meta = tx->client_id[0] ? load_client(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
     if (f->meta == NULL) {
         store_error(f, e);
         return false;
@@ -501,19 +514,28 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
         return store_error(&f, IDP_E_NOMEM);
     if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx))
         return flow_done(&f);
-    char challenge_id[64] = "", nonce[64], *link = NULL;
-    if (o->jpki) {
-        idp_err_t e = idp_card_challenge_new(o, tx, "auth", challenge_id, nonce, &link);
-        if (e == IDP_E_CONFLICT) {
-            idp_page_error(req, resp, f.lang, 429, "slow_down", "too many attempts for this sign-in: start again");
-            return flow_done(&f);
-        }
-        if (e != IDP_OK) {
-            store_error(&f, e);
-            return flow_done(&f);
-        }
+    /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card). */
+    bool card_only = tx->link_resident[0] != '\0';
+    if (!card_only && tx->client_id[0]) {
+        idp_authz_error_t err;
+        bool unmet;
+        if (idp_authz_validate(f.params, f.meta, &f.ar, &err))
+            card_only = idp_rules_card_needed(f.meta, f.ar.claims_json, f.ar.acr_values, &unmet);
     }
-    idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req));
+    idp_store_upstream_t *ups = NULL;
+    size_t nups = 0;
+    if (!card_only && o->fed && idp_store_upstream_list(o->store, true, &ups, &nups) != IDP_OK)
+        nups = 0;
+    char challenge_id[64] = "", nonce[64], *link = NULL;
+    idp_err_t e = o->jpki ? idp_card_challenge_new(o, tx, "auth", challenge_id, nonce, &link) : IDP_OK;
+    if (e == IDP_E_CONFLICT)
+        idp_page_error(req, resp, f.lang, 429, "slow_down", "too many attempts for this sign-in: start again");
+    else if (e != IDP_OK)
+        store_error(&f, e);
+    else
+        idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req), ups, nups,
+                       tx->link_resident[0] != '\0');
+    idp_store_upstreams_free(ups, nups);
     free(link);
     flow_done(&f);
 }
@@ -572,9 +594,21 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         snprintf(loc, 128, "/login?tx=%s", tx->id);
         return see_other(&f, loc);
     }
+    idp_flow_finish_login(o, req, resp, tx);
+}
+
+void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                           const idp_store_login_tx_t *tx)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     if (!start_session(&f, tx))
         return;
-    /* Keep the session cookie this response sets: decide() may add its own. */
+    if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
+        idp_store_login_tx_delete(o->store, tx->id);
+        return see_other(&f, "/account");
+    }
+    if (!tx_params(&f, tx))
+        return;
     decide(&f, tx, false);
     flow_done(&f);
 }
@@ -697,4 +731,20 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         return;
     }
     idp_oauth_login_continue(o, req, resp);
+}
+
+/*
+ * GET /account/login[?add=card]: a sign-in for the account pages, outside
+ * any relying party (fresh sign-in before a change; adding the card to a
+ * resident signed in socially).
+ */
+void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_params_t empty = {0};
+    const char *add = NULL;
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = &empty, .lang = "ja"};
+    idp_params_get(req->form, "add", &add);
+    load_session(&f);
+    f.add_card = add && !strcmp(add, "card") && f.has_session;
+    begin_interaction(&f, NULL);
 }

@@ -49,9 +49,21 @@ void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *la
                     const char *description);
 void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields);
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
-                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards);
+                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
+                    const idp_store_upstream_t *upstreams, size_t nupstreams, bool adding_card);
+/** The account page: the resident's credentials, link buttons, unlink forms. */
+void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *csrf,
+                      const idp_store_credential_t *creds, size_t ncreds, const idp_store_upstream_t *upstreams,
+                      size_t nupstreams, const char *notice);
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
                       const char *tx, const char *csrf, const char *claims);
+
+/* ---- flow.c, for social.c ----------------------------------------------------- */
+/** True if this browser began @p tx (its binding cookie). */
+bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
+/** A signed-in transaction: begin or renew the session, then go on with the authorization (or to /account). */
+void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                           const idp_store_login_tx_t *tx);
 
 /* ---- token issuance (token.c), used by resource.c -------------------------- */
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */

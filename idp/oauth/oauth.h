@@ -16,6 +16,8 @@
 #include "core/err.h"
 #include "core/params.h"
 #include "core/ratelimit.h"
+#include "federation/federation.h"
+#include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
 #include "store/store.h"
@@ -28,6 +30,8 @@ typedef struct {
     idp_jpki_trust_t *jpki;       /* card login; NULL when not configured */
     idp_ratelimit_t *card_limit;  /* card requests per client address */
     unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
+    const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
+    idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
     char *discovery;      /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;
@@ -86,6 +90,16 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /consent (tx, csrf, claims, decision=allow|deny). */
 void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/* Social login and the account page (product.md §7; docs/social.md). */
+/** POST /login/social (tx, csrf, upstream): off to the upstream provider. */
+void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /login/social/callback: the upstream's answer. */
+void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /account, GET /account/login[?add=card], POST /account/link, POST /account/unlink. */
+void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /userinfo (§5.3), bearer token in the Authorization header (or the form: RFC 6750 §2.2). */
 void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /introspect (RFC 7662). */

@@ -113,6 +113,28 @@ static void origin_of(const char *url, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)len, url);
 }
 
+/*
+ * CSP form-action sources: a form that posts to us may be answered with a
+ * redirect to the relying party or to an upstream provider, and browsers
+ * hold redirects after a form submission to form-action too.
+ */
+static const char *form_sources(idp_oauth_req_t *req, const char *rp_origin, const idp_store_upstream_t *ups, size_t n)
+{
+    idp_buf_t b;
+    idp_buf_init(&b, 16384);
+    if (rp_origin)
+        idp_buf_puts(&b, rp_origin);
+    for (size_t i = 0; i < n; i++) {
+        char o[512];
+        origin_of(ups[i].issuer, o, sizeof(o));
+        if (o[0])
+            idp_buf_printf(&b, "%s%s", b.len ? " " : "", o);
+    }
+    const char *out = b.len && b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;
+    idp_buf_free(&b);
+    return out;
+}
+
 /* OAuth 2.0 Form Post Response Mode §2: an auto-submitting form to the redirect URI. */
 void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields)
 {
@@ -149,7 +171,8 @@ static void hidden(idp_buf_t *b, const char *name, const char *value)
 }
 
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
-                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards)
+                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
+                    const idp_store_upstream_t *upstreams, size_t nupstreams, bool adding_card)
 {
     const char *l = ctx->lang;
     idp_buf_t b;
@@ -161,6 +184,10 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
     idp_buf_printf(&b, "%s</p>", T(l, " にログインします。", ": sign in to continue."));
     idp_buf_printf(&b, "<section aria-labelledby=\"card-h\"><h2 id=\"card-h\">%s</h2>",
                    T(l, "マイナンバーカードでログイン", "Sign in with your My Number card"));
+    if (adding_card)
+        idp_buf_printf(&b, "<p class=\"note\" id=\"adding-card\">%s</p>",
+                       T(l, "このサービスにはマイナンバーカードが必要です。カードは、いまログインしている SakaI-D に追加されます。",
+                         "This service needs your My Number card. The card will be added to the SakaI-D you are signed in with."));
     if (link) {
         idp_buf_printf(&b, "<p>%s</p><div class=\"qr\">",
                        T(l, "スマートフォンのアプリでこのQRコードを読み取り、カードをかざしてください。",
@@ -200,6 +227,22 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
                        T(l, "テストカードで署名", "Sign with test card"));
     }
     idp_buf_puts(&b, "</section>");
+    if (nupstreams) {
+        idp_buf_printf(&b, "<section aria-labelledby=\"social-h\"><h2 id=\"social-h\">%s</h2>",
+                       T(l, "ほかの方法でログイン", "Other ways to sign in"));
+        for (size_t i = 0; i < nupstreams; i++) {
+            idp_buf_puts(&b, "<form method=\"post\" action=\"/login/social\">");
+            hidden(&b, "tx", tx);
+            hidden(&b, "csrf", csrf);
+            hidden(&b, "upstream", upstreams[i].id);
+            idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" data-upstream=\"%s\">", upstreams[i].id);
+            idp_html_escape(&b, upstreams[i].display_name);
+            idp_buf_printf(&b, "%s</button></form>", T(l, " でログイン", ": sign in"));
+        }
+        idp_buf_printf(&b, "<p class=\"note\">%s</p></section>",
+                       T(l, "マイナンバーカードが必要なサービスでは、あとでカードをお願いすることがあります。",
+                         "Services that need your My Number card will ask for it later."));
+    }
     if (link) {
         /* Polls the challenge; continues when the card signed, reloads for a fresh challenge when it expired. */
         idp_buf_printf(&b,
@@ -216,7 +259,7 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
                        T(l, "カードを確認できませんでした。もう一度お試しください。", "The card could not be verified. Please try again."),
                        T(l, "時間切れです。新しいQRコードを表示します。", "Timed out. Showing a new QR code."));
     }
-    page_end(req, resp, &b, 200, nonce, ctx->form_origin, NULL);
+    page_end(req, resp, &b, 200, nonce, form_sources(req, ctx->form_origin, upstreams, nupstreams), NULL);
 }
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
@@ -272,4 +315,56 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
                    T(l, "同意して続ける", "Allow"), T(l, "同意しない", "Deny"),
                    T(l, "同意はいつでもアカウントページで取り消せます。", "You can withdraw your consent at any time."));
     page_end(req, resp, &b, 200, nonce, ctx->form_origin, logo_origin[0] ? logo_origin : NULL);
+}
+
+void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l, const char *csrf,
+                      const idp_store_credential_t *creds, size_t ncreds, const idp_store_upstream_t *upstreams,
+                      size_t nupstreams, const char *notice)
+{
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, l, T(l, "アカウント", "Account"), nonce);
+    idp_buf_printf(&b, "<h1>SakaI-D</h1>");
+    if (notice) {
+        idp_buf_puts(&b, "<section role=\"status\" id=\"notice\"><p>");
+        idp_html_escape(&b, notice);
+        idp_buf_puts(&b, "</p></section>");
+    }
+    idp_buf_printf(&b, "<section aria-labelledby=\"cred-h\"><h2 id=\"cred-h\">%s</h2><ul id=\"credentials\">",
+                   T(l, "ログイン方法", "Ways you sign in"));
+    for (size_t i = 0; i < ncreds; i++) {
+        const idp_store_credential_t *c = &creds[i];
+        bool card = !strcmp(c->kind, "card");
+        idp_buf_printf(&b, "<li data-kind=\"%s\">", card ? "card" : "social");
+        if (card) {
+            idp_buf_puts(&b, T(l, "マイナンバーカード", "My Number card"));
+        } else {
+            const char *name = c->upstream_id;
+            for (size_t j = 0; j < nupstreams; j++)
+                if (!strcmp(upstreams[j].id, c->upstream_id))
+                    name = upstreams[j].display_name;
+            idp_html_escape(&b, name);
+            if (ncreds > 1) {
+                idp_buf_puts(&b, "<form method=\"post\" action=\"/account/unlink\">");
+                hidden(&b, "csrf", csrf);
+                hidden(&b, "issuer", c->issuer);
+                hidden(&b, "subject", c->subject);
+                idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                               T(l, "このログイン方法を外す", "Remove"));
+            }
+        }
+        idp_buf_puts(&b, "</li>");
+    }
+    idp_buf_puts(&b, "</ul>");
+    for (size_t j = 0; j < nupstreams; j++) {
+        idp_buf_puts(&b, "<form method=\"post\" action=\"/account/link\">");
+        hidden(&b, "csrf", csrf);
+        hidden(&b, "upstream", upstreams[j].id);
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" data-link=\"%s\">", upstreams[j].id);
+        idp_html_escape(&b, upstreams[j].display_name);
+        idp_buf_printf(&b, "%s</button></form>", T(l, " を追加", ": add"));
+    }
+    idp_buf_puts(&b, "</section>");
+    page_end(req, resp, &b, 200, nonce, form_sources(req, NULL, upstreams, nupstreams), NULL);
 }

@@ -108,6 +108,8 @@ typedef struct {
     unsigned char browser_hash[32];/* SHA-256 of the cookie that binds it to one browser */
     char csrf[64];                 /* the token its forms carry */
     char session_sid[64];          /* the browser's session when the login began ("" if none) */
+    /* social login (issue #5) */
+    char link_resident[64];        /* a signed-in resident adding a credential ("" otherwise) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
@@ -165,6 +167,13 @@ typedef struct {
  */
 idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
                                   char resident_id[64], bool *created);
+/**
+ * Links a card's authentication certificate to @p resident_id (a resident
+ * signed in otherwise, adding the card; product.md §7). A certificate (or
+ * its linkage predecessor) that already belongs to another resident is
+ * IDP_E_CONFLICT; one that belongs to this resident is fine. Audited.
+ */
+idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
 
 typedef struct {
     const char *name, *name_alt, *gender, *birth_date, *address, *address_alt;
@@ -299,5 +308,67 @@ void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a);
  * IDP_E_CONFLICT if the same client used it before (RFC 7523 §3).
  */
 idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at);
+
+/* ---- social login and linking (issue #5) ------------------------------------ */
+
+typedef struct {
+    char id[40];
+    char *issuer, *client_id, *scopes, *display_name, *icon_uri; /* malloc'ed */
+    unsigned char *secret_enc;   /* sealed under the KEK (aad "sakaid:upstream:" id) */
+    size_t secret_enc_len;
+    bool enabled;
+    long long created_at, updated_at;
+} idp_store_upstream_t;
+
+idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u);
+/** Replaces every field but the id (secret_enc NULL: unchanged). IDP_E_NOT_FOUND. */
+idp_err_t idp_store_upstream_update(idp_store_t *s, const idp_store_upstream_t *u);
+idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out);
+/** All upstreams, by id; @p enabled_only for the login page. */
+idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n);
+idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id);
+void idp_store_upstream_clear(idp_store_upstream_t *u);
+void idp_store_upstreams_free(idp_store_upstream_t *rows, size_t n);
+
+/** Records that a login transaction went to upstream @p upstream_id with @p state, @p nonce and PKCE @p verifier. */
+idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
+                                      const char *nonce, const char *verifier);
+/**
+ * Takes the live transaction that went upstream with @p state, once (the
+ * state is cleared). IDP_E_NOT_FOUND otherwise.
+ */
+idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
+                                           char upstream_id[40], char nonce[128], char verifier[160]);
+/** Marks a transaction as adding a credential to @p resident_id. */
+idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id);
+
+/**
+ * The resident of social identity (@p issuer, @p subject). Unknown
+ * identities: with @p link_to, linked to that resident (audited); without,
+ * a new resident @p new_id (*created). IDP_E_CONFLICT when @p link_to is
+ * given and the identity belongs to another resident. One transaction.
+ */
+idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
+                                    const char *link_to, const char *new_id, char resident_id[64], bool *created);
+
+typedef struct {
+    char kind[8];          /* "card" or "social" */
+    char issuer[512];      /* social: issuer; card: issuer key id */
+    char subject[256];     /* social: sub; card: serial */
+    char upstream_id[40];
+    long long linked_at;
+} idp_store_credential_t;
+
+/** The credentials linked to a resident (card authentication certificates, social identities). */
+idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n);
+/**
+ * Unlinks social identity (@p issuer, @p subject) from @p resident_id.
+ * IDP_E_NOT_FOUND when it is not theirs; IDP_E_CONFLICT when it is their
+ * last credential. Audited.
+ */
+idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const char *issuer, const char *subject);
+
+/** Appends an audit event (@p detail: a JSON object text). */
+idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
 
 #endif

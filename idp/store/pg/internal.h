@@ -15,6 +15,9 @@ struct idp_store {
 
 const idp_pg_stmt_t *idp_pg_stmts(void);
 
+/** Appends an audit event on a connection (inside the caller's transaction). */
+idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
+
 /* PostgreSQL's own integer text (counts, versions): never junk, but stay defensive. */
 static inline int atoi_checked(const char *s)
 {

@@ -36,6 +36,7 @@ enum {
     S_RESIDENT_INSERT,
     S_ATTRS_UPSERT,
     S_LINKAGE_UPSERT,
+    S_AUDIT,
     S__COUNT
 };
 
@@ -85,9 +86,9 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                      "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at) "
                      "VALUES ($1, $2, $3, $4, to_timestamp($5))"},
     [S_TX_GET] = {"tx_get",
-                  "SELECT id, client_id, redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
+                  "SELECT id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
                   "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "
-                  "coalesce(session_sid, '') FROM login_transactions "
+                  "coalesce(session_sid, ''), coalesce(link_resident, '') FROM login_transactions "
                   "WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] = {"tx_create",
                      "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
@@ -138,6 +139,7 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                           "VALUES ($1, $2, $3, $4) ON CONFLICT (old_issuer_key_id, old_serial) DO UPDATE SET "
                           "new_issuer_key_id = excluded.new_issuer_key_id, new_serial = excluded.new_serial, "
                           "imported_at = now()"},
+    [S_AUDIT] = {"audit", "INSERT INTO audit_events (event, resident_id, detail) VALUES ($1, nullif($2, ''), $3::jsonb)"},
 };
 
 const idp_pg_stmt_t *idp_pg_stmts(void)
@@ -548,6 +550,7 @@ idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login
     }
     copy_field(out->csrf, sizeof(out->csrf), PQgetvalue(r, 0, 10));
     copy_field(out->session_sid, sizeof(out->session_sid), PQgetvalue(r, 0, 11));
+    copy_field(out->link_resident, sizeof(out->link_resident), PQgetvalue(r, 0, 12));
     PQclear(r);
     return IDP_OK;
 }
@@ -557,7 +560,7 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     idp_err_t ret;
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
-    const char *v[] = {tx->id, tx->client_id, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
+    const char *v[] = {tx->id, tx->client_id[0] ? tx->client_id : NULL, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
                        (const char *)tx->browser_hash, tx->csrf, tx->session_sid};
     int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
     PQclear(run(s, S_TX_CREATE, 9, v, len, fmt, &ret));
@@ -715,6 +718,61 @@ idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *c
             *created = true;
         }
         ret = insert_cert(c, cert, resident_id);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    PQclear(r);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail)
+{
+    const char *v[] = {event, resident_id ? resident_id : "", detail ? detail : "{}"};
+    return tx_exec(c, S_AUDIT, 3, v, NULL, NULL, NULL);
+}
+
+idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret = idp_pg_acquire(s->pool, &c);
+    if (ret == IDP_OK) {
+        ret = idp_pg_audit(c, event, resident_id, detail);
+        idp_pg_release(s->pool, c);
+    }
+    return ret;
+}
+
+idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    char owner[64], recorded[64];
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, recorded)) != IDP_OK)
+        goto Exit;
+    copy_field(owner, sizeof(owner), recorded);
+    if (!owner[0]) { /* a renewed card of a known resident counts as that resident's */
+        const char *lv[] = {cert->issuer_key_id, cert->serial};
+        if ((r = idp_pg_exec(c, stmts, S_CERT_BY_LINKAGE, 2, lv, NULL, NULL, &ret)) == NULL)
+            goto Exit;
+        if (PQntuples(r) == 1)
+            copy_field(owner, sizeof(owner), PQgetvalue(r, 0, 0));
+    }
+    if (owner[0] && strcmp(owner, resident_id) != 0) {
+        ret = IDP_E_CONFLICT;
+        goto Exit;
+    }
+    if (!recorded[0] && (ret = insert_cert(c, cert, resident_id)) == IDP_OK) {
+        char detail[256];
+        snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
+                 cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
+        ret = idp_pg_audit(c, "credential_linked", resident_id, detail);
     }
     if (ret == IDP_OK)
         ret = idp_pg_command(c, "COMMIT");

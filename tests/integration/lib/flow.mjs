@@ -47,21 +47,28 @@ export async function rp(url, client, auth) {
 
 const unescapeHtml = (s) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 
-/** A browser without a browser: cookies per name, redirects by hand, HTML forms read with regexes. */
+/** A browser without a browser: cookies per origin, redirects by hand, HTML forms read with regexes. */
 export class Agent {
   constructor(base) {
     this.base = base;
-    this.jar = new Map();
+    this.jars = new Map();
   }
 
-  cookieHeader() {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** The cookies of an origin (of SakaI-D by default). */
+  jarFor(origin = new URL(this.base).origin) {
+    if (!this.jars.has(origin)) this.jars.set(origin, new Map());
+    return this.jars.get(origin);
+  }
+
+  get jar() {
+    return this.jarFor();
   }
 
   async request(url, { method = 'GET', form, headers = {} } = {}) {
     const u = new URL(url, this.base);
+    const jar = this.jarFor(u.origin);
     const h = { ...headers };
-    if (u.origin === new URL(this.base).origin && this.jar.size) h.cookie = this.cookieHeader();
+    if (jar.size) h.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     let body;
     if (form) {
       body = new URLSearchParams(form).toString();
@@ -72,17 +79,18 @@ export class Agent {
       const [pair] = c.split(';');
       const i = pair.indexOf('=');
       const name = pair.slice(0, i), value = pair.slice(i + 1);
-      if (/Max-Age=0/i.test(c) || !value) this.jar.delete(name);
-      else this.jar.set(name, value);
+      if (/Max-Age=0/i.test(c) || /expires=Thu, 01 Jan 1970/i.test(c) || !value) jar.delete(name);
+      else jar.set(name, value);
     }
     const text = await r.text();
-    return { status: r.status, headers: r.headers, text, location: r.headers.get('location') };
+    const location = r.headers.get('location');
+    return { status: r.status, headers: r.headers, text, url: u.href, location: location && new URL(location, u).href };
   }
 
   /** Follows 303s on our own origin; stops at the first page or at a redirect elsewhere. */
   async go(url, opts) {
     let r = await this.request(url, opts);
-    for (let i = 0; i < 10 && r.status === 303 && new URL(r.location, this.base).origin === new URL(this.base).origin; i++) {
+    for (let i = 0; i < 10 && r.status === 303 && new URL(r.location).origin === new URL(this.base).origin; i++) {
       r = await this.request(r.location);
     }
     return r;

@@ -98,6 +98,33 @@ export function admin(env, args, { json = true, expectExit = 0, input } = {}) {
   return out;
 }
 
+/**
+ * Runs sakaid-admin without blocking the event loop (for tests whose own
+ * servers, such as an upstream provider, must answer it). Same result shape.
+ */
+export function adminAsync(env, args, { expectExit = 0 } = {}) {
+  const argv = ['--json', ...args];
+  return new Promise((resolve, reject) => {
+    const proc = spawn(join(BIN, 'sakaid-admin'), argv, { env: { ...process.env, ...env } });
+    let stdout = '', stderr = '';
+    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stderr.on('data', (d) => { stderr += d; });
+    proc.on('close', (status) => {
+      let json;
+      try {
+        json = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if (expectExit !== null && status !== expectExit) {
+        reject(new Error(`sakaid-admin ${argv.join(' ')} exited ${status} (expected ${expectExit})\n${stderr}${stdout}`));
+      } else {
+        resolve({ status, stdout, stderr, json });
+      }
+    });
+  });
+}
+
 /** Database + data dir + migrations + KEK + signing keys. Returns the env for the binaries. */
 export async function provision({ keys = true, migrate = true, databaseUrl } = {}) {
   const dir = tempDir();

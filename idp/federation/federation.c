@@ -1,0 +1,443 @@
+/* The upstream relying party: see federation.h. */
+#include "federation/federation.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/b64.h"
+#include "core/buf.h"
+#include "core/url.h"
+#include "jose/verify.h"
+
+#define DOC_MAX (256 * 1024)
+#define CACHE_SECONDS 3600
+#define JWKS_REFETCH_SECONDS 60
+#define CLOCK_SKEW 60          /* seconds of clock difference we tolerate */
+#define IAT_MAX_AGE 600        /* an ID token issued longer ago than this is stale */
+
+typedef struct {
+    char *issuer;
+    char *authorization_endpoint, *token_endpoint, *jwks_uri;
+    time_t fetched_at;
+    idp_jwks_t *jwks;
+    time_t jwks_fetched_at;
+} entry_t;
+
+struct idp_fed {
+    pthread_mutex_t lock;
+    int timeout_ms;
+    size_t max, n;
+    entry_t *entries;
+};
+
+static void errf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+idp_fed_t *idp_fed_new(int timeout_ms, size_t max_issuers)
+{
+    idp_fed_t *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return NULL;
+    f->entries = calloc(max_issuers ? max_issuers : 1, sizeof(*f->entries));
+    if (f->entries == NULL) {
+        free(f);
+        return NULL;
+    }
+    pthread_mutex_init(&f->lock, NULL);
+    f->timeout_ms = timeout_ms;
+    f->max = max_issuers ? max_issuers : 1;
+    return f;
+}
+
+static void entry_clear(entry_t *e)
+{
+    free(e->issuer);
+    free(e->authorization_endpoint);
+    free(e->token_endpoint);
+    free(e->jwks_uri);
+    idp_jwks_free(e->jwks);
+    memset(e, 0, sizeof(*e));
+}
+
+void idp_fed_free(idp_fed_t *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        entry_clear(&f->entries[i]);
+    free(f->entries);
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+}
+
+/* https, or http to a loopback host (tests, development). */
+static bool url_allowed(const char *url)
+{
+    char host[256];
+    if (url == NULL || !idp_url_host(url, host, sizeof(host)))
+        return false;
+    return !strncmp(url, "https://", 8) || (!strncmp(url, "http://", 7) && idp_url_host_is_loopback(host));
+}
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+    return idp_buf_append(ud, ptr, size * n) == IDP_OK ? size * n : 0;
+}
+
+/*
+ * One HTTP exchange: GET when @p form is NULL, else a form POST with Basic
+ * credentials. JSON answers only, at most DOC_MAX bytes, within the timeout,
+ * no redirects. *out is the parsed object (json_decref).
+ */
+static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, const char *user, const char *pass,
+                           json_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!url_allowed(url)) {
+        errf(err, errlen, "refusing %s: https only (http only to loopback)", url ? url : "(no URL)");
+        return IDP_E_UNAVAILABLE;
+    }
+    idp_buf_t b;
+    idp_buf_init(&b, DOC_MAX);
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return IDP_E_NOMEM;
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DOC_MAX);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    char *eu = NULL, *ep = NULL, *userpwd = NULL;
+    if (form) {
+        /* RFC 6749 §2.3.1: client_secret_basic form-encodes id and secret before base64. */
+        eu = curl_easy_escape(c, user, 0);
+        ep = curl_easy_escape(c, pass, 0);
+        size_t n = (eu ? strlen(eu) : 0) + (ep ? strlen(ep) : 0) + 2;
+        userpwd = malloc(n);
+        if (userpwd && eu && ep)
+            snprintf(userpwd, n, "%s:%s", eu, ep);
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd ? userpwd : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_free(eu);
+    curl_free(ep);
+    if (userpwd) {
+        memset(userpwd, 0, strlen(userpwd));
+        free(userpwd);
+    }
+    curl_easy_cleanup(c);
+    idp_err_t ret = IDP_OK;
+    if (rc != CURLE_OK) {
+        errf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
+        ret = IDP_E_UNAVAILABLE;
+    } else {
+        json_error_t je;
+        *out = b.data ? json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &je) : NULL;
+        if (!json_is_object(*out)) {
+            errf(err, errlen, "%s: HTTP %ld, not a JSON object", url, status);
+            json_decref(*out);
+            *out = NULL;
+            ret = IDP_E_UNAVAILABLE;
+        } else if (status != 200) {
+            const char *e = json_string_value(json_object_get(*out, "error"));
+            errf(err, errlen, "%s: HTTP %ld %s", url, status, e ? e : "");
+            ret = IDP_E_UNAVAILABLE;
+        }
+    }
+    idp_buf_wipe(&b);
+    return ret;
+}
+
+static entry_t *find(idp_fed_t *f, const char *issuer)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcmp(f->entries[i].issuer, issuer))
+            return &f->entries[i];
+    return NULL;
+}
+
+static char *dup_url(json_t *doc, const char *name)
+{
+    const char *s = json_string_value(json_object_get(doc, name));
+    return s && url_allowed(s) ? strdup(s) : NULL;
+}
+
+/* Fresh metadata for @p issuer in the cache; called and returns with the lock held. */
+static idp_err_t ensure_entry(idp_fed_t *f, const char *issuer, entry_t **out, char *err, size_t errlen)
+{
+    entry_t *e = find(f, issuer);
+    time_t now = time(NULL);
+    if (e && now - e->fetched_at < CACHE_SECONDS) {
+        *out = e;
+        return IDP_OK;
+    }
+    pthread_mutex_unlock(&f->lock);
+    char url[2048];
+    size_t il = strlen(issuer);
+    if (il && issuer[il - 1] == '/') /* Discovery §4.1: drop a trailing slash before the well-known path */
+        il--;
+    snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration", (int)il, issuer);
+    json_t *doc = NULL;
+    idp_err_t ret = http_json(f, url, NULL, NULL, NULL, &doc, err, errlen);
+    entry_t fresh = {0};
+    if (ret == IDP_OK) {
+        const char *iss = json_string_value(json_object_get(doc, "issuer"));
+        /* OpenID Connect Discovery §4.3: the issuer in the document is exactly the one we asked. */
+        if (iss == NULL || strcmp(iss, issuer) != 0) {
+            errf(err, errlen, "discovery of %s names issuer %s", issuer, iss ? iss : "(none)");
+            ret = IDP_E_UNAVAILABLE;
+        } else {
+            fresh.issuer = strdup(issuer);
+            fresh.authorization_endpoint = dup_url(doc, "authorization_endpoint");
+            fresh.token_endpoint = dup_url(doc, "token_endpoint");
+            fresh.jwks_uri = dup_url(doc, "jwks_uri");
+            fresh.fetched_at = now;
+            if (!fresh.issuer || !fresh.authorization_endpoint || !fresh.token_endpoint || !fresh.jwks_uri) {
+                errf(err, errlen, "discovery of %s lacks an https authorization, token or jwks endpoint", issuer);
+                entry_clear(&fresh);
+                ret = IDP_E_UNAVAILABLE;
+            }
+        }
+    }
+    json_decref(doc);
+    pthread_mutex_lock(&f->lock);
+    if (ret != IDP_OK)
+        return ret;
+    e = find(f, issuer);
+    if (e == NULL && f->n < f->max)
+        e = &f->entries[f->n++];
+    else if (e == NULL)
+        e = &f->entries[0]; /* full: reuse the first slot (admins register a handful of upstreams) */
+    entry_clear(e);
+    *e = fresh;
+    *out = e;
+    return IDP_OK;
+}
+
+idp_err_t idp_fed_discover(idp_fed_t *f, const char *issuer, char *err, size_t errlen)
+{
+    entry_t *e;
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, issuer, &e, err, errlen);
+    pthread_mutex_unlock(&f->lock);
+    return ret;
+}
+
+static void url_param(idp_buf_t *b, const char *name, const char *value)
+{
+    char *v = curl_easy_escape(NULL, value, 0);
+    idp_buf_printf(b, "&%s=%s", name, v ? v : "");
+    curl_free(v);
+}
+
+static void s256(const char *verifier, char out[64])
+{
+    unsigned char h[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)verifier, strlen(verifier), h);
+    idp_b64url_encode(h, sizeof(h), out);
+}
+
+idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *state,
+                           const char *nonce, const char *verifier, const char *ui_locales, char **url, char *err,
+                           size_t errlen)
+{
+    entry_t *e;
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, u->issuer, &e, err, errlen);
+    idp_buf_t b;
+    idp_buf_init(&b, 16384);
+    if (ret == IDP_OK) {
+        char challenge[64], scope[1024];
+        s256(verifier, challenge);
+        snprintf(scope, sizeof(scope), "%s%s", strstr(u->scopes ? u->scopes : "", "openid") ? "" : "openid ",
+                 u->scopes ? u->scopes : "");
+        idp_buf_puts(&b, e->authorization_endpoint);
+        idp_buf_puts(&b, strchr(e->authorization_endpoint, '?') ? "&response_type=code" : "?response_type=code");
+        url_param(&b, "client_id", u->client_id);
+        url_param(&b, "redirect_uri", redirect_uri);
+        url_param(&b, "scope", scope);
+        url_param(&b, "state", state);
+        url_param(&b, "nonce", nonce);
+        url_param(&b, "code_challenge", challenge);
+        url_param(&b, "code_challenge_method", "S256");
+        if (ui_locales)
+            url_param(&b, "ui_locales", ui_locales);
+        *url = idp_buf_steal(&b);
+        if (*url == NULL)
+            ret = IDP_E_NOMEM;
+    }
+    pthread_mutex_unlock(&f->lock);
+    idp_buf_free(&b);
+    return ret;
+}
+
+/* Verifies @p token with the issuer's JWKS; refetches it once on a failure (a rotated key) if allowed. */
+static idp_err_t verify_token(idp_fed_t *f, const char *issuer, const char *token, json_t **payload, char *err,
+                              size_t errlen)
+{
+    entry_t *e;
+    *payload = NULL;
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, issuer, &e, err, errlen);
+    /* At most: verify, refetch the keys (not more than once a minute), verify again. */
+    for (int attempt = 0; ret == IDP_OK && attempt < 2; attempt++) {
+        if (e->jwks) {
+            ret = idp_jws_verify(e->jwks, token, NULL, payload);
+            if (ret == IDP_OK || ret == IDP_E_INVALID_REQUEST || attempt == 1)
+                break;
+        }
+        time_t now = time(NULL);
+        if (e->jwks && now - e->jwks_fetched_at < JWKS_REFETCH_SECONDS)
+            break; /* fetched a moment ago: the key is not there */
+        char *uri = strdup(e->jwks_uri ? e->jwks_uri : "");
+        pthread_mutex_unlock(&f->lock);
+        json_t *doc = NULL;
+        idp_jwks_t *fresh = NULL;
+        ret = uri ? http_json(f, uri, NULL, NULL, NULL, &doc, err, errlen) : IDP_E_NOMEM;
+        char *text = ret == IDP_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
+        if (ret == IDP_OK && (text == NULL || idp_jwks_parse(text, strlen(text), &fresh) != IDP_OK)) {
+            errf(err, errlen, "%s: not a usable JWK Set", uri);
+            ret = IDP_E_UNAVAILABLE;
+        }
+        free(text);
+        free(uri);
+        json_decref(doc);
+        pthread_mutex_lock(&f->lock);
+        if (ret != IDP_OK) {
+            idp_jwks_free(fresh);
+            break;
+        }
+        /* the entry may have moved while unlocked: find it again */
+        if ((e = find(f, issuer)) == NULL) {
+            idp_jwks_free(fresh);
+            ret = IDP_E_UNAVAILABLE;
+            errf(err, errlen, "%s left the cache", issuer);
+            break;
+        }
+        idp_jwks_free(e->jwks);
+        e->jwks = fresh;
+        e->jwks_fetched_at = now;
+        /* ret is IDP_OK: the loop verifies again with the new keys */
+    }
+    if (ret == IDP_OK && *payload == NULL)
+        ret = IDP_E_INVALID_GRANT; /* never verified */
+    pthread_mutex_unlock(&f->lock);
+    if (ret == IDP_E_INVALID_GRANT || ret == IDP_E_INVALID_REQUEST) {
+        errf(err, errlen, "the ID token's signature does not verify with the upstream's keys");
+        ret = IDP_E_INVALID_GRANT;
+    }
+    return ret;
+}
+
+static bool aud_has(json_t *aud, const char *client_id, size_t *n)
+{
+    if (json_is_string(aud)) {
+        *n = 1;
+        return !strcmp(json_string_value(aud), client_id);
+    }
+    *n = json_array_size(aud);
+    for (size_t i = 0; i < *n; i++)
+        if (json_is_string(json_array_get(aud, i)) && !strcmp(json_string_value(json_array_get(aud, i)), client_id))
+            return true;
+    return false;
+}
+
+/* OpenID Connect Core §3.1.3.7, items 2-11 (signature checked before). */
+static idp_err_t check_claims(json_t *p, const idp_fed_upstream_t *u, const char *nonce, long long now, char *err,
+                              size_t errlen)
+{
+    const char *iss = json_string_value(json_object_get(p, "iss"));
+    const char *azp = json_string_value(json_object_get(p, "azp"));
+    const char *got_nonce = json_string_value(json_object_get(p, "nonce"));
+    const char *sub = json_string_value(json_object_get(p, "sub"));
+    json_t *exp = json_object_get(p, "exp"), *iat = json_object_get(p, "iat");
+    size_t naud = 0;
+    if (iss == NULL || strcmp(iss, u->issuer) != 0)
+        errf(err, errlen, "iss %s is not %s", iss ? iss : "(none)", u->issuer);
+    else if (!aud_has(json_object_get(p, "aud"), u->client_id, &naud))
+        errf(err, errlen, "aud does not contain our client_id");
+    else if ((naud > 1 && azp == NULL) || (azp && strcmp(azp, u->client_id) != 0))
+        errf(err, errlen, "azp is not our client_id");
+    else if (!json_is_integer(exp) || json_integer_value(exp) + CLOCK_SKEW <= now)
+        errf(err, errlen, "the ID token has expired");
+    else if (!json_is_integer(iat) || json_integer_value(iat) > now + CLOCK_SKEW ||
+             now - json_integer_value(iat) > IAT_MAX_AGE)
+        errf(err, errlen, "iat is missing, in the future or too old");
+    else if (got_nonce == NULL || strcmp(got_nonce, nonce) != 0)
+        errf(err, errlen, "the nonce does not match this login");
+    else if (sub == NULL || !*sub || strlen(sub) > 255)
+        errf(err, errlen, "sub is missing or too long");
+    else
+        return IDP_OK;
+    return IDP_E_INVALID_GRANT;
+}
+
+idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
+                           const char *verifier, const char *nonce, const char *iss_param, long long now,
+                           char sub[256], char *err, size_t errlen)
+{
+    /* RFC 9207 §2.4: when the upstream says who it is, it must be the one we sent the resident to. */
+    if (iss_param && strcmp(iss_param, u->issuer) != 0) {
+        errf(err, errlen, "the authorization response came from %s, not %s", iss_param, u->issuer);
+        return IDP_E_INVALID_GRANT;
+    }
+    entry_t *e;
+    char token_endpoint[2048];
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, u->issuer, &e, err, errlen);
+    if (ret == IDP_OK)
+        snprintf(token_endpoint, sizeof(token_endpoint), "%s", e->token_endpoint);
+    pthread_mutex_unlock(&f->lock);
+    if (ret != IDP_OK)
+        return ret;
+    idp_buf_t form;
+    idp_buf_init(&form, 16384);
+    idp_buf_puts(&form, "grant_type=authorization_code");
+    url_param(&form, "code", code);
+    url_param(&form, "redirect_uri", redirect_uri);
+    url_param(&form, "code_verifier", verifier);
+    json_t *tok = NULL, *payload = NULL;
+    ret = form.data ? http_json(f, token_endpoint, idp_buf_cstr(&form), u->client_id, u->client_secret, &tok, err,
+                                errlen)
+                    : IDP_E_NOMEM;
+    idp_buf_wipe(&form);
+    const char *id_token = json_string_value(json_object_get(tok, "id_token"));
+    if (ret == IDP_OK && id_token == NULL) {
+        errf(err, errlen, "the token response has no id_token");
+        ret = IDP_E_UNAVAILABLE;
+    }
+    if (ret == IDP_OK)
+        ret = verify_token(f, u->issuer, id_token, &payload, err, errlen);
+    if (ret == IDP_OK)
+        ret = check_claims(payload, u, nonce, now, err, errlen);
+    if (ret == IDP_OK)
+        snprintf(sub, 256, "%s", json_string_value(json_object_get(payload, "sub")));
+    json_decref(payload);
+    json_decref(tok);
+    return ret;
+}

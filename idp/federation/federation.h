@@ -1,0 +1,64 @@
+/**
+ * A strict OpenID Connect relying party for upstream providers (social
+ * login, product.md §7): authorization code with PKCE, state and nonce,
+ * the ID token verified against the upstream's JWKS (OpenID Connect Core
+ * §3.1.3.7). HTTP through libcurl with a timeout and a size cap on every
+ * call; HTTPS only, except to loopback hosts (tests and development).
+ * No SQL and no server: the caller keeps state in its login transaction.
+ *
+ * Discovery documents and JWKS are cached per issuer (an hour); an unknown
+ * kid refetches the JWKS, at most once a minute per issuer. Thread-safe.
+ */
+#ifndef IDP_FEDERATION_FEDERATION_H
+#define IDP_FEDERATION_FEDERATION_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+typedef struct idp_fed idp_fed_t;
+
+/** One upstream registration (strings owned by the caller). */
+typedef struct {
+    const char *issuer;
+    const char *client_id;
+    const char *client_secret;
+    const char *scopes;          /* space-separated; "openid" is always sent */
+} idp_fed_upstream_t;
+
+/** A cache for up to @p max_issuers issuers; every upstream call gives up after @p timeout_ms. */
+idp_fed_t *idp_fed_new(int timeout_ms, size_t max_issuers);
+void idp_fed_free(idp_fed_t *f);
+
+/**
+ * Fetches (or takes from the cache) the upstream's discovery document and
+ * checks that its issuer is exactly @p issuer (OpenID Connect Discovery §4.3).
+ * Also used by sakaid-admin to check an issuer before it is stored.
+ * IDP_E_UNAVAILABLE when the upstream cannot be reached or answers badly;
+ * @p err says why.
+ */
+idp_err_t idp_fed_discover(idp_fed_t *f, const char *issuer, char *err, size_t errlen);
+
+/**
+ * The upstream authorization URL (malloc'ed) for a login: response_type=code,
+ * PKCE S256 from @p verifier, @p state, @p nonce, @p redirect_uri, and
+ * ui_locales when given.
+ */
+idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *state,
+                           const char *nonce, const char *verifier, const char *ui_locales, char **url, char *err,
+                           size_t errlen);
+
+/**
+ * The callback: checks the upstream's iss parameter when present (RFC 9207
+ * §2.4), exchanges @p code at the token endpoint (client_secret_basic,
+ * with the PKCE verifier), and verifies the ID token: signature (RS256 or
+ * ES256) with the upstream JWKS, iss, aud, azp, exp, iat and nonce. *sub
+ * receives the upstream subject.
+ * IDP_E_UNAVAILABLE: the upstream is down or answered badly;
+ * IDP_E_INVALID_GRANT: the answer cannot be trusted (err says which check).
+ */
+idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
+                           const char *verifier, const char *nonce, const char *iss_param, long long now,
+                           char sub[256], char *err, size_t errlen);
+
+#endif

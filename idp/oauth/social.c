@@ -1,0 +1,360 @@
+/*
+ * Social login and linking (product.md §7; docs/social.md): the login
+ * page's upstream buttons, the upstream callback, and the account page
+ * where a resident adds or removes ways to sign in. The upstream protocol
+ * itself is idp/federation; identities are (issuer, sub), never matched by
+ * e-mail or any other claim.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "federation/federation.h"
+#include "jose/kek.h"
+#include "oauth/internal.h"
+
+#define FRESH_SECONDS 300 /* a change to the credentials needs a sign-in this recent */
+#define UPSTREAM_AAD "sakaid:upstream:"
+
+/* 303 to @p prefix followed by @p arg (may be NULL). */
+static void see_other(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *prefix, const char *arg)
+{
+    size_t n = strlen(prefix) + (arg ? strlen(arg) : 0) + 1;
+    char *loc = idp_arena_alloc(req->arena, n);
+    if (loc)
+        snprintf(loc, n, "%s%s", prefix, arg ? arg : "");
+    resp->status = 303;
+    resp->location = loc;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = "";
+    resp->body_len = 0;
+}
+
+static void fail_page(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
+{
+    idp_page_error(req, resp, req->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
+                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error", "please try again later");
+}
+
+/* The upstream registration with its secret opened (the secret is wiped by upstream_done). */
+typedef struct {
+    idp_store_upstream_t row;
+    char *secret;
+    idp_fed_upstream_t fed;
+} upstream_t;
+
+static idp_err_t upstream_load(idp_oauth_t *o, const char *id, upstream_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    if (o->fed == NULL || o->kek == NULL || strlen(id) >= sizeof(u->row.id))
+        return IDP_E_NOT_FOUND;
+    idp_err_t e = idp_store_upstream_get(o->store, id, &u->row);
+    if (e != IDP_OK)
+        return e;
+    if (!u->row.enabled) {
+        idp_store_upstream_clear(&u->row);
+        return IDP_E_NOT_FOUND;
+    }
+    char aad[80];
+    unsigned char *pt = NULL;
+    size_t n = 0;
+    snprintf(aad, sizeof(aad), "%s%s", UPSTREAM_AAD, u->row.id);
+    if ((e = idp_aead_open(o->kek, aad, u->row.secret_enc, u->row.secret_enc_len, &pt, &n)) != IDP_OK ||
+        (u->secret = malloc(n + 1)) == NULL) {
+        free(pt);
+        idp_store_upstream_clear(&u->row);
+        return e == IDP_OK ? IDP_E_NOMEM : e;
+    }
+    memcpy(u->secret, pt, n);
+    u->secret[n] = '\0';
+    idp_wipe(pt, n);
+    free(pt);
+    u->fed = (idp_fed_upstream_t){u->row.issuer, u->row.client_id, u->secret, u->row.scopes};
+    return IDP_OK;
+}
+
+static void upstream_done(upstream_t *u)
+{
+    idp_secret_free(u->secret);
+    idp_store_upstream_clear(&u->row);
+}
+
+static char *callback_uri(idp_oauth_t *o, idp_oauth_req_t *req)
+{
+    size_t n = strlen(o->cfg->issuer) + 32;
+    char *s = idp_arena_alloc(req->arena, n);
+    if (s)
+        snprintf(s, n, "%s/login/social/callback", o->cfg->issuer);
+    return s;
+}
+
+/* Sends the browser to the upstream for login transaction @p tx_id. */
+static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *tx_id,
+                        const char *upstream_id, const char *ui_locales)
+{
+    upstream_t u;
+    idp_err_t e = upstream_load(o, upstream_id, &u);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such sign-in provider");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
+    char *url = NULL, err[512] = "";
+    const char *cb = callback_uri(o, req);
+    if (!state || !nonce || !verifier || !cb)
+        e = IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_store_login_tx_upstream(o->store, tx_id, u.row.id, state, nonce, verifier);
+    if (e == IDP_OK)
+        e = idp_fed_auth_url(o->fed, &u.fed, cb, state, nonce, verifier, ui_locales, &url, err, sizeof(err));
+    if (e == IDP_OK) {
+        see_other(req, resp, "", url);
+    } else if (e == IDP_E_UNAVAILABLE) {
+        idp_log_msg(IDP_LOG_WARN, "upstream_unavailable", "%s: %s", u.row.id, err);
+        idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
+                       !strcmp(req->lang, "en") ? "that provider is not answering: try again later or use your card"
+                                                : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+    } else {
+        fail_page(req, resp, e);
+    }
+    free(url);
+    idp_secret_free(state);
+    idp_secret_free(nonce);
+    idp_secret_free(verifier);
+    upstream_done(&u);
+}
+
+/* POST /login/social (tx, csrf, upstream). */
+void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *id = NULL, *csrf = NULL, *upstream = NULL, *ui = NULL;
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return fail_page(req, resp, IDP_E_NOMEM);
+    if (idp_params_get(req->form, "tx", &id) != IDP_OK || idp_params_get(req->form, "upstream", &upstream) != IDP_OK ||
+        strlen(id) > 63)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "tx and upstream are required");
+    idp_err_t e = idp_store_login_tx_get(o->store, id, tx);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired")
+                                    : fail_page(req, resp, e);
+    if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
+        strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    if (tx->link_resident[0]) /* adding the card: only the card will do */
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in needs the card");
+    idp_params_t p;
+    if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
+        idp_params_get(&p, "ui_locales", &ui);
+    go_upstream(o, req, resp, tx->id, upstream, ui);
+}
+
+/* GET /login/social/callback (code, state, iss | error). */
+void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *state = NULL, *code = NULL, *iss = NULL, *error = NULL;
+    char upstream_id[40], nonce[128], verifier[160], sub[256], err[512] = "";
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return fail_page(req, resp, IDP_E_NOMEM);
+    if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "state is missing");
+    /* The state is good for one callback, and only in the browser that began the login. */
+    idp_err_t e = idp_store_login_tx_take_upstream(o->store, state, tx, upstream_id, nonce, verifier);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired or was used");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    if (!idp_flow_bound(req, tx))
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "this sign-in was started in another browser");
+    if (idp_params_get(req->form, "error", &error) == IDP_OK) {
+        idp_log_msg(IDP_LOG_INFO, "upstream_error", "%s: %.64s", upstream_id, error);
+        return idp_page_error(req, resp, req->lang, 400, "access_denied",
+                              !strcmp(req->lang, "en") ? "the sign-in at the provider did not finish: go back and try again"
+                                                       : "ログインが完了しませんでした。戻ってもう一度お試しください。");
+    }
+    idp_err_t ie = idp_params_get(req->form, "iss", &iss);
+    if (idp_params_get(req->form, "code", &code) != IDP_OK || strlen(code) > 2048 || ie == IDP_E_INVALID_REQUEST)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "code is missing");
+    if (ie != IDP_OK)
+        iss = NULL;
+    upstream_t u;
+    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such provider")
+                                    : fail_page(req, resp, e);
+    e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, sub, err,
+                         sizeof(err));
+    if (e != IDP_OK) {
+        idp_log_t l;
+        idp_log_begin(&l, IDP_LOG_WARN, e == IDP_E_INVALID_GRANT ? "upstream_rejected" : "upstream_unavailable");
+        idp_log_str(&l, "upstream", u.row.id);
+        idp_log_str(&l, "detail", err);
+        idp_log_end(&l);
+        bool en = !strcmp(req->lang, "en");
+        upstream_done(&u);
+        if (e == IDP_E_INVALID_GRANT)
+            return idp_page_error(req, resp, req->lang, 400, "invalid_grant",
+                                  en ? "the provider's answer could not be verified: sign in again or use your card"
+                                     : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
+        return idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
+                              en ? "that provider is not answering: try again later or use your card"
+                                 : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+    }
+    char resident[64], *fresh = idp_random_token_new(16);
+    bool created = false;
+    const char *link_to = tx->link_resident[0] ? tx->link_resident : NULL; /* from the account page */
+    e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
+              : IDP_E_NOMEM;
+    free(fresh);
+    upstream_done(&u);
+    if (e == IDP_E_CONFLICT)
+        return idp_page_error(req, resp, req->lang, 409, "already_linked",
+                              !strcmp(req->lang, "en")
+                                  ? "This account is already linked to another SakaI-D and cannot be added to this one."
+                                  : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    if (link_to) { /* adding a way to sign in, from the account page */
+        idp_store_login_tx_delete(o->store, tx->id);
+        return see_other(req, resp, "/account?linked=", upstream_id);
+    }
+    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL)) != IDP_OK)
+        return fail_page(req, resp, e);
+    snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
+    snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
+    tx->authenticated_at = req->now;
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_INFO, "social_login");
+    idp_log_str(&l, "upstream", upstream_id);
+    idp_log_int(&l, "new_resident", created);
+    idp_log_end(&l);
+    idp_flow_finish_login(o, req, resp, tx);
+}
+
+/* ---- the account page ------------------------------------------------------------- */
+
+/* The session of this browser, or false. */
+static bool account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s)
+{
+    const char *v = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
+    unsigned char h[32];
+    if (v == NULL || strlen(v) > 128)
+        return false;
+    idp_sha256(v, strlen(v), h);
+    return idp_store_session_get(o->store, h, s) == IDP_OK;
+}
+
+/* The account forms' CSRF token: bound to the session, HMAC under the subject key. */
+static void account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char input[128];
+    int n = snprintf(input, sizeof(input), "account-csrf\n%s", s->sid);
+    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
+    idp_b64url_encode(mac, len, out);
+}
+
+static bool csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s)
+{
+    char want[64];
+    const char *got = NULL;
+    account_csrf(o, s, want);
+    return idp_params_get(req->form, "csrf", &got) == IDP_OK && strlen(got) == strlen(want) &&
+           idp_ct_equal(got, want, strlen(want));
+}
+
+/* GET /account: the ways this resident signs in. */
+void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    if (!account_session(o, req, &s))
+        return see_other(req, resp, "/account/login", NULL);
+    idp_store_credential_t *creds = NULL;
+    idp_store_upstream_t *ups = NULL;
+    size_t nc = 0, nu = 0;
+    idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &nc);
+    if (e == IDP_OK && o->fed)
+        e = idp_store_upstream_list(o->store, true, &ups, &nu);
+    const char *linked = NULL, *removed = NULL, *notice = NULL;
+    bool en = !strcmp(req->lang, "en");
+    if (idp_params_get(req->form, "linked", &linked) == IDP_OK)
+        notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
+    else if (idp_params_get(req->form, "removed", &removed) == IDP_OK)
+        notice = en ? "Removed." : "外しました。";
+    char csrf[64];
+    account_csrf(o, &s, csrf);
+    if (e == IDP_OK)
+        idp_page_account(req, resp, req->lang, csrf, creds, nc, ups, nu, notice);
+    else
+        fail_page(req, resp, e);
+    free(creds);
+    idp_store_upstreams_free(ups, nu);
+}
+
+/* POST /account/link (csrf, upstream): a signed-in resident adds a social identity. */
+void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    const char *upstream = NULL;
+    if (!account_session(o, req, &s))
+        return see_other(req, resp, "/account/login", NULL);
+    if (!csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    /* A login transaction without a relying party, bound to this browser, marked as adding a credential. */
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    char *id = idp_random_token_new(32), *csrf = idp_random_token_new(32);
+    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
+    idp_err_t e = tx && id && csrf ? IDP_OK : IDP_E_NOMEM;
+    if (e == IDP_OK && (browser == NULL || strlen(browser) != 43))
+        e = IDP_E_INVALID_REQUEST;
+    if (e == IDP_OK) {
+        memset(tx, 0, sizeof(*tx));
+        snprintf(tx->id, sizeof(tx->id), "%s", id);
+        snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
+        snprintf(tx->session_sid, sizeof(tx->session_sid), "%s", s.sid);
+        idp_sha256(browser, strlen(browser), tx->browser_hash);
+        e = idp_store_login_tx_create(o->store, tx, o->cfg->login_ttl);
+    }
+    if (e == IDP_OK)
+        e = idp_store_login_tx_link(o->store, tx->id, s.resident_id);
+    idp_secret_free(id);
+    idp_secret_free(csrf);
+    if (e == IDP_E_INVALID_REQUEST)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "sign in again first");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    go_upstream(o, req, resp, tx->id, upstream, NULL);
+}
+
+/* POST /account/unlink (csrf, issuer, subject): needs a fresh sign-in; the last way to sign in stays. */
+void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    const char *issuer = NULL, *subject = NULL;
+    bool en = !strcmp(req->lang, "en");
+    if (!account_session(o, req, &s))
+        return see_other(req, resp, "/account/login", NULL);
+    if (!csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
+        idp_params_get(req->form, "subject", &subject) != IDP_OK)
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    if (req->now - s.auth_time > FRESH_SECONDS)
+        return idp_page_error(req, resp, req->lang, 403, "login_required",
+                              en ? "For your safety, sign in again (/account/login) before removing a way to sign in."
+                                 : "安全のため、外す前にもう一度ログインしてください(/account/login)。");
+    idp_err_t e = idp_store_social_unlink(o->store, s.resident_id, issuer, subject);
+    if (e == IDP_E_CONFLICT)
+        return idp_page_error(req, resp, req->lang, 409, "last_credential",
+                              en ? "This is your only way to sign in, so it cannot be removed."
+                                 : "ログイン方法がこれだけのため、外せません。");
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    see_other(req, resp, "/account?removed=1", NULL);
+}

@@ -1,0 +1,366 @@
+/*
+ * The PostgreSQL store for social login (store.h, "social login and
+ * linking"): upstream providers, the upstream leg of login transactions,
+ * social identities, credentials and unlinking. Statement indexes 96-127.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/pg/internal.h"
+
+enum {
+    U_INSERT = 96,
+    U_UPDATE,
+    U_GET,
+    U_LIST,
+    U_DELETE,
+    U_TX_UPSTREAM,
+    U_TX_TAKE,
+    U_TX_LINK,
+    U_SOCIAL_GET,
+    U_SOCIAL_INSERT,
+    U_SOCIAL_TOUCH,
+    U_RESIDENT_INSERT,
+    U_CREDENTIALS,
+    U_SOCIAL_DELETE,
+    U__END
+};
+
+#define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
+#define UPSTREAM_COLS "id, issuer, client_id, client_secret_enc, scopes, display_name, coalesce(icon_uri, ''), enabled, " \
+                      EPOCH("created_at") ", " EPOCH("updated_at")
+
+static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
+    [U_INSERT] = {"upstream_insert",
+                  "INSERT INTO upstream_providers (id, issuer, client_id, client_secret_enc, scopes, display_name, "
+                  "icon_uri, enabled) VALUES ($1, $2, $3, $4::bytea, $5, $6, nullif($7, ''), $8::boolean)"},
+    [U_UPDATE] = {"upstream_update",
+                  "UPDATE upstream_providers SET issuer = $2, client_id = $3, "
+                  "client_secret_enc = coalesce($4::bytea, client_secret_enc), scopes = $5, display_name = $6, "
+                  "icon_uri = nullif($7, ''), enabled = $8::boolean, updated_at = now() WHERE id = $1"},
+    [U_GET] = {"upstream_get", "SELECT " UPSTREAM_COLS " FROM upstream_providers WHERE id = $1"},
+    [U_LIST] = {"upstream_list", "SELECT " UPSTREAM_COLS " FROM upstream_providers WHERE enabled OR NOT $1::boolean ORDER BY id"},
+    [U_DELETE] = {"upstream_delete", "DELETE FROM upstream_providers WHERE id = $1"},
+    [U_TX_UPSTREAM] = {"tx_upstream",
+                       "UPDATE login_transactions SET upstream_id = $2, upstream_state = $3, upstream_nonce = $4, "
+                       "upstream_verifier = $5 WHERE id = $1 AND expires_at > now()"},
+    /* The state is good for one callback. */
+    [U_TX_TAKE] = {"tx_take_upstream",
+                   "UPDATE login_transactions SET upstream_state = NULL WHERE upstream_state = $1 AND expires_at > now() "
+                   "RETURNING id, upstream_id, upstream_nonce, upstream_verifier"},
+    [U_TX_LINK] = {"tx_link", "UPDATE login_transactions SET link_resident = $2 WHERE id = $1 AND expires_at > now()"},
+    [U_SOCIAL_GET] = {"social_get", "SELECT resident_id FROM social_identities WHERE issuer = $1 AND subject = $2 FOR UPDATE"},
+    [U_SOCIAL_INSERT] = {"social_insert",
+                         "INSERT INTO social_identities (issuer, subject, resident_id, upstream_id) VALUES ($1, $2, $3, $4)"},
+    [U_SOCIAL_TOUCH] = {"social_touch",
+                        "UPDATE social_identities SET last_used = now() WHERE issuer = $1 AND subject = $2"},
+    [U_RESIDENT_INSERT] = {"resident_insert_social", "INSERT INTO residents (id) VALUES ($1)"},
+    [U_CREDENTIALS] = {"credentials",
+                       "SELECT 'card', issuer_key_id, serial, '', " EPOCH("first_seen") " FROM card_certificates "
+                       "WHERE resident_id = $1 AND purpose = 'auth' UNION ALL "
+                       "SELECT 'social', issuer, subject, upstream_id, " EPOCH("linked_at") " FROM social_identities "
+                       "WHERE resident_id = $1 ORDER BY 5"},
+    [U_SOCIAL_DELETE] = {"social_delete",
+                         "DELETE FROM social_identities WHERE resident_id = $1 AND issuer = $2 AND subject = $3"},
+};
+
+static PGresult *urun(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
+                      idp_err_t *err)
+{
+    idp_pg_conn_t *c;
+    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return NULL;
+    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
+    idp_pg_release(s->pool, c);
+    return r;
+}
+
+static idp_err_t affected(PGresult *r, idp_err_t ret)
+{
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+/* ---- upstream providers -------------------------------------------------------- */
+
+static void upstream_from_row(PGresult *r, int i, idp_store_upstream_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    copy_field(u->id, sizeof(u->id), PQgetvalue(r, i, 0));
+    u->issuer = strdup(PQgetvalue(r, i, 1));
+    u->client_id = strdup(PQgetvalue(r, i, 2));
+    size_t n = 0;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 3), &n);
+    if (b && (u->secret_enc = malloc(n ? n : 1)) != NULL) {
+        memcpy(u->secret_enc, b, n);
+        u->secret_enc_len = n;
+    }
+    PQfreemem(b);
+    u->scopes = strdup(PQgetvalue(r, i, 4));
+    u->display_name = strdup(PQgetvalue(r, i, 5));
+    u->icon_uri = *PQgetvalue(r, i, 6) ? strdup(PQgetvalue(r, i, 6)) : NULL;
+    u->enabled = PQgetvalue(r, i, 7)[0] == 't';
+    u->created_at = atoll_checked(PQgetvalue(r, i, 8));
+    u->updated_at = atoll_checked(PQgetvalue(r, i, 9));
+}
+
+static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstream_t *u)
+{
+    idp_err_t ret;
+    const char *v[] = {u->id, u->issuer, u->client_id, (const char *)u->secret_enc, u->scopes, u->display_name,
+                       u->icon_uri ? u->icon_uri : "", u->enabled ? "true" : "false"};
+    int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0};
+    PGresult *r = urun(s, stmt, 8, v, len, fmt, &ret);
+    return affected(r, ret);
+}
+
+idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
+{
+    return upstream_write(s, U_INSERT, u);
+}
+
+idp_err_t idp_store_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
+{
+    return upstream_write(s, U_UPDATE, u);
+}
+
+idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = urun(s, U_GET, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1)
+        upstream_from_row(r, 0, out);
+    else
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    const char *v[] = {enabled_only ? "true" : "false"};
+    PGresult *r = urun(s, U_LIST, 1, v, NULL, NULL, &ret);
+    *rows = NULL;
+    *n = 0;
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *rows = calloc((size_t)nt + 1, sizeof(**rows));
+    if (*rows == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++)
+        upstream_from_row(r, i, &(*rows)[i]);
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = urun(s, U_DELETE, 1, v, NULL, NULL, &ret);
+    return affected(r, ret);
+}
+
+void idp_store_upstream_clear(idp_store_upstream_t *u)
+{
+    free(u->issuer);
+    free(u->client_id);
+    free(u->scopes);
+    free(u->display_name);
+    free(u->icon_uri);
+    free(u->secret_enc);
+    memset(u, 0, sizeof(*u));
+}
+
+void idp_store_upstreams_free(idp_store_upstream_t *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        idp_store_upstream_clear(&rows[i]);
+    free(rows);
+}
+
+/* ---- the upstream leg of a login transaction ----------------------------------------- */
+
+idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
+                                      const char *nonce, const char *verifier)
+{
+    idp_err_t ret;
+    const char *v[] = {tx_id, upstream_id, state, nonce, verifier};
+    PGresult *r = urun(s, U_TX_UPSTREAM, 5, v, NULL, NULL, &ret);
+    return affected(r, ret);
+}
+
+idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
+                                           char upstream_id[40], char nonce[128], char verifier[160])
+{
+    idp_err_t ret;
+    const char *v[] = {state};
+    PGresult *r = urun(s, U_TX_TAKE, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return IDP_E_NOT_FOUND;
+    }
+    char id[64];
+    copy_field(id, sizeof(id), PQgetvalue(r, 0, 0));
+    copy_field(upstream_id, 40, PQgetvalue(r, 0, 1));
+    copy_field(nonce, 128, PQgetvalue(r, 0, 2));
+    copy_field(verifier, 160, PQgetvalue(r, 0, 3));
+    PQclear(r);
+    return idp_store_login_tx_get(s, id, out);
+}
+
+idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id)
+{
+    idp_err_t ret;
+    const char *v[] = {tx_id, resident_id};
+    PGresult *r = urun(s, U_TX_LINK, 2, v, NULL, NULL, &ret);
+    return affected(r, ret);
+}
+
+/* ---- social identities ------------------------------------------------------------- */
+
+static void social_detail(char *out, size_t n, const char *issuer, const char *subject, const char *upstream_id)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject, "upstream",
+                          upstream_id);
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    snprintf(out, n, "%s", t && strlen(t) < n ? t : "{}");
+    free(t);
+    json_decref(j);
+}
+
+idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
+                                    const char *link_to, const char *new_id, char resident_id[64], bool *created)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    const char *key[] = {issuer, subject};
+    char detail[1024];
+    *created = false;
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
+        goto Exit;
+    if ((r = idp_pg_exec(c, stmts, U_SOCIAL_GET, 2, key, NULL, NULL, &ret)) == NULL)
+        goto Exit;
+    social_detail(detail, sizeof(detail), issuer, subject, upstream_id);
+    if (PQntuples(r) == 1) {
+        copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
+        if (link_to && strcmp(link_to, resident_id) != 0) {
+            ret = IDP_E_CONFLICT; /* linked to someone else: never moved silently */
+            goto Exit;
+        }
+        PQclear(r);
+        r = idp_pg_exec(c, stmts, U_SOCIAL_TOUCH, 2, key, NULL, NULL, &ret);
+    } else {
+        const char *owner = link_to ? link_to : new_id;
+        if (!link_to) {
+            const char *nv[] = {new_id};
+            PQclear(r);
+            if ((r = idp_pg_exec(c, stmts, U_RESIDENT_INSERT, 1, nv, NULL, NULL, &ret)) == NULL)
+                goto Exit;
+            *created = true;
+        }
+        const char *iv[] = {issuer, subject, owner, upstream_id};
+        PQclear(r);
+        if ((r = idp_pg_exec(c, stmts, U_SOCIAL_INSERT, 4, iv, NULL, NULL, &ret)) == NULL)
+            goto Exit;
+        copy_field(resident_id, 64, owner);
+        ret = idp_pg_audit(c, link_to ? "credential_linked" : "resident_created", owner, detail);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    PQclear(r);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+static idp_err_t credentials_on(idp_pg_conn_t *c, const char *resident_id, idp_store_credential_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id};
+    PGresult *r = idp_pg_exec(c, stmts, U_CREDENTIALS, 1, v, NULL, NULL, &ret);
+    *rows = NULL;
+    *n = 0;
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *rows = calloc((size_t)nt + 1, sizeof(**rows));
+    if (*rows == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++) {
+        idp_store_credential_t *k = &(*rows)[i];
+        copy_field(k->kind, sizeof(k->kind), PQgetvalue(r, i, 0));
+        copy_field(k->issuer, sizeof(k->issuer), PQgetvalue(r, i, 1));
+        copy_field(k->subject, sizeof(k->subject), PQgetvalue(r, i, 2));
+        copy_field(k->upstream_id, sizeof(k->upstream_id), PQgetvalue(r, i, 3));
+        k->linked_at = atoll_checked(PQgetvalue(r, i, 4));
+    }
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret = idp_pg_acquire(s->pool, &c);
+    if (ret != IDP_OK)
+        return ret;
+    ret = credentials_on(c, resident_id, rows, n);
+    idp_pg_release(s->pool, c);
+    return ret;
+}
+
+idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const char *issuer, const char *subject)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    idp_store_credential_t *rows = NULL;
+    size_t n = 0;
+    char detail[1024];
+    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        return ret;
+    /* Serialize with other changes to this resident's credentials. */
+    if ((ret = idp_pg_command(c, "BEGIN ISOLATION LEVEL SERIALIZABLE")) != IDP_OK ||
+        (ret = credentials_on(c, resident_id, &rows, &n)) != IDP_OK)
+        goto Exit;
+    if (n <= 1) {
+        ret = n == 1 ? IDP_E_CONFLICT : IDP_E_NOT_FOUND; /* the last credential stays */
+        goto Exit;
+    }
+    const char *v[] = {resident_id, issuer, subject};
+    PGresult *r = idp_pg_exec(c, stmts, U_SOCIAL_DELETE, 3, v, NULL, NULL, &ret);
+    ret = affected(r, ret);
+    if (ret == IDP_OK) {
+        social_detail(detail, sizeof(detail), issuer, subject, "");
+        ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
+    }
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+Exit:
+    free(rows);
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
+}

@@ -1,0 +1,193 @@
+// Social login and linking (issue #5): oidc-provider from npm as the
+// upstream, registered with sakaid-admin upstream; openid-client as the
+// relying party; sakaid-card for the card. A misbehaving upstream covers
+// bad signatures, wrong nonces, issuers and audiences, expiry, and an
+// upstream that is down.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addClient, admin, adminAsync, cleanup, psql } from './lib/harness.mjs';
+import { Agent, appLink, authRequest, completeLogin, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { startFakeUpstream, startOidcProvider, upstreamLogin } from './lib/upstream.mjs';
+
+let p, up, fake, portal, portalRp, cardOnly, cardOnlyRp;
+const CB = 'https://rp.example/cb';
+
+before(async () => {
+  p = await startProvider();
+  up = await startOidcProvider(p.url);
+  fake = await startFakeUpstream();
+  await adminAsync(p.env, ['upstream', 'add', 'mock', '--issuer', up.issuer, '--client-id', up.clientId, '--client-secret', up.clientSecret,
+    '--display-name', 'Mock ID', '--scopes', 'openid']);
+  await adminAsync(p.env, ['upstream', 'add', 'fake', '--issuer', fake.issuer, '--client-id', 'sakaid', '--client-secret', 'x',
+    '--display-name', 'Fake ID']);
+  portal = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);
+  portalRp = await rp(p.url, portal);
+  cardOnly = addClient(p.env, ['--client-name', 'Tax office', '--redirect-uris', CB, '--tier', 'city', '--card-required', 'true']);
+  cardOnlyRp = await rp(p.url, cardOnly);
+});
+after(async () => {
+  await up?.close();
+  await fake?.close();
+  await cleanup();
+});
+
+/** Starts a login at @p config and returns the login page. */
+async function loginPage(agent, config, params = {}) {
+  const a = await authRequest(config, { redirect_uri: CB, ...params });
+  return { a, page: await agent.go(a.url.href) };
+}
+
+/** Presses the upstream's button on a login page; returns what comes back to SakaI-D (or the upstream's answer). */
+async function social(agent, page, upstream, login) {
+  assert.match(page.text, new RegExp(`data-upstream="${upstream}"`), 'the login page offers the upstream');
+  const fields = { ...formFields(page.text, '/login/social'), upstream };
+  const r = await agent.request('/login/social', { method: 'POST', form: fields });
+  assert.equal(r.status, 303);
+  return upstream === 'mock' ? upstreamLogin(agent, r, login) : agent.go((await agent.request(r.location)).location);
+}
+
+async function tokensFrom(config, r, a) {
+  assert.equal(r.status, 303, `expected the client's redirect: ${r.status} ${r.text?.match(/<code>.*?<\/p>/)?.[0]}`);
+  return oidc.authorizationCodeGrant(config, new URL(r.location), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+}
+
+describe('social login through oidc-provider', () => {
+  test('admin: upstream list shows no secret; the secret is sealed in the database', async () => {
+    const list = admin(p.env, ['upstream', 'list']).json;
+    assert.deepEqual(list.map((u) => u.id), ['fake', 'mock']);
+    assert.ok(!JSON.stringify(list).includes(up.clientSecret));
+    const stored = psql(p.env.SAKAID_DATABASE_URL, "SELECT encode(client_secret_enc, 'escape') FROM upstream_providers WHERE id = 'mock'");
+    assert.ok(!stored.includes(up.clientSecret));
+    const bad = await adminAsync(p.env, ['upstream', 'add', 'nowhere', '--issuer', 'http://127.0.0.1:9', '--client-id', 'a', '--client-secret', 'b',
+      '--display-name', 'Nowhere'], { expectExit: 1 });
+    assert.match(bad.stderr + bad.stdout, /127\.0\.0\.1:9/);
+  });
+
+  test('a first social login creates a low-assurance resident: acr social, amr fed; the same account comes back', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, portalRp);
+    const t = await tokensFrom(portalRp, await social(agent, page, 'mock', 'alice'), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:social');
+    assert.deepEqual(t.claims().amr, ['fed']);
+    const other = new Agent(p.url);
+    const again = await loginPage(other, portalRp);
+    const t2 = await tokensFrom(portalRp, await social(other, again.page, 'mock', 'alice'), again.a);
+    assert.equal(t2.claims().sub, t.claims().sub);
+    const third = new Agent(p.url);
+    const bob = await loginPage(third, portalRp);
+    const t3 = await tokensFrom(portalRp, await social(third, bob.page, 'mock', 'bob-' + Date.now()), bob.a);
+    assert.notEqual(t3.claims().sub, t.claims().sub, 'no matching by anything but (issuer, sub)');
+  });
+
+  test('step-up: a card-required client asks a social session for the card, which joins the same resident', async () => {
+    const agent = new Agent(p.url);
+    const first = await loginPage(agent, portalRp);
+    const social1 = await tokensFrom(portalRp, await social(agent, first.page, 'mock', 'carol'), first.a);
+    const { a, page } = await loginPage(agent, cardOnlyRp);
+    assert.match(page.text, /id="adding-card"/, 'the page says the card joins this SakaI-D');
+    assert.doesNotMatch(page.text, /data-upstream=/, 'no social sign-in when the card is needed');
+    const t = await tokensFrom(cardOnlyRp, await completeLogin(agent, page, { cards: p.cards, card: 'osaka-jiro' }), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+    // the portal (same sector, public sub) sees the same resident it knew: linking never changes sub
+    const back = await loginPage(agent, portalRp, { prompt: 'none' });
+    const t2 = await tokensFrom(portalRp, back.page, back.a);
+    assert.equal(t2.claims().sub, social1.claims().sub);
+    assert.equal(t2.claims().acr, 'urn:sakai-d:acr:card');
+    const events = psql(p.env.SAKAID_DATABASE_URL, "SELECT string_agg(event || ':' || (detail->>'kind'), ',') FROM audit_events WHERE event = 'credential_linked'");
+    assert.match(events, /credential_linked:card/);
+    // now the card alone signs carol in
+    const fresh = new Agent(p.url);
+    const c = await loginPage(fresh, portalRp);
+    const t3 = await tokensFrom(portalRp, await completeLogin(fresh, c.page, { cards: p.cards, card: 'osaka-jiro' }), c.a);
+    assert.equal(t3.claims().sub, social1.claims().sub);
+  });
+
+  test('linking from the account page: card first, then a social account; a second link elsewhere is refused', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, portalRp);
+    const card = await tokensFrom(portalRp, await completeLogin(agent, page, { cards: p.cards, card: 'kita-hanako' }), a);
+    let acct = await agent.go('/account');
+    assert.equal(acct.status, 200);
+    assert.match(acct.text, /data-kind="card"/);
+    const link = await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'mock' } });
+    assert.equal(link.status, 303);
+    acct = await upstreamLogin(agent, link, 'dave');
+    assert.match(acct.url, /\/account\?linked=mock/);
+    assert.match(acct.text, /data-kind="social"/);
+    // dave now signs in to the same resident
+    const other = new Agent(p.url);
+    const s = await loginPage(other, portalRp);
+    const t = await tokensFrom(portalRp, await social(other, s.page, 'mock', 'dave'), s.a);
+    assert.equal(t.claims().sub, card.claims().sub);
+    // someone else (sakai-taro's card) cannot take dave
+    const third = new Agent(p.url);
+    const x = await loginPage(third, portalRp);
+    await completeLogin(third, x.page, { cards: p.cards, card: 'sakai-taro' });
+    const acct3 = await third.go('/account');
+    const steal = await third.request('/account/link', { method: 'POST', form: { ...formFields(acct3.text, '/account/link'), upstream: 'mock' } });
+    const refused = await upstreamLogin(third, steal, 'dave');
+    assert.equal(refused.status, 409);
+    assert.match(refused.text, /already_linked/);
+  });
+
+  test('unlinking needs a fresh sign-in and never removes the last way to sign in; it is audited', async () => {
+    const agent = new Agent(p.url);
+    const { page } = await loginPage(agent, portalRp);
+    await social(agent, page, 'mock', 'erin');
+    let acct = await agent.go('/account');
+    assert.doesNotMatch(acct.text, /action="\/account\/unlink"/, 'no remove button for the only credential');
+    const csrf = formFields(acct.text, '/account/link').csrf;
+    const sub = 'erin';
+    const last = await agent.request('/account/unlink', { method: 'POST', form: { csrf, issuer: up.issuer, subject: sub } });
+    assert.equal(last.status, 409);
+    // add the card (account login with add=card), then remove erin: first with a stale sign-in
+    const add = await agent.go('/account/login?add=card');
+    assert.match(add.text, /id="adding-card"/);
+    signWithCard(p.cards, 'older-root', appLink(add.text));
+    acct = await agent.go('/login/continue', { method: 'POST', form: formFields(add.text, '/login/continue') });
+    assert.equal(acct.status, 200, acct.text.slice(0, 300));
+    assert.match(acct.text, /data-kind="card"/);
+    psql(p.env.SAKAID_DATABASE_URL, "UPDATE sessions SET auth_time = now() - interval '1 hour'");
+    const stale = await agent.request('/account/unlink', { method: 'POST', form: { csrf, issuer: up.issuer, subject: sub } });
+    assert.equal(stale.status, 403);
+    assert.match(stale.text, /login_required/);
+    psql(p.env.SAKAID_DATABASE_URL, "UPDATE sessions SET auth_time = now()");
+    const forged = await agent.request('/account/unlink', { method: 'POST', form: { csrf: 'x'.repeat(43), issuer: up.issuer, subject: sub } });
+    assert.equal(forged.status, 403);
+    const ok = await agent.go('/account/unlink', { method: 'POST', form: { csrf, issuer: up.issuer, subject: sub } });
+    assert.equal(ok.status, 200);
+    assert.doesNotMatch(ok.text, /data-kind="social"/);
+    const audit = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'credential_unlinked' AND detail->>'subject' = 'erin'");
+    assert.equal(audit, '1');
+  });
+});
+
+describe('a misbehaving upstream', () => {
+  for (const [mode, status, code] of [['bad-signature', 400, 'invalid_grant'], ['wrong-nonce', 400, 'invalid_grant'],
+    ['wrong-issuer', 400, 'invalid_grant'], ['expired', 400, 'invalid_grant'], ['wrong-aud', 400, 'invalid_grant'],
+    ['wrong-iss-param', 400, 'invalid_grant'], ['down', 502, 'temporarily_unavailable'],
+    ['hang', 502, 'temporarily_unavailable']]) {
+    test(`${mode}: a clear page, no session`, async () => {
+      fake.state.mode = mode;
+      const agent = new Agent(p.url);
+      const { page } = await loginPage(agent, portalRp);
+      const started = Date.now();
+      const r = await social(agent, page, 'fake');
+      assert.equal(r.status, status, r.text.slice(0, 300));
+      assert.match(r.text, new RegExp(code));
+      assert.match(r.headers.get('content-type'), /text\/html/);
+      assert.equal(agent.jar.get('sakaid_session'), undefined);
+      assert.ok(Date.now() - started < 9000, 'no hang: upstream calls time out after 5 s');
+    });
+  }
+
+  test('ok: the same upstream works when it behaves; an upstream that is not running gives a clear page', async () => {
+    fake.state.mode = 'ok';
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, portalRp);
+    const t = await tokensFrom(portalRp, await social(agent, page, 'fake'), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:social');
+    await adminAsync(p.env, ['upstream', 'add', 'gone', '--issuer', fake.issuer.replace(/:\d+$/, ':9'), '--client-id', 'a',
+      '--client-secret', 'b', '--display-name', 'Gone'], { expectExit: 1 });
+  });
+});
