@@ -55,7 +55,7 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     json_object_set_new(d, "code_challenge_methods_supported", json_pack("[s]", "S256"));
     json_object_set_new(d, "subject_types_supported", json_pack("[ss]", "pairwise", "public"));
     json_object_set_new(d, "id_token_signing_alg_values_supported", json_pack("[ss]", "RS256", "ES256"));
-    json_object_set_new(d, "acr_values_supported", json_pack("[s]", "urn:sakai-d:acr:card"));
+    json_object_set_new(d, "acr_values_supported", json_pack("[ss]", "urn:sakai-d:acr:card", "urn:sakai-d:acr:social"));
     json_object_set_new(d, "claims_supported",
                         json_pack("[sssssssssssssss]", "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr",
                                   "amr", "sid", "name", "birthdate", "gender", "address", "sakai_resident"));

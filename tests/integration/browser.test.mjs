@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { addClient, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
+import { addClient, adminAsync, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
+import { startOidcProvider } from './lib/upstream.mjs';
 import { signWithCard, startProvider } from './lib/flow.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,7 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-let p, demo, browser, demoProc;
+let p, demo, browser, demoProc, upstream;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
@@ -34,10 +35,14 @@ before(async () => {
   });
   demo = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(demo)).status === 200);
+  upstream = await startOidcProvider(p.url);
+  await adminAsync(p.env, ['upstream', 'add', 'mock', '--issuer', upstream.issuer, '--client-id', upstream.clientId,
+    '--client-secret', upstream.clientSecret, '--display-name', 'Mock ID']);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {
   await browser?.close();
+  await upstream?.close();
   demoProc?.kill();
   await cleanup();
 });
@@ -106,6 +111,27 @@ describe('in Chromium', () => {
     await page.click('text=Sign with test card');
     assert.ok(await page.isVisible('[role="alert"]'));
     assert.match(await page.textContent('[role="alert"]'), /revoked/i);
+    await ctx.close();
+  });
+
+  test('social login through an upstream (oidc-provider): the button, its login form, back with acr social', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(demo);
+    await page.click('#login-en');
+    await page.waitForURL(/\/login\?tx=/);
+    await page.click('button[data-upstream="mock"]');
+    await page.waitForURL(new RegExp(`^${upstream.issuer}/interaction/`));
+    await page.fill('input[name="login"]', 'frank');
+    await page.fill('input[name="password"]', 'x');
+    await page.click('button[type="submit"]');
+    await page.click('button:has-text("Continue")'); // the upstream's consent
+    await page.waitForURL(/\/consent\?tx=/); // a new resident: SakaI-D asks for consent
+    await page.click('button[value="allow"]');
+    await page.waitForURL(/\/callback/);
+    const idToken = JSON.parse(await page.textContent('#id-token'));
+    assert.equal(idToken.acr, 'urn:sakai-d:acr:social');
+    assert.deepEqual(idToken.amr, ['fed']);
     await ctx.close();
   });
 
