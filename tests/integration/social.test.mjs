@@ -102,6 +102,21 @@ describe('social login through oidc-provider', () => {
     assert.equal(t3.claims().sub, social1.claims().sub);
   });
 
+  test('step-up with a card that belongs to another resident is refused, and the session stays social', async () => {
+    const owner = new Agent(p.url);
+    const o = await loginPage(owner, portalRp);
+    await completeLogin(owner, o.page, { cards: p.cards, card: 'sakai-taro-renewed' });
+    const agent = new Agent(p.url);
+    const first = await loginPage(agent, portalRp);
+    await social(agent, first.page, 'mock', 'gina');
+    const { page } = await loginPage(agent, cardOnlyRp);
+    assert.match(page.text, /id="adding-card"/);
+    assert.throws(() => signWithCard(p.cards, 'sakai-taro-renewed', appLink(page.text)), /already_linked/);
+    const cont = await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
+    assert.equal(cont.status, 200, 'not signed in with the card: back to the login page');
+    assert.match(cont.text, /id="adding-card"/);
+  });
+
   test('linking from the account page: card first, then a social account; a second link elsewhere is refused', async () => {
     const agent = new Agent(p.url);
     const { a, page } = await loginPage(agent, portalRp);
