@@ -19,7 +19,7 @@
 
 #define DOC_MAX (256 * 1024)
 #define CACHE_SECONDS 3600
-#define JWKS_REFETCH_SECONDS 60
+#define JWKS_REFETCH_SECONDS 5 /* an unknown kid refetches the JWKS at most this often */
 #define CLOCK_SKEW 60          /* seconds of clock difference we tolerate */
 #define IAT_MAX_AGE 600        /* an ID token issued longer ago than this is stale */
 

@@ -7,7 +7,7 @@
  * No SQL and no server: the caller keeps state in its login transaction.
  *
  * Discovery documents and JWKS are cached per issuer (an hour); an unknown
- * kid refetches the JWKS, at most once a minute per issuer. Thread-safe.
+ * kid refetches the JWKS, at most once every 5 seconds per issuer. Thread-safe.
  */
 #ifndef IDP_FEDERATION_FEDERATION_H
 #define IDP_FEDERATION_FEDERATION_H

@@ -196,6 +196,15 @@ describe('a misbehaving upstream', () => {
     });
   }
 
+  test('a key rotation at the upstream: the unknown kid refetches its JWKS', async () => {
+    // the keys were fetched by the first test of this group, more than 5 s ago (the "hang" test alone takes 5 s)
+    fake.state.mode = 'rotated';
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, portalRp);
+    const t = await tokensFrom(portalRp, await social(agent, page, 'fake'), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:social');
+  });
+
   test('ok: the same upstream works when it behaves; an upstream that is not running gives a clear page', async () => {
     fake.state.mode = 'ok';
     const agent = new Agent(p.url);

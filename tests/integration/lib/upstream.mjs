@@ -59,7 +59,7 @@ export async function upstreamLogin(agent, r, login) {
  * signs in at once, and a token endpoint whose ID token is broken as
  * `mode` says: ok, bad-signature, wrong-nonce, wrong-issuer, expired,
  * wrong-aud, wrong-iss-param, down (the token endpoint drops the connection),
- * hang (the token endpoint never answers).
+ * hang (the token endpoint never answers), rotated (a new key, kid u2, signs).
  */
 export async function startFakeUpstream() {
   const port = await freePort();
@@ -67,6 +67,8 @@ export async function startFakeUpstream() {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const other = (await generateKeyPair('ES256')).privateKey;
   const jwk = { ...(await exportJWK(publicKey)), kid: 'u1', alg: 'ES256', use: 'sig' };
+  const next = await generateKeyPair('ES256'); // published and used from mode "rotated" on
+  const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'u2', alg: 'ES256', use: 'sig' };
   const codes = new Map();
   const state = { mode: 'ok', sub: 'fake-user' };
   const json = (res, status, body) => {
@@ -79,7 +81,7 @@ export async function startFakeUpstream() {
       return json(res, 200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
         response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] });
     }
-    if (url.pathname === '/jwks') return json(res, 200, { keys: [jwk] });
+    if (url.pathname === '/jwks') return json(res, 200, { keys: state.mode === 'rotated' ? [jwk, nextJwk] : [jwk] });
     if (url.pathname === '/auth') {
       const code = randomBytes(16).toString('base64url');
       codes.set(code, { nonce: url.searchParams.get('nonce'), clientId: url.searchParams.get('client_id') });
@@ -101,13 +103,14 @@ export async function startFakeUpstream() {
       if (state.mode === 'hang') return undefined; // closeAllConnections() ends it at close()
       const now = Math.floor(Date.now() / 1000);
       const jwt = new SignJWT({ nonce: state.mode === 'wrong-nonce' ? 'not-the-nonce' : c.nonce })
-        .setProtectedHeader({ alg: 'ES256', kid: 'u1' })
+        .setProtectedHeader({ alg: 'ES256', kid: state.mode === 'rotated' ? 'u2' : 'u1' })
         .setIssuer(state.mode === 'wrong-issuer' ? 'https://evil.example' : issuer)
         .setSubject(state.sub)
         .setAudience(state.mode === 'wrong-aud' ? 'someone-else' : c.clientId)
         .setIssuedAt(state.mode === 'expired' ? now - 7200 : now)
         .setExpirationTime(state.mode === 'expired' ? now - 3600 : now + 300);
-      const idToken = await jwt.sign(state.mode === 'bad-signature' ? other : privateKey);
+      const key = state.mode === 'bad-signature' ? other : state.mode === 'rotated' ? next.privateKey : privateKey;
+      const idToken = await jwt.sign(key);
       return json(res, 200, { access_token: 'x', token_type: 'Bearer', id_token: idToken });
     }
     json(res, 404, { error: 'not_found' });
