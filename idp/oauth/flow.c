@@ -387,7 +387,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         char *have = NULL;
         if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
             return store_error(f, e);
-        bool ok = idp_str_list_subset(claims, have) && !(f->ar.prompt_consent && !(tx && tx->resident_id[0] && false));
+        bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent; /* prompt=consent asks again */
         free(have);
         if (!ok) {
             if (f->ar.prompt_none)

@@ -85,6 +85,8 @@ describe('the code flow with the card', () => {
     const again = await login(agent, partnerRp, 'https://shop.example/cb', { scope: 'openid residency' });
     assert.equal(again.page.status, 303, 'remembered consent: straight back to the client');
     assert.equal(again.tokens.claims().sub, second.tokens.claims().sub);
+    const asked = await login(agent, partnerRp, 'https://shop.example/cb', { scope: 'openid residency', prompt: 'consent' });
+    assert.ok(asked.page.text.includes('action="/consent"'), 'prompt=consent asks again');
     const other = new Agent(p.url);
     const later = await login(other, partnerRp, 'https://shop.example/cb', { scope: 'openid residency' });
     assert.equal(later.tokens.claims().sub, second.tokens.claims().sub, 'pairwise sub stable across logins');
