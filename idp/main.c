@@ -199,16 +199,24 @@ int main(int argc, char **argv)
     idp_log_end(&l);
 
     /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */
-    struct timespec every = {.tv_sec = cfg->key_refresh_seconds};
+    /* Once a second: due back-channel logout deliveries; every keys.refresh_seconds: the key table. */
+    struct timespec tick = {.tv_sec = 1};
+    int since_keys = 0;
     for (;;) {
-        int sig = sigtimedwait(&stop, NULL, &every);
+        int sig = sigtimedwait(&stop, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
             idp_log_msg(IDP_LOG_INFO, "stopping", "signal %d: finishing in-flight requests", sig);
             break;
         }
         if (sig < 0 && errno != EAGAIN && errno != EINTR)
             break;
-        if (sig < 0 && errno == EAGAIN && load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK)
+        if (sig >= 0 || errno != EAGAIN)
+            continue;
+        idp_oauth_deliver_logouts(&oauth);
+        if (++since_keys < cfg->key_refresh_seconds)
+            continue;
+        since_keys = 0;
+        if (load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK)
             idp_log_msg(IDP_LOG_WARN, "key_refresh_failed", "%s (keeping the keys loaded before)", err);
     }
     rc = 0;

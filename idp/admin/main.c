@@ -34,6 +34,9 @@ static const command_t commands[] = {
     {"upstream", "list", cmd_upstream_list, "upstream list                    upstream OpenID providers (docs/social.md)"},
     {"upstream", "update", cmd_upstream_update, "upstream update ID [FLAGS as for add]"},
     {"upstream", "remove", cmd_upstream_remove, "upstream remove ID"},
+    {"audit", "verify", cmd_audit_verify, "audit verify                     check the consent ledger's hash chain"},
+    {"audit", "export", cmd_audit_export, "audit export --resident ID        a resident's consents, releases, events (JSON)"},
+    {"audit", "list", cmd_audit_list, "audit list [--event E] [--resident ID] [--since UNIX] [--limit N]"},
     {"linkage", "import", cmd_linkage_import, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -105,6 +108,19 @@ int main(int argc, char **argv)
     idp_log_set_level(IDP_LOG_WARN); /* the CLI speaks on stdout; only problems go to the log */
 
     int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
+    /* Admin actions that change something go to the audit trail (never their secrets: only the target). */
+    static const char *const changes[] = {"client", "upstream", "keys", "linkage", NULL};
+    for (const char *const *g = changes; rc == ADMIN_OK && a.store && *g; g++) {
+        if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
+            continue;
+        json_t *d = json_pack("{s:s, s:s}", "command", cmd->group, "action", cmd->name ? cmd->name : "");
+        if (argc > i + skip && argv[i + skip][0] != '-')
+            json_object_set_new(d, "target", json_string(argv[i + skip]));
+        char *text = json_dumps(d, JSON_COMPACT);
+        idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");
+        free(text);
+        json_decref(d);
+    }
 
     idp_store_close(a.store);
     if (a.kek_loaded)

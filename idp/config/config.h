@@ -48,6 +48,7 @@ typedef struct {
     int session_ttl;                 /* "session.lifetime_seconds": a browser session, from sign-in */
     int login_ttl;                   /* "session.login_seconds": an unfinished login (login transaction) */
     int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
+    int logout_retry_seconds;        /* "logout.retry_seconds": first back-channel logout retry, doubling */
     char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */

@@ -370,6 +370,27 @@ static void h_account_link(request_t *r)
     form_endpoint(r, idp_oauth_account_link, false, false);
 }
 
+static void h_account_revoke(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_revoke, false, false);
+}
+
+static void h_account_end_session(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_end_session, false, false);
+}
+
+static void h_account_household(request_t *r)
+{
+    form_endpoint(r, idp_oauth_account_household, false, false);
+}
+
+/* RP-Initiated Logout 1.0 §2: GET or POST. */
+static void h_logout(request_t *r)
+{
+    form_endpoint(r, idp_oauth_logout, true, false);
+}
+
 static void h_account_unlink(request_t *r)
 {
     form_endpoint(r, idp_oauth_account_unlink, false, false);
@@ -478,6 +499,10 @@ static const route_t routes[] = {
     {"/account/login", "GET", h_account_login},
     {"/account/link", "POST", h_account_link},
     {"/account/unlink", "POST", h_account_unlink},
+    {"/account/consent/revoke", "POST", h_account_revoke},
+    {"/account/session/end", "POST", h_account_end_session},
+    {"/account/household", "POST", h_account_household},
+    {"/logout", "GET POST", h_logout},
     {"/healthz", "GET", h_healthz},
     {"/readyz", "GET", h_readyz},
     {"/metrics", "GET", h_metrics},

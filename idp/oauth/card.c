@@ -257,7 +257,11 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     size_t msg_len = idp_jpki_message(purpose, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
     idp_jpki_verify(o->jpki, purpose, der, der_len, msg, msg_len, sig, sig_len, (time_t)req->now, res);
     log_result(purpose == IDP_JPKI_AUTH ? "card_login" : "card_enrol", &c, res);
+    char detail[160];
+    snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"reason\":\"%s\"}", c.purpose,
+             idp_jpki_reason_code(res->reason)); /* fixed vocabulary: no escaping needed */
     if (res->reason != IDP_JPKI_OK) {
+        idp_store_audit(o->store, "card_login_refused", NULL, detail);
         idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(res->reason));
         idp_oauth_json(req, resp, 403,
                        json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(res->reason),
@@ -283,6 +287,8 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         if (e == IDP_OK)
             e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD);
         if (e == IDP_OK)
+            idp_store_audit(o->store, "card_login", resident, detail);
+        if (e == IDP_OK)
             out = json_pack("{s:s, s:b}", "status", "authenticated", "new_resident", created);
     } else {
         const char *ward = sakai_ward(res->attrs.address);
@@ -305,6 +311,8 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         goto Exit;
     }
     idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL);
+    if (purpose == IDP_JPKI_SIGN)
+        idp_store_audit(o->store, "card_enrolled", tx->resident_id, detail);
     idp_oauth_json(req, resp, 200, out);
 Exit:
     json_decref(j);

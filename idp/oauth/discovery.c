@@ -46,6 +46,9 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     json_object_set_new(d, "userinfo_endpoint", url(iss, "/userinfo"));
     json_object_set_new(d, "introspection_endpoint", url(iss, "/introspect"));
     json_object_set_new(d, "revocation_endpoint", url(iss, "/revoke"));
+    json_object_set_new(d, "end_session_endpoint", url(iss, "/logout")); /* RP-Initiated Logout 1.0 §2.1 */
+    json_object_set_new(d, "backchannel_logout_supported", json_true()); /* Back-Channel Logout 1.0 §2.1 */
+    json_object_set_new(d, "backchannel_logout_session_supported", json_true());
     json_object_set_new(d, "scopes_supported", json_pack("[ssssss]", "openid", "profile", "address", "birthdate",
                                                          "gender", "residency"));
     json_object_set_new(d, "response_types_supported", json_pack("[s]", "code"));

@@ -377,6 +377,13 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
                                   why);
         if (tx)
             return idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
+        if (f->has_session && !strcmp(why, "step-up")) {
+            json_t *d = json_pack("{s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr);
+            char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+            idp_store_audit(f->o->store, "step_up", f->sess.resident_id, text ? text : "{}");
+            free(text);
+            json_decref(d);
+        }
         return begin_interaction(f, NULL);
     }
     if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
@@ -660,8 +667,9 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         return flow_done(&f);
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
+    const char *purpose = json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
     e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id, !strcmp(decision, "allow") ? "grant" : "deny",
-                                 claims, o->cfg->consent_ttl);
+                                 claims, o->cfg->consent_ttl, "resident", purpose);
     if (e != IDP_OK) {
         store_error(&f, e);
         return flow_done(&f);

@@ -51,10 +51,24 @@ void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
                     const idp_store_upstream_t *upstreams, size_t nupstreams, bool adding_card);
-/** The account page: the resident's credentials, link buttons, unlink forms. */
-void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *csrf,
-                      const idp_store_credential_t *creds, size_t ncreds, const idp_store_upstream_t *upstreams,
-                      size_t nupstreams, const char *notice);
+/** Everything the account page shows (account.c fills it). */
+typedef struct {
+    const char *lang, *csrf, *notice, *current_sid;
+    const idp_store_credential_t *creds;
+    size_t ncreds;
+    const idp_store_upstream_t *upstreams;
+    size_t nupstreams;
+    const idp_store_resident_attrs_t *attrs; /* NULL: nothing verified */
+    const idp_store_household_t *household;
+    const idp_store_consent_t *consents;
+    json_t *const *consent_meta;             /* each consent's client metadata (or NULL) */
+    size_t nconsents;
+    const idp_store_release_t *releases;
+    size_t nreleases;
+    const idp_store_session_t *sessions;
+    size_t nsessions;
+} idp_account_view_t;
+void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *v);
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
                       const char *tx, const char *csrf, const char *claims);
 
@@ -64,6 +78,21 @@ bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
 /** A signed-in transaction: begin or renew the session, then go on with the authorization (or to /account). */
 void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                            const idp_store_login_tx_t *tx);
+
+/* ---- account.c ------------------------------------------------------------------ */
+/** This browser's live session, or false. */
+bool idp_account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s);
+/** The account forms' CSRF token (bound to the session) and its check. */
+void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]);
+bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s);
+
+/* ---- logout.c ----------------------------------------------------------------- */
+/** Queues back-channel logout tokens for every client of an ended session, and audits the logout. */
+void idp_logout_session(idp_oauth_t *o, const idp_store_session_t *s);
+/** Queues a back-channel logout token (sub only) for one client of a resident (consent revoked). */
+void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id);
+/** The logout page: a confirmation form with @p fields (hidden inputs), or "signed out" when NULL. */
+void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, json_t *fields);
 
 /* ---- token issuance (token.c), used by resource.c -------------------------- */
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */

@@ -100,6 +100,14 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
 void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET/POST /logout: RP-Initiated Logout 1.0 (end_session_endpoint). */
+void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** Delivers due Back-Channel Logout tokens (call every second or so); returns how many arrived. */
+int idp_oauth_deliver_logouts(idp_oauth_t *o);
+/** POST /account/consent/revoke, /account/session/end, /account/household. */
+void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /userinfo (§5.3), bearer token in the Authorization header (or the form: RFC 6750 §2.2). */
 void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /introspect (RFC 7662). */

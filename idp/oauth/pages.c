@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/rand.h"
 #include "core/str.h"
@@ -317,37 +318,77 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
     page_end(req, resp, &b, 200, nonce, ctx->form_origin, logo_origin[0] ? logo_origin : NULL);
 }
 
-void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l, const char *csrf,
-                      const idp_store_credential_t *creds, size_t ncreds, const idp_store_upstream_t *upstreams,
-                      size_t nupstreams, const char *notice)
+static void date_of(long long t, char out[32])
 {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
+}
+
+static const char *claim_label(const char *lang, const char *claim)
+{
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+        if (!strcmp(d->claim, claim))
+            return T(lang, d->ja, d->en);
+    return claim;
+}
+
+/* A space-separated claim list in plain words. */
+static void claim_words(idp_buf_t *b, const char *lang, const char *claims)
+{
+    const char *p = claims;
+    size_t len;
+    int n = 0;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len), n++) {
+        char word[64];
+        snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), w);
+        idp_buf_puts(b, n ? T(lang, "、", ", ") : "");
+        idp_html_escape(b, claim_label(lang, word));
+    }
+    if (n == 0)
+        idp_buf_puts(b, T(lang, "識別番号のみ", "an identifier only"));
+}
+
+static void form_begin(idp_buf_t *b, const char *action, const char *csrf)
+{
+    idp_buf_printf(b, "<form method=\"post\" action=\"%s\">", action);
+    hidden(b, "csrf", csrf);
+}
+
+void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *v)
+{
+    const char *l = v->lang;
     idp_buf_t b;
-    char nonce[32];
+    char nonce[32], when[32];
     idp_buf_init(&b, PAGE_MAX);
     page_begin(&b, l, T(l, "アカウント", "Account"), nonce);
-    idp_buf_printf(&b, "<h1>SakaI-D</h1>");
-    if (notice) {
+    idp_buf_puts(&b, "<h1>SakaI-D</h1>");
+    if (v->notice) {
         idp_buf_puts(&b, "<section role=\"status\" id=\"notice\"><p>");
-        idp_html_escape(&b, notice);
+        idp_html_escape(&b, v->notice);
         idp_buf_puts(&b, "</p></section>");
     }
+
+    /* ways to sign in */
     idp_buf_printf(&b, "<section aria-labelledby=\"cred-h\"><h2 id=\"cred-h\">%s</h2><ul id=\"credentials\">",
                    T(l, "ログイン方法", "Ways you sign in"));
-    for (size_t i = 0; i < ncreds; i++) {
-        const idp_store_credential_t *c = &creds[i];
+    for (size_t i = 0; i < v->ncreds; i++) {
+        const idp_store_credential_t *c = &v->creds[i];
         bool card = !strcmp(c->kind, "card");
         idp_buf_printf(&b, "<li data-kind=\"%s\">", card ? "card" : "social");
         if (card) {
-            idp_buf_puts(&b, T(l, "マイナンバーカード", "My Number card"));
+            date_of(c->expires_at, when);
+            idp_buf_printf(&b, "%s (%s %.10s)", T(l, "マイナンバーカード", "My Number card"),
+                           T(l, "証明書の有効期限", "certificate valid until"), when);
         } else {
             const char *name = c->upstream_id;
-            for (size_t j = 0; j < nupstreams; j++)
-                if (!strcmp(upstreams[j].id, c->upstream_id))
-                    name = upstreams[j].display_name;
+            for (size_t j = 0; j < v->nupstreams; j++)
+                if (!strcmp(v->upstreams[j].id, c->upstream_id))
+                    name = v->upstreams[j].display_name;
             idp_html_escape(&b, name);
-            if (ncreds > 1) {
-                idp_buf_puts(&b, "<form method=\"post\" action=\"/account/unlink\">");
-                hidden(&b, "csrf", csrf);
+            if (v->ncreds > 1) {
+                form_begin(&b, "/account/unlink", v->csrf);
                 hidden(&b, "issuer", c->issuer);
                 hidden(&b, "subject", c->subject);
                 idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
@@ -357,14 +398,148 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *
         idp_buf_puts(&b, "</li>");
     }
     idp_buf_puts(&b, "</ul>");
-    for (size_t j = 0; j < nupstreams; j++) {
-        idp_buf_puts(&b, "<form method=\"post\" action=\"/account/link\">");
-        hidden(&b, "csrf", csrf);
-        hidden(&b, "upstream", upstreams[j].id);
-        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" data-link=\"%s\">", upstreams[j].id);
-        idp_html_escape(&b, upstreams[j].display_name);
+    for (size_t j = 0; j < v->nupstreams; j++) {
+        form_begin(&b, "/account/link", v->csrf);
+        hidden(&b, "upstream", v->upstreams[j].id);
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" data-link=\"%s\">", v->upstreams[j].id);
+        idp_html_escape(&b, v->upstreams[j].display_name);
         idp_buf_printf(&b, "%s</button></form>", T(l, " を追加", ": add"));
     }
     idp_buf_puts(&b, "</section>");
-    page_end(req, resp, &b, 200, nonce, form_sources(req, NULL, upstreams, nupstreams), NULL);
+
+    /* verified attributes */
+    idp_buf_printf(&b, "<section aria-labelledby=\"attr-h\" id=\"verified\"><h2 id=\"attr-h\">%s</h2>",
+                   T(l, "確認済みの情報", "Verified information"));
+    if (v->attrs) {
+        date_of(v->attrs->verified_at, when);
+        idp_buf_printf(&b, "<p class=\"note\">%s %s</p><dl>",
+                       T(l, "マイナンバーカードの署名用電子証明書で確認:", "Checked with your My Number card's signing certificate on"),
+                       when);
+        const char *vals[][2] = {{"name", v->attrs->name}, {"birthdate", v->attrs->birth_date},
+                                 {"gender", v->attrs->gender}, {"address", v->attrs->address}};
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            if (!vals[i][1])
+                continue;
+            idp_buf_printf(&b, "<dt>%s</dt><dd>", claim_label(l, vals[i][0]));
+            idp_html_escape(&b, vals[i][1]);
+            idp_buf_puts(&b, "</dd>");
+        }
+        idp_buf_puts(&b, "</dl>");
+    } else {
+        idp_buf_printf(&b, "<p>%s</p>", T(l, "まだありません。", "None yet."));
+    }
+    idp_buf_puts(&b, "</section>");
+
+    /* household (self-asserted) */
+    idp_buf_printf(&b, "<section aria-labelledby=\"hh-h\"><h2 id=\"hh-h\">%s</h2><p class=\"note\">%s</p>",
+                   T(l, "世帯の情報(自己申告)", "Household (as you tell us)"),
+                   T(l, "ご自身で登録する情報です。確認済みとしては扱われません。",
+                     "You register these yourself; they are never marked as verified."));
+    form_begin(&b, "/account/household", v->csrf);
+    idp_buf_printf(&b, "<label for=\"school_district\">%s</label><input id=\"school_district\" name=\"school_district\" value=\"",
+                   T(l, "校区", "School district"));
+    idp_html_escape(&b, v->household->school_district);
+    idp_buf_printf(&b, "\"><label for=\"area\">%s</label><input id=\"area\" name=\"area\" value=\"", T(l, "地域", "Area"));
+    idp_html_escape(&b, v->household->area);
+    idp_buf_printf(&b, "\"><label for=\"children\">%s</label><input id=\"children\" name=\"children\" "
+                       "placeholder=\"2019-04 2021-11\" value=\"",
+                   T(l, "お子さまの生年月(YYYY-MM)", "Children's birth year-months (YYYY-MM)"));
+    idp_html_escape(&b, v->household->children);
+    idp_buf_printf(&b, "\"><button type=\"submit\" class=\"secondary\" id=\"save-household\">%s</button></form></section>",
+                   T(l, "保存", "Save"));
+
+    /* consents */
+    idp_buf_printf(&b, "<section aria-labelledby=\"consent-h\"><h2 id=\"consent-h\">%s</h2><ul id=\"consents\">",
+                   T(l, "情報を提供しているサービス", "Services you share information with"));
+    for (size_t i = 0; i < v->nconsents; i++) {
+        const idp_store_consent_t *c = &v->consents[i];
+        json_t *meta = v->consent_meta[i];
+        const char *name = json_string_value(json_object_get(meta, "client_name"));
+        const char *purpose = json_string_value(json_object_get(meta, strcmp(l, "en") ? "purpose_ja" : "purpose_en"));
+        idp_buf_puts(&b, "<li data-client=\"");
+        idp_html_escape(&b, c->client_id);
+        idp_buf_puts(&b, "\"><strong>");
+        idp_html_escape(&b, name ? name : c->client_id);
+        idp_buf_puts(&b, "</strong>: ");
+        claim_words(&b, l, c->claims);
+        if (purpose) {
+            idp_buf_printf(&b, "<br><span class=\"note\">%s ", T(l, "利用目的:", "Purpose:"));
+            idp_html_escape(&b, purpose);
+            idp_buf_puts(&b, "</span>");
+        }
+        form_begin(&b, "/account/consent/revoke", v->csrf);
+        hidden(&b, "client_id", c->client_id);
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       T(l, "同意をすべて取り消す", "Withdraw all consent"));
+        const char *p = c->claims;
+        size_t len;
+        for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+            char word[64];
+            snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), w);
+            form_begin(&b, "/account/consent/revoke", v->csrf);
+            hidden(&b, "client_id", c->client_id);
+            hidden(&b, "claim", word);
+            idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" data-claim=\"%s\">", word);
+            idp_html_escape(&b, claim_label(l, word));
+            idp_buf_printf(&b, "%s</button></form>", T(l, " の提供をやめる", ": stop sharing"));
+        }
+        idp_buf_puts(&b, "</li>");
+    }
+    if (v->nconsents == 0)
+        idp_buf_printf(&b, "<li>%s</li>", T(l, "ありません。", "None."));
+    idp_buf_puts(&b, "</ul></section>");
+
+    /* history */
+    idp_buf_printf(&b, "<section aria-labelledby=\"hist-h\"><h2 id=\"hist-h\">%s</h2><ul id=\"releases\">",
+                   T(l, "提供の履歴", "What was shared, and when"));
+    for (size_t i = 0; i < v->nreleases; i++) {
+        date_of(v->releases[i].at, when);
+        idp_buf_printf(&b, "<li>%s ", when);
+        idp_html_escape(&b, v->releases[i].client_id);
+        idp_buf_puts(&b, ": ");
+        claim_words(&b, l, v->releases[i].claims);
+        idp_buf_puts(&b, "</li>");
+    }
+    idp_buf_puts(&b, "</ul></section>");
+
+    /* sessions */
+    idp_buf_printf(&b, "<section aria-labelledby=\"sess-h\"><h2 id=\"sess-h\">%s</h2><ul id=\"sessions\">",
+                   T(l, "ログイン中のセッション", "Where you are signed in"));
+    for (size_t i = 0; i < v->nsessions; i++) {
+        const idp_store_session_t *x = &v->sessions[i];
+        bool current = !strcmp(x->sid, v->current_sid);
+        date_of(x->auth_time, when);
+        idp_buf_printf(&b, "<li data-sid=\"%s\">%s %s%s", x->sid, when,
+                       !strcmp(x->acr, ACR_CARD) ? T(l, "(マイナンバーカード)", "(My Number card)")
+                                                 : T(l, "(外部アカウント)", "(other account)"),
+                       current ? T(l, " ・この端末", " · this device") : "");
+        form_begin(&b, "/account/session/end", v->csrf);
+        hidden(&b, "sid", x->sid);
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form></li>", T(l, "ログアウト", "Sign out"));
+    }
+    idp_buf_puts(&b, "</ul></section>");
+    page_end(req, resp, &b, 200, nonce, form_sources(req, NULL, v->upstreams, v->nupstreams), NULL);
+}
+
+void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l, json_t *fields)
+{
+    idp_buf_t b;
+    char nonce[32], origin[512] = "";
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, l, T(l, "ログアウト", "Sign out"), nonce);
+    idp_buf_puts(&b, "<h1>SakaI-D</h1><section>");
+    if (fields == NULL) {
+        idp_buf_printf(&b, "<p id=\"signed-out\" role=\"status\">%s</p></section>",
+                       T(l, "ログアウトしました。", "You are signed out."));
+        return page_end(req, resp, &b, 200, nonce, NULL, NULL);
+    }
+    idp_buf_printf(&b, "<h2>%s</h2><form method=\"post\" action=\"/logout\">",
+                   T(l, "SakaI-D からログアウトしますか?", "Sign out of SakaI-D?"));
+    const char *k;
+    json_t *v;
+    json_object_foreach(fields, k, v) hidden(&b, k, json_string_value(v));
+    origin_of(json_string_value(json_object_get(fields, "post_logout_redirect_uri")), origin, sizeof(origin));
+    idp_buf_printf(&b, "<button type=\"submit\" class=\"primary\" id=\"confirm-logout\">%s</button></form></section>",
+                   T(l, "ログアウトする", "Sign out"));
+    page_end(req, resp, &b, 200, nonce, origin[0] ? origin : NULL, NULL);
 }

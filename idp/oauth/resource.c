@@ -145,6 +145,7 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
 
     json_t *out = json_pack("{s:s}", "sub", info.subject);
     idp_store_resident_attrs_t a;
+    char released[512] = "";
     e = idp_store_resident_attrs_get(o->store, g->resident_id, &a);
     if (e == IDP_OK) {
         json_t *vc = verified_claims(&a, g->claims);
@@ -159,6 +160,20 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         json_decref(out);
         return idp_oauth_error(req, resp, e, NULL);
     }
+    /* The release history: the claim names this answer carries. */
+    json_t *vc = json_object_get(json_object_get(out, "verified_claims"), "claims");
+    const char *k;
+    json_t *val;
+    json_object_foreach(vc, k, val) {
+        size_t n = strlen(released);
+        snprintf(released + n, sizeof(released) - n, "%s%s", n ? " " : "", k);
+    }
+    for (const char *const *c = (const char *const[]){"sakai_resident", "sakai_ward", NULL}; *c; c++)
+        if (json_object_get(out, *c)) {
+            size_t n = strlen(released);
+            snprintf(released + n, sizeof(released) - n, "%s%s", n ? " " : "", *c);
+        }
+    idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released);
     idp_oauth_json(req, resp, 200, out);
 }
 

@@ -5,8 +5,6 @@
  * itself is idp/federation; identities are (issuer, sub), never matched by
  * e-mail or any other claim.
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +226,9 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
     snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
     tx->authenticated_at = req->now;
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", upstream_id); /* [a-z0-9-] */
+    idp_store_audit(o->store, "social_login", resident, detail);
     idp_log_t l;
     idp_log_begin(&l, IDP_LOG_INFO, "social_login");
     idp_log_str(&l, "upstream", upstream_id);
@@ -238,73 +239,14 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
 
 /* ---- the account page ------------------------------------------------------------- */
 
-/* The session of this browser, or false. */
-static bool account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s)
-{
-    const char *v = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
-    unsigned char h[32];
-    if (v == NULL || strlen(v) > 128)
-        return false;
-    idp_sha256(v, strlen(v), h);
-    return idp_store_session_get(o->store, h, s) == IDP_OK;
-}
-
-/* The account forms' CSRF token: bound to the session, HMAC under the subject key. */
-static void account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64])
-{
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    char input[128];
-    int n = snprintf(input, sizeof(input), "account-csrf\n%s", s->sid);
-    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
-    idp_b64url_encode(mac, len, out);
-}
-
-static bool csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s)
-{
-    char want[64];
-    const char *got = NULL;
-    account_csrf(o, s, want);
-    return idp_params_get(req->form, "csrf", &got) == IDP_OK && strlen(got) == strlen(want) &&
-           idp_ct_equal(got, want, strlen(want));
-}
-
-/* GET /account: the ways this resident signs in. */
-void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
-{
-    idp_store_session_t s;
-    if (!account_session(o, req, &s))
-        return see_other(req, resp, "/account/login", NULL);
-    idp_store_credential_t *creds = NULL;
-    idp_store_upstream_t *ups = NULL;
-    size_t nc = 0, nu = 0;
-    idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &nc);
-    if (e == IDP_OK && o->fed)
-        e = idp_store_upstream_list(o->store, true, &ups, &nu);
-    const char *linked = NULL, *removed = NULL, *notice = NULL;
-    bool en = !strcmp(req->lang, "en");
-    if (idp_params_get(req->form, "linked", &linked) == IDP_OK)
-        notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
-    else if (idp_params_get(req->form, "removed", &removed) == IDP_OK)
-        notice = en ? "Removed." : "外しました。";
-    char csrf[64];
-    account_csrf(o, &s, csrf);
-    if (e == IDP_OK)
-        idp_page_account(req, resp, req->lang, csrf, creds, nc, ups, nu, notice);
-    else
-        fail_page(req, resp, e);
-    free(creds);
-    idp_store_upstreams_free(ups, nu);
-}
-
 /* POST /account/link (csrf, upstream): a signed-in resident adds a social identity. */
 void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *upstream = NULL;
-    if (!account_session(o, req, &s))
+    if (!idp_account_session(o, req, &s))
         return see_other(req, resp, "/account/login", NULL);
-    if (!csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     /* A login transaction without a relying party, bound to this browser, marked as adding a credential. */
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
@@ -338,9 +280,9 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     idp_store_session_t s;
     const char *issuer = NULL, *subject = NULL;
     bool en = !strcmp(req->lang, "en");
-    if (!account_session(o, req, &s))
+    if (!idp_account_session(o, req, &s))
         return see_other(req, resp, "/account/login", NULL);
-    if (!csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
         idp_params_get(req->form, "subject", &subject) != IDP_OK)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     if (req->now - s.auth_time > FRESH_SECONDS)

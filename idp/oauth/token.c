@@ -354,6 +354,8 @@ static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     }
     issue_tokens(o, req, resp, cl, g, g->nonce, refresh);
     idp_secret_free(refresh);
+    if (resp->status == 200) /* the resident's history (account page): the client now knows who they are */
+        idp_store_release(o->store, g->resident_id, cl->client_id, "token", "");
 }
 
 /* RFC 6749 §6: rotation, with reuse detection (RFC 9700 §4.14.2). */

@@ -224,10 +224,12 @@ idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const c
 /**
  * Records a consent decision in one transaction: for "grant" the claims
  * (space-separated) are remembered for @p ttl seconds; every decision
- * ("grant" or "deny") is appended to the hash-chained consent ledger.
+ * ("grant" or "deny") is appended to the hash-chained consent ledger with
+ * its @p actor ("resident", "admin") and the @p purpose the resident saw.
  */
 idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
-                                   const char *action, const char *claims, int ttl);
+                                   const char *action, const char *claims, int ttl, const char *actor,
+                                   const char *purpose);
 
 typedef struct {
     char id[64];
@@ -357,6 +359,7 @@ typedef struct {
     char subject[256];     /* social: sub; card: serial */
     char upstream_id[40];
     long long linked_at;
+    long long expires_at;  /* card: the certificate's notAfter; social: 0 */
 } idp_store_credential_t;
 
 /** The credentials linked to a resident (card authentication certificates, social identities). */
@@ -370,5 +373,101 @@ idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const
 
 /** Appends an audit event (@p detail: a JSON object text). */
 idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
+
+/* ---- the account, consent revocation, logout (issue #6) --------------------- */
+
+typedef struct {
+    char client_id[256];
+    char claims[1024];     /* space-separated */
+    long long granted_at, expires_at;
+} idp_store_consent_t;
+
+/** The live consents of a resident, by client. */
+idp_err_t idp_store_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n);
+/**
+ * Revokes a resident's consent to @p client_id: one claim, or all (NULL).
+ * In one transaction: the consent rows go, the ledger gets a "revoke" row
+ * (@p actor), and every grant of that resident to that client is revoked
+ * with its tokens. IDP_E_NOT_FOUND when there was nothing to revoke.
+ */
+idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
+                                   const char *actor);
+
+/** Appends to the release history ("token" or "userinfo"). */
+idp_err_t idp_store_release(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
+                            const char *claims);
+
+typedef struct {
+    char client_id[256];
+    char via[16];
+    char claims[1024];
+    long long at;
+} idp_store_release_t;
+
+/** The newest @p limit releases of a resident. */
+idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
+                                  size_t *n);
+
+typedef struct {
+    char school_district[256];
+    char area[256];
+    char children[512];     /* "YYYY-MM" space-separated */
+    long long updated_at;   /* 0: never set */
+} idp_store_household_t;
+
+idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out);
+idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h);
+
+/** The live sessions of a resident. */
+idp_err_t idp_store_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows, size_t *n);
+/** Ends a session of @p resident_id by its sid (IDP_E_NOT_FOUND if none live). */
+idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id, const char *sid);
+/** Ends the session with cookie hash @p id_hash; *out receives it first. IDP_E_NOT_FOUND if none live. */
+idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+
+/** The clients that hold grants from session @p sid (for back-channel logout), as a malloc'ed list of ids. */
+idp_err_t idp_store_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n);
+
+typedef struct {
+    long long id;
+    char client_id[256];
+    char uri[2048];
+    char *logout_token;    /* malloc'ed */
+    int attempts;
+} idp_store_delivery_t;
+
+/** Queues a Back-Channel Logout delivery. */
+idp_err_t idp_store_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
+/**
+ * Leases up to @p max due deliveries for @p lease_seconds (other nodes skip
+ * them meanwhile). Free with idp_store_deliveries_free.
+ */
+idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+void idp_store_deliveries_free(idp_store_delivery_t *rows, size_t n);
+/** Records an attempt: delivered, or failed with @p error and the next try in @p retry_seconds (give up when < 0). */
+idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
+
+typedef struct {
+    long long seq, at_us;
+    char *resident_id, *client_id, *action, *claims, *actor, *purpose; /* malloc'ed */
+    int hash_version;
+    unsigned char prev_hash[32], row_hash[32];
+} idp_store_ledger_row_t;
+
+/** The whole consent ledger in order, or one resident's rows (@p resident_id non-NULL). */
+idp_err_t idp_store_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n);
+void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n);
+
+typedef struct {
+    long long id, at;
+    char event[64];
+    char resident_id[64];
+    char *detail;          /* JSON text, malloc'ed */
+} idp_store_audit_row_t;
+
+/** Audit events, newest first, filtered by event and resident (NULL: any) and time (0: any). */
+idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since,
+                               int limit, idp_store_audit_row_t **rows, size_t *n);
+void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n);
 
 #endif

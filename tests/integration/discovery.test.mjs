@@ -22,14 +22,16 @@ test('OpenID and OAuth metadata documents agree and name this issuer', async () 
 
 test('advertises exactly what is implemented', async () => {
   const d = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json();
-  // The code flow exists (issue #4); logout, registration and request objects do not yet.
+  // The code flow (issue #4) and logout (issue #6) exist; registration and request objects do not yet.
   assert.deepEqual(d.response_types_supported, ['code']);
   assert.deepEqual(d.response_modes_supported, ['query', 'form_post']);
   assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
   assert.equal(d.authorization_response_iss_parameter_supported, true);
   assert.equal(d.request_parameter_supported, false);
   assert.equal(d.request_uri_parameter_supported, false);
-  for (const absent of ['registration_endpoint', 'end_session_endpoint', 'backchannel_logout_supported']) {
+  assert.equal(d.end_session_endpoint, `${srv.url}/logout`);
+  assert.equal(d.backchannel_logout_supported, true);
+  for (const absent of ['registration_endpoint', 'frontchannel_logout_supported', 'check_session_iframe']) {
     assert.equal(d[absent], undefined, `${absent} must not be advertised before it exists`);
   }
   for (const [k, path] of [['authorization_endpoint', '/authorize'], ['userinfo_endpoint', '/userinfo'],

@@ -138,7 +138,7 @@ describe('the code flow with the card', () => {
     const n = Number(psql(url, 'SELECT count(*) FROM consent_ledger'));
     assert.ok(n >= 2);
     const chained = psql(url, `SELECT bool_and(ok) FROM (SELECT row_hash = sha256(prev_hash || convert_to(concat_ws(E'\\n', seq,
-      (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims), 'UTF8'))
+      (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims, actor, purpose), 'UTF8'))
       AND prev_hash = coalesce(lag(row_hash) OVER (ORDER BY seq), decode(repeat('00', 32), 'hex')) AS ok FROM consent_ledger) t`);
     assert.equal(chained, 't');
     assert.throws(() => psql(url, "UPDATE consent_ledger SET action = 'grant'"), /append-only/);

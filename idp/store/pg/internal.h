@@ -15,6 +15,24 @@ struct idp_store {
 
 const idp_pg_stmt_t *idp_pg_stmts(void);
 
+/*
+ * The consent ledger (store_flow.c and store_account.c write it). One writer
+ * at a time, under this lock, so that each row chains to the one before:
+ * row_hash (version 2) = SHA-256(prev_hash || UTF-8 of seq, at in unix
+ * microseconds, resident, client, action, claims, actor, purpose, joined by
+ * "\n"); the first row's prev_hash is 32 zero bytes (docs/flow.md).
+ * Parameters: resident, client, action, claims, actor, purpose.
+ */
+#define IDP_PG_LEDGER_LOCK "SELECT pg_advisory_xact_lock(hashtext('sakaid:consent_ledger'))"
+#define IDP_PG_LEDGER_APPEND                                                                                          \
+    "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, hash_version, "   \
+    "prev_hash, row_hash) SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, 2, "       \
+    "n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, "    \
+    "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text), 'UTF8')) FROM ("                                   \
+    "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "                     \
+    "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) "     \
+    "AS prev, now() AS at) n"
+
 /** Appends an audit event on a connection (inside the caller's transaction). */
 idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
 

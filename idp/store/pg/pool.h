@@ -13,8 +13,9 @@
 
 typedef struct idp_pg_pool idp_pg_pool_t;
 
-/* Statement indexes: 0-63 store_pg.c, 64-95 store_flow.c, 96-127 store_social.c (each file its own table). */
-#define IDP_PG_MAX_STMTS 128
+/* Statement indexes: 0-63 store_pg.c, 64-95 store_flow.c, 96-127 store_social.c, 128-191
+ * store_account.c (each file its own table). */
+#define IDP_PG_MAX_STMTS 192
 
 typedef struct {
     PGconn *pg;

@@ -70,16 +70,8 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                           "ON CONFLICT (resident_id, client_id, claim) DO UPDATE SET granted_at = now(), "
                           "expires_at = excluded.expires_at"},
     /* One writer at a time, so that each row chains to the one before it. */
-    [F_LEDGER_LOCK] = {"ledger_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:consent_ledger'))"},
-    /* row_hash = SHA-256(prev_hash || UTF-8 of seq, at in unix microseconds, resident, client, action, claims, joined by "\n") */
-    [F_LEDGER_APPEND] = {"ledger_append",
-                         "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, prev_hash, row_hash) "
-                         "SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, n.prev, sha256(n.prev || convert_to("
-                         "concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, $1::text, $2::text, "
-                         "$3::text, $4::text), 'UTF8')) FROM ("
-                         "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "
-                         "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), "
-                         "decode(repeat('00', 32), 'hex')) AS prev, now() AS at) n"},
+    [F_LEDGER_LOCK] = {"ledger_lock", IDP_PG_LEDGER_LOCK},
+    [F_LEDGER_APPEND] = {"ledger_append", IDP_PG_LEDGER_APPEND},
     [F_GRANT_INSERT] = {"grant_insert",
                         "INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, expires_at) "
                         "VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
@@ -268,7 +260,8 @@ idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const c
 }
 
 idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
-                                   const char *action, const char *claims, int ttl)
+                                   const char *action, const char *claims, int ttl, const char *actor,
+                                   const char *purpose)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -283,8 +276,8 @@ idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, cons
     if (ret == IDP_OK)
         ret = ftx(c, F_LEDGER_LOCK, 0, NULL, NULL, NULL, NULL);
     if (ret == IDP_OK) {
-        const char *v[] = {resident_id, client_id, action, claims};
-        ret = ftx(c, F_LEDGER_APPEND, 4, v, NULL, NULL, NULL);
+        const char *v[] = {resident_id, client_id, action, claims, actor, purpose ? purpose : ""};
+        ret = ftx(c, F_LEDGER_APPEND, 6, v, NULL, NULL, NULL);
     }
     return finish(s, c, ret);
 }

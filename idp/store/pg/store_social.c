@@ -57,9 +57,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                         "UPDATE social_identities SET last_used = now() WHERE issuer = $1 AND subject = $2"},
     [U_RESIDENT_INSERT] = {"resident_insert_social", "INSERT INTO residents (id) VALUES ($1)"},
     [U_CREDENTIALS] = {"credentials",
-                       "SELECT 'card', issuer_key_id, serial, '', " EPOCH("first_seen") " FROM card_certificates "
-                       "WHERE resident_id = $1 AND purpose = 'auth' UNION ALL "
-                       "SELECT 'social', issuer, subject, upstream_id, " EPOCH("linked_at") " FROM social_identities "
+                       "SELECT 'card', issuer_key_id, serial, '', " EPOCH("first_seen") ", " EPOCH("not_after")
+                       " FROM card_certificates WHERE resident_id = $1 AND purpose = 'auth' UNION ALL "
+                       "SELECT 'social', issuer, subject, upstream_id, " EPOCH("linked_at") ", 0 FROM social_identities "
                        "WHERE resident_id = $1 ORDER BY 5"},
     [U_SOCIAL_DELETE] = {"social_delete",
                          "DELETE FROM social_identities WHERE resident_id = $1 AND issuer = $2 AND subject = $3"},
@@ -314,6 +314,7 @@ static idp_err_t credentials_on(idp_pg_conn_t *c, const char *resident_id, idp_s
         copy_field(k->subject, sizeof(k->subject), PQgetvalue(r, i, 2));
         copy_field(k->upstream_id, sizeof(k->upstream_id), PQgetvalue(r, i, 3));
         k->linked_at = atoll_checked(PQgetvalue(r, i, 4));
+        k->expires_at = atoll_checked(PQgetvalue(r, i, 5));
     }
     *n = (size_t)nt;
     PQclear(r);

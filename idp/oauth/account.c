@@ -1,0 +1,249 @@
+/*
+ * The resident's account (product.md §2, §5): ways to sign in, verified and
+ * self-registered attributes, consents with revocation, the release
+ * history, and sessions with sign-out. Every change needs the session's
+ * CSRF token; consent revocation revokes the client's tokens and queues a
+ * back-channel logout (logout.c). Social linking is in social.c.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/rand.h"
+#include "oauth/internal.h"
+
+#define RELEASES_SHOWN 50
+
+static void see_other(idp_oauth_resp_t *resp, const char *location)
+{
+    resp->status = 303;
+    resp->location = location;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = "";
+    resp->body_len = 0;
+}
+
+bool idp_account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s)
+{
+    const char *v = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
+    unsigned char h[32];
+    if (v == NULL || strlen(v) > 128)
+        return false;
+    idp_sha256(v, strlen(v), h);
+    return idp_store_session_get(o->store, h, s) == IDP_OK;
+}
+
+void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char input[128];
+    int n = snprintf(input, sizeof(input), "account-csrf\n%s", s->sid);
+    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
+    idp_b64url_encode(mac, len, out);
+}
+
+bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s)
+{
+    char want[64];
+    const char *got = NULL;
+    idp_account_csrf(o, s, want);
+    return idp_params_get(req->form, "csrf", &got) == IDP_OK && strlen(got) == strlen(want) &&
+           idp_ct_equal(got, want, strlen(want));
+}
+
+static json_t *client_meta(idp_oauth_t *o, const char *client_id)
+{
+    idp_store_client_t row;
+    if (idp_store_client_get(o->store, client_id, &row) != IDP_OK)
+        return NULL;
+    json_t *m = json_loads(row.metadata, 0, NULL);
+    idp_store_client_clear(&row);
+    return m;
+}
+
+static void fail_page(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
+{
+    idp_page_error(req, resp, req->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
+                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error", "please try again later");
+}
+
+/* GET /account */
+void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    if (!idp_account_session(o, req, &s))
+        return see_other(resp, "/account/login");
+    bool en = !strcmp(req->lang, "en");
+    idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
+    char csrf[64];
+    idp_account_csrf(o, &s, csrf);
+    v.csrf = csrf;
+    idp_store_credential_t *creds = NULL;
+    idp_store_upstream_t *ups = NULL;
+    idp_store_consent_t *consents = NULL;
+    idp_store_release_t *releases = NULL;
+    idp_store_session_t *sessions = NULL;
+    idp_store_resident_attrs_t attrs;
+    idp_store_household_t household;
+    json_t **metas = NULL;
+    size_t nu = 0;
+    idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &v.ncreds);
+    if (e == IDP_OK && o->fed)
+        e = idp_store_upstream_list(o->store, true, &ups, &nu);
+    if (e == IDP_OK)
+        e = idp_store_consents_list(o->store, s.resident_id, &consents, &v.nconsents);
+    if (e == IDP_OK)
+        e = idp_store_releases_list(o->store, s.resident_id, RELEASES_SHOWN, &releases, &v.nreleases);
+    if (e == IDP_OK)
+        e = idp_store_sessions_list(o->store, s.resident_id, &sessions, &v.nsessions);
+    if (e == IDP_OK)
+        e = idp_store_household_get(o->store, s.resident_id, &household);
+    idp_err_t ae = e == IDP_OK ? idp_store_resident_attrs_get(o->store, s.resident_id, &attrs) : IDP_E_NOT_FOUND;
+    if (e == IDP_OK && (metas = calloc(v.nconsents + 1, sizeof(*metas))) == NULL)
+        e = IDP_E_NOMEM;
+    for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++)
+        metas[i] = client_meta(o, consents[i].client_id);
+    const char *flag = NULL;
+    if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
+        v.notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
+    else if (idp_params_get(req->form, "removed", &flag) == IDP_OK)
+        v.notice = en ? "Removed." : "外しました。";
+    else if (idp_params_get(req->form, "revoked", &flag) == IDP_OK)
+        v.notice = en ? "Consent withdrawn. The service's access has ended." : "同意を取り消しました。サービスのアクセスは終了しました。";
+    else if (idp_params_get(req->form, "saved", &flag) == IDP_OK)
+        v.notice = en ? "Saved." : "保存しました。";
+    else if (idp_params_get(req->form, "ended", &flag) == IDP_OK)
+        v.notice = en ? "That session is signed out." : "そのセッションをログアウトしました。";
+    if (e == IDP_OK) {
+        v.creds = creds;
+        v.upstreams = ups;
+        v.nupstreams = nu;
+        v.attrs = ae == IDP_OK ? &attrs : NULL;
+        v.household = &household;
+        v.consents = consents;
+        v.consent_meta = metas;
+        v.releases = releases;
+        v.sessions = sessions;
+        idp_page_account(req, resp, &v);
+    } else {
+        fail_page(req, resp, e);
+    }
+    for (size_t i = 0; metas && i < v.nconsents; i++)
+        json_decref(metas[i]);
+    free(metas);
+    if (ae == IDP_OK)
+        idp_store_resident_attrs_clear(&attrs);
+    free(creds);
+    idp_store_upstreams_free(ups, nu);
+    free(consents);
+    free(releases);
+    free(sessions);
+}
+
+/* POST /account/consent/revoke (csrf, client_id, claim?): at once, tokens and all (product.md §5). */
+void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    const char *client_id = NULL, *claim = NULL;
+    if (!idp_account_session(o, req, &s))
+        return see_other(resp, "/account/login");
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "client_id", &client_id) != IDP_OK ||
+        idp_params_get(req->form, "claim", &claim) == IDP_E_INVALID_REQUEST)
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    idp_err_t e = idp_store_consent_revoke(o->store, s.resident_id, client_id, claim, "resident");
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such consent");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    idp_logout_client(o, client_id, s.resident_id); /* Back-Channel Logout to the client, if it registered a URI */
+    see_other(resp, "/account?revoked=1");
+}
+
+/* POST /account/session/end (csrf, sid): sign out one of the resident's sessions. */
+void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    const char *sid = NULL;
+    if (!idp_account_session(o, req, &s))
+        return see_other(resp, "/account/login");
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "sid", &sid) != IDP_OK || strlen(sid) > 63)
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    idp_err_t e = idp_store_session_end_sid(o->store, s.resident_id, sid);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    idp_store_session_t ended = s;
+    snprintf(ended.sid, sizeof(ended.sid), "%s", sid);
+    idp_logout_session(o, &ended);
+    see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
+}
+
+/* "YYYY-MM" year-months separated by spaces or commas; at most 10. */
+static bool children_ok(const char *in, char *out, size_t n)
+{
+    size_t o = 0, count = 0;
+    out[0] = '\0';
+    for (const char *p = in; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, " ,");
+        if (len != 7 || p[4] != '-' || ++count > 10)
+            return false;
+        for (size_t i = 0; i < 7; i++)
+            if (i != 4 && (p[i] < '0' || p[i] > '9'))
+                return false;
+        int month = (p[5] - '0') * 10 + (p[6] - '0');
+        if (month < 1 || month > 12 || o + len + 2 > n)
+            return false;
+        o += (size_t)snprintf(out + o, n - o, "%s%.7s", o ? " " : "", p);
+        p += len;
+    }
+    return true;
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+    if (strlen(s) > max)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* POST /account/household (csrf, school_district, area, children): self-asserted attributes. */
+void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    const char *district = NULL, *area = NULL, *children = NULL;
+    if (!idp_account_session(o, req, &s))
+        return see_other(resp, "/account/login");
+    if (!idp_account_csrf_ok(o, req, &s))
+        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    idp_params_get(req->form, "school_district", &district);
+    idp_params_get(req->form, "area", &area);
+    idp_params_get(req->form, "children", &children);
+    idp_store_household_t h;
+    memset(&h, 0, sizeof(h));
+    if (!text_ok(district ? district : "", 200) || !text_ok(area ? area : "", 200) ||
+        !children_ok(children ? children : "", h.children, sizeof(h.children)))
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                              !strcmp(req->lang, "en") ? "children: birth year-months as YYYY-MM (at most 10); "
+                                                         "texts up to 200 characters"
+                                                       : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
+                                                         "文字は 200 字までです。");
+    snprintf(h.school_district, sizeof(h.school_district), "%s", district ? district : "");
+    snprintf(h.area, sizeof(h.area), "%s", area ? area : "");
+    idp_err_t e = idp_store_household_put(o->store, s.resident_id, &h);
+    if (e != IDP_OK)
+        return fail_page(req, resp, e);
+    idp_store_audit(o->store, "household_updated", s.resident_id, "{}");
+    see_other(resp, "/account?saved=1");
+}

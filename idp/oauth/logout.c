@@ -1,0 +1,317 @@
+/*
+ * Logout: RP-Initiated Logout 1.0 (the end_session endpoint) and
+ * Back-Channel Logout 1.0 (logout tokens, queued in PostgreSQL and
+ * delivered with retries by idp_oauth_deliver_logouts). Consent revocation
+ * (account.c) queues logout tokens too.
+ */
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "jose/jwt.h"
+#include "jose/verify.h"
+#include "oauth/internal.h"
+
+#define BCL_EVENT "http://schemas.openid.net/event/backchannel-logout"
+#define DELIVERY_TIMEOUT_MS 3000
+#define DELIVERY_MAX_ATTEMPTS 12
+#define DELIVERY_BATCH 8
+
+/* Back-Channel Logout 1.0 §2.4: iss, aud, iat, exp, jti, events, and sub and/or sid; never a nonce. */
+static idp_err_t logout_token(idp_oauth_t *o, const char *client_id, const char *sub, const char *sid, char **out)
+{
+    long long now = (long long)time(NULL);
+    char *jti = idp_random_token_new(16);
+    json_t *claims = json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:{}}}", "iss", o->cfg->issuer, "aud", client_id, "iat",
+                               (json_int_t)now, "exp", (json_int_t)(now + 120), "jti", jti ? jti : "", "events", BCL_EVENT);
+    if (claims && sub)
+        json_object_set_new(claims, "sub", json_string(sub));
+    if (claims && sid && *sid)
+        json_object_set_new(claims, "sid", json_string(sid));
+    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    json_decref(claims);
+    free(jti);
+    idp_keyset_t *ks = idp_keystore_get(o->keys);
+    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, IDP_ALG_RS256) : NULL;
+    idp_err_t e = text && key ? idp_jwt_sign(key, "logout+jwt", text, out) : IDP_E_SERVER_ERROR;
+    idp_keyset_release(ks);
+    free(text);
+    return e;
+}
+
+/* Queues a logout token for one client if it registered a back-channel logout URI. */
+static void enqueue(idp_oauth_t *o, json_t *meta, const char *client_id, const char *resident_id, const char *sid)
+{
+    const char *uri = json_string_value(json_object_get(meta, "backchannel_logout_uri"));
+    if (uri == NULL)
+        return;
+    char sub[64], *token = NULL;
+    idp_subject(o, meta, resident_id, sub);
+    /* §2.4: sid when the session is the point; the client may require it (backchannel_logout_session_required). */
+    if (logout_token(o, client_id, sub, sid, &token) == IDP_OK &&
+        idp_store_delivery_enqueue(o->store, client_id, uri, token) == IDP_OK) {
+        idp_log_t l;
+        idp_log_begin(&l, IDP_LOG_INFO, "backchannel_logout_queued");
+        idp_log_str(&l, "client_id", client_id);
+        idp_log_end(&l);
+    } else {
+        idp_log_msg(IDP_LOG_ERROR, "backchannel_logout_failed", "cannot queue a logout token for %s", client_id);
+    }
+    free(token);
+}
+
+static json_t *client_meta(idp_oauth_t *o, const char *client_id)
+{
+    idp_store_client_t row;
+    if (idp_store_client_get(o->store, client_id, &row) != IDP_OK)
+        return NULL;
+    json_t *m = json_loads(row.metadata, 0, NULL);
+    idp_store_client_clear(&row);
+    return m;
+}
+
+void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id)
+{
+    json_t *meta = client_meta(o, client_id);
+    if (meta)
+        enqueue(o, meta, client_id, resident_id, NULL);
+    json_decref(meta);
+}
+
+void idp_logout_session(idp_oauth_t *o, const idp_store_session_t *s)
+{
+    char(*clients)[256] = NULL;
+    size_t n = 0;
+    if (idp_store_session_clients(o->store, s->sid, &clients, &n) != IDP_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        json_t *meta = client_meta(o, clients[i]);
+        if (meta)
+            enqueue(o, meta, clients[i], s->resident_id, s->sid);
+        json_decref(meta);
+    }
+    free(clients);
+    char detail[128];
+    snprintf(detail, sizeof(detail), "{\"sid\":\"%s\",\"clients\":%zu}", s->sid, n); /* sid is base64url */
+    idp_store_audit(o->store, "logout", s->resident_id, detail);
+}
+
+static size_t discard(char *ptr, size_t size, size_t n, void *ud)
+{
+    (void)ptr;
+    (void)ud;
+    return size * n;
+}
+
+/* §2.5: POST logout_token as a form; 200 (or 204) means received. */
+static bool deliver(const idp_store_delivery_t *d, char *err, size_t errlen)
+{
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return false;
+    char *tok = curl_easy_escape(c, d->logout_token, 0);
+    size_t n = strlen(tok ? tok : "") + 16;
+    char *body = malloc(n);
+    if (body)
+        snprintf(body, n, "logout_token=%s", tok ? tok : "");
+    curl_easy_setopt(c, CURLOPT_URL, d->uri);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK)
+        snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+    else if (status != 200 && status != 204)
+        snprintf(err, errlen, "HTTP %ld", status);
+    curl_free(tok);
+    free(body);
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK && (status == 200 || status == 204);
+}
+
+int idp_oauth_deliver_logouts(idp_oauth_t *o)
+{
+    idp_store_delivery_t *rows = NULL;
+    size_t n = 0;
+    int delivered = 0;
+    if (idp_store_deliveries_due(o->store, DELIVERY_BATCH, 60, &rows, &n) != IDP_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char err[256] = "";
+        bool ok = deliver(&rows[i], err, sizeof(err));
+        /* back-off: base, 2 base, 4 base, ... at most an hour; give up after DELIVERY_MAX_ATTEMPTS */
+        int attempts = rows[i].attempts + 1;
+        long long retry = (long long)o->cfg->logout_retry_seconds << (attempts < 12 ? attempts - 1 : 11);
+        int next = attempts >= DELIVERY_MAX_ATTEMPTS ? -1 : (int)(retry > 3600 ? 3600 : retry);
+        idp_store_delivery_result(o->store, rows[i].id, ok, err, next);
+        idp_log_t l;
+        idp_log_begin(&l, ok ? IDP_LOG_INFO : IDP_LOG_WARN, ok ? "backchannel_logout_delivered" : "backchannel_logout_retry");
+        idp_log_str(&l, "client_id", rows[i].client_id);
+        idp_log_int(&l, "attempt", attempts);
+        if (!ok)
+            idp_log_str(&l, "error", err);
+        idp_log_end(&l);
+        delivered += ok;
+    }
+    idp_store_deliveries_free(rows, n);
+    return delivered;
+}
+
+/* ---- RP-Initiated Logout 1.0 ------------------------------------------------------- */
+
+static void see_other(idp_oauth_resp_t *resp, const char *location)
+{
+    resp->status = 303;
+    resp->location = location;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = "";
+    resp->body_len = 0;
+}
+
+static bool list_has(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/* The CSRF token of the logout confirmation: bound to the session. */
+static void logout_csrf(idp_oauth_t *o, const char *sid, char out[64])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char input[128];
+    int n = snprintf(input, sizeof(input), "logout-csrf\n%s", sid);
+    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
+    idp_b64url_encode(mac, len, out);
+}
+
+/*
+ * GET/POST /logout (RP-Initiated Logout 1.0 §2, §3). A bad or foreign
+ * id_token_hint, a client_id that disagrees with it, or a
+ * post_logout_redirect_uri not registered exactly for that client gets an
+ * error page and never a redirect. With a hint that names this session's
+ * resident the session ends at once; otherwise the resident confirms.
+ */
+void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *hint = NULL, *client_id = NULL, *uri = NULL, *state = NULL, *ui = NULL, *csrf = NULL;
+    const idp_params_t *p = req->form;
+    if (idp_params_get(p, "id_token_hint", &hint) == IDP_E_INVALID_REQUEST ||
+        idp_params_get(p, "client_id", &client_id) == IDP_E_INVALID_REQUEST ||
+        idp_params_get(p, "post_logout_redirect_uri", &uri) == IDP_E_INVALID_REQUEST ||
+        idp_params_get(p, "state", &state) == IDP_E_INVALID_REQUEST)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "a parameter is repeated");
+    idp_params_get(p, "ui_locales", &ui);
+    idp_params_get(p, "csrf", &csrf);
+    const char *lang = ui && !strncmp(ui, "en", 2) ? "en" : req->lang;
+
+    /* §2: the hint must be an ID token we issued (expired ones are fine). */
+    char hint_sub[256] = "", hint_aud[256] = "", hint_sid[64] = "";
+    if (hint) {
+        idp_jwks_t *keys = idp_own_jwks(o);
+        json_t *payload = NULL;
+        idp_err_t e = keys && strlen(hint) < IDP_JWS_MAX_BYTES ? idp_jws_verify(keys, hint, NULL, &payload)
+                                                               : IDP_E_INVALID_REQUEST;
+        idp_jwks_free(keys);
+        const char *iss = json_string_value(json_object_get(payload, "iss"));
+        const char *aud = json_string_value(json_object_get(payload, "aud"));
+        if (e != IDP_OK || !iss || strcmp(iss, o->cfg->issuer) || !aud) {
+            json_decref(payload);
+            return idp_page_error(req, resp, lang, 400, "invalid_request", "id_token_hint is not an ID token we issued");
+        }
+        snprintf(hint_aud, sizeof(hint_aud), "%s", aud);
+        const char *hs = json_string_value(json_object_get(payload, "sub"));
+        const char *hd = json_string_value(json_object_get(payload, "sid"));
+        snprintf(hint_sub, sizeof(hint_sub), "%s", hs ? hs : "");
+        snprintf(hint_sid, sizeof(hint_sid), "%s", hd ? hd : "");
+        json_decref(payload);
+        if (client_id && strcmp(client_id, hint_aud) != 0)
+            return idp_page_error(req, resp, lang, 400, "invalid_request", "client_id does not match id_token_hint");
+        client_id = idp_arena_strdup(req->arena, hint_aud);
+    }
+    json_t *meta = client_id ? client_meta(o, client_id) : NULL;
+    if (client_id && meta == NULL)
+        return idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client");
+    /* §3: only a URI registered exactly for this client, and only when we know the client. */
+    if (uri && (meta == NULL || !list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
+        json_decref(meta);
+        return idp_page_error(req, resp, lang, 400, "invalid_request",
+                              "post_logout_redirect_uri is not registered for this client");
+    }
+
+    const char *cookie = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
+    unsigned char h[32];
+    idp_store_session_t s;
+    bool has = false;
+    if (cookie && strlen(cookie) <= 128) {
+        idp_sha256(cookie, strlen(cookie), h);
+        has = idp_store_session_get(o->store, h, &s) == IDP_OK;
+    }
+    bool confirmed = false;
+    if (has) {
+        char want[64], sub[64];
+        logout_csrf(o, s.sid, want);
+        confirmed = csrf && strlen(csrf) == strlen(want) && idp_ct_equal(csrf, want, strlen(want));
+        if (!confirmed && hint && meta) {
+            idp_subject(o, meta, s.resident_id, sub);
+            confirmed = !strcmp(sub, hint_sub) && (!hint_sid[0] || !strcmp(hint_sid, s.sid));
+        }
+        if (!confirmed) {
+            /* §2: without a hint naming this resident, the OP asks before signing out. */
+            char c[64];
+            logout_csrf(o, s.sid, c);
+            json_t *fields = json_pack("{s:s}", "csrf", c);
+            if (client_id)
+                json_object_set_new(fields, "client_id", json_string(client_id));
+            if (uri)
+                json_object_set_new(fields, "post_logout_redirect_uri", json_string(uri));
+            if (state)
+                json_object_set_new(fields, "state", json_string(state));
+            if (ui)
+                json_object_set_new(fields, "ui_locales", json_string(ui));
+            idp_page_logout(req, resp, lang, fields);
+            json_decref(fields);
+            json_decref(meta);
+            return;
+        }
+        idp_store_session_t ended;
+        if (idp_store_session_end(o->store, h, &ended) == IDP_OK)
+            idp_logout_session(o, &ended);
+    }
+    json_decref(meta);
+    /* The cookie goes either way. */
+    bool secure = strncmp(o->cfg->issuer, "https://", 8) == 0;
+    resp->set_cookie[0] = secure ? COOKIE_SESSION "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
+                                 : COOKIE_SESSION "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
+    if (uri) {
+        idp_buf_t b;
+        idp_buf_init(&b, 8192);
+        idp_buf_puts(&b, uri);
+        if (state) {
+            char *v = curl_easy_escape(NULL, state, 0);
+            idp_buf_printf(&b, "%sstate=%s", strchr(uri, '?') ? "&" : "?", v ? v : "");
+            curl_free(v);
+        }
+        char *loc = b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;
+        idp_buf_free(&b);
+        if (loc)
+            return see_other(resp, loc);
+    }
+    const char *cookie_set = resp->set_cookie[0];
+    idp_page_logout(req, resp, lang, NULL);
+    resp->set_cookie[0] = cookie_set;
+}
