@@ -135,6 +135,60 @@ describe('in Chromium', () => {
     await ctx.close();
   });
 
+  test('the account page: view, edit the household, withdraw consent, sign out another session', async () => {
+    // two browsers of the same resident (sakai-taro, signed in by the first test's card in this file's database)
+    const other = await browser.newContext();
+    const op = await other.newPage();
+    await op.goto(demo);
+    await op.click('#login-en');
+    await op.waitForURL(/\/login\?tx=/);
+    await op.selectOption('#card', 'sakai-taro');
+    await op.click('text=Sign with test card');
+    await op.waitForURL(/\/(callback|consent)/);
+    if (op.url().includes('/consent')) {
+      await op.click('button[value="allow"]');
+      await op.waitForURL(/\/callback/);
+    }
+    const ctx = await browser.newContext({ locale: 'ja-JP' });
+    const page = await ctx.newPage();
+    await page.goto(demo);
+    await page.click('#login-ja');
+    await page.waitForURL(/\/login\?tx=/);
+    await page.selectOption('#card', 'sakai-taro');
+    await page.click('text=テストカードで署名');
+    await page.waitForURL(/\/(callback|consent)/);
+    await page.goto(`${p.url}/account`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    assert.ok(await page.isVisible('li[data-kind="card"]'));
+    assert.ok(await page.isVisible('#consents li[data-client]'), 'the demo holds a consent');
+    assert.ok(await page.locator('#sessions li').count() >= 2, 'both browsers are listed');
+    // household
+    await page.fill('#school_district', '三国丘校区');
+    await page.fill('#children', '2019-04 2021-11');
+    await page.click('#save-household');
+    await page.waitForURL(/saved=1/);
+    assert.equal(await page.inputValue('#children'), '2019-04 2021-11');
+    await page.fill('#children', '2019-13');
+    await page.click('#save-household');
+    assert.ok(await page.isVisible('[role="alert"]'), 'a bad year-month is refused');
+    await page.goBack();
+    // sign out every other session (the other browser's among them)
+    await page.goto(`${p.url}/account`);
+    while ((await page.locator('#sessions li:not(:has-text("この端末"))').count()) > 0) {
+      await page.locator('#sessions li:not(:has-text("この端末")) button').first().click();
+      await page.waitForURL(/ended=1/);
+    }
+    assert.equal(await page.locator('#sessions li').count(), 1);
+    await op.goto(`${p.url}/account`);
+    await op.waitForURL(/\/login\?tx=/); // that browser must sign in again
+    // withdraw the demo's consent
+    await page.locator('#consents li form').first().locator('button').click();
+    await page.waitForURL(/revoked=1/);
+    assert.equal(await page.locator('#consents li[data-client]').count(), 0);
+    await other.close();
+    await ctx.close();
+  });
+
   test('the pages cannot be framed and load nothing from elsewhere', async () => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
