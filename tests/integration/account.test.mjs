@@ -70,6 +70,9 @@ describe('consent revocation and back-channel logout', () => {
     assert.match(acct.text, /図書館の利用者確認/);
     received.length = 0;
     const form = formFields(acct.text, '/account/consent/revoke');
+    const forged = await agent.request('/account/consent/revoke', { method: 'POST', form: { ...form, csrf: 'x'.repeat(43) } });
+    assert.equal(forged.status, 403, 'a forged form changes nothing');
+    assert.equal((await oidc.tokenIntrospection(config, t.access_token)).active, true);
     acct = await agent.go('/account/consent/revoke', { method: 'POST', form });
     assert.equal(acct.status, 200);
     assert.doesNotMatch(acct.text, new RegExp(`data-client="${client.client_id}"`));
