@@ -379,7 +379,10 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
         idp_buf_printf(&b, "<li data-kind=\"%s\">", card ? "card" : "social");
         if (card) {
             date_of(c->expires_at, when);
-            idp_buf_printf(&b, "%s (%s %.10s)", T(l, "マイナンバーカード", "My Number card"),
+            bool valid = c->expires_at > (long long)time(NULL);
+            idp_buf_printf(&b, "%s <span data-state=\"%s\">(%s, %s %.10s)</span>", T(l, "マイナンバーカード", "My Number card"),
+                           valid ? "valid" : "expired",
+                           valid ? T(l, "有効", "valid") : T(l, "期限切れ: カードの更新後にもう一度ログインしてください", "expired: sign in again after renewing the card"),
                            T(l, "証明書の有効期限", "certificate valid until"), when);
         } else {
             const char *name = c->upstream_id;

@@ -194,6 +194,11 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         idp_log_str(&l, "detail", err);
         idp_log_end(&l);
         bool en = !strcmp(req->lang, "en");
+        json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", err);
+        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        idp_store_audit(o->store, "social_login_refused", NULL, text ? text : "{}");
+        free(text);
+        json_decref(d);
         upstream_done(&u);
         if (e == IDP_E_INVALID_GRANT)
             return idp_page_error(req, resp, req->lang, 400, "invalid_grant",

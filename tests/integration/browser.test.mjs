@@ -159,7 +159,7 @@ describe('in Chromium', () => {
     await page.waitForURL(/\/(callback|consent)/);
     await page.goto(`${p.url}/account`);
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
-    assert.ok(await page.isVisible('li[data-kind="card"]'));
+    assert.ok(await page.isVisible('li[data-kind="card"] [data-state="valid"]'), 'the card and its state');
     assert.ok(await page.isVisible('#consents li[data-client]'), 'the demo holds a consent');
     assert.ok(await page.locator('#sessions li').count() >= 2, 'both browsers are listed');
     // household

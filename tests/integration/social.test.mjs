@@ -193,6 +193,7 @@ describe('a misbehaving upstream', () => {
       assert.match(r.headers.get('content-type'), /text\/html/);
       assert.equal(agent.jar.get('sakaid_session'), undefined);
       assert.ok(Date.now() - started < 9000, 'no hang: upstream calls time out after 5 s');
+      assert.ok(Number(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'social_login_refused'")) >= 1);
     });
   }
 
