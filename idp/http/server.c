@@ -635,6 +635,9 @@ idp_err_t idp_http_start(const idp_config_t *cfg, idp_oauth_t *oauth, idp_http_t
         "max_request_size", header_max,
         "request_timeout_ms", "10000",
         "enable_keep_alive", "yes",
+        /* Headers and body go out in two writes: without TCP_NODELAY, Nagle and delayed ACKs
+         * stall every keep-alive response by ~40 ms (found by bench/run). */
+        "tcp_nodelay", "1",
         "keep_alive_timeout_ms", "5000",
         "enable_auth_domain_check", "no",
         /* With a certificate option civetweb loads its TLS functions and creates the

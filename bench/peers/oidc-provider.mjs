@@ -1,0 +1,72 @@
+// node-oidc-provider as a benchmark peer: the same job as SakaI-D's
+// client_credentials, discovery and JWKS, with its state in PostgreSQL (a
+// small adapter over node-postgres, one table, as its documentation shows
+// for any database). Started by bench/run:
+//   PEER_PORT=... PEER_DATABASE_URL=... PEER_CLIENT_ID=... PEER_CLIENT_SECRET=... node bench/peers/oidc-provider.mjs
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const mod = (name, file) => import(pathToFileURL(join(root, 'tests', 'node_modules', name, file)).href);
+const Provider = (await mod('oidc-provider', 'lib/index.js')).default;
+const pg = (await mod('pg', 'esm/index.mjs')).default;
+
+const pool = new pg.Pool({ connectionString: process.env.PEER_DATABASE_URL, max: 8 });
+await pool.query(`CREATE TABLE IF NOT EXISTS oidc_payloads (
+  id text, type text, payload jsonb NOT NULL, grant_id text, user_code text, uid text,
+  expires_at timestamptz, consumed_at timestamptz, PRIMARY KEY (id, type))`);
+
+class PgAdapter {
+  constructor(name) {
+    this.name = name;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    await pool.query(`INSERT INTO oidc_payloads (id, type, payload, grant_id, user_code, uid, expires_at)
+      VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) ON CONFLICT (id, type) DO UPDATE SET
+      payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid,
+      expires_at = excluded.expires_at`,
+    [id, this.name, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn ?? 3600]);
+  }
+
+  async find(id) {
+    const r = await pool.query('SELECT payload, consumed_at FROM oidc_payloads WHERE id = $1 AND type = $2 AND expires_at > now()', [id, this.name]);
+    if (!r.rows.length) return undefined;
+    return { ...r.rows[0].payload, ...(r.rows[0].consumed_at ? { consumed: true } : {}) };
+  }
+
+  async findByUid(uid) {
+    const r = await pool.query('SELECT id FROM oidc_payloads WHERE uid = $1 AND type = $2', [uid, this.name]);
+    return r.rows.length ? this.find(r.rows[0].id) : undefined;
+  }
+
+  async findByUserCode(code) {
+    const r = await pool.query('SELECT id FROM oidc_payloads WHERE user_code = $1 AND type = $2', [code, this.name]);
+    return r.rows.length ? this.find(r.rows[0].id) : undefined;
+  }
+
+  async consume(id) {
+    await pool.query('UPDATE oidc_payloads SET consumed_at = now() WHERE id = $1 AND type = $2', [id, this.name]);
+  }
+
+  async destroy(id) {
+    await pool.query('DELETE FROM oidc_payloads WHERE id = $1 AND type = $2', [id, this.name]);
+  }
+
+  async revokeByGrantId(grantId) {
+    await pool.query('DELETE FROM oidc_payloads WHERE grant_id = $1', [grantId]);
+  }
+}
+
+const port = Number(process.env.PEER_PORT);
+const provider = new Provider(`http://127.0.0.1:${port}`, {
+  adapter: PgAdapter,
+  clients: [{
+    client_id: process.env.PEER_CLIENT_ID, client_secret: process.env.PEER_CLIENT_SECRET,
+    grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+  scopes: ['openid'],
+});
+createServer(provider.callback()).listen(port, '127.0.0.1', () => console.log(`oidc-provider on ${port}`));
