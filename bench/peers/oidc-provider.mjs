@@ -64,9 +64,14 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   adapter: PgAdapter,
   clients: [{
     client_id: process.env.PEER_CLIENT_ID, client_secret: process.env.PEER_CLIENT_SECRET,
-    grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials', 'authorization_code'], response_types: ['code'],
+    redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'client_secret_basic',
   }],
-  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+  // the logged-in user of the code-flow measurement signs in once through the development forms
+  findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: true } },
+  pkce: { required: () => true },
+  cookies: { keys: ['bench-cookie-key-0123456789abcdef'] },
   scopes: ['openid'],
 });
 createServer(provider.callback()).listen(port, '127.0.0.1', () => console.log(`oidc-provider on ${port}`));
