@@ -7,6 +7,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Agent as Dispatcher, setGlobalDispatcher } from 'undici';
+
+// HTTP keep-alive has a race no client can avoid for a POST: the server
+// closes an idle connection just as the client sends on it (RFC 9112 §9.3.1
+// lets clients retry only idempotent requests). sakaid closes idle
+// connections after 5 s; under ASan a test's pauses (a card signature, a
+// child process) come close to that. Keep the tests' connections idle for
+// at most 1 s, well inside the server's timeout.
+setGlobalDispatcher(new Dispatcher({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 }));
 
 export const BIN = process.env.SAKAID_BIN_DIR;
 export const SCRIPTS = process.env.SAKAID_SCRIPTS_DIR;
