@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "jose/verify.h"
 
 #define MAX_KEYS 64
 
@@ -19,6 +20,7 @@ struct idp_keyset {
     } keys[MAX_KEYS];
     char *jwks;
     size_t jwks_len;
+    idp_jwks_t *verifier; /* the published keys, parsed once for verifying our own tokens */
 };
 
 struct idp_keystore {
@@ -69,7 +71,7 @@ idp_err_t idp_keyset_seal(idp_keyset_t *ks)
     }
     ks->jwks_len = b.len;
     ks->jwks = idp_buf_steal(&b);
-    return IDP_OK;
+    return ks->jwks ? idp_jwks_parse(ks->jwks, ks->jwks_len, &ks->verifier) : IDP_E_NOMEM;
 }
 
 const idp_jose_key_t *idp_keyset_signer(const idp_keyset_t *ks, idp_alg_t alg)
@@ -99,7 +101,13 @@ void idp_keyset_release(idp_keyset_t *ks)
     for (size_t i = 0; i < ks->n; i++)
         idp_jose_key_free(ks->keys[i].key);
     free(ks->jwks);
+    idp_jwks_free(ks->verifier);
     free(ks);
+}
+
+const idp_jwks_t *idp_keyset_verifier(const idp_keyset_t *ks)
+{
+    return ks->verifier;
 }
 
 idp_keystore_t *idp_keystore_new(void)

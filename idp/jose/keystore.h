@@ -31,6 +31,8 @@ const idp_jose_key_t *idp_keyset_signer(const idp_keyset_t *ks, idp_alg_t alg);
 /** The JWKS JSON ({"keys":[...]}) and its length; public keys only. */
 const char *idp_keyset_jwks(const idp_keyset_t *ks, size_t *len);
 size_t idp_keyset_count(const idp_keyset_t *ks);
+/** The published keys as a verification set (jose/verify.h), parsed once at seal; valid while @p ks is held. */
+const struct idp_jwks *idp_keyset_verifier(const idp_keyset_t *ks);
 void idp_keyset_release(idp_keyset_t *ks);
 
 idp_keystore_t *idp_keystore_new(void);

@@ -5,8 +5,6 @@
  * CSRF token; consent revocation revokes the client's tokens and queues a
  * back-channel logout (logout.c). Social linking is in social.c.
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +15,21 @@
 
 #define RELEASES_SHOWN 50
 
-static void see_other(idp_oauth_resp_t *resp, const char *location)
-{
-    resp->status = 303;
-    resp->location = location;
-    resp->content_type = "text/plain; charset=utf-8";
-    resp->body = "";
-    resp->body_len = 0;
-}
-
-bool idp_account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s)
+bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash)
 {
     const char *v = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
     unsigned char h[32];
     if (v == NULL || strlen(v) > 128)
         return false;
     idp_sha256(v, strlen(v), h);
+    if (hash)
+        memcpy(hash, h, sizeof(h));
     return idp_store_session_get(o->store, h, s) == IDP_OK;
 }
 
 void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    char input[128];
-    int n = snprintf(input, sizeof(input), "account-csrf\n%s", s->sid);
-    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
-    idp_b64url_encode(mac, len, out);
+    idp_keyed_token(o, "account-csrf", s->sid, out);
 }
 
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s)
@@ -55,28 +41,12 @@ bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_s
            idp_ct_equal(got, want, strlen(want));
 }
 
-static json_t *client_meta(idp_oauth_t *o, const char *client_id)
-{
-    idp_store_client_t row;
-    if (idp_store_client_get(o->store, client_id, &row) != IDP_OK)
-        return NULL;
-    json_t *m = json_loads(row.metadata, 0, NULL);
-    idp_store_client_clear(&row);
-    return m;
-}
-
-static void fail_page(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
-{
-    idp_page_error(req, resp, req->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
-                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error", "please try again later");
-}
-
 /* GET /account */
 void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
-    if (!idp_account_session(o, req, &s))
-        return see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL))
+        return idp_see_other(resp, "/account/login");
     bool en = !strcmp(req->lang, "en");
     idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
     char csrf[64];
@@ -106,7 +76,7 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     if (e == IDP_OK && (metas = calloc(v.nconsents + 1, sizeof(*metas))) == NULL)
         e = IDP_E_NOMEM;
     for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++)
-        metas[i] = client_meta(o, consents[i].client_id);
+        metas[i] = idp_client_meta_load(o, consents[i].client_id, &(idp_err_t){IDP_OK});
     const char *flag = NULL;
     if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
         v.notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
@@ -130,7 +100,7 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         v.sessions = sessions;
         idp_page_account(req, resp, &v);
     } else {
-        fail_page(req, resp, e);
+        idp_page_store_error(req, resp, req->lang, e);
     }
     for (size_t i = 0; metas && i < v.nconsents; i++)
         json_decref(metas[i]);
@@ -149,8 +119,8 @@ void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 {
     idp_store_session_t s;
     const char *client_id = NULL, *claim = NULL;
-    if (!idp_account_session(o, req, &s))
-        return see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL))
+        return idp_see_other(resp, "/account/login");
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "client_id", &client_id) != IDP_OK ||
         idp_params_get(req->form, "claim", &claim) == IDP_E_INVALID_REQUEST)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
@@ -158,9 +128,9 @@ void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     if (e == IDP_E_NOT_FOUND)
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such consent");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     idp_logout_client(o, client_id, s.resident_id); /* Back-Channel Logout to the client, if it registered a URI */
-    see_other(resp, "/account?revoked=1");
+    idp_see_other(resp, "/account?revoked=1");
 }
 
 /* POST /account/session/end (csrf, sid): sign out one of the resident's sessions. */
@@ -168,19 +138,19 @@ void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
 {
     idp_store_session_t s;
     const char *sid = NULL;
-    if (!idp_account_session(o, req, &s))
-        return see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL))
+        return idp_see_other(resp, "/account/login");
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "sid", &sid) != IDP_OK || strlen(sid) > 63)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     idp_err_t e = idp_store_session_end_sid(o->store, s.resident_id, sid);
     if (e == IDP_E_NOT_FOUND)
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     idp_store_session_t ended = s;
     snprintf(ended.sid, sizeof(ended.sid), "%s", sid);
     idp_logout_session(o, &ended);
-    see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
+    idp_see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
 }
 
 /* "YYYY-MM" year-months separated by spaces or commas; at most 10. */
@@ -223,8 +193,8 @@ void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 {
     idp_store_session_t s;
     const char *district = NULL, *area = NULL, *children = NULL;
-    if (!idp_account_session(o, req, &s))
-        return see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL))
+        return idp_see_other(resp, "/account/login");
     if (!idp_account_csrf_ok(o, req, &s))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     idp_params_get(req->form, "school_district", &district);
@@ -243,7 +213,7 @@ void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     snprintf(h.area, sizeof(h.area), "%s", area ? area : "");
     idp_err_t e = idp_store_household_put(o->store, s.resident_id, &h);
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     idp_store_audit(o->store, "household_updated", s.resident_id, "{}");
-    see_other(resp, "/account?saved=1");
+    idp_see_other(resp, "/account?saved=1");
 }

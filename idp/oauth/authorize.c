@@ -7,6 +7,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "core/str.h"
+#include "oauth/client_meta.h"
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
@@ -26,14 +27,6 @@ bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_auth
     if (*client_id == NULL || strlen(*client_id) > 256)
         return FAIL("invalid_request", "client_id is missing", false);
     return true;
-}
-
-static bool list_has(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
-    return false;
 }
 
 /* RFC 7636 §4.1/§4.2: 43-128 characters of [A-Za-z0-9-._~]. */
@@ -85,7 +78,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         return FAIL("invalid_request", "redirect_uri is repeated", false);
     if (out->redirect_uri == NULL)
         return FAIL("invalid_request", "redirect_uri is required", false);
-    if (!list_has(json_object_get(meta, "redirect_uris"), out->redirect_uri))
+    if (!idp_json_list_has(json_object_get(meta, "redirect_uris"), out->redirect_uri))
         return FAIL("invalid_request", "redirect_uri is not registered for this client", false);
 
     /* From here on the redirect URI is trusted: errors go back to the client (with state and iss). */
@@ -105,7 +98,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         return FAIL("request_uri_not_supported", "request_uri is not supported", true);
     if (response_type == NULL)
         return FAIL("invalid_request", "response_type is required", true);
-    if (strcmp(response_type, "code") != 0 || !list_has(json_object_get(meta, "response_types"), "code"))
+    if (strcmp(response_type, "code") != 0 || !idp_json_list_has(json_object_get(meta, "response_types"), "code"))
         return FAIL("unsupported_response_type", "only response_type=code is supported", true);
     if (out->response_mode && strcmp(out->response_mode, "query") && strcmp(out->response_mode, "form_post"))
         return FAIL("invalid_request", "response_mode must be query or form_post", true);

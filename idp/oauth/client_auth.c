@@ -16,6 +16,8 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "jose/verify.h"
+#include "oauth/client_meta.h"
+#include "oauth/internal.h"
 
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define ASSERTION_MAX_LIFETIME 600 /* seconds between now and exp we accept */
@@ -66,15 +68,21 @@ static idp_err_t optional(const idp_params_t *p, const char *name, const char **
     return e;
 }
 
+json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e)
+{
+    idp_store_client_t row;
+    if ((*e = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
+        return NULL;
+    json_t *meta = json_loads(row.metadata, 0, NULL);
+    idp_store_client_clear(&row);
+    if (meta == NULL)
+        *e = IDP_E_SERVER_ERROR;
+    return meta;
+}
+
 bool idp_client_meta_has(json_t *meta, const char *field, const char *value)
 {
-    json_t *v = json_object_get(meta, field), *it;
-    size_t i;
-    json_array_foreach(v, i, it) {
-        if (json_is_string(it) && !strcmp(json_string_value(it), value))
-            return true;
-    }
-    return false;
+    return idp_json_list_has(json_object_get(meta, field), value);
 }
 
 static size_t collect(char *ptr, size_t size, size_t n, void *ud)

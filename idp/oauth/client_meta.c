@@ -212,13 +212,14 @@ const char *const *idp_client_meta_names(void)
     return names;
 }
 
-static bool list_has(json_t *list, const char *s)
+bool idp_json_list_has(json_t *list, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v)
-        if (!strcmp(json_string_value(v), s))
+    json_array_foreach(list, i, v) {
+        if (json_is_string(v) && !strcmp(json_string_value(v), s))
             return true;
+    }
     return false;
 }
 
@@ -242,18 +243,18 @@ static idp_err_t check_together(json_t *m, char *err, size_t errlen)
     const char *auth = json_string_value(json_object_get(m, "token_endpoint_auth_method"));
     json_t *grants = json_object_get(m, "grant_types");
     json_t *redirects = json_object_get(m, "redirect_uris");
-    bool code = list_has(grants, "authorization_code");
+    bool code = idp_json_list_has(grants, "authorization_code");
 
     if (code && json_array_size(redirects) == 0)
         return FAIL(IDP_E_INVALID_REDIRECT_URI, "redirect_uris: required for the authorization_code grant");
-    if (list_has(grants, "refresh_token") && !code)
+    if (idp_json_list_has(grants, "refresh_token") && !code)
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "grant_types: refresh_token needs authorization_code");
     /* a public client has no credentials to use at the token endpoint on its own behalf */
-    if (!strcmp(auth, "none") && list_has(grants, "client_credentials"))
+    if (!strcmp(auth, "none") && idp_json_list_has(grants, "client_credentials"))
         return FAIL(IDP_E_INVALID_CLIENT_METADATA,
                     "grant_types: client_credentials needs a confidential client (token_endpoint_auth_method none)");
     json_t *rt = json_object_get(m, "response_types");
-    if (code && !list_has(rt, "code"))
+    if (code && !idp_json_list_has(rt, "code"))
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "response_types: must contain code for authorization_code");
     if (!code && json_array_size(rt) > 0)
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "response_types: code needs the authorization_code grant");
@@ -319,7 +320,7 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
     set_default(m, "token_endpoint_auth_method", json_string("client_secret_basic"));
     set_default(m, "grant_types", json_pack("[s]", "authorization_code"));
     set_default(m, "response_types",
-                list_has(json_object_get(m, "grant_types"), "authorization_code") ? json_pack("[s]", "code")
+                idp_json_list_has(json_object_get(m, "grant_types"), "authorization_code") ? json_pack("[s]", "code")
                                                                                   : json_array());
     set_default(m, "redirect_uris", json_array());
     set_default(m, "application_type", json_string("web"));

@@ -34,4 +34,7 @@ const char *const *idp_client_meta_names(void);
 /** True if this client authenticates with a secret (client_secret_basic / _post). */
 bool idp_client_meta_uses_secret(json_t *meta);
 
+/** True if the JSON array @p list (NULL: empty) holds the string @p s. */
+bool idp_json_list_has(json_t *list, const char *s);
+
 #endif

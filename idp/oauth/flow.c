@@ -36,7 +36,6 @@ typedef struct {
     bool has_session;
     bool add_card;              /* a login that adds the card to the signed-in resident (step-up from social) */
     idp_store_session_t sess;
-    const char *session_cookie; /* its value, or NULL */
 } flow_t;
 
 /* ---- small helpers ------------------------------------------------------------- */
@@ -80,15 +79,6 @@ static void add_cookie(idp_oauth_resp_t *resp, const char *c)
         }
 }
 
-static void see_other(flow_t *f, const char *location)
-{
-    f->resp->status = 303;
-    f->resp->location = location;
-    f->resp->content_type = "text/plain; charset=utf-8";
-    f->resp->body = "";
-    f->resp->body_len = 0;
-}
-
 static void url_param(idp_buf_t *b, bool *first, const char *name, const char *value)
 {
     char *v = curl_easy_escape(NULL, value, 0);
@@ -122,7 +112,7 @@ static void respond_to_client(flow_t *f, json_t *fields)
         char *loc = b.data ? idp_arena_strndup(f->req->arena, b.data, b.len) : NULL;
         idp_buf_free(&b);
         if (loc)
-            see_other(f, loc);
+            idp_see_other(f->resp, loc);
         else
             idp_page_error(f->req, f->resp, f->lang, 500, "server_error", NULL);
     }
@@ -141,21 +131,7 @@ static void redirect_error(flow_t *f, const char *error, const char *description
 
 static void store_error(flow_t *f, idp_err_t e)
 {
-    idp_page_error(f->req, f->resp, f->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
-                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error",
-                   e == IDP_E_UNAVAILABLE ? "the service is temporarily unavailable" : "internal error");
-}
-
-static json_t *load_client(idp_oauth_t *o, const char *client_id, idp_err_t *e)
-{
-    idp_store_client_t row;
-    if ((*e = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
-        return NULL;
-    json_t *meta = json_loads(row.metadata, 0, NULL);
-    idp_store_client_clear(&row);
-    if (meta == NULL)
-        *e = IDP_E_SERVER_ERROR;
-    return meta;
+    idp_page_store_error(f->req, f->resp, f->lang, e);
 }
 
 static const char *client_name(json_t *meta)
@@ -166,24 +142,10 @@ static const char *client_name(json_t *meta)
 
 static void load_session(flow_t *f)
 {
-    f->session_cookie = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_SESSION);
-    f->has_session = false;
-    if (f->session_cookie == NULL || strlen(f->session_cookie) > 128)
-        return;
-    unsigned char h[32];
-    sha256_str(f->session_cookie, h);
-    f->has_session = idp_store_session_get(f->o->store, h, &f->sess) == IDP_OK;
+    f->has_session = idp_browser_session(f->o, f->req, &f->sess, NULL);
 }
 
 /* ---- requirements: acr and the claims to consent to ------------------------------- */
-
-static bool list_has_str(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
-    return false;
-}
 
 /* The claims (and the scope granted) of this request, in the arena. */
 static const char *requested_claims(flow_t *f, const char **granted_scope)
@@ -207,17 +169,15 @@ static const char *requested_claims(flow_t *f, const char **granted_scope)
  */
 static bool check_hint(flow_t *f, char sub[64])
 {
-    idp_jwks_t *keys = idp_own_jwks(f->o);
     json_t *payload = NULL;
-    idp_err_t e = keys ? idp_jws_verify(keys, f->ar.id_token_hint, NULL, &payload) : IDP_E_SERVER_ERROR;
-    idp_jwks_free(keys);
+    idp_err_t e = idp_own_verify(f->o, f->ar.id_token_hint, NULL, &payload);
     bool ok = false;
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *s = json_string_value(json_object_get(payload, "sub"));
         json_t *aud = json_object_get(payload, "aud");
         bool aud_ok = json_is_string(aud) ? !strcmp(json_string_value(aud), f->ar.client_id)
-                                          : list_has_str(aud, f->ar.client_id);
+                                          : idp_json_list_has(aud, f->ar.client_id);
         ok = iss && !strcmp(iss, f->o->cfg->issuer) && s && strlen(s) < 64 && aud_ok;
         if (ok)
             snprintf(sub, 64, "%s", s);
@@ -270,7 +230,7 @@ static void begin_interaction(flow_t *f, const char *resident_id)
     if (loc == NULL)
         return store_error(f, IDP_E_NOMEM);
     snprintf(loc, 128, "/%s?tx=%s", resident_id ? "consent" : "login", tx->id);
-    see_other(f, loc);
+    idp_see_other(f->resp, loc);
     if (new_browser)
         add_cookie(f->resp, cookie(f, COOKIE_BROWSER, browser, f->o->cfg->session_ttl));
 }
@@ -320,7 +280,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     idp_err_t e;
     if (!idp_authz_client_id(f->params, &client_id, &err))
         return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
-    f->meta = load_client(f->o, client_id, &e);
+    f->meta = idp_client_meta_load(f->o, client_id, &e);
     if (f->meta == NULL && e != IDP_E_NOT_FOUND)
         return store_error(f, e);
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
@@ -485,7 +445,7 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
 static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *ctx)
 {
     idp_err_t e = IDP_E_NOMEM;
-    f->meta = tx->client_id[0] ? load_client(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
+    f->meta = tx->client_id[0] ? idp_client_meta_load(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
     if (f->meta == NULL) {
         store_error(f, e);
         return false;
@@ -599,7 +559,7 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         if (loc == NULL)
             return store_error(&f, IDP_E_NOMEM);
         snprintf(loc, 128, "/login?tx=%s", tx->id);
-        return see_other(&f, loc);
+        return idp_see_other(f.resp, loc);
     }
     idp_flow_finish_login(o, req, resp, tx);
 }
@@ -612,7 +572,7 @@ void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         return;
     if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
         idp_store_login_tx_delete(o->store, tx->id);
-        return see_other(&f, "/account");
+        return idp_see_other(f.resp, "/account");
     }
     if (!tx_params(&f, tx))
         return;
@@ -634,7 +594,7 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         return idp_page_error(req, resp, f.lang, 403, "login_required", "sign in again");
     idp_authz_error_t err;
     idp_err_t e;
-    f.meta = load_client(o, tx->client_id, &e);
+    f.meta = idp_client_meta_load(o, tx->client_id, &e);
     if (f.meta == NULL)
         return store_error(&f, e);
     if (!idp_authz_validate(f.params, f.meta, &f.ar, &err)) {
@@ -663,7 +623,7 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         char *loc = idp_arena_alloc(req->arena, 128);
         if (loc)
             snprintf(loc, 128, "/consent?tx=%s", tx->id);
-        loc ? see_other(&f, loc) : store_error(&f, IDP_E_NOMEM);
+        loc ? idp_see_other(f.resp, loc) : store_error(&f, IDP_E_NOMEM);
         return flow_done(&f);
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */

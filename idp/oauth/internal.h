@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "jose/verify.h"
+#include "oauth/client_meta.h"
 #include "oauth/oauth.h"
 
 #define ACR_CARD "urn:sakai-d:acr:card"
@@ -37,6 +38,12 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
 /* ---- subject.c ------------------------------------------------------------ */
 /** The `sub` a client sees for a resident: pairwise per sector, or public for city clients (product.md §5). */
 void idp_subject(const idp_oauth_t *o, json_t *client_meta, const char *resident_id, char out[64]);
+/** base64url(HMAC-SHA-256(subject key, @p label "\n" @p value)): subjects and session-bound CSRF tokens. */
+void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value, char out[64]);
+
+/* ---- client_auth.c ----------------------------------------------------------- */
+/** A registered client's metadata (json_decref); NULL with *e: IDP_E_NOT_FOUND or a store error. */
+json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e);
 
 /* ---- pages.c: the HTML the resident sees ----------------------------------- */
 typedef struct {
@@ -47,6 +54,10 @@ typedef struct {
 
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
                     const char *description);
+/** The page for a storage failure: 503 temporarily_unavailable, else 500 server_error. */
+void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, idp_err_t e);
+/** A 303 See Other to @p location (in the arena or static). */
+void idp_see_other(idp_oauth_resp_t *resp, const char *location);
 void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields);
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
@@ -80,8 +91,8 @@ void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
                            const idp_store_login_tx_t *tx);
 
 /* ---- account.c ------------------------------------------------------------------ */
-/** This browser's live session, or false. */
-bool idp_account_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s);
+/** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */
+bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash);
 /** The account forms' CSRF token (bound to the session) and its check. */
 void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]);
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s);
@@ -96,7 +107,7 @@ void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l
 
 /* ---- token issuance (token.c), used by resource.c -------------------------- */
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */
-/** Our own public keys as a verification set (cached per keyset; never NULL-safe: NULL when no keys). */
-idp_jwks_t *idp_own_jwks(idp_oauth_t *o);
+/** Verifies a JWS with our own published keys (parsed once per key refresh): idp_jws_verify's contract. */
+idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload);
 
 #endif

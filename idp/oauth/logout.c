@@ -67,19 +67,10 @@ static void enqueue(idp_oauth_t *o, json_t *meta, const char *client_id, const c
     free(token);
 }
 
-static json_t *client_meta(idp_oauth_t *o, const char *client_id)
-{
-    idp_store_client_t row;
-    if (idp_store_client_get(o->store, client_id, &row) != IDP_OK)
-        return NULL;
-    json_t *m = json_loads(row.metadata, 0, NULL);
-    idp_store_client_clear(&row);
-    return m;
-}
-
 void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id)
 {
-    json_t *meta = client_meta(o, client_id);
+    idp_err_t e;
+    json_t *meta = idp_client_meta_load(o, client_id, &e);
     if (meta)
         enqueue(o, meta, client_id, resident_id, NULL);
     json_decref(meta);
@@ -92,7 +83,8 @@ void idp_logout_session(idp_oauth_t *o, const idp_store_session_t *s)
     if (idp_store_session_clients(o->store, s->sid, &clients, &n) != IDP_OK)
         return;
     for (size_t i = 0; i < n; i++) {
-        json_t *meta = client_meta(o, clients[i]);
+        idp_err_t e;
+        json_t *meta = idp_client_meta_load(o, clients[i], &e);
         if (meta)
             enqueue(o, meta, clients[i], s->resident_id, s->sid);
         json_decref(meta);
@@ -171,32 +163,10 @@ int idp_oauth_deliver_logouts(idp_oauth_t *o)
 
 /* ---- RP-Initiated Logout 1.0 ------------------------------------------------------- */
 
-static void see_other(idp_oauth_resp_t *resp, const char *location)
-{
-    resp->status = 303;
-    resp->location = location;
-    resp->content_type = "text/plain; charset=utf-8";
-    resp->body = "";
-    resp->body_len = 0;
-}
-
-static bool list_has(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
-    return false;
-}
-
 /* The CSRF token of the logout confirmation: bound to the session. */
 static void logout_csrf(idp_oauth_t *o, const char *sid, char out[64])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    char input[128];
-    int n = snprintf(input, sizeof(input), "logout-csrf\n%s", sid);
-    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input, (size_t)n, mac, &len);
-    idp_b64url_encode(mac, len, out);
+    idp_keyed_token(o, "logout-csrf", sid, out);
 }
 
 /*
@@ -222,11 +192,8 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
     /* §2: the hint must be an ID token we issued (expired ones are fine). */
     char hint_sub[256] = "", hint_aud[256] = "", hint_sid[64] = "";
     if (hint) {
-        idp_jwks_t *keys = idp_own_jwks(o);
         json_t *payload = NULL;
-        idp_err_t e = keys && strlen(hint) < IDP_JWS_MAX_BYTES ? idp_jws_verify(keys, hint, NULL, &payload)
-                                                               : IDP_E_INVALID_REQUEST;
-        idp_jwks_free(keys);
+        idp_err_t e = idp_own_verify(o, hint, NULL, &payload); /* refuses over IDP_JWS_MAX_BYTES */
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *aud = json_string_value(json_object_get(payload, "aud"));
         if (e != IDP_OK || !iss || strcmp(iss, o->cfg->issuer) || !aud) {
@@ -243,24 +210,21 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
             return idp_page_error(req, resp, lang, 400, "invalid_request", "client_id does not match id_token_hint");
         client_id = idp_arena_strdup(req->arena, hint_aud);
     }
-    json_t *meta = client_id ? client_meta(o, client_id) : NULL;
+    idp_err_t me = IDP_OK;
+    json_t *meta = client_id ? idp_client_meta_load(o, client_id, &me) : NULL;
     if (client_id && meta == NULL)
-        return idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client");
+        return me == IDP_E_NOT_FOUND ? idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client")
+                                     : idp_page_store_error(req, resp, lang, me);
     /* §3: only a URI registered exactly for this client, and only when we know the client. */
-    if (uri && (meta == NULL || !list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
+    if (uri && (meta == NULL || !idp_json_list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
         json_decref(meta);
         return idp_page_error(req, resp, lang, 400, "invalid_request",
                               "post_logout_redirect_uri is not registered for this client");
     }
 
-    const char *cookie = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
     unsigned char h[32];
     idp_store_session_t s;
-    bool has = false;
-    if (cookie && strlen(cookie) <= 128) {
-        idp_sha256(cookie, strlen(cookie), h);
-        has = idp_store_session_get(o->store, h, &s) == IDP_OK;
-    }
+    bool has = idp_browser_session(o, req, &s, h);
     bool confirmed = false;
     if (has) {
         char want[64], sub[64];
@@ -309,7 +273,7 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         char *loc = b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;
         idp_buf_free(&b);
         if (loc)
-            return see_other(resp, loc);
+            return idp_see_other(resp, loc);
     }
     const char *cookie_set = resp->set_cookie[0];
     idp_page_logout(req, resp, lang, NULL);

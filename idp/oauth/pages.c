@@ -114,6 +114,22 @@ static void origin_of(const char *url, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)len, url);
 }
 
+void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, idp_err_t e)
+{
+    bool down = e == IDP_E_UNAVAILABLE;
+    idp_page_error(req, resp, lang, down ? 503 : 500, down ? "temporarily_unavailable" : "server_error",
+                   down ? "the service is temporarily unavailable" : "internal error");
+}
+
+void idp_see_other(idp_oauth_resp_t *resp, const char *location)
+{
+    resp->status = 303;
+    resp->location = location;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = "";
+    resp->body_len = 0;
+}
+
 /*
  * CSP form-action sources: a form that posts to us may be answered with a
  * redirect to the relying party or to an upstream provider, and browsers

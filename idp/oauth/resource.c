@@ -21,10 +21,8 @@
 /* Our own access token: signature, typ at+jwt (RFC 9068 §4), issuer, expiry; *jti receives its id. */
 static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, char jti[64])
 {
-    idp_jwks_t *keys = idp_own_jwks(o);
     json_t *header = NULL, *payload = NULL;
-    idp_err_t e = keys ? idp_jws_verify(keys, token, &header, &payload) : IDP_E_SERVER_ERROR;
-    idp_jwks_free(keys);
+    idp_err_t e = idp_own_verify(o, token, &header, &payload);
     if (e == IDP_OK) {
         const char *typ = json_string_value(json_object_get(header, "typ"));
         const char *iss = json_string_value(json_object_get(payload, "iss"));

@@ -20,14 +20,6 @@ const char *idp_rules_lang(const char *ui_locales)
     return "ja";
 }
 
-static bool list_has_str(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
-    return false;
-}
-
 bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_values, bool *unmet)
 {
     *unmet = false;
@@ -42,8 +34,8 @@ bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_v
             card = !strcmp(json_string_value(value), ACR_CARD);
             social = !strcmp(json_string_value(value), ACR_SOCIAL);
         } else if (json_is_array(values)) {
-            card = list_has_str(values, ACR_CARD);
-            social = list_has_str(values, ACR_SOCIAL);
+            card = idp_json_list_has(values, ACR_CARD);
+            social = idp_json_list_has(values, ACR_SOCIAL);
         } else {
             social = card = true; /* any acr will do */
         }
@@ -57,7 +49,7 @@ bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_v
     if (acr_values) /* voluntary, in order of preference (§3.1.2.1): card-only when social is absent */
         return idp_str_list_has(acr_values, ACR_CARD) && !idp_str_list_has(acr_values, ACR_SOCIAL);
     json_t *defaults = json_object_get(meta, "default_acr_values");
-    return list_has_str(defaults, ACR_CARD) && !list_has_str(defaults, ACR_SOCIAL);
+    return idp_json_list_has(defaults, ACR_CARD) && !idp_json_list_has(defaults, ACR_SOCIAL);
 }
 
 /* A claim we release, to this kind of client, under a scope it registered. */

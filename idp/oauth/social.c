@@ -26,17 +26,7 @@ static void see_other(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *
     char *loc = idp_arena_alloc(req->arena, n);
     if (loc)
         snprintf(loc, n, "%s%s", prefix, arg ? arg : "");
-    resp->status = 303;
-    resp->location = loc;
-    resp->content_type = "text/plain; charset=utf-8";
-    resp->body = "";
-    resp->body_len = 0;
-}
-
-static void fail_page(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
-{
-    idp_page_error(req, resp, req->lang, e == IDP_E_UNAVAILABLE ? 503 : 500,
-                   e == IDP_E_UNAVAILABLE ? "temporarily_unavailable" : "server_error", "please try again later");
+    idp_see_other(resp, loc);
 }
 
 /* The upstream registration with its secret opened (the secret is wiped by upstream_done). */
@@ -100,7 +90,7 @@ static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     if (e == IDP_E_NOT_FOUND)
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such sign-in provider");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
     char *url = NULL, err[512] = "";
     const char *cb = callback_uri(o, req);
@@ -118,7 +108,7 @@ static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
                        !strcmp(req->lang, "en") ? "that provider is not answering: try again later or use your card"
                                                 : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
     } else {
-        fail_page(req, resp, e);
+        idp_page_store_error(req, resp, req->lang, e);
     }
     free(url);
     idp_secret_free(state);
@@ -133,14 +123,14 @@ void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     const char *id = NULL, *csrf = NULL, *upstream = NULL, *ui = NULL;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL)
-        return fail_page(req, resp, IDP_E_NOMEM);
+        return idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
     if (idp_params_get(req->form, "tx", &id) != IDP_OK || idp_params_get(req->form, "upstream", &upstream) != IDP_OK ||
         strlen(id) > 63)
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "tx and upstream are required");
     idp_err_t e = idp_store_login_tx_get(o->store, id, tx);
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired")
-                                    : fail_page(req, resp, e);
+                                    : idp_page_store_error(req, resp, req->lang, e);
     if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
         strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
@@ -159,7 +149,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     char upstream_id[40], nonce[128], verifier[160], sub[256], err[512] = "";
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL)
-        return fail_page(req, resp, IDP_E_NOMEM);
+        return idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
     if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128)
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "state is missing");
     /* The state is good for one callback, and only in the browser that began the login. */
@@ -167,7 +157,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (e == IDP_E_NOT_FOUND)
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired or was used");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     if (!idp_flow_bound(req, tx))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "this sign-in was started in another browser");
     if (idp_params_get(req->form, "error", &error) == IDP_OK) {
@@ -184,7 +174,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     upstream_t u;
     if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such provider")
-                                    : fail_page(req, resp, e);
+                                    : idp_page_store_error(req, resp, req->lang, e);
     e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, sub, err,
                          sizeof(err));
     if (e != IDP_OK) {
@@ -221,13 +211,13 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                                   ? "This account is already linked to another SakaI-D and cannot be added to this one."
                                   : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     if (link_to) { /* adding a way to sign in, from the account page */
         idp_store_login_tx_delete(o->store, tx->id);
         return see_other(req, resp, "/account?linked=", upstream_id);
     }
     if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL)) != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
     snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
     tx->authenticated_at = req->now;
@@ -249,7 +239,7 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 {
     idp_store_session_t s;
     const char *upstream = NULL;
-    if (!idp_account_session(o, req, &s))
+    if (!idp_browser_session(o, req, &s, NULL))
         return see_other(req, resp, "/account/login", NULL);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
@@ -275,7 +265,7 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     if (e == IDP_E_INVALID_REQUEST)
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "sign in again first");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     go_upstream(o, req, resp, tx->id, upstream, NULL);
 }
 
@@ -285,7 +275,7 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     idp_store_session_t s;
     const char *issuer = NULL, *subject = NULL;
     bool en = !strcmp(req->lang, "en");
-    if (!idp_account_session(o, req, &s))
+    if (!idp_browser_session(o, req, &s, NULL))
         return see_other(req, resp, "/account/login", NULL);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
         idp_params_get(req->form, "subject", &subject) != IDP_OK)
@@ -302,6 +292,6 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     if (e == IDP_E_NOT_FOUND)
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
     if (e != IDP_OK)
-        return fail_page(req, resp, e);
+        return idp_page_store_error(req, resp, req->lang, e);
     see_other(req, resp, "/account?removed=1", NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * Subject identifiers (OpenID Connect Core §8). The resident's own id never
+ * Subject identifiers (OpenID Connect Core §8), and the keyed tokens they share a key with. The resident's own id never
  * leaves the server (product.md §5): a partner sees
  * HMAC-SHA-256(key, "pairwise" | sector | resident), per sector (§8.1: the
  * host of sector_identifier_uri, else of the redirect URI); a city client
@@ -28,8 +28,15 @@ void idp_subject(const idp_oauth_t *o, json_t *meta, const char *resident_id, ch
         if (uri == NULL || !idp_url_host(uri, sector, sizeof(sector)))
             sector[0] = '\0'; /* no redirect URI: no end-user ever signs in to it */
     }
-    char input[1024];
-    int n = snprintf(input, sizeof(input), "%s\n%s\n%s", pairwise ? "pairwise" : "public", sector, resident_id);
+    char value[1024];
+    snprintf(value, sizeof(value), "%s\n%s", sector, resident_id);
+    idp_keyed_token(o, pairwise ? "pairwise" : "public", value, out);
+}
+
+void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value, char out[64])
+{
+    char input[1200];
+    int n = snprintf(input, sizeof(input), "%s\n%s", label, value);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input,

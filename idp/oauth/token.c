@@ -161,16 +161,13 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
 
 /* ---- the code flow's tokens ---------------------------------------------------- */
 
-idp_jwks_t *idp_own_jwks(idp_oauth_t *o)
+idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload)
 {
     idp_keyset_t *ks = idp_keystore_get(o->keys);
-    idp_jwks_t *set = NULL;
-    size_t len;
-    const char *jwks = ks ? idp_keyset_jwks(ks, &len) : NULL;
-    if (jwks && idp_jwks_parse(jwks, len, &set) != IDP_OK)
-        set = NULL;
+    const idp_jwks_t *keys = ks ? idp_keyset_verifier(ks) : NULL;
+    idp_err_t e = keys ? idp_jws_verify(keys, token, header, payload) : IDP_E_SERVER_ERROR;
     idp_keyset_release(ks);
-    return set;
+    return e;
 }
 
 static void json_str(idp_buf_t *b, const char *name, const char *value)

@@ -33,6 +33,16 @@ const idp_pg_stmt_t *idp_pg_stmts(void);
     "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) "     \
     "AS prev, now() AS at) n"
 
+/** Runs one statement of @p stmts on a borrowed connection; NULL with *err on failure. */
+PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *stmts, int stmt, int n, const char *const *v,
+                     const int *len, const int *fmt, idp_err_t *err);
+/** Clears @p r; IDP_E_NOT_FOUND when the statement touched no row, else @p ret. */
+idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret);
+/** Borrows a connection and runs @p begin_sql ("BEGIN", or with an isolation level). */
+idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql);
+/** Commits when @p ret is IDP_OK, else rolls back; releases the connection. Returns the outcome. */
+idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret);
+
 /** Appends an audit event on a connection (inside the caller's transaction). */
 idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
 

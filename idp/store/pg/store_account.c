@@ -100,31 +100,12 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "AND at >= to_timestamp($3::bigint) ORDER BY at DESC, id DESC LIMIT $4::int"},
 };
 
-static PGresult *arun(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
-                      idp_err_t *err)
-{
-    idp_pg_conn_t *c;
-    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return NULL;
-    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
-    idp_pg_release(s->pool, c);
-    return r;
-}
-
-static idp_err_t affected(PGresult *r, idp_err_t ret)
-{
-    if (r && atoi_checked(PQcmdTuples(r)) == 0)
-        ret = IDP_E_NOT_FOUND;
-    PQclear(r);
-    return ret;
-}
-
 /* Runs @p stmt and hands each row to @p row (for lists); *n rows into a calloc'ed array of @p size. */
 static idp_err_t list(idp_store_t *s, int stmt, int nv, const char *const *v, size_t size, void **rows, size_t *n,
                       void (*row)(PGresult *r, int i, void *out))
 {
     idp_err_t ret;
-    PGresult *r = arun(s, stmt, nv, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, stmt, nv, v, NULL, NULL, &ret);
     *rows = NULL;
     *n = 0;
     if (r == NULL)
@@ -167,10 +148,8 @@ idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id, cons
     idp_err_t ret;
     PGresult *r = NULL;
     char claims[1024] = "";
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
-        goto Exit;
     const char *dv[] = {resident_id, client_id, claim};
     if ((r = idp_pg_exec(c, stmts, A_CONSENT_DELETE, 3, dv, NULL, NULL, &ret)) == NULL)
         goto Exit;
@@ -194,14 +173,9 @@ idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id, cons
     PQclear(r);
     const char *lv[] = {resident_id, client_id, "revoke", claims, actor, ""};
     r = idp_pg_exec(c, stmts, A_LEDGER_APPEND, 6, lv, NULL, NULL, &ret);
-    if (r)
-        ret = idp_pg_command(c, "COMMIT");
 Exit:
     PQclear(r);
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
+    return idp_pg_end(s, c, ret);
 }
 
 /* ---- releases and household ------------------------------------------------------- */
@@ -211,7 +185,7 @@ idp_err_t idp_store_release(idp_store_t *s, const char *resident_id, const char 
 {
     idp_err_t ret;
     const char *v[] = {resident_id, client_id, via, claims};
-    PQclear(arun(s, A_RELEASE, 4, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, A_RELEASE, 4, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -238,7 +212,7 @@ idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_s
     idp_err_t ret;
     const char *v[] = {resident_id};
     memset(out, 0, sizeof(*out));
-    PGresult *r = arun(s, A_HOUSEHOLD_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, A_HOUSEHOLD_GET, 1, v, NULL, NULL, &ret);
     if (r && PQntuples(r) == 1) {
         copy_field(out->school_district, sizeof(out->school_district), PQgetvalue(r, 0, 0));
         copy_field(out->area, sizeof(out->area), PQgetvalue(r, 0, 1));
@@ -253,7 +227,7 @@ idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const
 {
     idp_err_t ret;
     const char *v[] = {resident_id, h->school_district, h->area, h->children};
-    PQclear(arun(s, A_HOUSEHOLD_PUT, 4, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, A_HOUSEHOLD_PUT, 4, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -280,8 +254,8 @@ idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id, con
 {
     idp_err_t ret;
     const char *v[] = {resident_id, sid};
-    PGresult *r = arun(s, A_SESSION_END_SID, 2, v, NULL, NULL, &ret);
-    return affected(r, ret);
+    PGresult *r = idp_pg_run(s, stmts, A_SESSION_END_SID, 2, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
@@ -289,7 +263,7 @@ idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32],
     idp_err_t ret;
     const char *v[] = {(const char *)id_hash};
     int len[] = {32}, fmt[] = {1};
-    PGresult *r = arun(s, A_SESSION_END, 1, v, len, fmt, &ret);
+    PGresult *r = idp_pg_run(s, stmts, A_SESSION_END, 1, v, len, fmt, &ret);
     if (r && PQntuples(r) == 1)
         session_row(r, 0, out);
     else if (r)
@@ -315,7 +289,7 @@ idp_err_t idp_store_delivery_enqueue(idp_store_t *s, const char *client_id, cons
 {
     idp_err_t ret;
     const char *v[] = {client_id, uri, token};
-    PQclear(arun(s, A_DELIVERY_INSERT, 3, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, A_DELIVERY_INSERT, 3, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -353,10 +327,10 @@ idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered
     snprintf(rs, sizeof(rs), "%d", retry_seconds);
     if (delivered) {
         const char *v[] = {ids};
-        PQclear(arun(s, A_DELIVERY_DONE, 1, v, NULL, NULL, &ret));
+        PQclear(idp_pg_run(s, stmts, A_DELIVERY_DONE, 1, v, NULL, NULL, &ret));
     } else {
         const char *v[] = {ids, error ? error : "", rs};
-        PQclear(arun(s, A_DELIVERY_FAIL, 3, v, NULL, NULL, &ret));
+        PQclear(idp_pg_run(s, stmts, A_DELIVERY_FAIL, 3, v, NULL, NULL, &ret));
     }
     return ret;
 }

@@ -119,18 +119,6 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                    "WHERE client_assertion_jtis.expires_at <= now()"},
 };
 
-/* One statement on a borrowed connection. */
-static PGresult *frun(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
-                      idp_err_t *err)
-{
-    idp_pg_conn_t *c;
-    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return NULL;
-    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
-    idp_pg_release(s->pool, c);
-    return r;
-}
-
 /* A statement inside a transaction; *affected gets the row count when asked. */
 static idp_err_t ftx(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len, const int *fmt,
                      int *affected)
@@ -143,25 +131,6 @@ static idp_err_t ftx(idp_pg_conn_t *c, int stmt, int n, const char *const *v, co
     return ret;
 }
 
-static idp_err_t begin(idp_store_t *s, idp_pg_conn_t **c)
-{
-    idp_err_t ret = idp_pg_acquire(s->pool, c);
-    if (ret == IDP_OK && (ret = idp_pg_command(*c, "BEGIN")) != IDP_OK)
-        idp_pg_release(s->pool, *c);
-    return ret;
-}
-
-/* Commits when ret is IDP_OK, else rolls back; releases the connection. */
-static idp_err_t finish(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
-{
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
-}
-
 static bool is_true(PGresult *r, int row, int col)
 {
     return PQgetvalue(r, row, col)[0] == 't';
@@ -171,11 +140,8 @@ idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id)
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = frun(s, F_TX_DELETE, 1, v, NULL, NULL, &ret);
-    if (r && atoi_checked(PQcmdTuples(r)) == 0)
-        ret = IDP_E_NOT_FOUND;
-    PQclear(r);
-    return ret;
+    PGresult *r = idp_pg_run(s, stmts, F_TX_DELETE, 1, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -196,7 +162,7 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
     idp_err_t ret;
     const char *v[] = {(const char *)id_hash};
     int len[] = {32}, fmt[] = {1};
-    PGresult *r = frun(s, F_SESSION_GET, 1, v, len, fmt, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_SESSION_GET, 1, v, len, fmt, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1)
@@ -215,7 +181,7 @@ idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
     idp_err_t ret;
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
-    if ((ret = begin(s, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     PGresult *r = NULL;
     if (old_hash) {
@@ -242,7 +208,7 @@ idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
     session_from_row(r, out);
 Exit:
     PQclear(r);
-    return finish(s, c, ret);
+    return idp_pg_end(s, c, ret);
 }
 
 /* ---- consent ------------------------------------------------------------- */
@@ -251,7 +217,7 @@ idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const c
 {
     idp_err_t ret;
     const char *v[] = {resident_id, client_id};
-    PGresult *r = frun(s, F_CONSENT_GET, 2, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_CONSENT_GET, 2, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     *claims = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
@@ -267,7 +233,7 @@ idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, cons
     idp_err_t ret;
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
-    if ((ret = begin(s, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     if (!strcmp(action, "grant")) {
         const char *v[] = {resident_id, client_id, claims, t};
@@ -279,7 +245,7 @@ idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, cons
         const char *v[] = {resident_id, client_id, action, claims, actor, purpose ? purpose : ""};
         ret = ftx(c, F_LEDGER_APPEND, 6, v, NULL, NULL, NULL);
     }
-    return finish(s, c, ret);
+    return idp_pg_end(s, c, ret);
 }
 
 /* ---- grants, codes and tokens --------------------------------------------- */
@@ -307,7 +273,7 @@ idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, cons
     snprintf(at, sizeof(at), "%lld", g->auth_time);
     snprintf(ct, sizeof(ct), "%d", code_ttl);
     snprintf(gt, sizeof(gt), "%d", grant_ttl);
-    if ((ret = begin(s, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     const char *gv[] = {g->id, g->client_id, g->resident_id, g->sid, g->scope, g->claims, g->acr, g->amr, at, gt};
     ret = ftx(c, F_GRANT_INSERT, 10, gv, NULL, NULL, NULL);
@@ -316,7 +282,7 @@ idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, cons
         int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
         ret = ftx(c, F_CODE_INSERT, 6, cv, len, fmt, NULL);
     }
-    return finish(s, c, ret);
+    return idp_pg_end(s, c, ret);
 }
 
 static idp_err_t revoke_family(idp_pg_conn_t *c, const char *grant_id)
@@ -332,7 +298,7 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
     PGresult *r = NULL;
     const char *v[] = {(const char *)code_hash};
     int len[] = {32}, fmt[] = {1};
-    if ((ret = begin(s, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     if ((r = idp_pg_exec(c, stmts, F_CODE_TAKE, 1, v, len, fmt, &ret)) == NULL)
         goto Exit;
@@ -347,7 +313,7 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
     if (is_true(r, 0, 12)) {
         /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it. Committed. */
         ret = revoke_family(c, out->id);
-        ret = finish(s, c, ret);
+        ret = idp_pg_end(s, c, ret);
         PQclear(r);
         return ret == IDP_OK ? IDP_E_CONFLICT : ret;
     }
@@ -358,7 +324,7 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
     ret = ftx(c, F_CODE_USE, 1, v, len, fmt, NULL);
 Exit:
     PQclear(r);
-    return finish(s, c, ret);
+    return idp_pg_end(s, c, ret);
 }
 
 idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const unsigned char token_hash[32])
@@ -366,7 +332,7 @@ idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const u
     idp_err_t ret;
     const char *v[] = {(const char *)token_hash, grant_id};
     int len[] = {32, 0}, fmt[] = {1, 0};
-    PQclear(frun(s, F_REFRESH_INSERT, 2, v, len, fmt, &ret));
+    PQclear(idp_pg_run(s, stmts, F_REFRESH_INSERT, 2, v, len, fmt, &ret));
     return ret;
 }
 
@@ -378,7 +344,7 @@ idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[
     PGresult *r = NULL;
     const char *v[] = {(const char *)old_hash};
     int len[] = {32}, fmt[] = {1};
-    if ((ret = begin(s, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     if ((r = idp_pg_exec(c, stmts, F_REFRESH_TAKE, 1, v, len, fmt, &ret)) == NULL)
         goto Exit;
@@ -393,7 +359,7 @@ idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[
     }
     if (is_true(r, 0, 9)) {
         /* Reuse of a spent token: someone holds a copy. Revoke the family (committed). */
-        ret = finish(s, c, revoke_family(c, out->id));
+        ret = idp_pg_end(s, c, revoke_family(c, out->id));
         PQclear(r);
         return ret == IDP_OK ? IDP_E_CONFLICT : ret;
     }
@@ -409,14 +375,14 @@ idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[
     }
 Exit:
     PQclear(r);
-    return finish(s, c, ret);
+    return idp_pg_end(s, c, ret);
 }
 
 idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)
 {
     idp_err_t ret;
     const char *v[] = {grant_id};
-    PQclear(frun(s, F_GRANT_REVOKE, 1, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, F_GRANT_REVOKE, 1, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -428,7 +394,7 @@ idp_err_t idp_store_access_token_insert_grant(idp_store_t *s, const char *jti, c
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
     const char *v[] = {jti, client_id, subject, scope, exp, grant_id ? grant_id : ""};
-    PQclear(frun(s, F_AT_INSERT, 6, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, F_AT_INSERT, 6, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -436,7 +402,7 @@ idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_
 {
     idp_err_t ret;
     const char *v[] = {jti};
-    PGresult *r = frun(s, F_AT_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_AT_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1) {
@@ -461,7 +427,7 @@ idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[3
     idp_err_t ret;
     const char *v[] = {(const char *)token_hash};
     int len[] = {32}, fmt[] = {1};
-    PGresult *r = frun(s, F_REFRESH_GET, 1, v, len, fmt, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_REFRESH_GET, 1, v, len, fmt, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1) {
@@ -484,7 +450,7 @@ idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti)
 {
     idp_err_t ret;
     const char *v[] = {jti};
-    PQclear(frun(s, F_AT_REVOKE, 1, v, NULL, NULL, &ret));
+    PQclear(idp_pg_run(s, stmts, F_AT_REVOKE, 1, v, NULL, NULL, &ret));
     return ret;
 }
 
@@ -492,7 +458,7 @@ idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_gr
 {
     idp_err_t ret;
     const char *v[] = {grant_id};
-    PGresult *r = frun(s, F_GRANT_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_GRANT_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1) {
@@ -515,7 +481,7 @@ idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, 
     idp_err_t ret;
     const char *v[] = {resident_id};
     memset(out, 0, sizeof(*out));
-    PGresult *r = frun(s, F_ATTRS_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_ATTRS_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1) {
@@ -553,7 +519,7 @@ idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, con
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
     const char *v[] = {client_id, jti, exp};
-    PGresult *r = frun(s, F_JTI_USE, 3, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, F_JTI_USE, 3, v, NULL, NULL, &ret);
     if (r && atoi_checked(PQcmdTuples(r)) == 0)
         ret = IDP_E_CONFLICT;
     PQclear(r);

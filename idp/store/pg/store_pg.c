@@ -170,21 +170,47 @@ void idp_store_close(idp_store_t *s)
 }
 
 /* Runs one statement on a borrowed connection and hands back the result. */
-static PGresult *run(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
-                     idp_err_t *err)
+PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *table, int stmt, int n, const char *const *v,
+                     const int *len, const int *fmt, idp_err_t *err)
 {
     idp_pg_conn_t *c;
     if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
         return NULL;
-    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
+    PGresult *r = idp_pg_exec(c, table, stmt, n, v, len, fmt, err);
     idp_pg_release(s->pool, c);
     return r;
+}
+
+idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret)
+{
+    if (r && atoi_checked(PQcmdTuples(r)) == 0)
+        ret = IDP_E_NOT_FOUND;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql)
+{
+    idp_err_t ret = idp_pg_acquire(s->pool, c);
+    if (ret == IDP_OK && (ret = idp_pg_command(*c, begin_sql)) != IDP_OK)
+        idp_pg_release(s->pool, *c);
+    return ret;
+}
+
+idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
+{
+    if (ret == IDP_OK)
+        ret = idp_pg_command(c, "COMMIT");
+    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        idp_pg_command(c, "ROLLBACK");
+    idp_pg_release(s->pool, c);
+    return ret;
 }
 
 idp_err_t idp_store_ping(idp_store_t *s)
 {
     idp_err_t ret;
-    PGresult *r = run(s, S_PING, 0, NULL, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_PING, 0, NULL, NULL, NULL, &ret);
     PQclear(r);
     return ret;
 }
@@ -223,7 +249,7 @@ int idp_store_schema_expected(void)
 idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
 {
     idp_err_t ret;
-    PGresult *r = run(s, S_KEYS_LIST, 0, NULL, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_KEYS_LIST, 0, NULL, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     int nt = PQntuples(r);
@@ -259,7 +285,7 @@ idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n,
     PQclear(r);
     if (nt == 0) {
         /* still report the database clock */
-        PGresult *t = run(s, S_PING, 0, NULL, NULL, NULL, &ret);
+        PGresult *t = idp_pg_run(s, stmts, S_PING, 0, NULL, NULL, NULL, &ret);
         if (t)
             *now = atoll_checked(PQgetvalue(t, 0, 0));
         PQclear(t);
@@ -424,7 +450,7 @@ idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
     const char *v[] = {c->client_id, c->has_secret ? (const char *)c->secret_hash : NULL, c->metadata};
     int len[] = {0, 32, 0};
     int fmt[] = {0, 1, 0};
-    PGresult *r = run(s, S_CLIENT_INSERT, 3, v, len, fmt, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_INSERT, 3, v, len, fmt, &ret);
     PQclear(r);
     return ret;
 }
@@ -433,7 +459,7 @@ idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_
 {
     idp_err_t ret;
     const char *v[] = {client_id};
-    PGresult *r = run(s, S_CLIENT_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
@@ -444,7 +470,7 @@ idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_
 idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
 {
     idp_err_t ret;
-    PGresult *r = run(s, S_CLIENT_LIST, 0, NULL, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_LIST, 0, NULL, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     int nt = PQntuples(r);
@@ -472,7 +498,7 @@ idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const c
     const char *v[] = {client_id, metadata, (const char *)secret_hash, clear_secret ? "true" : "false"};
     int len[] = {0, 0, 32, 0};
     int fmt[] = {0, 0, 1, 0};
-    PGresult *r = run(s, S_CLIENT_UPDATE, 4, v, len, fmt, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_UPDATE, 4, v, len, fmt, &ret);
     if (r && atoi_checked(PQcmdTuples(r)) == 0)
         ret = IDP_E_NOT_FOUND;
     PQclear(r);
@@ -483,7 +509,7 @@ idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
 {
     idp_err_t ret;
     const char *v[] = {client_id};
-    PGresult *r = run(s, S_CLIENT_DELETE, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_DELETE, 1, v, NULL, NULL, &ret);
     if (r && atoi_checked(PQcmdTuples(r)) == 0)
         ret = IDP_E_NOT_FOUND;
     PQclear(r);
@@ -513,7 +539,7 @@ idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const c
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
     const char *v[] = {jti, client_id, subject, scope, exp};
-    PGresult *r = run(s, S_AT_INSERT, 5, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_AT_INSERT, 5, v, NULL, NULL, &ret);
     PQclear(r);
     return ret;
 }
@@ -524,7 +550,7 @@ idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = run(s, S_TX_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_TX_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 0) {
@@ -563,7 +589,7 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     const char *v[] = {tx->id, tx->client_id[0] ? tx->client_id : NULL, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
                        (const char *)tx->browser_hash, tx->csrf, tx->session_sid};
     int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
-    PQclear(run(s, S_TX_CREATE, 9, v, len, fmt, &ret));
+    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 9, v, len, fmt, &ret));
     return ret;
 }
 
@@ -571,11 +597,8 @@ static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *cons
                                const int *fmt)
 {
     idp_err_t ret;
-    PGresult *r = run(s, stmt, n, v, len, fmt, &ret);
-    if (r && atoi_checked(PQcmdTuples(r)) == 0)
-        ret = IDP_E_NOT_FOUND;
-    PQclear(r);
-    return ret;
+    PGresult *r = idp_pg_run(s, stmts, stmt, n, v, len, fmt, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr)
@@ -622,7 +645,7 @@ idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = run(s, S_CH_PEEK, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CH_PEEK, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 0)
@@ -637,7 +660,7 @@ idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_stor
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = run(s, S_CH_TAKE, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, S_CH_TAKE, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1) {
@@ -647,7 +670,7 @@ idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_stor
     }
     PQclear(r);
     /* Not taken: say why. */
-    if ((r = run(s, S_CH_PEEK, 1, v, NULL, NULL, &ret)) == NULL)
+    if ((r = idp_pg_run(s, stmts, S_CH_PEEK, 1, v, NULL, NULL, &ret)) == NULL)
         return ret;
     if (PQntuples(r) == 0)
         ret = IDP_E_NOT_FOUND;
@@ -752,9 +775,9 @@ idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert,
     idp_err_t ret;
     PGresult *r = NULL;
     char owner[64], recorded[64];
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, recorded)) != IDP_OK)
+    if ((ret = resident_by_hash(c, cert->sha256, recorded)) != IDP_OK)
         goto Exit;
     copy_field(owner, sizeof(owner), recorded);
     if (!owner[0]) { /* a renewed card of a known resident counts as that resident's */
@@ -774,14 +797,9 @@ idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert,
                  cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
         ret = idp_pg_audit(c, "credential_linked", resident_id, detail);
     }
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
 Exit:
     PQclear(r);
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
+    return idp_pg_end(s, c, ret);
 }
 
 idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,

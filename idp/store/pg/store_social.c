@@ -65,25 +65,6 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                          "DELETE FROM social_identities WHERE resident_id = $1 AND issuer = $2 AND subject = $3"},
 };
 
-static PGresult *urun(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt,
-                      idp_err_t *err)
-{
-    idp_pg_conn_t *c;
-    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return NULL;
-    PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, err);
-    idp_pg_release(s->pool, c);
-    return r;
-}
-
-static idp_err_t affected(PGresult *r, idp_err_t ret)
-{
-    if (r && atoi_checked(PQcmdTuples(r)) == 0)
-        ret = IDP_E_NOT_FOUND;
-    PQclear(r);
-    return ret;
-}
-
 /* ---- upstream providers -------------------------------------------------------- */
 
 static void upstream_from_row(PGresult *r, int i, idp_store_upstream_t *u)
@@ -113,8 +94,8 @@ static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstre
     const char *v[] = {u->id, u->issuer, u->client_id, (const char *)u->secret_enc, u->scopes, u->display_name,
                        u->icon_uri ? u->icon_uri : "", u->enabled ? "true" : "false"};
     int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0};
-    PGresult *r = urun(s, stmt, 8, v, len, fmt, &ret);
-    return affected(r, ret);
+    PGresult *r = idp_pg_run(s, stmts, stmt, 8, v, len, fmt, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
@@ -131,7 +112,7 @@ idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstr
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = urun(s, U_GET, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, U_GET, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) == 1)
@@ -146,7 +127,7 @@ idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_u
 {
     idp_err_t ret;
     const char *v[] = {enabled_only ? "true" : "false"};
-    PGresult *r = urun(s, U_LIST, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, U_LIST, 1, v, NULL, NULL, &ret);
     *rows = NULL;
     *n = 0;
     if (r == NULL)
@@ -168,8 +149,8 @@ idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id)
 {
     idp_err_t ret;
     const char *v[] = {id};
-    PGresult *r = urun(s, U_DELETE, 1, v, NULL, NULL, &ret);
-    return affected(r, ret);
+    PGresult *r = idp_pg_run(s, stmts, U_DELETE, 1, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 void idp_store_upstream_clear(idp_store_upstream_t *u)
@@ -197,8 +178,8 @@ idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const c
 {
     idp_err_t ret;
     const char *v[] = {tx_id, upstream_id, state, nonce, verifier};
-    PGresult *r = urun(s, U_TX_UPSTREAM, 5, v, NULL, NULL, &ret);
-    return affected(r, ret);
+    PGresult *r = idp_pg_run(s, stmts, U_TX_UPSTREAM, 5, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
@@ -206,7 +187,7 @@ idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, id
 {
     idp_err_t ret;
     const char *v[] = {state};
-    PGresult *r = urun(s, U_TX_TAKE, 1, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_run(s, stmts, U_TX_TAKE, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
     if (PQntuples(r) != 1) {
@@ -226,8 +207,8 @@ idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char 
 {
     idp_err_t ret;
     const char *v[] = {tx_id, resident_id};
-    PGresult *r = urun(s, U_TX_LINK, 2, v, NULL, NULL, &ret);
-    return affected(r, ret);
+    PGresult *r = idp_pg_run(s, stmts, U_TX_LINK, 2, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 /* ---- social identities ------------------------------------------------------------- */
@@ -251,10 +232,8 @@ idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const ch
     const char *key[] = {issuer, subject};
     char detail[1024];
     *created = false;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
-        goto Exit;
     if ((r = idp_pg_exec(c, stmts, U_SOCIAL_GET, 2, key, NULL, NULL, &ret)) == NULL)
         goto Exit;
     social_detail(detail, sizeof(detail), issuer, subject, upstream_id);
@@ -282,14 +261,9 @@ idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const ch
         copy_field(resident_id, 64, owner);
         ret = idp_pg_audit(c, link_to ? "credential_linked" : "resident_created", owner, detail);
     }
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
 Exit:
     PQclear(r);
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
+    return idp_pg_end(s, c, ret);
 }
 
 static idp_err_t credentials_on(idp_pg_conn_t *c, const char *resident_id, idp_store_credential_t **rows, size_t *n)
@@ -339,11 +313,10 @@ idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const
     idp_store_credential_t *rows = NULL;
     size_t n = 0;
     char detail[1024];
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return ret;
     /* Serialize with other changes to this resident's credentials. */
-    if ((ret = idp_pg_command(c, "BEGIN ISOLATION LEVEL SERIALIZABLE")) != IDP_OK ||
-        (ret = credentials_on(c, resident_id, &rows, &n)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN ISOLATION LEVEL SERIALIZABLE")) != IDP_OK)
+        return ret;
+    if ((ret = credentials_on(c, resident_id, &rows, &n)) != IDP_OK)
         goto Exit;
     if (n <= 1) {
         ret = n == 1 ? IDP_E_CONFLICT : IDP_E_NOT_FOUND; /* the last credential stays */
@@ -351,17 +324,12 @@ idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const
     }
     const char *v[] = {resident_id, issuer, subject};
     PGresult *r = idp_pg_exec(c, stmts, U_SOCIAL_DELETE, 3, v, NULL, NULL, &ret);
-    ret = affected(r, ret);
+    ret = idp_pg_affected(r, ret);
     if (ret == IDP_OK) {
         social_detail(detail, sizeof(detail), issuer, subject, "");
         ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
     }
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
 Exit:
     free(rows);
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
+    return idp_pg_end(s, c, ret);
 }
