@@ -836,17 +836,11 @@ idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *ro
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    ret = idp_pg_command(c, "BEGIN");
     for (size_t i = 0; i < n && ret == IDP_OK; i++) {
         const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id, rows[i].new_serial};
         ret = tx_exec(c, S_LINKAGE_UPSERT, 4, v, NULL, NULL, NULL);
     }
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
+    return idp_pg_end(s, c, ret);
 }
