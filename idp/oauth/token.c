@@ -139,7 +139,7 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_keyset_release(ks);
     idp_buf_free(&p);
     if (e == IDP_OK)
-        e = idp_store_access_token_insert(o->store, jti, cl->client_id, cl->client_id, scope, exp);
+        e = idp_store_access_token_insert(o->store, jti, cl->client_id, cl->client_id, scope, exp, NULL);
     free(jti);
     if (e != IDP_OK) {
         free(token);
@@ -242,7 +242,7 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
     idp_err_t e = jti ? sign_with(o, cfg->access_token_alg, "at+jwt", &p, &at) : IDP_E_NOMEM;
     idp_buf_free(&p);
     if (e == IDP_OK)
-        e = idp_store_access_token_insert_grant(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
+        e = idp_store_access_token_insert(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
     free(jti);
     if (e == IDP_OK) {
         const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));

@@ -87,11 +87,6 @@ idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id);
 void idp_store_client_clear(idp_store_client_t *c);
 void idp_store_clients_free(idp_store_client_t *rows, size_t n);
 
-/* ---- tokens ------------------------------------------------------------ */
-
-idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id,
-                                        const char *subject, const char *scope, long long expires_at);
-
 /* ---- login transactions and card challenges (issue #3) ---------------- */
 
 typedef struct {
@@ -271,10 +266,13 @@ idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[
 /** Revokes a grant and everything issued from it. */
 idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id);
 
-/** Stores an access token's jti as part of a grant (NULL: client_credentials). */
-idp_err_t idp_store_access_token_insert_grant(idp_store_t *s, const char *jti, const char *client_id,
-                                              const char *subject, const char *scope, long long expires_at,
-                                              const char *grant_id);
+/**
+ * Stores an access token's jti, as part of grant @p grant_id (NULL for
+ * client_credentials), durably: it returns after the row's commit. Rows of
+ * concurrent requests share one commit (group commit, store_flow.c).
+ */
+idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
+                                        const char *scope, long long expires_at, const char *grant_id);
 
 typedef struct {
     char client_id[256];

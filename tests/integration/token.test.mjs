@@ -3,8 +3,8 @@
 // published JWKS with jose; RFC 6749 §5.2 errors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { addClient, basic, cleanup, provision, startServer, tokenRequest, tempDir, writeConfig } from './lib/harness.mjs';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { addClient, basic, cleanup, provision, psql, startServer, tokenRequest, tempDir, writeConfig } from './lib/harness.mjs';
 
 after(cleanup);
 
@@ -12,9 +12,9 @@ const ccFlags = ['--client-name', 'Backend', '--grant-types', 'client_credential
 
 for (const alg of ['RS256', 'ES256']) {
   describe(`access tokens signed with ${alg}`, () => {
-    let srv, client, postClient, jwks;
+    let srv, client, postClient, jwks, env;
     before(async () => {
-      const env = await provision();
+      env = await provision();
       env.SAKAID_CONFIG = writeConfig(tempDir(), { tokens: { access_token_signing_alg: alg } });
       srv = await startServer(env);
       client = addClient(env, ccFlags);
@@ -59,6 +59,38 @@ for (const alg of ['RS256', 'ES256']) {
         ids.add((await jwtVerify(r.body.access_token, jwks)).payload.jti);
       }
       assert.equal(ids.size, 5);
+    });
+
+    test('concurrent requests share commits, and every token is stored and introspectable', async () => {
+      // Group commit (store_flow.c): the jti rows of concurrent requests are written by one
+      // INSERT in one transaction, so they share an xmin; each token is still answered only
+      // after its row is committed, with its own client and scope.
+      const ask = (c, scope) => tokenRequest(srv.url, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
+        { authorization: basic(c.client_id, c.client_secret) });
+      const post = { client_id: postClient.client_id, client_secret: postClient.client_secret };
+      const rs = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 ? ask(client) :
+        tokenRequest(srv.url, { grant_type: 'client_credentials', scope: 'api:write', ...post }))));
+      for (const r of rs) assert.equal(r.status, 200, JSON.stringify(r.body));
+      const tokens = rs.map((r) => r.body.access_token);
+      const jtis = [];
+      for (const [i, t] of tokens.entries()) {
+        const owner = i % 2 ? { authorization: basic(client.client_id, client.client_secret) } : {};
+        const r = await fetch(`${srv.url}/introspect`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...owner },
+          body: new URLSearchParams({ token: t, ...(i % 2 ? {} : post) }),
+        });
+        const body = await r.json();
+        assert.equal(body.active, true, `token ${i}`);
+        assert.equal(body.scope, i % 2 ? 'api:read api:write' : 'api:write');
+        assert.equal(body.client_id, i % 2 ? client.client_id : postClient.client_id);
+        jtis.push(decodeJwt(t).jti);
+      }
+      assert.equal(new Set(jtis).size, tokens.length);
+      const [rows, commits] = psql(env.SAKAID_DATABASE_URL,
+        `SELECT count(*), count(DISTINCT xmin::text) FROM access_tokens WHERE jti IN (${jtis.map((j) => `'${j}'`).join(',')})`).split('|').map(Number);
+      assert.equal(rows, tokens.length);
+      assert.ok(commits < rows, `${rows} rows in ${commits} commits: no commit was shared`);
     });
   });
 }

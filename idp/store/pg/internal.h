@@ -2,6 +2,8 @@
 #ifndef IDP_STORE_PG_INTERNAL_H
 #define IDP_STORE_PG_INTERNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,8 +11,16 @@
 #include "store/pg/pool.h"
 #include "store/store.h"
 
+/* An access-token row waiting for its group commit (store_flow.c). */
+typedef struct idp_pg_at_row idp_pg_at_row_t;
+
 struct idp_store {
     idp_pg_pool_t *pool;
+    /* Access-token rows queued for the next group commit (store_flow.c). */
+    pthread_mutex_t at_mu;
+    pthread_cond_t at_cv;
+    bool at_flushing;
+    idp_pg_at_row_t *at_head, **at_tail;
 };
 
 const idp_pg_stmt_t *idp_pg_stmts(void);

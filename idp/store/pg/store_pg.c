@@ -21,7 +21,6 @@ enum {
     S_CLIENT_LIST,
     S_CLIENT_UPDATE,
     S_CLIENT_DELETE,
-    S_AT_INSERT,
     S_TX_GET,
     S_TX_CREATE,
     S_TX_AUTH,
@@ -82,9 +81,6 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                          "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
                          "WHERE client_id = $1"},
     [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
-    [S_AT_INSERT] = {"at_insert",
-                     "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at) "
-                     "VALUES ($1, $2, $3, $4, to_timestamp($5))"},
     [S_TX_GET] = {"tx_get",
                   "SELECT id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
                   "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "
@@ -157,6 +153,9 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
         free(s);
         return ret;
     }
+    pthread_mutex_init(&s->at_mu, NULL);
+    pthread_cond_init(&s->at_cv, NULL);
+    s->at_tail = &s->at_head;
     *out = s;
     return IDP_OK;
 }
@@ -166,6 +165,8 @@ void idp_store_close(idp_store_t *s)
     if (s == NULL)
         return;
     idp_pg_pool_free(s->pool);
+    pthread_mutex_destroy(&s->at_mu);
+    pthread_cond_destroy(&s->at_cv);
     free(s);
 }
 
@@ -531,18 +532,6 @@ void idp_store_clients_free(idp_store_client_t *rows, size_t n)
 }
 
 /* ---- tokens -------------------------------------------------------------- */
-
-idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id,
-                                        const char *subject, const char *scope, long long expires_at)
-{
-    idp_err_t ret;
-    char exp[24];
-    snprintf(exp, sizeof(exp), "%lld", expires_at);
-    const char *v[] = {jti, client_id, subject, scope, exp};
-    PGresult *r = idp_pg_run(s, stmts, S_AT_INSERT, 5, v, NULL, NULL, &ret);
-    PQclear(r);
-    return ret;
-}
 
 /* ---- login transactions and card challenges ------------------------------ */
 
