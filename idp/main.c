@@ -144,7 +144,7 @@ int main(int argc, char **argv)
         goto Exit;
     }
     /* One connection per HTTP worker plus the key refresher and headroom. */
-    if (keys == NULL || idp_store_open(cfg->database_url, cfg->threads + 2, cfg->pool_wait_ms, &store) != IDP_OK) {
+    if (keys == NULL || idp_store_open(cfg->database_url, cfg->pool_size, cfg->pool_wait_ms, &store) != IDP_OK) {
         fatal("database_unavailable", "cannot open the PostgreSQL connection pool");
         goto Exit;
     }

@@ -29,6 +29,7 @@ typedef struct {
 
     /* "database" */
     char *database_url;      /* "database.url" */
+    int pool_size;           /* "database.pool_size" */
     int pool_wait_ms;        /* "database.pool_wait_ms" */
 
     /* "keys" */

@@ -34,7 +34,8 @@ static void defaults(void **state)
     assert_string_equal(c->issuer, "http://127.0.0.1:8080");
     assert_string_equal(c->listen_host, "127.0.0.1");
     assert_int_equal(c->listen_port, 8080);
-    assert_int_equal(c->threads, 8);
+    assert_int_equal(c->threads, 64);
+    assert_int_equal(c->pool_size, 12);
     assert_string_equal(c->data_dir, "./var");
     assert_string_equal(c->kek_file, "./var/kek.key");
     assert_string_equal(c->access_token_alg, "RS256");
@@ -49,11 +50,12 @@ static void file_and_env(void **state)
                                     "SAKAID_DATA_DIR", "/srv/sakaid", NULL};
     idp_config_t *c;
     char err[512];
-    assert_int_equal(load("{\"http\":{\"threads\":4,\"max_body_bytes\":2048},\"database\":{\"url\":\"postgresql://file/x\"},"
+    assert_int_equal(load("{\"http\":{\"threads\":4,\"max_body_bytes\":2048},\"database\":{\"url\":\"postgresql://file/x\",\"pool_size\":3},"
                           "\"tokens\":{\"access_token_signing_alg\":\"ES256\"}}",
                           e, &c, err),
                      IDP_OK);
     assert_int_equal(c->threads, 4);
+    assert_int_equal(c->pool_size, 3);
     assert_int_equal(c->max_body_bytes, 2048);
     assert_string_equal(c->database_url, "postgresql://other/x"); /* environment wins */
     assert_int_equal(c->listen_port, 9090);
@@ -75,6 +77,7 @@ static void errors_name_the_key(void **state)
         {"{\"http\":{\"threads\":\"8\"}}", "http.threads"},
         {"{\"http\":{\"threads\":0}}", "http.threads"},
         {"{\"http\":{\"threads\":100000}}", "http.threads"},
+        {"{\"database\":{\"pool_size\":0}}", "database.pool_size"},
         {"{\"http\":{\"listen\":\"nonsense\"}}", "http.listen"},
         {"{\"http\":{\"listen\":\"0.0.0.0:443\"}}", "http.listen"},
         {"{\"http\":{\"tls_certificate_file\":\"/c.pem\"}}", "http.tls_private_key_file"},
