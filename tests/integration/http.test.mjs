@@ -140,6 +140,37 @@ describe('plain HTTP on loopback', () => {
   });
 });
 
+describe('many keep-alive clients with the default settings', () => {
+  test('24 clients each holding a connection open are all served at once', async () => {
+    // The HTTP server holds a thread per open connection (up to 5 s idle): with too few
+    // threads (the old default of 8) the ninth client waited for an idle connection to time out.
+    const srv = await startServer(await provision());
+    const port = Number(srv.env.SAKAID_PORT);
+    const client = () => new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      let buf = '', answered = 0;
+      const ask = () => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      s.on('connect', ask);
+      s.on('error', reject);
+      s.on('data', (d) => {
+        buf += d;
+        for (let k; (k = buf.indexOf('\r\n\r\n')) >= 0;) {
+          const len = Number((buf.match(/content-length: (\d+)/i) ?? [0, 0])[1]);
+          if (buf.length < k + 4 + len) break;
+          buf = buf.slice(k + 4 + len);
+          if (++answered === 2) return resolve(s); // keep the connection open, idle
+          ask();
+        }
+      });
+    });
+    const t0 = Date.now();
+    const sockets = await Promise.race([Promise.all(Array.from({ length: 24 }, client)),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('clients starved')), 2500))]);
+    assert.ok(Date.now() - t0 < 2500);
+    for (const s of sockets) s.destroy();
+  });
+});
+
 describe('HTTPS', () => {
   let srv, dir;
   before(async () => {
