@@ -16,16 +16,34 @@
 #include "core/log.h"
 #include "jpki/jpki.h"
 
+#define CRL_REJECTED_KEYS 4
+
+/*
+ * What is worked out once per CRL instead of on every login:
+ *  - its thisUpdate and nextUpdate as time_t;
+ *  - the SHA-256 of issuer public keys whose check of its signature is done:
+ *    the one it verified with (zero until then), and the last few it did not
+ *    verify with. The generations of a root share one DN, so every login meets
+ *    the other generations' CRLs too; remembering both outcomes checks each
+ *    CRL's signature once per key, not once per login.
+ */
+typedef struct {
+    time_t this_update, next_update;
+    bool dated; /* both dates present and readable; otherwise the CRL never counts */
+    unsigned char good[32];
+    unsigned char bad[CRL_REJECTED_KEYS][32];
+    unsigned nbad;
+} crl_meta_t;
+
 typedef struct {
     idp_jpki_revocation_t base;
     char *dir;
     pthread_rwlock_t lock;
     pthread_mutex_t reload;
     STACK_OF(X509_CRL) *crls;
-    /* Per CRL, the SHA-256 of the issuer public key whose signature on it was
-     * verified (zero until then): each CRL's signature is checked once, not per login. */
-    unsigned char (*verified)[32];
+    crl_meta_t *meta; /* one per CRL; the key records under the cache mutex */
     pthread_mutex_t cache;
+    EVP_MD *sha256;       /* fetched once */
     unsigned long long fingerprint; /* of the directory listing: names, sizes, mtimes */
     time_t checked;
 } crl_dir_t;
@@ -87,19 +105,29 @@ static void reload(crl_dir_t *c)
     }
     if (d)
         closedir(d);
-    unsigned char(*verified)[32] = fresh ? calloc((size_t)sk_X509_CRL_num(fresh) + 1, 32) : NULL;
-    if (verified == NULL) {
+    crl_meta_t *meta = fresh ? calloc((size_t)sk_X509_CRL_num(fresh) + 1, sizeof(*meta)) : NULL;
+    if (meta == NULL) {
         sk_X509_CRL_pop_free(fresh, X509_CRL_free);
         return;
     }
+    for (int i = 0; i < sk_X509_CRL_num(fresh); i++) {
+        X509_CRL *crl = sk_X509_CRL_value(fresh, i);
+        const ASN1_TIME *last = X509_CRL_get0_lastUpdate(crl), *next = X509_CRL_get0_nextUpdate(crl);
+        struct tm tl, tn;
+        meta[i].dated = last && next && ASN1_TIME_to_tm(last, &tl) == 1 && ASN1_TIME_to_tm(next, &tn) == 1;
+        if (meta[i].dated) {
+            meta[i].this_update = timegm(&tl);
+            meta[i].next_update = timegm(&tn);
+        }
+    }
     pthread_rwlock_wrlock(&c->lock);
     STACK_OF(X509_CRL) *old = c->crls;
-    unsigned char(*old_verified)[32] = c->verified;
+    crl_meta_t *old_meta = c->meta;
     c->crls = fresh;
-    c->verified = verified;
+    c->meta = meta;
     pthread_rwlock_unlock(&c->lock);
     sk_X509_CRL_pop_free(old, X509_CRL_free);
-    free(old_verified);
+    free(old_meta);
     idp_log_msg(IDP_LOG_INFO, "crls_loaded", "%d CRLs from %s", sk_X509_CRL_num(fresh), c->dir);
 }
 
@@ -128,7 +156,7 @@ static idp_jpki_reason_t check(idp_jpki_revocation_t *self, X509 *cert, X509 *is
     EVP_PKEY *ikey = X509_get0_pubkey(issuer);
     unsigned char kd[32];
     unsigned int kdlen = 0;
-    if (ikey == NULL || X509_pubkey_digest(issuer, EVP_sha256(), kd, &kdlen) != 1 || kdlen != 32)
+    if (ikey == NULL || X509_pubkey_digest(issuer, c->sha256, kd, &kdlen) != 1 || kdlen != 32)
         return IDP_JPKI_REVOCATION_UNKNOWN;
     pthread_rwlock_rdlock(&c->lock);
     for (int i = 0; c->crls && i < sk_X509_CRL_num(c->crls) && r != IDP_JPKI_REVOKED; i++) {
@@ -136,19 +164,27 @@ static idp_jpki_reason_t check(idp_jpki_revocation_t *self, X509 *cert, X509 *is
         if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
             continue;
         /* The generations of a root share one DN: only the issuer's own key makes a CRL count. */
+        crl_meta_t *k = &c->meta[i];
         pthread_mutex_lock(&c->cache);
-        bool known = memcmp(c->verified[i], kd, 32) == 0;
+        int known = memcmp(k->good, kd, 32) == 0 ? 1 : 0;
+        for (unsigned j = 0; known == 0 && j < CRL_REJECTED_KEYS; j++)
+            if (memcmp(k->bad[j], kd, 32) == 0)
+                known = -1;
         pthread_mutex_unlock(&c->cache);
-        if (!known) {
-            if (X509_CRL_verify(crl, ikey) != 1)
-                continue;
+        if (known == 0) {
+            int v = X509_CRL_verify(crl, ikey); /* 1 good, 0 another key's signature, < 0 an error: not remembered */
+            known = v == 1 ? 1 : -1;
             pthread_mutex_lock(&c->cache);
-            memcpy(c->verified[i], kd, 32);
+            if (v == 1)
+                memcpy(k->good, kd, 32);
+            else if (v == 0)
+                memcpy(k->bad[k->nbad++ % CRL_REJECTED_KEYS], kd, 32);
             pthread_mutex_unlock(&c->cache);
         }
-        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
-        if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &at) > 0 || next == NULL || X509_cmp_time(next, &at) < 0)
-            continue; /* not current at this time */
+        if (known < 0)
+            continue; /* signed by another generation's key */
+        if (!k->dated || k->this_update > at || k->next_update <= at)
+            continue; /* not current at this time (as X509_cmp_time: thisUpdate <= at < nextUpdate) */
         X509_REVOKED *rev = NULL;
         r = X509_CRL_get0_by_cert(crl, &rev, cert) == 1 ? IDP_JPKI_REVOKED : IDP_JPKI_OK;
     }
@@ -161,7 +197,8 @@ static void crl_free(idp_jpki_revocation_t *self)
 {
     crl_dir_t *c = (crl_dir_t *)self;
     sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
-    free(c->verified);
+    free(c->meta);
+    EVP_MD_free(c->sha256);
     pthread_mutex_destroy(&c->cache);
     pthread_rwlock_destroy(&c->lock);
     pthread_mutex_destroy(&c->reload);
@@ -172,7 +209,9 @@ static void crl_free(idp_jpki_revocation_t *self)
 idp_err_t idp_jpki_crl_dir_new(const char *dir, idp_jpki_revocation_t **out)
 {
     crl_dir_t *c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->dir = strdup(dir)) == NULL) {
+    if (c == NULL || (c->dir = strdup(dir)) == NULL || (c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+        if (c)
+            free(c->dir);
         free(c);
         return IDP_E_NOMEM;
     }

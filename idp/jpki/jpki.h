@@ -73,10 +73,33 @@ idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots);
 /** Pins every self-signed root in the PEM file @p path for @p purpose. */
 idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const char *path, char *err,
                                    size_t errlen);
+/**
+ * Certificates whose path validated are cached per trust object (verify.c):
+ * at most this many, least recently used evicted first. About 6.5 KiB each
+ * (the decoded certificate, its key and the result fields): some 26 MiB full.
+ */
+#define IDP_JPKI_CACHE_ENTRIES 4096
+
+/**
+ * idp_jpki_trust_new with a verified-certificate cache of @p cache_entries
+ * (0: no cache, every verification takes the full path). For tests and
+ * benchmarks; the server uses idp_jpki_trust_new.
+ */
+idp_jpki_trust_t *idp_jpki_trust_new_with_cache(bool test_roots, size_t cache_entries);
 /** Sets the revocation source (the trust takes ownership). Without one, every card is revocation_unknown. */
 void idp_jpki_trust_set_revocation(idp_jpki_trust_t *t, idp_jpki_revocation_t *rev);
 /** How many verifications ended with each reason (for /metrics). */
 unsigned long idp_jpki_trust_count(const idp_jpki_trust_t *t, idp_jpki_reason_t r);
+
+typedef struct {
+    unsigned long hits;   /* verifications of a cached certificate: decoding and the chain skipped */
+    unsigned long misses; /* verifications that took the full path, refusals included (not those over 4 KiB) */
+    size_t entries, capacity;
+} idp_jpki_cache_stats_t;
+
+/** The verified-certificate cache's counters (for /metrics and tests). */
+void idp_jpki_trust_cache_stats(idp_jpki_trust_t *t, idp_jpki_cache_stats_t *out);
+/** Frees the roots, the revocation source and the cache. */
 void idp_jpki_trust_free(idp_jpki_trust_t *t);
 
 /* ---- verification ------------------------------------------------------ */
@@ -103,6 +126,9 @@ typedef struct {
  * made @p sig: RSASSA-PKCS1-v1_5 over the SHA-256 DigestInfo of @p msg, as
  * the card signs (jpki.md). The caller builds @p msg from its own state
  * (idp_jpki_message); a client-supplied digest is never accepted.
+ * A certificate seen before with a valid path to a pinned root skips DER
+ * decoding and chain building (the cache above), but every call still checks
+ * the validity period at @p at, revocation and the signature.
  * Returns res->reason. Thread-safe.
  */
 idp_jpki_reason_t idp_jpki_verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const unsigned char *der,

@@ -1,11 +1,15 @@
-/* JPKI certificate and signature verification (jpki.md "Verification in OpenSSL"). */
+/*
+ * JPKI certificate and signature verification (jpki.md "Verification in
+ * OpenSSL"), with a cache of certificates whose path already validated.
+ */
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +22,70 @@ static const char *const policy_oid[2][2] = {
     [IDP_JPKI_SIGN] = {"1.2.392.200149.8.5.1.1.20", "1.2.392.200149.8.5.1.0.20"},
 };
 
+/* The DER of DigestInfo { sha256, NULL, OCTET STRING(32) } without the digest (jpki.md "What the card signs"). */
+static const unsigned char sha256_digest_info[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                                     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+
+/*
+ * The verified-certificate cache.
+ *
+ * Path validation (DER decoding, the chain to a pinned root and the root's
+ * signature on the certificate, key strength, keyUsage, policy, the signing
+ * certificate's attributes) depends only on the certificate, the pinned roots
+ * and the verification time; a resident's certificate is the same on every
+ * login for years. So a certificate that passed every check once is kept,
+ * keyed by SHA-256 of its DER and the purpose, and a later login with it skips
+ * the decoding and the chain. What can change between two logins is checked
+ * on every hit: the verification time against the validity of the certificate
+ * and its root (outside it, the full path runs and gives its own reason),
+ * revocation through the revocation source, and the card's signature over this
+ * login's message.
+ *
+ * Entries are immutable once inserted (but for a few idle verification
+ * contexts, taken and given back under the lock) and reference-counted: a hit
+ * takes a reference under the lock and does its RSA and CRL work after
+ * releasing it.
+ * Eviction is least-recently-used (a hash table with chaining plus a doubly
+ * linked list, both O(1)). Only successful verifications are inserted.
+ */
+/* Prepared EVP_PKEY_CTXs kept per entry: setting one up costs about an eighth of the RSA verify itself. */
+#define IDLE_CTX 8
+
+typedef struct cache_entry cache_entry_t;
+struct cache_entry {
+    unsigned char sha256[32]; /* of the certificate's DER: the key, with purpose */
+    idp_jpki_purpose_t purpose;
+    atomic_uint refs;                /* the cache's own, plus one per verification using the entry */
+    cache_entry_t *bucket_next;      /* hash chain */
+    cache_entry_t *newer, *older;    /* LRU list */
+    EVP_PKEY_CTX *idle[IDLE_CTX];    /* verification contexts for key, ready for EVP_PKEY_verify */
+    unsigned nidle;
+    /* From here on, read-only after insertion. */
+    X509 *cert, *issuer;             /* for the revocation source */
+    EVP_PKEY *key;                   /* the card's public key */
+    time_t valid_from, valid_until;  /* the certificate's validity within its root's */
+    char issuer_key_id[65], serial[65], subject_cn[80];
+    long long not_after;
+    idp_jpki_attrs_t *attrs;         /* signing certificates only */
+};
+
+typedef struct {
+    pthread_mutex_t lock;
+    size_t cap, n, mask;             /* cap 0: no cache */
+    cache_entry_t **buckets;         /* mask + 1 of them, at least 2 * cap */
+    cache_entry_t *newest, *oldest;
+    atomic_ulong hits, misses;
+} cache_t;
+
 struct idp_jpki_trust {
     X509_STORE *store[2]; /* the pinned roots of each purpose, and nothing else */
     bool test_roots;
     idp_jpki_revocation_t *rev;
     atomic_ulong counts[IDP_JPKI__COUNT];
+    /* Prepared once instead of looked up per verification. */
+    EVP_MD *sha256;
+    ASN1_OBJECT *policy[2][2]; /* policy_oid */
+    cache_t cache;
 };
 
 static const struct {
@@ -62,19 +125,232 @@ const char *idp_jpki_reason_text(idp_jpki_reason_t r, const char *lang)
     return lang && !strncmp(lang, "ja", 2) ? reasons[r].ja : reasons[r].en;
 }
 
-idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots)
+/* ---- the cache ----------------------------------------------------------- */
+
+static void entry_free(cache_entry_t *e)
+{
+    while (e->nidle > 0)
+        EVP_PKEY_CTX_free(e->idle[--e->nidle]);
+    X509_free(e->cert);
+    X509_free(e->issuer);
+    EVP_PKEY_free(e->key);
+    free(e->attrs);
+    free(e);
+}
+
+static void entry_release(cache_entry_t *e)
+{
+    if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+        entry_free(e);
+}
+
+static size_t bucket_of(const cache_t *c, const unsigned char sha256[32], idp_jpki_purpose_t purpose)
+{
+    uint64_t h;
+    memcpy(&h, sha256, sizeof(h)); /* a SHA-256 is uniform already; only validated certificates get in */
+    return (size_t)(h ^ (uint64_t)purpose) & c->mask;
+}
+
+static idp_err_t cache_init(cache_t *c, size_t cap)
+{
+    pthread_mutex_init(&c->lock, NULL);
+    if ((c->cap = cap) == 0)
+        return IDP_OK;
+    size_t nb = 2;
+    while (nb < 2 * cap)
+        nb *= 2;
+    c->mask = nb - 1;
+    c->buckets = calloc(nb, sizeof(*c->buckets));
+    return c->buckets ? IDP_OK : IDP_E_NOMEM;
+}
+
+/* Takes @p e out of the table and the list; the cache's reference passes to the caller. Under the lock. */
+static void cache_unlink(cache_t *c, cache_entry_t *e)
+{
+    cache_entry_t **pp = &c->buckets[bucket_of(c, e->sha256, e->purpose)];
+    while (*pp != e)
+        pp = &(*pp)->bucket_next;
+    *pp = e->bucket_next;
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        c->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        c->oldest = e->newer;
+    c->n--;
+}
+
+static void lru_push_newest(cache_t *c, cache_entry_t *e)
+{
+    e->newer = NULL;
+    e->older = c->newest;
+    if (c->newest)
+        c->newest->newer = e;
+    c->newest = e;
+    if (c->oldest == NULL)
+        c->oldest = e;
+}
+
+/*
+ * The entry for (@p sha256, @p purpose) with a reference the caller releases,
+ * or NULL. *@p ctx gets one of its idle verification contexts, if any (give
+ * it back with cache_put_ctx).
+ */
+static cache_entry_t *cache_get(cache_t *c, const unsigned char sha256[32], idp_jpki_purpose_t purpose,
+                                EVP_PKEY_CTX **ctx)
+{
+    *ctx = NULL;
+    if (c->cap == 0)
+        return NULL;
+    pthread_mutex_lock(&c->lock);
+    cache_entry_t *e = c->buckets[bucket_of(c, sha256, purpose)];
+    while (e && (e->purpose != purpose || memcmp(e->sha256, sha256, 32) != 0)) /* all 32 bytes */
+        e = e->bucket_next;
+    if (e) {
+        atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+        if (e->nidle > 0)
+            *ctx = e->idle[--e->nidle];
+        if (c->newest != e) { /* most recently used */
+            e->newer->older = e->older;
+            if (e->older)
+                e->older->newer = e->newer;
+            else
+                c->oldest = e->newer;
+            lru_push_newest(c, e);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* Gives verification context @p ctx for @p e's key back to @p e (freed when it has enough). */
+static void cache_put_ctx(cache_t *c, cache_entry_t *e, EVP_PKEY_CTX *ctx)
+{
+    if (ctx == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    if (e->nidle < IDLE_CTX) {
+        e->idle[e->nidle++] = ctx;
+        ctx = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    EVP_PKEY_CTX_free(ctx);
+}
+
+/* Inserts @p e (taking the caller's reference) unless its key is there already; evicts the oldest when full. */
+static void cache_put(cache_t *c, cache_entry_t *e)
+{
+    cache_entry_t *drop = NULL;
+    pthread_mutex_lock(&c->lock);
+    size_t b = bucket_of(c, e->sha256, e->purpose);
+    cache_entry_t *x = c->buckets[b];
+    while (x && (x->purpose != e->purpose || memcmp(x->sha256, e->sha256, 32) != 0))
+        x = x->bucket_next;
+    if (x) {
+        drop = e; /* another thread verified the same certificate meanwhile */
+    } else {
+        if (c->n == c->cap) {
+            drop = c->oldest;
+            cache_unlink(c, drop);
+        }
+        e->bucket_next = c->buckets[b];
+        c->buckets[b] = e;
+        lru_push_newest(c, e);
+        c->n++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    entry_release(drop); /* outside the lock: it may free OpenSSL objects */
+}
+
+static void cache_clear(cache_t *c)
+{
+    pthread_mutex_lock(&c->lock);
+    cache_entry_t *all = c->newest;
+    c->newest = c->oldest = NULL;
+    c->n = 0;
+    if (c->buckets)
+        memset(c->buckets, 0, (c->mask + 1) * sizeof(*c->buckets));
+    pthread_mutex_unlock(&c->lock);
+    while (all) {
+        cache_entry_t *next = all->older;
+        entry_release(all);
+        all = next;
+    }
+}
+
+static time_t asn1_time(const ASN1_TIME *a, bool *ok)
+{
+    struct tm tm;
+    if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
+        *ok = false;
+        return 0;
+    }
+    return timegm(&tm);
+}
+
+/*
+ * A new entry (one reference) for certificate @p x, verified for @p purpose
+ * with issuer @p issuer into @p res; NULL when out of memory or the dates do
+ * not convert (then the certificate is simply not cached).
+ */
+static cache_entry_t *entry_new(idp_jpki_purpose_t purpose, X509 *x, X509 *issuer, const idp_jpki_result_t *res)
+{
+    EVP_PKEY *key = X509_get0_pubkey(x);
+    bool ok = true;
+    time_t from = asn1_time(X509_get0_notBefore(x), &ok), until = asn1_time(X509_get0_notAfter(x), &ok);
+    time_t root_from = asn1_time(X509_get0_notBefore(issuer), &ok), root_until = asn1_time(X509_get0_notAfter(issuer), &ok);
+    cache_entry_t *e = ok && key ? calloc(1, sizeof(*e)) : NULL;
+    if (e == NULL)
+        return NULL;
+    if (res->has_attrs && (e->attrs = malloc(sizeof(*e->attrs))) == NULL) {
+        free(e);
+        return NULL;
+    }
+    memcpy(e->sha256, res->cert_sha256, 32);
+    e->purpose = purpose;
+    atomic_init(&e->refs, 1);
+    X509_up_ref(x);
+    X509_up_ref(issuer);
+    EVP_PKEY_up_ref(key);
+    e->cert = x;
+    e->issuer = issuer;
+    e->key = key;
+    /* X509_verify_cert checks the root's validity as well as the leaf's. */
+    e->valid_from = from > root_from ? from : root_from;
+    e->valid_until = until < root_until ? until : root_until;
+    memcpy(e->issuer_key_id, res->issuer_key_id, sizeof(e->issuer_key_id));
+    memcpy(e->serial, res->serial, sizeof(e->serial));
+    memcpy(e->subject_cn, res->subject_cn, sizeof(e->subject_cn));
+    e->not_after = res->not_after;
+    if (e->attrs)
+        *e->attrs = res->attrs;
+    return e;
+}
+
+idp_jpki_trust_t *idp_jpki_trust_new_with_cache(bool test_roots, size_t cache_entries)
 {
     idp_jpki_trust_t *t = calloc(1, sizeof(*t));
     if (t == NULL)
         return NULL;
     t->test_roots = test_roots;
+    bool ok = cache_init(&t->cache, cache_entries) == IDP_OK && (t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL;
     for (int p = 0; p < 2; p++) {
-        if ((t->store[p] = X509_STORE_new()) == NULL) {
-            idp_jpki_trust_free(t);
-            return NULL;
-        }
+        ok = ok && (t->store[p] = X509_STORE_new()) != NULL;
+        for (int i = 0; i < 2; i++)
+            ok = ok && (t->policy[p][i] = OBJ_txt2obj(policy_oid[p][i], 1)) != NULL;
+    }
+    if (!ok) {
+        idp_jpki_trust_free(t);
+        return NULL;
     }
     return t;
+}
+
+idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots)
+{
+    return idp_jpki_trust_new_with_cache(test_roots, IDP_JPKI_CACHE_ENTRIES);
 }
 
 static bool is_test_root(X509 *x)
@@ -115,6 +391,8 @@ idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpo
     }
     fclose(f);
     ERR_clear_error();
+    /* Cached results were reached with the roots as they were: start again (roots are set up before serving). */
+    cache_clear(&t->cache);
     if (ret == IDP_OK && added == 0) {
         snprintf(err, errlen, "%s: no certificates", path);
         ret = IDP_E_INVALID_REQUEST;
@@ -134,12 +412,29 @@ unsigned long idp_jpki_trust_count(const idp_jpki_trust_t *t, idp_jpki_reason_t 
     return r < IDP_JPKI__COUNT ? atomic_load(&t->counts[r]) : 0;
 }
 
+void idp_jpki_trust_cache_stats(idp_jpki_trust_t *t, idp_jpki_cache_stats_t *out)
+{
+    out->hits = atomic_load(&t->cache.hits);
+    out->misses = atomic_load(&t->cache.misses);
+    out->capacity = t->cache.cap;
+    pthread_mutex_lock(&t->cache.lock);
+    out->entries = t->cache.n;
+    pthread_mutex_unlock(&t->cache.lock);
+}
+
 void idp_jpki_trust_free(idp_jpki_trust_t *t)
 {
     if (t == NULL)
         return;
-    for (int p = 0; p < 2; p++)
+    cache_clear(&t->cache);
+    free(t->cache.buckets);
+    pthread_mutex_destroy(&t->cache.lock);
+    for (int p = 0; p < 2; p++) {
         X509_STORE_free(t->store[p]);
+        for (int i = 0; i < 2; i++)
+            ASN1_OBJECT_free(t->policy[p][i]);
+    }
+    EVP_MD_free(t->sha256);
     if (t->rev)
         t->rev->free(t->rev);
     free(t);
@@ -190,16 +485,12 @@ static bool strong_enough(X509 *x, EVP_PKEY *k, char *detail, size_t n)
     return ok;
 }
 
-static bool has_policy(X509 *x, const char *oid)
+static bool has_policy(const CERTIFICATEPOLICIES *pols, const ASN1_OBJECT *want)
 {
-    CERTIFICATEPOLICIES *pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
-    bool found = false;
-    ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
-    for (int i = 0; pols && want && i < sk_POLICYINFO_num(pols) && !found; i++)
-        found = OBJ_cmp(sk_POLICYINFO_value(pols, i)->policyid, want) == 0;
-    ASN1_OBJECT_free(want);
-    CERTIFICATEPOLICIES_free(pols);
-    return found;
+    for (int i = 0; pols && i < sk_POLICYINFO_num(pols); i++)
+        if (OBJ_cmp(sk_POLICYINFO_value(pols, i)->policyid, want) == 0)
+            return true;
+    return false;
 }
 
 /* Builds the chain to a pinned root of @p purpose; the X509 error, and the issuer on success. */
@@ -228,19 +519,67 @@ static int chain(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, X509 *x, time_
     return err;
 }
 
+/*
+ * A context that verifies RSASSA-PKCS1-v1_5 signatures by @p key over the
+ * bytes it is given. No digest is set: OpenSSL then recovers the padded block
+ * and compares it whole with those bytes (the DigestInfo below), so exactly
+ * that DigestInfo verifies: no other hash, no trailing bytes. A context is
+ * reusable: EVP_PKEY_verify keeps no state between calls.
+ */
+static EVP_PKEY_CTX *verify_ctx_new(EVP_PKEY *key)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (pc && (EVP_PKEY_verify_init(pc) != 1 || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1)) {
+        EVP_PKEY_CTX_free(pc);
+        pc = NULL;
+    }
+    return pc;
+}
+
+/*
+ * The card's signature with the key of @p *pc (made from @p key if NULL):
+ * over the DigestInfo of SHA-256(@p msg), the 51 bytes the host hands the
+ * card (jpki.md "What the card signs").
+ */
+static bool card_signature_ok(const idp_jpki_trust_t *t, EVP_PKEY *key, EVP_PKEY_CTX **pc, const unsigned char *msg,
+                              size_t msg_len, const unsigned char *sig, size_t sig_len)
+{
+    unsigned char di[sizeof(sha256_digest_info) + 32];
+    memcpy(di, sha256_digest_info, sizeof(sha256_digest_info));
+    if (EVP_Digest(msg, msg_len, di + sizeof(sha256_digest_info), NULL, t->sha256, NULL) != 1)
+        return false;
+    if (*pc == NULL)
+        *pc = verify_ctx_new(key);
+    /* the error queue is cleared once, at the end of idp_jpki_verify */
+    return *pc && EVP_PKEY_verify(*pc, sig, sig_len, di, sizeof(di)) == 1;
+}
+
 #define FAIL(r, ...) (snprintf(res->detail, sizeof(res->detail), __VA_ARGS__), res->reason = (r))
 
-static idp_jpki_reason_t verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const unsigned char *der,
-                                size_t der_len, const unsigned char *msg, size_t msg_len, const unsigned char *sig,
-                                size_t sig_len, time_t at, idp_jpki_result_t *res, X509 **xp, X509 **issuerp)
+/* Revocation, then the card's signature: what every verification checks, cached certificate or not. */
+static idp_jpki_reason_t check_login(idp_jpki_trust_t *t, X509 *x, X509 *issuer, EVP_PKEY *key, EVP_PKEY_CTX **pc,
+                                     const unsigned char *msg, size_t msg_len, const unsigned char *sig, size_t sig_len,
+                                     time_t at, idp_jpki_result_t *res)
 {
-    if (der_len == 0 || der_len > IDP_JPKI_MAX_CERT)
-        return FAIL(IDP_JPKI_MALFORMED, "certificate of %zu bytes", der_len);
+    idp_jpki_reason_t r = t->rev ? t->rev->check(t->rev, x, issuer, at) : IDP_JPKI_REVOCATION_UNKNOWN;
+    if (r != IDP_JPKI_OK)
+        return FAIL(r, "revocation check: %s", idp_jpki_reason_code(r));
+    if (sig_len != 256)
+        return FAIL(IDP_JPKI_MALFORMED, "signature of %zu bytes", sig_len);
+    if (!card_signature_ok(t, key, pc, msg, msg_len, sig, sig_len))
+        return FAIL(IDP_JPKI_BAD_SIGNATURE, "signature does not verify");
+    return IDP_JPKI_OK;
+}
+
+/* The full path: every check from the DER up. On success *xp and *issuerp hold the certificate and its root. */
+static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const unsigned char *der,
+                                     size_t der_len, const unsigned char *msg, size_t msg_len, const unsigned char *sig,
+                                     size_t sig_len, time_t at, idp_jpki_result_t *res, X509 **xp, X509 **issuerp)
+{
     const unsigned char *p = der;
     X509 *x = *xp = d2i_X509(NULL, &p, (long)der_len);
     if (x == NULL || p != der + der_len)
         return FAIL(IDP_JPKI_MALFORMED, "not one DER certificate");
-    SHA256(der, der_len, res->cert_sha256);
     const ASN1_OCTET_STRING *akid = X509_get0_authority_key_id(x);
     if (akid)
         hex(ASN1_STRING_get0_data(akid), (size_t)ASN1_STRING_length(akid), res->issuer_key_id, sizeof(res->issuer_key_id));
@@ -278,29 +617,20 @@ static idp_jpki_reason_t verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
     uint32_t need = purpose == IDP_JPKI_AUTH ? KU_DIGITAL_SIGNATURE : KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION;
     if ((ku & need) != need)
         return FAIL(IDP_JPKI_WRONG_PURPOSE, "keyUsage 0x%x lacks 0x%x", ku, need);
-    if (!has_policy(x, policy_oid[purpose][0]) && !(t->test_roots && has_policy(x, policy_oid[purpose][1]))) {
-        if (has_policy(x, policy_oid[1 - purpose][0]) || has_policy(x, policy_oid[1 - purpose][1]))
-            return FAIL(IDP_JPKI_WRONG_PURPOSE, "policy of the other purpose");
+    CERTIFICATEPOLICIES *pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+    bool own = has_policy(pols, t->policy[purpose][0]) || (t->test_roots && has_policy(pols, t->policy[purpose][1]));
+    bool other = has_policy(pols, t->policy[1 - purpose][0]) || has_policy(pols, t->policy[1 - purpose][1]);
+    CERTIFICATEPOLICIES_free(pols);
+    if (!own && other)
+        return FAIL(IDP_JPKI_WRONG_PURPOSE, "policy of the other purpose");
+    if (!own)
         return FAIL(IDP_JPKI_POLICY_MISSING, "no %s", policy_oid[purpose][0]);
-    }
 
-    idp_jpki_reason_t r = t->rev ? t->rev->check(t->rev, x, *issuerp, at) : IDP_JPKI_REVOCATION_UNKNOWN;
-    if (r != IDP_JPKI_OK)
-        return FAIL(r, "revocation check: %s", idp_jpki_reason_code(r));
-
-    /* The card signs PKCS#1 v1.5 over SHA-256 DigestInfo of the message we built. */
-    if (sig_len != 256)
-        return FAIL(IDP_JPKI_MALFORMED, "signature of %zu bytes", sig_len);
-    unsigned char digest[32];
-    SHA256(msg, msg_len, digest);
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(key, NULL);
-    int ok = pc && EVP_PKEY_verify_init(pc) == 1 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
-             EVP_PKEY_verify(pc, sig, sig_len, digest, sizeof(digest)) == 1;
+    EVP_PKEY_CTX *pc = NULL;
+    idp_jpki_reason_t r = check_login(t, x, *issuerp, key, &pc, msg, msg_len, sig, sig_len, at, res);
     EVP_PKEY_CTX_free(pc);
-    ERR_clear_error();
-    if (!ok)
-        return FAIL(IDP_JPKI_BAD_SIGNATURE, "signature does not verify");
+    if (r != IDP_JPKI_OK)
+        return r;
 
     if (purpose == IDP_JPKI_SIGN) {
         if ((r = idp_jpki_parse_attrs(x, &res->attrs, res->detail, sizeof(res->detail))) != IDP_JPKI_OK)
@@ -310,16 +640,65 @@ static idp_jpki_reason_t verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
     return res->reason = IDP_JPKI_OK;
 }
 
+/* A cache hit: the path validated earlier; validity at @p at was checked by the caller. */
+static idp_jpki_reason_t verify_cached(idp_jpki_trust_t *t, const cache_entry_t *e, EVP_PKEY_CTX **pc,
+                                       const unsigned char *msg, size_t msg_len, const unsigned char *sig, size_t sig_len,
+                                       time_t at, idp_jpki_result_t *res)
+{
+    memcpy(res->issuer_key_id, e->issuer_key_id, sizeof(res->issuer_key_id));
+    memcpy(res->serial, e->serial, sizeof(res->serial));
+    memcpy(res->subject_cn, e->subject_cn, sizeof(res->subject_cn));
+    res->not_after = e->not_after;
+    /* A CRL that appeared after the certificate was cached still refuses it. */
+    idp_jpki_reason_t r = check_login(t, e->cert, e->issuer, e->key, pc, msg, msg_len, sig, sig_len, at, res);
+    if (r != IDP_JPKI_OK)
+        return r;
+    if (e->attrs) {
+        res->attrs = *e->attrs;
+        res->has_attrs = true;
+    }
+    return res->reason = IDP_JPKI_OK;
+}
+
 idp_jpki_reason_t idp_jpki_verify(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const unsigned char *der,
                                   size_t der_len, const unsigned char *msg, size_t msg_len, const unsigned char *sig,
                                   size_t sig_len, time_t at, idp_jpki_result_t *res)
 {
+    cache_entry_t *e = NULL;
+    EVP_PKEY_CTX *pc = NULL;
     X509 *x = NULL, *issuer = NULL;
+    idp_jpki_reason_t r;
     memset(res, 0, sizeof(*res));
-    idp_jpki_reason_t r = verify(t, purpose, der, der_len, msg, msg_len, sig, sig_len, at, res, &x, &issuer);
+    if (der_len == 0 || der_len > IDP_JPKI_MAX_CERT) {
+        r = FAIL(IDP_JPKI_MALFORMED, "certificate of %zu bytes", der_len);
+        goto Exit;
+    }
+    if (EVP_Digest(der, der_len, res->cert_sha256, NULL, t->sha256, NULL) != 1) {
+        r = FAIL(IDP_JPKI_MALFORMED, "cannot hash the certificate");
+        goto Exit;
+    }
+    e = cache_get(&t->cache, res->cert_sha256, purpose, &pc);
+    /* Strictly inside the validity; at or past its edges the full path decides, with its own reason. */
+    if (e && at > e->valid_from && at < e->valid_until) {
+        atomic_fetch_add_explicit(&t->cache.hits, 1, memory_order_relaxed);
+        r = verify_cached(t, e, &pc, msg, msg_len, sig, sig_len, at, res);
+        cache_put_ctx(&t->cache, e, pc);
+        goto Exit;
+    }
+    EVP_PKEY_CTX_free(pc);
+    entry_release(e);
+    e = NULL;
+    atomic_fetch_add_explicit(&t->cache.misses, 1, memory_order_relaxed);
+    r = verify_full(t, purpose, der, der_len, msg, msg_len, sig, sig_len, at, res, &x, &issuer);
+    cache_entry_t *fresh;
+    if (r == IDP_JPKI_OK && t->cache.cap > 0 && issuer != NULL && (fresh = entry_new(purpose, x, issuer, res)) != NULL)
+        cache_put(&t->cache, fresh);
+Exit:
+    entry_release(e);
     X509_free(issuer);
     X509_free(x);
     ERR_clear_error();
     atomic_fetch_add(&t->counts[r], 1);
     return r;
 }
+

@@ -1,7 +1,8 @@
 /*
  * JPKI verification against the material keys/jpki-test-ca generates (ctest
  * fixture jpki_material), with the verification time pinned to its
- * generation time. Every reason code has a case.
+ * generation time. Every reason code has a case, and so does every check that
+ * a verified-certificate cache hit must still make.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +70,11 @@ static size_t card_sign(const char *card, const char *which, const unsigned char
     return siglen;
 }
 
-static idp_jpki_trust_t *trust_with(const char *crl_dir)
+static idp_jpki_trust_t *trust_sized(const char *crl_dir, size_t cache_entries)
 {
     char path[512], err[256];
-    idp_jpki_trust_t *t = idp_jpki_trust_new(true);
+    idp_jpki_trust_t *t = idp_jpki_trust_new_with_cache(true, cache_entries);
+    assert_non_null(t);
     static const char *const gens[] = {"g2019", "g2023"};
     for (int g = 0; g < 2; g++) {
         snprintf(path, sizeof(path), "%s/roots/auth-%s.pem", dir, gens[g]);
@@ -84,6 +88,11 @@ static idp_jpki_trust_t *trust_with(const char *crl_dir)
         idp_jpki_trust_set_revocation(t, rev);
     }
     return t;
+}
+
+static idp_jpki_trust_t *trust_with(const char *crl_dir)
+{
+    return trust_sized(crl_dir, IDP_JPKI_CACHE_ENTRIES);
 }
 
 static idp_jpki_trust_t *trust(void)
@@ -238,7 +247,8 @@ static void revocation_sources(void **state)
     sleep(1); /* the directory is checked at most once a second */
     assert_int_equal(check(t, "revoked", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOKED);
     assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
-    /* the older generation has no CRL in this directory */
+    /* the older generation has no CRL in this directory, however often it asks (the other key's CRL is remembered as not its own) */
+    assert_int_equal(check(t, "older-root", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOCATION_UNKNOWN);
     assert_int_equal(check(t, "older-root", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOCATION_UNKNOWN);
     idp_jpki_trust_free(t);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
@@ -259,6 +269,322 @@ static void test_roots_only_in_dev_mode(void **state)
     assert_int_not_equal(idp_jpki_trust_add_roots(dev, IDP_JPKI_AUTH, "/nonexistent.pem", err, sizeof(err)), IDP_OK);
     idp_jpki_trust_free(dev);
     idp_jpki_trust_free(t);
+}
+
+/* ---- the verified-certificate cache -------------------------------------- */
+
+static idp_jpki_cache_stats_t stats(idp_jpki_trust_t *t)
+{
+    idp_jpki_cache_stats_t s;
+    idp_jpki_trust_cache_stats(t, &s);
+    return s;
+}
+
+/* The result fields a verification fills from the certificate. */
+static void assert_same_result(const idp_jpki_result_t *a, const idp_jpki_result_t *b)
+{
+    assert_int_equal(a->reason, b->reason);
+    assert_memory_equal(a->cert_sha256, b->cert_sha256, sizeof(a->cert_sha256));
+    assert_string_equal(a->issuer_key_id, b->issuer_key_id);
+    assert_string_equal(a->serial, b->serial);
+    assert_string_equal(a->subject_cn, b->subject_cn);
+    assert_true(a->not_after == b->not_after);
+    assert_int_equal(a->has_attrs, b->has_attrs);
+    assert_memory_equal(&a->attrs, &b->attrs, sizeof(a->attrs));
+}
+
+static X509 *load_x509(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(x);
+    return x;
+}
+
+static time_t not_after_of(const char *rel)
+{
+    X509 *x = load_x509(rel);
+    struct tm tm;
+    assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm), 1);
+    X509_free(x);
+    return timegm(&tm);
+}
+
+static void cache_hit_gives_the_same_result(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    idp_jpki_result_t first, again;
+    static const char *const which[] = {"auth", "sign"};
+    for (int p = IDP_JPKI_AUTH; p <= IDP_JPKI_SIGN; p++) {
+        assert_int_equal(check_at(t, "sakai-taro", which[p], (idp_jpki_purpose_t)p, at, &first), IDP_JPKI_OK);
+        assert_int_equal(check_at(t, "sakai-taro", which[p], (idp_jpki_purpose_t)p, at, &again), IDP_JPKI_OK);
+        assert_same_result(&first, &again);
+    }
+    assert_true(again.has_attrs);
+    assert_string_equal(again.attrs.name, "堺 太郎");
+    idp_jpki_cache_stats_t s = stats(t);
+    assert_int_equal(s.misses, 2);
+    assert_int_equal(s.hits, 2);
+    assert_int_equal(s.entries, 2);
+    /* every verification counts for /metrics, hit or miss */
+    assert_int_equal(idp_jpki_trust_count(t, IDP_JPKI_OK), 4);
+    /* a refusal is never cached: the revoked card takes the full path every time */
+    assert_int_equal(check(t, "revoked", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOKED);
+    assert_int_equal(check(t, "revoked", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOKED);
+    assert_int_equal(stats(t).misses, 4);
+    assert_int_equal(stats(t).entries, 2);
+    idp_jpki_trust_free(t);
+}
+
+/* Writes a CRL by the auth-g2023 test root, current at `at`, revoking @p card's authentication certificate (or nothing). */
+static void write_crl(const char *path, const char *card)
+{
+    X509 *root = load_x509("roots/auth-g2023.pem");
+    char kp[512];
+    snprintf(kp, sizeof(kp), "%s/ca/auth-g2023/root.key", dir);
+    FILE *f = fopen(kp, "r");
+    assert_non_null(f);
+    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(key);
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *from = ASN1_TIME_set(NULL, at - 3600), *until = ASN1_TIME_set(NULL, at + 86400);
+    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(root)), 1);
+    assert_int_equal(X509_CRL_set1_lastUpdate(crl, from), 1);
+    assert_int_equal(X509_CRL_set1_nextUpdate(crl, until), 1);
+    if (card) {
+        char rel[256];
+        snprintf(rel, sizeof(rel), "cards/%s/auth.pem", card);
+        X509 *x = load_x509(rel);
+        X509_REVOKED *r = X509_REVOKED_new();
+        assert_int_equal(X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)X509_get0_serialNumber(x)), 1);
+        assert_int_equal(X509_REVOKED_set_revocationDate(r, from), 1);
+        assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
+        X509_free(x);
+    }
+    assert_int_equal(X509_CRL_sort(crl), 1);
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(i2d_X509_CRL_fp(f, crl), 1);
+    fclose(f);
+    X509_CRL_free(crl);
+    ASN1_TIME_free(from);
+    ASN1_TIME_free(until);
+    EVP_PKEY_free(key);
+    X509_free(root);
+}
+
+static void cached_card_revoked_later_is_refused(void **state)
+{
+    char tmp[] = "/tmp/sakaid-crl-XXXXXX", path[600], cmd[1024];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(path, sizeof(path), "%s/auth-1.crl", tmp);
+    write_crl(path, NULL); /* today's CRL: nothing revoked */
+    idp_jpki_trust_t *t = trust_with(tmp);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, 1);
+    /* tomorrow's CRL revokes the card; the directory is checked at most once a second */
+    snprintf(path, sizeof(path), "%s/auth-2.crl", tmp);
+    write_crl(path, "sakai-taro");
+    sleep(1);
+    idp_jpki_result_t res;
+    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_REVOKED);
+    assert_int_equal(stats(t).hits, 2); /* refused on the cached path, not by a re-validation */
+    assert_true(strlen(res.serial) > 0); /* the log still says which certificate */
+    /* another card of the same root still passes */
+    assert_int_equal(check(t, "kita-hanako", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOKED);
+    assert_int_equal(idp_jpki_trust_count(t, IDP_JPKI_REVOKED), 2);
+    idp_jpki_trust_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void cached_card_outside_validity_is_expired(void **state)
+{
+    idp_jpki_trust_t *t = trust(), *uncached = trust_sized(NULL, 0);
+    idp_jpki_result_t res, full;
+    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_OK);
+    time_t card_end = (time_t)res.not_after;
+    assert_true(card_end == not_after_of("cards/sakai-taro/auth.pem"));
+    assert_int_equal(check(t, "older-root", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).entries, 2);
+    /* each time: the cached card, and the full path's answer */
+    const struct {
+        const char *card;
+        time_t when;
+    } cases[] = {
+        {"sakai-taro", card_end + 1},  /* after the card's notAfter */
+        {"sakai-taro", card_end},      /* at it: OpenSSL counts notAfter itself as expired */
+        {"sakai-taro", at - 86400},    /* before the card was issued */
+        /* older-root's root (2019 generation) ends in 2029, before the card: the chain is expired */
+        {"older-root", not_after_of("roots/auth-g2019.pem") + 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(check_at(t, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &res), IDP_JPKI_EXPIRED);
+        assert_int_equal(check_at(uncached, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &full), IDP_JPKI_EXPIRED);
+    }
+    assert_true(not_after_of("roots/auth-g2019.pem") < not_after_of("cards/older-root/auth.pem"));
+    /* still cached and valid at the pinned time */
+    unsigned long hits = stats(t).hits;
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, hits + 1);
+    idp_jpki_trust_free(uncached);
+    idp_jpki_trust_free(t);
+}
+
+static void cached_card_checks_the_signature(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    blob_t b;
+    idp_jpki_result_t res;
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX], other[IDP_JPKI_MESSAGE_MAX], sig[512];
+    load_cert("sakai-taro", "auth", &b);
+    size_t n = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://rp.example/cb", "nonce", msg);
+    size_t s = card_sign("sakai-taro", "auth", msg, n, sig);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, s, at, &res), IDP_JPKI_OK);
+    /* from here on the certificate is cached */
+    sig[100] ^= 1;
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, s, at, &res), IDP_JPKI_BAD_SIGNATURE);
+    sig[100] ^= 1;
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, 255, at, &res), IDP_JPKI_MALFORMED);
+    /* the same card's signature over another relying party's message */
+    size_t m = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://evil.example/cb", "nonce", other);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, other, m, sig, s, at, &res), IDP_JPKI_BAD_SIGNATURE);
+    /* another card's key */
+    unsigned char theirs[512];
+    size_t ts = card_sign("kita-hanako", "auth", msg, n, theirs);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, theirs, ts, at, &res), IDP_JPKI_BAD_SIGNATURE);
+    /* and the right signature still verifies after those refusals */
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, s, at, &res), IDP_JPKI_OK);
+    idp_jpki_cache_stats_t st = stats(t);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.hits, 5);
+    assert_int_equal(idp_jpki_trust_count(t, IDP_JPKI_BAD_SIGNATURE), 3);
+    idp_jpki_trust_free(t);
+}
+
+static void cache_keeps_the_purposes_apart(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    /* each certificate cached for its own purpose ... */
+    assert_int_equal(check(t, "sakai-taro", "sign", IDP_JPKI_SIGN), IDP_JPKI_OK);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).entries, 2);
+    /* ... is not served for the other one: the full path refuses it */
+    assert_int_equal(check(t, "sakai-taro", "sign", IDP_JPKI_AUTH), IDP_JPKI_WRONG_PURPOSE);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_SIGN), IDP_JPKI_WRONG_PURPOSE);
+    assert_int_equal(stats(t).hits, 0);
+    assert_int_equal(stats(t).entries, 2);
+    assert_int_equal(check(t, "sakai-taro", "sign", IDP_JPKI_SIGN), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, 1);
+    idp_jpki_trust_free(t);
+}
+
+static void cache_evicts_the_least_recently_used(void **state)
+{
+    char crl[512];
+    snprintf(crl, sizeof(crl), "%s/crl", dir);
+    idp_jpki_trust_t *t = trust_sized(crl, 2);
+    static const char *const cards[] = {"sakai-taro", "kita-hanako", "osaka-jiro", "sakai-taro-renewed", "older-root"};
+    /* more certificates than places, twice round: all verify, none stays long enough to hit */
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < 5; i++) {
+            assert_int_equal(check(t, cards[i], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+            assert_int_equal(check(t, "revoked", "auth", IDP_JPKI_AUTH), IDP_JPKI_REVOKED);
+        }
+    idp_jpki_cache_stats_t s = stats(t);
+    assert_int_equal(s.hits, 0);
+    assert_int_equal(s.entries, 2);
+    assert_int_equal(s.capacity, 2);
+    /* A, B, A (hit, now the most recent), C evicts B, not A */
+    assert_int_equal(check(t, cards[0], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, cards[1], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, cards[0], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, 1);
+    assert_int_equal(check(t, cards[2], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, cards[0], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, 2);
+    unsigned long misses = stats(t).misses;
+    assert_int_equal(check(t, cards[1], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).misses, misses + 1);
+    idp_jpki_trust_free(t);
+    /* no cache at all: every verification takes the full path */
+    t = trust_sized(crl, 0);
+    assert_int_equal(check(t, cards[0], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, cards[0], "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(stats(t).hits, 0);
+    assert_int_equal(stats(t).entries, 0);
+    idp_jpki_trust_free(t);
+}
+
+/* Worker threads verifying through a cache smaller than the set of cards (evictions while others hold entries). */
+#define THREADS 8
+#define ROUNDS 60
+
+typedef struct {
+    blob_t cert;
+    unsigned char sig[512];
+    size_t sig_len;
+    idp_jpki_reason_t want;
+} login_t;
+
+static idp_jpki_trust_t *shared;
+static login_t logins[6];
+static unsigned char shared_msg[IDP_JPKI_MESSAGE_MAX];
+static size_t shared_msg_len;
+
+static void *worker(void *arg)
+{
+    size_t k = (size_t)(uintptr_t)arg, wrong = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        login_t *l = &logins[(k + (size_t)i) % 6];
+        idp_jpki_result_t res;
+        if (idp_jpki_verify(shared, IDP_JPKI_AUTH, l->cert.der, l->cert.len, shared_msg, shared_msg_len, l->sig,
+                            l->sig_len, at, &res) != l->want)
+            wrong++;
+    }
+    return (void *)(uintptr_t)wrong;
+}
+
+static void cache_under_concurrent_use(void **state)
+{
+    char crl[512];
+    snprintf(crl, sizeof(crl), "%s/crl", dir);
+    shared = trust_sized(crl, 3);
+    static const char *const cards[] = {"sakai-taro", "kita-hanako", "osaka-jiro", "sakai-taro-renewed", "older-root",
+                                        "revoked"};
+    shared_msg_len = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://rp.example/cb", "n", shared_msg);
+    for (size_t i = 0; i < 6; i++) {
+        load_cert(cards[i], "auth", &logins[i].cert);
+        logins[i].sig_len = card_sign(cards[i], "auth", shared_msg, shared_msg_len, logins[i].sig);
+        logins[i].want = i == 5 ? IDP_JPKI_REVOKED : IDP_JPKI_OK;
+    }
+    logins[1].sig[7] ^= 0x80; /* one card with a bad signature */
+    logins[1].want = IDP_JPKI_BAD_SIGNATURE;
+    pthread_t th[THREADS];
+    for (size_t k = 0; k < THREADS; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, worker, (void *)(uintptr_t)k), 0);
+    for (size_t k = 0; k < THREADS; k++) {
+        void *wrong;
+        assert_int_equal(pthread_join(th[k], &wrong), 0);
+        assert_int_equal((uintptr_t)wrong, 0);
+    }
+    idp_jpki_cache_stats_t s = stats(shared);
+    assert_int_equal(s.hits + s.misses, THREADS * ROUNDS);
+    assert_true(s.entries <= 3);
+    unsigned long total = 0;
+    for (int r = 0; r < IDP_JPKI__COUNT; r++)
+        total += idp_jpki_trust_count(shared, (idp_jpki_reason_t)r);
+    assert_int_equal(total, THREADS * ROUNDS);
+    idp_jpki_trust_free(shared);
 }
 
 static void reason_texts(void **state)
@@ -293,6 +619,10 @@ int main(void)
         cmocka_unit_test(valid_cards), cmocka_unit_test(signing_attributes), cmocka_unit_test(refusals),
         cmocka_unit_test(signatures),  cmocka_unit_test(malformed),          cmocka_unit_test(revocation_sources),
         cmocka_unit_test(test_roots_only_in_dev_mode), cmocka_unit_test(reason_texts),
+        cmocka_unit_test(cache_hit_gives_the_same_result), cmocka_unit_test(cached_card_revoked_later_is_refused),
+        cmocka_unit_test(cached_card_outside_validity_is_expired), cmocka_unit_test(cached_card_checks_the_signature),
+        cmocka_unit_test(cache_keeps_the_purposes_apart), cmocka_unit_test(cache_evicts_the_least_recently_used),
+        cmocka_unit_test(cache_under_concurrent_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
