@@ -1,7 +1,10 @@
-// node-oidc-provider as a benchmark peer: the same job as SakaI-D's
-// client_credentials, discovery and JWKS, with its state in PostgreSQL (a
-// small adapter over node-postgres, one table, as its documentation shows
-// for any database). Started by bench/run:
+// node-oidc-provider as a benchmark peer, set up as anchors.md says: a
+// confidential client with client_secret_basic; client_credentials issues an
+// RS256 JWT for a resource (resource indicators; such tokens are not stored);
+// the code flow with PKCE required, refresh tokens on every code and rotated
+// on every use (as SakaI-D does); its state in PostgreSQL (a small adapter
+// over node-postgres, one table, as its documentation shows for any
+// database). Started by bench/run:
 //   PEER_PORT=... PEER_DATABASE_URL=... PEER_CLIENT_ID=... PEER_CLIENT_SECRET=... node bench/peers/oidc-provider.mjs
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -64,12 +67,25 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   adapter: PgAdapter,
   clients: [{
     client_id: process.env.PEER_CLIENT_ID, client_secret: process.env.PEER_CLIENT_SECRET,
-    grant_types: ['client_credentials', 'authorization_code'], response_types: ['code'],
+    grant_types: ['client_credentials', 'authorization_code', 'refresh_token'], response_types: ['code'],
     redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'client_secret_basic',
   }],
   // the logged-in user of the code-flow measurement signs in once through the development forms
   findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
-  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: true } },
+  features: {
+    clientCredentials: { enabled: true },
+    devInteractions: { enabled: true },
+    // client_credentials: a JWT access token (RFC 9068 style) for one API; the code flow keeps
+    // its default (opaque, stored) token for UserInfo
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (ctx) => (ctx.oidc.params?.grant_type === 'client_credentials' ? 'urn:bench:api' : undefined),
+      getResourceServerInfo: () => ({ scope: 'api', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+      useGrantedResource: () => false,
+    },
+  },
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
   pkce: { required: () => true },
   cookies: { keys: ['bench-cookie-key-0123456789abcdef'] },
   scopes: ['openid'],
