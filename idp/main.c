@@ -199,9 +199,10 @@ int main(int argc, char **argv)
     idp_log_end(&l);
 
     /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */
-    /* Once a second: due back-channel logout deliveries; every keys.refresh_seconds: the key table. */
+    /* Once a second: due back-channel logout deliveries; every maintenance.sweep_seconds: expired rows
+     * (idp_store_sweep, on every node: they take different rows); every keys.refresh_seconds: the key table. */
     struct timespec tick = {.tv_sec = 1};
-    int since_keys = 0;
+    int since_keys = 0, since_sweep = 0;
     for (;;) {
         int sig = sigtimedwait(&stop, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
@@ -213,6 +214,10 @@ int main(int argc, char **argv)
         if (sig >= 0 || errno != EAGAIN)
             continue;
         idp_oauth_deliver_logouts(&oauth);
+        if (cfg->sweep_seconds > 0 && ++since_sweep >= cfg->sweep_seconds) {
+            since_sweep = 0;
+            idp_store_sweep(store, NULL); /* logs what it deleted, or why it stopped */
+        }
         if (++since_keys < cfg->key_refresh_seconds)
             continue;
         since_keys = 0;

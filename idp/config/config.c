@@ -51,6 +51,7 @@ static const field_t fields[] = {
     {"session.login_seconds", NULL, T_INT, OFF(login_ttl), 60, 3600, "900"},
     {"consent.lifetime_seconds", NULL, T_INT, OFF(consent_ttl), 60, 5 * 366 * 86400, "31536000"},
     {"logout.retry_seconds", NULL, T_INT, OFF(logout_retry_seconds), 1, 3600, "10"},
+    {"maintenance.sweep_seconds", NULL, T_INT, OFF(sweep_seconds), 0, 86400, "60"},
     {"dev.test_cards_dir", "SAKAID_DEV_TEST_CARDS_DIR", T_STRING, OFF(dev_test_cards_dir), 0, 0, NULL},
     {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
     {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},

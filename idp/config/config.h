@@ -51,6 +51,7 @@ typedef struct {
     int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
     int logout_retry_seconds;        /* "logout.retry_seconds": first back-channel logout retry, doubling */
     char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
+    int sweep_seconds;               /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
     char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */

@@ -468,4 +468,18 @@ idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, const char *re
                                int limit, idp_store_audit_row_t **rows, size_t *n);
 void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n);
 
+/* ---- expiry sweeping (maintenance.sweep_seconds) ------------------------------ */
+
+/**
+ * Deletes rows that expired and that nothing reads any more (access tokens,
+ * codes, client-assertion ids, login transactions with their card
+ * challenges, sessions, dead grants with their refresh tokens, finished
+ * logout deliveries; store_sweep.c says what and when), in batches of one
+ * short transaction each, for at most about a second; the rest waits for
+ * the next call. Safe on several nodes at once (FOR UPDATE SKIP LOCKED).
+ * Logs one "sweep" line when it deleted something. *deleted (may be NULL)
+ * receives the number of rows deleted.
+ */
+idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted);
+
 #endif

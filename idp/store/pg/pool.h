@@ -14,12 +14,12 @@
 typedef struct idp_pg_pool idp_pg_pool_t;
 
 /* Statement indexes: 0-63 store_pg.c, 64-95 store_flow.c, 96-127 store_social.c, 128-191
- * store_account.c (each file its own table). */
-#define IDP_PG_MAX_STMTS 192
+ * store_account.c, 192-223 store_sweep.c (each file its own table). */
+#define IDP_PG_MAX_STMTS 224
 
 typedef struct {
     PGconn *pg;
-    unsigned long long prepared[IDP_PG_MAX_STMTS / 64]; /* bit i: statement i is prepared on this connection */
+    unsigned long long prepared[(IDP_PG_MAX_STMTS + 63) / 64]; /* bit i: statement i is prepared on this connection */
     bool broken;
 } idp_pg_conn_t;
 
