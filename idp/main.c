@@ -150,6 +150,10 @@ int main(int argc, char **argv)
     }
     if (check_schema(store) != 0)
         goto Exit;
+    if (idp_store_client_cache_start(store, cfg->database_url) != IDP_OK) {
+        fatal("client_cache", "cannot start the client cache's listener");
+        goto Exit;
+    }
     if (load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK) {
         fatal("keys_unusable", err);
         goto Exit;

@@ -206,6 +206,13 @@ static void h_metrics(request_t *r)
     for (int c = 1; c <= 5; c++)
         idp_buf_printf(&b, "sakaid_http_responses_total{class=\"%s\"} %lu\n", classes[c],
                        atomic_load(&r->h->by_class[c]));
+    unsigned long hits, misses;
+    idp_store_client_cache_stats(r->h->oauth->store, &hits, &misses);
+    idp_buf_printf(&b, "# HELP sakaid_client_lookups_total Client lookups, from this node's cache or the database.\n"
+                       "# TYPE sakaid_client_lookups_total counter\n"
+                       "sakaid_client_lookups_total{source=\"cache\"} %lu\n"
+                       "sakaid_client_lookups_total{source=\"database\"} %lu\n",
+                   hits, misses);
     idp_jpki_trust_t *t = r->h->oauth->jpki;
     if (t) {
         idp_buf_puts(&b, "# HELP sakaid_card_verifications_total My Number card verifications by result (docs/card.md).\n"
@@ -213,6 +220,14 @@ static void h_metrics(request_t *r)
         for (int i = 0; i < IDP_JPKI__COUNT; i++)
             idp_buf_printf(&b, "sakaid_card_verifications_total{reason=\"%s\"} %lu\n",
                            idp_jpki_reason_code((idp_jpki_reason_t)i), idp_jpki_trust_count(t, (idp_jpki_reason_t)i));
+        idp_jpki_cache_stats_t cs;
+        idp_jpki_trust_cache_stats(t, &cs);
+        idp_buf_printf(&b, "# HELP sakaid_card_certificate_cache_total Card verifications of a certificate verified "
+                           "before (hit: path validation skipped) or not.\n"
+                           "# TYPE sakaid_card_certificate_cache_total counter\n"
+                           "sakaid_card_certificate_cache_total{result=\"hit\"} %lu\n"
+                           "sakaid_card_certificate_cache_total{result=\"miss\"} %lu\n",
+                       cs.hits, cs.misses);
     }
     mg_printf(r->conn,
               "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"

@@ -78,6 +78,15 @@ typedef struct {
 } idp_store_client_t;
 
 idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
+/**
+ * Keeps clients in memory on this node from now on (the server; not the
+ * admin tool). A trigger notifies every change (NOTIFY sakaid_clients) and a
+ * thread listening on its own connection to @p url drops the entry; while
+ * that connection is down nothing is cached (client_cache.c).
+ */
+idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url);
+/** Lookups served from that cache and from the database (for /metrics). */
+void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
 /** IDP_E_NOT_FOUND if there is no such client. Free with idp_store_client_clear. */
 idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
 idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);

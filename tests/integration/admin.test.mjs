@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest } from './lib/harness.mjs';
+import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest, waitFor } from './lib/harness.mjs';
 
 let env, srv;
 before(async () => {
@@ -80,10 +80,45 @@ test('rotate-secret: the new secret works at /token and the old one stops workin
   const r = admin(env, ['client', 'rotate-secret', c.client_id]).json;
   assert.equal(r.client_id, c.client_id);
   assert.notEqual(r.client_secret, c.client_secret);
-  const old = await tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(c.client_id, c.client_secret) });
-  assert.equal(old.status, 401);
+  // the node's client cache hears of the change by NOTIFY, milliseconds after the commit
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 401, { timeout: 2000, interval: 20 });
   const fresh = await tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(c.client_id, r.client_secret) });
   assert.equal(fresh.status, 200);
+});
+
+const cc = (id, secret) => tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(id, secret) });
+const lookups = async () => Object.fromEntries([...(await (await fetch(`${srv.url}/metrics`)).text())
+  .matchAll(/^sakaid_client_lookups_total\{source="(\w+)"\} (\d+)$/gm)].map(([, k, v]) => [k, Number(v)]));
+
+test('clients are cached on the node and dropped on every change (NOTIFY); nothing is cached while the node cannot listen', async () => {
+  const c = addClient(env, ['--client-name', 'Cached', '--grant-types', 'client_credentials']);
+  assert.equal((await cc(c.client_id, c.client_secret)).status, 200);
+  const before = await lookups();
+  for (let i = 0; i < 5; i++) assert.equal((await cc(c.client_id, c.client_secret)).status, 200);
+  const warm = await lookups();
+  assert.ok(warm.cache - before.cache >= 5, `served from the cache: ${JSON.stringify([before, warm])}`);
+  assert.equal(warm.database, before.database, 'no database lookup for a cached client');
+
+  // a change made with plain SQL is announced by the trigger too
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = jsonb_set(metadata, '{grant_types}', '["authorization_code"]')
+    WHERE client_id = '${c.client_id}'`);
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 400, { timeout: 2000, interval: 20 });
+  assert.equal((await cc(c.client_id, c.client_secret)).body.error, 'unauthorized_client');
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = jsonb_set(metadata, '{grant_types}', '["client_credentials"]')
+    WHERE client_id = '${c.client_id}'`);
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 200, { timeout: 2000, interval: 20 });
+
+  // the listening connection goes away: until it listens again nothing is served from the cache
+  psql(env.SAKAID_DATABASE_URL, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = 'sakaid-listen' AND datname = current_database()`);
+  const rotated = admin(env, ['client', 'rotate-secret', c.client_id]).json;
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 401, { timeout: 2000, interval: 20 });
+  assert.equal((await cc(c.client_id, rotated.client_secret)).status, 200);
+  await waitFor(() => psql(env.SAKAID_DATABASE_URL, `SELECT count(*) FROM pg_stat_activity
+    WHERE application_name = 'sakaid-listen' AND datname = current_database()`) === '1', { timeout: 5000, interval: 50 });
+
+  admin(env, ['client', 'remove', c.client_id]);
+  await waitFor(async () => (await cc(c.client_id, rotated.client_secret)).status === 401, { timeout: 2000, interval: 20 });
 });
 
 test('public clients have no secret; switching auth methods adds or drops it', () => {

@@ -13,6 +13,8 @@
 
 /* An access-token row waiting for its group commit (store_flow.c). */
 typedef struct idp_pg_at_row idp_pg_at_row_t;
+/* Clients kept in memory, invalidated by NOTIFY (client_cache.c); NULL: no caching. */
+typedef struct idp_pg_client_cache idp_pg_client_cache_t;
 
 struct idp_store {
     idp_pg_pool_t *pool;
@@ -21,7 +23,16 @@ struct idp_store {
     pthread_cond_t at_cv;
     bool at_flushing;
     idp_pg_at_row_t *at_head, **at_tail;
+    idp_pg_client_cache_t *clients;
 };
+
+/** A copy of the cached client @p id, if caching is on and it is there; *gen is for a later put. */
+bool idp_pg_client_cache_get(idp_pg_client_cache_t *c, const char *id, idp_store_client_t *out,
+                             unsigned long long *gen);
+/** Caches @p row read from the database after a get that returned @p gen, unless invalidated since. */
+void idp_pg_client_cache_put(idp_pg_client_cache_t *c, const idp_store_client_t *row, unsigned long long gen);
+/** Stops the listener and frees the cache. */
+void idp_pg_client_cache_free(idp_pg_client_cache_t *c);
 
 const idp_pg_stmt_t *idp_pg_stmts(void);
 

@@ -164,6 +164,7 @@ void idp_store_close(idp_store_t *s)
 {
     if (s == NULL)
         return;
+    idp_pg_client_cache_free(s->clients);
     idp_pg_pool_free(s->pool);
     pthread_mutex_destroy(&s->at_mu);
     pthread_cond_destroy(&s->at_cv);
@@ -458,6 +459,9 @@ idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
 
 idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
 {
+    unsigned long long gen = 0;
+    if (s->clients && idp_pg_client_cache_get(s->clients, client_id, out, &gen))
+        return IDP_OK;
     idp_err_t ret;
     const char *v[] = {client_id};
     PGresult *r = idp_pg_run(s, stmts, S_CLIENT_GET, 1, v, NULL, NULL, &ret);
@@ -465,6 +469,8 @@ idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_
         return ret;
     ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
     PQclear(r);
+    if (ret == IDP_OK && s->clients)
+        idp_pg_client_cache_put(s->clients, out, gen);
     return ret;
 }
 
