@@ -20,7 +20,6 @@ struct idp_store {
     idp_pg_pool_t *pool;
     /* Access-token rows queued for the next group commit (store_flow.c). */
     pthread_mutex_t at_mu;
-    pthread_cond_t at_cv;
     bool at_flushing;
     idp_pg_at_row_t *at_head, **at_tail;
     idp_pg_client_cache_t *clients;

@@ -411,6 +411,7 @@ struct idp_pg_at_row {
     const char *v[AT_COLS]; /* jti, client_id, subject, scope, exp, grant_id (NULL: none) */
     idp_err_t ret;
     bool done;
+    pthread_cond_t cv; /* signalled when the row is written, or when its writer is to lead the next batch */
     idp_pg_at_row_t *next;
 };
 
@@ -461,13 +462,14 @@ idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const c
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
     idp_pg_at_row_t me = {.v = {jti, client_id, subject, scope, exp, grant_id}};
+    pthread_cond_init(&me.cv, NULL);
 
     pthread_mutex_lock(&s->at_mu);
     *s->at_tail = &me;
     s->at_tail = &me.next;
     while (!me.done) {
         if (s->at_flushing) {
-            pthread_cond_wait(&s->at_cv, &s->at_mu);
+            pthread_cond_wait(&me.cv, &s->at_mu);
             continue;
         }
         /* Lead: take the queue's head (our row is in it, or was written by an earlier leader). */
@@ -488,15 +490,19 @@ idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const c
         for (idp_pg_at_row_t *r = batch; r; r = r->next)
             r->ret = ret == IDP_OK || ret == IDP_E_UNAVAILABLE || n == 1 ? ret : at_write(s, r, 1);
 
+        /* Wake exactly the writers of this batch, and the first queued one to lead the next: no herd. */
         pthread_mutex_lock(&s->at_mu);
         for (idp_pg_at_row_t *r = batch, *next; r; r = next) {
             next = r->next; /* a waiter's row is on its stack: read before marking it done */
             r->done = true;
+            pthread_cond_signal(&r->cv);
         }
         s->at_flushing = false;
-        pthread_cond_broadcast(&s->at_cv);
+        if (s->at_head)
+            pthread_cond_signal(&s->at_head->cv);
     }
     pthread_mutex_unlock(&s->at_mu);
+    pthread_cond_destroy(&me.cv);
     return me.ret;
 }
 

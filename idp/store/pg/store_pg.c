@@ -154,7 +154,6 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
         return ret;
     }
     pthread_mutex_init(&s->at_mu, NULL);
-    pthread_cond_init(&s->at_cv, NULL);
     s->at_tail = &s->at_head;
     *out = s;
     return IDP_OK;
@@ -167,7 +166,6 @@ void idp_store_close(idp_store_t *s)
     idp_pg_client_cache_free(s->clients);
     idp_pg_pool_free(s->pool);
     pthread_mutex_destroy(&s->at_mu);
-    pthread_cond_destroy(&s->at_cv);
     free(s);
 }
 
