@@ -76,22 +76,38 @@ static void respond_as(struct mg_connection *conn, int status, const char *ctype
     if (close) /* do not read (and discard) a rejected body to keep the connection */
         mg_disable_connection_keep_alive(conn);
     request_status = status;
-    mg_printf(conn,
-              "HTTP/1.1 %d %s\r\n"
-              "Content-Type: %s\r\n"
-              "Content-Length: %zu\r\n"
-              "Cache-Control: no-store\r\n"
-              "Pragma: no-cache\r\n"
-              "X-Content-Type-Options: nosniff\r\n"
-              "Content-Security-Policy: %s\r\n"
-              "X-Frame-Options: DENY\r\n"
-              "Referrer-Policy: no-referrer\r\n"
-              "%s%s%s\r\n",
-              status, reason(status), ctype, len, csp,
-              ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
-              status == 503 ? "Retry-After: 5\r\n" : status == 429 ? "Retry-After: 60\r\n" : "", extra ? extra : "");
-    if (ri == NULL || ri->request_method == NULL || strcmp(ri->request_method, "HEAD") != 0)
+    bool head = ri && ri->request_method && strcmp(ri->request_method, "HEAD") == 0;
+    /* Headers and body in one write: one segment for a small answer (two with TCP_NODELAY otherwise). */
+    idp_buf_t b;
+    idp_buf_init(&b, (1u << 20) + len);
+    idp_err_t e = idp_buf_printf(&b,
+                                 "HTTP/1.1 %d %s\r\n"
+                                 "Content-Type: %s\r\n"
+                                 "Content-Length: %zu\r\n"
+                                 "Cache-Control: no-store\r\n"
+                                 "Pragma: no-cache\r\n"
+                                 "X-Content-Type-Options: nosniff\r\n"
+                                 "Content-Security-Policy: %s\r\n"
+                                 "X-Frame-Options: DENY\r\n"
+                                 "Referrer-Policy: no-referrer\r\n"
+                                 "%s%s%s\r\n",
+                                 status, reason(status), ctype, len, csp,
+                                 ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
+                                 status == 503   ? "Retry-After: 5\r\n"
+                                 : status == 429 ? "Retry-After: 60\r\n"
+                                                 : "",
+                                 extra ? extra : "");
+    if (e != IDP_OK) { /* out of memory for the headers */
+        static const char oom[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        mg_disable_connection_keep_alive(conn);
+        mg_write(conn, oom, sizeof(oom) - 1);
+    } else if (head || idp_buf_append(&b, body, len) == IDP_OK) {
+        mg_write(conn, b.data, b.len);
+    } else { /* no room for a copy of the body: two writes */
+        mg_write(conn, b.data, b.len);
         mg_write(conn, body, len);
+    }
+    idp_buf_free(&b);
 }
 
 /*
@@ -229,13 +245,8 @@ static void h_metrics(request_t *r)
                            "sakaid_card_certificate_cache_total{result=\"miss\"} %lu\n",
                        cs.hits, cs.misses);
     }
-    mg_printf(r->conn,
-              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
-              "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-              "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n",
-              b.len);
-    mg_write(r->conn, idp_buf_cstr(&b), b.len);
-    request_status = 200;
+    respond_as(r->conn, 200, "text/plain; version=0.0.4", "default-src 'none'; frame-ancestors 'none'", idp_buf_cstr(&b),
+               b.len, NULL);
     idp_buf_free(&b);
 }
 
