@@ -215,10 +215,14 @@ static void at_hash(const char *token, char out[32])
 /*
  * Issues the tokens of a grant: an RFC 9068 access token (stored jti), an
  * ID token (§2), and a fresh refresh token when @p refresh is given. The
- * response body goes to @p resp.
+ * response body goes to @p resp. For a code (@p code true) the rows go in
+ * one commit after both signatures: the refresh token (@p refresh_hash,
+ * NULL: none), the jti and the resident's release row; for a refresh (its
+ * new token already stored by the rotation) the jti joins the group commit.
  */
 static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl,
-                         const idp_store_grant_t *g, const char *nonce, const char *refresh)
+                         const idp_store_grant_t *g, const char *nonce, const char *refresh, bool code,
+                         const unsigned char *refresh_hash)
 {
     const idp_config_t *cfg = o->cfg;
     char sub[64], hash[32];
@@ -241,9 +245,6 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
     idp_buf_puts(&p, "}");
     idp_err_t e = jti ? sign_with(o, cfg->access_token_alg, "at+jwt", &p, &at) : IDP_E_NOMEM;
     idp_buf_free(&p);
-    if (e == IDP_OK)
-        e = idp_store_access_token_insert(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
-    free(jti);
     if (e == IDP_OK) {
         const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
         at_hash(at, hash);
@@ -267,6 +268,10 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
         e = sign_with(o, alg ? alg : "RS256", NULL, &p, &idt);
         idp_buf_free(&p);
     }
+    if (e == IDP_OK)
+        e = code ? idp_store_code_tokens_insert(o->store, g->id, refresh_hash, jti, cl->client_id, sub, g->scope, exp)
+                 : idp_store_access_token_insert(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
+    free(jti);
     if (e != IDP_OK) {
         free(at);
         free(idt);
@@ -345,14 +350,8 @@ static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                                                     : "code_verifier sent for a code issued without PKCE");
     unsigned char rh[32];
     char *refresh = new_refresh(cl, rh);
-    if (refresh && (e = idp_store_refresh_insert(o->store, g->id, rh)) != IDP_OK) {
-        idp_secret_free(refresh);
-        return idp_oauth_error(req, resp, e, NULL);
-    }
-    issue_tokens(o, req, resp, cl, g, g->nonce, refresh);
+    issue_tokens(o, req, resp, cl, g, g->nonce, refresh, true, refresh ? rh : NULL);
     idp_secret_free(refresh);
-    if (resp->status == 200) /* the resident's history (account page): the client now knows who they are */
-        idp_store_release(o->store, g->resident_id, cl->client_id, "token", "");
 }
 
 /* RFC 6749 §6: rotation, with reuse detection (RFC 9700 §4.14.2). */
@@ -390,7 +389,7 @@ static void refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
                                e == IDP_E_CONFLICT ? "the refresh token was already used; the grant is revoked"
                                                    : "the refresh token is invalid, expired or revoked");
     }
-    issue_tokens(o, req, resp, cl, g, NULL, next);
+    issue_tokens(o, req, resp, cl, g, NULL, next, false, NULL);
     idp_secret_free(next);
 }
 

@@ -261,8 +261,15 @@ idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, cons
  * (RFC 6749 §4.1.2).
  */
 idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], idp_store_grant_t *out);
-/** Adds a refresh token (by hash) to a grant's family. */
-idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const unsigned char token_hash[32]);
+/**
+ * What the answer to a code redemption hands out, in one statement and one
+ * commit: the new refresh token's hash (NULL: none), the access token's jti
+ * (part of grant @p grant_id), and a "token" row in the resident's release
+ * history (the client now knows who they are).
+ */
+idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
+                                       const char *jti, const char *client_id, const char *subject, const char *scope,
+                                       long long expires_at);
 /**
  * Rotates a refresh token for @p client_id: the old one is spent, @p new_hash
  * joins the family, *out receives the grant. IDP_E_NOT_FOUND: unknown, or

@@ -63,6 +63,11 @@ describe('the code flow with the card', () => {
     assert.equal(at.sub, c.sub);
     assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM access_tokens WHERE jti = '${at.jti}'`), '1');
     assert.ok(tokens.refresh_token);
+    // The token response's rows (refresh token, jti, the resident's release row) went in one commit.
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(DISTINCT x) || ':' || count(*) FROM (
+      SELECT xmin::text AS x FROM refresh_tokens WHERE token_hash = sha256(convert_to('${tokens.refresh_token}', 'UTF8'))
+      UNION ALL SELECT xmin::text FROM access_tokens WHERE jti = '${at.jti}'
+      UNION ALL (SELECT xmin::text FROM releases WHERE client_id = '${city.client_id}' AND via = 'token' ORDER BY at DESC LIMIT 1)) t`), '1:3');
     const info = await oidc.fetchUserInfo(cityRp, tokens.access_token, c.sub);
     assert.equal(info.sub, c.sub);
     // sakai-taro has not enrolled a signing certificate: no verified attributes yet.

@@ -35,6 +35,7 @@ enum {
     F_GRANT_GET,
     F_ATTRS_GET,
     F_JTI_USE,
+    F_CODE_TOKENS,
     F__END
 };
 
@@ -117,6 +118,14 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                      "coalesce(address_alt, ''), coalesce(sakai_ward, ''), sakai_resident, " EPOCH("verified_at")
                      " FROM resident_attributes WHERE resident_id = $1"},
     /* A jti may come back only after its earlier use expired. */
+    /* A code's token response: refresh token ($1 NULL: none), access token, the resident's release row. */
+    [F_CODE_TOKENS] = {"code_tokens",
+                       "WITH r AS (INSERT INTO refresh_tokens (token_hash, grant_id) "
+                       "SELECT $1::bytea, $2::text WHERE $1::bytea IS NOT NULL), "
+                       "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                       "VALUES ($3, $4, $5, $6, to_timestamp($7), $2::text)) "
+                       "INSERT INTO releases (resident_id, client_id, via, claims) "
+                       "SELECT resident_id, $4, 'token', '' FROM grants WHERE id = $2::text"},
     [F_JTI_USE] = {"jti_use",
                    "INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3)) "
                    "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
@@ -331,12 +340,16 @@ Exit:
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_refresh_insert(idp_store_t *s, const char *grant_id, const unsigned char token_hash[32])
+idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
+                                       const char *jti, const char *client_id, const char *subject, const char *scope,
+                                       long long expires_at)
 {
     idp_err_t ret;
-    const char *v[] = {(const char *)token_hash, grant_id};
-    int len[] = {32, 0}, fmt[] = {1, 0};
-    PQclear(idp_pg_run(s, stmts, F_REFRESH_INSERT, 2, v, len, fmt, &ret));
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp};
+    int len[] = {32, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, F_CODE_TOKENS, 7, v, len, fmt, &ret));
     return ret;
 }
 
