@@ -20,8 +20,8 @@ enum {
     F_CONSENT_UPSERT,
     F_LEDGER_LOCK,
     F_LEDGER_APPEND,
-    F_GRANT_INSERT,
-    F_CODE_INSERT,
+    F_GRANT_CODE_INSERT,
+    F_CODE_SPEND,
     F_CODE_TAKE,
     F_CODE_USE,
     F_GRANT_REVOKE,
@@ -74,13 +74,19 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* One writer at a time, so that each row chains to the one before it. */
     [F_LEDGER_LOCK] = {"ledger_lock", IDP_PG_LEDGER_LOCK},
     [F_LEDGER_APPEND] = {"ledger_append", IDP_PG_LEDGER_APPEND},
-    [F_GRANT_INSERT] = {"grant_insert",
-                        "INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, expires_at) "
-                        "VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
-                        "now() + make_interval(secs => $10::int))"},
-    [F_CODE_INSERT] = {"code_insert",
-                       "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
-                       "VALUES ($1::bytea, $2, $3, nullif($4, ''), nullif($5, ''), now() + make_interval(secs => $6::int))"},
+    /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
+    [F_GRANT_CODE_INSERT] = {"grant_code_insert",
+                        "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
+                        "expires_at) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
+                        "now() + make_interval(secs => $10::int)) RETURNING id) "
+                        "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
+                        "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
+                        "FROM g"},
+    /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent. */
+    [F_CODE_SPEND] = {"code_spend",
+                       "UPDATE authorization_codes c SET used_at = now() FROM grants g WHERE c.code_hash = $1::bytea "
+                       "AND g.id = c.grant_id AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
+                       "RETURNING " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, '')"},
     [F_CODE_TAKE] = {"code_take",
                      "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
                      "c.used_at IS NOT NULL, c.expires_at > now() AND " GRANT_LIVE " FROM authorization_codes c "
@@ -280,22 +286,17 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
 idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
                                 int code_ttl, int grant_ttl)
 {
-    idp_pg_conn_t *c;
     idp_err_t ret;
     char at[24], ct[16], gt[16];
     snprintf(at, sizeof(at), "%lld", g->auth_time);
     snprintf(ct, sizeof(ct), "%d", code_ttl);
     snprintf(gt, sizeof(gt), "%d", grant_ttl);
-    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
-        return ret;
-    const char *gv[] = {g->id, g->client_id, g->resident_id, g->sid, g->scope, g->claims, g->acr, g->amr, at, gt};
-    ret = ftx(c, F_GRANT_INSERT, 10, gv, NULL, NULL, NULL);
-    if (ret == IDP_OK) {
-        const char *cv[] = {(const char *)code_hash, g->id, g->redirect_uri, g->nonce, g->code_challenge, ct};
-        int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
-        ret = ftx(c, F_CODE_INSERT, 6, cv, len, fmt, NULL);
-    }
-    return idp_pg_end(s, c, ret);
+    const char *v[] = {g->id,          g->client_id,          g->resident_id, g->sid,   g->scope,
+                       g->claims,      g->acr,                g->amr,         at,       gt,
+                       (const char *)code_hash, g->redirect_uri, g->nonce,    g->code_challenge, ct};
+    int len[15] = {[10] = 32}, fmt[15] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 15, v, len, fmt, &ret));
+    return ret;
 }
 
 static idp_err_t revoke_family(idp_pg_conn_t *c, const char *grant_id)
@@ -308,10 +309,22 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    PGresult *r = NULL;
     const char *v[] = {(const char *)code_hash};
     int len[] = {32}, fmt[] = {1};
-    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
+    /* The usual case first: one statement. Otherwise (unknown, expired, revoked, or used: a replay) the
+     * transaction below finds out which, under the code's row lock. */
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 1, v, len, fmt, &ret);
+    if (r && PQntuples(r) == 1) {
+        grant_from_row(r, out);
+        copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, 9));
+        copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, 10));
+        copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, 11));
+        PQclear(r);
+        return IDP_OK;
+    }
+    PQclear(r);
+    r = NULL;
+    if (ret != IDP_OK || (ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     if ((r = idp_pg_exec(c, stmts, F_CODE_TAKE, 1, v, len, fmt, &ret)) == NULL)
         goto Exit;
