@@ -172,6 +172,8 @@ static const field_t fields[] = {
     {"jwks", IDP_META_OBJECT, check_jwks, NULL, 0},
     {"jwks_uri", IDP_META_URI, check_uri, NULL, 2000},
     {"id_token_signed_response_alg", IDP_META_STRING, check_string, sig_algs, 16},
+    /* ours: the RFC 9068 access tokens' algorithm for this client (default tokens.access_token_signing_alg) */
+    {"access_token_signed_response_alg", IDP_META_STRING, check_string, sig_algs, 16},
     {"application_type", IDP_META_STRING, check_string, app_types, 16},
     {"logo_uri", IDP_META_URI, check_uri, NULL, 2000},
     {"client_uri", IDP_META_URI, check_uri, NULL, 2000},

@@ -92,6 +92,14 @@ static idp_err_t grant_scope(idp_oauth_req_t *req, const char *registered, const
     return IDP_OK;
 }
 
+/* The client's access-token algorithm (its access_token_signed_response_alg), else the configured one:
+ * ES256 signs about 17x faster than RS256 (anchors.md), so a busy client can choose it. */
+static const char *access_token_alg(const idp_oauth_t *o, const idp_client_t *cl)
+{
+    const char *alg = json_string_value(json_object_get(cl->meta, "access_token_signed_response_alg"));
+    return alg ? alg : o->cfg->access_token_alg;
+}
+
 static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
 {
     const idp_config_t *cfg = o->cfg;
@@ -106,10 +114,11 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         return idp_oauth_error(req, resp, e, "the requested scope is not registered for this client");
 
     idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(cfg->access_token_alg)) : NULL;
+    const char *alg = access_token_alg(o, cl);
+    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
     if (key == NULL) {
         idp_keyset_release(ks);
-        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", cfg->access_token_alg);
+        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
         return idp_oauth_error(req, resp, IDP_E_SERVER_ERROR, NULL);
     }
 
@@ -243,7 +252,7 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
     json_str(&p, "acr", g->acr);
     json_amr(&p, g->amr);
     idp_buf_puts(&p, "}");
-    idp_err_t e = jti ? sign_with(o, cfg->access_token_alg, "at+jwt", &p, &at) : IDP_E_NOMEM;
+    idp_err_t e = jti ? sign_with(o, access_token_alg(o, cl), "at+jwt", &p, &at) : IDP_E_NOMEM;
     idp_buf_free(&p);
     if (e == IDP_OK) {
         const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));

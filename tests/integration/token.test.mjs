@@ -51,6 +51,19 @@ for (const alg of ['RS256', 'ES256']) {
       assert.equal(payload.scope, 'api:read');
     });
 
+    test('a client that registered access_token_signed_response_alg gets that algorithm', async () => {
+      const other = alg === 'RS256' ? 'ES256' : 'RS256';
+      const own = addClient(env, [...ccFlags, '--access-token-signed-response-alg', other]);
+      assert.equal(own.access_token_signed_response_alg, other);
+      const r = await tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(own.client_id, own.client_secret) });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(decodeProtectedHeader(r.body.access_token).alg, other);
+      await jwtVerify(r.body.access_token, jwks, { issuer: srv.url, typ: 'at+jwt', algorithms: [other] });
+      const intro = await fetch(`${srv.url}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(own.client_id, own.client_secret) }, body: new URLSearchParams({ token: r.body.access_token }) });
+      assert.equal((await intro.json()).active, true);
+    });
+
     test('every token has its own jti', async () => {
       const ids = new Set();
       for (let i = 0; i < 5; i++) {

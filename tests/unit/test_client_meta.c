@@ -103,6 +103,7 @@ static void rejected(void **state)
         {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_max_age\":-1}", IDP_E_INVALID_CLIENT_METADATA, "default_max_age"},
         {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_acr_values\":[\"loa2\"]}", IDP_E_INVALID_CLIENT_METADATA, "default_acr_values[0]"},
         {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"id_token_signed_response_alg\":\"none\"}", IDP_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"access_token_signed_response_alg\":\"HS256\"}", IDP_E_INVALID_CLIENT_METADATA, "access_token_signed_response_alg"},
         {"[1]", IDP_E_INVALID_CLIENT_METADATA, "metadata"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
