@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         fatal("kek_unusable", err);
         goto Exit;
     }
-    /* One connection per HTTP worker plus the key refresher and headroom. */
+    /* database.pool_size connections, shared by the HTTP workers, the key refresher and the sweep. */
     if (keys == NULL || idp_store_open(cfg->database_url, cfg->pool_size, cfg->pool_wait_ms, &store) != IDP_OK) {
         fatal("database_unavailable", "cannot open the PostgreSQL connection pool");
         goto Exit;

@@ -47,13 +47,19 @@ after(async () => {
   await cleanup();
 });
 
+/** A new page of @p ctx on the demo relying party, after its sign-in button for @p lang: SakaI-D's login page. */
+async function openLogin(ctx, lang) {
+  const page = await ctx.newPage();
+  await page.goto(demo);
+  await page.click(`#login-${lang}`);
+  await page.waitForURL(/\/login\?tx=/);
+  return page;
+}
+
 describe('in Chromium', () => {
   test('cross-device: QR code, the phone signs, the page continues by itself; consent in Japanese; then SSO', async () => {
     const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(demo);
-    await page.click('#login-ja');
-    await page.waitForURL(/\/login\?tx=/);
+    const page = await openLogin(ctx, 'ja');
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
     assert.ok(await page.isVisible('text=マイナンバーカードでログイン'));
     const qr = page.locator('.qr svg');
@@ -84,10 +90,7 @@ describe('in Chromium', () => {
 
   test('same device in English: the test-card button; deny ends in access_denied', async () => {
     const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(demo);
-    await page.click('#login-en');
-    await page.waitForURL(/\/login\?tx=/);
+    const page = await openLogin(ctx, 'en');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.ok(await page.isVisible('text=Sign in with your My Number card'));
     assert.ok(await page.isVisible('#app-link'), 'the same link as a visible "open in the app" link');
@@ -103,10 +106,7 @@ describe('in Chromium', () => {
 
   test('a refused card is explained on the page', async () => {
     const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(demo);
-    await page.click('#login-en');
-    await page.waitForURL(/\/login\?tx=/);
+    const page = await openLogin(ctx, 'en');
     await page.selectOption('#card', 'revoked');
     await page.click('text=Sign with test card');
     assert.ok(await page.isVisible('[role="alert"]'));
@@ -116,10 +116,7 @@ describe('in Chromium', () => {
 
   test('social login through an upstream (oidc-provider): the button, its login form, back with acr social', async () => {
     const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(demo);
-    await page.click('#login-en');
-    await page.waitForURL(/\/login\?tx=/);
+    const page = await openLogin(ctx, 'en');
     await page.click('button[data-upstream="mock"]');
     await page.waitForURL(new RegExp(`^${upstream.issuer}/interaction/`));
     await page.fill('input[name="login"]', 'frank');
@@ -138,10 +135,7 @@ describe('in Chromium', () => {
   test('the account page: view, edit the household, withdraw consent, sign out another session', async () => {
     // two browsers of the same resident (sakai-taro, signed in by the first test's card in this file's database)
     const other = await browser.newContext();
-    const op = await other.newPage();
-    await op.goto(demo);
-    await op.click('#login-en');
-    await op.waitForURL(/\/login\?tx=/);
+    const op = await openLogin(other, 'en');
     await op.selectOption('#card', 'sakai-taro');
     await op.click('text=Sign with test card');
     await op.waitForURL(/\/(callback|consent)/);
@@ -150,10 +144,7 @@ describe('in Chromium', () => {
       await op.waitForURL(/\/callback/);
     }
     const ctx = await browser.newContext({ locale: 'ja-JP' });
-    const page = await ctx.newPage();
-    await page.goto(demo);
-    await page.click('#login-ja');
-    await page.waitForURL(/\/login\?tx=/);
+    const page = await openLogin(ctx, 'ja');
     await page.selectOption('#card', 'sakai-taro');
     await page.click('text=テストカードで署名');
     await page.waitForURL(/\/(callback|consent)/);

@@ -535,8 +535,6 @@ void idp_store_clients_free(idp_store_client_t *rows, size_t n)
     free(rows);
 }
 
-/* ---- tokens -------------------------------------------------------------- */
-
 /* ---- login transactions and card challenges ------------------------------ */
 
 idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)

@@ -72,29 +72,23 @@ enum {
 /* Counted separately: the refresh tokens that go with the deleted grants (the cascade runs after this query). */
 #define GRANT_COUNT "SELECT count(*), (SELECT count(*) FROM refresh_tokens r WHERE r.grant_id IN (SELECT id FROM d)) FROM d"
 #define COUNT "SELECT count(*), 0 FROM d"
+/* The oldest BATCH rows of @p table whose @p col is past the grace, locked, as the rows to delete. */
+#define PICK_PAST(table, col, grace)                                                                              \
+    "SELECT ctid FROM " table " WHERE " col " < " grace " ORDER BY " col " LIMIT $1::int FOR UPDATE SKIP LOCKED"
+/* Deletes what PICK_PAST picks and counts it. */
+#define SWEEP_PAST(table, col) DELETE_PICKED(table, PICK_PAST(table, col, GRACE)) COUNT
 
 /* Every statement answers one row: rows deleted, and rows that went with them by cascade. */
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
-    [W_ACCESS_TOKENS] = {"sweep_access_tokens",
-                         DELETE_PICKED("access_tokens", "SELECT ctid FROM access_tokens WHERE expires_at < " GRACE
-                                       " ORDER BY expires_at LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
-    [W_CODES] = {"sweep_codes",
-                 DELETE_PICKED("authorization_codes", "SELECT ctid FROM authorization_codes WHERE expires_at < " GRACE
-                               " ORDER BY expires_at LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
-    [W_JTIS] = {"sweep_assertion_jtis",
-                DELETE_PICKED("client_assertion_jtis", "SELECT ctid FROM client_assertion_jtis WHERE expires_at < " GRACE
-                              " ORDER BY expires_at LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
+    [W_ACCESS_TOKENS] = {"sweep_access_tokens", SWEEP_PAST("access_tokens", "expires_at")},
+    [W_CODES] = {"sweep_codes", SWEEP_PAST("authorization_codes", "expires_at")},
+    [W_JTIS] = {"sweep_assertion_jtis", SWEEP_PAST("client_assertion_jtis", "expires_at")},
     [W_LOGIN_TX] = {"sweep_login_tx",
-                    DELETE_PICKED_ID("login_transactions", "SELECT ctid FROM login_transactions WHERE expires_at < " GRACE
-                                     " ORDER BY expires_at LIMIT $1::int FOR UPDATE SKIP LOCKED", "id")
+                    DELETE_PICKED_ID("login_transactions", PICK_PAST("login_transactions", "expires_at", GRACE), "id")
                     "SELECT count(*), (SELECT count(*) FROM card_challenges c WHERE c.login_tx IN (SELECT id FROM d)) "
                     "FROM d"},
-    [W_SESSIONS_EXPIRED] = {"sweep_sessions_expired",
-                            DELETE_PICKED("sessions", "SELECT ctid FROM sessions WHERE expires_at < " GRACE
-                                          " ORDER BY expires_at LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
-    [W_SESSIONS_ENDED] = {"sweep_sessions_ended",
-                          DELETE_PICKED("sessions", "SELECT ctid FROM sessions WHERE ended_at < " GRACE
-                                        " ORDER BY ended_at LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
+    [W_SESSIONS_EXPIRED] = {"sweep_sessions_expired", SWEEP_PAST("sessions", "expires_at")},
+    [W_SESSIONS_ENDED] = {"sweep_sessions_ended", SWEEP_PAST("sessions", "ended_at")},
     [W_GRANTS_EXPIRED] = {"sweep_grants_expired",
                           DELETE_PICKED_ID("grants", "SELECT g.ctid FROM grants g WHERE g.expires_at < " GRACE " AND " GRANT_DONE
                                            " ORDER BY g.expires_at LIMIT $1::int FOR UPDATE OF g SKIP LOCKED", "id")
