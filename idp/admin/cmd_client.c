@@ -229,7 +229,7 @@ int cmd_client_add(admin_t *a, int argc, char **argv)
         goto Exit;
     idp_store_client_t c;
     memset(&c, 0, sizeof(c));
-    id = idp_random_token_new(CLIENT_ID_BYTES);
+    id = idp_random_id_new(CLIENT_ID_BYTES);
     text = json_dumps(meta, JSON_COMPACT);
     if (idp_client_meta_uses_secret(meta)) {
         secret = new_secret(c.secret_hash);
@@ -335,7 +335,9 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
     char *secret = NULL, *text = NULL;
     unsigned char hash[32];
     int rc;
-    if (argc < 1 || argv[0][0] == '-') {
+    /* Options are always "--<field>"; a client id registered before ids stopped starting with '-' may still
+       begin with one '-', and stays updatable. */
+    if (argc < 1 || !strncmp(argv[0], "--", 2)) {
         json_decref(given);
         json_decref(unset);
         return admin_usage(a, "usage: client update CLIENT_ID [--<field> VALUE]... [--unset FIELD]...");

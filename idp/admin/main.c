@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;
         json_t *d = json_pack("{s:s, s:s}", "command", cmd->group, "action", cmd->name ? cmd->name : "");
-        if (argc > i + skip && argv[i + skip][0] != '-')
+        if (argc > i + skip && strncmp(argv[i + skip], "--", 2) != 0)
             json_object_set_new(d, "target", json_string(argv[i + skip]));
         char *text = json_dumps(d, JSON_COMPACT);
         idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");

@@ -25,6 +25,18 @@ char *idp_random_token_new(size_t nbytes)
     return s;
 }
 
+char *idp_random_id_new(size_t nbytes)
+{
+    /* One draw in 32 starts with '-' or '_'; draw again rather than alter the string, so every id stays a
+       uniform pick among those that start with a letter or digit. */
+    for (;;) {
+        char *s = idp_random_token_new(nbytes);
+        if (s == NULL || (*s != '-' && *s != '_'))
+            return s;
+        free(s);
+    }
+}
+
 int idp_ct_equal(const void *a, const void *b, size_t n)
 {
     return CRYPTO_memcmp(a, b, n) == 0;
