@@ -25,7 +25,7 @@ test('client add: DCR names, defaults, a 256-bit secret shown once and stored on
     '--tier', 'city', '--default-acr-values', 'urn:sakai-d:acr:card', '--purpose-ja', '市のポータルへのログイン',
     '--purpose-en', 'Sign in to the city portal', '--scope', 'openid profile',
   ]);
-  assert.match(c.client_id, /^[A-Za-z0-9_-]{22}$/);
+  assert.match(c.client_id, /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/, '16 random bytes, base64url, starting with a letter or digit');
   assert.match(c.client_secret, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
   assert.equal(c.client_secret_expires_at, 0);
   assert.equal(typeof c.client_id_issued_at, 'number');
