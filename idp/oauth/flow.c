@@ -249,6 +249,11 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->sid, sizeof(g->sid), "%s", f->sess.sid);
     snprintf(g->scope, sizeof(g->scope), "%s", scope);
     snprintf(g->claims, sizeof(g->claims), "%s", claims);
+    idp_buf_t idt;
+    idp_buf_init(&idt, sizeof(g->id_token_claims) - 1);
+    idp_rules_id_token_claims(f->meta, f->ar.claims_json, &idt);
+    snprintf(g->id_token_claims, sizeof(g->id_token_claims), "%s", idp_buf_cstr(&idt));
+    idp_buf_free(&idt);
     snprintf(g->acr, sizeof(g->acr), "%s", f->sess.acr);
     snprintf(g->amr, sizeof(g->amr), "%s", f->sess.amr);
     g->auth_time = f->sess.auth_time;

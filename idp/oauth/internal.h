@@ -105,6 +105,14 @@ void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *reside
 /** The logout page: a confirmation form with @p fields (hidden inputs), or "signed out" when NULL. */
 void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, json_t *fields);
 
+/* ---- released claims (resource.c), for UserInfo and the ID token --------------- */
+/**
+ * Adds the resident's claims named in @p list (space-separated) to @p out:
+ * verified_claims with its evidence, sakai_resident and sakai_ward; the
+ * names added go, space-separated, into @p released (the release history).
+ */
+void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, char *released, size_t size);
+
 /* ---- token issuance (token.c), used by resource.c -------------------------- */
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */
 /** Verifies a JWS with our own published keys (parsed once per key refresh): idp_jws_verify's contract. */

@@ -1,6 +1,7 @@
 /*
  * What a client does with its tokens: UserInfo (OpenID Connect Core §5.3),
- * introspection (RFC 7662) and revocation (RFC 7009). A client only ever
+ * introspection (RFC 7662) and revocation (RFC 7009); and the resident's
+ * claims as released in UserInfo and in the ID token. A client only ever
  * sees and revokes its own tokens.
  */
 #include <stdio.h>
@@ -39,23 +40,7 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
     return e == IDP_OK || e == IDP_E_SERVER_ERROR || e == IDP_E_NOMEM ? e : IDP_E_INVALID_TOKEN;
 }
 
-/* ---- UserInfo ------------------------------------------------------------------- */
-
-static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *error, const char *desc)
-{
-    /* RFC 6750 §3: no error code when the request had no token at all. */
-    char *h = idp_arena_alloc(req->arena, 256);
-    if (h && error)
-        snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", error, desc);
-    else if (h)
-        snprintf(h, 256, "Bearer realm=\"sakaid\"");
-    if (error)
-        idp_oauth_json(req, resp, !strcmp(error, "insufficient_scope") ? 403 : !strcmp(error, "invalid_request") ? 400 : 401,
-                       json_pack("{s:s, s:s}", "error", error, "error_description", desc));
-    else
-        idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
-    resp->www_authenticate = h;
-}
+/* ---- released claims (UserInfo and the ID token) -------------------------------- */
 
 static void iso8601(long long t, char out[32])
 {
@@ -90,6 +75,49 @@ static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *
     return json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
                      "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS", "created_at",
                      when, "claims", c);
+}
+
+/* Appends @p name to the space-separated list in @p out. */
+static void append_name(char *out, size_t size, const char *name)
+{
+    size_t n = strlen(out);
+    snprintf(out + n, size - n, "%s%s", n ? " " : "", name);
+}
+
+void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, char *released, size_t size)
+{
+    json_t *vc = verified_claims(a, list);
+    if (vc)
+        json_object_set_new(out, "verified_claims", vc);
+    if (idp_str_list_has(list, "sakai_resident"))
+        json_object_set_new(out, "sakai_resident", json_boolean(a->sakai_resident));
+    if (idp_str_list_has(list, "sakai_ward") && a->sakai_ward)
+        json_object_set_new(out, "sakai_ward", json_string(a->sakai_ward));
+    /* The release history: the claim names @p out now carries. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(vc, "claims"), k, v) append_name(released, size, k);
+    for (const char *const *c = (const char *const[]){"sakai_resident", "sakai_ward", NULL}; *c; c++)
+        if (json_object_get(out, *c))
+            append_name(released, size, *c);
+}
+
+/* ---- UserInfo ------------------------------------------------------------------- */
+
+static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *error, const char *desc)
+{
+    /* RFC 6750 §3: no error code when the request had no token at all. */
+    char *h = idp_arena_alloc(req->arena, 256);
+    if (h && error)
+        snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", error, desc);
+    else if (h)
+        snprintf(h, 256, "Bearer realm=\"sakaid\"");
+    if (error)
+        idp_oauth_json(req, resp, !strcmp(error, "insufficient_scope") ? 403 : !strcmp(error, "invalid_request") ? 400 : 401,
+                       json_pack("{s:s, s:s}", "error", error, "error_description", desc));
+    else
+        idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
+    resp->www_authenticate = h;
 }
 
 /* The access token of a UserInfo request: Authorization: Bearer, or access_token in a form body (RFC 6750 §2). */
@@ -146,31 +174,12 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     char released[512] = "";
     e = idp_store_resident_attrs_get(o->store, g->resident_id, &a);
     if (e == IDP_OK) {
-        json_t *vc = verified_claims(&a, g->claims);
-        if (vc)
-            json_object_set_new(out, "verified_claims", vc);
-        if (idp_str_list_has(g->claims, "sakai_resident"))
-            json_object_set_new(out, "sakai_resident", json_boolean(a.sakai_resident));
-        if (idp_str_list_has(g->claims, "sakai_ward") && a.sakai_ward)
-            json_object_set_new(out, "sakai_ward", json_string(a.sakai_ward));
+        idp_claims_add(out, &a, g->claims, released, sizeof(released));
         idp_store_resident_attrs_clear(&a);
     } else if (e != IDP_E_NOT_FOUND) {
         json_decref(out);
         return idp_oauth_error(req, resp, e, NULL);
     }
-    /* The release history: the claim names this answer carries. */
-    json_t *vc = json_object_get(json_object_get(out, "verified_claims"), "claims");
-    const char *k;
-    json_t *val;
-    json_object_foreach(vc, k, val) {
-        size_t n = strlen(released);
-        snprintf(released + n, sizeof(released) - n, "%s%s", n ? " " : "", k);
-    }
-    for (const char *const *c = (const char *const[]){"sakai_resident", "sakai_ward", NULL}; *c; c++)
-        if (json_object_get(out, *c)) {
-            size_t n = strlen(released);
-            snprintf(released + n, sizeof(released) - n, "%s%s", n ? " " : "", *c);
-        }
     idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released);
     idp_oauth_json(req, resp, 200, out);
 }

@@ -114,3 +114,11 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
     idp_buf_append(claims, "", 0);
     idp_buf_append(scope, "", 0);
 }
+
+void idp_rules_id_token_claims(json_t *meta, json_t *claims_param, idp_buf_t *out)
+{
+    const char *tier = json_string_value(json_object_get(meta, "tier"));
+    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"),
+                json_string_value(json_object_get(meta, "scope")));
+    idp_buf_append(out, "", 0);
+}

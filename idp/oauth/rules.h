@@ -32,4 +32,11 @@ bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char
 void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, idp_buf_t *claims,
                       idp_buf_t *scope);
 
+/**
+ * Those of idp_rules_claims' claims that the id_token member of the claims
+ * parameter asks for (§5.5: "returned in the ID Token"), space-separated
+ * into @p out; the same rules, so always a subset of what is consented to.
+ */
+void idp_rules_id_token_claims(json_t *client_meta, json_t *claims_param, idp_buf_t *out);
+
 #endif

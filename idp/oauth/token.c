@@ -222,6 +222,38 @@ static void at_hash(const char *token, char out[32])
 }
 
 /*
+ * OpenID Connect Core §5.5: the claims the id_token member of the claims
+ * parameter asked for (and the resident consented to with the rest) go
+ * into the ID token itself, as members of the payload in @p p; their names
+ * into @p released. A resident with no attributes has none to add.
+ */
+static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp_buf_t *p, char *released, size_t size)
+{
+    if (!g->id_token_claims[0])
+        return IDP_OK;
+    idp_store_resident_attrs_t a;
+    idp_err_t e = idp_store_resident_attrs_get(o->store, g->resident_id, &a);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? IDP_OK : e;
+    json_t *c = json_object();
+    idp_claims_add(c, &a, g->id_token_claims, released, size);
+    idp_store_resident_attrs_clear(&a);
+    const char *k;
+    json_t *v;
+    json_object_foreach(c, k, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text == NULL) {
+            e = IDP_E_NOMEM;
+            break;
+        }
+        idp_buf_printf(p, ",\"%s\":%s", k, text); /* k is one of our claim names */
+        free(text);
+    }
+    json_decref(c);
+    return e;
+}
+
+/*
  * Issues the tokens of a grant: an RFC 9068 access token (stored jti), an
  * ID token (§2), and a fresh refresh token when @p refresh is given. The
  * response body goes to @p resp. For a code (@p code true) the rows go in
@@ -234,7 +266,7 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
                          const unsigned char *refresh_hash)
 {
     const idp_config_t *cfg = o->cfg;
-    char sub[64], hash[32];
+    char sub[64], hash[32], released[512] = "";
     idp_subject(o, cl->meta, g->resident_id, sub);
     char *jti = idp_random_token_new(16), *at = NULL, *idt = NULL;
     long long exp = req->now + cfg->access_token_ttl;
@@ -273,13 +305,18 @@ static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
         json_str(&p, "at_hash", hash);
         if (g->sid[0])
             json_str(&p, "sid", g->sid);
+        e = id_token_claims(o, g, &p, released, sizeof(released));
         idp_buf_puts(&p, "}");
-        e = sign_with(o, alg ? alg : "RS256", NULL, &p, &idt);
+        if (e == IDP_OK)
+            e = sign_with(o, alg ? alg : "RS256", NULL, &p, &idt);
         idp_buf_free(&p);
     }
     if (e == IDP_OK)
-        e = code ? idp_store_code_tokens_insert(o->store, g->id, refresh_hash, jti, cl->client_id, sub, g->scope, exp)
+        e = code ? idp_store_code_tokens_insert(o->store, g->id, refresh_hash, jti, cl->client_id, sub, g->scope, exp,
+                                                released)
                  : idp_store_access_token_insert(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
+    if (e == IDP_OK && !code && released[0]) /* a refreshed ID token releases its claims again */
+        e = idp_store_release(o->store, g->resident_id, cl->client_id, "token", released);
     free(jti);
     if (e != IDP_OK) {
         free(at);

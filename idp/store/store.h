@@ -242,6 +242,7 @@ typedef struct {
     char sid[64];
     char scope[1024];
     char claims[1024];          /* consented claim names, space-separated */
+    char id_token_claims[1024]; /* those of them asked for in the ID token (§5.5 claims parameter), or "" */
     char acr[64];
     char amr[64];
     long long auth_time;
@@ -265,11 +266,12 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
  * What the answer to a code redemption hands out, in one statement and one
  * commit: the new refresh token's hash (NULL: none), the access token's jti
  * (part of grant @p grant_id), and a "token" row in the resident's release
- * history (the client now knows who they are).
+ * history (the client now knows who they are) naming the claims @p released
+ * in the ID token ("" for none).
  */
 idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
                                        const char *jti, const char *client_id, const char *subject, const char *scope,
-                                       long long expires_at);
+                                       long long expires_at, const char *released);
 /**
  * Rotates a refresh token for @p client_id: the old one is spent, @p new_hash
  * joins the family, *out receives the grant. IDP_E_NOT_FOUND: unknown, or

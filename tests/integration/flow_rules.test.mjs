@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { addClient, basic, cleanup, tokenRequest } from './lib/harness.mjs';
+import { addClient, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
 import { Agent, appLink, authRequest, completeLogin, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
 
 let p, conf, confRp;
@@ -37,6 +37,16 @@ async function codeFor(config, params, opts) {
   const r = await authorize(config, params, opts);
   assert.ok(r.back?.searchParams.get('code'), `no code: ${r.last.status} ${r.last.location ?? r.last.text.slice(0, 300)}`);
   return { ...r, code: r.back.searchParams.get('code') };
+}
+
+/** Signs in with the card and enrols its signing certificate in the same login (jpki.md); the page after. */
+async function signInEnrolling(agent, page, card) {
+  signWithCard(p.cards, card, appLink(page.text));
+  const tx = formFields(page.text, '/login/continue').tx;
+  const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
+  assert.equal(signWithCard(p.cards, card, ch.link, '--sign-cert').status, 'enrolled');
+  return agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
 }
 
 const codeGrant = (c, code, verifier, extra = {}) => tokenRequest(p.url, {
@@ -235,14 +245,7 @@ describe('assurance and claims', () => {
   test('verified_claims from the enrolled signing certificate, residency, and only what was consented to', async () => {
     const agent = new Agent(p.url);
     const a = await authRequest(confRp, { redirect_uri: CB, scope: 'openid profile residency' });
-    const page = await agent.go(a.url.href);
-    signWithCard(p.cards, 'osaka-jiro', appLink(page.text));
-    // enrol the signing certificate within the same login (jpki.md)
-    const tx = formFields(page.text, '/login/continue').tx;
-    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
-    assert.equal(signWithCard(p.cards, 'osaka-jiro', ch.link, '--sign-cert').status, 'enrolled');
-    let r = await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
+    let r = await signInEnrolling(agent, await agent.go(a.url.href), 'osaka-jiro');
     assert.match(r.text, /data-claim="name"/);
     assert.match(r.text, /data-claim="sakai_ward"/, 'a city client may see the ward');
     assert.doesNotMatch(r.text, /data-claim="birthdate"/);
@@ -265,6 +268,39 @@ describe('assurance and claims', () => {
     const pr = await agent.go(pa.url.href);
     assert.match(pr.text, /data-claim="sakai_resident"/);
     assert.doesNotMatch(pr.text, /data-claim="sakai_ward"/);
+  });
+
+  test('claims asked for in the id_token member of the claims parameter are in the ID token, also after refresh (§5.5)', async () => {
+    const agent = new Agent(p.url);
+    const claims = { id_token: { sakai_resident: null, verified_claims: { verification: { trust_framework: null }, claims: { name: null } } },
+      userinfo: { sakai_ward: null } };
+    const a = await authRequest(confRp, { redirect_uri: CB, scope: 'openid', claims: JSON.stringify(claims) });
+    let r = await signInEnrolling(agent, await agent.go(a.url.href), 'sakai-taro');
+    for (const c of ['name', 'sakai_resident', 'sakai_ward']) assert.match(r.text, new RegExp(`data-claim="${c}"`), c);
+    r = await agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: 'allow' } });
+    const t = await oidc.authorizationCodeGrant(confRp, new URL(r.location), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    const idt = t.claims();
+    assert.equal(idt.sakai_resident, true);
+    assert.equal(idt.verified_claims.verification.trust_framework, 'jp_jpki');
+    assert.equal(idt.verified_claims.claims.name, '堺 太郎');
+    assert.equal(idt.sakai_ward, undefined, 'asked for in UserInfo only');
+    const info = await oidc.fetchUserInfo(confRp, t.access_token, idt.sub);
+    assert.equal(info.sakai_ward, '堺区');
+    // The release history names what the ID token carried.
+    const released = () => psql(p.env.SAKAID_DATABASE_URL, `SELECT string_agg(claims, '|' ORDER BY id) FROM releases
+      WHERE client_id = '${conf.client_id}' AND via = 'token' AND claims <> ''`);
+    assert.equal(released(), 'name sakai_resident');
+    // A refreshed ID token carries them too, and the release is recorded again.
+    const again = await oidc.refreshTokenGrant(confRp, t.refresh_token);
+    assert.equal(again.claims().verified_claims.claims.name, '堺 太郎');
+    assert.equal(again.claims().sakai_resident, true);
+    assert.equal(released(), 'name sakai_resident|name sakai_resident');
+    // Without the id_token member, the ID token carries none of them (remembered consent: no page).
+    const plain = await authRequest(confRp, { redirect_uri: CB, scope: 'openid profile residency' });
+    const back = new URL((await completeLogin(agent, await agent.go(plain.url.href), { cards: p.cards })).location);
+    const pt = await oidc.authorizationCodeGrant(confRp, back, { pkceCodeVerifier: plain.verifier, expectedState: plain.state, expectedNonce: plain.nonce });
+    assert.equal(pt.claims().verified_claims, undefined);
+    assert.equal(pt.claims().sakai_resident, undefined);
   });
 });
 

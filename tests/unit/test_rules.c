@@ -93,12 +93,41 @@ static void claims_from_scopes_and_claims_parameter(void **state)
     claims(city, "openid profile profile", "{\"userinfo\":{\"name\":null}}", "name", "openid profile");
 }
 
+static void id_token_claims(const char *meta, const char *claims_param, const char *want)
+{
+    json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
+    idp_buf_t b;
+    idp_buf_init(&b, 4096);
+    idp_rules_id_token_claims(m, c, &b);
+    assert_string_equal(idp_buf_cstr(&b), want);
+    idp_buf_free(&b);
+    json_decref(m);
+    json_decref(c);
+}
+
+/* OpenID Connect Core §5.5: only the id_token member, under the same rules as the consented claims. */
+static void id_token_member_of_the_claims_parameter(void **state)
+{
+    (void)state;
+    const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
+    const char *partner = "{\"tier\":\"partner\",\"scope\":\"openid profile residency\"}";
+    id_token_claims(city, NULL, "");
+    id_token_claims(city, "{\"userinfo\":{\"name\":null}}", "");
+    id_token_claims(city, "{\"userinfo\":{\"name\":null},\"id_token\":{\"sakai_ward\":null,\"acr\":{\"essential\":true}}}",
+                    "sakai_ward");
+    id_token_claims(city, "{\"id_token\":{\"verified_claims\":{\"claims\":{\"address\":null,\"birthdate\":null}}}}",
+                    "address");
+    id_token_claims(partner, "{\"id_token\":{\"sakai_ward\":null,\"sakai_resident\":null,\"name\":null}}",
+                    "sakai_resident name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lang_follows_ui_locales),
         cmocka_unit_test(card_needed_rules),
         cmocka_unit_test(claims_from_scopes_and_claims_parameter),
+        cmocka_unit_test(id_token_member_of_the_claims_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

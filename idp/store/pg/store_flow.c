@@ -41,9 +41,10 @@ enum {
 
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
-/* Read by grant_from_row(); 9 columns. */
+/* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
-                   EPOCH("g.auth_time")
+                   EPOCH("g.auth_time") ", g.id_token_claims"
+#define GRANT_NCOLS 10
 #define GRANT_LIVE "(g.revoked_at IS NULL AND g.expires_at > now())"
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
@@ -77,8 +78,8 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
                         "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
-                        "expires_at) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
-                        "now() + make_interval(secs => $10::int)) RETURNING id) "
+                        "expires_at, id_token_claims) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
+                        "now() + make_interval(secs => $10::int), $16) RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
                         "FROM g"},
@@ -131,7 +132,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                        "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
                        "VALUES ($3, $4, $5, $6, to_timestamp($7), $2::text)) "
                        "INSERT INTO releases (resident_id, client_id, via, claims) "
-                       "SELECT resident_id, $4, 'token', '' FROM grants WHERE id = $2::text"},
+                       "SELECT resident_id, $4, 'token', $8 FROM grants WHERE id = $2::text"},
     [F_JTI_USE] = {"jti_use",
                    "INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3)) "
                    "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
@@ -281,6 +282,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     copy_field(g->acr, sizeof(g->acr), PQgetvalue(r, 0, 6));
     copy_field(g->amr, sizeof(g->amr), PQgetvalue(r, 0, 7));
     g->auth_time = atoll_checked(PQgetvalue(r, 0, 8));
+    copy_field(g->id_token_claims, sizeof(g->id_token_claims), PQgetvalue(r, 0, 9));
 }
 
 idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
@@ -293,9 +295,10 @@ idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, cons
     snprintf(gt, sizeof(gt), "%d", grant_ttl);
     const char *v[] = {g->id,          g->client_id,          g->resident_id, g->sid,   g->scope,
                        g->claims,      g->acr,                g->amr,         at,       gt,
-                       (const char *)code_hash, g->redirect_uri, g->nonce,    g->code_challenge, ct};
-    int len[15] = {[10] = 32}, fmt[15] = {[10] = 1};
-    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 15, v, len, fmt, &ret));
+                       (const char *)code_hash, g->redirect_uri, g->nonce,    g->code_challenge, ct,
+                       g->id_token_claims};
+    int len[16] = {[10] = 32}, fmt[16] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 16, v, len, fmt, &ret));
     return ret;
 }
 
@@ -316,9 +319,9 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
     PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 1, v, len, fmt, &ret);
     if (r && PQntuples(r) == 1) {
         grant_from_row(r, out);
-        copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, 9));
-        copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, 10));
-        copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, 11));
+        copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, GRANT_NCOLS));
+        copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, GRANT_NCOLS + 1));
+        copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
         PQclear(r);
         return IDP_OK;
     }
@@ -333,17 +336,17 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
         goto Exit;
     }
     grant_from_row(r, out);
-    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, 9));
-    copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, 10));
-    copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, 11));
-    if (is_true(r, 0, 12)) {
+    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, GRANT_NCOLS));
+    copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, GRANT_NCOLS + 1));
+    copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
+    if (is_true(r, 0, GRANT_NCOLS + 3)) {
         /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it. Committed. */
         ret = revoke_family(c, out->id);
         ret = idp_pg_end(s, c, ret);
         PQclear(r);
         return ret == IDP_OK ? IDP_E_CONFLICT : ret;
     }
-    if (!is_true(r, 0, 13)) {
+    if (!is_true(r, 0, GRANT_NCOLS + 4)) {
         ret = IDP_E_NOT_FOUND; /* expired, or its grant was revoked */
         goto Exit;
     }
@@ -355,14 +358,14 @@ Exit:
 
 idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
                                        const char *jti, const char *client_id, const char *subject, const char *scope,
-                                       long long expires_at)
+                                       long long expires_at, const char *released)
 {
     idp_err_t ret;
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
-    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp};
-    int len[] = {32, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0};
-    PQclear(idp_pg_run(s, stmts, F_CODE_TOKENS, 7, v, len, fmt, &ret));
+    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp, released};
+    int len[] = {32, 0, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, F_CODE_TOKENS, 8, v, len, fmt, &ret));
     return ret;
 }
 
@@ -387,13 +390,13 @@ idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[
         ret = IDP_E_INVALID_CLIENT; /* RFC 6749 §6: bound to the client it was issued to */
         goto Exit;
     }
-    if (is_true(r, 0, 9)) {
+    if (is_true(r, 0, GRANT_NCOLS)) {
         /* Reuse of a spent token: someone holds a copy. Revoke the family (committed). */
         ret = idp_pg_end(s, c, revoke_family(c, out->id));
         PQclear(r);
         return ret == IDP_OK ? IDP_E_CONFLICT : ret;
     }
-    if (!is_true(r, 0, 10)) {
+    if (!is_true(r, 0, GRANT_NCOLS + 1)) {
         ret = IDP_E_NOT_FOUND;
         goto Exit;
     }
@@ -570,9 +573,9 @@ idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[3
         copy_field(out->client_id, sizeof(out->client_id), grant->client_id);
         copy_field(out->scope, sizeof(out->scope), grant->scope);
         copy_field(out->grant_id, sizeof(out->grant_id), grant->id);
-        out->active = is_true(r, 0, 9);
-        out->issued_at = atoll_checked(PQgetvalue(r, 0, 10));
-        out->expires_at = atoll_checked(PQgetvalue(r, 0, 11));
+        out->active = is_true(r, 0, GRANT_NCOLS);
+        out->issued_at = atoll_checked(PQgetvalue(r, 0, GRANT_NCOLS + 1));
+        out->expires_at = atoll_checked(PQgetvalue(r, 0, GRANT_NCOLS + 2));
     } else {
         ret = IDP_E_NOT_FOUND;
     }
@@ -597,7 +600,7 @@ idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_gr
         return ret;
     if (PQntuples(r) == 1) {
         grant_from_row(r, out);
-        *live = is_true(r, 0, 9);
+        *live = is_true(r, 0, GRANT_NCOLS);
     } else {
         ret = IDP_E_NOT_FOUND;
     }
