@@ -6,6 +6,7 @@
 #include "oauth/client_auth.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,21 +91,10 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return idp_buf_append(ud, ptr, size * n) == IDP_OK ? size * n : 0;
 }
 
-/* The client's registered keys: inline jwks, or its jwks_uri fetched with a timeout and a size cap. */
-static idp_jwks_t *client_keys(json_t *meta)
+/* A client's jwks_uri fetched with a timeout and a size cap; NULL (logged) when it gives no usable JWK Set. */
+static idp_jwks_t *fetch_jwks(const char *uri)
 {
     idp_jwks_t *set = NULL;
-    json_t *inline_jwks = json_object_get(meta, "jwks");
-    const char *uri = json_string_value(json_object_get(meta, "jwks_uri"));
-    if (inline_jwks) {
-        char *text = json_dumps(inline_jwks, JSON_COMPACT);
-        if (text && idp_jwks_parse(text, strlen(text), &set) != IDP_OK)
-            set = NULL;
-        free(text);
-        return set;
-    }
-    if (uri == NULL)
-        return NULL;
     idp_buf_t b;
     idp_buf_init(&b, IDP_JWKS_MAX_BYTES);
     CURL *c = curl_easy_init();
@@ -129,6 +119,135 @@ static idp_jwks_t *client_keys(json_t *meta)
     }
     idp_buf_free(&b);
     return set;
+}
+
+/* ---- keys from jwks_uri, cached per node (client_auth.h) ---------------------------- */
+
+#define JWKS_CACHE_MAX 256 /* URIs; when full, the one tried longest ago makes room */
+
+typedef struct {
+    char *uri;
+    idp_jwks_t *set;      /* the last JWK Set fetched, or NULL */
+    long long fetched_ms; /* when it was fetched (monotonic) */
+    long long tried_ms;   /* the last fetch, successful or not */
+} jwks_entry_t;
+
+struct idp_client_jwks {
+    pthread_mutex_t lock;
+    size_t n;
+    jwks_entry_t e[JWKS_CACHE_MAX];
+};
+
+struct idp_client_jwks *idp_client_jwks_new(void)
+{
+    struct idp_client_jwks *c = calloc(1, sizeof(*c));
+    if (c)
+        pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void idp_client_jwks_free(struct idp_client_jwks *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->e[i].uri);
+        idp_jwks_free(c->e[i].set);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static jwks_entry_t *jwks_find(struct idp_client_jwks *c, const char *uri)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->e[i].uri, uri))
+            return &c->e[i];
+    return NULL;
+}
+
+/* Records a fetch of @p uri at @p now_ms: @p set (owned from here) replaces the keys, NULL (failed) keeps them. Locked. */
+static void jwks_record(struct idp_client_jwks *c, const char *uri, idp_jwks_t *set, long long now_ms)
+{
+    jwks_entry_t *e = jwks_find(c, uri);
+    if (e == NULL) {
+        char *u = strdup(uri);
+        if (u == NULL) {
+            idp_jwks_free(set);
+            return;
+        }
+        if (c->n < JWKS_CACHE_MAX) {
+            e = &c->e[c->n++];
+        } else { /* full: the URI tried longest ago makes room */
+            e = &c->e[0];
+            for (size_t i = 1; i < c->n; i++)
+                if (c->e[i].tried_ms < e->tried_ms)
+                    e = &c->e[i];
+            free(e->uri);
+            idp_jwks_free(e->set);
+        }
+        memset(e, 0, sizeof(*e));
+        e->uri = u;
+    }
+    e->tried_ms = now_ms;
+    if (set) {
+        idp_jwks_free(e->set);
+        e->set = set;
+        e->fetched_ms = now_ms;
+    }
+}
+
+/*
+ * Verifies @p assertion with the keys at @p uri: with the cached set while
+ * it is fresh; the set is fetched again when it is missing or stale, or when
+ * none of its keys verifies the assertion (a rotated key), but never sooner
+ * than IDP_CLIENT_JWKS_RETRY seconds after the last fetch of that URI. Keys
+ * older than IDP_CLIENT_JWKS_TTL are never used, so a key the client
+ * withdraws stops working within that time. A fetch runs unlocked: a slow
+ * jwks_uri holds up only its own client. Returns idp_jws_verify's results.
+ */
+static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, const char *assertion, long long now_ms,
+                                 json_t **payload)
+{
+    idp_err_t e = IDP_E_INVALID_GRANT;
+    pthread_mutex_lock(&c->lock);
+    jwks_entry_t *have = jwks_find(c, uri);
+    if (have && have->set && now_ms - have->fetched_ms < IDP_CLIENT_JWKS_TTL * 1000LL) {
+        e = idp_jws_verify(have->set, assertion, NULL, payload);
+        if (e != IDP_E_INVALID_GRANT) { /* verified, malformed, or an internal failure */
+            pthread_mutex_unlock(&c->lock);
+            return e;
+        }
+    }
+    bool wait = have && now_ms - have->tried_ms < IDP_CLIENT_JWKS_RETRY * 1000LL;
+    pthread_mutex_unlock(&c->lock);
+    if (wait)
+        return e;
+    idp_jwks_t *fresh = fetch_jwks(uri);
+    e = fresh ? idp_jws_verify(fresh, assertion, NULL, payload) : IDP_E_INVALID_GRANT;
+    pthread_mutex_lock(&c->lock);
+    jwks_record(c, uri, fresh, now_ms);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* Verifies @p assertion with the client's registered keys: inline jwks, or its jwks_uri (cached). */
+static idp_err_t verify_assertion(idp_oauth_t *o, idp_oauth_req_t *req, json_t *meta, const char *assertion,
+                                  json_t **payload)
+{
+    json_t *inline_jwks = json_object_get(meta, "jwks");
+    const char *uri = json_string_value(json_object_get(meta, "jwks_uri"));
+    if (inline_jwks) {
+        idp_jwks_t *set = NULL;
+        char *text = json_dumps(inline_jwks, JSON_COMPACT);
+        idp_err_t e = text ? idp_jwks_parse(text, strlen(text), &set) : IDP_E_NOMEM;
+        free(text);
+        if (e == IDP_OK)
+            e = idp_jws_verify(set, assertion, NULL, payload);
+        idp_jwks_free(set);
+        return e;
+    }
+    return uri ? verify_with_uri(o->client_jwks, uri, assertion, req->now_ms, payload) : IDP_E_INVALID_CLIENT;
 }
 
 /* aud names us: the issuer or one of the endpoints that take client authentication (RFC 7523 §3 item 3). */
@@ -182,10 +301,9 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
     json_t *meta = json_loads(row.metadata, 0, NULL);
     idp_store_client_clear(&row);
     const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
-    idp_jwks_t *keys = registered && !strcmp(registered, "private_key_jwt") ? client_keys(meta) : NULL;
     json_t *payload = NULL;
-    e = keys ? idp_jws_verify(keys, assertion, NULL, &payload) : IDP_E_INVALID_CLIENT;
-    idp_jwks_free(keys);
+    e = registered && !strcmp(registered, "private_key_jwt") ? verify_assertion(o, req, meta, assertion, &payload)
+                                                             : IDP_E_INVALID_CLIENT;
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *jti = json_string_value(json_object_get(payload, "jti"));

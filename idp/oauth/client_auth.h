@@ -26,6 +26,18 @@ typedef struct {
 idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc);
 void idp_client_release(idp_client_t *c);
 
+/**
+ * The keys fetched from clients' jwks_uri, kept per node: a JWK Set is used
+ * for IDP_CLIENT_JWKS_TTL seconds, an assertion no cached key verifies
+ * fetches it again (key rotation, OpenID Connect Core §10.1.1), and a
+ * failed fetch is not retried for IDP_CLIENT_JWKS_RETRY seconds. Freed by
+ * idp_oauth_cleanup.
+ */
+#define IDP_CLIENT_JWKS_TTL 300
+#define IDP_CLIENT_JWKS_RETRY 5
+struct idp_client_jwks *idp_client_jwks_new(void);
+void idp_client_jwks_free(struct idp_client_jwks *c);
+
 /** True if the space-separated or JSON-array metadata list @p field of @p meta contains @p value. */
 bool idp_client_meta_has(json_t *meta, const char *field, const char *value);
 

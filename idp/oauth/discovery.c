@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "oauth/oauth.h"
+#include "oauth/client_auth.h"
 
 static char *endpoint(const char *issuer, const char *path)
 {
@@ -36,6 +37,8 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     o->store = store;
     o->keys = keys;
     const char *iss = cfg->issuer;
+    if ((o->client_jwks = idp_client_jwks_new()) == NULL)
+        return IDP_E_NOMEM;
     json_t *d = json_object();
     if (d == NULL)
         return IDP_E_NOMEM;
@@ -94,4 +97,6 @@ void idp_oauth_cleanup(idp_oauth_t *o)
 {
     free(o->discovery);
     o->discovery = NULL;
+    idp_client_jwks_free(o->client_jwks);
+    o->client_jwks = NULL;
 }

@@ -32,6 +32,7 @@ typedef struct {
     unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
     const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
     idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
+    struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
     char *discovery;      /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;

@@ -375,4 +375,52 @@ describe('private_key_jwt', () => {
       }
     });
   }
+
+  test('jwks_uri keys are cached; a new kid fetches them again (rotation), at most once in 5 s; a dead jwks_uri is not hammered', async () => {
+    const pair = async (kid) => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256');
+      return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
+    };
+    const [k1, k2, k3] = [await pair('k1'), await pair('k2'), await pair('k3')];
+    let served = [k1], fetches = 0, up = true;
+    const srv = createServer((req, res) => {
+      fetches++;
+      if (!up) { res.statusCode = 503; return res.end(); }
+      res.end(JSON.stringify({ keys: served.map((k) => k.jwk) }));
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const c = addClient(p.env, ['--client-name', 'Keys', '--grant-types', 'client_credentials',
+        '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', `http://127.0.0.1:${srv.address().port}/jwks`]);
+      const auth = async (k) => (await tokenRequest(p.url, { grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: k.kid })
+          .setIssuer(c.client_id).setSubject(c.client_id).setAudience(`${p.url}/token`).setIssuedAt().setExpirationTime('2m')
+          .sign(k.privateKey) })).status;
+      const fetchedAt = Date.now();
+      for (let i = 0; i < 5; i++) assert.equal(await auth(k1), 200);
+      assert.equal(fetches, 1, 'five authentications, one fetch');
+      // The client rotates to k2. Right after a fetch an unknown kid does not fetch again.
+      served = [k2];
+      assert.equal(await auth(k2), 401);
+      assert.equal(fetches, 1);
+      assert.equal(await auth(k1), 200, 'the cached set still has k1');
+      await new Promise((r) => setTimeout(r, 5200 - (Date.now() - fetchedAt)));
+      assert.equal(await auth(k2), 200, 'an unknown kid, 5 s on: fetched again');
+      assert.equal(fetches, 2);
+      assert.equal(await auth(k1), 401, 'k1 left the set');
+      assert.equal(await auth(k3), 401);
+      assert.equal(fetches, 2, 'no fetch within 5 s of the last');
+      // The jwks_uri goes down: one failed fetch, then nothing for 5 s; the keys fetched before still work.
+      await new Promise((r) => setTimeout(r, 5200));
+      up = false;
+      assert.equal(await auth(k3), 401);
+      assert.equal(fetches, 3);
+      assert.equal(await auth(k3), 401);
+      assert.equal(await auth(k2), 200);
+      assert.equal(fetches, 3);
+    } finally {
+      srv.close();
+    }
+  });
 });
