@@ -80,6 +80,9 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     const char *flag = NULL;
     if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
         v.notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
+    else if (idp_params_get(req->form, "removed", &flag) == IDP_OK && !strcmp(flag, "verified"))
+        v.notice = en ? "Removed. With no card left, the attributes your card verified were removed too."
+                      : "外しました。カードがなくなったため、カードで確認した情報も削除しました。";
     else if (idp_params_get(req->form, "removed", &flag) == IDP_OK)
         v.notice = en ? "Removed." : "外しました。";
     else if (idp_params_get(req->form, "revoked", &flag) == IDP_OK)

@@ -406,13 +406,14 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
                 if (!strcmp(v->upstreams[j].id, c->upstream_id))
                     name = v->upstreams[j].display_name;
             idp_html_escape(&b, name);
-            if (v->ncreds > 1) {
-                form_begin(&b, "/account/unlink", v->csrf);
-                hidden(&b, "issuer", c->issuer);
-                hidden(&b, "subject", c->subject);
-                idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
-                               T(l, "このログイン方法を外す", "Remove"));
-            }
+        }
+        if (v->ncreds > 1) { /* never the last way to sign in */
+            form_begin(&b, "/account/unlink", v->csrf);
+            hidden(&b, "kind", card ? "card" : "social");
+            hidden(&b, "issuer", c->issuer);
+            hidden(&b, "subject", c->subject);
+            idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                           T(l, "このログイン方法を外す", "Remove"));
         }
         idp_buf_puts(&b, "</li>");
     }

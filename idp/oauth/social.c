@@ -269,22 +269,29 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     go_upstream(o, req, resp, tx->id, upstream, NULL);
 }
 
-/* POST /account/unlink (csrf, issuer, subject): needs a fresh sign-in; the last way to sign in stays. */
+/*
+ * POST /account/unlink (csrf, kind "social" (the default) or "card", issuer,
+ * subject): needs a fresh sign-in; the last way to sign in stays. A card is
+ * named by its authentication certificate's issuer key id and serial.
+ */
 void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
-    const char *issuer = NULL, *subject = NULL;
+    const char *issuer = NULL, *subject = NULL, *kind = "social";
     bool en = !strcmp(req->lang, "en");
     if (!idp_browser_session(o, req, &s, NULL))
         return see_other(req, resp, "/account/login", NULL);
+    idp_err_t ke = idp_params_get(req->form, "kind", &kind);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
-        idp_params_get(req->form, "subject", &subject) != IDP_OK)
+        idp_params_get(req->form, "subject", &subject) != IDP_OK || (ke != IDP_OK && ke != IDP_E_NOT_FOUND) ||
+        (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     if (req->now - s.auth_time > FRESH_SECONDS)
         return idp_page_error(req, resp, req->lang, 403, "login_required",
                               en ? "For your safety, sign in again (/account/login) before removing a way to sign in."
                                  : "安全のため、外す前にもう一度ログインしてください(/account/login)。");
-    idp_err_t e = idp_store_social_unlink(o->store, s.resident_id, issuer, subject);
+    bool verified_removed = false;
+    idp_err_t e = idp_store_credential_unlink(o->store, s.resident_id, kind, issuer, subject, &verified_removed);
     if (e == IDP_E_CONFLICT)
         return idp_page_error(req, resp, req->lang, 409, "last_credential",
                               en ? "This is your only way to sign in, so it cannot be removed."
@@ -293,5 +300,5 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
     if (e != IDP_OK)
         return idp_page_store_error(req, resp, req->lang, e);
-    see_other(req, resp, "/account?removed=1", NULL);
+    see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
 }

@@ -381,11 +381,15 @@ typedef struct {
 /** The credentials linked to a resident (card authentication certificates, social identities). */
 idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n);
 /**
- * Unlinks social identity (@p issuer, @p subject) from @p resident_id.
- * IDP_E_NOT_FOUND when it is not theirs; IDP_E_CONFLICT when it is their
- * last credential. Audited.
+ * Unlinks a way to sign in from @p resident_id: @p kind "social" (the
+ * identity @p issuer, @p subject) or "card" (the authentication certificate
+ * with issuer key id @p issuer and serial @p subject). When that was the
+ * resident's last card, the signing certificates and the attributes they
+ * verified go too (*verified_removed). IDP_E_NOT_FOUND when it is not
+ * theirs; IDP_E_CONFLICT when it is their last credential. Audited.
  */
-idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const char *issuer, const char *subject);
+idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *kind, const char *issuer,
+                                     const char *subject, bool *verified_removed);
 
 /** Appends an audit event (@p detail: a JSON object text). */
 idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail);

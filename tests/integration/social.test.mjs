@@ -145,7 +145,7 @@ describe('social login through oidc-provider', () => {
     assert.match(refused.text, /already_linked/);
   });
 
-  test('unlinking needs a fresh sign-in and never removes the last way to sign in; it is audited', async () => {
+  test('unlinking a social account or a card needs a fresh sign-in and never removes the last way to sign in; it is audited', async () => {
     const agent = new Agent(p.url);
     const { page } = await loginPage(agent, portalRp);
     await social(agent, page, 'mock', 'erin');
@@ -159,6 +159,10 @@ describe('social login through oidc-provider', () => {
     const add = await agent.go('/account/login?add=card');
     assert.match(add.text, /id="adding-card"/);
     signWithCard(p.cards, 'older-root', appLink(add.text));
+    // and its signing certificate, in the same sign-in: the verified attributes (jpki.md)
+    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login_tx: formFields(add.text, '/login/continue').tx, purpose: 'sign' }) })).json();
+    assert.equal(signWithCard(p.cards, 'older-root', ch.link, '--sign-cert').status, 'enrolled');
     acct = await agent.go('/login/continue', { method: 'POST', form: formFields(add.text, '/login/continue') });
     assert.equal(acct.status, 200, acct.text.slice(0, 300));
     assert.match(acct.text, /data-kind="card"/);
@@ -174,6 +178,31 @@ describe('social login through oidc-provider', () => {
     assert.doesNotMatch(ok.text, /data-kind="social"/);
     const audit = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'credential_unlinked' AND detail->>'subject' = 'erin'");
     assert.equal(audit, '1');
+
+    // Now the card: link frank, then remove the card. With no card left, its verified attributes go too.
+    const resident = psql(p.env.SAKAID_DATABASE_URL, "SELECT resident_id FROM card_certificates WHERE purpose = 'sign'");
+    assert.match(resident, /^[\w-]+$/, 'one enrolled signing certificate in this file: older-root\'s');
+    const rows = () => psql(p.env.SAKAID_DATABASE_URL, `SELECT (SELECT count(*) FROM card_certificates WHERE resident_id = '${resident}') || ':' ||
+      (SELECT count(*) FROM resident_attributes WHERE resident_id = '${resident}')`);
+    assert.equal(rows(), '2:1', 'the authentication and signing certificates, and the attributes');
+    const link = await agent.request('/account/link', { method: 'POST', form: { ...formFields(ok.text, '/account/link'), upstream: 'mock' } });
+    acct = await upstreamLogin(agent, link, 'frank');
+    assert.match(acct.url, /\/account\?linked=mock/);
+    const card = [...acct.text.matchAll(/<form[^>]*action="\/account\/unlink"[^>]*>([\s\S]*?)<\/form>/g)]
+      .map((m) => Object.fromEntries([...m[1].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((f) => [f[1], f[2]])))
+      .find((f) => f.kind === 'card');
+    assert.ok(card, 'a remove button for the card');
+    assert.equal((await agent.request('/account/unlink', { method: 'POST', form: { ...card, subject: '00' } })).status, 404, 'not their card');
+    assert.equal((await agent.request('/account/unlink', { method: 'POST', form: { ...card, kind: 'passport' } })).status, 403);
+    const gone = await agent.go('/account/unlink', { method: 'POST', form: card });
+    assert.equal(gone.status, 200);
+    assert.match(gone.url, /removed=verified/);
+    assert.doesNotMatch(gone.text, /data-kind="card"/);
+    assert.match(gone.text, /data-kind="social"/);
+    assert.equal(rows(), '0:0');
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT detail->>'verified_attributes_removed' FROM audit_events
+      WHERE event = 'credential_unlinked' AND resident_id = '${resident}' AND detail->>'kind' = 'card'`), 'true');
+    assert.doesNotMatch(gone.text, /action="\/account\/unlink"/, 'frank is the last way to sign in now');
   });
 });
 

@@ -1,7 +1,8 @@
 /*
  * The PostgreSQL store for social login (store.h, "social login and
  * linking"): upstream providers, the upstream leg of login transactions,
- * social identities, credentials and unlinking. Statement indexes 96-127.
+ * social identities, credentials and unlinking (social accounts and cards).
+ * Statement indexes 96-127.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@ enum {
     U_RESIDENT_INSERT,
     U_CREDENTIALS,
     U_SOCIAL_DELETE,
+    U_CARD_DELETE,
+    U_CARD_VERIFIED_DELETE,
     U__END
 };
 
@@ -63,6 +66,16 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                        "WHERE resident_id = $1 ORDER BY 5"},
     [U_SOCIAL_DELETE] = {"social_delete",
                          "DELETE FROM social_identities WHERE resident_id = $1 AND issuer = $2 AND subject = $3"},
+    [U_CARD_DELETE] = {"card_delete",
+                       "DELETE FROM card_certificates WHERE resident_id = $1 AND purpose = 'auth' AND issuer_key_id = $2 "
+                       "AND serial = $3"},
+    /* With no card left, what the cards' signing certificates verified goes too (counted: 1 when it went). */
+    [U_CARD_VERIFIED_DELETE] = {"card_verified_delete",
+                                "WITH no_card AS (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM card_certificates "
+                                "WHERE resident_id = $1 AND purpose = 'auth')), "
+                                "s AS (DELETE FROM card_certificates WHERE resident_id = $1 AND purpose = 'sign' "
+                                "AND EXISTS (SELECT 1 FROM no_card)) "
+                                "DELETE FROM resident_attributes WHERE resident_id = $1 AND EXISTS (SELECT 1 FROM no_card)"},
 };
 
 /* ---- upstream providers -------------------------------------------------------- */
@@ -306,13 +319,16 @@ idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_sto
     return ret;
 }
 
-idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const char *issuer, const char *subject)
+idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *kind, const char *issuer,
+                                     const char *subject, bool *verified_removed)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     idp_store_credential_t *rows = NULL;
     size_t n = 0;
     char detail[1024];
+    bool card = !strcmp(kind, "card");
+    *verified_removed = false;
     /* Serialize with other changes to this resident's credentials. */
     if ((ret = idp_pg_begin(s, &c, "BEGIN ISOLATION LEVEL SERIALIZABLE")) != IDP_OK)
         return ret;
@@ -323,10 +339,25 @@ idp_err_t idp_store_social_unlink(idp_store_t *s, const char *resident_id, const
         goto Exit;
     }
     const char *v[] = {resident_id, issuer, subject};
-    PGresult *r = idp_pg_exec(c, stmts, U_SOCIAL_DELETE, 3, v, NULL, NULL, &ret);
+    PGresult *r = idp_pg_exec(c, stmts, card ? U_CARD_DELETE : U_SOCIAL_DELETE, 3, v, NULL, NULL, &ret);
     ret = idp_pg_affected(r, ret);
+    if (ret == IDP_OK && card) {
+        r = idp_pg_exec(c, stmts, U_CARD_VERIFIED_DELETE, 1, v, NULL, NULL, &ret);
+        if (r && ret == IDP_OK)
+            *verified_removed = atoi_checked(PQcmdTuples(r)) > 0;
+        PQclear(r);
+    }
     if (ret == IDP_OK) {
-        social_detail(detail, sizeof(detail), issuer, subject, "");
+        if (card) {
+            json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
+                                  "verified_attributes_removed", *verified_removed);
+            char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            snprintf(detail, sizeof(detail), "%s", t && strlen(t) < sizeof(detail) ? t : "{}");
+            free(t);
+            json_decref(j);
+        } else {
+            social_detail(detail, sizeof(detail), issuer, subject, "");
+        }
         ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
     }
 Exit:
