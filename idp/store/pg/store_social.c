@@ -226,14 +226,19 @@ idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char 
 
 /* ---- social identities ------------------------------------------------------------- */
 
-static void social_detail(char *out, size_t n, const char *issuer, const char *subject, const char *upstream_id)
+/* An audit event's detail from @p j (taken), or "{}" when it does not fit. */
+static void audit_detail(char *out, size_t n, json_t *j)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject, "upstream",
-                          upstream_id);
     char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
     snprintf(out, n, "%s", t && strlen(t) < n ? t : "{}");
     free(t);
     json_decref(j);
+}
+
+static void social_detail(char *out, size_t n, const char *issuer, const char *subject, const char *upstream_id)
+{
+    audit_detail(out, n, json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject,
+                                   "upstream", upstream_id));
 }
 
 idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
@@ -348,16 +353,12 @@ idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, c
         PQclear(r);
     }
     if (ret == IDP_OK) {
-        if (card) {
-            json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
-                                  "verified_attributes_removed", *verified_removed);
-            char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-            snprintf(detail, sizeof(detail), "%s", t && strlen(t) < sizeof(detail) ? t : "{}");
-            free(t);
-            json_decref(j);
-        } else {
+        if (card)
+            audit_detail(detail, sizeof(detail), json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer,
+                                                           "serial", subject, "verified_attributes_removed",
+                                                           *verified_removed));
+        else
             social_detail(detail, sizeof(detail), issuer, subject, "");
-        }
         ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
     }
 Exit:
