@@ -1,7 +1,8 @@
 /**
- * Client authentication at the token endpoint (RFC 6749 §2.3.1; OpenID
- * Connect Core §9): client_secret_basic, client_secret_post, and "none" for
- * public clients. Internal to idp/oauth.
+ * Client authentication at the token, introspection and revocation
+ * endpoints (RFC 6749 §2.3.1; OpenID Connect Core §9): client_secret_basic,
+ * client_secret_post, private_key_jwt, and "none" for public clients.
+ * Internal to idp/oauth.
  */
 #ifndef IDP_OAUTH_CLIENT_AUTH_H
 #define IDP_OAUTH_CLIENT_AUTH_H

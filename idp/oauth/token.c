@@ -246,8 +246,10 @@ static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp
             e = IDP_E_NOMEM;
             break;
         }
-        idp_buf_printf(p, ",\"%s\":%s", k, text); /* k is one of our claim names */
+        e = idp_buf_printf(p, ",\"%s\":%s", k, text); /* k is one of our claim names */
         free(text);
+        if (e != IDP_OK)
+            break;
     }
     json_decref(c);
     return e;
