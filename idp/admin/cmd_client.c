@@ -276,7 +276,7 @@ static int load(admin_t *a, const char *id, idp_store_client_t *row)
         return rc;
     idp_err_t e = idp_store_client_get(a->store, id, row);
     if (e == IDP_E_NOT_FOUND)
-        return admin_fail(a, e, "no client %s", id);
+        return admin_fail(a, e, "no client %s%s", id, id[0] == '-' ? " (CLIENT_ID comes first)" : "");
     return e == IDP_OK ? 0 : admin_store_fail(a, e, "reading the client");
 }
 
@@ -335,9 +335,9 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
     char *secret = NULL, *text = NULL;
     unsigned char hash[32];
     int rc;
-    /* Options are always "--<field>"; a client id registered before ids stopped starting with '-' may still
-       begin with one '-', and stays updatable. */
-    if (argc < 1 || !strncmp(argv[0], "--", 2)) {
+    /* CLIENT_ID is always the first argument, even when it begins with '-' or "--" (ids drawn before
+       idp_random_id_new() stopped drawing such ids); a forgotten id reads as "no client --<field>". */
+    if (argc < 1) {
         json_decref(given);
         json_decref(unset);
         return admin_usage(a, "usage: client update CLIENT_ID [--<field> VALUE]... [--unset FIELD]...");

@@ -2,6 +2,7 @@
  * sakaid-admin: migrations, the key-encryption key, signing keys and
  * relying parties. Usage: sakaid-admin --help, or README.md.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,31 +14,32 @@
 typedef struct {
     const char *group, *name; /* "keys", "rotate"; name NULL for single-word commands */
     int (*fn)(admin_t *a, int argc, char **argv);
+    bool target; /* the first argument names what the command acts on (recorded in the audit trail) */
     const char *usage;
 } command_t;
 
 static const command_t commands[] = {
-    {"migrate", NULL, cmd_migrate, "migrate                          apply pending database migrations"},
-    {"kek", "init", cmd_kek_init, "kek init                         create the key-encryption key file (mode 0600)"},
-    {"keys", "init", cmd_keys_init, "keys init                        ensure an active and a next RS256 and ES256 key"},
-    {"keys", "list", cmd_keys_list, "keys list                        list signing keys and their states"},
-    {"keys", "rotate", cmd_keys_rotate, "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
-    {"keys", "retire", cmd_keys_retire, "keys retire KID                  retire one key now"},
-    {"client", "add", cmd_client_add, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
-    {"client", "list", cmd_client_list, "client list"},
-    {"client", "show", cmd_client_show, "client show CLIENT_ID"},
-    {"client", "update", cmd_client_update, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
-    {"client", "rotate-secret", cmd_client_rotate_secret, "client rotate-secret CLIENT_ID"},
-    {"client", "remove", cmd_client_remove, "client remove CLIENT_ID"},
-    {"upstream", "add", cmd_upstream_add, "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
+    {"migrate", NULL, cmd_migrate, false, "migrate                          apply pending database migrations"},
+    {"kek", "init", cmd_kek_init, false, "kek init                         create the key-encryption key file (mode 0600)"},
+    {"keys", "init", cmd_keys_init, false, "keys init                        ensure an active and a next RS256 and ES256 key"},
+    {"keys", "list", cmd_keys_list, false, "keys list                        list signing keys and their states"},
+    {"keys", "rotate", cmd_keys_rotate, false, "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
+    {"keys", "retire", cmd_keys_retire, true, "keys retire KID                  retire one key now"},
+    {"client", "add", cmd_client_add, false, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
+    {"client", "list", cmd_client_list, false, "client list"},
+    {"client", "show", cmd_client_show, true, "client show CLIENT_ID"},
+    {"client", "update", cmd_client_update, true, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
+    {"client", "rotate-secret", cmd_client_rotate_secret, true, "client rotate-secret CLIENT_ID"},
+    {"client", "remove", cmd_client_remove, true, "client remove CLIENT_ID"},
+    {"upstream", "add", cmd_upstream_add, true, "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
                                           "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]"},
-    {"upstream", "list", cmd_upstream_list, "upstream list                    upstream OpenID providers (docs/social.md)"},
-    {"upstream", "update", cmd_upstream_update, "upstream update ID [FLAGS as for add]"},
-    {"upstream", "remove", cmd_upstream_remove, "upstream remove ID"},
-    {"audit", "verify", cmd_audit_verify, "audit verify                     check the consent ledger's hash chain"},
-    {"audit", "export", cmd_audit_export, "audit export --resident ID        a resident's consents, releases, events (JSON)"},
-    {"audit", "list", cmd_audit_list, "audit list [--event E] [--resident ID] [--since UNIX] [--limit N]"},
-    {"linkage", "import", cmd_linkage_import, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
+    {"upstream", "list", cmd_upstream_list, false, "upstream list                    upstream OpenID providers (docs/social.md)"},
+    {"upstream", "update", cmd_upstream_update, true, "upstream update ID [FLAGS as for add]"},
+    {"upstream", "remove", cmd_upstream_remove, true, "upstream remove ID"},
+    {"audit", "verify", cmd_audit_verify, false, "audit verify                     check the consent ledger's hash chain"},
+    {"audit", "export", cmd_audit_export, false, "audit export --resident ID        a resident's consents, releases, events (JSON)"},
+    {"audit", "list", cmd_audit_list, false, "audit list [--event E] [--resident ID] [--since UNIX] [--limit N]"},
+    {"linkage", "import", cmd_linkage_import, true, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -114,7 +116,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;
         json_t *d = json_pack("{s:s, s:s}", "command", cmd->group, "action", cmd->name ? cmd->name : "");
-        if (argc > i + skip && strncmp(argv[i + skip], "--", 2) != 0)
+        if (cmd->target && argc > i + skip)
             json_object_set_new(d, "target", json_string(argv[i + skip]));
         char *text = json_dumps(d, JSON_COMPACT);
         idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");
