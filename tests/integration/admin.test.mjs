@@ -18,6 +18,18 @@ test('migrate is idempotent', () => {
   assert.equal(psql(env.SAKAID_DATABASE_URL, 'SELECT count(*) FROM schema_migrations'), String(r.to));
 });
 
+test('every foreign key has an index leading with its columns (a cascade from a removed row never reads a whole table)', () => {
+  // login_transactions is exempt (migration 0009): its rows are swept an hour after their ten minutes.
+  const missing = psql(env.SAKAID_DATABASE_URL, `
+    SELECT c.conrelid::regclass || '(' || string_agg(a.attname, ',' ORDER BY k.n) || ')'
+    FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY k (attnum, n)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+    WHERE c.contype = 'f' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid
+      AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] = c.conkey)
+    GROUP BY c.oid, c.conrelid ORDER BY 1`).split('\n').filter(Boolean);
+  assert.deepEqual(missing, ['login_transactions(client_id)', 'login_transactions(resident_id)']);
+});
+
 test('client add: DCR names, defaults, a 256-bit secret shown once and stored only as a hash', () => {
   const c = addClient(env, [
     '--client-name', 'City portal', '--redirect-uris', 'https://portal.city.example/cb,http://127.0.0.1:3000/cb',
