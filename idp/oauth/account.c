@@ -32,6 +32,21 @@ void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]
     idp_keyed_token(o, "account-csrf", s->sid, out);
 }
 
+bool idp_credential_key(const char *kind, const char *a, const char *b, char out[48])
+{
+    /* kind is fixed and a (an issuer URL or a hex key id) has no newline, so the input is unambiguous. */
+    size_t n = strlen(kind) + strlen(a) + strlen(b) + 3;
+    char *in = malloc(n);
+    if (in == NULL)
+        return false;
+    int len = snprintf(in, n, "%s\n%s\n%s", kind, a, b);
+    unsigned char d[32];
+    idp_sha256(in, (size_t)len, d);
+    free(in);
+    idp_b64url_encode(d, sizeof(d), out);
+    return true;
+}
+
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s)
 {
     char want[64];

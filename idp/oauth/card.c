@@ -284,8 +284,11 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
         }
         free(fresh);
+        char credential[48];
+        if (e == IDP_OK && !idp_credential_key("card", res->issuer_key_id, res->serial, credential))
+            e = IDP_E_NOMEM;
         if (e == IDP_OK)
-            e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD);
+            e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD, credential);
         if (e == IDP_OK)
             idp_store_audit(o->store, "card_login", resident, detail);
         if (e == IDP_OK)

@@ -220,7 +220,7 @@ static void begin_interaction(flow_t *f, const char *resident_id)
     snprintf(tx->session_sid, sizeof(tx->session_sid), "%s", f->has_session ? f->sess.sid : "");
     if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
         return store_error(f, e);
-    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr)) != IDP_OK)
+    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK)
         return store_error(f, e);
     /* Step-up from a social session (product.md §7): the card is added to the resident signed in. */
     if (!resident_id && f->add_card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0 &&
@@ -526,8 +526,8 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
         sha256_str(old, old_hash);
     sha256_str(value, new_hash);
     idp_err_t e = idp_store_session_login(f->o->store, old ? old_hash : NULL, new_hash, sid, tx->resident_id, tx->acr,
-                                          !strcmp(tx->acr, ACR_CARD) ? AMR_CARD : "fed", f->o->cfg->session_ttl,
-                                          &f->sess);
+                                          !strcmp(tx->acr, ACR_CARD) ? AMR_CARD : "fed", tx->credential,
+                                          f->o->cfg->session_ttl, &f->sess);
     if (e != IDP_OK) {
         store_error(f, e);
         return false;

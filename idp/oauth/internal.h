@@ -96,6 +96,13 @@ bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session
 /** The account forms' CSRF token (bound to the session) and its check. */
 void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]);
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s);
+/**
+ * The key a session keeps of the way it was signed in, so that removing that
+ * way ends it: base64url(SHA-256(@p kind "\n" @p a "\n" @p b)), 43 characters,
+ * for "card" (issuer key id, serial of the authentication certificate) or
+ * "social" (issuer, subject). False when out of memory.
+ */
+bool idp_credential_key(const char *kind, const char *a, const char *b, char out[48]);
 
 /* ---- logout.c ----------------------------------------------------------------- */
 /** Queues back-channel logout tokens for every client of an ended session, and audits the logout. */

@@ -204,6 +204,8 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
     free(fresh);
+    if (e == IDP_OK && !idp_credential_key("social", u.row.issuer, sub, tx->credential))
+        e = IDP_E_NOMEM;
     upstream_done(&u);
     if (e == IDP_E_CONFLICT)
         return idp_page_error(req, resp, req->lang, 409, "already_linked",
@@ -216,7 +218,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         idp_store_login_tx_delete(o->store, tx->id);
         return see_other(req, resp, "/account?linked=", upstream_id);
     }
-    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL)) != IDP_OK)
+    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL, tx->credential)) != IDP_OK)
         return idp_page_store_error(req, resp, req->lang, e);
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
     snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
@@ -291,7 +293,12 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
                               en ? "For your safety, sign in again (/account/login) before removing a way to sign in."
                                  : "安全のため、外す前にもう一度ログインしてください(/account/login)。");
     bool verified_removed = false;
-    idp_err_t e = idp_store_credential_unlink(o->store, s.resident_id, kind, issuer, subject, &verified_removed);
+    char credential[48], (*ended)[64] = NULL;
+    size_t n_ended = 0;
+    idp_err_t e = idp_credential_key(kind, issuer, subject, credential)
+                      ? idp_store_credential_unlink(o->store, s.resident_id, s.sid, kind, issuer, subject, credential,
+                                                    &verified_removed, &ended, &n_ended)
+                      : IDP_E_NOMEM;
     if (e == IDP_E_CONFLICT)
         return idp_page_error(req, resp, req->lang, 409, "last_credential",
                               en ? "This is your only way to sign in, so it cannot be removed."
@@ -300,5 +307,12 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
     if (e != IDP_OK)
         return idp_page_store_error(req, resp, req->lang, e);
+    /* The other sessions it signed in have ended: their relying parties hear of it (Back-Channel Logout). */
+    for (size_t i = 0; i < n_ended; i++) {
+        idp_store_session_t ended_s = s;
+        snprintf(ended_s.sid, sizeof(ended_s.sid), "%s", ended[i]);
+        idp_logout_session(o, &ended_s);
+    }
+    free(ended);
     see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
 }

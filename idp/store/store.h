@@ -114,14 +114,20 @@ typedef struct {
     char session_sid[64];          /* the browser's session when the login began ("" if none) */
     /* social login (issue #5) */
     char link_resident[64];        /* a signed-in resident adding a credential ("" otherwise) */
+    char credential[48];           /* idp_credential_key() of the way the resident signed in ("" if none) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
 idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
 /** Creates a login transaction living @p ttl seconds from @p tx (id, client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf, session_sid). */
 idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
-/** Marks the transaction as signed in by @p resident_id with @p acr. */
-idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr);
+/**
+ * Marks the transaction as signed in by @p resident_id with @p acr, by the
+ * card or social account @p credential (idp_credential_key(); "" when the
+ * browser's session signed it in).
+ */
+idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
+                                          const char *credential);
 /** Ends a login transaction (it cannot be continued twice). IDP_E_NOT_FOUND if it was already gone. */
 idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id);
 
@@ -215,13 +221,15 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
 /**
  * Signs a browser in. When @p old_hash names a live session of the same
  * resident, that session takes the new cookie hash (the id rotates on every
- * sign-in), the new acr, amr and auth_time, and keeps its sid. Otherwise the
- * old session (if any) is ended and a new one with sid @p new_sid begins,
- * living @p ttl seconds. *out receives the session.
+ * sign-in), the new acr, amr, auth_time and @p credential, and keeps its
+ * sid. Otherwise the old session (if any) is ended and a new one with sid
+ * @p new_sid begins, living @p ttl seconds. *out receives the session.
+ * @p credential (idp_credential_key()) is what idp_store_credential_unlink()
+ * ends the session by.
  */
 idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
                                   const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  int ttl, idp_store_session_t *out);
+                                  const char *credential, int ttl, idp_store_session_t *out);
 
 /** The claims @p resident_id has consented to for @p client_id and not revoked, space-separated (malloc'ed). */
 idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
@@ -385,11 +393,16 @@ idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_sto
  * identity @p issuer, @p subject) or "card" (the authentication certificate
  * with issuer key id @p issuer and serial @p subject). When that was the
  * resident's last card, the signing certificates and the attributes they
- * verified go too (*verified_removed). IDP_E_NOT_FOUND when it is not
- * theirs; IDP_E_CONFLICT when it is their last credential. Audited.
+ * verified go too (*verified_removed). The resident's other live sessions
+ * that it signed in (@p credential, idp_credential_key()) end in the same
+ * transaction, all but @p keep_sid (the session removing it); their sids
+ * are returned in *ended (malloc'ed, *n_ended of them) for back-channel
+ * logout. IDP_E_NOT_FOUND when it is not theirs; IDP_E_CONFLICT when it is
+ * their last credential. Audited.
  */
-idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *kind, const char *issuer,
-                                     const char *subject, bool *verified_removed);
+idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
+                                     const char *issuer, const char *subject, const char *credential, bool *verified_removed,
+                                     char (**ended)[64], size_t *n_ended);
 
 /** Appends an audit event (@p detail: a JSON object text). */
 idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail);

@@ -145,7 +145,7 @@ describe('social login through oidc-provider', () => {
     assert.match(refused.text, /already_linked/);
   });
 
-  test('unlinking a social account or a card needs a fresh sign-in and never removes the last way to sign in; it is audited', async () => {
+  test('unlinking a social account or a card needs a fresh sign-in and never removes the last way to sign in; it ends the other sessions it signed in; it is audited', async () => {
     const agent = new Agent(p.url);
     const { page } = await loginPage(agent, portalRp);
     await social(agent, page, 'mock', 'erin');
@@ -166,6 +166,10 @@ describe('social login through oidc-provider', () => {
     acct = await agent.go('/login/continue', { method: 'POST', form: formFields(add.text, '/login/continue') });
     assert.equal(acct.status, 200, acct.text.slice(0, 300));
     assert.match(acct.text, /data-kind="card"/);
+    // Another browser signs in with erin: removing erin must end that session (this one signed in last with the card).
+    const erinElsewhere = new Agent(p.url);
+    await social(erinElsewhere, (await loginPage(erinElsewhere, portalRp)).page, 'mock', 'erin');
+    assert.match((await erinElsewhere.go('/account')).url, /\/account$/, 'signed in elsewhere with erin');
     psql(p.env.SAKAID_DATABASE_URL, "UPDATE sessions SET auth_time = now() - interval '1 hour'");
     const stale = await agent.request('/account/unlink', { method: 'POST', form: { csrf, issuer: up.issuer, subject: sub } });
     assert.equal(stale.status, 403);
@@ -176,8 +180,10 @@ describe('social login through oidc-provider', () => {
     const ok = await agent.go('/account/unlink', { method: 'POST', form: { csrf, issuer: up.issuer, subject: sub } });
     assert.equal(ok.status, 200);
     assert.doesNotMatch(ok.text, /data-kind="social"/);
-    const audit = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'credential_unlinked' AND detail->>'subject' = 'erin'");
-    assert.equal(audit, '1');
+    const audit = psql(p.env.SAKAID_DATABASE_URL, "SELECT detail->>'sessions_ended' FROM audit_events WHERE event = 'credential_unlinked' AND detail->>'subject' = 'erin'");
+    assert.equal(audit, '1', 'one row; one other session ended');
+    assert.match((await erinElsewhere.go('/account')).url, /\/login\?tx=/, 'the session erin signed in elsewhere has ended');
+    assert.match((await agent.go('/account')).url, /\/account$/, 'this session (signed in with the card) stays');
 
     // Now the card: link frank, then remove the card. With no card left, its verified attributes go too.
     const resident = psql(p.env.SAKAID_DATABASE_URL, "SELECT resident_id FROM card_certificates WHERE purpose = 'sign'");
@@ -192,6 +198,12 @@ describe('social login through oidc-provider', () => {
       .map((m) => Object.fromEntries([...m[1].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((f) => [f[1], f[2]])))
       .find((f) => f.kind === 'card');
     assert.ok(card, 'a remove button for the card');
+    // The card signs in on another browser too. Removing it ends that session, but not this one, which removes it.
+    const cardElsewhere = new Agent(p.url);
+    await completeLogin(cardElsewhere, (await loginPage(cardElsewhere, portalRp)).page, { cards: p.cards, card: 'older-root' });
+    assert.match((await cardElsewhere.go('/account')).url, /\/account$/, 'signed in elsewhere with the card');
+    const sids = () => psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM sessions WHERE resident_id = '${resident}' AND ended_at IS NULL`);
+    assert.equal(sids(), '2');
     assert.equal((await agent.request('/account/unlink', { method: 'POST', form: { ...card, subject: '00' } })).status, 404, 'not their card');
     assert.equal((await agent.request('/account/unlink', { method: 'POST', form: { ...card, kind: 'passport' } })).status, 403);
     const gone = await agent.go('/account/unlink', { method: 'POST', form: card });
@@ -200,6 +212,10 @@ describe('social login through oidc-provider', () => {
     assert.doesNotMatch(gone.text, /data-kind="card"/);
     assert.match(gone.text, /data-kind="social"/);
     assert.equal(rows(), '0:0');
+    assert.match((await cardElsewhere.go('/account')).url, /\/login\?tx=/, 'the session the card signed in elsewhere has ended');
+    assert.equal(sids(), '1', 'this session stays');
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM audit_events WHERE event = 'logout' AND resident_id = '${resident}'`), '2',
+      'each ended session is logged out at its relying parties (Back-Channel Logout), like any other');
     assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT detail->>'verified_attributes_removed' FROM audit_events
       WHERE event = 'credential_unlinked' AND resident_id = '${resident}' AND detail->>'kind' = 'card'`), 'true');
     assert.doesNotMatch(gone.text, /action="\/account\/unlink"/, 'frank is the last way to sign in now');

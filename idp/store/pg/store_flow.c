@@ -55,13 +55,13 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* A new sign-in by the same resident: new cookie, new auth_time, same sid (session fixation). */
     [F_SESSION_ROTATE] = {"session_rotate",
                           "UPDATE sessions SET id_hash = $2::bytea, acr = $4, amr = $5, auth_time = now(), "
-                          "expires_at = now() + make_interval(secs => $6::int) "
+                          "expires_at = now() + make_interval(secs => $6::int), credential = $7 "
                           "WHERE id_hash = $1::bytea AND resident_id = $3 AND ended_at IS NULL AND expires_at > now() "
                           "RETURNING " SESSION_COLS},
     [F_SESSION_END] = {"session_end", "UPDATE sessions SET ended_at = now() WHERE id_hash = $1::bytea AND ended_at IS NULL"},
     [F_SESSION_INSERT] = {"session_insert",
-                          "INSERT INTO sessions (id_hash, sid, resident_id, acr, amr, auth_time, expires_at) "
-                          "VALUES ($1::bytea, $2, $3, $4, $5, now(), now() + make_interval(secs => $6::int)) "
+                          "INSERT INTO sessions (id_hash, sid, resident_id, acr, amr, auth_time, expires_at, credential) "
+                          "VALUES ($1::bytea, $2, $3, $4, $5, now(), now() + make_interval(secs => $6::int), $7) "
                           "RETURNING " SESSION_COLS},
     [F_CONSENT_GET] = {"consent_get",
                        "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents "
@@ -195,7 +195,7 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
 
 idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
                                   const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  int ttl, idp_store_session_t *out)
+                                  const char *credential, int ttl, idp_store_session_t *out)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -205,9 +205,9 @@ idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
         return ret;
     PGresult *r = NULL;
     if (old_hash) {
-        const char *v[] = {(const char *)old_hash, (const char *)new_hash, resident_id, acr, amr, t};
-        int len[] = {32, 32, 0, 0, 0, 0}, fmt[] = {1, 1, 0, 0, 0, 0};
-        if ((r = idp_pg_exec(c, stmts, F_SESSION_ROTATE, 6, v, len, fmt, &ret)) == NULL)
+        const char *v[] = {(const char *)old_hash, (const char *)new_hash, resident_id, acr, amr, t, credential};
+        int len[] = {32, 32, 0, 0, 0, 0, 0}, fmt[] = {1, 1, 0, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_ROTATE, 7, v, len, fmt, &ret)) == NULL)
             goto Exit;
         if (PQntuples(r) == 0) {
             /* Another resident (or a dead session): end it and start afresh. */
@@ -220,9 +220,9 @@ idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
         }
     }
     if (r == NULL) {
-        const char *v[] = {(const char *)new_hash, new_sid, resident_id, acr, amr, t};
-        int len[] = {32, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0};
-        if ((r = idp_pg_exec(c, stmts, F_SESSION_INSERT, 6, v, len, fmt, &ret)) == NULL)
+        const char *v[] = {(const char *)new_hash, new_sid, resident_id, acr, amr, t, credential};
+        int len[] = {32, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_INSERT, 7, v, len, fmt, &ret)) == NULL)
             goto Exit;
     }
     session_from_row(r, out);

@@ -84,14 +84,14 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_TX_GET] = {"tx_get",
                   "SELECT id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
                   "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "
-                  "coalesce(session_sid, ''), coalesce(link_resident, '') FROM login_transactions "
+                  "coalesce(session_sid, ''), coalesce(link_resident, ''), credential FROM login_transactions "
                   "WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] = {"tx_create",
                      "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
                      "browser_hash, csrf, session_sid) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), "
                      "$6, $7::bytea, $8, nullif($9, ''))"},
     [S_TX_AUTH] = {"tx_auth",
-                   "UPDATE login_transactions SET resident_id = $2, acr = $3, authenticated_at = now() "
+                   "UPDATE login_transactions SET resident_id = $2, acr = $3, credential = $4, authenticated_at = now() "
                    "WHERE id = $1 AND expires_at > now()"},
     /* One statement: the live transaction, its challenge count under the limit, and the insert. */
     [S_CH_CREATE] = {"ch_create",
@@ -568,6 +568,7 @@ idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login
     copy_field(out->csrf, sizeof(out->csrf), PQgetvalue(r, 0, 10));
     copy_field(out->session_sid, sizeof(out->session_sid), PQgetvalue(r, 0, 11));
     copy_field(out->link_resident, sizeof(out->link_resident), PQgetvalue(r, 0, 12));
+    copy_field(out->credential, sizeof(out->credential), PQgetvalue(r, 0, 13));
     PQclear(r);
     return IDP_OK;
 }
@@ -592,10 +593,11 @@ static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *cons
     return idp_pg_affected(r, ret);
 }
 
-idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr)
+idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
+                                          const char *credential)
 {
-    const char *v[] = {id, resident_id, acr};
-    return run_affecting(s, S_TX_AUTH, 3, v, NULL, NULL);
+    const char *v[] = {id, resident_id, acr, credential};
+    return run_affecting(s, S_TX_AUTH, 4, v, NULL, NULL);
 }
 
 idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,

@@ -27,6 +27,7 @@ enum {
     U_SOCIAL_DELETE,
     U_CARD_DELETE,
     U_CARD_VERIFIED_DELETE,
+    U_SESSIONS_END_CREDENTIAL,
     U__END
 };
 
@@ -76,6 +77,11 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                                 "s AS (DELETE FROM card_certificates WHERE resident_id = $1 AND purpose = 'sign' "
                                 "AND EXISTS (SELECT 1 FROM no_card)) "
                                 "DELETE FROM resident_attributes WHERE resident_id = $1 AND EXISTS (SELECT 1 FROM no_card)"},
+    /* The sessions the removed credential signed in (the sessions_resident index, then a filter). */
+    [U_SESSIONS_END_CREDENTIAL] = {"sessions_end_credential",
+                                   "UPDATE sessions SET ended_at = now() WHERE resident_id = $1 AND credential = $2 "
+                                   "AND credential <> '' AND sid <> $3 AND ended_at IS NULL AND expires_at > now() "
+                                   "RETURNING sid"},
 };
 
 /* ---- upstream providers -------------------------------------------------------- */
@@ -324,8 +330,9 @@ idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_sto
     return ret;
 }
 
-idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *kind, const char *issuer,
-                                     const char *subject, bool *verified_removed)
+idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
+                                     const char *issuer, const char *subject, const char *credential, bool *verified_removed,
+                                     char (**ended)[64], size_t *n_ended)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -334,6 +341,8 @@ idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, c
     char detail[1024];
     bool card = !strcmp(kind, "card");
     *verified_removed = false;
+    *ended = NULL;
+    *n_ended = 0;
     /* Serialize with other changes to this resident's credentials. */
     if ((ret = idp_pg_begin(s, &c, "BEGIN ISOLATION LEVEL SERIALIZABLE")) != IDP_OK)
         return ret;
@@ -353,15 +362,33 @@ idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, c
         PQclear(r);
     }
     if (ret == IDP_OK) {
+        const char *sv[] = {resident_id, credential, keep_sid};
+        r = idp_pg_exec(c, stmts, U_SESSIONS_END_CREDENTIAL, 3, sv, NULL, NULL, &ret);
+        int m = r ? PQntuples(r) : 0;
+        if (r && m > 0 && (*ended = calloc((size_t)m, sizeof(**ended))) == NULL)
+            ret = IDP_E_NOMEM;
+        for (int i = 0; ret == IDP_OK && i < m; i++)
+            copy_field((*ended)[(*n_ended)++], sizeof(**ended), PQgetvalue(r, i, 0));
+        PQclear(r);
+    }
+    if (ret == IDP_OK) {
         if (card)
-            audit_detail(detail, sizeof(detail), json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer,
-                                                           "serial", subject, "verified_attributes_removed",
-                                                           *verified_removed));
+            audit_detail(detail, sizeof(detail),
+                         json_pack("{s:s, s:s, s:s, s:b, s:I}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
+                                   "verified_attributes_removed", *verified_removed, "sessions_ended",
+                                   (json_int_t)*n_ended));
         else
-            social_detail(detail, sizeof(detail), issuer, subject, "");
+            audit_detail(detail, sizeof(detail),
+                         json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", "social", "issuer", issuer, "subject", subject,
+                                   "upstream", "", "sessions_ended", (json_int_t)*n_ended));
         ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
     }
 Exit:
     free(rows);
+    if (ret != IDP_OK) {
+        free(*ended);
+        *ended = NULL;
+        *n_ended = 0;
+    }
     return idp_pg_end(s, c, ret);
 }
