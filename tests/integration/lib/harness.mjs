@@ -12,10 +12,13 @@ import { Agent as Dispatcher, setGlobalDispatcher } from 'undici';
 // HTTP keep-alive has a race no client can avoid for a POST: the server
 // closes an idle connection just as the client sends on it (RFC 9112 §9.3.1
 // lets clients retry only idempotent requests). sakaid closes idle
-// connections after 5 s; under ASan a test's pauses (a card signature, a
-// child process) come close to that. Keep the tests' connections idle for
-// at most 1 s, well inside the server's timeout.
-setGlobalDispatcher(new Dispatcher({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 }));
+// connections after 5 s, and under ASan a test's pauses come close to that.
+// A client-side idle limit does not help: the synchronous child processes of
+// the tests (sakaid-card signing, psql) block the event loop that would close
+// the idle connection, and CI saw a POST sent on a connection that had sat
+// for 5 s. So the tests' fetch opens a connection per request (pipelining 0:
+// no keep-alive). Keep-alive itself is tested with raw sockets (http.test.mjs).
+setGlobalDispatcher(new Dispatcher({ pipelining: 0 }));
 
 export const BIN = process.env.SAKAID_BIN_DIR;
 export const SCRIPTS = process.env.SAKAID_SCRIPTS_DIR;
