@@ -50,6 +50,7 @@ static const field_t fields[] = {
     {"session.lifetime_seconds", NULL, T_INT, OFF(session_ttl), 60, 30 * 86400, "28800"},
     {"session.login_seconds", NULL, T_INT, OFF(login_ttl), 60, 3600, "900"},
     {"consent.lifetime_seconds", NULL, T_INT, OFF(consent_ttl), 60, 5 * 366 * 86400, "31536000"},
+    {"clients.jwks_uri_cache_seconds", NULL, T_INT, OFF(client_jwks_cache_seconds), 5, 86400, "300"},
     {"logout.retry_seconds", NULL, T_INT, OFF(logout_retry_seconds), 1, 3600, "10"},
     {"maintenance.sweep_seconds", NULL, T_INT, OFF(sweep_seconds), 0, 86400, "60"},
     {"dev.test_cards_dir", "SAKAID_DEV_TEST_CARDS_DIR", T_STRING, OFF(dev_test_cards_dir), 0, 0, NULL},

@@ -50,6 +50,7 @@ typedef struct {
     int login_ttl;                   /* "session.login_seconds": an unfinished login (login transaction) */
     int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
     int logout_retry_seconds;        /* "logout.retry_seconds": first back-channel logout retry, doubling */
+    int client_jwks_cache_seconds;   /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
     char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
     int sweep_seconds;               /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
 

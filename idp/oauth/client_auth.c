@@ -134,15 +134,18 @@ typedef struct {
 
 struct idp_client_jwks {
     pthread_mutex_t lock;
+    long long ttl_ms; /* how long a fetched set is used */
     size_t n;
     jwks_entry_t e[JWKS_CACHE_MAX];
 };
 
-struct idp_client_jwks *idp_client_jwks_new(void)
+struct idp_client_jwks *idp_client_jwks_new(int ttl_seconds)
 {
     struct idp_client_jwks *c = calloc(1, sizeof(*c));
-    if (c)
+    if (c) {
         pthread_mutex_init(&c->lock, NULL);
+        c->ttl_ms = ttl_seconds * 1000LL;
+    }
     return c;
 }
 
@@ -202,7 +205,7 @@ static void jwks_record(struct idp_client_jwks *c, const char *uri, idp_jwks_t *
  * it is fresh; the set is fetched again when it is missing or stale, or when
  * none of its keys verifies the assertion (a rotated key), but never sooner
  * than IDP_CLIENT_JWKS_RETRY seconds after the last fetch of that URI. Keys
- * older than IDP_CLIENT_JWKS_TTL are never used, so a key the client
+ * older than the cache's lifetime are never used, so a key the client
  * withdraws stops working within that time. A fetch runs unlocked: a slow
  * jwks_uri holds up only its own client. Returns idp_jws_verify's results.
  */
@@ -212,7 +215,7 @@ static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, con
     idp_err_t e = IDP_E_INVALID_GRANT;
     pthread_mutex_lock(&c->lock);
     jwks_entry_t *have = jwks_find(c, uri);
-    if (have && have->set && now_ms - have->fetched_ms < IDP_CLIENT_JWKS_TTL * 1000LL) {
+    if (have && have->set && now_ms - have->fetched_ms < c->ttl_ms) {
         e = idp_jws_verify(have->set, assertion, NULL, payload);
         if (e != IDP_E_INVALID_GRANT) { /* verified, malformed, or an internal failure */
             pthread_mutex_unlock(&c->lock);

@@ -29,14 +29,13 @@ void idp_client_release(idp_client_t *c);
 
 /**
  * The keys fetched from clients' jwks_uri, kept per node: a JWK Set is used
- * for IDP_CLIENT_JWKS_TTL seconds, an assertion no cached key verifies
- * fetches it again (key rotation, OpenID Connect Core §10.1.1), and a
- * failed fetch is not retried for IDP_CLIENT_JWKS_RETRY seconds. Freed by
- * idp_oauth_cleanup.
+ * for @p ttl_seconds (clients.jwks_uri_cache_seconds), an assertion no
+ * cached key verifies fetches it again (key rotation, OpenID Connect Core
+ * §10.1.1), and no URI is fetched more often than every
+ * IDP_CLIENT_JWKS_RETRY seconds. Freed by idp_oauth_cleanup.
  */
-#define IDP_CLIENT_JWKS_TTL 300
 #define IDP_CLIENT_JWKS_RETRY 5
-struct idp_client_jwks *idp_client_jwks_new(void);
+struct idp_client_jwks *idp_client_jwks_new(int ttl_seconds);
 void idp_client_jwks_free(struct idp_client_jwks *c);
 
 /** True if the space-separated or JSON-array metadata list @p field of @p meta contains @p value. */

@@ -37,7 +37,7 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     o->store = store;
     o->keys = keys;
     const char *iss = cfg->issuer;
-    if ((o->client_jwks = idp_client_jwks_new()) == NULL)
+    if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL)
         return IDP_E_NOMEM;
     json_t *d = json_object();
     if (d == NULL)

@@ -329,6 +329,36 @@ describe('introspection and revocation: own tokens only', () => {
   });
 });
 
+/** An ES256 key pair with its public JWK. */
+async function jwkPair(kid) {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
+}
+
+/** A client's jwks_uri: serves .served (or 503 while .up is false) and counts .fetches. */
+async function jwksServer(served) {
+  const state = { served, fetches: 0, up: true };
+  const srv = createServer((req, res) => {
+    state.fetches++;
+    if (!state.up) { res.statusCode = 503; return res.end(); }
+    res.end(JSON.stringify({ keys: state.served.map((k) => k.jwk) }));
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return Object.assign(state, { url: `http://127.0.0.1:${srv.address().port}/jwks`, close: () => srv.close() });
+}
+
+const jwksClient = (provider, uri) => addClient(provider.env, ['--client-name', 'Keys', '--grant-types', 'client_credentials',
+  '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', uri]);
+
+/** client_credentials with a private_key_jwt assertion signed by @p k: the HTTP status. */
+async function assertionAuth(provider, c, k) {
+  return (await tokenRequest(provider.url, { grant_type: 'client_credentials',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: k.kid })
+      .setIssuer(c.client_id).setSubject(c.client_id).setAudience(`${provider.url}/token`).setIssuedAt().setExpirationTime('2m')
+      .sign(k.privateKey) })).status;
+}
+
 describe('private_key_jwt', () => {
   async function keyClient(where) {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -377,50 +407,56 @@ describe('private_key_jwt', () => {
   }
 
   test('jwks_uri keys are cached; a new kid fetches them again (rotation), at most once in 5 s; a dead jwks_uri is not hammered', async () => {
-    const pair = async (kid) => {
-      const { privateKey, publicKey } = await generateKeyPair('ES256');
-      return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
-    };
-    const [k1, k2, k3] = [await pair('k1'), await pair('k2'), await pair('k3')];
-    let served = [k1], fetches = 0, up = true;
-    const srv = createServer((req, res) => {
-      fetches++;
-      if (!up) { res.statusCode = 503; return res.end(); }
-      res.end(JSON.stringify({ keys: served.map((k) => k.jwk) }));
-    });
-    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    const [k1, k2, k3] = [await jwkPair('k1'), await jwkPair('k2'), await jwkPair('k3')];
+    const keys = await jwksServer([k1]);
     try {
-      const c = addClient(p.env, ['--client-name', 'Keys', '--grant-types', 'client_credentials',
-        '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', `http://127.0.0.1:${srv.address().port}/jwks`]);
-      const auth = async (k) => (await tokenRequest(p.url, { grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: k.kid })
-          .setIssuer(c.client_id).setSubject(c.client_id).setAudience(`${p.url}/token`).setIssuedAt().setExpirationTime('2m')
-          .sign(k.privateKey) })).status;
+      const c = jwksClient(p, keys.url);
+      const auth = (k) => assertionAuth(p, c, k);
       const fetchedAt = Date.now();
       for (let i = 0; i < 5; i++) assert.equal(await auth(k1), 200);
-      assert.equal(fetches, 1, 'five authentications, one fetch');
+      assert.equal(keys.fetches, 1, 'five authentications, one fetch');
       // The client rotates to k2. Right after a fetch an unknown kid does not fetch again.
-      served = [k2];
+      keys.served = [k2];
       assert.equal(await auth(k2), 401);
-      assert.equal(fetches, 1);
+      assert.equal(keys.fetches, 1);
       assert.equal(await auth(k1), 200, 'the cached set still has k1');
       await new Promise((r) => setTimeout(r, 5200 - (Date.now() - fetchedAt)));
       assert.equal(await auth(k2), 200, 'an unknown kid, 5 s on: fetched again');
-      assert.equal(fetches, 2);
+      assert.equal(keys.fetches, 2);
       assert.equal(await auth(k1), 401, 'k1 left the set');
       assert.equal(await auth(k3), 401);
-      assert.equal(fetches, 2, 'no fetch within 5 s of the last');
+      assert.equal(keys.fetches, 2, 'no fetch within 5 s of the last');
       // The jwks_uri goes down: one failed fetch, then nothing for 5 s; the keys fetched before still work.
       await new Promise((r) => setTimeout(r, 5200));
-      up = false;
+      keys.up = false;
       assert.equal(await auth(k3), 401);
-      assert.equal(fetches, 3);
+      assert.equal(keys.fetches, 3);
       assert.equal(await auth(k3), 401);
       assert.equal(await auth(k2), 200);
-      assert.equal(fetches, 3);
+      assert.equal(keys.fetches, 3);
     } finally {
-      srv.close();
+      keys.close();
+    }
+  });
+
+  test('a withdrawn key stops working when the cached set expires (clients.jwks_uri_cache_seconds), with no new kid to prompt a fetch', async () => {
+    const short = await startProvider({ clients: { jwks_uri_cache_seconds: 5 } });
+    const [k1, k2] = [await jwkPair('k1'), await jwkPair('k2')];
+    const keys = await jwksServer([k1]);
+    try {
+      const c = jwksClient(short, keys.url);
+      const fetchedAt = Date.now();
+      assert.equal(await assertionAuth(short, c, k1), 200);
+      keys.served = [k2]; // the client withdraws k1; whoever holds it keeps signing with it
+      assert.equal(await assertionAuth(short, c, k1), 200, 'still in the cached set');
+      assert.equal(keys.fetches, 1);
+      await new Promise((r) => setTimeout(r, 5200 - (Date.now() - fetchedAt)));
+      assert.equal(await assertionAuth(short, c, k1), 401, 'the set expired: fetched again, without k1');
+      assert.equal(keys.fetches, 2);
+      assert.equal(await assertionAuth(short, c, k2), 200);
+      assert.equal(keys.fetches, 2);
+    } finally {
+      keys.close();
     }
   });
 });
