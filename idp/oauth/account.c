@@ -165,9 +165,7 @@ void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         return idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
     if (e != IDP_OK)
         return idp_page_store_error(req, resp, req->lang, e);
-    idp_store_session_t ended = s;
-    snprintf(ended.sid, sizeof(ended.sid), "%s", sid);
-    idp_logout_session(o, &ended);
+    idp_logout_session(o, s.resident_id, sid);
     idp_see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
 }
 

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,9 +126,23 @@ static idp_jwks_t *fetch_jwks(const char *uri)
 
 #define JWKS_CACHE_MAX 256 /* URIs; when full, the one tried longest ago makes room */
 
+/* A fetched JWK Set, shared: verifications hold a reference and run outside the cache's lock. */
+typedef struct {
+    atomic_int refs;
+    idp_jwks_t *set;
+} jwks_shared_t;
+
+static void jwks_release(jwks_shared_t *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        idp_jwks_free(s->set);
+        free(s);
+    }
+}
+
 typedef struct {
     char *uri;
-    idp_jwks_t *set;      /* the last JWK Set fetched, or NULL */
+    jwks_shared_t *keys;  /* the last JWK Set fetched, or NULL */
     long long fetched_ms; /* when it was fetched (monotonic) */
     long long tried_ms;   /* the last fetch, successful or not */
 } jwks_entry_t;
@@ -155,7 +170,7 @@ void idp_client_jwks_free(struct idp_client_jwks *c)
         return;
     for (size_t i = 0; i < c->n; i++) {
         free(c->e[i].uri);
-        idp_jwks_free(c->e[i].set);
+        jwks_release(c->e[i].keys);
     }
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -169,14 +184,15 @@ static jwks_entry_t *jwks_find(struct idp_client_jwks *c, const char *uri)
     return NULL;
 }
 
-/* Records a fetch of @p uri at @p now_ms: @p set (owned from here) replaces the keys, NULL (failed) keeps them. Locked. */
-static void jwks_record(struct idp_client_jwks *c, const char *uri, idp_jwks_t *set, long long now_ms)
+/* Records a fetch of @p uri at @p now_ms: @p set (the caller's reference passes here) replaces the keys, NULL
+   (failed) keeps them. Locked. */
+static void jwks_record(struct idp_client_jwks *c, const char *uri, jwks_shared_t *set, long long now_ms)
 {
     jwks_entry_t *e = jwks_find(c, uri);
     if (e == NULL) {
         char *u = strdup(uri);
         if (u == NULL) {
-            idp_jwks_free(set);
+            jwks_release(set);
             return;
         }
         if (c->n < JWKS_CACHE_MAX) {
@@ -187,15 +203,15 @@ static void jwks_record(struct idp_client_jwks *c, const char *uri, idp_jwks_t *
                 if (c->e[i].tried_ms < e->tried_ms)
                     e = &c->e[i];
             free(e->uri);
-            idp_jwks_free(e->set);
+            jwks_release(e->keys);
         }
         memset(e, 0, sizeof(*e));
         e->uri = u;
     }
     e->tried_ms = now_ms;
     if (set) {
-        idp_jwks_free(e->set);
-        e->set = set;
+        jwks_release(e->keys);
+        e->keys = set;
         e->fetched_ms = now_ms;
     }
 }
@@ -206,8 +222,10 @@ static void jwks_record(struct idp_client_jwks *c, const char *uri, idp_jwks_t *
  * none of its keys verifies the assertion (a rotated key), but never sooner
  * than IDP_CLIENT_JWKS_RETRY seconds after the last fetch of that URI. Keys
  * older than the cache's lifetime are never used, so a key the client
- * withdraws stops working within that time. A fetch runs unlocked: a slow
- * jwks_uri holds up only its own client. Returns idp_jws_verify's results.
+ * withdraws stops working within that time. The lock covers only the
+ * lookup and the bookkeeping: signatures are verified and sets fetched
+ * outside it, so a slow jwks_uri holds up only its own client. Returns
+ * idp_jws_verify's results.
  */
 static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, const char *assertion, long long now_ms,
                                  json_t **payload)
@@ -215,21 +233,30 @@ static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, con
     idp_err_t e = IDP_E_INVALID_GRANT;
     pthread_mutex_lock(&c->lock);
     jwks_entry_t *have = jwks_find(c, uri);
-    if (have && have->set && now_ms - have->fetched_ms < c->ttl_ms) {
-        e = idp_jws_verify(have->set, assertion, NULL, payload);
-        if (e != IDP_E_INVALID_GRANT) { /* verified, malformed, or an internal failure */
-            pthread_mutex_unlock(&c->lock);
-            return e;
-        }
-    }
+    jwks_shared_t *cached = have && have->keys && now_ms - have->fetched_ms < c->ttl_ms ? have->keys : NULL;
+    if (cached)
+        atomic_fetch_add(&cached->refs, 1);
     bool wait = have && now_ms - have->tried_ms < IDP_CLIENT_JWKS_RETRY * 1000LL;
     pthread_mutex_unlock(&c->lock);
+    if (cached) {
+        e = idp_jws_verify(cached->set, assertion, NULL, payload);
+        jwks_release(cached);
+        if (e != IDP_E_INVALID_GRANT) /* verified, malformed, or an internal failure */
+            return e;
+    }
     if (wait)
         return e;
-    idp_jwks_t *fresh = fetch_jwks(uri);
-    e = fresh ? idp_jws_verify(fresh, assertion, NULL, payload) : IDP_E_INVALID_GRANT;
+    jwks_shared_t *fresh = NULL;
+    idp_jwks_t *set = fetch_jwks(uri);
+    if (set && (fresh = malloc(sizeof(*fresh))) == NULL)
+        idp_jwks_free(set);
+    if (fresh) {
+        atomic_init(&fresh->refs, 1);
+        fresh->set = set;
+    }
+    e = fresh ? idp_jws_verify(fresh->set, assertion, NULL, payload) : IDP_E_INVALID_GRANT;
     pthread_mutex_lock(&c->lock);
-    jwks_record(c, uri, fresh, now_ms);
+    jwks_record(c, uri, fresh, now_ms); /* the cache takes our reference */
     pthread_mutex_unlock(&c->lock);
     return e;
 }

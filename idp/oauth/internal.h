@@ -106,7 +106,7 @@ bool idp_credential_key(const char *kind, const char *a, const char *b, char out
 
 /* ---- logout.c ----------------------------------------------------------------- */
 /** Queues back-channel logout tokens for every client of an ended session, and audits the logout. */
-void idp_logout_session(idp_oauth_t *o, const idp_store_session_t *s);
+void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid);
 /** Queues a back-channel logout token (sub only) for one client of a resident (consent revoked). */
 void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id);
 /** The logout page: a confirmation form with @p fields (hidden inputs), or "signed out" when NULL. */

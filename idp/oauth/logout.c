@@ -76,23 +76,23 @@ void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *reside
     json_decref(meta);
 }
 
-void idp_logout_session(idp_oauth_t *o, const idp_store_session_t *s)
+void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid)
 {
     char(*clients)[256] = NULL;
     size_t n = 0;
-    if (idp_store_session_clients(o->store, s->sid, &clients, &n) != IDP_OK)
+    if (idp_store_session_clients(o->store, sid, &clients, &n) != IDP_OK)
         return;
     for (size_t i = 0; i < n; i++) {
         idp_err_t e;
         json_t *meta = idp_client_meta_load(o, clients[i], &e);
         if (meta)
-            enqueue(o, meta, clients[i], s->resident_id, s->sid);
+            enqueue(o, meta, clients[i], resident_id, sid);
         json_decref(meta);
     }
     free(clients);
     char detail[128];
-    snprintf(detail, sizeof(detail), "{\"sid\":\"%s\",\"clients\":%zu}", s->sid, n); /* sid is base64url */
-    idp_store_audit(o->store, "logout", s->resident_id, detail);
+    snprintf(detail, sizeof(detail), "{\"sid\":\"%s\",\"clients\":%zu}", sid, n); /* sid is base64url */
+    idp_store_audit(o->store, "logout", resident_id, detail);
 }
 
 static size_t discard(char *ptr, size_t size, size_t n, void *ud)
@@ -254,7 +254,7 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         }
         idp_store_session_t ended;
         if (idp_store_session_end(o->store, h, &ended) == IDP_OK)
-            idp_logout_session(o, &ended);
+            idp_logout_session(o, ended.resident_id, ended.sid);
     }
     json_decref(meta);
     /* The cookie goes either way. */

@@ -308,11 +308,8 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     if (e != IDP_OK)
         return idp_page_store_error(req, resp, req->lang, e);
     /* The other sessions it signed in have ended: their relying parties hear of it (Back-Channel Logout). */
-    for (size_t i = 0; i < n_ended; i++) {
-        idp_store_session_t ended_s = s;
-        snprintf(ended_s.sid, sizeof(ended_s.sid), "%s", ended[i]);
-        idp_logout_session(o, &ended_s);
-    }
+    for (size_t i = 0; i < n_ended; i++)
+        idp_logout_session(o, s.resident_id, ended[i]);
     free(ended);
     see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
 }

@@ -241,10 +241,10 @@ static void audit_detail(char *out, size_t n, json_t *j)
     json_decref(j);
 }
 
-static void social_detail(char *out, size_t n, const char *issuer, const char *subject, const char *upstream_id)
+static json_t *social_detail(const char *issuer, const char *subject, const char *upstream_id)
 {
-    audit_detail(out, n, json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject,
-                                   "upstream", upstream_id));
+    return json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject, "upstream",
+                     upstream_id);
 }
 
 idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
@@ -260,7 +260,7 @@ idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const ch
         return ret;
     if ((r = idp_pg_exec(c, stmts, U_SOCIAL_GET, 2, key, NULL, NULL, &ret)) == NULL)
         goto Exit;
-    social_detail(detail, sizeof(detail), issuer, subject, upstream_id);
+    audit_detail(detail, sizeof(detail), social_detail(issuer, subject, upstream_id));
     if (PQntuples(r) == 1) {
         copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
         if (link_to && strcmp(link_to, resident_id) != 0) {
@@ -372,15 +372,11 @@ idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, c
         PQclear(r);
     }
     if (ret == IDP_OK) {
-        if (card)
-            audit_detail(detail, sizeof(detail),
-                         json_pack("{s:s, s:s, s:s, s:b, s:I}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
-                                   "verified_attributes_removed", *verified_removed, "sessions_ended",
-                                   (json_int_t)*n_ended));
-        else
-            audit_detail(detail, sizeof(detail),
-                         json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", "social", "issuer", issuer, "subject", subject,
-                                   "upstream", "", "sessions_ended", (json_int_t)*n_ended));
+        json_t *d = card ? json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
+                                     "verified_attributes_removed", *verified_removed)
+                         : social_detail(issuer, subject, "");
+        json_object_set_new(d, "sessions_ended", json_integer((json_int_t)*n_ended));
+        audit_detail(detail, sizeof(detail), d);
         ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
     }
 Exit:
