@@ -439,6 +439,26 @@ describe('private_key_jwt', () => {
     }
   });
 
+  test('concurrent authentications share the cached keys while fetches replace them (no use after free under ASan)', async () => {
+    const [k1, k2, k3] = [await jwkPair('k1'), await jwkPair('k2'), await jwkPair('k3')];
+    const keys = await jwksServer([k1, k2]);
+    try {
+      const c = jwksClient(p, keys.url);
+      const fetchedAt = Date.now();
+      assert.equal(await assertionAuth(p, c, k1), 200);
+      assert.equal(keys.fetches, 1);
+      await new Promise((r) => setTimeout(r, 5200 - (Date.now() - fetchedAt)));
+      // k1 verifies with the cached set while k3, a new kid, makes threads fetch the set and replace it.
+      keys.served = [k1, k2, k3];
+      const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => assertionAuth(p, c, i % 2 ? k1 : k3)));
+      assert.deepEqual([...new Set(statuses)], [200], 'every authentication verified');
+      assert.ok(keys.fetches >= 2, 'k3 fetched the set again');
+      assert.equal(await assertionAuth(p, c, k2), 200, 'the node still answers from the replaced set');
+    } finally {
+      keys.close();
+    }
+  });
+
   test('a withdrawn key stops working when the cached set expires (clients.jwks_uri_cache_seconds), with no new kid to prompt a fetch', async () => {
     const short = await startProvider({ clients: { jwks_uri_cache_seconds: 5 } });
     const [k1, k2] = [await jwkPair('k1'), await jwkPair('k2')];
