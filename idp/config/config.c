@@ -49,8 +49,11 @@ static const field_t fields[] = {
     {"tokens.refresh_token_ttl_seconds", NULL, T_INT, OFF(refresh_token_ttl), 60, 400 * 86400, "2592000"},
     {"session.lifetime_seconds", NULL, T_INT, OFF(session_ttl), 60, 30 * 86400, "28800"},
     {"session.login_seconds", NULL, T_INT, OFF(login_ttl), 60, 3600, "900"},
+    {"session.login_rate_per_minute", NULL, T_INT, OFF(login_rate_per_minute), 1, 1000000, "600"},
+    {"session.max_pending_logins", NULL, T_INT, OFF(login_max_pending), 1, 1000, "20"},
     {"consent.lifetime_seconds", NULL, T_INT, OFF(consent_ttl), 60, 5 * 366 * 86400, "31536000"},
     {"clients.jwks_uri_cache_seconds", NULL, T_INT, OFF(client_jwks_cache_seconds), 5, 86400, "300"},
+    {"clients.auth_failures_before_backoff", NULL, T_INT, OFF(client_auth_failures), 1, 10000, "10"},
     {"logout.retry_seconds", NULL, T_INT, OFF(logout_retry_seconds), 1, 3600, "10"},
     {"maintenance.sweep_seconds", NULL, T_INT, OFF(sweep_seconds), 0, 86400, "60"},
     {"dev.test_cards_dir", "SAKAID_DEV_TEST_CARDS_DIR", T_STRING, OFF(dev_test_cards_dir), 0, 0, NULL},
@@ -60,6 +63,7 @@ static const field_t fields[] = {
     {"jpki.challenge_seconds", NULL, T_INT, OFF(jpki_challenge_seconds), 1, 600, "120"},
     {"jpki.max_challenges_per_login", NULL, T_INT, OFF(jpki_max_challenges), 1, 100, "10"},
     {"jpki.rate_per_minute", NULL, T_INT, OFF(jpki_rate_per_minute), 1, 100000, "30"},
+    {"jpki.max_verifications_per_second", NULL, T_INT, OFF(jpki_max_verifications_per_second), 1, 100000, "400"},
 };
 static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
 

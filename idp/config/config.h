@@ -48,9 +48,12 @@ typedef struct {
     /* "session", "consent", "dev" */
     int session_ttl;                 /* "session.lifetime_seconds": a browser session, from sign-in */
     int login_ttl;                   /* "session.login_seconds": an unfinished login (login transaction) */
+    int login_rate_per_minute;       /* "session.login_rate_per_minute": new logins per client address */
+    int login_max_pending;           /* "session.max_pending_logins": live login transactions per browser */
     int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
     int logout_retry_seconds;        /* "logout.retry_seconds": first back-channel logout retry, doubling */
     int client_jwks_cache_seconds;   /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
+    int client_auth_failures;        /* "clients.auth_failures_before_backoff": per client and address, in a minute */
     char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
     int sweep_seconds;               /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
 
@@ -61,6 +64,7 @@ typedef struct {
     int jpki_challenge_seconds;      /* "jpki.challenge_seconds": a challenge's lifetime */
     int jpki_max_challenges;         /* "jpki.max_challenges_per_login" */
     int jpki_rate_per_minute;        /* "jpki.rate_per_minute": card requests per client address */
+    int jpki_max_verifications_per_second; /* "jpki.max_verifications_per_second": the node's circuit breaker */
 } idp_config_t;
 
 /**

@@ -22,6 +22,7 @@ typedef enum {
     IDP_E_TOO_LARGE,              /* invalid_request, 413 */
     IDP_E_CONFLICT,               /* invalid_request, 409 */
     IDP_E_UNAVAILABLE,            /* temporarily_unavailable, 503 */
+    IDP_E_RATE_LIMITED,           /* invalid_client, 429: backing off after failed client authentications */
     IDP_E_SERVER_ERROR,           /* server_error, 500 */
     IDP_E_NOMEM,                  /* server_error, 500 */
     IDP_E__COUNT

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "core/str.h"
+
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -42,6 +44,10 @@ static char *form_decode(idp_arena_t *arena, const char *s, size_t len, idp_err_
         }
     }
     out[o] = '\0';
+    /* Every parameter is text (RFC 6749 Appendix A: UTF-8 after decoding): invalid UTF-8 is refused here, so
+     * it reaches neither PostgreSQL nor jansson (which would drop a state it cannot encode). */
+    if (!idp_utf8_valid(out, o))
+        return NULL;
     *e = IDP_OK;
     return out;
 }

@@ -66,3 +66,40 @@ bool idp_str_list_subset(const char *words, const char *list)
     }
     return true;
 }
+
+bool idp_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned char c = *p++;
+        if (c < 0x80)
+            continue;
+        /* RFC 3629 §4: the lead byte says how many continuation bytes follow, and bounds the second. */
+        unsigned char lo = 0x80, hi = 0xbf;
+        int more;
+        if (c >= 0xc2 && c <= 0xdf)
+            more = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong */
+            else if (c == 0xed)
+                hi = 0x9f; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else {
+            return false; /* 0x80-0xc1 (continuation or overlong lead), 0xf5-0xff */
+        }
+        if (end - p < more || *p < lo || *p > hi)
+            return false;
+        p++;
+        for (int i = 1; i < more; i++, p++)
+            if (*p < 0x80 || *p > 0xbf)
+                return false;
+    }
+    return true;
+}

@@ -21,4 +21,10 @@ bool idp_str_to_long(const char *s, long min, long max, long *out);
 /** strdup that aborts nothing: returns NULL on NULL input or allocation failure. */
 char *idp_strdup(const char *s);
 
+/**
+ * True if @p s[0..n) is well-formed UTF-8 (RFC 3629 §4): no overlong forms,
+ * no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
+ */
+bool idp_utf8_valid(const char *s, size_t n);
+
 #endif

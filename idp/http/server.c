@@ -229,6 +229,7 @@ static void h_metrics(request_t *r)
                        "sakaid_client_lookups_total{source=\"cache\"} %lu\n"
                        "sakaid_client_lookups_total{source=\"database\"} %lu\n",
                    hits, misses);
+    idp_oauth_metrics(r->h->oauth, &b);
     idp_jpki_trust_t *t = r->h->oauth->jpki;
     if (t) {
         idp_buf_puts(&b, "# HELP sakaid_card_verifications_total My Number card verifications by result (docs/card.md).\n"
@@ -447,6 +448,7 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     req->cookie = mg_get_header(r->conn, "Cookie");
     const char *ra = r->ri->remote_addr;
     req->loopback = !strncmp(ra, "127.", 4) || !strcmp(ra, "::1");
+    req->post = !strcmp(r->ri->request_method, "POST");
 }
 
 /* The card endpoints: JSON in, JSON out, small bodies. */

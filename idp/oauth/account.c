@@ -56,6 +56,23 @@ bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_s
            idp_ct_equal(got, want, strlen(want));
 }
 
+idp_err_t idp_binding_allowed(idp_oauth_t *o, const idp_store_session_t *s, long long now, bool *ok, bool *card_needed)
+{
+    idp_store_credential_t *creds = NULL;
+    size_t n = 0;
+    *ok = *card_needed = false;
+    idp_err_t e = idp_store_credentials(o->store, s->resident_id, &creds, &n);
+    if (e != IDP_OK)
+        return e;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(creds[i].kind, "card"))
+            *card_needed = true;
+    free(creds);
+    /* NIST SP 800-63B §6.1: a recent sign-in, with the strongest way the resident has. */
+    *ok = now - s->auth_time <= IDP_FRESH_SECONDS && (!*card_needed || !strcmp(s->acr, ACR_CARD));
+    return IDP_OK;
+}
+
 /* GET /account */
 void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {

@@ -139,11 +139,10 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
     } else if (required) {
         idp_authz_clear(out);
         return FAIL("invalid_request", "code_challenge (PKCE, S256) is required for this client", true);
-    } else if (out->nonce == NULL) {
-        /* Our rule: a confidential client that skips PKCE must bind the code with a nonce. */
-        idp_authz_clear(out);
-        return FAIL("invalid_request", "nonce is required when PKCE is not used", true);
     }
+    /* Without PKCE (a confidential client registered require_pkce=false: client_meta.c refuses it for public
+     * clients) nonce stays optional, as OpenID Connect Core §3.1.2.1 has it for the code flow: the code is
+     * bound to the client by its authentication at the token endpoint. docs/flow.md, "PKCE". */
     return true;
 }
 
@@ -153,13 +152,20 @@ void idp_authz_clear(idp_authz_req_t *r)
     r->claims_json = NULL;
 }
 
-bool idp_pkce_s256_verify(const char *challenge, const char *verifier)
+bool idp_pkce_s256(const char *verifier, char out[64])
 {
-    if (challenge == NULL || verifier == NULL || !pkce_syntax(verifier))
+    if (verifier == NULL || !pkce_syntax(verifier))
         return false;
     unsigned char h[SHA256_DIGEST_LENGTH];
-    char enc[64];
     SHA256((const unsigned char *)verifier, strlen(verifier), h);
-    idp_b64url_encode(h, sizeof(h), enc);
+    idp_b64url_encode(h, sizeof(h), out);
+    return true;
+}
+
+bool idp_pkce_s256_verify(const char *challenge, const char *verifier)
+{
+    char enc[64];
+    if (challenge == NULL || !idp_pkce_s256(verifier, enc))
+        return false;
     return strlen(challenge) == strlen(enc) && idp_ct_equal(enc, challenge, strlen(enc));
 }

@@ -42,5 +42,7 @@ void idp_authz_clear(idp_authz_req_t *r);
 
 /** RFC 7636 §4.6: BASE64URL(SHA-256(verifier)) == challenge, with the verifier's syntax checked (§4.1). */
 bool idp_pkce_s256_verify(const char *challenge, const char *verifier);
+/** RFC 7636 §4.2: @p out (64 bytes) = BASE64URL(SHA256(@p verifier)); false when the verifier is malformed (§4.1). */
+bool idp_pkce_s256(const char *verifier, char out[64]);
 
 #endif

@@ -42,15 +42,39 @@ static void store_fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e
     idp_oauth_error(req, resp, e == IDP_E_UNAVAILABLE ? e : IDP_E_SERVER_ERROR, NULL);
 }
 
-/* Shared entry checks: card login configured, and the client address under its rate. */
-static bool admit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static bool configured(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    if (o->jpki == NULL) {
+    if (o->jpki == NULL)
         fail(req, resp, 404, "not_found", "card login is not configured");
-        return false;
-    }
+    return o->jpki != NULL;
+}
+
+/*
+ * The client address under its rate (jpki.rate_per_minute). Charged only
+ * for a well-formed request that names a live login or challenge, so that
+ * junk neither costs a resident behind the same address their attempts nor
+ * reaches the database more than once.
+ */
+static bool charge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
     if (o->card_limit && !idp_ratelimit_take(o->card_limit, req->remote_addr ? req->remote_addr : "", req->now_ms)) {
         fail(req, resp, 429, "slow_down", "too many card requests from this address; try again in a minute");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The node-wide circuit breaker (jpki.max_verifications_per_second): each
+ * verification costs a signature check and a path validation, so a flood
+ * from many addresses gets 503 with Retry-After before the CPU is gone,
+ * and the challenge it names is not spent.
+ */
+static bool breaker(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    if (o->card_breaker && !idp_ratelimit_take(o->card_breaker, "*", req->now_ms)) {
+        idp_log_msg(IDP_LOG_WARN, "card_breaker_open", "card verifications over jpki.max_verifications_per_second");
+        fail(req, resp, 503, "temporarily_unavailable", "card sign-in is busy; try again in a few seconds");
         return false;
     }
     return true;
@@ -72,6 +96,19 @@ static const char *str_field(json_t *j, const char *name, size_t max)
 {
     const char *v = json_string_value(json_object_get(j, name));
     return v && *v && strlen(v) <= max ? v : NULL;
+}
+
+/* Session @p sid of @p resident_id is live (a card is added to a resident only while they stay signed in). */
+static bool session_live(idp_oauth_t *o, const char *resident_id, const char *sid)
+{
+    idp_store_session_t *rows = NULL;
+    size_t n = 0;
+    bool live = false;
+    if (sid[0] && idp_store_sessions_list(o->store, resident_id, &rows, &n) == IDP_OK)
+        for (size_t i = 0; i < n; i++)
+            live = live || !strcmp(rows[i].sid, sid);
+    free(rows);
+    return live;
 }
 
 static void url_param(idp_buf_t *b, const char *name, const char *value)
@@ -121,7 +158,7 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
 
 void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    if (!admit(o, req, resp))
+    if (!configured(o, req, resp))
         return;
     json_t *j = parse_body(req, resp);
     if (j == NULL)
@@ -135,11 +172,13 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or sign");
     } else if (tx == NULL) {
         idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
-    } else if ((e = idp_store_login_tx_get(o->store, tx_id, tx)) != IDP_OK) {
-        if (e == IDP_E_NOT_FOUND)
+    } else if ((e = idp_store_login_tx_get(o->store, tx_id, tx)) != IDP_OK || tx->continued) {
+        if (e == IDP_E_NOT_FOUND || e == IDP_OK)
             fail(req, resp, 400, "invalid_request", "no such login, or it has expired: start again");
         else
             store_fail(req, resp, e);
+    } else if (!charge(o, req, resp)) {
+        /* answered */
     } else if (!strcmp(purpose, "sign") && !tx->resident_id[0]) {
         fail(req, resp, 400, "invalid_request", "sign in with the authentication certificate before enrolling");
     } else {
@@ -200,7 +239,7 @@ static bool decode_inputs(idp_oauth_req_t *req, const char *cert64, const char *
 
 void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    if (!admit(o, req, resp))
+    if (!configured(o, req, resp))
         return;
     json_t *j = parse_body(req, resp);
     if (j == NULL)
@@ -223,6 +262,10 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
              "challenge_id, cert_type (auth|sign), certificate (base64 DER, at most 4 KiB) and signature are required");
         goto Exit;
     }
+    /* A live, pending challenge is named: only then is the address charged, and the breaker consulted. */
+    if ((e = idp_store_card_challenge_get(o->store, id, &c)) == IDP_OK &&
+        c.expires_at > req->now && !c.used && (!charge(o, req, resp) || !breaker(o, req, resp)))
+        goto Exit;
     /* Single use: the challenge is spent by this attempt, whatever its outcome. */
     if ((e = idp_store_card_challenge_take(o->store, id, &c)) != IDP_OK) {
         if (e == IDP_E_NOT_FOUND)
@@ -277,8 +320,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         char resident[64], *fresh = idp_random_token_new(16);
         bool created = false;
         if (tx->link_resident[0]) {
-            /* A resident signed in otherwise is adding this card (product.md §7). */
-            e = idp_store_card_link(o->store, &cert, tx->link_resident);
+            /* A resident signed in otherwise is adding this card (product.md §7), while that session lives. */
+            e = session_live(o, tx->link_resident, tx->session_sid) ? idp_store_card_link(o->store, &cert, tx->link_resident)
+                                                                      : IDP_E_NOT_FOUND;
             snprintf(resident, sizeof(resident), "%s", tx->link_resident);
         } else {
             e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
@@ -302,8 +346,11 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             out = json_pack("{s:s, s:b}", "status", "enrolled", "sakai_resident", ward != NULL);
     }
     if (e != IDP_OK) {
-        idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "conflict" : "server_error");
-        if (e == IDP_E_CONFLICT && purpose == IDP_JPKI_AUTH)
+        idp_store_card_challenge_finish(o->store, c.id, "failed",
+                                        e == IDP_E_CONFLICT ? "conflict" : e == IDP_E_NOT_FOUND ? "login_ended" : "server_error");
+        if (e == IDP_E_NOT_FOUND) /* the login was continued, expired, or its session signed out meanwhile */
+            fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
+        else if (e == IDP_E_CONFLICT && purpose == IDP_JPKI_AUTH)
             fail(req, resp, 409, "already_linked",
                  !strcmp(req->lang, "en") ? "This card belongs to another SakaI-D and cannot be added to this one."
                                           : "このカードは別の SakaI-D に登録済みのため、追加できません。");

@@ -12,18 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/b64.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/ratelimit.h"
 #include "jose/verify.h"
+#include "oauth/auth_guard.h"
 #include "oauth/client_meta.h"
 #include "oauth/internal.h"
 
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define ASSERTION_MAX_LIFETIME 600 /* seconds between now and exp we accept */
-#define JWKS_URI_TIMEOUT_MS 3000
+/* The request path never waits longer than this on another party's server (a fetch, or a fetch in flight). */
+#define JWKS_URI_TIMEOUT_MS 1000
 
 #define MAX_ID 256
 #define MAX_SECRET 512
@@ -106,6 +110,7 @@ static idp_jwks_t *fetch_jwks(const char *uri)
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http"); /* http only on loopback: registration checks */
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)JWKS_URI_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)JWKS_URI_TIMEOUT_MS);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -144,12 +149,15 @@ typedef struct {
     char *uri;
     jwks_shared_t *keys;  /* the last JWK Set fetched, or NULL */
     long long fetched_ms; /* when it was fetched (monotonic) */
-    long long tried_ms;   /* the last fetch, successful or not */
+    long long tried_ms;   /* the last fetch, successful or not (failures are remembered too) */
+    bool fetching;        /* a fetch is in flight: the others wait for it (single flight) */
 } jwks_entry_t;
 
 struct idp_client_jwks {
     pthread_mutex_t lock;
-    long long ttl_ms; /* how long a fetched set is used */
+    pthread_cond_t fetched; /* broadcast when a fetch ends */
+    long long ttl_ms;       /* how long a fetched set is used */
+    idp_ratelimit_t *per_client; /* fetches a client's assertions may cause */
     size_t n;
     jwks_entry_t e[JWKS_CACHE_MAX];
 };
@@ -157,10 +165,20 @@ struct idp_client_jwks {
 struct idp_client_jwks *idp_client_jwks_new(int ttl_seconds)
 {
     struct idp_client_jwks *c = calloc(1, sizeof(*c));
-    if (c) {
-        pthread_mutex_init(&c->lock, NULL);
-        c->ttl_ms = ttl_seconds * 1000LL;
+    pthread_condattr_t ca;
+    if (c == NULL)
+        return NULL;
+    /* At most IDP_CLIENT_JWKS_PER_MINUTE fetches a minute per client, in bursts of 2. */
+    if ((c->per_client = idp_ratelimit_new(IDP_CLIENT_JWKS_PER_MINUTE, 2)) == NULL) {
+        free(c);
+        return NULL;
     }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->fetched, &ca);
+    pthread_condattr_destroy(&ca);
+    c->ttl_ms = ttl_seconds * 1000LL;
     return c;
 }
 
@@ -172,6 +190,8 @@ void idp_client_jwks_free(struct idp_client_jwks *c)
         free(c->e[i].uri);
         jwks_release(c->e[i].keys);
     }
+    idp_ratelimit_free(c->per_client);
+    pthread_cond_destroy(&c->fetched);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -184,59 +204,129 @@ static jwks_entry_t *jwks_find(struct idp_client_jwks *c, const char *uri)
     return NULL;
 }
 
-/* Records a fetch of @p uri at @p now_ms: @p set (the caller's reference passes here) replaces the keys, NULL
-   (failed) keeps them. Locked. */
-static void jwks_record(struct idp_client_jwks *c, const char *uri, jwks_shared_t *set, long long now_ms)
+/* The entry of @p uri, made when missing (when full, the URI tried longest ago, not being fetched, makes room).
+   NULL when out of memory or every entry is being fetched. Locked. */
+static jwks_entry_t *jwks_entry(struct idp_client_jwks *c, const char *uri)
 {
     jwks_entry_t *e = jwks_find(c, uri);
-    if (e == NULL) {
-        char *u = strdup(uri);
-        if (u == NULL) {
-            jwks_release(set);
-            return;
+    if (e)
+        return e;
+    char *u = strdup(uri);
+    if (u == NULL)
+        return NULL;
+    if (c->n < JWKS_CACHE_MAX) {
+        e = &c->e[c->n++];
+    } else {
+        for (size_t i = 0; i < c->n; i++)
+            if (!c->e[i].fetching && (e == NULL || c->e[i].tried_ms < e->tried_ms))
+                e = &c->e[i];
+        if (e == NULL) {
+            free(u);
+            return NULL;
         }
-        if (c->n < JWKS_CACHE_MAX) {
-            e = &c->e[c->n++];
-        } else { /* full: the URI tried longest ago makes room */
-            e = &c->e[0];
-            for (size_t i = 1; i < c->n; i++)
-                if (c->e[i].tried_ms < e->tried_ms)
-                    e = &c->e[i];
-            free(e->uri);
-            jwks_release(e->keys);
-        }
-        memset(e, 0, sizeof(*e));
-        e->uri = u;
-    }
-    e->tried_ms = now_ms;
-    if (set) {
+        free(e->uri);
         jwks_release(e->keys);
-        e->keys = set;
-        e->fetched_ms = now_ms;
     }
+    memset(e, 0, sizeof(*e));
+    e->uri = u;
+    e->tried_ms = -(IDP_CLIENT_JWKS_RETRY * 1000LL) - 1; /* never tried */
+    return e;
+}
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A reference to @p e's keys when they are younger than the cache's lifetime, else NULL. Locked. */
+static jwks_shared_t *jwks_fresh(struct idp_client_jwks *c, jwks_entry_t *e, long long now_ms)
+{
+    jwks_shared_t *k = e && e->keys && now_ms - e->fetched_ms < c->ttl_ms ? e->keys : NULL;
+    if (k)
+        atomic_fetch_add(&k->refs, 1);
+    return k;
+}
+
+/*
+ * The keys of @p uri after a fetch, for an assertion that the cached keys
+ * (if any, fetched at @p had_ms) did not verify (RFC 7523 §3; a rotated key:
+ * OpenID Connect Core §10.1.1). Single flight: one request fetches, the
+ * others wait for it, never longer than JWKS_URI_TIMEOUT_MS in all; a URI is
+ * fetched at most every IDP_CLIENT_JWKS_RETRY seconds (a failed fetch too),
+ * and a client's assertions cause at most IDP_CLIENT_JWKS_PER_MINUTE
+ * fetches. NULL when no newer set is to be had now.
+ */
+static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client_id, const char *uri, long long had_ms)
+{
+    long long start = mono_ms(), deadline = start + JWKS_URI_TIMEOUT_MS;
+    jwks_shared_t *got = NULL;
+    pthread_mutex_lock(&c->lock);
+    jwks_entry_t *e = jwks_entry(c, uri);
+    while (e && e->fetching && mono_ms() < deadline) {
+        struct timespec ts = {.tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000};
+        pthread_cond_timedwait(&c->fetched, &c->lock, &ts);
+        e = jwks_find(c, uri); /* the entry may have been reused meanwhile */
+    }
+    /* Another request fetched a newer set (while we waited, or since we looked): use it. */
+    if (e && e->fetched_ms > had_ms && (got = jwks_fresh(c, e, mono_ms())) != NULL) {
+        pthread_mutex_unlock(&c->lock);
+        return got;
+    }
+    bool go = e && !e->fetching && mono_ms() - e->tried_ms >= IDP_CLIENT_JWKS_RETRY * 1000LL &&
+              idp_ratelimit_take(c->per_client, client_id, start);
+    if (go) {
+        e->fetching = true;
+        e->tried_ms = mono_ms();
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!go)
+        return NULL;
+
+    jwks_shared_t *fresh = NULL;
+    idp_jwks_t *set = fetch_jwks(uri);
+    if (set && (fresh = malloc(sizeof(*fresh))) == NULL)
+        idp_jwks_free(set);
+    if (fresh) {
+        atomic_init(&fresh->refs, 2); /* the cache's and ours */
+        fresh->set = set;
+    }
+    pthread_mutex_lock(&c->lock);
+    if ((e = jwks_find(c, uri)) != NULL) {
+        e->fetching = false;
+        if (fresh) { /* a failed fetch keeps the keys fetched before (until their time is up) */
+            jwks_release(e->keys);
+            e->keys = fresh;
+            e->fetched_ms = mono_ms();
+        }
+    } else if (fresh) {
+        jwks_release(fresh); /* the entry went: only our reference stays */
+    }
+    pthread_cond_broadcast(&c->fetched);
+    pthread_mutex_unlock(&c->lock);
+    return fresh;
 }
 
 /*
  * Verifies @p assertion with the keys at @p uri: with the cached set while
- * it is fresh; the set is fetched again when it is missing or stale, or when
- * none of its keys verifies the assertion (a rotated key), but never sooner
- * than IDP_CLIENT_JWKS_RETRY seconds after the last fetch of that URI. Keys
- * older than the cache's lifetime are never used, so a key the client
- * withdraws stops working within that time. The lock covers only the
- * lookup and the bookkeeping: signatures are verified and sets fetched
- * outside it, so a slow jwks_uri holds up only its own client. Returns
+ * it is fresh; otherwise, or when none of its keys verifies the assertion,
+ * with a set fetched again (jwks_refetch). Keys older than the cache's
+ * lifetime are never used, so a key the client withdraws stops working
+ * within that time. The lock covers only the lookup and the bookkeeping:
+ * signatures are verified and sets fetched outside it. Returns
  * idp_jws_verify's results.
  */
-static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, const char *assertion, long long now_ms,
-                                 json_t **payload)
+static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *client_id, const char *uri,
+                                 const char *assertion, json_t **payload)
 {
     idp_err_t e = IDP_E_INVALID_GRANT;
+    long long had_ms = -1;
     pthread_mutex_lock(&c->lock);
     jwks_entry_t *have = jwks_find(c, uri);
-    jwks_shared_t *cached = have && have->keys && now_ms - have->fetched_ms < c->ttl_ms ? have->keys : NULL;
+    jwks_shared_t *cached = jwks_fresh(c, have, mono_ms());
     if (cached)
-        atomic_fetch_add(&cached->refs, 1);
-    bool wait = have && now_ms - have->tried_ms < IDP_CLIENT_JWKS_RETRY * 1000LL;
+        had_ms = have->fetched_ms;
     pthread_mutex_unlock(&c->lock);
     if (cached) {
         e = idp_jws_verify(cached->set, assertion, NULL, payload);
@@ -244,25 +334,16 @@ static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *uri, con
         if (e != IDP_E_INVALID_GRANT) /* verified, malformed, or an internal failure */
             return e;
     }
-    if (wait)
-        return e;
-    jwks_shared_t *fresh = NULL;
-    idp_jwks_t *set = fetch_jwks(uri);
-    if (set && (fresh = malloc(sizeof(*fresh))) == NULL)
-        idp_jwks_free(set);
+    jwks_shared_t *fresh = jwks_refetch(c, client_id, uri, had_ms);
     if (fresh) {
-        atomic_init(&fresh->refs, 1);
-        fresh->set = set;
+        e = idp_jws_verify(fresh->set, assertion, NULL, payload);
+        jwks_release(fresh);
     }
-    e = fresh ? idp_jws_verify(fresh->set, assertion, NULL, payload) : IDP_E_INVALID_GRANT;
-    pthread_mutex_lock(&c->lock);
-    jwks_record(c, uri, fresh, now_ms); /* the cache takes our reference */
-    pthread_mutex_unlock(&c->lock);
     return e;
 }
 
 /* Verifies @p assertion with the client's registered keys: inline jwks, or its jwks_uri (cached). */
-static idp_err_t verify_assertion(idp_oauth_t *o, idp_oauth_req_t *req, json_t *meta, const char *assertion,
+static idp_err_t verify_assertion(idp_oauth_t *o, const char *client_id, json_t *meta, const char *assertion,
                                   json_t **payload)
 {
     json_t *inline_jwks = json_object_get(meta, "jwks");
@@ -277,7 +358,7 @@ static idp_err_t verify_assertion(idp_oauth_t *o, idp_oauth_req_t *req, json_t *
         idp_jwks_free(set);
         return e;
     }
-    return uri ? verify_with_uri(o->client_jwks, uri, assertion, req->now_ms, payload) : IDP_E_INVALID_CLIENT;
+    return uri ? verify_with_uri(o->client_jwks, client_id, uri, assertion, payload) : IDP_E_INVALID_CLIENT;
 }
 
 /* aud names us: the issuer or one of the endpoints that take client authentication (RFC 7523 §3 item 3). */
@@ -297,6 +378,15 @@ static bool aud_ok(idp_oauth_t *o, json_t *aud)
                 return true;
     }
     return false;
+}
+
+/* True (with *desc) while this client is backing off from this address after failed authentications. */
+static bool backing_off(idp_oauth_t *o, idp_oauth_req_t *req, const char *id, const char **desc)
+{
+    if (o->auth_guard == NULL || idp_auth_guard_admit(o->auth_guard, id, req->remote_addr, req->now_ms))
+        return false;
+    *desc = "too many failed client authentications from this address: retry after a minute";
+    return true;
 }
 
 /*
@@ -324,15 +414,19 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
         *desc = form_id && id ? "client_id does not match the assertion" : "the assertion has no sub";
         return IDP_E_INVALID_CLIENT;
     }
+    out->client_id = id;
+    if (backing_off(o, req, id, desc))
+        return IDP_E_RATE_LIMITED;
     idp_store_client_t row;
     idp_err_t e = idp_store_client_get(o->store, id, &row);
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
+    out->known = true;
     json_t *meta = json_loads(row.metadata, 0, NULL);
     idp_store_client_clear(&row);
     const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
     json_t *payload = NULL;
-    e = registered && !strcmp(registered, "private_key_jwt") ? verify_assertion(o, req, meta, assertion, &payload)
+    e = registered && !strcmp(registered, "private_key_jwt") ? verify_assertion(o, id, meta, assertion, &payload)
                                                              : IDP_E_INVALID_CLIENT;
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
@@ -370,7 +464,7 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
     return IDP_OK;
 }
 
-idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
+static idp_err_t authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
 {
     const char *form_id, *form_secret;
     char *id = NULL, *secret = NULL;
@@ -427,12 +521,16 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
         *desc = "client authentication failed";
         return IDP_E_INVALID_CLIENT;
     }
+    out->client_id = id;
+    if (backing_off(o, req, id, desc))
+        return IDP_E_RATE_LIMITED;
 
     idp_store_client_t row;
     if ((e = idp_store_client_get(o->store, id, &row)) != IDP_OK) {
         *desc = e == IDP_E_NOT_FOUND ? "client authentication failed" : "the service is temporarily unavailable";
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
     }
+    out->known = true;
     json_t *meta = json_loads(row.metadata, 0, NULL);
     const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
     bool ok = registered != NULL && !strcmp(registered, out->method);
@@ -452,6 +550,37 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
     out->client_id = id;
     out->meta = meta;
     return IDP_OK;
+}
+
+/* An audit row about client @p id's authentication (a registered client: its ids are bounded). */
+static void audit(idp_oauth_t *o, idp_oauth_req_t *req, const char *event, const char *id, const char *method,
+                  const char *desc)
+{
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "client_id", id, "method", method ? method : "", "reason",
+                          desc ? desc : "", "remote", req->remote_addr ? req->remote_addr : "");
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    idp_store_audit(o->store, event, NULL, text ? text : "{}");
+    free(text);
+    json_decref(d);
+}
+
+idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
+{
+    idp_err_t e = authenticate(o, req, out, desc);
+    if (e != IDP_E_INVALID_CLIENT || out->client_id == NULL || o->auth_guard == NULL)
+        return e;
+    /* Counted per client for /metrics; audited for registered clients (at most the back-off's allowance a
+     * minute per address), and repeated failures from one address start a back-off. */
+    bool started = idp_auth_guard_failed(o->auth_guard, out->client_id, out->known, req->remote_addr, req->now_ms);
+    idp_log_t l;
+    idp_log_begin(&l, IDP_LOG_WARN, started ? "client_auth_backoff" : "client_auth_failed");
+    idp_log_str(&l, "client_id", out->known ? out->client_id : "(unknown)");
+    idp_log_str(&l, "reason", *desc);
+    idp_log_str(&l, "remote", req->remote_addr ? req->remote_addr : "");
+    idp_log_end(&l);
+    if (out->known)
+        audit(o, req, started ? "client_auth_backoff" : "client_auth_failed", out->client_id, out->method, *desc);
+    return e;
 }
 
 void idp_client_release(idp_client_t *c)

@@ -13,7 +13,8 @@
 #include "oauth/oauth.h"
 
 typedef struct {
-    char *client_id;     /* in the request arena */
+    char *client_id;     /* in the request arena; on failure, the id presented (or NULL) */
+    bool known;          /* client_id names a registered client */
     json_t *meta;        /* the registered metadata (owned: idp_client_release) */
     const char *method;  /* the method the client used */
     bool used_basic;     /* credentials came in the Authorization header */
@@ -21,8 +22,10 @@ typedef struct {
 
 /**
  * Authenticates the client of @p req. On failure returns IDP_E_INVALID_CLIENT
- * or IDP_E_INVALID_REQUEST (several methods at once) with *desc set, or
- * IDP_E_UNAVAILABLE / IDP_E_SERVER_ERROR.
+ * or IDP_E_INVALID_REQUEST (several methods at once) with *desc set,
+ * IDP_E_RATE_LIMITED while the client backs off from this address after
+ * repeated failures (auth_guard.h), or IDP_E_UNAVAILABLE /
+ * IDP_E_SERVER_ERROR. Failures are counted and audited (auth_guard.h).
  */
 idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc);
 void idp_client_release(idp_client_t *c);
@@ -31,10 +34,14 @@ void idp_client_release(idp_client_t *c);
  * The keys fetched from clients' jwks_uri, kept per node: a JWK Set is used
  * for @p ttl_seconds (clients.jwks_uri_cache_seconds), an assertion no
  * cached key verifies fetches it again (key rotation, OpenID Connect Core
- * §10.1.1), and no URI is fetched more often than every
- * IDP_CLIENT_JWKS_RETRY seconds. Freed by idp_oauth_cleanup.
+ * §10.1.1), one fetch at a time per URI (the other requests wait for it),
+ * no URI is fetched more often than every IDP_CLIENT_JWKS_RETRY seconds
+ * (a failed fetch too), no client causes more than
+ * IDP_CLIENT_JWKS_PER_MINUTE fetches a minute, and no request waits more
+ * than a second on the client's server. Freed by idp_oauth_cleanup.
  */
 #define IDP_CLIENT_JWKS_RETRY 5
+#define IDP_CLIENT_JWKS_PER_MINUTE 6
 struct idp_client_jwks *idp_client_jwks_new(int ttl_seconds);
 void idp_client_jwks_free(struct idp_client_jwks *c);
 

@@ -184,6 +184,8 @@ static const field_t fields[] = {
     {"tier", IDP_META_STRING, check_string, tiers, 16},
     {"require_pkce", IDP_META_BOOL, check_bool, NULL, 0},
     {"card_required", IDP_META_BOOL, check_bool, NULL, 0},
+    /* an administrator's mark: the sign-in itself needs no consent page (the ledger records it); claims still do */
+    {"first_party", IDP_META_BOOL, check_bool, NULL, 0},
     {"purpose_ja", IDP_META_STRING, check_string, NULL, 1000},
     {"purpose_en", IDP_META_STRING, check_string, NULL, 1000},
 };
@@ -333,6 +335,7 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
                 json_string(!strcmp(json_string_value(json_object_get(m, "tier")), "city") ? "public" : "pairwise"));
     set_default(m, "require_pkce", json_true());
     set_default(m, "card_required", json_false());
+    set_default(m, "first_party", json_false());
     set_default(m, "scope", json_string("openid"));
     if (json_object_get(m, "backchannel_logout_uri"))
         set_default(m, "backchannel_logout_session_required", json_false());

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "oauth/oauth.h"
+#include "oauth/auth_guard.h"
 #include "oauth/client_auth.h"
 
 static char *endpoint(const char *issuer, const char *path)
@@ -37,7 +38,11 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     o->store = store;
     o->keys = keys;
     const char *iss = cfg->issuer;
-    if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL)
+    if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL ||
+        (o->auth_guard = idp_auth_guard_new(cfg->client_auth_failures)) == NULL ||
+        (o->login_limit = idp_ratelimit_new(cfg->login_rate_per_minute, cfg->login_rate_per_minute)) == NULL ||
+        (o->card_breaker = idp_ratelimit_new(cfg->jpki_max_verifications_per_second * 60,
+                                             cfg->jpki_max_verifications_per_second)) == NULL)
         return IDP_E_NOMEM;
     json_t *d = json_object();
     if (d == NULL)
@@ -52,8 +57,8 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     json_object_set_new(d, "end_session_endpoint", url(iss, "/logout")); /* RP-Initiated Logout 1.0 §2.1 */
     json_object_set_new(d, "backchannel_logout_supported", json_true()); /* Back-Channel Logout 1.0 §2.1 */
     json_object_set_new(d, "backchannel_logout_session_supported", json_true());
-    json_object_set_new(d, "scopes_supported", json_pack("[ssssss]", "openid", "profile", "address", "birthdate",
-                                                         "gender", "residency"));
+    json_object_set_new(d, "scopes_supported", json_pack("[sssssss]", "openid", "profile", "address", "birthdate",
+                                                         "gender", "residency", "offline_access"));
     json_object_set_new(d, "response_types_supported", json_pack("[s]", "code"));
     json_object_set_new(d, "response_modes_supported", json_pack("[ss]", "query", "form_post"));
     json_object_set_new(d, "grant_types_supported",
@@ -99,4 +104,10 @@ void idp_oauth_cleanup(idp_oauth_t *o)
     o->discovery = NULL;
     idp_client_jwks_free(o->client_jwks);
     o->client_jwks = NULL;
+    idp_auth_guard_free(o->auth_guard);
+    o->auth_guard = NULL;
+    idp_ratelimit_free(o->login_limit);
+    o->login_limit = NULL;
+    idp_ratelimit_free(o->card_breaker);
+    o->card_breaker = NULL;
 }

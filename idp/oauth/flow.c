@@ -34,9 +34,15 @@ typedef struct {
     const idp_params_t *params;
     const char *lang;
     bool has_session;
-    bool add_card;              /* a login that adds the card to the signed-in resident (step-up from social) */
     idp_store_session_t sess;
 } flow_t;
+
+/* What a new login transaction is for. */
+typedef enum {
+    TX_LOGIN,    /* a sign-in */
+    TX_ADD_CARD, /* a card sign-in that adds the card to the resident signed in (step-up from social) */
+    TX_REAUTH,   /* the resident signs in again first: adding a card needs a fresh sign-in (NIST SP 800-63B §6.1) */
+} tx_mode_t;
 
 /* ---- small helpers ------------------------------------------------------------- */
 
@@ -147,18 +153,40 @@ static void load_session(flow_t *f)
 
 /* ---- requirements: acr and the claims to consent to ------------------------------- */
 
-/* The claims (and the scope granted) of this request, in the arena. */
-static const char *requested_claims(flow_t *f, const char **granted_scope)
+/*
+ * The claims to consent to (and the scope granted) of this request, in the
+ * arena. Card-verified claims only for a card session (@p card): a social
+ * session never carries them.
+ */
+static const char *requested_claims(flow_t *f, bool card, const char **granted_scope)
 {
     idp_buf_t claims, scope;
     idp_buf_init(&claims, 4096);
     idp_buf_init(&scope, 4096);
-    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, &claims, &scope);
+    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, card, &claims, &scope);
     const char *out = idp_arena_strdup(f->req->arena, claims.data ? idp_buf_cstr(&claims) : "");
     *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? idp_buf_cstr(&scope) : "openid");
     idp_buf_free(&claims);
     idp_buf_free(&scope);
     return out ? out : "";
+}
+
+/* True if of @p claims only the sign-in itself (the pseudo-claim openid) is missing from @p have. */
+static bool only_sign_in_missing(const char *claims, const char *have)
+{
+    const char *p = claims;
+    size_t len;
+    bool missing = false;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        char word[64];
+        snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), w);
+        if (idp_str_list_has(have, word))
+            continue;
+        if (strcmp(word, IDP_CLAIM_OPENID) != 0)
+            return false;
+        missing = true;
+    }
+    return missing;
 }
 
 /* ---- id_token_hint (§3.1.2.1) -------------------------------------------------- */
@@ -188,8 +216,26 @@ static bool check_hint(flow_t *f, char sub[64])
 
 /* ---- the steps ------------------------------------------------------------------ */
 
-/* Creates a login transaction for this request and sends the browser to @p page (login). */
-static void begin_interaction(flow_t *f, const char *resident_id)
+/* 303 to "/<page>?tx=<id>". */
+static void to_tx_page(flow_t *f, const char *page, const char *tx_id)
+{
+    char *loc = idp_arena_alloc(f->req->arena, 128);
+    if (loc == NULL)
+        return store_error(f, IDP_E_NOMEM);
+    snprintf(loc, 128, "/%s?tx=%s", page, tx_id);
+    idp_see_other(f->resp, loc);
+}
+
+/*
+ * Creates a login transaction for this request and sends the browser to the
+ * login page, or, with @p resident_id (a session that only needs to
+ * consent), to the consent page. Login transactions are limited per client
+ * address (session.login_rate_per_minute) and per browser
+ * (session.max_pending_logins); an identical request from the same browser
+ * and session continues the transaction it made before instead of making
+ * another.
+ */
+static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode)
 {
     idp_store_login_tx_t *tx = idp_arena_alloc(f->req->arena, sizeof(*tx));
     idp_buf_t q;
@@ -200,37 +246,57 @@ static void begin_interaction(flow_t *f, const char *resident_id)
         return redirect_error(f, "invalid_request", "the authorization request is too large");
     }
     memset(tx, 0, sizeof(*tx));
-    char *id = random_id(f->req), *csrf = random_id(f->req);
+    snprintf(tx->request, sizeof(tx->request), "%s", idp_buf_cstr(&q));
+    idp_buf_free(&q);
+    snprintf(tx->session_sid, sizeof(tx->session_sid), "%s", f->has_session ? f->sess.sid : "");
     const char *browser = idp_cookie_get(f->req->arena, f->req->cookie, COOKIE_BROWSER);
     bool new_browser = browser == NULL || strlen(browser) != 43;
+    if (!new_browser) {
+        int pending = 0;
+        char reuse[64] = "";
+        sha256_str(browser, tx->browser_hash);
+        if ((e = idp_store_login_tx_pending(f->o->store, tx->browser_hash, tx->request, tx->session_sid,
+                                            f->o->cfg->login_ttl / 3, &pending, reuse)) != IDP_OK)
+            return store_error(f, e);
+        /* The same request again (a reload, a double click): the same transaction. */
+        if (reuse[0] && resident_id == NULL && mode == TX_LOGIN)
+            return to_tx_page(f, "login", reuse);
+        if (pending >= f->o->cfg->login_max_pending)
+            return idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
+                                  !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
+                                                           "minutes, then start again from the service."
+                                                         : "このブラウザで開いているログインが多すぎます。数分待ってから、"
+                                                           "サービスからもう一度お試しください。");
+    }
+    /* Per client address (behind a trusted proxy: the resident's own address). */
+    if (f->o->login_limit && !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "",
+                                                 f->req->now_ms))
+        return idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
+                              !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
+                                                       "start again from the service."
+                                                     : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
+                                                       "サービスからもう一度お試しください。");
+    char *id = random_id(f->req), *csrf = random_id(f->req);
     if (new_browser)
         browser = random_id(f->req);
-    if (id == NULL || csrf == NULL || browser == NULL) {
-        idp_buf_free(&q);
+    if (id == NULL || csrf == NULL || browser == NULL)
         return store_error(f, IDP_E_NOMEM);
-    }
     snprintf(tx->id, sizeof(tx->id), "%s", id);
     snprintf(tx->client_id, sizeof(tx->client_id), "%s", f->ar.client_id ? f->ar.client_id : "");
     snprintf(tx->redirect_uri, sizeof(tx->redirect_uri), "%s", f->ar.redirect_uri ? f->ar.redirect_uri : "");
     snprintf(tx->oidc_nonce, sizeof(tx->oidc_nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
-    snprintf(tx->request, sizeof(tx->request), "%s", idp_buf_cstr(&q));
-    idp_buf_free(&q);
     sha256_str(browser, tx->browser_hash);
     snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
-    snprintf(tx->session_sid, sizeof(tx->session_sid), "%s", f->has_session ? f->sess.sid : "");
+    tx->reauth = mode == TX_REAUTH;
     if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
         return store_error(f, e);
+    /* The consent step: the session's resident, and no authentication (it can never be continued). */
     if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK)
         return store_error(f, e);
-    /* Step-up from a social session (product.md §7): the card is added to the resident signed in. */
-    if (!resident_id && f->add_card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0 &&
-        (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK)
+    /* Step-up from a fresh social sign-in (product.md §7): the card is added to the resident signed in. */
+    if (mode == TX_ADD_CARD && (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK)
         return store_error(f, e);
-    char *loc = idp_arena_alloc(f->req->arena, 128);
-    if (loc == NULL)
-        return store_error(f, IDP_E_NOMEM);
-    snprintf(loc, 128, "/%s?tx=%s", resident_id ? "consent" : "login", tx->id);
-    idp_see_other(f->resp, loc);
+    to_tx_page(f, resident_id ? "consent" : "login", tx->id);
     if (new_browser)
         add_cookie(f->resp, cookie(f, COOKIE_BROWSER, browser, f->o->cfg->session_ttl));
 }
@@ -260,6 +326,8 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->redirect_uri, sizeof(g->redirect_uri), "%s", f->ar.redirect_uri);
     snprintf(g->nonce, sizeof(g->nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
     snprintf(g->code_challenge, sizeof(g->code_challenge), "%s", f->ar.code_challenge ? f->ar.code_challenge : "");
+    /* OpenID Connect Core §11: the resident consented to offline access (it is among the claims). */
+    g->offline = idp_str_list_has(claims, IDP_CLAIM_OFFLINE);
     unsigned char h[32];
     sha256_str(code, h);
     idp_err_t e = idp_store_code_create(f->o->store, g, h, f->o->cfg->code_ttl, f->o->cfg->refresh_token_ttl);
@@ -324,8 +392,6 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             login = true, why = "prompt=login";
         else if (has_max_age && (max_age == 0 || f->req->now - f->sess.auth_time > max_age))
             login = true, why = "max_age";
-        else if (card && strcmp(f->sess.acr, ACR_CARD) != 0)
-            login = true, why = "step-up";
     }
     if (f->has_session && hint_sub[0]) {
         char sub[64];
@@ -333,38 +399,62 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         if (strcmp(sub, hint_sub) != 0)
             login = true, why = "id_token_hint names another resident";
     }
-    /* A card is needed and the resident signed in socially: the card joins that resident (product.md §7). */
-    f->add_card = login && card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0;
+    /* Step-up (product.md §5): a card is needed and the session is not a card session. */
+    bool step_up = !login && card && strcmp(f->sess.acr, ACR_CARD) != 0;
+    tx_mode_t mode = TX_LOGIN;
+    if (step_up) {
+        login = true, why = "step-up";
+        /* The card joins the resident signed in (product.md §7) only after a fresh sign-in with the strongest
+         * way they have (NIST SP 800-63B §6.1): one who holds a card signs in with a card; one who holds none
+         * signs in again first when the social sign-in is older than IDP_FRESH_SECONDS. */
+        bool ok = false, card_needed = false;
+        if ((e = idp_binding_allowed(f->o, &f->sess, f->req->now, &ok, &card_needed)) != IDP_OK)
+            return store_error(f, e);
+        mode = card_needed ? TX_LOGIN : ok ? TX_ADD_CARD : TX_REAUTH;
+    }
     if (login) {
         /* §3.1.2.6: prompt=none never shows a page. */
         if (f->ar.prompt_none)
             return redirect_error(f, f->has_session && strcmp(why, "no session") ? "interaction_required" : "login_required",
                                   why);
-        if (tx)
+        /* After a sign-in in this transaction only the step to the card may follow, and only once fresh. */
+        if (tx && (!step_up || mode == TX_REAUTH))
             return idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
-        if (f->has_session && !strcmp(why, "step-up")) {
-            json_t *d = json_pack("{s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr);
+        if (step_up) {
+            json_t *d = json_pack("{s:s, s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr, "mode",
+                                  mode == TX_ADD_CARD ? "add_card" : mode == TX_REAUTH ? "reauth" : "card");
             char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
             idp_store_audit(f->o->store, "step_up", f->sess.resident_id, text ? text : "{}");
             free(text);
             json_decref(d);
         }
-        return begin_interaction(f, NULL);
+        return begin_interaction(f, NULL, mode);
     }
     if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
         return redirect_error(f, "unmet_authentication_requirements", "the card is required");
 
-    const char *scope = NULL, *claims = requested_claims(f, &scope);
+    const char *scope = NULL, *claims = requested_claims(f, !strcmp(f->sess.acr, ACR_CARD), &scope);
     if (!consented) {
         char *have = NULL;
         if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
             return store_error(f, e);
         bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent; /* prompt=consent asks again */
+        /* A first-party client (an administrator's mark) needs no consent page for the sign-in itself; the
+         * ledger records the administrator's decision. Everything else is asked. */
+        bool first_party = !ok && !f->ar.prompt_consent && json_is_true(json_object_get(f->meta, "first_party")) &&
+                           only_sign_in_missing(claims, have);
         free(have);
+        if (first_party) {
+            e = idp_store_consent_record(f->o->store, f->sess.resident_id, f->ar.client_id, "grant", IDP_CLAIM_OPENID,
+                                         f->o->cfg->consent_ttl, "admin", "first-party client");
+            if (e != IDP_OK)
+                return store_error(f, e);
+            ok = true;
+        }
         if (!ok) {
             if (f->ar.prompt_none)
                 return redirect_error(f, "consent_required", "the resident has not consented to this request");
-            return begin_interaction(f, f->sess.resident_id);
+            return begin_interaction(f, f->sess.resident_id, TX_LOGIN);
         }
     }
     if (tx && (e = idp_store_login_tx_delete(f->o->store, tx->id)) != IDP_OK) /* a transaction ends once */
@@ -428,6 +518,11 @@ static bool load_tx(flow_t *f, idp_store_login_tx_t *tx, bool form)
         idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "the form is stale: reload the page");
         return false;
     }
+    if (tx->continued) { /* its sign-in began a session already: it is finished */
+        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request",
+                       "this sign-in has expired or is finished: start again from the service");
+        return false;
+    }
     return true;
 }
 
@@ -477,6 +572,32 @@ static const char *const *test_cards(idp_oauth_t *o, idp_oauth_req_t *req)
     return o->cfg->dev_mode && o->cfg->dev_test_cards_dir && req->loopback ? cards : NULL;
 }
 
+bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx)
+{
+    /* Adding the card to a resident: only the card will do. Signing in again first: the way the resident
+     * signed in before (or the card). Otherwise the card only when the request needs it. */
+    if (tx->link_resident[0])
+        return true;
+    if (tx->reauth || !tx->client_id[0])
+        return false;
+    idp_params_t p;
+    idp_authz_req_t ar;
+    idp_authz_error_t err;
+    idp_err_t e;
+    bool unmet, card = false;
+    json_t *meta = idp_client_meta_load(o, tx->client_id, &e);
+    idp_arena_t arena;
+    idp_arena_init(&arena, sizeof(tx->request) * 4 + 4096);
+    if (meta && idp_params_parse(&arena, tx->request, strlen(tx->request), &p) == IDP_OK &&
+        idp_authz_validate(&p, meta, &ar, &err)) {
+        card = idp_rules_card_needed(meta, ar.claims_json, ar.acr_values, &unmet);
+        idp_authz_clear(&ar);
+    }
+    idp_arena_free(&arena);
+    json_decref(meta);
+    return card;
+}
+
 void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
@@ -487,13 +608,7 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx))
         return flow_done(&f);
     /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card). */
-    bool card_only = tx->link_resident[0] != '\0';
-    if (!card_only && tx->client_id[0]) {
-        idp_authz_error_t err;
-        bool unmet;
-        if (idp_authz_validate(f.params, f.meta, &f.ar, &err))
-            card_only = idp_rules_card_needed(f.meta, f.ar.claims_json, f.ar.acr_values, &unmet);
-    }
+    bool card_only = idp_flow_card_only(o, tx);
     idp_store_upstream_t *ups = NULL;
     size_t nups = 0;
     if (!card_only && o->fed && idp_store_upstream_list(o->store, true, &ups, &nups) != IDP_OK)
@@ -506,7 +621,7 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
         store_error(&f, e);
     else
         idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req), ups, nups,
-                       tx->link_resident[0] != '\0');
+                       tx->link_resident[0] ? IDP_LOGIN_ADDING_CARD : tx->reauth ? IDP_LOGIN_REAUTH : IDP_LOGIN_PLAIN);
     idp_store_upstreams_free(ups, nups);
     free(link);
     flow_done(&f);
@@ -525,9 +640,10 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
     if (old)
         sha256_str(old, old_hash);
     sha256_str(value, new_hash);
+    /* auth_time is when the card signed or the upstream answered: the sign-in, not this request. */
     idp_err_t e = idp_store_session_login(f->o->store, old ? old_hash : NULL, new_hash, sid, tx->resident_id, tx->acr,
                                           !strcmp(tx->acr, ACR_CARD) ? AMR_CARD : "fed", tx->credential,
-                                          f->o->cfg->session_ttl, &f->sess);
+                                          tx->authenticated_at, f->o->cfg->session_ttl, &f->sess);
     if (e != IDP_OK) {
         store_error(f, e);
         return false;
@@ -539,7 +655,9 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
         store_error(f, IDP_E_NOMEM);
         return false;
     }
-    snprintf(c, n, "%s=%s", COOKIE_SESSION, value);
+    /* The new session first (the first match wins), and the browser's other cookies kept: its login binding
+     * must not look new, or the next transaction would bind to a fresh cookie and orphan this browser's. */
+    snprintf(c, n, "%s=%s%s%s", COOKIE_SESSION, value, f->req->cookie ? "; " : "", f->req->cookie ? f->req->cookie : "");
     f->req->cookie = c;
     add_cookie(f->resp, cookie(f, COOKIE_SESSION, value, f->o->cfg->session_ttl));
     idp_log_t l;
@@ -558,21 +676,29 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         return store_error(&f, IDP_E_NOMEM);
     if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
         return;
-    if (!tx->resident_id[0]) {
-        /* Not signed yet: back to the login page (a fresh challenge). */
-        char *loc = idp_arena_alloc(req->arena, 128);
-        if (loc == NULL)
-            return store_error(&f, IDP_E_NOMEM);
-        snprintf(loc, 128, "/login?tx=%s", tx->id);
-        return idp_see_other(f.resp, loc);
-    }
+    /* Only a transaction in which a card signed (or an upstream answered) continues: not yet signed, or a
+     * consent step that carries the session's resident without any authentication, goes back to the
+     * login page for a fresh challenge. */
+    if (!tx->resident_id[0] || !tx->credential[0])
+        return to_tx_page(&f, "login", tx->id);
     idp_flow_finish_login(o, req, resp, tx);
 }
 
 void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                           const idp_store_login_tx_t *tx)
+                           const idp_store_login_tx_t *signed_in)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    /* One authentication, one session: taken in the statement that marks it continued, so a replay of this
+     * transaction (a second tab, the browser's history after logout) begins nothing. */
+    idp_err_t e = idp_store_login_tx_continue(o->store, signed_in->id, tx);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                              "this sign-in has expired or is finished: start again from the service");
+    if (e != IDP_OK)
+        return store_error(&f, e);
     if (!start_session(&f, tx))
         return;
     if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
@@ -591,7 +717,8 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL)
         return store_error(&f, IDP_E_NOMEM);
-    bool post = req->form && idp_params_get(req->form, "csrf", &(const char *){NULL}) != IDP_E_NOT_FOUND;
+    /* A decision is taken on POST only, with the form's CSRF token; a GET shows the page and records nothing. */
+    bool post = req->post;
     if (!load_tx(&f, tx, post) || !tx_params(&f, tx))
         return;
     load_session(&f);
@@ -606,13 +733,15 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         idp_page_error(req, resp, f.lang, 400, err.error, err.description);
         return flow_done(&f);
     }
-    const char *scope = NULL, *claims = requested_claims(&f, &scope);
-    if (!post) { /* GET: show the page */
+    bool card = !strcmp(f.sess.acr, ACR_CARD);
+    const char *scope = NULL, *claims = requested_claims(&f, card, &scope);
+    if (!post) { /* GET: show the page, with what a social session cannot share marked as not provided */
+        const char *all_scope = NULL, *wanted = card ? claims : requested_claims(&f, true, &all_scope);
         idp_page_ctx_t ctx;
         json_decref(f.meta);
         f.meta = NULL;
         if (page_ctx(&f, tx, &ctx))
-            idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims);
+            idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims, wanted);
         return flow_done(&f);
     }
     const char *decision = NULL, *shown = NULL;
@@ -709,15 +838,24 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
 /*
  * GET /account/login[?add=card]: a sign-in for the account pages, outside
  * any relying party (fresh sign-in before a change; adding the card to a
- * resident signed in socially).
+ * resident signed in socially). Adding the card needs a sign-in at most
+ * IDP_FRESH_SECONDS old with the strongest way the resident has (NIST SP
+ * 800-63B §6.1), as adding any way to sign in does.
  */
 void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_params_t empty = {0};
     const char *add = NULL;
-    flow_t f = {.o = o, .req = req, .resp = resp, .params = &empty, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = &empty, .lang = req->lang};
     idp_params_get(req->form, "add", &add);
     load_session(&f);
-    f.add_card = add && !strcmp(add, "card") && f.has_session;
-    begin_interaction(&f, NULL);
+    if (!add || strcmp(add, "card") != 0 || !f.has_session)
+        return begin_interaction(&f, NULL, TX_LOGIN);
+    bool ok = false, card_needed = false;
+    idp_err_t e = idp_binding_allowed(o, &f.sess, req->now, &ok, &card_needed);
+    if (e != IDP_OK)
+        return store_error(&f, e);
+    if (!ok)
+        return idp_page_reauth(req, resp, req->lang, card_needed);
+    begin_interaction(&f, NULL, TX_ADD_CARD);
 }

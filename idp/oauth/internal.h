@@ -14,15 +14,28 @@
 #define ACR_SOCIAL "urn:sakai-d:acr:social"
 #define AMR_CARD "sc pin" /* RFC 8176: smart card, PIN (product.md §5) */
 
+/*
+ * NIST SP 800-63B §6.1: binding a new way to sign in (a card, a social
+ * account) and removing one need a sign-in at most this old, with the
+ * strongest way the resident has.
+ */
+#define IDP_FRESH_SECONDS 300
+
+/* Pseudo-claims consented to like claims: the sign-in itself (the client learns a stable identifier,
+ * scope openid), and offline access (OpenID Connect Core §11: the grant outlives the session). */
+#define IDP_CLAIM_OPENID "openid"
+#define IDP_CLAIM_OFFLINE "offline_access"
+
 #define COOKIE_SESSION "sakaid_session"
 #define COOKIE_BROWSER "sakaid_login" /* binds login transactions to one browser */
 
 /* Claims we release and the scope each belongs to (product.md §5). */
 typedef struct {
     const char *claim, *scope;
-    bool verified;    /* from the signing certificate: released inside verified_claims */
+    bool verified;    /* from the signing certificate: released inside verified_claims, to card sessions only */
     bool city_only;   /* partners never get it */
     const char *ja, *en;
+    bool pseudo;      /* not a claim but a permission (openid, offline_access): never asked for in "claims" */
 } idp_claim_def_t;
 extern const idp_claim_def_t idp_claim_defs[];
 
@@ -59,9 +72,21 @@ void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const ch
 /** A 303 See Other to @p location (in the arena or static). */
 void idp_see_other(idp_oauth_resp_t *resp, const char *location);
 void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields);
+/** What the login page says about why the resident signs in. */
+typedef enum {
+    IDP_LOGIN_PLAIN,
+    IDP_LOGIN_ADDING_CARD, /* the card will be added to the SakaI-D signed in */
+    IDP_LOGIN_REAUTH,      /* sign in again first, then the card is added */
+} idp_login_note_t;
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
-                    const idp_store_upstream_t *upstreams, size_t nupstreams, bool adding_card);
+                    const idp_store_upstream_t *upstreams, size_t nupstreams, idp_login_note_t note);
+/**
+ * The page for a change that needs a fresh sign-in first (adding or
+ * removing a way to sign in): 403, with a button to sign in again; with
+ * @p card the resident is asked to use their My Number card.
+ */
+void idp_page_reauth(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, bool card);
 /** Everything the account page shows (account.c fills it). */
 typedef struct {
     const char *lang, *csrf, *notice, *current_sid;
@@ -80,15 +105,27 @@ typedef struct {
     size_t nsessions;
 } idp_account_view_t;
 void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *v);
+/**
+ * The consent page: @p claims (space-separated) are what the client will
+ * receive; those of @p wanted that are not among them (card-verified
+ * claims, to a session that is not a card session) are listed as not
+ * provided.
+ */
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
-                      const char *tx, const char *csrf, const char *claims);
+                      const char *tx, const char *csrf, const char *claims, const char *wanted);
 
 /* ---- flow.c, for social.c ----------------------------------------------------- */
 /** True if this browser began @p tx (its binding cookie). */
 bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
-/** A signed-in transaction: begin or renew the session, then go on with the authorization (or to /account). */
+/**
+ * A signed-in transaction: takes its authentication (once: a second call,
+ * or a replay, gets an error page), begins or renews the session, then goes
+ * on with the authorization (or to /account).
+ */
 void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                            const idp_store_login_tx_t *tx);
+/** True if @p tx must end with the card: adding the card, or a request that needs it (not a reauth). */
+bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 
 /* ---- account.c ------------------------------------------------------------------ */
 /** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */
@@ -96,6 +133,13 @@ bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session
 /** The account forms' CSRF token (bound to the session) and its check. */
 void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]);
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s);
+/**
+ * May session @p s bind a new way to sign in to its resident now (NIST SP
+ * 800-63B §6.1)? *ok when it signed in at most IDP_FRESH_SECONDS ago with
+ * the strongest way the resident has: the card, when they hold one
+ * (*card_needed says so). Store errors only.
+ */
+idp_err_t idp_binding_allowed(idp_oauth_t *o, const idp_store_session_t *s, long long now, bool *ok, bool *card_needed);
 /**
  * The key a session keeps of the way it was signed in, so that removing that
  * way ends it: base64url(SHA-256(@p kind "\n" @p a "\n" @p b)), 43 characters,
@@ -105,7 +149,10 @@ bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_s
 bool idp_credential_key(const char *kind, const char *a, const char *b, char out[48]);
 
 /* ---- logout.c ----------------------------------------------------------------- */
-/** Queues back-channel logout tokens for every client of an ended session, and audits the logout. */
+/**
+ * After a session ended: ends the login transactions begun in it, queues
+ * back-channel logout tokens for every client of it, and audits the logout.
+ */
 void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid);
 /** Queues a back-channel logout token (sub only) for one client of a resident (consent revoked). */
 void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id);
@@ -115,10 +162,13 @@ void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l
 /* ---- released claims (resource.c), for UserInfo and the ID token --------------- */
 /**
  * Adds the resident's claims named in @p list (space-separated) to @p out:
- * verified_claims with its evidence, sakai_resident and sakai_ward; the
- * names added go, space-separated, into @p released (the release history).
+ * verified_claims with its evidence (only when the grant's @p acr is the
+ * card: a social sign-in never carries card-verified attributes),
+ * sakai_resident and sakai_ward; the names added go, space-separated, into
+ * @p released (the release history).
  */
-void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, char *released, size_t size);
+void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, const char *acr, char *released,
+                    size_t size);
 
 /* ---- token issuance (token.c), used by resource.c -------------------------- */
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */

@@ -80,6 +80,10 @@ void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid
 {
     char(*clients)[256] = NULL;
     size_t n = 0;
+    /* Nothing begun in the session outlives it: a pending or signed-in login transaction of it cannot be
+     * continued into a new session (issue #14). */
+    if (idp_store_login_tx_end(o->store, NULL, sid, NULL) != IDP_OK)
+        idp_log_msg(IDP_LOG_WARN, "logout_incomplete", "cannot end the login transactions of a session");
     if (idp_store_session_clients(o->store, sid, &clients, &n) != IDP_OK)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -255,6 +259,14 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         idp_store_session_t ended;
         if (idp_store_session_end(o->store, h, &ended) == IDP_OK)
             idp_logout_session(o, ended.resident_id, ended.sid);
+    }
+    /* This browser's pending sign-ins end with it (signed in or not): none can be continued after logout. */
+    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
+    if (browser) {
+        unsigned char bh[32];
+        idp_sha256(browser, strlen(browser), bh);
+        if (idp_store_login_tx_end(o->store, bh, NULL, NULL) != IDP_OK)
+            idp_log_msg(IDP_LOG_WARN, "logout_incomplete", "cannot end this browser's login transactions");
     }
     json_decref(meta);
     /* The cookie goes either way. */

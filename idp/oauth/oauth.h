@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/params.h"
 #include "core/ratelimit.h"
@@ -33,6 +34,9 @@ typedef struct {
     const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
     idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
     struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
+    struct idp_auth_guard *auth_guard;   /* failed client authentications: counters, back-off (auth_guard.c) */
+    idp_ratelimit_t *login_limit;        /* new login transactions per client address */
+    idp_ratelimit_t *card_breaker;       /* card verifications per second on this node (one key) */
     char *discovery;      /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;
@@ -47,6 +51,7 @@ typedef struct {
     const char *lang;            /* "ja" or "en", from Accept-Language */
     const char *cookie;          /* the Cookie header, or NULL */
     bool loopback;               /* the client address is 127.0.0.0/8 or ::1 */
+    bool post;                   /* the request method is POST (decisions are taken on POST only) */
     long long now;               /* unix seconds */
     long long now_ms;            /* monotonic milliseconds */
 } idp_oauth_req_t;
@@ -115,6 +120,9 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
 void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /revoke (RFC 7009). */
 void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/** Appends the protocol core's metrics (failed client authentications by client, back-offs) to @p out. */
+idp_err_t idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out);
 
 /** Writes a JSON response with status @p status from a jansson object (stolen). */
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body);

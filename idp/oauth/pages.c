@@ -18,13 +18,18 @@
 #define PAGE_MAX (512 * 1024)
 
 const idp_claim_def_t idp_claim_defs[] = {
-    {"name", "profile", true, false, "氏名", "Name"},
-    {"birthdate", "birthdate", true, false, "生年月日", "Date of birth"},
-    {"gender", "gender", true, false, "性別", "Gender"},
-    {"address", "address", true, false, "住所", "Address"},
-    {"sakai_resident", "residency", false, false, "堺市民であるかどうか", "Whether you live in Sakai City"},
-    {"sakai_ward", "residency", false, true, "お住まいの区", "The ward you live in"},
-    {NULL, NULL, false, false, NULL, NULL},
+    {"name", "profile", true, false, "氏名", "Name", false},
+    {"birthdate", "birthdate", true, false, "生年月日", "Date of birth", false},
+    {"gender", "gender", true, false, "性別", "Gender", false},
+    {"address", "address", true, false, "住所", "Address", false},
+    {"sakai_resident", "residency", false, false, "堺市民であるかどうか", "Whether you live in Sakai City", false},
+    {"sakai_ward", "residency", false, true, "お住まいの区", "The ward you live in", false},
+    /* permissions, consented to like claims */
+    {IDP_CLAIM_OPENID, "openid", false, false, "あなたを識別する番号(このサービス専用)",
+     "An identifier for you (for this service)", true},
+    {IDP_CLAIM_OFFLINE, IDP_CLAIM_OFFLINE, false, false, "ログアウトした後も、同意を取り消すまで利用を続けること",
+     "Keeps access after you sign out, until you withdraw consent", true},
+    {NULL, NULL, false, false, NULL, NULL, false},
 };
 
 static const char *T(const char *lang, const char *ja, const char *en)
@@ -81,6 +86,29 @@ static void page_end(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_buf_t *b,
         resp->body_len = strlen(resp->body);
     }
     idp_buf_free(b);
+}
+
+void idp_page_reauth(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, bool card)
+{
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, lang, T(lang, "もう一度ログイン", "Sign in again"), nonce);
+    idp_buf_printf(&b, "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\" id=\"reauth\"><h2>%s</h2><p>%s</p>",
+                   T(lang, "もう一度ログインしてください", "Please sign in again"),
+                   card ? T(lang, "ログイン方法を追加したり外したりする前に、安全のため、マイナンバーカードでもう一度ログインしてください"
+                                  "(5 分以内のログインが必要です)。",
+                            "Before you add or remove a way to sign in, sign in again with your My Number card, for your "
+                            "safety (it must be within the last 5 minutes).")
+                        : T(lang, "ログイン方法を追加したり外したりする前に、安全のため、もう一度ログインしてください"
+                                  "(5 分以内のログインが必要です)。",
+                            "Before you add or remove a way to sign in, sign in again, for your safety (it must be within "
+                            "the last 5 minutes)."));
+    idp_buf_printf(&b, "<a class=\"button primary\" href=\"/account/login\">%s</a>"
+                       "<a class=\"button secondary\" href=\"/account\">%s</a>"
+                       "<p class=\"note\"><code>login_required</code></p></section>",
+                   T(lang, "もう一度ログインする", "Sign in again"), T(lang, "アカウントに戻る", "Back to your account"));
+    page_end(req, resp, &b, 403, nonce, NULL, NULL);
 }
 
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
@@ -189,7 +217,7 @@ static void hidden(idp_buf_t *b, const char *name, const char *value)
 
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
-                    const idp_store_upstream_t *upstreams, size_t nupstreams, bool adding_card)
+                    const idp_store_upstream_t *upstreams, size_t nupstreams, idp_login_note_t note)
 {
     const char *l = ctx->lang;
     idp_buf_t b;
@@ -199,9 +227,15 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
     idp_buf_puts(&b, "<h1>SakaI-D</h1><p>");
     idp_html_escape(&b, ctx->client_name);
     idp_buf_printf(&b, "%s</p>", T(l, " にログインします。", ": sign in to continue."));
+    if (note == IDP_LOGIN_REAUTH)
+        idp_buf_printf(&b, "<section class=\"error\" id=\"reauth\" role=\"status\"><p>%s</p></section>",
+                       T(l, "このサービスにはマイナンバーカードが必要です。安全のため、カードを SakaI-D に追加する前に、"
+                            "いつもの方法でもう一度ログインしてください。続けてカードの読み取りをお願いします。",
+                         "This service needs your My Number card. For your safety, sign in again the way you usually "
+                         "do before the card is added to your SakaI-D; the card comes next."));
     idp_buf_printf(&b, "<section aria-labelledby=\"card-h\"><h2 id=\"card-h\">%s</h2>",
                    T(l, "マイナンバーカードでログイン", "Sign in with your My Number card"));
-    if (adding_card)
+    if (note == IDP_LOGIN_ADDING_CARD)
         idp_buf_printf(&b, "<p class=\"note\" id=\"adding-card\">%s</p>",
                        T(l, "このサービスにはマイナンバーカードが必要です。カードは、いまログインしている SakaI-D に追加されます。",
                          "This service needs your My Number card. The card will be added to the SakaI-D you are signed in with."));
@@ -280,7 +314,7 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
 }
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
-                      const char *tx, const char *csrf, const char *claims)
+                      const char *tx, const char *csrf, const char *claims, const char *wanted)
 {
     const char *l = ctx->lang;
     const char *logo = json_string_value(json_object_get(meta, "logo_uri"));
@@ -308,7 +342,6 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
     }
     idp_buf_printf(&b, "<p>%s</p><ul id=\"claims\">",
                    T(l, "同意すると、次の情報が提供されます。", "If you agree, it receives:"));
-    idp_buf_printf(&b, "<li>%s</li>", T(l, "あなたを識別する番号(このサービス専用)", "An identifier for you (for this service)"));
     for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++) {
         if (!idp_str_list_has(claims, d->claim) || (d->city_only && !city))
             continue;
@@ -316,6 +349,21 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
                        d->verified ? T(l, "(マイナンバーカードで確認済み)", " (verified with your My Number card)") : "");
     }
     idp_buf_puts(&b, "</ul>");
+    /* Asked for, but a social sign-in never carries card-verified attributes: say so, do not promise them. */
+    bool withheld = false;
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++) {
+        if (!idp_str_list_has(wanted, d->claim) || idp_str_list_has(claims, d->claim) || (d->city_only && !city))
+            continue;
+        if (!withheld)
+            idp_buf_printf(&b, "<p>%s</p><ul id=\"withheld\">",
+                           T(l, "次の情報は提供されません。マイナンバーカードでログインしたときだけ提供できます。",
+                             "It will not receive the following: they are provided only when you sign in with your "
+                             "My Number card."));
+        withheld = true;
+        idp_buf_printf(&b, "<li data-withheld=\"%s\">%s</li>", d->claim, T(l, d->ja, d->en));
+    }
+    if (withheld)
+        idp_buf_puts(&b, "</ul>");
     if (policy) {
         idp_buf_puts(&b, "<p class=\"note\"><a href=\"");
         idp_html_escape(&b, policy);

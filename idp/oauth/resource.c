@@ -84,9 +84,11 @@ static void append_name(char *out, size_t size, const char *name)
     snprintf(out + n, size - n, "%s%s", n ? " " : "", name);
 }
 
-void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, char *released, size_t size)
+void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, const char *acr, char *released,
+                    size_t size)
 {
-    json_t *vc = verified_claims(a, list);
+    /* Card-verified attributes only to a grant signed in with the card (product.md §5, issue #14). */
+    json_t *vc = acr && !strcmp(acr, ACR_CARD) ? verified_claims(a, list) : NULL;
     if (vc)
         json_object_set_new(out, "verified_claims", vc);
     if (idp_str_list_has(list, "sakai_resident"))
@@ -144,6 +146,26 @@ static const char *bearer_token(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
     return form;
 }
 
+/*
+ * The claims an access token of grant @p g with scope @p scope may release
+ * (in the arena): all the grant's claims for a token with the grant's
+ * scope; for a narrower one (a refresh asked for less), only those whose
+ * scope the token still has (OpenID Connect Core §5.4).
+ */
+static const char *token_claims(idp_oauth_req_t *req, const idp_store_grant_t *g, const char *scope)
+{
+    if (idp_str_list_subset(g->scope, scope))
+        return g->claims;
+    char *out = idp_arena_alloc(req->arena, strlen(g->claims) + 1);
+    if (out == NULL)
+        return NULL;
+    out[0] = '\0';
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+        if (idp_str_list_has(g->claims, d->claim) && idp_str_list_has(scope, d->scope))
+            append_name(out, strlen(g->claims) + 1, d->claim);
+    return out;
+}
+
 void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *token = bearer_token(req, resp);
@@ -166,15 +188,19 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         return bearer_error(req, resp, "invalid_token", "the access token is invalid, expired or revoked");
     if (e != IDP_OK)
         return idp_oauth_error(req, resp, e, NULL);
-    if (!idp_str_list_has(g->scope, "openid"))
+    /* The token's own scope, which a refresh may have narrowed (RFC 6749 §6), not the grant's. */
+    if (!idp_str_list_has(info.scope, "openid"))
         return bearer_error(req, resp, "insufficient_scope", "the token was not issued with scope openid");
+    const char *claims = token_claims(req, g, info.scope);
+    if (claims == NULL)
+        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
 
     json_t *out = json_pack("{s:s}", "sub", info.subject);
     idp_store_resident_attrs_t a;
     char released[512] = "";
     e = idp_store_resident_attrs_get(o->store, g->resident_id, &a);
     if (e == IDP_OK) {
-        idp_claims_add(out, &a, g->claims, released, sizeof(released));
+        idp_claims_add(out, &a, claims, g->acr, released, sizeof(released));
         idp_store_resident_attrs_clear(&a);
     } else if (e != IDP_E_NOT_FOUND) {
         json_decref(out);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "oauth/client_meta.h"
 #include "oauth/internal.h"
 
 const char *idp_rules_lang(const char *ui_locales)
@@ -52,12 +53,14 @@ bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_v
     return idp_json_list_has(defaults, ACR_CARD) && !idp_json_list_has(defaults, ACR_SOCIAL);
 }
 
-/* A claim we release, to this kind of client, under a scope it registered. */
-static bool claim_allowed(const char *name, bool city, const char *registered)
+/* A claim we release, to this kind of client, under a scope it registered (pseudo-claims never: they come from
+ * scopes alone). */
+static bool claim_allowed(const char *name, bool city, bool card, const char *registered)
 {
     for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
         if (!strcmp(d->claim, name))
-            return (city || !d->city_only) && registered && idp_str_list_has(registered, d->scope);
+            return !d->pseudo && (city || !d->city_only) && (card || !d->verified) && registered &&
+                   idp_str_list_has(registered, d->scope);
     return false;
 }
 
@@ -68,28 +71,31 @@ static void add_word(idp_buf_t *b, const char *w)
 }
 
 /* Claims named in one member (userinfo or id_token) of the claims parameter, also inside verified_claims. */
-static void claims_from(idp_buf_t *b, json_t *member, bool city, const char *registered)
+static void claims_from(idp_buf_t *b, json_t *member, bool city, bool card, const char *registered)
 {
     const char *k;
     json_t *v;
     json_object_foreach(member, k, v) {
-        if (claim_allowed(k, city, registered))
+        if (claim_allowed(k, city, card, registered))
             add_word(b, k);
     }
     json_t *vc = json_object_get(member, "verified_claims");
     json_object_foreach(json_object_get(vc, "claims"), k, v) {
-        if (claim_allowed(k, city, registered))
+        if (claim_allowed(k, city, card, registered))
             add_word(b, k);
     }
 }
 
-void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, idp_buf_t *claims,
+void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, bool card, idp_buf_t *claims,
                       idp_buf_t *scope)
 {
     const char *registered = json_string_value(json_object_get(meta, "scope"));
     const char *tier = json_string_value(json_object_get(meta, "tier"));
     bool city = tier && !strcmp(tier, "city");
+    /* OpenID Connect Core §11: offline access only for a client that may hold refresh tokens. */
+    bool refresh = idp_json_list_has(json_object_get(meta, "grant_types"), "refresh_token");
     idp_buf_puts(scope, "openid");
+    add_word(claims, IDP_CLAIM_OPENID); /* the sign-in itself is consented to like any claim */
     const char *p = scope_param ? scope_param : "";
     size_t len;
     for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
@@ -98,19 +104,21 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
             continue;
         memcpy(word, w, len);
         word[len] = '\0';
-        if (!registered || !idp_str_list_has(registered, word))
+        if (!registered || !idp_str_list_has(registered, word) || !strcmp(word, "openid"))
             continue;
-        bool known = false;
+        if (!strcmp(word, IDP_CLAIM_OFFLINE) && !refresh)
+            continue;
+        bool given = false;
         for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-            if (!strcmp(d->scope, word) && (city || !d->city_only)) {
+            if (!strcmp(d->scope, word) && (city || !d->city_only) && (card || !d->verified)) {
                 add_word(claims, d->claim);
-                known = true;
+                given = true;
             }
-        if (known)
+        if (given)
             add_word(scope, word);
     }
-    claims_from(claims, json_object_get(claims_param, "userinfo"), city, registered);
-    claims_from(claims, json_object_get(claims_param, "id_token"), city, registered);
+    claims_from(claims, json_object_get(claims_param, "userinfo"), city, card, registered);
+    claims_from(claims, json_object_get(claims_param, "id_token"), city, card, registered);
     idp_buf_append(claims, "", 0);
     idp_buf_append(scope, "", 0);
 }
@@ -118,7 +126,8 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
 void idp_rules_id_token_claims(json_t *meta, json_t *claims_param, idp_buf_t *out)
 {
     const char *tier = json_string_value(json_object_get(meta, "tier"));
-    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"),
+    /* card: the grant's claims were filtered by the session already (idp_rules_claims); this only selects. */
+    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"), true,
                 json_string_value(json_object_get(meta, "scope")));
     idp_buf_append(out, "", 0);
 }

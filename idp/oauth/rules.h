@@ -22,14 +22,18 @@ const char *idp_rules_lang(const char *ui_locales);
 bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char *acr_values, bool *unmet);
 
 /**
- * The claims a request asks for, from its scopes (those the client
- * registered; unknown scopes ignored, §3.1.2.1) and its claims parameter
- * (§5.5, also inside verified_claims; only claims of scopes the client
- * registered), as space-separated names into
- * @p claims, and the scope to grant into @p scope ("openid" and the scopes
- * that gave claims). City-only claims are dropped for partners.
+ * What a request asks the resident to consent to, from its scopes (those
+ * the client registered; unknown scopes ignored, §3.1.2.1) and its claims
+ * parameter (§5.5, also inside verified_claims; only claims of scopes the
+ * client registered), as space-separated names into @p claims, and the
+ * scope to grant into @p scope ("openid" and the scopes that gave claims).
+ * The list always begins with the pseudo-claim "openid" (the sign-in
+ * itself: a stable identifier); "offline_access" (§11) is in it when asked
+ * for by a client registered for it and for refresh tokens. City-only
+ * claims are dropped for partners, and card-verified claims unless @p card
+ * (a card session: a social sign-in never carries them).
  */
-void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, idp_buf_t *claims,
+void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, bool card, idp_buf_t *claims,
                       idp_buf_t *scope);
 
 /**

@@ -16,7 +16,6 @@
 #include "jose/kek.h"
 #include "oauth/internal.h"
 
-#define FRESH_SECONDS 300 /* a change to the credentials needs a sign-in this recent */
 #define UPSTREAM_AAD "sakaid:upstream:"
 
 /* 303 to @p prefix followed by @p arg (may be NULL). */
@@ -117,6 +116,8 @@ static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     upstream_done(&u);
 }
 
+static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
+
 /* POST /login/social (tx, csrf, upstream). */
 void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
@@ -134,7 +135,11 @@ void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
         strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-    if (tx->link_resident[0]) /* adding the card: only the card will do */
+    if (tx->continued)
+        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                              "this sign-in has expired or is finished: start again from the service");
+    /* Adding the card, or a service that needs it: only the card will do (the page offers nothing else). */
+    if (idp_flow_card_only(o, tx))
         return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in needs the card");
     idp_params_t p;
     if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
@@ -201,6 +206,13 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
     const char *link_to = tx->link_resident[0] ? tx->link_resident : NULL; /* from the account page */
+    if (link_to && !linking_session_live(o, req, tx)) {
+        free(fresh);
+        upstream_done(&u);
+        return idp_page_error(req, resp, req->lang, 403, "login_required",
+                              !strcmp(req->lang, "en") ? "You signed out before the account was added. Sign in and try again."
+                                                       : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
+    }
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
     free(fresh);
@@ -234,6 +246,18 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_flow_finish_login(o, req, resp, tx);
 }
 
+/*
+ * A credential is bound to a resident only while the session that asked for
+ * it is still this browser's live session of that resident: a sign-out (or
+ * another resident signing in) in between cancels the binding.
+ */
+static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx)
+{
+    idp_store_session_t s;
+    return idp_browser_session(o, req, &s, NULL) && !strcmp(s.resident_id, tx->link_resident) &&
+           !strcmp(s.sid, tx->session_sid);
+}
+
 /* ---- the account page ------------------------------------------------------------- */
 
 /* POST /account/link (csrf, upstream): a signed-in resident adds a social identity. */
@@ -245,6 +269,14 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         return see_other(req, resp, "/account/login", NULL);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    /* NIST SP 800-63B §6.1: a new way to sign in is bound only after a fresh sign-in with the strongest way
+     * the resident has; one minute at someone's signed-in browser must not add the visitor's account. */
+    bool ok = false, card_needed = false;
+    idp_err_t be = idp_binding_allowed(o, &s, req->now, &ok, &card_needed);
+    if (be != IDP_OK)
+        return idp_page_store_error(req, resp, req->lang, be);
+    if (!ok)
+        return idp_page_reauth(req, resp, req->lang, card_needed);
     /* A login transaction without a relying party, bound to this browser, marked as adding a credential. */
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     char *id = idp_random_token_new(32), *csrf = idp_random_token_new(32);
@@ -288,10 +320,13 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         idp_params_get(req->form, "subject", &subject) != IDP_OK || (ke != IDP_OK && ke != IDP_E_NOT_FOUND) ||
         (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-    if (req->now - s.auth_time > FRESH_SECONDS)
-        return idp_page_error(req, resp, req->lang, 403, "login_required",
-                              en ? "For your safety, sign in again (/account/login) before removing a way to sign in."
-                                 : "安全のため、外す前にもう一度ログインしてください(/account/login)。");
+    /* As for adding one: a fresh sign-in with the strongest way the resident has. */
+    bool ok = false, card_needed = false;
+    idp_err_t be = idp_binding_allowed(o, &s, req->now, &ok, &card_needed);
+    if (be != IDP_OK)
+        return idp_page_store_error(req, resp, req->lang, be);
+    if (!ok)
+        return idp_page_reauth(req, resp, req->lang, card_needed);
     bool verified_removed = false;
     char credential[48], (*ended)[64] = NULL;
     size_t n_ended = 0;

@@ -236,7 +236,7 @@ static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? IDP_OK : e;
     json_t *c = json_object();
-    idp_claims_add(c, &a, g->id_token_claims, released, size);
+    idp_claims_add(c, &a, g->id_token_claims, g->acr, released, size);
     idp_store_resident_attrs_clear(&a);
     const char *k;
     json_t *v;
@@ -255,87 +255,96 @@ static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp
     return e;
 }
 
+/* The signed tokens of one token response, before their rows are stored. */
+typedef struct {
+    char *jti, *at, *idt; /* malloc'ed; idt NULL when the scope has no openid */
+    char sub[64];
+    char released[512];   /* claim names the ID token carries ("" for none) */
+    long long exp;
+} issued_t;
+
+static void issued_free(issued_t *t)
+{
+    free(t->jti);
+    idp_secret_free(t->at);
+    idp_secret_free(t->idt);
+}
+
 /*
- * Issues the tokens of a grant: an RFC 9068 access token (stored jti), an
- * ID token (§2), and a fresh refresh token when @p refresh is given. The
- * response body goes to @p resp. For a code (@p code true) the rows go in
- * one commit after both signatures: the refresh token (@p refresh_hash,
- * NULL: none), the jti and the resident's release row; for a refresh (its
- * new token already stored by the rotation) the jti joins the group commit.
+ * Signs the tokens of a grant for @p scope: an RFC 9068 access token and,
+ * when @p scope has openid, an ID token (OpenID Connect Core §2, §12.2).
+ * A grant without offline_access ends with its browser session (§11), and
+ * its access tokens carry that session's sid.
  */
-static void issue_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl,
-                         const idp_store_grant_t *g, const char *nonce, const char *refresh, bool code,
-                         const unsigned char *refresh_hash)
+static idp_err_t sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *cl, const idp_store_grant_t *g,
+                             const char *scope, const char *nonce, issued_t *t)
 {
     const idp_config_t *cfg = o->cfg;
-    char sub[64], hash[32], released[512] = "";
-    idp_subject(o, cl->meta, g->resident_id, sub);
-    char *jti = idp_random_token_new(16), *at = NULL, *idt = NULL;
-    long long exp = req->now + cfg->access_token_ttl;
+    char hash[32];
+    memset(t, 0, sizeof(*t));
+    idp_subject(o, cl->meta, g->resident_id, t->sub);
+    t->jti = idp_random_token_new(16);
+    t->exp = req->now + cfg->access_token_ttl;
     idp_buf_t p;
     idp_buf_init(&p, BODY_MAX);
     idp_buf_puts(&p, "{\"iss\":\"");
     idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
     idp_buf_puts(&p, "\"");
-    json_str(&p, "sub", sub);
+    json_str(&p, "sub", t->sub);
     json_str(&p, "aud", cfg->issuer);
     json_str(&p, "client_id", cl->client_id);
-    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, exp, g->auth_time);
-    json_str(&p, "jti", jti ? jti : "");
-    json_str(&p, "scope", g->scope);
+    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, t->exp, g->auth_time);
+    json_str(&p, "jti", t->jti ? t->jti : "");
+    json_str(&p, "scope", scope);
     json_str(&p, "acr", g->acr);
     json_amr(&p, g->amr);
+    if (!g->offline && g->sid[0])
+        json_str(&p, "sid", g->sid);
     idp_buf_puts(&p, "}");
-    idp_err_t e = jti ? sign_with(o, access_token_alg(o, cl), "at+jwt", &p, &at) : IDP_E_NOMEM;
+    idp_err_t e = t->jti ? sign_with(o, access_token_alg(o, cl), "at+jwt", &p, &t->at) : IDP_E_NOMEM;
     idp_buf_free(&p);
-    if (e == IDP_OK) {
-        const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
-        at_hash(at, hash);
-        idp_buf_init(&p, BODY_MAX);
-        idp_buf_puts(&p, "{\"iss\":\"");
-        idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
-        idp_buf_puts(&p, "\"");
-        json_str(&p, "sub", sub);
-        json_str(&p, "aud", cl->client_id);
-        json_str(&p, "azp", cl->client_id);
-        idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, req->now + cfg->id_token_ttl,
-                       g->auth_time);
-        if (nonce && *nonce)
-            json_str(&p, "nonce", nonce);
-        json_str(&p, "acr", g->acr);
-        json_amr(&p, g->amr);
-        json_str(&p, "at_hash", hash);
-        if (g->sid[0])
-            json_str(&p, "sid", g->sid);
-        e = id_token_claims(o, g, &p, released, sizeof(released));
-        idp_buf_puts(&p, "}");
-        if (e == IDP_OK)
-            e = sign_with(o, alg ? alg : "RS256", NULL, &p, &idt);
-        idp_buf_free(&p);
-    }
+    if (e != IDP_OK || !idp_str_list_has(scope, "openid"))
+        return e;
+    const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
+    at_hash(t->at, hash);
+    idp_buf_init(&p, BODY_MAX);
+    idp_buf_puts(&p, "{\"iss\":\"");
+    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
+    idp_buf_puts(&p, "\"");
+    json_str(&p, "sub", t->sub);
+    json_str(&p, "aud", cl->client_id);
+    json_str(&p, "azp", cl->client_id);
+    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, req->now + cfg->id_token_ttl,
+                   g->auth_time);
+    if (nonce && *nonce)
+        json_str(&p, "nonce", nonce);
+    json_str(&p, "acr", g->acr);
+    json_amr(&p, g->amr);
+    json_str(&p, "at_hash", hash);
+    if (g->sid[0])
+        json_str(&p, "sid", g->sid);
+    e = id_token_claims(o, g, &p, t->released, sizeof(t->released));
+    idp_buf_puts(&p, "}");
     if (e == IDP_OK)
-        e = code ? idp_store_code_tokens_insert(o->store, g->id, refresh_hash, jti, cl->client_id, sub, g->scope, exp,
-                                                released)
-                 : idp_store_access_token_insert(o->store, jti, cl->client_id, sub, g->scope, exp, g->id);
-    if (e == IDP_OK && !code && released[0]) /* a refreshed ID token releases its claims again */
-        e = idp_store_release(o->store, g->resident_id, cl->client_id, "token", released);
-    free(jti);
-    if (e != IDP_OK) {
-        free(at);
-        free(idt);
-        return idp_oauth_error(req, resp, e, NULL);
-    }
-    /* RFC 6749 §5.1 */
+        e = sign_with(o, alg ? alg : "RS256", NULL, &p, &t->idt);
+    idp_buf_free(&p);
+    return e;
+}
+
+/* The token response (RFC 6749 §5.1) for tokens whose rows are stored. */
+static void token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const issued_t *t,
+                           const char *scope, const char *refresh)
+{
     idp_buf_t b;
     idp_buf_init(&b, BODY_MAX);
-    idp_buf_printf(&b, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,\"id_token\":\"%s\"", at,
-                   cfg->access_token_ttl, idt);
-    json_str(&b, "scope", g->scope);
+    idp_buf_printf(&b, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d", t->at,
+                   o->cfg->access_token_ttl);
+    if (t->idt)
+        idp_buf_printf(&b, ",\"id_token\":\"%s\"", t->idt);
+    json_str(&b, "scope", scope);
     if (refresh)
         json_str(&b, "refresh_token", refresh);
     idp_buf_puts(&b, "}");
-    idp_secret_free(at);
-    idp_secret_free(idt);
     json_response(req, resp, 200, &b);
 }
 
@@ -363,7 +372,12 @@ static char *new_refresh(idp_client_t *cl, unsigned char hash[32])
     return t;
 }
 
-/* RFC 6749 §4.1.3 and RFC 7636 §4.6. */
+/*
+ * RFC 6749 §4.1.3 and RFC 7636 §4.6. The code is spent only by its own
+ * client, for its redirect URI, with its verifier, all checked in the
+ * statement that spends it: a stranger who learns a code can neither burn it
+ * nor revoke its grant.
+ */
 static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
 {
     const char *code = need(req, resp, "code"), *redirect_uri = NULL, *verifier = NULL;
@@ -372,37 +386,58 @@ static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_err_t e = idp_params_get(req->form, "code_verifier", &verifier);
     if (e == IDP_E_INVALID_REQUEST)
         return idp_oauth_error(req, resp, e, "code_verifier is repeated");
+    char challenge[64] = "";
+    /* RFC 7636 §4.1: 43-128 unreserved characters; anything else matches no code and spends nothing. */
+    if (verifier && !idp_pkce_s256(verifier, challenge))
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "code_verifier is malformed");
     unsigned char h[32];
     idp_sha256(code, strlen(code), h);
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
+    idp_store_code_outcome_t outcome;
     if (g == NULL)
         return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
-    e = idp_store_code_redeem(o->store, h, g);
-    if (e == IDP_E_CONFLICT) {
+    if ((e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) != IDP_OK)
+        return idp_oauth_error(req, resp, e, NULL);
+    switch (outcome) {
+    case IDP_CODE_REDEEMED:
+        break;
+    case IDP_CODE_REPLAYED:
         idp_log_msg(IDP_LOG_WARN, "code_replayed", "client %s; grant revoked", cl->client_id);
         return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
-    }
-    if (e == IDP_E_NOT_FOUND)
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, e, NULL);
-    /* §4.1.3: issued to this client, for this redirect URI. The code is spent either way. */
-    if (strcmp(g->client_id, cl->client_id) != 0)
+    case IDP_CODE_WRONG_CLIENT: /* §4.1.3: issued to this client */
         return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
-    if (strcmp(g->redirect_uri, redirect_uri) != 0)
+    case IDP_CODE_WRONG_REDIRECT: /* §4.1.3: the redirect_uri of the authorization request */
         return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
-    /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade. */
-    if (g->code_challenge[0] ? !idp_pkce_s256_verify(g->code_challenge, verifier) : verifier != NULL)
+    case IDP_CODE_WRONG_VERIFIER: /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code without a challenge too */
         return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
-                               g->code_challenge[0] ? "code_verifier does not match the code_challenge"
-                                                    : "code_verifier sent for a code issued without PKCE");
+                               verifier ? "code_verifier does not match the code_challenge (or the code has none)"
+                                        : "code_verifier is required for this code");
+    default:
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+    }
     unsigned char rh[32];
     char *refresh = new_refresh(cl, rh);
-    issue_tokens(o, req, resp, cl, g, g->nonce, refresh, true, refresh ? rh : NULL);
+    issued_t t;
+    e = sign_tokens(o, req, cl, g, g->scope, g->nonce, &t);
+    /* The rows in one commit after both signatures: refresh token, jti, the resident's release row. */
+    if (e == IDP_OK)
+        e = idp_store_code_tokens_insert(o->store, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope,
+                                         t.exp, t.released);
+    if (e == IDP_OK)
+        token_response(o, req, resp, &t, g->scope, refresh);
+    else
+        idp_oauth_error(req, resp, e, NULL);
+    issued_free(&t);
     idp_secret_free(refresh);
 }
 
-/* RFC 6749 §6: rotation, with reuse detection (RFC 9700 §4.14.2). */
+/*
+ * RFC 6749 §6: rotation, with reuse detection (RFC 9700 §4.14.2). The
+ * request is checked against the token's grant before anything changes; the
+ * new tokens are signed; then one transaction spends the old token and
+ * stores the new refresh token, the access token's jti and the release row.
+ * A request that fails leaves the token as it was, so a retry works.
+ */
 static void refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
 {
     const char *token = need(req, resp, "refresh_token"), *scope = NULL;
@@ -411,33 +446,57 @@ static void refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     idp_err_t e = idp_params_get(req->form, "scope", &scope);
     if (e == IDP_E_INVALID_REQUEST)
         return idp_oauth_error(req, resp, e, "scope is repeated");
+    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token"))
+        return idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
     unsigned char old[32], fresh[32];
     idp_sha256(token, strlen(token), old);
-    char *next = new_refresh(cl, fresh);
-    if (next == NULL)
-        return idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
-    e = g ? idp_store_refresh_rotate(o->store, old, cl->client_id, fresh, g) : IDP_E_NOMEM;
-    if (e == IDP_OK && scope) {
-        /* §6: a narrower scope may be asked for, never a wider one. openid stays. */
+    idp_store_token_info_t info;
+    if (g == NULL)
+        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+    e = strlen(token) > 512 ? IDP_E_NOT_FOUND : idp_store_refresh_get(o->store, old, g, &info);
+    /* §6: bound to the client it was issued to; another client's token changes nothing. */
+    if (e == IDP_E_NOT_FOUND || (e == IDP_OK && strcmp(info.client_id, cl->client_id) != 0))
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
+    if (e != IDP_OK)
+        return idp_oauth_error(req, resp, e, NULL);
+    if (info.spent) {
+        /* Reuse of a spent token: someone holds a copy. Revoke the family. */
+        idp_log_msg(IDP_LOG_WARN, "refresh_reused", "client %s; family revoked", cl->client_id);
+        if ((e = idp_store_grant_revoke(o->store, g->id)) != IDP_OK)
+            return idp_oauth_error(req, resp, e, NULL);
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token was already used; the grant is revoked");
+    }
+    if (!info.active) /* expired, revoked, or its session ended (OpenID Connect Core §11) */
+        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
+    /* §6: a narrower scope may be asked for, never a wider one; it is honoured as asked (without openid: an
+     * access token for the other scopes and no ID token). The grant keeps its scope. */
+    const char *granted = g->scope;
+    if (scope) {
         char *w = idp_arena_strdup(req->arena, scope);
-        if (w && !idp_str_list_subset(w, g->scope))
-            e = IDP_E_INVALID_SCOPE;
-        else if (w && idp_str_list_has(w, "openid"))
-            snprintf(g->scope, sizeof(g->scope), "%s", w);
+        if (w == NULL)
+            return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+        if (!idp_str_list_subset(w, g->scope))
+            return idp_oauth_error(req, resp, IDP_E_INVALID_SCOPE, "the scope exceeds the original grant");
+        granted = w;
     }
-    if (e != IDP_OK) {
-        idp_secret_free(next);
-        if (e == IDP_E_CONFLICT)
-            idp_log_msg(IDP_LOG_WARN, "refresh_reused", "client %s; family revoked", cl->client_id);
-        if (e == IDP_E_INVALID_SCOPE)
-            return idp_oauth_error(req, resp, e, "the scope exceeds the original grant");
-        return idp_oauth_error(req, resp, e == IDP_E_NOT_FOUND || e == IDP_E_CONFLICT || e == IDP_E_INVALID_CLIENT
-                                              ? IDP_E_INVALID_GRANT : e,
-                               e == IDP_E_CONFLICT ? "the refresh token was already used; the grant is revoked"
-                                                   : "the refresh token is invalid, expired or revoked");
+    char *next = new_refresh(cl, fresh);
+    issued_t t;
+    e = next ? sign_tokens(o, req, cl, g, granted, NULL, &t) : IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_store_refresh_exchange(o->store, old, cl->client_id, fresh, t.jti, t.sub, granted, t.exp,
+                                       t.idt ? t.released : "");
+    if (e == IDP_OK) {
+        token_response(o, req, resp, &t, granted, next);
+    } else if (e == IDP_E_CONFLICT) {
+        idp_log_msg(IDP_LOG_WARN, "refresh_reused", "client %s; family revoked", cl->client_id);
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token was already used; the grant is revoked");
+    } else {
+        idp_oauth_error(req, resp, e == IDP_E_NOT_FOUND ? IDP_E_INVALID_GRANT : e,
+                        e == IDP_E_NOT_FOUND ? "the refresh token is invalid, expired or revoked" : NULL);
     }
-    issue_tokens(o, req, resp, cl, g, NULL, next, false, NULL);
+    if (next)
+        issued_free(&t);
     idp_secret_free(next);
 }
 

@@ -115,12 +115,42 @@ typedef struct {
     /* social login (issue #5) */
     char link_resident[64];        /* a signed-in resident adding a credential ("" otherwise) */
     char credential[48];           /* idp_credential_key() of the way the resident signed in ("" if none) */
+    /* issue #14 */
+    bool reauth;                   /* the resident signs in again before a card is added to them */
+    bool continued;                /* its authentication began a session (idp_store_login_tx_continue) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
 idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
-/** Creates a login transaction living @p ttl seconds from @p tx (id, client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf, session_sid). */
+/**
+ * Creates a login transaction living @p ttl seconds from @p tx (id,
+ * client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf,
+ * session_sid, reauth).
+ */
 idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
+/**
+ * Before a new login transaction for browser @p browser_hash: *pending
+ * receives the number of its live transactions, and @p reuse (64 bytes)
+ * the id of a live one that no one has signed in to yet, made for the same
+ * @p request from the same session @p session_sid ("" for none) and living
+ * at least another @p min_left seconds ("" when there is none).
+ */
+idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
+                                     const char *session_sid, int min_left, int *pending, char reuse[64]);
+/**
+ * Takes the authentication of a live transaction, exactly once: IDP_OK with
+ * *out when a card or an upstream provider signed the resident in during
+ * it and nobody has continued it yet; it is marked continued in the same
+ * statement. IDP_E_NOT_FOUND otherwise (unknown, expired, never
+ * authenticated, a consent step, or continued before).
+ */
+idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+/**
+ * Ends the pending login transactions of a browser (@p browser_hash, may be
+ * NULL) and those begun in session @p sid (may be NULL): logout and
+ * session end. *n (may be NULL) receives how many went.
+ */
+idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n);
 /**
  * Marks the transaction as signed in by @p resident_id with @p acr, by the
  * card or social account @p credential (idp_credential_key(); "" when the
@@ -139,6 +169,7 @@ typedef struct {
     long long expires_at;
     char status[16];           /* "pending", "authenticated", "failed" */
     char reason[32];
+    bool used;                 /* taken for verification (idp_store_card_challenge_get only) */
 } idp_store_card_challenge_t;
 
 /**
@@ -219,8 +250,9 @@ typedef struct {
 /** A live session by the SHA-256 of its cookie value; IDP_E_NOT_FOUND if none, ended or expired. */
 idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
 /**
- * Signs a browser in. When @p old_hash names a live session of the same
- * resident, that session takes the new cookie hash (the id rotates on every
+ * Signs a browser in after an authentication at @p auth_time (unix
+ * seconds). When @p old_hash names a live session of the same resident,
+ * that session takes the new cookie hash (the id rotates on every
  * sign-in), the new acr, amr, auth_time and @p credential, and keeps its
  * sid. Otherwise the old session (if any) is ended and a new one with sid
  * @p new_sid begins, living @p ttl seconds. *out receives the session.
@@ -229,7 +261,7 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
  */
 idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
                                   const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  const char *credential, int ttl, idp_store_session_t *out);
+                                  const char *credential, long long auth_time, int ttl, idp_store_session_t *out);
 
 /** The claims @p resident_id has consented to for @p client_id and not revoked, space-separated (malloc'ed). */
 idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
@@ -254,6 +286,7 @@ typedef struct {
     char acr[64];
     char amr[64];
     long long auth_time;
+    bool offline;               /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
     /* the code's own fields */
     char redirect_uri[2048];
     char nonce[520];
@@ -263,13 +296,28 @@ typedef struct {
 /** Creates a grant and its authorization code (by hash), the code living @p code_ttl seconds and the grant @p grant_ttl. */
 idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
                                 int code_ttl, int grant_ttl);
+/** What became of a code presented for redemption. */
+typedef enum {
+    IDP_CODE_REDEEMED,       /* spent now: *out holds its grant */
+    IDP_CODE_UNKNOWN,        /* unknown, expired, or its grant is no longer live */
+    IDP_CODE_REPLAYED,       /* spent before, and presented again by its own client with its verifier: the grant
+                                and every token issued from it are now revoked (RFC 6749 §4.1.2) */
+    IDP_CODE_WRONG_CLIENT,   /* issued to another client: nothing changed */
+    IDP_CODE_WRONG_REDIRECT, /* another redirect_uri: nothing changed */
+    IDP_CODE_WRONG_VERIFIER  /* the PKCE verifier does not match: nothing changed */
+} idp_store_code_outcome_t;
+
 /**
- * Redeems a code exactly once: IDP_OK with *out. IDP_E_NOT_FOUND for an
- * unknown or expired code or a revoked grant; IDP_E_CONFLICT when the code
- * was already used: the grant and every token issued from it are revoked
- * (RFC 6749 §4.1.2).
+ * Redeems a code exactly once, and only for its own client, redirect URI
+ * and PKCE verifier: @p challenge is S256 of the verifier presented, or ""
+ * when none was (it must then be a code issued without PKCE). The code is
+ * spent in the same statement that checks all three, so a stranger who
+ * learns a code can neither spend it nor revoke its grant. *outcome says
+ * what happened; the return value is IDP_OK or a store error.
  */
-idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], idp_store_grant_t *out);
+idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                                idp_store_code_outcome_t *outcome);
 /**
  * What the answer to a code redemption hands out, in one statement and one
  * commit: the new refresh token's hash (NULL: none), the access token's jti
@@ -281,14 +329,19 @@ idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, con
                                        const char *jti, const char *client_id, const char *subject, const char *scope,
                                        long long expires_at, const char *released);
 /**
- * Rotates a refresh token for @p client_id: the old one is spent, @p new_hash
- * joins the family, *out receives the grant. IDP_E_NOT_FOUND: unknown, or
- * its grant expired or revoked. IDP_E_CONFLICT: the token was already spent,
- * and the whole family is now revoked (RFC 9700 §4.14.2).
- * IDP_E_INVALID_CLIENT: it belongs to another client (nothing changes).
+ * The second half of a refresh (RFC 6749 §6), after the request was checked
+ * against the token's grant (idp_store_refresh_get) and the new tokens were
+ * signed. In one transaction: the old token @p old_hash of @p client_id is
+ * spent, @p new_hash (NULL: none) joins its family, the new access token's
+ * jti is stored, and, when @p released is not "", a "token" row goes to the
+ * resident's release history. IDP_E_NOT_FOUND: unknown, another client's,
+ * or its grant is no longer live (nothing changes). IDP_E_CONFLICT: the
+ * token was spent meanwhile, and the whole family is now revoked (RFC 9700
+ * §4.14.2). A failure leaves the token unspent, so the client can retry.
  */
-idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
-                                   const unsigned char new_hash[32], idp_store_grant_t *out);
+idp_err_t idp_store_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                     const unsigned char *new_hash, const char *jti, const char *subject,
+                                     const char *scope, long long expires_at, const char *released);
 /** Revokes a grant and everything issued from it. */
 idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id);
 
@@ -307,6 +360,7 @@ typedef struct {
     char grant_id[64];      /* "" for client_credentials */
     long long issued_at, expires_at;
     bool active;            /* not revoked, not expired, grant live */
+    bool spent;             /* a refresh token that was used before (its reuse revokes the family) */
 } idp_store_token_info_t;
 
 /** An access token by jti (IDP_E_NOT_FOUND if unknown). */
@@ -317,7 +371,11 @@ idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[3
 /** Revokes one access token. */
 idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti);
 
-/** A grant by id, live or not (for UserInfo). *live says whether it is neither revoked nor expired. */
+/**
+ * A grant by id, live or not (for UserInfo). *live says whether it is
+ * neither revoked nor expired, and, unless it has offline_access, whether
+ * the browser session it came from is still live.
+ */
 idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 
 /** Verified attributes of a resident (IDP_E_NOT_FOUND when none were enrolled). Strings are malloc'ed: idp_store_attrs_clear. */

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { addClient, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { addClient, admin, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
+import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
 
 let p, conf, confRp;
 const CB = 'https://rp.example/cb';
@@ -81,7 +81,7 @@ describe('login transactions are bound to the browser and their forms to a CSRF 
     assert.equal(thief.jar.get('sakaid_session'), undefined);
     const forged = await agent.request('/login/continue', { method: 'POST', form: { ...fields, csrf: 'x'.repeat(43) } });
     assert.equal(forged.status, 403);
-    const r = await agent.go('/login/continue', { method: 'POST', form: fields });
+    const r = await consentIfAsked(agent, await agent.go('/login/continue', { method: 'POST', form: fields }));
     assert.equal(r.status, 303);
     assert.ok(new URL(r.location).searchParams.get('code'));
     const again = await agent.request('/login/continue', { method: 'POST', form: fields });
@@ -114,24 +114,28 @@ describe('errors redirected to the registered URI, with state and iss', () => {
     });
   }
 
-  test('a client registered without PKCE must be confidential and send a nonce', async () => {
+  test('a confidential client registered without PKCE may leave out the nonce (OpenID Connect Core §3.1.2.1; Basic OP certification); a public one cannot skip PKCE', async () => {
     const c = client('--require-pkce', 'false');
     const cfg = await rp(p.url, c);
-    const a = await authRequest(cfg, { redirect_uri: CB, code_challenge: undefined, code_challenge_method: undefined, nonce: undefined });
-    const r = await fetch(a.url, { redirect: 'manual' });
-    assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'invalid_request');
+    const { back } = await codeFor(cfg, { code_challenge: undefined, code_challenge_method: undefined, nonce: undefined });
+    const t = await oidc.authorizationCodeGrant(cfg, back, { expectedState: back.searchParams.get('state') });
+    assert.ok(t.id_token);
+    assert.equal(t.claims().nonce, undefined);
+    const pub = admin(p.env, ['client', 'add', '--client-name', 'Public', '--redirect-uris', CB, '--token-endpoint-auth-method', 'none',
+      '--require-pkce', 'false'], { expectExit: 2 });
+    assert.match(pub.stderr + pub.stdout, /require_pkce/);
   });
 });
 
 describe('codes and PKCE at the token endpoint', () => {
-  test('a wrong or missing verifier fails; the right one works once; a replay revokes what was issued', async () => {
+  test('a wrong, malformed or missing verifier fails and spends nothing; the right one works once; a replay revokes what was issued', async () => {
     const { code, a } = await codeFor(confRp);
     assert.equal((await codeGrant(conf, code, 'x'.repeat(43))).body.error, 'invalid_grant');
-    // the code is spent by that attempt: nothing can be had from it any more
-    assert.equal((await codeGrant(conf, code, a.verifier)).body.error, 'invalid_grant');
-
-    const second = await codeFor(confRp);
-    assert.equal((await codeGrant(conf, second.code, undefined)).body.error, 'invalid_grant');
+    assert.equal((await codeGrant(conf, code, 'short')).body.error, 'invalid_grant');
+    assert.equal((await codeGrant(conf, code, undefined)).body.error, 'invalid_grant');
+    // a stranger's attempts spent nothing (issue #14 item 6): the code's own client still redeems it
+    const own = await codeGrant(conf, code, a.verifier);
+    assert.equal(own.status, 200, JSON.stringify(own.body));
 
     const third = await codeFor(confRp);
     const ok = await codeGrant(conf, third.code, third.a.verifier);
@@ -150,12 +154,18 @@ describe('codes and PKCE at the token endpoint', () => {
     assert.match(ui.headers.get('www-authenticate'), /error="invalid_token"/);
   });
 
-  test('a code of another client, or for another redirect URI, fails', async () => {
+  test('a code of another client, or for another redirect URI, fails, and neither burns the code nor revokes its grant', async () => {
     const other = client();
     const { code, a } = await codeFor(confRp);
     assert.equal((await codeGrant(other, code, a.verifier)).body.error, 'invalid_grant');
-    const again = await codeFor(confRp);
-    assert.equal((await codeGrant(conf, again.code, again.a.verifier, { redirect_uri: 'https://rp.example/other' })).body.error, 'invalid_grant');
+    assert.equal((await codeGrant(conf, code, a.verifier, { redirect_uri: 'https://rp.example/other' })).body.error, 'invalid_grant');
+    const own = await codeGrant(conf, code, a.verifier);
+    assert.equal(own.status, 200, 'the stranger spent nothing: the client redeems its code');
+    // Once spent, the stranger's replay is refused and revokes nothing; only the client's own replay does.
+    assert.equal((await codeGrant(other, code, a.verifier)).body.error, 'invalid_grant');
+    assert.equal((await oidc.tokenIntrospection(confRp, own.body.access_token)).active, true, 'a stranger cannot revoke the grant');
+    assert.equal((await codeGrant(conf, code, a.verifier)).body.error, 'invalid_grant');
+    assert.equal((await oidc.tokenIntrospection(confRp, own.body.access_token)).active, false, 'the client\'s own replay revokes it');
   });
 
   test('PKCE downgrade: a verifier for a code issued without a challenge is refused', async () => {

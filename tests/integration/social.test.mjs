@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addClient, admin, adminAsync, cleanup, psql } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
 import { startFakeUpstream, startOidcProvider, upstreamLogin } from './lib/upstream.mjs';
 
 let p, up, fake, portal, portalRp, cardOnly, cardOnlyRp;
@@ -43,7 +43,9 @@ async function social(agent, page, upstream, login) {
   const fields = { ...formFields(page.text, '/login/social'), upstream };
   const r = await agent.request('/login/social', { method: 'POST', form: fields });
   assert.equal(r.status, 303);
-  return upstream === 'mock' ? upstreamLogin(agent, r, login) : agent.go((await agent.request(r.location)).location);
+  // Back at SakaI-D: a relying party seen for the first time asks for consent (issue #14); give it.
+  return consentIfAsked(agent, upstream === 'mock' ? await upstreamLogin(agent, r, login)
+    : await agent.go((await agent.request(r.location)).location));
 }
 
 async function tokensFrom(config, r, a) {

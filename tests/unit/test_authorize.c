@@ -62,6 +62,9 @@ static void valid(void **state)
     assert_true(run(OK_BASE "&nonce=n", meta_no_pkce, &r, &e));
     assert_string_equal(r.code_challenge, "");
     idp_authz_clear(&r);
+    /* and without one: OpenID Connect Core §3.1.2.1 makes nonce optional for the code flow (issue #14 item 9) */
+    assert_true(run(OK_BASE, meta_no_pkce, &r, &e));
+    idp_authz_clear(&r);
 }
 
 /* Errors about the client or the redirect URI are never redirected. */
@@ -111,7 +114,6 @@ static void redirected(void **state)
         {OK_BASE CHALLENGE "&state=again", meta_default, "invalid_request"},
         {OK_BASE, meta_default, "invalid_request"},      /* PKCE required by default */
         {OK_BASE "&nonce=n", meta_public, "invalid_request"}, /* public clients always need PKCE */
-        {OK_BASE, meta_no_pkce, "invalid_request"},      /* no PKCE and no nonce */
         {OK_BASE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain", meta_default, "invalid_request"},
         {OK_BASE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", meta_default, "invalid_request"},
         {OK_BASE "&code_challenge=short&code_challenge_method=S256", meta_default, "invalid_request"},

@@ -56,14 +56,14 @@ static void card_needed_rules(void **state)
     assert_true(unmet);
 }
 
-static void claims(const char *meta, const char *scope, const char *claims_param, const char *want_claims,
-                   const char *want_scope)
+static void claims_for(const char *meta, const char *scope, const char *claims_param, bool card, const char *want_claims,
+                       const char *want_scope)
 {
     json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
     idp_buf_t cl, sc;
     idp_buf_init(&cl, 4096);
     idp_buf_init(&sc, 4096);
-    idp_rules_claims(m, scope, c, &cl, &sc);
+    idp_rules_claims(m, scope, c, card, &cl, &sc);
     assert_string_equal(idp_buf_cstr(&cl), want_claims);
     assert_string_equal(idp_buf_cstr(&sc), want_scope);
     idp_buf_free(&cl);
@@ -72,25 +72,56 @@ static void claims(const char *meta, const char *scope, const char *claims_param
     json_decref(c);
 }
 
+/* In a card session. */
+static void claims(const char *meta, const char *scope, const char *claims_param, const char *want_claims,
+                   const char *want_scope)
+{
+    claims_for(meta, scope, claims_param, true, want_claims, want_scope);
+}
+
 static void claims_from_scopes_and_claims_parameter(void **state)
 {
     (void)state;
     const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
     const char *partner = "{\"tier\":\"partner\",\"scope\":\"openid profile residency\"}";
-    claims(city, "openid", NULL, "", "openid");
-    claims(city, "openid profile residency", NULL, "name sakai_resident sakai_ward", "openid profile residency");
+    /* the sign-in itself is always consented to (issue #14), even for scope openid alone */
+    claims(city, "openid", NULL, "openid", "openid");
+    claims(city, "openid profile residency", NULL, "openid name sakai_resident sakai_ward", "openid profile residency");
     /* unregistered (birthdate) and unknown (foo) scopes are ignored */
-    claims(city, "openid birthdate foo address", NULL, "address", "openid address");
+    claims(city, "openid birthdate foo address", NULL, "openid address", "openid address");
     /* partners never get the ward, even by the claims parameter */
-    claims(partner, "openid residency", "{\"userinfo\":{\"sakai_ward\":null}}", "sakai_resident", "openid residency");
+    claims(partner, "openid residency", "{\"userinfo\":{\"sakai_ward\":null}}", "openid sakai_resident", "openid residency");
     claims(city, "openid", "{\"userinfo\":{\"sakai_ward\":null,\"email\":null},\"id_token\":{\"name\":{\"essential\":true}}}",
-           "sakai_ward name", "openid");
+           "openid sakai_ward name", "openid");
     claims(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null,\"x\":null}}}}",
-           "address", "openid");
+           "openid address", "openid");
     /* the claims parameter cannot reach past the registered scope */
-    claims(city, "openid", "{\"userinfo\":{\"birthdate\":null,\"gender\":null}}", "", "openid");
+    claims(city, "openid", "{\"userinfo\":{\"birthdate\":null,\"gender\":null}}", "openid", "openid");
     /* repeated words appear once */
-    claims(city, "openid profile profile", "{\"userinfo\":{\"name\":null}}", "name", "openid profile");
+    claims(city, "openid profile profile", "{\"userinfo\":{\"name\":null}}", "openid name", "openid profile");
+}
+
+/* A social session never carries card-verified attributes (issue #14): not by scope, not by the claims parameter. */
+static void social_sessions_get_no_verified_claims(void **state)
+{
+    (void)state;
+    const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
+    claims_for(city, "openid profile address residency", NULL, false, "openid sakai_resident sakai_ward", "openid residency");
+    claims_for(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null}}},\"id_token\":{\"name\":null}}",
+               false, "openid", "openid");
+}
+
+/* OpenID Connect Core §11: offline_access for a client registered for it and for refresh tokens; never by "claims". */
+static void offline_access_rules(void **state)
+{
+    (void)state;
+    const char *refresh = "{\"scope\":\"openid offline_access\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}";
+    const char *no_refresh = "{\"scope\":\"openid offline_access\",\"grant_types\":[\"authorization_code\"]}";
+    const char *unregistered = "{\"scope\":\"openid\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}";
+    claims(refresh, "openid offline_access", NULL, "openid offline_access", "openid offline_access");
+    claims(no_refresh, "openid offline_access", NULL, "openid", "openid");
+    claims(unregistered, "openid offline_access", NULL, "openid", "openid");
+    claims(refresh, "openid", "{\"userinfo\":{\"offline_access\":null,\"openid\":null}}", "openid", "openid");
 }
 
 static void id_token_claims(const char *meta, const char *claims_param, const char *want)
@@ -127,6 +158,8 @@ int main(void)
         cmocka_unit_test(lang_follows_ui_locales),
         cmocka_unit_test(card_needed_rules),
         cmocka_unit_test(claims_from_scopes_and_claims_parameter),
+        cmocka_unit_test(social_sessions_get_no_verified_claims),
+        cmocka_unit_test(offline_access_rules),
         cmocka_unit_test(id_token_member_of_the_claims_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,9 +25,8 @@ enum {
     F_CODE_TAKE,
     F_CODE_USE,
     F_GRANT_REVOKE,
-    F_REFRESH_INSERT,
     F_REFRESH_TAKE,
-    F_REFRESH_USE,
+    F_REFRESH_EXCHANGE,
     F_REFRESH_GET,
     F_AT_INSERT,
     F_AT_GET,
@@ -43,9 +42,13 @@ enum {
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
-                   EPOCH("g.auth_time") ", g.id_token_claims"
-#define GRANT_NCOLS 10
-#define GRANT_LIVE "(g.revoked_at IS NULL AND g.expires_at > now())"
+                   EPOCH("g.auth_time") ", g.id_token_claims, g.offline"
+#define GRANT_NCOLS 11
+/* Live: not revoked, not expired, and (OpenID Connect Core §11) unless it has offline_access, its browser
+ * session is live too: logout, session expiry and signing the session out end the grant's tokens. */
+#define GRANT_LIVE                                                                                                 \
+    "(g.revoked_at IS NULL AND g.expires_at > now() AND (g.offline OR EXISTS (SELECT 1 FROM sessions s "           \
+    "WHERE s.sid = g.sid AND s.ended_at IS NULL AND s.expires_at > now())))"
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_TX_DELETE] = {"tx_delete", "DELETE FROM login_transactions WHERE id = $1"},
@@ -54,14 +57,14 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                        "WHERE id_hash = $1::bytea AND ended_at IS NULL AND expires_at > now()"},
     /* A new sign-in by the same resident: new cookie, new auth_time, same sid (session fixation). */
     [F_SESSION_ROTATE] = {"session_rotate",
-                          "UPDATE sessions SET id_hash = $2::bytea, acr = $4, amr = $5, auth_time = now(), "
+                          "UPDATE sessions SET id_hash = $2::bytea, acr = $4, amr = $5, auth_time = to_timestamp($8), "
                           "expires_at = now() + make_interval(secs => $6::int), credential = $7 "
                           "WHERE id_hash = $1::bytea AND resident_id = $3 AND ended_at IS NULL AND expires_at > now() "
                           "RETURNING " SESSION_COLS},
     [F_SESSION_END] = {"session_end", "UPDATE sessions SET ended_at = now() WHERE id_hash = $1::bytea AND ended_at IS NULL"},
     [F_SESSION_INSERT] = {"session_insert",
                           "INSERT INTO sessions (id_hash, sid, resident_id, acr, amr, auth_time, expires_at, credential) "
-                          "VALUES ($1::bytea, $2, $3, $4, $5, now(), now() + make_interval(secs => $6::int), $7) "
+                          "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($8), now() + make_interval(secs => $6::int), $7) "
                           "RETURNING " SESSION_COLS},
     [F_CONSENT_GET] = {"consent_get",
                        "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents "
@@ -78,19 +81,24 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
                         "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
-                        "expires_at, id_token_claims) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), "
-                        "now() + make_interval(secs => $10::int), $16) RETURNING id) "
+                        "expires_at, id_token_claims, offline) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, "
+                        "to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean) RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
                         "FROM g"},
-    /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent. */
+    /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent, and only by
+     * its own client, for its redirect URI, with its PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.6): $4 is
+     * S256 of the verifier presented, '' for none, which matches only a code issued without a challenge. */
     [F_CODE_SPEND] = {"code_spend",
                        "UPDATE authorization_codes c SET used_at = now() FROM grants g WHERE c.code_hash = $1::bytea "
                        "AND g.id = c.grant_id AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
+                       "AND g.client_id = $2 AND c.redirect_uri = $3 AND coalesce(c.code_challenge, '') = $4 "
                        "RETURNING " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, '')"},
+    /* Why a code was not spent, under its row lock: used before, live, and whose it is. */
     [F_CODE_TAKE] = {"code_take",
                      "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
-                     "c.used_at IS NOT NULL, c.expires_at > now() AND " GRANT_LIVE " FROM authorization_codes c "
+                     "c.used_at IS NOT NULL, c.expires_at > now() AND " GRANT_LIVE ", g.client_id = $2, "
+                     "c.redirect_uri = $3, coalesce(c.code_challenge, '') = $4 FROM authorization_codes c "
                      "JOIN grants g ON g.id = c.grant_id WHERE c.code_hash = $1::bytea FOR UPDATE OF c"},
     [F_CODE_USE] = {"code_use", "UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1::bytea"},
     /* The family: the grant, its access tokens and its refresh tokens (data-modifying CTEs all run). */
@@ -99,15 +107,24 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                         "a AS (UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE grant_id = $1 "
                         "RETURNING 1), r AS (UPDATE refresh_tokens SET used_at = coalesce(used_at, now()) "
                         "WHERE grant_id = $1 RETURNING 1) SELECT count(*) FROM g"},
-    [F_REFRESH_INSERT] = {"refresh_insert", "INSERT INTO refresh_tokens (token_hash, grant_id) VALUES ($1::bytea, $2)"},
     [F_REFRESH_TAKE] = {"refresh_take",
-                        "SELECT " GRANT_COLS ", r.used_at IS NOT NULL, " GRANT_LIVE " FROM refresh_tokens r "
+                        "SELECT g.id, g.client_id = $2, r.used_at IS NOT NULL, " GRANT_LIVE " FROM refresh_tokens r "
                         "JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1::bytea FOR UPDATE OF r"},
-    [F_REFRESH_USE] = {"refresh_use", "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1::bytea"},
+    /* A refresh's rows in one statement (its transaction holds the old token's lock): the old token is spent,
+     * the new one ($2 NULL: none) joins the family, the access token's jti, and the release row ($9 ''). */
+    [F_REFRESH_EXCHANGE] = {"refresh_exchange",
+                            "WITH u AS (UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1::bytea "
+                            "RETURNING grant_id), "
+                            "n AS (INSERT INTO refresh_tokens (token_hash, grant_id) SELECT $2::bytea, grant_id FROM u "
+                            "WHERE $2::bytea IS NOT NULL), "
+                            "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                            "SELECT $3, $4, $5, $6, to_timestamp($7), grant_id FROM u) "
+                            "INSERT INTO releases (resident_id, client_id, via, claims) SELECT g.resident_id, $4, 'token', $8 "
+                            "FROM grants g JOIN u ON g.id = u.grant_id WHERE $8 <> ''"},
     [F_REFRESH_GET] = {"refresh_get",
                        "SELECT " GRANT_COLS ", r.used_at IS NULL AND " GRANT_LIVE ", " EPOCH("r.issued_at") ", "
-                       EPOCH("g.expires_at") " FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id "
-                       "WHERE r.token_hash = $1::bytea"},
+                       EPOCH("g.expires_at") ", r.used_at IS NOT NULL FROM refresh_tokens r "
+                       "JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1::bytea"},
     /* A batch of rows (group commit, below): one array per column, one statement, one commit. */
     [F_AT_INSERT] = {"at_insert",
                      "INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
@@ -195,19 +212,20 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
 
 idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
                                   const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  const char *credential, int ttl, idp_store_session_t *out)
+                                  const char *credential, long long auth_time, int ttl, idp_store_session_t *out)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    char t[16];
+    char t[16], at[24];
     snprintf(t, sizeof(t), "%d", ttl);
+    snprintf(at, sizeof(at), "%lld", auth_time);
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     PGresult *r = NULL;
     if (old_hash) {
-        const char *v[] = {(const char *)old_hash, (const char *)new_hash, resident_id, acr, amr, t, credential};
-        int len[] = {32, 32, 0, 0, 0, 0, 0}, fmt[] = {1, 1, 0, 0, 0, 0, 0};
-        if ((r = idp_pg_exec(c, stmts, F_SESSION_ROTATE, 7, v, len, fmt, &ret)) == NULL)
+        const char *v[] = {(const char *)old_hash, (const char *)new_hash, resident_id, acr, amr, t, credential, at};
+        int len[] = {32, 32, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 1, 0, 0, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_ROTATE, 8, v, len, fmt, &ret)) == NULL)
             goto Exit;
         if (PQntuples(r) == 0) {
             /* Another resident (or a dead session): end it and start afresh. */
@@ -220,9 +238,9 @@ idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
         }
     }
     if (r == NULL) {
-        const char *v[] = {(const char *)new_hash, new_sid, resident_id, acr, amr, t, credential};
-        int len[] = {32, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0};
-        if ((r = idp_pg_exec(c, stmts, F_SESSION_INSERT, 7, v, len, fmt, &ret)) == NULL)
+        const char *v[] = {(const char *)new_hash, new_sid, resident_id, acr, amr, t, credential, at};
+        int len[] = {32, 0, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0};
+        if ((r = idp_pg_exec(c, stmts, F_SESSION_INSERT, 8, v, len, fmt, &ret)) == NULL)
             goto Exit;
     }
     session_from_row(r, out);
@@ -283,6 +301,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     copy_field(g->amr, sizeof(g->amr), PQgetvalue(r, 0, 7));
     g->auth_time = atoll_checked(PQgetvalue(r, 0, 8));
     copy_field(g->id_token_claims, sizeof(g->id_token_claims), PQgetvalue(r, 0, 9));
+    g->offline = is_true(r, 0, 10);
 }
 
 idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
@@ -296,9 +315,9 @@ idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, cons
     const char *v[] = {g->id,          g->client_id,          g->resident_id, g->sid,   g->scope,
                        g->claims,      g->acr,                g->amr,         at,       gt,
                        (const char *)code_hash, g->redirect_uri, g->nonce,    g->code_challenge, ct,
-                       g->id_token_claims};
-    int len[16] = {[10] = 32}, fmt[16] = {[10] = 1};
-    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 16, v, len, fmt, &ret));
+                       g->id_token_claims, g->offline ? "t" : "f"};
+    int len[17] = {[10] = 32}, fmt[17] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 17, v, len, fmt, &ret));
     return ret;
 }
 
@@ -308,49 +327,56 @@ static idp_err_t revoke_family(idp_pg_conn_t *c, const char *grant_id)
     return ftx(c, F_GRANT_REVOKE, 1, v, NULL, NULL, NULL);
 }
 
-idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], idp_store_grant_t *out)
+static void code_from_row(PGresult *r, idp_store_grant_t *out)
+{
+    grant_from_row(r, out);
+    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, GRANT_NCOLS));
+    copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, GRANT_NCOLS + 1));
+    copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
+}
+
+idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                                idp_store_code_outcome_t *outcome)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    const char *v[] = {(const char *)code_hash};
-    int len[] = {32}, fmt[] = {1};
-    /* The usual case first: one statement. Otherwise (unknown, expired, revoked, or used: a replay) the
-     * transaction below finds out which, under the code's row lock. */
-    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 1, v, len, fmt, &ret);
+    const char *v[] = {(const char *)code_hash, client_id, redirect_uri, challenge};
+    int len[] = {32, 0, 0, 0}, fmt[] = {1, 0, 0, 0};
+    *outcome = IDP_CODE_UNKNOWN;
+    /* The usual case first: one statement. Otherwise the transaction below finds out why, under the code's
+     * row lock, and changes something only for a replay by the code's own client with its own verifier. */
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 4, v, len, fmt, &ret);
     if (r && PQntuples(r) == 1) {
-        grant_from_row(r, out);
-        copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, GRANT_NCOLS));
-        copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, GRANT_NCOLS + 1));
-        copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
+        code_from_row(r, out);
         PQclear(r);
+        *outcome = IDP_CODE_REDEEMED;
         return IDP_OK;
     }
     PQclear(r);
     r = NULL;
     if (ret != IDP_OK || (ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((r = idp_pg_exec(c, stmts, F_CODE_TAKE, 1, v, len, fmt, &ret)) == NULL)
+    if ((r = idp_pg_exec(c, stmts, F_CODE_TAKE, 4, v, len, fmt, &ret)) == NULL || PQntuples(r) == 0)
         goto Exit;
-    if (PQntuples(r) == 0) {
-        ret = IDP_E_NOT_FOUND;
-        goto Exit;
-    }
-    grant_from_row(r, out);
-    copy_field(out->redirect_uri, sizeof(out->redirect_uri), PQgetvalue(r, 0, GRANT_NCOLS));
-    copy_field(out->nonce, sizeof(out->nonce), PQgetvalue(r, 0, GRANT_NCOLS + 1));
-    copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
-    if (is_true(r, 0, GRANT_NCOLS + 3)) {
-        /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it. Committed. */
+    bool used = is_true(r, 0, GRANT_NCOLS + 3), live = is_true(r, 0, GRANT_NCOLS + 4);
+    if (!is_true(r, 0, GRANT_NCOLS + 5))
+        *outcome = IDP_CODE_WRONG_CLIENT; /* RFC 6749 §4.1.3: issued to another client */
+    else if (!is_true(r, 0, GRANT_NCOLS + 6))
+        *outcome = IDP_CODE_WRONG_REDIRECT;
+    else if (!is_true(r, 0, GRANT_NCOLS + 7))
+        *outcome = IDP_CODE_WRONG_VERIFIER;
+    else if (used)
+        *outcome = IDP_CODE_REPLAYED;
+    else if (live)
+        *outcome = IDP_CODE_REDEEMED; /* spendable after all (it cannot be, but spending it here is right) */
+    /* else: expired, or its grant was revoked */
+    if (*outcome == IDP_CODE_REPLAYED || *outcome == IDP_CODE_REDEEMED)
+        code_from_row(r, out);
+    if (*outcome == IDP_CODE_REPLAYED) /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it */
         ret = revoke_family(c, out->id);
-        ret = idp_pg_end(s, c, ret);
-        PQclear(r);
-        return ret == IDP_OK ? IDP_E_CONFLICT : ret;
-    }
-    if (!is_true(r, 0, GRANT_NCOLS + 4)) {
-        ret = IDP_E_NOT_FOUND; /* expired, or its grant was revoked */
-        goto Exit;
-    }
-    ret = ftx(c, F_CODE_USE, 1, v, len, fmt, NULL);
+    else if (*outcome == IDP_CODE_REDEEMED)
+        ret = ftx(c, F_CODE_USE, 1, v, len, fmt, NULL);
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
@@ -369,43 +395,39 @@ idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, con
     return ret;
 }
 
-idp_err_t idp_store_refresh_rotate(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
-                                   const unsigned char new_hash[32], idp_store_grant_t *out)
+idp_err_t idp_store_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                     const unsigned char *new_hash, const char *jti, const char *subject,
+                                     const char *scope, long long expires_at, const char *released)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    const char *v[] = {(const char *)old_hash};
-    int len[] = {32}, fmt[] = {1};
+    const char *v[] = {(const char *)old_hash, client_id};
+    int len[] = {32, 0}, fmt[] = {1, 0};
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((r = idp_pg_exec(c, stmts, F_REFRESH_TAKE, 1, v, len, fmt, &ret)) == NULL)
+    if ((r = idp_pg_exec(c, stmts, F_REFRESH_TAKE, 2, v, len, fmt, &ret)) == NULL)
         goto Exit;
-    if (PQntuples(r) == 0) {
+    /* RFC 6749 §6: bound to the client it was issued to; the grant must still be live. */
+    if (PQntuples(r) == 0 || !is_true(r, 0, 1) || !is_true(r, 0, 3)) {
         ret = IDP_E_NOT_FOUND;
         goto Exit;
     }
-    grant_from_row(r, out);
-    if (strcmp(out->client_id, client_id) != 0) {
-        ret = IDP_E_INVALID_CLIENT; /* RFC 6749 §6: bound to the client it was issued to */
-        goto Exit;
-    }
-    if (is_true(r, 0, GRANT_NCOLS)) {
-        /* Reuse of a spent token: someone holds a copy. Revoke the family (committed). */
-        ret = idp_pg_end(s, c, revoke_family(c, out->id));
+    if (is_true(r, 0, 2)) {
+        /* Spent since the caller looked: two uses of one token. Revoke the family (committed). */
+        char gid[64];
+        copy_field(gid, sizeof(gid), PQgetvalue(r, 0, 0));
         PQclear(r);
+        ret = idp_pg_end(s, c, revoke_family(c, gid));
         return ret == IDP_OK ? IDP_E_CONFLICT : ret;
     }
-    if (!is_true(r, 0, GRANT_NCOLS + 1)) {
-        ret = IDP_E_NOT_FOUND;
-        goto Exit;
-    }
-    ret = ftx(c, F_REFRESH_USE, 1, v, len, fmt, NULL);
-    if (ret == IDP_OK) {
-        const char *nv[] = {(const char *)new_hash, out->id};
-        int nl[] = {32, 0}, nf[] = {1, 0};
-        ret = ftx(c, F_REFRESH_INSERT, 2, nv, nl, nf, NULL);
-    }
+    PQclear(r);
+    r = NULL;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *ev[] = {(const char *)old_hash, (const char *)new_hash, jti, client_id, subject, scope, exp, released};
+    int el[] = {32, 32, 0, 0, 0, 0, 0, 0}, ef[] = {1, 1, 0, 0, 0, 0, 0, 0};
+    ret = ftx(c, F_REFRESH_EXCHANGE, 8, ev, el, ef, NULL);
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
@@ -576,6 +598,7 @@ idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[3
         out->active = is_true(r, 0, GRANT_NCOLS);
         out->issued_at = atoll_checked(PQgetvalue(r, 0, GRANT_NCOLS + 1));
         out->expires_at = atoll_checked(PQgetvalue(r, 0, GRANT_NCOLS + 2));
+        out->spent = is_true(r, 0, GRANT_NCOLS + 3);
     } else {
         ret = IDP_E_NOT_FOUND;
     }

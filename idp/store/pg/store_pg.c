@@ -24,6 +24,9 @@ enum {
     S_TX_GET,
     S_TX_CREATE,
     S_TX_AUTH,
+    S_TX_PENDING,
+    S_TX_CONTINUE,
+    S_TX_END,
     S_CH_CREATE,
     S_CH_TAKE,
     S_CH_PEEK,
@@ -40,6 +43,11 @@ enum {
 };
 
 #define EPOCH(col) "extract(epoch from " col ")::bigint"
+/* A login transaction's columns, in the order tx_from_row() reads them. */
+#define TX_COLS                                                                                                      \
+    "id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "   \
+    "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "                   \
+    "coalesce(session_sid, ''), coalesce(link_resident, ''), credential, reauth, continued_at IS NOT NULL"
 
 static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
@@ -81,23 +89,34 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                          "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
                          "WHERE client_id = $1"},
     [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
-    [S_TX_GET] = {"tx_get",
-                  "SELECT id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "
-                  "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "
-                  "coalesce(session_sid, ''), coalesce(link_resident, ''), credential FROM login_transactions "
-                  "WHERE id = $1 AND expires_at > now()"},
+    [S_TX_GET] = {"tx_get", "SELECT " TX_COLS " FROM login_transactions WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] = {"tx_create",
                      "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
-                     "browser_hash, csrf, session_sid) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), "
-                     "$6, $7::bytea, $8, nullif($9, ''))"},
+                     "browser_hash, csrf, session_sid, reauth) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), "
+                     "$6, $7::bytea, $8, nullif($9, ''), $10::boolean)"},
+    /* An authentication is recorded once and only until it is continued. */
     [S_TX_AUTH] = {"tx_auth",
                    "UPDATE login_transactions SET resident_id = $2, acr = $3, credential = $4, authenticated_at = now() "
-                   "WHERE id = $1 AND expires_at > now()"},
+                   "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
+    /* The browser's live transactions, and a reusable one: same request and session, nobody signed in yet. */
+    [S_TX_PENDING] = {"tx_pending",
+                      "SELECT count(*), coalesce((SELECT id FROM login_transactions WHERE browser_hash = $1::bytea "
+                      "AND request = $2 AND coalesce(session_sid, '') = $3 AND resident_id IS NULL AND link_resident IS NULL "
+                      "AND NOT reauth AND client_id IS NOT NULL AND expires_at > now() + make_interval(secs => $4::int) "
+                      "ORDER BY expires_at DESC LIMIT 1), '') "
+                      "FROM login_transactions WHERE browser_hash = $1::bytea AND expires_at > now()"},
+    /* Read and mark in one statement: an authentication begins one session, never two. */
+    [S_TX_CONTINUE] = {"tx_continue",
+                       "UPDATE login_transactions SET continued_at = now() WHERE id = $1 AND expires_at > now() "
+                       "AND authenticated_at IS NOT NULL AND credential <> '' AND continued_at IS NULL "
+                       "RETURNING " TX_COLS},
+    [S_TX_END] = {"tx_end",
+                  "DELETE FROM login_transactions WHERE browser_hash = $1::bytea OR session_sid = $2"},
     /* One statement: the live transaction, its challenge count under the limit, and the insert. */
     [S_CH_CREATE] = {"ch_create",
                      "INSERT INTO card_challenges (id, login_tx, purpose, nonce, expires_at) "
                      "SELECT $1, t.id, $3, $4::bytea, now() + make_interval(secs => $5::int) FROM login_transactions t "
-                     "WHERE t.id = $2 AND t.expires_at > now() "
+                     "WHERE t.id = $2 AND t.expires_at > now() AND t.continued_at IS NULL "
                      "AND (SELECT count(*) FROM card_challenges c WHERE c.login_tx = t.id) < $6::int"},
     [S_CH_TAKE] = {"ch_take",
                    "UPDATE card_challenges SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() "
@@ -537,17 +556,8 @@ void idp_store_clients_free(idp_store_client_t *rows, size_t n)
 
 /* ---- login transactions and card challenges ------------------------------ */
 
-idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+static void tx_from_row(PGresult *r, idp_store_login_tx_t *out)
 {
-    idp_err_t ret;
-    const char *v[] = {id};
-    PGresult *r = idp_pg_run(s, stmts, S_TX_GET, 1, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return IDP_E_NOT_FOUND;
-    }
     memset(out, 0, sizeof(*out));
     copy_field(out->id, sizeof(out->id), PQgetvalue(r, 0, 0));
     copy_field(out->client_id, sizeof(out->client_id), PQgetvalue(r, 0, 1));
@@ -569,8 +579,34 @@ idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login
     copy_field(out->session_sid, sizeof(out->session_sid), PQgetvalue(r, 0, 11));
     copy_field(out->link_resident, sizeof(out->link_resident), PQgetvalue(r, 0, 12));
     copy_field(out->credential, sizeof(out->credential), PQgetvalue(r, 0, 13));
+    out->reauth = PQgetvalue(r, 0, 14)[0] == 't';
+    out->continued = PQgetvalue(r, 0, 15)[0] == 't';
+}
+
+/* One transaction row by statement @p stmt (IDP_E_NOT_FOUND when it answers none). */
+static idp_err_t tx_one(idp_store_t *s, int stmt, const char *id, idp_store_login_tx_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {id};
+    PGresult *r = idp_pg_run(s, stmts, stmt, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 0)
+        ret = IDP_E_NOT_FOUND;
+    else
+        tx_from_row(r, out);
     PQclear(r);
-    return IDP_OK;
+    return ret;
+}
+
+idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+{
+    return tx_one(s, S_TX_GET, id, out);
+}
+
+idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+{
+    return tx_one(s, S_TX_CONTINUE, id, out);
 }
 
 idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
@@ -579,9 +615,38 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
     const char *v[] = {tx->id, tx->client_id[0] ? tx->client_id : NULL, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
-                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid};
-    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
-    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 9, v, len, fmt, &ret));
+                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid, tx->reauth ? "t" : "f"};
+    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 10, v, len, fmt, &ret));
+    return ret;
+}
+
+idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
+                                     const char *session_sid, int min_left, int *pending, char reuse[64])
+{
+    idp_err_t ret;
+    char m[16];
+    snprintf(m, sizeof(m), "%d", min_left);
+    const char *v[] = {(const char *)browser_hash, request, session_sid, m};
+    int len[] = {32, 0, 0, 0}, fmt[] = {1, 0, 0, 0};
+    PGresult *r = idp_pg_run(s, stmts, S_TX_PENDING, 4, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    *pending = PQntuples(r) == 1 ? atoi_checked(PQgetvalue(r, 0, 0)) : 0;
+    copy_field(reuse, 64, PQntuples(r) == 1 ? PQgetvalue(r, 0, 1) : "");
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)browser_hash, sid};
+    int len[] = {browser_hash ? 32 : 0, 0}, fmt[] = {1, 0};
+    PGresult *r = idp_pg_run(s, stmts, S_TX_END, 2, v, len, fmt, &ret);
+    if (r && n)
+        *n = atoi_checked(PQcmdTuples(r));
+    PQclear(r);
     return ret;
 }
 
@@ -641,10 +706,12 @@ idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store
     PGresult *r = idp_pg_run(s, stmts, S_CH_PEEK, 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
-    if (PQntuples(r) == 0)
+    if (PQntuples(r) == 0) {
         ret = IDP_E_NOT_FOUND;
-    else
+    } else {
         challenge_from_row(r, out);
+        out->used = PQgetvalue(r, 0, 7)[0] == 't';
+    }
     PQclear(r);
     return ret;
 }

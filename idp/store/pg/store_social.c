@@ -48,10 +48,11 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [U_DELETE] = {"upstream_delete", "DELETE FROM upstream_providers WHERE id = $1"},
     [U_TX_UPSTREAM] = {"tx_upstream",
                        "UPDATE login_transactions SET upstream_id = $2, upstream_state = $3, upstream_nonce = $4, "
-                       "upstream_verifier = $5 WHERE id = $1 AND expires_at > now()"},
+                       "upstream_verifier = $5 WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
     /* The state is good for one callback. */
     [U_TX_TAKE] = {"tx_take_upstream",
                    "UPDATE login_transactions SET upstream_state = NULL WHERE upstream_state = $1 AND expires_at > now() "
+                   "AND continued_at IS NULL "
                    "RETURNING id, upstream_id, upstream_nonce, upstream_verifier"},
     [U_TX_LINK] = {"tx_link", "UPDATE login_transactions SET link_resident = $2 WHERE id = $1 AND expires_at > now()"},
     [U_SOCIAL_GET] = {"social_get", "SELECT resident_id FROM social_identities WHERE issuer = $1 AND subject = $2 FOR UPDATE"},

@@ -15,7 +15,10 @@
  *  - login_transactions past expires_at, and with them (ON DELETE CASCADE)
  *    their card_challenges, which never outlive their transaction by more
  *    than jpki.challenge_seconds (<= 10 min);
- *  - sessions that expired or ended;
+ *  - sessions that expired or ended; their grants without offline_access
+ *    (OpenID Connect Core §11) are revoked in the same statement (they
+ *    stopped working when the session ended: GRANT_LIVE in store_flow.c),
+ *    so that they go an hour later like any revoked grant;
  *  - grants that expired or were revoked, once nothing issued from them is
  *    live (no access token or code past the grace) and their browser session
  *    is gone (a live session's logout still sends Back-Channel Logout to the
@@ -78,7 +81,14 @@ enum {
 /* Deletes what PICK_PAST picks and counts it. */
 #define SWEEP_PAST(table, col) DELETE_PICKED(table, PICK_PAST(table, col, GRACE)) COUNT
 
-/* Every statement answers one row: rows deleted, and rows that went with them by cascade. */
+/* Sessions past @p col, and the session-bound grants they leave behind (revoked, counted third). */
+#define SWEEP_SESSIONS(col)                                                                                      \
+    DELETE_PICKED_ID("sessions", PICK_PAST("sessions", col, GRACE), "sid")                                        \
+    ", r AS (UPDATE grants SET revoked_at = now() WHERE sid IN (SELECT id FROM d) AND NOT offline "              \
+    "AND revoked_at IS NULL RETURNING 1) SELECT count(*), 0, (SELECT count(*) FROM r) FROM d"
+
+/* Every statement answers one row: rows deleted, rows that went with them by cascade, and (sessions) the
+ * grants that ended with them. */
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [W_ACCESS_TOKENS] = {"sweep_access_tokens", SWEEP_PAST("access_tokens", "expires_at")},
     [W_CODES] = {"sweep_codes", SWEEP_PAST("authorization_codes", "expires_at")},
@@ -87,8 +97,8 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                     DELETE_PICKED_ID("login_transactions", PICK_PAST("login_transactions", "expires_at", GRACE), "id")
                     "SELECT count(*), (SELECT count(*) FROM card_challenges c WHERE c.login_tx IN (SELECT id FROM d)) "
                     "FROM d"},
-    [W_SESSIONS_EXPIRED] = {"sweep_sessions_expired", SWEEP_PAST("sessions", "expires_at")},
-    [W_SESSIONS_ENDED] = {"sweep_sessions_ended", SWEEP_PAST("sessions", "ended_at")},
+    [W_SESSIONS_EXPIRED] = {"sweep_sessions_expired", SWEEP_SESSIONS("expires_at")},
+    [W_SESSIONS_ENDED] = {"sweep_sessions_ended", SWEEP_SESSIONS("ended_at")},
     [W_GRANTS_EXPIRED] = {"sweep_grants_expired",
                           DELETE_PICKED_ID("grants", "SELECT g.ctid FROM grants g WHERE g.expires_at < " GRACE " AND " GRANT_DONE
                                            " ORDER BY g.expires_at LIMIT $1::int FOR UPDATE OF g SKIP LOCKED", "id")
@@ -165,7 +175,10 @@ idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted)
                 break;
             long long n = PQntuples(r) == 1 ? atoll_checked(PQgetvalue(r, 0, 0)) : 0;
             long long m = PQntuples(r) == 1 ? atoll_checked(PQgetvalue(r, 0, 1)) : 0;
+            long long ended = PQntuples(r) == 1 && PQnfields(r) > 2 ? atoll_checked(PQgetvalue(r, 0, 2)) : 0;
             PQclear(r);
+            if (ended > 0) /* revoked, not deleted: not part of the total */
+                tally(names, counts, &nnames, "grants_ended", ended);
             if (n > 0)
                 tally(names, counts, &nnames, steps[i].name, n);
             if (m > 0 && steps[i].cascade)

@@ -62,6 +62,12 @@ export function signWithCard(cards, name, link, ...flags) {
   return JSON.parse(r.stdout);
 }
 
+/** When @p r is the consent page, answers it with @p consent (allow or deny); otherwise returns @p r. */
+export async function consentIfAsked(agent, r, consent = 'allow') {
+  if (r.status !== 200 || !r.text.includes('action="/consent"')) return r;
+  return agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: consent } });
+}
+
 /**
  * Runs a login page to the end: the card signs, the browser continues,
  * consent is given (or denied) when asked. Returns the last response (a
@@ -73,10 +79,7 @@ export async function completeLogin(agent, page, { cards, card = 'sakai-taro', c
     signWithCard(cards, card, appLink(r.text));
     r = await agent.go('/login/continue', { method: 'POST', form: formFields(r.text, '/login/continue') });
   }
-  if (r.status === 200 && r.text.includes('action="/consent"')) {
-    r = await agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: consent } });
-  }
-  return r;
+  return consentIfAsked(agent, r, consent);
 }
 
 /** Starts an authorization request from the relying party's side. */
