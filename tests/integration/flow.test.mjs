@@ -135,7 +135,7 @@ describe('the code flow with the card', () => {
     assert.equal(r.back.searchParams.get('error'), 'access_denied');
     assert.equal(r.back.searchParams.get('iss'), p.url);
     const rows = psql(p.env.SAKAID_DATABASE_URL, `SELECT action || ':' || claims FROM consent_ledger WHERE client_id = '${fresh.client.client_id}' ORDER BY seq`);
-    assert.match(rows, /deny:sakai_resident/);
+    assert.match(rows, /deny:openid sakai_resident/, 'the sign-in itself and the claim');
   });
 
   test('consent ledger rows chain by hash and cannot be changed', async () => {

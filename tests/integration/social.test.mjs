@@ -224,6 +224,86 @@ describe('social login through oidc-provider', () => {
   });
 });
 
+describe('binding a new way to sign in (issue #14 item 2; NIST SP 800-63B §6.1)', () => {
+  const age = (agent, seconds) => psql(p.env.SAKAID_DATABASE_URL,
+    `UPDATE sessions SET auth_time = now() - interval '${seconds} seconds' WHERE ended_at IS NULL`);
+
+  test('adding a social account needs a sign-in at most 5 minutes old, with the card when the resident holds one; the change shows and is audited', async () => {
+    const agent = new Agent(p.url);
+    const { page } = await loginPage(agent, portalRp);
+    await completeLogin(agent, page, { cards: p.cards, card: 'kita-hanako' });
+    let acct = await agent.go('/account');
+    const form = { ...formFields(acct.text, '/account/link'), upstream: 'mock' };
+    age(agent, 400);
+    const stale = await agent.request('/account/link', { method: 'POST', form });
+    assert.equal(stale.status, 403, 'a minute at a signed-in browser is not enough');
+    assert.match(stale.text, /id="reauth"/);
+    assert.match(stale.text, /href="\/account\/login"/, 'the page names the way out');
+    age(agent, 0);
+    const link = await agent.request('/account/link', { method: 'POST', form });
+    assert.equal(link.status, 303, 'fresh card sign-in: off to the provider');
+    acct = await upstreamLogin(agent, link, 'henry');
+    assert.match(acct.url, /\/account\?linked=mock/);
+    assert.match(acct.text, /data-kind="social"/, 'the resident sees it on the account page');
+    assert.match(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'credential_linked' AND detail->>'subject' = 'henry'"), /^1$/);
+
+    // Signed in with henry (social), fresh: still not enough to add anything to a resident who holds a card.
+    const other = new Agent(p.url);
+    await social(other, (await loginPage(other, portalRp)).page, 'mock', 'henry');
+    acct = await other.go('/account');
+    const weak = await other.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'mock' } });
+    assert.equal(weak.status, 403);
+    assert.match(weak.text, /My Number card|マイナンバーカード/);
+    assert.equal((await other.request('/account/login?add=card')).status, 403, 'nor a card, from a social session');
+  });
+
+  test('step-up from a social sign-in older than 5 minutes: the resident signs in again first, then the card is added', async () => {
+    const agent = new Agent(p.url);
+    await social(agent, (await loginPage(agent, portalRp)).page, 'mock', 'iris');
+    age(agent, 400);
+    const { a, page } = await loginPage(agent, cardOnlyRp);
+    assert.match(page.text, /id="reauth"/, 'sign in again first');
+    assert.doesNotMatch(page.text, /id="adding-card"/);
+    assert.match(page.text, /data-upstream="mock"/, 'the way the resident used is offered');
+    const card = await social(agent, page, 'mock', 'iris');
+    assert.match(card.text, /id="adding-card"/, 'fresh now: the card is added to the same SakaI-D');
+    // older-root is free again: the unlink test above removed it from its resident
+    const t = await tokensFrom(cardOnlyRp, await completeLogin(agent, card, { cards: p.cards, card: 'older-root' }), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM social_identities s JOIN card_certificates c USING (resident_id)
+      WHERE s.subject = 'iris' AND c.purpose = 'auth'`), '1', 'the card joined iris\'s SakaI-D');
+  });
+
+  test('a social session never receives card-verified attributes, and the consent page says so', async () => {
+    // A resident with a card whose signing certificate was enrolled (verified attributes), and a linked social account.
+    const agent = new Agent(p.url);
+    const { page } = await loginPage(agent, portalRp);
+    signWithCard(p.cards, 'osaka-jiro', appLink(page.text));
+    const tx = formFields(page.text, '/login/continue').tx;
+    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
+    assert.equal(signWithCard(p.cards, 'osaka-jiro', ch.link, '--sign-cert').status, 'enrolled');
+    await consentIfAsked(agent, await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') }));
+    const acct = await agent.go('/account');
+    await upstreamLogin(agent, await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'mock' } }), 'jack');
+
+    const named = addClient(p.env, ['--client-name', 'Named', '--redirect-uris', CB, '--tier', 'city', '--scope', 'openid profile residency']);
+    const namedRp = await rp(p.url, named);
+    const viaSocial = new Agent(p.url);
+    const l = await loginPage(viaSocial, namedRp, { scope: 'openid profile residency' });
+    const fields = { ...formFields(l.page.text, '/login/social'), upstream: 'mock' };
+    const consent = await upstreamLogin(viaSocial, await viaSocial.request('/login/social', { method: 'POST', form: fields }), 'jack');
+    assert.match(consent.text, /action="\/consent"/);
+    assert.match(consent.text, /data-withheld="name"/, 'the name is listed as not provided');
+    assert.doesNotMatch(consent.text, /data-claim="name"/);
+    const t = await tokensFrom(namedRp, await consentIfAsked(viaSocial, consent), l.a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:social');
+    const info = await oidc.fetchUserInfo(namedRp, t.access_token, t.claims().sub);
+    assert.equal(info.verified_claims, undefined, 'no card-verified attributes to a social sign-in');
+    assert.equal(typeof info.sakai_resident, 'boolean');
+  });
+});
+
 describe('a misbehaving upstream', () => {
   for (const [mode, status, code] of [['bad-signature', 400, 'invalid_grant'], ['wrong-nonce', 400, 'invalid_grant'],
     ['wrong-issuer', 400, 'invalid_grant'], ['expired', 400, 'invalid_grant'], ['wrong-aud', 400, 'invalid_grant'],
