@@ -225,6 +225,23 @@ bool idp_json_list_has(json_t *list, const char *s)
     return false;
 }
 
+/* ---- the sector of pairwise subjects (OpenID Connect Core §8.1) ---------------------- */
+
+bool idp_client_meta_sector(json_t *meta, char *out, size_t n)
+{
+    const char *type = json_string_value(json_object_get(meta, "subject_type"));
+    out[0] = '\0';
+    if (type && !strcmp(type, "public"))
+        return false;
+    /* §8.1: the host of sector_identifier_uri when there is one, else of the redirect URI */
+    const char *uri = json_string_value(json_object_get(meta, "sector_identifier_uri"));
+    if (uri == NULL)
+        uri = json_string_value(json_array_get(json_object_get(meta, "redirect_uris"), 0));
+    if (uri == NULL || !idp_url_host(uri, out, n))
+        out[0] = '\0';
+    return true;
+}
+
 static void set_default(json_t *m, const char *name, json_t *v)
 {
     if (json_object_get(m, name) == NULL)

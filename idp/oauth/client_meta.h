@@ -37,4 +37,19 @@ bool idp_client_meta_uses_secret(json_t *meta);
 /** True if the JSON array @p list (NULL: empty) holds the string @p s. */
 bool idp_json_list_has(json_t *list, const char *s);
 
+/* ---- the sector of pairwise subjects (OpenID Connect Core §8.1) ---------------------- */
+
+/** The size of a buffer for a sector (a host name). */
+#define IDP_SECTOR_MAX 512
+
+/**
+ * The sector that @p meta's pairwise subjects are derived from (OpenID Connect
+ * Core §8.1): the host of sector_identifier_uri, else of the first redirect
+ * URI, else "" (no resident ever signs in to such a client), into @p out
+ * (@p n bytes, IDP_SECTOR_MAX; a host that does not fit gives ""). Returns
+ * false, and "", for subject_type public. idp_subject (oauth/subject.c) derives
+ * sub from it.
+ */
+bool idp_client_meta_sector(json_t *meta, char *out, size_t n);
+
 #endif

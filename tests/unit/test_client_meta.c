@@ -137,9 +137,41 @@ static void kinds(void **state)
     json_decref(pub);
 }
 
+/* ---- sector_identifier_uri (OpenID Connect Core §8.1, Registration §5) ---- */
+
+static json_t *uris(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    if (j == NULL)
+        fail_msg("bad test JSON: %s", text);
+    return j;
+}
+
+/* The sector is what sub derives from: the host of sector_identifier_uri, else of the first redirect URI. */
+static void sector_of_pairwise_subjects(void **state)
+{
+    static const struct {
+        const char *meta;
+        bool pairwise;
+        const char *sector;
+    } cases[] = {
+        {"{\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x.json\"}", true, "s.example"},
+        {"{\"redirect_uris\":[\"https://a.example:8443/cb\",\"https://b.example/cb\"]}", true, "a.example"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", true, ""},
+        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x\"}", false, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *m = uris(cases[i].meta);
+        char sector[IDP_SECTOR_MAX];
+        assert_int_equal(idp_client_meta_sector(m, sector, sizeof(sector)), cases[i].pairwise);
+        assert_string_equal(sector, cases[i].sector);
+        json_decref(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(defaults), cmocka_unit_test(accepted), cmocka_unit_test(rejected),
-                                       cmocka_unit_test(kinds)};
+                                       cmocka_unit_test(kinds), cmocka_unit_test(sector_of_pairwise_subjects)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
