@@ -4,12 +4,17 @@
  * Metadata uses the names of OpenID Connect Dynamic Client Registration
  * 1.0 §2 / RFC 7591 §2 (and ours, see oauth/client_meta.c). On the command
  * line a field F is the flag --F with '_' written as '-'.
+ *
+ * Every add and update whose resulting metadata has a sector_identifier_uri
+ * fetches it and stores the client only when it lists every redirect URI
+ * (OpenID Connect Core §8.1).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
+#include "admin/fetch.h"
 #include "core/rand.h"
 #include "oauth/client_meta.h"
 
@@ -209,11 +214,26 @@ static char *new_secret(unsigned char hash[32])
     return s;
 }
 
+/*
+ * Validates @p in into *out (owned by the caller); then the
+ * sector_identifier_uri, if any, is fetched and must list every redirect URI.
+ * 0 or an exit status (2 for either).
+ */
 static int validate(admin_t *a, json_t *in, json_t **out)
 {
     char err[512];
+    *out = NULL;
     idp_err_t e = idp_client_meta_validate(in, out, err, sizeof(err));
-    return e == IDP_OK ? 0 : admin_fail(a, e, "%s", err);
+    /* Core §8.1, Registration §5: the sector_identifier_uri lists every redirect URI. Our rule: every
+       update is checked as a registration is, so that a client stored before this check, or one whose
+       partner has since taken a redirect URI out of its document, is not changed without it. */
+    if (e == IDP_OK)
+        e = idp_client_meta_check_sector(*out, admin_fetch_get, NULL, err, sizeof(err));
+    if (e == IDP_OK)
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return admin_fail(a, e, "%s", err);
 }
 
 int cmd_client_add(admin_t *a, int argc, char **argv)

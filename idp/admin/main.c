@@ -61,7 +61,10 @@ static int help(FILE *f)
             fputc(*c == '_' ? '-' : *c, f);
         col += strlen(*n) + 3;
     }
-    fprintf(f, "\n\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
+    fprintf(f, "\n\nsector_identifier_uri (OpenID Connect Core 8.1): client add and client update fetch it whenever the\n"
+               "client has one (https; http only on a loopback host; no redirects; 5 s; at most 64 KiB) and refuse the\n"
+               "client unless it is a JSON array of strings that lists every redirect URI exactly.\n");
+    fprintf(f, "\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
                "validation error\n");
     return f == stderr ? ADMIN_USAGE : ADMIN_OK;
 }
