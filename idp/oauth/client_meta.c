@@ -323,6 +323,48 @@ Exit:
     return ret;
 }
 
+/* What a client's subs derive from, for messages: public, pairwise sector "host", or no sector. */
+static void describe_basis(json_t *meta, char *out, size_t n)
+{
+    char host[IDP_SECTOR_MAX];
+    if (!idp_client_meta_sector(meta, host, sizeof(host)))
+        snprintf(out, n, "public");
+    else if (host[0])
+        snprintf(out, n, "pairwise sector \"%.100s\"", host);
+    else
+        snprintf(out, n, "no sector");
+}
+
+static bool same_value(json_t *a, json_t *b)
+{
+    return a == b || (a && b && json_equal(a, b));
+}
+
+idp_err_t idp_client_meta_sector_change(json_t *before, json_t *after, char *err, size_t errlen)
+{
+    char was[IDP_SECTOR_MAX], now[IDP_SECTOR_MAX];
+    /* A client without redirect URIs never had a resident sign in: no sub to keep. */
+    if (json_array_size(json_object_get(before, "redirect_uris")) == 0)
+        return IDP_OK;
+    bool pairwise_was = idp_client_meta_sector(before, was, sizeof(was));
+    bool pairwise_now = idp_client_meta_sector(after, now, sizeof(now));
+    if (pairwise_was == pairwise_now && !strcmp(was, now))
+        return IDP_OK;
+    const char *field = "redirect_uris"; /* the first one's host was the sector */
+    if (pairwise_was != pairwise_now)
+        field = "subject_type";
+    else if (!same_value(json_object_get(before, "sector_identifier_uri"), json_object_get(after, "sector_identifier_uri")))
+        field = "sector_identifier_uri";
+    char from[160], to[160];
+    describe_basis(before, from, sizeof(from));
+    describe_basis(after, to, sizeof(to));
+    /* Core §8.1: pairwise sub values are computed per sector; another sector is another sub */
+    return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                "%s: this changes the client's subject identifiers from %s to %s, so every resident gets a new "
+                "sub at this client (OpenID Connect Core §8.1)",
+                field, from, to);
+}
+
 static void set_default(json_t *m, const char *name, json_t *v)
 {
     if (json_object_get(m, name) == NULL)

@@ -49,7 +49,7 @@ bool idp_json_list_has(json_t *list, const char *s);
  * URI, else "" (no resident ever signs in to such a client), into @p out
  * (@p n bytes, IDP_SECTOR_MAX; a host that does not fit gives ""). Returns
  * false, and "", for subject_type public. idp_subject (oauth/subject.c) derives
- * sub from it.
+ * sub from it, and sakaid-admin compares it before and after an update.
  */
 bool idp_client_meta_sector(json_t *meta, char *out, size_t n);
 
@@ -87,5 +87,16 @@ idp_err_t idp_client_meta_check_sector(json_t *meta, idp_fetch_fn fetch, void *c
  */
 idp_err_t idp_client_meta_sector_lists(const char *uri, const char *doc, size_t len, json_t *redirect_uris, char *err,
                                        size_t errlen);
+
+/**
+ * Whether replacing the metadata @p before by @p after gives residents a new
+ * `sub` at this client: a change of subject_type, or of the pairwise sector
+ * (idp_client_meta_sector). A client that had no redirect URI never had a
+ * resident sign in, so any change is fine for it. IDP_OK when the subjects stay; otherwise
+ * IDP_E_INVALID_CLIENT_METADATA and a message naming both sectors, beginning
+ * with the field that moved it (sector_identifier_uri, redirect_uris or
+ * subject_type).
+ */
+idp_err_t idp_client_meta_sector_change(json_t *before, json_t *after, char *err, size_t errlen);
 
 #endif

@@ -5,9 +5,10 @@
  * resident), per sector (§8.1: the host of sector_identifier_uri, else of the
  * redirect URI; idp_client_meta_sector). sakaid-admin registers a
  * sector_identifier_uri only when its document lists every redirect URI of
- * the client. A city client sees HMAC-SHA-256(key, "public" | resident), the
- * same for every city client. The key is derived from the KEK (main.c), so
- * the values are stable across logins, restarts and nodes.
+ * the client, and refuses an update that moves a client to another sector
+ * unless told to. A city client sees HMAC-SHA-256(key, "public" | resident),
+ * the same for every city client. The key is derived from the KEK (main.c),
+ * so the values are stable across logins, restarts and nodes.
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

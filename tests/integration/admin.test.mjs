@@ -233,6 +233,8 @@ test('usage errors and an unreachable database', () => {
   assert.doesNotMatch(down.stderr, /password/);
   const help = admin(env, ['--help'], { json: false });
   assert.match(help.stdout, /--redirect-uris/);
+  assert.match(help.stdout, /client update CLIENT_ID .*\[--force-sector-change\]/);
+  assert.match(help.stdout, /sector_identifier_uri \(OpenID Connect Core 8\.1\): client add and client update fetch it/);
 });
 
 // ---- sector_identifier_uri (issue #14 item 12; OpenID Connect Core §8.1, Registration §5) ----
@@ -400,6 +402,43 @@ describe('sector_identifier_uri is fetched at registration and must list every r
     assert.match(name.json.error_description, /^sector_identifier_uri: \S+ does not list redirect_uris\[1\]/);
     assert.equal(web.hits('/upd/sector.json'), hits + 1);
     assert.equal(admin(env, ['client', 'show', c.client_id]).json.client_name, 'Partner A');
+  });
+
+  test('update: a change of sector (removing sector_identifier_uri, another host, another first redirect host, another subject_type) needs --force-sector-change', async () => {
+    const url = web.serve('/move/sector.json', [SHOP]);
+    const c = (await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', url])).json;
+    const refused = async (args, field, to) => {
+      const r = await adminAsync(env, ['client', 'update', c.client_id, ...args], { expectExit: 2 });
+      assert.equal(r.json.error, 'invalid_client_metadata');
+      assert.equal(r.json.error_description, `${field}: this changes the client's subject identifiers from ${'pairwise sector "127.0.0.1"'} `
+        + `to ${to}, so every resident gets a new sub at this client (OpenID Connect Core §8.1); pass --force-sector-change to do it anyway`);
+      assert.equal(admin(env, ['client', 'show', c.client_id]).json.sector_identifier_uri, url, 'unchanged');
+    };
+    await refused(['--unset', 'sector-identifier-uri'], 'sector_identifier_uri', 'pairwise sector "shop.partner-a.example"');
+    await refused(['--sector-identifier-uri', web.serve('/move/sector.json', [SHOP], { host: 'localhost' })], 'sector_identifier_uri',
+      'pairwise sector "localhost"');
+    // another document on the same host is the same sector: no flag needed (and the new document is checked)
+    const v2 = web.serve('/move/v2.json', [SHOP]);
+    assert.equal((await adminAsync(env, ['client', 'update', c.client_id, '--sector-identifier-uri', v2])).json.sector_identifier_uri, v2);
+    // with the flag: done
+    const gone = (await adminAsync(env, ['client', 'update', c.client_id, '--unset', 'sector-identifier-uri', '--force-sector-change'])).json;
+    assert.equal(gone.sector_identifier_uri, undefined);
+
+    // without sector_identifier_uri the first redirect URI's host is the sector
+    const d = addClient(env, ['--client-name', 'Partner D', '--redirect-uris', 'https://d.partner.example/cb']);
+    const moved = await adminAsync(env, ['client', 'update', d.client_id, '--redirect-uris', 'https://new.partner.example/cb'], { expectExit: 2 });
+    assert.match(moved.json.error_description, /^redirect_uris: this changes the client's subject identifiers from pairwise sector "d\.partner\.example" to pairwise sector "new\.partner\.example"/);
+    assert.deepEqual((await adminAsync(env, ['client', 'update', d.client_id, '--redirect-uris', 'https://d.partner.example/cb2'])).json.redirect_uris,
+      ['https://d.partner.example/cb2'], 'the same host: the same sector');
+    // a city client's public sub
+    const city = addClient(env, ['--client-name', 'City', '--tier', 'city', '--redirect-uris', 'https://city.example/cb']);
+    const pw = await adminAsync(env, ['client', 'update', city.client_id, '--subject-type', 'pairwise'], { expectExit: 2 });
+    assert.match(pw.json.error_description, /^subject_type: this changes the client's subject identifiers from public to pairwise sector "city\.example"/);
+    assert.equal((await adminAsync(env, ['client', 'update', city.client_id, '--subject-type', 'pairwise', '--force-sector-change'])).json.subject_type, 'pairwise');
+    // the flag belongs to update only
+    const add = await adminAsync(env, ['client', 'add', '--client-name', 'x', '--redirect-uris', SHOP, '--force-sector-change'], { expectExit: 2 });
+    assert.match(add.json.error_description, /^--force-sector-change: only for client update/);
   });
 });
 

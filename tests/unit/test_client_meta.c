@@ -315,6 +315,49 @@ static void sector_identifier_uri_must_be_https(void **state)
     json_decref(m);
 }
 
+/* An update that moves the sector, or the subject type, gives every resident a new sub: refused (--force-sector-change). */
+static void an_update_that_changes_sub_is_refused(void **state)
+{
+    static const char *base = "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],"
+                              "\"sector_identifier_uri\":\"https://s.example/sector.json\"}";
+    static const struct {
+        const char *before, *after;
+        const char *field; /* NULL: allowed */
+    } cases[] = {
+        /* the same sector: another document on the same host, other redirect URIs, a name */
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/v2.json\"}", NULL},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb2\",\"https://b.example/cb\"]}", NULL},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://a.example/s.json\"}", NULL},
+        /* no redirect URI before: nobody ever signed in */
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://b.example/cb\"]}", NULL},
+        /* another sector */
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "sector_identifier_uri"},
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://t.example/sector.json\"}", "sector_identifier_uri"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\",\"https://a.example/cb\"]}", "redirect_uris"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "sector_identifier_uri"},
+        /* another subject type */
+        {NULL, "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "subject_type"},
+        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "subject_type"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *before = uris(cases[i].before ? cases[i].before : base), *after = uris(cases[i].after);
+        char err[512] = "";
+        idp_err_t e = idp_client_meta_sector_change(before, after, err, sizeof(err));
+        json_decref(before);
+        json_decref(after);
+        if (cases[i].field == NULL && e != IDP_OK)
+            fail_msg("case %zu: refused: %s", i, err);
+        if (cases[i].field && (e != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, cases[i].field, strlen(cases[i].field)) ||
+                               err[strlen(cases[i].field)] != ':' || !strstr(err, "every resident gets a new sub")))
+            fail_msg("case %zu: got %d \"%s\", want a message about %s", i, e, err, cases[i].field);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(defaults),
@@ -324,6 +367,7 @@ int main(void)
                                        cmocka_unit_test(sector_of_pairwise_subjects),
                                        cmocka_unit_test(sector_document_must_list_every_redirect_uri),
                                        cmocka_unit_test(sector_identifier_uri_is_fetched_and_checked),
-                                       cmocka_unit_test(sector_identifier_uri_must_be_https)};
+                                       cmocka_unit_test(sector_identifier_uri_must_be_https),
+                                       cmocka_unit_test(an_update_that_changes_sub_is_refused)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
