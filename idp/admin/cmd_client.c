@@ -4,12 +4,18 @@
  * Metadata uses the names of OpenID Connect Dynamic Client Registration
  * 1.0 §2 / RFC 7591 §2 (and ours, see oauth/client_meta.c). On the command
  * line a field F is the flag --F with '_' written as '-'.
+ *
+ * Every add and update whose resulting metadata has a sector_identifier_uri
+ * fetches it and stores the client only when it lists every redirect URI
+ * (OpenID Connect Core §8.1); an update that would give residents a new sub
+ * (another sector, another subject_type) needs --force-sector-change.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
+#include "admin/fetch.h"
 #include "core/rand.h"
 #include "oauth/client_meta.h"
 
@@ -88,9 +94,10 @@ static json_t *flag_value(admin_t *a, const char *field, idp_meta_kind_t kind, c
 /*
  * Parses the arguments of add/update: metadata flags into @p given (lists
  * accumulate over repeated flags), --metadata FILE|- merged first, and
- * --unset NAME (update only) into @p unset. Returns 0 or an exit status.
+ * --unset NAME and --force-sector-change (update only) into @p unset and
+ * @p force. Returns 0 or an exit status.
  */
-static int parse_meta_args(admin_t *a, int argc, char **argv, json_t *given, json_t *unset)
+static int parse_meta_args(admin_t *a, int argc, char **argv, json_t *given, json_t *unset, bool *force)
 {
     json_t *file = NULL;
     int rc = 0;
@@ -100,6 +107,13 @@ static int parse_meta_args(admin_t *a, int argc, char **argv, json_t *given, jso
         if (!flag_name(argv[i], name, sizeof(name))) {
             rc = admin_usage(a, "unexpected argument \"%s\"", argv[i]);
             break;
+        }
+        if (!strcmp(argv[i], "--force-sector-change")) { /* takes no value */
+            if (force == NULL)
+                rc = admin_usage(a, "--force-sector-change: only for client update");
+            else
+                *force = true;
+            continue;
         }
         const char *eq = strchr(argv[i], '=');
         const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
@@ -209,20 +223,39 @@ static char *new_secret(unsigned char hash[32])
     return s;
 }
 
-static int validate(admin_t *a, json_t *in, json_t **out)
+/*
+ * Validates @p in into *out (owned by the caller). For an update, @p before is
+ * the stored metadata: unless @p force, the update must keep the client's
+ * subject identifiers. Then the sector_identifier_uri, if any, is fetched and
+ * must list every redirect URI. 0 or an exit status (2 for any of these).
+ */
+static int validate(admin_t *a, json_t *in, json_t *before, bool force, json_t **out)
 {
     char err[512];
+    *out = NULL;
     idp_err_t e = idp_client_meta_validate(in, out, err, sizeof(err));
-    return e == IDP_OK ? 0 : admin_fail(a, e, "%s", err);
+    /* OpenID Connect Core §8.1: a new sector, or another subject_type, is a new sub for every resident */
+    if (e == IDP_OK && before && !force && (e = idp_client_meta_sector_change(before, *out, err, sizeof(err))) != IDP_OK)
+        snprintf(err + strlen(err), sizeof(err) - strlen(err), "; pass --force-sector-change to do it anyway");
+    /* Core §8.1, Registration §5: the sector_identifier_uri lists every redirect URI. Our rule: every
+       update is checked as a registration is, so that a client stored before this check, or one whose
+       partner has since taken a redirect URI out of its document, is not changed without it. */
+    if (e == IDP_OK)
+        e = idp_client_meta_check_sector(*out, admin_fetch_get, NULL, err, sizeof(err));
+    if (e == IDP_OK)
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return admin_fail(a, e, "%s", err);
 }
 
 int cmd_client_add(admin_t *a, int argc, char **argv)
 {
     json_t *given = json_object(), *meta = NULL;
     char *id = NULL, *secret = NULL, *text = NULL;
-    int rc = parse_meta_args(a, argc, argv, given, NULL);
+    int rc = parse_meta_args(a, argc, argv, given, NULL, NULL);
     if (rc == 0)
-        rc = validate(a, given, &meta);
+        rc = validate(a, given, NULL, false, &meta);
     if (rc == 0)
         rc = admin_store(a);
     if (rc != 0)
@@ -331,24 +364,27 @@ int cmd_client_list(admin_t *a, int argc, char **argv)
 int cmd_client_update(admin_t *a, int argc, char **argv)
 {
     idp_store_client_t row;
-    json_t *given = json_object(), *unset = json_array(), *meta = NULL, *stored = NULL;
+    json_t *given = json_object(), *unset = json_array(), *meta = NULL, *stored = NULL, *before = NULL;
     char *secret = NULL, *text = NULL;
     unsigned char hash[32];
+    bool force = false;
     int rc;
     /* CLIENT_ID is always the first argument, even when it begins with '-' or "--" (ids drawn before
        idp_random_id_new() stopped drawing such ids); a forgotten id reads as "no client --<field>". */
     if (argc < 1) {
         json_decref(given);
         json_decref(unset);
-        return admin_usage(a, "usage: client update CLIENT_ID [--<field> VALUE]... [--unset FIELD]...");
+        return admin_usage(
+            a, "usage: client update CLIENT_ID [--<field> VALUE]... [--unset FIELD]... [--force-sector-change]");
     }
-    if ((rc = parse_meta_args(a, argc - 1, argv + 1, given, unset)) != 0 || (rc = load(a, argv[0], &row)) != 0) {
+    if ((rc = parse_meta_args(a, argc - 1, argv + 1, given, unset, &force)) != 0 || (rc = load(a, argv[0], &row)) != 0) {
         json_decref(given);
         json_decref(unset);
         return rc;
     }
     stored = json_loads(row.metadata, 0, NULL);
-    if (stored == NULL) {
+    before = json_loads(row.metadata, 0, NULL);
+    if (stored == NULL || before == NULL) {
         rc = admin_fail(a, IDP_E_SERVER_ERROR, "stored metadata of %s is not JSON", argv[0]);
         goto Exit;
     }
@@ -357,7 +393,7 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
     size_t i;
     json_t *u;
     json_array_foreach(unset, i, u) json_object_del(stored, json_string_value(u));
-    if ((rc = validate(a, stored, &meta)) != 0)
+    if ((rc = validate(a, stored, before, force, &meta)) != 0)
         goto Exit;
     bool needs_secret = idp_client_meta_uses_secret(meta);
     /* Becoming confidential gets a secret; becoming public (or key-based) loses it. */
@@ -387,6 +423,7 @@ Exit:
     json_decref(given);
     json_decref(unset);
     json_decref(stored);
+    json_decref(before);
     json_decref(meta);
     return rc;
 }

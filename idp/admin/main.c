@@ -28,7 +28,7 @@ static const command_t commands[] = {
     {"client", "add", cmd_client_add, false, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
     {"client", "list", cmd_client_list, false, "client list"},
     {"client", "show", cmd_client_show, true, "client show CLIENT_ID"},
-    {"client", "update", cmd_client_update, true, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]..."},
+    {"client", "update", cmd_client_update, true, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]... [--force-sector-change]"},
     {"client", "rotate-secret", cmd_client_rotate_secret, true, "client rotate-secret CLIENT_ID"},
     {"client", "remove", cmd_client_remove, true, "client remove CLIENT_ID"},
     {"upstream", "add", cmd_upstream_add, true, "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
@@ -61,7 +61,12 @@ static int help(FILE *f)
             fputc(*c == '_' ? '-' : *c, f);
         col += strlen(*n) + 3;
     }
-    fprintf(f, "\n\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
+    fprintf(f, "\n\nsector_identifier_uri (OpenID Connect Core 8.1): client add and client update fetch it whenever the\n"
+               "client has one (https; http only on a loopback host; no redirects; 5 s; at most 64 KiB) and refuse the\n"
+               "client unless it is a JSON array of strings that lists every redirect URI exactly. An update that\n"
+               "would give residents a new sub (another sector: the host of sector_identifier_uri, else of the first\n"
+               "redirect URI; or another subject_type) is refused unless --force-sector-change is given.\n");
+    fprintf(f, "\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
                "validation error\n");
     return f == stderr ? ADMIN_USAGE : ADMIN_OK;
 }

@@ -227,6 +227,146 @@ bool idp_json_list_has(json_t *list, const char *s)
     return false;
 }
 
+/* ---- the sector of pairwise subjects (OpenID Connect Core §8.1) ---------------------- */
+
+bool idp_client_meta_sector(json_t *meta, char *out, size_t n)
+{
+    const char *type = json_string_value(json_object_get(meta, "subject_type"));
+    out[0] = '\0';
+    if (type && !strcmp(type, "public"))
+        return false;
+    /* §8.1: the host of sector_identifier_uri when there is one, else of the redirect URI */
+    const char *uri = json_string_value(json_object_get(meta, "sector_identifier_uri"));
+    if (uri == NULL)
+        uri = json_string_value(json_array_get(json_object_get(meta, "redirect_uris"), 0));
+    if (uri == NULL || !idp_url_host(uri, out, n))
+        out[0] = '\0';
+    return true;
+}
+
+static const char *json_kind(json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "not a string";
+}
+
+idp_err_t idp_client_meta_sector_lists(const char *uri, const char *doc, size_t len, json_t *redirect_uris, char *err,
+                                       size_t errlen)
+{
+    idp_err_t ret = IDP_OK;
+    json_error_t je;
+    size_t i;
+    json_t *v;
+    /* JSON_DECODE_ANY: a document that is JSON but no array gets the message for that, not a parse error */
+    json_t *list = json_loadb(doc, len, JSON_DECODE_ANY, &je);
+    if (list == NULL) {
+        ret = FAIL(IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri: %.160s is not JSON: %s (line %d)", uri,
+                   je.text, je.line);
+        goto Exit;
+    }
+    /* Core §8.1, Registration §2: "a JSON file containing an array of redirect_uri values" */
+    if (!json_is_array(list)) {
+        ret = FAIL(IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri: %.160s is not a JSON array of strings (it is %s)",
+                   uri, json_kind(list));
+        goto Exit;
+    }
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v)) {
+            ret = FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                       "sector_identifier_uri: %.160s is not a JSON array of strings (element %zu is %s)", uri, i,
+                       json_kind(v));
+            goto Exit;
+        }
+    }
+    /* Core §8.1: "The values of the registered redirect_uris MUST be included in the elements of the
+       array"; Registration §5: the registration is refused otherwise. Exact strings, as redirect URIs
+       are matched (Core §3.1.2.1). */
+    json_array_foreach(redirect_uris, i, v) {
+        if (!json_is_string(v) || !idp_json_list_has(list, json_string_value(v))) {
+            ret = FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                       "sector_identifier_uri: %.160s does not list redirect_uris[%zu] \"%.160s\" (OpenID Connect "
+                       "Core §8.1: it must list every redirect URI)",
+                       uri, i, json_is_string(v) ? json_string_value(v) : "?");
+            goto Exit;
+        }
+    }
+Exit:
+    json_decref(list);
+    return ret;
+}
+
+idp_err_t idp_client_meta_check_sector(json_t *meta, idp_fetch_fn fetch, void *ctx, char *err, size_t errlen)
+{
+    const char *uri = json_string_value(json_object_get(meta, "sector_identifier_uri"));
+    if (uri == NULL)
+        return IDP_OK;
+    idp_err_t ret;
+    idp_buf_t doc;
+    char why[400] = "";
+    idp_buf_init(&doc, IDP_SECTOR_DOC_MAX_BYTES);
+    /* Registration §5: the OP fetches the document and validates it before it accepts the client */
+    if (fetch(ctx, uri, &doc, why, sizeof(why)) != IDP_OK) {
+        ret = FAIL(IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri: %s", why[0] ? why : "cannot be fetched");
+        goto Exit;
+    }
+    ret = idp_client_meta_sector_lists(uri, idp_buf_cstr(&doc), doc.len, json_object_get(meta, "redirect_uris"), err,
+                                       errlen);
+Exit:
+    idp_buf_free(&doc);
+    return ret;
+}
+
+/* What a client's subs derive from, for messages: public, pairwise sector "host", or no sector. */
+static void describe_basis(json_t *meta, char *out, size_t n)
+{
+    char host[IDP_SECTOR_MAX];
+    if (!idp_client_meta_sector(meta, host, sizeof(host)))
+        snprintf(out, n, "public");
+    else if (host[0])
+        snprintf(out, n, "pairwise sector \"%.100s\"", host);
+    else
+        snprintf(out, n, "no sector");
+}
+
+static bool same_value(json_t *a, json_t *b)
+{
+    return a == b || (a && b && json_equal(a, b));
+}
+
+idp_err_t idp_client_meta_sector_change(json_t *before, json_t *after, char *err, size_t errlen)
+{
+    char was[IDP_SECTOR_MAX], now[IDP_SECTOR_MAX];
+    /* A client without redirect URIs never had a resident sign in: no sub to keep. */
+    if (json_array_size(json_object_get(before, "redirect_uris")) == 0)
+        return IDP_OK;
+    bool pairwise_was = idp_client_meta_sector(before, was, sizeof(was));
+    bool pairwise_now = idp_client_meta_sector(after, now, sizeof(now));
+    if (pairwise_was == pairwise_now && !strcmp(was, now))
+        return IDP_OK;
+    const char *field = "redirect_uris"; /* the first one's host was the sector */
+    if (pairwise_was != pairwise_now)
+        field = "subject_type";
+    else if (!same_value(json_object_get(before, "sector_identifier_uri"), json_object_get(after, "sector_identifier_uri")))
+        field = "sector_identifier_uri";
+    char from[160], to[160];
+    describe_basis(before, from, sizeof(from));
+    describe_basis(after, to, sizeof(to));
+    /* Core §8.1: pairwise sub values are computed per sector; another sector is another sub */
+    return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                "%s: this changes the client's subject identifiers from %s to %s, so every resident gets a new "
+                "sub at this client (OpenID Connect Core §8.1)",
+                field, from, to);
+}
+
 static void set_default(json_t *m, const char *name, json_t *v)
 {
     if (json_object_get(m, name) == NULL)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 /**
@@ -36,5 +37,66 @@ bool idp_client_meta_uses_secret(json_t *meta);
 
 /** True if the JSON array @p list (NULL: empty) holds the string @p s. */
 bool idp_json_list_has(json_t *list, const char *s);
+
+/* ---- the sector of pairwise subjects (OpenID Connect Core §8.1) ---------------------- */
+
+/** The size of a buffer for a sector (a host name). */
+#define IDP_SECTOR_MAX 512
+
+/**
+ * The sector that @p meta's pairwise subjects are derived from (OpenID Connect
+ * Core §8.1): the host of sector_identifier_uri, else of the first redirect
+ * URI, else "" (no resident ever signs in to such a client), into @p out
+ * (@p n bytes, IDP_SECTOR_MAX; a host that does not fit gives ""). Returns
+ * false, and "", for subject_type public. idp_subject (oauth/subject.c) derives
+ * sub from it, and sakaid-admin compares it before and after an update.
+ */
+bool idp_client_meta_sector(json_t *meta, char *out, size_t n);
+
+/** At most this many bytes of a sector_identifier_uri document are read. */
+#define IDP_SECTOR_DOC_MAX_BYTES (64 * 1024)
+
+/**
+ * Fetches the document at @p uri (a GET, no redirects, a timeout) into
+ * @p body, which the caller has initialised with its maximum
+ * (idp_buf_init) and frees. Returns IDP_OK for a 200 answer of at most
+ * body->max bytes; otherwise an error, and a message in @p err that names
+ * @p uri and what failed (unreachable, the HTTP status, too large). sakaid-admin
+ * passes admin_fetch_get (admin/fetch.h); unit tests pass a fake.
+ */
+typedef idp_err_t (*idp_fetch_fn)(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen);
+
+/**
+ * OpenID Connect Core §8.1 and Dynamic Client Registration 1.0 §5: when
+ * @p meta (validated metadata) has sector_identifier_uri, fetches it with
+ * @p fetch (at most IDP_SECTOR_DOC_MAX_BYTES) and checks that it is a JSON
+ * array of strings holding every entry of redirect_uris
+ * (idp_client_meta_sector_lists). IDP_OK when it does, or when there is no
+ * sector_identifier_uri (nothing is fetched); otherwise
+ * IDP_E_INVALID_CLIENT_METADATA and a message that begins with
+ * "sector_identifier_uri: ".
+ */
+idp_err_t idp_client_meta_check_sector(json_t *meta, idp_fetch_fn fetch, void *ctx, char *err, size_t errlen);
+
+/**
+ * The rule itself, without the network: the document @p doc (@p len bytes,
+ * fetched from @p uri, which is only named in messages) is a JSON array of
+ * strings, and every entry of @p redirect_uris (a JSON array; NULL: none) is
+ * one of them, compared as exact strings. IDP_OK, or
+ * IDP_E_INVALID_CLIENT_METADATA with a message beginning "sector_identifier_uri: ".
+ */
+idp_err_t idp_client_meta_sector_lists(const char *uri, const char *doc, size_t len, json_t *redirect_uris, char *err,
+                                       size_t errlen);
+
+/**
+ * Whether replacing the metadata @p before by @p after gives residents a new
+ * `sub` at this client: a change of subject_type, or of the pairwise sector
+ * (idp_client_meta_sector). A client that had no redirect URI never had a
+ * resident sign in, so any change is fine for it. IDP_OK when the subjects stay; otherwise
+ * IDP_E_INVALID_CLIENT_METADATA and a message naming both sectors, beginning
+ * with the field that moved it (sector_identifier_uri, redirect_uris or
+ * subject_type).
+ */
+idp_err_t idp_client_meta_sector_change(json_t *before, json_t *after, char *err, size_t errlen);
 
 #endif

@@ -1,11 +1,14 @@
 /*
- * Subject identifiers (OpenID Connect Core §8), and the keyed tokens they share a key with. The resident's own id never
- * leaves the server (product.md §5): a partner sees
- * HMAC-SHA-256(key, "pairwise" | sector | resident), per sector (§8.1: the
- * host of sector_identifier_uri, else of the redirect URI); a city client
- * sees HMAC-SHA-256(key, "public" | resident), the same for every city
- * client. The key is derived from the KEK (main.c), so the values are
- * stable across logins, restarts and nodes.
+ * Subject identifiers (OpenID Connect Core §8), and the keyed tokens they
+ * share a key with. The resident's own id never leaves the server
+ * (product.md §5): a partner sees HMAC-SHA-256(key, "pairwise" | sector |
+ * resident), per sector (§8.1: the host of sector_identifier_uri, else of the
+ * redirect URI; idp_client_meta_sector). sakaid-admin registers a
+ * sector_identifier_uri only when its document lists every redirect URI of
+ * the client, and refuses an update that moves a client to another sector
+ * unless told to. A city client sees HMAC-SHA-256(key, "public" | resident),
+ * the same for every city client. The key is derived from the KEK (main.c),
+ * so the values are stable across logins, restarts and nodes.
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -13,21 +16,15 @@
 #include <string.h>
 
 #include "core/b64.h"
-#include "core/url.h"
+#include "oauth/client_meta.h"
 #include "oauth/internal.h"
 
 void idp_subject(const idp_oauth_t *o, json_t *meta, const char *resident_id, char out[64])
 {
-    const char *type = json_string_value(json_object_get(meta, "subject_type"));
-    char sector[512] = "";
-    bool pairwise = !type || strcmp(type, "public") != 0;
-    if (pairwise) {
-        const char *uri = json_string_value(json_object_get(meta, "sector_identifier_uri"));
-        if (uri == NULL)
-            uri = json_string_value(json_array_get(json_object_get(meta, "redirect_uris"), 0));
-        if (uri == NULL || !idp_url_host(uri, sector, sizeof(sector)))
-            sector[0] = '\0'; /* no redirect URI: no end-user ever signs in to it */
-    }
+    char sector[IDP_SECTOR_MAX];
+    /* §8.1: the sector is the host of sector_identifier_uri, else of the redirect URI (client_meta.c);
+       "" for a client without redirect URIs, to which no end-user ever signs in */
+    bool pairwise = idp_client_meta_sector(meta, sector, sizeof(sector));
     char value[1024];
     snprintf(value, sizeof(value), "%s\n%s", sector, resident_id);
     idp_keyed_token(o, pairwise ? "pairwise" : "public", value, out);

@@ -1,8 +1,16 @@
 // sakaid-admin client round trips and bad input (issue #2 §5, §6).
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest, waitFor } from './lib/harness.mjs';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
+import {
+  addClient, admin, adminAsync, basic, cleanup, freePort, provision, psql, startServer, tempDir, tokenRequest, waitFor,
+} from './lib/harness.mjs';
+import { Agent, authRequest, completeLogin, oidc, rp, startProvider } from './lib/flow.mjs';
 
 let env, srv;
 before(async () => {
@@ -225,4 +233,263 @@ test('usage errors and an unreachable database', () => {
   assert.doesNotMatch(down.stderr, /password/);
   const help = admin(env, ['--help'], { json: false });
   assert.match(help.stdout, /--redirect-uris/);
+  assert.match(help.stdout, /client update CLIENT_ID .*\[--force-sector-change\]/);
+  assert.match(help.stdout, /sector_identifier_uri \(OpenID Connect Core 8\.1\): client add and client update fetch it/);
+});
+
+// ---- sector_identifier_uri (issue #14 item 12; OpenID Connect Core §8.1, Registration §5) ----
+
+/**
+ * A partner's web server on 127.0.0.1 (plain http: allowed on loopback only). Routes are set per
+ * path; every request is counted per path; an unknown path is a 404.
+ */
+async function partnerServer({ tls } = {}) {
+  const routes = new Map(), hits = new Map();
+  const handler = (req, res) => {
+    hits.set(req.url, (hits.get(req.url) ?? 0) + 1);
+    const route = routes.get(req.url);
+    if (route) return route(req, res);
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = server.address().port;
+  const origin = (host = '127.0.0.1') => `${tls ? 'https' : 'http'}://${host}:${port}`;
+  return {
+    port,
+    origin,
+    /** Serves @p body (JSON unless a string) at @p path; returns its URL on @p host. */
+    serve(path, body, { status = 200, type = 'application/json', host } = {}) {
+      routes.set(path, (req, res) => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(typeof body === 'string' ? body : JSON.stringify(body));
+      });
+      return `${origin(host)}${path}`;
+    },
+    route(path, fn, { host } = {}) {
+      routes.set(path, fn);
+      return `${origin(host)}${path}`;
+    },
+    hits: (path) => hits.get(path) ?? 0,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
+
+const clientCount = () => psql(env.SAKAID_DATABASE_URL, 'SELECT count(*) FROM clients');
+const SHOP = 'https://shop.partner-a.example/cb', APP = 'https://app.partner-a.example/cb';
+
+describe('sector_identifier_uri is fetched at registration and must list every redirect URI (OpenID Connect Core §8.1)', () => {
+  let web;
+  before(async () => {
+    web = await partnerServer();
+  });
+  after(() => web.close());
+
+  test('a sector document that lists every redirect URI: the client is registered, after one fetch of the document', async () => {
+    const url = web.serve('/ok/sector.json', [APP, SHOP, 'https://other.partner-a.example/cb']);
+    const c = (await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', `${SHOP},${APP}`,
+      '--sector-identifier-uri', url])).json;
+    assert.equal(c.sector_identifier_uri, url);
+    assert.deepEqual(c.redirect_uris, [SHOP, APP]);
+    assert.equal(web.hits('/ok/sector.json'), 1, 'the document was fetched');
+  });
+
+  test('a sector document that misses a redirect URI refuses the registration, and nothing is stored', async () => {
+    const before = clientCount();
+    const url = web.serve('/partial/sector.json', [SHOP]);
+    const r = await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', `${SHOP},${APP}`,
+      '--sector-identifier-uri', url], { expectExit: 2 });
+    assert.equal(r.json.error, 'invalid_client_metadata');
+    assert.equal(r.json.error_description,
+      `sector_identifier_uri: ${url} does not list redirect_uris[1] "${APP}" (OpenID Connect Core §8.1: it must list every redirect URI)`);
+    assert.match(r.stderr, /^sakaid-admin: sector_identifier_uri: /);
+    // exact strings: a trailing slash is another URI
+    const slash = web.serve('/slash/sector.json', [`${SHOP}/`]);
+    const s = await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', slash], { expectExit: 2 });
+    assert.match(s.json.error_description, /does not list redirect_uris\[0\]/);
+    assert.equal(clientCount(), before);
+  });
+
+  // Each way a document can fail: its own message, exit status 2, invalid_client_metadata, nothing stored.
+  const failures = [
+    ['unreachable (nothing listens on the port)', async () => `http://127.0.0.1:${await freePort()}/sector.json`,
+      /^sector_identifier_uri: cannot fetch http:\/\/127\.0\.0\.1:\d+\/sector\.json: .*(connect|refused)/i],
+    ['404', () => `${web.origin()}/nowhere/sector.json`, /^sector_identifier_uri: http:\/\/127\.0\.0\.1:\d+\/nowhere\/sector\.json answered HTTP 404, not 200$/],
+    ['a 500', () => web.serve('/500/sector.json', [SHOP], { status: 500 }), /answered HTTP 500, not 200$/],
+    ['a redirect to a document that would list it (redirects are not followed)', () => {
+      const target = web.serve('/moved-to/sector.json', [SHOP]);
+      return web.route('/moved/sector.json', (req, res) => {
+        res.writeHead(302, { location: target });
+        res.end();
+      });
+    }, /answered HTTP 302, not 200 \(redirects are not followed\)$/, () => assert.equal(web.hits('/moved-to/sector.json'), 0)],
+    ['not JSON (an HTML page)', () => web.serve('/html/sector.json', `<html><body>${SHOP}</body></html>`, { type: 'text/html' }),
+      /^sector_identifier_uri: \S+ is not JSON: /],
+    ['a JSON object, not an array', () => web.serve('/object/sector.json', { redirect_uris: [SHOP] }),
+      /is not a JSON array of strings \(it is an object\)$/],
+    ['an array with a number in it', () => web.serve('/number/sector.json', [SHOP, 7]),
+      /is not a JSON array of strings \(element 1 is a number\)$/],
+    ['over 64 KiB, with a Content-Length', () => web.serve('/large/sector.json', [SHOP, 'x'.repeat(70 * 1024)]),
+      /^sector_identifier_uri: \S+ is larger than 65536 bytes$/],
+    ['over 64 KiB, chunked (no Content-Length)', () => web.route('/chunked/sector.json', (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`["${SHOP}"`);
+      for (let i = 0; i < 80; i++) res.write(`,"${'y'.repeat(1000)}"`);
+      res.end(']');
+    }), /^sector_identifier_uri: \S+ is larger than 65536 bytes$/],
+    ['a server that never answers (5 s timeout)', () => web.route('/silent/sector.json', () => {}),
+      /^sector_identifier_uri: cannot fetch \S+: .*timed out/i],
+  ];
+  for (const [what, makeUrl, message, extra] of failures) {
+    test(`refused: ${what}`, async () => {
+      const before = clientCount();
+      const url = await makeUrl();
+      const t0 = Date.now();
+      const r = await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+        '--sector-identifier-uri', url], { expectExit: 2 });
+      assert.equal(r.json.error, 'invalid_client_metadata');
+      assert.match(r.json.error_description, message);
+      assert.ok(Date.now() - t0 < 15000, 'within the timeout');
+      if (extra) extra();
+      assert.equal(clientCount(), before);
+    });
+  }
+
+  test('refused: https whose certificate does not verify (TLS verification is on)', async () => {
+    const dir = tempDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '2', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = await partnerServer({ tls: { key: readFileSync(join(dir, 'tls.key')), cert: readFileSync(join(dir, 'tls.crt')) } });
+    try {
+      const url = tls.serve('/sector.json', [SHOP]);
+      const r = await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+        '--sector-identifier-uri', url], { expectExit: 2 });
+      assert.match(r.json.error_description, /^sector_identifier_uri: cannot fetch https:\/\/127\.0\.0\.1:\d+\/sector\.json: .*certificate/i);
+    } finally {
+      await tls.close();
+    }
+  });
+
+  test('refused at validation: an http sector_identifier_uri on a host that is not loopback (Registration §2: https)', async () => {
+    const r = await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', 'http://partner-a.example/sector.json'], { expectExit: 2 });
+    assert.equal(r.json.error, 'invalid_client_metadata');
+    assert.match(r.json.error_description, /^sector_identifier_uri: "http:\/\/partner-a\.example\/sector\.json" must use https/);
+  });
+
+  test('update: redirect URIs are checked against the stored sector_identifier_uri, and every update fetches it again', async () => {
+    const url = web.serve('/upd/sector.json', [SHOP]);
+    const c = (await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', url])).json;
+    // a redirect URI that the document does not list: refused, and the stored client stays as it was
+    const bad = await adminAsync(env, ['client', 'update', c.client_id, '--redirect-uris', `${SHOP},${APP}`], { expectExit: 2 });
+    assert.match(bad.json.error_description, /^sector_identifier_uri: \S+ does not list redirect_uris\[1\] "https:\/\/app\.partner-a\.example\/cb"/);
+    assert.deepEqual(admin(env, ['client', 'show', c.client_id]).json.redirect_uris, [SHOP]);
+    // once the partner lists it, the same update goes through
+    web.serve('/upd/sector.json', [SHOP, APP]);
+    const ok = (await adminAsync(env, ['client', 'update', c.client_id, '--redirect-uris', `${SHOP},${APP}`])).json;
+    assert.deepEqual(ok.redirect_uris, [SHOP, APP]);
+    // a partner that withdraws a redirect URI from its document: the next update of the client is refused
+    web.serve('/upd/sector.json', [SHOP]);
+    const hits = web.hits('/upd/sector.json');
+    const name = await adminAsync(env, ['client', 'update', c.client_id, '--client-name', 'Partner A (renamed)'], { expectExit: 2 });
+    assert.match(name.json.error_description, /^sector_identifier_uri: \S+ does not list redirect_uris\[1\]/);
+    assert.equal(web.hits('/upd/sector.json'), hits + 1);
+    assert.equal(admin(env, ['client', 'show', c.client_id]).json.client_name, 'Partner A');
+  });
+
+  test('update: a change of sector (removing sector_identifier_uri, another host, another first redirect host, another subject_type) needs --force-sector-change', async () => {
+    const url = web.serve('/move/sector.json', [SHOP]);
+    const c = (await adminAsync(env, ['client', 'add', '--client-name', 'Partner A', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', url])).json;
+    const refused = async (args, field, to) => {
+      const r = await adminAsync(env, ['client', 'update', c.client_id, ...args], { expectExit: 2 });
+      assert.equal(r.json.error, 'invalid_client_metadata');
+      assert.equal(r.json.error_description, `${field}: this changes the client's subject identifiers from ${'pairwise sector "127.0.0.1"'} `
+        + `to ${to}, so every resident gets a new sub at this client (OpenID Connect Core §8.1); pass --force-sector-change to do it anyway`);
+      assert.equal(admin(env, ['client', 'show', c.client_id]).json.sector_identifier_uri, url, 'unchanged');
+    };
+    await refused(['--unset', 'sector-identifier-uri'], 'sector_identifier_uri', 'pairwise sector "shop.partner-a.example"');
+    await refused(['--sector-identifier-uri', web.serve('/move/sector.json', [SHOP], { host: 'localhost' })], 'sector_identifier_uri',
+      'pairwise sector "localhost"');
+    // another document on the same host is the same sector: no flag needed (and the new document is checked)
+    const v2 = web.serve('/move/v2.json', [SHOP]);
+    assert.equal((await adminAsync(env, ['client', 'update', c.client_id, '--sector-identifier-uri', v2])).json.sector_identifier_uri, v2);
+    // with the flag: done
+    const gone = (await adminAsync(env, ['client', 'update', c.client_id, '--unset', 'sector-identifier-uri', '--force-sector-change'])).json;
+    assert.equal(gone.sector_identifier_uri, undefined);
+
+    // without sector_identifier_uri the first redirect URI's host is the sector
+    const d = addClient(env, ['--client-name', 'Partner D', '--redirect-uris', 'https://d.partner.example/cb']);
+    const moved = await adminAsync(env, ['client', 'update', d.client_id, '--redirect-uris', 'https://new.partner.example/cb'], { expectExit: 2 });
+    assert.match(moved.json.error_description, /^redirect_uris: this changes the client's subject identifiers from pairwise sector "d\.partner\.example" to pairwise sector "new\.partner\.example"/);
+    assert.deepEqual((await adminAsync(env, ['client', 'update', d.client_id, '--redirect-uris', 'https://d.partner.example/cb2'])).json.redirect_uris,
+      ['https://d.partner.example/cb2'], 'the same host: the same sector');
+    // a city client's public sub
+    const city = addClient(env, ['--client-name', 'City', '--tier', 'city', '--redirect-uris', 'https://city.example/cb']);
+    const pw = await adminAsync(env, ['client', 'update', city.client_id, '--subject-type', 'pairwise'], { expectExit: 2 });
+    assert.match(pw.json.error_description, /^subject_type: this changes the client's subject identifiers from public to pairwise sector "city\.example"/);
+    assert.equal((await adminAsync(env, ['client', 'update', city.client_id, '--subject-type', 'pairwise', '--force-sector-change'])).json.subject_type, 'pairwise');
+    // the flag belongs to update only
+    const add = await adminAsync(env, ['client', 'add', '--client-name', 'x', '--redirect-uris', SHOP, '--force-sector-change'], { expectExit: 2 });
+    assert.match(add.json.error_description, /^--force-sector-change: only for client update/);
+  });
+});
+
+describe('two partners can no longer share a pairwise sub by naming the same host', () => {
+  let p, web, a;
+  const EVIL = 'https://evil.example/cb';
+  before(async () => {
+    p = await startProvider();
+    web = await partnerServer();
+    // Partner A's sector is "localhost" (its document lists its two apps); the attacker's own host is 127.0.0.1.
+    a = (await adminAsync(p.env, ['client', 'add', '--client-name', 'Partner A shop', '--redirect-uris', SHOP,
+      '--sector-identifier-uri', web.serve('/a/sector.json', [SHOP, APP], { host: 'localhost' })])).json;
+  });
+  after(() => web.close());
+
+  /** The resident sakai-taro signs in to @p client (the card on first use, single sign-on after); returns the ID token's sub. */
+  async function subAt(agent, client, redirect_uri) {
+    const config = await rp(p.url, client);
+    const req = await authRequest(config, { redirect_uri });
+    const last = await completeLogin(agent, await agent.go(req.url.href), { cards: p.cards });
+    assert.equal(last.status, 303, `expected a redirect to the client, got ${last.status}`);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(last.location),
+      { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+    return tokens.claims().sub;
+  }
+
+  test("an attacker who names partner A's sector_identifier_uri (or another URL on its host) is refused", async () => {
+    const agent = new Agent(p.url);
+    const subA = await subAt(agent, a, SHOP);
+    for (const url of [a.sector_identifier_uri, `${web.origin('localhost')}/anything.json`]) {
+      const r = await adminAsync(p.env, ['client', 'add', '--client-name', 'Evil', '--redirect-uris', EVIL,
+        '--sector-identifier-uri', url], { expectExit: null });
+      if (r.status === 0) {
+        // What the check prevents: the attacker's client is in partner A's sector, so it gets A's sub for the same resident.
+        const subEvil = await subAt(agent, r.json, EVIL);
+        assert.fail(`registered with sector_identifier_uri ${url}; the resident's sub at partner A is ${subA}, `
+          + `at the attacker's client ${subEvil}${subEvil === subA ? ' (the same)' : ''}`);
+      }
+      assert.equal(r.status, 2);
+      assert.equal(r.json.error, 'invalid_client_metadata');
+      assert.match(r.json.error_description, /^sector_identifier_uri: /);
+    }
+  });
+
+  test("a second app that partner A's document lists shares A's sub; a client of another host does not", async () => {
+    const agent = new Agent(p.url);
+    const subA = await subAt(agent, a, SHOP);
+    const app = (await adminAsync(p.env, ['client', 'add', '--client-name', 'Partner A app', '--redirect-uris', APP,
+      '--sector-identifier-uri', a.sector_identifier_uri])).json;
+    assert.equal(await subAt(agent, app, APP), subA, 'one sector, one sub (Core §8.1)');
+    const other = (await adminAsync(p.env, ['client', 'add', '--client-name', 'Other partner', '--redirect-uris', EVIL])).json;
+    assert.notEqual(await subAt(agent, other, EVIL), subA);
+  });
 });

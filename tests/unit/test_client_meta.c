@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "oauth/client_meta.h"
@@ -137,9 +138,236 @@ static void kinds(void **state)
     json_decref(pub);
 }
 
+/* ---- sector_identifier_uri (OpenID Connect Core §8.1, Registration §5) ---- */
+
+static json_t *uris(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    if (j == NULL)
+        fail_msg("bad test JSON: %s", text);
+    return j;
+}
+
+/* The sector is what sub derives from: the host of sector_identifier_uri, else of the first redirect URI. */
+static void sector_of_pairwise_subjects(void **state)
+{
+    static const struct {
+        const char *meta;
+        bool pairwise;
+        const char *sector;
+    } cases[] = {
+        {"{\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x.json\"}", true, "s.example"},
+        {"{\"redirect_uris\":[\"https://a.example:8443/cb\",\"https://b.example/cb\"]}", true, "a.example"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", true, ""},
+        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x\"}", false, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *m = uris(cases[i].meta);
+        char sector[IDP_SECTOR_MAX];
+        assert_int_equal(idp_client_meta_sector(m, sector, sizeof(sector)), cases[i].pairwise);
+        assert_string_equal(sector, cases[i].sector);
+        json_decref(m);
+    }
+}
+
+/* The pure rule: a JSON array of strings that holds every redirect URI, compared exactly. */
+static void sector_document_must_list_every_redirect_uri(void **state)
+{
+    static const struct {
+        const char *doc, *redirects;
+        const char *error; /* NULL: accepted; else a part of the message */
+    } cases[] = {
+        {"[\"https://a.example/cb\",\"https://b.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]", NULL},
+        {"[\"https://b.example/cb\",\"https://a.example/cb\",\"https://other.example/x\"]", "[\"https://a.example/cb\"]", NULL},
+        {"[]", "[]", NULL},
+        {" [ \"https://a.example/cb\" ] \n", "[\"https://a.example/cb\"]", NULL},
+        {"[\"https://a.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]", "does not list redirect_uris[1] \"https://b.example/cb\""},
+        {"[]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
+        /* exact strings: no normalisation of a trailing slash, case, port or query */
+        {"[\"https://a.example/cb/\"]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
+        {"[\"https://A.example/cb\"]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
+        {"[\"https://a.example:443/cb\"]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
+        {"[\"https://a.example/cb?x=1\"]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
+        {"[\"https://a.example/cb\\u0000\"]", "[\"https://a.example/cb\"]", "is not JSON"},
+        {"<html>moved</html>", "[\"https://a.example/cb\"]", "is not JSON"},
+        {"", "[\"https://a.example/cb\"]", "is not JSON"},
+        {"[\"https://a.example/cb\"] [1]", "[\"https://a.example/cb\"]", "is not JSON"},
+        {"{\"redirect_uris\":[\"https://a.example/cb\"]}", "[\"https://a.example/cb\"]", "is not a JSON array of strings (it is an object)"},
+        {"\"https://a.example/cb\"", "[\"https://a.example/cb\"]", "is not a JSON array of strings (it is a string)"},
+        {"[\"https://a.example/cb\",1]", "[\"https://a.example/cb\"]", "is not a JSON array of strings (element 1 is a number)"},
+        {"[[\"https://a.example/cb\"]]", "[\"https://a.example/cb\"]", "is not a JSON array of strings (element 0 is an array)"},
+        {"[null]", "[]", "is not a JSON array of strings (element 0 is null)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[512] = "";
+        json_t *r = uris(cases[i].redirects);
+        idp_err_t e = idp_client_meta_sector_lists("https://s.example/sector.json", cases[i].doc, strlen(cases[i].doc), r,
+                                                   err, sizeof(err));
+        json_decref(r);
+        if (cases[i].error == NULL && e != IDP_OK)
+            fail_msg("case %zu (%s): refused: %s", i, cases[i].doc, err);
+        if (cases[i].error == NULL)
+            continue;
+        if (e != IDP_E_INVALID_CLIENT_METADATA)
+            fail_msg("case %zu (%s): got %d, want invalid_client_metadata", i, cases[i].doc, e);
+        if (strncmp(err, "sector_identifier_uri: https://s.example/sector.json ", 53) != 0 || !strstr(err, cases[i].error))
+            fail_msg("case %zu (%s): message \"%s\" lacks \"%s\"", i, cases[i].doc, err, cases[i].error);
+    }
+}
+
+typedef struct {
+    const char *doc;  /* the answer, or NULL to fail with why */
+    const char *why;
+    idp_err_t e;
+    int calls;
+    char uri[256];
+} fake_fetch_t;
+
+static idp_err_t fake_fetch(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen)
+{
+    fake_fetch_t *f = ctx;
+    f->calls++;
+    snprintf(f->uri, sizeof(f->uri), "%s", uri);
+    assert_int_equal(body->max, IDP_SECTOR_DOC_MAX_BYTES);
+    if (f->doc == NULL) {
+        snprintf(err, errlen, "%s", f->why);
+        return f->e;
+    }
+    return idp_buf_puts(body, f->doc);
+}
+
+static idp_err_t check_sector(const char *meta_text, fake_fetch_t *f, char *err)
+{
+    json_t *in = uris(meta_text), *m = NULL;
+    err[0] = '\0';
+    idp_err_t e = idp_client_meta_validate(in, &m, err, 512);
+    json_decref(in);
+    if (e != IDP_OK)
+        fail_msg("%s: %s", meta_text, err);
+    e = idp_client_meta_check_sector(m, fake_fetch, f, err, 512);
+    json_decref(m);
+    return e;
+}
+
+/* The fetched document decides; without a sector_identifier_uri nothing is fetched; a failed fetch refuses. */
+static void sector_identifier_uri_is_fetched_and_checked(void **state)
+{
+    static const char *meta = "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],"
+                              "\"sector_identifier_uri\":\"https://a.example/sector.json\"}";
+    char err[512];
+    fake_fetch_t f = {"[\"https://a.example/cb\",\"https://b.example/cb\"]", NULL, IDP_OK, 0, ""};
+    assert_int_equal(check_sector(meta, &f, err), IDP_OK);
+    assert_int_equal(f.calls, 1);
+    assert_string_equal(f.uri, "https://a.example/sector.json");
+
+    fake_fetch_t partial = {"[\"https://a.example/cb\"]", NULL, IDP_OK, 0, ""};
+    assert_int_equal(check_sector(meta, &partial, err), IDP_E_INVALID_CLIENT_METADATA);
+    assert_non_null(strstr(err, "does not list redirect_uris[1] \"https://b.example/cb\""));
+
+    /* what the fetcher says (unreachable, status, size) comes through, as a metadata error */
+    static const struct {
+        idp_err_t e;
+        const char *why;
+    } failures[] = {
+        {IDP_E_UNAVAILABLE, "cannot fetch https://a.example/sector.json: Could not connect"},
+        {IDP_E_UNAVAILABLE, "https://a.example/sector.json answered HTTP 404, not 200"},
+        {IDP_E_TOO_LARGE, "https://a.example/sector.json is larger than 65536 bytes"},
+        {IDP_E_INVALID_REQUEST, "refusing to fetch http://a.example/sector.json: https only"},
+    };
+    for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+        fake_fetch_t down = {NULL, failures[i].why, failures[i].e, 0, ""};
+        assert_int_equal(check_sector(meta, &down, err), IDP_E_INVALID_CLIENT_METADATA);
+        assert_int_equal(down.calls, 1);
+        assert_true(!strncmp(err, "sector_identifier_uri: ", 23) && !strcmp(err + 23, failures[i].why));
+    }
+
+    fake_fetch_t none = {NULL, "must not be called", IDP_E_UNAVAILABLE, 0, ""};
+    assert_int_equal(check_sector("{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"]}", &none, err), IDP_OK);
+    assert_int_equal(none.calls, 0);
+    /* a client with no redirect URI still needs a document that is an array of strings */
+    fake_fetch_t svc = {"{}", NULL, IDP_OK, 0, ""};
+    assert_int_equal(check_sector("{\"client_name\":\"n\",\"grant_types\":[\"client_credentials\"],"
+                                  "\"sector_identifier_uri\":\"https://a.example/s\"}",
+                                  &svc, err),
+                     IDP_E_INVALID_CLIENT_METADATA);
+    assert_int_equal(svc.calls, 1);
+}
+
+/* Registration §2: sector_identifier_uri uses https (http only on a loopback host, as redirect URIs). */
+static void sector_identifier_uri_must_be_https(void **state)
+{
+    static const char *const bad[] = {"http://a.example/sector.json", "ftp://a.example/sector.json",
+                                      "https://a.example/sector.json#x", "https://u:p@a.example/s", "/sector.json"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[512], err[512];
+        json_t *m;
+        snprintf(text, sizeof(text),
+                 "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"%s\"}", bad[i]);
+        if (validate(text, &m, err) != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, "sector_identifier_uri: ", 23) != 0)
+            fail_msg("%s: accepted or wrong message: %s", bad[i], err);
+    }
+    json_t *m;
+    char err[512];
+    assert_int_equal(validate("{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],"
+                              "\"sector_identifier_uri\":\"http://127.0.0.1:8000/s.json\"}",
+                              &m, err),
+                     IDP_OK);
+    json_decref(m);
+}
+
+/* An update that moves the sector, or the subject type, gives every resident a new sub: refused (--force-sector-change). */
+static void an_update_that_changes_sub_is_refused(void **state)
+{
+    static const char *base = "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],"
+                              "\"sector_identifier_uri\":\"https://s.example/sector.json\"}";
+    static const struct {
+        const char *before, *after;
+        const char *field; /* NULL: allowed */
+    } cases[] = {
+        /* the same sector: another document on the same host, other redirect URIs, a name */
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/v2.json\"}", NULL},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb2\",\"https://b.example/cb\"]}", NULL},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://a.example/s.json\"}", NULL},
+        /* no redirect URI before: nobody ever signed in */
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://b.example/cb\"]}", NULL},
+        /* another sector */
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "sector_identifier_uri"},
+        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://t.example/sector.json\"}", "sector_identifier_uri"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\",\"https://a.example/cb\"]}", "redirect_uris"},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "sector_identifier_uri"},
+        /* another subject type */
+        {NULL, "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "subject_type"},
+        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"]}",
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "subject_type"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *before = uris(cases[i].before ? cases[i].before : base), *after = uris(cases[i].after);
+        char err[512] = "";
+        idp_err_t e = idp_client_meta_sector_change(before, after, err, sizeof(err));
+        json_decref(before);
+        json_decref(after);
+        if (cases[i].field == NULL && e != IDP_OK)
+            fail_msg("case %zu: refused: %s", i, err);
+        if (cases[i].field && (e != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, cases[i].field, strlen(cases[i].field)) ||
+                               err[strlen(cases[i].field)] != ':' || !strstr(err, "every resident gets a new sub")))
+            fail_msg("case %zu: got %d \"%s\", want a message about %s", i, e, err, cases[i].field);
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(defaults), cmocka_unit_test(accepted), cmocka_unit_test(rejected),
-                                       cmocka_unit_test(kinds)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(defaults),
+                                       cmocka_unit_test(accepted),
+                                       cmocka_unit_test(rejected),
+                                       cmocka_unit_test(kinds),
+                                       cmocka_unit_test(sector_of_pairwise_subjects),
+                                       cmocka_unit_test(sector_document_must_list_every_redirect_uri),
+                                       cmocka_unit_test(sector_identifier_uri_is_fetched_and_checked),
+                                       cmocka_unit_test(sector_identifier_uri_must_be_https),
+                                       cmocka_unit_test(an_update_that_changes_sub_is_refused)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
