@@ -52,10 +52,10 @@ async function logout(agent) {
 
 describe('sign-in freshness and sessions', () => {
   test('item 1: a consent step cannot be continued into a session, an authentication begins one session once, and logout ends the browser\'s logins', async () => {
-    const c = client(p);
+    const c = client(p, '--tier', 'city', '--scope', 'openid residency');
     const cfg = await rp(p.url, c);
     const agent = new Agent(p.url);
-    const a = await authRequest(cfg, { redirect_uri: CB });
+    const a = await authRequest(cfg, { redirect_uri: CB, scope: 'openid residency' });
     const page = await agent.go(a.url.href);
     const signedIn = formFields(page.text, '/login/continue');
     signWithCard(p.cards, 'sakai-taro', appLink(page.text));
@@ -199,10 +199,10 @@ describe('tokens and codes', () => {
   });
 
   test('item 7: a consent decision is taken on POST only; a GET with decision=allow records nothing', async () => {
-    const c = client(p);
+    const c = client(p, '--tier', 'city', '--scope', 'openid residency');
     const cfg = await rp(p.url, c);
     const agent = new Agent(p.url);
-    const a = await authRequest(cfg, { redirect_uri: CB });
+    const a = await authRequest(cfg, { redirect_uri: CB, scope: 'openid residency' });
     const page = await agent.go(a.url.href);
     signWithCard(p.cards, 'sakai-taro', appLink(page.text));
     const consent = await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
@@ -267,50 +267,60 @@ describe('tokens and codes', () => {
     assert.equal((p.srv.logs().match(/db_error/g) ?? []).length, before, 'PostgreSQL saw none of it');
   });
 
-  test('item 11: an identical request from the same browser continues its pending login; a browser holds at most session.max_pending_logins; an address gets session.login_rate_per_minute', async () => {
-    const q = await startProvider({ session: { max_pending_logins: 3, login_rate_per_minute: 6 } });
-    const c = client(q);
-    const cfg = await rp(q.url, c);
-    const agent = new Agent(q.url);
+  test('item 11: an identical request from the same browser continues its pending login; a browser holds at most session.max_pending_logins (20)', async () => {
+    const c = client(p);
+    const cfg = await rp(p.url, c);
+    const agent = new Agent(p.url);
     const a = await authRequest(cfg, { redirect_uri: CB });
     const first = await agent.request(a.url.href);
     const second = await agent.request(a.url.href);
     assert.equal(first.status, 303);
     assert.equal(second.location, first.location, 'a reload continues the same login');
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await agent.request((await authRequest(cfg, { redirect_uri: CB })).url.href)).status);
-    assert.deepEqual(statuses, [303, 303, 429], 'three pending logins per browser');
-    // Without a cookie every request is a new browser: the address's rate stops them.
-    const fresh = [];
-    for (let i = 0; i < 5; i++) fresh.push((await new Agent(q.url).request(a.url.href)).status);
-    assert.deepEqual(fresh, [303, 303, 303, 429, 429], 'six logins a minute from this address (three above)');
+    for (let i = 0; i < 20; i++) statuses.push((await agent.request((await authRequest(cfg, { redirect_uri: CB })).url.href)).status);
+    assert.deepEqual(statuses, [...Array(19).fill(303), 429], 'twenty pending logins per browser');
+    assert.match((await agent.request((await authRequest(cfg, { redirect_uri: CB })).url.href)).text, /このブラウザで開いているログインが多すぎます/,
+      'the page says what to do');
+  });
+
+  test('item 11: without a cookie every request is a new browser: the address\'s rate (session.login_rate_per_minute) stops them', async () => {
+    const q = await startProvider({ session: { login_rate_per_minute: 6 } });
+    const c = client(q);
+    const cfg = await rp(q.url, c);
+    const a = await authRequest(cfg, { redirect_uri: CB });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await new Agent(q.url).request(a.url.href)).status);
+    assert.deepEqual(statuses, [303, 303, 303, 303, 303, 303, 429, 429], 'six logins a minute from this address');
     assert.equal(sql('SELECT count(*) FROM login_transactions', q), '6');
   });
 });
 
 describe('client authentication failures', () => {
   test('item 13: failures are counted per client in /metrics and audited; repeated failures from one address back off', async () => {
-    const q = await startProvider({ clients: { auth_failures_before_backoff: 3 } });
-    const c = addClient(q.env, ['--client-name', 'Backend', '--grant-types', 'client_credentials']);
-    const cc = (secret, id = c.client_id) => tokenRequest(q.url, { grant_type: 'client_credentials' }, { authorization: basic(id, secret) });
+    const c = addClient(p.env, ['--client-name', 'Backend', '--grant-types', 'client_credentials']);
+    const cc = (secret, id = c.client_id) => tokenRequest(p.url, { grant_type: 'client_credentials' }, { authorization: basic(id, secret) });
+    const metrics = async () => (await fetch(p.metricsUrl ?? `${p.url}/metrics`)).text();
+    const unknown = (m) => Number(m.match(/sakaid_client_auth_failures_total\{client_id="unknown"\} (\d+)/)?.[1]);
+    const before = unknown(await metrics());
     assert.equal((await cc('wrong')).status, 401);
     assert.equal((await cc('wrong')).status, 401);
-    assert.equal((await cc('wrong', 'no-such-client')).status, 401);
-    const metrics = async () => (await fetch(q.metricsUrl ?? `${q.url}/metrics`)).text();
+    assert.equal((await cc('wrong', `no-such-client-${randomUUID()}`)).status, 401);
     let m = await metrics();
     assert.match(m, new RegExp(`sakaid_client_auth_failures_total\\{client_id="${c.client_id}"\\} 2`));
-    assert.match(m, /sakaid_client_auth_failures_total\{client_id="unknown"\} 1/);
-    assert.equal(sql(`SELECT count(*) FROM audit_events WHERE event = 'client_auth_failed' AND detail->>'client_id' = '${c.client_id}'`, q), '2');
-    assert.equal((await cc('wrong')).status, 401, 'the third failure starts the back-off');
+    assert.equal(unknown(m), before + 1, 'made-up ids are counted together');
+    assert.equal(sql(`SELECT count(*) FROM audit_events WHERE event = 'client_auth_failed' AND detail->>'client_id' = '${c.client_id}'`), '2');
+    // clients.auth_failures_before_backoff (10) failures within a minute from one address start a back-off
+    for (let i = 2; i < 9; i++) assert.equal((await cc('wrong')).status, 401);
+    assert.equal((await cc('wrong')).status, 401, 'the tenth failure starts the back-off');
     const held = await cc(c.client_secret);
     assert.equal(held.status, 429, 'backing off: even the right secret waits');
     assert.equal(held.body.error, 'invalid_client');
     assert.ok(Number(held.headers.get('retry-after')) > 0);
-    assert.equal(sql(`SELECT count(*) FROM audit_events WHERE event = 'client_auth_backoff' AND detail->>'client_id' = '${c.client_id}'`, q), '1');
+    assert.equal(sql(`SELECT count(*) FROM audit_events WHERE event = 'client_auth_backoff' AND detail->>'client_id' = '${c.client_id}'`), '1');
     m = await metrics();
-    assert.match(m, /sakaid_client_auth_backoffs_total 1/);
+    assert.match(m, /sakaid_client_auth_backoffs_total [1-9]/);
     // another client is not affected
-    const d = addClient(q.env, ['--client-name', 'Other', '--grant-types', 'client_credentials']);
+    const d = addClient(p.env, ['--client-name', 'Other', '--grant-types', 'client_credentials']);
     assert.equal((await cc(d.client_secret, d.client_id)).status, 200);
   });
 });
