@@ -9,8 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { addClient, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
+import { addClient, basic, BIN, cleanup, psql, tokenRequest } from './lib/harness.mjs';
 import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
 
 const CB = 'https://rp.example/cb';
@@ -292,6 +295,61 @@ describe('tokens and codes', () => {
     for (let i = 0; i < 8; i++) statuses.push((await new Agent(q.url).request(a.url.href)).status);
     assert.deepEqual(statuses, [303, 303, 303, 303, 303, 303, 429, 429], 'six logins a minute from this address');
     assert.equal(sql('SELECT count(*) FROM login_transactions', q), '6');
+  });
+});
+
+describe('card requests behind one address (item 17, the card side)', () => {
+  /** The JSON sakaid-card would post for @p link, captured instead of sent (its verify URL points at us). */
+  async function signedBody(provider, link, card = 'sakai-taro') {
+    let body;
+    const srv = createServer(async (req, res) => {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      body = text;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"status":"authenticated"}');
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    const u = new URL(link);
+    u.searchParams.set('verify', `http://127.0.0.1:${srv.address().port}/verify`);
+    try { // asynchronously: the capturing server answers on this event loop
+      await promisify(execFile)(join(BIN, 'sakaid-card'), ['--dir', provider.cards, 'sign', '--card', card, u.href]);
+    } finally {
+      srv.close();
+    }
+    return body;
+  }
+  const verify = (provider, body) => fetch(`${provider.url}/login/card/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  test('junk does not spend the address\'s card attempts: only well-formed requests that name a live challenge are counted', async () => {
+    const q = await startProvider({ jpki: { rate_per_minute: 3 } });
+    const c = client(q);
+    const cfg = await rp(q.url, c);
+    const agent = new Agent(q.url);
+    const page = await agent.go((await authRequest(cfg, { redirect_uri: CB })).url.href);
+    for (const junk of ['{', '[]', '{"challenge_id":"nope","cert_type":"auth","certificate":"AA","signature":"AA"}']) {
+      for (let i = 0; i < 4; i++) assert.equal((await verify(q, junk)).status, 400, junk);
+    }
+    const r = await verify(q, await signedBody(q, appLink(page.text)));
+    assert.equal(r.status, 200, 'a resident behind the same address still signs in');
+    assert.equal((await r.json()).status, 'authenticated');
+  });
+
+  test('the node\'s circuit breaker (jpki.max_verifications_per_second) answers 503 and leaves the challenge unspent', async () => {
+    const q = await startProvider({ jpki: { max_verifications_per_second: 1 } });
+    const c = client(q);
+    const cfg = await rp(q.url, c);
+    const agent = new Agent(q.url);
+    const page = await agent.go((await authRequest(cfg, { redirect_uri: CB })).url.href);
+    const tx = formFields(page.text, '/login/continue').tx;
+    const other = await (await fetch(`${q.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login_tx: tx }) })).json();
+    const bodies = [await signedBody(q, appLink(page.text)), await signedBody(q, other.link)];
+    const statuses = (await Promise.all(bodies.map((b) => verify(q, b)))).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 503]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const retried = await Promise.all(bodies.map((b) => verify(q, b)));
+    assert.deepEqual(retried.map((r) => r.status).sort(), [200, 400], 'the refused one was not spent; the other one was');
   });
 });
 

@@ -26,6 +26,7 @@ export async function startProvider(extra = {}) {
   const m = jpkiMaterial();
   const env = await provision();
   env.SAKAID_DEV_MODE = '1';
+  const { jpki, ...rest } = extra; // jpki settings merge into the card set-up
   env.SAKAID_CONFIG = writeConfig(tempDir(), {
     jpki: {
       auth_roots: join(m, 'roots', 'auth.pem'),
@@ -33,9 +34,10 @@ export async function startProvider(extra = {}) {
       crl_dir: join(m, 'crl'),
       rate_per_minute: 100000,
       max_challenges_per_login: 20,
+      ...jpki,
     },
     dev: { test_cards_dir: join(m, 'cards') },
-    ...extra,
+    ...rest,
   });
   const srv = await startServer(env);
   return { env, srv, url: srv.url, cards: join(m, 'cards') };
