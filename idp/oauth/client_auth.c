@@ -151,6 +151,7 @@ typedef struct {
     long long fetched_ms; /* when it was fetched (monotonic) */
     long long tried_ms;   /* the last fetch, successful or not (failures are remembered too) */
     bool fetching;        /* a fetch is in flight: the others wait for it (single flight) */
+    long long fetch_ms;   /* when that fetch began (monotonic) */
 } jwks_entry_t;
 
 struct idp_client_jwks {
@@ -257,14 +258,20 @@ static jwks_shared_t *jwks_fresh(struct idp_client_jwks *c, jwks_entry_t *e, lon
  * fetched at most every IDP_CLIENT_JWKS_RETRY seconds (a failed fetch too),
  * and a client's assertions cause at most IDP_CLIENT_JWKS_PER_MINUTE
  * fetches. NULL when no newer set is to be had now.
+ *
+ * The wait is for the fetch in flight, which gives the client's server at
+ * most JWKS_URI_TIMEOUT_MS (libcurl's own limit); WAIT_GRACE_MS more only
+ * guards against a fetcher that never reports back.
  */
+#define WAIT_GRACE_MS 4000
 static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client_id, const char *uri, long long had_ms)
 {
-    long long start = mono_ms(), deadline = start + JWKS_URI_TIMEOUT_MS;
+    long long start = mono_ms();
     jwks_shared_t *got = NULL;
     pthread_mutex_lock(&c->lock);
     jwks_entry_t *e = jwks_entry(c, uri);
-    while (e && e->fetching && mono_ms() < deadline) {
+    while (e && e->fetching && mono_ms() < e->fetch_ms + JWKS_URI_TIMEOUT_MS + WAIT_GRACE_MS) {
+        long long deadline = e->fetch_ms + JWKS_URI_TIMEOUT_MS + WAIT_GRACE_MS;
         struct timespec ts = {.tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000};
         pthread_cond_timedwait(&c->fetched, &c->lock, &ts);
         e = jwks_find(c, uri); /* the entry may have been reused meanwhile */
@@ -278,7 +285,7 @@ static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client
               idp_ratelimit_take(c->per_client, client_id, start);
     if (go) {
         e->fetching = true;
-        e->tried_ms = mono_ms();
+        e->tried_ms = e->fetch_ms = mono_ms();
     }
     pthread_mutex_unlock(&c->lock);
     if (!go)
