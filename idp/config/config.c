@@ -40,7 +40,7 @@ static const field_t fields[] = {
     {"http.request_timeout_ms", NULL, T_INT, OFF(request_timeout_ms), 100, 60000, "2000"},
     {"http.keep_alive_ms", NULL, T_INT, OFF(keep_alive_ms), 100, 60000, "2000"},
     {"http.accept_queue", NULL, T_INT, OFF(accept_queue), 1, 65536, "32"},
-    {"http.listen_backlog", NULL, T_INT, OFF(listen_backlog), 1, 65535, "128"},
+    {"http.listen_backlog", NULL, T_INT, OFF(listen_backlog), 1, 65535, "1024"},
     {"http.defer_accept_seconds", NULL, T_INT, OFF(defer_accept_seconds), 0, 600, "30"},
     {"http.trusted_proxies", "SAKAID_TRUSTED_PROXIES", T_LIST, OFF(trusted_proxies_text), 0, 0, ""},
     {"http.metrics_listen", "SAKAID_METRICS_LISTEN", T_STRING, OFF(metrics_listen), 0, 0, "127.0.0.1:9464"},

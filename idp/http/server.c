@@ -796,8 +796,12 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
  * the port civetweb reports (mg_get_server_ports), scanned in /proc/self/fd
  * right after mg_start2, before the metrics listener opens (another port).
  * Setting it on a socket that already listens takes effect for the
- * connections that arrive after. Without it (not found, not Linux) the
- * request and keep-alive deadlines still bound what an idle connection costs.
+ * connections that arrive after. Deferred connections wait in the kernel's
+ * queue of half-open connections, which listen(2)'s backlog (http.listen_backlog,
+ * up to net.core.somaxconn) bounds; past it the kernel answers with SYN
+ * cookies, and a connection completed by a cookie is accepted at once, not
+ * deferred. Without it (not found, not Linux) the request and keep-alive
+ * deadlines still bound what an idle connection costs.
  */
 static void defer_accept(struct mg_context *mg, int seconds)
 {

@@ -45,7 +45,7 @@ static void defaults(void **state)
     assert_int_equal(c->request_timeout_ms, 2000);
     assert_int_equal(c->keep_alive_ms, 2000);
     assert_int_equal(c->accept_queue, 32);
-    assert_int_equal(c->listen_backlog, 128);
+    assert_int_equal(c->listen_backlog, 1024);
     assert_int_equal(c->defer_accept_seconds, 30);
     assert_int_equal(c->n_trusted_proxies, 0);
     assert_string_equal(c->metrics_host, "127.0.0.1");
