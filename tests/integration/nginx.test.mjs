@@ -80,7 +80,7 @@ describe('sakaid behind nginx (deploy/nginx)', () => {
       await sleep(3000); // every socket connected (the TLS half handshaken) and waiting
       assert.ok(attack.live() >= 450, `only ${attack.live()} sockets open`);
       // The whole sign-in within 15 s (it takes well under a second through nginx; with the same
-      // sockets held against bare sakaid it took 25 s, each request waiting for a worker thread).
+      // sockets held against bare sakaid it took 19 and 25 s in two runs, each request waiting for a thread).
       const t0 = Date.now();
       const agent = new Agent(url);
       const a = await authRequest(config, { redirect_uri: CB, scope: 'openid profile residency' });
