@@ -575,10 +575,14 @@ static const route_t routes[] = {
  *    before the value; a second NUL was whitespace before the colon (§5.1);
  *  - after the last value: CR LF then the final CR LF ("\0\0\r\0"), or an
  *    unparsed line. Every byte read here lies in the head, except in one case:
- *    a last field line ending in a bare LF (while the request line ended in
- *    CR LF), where the head ends at p[1] and p[2], p[3] are the bytes after
+ *    a last field line ending in a bare LF while every line before it ended
+ *    in CR LF. Then the head ends at p[1], and p[2], p[3] are the bytes after
  *    it in civetweb's buffer (the start of a body, or of an earlier request),
- *    or past that buffer if the head filled it to the last byte.
+ *    or, if the head filled that buffer (http.max_header_bytes) to its last
+ *    byte, up to two bytes past it: civetweb 1.15 tells us neither where the
+ *    head ends nor where its buffer starts, so this is the one read we cannot
+ *    bound (docs/deployment.md). Such a request is refused or served as any
+ *    other; nothing of those bytes is kept.
  * With no field lines there is nothing to scan, and HTTP/1.1 requires Host.
  */
 static void scan_head(const struct mg_request_info *ri, idp_http_head_t *h)
@@ -605,6 +609,8 @@ static void scan_head(const struct mg_request_info *ri, idp_http_head_t *h)
             h->space_before_colon = true; /* §5.1 */
         prev_end = value + strlen(value);
     }
+    if (h->bare_lf || h->unparsed_line)
+        return; /* refused already: read no further */
     const char *p = prev_end; /* p[0]: the NUL over the last line's CR (or bare LF) */
     if (p[1] != '\0')
         h->unparsed_line = true; /* a bare LF, and then not the end of the head */
