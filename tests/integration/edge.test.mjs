@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { addClient, cleanup, provision, psql, startServer, tempDir, writeConfig } from './lib/harness.mjs';
+import { addClient, cleanup, provision, psql, runSakaid, startServer, tempDir, writeConfig } from './lib/harness.mjs';
 import { Agent, jpkiMaterial } from './lib/flow.mjs';
 
 after(cleanup);
@@ -258,6 +258,19 @@ describe('the client address behind a proxy (item 17)', () => {
     })).status;
     return { srv, env, client, challenge };
   }
+
+  test('a bad http.trusted_proxies entry stops sakaid at start-up with exit 2, naming the key and the entry', async () => {
+    const env = await provision({ keys: false });
+    for (const bad of [['10.0.0.1/8'], ['proxy.internal'], ['fd00::/129']]) {
+      const r = runSakaid({ ...env, SAKAID_CONFIG: writeConfig(tempDir(), { http: { trusted_proxies: bad } }) });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /"http\.trusted_proxies" has "[^"]+", which is not an IP address or a CIDR block/);
+      assert.ok(r.stderr.includes(bad[0]));
+    }
+    const env2 = runSakaid({ ...env, SAKAID_TRUSTED_PROXIES: '127.0.0.1,bogus' });
+    assert.equal(env2.status, 2);
+    assert.match(env2.stderr, /http\.trusted_proxies.*bogus/);
+  });
 
   test('with http.trusted_proxies, two X-Forwarded-For addresses get separate card rate-limit buckets', async () => {
     const { srv, challenge } = await cardNode({ trusted_proxies: ['127.0.0.1'] });
