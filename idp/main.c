@@ -200,6 +200,8 @@ int main(int argc, char **argv)
     idp_log_int(&l, "port", cfg->listen_port);
     idp_log_int(&l, "threads", cfg->threads);
     idp_log_str(&l, "tls", cfg->tls_cert_file ? "on" : "off");
+    idp_log_str(&l, "metrics", cfg->metrics_host ? cfg->metrics_listen : "off");
+    idp_log_int(&l, "trusted_proxies", (long long)cfg->n_trusted_proxies);
     idp_log_end(&l);
 
     /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */

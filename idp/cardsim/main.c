@@ -6,8 +6,10 @@
  * and posts certificate and signature to the verify URL in the link.
  *
  *   sakaid-card [--dir DIR] list
- *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] LINK
+ *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] [--cacert FILE] LINK
  *
+ * --cacert: the PEM certificates that verify an https verify URL instead of
+ * the system's (a test deployment behind a TLS proxy with its own certificate).
  * DIR holds one folder per card (default $SAKAID_DATA_DIR/test-cards, made
  * by keys/jpki-test-ca). Exit status: 0 accepted, 1 refused by the server
  * (its reason on stderr), 2 usage or local error.
@@ -31,7 +33,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sakaid-card [--dir DIR] list\n"
-                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] LINK\n");
+                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] [--cacert FILE] LINK\n");
     return 2;
 }
 
@@ -90,7 +92,7 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return idp_buf_append(b, ptr, size * n) == IDP_OK ? size * n : 0;
 }
 
-static int sign(const char *dir, const char *card, bool sign_cert, const char *link)
+static int sign(const char *dir, const char *card, bool sign_cert, const char *cacert, const char *link)
 {
     char base[4096];
     int rc = 2;
@@ -147,6 +149,8 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *l
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (cacert)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
     CURLcode cc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -190,7 +194,7 @@ int main(int argc, char **argv)
     char defdir[4096];
     const char *data = getenv("SAKAID_DATA_DIR");
     snprintf(defdir, sizeof(defdir), "%s/test-cards", data && *data ? data : "./var");
-    const char *dir = defdir, *card = NULL, *link = NULL;
+    const char *dir = defdir, *card = NULL, *link = NULL, *cacert = NULL;
     bool sign_cert = false;
     int i = 1;
     if (i + 1 < argc && !strcmp(argv[i], "--dir")) {
@@ -208,6 +212,8 @@ int main(int argc, char **argv)
             card = argv[++i];
         else if (!strcmp(argv[i], "--sign-cert"))
             sign_cert = true;
+        else if (!strcmp(argv[i], "--cacert") && i + 1 < argc)
+            cacert = argv[++i];
         else if (link == NULL && argv[i][0] != '-')
             link = argv[i];
         else
@@ -216,7 +222,7 @@ int main(int argc, char **argv)
     if (card == NULL || link == NULL)
         return usage();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = sign(dir, card, sign_cert, link);
+    int rc = sign(dir, card, sign_cert, cacert, link);
     curl_global_cleanup();
     return rc;
 }

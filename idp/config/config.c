@@ -11,7 +11,9 @@
 
 /* ---- the schema, as data ------------------------------------------------ */
 
-typedef enum { T_STRING, T_BOOL, T_INT, T_LISTEN } field_type_t;
+/* T_LIST: a JSON array of strings, or one comma-separated string (the environment's
+ * form); stored comma-joined and checked by finish(). */
+typedef enum { T_STRING, T_BOOL, T_INT, T_LISTEN, T_LIST } field_type_t;
 
 typedef struct {
     const char *key;      /* dotted path in the JSON file */
@@ -35,6 +37,13 @@ static const field_t fields[] = {
     {"http.access_log", NULL, T_BOOL, OFF(access_log), 0, 0, "true"},
     {"http.tls_certificate_file", "SAKAID_TLS_CERTIFICATE_FILE", T_STRING, OFF(tls_cert_file), 0, 0, NULL},
     {"http.tls_private_key_file", "SAKAID_TLS_PRIVATE_KEY_FILE", T_STRING, OFF(tls_key_file), 0, 0, NULL},
+    {"http.request_timeout_ms", NULL, T_INT, OFF(request_timeout_ms), 100, 60000, "2000"},
+    {"http.keep_alive_ms", NULL, T_INT, OFF(keep_alive_ms), 100, 60000, "2000"},
+    {"http.accept_queue", NULL, T_INT, OFF(accept_queue), 1, 65536, "32"},
+    {"http.listen_backlog", NULL, T_INT, OFF(listen_backlog), 1, 65535, "1024"},
+    {"http.defer_accept_seconds", NULL, T_INT, OFF(defer_accept_seconds), 0, 600, "30"},
+    {"http.trusted_proxies", "SAKAID_TRUSTED_PROXIES", T_LIST, OFF(trusted_proxies_text), 0, 0, ""},
+    {"http.metrics_listen", "SAKAID_METRICS_LISTEN", T_STRING, OFF(metrics_listen), 0, 0, "127.0.0.1:9464"},
     {"database.url", "SAKAID_DATABASE_URL", T_STRING, OFF(database_url), 0, 0, NULL},
     {"database.pool_size", "SAKAID_DATABASE_POOL_SIZE", T_INT, OFF(pool_size), 1, 256, "12"},
     {"database.pool_wait_ms", NULL, T_INT, OFF(pool_wait_ms), 10, 60000, "2000"},
@@ -93,7 +102,8 @@ static bool parse_bool_text(const char *s, bool *out)
     return false;
 }
 
-static bool parse_listen(const char *s, idp_config_t *c)
+/* "host:port" or "[v6]:port" into a new host string and the port. */
+static bool split_host_port(const char *s, char **host_out, int *port_out)
 {
     const char *colon = strrchr(s, ':');
     long port;
@@ -109,10 +119,15 @@ static bool parse_listen(const char *s, idp_config_t *c)
     char *host = strndup(s, hl);
     if (host == NULL)
         return false;
-    free(c->listen_host);
-    c->listen_host = host;
-    c->listen_port = (int)port;
+    free(*host_out);
+    *host_out = host;
+    *port_out = (int)port;
     return true;
+}
+
+static bool parse_listen(const char *s, idp_config_t *c)
+{
+    return split_host_port(s, &c->listen_host, &c->listen_port);
 }
 
 /* Stores a textual value (a default or an environment override). */
@@ -122,7 +137,8 @@ static bool set_text(idp_config_t *c, const field_t *f, const char *v)
     long n;
     bool b;
     switch (f->type) {
-    case T_STRING: {
+    case T_STRING:
+    case T_LIST: {
         char *d = strdup(v);
         if (d == NULL)
             return false;
@@ -171,6 +187,27 @@ static bool set_json(idp_config_t *c, const field_t *f, json_t *v)
             return false;
         snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
         return set_text(c, f, num);
+    case T_LIST: {
+        if (json_is_string(v))
+            return set_text(c, f, json_string_value(v));
+        if (!json_is_array(v))
+            return false;
+        size_t i;
+        json_t *item;
+        char joined[4096] = "";
+        size_t len = 0;
+        json_array_foreach(v, i, item) {
+            const char *t = json_string_value(item);
+            /* an element may not hide a second one behind a comma */
+            if (t == NULL || strchr(t, ',') != NULL)
+                return false;
+            int n = snprintf(joined + len, sizeof(joined) - len, "%s%s", i ? "," : "", t);
+            if (n < 0 || (size_t)n >= sizeof(joined) - len)
+                return false;
+            len += (size_t)n;
+        }
+        return set_text(c, f, joined);
+    }
     }
     return false;
 }
@@ -182,6 +219,7 @@ static const char *type_name(field_type_t t)
     case T_BOOL: return "true or false";
     case T_INT: return "an integer in range";
     case T_LISTEN: return "\"host:port\"";
+    case T_LIST: return "a list of strings";
     }
     return "?";
 }
@@ -259,10 +297,50 @@ static idp_err_t apply_env(idp_config_t *c, const char *(*env)(const char *), ch
     return IDP_OK;
 }
 
+/* http.trusted_proxies: comma-separated addresses and CIDR blocks, IPv4 and IPv6. */
+static idp_err_t parse_proxies(idp_config_t *c, char *err, size_t errlen)
+{
+    const char *p = c->trusted_proxies_text ? c->trusted_proxies_text : "";
+    c->n_trusted_proxies = 0;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char item[128];
+        /* surrounding spaces are allowed ("10.0.0.0/8, ::1") */
+        const char *b = p, *e = p + n;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (c->n_trusted_proxies == IDP_CONFIG_MAX_PROXIES) {
+            errf(err, errlen, "configuration: \"http.trusted_proxies\" has more than %d entries", IDP_CONFIG_MAX_PROXIES);
+            return IDP_E_INVALID_REQUEST;
+        }
+        bool ok = (size_t)(e - b) < sizeof(item);
+        if (ok) {
+            memcpy(item, b, (size_t)(e - b));
+            item[e - b] = '\0';
+            ok = idp_cidr_parse(item, &c->trusted_proxies[c->n_trusted_proxies]);
+        }
+        if (!ok) {
+            errf(err, errlen,
+                 "configuration: \"http.trusted_proxies\" has \"%.*s\", which is not an IP address or a CIDR "
+                 "block (a network address and its prefix length, e.g. 10.0.0.0/8 or fd00::/8)",
+                 (int)(e - b > 100 ? 100 : e - b), b);
+            return IDP_E_INVALID_REQUEST;
+        }
+        c->n_trusted_proxies++;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return IDP_OK;
+}
+
 /* Cross-field rules and derived defaults. */
 static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
 {
     char buf[512];
+    idp_err_t ret;
     bool tls = c->tls_cert_file || c->tls_key_file;
     if (tls && !(c->tls_cert_file && c->tls_key_file)) {
         errf(err, errlen, "configuration: \"%s\" is required when the other TLS file is set",
@@ -325,6 +403,23 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         errf(err, errlen, "configuration: \"%s\" is required when \"jpki.auth_roots\" is set",
              !c->jpki_sign_roots ? "jpki.sign_roots" : "jpki.crl_dir");
         return IDP_E_INVALID_REQUEST;
+    }
+    if ((ret = parse_proxies(c, err, errlen)) != IDP_OK)
+        return ret;
+    if (c->metrics_listen && *c->metrics_listen) {
+        if (!split_host_port(c->metrics_listen, &c->metrics_host, &c->metrics_port)) {
+            errf(err, errlen, "configuration: \"http.metrics_listen\" must be \"host:port\" or \"\" (off)");
+            return IDP_E_INVALID_REQUEST;
+        }
+        /* Counters are not for the public: plain HTTP on loopback only (docs/deployment.md). */
+        if (!idp_url_host_is_loopback(c->metrics_host)) {
+            errf(err, errlen, "configuration: \"http.metrics_listen\" (%s) must be a loopback address", c->metrics_host);
+            return IDP_E_INVALID_REQUEST;
+        }
+        if (c->metrics_port == c->listen_port && !strcmp(c->metrics_host, c->listen_host)) {
+            errf(err, errlen, "configuration: \"http.metrics_listen\" must differ from \"http.listen\"");
+            return IDP_E_INVALID_REQUEST;
+        }
     }
     if (c->kek_file == NULL) {
         snprintf(buf, sizeof(buf), "%s/kek.key", c->data_dir);
@@ -410,8 +505,9 @@ void idp_config_free(idp_config_t *c)
     if (c == NULL)
         return;
     for (size_t i = 0; i < nfields; i++)
-        if (fields[i].type == T_STRING)
+        if (fields[i].type == T_STRING || fields[i].type == T_LIST)
             free(*(char **)((char *)c + fields[i].offset));
     free(c->listen_host);
+    free(c->metrics_host);
     free(c);
 }

@@ -10,6 +10,10 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/ip.h"
+
+/** How many blocks http.trusted_proxies may list. */
+#define IDP_CONFIG_MAX_PROXIES 64
 
 typedef struct {
     char *issuer;            /* "issuer": https URL, http only on loopback */
@@ -26,6 +30,17 @@ typedef struct {
     bool access_log;         /* "http.access_log" */
     char *tls_cert_file;     /* "http.tls_certificate_file" (PEM chain) */
     char *tls_key_file;      /* "http.tls_private_key_file" */
+    int request_timeout_ms;  /* "http.request_timeout_ms": deadline for a connection's first request head */
+    int keep_alive_ms;       /* "http.keep_alive_ms": idle keep-alive connection, and the next head's deadline */
+    int accept_queue;        /* "http.accept_queue": accepted connections waiting for a worker thread */
+    int listen_backlog;      /* "http.listen_backlog": the kernel's queue of connections not yet accepted */
+    int defer_accept_seconds;/* "http.defer_accept_seconds": TCP_DEFER_ACCEPT; 0 = off */
+    char *trusted_proxies_text;               /* "http.trusted_proxies", comma-joined as given */
+    idp_cidr_t trusted_proxies[IDP_CONFIG_MAX_PROXIES]; /* ... parsed */
+    size_t n_trusted_proxies;
+    char *metrics_listen;    /* "http.metrics_listen": "host:port", or "" for no metrics listener */
+    char *metrics_host;      /* ... parsed; NULL when off */
+    int metrics_port;
 
     /* "database" */
     char *database_url;      /* "database.url" */

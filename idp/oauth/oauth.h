@@ -121,9 +121,6 @@ void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
 /** POST /revoke (RFC 7009). */
 void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
-/** Appends the protocol core's metrics (failed client authentications by client, back-offs) to @p out. */
-idp_err_t idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out);
-
 /** Writes a JSON response with status @p status from a jansson object (stolen). */
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body);
 

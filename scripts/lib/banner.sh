@@ -1,12 +1,12 @@
 # The dev runner's banner (scripts/run). Source it; do not run it.
 # shellcheck shell=bash
 #
-# sakaid_banner ISSUER DEMO_FILE DEMO_URL DATA_DIR CARD_LOGIN DATABASE
+# sakaid_banner ISSUER DEMO_FILE DEMO_URL DATA_DIR CARD_LOGIN DATABASE [METRICS]
 # Prints where things are. The demo client's secret stays in DEMO_FILE (mode
 # 0600): a banner ends up in terminal scrollback, screen shares and CI logs,
 # so it names the file and never prints the secret (issue #14 item 14).
 sakaid_banner() {
-    local issuer=$1 demo=$2 demo_url=$3 data=$4 card=$5 database=$6 client_id
+    local issuer=$1 demo=$2 demo_url=$3 data=$4 card=$5 database=$6 metrics=${7:-off} client_id
     client_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$demo")
     cat <<BANNER
 
@@ -20,6 +20,7 @@ sakaid_banner() {
   data           $data
   card login     $card
   database       $database
+  metrics        $metrics
 
   Open $demo_url and sign in; on the login page press "テストカードで署名"
   (sign with test card), or sign the QR code's link with

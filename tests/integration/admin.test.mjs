@@ -130,7 +130,7 @@ test('rotate-secret: the new secret works at /token and the old one stops workin
 });
 
 const cc = (id, secret) => tokenRequest(srv.url, { grant_type: 'client_credentials' }, { authorization: basic(id, secret) });
-const lookups = async () => Object.fromEntries([...(await (await fetch(`${srv.url}/metrics`)).text())
+const lookups = async () => Object.fromEntries([...(await (await fetch(`${srv.metricsUrl}/metrics`)).text())
   .matchAll(/^sakaid_client_lookups_total\{source="(\w+)"\} (\d+)$/gm)].map(([, k, v]) => [k, Number(v)]));
 
 test('clients are cached on the node and dropped on every change (NOTIFY); nothing is cached while the node cannot listen', async () => {

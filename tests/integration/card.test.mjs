@@ -260,7 +260,7 @@ describe('bad input and limits', () => {
   });
 
   test('/metrics counts card verifications by reason', async () => {
-    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const text = await (await fetch(`${srv.metricsUrl}/metrics`)).text();
     const n = (reason) => Number((text.match(new RegExp(`sakaid_card_verifications_total\\{reason="${reason}"\\} (\\d+)`)) || [])[1]);
     assert.ok(n('ok') >= 10);
     for (const reason of ['revoked', 'expired', 'unknown_issuer', 'policy_missing', 'weak_key', 'malformed']) assert.ok(n(reason) >= 1, reason);

@@ -112,17 +112,25 @@ describe('plain HTTP on loopback', () => {
     assert.equal(ok.status, 200);
   });
 
-  test('/metrics: Prometheus counters by status class', async () => {
-    const before = await (await fetch(`${srv.url}/metrics`)).text();
+  test('/metrics: Prometheus counters by status class, on the metrics listener only', async () => {
+    const before = await (await fetch(`${srv.metricsUrl}/metrics`)).text();
     const count = (text, cls) => Number((text.match(new RegExp(`sakaid_http_responses_total\\{class="${cls}"\\} (\\d+)`)) || [])[1]);
     await fetch(`${srv.url}/nope`);
     await fetch(`${srv.url}/nope`);
-    const r = await fetch(`${srv.url}/metrics`);
+    await fetch(`${srv.url}/healthz`);
+    await new Promise((r) => setTimeout(r, 100)); // counted when the request ends, after its answer
+    const r = await fetch(`${srv.metricsUrl}/metrics`);
     assert.match(r.headers.get('content-type'), /^text\/plain; version=0.0.4/);
     const after = await r.text();
     assert.equal(count(after, '4xx') - count(before, '4xx'), 2);
-    assert.ok(count(after, '2xx') > count(before, '2xx'));
+    assert.equal(count(after, '2xx') - count(before, '2xx'), 1, 'the public port\'s answers, not the scrapes');
     assert.doesNotMatch(after, /card_verifications/, 'card login is off on this node');
+    // issue #14 item 13: not on the public port; the metrics listener serves nothing else
+    const pub = await fetch(`${srv.url}/metrics`);
+    assert.equal(pub.status, 404);
+    assert.doesNotMatch(await pub.text(), /sakaid_http_responses_total/);
+    assert.equal((await fetch(`${srv.metricsUrl}/token`)).status, 404);
+    assert.equal((await fetch(`${srv.metricsUrl}/metrics`, { method: 'POST' })).status, 405);
   });
 
   test('the access log: one JSON line per request, no query strings, no secrets', async () => {
@@ -142,7 +150,7 @@ describe('plain HTTP on loopback', () => {
 
 describe('many keep-alive clients with the default settings', () => {
   test('24 clients each holding a connection open are all served at once', async () => {
-    // The HTTP server holds a thread per open connection (up to 5 s idle): with too few
+    // The HTTP server holds a thread per open connection (up to http.keep_alive_ms idle): with too few
     // threads (the old default of 8) the ninth client waited for an idle connection to time out.
     const srv = await startServer(await provision());
     const port = Number(srv.env.SAKAID_PORT);
@@ -200,7 +208,7 @@ describe('HTTPS', () => {
     });
     // startServer polls plain http; poll https here instead.
     const { spawn } = await import('node:child_process');
-    const proc = spawn(join(process.env.SAKAID_BIN_DIR, 'sakaid'), [], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const proc = spawn(join(process.env.SAKAID_BIN_DIR, 'sakaid'), [], { env: { ...process.env, ...env, SAKAID_METRICS_LISTEN: '' }, stdio: 'ignore' });
     srv = { proc, port };
     for (let i = 0; i < 100; i++) {
       if (get('/healthz').status === 200) break;
@@ -236,7 +244,7 @@ describe('HTTPS', () => {
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(dir, 'other.key')], { stdio: 'ignore' });
     const env = await provision();
     const cfg = writeConfig(dir, { issuer: 'https://127.0.0.1:1', http: { tls_certificate_file: join(dir, 'tls.crt'), tls_private_key_file: join(dir, 'other.key') } });
-    const r = spawnSync(join(process.env.SAKAID_BIN_DIR, 'sakaid'), [], { env: { ...process.env, ...env, SAKAID_CONFIG: cfg }, encoding: 'utf8', timeout: 15000 });
+    const r = spawnSync(join(process.env.SAKAID_BIN_DIR, 'sakaid'), [], { env: { ...process.env, ...env, SAKAID_CONFIG: cfg, SAKAID_METRICS_LISTEN: '' }, encoding: 'utf8', timeout: 15000 });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /tls_private_key_file/);
     assert.ok(readFileSync(join(dir, 'tls.crt')).length > 0);

@@ -357,7 +357,7 @@ describe('client authentication failures', () => {
   test('item 13: failures are counted per client in /metrics and audited; repeated failures from one address back off', async () => {
     const c = addClient(p.env, ['--client-name', 'Backend', '--grant-types', 'client_credentials']);
     const cc = (secret, id = c.client_id) => tokenRequest(p.url, { grant_type: 'client_credentials' }, { authorization: basic(id, secret) });
-    const metrics = async () => (await fetch(p.metricsUrl ?? `${p.url}/metrics`)).text();
+    const metrics = async () => (await fetch(`${p.srv.metricsUrl}/metrics`)).text();
     const unknown = (m) => Number(m.match(/sakaid_client_auth_failures_total\{client_id="unknown"\} (\d+)/)?.[1]);
     const before = unknown(await metrics());
     assert.equal((await cc('wrong')).status, 401);

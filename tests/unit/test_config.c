@@ -41,7 +41,40 @@ static void defaults(void **state)
     assert_string_equal(c->access_token_alg, "RS256");
     assert_int_equal(c->access_token_ttl, 600);
     assert_null(c->tls_cert_file);
+    /* the HTTP edge (docs/deployment.md) */
+    assert_int_equal(c->request_timeout_ms, 2000);
+    assert_int_equal(c->keep_alive_ms, 2000);
+    assert_int_equal(c->accept_queue, 32);
+    assert_int_equal(c->listen_backlog, 1024);
+    assert_int_equal(c->defer_accept_seconds, 30);
+    assert_int_equal(c->n_trusted_proxies, 0);
+    assert_string_equal(c->metrics_host, "127.0.0.1");
+    assert_int_equal(c->metrics_port, 9464);
     idp_config_free(c);
+}
+
+static void trusted_proxies_and_metrics_listen(void **state)
+{
+    idp_config_t *c;
+    char err[512];
+    assert_int_equal(load("{\"http\":{\"trusted_proxies\":[\"127.0.0.1\",\"10.0.0.0/8\",\"fd00::/8\"],"
+                          "\"metrics_listen\":\"\"}}", base_env, &c, err), IDP_OK);
+    assert_int_equal(c->n_trusted_proxies, 3);
+    assert_int_equal(c->trusted_proxies[1].bits, 8);
+    assert_int_equal(c->trusted_proxies[2].net.len, 16);
+    assert_null(c->metrics_host); /* "" turns the metrics listener off */
+    idp_config_free(c);
+    static const char *const e[] = {"SAKAID_DATABASE_URL", "x", "SAKAID_TRUSTED_PROXIES", "192.0.2.0/24, ::1",
+                                    "SAKAID_METRICS_LISTEN", "[::1]:9100", NULL};
+    assert_int_equal(load("{}", e, &c, err), IDP_OK);
+    assert_int_equal(c->n_trusted_proxies, 2);
+    assert_string_equal(c->metrics_host, "::1");
+    assert_int_equal(c->metrics_port, 9100);
+    idp_config_free(c);
+    static const char *const bad[] = {"SAKAID_DATABASE_URL", "x", "SAKAID_TRUSTED_PROXIES", "10.0.0.1/8", NULL};
+    assert_int_not_equal(load("{}", bad, &c, err), IDP_OK);
+    assert_non_null(strstr(err, "http.trusted_proxies"));
+    assert_non_null(strstr(err, "10.0.0.1/8"));
 }
 
 static void file_and_env(void **state)
@@ -88,6 +121,18 @@ static void errors_name_the_key(void **state)
         {"{\"tokens\":{\"access_token_ttl_seconds\":90000,\"max_token_lifetime_seconds\":3600}}", "tokens.access_token_ttl_seconds"},
         {"{\"log_level\":\"loud\"}", "log_level"},
         {"{\"dev_mode\":\"yes\"}", "dev_mode"},
+        {"{\"http\":{\"trusted_proxies\":[\"10.0.0.0/33\"]}}", "http.trusted_proxies"},
+        {"{\"http\":{\"trusted_proxies\":[\"proxy.internal\"]}}", "http.trusted_proxies"},
+        {"{\"http\":{\"trusted_proxies\":[\"10.0.0.1,10.0.0.2\"]}}", "http.trusted_proxies"},
+        {"{\"http\":{\"trusted_proxies\":[1]}}", "http.trusted_proxies"},
+        {"{\"http\":{\"metrics_listen\":\"0.0.0.0:9464\"}}", "http.metrics_listen"},
+        {"{\"http\":{\"metrics_listen\":\"9464\"}}", "http.metrics_listen"},
+        {"{\"http\":{\"metrics_listen\":\"127.0.0.1:8080\"}}", "http.metrics_listen"},
+        {"{\"http\":{\"request_timeout_ms\":10}}", "http.request_timeout_ms"},
+        {"{\"http\":{\"keep_alive_ms\":100000}}", "http.keep_alive_ms"},
+        {"{\"http\":{\"accept_queue\":0}}", "http.accept_queue"},
+        {"{\"http\":{\"listen_backlog\":0}}", "http.listen_backlog"},
+        {"{\"http\":{\"defer_accept_seconds\":-1}}", "http.defer_accept_seconds"},
         {"[1,2]", "configuration"},
         {"{not json", "configuration"},
     };
@@ -146,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),   cmocka_unit_test(file_and_env),           cmocka_unit_test(errors_name_the_key),
         cmocka_unit_test(env_errors), cmocka_unit_test(tls_anywhere_needs_issuer), cmocka_unit_test(missing_file),
+        cmocka_unit_test(trusted_proxies_and_metrics_listen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

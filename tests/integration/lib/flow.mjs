@@ -71,14 +71,15 @@ export async function consentIfAsked(agent, r, consent = 'allow') {
 }
 
 /**
- * Runs a login page to the end: the card signs, the browser continues,
+ * Runs a login page to the end: the card signs (sakaid-card with
+ * @p cardFlags, e.g. ['--cacert', FILE]), the browser continues,
  * consent is given (or denied) when asked. Returns the last response (a
  * redirect to the client, or a page).
  */
-export async function completeLogin(agent, page, { cards, card = 'sakai-taro', consent = 'allow' } = {}) {
+export async function completeLogin(agent, page, { cards, card = 'sakai-taro', consent = 'allow', cardFlags = [] } = {}) {
   let r = page;
   if (r.text.includes('id="app-link"')) {
-    signWithCard(cards, card, appLink(r.text));
+    signWithCard(cards, card, appLink(r.text), ...cardFlags);
     r = await agent.go('/login/continue', { method: 'POST', form: formFields(r.text, '/login/continue') });
   }
   return consentIfAsked(agent, r, consent);

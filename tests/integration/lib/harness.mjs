@@ -12,11 +12,11 @@ import { Agent as Dispatcher, setGlobalDispatcher } from 'undici';
 // HTTP keep-alive has a race no client can avoid for a POST: the server
 // closes an idle connection just as the client sends on it (RFC 9112 §9.3.1
 // lets clients retry only idempotent requests). sakaid closes idle
-// connections after 5 s, and under ASan a test's pauses come close to that.
+// connections after http.keep_alive_ms (2 s), and a test's pauses are longer.
 // A client-side idle limit does not help: the synchronous child processes of
 // the tests (sakaid-card signing, psql) block the event loop that would close
 // the idle connection, and CI saw a POST sent on a connection that had sat
-// for 5 s. So the tests' fetch opens a connection per request (pipelining 0:
+// for 5 s (the limit was 5 s then; http.keep_alive_ms is 2 s now). So the tests' fetch opens a connection per request (pipelining 0:
 // no keep-alive). Keep-alive itself is tested with raw sockets (http.test.mjs).
 setGlobalDispatcher(new Dispatcher({ pipelining: 0 }));
 
@@ -153,17 +153,23 @@ export async function provision({ keys = true, migrate = true, databaseUrl } = {
   return env;
 }
 
-/** Runs sakaid to completion (for start-up refusals). */
+/** Runs sakaid to completion (for start-up refusals); no metrics listener unless @p env names one. */
 export function runSakaid(env, { timeout = 20000 } = {}) {
-  return spawnSync(join(BIN, 'sakaid'), [], { env: { ...process.env, ...env }, encoding: 'utf8', timeout });
+  return spawnSync(join(BIN, 'sakaid'), [], { env: { ...process.env, SAKAID_METRICS_LISTEN: '', ...env }, encoding: 'utf8', timeout });
 }
 
 /**
  * Starts sakaid and waits until /healthz answers. Returns
- * {url, env, proc, logs(), stop()}; stop() sends SIGTERM and resolves to the exit code.
+ * {url, metricsUrl, env, proc, logs(), stop()}; stop() sends SIGTERM and resolves to the exit code.
+ * The metrics listener (http.metrics_listen) gets a free loopback port of its own unless @p env sets
+ * SAKAID_METRICS_LISTEN ("" turns it off); @p env itself is left as it is, so that a second node
+ * started from a copy gets its own port too.
  */
 export async function startServer(env) {
-  const proc = spawn(join(BIN, 'sakaid'), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const metricsListen = env.SAKAID_METRICS_LISTEN ?? `127.0.0.1:${await freePort()}`;
+  const proc = spawn(join(BIN, 'sakaid'), [], {
+    env: { ...process.env, ...env, SAKAID_METRICS_LISTEN: metricsListen }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d) => {
@@ -199,7 +205,8 @@ export async function startServer(env) {
     if (Date.now() > deadline) throw new Error(`sakaid did not become healthy:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, env, proc, stop, logs: () => stderr, alive: () => alive };
+  const metricsUrl = metricsListen ? `http://${metricsListen}` : undefined;
+  return { url, metricsUrl, env, proc, stop, logs: () => stderr, alive: () => alive };
 }
 
 /** Registers a client; returns the admin JSON (with client_id and client_secret). */
