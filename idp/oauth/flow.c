@@ -851,11 +851,6 @@ void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
     load_session(&f);
     if (!add || strcmp(add, "card") != 0 || !f.has_session)
         return begin_interaction(&f, NULL, TX_LOGIN);
-    bool ok = false, card_needed = false;
-    idp_err_t e = idp_binding_allowed(o, &f.sess, req->now, &ok, &card_needed);
-    if (e != IDP_OK)
-        return store_error(&f, e);
-    if (!ok)
-        return idp_page_reauth(req, resp, req->lang, card_needed);
-    begin_interaction(&f, NULL, TX_ADD_CARD);
+    if (idp_binding_check(o, req, resp, &f.sess))
+        begin_interaction(&f, NULL, TX_ADD_CARD);
 }

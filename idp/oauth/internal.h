@@ -140,6 +140,8 @@ bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_s
  * (*card_needed says so). Store errors only.
  */
 idp_err_t idp_binding_allowed(idp_oauth_t *o, const idp_store_session_t *s, long long now, bool *ok, bool *card_needed);
+/** idp_binding_allowed for a request: true if allowed; otherwise answers (the sign-in-again page, or a store error). */
+bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_store_session_t *s);
 /**
  * The key a session keeps of the way it was signed in, so that removing that
  * way ends it: base64url(SHA-256(@p kind "\n" @p a "\n" @p b)), 43 characters,

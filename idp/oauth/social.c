@@ -271,12 +271,8 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     /* NIST SP 800-63B §6.1: a new way to sign in is bound only after a fresh sign-in with the strongest way
      * the resident has; one minute at someone's signed-in browser must not add the visitor's account. */
-    bool ok = false, card_needed = false;
-    idp_err_t be = idp_binding_allowed(o, &s, req->now, &ok, &card_needed);
-    if (be != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, be);
-    if (!ok)
-        return idp_page_reauth(req, resp, req->lang, card_needed);
+    if (!idp_binding_check(o, req, resp, &s))
+        return;
     /* A login transaction without a relying party, bound to this browser, marked as adding a credential. */
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     char *id = idp_random_token_new(32), *csrf = idp_random_token_new(32);
@@ -321,12 +317,8 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0))
         return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
     /* As for adding one: a fresh sign-in with the strongest way the resident has. */
-    bool ok = false, card_needed = false;
-    idp_err_t be = idp_binding_allowed(o, &s, req->now, &ok, &card_needed);
-    if (be != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, be);
-    if (!ok)
-        return idp_page_reauth(req, resp, req->lang, card_needed);
+    if (!idp_binding_check(o, req, resp, &s))
+        return;
     bool verified_removed = false;
     char credential[48], (*ended)[64] = NULL;
     size_t n_ended = 0;

@@ -62,6 +62,37 @@ static void rejects_bad_escapes(void **state)
     idp_arena_free(&a);
 }
 
+/* RFC 3629 §4 (issue #14 item 10): every decoded name and value is well-formed UTF-8, else invalid_request. */
+static void rejects_invalid_utf8(void **state)
+{
+    static const char *const bad[] = {
+        "a=%FF",          /* never in UTF-8 */
+        "a=%80",          /* a lone continuation byte */
+        "a=%C3",          /* a lead byte without its continuation */
+        "a=%C3%28",       /* a lead byte and an ASCII byte */
+        "a=%C0%AF",       /* an overlong '/' */
+        "a=%E0%80%AF",    /* overlong, three bytes */
+        "a=%ED%A0%80",    /* a surrogate (U+D800) */
+        "a=%F4%90%80%80", /* above U+10FFFF */
+        "a=%F8%88%80%80%80",
+        "%FF=b",          /* in a name too */
+        "a=\xff",         /* raw, not percent-encoded */
+    };
+    static const char *const good[] = {"a=%E7%8A%B6%E6%85%8B", "a=%F0%9F%98%80", "a=%7F", "a=%C2%80", "a=%EF%BF%BF",
+                                       "a=%F4%8F%BF%BF"};
+    idp_arena_t a;
+    idp_params_t p;
+    idp_arena_init(&a, 1 << 16);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (parse(&a, bad[i], &p) != IDP_E_INVALID_REQUEST)
+            fail_msg("accepted %s", bad[i]);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        if (parse(&a, good[i], &p) != IDP_OK)
+            fail_msg("refused %s", good[i]);
+    assert_null(idp_form_decode(&a, "%E0%A0", 6)); /* a truncated sequence, through the Basic-credentials decoder */
+    idp_arena_free(&a);
+}
+
 static void too_many_pairs(void **state)
 {
     char body[4096] = "";
@@ -97,7 +128,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decodes),        cmocka_unit_test(duplicates_and_empty), cmocka_unit_test(rejects_bad_escapes),
-        cmocka_unit_test(too_many_pairs), cmocka_unit_test(arena_budget),
+        cmocka_unit_test(too_many_pairs), cmocka_unit_test(arena_budget),  cmocka_unit_test(rejects_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
