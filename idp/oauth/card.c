@@ -339,8 +339,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             out = json_pack("{s:s, s:b}", "status", "authenticated", "new_resident", created);
     } else {
         const char *ward = sakai_ward(res->attrs.address);
-        idp_store_attrs_t a = {res->attrs.name, res->attrs.name_alt, res->attrs.gender, res->attrs.birth_date,
-                               res->attrs.address, res->attrs.address_alt, ward != NULL, ward};
+        idp_store_attrs_t a = {.name = res->attrs.name, .name_alt = res->attrs.name_alt, .gender = res->attrs.gender,
+                               .birth_date = res->attrs.birth_date, .address = res->attrs.address,
+                               .address_alt = res->attrs.address_alt, .sakai_resident = ward != NULL, .sakai_ward = ward};
         e = idp_store_card_enrol_sign(o->store, tx->resident_id, &cert, &a);
         if (e == IDP_OK)
             out = json_pack("{s:s, s:b}", "status", "enrolled", "sakai_resident", ward != NULL);

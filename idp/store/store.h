@@ -217,9 +217,14 @@ idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *c
 idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
 
 typedef struct {
-    const char *name, *name_alt, *gender, *birth_date, *address, *address_alt;
+    const char *name, *name_alt;
+    const char *gender;         /* OpenID Connect Core §5.1: "female", "male", or NULL (decoded at enrolment) */
+    const char *birth_date;     /* YYYY-MM-DD (decoded at enrolment) */
+    const char *address, *address_alt;
     bool sakai_resident;
-    const char *sakai_ward; /* NULL outside Sakai */
+    const char *sakai_ward;     /* NULL outside Sakai */
+    /* issue #15: the certificate's own values, kept for audit (jpki.md: "1"/"2", EYYYYMMDD) */
+    const char *gender_raw, *birth_date_raw;
 } idp_store_attrs_t;
 
 /**
@@ -383,6 +388,7 @@ typedef struct {
     char *name, *name_alt, *gender, *birth_date, *address, *address_alt, *sakai_ward;
     bool sakai_resident;
     long long verified_at;
+    char *gender_raw, *birth_date_raw; /* issue #15: as the certificate carries them (NULL when not kept) */
 } idp_store_resident_attrs_t;
 idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
 void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a);

@@ -670,6 +670,8 @@ void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
     free(a->address);
     free(a->address_alt);
     free(a->sakai_ward);
+    free(a->gender_raw);
+    free(a->birth_date_raw);
     memset(a, 0, sizeof(*a));
 }
 
