@@ -3,10 +3,14 @@
  * reader: it takes the link the login page shows (and encodes in its QR
  * code), builds the message exactly as jpki.md says, signs the SHA-256
  * DigestInfo with PKCS#1 v1.5 as the card does (no hashing by the signer),
- * and posts certificate and signature to the verify URL in the link.
+ * and posts certificate and signature to the verify URL in the link. A link
+ * with purpose=both asks for the card's two keys: the authentication key
+ * signs the AUTH message and the signing key the SIGN message of the same
+ * challenge, and both certificates and signatures go in one request
+ * (docs/card.md, "The exchange").
  *
  *   sakaid-card [--dir DIR] list
- *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] [--cacert FILE] LINK
+ *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--cacert FILE] LINK
  *
  * --cacert: the PEM certificates that verify an https verify URL instead of
  * the system's (a test deployment behind a TLS proxy with its own certificate).
@@ -33,7 +37,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sakaid-card [--dir DIR] list\n"
-                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--sign-cert] [--cacert FILE] LINK\n");
+                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--cacert FILE] LINK\n");
     return 2;
 }
 
@@ -92,7 +96,33 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return idp_buf_append(b, ptr, size * n) == IDP_OK ? size * n : 0;
 }
 
-static int sign(const char *dir, const char *card, bool sign_cert, const char *cacert, const char *link)
+/* Signs @p msg with the card's @p purpose key; adds its certificate and signature to @p req under @p cert_name, @p sig_name. */
+static bool sign_one(const char *base, idp_jpki_purpose_t purpose, const unsigned char *msg, size_t msg_len, json_t *req,
+                     const char *cert_name, const char *sig_name)
+{
+    unsigned char sig[512], der[IDP_TESTCARD_MAX_CERT];
+    size_t sig_len = 0, der_len = 0;
+    const char *which = purpose == IDP_JPKI_SIGN ? "signing" : "authentication";
+    idp_err_t e = idp_testcard_sign(base, purpose, msg, msg_len, der, &der_len, sig, &sig_len);
+    if (e != IDP_OK) {
+        fprintf(stderr, e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
+                                             : "sakaid-card: signing with the %s key in %s failed\n", which, base);
+        return false;
+    }
+    char *sig64 = idp_b64url_encode_new(sig, sig_len);
+    unsigned char *cert64 = malloc((size_t)der_len * 2 + 4);
+    bool ok = sig64 && cert64;
+    if (ok) {
+        EVP_EncodeBlock(cert64, der, (int)der_len); /* standard base64, as the API takes it */
+        json_object_set_new(req, cert_name, json_string((char *)cert64));
+        json_object_set_new(req, sig_name, json_string(sig64));
+    }
+    free(sig64);
+    free(cert64);
+    return ok;
+}
+
+static int sign(const char *dir, const char *card, const char *cacert, const char *link)
 {
     char base[4096];
     int rc = 2;
@@ -101,7 +131,6 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *c
         fprintf(stderr, "sakaid-card: card path too long\n");
         return 2;
     }
-    const char *which = sign_cert ? "sign" : "auth";
     char *challenge = link_param(link, "challenge_id"), *nonce64 = link_param(link, "nonce");
     char *client_id = link_param(link, "client_id"), *redirect_uri = link_param(link, "redirect_uri");
     char *oidc_nonce = link_param(link, "oidc_nonce"), *verify = link_param(link, "verify");
@@ -111,34 +140,26 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *c
     idp_buf_init(&reply, 65536);
     unsigned char nonce[64];
     size_t nonce_len = 0;
+    json_t *req = NULL;
+    char *text = NULL;
     if (!challenge || !nonce64 || !client_id || !redirect_uri || !verify ||
         idp_b64url_decode(nonce64, strlen(nonce64), nonce, sizeof(nonce), &nonce_len) != IDP_OK ||
         nonce_len != IDP_JPKI_NONCE_BYTES) {
         fprintf(stderr, "sakaid-card: the link lacks challenge_id, nonce, client_id, redirect_uri or verify\n");
         goto Exit;
     }
-    if (purpose && strcmp(purpose, which) != 0)
-        fprintf(stderr, "sakaid-card: note: the link asks for the %s certificate, signing with %s\n", purpose, which);
-    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], der[IDP_TESTCARD_MAX_CERT];
-    size_t msg_len = idp_jpki_message(sign_cert ? IDP_JPKI_SIGN : IDP_JPKI_AUTH, nonce, client_id, redirect_uri,
-                                      oidc_nonce ? oidc_nonce : "", msg);
-    size_t sig_len = 0, der_len = 0;
-    idp_err_t e = idp_testcard_sign(base, sign_cert ? IDP_JPKI_SIGN : IDP_JPKI_AUTH, msg, msg_len, der, &der_len, sig,
-                                    &sig_len);
-    if (e != IDP_OK) {
-        fprintf(stderr, e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
-                                             : "sakaid-card: signing with the %s key in %s failed\n", which, base);
-        goto Exit;
+    bool both = purpose && !strcmp(purpose, "both");
+    req = json_pack("{s:s, s:s}", "challenge_id", challenge, "cert_type", both ? "both" : "auth");
+    for (int k = 0; k < (both ? 2 : 1); k++) {
+        idp_jpki_purpose_t p = k ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
+        unsigned char msg[IDP_JPKI_MESSAGE_MAX];
+        size_t msg_len = idp_jpki_message(p, nonce, client_id, redirect_uri, oidc_nonce ? oidc_nonce : "", msg);
+        if (req == NULL || !sign_one(base, p, msg, msg_len, req, k ? "sign_certificate" : "certificate",
+                                     k ? "sign_signature" : "signature"))
+            goto Exit;
     }
-    char *sig64 = idp_b64url_encode_new(sig, sig_len);
-    unsigned char *cert64 = malloc((size_t)der_len * 2 + 4);
-    EVP_EncodeBlock(cert64, der, (int)der_len); /* standard base64, as the API takes it */
-    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "challenge_id", challenge, "cert_type", which, "certificate",
-                            (char *)cert64, "signature", sig64);
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    free(sig64);
-    free(cert64);
+    if ((text = json_dumps(req, JSON_COMPACT)) == NULL)
+        goto Exit;
 
     CURL *curl = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -156,7 +177,6 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *c
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
     curl_easy_cleanup(curl);
-    free(text);
     if (cc != CURLE_OK) {
         fprintf(stderr, "sakaid-card: cannot reach %s: %s\n", verify, curl_easy_strerror(cc));
         goto Exit;
@@ -177,6 +197,8 @@ static int sign(const char *dir, const char *card, bool sign_cert, const char *c
         rc = 1;
     }
 Exit:
+    json_decref(req);
+    free(text);
     idp_buf_free(&body);
     idp_buf_free(&reply);
     free(challenge);
@@ -195,7 +217,6 @@ int main(int argc, char **argv)
     const char *data = getenv("SAKAID_DATA_DIR");
     snprintf(defdir, sizeof(defdir), "%s/test-cards", data && *data ? data : "./var");
     const char *dir = defdir, *card = NULL, *link = NULL, *cacert = NULL;
-    bool sign_cert = false;
     int i = 1;
     if (i + 1 < argc && !strcmp(argv[i], "--dir")) {
         dir = argv[i + 1];
@@ -210,8 +231,6 @@ int main(int argc, char **argv)
     for (i++; i < argc; i++) {
         if (!strcmp(argv[i], "--card") && i + 1 < argc)
             card = argv[++i];
-        else if (!strcmp(argv[i], "--sign-cert"))
-            sign_cert = true;
         else if (!strcmp(argv[i], "--cacert") && i + 1 < argc)
             cacert = argv[++i];
         else if (link == NULL && argv[i][0] != '-')
@@ -222,7 +241,7 @@ int main(int argc, char **argv)
     if (card == NULL || link == NULL)
         return usage();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = sign(dir, card, sign_cert, cacert, link);
+    int rc = sign(dir, card, cacert, link);
     curl_global_cleanup();
     return rc;
 }

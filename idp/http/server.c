@@ -383,6 +383,16 @@ static void h_login_test_card(request_t *r)
     form_endpoint(r, idp_oauth_login_test_card, false, false);
 }
 
+static void h_new_card(request_t *r)
+{
+    form_endpoint(r, idp_oauth_new_card, false, false);
+}
+
+static void h_sign_skip(request_t *r)
+{
+    form_endpoint(r, idp_oauth_sign_skip, false, false);
+}
+
 static void h_consent(request_t *r)
 {
     form_endpoint(r, idp_oauth_consent, true, false);
@@ -535,6 +545,8 @@ static const route_t routes[] = {
     {"/login", "GET", h_login},
     {"/login/continue", "POST", h_login_continue},
     {"/login/card/test", "POST", h_login_test_card},
+    {"/login/card/new", "POST", h_new_card},
+    {"/login/sign/skip", "POST", h_sign_skip},
     {"/consent", "GET POST", h_consent},
     {"/login/social", "POST", h_social_start},
     {"/login/social/callback", "GET", h_social_callback},

@@ -8,6 +8,8 @@
  * 403 {"error": "card_rejected", "reason": <jpki reason code>, "message": <for the resident>}.
  */
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "oauth/internal.h"
+#include "oauth/rules.h"
 
 
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
@@ -168,8 +171,10 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     idp_err_t e;
     if (purpose == NULL)
         purpose = "auth";
-    if (tx_id == NULL || (strcmp(purpose, "auth") && strcmp(purpose, "sign"))) {
-        fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or sign");
+    if (tx_id == NULL || (strcmp(purpose, "auth") && strcmp(purpose, "both"))) {
+        /* A signing certificate is read only together with the authentication certificate of the same card
+         * ("both"): alone, it could be anybody's (docs/card.md, "Verified attributes"). */
+        fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or both");
     } else if (tx == NULL) {
         idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
     } else if ((e = idp_store_login_tx_get(o->store, tx_id, tx)) != IDP_OK || tx->continued) {
@@ -179,8 +184,6 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
             store_fail(req, resp, e);
     } else if (!charge(o, req, resp)) {
         /* answered */
-    } else if (!strcmp(purpose, "sign") && !tx->resident_id[0]) {
-        fail(req, resp, 400, "invalid_request", "sign in with the authentication certificate before enrolling");
     } else {
         char id[64], n64[64], *link = NULL;
         e = idp_card_challenge_new(o, tx, purpose, id, n64, &link);
@@ -237,6 +240,186 @@ static bool decode_inputs(idp_oauth_req_t *req, const char *cert64, const char *
     return idp_b64url_decode(sig64, strlen(sig64), sig, 512, sig_len) == IDP_OK;
 }
 
+/* What one request of the exchange carries: the authentication certificate, and with "both" the signing one. */
+typedef struct {
+    const char *cert64, *sig64;
+    unsigned char *der, sig[512];
+    size_t der_len, sig_len;
+    idp_jpki_result_t res;
+} card_key_t;
+
+/*
+ * Verifies one key's certificate and its signature over the message rebuilt
+ * from our own state (jpki.md): the challenge's nonce and the login's client,
+ * redirect URI and nonce, with the tag of @p purpose.
+ */
+static idp_jpki_reason_t verify_key(idp_oauth_t *o, idp_oauth_req_t *req, idp_jpki_purpose_t purpose,
+                                    const idp_store_card_challenge_t *c, const idp_store_login_tx_t *tx, card_key_t *k)
+{
+    unsigned char msg[IDP_JPKI_MESSAGE_MAX];
+    size_t msg_len = idp_jpki_message(purpose, c->nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
+    idp_jpki_verify(o->jpki, purpose, k->der, k->der_len, msg, msg_len, k->sig, k->sig_len, (time_t)req->now, &k->res);
+    log_result(purpose == IDP_JPKI_AUTH ? "card_login" : "card_enrol", c, &k->res);
+    return k->res.reason;
+}
+
+/*
+ * Renewal by re-verification (product.md §6): a keyed digest of the four
+ * basic attributes exactly as the signing certificate carries them, under
+ * the subject key (a label of its own), so that a new card's attributes
+ * find the resident they belong to without comparing attributes in clear.
+ */
+static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned char out[32])
+{
+    char input[1400];
+    int n = snprintf(input, sizeof(input), "attribute-match v1\n%s\n%s\n%s\n%s", a->name, a->gender, a->birth_date,
+                     a->address);
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input,
+         (size_t)(n < (int)sizeof(input) ? n : (int)sizeof(input) - 1), out, &len);
+}
+
+/* A refusal that is not about the certificate itself but about whose card it is. */
+static void mismatch(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *reason)
+{
+    bool en = !strcmp(req->lang, "en");
+    const char *m = !strcmp(reason, "card_mismatch")
+                        ? (en ? "This is not the card you signed in with. Try again with the same card."
+                              : "ログインに使ったカードと違います。同じカードでもう一度お試しください。")
+                        : (en ? "The two certificates on this card do not belong together. Ask your city office."
+                              : "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。お住まいの市区町村の窓口にお問い合わせください。");
+    idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", reason, "message", m));
+}
+
+/*
+ * Enrols the signing certificate @p sign (verified, with the authentication
+ * certificate of the same card) for @p resident: its attributes decoded once
+ * here for release (OpenID Connect Core §5.1) and kept as the certificate
+ * carries them for audit, with the digest that renewal looks residents up by.
+ */
+static idp_err_t enrol(idp_oauth_t *o, const char *resident, const idp_jpki_result_t *sign, const char **why)
+{
+    const idp_jpki_attrs_t *at = &sign->attrs;
+    char birth[11];
+    if (!idp_rules_birthdate(at->birth_date, birth)) {
+        *why = "the signing certificate's birth date is not EYYYYMMDD";
+        return IDP_E_INVALID_REQUEST;
+    }
+    unsigned char mk[32];
+    match_key(o, at, mk);
+    const char *ward = sakai_ward(at->address);
+    idp_store_attrs_t a = {.name = at->name, .name_alt = at->name_alt, .gender = idp_rules_gender(at->gender),
+                           .birth_date = birth, .address = at->address, .address_alt = at->address_alt,
+                           .sakai_resident = ward != NULL, .sakai_ward = ward, .gender_raw = at->gender,
+                           .birth_date_raw = at->birth_date, .match_key = mk};
+    idp_store_card_cert_t cert = {.purpose = "sign", .issuer_key_id = sign->issuer_key_id, .serial = sign->serial,
+                                  .not_after = sign->not_after};
+    memcpy(cert.sha256, sign->cert_sha256, 32);
+    return idp_store_card_enrol_sign(o->store, resident, &cert, &a);
+}
+
+/* Outcomes of a verified card besides store errors. */
+typedef enum { SIGNED_IN, NEW_CARD, CARD_MISMATCH, ALREADY_LINKED, SIGN_CONFLICT, BAD_ATTRS, LOGIN_ENDED } sign_in_t;
+
+/*
+ * The card is genuine (both keys, with "both"): who signed in. A card some
+ * resident holds signs that resident in; with the signing certificate, it is
+ * enrolled for that resident in the same exchange. A card nobody holds waits
+ * in the transaction until the resident says whether it replaces an earlier
+ * card (flow.c); with its signing certificate we look for the SakaI-D whose
+ * verified attributes it carries. Returns a store error or IDP_OK with
+ * *outcome.
+ */
+static idp_err_t sign_in(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_store_card_challenge_t *c,
+                         const idp_jpki_result_t *auth, const idp_jpki_result_t *sign, sign_in_t *outcome,
+                         const char **why, char resident[64], bool *created)
+{
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = auth->issuer_key_id, .serial = auth->serial,
+                                  .not_after = auth->not_after};
+    memcpy(cert.sha256, auth->cert_sha256, 32);
+    resident[0] = '\0';
+    *created = false;
+    idp_err_t e;
+    *outcome = SIGNED_IN;
+    if (tx->link_resident[0]) {
+        /* A resident signed in otherwise is adding this card (product.md §7), while that session lives. */
+        if (!session_live(o, tx->link_resident, tx->session_sid)) {
+            *outcome = LOGIN_ENDED;
+            return IDP_OK;
+        }
+        e = idp_store_card_link(o->store, &cert, tx->link_resident);
+        if (e == IDP_E_CONFLICT) {
+            *outcome = ALREADY_LINKED;
+            return IDP_OK;
+        }
+        snprintf(resident, 64, "%s", tx->link_resident);
+    } else {
+        e = idp_store_card_resident(o->store, &cert, NULL, resident, created);
+        if (e == IDP_E_NOT_FOUND && !(tx->sign_step && tx->resident_id[0])) {
+            /* Nobody holds this card. With its signing certificate, look for the SakaI-D whose verified
+             * attributes it carries: a renewed card (product.md §6). */
+            char candidate[64] = "";
+            if (sign) {
+                unsigned char mk[32];
+                match_key(o, &sign->attrs, mk);
+                idp_err_t me = idp_store_attrs_match(o->store, mk, candidate);
+                if (me != IDP_OK && me != IDP_E_NOT_FOUND && me != IDP_E_CONFLICT)
+                    return me;
+                if (me != IDP_OK) /* none, or more than one: nothing to offer */
+                    candidate[0] = '\0';
+            }
+            if (sign && !candidate[0] && !tx->sign_step) {
+                /* Both keys, and nobody matches: a first card, nothing to ask. */
+                char *fresh = idp_random_token_new(16);
+                e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, created) : IDP_E_NOMEM;
+                free(fresh);
+            } else {
+                /* It waits in the transaction until the resident says whether it replaces an earlier card. */
+                *outcome = NEW_CARD;
+                e = idp_store_login_tx_new_card(o->store, c->login_tx, &cert, sign != NULL, candidate);
+                if (e == IDP_E_NOT_FOUND)
+                    *outcome = LOGIN_ENDED;
+                return e == IDP_E_NOT_FOUND ? IDP_OK : e;
+            }
+        }
+        if (e == IDP_E_NOT_FOUND || (e == IDP_OK && tx->sign_step && tx->resident_id[0] &&
+                                     strcmp(resident, tx->resident_id) != 0)) {
+            /* The signing step reads the card the resident signed in with, not another one. */
+            *outcome = CARD_MISMATCH;
+            return IDP_OK;
+        }
+    }
+    if (e != IDP_OK)
+        return e;
+    /* Both signatures verified before anything is written (issue #15 item 8). */
+    if (sign) {
+        e = enrol(o, resident, sign, why);
+        if (e == IDP_E_CONFLICT || e == IDP_E_INVALID_REQUEST) {
+            *outcome = e == IDP_E_CONFLICT ? SIGN_CONFLICT : BAD_ATTRS;
+            return IDP_OK;
+        }
+        if (e != IDP_OK)
+            return e;
+    }
+    char credential[48];
+    if (!idp_credential_key("card", auth->issuer_key_id, auth->serial, credential))
+        return IDP_E_NOMEM;
+    e = idp_store_login_tx_authenticate(o->store, c->login_tx, resident, ACR_CARD, credential);
+    if (e == IDP_E_NOT_FOUND) {
+        *outcome = LOGIN_ENDED;
+        return IDP_OK;
+    }
+    return e;
+}
+
+/*
+ * POST /login/card/verify: {challenge_id, cert_type "auth"|"both",
+ * certificate, signature, and with "both" sign_certificate, sign_signature}.
+ * With "both", the card's two keys signed one challenge (the authentication
+ * key the AUTH message, the signing key the SIGN message with the same
+ * nonce): the signing certificate is enrolled only together with the
+ * authentication certificate of the same card, never on its own.
+ */
 void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     if (!configured(o, req, resp))
@@ -245,24 +428,35 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     if (j == NULL)
         return;
     const char *id = str_field(j, "challenge_id", 63), *type = json_string_value(json_object_get(j, "cert_type"));
-    const char *cert64 = str_field(j, "certificate", (IDP_JPKI_MAX_CERT + 2) / 3 * 4);
-    const char *sig64 = str_field(j, "signature", 700);
+    size_t cert_max = (IDP_JPKI_MAX_CERT + 2) / 3 * 4;
+    card_key_t *auth = idp_arena_alloc(req->arena, sizeof(*auth)), *sign = idp_arena_alloc(req->arena, sizeof(*sign));
     idp_store_card_challenge_t c;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    idp_jpki_result_t *res = idp_arena_alloc(req->arena, sizeof(*res));
-    unsigned char *der = NULL, sig[512];
-    size_t der_len = 0, sig_len = 0;
     idp_err_t e;
-    if (tx == NULL || res == NULL) {
+    if (tx == NULL || auth == NULL || sign == NULL) {
         idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
         goto Exit;
     }
-    if (id == NULL || cert64 == NULL || sig64 == NULL || type == NULL || (strcmp(type, "auth") && strcmp(type, "sign"))) {
+    memset(auth, 0, sizeof(*auth));
+    memset(sign, 0, sizeof(*sign));
+    bool both = type && !strcmp(type, "both");
+    auth->cert64 = str_field(j, "certificate", cert_max);
+    auth->sig64 = str_field(j, "signature", 700);
+    sign->cert64 = str_field(j, "sign_certificate", cert_max);
+    sign->sig64 = str_field(j, "sign_signature", 700);
+    if (type && !strcmp(type, "sign")) {
         fail(req, resp, 400, "invalid_request",
-             "challenge_id, cert_type (auth|sign), certificate (base64 DER, at most 4 KiB) and signature are required");
+             "a signing certificate is read only with the authentication certificate of the same card: cert_type both");
         goto Exit;
     }
-    /* A live, pending challenge is named: only then is the address charged, and the breaker consulted. */
+    if (id == NULL || auth->cert64 == NULL || auth->sig64 == NULL || type == NULL || (strcmp(type, "auth") && !both) ||
+        (both && (sign->cert64 == NULL || sign->sig64 == NULL))) {
+        fail(req, resp, 400, "invalid_request",
+             "challenge_id, cert_type (auth|both), certificate (base64 DER, at most 4 KiB) and signature are required; "
+             "with both, also sign_certificate and sign_signature");
+        goto Exit;
+    }
+    /* A live, unused challenge is named: only then is the address charged, and the breaker consulted. */
     if ((e = idp_store_card_challenge_get(o->store, id, &c)) == IDP_OK &&
         c.expires_at > req->now && !c.used && (!charge(o, req, resp) || !breaker(o, req, resp)))
         goto Exit;
@@ -283,7 +477,8 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         why = "cert_type does not match the challenge";
     else if ((e = idp_store_login_tx_get(o->store, c.login_tx, tx)) != IDP_OK)
         why = e == IDP_E_NOT_FOUND ? "the login has expired: start again" : "";
-    else if (!decode_inputs(req, cert64, sig64, &der, &der_len, sig, &sig_len))
+    else if (!decode_inputs(req, auth->cert64, auth->sig64, &auth->der, &auth->der_len, auth->sig, &auth->sig_len) ||
+             (both && !decode_inputs(req, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig, &sign->sig_len)))
         why = "certificate or signature is not valid base64";
     if (why) {
         idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request");
@@ -294,77 +489,62 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         goto Exit;
     }
 
-    /* The message is rebuilt from our own state: the card's signature covers this login only. */
-    unsigned char msg[IDP_JPKI_MESSAGE_MAX];
-    idp_jpki_purpose_t purpose = !strcmp(c.purpose, "sign") ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
-    size_t msg_len = idp_jpki_message(purpose, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
-    idp_jpki_verify(o->jpki, purpose, der, der_len, msg, msg_len, sig, sig_len, (time_t)req->now, res);
-    log_result(purpose == IDP_JPKI_AUTH ? "card_login" : "card_enrol", &c, res);
-    char detail[160];
+    /* Every certificate and signature is checked before anything is written. */
+    idp_jpki_reason_t reason = verify_key(o, req, IDP_JPKI_AUTH, &c, tx, auth);
+    const idp_jpki_result_t *refused = reason != IDP_JPKI_OK ? &auth->res : NULL;
+    if (refused == NULL && both && verify_key(o, req, IDP_JPKI_SIGN, &c, tx, sign) != IDP_JPKI_OK)
+        refused = &sign->res;
+    char detail[200];
     snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"reason\":\"%s\"}", c.purpose,
-             idp_jpki_reason_code(res->reason)); /* fixed vocabulary: no escaping needed */
-    if (res->reason != IDP_JPKI_OK) {
+             idp_jpki_reason_code(refused ? refused->reason : IDP_JPKI_OK)); /* fixed vocabulary: no escaping needed */
+    if (refused) {
         idp_store_audit(o->store, "card_login_refused", NULL, detail);
-        idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(res->reason));
+        idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason));
         idp_oauth_json(req, resp, 403,
-                       json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(res->reason),
-                                 "message", idp_jpki_reason_text(res->reason, req->lang)));
+                       json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(refused->reason),
+                                 "message", idp_jpki_reason_text(refused->reason, req->lang)));
+        goto Exit;
+    }
+    /* Where J-LIS 証明書紐付け情報 was imported, it must agree that these two certificates are one card's. */
+    if (both && (e = idp_store_pair_check(o->store, sign->res.issuer_key_id, sign->res.serial, auth->res.issuer_key_id,
+                                          auth->res.serial)) != IDP_OK) {
+        idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error");
+        e == IDP_E_CONFLICT ? mismatch(req, resp, "pair_mismatch") : store_fail(req, resp, e);
         goto Exit;
     }
 
-    idp_store_card_cert_t cert = {.purpose = c.purpose, .issuer_key_id = res->issuer_key_id, .serial = res->serial,
-                                  .not_after = res->not_after};
-    memcpy(cert.sha256, res->cert_sha256, 32);
-    json_t *out = NULL;
-    if (purpose == IDP_JPKI_AUTH) {
-        char resident[64], *fresh = idp_random_token_new(16);
-        bool created = false;
-        if (tx->link_resident[0]) {
-            /* A resident signed in otherwise is adding this card (product.md §7), while that session lives. */
-            e = session_live(o, tx->link_resident, tx->session_sid) ? idp_store_card_link(o->store, &cert, tx->link_resident)
-                                                                      : IDP_E_NOT_FOUND;
-            snprintf(resident, sizeof(resident), "%s", tx->link_resident);
-        } else {
-            e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
-        }
-        free(fresh);
-        char credential[48];
-        if (e == IDP_OK && !idp_credential_key("card", res->issuer_key_id, res->serial, credential))
-            e = IDP_E_NOMEM;
-        if (e == IDP_OK)
-            e = idp_store_login_tx_authenticate(o->store, c.login_tx, resident, ACR_CARD, credential);
-        if (e == IDP_OK)
-            idp_store_audit(o->store, "card_login", resident, detail);
-        if (e == IDP_OK)
-            out = json_pack("{s:s, s:b}", "status", "authenticated", "new_resident", created);
-    } else {
-        const char *ward = sakai_ward(res->attrs.address);
-        idp_store_attrs_t a = {.name = res->attrs.name, .name_alt = res->attrs.name_alt, .gender = res->attrs.gender,
-                               .birth_date = res->attrs.birth_date, .address = res->attrs.address,
-                               .address_alt = res->attrs.address_alt, .sakai_resident = ward != NULL, .sakai_ward = ward};
-        e = idp_store_card_enrol_sign(o->store, tx->resident_id, &cert, &a);
-        if (e == IDP_OK)
-            out = json_pack("{s:s, s:b}", "status", "enrolled", "sakai_resident", ward != NULL);
-    }
-    if (e != IDP_OK) {
-        idp_store_card_challenge_finish(o->store, c.id, "failed",
-                                        e == IDP_E_CONFLICT ? "conflict" : e == IDP_E_NOT_FOUND ? "login_ended" : "server_error");
-        if (e == IDP_E_NOT_FOUND) /* the login was continued, expired, or its session signed out meanwhile */
-            fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
-        else if (e == IDP_E_CONFLICT && purpose == IDP_JPKI_AUTH)
+    sign_in_t outcome;
+    char resident[64];
+    bool created = false;
+    why = NULL;
+    e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, &outcome, &why, resident, &created);
+    if (e != IDP_OK || (outcome != SIGNED_IN && outcome != NEW_CARD)) {
+        static const char *const codes[] = {"", "", "card_mismatch", "already_linked", "conflict", "malformed", "login_ended"};
+        idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]);
+        if (e != IDP_OK)
+            store_fail(req, resp, e);
+        else if (outcome == CARD_MISMATCH)
+            mismatch(req, resp, "card_mismatch");
+        else if (outcome == ALREADY_LINKED)
             fail(req, resp, 409, "already_linked",
                  !strcmp(req->lang, "en") ? "This card belongs to another SakaI-D and cannot be added to this one."
                                           : "このカードは別の SakaI-D に登録済みのため、追加できません。");
-        else if (e == IDP_E_CONFLICT)
+        else if (outcome == SIGN_CONFLICT)
             fail(req, resp, 409, "conflict", "this signing certificate belongs to another resident");
-        else
-            store_fail(req, resp, e);
+        else if (outcome == BAD_ATTRS)
+            idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", "malformed",
+                                                     "message", idp_jpki_reason_text(IDP_JPKI_MALFORMED, req->lang)));
+        else /* the login was continued, expired, or its session signed out meanwhile */
+            fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
         goto Exit;
     }
     idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL);
-    if (purpose == IDP_JPKI_SIGN)
-        idp_store_audit(o->store, "card_enrolled", tx->resident_id, detail);
-    idp_oauth_json(req, resp, 200, out);
+    idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login", resident[0] ? resident : NULL,
+                    detail);
+    if (both && outcome == SIGNED_IN)
+        idp_store_audit(o->store, "card_enrolled", resident, detail);
+    idp_oauth_json(req, resp, 200, json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",
+                                             outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
 Exit:
     json_decref(j);
 }

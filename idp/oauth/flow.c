@@ -42,6 +42,7 @@ typedef enum {
     TX_LOGIN,    /* a sign-in */
     TX_ADD_CARD, /* a card sign-in that adds the card to the resident signed in (step-up from social) */
     TX_REAUTH,   /* the resident signs in again first: adding a card needs a fresh sign-in (NIST SP 800-63B §6.1) */
+    TX_SIGN,     /* a card session reads the signing certificate: the card's two keys sign one challenge (issue #15) */
 } tx_mode_t;
 
 /* ---- small helpers ------------------------------------------------------------- */
@@ -155,8 +156,9 @@ static void load_session(flow_t *f)
 
 /*
  * The claims to consent to (and the scope granted) of this request, in the
- * arena. Card-verified claims only for a card session (@p card): a social
- * session never carries them.
+ * arena. Card-verified claims only when @p card: a card session of a
+ * resident whose signing certificate was read (verified_available); a social
+ * session never carries them, and nothing is promised that we cannot give.
  */
 static const char *requested_claims(flow_t *f, bool card, const char **granted_scope)
 {
@@ -169,6 +171,29 @@ static const char *requested_claims(flow_t *f, bool card, const char **granted_s
     idp_buf_free(&claims);
     idp_buf_free(&scope);
     return out ? out : "";
+}
+
+/* True if the session is a card session and its resident has attributes verified from the signing certificate. */
+static idp_err_t verified_available(flow_t *f, bool *available)
+{
+    *available = false;
+    if (strcmp(f->sess.acr, ACR_CARD) != 0)
+        return IDP_OK;
+    idp_store_resident_attrs_t a;
+    idp_err_t e = idp_store_resident_attrs_get(f->o->store, f->sess.resident_id, &a);
+    if (e == IDP_OK)
+        idp_store_resident_attrs_clear(&a);
+    *available = e == IDP_OK;
+    return e == IDP_E_NOT_FOUND ? IDP_OK : e;
+}
+
+/* True if @p claims names a card-verified claim (product.md §5: from the signing certificate). */
+static bool has_verified(const char *claims)
+{
+    for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
+        if (d->verified && idp_str_list_has(claims, d->claim))
+            return true;
+    return false;
 }
 
 /* True if of @p claims only the sign-in itself (the pseudo-claim openid) is missing from @p have. */
@@ -288,6 +313,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     sha256_str(browser, tx->browser_hash);
     snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
     tx->reauth = mode == TX_REAUTH;
+    tx->sign_step = mode == TX_SIGN;
     if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
         return store_error(f, e);
     /* The consent step: the session's resident, and no authentication (it can never be continued). */
@@ -296,7 +322,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     /* Step-up from a fresh social sign-in (product.md §7): the card is added to the resident signed in. */
     if (mode == TX_ADD_CARD && (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK)
         return store_error(f, e);
-    to_tx_page(f, resident_id ? "consent" : "login", tx->id);
+    to_tx_page(f, resident_id && mode != TX_SIGN ? "consent" : "login", tx->id);
     if (new_browser)
         add_cookie(f->resp, cookie(f, COOKIE_BROWSER, browser, f->o->cfg->session_ttl));
 }
@@ -433,7 +459,17 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
         return redirect_error(f, "unmet_authentication_requirements", "the card is required");
 
-    const char *scope = NULL, *claims = requested_claims(f, !strcmp(f->sess.acr, ACR_CARD), &scope);
+    /* Verified claims asked for, a card session, nothing verified yet: the signing step, through the same QR and
+     * app exchange, the card's two keys signing one challenge (issue #15 item 9). The resident may decline it;
+     * then those claims are not provided, and the consent page says so. */
+    bool verified = false;
+    const char *scope = NULL;
+    if ((e = verified_available(f, &verified)) != IDP_OK)
+        return store_error(f, e);
+    if (!consented && !verified && !f->ar.prompt_none && !strcmp(f->sess.acr, ACR_CARD) && !(tx && tx->sign_declined) &&
+        f->o->jpki && has_verified(requested_claims(f, true, &scope)))
+        return begin_interaction(f, f->sess.resident_id, TX_SIGN);
+    const char *claims = requested_claims(f, verified, &scope);
     if (!consented) {
         char *have = NULL;
         if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
@@ -614,14 +650,19 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     if (!card_only && o->fed && idp_store_upstream_list(o->store, true, &ups, &nups) != IDP_OK)
         nups = 0;
     char challenge_id[64] = "", nonce[64], *link = NULL;
-    idp_err_t e = o->jpki ? idp_card_challenge_new(o, tx, "auth", challenge_id, nonce, &link) : IDP_OK;
+    /* The signing step: the card's two keys sign one challenge. */
+    idp_err_t e = o->jpki ? idp_card_challenge_new(o, tx, tx->sign_step ? "both" : "auth", challenge_id, nonce, &link)
+                          : IDP_OK;
+    idp_login_note_t note = tx->link_resident[0] ? IDP_LOGIN_ADDING_CARD
+                            : tx->reauth         ? IDP_LOGIN_REAUTH
+                            : tx->sign_step      ? (tx->has_new_card ? IDP_LOGIN_RENEWAL : IDP_LOGIN_SIGN_STEP)
+                                                 : IDP_LOGIN_PLAIN;
     if (e == IDP_E_CONFLICT)
         idp_page_error(req, resp, f.lang, 429, "slow_down", "too many attempts for this sign-in: start again");
     else if (e != IDP_OK)
         store_error(&f, e);
     else
-        idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req), ups, nups,
-                       tx->link_resident[0] ? IDP_LOGIN_ADDING_CARD : tx->reauth ? IDP_LOGIN_REAUTH : IDP_LOGIN_PLAIN);
+        idp_page_login(req, resp, &ctx, tx->id, tx->csrf, challenge_id, link, test_cards(o, req), ups, nups, note);
     idp_store_upstreams_free(ups, nups);
     free(link);
     flow_done(&f);
@@ -679,9 +720,99 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     /* Only a transaction in which a card signed (or an upstream answered) continues: not yet signed, or a
      * consent step that carries the session's resident without any authentication, goes back to the
      * login page for a fresh challenge. */
+    if (tx->has_new_card && !tx->resident_id[0]) { /* a card nobody holds: ask before making a SakaI-D for it */
+        idp_page_ctx_t ctx;
+        if (page_ctx(&f, tx, &ctx))
+            idp_page_new_card(req, resp, &ctx, tx->id, tx->csrf,
+                              !tx->renew_checked    ? IDP_NEW_CARD_ASK
+                              : tx->renew_resident[0] ? IDP_NEW_CARD_CONFIRM
+                                                      : IDP_NEW_CARD_NO_MATCH);
+        return flow_done(&f);
+    }
     if (!tx->resident_id[0] || !tx->credential[0])
         return to_tx_page(&f, "login", tx->id);
     idp_flow_finish_login(o, req, resp, tx);
+}
+
+/*
+ * POST /login/card/new (tx, csrf, answer): a card nobody holds signed in
+ * (card.c keeps it in the transaction). "first": a new SakaI-D for it.
+ * "renewal": read its signing certificate (the signing step) to find the
+ * SakaI-D of an earlier card by its four verified attributes (product.md
+ * §6, renewal by re-verification). Then "confirm" links the card to that
+ * SakaI-D, "refuse" makes a new one. Audited either way.
+ */
+void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    const char *answer = NULL;
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
+        return;
+    if (!tx->has_new_card || tx->resident_id[0] || idp_params_get(req->form, "answer", &answer) != IDP_OK)
+        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no new card to decide about");
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = tx->new_card_issuer, .serial = tx->new_card_serial,
+                                  .not_after = tx->new_card_not_after};
+    memcpy(cert.sha256, tx->new_card_sha256, 32);
+    char resident[64] = "", detail[256];
+    bool created = false;
+    idp_err_t e;
+    snprintf(detail, sizeof(detail), "{\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}", tx->new_card_issuer,
+             tx->new_card_serial); /* hex */
+    if (!strcmp(answer, "renewal") && !tx->renew_checked) {
+        if ((e = idp_store_login_tx_sign_step(o->store, tx->id)) != IDP_OK)
+            return store_error(&f, e);
+        return to_tx_page(&f, "login", tx->id);
+    } else if (!strcmp(answer, "confirm") && tx->renew_resident[0]) {
+        /* The resident confirms: the new card joins the SakaI-D whose verified attributes it carries. */
+        e = idp_store_card_link(o->store, &cert, tx->renew_resident);
+        snprintf(resident, sizeof(resident), "%s", tx->renew_resident);
+        if (e == IDP_OK)
+            idp_store_audit(o->store, "card_renewed", resident, detail);
+    } else if (!strcmp(answer, "first") || !strcmp(answer, "refuse")) {
+        char *fresh = idp_random_token_new(16);
+        e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
+        free(fresh);
+        if (e == IDP_OK && !strcmp(answer, "refuse") && tx->renew_resident[0])
+            idp_store_audit(o->store, "card_renewal_refused", resident, detail);
+    } else {
+        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "answer is first, renewal, confirm or refuse");
+    }
+    char credential[48];
+    if (e == IDP_OK && !idp_credential_key("card", tx->new_card_issuer, tx->new_card_serial, credential))
+        e = IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_CARD, credential);
+    if (e == IDP_OK)
+        idp_store_audit(o->store, "card_login", resident, detail);
+    if (e == IDP_E_CONFLICT)
+        return idp_page_error(req, resp, f.lang, 409, "already_linked",
+                              !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
+                                                    : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
+    if (e != IDP_OK)
+        return store_error(&f, e);
+    idp_flow_finish_login(o, req, resp, tx);
+}
+
+/* POST /login/sign/skip (tx, csrf): the resident declines the signing step; the flow goes on without it. */
+void idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return store_error(&f, IDP_E_NOMEM);
+    if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
+        return;
+    if (!tx->sign_step || !tx->resident_id[0] || tx->has_new_card)
+        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "this sign-in has no signing step to skip");
+    idp_err_t e = idp_store_login_tx_decline(o->store, tx->id);
+    if (e != IDP_OK)
+        return store_error(&f, e);
+    tx->sign_declined = true;
+    decide(&f, tx, false);
+    flow_done(&f);
 }
 
 void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
@@ -733,7 +864,11 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         idp_page_error(req, resp, f.lang, 400, err.error, err.description);
         return flow_done(&f);
     }
-    bool card = !strcmp(f.sess.acr, ACR_CARD);
+    bool card = false;
+    if ((e = verified_available(&f, &card)) != IDP_OK) {
+        store_error(&f, e);
+        return flow_done(&f);
+    }
     const char *scope = NULL, *claims = requested_claims(&f, card, &scope);
     if (!post) { /* GET: show the page, with what a social session cannot share marked as not provided */
         const char *all_scope = NULL, *wanted = card ? claims : requested_claims(&f, true, &all_scope);
@@ -801,21 +936,30 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         idp_params_get(req->form, "card", &card) != IDP_OK || !idp_testcard_name_ok(card) || strlen(challenge) > 63 ||
         idp_store_card_challenge_get(o->store, challenge, &c) != IDP_OK || strcmp(c.login_tx, tx->id) != 0)
         return idp_page_error(req, resp, f.lang, 400, "invalid_request", "challenge_id and card are required");
-    unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], *der = idp_arena_alloc(req->arena, IDP_TESTCARD_MAX_CERT);
-    size_t msg_len = idp_jpki_message(IDP_JPKI_AUTH, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
-    size_t der_len = 0, sig_len = 0;
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", o->cfg->dev_test_cards_dir, card);
-    if (der == NULL || idp_testcard_sign(dir, IDP_JPKI_AUTH, msg, msg_len, der, &der_len, sig, &sig_len) != IDP_OK)
-        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
-    /* The card endpoint's own verification, as the phone app would call it. */
-    char *cert64 = idp_arena_alloc(req->arena, der_len * 2 + 4), *sig64 = idp_arena_alloc(req->arena, 1024);
-    if (cert64 == NULL || sig64 == NULL)
-        return store_error(&f, IDP_E_NOMEM);
-    EVP_EncodeBlock((unsigned char *)cert64, der, (int)der_len);
-    idp_b64url_encode(sig, sig_len, sig64);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "challenge_id", challenge, "cert_type", "auth", "certificate",
-                             cert64, "signature", sig64);
+    /* As the app does: the authentication key signs, and for a "both" challenge the signing key too. */
+    bool both = !strcmp(c.purpose, "both");
+    json_t *body = json_pack("{s:s, s:s}", "challenge_id", challenge, "cert_type", both ? "both" : "auth");
+    for (int k = 0; k < (both ? 2 : 1) && body; k++) {
+        idp_jpki_purpose_t purpose = k ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
+        unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], *der = idp_arena_alloc(req->arena, IDP_TESTCARD_MAX_CERT);
+        size_t msg_len = idp_jpki_message(purpose, c.nonce, tx->client_id, tx->redirect_uri, tx->oidc_nonce, msg);
+        size_t der_len = 0, sig_len = 0;
+        if (der == NULL || idp_testcard_sign(dir, purpose, msg, msg_len, der, &der_len, sig, &sig_len) != IDP_OK) {
+            json_decref(body);
+            return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
+        }
+        char *cert64 = idp_arena_alloc(req->arena, der_len * 2 + 4), *sig64 = idp_arena_alloc(req->arena, 1024);
+        if (cert64 == NULL || sig64 == NULL) {
+            json_decref(body);
+            return store_error(&f, IDP_E_NOMEM);
+        }
+        EVP_EncodeBlock((unsigned char *)cert64, der, (int)der_len);
+        idp_b64url_encode(sig, sig_len, sig64);
+        json_object_set_new(body, k ? "sign_certificate" : "certificate", json_string(cert64));
+        json_object_set_new(body, k ? "sign_signature" : "signature", json_string(sig64));
+    }
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     idp_oauth_req_t sub = *req;

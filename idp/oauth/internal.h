@@ -77,10 +77,21 @@ typedef enum {
     IDP_LOGIN_PLAIN,
     IDP_LOGIN_ADDING_CARD, /* the card will be added to the SakaI-D signed in */
     IDP_LOGIN_REAUTH,      /* sign in again first, then the card is added */
+    IDP_LOGIN_SIGN_STEP,   /* the card's two keys: the signing certificate is read (the resident may skip it) */
+    IDP_LOGIN_RENEWAL,     /* the same, to find the SakaI-D of an earlier card */
 } idp_login_note_t;
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
                     const idp_store_upstream_t *upstreams, size_t nupstreams, idp_login_note_t note);
+/** What the new-card page asks (a card nobody holds signed in; flow.c idp_oauth_new_card). */
+typedef enum {
+    IDP_NEW_CARD_ASK,      /* first time, or an earlier card? */
+    IDP_NEW_CARD_CONFIRM,  /* its signing certificate matched a SakaI-D: link the card to it? */
+    IDP_NEW_CARD_NO_MATCH, /* it matched none: go on with a new SakaI-D */
+} idp_new_card_stage_t;
+void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                       const char *csrf, idp_new_card_stage_t stage);
+
 /**
  * The page for a change that needs a fresh sign-in first (adding or
  * removing a way to sign in): 403, with a button to sign in again; with

@@ -94,6 +94,10 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
 void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/card/test (tx, csrf, challenge_id, card): dev mode on loopback, signs with a test card. */
 void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/card/new (tx, csrf, answer=first|renewal|confirm|refuse): a card nobody holds signed in. */
+void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/sign/skip (tx, csrf): the resident declines the signing step. */
+void idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /consent (tx, csrf, claims, decision=allow|deny). */
 void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /* Social login and the account page (product.md §7; docs/social.md). */

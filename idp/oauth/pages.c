@@ -88,6 +88,66 @@ static void page_end(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_buf_t *b,
     idp_buf_free(b);
 }
 
+static void hidden(idp_buf_t *b, const char *name, const char *value)
+{
+    idp_buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    idp_html_escape(b, value);
+    idp_buf_puts(b, "\">");
+}
+
+/* One button of a form to /login/card/new with @p answer. */
+static void new_card_button(idp_buf_t *b, const char *tx, const char *csrf, const char *answer, const char *cls,
+                            const char *label)
+{
+    idp_buf_printf(b, "<form method=\"post\" action=\"/login/card/new\" data-answer=\"%s\">", answer);
+    hidden(b, "tx", tx);
+    hidden(b, "csrf", csrf);
+    hidden(b, "answer", answer);
+    idp_buf_printf(b, "<button type=\"submit\" class=\"%s\">", cls);
+    idp_html_escape(b, label);
+    idp_buf_puts(b, "</button></form>");
+}
+
+void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                       const char *csrf, idp_new_card_stage_t stage)
+{
+    const char *l = ctx->lang;
+    idp_buf_t b;
+    char nonce[32];
+    idp_buf_init(&b, PAGE_MAX);
+    page_begin(&b, l, T(l, "はじめてのカード", "A card new to SakaI-D"), nonce);
+    idp_buf_printf(&b, "<h1>SakaI-D</h1><section id=\"new-card\" data-stage=\"%s\">",
+                   stage == IDP_NEW_CARD_ASK ? "ask" : stage == IDP_NEW_CARD_CONFIRM ? "confirm" : "no-match");
+    if (stage == IDP_NEW_CARD_ASK) {
+        idp_buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(l, "このカードで SakaI-D を使うのは初めてです", "This card is new to SakaI-D"),
+                       T(l, "カードを更新した場合は、前のカードで使っていた SakaI-D を引き継げます。"
+                            "カードの署名用電子証明書の氏名・住所・生年月日・性別が、前のカードで確認したものと同じなら、その SakaI-D が見つかります。",
+                         "If you renewed your card, you can keep the SakaI-D you used with your earlier card: when the "
+                         "name, address, date of birth and gender on this card's signing certificate are the ones your "
+                         "earlier card verified, we find it."));
+        new_card_button(&b, tx, csrf, "renewal", "primary",
+                        T(l, "前のカードの SakaI-D を引き継ぐ", "Keep the SakaI-D of my earlier card"));
+        new_card_button(&b, tx, csrf, "first", "secondary", T(l, "初めて使う", "I am new to SakaI-D"));
+    } else if (stage == IDP_NEW_CARD_CONFIRM) {
+        idp_buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(l, "SakaI-D が見つかりました", "We found your SakaI-D"),
+                       T(l, "このカードの氏名・住所・生年月日・性別は、これまでの SakaI-D で確認した情報と同じです。"
+                            "このカードをその SakaI-D に追加しますか。追加すると、このカードでこれまでの SakaI-D にログインできます。",
+                         "This card's name, address, date of birth and gender are the ones your SakaI-D has verified. "
+                         "Add this card to that SakaI-D? Then this card signs you in to it."));
+        new_card_button(&b, tx, csrf, "confirm", "primary", T(l, "追加する", "Add the card"));
+        new_card_button(&b, tx, csrf, "refuse", "secondary", T(l, "追加せず、新しい SakaI-D で始める", "No: start a new SakaI-D"));
+    } else {
+        idp_buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(l, "見つかりませんでした", "No SakaI-D matched"),
+                       T(l, "このカードの情報と同じ SakaI-D はありませんでした。住所や氏名が変わった場合は引き継げません。"
+                            "新しい SakaI-D で始めるか、お住まいの市区町村の窓口でカードの紐付け情報を確認してください。",
+                         "No SakaI-D carries this card's details. After a move or a change of name they no longer "
+                         "match: start a new SakaI-D, or ask your city office about the link between your cards."));
+        new_card_button(&b, tx, csrf, "first", "primary", T(l, "新しい SakaI-D で始める", "Start a new SakaI-D"));
+    }
+    idp_buf_puts(&b, "</section>");
+    page_end(req, resp, &b, 200, nonce, NULL, NULL);
+}
+
 void idp_page_reauth(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, bool card)
 {
     idp_buf_t b;
@@ -208,12 +268,6 @@ void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char
     page_end(req, resp, &b, 200, nonce, origin[0] ? origin : NULL, NULL);
 }
 
-static void hidden(idp_buf_t *b, const char *name, const char *value)
-{
-    idp_buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    idp_html_escape(b, value);
-    idp_buf_puts(b, "\">");
-}
 
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
@@ -235,6 +289,18 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
                          "do before the card is added to your SakaI-D; the card comes next."));
     idp_buf_printf(&b, "<section aria-labelledby=\"card-h\"><h2 id=\"card-h\">%s</h2>",
                    T(l, "マイナンバーカードでログイン", "Sign in with your My Number card"));
+    if (note == IDP_LOGIN_SIGN_STEP || note == IDP_LOGIN_RENEWAL)
+        idp_buf_printf(&b, "<p class=\"note\" id=\"sign-step\">%s</p>",
+                       note == IDP_LOGIN_SIGN_STEP
+                           ? T(l, "このサービスは、マイナンバーカードで確認した氏名・住所・生年月日・性別を求めています。"
+                                  "アプリでカードの 2 つの電子証明書を読み取ってください（署名用のパスワード 6〜16 文字が必要です）。",
+                               "This service asks for your name, address, date of birth and gender as verified by your My "
+                               "Number card. Read both certificates of your card with the app (you need the signature "
+                               "password, 6 to 16 characters).")
+                           : T(l, "以前のカードで使っていた SakaI-D を探します。アプリでこのカードの 2 つの電子証明書を読み取ってください"
+                                  "（署名用のパスワード 6〜16 文字が必要です）。",
+                               "We look for the SakaI-D you used with your earlier card. Read both certificates of this "
+                               "card with the app (you need the signature password, 6 to 16 characters)."));
     if (note == IDP_LOGIN_ADDING_CARD)
         idp_buf_printf(&b, "<p class=\"note\" id=\"adding-card\">%s</p>",
                        T(l, "このサービスにはマイナンバーカードが必要です。カードは、いまログインしている SakaI-D に追加されます。",
@@ -260,6 +326,20 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
     hidden(&b, "csrf", csrf);
     idp_buf_printf(&b, "<button type=\"submit\" class=\"primary\">%s</button></form>",
                    T(l, "読み取りが終わったら続ける", "Continue after reading the card"));
+    if (note == IDP_LOGIN_SIGN_STEP) { /* the way out: go on without the verified information */
+        idp_buf_puts(&b, "<form method=\"post\" action=\"/login/sign/skip\" id=\"skip\">");
+        hidden(&b, "tx", tx);
+        hidden(&b, "csrf", csrf);
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       T(l, "読み取らずに続ける（この情報は提供されません）", "Continue without it (this information is not shared)"));
+    } else if (note == IDP_LOGIN_RENEWAL) {
+        idp_buf_puts(&b, "<form method=\"post\" action=\"/login/card/new\" id=\"first-time\">");
+        hidden(&b, "tx", tx);
+        hidden(&b, "csrf", csrf);
+        hidden(&b, "answer", "first");
+        idp_buf_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       T(l, "新しい SakaI-D で始める", "Start a new SakaI-D instead"));
+    }
     if (test_cards && link) {
         /* Dev mode on loopback only (the caller checks): sign with a generated test card. */
         idp_buf_printf(&b, "<form method=\"post\" action=\"/login/card/test\" id=\"test-card\"><h2>%s</h2>",

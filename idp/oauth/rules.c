@@ -1,6 +1,7 @@
 /* Protocol rules without HTTP or SQL: see rules.h. */
 #include "oauth/rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -130,4 +131,31 @@ void idp_rules_id_token_claims(json_t *meta, json_t *claims_param, idp_buf_t *ou
     claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"), true,
                 json_string_value(json_object_get(meta, "scope")));
     idp_buf_append(out, "", 0);
+}
+
+bool idp_rules_birthdate(const char *raw, char out[11])
+{
+    /* EYYYYMMDD: nine digits, the era first (0-5), the date in the Gregorian calendar (not the era's years). */
+    if (raw == NULL || strlen(raw) != 9 || raw[0] < '0' || raw[0] > '5')
+        return false;
+    for (int i = 1; i < 9; i++)
+        if (raw[i] < '0' || raw[i] > '9')
+            return false;
+    int y = (raw[1] - '0') * 1000 + (raw[2] - '0') * 100 + (raw[3] - '0') * 10 + (raw[4] - '0');
+    int m = (raw[5] - '0') * 10 + (raw[6] - '0'), d = (raw[7] - '0') * 10 + (raw[8] - '0');
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1868 || m < 1 || m > 12 || d < 1 || d > days[m - 1] + (m == 2 && leap))
+        return false; /* 1868: the first year of 明治, the oldest era the code names */
+    snprintf(out, 11, "%.4s-%.2s-%.2s", raw + 1, raw + 5, raw + 7);
+    return true;
+}
+
+const char *idp_rules_gender(const char *raw)
+{
+    if (raw && !strcmp(raw, "1"))
+        return "male";
+    if (raw && !strcmp(raw, "2"))
+        return "female";
+    return NULL; /* any other code is not released: OpenID Connect Core §5.1 allows other values, we know none */
 }

@@ -43,4 +43,15 @@ void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *clai
  */
 void idp_rules_id_token_claims(json_t *client_meta, json_t *claims_param, idp_buf_t *out);
 
+/**
+ * The signing certificate's birth date, `EYYYYMMDD` (jpki.md: an era digit,
+ * 0 unknown, 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和, then the Gregorian date), as
+ * OpenID Connect Core §5.1 `birthdate`, YYYY-MM-DD, into @p out (11 bytes).
+ * False when it is not that form or not a real date.
+ */
+bool idp_rules_birthdate(const char *raw, char out[11]);
+
+/** The signing certificate's gender code as OpenID Connect Core §5.1 `gender`: "1" male, "2" female; else NULL. */
+const char *idp_rules_gender(const char *raw);
+
 #endif

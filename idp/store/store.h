@@ -118,6 +118,15 @@ typedef struct {
     /* issue #14 */
     bool reauth;                   /* the resident signs in again before a card is added to them */
     bool continued;                /* its authentication began a session (idp_store_login_tx_continue) */
+    /* issue #15 */
+    bool sign_step;                /* the card's two keys sign one challenge: the signing certificate is read */
+    bool sign_declined;            /* the resident declined that step */
+    bool has_new_card;             /* a card no resident holds signed: it waits here (idp_store_login_tx_new_card) */
+    unsigned char new_card_sha256[32];
+    char new_card_issuer[65], new_card_serial[65];
+    long long new_card_not_after;
+    bool renew_checked;            /* the new card's signing certificate was read to look for an earlier SakaI-D */
+    char renew_resident[64];       /* the SakaI-D it matched, to confirm ("" none) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
@@ -145,6 +154,9 @@ idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser
  * authenticated, a consent step, or continued before).
  */
 idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+/** The resident declined the signing step of transaction @p id (IDP_E_NOT_FOUND when it is gone). */
+idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id);
+
 /**
  * Ends the pending login transactions of a browser (@p browser_hash, may be
  * NULL) and those begun in session @p sid (may be NULL): logout and
@@ -164,7 +176,7 @@ idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id);
 typedef struct {
     char id[64];
     char login_tx[64];
-    char purpose[8];           /* "auth" or "sign" */
+    char purpose[8];           /* "auth", or "both": the card's two keys sign it (issue #15) */
     unsigned char nonce[32];
     long long expires_at;
     char status[16];           /* "pending", "authenticated", "failed" */
@@ -203,8 +215,9 @@ typedef struct {
 /**
  * The resident a card's authentication certificate belongs to: known
  * certificate, else through imported linkage from an older certificate (the
- * new one is then recorded), else a new resident with id @p new_id.
- * *created says which. One transaction.
+ * new one is then recorded), else a new resident with id @p new_id (with
+ * @p new_id NULL: IDP_E_NOT_FOUND, nothing written). *created says which.
+ * One transaction.
  */
 idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
                                   char resident_id[64], bool *created);
@@ -225,6 +238,7 @@ typedef struct {
     const char *sakai_ward;     /* NULL outside Sakai */
     /* issue #15: the certificate's own values, kept for audit (jpki.md: "1"/"2", EYYYYMMDD) */
     const char *gender_raw, *birth_date_raw;
+    const unsigned char *match_key; /* 32 bytes: the keyed digest of the four basic attributes (renewal), or NULL */
 } idp_store_attrs_t;
 
 /**
@@ -235,12 +249,43 @@ typedef struct {
 idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                     const idp_store_attrs_t *a);
 
+/**
+ * Keeps the authentication certificate @p cert of a card no resident holds
+ * in transaction @p id, until the resident says whether it replaces an
+ * earlier card. With @p checked, its signing certificate was read too, and
+ * @p renew_resident ("" none) is the SakaI-D whose verified attributes it
+ * matched. IDP_E_NOT_FOUND when the transaction is gone or continued.
+ */
+idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
+                                      const char *renew_resident);
+/** Turns transaction @p id into a signing step (the card's two keys sign one challenge). */
+idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id);
+
+/** The resident whose verified attributes carry @p match_key (IDP_E_NOT_FOUND: none; IDP_E_CONFLICT: several). */
+idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
+
+/**
+ * J-LIS 証明書紐付け情報: does imported pair linkage agree that signing
+ * certificate (@p sign_issuer, @p sign_serial) was issued with
+ * authentication certificate (@p auth_issuer, @p auth_serial)? IDP_OK when
+ * it does or names neither; IDP_E_CONFLICT when a row names one of them
+ * with another certificate.
+ */
+idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
+                               const char *auth_serial);
+
 typedef struct {
     char old_issuer_key_id[65], old_serial[65], new_issuer_key_id[65], new_serial[65];
 } idp_store_linkage_t;
 
 /** Imports linkage rows in one transaction (existing old certificates are updated). */
 idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+/**
+ * Imports pair linkage (証明書紐付け情報) in one transaction: in each row,
+ * old_* is the signing certificate and new_* the authentication certificate
+ * it was issued with (an existing signing certificate's row is replaced).
+ */
+idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
 
 /* ---- the authorization code flow (issue #4) ------------------------------ */
 

@@ -71,6 +71,14 @@ describe('in Chromium', () => {
     assert.ok(link.startsWith(`${p.url}/login/card/app?`));
     // The phone: sakaid-card signs what the QR code holds. The page polls and moves on.
     signWithCard(p.cards, 'sakai-taro', link);
+    // A card new to SakaI-D: first time, or an earlier card's SakaI-D? (docs/card.md)
+    await page.waitForSelector('#new-card[data-stage="ask"]', { timeout: 15000 });
+    await page.click('form[data-answer="first"] button');
+    // The demo asks for the name: the signing step, the card's two keys through the same QR code (issue #15 item 9).
+    await page.waitForSelector('#sign-step', { timeout: 15000 });
+    const both = await page.getAttribute('#app-link', 'href');
+    assert.match(both, /purpose=both/);
+    signWithCard(p.cards, 'sakai-taro', both);
     await page.waitForURL(/\/consent\?tx=/, { timeout: 15000 });
     assert.ok(await page.isVisible('text=デモのため'), 'the purpose text is shown');
     assert.ok(await page.isVisible('li[data-claim="name"]'));
@@ -96,7 +104,13 @@ describe('in Chromium', () => {
     assert.ok(await page.isVisible('#app-link'), 'the same link as a visible "open in the app" link');
     await page.selectOption('#card', 'kita-hanako');
     await page.click('text=Sign with test card');
+    await page.waitForSelector('#new-card[data-stage="ask"]');
+    await page.click('text=I am new to SakaI-D');
+    // the signing step: the resident may go on without it; the consent page then says what is not provided
+    await page.waitForSelector('#sign-step');
+    await page.click('text=Continue without it');
     await page.waitForURL(/\/consent\?tx=/);
+    assert.ok(await page.isVisible('#withheld li[data-withheld="name"]'), 'the name is listed as not provided');
     assert.ok(await page.isVisible('text=For the demo'));
     await page.click('button[value="deny"]');
     await page.waitForURL(/\/callback/);

@@ -61,16 +61,17 @@ function card(name, link, ...flags) {
 const residentOf = (tx) => psql(env.SAKAID_DATABASE_URL, `SELECT coalesce(resident_id, '') FROM login_transactions WHERE id = '${tx}'`);
 
 describe('login with the authentication certificate', () => {
-  test('a first login creates a resident; the same card logs into the same resident', async () => {
+  test('a first login with the card\'s two keys creates a resident and enrols its signing certificate; the same card logs into the same resident', async () => {
     const tx1 = loginTx();
-    const c = await challenge(tx1);
+    const c = await challenge(tx1, 'both');
     assert.equal(c.status, 200);
     assert.equal(c.body.expires_in, 2);
     assert.match(c.body.nonce, /^[A-Za-z0-9_-]{43}$/);
     assert.ok(c.body.link.startsWith(`${srv.url}/login/card/app?`));
+    assert.match(c.body.link, /purpose=both/);
     const first = card('sakai-taro', c.body.link);
     assert.equal(first.status, 0, first.stderr);
-    assert.deepEqual(first.body, { status: 'authenticated', new_resident: true });
+    assert.deepEqual(first.body, { status: 'authenticated', new_resident: true, enrolled: true });
     const resident = residentOf(tx1);
     assert.ok(resident.length > 10);
     assert.equal(psql(env.SAKAID_DATABASE_URL, `SELECT acr FROM login_transactions WHERE id = '${tx1}'`), 'urn:sakai-d:acr:card');
@@ -80,8 +81,15 @@ describe('login with the authentication certificate', () => {
     assert.equal(again.status, 0, again.stderr);
     assert.equal(again.body.new_resident, false);
     assert.equal(residentOf(tx2), resident);
-    const other = card('kita-hanako', (await challenge(loginTx())).body.link);
+  });
+
+  test('a card nobody holds, with its authentication key alone, waits in its login for the resident\'s answer (first card, or a renewal)', async () => {
+    const tx = loginTx();
+    const other = card('kita-hanako', (await challenge(tx)).body.link);
+    assert.equal(other.status, 0, other.stderr);
     assert.equal(other.body.new_resident, true, 'another card is another resident');
+    assert.equal(residentOf(tx), '', 'nobody yet: the browser asks first (flow.test.mjs)');
+    assert.equal(psql(env.SAKAID_DATABASE_URL, `SELECT new_card_serial IS NOT NULL AND NOT renew_checked FROM login_transactions WHERE id = '${tx}'`), 't');
   });
 
   test('status: pending, then authenticated', async () => {
@@ -129,10 +137,20 @@ describe('login with the authentication certificate', () => {
     assert.match(st.message, /revoked/);
   });
 
-  test('the signing certificate where the authentication one belongs: wrong_purpose', async () => {
-    const r = card('sakai-taro', (await challenge(loginTx())).body.link, '--sign-cert');
-    assert.equal(r.status, 1);
-    assert.equal(r.body.error, 'invalid_request', 'cert_type must match the challenge');
+  test('a signing certificate alone is never enrolled: cert_type sign and purpose sign are refused, and a both challenge needs both', async () => {
+    const { body } = await challenge(loginTx());
+    const r = await fetch(`${srv.url}/login/card/verify`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ challenge_id: body.challenge_id, cert_type: 'sign', certificate: 'AAAA', signature: 'AAAA' }) });
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).error_description, /both/);
+    assert.equal((await challenge(loginTx(), 'sign')).status, 400);
+    const both = (await challenge(loginTx(), 'both')).body;
+    const half = await fetch(`${srv.url}/login/card/verify`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ challenge_id: both.challenge_id, cert_type: 'both', certificate: 'AAAA', signature: 'AAAA' }) });
+    assert.equal(half.status, 400, 'both: the signing certificate and its signature too');
+    const mixed = card('sakai-taro', (await challenge(loginTx())).body.link.replace('purpose=auth', 'purpose=both'));
+    assert.equal(mixed.status, 1);
+    assert.equal(mixed.body.error, 'invalid_request', 'cert_type must match the challenge');
   });
 
   test('revocation after a CRL update, without a restart', async () => {
@@ -170,32 +188,30 @@ describe('enrolling the signing certificate', () => {
   const attrs = (resident) => psql(env.SAKAID_DATABASE_URL,
     `SELECT name || '|' || address || '|' || sakai_resident || '|' || coalesce(sakai_ward, '') || '|' || (verified_at > now() - interval '1 minute') FROM resident_attributes WHERE resident_id = '${resident}'`);
 
-  test('a Sakai resident: verified attributes, sakai_resident and the ward', async () => {
+  test('a Sakai resident: verified attributes (birth date and gender decoded), sakai_resident and the ward', async () => {
     const tx2 = loginTx();
-    assert.equal(card('sakai-taro', (await challenge(tx2)).body.link).status, 0);
-    const e = card('sakai-taro', (await challenge(tx2, 'sign')).body.link, '--sign-cert');
+    const e = card('sakai-taro', (await challenge(tx2, 'both')).body.link);
     assert.equal(e.status, 0, e.stderr);
-    assert.deepEqual(e.body, { status: 'enrolled', sakai_resident: true });
+    assert.deepEqual(e.body, { status: 'authenticated', new_resident: false, enrolled: true });
     assert.equal(attrs(residentOf(tx2)), '堺 太郎|大阪府堺市堺区南瓦町３番１号|true|堺区|true');
+    assert.match(psql(env.SAKAID_DATABASE_URL, `SELECT birth_date FROM resident_attributes WHERE resident_id = '${residentOf(tx2)}'`),
+      /^\d{4}-\d{2}-\d{2}$/, 'OpenID Connect Core §5.1: YYYY-MM-DD, not the card\'s EYYYYMMDD');
   });
 
   test('a resident outside Sakai is verified but not a Sakai resident', async () => {
     const tx = loginTx();
-    assert.equal(card('osaka-jiro', (await challenge(tx)).body.link).status, 0);
-    const e = card('osaka-jiro', (await challenge(tx, 'sign')).body.link, '--sign-cert');
+    const e = card('osaka-jiro', (await challenge(tx, 'both')).body.link);
     assert.equal(e.status, 0, e.stderr);
-    assert.equal(e.body.sakai_resident, false);
+    assert.equal(e.body.enrolled, true);
     assert.equal(attrs(residentOf(tx)), '大阪 次郎|大阪府大阪市北区中之島１丁目３番２０号|false||true');
   });
 
-  test('enrolment needs a card login first; a duplicated attribute is malformed', async () => {
-    const fresh = await challenge(loginTx(), 'sign');
-    assert.equal(fresh.status, 400);
+  test('a duplicated attribute is malformed, and nothing is written', async () => {
     const tx = loginTx();
-    card('sakai-taro', (await challenge(tx)).body.link);
-    const dup = card('dup-attr', (await challenge(tx, 'sign')).body.link, '--sign-cert');
+    const dup = card('dup-attr', (await challenge(tx, 'both')).body.link);
     assert.equal(dup.status, 1);
     assert.equal(dup.body.reason, 'malformed');
+    assert.equal(residentOf(tx), '', 'the authentication key alone signed nobody in');
   });
 });
 

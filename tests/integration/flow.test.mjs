@@ -70,8 +70,9 @@ describe('the code flow with the card', () => {
       UNION ALL (SELECT xmin::text FROM releases WHERE client_id = '${city.client_id}' AND via = 'token' ORDER BY at DESC LIMIT 1)) t`), '1:3');
     const info = await oidc.fetchUserInfo(cityRp, tokens.access_token, c.sub);
     assert.equal(info.sub, c.sub);
-    // sakai-taro has not enrolled a signing certificate: no verified attributes yet.
-    assert.equal(info.verified_claims, undefined);
+    // The request asked for profile and nothing was verified yet: the signing step read the card's signing
+    // certificate with both keys (completeLogin signs it), so the name arrives verified (issue #15 item 9).
+    assert.equal(info.verified_claims.claims.name, '堺 太郎');
     // Codes, sessions and refresh tokens are stored as hashes only.
     assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM authorization_codes WHERE code_hash = sha256(convert_to('${back.searchParams.get('code')}', 'UTF8'))`), '1');
     assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM sessions WHERE id_hash = sha256(convert_to('${agent.jar.get('sakaid_session')}', 'UTF8'))`), '1');

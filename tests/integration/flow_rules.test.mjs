@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { addClient, admin, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { Agent, appLink, authRequest, completeLogin, answerNewCard, consentIfAsked, formFields, oidc, rp, signInBothKeys, signWithCard, startProvider } from './lib/flow.mjs';
 
 let p, conf, confRp;
 const CB = 'https://rp.example/cb';
@@ -39,15 +39,8 @@ async function codeFor(config, params, opts) {
   return { ...r, code: r.back.searchParams.get('code') };
 }
 
-/** Signs in with the card and enrols its signing certificate in the same login (jpki.md); the page after. */
-async function signInEnrolling(agent, page, card) {
-  signWithCard(p.cards, card, appLink(page.text));
-  const tx = formFields(page.text, '/login/continue').tx;
-  const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
-  assert.equal(signWithCard(p.cards, card, ch.link, '--sign-cert').status, 'enrolled');
-  return agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
-}
+/** Signs in with the card's two keys, enrolling its signing certificate in the same login (jpki.md); the page after. */
+const signInEnrolling = (agent, page, card) => signInBothKeys(agent, page, p.cards, card);
 
 const codeGrant = (c, code, verifier, extra = {}) => tokenRequest(p.url, {
   grant_type: 'authorization_code', code, redirect_uri: CB, ...(verifier ? { code_verifier: verifier } : {}), ...extra,
@@ -81,7 +74,7 @@ describe('login transactions are bound to the browser and their forms to a CSRF 
     assert.equal(thief.jar.get('sakaid_session'), undefined);
     const forged = await agent.request('/login/continue', { method: 'POST', form: { ...fields, csrf: 'x'.repeat(43) } });
     assert.equal(forged.status, 403);
-    const r = await consentIfAsked(agent, await agent.go('/login/continue', { method: 'POST', form: fields }));
+    const r = await consentIfAsked(agent, await answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: fields })));
     assert.equal(r.status, 303);
     assert.ok(new URL(r.location).searchParams.get('code'));
     const again = await agent.request('/login/continue', { method: 'POST', form: fields });

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addClient, admin, adminAsync, cleanup, psql } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signInBothKeys, signWithCard, startProvider } from './lib/flow.mjs';
 import { startFakeUpstream, startOidcProvider, upstreamLogin } from './lib/upstream.mjs';
 
 let p, up, fake, portal, portalRp, cardOnly, cardOnlyRp;
@@ -160,12 +160,8 @@ describe('social login through oidc-provider', () => {
     // add the card (account login with add=card), then remove erin: first with a stale sign-in
     const add = await agent.go('/account/login?add=card');
     assert.match(add.text, /id="adding-card"/);
-    signWithCard(p.cards, 'older-root', appLink(add.text));
-    // and its signing certificate, in the same sign-in: the verified attributes (jpki.md)
-    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login_tx: formFields(add.text, '/login/continue').tx, purpose: 'sign' }) })).json();
-    assert.equal(signWithCard(p.cards, 'older-root', ch.link, '--sign-cert').status, 'enrolled');
-    acct = await agent.go('/login/continue', { method: 'POST', form: formFields(add.text, '/login/continue') });
+    // the card's two keys in one exchange: its signing certificate too, for the verified attributes (jpki.md)
+    acct = await signInBothKeys(agent, add, p.cards, 'older-root');
     assert.equal(acct.status, 200, acct.text.slice(0, 300));
     assert.match(acct.text, /data-kind="card"/);
     // Another browser signs in with erin: removing erin must end that session (this one signed in last with the card).
@@ -278,12 +274,7 @@ describe('binding a new way to sign in (issue #14 item 2; NIST SP 800-63B §6.1)
     // A resident with a card whose signing certificate was enrolled (verified attributes), and a linked social account.
     const agent = new Agent(p.url);
     const { page } = await loginPage(agent, portalRp);
-    signWithCard(p.cards, 'osaka-jiro', appLink(page.text));
-    const tx = formFields(page.text, '/login/continue').tx;
-    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
-    assert.equal(signWithCard(p.cards, 'osaka-jiro', ch.link, '--sign-cert').status, 'enrolled');
-    await consentIfAsked(agent, await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') }));
+    await consentIfAsked(agent, await signInBothKeys(agent, page, p.cards, 'osaka-jiro'));
     const acct = await agent.go('/account');
     await upstreamLogin(agent, await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'mock' } }), 'jack');
 

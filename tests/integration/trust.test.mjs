@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { addClient, basic, BIN, cleanup, psql, tokenRequest } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, consentIfAsked, formFields, oidc, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { Agent, appLink, authRequest, completeLogin, answerNewCard, consentIfAsked, formFields, oidc, rp, signInBothKeys, signWithCard, startProvider } from './lib/flow.mjs';
 
 const CB = 'https://rp.example/cb';
 let p;
@@ -62,7 +62,7 @@ describe('sign-in freshness and sessions', () => {
     const page = await agent.go(a.url.href);
     const signedIn = formFields(page.text, '/login/continue');
     signWithCard(p.cards, 'sakai-taro', appLink(page.text));
-    const consent = await agent.go('/login/continue', { method: 'POST', form: signedIn });
+    const consent = await answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: signedIn }));
     assert.match(consent.text, /action="\/consent"/, 'a new client: the consent page');
     const consentStep = formFields(consent.text, '/consent');
     const cookie = agent.jar.get('sakaid_session');
@@ -134,7 +134,7 @@ describe('sign-in freshness and sessions', () => {
     const a = await authRequest(cfg, { redirect_uri: CB, scope: 'openid offline_access' });
     const page = await agent.go(a.url.href);
     signWithCard(p.cards, 'kita-hanako', appLink(page.text));
-    const consent = await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
+    const consent = await answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') }));
     assert.match(consent.text, /data-claim="offline_access"/, 'the resident sees what offline access means');
     const back = await consentIfAsked(agent, consent);
     const t = await oidc.authorizationCodeGrant(cfg, new URL(back.location), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
@@ -169,13 +169,8 @@ describe('tokens and codes', () => {
     const agent = new Agent(p.url);
     const a = await authRequest(cfg, { redirect_uri: CB, scope: 'openid profile residency' });
     const page = await agent.go(a.url.href);
-    // The card and its signing certificate in one sign-in: verified attributes (jpki.md).
-    signWithCard(p.cards, 'osaka-jiro', appLink(page.text));
-    const tx = formFields(page.text, '/login/continue').tx;
-    const ch = await (await fetch(`${p.url}/login/card/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login_tx: tx, purpose: 'sign' }) })).json();
-    assert.equal(signWithCard(p.cards, 'osaka-jiro', ch.link, '--sign-cert').status, 'enrolled');
-    const back = await consentIfAsked(agent, await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') }));
+    // The card's two keys in one sign-in: its signing certificate too, for verified attributes (jpki.md).
+    const back = await consentIfAsked(agent, await signInBothKeys(agent, page, p.cards, 'osaka-jiro'));
     const t = await oidc.authorizationCodeGrant(cfg, new URL(back.location), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
     const full = await (await userinfo(t.access_token)).json();
     assert.ok(full.verified_claims?.claims?.name, 'profile: the name');

@@ -152,6 +152,31 @@ static void id_token_member_of_the_claims_parameter(void **state)
                     "sakai_resident name");
 }
 
+/* issue #15 item 11: EYYYYMMDD (era digit, then the Gregorian date) to YYYY-MM-DD; gender codes to female/male. */
+static void jpki_attributes_as_oidc_claims(void **state)
+{
+    (void)state;
+    char out[11];
+    assert_true(idp_rules_birthdate("419900102", out));
+    assert_string_equal(out, "1990-01-02");
+    assert_true(idp_rules_birthdate("420010315", out));
+    assert_string_equal(out, "2001-03-15");
+    assert_true(idp_rules_birthdate("320000229", out)); /* a leap day */
+    assert_string_equal(out, "2000-02-29");
+    assert_true(idp_rules_birthdate("020200101", out)); /* era unknown: the date is still the date */
+    const char *bad[] = {"19900102", "4199001020", "619900102", "419901302", "419900230", "419000229", "418670101",
+                         "4199a0102", "", "4 1990010"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (idp_rules_birthdate(bad[i], out))
+            fail_msg("accepted %s", bad[i]);
+    assert_false(idp_rules_birthdate(NULL, out));
+    assert_string_equal(idp_rules_gender("1"), "male");
+    assert_string_equal(idp_rules_gender("2"), "female");
+    assert_null(idp_rules_gender("3"));
+    assert_null(idp_rules_gender("female"));
+    assert_null(idp_rules_gender(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +185,7 @@ int main(void)
         cmocka_unit_test(claims_from_scopes_and_claims_parameter),
         cmocka_unit_test(social_sessions_get_no_verified_claims),
         cmocka_unit_test(offline_access_rules),
+        cmocka_unit_test(jpki_attributes_as_oidc_claims),
         cmocka_unit_test(id_token_member_of_the_claims_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

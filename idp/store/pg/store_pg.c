@@ -27,6 +27,13 @@ enum {
     S_TX_PENDING,
     S_TX_CONTINUE,
     S_TX_END,
+    S_TX_DECLINE,
+    S_TX_NEW_CARD,
+    S_TX_SIGN_STEP,
+    S_ATTRS_MATCH_KEY,
+    S_ATTRS_MATCH,
+    S_PAIR_CHECK,
+    S_PAIR_UPSERT,
     S_CH_CREATE,
     S_CH_TAKE,
     S_CH_PEEK,
@@ -47,7 +54,9 @@ enum {
 #define TX_COLS                                                                                                      \
     "id, coalesce(client_id, ''), redirect_uri, oidc_nonce, " EPOCH("expires_at") ", coalesce(resident_id, ''), "   \
     "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "                   \
-    "coalesce(session_sid, ''), coalesce(link_resident, ''), credential, reauth, continued_at IS NOT NULL"
+    "coalesce(session_sid, ''), coalesce(link_resident, ''), credential, reauth, continued_at IS NOT NULL, "      \
+    "sign_step, sign_declined, new_card_sha256, coalesce(new_card_issuer, ''), coalesce(new_card_serial, ''), "      \
+    "coalesce(" EPOCH("new_card_not_after") ", 0), coalesce(renew_resident, ''), renew_checked"
 
 static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
@@ -92,8 +101,8 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_TX_GET] = {"tx_get", "SELECT " TX_COLS " FROM login_transactions WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] = {"tx_create",
                      "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
-                     "browser_hash, csrf, session_sid, reauth) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), "
-                     "$6, $7::bytea, $8, nullif($9, ''), $10::boolean)"},
+                     "browser_hash, csrf, session_sid, reauth, sign_step) VALUES ($1, $2, $3, $4, "
+                     "now() + make_interval(secs => $5::int), $6, $7::bytea, $8, nullif($9, ''), $10::boolean, $11::boolean)"},
     /* An authentication is recorded once and only until it is continued. */
     [S_TX_AUTH] = {"tx_auth",
                    "UPDATE login_transactions SET resident_id = $2, acr = $3, credential = $4, authenticated_at = now() "
@@ -112,6 +121,27 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                        "RETURNING " TX_COLS},
     [S_TX_END] = {"tx_end",
                   "DELETE FROM login_transactions WHERE browser_hash = $1::bytea OR session_sid = $2"},
+    [S_TX_DECLINE] = {"tx_decline",
+                      "UPDATE login_transactions SET sign_declined = true WHERE id = $1 AND expires_at > now() "
+                      "AND continued_at IS NULL"},
+    [S_TX_NEW_CARD] = {"tx_new_card",
+                       "UPDATE login_transactions SET new_card_sha256 = $2::bytea, new_card_issuer = $3, new_card_serial = $4, "
+                       "new_card_not_after = to_timestamp($5), renew_resident = nullif($6, ''), renew_checked = $7::boolean "
+                       "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
+    [S_TX_SIGN_STEP] = {"tx_sign_step",
+                        "UPDATE login_transactions SET sign_step = true WHERE id = $1 AND expires_at > now() "
+                        "AND continued_at IS NULL"},
+    [S_ATTRS_MATCH_KEY] = {"attrs_match_key", "UPDATE resident_attributes SET match_key = $2::bytea WHERE resident_id = $1"},
+    [S_ATTRS_MATCH] = {"attrs_match", "SELECT resident_id FROM resident_attributes WHERE match_key = $1::bytea LIMIT 2"},
+    /* A pair-linkage row that names one of the two certificates with another (証明書紐付け情報 disagrees). */
+    [S_PAIR_CHECK] = {"pair_check",
+                      "SELECT count(*) FROM card_pair_linkage WHERE (sign_issuer_key_id = $1 AND sign_serial = $2 "
+                      "AND (auth_issuer_key_id <> $3 OR auth_serial <> $4)) OR (auth_issuer_key_id = $3 AND auth_serial = $4 "
+                      "AND (sign_issuer_key_id <> $1 OR sign_serial <> $2))"},
+    [S_PAIR_UPSERT] = {"pair_upsert",
+                       "INSERT INTO card_pair_linkage (sign_issuer_key_id, sign_serial, auth_issuer_key_id, auth_serial) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT (sign_issuer_key_id, sign_serial) DO UPDATE SET "
+                       "auth_issuer_key_id = excluded.auth_issuer_key_id, auth_serial = excluded.auth_serial, imported_at = now()"},
     /* One statement: the live transaction, its challenge count under the limit, and the insert. */
     [S_CH_CREATE] = {"ch_create",
                      "INSERT INTO card_challenges (id, login_tx, purpose, nonce, expires_at) "
@@ -581,6 +611,29 @@ static void tx_from_row(PGresult *r, idp_store_login_tx_t *out)
     copy_field(out->credential, sizeof(out->credential), PQgetvalue(r, 0, 13));
     out->reauth = PQgetvalue(r, 0, 14)[0] == 't';
     out->continued = PQgetvalue(r, 0, 15)[0] == 't';
+    out->sign_step = PQgetvalue(r, 0, 16)[0] == 't';
+    out->sign_declined = PQgetvalue(r, 0, 17)[0] == 't';
+    if (!PQgetisnull(r, 0, 18)) {
+        size_t n = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 18), &n);
+        out->has_new_card = b && n == sizeof(out->new_card_sha256);
+        if (out->has_new_card)
+            memcpy(out->new_card_sha256, b, n);
+        PQfreemem(b);
+    }
+    copy_field(out->new_card_issuer, sizeof(out->new_card_issuer), PQgetvalue(r, 0, 19));
+    copy_field(out->new_card_serial, sizeof(out->new_card_serial), PQgetvalue(r, 0, 20));
+    out->new_card_not_after = atoll_checked(PQgetvalue(r, 0, 21));
+    copy_field(out->renew_resident, sizeof(out->renew_resident), PQgetvalue(r, 0, 22));
+    out->renew_checked = PQgetvalue(r, 0, 23)[0] == 't';
+}
+
+static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len,
+                               const int *fmt)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_run(s, stmts, stmt, n, v, len, fmt, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 /* One transaction row by statement @p stmt (IDP_E_NOT_FOUND when it answers none). */
@@ -615,9 +668,10 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
     const char *v[] = {tx->id, tx->client_id[0] ? tx->client_id : NULL, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
-                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid, tx->reauth ? "t" : "f"};
-    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
-    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 10, v, len, fmt, &ret));
+                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid, tx->reauth ? "t" : "f",
+                       tx->sign_step ? "t" : "f"};
+    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 11, v, len, fmt, &ret));
     return ret;
 }
 
@@ -638,6 +692,57 @@ idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser
     return IDP_OK;
 }
 
+idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id)
+{
+    const char *v[] = {id};
+    return run_affecting(s, S_TX_DECLINE, 1, v, NULL, NULL);
+}
+
+idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
+                                      const char *renew_resident)
+{
+    char na[24];
+    snprintf(na, sizeof(na), "%lld", cert->not_after);
+    const char *v[] = {id, (const char *)cert->sha256, cert->issuer_key_id, cert->serial, na, renew_resident,
+                       checked ? "t" : "f"};
+    int len[] = {0, 32, 0, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0, 0};
+    return run_affecting(s, S_TX_NEW_CARD, 7, v, len, fmt);
+}
+
+idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id)
+{
+    const char *v[] = {id};
+    return run_affecting(s, S_TX_SIGN_STEP, 1, v, NULL, NULL);
+}
+
+idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)match_key};
+    int len[] = {32}, fmt[] = {1};
+    PGresult *r = idp_pg_run(s, stmts, S_ATTRS_MATCH, 1, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1)
+        copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
+    ret = PQntuples(r) == 0 ? IDP_E_NOT_FOUND : PQntuples(r) > 1 ? IDP_E_CONFLICT : IDP_OK;
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
+                               const char *auth_serial)
+{
+    idp_err_t ret;
+    const char *v[] = {sign_issuer, sign_serial, auth_issuer, auth_serial};
+    PGresult *r = idp_pg_run(s, stmts, S_PAIR_CHECK, 4, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    ret = PQntuples(r) == 1 && atoi_checked(PQgetvalue(r, 0, 0)) > 0 ? IDP_E_CONFLICT : IDP_OK;
+    PQclear(r);
+    return ret;
+}
+
 idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
 {
     idp_err_t ret;
@@ -650,13 +755,6 @@ idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_ha
     return ret;
 }
 
-static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len,
-                               const int *fmt)
-{
-    idp_err_t ret;
-    PGresult *r = idp_pg_run(s, stmts, stmt, n, v, len, fmt, &ret);
-    return idp_pg_affected(r, ret);
-}
 
 idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
                                           const char *credential)
@@ -793,6 +891,9 @@ idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *c
             goto Exit;
         if (PQntuples(r) == 1) {
             copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
+        } else if (new_id == NULL) {
+            ret = IDP_E_NOT_FOUND; /* an unknown card, and the caller creates nobody */
+            goto Exit;
         } else {
             const char *nv[] = {new_id};
             if ((ret = tx_exec(c, S_RESIDENT_INSERT, 1, nv, NULL, NULL, NULL)) != IDP_OK)
@@ -883,13 +984,32 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
                        a->sakai_resident ? "true" : "false", a->sakai_ward ? a->sakai_ward : "",
                        (const char *)cert->sha256};
     int len[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 32}, fmt[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if ((ret = tx_exec(c, S_ATTRS_UPSERT, 10, v, len, fmt, NULL)) == IDP_OK)
+    ret = tx_exec(c, S_ATTRS_UPSERT, 10, v, len, fmt, NULL);
+    if (ret == IDP_OK && a->match_key) { /* renewal by re-verification looks residents up by it */
+        const char *mv[] = {resident_id, (const char *)a->match_key};
+        int ml[] = {0, 32}, mf[] = {0, 1};
+        ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL);
+    }
+    if (ret == IDP_OK)
         ret = idp_pg_command(c, "COMMIT");
 Exit:
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
     idp_pg_release(s->pool, c);
     return ret;
+}
+
+idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
+        return ret;
+    for (size_t i = 0; i < n && ret == IDP_OK; i++) {
+        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id, rows[i].new_serial};
+        ret = tx_exec(c, S_PAIR_UPSERT, 4, v, NULL, NULL, NULL);
+    }
+    return idp_pg_end(s, c, ret);
 }
 
 idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)

@@ -70,19 +70,59 @@ export async function consentIfAsked(agent, r, consent = 'allow') {
   return agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: consent } });
 }
 
+/** The hidden fields of the new-card page's form for @p answer (first, renewal, confirm, refuse). */
+export function newCardForm(html, answer) {
+  const m = html.match(new RegExp(`<form[^>]*action="/login/card/new" data-answer="${answer}">([\\s\\S]*?)</form>`));
+  if (!m) throw new Error(`no "${answer}" on the new-card page:\n${html.slice(0, 2000)}`);
+  return Object.fromEntries([...m[1].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((f) => [f[1], unescapeHtml(f[2])]));
+}
+
+/** When @p r asks whether a card new to SakaI-D is a first card or a renewal, answers @p answer (docs/card.md). */
+export async function answerNewCard(agent, r, answer = 'first') {
+  if (r.status !== 200 || !r.text.includes('id="new-card"')) return r;
+  return agent.go('/login/card/new', { method: 'POST', form: newCardForm(r.text, answer) });
+}
+
 /**
  * Runs a login page to the end: the card signs (sakaid-card with
- * @p cardFlags, e.g. ['--cacert', FILE]), the browser continues,
- * consent is given (or denied) when asked. Returns the last response (a
- * redirect to the client, or a page).
+ * @p cardFlags, e.g. ['--cacert', FILE]), the browser continues, a card new
+ * to SakaI-D is answered with @p newCard, the signing step (the card's two
+ * keys, when the request wants verified claims) is signed, or skipped with
+ * @p signStep 'skip', and consent is given (or denied) when asked. Returns
+ * the last response (a redirect to the client, or a page).
  */
-export async function completeLogin(agent, page, { cards, card = 'sakai-taro', consent = 'allow', cardFlags = [] } = {}) {
+export async function completeLogin(agent, page, { cards, card = 'sakai-taro', consent = 'allow', cardFlags = [],
+  newCard = 'first', signStep = 'sign' } = {}) {
   let r = page;
   if (r.text.includes('id="app-link"')) {
     signWithCard(cards, card, appLink(r.text), ...cardFlags);
     r = await agent.go('/login/continue', { method: 'POST', form: formFields(r.text, '/login/continue') });
   }
+  r = await answerNewCard(agent, r, newCard);
+  if (r.status === 200 && r.text.includes('id="sign-step"') && r.text.includes('id="app-link"')) {
+    if (signStep === 'skip') {
+      r = await agent.go('/login/sign/skip', { method: 'POST', form: formFields(r.text, '/login/sign/skip') });
+    } else {
+      signWithCard(cards, card, appLink(r.text), ...cardFlags);
+      r = await agent.go('/login/continue', { method: 'POST', form: formFields(r.text, '/login/continue') });
+    }
+  }
   return consentIfAsked(agent, r, consent);
+}
+
+/**
+ * On a login page: the card's two keys sign one challenge of its login
+ * (purpose both: the signing certificate is enrolled with the authentication
+ * certificate of the same card, jpki.md), then the browser continues.
+ * Returns the page after (a card new to SakaI-D answered with @p newCard).
+ */
+export async function signInBothKeys(agent, page, cards, card, newCard = 'first') {
+  const fields = formFields(page.text, '/login/continue');
+  const ch = await (await fetch(new URL('/login/card/challenge', agent.base), { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login_tx: fields.tx, purpose: 'both' }) })).json();
+  const r = signWithCard(cards, card, ch.link);
+  if (r.status !== 'authenticated') throw new Error(`the card's two keys were refused: ${JSON.stringify(r)}`);
+  return answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: fields }), newCard);
 }
 
 /** Starts an authorization request from the relying party's side. */
