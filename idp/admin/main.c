@@ -39,7 +39,7 @@ static const command_t commands[] = {
     {"audit", "verify", cmd_audit_verify, false, "audit verify                     check the consent ledger's hash chain"},
     {"audit", "export", cmd_audit_export, false, "audit export --resident ID        a resident's consents, releases, events (JSON)"},
     {"audit", "list", cmd_audit_list, false, "audit list [--event E] [--resident ID] [--since UNIX] [--limit N]"},
-    {"linkage", "import", cmd_linkage_import, true, "linkage import FILE|-            old -> new card certificates (docs/card.md)"},
+    {"linkage", "import", cmd_linkage_import, true, "linkage import [--pairs] FILE|-  old -> new card certificates; --pairs: signing -> authentication (docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

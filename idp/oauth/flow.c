@@ -156,16 +156,17 @@ static void load_session(flow_t *f)
 
 /*
  * The claims to consent to (and the scope granted) of this request, in the
- * arena. Card-verified claims only when @p card: a card session of a
- * resident whose signing certificate was read (verified_available); a social
- * session never carries them, and nothing is promised that we cannot give.
+ * arena (idp_rules_claims): card-verified claims only for a card session
+ * (@p card), and claims made of the signing certificate's attributes only
+ * when the resident has them (@p attrs): nothing is promised that we cannot
+ * give.
  */
-static const char *requested_claims(flow_t *f, bool card, const char **granted_scope)
+static const char *requested_claims(flow_t *f, bool card, bool attrs, const char **granted_scope)
 {
     idp_buf_t claims, scope;
     idp_buf_init(&claims, 4096);
     idp_buf_init(&scope, 4096);
-    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, card, &claims, &scope);
+    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, card, attrs, &claims, &scope);
     const char *out = idp_arena_strdup(f->req->arena, claims.data ? idp_buf_cstr(&claims) : "");
     *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? idp_buf_cstr(&scope) : "openid");
     idp_buf_free(&claims);
@@ -173,25 +174,22 @@ static const char *requested_claims(flow_t *f, bool card, const char **granted_s
     return out ? out : "";
 }
 
-/* True if the session is a card session and its resident has attributes verified from the signing certificate. */
-static idp_err_t verified_available(flow_t *f, bool *available)
+/* True (*attrs) if the session's resident has the attributes their signing certificate verified. */
+static idp_err_t resident_attrs(flow_t *f, bool *attrs)
 {
-    *available = false;
-    if (strcmp(f->sess.acr, ACR_CARD) != 0)
-        return IDP_OK;
     idp_store_resident_attrs_t a;
     idp_err_t e = idp_store_resident_attrs_get(f->o->store, f->sess.resident_id, &a);
     if (e == IDP_OK)
         idp_store_resident_attrs_clear(&a);
-    *available = e == IDP_OK;
+    *attrs = e == IDP_OK;
     return e == IDP_E_NOT_FOUND ? IDP_OK : e;
 }
 
-/* True if @p claims names a card-verified claim (product.md §5: from the signing certificate). */
-static bool has_verified(const char *claims)
+/* True if @p claims names a claim made of the signing certificate's attributes (product.md §5). */
+static bool has_card_claims(const char *claims)
 {
     for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-        if (d->verified && idp_str_list_has(claims, d->claim))
+        if (d->from_card && idp_str_list_has(claims, d->claim))
             return true;
     return false;
 }
@@ -372,6 +370,24 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
  * The decision. @p tx is the login transaction this continues (NULL for a
  * new request); @p consented says the resident has just allowed.
  */
+/* Ends the transaction this request continues (a transaction ends once); false after answering. */
+static bool end_tx(flow_t *f, const idp_store_login_tx_t *tx)
+{
+    idp_err_t e = tx ? idp_store_login_tx_delete(f->o->store, tx->id) : IDP_OK;
+    if (e == IDP_E_NOT_FOUND)
+        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "already finished");
+    else if (e != IDP_OK)
+        store_error(f, e);
+    return e == IDP_OK;
+}
+
+/* The next page of the interaction; the transaction that led here ends. */
+static void hand_over(flow_t *f, const idp_store_login_tx_t *tx, const char *resident_id, tx_mode_t mode)
+{
+    if (end_tx(f, tx))
+        begin_interaction(f, resident_id, mode);
+}
+
 static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
 {
     idp_authz_error_t err;
@@ -454,7 +470,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             free(text);
             json_decref(d);
         }
-        return begin_interaction(f, NULL, mode);
+        return hand_over(f, tx, NULL, mode);
     }
     if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
         return redirect_error(f, "unmet_authentication_requirements", "the card is required");
@@ -462,14 +478,14 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     /* Verified claims asked for, a card session, nothing verified yet: the signing step, through the same QR and
      * app exchange, the card's two keys signing one challenge (issue #15 item 9). The resident may decline it;
      * then those claims are not provided, and the consent page says so. */
-    bool verified = false;
+    bool attrs = false, card_session = !strcmp(f->sess.acr, ACR_CARD);
     const char *scope = NULL;
-    if ((e = verified_available(f, &verified)) != IDP_OK)
+    if ((e = resident_attrs(f, &attrs)) != IDP_OK)
         return store_error(f, e);
-    if (!consented && !verified && !f->ar.prompt_none && !strcmp(f->sess.acr, ACR_CARD) && !(tx && tx->sign_declined) &&
-        f->o->jpki && has_verified(requested_claims(f, true, &scope)))
-        return begin_interaction(f, f->sess.resident_id, TX_SIGN);
-    const char *claims = requested_claims(f, verified, &scope);
+    if (!consented && !attrs && card_session && !f->ar.prompt_none && !(tx && tx->sign_declined) && f->o->jpki &&
+        has_card_claims(requested_claims(f, true, true, &scope)))
+        return hand_over(f, tx, f->sess.resident_id, TX_SIGN);
+    const char *claims = requested_claims(f, card_session, attrs, &scope);
     if (!consented) {
         char *have = NULL;
         if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
@@ -490,13 +506,11 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         if (!ok) {
             if (f->ar.prompt_none)
                 return redirect_error(f, "consent_required", "the resident has not consented to this request");
-            return begin_interaction(f, f->sess.resident_id, TX_LOGIN);
+            return hand_over(f, tx, f->sess.resident_id, TX_LOGIN);
         }
     }
-    if (tx && (e = idp_store_login_tx_delete(f->o->store, tx->id)) != IDP_OK) /* a transaction ends once */
-        return e == IDP_E_NOT_FOUND ? idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "already finished")
-                                    : store_error(f, e);
-    issue_code(f, scope, claims);
+    if (end_tx(f, tx))
+        issue_code(f, scope, claims);
 }
 
 static void flow_done(flow_t *f)
@@ -864,14 +878,14 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         idp_page_error(req, resp, f.lang, 400, err.error, err.description);
         return flow_done(&f);
     }
-    bool card = false;
-    if ((e = verified_available(&f, &card)) != IDP_OK) {
+    bool attrs = false, card = !strcmp(f.sess.acr, ACR_CARD);
+    if ((e = resident_attrs(&f, &attrs)) != IDP_OK) {
         store_error(&f, e);
         return flow_done(&f);
     }
-    const char *scope = NULL, *claims = requested_claims(&f, card, &scope);
-    if (!post) { /* GET: show the page, with what a social session cannot share marked as not provided */
-        const char *all_scope = NULL, *wanted = card ? claims : requested_claims(&f, true, &all_scope);
+    const char *scope = NULL, *claims = requested_claims(&f, card, attrs, &scope);
+    if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
+        const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         idp_page_ctx_t ctx;
         json_decref(f.meta);
         f.meta = NULL;

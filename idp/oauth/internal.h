@@ -36,6 +36,7 @@ typedef struct {
     bool city_only;   /* partners never get it */
     const char *ja, *en;
     bool pseudo;      /* not a claim but a permission (openid, offline_access): never asked for in "claims" */
+    bool from_card;   /* made of the attributes the signing certificate verified: none until it was read */
 } idp_claim_def_t;
 extern const idp_claim_def_t idp_claim_defs[];
 

@@ -56,12 +56,12 @@ bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_v
 
 /* A claim we release, to this kind of client, under a scope it registered (pseudo-claims never: they come from
  * scopes alone). */
-static bool claim_allowed(const char *name, bool city, bool card, const char *registered)
+static bool claim_allowed(const char *name, bool city, bool card, bool attrs, const char *registered)
 {
     for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
         if (!strcmp(d->claim, name))
-            return !d->pseudo && (city || !d->city_only) && (card || !d->verified) && registered &&
-                   idp_str_list_has(registered, d->scope);
+            return !d->pseudo && (city || !d->city_only) && (card || !d->verified) && (attrs || !d->from_card) &&
+                   registered && idp_str_list_has(registered, d->scope);
     return false;
 }
 
@@ -72,23 +72,23 @@ static void add_word(idp_buf_t *b, const char *w)
 }
 
 /* Claims named in one member (userinfo or id_token) of the claims parameter, also inside verified_claims. */
-static void claims_from(idp_buf_t *b, json_t *member, bool city, bool card, const char *registered)
+static void claims_from(idp_buf_t *b, json_t *member, bool city, bool card, bool attrs, const char *registered)
 {
     const char *k;
     json_t *v;
     json_object_foreach(member, k, v) {
-        if (claim_allowed(k, city, card, registered))
+        if (claim_allowed(k, city, card, attrs, registered))
             add_word(b, k);
     }
     json_t *vc = json_object_get(member, "verified_claims");
     json_object_foreach(json_object_get(vc, "claims"), k, v) {
-        if (claim_allowed(k, city, card, registered))
+        if (claim_allowed(k, city, card, attrs, registered))
             add_word(b, k);
     }
 }
 
-void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, bool card, idp_buf_t *claims,
-                      idp_buf_t *scope)
+void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, bool card, bool attrs,
+                      idp_buf_t *claims, idp_buf_t *scope)
 {
     const char *registered = json_string_value(json_object_get(meta, "scope"));
     const char *tier = json_string_value(json_object_get(meta, "tier"));
@@ -111,15 +111,15 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
             continue;
         bool given = false;
         for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-            if (!strcmp(d->scope, word) && (city || !d->city_only) && (card || !d->verified)) {
+            if (!strcmp(d->scope, word) && (city || !d->city_only) && (card || !d->verified) && (attrs || !d->from_card)) {
                 add_word(claims, d->claim);
                 given = true;
             }
         if (given)
             add_word(scope, word);
     }
-    claims_from(claims, json_object_get(claims_param, "userinfo"), city, card, registered);
-    claims_from(claims, json_object_get(claims_param, "id_token"), city, card, registered);
+    claims_from(claims, json_object_get(claims_param, "userinfo"), city, card, attrs, registered);
+    claims_from(claims, json_object_get(claims_param, "id_token"), city, card, attrs, registered);
     idp_buf_append(claims, "", 0);
     idp_buf_append(scope, "", 0);
 }
@@ -128,7 +128,7 @@ void idp_rules_id_token_claims(json_t *meta, json_t *claims_param, idp_buf_t *ou
 {
     const char *tier = json_string_value(json_object_get(meta, "tier"));
     /* card: the grant's claims were filtered by the session already (idp_rules_claims); this only selects. */
-    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"), true,
+    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"), true, true,
                 json_string_value(json_object_get(meta, "scope")));
     idp_buf_append(out, "", 0);
 }

@@ -30,11 +30,13 @@ bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char
  * The list always begins with the pseudo-claim "openid" (the sign-in
  * itself: a stable identifier); "offline_access" (§11) is in it when asked
  * for by a client registered for it and for refresh tokens. City-only
- * claims are dropped for partners, and card-verified claims unless @p card
- * (a card session: a social sign-in never carries them).
+ * claims are dropped for partners; card-verified claims unless @p card (a
+ * card session: a social sign-in never carries them); and every claim made
+ * of the signing certificate's attributes unless @p attrs (the resident has
+ * them): nothing is promised that cannot be given.
  */
-void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, bool card, idp_buf_t *claims,
-                      idp_buf_t *scope);
+void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, bool card, bool attrs,
+                      idp_buf_t *claims, idp_buf_t *scope);
 
 /**
  * Those of idp_rules_claims' claims that the id_token member of the claims

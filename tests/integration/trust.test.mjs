@@ -62,7 +62,9 @@ describe('sign-in freshness and sessions', () => {
     const page = await agent.go(a.url.href);
     const signedIn = formFields(page.text, '/login/continue');
     signWithCard(p.cards, 'sakai-taro', appLink(page.text));
-    const consent = await answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: signedIn }));
+    const step = await answerNewCard(agent, await agent.go('/login/continue', { method: 'POST', form: signedIn }));
+    assert.match(step.text, /id="sign-step"/, 'residency is verified: the signing step, declined here');
+    const consent = await agent.go('/login/sign/skip', { method: 'POST', form: formFields(step.text, '/login/sign/skip') });
     assert.match(consent.text, /action="\/consent"/, 'a new client: the consent page');
     const consentStep = formFields(consent.text, '/consent');
     const cookie = agent.jar.get('sakaid_session');

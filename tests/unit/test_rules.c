@@ -56,14 +56,14 @@ static void card_needed_rules(void **state)
     assert_true(unmet);
 }
 
-static void claims_for(const char *meta, const char *scope, const char *claims_param, bool card, const char *want_claims,
-                       const char *want_scope)
+static void claims_for(const char *meta, const char *scope, const char *claims_param, bool card, bool attrs,
+                       const char *want_claims, const char *want_scope)
 {
     json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
     idp_buf_t cl, sc;
     idp_buf_init(&cl, 4096);
     idp_buf_init(&sc, 4096);
-    idp_rules_claims(m, scope, c, card, &cl, &sc);
+    idp_rules_claims(m, scope, c, card, attrs, &cl, &sc);
     assert_string_equal(idp_buf_cstr(&cl), want_claims);
     assert_string_equal(idp_buf_cstr(&sc), want_scope);
     idp_buf_free(&cl);
@@ -76,7 +76,7 @@ static void claims_for(const char *meta, const char *scope, const char *claims_p
 static void claims(const char *meta, const char *scope, const char *claims_param, const char *want_claims,
                    const char *want_scope)
 {
-    claims_for(meta, scope, claims_param, true, want_claims, want_scope);
+    claims_for(meta, scope, claims_param, true, true, want_claims, want_scope);
 }
 
 static void claims_from_scopes_and_claims_parameter(void **state)
@@ -106,9 +106,11 @@ static void social_sessions_get_no_verified_claims(void **state)
 {
     (void)state;
     const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
-    claims_for(city, "openid profile address residency", NULL, false, "openid sakai_resident sakai_ward", "openid residency");
+    claims_for(city, "openid profile address residency", NULL, false, true, "openid sakai_resident sakai_ward", "openid residency");
     claims_for(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null}}},\"id_token\":{\"name\":null}}",
-               false, "openid", "openid");
+               false, true, "openid", "openid");
+    /* issue #15 item 9: nothing made of the signing certificate's attributes before they were read, card or not */
+    claims_for(city, "openid profile address residency", "{\"userinfo\":{\"sakai_ward\":null}}", true, false, "openid", "openid");
 }
 
 /* OpenID Connect Core §11: offline_access for a client registered for it and for refresh tokens; never by "claims". */
