@@ -269,14 +269,20 @@ static idp_jpki_reason_t verify_key(idp_oauth_t *o, idp_oauth_req_t *req, idp_jp
  * the subject key (a label of its own), so that a new card's attributes
  * find the resident they belong to without comparing attributes in clear.
  */
-static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned char out[32])
+void idp_card_match_key(const unsigned char key[32], const char *name, const char *gender_raw,
+                        const char *birth_date_raw, const char *address, unsigned char out[32])
 {
     char input[1400];
-    int n = snprintf(input, sizeof(input), "attribute-match v1\n%s\n%s\n%s\n%s", a->name, a->gender, a->birth_date,
-                     a->address);
+    int n = snprintf(input, sizeof(input), "attribute-match v1\n%s\n%s\n%s\n%s", name, gender_raw, birth_date_raw,
+                     address);
     unsigned int len = 0;
-    HMAC(EVP_sha256(), o->subject_key, sizeof(o->subject_key), (const unsigned char *)input,
+    HMAC(EVP_sha256(), key, 32, (const unsigned char *)input,
          (size_t)(n < (int)sizeof(input) ? n : (int)sizeof(input) - 1), out, &len);
+}
+
+static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned char out[32])
+{
+    idp_card_match_key(o->subject_key, a->name, a->gender, a->birth_date, a->address, out);
 }
 
 /* A refusal that is not about the certificate itself but about whose card it is. */
