@@ -587,6 +587,56 @@ static void cache_under_concurrent_use(void **state)
     idp_jpki_trust_free(shared);
 }
 
+/* ---- material ---------------------------------------------------------------- */
+
+/* Appends the material file @p rel to @p buf (at @p *len, capacity @p cap). */
+static void append_file(const char *rel, unsigned char *buf, size_t cap, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf + *len, 1, cap - *len, f);
+    assert_true(feof(f));
+    fclose(f);
+    *len += n;
+}
+
+#define CRLS_MAX 65536
+
+/* kita-hanako-renewed and kita-hanako-twin: the material item 10 of issue #15 needs (docs/card.md). */
+static void renewed_and_twin_cards(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    idp_jpki_result_t hanako, renewed, twin;
+    assert_int_equal(check_at(t, "kita-hanako", "sign", IDP_JPKI_SIGN, at, &hanako), IDP_JPKI_OK);
+    assert_int_equal(check_at(t, "kita-hanako-renewed", "sign", IDP_JPKI_SIGN, at, &renewed), IDP_JPKI_OK);
+    assert_int_equal(check_at(t, "kita-hanako-twin", "sign", IDP_JPKI_SIGN, at, &twin), IDP_JPKI_OK);
+    /* renewed: the same four basic attributes, another certificate */
+    assert_string_equal(renewed.attrs.name, hanako.attrs.name);
+    assert_string_equal(renewed.attrs.gender, hanako.attrs.gender);
+    assert_string_equal(renewed.attrs.birth_date, hanako.attrs.birth_date);
+    assert_string_equal(renewed.attrs.address, hanako.attrs.address);
+    assert_string_not_equal(renewed.serial, hanako.serial);
+    /* twin: the same name and gender, another birth date */
+    assert_string_equal(twin.attrs.name, hanako.attrs.name);
+    assert_string_equal(twin.attrs.gender, hanako.attrs.gender);
+    assert_string_not_equal(twin.attrs.birth_date, hanako.attrs.birth_date);
+    /* both sign in with their authentication certificates, and have keys of their own */
+    idp_jpki_result_t a1, a2;
+    assert_int_equal(check_at(t, "kita-hanako-renewed", "auth", IDP_JPKI_AUTH, at, &a1), IDP_JPKI_OK);
+    assert_int_equal(check_at(t, "kita-hanako-twin", "auth", IDP_JPKI_AUTH, at, &a2), IDP_JPKI_OK);
+    assert_string_not_equal(a1.serial, a2.serial);
+    /* the renewal is not in linkage.csv: it is found by re-verification, not by linkage */
+    static unsigned char csv[8192];
+    size_t len = 0;
+    append_file("linkage.csv", csv, sizeof(csv) - 1, &len);
+    csv[len] = '\0';
+    assert_null(strstr((char *)csv, a1.serial));
+    assert_null(strstr((char *)csv, renewed.serial));
+    idp_jpki_trust_free(t);
+}
+
 static void reason_texts(void **state)
 {
     for (int r = 0; r < IDP_JPKI__COUNT; r++) {
@@ -623,6 +673,7 @@ int main(void)
         cmocka_unit_test(cached_card_outside_validity_is_expired), cmocka_unit_test(cached_card_checks_the_signature),
         cmocka_unit_test(cache_keeps_the_purposes_apart), cmocka_unit_test(cache_evicts_the_least_recently_used),
         cmocka_unit_test(cache_under_concurrent_use),
+        cmocka_unit_test(renewed_and_twin_cards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
