@@ -28,7 +28,7 @@ typedef enum {
     IDP_JPKI_POLICY_MISSING,     /* no JPKI certificate policy for this purpose */
     IDP_JPKI_WEAK_KEY,           /* not RSA-2048 e=65537 with SHA-256 */
     IDP_JPKI_MALFORMED,          /* not a certificate, over 4 KiB, bad attributes, bad signature length */
-    IDP_JPKI_REVOCATION_UNKNOWN, /* no current revocation information for the issuer: we fail closed */
+    IDP_JPKI_REVOCATION_UNKNOWN, /* no usable, current, complete CRL covers it: we fail closed */
     IDP_JPKI__COUNT
 } idp_jpki_reason_t;
 
@@ -54,11 +54,25 @@ struct idp_jpki_revocation {
 
 /**
  * CRLs (DER or PEM, *.crl / *.pem) in @p dir, reloaded when a file changes
- * (checked at most once a second). A CRL counts only if its signature
- * verifies with the certificate's actual issuer key and @p at lies between
- * its thisUpdate and nextUpdate.
+ * (checked at most once a second). A CRL is evidence only if it is the
+ * certificate issuer's (its name, and a signature by the issuer's own key),
+ * @p at lies between its thisUpdate and nextUpdate, it has no critical
+ * extension we do not process (RFC 5280 §5.2, §5.3), it is not indirect, and
+ * its scope (issuingDistributionPoint, §5.2.5) covers the certificate. Any
+ * such CRL that lists the certificate makes it revoked; "not revoked" needs a
+ * complete one: a delta CRL (§5.2.4) or a CRL for some reasons only adds
+ * revocations and is never enough by itself. Otherwise
+ * IDP_JPKI_REVOCATION_UNKNOWN. Unusable CRLs are logged (crl_unusable) when
+ * loaded. Details: crl.c, docs/card.md "Revocation".
  */
 idp_err_t idp_jpki_crl_dir_new(const char *dir, idp_jpki_revocation_t **out);
+
+/**
+ * The same rules over a fixed set: the DER CRLs one after another in @p der
+ * (@p len bytes; whatever follows the last CRL that parses is ignored). Logs
+ * nothing. For tests and the fuzzer.
+ */
+idp_err_t idp_jpki_crl_mem_new(const unsigned char *der, size_t len, idp_jpki_revocation_t **out);
 
 /* ---- trust -------------------------------------------------------------- */
 

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/x509v3.h>
+
 #include "jpki/jpki.h"
 
 static const char *dir; /* the material */
@@ -637,6 +639,223 @@ static void renewed_and_twin_cards(void **state)
     idp_jpki_trust_free(t);
 }
 
+/* ---- revocation: what a CRL is evidence of (RFC 5280 §5, §6.3.3) ----------- */
+
+
+/* A trust with the material's roots and exactly the CRLs of the material files in @p rels (NULL-terminated). */
+static idp_jpki_trust_t *trust_crls(const char *const *rels)
+{
+    static unsigned char buf[CRLS_MAX];
+    size_t len = 0;
+    for (; *rels; rels++)
+        append_file(*rels, buf, sizeof(buf), &len);
+    idp_jpki_trust_t *t = trust_with(NULL);
+    idp_jpki_revocation_t *rev;
+    assert_int_equal(idp_jpki_crl_mem_new(buf, len, &rev), IDP_OK);
+    idp_jpki_trust_set_revocation(t, rev);
+    return t;
+}
+
+/* The answers for three g2023 cards: not revoked anywhere, revoked in the complete CRLs, revoked after them. */
+static void expect(const char *const *crls, idp_jpki_reason_t taro, idp_jpki_reason_t revoked, idp_jpki_reason_t later)
+{
+    static const char *const cards[] = {"sakai-taro", "revoked", "delta-revoked"};
+    const idp_jpki_reason_t want[] = {taro, revoked, later};
+    idp_jpki_trust_t *t = trust_crls(crls);
+    for (size_t i = 0; i < 3; i++) {
+        idp_jpki_reason_t got = check(t, cards[i], "auth", IDP_JPKI_AUTH);
+        if (got != want[i])
+            fail_msg("%s under %s%s: %s, not %s", cards[i], crls[0], crls[1] ? " and more" : "", idp_jpki_reason_code(got),
+                     idp_jpki_reason_code(want[i]));
+    }
+    idp_jpki_trust_free(t);
+}
+
+#define CRLS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define OK IDP_JPKI_OK
+#define REVOKED IDP_JPKI_REVOKED
+#define UNKNOWN IDP_JPKI_REVOCATION_UNKNOWN
+
+static void delta_crl_is_never_enough_by_itself(void **state)
+{
+    /* a stale complete CRL that lists the revoked card, and a current delta on it that lists nothing:
+     * the revoked card must not pass (the delta only says what changed since that complete CRL) */
+    expect(CRLS("crl-cases/delta-stale-base/base.crl", "crl-cases/delta-stale-base/delta.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    expect(CRLS("crl-cases/delta-stale-base/delta.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    /* a current complete CRL and a current delta on it: combined (RFC 5280 §5.2.4) */
+    expect(CRLS("crl-cases/delta/base.crl", "crl-cases/delta/delta.crl"), OK, REVOKED, REVOKED);
+    expect(CRLS("crl-cases/delta/delta.crl", "crl-cases/delta/base.crl"), OK, REVOKED, REVOKED);
+    expect(CRLS("crl-cases/delta/base.crl"), OK, REVOKED, OK);
+    /* a delta alone still refuses what it lists: it is the issuer's word that the card is revoked */
+    expect(CRLS("crl-cases/delta/delta.crl"), UNKNOWN, UNKNOWN, REVOKED);
+    /* the other generation's complete CRL (same DN, another key) is no base for it */
+    expect(CRLS("crl/auth-g2019.crl", "crl-cases/delta/delta.crl"), UNKNOWN, UNKNOWN, REVOKED);
+}
+
+static void crl_scope_must_cover_the_card(void **state)
+{
+    /* an ARL (onlyContainsCACerts) is never evidence for a card, whatever it lists */
+    expect(CRLS("crl-cases/arl/arl.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    expect(CRLS("crl-cases/arl/arl.crl", "crl/auth-g2023.crl"), OK, REVOKED, OK);
+    /* onlySomeReasons: what it lists is revoked, but it is not complete */
+    expect(CRLS("crl-cases/some-reasons/key-compromise.crl"), UNKNOWN, REVOKED, UNKNOWN);
+    expect(CRLS("crl-cases/some-reasons/key-compromise.crl", "crl/auth-g2023.crl"), OK, REVOKED, OK);
+    /* indirect CRLs: certificateIssuer entries are not processed, so not evidence at all */
+    expect(CRLS("crl-cases/indirect/indirect.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    /* onlyContainsUserCerts covers cards */
+    expect(CRLS("crl-cases/user-only/user.crl"), OK, REVOKED, OK);
+    /* a partition (a distribution point in the IDP) covers only the cards that name it */
+    expect(CRLS("crl-cases/partition/partition-7.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    idp_jpki_trust_t *t = trust_crls(CRLS("crl-cases/partition/partition-7.crl"));
+    assert_int_equal(check(t, "partition-7", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    idp_jpki_trust_free(t);
+    t = trust_crls(CRLS("crl/auth-g2023.crl"));
+    assert_int_equal(check(t, "partition-7", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK); /* and the whole-scope CRL covers it too */
+    idp_jpki_trust_free(t);
+}
+
+/* A CRL by the auth-g2023 root, current at `at`, built here for what keys/jpki-test-ca cannot make with openssl ca. */
+typedef struct {
+    const char *card;       /* whose authentication certificate its one entry lists */
+    int reason;             /* the entry's reasonCode, or -1 for none */
+    bool reason_critical;
+    const char *entry_ext;  /* OID of another entry extension (DER NULL), or NULL */
+    bool entry_critical;
+    long delta_base;        /* >= 0: a deltaCRLIndicator with this BaseCRLNumber */
+    int idp;                /* 0: none; 1: onlyContainsAttributeCerts; 2: onlyContainsUserCerts and onlyContainsCACerts */
+} crl_spec_t;
+
+static size_t make_crl(const crl_spec_t *spec, unsigned char *out, size_t cap)
+{
+    X509 *root = load_x509("roots/auth-g2023.pem");
+    char kp[512];
+    snprintf(kp, sizeof(kp), "%s/ca/auth-g2023/root.key", dir);
+    FILE *f = fopen(kp, "r");
+    assert_non_null(f);
+    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(key);
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *from = ASN1_TIME_set(NULL, at - 3600), *until = ASN1_TIME_set(NULL, at + 86400);
+    assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+    assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(root)), 1);
+    assert_int_equal(X509_CRL_set1_lastUpdate(crl, from), 1);
+    assert_int_equal(X509_CRL_set1_nextUpdate(crl, until), 1);
+    ASN1_INTEGER *num = ASN1_INTEGER_new();
+    assert_int_equal(ASN1_INTEGER_set(num, 0x7000), 1);
+    assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0), 1);
+    if (spec->delta_base >= 0) {
+        assert_int_equal(ASN1_INTEGER_set(num, spec->delta_base), 1);
+        assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_delta_crl, num, 1, 0), 1);
+    }
+    ASN1_INTEGER_free(num);
+    if (spec->idp) {
+        ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+        if (spec->idp == 1)
+            idp->onlyattr = 1;
+        else
+            idp->onlyuser = idp->onlyCA = 1;
+        assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1, 0), 1);
+        ISSUING_DIST_POINT_free(idp);
+    }
+    if (spec->card) {
+        char rel[256];
+        snprintf(rel, sizeof(rel), "cards/%s/auth.pem", spec->card);
+        X509 *x = load_x509(rel);
+        X509_REVOKED *r = X509_REVOKED_new();
+        assert_int_equal(X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)X509_get0_serialNumber(x)), 1);
+        assert_int_equal(X509_REVOKED_set_revocationDate(r, from), 1);
+        if (spec->reason >= 0) {
+            ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
+            assert_int_equal(ASN1_ENUMERATED_set(e, spec->reason), 1);
+            assert_int_equal(X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, spec->reason_critical, 0), 1);
+            ASN1_ENUMERATED_free(e);
+        }
+        if (spec->entry_ext) {
+            static const unsigned char der_null[] = {0x05, 0x00};
+            ASN1_OBJECT *obj = OBJ_txt2obj(spec->entry_ext, 1);
+            ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+            assert_int_equal(ASN1_OCTET_STRING_set(v, der_null, sizeof(der_null)), 1);
+            X509_EXTENSION *ext = X509_EXTENSION_create_by_OBJ(NULL, obj, spec->entry_critical, v);
+            assert_non_null(ext);
+            assert_int_equal(X509_REVOKED_add_ext(r, ext, -1), 1);
+            X509_EXTENSION_free(ext);
+            ASN1_OCTET_STRING_free(v);
+            ASN1_OBJECT_free(obj);
+        }
+        assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
+        X509_free(x);
+    }
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    int n = i2d_X509_CRL(crl, NULL);
+    assert_true(n > 0 && (size_t)n <= cap);
+    unsigned char *p = out;
+    assert_int_equal(i2d_X509_CRL(crl, &p), n);
+    X509_CRL_free(crl);
+    ASN1_TIME_free(from);
+    ASN1_TIME_free(until);
+    EVP_PKEY_free(key);
+    X509_free(root);
+    return (size_t)n;
+}
+
+/* The answer for @p card under the CRL of @p spec alone, or with the material's complete CRL after it. */
+static idp_jpki_reason_t under(const crl_spec_t *spec, bool with_complete, const char *card)
+{
+    static unsigned char buf[CRLS_MAX];
+    size_t len = make_crl(spec, buf, sizeof(buf));
+    if (with_complete)
+        append_file("crl/auth-g2023.crl", buf, sizeof(buf), &len);
+    idp_jpki_trust_t *t = trust_with(NULL);
+    idp_jpki_revocation_t *rev;
+    assert_int_equal(idp_jpki_crl_mem_new(buf, len, &rev), IDP_OK);
+    idp_jpki_trust_set_revocation(t, rev);
+    idp_jpki_reason_t r = check(t, card, "auth", IDP_JPKI_AUTH);
+    idp_jpki_trust_free(t);
+    return r;
+}
+
+static void crl_with_unknown_critical_extension_is_not_used(void **state)
+{
+    /* RFC 5280 §5.2: an unknown critical CRL extension (keys/jpki-test-ca): not used even for what it lists */
+    expect(CRLS("crl-cases/critical-ext/critical.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    expect(CRLS("crl-cases/critical-ext/critical.crl", "crl/auth-g2023.crl"), OK, REVOKED, OK);
+    /* the same extension, not critical: ignored, the CRL counts */
+    expect(CRLS("crl-cases/noncritical-ext/noncritical.crl"), OK, REVOKED, OK);
+    /* §5.3: an unknown critical entry extension makes the whole CRL unusable */
+    crl_spec_t spec = {.card = "revoked", .reason = 4, .entry_ext = "1.3.6.1.4.1.99999.15.4", .entry_critical = true,
+                       .delta_base = -1};
+    assert_int_equal(under(&spec, false, "revoked"), IDP_JPKI_REVOCATION_UNKNOWN);
+    assert_int_equal(under(&spec, false, "sakai-taro"), IDP_JPKI_REVOCATION_UNKNOWN);
+    spec.entry_critical = false;
+    assert_int_equal(under(&spec, false, "revoked"), IDP_JPKI_REVOKED);
+    assert_int_equal(under(&spec, false, "sakai-taro"), IDP_JPKI_OK);
+    /* the entry extensions we process may be critical */
+    crl_spec_t reason = {.card = "revoked", .reason = 1, .reason_critical = true, .delta_base = -1};
+    assert_int_equal(under(&reason, false, "revoked"), IDP_JPKI_REVOKED);
+    /* scopes that are never a card's: attribute certificates only, or two onlyContains* at once (§5.2.5) */
+    crl_spec_t attr = {.delta_base = -1, .idp = 1};
+    assert_int_equal(under(&attr, false, "sakai-taro"), IDP_JPKI_REVOCATION_UNKNOWN);
+    crl_spec_t both = {.delta_base = -1, .idp = 2};
+    assert_int_equal(under(&both, false, "sakai-taro"), IDP_JPKI_REVOCATION_UNKNOWN);
+}
+
+static void delta_remove_from_crl_releases_nothing(void **state)
+{
+    /* a delta entry with reason removeFromCRL (§5.3.1) for a card the complete CRL lists: still refused
+     * (fail closed: a hold is released by the next complete CRL, not by the delta) */
+    crl_spec_t release = {.card = "revoked", .reason = 8, .delta_base = 0x1000};
+    assert_int_equal(under(&release, true, "revoked"), IDP_JPKI_REVOKED);
+    /* ... and it revokes nothing either */
+    crl_spec_t other = {.card = "sakai-taro", .reason = 8, .delta_base = 0x1000};
+    assert_int_equal(under(&other, true, "sakai-taro"), IDP_JPKI_OK);
+    /* a delta listing a card without a reason revokes it */
+    crl_spec_t plain = {.card = "sakai-taro", .reason = -1, .delta_base = 0x1000};
+    assert_int_equal(under(&plain, true, "sakai-taro"), IDP_JPKI_REVOKED);
+    assert_int_equal(under(&plain, false, "sakai-taro"), IDP_JPKI_REVOKED);
+    assert_int_equal(under(&plain, false, "kita-hanako"), IDP_JPKI_REVOCATION_UNKNOWN);
+}
+
 static void reason_texts(void **state)
 {
     for (int r = 0; r < IDP_JPKI__COUNT; r++) {
@@ -674,6 +893,8 @@ int main(void)
         cmocka_unit_test(cache_keeps_the_purposes_apart), cmocka_unit_test(cache_evicts_the_least_recently_used),
         cmocka_unit_test(cache_under_concurrent_use),
         cmocka_unit_test(renewed_and_twin_cards),
+        cmocka_unit_test(delta_crl_is_never_enough_by_itself), cmocka_unit_test(crl_scope_must_cover_the_card),
+        cmocka_unit_test(crl_with_unknown_critical_extension_is_not_used), cmocka_unit_test(delta_remove_from_crl_releases_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
