@@ -29,6 +29,8 @@ typedef enum {
     IDP_JPKI_WEAK_KEY,           /* not RSA-2048 e=65537 with SHA-256 */
     IDP_JPKI_MALFORMED,          /* not a certificate, over 4 KiB, bad attributes, bad signature length */
     IDP_JPKI_REVOCATION_UNKNOWN, /* no usable, current, complete CRL covers it: we fail closed */
+    IDP_JPKI_NOT_YET_VALID,      /* before its validity (or its root's) at the verification time */
+    IDP_JPKI_BAD_KEY_USAGE,      /* keyUsage missing, or without what its purpose needs (RFC 5280 §4.2.1.3) */
     IDP_JPKI__COUNT
 } idp_jpki_reason_t;
 

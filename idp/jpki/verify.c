@@ -108,9 +108,19 @@ static const struct {
                            "This certificate's key is not accepted."},
     [IDP_JPKI_MALFORMED] = {"malformed", "カードから読み取ったデータが正しくありません。もう一度お試しください。",
                             "The data read from the card is not valid. Please try again."},
+    /* Not the card's fault: the service has no current revocation information (docs/card.md). */
     [IDP_JPKI_REVOCATION_UNKNOWN] = {"revocation_unknown",
-                                     "現在カードの失効情報を確認できません。しばらくしてからお試しください。",
-                                     "The card's revocation status cannot be checked right now. Please try again later."},
+                                     "現在、カードの有効性を確認できないため、ログインできません。カードに問題があるという"
+                                     "意味ではありません。しばらくしてからもう一度お試しください。",
+                                     "We cannot check cards right now, so you cannot sign in at the moment. This does not "
+                                     "mean that anything is wrong with your card. Please try again later."},
+    [IDP_JPKI_NOT_YET_VALID] = {"not_yet_valid",
+                                "カードの電子証明書の有効期間がまだ始まっていません。発行や更新の直後は、しばらくしてから"
+                                "もう一度お試しください。",
+                                "The card's certificate is not valid yet. If it was issued or renewed just now, please try "
+                                "again later."},
+    [IDP_JPKI_BAD_KEY_USAGE] = {"bad_key_usage", "このカードの証明書は利用できません。",
+                                "This card's certificate cannot be used here: its key usage does not allow it."},
 };
 
 const char *idp_jpki_reason_code(idp_jpki_reason_t r)
@@ -602,9 +612,12 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
     if (!strong_enough(x, key, res->detail, sizeof(res->detail)))
         return res->reason = IDP_JPKI_WEAK_KEY;
 
+    /* RFC 5280 §6.1.3 (a)(2): the certificate (and its root, §6.1.1 (d)) valid at this time, each side its own reason */
     int err = chain(t, purpose, x, at, issuerp);
-    if (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID)
+    if (err == X509_V_ERR_CERT_HAS_EXPIRED)
         return FAIL(IDP_JPKI_EXPIRED, "%s", X509_verify_cert_error_string(err));
+    if (err == X509_V_ERR_CERT_NOT_YET_VALID)
+        return FAIL(IDP_JPKI_NOT_YET_VALID, "%s", X509_verify_cert_error_string(err));
     if (err != X509_V_OK) {
         /* Issued by a root of the other purpose? Then it is the wrong kind of certificate. */
         if (chain(t, 1 - purpose, x, at, NULL) == X509_V_OK)
@@ -612,11 +625,18 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
         return FAIL(IDP_JPKI_UNKNOWN_ISSUER, "%s", X509_verify_cert_error_string(err));
     }
 
-    /* keyUsage: authentication = digitalSignature; signing = digitalSignature + nonRepudiation (jpki.md) */
-    uint32_t ku = X509_get_key_usage(x);
+    /*
+     * keyUsage (RFC 5280 §4.2.1.3): authentication = digitalSignature; signing = digitalSignature +
+     * nonRepudiation (jpki.md). Without the extension RFC 5280 leaves the key unrestricted and
+     * X509_get_key_usage answers every bit; the JPKI profile puts it in every card certificate, so a
+     * certificate without it is not a card's and is refused.
+     */
     uint32_t need = purpose == IDP_JPKI_AUTH ? KU_DIGITAL_SIGNATURE : KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION;
+    if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) == 0)
+        return FAIL(IDP_JPKI_BAD_KEY_USAGE, "no keyUsage extension");
+    uint32_t ku = X509_get_key_usage(x);
     if ((ku & need) != need)
-        return FAIL(IDP_JPKI_WRONG_PURPOSE, "keyUsage 0x%x lacks 0x%x", ku, need);
+        return FAIL(IDP_JPKI_BAD_KEY_USAGE, "keyUsage 0x%x lacks 0x%x", ku, need);
     CERTIFICATEPOLICIES *pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
     bool own = has_policy(pols, t->policy[purpose][0]) || (t->test_roots && has_policy(pols, t->policy[purpose][1]));
     bool other = has_policy(pols, t->policy[1 - purpose][0]) || has_policy(pols, t->policy[1 - purpose][1]);

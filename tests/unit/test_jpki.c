@@ -174,9 +174,9 @@ static void refusals(void **state)
     assert_int_equal(check(t, "sakai-taro", "sign", IDP_JPKI_AUTH), IDP_JPKI_WRONG_PURPOSE);
     assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_SIGN), IDP_JPKI_WRONG_PURPOSE);
     assert_int_equal(idp_jpki_trust_count(t, IDP_JPKI_WRONG_PURPOSE), 2);
-    /* not yet valid, before the card was issued */
+    /* not yet valid, before the card was issued: its own reason, not "expired" */
     idp_jpki_result_t res;
-    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at - 86400, &res), IDP_JPKI_EXPIRED);
+    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at - 86400, &res), IDP_JPKI_NOT_YET_VALID);
     idp_jpki_trust_free(t);
 }
 
@@ -409,7 +409,7 @@ static void cached_card_revoked_later_is_refused(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-static void cached_card_outside_validity_is_expired(void **state)
+static void cached_card_outside_validity_takes_the_full_path(void **state)
 {
     idp_jpki_trust_t *t = trust(), *uncached = trust_sized(NULL, 0);
     idp_jpki_result_t res, full;
@@ -422,16 +422,17 @@ static void cached_card_outside_validity_is_expired(void **state)
     const struct {
         const char *card;
         time_t when;
+        idp_jpki_reason_t want;
     } cases[] = {
-        {"sakai-taro", card_end + 1},  /* after the card's notAfter */
-        {"sakai-taro", card_end},      /* at it: OpenSSL counts notAfter itself as expired */
-        {"sakai-taro", at - 86400},    /* before the card was issued */
+        {"sakai-taro", card_end + 1, IDP_JPKI_EXPIRED},      /* after the card's notAfter */
+        {"sakai-taro", card_end, IDP_JPKI_EXPIRED},          /* at it: OpenSSL counts notAfter itself as expired */
+        {"sakai-taro", at - 86400, IDP_JPKI_NOT_YET_VALID},  /* before the card was issued */
         /* older-root's root (2019 generation) ends in 2029, before the card: the chain is expired */
-        {"older-root", not_after_of("roots/auth-g2019.pem") + 1},
+        {"older-root", not_after_of("roots/auth-g2019.pem") + 1, IDP_JPKI_EXPIRED},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(check_at(t, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &res), IDP_JPKI_EXPIRED);
-        assert_int_equal(check_at(uncached, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &full), IDP_JPKI_EXPIRED);
+        assert_int_equal(check_at(t, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &res), cases[i].want);
+        assert_int_equal(check_at(uncached, cases[i].card, "auth", IDP_JPKI_AUTH, cases[i].when, &full), cases[i].want);
     }
     assert_true(not_after_of("roots/auth-g2019.pem") < not_after_of("cards/older-root/auth.pem"));
     /* still cached and valid at the pinned time */
@@ -856,6 +857,39 @@ static void delta_remove_from_crl_releases_nothing(void **state)
     assert_int_equal(under(&plain, false, "kita-hanako"), IDP_JPKI_REVOCATION_UNKNOWN);
 }
 
+/* ---- the certificate profile ---------------------------------------------- */
+
+static void missing_key_usage_is_refused(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    idp_jpki_result_t res;
+    /* RFC 5280 §4.2.1.3: without the extension the key is unrestricted; the JPKI profile requires digitalSignature */
+    assert_int_equal(check_at(t, "no-key-usage", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_BAD_KEY_USAGE);
+    assert_non_null(strstr(res.detail, "no keyUsage"));
+    assert_int_equal(idp_jpki_trust_count(t, IDP_JPKI_BAD_KEY_USAGE), 1);
+    /* and it is never cached: the second try takes the full path and is refused again */
+    assert_int_equal(check_at(t, "no-key-usage", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_BAD_KEY_USAGE);
+    assert_int_equal(stats(t).hits, 0);
+    idp_jpki_trust_free(t);
+}
+
+static void not_yet_valid_is_not_expired(void **state)
+{
+    idp_jpki_trust_t *t = trust();
+    idp_jpki_result_t res;
+    assert_int_equal(check_at(t, "not-yet-valid", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_NOT_YET_VALID);
+    assert_int_equal(check(t, "expired", "auth", IDP_JPKI_AUTH), IDP_JPKI_EXPIRED);
+    /* a day later it is valid */
+    assert_int_equal(check_at(t, "not-yet-valid", "auth", IDP_JPKI_AUTH, at + 2 * 86400, &res), IDP_JPKI_OK);
+    /* a root not valid yet: the 2023 generation's root before 2023 */
+    X509 *root = load_x509("roots/auth-g2023.pem");
+    struct tm tm;
+    assert_int_equal(ASN1_TIME_to_tm(X509_get0_notBefore(root), &tm), 1);
+    X509_free(root);
+    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, timegm(&tm) - 1, &res), IDP_JPKI_NOT_YET_VALID);
+    idp_jpki_trust_free(t);
+}
+
 static void reason_texts(void **state)
 {
     for (int r = 0; r < IDP_JPKI__COUNT; r++) {
@@ -865,6 +899,19 @@ static void reason_texts(void **state)
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_BAD_SIGNATURE), "bad_signature");
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_UNKNOWN_ISSUER), "unknown_issuer");
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_WEAK_KEY), "weak_key");
+    assert_string_equal(idp_jpki_reason_code(IDP_JPKI_NOT_YET_VALID), "not_yet_valid");
+    assert_string_equal(idp_jpki_reason_code(IDP_JPKI_BAD_KEY_USAGE), "bad_key_usage");
+    assert_string_equal(idp_jpki_reason_code(IDP_JPKI_REVOCATION_UNKNOWN), "revocation_unknown");
+    /* not yet valid is not "expired, renew your card" */
+    for (int l = 0; l < 2; l++) {
+        const char *lang = l ? "en" : "ja";
+        assert_string_not_equal(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, lang), idp_jpki_reason_text(IDP_JPKI_EXPIRED, lang));
+    }
+    assert_null(strstr(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, "en"), "renew it"));
+    assert_null(strstr(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, "ja"), "更新してください"));
+    /* no revocation information: the service cannot check, the card is not at fault */
+    assert_non_null(strstr(idp_jpki_reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "en"), "does not mean"));
+    assert_non_null(strstr(idp_jpki_reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "ja"), "カードに問題があるという意味ではありません"));
 }
 
 int main(void)
@@ -889,12 +936,13 @@ int main(void)
         cmocka_unit_test(signatures),  cmocka_unit_test(malformed),          cmocka_unit_test(revocation_sources),
         cmocka_unit_test(test_roots_only_in_dev_mode), cmocka_unit_test(reason_texts),
         cmocka_unit_test(cache_hit_gives_the_same_result), cmocka_unit_test(cached_card_revoked_later_is_refused),
-        cmocka_unit_test(cached_card_outside_validity_is_expired), cmocka_unit_test(cached_card_checks_the_signature),
+        cmocka_unit_test(cached_card_outside_validity_takes_the_full_path), cmocka_unit_test(cached_card_checks_the_signature),
         cmocka_unit_test(cache_keeps_the_purposes_apart), cmocka_unit_test(cache_evicts_the_least_recently_used),
         cmocka_unit_test(cache_under_concurrent_use),
         cmocka_unit_test(renewed_and_twin_cards),
         cmocka_unit_test(delta_crl_is_never_enough_by_itself), cmocka_unit_test(crl_scope_must_cover_the_card),
         cmocka_unit_test(crl_with_unknown_critical_extension_is_not_used), cmocka_unit_test(delta_remove_from_crl_releases_nothing),
+        cmocka_unit_test(missing_key_usage_is_refused), cmocka_unit_test(not_yet_valid_is_not_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
