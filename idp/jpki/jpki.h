@@ -81,14 +81,48 @@ idp_err_t idp_jpki_crl_mem_new(const unsigned char *der, size_t len, idp_jpki_re
 typedef struct idp_jpki_trust idp_jpki_trust_t;
 
 /**
- * An empty trust configuration. With @p test_roots false, roots whose
- * subject has O=JPKI-TEST are refused: test and production roots never
- * share a trust store (jpki.md), and only dev mode allows the test ones.
+ * An empty trust configuration. Roots are pinned by key: a root is trusted
+ * only if the SHA-256 of its DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) is
+ * an anchor of its purpose (idp_jpki_trust_add_anchor, from
+ * jpki.auth_anchors / jpki.sign_anchors). With @p test_roots (dev mode only)
+ * the SakaI-D test CA's roots are anchors too (idp_jpki_test_anchor); without
+ * it they are refused whether listed or not, and so is any root whose subject
+ * has O=JPKI-TEST in whatever string type: test and production roots never
+ * share a trust store (jpki.md).
  */
 idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots);
-/** Pins every self-signed root in the PEM file @p path for @p purpose. */
+
+/**
+ * Adds @p spki_sha256 to @p purpose's anchors. IDP_E_INVALID_REQUEST when it
+ * is a test CA anchor and test roots are off, or too many anchors (a message
+ * naming the digest in @p err).
+ */
+#define IDP_JPKI_MAX_ANCHORS 16
+idp_err_t idp_jpki_trust_add_anchor(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
+                                    const unsigned char spki_sha256[32], char *err, size_t errlen);
+
+/**
+ * Pins every self-signed CA certificate in the PEM file @p path for
+ * @p purpose. Each one's key must be an anchor of @p purpose (see
+ * idp_jpki_trust_new); otherwise nothing more is read and
+ * IDP_E_INVALID_REQUEST, with a message naming the root, its key's digest
+ * and the setting that should list it. Add the anchors first.
+ */
 idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const char *path, char *err,
                                    size_t errlen);
+
+/** IDP_E_INVALID_REQUEST (naming the digest) when an anchor of @p purpose has no root added with its key. */
+idp_err_t idp_jpki_trust_check_anchors(const idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, char *err, size_t errlen);
+
+/** The SHA-256 of @p x's DER SubjectPublicKeyInfo: what anchors are. False when it cannot be encoded. */
+bool idp_jpki_spki_sha256(X509 *x, unsigned char out[32]);
+
+/**
+ * True when @p spki_sha256 is the key of one of the SakaI-D test CA's roots
+ * (keys/jpki-test-ca derives them from public seeds, so anyone can hold their
+ * private keys); *@p purpose (if not NULL) gets the root's purpose.
+ */
+bool idp_jpki_test_anchor(const unsigned char spki_sha256[32], idp_jpki_purpose_t *purpose);
 /**
  * Certificates whose path validated are cached per trust object (verify.c):
  * at most this many, least recently used evicted first. About 6.5 KiB each

@@ -23,6 +23,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "core/b64.h"
 #include "jpki/jpki.h"
 
 static const char *dir; /* the material */
@@ -890,6 +891,96 @@ static void not_yet_valid_is_not_expired(void **state)
     idp_jpki_trust_free(t);
 }
 
+/* ---- trust anchors, by key --------------------------------------------------- */
+
+static void digest_of(const char *rel, unsigned char d[32])
+{
+    X509 *x = load_x509(rel);
+    assert_true(idp_jpki_spki_sha256(x, d));
+    X509_free(x);
+}
+
+static void test_anchors_are_the_test_cas_keys(void **state)
+{
+    static const struct {
+        const char *root;
+        idp_jpki_purpose_t purpose;
+    } test[] = {{"roots/auth-g2019.pem", IDP_JPKI_AUTH}, {"roots/auth-g2023.pem", IDP_JPKI_AUTH},
+                {"roots/sign-g2019.pem", IDP_JPKI_SIGN}, {"roots/sign-g2023.pem", IDP_JPKI_SIGN},
+                /* the BMPString roots have the g2023 keys: the same anchors whatever their names say */
+                {"roots/auth-bmp.pem", IDP_JPKI_AUTH},   {"roots/sign-bmp.pem", IDP_JPKI_SIGN}};
+    unsigned char d[32];
+    for (size_t i = 0; i < sizeof(test) / sizeof(test[0]); i++) {
+        idp_jpki_purpose_t p = (idp_jpki_purpose_t)-1;
+        digest_of(test[i].root, d);
+        assert_true(idp_jpki_test_anchor(d, &p));
+        assert_int_equal(p, test[i].purpose);
+    }
+    /* random keys are not */
+    static const char *const others[] = {"roots/staging-auth.pem", "roots/staging-sign.pem", "foreign/root.pem"};
+    for (size_t i = 0; i < 3; i++) {
+        digest_of(others[i], d);
+        assert_false(idp_jpki_test_anchor(d, NULL));
+    }
+}
+
+static void add_roots_file(idp_jpki_trust_t *t, idp_jpki_purpose_t p, const char *rel, idp_err_t want, char *err, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    err[0] = '\0';
+    assert_int_equal(idp_jpki_trust_add_roots(t, p, path, err, n), want);
+}
+
+static void roots_are_pinned_by_key(void **state)
+{
+    char err[1024], b64[44];
+    unsigned char d[32], staging[32];
+    /* without dev mode: the BMPString test root is refused by its key (the name check alone missed it) */
+    idp_jpki_trust_t *t = idp_jpki_trust_new(false);
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/auth-bmp.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    digest_of("roots/auth-bmp.pem", d);
+    idp_b64url_encode(d, 32, b64);
+    assert_non_null(strstr(err, "test CA"));
+    assert_non_null(strstr(err, b64));
+    /* ... and listing a test anchor is refused before any root is read */
+    assert_int_equal(idp_jpki_trust_add_anchor(t, IDP_JPKI_AUTH, d, err, sizeof(err)), IDP_E_INVALID_REQUEST);
+    assert_non_null(strstr(err, "\"jpki.auth_anchors\""));
+    assert_non_null(strstr(err, b64));
+    /* a root whose key is not listed is refused, naming the setting that should list it */
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/staging-auth.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    assert_non_null(strstr(err, "\"jpki.auth_anchors\" does not list"));
+    /* listed, it is pinned; listed for the other purpose, it is not */
+    digest_of("roots/staging-auth.pem", staging);
+    assert_int_equal(idp_jpki_trust_add_anchor(t, IDP_JPKI_SIGN, staging, err, sizeof(err)), IDP_OK);
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/staging-auth.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    assert_int_equal(idp_jpki_trust_add_anchor(t, IDP_JPKI_AUTH, staging, err, sizeof(err)), IDP_OK);
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/staging-auth.pem", IDP_OK, err, sizeof(err));
+    assert_int_equal(idp_jpki_trust_check_anchors(t, IDP_JPKI_AUTH, err, sizeof(err)), IDP_OK);
+    /* an anchor no root has */
+    assert_int_equal(idp_jpki_trust_check_anchors(t, IDP_JPKI_SIGN, err, sizeof(err)), IDP_E_INVALID_REQUEST);
+    assert_non_null(strstr(err, "\"jpki.sign_anchors\" lists"));
+    idp_jpki_trust_free(t);
+
+    /* dev mode: the test CA's roots are anchors without being listed, under any name encoding ... */
+    t = idp_jpki_trust_new(true);
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/auth-bmp.pem", IDP_OK, err, sizeof(err));
+    add_roots_file(t, IDP_JPKI_SIGN, "roots/sign.pem", IDP_OK, err, sizeof(err));
+    /* ... for their own purpose only, and other roots still need listing */
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/sign-g2023.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    add_roots_file(t, IDP_JPKI_AUTH, "roots/staging-auth.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    add_roots_file(t, IDP_JPKI_AUTH, "foreign/root.pem", IDP_E_INVALID_REQUEST, err, sizeof(err));
+    /* the chain is found by key: a g2023 card verifies under the BMPString root of the same key */
+    char crl[512];
+    snprintf(crl, sizeof(crl), "%s/crl", dir);
+    idp_jpki_revocation_t *rev;
+    assert_int_equal(idp_jpki_crl_dir_new(crl, &rev), IDP_OK);
+    idp_jpki_trust_set_revocation(t, rev);
+    assert_int_equal(check(t, "sakai-taro", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
+    assert_int_equal(check(t, "older-root", "auth", IDP_JPKI_AUTH), IDP_JPKI_UNKNOWN_ISSUER);
+    idp_jpki_trust_free(t);
+}
+
 static void reason_texts(void **state)
 {
     for (int r = 0; r < IDP_JPKI__COUNT; r++) {
@@ -943,6 +1034,7 @@ int main(void)
         cmocka_unit_test(delta_crl_is_never_enough_by_itself), cmocka_unit_test(crl_scope_must_cover_the_card),
         cmocka_unit_test(crl_with_unknown_critical_extension_is_not_used), cmocka_unit_test(delta_remove_from_crl_releases_nothing),
         cmocka_unit_test(missing_key_usage_is_refused), cmocka_unit_test(not_yet_valid_is_not_expired),
+        cmocka_unit_test(test_anchors_are_the_test_cas_keys), cmocka_unit_test(roots_are_pinned_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
