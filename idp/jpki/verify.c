@@ -393,8 +393,12 @@ static bool is_test_root(X509 *x)
     return false;
 }
 
-/* The digest as base64url, as the settings take it (and as keys/jpki-test-ca writes roots/anchors.json). */
-static void digest_text(const unsigned char d[32], char out[44])
+/*
+ * The digest as base64url, as the settings take it (and as keys/jpki-test-ca
+ * writes roots/anchors.json): 43 characters, but idp_b64url_encode writes the
+ * padded 44 and a NUL before it trims the padding.
+ */
+static void digest_text(const unsigned char d[32], char out[48])
 {
     idp_b64url_encode(d, 32, out);
 }
@@ -412,7 +416,7 @@ static void subject_text(X509 *x, char *out, size_t n)
 idp_err_t idp_jpki_trust_add_anchor(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
                                     const unsigned char spki_sha256[32], char *err, size_t errlen)
 {
-    char d[44];
+    char d[48];
     idp_jpki_purpose_t tp;
     digest_text(spki_sha256, d);
     /* Pinned by key (RFC 5280 §6.1.1 (d)): a test CA key is a test anchor under any name (anchors.c). */
@@ -439,7 +443,7 @@ static idp_err_t root_allowed(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, X
                               size_t errlen)
 {
     unsigned char d[32];
-    char dt[44], subject[192];
+    char dt[48], subject[192];
     idp_jpki_purpose_t tp = purpose;
     if (!idp_jpki_spki_sha256(x, d)) {
         snprintf(err, errlen, "\"%s\" (%s): a root's public key cannot be encoded", roots_setting[purpose], path);
@@ -512,7 +516,7 @@ idp_err_t idp_jpki_trust_check_anchors(const idp_jpki_trust_t *t, idp_jpki_purpo
 {
     for (size_t i = 0; i < t->nanchors[purpose]; i++)
         if (!t->anchor_used[purpose][i]) {
-            char d[44];
+            char d[48];
             digest_text(t->anchor[purpose][i], d);
             snprintf(err, errlen, "\"%s\" lists %s, but no root in \"%s\" has that key", anchors_setting[purpose], d,
                      roots_setting[purpose]);

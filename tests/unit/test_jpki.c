@@ -934,7 +934,7 @@ static void add_roots_file(idp_jpki_trust_t *t, idp_jpki_purpose_t p, const char
 
 static void roots_are_pinned_by_key(void **state)
 {
-    char err[1024], b64[44];
+    char err[1024], b64[48];
     unsigned char d[32], staging[32];
     /* without dev mode: the BMPString test root is refused by its key (the name check alone missed it) */
     idp_jpki_trust_t *t = idp_jpki_trust_new(false);
