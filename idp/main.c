@@ -66,7 +66,11 @@ static int check_schema(idp_store_t *store)
     return 0;
 }
 
-/* Card login: the pinned roots per purpose and the CRL directory (docs/card.md). */
+/*
+ * Card login: the roots per purpose, pinned by key (jpki.auth_anchors,
+ * jpki.sign_anchors; the test CA's only in dev mode), and the CRL directory
+ * (docs/card.md). IDP_E_INVALID_REQUEST is a configuration error.
+ */
 static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -75,10 +79,15 @@ static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char
     idp_jpki_trust_t *t = idp_jpki_trust_new(cfg->dev_mode);
     idp_jpki_revocation_t *rev = NULL;
     idp_err_t e = t ? IDP_OK : IDP_E_NOMEM;
-    if (e == IDP_OK)
-        e = idp_jpki_trust_add_roots(t, IDP_JPKI_AUTH, cfg->jpki_auth_roots, err, errlen);
-    if (e == IDP_OK)
-        e = idp_jpki_trust_add_roots(t, IDP_JPKI_SIGN, cfg->jpki_sign_roots, err, errlen);
+    const char *roots[2] = {cfg->jpki_auth_roots, cfg->jpki_sign_roots};
+    for (int p = IDP_JPKI_AUTH; p <= IDP_JPKI_SIGN; p++) {
+        for (size_t i = 0; e == IDP_OK && i < cfg->n_jpki_anchors[p]; i++)
+            e = idp_jpki_trust_add_anchor(t, (idp_jpki_purpose_t)p, cfg->jpki_anchors[p][i], err, errlen);
+        if (e == IDP_OK)
+            e = idp_jpki_trust_add_roots(t, (idp_jpki_purpose_t)p, roots[p], err, errlen);
+        if (e == IDP_OK)
+            e = idp_jpki_trust_check_anchors(t, (idp_jpki_purpose_t)p, err, errlen);
+    }
     if (e == IDP_OK && (e = idp_jpki_crl_dir_new(cfg->jpki_crl_dir, &rev)) == IDP_OK)
         idp_jpki_trust_set_revocation(t, rev);
     if (e != IDP_OK) {
@@ -112,7 +121,7 @@ int main(int argc, char **argv)
             return usage(stderr);
     }
 
-    char err[512] = "";
+    char err[1024] = "";
     idp_config_t *cfg = NULL;
     if (idp_config_load(config_path, env, &cfg, err, sizeof(err)) != IDP_OK) {
         fprintf(stderr, "sakaid: %s\n", err);
@@ -131,6 +140,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
+    /* Card trust is configuration: checked before anything else starts (exit 2, as a bad setting). */
+    idp_jpki_trust_t *jpki = NULL;
+    idp_err_t je = load_jpki(cfg, &jpki, err, sizeof(err));
+    if (je != IDP_OK) {
+        fatal("jpki_unusable", je == IDP_E_NOMEM ? "out of memory" : err);
+        idp_config_free(cfg);
+        return je == IDP_E_INVALID_REQUEST ? 2 : 1;
+    }
     idp_kek_t kek;
     idp_store_t *store = NULL;
     idp_keystore_t *keys = idp_keystore_new();
@@ -179,10 +196,8 @@ int main(int argc, char **argv)
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
-    if (load_jpki(cfg, &oauth.jpki, err, sizeof(err)) != IDP_OK) {
-        fatal("jpki_unusable", err);
-        goto Exit;
-    }
+    oauth.jpki = jpki;
+    jpki = NULL;
     if (oauth.jpki && (oauth.card_limit = idp_ratelimit_new(cfg->jpki_rate_per_minute, cfg->jpki_rate_per_minute)) == NULL) {
         fatal("startup_failed", "out of memory");
         goto Exit;
@@ -233,6 +248,7 @@ int main(int argc, char **argv)
     rc = 0;
 
 Exit:
+    idp_jpki_trust_free(jpki); /* not yet handed to the protocol core */
     idp_http_stop(http);
     if (oauth_ready) {
         idp_jpki_trust_free(oauth.jpki);

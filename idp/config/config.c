@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64.h"
 #include "core/str.h"
 #include "core/url.h"
 
@@ -69,6 +70,8 @@ static const field_t fields[] = {
     {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
     {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},
     {"jpki.crl_dir", "SAKAID_JPKI_CRL_DIR", T_STRING, OFF(jpki_crl_dir), 0, 0, NULL},
+    {"jpki.auth_anchors", "SAKAID_JPKI_AUTH_ANCHORS", T_LIST, OFF(jpki_anchors_text[0]), 0, 0, ""},
+    {"jpki.sign_anchors", "SAKAID_JPKI_SIGN_ANCHORS", T_LIST, OFF(jpki_anchors_text[1]), 0, 0, ""},
     {"jpki.challenge_seconds", NULL, T_INT, OFF(jpki_challenge_seconds), 1, 600, "120"},
     {"jpki.max_challenges_per_login", NULL, T_INT, OFF(jpki_max_challenges), 1, 100, "10"},
     {"jpki.rate_per_minute", NULL, T_INT, OFF(jpki_rate_per_minute), 1, 100000, "30"},
@@ -336,6 +339,57 @@ static idp_err_t parse_proxies(idp_config_t *c, char *err, size_t errlen)
     return IDP_OK;
 }
 
+/* One SHA-256 digest: 64 hex digits (colons between bytes allowed) or 43 base64url characters. */
+static bool parse_digest(const char *s, size_t n, unsigned char out[32])
+{
+    size_t len = 0;
+    if (n == 43)
+        return idp_b64url_decode(s, n, out, 35, &len) == IDP_OK && len == 32;
+    for (size_t i = 0; i < n; len++) {
+        static const char hexd[] = "0123456789abcdef0123456789ABCDEF";
+        const char *hi, *lo;
+        if (len == 32 || i + 1 >= n || (hi = memchr(hexd, s[i], 32)) == NULL || (lo = memchr(hexd, s[i + 1], 32)) == NULL)
+            return false;
+        out[len] = (unsigned char)((((hi - hexd) & 15) << 4) | ((lo - hexd) & 15));
+        i += 2;
+        if (i < n && s[i] == ':' && ++i == n)
+            return false; /* a trailing colon */
+    }
+    return len == 32;
+}
+
+/* jpki.auth_anchors / jpki.sign_anchors: comma-separated SPKI SHA-256 digests (docs/configuration.md). */
+static idp_err_t parse_anchors(idp_config_t *c, int which, char *err, size_t errlen)
+{
+    static const char *const key[2] = {"jpki.auth_anchors", "jpki.sign_anchors"};
+    const char *p = c->jpki_anchors_text[which] ? c->jpki_anchors_text[which] : "";
+    c->n_jpki_anchors[which] = 0;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        const char *b = p, *e = p + n;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (c->n_jpki_anchors[which] == IDP_CONFIG_MAX_ANCHORS) {
+            errf(err, errlen, "configuration: \"%s\" has more than %d entries", key[which], IDP_CONFIG_MAX_ANCHORS);
+            return IDP_E_INVALID_REQUEST;
+        }
+        if (!parse_digest(b, (size_t)(e - b), c->jpki_anchors[which][c->n_jpki_anchors[which]])) {
+            errf(err, errlen,
+                 "configuration: \"%s\" has \"%.*s\", which is not a SHA-256 digest of a root's SubjectPublicKeyInfo "
+                 "(64 hex digits, or 43 base64url characters)",
+                 key[which], (int)(e - b > 100 ? 100 : e - b), b);
+            return IDP_E_INVALID_REQUEST;
+        }
+        c->n_jpki_anchors[which]++;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return IDP_OK;
+}
+
 /* Cross-field rules and derived defaults. */
 static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
 {
@@ -406,6 +460,9 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
     }
     if ((ret = parse_proxies(c, err, errlen)) != IDP_OK)
         return ret;
+    for (int which = 0; which < 2; which++)
+        if ((ret = parse_anchors(c, which, err, errlen)) != IDP_OK)
+            return ret;
     if (c->metrics_listen && *c->metrics_listen) {
         if (!split_host_port(c->metrics_listen, &c->metrics_host, &c->metrics_port)) {
             errf(err, errlen, "configuration: \"http.metrics_listen\" must be \"host:port\" or \"\" (off)");

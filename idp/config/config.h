@@ -14,6 +14,8 @@
 
 /** How many blocks http.trusted_proxies may list. */
 #define IDP_CONFIG_MAX_PROXIES 64
+/** How many trust anchors jpki.auth_anchors and jpki.sign_anchors may list each (IDP_JPKI_MAX_ANCHORS). */
+#define IDP_CONFIG_MAX_ANCHORS 16
 
 typedef struct {
     char *issuer;            /* "issuer": https URL, http only on loopback */
@@ -76,6 +78,9 @@ typedef struct {
     char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */
     char *jpki_sign_roots;           /* "jpki.sign_roots": the same for the signing root */
     char *jpki_crl_dir;              /* "jpki.crl_dir": CRL files, reloaded when they change */
+    char *jpki_anchors_text[2];      /* "jpki.auth_anchors", "jpki.sign_anchors": comma-joined as given */
+    unsigned char jpki_anchors[2][IDP_CONFIG_MAX_ANCHORS][32]; /* ... parsed: SPKI SHA-256 of each pinned root */
+    size_t n_jpki_anchors[2];
     int jpki_challenge_seconds;      /* "jpki.challenge_seconds": a challenge's lifetime */
     int jpki_max_challenges;         /* "jpki.max_challenges_per_login" */
     int jpki_rate_per_minute;        /* "jpki.rate_per_minute": card requests per client address */

@@ -13,7 +13,11 @@
 
 /** Length of the unpadded base64url encoding of @p n bytes, without the NUL. */
 size_t idp_b64url_encoded_len(size_t n);
-/** Encodes into @p out, which must hold idp_b64url_encoded_len(n) + 1 bytes. */
+/**
+ * Encodes into @p out, which must hold ((n + 2) / 3) * 4 + 1 bytes: the
+ * padded encoding and its NUL are written first, then the padding is cut, so
+ * idp_b64url_encoded_len(n) + 1 is up to two bytes short.
+ */
 void idp_b64url_encode(const unsigned char *in, size_t n, char *out);
 /** Returns a malloc'ed NUL-terminated encoding, or NULL on allocation failure. */
 char *idp_b64url_encode_new(const unsigned char *in, size_t n);

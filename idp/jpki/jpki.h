@@ -28,7 +28,9 @@ typedef enum {
     IDP_JPKI_POLICY_MISSING,     /* no JPKI certificate policy for this purpose */
     IDP_JPKI_WEAK_KEY,           /* not RSA-2048 e=65537 with SHA-256 */
     IDP_JPKI_MALFORMED,          /* not a certificate, over 4 KiB, bad attributes, bad signature length */
-    IDP_JPKI_REVOCATION_UNKNOWN, /* no current revocation information for the issuer: we fail closed */
+    IDP_JPKI_REVOCATION_UNKNOWN, /* no usable, current, complete CRL covers it: we fail closed */
+    IDP_JPKI_NOT_YET_VALID,      /* before its validity (or its root's) at the verification time */
+    IDP_JPKI_BAD_KEY_USAGE,      /* keyUsage missing, or without what its purpose needs (RFC 5280 §4.2.1.3) */
     IDP_JPKI__COUNT
 } idp_jpki_reason_t;
 
@@ -54,25 +56,73 @@ struct idp_jpki_revocation {
 
 /**
  * CRLs (DER or PEM, *.crl / *.pem) in @p dir, reloaded when a file changes
- * (checked at most once a second). A CRL counts only if its signature
- * verifies with the certificate's actual issuer key and @p at lies between
- * its thisUpdate and nextUpdate.
+ * (checked at most once a second). A CRL is evidence only if it is the
+ * certificate issuer's (its name, and a signature by the issuer's own key),
+ * @p at lies between its thisUpdate and nextUpdate, it has no critical
+ * extension we do not process (RFC 5280 §5.2, §5.3), it is not indirect, and
+ * its scope (issuingDistributionPoint, §5.2.5) covers the certificate. Any
+ * such CRL that lists the certificate makes it revoked; "not revoked" needs a
+ * complete one: a delta CRL (§5.2.4) or a CRL for some reasons only adds
+ * revocations and is never enough by itself. Otherwise
+ * IDP_JPKI_REVOCATION_UNKNOWN. Unusable CRLs are logged (crl_unusable) when
+ * loaded. Details: crl.c, docs/card.md "Revocation".
  */
 idp_err_t idp_jpki_crl_dir_new(const char *dir, idp_jpki_revocation_t **out);
+
+/**
+ * The same rules over a fixed set: the DER CRLs one after another in @p der
+ * (@p len bytes; whatever follows the last CRL that parses is ignored). Logs
+ * nothing. For tests and the fuzzer.
+ */
+idp_err_t idp_jpki_crl_mem_new(const unsigned char *der, size_t len, idp_jpki_revocation_t **out);
 
 /* ---- trust -------------------------------------------------------------- */
 
 typedef struct idp_jpki_trust idp_jpki_trust_t;
 
 /**
- * An empty trust configuration. With @p test_roots false, roots whose
- * subject has O=JPKI-TEST are refused: test and production roots never
- * share a trust store (jpki.md), and only dev mode allows the test ones.
+ * An empty trust configuration. Roots are pinned by key: a root is trusted
+ * only if the SHA-256 of its DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) is
+ * an anchor of its purpose (idp_jpki_trust_add_anchor, from
+ * jpki.auth_anchors / jpki.sign_anchors). With @p test_roots (dev mode only)
+ * the SakaI-D test CA's roots are anchors too (idp_jpki_test_anchor); without
+ * it they are refused whether listed or not, and so is any root whose subject
+ * has O=JPKI-TEST in whatever string type: test and production roots never
+ * share a trust store (jpki.md).
  */
 idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots);
-/** Pins every self-signed root in the PEM file @p path for @p purpose. */
+
+/**
+ * Adds @p spki_sha256 to @p purpose's anchors. IDP_E_INVALID_REQUEST when it
+ * is a test CA anchor and test roots are off, or too many anchors (a message
+ * naming the digest in @p err).
+ */
+#define IDP_JPKI_MAX_ANCHORS 16
+idp_err_t idp_jpki_trust_add_anchor(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
+                                    const unsigned char spki_sha256[32], char *err, size_t errlen);
+
+/**
+ * Pins every self-signed CA certificate in the PEM file @p path for
+ * @p purpose. Each one's key must be an anchor of @p purpose (see
+ * idp_jpki_trust_new); otherwise nothing more is read and
+ * IDP_E_INVALID_REQUEST, with a message naming the root, its key's digest
+ * and the setting that should list it. Add the anchors first.
+ */
 idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const char *path, char *err,
                                    size_t errlen);
+
+/** IDP_E_INVALID_REQUEST (naming the digest) when an anchor of @p purpose has no root added with its key. */
+idp_err_t idp_jpki_trust_check_anchors(const idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, char *err, size_t errlen);
+
+/** The SHA-256 of @p x's DER SubjectPublicKeyInfo: what anchors are. False when it cannot be encoded. */
+bool idp_jpki_spki_sha256(X509 *x, unsigned char out[32]);
+
+/**
+ * True when @p spki_sha256 is the key of one of the SakaI-D test CA's roots
+ * (keys/jpki-test-ca derives them from public seeds, so anyone can hold their
+ * private keys); *@p purpose (if not NULL) gets the root's purpose.
+ */
+bool idp_jpki_test_anchor(const unsigned char spki_sha256[32], idp_jpki_purpose_t *purpose);
 /**
  * Certificates whose path validated are cached per trust object (verify.c):
  * at most this many, least recently used evicted first. About 6.5 KiB each

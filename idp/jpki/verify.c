@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/b64.h"
 #include "jpki/jpki.h"
 
 /* Certificate policies (jpki.md): [purpose][0] production, [1] test cards. */
@@ -80,6 +82,10 @@ typedef struct {
 struct idp_jpki_trust {
     X509_STORE *store[2]; /* the pinned roots of each purpose, and nothing else */
     bool test_roots;
+    /* Anchors: SHA-256 of the SubjectPublicKeyInfo a root of each purpose may have, and whether one had it. */
+    unsigned char anchor[2][IDP_JPKI_MAX_ANCHORS][32];
+    bool anchor_used[2][IDP_JPKI_MAX_ANCHORS];
+    size_t nanchors[2];
     idp_jpki_revocation_t *rev;
     atomic_ulong counts[IDP_JPKI__COUNT];
     /* Prepared once instead of looked up per verification. */
@@ -108,10 +114,25 @@ static const struct {
                            "This certificate's key is not accepted."},
     [IDP_JPKI_MALFORMED] = {"malformed", "カードから読み取ったデータが正しくありません。もう一度お試しください。",
                             "The data read from the card is not valid. Please try again."},
+    /* Not the card's fault: the service has no current revocation information (docs/card.md). */
     [IDP_JPKI_REVOCATION_UNKNOWN] = {"revocation_unknown",
-                                     "現在カードの失効情報を確認できません。しばらくしてからお試しください。",
-                                     "The card's revocation status cannot be checked right now. Please try again later."},
+                                     "現在、カードの有効性を確認できないため、ログインできません。カードに問題があるという"
+                                     "意味ではありません。しばらくしてからもう一度お試しください。",
+                                     "We cannot check cards right now, so you cannot sign in at the moment. This does not "
+                                     "mean that anything is wrong with your card. Please try again later."},
+    [IDP_JPKI_NOT_YET_VALID] = {"not_yet_valid",
+                                "カードの電子証明書の有効期間がまだ始まっていません。発行や更新の直後は、しばらくしてから"
+                                "もう一度お試しください。",
+                                "The card's certificate is not valid yet. If it was issued or renewed just now, please try "
+                                "again later."},
+    [IDP_JPKI_BAD_KEY_USAGE] = {"bad_key_usage", "このカードの証明書は利用できません。",
+                                "This card's certificate cannot be used here: its key usage does not allow it."},
 };
+
+/* The settings that list each purpose's roots and anchors, for messages (docs/configuration.md). */
+static const char *const roots_setting[2] = {"jpki.auth_roots", "jpki.sign_roots"};
+static const char *const anchors_setting[2] = {"jpki.auth_anchors", "jpki.sign_anchors"};
+static const char *const purpose_name[2] = {"authentication", "signing"};
 
 const char *idp_jpki_reason_code(idp_jpki_reason_t r)
 {
@@ -353,15 +374,106 @@ idp_jpki_trust_t *idp_jpki_trust_new(bool test_roots)
     return idp_jpki_trust_new_with_cache(test_roots, IDP_JPKI_CACHE_ENTRIES);
 }
 
+/*
+ * A second guard behind the keys: O=JPKI-TEST in any string type (the
+ * test CA's roots are BMPString in one case: keys/jpki-test-ca), compared
+ * after conversion to UTF-8, ignoring ASCII case.
+ */
 static bool is_test_root(X509 *x)
 {
     X509_NAME *n = X509_get_subject_name(x);
     for (int i = -1; (i = X509_NAME_get_index_by_NID(n, NID_organizationName, i)) >= 0;) {
-        ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
-        if (ASN1_STRING_length(s) == 9 && !memcmp(ASN1_STRING_get0_data(s), "JPKI-TEST", 9))
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+        bool test = len == 9 && strncasecmp((const char *)u, "JPKI-TEST", 9) == 0;
+        OPENSSL_free(u);
+        if (test)
             return true;
     }
     return false;
+}
+
+/*
+ * The digest as base64url, as the settings take it (and as keys/jpki-test-ca
+ * writes roots/anchors.json): 43 characters, but idp_b64url_encode writes the
+ * padded 44 and a NUL before it trims the padding.
+ */
+static void digest_text(const unsigned char d[32], char out[48])
+{
+    idp_b64url_encode(d, 32, out);
+}
+
+/* The root's subject for a message, one line, UTF-8, at most @p n - 1 bytes. */
+static void subject_text(X509 *x, char *out, size_t n)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    int len = b ? X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) : -1;
+    len = len > 0 ? BIO_read(b, out, (int)n - 1) : 0;
+    out[len > 0 ? len : 0] = '\0';
+    BIO_free(b);
+}
+
+idp_err_t idp_jpki_trust_add_anchor(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose,
+                                    const unsigned char spki_sha256[32], char *err, size_t errlen)
+{
+    char d[48];
+    idp_jpki_purpose_t tp;
+    digest_text(spki_sha256, d);
+    /* Pinned by key (RFC 5280 §6.1.1 (d)): a test CA key is a test anchor under any name (anchors.c). */
+    if (!t->test_roots && idp_jpki_test_anchor(spki_sha256, &tp)) {
+        snprintf(err, errlen,
+                 "\"%s\" lists %s, the key of the SakaI-D test CA's %s root (keys/jpki-test-ca, whose private keys "
+                 "are public): test anchors are trusted only with dev_mode on",
+                 anchors_setting[purpose], d, purpose_name[tp]);
+        return IDP_E_INVALID_REQUEST;
+    }
+    for (size_t i = 0; i < t->nanchors[purpose]; i++)
+        if (memcmp(t->anchor[purpose][i], spki_sha256, 32) == 0)
+            return IDP_OK;
+    if (t->nanchors[purpose] == IDP_JPKI_MAX_ANCHORS) {
+        snprintf(err, errlen, "\"%s\" has more than %d anchors", anchors_setting[purpose], IDP_JPKI_MAX_ANCHORS);
+        return IDP_E_INVALID_REQUEST;
+    }
+    memcpy(t->anchor[purpose][t->nanchors[purpose]++], spki_sha256, 32);
+    return IDP_OK;
+}
+
+/* Whether root @p x may be pinned for @p purpose: its key is an anchor (or, in dev mode, the test CA's). */
+static idp_err_t root_allowed(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, X509 *x, const char *path, char *err,
+                              size_t errlen)
+{
+    unsigned char d[32];
+    char dt[48], subject[192];
+    idp_jpki_purpose_t tp = purpose;
+    if (!idp_jpki_spki_sha256(x, d)) {
+        snprintf(err, errlen, "\"%s\" (%s): a root's public key cannot be encoded", roots_setting[purpose], path);
+        return IDP_E_INVALID_REQUEST;
+    }
+    digest_text(d, dt);
+    subject_text(x, subject, sizeof(subject));
+    bool test_key = idp_jpki_test_anchor(d, &tp);
+    if (!t->test_roots && test_key) {
+        snprintf(err, errlen,
+                 "\"%s\" (%s): root \"%s\" has the key of the SakaI-D test CA (SPKI SHA-256 %s; keys/jpki-test-ca, "
+                 "whose private keys are public): test roots are trusted only with dev_mode on",
+                 roots_setting[purpose], path, subject, dt);
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (!t->test_roots && is_test_root(x)) {
+        snprintf(err, errlen, "\"%s\" (%s): root \"%s\" is a test root (O=JPKI-TEST): trusted only with dev_mode on",
+                 roots_setting[purpose], path, subject);
+        return IDP_E_INVALID_REQUEST;
+    }
+    for (size_t i = 0; i < t->nanchors[purpose]; i++)
+        if (memcmp(t->anchor[purpose][i], d, 32) == 0) {
+            t->anchor_used[purpose][i] = true;
+            return IDP_OK;
+        }
+    if (t->test_roots && test_key && tp == purpose)
+        return IDP_OK; /* dev mode: the test CA's own root of this purpose */
+    snprintf(err, errlen, "\"%s\" (%s): root \"%s\" has the key SPKI SHA-256 %s, which \"%s\" does not list",
+             roots_setting[purpose], path, subject, dt, anchors_setting[purpose]);
+    return IDP_E_INVALID_REQUEST;
 }
 
 idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, const char *path, char *err,
@@ -369,7 +481,7 @@ idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpo
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(err, errlen, "cannot read JPKI roots %s", path);
+        snprintf(err, errlen, "\"%s\": cannot read JPKI roots %s", roots_setting[purpose], path);
         return IDP_E_INVALID_REQUEST;
     }
     int added = 0;
@@ -377,11 +489,11 @@ idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpo
     X509 *x;
     while (ret == IDP_OK && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
         if (X509_check_issued(x, x) != X509_V_OK || !X509_check_ca(x)) {
-            snprintf(err, errlen, "%s: a pinned JPKI root must be a self-signed CA certificate", path);
+            snprintf(err, errlen, "\"%s\" (%s): a pinned JPKI root must be a self-signed CA certificate",
+                     roots_setting[purpose], path);
             ret = IDP_E_INVALID_REQUEST;
-        } else if (is_test_root(x) && !t->test_roots) {
-            snprintf(err, errlen, "%s: test roots (O=JPKI-TEST) are trusted only in dev mode", path);
-            ret = IDP_E_INVALID_REQUEST;
+        } else if ((ret = root_allowed(t, purpose, x, path, err, errlen)) != IDP_OK) {
+            /* err says why */
         } else if (X509_STORE_add_cert(t->store[purpose], x) != 1) {
             ret = IDP_E_SERVER_ERROR;
         } else {
@@ -394,10 +506,23 @@ idp_err_t idp_jpki_trust_add_roots(idp_jpki_trust_t *t, idp_jpki_purpose_t purpo
     /* Cached results were reached with the roots as they were: start again (roots are set up before serving). */
     cache_clear(&t->cache);
     if (ret == IDP_OK && added == 0) {
-        snprintf(err, errlen, "%s: no certificates", path);
+        snprintf(err, errlen, "\"%s\" (%s): no certificates", roots_setting[purpose], path);
         ret = IDP_E_INVALID_REQUEST;
     }
     return ret;
+}
+
+idp_err_t idp_jpki_trust_check_anchors(const idp_jpki_trust_t *t, idp_jpki_purpose_t purpose, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < t->nanchors[purpose]; i++)
+        if (!t->anchor_used[purpose][i]) {
+            char d[48];
+            digest_text(t->anchor[purpose][i], d);
+            snprintf(err, errlen, "\"%s\" lists %s, but no root in \"%s\" has that key", anchors_setting[purpose], d,
+                     roots_setting[purpose]);
+            return IDP_E_INVALID_REQUEST;
+        }
+    return IDP_OK;
 }
 
 void idp_jpki_trust_set_revocation(idp_jpki_trust_t *t, idp_jpki_revocation_t *rev)
@@ -602,9 +727,12 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
     if (!strong_enough(x, key, res->detail, sizeof(res->detail)))
         return res->reason = IDP_JPKI_WEAK_KEY;
 
+    /* RFC 5280 §6.1.3 (a)(2): the certificate (and its root, §6.1.1 (d)) valid at this time, each side its own reason */
     int err = chain(t, purpose, x, at, issuerp);
-    if (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID)
+    if (err == X509_V_ERR_CERT_HAS_EXPIRED)
         return FAIL(IDP_JPKI_EXPIRED, "%s", X509_verify_cert_error_string(err));
+    if (err == X509_V_ERR_CERT_NOT_YET_VALID)
+        return FAIL(IDP_JPKI_NOT_YET_VALID, "%s", X509_verify_cert_error_string(err));
     if (err != X509_V_OK) {
         /* Issued by a root of the other purpose? Then it is the wrong kind of certificate. */
         if (chain(t, 1 - purpose, x, at, NULL) == X509_V_OK)
@@ -612,11 +740,18 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
         return FAIL(IDP_JPKI_UNKNOWN_ISSUER, "%s", X509_verify_cert_error_string(err));
     }
 
-    /* keyUsage: authentication = digitalSignature; signing = digitalSignature + nonRepudiation (jpki.md) */
-    uint32_t ku = X509_get_key_usage(x);
+    /*
+     * keyUsage (RFC 5280 §4.2.1.3): authentication = digitalSignature; signing = digitalSignature +
+     * nonRepudiation (jpki.md). Without the extension RFC 5280 leaves the key unrestricted and
+     * X509_get_key_usage answers every bit; the JPKI profile puts it in every card certificate, so a
+     * certificate without it is not a card's and is refused.
+     */
     uint32_t need = purpose == IDP_JPKI_AUTH ? KU_DIGITAL_SIGNATURE : KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION;
+    if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) == 0)
+        return FAIL(IDP_JPKI_BAD_KEY_USAGE, "no keyUsage extension");
+    uint32_t ku = X509_get_key_usage(x);
     if ((ku & need) != need)
-        return FAIL(IDP_JPKI_WRONG_PURPOSE, "keyUsage 0x%x lacks 0x%x", ku, need);
+        return FAIL(IDP_JPKI_BAD_KEY_USAGE, "keyUsage 0x%x lacks 0x%x", ku, need);
     CERTIFICATEPOLICIES *pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
     bool own = has_policy(pols, t->policy[purpose][0]) || (t->test_roots && has_policy(pols, t->policy[purpose][1]));
     bool other = has_policy(pols, t->policy[1 - purpose][0]) || has_policy(pols, t->policy[1 - purpose][1]);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -75,6 +76,60 @@ static void trusted_proxies_and_metrics_listen(void **state)
     assert_int_not_equal(load("{}", bad, &c, err), IDP_OK);
     assert_non_null(strstr(err, "http.trusted_proxies"));
     assert_non_null(strstr(err, "10.0.0.1/8"));
+}
+
+/* jpki.auth_anchors / jpki.sign_anchors: SPKI SHA-256 digests, hex (colons allowed) or base64url. */
+static void jpki_anchors(void **state)
+{
+    idp_config_t *c;
+    char err[512];
+    static const unsigned char want[32] = {0x0e, 0x10, 0x3a, 0x25, 0x71, 0x95, 0x62, 0xa4, 0xe7, 0xb4, 0x4a,
+                                           0x58, 0xd2, 0x99, 0x65, 0xf4, 0x15, 0x5a, 0xf6, 0x9b, 0x40, 0xf7,
+                                           0xf5, 0x3b, 0x11, 0xb4, 0xf4, 0x7f, 0xb5, 0x75, 0xad, 0x03};
+    assert_int_equal(load("{}", base_env, &c, err), IDP_OK);
+    assert_int_equal(c->n_jpki_anchors[0], 0);
+    assert_int_equal(c->n_jpki_anchors[1], 0);
+    idp_config_free(c);
+    assert_int_equal(load("{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\","
+                          "\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad03\","
+                          "\"0E:10:3A:25:71:95:62:A4:E7:B4:4A:58:D2:99:65:F4:15:5A:F6:9B:40:F7:F5:3B:11:B4:F4:7F:B5:75:AD:03\"]}}",
+                          base_env, &c, err), IDP_OK);
+    assert_int_equal(c->n_jpki_anchors[0], 3);
+    for (int i = 0; i < 3; i++)
+        assert_memory_equal(c->jpki_anchors[0][i], want, 32);
+    assert_int_equal(c->n_jpki_anchors[1], 0);
+    idp_config_free(c);
+    static const char *const e[] = {"SAKAID_DATABASE_URL", "x", "SAKAID_JPKI_SIGN_ANCHORS",
+                                    "DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM, DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM", NULL};
+    assert_int_equal(load("{}", e, &c, err), IDP_OK);
+    assert_int_equal(c->n_jpki_anchors[1], 2);
+    assert_memory_equal(c->jpki_anchors[1][1], want, 32);
+    idp_config_free(c);
+    static const char *const bad[] = {
+        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQ\"]}}",   /* 42 characters */
+        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9/U7EbT0f7V1rQM\"]}}",  /* base64, not base64url */
+        "{\"jpki\":{\"auth_anchors\":[\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad\"]}}", /* 31 bytes */
+        "{\"jpki\":{\"auth_anchors\":[\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad0300\"]}}",
+        "{\"jpki\":{\"auth_anchors\":[\"0e:10:3a:25:71:95:62:a4:e7:b4:4a:58:d2:99:65:f4:15:5a:f6:9b:40:f7:f5:3b:11:b4:f4:7f:b5:75:ad:03:\"]}}",
+        "{\"jpki\":{\"auth_anchors\":[\"zz103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad03\"]}}",
+        "{\"jpki\":{\"auth_anchors\":\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM,,DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\"}}",
+        "{\"jpki\":{\"auth_anchors\":\"a,b\"}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        if (load(bad[i], base_env, &c, err) == IDP_OK)
+            fail_msg("accepted %s", bad[i]);
+        assert_non_null(strstr(err, "\"jpki.auth_anchors\""));
+    }
+    /* at most IDP_CONFIG_MAX_ANCHORS */
+    char many[2048];
+    size_t n = (size_t)snprintf(many, sizeof(many), "{\"jpki\":{\"sign_anchors\":[");
+    for (int i = 0; i <= IDP_CONFIG_MAX_ANCHORS; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "%s\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\"", i ? "," : "");
+    snprintf(many + n, sizeof(many) - n, "]}}");
+    assert_true(n < sizeof(many) - 4);
+    assert_int_not_equal(load(many, base_env, &c, err), IDP_OK);
+    assert_non_null(strstr(err, "\"jpki.sign_anchors\" has more than 16"));
 }
 
 static void file_and_env(void **state)
@@ -191,7 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),   cmocka_unit_test(file_and_env),           cmocka_unit_test(errors_name_the_key),
         cmocka_unit_test(env_errors), cmocka_unit_test(tls_anywhere_needs_issuer), cmocka_unit_test(missing_file),
-        cmocka_unit_test(trusted_proxies_and_metrics_listen),
+        cmocka_unit_test(trusted_proxies_and_metrics_listen), cmocka_unit_test(jpki_anchors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
