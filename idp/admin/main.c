@@ -130,6 +130,7 @@ int main(int argc, char **argv)
     }
 
     idp_store_close(a.store);
+    idp_datakeys_free(a.data_keys);
     if (a.kek_loaded)
         idp_kek_wipe(&a.kek);
     idp_config_free(a.cfg);
