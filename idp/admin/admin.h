@@ -70,5 +70,8 @@ int cmd_upstream_remove(admin_t *a, int argc, char **argv);
 int cmd_audit_verify(admin_t *a, int argc, char **argv);
 int cmd_audit_export(admin_t *a, int argc, char **argv);
 int cmd_audit_list(admin_t *a, int argc, char **argv);
+int cmd_data_key_list(admin_t *a, int argc, char **argv);
+int cmd_data_key_rotate(admin_t *a, int argc, char **argv);
+int cmd_data_key_reencrypt(admin_t *a, int argc, char **argv);
 
 #endif
