@@ -28,7 +28,8 @@ CREATE UNIQUE INDEX data_keys_one_active ON data_keys (state) WHERE state = 'act
 CREATE SEQUENCE data_keys_id_seq AS integer OWNED BY data_keys.id;
 
 -- The tables in clear keep their rows until `sakaid-admin migrate` has sealed them (then they are empty;
--- a later migration may drop them).
+-- a later migration may drop them, together with the start-up check that counts their rows,
+-- idp_store_plaintext_count in idp/store/pg/store_sealed.c).
 ALTER TABLE resident_attributes RENAME TO resident_attributes_plaintext;
 ALTER TABLE resident_attributes_plaintext RENAME CONSTRAINT resident_attributes_pkey TO resident_attributes_plaintext_pkey;
 ALTER TABLE resident_attributes_plaintext
