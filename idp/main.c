@@ -2,8 +2,9 @@
  * sakaid: the SakaI-D OpenID Provider.
  *
  *   configuration -> KEK -> PostgreSQL (schema check) -> signing keys
- *   -> protocol core -> HTTP; then the main thread waits for SIGINT/SIGTERM
- *   and reloads the key table every keys.refresh_seconds.
+ *   -> data keys (attributes at rest) -> protocol core -> HTTP; then the
+ *   main thread waits for SIGINT/SIGTERM and reloads the key tables every
+ *   keys.refresh_seconds.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "oauth/datakeys.h"
 #include "oauth/keys.h"
 #include "oauth/oauth.h"
 #include "store/store.h"
@@ -63,6 +65,18 @@ static int check_schema(idp_store_t *store)
         fatal("schema_newer", msg);
         return -1;
     }
+    /* Migration 0013 is finished only when sakaid-admin migrate has sealed what was stored in clear. */
+    long long plain = 0;
+    if (idp_store_plaintext_count(store, &plain) != IDP_OK) {
+        fatal("database_unavailable", "cannot count the attribute rows stored in clear");
+        return -1;
+    }
+    if (plain > 0) {
+        snprintf(msg, sizeof(msg), "%lld rows of residents' attributes are still stored in clear: "
+                 "run `sakaid-admin migrate`, which seals them", plain);
+        fatal("attributes_in_clear", msg);
+        return -1;
+    }
     return 0;
 }
 
@@ -96,6 +110,22 @@ static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char
     }
     *out = t;
     return IDP_OK;
+}
+
+/* The data keys that seal attributes at rest (docs/keys.md, "Data keys"): one must be active. */
+static int load_data_keys(idp_store_t *store, idp_datakeys_t *dk)
+{
+    char err[512];
+    if (idp_datakeys_load(dk, "start", err, sizeof(err)) != IDP_OK) {
+        fatal("data_keys_unusable", err);
+        return -1;
+    }
+    if (idp_datakeys_active(dk) == 0) {
+        fatal("data_keys_missing", "there is no active data key for attributes at rest: run `sakaid-admin keys init`");
+        return -1;
+    }
+    idp_store_set_sealer(store, idp_datakeys_sealer(dk));
+    return 0;
 }
 
 static idp_err_t load_keys(const idp_config_t *cfg, idp_store_t *store, const idp_kek_t *kek, idp_keystore_t *ks,
@@ -151,6 +181,7 @@ int main(int argc, char **argv)
     idp_kek_t kek;
     idp_store_t *store = NULL;
     idp_keystore_t *keys = idp_keystore_new();
+    idp_datakeys_t *data_keys = NULL;
     idp_oauth_t oauth;
     idp_http_t *http = NULL;
     bool oauth_ready = false;
@@ -184,12 +215,18 @@ int main(int argc, char **argv)
         fatal("keys_missing", err);
         goto Exit;
     }
+    if ((data_keys = idp_datakeys_new(store, &kek)) == NULL) {
+        fatal("startup_failed", "out of memory");
+        goto Exit;
+    }
+    if (load_data_keys(store, data_keys) != 0)
+        goto Exit;
     if (idp_oauth_init(&oauth, cfg, store, keys) != IDP_OK) {
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
     oauth_ready = true;
-    idp_kek_derive(&kek, "sakaid subject identifiers v1", oauth.subject_key);
+    idp_kek_derive(&kek, IDP_SUBJECT_KEY_LABEL, oauth.subject_key);
     oauth.kek = &kek;
     /* Upstream calls: 5 s at most each; a handful of issuers. */
     if ((oauth.fed = idp_fed_new(5000, 32)) == NULL) {
@@ -244,6 +281,9 @@ int main(int argc, char **argv)
         since_keys = 0;
         if (load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK)
             idp_log_msg(IDP_LOG_WARN, "key_refresh_failed", "%s (keeping the keys loaded before)", err);
+        /* A rotated data key: before a node needs it (a write or a read under it loads it at once too). */
+        if (idp_datakeys_load(data_keys, "refresh", err, sizeof(err)) != IDP_OK)
+            idp_log_msg(IDP_LOG_WARN, "key_refresh_failed", "%s (keeping the data keys loaded before)", err);
     }
     rc = 0;
 
@@ -257,6 +297,7 @@ Exit:
         idp_oauth_cleanup(&oauth);
     }
     idp_store_close(store);
+    idp_datakeys_free(data_keys);
     idp_keystore_free(keys);
     idp_kek_wipe(&kek);
     if (rc == 0)

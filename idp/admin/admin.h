@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/err.h"
 #include "jose/kek.h"
+#include "oauth/datakeys.h"
 #include "store/store.h"
 
 /* Exit statuses (README): */
@@ -25,6 +26,7 @@ typedef struct {
     idp_store_t *store; /* opened by admin_store() */
     idp_kek_t kek;
     bool kek_loaded;
+    idp_datakeys_t *data_keys; /* loaded by admin_data_keys() */
 } admin_t;
 
 /** Reports an error and returns the exit status for it. */
@@ -37,6 +39,14 @@ int admin_store_fail(admin_t *a, idp_err_t e, const char *what);
 int admin_store(admin_t *a);
 /** Loads the KEK if needed; 0 or an exit status. */
 int admin_kek(admin_t *a);
+/**
+ * Opens the store, loads the KEK and the data keys, and gives the store its
+ * sealer (for commands that read or write attributes); with @p create_first,
+ * creates the first data key when there is none. 0 or an exit status.
+ */
+int admin_data_keys(admin_t *a, bool create_first);
+/** Seals the attribute rows migration 0013 left in clear (*sealed: how many); 0 or an exit status. */
+int admin_seal_plaintext(admin_t *a, long long *sealed);
 /** Prints @p j (JSON mode), steals the reference. */
 void admin_print_json(json_t *j);
 
@@ -60,5 +70,8 @@ int cmd_upstream_remove(admin_t *a, int argc, char **argv);
 int cmd_audit_verify(admin_t *a, int argc, char **argv);
 int cmd_audit_export(admin_t *a, int argc, char **argv);
 int cmd_audit_list(admin_t *a, int argc, char **argv);
+int cmd_data_key_list(admin_t *a, int argc, char **argv);
+int cmd_data_key_rotate(admin_t *a, int argc, char **argv);
+int cmd_data_key_reencrypt(admin_t *a, int argc, char **argv);
 
 #endif

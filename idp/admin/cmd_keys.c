@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "admin/admin.h"
+#include "oauth/datakeys.h"
 #include "oauth/keys.h"
 
 static int setup(admin_t *a)
@@ -22,10 +23,23 @@ int cmd_keys_init(admin_t *a, int argc, char **argv)
     idp_err_t e = idp_keys_init(a->store, &a->kek, &created);
     if (e != IDP_OK)
         return admin_store_fail(a, e, "keys init");
-    if (a->json)
-        admin_print_json(json_pack("{s:i}", "created", created));
-    else
+    /* and the first data key, which seals attributes at rest (docs/keys.md, "Data keys") */
+    int data_key = 0;
+    e = idp_datakeys_create(a->store, &a->kek, true, &data_key);
+    if (e == IDP_E_CONFLICT)
+        data_key = 0; /* one exists already */
+    else if (e != IDP_OK)
+        return admin_store_fail(a, e, "keys init (data key)");
+    if (a->json) {
+        admin_print_json(json_pack("{s:i, s:o}", "created", created, "data_key_created",
+                                   data_key ? json_integer(data_key) : json_false()));
+    } else {
         printf(created ? "created %d signing keys\n" : "signing keys already in place%.0d\n", created);
+        if (data_key)
+            printf("created data key %d (attributes at rest)\n", data_key);
+        else
+            printf("data key already in place\n");
+    }
     return ADMIN_OK;
 }
 

@@ -6,6 +6,9 @@
 
 #include "admin/admin.h"
 
+/* db/migrations/0013_attributes_at_rest.sql */
+#define ATTRIBUTES_AT_REST_MIGRATION 13
+
 int cmd_migrate(admin_t *a, int argc, char **argv)
 {
     char err[512] = "";
@@ -17,10 +20,18 @@ int cmd_migrate(admin_t *a, int argc, char **argv)
     idp_err_t e = idp_store_migrate(a->store, &from, &to, err, sizeof(err));
     if (e != IDP_OK)
         return admin_fail(a, e, "migrate: %s", err[0] ? err : idp_err_code(e));
-    if (a->json)
-        admin_print_json(json_pack("{s:i, s:i}", "from", from, "to", to));
-    else
+    /* Migration 0013 moved attributes stored in clear aside; SQL cannot reach the KEK, so they are sealed here. */
+    long long sealed = 0;
+    if (to >= ATTRIBUTES_AT_REST_MIGRATION && (rc = admin_seal_plaintext(a, &sealed)) != 0)
+        return rc;
+    if (a->json) {
+        admin_print_json(json_pack("{s:i, s:i, s:I}", "from", from, "to", to, "sealed", (json_int_t)sealed));
+    } else {
         printf("schema at version %d (applied %d migration%s)\n", to, to - from, to - from == 1 ? "" : "s");
+        if (sealed)
+            printf("sealed %lld row%s of attributes stored in clear before migration 0013\n", sealed,
+                   sealed == 1 ? "" : "s");
+    }
     return ADMIN_OK;
 }
 

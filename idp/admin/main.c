@@ -1,6 +1,6 @@
 /*
- * sakaid-admin: migrations, the key-encryption key, signing keys and
- * relying parties. Usage: sakaid-admin --help, or README.md.
+ * sakaid-admin: migrations, the key-encryption key, signing keys, data
+ * keys and relying parties. Usage: sakaid-admin --help, or README.md.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,10 +21,15 @@ typedef struct {
 static const command_t commands[] = {
     {"migrate", NULL, cmd_migrate, false, "migrate                          apply pending database migrations"},
     {"kek", "init", cmd_kek_init, false, "kek init                         create the key-encryption key file (mode 0600)"},
-    {"keys", "init", cmd_keys_init, false, "keys init                        ensure an active and a next RS256 and ES256 key"},
+    {"keys", "init", cmd_keys_init, false, "keys init                        ensure an active and a next RS256 and ES256 key, and a data key"},
     {"keys", "list", cmd_keys_list, false, "keys list                        list signing keys and their states"},
     {"keys", "rotate", cmd_keys_rotate, false, "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
     {"keys", "retire", cmd_keys_retire, true, "keys retire KID                  retire one key now"},
+    {"data-key", "list", cmd_data_key_list, false, "data-key list                    data keys (attributes at rest), their states and rows"},
+    {"data-key", "rotate", cmd_data_key_rotate, false, "data-key rotate [--batch N] [--pause-ms MS]\n"
+                                                  "                                   a new data key; re-seal every row; retire the old key"},
+    {"data-key", "reencrypt", cmd_data_key_reencrypt, false, "data-key reencrypt [--batch N] [--pause-ms MS]\n"
+                                                        "                                   finish a rotation: re-seal, retire"},
     {"client", "add", cmd_client_add, false, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
     {"client", "list", cmd_client_list, false, "client list"},
     {"client", "show", cmd_client_show, true, "client show CLIENT_ID"},
@@ -116,7 +121,7 @@ int main(int argc, char **argv)
 
     int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
     /* Admin actions that change something go to the audit trail (never their secrets: only the target). */
-    static const char *const changes[] = {"client", "upstream", "keys", "linkage", NULL};
+    static const char *const changes[] = {"client", "upstream", "keys", "data-key", "linkage", NULL};
     for (const char *const *g = changes; rc == ADMIN_OK && a.store && *g; g++) {
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;
@@ -130,6 +135,7 @@ int main(int argc, char **argv)
     }
 
     idp_store_close(a.store);
+    idp_datakeys_free(a.data_keys);
     if (a.kek_loaded)
         idp_kek_wipe(&a.kek);
     idp_config_free(a.cfg);

@@ -116,6 +116,9 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     if (e == IDP_OK)
         e = idp_store_household_get(o->store, s.resident_id, &household);
     idp_err_t ae = e == IDP_OK ? idp_store_resident_attrs_get(o->store, s.resident_id, &attrs) : IDP_E_NOT_FOUND;
+    /* Attributes that do not open (altered, moved from another row) are an error, never "none verified". */
+    if (e == IDP_OK && ae != IDP_OK && ae != IDP_E_NOT_FOUND)
+        e = ae;
     if (e == IDP_OK && (metas = calloc(v.nconsents + 1, sizeof(*metas))) == NULL)
         e = IDP_E_NOMEM;
     for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++)

@@ -67,6 +67,102 @@ idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, lo
 /** Retires a key now. IDP_E_NOT_FOUND; IDP_E_CONFLICT if it is the only key that can sign its alg. */
 idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
 
+/* ---- attributes sealed at rest (issue #15 item 12; docs/keys.md, "Data keys") ---------------------- */
+
+/*
+ * Card-verified attributes (idp_store_attrs_t) and household attributes
+ * (idp_store_household_t) are sealed value by value before they reach
+ * PostgreSQL and opened after they come back: callers pass and receive
+ * plaintext. The store builds the associated data of each value from its
+ * table, column and row (store/pg/sealed.h) and asks the sealer, which
+ * holds the data keys, to seal or open it. All values of a row are sealed
+ * under one data key, whose id the row records.
+ *
+ * Without a sealer (idp_store_set_sealer) every call that reads or writes
+ * attributes fails with IDP_E_SERVER_ERROR. A value that does not open
+ * (altered, moved to another row or column, an unknown key) is
+ * IDP_E_SERVER_ERROR and a "sealed_value_unreadable" log line, never an
+ * empty value.
+ */
+typedef struct {
+    void *ctx;
+    /**
+     * The data key new values are sealed with (*key_id). With @p reload the
+     * store has learnt that the key it was given is no longer the active
+     * one (rotated meanwhile, on another node): reload the key table first.
+     */
+    idp_err_t (*current)(void *ctx, bool reload, int *key_id);
+    /** Seals @p pt under data key @p key_id with associated data @p aad; *out is malloc'ed. */
+    idp_err_t (*seal)(void *ctx, int key_id, const char *aad, const unsigned char *pt, size_t n, unsigned char **out,
+                      size_t *outlen);
+    /**
+     * Opens a sealed value; *out is malloc'ed. IDP_E_NOT_FOUND when data
+     * key @p key_id is unknown even after reloading the key table (retired,
+     * or never existed); IDP_E_SERVER_ERROR when the value does not open.
+     */
+    idp_err_t (*open)(void *ctx, int key_id, const char *aad, const unsigned char *in, size_t n, unsigned char **out,
+                      size_t *outlen);
+} idp_store_sealer_t;
+
+/**
+ * Gives the store its sealer (sakaid and sakaid-admin, after loading the
+ * data keys). Call before any thread uses the store; @p sealer must outlive
+ * it. The store calls it without holding a database connection, so the
+ * sealer may use the store to reload keys.
+ */
+void idp_store_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
+
+typedef struct {
+    int id;
+    char state[12];              /* "active", "retiring", "retired" */
+    long long created_at, retiring_at, retired_at; /* unix seconds; 0 = not yet */
+    unsigned char *key_enc;      /* the data key sealed under the KEK (aad "sakaid:data-key:<id>"); NULL once retired */
+    size_t key_enc_len;
+    long long rows;              /* rows sealed under it (-1 unless counted) */
+} idp_store_data_key_t;
+
+/** Every data key, by id; with @p count_rows, how many rows each sealed (a scan: for the admin tool). */
+idp_err_t idp_store_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);
+void idp_store_data_keys_free(idp_store_data_key_t *rows, size_t n);
+/** Takes the id of a data key about to be created (its sealed form names it). */
+idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id);
+/**
+ * Stores data key @p id as the active one. The active key before it (if
+ * any) becomes "retiring" in the same transaction, which waits for writes
+ * in flight under it: once it commits, no value is sealed under the old key
+ * again (every write checks that its key is active, idp_store_sealer_t
+ * current()). With @p only_first, IDP_E_CONFLICT when a data key exists
+ * already (nothing changes).
+ */
+idp_err_t idp_store_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first);
+/**
+ * Seals again under the active key up to @p batch rows still sealed under
+ * a retiring key, in one short transaction. *found receives the rows it
+ * looked at: 0 when none is left. A row its owner wrote meanwhile is left
+ * alone (its writer sealed it under the active key). A row that does not
+ * open stops it with IDP_E_SERVER_ERROR and @p err naming the row.
+ */
+idp_err_t idp_store_data_reseal(idp_store_t *s, int batch, long long *found, char *err, size_t errlen);
+/**
+ * Retires every retiring data key that no row uses any more (its sealed key
+ * is erased), in one statement. @p ids (room for @p max) receives their ids,
+ * *n how many.
+ */
+idp_err_t idp_store_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n);
+/** Attribute rows still in clear, in the tables migration 0013 renamed (*n; 0 when all are sealed). */
+idp_err_t idp_store_plaintext_count(idp_store_t *s, long long *n);
+/**
+ * Seals up to @p batch rows kept in clear by migration 0013 into the sealed
+ * tables and deletes them from the clear ones, in one transaction. *moved
+ * receives the rows moved (0: none was left). A row that holds the
+ * certificate's raw gender and birth date gets its renewal match key
+ * (@p match, idp_card_match_key under the subject key); others keep none.
+ */
+typedef void (*idp_store_match_fn)(void *ctx, const char *name, const char *gender_raw, const char *birth_date_raw,
+                                   const char *address, unsigned char out[32]);
+idp_err_t idp_store_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
+                                   char *err, size_t errlen);
+
 /* ---- relying parties --------------------------------------------------- */
 
 typedef struct {
@@ -243,8 +339,9 @@ typedef struct {
 
 /**
  * Enrols a signing certificate for @p resident_id and stores its verified
- * attributes (replacing older ones). IDP_E_CONFLICT if the certificate
- * already belongs to another resident.
+ * attributes (replacing older ones), sealed (see "attributes sealed at
+ * rest"). IDP_E_CONFLICT if the certificate already belongs to another
+ * resident.
  */
 idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                     const idp_store_attrs_t *a);
@@ -428,7 +525,11 @@ idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti);
  */
 idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 
-/** Verified attributes of a resident (IDP_E_NOT_FOUND when none were enrolled). Strings are malloc'ed: idp_store_attrs_clear. */
+/**
+ * Verified attributes of a resident, opened (IDP_E_NOT_FOUND when none were
+ * enrolled; IDP_E_SERVER_ERROR when a value does not open). Strings are
+ * malloc'ed, NULL for an absent value: idp_store_resident_attrs_clear.
+ */
 typedef struct {
     char *name, *name_alt, *gender, *birth_date, *address, *address_alt, *sakai_ward;
     bool sakai_resident;
@@ -557,7 +658,9 @@ typedef struct {
     long long updated_at;   /* 0: never set */
 } idp_store_household_t;
 
+/** The household attributes, opened (all "" and updated_at 0 when never set; IDP_E_SERVER_ERROR when a value does not open). */
 idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out);
+/** Replaces the household attributes, sealed. */
 idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h);
 
 /** The live sessions of a resident. */

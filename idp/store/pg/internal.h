@@ -23,7 +23,52 @@ struct idp_store {
     bool at_flushing;
     idp_pg_at_row_t *at_head, **at_tail;
     idp_pg_client_cache_t *clients;
+    /* Seals and opens attribute values (idp_store_set_sealer); NULL: attributes cannot be read or written. */
+    const idp_store_sealer_t *sealer;
 };
+
+/*
+ * Attributes sealed at rest (store_sealed.c; store.h, "attributes sealed at
+ * rest"). A table of sealed values: its name (the associated data names it)
+ * and its sealed columns, in the order the store's statements list them.
+ */
+#define IDP_PG_SEALED_MAX 10
+typedef struct {
+    const char *table;
+    const char *columns[IDP_PG_SEALED_MAX];
+    int n;
+} idp_pg_sealed_table_t;
+extern const idp_pg_sealed_table_t idp_pg_sealed_resident_attrs, idp_pg_sealed_household;
+
+/* One row's values, sealed under one data key, as binary statement parameters. */
+typedef struct {
+    int key_id;
+    char key_text[16];                   /* key_id as a text parameter */
+    unsigned char *v[IDP_PG_SEALED_MAX]; /* malloc'ed */
+    int len[IDP_PG_SEALED_MAX];
+} idp_pg_sealed_row_t;
+
+/**
+ * Seals the t->n @p values (NULL counts as "") of row @p row_id under the
+ * sealer's current data key (after reloading the key table when @p reload:
+ * the key used before was found no longer active). Needs no connection.
+ */
+idp_err_t idp_pg_seal_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const char *row_id, const char *const *values,
+                          bool reload, idp_pg_sealed_row_t *out);
+void idp_pg_sealed_row_free(idp_pg_sealed_row_t *r);
+/**
+ * Opens row @p i of @p r: the data key id in column @p key_col, the t->n
+ * sealed values from column @p first on. out[j] receives each value,
+ * malloc'ed and NUL-terminated (free with idp_pg_opened_free). A value
+ * that does not open is logged ("sealed_value_unreadable": table, column,
+ * row, key) and fails: IDP_E_NOT_FOUND for an unknown data key (the caller
+ * may read the row once more: it may have been sealed again meanwhile),
+ * IDP_E_SERVER_ERROR otherwise. Call it without holding a connection.
+ */
+idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const char *row_id, PGresult *r, int i,
+                          int key_col, int first, char **out);
+/** Wipes and frees @p n opened values. */
+void idp_pg_opened_free(char **out, int n);
 
 /** A copy of the cached client @p id, if caching is on and it is there; *gen is for a later put. */
 bool idp_pg_client_cache_get(idp_pg_client_cache_t *c, const char *id, idp_store_client_t *out,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/pg/internal.h"
 
 enum {
@@ -60,12 +61,16 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [A_RELEASES] = {"releases",
                     "SELECT client_id, via, claims, " EPOCH("at") " FROM releases WHERE resident_id = $1 "
                     "ORDER BY at DESC, id DESC LIMIT $2::int"},
+    /* The data key, the sealed values in the order of idp_pg_sealed_household's columns, updated_at. */
     [A_HOUSEHOLD_GET] = {"household_get",
-                         "SELECT coalesce(school_district, ''), coalesce(area, ''), children, " EPOCH("updated_at")
+                         "SELECT data_key_id, school_district, area, children, " EPOCH("updated_at")
                          " FROM household_attributes WHERE resident_id = $1"},
+    /* Sealed values ($3-$5, store_sealed.c) under data key $2, while it is the active one (else no row). */
     [A_HOUSEHOLD_PUT] = {"household_put",
-                         "INSERT INTO household_attributes (resident_id, school_district, area, children) "
-                         "VALUES ($1, nullif($2, ''), nullif($3, ''), $4) ON CONFLICT (resident_id) DO UPDATE SET "
+                         "INSERT INTO household_attributes (resident_id, data_key_id, school_district, area, children) "
+                         "SELECT $1, k.id, $3::bytea, $4::bytea, $5::bytea FROM data_keys k "
+                         "WHERE k.id = $2::int AND k.state = 'active' FOR SHARE "
+                         "ON CONFLICT (resident_id) DO UPDATE SET data_key_id = excluded.data_key_id, "
                          "school_district = excluded.school_district, area = excluded.area, "
                          "children = excluded.children, updated_at = now()"},
     [A_SESSIONS] = {"sessions_list",
@@ -209,25 +214,59 @@ idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int l
 
 idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out)
 {
-    idp_err_t ret;
+    const idp_pg_sealed_table_t *t = &idp_pg_sealed_household;
+    idp_err_t ret = IDP_OK;
     const char *v[] = {resident_id};
-    memset(out, 0, sizeof(*out));
-    PGresult *r = idp_pg_run(s, stmts, A_HOUSEHOLD_GET, 1, v, NULL, NULL, &ret);
-    if (r && PQntuples(r) == 1) {
-        copy_field(out->school_district, sizeof(out->school_district), PQgetvalue(r, 0, 0));
-        copy_field(out->area, sizeof(out->area), PQgetvalue(r, 0, 1));
-        copy_field(out->children, sizeof(out->children), PQgetvalue(r, 0, 2));
-        out->updated_at = atoll_checked(PQgetvalue(r, 0, 3));
+    char *vals[IDP_PG_SEALED_MAX];
+    /* A second read only when the row's key was retired between the read and the opening (sealed again meanwhile). */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        memset(out, 0, sizeof(*out));
+        PGresult *r = idp_pg_run(s, stmts, A_HOUSEHOLD_GET, 1, v, NULL, NULL, &ret);
+        if (r == NULL)
+            return ret;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            return IDP_OK; /* never set */
+        }
+        if ((ret = idp_pg_open_row(s, t, resident_id, r, 0, 0, 1, vals)) == IDP_OK) {
+            copy_field(out->school_district, sizeof(out->school_district), vals[0]);
+            copy_field(out->area, sizeof(out->area), vals[1]);
+            copy_field(out->children, sizeof(out->children), vals[2]);
+            out->updated_at = atoll_checked(PQgetvalue(r, 0, 1 + t->n));
+            idp_pg_opened_free(vals, t->n);
+        }
+        PQclear(r);
+        if (ret != IDP_E_NOT_FOUND)
+            break;
     }
-    PQclear(r);
+    if (ret != IDP_OK) {
+        memset(out, 0, sizeof(*out));
+        ret = ret == IDP_E_NOT_FOUND ? IDP_E_SERVER_ERROR : ret; /* a row under a key nobody knows */
+    }
     return ret;
 }
 
 idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h)
 {
-    idp_err_t ret;
-    const char *v[] = {resident_id, h->school_district, h->area, h->children};
-    PQclear(idp_pg_run(s, stmts, A_HOUSEHOLD_PUT, 4, v, NULL, NULL, &ret));
+    idp_err_t ret = IDP_OK;
+    idp_pg_sealed_row_t sealed;
+    const char *values[] = {h->school_district, h->area, h->children};
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_household, resident_id, values, attempt > 0, &sealed)) != IDP_OK)
+            return ret;
+        const char *v[] = {resident_id, sealed.key_text, (const char *)sealed.v[0], (const char *)sealed.v[1],
+                           (const char *)sealed.v[2]};
+        int len[] = {0, 0, sealed.len[0], sealed.len[1], sealed.len[2]}, fmt[] = {0, 0, 1, 1, 1};
+        PGresult *r = idp_pg_run(s, stmts, A_HOUSEHOLD_PUT, 5, v, len, fmt, &ret);
+        int n = r ? atoi_checked(PQcmdTuples(r)) : 0;
+        PQclear(r);
+        idp_pg_sealed_row_free(&sealed);
+        if (ret != IDP_OK || n == 1)
+            return ret;
+        /* No row: the data key is no longer the active one (rotated meanwhile). Reload, seal again. */
+        idp_log_msg(IDP_LOG_INFO, "data_key_not_active", "data key %d was rotated: sealing again", sealed.key_id);
+        ret = IDP_E_SERVER_ERROR;
+    }
     return ret;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "store/pg/internal.h"
 
 enum {
@@ -137,9 +138,10 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                   ") FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = $1"},
     [F_AT_REVOKE] = {"at_revoke", "UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE jti = $1"},
     [F_GRANT_GET] = {"grant_get", "SELECT " GRANT_COLS ", " GRANT_LIVE " FROM grants g WHERE g.id = $1"},
+    /* The data key, the sealed values in the order of idp_pg_sealed_resident_attrs' columns, verified_at. */
     [F_ATTRS_GET] = {"attrs_get",
-                     "SELECT name, coalesce(name_alt, ''), coalesce(gender, ''), birth_date, address, "
-                     "coalesce(address_alt, ''), coalesce(sakai_ward, ''), sakai_resident, " EPOCH("verified_at")
+                     "SELECT data_key_id, name, name_alt, gender, birth_date, address, address_alt, sakai_resident, "
+                     "sakai_ward, gender_raw, birth_date_raw, " EPOCH("verified_at")
                      " FROM resident_attributes WHERE resident_id = $1"},
     /* A jti may come back only after its earlier use expired. */
     /* A code's token response: refresh token ($1 NULL: none), access token, the resident's release row. */
@@ -631,47 +633,74 @@ idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_gr
     return ret;
 }
 
-static char *dup_or_null(const char *s)
+/* Takes an opened value: NULL for "" (an absent value). */
+static char *take_or_null(char **v)
 {
-    return *s ? strdup(s) : NULL;
+    char *out = *v;
+    *v = NULL;
+    if (out && !*out) {
+        free(out);
+        out = NULL;
+    }
+    return out;
 }
 
 idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
 {
+    const idp_pg_sealed_table_t *t = &idp_pg_sealed_resident_attrs;
     idp_err_t ret;
     const char *v[] = {resident_id};
+    char *vals[IDP_PG_SEALED_MAX];
     memset(out, 0, sizeof(*out));
-    PGresult *r = idp_pg_run(s, stmts, F_ATTRS_GET, 1, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    if (PQntuples(r) == 1) {
-        out->name = dup_or_null(PQgetvalue(r, 0, 0));
-        out->name_alt = dup_or_null(PQgetvalue(r, 0, 1));
-        out->gender = dup_or_null(PQgetvalue(r, 0, 2));
-        out->birth_date = dup_or_null(PQgetvalue(r, 0, 3));
-        out->address = dup_or_null(PQgetvalue(r, 0, 4));
-        out->address_alt = dup_or_null(PQgetvalue(r, 0, 5));
-        out->sakai_ward = dup_or_null(PQgetvalue(r, 0, 6));
-        out->sakai_resident = is_true(r, 0, 7);
-        out->verified_at = atoll_checked(PQgetvalue(r, 0, 8));
-    } else {
-        ret = IDP_E_NOT_FOUND;
+    /* A second read only when a row's key was retired between the read and the opening (sealed again meanwhile). */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGresult *r = idp_pg_run(s, stmts, F_ATTRS_GET, 1, v, NULL, NULL, &ret);
+        if (r == NULL)
+            return ret;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            return IDP_E_NOT_FOUND;
+        }
+        ret = idp_pg_open_row(s, t, resident_id, r, 0, 0, 1, vals);
+        if (ret == IDP_OK) {
+            out->verified_at = atoll_checked(PQgetvalue(r, 0, 1 + t->n));
+            /* "true" or "false", sealed like the rest */
+            if (!strcmp(vals[6], "true") || !strcmp(vals[6], "false")) {
+                out->sakai_resident = !strcmp(vals[6], "true");
+            } else {
+                idp_log_msg(IDP_LOG_ERROR, "sealed_value_unreadable", "resident_attributes.sakai_resident of resident %s "
+                            "is neither true nor false", resident_id);
+                ret = IDP_E_SERVER_ERROR;
+            }
+        }
+        PQclear(r);
+        if (ret == IDP_OK) {
+            out->name = take_or_null(&vals[0]);
+            out->name_alt = take_or_null(&vals[1]);
+            out->gender = take_or_null(&vals[2]);
+            out->birth_date = take_or_null(&vals[3]);
+            out->address = take_or_null(&vals[4]);
+            out->address_alt = take_or_null(&vals[5]);
+            out->sakai_ward = take_or_null(&vals[7]);
+            out->gender_raw = take_or_null(&vals[8]);
+            out->birth_date_raw = take_or_null(&vals[9]);
+        }
+        idp_pg_opened_free(vals, t->n);
+        if (ret != IDP_E_NOT_FOUND)
+            break;
     }
-    PQclear(r);
+    if (ret == IDP_E_NOT_FOUND)
+        ret = IDP_E_SERVER_ERROR; /* a row there, under a key nobody knows: never "no attributes" */
+    if (ret != IDP_OK)
+        idp_store_resident_attrs_clear(out);
     return ret;
 }
 
 void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
 {
-    free(a->name);
-    free(a->name_alt);
-    free(a->gender);
-    free(a->birth_date);
-    free(a->address);
-    free(a->address_alt);
-    free(a->sakai_ward);
-    free(a->gender_raw);
-    free(a->birth_date_raw);
+    char *v[] = {a->name, a->name_alt, a->gender, a->birth_date, a->address, a->address_alt, a->sakai_ward,
+                 a->gender_raw, a->birth_date_raw};
+    idp_pg_opened_free(v, (int)(sizeof(v) / sizeof(v[0])));
     memset(a, 0, sizeof(*a));
 }
 

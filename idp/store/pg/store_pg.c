@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/pg/internal.h"
 
 /* Every statement the server runs, prepared once per connection. */
@@ -170,14 +171,18 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                        "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($6))"},
     [S_CERT_TOUCH] = {"cert_touch", "UPDATE card_certificates SET last_used = now() WHERE cert_sha256 = $1::bytea"},
     [S_RESIDENT_INSERT] = {"resident_insert", "INSERT INTO residents (id) VALUES ($1)"},
+    /* Sealed values ($3-$12, store_sealed.c) under data key $2, while it is the active one (else no row). */
     [S_ATTRS_UPSERT] = {"attrs_upsert",
-                        "INSERT INTO resident_attributes (resident_id, name, name_alt, gender, birth_date, address, "
-                        "address_alt, sakai_resident, sakai_ward, cert_sha256, verified_at) "
-                        "VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, nullif($7, ''), $8::boolean, "
-                        "nullif($9, ''), $10::bytea, now()) ON CONFLICT (resident_id) DO UPDATE SET "
+                        "INSERT INTO resident_attributes (resident_id, data_key_id, name, name_alt, gender, birth_date, "
+                        "address, address_alt, sakai_resident, sakai_ward, gender_raw, birth_date_raw, cert_sha256, "
+                        "verified_at) SELECT $1, k.id, $3::bytea, $4::bytea, $5::bytea, $6::bytea, $7::bytea, $8::bytea, "
+                        "$9::bytea, $10::bytea, $11::bytea, $12::bytea, $13::bytea, now() FROM data_keys k "
+                        "WHERE k.id = $2::int AND k.state = 'active' FOR SHARE "
+                        "ON CONFLICT (resident_id) DO UPDATE SET data_key_id = excluded.data_key_id, "
                         "name = excluded.name, name_alt = excluded.name_alt, gender = excluded.gender, "
                         "birth_date = excluded.birth_date, address = excluded.address, address_alt = excluded.address_alt, "
                         "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
+                        "gender_raw = excluded.gender_raw, birth_date_raw = excluded.birth_date_raw, "
                         "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at"},
     [S_LINKAGE_UPSERT] = {"linkage_upsert",
                           "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
@@ -966,36 +971,66 @@ Exit:
 idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                     const idp_store_attrs_t *a)
 {
-    idp_pg_conn_t *c;
+    idp_pg_conn_t *c = NULL;
     idp_err_t ret;
     char owner[64];
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return ret;
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
-        goto Exit;
-    if (owner[0] && strcmp(owner, resident_id) != 0) {
-        ret = IDP_E_CONFLICT; /* someone else's signing certificate */
-        goto Exit;
-    }
-    if (!owner[0] && (ret = insert_cert(c, cert, resident_id)) != IDP_OK)
-        goto Exit;
-    const char *v[] = {resident_id, a->name, a->name_alt ? a->name_alt : "", a->gender ? a->gender : "",
-                       a->birth_date, a->address, a->address_alt ? a->address_alt : "",
-                       a->sakai_resident ? "true" : "false", a->sakai_ward ? a->sakai_ward : "",
-                       (const char *)cert->sha256};
-    int len[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 32}, fmt[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    ret = tx_exec(c, S_ATTRS_UPSERT, 10, v, len, fmt, NULL);
-    if (ret == IDP_OK && a->match_key) { /* renewal by re-verification looks residents up by it */
-        const char *mv[] = {resident_id, (const char *)a->match_key};
-        int ml[] = {0, 32}, mf[] = {0, 1};
-        ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL);
-    }
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
-Exit:
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    idp_pg_sealed_row_t sealed;
+    /* In the order of idp_pg_sealed_resident_attrs' columns. */
+    const char *values[] = {a->name, a->name_alt, a->gender, a->birth_date, a->address, a->address_alt,
+                            a->sakai_resident ? "true" : "false", a->sakai_ward, a->gender_raw, a->birth_date_raw};
+    /* Sealed before the transaction (the sealer may reload keys through the store); a second time after a rotation. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int upserted = 0;
+        if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) != IDP_OK)
+            return ret;
+        if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+            goto Exit;
+        if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
+            goto Exit;
+        if (owner[0] && strcmp(owner, resident_id) != 0) {
+            ret = IDP_E_CONFLICT; /* someone else's signing certificate */
+            goto Exit;
+        }
+        if (!owner[0] && (ret = insert_cert(c, cert, resident_id)) != IDP_OK)
+            goto Exit;
+        const char *v[13] = {resident_id, sealed.key_text};
+        int len[13] = {0}, fmt[13] = {0};
+        for (int i = 0; i < idp_pg_sealed_resident_attrs.n; i++) {
+            v[2 + i] = (const char *)sealed.v[i];
+            len[2 + i] = sealed.len[i];
+            fmt[2 + i] = 1;
+        }
+        v[12] = (const char *)cert->sha256;
+        len[12] = 32;
+        fmt[12] = 1;
+        if ((ret = tx_exec(c, S_ATTRS_UPSERT, 13, v, len, fmt, &upserted)) != IDP_OK)
+            goto Exit;
+        if (upserted == 1) {
+            if (a->match_key) { /* renewal by re-verification looks residents up by it */
+                const char *mv[] = {resident_id, (const char *)a->match_key};
+                int ml[] = {0, 32}, mf[] = {0, 1};
+                if ((ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL)) != IDP_OK)
+                    goto Exit;
+            }
+            ret = idp_pg_command(c, "COMMIT");
+            goto Exit;
+        }
+        /* No row: the data key is no longer the active one (rotated meanwhile). Reload, seal again. */
+        idp_log_msg(IDP_LOG_INFO, "data_key_not_active", "data key %d was rotated: sealing again", sealed.key_id);
+        ret = IDP_E_SERVER_ERROR;
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+        idp_pg_release(s->pool, c);
+        c = NULL;
+        idp_pg_sealed_row_free(&sealed);
+    }
+    return ret;
+Exit:
+    idp_pg_sealed_row_free(&sealed);
+    if (c) {
+        if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+            idp_pg_command(c, "ROLLBACK");
+        idp_pg_release(s->pool, c);
+    }
     return ret;
 }
 
