@@ -48,6 +48,10 @@ int admin_data_keys(admin_t *a, bool create_first);
 /** Seals the attribute rows migration 0013 left in clear (*sealed: how many); 0 or an exit status. */
 int admin_seal_plaintext(admin_t *a, long long *sealed);
 /** Prints @p j (JSON mode), steals the reference. */
+/** A Unix time as JSON: the integer, or null for 0 (never). */
+json_t *admin_time_json(long long t);
+/** A Unix time as text: ISO 8601 UTC, or "-" for 0 (never). */
+void admin_time_text(long long t, char *out, size_t n);
 void admin_print_json(json_t *j);
 
 int cmd_migrate(admin_t *a, int argc, char **argv);

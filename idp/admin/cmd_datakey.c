@@ -76,21 +76,6 @@ int admin_seal_plaintext(admin_t *a, long long *sealed)
     return 0;
 }
 
-static json_t *time_or_null(long long t)
-{
-    return t ? json_integer(t) : json_null();
-}
-
-static void text_time(long long t, char *out, size_t n)
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-        snprintf(out, n, "-");
-    else
-        strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cmd_data_key_list(admin_t *a, int argc, char **argv)
 {
     idp_store_data_key_t *rows = NULL;
@@ -111,13 +96,13 @@ int cmd_data_key_list(admin_t *a, int argc, char **argv)
         if (a->json) {
             json_array_append_new(out, json_pack("{s:i, s:s, s:I, s:o, s:o, s:I}", "id", rows[i].id, "state", rows[i].state,
                                                  "created_at", (json_int_t)rows[i].created_at, "retiring_at",
-                                                 time_or_null(rows[i].retiring_at), "retired_at",
-                                                 time_or_null(rows[i].retired_at), "rows", (json_int_t)rows[i].rows));
+                                                 admin_time_json(rows[i].retiring_at), "retired_at",
+                                                 admin_time_json(rows[i].retired_at), "rows", (json_int_t)rows[i].rows));
         } else {
             char c[32], ring[32], red[32];
-            text_time(rows[i].created_at, c, sizeof(c));
-            text_time(rows[i].retiring_at, ring, sizeof(ring));
-            text_time(rows[i].retired_at, red, sizeof(red));
+            admin_time_text(rows[i].created_at, c, sizeof(c));
+            admin_time_text(rows[i].retiring_at, ring, sizeof(ring));
+            admin_time_text(rows[i].retired_at, red, sizeof(red));
             printf("%-6d %-9s %-20s %-20s %-20s %lld\n", rows[i].id, rows[i].state, c, ring, red, rows[i].rows);
         }
     }

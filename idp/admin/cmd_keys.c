@@ -43,21 +43,6 @@ int cmd_keys_init(admin_t *a, int argc, char **argv)
     return ADMIN_OK;
 }
 
-static json_t *time_or_null(long long t)
-{
-    return t ? json_integer(t) : json_null();
-}
-
-static void text_time(long long t, char *out, size_t n)
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-        snprintf(out, n, "-");
-    else
-        strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cmd_keys_list(admin_t *a, int argc, char **argv)
 {
     idp_store_key_t *rows = NULL;
@@ -81,13 +66,13 @@ int cmd_keys_list(admin_t *a, int argc, char **argv)
             json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:b}", "kid", rows[i].kid, "alg",
                                                  rows[i].alg, "state", rows[i].state, "created_at",
                                                  (json_int_t)rows[i].created_at, "activated_at",
-                                                 time_or_null(rows[i].activated_at), "retired_at",
-                                                 time_or_null(rows[i].retired_at), "published", pub));
+                                                 admin_time_json(rows[i].activated_at), "retired_at",
+                                                 admin_time_json(rows[i].retired_at), "published", pub));
         } else {
             char c[32], act[32], ret[32];
-            text_time(rows[i].created_at, c, sizeof(c));
-            text_time(rows[i].activated_at, act, sizeof(act));
-            text_time(rows[i].retired_at, ret, sizeof(ret));
+            admin_time_text(rows[i].created_at, c, sizeof(c));
+            admin_time_text(rows[i].activated_at, act, sizeof(act));
+            admin_time_text(rows[i].retired_at, ret, sizeof(ret));
             printf("%-44s %-6s %-8s %-20s %-20s %-20s %s\n", rows[i].kid, rows[i].alg, rows[i].state, c, act, ret,
                    pub ? "yes" : "no");
         }

@@ -1,6 +1,7 @@
 /* sakaid-admin: error reporting, lazy store and KEK. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "admin/admin.h"
 
@@ -61,6 +62,21 @@ int admin_kek(admin_t *a)
         return admin_fail(a, IDP_E_SERVER_ERROR, "%s", err);
     a->kek_loaded = true;
     return 0;
+}
+
+json_t *admin_time_json(long long t)
+{
+    return t ? json_integer(t) : json_null();
+}
+
+void admin_time_text(long long t, char *out, size_t n)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+        snprintf(out, n, "-");
+    else
+        strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 void admin_print_json(json_t *j)

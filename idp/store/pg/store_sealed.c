@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/log.h"
 #include "core/rand.h"
 #include "store/pg/internal.h"
@@ -553,10 +555,12 @@ static idp_err_t plain_attrs(idp_store_t *s, const idp_pg_sealed_table_t *t, PGr
     if (m && m->fn && vals[8][0] && vals[9][0]) {
         unsigned char mk[32];
         m->fn(m->ctx, vals[0], vals[8], vals[9], vals[4], mk);
+        /* bytea's hex input: \x and the 64 digits */
         char *o = b->tail[i][2];
-        o += sprintf(o, "\\x");
-        for (int j = 0; j < 32; j++)
-            o += sprintf(o, "%02x", mk[j]);
+        o[0] = '\\';
+        o[1] = 'x';
+        if (!OPENSSL_buf2hexstr_ex(o + 2, sizeof(b->tail[i][2]) - 2, NULL, mk, sizeof(mk), '\0'))
+            return IDP_E_SERVER_ERROR;
     }
     return IDP_OK;
 }
