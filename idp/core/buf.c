@@ -12,12 +12,27 @@ void idp_buf_init(idp_buf_t *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->err = IDP_OK;
+}
+
+/* The first failure wipes what was built and latches (buf.h). */
+static idp_err_t fail(idp_buf_t *b, idp_err_t e)
+{
+    if (b->data)
+        OPENSSL_cleanse(b->data, b->cap);
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->err = e;
+    return e;
 }
 
 static idp_err_t reserve(idp_buf_t *b, size_t extra)
 {
+    if (b->err != IDP_OK)
+        return b->err;
     if (extra > b->max || b->len > b->max - extra)
-        return IDP_E_TOO_LARGE;
+        return fail(b, IDP_E_TOO_LARGE);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return IDP_OK;
@@ -28,7 +43,7 @@ static idp_err_t reserve(idp_buf_t *b, size_t extra)
         cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (p == NULL)
-        return IDP_E_NOMEM;
+        return fail(b, IDP_E_NOMEM);
     b->data = p;
     b->cap = cap;
     return IDP_OK;
@@ -57,8 +72,10 @@ idp_err_t idp_buf_printf(idp_buf_t *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    if (b->err != IDP_OK)
+        return b->err;
     if (n < 0)
-        return IDP_E_SERVER_ERROR;
+        return fail(b, IDP_E_SERVER_ERROR);
     idp_err_t ret;
     if ((ret = reserve(b, (size_t)n)) != IDP_OK)
         return ret;
@@ -90,24 +107,39 @@ idp_err_t idp_buf_json_escape(idp_buf_t *b, const char *s, size_t n)
     return ret;
 }
 
+void idp_buf_set_error(idp_buf_t *b, idp_err_t e)
+{
+    if (b->err == IDP_OK)
+        fail(b, e);
+}
+
+idp_err_t idp_buf_err(const idp_buf_t *b)
+{
+    return b->err;
+}
+
 const char *idp_buf_cstr(const idp_buf_t *b)
 {
+    if (b->err != IDP_OK)
+        return NULL;
     return b->data ? b->data : "";
 }
 
 char *idp_buf_steal(idp_buf_t *b)
 {
-    char *p = b->data;
-    if (p == NULL)
+    char *p = b->err == IDP_OK ? b->data : NULL;
+    if (p == NULL && b->err == IDP_OK)
         p = calloc(1, 1);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = IDP_OK;
     return p;
 }
 
 void idp_buf_reset(idp_buf_t *b)
 {
     b->len = 0;
+    b->err = IDP_OK;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -124,4 +156,5 @@ void idp_buf_free(idp_buf_t *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = IDP_OK;
 }

@@ -262,8 +262,11 @@ static void h_metrics(request_t *r)
                        cs.hits, cs.misses);
     }
     idp_oauth_metrics(r->h->oauth, &b); /* the protocol core's own families */
-    respond_as(r->conn, 200, "text/plain; version=0.0.4", "default-src 'none'; frame-ancestors 'none'", idp_buf_cstr(&b),
-               b.len, NULL);
+    if (idp_buf_err(&b) != IDP_OK)
+        respond_as(r->conn, 500, "text/plain", "default-src 'none'", "metrics too large\n", 18, NULL);
+    else
+        respond_as(r->conn, 200, "text/plain; version=0.0.4", "default-src 'none'; frame-ancestors 'none'",
+                   idp_buf_cstr(&b), b.len, NULL);
     idp_buf_free(&b);
 }
 

@@ -116,8 +116,11 @@ static bool session_live(idp_oauth_t *o, const char *resident_id, const char *si
 
 static void url_param(idp_buf_t *b, const char *name, const char *value)
 {
-    char *esc = curl_easy_escape(NULL, value, 0);
-    idp_buf_printf(b, "%s%s=%s", b->len && !strchr(idp_buf_cstr(b), '?') ? "?" : "&", name, esc ? esc : "");
+    char *esc = value ? curl_easy_escape(NULL, value, 0) : NULL;
+    if (esc == NULL)
+        idp_buf_set_error(b, IDP_E_NOMEM); /* never a link without one of its parameters */
+    else
+        idp_buf_printf(b, "%s%s=%s", b->len && !strchr(idp_buf_cstr(b), '?') ? "?" : "&", name, esc);
     curl_free(esc);
 }
 

@@ -88,8 +88,11 @@ static void add_cookie(idp_oauth_resp_t *resp, const char *c)
 
 static void url_param(idp_buf_t *b, bool *first, const char *name, const char *value)
 {
-    char *v = curl_easy_escape(NULL, value, 0);
-    idp_buf_printf(b, "%s%s=%s", *first ? "" : "&", name, v ? v : "");
+    char *v = value ? curl_easy_escape(NULL, value, 0) : NULL;
+    if (v == NULL)
+        idp_buf_set_error(b, IDP_E_NOMEM); /* never a response that drops state or iss */
+    else
+        idp_buf_printf(b, "%s%s=%s", *first ? "" : "&", name, v);
     curl_free(v);
     *first = false;
 }
@@ -342,7 +345,12 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     idp_buf_t idt;
     idp_buf_init(&idt, sizeof(g->id_token_claims) - 1);
     idp_rules_id_token_claims(f->meta, f->ar.claims_json, &idt);
-    snprintf(g->id_token_claims, sizeof(g->id_token_claims), "%s", idp_buf_cstr(&idt));
+    const char *idt_claims = idp_buf_cstr(&idt);
+    if (idt_claims == NULL) { /* more claim names than a grant holds: no code with some of them dropped */
+        idp_buf_free(&idt);
+        return redirect_error(f, "invalid_request", "the claims request is too large");
+    }
+    snprintf(g->id_token_claims, sizeof(g->id_token_claims), "%s", idt_claims);
     idp_buf_free(&idt);
     snprintf(g->acr, sizeof(g->acr), "%s", f->sess.acr);
     snprintf(g->amr, sizeof(g->amr), "%s", f->sess.amr);

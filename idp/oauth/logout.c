@@ -279,7 +279,10 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         idp_buf_puts(&b, uri);
         if (state) {
             char *v = curl_easy_escape(NULL, state, 0);
-            idp_buf_printf(&b, "%sstate=%s", strchr(uri, '?') ? "&" : "?", v ? v : "");
+            if (v == NULL)
+                idp_buf_set_error(&b, IDP_E_NOMEM); /* never a redirect that drops state */
+            else
+                idp_buf_printf(&b, "%sstate=%s", strchr(uri, '?') ? "&" : "?", v);
             curl_free(v);
         }
         char *loc = b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;

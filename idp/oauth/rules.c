@@ -67,7 +67,8 @@ static bool claim_allowed(const char *name, bool city, bool card, bool attrs, co
 
 static void add_word(idp_buf_t *b, const char *w)
 {
-    if (!idp_str_list_has(idp_buf_cstr(b), w))
+    const char *have = idp_buf_cstr(b); /* NULL once an append failed: the caller sees the error */
+    if (have && !idp_str_list_has(have, w))
         idp_buf_printf(b, "%s%s", b->len ? " " : "", w);
 }
 

@@ -18,28 +18,21 @@ static const char *entity(char c)
 idp_err_t idp_html_escape(idp_buf_t *b, const char *s)
 {
     idp_err_t ret = IDP_OK;
-    size_t start = b->len;
-    if (s == NULL) {
-        ret = IDP_E_SERVER_ERROR;
-        goto Exit;
+    if (s == NULL) { /* a caller's bug: the page must not go out without the text */
+        idp_buf_set_error(b, IDP_E_SERVER_ERROR);
+        return IDP_E_SERVER_ERROR;
     }
     /* Append runs of plain bytes in one go, entities one at a time. */
     while (*s != '\0') {
         size_t run = strcspn(s, "&<>\"'");
         if (run > 0 && (ret = idp_buf_append(b, s, run)) != IDP_OK)
-            goto Exit;
+            return ret;
         s += run;
         if (*s == '\0')
             break;
         if ((ret = idp_buf_puts(b, entity(*s))) != IDP_OK)
-            goto Exit;
+            return ret; /* latched by the buffer: no half-escaped string goes out */
         s++;
-    }
-Exit:
-    /* Never leave half an escaped string behind. */
-    if (ret != IDP_OK && b->len > start) {
-        b->len = start;
-        b->data[start] = '\0';
     }
     return ret;
 }

@@ -15,7 +15,8 @@
  * <style>, or as a URL (a "javascript:" link stays a link: check the scheme
  * first). Other bytes, UTF-8 included, pass through unchanged.
  * @p s must not be NULL.
- * @return IDP_OK; IDP_E_TOO_LARGE or IDP_E_NOMEM, and then @p b is as it was.
+ * @return IDP_OK; IDP_E_TOO_LARGE or IDP_E_NOMEM (or IDP_E_SERVER_ERROR for a
+ *         NULL @p s), and then @p b holds that error (core/buf.h: it latches).
  */
 idp_err_t idp_html_escape(idp_buf_t *b, const char *s);
 

@@ -49,7 +49,6 @@ Exit:
 idp_err_t idp_qr_svg(idp_buf_t *b, const char *text, const char *label)
 {
     idp_err_t ret;
-    size_t start = b->len;
     QRcode *qr = NULL;
 
     if (text == NULL || label == NULL) {
@@ -81,11 +80,6 @@ idp_err_t idp_qr_svg(idp_buf_t *b, const char *text, const char *label)
 
 Exit:
     if (qr != NULL)
-        QRcode_free(qr);
-    /* Never leave half an element behind. */
-    if (ret != IDP_OK && b->len > start) {
-        b->len = start;
-        b->data[start] = '\0';
-    }
+        QRcode_free(qr); /* an append that failed latched in @p b: no half element goes out */
     return ret;
 }

@@ -30,7 +30,8 @@
  *         (more than 2331 bytes at level M);
  *         IDP_E_TOO_LARGE if the element does not fit under @p b's maximum;
  *         IDP_E_NOMEM on allocation failure.
- *         On any error @p b is left as it was.
+ *         The errors about @p text leave @p b as it was; an append that
+ *         fails latches its error in @p b (core/buf.h).
  */
 idp_err_t idp_qr_svg(idp_buf_t *b, const char *text, const char *label);
 

@@ -58,15 +58,25 @@ static void html_passes_utf8_through(void **state)
     idp_buf_free(&b);
 }
 
-static void html_escape_over_max_leaves_buffer_as_it_was(void **state)
+static void html_escape_over_max_latches(void **state)
 {
     idp_buf_t b;
     idp_buf_init(&b, 8);
     assert_int_equal(idp_buf_puts(&b, "ab"), IDP_OK);
-    /* "&lt;" fits once, the second entity goes over the maximum */
+    /* "&lt;" fits once, the second entity goes over the maximum: nothing half-escaped is left to send */
     assert_int_equal(idp_html_escape(&b, "<<"), IDP_E_TOO_LARGE);
-    assert_string_equal(idp_buf_cstr(&b), "ab");
-    assert_int_equal(b.len, 2);
+    assert_null(idp_buf_cstr(&b));
+    assert_int_equal(idp_buf_puts(&b, "</p>"), IDP_E_TOO_LARGE);
+    idp_buf_free(&b);
+}
+
+static void html_escape_of_null_latches(void **state)
+{
+    idp_buf_t b;
+    idp_buf_init(&b, 64);
+    assert_int_equal(idp_buf_puts(&b, "<p>"), IDP_OK);
+    assert_int_equal(idp_html_escape(&b, NULL), IDP_E_SERVER_ERROR);
+    assert_null(idp_buf_cstr(&b));
     idp_buf_free(&b);
 }
 
@@ -244,14 +254,23 @@ static void qr_svg_rejects_empty_text(void **state)
     idp_buf_free(&b);
 }
 
-static void qr_svg_over_max_leaves_buffer_as_it_was(void **state)
+static void qr_svg_over_max_latches(void **state)
 {
     idp_buf_t b;
     idp_buf_init(&b, 300); /* room for the header, not for the path */
     assert_int_equal(idp_buf_puts(&b, "<p>"), IDP_OK);
     assert_int_equal(idp_qr_svg(&b, "https://id.example.jp", "QR"), IDP_E_TOO_LARGE);
+    assert_null(idp_buf_cstr(&b));
+    idp_buf_free(&b);
+}
+
+static void qr_svg_text_errors_leave_the_buffer(void **state)
+{
+    idp_buf_t b;
+    idp_buf_init(&b, 4096);
+    assert_int_equal(idp_buf_puts(&b, "<p>"), IDP_OK);
+    assert_int_equal(idp_qr_svg(&b, "", "QR"), IDP_E_INVALID_REQUEST);
     assert_string_equal(idp_buf_cstr(&b), "<p>");
-    assert_int_equal(b.len, 3);
     idp_buf_free(&b);
 }
 
@@ -261,14 +280,16 @@ int main(void)
         cmocka_unit_test(html_escapes_each_special_char),
         cmocka_unit_test(html_appends_to_existing_content),
         cmocka_unit_test(html_passes_utf8_through),
-        cmocka_unit_test(html_escape_over_max_leaves_buffer_as_it_was),
+        cmocka_unit_test(html_escape_over_max_latches),
+        cmocka_unit_test(html_escape_of_null_latches),
         cmocka_unit_test(qr_svg_is_well_formed),
         cmocka_unit_test(qr_svg_escapes_label),
         cmocka_unit_test(qr_svg_matches_qrencode_byte_mode_level_m),
         cmocka_unit_test(qr_svg_draws_a_1500_byte_link),
         cmocka_unit_test(qr_svg_rejects_too_long_text),
         cmocka_unit_test(qr_svg_rejects_empty_text),
-        cmocka_unit_test(qr_svg_over_max_leaves_buffer_as_it_was),
+        cmocka_unit_test(qr_svg_over_max_latches),
+        cmocka_unit_test(qr_svg_text_errors_leave_the_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
