@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/b64.h"
-#include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/str.h"
@@ -20,35 +19,13 @@
 #include "oauth/client_auth.h"
 #include "oauth/internal.h"
 
-#define BODY_MAX 16384
-
-static void json_response(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, idp_buf_t *b)
-{
-    if (b->data == NULL || (resp->body = idp_arena_strndup(req->arena, b->data, b->len)) == NULL) {
-        resp->status = 500;
-        resp->body = "{\"error\":\"server_error\"}";
-        resp->body_len = strlen(resp->body);
-    } else {
-        resp->status = status;
-        resp->body_len = b->len;
-    }
-    idp_buf_free(b);
-}
 
 void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description)
 {
-    idp_buf_t b;
-    idp_buf_init(&b, 1024);
-    idp_buf_puts(&b, "{\"error\":\"");
-    idp_buf_puts(&b, idp_err_code(e));
-    idp_buf_puts(&b, "\"");
-    if (description && !idp_err_is_internal(e)) {
-        idp_buf_puts(&b, ",\"error_description\":\"");
-        idp_buf_json_escape(&b, description, strlen(description));
-        idp_buf_puts(&b, "\"");
-    }
-    idp_buf_puts(&b, "}");
-    json_response(req, resp, idp_err_http_status(e), &b);
+    json_t *body = json_pack("{s:s}", "error", idp_err_code(e));
+    if (body && description && !idp_err_is_internal(e))
+        json_object_set_new(body, "error_description", json_string(description));
+    idp_oauth_json(req, resp, idp_err_http_status(e), body);
     /* RFC 6749 §5.2: 401 for invalid_client, with the scheme the client may use. */
     if (e == IDP_E_INVALID_CLIENT)
         resp->www_authenticate = "Basic realm=\"sakaid\", charset=\"UTF-8\"";
@@ -100,6 +77,41 @@ static const char *access_token_alg(const idp_oauth_t *o, const idp_client_t *cl
     return alg ? alg : o->cfg->access_token_alg;
 }
 
+/* The amr claim (OpenID Connect Core §2): the space-separated methods as an array. */
+static json_t *amr_array(const char *amr)
+{
+    json_t *a = json_array();
+    const char *p = amr;
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); a && len; w = idp_str_next_word(&p, &len))
+        if (json_array_append_new(a, json_stringn(w, len)) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/*
+ * Serialises @p claims once (no hand-built JSON is signed) and signs it with
+ * the active key of @p alg. Takes @p claims; NULL (a json_pack that failed)
+ * is IDP_E_NOMEM.
+ */
+static idp_err_t sign_json(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out)
+{
+    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    json_decref(claims);
+    if (text == NULL)
+        return IDP_E_NOMEM;
+    idp_keyset_t *ks = idp_keystore_get(o->keys);
+    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
+    idp_err_t e = key ? idp_jwt_sign(key, typ, text, out) : IDP_E_SERVER_ERROR;
+    if (key == NULL)
+        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
+    idp_keyset_release(ks);
+    free(text);
+    return e;
+}
+
 static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
 {
     const idp_config_t *cfg = o->cfg;
@@ -113,40 +125,18 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if ((e = grant_scope(req, registered, requested, &scope)) != IDP_OK)
         return idp_oauth_error(req, resp, e, "the requested scope is not registered for this client");
 
-    idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const char *alg = access_token_alg(o, cl);
-    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
-    if (key == NULL) {
-        idp_keyset_release(ks);
-        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
-        return idp_oauth_error(req, resp, IDP_E_SERVER_ERROR, NULL);
-    }
-
     /* RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope). For
      * client_credentials the subject is the client itself. Without a resource
      * indicator the default audience is this issuer (RFC 9068 §3). */
-    char *jti = idp_random_token_new(16);
+    char *jti = idp_random_token_new(16), *token = NULL;
     long long exp = req->now + cfg->access_token_ttl;
-    idp_buf_t p;
-    idp_buf_init(&p, BODY_MAX);
-    idp_buf_puts(&p, "{\"iss\":\"");
-    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
-    idp_buf_puts(&p, "\",\"sub\":\"");
-    idp_buf_json_escape(&p, cl->client_id, strlen(cl->client_id));
-    idp_buf_puts(&p, "\",\"aud\":\"");
-    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
-    idp_buf_puts(&p, "\",\"client_id\":\"");
-    idp_buf_json_escape(&p, cl->client_id, strlen(cl->client_id));
-    idp_buf_printf(&p, "\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"%s\"", req->now, exp, jti ? jti : "");
-    if (*scope)
-        idp_buf_printf(&p, ",\"scope\":\"%s\"", scope); /* scope tokens need no escaping (checked above) */
-    e = idp_buf_puts(&p, "}");
-
-    char *token = NULL;
-    if (jti == NULL || e != IDP_OK || (e = idp_jwt_sign(key, "at+jwt", idp_buf_cstr(&p), &token)) != IDP_OK)
-        e = e == IDP_OK ? IDP_E_NOMEM : e;
-    idp_keyset_release(ks);
-    idp_buf_free(&p);
+    json_t *claims = jti ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", cfg->issuer, "sub", cl->client_id,
+                                     "aud", cfg->issuer, "client_id", cl->client_id, "iat", (json_int_t)req->now,
+                                     "exp", (json_int_t)exp, "jti", jti)
+                         : NULL;
+    if (claims && *scope)
+        json_object_set_new(claims, "scope", json_string(scope));
+    e = sign_json(o, access_token_alg(o, cl), "at+jwt", claims, &token);
     if (e == IDP_OK)
         e = idp_store_access_token_insert(o->store, jti, cl->client_id, cl->client_id, scope, exp, NULL);
     free(jti);
@@ -156,16 +146,12 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     }
 
     /* RFC 6749 §5.1 */
-    idp_buf_t b;
-    idp_buf_init(&b, BODY_MAX);
-    idp_buf_puts(&b, "{\"access_token\":\"");
-    idp_buf_puts(&b, token);
-    idp_buf_printf(&b, "\",\"token_type\":\"Bearer\",\"expires_in\":%d", cfg->access_token_ttl);
-    if (*scope)
-        idp_buf_printf(&b, ",\"scope\":\"%s\"", scope);
-    idp_buf_puts(&b, "}");
+    json_t *body = json_pack("{s:s, s:s, s:i}", "access_token", token, "token_type", "Bearer", "expires_in",
+                             cfg->access_token_ttl);
+    if (body && *scope)
+        json_object_set_new(body, "scope", json_string(scope));
     idp_secret_free(token);
-    json_response(req, resp, 200, &b);
+    idp_oauth_json(req, resp, 200, body);
 }
 
 /* ---- the code flow's tokens ---------------------------------------------------- */
@@ -175,40 +161,6 @@ idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, jso
     idp_keyset_t *ks = idp_keystore_get(o->keys);
     const idp_jwks_t *keys = ks ? idp_keyset_verifier(ks) : NULL;
     idp_err_t e = keys ? idp_jws_verify(keys, token, header, payload) : IDP_E_SERVER_ERROR;
-    idp_keyset_release(ks);
-    return e;
-}
-
-static void json_str(idp_buf_t *b, const char *name, const char *value)
-{
-    idp_buf_printf(b, ",\"%s\":\"", name);
-    idp_buf_json_escape(b, value, strlen(value));
-    idp_buf_puts(b, "\"");
-}
-
-static void json_amr(idp_buf_t *b, const char *amr)
-{
-    idp_buf_puts(b, ",\"amr\":[");
-    const char *p = amr;
-    size_t len;
-    int n = 0;
-    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len), n++) {
-        idp_buf_puts(b, n ? ",\"" : "\"");
-        idp_buf_json_escape(b, w, len);
-        idp_buf_puts(b, "\"");
-    }
-    idp_buf_puts(b, "]");
-}
-
-static idp_err_t sign_with(idp_oauth_t *o, const char *alg, const char *typ, idp_buf_t *payload, char **out)
-{
-    idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
-    idp_err_t e = key ? idp_buf_append(payload, "", 0) : IDP_E_SERVER_ERROR;
-    if (key == NULL)
-        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
-    if (e == IDP_OK)
-        e = idp_jwt_sign(key, typ, idp_buf_cstr(payload), out);
     idp_keyset_release(ks);
     return e;
 }
@@ -224,10 +176,10 @@ static void at_hash(const char *token, char out[32])
 /*
  * OpenID Connect Core §5.5: the claims the id_token member of the claims
  * parameter asked for (and the resident consented to with the rest) go
- * into the ID token itself, as members of the payload in @p p; their names
+ * into the ID token itself, as members of the payload @p p; their names
  * into @p released. A resident with no attributes has none to add.
  */
-static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp_buf_t *p, char *released, size_t size)
+static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, json_t *p, char *released, size_t size)
 {
     if (!g->id_token_claims[0])
         return IDP_OK;
@@ -238,19 +190,8 @@ static idp_err_t id_token_claims(idp_oauth_t *o, const idp_store_grant_t *g, idp
     json_t *c = json_object();
     idp_claims_add(c, &a, g->id_token_claims, g->acr, released, size);
     idp_store_resident_attrs_clear(&a);
-    const char *k;
-    json_t *v;
-    json_object_foreach(c, k, v) {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (text == NULL) {
-            e = IDP_E_NOMEM;
-            break;
-        }
-        e = idp_buf_printf(p, ",\"%s\":%s", k, text); /* k is one of our claim names */
-        free(text);
-        if (e != IDP_OK)
-            break;
-    }
+    /* our claim names only (idp_claims_add): none of them is a registered claim set above */
+    e = c && json_object_update_missing(p, c) == 0 ? IDP_OK : IDP_E_NOMEM;
     json_decref(c);
     return e;
 }
@@ -285,67 +226,43 @@ static idp_err_t sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t 
     idp_subject(o, cl->meta, g->resident_id, t->sub);
     t->jti = idp_random_token_new(16);
     t->exp = req->now + cfg->access_token_ttl;
-    idp_buf_t p;
-    idp_buf_init(&p, BODY_MAX);
-    idp_buf_puts(&p, "{\"iss\":\"");
-    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
-    idp_buf_puts(&p, "\"");
-    json_str(&p, "sub", t->sub);
-    json_str(&p, "aud", cfg->issuer);
-    json_str(&p, "client_id", cl->client_id);
-    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, t->exp, g->auth_time);
-    json_str(&p, "jti", t->jti ? t->jti : "");
-    json_str(&p, "scope", scope);
-    json_str(&p, "acr", g->acr);
-    json_amr(&p, g->amr);
-    if (!g->offline && g->sid[0])
-        json_str(&p, "sid", g->sid);
-    idp_buf_puts(&p, "}");
-    idp_err_t e = t->jti ? sign_with(o, access_token_alg(o, cl), "at+jwt", &p, &t->at) : IDP_E_NOMEM;
-    idp_buf_free(&p);
+    if (t->jti == NULL)
+        return IDP_E_NOMEM;
+    json_t *at = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "iss", cfg->issuer, "sub", t->sub,
+                           "aud", cfg->issuer, "client_id", cl->client_id, "iat", (json_int_t)req->now, "exp",
+                           (json_int_t)t->exp, "auth_time", (json_int_t)g->auth_time, "jti", t->jti, "scope", scope,
+                           "acr", g->acr, "amr", amr_array(g->amr));
+    if (at && !g->offline && g->sid[0])
+        json_object_set_new(at, "sid", json_string(g->sid));
+    idp_err_t e = sign_json(o, access_token_alg(o, cl), "at+jwt", at, &t->at);
     if (e != IDP_OK || !idp_str_list_has(scope, "openid"))
         return e;
     const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
     at_hash(t->at, hash);
-    idp_buf_init(&p, BODY_MAX);
-    idp_buf_puts(&p, "{\"iss\":\"");
-    idp_buf_json_escape(&p, cfg->issuer, strlen(cfg->issuer));
-    idp_buf_puts(&p, "\"");
-    json_str(&p, "sub", t->sub);
-    json_str(&p, "aud", cl->client_id);
-    json_str(&p, "azp", cl->client_id);
-    idp_buf_printf(&p, ",\"iat\":%lld,\"exp\":%lld,\"auth_time\":%lld", req->now, req->now + cfg->id_token_ttl,
-                   g->auth_time);
-    if (nonce && *nonce)
-        json_str(&p, "nonce", nonce);
-    json_str(&p, "acr", g->acr);
-    json_amr(&p, g->amr);
-    json_str(&p, "at_hash", hash);
-    if (g->sid[0])
-        json_str(&p, "sid", g->sid);
-    e = id_token_claims(o, g, &p, t->released, sizeof(t->released));
-    idp_buf_puts(&p, "}");
-    if (e == IDP_OK)
-        e = sign_with(o, alg ? alg : "RS256", NULL, &p, &t->idt);
-    idp_buf_free(&p);
-    return e;
+    json_t *idt = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:s}", "iss", cfg->issuer, "sub", t->sub,
+                            "aud", cl->client_id, "azp", cl->client_id, "iat", (json_int_t)req->now, "exp",
+                            (json_int_t)(req->now + cfg->id_token_ttl), "auth_time", (json_int_t)g->auth_time, "acr",
+                            g->acr, "amr", amr_array(g->amr), "at_hash", hash);
+    if (idt && nonce && *nonce)
+        json_object_set_new(idt, "nonce", json_string(nonce));
+    if (idt && g->sid[0])
+        json_object_set_new(idt, "sid", json_string(g->sid));
+    e = idt ? id_token_claims(o, g, idt, t->released, sizeof(t->released)) : IDP_E_NOMEM;
+    if (e != IDP_OK) {
+        json_decref(idt);
+        return e;
+    }
+    return sign_json(o, alg ? alg : "RS256", NULL, idt, &t->idt);
 }
 
 /* The token response (RFC 6749 §5.1) for tokens whose rows are stored. */
 static void token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const issued_t *t,
                            const char *scope, const char *refresh)
 {
-    idp_buf_t b;
-    idp_buf_init(&b, BODY_MAX);
-    idp_buf_printf(&b, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d", t->at,
-                   o->cfg->access_token_ttl);
-    if (t->idt)
-        idp_buf_printf(&b, ",\"id_token\":\"%s\"", t->idt);
-    json_str(&b, "scope", scope);
-    if (refresh)
-        json_str(&b, "refresh_token", refresh);
-    idp_buf_puts(&b, "}");
-    json_response(req, resp, 200, &b);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s*, s:s, s:s*}", "access_token", t->at, "token_type", "Bearer",
+                             "expires_in", o->cfg->access_token_ttl, "id_token", t->idt, "scope", scope,
+                             "refresh_token", refresh);
+    idp_oauth_json(req, resp, 200, body);
 }
 
 /* One required, unrepeated form parameter; writes the error when it is not. */
