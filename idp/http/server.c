@@ -486,19 +486,27 @@ static void json_post(request_t *r, void (*fn)(idp_oauth_t *, idp_oauth_req_t *,
     idp_oauth_req_t req = {0};
     idp_oauth_resp_t resp = {0};
     const char *ct = mg_get_header(r->conn, "Content-Type");
-    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
-        return respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
-    if (r->ri->content_length > CARD_BODY_MAX)
-        return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+        respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
+        return;
+    }
+    if (r->ri->content_length > CARD_BODY_MAX) {
+        respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+        return;
+    }
     char *body = NULL;
     size_t len = 0;
     idp_err_t e = read_body(r, &body, &len);
     if (e == IDP_OK && len > CARD_BODY_MAX)
         e = IDP_E_TOO_LARGE;
-    if (e == IDP_E_TOO_LARGE)
-        return respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
-    if (e != IDP_OK)
-        return respond_error(r->conn, 400, "invalid_request", "malformed request body", NULL);
+    if (e == IDP_E_TOO_LARGE) {
+        respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
+        return;
+    }
+    if (e != IDP_OK) {
+        respond_error(r->conn, 400, "invalid_request", "malformed request body", NULL);
+        return;
+    }
     fill_common(r, &req);
     req.body = body;
     req.body_len = len;
@@ -522,8 +530,10 @@ static void h_card_status(request_t *r)
     idp_oauth_resp_t resp = {0};
     idp_params_t *q = idp_arena_alloc(&r->arena, sizeof(*q));
     const char *qs = r->ri->query_string ? r->ri->query_string : "";
-    if (q == NULL || idp_params_parse(&r->arena, qs, strlen(qs), q) != IDP_OK)
-        return respond_error(r->conn, 400, "invalid_request", "malformed query", NULL);
+    if (q == NULL || idp_params_parse(&r->arena, qs, strlen(qs), q) != IDP_OK) {
+        respond_error(r->conn, 400, "invalid_request", "malformed query", NULL);
+        return;
+    }
     fill_common(r, &req);
     req.form = q;
     idp_oauth_card_status(r->h->oauth, &req, &resp);

@@ -88,8 +88,10 @@ bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
 void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
-    if (!idp_browser_session(o, req, &s, NULL))
-        return idp_see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        idp_see_other(resp, "/account/login");
+        return;
+    }
     bool en = !strcmp(req->lang, "en");
     idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
     char csrf[64];
@@ -168,16 +170,24 @@ void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 {
     idp_store_session_t s;
     const char *client_id = NULL, *claim = NULL;
-    if (!idp_browser_session(o, req, &s, NULL))
-        return idp_see_other(resp, "/account/login");
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        idp_see_other(resp, "/account/login");
+        return;
+    }
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "client_id", &client_id) != IDP_OK ||
-        idp_params_get(req->form, "claim", &claim) == IDP_E_INVALID_REQUEST)
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        idp_params_get(req->form, "claim", &claim) == IDP_E_INVALID_REQUEST) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
     idp_err_t e = idp_store_consent_revoke(o->store, s.resident_id, client_id, claim, "resident");
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such consent");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 404, "not_found", "no such consent");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     idp_logout_client(o, client_id, s.resident_id); /* Back-Channel Logout to the client, if it registered a URI */
     idp_see_other(resp, "/account?revoked=1");
 }
@@ -187,15 +197,23 @@ void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
 {
     idp_store_session_t s;
     const char *sid = NULL;
-    if (!idp_browser_session(o, req, &s, NULL))
-        return idp_see_other(resp, "/account/login");
-    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "sid", &sid) != IDP_OK || strlen(sid) > 63)
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        idp_see_other(resp, "/account/login");
+        return;
+    }
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "sid", &sid) != IDP_OK || strlen(sid) > 63) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
     idp_err_t e = idp_store_session_end_sid(o->store, s.resident_id, sid);
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     idp_logout_session(o, s.resident_id, sid);
     idp_see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
 }
@@ -240,27 +258,35 @@ void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 {
     idp_store_session_t s;
     const char *district = NULL, *area = NULL, *children = NULL;
-    if (!idp_browser_session(o, req, &s, NULL))
-        return idp_see_other(resp, "/account/login");
-    if (!idp_account_csrf_ok(o, req, &s))
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        idp_see_other(resp, "/account/login");
+        return;
+    }
+    if (!idp_account_csrf_ok(o, req, &s)) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
     idp_params_get(req->form, "school_district", &district);
     idp_params_get(req->form, "area", &area);
     idp_params_get(req->form, "children", &children);
     idp_store_household_t h;
     memset(&h, 0, sizeof(h));
     if (!text_ok(district ? district : "", 200) || !text_ok(area ? area : "", 200) ||
-        !children_ok(children ? children : "", h.children, sizeof(h.children)))
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                              !strcmp(req->lang, "en") ? "children: birth year-months as YYYY-MM (at most 10); "
-                                                         "texts up to 200 characters"
-                                                       : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
-                                                         "文字は 200 字までです。");
+        !children_ok(children ? children : "", h.children, sizeof(h.children))) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                       !strcmp(req->lang, "en") ? "children: birth year-months as YYYY-MM (at most 10); "
+                                                  "texts up to 200 characters"
+                                                : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
+                                                  "文字は 200 字までです。");
+        return;
+    }
     snprintf(h.school_district, sizeof(h.school_district), "%s", district ? district : "");
     snprintf(h.area, sizeof(h.area), "%s", area ? area : "");
     idp_err_t e = idp_store_household_put(o->store, s.resident_id, &h);
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     idp_store_audit(o->store, "household_updated", s.resident_id, "{}");
     idp_see_other(resp, "/account?saved=1");
 }

@@ -246,8 +246,10 @@ static bool check_hint(flow_t *f, char sub[64])
 static void to_tx_page(flow_t *f, const char *page, const char *tx_id)
 {
     char *loc = idp_arena_alloc(f->req->arena, 128);
-    if (loc == NULL)
-        return store_error(f, IDP_E_NOMEM);
+    if (loc == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return;
+    }
     snprintf(loc, 128, "/%s?tx=%s", page, tx_id);
     idp_see_other(f->resp, loc);
 }
@@ -269,7 +271,8 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     idp_err_t e = tx ? idp_params_encode(f->params, &q) : IDP_E_NOMEM;
     if (e != IDP_OK) {
         idp_buf_free(&q);
-        return redirect_error(f, "invalid_request", "the authorization request is too large");
+        redirect_error(f, "invalid_request", "the authorization request is too large");
+        return;
     }
     memset(tx, 0, sizeof(*tx));
     snprintf(tx->request, sizeof(tx->request), "%s", idp_buf_cstr(&q));
@@ -282,31 +285,41 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
         char reuse[64] = "";
         sha256_str(browser, tx->browser_hash);
         if ((e = idp_store_login_tx_pending(f->o->store, tx->browser_hash, tx->request, tx->session_sid,
-                                            f->o->cfg->login_ttl / 3, &pending, reuse)) != IDP_OK)
-            return store_error(f, e);
+                                            f->o->cfg->login_ttl / 3, &pending, reuse)) != IDP_OK) {
+            store_error(f, e);
+            return;
+        }
         /* The same request again (a reload, a double click): the same transaction. */
-        if (reuse[0] && resident_id == NULL && mode == TX_LOGIN)
-            return to_tx_page(f, "login", reuse);
-        if (pending >= f->o->cfg->login_max_pending)
-            return idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
-                                  !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
-                                                           "minutes, then start again from the service."
-                                                         : "このブラウザで開いているログインが多すぎます。数分待ってから、"
-                                                           "サービスからもう一度お試しください。");
+        if (reuse[0] && resident_id == NULL && mode == TX_LOGIN) {
+            to_tx_page(f, "login", reuse);
+            return;
+        }
+        if (pending >= f->o->cfg->login_max_pending) {
+            idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
+                           !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
+                                                    "minutes, then start again from the service."
+                                                  : "このブラウザで開いているログインが多すぎます。数分待ってから、"
+                                                    "サービスからもう一度お試しください。");
+            return;
+        }
     }
     /* Per client address (behind a trusted proxy: the resident's own address). */
     if (f->o->login_limit && !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "",
-                                                 f->req->now_ms))
-        return idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
-                              !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
-                                                       "start again from the service."
-                                                     : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
-                                                       "サービスからもう一度お試しください。");
+                                                 f->req->now_ms)) {
+        idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
+                       !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
+                                                "start again from the service."
+                                              : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
+                                                "サービスからもう一度お試しください。");
+        return;
+    }
     char *id = random_id(f->req), *csrf = random_id(f->req);
     if (new_browser)
         browser = random_id(f->req);
-    if (id == NULL || csrf == NULL || browser == NULL)
-        return store_error(f, IDP_E_NOMEM);
+    if (id == NULL || csrf == NULL || browser == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return;
+    }
     snprintf(tx->id, sizeof(tx->id), "%s", id);
     snprintf(tx->client_id, sizeof(tx->client_id), "%s", f->ar.client_id ? f->ar.client_id : "");
     snprintf(tx->redirect_uri, sizeof(tx->redirect_uri), "%s", f->ar.redirect_uri ? f->ar.redirect_uri : "");
@@ -315,14 +328,20 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
     tx->reauth = mode == TX_REAUTH;
     tx->sign_step = mode == TX_SIGN;
-    if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK)
-        return store_error(f, e);
+    if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK) {
+        store_error(f, e);
+        return;
+    }
     /* The consent step: the session's resident, and no authentication (it can never be continued). */
-    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK)
-        return store_error(f, e);
+    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK) {
+        store_error(f, e);
+        return;
+    }
     /* Step-up from a fresh social sign-in (product.md §7): the card is added to the resident signed in. */
-    if (mode == TX_ADD_CARD && (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK)
-        return store_error(f, e);
+    if (mode == TX_ADD_CARD && (e = idp_store_login_tx_link(f->o->store, tx->id, f->sess.resident_id)) != IDP_OK) {
+        store_error(f, e);
+        return;
+    }
     to_tx_page(f, resident_id && mode != TX_SIGN ? "consent" : "login", tx->id);
     if (new_browser)
         add_cookie(f->resp, cookie(f, COOKIE_BROWSER, browser, f->o->cfg->session_ttl));
@@ -333,8 +352,10 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
 {
     idp_store_grant_t *g = idp_arena_alloc(f->req->arena, sizeof(*g));
     char *code = random_id(f->req), *gid = random_id(f->req);
-    if (g == NULL || code == NULL || gid == NULL)
-        return store_error(f, IDP_E_NOMEM);
+    if (g == NULL || code == NULL || gid == NULL) {
+        store_error(f, IDP_E_NOMEM);
+        return;
+    }
     memset(g, 0, sizeof(*g));
     snprintf(g->id, sizeof(g->id), "%s", gid);
     snprintf(g->client_id, sizeof(g->client_id), "%s", f->ar.client_id);
@@ -348,7 +369,8 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     const char *idt_claims = idp_buf_cstr(&idt);
     if (idt_claims == NULL) { /* more claim names than a grant holds: no code with some of them dropped */
         idp_buf_free(&idt);
-        return redirect_error(f, "invalid_request", "the claims request is too large");
+        redirect_error(f, "invalid_request", "the claims request is too large");
+        return;
     }
     snprintf(g->id_token_claims, sizeof(g->id_token_claims), "%s", idt_claims);
     idp_buf_free(&idt);
@@ -363,8 +385,10 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     unsigned char h[32];
     sha256_str(code, h);
     idp_err_t e = idp_store_code_create(f->o->store, g, h, f->o->cfg->code_ttl, f->o->cfg->refresh_token_ttl);
-    if (e != IDP_OK)
-        return store_error(f, e);
+    if (e != IDP_OK) {
+        store_error(f, e);
+        return;
+    }
     idp_log_t l;
     idp_log_begin(&l, IDP_LOG_INFO, "authorization_code_issued");
     idp_log_str(&l, "client_id", g->client_id);
@@ -401,33 +425,46 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     idp_authz_error_t err;
     const char *client_id;
     idp_err_t e;
-    if (!idp_authz_client_id(f->params, &client_id, &err))
-        return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+    if (!idp_authz_client_id(f->params, &client_id, &err)) {
+        idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+        return;
+    }
     f->meta = idp_client_meta_load(f->o, client_id, &e);
-    if (f->meta == NULL && e != IDP_E_NOT_FOUND)
-        return store_error(f, e);
+    if (f->meta == NULL && e != IDP_E_NOT_FOUND) {
+        store_error(f, e);
+        return;
+    }
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
     if (!idp_authz_validate(f->params, f->meta, &f->ar, &err)) {
         f->lang = idp_rules_lang(NULL);
-        if (!err.redirect)
-            return idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+        if (!err.redirect) {
+            idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+            return;
+        }
         /* a redirectable error: the redirect URI and state are known */
         const char *state = NULL;
         idp_params_get(f->params, "state", &state);
         f->ar.state = state;
-        return redirect_error(f, err.error, err.description);
+        redirect_error(f, err.error, err.description);
+        return;
     }
     f->lang = idp_rules_lang(f->ar.ui_locales);
     /* A continued login must belong to the same request it was made for. */
-    if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri)))
-        return idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "login transaction mismatch");
+    if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri))) {
+        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "login transaction mismatch");
+        return;
+    }
 
     bool unmet = false, card = idp_rules_card_needed(f->meta, f->ar.claims_json, f->ar.acr_values, &unmet);
-    if (unmet)
-        return redirect_error(f, "unmet_authentication_requirements", "the essential acr cannot be satisfied");
+    if (unmet) {
+        redirect_error(f, "unmet_authentication_requirements", "the essential acr cannot be satisfied");
+        return;
+    }
     char hint_sub[64] = "";
-    if (f->ar.id_token_hint && !check_hint(f, hint_sub))
-        return redirect_error(f, "invalid_request", "id_token_hint is not an ID token we issued to this client");
+    if (f->ar.id_token_hint && !check_hint(f, hint_sub)) {
+        redirect_error(f, "invalid_request", "id_token_hint is not an ID token we issued to this client");
+        return;
+    }
 
     load_session(f);
     /* Signed in during this transaction: that sign-in is fresh whatever prompt and max_age say. */
@@ -458,18 +495,24 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
          * way they have (NIST SP 800-63B §6.1): one who holds a card signs in with a card; one who holds none
          * signs in again first when the social sign-in is older than IDP_FRESH_SECONDS. */
         bool ok = false, card_needed = false;
-        if ((e = idp_binding_allowed(f->o, &f->sess, f->req->now, &ok, &card_needed)) != IDP_OK)
-            return store_error(f, e);
+        if ((e = idp_binding_allowed(f->o, &f->sess, f->req->now, &ok, &card_needed)) != IDP_OK) {
+            store_error(f, e);
+            return;
+        }
         mode = card_needed ? TX_LOGIN : ok ? TX_ADD_CARD : TX_REAUTH;
     }
     if (login) {
         /* §3.1.2.6: prompt=none never shows a page. */
-        if (f->ar.prompt_none)
-            return redirect_error(f, f->has_session && strcmp(why, "no session") ? "interaction_required" : "login_required",
-                                  why);
+        if (f->ar.prompt_none) {
+            redirect_error(f, f->has_session && strcmp(why, "no session") ? "interaction_required" : "login_required",
+                           why);
+            return;
+        }
         /* After a sign-in in this transaction only the step to the card may follow, and only once fresh. */
-        if (tx && (!step_up || mode == TX_REAUTH))
-            return idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
+        if (tx && (!step_up || mode == TX_REAUTH)) {
+            idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
+            return;
+        }
         if (step_up) {
             json_t *d = json_pack("{s:s, s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr, "mode",
                                   mode == TX_ADD_CARD ? "add_card" : mode == TX_REAUTH ? "reauth" : "card");
@@ -478,26 +521,35 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             free(text);
             json_decref(d);
         }
-        return hand_over(f, tx, NULL, mode);
+        hand_over(f, tx, NULL, mode);
+        return;
     }
-    if (card && strcmp(f->sess.acr, ACR_CARD) != 0) /* never a token with a lower acr */
-        return redirect_error(f, "unmet_authentication_requirements", "the card is required");
+    if (card && strcmp(f->sess.acr, ACR_CARD) != 0) { /* never a token with a lower acr */
+        redirect_error(f, "unmet_authentication_requirements", "the card is required");
+        return;
+    }
 
     /* Verified claims asked for, a card session, nothing verified yet: the signing step, through the same QR and
      * app exchange, the card's two keys signing one challenge (issue #15 item 9). The resident may decline it;
      * then those claims are not provided, and the consent page says so. */
     bool attrs = false, card_session = !strcmp(f->sess.acr, ACR_CARD);
     const char *scope = NULL;
-    if ((e = resident_attrs(f, &attrs)) != IDP_OK)
-        return store_error(f, e);
+    if ((e = resident_attrs(f, &attrs)) != IDP_OK) {
+        store_error(f, e);
+        return;
+    }
     if (!consented && !attrs && card_session && !f->ar.prompt_none && !(tx && tx->sign_declined) && f->o->jpki &&
-        has_card_claims(requested_claims(f, true, true, &scope)))
-        return hand_over(f, tx, f->sess.resident_id, TX_SIGN);
+        has_card_claims(requested_claims(f, true, true, &scope))) {
+        hand_over(f, tx, f->sess.resident_id, TX_SIGN);
+        return;
+    }
     const char *claims = requested_claims(f, card_session, attrs, &scope);
     if (!consented) {
         char *have = NULL;
-        if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK)
-            return store_error(f, e);
+        if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK) {
+            store_error(f, e);
+            return;
+        }
         bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent; /* prompt=consent asks again */
         /* A first-party client (an administrator's mark) needs no consent page for the sign-in itself; the
          * ledger records the administrator's decision. Everything else is asked. */
@@ -507,14 +559,19 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         if (first_party) {
             e = idp_store_consent_record(f->o->store, f->sess.resident_id, f->ar.client_id, "grant", IDP_CLAIM_OPENID,
                                          f->o->cfg->consent_ttl, "admin", "first-party client");
-            if (e != IDP_OK)
-                return store_error(f, e);
+            if (e != IDP_OK) {
+                store_error(f, e);
+                return;
+            }
             ok = true;
         }
         if (!ok) {
-            if (f->ar.prompt_none)
-                return redirect_error(f, "consent_required", "the resident has not consented to this request");
-            return hand_over(f, tx, f->sess.resident_id, TX_LOGIN);
+            if (f->ar.prompt_none) {
+                redirect_error(f, "consent_required", "the resident has not consented to this request");
+                return;
+            }
+            hand_over(f, tx, f->sess.resident_id, TX_LOGIN);
+            return;
         }
     }
     if (end_tx(f, tx))
@@ -661,10 +718,14 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_page_ctx_t ctx;
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
-    if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx))
-        return flow_done(&f);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
+    if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx)) {
+        flow_done(&f);
+        return;
+    }
     /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card). */
     bool card_only = idp_flow_card_only(o, tx);
     idp_store_upstream_t *ups = NULL;
@@ -735,8 +796,10 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
         return;
     /* Only a transaction in which a card signed (or an upstream answered) continues: not yet signed, or a
@@ -749,10 +812,13 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
                               !tx->renew_checked    ? IDP_NEW_CARD_ASK
                               : tx->renew_resident[0] ? IDP_NEW_CARD_CONFIRM
                                                       : IDP_NEW_CARD_NO_MATCH);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
-    if (!tx->resident_id[0] || !tx->credential[0])
-        return to_tx_page(&f, "login", tx->id);
+    if (!tx->resident_id[0] || !tx->credential[0]) {
+        to_tx_page(&f, "login", tx->id);
+        return;
+    }
     idp_flow_finish_login(o, req, resp, tx);
 }
 
@@ -769,12 +835,16 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     const char *answer = NULL;
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
         return;
-    if (!tx->has_new_card || tx->resident_id[0] || idp_params_get(req->form, "answer", &answer) != IDP_OK)
-        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no new card to decide about");
+    if (!tx->has_new_card || tx->resident_id[0] || idp_params_get(req->form, "answer", &answer) != IDP_OK) {
+        idp_page_error(req, resp, f.lang, 400, "invalid_request", "no new card to decide about");
+        return;
+    }
     idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = tx->new_card_issuer, .serial = tx->new_card_serial,
                                   .not_after = tx->new_card_not_after};
     memcpy(cert.sha256, tx->new_card_sha256, 32);
@@ -784,9 +854,12 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     snprintf(detail, sizeof(detail), "{\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}", tx->new_card_issuer,
              tx->new_card_serial); /* hex */
     if (!strcmp(answer, "renewal") && !tx->renew_checked) {
-        if ((e = idp_store_login_tx_sign_step(o->store, tx->id)) != IDP_OK)
-            return store_error(&f, e);
-        return to_tx_page(&f, "login", tx->id);
+        if ((e = idp_store_login_tx_sign_step(o->store, tx->id)) != IDP_OK) {
+            store_error(&f, e);
+            return;
+        }
+        to_tx_page(&f, "login", tx->id);
+        return;
     } else if (!strcmp(answer, "confirm") && tx->renew_resident[0]) {
         /* The resident confirms: the new card joins the SakaI-D whose verified attributes it carries. */
         e = idp_store_card_link(o->store, &cert, tx->renew_resident);
@@ -800,7 +873,8 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         if (e == IDP_OK && !strcmp(answer, "refuse") && tx->renew_resident[0])
             idp_store_audit(o->store, "card_renewal_refused", resident, detail);
     } else {
-        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "answer is first, renewal, confirm or refuse");
+        idp_page_error(req, resp, f.lang, 400, "invalid_request", "answer is first, renewal, confirm or refuse");
+        return;
     }
     char credential[48];
     if (e == IDP_OK && !idp_credential_key("card", tx->new_card_issuer, tx->new_card_serial, credential))
@@ -809,12 +883,16 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_CARD, credential);
     if (e == IDP_OK)
         idp_store_audit(o->store, "card_login", resident, detail);
-    if (e == IDP_E_CONFLICT)
-        return idp_page_error(req, resp, f.lang, 409, "already_linked",
-                              !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
-                                                    : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
-    if (e != IDP_OK)
-        return store_error(&f, e);
+    if (e == IDP_E_CONFLICT) {
+        idp_page_error(req, resp, f.lang, 409, "already_linked",
+                       !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
+                                             : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
+        return;
+    }
+    if (e != IDP_OK) {
+        store_error(&f, e);
+        return;
+    }
     idp_flow_finish_login(o, req, resp, tx);
 }
 
@@ -823,15 +901,21 @@ void idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t 
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
         return;
-    if (!tx->sign_step || !tx->resident_id[0] || tx->has_new_card)
-        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "this sign-in has no signing step to skip");
+    if (!tx->sign_step || !tx->resident_id[0] || tx->has_new_card) {
+        idp_page_error(req, resp, f.lang, 400, "invalid_request", "this sign-in has no signing step to skip");
+        return;
+    }
     idp_err_t e = idp_store_login_tx_decline(o->store, tx->id);
-    if (e != IDP_OK)
-        return store_error(&f, e);
+    if (e != IDP_OK) {
+        store_error(&f, e);
+        return;
+    }
     tx->sign_declined = true;
     decide(&f, tx, false);
     flow_done(&f);
@@ -842,21 +926,28 @@ void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     /* One authentication, one session: taken in the statement that marks it continued, so a replay of this
      * transaction (a second tab, the browser's history after logout) begins nothing. */
     idp_err_t e = idp_store_login_tx_continue(o->store, signed_in->id, tx);
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                              "this sign-in has expired or is finished: start again from the service");
-    if (e != IDP_OK)
-        return store_error(&f, e);
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                       "this sign-in has expired or is finished: start again from the service");
+        return;
+    }
+    if (e != IDP_OK) {
+        store_error(&f, e);
+        return;
+    }
     if (!start_session(&f, tx))
         return;
     if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
         idp_store_login_tx_delete(o->store, tx->id);
-        return idp_see_other(f.resp, "/account");
+        idp_see_other(f.resp, "/account");
+        return;
     }
     if (!tx_params(&f, tx))
         return;
@@ -868,28 +959,36 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     /* A decision is taken on POST only, with the form's CSRF token; a GET shows the page and records nothing. */
     bool post = req->post;
     if (!load_tx(&f, tx, post) || !tx_params(&f, tx))
         return;
     load_session(&f);
-    if (!f.has_session || strcmp(f.sess.resident_id, tx->resident_id) != 0)
-        return idp_page_error(req, resp, f.lang, 403, "login_required", "sign in again");
+    if (!f.has_session || strcmp(f.sess.resident_id, tx->resident_id) != 0) {
+        idp_page_error(req, resp, f.lang, 403, "login_required", "sign in again");
+        return;
+    }
     idp_authz_error_t err;
     idp_err_t e;
     f.meta = idp_client_meta_load(o, tx->client_id, &e);
-    if (f.meta == NULL)
-        return store_error(&f, e);
+    if (f.meta == NULL) {
+        store_error(&f, e);
+        return;
+    }
     if (!idp_authz_validate(f.params, f.meta, &f.ar, &err)) {
         idp_page_error(req, resp, f.lang, 400, err.error, err.description);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     bool attrs = false, card = !strcmp(f.sess.acr, ACR_CARD);
     if ((e = resident_attrs(&f, &attrs)) != IDP_OK) {
         store_error(&f, e);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     const char *scope = NULL, *claims = requested_claims(&f, card, attrs, &scope);
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
@@ -899,13 +998,15 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         f.meta = NULL;
         if (page_ctx(&f, tx, &ctx))
             idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims, wanted);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     const char *decision = NULL, *shown = NULL;
     if (idp_params_get(req->form, "decision", &decision) != IDP_OK ||
         (strcmp(decision, "allow") && strcmp(decision, "deny"))) {
         idp_page_error(req, resp, f.lang, 400, "invalid_request", "decision must be allow or deny");
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     /* The resident agrees to what the page showed; if the request now needs more, show it again. */
     if (idp_params_get(req->form, "claims", &shown) == IDP_E_INVALID_REQUEST)
@@ -915,7 +1016,8 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         if (loc)
             snprintf(loc, 128, "/consent?tx=%s", tx->id);
         loc ? idp_see_other(f.resp, loc) : store_error(&f, IDP_E_NOMEM);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
     const char *purpose = json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
@@ -923,12 +1025,14 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
                                  claims, o->cfg->consent_ttl, "resident", purpose);
     if (e != IDP_OK) {
         store_error(&f, e);
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     if (!strcmp(decision, "deny")) {
         idp_store_login_tx_delete(o->store, tx->id);
         redirect_error(&f, "access_denied", "the resident did not consent");
-        return flow_done(&f);
+        flow_done(&f);
+        return;
     }
     idp_authz_clear(&f.ar);
     json_decref(f.meta);
@@ -946,18 +1050,24 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (test_cards(o, req) == NULL || o->jpki == NULL)
-        return idp_page_error(req, resp, f.lang, 404, "not_found", "test cards are for dev mode on loopback only");
-    if (tx == NULL)
-        return store_error(&f, IDP_E_NOMEM);
+    if (test_cards(o, req) == NULL || o->jpki == NULL) {
+        idp_page_error(req, resp, f.lang, 404, "not_found", "test cards are for dev mode on loopback only");
+        return;
+    }
+    if (tx == NULL) {
+        store_error(&f, IDP_E_NOMEM);
+        return;
+    }
     if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
         return;
     const char *challenge = NULL, *card = NULL;
     idp_store_card_challenge_t c;
     if (idp_params_get(req->form, "challenge_id", &challenge) != IDP_OK ||
         idp_params_get(req->form, "card", &card) != IDP_OK || !idp_testcard_name_ok(card) || strlen(challenge) > 63 ||
-        idp_store_card_challenge_get(o->store, challenge, &c) != IDP_OK || strcmp(c.login_tx, tx->id) != 0)
-        return idp_page_error(req, resp, f.lang, 400, "invalid_request", "challenge_id and card are required");
+        idp_store_card_challenge_get(o->store, challenge, &c) != IDP_OK || strcmp(c.login_tx, tx->id) != 0) {
+        idp_page_error(req, resp, f.lang, 400, "invalid_request", "challenge_id and card are required");
+        return;
+    }
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", o->cfg->dev_test_cards_dir, card);
     /* As the app does: the authentication key signs, and for a "both" challenge the signing key too. */
@@ -970,12 +1080,14 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         size_t der_len = 0, sig_len = 0;
         if (der == NULL || idp_testcard_sign(dir, purpose, msg, msg_len, der, &der_len, sig, &sig_len) != IDP_OK) {
             json_decref(body);
-            return idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
+            idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
+            return;
         }
         char *cert64 = idp_arena_alloc(req->arena, der_len * 2 + 4), *sig64 = idp_arena_alloc(req->arena, 1024);
         if (cert64 == NULL || sig64 == NULL) {
             json_decref(body);
-            return store_error(&f, IDP_E_NOMEM);
+            store_error(&f, IDP_E_NOMEM);
+            return;
         }
         EVP_EncodeBlock((unsigned char *)cert64, der, (int)der_len);
         idp_b64url_encode(sig, sig_len, sig64);
@@ -1015,8 +1127,10 @@ void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
     flow_t f = {.o = o, .req = req, .resp = resp, .params = &empty, .lang = req->lang};
     idp_params_get(req->form, "add", &add);
     load_session(&f);
-    if (!add || strcmp(add, "card") != 0 || !f.has_session)
-        return begin_interaction(&f, NULL, TX_LOGIN);
+    if (!add || strcmp(add, "card") != 0 || !f.has_session) {
+        begin_interaction(&f, NULL, TX_LOGIN);
+        return;
+    }
     if (idp_binding_check(o, req, resp, &f.sess))
         begin_interaction(&f, NULL, TX_ADD_CARD);
 }

@@ -187,8 +187,10 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
     if (idp_params_get(p, "id_token_hint", &hint) == IDP_E_INVALID_REQUEST ||
         idp_params_get(p, "client_id", &client_id) == IDP_E_INVALID_REQUEST ||
         idp_params_get(p, "post_logout_redirect_uri", &uri) == IDP_E_INVALID_REQUEST ||
-        idp_params_get(p, "state", &state) == IDP_E_INVALID_REQUEST)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "a parameter is repeated");
+        idp_params_get(p, "state", &state) == IDP_E_INVALID_REQUEST) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "a parameter is repeated");
+        return;
+    }
     idp_params_get(p, "ui_locales", &ui);
     idp_params_get(p, "csrf", &csrf);
     const char *lang = ui && !strncmp(ui, "en", 2) ? "en" : req->lang;
@@ -202,7 +204,8 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         const char *aud = json_string_value(json_object_get(payload, "aud"));
         if (e != IDP_OK || !iss || strcmp(iss, o->cfg->issuer) || !aud) {
             json_decref(payload);
-            return idp_page_error(req, resp, lang, 400, "invalid_request", "id_token_hint is not an ID token we issued");
+            idp_page_error(req, resp, lang, 400, "invalid_request", "id_token_hint is not an ID token we issued");
+            return;
         }
         snprintf(hint_aud, sizeof(hint_aud), "%s", aud);
         const char *hs = json_string_value(json_object_get(payload, "sub"));
@@ -210,20 +213,27 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         snprintf(hint_sub, sizeof(hint_sub), "%s", hs ? hs : "");
         snprintf(hint_sid, sizeof(hint_sid), "%s", hd ? hd : "");
         json_decref(payload);
-        if (client_id && strcmp(client_id, hint_aud) != 0)
-            return idp_page_error(req, resp, lang, 400, "invalid_request", "client_id does not match id_token_hint");
+        if (client_id && strcmp(client_id, hint_aud) != 0) {
+            idp_page_error(req, resp, lang, 400, "invalid_request", "client_id does not match id_token_hint");
+            return;
+        }
         client_id = idp_arena_strdup(req->arena, hint_aud);
     }
     idp_err_t me = IDP_OK;
     json_t *meta = client_id ? idp_client_meta_load(o, client_id, &me) : NULL;
-    if (client_id && meta == NULL)
-        return me == IDP_E_NOT_FOUND ? idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client")
-                                     : idp_page_store_error(req, resp, lang, me);
+    if (client_id && meta == NULL) {
+        if (me == IDP_E_NOT_FOUND)
+            idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client");
+        else
+            idp_page_store_error(req, resp, lang, me);
+        return;
+    }
     /* §3: only a URI registered exactly for this client, and only when we know the client. */
     if (uri && (meta == NULL || !idp_json_list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
         json_decref(meta);
-        return idp_page_error(req, resp, lang, 400, "invalid_request",
-                              "post_logout_redirect_uri is not registered for this client");
+        idp_page_error(req, resp, lang, 400, "invalid_request",
+                       "post_logout_redirect_uri is not registered for this client");
+        return;
     }
 
     unsigned char h[32];
@@ -287,8 +297,10 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         }
         char *loc = b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;
         idp_buf_free(&b);
-        if (loc)
-            return idp_see_other(resp, loc);
+        if (loc) {
+            idp_see_other(resp, loc);
+            return;
+        }
     }
     const char *cookie_set = resp->set_cookie[0];
     idp_page_logout(req, resp, lang, NULL);

@@ -679,7 +679,8 @@ void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l
     if (fields == NULL) {
         idp_buf_printf(&b, "<p id=\"signed-out\" role=\"status\">%s</p></section>",
                        T(l, "ログアウトしました。", "You are signed out."));
-        return page_end(req, resp, &b, 200, nonce, NULL, NULL);
+        page_end(req, resp, &b, 200, nonce, NULL, NULL);
+        return;
     }
     idp_buf_printf(&b, "<h2>%s</h2><form method=\"post\" action=\"/logout\">",
                    T(l, "SakaI-D からログアウトしますか?", "Sign out of SakaI-D?"));

@@ -184,16 +184,24 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         e = g ? idp_store_grant_get(o->store, info.grant_id, g, &live) : IDP_E_NOMEM;
     if (e == IDP_OK && !live)
         e = IDP_E_INVALID_TOKEN;
-    if (e == IDP_E_INVALID_TOKEN || e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST)
-        return bearer_error(req, resp, "invalid_token", "the access token is invalid, expired or revoked");
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, e, NULL);
+    if (e == IDP_E_INVALID_TOKEN || e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST) {
+        bearer_error(req, resp, "invalid_token", "the access token is invalid, expired or revoked");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_oauth_error(req, resp, e, NULL);
+        return;
+    }
     /* The token's own scope, which a refresh may have narrowed (RFC 6749 §6), not the grant's. */
-    if (!idp_str_list_has(info.scope, "openid"))
-        return bearer_error(req, resp, "insufficient_scope", "the token was not issued with scope openid");
+    if (!idp_str_list_has(info.scope, "openid")) {
+        bearer_error(req, resp, "insufficient_scope", "the token was not issued with scope openid");
+        return;
+    }
     const char *claims = token_claims(req, g, info.scope);
-    if (claims == NULL)
-        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+    if (claims == NULL) {
+        idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+        return;
+    }
 
     json_t *out = json_pack("{s:s}", "sub", info.subject);
     idp_store_resident_attrs_t a;
@@ -204,7 +212,8 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         idp_store_resident_attrs_clear(&a);
     } else if (e != IDP_E_NOT_FOUND) {
         json_decref(out);
-        return idp_oauth_error(req, resp, e, NULL);
+        idp_oauth_error(req, resp, e, NULL);
+        return;
     }
     idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released);
     idp_oauth_json(req, resp, 200, out);
@@ -251,8 +260,10 @@ void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     const char *desc = NULL, *token;
     idp_client_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, e, desc);
+    if (e != IDP_OK) {
+        idp_oauth_error(req, resp, e, desc);
+        return;
+    }
     if ((token = token_param(req, resp)) != NULL) {
         found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
         e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;
@@ -288,8 +299,10 @@ void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
     const char *desc = NULL, *token;
     idp_client_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, e, desc);
+    if (e != IDP_OK) {
+        idp_oauth_error(req, resp, e, desc);
+        return;
+    }
     if ((token = token_param(req, resp)) != NULL) {
         found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
         e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;

@@ -86,10 +86,14 @@ static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
 {
     upstream_t u;
     idp_err_t e = upstream_load(o, upstream_id, &u);
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such sign-in provider");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such sign-in provider");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
     char *url = NULL, err[512] = "";
     const char *cb = callback_uri(o, req);
@@ -123,24 +127,38 @@ void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 {
     const char *id = NULL, *csrf = NULL, *upstream = NULL, *ui = NULL;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
+    if (tx == NULL) {
+        idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
+        return;
+    }
     if (idp_params_get(req->form, "tx", &id) != IDP_OK || idp_params_get(req->form, "upstream", &upstream) != IDP_OK ||
-        strlen(id) > 63)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "tx and upstream are required");
+        strlen(id) > 63) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "tx and upstream are required");
+        return;
+    }
     idp_err_t e = idp_store_login_tx_get(o->store, id, tx);
-    if (e != IDP_OK)
-        return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired")
-                                    : idp_page_store_error(req, resp, req->lang, e);
+    if (e != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired");
+        else
+            idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
-        strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-    if (tx->continued)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                              "this sign-in has expired or is finished: start again from the service");
+        strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf))) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
+    if (tx->continued) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request",
+                       "this sign-in has expired or is finished: start again from the service");
+        return;
+    }
     /* Adding the card, or a service that needs it: only the card will do (the page offers nothing else). */
-    if (idp_flow_card_only(o, tx))
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in needs the card");
+    if (idp_flow_card_only(o, tx)) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in needs the card");
+        return;
+    }
     idp_params_t p;
     if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
         idp_params_get(&p, "ui_locales", &ui);
@@ -153,33 +171,50 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     const char *state = NULL, *code = NULL, *iss = NULL, *error = NULL;
     char upstream_id[40], nonce[128], verifier[160], sub[256], err[512] = "";
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
-    if (tx == NULL)
-        return idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
-    if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "state is missing");
+    if (tx == NULL) {
+        idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
+        return;
+    }
+    if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "state is missing");
+        return;
+    }
     /* The state is good for one callback, and only in the browser that began the login. */
     idp_err_t e = idp_store_login_tx_take_upstream(o->store, state, tx, upstream_id, nonce, verifier);
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired or was used");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
-    if (!idp_flow_bound(req, tx))
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "this sign-in was started in another browser");
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired or was used");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
+    if (!idp_flow_bound(req, tx)) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "this sign-in was started in another browser");
+        return;
+    }
     if (idp_params_get(req->form, "error", &error) == IDP_OK) {
         idp_log_msg(IDP_LOG_INFO, "upstream_error", "%s: %.64s", upstream_id, error);
-        return idp_page_error(req, resp, req->lang, 400, "access_denied",
-                              !strcmp(req->lang, "en") ? "the sign-in at the provider did not finish: go back and try again"
-                                                       : "ログインが完了しませんでした。戻ってもう一度お試しください。");
+        idp_page_error(req, resp, req->lang, 400, "access_denied",
+                       !strcmp(req->lang, "en") ? "the sign-in at the provider did not finish: go back and try again"
+                                                : "ログインが完了しませんでした。戻ってもう一度お試しください。");
+        return;
     }
     idp_err_t ie = idp_params_get(req->form, "iss", &iss);
-    if (idp_params_get(req->form, "code", &code) != IDP_OK || strlen(code) > 2048 || ie == IDP_E_INVALID_REQUEST)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "code is missing");
+    if (idp_params_get(req->form, "code", &code) != IDP_OK || strlen(code) > 2048 || ie == IDP_E_INVALID_REQUEST) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "code is missing");
+        return;
+    }
     if (ie != IDP_OK)
         iss = NULL;
     upstream_t u;
-    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
-        return e == IDP_E_NOT_FOUND ? idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such provider")
-                                    : idp_page_store_error(req, resp, req->lang, e);
+    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK) {
+        if (e == IDP_E_NOT_FOUND)
+            idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such provider");
+        else
+            idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, sub, err,
                          sizeof(err));
     if (e != IDP_OK) {
@@ -195,13 +230,16 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         free(text);
         json_decref(d);
         upstream_done(&u);
-        if (e == IDP_E_INVALID_GRANT)
-            return idp_page_error(req, resp, req->lang, 400, "invalid_grant",
-                                  en ? "the provider's answer could not be verified: sign in again or use your card"
-                                     : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
-        return idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
-                              en ? "that provider is not answering: try again later or use your card"
-                                 : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+        if (e == IDP_E_INVALID_GRANT) {
+            idp_page_error(req, resp, req->lang, 400, "invalid_grant",
+                           en ? "the provider's answer could not be verified: sign in again or use your card"
+                              : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
+            return;
+        }
+        idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
+                       en ? "that provider is not answering: try again later or use your card"
+                          : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+        return;
     }
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
@@ -209,9 +247,10 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (link_to && !linking_session_live(o, req, tx)) {
         free(fresh);
         upstream_done(&u);
-        return idp_page_error(req, resp, req->lang, 403, "login_required",
-                              !strcmp(req->lang, "en") ? "You signed out before the account was added. Sign in and try again."
-                                                       : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
+        idp_page_error(req, resp, req->lang, 403, "login_required",
+                       !strcmp(req->lang, "en") ? "You signed out before the account was added. Sign in and try again."
+                                                : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
+        return;
     }
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
@@ -219,19 +258,26 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (e == IDP_OK && !idp_credential_key("social", u.row.issuer, sub, tx->credential))
         e = IDP_E_NOMEM;
     upstream_done(&u);
-    if (e == IDP_E_CONFLICT)
-        return idp_page_error(req, resp, req->lang, 409, "already_linked",
-                              !strcmp(req->lang, "en")
-                                  ? "This account is already linked to another SakaI-D and cannot be added to this one."
-                                  : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_CONFLICT) {
+        idp_page_error(req, resp, req->lang, 409, "already_linked",
+                       !strcmp(req->lang, "en")
+                           ? "This account is already linked to another SakaI-D and cannot be added to this one."
+                           : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     if (link_to) { /* adding a way to sign in, from the account page */
         idp_store_login_tx_delete(o->store, tx->id);
-        return see_other(req, resp, "/account?linked=", upstream_id);
+        see_other(req, resp, "/account?linked=", upstream_id);
+        return;
     }
-    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL, tx->credential)) != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL, tx->credential)) != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
     snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
     tx->authenticated_at = req->now;
@@ -265,10 +311,14 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 {
     idp_store_session_t s;
     const char *upstream = NULL;
-    if (!idp_browser_session(o, req, &s, NULL))
-        return see_other(req, resp, "/account/login", NULL);
-    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK)
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        see_other(req, resp, "/account/login", NULL);
+        return;
+    }
+    if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
     /* NIST SP 800-63B §6.1: a new way to sign in is bound only after a fresh sign-in with the strongest way
      * the resident has; one minute at someone's signed-in browser must not add the visitor's account. */
     if (!idp_binding_check(o, req, resp, &s))
@@ -292,10 +342,14 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         e = idp_store_login_tx_link(o->store, tx->id, s.resident_id);
     idp_secret_free(id);
     idp_secret_free(csrf);
-    if (e == IDP_E_INVALID_REQUEST)
-        return idp_page_error(req, resp, req->lang, 400, "invalid_request", "sign in again first");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_INVALID_REQUEST) {
+        idp_page_error(req, resp, req->lang, 400, "invalid_request", "sign in again first");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     go_upstream(o, req, resp, tx->id, upstream, NULL);
 }
 
@@ -309,13 +363,17 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     idp_store_session_t s;
     const char *issuer = NULL, *subject = NULL, *kind = "social";
     bool en = !strcmp(req->lang, "en");
-    if (!idp_browser_session(o, req, &s, NULL))
-        return see_other(req, resp, "/account/login", NULL);
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        see_other(req, resp, "/account/login", NULL);
+        return;
+    }
     idp_err_t ke = idp_params_get(req->form, "kind", &kind);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
         idp_params_get(req->form, "subject", &subject) != IDP_OK || (ke != IDP_OK && ke != IDP_E_NOT_FOUND) ||
-        (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0))
-        return idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0)) {
+        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
+        return;
+    }
     /* As for adding one: a fresh sign-in with the strongest way the resident has. */
     if (!idp_binding_check(o, req, resp, &s))
         return;
@@ -326,14 +384,20 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
                       ? idp_store_credential_unlink(o->store, s.resident_id, s.sid, kind, issuer, subject, credential,
                                                     &verified_removed, &ended, &n_ended)
                       : IDP_E_NOMEM;
-    if (e == IDP_E_CONFLICT)
-        return idp_page_error(req, resp, req->lang, 409, "last_credential",
-                              en ? "This is your only way to sign in, so it cannot be removed."
-                                 : "ログイン方法がこれだけのため、外せません。");
-    if (e == IDP_E_NOT_FOUND)
-        return idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
-    if (e != IDP_OK)
-        return idp_page_store_error(req, resp, req->lang, e);
+    if (e == IDP_E_CONFLICT) {
+        idp_page_error(req, resp, req->lang, 409, "last_credential",
+                       en ? "This is your only way to sign in, so it cannot be removed."
+                          : "ログイン方法がこれだけのため、外せません。");
+        return;
+    }
+    if (e == IDP_E_NOT_FOUND) {
+        idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_page_store_error(req, resp, req->lang, e);
+        return;
+    }
     /* The other sessions it signed in have ended: their relying parties hear of it (Back-Channel Logout). */
     for (size_t i = 0; i < n_ended; i++)
         idp_logout_session(o, s.resident_id, ended[i]);

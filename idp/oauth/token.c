@@ -117,13 +117,17 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     const idp_config_t *cfg = o->cfg;
     const char *requested = NULL, *scope = NULL;
     idp_err_t e = idp_params_get(req->form, "scope", &requested);
-    if (e == IDP_E_INVALID_REQUEST)
-        return idp_oauth_error(req, resp, e, "scope is repeated");
+    if (e == IDP_E_INVALID_REQUEST) {
+        idp_oauth_error(req, resp, e, "scope is repeated");
+        return;
+    }
     if (e != IDP_OK)
         requested = NULL;
     const char *registered = json_string_value(json_object_get(cl->meta, "scope"));
-    if ((e = grant_scope(req, registered, requested, &scope)) != IDP_OK)
-        return idp_oauth_error(req, resp, e, "the requested scope is not registered for this client");
+    if ((e = grant_scope(req, registered, requested, &scope)) != IDP_OK) {
+        idp_oauth_error(req, resp, e, "the requested scope is not registered for this client");
+        return;
+    }
 
     /* RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope). For
      * client_credentials the subject is the client itself. Without a resource
@@ -142,7 +146,8 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     free(jti);
     if (e != IDP_OK) {
         free(token);
-        return idp_oauth_error(req, resp, e, NULL);
+        idp_oauth_error(req, resp, e, NULL);
+        return;
     }
 
     /* RFC 6749 §5.1 */
@@ -301,36 +306,49 @@ static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (code == NULL || (redirect_uri = need(req, resp, "redirect_uri")) == NULL)
         return;
     idp_err_t e = idp_params_get(req->form, "code_verifier", &verifier);
-    if (e == IDP_E_INVALID_REQUEST)
-        return idp_oauth_error(req, resp, e, "code_verifier is repeated");
+    if (e == IDP_E_INVALID_REQUEST) {
+        idp_oauth_error(req, resp, e, "code_verifier is repeated");
+        return;
+    }
     char challenge[64] = "";
     /* RFC 7636 §4.1: 43-128 unreserved characters; anything else matches no code and spends nothing. */
-    if (verifier && !idp_pkce_s256(verifier, challenge))
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "code_verifier is malformed");
+    if (verifier && !idp_pkce_s256(verifier, challenge)) {
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "code_verifier is malformed");
+        return;
+    }
     unsigned char h[32];
     idp_sha256(code, strlen(code), h);
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
     idp_store_code_outcome_t outcome;
-    if (g == NULL)
-        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
-    if ((e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) != IDP_OK)
-        return idp_oauth_error(req, resp, e, NULL);
+    if (g == NULL) {
+        idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+        return;
+    }
+    if ((e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) != IDP_OK) {
+        idp_oauth_error(req, resp, e, NULL);
+        return;
+    }
     switch (outcome) {
     case IDP_CODE_REDEEMED:
         break;
     case IDP_CODE_REPLAYED:
         idp_log_msg(IDP_LOG_WARN, "code_replayed", "client %s; grant revoked", cl->client_id);
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
+        return;
     case IDP_CODE_WRONG_CLIENT: /* §4.1.3: issued to this client */
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
+        return;
     case IDP_CODE_WRONG_REDIRECT: /* §4.1.3: the redirect_uri of the authorization request */
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
+        return;
     case IDP_CODE_WRONG_VERIFIER: /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code without a challenge too */
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
-                               verifier ? "code_verifier does not match the code_challenge (or the code has none)"
-                                        : "code_verifier is required for this code");
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
+                        verifier ? "code_verifier does not match the code_challenge (or the code has none)"
+                                 : "code_verifier is required for this code");
+        return;
     default:
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+        return;
     }
     unsigned char rh[32];
     char *refresh = new_refresh(cl, rh);
@@ -361,40 +379,59 @@ static void refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     if (token == NULL)
         return;
     idp_err_t e = idp_params_get(req->form, "scope", &scope);
-    if (e == IDP_E_INVALID_REQUEST)
-        return idp_oauth_error(req, resp, e, "scope is repeated");
-    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token"))
-        return idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
+    if (e == IDP_E_INVALID_REQUEST) {
+        idp_oauth_error(req, resp, e, "scope is repeated");
+        return;
+    }
+    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token")) {
+        idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
+        return;
+    }
     unsigned char old[32], fresh[32];
     idp_sha256(token, strlen(token), old);
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
     idp_store_token_info_t info;
-    if (g == NULL)
-        return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+    if (g == NULL) {
+        idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+        return;
+    }
     e = strlen(token) > 512 ? IDP_E_NOT_FOUND : idp_store_refresh_get(o->store, old, g, &info);
     /* §6: bound to the client it was issued to; another client's token changes nothing. */
-    if (e == IDP_E_NOT_FOUND || (e == IDP_OK && strcmp(info.client_id, cl->client_id) != 0))
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, e, NULL);
+    if (e == IDP_E_NOT_FOUND || (e == IDP_OK && strcmp(info.client_id, cl->client_id) != 0)) {
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
+        return;
+    }
+    if (e != IDP_OK) {
+        idp_oauth_error(req, resp, e, NULL);
+        return;
+    }
     if (info.spent) {
         /* Reuse of a spent token: someone holds a copy. Revoke the family. */
         idp_log_msg(IDP_LOG_WARN, "refresh_reused", "client %s; family revoked", cl->client_id);
-        if ((e = idp_store_grant_revoke(o->store, g->id)) != IDP_OK)
-            return idp_oauth_error(req, resp, e, NULL);
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token was already used; the grant is revoked");
+        if ((e = idp_store_grant_revoke(o->store, g->id)) != IDP_OK) {
+            idp_oauth_error(req, resp, e, NULL);
+            return;
+        }
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token was already used; the grant is revoked");
+        return;
     }
-    if (!info.active) /* expired, revoked, or its session ended (OpenID Connect Core §11) */
-        return idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
+    if (!info.active) { /* expired, revoked, or its session ended (OpenID Connect Core §11) */
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
+        return;
+    }
     /* §6: a narrower scope may be asked for, never a wider one; it is honoured as asked (without openid: an
      * access token for the other scopes and no ID token). The grant keeps its scope. */
     const char *granted = g->scope;
     if (scope) {
         char *w = idp_arena_strdup(req->arena, scope);
-        if (w == NULL)
-            return idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
-        if (!idp_str_list_subset(w, g->scope))
-            return idp_oauth_error(req, resp, IDP_E_INVALID_SCOPE, "the scope exceeds the original grant");
+        if (w == NULL) {
+            idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
+            return;
+        }
+        if (!idp_str_list_subset(w, g->scope)) {
+            idp_oauth_error(req, resp, IDP_E_INVALID_SCOPE, "the scope exceeds the original grant");
+            return;
+        }
         granted = w;
     }
     char *next = new_refresh(cl, fresh);
@@ -421,12 +458,16 @@ void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *res
 {
     const char *grant = NULL, *desc = NULL;
     idp_err_t e = idp_params_get(req->form, "grant_type", &grant);
-    if (e != IDP_OK)
-        return idp_oauth_error(req, resp, IDP_E_INVALID_REQUEST,
-                               e == IDP_E_NOT_FOUND ? "grant_type is required" : "grant_type is repeated");
+    if (e != IDP_OK) {
+        idp_oauth_error(req, resp, IDP_E_INVALID_REQUEST,
+                        e == IDP_E_NOT_FOUND ? "grant_type is required" : "grant_type is repeated");
+        return;
+    }
     idp_client_t cl;
-    if ((e = idp_client_authenticate(o, req, &cl, &desc)) != IDP_OK)
-        return idp_oauth_error(req, resp, e, desc);
+    if ((e = idp_client_authenticate(o, req, &cl, &desc)) != IDP_OK) {
+        idp_oauth_error(req, resp, e, desc);
+        return;
+    }
     bool cc = !strcmp(grant, "client_credentials"), code = !strcmp(grant, "authorization_code"),
          rt = !strcmp(grant, "refresh_token");
     if (!cc && !code && !rt) {

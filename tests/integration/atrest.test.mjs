@@ -153,7 +153,8 @@ describe('what PostgreSQL holds', () => {
     const page = await hanako.agent.go('/account');
     assert.equal(page.status, 500);
     assert.ok(!page.text.includes('三国丘'));
-    assert.match(p.srv.logs(), /household_attributes\.school_district of resident/);
+    // the log line reaches the harness through a pipe: it may come after the page under load
+    await waitFor(() => /household_attributes\.school_district of resident/.test(p.srv.logs()));
     db(`UPDATE household_attributes SET school_district = ${district} WHERE resident_id = '${hanako.id}'`);
     // one flipped byte
     db(`UPDATE resident_attributes SET address = set_byte(address, 20, get_byte(address, 20) # 1) WHERE resident_id = '${hanako.id}'`);
