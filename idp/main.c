@@ -19,6 +19,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "net/http_client.h"
 #include "oauth/datakeys.h"
 #include "oauth/keys.h"
 #include "oauth/oauth.h"
@@ -168,6 +169,12 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* libcurl's global state, before any thread that sends a request starts */
+    if (idp_net_global_init() != IDP_OK) {
+        fprintf(stderr, "sakaid: cannot initialise libcurl\n");
+        idp_config_free(cfg);
+        return 1;
+    }
 
     int rc = 1;
     /* Card trust is configuration: checked before anything else starts (exit 2, as a bad setting). */
@@ -229,7 +236,7 @@ int main(int argc, char **argv)
     idp_kek_derive(&kek, IDP_SUBJECT_KEY_LABEL, oauth.subject_key);
     oauth.kek = &kek;
     /* Upstream calls: 5 s at most each; a handful of issuers. */
-    if ((oauth.fed = idp_fed_new(5000, 32)) == NULL) {
+    if ((oauth.fed = idp_fed_new(oauth.net, 5000, 32)) == NULL) {
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
@@ -303,5 +310,6 @@ Exit:
     if (rc == 0)
         idp_log_msg(IDP_LOG_INFO, "stopped", "bye");
     idp_config_free(cfg);
+    idp_net_global_cleanup();
     return rc;
 }

@@ -21,6 +21,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "net/http_client.h"
 #include "store/store.h"
 
 /** Everything the endpoints share; read-only after idp_oauth_init. */
@@ -33,6 +34,7 @@ typedef struct {
     unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
     const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
     idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
+    const idp_net_t *net;         /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
     struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
     struct idp_auth_guard *auth_guard;   /* failed client authentications: counters, back-off (auth_guard.c) */
     idp_ratelimit_t *login_limit;        /* new login transactions per client address */
