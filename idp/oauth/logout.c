@@ -132,14 +132,14 @@ Exit:
     return ok;
 }
 
-int idp_oauth_deliver_logouts(idp_oauth_t *o)
+int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
 {
     idp_store_delivery_t *rows = NULL;
     size_t n = 0;
     int delivered = 0;
     if (idp_store_deliveries_due(o->store, DELIVERY_BATCH, 60, &rows, &n) != IDP_OK)
         return 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !(stop && atomic_load(stop)); i++) {
         char err[256] = "";
         bool ok = deliver(o->net, &rows[i], err, sizeof(err));
         /* back-off: base, 2 base, 4 base, ... at most an hour; give up after DELIVERY_MAX_ATTEMPTS */
