@@ -257,6 +257,7 @@ int main(int argc, char **argv)
     idp_oauth_t oauth;
     idp_http_t *http = NULL;
     delivery_worker_t delivery = {.running = false};
+    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = cfg->outbound_proxy}; /* outbound HTTP: libcurl */
     bool oauth_ready = false;
     memset(&oauth, 0, sizeof(oauth));
 
@@ -301,6 +302,7 @@ int main(int argc, char **argv)
     oauth_ready = true;
     idp_kek_derive(&kek, IDP_SUBJECT_KEY_LABEL, oauth.subject_key);
     oauth.kek = &kek;
+    oauth.net = &net;
     /* Upstream calls: 5 s at most each; a handful of issuers. */
     if ((oauth.fed = idp_fed_new(oauth.net, 5000, 32)) == NULL) {
         fatal("startup_failed", "out of memory");
