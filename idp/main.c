@@ -4,10 +4,13 @@
  *   configuration -> KEK -> PostgreSQL (schema check) -> signing keys
  *   -> data keys (attributes at rest) -> protocol core -> HTTP; then the
  *   main thread waits for SIGINT/SIGTERM and reloads the key tables every
- *   keys.refresh_seconds.
+ *   keys.refresh_seconds, while a thread of its own delivers back-channel
+ *   logout tokens.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "net/http_client.h"
 #include "oauth/datakeys.h"
 #include "oauth/keys.h"
 #include "oauth/oauth.h"
@@ -139,6 +143,68 @@ static idp_err_t load_keys(const idp_config_t *cfg, idp_store_t *store, const id
     return IDP_OK;
 }
 
+/*
+ * Back-channel logout delivery (Back-Channel Logout 1.0 §2.5) on a thread of
+ * its own: a relying party may keep one delivery waiting for seconds, and
+ * the main thread's tick (key reload, sweep) must not wait with it. Once a
+ * second, as the tick did; stopped between two deliveries.
+ */
+typedef struct {
+    idp_oauth_t *oauth;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_bool stop;
+    bool running;
+} delivery_worker_t;
+
+static void *delivery_loop(void *arg)
+{
+    delivery_worker_t *w = arg;
+    while (!atomic_load(&w->stop)) {
+        idp_oauth_deliver_logouts(w->oauth, &w->stop);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += 1;
+        pthread_mutex_lock(&w->lock);
+        int rc = 0;
+        while (!atomic_load(&w->stop) && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&w->wake, &w->lock, &until);
+        pthread_mutex_unlock(&w->lock);
+    }
+    return NULL;
+}
+
+static int delivery_start(delivery_worker_t *w, idp_oauth_t *oauth)
+{
+    pthread_condattr_t ca;
+    memset(w, 0, sizeof(*w));
+    w->oauth = oauth;
+    atomic_init(&w->stop, false);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    w->running = pthread_create(&w->thread, NULL, delivery_loop, w) == 0;
+    return w->running ? 0 : -1;
+}
+
+/* Asks the worker to stop, and waits for the delivery in flight (at most its timeout). */
+static void delivery_stop(delivery_worker_t *w)
+{
+    if (!w->running)
+        return;
+    pthread_mutex_lock(&w->lock);
+    atomic_store(&w->stop, true);
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    w->running = false;
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL;
@@ -168,6 +234,12 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* libcurl's global state, before any thread that sends a request starts */
+    if (idp_net_global_init() != IDP_OK) {
+        fprintf(stderr, "sakaid: cannot initialise libcurl\n");
+        idp_config_free(cfg);
+        return 1;
+    }
 
     int rc = 1;
     /* Card trust is configuration: checked before anything else starts (exit 2, as a bad setting). */
@@ -184,6 +256,8 @@ int main(int argc, char **argv)
     idp_datakeys_t *data_keys = NULL;
     idp_oauth_t oauth;
     idp_http_t *http = NULL;
+    delivery_worker_t delivery = {.running = false};
+    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = cfg->outbound_proxy}; /* outbound HTTP: libcurl */
     bool oauth_ready = false;
     memset(&oauth, 0, sizeof(oauth));
 
@@ -228,8 +302,9 @@ int main(int argc, char **argv)
     oauth_ready = true;
     idp_kek_derive(&kek, IDP_SUBJECT_KEY_LABEL, oauth.subject_key);
     oauth.kek = &kek;
+    oauth.net = &net;
     /* Upstream calls: 5 s at most each; a handful of issuers. */
-    if ((oauth.fed = idp_fed_new(5000, 32)) == NULL) {
+    if ((oauth.fed = idp_fed_new(oauth.net, 5000, 32)) == NULL) {
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
@@ -242,6 +317,10 @@ int main(int argc, char **argv)
     err[0] = '\0';
     if (idp_http_start(cfg, &oauth, &http, err, sizeof(err)) != IDP_OK) {
         fatal("listen_failed", err);
+        goto Exit;
+    }
+    if (delivery_start(&delivery, &oauth) != 0) {
+        fatal("startup_failed", "cannot start the back-channel logout thread");
         goto Exit;
     }
 
@@ -257,8 +336,8 @@ int main(int argc, char **argv)
     idp_log_end(&l);
 
     /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */
-    /* Once a second: due back-channel logout deliveries; every maintenance.sweep_seconds: expired rows
-     * (idp_store_sweep, on every node: they take different rows); every keys.refresh_seconds: the key table. */
+    /* Every maintenance.sweep_seconds: expired rows (idp_store_sweep, on every node: they take different
+     * rows); every keys.refresh_seconds: the key table. Back-channel logouts go on their own thread. */
     struct timespec tick = {.tv_sec = 1};
     int since_keys = 0, since_sweep = 0;
     for (;;) {
@@ -271,7 +350,6 @@ int main(int argc, char **argv)
             break;
         if (sig >= 0 || errno != EAGAIN)
             continue;
-        idp_oauth_deliver_logouts(&oauth);
         if (cfg->sweep_seconds > 0 && ++since_sweep >= cfg->sweep_seconds) {
             since_sweep = 0;
             idp_store_sweep(store, NULL); /* logs what it deleted, or why it stopped */
@@ -289,6 +367,7 @@ int main(int argc, char **argv)
 
 Exit:
     idp_jpki_trust_free(jpki); /* not yet handed to the protocol core */
+    delivery_stop(&delivery);
     idp_http_stop(http);
     if (oauth_ready) {
         idp_jpki_trust_free(oauth.jpki);
@@ -303,5 +382,6 @@ Exit:
     if (rc == 0)
         idp_log_msg(IDP_LOG_INFO, "stopped", "bye");
     idp_config_free(cfg);
+    idp_net_global_cleanup();
     return rc;
 }

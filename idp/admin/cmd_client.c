@@ -17,6 +17,7 @@
 #include "admin/admin.h"
 #include "admin/fetch.h"
 #include "core/rand.h"
+#include "net/http_client.h"
 #include "oauth/client_meta.h"
 
 #define SECRET_BYTES 32    /* 256 bits */
@@ -240,8 +241,9 @@ static int validate(admin_t *a, json_t *in, json_t *before, bool force, json_t *
     /* Core §8.1, Registration §5: the sector_identifier_uri lists every redirect URI. Our rule: every
        update is checked as a registration is, so that a client stored before this check, or one whose
        partner has since taken a redirect URI out of its document, is not changed without it. */
+    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = a->cfg ? a->cfg->outbound_proxy : NULL};
     if (e == IDP_OK)
-        e = idp_client_meta_check_sector(*out, admin_fetch_get, NULL, err, sizeof(err));
+        e = idp_client_meta_check_sector(*out, admin_fetch_get, &net, err, sizeof(err));
     if (e == IDP_OK)
         return 0;
     json_decref(*out);

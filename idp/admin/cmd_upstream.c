@@ -85,7 +85,8 @@ static int seal_secret(admin_t *a, const char *id, const flags_t *f, idp_store_u
 static int check_issuer(admin_t *a, const char *issuer)
 {
     char err[512] = "";
-    idp_fed_t *fed = idp_fed_new(5000, 1);
+    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = a->cfg ? a->cfg->outbound_proxy : NULL};
+    idp_fed_t *fed = idp_fed_new(&net, 5000, 1);
     idp_err_t e = fed ? idp_fed_discover(fed, issuer, err, sizeof(err)) : IDP_E_NOMEM;
     idp_fed_free(fed);
     return e == IDP_OK ? 0 : admin_fail(a, IDP_E_UNAVAILABLE, "upstream: %s", err[0] ? err : "discovery failed");

@@ -1,9 +1,9 @@
 /**
  * sakaid-admin's one outbound request: a GET of a small document named in a
  * client's registration (today its sector_identifier_uri, OpenID Connect
- * Core §8.1). It depends on libcurl and idp/core only and has the shape of
- * idp_fetch_fn (oauth/client_meta.h), so that it can move into a shared
- * outbound-HTTP module as it is.
+ * Core §8.1), sent through the outbound-HTTP module (net/http_client.h),
+ * which holds the policy; this file keeps sakaid-admin's limits and
+ * messages. It has the shape of idp_fetch_fn (oauth/client_meta.h).
  */
 #ifndef IDP_ADMIN_FETCH_H
 #define IDP_ADMIN_FETCH_H

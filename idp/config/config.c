@@ -66,6 +66,7 @@ static const field_t fields[] = {
     {"clients.auth_failures_before_backoff", NULL, T_INT, OFF(client_auth_failures), 1, 10000, "10"},
     {"logout.retry_seconds", NULL, T_INT, OFF(logout_retry_seconds), 1, 3600, "10"},
     {"maintenance.sweep_seconds", NULL, T_INT, OFF(sweep_seconds), 0, 86400, "60"},
+    {"outbound.proxy", "SAKAID_OUTBOUND_PROXY", T_STRING, OFF(outbound_proxy), 0, 0, NULL},
     {"dev.test_cards_dir", "SAKAID_DEV_TEST_CARDS_DIR", T_STRING, OFF(dev_test_cards_dir), 0, 0, NULL},
     {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
     {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},
@@ -456,6 +457,10 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
     if (c->jpki_auth_roots && (!c->jpki_sign_roots || !c->jpki_crl_dir)) {
         errf(err, errlen, "configuration: \"%s\" is required when \"jpki.auth_roots\" is set",
              !c->jpki_sign_roots ? "jpki.sign_roots" : "jpki.crl_dir");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->outbound_proxy && strncmp(c->outbound_proxy, "http://", 7) && strncmp(c->outbound_proxy, "https://", 8)) {
+        errf(err, errlen, "configuration: \"outbound.proxy\" must be an http:// or https:// URL (a proxy's)");
         return IDP_E_INVALID_REQUEST;
     }
     if ((ret = parse_proxies(c, err, errlen)) != IDP_OK)

@@ -73,6 +73,8 @@ typedef struct {
     int client_auth_failures;        /* "clients.auth_failures_before_backoff": per client and address, in a minute */
     char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
     int sweep_seconds;               /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
+    char *outbound_proxy;            /* "outbound.proxy": the one proxy of outbound requests (net/http_client.h);
+                                        NULL: none, whatever http_proxy and friends say */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
     char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 
 #include "core/b64.h"
 #include "core/buf.h"
-#include "core/url.h"
+#include "net/http_client.h"
 #include "jose/verify.h"
 
 #define DOC_MAX (256 * 1024)
@@ -33,6 +34,7 @@ typedef struct {
 
 struct idp_fed {
     pthread_mutex_t lock;
+    const idp_net_t *net; /* outbound HTTP; NULL: libcurl */
     int timeout_ms;
     size_t max, n;
     entry_t *entries;
@@ -47,7 +49,7 @@ static void errf(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-idp_fed_t *idp_fed_new(int timeout_ms, size_t max_issuers)
+idp_fed_t *idp_fed_new(const idp_net_t *net, int timeout_ms, size_t max_issuers)
 {
     idp_fed_t *f = calloc(1, sizeof(*f));
     if (f == NULL)
@@ -58,6 +60,7 @@ idp_fed_t *idp_fed_new(int timeout_ms, size_t max_issuers)
         return NULL;
     }
     pthread_mutex_init(&f->lock, NULL);
+    f->net = net;
     f->timeout_ms = timeout_ms;
     f->max = max_issuers ? max_issuers : 1;
     return f;
@@ -84,24 +87,37 @@ void idp_fed_free(idp_fed_t *f)
     free(f);
 }
 
-/* https, or http to a loopback host (tests, development). */
-static bool url_allowed(const char *url)
+/* A JSON object, and a 200: anything else is the upstream answering badly. */
+static idp_err_t parse_answer(const char *url, const idp_net_resp_t *resp, json_t **out, char *err, size_t errlen)
 {
-    char host[256];
-    if (url == NULL || !idp_url_host(url, host, sizeof(host)))
-        return false;
-    return !strncmp(url, "https://", 8) || (!strncmp(url, "http://", 7) && idp_url_host_is_loopback(host));
+    json_error_t je;
+    const idp_buf_t *b = &resp->body;
+    *out = b->data ? json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (!json_is_object(*out)) {
+        errf(err, errlen, "%s: HTTP %ld, not a JSON object", url, resp->status);
+        json_decref(*out);
+        *out = NULL;
+        return IDP_E_UNAVAILABLE;
+    }
+    if (resp->status != 200) {
+        const char *e = json_string_value(json_object_get(*out, "error"));
+        errf(err, errlen, "%s: HTTP %ld %s", url, resp->status, e ? e : "");
+        return IDP_E_UNAVAILABLE;
+    }
+    return IDP_OK;
 }
 
-static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+/* https, or http to a loopback host (tests, development): the outbound-HTTP policy (net/http_client.h). */
+static bool url_allowed(const char *url)
 {
-    return idp_buf_append(ud, ptr, size * n) == IDP_OK ? size * n : 0;
+    return url != NULL && idp_net_url_allowed(url);
 }
 
 /*
- * One HTTP exchange: GET when @p form is NULL, else a form POST with Basic
- * credentials. JSON answers only, at most DOC_MAX bytes, within the timeout,
- * no redirects. *out is the parsed object (json_decref).
+ * One HTTP exchange through the outbound-HTTP module: GET when @p form is
+ * NULL, else a form POST with Basic credentials. JSON answers only, at most
+ * DOC_MAX bytes, within the timeout, no redirects. *out is the parsed
+ * object (json_decref).
  */
 static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, const char *user, const char *pass,
                            json_t **out, char *err, size_t errlen)
@@ -111,65 +127,37 @@ static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, cons
         errf(err, errlen, "refusing %s: https only (http only to loopback)", url ? url : "(no URL)");
         return IDP_E_UNAVAILABLE;
     }
-    idp_buf_t b;
-    idp_buf_init(&b, DOC_MAX);
-    CURL *c = curl_easy_init();
-    if (c == NULL)
+    /* RFC 6749 §2.3.1: client_secret_basic form-encodes id and secret before base64. */
+    char *eu = form ? curl_easy_escape(NULL, user, 0) : NULL, *ep = form ? curl_easy_escape(NULL, pass, 0) : NULL;
+    if (form && (eu == NULL || ep == NULL)) {
+        curl_free(eu);
+        curl_free(ep);
         return IDP_E_NOMEM;
-    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DOC_MAX);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    char *eu = NULL, *ep = NULL, *userpwd = NULL;
-    if (form) {
-        /* RFC 6749 §2.3.1: client_secret_basic form-encodes id and secret before base64. */
-        eu = curl_easy_escape(c, user, 0);
-        ep = curl_easy_escape(c, pass, 0);
-        size_t n = (eu ? strlen(eu) : 0) + (ep ? strlen(ep) : 0) + 2;
-        userpwd = malloc(n);
-        if (userpwd && eu && ep)
-            snprintf(userpwd, n, "%s:%s", eu, ep);
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd ? userpwd : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
     }
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
+    idp_net_req_t req = {
+        .method = form ? IDP_NET_POST_FORM : IDP_NET_GET,
+        .url = url,
+        .form = form,
+        .accept = "application/json",
+        .basic_user = eu,
+        .basic_pass = ep,
+        .timeout_ms = f->timeout_ms,
+        .max_bytes = DOC_MAX,
+    };
+    idp_net_resp_t resp;
+    char why[256];
+    idp_err_t ret = idp_net_perform(f->net, &req, &resp, why, sizeof(why));
+    if (ep)
+        OPENSSL_cleanse(ep, strlen(ep));
     curl_free(eu);
     curl_free(ep);
-    if (userpwd) {
-        memset(userpwd, 0, strlen(userpwd));
-        free(userpwd);
-    }
-    curl_easy_cleanup(c);
-    idp_err_t ret = IDP_OK;
-    if (rc != CURLE_OK) {
-        errf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
-        ret = IDP_E_UNAVAILABLE;
+    if (ret != IDP_OK) {
+        errf(err, errlen, "%s: %s", url, why);
+        ret = ret == IDP_E_NOMEM ? ret : IDP_E_UNAVAILABLE;
     } else {
-        json_error_t je;
-        *out = b.data ? json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &je) : NULL;
-        if (!json_is_object(*out)) {
-            errf(err, errlen, "%s: HTTP %ld, not a JSON object", url, status);
-            json_decref(*out);
-            *out = NULL;
-            ret = IDP_E_UNAVAILABLE;
-        } else if (status != 200) {
-            const char *e = json_string_value(json_object_get(*out, "error"));
-            errf(err, errlen, "%s: HTTP %ld %s", url, status, e ? e : "");
-            ret = IDP_E_UNAVAILABLE;
-        }
+        ret = parse_answer(url, &resp, out, err, errlen);
     }
-    idp_buf_wipe(&b);
+    idp_net_resp_free(&resp);
     return ret;
 }
 

@@ -2,8 +2,9 @@
  * A strict OpenID Connect relying party for upstream providers (social
  * login, product.md §7): authorization code with PKCE, state and nonce,
  * the ID token verified against the upstream's JWKS (OpenID Connect Core
- * §3.1.3.7). HTTP through libcurl with a timeout and a size cap on every
- * call; HTTPS only, except to loopback hosts (tests and development).
+ * §3.1.3.7). HTTP through the outbound-HTTP module (net/http_client.h)
+ * with a timeout and a size cap on every call; HTTPS only, except to
+ * loopback hosts (tests and development); no redirects.
  * No SQL and no server: the caller keeps state in its login transaction.
  *
  * Discovery documents and JWKS are cached per issuer (an hour); an unknown
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "net/http_client.h"
 
 typedef struct idp_fed idp_fed_t;
 
@@ -26,8 +28,12 @@ typedef struct {
     const char *scopes;          /* space-separated; "openid" is always sent */
 } idp_fed_upstream_t;
 
-/** A cache for up to @p max_issuers issuers; every upstream call gives up after @p timeout_ms. */
-idp_fed_t *idp_fed_new(int timeout_ms, size_t max_issuers);
+/**
+ * A cache for up to @p max_issuers issuers; every upstream call goes
+ * through @p net (NULL: libcurl; kept, not owned: it outlives the cache)
+ * and gives up after @p timeout_ms.
+ */
+idp_fed_t *idp_fed_new(const idp_net_t *net, int timeout_ms, size_t max_issuers);
 void idp_fed_free(idp_fed_t *f);
 
 /**

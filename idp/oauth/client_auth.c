@@ -5,7 +5,6 @@
  */
 #include "oauth/client_auth.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "core/rand.h"
 #include "core/ratelimit.h"
 #include "jose/verify.h"
+#include "net/http_client.h"
 #include "oauth/auth_guard.h"
 #include "oauth/client_meta.h"
 #include "oauth/internal.h"
@@ -91,39 +91,26 @@ bool idp_client_meta_has(json_t *meta, const char *field, const char *value)
     return idp_json_list_has(json_object_get(meta, field), value);
 }
 
-static size_t collect(char *ptr, size_t size, size_t n, void *ud)
-{
-    return idp_buf_append(ud, ptr, size * n) == IDP_OK ? size * n : 0;
-}
-
 /* A client's jwks_uri fetched with a timeout and a size cap; NULL (logged) when it gives no usable JWK Set. */
-static idp_jwks_t *fetch_jwks(const char *uri)
+static idp_jwks_t *fetch_jwks(const idp_net_t *net, const char *uri)
 {
     idp_jwks_t *set = NULL;
-    idp_buf_t b;
-    idp_buf_init(&b, IDP_JWKS_MAX_BYTES);
-    CURL *c = curl_easy_init();
-    long status = 0;
-    CURLcode rc = CURLE_FAILED_INIT;
-    if (c) {
-        curl_easy_setopt(c, CURLOPT_URL, uri);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http"); /* http only on loopback: registration checks */
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)JWKS_URI_TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)JWKS_URI_TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-        rc = curl_easy_perform(c);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(c);
-    }
-    if (rc != CURLE_OK || status != 200 || b.data == NULL || idp_jwks_parse(b.data, b.len, &set) != IDP_OK) {
+    char why[256] = "";
+    idp_net_resp_t resp;
+    idp_net_req_t req = {
+        .method = IDP_NET_GET,
+        .url = uri,
+        .timeout_ms = JWKS_URI_TIMEOUT_MS,
+        .max_bytes = IDP_JWKS_MAX_BYTES,
+    };
+    idp_err_t e = idp_net_perform(net, &req, &resp, why, sizeof(why));
+    const idp_buf_t *b = &resp.body;
+    if (e != IDP_OK || resp.status != 200 || b->data == NULL || idp_jwks_parse(b->data, b->len, &set) != IDP_OK) {
         idp_log_msg(IDP_LOG_WARN, "client_jwks_unavailable", "jwks_uri %s: %s (HTTP %ld)", uri,
-                    rc == CURLE_OK ? "not a usable JWK Set" : curl_easy_strerror(rc), status);
+                    e == IDP_OK ? "not a usable JWK Set" : why, resp.status);
         set = NULL;
     }
-    idp_buf_free(&b);
+    idp_net_resp_free(&resp);
     return set;
 }
 
@@ -260,11 +247,12 @@ static jwks_shared_t *jwks_fresh(struct idp_client_jwks *c, jwks_entry_t *e, lon
  * fetches. NULL when no newer set is to be had now.
  *
  * The wait is for the fetch in flight, which gives the client's server at
- * most JWKS_URI_TIMEOUT_MS (libcurl's own limit); WAIT_GRACE_MS more only
+ * most JWKS_URI_TIMEOUT_MS (the request's own limit, net/http_client.h); WAIT_GRACE_MS more only
  * guards against a fetcher that never reports back.
  */
 #define WAIT_GRACE_MS 4000
-static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client_id, const char *uri, long long had_ms)
+static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const idp_net_t *net, const char *client_id, const char *uri,
+                                   long long had_ms)
 {
     long long start = mono_ms();
     jwks_shared_t *got = NULL;
@@ -292,7 +280,7 @@ static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client
         return NULL;
 
     jwks_shared_t *fresh = NULL;
-    idp_jwks_t *set = fetch_jwks(uri);
+    idp_jwks_t *set = fetch_jwks(net, uri);
     if (set && (fresh = malloc(sizeof(*fresh))) == NULL)
         idp_jwks_free(set);
     if (fresh) {
@@ -324,9 +312,10 @@ static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const char *client
  * signatures are verified and sets fetched outside it. Returns
  * idp_jws_verify's results.
  */
-static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *client_id, const char *uri,
-                                 const char *assertion, json_t **payload)
+static idp_err_t verify_with_uri(const idp_oauth_t *o, const char *client_id, const char *uri, const char *assertion,
+                                 json_t **payload)
 {
+    struct idp_client_jwks *c = o->client_jwks;
     idp_err_t e = IDP_E_INVALID_GRANT;
     long long had_ms = -1;
     pthread_mutex_lock(&c->lock);
@@ -341,7 +330,7 @@ static idp_err_t verify_with_uri(struct idp_client_jwks *c, const char *client_i
         if (e != IDP_E_INVALID_GRANT) /* verified, malformed, or an internal failure */
             return e;
     }
-    jwks_shared_t *fresh = jwks_refetch(c, client_id, uri, had_ms);
+    jwks_shared_t *fresh = jwks_refetch(c, o->net, client_id, uri, had_ms);
     if (fresh) {
         e = idp_jws_verify(fresh->set, assertion, NULL, payload);
         jwks_release(fresh);
@@ -365,7 +354,7 @@ static idp_err_t verify_assertion(idp_oauth_t *o, const char *client_id, json_t 
         idp_jwks_free(set);
         return e;
     }
-    return uri ? verify_with_uri(o->client_jwks, client_id, uri, assertion, payload) : IDP_E_INVALID_CLIENT;
+    return uri ? verify_with_uri(o, client_id, uri, assertion, payload) : IDP_E_INVALID_CLIENT;
 }
 
 /* aud names us: the issuer or one of the endpoints that take client authentication (RFC 7523 §3 item 3). */

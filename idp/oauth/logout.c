@@ -99,54 +99,49 @@ void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid
     idp_store_audit(o->store, "logout", resident_id, detail);
 }
 
-static size_t discard(char *ptr, size_t size, size_t n, void *ud)
+/*
+ * Back-Channel Logout 1.0 §2.5: POST logout_token as application/x-www-form-urlencoded; 200 (or 204)
+ * means received. Through the outbound-HTTP module, with this delivery's timeout; the body is dropped.
+ */
+static bool deliver(const idp_net_t *net, const idp_store_delivery_t *d, char *err, size_t errlen)
 {
-    (void)ptr;
-    (void)ud;
-    return size * n;
-}
-
-/* §2.5: POST logout_token as a form; 200 (or 204) means received. */
-static bool deliver(const idp_store_delivery_t *d, char *err, size_t errlen)
-{
-    CURL *c = curl_easy_init();
-    if (c == NULL)
-        return false;
-    char *tok = curl_easy_escape(c, d->logout_token, 0);
-    size_t n = strlen(tok ? tok : "") + 16;
-    char *body = malloc(n);
-    if (body)
-        snprintf(body, n, "logout_token=%s", tok ? tok : "");
-    curl_easy_setopt(c, CURLOPT_URL, d->uri);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK)
-        snprintf(err, errlen, "%s", curl_easy_strerror(rc));
-    else if (status != 200 && status != 204)
-        snprintf(err, errlen, "HTTP %ld", status);
+    idp_buf_t form;
+    idp_buf_init(&form, IDP_JWS_MAX_BYTES * 3 + 16);
+    char *tok = curl_easy_escape(NULL, d->logout_token, 0);
+    bool ok = false;
+    if (tok == NULL || idp_buf_printf(&form, "logout_token=%s", tok) != IDP_OK) {
+        snprintf(err, errlen, "cannot encode the logout token");
+        goto Exit;
+    }
+    idp_net_req_t req = {
+        .method = IDP_NET_POST_FORM,
+        .url = d->uri,
+        .form = idp_buf_cstr(&form),
+        .timeout_ms = DELIVERY_TIMEOUT_MS,
+        .max_bytes = 0, /* §2.8: the status is the answer; the body is read and dropped */
+    };
+    idp_net_resp_t resp;
+    idp_err_t e = idp_net_perform(net, &req, &resp, err, errlen);
+    ok = e == IDP_OK && (resp.status == 200 || resp.status == 204);
+    if (e == IDP_OK && !ok)
+        snprintf(err, errlen, "HTTP %ld", resp.status);
+    idp_net_resp_free(&resp);
+Exit:
     curl_free(tok);
-    free(body);
-    curl_easy_cleanup(c);
-    return rc == CURLE_OK && (status == 200 || status == 204);
+    idp_buf_free(&form);
+    return ok;
 }
 
-int idp_oauth_deliver_logouts(idp_oauth_t *o)
+int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
 {
     idp_store_delivery_t *rows = NULL;
     size_t n = 0;
     int delivered = 0;
     if (idp_store_deliveries_due(o->store, DELIVERY_BATCH, 60, &rows, &n) != IDP_OK)
         return 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !(stop && atomic_load(stop)); i++) {
         char err[256] = "";
-        bool ok = deliver(&rows[i], err, sizeof(err));
+        bool ok = deliver(o->net, &rows[i], err, sizeof(err));
         /* back-off: base, 2 base, 4 base, ... at most an hour; give up after DELIVERY_MAX_ATTEMPTS */
         int attempts = rows[i].attempts + 1;
         long long retry = (long long)o->cfg->logout_retry_seconds << (attempts < 12 ? attempts - 1 : 11);

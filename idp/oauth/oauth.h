@@ -8,6 +8,7 @@
 #define IDP_OAUTH_OAUTH_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +22,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "net/http_client.h"
 #include "store/store.h"
 
 /** Everything the endpoints share; read-only after idp_oauth_init. */
@@ -33,6 +35,7 @@ typedef struct {
     unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
     const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
     idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
+    const idp_net_t *net;         /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
     struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
     struct idp_auth_guard *auth_guard;   /* failed client authentications: counters, back-off (auth_guard.c) */
     idp_ratelimit_t *login_limit;        /* new login transactions per client address */
@@ -120,8 +123,14 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /logout: RP-Initiated Logout 1.0 (end_session_endpoint). */
 void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-/** Delivers due Back-Channel Logout tokens (call every second or so); returns how many arrived. */
-int idp_oauth_deliver_logouts(idp_oauth_t *o);
+/**
+ * Delivers due Back-Channel Logout tokens (call every second or so, from a
+ * thread of its own: each delivery may wait seconds on a relying party);
+ * returns how many arrived. When *@p stop turns true (NULL: never) it ends
+ * after the delivery in flight; the rows it leased and did not try are due
+ * again when their lease ends, their attempts not counted.
+ */
+int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop);
 /** POST /account/consent/revoke, /account/session/end, /account/household. */
 void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

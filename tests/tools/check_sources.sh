@@ -2,7 +2,8 @@
 # Source rules that the compiler does not enforce (style.md):
 #  - no unbounded or non-reentrant C library calls;
 #  - the protocol core stays free of HTTP and SQL: civetweb only in idp/http,
-#    libpq only in idp/store/pg.
+#    libpq only in idp/store/pg;
+#  - outbound HTTP only through idp/net (libcurl transfers nowhere else).
 # Usage: check_sources.sh [SOURCE_ROOT]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -24,6 +25,8 @@ report "civetweb outside idp/http:" \
     "$(grep -rn '#include <civetweb.h>' idp | grep -v '^idp/http/' || true)"
 report "libpq outside idp/store/pg:" \
     "$(grep -rn '#include <libpq-fe.h>' idp | grep -v '^idp/store/pg/' || true)"
+report "a libcurl transfer outside idp/net (outbound HTTP goes through net/http_client.h; cardsim is a test tool):" \
+    "$(grep -rnE 'curl_easy_(perform|init)[[:space:]]*\(' --include='*.c' idp | grep -vE '^idp/(net|cardsim)/' || true)"
 report "the protocol core includes the HTTP or storage implementation:" \
     "$(grep -rnE '#include "(http|store/pg)/' idp/core idp/config idp/jose idp/oauth || true)"
 

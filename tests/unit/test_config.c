@@ -188,6 +188,7 @@ static void errors_name_the_key(void **state)
         {"{\"http\":{\"accept_queue\":0}}", "http.accept_queue"},
         {"{\"http\":{\"listen_backlog\":0}}", "http.listen_backlog"},
         {"{\"http\":{\"defer_accept_seconds\":-1}}", "http.defer_accept_seconds"},
+        {"{\"outbound\":{\"proxy\":\"proxy.internal:3128\"}}", "outbound.proxy"},
         {"[1,2]", "configuration"},
         {"{not json", "configuration"},
     };
@@ -241,12 +242,29 @@ static void missing_file(void **state)
     assert_non_null(strstr(err, "/nonexistent/sakaid.json"));
 }
 
+/* outbound.proxy: unset by default (no proxy, whatever http_proxy says); a file or SAKAID_OUTBOUND_PROXY sets it. */
+static void outbound_proxy(void **state)
+{
+    (void)state;
+    idp_config_t *c;
+    char err[512];
+    static const char *const proxy_env[] = {"SAKAID_DATABASE_URL", "postgresql://db/sakaid", "SAKAID_OUTBOUND_PROXY",
+                                            "http://proxy.internal:3128", NULL};
+    assert_int_equal(load("{}", base_env, &c, err), IDP_OK);
+    assert_null(c->outbound_proxy);
+    idp_config_free(c);
+    assert_int_equal(load("{}", proxy_env, &c, err), IDP_OK);
+    assert_string_equal(c->outbound_proxy, "http://proxy.internal:3128");
+    idp_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),   cmocka_unit_test(file_and_env),           cmocka_unit_test(errors_name_the_key),
         cmocka_unit_test(env_errors), cmocka_unit_test(tls_anywhere_needs_issuer), cmocka_unit_test(missing_file),
         cmocka_unit_test(trusted_proxies_and_metrics_listen), cmocka_unit_test(jpki_anchors),
+        cmocka_unit_test(outbound_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
