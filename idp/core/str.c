@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 bool idp_str_has_prefix(const char *s, const char *prefix)
@@ -102,4 +103,11 @@ bool idp_utf8_valid(const char *s, size_t n)
                 return false;
     }
     return true;
+}
+
+void idp_str_list_append(char *out, size_t size, const char *word)
+{
+    size_t n = strlen(out);
+    if (n < size)
+        snprintf(out + n, size - n, "%s%s", n ? " " : "", word);
 }

@@ -12,6 +12,8 @@ bool idp_str_has_prefix(const char *s, const char *prefix);
  * returns its start and length (*len = 0 at the end) and moves *p past it.
  */
 const char *idp_str_next_word(const char **p, size_t *len);
+/** Appends @p word to the space-separated list in @p out (of @p size bytes; truncated when full). */
+void idp_str_list_append(char *out, size_t size, const char *word);
 /** True if the space-separated list @p list contains @p word (RFC 6749 §3.3 scope syntax). */
 bool idp_str_list_has(const char *list, const char *word);
 /** Every word of the space-separated @p words is in @p list (NULL is an empty list). */

@@ -21,20 +21,6 @@
 #include "oauth/rules.h"
 
 
-void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
-{
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    resp->status = text ? status : 500;
-    resp->body = text ? idp_arena_strdup(req->arena, text) : NULL;
-    free(text);
-    if (resp->body == NULL) {
-        resp->status = 500;
-        resp->body = "{\"error\":\"server_error\"}";
-    }
-    resp->body_len = strlen(resp->body);
-}
-
 static void fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, const char *code, const char *desc)
 {
     idp_oauth_json(req, resp, status, json_pack("{s:s, s:s}", "error", code, "error_description", desc));

@@ -17,21 +17,6 @@
 
 #define PAGE_MAX (512 * 1024)
 
-const idp_claim_def_t idp_claim_defs[] = {
-    {"name", "profile", true, false, "氏名", "Name", false, true},
-    {"birthdate", "birthdate", true, false, "生年月日", "Date of birth", false, true},
-    {"gender", "gender", true, false, "性別", "Gender", false, true},
-    {"address", "address", true, false, "住所", "Address", false, true},
-    {"sakai_resident", "residency", false, false, "堺市民であるかどうか", "Whether you live in Sakai City", false, true},
-    {"sakai_ward", "residency", false, true, "お住まいの区", "The ward you live in", false, true},
-    /* permissions, consented to like claims */
-    {IDP_CLAIM_OPENID, "openid", false, false, "あなたを識別する番号(このサービス専用)",
-     "An identifier for you (for this service)", true, false},
-    {IDP_CLAIM_OFFLINE, IDP_CLAIM_OFFLINE, false, false, "ログアウトした後も、同意を取り消すまで利用を続けること",
-     "Keeps access after you sign out, until you withdraw consent", true, false},
-    {NULL, NULL, false, false, NULL, NULL, false, false},
-};
-
 static const char *T(const char *lang, const char *ja, const char *en)
 {
     return strcmp(lang, "en") ? ja : en;

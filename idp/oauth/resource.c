@@ -42,68 +42,6 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
 
 /* ---- released claims (UserInfo and the ID token) -------------------------------- */
 
-static void iso8601(long long t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/*
- * OpenID Connect for Identity Assurance 1.0 §5: card-verified attributes
- * are released as verified_claims with their evidence: an electronic
- * signature by the J-LIS signing certificate, checked at verified_at.
- */
-static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *claims)
-{
-    json_t *c = json_object();
-    if (idp_str_list_has(claims, "name") && a->name)
-        json_object_set_new(c, "name", json_string(a->name));
-    if (idp_str_list_has(claims, "birthdate") && a->birth_date)
-        json_object_set_new(c, "birthdate", json_string(a->birth_date));
-    if (idp_str_list_has(claims, "gender") && a->gender)
-        json_object_set_new(c, "gender", json_string(a->gender));
-    if (idp_str_list_has(claims, "address") && a->address)
-        json_object_set_new(c, "address", json_pack("{s:s}", "formatted", a->address));
-    if (json_object_size(c) == 0) {
-        json_decref(c);
-        return NULL;
-    }
-    char when[32];
-    iso8601(a->verified_at, when);
-    return json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
-                     "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS", "created_at",
-                     when, "claims", c);
-}
-
-/* Appends @p name to the space-separated list in @p out. */
-static void append_name(char *out, size_t size, const char *name)
-{
-    size_t n = strlen(out);
-    snprintf(out + n, size - n, "%s%s", n ? " " : "", name);
-}
-
-void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, const char *acr, char *released,
-                    size_t size)
-{
-    /* Card-verified attributes only to a grant signed in with the card (product.md §5, issue #14). */
-    json_t *vc = acr && !strcmp(acr, ACR_CARD) ? verified_claims(a, list) : NULL;
-    if (vc)
-        json_object_set_new(out, "verified_claims", vc);
-    if (idp_str_list_has(list, "sakai_resident"))
-        json_object_set_new(out, "sakai_resident", json_boolean(a->sakai_resident));
-    if (idp_str_list_has(list, "sakai_ward") && a->sakai_ward)
-        json_object_set_new(out, "sakai_ward", json_string(a->sakai_ward));
-    /* The release history: the claim names @p out now carries. */
-    const char *k;
-    json_t *v;
-    json_object_foreach(json_object_get(vc, "claims"), k, v) append_name(released, size, k);
-    for (const char *const *c = (const char *const[]){"sakai_resident", "sakai_ward", NULL}; *c; c++)
-        if (json_object_get(out, *c))
-            append_name(released, size, *c);
-}
-
 /* ---- UserInfo ------------------------------------------------------------------- */
 
 static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *error, const char *desc)
@@ -162,7 +100,7 @@ static const char *token_claims(idp_oauth_req_t *req, const idp_store_grant_t *g
     out[0] = '\0';
     for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
         if (idp_str_list_has(g->claims, d->claim) && idp_str_list_has(scope, d->scope))
-            append_name(out, strlen(g->claims) + 1, d->claim);
+            idp_str_list_append(out, strlen(g->claims) + 1, d->claim);
     return out;
 }
 

@@ -20,17 +20,6 @@
 #include "oauth/internal.h"
 
 
-void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description)
-{
-    json_t *body = json_pack("{s:s}", "error", idp_err_code(e));
-    if (body && description && !idp_err_is_internal(e))
-        json_object_set_new(body, "error_description", json_string(description));
-    idp_oauth_json(req, resp, idp_err_http_status(e), body);
-    /* RFC 6749 §5.2: 401 for invalid_client, with the scheme the client may use. */
-    if (e == IDP_E_INVALID_CLIENT)
-        resp->www_authenticate = "Basic realm=\"sakaid\", charset=\"UTF-8\"";
-}
-
 /*
  * RFC 6749 §3.3 and §4.4.2: the requested scope must be within the client's
  * registered scope; when absent, the registered scope is the default.
@@ -160,15 +149,6 @@ static void client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
 }
 
 /* ---- the code flow's tokens ---------------------------------------------------- */
-
-idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload)
-{
-    idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const idp_jwks_t *keys = ks ? idp_keyset_verifier(ks) : NULL;
-    idp_err_t e = keys ? idp_jws_verify(keys, token, header, payload) : IDP_E_SERVER_ERROR;
-    idp_keyset_release(ks);
-    return e;
-}
 
 /* OpenID Connect Core §3.1.3.6: at_hash = base64url(left half of SHA-256(access token)). */
 static void at_hash(const char *token, char out[32])
