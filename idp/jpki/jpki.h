@@ -36,9 +36,6 @@ typedef enum {
 
 /** "bad_signature", ... (stable: logs, metrics, API). */
 const char *idp_jpki_reason_code(idp_jpki_reason_t r);
-/** A plain message for the resident, in Japanese ("ja") or English (anything else). */
-const char *idp_jpki_reason_text(idp_jpki_reason_t r, const char *lang);
-
 #define IDP_JPKI_MAX_CERT 4096
 
 /* ---- revocation -------------------------------------------------------- */

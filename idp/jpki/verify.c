@@ -94,39 +94,20 @@ struct idp_jpki_trust {
     cache_t cache;
 };
 
-static const struct {
-    const char *code, *ja, *en;
-} reasons[IDP_JPKI__COUNT] = {
-    [IDP_JPKI_OK] = {"ok", "確認できました。", "Verified."},
-    [IDP_JPKI_BAD_SIGNATURE] = {"bad_signature", "署名を確認できませんでした。もう一度カードを読み取ってください。",
-                                "The card's signature could not be verified. Please read the card again."},
-    [IDP_JPKI_UNKNOWN_ISSUER] = {"unknown_issuer", "このカードの証明書は利用できません。",
-                                 "This card's certificate is not issued by J-LIS and cannot be used."},
-    [IDP_JPKI_EXPIRED] = {"expired", "カードの電子証明書の有効期限が切れています。市区町村の窓口で更新してください。",
-                          "The card's certificate has expired. Please renew it at your municipal office."},
-    [IDP_JPKI_REVOKED] = {"revoked", "カードの電子証明書は失効しています。市区町村の窓口にお問い合わせください。",
-                          "The card's certificate has been revoked. Please contact your municipal office."},
-    [IDP_JPKI_WRONG_PURPOSE] = {"wrong_purpose", "別の種類の証明書が読み取られました。もう一度お試しください。",
-                                "A certificate of the other kind was read. Please try again."},
-    [IDP_JPKI_POLICY_MISSING] = {"policy_missing", "このカードの証明書は利用できません。",
-                                 "This certificate is not a My Number card certificate."},
-    [IDP_JPKI_WEAK_KEY] = {"weak_key", "このカードの証明書は利用できません。",
-                           "This certificate's key is not accepted."},
-    [IDP_JPKI_MALFORMED] = {"malformed", "カードから読み取ったデータが正しくありません。もう一度お試しください。",
-                            "The data read from the card is not valid. Please try again."},
-    /* Not the card's fault: the service has no current revocation information (docs/card.md). */
-    [IDP_JPKI_REVOCATION_UNKNOWN] = {"revocation_unknown",
-                                     "現在、カードの有効性を確認できないため、ログインできません。カードに問題があるという"
-                                     "意味ではありません。しばらくしてからもう一度お試しください。",
-                                     "We cannot check cards right now, so you cannot sign in at the moment. This does not "
-                                     "mean that anything is wrong with your card. Please try again later."},
-    [IDP_JPKI_NOT_YET_VALID] = {"not_yet_valid",
-                                "カードの電子証明書の有効期間がまだ始まっていません。発行や更新の直後は、しばらくしてから"
-                                "もう一度お試しください。",
-                                "The card's certificate is not valid yet. If it was issued or renewed just now, please try "
-                                "again later."},
-    [IDP_JPKI_BAD_KEY_USAGE] = {"bad_key_usage", "このカードの証明書は利用できません。",
-                                "This card's certificate cannot be used here: its key usage does not allow it."},
+/* The reason codes (the texts a resident reads are in the message catalogue, ui/messages.c). */
+static const char *const reasons[IDP_JPKI__COUNT] = {
+    [IDP_JPKI_OK] = "ok",
+    [IDP_JPKI_BAD_SIGNATURE] = "bad_signature",
+    [IDP_JPKI_UNKNOWN_ISSUER] = "unknown_issuer",
+    [IDP_JPKI_EXPIRED] = "expired",
+    [IDP_JPKI_REVOKED] = "revoked",
+    [IDP_JPKI_WRONG_PURPOSE] = "wrong_purpose",
+    [IDP_JPKI_POLICY_MISSING] = "policy_missing",
+    [IDP_JPKI_WEAK_KEY] = "weak_key",
+    [IDP_JPKI_MALFORMED] = "malformed",
+    [IDP_JPKI_REVOCATION_UNKNOWN] = "revocation_unknown",
+    [IDP_JPKI_NOT_YET_VALID] = "not_yet_valid",
+    [IDP_JPKI_BAD_KEY_USAGE] = "bad_key_usage",
 };
 
 /* The settings that list each purpose's roots and anchors, for messages (docs/configuration.md). */
@@ -136,14 +117,7 @@ static const char *const purpose_name[2] = {"authentication", "signing"};
 
 const char *idp_jpki_reason_code(idp_jpki_reason_t r)
 {
-    return r < IDP_JPKI__COUNT ? reasons[r].code : "malformed";
-}
-
-const char *idp_jpki_reason_text(idp_jpki_reason_t r, const char *lang)
-{
-    if (r >= IDP_JPKI__COUNT)
-        r = IDP_JPKI_MALFORMED;
-    return lang && !strncmp(lang, "ja", 2) ? reasons[r].ja : reasons[r].en;
+    return r < IDP_JPKI__COUNT ? reasons[r] : "malformed";
 }
 
 /* ---- the cache ----------------------------------------------------------- */

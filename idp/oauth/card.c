@@ -19,6 +19,7 @@
 #include "core/rand.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
+#include "ui/messages.h"
 
 
 static void fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, const char *code, const char *desc)
@@ -274,16 +275,19 @@ static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned 
     idp_card_match_key(o->subject_key, a->name, a->gender, a->birth_date, a->address, out);
 }
 
+/* The resident's message for a card reason code (the catalogue's "card.<code>"). */
+static const char *card_message(const char *code, const char *lang)
+{
+    char key[48];
+    snprintf(key, sizeof(key), "card.%s", code);
+    return idp_msg(key, lang);
+}
+
 /* A refusal that is not about the certificate itself but about whose card it is. */
 static void mismatch(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *reason)
 {
-    bool en = !strcmp(req->lang, "en");
-    const char *m = !strcmp(reason, "card_mismatch")
-                        ? (en ? "This is not the card you signed in with. Try again with the same card."
-                              : "ログインに使ったカードと違います。同じカードでもう一度お試しください。")
-                        : (en ? "The two certificates on this card do not belong together. Ask your city office."
-                              : "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。お住まいの市区町村の窓口にお問い合わせください。");
-    idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", reason, "message", m));
+    idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", reason, "message",
+                                             card_message(reason, req->lang)));
 }
 
 /*
@@ -497,7 +501,7 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason));
         idp_oauth_json(req, resp, 403,
                        json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(refused->reason),
-                                 "message", idp_jpki_reason_text(refused->reason, req->lang)));
+                                 "message", card_message(idp_jpki_reason_code(refused->reason), req->lang)));
         goto Exit;
     }
     /* Where J-LIS 証明書紐付け情報 was imported, it must agree that these two certificates are one card's. */
@@ -521,14 +525,12 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         else if (outcome == CARD_MISMATCH)
             mismatch(req, resp, "card_mismatch");
         else if (outcome == ALREADY_LINKED)
-            fail(req, resp, 409, "already_linked",
-                 !strcmp(req->lang, "en") ? "This card belongs to another SakaI-D and cannot be added to this one."
-                                          : "このカードは別の SakaI-D に登録済みのため、追加できません。");
+            fail(req, resp, 409, "already_linked", card_message("already_linked", req->lang));
         else if (outcome == SIGN_CONFLICT)
             fail(req, resp, 409, "conflict", "this signing certificate belongs to another resident");
         else if (outcome == BAD_ATTRS)
             idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", "malformed",
-                                                     "message", idp_jpki_reason_text(IDP_JPKI_MALFORMED, req->lang)));
+                                                     "message", card_message("malformed", req->lang)));
         else /* the login was continued, expired, or its session signed out meanwhile */
             fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
         goto Exit;
@@ -571,7 +573,7 @@ void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         json_object_set_new(out, "reason", json_string(c.reason));
         for (int r = 0; r < IDP_JPKI__COUNT; r++)
             if (!strcmp(c.reason, idp_jpki_reason_code((idp_jpki_reason_t)r)))
-                json_object_set_new(out, "message", json_string(idp_jpki_reason_text((idp_jpki_reason_t)r, req->lang)));
+                json_object_set_new(out, "message", json_string(card_message(idp_jpki_reason_code((idp_jpki_reason_t)r), req->lang)));
     }
     idp_oauth_json(req, resp, 200, out);
 }

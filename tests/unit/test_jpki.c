@@ -25,6 +25,7 @@
 
 #include "core/b64.h"
 #include "jpki/jpki.h"
+#include "ui/messages.h"
 
 static const char *dir; /* the material */
 static time_t at;       /* pinned verification time */
@@ -981,12 +982,25 @@ static void roots_are_pinned_by_key(void **state)
     idp_jpki_trust_free(t);
 }
 
+/* The resident's text for a reason: the message catalogue's "card.<code>" (ui/messages.c). */
+static const char *reason_text(idp_jpki_reason_t r, const char *lang)
+{
+    char key[48];
+    snprintf(key, sizeof(key), "card.%s", idp_jpki_reason_code(r));
+    return idp_msg(key, lang);
+}
+
 static void reason_texts(void **state)
 {
-    for (int r = 0; r < IDP_JPKI__COUNT; r++) {
-        assert_non_null(idp_jpki_reason_text((idp_jpki_reason_t)r, "ja"));
-        assert_non_null(idp_jpki_reason_text((idp_jpki_reason_t)r, "en"));
-    }
+    /* every reason has its own entry: none falls back to the general text */
+    for (int r = 0; r < IDP_JPKI__COUNT; r++)
+        for (int l = 0; l < 2; l++) {
+            const char *lang = l ? "en" : "ja";
+            assert_non_null(reason_text((idp_jpki_reason_t)r, lang));
+            if (r != IDP_JPKI_MALFORMED)
+                assert_ptr_not_equal(reason_text((idp_jpki_reason_t)r, lang), idp_msg("card.malformed", lang));
+        }
+    assert_ptr_equal(idp_msg("card.no_such_reason", "en"), idp_msg("card.malformed", "en"));
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_BAD_SIGNATURE), "bad_signature");
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_UNKNOWN_ISSUER), "unknown_issuer");
     assert_string_equal(idp_jpki_reason_code(IDP_JPKI_WEAK_KEY), "weak_key");
@@ -996,13 +1010,13 @@ static void reason_texts(void **state)
     /* not yet valid is not "expired, renew your card" */
     for (int l = 0; l < 2; l++) {
         const char *lang = l ? "en" : "ja";
-        assert_string_not_equal(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, lang), idp_jpki_reason_text(IDP_JPKI_EXPIRED, lang));
+        assert_string_not_equal(reason_text(IDP_JPKI_NOT_YET_VALID, lang), reason_text(IDP_JPKI_EXPIRED, lang));
     }
-    assert_null(strstr(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, "en"), "renew it"));
-    assert_null(strstr(idp_jpki_reason_text(IDP_JPKI_NOT_YET_VALID, "ja"), "更新してください"));
+    assert_null(strstr(reason_text(IDP_JPKI_NOT_YET_VALID, "en"), "renew it"));
+    assert_null(strstr(reason_text(IDP_JPKI_NOT_YET_VALID, "ja"), "更新してください"));
     /* no revocation information: the service cannot check, the card is not at fault */
-    assert_non_null(strstr(idp_jpki_reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "en"), "does not mean"));
-    assert_non_null(strstr(idp_jpki_reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "ja"), "カードに問題があるという意味ではありません"));
+    assert_non_null(strstr(reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "en"), "does not mean"));
+    assert_non_null(strstr(reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "ja"), "カードに問題があるという意味ではありません"));
 }
 
 int main(void)
