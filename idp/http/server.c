@@ -27,6 +27,7 @@
 #include "core/str.h"
 #include "http/client_addr.h"
 #include "http/head.h"
+#include "oauth/endpoints.h"
 #include "oauth/metrics.h"
 
 struct idp_http {
@@ -540,43 +541,37 @@ static void h_card_status(request_t *r)
     respond_oauth(r, &resp);
 }
 
-typedef struct {
-    const char *path;
-    const char *methods; /* "GET", "POST" or "GET POST" (GET implies HEAD) */
-    void (*fn)(request_t *r);
-} route_t;
-
-static const route_t routes[] = {
-    {"/.well-known/openid-configuration", "GET", h_discovery},
-    {"/.well-known/oauth-authorization-server", "GET", h_discovery}, /* RFC 8414 §3 */
-    {"/jwks", "GET", h_jwks},
-    {"/authorize", "GET POST", h_authorize},
-    {"/token", "POST", h_token},
-    {"/userinfo", "GET POST", h_userinfo},
-    {"/introspect", "POST", h_introspect},
-    {"/revoke", "POST", h_revoke},
-    {"/login", "GET", h_login},
-    {"/login/continue", "POST", h_login_continue},
-    {"/login/card/test", "POST", h_login_test_card},
-    {"/login/card/new", "POST", h_new_card},
-    {"/login/sign/skip", "POST", h_sign_skip},
-    {"/consent", "GET POST", h_consent},
-    {"/login/social", "POST", h_social_start},
-    {"/login/social/callback", "GET", h_social_callback},
-    {"/account", "GET", h_account},
-    {"/account/login", "GET", h_account_login},
-    {"/account/link", "POST", h_account_link},
-    {"/account/unlink", "POST", h_account_unlink},
-    {"/account/consent/revoke", "POST", h_account_revoke},
-    {"/account/session/end", "POST", h_account_end_session},
-    {"/account/household", "POST", h_account_household},
-    {"/logout", "GET POST", h_logout},
-    {"/healthz", "GET", h_healthz},
-    {"/readyz", "GET", h_readyz},
-    /* /metrics is not here: it has its own listener (http.metrics_listen, metrics_dispatch). */
-    {"/login/card/challenge", "POST", h_card_challenge},
-    {"/login/card/verify", "POST", h_card_verify},
-    {"/login/card/status", "GET", h_card_status},
+/* The handler of each row of the endpoint table (oauth/endpoints.h): paths and methods are there, once. */
+static void (*const handlers[IDP_EP__COUNT])(request_t *r) = {
+    [IDP_EP_DISCOVERY] = h_discovery,
+    [IDP_EP_AS_METADATA] = h_discovery,
+    [IDP_EP_JWKS] = h_jwks,
+    [IDP_EP_AUTHORIZE] = h_authorize,
+    [IDP_EP_TOKEN] = h_token,
+    [IDP_EP_USERINFO] = h_userinfo,
+    [IDP_EP_INTROSPECT] = h_introspect,
+    [IDP_EP_REVOKE] = h_revoke,
+    [IDP_EP_LOGOUT] = h_logout,
+    [IDP_EP_LOGIN] = h_login,
+    [IDP_EP_LOGIN_CONTINUE] = h_login_continue,
+    [IDP_EP_LOGIN_TEST_CARD] = h_login_test_card,
+    [IDP_EP_NEW_CARD] = h_new_card,
+    [IDP_EP_SIGN_SKIP] = h_sign_skip,
+    [IDP_EP_CONSENT] = h_consent,
+    [IDP_EP_SOCIAL_START] = h_social_start,
+    [IDP_EP_SOCIAL_CALLBACK] = h_social_callback,
+    [IDP_EP_ACCOUNT] = h_account,
+    [IDP_EP_ACCOUNT_LOGIN] = h_account_login,
+    [IDP_EP_ACCOUNT_LINK] = h_account_link,
+    [IDP_EP_ACCOUNT_UNLINK] = h_account_unlink,
+    [IDP_EP_ACCOUNT_REVOKE] = h_account_revoke,
+    [IDP_EP_ACCOUNT_END_SESSION] = h_account_end_session,
+    [IDP_EP_ACCOUNT_HOUSEHOLD] = h_account_household,
+    [IDP_EP_CARD_CHALLENGE] = h_card_challenge,
+    [IDP_EP_CARD_VERIFY] = h_card_verify,
+    [IDP_EP_CARD_STATUS] = h_card_status,
+    [IDP_EP_HEALTHZ] = h_healthz,
+    [IDP_EP_READYZ] = h_readyz,
 };
 
 /* ---- the request head ------------------------------------------------------ */
@@ -695,9 +690,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         return request_status;
     }
     client_address(&r, fields, (size_t)r.ri->num_headers);
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        const route_t *rt = &routes[i];
-        if (strcmp(rt->path, path) != 0)
+    for (size_t i = 0; i < idp_endpoints_count; i++) {
+        const idp_endpoint_t *rt = &idp_endpoints[i];
+        if (strcmp(rt->path, path) != 0 || handlers[rt->id] == NULL)
             continue;
         bool get = !strncmp(rt->methods, "GET", 3), post = strstr(rt->methods, "POST") != NULL;
         bool ok = (!strcmp(m, "POST") && post) || (get && (!strcmp(m, "GET") || !strcmp(m, "HEAD")));
@@ -709,7 +704,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         }
         /* Budget: the body plus parsing overhead; a request never grows past it. */
         idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
-        rt->fn(&r);
+        handlers[rt->id](&r);
         idp_arena_free(&r.arena);
         return request_status;
     }

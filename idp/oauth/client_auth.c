@@ -22,6 +22,7 @@
 #include "net/http_client.h"
 #include "oauth/auth_guard.h"
 #include "oauth/client_meta.h"
+#include "oauth/endpoints.h"
 #include "oauth/internal.h"
 
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -357,21 +358,28 @@ static idp_err_t verify_assertion(idp_oauth_t *o, const char *client_id, json_t 
     return uri ? verify_with_uri(o, client_id, uri, assertion, payload) : IDP_E_INVALID_CLIENT;
 }
 
+/* The issuer itself, or an endpoint of the endpoint table that takes client authentication. */
+static bool names_us(const char *rest)
+{
+    if (*rest == '\0')
+        return true;
+    for (size_t i = 0; i < idp_endpoints_count; i++)
+        if (idp_endpoints[i].client_auth && !strcmp(rest, idp_endpoints[i].path))
+            return true;
+    return false;
+}
+
 /* aud names us: the issuer or one of the endpoints that take client authentication (RFC 7523 §3 item 3). */
 static bool aud_ok(idp_oauth_t *o, json_t *aud)
 {
-    static const char *const paths[] = {"", "/token", "/introspect", "/revoke", NULL};
     size_t il = strlen(o->cfg->issuer), i;
     json_t *v;
     json_t *list = json_is_array(aud) ? aud : NULL;
     for (i = 0; list ? i < json_array_size(list) : i < 1; i++) {
         v = list ? json_array_get(list, i) : aud;
         const char *s = json_string_value(v);
-        if (s == NULL || strncmp(s, o->cfg->issuer, il) != 0)
-            continue;
-        for (const char *const *p = paths; *p; p++)
-            if (!strcmp(s + il, *p))
-                return true;
+        if (s != NULL && strncmp(s, o->cfg->issuer, il) == 0 && names_us(s + il))
+            return true;
     }
     return false;
 }

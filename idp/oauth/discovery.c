@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "oauth/oauth.h"
+#include "oauth/endpoints.h"
 #include "oauth/auth_guard.h"
 #include "oauth/client_auth.h"
 
@@ -48,13 +49,10 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     if (d == NULL)
         return IDP_E_NOMEM;
     json_object_set_new(d, "issuer", json_string(iss));
-    json_object_set_new(d, "jwks_uri", url(iss, "/jwks"));
-    json_object_set_new(d, "authorization_endpoint", url(iss, "/authorize"));
-    json_object_set_new(d, "token_endpoint", url(iss, "/token"));
-    json_object_set_new(d, "userinfo_endpoint", url(iss, "/userinfo"));
-    json_object_set_new(d, "introspection_endpoint", url(iss, "/introspect"));
-    json_object_set_new(d, "revocation_endpoint", url(iss, "/revoke"));
-    json_object_set_new(d, "end_session_endpoint", url(iss, "/logout")); /* RP-Initiated Logout 1.0 §2.1 */
+    /* The endpoints' URLs from the endpoint table (oauth/endpoints.h), the one place that names them. */
+    for (size_t i = 0; i < idp_endpoints_count; i++)
+        if (idp_endpoints[i].discovery)
+            json_object_set_new(d, idp_endpoints[i].discovery, url(iss, idp_endpoints[i].path));
     json_object_set_new(d, "backchannel_logout_supported", json_true()); /* Back-Channel Logout 1.0 §2.1 */
     json_object_set_new(d, "backchannel_logout_session_supported", json_true());
     json_object_set_new(d, "scopes_supported", json_pack("[sssssss]", "openid", "profile", "address", "birthdate",
@@ -76,13 +74,15 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     json_object_set_new(d, "request_uri_parameter_supported", json_false());
     json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true()); /* RFC 9207 §3 */
     json_object_set_new(d, "ui_locales_supported", json_pack("[ss]", "ja", "en"));
-    /* client_auth.c: the same methods at all three endpoints */
-    for (int i = 0; i < 3; i++) {
-        static const char *const names[] = {"token_endpoint", "introspection_endpoint", "revocation_endpoint"};
+    /* client_auth.c: the same methods at every endpoint that takes client authentication */
+    for (size_t i = 0; i < idp_endpoints_count; i++) {
+        const char *name = idp_endpoints[i].discovery;
+        if (!idp_endpoints[i].client_auth || name == NULL)
+            continue;
         char k[96];
-        snprintf(k, sizeof(k), "%s_auth_methods_supported", names[i]);
+        snprintf(k, sizeof(k), "%s_auth_methods_supported", name);
         json_object_set_new(d, k, json_pack("[ssss]", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"));
-        snprintf(k, sizeof(k), "%s_auth_signing_alg_values_supported", names[i]);
+        snprintf(k, sizeof(k), "%s_auth_signing_alg_values_supported", name);
         json_object_set_new(d, k, json_pack("[ss]", "RS256", "ES256"));
     }
     /* OpenID Connect for Identity Assurance 1.0 §7 */

@@ -1,0 +1,71 @@
+/*
+ * The endpoint table (issue #16 §2): every path SakaI-D serves, once, with
+ * what each consumer needs. The HTTP layer routes by it (its handler for
+ * each id), discovery names the URLs of the endpoints that have a metadata
+ * key, and client authentication accepts an assertion whose aud is the
+ * issuer or an endpoint that takes client authentication (RFC 7523 §3).
+ * Adding an endpoint: a row here, a handler in http/server.c.
+ */
+#ifndef IDP_OAUTH_ENDPOINTS_H
+#define IDP_OAUTH_ENDPOINTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    IDP_EP_DISCOVERY,
+    IDP_EP_AS_METADATA,
+    IDP_EP_JWKS,
+    IDP_EP_AUTHORIZE,
+    IDP_EP_TOKEN,
+    IDP_EP_USERINFO,
+    IDP_EP_INTROSPECT,
+    IDP_EP_REVOKE,
+    IDP_EP_LOGOUT,
+    IDP_EP_LOGIN,
+    IDP_EP_LOGIN_CONTINUE,
+    IDP_EP_LOGIN_TEST_CARD,
+    IDP_EP_NEW_CARD,
+    IDP_EP_SIGN_SKIP,
+    IDP_EP_CONSENT,
+    IDP_EP_SOCIAL_START,
+    IDP_EP_SOCIAL_CALLBACK,
+    IDP_EP_ACCOUNT,
+    IDP_EP_ACCOUNT_LOGIN,
+    IDP_EP_ACCOUNT_LINK,
+    IDP_EP_ACCOUNT_UNLINK,
+    IDP_EP_ACCOUNT_REVOKE,
+    IDP_EP_ACCOUNT_END_SESSION,
+    IDP_EP_ACCOUNT_HOUSEHOLD,
+    IDP_EP_CARD_CHALLENGE,
+    IDP_EP_CARD_VERIFY,
+    IDP_EP_CARD_STATUS,
+    IDP_EP_HEALTHZ,
+    IDP_EP_READYZ,
+    IDP_EP__COUNT
+} idp_endpoint_id_t;
+
+/* How an endpoint's errors are shown (product.md §4). */
+typedef enum {
+    IDP_SURFACE_JSON,     /* an OAuth or JSON error body */
+    IDP_SURFACE_PAGE,     /* an error page: the redirect URI is not trusted (yet) */
+    IDP_SURFACE_REDIRECT, /* to the client's validated redirect URI, after validation; a page before */
+} idp_error_surface_t;
+
+typedef enum { IDP_BODY_NONE, IDP_BODY_FORM, IDP_BODY_JSON } idp_body_kind_t;
+
+typedef struct {
+    idp_endpoint_id_t id;
+    const char *path;
+    const char *methods; /* "GET", "POST" or "GET POST" (GET implies HEAD) */
+    idp_body_kind_t body;
+    const char *discovery; /* the metadata member that names its URL (OpenID Connect Discovery §3), or NULL */
+    bool client_auth;      /* takes client authentication: its URL may be an assertion's aud */
+    idp_error_surface_t errors;
+} idp_endpoint_t;
+
+/** The table, in IDP_EP_ order; idp_endpoints_count rows. */
+extern const idp_endpoint_t idp_endpoints[];
+extern const size_t idp_endpoints_count;
+
+#endif
