@@ -206,7 +206,7 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         json_decref(out);
         return idp_oauth_error(req, resp, e, NULL);
     }
-    idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released);
+    idp_oauth_logged(idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released), "release");
     idp_oauth_json(req, resp, 200, out);
 }
 

@@ -199,7 +199,7 @@ const idp_pg_stmt_t *idp_pg_stmts(void)
 
 idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out)
 {
-    idp_store_t *s = calloc(1, sizeof(*s));
+    idp_pg_store_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return IDP_E_NOMEM;
     idp_err_t ret = idp_pg_pool_new(url, pool_size, wait_ms, stmts, S__COUNT, &s->pool);
@@ -207,19 +207,22 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
         free(s);
         return ret;
     }
+    s->base = (idp_store_t){.ops_admin = &idp_pg_admin_ops, .ops_keys = &idp_pg_keys_ops,
+        .ops_datakeys = &idp_pg_datakeys_ops, .ops_clients = &idp_pg_clients_ops, .ops_login = &idp_pg_login_ops,
+        .ops_card = &idp_pg_card_ops, .ops_codes = &idp_pg_codes_ops, .ops_tokens = &idp_pg_tokens_ops,
+        .ops_social = &idp_pg_social_ops, .ops_consent = &idp_pg_consent_ops, .ops_audit = &idp_pg_audit_ops,
+        .ops_logout = &idp_pg_logout_ops};
     pthread_mutex_init(&s->at_mu, NULL);
     s->at_tail = &s->at_head;
-    *out = s;
+    *out = &s->base;
     return IDP_OK;
 }
 
-void idp_store_close(idp_store_t *s)
+void idp_pg_close(idp_store_t *s)
 {
-    if (s == NULL)
-        return;
-    idp_pg_client_cache_free(s->clients);
-    idp_pg_pool_free(s->pool);
-    pthread_mutex_destroy(&s->at_mu);
+    idp_pg_client_cache_free(idp_pg(s)->clients);
+    idp_pg_pool_free(idp_pg(s)->pool);
+    pthread_mutex_destroy(&idp_pg(s)->at_mu);
     free(s);
 }
 
@@ -228,10 +231,10 @@ PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *table, int stmt, int n
                      const int *len, const int *fmt, idp_err_t *err)
 {
     idp_pg_conn_t *c;
-    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((*err = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return NULL;
     PGresult *r = idp_pg_exec(c, table, stmt, n, v, len, fmt, err);
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return r;
 }
 
@@ -245,9 +248,9 @@ idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret)
 
 idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql)
 {
-    idp_err_t ret = idp_pg_acquire(s->pool, c);
+    idp_err_t ret = idp_pg_acquire(idp_pg(s)->pool, c);
     if (ret == IDP_OK && (ret = idp_pg_command(*c, begin_sql)) != IDP_OK)
-        idp_pg_release(s->pool, *c);
+        idp_pg_release(idp_pg(s)->pool, *c);
     return ret;
 }
 
@@ -257,11 +260,11 @@ idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
         ret = idp_pg_command(c, "COMMIT");
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_store_ping(idp_store_t *s)
+idp_err_t idp_pg_ping(idp_store_t *s)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_PING, 0, NULL, NULL, NULL, &ret);
@@ -269,11 +272,11 @@ idp_err_t idp_store_ping(idp_store_t *s)
     return ret;
 }
 
-idp_err_t idp_store_schema_version(idp_store_t *s, int *version)
+idp_err_t idp_pg_schema_version(idp_store_t *s, int *version)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     /* No table yet means no migration has run (not an error). */
     PGresult *r = PQexec(c->pg, "SELECT to_regclass('schema_migrations') IS NOT NULL");
@@ -289,7 +292,7 @@ idp_err_t idp_store_schema_version(idp_store_t *s, int *version)
             *version = atoi_checked(PQgetvalue(r, 0, 0));
     }
     PQclear(r);
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
@@ -300,7 +303,7 @@ int idp_store_schema_expected(void)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
+idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_KEYS_LIST, 0, NULL, NULL, NULL, &ret);
@@ -349,18 +352,6 @@ idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n,
     return IDP_OK;
 }
 
-void idp_store_keys_free(idp_store_key_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++) {
-        free(rows[i].public_jwk);
-        if (rows[i].private_enc) {
-            memset(rows[i].private_enc, 0, rows[i].private_enc_len);
-            free(rows[i].private_enc);
-        }
-    }
-    free(rows);
-}
-
 static idp_err_t tx_exec(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len,
                          const int *fmt, int *affected)
 {
@@ -380,13 +371,13 @@ static idp_err_t insert_key(idp_pg_conn_t *c, const idp_store_key_t *k, const ch
     return tx_exec(c, S_KEY_INSERT, 5, v, len, fmt, NULL);
 }
 
-idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
                                 const char **what)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     const char *alg[] = {fresh->alg};
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = tx_exec(c, S_KEY_LOCK, 1, alg, NULL, NULL, NULL)) != IDP_OK)
@@ -424,16 +415,16 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid)
+idp_err_t idp_pg_key_retire(idp_store_t *s, const char *kid)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     const char *v[] = {kid};
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
@@ -471,7 +462,7 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
@@ -498,7 +489,7 @@ static idp_err_t client_from_row(PGresult *r, int i, idp_store_client_t *c)
     return c->client_id && c->metadata ? IDP_OK : IDP_E_NOMEM;
 }
 
-idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
+idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c)
 {
     idp_err_t ret;
     const char *v[] = {c->client_id, c->has_secret ? (const char *)c->secret_hash : NULL, c->metadata};
@@ -509,10 +500,10 @@ idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
     return ret;
 }
 
-idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
+idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
 {
     unsigned long long gen = 0;
-    if (s->clients && idp_pg_client_cache_get(s->clients, client_id, out, &gen))
+    if (idp_pg(s)->clients && idp_pg_client_cache_get(idp_pg(s)->clients, client_id, out, &gen))
         return IDP_OK;
     idp_err_t ret;
     const char *v[] = {client_id};
@@ -521,12 +512,12 @@ idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_
         return ret;
     ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
     PQclear(r);
-    if (ret == IDP_OK && s->clients)
-        idp_pg_client_cache_put(s->clients, out, gen);
+    if (ret == IDP_OK && idp_pg(s)->clients)
+        idp_pg_client_cache_put(idp_pg(s)->clients, out, gen);
     return ret;
 }
 
-idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
+idp_err_t idp_pg_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_CLIENT_LIST, 0, NULL, NULL, NULL, &ret);
@@ -550,7 +541,7 @@ idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_
     return IDP_OK;
 }
 
-idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+idp_err_t idp_pg_client_update(idp_store_t *s, const char *client_id, const char *metadata,
                                   const unsigned char *secret_hash, bool clear_secret)
 {
     idp_err_t ret;
@@ -564,7 +555,7 @@ idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const c
     return ret;
 }
 
-idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
+idp_err_t idp_pg_client_delete(idp_store_t *s, const char *client_id)
 {
     idp_err_t ret;
     const char *v[] = {client_id};
@@ -573,20 +564,6 @@ idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
         ret = IDP_E_NOT_FOUND;
     PQclear(r);
     return ret;
-}
-
-void idp_store_client_clear(idp_store_client_t *c)
-{
-    free(c->client_id);
-    free(c->metadata);
-    memset(c, 0, sizeof(*c));
-}
-
-void idp_store_clients_free(idp_store_client_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        idp_store_client_clear(&rows[i]);
-    free(rows);
 }
 
 /* ---- login transactions and card challenges ------------------------------ */
@@ -657,17 +634,17 @@ static idp_err_t tx_one(idp_store_t *s, int stmt, const char *id, idp_store_logi
     return ret;
 }
 
-idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+idp_err_t idp_pg_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
 {
     return tx_one(s, S_TX_GET, id, out);
 }
 
-idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+idp_err_t idp_pg_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
 {
     return tx_one(s, S_TX_CONTINUE, id, out);
 }
 
-idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
+idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
 {
     idp_err_t ret;
     char t[16];
@@ -680,7 +657,7 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     return ret;
 }
 
-idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
+idp_err_t idp_pg_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
                                      const char *session_sid, int min_left, int *pending, char reuse[64])
 {
     idp_err_t ret;
@@ -697,13 +674,13 @@ idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser
     return IDP_OK;
 }
 
-idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id)
+idp_err_t idp_pg_login_tx_decline(idp_store_t *s, const char *id)
 {
     const char *v[] = {id};
     return run_affecting(s, S_TX_DECLINE, 1, v, NULL, NULL);
 }
 
-idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
+idp_err_t idp_pg_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
                                       const char *renew_resident)
 {
     char na[24];
@@ -714,13 +691,13 @@ idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_
     return run_affecting(s, S_TX_NEW_CARD, 7, v, len, fmt);
 }
 
-idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id)
+idp_err_t idp_pg_login_tx_sign_step(idp_store_t *s, const char *id)
 {
     const char *v[] = {id};
     return run_affecting(s, S_TX_SIGN_STEP, 1, v, NULL, NULL);
 }
 
-idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
+idp_err_t idp_pg_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
 {
     idp_err_t ret;
     const char *v[] = {(const char *)match_key};
@@ -735,7 +712,7 @@ idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32
     return ret;
 }
 
-idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
+idp_err_t idp_pg_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
                                const char *auth_serial)
 {
     idp_err_t ret;
@@ -748,7 +725,7 @@ idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const ch
     return ret;
 }
 
-idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
+idp_err_t idp_pg_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)browser_hash, sid};
@@ -761,14 +738,14 @@ idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_ha
 }
 
 
-idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
+idp_err_t idp_pg_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
                                           const char *credential)
 {
     const char *v[] = {id, resident_id, acr, credential};
     return run_affecting(s, S_TX_AUTH, 4, v, NULL, NULL);
 }
 
-idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
+idp_err_t idp_pg_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
                                           int max_per_tx)
 {
     char t[16], m[16];
@@ -780,7 +757,7 @@ idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_c
     if (ret == IDP_E_NOT_FOUND) {
         /* Nothing inserted: the transaction is gone, or it has had its share of challenges. */
         idp_store_login_tx_t tx;
-        idp_err_t e = idp_store_login_tx_get(s, c->login_tx, &tx);
+        idp_err_t e = idp_pg_login_tx_get(s, c->login_tx, &tx);
         ret = e == IDP_OK ? IDP_E_CONFLICT : e;
     }
     return ret;
@@ -802,7 +779,7 @@ static void challenge_from_row(PGresult *r, idp_store_card_challenge_t *out)
     copy_field(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 6));
 }
 
-idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+idp_err_t idp_pg_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -819,7 +796,7 @@ idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store
     return ret;
 }
 
-idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+idp_err_t idp_pg_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -843,7 +820,7 @@ idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_stor
     return ret;
 }
 
-idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason)
+idp_err_t idp_pg_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason)
 {
     const char *v[] = {id, status, reason ? reason : ""};
     return run_affecting(s, S_CH_FINISH, 3, v, NULL, NULL);
@@ -874,7 +851,7 @@ static idp_err_t resident_by_hash(idp_pg_conn_t *c, const unsigned char sha[32],
     return ret;
 }
 
-idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
+idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
                                   char resident_id[64], bool *created)
 {
     idp_pg_conn_t *c;
@@ -883,7 +860,7 @@ idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *c
     const char *hv[] = {(const char *)cert->sha256};
     int hl[] = {32}, hf[] = {1};
     *created = false;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, resident_id)) != IDP_OK)
         goto Exit;
@@ -914,28 +891,28 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail)
+idp_err_t idp_pg_audit_on(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail)
 {
     const char *v[] = {event, resident_id ? resident_id : "", detail ? detail : "{}"};
     return tx_exec(c, S_AUDIT, 3, v, NULL, NULL, NULL);
 }
 
-idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
+idp_err_t idp_pg_audit_append(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
 {
     idp_pg_conn_t *c;
-    idp_err_t ret = idp_pg_acquire(s->pool, &c);
+    idp_err_t ret = idp_pg_acquire(idp_pg(s)->pool, &c);
     if (ret == IDP_OK) {
-        ret = idp_pg_audit(c, event, resident_id, detail);
-        idp_pg_release(s->pool, c);
+        ret = idp_pg_audit_on(c, event, resident_id, detail);
+        idp_pg_release(idp_pg(s)->pool, c);
     }
     return ret;
 }
 
-idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
+idp_err_t idp_pg_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -961,14 +938,14 @@ idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert,
         char detail[256];
         snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
                  cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
-        ret = idp_pg_audit(c, "credential_linked", resident_id, detail);
+        ret = idp_pg_audit_on(c, "credential_linked", resident_id, detail);
     }
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                     const idp_store_attrs_t *a)
 {
     idp_pg_conn_t *c = NULL;
@@ -983,7 +960,7 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
         int upserted = 0;
         if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) != IDP_OK)
             return ret;
-        if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
             goto Exit;
         if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
             goto Exit;
@@ -1019,7 +996,7 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
         idp_log_msg(IDP_LOG_INFO, "data_key_not_active", "data key %d was rotated: sealing again", sealed.key_id);
         ret = IDP_E_SERVER_ERROR;
         idp_pg_command(c, "ROLLBACK");
-        idp_pg_release(s->pool, c);
+        idp_pg_release(idp_pg(s)->pool, c);
         c = NULL;
         idp_pg_sealed_row_free(&sealed);
     }
@@ -1029,12 +1006,12 @@ Exit:
     if (c) {
         if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
             idp_pg_command(c, "ROLLBACK");
-        idp_pg_release(s->pool, c);
+        idp_pg_release(idp_pg(s)->pool, c);
     }
     return ret;
 }
 
-idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+idp_err_t idp_pg_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -1047,7 +1024,7 @@ idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows,
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+idp_err_t idp_pg_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
