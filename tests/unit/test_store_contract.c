@@ -1,0 +1,525 @@
+/*
+ * The storage contract (issue #16 §1): the same cases run against the
+ * memory store (unit_store_contract_mem, no database) and against the
+ * PostgreSQL store (store_contract_pg, on a fresh database from
+ * scripts/test), so that store/mem cannot drift from store/pg. Each case
+ * checks a rule store.h states: single use, replay, expiry, ledger chaining.
+ *
+ * Usage: unit_store_contract mem | unit_store_contract pg URL. With "pg" and
+ * no URL the run is skipped (exit 77).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "store/mem/mem.h"
+#include "store/store.h"
+
+static const char *pg_url; /* NULL: the memory store */
+static int ids;            /* distinct ids per case: the pg run shares one database */
+
+static void fresh_id(char *out, size_t n, const char *what)
+{
+    unsigned char r[6];
+    assert_int_equal(idp_random_bytes(r, sizeof(r)), IDP_OK);
+    snprintf(out, n, "%s-%d-%02x%02x%02x%02x%02x%02x", what, ++ids, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void fresh_hash(unsigned char out[32])
+{
+    assert_int_equal(idp_random_bytes(out, 32), IDP_OK);
+}
+
+static int open_store(void **state)
+{
+    idp_store_t *s = NULL;
+    if (pg_url == NULL)
+        return idp_store_mem_new(&s) == IDP_OK ? (*state = s, 0) : -1;
+    int from, to;
+    char err[256];
+    if (idp_store_open(pg_url, 2, 5000, &s) != IDP_OK || idp_store_migrate(s, &from, &to, err, sizeof(err)) != IDP_OK) {
+        fprintf(stderr, "cannot open the PostgreSQL store at %s: %s\n", pg_url, err);
+        idp_store_close(s);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int close_store(void **state)
+{
+    idp_store_close(*state);
+    return 0;
+}
+
+/* What a grant needs around it: a client, a resident, and (without offline_access) a live browser session. */
+typedef struct {
+    char client[64], resident[64], sid[64];
+    unsigned char cookie[32];
+} world_t;
+
+static void world(idp_store_t *s, world_t *w)
+{
+    memset(w, 0, sizeof(*w));
+    fresh_id(w->client, sizeof(w->client), "client");
+    fresh_id(w->sid, sizeof(w->sid), "sid");
+    char id[64];
+    fresh_id(id, sizeof(id), "res");
+    idp_store_client_t c = {.client_id = w->client, .metadata = "{}"};
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
+    char serial[64];
+    fresh_id(serial, sizeof(serial), "serial");
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "aa", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &cert, id, w->resident, &created), IDP_OK);
+    assert_true(created);
+    assert_string_equal(w->resident, id);
+    fresh_hash(w->cookie);
+    idp_store_session_t sess;
+    assert_int_equal(idp_store_session_login(s, NULL, w->cookie, w->sid, w->resident, "acr", "sc pin", "card:x",
+                                             1700000000LL, 3600, &sess),
+                     IDP_OK);
+    assert_string_equal(sess.sid, w->sid);
+}
+
+static void grant_for(const world_t *w, idp_store_grant_t *g)
+{
+    memset(g, 0, sizeof(*g));
+    fresh_id(g->id, sizeof(g->id), "grant");
+    snprintf(g->client_id, sizeof(g->client_id), "%s", w->client);
+    snprintf(g->resident_id, sizeof(g->resident_id), "%s", w->resident);
+    snprintf(g->sid, sizeof(g->sid), "%s", w->sid);
+    snprintf(g->scope, sizeof(g->scope), "openid profile");
+    snprintf(g->claims, sizeof(g->claims), "name");
+    snprintf(g->acr, sizeof(g->acr), "acr");
+    snprintf(g->amr, sizeof(g->amr), "sc pin");
+    g->auth_time = 1700000000LL;
+    snprintf(g->redirect_uri, sizeof(g->redirect_uri), "https://rp.example/cb");
+    snprintf(g->nonce, sizeof(g->nonce), "n-0S6");
+    snprintf(g->code_challenge, sizeof(g->code_challenge), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+static void card_certificate_belongs_to_one_resident(void **state)
+{
+    idp_store_t *s = *state;
+    char serial[64], r1[64], r2[64], id[64];
+    fresh_id(serial, sizeof(serial), "serial");
+    fresh_id(id, sizeof(id), "res");
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "bb", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &cert, NULL, r1, &created), IDP_E_NOT_FOUND); /* nobody created */
+    assert_int_equal(idp_store_card_resident(s, &cert, id, r1, &created), IDP_OK);
+    assert_true(created);
+    assert_int_equal(idp_store_card_resident(s, &cert, "someone-new", r2, &created), IDP_OK);
+    assert_false(created);
+    assert_string_equal(r2, r1); /* the same card, the same resident */
+    /* another certificate with the same issuer and serial cannot exist */
+    idp_store_card_cert_t twin = cert;
+    fresh_hash(twin.sha256);
+    char other[64];
+    fresh_id(other, sizeof(other), "res");
+    assert_int_equal(idp_store_card_resident(s, &twin, other, r2, &created), IDP_E_CONFLICT);
+    /* a card already someone's cannot be linked to another */
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_card_link(s, &cert, w.resident), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_link(s, &cert, r1), IDP_OK);
+}
+
+/* ---- codes ------------------------------------------------------------------------------ */
+
+static void code_is_spent_once_and_a_replay_revokes_its_grant(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_string_equal(out.id, g.id);
+    assert_string_equal(out.resident_id, w.resident);
+    assert_string_equal(out.nonce, "n-0S6");
+    assert_string_equal(out.redirect_uri, g.redirect_uri);
+    bool live = false;
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_true(live);
+
+    /* RFC 6749 §4.1.2: the second presentation says "used before" and revokes the grant */
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REPLAYED);
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_false(live);
+}
+
+static void code_of_another_client_redirect_or_verifier_changes_nothing(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, "someone-else", g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_CLIENT);
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, "https://evil.example/cb", g.code_challenge, &out, &o),
+                     IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_REDIRECT);
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, "", &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_VERIFIER);
+    /* none of them spent it */
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+}
+
+static void code_expired_or_unknown_is_unknown(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32], other[32];
+    fresh_hash(code);
+    fresh_hash(other);
+    assert_int_equal(idp_store_code_create(s, &g, code, -1, 3600), IDP_OK); /* expired a second ago */
+    idp_store_code_outcome_t o = IDP_CODE_REDEEMED;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+    o = IDP_CODE_REDEEMED;
+    assert_int_equal(idp_store_code_redeem(s, other, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+}
+
+static void grant_ends_with_its_session(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    idp_store_session_t ended;
+    assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_OK);
+    assert_string_equal(ended.sid, w.sid);
+    assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_E_NOT_FOUND);
+    bool live = true;
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_false(live); /* OpenID Connect Core §11: no offline_access, so the session's end ends it */
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+}
+
+/* ---- tokens ----------------------------------------------------------------------------- */
+
+/* A redeemed code's tokens: refresh token @p rt and access token @p jti. */
+static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned char rt[32], char jti[64])
+{
+    world(s, w);
+    grant_for(w, g);
+    g->offline = true;
+    unsigned char code[32];
+    fresh_hash(code);
+    fresh_hash(rt);
+    fresh_id(jti, 64, "jti");
+    assert_int_equal(idp_store_code_create(s, g, code, 60, 3600), IDP_OK);
+    idp_store_code_outcome_t o;
+    idp_store_grant_t out;
+    assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_int_equal(idp_store_code_tokens_insert(s, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
+                     IDP_OK);
+}
+
+static void refresh_rotates_and_a_replay_revokes_the_family(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    idp_store_grant_t g, gg;
+    unsigned char rt1[32], rt2[32];
+    char jti1[64], jti2[64];
+    redeemed(s, &w, &g, rt1, jti1);
+    fresh_hash(rt2);
+    fresh_id(jti2, sizeof(jti2), "jti");
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_refresh_get(s, rt1, &gg, &info), IDP_OK);
+    assert_true(info.active);
+    assert_false(info.spent);
+    assert_string_equal(gg.id, g.id);
+
+    /* RFC 6749 §6: bound to its client */
+    assert_int_equal(idp_store_refresh_exchange(s, rt1, "someone-else", rt2, jti2, w.resident, "openid", 4102444800LL, ""),
+                     IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_refresh_exchange(s, rt1, w.client, rt2, jti2, w.resident, "openid", 4102444800LL, ""),
+                     IDP_OK);
+    assert_int_equal(idp_store_refresh_get(s, rt1, &gg, &info), IDP_OK);
+    assert_false(info.active);
+    assert_true(info.spent);
+    assert_int_equal(idp_store_refresh_get(s, rt2, &gg, &info), IDP_OK);
+    assert_true(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
+    assert_true(info.active);
+
+    /* RFC 9700 §4.14.2: the old token again: conflict, and the whole family goes */
+    char jti3[64];
+    unsigned char rt3[32];
+    fresh_hash(rt3);
+    fresh_id(jti3, sizeof(jti3), "jti");
+    assert_int_equal(idp_store_refresh_exchange(s, rt1, w.client, rt3, jti3, w.resident, "openid", 4102444800LL, ""),
+                     IDP_E_CONFLICT);
+    assert_int_equal(idp_store_refresh_get(s, rt2, &gg, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti1, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti3, &info), IDP_E_NOT_FOUND);
+}
+
+static void access_token_expires_and_revokes(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char jti[64], old[64];
+    fresh_id(jti, sizeof(jti), "jti");
+    fresh_id(old, sizeof(old), "jti");
+    assert_int_equal(idp_store_access_token_insert(s, jti, w.client, "", "api", 4102444800LL, NULL), IDP_OK);
+    assert_int_equal(idp_store_access_token_insert(s, old, w.client, "", "api", 1000000000LL, NULL), IDP_OK);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_true(info.active);
+    assert_string_equal(info.client_id, w.client);
+    assert_string_equal(info.grant_id, "");
+    assert_int_equal(idp_store_access_token_get(s, old, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_revoke(s, jti), IDP_OK);
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_false(info.active);
+}
+
+static void assertion_jti_is_used_once(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char jti[64];
+    fresh_id(jti, sizeof(jti), "assertion");
+    assert_int_equal(idp_store_assertion_jti_use(s, w.client, jti, 4102444800LL), IDP_OK);
+    assert_int_equal(idp_store_assertion_jti_use(s, w.client, jti, 4102444800LL), IDP_E_CONFLICT); /* RFC 7523 §3 */
+}
+
+/* ---- login transactions and card challenges ------------------------------------------------ */
+
+static void login_tx(idp_store_t *s, char id[64], int ttl)
+{
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    fresh_id(tx->id, sizeof(tx->id), "tx");
+    snprintf(tx->request, sizeof(tx->request), "client_id=x&scope=openid");
+    fresh_hash(tx->browser_hash);
+    snprintf(tx->csrf, sizeof(tx->csrf), "csrf");
+    assert_int_equal(idp_store_login_tx_create(s, tx, ttl), IDP_OK);
+    snprintf(id, 64, "%s", tx->id);
+    free(tx);
+}
+
+static void login_tx_is_continued_once(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char id[64];
+    login_tx(s, id, 600);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_E_NOT_FOUND); /* nobody signed in yet */
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, w.resident, "acr", "card:x"), IDP_OK);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_OK);
+    assert_string_equal(tx->resident_id, w.resident);
+    assert_true(tx->continued);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_E_NOT_FOUND); /* one session, never two */
+    /* and a continued one takes no new authentication */
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, w.resident, "acr", "card:y"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_login_tx_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_login_tx_delete(s, id), IDP_E_NOT_FOUND);
+    free(tx);
+}
+
+static void login_tx_expires(void **state)
+{
+    idp_store_t *s = *state;
+    char id[64];
+    login_tx(s, id, -1);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_get(s, id, tx), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, "nobody", "acr", "card:x"), IDP_E_NOT_FOUND);
+    free(tx);
+}
+
+static void card_challenge_is_taken_once(void **state)
+{
+    idp_store_t *s = *state;
+    char tx[64];
+    login_tx(s, tx, 600);
+    idp_store_card_challenge_t c = {.purpose = "auth"}, out;
+    fresh_id(c.id, sizeof(c.id), "ch");
+    snprintf(c.login_tx, sizeof(c.login_tx), "%s", tx);
+    fresh_hash(c.nonce);
+    assert_int_equal(idp_store_card_challenge_create(s, &c, 60, 1), IDP_OK);
+    idp_store_card_challenge_t more = c;
+    fresh_id(more.id, sizeof(more.id), "ch");
+    assert_int_equal(idp_store_card_challenge_create(s, &more, 60, 1), IDP_E_CONFLICT); /* its share: one */
+    assert_int_equal(idp_store_card_challenge_take(s, c.id, &out), IDP_OK);
+    assert_memory_equal(out.nonce, c.nonce, 32);
+    assert_string_equal(out.status, "pending");
+    assert_int_equal(idp_store_card_challenge_take(s, c.id, &out), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_challenge_finish(s, c.id, "failed", "expired"), IDP_OK);
+    assert_int_equal(idp_store_card_challenge_get(s, c.id, &out), IDP_OK);
+    assert_true(out.used);
+    assert_string_equal(out.status, "failed");
+    assert_string_equal(out.reason, "expired");
+
+    char tx2[64];
+    login_tx(s, tx2, 600);
+    idp_store_card_challenge_t old = c;
+    fresh_id(old.id, sizeof(old.id), "ch");
+    snprintf(old.login_tx, sizeof(old.login_tx), "%s", tx2);
+    assert_int_equal(idp_store_card_challenge_create(s, &old, -1, 1), IDP_OK);
+    assert_int_equal(idp_store_card_challenge_take(s, old.id, &out), IDP_E_INVALID_GRANT); /* expired */
+}
+
+/* ---- consent, ledger, audit -------------------------------------------------------------- */
+
+static void consent_is_recorded_chained_and_revoked(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char *claims = NULL;
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "");
+    free(claims);
+    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login"),
+                     IDP_OK);
+    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
+                     IDP_OK);
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "email name"); /* sorted, and a denial grants nothing */
+    free(claims);
+
+    assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "email", "resident"), IDP_OK);
+    assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "email", "resident"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "name");
+    free(claims);
+
+    idp_store_ledger_row_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_ledger_rows(s, w.resident, &rows, &n), IDP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].action, "grant");
+    assert_string_equal(rows[1].action, "deny");
+    assert_string_equal(rows[2].action, "revoke");
+    assert_string_equal(rows[2].claims, "email");
+    assert_true(rows[0].seq < rows[1].seq && rows[1].seq < rows[2].seq);
+    idp_store_ledger_rows_free(rows, n);
+    /* the whole ledger chains each row to the one before it */
+    assert_int_equal(idp_store_ledger_rows(s, NULL, &rows, &n), IDP_OK);
+    assert_true(n >= 3);
+    for (size_t i = 1; i < n; i++)
+        assert_memory_equal(rows[i].prev_hash, rows[i - 1].row_hash, 32);
+    idp_store_ledger_rows_free(rows, n);
+}
+
+static void audit_appends_newest_first(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_audit(s, "contract_test", w.resident, "{\"n\": 1}"), IDP_OK);
+    assert_int_equal(idp_store_audit(s, "contract_test", w.resident, "{\"n\": 2}"), IDP_OK);
+    assert_int_equal(idp_store_audit(s, "contract_other", w.resident, "{}"), IDP_OK);
+    idp_store_audit_row_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_audit_list(s, "contract_test", w.resident, 0, 10, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].event, "contract_test");
+    assert_string_equal(rows[0].resident_id, w.resident);
+    assert_non_null(strstr(rows[0].detail, "2"));
+    assert_non_null(strstr(rows[1].detail, "1"));
+    idp_store_audit_rows_free(rows, n);
+    assert_int_equal(idp_store_audit_list(s, NULL, w.resident, 0, 1, &rows, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].event, "contract_other");
+    idp_store_audit_rows_free(rows, n);
+}
+
+static void clients_insert_once_update_and_delete(void **state)
+{
+    idp_store_t *s = *state;
+    char id[64];
+    fresh_id(id, sizeof(id), "client");
+    idp_store_client_t c = {.client_id = id, .metadata = "{\"client_name\": \"a\"}"}, out;
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_E_CONFLICT);
+    unsigned char secret[32];
+    fresh_hash(secret);
+    assert_int_equal(idp_store_client_update(s, id, NULL, secret, false), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, id, &out), IDP_OK);
+    assert_true(out.has_secret);
+    assert_memory_equal(out.secret_hash, secret, 32);
+    assert_non_null(strstr(out.metadata, "client_name"));
+    idp_store_client_clear(&out);
+    assert_int_equal(idp_store_client_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, id, &out), IDP_E_NOT_FOUND);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "pg")) {
+        pg_url = argc >= 3 && argv[2][0] ? argv[2] : NULL;
+        if (pg_url == NULL) {
+            fprintf(stderr, "no database (run ./scripts/test): skipped\n");
+            return 77;
+        }
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(code_is_spent_once_and_a_replay_revokes_its_grant),
+        cmocka_unit_test(code_of_another_client_redirect_or_verifier_changes_nothing),
+        cmocka_unit_test(code_expired_or_unknown_is_unknown),
+        cmocka_unit_test(grant_ends_with_its_session),
+        cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
+        cmocka_unit_test(access_token_expires_and_revokes),
+        cmocka_unit_test(assertion_jti_is_used_once),
+        cmocka_unit_test(login_tx_is_continued_once),
+        cmocka_unit_test(login_tx_expires),
+        cmocka_unit_test(card_challenge_is_taken_once),
+        cmocka_unit_test(consent_is_recorded_chained_and_revoked),
+        cmocka_unit_test(audit_appends_newest_first),
+        cmocka_unit_test(clients_insert_once_update_and_delete),
+        cmocka_unit_test(card_certificate_belongs_to_one_resident),
+    };
+    return cmocka_run_group_tests_name(pg_url ? "store_contract_pg" : "store_contract_mem", tests, open_store,
+                                       close_store);
+}
