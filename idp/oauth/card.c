@@ -487,7 +487,8 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
              (both && !decode_inputs(req, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig, &sign->sig_len)))
         why = "certificate or signature is not valid base64";
     if (why) {
-        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"), "card_challenge_finish");
+        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"),
+                         "card_challenge_finish");
         if (*why)
             fail(req, resp, 400, "invalid_request", why);
         else
@@ -505,7 +506,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
              idp_jpki_reason_code(refused ? refused->reason : IDP_JPKI_OK)); /* fixed vocabulary: no escaping needed */
     if (refused) {
         idp_oauth_logged(idp_store_audit(o->store, "card_login_refused", NULL, detail), "audit");
-        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason)), "card_challenge_finish");
+        idp_oauth_logged(
+            idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason)),
+            "card_challenge_finish");
         idp_oauth_json(req, resp, 403,
                        json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(refused->reason),
                                  "message", idp_jpki_reason_text(refused->reason, req->lang)));
@@ -514,7 +517,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     /* Where J-LIS 証明書紐付け情報 was imported, it must agree that these two certificates are one card's. */
     if (both && (e = idp_store_pair_check(o->store, sign->res.issuer_key_id, sign->res.serial, auth->res.issuer_key_id,
                                           auth->res.serial)) != IDP_OK) {
-        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error"), "card_challenge_finish");
+        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed",
+                                                         e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error"),
+                         "card_challenge_finish");
         e == IDP_E_CONFLICT ? mismatch(req, resp, "pair_mismatch") : store_fail(req, resp, e);
         goto Exit;
     }
@@ -526,7 +531,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, &outcome, &why, resident, &created);
     if (e != IDP_OK || (outcome != SIGNED_IN && outcome != NEW_CARD)) {
         static const char *const codes[] = {"", "", "card_mismatch", "already_linked", "conflict", "malformed", "login_ended"};
-        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]), "card_challenge_finish");
+        idp_oauth_logged(
+            idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]),
+            "card_challenge_finish");
         if (e != IDP_OK)
             store_fail(req, resp, e);
         else if (outcome == CARD_MISMATCH)
@@ -545,8 +552,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         goto Exit;
     }
     idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL), "card_challenge_finish");
-    idp_oauth_logged(idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login", resident[0] ? resident : NULL,
-                    detail), "audit");
+    idp_oauth_logged(idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login",
+                                     resident[0] ? resident : NULL, detail),
+                     "audit");
     if (both && outcome == SIGNED_IN)
         idp_oauth_logged(idp_store_audit(o->store, "card_enrolled", resident, detail), "audit");
     idp_oauth_json(req, resp, 200, json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",

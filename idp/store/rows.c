@@ -37,8 +37,8 @@ void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n)
 
 void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
 {
-    char *v[] = {a->name, a->name_alt, a->gender, a->birth_date, a->address, a->address_alt, a->sakai_ward,
-                 a->gender_raw, a->birth_date_raw};
+    char *v[] = {a->name,        a->name_alt,   a->gender,     a->birth_date,    a->address,
+                 a->address_alt, a->sakai_ward, a->gender_raw, a->birth_date_raw};
     /* attributes are personal data: wiped, as store/pg wipes what it opens */
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         if (v[i]) {

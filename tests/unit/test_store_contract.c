@@ -75,7 +75,8 @@ static void world(idp_store_t *s, world_t *w)
     assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
     char serial[64];
     fresh_id(serial, sizeof(serial), "serial");
-    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "aa", .serial = serial, .not_after = 4102444800LL};
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = "aa", .serial = serial, .not_after = 4102444800LL};
     fresh_hash(cert.sha256);
     bool created;
     assert_int_equal(idp_store_card_resident(s, &cert, id, w->resident, &created), IDP_OK);
@@ -112,7 +113,8 @@ static void card_certificate_belongs_to_one_resident(void **state)
     char serial[64], r1[64], r2[64], id[64];
     fresh_id(serial, sizeof(serial), "serial");
     fresh_id(id, sizeof(id), "res");
-    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "bb", .serial = serial, .not_after = 4102444800LL};
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = "bb", .serial = serial, .not_after = 4102444800LL};
     fresh_hash(cert.sha256);
     bool created;
     assert_int_equal(idp_store_card_resident(s, &cert, NULL, r1, &created), IDP_E_NOT_FOUND); /* nobody created */
@@ -176,7 +178,8 @@ static void code_of_another_client_redirect_or_verifier_changes_nothing(void **s
     fresh_hash(code);
     assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
     idp_store_code_outcome_t o;
-    assert_int_equal(idp_store_code_redeem(s, code, "someone-else", g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(idp_store_code_redeem(s, code, "someone-else", g.redirect_uri, g.code_challenge, &out, &o),
+                     IDP_OK);
     assert_int_equal(o, IDP_CODE_WRONG_CLIENT);
     assert_int_equal(idp_store_code_redeem(s, code, w.client, "https://evil.example/cb", g.code_challenge, &out, &o),
                      IDP_OK);
@@ -246,8 +249,9 @@ static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned 
     idp_store_grant_t out;
     assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_REDEEMED);
-    assert_int_equal(idp_store_code_tokens_insert(s, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_code_tokens_insert(s, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
+        IDP_OK);
 }
 
 static void refresh_rotates_and_a_replay_revokes_the_family(void **state)
@@ -267,8 +271,9 @@ static void refresh_rotates_and_a_replay_revokes_the_family(void **state)
     assert_string_equal(gg.id, g.id);
 
     /* RFC 6749 §6: bound to its client */
-    assert_int_equal(idp_store_refresh_exchange(s, rt1, "someone-else", rt2, jti2, w.resident, "openid", 4102444800LL, ""),
-                     IDP_E_NOT_FOUND);
+    assert_int_equal(
+        idp_store_refresh_exchange(s, rt1, "someone-else", rt2, jti2, w.resident, "openid", 4102444800LL, ""),
+        IDP_E_NOT_FOUND);
     assert_int_equal(idp_store_refresh_exchange(s, rt1, w.client, rt2, jti2, w.resident, "openid", 4102444800LL, ""),
                      IDP_OK);
     assert_int_equal(idp_store_refresh_get(s, rt1, &gg, &info), IDP_OK);
@@ -420,8 +425,8 @@ static void consent_is_recorded_chained_and_revoked(void **state)
     assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
     assert_string_equal(claims, "");
     free(claims);
-    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login"),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login"), IDP_OK);
     assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
                      IDP_OK);
     assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);

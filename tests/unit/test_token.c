@@ -135,8 +135,12 @@ static json_t *post(fixture_t *f, const char *form, int *status)
     idp_arena_init(&arena, 1 << 20);
     idp_params_t params;
     assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena, .form = &params, .remote_addr = "192.0.2.1", .lang = "en",
-                           .post = true, .now = (long long)time(NULL)};
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .remote_addr = "192.0.2.1",
+                           .lang = "en",
+                           .post = true,
+                           .now = (long long)time(NULL)};
     idp_oauth_resp_t resp = {0};
     idp_oauth_token(&f->o, &req, &resp);
     *status = resp.status;

@@ -13,10 +13,10 @@
 #include "store/mem/ops.h"
 
 /* A growable array of T. */
-#define IDP_MEM_VEC(T)                                                                                                 \
-    struct {                                                                                                           \
-        T *v;                                                                                                          \
-        size_t n, cap;                                                                                                 \
+#define IDP_MEM_VEC(T) \
+    struct {           \
+        T *v;          \
+        size_t n, cap; \
     }
 
 typedef struct {
@@ -109,10 +109,10 @@ long long idp_mem_now(const idp_mem_data_t *d);
 void *idp_mem_push(void *v, size_t *n, size_t *cap, size_t size);
 #define IDP_MEM_PUSH(vec) ((__typeof__((vec).v))idp_mem_push(&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v)))
 /* Removes element @p i of @p vec (order kept). */
-#define IDP_MEM_REMOVE(vec, i)                                                                                         \
-    do {                                                                                                               \
-        memmove(&(vec).v[i], &(vec).v[(i) + 1], ((vec).n - (i) - 1) * sizeof(*(vec).v));                               \
-        (vec).n--;                                                                                                     \
+#define IDP_MEM_REMOVE(vec, i)                                                         \
+    do {                                                                               \
+        memmove(&(vec).v[i], &(vec).v[(i) + 1], ((vec).n - (i)-1) * sizeof(*(vec).v)); \
+        (vec).n--;                                                                     \
     } while (0)
 /* snprintf into a field; NULL counts as "". */
 void idp_mem_copy(char *dst, size_t n, const char *src);

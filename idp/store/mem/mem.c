@@ -17,11 +17,18 @@ idp_err_t idp_store_mem_new(idp_store_t **out)
     idp_mem_store_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return IDP_E_NOMEM;
-    s->base = (idp_store_t){.ops_admin = &idp_mem_admin_ops, .ops_keys = &idp_mem_keys_ops,
-        .ops_datakeys = &idp_mem_datakeys_ops, .ops_clients = &idp_mem_clients_ops, .ops_login = &idp_mem_login_ops,
-        .ops_card = &idp_mem_card_ops, .ops_codes = &idp_mem_codes_ops, .ops_tokens = &idp_mem_tokens_ops,
-        .ops_social = &idp_mem_social_ops, .ops_consent = &idp_mem_consent_ops, .ops_audit = &idp_mem_audit_ops,
-        .ops_logout = &idp_mem_logout_ops};
+    s->base = (idp_store_t){.ops_admin = &idp_mem_admin_ops,
+                            .ops_keys = &idp_mem_keys_ops,
+                            .ops_datakeys = &idp_mem_datakeys_ops,
+                            .ops_clients = &idp_mem_clients_ops,
+                            .ops_login = &idp_mem_login_ops,
+                            .ops_card = &idp_mem_card_ops,
+                            .ops_codes = &idp_mem_codes_ops,
+                            .ops_tokens = &idp_mem_tokens_ops,
+                            .ops_social = &idp_mem_social_ops,
+                            .ops_consent = &idp_mem_consent_ops,
+                            .ops_audit = &idp_mem_audit_ops,
+                            .ops_logout = &idp_mem_logout_ops};
     pthread_mutex_init(&s->d.mu, NULL);
     *out = &s->base;
     return IDP_OK;
@@ -374,8 +381,8 @@ idp_err_t idp_mem_audit(idp_store_t *s, const char *event, const char *resident_
 
 static bool audit_matches(const idp_store_audit_row_t *r, const char *event, const char *resident_id, long long since)
 {
-    return (event == NULL || !strcmp(r->event, event)) && (resident_id == NULL || !strcmp(r->resident_id, resident_id)) &&
-           r->at >= since;
+    return (event == NULL || !strcmp(r->event, event)) &&
+           (resident_id == NULL || !strcmp(r->resident_id, resident_id)) && r->at >= since;
 }
 
 idp_err_t idp_mem_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,

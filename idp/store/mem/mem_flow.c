@@ -316,7 +316,8 @@ idp_err_t idp_mem_access_token_get(idp_store_t *s, const char *jti, idp_store_to
         idp_mem_grant_t *g = idp_mem_grant(d, a->i.grant_id);
         *out = a->i;
         out->spent = false;
-        out->active = !a->revoked && a->i.expires_at > idp_mem_now(d) && (!a->i.grant_id[0] || (g && idp_mem_grant_live(d, g)));
+        out->active =
+            !a->revoked && a->i.expires_at > idp_mem_now(d) && (!a->i.grant_id[0] || (g && idp_mem_grant_live(d, g)));
     }
     idp_mem_unlock(d);
     return i >= 0 ? IDP_OK : IDP_E_NOT_FOUND;
@@ -610,7 +611,8 @@ idp_err_t idp_mem_consent_revoke(idp_store_t *s, const char *resident_id, const 
     char claims[1024] = "";
     for (size_t i = d->consents.n; i-- > 0;) {
         const idp_mem_consent_t *c = &d->consents.v[i];
-        if (strcmp(c->resident, resident_id) != 0 || strcmp(c->client, client_id) != 0 || (claim && strcmp(c->claim, claim)))
+        if (strcmp(c->resident, resident_id) != 0 || strcmp(c->client, client_id) != 0 ||
+            (claim && strcmp(c->claim, claim)))
             continue;
         add_sorted(claims, sizeof(claims), c->claim);
         IDP_MEM_REMOVE(d->consents, i);
@@ -631,8 +633,8 @@ static idp_err_t ledger_hash(const idp_store_ledger_row_t *r, unsigned char out[
 {
     char head[64];
     snprintf(head, sizeof(head), "%lld\n%lld\n", r->seq, r->at_us);
-    const char *parts[] = {r->resident_id, "\n", r->client_id, "\n", r->action, "\n", r->claims, "\n", r->actor, "\n",
-                           r->purpose};
+    const char *parts[] = {r->resident_id, "\n", r->client_id, "\n", r->action, "\n",
+                           r->claims,      "\n", r->actor,     "\n", r->purpose};
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, r->prev_hash, 32) &&
              EVP_DigestUpdate(ctx, head, strlen(head));
@@ -646,7 +648,8 @@ static idp_err_t ledger_hash(const idp_store_ledger_row_t *r, unsigned char out[
 idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const char *client, const char *action,
                                 const char *claims, const char *actor, const char *purpose)
 {
-    idp_store_ledger_row_t r = {.seq = (long long)d->ledger.n + 1, .at_us = idp_mem_now(d) * 1000000, .hash_version = 2};
+    idp_store_ledger_row_t r = {
+        .seq = (long long)d->ledger.n + 1, .at_us = idp_mem_now(d) * 1000000, .hash_version = 2};
     if (d->ledger.n)
         memcpy(r.prev_hash, d->ledger.v[d->ledger.n - 1].row_hash, 32);
     r.resident_id = strdup(resident ? resident : "");

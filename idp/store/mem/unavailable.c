@@ -77,7 +77,8 @@ idp_err_t idp_mem_plaintext_count(idp_store_t *s, long long *n)
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved, char *err, size_t errlen)
+idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
+                                 char *err, size_t errlen)
 {
     (void)s;
     (void)batch;
@@ -89,7 +90,8 @@ idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn m
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert, const idp_store_attrs_t *a)
+idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                  const idp_store_attrs_t *a)
 {
     (void)s;
     (void)resident_id;
@@ -168,7 +170,8 @@ idp_err_t idp_mem_upstream_delete(idp_store_t *s, const char *id)
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state, const char *nonce, const char *verifier)
+idp_err_t idp_mem_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
+                                    const char *nonce, const char *verifier)
 {
     (void)s;
     (void)tx_id;
@@ -179,7 +182,8 @@ idp_err_t idp_mem_login_tx_upstream(idp_store_t *s, const char *tx_id, const cha
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out, char upstream_id[40], char nonce[128], char verifier[160])
+idp_err_t idp_mem_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
+                                         char upstream_id[40], char nonce[128], char verifier[160])
 {
     (void)s;
     (void)state;
@@ -198,7 +202,8 @@ idp_err_t idp_mem_login_tx_link(idp_store_t *s, const char *tx_id, const char *r
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id, const char *link_to, const char *new_id, char resident_id[64], bool *created)
+idp_err_t idp_mem_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
+                                  const char *link_to, const char *new_id, char resident_id[64], bool *created)
 {
     (void)s;
     (void)issuer;
@@ -220,7 +225,9 @@ idp_err_t idp_mem_credentials(idp_store_t *s, const char *resident_id, idp_store
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind, const char *issuer, const char *subject, const char *credential, bool *verified_removed, char (**ended)[64], size_t *n_ended)
+idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
+                                    const char *issuer, const char *subject, const char *credential,
+                                    bool *verified_removed, char (**ended)[64], size_t *n_ended)
 {
     (void)s;
     (void)resident_id;

@@ -147,7 +147,7 @@ idp_err_t idp_pg_consents_list(idp_store_t *s, const char *resident_id, idp_stor
 }
 
 idp_err_t idp_pg_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
-                                   const char *actor)
+                                const char *actor)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -186,7 +186,7 @@ Exit:
 /* ---- releases and household ------------------------------------------------------- */
 
 idp_err_t idp_pg_release_append(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
-                            const char *claims)
+                                const char *claims)
 {
     idp_err_t ret;
     const char *v[] = {resident_id, client_id, via, claims};
@@ -204,7 +204,7 @@ static void release_row(PGresult *r, int i, void *out)
 }
 
 idp_err_t idp_pg_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
-                                  size_t *n)
+                               size_t *n)
 {
     char l[16];
     snprintf(l, sizeof(l), "%d", limit);
@@ -412,8 +412,8 @@ static void audit_row(PGresult *r, int i, void *out)
     x->detail = strdup(PQgetvalue(r, i, 4));
 }
 
-idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since,
-                               int limit, idp_store_audit_row_t **rows, size_t *n)
+idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
+                            idp_store_audit_row_t **rows, size_t *n)
 {
     char sn[24], l[16];
     snprintf(sn, sizeof(sn), "%lld", since);
@@ -421,4 +421,3 @@ idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resid
     const char *v[] = {event, resident_id, sn, l};
     return list(s, A_AUDIT_LIST, 4, v, sizeof(**rows), (void **)rows, n, audit_row);
 }
-

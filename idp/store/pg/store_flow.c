@@ -213,8 +213,8 @@ idp_err_t idp_pg_session_get(idp_store_t *s, const unsigned char id_hash[32], id
 }
 
 idp_err_t idp_pg_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
-                                  const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  const char *credential, long long auth_time, int ttl, idp_store_session_t *out)
+                               const char *new_sid, const char *resident_id, const char *acr, const char *amr,
+                               const char *credential, long long auth_time, int ttl, idp_store_session_t *out)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -265,9 +265,8 @@ idp_err_t idp_pg_consent_get(idp_store_t *s, const char *resident_id, const char
     return *claims ? IDP_OK : IDP_E_NOMEM;
 }
 
-idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
-                                   const char *action, const char *claims, int ttl, const char *actor,
-                                   const char *purpose)
+idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
+                                const char *claims, int ttl, const char *actor, const char *purpose)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -307,7 +306,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
 }
 
 idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
-                                int code_ttl, int grant_ttl)
+                             int code_ttl, int grant_ttl)
 {
     idp_err_t ret;
     char at[24], ct[16], gt[16];
@@ -338,8 +337,8 @@ static void code_from_row(PGresult *r, idp_store_grant_t *out)
 }
 
 idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
-                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
-                                idp_store_code_outcome_t *outcome)
+                             const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                             idp_store_code_outcome_t *outcome)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -385,8 +384,8 @@ Exit:
 }
 
 idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                       const char *jti, const char *client_id, const char *subject, const char *scope,
-                                       long long expires_at, const char *released)
+                                    const char *jti, const char *client_id, const char *subject, const char *scope,
+                                    long long expires_at, const char *released)
 {
     idp_err_t ret;
     char exp[24];
@@ -398,8 +397,8 @@ idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const 
 }
 
 idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
-                                     const unsigned char *new_hash, const char *jti, const char *subject,
-                                     const char *scope, long long expires_at, const char *released)
+                                  const unsigned char *new_hash, const char *jti, const char *subject,
+                                  const char *scope, long long expires_at, const char *released)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -510,7 +509,7 @@ static idp_err_t at_write(idp_store_t *s, idp_pg_at_row_t *first, size_t n)
 }
 
 idp_err_t idp_pg_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
-                                        const char *scope, long long expires_at, const char *grant_id)
+                                     const char *scope, long long expires_at, const char *grant_id)
 {
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
@@ -583,7 +582,7 @@ idp_err_t idp_pg_access_token_get(idp_store_t *s, const char *jti, idp_store_tok
 }
 
 idp_err_t idp_pg_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
-                                idp_store_token_info_t *out)
+                             idp_store_token_info_t *out)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)token_hash};

@@ -207,11 +207,18 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
         free(s);
         return ret;
     }
-    s->base = (idp_store_t){.ops_admin = &idp_pg_admin_ops, .ops_keys = &idp_pg_keys_ops,
-        .ops_datakeys = &idp_pg_datakeys_ops, .ops_clients = &idp_pg_clients_ops, .ops_login = &idp_pg_login_ops,
-        .ops_card = &idp_pg_card_ops, .ops_codes = &idp_pg_codes_ops, .ops_tokens = &idp_pg_tokens_ops,
-        .ops_social = &idp_pg_social_ops, .ops_consent = &idp_pg_consent_ops, .ops_audit = &idp_pg_audit_ops,
-        .ops_logout = &idp_pg_logout_ops};
+    s->base = (idp_store_t){.ops_admin = &idp_pg_admin_ops,
+                            .ops_keys = &idp_pg_keys_ops,
+                            .ops_datakeys = &idp_pg_datakeys_ops,
+                            .ops_clients = &idp_pg_clients_ops,
+                            .ops_login = &idp_pg_login_ops,
+                            .ops_card = &idp_pg_card_ops,
+                            .ops_codes = &idp_pg_codes_ops,
+                            .ops_tokens = &idp_pg_tokens_ops,
+                            .ops_social = &idp_pg_social_ops,
+                            .ops_consent = &idp_pg_consent_ops,
+                            .ops_audit = &idp_pg_audit_ops,
+                            .ops_logout = &idp_pg_logout_ops};
     pthread_mutex_init(&s->at_mu, NULL);
     s->at_tail = &s->at_head;
     *out = &s->base;
@@ -371,8 +378,7 @@ static idp_err_t insert_key(idp_pg_conn_t *c, const idp_store_key_t *k, const ch
     return tx_exec(c, S_KEY_INSERT, 5, v, len, fmt, NULL);
 }
 
-idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
-                                const char **what)
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -542,7 +548,7 @@ idp_err_t idp_pg_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *
 }
 
 idp_err_t idp_pg_client_update(idp_store_t *s, const char *client_id, const char *metadata,
-                                  const unsigned char *secret_hash, bool clear_secret)
+                               const unsigned char *secret_hash, bool clear_secret)
 {
     idp_err_t ret;
     const char *v[] = {client_id, metadata, (const char *)secret_hash, clear_secret ? "true" : "false"};
@@ -658,7 +664,7 @@ idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx,
 }
 
 idp_err_t idp_pg_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
-                                     const char *session_sid, int min_left, int *pending, char reuse[64])
+                                  const char *session_sid, int min_left, int *pending, char reuse[64])
 {
     idp_err_t ret;
     char m[16];
@@ -681,7 +687,7 @@ idp_err_t idp_pg_login_tx_decline(idp_store_t *s, const char *id)
 }
 
 idp_err_t idp_pg_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
-                                      const char *renew_resident)
+                                   const char *renew_resident)
 {
     char na[24];
     snprintf(na, sizeof(na), "%lld", cert->not_after);
@@ -713,7 +719,7 @@ idp_err_t idp_pg_attrs_match(idp_store_t *s, const unsigned char match_key[32], 
 }
 
 idp_err_t idp_pg_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
-                               const char *auth_serial)
+                            const char *auth_serial)
 {
     idp_err_t ret;
     const char *v[] = {sign_issuer, sign_serial, auth_issuer, auth_serial};
@@ -737,16 +743,14 @@ idp_err_t idp_pg_login_tx_end(idp_store_t *s, const unsigned char *browser_hash,
     return ret;
 }
 
-
 idp_err_t idp_pg_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
-                                          const char *credential)
+                                       const char *credential)
 {
     const char *v[] = {id, resident_id, acr, credential};
     return run_affecting(s, S_TX_AUTH, 4, v, NULL, NULL);
 }
 
-idp_err_t idp_pg_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
-                                          int max_per_tx)
+idp_err_t idp_pg_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx)
 {
     char t[16], m[16];
     snprintf(t, sizeof(t), "%d", ttl);
@@ -852,7 +856,7 @@ static idp_err_t resident_by_hash(idp_pg_conn_t *c, const unsigned char sha[32],
 }
 
 idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
-                                  char resident_id[64], bool *created)
+                               char resident_id[64], bool *created)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -946,7 +950,7 @@ Exit:
 }
 
 idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
-                                    const idp_store_attrs_t *a)
+                                 const idp_store_attrs_t *a)
 {
     idp_pg_conn_t *c = NULL;
     idp_err_t ret;

@@ -160,7 +160,8 @@ idp_err_t idp_pg_seal_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
             ret = IDP_E_SERVER_ERROR;
         } else {
             idp_sealed_pad((const unsigned char *)v, n, padded);
-            ret = idp_pg(s)->sealer->seal(idp_pg(s)->sealer->ctx, out->key_id, aad, padded, padded_len, &out->v[i], &outlen);
+            ret = idp_pg(s)->sealer->seal(idp_pg(s)->sealer->ctx, out->key_id, aad, padded, padded_len, &out->v[i],
+                                          &outlen);
         }
         if (padded) {
             idp_wipe(padded, padded_len);
@@ -573,7 +574,7 @@ static idp_err_t plain_household(idp_store_t *s, const idp_pg_sealed_table_t *t,
 }
 
 idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
-                                   char *err, size_t errlen)
+                                char *err, size_t errlen)
 {
     const match_t m = {match, ctx};
     idp_err_t ret = run_batch(s, &idp_pg_sealed_resident_attrs, D_RA_PLAIN, D_RA_PLAIN_MOVE, 3, batch, plain_attrs, &m,

@@ -176,7 +176,7 @@ idp_err_t idp_pg_upstream_delete(idp_store_t *s, const char *id)
 /* ---- the upstream leg of a login transaction ----------------------------------------- */
 
 idp_err_t idp_pg_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
-                                      const char *nonce, const char *verifier)
+                                   const char *nonce, const char *verifier)
 {
     idp_err_t ret;
     const char *v[] = {tx_id, upstream_id, state, nonce, verifier};
@@ -185,7 +185,7 @@ idp_err_t idp_pg_login_tx_upstream(idp_store_t *s, const char *tx_id, const char
 }
 
 idp_err_t idp_pg_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
-                                           char upstream_id[40], char nonce[128], char verifier[160])
+                                        char upstream_id[40], char nonce[128], char verifier[160])
 {
     idp_err_t ret;
     const char *v[] = {state};
@@ -231,7 +231,7 @@ static json_t *social_detail(const char *issuer, const char *subject, const char
 }
 
 idp_err_t idp_pg_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
-                                    const char *link_to, const char *new_id, char resident_id[64], bool *created)
+                                 const char *link_to, const char *new_id, char resident_id[64], bool *created)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -314,8 +314,8 @@ idp_err_t idp_pg_credentials(idp_store_t *s, const char *resident_id, idp_store_
 }
 
 idp_err_t idp_pg_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
-                                     const char *issuer, const char *subject, const char *credential, bool *verified_removed,
-                                     char (**ended)[64], size_t *n_ended)
+                                   const char *issuer, const char *subject, const char *credential,
+                                   bool *verified_removed, char (**ended)[64], size_t *n_ended)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
