@@ -73,6 +73,14 @@ typedef struct {
     long long expires_at;
 } idp_mem_jti_t;
 
+/* Verified attributes: kept in clear, in this process only (store/pg seals them at rest; mem.h). */
+typedef struct {
+    char resident[64];
+    idp_store_resident_attrs_t a; /* strings malloc'ed */
+    bool has_match;
+    unsigned char match[32];
+} idp_mem_attrs_t;
+
 typedef struct {
     pthread_mutex_t mu; /* one lock for everything: each call is one transaction */
     long long skew;     /* idp_store_mem_advance */
@@ -93,6 +101,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_at_t) ats;
     IDP_MEM_VEC(idp_mem_jti_t) jtis;
     IDP_MEM_VEC(idp_store_audit_row_t) audit;
+    IDP_MEM_VEC(idp_mem_attrs_t) attrs;
 } idp_mem_data_t;
 
 typedef struct {

@@ -69,6 +69,9 @@ static void free_data(idp_mem_data_t *d)
     free(d->refresh.v);
     free(d->ats.v);
     free(d->jtis.v);
+    for (size_t i = 0; i < d->attrs.n; i++)
+        idp_store_resident_attrs_clear(&d->attrs.v[i].a);
+    free(d->attrs.v);
 }
 
 /* ---- helpers (internal.h) ---------------------------------------------------- */

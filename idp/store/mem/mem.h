@@ -6,7 +6,8 @@
  * the contract suite (tests/unit/test_store_contract.c), not for speed.
  *
  * Domains it does not implement answer IDP_E_UNAVAILABLE (docs/architecture.md
- * lists them).
+ * lists them). Verified attributes are kept in clear in this process's
+ * memory: store/pg seals them at rest, and this store needs no sealer.
  */
 #ifndef IDP_STORE_MEM_MEM_H
 #define IDP_STORE_MEM_MEM_H

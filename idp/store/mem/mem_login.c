@@ -1,8 +1,8 @@
 /*
  * The memory store's login transactions, card challenges and card
  * identities (store.h, "login transactions and card challenges" and "card
- * identities"), mirroring store/pg/store_pg.c. Imported linkage, enrolment
- * of signing certificates and verified attributes are not kept here
+ * identities"), mirroring store/pg/store_pg.c, with verified attributes
+ * (kept in clear: mem.h). Imported linkage is not kept here
  * (IDP_E_UNAVAILABLE, mem/unavailable.c): a card is known by its own
  * certificate only.
  */
@@ -371,4 +371,119 @@ idp_err_t idp_mem_pair_check(idp_store_t *s, const char *sign_issuer, const char
     (void)auth_issuer;
     (void)auth_serial;
     return IDP_OK; /* no pair linkage is ever imported here (idp_store_pair_import is unavailable): it names neither */
+}
+
+/* ---- verified attributes ------------------------------------------------------------ */
+
+static long attrs_find(idp_mem_data_t *d, const char *resident_id)
+{
+    for (size_t i = 0; i < d->attrs.n; i++)
+        if (!strcmp(d->attrs.v[i].resident, resident_id))
+            return (long)i;
+    return -1;
+}
+
+/* A copy of @p v, NULL for NULL or "" (store/pg reads an absent value back as NULL); *ok false when out of memory. */
+static char *dup_value(const char *v, bool *ok)
+{
+    if (v == NULL || !*v)
+        return NULL;
+    char *c = strdup(v);
+    *ok = *ok && c != NULL;
+    return c;
+}
+
+/* The stored form of @p a: every value copied (resident_attrs_get hands out copies of it). */
+static bool attrs_copy(const idp_store_resident_attrs_t *a, idp_store_resident_attrs_t *out)
+{
+    bool ok = true;
+    memset(out, 0, sizeof(*out));
+    out->name = dup_value(a->name, &ok);
+    out->name_alt = dup_value(a->name_alt, &ok);
+    out->gender = dup_value(a->gender, &ok);
+    out->birth_date = dup_value(a->birth_date, &ok);
+    out->address = dup_value(a->address, &ok);
+    out->address_alt = dup_value(a->address_alt, &ok);
+    out->sakai_ward = dup_value(a->sakai_ward, &ok);
+    out->gender_raw = dup_value(a->gender_raw, &ok);
+    out->birth_date_raw = dup_value(a->birth_date_raw, &ok);
+    out->sakai_resident = a->sakai_resident;
+    out->verified_at = a->verified_at;
+    if (!ok)
+        idp_store_resident_attrs_clear(out);
+    return ok;
+}
+
+idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                  const idp_store_attrs_t *a)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    const char *owner = cert_owner(d, cert->sha256);
+    idp_err_t ret = IDP_OK;
+    idp_store_resident_attrs_t fresh;
+    /* idp_store_attrs_t holds const strings: the same fields as the stored form */
+    const idp_store_resident_attrs_t in = {.name = (char *)a->name,
+                                           .name_alt = (char *)a->name_alt,
+                                           .gender = (char *)a->gender,
+                                           .birth_date = (char *)a->birth_date,
+                                           .address = (char *)a->address,
+                                           .address_alt = (char *)a->address_alt,
+                                           .sakai_ward = (char *)a->sakai_ward,
+                                           .sakai_resident = a->sakai_resident,
+                                           .verified_at = idp_mem_now(d),
+                                           .gender_raw = (char *)a->gender_raw,
+                                           .birth_date_raw = (char *)a->birth_date_raw};
+    bool have = false;
+    if (owner && strcmp(owner, resident_id) != 0)
+        ret = IDP_E_CONFLICT; /* someone else's signing certificate */
+    else if (!(have = attrs_copy(&in, &fresh)))
+        ret = IDP_E_NOMEM;
+    long i = ret == IDP_OK ? attrs_find(d, resident_id) : -1;
+    if (ret == IDP_OK && i < 0) { /* a new row, at the end */
+        idp_mem_attrs_t *row = IDP_MEM_PUSH(d->attrs);
+        i = row ? (long)d->attrs.n - 1 : -1;
+        ret = row ? IDP_OK : IDP_E_NOMEM;
+    }
+    if (ret == IDP_OK && owner == NULL && (ret = cert_add(d, cert, resident_id)) != IDP_OK &&
+        !d->attrs.v[i].resident[0])
+        d->attrs.n--; /* one transaction: no new row without its certificate */
+    if (ret == IDP_OK) {
+        idp_mem_attrs_t *row = &d->attrs.v[i];
+        idp_store_resident_attrs_clear(&row->a); /* the newer verification replaces the older */
+        IDP_MEM_SET(row->resident, resident_id);
+        row->a = fresh;
+        have = false;       /* the row owns it now */
+        if (a->match_key) { /* as store/pg: kept from before when none is given */
+            row->has_match = true;
+            memcpy(row->match, a->match_key, 32);
+        }
+    }
+    if (have)
+        idp_store_resident_attrs_clear(&fresh);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = attrs_find(d, resident_id);
+    idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : attrs_copy(&d->attrs.v[i].a, out) ? IDP_OK : IDP_E_NOMEM;
+    idp_mem_unlock(d);
+    if (ret != IDP_OK)
+        memset(out, 0, sizeof(*out));
+    return ret;
+}
+
+idp_err_t idp_mem_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    int found = 0;
+    for (size_t i = 0; i < d->attrs.n; i++) {
+        const idp_mem_attrs_t *r = &d->attrs.v[i];
+        if (r->has_match && !CRYPTO_memcmp(r->match, match_key, 32) && found++ == 0)
+            snprintf(resident_id, 64, "%s", r->resident);
+    }
+    idp_mem_unlock(d);
+    return found == 0 ? IDP_E_NOT_FOUND : found > 1 ? IDP_E_CONFLICT : IDP_OK;
 }

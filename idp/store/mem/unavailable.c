@@ -90,24 +90,6 @@ idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn m
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
-                                  const idp_store_attrs_t *a)
-{
-    (void)s;
-    (void)resident_id;
-    (void)cert;
-    (void)a;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
-{
-    (void)s;
-    (void)match_key;
-    (void)resident_id;
-    return IDP_E_UNAVAILABLE;
-}
-
 idp_err_t idp_mem_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
 {
     (void)s;
@@ -121,14 +103,6 @@ idp_err_t idp_mem_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, s
     (void)s;
     (void)rows;
     (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
-{
-    (void)s;
-    (void)resident_id;
-    (void)out;
     return IDP_E_UNAVAILABLE;
 }
 
