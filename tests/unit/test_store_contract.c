@@ -173,6 +173,60 @@ static void card_certificate_belongs_to_one_resident(void **state)
     assert_int_equal(idp_store_card_link(s, &cert, r1), IDP_OK);
 }
 
+static void renewed_card_follows_linkage_and_pairs_must_agree(void **state)
+{
+    idp_store_t *s = *state;
+    char s1[64], s2[64], s3[64], who[64], id[64], none[64];
+    fresh_id(s1, sizeof(s1), "old");
+    fresh_id(s2, sizeof(s2), "new");
+    fresh_id(s3, sizeof(s3), "newer");
+    fresh_id(id, sizeof(id), "res");
+    idp_store_card_cert_t old = {.purpose = "auth", .issuer_key_id = "dd", .serial = s1, .not_after = 4102444800LL};
+    idp_store_card_cert_t renewed = old, again = old;
+    renewed.serial = s2;
+    again.serial = s3;
+    fresh_hash(old.sha256);
+    fresh_hash(renewed.sha256);
+    fresh_hash(again.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &old, id, who, &created), IDP_OK);
+    /* J-LIS linkage: s1 was renewed as s2, and s2 as s3 */
+    idp_store_linkage_t rows[2] = {0};
+    snprintf(rows[0].old_issuer_key_id, 65, "dd");
+    snprintf(rows[0].old_serial, 65, "%s", s1);
+    snprintf(rows[0].new_issuer_key_id, 65, "dd");
+    snprintf(rows[0].new_serial, 65, "%s", s2);
+    rows[1] = rows[0];
+    snprintf(rows[1].old_serial, 65, "%s", s2);
+    snprintf(rows[1].new_serial, 65, "%s", s3);
+    assert_int_equal(idp_store_linkage_import(s, rows, 2), IDP_OK);
+    assert_int_equal(idp_store_card_resident(s, &again, NULL, who, &created), IDP_OK); /* two renewals back */
+    assert_false(created);
+    assert_string_equal(who, id);
+    /* the renewed card now counts as theirs: another resident cannot link it */
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_card_link(s, &renewed, w.resident), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_link(s, &renewed, id), IDP_OK);
+
+    /* 証明書紐付け情報: signing certificate p1 was issued with authentication certificate a1 */
+    idp_store_linkage_t pair = {0};
+    char p1[64], a1[64], a2[64];
+    fresh_id(p1, sizeof(p1), "sign");
+    fresh_id(a1, sizeof(a1), "auth");
+    fresh_id(a2, sizeof(a2), "auth");
+    fresh_id(none, sizeof(none), "none");
+    snprintf(pair.old_issuer_key_id, 65, "ee");
+    snprintf(pair.old_serial, 65, "%s", p1);
+    snprintf(pair.new_issuer_key_id, 65, "ee");
+    snprintf(pair.new_serial, 65, "%s", a1);
+    assert_int_equal(idp_store_pair_import(s, &pair, 1), IDP_OK);
+    assert_int_equal(idp_store_pair_check(s, "ee", p1, "ee", a1), IDP_OK);
+    assert_int_equal(idp_store_pair_check(s, "ee", p1, "ee", a2), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_pair_check(s, "ee", none, "ee", a1), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_pair_check(s, "ee", none, "ee", a2), IDP_OK); /* names neither */
+}
+
 static void verified_attributes_are_replaced_and_found_by_match_key(void **state)
 {
     idp_store_t *s = *state;
@@ -601,6 +655,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(clients_insert_once_update_and_delete),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),
+        cmocka_unit_test(renewed_card_follows_linkage_and_pairs_must_agree),
     };
     return cmocka_run_group_tests_name(pg_url ? "store_contract_pg" : "store_contract_mem", tests, open_store,
                                        close_store);

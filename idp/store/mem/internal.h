@@ -73,6 +73,12 @@ typedef struct {
     long long expires_at;
 } idp_mem_jti_t;
 
+/* A linkage row: certificate (old) was followed by (new); pair linkage: signing (old) issued with authentication (new).
+ */
+typedef struct {
+    idp_store_linkage_t l;
+} idp_mem_link_t;
+
 /* Verified attributes: kept in clear, in this process only (store/pg seals them at rest; mem.h). */
 typedef struct {
     char resident[64];
@@ -102,6 +108,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_jti_t) jtis;
     IDP_MEM_VEC(idp_store_audit_row_t) audit;
     IDP_MEM_VEC(idp_mem_attrs_t) attrs;
+    IDP_MEM_VEC(idp_mem_link_t) linkage, pairs;
 } idp_mem_data_t;
 
 typedef struct {

@@ -72,6 +72,8 @@ static void free_data(idp_mem_data_t *d)
     for (size_t i = 0; i < d->attrs.n; i++)
         idp_store_resident_attrs_clear(&d->attrs.v[i].a);
     free(d->attrs.v);
+    free(d->linkage.v);
+    free(d->pairs.v);
 }
 
 /* ---- helpers (internal.h) ---------------------------------------------------- */

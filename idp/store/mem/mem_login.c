@@ -1,10 +1,8 @@
 /*
  * The memory store's login transactions, card challenges and card
  * identities (store.h, "login transactions and card challenges" and "card
- * identities"), mirroring store/pg/store_pg.c, with verified attributes
- * (kept in clear: mem.h). Imported linkage is not kept here
- * (IDP_E_UNAVAILABLE, mem/unavailable.c): a card is known by its own
- * certificate only.
+ * identities"), mirroring store/pg/store_pg.c, with imported linkage and
+ * verified attributes (kept in clear: mem.h).
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -289,6 +287,32 @@ static const char *cert_owner(idp_mem_data_t *d, const unsigned char sha[32])
     return NULL;
 }
 
+/*
+ * A renewed card: follows imported linkage back from certificate (@p issuer,
+ * @p serial) to a known older one, however many renewals ago (up to 20, as
+ * store/pg), nearest first. Its resident, or NULL.
+ */
+static const char *owner_by_linkage(idp_mem_data_t *d, const char *issuer, const char *serial)
+{
+    char k[65], sr[65];
+    snprintf(k, sizeof(k), "%s", issuer);
+    snprintf(sr, sizeof(sr), "%s", serial);
+    for (int depth = 0; depth < 20; depth++) {
+        const idp_store_linkage_t *back = NULL;
+        for (size_t i = 0; i < d->linkage.n && back == NULL; i++)
+            if (!strcmp(d->linkage.v[i].l.new_issuer_key_id, k) && !strcmp(d->linkage.v[i].l.new_serial, sr))
+                back = &d->linkage.v[i].l;
+        if (back == NULL)
+            return NULL;
+        snprintf(k, sizeof(k), "%s", back->old_issuer_key_id);
+        snprintf(sr, sizeof(sr), "%s", back->old_serial);
+        for (size_t i = 0; i < d->certs.n; i++)
+            if (!strcmp(d->certs.v[i].issuer, k) && !strcmp(d->certs.v[i].serial, sr))
+                return d->certs.v[i].resident;
+    }
+    return NULL;
+}
+
 static idp_err_t cert_add(idp_mem_data_t *d, const idp_store_card_cert_t *cert, const char *resident_id)
 {
     for (size_t i = 0; i < d->certs.n; i++) /* store/pg: UNIQUE (issuer_key_id, serial), as X.509 makes them */
@@ -330,6 +354,9 @@ idp_err_t idp_mem_card_resident(idp_store_t *s, const idp_store_card_cert_t *cer
     resident_id[0] = '\0';
     if (owner) {
         snprintf(resident_id, 64, "%s", owner);
+    } else if ((owner = owner_by_linkage(d, cert->issuer_key_id, cert->serial)) != NULL) {
+        snprintf(resident_id, 64, "%s", owner); /* the new certificate is recorded for them */
+        ret = cert_add(d, cert, resident_id);
     } else if (new_id == NULL) {
         ret = IDP_E_NOT_FOUND; /* an unknown card, and the caller creates nobody */
     } else if ((ret = resident_add(d, new_id)) == IDP_OK) {
@@ -347,11 +374,13 @@ idp_err_t idp_mem_card_resident(idp_store_t *s, const idp_store_card_cert_t *cer
 idp_err_t idp_mem_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    const char *owner = cert_owner(d, cert->sha256);
+    const char *recorded = cert_owner(d, cert->sha256), *owner = recorded;
     idp_err_t ret = IDP_OK;
+    if (owner == NULL) /* a renewed card of a known resident counts as that resident's */
+        owner = owner_by_linkage(d, cert->issuer_key_id, cert->serial);
     if (owner && strcmp(owner, resident_id) != 0) {
         ret = IDP_E_CONFLICT; /* another resident's card */
-    } else if (owner == NULL && (ret = cert_add(d, cert, resident_id)) == IDP_OK) {
+    } else if (recorded == NULL && (ret = cert_add(d, cert, resident_id)) == IDP_OK) {
         char detail[256];
         snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
                  cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
@@ -365,12 +394,55 @@ idp_err_t idp_mem_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, c
 idp_err_t idp_mem_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
                              const char *auth_serial)
 {
-    (void)s;
-    (void)sign_issuer;
-    (void)sign_serial;
-    (void)auth_issuer;
-    (void)auth_serial;
-    return IDP_OK; /* no pair linkage is ever imported here (idp_store_pair_import is unavailable): it names neither */
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_OK;
+    for (size_t i = 0; i < d->pairs.n; i++) {
+        const idp_store_linkage_t *l = &d->pairs.v[i].l;
+        bool sign = !strcmp(l->old_issuer_key_id, sign_issuer) && !strcmp(l->old_serial, sign_serial);
+        bool auth = !strcmp(l->new_issuer_key_id, auth_issuer) && !strcmp(l->new_serial, auth_serial);
+        if (sign != auth) /* a row names one of the two with another certificate: 証明書紐付け情報 disagrees */
+            ret = IDP_E_CONFLICT;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+/* Upserts @p rows into @p vec by their old certificate, all or none (one transaction). */
+static idp_err_t link_import(idp_mem_data_t *d, bool pairs, const idp_store_linkage_t *rows, size_t n)
+{
+    size_t before = pairs ? d->pairs.n : d->linkage.n;
+    for (size_t r = 0; r < n; r++) {
+        idp_mem_link_t *slot = NULL;
+        size_t count = pairs ? d->pairs.n : d->linkage.n;
+        for (size_t i = 0; i < count && slot == NULL; i++) {
+            idp_mem_link_t *e = pairs ? &d->pairs.v[i] : &d->linkage.v[i];
+            if (!strcmp(e->l.old_issuer_key_id, rows[r].old_issuer_key_id) &&
+                !strcmp(e->l.old_serial, rows[r].old_serial))
+                slot = e;
+        }
+        if (slot == NULL && (slot = pairs ? IDP_MEM_PUSH(d->pairs) : IDP_MEM_PUSH(d->linkage)) == NULL) {
+            *(pairs ? &d->pairs.n : &d->linkage.n) = before; /* rows updated in place stay: a partial import */
+            return IDP_E_NOMEM;
+        }
+        slot->l = rows[r];
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = link_import(d, false, rows, n);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = link_import(d, true, rows, n);
+    idp_mem_unlock(d);
+    return ret;
 }
 
 /* ---- verified attributes ------------------------------------------------------------ */

@@ -90,22 +90,6 @@ idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn m
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
-{
-    (void)s;
-    (void)rows;
-    (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
-{
-    (void)s;
-    (void)rows;
-    (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
 idp_err_t idp_mem_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
 {
     (void)s;
