@@ -227,6 +227,39 @@ static void renewed_card_follows_linkage_and_pairs_must_agree(void **state)
     assert_int_equal(idp_store_pair_check(s, "ee", none, "ee", a2), IDP_OK); /* names neither */
 }
 
+static void logout_deliveries_are_leased_retried_and_finished(void **state)
+{
+    idp_store_t *s = *state;
+    char client[64];
+    fresh_id(client, sizeof(client), "bcl");
+    assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.a"), IDP_OK);
+    assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.b"), IDP_OK);
+    idp_store_delivery_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].client_id, client);
+    assert_string_equal(rows[0].logout_token, "logout.token.a");
+    assert_int_equal(rows[0].attempts, 0);
+    long long a = rows[0].id, b = rows[1].id;
+    idp_store_deliveries_free(rows, n);
+    /* leased for a minute: another node sees none of them */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_delivery_result(s, a, true, NULL, 0), IDP_OK);        /* delivered */
+    assert_int_equal(idp_store_delivery_result(s, b, false, "HTTP 503", 0), IDP_OK); /* failed: due again now */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, b);
+    assert_int_equal(rows[0].attempts, 1);
+    idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_delivery_result(s, b, false, "HTTP 503", -1), IDP_OK); /* given up */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 0, &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    idp_store_deliveries_free(rows, n);
+}
+
 static void verified_attributes_are_replaced_and_found_by_match_key(void **state)
 {
     idp_store_t *s = *state;
@@ -656,6 +689,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),
         cmocka_unit_test(renewed_card_follows_linkage_and_pairs_must_agree),
+        cmocka_unit_test(logout_deliveries_are_leased_retried_and_finished),
     };
     return cmocka_run_group_tests_name(pg_url ? "store_contract_pg" : "store_contract_mem", tests, open_store,
                                        close_store);

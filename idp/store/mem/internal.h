@@ -79,6 +79,13 @@ typedef struct {
     idp_store_linkage_t l;
 } idp_mem_link_t;
 
+/* A back-channel logout delivery (store/pg: logout_deliveries). */
+typedef struct {
+    idp_store_delivery_t d; /* d.logout_token malloc'ed */
+    long long next_attempt_at;
+    bool finished; /* delivered, or given up */
+} idp_mem_delivery_t;
+
 /* Verified attributes: kept in clear, in this process only (store/pg seals them at rest; mem.h). */
 typedef struct {
     char resident[64];
@@ -109,6 +116,7 @@ typedef struct {
     IDP_MEM_VEC(idp_store_audit_row_t) audit;
     IDP_MEM_VEC(idp_mem_attrs_t) attrs;
     IDP_MEM_VEC(idp_mem_link_t) linkage, pairs;
+    IDP_MEM_VEC(idp_mem_delivery_t) deliveries;
 } idp_mem_data_t;
 
 typedef struct {

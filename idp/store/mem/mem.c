@@ -74,6 +74,9 @@ static void free_data(idp_mem_data_t *d)
     free(d->attrs.v);
     free(d->linkage.v);
     free(d->pairs.v);
+    for (size_t i = 0; i < d->deliveries.n; i++)
+        free(d->deliveries.v[i].d.logout_token);
+    free(d->deliveries.v);
 }
 
 /* ---- helpers (internal.h) ---------------------------------------------------- */
@@ -417,4 +420,71 @@ idp_err_t idp_mem_audit_list(idp_store_t *s, const char *event, const char *resi
         *n = 0;
     }
     return ret;
+}
+
+/* ---- back-channel logout deliveries ------------------------------------------------------- */
+
+idp_err_t idp_mem_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    char *copy = strdup(token);
+    idp_mem_delivery_t *q = copy ? IDP_MEM_PUSH(d->deliveries) : NULL;
+    if (q) {
+        q->d.id = ++d->seq;
+        IDP_MEM_SET(q->d.client_id, client_id);
+        IDP_MEM_SET(q->d.uri, uri);
+        q->d.logout_token = copy;
+        q->next_attempt_at = idp_mem_now(d);
+    } else {
+        free(copy);
+    }
+    idp_mem_unlock(d);
+    return q ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_mem_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long long now = idp_mem_now(d);
+    bool ok = true;
+    *n = 0;
+    *rows = calloc(d->deliveries.n + 1, sizeof(**rows));
+    ok = *rows != NULL;
+    /* a lease: due rows move their next attempt into the future while this node tries them */
+    for (size_t i = 0; ok && i < d->deliveries.n && (int)*n < max; i++) {
+        idp_mem_delivery_t *q = &d->deliveries.v[i];
+        if (q->finished || q->next_attempt_at > now)
+            continue;
+        idp_store_delivery_t *o = &(*rows)[*n];
+        *o = q->d;
+        if ((o->logout_token = strdup(q->d.logout_token)) == NULL) {
+            ok = false;
+            break;
+        }
+        q->next_attempt_at = now + lease_seconds;
+        (*n)++;
+    }
+    idp_mem_unlock(d);
+    if (!ok) {
+        idp_store_deliveries_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return ok ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_mem_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    (void)error; /* store/pg keeps the last error for operators; nothing here reads it */
+    for (size_t i = 0; i < d->deliveries.n; i++) {
+        idp_mem_delivery_t *q = &d->deliveries.v[i];
+        if (q->d.id != id)
+            continue;
+        q->d.attempts++;
+        q->finished = delivered || retry_seconds < 0; /* delivered, or given up */
+        q->next_attempt_at = idp_mem_now(d) + (retry_seconds > 0 ? retry_seconds : 0);
+    }
+    idp_mem_unlock(d);
+    return IDP_OK; /* as store/pg: an unknown id changes nothing */
 }

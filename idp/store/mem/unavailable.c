@@ -216,35 +216,6 @@ idp_err_t idp_mem_household_put(idp_store_t *s, const char *resident_id, const i
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_mem_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token)
-{
-    (void)s;
-    (void)client_id;
-    (void)uri;
-    (void)token;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n)
-{
-    (void)s;
-    (void)max;
-    (void)lease_seconds;
-    (void)rows;
-    (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
-{
-    (void)s;
-    (void)id;
-    (void)delivered;
-    (void)error;
-    (void)retry_seconds;
-    return IDP_E_UNAVAILABLE;
-}
-
 idp_err_t idp_mem_sweep(idp_store_t *s, long long *deleted)
 {
     (void)s;
