@@ -144,6 +144,9 @@ static void grant_for(const world_t *w, idp_store_grant_t *g)
     snprintf(g->code_challenge, sizeof(g->code_challenge), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
+/* A login transaction living @p ttl seconds (below). */
+static void login_tx(idp_store_t *s, char id[64], int ttl);
+
 static void card_certificate_belongs_to_one_resident(void **state)
 {
     idp_store_t *s = *state;
@@ -258,6 +261,145 @@ static void logout_deliveries_are_leased_retried_and_finished(void **state)
     assert_int_equal(idp_store_deliveries_due(s, 10, 0, &rows, &n), IDP_OK);
     assert_int_equal(n, 0);
     idp_store_deliveries_free(rows, n);
+}
+
+static void upstreams_are_kept_by_id(void **state)
+{
+    idp_store_t *s = *state;
+    char id[40];
+    snprintf(id, sizeof(id), "up-%d", ++ids);
+    unsigned char secret[] = {1, 2, 3};
+    idp_store_upstream_t u = {.issuer = "https://op.example",
+                              .client_id = "sakaid",
+                              .scopes = "openid email",
+                              .display_name = "Example",
+                              .secret_enc = secret,
+                              .secret_enc_len = 3,
+                              .enabled = false};
+    snprintf(u.id, sizeof(u.id), "%s", id);
+    assert_int_equal(idp_store_upstream_insert(s, &u), IDP_OK);
+    assert_int_equal(idp_store_upstream_insert(s, &u), IDP_E_CONFLICT);
+    u.display_name = "Example 2"; /* no secret given: it stays */
+    u.secret_enc = NULL;
+    u.secret_enc_len = 0;
+    u.enabled = true;
+    assert_int_equal(idp_store_upstream_update(s, &u), IDP_OK);
+    idp_store_upstream_t out;
+    assert_int_equal(idp_store_upstream_get(s, id, &out), IDP_OK);
+    assert_string_equal(out.display_name, "Example 2");
+    assert_null(out.icon_uri);
+    assert_true(out.enabled);
+    assert_int_equal(out.secret_enc_len, 3);
+    assert_memory_equal(out.secret_enc, secret, 3);
+    idp_store_upstream_clear(&out);
+    idp_store_upstream_t *rows;
+    size_t n;
+    bool listed = false;
+    assert_int_equal(idp_store_upstream_list(s, true, &rows, &n), IDP_OK);
+    for (size_t i = 0; i < n; i++)
+        listed |= !strcmp(rows[i].id, id);
+    idp_store_upstreams_free(rows, n);
+    assert_true(listed);
+    assert_int_equal(idp_store_upstream_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_upstream_delete(s, id), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_upstream_get(s, id, &out), IDP_E_NOT_FOUND);
+}
+
+static void upstream_state_is_taken_once(void **state)
+{
+    idp_store_t *s = *state;
+    char tx[64], st[64], up[40], nonce[128], verifier[160];
+    login_tx(s, tx, 600);
+    fresh_id(st, sizeof(st), "state");
+    assert_int_equal(idp_store_login_tx_upstream(s, tx, "google", st, "nonce-1", "verifier-1"), IDP_OK);
+    idp_store_login_tx_t *out = calloc(1, sizeof(*out));
+    assert_non_null(out);
+    assert_int_equal(idp_store_login_tx_take_upstream(s, st, out, up, nonce, verifier), IDP_OK);
+    assert_string_equal(out->id, tx);
+    assert_string_equal(up, "google");
+    assert_string_equal(nonce, "nonce-1");
+    assert_string_equal(verifier, "verifier-1");
+    assert_int_equal(idp_store_login_tx_take_upstream(s, st, out, up, nonce, verifier), IDP_E_NOT_FOUND);
+    free(out);
+}
+
+static void social_identity_belongs_to_one_resident_and_the_last_credential_stays(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w); /* one card, and a session it signed in ("card:x") */
+    char sub[64], fresh[64], who[64];
+    fresh_id(sub, sizeof(sub), "sub");
+    fresh_id(fresh, sizeof(fresh), "res");
+    bool created;
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, fresh, who, &created),
+                     IDP_OK);
+    assert_true(created);
+    assert_string_equal(who, fresh);
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, "unused", who, &created),
+                     IDP_OK);
+    assert_false(created);
+    assert_string_equal(who, fresh);
+    /* linked to someone else: never moved silently */
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", w.resident, NULL, who, &created),
+                     IDP_E_CONFLICT);
+    char sub2[64];
+    fresh_id(sub2, sizeof(sub2), "sub");
+    assert_int_equal(
+        idp_store_social_resident(s, "https://op.example", sub2, "google", w.resident, NULL, who, &created), IDP_OK);
+    assert_false(created);
+    assert_string_equal(who, w.resident);
+
+    idp_store_credential_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_credentials(s, w.resident, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    char card_issuer[512], card_serial[256];
+    bool has_card = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].kind, "card")) {
+            has_card = true;
+            snprintf(card_issuer, sizeof(card_issuer), "%s", rows[i].issuer);
+            snprintf(card_serial, sizeof(card_serial), "%s", rows[i].subject);
+        }
+    free(rows);
+    assert_true(has_card);
+    bool verified;
+    char(*ended)[64];
+    size_t n_ended;
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "card", card_issuer, card_serial, "card:x",
+                                                 &verified, &ended, &n_ended),
+                     IDP_OK);
+    assert_int_equal(n_ended, 1); /* the session the card signed in ends with it */
+    assert_string_equal(ended[0], w.sid);
+    free(ended);
+    idp_store_session_t sess;
+    assert_int_equal(idp_store_session_get(s, w.cookie, &sess), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "social", "https://op.example", sub2, "", &verified,
+                                                 &ended, &n_ended),
+                     IDP_E_CONFLICT); /* the last one stays */
+}
+
+static void household_is_empty_until_put_and_then_replaced(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_household_t h;
+    assert_int_equal(idp_store_household_get(s, w.resident, &h), IDP_OK);
+    assert_string_equal(h.school_district, "");
+    assert_int_equal(h.updated_at, 0);
+    idp_store_household_t in = {0};
+    snprintf(in.school_district, sizeof(in.school_district), "三国丘");
+    snprintf(in.children, sizeof(in.children), "2015-04 2018-09");
+    assert_int_equal(idp_store_household_put(s, w.resident, &in), IDP_OK);
+    snprintf(in.area, sizeof(in.area), "堺区");
+    assert_int_equal(idp_store_household_put(s, w.resident, &in), IDP_OK);
+    assert_int_equal(idp_store_household_get(s, w.resident, &h), IDP_OK);
+    assert_string_equal(h.school_district, "三国丘");
+    assert_string_equal(h.area, "堺区");
+    assert_string_equal(h.children, "2015-04 2018-09");
+    assert_true(h.updated_at > 0);
 }
 
 static void verified_attributes_are_replaced_and_found_by_match_key(void **state)
@@ -690,6 +832,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),
         cmocka_unit_test(renewed_card_follows_linkage_and_pairs_must_agree),
         cmocka_unit_test(logout_deliveries_are_leased_retried_and_finished),
+        cmocka_unit_test(upstreams_are_kept_by_id),
+        cmocka_unit_test(household_is_empty_until_put_and_then_replaced),
+        cmocka_unit_test(upstream_state_is_taken_once),
+        cmocka_unit_test(social_identity_belongs_to_one_resident_and_the_last_credential_stays),
     };
     return cmocka_run_group_tests_name(pg_url ? "store_contract_pg" : "store_contract_mem", tests, open_store,
                                        close_store);

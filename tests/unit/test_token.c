@@ -15,6 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
+#include "core/rand.h"
+#include "oauth/client_meta.h"
 #include "oauth_fixture.h"
 
 /* POSTs @p form to the token endpoint; the JSON body (decref it) and *status. */
@@ -147,6 +151,77 @@ static void token_rejects_unknown_grant_and_missing_code(void **state)
     json_decref(j);
 }
 
+#define CC_CLIENT "rp-backend"
+#define CC_SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"
+
+/* A confidential client for client_credentials, registered as sakaid-admin does: only the secret's SHA-256. */
+static void register_backend(fixture_t *f)
+{
+    idp_store_client_t probe;
+    if (idp_store_client_get(f->store, CC_CLIENT, &probe) == IDP_OK) {
+        idp_store_client_clear(&probe);
+        return;
+    }
+    json_t *in = json_loads("{\"client_name\":\"b\",\"redirect_uris\":[\"https://backend.example/cb\"],"
+                            "\"token_endpoint_auth_method\":\"client_secret_basic\",\"scope\":\"api\","
+                            "\"grant_types\":[\"client_credentials\"]}",
+                            0, NULL),
+           *meta = NULL;
+    char err[256] = "";
+    assert_int_equal(idp_client_meta_validate(in, &meta, err, sizeof(err)), IDP_OK);
+    char *text = json_dumps(meta, JSON_COMPACT);
+    idp_store_client_t c = {.client_id = CC_CLIENT, .metadata = text, .has_secret = true};
+    idp_sha256(CC_SECRET, strlen(CC_SECRET), c.secret_hash);
+    assert_int_equal(idp_store_client_insert(f->store, &c), IDP_OK);
+    free(text);
+    json_decref(in);
+    json_decref(meta);
+}
+
+/* RFC 7617 Basic credentials for @p id and @p secret. */
+static void basic(const char *id, const char *secret, char out[256])
+{
+    char pair[160];
+    snprintf(pair, sizeof(pair), "%s:%s", id, secret);
+    memcpy(out, "Basic ", 6);
+    EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)pair, (int)strlen(pair));
+}
+
+static void token_client_credentials_needs_the_secret(void **state)
+{
+    fixture_t *f = *state;
+    register_backend(f);
+    char auth[256];
+    idp_oauth_resp_t resp;
+    basic(CC_CLIENT, CC_SECRET, auth);
+    json_t *j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials&scope=api", auth, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_null(json_object_get(j, "id_token")); /* no end-user */
+    assert_null(json_object_get(j, "refresh_token"));
+    char at[2048], form[2200];
+    snprintf(at, sizeof(at), "%s", fixture_str(j, "access_token"));
+    json_decref(j);
+    /* its jti was stored before the answer: introspection finds it active (RFC 7662) */
+    snprintf(form, sizeof(form), "token=%s", at);
+    j = fixture_call(f, idp_oauth_introspect, form, auth, &resp);
+    assert_true(json_is_true(json_object_get(j, "active")));
+    assert_string_equal(fixture_str(j, "client_id"), CC_CLIENT);
+    assert_string_equal(fixture_str(j, "scope"), "api");
+    json_decref(j);
+
+    basic(CC_CLIENT, "not-the-secret", auth);
+    j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials", auth, &resp);
+    assert_int_equal(resp.status, 401); /* RFC 6749 §5.2 invalid_client, with WWW-Authenticate for Basic */
+    assert_string_equal(fixture_str(j, "error"), "invalid_client");
+    assert_non_null(resp.www_authenticate);
+    json_decref(j);
+    /* registered for Basic: the same secret in the form is another method, refused */
+    j = fixture_call(f, idp_oauth_token,
+                     "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET, NULL, &resp);
+    assert_string_equal(fixture_str(j, "error"), "invalid_client");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +230,7 @@ int main(void)
         cmocka_unit_test(token_refresh_rotates_and_reuse_revokes),
         cmocka_unit_test(token_refresh_scope_cannot_widen),
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
+        cmocka_unit_test(token_client_credentials_needs_the_secret),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }

@@ -22,8 +22,19 @@
 typedef struct {
     unsigned char sha256[32];
     char purpose[8], issuer[65], serial[65], resident[64];
-    long long not_after;
+    long long not_after, linked_at;
 } idp_mem_cert_t;
+
+/* A social identity (store/pg: social_identities, keyed by issuer and subject). */
+typedef struct {
+    char issuer[512], subject[256], resident[64], upstream_id[40];
+    long long linked_at;
+} idp_mem_social_t;
+
+/* The upstream leg of a login transaction (store/pg: the upstream_* columns of login_transactions). */
+typedef struct {
+    char tx[64], upstream_id[40], state[256], nonce[128], verifier[160];
+} idp_mem_leg_t;
 
 typedef struct {
     unsigned char id_hash[32];
@@ -79,6 +90,12 @@ typedef struct {
     idp_store_linkage_t l;
 } idp_mem_link_t;
 
+/* Household attributes, in clear like the verified ones. */
+typedef struct {
+    char resident[64];
+    idp_store_household_t h;
+} idp_mem_household_t;
+
 /* A back-channel logout delivery (store/pg: logout_deliveries). */
 typedef struct {
     idp_store_delivery_t d; /* d.logout_token malloc'ed */
@@ -117,6 +134,10 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_attrs_t) attrs;
     IDP_MEM_VEC(idp_mem_link_t) linkage, pairs;
     IDP_MEM_VEC(idp_mem_delivery_t) deliveries;
+    IDP_MEM_VEC(idp_store_upstream_t) upstreams;
+    IDP_MEM_VEC(idp_mem_social_t) socials;
+    IDP_MEM_VEC(idp_mem_leg_t) legs;
+    IDP_MEM_VEC(idp_mem_household_t) households;
 } idp_mem_data_t;
 
 typedef struct {
@@ -155,5 +176,9 @@ idp_err_t idp_mem_audit_append(idp_mem_data_t *d, const char *event, const char 
 long idp_mem_session_find(idp_mem_data_t *d, const unsigned char id_hash[32]);
 /* A live login transaction (index), or -1. */
 long idp_mem_tx_find(idp_mem_data_t *d, const char *id);
+/* A live login transaction nobody has continued, or NULL. */
+idp_store_login_tx_t *idp_mem_tx_open(idp_mem_data_t *d, const char *id);
+/* A new resident (IDP_E_CONFLICT if the id is taken). */
+idp_err_t idp_mem_resident_add(idp_mem_data_t *d, const char *id);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/rand.h"
 #include "store/mem/internal.h"
 
 static void free_data(idp_mem_data_t *d);
@@ -77,6 +78,12 @@ static void free_data(idp_mem_data_t *d)
     for (size_t i = 0; i < d->deliveries.n; i++)
         free(d->deliveries.v[i].d.logout_token);
     free(d->deliveries.v);
+    idp_store_upstreams_free(d->upstreams.v, d->upstreams.n);
+    free(d->socials.v);
+    free(d->legs.v);
+    for (size_t i = 0; i < d->households.n; i++) /* personal data: wiped like attributes */
+        idp_wipe(&d->households.v[i].h, sizeof(d->households.v[i].h));
+    free(d->households.v);
 }
 
 /* ---- helpers (internal.h) ---------------------------------------------------- */

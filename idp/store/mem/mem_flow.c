@@ -732,3 +732,33 @@ idp_err_t idp_mem_releases_list(idp_store_t *s, const char *resident_id, int lim
     idp_mem_unlock(d);
     return *rows ? IDP_OK : IDP_E_NOMEM;
 }
+
+/* ---- household attributes ------------------------------------------------------------- */
+
+idp_err_t idp_mem_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    memset(out, 0, sizeof(*out)); /* never set: all "" and updated_at 0 */
+    for (size_t i = 0; i < d->households.n; i++)
+        if (!strcmp(d->households.v[i].resident, resident_id))
+            *out = d->households.v[i].h;
+    idp_mem_unlock(d);
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_mem_household_t *row = NULL;
+    for (size_t i = 0; i < d->households.n && row == NULL; i++)
+        if (!strcmp(d->households.v[i].resident, resident_id))
+            row = &d->households.v[i];
+    if (row == NULL && (row = IDP_MEM_PUSH(d->households)) != NULL)
+        IDP_MEM_SET(row->resident, resident_id);
+    if (row) {
+        row->h = *h;
+        row->h.updated_at = idp_mem_now(d);
+    }
+    idp_mem_unlock(d);
+    return row ? IDP_OK : IDP_E_NOMEM;
+}

@@ -23,7 +23,7 @@ long idp_mem_tx_find(idp_mem_data_t *d, const char *id)
 }
 
 /* A live transaction nobody has continued (store/pg: "expires_at > now() AND continued_at IS NULL"), or NULL. */
-static idp_store_login_tx_t *tx_open(idp_mem_data_t *d, const char *id)
+idp_store_login_tx_t *idp_mem_tx_open(idp_mem_data_t *d, const char *id)
 {
     long i = idp_mem_tx_find(d, id);
     return i >= 0 && !d->txs.v[i].continued ? &d->txs.v[i] : NULL;
@@ -94,7 +94,7 @@ idp_err_t idp_mem_login_tx_pending(idp_store_t *s, const unsigned char browser_h
 idp_err_t idp_mem_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_store_login_tx_t *t = tx_open(d, id);
+    idp_store_login_tx_t *t = idp_mem_tx_open(d, id);
     /* read and mark at once: an authentication begins one session, never two */
     bool ok = t && t->authenticated_at && t->credential[0];
     if (ok) {
@@ -108,7 +108,7 @@ idp_err_t idp_mem_login_tx_continue(idp_store_t *s, const char *id, idp_store_lo
 idp_err_t idp_mem_login_tx_decline(idp_store_t *s, const char *id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_store_login_tx_t *t = tx_open(d, id);
+    idp_store_login_tx_t *t = idp_mem_tx_open(d, id);
     if (t)
         t->sign_declined = true;
     idp_mem_unlock(d);
@@ -146,7 +146,7 @@ idp_err_t idp_mem_login_tx_authenticate(idp_store_t *s, const char *id, const ch
                                         const char *credential)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_store_login_tx_t *t = tx_open(d, id); /* recorded only until it is continued */
+    idp_store_login_tx_t *t = idp_mem_tx_open(d, id); /* recorded only until it is continued */
     if (t) {
         IDP_MEM_SET(t->resident_id, resident_id);
         IDP_MEM_SET(t->acr, acr);
@@ -174,7 +174,7 @@ idp_err_t idp_mem_login_tx_new_card(idp_store_t *s, const char *id, const idp_st
                                     const char *renew_resident)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_store_login_tx_t *t = tx_open(d, id);
+    idp_store_login_tx_t *t = idp_mem_tx_open(d, id);
     if (t) {
         t->has_new_card = true;
         memcpy(t->new_card_sha256, cert->sha256, 32);
@@ -191,7 +191,7 @@ idp_err_t idp_mem_login_tx_new_card(idp_store_t *s, const char *id, const idp_st
 idp_err_t idp_mem_login_tx_sign_step(idp_store_t *s, const char *id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_store_login_tx_t *t = tx_open(d, id);
+    idp_store_login_tx_t *t = idp_mem_tx_open(d, id);
     if (t)
         t->sign_step = true;
     idp_mem_unlock(d);
@@ -211,7 +211,7 @@ static long challenge_find(idp_mem_data_t *d, const char *id)
 idp_err_t idp_mem_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_err_t ret = tx_open(d, c->login_tx) ? IDP_OK : IDP_E_NOT_FOUND;
+    idp_err_t ret = idp_mem_tx_open(d, c->login_tx) ? IDP_OK : IDP_E_NOT_FOUND;
     int count = 0;
     for (size_t i = 0; i < d->challenges.n; i++)
         count += !strcmp(d->challenges.v[i].login_tx, c->login_tx);
@@ -327,10 +327,11 @@ static idp_err_t cert_add(idp_mem_data_t *d, const idp_store_card_cert_t *cert, 
     IDP_MEM_SET(c->serial, cert->serial);
     IDP_MEM_SET(c->resident, resident_id);
     c->not_after = cert->not_after;
+    c->linked_at = idp_mem_now(d);
     return IDP_OK;
 }
 
-static idp_err_t resident_add(idp_mem_data_t *d, const char *id)
+idp_err_t idp_mem_resident_add(idp_mem_data_t *d, const char *id)
 {
     for (size_t i = 0; i < d->residents.n; i++)
         if (!strcmp(d->residents.v[i], id))
@@ -359,7 +360,7 @@ idp_err_t idp_mem_card_resident(idp_store_t *s, const idp_store_card_cert_t *cer
         ret = cert_add(d, cert, resident_id);
     } else if (new_id == NULL) {
         ret = IDP_E_NOT_FOUND; /* an unknown card, and the caller creates nobody */
-    } else if ((ret = resident_add(d, new_id)) == IDP_OK) {
+    } else if ((ret = idp_mem_resident_add(d, new_id)) == IDP_OK) {
         if ((ret = cert_add(d, cert, new_id)) == IDP_OK) {
             snprintf(resident_id, 64, "%s", new_id);
             *created = true;

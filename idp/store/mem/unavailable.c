@@ -1,4 +1,9 @@
-/* Domains the memory store does not implement yet: IDP_E_UNAVAILABLE (store/ops.h). */
+/*
+ * What the memory store does not implement: IDP_E_UNAVAILABLE (store/ops.h).
+ * The schema (there is none), sweeping (nothing persists; expired rows are
+ * already invisible to every read) and data keys with sealing (attributes
+ * are kept in clear in this process, mem.h): all PostgreSQL's business.
+ */
 
 #include "store/mem/ops.h"
 
@@ -22,7 +27,7 @@ idp_err_t idp_mem_migrate(idp_store_t *s, int *from, int *to, char *err, size_t 
 void idp_mem_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer)
 {
     (void)s;
-    (void)sealer;
+    (void)sealer; /* nothing is sealed here: accepted and unused */
 }
 
 idp_err_t idp_mem_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n)
@@ -87,132 +92,6 @@ idp_err_t idp_mem_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn m
     (void)moved;
     (void)err;
     (void)errlen;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
-{
-    (void)s;
-    (void)u;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
-{
-    (void)s;
-    (void)u;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out)
-{
-    (void)s;
-    (void)id;
-    (void)out;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n)
-{
-    (void)s;
-    (void)enabled_only;
-    (void)rows;
-    (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_upstream_delete(idp_store_t *s, const char *id)
-{
-    (void)s;
-    (void)id;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
-                                    const char *nonce, const char *verifier)
-{
-    (void)s;
-    (void)tx_id;
-    (void)upstream_id;
-    (void)state;
-    (void)nonce;
-    (void)verifier;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
-                                         char upstream_id[40], char nonce[128], char verifier[160])
-{
-    (void)s;
-    (void)state;
-    (void)out;
-    (void)upstream_id;
-    (void)nonce;
-    (void)verifier;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id)
-{
-    (void)s;
-    (void)tx_id;
-    (void)resident_id;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
-                                  const char *link_to, const char *new_id, char resident_id[64], bool *created)
-{
-    (void)s;
-    (void)issuer;
-    (void)subject;
-    (void)upstream_id;
-    (void)link_to;
-    (void)new_id;
-    (void)resident_id;
-    (void)created;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n)
-{
-    (void)s;
-    (void)resident_id;
-    (void)rows;
-    (void)n;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
-                                    const char *issuer, const char *subject, const char *credential,
-                                    bool *verified_removed, char (**ended)[64], size_t *n_ended)
-{
-    (void)s;
-    (void)resident_id;
-    (void)keep_sid;
-    (void)kind;
-    (void)issuer;
-    (void)subject;
-    (void)credential;
-    (void)verified_removed;
-    (void)ended;
-    (void)n_ended;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out)
-{
-    (void)s;
-    (void)resident_id;
-    (void)out;
-    return IDP_E_UNAVAILABLE;
-}
-
-idp_err_t idp_mem_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h)
-{
-    (void)s;
-    (void)resident_id;
-    (void)h;
     return IDP_E_UNAVAILABLE;
 }
 
