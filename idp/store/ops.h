@@ -11,7 +11,7 @@
 #ifndef IDP_STORE_OPS_H
 #define IDP_STORE_OPS_H
 
-/* The admin domain: the store itself: health, schema, maintenance. */
+/* The admin domain (the store itself: health, schema, maintenance). */
 typedef struct {
     void (*close)(idp_store_t *s);
     idp_err_t (*ping)(idp_store_t *s);
@@ -20,14 +20,14 @@ typedef struct {
     idp_err_t (*sweep)(idp_store_t *s, long long *deleted);
 } idp_store_admin_ops_t;
 
-/* The keys domain: signing keys. */
+/* The keys domain (signing keys). */
 typedef struct {
     idp_err_t (*keys_list)(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
     idp_err_t (*keys_rotate)(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what);
     idp_err_t (*key_retire)(idp_store_t *s, const char *kid);
 } idp_store_keys_ops_t;
 
-/* The datakeys domain: data keys and the attributes sealed under them. */
+/* The datakeys domain (data keys and the attributes sealed under them). */
 typedef struct {
     void (*set_sealer)(idp_store_t *s, const idp_store_sealer_t *sealer);
     idp_err_t (*data_keys_list)(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);
@@ -40,7 +40,7 @@ typedef struct {
                                 char *err, size_t errlen);
 } idp_store_datakeys_ops_t;
 
-/* The clients domain: relying parties (and the pg store's client cache). */
+/* The clients domain (relying parties (and the pg store's client cache)). */
 typedef struct {
     idp_err_t (*client_insert)(idp_store_t *s, const idp_store_client_t *c);
     idp_err_t (*client_cache_start)(idp_store_t *s, const char *url);
@@ -52,7 +52,7 @@ typedef struct {
     idp_err_t (*client_delete)(idp_store_t *s, const char *client_id);
 } idp_store_clients_ops_t;
 
-/* The login domain: login transactions and browser sessions. */
+/* The login domain (login transactions and browser sessions). */
 typedef struct {
     idp_err_t (*login_tx_get)(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
     idp_err_t (*login_tx_create)(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
@@ -77,7 +77,7 @@ typedef struct {
     idp_err_t (*session_clients)(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n);
 } idp_store_login_ops_t;
 
-/* The card domain: card challenges, card identities, verified attributes. */
+/* The card domain (card challenges, card identities, verified attributes). */
 typedef struct {
     idp_err_t (*card_challenge_create)(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx);
     idp_err_t (*card_challenge_take)(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
@@ -96,7 +96,7 @@ typedef struct {
     idp_err_t (*resident_attrs_get)(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
 } idp_store_card_ops_t;
 
-/* The codes domain: authorization codes and grants. */
+/* The codes domain (authorization codes and grants). */
 typedef struct {
     idp_err_t (*code_create)(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
                              int code_ttl, int grant_ttl);
@@ -110,7 +110,7 @@ typedef struct {
     idp_err_t (*grant_get)(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 } idp_store_codes_ops_t;
 
-/* The tokens domain: access and refresh tokens, client-assertion ids. */
+/* The tokens domain (access and refresh tokens, client-assertion ids). */
 typedef struct {
     idp_err_t (*refresh_exchange)(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
                                   const unsigned char *new_hash, const char *jti, const char *subject,
@@ -124,7 +124,7 @@ typedef struct {
     idp_err_t (*assertion_jti_use)(idp_store_t *s, const char *client_id, const char *jti, long long expires_at);
 } idp_store_tokens_ops_t;
 
-/* The social domain: upstream providers and social identities. */
+/* The social domain (upstream providers and social identities). */
 typedef struct {
     idp_err_t (*upstream_insert)(idp_store_t *s, const idp_store_upstream_t *u);
     idp_err_t (*upstream_update)(idp_store_t *s, const idp_store_upstream_t *u);
@@ -144,7 +144,7 @@ typedef struct {
                                    bool *verified_removed, char (**ended)[64], size_t *n_ended);
 } idp_store_social_ops_t;
 
-/* The consent domain: consent, the consent ledger, release history, household. */
+/* The consent domain (consent, the consent ledger, release history, household). */
 typedef struct {
     idp_err_t (*consent_get)(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
     idp_err_t (*consent_record)(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
@@ -161,14 +161,14 @@ typedef struct {
     idp_err_t (*ledger_rows)(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n);
 } idp_store_consent_ops_t;
 
-/* The audit domain: the audit log. */
+/* The audit domain (the audit log). */
 typedef struct {
     idp_err_t (*audit)(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
     idp_err_t (*audit_list)(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
                             idp_store_audit_row_t **rows, size_t *n);
 } idp_store_audit_ops_t;
 
-/* The logout domain: back-channel logout deliveries. */
+/* The logout domain (back-channel logout deliveries). */
 typedef struct {
     idp_err_t (*delivery_enqueue)(idp_store_t *s, const char *client_id, const char *uri, const char *token);
     idp_err_t (*deliveries_due)(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);

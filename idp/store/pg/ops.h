@@ -1,4 +1,4 @@
-/* Generated from store/ops.h: the functions this store puts in its tables. */
+/* The functions this store puts in its domain tables (store/ops.h), one per member, in the same order. */
 #ifndef IDP_STORE_PG_OPS_H
 #define IDP_STORE_PG_OPS_H
 
