@@ -352,7 +352,9 @@ int main(int argc, char **argv)
             continue;
         if (cfg->sweep_seconds > 0 && ++since_sweep >= cfg->sweep_seconds) {
             since_sweep = 0;
-            idp_store_sweep(store, NULL); /* logs what it deleted, or why it stopped */
+            idp_err_t swept = idp_store_sweep(store, NULL);
+            if (swept != IDP_OK) /* not fatal: the rest waits for the next tick */
+                idp_log_msg(IDP_LOG_DEBUG, "sweep_incomplete", "%s (store/pg logged why)", idp_err_code(swept));
         }
         if (++since_keys < cfg->key_refresh_seconds)
             continue;

@@ -129,7 +129,9 @@ int main(int argc, char **argv)
         if (cmd->target && argc > i + skip)
             json_object_set_new(d, "target", json_string(argv[i + skip]));
         char *text = json_dumps(d, JSON_COMPACT);
-        idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");
+        idp_err_t e = idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");
+        if (e != IDP_OK) /* the change is made; say that its audit row is missing (issue #16 §1) */
+            idp_log_msg(IDP_LOG_ERROR, "store_write_failed", "admin_action audit row not written: %s", idp_err_code(e));
         free(text);
         json_decref(d);
     }

@@ -218,6 +218,6 @@ void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
         idp_page_store_error(req, resp, req->lang, e);
         return;
     }
-    idp_store_audit(o->store, "household_updated", s.resident_id, "{}");
+    idp_oauth_logged(idp_store_audit(o->store, "household_updated", s.resident_id, "{}"), "audit");
     idp_see_other(resp, "/account?saved=1");
 }

@@ -480,7 +480,8 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
              (both && !decode_inputs(req, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig, &sign->sig_len)))
         why = "certificate or signature is not valid base64";
     if (why) {
-        idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request");
+        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"),
+                         "card_challenge_finish");
         if (*why)
             fail(req, resp, 400, "invalid_request", why);
         else
@@ -497,8 +498,10 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"reason\":\"%s\"}", c.purpose,
              idp_jpki_reason_code(refused ? refused->reason : IDP_JPKI_OK)); /* fixed vocabulary: no escaping needed */
     if (refused) {
-        idp_store_audit(o->store, "card_login_refused", NULL, detail);
-        idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason));
+        idp_oauth_logged(idp_store_audit(o->store, "card_login_refused", NULL, detail), "audit");
+        idp_oauth_logged(
+            idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason)),
+            "card_challenge_finish");
         idp_oauth_json(req, resp, 403,
                        json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(refused->reason),
                                  "message", card_message(idp_jpki_reason_code(refused->reason), req->lang)));
@@ -507,7 +510,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     /* Where J-LIS 証明書紐付け情報 was imported, it must agree that these two certificates are one card's. */
     if (both && (e = idp_store_pair_check(o->store, sign->res.issuer_key_id, sign->res.serial, auth->res.issuer_key_id,
                                           auth->res.serial)) != IDP_OK) {
-        idp_store_card_challenge_finish(o->store, c.id, "failed", e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error");
+        idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed",
+                                                         e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error"),
+                         "card_challenge_finish");
         e == IDP_E_CONFLICT ? mismatch(req, resp, "pair_mismatch") : store_fail(req, resp, e);
         goto Exit;
     }
@@ -519,7 +524,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, &outcome, &why, resident, &created);
     if (e != IDP_OK || (outcome != SIGNED_IN && outcome != NEW_CARD)) {
         static const char *const codes[] = {"", "", "card_mismatch", "already_linked", "conflict", "malformed", "login_ended"};
-        idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]);
+        idp_oauth_logged(
+            idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]),
+            "card_challenge_finish");
         if (e != IDP_OK)
             store_fail(req, resp, e);
         else if (outcome == CARD_MISMATCH)
@@ -535,11 +542,12 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
         goto Exit;
     }
-    idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL);
-    idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login", resident[0] ? resident : NULL,
-                    detail);
+    idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL), "card_challenge_finish");
+    idp_oauth_logged(idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login",
+                                     resident[0] ? resident : NULL, detail),
+                     "audit");
     if (both && outcome == SIGNED_IN)
-        idp_store_audit(o->store, "card_enrolled", resident, detail);
+        idp_oauth_logged(idp_store_audit(o->store, "card_enrolled", resident, detail), "audit");
     idp_oauth_json(req, resp, 200, json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",
                                              outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
 Exit:

@@ -563,7 +563,7 @@ static void audit(idp_oauth_t *o, idp_oauth_req_t *req, const char *event, const
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "client_id", id, "method", method ? method : "", "reason",
                           desc ? desc : "", "remote", req->remote_addr ? req->remote_addr : "");
     char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    idp_store_audit(o->store, event, NULL, text ? text : "{}");
+    idp_oauth_logged(idp_store_audit(o->store, event, NULL, text ? text : "{}"), "audit");
     free(text);
     json_decref(d);
 }

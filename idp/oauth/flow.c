@@ -517,7 +517,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             json_t *d = json_pack("{s:s, s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr, "mode",
                                   mode == TX_ADD_CARD ? "add_card" : mode == TX_REAUTH ? "reauth" : "card");
             char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-            idp_store_audit(f->o->store, "step_up", f->sess.resident_id, text ? text : "{}");
+            idp_oauth_logged(idp_store_audit(f->o->store, "step_up", f->sess.resident_id, text ? text : "{}"), "audit");
             free(text);
             json_decref(d);
         }
@@ -865,13 +865,13 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         e = idp_store_card_link(o->store, &cert, tx->renew_resident);
         snprintf(resident, sizeof(resident), "%s", tx->renew_resident);
         if (e == IDP_OK)
-            idp_store_audit(o->store, "card_renewed", resident, detail);
+            idp_oauth_logged(idp_store_audit(o->store, "card_renewed", resident, detail), "audit");
     } else if (!strcmp(answer, "first") || !strcmp(answer, "refuse")) {
         char *fresh = idp_random_token_new(16);
         e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, &created) : IDP_E_NOMEM;
         free(fresh);
         if (e == IDP_OK && !strcmp(answer, "refuse") && tx->renew_resident[0])
-            idp_store_audit(o->store, "card_renewal_refused", resident, detail);
+            idp_oauth_logged(idp_store_audit(o->store, "card_renewal_refused", resident, detail), "audit");
     } else {
         idp_page_error(req, resp, f.lang, 400, "invalid_request", "answer is first, renewal, confirm or refuse");
         return;
@@ -882,7 +882,7 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     if (e == IDP_OK)
         e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_CARD, credential);
     if (e == IDP_OK)
-        idp_store_audit(o->store, "card_login", resident, detail);
+        idp_oauth_logged(idp_store_audit(o->store, "card_login", resident, detail), "audit");
     if (e == IDP_E_CONFLICT) {
         idp_page_error(req, resp, f.lang, 409, "already_linked",
                        !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
@@ -945,7 +945,7 @@ void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     if (!start_session(&f, tx))
         return;
     if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
-        idp_store_login_tx_delete(o->store, tx->id);
+        idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         idp_see_other(f.resp, "/account");
         return;
     }
@@ -1029,7 +1029,7 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         return;
     }
     if (!strcmp(decision, "deny")) {
-        idp_store_login_tx_delete(o->store, tx->id);
+        idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         redirect_error(&f, "access_denied", "the resident did not consent");
         flow_done(&f);
         return;

@@ -26,6 +26,16 @@
 #define IDP_CLAIM_OPENID "openid"
 #define IDP_CLAIM_OFFLINE "offline_access"
 
+/**
+ * A store write whose failure does not change the answer the request gets
+ * (an audit row, a challenge's final status): when it fails it is logged
+ * ("store_write_failed" with @p what and the error), never dropped silently
+ * (issue #16 §1: writes are warn_unused_result). Returns @p e.
+ */
+idp_err_t idp_oauth_logged(idp_err_t e, const char *what);
+/** The same for ending something that may be gone already: IDP_E_NOT_FOUND is not a failure. */
+idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
+
 #define COOKIE_SESSION "sakaid_session"
 #define COOKIE_BROWSER "sakaid_login" /* binds login transactions to one browser */
 

@@ -96,7 +96,7 @@ void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid
     free(clients);
     char detail[128];
     snprintf(detail, sizeof(detail), "{\"sid\":\"%s\",\"clients\":%zu}", sid, n); /* sid is base64url */
-    idp_store_audit(o->store, "logout", resident_id, detail);
+    idp_oauth_logged(idp_store_audit(o->store, "logout", resident_id, detail), "audit");
 }
 
 /*
@@ -146,7 +146,7 @@ int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
         int attempts = rows[i].attempts + 1;
         long long retry = (long long)o->cfg->logout_retry_seconds << (attempts < 12 ? attempts - 1 : 11);
         int next = attempts >= DELIVERY_MAX_ATTEMPTS ? -1 : (int)(retry > 3600 ? 3600 : retry);
-        idp_store_delivery_result(o->store, rows[i].id, ok, err, next);
+        idp_oauth_logged(idp_store_delivery_result(o->store, rows[i].id, ok, err, next), "delivery_result");
         idp_log_t l;
         idp_log_begin(&l, ok ? IDP_LOG_INFO : IDP_LOG_WARN, ok ? "backchannel_logout_delivered" : "backchannel_logout_retry");
         idp_log_str(&l, "client_id", rows[i].client_id);

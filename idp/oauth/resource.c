@@ -153,7 +153,7 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         idp_oauth_error(req, resp, e, NULL);
         return;
     }
-    idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released);
+    idp_oauth_logged(idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released), "release");
     idp_oauth_json(req, resp, 200, out);
 }
 

@@ -226,7 +226,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         bool en = !strcmp(req->lang, "en");
         json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", err);
         char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        idp_store_audit(o->store, "social_login_refused", NULL, text ? text : "{}");
+        idp_oauth_logged(idp_store_audit(o->store, "social_login_refused", NULL, text ? text : "{}"), "audit");
         free(text);
         json_decref(d);
         upstream_done(&u);
@@ -270,7 +270,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         return;
     }
     if (link_to) { /* adding a way to sign in, from the account page */
-        idp_store_login_tx_delete(o->store, tx->id);
+        idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         see_other(req, resp, "/account?linked=", upstream_id);
         return;
     }
@@ -283,7 +283,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     tx->authenticated_at = req->now;
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", upstream_id); /* [a-z0-9-] */
-    idp_store_audit(o->store, "social_login", resident, detail);
+    idp_oauth_logged(idp_store_audit(o->store, "social_login", resident, detail), "audit");
     idp_log_t l;
     idp_log_begin(&l, IDP_LOG_INFO, "social_login");
     idp_log_str(&l, "upstream", upstream_id);

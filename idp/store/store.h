@@ -18,22 +18,33 @@
 
 typedef struct idp_store idp_store_t;
 
-/** Opens a pool of @p pool_size connections (lazily connected). */
+/*
+ * A call that changes what is stored: its outcome must be looked at (issue
+ * #16 §1: no audit or ledger write is dropped silently). GCC ignores a
+ * (void) cast here, so a caller handles or logs the result.
+ */
+#define IDP_STORE_WRITE __attribute__((warn_unused_result))
+
+/**
+ * The PostgreSQL store (store/pg): opens a pool of @p pool_size connections
+ * (lazily connected). The memory store is store/mem/mem.h.
+ */
 idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out);
-void idp_store_close(idp_store_t *s);
+static inline void idp_store_close(idp_store_t *s);
 
 /** Round trip to the database (for /readyz). */
-idp_err_t idp_store_ping(idp_store_t *s);
+static inline idp_err_t idp_store_ping(idp_store_t *s);
 
 /** The highest applied migration (0 when none) and the one this binary expects. */
-idp_err_t idp_store_schema_version(idp_store_t *s, int *version);
+static inline idp_err_t idp_store_schema_version(idp_store_t *s, int *version);
+/** The schema version this binary expects (store/pg: its embedded migrations). */
 int idp_store_schema_expected(void);
 /**
  * Applies pending migrations in order, each in its own transaction, under an
  * advisory lock so that two nodes never migrate at once. *from and *to report the
  * versions. IDP_E_CONFLICT if the database is newer than this binary.
  */
-idp_err_t idp_store_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
+IDP_STORE_WRITE static inline idp_err_t idp_store_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
 
 /* ---- signing keys ------------------------------------------------------ */
 
@@ -50,7 +61,7 @@ typedef struct {
 } idp_store_key_t;
 
 /** All keys, oldest first, and the database's clock (*now, unix seconds). */
-idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
+static inline idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
 void idp_store_keys_free(idp_store_key_t *rows, size_t n);
 
 /**
@@ -62,10 +73,10 @@ void idp_store_keys_free(idp_store_key_t *rows, size_t n);
  *  - active but no next: @p fresh becomes next.
  * *what receives "activated", "rotated" or "published".
  */
-idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
-                                const char **what);
+IDP_STORE_WRITE static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh,
+                                                              long long min_next_age, const char **what);
 /** Retires a key now. IDP_E_NOT_FOUND; IDP_E_CONFLICT if it is the only key that can sign its alg. */
-idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
+IDP_STORE_WRITE static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
 
 /* ---- attributes sealed at rest (issue #15 item 12; docs/keys.md, "Data keys") ---------------------- */
 
@@ -110,7 +121,7 @@ typedef struct {
  * it. The store calls it without holding a database connection, so the
  * sealer may use the store to reload keys.
  */
-void idp_store_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
+static inline void idp_store_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
 
 typedef struct {
     int id;
@@ -122,10 +133,11 @@ typedef struct {
 } idp_store_data_key_t;
 
 /** Every data key, by id; with @p count_rows, how many rows each sealed (a scan: for the admin tool). */
-idp_err_t idp_store_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);
+static inline idp_err_t idp_store_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows,
+                                                 size_t *n);
 void idp_store_data_keys_free(idp_store_data_key_t *rows, size_t n);
 /** Takes the id of a data key about to be created (its sealed form names it). */
-idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id);
 /**
  * Stores data key @p id as the active one. The active key before it (if
  * any) becomes "retiring" in the same transaction, which waits for writes
@@ -134,7 +146,8 @@ idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id);
  * current()). With @p only_first, IDP_E_CONFLICT when a data key exists
  * already (nothing changes).
  */
-idp_err_t idp_store_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first);
+IDP_STORE_WRITE static inline idp_err_t
+idp_store_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first);
 /**
  * Seals again under the active key up to @p batch rows still sealed under
  * a retiring key, in one short transaction. *found receives the rows it
@@ -142,15 +155,16 @@ idp_err_t idp_store_data_key_activate(idp_store_t *s, int id, const unsigned cha
  * alone (its writer sealed it under the active key). A row that does not
  * open stops it with IDP_E_SERVER_ERROR and @p err naming the row.
  */
-idp_err_t idp_store_data_reseal(idp_store_t *s, int batch, long long *found, char *err, size_t errlen);
+IDP_STORE_WRITE static inline idp_err_t idp_store_data_reseal(idp_store_t *s, int batch, long long *found, char *err,
+                                                              size_t errlen);
 /**
  * Retires every retiring data key that no row uses any more (its sealed key
  * is erased), in one statement. @p ids (room for @p max) receives their ids,
  * *n how many.
  */
-idp_err_t idp_store_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n);
 /** Attribute rows still in clear, in the tables migration 0013 renamed (*n; 0 when all are sealed). */
-idp_err_t idp_store_plaintext_count(idp_store_t *s, long long *n);
+static inline idp_err_t idp_store_plaintext_count(idp_store_t *s, long long *n);
 /**
  * Seals up to @p batch rows kept in clear by migration 0013 into the sealed
  * tables and deletes them from the clear ones, in one transaction. *moved
@@ -160,8 +174,8 @@ idp_err_t idp_store_plaintext_count(idp_store_t *s, long long *n);
  */
 typedef void (*idp_store_match_fn)(void *ctx, const char *name, const char *gender_raw, const char *birth_date_raw,
                                    const char *address, unsigned char out[32]);
-idp_err_t idp_store_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
-                                   char *err, size_t errlen);
+IDP_STORE_WRITE static inline idp_err_t idp_store_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match,
+                                                                 void *ctx, long long *moved, char *err, size_t errlen);
 
 /* ---- relying parties --------------------------------------------------- */
 
@@ -173,22 +187,24 @@ typedef struct {
     long long created_at, updated_at, secret_rotated_at;
 } idp_store_client_t;
 
-idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
 /**
  * Keeps clients in memory on this node from now on (the server; not the
  * admin tool). A trigger notifies every change (NOTIFY sakaid_clients) and a
  * thread listening on its own connection to @p url drops the entry; while
  * that connection is down nothing is cached (client_cache.c).
  */
-idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url);
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url);
 /** Lookups served from that cache and from the database (for /metrics). */
-void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
+static inline void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
 /** IDP_E_NOT_FOUND if there is no such client. Free with idp_store_client_clear. */
-idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
-idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);
-idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const char *metadata,
-                                  const unsigned char *secret_hash /* NULL = unchanged */, bool clear_secret);
-idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id);
+static inline idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
+static inline idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id,
+                                                                const char *metadata,
+                                                                const unsigned char *secret_hash /* NULL = unchanged */,
+                                                                bool clear_secret);
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id);
 void idp_store_client_clear(idp_store_client_t *c);
 void idp_store_clients_free(idp_store_client_t *rows, size_t n);
 
@@ -226,13 +242,14 @@ typedef struct {
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
-idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+static inline idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
 /**
  * Creates a login transaction living @p ttl seconds from @p tx (id,
  * client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf,
  * session_sid, reauth).
  */
-idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx,
+                                                                  int ttl);
 /**
  * Before a new login transaction for browser @p browser_hash: *pending
  * receives the number of its live transactions, and @p reuse (64 bytes)
@@ -240,8 +257,9 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
  * @p request from the same session @p session_sid ("" for none) and living
  * at least another @p min_left seconds ("" when there is none).
  */
-idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
-                                     const char *session_sid, int min_left, int *pending, char reuse[64]);
+static inline idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32],
+                                                   const char *request, const char *session_sid, int min_left,
+                                                   int *pending, char reuse[64]);
 /**
  * Takes the authentication of a live transaction, exactly once: IDP_OK with
  * *out when a card or an upstream provider signed the resident in during
@@ -249,25 +267,28 @@ idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser
  * statement. IDP_E_NOT_FOUND otherwise (unknown, expired, never
  * authenticated, a consent step, or continued before).
  */
-idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id,
+                                                                    idp_store_login_tx_t *out);
 /** The resident declined the signing step of transaction @p id (IDP_E_NOT_FOUND when it is gone). */
-idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id);
 
 /**
  * Ends the pending login transactions of a browser (@p browser_hash, may be
  * NULL) and those begun in session @p sid (may be NULL): logout and
  * session end. *n (may be NULL) receives how many went.
  */
-idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash,
+                                                               const char *sid, int *n);
 /**
  * Marks the transaction as signed in by @p resident_id with @p acr, by the
  * card or social account @p credential (idp_credential_key(); "" when the
  * browser's session signed it in).
  */
-idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
-                                          const char *credential);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id,
+                                                                        const char *resident_id, const char *acr,
+                                                                        const char *credential);
 /** Ends a login transaction (it cannot be continued twice). IDP_E_NOT_FOUND if it was already gone. */
-idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id);
 
 typedef struct {
     char id[64];
@@ -285,18 +306,20 @@ typedef struct {
  * @p max_per_tx challenges (IDP_E_CONFLICT: rate limit) or is gone
  * (IDP_E_NOT_FOUND).
  */
-idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
-                                          int max_per_tx);
+IDP_STORE_WRITE static inline idp_err_t
+idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx);
 /**
  * Takes a challenge for verification, exactly once: IDP_OK with *out; else
  * IDP_E_NOT_FOUND (no such challenge), IDP_E_CONFLICT (already used) or
  * IDP_E_INVALID_GRANT (expired).
  */
-idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id,
+                                                                      idp_store_card_challenge_t *out);
 /** Records the outcome of a taken challenge. */
-idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason);
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id,
+                                                                        const char *status, const char *reason);
 /** Reads a challenge (for the status poll). */
-idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+static inline idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
 
 /* ---- card identities ------------------------------------------------------ */
 
@@ -315,15 +338,17 @@ typedef struct {
  * @p new_id NULL: IDP_E_NOT_FOUND, nothing written). *created says which.
  * One transaction.
  */
-idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
-                                  char resident_id[64], bool *created);
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert,
+                                                                const char *new_id, char resident_id[64],
+                                                                bool *created);
 /**
  * Links a card's authentication certificate to @p resident_id (a resident
  * signed in otherwise, adding the card; product.md §7). A certificate (or
  * its linkage predecessor) that already belongs to another resident is
  * IDP_E_CONFLICT; one that belongs to this resident is fine. Audited.
  */
-idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert,
+                                                            const char *resident_id);
 
 typedef struct {
     const char *name, *name_alt;
@@ -343,8 +368,9 @@ typedef struct {
  * rest"). IDP_E_CONFLICT if the certificate already belongs to another
  * resident.
  */
-idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
-                                    const idp_store_attrs_t *a);
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id,
+                                                                  const idp_store_card_cert_t *cert,
+                                                                  const idp_store_attrs_t *a);
 
 /**
  * Keeps the authentication certificate @p cert of a card no resident holds
@@ -353,13 +379,14 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
  * @p renew_resident ("" none) is the SakaI-D whose verified attributes it
  * matched. IDP_E_NOT_FOUND when the transaction is gone or continued.
  */
-idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
-                                      const char *renew_resident);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id,
+                                                                    const idp_store_card_cert_t *cert, bool checked,
+                                                                    const char *renew_resident);
 /** Turns transaction @p id into a signing step (the card's two keys sign one challenge). */
-idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id);
 
 /** The resident whose verified attributes carry @p match_key (IDP_E_NOT_FOUND: none; IDP_E_CONFLICT: several). */
-idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
+static inline idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
 
 /**
  * J-LIS 証明書紐付け情報: does imported pair linkage agree that signing
@@ -368,21 +395,23 @@ idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32
  * it does or names neither; IDP_E_CONFLICT when a row names one of them
  * with another certificate.
  */
-idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
-                               const char *auth_serial);
+static inline idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial,
+                                             const char *auth_issuer, const char *auth_serial);
 
 typedef struct {
     char old_issuer_key_id[65], old_serial[65], new_issuer_key_id[65], new_serial[65];
 } idp_store_linkage_t;
 
 /** Imports linkage rows in one transaction (existing old certificates are updated). */
-idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows,
+                                                                 size_t n);
 /**
  * Imports pair linkage (証明書紐付け情報) in one transaction: in each row,
  * old_* is the signing certificate and new_* the authentication certificate
  * it was issued with (an existing signing certificate's row is replaced).
  */
-idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows,
+                                                              size_t n);
 
 /* ---- the authorization code flow (issue #4) ------------------------------ */
 
@@ -395,7 +424,8 @@ typedef struct {
 } idp_store_session_t;
 
 /** A live session by the SHA-256 of its cookie value; IDP_E_NOT_FOUND if none, ended or expired. */
-idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+static inline idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
+                                              idp_store_session_t *out);
 /**
  * Signs a browser in after an authentication at @p auth_time (unix
  * seconds). When @p old_hash names a live session of the same resident,
@@ -406,21 +436,25 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
  * @p credential (idp_credential_key()) is what idp_store_credential_unlink()
  * ends the session by.
  */
-idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
-                                  const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  const char *credential, long long auth_time, int ttl, idp_store_session_t *out);
+IDP_STORE_WRITE static inline idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash,
+                                                                const unsigned char new_hash[32], const char *new_sid,
+                                                                const char *resident_id, const char *acr,
+                                                                const char *amr, const char *credential,
+                                                                long long auth_time, int ttl, idp_store_session_t *out);
 
 /** The claims @p resident_id has consented to for @p client_id and not revoked, space-separated (malloc'ed). */
-idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
+static inline idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id,
+                                              char **claims);
 /**
  * Records a consent decision in one transaction: for "grant" the claims
  * (space-separated) are remembered for @p ttl seconds; every decision
  * ("grant" or "deny") is appended to the hash-chained consent ledger with
  * its @p actor ("resident", "admin") and the @p purpose the resident saw.
  */
-idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
-                                   const char *action, const char *claims, int ttl, const char *actor,
-                                   const char *purpose);
+IDP_STORE_WRITE static inline idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id,
+                                                                 const char *client_id, const char *action,
+                                                                 const char *claims, int ttl, const char *actor,
+                                                                 const char *purpose);
 
 typedef struct {
     char id[64];
@@ -441,8 +475,9 @@ typedef struct {
 } idp_store_grant_t;
 
 /** Creates a grant and its authorization code (by hash), the code living @p code_ttl seconds and the grant @p grant_ttl. */
-idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
-                                int code_ttl, int grant_ttl);
+IDP_STORE_WRITE static inline idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g,
+                                                              const unsigned char code_hash[32], int code_ttl,
+                                                              int grant_ttl);
 /** What became of a code presented for redemption. */
 typedef enum {
     IDP_CODE_REDEEMED,       /* spent now: *out holds its grant */
@@ -462,9 +497,10 @@ typedef enum {
  * learns a code can neither spend it nor revoke its grant. *outcome says
  * what happened; the return value is IDP_OK or a store error.
  */
-idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
-                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
-                                idp_store_code_outcome_t *outcome);
+IDP_STORE_WRITE static inline idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32],
+                                                              const char *client_id, const char *redirect_uri,
+                                                              const char *challenge, idp_store_grant_t *out,
+                                                              idp_store_code_outcome_t *outcome);
 /**
  * What the answer to a code redemption hands out, in one statement and one
  * commit: the new refresh token's hash (NULL: none), the access token's jti
@@ -472,9 +508,11 @@ idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32
  * history (the client now knows who they are) naming the claims @p released
  * in the ID token ("" for none).
  */
-idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                       const char *jti, const char *client_id, const char *subject, const char *scope,
-                                       long long expires_at, const char *released);
+IDP_STORE_WRITE static inline idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id,
+                                                                     const unsigned char *refresh_hash, const char *jti,
+                                                                     const char *client_id, const char *subject,
+                                                                     const char *scope, long long expires_at,
+                                                                     const char *released);
 /**
  * The second half of a refresh (RFC 6749 §6), after the request was checked
  * against the token's grant (idp_store_refresh_get) and the new tokens were
@@ -486,19 +524,23 @@ idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, con
  * token was spent meanwhile, and the whole family is now revoked (RFC 9700
  * §4.14.2). A failure leaves the token unspent, so the client can retry.
  */
-idp_err_t idp_store_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
-                                     const unsigned char *new_hash, const char *jti, const char *subject,
-                                     const char *scope, long long expires_at, const char *released);
+IDP_STORE_WRITE static inline idp_err_t idp_store_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32],
+                                                                   const char *client_id, const unsigned char *new_hash,
+                                                                   const char *jti, const char *subject,
+                                                                   const char *scope, long long expires_at,
+                                                                   const char *released);
 /** Revokes a grant and everything issued from it. */
-idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id);
 
 /**
  * Stores an access token's jti, as part of grant @p grant_id (NULL for
  * client_credentials), durably: it returns after the row's commit. Rows of
  * concurrent requests share one commit (group commit, store_flow.c).
  */
-idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
-                                        const char *scope, long long expires_at, const char *grant_id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti,
+                                                                      const char *client_id, const char *subject,
+                                                                      const char *scope, long long expires_at,
+                                                                      const char *grant_id);
 
 typedef struct {
     char client_id[256];
@@ -511,19 +553,19 @@ typedef struct {
 } idp_store_token_info_t;
 
 /** An access token by jti (IDP_E_NOT_FOUND if unknown). */
-idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out);
+static inline idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out);
 /** A refresh token by hash, with its grant (IDP_E_NOT_FOUND if unknown). */
-idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
-                                idp_store_token_info_t *out);
+static inline idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[32],
+                                              idp_store_grant_t *grant, idp_store_token_info_t *out);
 /** Revokes one access token. */
-idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti);
+IDP_STORE_WRITE static inline idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti);
 
 /**
  * A grant by id, live or not (for UserInfo). *live says whether it is
  * neither revoked nor expired, and, unless it has offline_access, whether
  * the browser session it came from is still live.
  */
-idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
+static inline idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 
 /**
  * Verified attributes of a resident, opened (IDP_E_NOT_FOUND when none were
@@ -536,14 +578,16 @@ typedef struct {
     long long verified_at;
     char *gender_raw, *birth_date_raw; /* issue #15: as the certificate carries them (NULL when not kept) */
 } idp_store_resident_attrs_t;
-idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
+static inline idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id,
+                                                     idp_store_resident_attrs_t *out);
 void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a);
 
 /**
  * private_key_jwt: records a client assertion's jti until @p expires_at.
  * IDP_E_CONFLICT if the same client used it before (RFC 7523 §3).
  */
-idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at);
+IDP_STORE_WRITE static inline idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id,
+                                                                    const char *jti, long long expires_at);
 
 /* ---- social login and linking (issue #5) ------------------------------------ */
 
@@ -556,27 +600,32 @@ typedef struct {
     long long created_at, updated_at;
 } idp_store_upstream_t;
 
-idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u);
+IDP_STORE_WRITE static inline idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u);
 /** Replaces every field but the id (secret_enc NULL: unchanged). IDP_E_NOT_FOUND. */
-idp_err_t idp_store_upstream_update(idp_store_t *s, const idp_store_upstream_t *u);
-idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out);
+IDP_STORE_WRITE static inline idp_err_t idp_store_upstream_update(idp_store_t *s, const idp_store_upstream_t *u);
+static inline idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out);
 /** All upstreams, by id; @p enabled_only for the login page. */
-idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n);
-idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id);
+static inline idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows,
+                                                size_t *n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id);
 void idp_store_upstream_clear(idp_store_upstream_t *u);
 void idp_store_upstreams_free(idp_store_upstream_t *rows, size_t n);
 
 /** Records that a login transaction went to upstream @p upstream_id with @p state, @p nonce and PKCE @p verifier. */
-idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
-                                      const char *nonce, const char *verifier);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id,
+                                                                    const char *upstream_id, const char *state,
+                                                                    const char *nonce, const char *verifier);
 /**
  * Takes the live transaction that went upstream with @p state, once (the
  * state is cleared). IDP_E_NOT_FOUND otherwise.
  */
-idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
-                                           char upstream_id[40], char nonce[128], char verifier[160]);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state,
+                                                                         idp_store_login_tx_t *out,
+                                                                         char upstream_id[40], char nonce[128],
+                                                                         char verifier[160]);
 /** Marks a transaction as adding a credential to @p resident_id. */
-idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id);
+IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id,
+                                                                const char *resident_id);
 
 /**
  * The resident of social identity (@p issuer, @p subject). Unknown
@@ -584,8 +633,10 @@ idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char 
  * a new resident @p new_id (*created). IDP_E_CONFLICT when @p link_to is
  * given and the identity belongs to another resident. One transaction.
  */
-idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
-                                    const char *link_to, const char *new_id, char resident_id[64], bool *created);
+IDP_STORE_WRITE static inline idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer,
+                                                                  const char *subject, const char *upstream_id,
+                                                                  const char *link_to, const char *new_id,
+                                                                  char resident_id[64], bool *created);
 
 typedef struct {
     char kind[8];          /* "card" or "social" */
@@ -597,7 +648,8 @@ typedef struct {
 } idp_store_credential_t;
 
 /** The credentials linked to a resident (card authentication certificates, social identities). */
-idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n);
+static inline idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows,
+                                              size_t *n);
 /**
  * Unlinks a way to sign in from @p resident_id: @p kind "social" (the
  * identity @p issuer, @p subject) or "card" (the authentication certificate
@@ -610,12 +662,15 @@ idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_sto
  * logout. IDP_E_NOT_FOUND when it is not theirs; IDP_E_CONFLICT when it is
  * their last credential. Audited.
  */
-idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
-                                     const char *issuer, const char *subject, const char *credential, bool *verified_removed,
-                                     char (**ended)[64], size_t *n_ended);
+IDP_STORE_WRITE static inline idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id,
+                                                                    const char *keep_sid, const char *kind,
+                                                                    const char *issuer, const char *subject,
+                                                                    const char *credential, bool *verified_removed,
+                                                                    char (**ended)[64], size_t *n_ended);
 
 /** Appends an audit event (@p detail: a JSON object text). */
-idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
+IDP_STORE_WRITE static inline idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id,
+                                                        const char *detail);
 
 /* ---- the account, consent revocation, logout (issue #6) --------------------- */
 
@@ -626,19 +681,21 @@ typedef struct {
 } idp_store_consent_t;
 
 /** The live consents of a resident, by client. */
-idp_err_t idp_store_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n);
+static inline idp_err_t idp_store_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows,
+                                                size_t *n);
 /**
  * Revokes a resident's consent to @p client_id: one claim, or all (NULL).
  * In one transaction: the consent rows go, the ledger gets a "revoke" row
  * (@p actor), and every grant of that resident to that client is revoked
  * with its tokens. IDP_E_NOT_FOUND when there was nothing to revoke.
  */
-idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
-                                   const char *actor);
+IDP_STORE_WRITE static inline idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id,
+                                                                 const char *client_id, const char *claim,
+                                                                 const char *actor);
 
 /** Appends to the release history ("token" or "userinfo"). */
-idp_err_t idp_store_release(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
-                            const char *claims);
+IDP_STORE_WRITE static inline idp_err_t idp_store_release(idp_store_t *s, const char *resident_id,
+                                                          const char *client_id, const char *via, const char *claims);
 
 typedef struct {
     char client_id[256];
@@ -648,8 +705,8 @@ typedef struct {
 } idp_store_release_t;
 
 /** The newest @p limit releases of a resident. */
-idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
-                                  size_t *n);
+static inline idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int limit,
+                                                idp_store_release_t **rows, size_t *n);
 
 typedef struct {
     char school_district[256];
@@ -659,19 +716,23 @@ typedef struct {
 } idp_store_household_t;
 
 /** The household attributes, opened (all "" and updated_at 0 when never set; IDP_E_SERVER_ERROR when a value does not open). */
-idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out);
+static inline idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out);
 /** Replaces the household attributes, sealed. */
-idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h);
+IDP_STORE_WRITE static inline idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id,
+                                                                const idp_store_household_t *h);
 
 /** The live sessions of a resident. */
-idp_err_t idp_store_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows, size_t *n);
+static inline idp_err_t idp_store_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows,
+                                                size_t *n);
 /** Ends a session of @p resident_id by its sid (IDP_E_NOT_FOUND if none live). */
-idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id, const char *sid);
+IDP_STORE_WRITE static inline idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id,
+                                                                  const char *sid);
 /** Ends the session with cookie hash @p id_hash; *out receives it first. IDP_E_NOT_FOUND if none live. */
-idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+IDP_STORE_WRITE static inline idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32],
+                                                              idp_store_session_t *out);
 
 /** The clients that hold grants from session @p sid (for back-channel logout), as a malloc'ed list of ids. */
-idp_err_t idp_store_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n);
+static inline idp_err_t idp_store_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n);
 
 typedef struct {
     long long id;
@@ -682,15 +743,18 @@ typedef struct {
 } idp_store_delivery_t;
 
 /** Queues a Back-Channel Logout delivery. */
-idp_err_t idp_store_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
+IDP_STORE_WRITE static inline idp_err_t idp_store_delivery_enqueue(idp_store_t *s, const char *client_id,
+                                                                   const char *uri, const char *token);
 /**
  * Leases up to @p max due deliveries for @p lease_seconds (other nodes skip
  * them meanwhile). Free with idp_store_deliveries_free.
  */
-idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+IDP_STORE_WRITE static inline idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds,
+                                                                 idp_store_delivery_t **rows, size_t *n);
 void idp_store_deliveries_free(idp_store_delivery_t *rows, size_t n);
 /** Records an attempt: delivered, or failed with @p error and the next try in @p retry_seconds (give up when < 0). */
-idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
+IDP_STORE_WRITE static inline idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered,
+                                                                  const char *error, int retry_seconds);
 
 typedef struct {
     long long seq, at_us;
@@ -700,7 +764,8 @@ typedef struct {
 } idp_store_ledger_row_t;
 
 /** The whole consent ledger in order, or one resident's rows (@p resident_id non-NULL). */
-idp_err_t idp_store_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n);
+static inline idp_err_t idp_store_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows,
+                                              size_t *n);
 void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n);
 
 typedef struct {
@@ -711,8 +776,8 @@ typedef struct {
 } idp_store_audit_row_t;
 
 /** Audit events, newest first, filtered by event and resident (NULL: any) and time (0: any). */
-idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since,
-                               int limit, idp_store_audit_row_t **rows, size_t *n);
+static inline idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, const char *resident_id,
+                                             long long since, int limit, idp_store_audit_row_t **rows, size_t *n);
 void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n);
 
 /* ---- expiry sweeping (maintenance.sweep_seconds) ------------------------------ */
@@ -727,6 +792,9 @@ void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n);
  * Logs one "sweep" line when it deleted something. *deleted (may be NULL)
  * receives the number of rows deleted.
  */
-idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted);
+IDP_STORE_WRITE static inline idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted);
+
+/* The domain tables and the idp_store_xxx() wrappers that dispatch through them. */
+#include "store/ops.h"
 
 #endif

@@ -198,7 +198,7 @@ static void *listener(void *arg)
     }
 }
 
-idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url)
+idp_err_t idp_pg_client_cache_start(idp_store_t *s, const char *url)
 {
     idp_pg_client_cache_t *c = calloc(1, sizeof(*c));
     if (c == NULL || (c->url = strdup(url)) == NULL) {
@@ -217,7 +217,7 @@ idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url)
         free(c);
         return IDP_E_SERVER_ERROR;
     }
-    s->clients = c;
+    idp_pg(s)->clients = c;
     return IDP_OK;
 }
 
@@ -240,8 +240,8 @@ void idp_pg_client_cache_free(idp_pg_client_cache_t *c)
     free(c);
 }
 
-void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses)
+void idp_pg_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses)
 {
-    *hits = s->clients ? atomic_load(&s->clients->hits) : 0;
-    *misses = s->clients ? atomic_load(&s->clients->misses) : 0;
+    *hits = idp_pg(s)->clients ? atomic_load(&idp_pg(s)->clients->hits) : 0;
+    *misses = idp_pg(s)->clients ? atomic_load(&idp_pg(s)->clients->misses) : 0;
 }

@@ -9,6 +9,7 @@
 
 #include "store/migrations.h"
 #include "store/pg/pool.h"
+#include "store/pg/ops.h"
 #include "store/store.h"
 
 /* An access-token row waiting for its group commit (store_flow.c). */
@@ -16,7 +17,9 @@ typedef struct idp_pg_at_row idp_pg_at_row_t;
 /* Clients kept in memory, invalidated by NOTIFY (client_cache.c); NULL: no caching. */
 typedef struct idp_pg_client_cache idp_pg_client_cache_t;
 
-struct idp_store {
+/* The PostgreSQL store: the domain tables (store/ops.h, filled in store/pg/ops.c) and its own state. */
+typedef struct {
+    idp_store_t base; /* first: idp_pg() casts back */
     idp_pg_pool_t *pool;
     /* Access-token rows queued for the next group commit (store_flow.c). */
     pthread_mutex_t at_mu;
@@ -25,7 +28,13 @@ struct idp_store {
     idp_pg_client_cache_t *clients;
     /* Seals and opens attribute values (idp_store_set_sealer); NULL: attributes cannot be read or written. */
     const idp_store_sealer_t *sealer;
-};
+} idp_pg_store_t;
+
+/* The PostgreSQL store behind @p s (only ever called with a store idp_store_open made). */
+static inline idp_pg_store_t *idp_pg(idp_store_t *s)
+{
+    return (idp_pg_store_t *)s;
+}
 
 /*
  * Attributes sealed at rest (store_sealed.c; store.h, "attributes sealed at
@@ -79,6 +88,8 @@ void idp_pg_client_cache_put(idp_pg_client_cache_t *c, const idp_store_client_t 
 void idp_pg_client_cache_free(idp_pg_client_cache_t *c);
 
 const idp_pg_stmt_t *idp_pg_stmts(void);
+/** How many statements idp_pg_stmts() holds. */
+int idp_pg_stmts_count(void);
 
 /*
  * The consent ledger (store_flow.c and store_account.c write it). One writer
@@ -109,7 +120,7 @@ idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql)
 idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret);
 
 /** Appends an audit event on a connection (inside the caller's transaction). */
-idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
+idp_err_t idp_pg_audit_on(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
 
 /* PostgreSQL's own integer text (counts, versions): never junk, but stay defensive. */
 static inline int atoi_checked(const char *s)

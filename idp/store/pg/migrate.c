@@ -25,12 +25,12 @@ static idp_err_t simple(idp_pg_conn_t *c, const char *sql, char *err, size_t err
     return ret;
 }
 
-idp_err_t idp_store_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen)
+idp_err_t idp_pg_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK) {
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK) {
         snprintf(err, errlen, "cannot connect to the database");
         return ret;
     }
@@ -92,6 +92,6 @@ Unlock:
     PQclear(PQexec(c->pg, "SELECT pg_advisory_unlock(hashtext('sakaid:migrate'))"));
 Exit:
     PQclear(r);
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }

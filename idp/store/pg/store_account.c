@@ -140,14 +140,14 @@ static void consent_row(PGresult *r, int i, void *out)
     c->expires_at = atoll_checked(PQgetvalue(r, i, 3));
 }
 
-idp_err_t idp_store_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n)
+idp_err_t idp_pg_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n)
 {
     const char *v[] = {resident_id};
     return list(s, A_CONSENTS, 1, v, sizeof(**rows), (void **)rows, n, consent_row);
 }
 
-idp_err_t idp_store_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
-                                   const char *actor)
+idp_err_t idp_pg_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
+                                const char *actor)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -185,8 +185,8 @@ Exit:
 
 /* ---- releases and household ------------------------------------------------------- */
 
-idp_err_t idp_store_release(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
-                            const char *claims)
+idp_err_t idp_pg_release_append(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
+                                const char *claims)
 {
     idp_err_t ret;
     const char *v[] = {resident_id, client_id, via, claims};
@@ -203,8 +203,8 @@ static void release_row(PGresult *r, int i, void *out)
     x->at = atoll_checked(PQgetvalue(r, i, 3));
 }
 
-idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
-                                  size_t *n)
+idp_err_t idp_pg_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
+                               size_t *n)
 {
     char l[16];
     snprintf(l, sizeof(l), "%d", limit);
@@ -212,7 +212,7 @@ idp_err_t idp_store_releases_list(idp_store_t *s, const char *resident_id, int l
     return list(s, A_RELEASES, 2, v, sizeof(**rows), (void **)rows, n, release_row);
 }
 
-idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out)
+idp_err_t idp_pg_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out)
 {
     const idp_pg_sealed_table_t *t = &idp_pg_sealed_household;
     idp_err_t ret = IDP_OK;
@@ -246,7 +246,7 @@ idp_err_t idp_store_household_get(idp_store_t *s, const char *resident_id, idp_s
     return ret;
 }
 
-idp_err_t idp_store_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h)
+idp_err_t idp_pg_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h)
 {
     idp_err_t ret = IDP_OK;
     idp_pg_sealed_row_t sealed;
@@ -283,13 +283,13 @@ static void session_row(PGresult *r, int i, void *out)
     x->expires_at = atoll_checked(PQgetvalue(r, i, 5));
 }
 
-idp_err_t idp_store_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows, size_t *n)
+idp_err_t idp_pg_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows, size_t *n)
 {
     const char *v[] = {resident_id};
     return list(s, A_SESSIONS, 1, v, sizeof(**rows), (void **)rows, n, session_row);
 }
 
-idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id, const char *sid)
+idp_err_t idp_pg_session_end_sid(idp_store_t *s, const char *resident_id, const char *sid)
 {
     idp_err_t ret;
     const char *v[] = {resident_id, sid};
@@ -297,7 +297,7 @@ idp_err_t idp_store_session_end_sid(idp_store_t *s, const char *resident_id, con
     return idp_pg_affected(r, ret);
 }
 
-idp_err_t idp_store_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
+idp_err_t idp_pg_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)id_hash};
@@ -316,7 +316,7 @@ static void client_row(PGresult *r, int i, void *out)
     copy_field(out, 256, PQgetvalue(r, i, 0));
 }
 
-idp_err_t idp_store_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n)
+idp_err_t idp_pg_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n)
 {
     const char *v[] = {sid};
     return list(s, A_SESSION_CLIENTS, 1, v, 256, (void **)clients, n, client_row);
@@ -324,7 +324,7 @@ idp_err_t idp_store_session_clients(idp_store_t *s, const char *sid, char (**cli
 
 /* ---- back-channel logout deliveries ------------------------------------------------------ */
 
-idp_err_t idp_store_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token)
+idp_err_t idp_pg_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token)
 {
     idp_err_t ret;
     const char *v[] = {client_id, uri, token};
@@ -342,7 +342,7 @@ static void delivery_row(PGresult *r, int i, void *out)
     d->attempts = atoi_checked(PQgetvalue(r, i, 4));
 }
 
-idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n)
+idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n)
 {
     char m[16], l[16];
     snprintf(m, sizeof(m), "%d", max);
@@ -351,14 +351,7 @@ idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds, i
     return list(s, A_DELIVERY_DUE, 2, v, sizeof(**rows), (void **)rows, n, delivery_row);
 }
 
-void idp_store_deliveries_free(idp_store_delivery_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].logout_token);
-    free(rows);
-}
-
-idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
+idp_err_t idp_pg_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
 {
     idp_err_t ret;
     char ids[24], rs[16];
@@ -402,24 +395,11 @@ static void ledger_row(PGresult *r, int i, void *out)
     hash_field(r, i, 10, x->row_hash);
 }
 
-idp_err_t idp_store_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n)
+idp_err_t idp_pg_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n)
 {
     const char *v[] = {resident_id};
     return list(s, resident_id ? A_LEDGER_RESIDENT : A_LEDGER_ALL, resident_id ? 1 : 0, v, sizeof(**rows),
                 (void **)rows, n, ledger_row);
-}
-
-void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++) {
-        free(rows[i].resident_id);
-        free(rows[i].client_id);
-        free(rows[i].action);
-        free(rows[i].claims);
-        free(rows[i].actor);
-        free(rows[i].purpose);
-    }
-    free(rows);
 }
 
 static void audit_row(PGresult *r, int i, void *out)
@@ -432,19 +412,12 @@ static void audit_row(PGresult *r, int i, void *out)
     x->detail = strdup(PQgetvalue(r, i, 4));
 }
 
-idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since,
-                               int limit, idp_store_audit_row_t **rows, size_t *n)
+idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
+                            idp_store_audit_row_t **rows, size_t *n)
 {
     char sn[24], l[16];
     snprintf(sn, sizeof(sn), "%lld", since);
     snprintf(l, sizeof(l), "%d", limit);
     const char *v[] = {event, resident_id, sn, l};
     return list(s, A_AUDIT_LIST, 4, v, sizeof(**rows), (void **)rows, n, audit_row);
-}
-
-void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].detail);
-    free(rows);
 }

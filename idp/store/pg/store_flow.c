@@ -175,7 +175,7 @@ static bool is_true(PGresult *r, int row, int col)
     return PQgetvalue(r, row, col)[0] == 't';
 }
 
-idp_err_t idp_store_login_tx_delete(idp_store_t *s, const char *id)
+idp_err_t idp_pg_login_tx_delete(idp_store_t *s, const char *id)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -196,7 +196,7 @@ static void session_from_row(PGresult *r, idp_store_session_t *out)
     out->expires_at = atoll_checked(PQgetvalue(r, 0, 5));
 }
 
-idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
+idp_err_t idp_pg_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)id_hash};
@@ -212,9 +212,9 @@ idp_err_t idp_store_session_get(idp_store_t *s, const unsigned char id_hash[32],
     return ret;
 }
 
-idp_err_t idp_store_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
-                                  const char *new_sid, const char *resident_id, const char *acr, const char *amr,
-                                  const char *credential, long long auth_time, int ttl, idp_store_session_t *out)
+idp_err_t idp_pg_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
+                               const char *new_sid, const char *resident_id, const char *acr, const char *amr,
+                               const char *credential, long long auth_time, int ttl, idp_store_session_t *out)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -253,7 +253,7 @@ Exit:
 
 /* ---- consent ------------------------------------------------------------- */
 
-idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims)
+idp_err_t idp_pg_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims)
 {
     idp_err_t ret;
     const char *v[] = {resident_id, client_id};
@@ -265,9 +265,8 @@ idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const c
     return *claims ? IDP_OK : IDP_E_NOMEM;
 }
 
-idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
-                                   const char *action, const char *claims, int ttl, const char *actor,
-                                   const char *purpose)
+idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
+                                const char *claims, int ttl, const char *actor, const char *purpose)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -306,8 +305,8 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     g->offline = is_true(r, 0, 10);
 }
 
-idp_err_t idp_store_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
-                                int code_ttl, int grant_ttl)
+idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
+                             int code_ttl, int grant_ttl)
 {
     idp_err_t ret;
     char at[24], ct[16], gt[16];
@@ -337,9 +336,9 @@ static void code_from_row(PGresult *r, idp_store_grant_t *out)
     copy_field(out->code_challenge, sizeof(out->code_challenge), PQgetvalue(r, 0, GRANT_NCOLS + 2));
 }
 
-idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
-                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
-                                idp_store_code_outcome_t *outcome)
+idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                             const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                             idp_store_code_outcome_t *outcome)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -384,9 +383,9 @@ Exit:
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                       const char *jti, const char *client_id, const char *subject, const char *scope,
-                                       long long expires_at, const char *released)
+idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
+                                    const char *jti, const char *client_id, const char *subject, const char *scope,
+                                    long long expires_at, const char *released)
 {
     idp_err_t ret;
     char exp[24];
@@ -397,9 +396,9 @@ idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id, con
     return ret;
 }
 
-idp_err_t idp_store_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
-                                     const unsigned char *new_hash, const char *jti, const char *subject,
-                                     const char *scope, long long expires_at, const char *released)
+idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                  const unsigned char *new_hash, const char *jti, const char *subject,
+                                  const char *scope, long long expires_at, const char *released)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -435,7 +434,7 @@ Exit:
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)
+idp_err_t idp_pg_grant_revoke(idp_store_t *s, const char *grant_id)
 {
     idp_err_t ret;
     const char *v[] = {grant_id};
@@ -509,57 +508,57 @@ static idp_err_t at_write(idp_store_t *s, idp_pg_at_row_t *first, size_t n)
     return ret;
 }
 
-idp_err_t idp_store_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
-                                        const char *scope, long long expires_at, const char *grant_id)
+idp_err_t idp_pg_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
+                                     const char *scope, long long expires_at, const char *grant_id)
 {
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
     idp_pg_at_row_t me = {.v = {jti, client_id, subject, scope, exp, grant_id}};
     pthread_cond_init(&me.cv, NULL);
 
-    pthread_mutex_lock(&s->at_mu);
-    *s->at_tail = &me;
-    s->at_tail = &me.next;
+    pthread_mutex_lock(&idp_pg(s)->at_mu);
+    *idp_pg(s)->at_tail = &me;
+    idp_pg(s)->at_tail = &me.next;
     while (!me.done) {
-        if (s->at_flushing) {
-            pthread_cond_wait(&me.cv, &s->at_mu);
+        if (idp_pg(s)->at_flushing) {
+            pthread_cond_wait(&me.cv, &idp_pg(s)->at_mu);
             continue;
         }
         /* Lead: take the queue's head (our row is in it, or was written by an earlier leader). */
-        s->at_flushing = true;
-        idp_pg_at_row_t *batch = s->at_head, **tail = &s->at_head;
+        idp_pg(s)->at_flushing = true;
+        idp_pg_at_row_t *batch = idp_pg(s)->at_head, **tail = &idp_pg(s)->at_head;
         size_t n = 0;
         while (*tail && n < AT_BATCH_MAX) {
             tail = &(*tail)->next;
             n++;
         }
-        s->at_head = *tail;
-        if (s->at_head == NULL)
-            s->at_tail = &s->at_head;
+        idp_pg(s)->at_head = *tail;
+        if (idp_pg(s)->at_head == NULL)
+            idp_pg(s)->at_tail = &idp_pg(s)->at_head;
         *tail = NULL;
-        pthread_mutex_unlock(&s->at_mu);
+        pthread_mutex_unlock(&idp_pg(s)->at_mu);
 
         idp_err_t ret = at_write(s, batch, n);
         for (idp_pg_at_row_t *r = batch; r; r = r->next)
             r->ret = ret == IDP_OK || ret == IDP_E_UNAVAILABLE || n == 1 ? ret : at_write(s, r, 1);
 
         /* Wake exactly the writers of this batch, and the first queued one to lead the next: no herd. */
-        pthread_mutex_lock(&s->at_mu);
+        pthread_mutex_lock(&idp_pg(s)->at_mu);
         for (idp_pg_at_row_t *r = batch, *next; r; r = next) {
             next = r->next; /* a waiter's row is on its stack: read before marking it done */
             r->done = true;
             pthread_cond_signal(&r->cv);
         }
-        s->at_flushing = false;
-        if (s->at_head)
-            pthread_cond_signal(&s->at_head->cv);
+        idp_pg(s)->at_flushing = false;
+        if (idp_pg(s)->at_head)
+            pthread_cond_signal(&idp_pg(s)->at_head->cv);
     }
-    pthread_mutex_unlock(&s->at_mu);
+    pthread_mutex_unlock(&idp_pg(s)->at_mu);
     pthread_cond_destroy(&me.cv);
     return me.ret;
 }
 
-idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out)
+idp_err_t idp_pg_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out)
 {
     idp_err_t ret;
     const char *v[] = {jti};
@@ -582,8 +581,8 @@ idp_err_t idp_store_access_token_get(idp_store_t *s, const char *jti, idp_store_
     return ret;
 }
 
-idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
-                                idp_store_token_info_t *out)
+idp_err_t idp_pg_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
+                             idp_store_token_info_t *out)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)token_hash};
@@ -608,7 +607,7 @@ idp_err_t idp_store_refresh_get(idp_store_t *s, const unsigned char token_hash[3
     return ret;
 }
 
-idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti)
+idp_err_t idp_pg_access_token_revoke(idp_store_t *s, const char *jti)
 {
     idp_err_t ret;
     const char *v[] = {jti};
@@ -616,7 +615,7 @@ idp_err_t idp_store_access_token_revoke(idp_store_t *s, const char *jti)
     return ret;
 }
 
-idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live)
+idp_err_t idp_pg_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live)
 {
     idp_err_t ret;
     const char *v[] = {grant_id};
@@ -645,7 +644,7 @@ static char *take_or_null(char **v)
     return out;
 }
 
-idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
+idp_err_t idp_pg_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
 {
     const idp_pg_sealed_table_t *t = &idp_pg_sealed_resident_attrs;
     idp_err_t ret;
@@ -696,15 +695,7 @@ idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id, 
     return ret;
 }
 
-void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
-{
-    char *v[] = {a->name, a->name_alt, a->gender, a->birth_date, a->address, a->address_alt, a->sakai_ward,
-                 a->gender_raw, a->birth_date_raw};
-    idp_pg_opened_free(v, (int)(sizeof(v) / sizeof(v[0])));
-    memset(a, 0, sizeof(*a));
-}
-
-idp_err_t idp_store_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at)
+idp_err_t idp_pg_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at)
 {
     idp_err_t ret;
     char exp[24];

@@ -197,71 +197,12 @@ const idp_pg_stmt_t *idp_pg_stmts(void)
     return stmts;
 }
 
-idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out)
+int idp_pg_stmts_count(void)
 {
-    idp_store_t *s = calloc(1, sizeof(*s));
-    if (s == NULL)
-        return IDP_E_NOMEM;
-    idp_err_t ret = idp_pg_pool_new(url, pool_size, wait_ms, stmts, S__COUNT, &s->pool);
-    if (ret != IDP_OK) {
-        free(s);
-        return ret;
-    }
-    pthread_mutex_init(&s->at_mu, NULL);
-    s->at_tail = &s->at_head;
-    *out = s;
-    return IDP_OK;
+    return S__COUNT;
 }
 
-void idp_store_close(idp_store_t *s)
-{
-    if (s == NULL)
-        return;
-    idp_pg_client_cache_free(s->clients);
-    idp_pg_pool_free(s->pool);
-    pthread_mutex_destroy(&s->at_mu);
-    free(s);
-}
-
-/* Runs one statement on a borrowed connection and hands back the result. */
-PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *table, int stmt, int n, const char *const *v,
-                     const int *len, const int *fmt, idp_err_t *err)
-{
-    idp_pg_conn_t *c;
-    if ((*err = idp_pg_acquire(s->pool, &c)) != IDP_OK)
-        return NULL;
-    PGresult *r = idp_pg_exec(c, table, stmt, n, v, len, fmt, err);
-    idp_pg_release(s->pool, c);
-    return r;
-}
-
-idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret)
-{
-    if (r && atoi_checked(PQcmdTuples(r)) == 0)
-        ret = IDP_E_NOT_FOUND;
-    PQclear(r);
-    return ret;
-}
-
-idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql)
-{
-    idp_err_t ret = idp_pg_acquire(s->pool, c);
-    if (ret == IDP_OK && (ret = idp_pg_command(*c, begin_sql)) != IDP_OK)
-        idp_pg_release(s->pool, *c);
-    return ret;
-}
-
-idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
-{
-    if (ret == IDP_OK)
-        ret = idp_pg_command(c, "COMMIT");
-    if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
-    return ret;
-}
-
-idp_err_t idp_store_ping(idp_store_t *s)
+idp_err_t idp_pg_ping(idp_store_t *s)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_PING, 0, NULL, NULL, NULL, &ret);
@@ -269,11 +210,11 @@ idp_err_t idp_store_ping(idp_store_t *s)
     return ret;
 }
 
-idp_err_t idp_store_schema_version(idp_store_t *s, int *version)
+idp_err_t idp_pg_schema_version(idp_store_t *s, int *version)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     /* No table yet means no migration has run (not an error). */
     PGresult *r = PQexec(c->pg, "SELECT to_regclass('schema_migrations') IS NOT NULL");
@@ -289,7 +230,7 @@ idp_err_t idp_store_schema_version(idp_store_t *s, int *version)
             *version = atoi_checked(PQgetvalue(r, 0, 0));
     }
     PQclear(r);
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
@@ -300,7 +241,7 @@ int idp_store_schema_expected(void)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
+idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_KEYS_LIST, 0, NULL, NULL, NULL, &ret);
@@ -349,18 +290,6 @@ idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n,
     return IDP_OK;
 }
 
-void idp_store_keys_free(idp_store_key_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++) {
-        free(rows[i].public_jwk);
-        if (rows[i].private_enc) {
-            memset(rows[i].private_enc, 0, rows[i].private_enc_len);
-            free(rows[i].private_enc);
-        }
-    }
-    free(rows);
-}
-
 static idp_err_t tx_exec(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len,
                          const int *fmt, int *affected)
 {
@@ -380,13 +309,12 @@ static idp_err_t insert_key(idp_pg_conn_t *c, const idp_store_key_t *k, const ch
     return tx_exec(c, S_KEY_INSERT, 5, v, len, fmt, NULL);
 }
 
-idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
-                                const char **what)
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     const char *alg[] = {fresh->alg};
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = tx_exec(c, S_KEY_LOCK, 1, alg, NULL, NULL, NULL)) != IDP_OK)
@@ -424,16 +352,16 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid)
+idp_err_t idp_pg_key_retire(idp_store_t *s, const char *kid)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
     PGresult *r = NULL;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     const char *v[] = {kid};
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK)
@@ -471,7 +399,7 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
@@ -498,7 +426,7 @@ static idp_err_t client_from_row(PGresult *r, int i, idp_store_client_t *c)
     return c->client_id && c->metadata ? IDP_OK : IDP_E_NOMEM;
 }
 
-idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
+idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c)
 {
     idp_err_t ret;
     const char *v[] = {c->client_id, c->has_secret ? (const char *)c->secret_hash : NULL, c->metadata};
@@ -509,10 +437,10 @@ idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c)
     return ret;
 }
 
-idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
+idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
 {
     unsigned long long gen = 0;
-    if (s->clients && idp_pg_client_cache_get(s->clients, client_id, out, &gen))
+    if (idp_pg(s)->clients && idp_pg_client_cache_get(idp_pg(s)->clients, client_id, out, &gen))
         return IDP_OK;
     idp_err_t ret;
     const char *v[] = {client_id};
@@ -521,12 +449,12 @@ idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_
         return ret;
     ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
     PQclear(r);
-    if (ret == IDP_OK && s->clients)
-        idp_pg_client_cache_put(s->clients, out, gen);
+    if (ret == IDP_OK && idp_pg(s)->clients)
+        idp_pg_client_cache_put(idp_pg(s)->clients, out, gen);
     return ret;
 }
 
-idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
+idp_err_t idp_pg_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, S_CLIENT_LIST, 0, NULL, NULL, NULL, &ret);
@@ -550,8 +478,8 @@ idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_
     return IDP_OK;
 }
 
-idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const char *metadata,
-                                  const unsigned char *secret_hash, bool clear_secret)
+idp_err_t idp_pg_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+                               const unsigned char *secret_hash, bool clear_secret)
 {
     idp_err_t ret;
     const char *v[] = {client_id, metadata, (const char *)secret_hash, clear_secret ? "true" : "false"};
@@ -564,7 +492,7 @@ idp_err_t idp_store_client_update(idp_store_t *s, const char *client_id, const c
     return ret;
 }
 
-idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
+idp_err_t idp_pg_client_delete(idp_store_t *s, const char *client_id)
 {
     idp_err_t ret;
     const char *v[] = {client_id};
@@ -573,20 +501,6 @@ idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
         ret = IDP_E_NOT_FOUND;
     PQclear(r);
     return ret;
-}
-
-void idp_store_client_clear(idp_store_client_t *c)
-{
-    free(c->client_id);
-    free(c->metadata);
-    memset(c, 0, sizeof(*c));
-}
-
-void idp_store_clients_free(idp_store_client_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        idp_store_client_clear(&rows[i]);
-    free(rows);
 }
 
 /* ---- login transactions and card challenges ------------------------------ */
@@ -657,17 +571,17 @@ static idp_err_t tx_one(idp_store_t *s, int stmt, const char *id, idp_store_logi
     return ret;
 }
 
-idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+idp_err_t idp_pg_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
 {
     return tx_one(s, S_TX_GET, id, out);
 }
 
-idp_err_t idp_store_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
+idp_err_t idp_pg_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out)
 {
     return tx_one(s, S_TX_CONTINUE, id, out);
 }
 
-idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
+idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl)
 {
     idp_err_t ret;
     char t[16];
@@ -680,8 +594,8 @@ idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *
     return ret;
 }
 
-idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
-                                     const char *session_sid, int min_left, int *pending, char reuse[64])
+idp_err_t idp_pg_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
+                                  const char *session_sid, int min_left, int *pending, char reuse[64])
 {
     idp_err_t ret;
     char m[16];
@@ -697,14 +611,14 @@ idp_err_t idp_store_login_tx_pending(idp_store_t *s, const unsigned char browser
     return IDP_OK;
 }
 
-idp_err_t idp_store_login_tx_decline(idp_store_t *s, const char *id)
+idp_err_t idp_pg_login_tx_decline(idp_store_t *s, const char *id)
 {
     const char *v[] = {id};
     return run_affecting(s, S_TX_DECLINE, 1, v, NULL, NULL);
 }
 
-idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
-                                      const char *renew_resident)
+idp_err_t idp_pg_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
+                                   const char *renew_resident)
 {
     char na[24];
     snprintf(na, sizeof(na), "%lld", cert->not_after);
@@ -714,13 +628,13 @@ idp_err_t idp_store_login_tx_new_card(idp_store_t *s, const char *id, const idp_
     return run_affecting(s, S_TX_NEW_CARD, 7, v, len, fmt);
 }
 
-idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id)
+idp_err_t idp_pg_login_tx_sign_step(idp_store_t *s, const char *id)
 {
     const char *v[] = {id};
     return run_affecting(s, S_TX_SIGN_STEP, 1, v, NULL, NULL);
 }
 
-idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
+idp_err_t idp_pg_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])
 {
     idp_err_t ret;
     const char *v[] = {(const char *)match_key};
@@ -735,8 +649,8 @@ idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32
     return ret;
 }
 
-idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
-                               const char *auth_serial)
+idp_err_t idp_pg_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
+                            const char *auth_serial)
 {
     idp_err_t ret;
     const char *v[] = {sign_issuer, sign_serial, auth_issuer, auth_serial};
@@ -748,7 +662,7 @@ idp_err_t idp_store_pair_check(idp_store_t *s, const char *sign_issuer, const ch
     return ret;
 }
 
-idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
+idp_err_t idp_pg_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n)
 {
     idp_err_t ret;
     const char *v[] = {(const char *)browser_hash, sid};
@@ -760,16 +674,14 @@ idp_err_t idp_store_login_tx_end(idp_store_t *s, const unsigned char *browser_ha
     return ret;
 }
 
-
-idp_err_t idp_store_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
-                                          const char *credential)
+idp_err_t idp_pg_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
+                                       const char *credential)
 {
     const char *v[] = {id, resident_id, acr, credential};
     return run_affecting(s, S_TX_AUTH, 4, v, NULL, NULL);
 }
 
-idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl,
-                                          int max_per_tx)
+idp_err_t idp_pg_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx)
 {
     char t[16], m[16];
     snprintf(t, sizeof(t), "%d", ttl);
@@ -780,7 +692,7 @@ idp_err_t idp_store_card_challenge_create(idp_store_t *s, const idp_store_card_c
     if (ret == IDP_E_NOT_FOUND) {
         /* Nothing inserted: the transaction is gone, or it has had its share of challenges. */
         idp_store_login_tx_t tx;
-        idp_err_t e = idp_store_login_tx_get(s, c->login_tx, &tx);
+        idp_err_t e = idp_pg_login_tx_get(s, c->login_tx, &tx);
         ret = e == IDP_OK ? IDP_E_CONFLICT : e;
     }
     return ret;
@@ -802,7 +714,7 @@ static void challenge_from_row(PGresult *r, idp_store_card_challenge_t *out)
     copy_field(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 6));
 }
 
-idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+idp_err_t idp_pg_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -819,7 +731,7 @@ idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store
     return ret;
 }
 
-idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
+idp_err_t idp_pg_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -843,7 +755,7 @@ idp_err_t idp_store_card_challenge_take(idp_store_t *s, const char *id, idp_stor
     return ret;
 }
 
-idp_err_t idp_store_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason)
+idp_err_t idp_pg_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason)
 {
     const char *v[] = {id, status, reason ? reason : ""};
     return run_affecting(s, S_CH_FINISH, 3, v, NULL, NULL);
@@ -874,8 +786,8 @@ static idp_err_t resident_by_hash(idp_pg_conn_t *c, const unsigned char sha[32],
     return ret;
 }
 
-idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
-                                  char resident_id[64], bool *created)
+idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
+                               char resident_id[64], bool *created)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -883,7 +795,7 @@ idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_card_cert_t *c
     const char *hv[] = {(const char *)cert->sha256};
     int hl[] = {32}, hf[] = {1};
     *created = false;
-    if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, resident_id)) != IDP_OK)
         goto Exit;
@@ -914,28 +826,28 @@ Exit:
     PQclear(r);
     if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         idp_pg_command(c, "ROLLBACK");
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_pg_audit(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail)
+idp_err_t idp_pg_audit_on(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail)
 {
     const char *v[] = {event, resident_id ? resident_id : "", detail ? detail : "{}"};
     return tx_exec(c, S_AUDIT, 3, v, NULL, NULL, NULL);
 }
 
-idp_err_t idp_store_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
+idp_err_t idp_pg_audit_append(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
 {
     idp_pg_conn_t *c;
-    idp_err_t ret = idp_pg_acquire(s->pool, &c);
+    idp_err_t ret = idp_pg_acquire(idp_pg(s)->pool, &c);
     if (ret == IDP_OK) {
-        ret = idp_pg_audit(c, event, resident_id, detail);
-        idp_pg_release(s->pool, c);
+        ret = idp_pg_audit_on(c, event, resident_id, detail);
+        idp_pg_release(idp_pg(s)->pool, c);
     }
     return ret;
 }
 
-idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
+idp_err_t idp_pg_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -961,15 +873,15 @@ idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert,
         char detail[256];
         snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
                  cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
-        ret = idp_pg_audit(c, "credential_linked", resident_id, detail);
+        ret = idp_pg_audit_on(c, "credential_linked", resident_id, detail);
     }
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
-                                    const idp_store_attrs_t *a)
+idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                 const idp_store_attrs_t *a)
 {
     idp_pg_conn_t *c = NULL;
     idp_err_t ret;
@@ -983,7 +895,7 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
         int upserted = 0;
         if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) != IDP_OK)
             return ret;
-        if ((ret = idp_pg_acquire(s->pool, &c)) != IDP_OK)
+        if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
             goto Exit;
         if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
             goto Exit;
@@ -1019,7 +931,7 @@ idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id, con
         idp_log_msg(IDP_LOG_INFO, "data_key_not_active", "data key %d was rotated: sealing again", sealed.key_id);
         ret = IDP_E_SERVER_ERROR;
         idp_pg_command(c, "ROLLBACK");
-        idp_pg_release(s->pool, c);
+        idp_pg_release(idp_pg(s)->pool, c);
         c = NULL;
         idp_pg_sealed_row_free(&sealed);
     }
@@ -1029,12 +941,12 @@ Exit:
     if (c) {
         if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
             idp_pg_command(c, "ROLLBACK");
-        idp_pg_release(s->pool, c);
+        idp_pg_release(idp_pg(s)->pool, c);
     }
     return ret;
 }
 
-idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+idp_err_t idp_pg_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -1047,7 +959,7 @@ idp_err_t idp_store_pair_import(idp_store_t *s, const idp_store_linkage_t *rows,
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
+idp_err_t idp_pg_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;

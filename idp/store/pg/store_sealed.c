@@ -124,9 +124,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                          "ON CONFLICT (resident_id) DO NOTHING"},
 };
 
-void idp_store_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer)
+void idp_pg_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer)
 {
-    s->sealer = sealer;
+    idp_pg(s)->sealer = sealer;
 }
 
 /* ---- sealing and opening one row ------------------------------------------------------- */
@@ -143,11 +143,11 @@ idp_err_t idp_pg_seal_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
                           bool reload, idp_pg_sealed_row_t *out)
 {
     memset(out, 0, sizeof(*out));
-    if (s->sealer == NULL) {
+    if (idp_pg(s)->sealer == NULL) {
         idp_log_msg(IDP_LOG_ERROR, "data_keys_missing", "no data key is loaded: cannot seal %s", t->table);
         return IDP_E_SERVER_ERROR;
     }
-    idp_err_t ret = s->sealer->current(s->sealer->ctx, reload, &out->key_id);
+    idp_err_t ret = idp_pg(s)->sealer->current(idp_pg(s)->sealer->ctx, reload, &out->key_id);
     if (ret != IDP_OK)
         return ret;
     snprintf(out->key_text, sizeof(out->key_text), "%d", out->key_id);
@@ -160,7 +160,8 @@ idp_err_t idp_pg_seal_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
             ret = IDP_E_SERVER_ERROR;
         } else {
             idp_sealed_pad((const unsigned char *)v, n, padded);
-            ret = s->sealer->seal(s->sealer->ctx, out->key_id, aad, padded, padded_len, &out->v[i], &outlen);
+            ret = idp_pg(s)->sealer->seal(idp_pg(s)->sealer->ctx, out->key_id, aad, padded, padded_len, &out->v[i],
+                                          &outlen);
         }
         if (padded) {
             idp_wipe(padded, padded_len);
@@ -191,7 +192,7 @@ idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
     int key_id = atoi_checked(PQgetvalue(r, i, key_col));
     const char *column = "";
     memset(out, 0, sizeof(*out) * (size_t)t->n);
-    if (s->sealer == NULL) {
+    if (idp_pg(s)->sealer == NULL) {
         idp_log_msg(IDP_LOG_ERROR, "data_keys_missing", "no data key is loaded: cannot open %s", t->table);
         return IDP_E_SERVER_ERROR;
     }
@@ -204,7 +205,7 @@ idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
         if (in == NULL || PQgetisnull(r, i, first + j) || !idp_sealed_aad(aad, sizeof(aad), t->table, column, row_id))
             ret = IDP_E_SERVER_ERROR;
         else
-            ret = s->sealer->open(s->sealer->ctx, key_id, aad, in, in_len, &pt, &pt_len);
+            ret = idp_pg(s)->sealer->open(idp_pg(s)->sealer->ctx, key_id, aad, in, in_len, &pt, &pt_len);
         if (in)
             PQfreemem(in);
         long len = ret == IDP_OK ? idp_sealed_unpadded_len(pt, pt_len) : -1;
@@ -234,7 +235,7 @@ idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
 
 /* ---- the data-key table ----------------------------------------------------------------- */
 
-idp_err_t idp_store_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n)
+idp_err_t idp_pg_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n)
 {
     idp_err_t ret;
     const char *v[] = {count_rows ? "true" : "false"};
@@ -278,14 +279,7 @@ idp_err_t idp_store_data_keys_list(idp_store_t *s, bool count_rows, idp_store_da
     return IDP_OK;
 }
 
-void idp_store_data_keys_free(idp_store_data_key_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].key_enc);
-    free(rows);
-}
-
-idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id)
+idp_err_t idp_pg_data_key_reserve(idp_store_t *s, int *id)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, D_KEY_RESERVE, 0, NULL, NULL, NULL, &ret);
@@ -298,7 +292,7 @@ idp_err_t idp_store_data_key_reserve(idp_store_t *s, int *id)
     return ret;
 }
 
-idp_err_t idp_store_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first)
+idp_err_t idp_pg_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -329,7 +323,7 @@ Exit:
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_store_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n)
+idp_err_t idp_pg_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n)
 {
     idp_err_t ret;
     *n = 0;
@@ -510,7 +504,7 @@ static idp_err_t stale_values(idp_store_t *s, const idp_pg_sealed_table_t *t, PG
     return ret;
 }
 
-idp_err_t idp_store_data_reseal(idp_store_t *s, int batch, long long *found, char *err, size_t errlen)
+idp_err_t idp_pg_data_reseal(idp_store_t *s, int batch, long long *found, char *err, size_t errlen)
 {
     idp_err_t ret = run_batch(s, &idp_pg_sealed_resident_attrs, D_RA_STALE, D_RA_RESEAL, 1, batch, stale_values, NULL,
                               found, err, errlen);
@@ -522,7 +516,7 @@ idp_err_t idp_store_data_reseal(idp_store_t *s, int batch, long long *found, cha
 
 /* ---- rows left in clear by migration 0013 ------------------------------------------------ */
 
-idp_err_t idp_store_plaintext_count(idp_store_t *s, long long *n)
+idp_err_t idp_pg_plaintext_count(idp_store_t *s, long long *n)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, D_PLAIN_COUNT, 0, NULL, NULL, NULL, &ret);
@@ -579,8 +573,8 @@ static idp_err_t plain_household(idp_store_t *s, const idp_pg_sealed_table_t *t,
     return IDP_OK;
 }
 
-idp_err_t idp_store_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
-                                   char *err, size_t errlen)
+idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
+                                char *err, size_t errlen)
 {
     const match_t m = {match, ctx};
     idp_err_t ret = run_batch(s, &idp_pg_sealed_resident_attrs, D_RA_PLAIN, D_RA_PLAIN_MOVE, 3, batch, plain_attrs, &m,

@@ -118,17 +118,17 @@ static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstre
     return idp_pg_affected(r, ret);
 }
 
-idp_err_t idp_store_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
+idp_err_t idp_pg_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
 {
     return upstream_write(s, U_INSERT, u);
 }
 
-idp_err_t idp_store_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
+idp_err_t idp_pg_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
 {
     return upstream_write(s, U_UPDATE, u);
 }
 
-idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out)
+idp_err_t idp_pg_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -143,7 +143,7 @@ idp_err_t idp_store_upstream_get(idp_store_t *s, const char *id, idp_store_upstr
     return ret;
 }
 
-idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n)
+idp_err_t idp_pg_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n)
 {
     idp_err_t ret;
     const char *v[] = {enabled_only ? "true" : "false"};
@@ -165,7 +165,7 @@ idp_err_t idp_store_upstream_list(idp_store_t *s, bool enabled_only, idp_store_u
     return IDP_OK;
 }
 
-idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id)
+idp_err_t idp_pg_upstream_delete(idp_store_t *s, const char *id)
 {
     idp_err_t ret;
     const char *v[] = {id};
@@ -173,28 +173,10 @@ idp_err_t idp_store_upstream_delete(idp_store_t *s, const char *id)
     return idp_pg_affected(r, ret);
 }
 
-void idp_store_upstream_clear(idp_store_upstream_t *u)
-{
-    free(u->issuer);
-    free(u->client_id);
-    free(u->scopes);
-    free(u->display_name);
-    free(u->icon_uri);
-    free(u->secret_enc);
-    memset(u, 0, sizeof(*u));
-}
-
-void idp_store_upstreams_free(idp_store_upstream_t *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        idp_store_upstream_clear(&rows[i]);
-    free(rows);
-}
-
 /* ---- the upstream leg of a login transaction ----------------------------------------- */
 
-idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
-                                      const char *nonce, const char *verifier)
+idp_err_t idp_pg_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
+                                   const char *nonce, const char *verifier)
 {
     idp_err_t ret;
     const char *v[] = {tx_id, upstream_id, state, nonce, verifier};
@@ -202,8 +184,8 @@ idp_err_t idp_store_login_tx_upstream(idp_store_t *s, const char *tx_id, const c
     return idp_pg_affected(r, ret);
 }
 
-idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
-                                           char upstream_id[40], char nonce[128], char verifier[160])
+idp_err_t idp_pg_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
+                                        char upstream_id[40], char nonce[128], char verifier[160])
 {
     idp_err_t ret;
     const char *v[] = {state};
@@ -220,10 +202,10 @@ idp_err_t idp_store_login_tx_take_upstream(idp_store_t *s, const char *state, id
     copy_field(nonce, 128, PQgetvalue(r, 0, 2));
     copy_field(verifier, 160, PQgetvalue(r, 0, 3));
     PQclear(r);
-    return idp_store_login_tx_get(s, id, out);
+    return idp_pg_login_tx_get(s, id, out);
 }
 
-idp_err_t idp_store_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id)
+idp_err_t idp_pg_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id)
 {
     idp_err_t ret;
     const char *v[] = {tx_id, resident_id};
@@ -248,8 +230,8 @@ static json_t *social_detail(const char *issuer, const char *subject, const char
                      upstream_id);
 }
 
-idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
-                                    const char *link_to, const char *new_id, char resident_id[64], bool *created)
+idp_err_t idp_pg_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
+                                 const char *link_to, const char *new_id, char resident_id[64], bool *created)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -284,7 +266,7 @@ idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer, const ch
         if ((r = idp_pg_exec(c, stmts, U_SOCIAL_INSERT, 4, iv, NULL, NULL, &ret)) == NULL)
             goto Exit;
         copy_field(resident_id, 64, owner);
-        ret = idp_pg_audit(c, link_to ? "credential_linked" : "resident_created", owner, detail);
+        ret = idp_pg_audit_on(c, link_to ? "credential_linked" : "resident_created", owner, detail);
     }
 Exit:
     PQclear(r);
@@ -320,20 +302,20 @@ static idp_err_t credentials_on(idp_pg_conn_t *c, const char *resident_id, idp_s
     return IDP_OK;
 }
 
-idp_err_t idp_store_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n)
+idp_err_t idp_pg_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n)
 {
     idp_pg_conn_t *c;
-    idp_err_t ret = idp_pg_acquire(s->pool, &c);
+    idp_err_t ret = idp_pg_acquire(idp_pg(s)->pool, &c);
     if (ret != IDP_OK)
         return ret;
     ret = credentials_on(c, resident_id, rows, n);
-    idp_pg_release(s->pool, c);
+    idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
 
-idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
-                                     const char *issuer, const char *subject, const char *credential, bool *verified_removed,
-                                     char (**ended)[64], size_t *n_ended)
+idp_err_t idp_pg_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
+                                   const char *issuer, const char *subject, const char *credential,
+                                   bool *verified_removed, char (**ended)[64], size_t *n_ended)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -378,7 +360,7 @@ idp_err_t idp_store_credential_unlink(idp_store_t *s, const char *resident_id, c
                          : social_detail(issuer, subject, "");
         json_object_set_new(d, "sessions_ended", json_integer((json_int_t)*n_ended));
         audit_detail(detail, sizeof(detail), d);
-        ret = idp_pg_audit(c, "credential_unlinked", resident_id, detail);
+        ret = idp_pg_audit_on(c, "credential_unlinked", resident_id, detail);
     }
 Exit:
     free(rows);

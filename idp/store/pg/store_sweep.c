@@ -152,7 +152,7 @@ static void tally(const char *names[], long long counts[], size_t *nnames, const
     counts[i] += n;
 }
 
-idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted)
+idp_err_t idp_pg_sweep(idp_store_t *s, long long *deleted)
 {
     idp_err_t ret = IDP_OK;
     struct timespec t0;

@@ -1,0 +1,475 @@
+/*
+ * The memory store's life cycle and shared helpers (mem.h), with the
+ * domains whose rows are plain records: the store itself, clients, signing
+ * keys and the audit log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rand.h"
+#include "store/mem/internal.h"
+
+static void free_data(idp_mem_data_t *d);
+
+void idp_store_mem_advance(idp_store_t *s, long long seconds)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    d->skew += seconds;
+    idp_mem_unlock(d);
+}
+
+void idp_mem_close(idp_store_t *s)
+{
+    idp_mem_store_t *m = (idp_mem_store_t *)s;
+    free_data(&m->d);
+    pthread_mutex_destroy(&m->d.mu);
+    free(m);
+}
+
+static void free_data(idp_mem_data_t *d)
+{
+    idp_store_clients_free(d->clients.v, d->clients.n);
+    idp_store_keys_free(d->keys.v, d->keys.n);
+    for (size_t i = 0; i < d->residents.n; i++)
+        free(d->residents.v[i]);
+    free(d->residents.v);
+    idp_store_ledger_rows_free(d->ledger.v, d->ledger.n);
+    idp_store_audit_rows_free(d->audit.v, d->audit.n);
+    free(d->certs.v);
+    free(d->txs.v);
+    free(d->challenges.v);
+    free(d->sessions.v);
+    free(d->consents.v);
+    free(d->releases.v);
+    free(d->grants.v);
+    free(d->codes.v);
+    free(d->refresh.v);
+    free(d->ats.v);
+    free(d->jtis.v);
+    for (size_t i = 0; i < d->attrs.n; i++)
+        idp_store_resident_attrs_clear(&d->attrs.v[i].a);
+    free(d->attrs.v);
+    free(d->linkage.v);
+    free(d->pairs.v);
+    for (size_t i = 0; i < d->deliveries.n; i++)
+        free(d->deliveries.v[i].d.logout_token);
+    free(d->deliveries.v);
+    idp_store_upstreams_free(d->upstreams.v, d->upstreams.n);
+    free(d->socials.v);
+    free(d->legs.v);
+    for (size_t i = 0; i < d->households.n; i++) /* personal data: wiped like attributes */
+        idp_wipe(&d->households.v[i].h, sizeof(d->households.v[i].h));
+    free(d->households.v);
+}
+
+/* ---- helpers (internal.h) ---------------------------------------------------- */
+
+idp_mem_data_t *idp_mem_lock(idp_store_t *s)
+{
+    idp_mem_data_t *d = &((idp_mem_store_t *)s)->d;
+    pthread_mutex_lock(&d->mu);
+    return d;
+}
+
+void idp_mem_unlock(idp_mem_data_t *d)
+{
+    pthread_mutex_unlock(&d->mu);
+}
+
+long long idp_mem_now(const idp_mem_data_t *d)
+{
+    return (long long)time(NULL) + d->skew;
+}
+
+void *idp_mem_push(void *v, size_t *n, size_t *cap, size_t size)
+{
+    void **vp = v;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        void *nv = realloc(*vp, c * size);
+        if (nv == NULL)
+            return NULL;
+        *vp = nv;
+        *cap = c;
+    }
+    unsigned char *e = (unsigned char *)*vp + (*n)++ * size;
+    memset(e, 0, size);
+    return e;
+}
+
+void idp_mem_copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+idp_err_t idp_mem_audit_append(idp_mem_data_t *d, const char *event, const char *resident_id, const char *detail)
+{
+    char *text = strdup(detail ? detail : "{}");
+    idp_store_audit_row_t *r = text ? IDP_MEM_PUSH(d->audit) : NULL;
+    if (r == NULL) {
+        free(text);
+        return IDP_E_NOMEM;
+    }
+    r->id = ++d->seq;
+    r->at = idp_mem_now(d);
+    IDP_MEM_SET(r->event, event);
+    IDP_MEM_SET(r->resident_id, resident_id);
+    r->detail = text;
+    return IDP_OK;
+}
+
+/* ---- the store itself ----------------------------------------------------------- */
+
+idp_err_t idp_mem_ping(idp_store_t *s)
+{
+    (void)s;
+    return IDP_OK; /* nothing to reach */
+}
+
+/* ---- clients ------------------------------------------------------------------- */
+
+static long client_find(idp_mem_data_t *d, const char *id)
+{
+    for (size_t i = 0; i < d->clients.n; i++)
+        if (!strcmp(d->clients.v[i].client_id, id))
+            return (long)i;
+    return -1;
+}
+
+static idp_err_t client_copy(const idp_store_client_t *in, idp_store_client_t *out)
+{
+    *out = *in;
+    out->client_id = strdup(in->client_id);
+    out->metadata = strdup(in->metadata ? in->metadata : "{}");
+    if (out->client_id == NULL || out->metadata == NULL) {
+        idp_store_client_clear(out);
+        return IDP_E_NOMEM;
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_E_CONFLICT; /* the client id is the primary key */
+    idp_store_client_t *row;
+    if (client_find(d, c->client_id) < 0) {
+        ret = (row = IDP_MEM_PUSH(d->clients)) ? client_copy(c, row) : IDP_E_NOMEM;
+        if (ret == IDP_OK) {
+            row->created_at = row->updated_at = idp_mem_now(d);
+            row->secret_rotated_at = c->has_secret ? row->created_at : 0;
+        } else if (row) {
+            d->clients.n--;
+        }
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_client_cache_start(idp_store_t *s, const char *url)
+{
+    (void)s;
+    (void)url;
+    return IDP_OK; /* every client is in memory already */
+}
+
+void idp_mem_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses)
+{
+    (void)s;
+    *hits = *misses = 0;
+}
+
+idp_err_t idp_mem_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = client_find(d, client_id);
+    idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : client_copy(&d->clients.v[i], out);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_OK;
+    *n = 0;
+    *rows = calloc(d->clients.n + 1, sizeof(**rows));
+    if (*rows == NULL)
+        ret = IDP_E_NOMEM;
+    for (size_t i = 0; ret == IDP_OK && i < d->clients.n; i++)
+        if ((ret = client_copy(&d->clients.v[i], &(*rows)[i])) == IDP_OK)
+            (*n)++;
+    idp_mem_unlock(d);
+    if (ret != IDP_OK) {
+        idp_store_clients_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return ret;
+}
+
+idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+                                const unsigned char *secret_hash, bool clear_secret)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = client_find(d, client_id);
+    idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    char *meta = ret == IDP_OK && metadata ? strdup(metadata) : NULL;
+    if (ret == IDP_OK && metadata && meta == NULL)
+        ret = IDP_E_NOMEM;
+    if (ret == IDP_OK) {
+        idp_store_client_t *c = &d->clients.v[i];
+        if (meta) {
+            free(c->metadata);
+            c->metadata = meta;
+        }
+        c->updated_at = idp_mem_now(d);
+        if (clear_secret) {
+            c->has_secret = false;
+            memset(c->secret_hash, 0, sizeof(c->secret_hash));
+        } else if (secret_hash) {
+            c->has_secret = true;
+            memcpy(c->secret_hash, secret_hash, sizeof(c->secret_hash));
+        }
+        if (secret_hash)
+            c->secret_rotated_at = c->updated_at;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = client_find(d, client_id);
+    if (i >= 0) {
+        idp_store_client_clear(&d->clients.v[i]);
+        IDP_MEM_REMOVE(d->clients, (size_t)i);
+    }
+    idp_mem_unlock(d);
+    return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+}
+
+/* ---- signing keys -------------------------------------------------------------- */
+
+static idp_err_t key_copy(const idp_store_key_t *in, idp_store_key_t *out)
+{
+    *out = *in;
+    out->public_jwk = strdup(in->public_jwk ? in->public_jwk : "{}");
+    out->private_enc = malloc(in->private_enc_len ? in->private_enc_len : 1);
+    if (out->public_jwk == NULL || out->private_enc == NULL) {
+        free(out->public_jwk);
+        free(out->private_enc);
+        return IDP_E_NOMEM;
+    }
+    if (in->private_enc_len)
+        memcpy(out->private_enc, in->private_enc, in->private_enc_len);
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_OK;
+    *n = 0;
+    *now = idp_mem_now(d);
+    if ((*rows = calloc(d->keys.n + 1, sizeof(**rows))) == NULL)
+        ret = IDP_E_NOMEM;
+    for (size_t i = 0; ret == IDP_OK && i < d->keys.n; i++)
+        if ((ret = key_copy(&d->keys.v[i], &(*rows)[i])) == IDP_OK)
+            (*n)++;
+    idp_mem_unlock(d);
+    if (ret != IDP_OK) {
+        idp_store_keys_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return ret;
+}
+
+/* The key of @p alg in @p state (index), or -1. */
+static long key_in_state(idp_mem_data_t *d, const char *alg, const char *state)
+{
+    for (size_t i = 0; i < d->keys.n; i++)
+        if (!strcmp(d->keys.v[i].alg, alg) && !strcmp(d->keys.v[i].state, state))
+            return (long)i;
+    return -1;
+}
+
+static idp_err_t key_add(idp_mem_data_t *d, const idp_store_key_t *fresh, const char *state)
+{
+    idp_store_key_t *k = IDP_MEM_PUSH(d->keys);
+    if (k == NULL || key_copy(fresh, k) != IDP_OK) {
+        if (k)
+            d->keys.n--;
+        return IDP_E_NOMEM;
+    }
+    IDP_MEM_SET(k->state, state);
+    k->created_at = idp_mem_now(d);
+    k->activated_at = !strcmp(state, "active") ? k->created_at : 0;
+    k->retired_at = 0;
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long long now = idp_mem_now(d);
+    long active = key_in_state(d, fresh->alg, "active"), next = key_in_state(d, fresh->alg, "next");
+    idp_err_t ret;
+    if (active < 0) {
+        *what = "activated";
+        ret = key_add(d, fresh, "active");
+    } else if (next < 0) {
+        *what = "published";
+        ret = key_add(d, fresh, "next");
+    } else if (now - d->keys.v[next].created_at < min_next_age) {
+        ret = IDP_E_CONFLICT; /* the next key must have been published long enough for caches to hold it */
+    } else {
+        *what = "rotated";
+        if ((ret = key_add(d, fresh, "next")) == IDP_OK) { /* may move the array: indexes stay valid */
+            IDP_MEM_SET(d->keys.v[active].state, "retired");
+            d->keys.v[active].retired_at = now;
+            IDP_MEM_SET(d->keys.v[next].state, "active");
+            d->keys.v[next].activated_at = now;
+        }
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_key_retire(idp_store_t *s, const char *kid)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_E_NOT_FOUND;
+    for (size_t i = 0; i < d->keys.n; i++) {
+        idp_store_key_t *k = &d->keys.v[i];
+        if (strcmp(k->kid, kid) != 0 || !strcmp(k->state, "retired"))
+            continue;
+        /* the only key that can sign its alg stays (store.h) */
+        if (!strcmp(k->state, "active") && key_in_state(d, k->alg, "next") < 0) {
+            ret = IDP_E_CONFLICT;
+            break;
+        }
+        IDP_MEM_SET(k->state, "retired");
+        k->retired_at = idp_mem_now(d);
+        ret = IDP_OK;
+        break;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+/* ---- audit ----------------------------------------------------------------------- */
+
+idp_err_t idp_mem_audit(idp_store_t *s, const char *event, const char *resident_id, const char *detail)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = idp_mem_audit_append(d, event, resident_id, detail);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+static bool audit_matches(const idp_store_audit_row_t *r, const char *event, const char *resident_id, long long since)
+{
+    return (event == NULL || !strcmp(r->event, event)) &&
+           (resident_id == NULL || !strcmp(r->resident_id, resident_id)) && r->at >= since;
+}
+
+idp_err_t idp_mem_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
+                             idp_store_audit_row_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_OK;
+    *n = 0;
+    if ((*rows = calloc(d->audit.n + 1, sizeof(**rows))) == NULL)
+        ret = IDP_E_NOMEM;
+    /* newest first */
+    for (size_t i = d->audit.n; ret == IDP_OK && i-- > 0 && (int)*n < limit;) {
+        const idp_store_audit_row_t *r = &d->audit.v[i];
+        if (!audit_matches(r, event, resident_id, since))
+            continue;
+        idp_store_audit_row_t *o = &(*rows)[*n];
+        *o = *r;
+        if ((o->detail = strdup(r->detail)) == NULL)
+            ret = IDP_E_NOMEM;
+        else
+            (*n)++;
+    }
+    idp_mem_unlock(d);
+    if (ret != IDP_OK) {
+        idp_store_audit_rows_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return ret;
+}
+
+/* ---- back-channel logout deliveries ------------------------------------------------------- */
+
+idp_err_t idp_mem_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    char *copy = strdup(token);
+    idp_mem_delivery_t *q = copy ? IDP_MEM_PUSH(d->deliveries) : NULL;
+    if (q) {
+        q->d.id = ++d->seq;
+        IDP_MEM_SET(q->d.client_id, client_id);
+        IDP_MEM_SET(q->d.uri, uri);
+        q->d.logout_token = copy;
+        q->next_attempt_at = idp_mem_now(d);
+    } else {
+        free(copy);
+    }
+    idp_mem_unlock(d);
+    return q ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_mem_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long long now = idp_mem_now(d);
+    bool ok = true;
+    *n = 0;
+    *rows = calloc(d->deliveries.n + 1, sizeof(**rows));
+    ok = *rows != NULL;
+    /* a lease: due rows move their next attempt into the future while this node tries them */
+    for (size_t i = 0; ok && i < d->deliveries.n && (int)*n < max; i++) {
+        idp_mem_delivery_t *q = &d->deliveries.v[i];
+        if (q->finished || q->next_attempt_at > now)
+            continue;
+        idp_store_delivery_t *o = &(*rows)[*n];
+        *o = q->d;
+        if ((o->logout_token = strdup(q->d.logout_token)) == NULL) {
+            ok = false;
+            break;
+        }
+        q->next_attempt_at = now + lease_seconds;
+        (*n)++;
+    }
+    idp_mem_unlock(d);
+    if (!ok) {
+        idp_store_deliveries_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return ok ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_mem_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    (void)error; /* store/pg keeps the last error for operators; nothing here reads it */
+    for (size_t i = 0; i < d->deliveries.n; i++) {
+        idp_mem_delivery_t *q = &d->deliveries.v[i];
+        if (q->d.id != id)
+            continue;
+        q->d.attempts++;
+        q->finished = delivered || retry_seconds < 0; /* delivered, or given up */
+        q->next_attempt_at = idp_mem_now(d) + (retry_seconds > 0 ? retry_seconds : 0);
+    }
+    idp_mem_unlock(d);
+    return IDP_OK; /* as store/pg: an unknown id changes nothing */
+}

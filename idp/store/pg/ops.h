@@ -1,0 +1,137 @@
+/* The functions this store puts in its domain tables (store/ops.h), one per member, in the same order. */
+#ifndef IDP_STORE_PG_OPS_H
+#define IDP_STORE_PG_OPS_H
+
+#include "store/store.h"
+
+void idp_pg_close(idp_store_t *s);
+idp_err_t idp_pg_ping(idp_store_t *s);
+idp_err_t idp_pg_schema_version(idp_store_t *s, int *version);
+idp_err_t idp_pg_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
+idp_err_t idp_pg_sweep(idp_store_t *s, long long *deleted);
+idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what);
+idp_err_t idp_pg_key_retire(idp_store_t *s, const char *kid);
+void idp_pg_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
+idp_err_t idp_pg_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);
+idp_err_t idp_pg_data_key_reserve(idp_store_t *s, int *id);
+idp_err_t idp_pg_data_key_activate(idp_store_t *s, int id, const unsigned char *key_enc, size_t len, bool only_first);
+idp_err_t idp_pg_data_reseal(idp_store_t *s, int batch, long long *found, char *err, size_t errlen);
+idp_err_t idp_pg_data_keys_retire(idp_store_t *s, int *ids, size_t max, size_t *n);
+idp_err_t idp_pg_plaintext_count(idp_store_t *s, long long *n);
+idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
+                                char *err, size_t errlen);
+idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c);
+idp_err_t idp_pg_client_cache_start(idp_store_t *s, const char *url);
+void idp_pg_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
+idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
+idp_err_t idp_pg_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);
+idp_err_t idp_pg_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+                               const unsigned char *secret_hash, bool clear_secret);
+idp_err_t idp_pg_client_delete(idp_store_t *s, const char *client_id);
+idp_err_t idp_pg_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
+idp_err_t idp_pg_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
+                                  const char *session_sid, int min_left, int *pending, char reuse[64]);
+idp_err_t idp_pg_login_tx_continue(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
+idp_err_t idp_pg_login_tx_decline(idp_store_t *s, const char *id);
+idp_err_t idp_pg_login_tx_end(idp_store_t *s, const unsigned char *browser_hash, const char *sid, int *n);
+idp_err_t idp_pg_login_tx_authenticate(idp_store_t *s, const char *id, const char *resident_id, const char *acr,
+                                       const char *credential);
+idp_err_t idp_pg_login_tx_delete(idp_store_t *s, const char *id);
+idp_err_t idp_pg_login_tx_new_card(idp_store_t *s, const char *id, const idp_store_card_cert_t *cert, bool checked,
+                                   const char *renew_resident);
+idp_err_t idp_pg_login_tx_sign_step(idp_store_t *s, const char *id);
+idp_err_t idp_pg_session_get(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+idp_err_t idp_pg_session_login(idp_store_t *s, const unsigned char *old_hash, const unsigned char new_hash[32],
+                               const char *new_sid, const char *resident_id, const char *acr, const char *amr,
+                               const char *credential, long long auth_time, int ttl, idp_store_session_t *out);
+idp_err_t idp_pg_sessions_list(idp_store_t *s, const char *resident_id, idp_store_session_t **rows, size_t *n);
+idp_err_t idp_pg_session_end_sid(idp_store_t *s, const char *resident_id, const char *sid);
+idp_err_t idp_pg_session_end(idp_store_t *s, const unsigned char id_hash[32], idp_store_session_t *out);
+idp_err_t idp_pg_session_clients(idp_store_t *s, const char *sid, char (**clients)[256], size_t *n);
+idp_err_t idp_pg_card_challenge_create(idp_store_t *s, const idp_store_card_challenge_t *c, int ttl, int max_per_tx);
+idp_err_t idp_pg_card_challenge_take(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+idp_err_t idp_pg_card_challenge_finish(idp_store_t *s, const char *id, const char *status, const char *reason);
+idp_err_t idp_pg_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
+idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
+                               char resident_id[64], bool *created);
+idp_err_t idp_pg_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
+idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                 const idp_store_attrs_t *a);
+idp_err_t idp_pg_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
+idp_err_t idp_pg_pair_check(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
+                            const char *auth_serial);
+idp_err_t idp_pg_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+idp_err_t idp_pg_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
+idp_err_t idp_pg_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
+idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
+                             int code_ttl, int grant_ttl);
+idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                             const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                             idp_store_code_outcome_t *outcome);
+idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
+                                    const char *jti, const char *client_id, const char *subject, const char *scope,
+                                    long long expires_at, const char *released);
+idp_err_t idp_pg_grant_revoke(idp_store_t *s, const char *grant_id);
+idp_err_t idp_pg_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
+idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
+                                  const unsigned char *new_hash, const char *jti, const char *subject,
+                                  const char *scope, long long expires_at, const char *released);
+idp_err_t idp_pg_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
+                                     const char *scope, long long expires_at, const char *grant_id);
+idp_err_t idp_pg_access_token_get(idp_store_t *s, const char *jti, idp_store_token_info_t *out);
+idp_err_t idp_pg_refresh_get(idp_store_t *s, const unsigned char token_hash[32], idp_store_grant_t *grant,
+                             idp_store_token_info_t *out);
+idp_err_t idp_pg_access_token_revoke(idp_store_t *s, const char *jti);
+idp_err_t idp_pg_assertion_jti_use(idp_store_t *s, const char *client_id, const char *jti, long long expires_at);
+idp_err_t idp_pg_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u);
+idp_err_t idp_pg_upstream_update(idp_store_t *s, const idp_store_upstream_t *u);
+idp_err_t idp_pg_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out);
+idp_err_t idp_pg_upstream_list(idp_store_t *s, bool enabled_only, idp_store_upstream_t **rows, size_t *n);
+idp_err_t idp_pg_upstream_delete(idp_store_t *s, const char *id);
+idp_err_t idp_pg_login_tx_upstream(idp_store_t *s, const char *tx_id, const char *upstream_id, const char *state,
+                                   const char *nonce, const char *verifier);
+idp_err_t idp_pg_login_tx_take_upstream(idp_store_t *s, const char *state, idp_store_login_tx_t *out,
+                                        char upstream_id[40], char nonce[128], char verifier[160]);
+idp_err_t idp_pg_login_tx_link(idp_store_t *s, const char *tx_id, const char *resident_id);
+idp_err_t idp_pg_social_resident(idp_store_t *s, const char *issuer, const char *subject, const char *upstream_id,
+                                 const char *link_to, const char *new_id, char resident_id[64], bool *created);
+idp_err_t idp_pg_credentials(idp_store_t *s, const char *resident_id, idp_store_credential_t **rows, size_t *n);
+idp_err_t idp_pg_credential_unlink(idp_store_t *s, const char *resident_id, const char *keep_sid, const char *kind,
+                                   const char *issuer, const char *subject, const char *credential,
+                                   bool *verified_removed, char (**ended)[64], size_t *n_ended);
+idp_err_t idp_pg_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
+idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
+                                const char *claims, int ttl, const char *actor, const char *purpose);
+idp_err_t idp_pg_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n);
+idp_err_t idp_pg_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
+                                const char *actor);
+idp_err_t idp_pg_release_append(idp_store_t *s, const char *resident_id, const char *client_id, const char *via,
+                                const char *claims);
+idp_err_t idp_pg_releases_list(idp_store_t *s, const char *resident_id, int limit, idp_store_release_t **rows,
+                               size_t *n);
+idp_err_t idp_pg_household_get(idp_store_t *s, const char *resident_id, idp_store_household_t *out);
+idp_err_t idp_pg_household_put(idp_store_t *s, const char *resident_id, const idp_store_household_t *h);
+idp_err_t idp_pg_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n);
+idp_err_t idp_pg_audit_append(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
+idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
+                            idp_store_audit_row_t **rows, size_t *n);
+idp_err_t idp_pg_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
+idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+idp_err_t idp_pg_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
+
+extern const idp_store_admin_ops_t idp_pg_admin_ops;
+extern const idp_store_keys_ops_t idp_pg_keys_ops;
+extern const idp_store_datakeys_ops_t idp_pg_datakeys_ops;
+extern const idp_store_clients_ops_t idp_pg_clients_ops;
+extern const idp_store_login_ops_t idp_pg_login_ops;
+extern const idp_store_card_ops_t idp_pg_card_ops;
+extern const idp_store_codes_ops_t idp_pg_codes_ops;
+extern const idp_store_tokens_ops_t idp_pg_tokens_ops;
+extern const idp_store_social_ops_t idp_pg_social_ops;
+extern const idp_store_consent_ops_t idp_pg_consent_ops;
+extern const idp_store_audit_ops_t idp_pg_audit_ops;
+extern const idp_store_logout_ops_t idp_pg_logout_ops;
+
+#endif

@@ -1,0 +1,153 @@
+/* The protocol core on the memory store (oauth_fixture.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rand.h"
+#include "jose/key.h"
+#include "jose/keystore.h"
+#include "oauth/authorize.h"
+#include "oauth/client_meta.h"
+#include "oauth_fixture.h"
+#include "store/mem/mem.h"
+
+static const char *env(const char *name)
+{
+    return !strcmp(name, "SAKAID_DATABASE_URL") ? "postgresql://unused/sakaid" : NULL;
+}
+
+static void add_key(idp_keyset_t *ks, const char *alg)
+{
+    idp_jose_key_t *k;
+    assert_int_equal(idp_jose_key_generate(idp_alg_from_name(alg), &k), IDP_OK);
+    assert_int_equal(idp_keyset_add(ks, k, IDP_KEY_ACTIVE, 1), IDP_OK);
+}
+
+/* A public client (PKCE) that may refresh, registered as sakaid-admin would: metadata validated first. */
+static void register_client(idp_store_t *s)
+{
+    json_t *in = json_loads("{\"client_name\":\"t\",\"redirect_uris\":[\"" REDIRECT "\"],"
+                            "\"token_endpoint_auth_method\":\"none\",\"scope\":\"openid profile offline_access\","
+                            "\"grant_types\":[\"authorization_code\",\"refresh_token\"]}",
+                            0, NULL),
+           *meta = NULL;
+    char err[256] = "";
+    assert_int_equal(idp_client_meta_validate(in, &meta, err, sizeof(err)), IDP_OK);
+    char *text = json_dumps(meta, JSON_COMPACT);
+    idp_store_client_t c = {.client_id = CLIENT, .metadata = text};
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
+    free(text);
+    json_decref(in);
+    json_decref(meta);
+}
+
+int fixture_setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    char err[256];
+    if (f == NULL || idp_config_load_text("{}", env, &f->cfg, err, sizeof(err)) != IDP_OK ||
+        idp_store_mem_new(&f->store) != IDP_OK || (f->keys = idp_keystore_new()) == NULL)
+        return -1;
+    idp_keyset_t *ks = idp_keyset_new();
+    add_key(ks, "RS256");
+    add_key(ks, "ES256");
+    assert_int_equal(idp_keyset_seal(ks), IDP_OK);
+    idp_keystore_set(f->keys, ks);
+    if (idp_oauth_init(&f->o, f->cfg, f->store, f->keys) != IDP_OK)
+        return -1;
+    register_client(f->store);
+    /* the resident signed in with a card: a resident row and a live browser session */
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "aa", .serial = "01", .not_after = 4102444800LL};
+    assert_int_equal(idp_random_bytes(cert.sha256, 32), IDP_OK);
+    bool created;
+    assert_int_equal(idp_store_card_resident(f->store, &cert, "resident-1", f->resident, &created), IDP_OK);
+    unsigned char cookie[32];
+    assert_int_equal(idp_random_bytes(cookie, 32), IDP_OK);
+    idp_store_session_t sess;
+    snprintf(f->sid, sizeof(f->sid), "sid-1");
+    assert_int_equal(idp_store_session_login(f->store, NULL, cookie, f->sid, f->resident, "urn:sakai-d:acr:card",
+                                             "sc pin", "card:x", (long long)time(NULL), 3600, &sess),
+                     IDP_OK);
+    *state = f;
+    return 0;
+}
+
+int fixture_teardown(void **state)
+{
+    fixture_t *f = *state;
+    idp_oauth_cleanup(&f->o);
+    idp_store_close(f->store);
+    idp_keystore_free(f->keys);
+    idp_config_free(f->cfg);
+    free(f);
+    return 0;
+}
+
+void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64])
+{
+    static int n;
+    idp_store_grant_t g = {.auth_time = (long long)time(NULL)};
+    snprintf(g.id, sizeof(g.id), "grant-%d", ++n);
+    snprintf(code, 64, "code-%d-value", n);
+    snprintf(g.client_id, sizeof(g.client_id), CLIENT);
+    snprintf(g.resident_id, sizeof(g.resident_id), "%s", f->resident);
+    snprintf(g.sid, sizeof(g.sid), "%s", f->sid);
+    snprintf(g.scope, sizeof(g.scope), "%s", scope);
+    snprintf(g.claims, sizeof(g.claims), "%s", claims);
+    snprintf(g.acr, sizeof(g.acr), "urn:sakai-d:acr:card");
+    snprintf(g.amr, sizeof(g.amr), "sc pin");
+    snprintf(g.redirect_uri, sizeof(g.redirect_uri), REDIRECT);
+    snprintf(g.nonce, sizeof(g.nonce), "n-0S6_WzA2Mj");
+    assert_true(idp_pkce_s256(VERIFIER, g.code_challenge));
+    unsigned char h[32];
+    idp_sha256(code, strlen(code), h);
+    assert_int_equal(idp_store_code_create(f->store, &g, h, 60, 3600), IDP_OK);
+}
+
+json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
+                     const char *form, const char *authorization, idp_oauth_resp_t *resp)
+{
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 20);
+    idp_params_t params;
+    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .authorization = authorization,
+                           .remote_addr = "192.0.2.1",
+                           .lang = "en",
+                           .post = true,
+                           .now = (long long)time(NULL)};
+    memset(resp, 0, sizeof(*resp));
+    endpoint(&f->o, &req, resp);
+    /* an empty body (a revocation's 200) reads as {} */
+    json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
+    resp->body = NULL; /* it lived in the arena */
+    resp->www_authenticate = resp->www_authenticate ? "set" : NULL;
+    idp_arena_free(&arena);
+    assert_non_null(j);
+    return j;
+}
+
+const char *fixture_str(json_t *j, const char *k)
+{
+    const char *v = json_string_value(json_object_get(j, k));
+    return v ? v : "";
+}
+
+json_t *fixture_redeem(fixture_t *f, const char *code, const char *verifier, const char *redirect, int *status)
+{
+    char form[512];
+    idp_oauth_resp_t resp;
+    snprintf(form, sizeof(form), "grant_type=authorization_code&client_id=" CLIENT "&code=%s&redirect_uri=%s%s%s", code,
+             redirect, verifier ? "&code_verifier=" : "", verifier ? verifier : "");
+    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    *status = resp.status;
+    return j;
+}

@@ -1,0 +1,40 @@
+/*
+ * A protocol core on the memory store, for unit tests of idp/oauth
+ * endpoints without PostgreSQL or sockets (issue #16 §1): a configuration
+ * with defaults, RS256 and ES256 signing keys, a public PKCE client that may
+ * refresh, a card resident with a live browser session, and codes issued as
+ * the consent step would.
+ */
+#ifndef SAKAID_TESTS_UNIT_OAUTH_FIXTURE_H
+#define SAKAID_TESTS_UNIT_OAUTH_FIXTURE_H
+
+#include <jansson.h>
+
+#include "oauth/oauth.h"
+
+#define CLIENT "rp-token-test"
+#define REDIRECT "https://rp.example/cb"
+#define VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" /* RFC 7636 Appendix B */
+
+typedef struct {
+    idp_config_t *cfg;
+    idp_store_t *store;
+    idp_keystore_t *keys;
+    idp_oauth_t o;
+    char resident[64], sid[64];
+} fixture_t;
+
+/* cmocka group set-up and tear-down: *state is a fixture_t. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+/* An authorization code for CLIENT with @p scope and consented @p claims; @p code receives its value. */
+void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64]);
+/* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
+json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
+                     const char *form, const char *authorization, idp_oauth_resp_t *resp);
+/* A string member of @p j, "" when absent. */
+const char *fixture_str(json_t *j, const char *k);
+/* Redeems @p code at the token endpoint (@p verifier may be NULL). */
+json_t *fixture_redeem(fixture_t *f, const char *code, const char *verifier, const char *redirect, int *status);
+
+#endif

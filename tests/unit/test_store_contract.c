@@ -1,0 +1,842 @@
+/*
+ * The storage contract (issue #16 §1): the same cases run against the
+ * memory store (unit_store_contract_mem, no database) and against the
+ * PostgreSQL store (store_contract_pg, on a fresh database from
+ * scripts/test), so that store/mem cannot drift from store/pg. Each case
+ * checks a rule store.h states: single use, replay, expiry, ledger chaining.
+ *
+ * Usage: unit_store_contract mem | unit_store_contract pg URL. With "pg" and
+ * no URL the run is skipped (exit 77).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "store/mem/mem.h"
+#include "store/store.h"
+
+static const char *pg_url; /* NULL: the memory store */
+static int ids;            /* distinct ids per case: the pg run shares one database */
+
+static void fresh_id(char *out, size_t n, const char *what)
+{
+    unsigned char r[6];
+    assert_int_equal(idp_random_bytes(r, sizeof(r)), IDP_OK);
+    snprintf(out, n, "%s-%d-%02x%02x%02x%02x%02x%02x", what, ++ids, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void fresh_hash(unsigned char out[32])
+{
+    assert_int_equal(idp_random_bytes(out, 32), IDP_OK);
+}
+
+/*
+ * store/pg seals attributes through a sealer and under an active data key
+ * (store.h, "attributes sealed at rest"); sealing is not what this suite
+ * checks, so the sealer here copies the padded value as it is.
+ */
+static int data_key = 0;
+
+static idp_err_t seal_current(void *ctx, bool reload, int *key_id)
+{
+    (void)ctx;
+    (void)reload;
+    *key_id = data_key;
+    return IDP_OK;
+}
+
+static idp_err_t seal_copy(void *ctx, int key_id, const char *aad, const unsigned char *in, size_t n,
+                           unsigned char **out, size_t *outlen)
+{
+    (void)ctx;
+    (void)aad;
+    if (key_id != data_key)
+        return IDP_E_NOT_FOUND;
+    if ((*out = malloc(n ? n : 1)) == NULL)
+        return IDP_E_NOMEM;
+    memcpy(*out, in, n);
+    *outlen = n;
+    return IDP_OK;
+}
+
+static const idp_store_sealer_t sealer = {.current = seal_current, .seal = seal_copy, .open = seal_copy};
+
+static int open_store(void **state)
+{
+    idp_store_t *s = NULL;
+    if (pg_url == NULL)
+        return idp_store_mem_new(&s) == IDP_OK ? (*state = s, 0) : -1;
+    int from, to;
+    char err[256];
+    if (idp_store_open(pg_url, 2, 5000, &s) != IDP_OK || idp_store_migrate(s, &from, &to, err, sizeof(err)) != IDP_OK) {
+        fprintf(stderr, "cannot open the PostgreSQL store at %s: %s\n", pg_url, err);
+        idp_store_close(s);
+        return -1;
+    }
+    idp_store_set_sealer(s, &sealer);
+    if (idp_store_data_key_reserve(s, &data_key) != IDP_OK ||
+        idp_store_data_key_activate(s, data_key, (const unsigned char *)"k", 1, false) != IDP_OK) {
+        idp_store_close(s);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int close_store(void **state)
+{
+    idp_store_close(*state);
+    return 0;
+}
+
+/* What a grant needs around it: a client, a resident, and (without offline_access) a live browser session. */
+typedef struct {
+    char client[64], resident[64], sid[64];
+    unsigned char cookie[32];
+} world_t;
+
+static void world(idp_store_t *s, world_t *w)
+{
+    memset(w, 0, sizeof(*w));
+    fresh_id(w->client, sizeof(w->client), "client");
+    fresh_id(w->sid, sizeof(w->sid), "sid");
+    char id[64];
+    fresh_id(id, sizeof(id), "res");
+    idp_store_client_t c = {.client_id = w->client, .metadata = "{}"};
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
+    char serial[64];
+    fresh_id(serial, sizeof(serial), "serial");
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = "aa", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &cert, id, w->resident, &created), IDP_OK);
+    assert_true(created);
+    assert_string_equal(w->resident, id);
+    fresh_hash(w->cookie);
+    idp_store_session_t sess;
+    assert_int_equal(idp_store_session_login(s, NULL, w->cookie, w->sid, w->resident, "acr", "sc pin", "card:x",
+                                             1700000000LL, 3600, &sess),
+                     IDP_OK);
+    assert_string_equal(sess.sid, w->sid);
+}
+
+static void grant_for(const world_t *w, idp_store_grant_t *g)
+{
+    memset(g, 0, sizeof(*g));
+    fresh_id(g->id, sizeof(g->id), "grant");
+    snprintf(g->client_id, sizeof(g->client_id), "%s", w->client);
+    snprintf(g->resident_id, sizeof(g->resident_id), "%s", w->resident);
+    snprintf(g->sid, sizeof(g->sid), "%s", w->sid);
+    snprintf(g->scope, sizeof(g->scope), "openid profile");
+    snprintf(g->claims, sizeof(g->claims), "name");
+    snprintf(g->acr, sizeof(g->acr), "acr");
+    snprintf(g->amr, sizeof(g->amr), "sc pin");
+    g->auth_time = 1700000000LL;
+    snprintf(g->redirect_uri, sizeof(g->redirect_uri), "https://rp.example/cb");
+    snprintf(g->nonce, sizeof(g->nonce), "n-0S6");
+    snprintf(g->code_challenge, sizeof(g->code_challenge), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+/* A login transaction living @p ttl seconds (below). */
+static void login_tx(idp_store_t *s, char id[64], int ttl);
+
+static void card_certificate_belongs_to_one_resident(void **state)
+{
+    idp_store_t *s = *state;
+    char serial[64], r1[64], r2[64], id[64];
+    fresh_id(serial, sizeof(serial), "serial");
+    fresh_id(id, sizeof(id), "res");
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = "bb", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &cert, NULL, r1, &created), IDP_E_NOT_FOUND); /* nobody created */
+    assert_int_equal(idp_store_card_resident(s, &cert, id, r1, &created), IDP_OK);
+    assert_true(created);
+    assert_int_equal(idp_store_card_resident(s, &cert, "someone-new", r2, &created), IDP_OK);
+    assert_false(created);
+    assert_string_equal(r2, r1); /* the same card, the same resident */
+    /* another certificate with the same issuer and serial cannot exist */
+    idp_store_card_cert_t twin = cert;
+    fresh_hash(twin.sha256);
+    char other[64];
+    fresh_id(other, sizeof(other), "res");
+    assert_int_equal(idp_store_card_resident(s, &twin, other, r2, &created), IDP_E_CONFLICT);
+    /* a card already someone's cannot be linked to another */
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_card_link(s, &cert, w.resident), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_link(s, &cert, r1), IDP_OK);
+}
+
+static void renewed_card_follows_linkage_and_pairs_must_agree(void **state)
+{
+    idp_store_t *s = *state;
+    char s1[64], s2[64], s3[64], who[64], id[64], none[64];
+    fresh_id(s1, sizeof(s1), "old");
+    fresh_id(s2, sizeof(s2), "new");
+    fresh_id(s3, sizeof(s3), "newer");
+    fresh_id(id, sizeof(id), "res");
+    idp_store_card_cert_t old = {.purpose = "auth", .issuer_key_id = "dd", .serial = s1, .not_after = 4102444800LL};
+    idp_store_card_cert_t renewed = old, again = old;
+    renewed.serial = s2;
+    again.serial = s3;
+    fresh_hash(old.sha256);
+    fresh_hash(renewed.sha256);
+    fresh_hash(again.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &old, id, who, &created), IDP_OK);
+    /* J-LIS linkage: s1 was renewed as s2, and s2 as s3 */
+    idp_store_linkage_t rows[2] = {0};
+    snprintf(rows[0].old_issuer_key_id, 65, "dd");
+    snprintf(rows[0].old_serial, 65, "%s", s1);
+    snprintf(rows[0].new_issuer_key_id, 65, "dd");
+    snprintf(rows[0].new_serial, 65, "%s", s2);
+    rows[1] = rows[0];
+    snprintf(rows[1].old_serial, 65, "%s", s2);
+    snprintf(rows[1].new_serial, 65, "%s", s3);
+    assert_int_equal(idp_store_linkage_import(s, rows, 2), IDP_OK);
+    assert_int_equal(idp_store_card_resident(s, &again, NULL, who, &created), IDP_OK); /* two renewals back */
+    assert_false(created);
+    assert_string_equal(who, id);
+    /* the renewed card now counts as theirs: another resident cannot link it */
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_card_link(s, &renewed, w.resident), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_link(s, &renewed, id), IDP_OK);
+
+    /* 証明書紐付け情報: signing certificate p1 was issued with authentication certificate a1 */
+    idp_store_linkage_t pair = {0};
+    char p1[64], a1[64], a2[64];
+    fresh_id(p1, sizeof(p1), "sign");
+    fresh_id(a1, sizeof(a1), "auth");
+    fresh_id(a2, sizeof(a2), "auth");
+    fresh_id(none, sizeof(none), "none");
+    snprintf(pair.old_issuer_key_id, 65, "ee");
+    snprintf(pair.old_serial, 65, "%s", p1);
+    snprintf(pair.new_issuer_key_id, 65, "ee");
+    snprintf(pair.new_serial, 65, "%s", a1);
+    assert_int_equal(idp_store_pair_import(s, &pair, 1), IDP_OK);
+    assert_int_equal(idp_store_pair_check(s, "ee", p1, "ee", a1), IDP_OK);
+    assert_int_equal(idp_store_pair_check(s, "ee", p1, "ee", a2), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_pair_check(s, "ee", none, "ee", a1), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_pair_check(s, "ee", none, "ee", a2), IDP_OK); /* names neither */
+}
+
+static void logout_deliveries_are_leased_retried_and_finished(void **state)
+{
+    idp_store_t *s = *state;
+    char client[64];
+    fresh_id(client, sizeof(client), "bcl");
+    assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.a"), IDP_OK);
+    assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.b"), IDP_OK);
+    idp_store_delivery_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].client_id, client);
+    assert_string_equal(rows[0].logout_token, "logout.token.a");
+    assert_int_equal(rows[0].attempts, 0);
+    long long a = rows[0].id, b = rows[1].id;
+    idp_store_deliveries_free(rows, n);
+    /* leased for a minute: another node sees none of them */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_delivery_result(s, a, true, NULL, 0), IDP_OK);        /* delivered */
+    assert_int_equal(idp_store_delivery_result(s, b, false, "HTTP 503", 0), IDP_OK); /* failed: due again now */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, b);
+    assert_int_equal(rows[0].attempts, 1);
+    idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_delivery_result(s, b, false, "HTTP 503", -1), IDP_OK); /* given up */
+    assert_int_equal(idp_store_deliveries_due(s, 10, 0, &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    idp_store_deliveries_free(rows, n);
+}
+
+static void upstreams_are_kept_by_id(void **state)
+{
+    idp_store_t *s = *state;
+    char id[40];
+    snprintf(id, sizeof(id), "up-%d", ++ids);
+    unsigned char secret[] = {1, 2, 3};
+    idp_store_upstream_t u = {.issuer = "https://op.example",
+                              .client_id = "sakaid",
+                              .scopes = "openid email",
+                              .display_name = "Example",
+                              .secret_enc = secret,
+                              .secret_enc_len = 3,
+                              .enabled = false};
+    snprintf(u.id, sizeof(u.id), "%s", id);
+    assert_int_equal(idp_store_upstream_insert(s, &u), IDP_OK);
+    assert_int_equal(idp_store_upstream_insert(s, &u), IDP_E_CONFLICT);
+    u.display_name = "Example 2"; /* no secret given: it stays */
+    u.secret_enc = NULL;
+    u.secret_enc_len = 0;
+    u.enabled = true;
+    assert_int_equal(idp_store_upstream_update(s, &u), IDP_OK);
+    idp_store_upstream_t out;
+    assert_int_equal(idp_store_upstream_get(s, id, &out), IDP_OK);
+    assert_string_equal(out.display_name, "Example 2");
+    assert_null(out.icon_uri);
+    assert_true(out.enabled);
+    assert_int_equal(out.secret_enc_len, 3);
+    assert_memory_equal(out.secret_enc, secret, 3);
+    idp_store_upstream_clear(&out);
+    idp_store_upstream_t *rows;
+    size_t n;
+    bool listed = false;
+    assert_int_equal(idp_store_upstream_list(s, true, &rows, &n), IDP_OK);
+    for (size_t i = 0; i < n; i++)
+        listed |= !strcmp(rows[i].id, id);
+    idp_store_upstreams_free(rows, n);
+    assert_true(listed);
+    assert_int_equal(idp_store_upstream_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_upstream_delete(s, id), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_upstream_get(s, id, &out), IDP_E_NOT_FOUND);
+}
+
+static void upstream_state_is_taken_once(void **state)
+{
+    idp_store_t *s = *state;
+    char tx[64], st[64], up[40], nonce[128], verifier[160];
+    login_tx(s, tx, 600);
+    fresh_id(st, sizeof(st), "state");
+    assert_int_equal(idp_store_login_tx_upstream(s, tx, "google", st, "nonce-1", "verifier-1"), IDP_OK);
+    idp_store_login_tx_t *out = calloc(1, sizeof(*out));
+    assert_non_null(out);
+    assert_int_equal(idp_store_login_tx_take_upstream(s, st, out, up, nonce, verifier), IDP_OK);
+    assert_string_equal(out->id, tx);
+    assert_string_equal(up, "google");
+    assert_string_equal(nonce, "nonce-1");
+    assert_string_equal(verifier, "verifier-1");
+    assert_int_equal(idp_store_login_tx_take_upstream(s, st, out, up, nonce, verifier), IDP_E_NOT_FOUND);
+    free(out);
+}
+
+static void social_identity_belongs_to_one_resident_and_the_last_credential_stays(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w); /* one card, and a session it signed in ("card:x") */
+    char sub[64], fresh[64], who[64];
+    fresh_id(sub, sizeof(sub), "sub");
+    fresh_id(fresh, sizeof(fresh), "res");
+    bool created;
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, fresh, who, &created),
+                     IDP_OK);
+    assert_true(created);
+    assert_string_equal(who, fresh);
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, "unused", who, &created),
+                     IDP_OK);
+    assert_false(created);
+    assert_string_equal(who, fresh);
+    /* linked to someone else: never moved silently */
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", w.resident, NULL, who, &created),
+                     IDP_E_CONFLICT);
+    char sub2[64];
+    fresh_id(sub2, sizeof(sub2), "sub");
+    assert_int_equal(
+        idp_store_social_resident(s, "https://op.example", sub2, "google", w.resident, NULL, who, &created), IDP_OK);
+    assert_false(created);
+    assert_string_equal(who, w.resident);
+
+    idp_store_credential_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_credentials(s, w.resident, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    char card_issuer[512], card_serial[256];
+    bool has_card = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].kind, "card")) {
+            has_card = true;
+            snprintf(card_issuer, sizeof(card_issuer), "%s", rows[i].issuer);
+            snprintf(card_serial, sizeof(card_serial), "%s", rows[i].subject);
+        }
+    free(rows);
+    assert_true(has_card);
+    bool verified;
+    char(*ended)[64];
+    size_t n_ended;
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "card", card_issuer, card_serial, "card:x",
+                                                 &verified, &ended, &n_ended),
+                     IDP_OK);
+    assert_int_equal(n_ended, 1); /* the session the card signed in ends with it */
+    assert_string_equal(ended[0], w.sid);
+    free(ended);
+    idp_store_session_t sess;
+    assert_int_equal(idp_store_session_get(s, w.cookie, &sess), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "social", "https://op.example", sub2, "", &verified,
+                                                 &ended, &n_ended),
+                     IDP_E_CONFLICT); /* the last one stays */
+}
+
+static void household_is_empty_until_put_and_then_replaced(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_household_t h;
+    assert_int_equal(idp_store_household_get(s, w.resident, &h), IDP_OK);
+    assert_string_equal(h.school_district, "");
+    assert_int_equal(h.updated_at, 0);
+    idp_store_household_t in = {0};
+    snprintf(in.school_district, sizeof(in.school_district), "三国丘");
+    snprintf(in.children, sizeof(in.children), "2015-04 2018-09");
+    assert_int_equal(idp_store_household_put(s, w.resident, &in), IDP_OK);
+    snprintf(in.area, sizeof(in.area), "堺区");
+    assert_int_equal(idp_store_household_put(s, w.resident, &in), IDP_OK);
+    assert_int_equal(idp_store_household_get(s, w.resident, &h), IDP_OK);
+    assert_string_equal(h.school_district, "三国丘");
+    assert_string_equal(h.area, "堺区");
+    assert_string_equal(h.children, "2015-04 2018-09");
+    assert_true(h.updated_at > 0);
+}
+
+static void verified_attributes_are_replaced_and_found_by_match_key(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w, other;
+    world(s, &w);
+    world(s, &other);
+    char serial[64];
+    fresh_id(serial, sizeof(serial), "sign");
+    idp_store_card_cert_t cert = {.purpose = "sign", .issuer_key_id = "cc", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    unsigned char match[32], unknown[32];
+    fresh_hash(match);
+    fresh_hash(unknown);
+    idp_store_resident_attrs_t a;
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_E_NOT_FOUND); /* none enrolled */
+    idp_store_attrs_t in = {.name = "堺 花子", .gender = "female", .birth_date = "1985-10-10", .address = "堺市北区",
+                            .sakai_resident = true, .sakai_ward = "北区", .gender_raw = "2", .match_key = match};
+    assert_int_equal(idp_store_card_enrol_sign(s, w.resident, &cert, &in), IDP_OK);
+    in.address = "堺市中区"; /* a later verification replaces the earlier one */
+    in.sakai_ward = NULL;
+    in.match_key = NULL;
+    assert_int_equal(idp_store_card_enrol_sign(s, w.resident, &cert, &in), IDP_OK);
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_OK);
+    assert_string_equal(a.name, "堺 花子");
+    assert_string_equal(a.address, "堺市中区");
+    assert_string_equal(a.gender_raw, "2");
+    assert_null(a.name_alt); /* absent values come back as NULL */
+    assert_null(a.sakai_ward);
+    assert_true(a.sakai_resident);
+    idp_store_resident_attrs_clear(&a);
+    char found[64];
+    assert_int_equal(idp_store_attrs_match(s, match, found), IDP_OK); /* kept when the renewal gave none */
+    assert_string_equal(found, w.resident);
+    assert_int_equal(idp_store_attrs_match(s, unknown, found), IDP_E_NOT_FOUND);
+    /* another resident's signing certificate */
+    assert_int_equal(idp_store_card_enrol_sign(s, other.resident, &cert, &in), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_resident_attrs_get(s, other.resident, &a), IDP_E_NOT_FOUND);
+}
+
+/* ---- codes ------------------------------------------------------------------------------ */
+
+static void code_is_spent_once_and_a_replay_revokes_its_grant(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_string_equal(out.id, g.id);
+    assert_string_equal(out.resident_id, w.resident);
+    assert_string_equal(out.nonce, "n-0S6");
+    assert_string_equal(out.redirect_uri, g.redirect_uri);
+    bool live = false;
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_true(live);
+
+    /* RFC 6749 §4.1.2: the second presentation says "used before" and revokes the grant */
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REPLAYED);
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_false(live);
+}
+
+static void code_of_another_client_redirect_or_verifier_changes_nothing(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, "someone-else", g.redirect_uri, g.code_challenge, &out, &o),
+                     IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_CLIENT);
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, "https://evil.example/cb", g.code_challenge, &out, &o),
+                     IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_REDIRECT);
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, "", &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_WRONG_VERIFIER);
+    /* none of them spent it */
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+}
+
+static void code_expired_or_unknown_is_unknown(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32], other[32];
+    fresh_hash(code);
+    fresh_hash(other);
+    assert_int_equal(idp_store_code_create(s, &g, code, -1, 3600), IDP_OK); /* expired a second ago */
+    idp_store_code_outcome_t o = IDP_CODE_REDEEMED;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+    o = IDP_CODE_REDEEMED;
+    assert_int_equal(idp_store_code_redeem(s, other, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+}
+
+static void grant_ends_with_its_session(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    idp_store_session_t ended;
+    assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_OK);
+    assert_string_equal(ended.sid, w.sid);
+    assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_E_NOT_FOUND);
+    bool live = true;
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_false(live); /* OpenID Connect Core §11: no offline_access, so the session's end ends it */
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_UNKNOWN);
+}
+
+/* ---- tokens ----------------------------------------------------------------------------- */
+
+/* A redeemed code's tokens: refresh token @p rt and access token @p jti. */
+static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned char rt[32], char jti[64])
+{
+    world(s, w);
+    grant_for(w, g);
+    g->offline = true;
+    unsigned char code[32];
+    fresh_hash(code);
+    fresh_hash(rt);
+    fresh_id(jti, 64, "jti");
+    assert_int_equal(idp_store_code_create(s, g, code, 60, 3600), IDP_OK);
+    idp_store_code_outcome_t o;
+    idp_store_grant_t out;
+    assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_int_equal(
+        idp_store_code_tokens_insert(s, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
+        IDP_OK);
+}
+
+static void refresh_rotates_and_a_replay_revokes_the_family(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    idp_store_grant_t g, gg;
+    unsigned char rt1[32], rt2[32];
+    char jti1[64], jti2[64];
+    redeemed(s, &w, &g, rt1, jti1);
+    fresh_hash(rt2);
+    fresh_id(jti2, sizeof(jti2), "jti");
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_refresh_get(s, rt1, &gg, &info), IDP_OK);
+    assert_true(info.active);
+    assert_false(info.spent);
+    assert_string_equal(gg.id, g.id);
+
+    /* RFC 6749 §6: bound to its client */
+    assert_int_equal(
+        idp_store_refresh_exchange(s, rt1, "someone-else", rt2, jti2, w.resident, "openid", 4102444800LL, ""),
+        IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_refresh_exchange(s, rt1, w.client, rt2, jti2, w.resident, "openid", 4102444800LL, ""),
+                     IDP_OK);
+    assert_int_equal(idp_store_refresh_get(s, rt1, &gg, &info), IDP_OK);
+    assert_false(info.active);
+    assert_true(info.spent);
+    assert_int_equal(idp_store_refresh_get(s, rt2, &gg, &info), IDP_OK);
+    assert_true(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
+    assert_true(info.active);
+
+    /* RFC 9700 §4.14.2: the old token again: conflict, and the whole family goes */
+    char jti3[64];
+    unsigned char rt3[32];
+    fresh_hash(rt3);
+    fresh_id(jti3, sizeof(jti3), "jti");
+    assert_int_equal(idp_store_refresh_exchange(s, rt1, w.client, rt3, jti3, w.resident, "openid", 4102444800LL, ""),
+                     IDP_E_CONFLICT);
+    assert_int_equal(idp_store_refresh_get(s, rt2, &gg, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti1, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti3, &info), IDP_E_NOT_FOUND);
+}
+
+static void access_token_expires_and_revokes(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char jti[64], old[64];
+    fresh_id(jti, sizeof(jti), "jti");
+    fresh_id(old, sizeof(old), "jti");
+    assert_int_equal(idp_store_access_token_insert(s, jti, w.client, "", "api", 4102444800LL, NULL), IDP_OK);
+    assert_int_equal(idp_store_access_token_insert(s, old, w.client, "", "api", 1000000000LL, NULL), IDP_OK);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_true(info.active);
+    assert_string_equal(info.client_id, w.client);
+    assert_string_equal(info.grant_id, "");
+    assert_int_equal(idp_store_access_token_get(s, old, &info), IDP_OK);
+    assert_false(info.active);
+    assert_int_equal(idp_store_access_token_revoke(s, jti), IDP_OK);
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_false(info.active);
+}
+
+static void assertion_jti_is_used_once(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char jti[64];
+    fresh_id(jti, sizeof(jti), "assertion");
+    assert_int_equal(idp_store_assertion_jti_use(s, w.client, jti, 4102444800LL), IDP_OK);
+    assert_int_equal(idp_store_assertion_jti_use(s, w.client, jti, 4102444800LL), IDP_E_CONFLICT); /* RFC 7523 §3 */
+}
+
+/* ---- login transactions and card challenges ------------------------------------------------ */
+
+static void login_tx(idp_store_t *s, char id[64], int ttl)
+{
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    fresh_id(tx->id, sizeof(tx->id), "tx");
+    snprintf(tx->request, sizeof(tx->request), "client_id=x&scope=openid");
+    fresh_hash(tx->browser_hash);
+    snprintf(tx->csrf, sizeof(tx->csrf), "csrf");
+    assert_int_equal(idp_store_login_tx_create(s, tx, ttl), IDP_OK);
+    snprintf(id, 64, "%s", tx->id);
+    free(tx);
+}
+
+static void login_tx_is_continued_once(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char id[64];
+    login_tx(s, id, 600);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_E_NOT_FOUND); /* nobody signed in yet */
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, w.resident, "acr", "card:x"), IDP_OK);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_OK);
+    assert_string_equal(tx->resident_id, w.resident);
+    assert_true(tx->continued);
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_E_NOT_FOUND); /* one session, never two */
+    /* and a continued one takes no new authentication */
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, w.resident, "acr", "card:y"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_login_tx_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_login_tx_delete(s, id), IDP_E_NOT_FOUND);
+    free(tx);
+}
+
+static void login_tx_expires(void **state)
+{
+    idp_store_t *s = *state;
+    char id[64];
+    login_tx(s, id, -1);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_get(s, id, tx), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_login_tx_authenticate(s, id, "nobody", "acr", "card:x"), IDP_E_NOT_FOUND);
+    free(tx);
+}
+
+static void card_challenge_is_taken_once(void **state)
+{
+    idp_store_t *s = *state;
+    char tx[64];
+    login_tx(s, tx, 600);
+    idp_store_card_challenge_t c = {.purpose = "auth"}, out;
+    fresh_id(c.id, sizeof(c.id), "ch");
+    snprintf(c.login_tx, sizeof(c.login_tx), "%s", tx);
+    fresh_hash(c.nonce);
+    assert_int_equal(idp_store_card_challenge_create(s, &c, 60, 1), IDP_OK);
+    idp_store_card_challenge_t more = c;
+    fresh_id(more.id, sizeof(more.id), "ch");
+    assert_int_equal(idp_store_card_challenge_create(s, &more, 60, 1), IDP_E_CONFLICT); /* its share: one */
+    assert_int_equal(idp_store_card_challenge_take(s, c.id, &out), IDP_OK);
+    assert_memory_equal(out.nonce, c.nonce, 32);
+    assert_string_equal(out.status, "pending");
+    assert_int_equal(idp_store_card_challenge_take(s, c.id, &out), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_challenge_finish(s, c.id, "failed", "expired"), IDP_OK);
+    assert_int_equal(idp_store_card_challenge_get(s, c.id, &out), IDP_OK);
+    assert_true(out.used);
+    assert_string_equal(out.status, "failed");
+    assert_string_equal(out.reason, "expired");
+
+    char tx2[64];
+    login_tx(s, tx2, 600);
+    idp_store_card_challenge_t old = c;
+    fresh_id(old.id, sizeof(old.id), "ch");
+    snprintf(old.login_tx, sizeof(old.login_tx), "%s", tx2);
+    assert_int_equal(idp_store_card_challenge_create(s, &old, -1, 1), IDP_OK);
+    assert_int_equal(idp_store_card_challenge_take(s, old.id, &out), IDP_E_INVALID_GRANT); /* expired */
+}
+
+/* ---- consent, ledger, audit -------------------------------------------------------------- */
+
+static void consent_is_recorded_chained_and_revoked(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char *claims = NULL;
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "");
+    free(claims);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login"), IDP_OK);
+    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
+                     IDP_OK);
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "email name"); /* sorted, and a denial grants nothing */
+    free(claims);
+
+    assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "email", "resident"), IDP_OK);
+    assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "email", "resident"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
+    assert_string_equal(claims, "name");
+    free(claims);
+
+    idp_store_ledger_row_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_ledger_rows(s, w.resident, &rows, &n), IDP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].action, "grant");
+    assert_string_equal(rows[1].action, "deny");
+    assert_string_equal(rows[2].action, "revoke");
+    assert_string_equal(rows[2].claims, "email");
+    assert_true(rows[0].seq < rows[1].seq && rows[1].seq < rows[2].seq);
+    idp_store_ledger_rows_free(rows, n);
+    /* the whole ledger chains each row to the one before it */
+    assert_int_equal(idp_store_ledger_rows(s, NULL, &rows, &n), IDP_OK);
+    assert_true(n >= 3);
+    for (size_t i = 1; i < n; i++)
+        assert_memory_equal(rows[i].prev_hash, rows[i - 1].row_hash, 32);
+    idp_store_ledger_rows_free(rows, n);
+}
+
+static void audit_appends_newest_first(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    assert_int_equal(idp_store_audit(s, "contract_test", w.resident, "{\"n\": 1}"), IDP_OK);
+    assert_int_equal(idp_store_audit(s, "contract_test", w.resident, "{\"n\": 2}"), IDP_OK);
+    assert_int_equal(idp_store_audit(s, "contract_other", w.resident, "{}"), IDP_OK);
+    idp_store_audit_row_t *rows;
+    size_t n;
+    assert_int_equal(idp_store_audit_list(s, "contract_test", w.resident, 0, 10, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].event, "contract_test");
+    assert_string_equal(rows[0].resident_id, w.resident);
+    assert_non_null(strstr(rows[0].detail, "2"));
+    assert_non_null(strstr(rows[1].detail, "1"));
+    idp_store_audit_rows_free(rows, n);
+    assert_int_equal(idp_store_audit_list(s, NULL, w.resident, 0, 1, &rows, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].event, "contract_other");
+    idp_store_audit_rows_free(rows, n);
+}
+
+static void clients_insert_once_update_and_delete(void **state)
+{
+    idp_store_t *s = *state;
+    char id[64];
+    fresh_id(id, sizeof(id), "client");
+    idp_store_client_t c = {.client_id = id, .metadata = "{\"client_name\": \"a\"}"}, out;
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_OK);
+    assert_int_equal(idp_store_client_insert(s, &c), IDP_E_CONFLICT);
+    unsigned char secret[32];
+    fresh_hash(secret);
+    assert_int_equal(idp_store_client_update(s, id, NULL, secret, false), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, id, &out), IDP_OK);
+    assert_true(out.has_secret);
+    assert_memory_equal(out.secret_hash, secret, 32);
+    assert_non_null(strstr(out.metadata, "client_name"));
+    idp_store_client_clear(&out);
+    assert_int_equal(idp_store_client_delete(s, id), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, id, &out), IDP_E_NOT_FOUND);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "pg")) {
+        pg_url = argc >= 3 && argv[2][0] ? argv[2] : NULL;
+        if (pg_url == NULL) {
+            fprintf(stderr, "no database (run ./scripts/test): skipped\n");
+            return 77;
+        }
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(code_is_spent_once_and_a_replay_revokes_its_grant),
+        cmocka_unit_test(code_of_another_client_redirect_or_verifier_changes_nothing),
+        cmocka_unit_test(code_expired_or_unknown_is_unknown),
+        cmocka_unit_test(grant_ends_with_its_session),
+        cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
+        cmocka_unit_test(access_token_expires_and_revokes),
+        cmocka_unit_test(assertion_jti_is_used_once),
+        cmocka_unit_test(login_tx_is_continued_once),
+        cmocka_unit_test(login_tx_expires),
+        cmocka_unit_test(card_challenge_is_taken_once),
+        cmocka_unit_test(consent_is_recorded_chained_and_revoked),
+        cmocka_unit_test(audit_appends_newest_first),
+        cmocka_unit_test(clients_insert_once_update_and_delete),
+        cmocka_unit_test(card_certificate_belongs_to_one_resident),
+        cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),
+        cmocka_unit_test(renewed_card_follows_linkage_and_pairs_must_agree),
+        cmocka_unit_test(logout_deliveries_are_leased_retried_and_finished),
+        cmocka_unit_test(upstreams_are_kept_by_id),
+        cmocka_unit_test(household_is_empty_until_put_and_then_replaced),
+        cmocka_unit_test(upstream_state_is_taken_once),
+        cmocka_unit_test(social_identity_belongs_to_one_resident_and_the_last_credential_stays),
+    };
+    return cmocka_run_group_tests_name(pg_url ? "store_contract_pg" : "store_contract_mem", tests, open_store,
+                                       close_store);
+}

@@ -1,0 +1,236 @@
+/*
+ * The token endpoint (idp/oauth/token.c) without HTTP or PostgreSQL: the
+ * authorization_code and refresh_token grants through idp_oauth_token(),
+ * on the memory store (issue #16 §1). Each case sets up the rows the
+ * authorization step would have written, then reads the endpoint's JSON.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "core/rand.h"
+#include "oauth/client_meta.h"
+#include "oauth_fixture.h"
+
+/* POSTs @p form to the token endpoint; the JSON body (decref it) and *status. */
+static json_t *token(fixture_t *f, const char *form, int *status)
+{
+    idp_oauth_resp_t resp;
+    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    *status = resp.status;
+    return j;
+}
+
+static void token_code_grant_issues_tokens_once(void **state)
+{
+    fixture_t *f = *state;
+    char code[64];
+    int status;
+    fixture_code(f, "openid profile offline_access", "", code);
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 200);
+    assert_string_equal(fixture_str(j, "token_type"), "Bearer");
+    assert_true(strlen(fixture_str(j, "access_token")) > 20);
+    assert_true(strlen(fixture_str(j, "id_token")) > 20); /* scope openid */
+    assert_true(strlen(fixture_str(j, "refresh_token")) > 20);
+    json_decref(j);
+
+    /* RFC 6749 §4.1.2: a second use is refused */
+    j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    assert_non_null(strstr(fixture_str(j, "error_description"), "already been used"));
+    json_decref(j);
+}
+
+static void token_code_grant_checks_verifier_redirect_and_code(void **state)
+{
+    fixture_t *f = *state;
+    char code[64];
+    int status;
+    fixture_code(f, "openid", "", code);
+    json_t *j = fixture_redeem(f, code, "wrong-verifier-wrong-verifier-wrong-verifier-00", REDIRECT, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    assert_non_null(strstr(fixture_str(j, "error_description"), "code_verifier does not match"));
+    json_decref(j);
+    j = fixture_redeem(f, code, NULL, REDIRECT, &status); /* RFC 7636 §4.6 */
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    assert_non_null(strstr(fixture_str(j, "error_description"), "code_verifier is required"));
+    json_decref(j);
+    j = fixture_redeem(f, code, VERIFIER, "https://rp.example/other", &status);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    assert_non_null(strstr(fixture_str(j, "error_description"), "redirect_uri"));
+    json_decref(j);
+    j = fixture_redeem(f, "no-such-code", VERIFIER, REDIRECT, &status);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    json_decref(j);
+    /* none of the failures spent it */
+    j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 200);
+    assert_true(strlen(fixture_str(j, "access_token")) > 20);
+    json_decref(j);
+}
+
+static void token_refresh_rotates_and_reuse_revokes(void **state)
+{
+    fixture_t *f = *state;
+    char code[64], form[512];
+    int status;
+    fixture_code(f, "openid offline_access", "", code);
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 200);
+    char first[128];
+    snprintf(first, sizeof(first), "%s", fixture_str(j, "refresh_token"));
+    json_decref(j);
+
+    snprintf(form, sizeof(form), "grant_type=refresh_token&client_id=" CLIENT "&refresh_token=%s", first);
+    j = token(f, form, &status);
+    assert_int_equal(status, 200);
+    char second[128];
+    snprintf(second, sizeof(second), "%s", fixture_str(j, "refresh_token"));
+    assert_true(strlen(second) > 20);
+    assert_string_not_equal(second, first); /* RFC 6749 §6: rotated */
+    json_decref(j);
+
+    /* RFC 9700 §4.14.2: the first token again revokes the family, the second with it */
+    j = token(f, form, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    json_decref(j);
+    snprintf(form, sizeof(form), "grant_type=refresh_token&client_id=" CLIENT "&refresh_token=%s", second);
+    j = token(f, form, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    json_decref(j);
+}
+
+static void token_refresh_scope_cannot_widen(void **state)
+{
+    fixture_t *f = *state;
+    char code[64], form[512];
+    int status;
+    fixture_code(f, "openid offline_access", "", code);
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 200);
+    snprintf(form, sizeof(form), "grant_type=refresh_token&client_id=" CLIENT "&scope=openid+profile&refresh_token=%s",
+             fixture_str(j, "refresh_token"));
+    json_decref(j);
+    j = token(f, form, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_scope");
+    json_decref(j);
+}
+
+static void token_rejects_unknown_grant_and_missing_code(void **state)
+{
+    fixture_t *f = *state;
+    int status;
+    json_t *j = token(f, "grant_type=password&client_id=" CLIENT, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "unsupported_grant_type");
+    json_decref(j);
+    j = token(f, "grant_type=authorization_code&client_id=" CLIENT "&redirect_uri=" REDIRECT, &status);
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_request");
+    json_decref(j);
+    j = token(f, "client_id=" CLIENT, &status);
+    assert_string_equal(fixture_str(j, "error"), "invalid_request");
+    json_decref(j);
+    j = token(f, "grant_type=client_credentials&client_id=" CLIENT, &status); /* not registered for it */
+    assert_string_equal(fixture_str(j, "error"), "unauthorized_client");
+    json_decref(j);
+}
+
+#define CC_CLIENT "rp-backend"
+#define CC_SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"
+
+/* A confidential client for client_credentials, registered as sakaid-admin does: only the secret's SHA-256. */
+static void register_backend(fixture_t *f)
+{
+    idp_store_client_t probe;
+    if (idp_store_client_get(f->store, CC_CLIENT, &probe) == IDP_OK) {
+        idp_store_client_clear(&probe);
+        return;
+    }
+    json_t *in = json_loads("{\"client_name\":\"b\",\"redirect_uris\":[\"https://backend.example/cb\"],"
+                            "\"token_endpoint_auth_method\":\"client_secret_basic\",\"scope\":\"api\","
+                            "\"grant_types\":[\"client_credentials\"]}",
+                            0, NULL),
+           *meta = NULL;
+    char err[256] = "";
+    assert_int_equal(idp_client_meta_validate(in, &meta, err, sizeof(err)), IDP_OK);
+    char *text = json_dumps(meta, JSON_COMPACT);
+    idp_store_client_t c = {.client_id = CC_CLIENT, .metadata = text, .has_secret = true};
+    idp_sha256(CC_SECRET, strlen(CC_SECRET), c.secret_hash);
+    assert_int_equal(idp_store_client_insert(f->store, &c), IDP_OK);
+    free(text);
+    json_decref(in);
+    json_decref(meta);
+}
+
+/* RFC 7617 Basic credentials for @p id and @p secret. */
+static void basic(const char *id, const char *secret, char out[256])
+{
+    char pair[160];
+    snprintf(pair, sizeof(pair), "%s:%s", id, secret);
+    memcpy(out, "Basic ", 6);
+    EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)pair, (int)strlen(pair));
+}
+
+static void token_client_credentials_needs_the_secret(void **state)
+{
+    fixture_t *f = *state;
+    register_backend(f);
+    char auth[256];
+    idp_oauth_resp_t resp;
+    basic(CC_CLIENT, CC_SECRET, auth);
+    json_t *j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials&scope=api", auth, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_null(json_object_get(j, "id_token")); /* no end-user */
+    assert_null(json_object_get(j, "refresh_token"));
+    char at[2048], form[2200];
+    snprintf(at, sizeof(at), "%s", fixture_str(j, "access_token"));
+    json_decref(j);
+    /* its jti was stored before the answer: introspection finds it active (RFC 7662) */
+    snprintf(form, sizeof(form), "token=%s", at);
+    j = fixture_call(f, idp_oauth_introspect, form, auth, &resp);
+    assert_true(json_is_true(json_object_get(j, "active")));
+    assert_string_equal(fixture_str(j, "client_id"), CC_CLIENT);
+    assert_string_equal(fixture_str(j, "scope"), "api");
+    json_decref(j);
+
+    basic(CC_CLIENT, "not-the-secret", auth);
+    j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials", auth, &resp);
+    assert_int_equal(resp.status, 401); /* RFC 6749 §5.2 invalid_client, with WWW-Authenticate for Basic */
+    assert_string_equal(fixture_str(j, "error"), "invalid_client");
+    assert_non_null(resp.www_authenticate);
+    json_decref(j);
+    /* registered for Basic: the same secret in the form is another method, refused */
+    j = fixture_call(f, idp_oauth_token,
+                     "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET, NULL, &resp);
+    assert_string_equal(fixture_str(j, "error"), "invalid_client");
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(token_code_grant_issues_tokens_once),
+        cmocka_unit_test(token_code_grant_checks_verifier_redirect_and_code),
+        cmocka_unit_test(token_refresh_rotates_and_reuse_revokes),
+        cmocka_unit_test(token_refresh_scope_cannot_widen),
+        cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
+        cmocka_unit_test(token_client_credentials_needs_the_secret),
+    };
+    return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
+}
