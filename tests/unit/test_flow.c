@@ -1,0 +1,309 @@
+/*
+ * The authorization code flow (oauth/flow.c, OpenID Connect Core §3.1)
+ * without HTTP or PostgreSQL: a browser (its cookies kept here) goes from
+ * /authorize through the login and consent pages to the code, on the memory
+ * store (issue #16 §1). The card's signature is the store's record of it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/b64.h"
+#include "core/rand.h"
+#include "oauth/authorize.h"
+#include "oauth/internal.h"
+#include "oauth_fixture.h"
+
+/* A browser: its cookies, and what the last answer was. */
+typedef struct {
+    char cookies[1024];
+    int status;
+    char location[2048];
+    char *body;
+} browser_t;
+
+static void keep_cookie(browser_t *b, const char *set)
+{
+    if (set == NULL)
+        return;
+    char name[64];
+    const char *eq = strchr(set, '='), *end = strchr(set, ';');
+    if (eq == NULL)
+        return;
+    snprintf(name, sizeof(name), "%.*s", (int)(eq - set), set);
+    /* drop an earlier value of the same cookie */
+    char out[1024] = "";
+    char *save = NULL, *copy = strdup(b->cookies);
+    for (char *c = strtok_r(copy, "; ", &save); c; c = strtok_r(NULL, "; ", &save))
+        if (strncmp(c, name, strlen(name)) != 0 || c[strlen(name)] != '=')
+            snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", out[0] ? "; " : "", c);
+    free(copy);
+    size_t len = end ? (size_t)(end - set) : strlen(set);
+    if (strncmp(eq, "=;", 2) != 0) /* an emptied cookie is gone */
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%.*s", out[0] ? "; " : "", (int)len, set);
+    snprintf(b->cookies, sizeof(b->cookies), "%s", out);
+}
+
+/* One request of @p b to @p endpoint with @p form (the query or the body). */
+static void go(fixture_t *f, browser_t *b, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
+               const char *form, bool post)
+{
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 22);
+    idp_params_t params;
+    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .remote_addr = "192.0.2.7",
+                           .lang = "en",
+                           .cookie = b->cookies[0] ? b->cookies : NULL,
+                           .post = post,
+                           .now = (long long)time(NULL)};
+    idp_oauth_resp_t resp;
+    memset(&resp, 0, sizeof(resp));
+    endpoint(&f->o, &req, &resp);
+    b->status = resp.status;
+    snprintf(b->location, sizeof(b->location), "%s", resp.location ? resp.location : "");
+    free(b->body);
+    b->body = strndup(resp.body ? resp.body : "", resp.body_len);
+    keep_cookie(b, resp.set_cookie[0]);
+    keep_cookie(b, resp.set_cookie[1]);
+    idp_arena_free(&arena);
+}
+
+/* The value of query parameter @p name in b->location (into @p out). */
+static bool loc_param(const browser_t *b, const char *name, char *out, size_t n)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s=", name);
+    const char *p = strstr(b->location, key);
+    if (p == NULL || (p[-1] != '?' && p[-1] != '&'))
+        return false;
+    p += strlen(key);
+    snprintf(out, n, "%.*s", (int)strcspn(p, "&"), p);
+    return true;
+}
+
+static const char *authorize_query(char *buf, size_t n, const char *scope, const char *extra)
+{
+    char challenge[64];
+    assert_true(idp_pkce_s256(VERIFIER, challenge));
+    snprintf(buf, n,
+             "response_type=code&client_id=" CLIENT "&redirect_uri=https%%3A%%2F%%2Frp.example%%2Fcb&scope=%s"
+             "&state=st-1&nonce=n-1&code_challenge=%s&code_challenge_method=S256%s",
+             scope, challenge, extra ? extra : "");
+    return buf;
+}
+
+/* A browser without a session: /authorize sends it to the login page of a new transaction (*tx). */
+static void to_login(fixture_t *f, browser_t *b, const char *scope, char tx[64])
+{
+    char q[1024];
+    go(f, b, idp_oauth_authorize, authorize_query(q, sizeof(q), scope, NULL), false);
+    assert_int_equal(b->status, 303);
+    assert_non_null(strstr(b->location, "/login?tx="));
+    assert_true(loc_param(b, "tx", tx, 64));
+    assert_non_null(strstr(b->cookies, COOKIE_BROWSER "="));
+}
+
+/* The card signed in the resident for @p tx (what /login/card/verify records). */
+static void card_signed(fixture_t *f, const char *tx)
+{
+    assert_int_equal(idp_store_login_tx_authenticate(f->store, tx, f->resident, ACR_CARD, "card-credential-1"), IDP_OK);
+}
+
+static void form_of(fixture_t *f, const char *tx, char *out, size_t n, const char *extra)
+{
+    idp_store_login_tx_t t;
+    assert_int_equal(idp_store_login_tx_get(f->store, tx, &t), IDP_OK);
+    snprintf(out, n, "tx=%s&csrf=%s%s", tx, t.csrf, extra ? extra : "");
+}
+
+/* §3.1.2: authorize, sign in, consent, and the code at the redirect URI with state and iss (RFC 9207). */
+static void from_authorize_to_tokens(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid%20profile", tx);
+    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    assert_int_equal(b.status, 200);
+    assert_non_null(strstr(b.body, "action=\"/login/continue\""));
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
+    /* the consent page (or a redirect to it) asks for what the client wants */
+    if (b.status == 303) {
+        assert_non_null(strstr(b.location, "/consent?tx="));
+        char ctx[64];
+        assert_true(loc_param(&b, "tx", ctx, sizeof(ctx)));
+        snprintf(tx, sizeof(tx), "%s", ctx);
+        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    }
+    assert_int_equal(b.status, 200);
+    assert_non_null(strstr(b.body, "value=\"allow\""));
+    const char *claims = strstr(b.body, "name=\"claims\" value=\"");
+    assert_non_null(claims);
+    char cl[256], extra[320];
+    assert_int_equal(sscanf(claims + 21, "%255[^\"]", cl), 1);
+    char *tx_field = strstr(b.body, "name=\"tx\" value=\"");
+    assert_non_null(tx_field);
+    assert_int_equal(sscanf(tx_field + 17, "%63[^\"]", tx), 1);
+    snprintf(extra, sizeof(extra), "&decision=allow&claims=%s", cl);
+    for (char *c = extra; *c; c++)
+        if (*c == ' ')
+            *c = '+';
+    form_of(f, tx, form, sizeof(form), extra);
+    go(f, &b, idp_oauth_consent, form, true);
+    assert_int_equal(b.status, 303);
+    assert_int_equal(strncmp(b.location, REDIRECT "?", strlen(REDIRECT) + 1), 0);
+    char code[128], st[64], iss[256];
+    assert_true(loc_param(&b, "code", code, sizeof(code)));
+    assert_true(loc_param(&b, "state", st, sizeof(st)));
+    assert_string_equal(st, "st-1");
+    assert_true(loc_param(&b, "iss", iss, sizeof(iss)));
+    int status;
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    assert_int_equal(status, 200);
+    assert_true(strlen(fixture_str(j, "id_token")) > 20);
+    json_decref(j);
+
+    /* single sign-on: the same browser, the same request, straight to a code (consent remembered) */
+    char q[1024];
+    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid%20profile", NULL), false);
+    assert_int_equal(b.status, 303);
+    assert_true(loc_param(&b, "code", code, sizeof(code)));
+    free(b.body);
+}
+
+/* A transaction is continued once: a replay of /login/continue begins no second session. */
+static void continue_is_taken_once(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid", tx);
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_true(b.status == 303 || b.status == 200);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_int_equal(b.status, 400);
+    free(b.body);
+}
+
+/* Without the card's signature there is nothing to continue; another browser cannot continue it either. */
+static void continue_needs_the_signature_and_the_browser(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0}, other = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid", tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_null(strstr(b.cookies, COOKIE_SESSION "="));
+    card_signed(f, tx);
+    go(f, &other, idp_oauth_login_continue, form, true);
+    assert_int_equal(other.status, 403); /* not the browser that began it */
+    assert_null(strstr(other.cookies, COOKIE_SESSION "="));
+    free(b.body);
+    free(other.body);
+}
+
+/* Errors about the client or its redirect URI are a page, never a redirect (§3.1.2.6, RFC 6749 §4.1.2.1). */
+static void untrusted_redirects_get_a_page(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    go(f, &b, idp_oauth_authorize,
+       "response_type=code&client_id=no-such-client&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid", false);
+    assert_int_equal(b.status, 400);
+    assert_string_equal(b.location, "");
+    go(f, &b, idp_oauth_authorize,
+       "response_type=code&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid", false);
+    assert_int_equal(b.status, 400);
+    assert_string_equal(b.location, "");
+    free(b.body);
+}
+
+/* After the redirect URI is trusted, errors go back to the client with state and iss. */
+static void errors_after_the_redirect_uri_are_redirects(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    go(f, &b, idp_oauth_authorize,
+       "response_type=token&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid&state=s9",
+       false);
+    assert_int_equal(b.status, 303);
+    char err[64], st[16];
+    assert_true(loc_param(&b, "error", err, sizeof(err)));
+    assert_string_equal(err, "unsupported_response_type");
+    assert_true(loc_param(&b, "state", st, sizeof(st)));
+    assert_string_equal(st, "s9");
+    /* a public client without PKCE (RFC 9700 §2.1.1) */
+    go(f, &b, idp_oauth_authorize,
+       "response_type=code&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid&state=s9",
+       false);
+    assert_int_equal(b.status, 303);
+    assert_true(loc_param(&b, "error", err, sizeof(err)));
+    assert_string_equal(err, "invalid_request");
+    /* prompt=none without a session: login_required (§3.1.2.6) */
+    char q[1024];
+    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&prompt=none"), false);
+    assert_int_equal(b.status, 303);
+    assert_true(loc_param(&b, "error", err, sizeof(err)));
+    assert_string_equal(err, "login_required");
+    free(b.body);
+}
+
+/* Denied: access_denied to the client, and nothing to redeem. */
+static void consent_denied(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid%20profile", tx);
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    if (b.status == 303) {
+        assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
+        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    }
+    assert_int_equal(b.status, 200);
+    char *tx_field = strstr(b.body, "name=\"tx\" value=\"");
+    assert_non_null(tx_field);
+    assert_int_equal(sscanf(tx_field + 17, "%63[^\"]", tx), 1);
+    /* a GET decides nothing */
+    form_of(f, tx, form, sizeof(form), "&decision=deny");
+    go(f, &b, idp_oauth_consent, form, false);
+    assert_int_equal(b.status, 200);
+    go(f, &b, idp_oauth_consent, form, true);
+    assert_int_equal(b.status, 303);
+    char err[64];
+    assert_true(loc_param(&b, "error", err, sizeof(err)));
+    assert_string_equal(err, "access_denied");
+    assert_false(loc_param(&b, "code", err, sizeof(err)));
+    free(b.body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(from_authorize_to_tokens, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(continue_is_taken_once, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(continue_needs_the_signature_and_the_browser, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(untrusted_redirects_get_a_page, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(errors_after_the_redirect_uri_are_redirects, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(consent_denied, fixture_setup, fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
