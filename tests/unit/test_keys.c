@@ -1,0 +1,94 @@
+/*
+ * The signing-key life cycle (oauth/keys.c, docs/keys.md) on the memory
+ * store: init makes an active and a next key per algorithm, private parts are
+ * sealed under the KEK and open only under it, rotation waits for the next
+ * key to have been published long enough, and retired keys leave the JWKS
+ * once no token they signed can be live (issue #16 §1).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jose/key.h"
+#include "oauth/keys.h"
+#include "store/mem/mem.h"
+
+static void kek_of(idp_kek_t *k, unsigned char fill)
+{
+    memset(k, 0, sizeof(*k));
+    memset(k->key, fill, sizeof(k->key));
+}
+
+static void init_is_idempotent_and_sealed(void **state)
+{
+    (void)state;
+    idp_store_t *s;
+    assert_int_equal(idp_store_mem_new(&s), IDP_OK);
+    idp_kek_t kek, other;
+    kek_of(&kek, 1);
+    kek_of(&other, 2);
+    int created = 0;
+    assert_int_equal(idp_keys_init(s, &kek, &created), IDP_OK);
+    assert_int_equal(created, 4); /* RS256 and ES256, active and next */
+    assert_int_equal(idp_keys_init(s, &kek, &created), IDP_OK);
+    assert_int_equal(created, 0);
+    idp_keyset_t *ks = NULL;
+    char err[256] = "";
+    assert_int_equal(idp_keys_load(s, &kek, 3600, &ks, err, sizeof(err)), IDP_OK);
+    assert_int_equal(idp_keyset_count(ks), 4);
+    assert_non_null(idp_keyset_signer(ks, IDP_ALG_RS256));
+    assert_non_null(idp_keyset_signer(ks, IDP_ALG_ES256));
+    size_t n = 0;
+    assert_non_null(strstr(idp_keyset_jwks(ks, &n), "\"kty\":\"EC\""));
+    assert_null(strstr(idp_keyset_jwks(ks, &n), "\"d\"")); /* public parts only */
+    idp_keyset_release(ks);
+    /* another KEK opens nothing: an error naming the key, never a half-loaded set */
+    ks = NULL;
+    assert_int_not_equal(idp_keys_load(s, &other, 3600, &ks, err, sizeof(err)), IDP_OK);
+    assert_null(ks);
+    assert_true(strlen(err) > 0);
+    idp_store_close(s);
+}
+
+static void rotation_waits_for_publication(void **state)
+{
+    (void)state;
+    idp_store_t *s;
+    assert_int_equal(idp_store_mem_new(&s), IDP_OK);
+    idp_kek_t kek;
+    kek_of(&kek, 3);
+    int created;
+    assert_int_equal(idp_keys_init(s, &kek, &created), IDP_OK);
+    const char *what = NULL;
+    char kid[64];
+    /* the next key was published just now: clients may not have it yet */
+    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, &what, kid), IDP_E_CONFLICT);
+    idp_store_mem_advance(s, 3601);
+    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, &what, kid), IDP_OK);
+    assert_string_equal(what, "rotated");
+    idp_keyset_t *ks = NULL;
+    char err[256];
+    /* the retired key stays published while a token it signed may be live */
+    assert_int_equal(idp_keys_load(s, &kek, 3600, &ks, err, sizeof(err)), IDP_OK);
+    assert_int_equal(idp_keyset_count(ks), 5);
+    idp_keyset_release(ks);
+    idp_store_mem_advance(s, 3601);
+    assert_int_equal(idp_keys_load(s, &kek, 3600, &ks, err, sizeof(err)), IDP_OK);
+    assert_int_equal(idp_keyset_count(ks), 4);
+    idp_keyset_release(ks);
+    idp_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(init_is_idempotent_and_sealed),
+        cmocka_unit_test(rotation_waits_for_publication),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
