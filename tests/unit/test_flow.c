@@ -295,6 +295,55 @@ static void consent_denied(void **state)
     free(b.body);
 }
 
+/* A card nobody holds waits for the resident's answer (docs/card.md): "first" makes a SakaI-D and goes on. */
+static void a_new_card_is_asked_about(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid", tx);
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "bb", .serial = "77", .not_after = 4102444800LL};
+    assert_int_equal(idp_random_bytes(cert.sha256, 32), IDP_OK);
+    assert_int_equal(idp_store_login_tx_new_card(f->store, tx, &cert, false, ""), IDP_OK);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_int_equal(b.status, 200);
+    assert_non_null(strstr(b.body, "data-stage=\"ask\""));
+    assert_null(strstr(b.cookies, COOKIE_SESSION "="));
+    /* an answer that is not one of the page's */
+    form_of(f, tx, form, sizeof(form), "&answer=confirm");
+    go(f, &b, idp_oauth_new_card, form, true);
+    assert_int_equal(b.status, 400);
+    form_of(f, tx, form, sizeof(form), "&answer=first");
+    go(f, &b, idp_oauth_new_card, form, true);
+    assert_true(b.status == 303 || b.status == 200);
+    assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
+    idp_store_login_tx_t t;
+    if (idp_store_login_tx_get(f->store, tx, &t) == IDP_OK)
+        assert_string_not_equal(t.resident_id, f->resident); /* a new SakaI-D, not the fixture's resident */
+    free(b.body);
+}
+
+/* prompt=login: a browser with a session signs in again (§3.1.2.1). */
+static void prompt_login_asks_again(void **state)
+{
+    fixture_t *f = *state;
+    browser_t b = {0};
+    char tx[64], form[512], q[1024];
+    to_login(f, &b, "openid", tx);
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
+    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&prompt=login"), false);
+    assert_int_equal(b.status, 303);
+    assert_non_null(strstr(b.location, "/login?tx="));
+    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&max_age=0"), false);
+    assert_int_equal(b.status, 303);
+    assert_non_null(strstr(b.location, "/login?tx="));
+    free(b.body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +353,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(untrusted_redirects_get_a_page, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(errors_after_the_redirect_uri_are_redirects, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(consent_denied, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_new_card_is_asked_about, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(prompt_login_asks_again, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
