@@ -17,6 +17,7 @@
 
 #include "core/b64.h"
 #include "core/rand.h"
+#include "jpki/jpki.h"
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
@@ -344,6 +345,44 @@ static void prompt_login_asks_again(void **state)
     free(b.body);
 }
 
+/*
+ * Verified claims asked for in a card session with nothing verified: the signing step (issue #15 item 9).
+ * Declined, the consent page lists them as not provided, and the flow goes on.
+ */
+static void the_signing_step_can_be_declined(void **state)
+{
+    fixture_t *f = *state;
+    f->o.jpki = idp_jpki_trust_new(true); /* card login configured (no roots needed to show the step) */
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid%20profile", tx);
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_login_continue, form, true);
+    assert_int_equal(b.status, 303);
+    assert_non_null(strstr(b.location, "/login?tx="));
+    assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
+    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    assert_int_equal(b.status, 200);
+    assert_non_null(strstr(b.body, "id=\"sign-step\""));
+    assert_non_null(strstr(b.body, "purpose=both"));
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_sign_skip, form, true);
+    if (b.status == 303) {
+        assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
+        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    }
+    assert_int_equal(b.status, 200);
+    assert_non_null(strstr(b.body, "data-withheld=\"name\""));
+    /* skipped once: the same transaction cannot skip again */
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, idp_oauth_sign_skip, form, true);
+    assert_int_equal(b.status, 400);
+    free(b.body);
+    idp_jpki_trust_free(f->o.jpki);
+    f->o.jpki = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(consent_denied, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(a_new_card_is_asked_about, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(prompt_login_asks_again, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(the_signing_step_can_be_declined, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
