@@ -17,7 +17,10 @@
 
 #include "core/b64.h"
 #include "core/rand.h"
+#include "federation/federation.h"
+#include "jose/kek.h"
 #include "jpki/jpki.h"
+#include "net/http_client.h"
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
@@ -383,6 +386,84 @@ static void the_signing_step_can_be_declined(void **state)
     f->o.jpki = NULL;
 }
 
+/* The upstream provider, faked at the outbound-HTTP seam: its discovery document only. */
+static idp_err_t upstream_fake(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err,
+                               size_t errlen)
+{
+    (void)net;
+    (void)err;
+    (void)errlen;
+    if (strcmp(req->url, "https://up.example/.well-known/openid-configuration") != 0) {
+        resp->status = 404;
+        return IDP_OK;
+    }
+    resp->status = 200;
+    idp_buf_puts(&resp->body, "{\"issuer\":\"https://up.example\",\"authorization_endpoint\":\"https://up.example/auth\","
+                              "\"token_endpoint\":\"https://up.example/token\",\"jwks_uri\":\"https://up.example/jwks\","
+                              "\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
+                              "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    return IDP_OK;
+}
+
+/* Social login starts at the upstream with state, nonce and PKCE (docs/social.md); its errors are pages. */
+static void social_login_starts_upstream(void **state)
+{
+    fixture_t *f = *state;
+    static idp_net_t up = {.transport = upstream_fake};
+    idp_kek_t kek;
+    memset(&kek, 0, sizeof(kek));
+    memset(kek.key, 9, sizeof(kek.key));
+    f->o.kek = &kek;
+    f->o.fed = idp_fed_new(&up, 5000, 4);
+    assert_non_null(f->o.fed);
+    unsigned char *enc = NULL;
+    size_t enc_len = 0;
+    assert_int_equal(idp_aead_seal(&kek, "sakaid:upstream:line", (const unsigned char *)"s3cret", 6, &enc, &enc_len),
+                     IDP_OK);
+    idp_store_upstream_t u = {.id = "line", .issuer = (char *)"https://up.example", .client_id = (char *)"sakaid",
+                              .scopes = (char *)"openid", .display_name = (char *)"LINE", .secret_enc = enc,
+                              .secret_enc_len = enc_len, .enabled = true};
+    assert_int_equal(idp_store_upstream_insert(f->store, &u), IDP_OK);
+    free(enc);
+    browser_t b = {0}, other = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid", tx);
+    /* the login page offers it */
+    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    assert_non_null(strstr(b.body, "LINE"));
+    /* an unknown provider, a stale form, another browser */
+    form_of(f, tx, form, sizeof(form), "&upstream=nobody");
+    go(f, &b, idp_oauth_social_start, form, true);
+    assert_int_equal(b.status, 400);
+    snprintf(form, sizeof(form), "tx=%s&csrf=forged&upstream=line", tx);
+    go(f, &b, idp_oauth_social_start, form, true);
+    assert_int_equal(b.status, 403);
+    form_of(f, tx, form, sizeof(form), "&upstream=line");
+    go(f, &other, idp_oauth_social_start, form, true);
+    assert_int_equal(other.status, 403);
+    /* off to the upstream: code flow with PKCE S256, state and nonce (OpenID Connect Core §3.1.2.1) */
+    go(f, &b, idp_oauth_social_start, form, true);
+    assert_int_equal(b.status, 303);
+    assert_int_equal(strncmp(b.location, "https://up.example/auth?", 24), 0);
+    char v[256];
+    assert_true(loc_param(&b, "state", v, sizeof(v)));
+    assert_true(loc_param(&b, "nonce", v, sizeof(v)));
+    assert_true(loc_param(&b, "code_challenge_method", v, sizeof(v)));
+    assert_string_equal(v, "S256");
+    assert_true(loc_param(&b, "client_id", v, sizeof(v)));
+    assert_string_equal(v, "sakaid");
+    /* the callback without a state it knows, or with the upstream's error: a page with a way out */
+    go(f, &b, idp_oauth_social_callback, "code=x&state=unknown", false);
+    assert_int_equal(b.status, 400);
+    go(f, &b, idp_oauth_social_callback, "error=access_denied&state=unknown", false);
+    assert_int_equal(b.status, 400);
+    free(b.body);
+    free(other.body);
+    idp_fed_free(f->o.fed);
+    f->o.fed = NULL;
+    f->o.kek = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +476,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_new_card_is_asked_about, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(prompt_login_asks_again, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(the_signing_step_can_be_declined, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(social_login_starts_upstream, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
