@@ -44,9 +44,14 @@ static void load_env(const char *text, size_t len)
         const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
         const char *eq = memchr(p, '=', (size_t)(eol - p));
         if (eq && eq > p && !memchr(p, '\0', (size_t)(eol - p))) {
-            env.name[env.n] = strndup(p, (size_t)(eq - p));
-            env.value[env.n] = strndup(eq + 1, (size_t)(eol - eq - 1));
-            env.n++;
+            env.name[env.n] = fuzz_memdup(p, (size_t)(eq - p));
+            env.value[env.n] = fuzz_memdup(eq + 1, (size_t)(eol - eq - 1));
+            if (env.name[env.n] && env.value[env.n]) {
+                env.n++;
+            } else {
+                free(env.name[env.n]);
+                free(env.value[env.n]);
+            }
         }
         p = eol + 1;
     }
@@ -90,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *sec[2];
     size_t len[2];
     size_t n = fuzz_sections((const char *)data, size, sec, len, 2);
-    char *text = strndup(sec[0], len[0]);
+    char *text = fuzz_memdup(sec[0], len[0]);
     if (text == NULL)
         return 0;
     if (n == 2)

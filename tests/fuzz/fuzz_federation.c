@@ -186,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(answer[i]);
         answer[i] = NULL;
     }
-    answer[DOC] = text[DOC] ? strdup(text[DOC]) : NULL;
+    answer[DOC] = text[DOC] ? fuzz_memdup(text[DOC], tl[DOC]) : NULL; /* may hold NUL bytes */
     answer_len[DOC] = tl[DOC];
     if (text[TOKEN])
         answer[TOKEN] = fuzz_subst(text[TOKEN], tl[TOKEN], "$ID_TOKEN", token ? token : "", &answer_len[TOKEN]);

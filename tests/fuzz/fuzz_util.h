@@ -40,6 +40,20 @@ static inline char *fuzz_subst(const char *in, size_t n, const char *var, const 
     return out;
 }
 
+/**
+ * A malloc'ed copy of @p n bytes with a NUL after them (strndup would look
+ * for a NUL past @p n, which ASan's strict_string_checks reports).
+ */
+static inline char *fuzz_memdup(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
 /** True if the @p n bytes at @p in contain the string @p needle (memmem is a GNU extension). */
 static inline int fuzz_contains(const char *in, size_t n, const char *needle)
 {
