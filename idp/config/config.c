@@ -175,7 +175,9 @@ static bool set_json(idp_config_t *c, const field_t *f, json_t *v)
     switch (f->type) {
     case T_STRING:
     case T_LISTEN:
-        if (json_is_null(v) && f->type == T_STRING) {
+        /* null unsets a string that may be absent (no default; http.metrics_listen: off). The others are
+         * read without a NULL check (data_dir, log_level, tokens.access_token_signing_alg): a string only. */
+        if (json_is_null(v) && f->type == T_STRING && (f->defval == NULL || f->offset == OFF(metrics_listen))) {
             free(*(char **)((char *)c + f->offset));
             *(char **)((char *)c + f->offset) = NULL;
             return true;

@@ -17,6 +17,7 @@
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "oauth/card_body.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
 #include "ui/messages.h"
@@ -70,22 +71,12 @@ static bool breaker(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp
     return true;
 }
 
-static json_t *parse_body(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+/* The body is read by card_body.c (fuzzed on its own); this answers a body that is not a JSON object. */
+static bool body_is_object(idp_card_body_status_t st, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    json_error_t je;
-    json_t *j = req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
-    if (!json_is_object(j)) {
-        json_decref(j);
+    if (st == IDP_CARD_BODY_NOT_OBJECT)
         fail(req, resp, 400, "invalid_request", "the body must be a JSON object");
-        return NULL;
-    }
-    return j;
-}
-
-static const char *str_field(json_t *j, const char *name, size_t max)
-{
-    const char *v = json_string_value(json_object_get(j, name));
-    return v && *v && strlen(v) <= max ? v : NULL;
+    return st != IDP_CARD_BODY_NOT_OBJECT;
 }
 
 /* Session @p sid of @p resident_id is live (a card is added to a resident only while they stay signed in). */
@@ -153,17 +144,15 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 {
     if (!configured(o, req, resp))
         return;
-    json_t *j = parse_body(req, resp);
-    if (j == NULL)
+    idp_card_challenge_body_t b;
+    idp_card_body_status_t st = idp_card_challenge_body_parse(req->body, req->body_len, &b);
+    if (!body_is_object(st, req, resp))
         return;
-    const char *tx_id = str_field(j, "login_tx", 63), *purpose = json_string_value(json_object_get(j, "purpose"));
+    json_t *j = b.root;
+    const char *tx_id = b.login_tx, *purpose = b.purpose;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_err_t e;
-    if (purpose == NULL)
-        purpose = "auth";
-    if (tx_id == NULL || (strcmp(purpose, "auth") && strcmp(purpose, "both"))) {
-        /* A signing certificate is read only together with the authentication certificate of the same card
-         * ("both"): alone, it could be anybody's (docs/card.md, "Verified attributes"). */
+    if (st != IDP_CARD_BODY_OK) {
         fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or both");
     } else if (tx == NULL) {
         idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
@@ -216,24 +205,10 @@ static void log_result(const char *event, const idp_store_card_challenge_t *c, c
     idp_log_end(&l);
 }
 
-/* Decodes the certificate (base64, or base64url as a courtesy) and the signature (base64url). */
-static bool decode_inputs(idp_oauth_req_t *req, const char *cert64, const char *sig64, unsigned char **der,
-                          size_t *der_len, unsigned char *sig, size_t *sig_len)
-{
-    size_t n = strlen(cert64);
-    *der = idp_arena_alloc(req->arena, n + 3);
-    if (*der == NULL)
-        return false;
-    if (idp_b64_decode(cert64, n, *der, n + 3, der_len) != IDP_OK &&
-        idp_b64url_decode(cert64, n, *der, n + 3, der_len) != IDP_OK)
-        return false;
-    return idp_b64url_decode(sig64, strlen(sig64), sig, 512, sig_len) == IDP_OK;
-}
-
 /* What one request of the exchange carries: the authentication certificate, and with "both" the signing one. */
 typedef struct {
     const char *cert64, *sig64;
-    unsigned char *der, sig[512];
+    unsigned char *der, sig[IDP_CARD_SIG_MAX];
     size_t der_len, sig_len;
     idp_jpki_result_t res;
 } card_key_t;
@@ -423,11 +398,12 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
 {
     if (!configured(o, req, resp))
         return;
-    json_t *j = parse_body(req, resp);
-    if (j == NULL)
+    idp_card_verify_body_t b;
+    idp_card_body_status_t st = idp_card_verify_body_parse(req->body, req->body_len, &b);
+    if (!body_is_object(st, req, resp))
         return;
-    const char *id = str_field(j, "challenge_id", 63), *type = json_string_value(json_object_get(j, "cert_type"));
-    size_t cert_max = (IDP_JPKI_MAX_CERT + 2) / 3 * 4;
+    json_t *j = b.root;
+    const char *id = b.challenge_id, *type = b.cert_type;
     card_key_t *auth = idp_arena_alloc(req->arena, sizeof(*auth)), *sign = idp_arena_alloc(req->arena, sizeof(*sign));
     idp_store_card_challenge_t c;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
@@ -438,18 +414,17 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     }
     memset(auth, 0, sizeof(*auth));
     memset(sign, 0, sizeof(*sign));
-    bool both = type && !strcmp(type, "both");
-    auth->cert64 = str_field(j, "certificate", cert_max);
-    auth->sig64 = str_field(j, "signature", 700);
-    sign->cert64 = str_field(j, "sign_certificate", cert_max);
-    sign->sig64 = str_field(j, "sign_signature", 700);
-    if (type && !strcmp(type, "sign")) {
+    bool both = b.both;
+    auth->cert64 = b.cert64;
+    auth->sig64 = b.sig64;
+    sign->cert64 = b.sign_cert64;
+    sign->sig64 = b.sign_sig64;
+    if (st == IDP_CARD_BODY_SIGN_ALONE) {
         fail(req, resp, 400, "invalid_request",
              "a signing certificate is read only with the authentication certificate of the same card: cert_type both");
         goto Exit;
     }
-    if (id == NULL || auth->cert64 == NULL || auth->sig64 == NULL || type == NULL || (strcmp(type, "auth") && !both) ||
-        (both && (sign->cert64 == NULL || sign->sig64 == NULL))) {
+    if (st != IDP_CARD_BODY_OK) {
         fail(req, resp, 400, "invalid_request",
              "challenge_id, cert_type (auth|both), certificate (base64 DER, at most 4 KiB) and signature are required; "
              "with both, also sign_certificate and sign_signature");
@@ -476,8 +451,10 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         why = "cert_type does not match the challenge";
     else if ((e = idp_store_login_tx_get(o->store, c.login_tx, tx)) != IDP_OK)
         why = e == IDP_E_NOT_FOUND ? "the login has expired: start again" : "";
-    else if (!decode_inputs(req, auth->cert64, auth->sig64, &auth->der, &auth->der_len, auth->sig, &auth->sig_len) ||
-             (both && !decode_inputs(req, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig, &sign->sig_len)))
+    else if (!idp_card_body_decode(req->arena, auth->cert64, auth->sig64, &auth->der, &auth->der_len, auth->sig,
+                                   &auth->sig_len) ||
+             (both && !idp_card_body_decode(req->arena, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig,
+                                            &sign->sig_len)))
         why = "certificate or signature is not valid base64";
     if (why) {
         idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"),

@@ -189,6 +189,10 @@ static void errors_name_the_key(void **state)
         {"{\"http\":{\"listen_backlog\":0}}", "http.listen_backlog"},
         {"{\"http\":{\"defer_accept_seconds\":-1}}", "http.defer_accept_seconds"},
         {"{\"outbound\":{\"proxy\":\"proxy.internal:3128\"}}", "outbound.proxy"},
+        /* null only unsets a string that may be absent (found by tests/fuzz/fuzz_config.c: these crashed) */
+        {"{\"log_level\":null}", "log_level"},
+        {"{\"data_dir\":null}", "data_dir"},
+        {"{\"tokens\":{\"access_token_signing_alg\":null}}", "tokens.access_token_signing_alg"},
         {"[1,2]", "configuration"},
         {"{not json", "configuration"},
     };
