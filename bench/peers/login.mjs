@@ -17,6 +17,9 @@ async function sakaid() {
   let r = await agent.go(`/authorize?${q(ourClient)}`);
   const f = formFields(r.text, '/login/card/test');
   r = await agent.go('/login/card/test', { method: 'POST', form: { ...f, card: 'sakai-taro' } });
+  if (r.text.includes('action="/login/card/new"')) { // a card new to SakaI-D (docs/card.md): its first SakaI-D
+    r = await agent.go('/login/card/new', { method: 'POST', form: { ...formFields(r.text, '/login/card/new'), answer: 'first' } });
+  }
   if (r.text.includes('action="/consent"')) {
     r = await agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: 'allow' } });
   }
