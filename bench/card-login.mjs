@@ -4,7 +4,7 @@
 //   -> the card signs the challenge message (jpki.md) -> POST /login/card/verify
 //   -> POST /login/continue -> consent already given: 303 with the code
 //   -> POST /token (Basic, PKCE verifier) -> 200
-// Prints one JSON line: completed logins per second, per-login latency
+// Prints one JSON line: completed logins (in all, and per second), per-login latency
 // percentiles (ms) and the number of failed loops.
 //   node bench/card-login.mjs URL CLIENT_ID CLIENT_SECRET CARD_DIR SECONDS CONCURRENCY CHALLENGE VERIFIER
 import { createHash, createPrivateKey, sign } from 'node:crypto';
@@ -68,4 +68,4 @@ await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
 }));
 times.sort((a, b) => a - b);
 const pct = (q) => (times.length ? times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2) : '0');
-console.log(JSON.stringify({ per_second: Math.round(times.length / Number(seconds)), p50: pct(0.5), p99: pct(0.99), failed, lastError }));
+console.log(JSON.stringify({ completed: times.length, per_second: Math.round(times.length / Number(seconds)), p50: pct(0.5), p99: pct(0.99), failed, lastError }));

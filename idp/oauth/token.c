@@ -274,11 +274,38 @@ static char *new_refresh(idp_client_t *cl, unsigned char hash[32])
     return t;
 }
 
+/* Why a code was not redeemed (idp_store_code_redeem's outcome other than IDP_CODE_VALID). */
+static void code_refused(const idp_client_t *cl, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                         idp_store_code_outcome_t outcome, bool verifier)
+{
+    switch (outcome) {
+    case IDP_CODE_REPLAYED:
+        idp_log_msg(IDP_LOG_WARN, "code_replayed", "client %s; grant revoked", cl->client_id);
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
+        return;
+    case IDP_CODE_WRONG_CLIENT: /* §4.1.3: issued to this client */
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
+        return;
+    case IDP_CODE_WRONG_REDIRECT: /* §4.1.3: the redirect_uri of the authorization request */
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
+        return;
+    case IDP_CODE_WRONG_VERIFIER: /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code without a challenge too */
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
+                        verifier ? "code_verifier does not match the code_challenge (or the code has none)"
+                                 : "code_verifier is required for this code");
+        return;
+    default:
+        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+        return;
+    }
+}
+
 /*
  * RFC 6749 §4.1.3 and RFC 7636 §4.6. The code is spent only by its own
- * client, for its redirect URI, with its verifier, all checked in the
- * statement that spends it: a stranger who learns a code can neither burn it
- * nor revoke its grant.
+ * client, for its redirect URI, with its verifier, all checked before
+ * anything changes: a stranger who learns a code can neither burn it nor
+ * revoke its grant. Then the tokens are signed, and one commit spends the
+ * code, if it still can be spent, with the answer's rows.
  */
 static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
 {
@@ -308,38 +335,25 @@ static void authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         idp_oauth_error(req, resp, e, NULL);
         return;
     }
-    switch (outcome) {
-    case IDP_CODE_REDEEMED:
-        break;
-    case IDP_CODE_REPLAYED:
-        idp_log_msg(IDP_LOG_WARN, "code_replayed", "client %s; grant revoked", cl->client_id);
-        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code has already been used; its tokens are revoked");
-        return;
-    case IDP_CODE_WRONG_CLIENT: /* §4.1.3: issued to this client */
-        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code was issued to another client");
-        return;
-    case IDP_CODE_WRONG_REDIRECT: /* §4.1.3: the redirect_uri of the authorization request */
-        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "redirect_uri does not match the authorization request");
-        return;
-    case IDP_CODE_WRONG_VERIFIER: /* RFC 7636 §4.6; RFC 9700 §4.8.2: a verifier for a code without a challenge too */
-        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT,
-                        verifier ? "code_verifier does not match the code_challenge (or the code has none)"
-                                 : "code_verifier is required for this code");
-        return;
-    default:
-        idp_oauth_error(req, resp, IDP_E_INVALID_GRANT, "the code is invalid or expired");
+    if (outcome != IDP_CODE_VALID) {
+        code_refused(cl, req, resp, outcome, verifier != NULL);
         return;
     }
     unsigned char rh[32];
     char *refresh = new_refresh(cl, rh);
     issued_t t;
     e = sign_tokens(o, req, cl, g, g->scope, g->nonce, &t);
-    /* The rows in one commit after both signatures: refresh token, jti, the resident's release row. */
+    /* One commit after both signatures: the code spent, refresh token, jti, the resident's release row. */
     if (e == IDP_OK)
-        e = idp_store_code_tokens_insert(o->store, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope,
-                                         t.exp, t.released);
+        e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope,
+                                 t.exp, t.released);
     if (e == IDP_OK)
         token_response(o, req, resp, &t, g->scope, refresh);
+    /* IDP_E_CONFLICT: spent (or ended) between the check and the commit, by another request presenting it
+     * meanwhile. Asked again, a replay revokes the grant and all issued from it (RFC 6749 §4.1.2). */
+    else if (e == IDP_E_CONFLICT &&
+             (e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) == IDP_OK)
+        code_refused(cl, req, resp, outcome == IDP_CODE_VALID ? IDP_CODE_UNKNOWN : outcome, verifier != NULL);
     else
         idp_oauth_error(req, resp, e, NULL);
     issued_free(&t);

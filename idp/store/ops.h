@@ -103,9 +103,9 @@ typedef struct {
     idp_err_t (*code_redeem)(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
                              const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
                              idp_store_code_outcome_t *outcome);
-    idp_err_t (*code_tokens_insert)(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                    const char *jti, const char *client_id, const char *subject, const char *scope,
-                                    long long expires_at, const char *released);
+    idp_err_t (*code_spend)(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                            const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                            const char *subject, const char *scope, long long expires_at, const char *released);
     idp_err_t (*grant_revoke)(idp_store_t *s, const char *grant_id);
     idp_err_t (*grant_get)(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 } idp_store_codes_ops_t;
@@ -500,13 +500,13 @@ static inline idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned cha
     return s->ops_codes->code_redeem(s, code_hash, client_id, redirect_uri, challenge, out, outcome);
 }
 
-static inline idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id,
-                                                     const unsigned char *refresh_hash, const char *jti,
-                                                     const char *client_id, const char *subject, const char *scope,
-                                                     long long expires_at, const char *released)
+static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                                             const unsigned char *refresh_hash, const char *jti,
+                                             const char *client_id, const char *subject, const char *scope,
+                                             long long expires_at, const char *released)
 {
-    return s->ops_codes->code_tokens_insert(s, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
-                                            released);
+    return s->ops_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
+                                    released);
 }
 
 static inline idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)

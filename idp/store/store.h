@@ -480,7 +480,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_code_create(idp_store_t *s, co
                                                               int grant_ttl);
 /** What became of a code presented for redemption. */
 typedef enum {
-    IDP_CODE_REDEEMED,       /* spent now: *out holds its grant */
+    IDP_CODE_VALID,          /* spendable: *out holds its grant; idp_store_code_spend spends it */
     IDP_CODE_UNKNOWN,        /* unknown, expired, or its grant is no longer live */
     IDP_CODE_REPLAYED,       /* spent before, and presented again by its own client with its verifier: the grant
                                 and every token issued from it are now revoked (RFC 6749 §4.1.2) */
@@ -490,29 +490,36 @@ typedef enum {
 } idp_store_code_outcome_t;
 
 /**
- * Redeems a code exactly once, and only for its own client, redirect URI
- * and PKCE verifier: @p challenge is S256 of the verifier presented, or ""
- * when none was (it must then be a code issued without PKCE). The code is
- * spent in the same statement that checks all three, so a stranger who
- * learns a code can neither spend it nor revoke its grant. *outcome says
- * what happened; the return value is IDP_OK or a store error.
+ * The first half of a code's redemption: is the code spendable by its own
+ * client, redirect URI and PKCE verifier? @p challenge is S256 of the
+ * verifier presented, or "" when none was (it must then be a code issued
+ * without PKCE). All three are checked before anything changes, so a
+ * stranger who learns a code can neither spend it nor revoke its grant. A
+ * valid code is not spent here: idp_store_code_spend spends it together with
+ * the answer's rows, in one commit. *outcome says what the code is; only
+ * IDP_CODE_REPLAYED changes something (the grant is revoked, committed). The
+ * return value is IDP_OK or a store error.
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned char code_hash[32],
                                                               const char *client_id, const char *redirect_uri,
                                                               const char *challenge, idp_store_grant_t *out,
                                                               idp_store_code_outcome_t *outcome);
 /**
- * What the answer to a code redemption hands out, in one statement and one
- * commit: the new refresh token's hash (NULL: none), the access token's jti
- * (part of grant @p grant_id), and a "token" row in the resident's release
- * history (the client now knows who they are) naming the claims @p released
- * in the ID token ("" for none).
+ * The second half, after idp_store_code_redeem said IDP_CODE_VALID and the
+ * tokens were signed. In one statement and one commit: code @p code_hash of
+ * grant @p grant_id is spent if it still can be (unspent, unexpired, its
+ * grant live), and then the new refresh token's hash (NULL: none), the access
+ * token's jti and a "token" row in the resident's release history (the
+ * client now knows who they are) naming the claims @p released in the ID
+ * token ("" for none). IDP_E_CONFLICT: the code was spent, expired or its
+ * grant ended since the check, and nothing was written (present it to
+ * idp_store_code_redeem again to learn which: a replay revokes the grant).
  */
-IDP_STORE_WRITE static inline idp_err_t idp_store_code_tokens_insert(idp_store_t *s, const char *grant_id,
-                                                                     const unsigned char *refresh_hash, const char *jti,
-                                                                     const char *client_id, const char *subject,
-                                                                     const char *scope, long long expires_at,
-                                                                     const char *released);
+IDP_STORE_WRITE static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32],
+                                                             const char *grant_id, const unsigned char *refresh_hash,
+                                                             const char *jti, const char *client_id,
+                                                             const char *subject, const char *scope,
+                                                             long long expires_at, const char *released);
 /**
  * The second half of a refresh (RFC 6749 §6), after the request was checked
  * against the token's grant (idp_store_refresh_get) and the new tokens were

@@ -456,7 +456,7 @@ static void code_is_spent_once_and_a_replay_revokes_its_grant(void **state)
 
     idp_store_code_outcome_t o;
     assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
-    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_int_equal(o, IDP_CODE_VALID);
     assert_string_equal(out.id, g.id);
     assert_string_equal(out.resident_id, w.resident);
     assert_string_equal(out.nonce, "n-0S6");
@@ -464,6 +464,23 @@ static void code_is_spent_once_and_a_replay_revokes_its_grant(void **state)
     bool live = false;
     assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
     assert_true(live);
+    /* the check spends nothing: it is spent with the answer's rows, once */
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_VALID);
+    unsigned char rt[32], rt2[32];
+    char jti[64], jti2[64];
+    fresh_hash(rt);
+    fresh_hash(rt2);
+    fresh_id(jti, sizeof(jti), "jti");
+    fresh_id(jti2, sizeof(jti2), "jti");
+    assert_int_equal(idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, ""),
+                     IDP_OK);
+    /* a second spend (two requests that both passed the check) writes nothing */
+    assert_int_equal(idp_store_code_spend(s, code, g.id, rt2, jti2, w.client, w.resident, g.scope, 4102444800LL, ""),
+                     IDP_E_CONFLICT);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_E_NOT_FOUND);
 
     /* RFC 6749 §4.1.2: the second presentation says "used before" and revokes the grant */
     assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
@@ -493,7 +510,7 @@ static void code_of_another_client_redirect_or_verifier_changes_nothing(void **s
     assert_int_equal(o, IDP_CODE_WRONG_VERIFIER);
     /* none of them spent it */
     assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
-    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_int_equal(o, IDP_CODE_VALID);
 }
 
 static void code_expired_or_unknown_is_unknown(void **state)
@@ -507,10 +524,10 @@ static void code_expired_or_unknown_is_unknown(void **state)
     fresh_hash(code);
     fresh_hash(other);
     assert_int_equal(idp_store_code_create(s, &g, code, -1, 3600), IDP_OK); /* expired a second ago */
-    idp_store_code_outcome_t o = IDP_CODE_REDEEMED;
+    idp_store_code_outcome_t o = IDP_CODE_VALID;
     assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_UNKNOWN);
-    o = IDP_CODE_REDEEMED;
+    o = IDP_CODE_VALID;
     assert_int_equal(idp_store_code_redeem(s, other, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_UNKNOWN);
 }
@@ -535,6 +552,15 @@ static void grant_ends_with_its_session(void **state)
     idp_store_code_outcome_t o;
     assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_UNKNOWN);
+    /* nor can a check made before the session ended still spend it */
+    unsigned char rt[32];
+    char jti[64];
+    fresh_hash(rt);
+    fresh_id(jti, sizeof(jti), "jti");
+    assert_int_equal(idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, ""),
+                     IDP_E_CONFLICT);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
 }
 
 /* ---- tokens ----------------------------------------------------------------------------- */
@@ -553,9 +579,9 @@ static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned 
     idp_store_code_outcome_t o;
     idp_store_grant_t out;
     assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
-    assert_int_equal(o, IDP_CODE_REDEEMED);
+    assert_int_equal(o, IDP_CODE_VALID);
     assert_int_equal(
-        idp_store_code_tokens_insert(s, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
+        idp_store_code_spend(s, code, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
         IDP_OK);
 }
 

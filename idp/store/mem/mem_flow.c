@@ -113,7 +113,7 @@ static idp_store_code_outcome_t code_outcome(idp_mem_data_t *d, const idp_mem_co
         return IDP_CODE_WRONG_VERIFIER; /* RFC 7636 §4.6 */
     if (c->used)
         return IDP_CODE_REPLAYED;
-    return c->expires_at > idp_mem_now(d) && idp_mem_grant_live(d, g) ? IDP_CODE_REDEEMED : IDP_CODE_UNKNOWN;
+    return c->expires_at > idp_mem_now(d) && idp_mem_grant_live(d, g) ? IDP_CODE_VALID : IDP_CODE_UNKNOWN;
 }
 
 idp_err_t idp_mem_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
@@ -128,11 +128,9 @@ idp_err_t idp_mem_code_redeem(idp_store_t *s, const unsigned char code_hash[32],
         if (CRYPTO_memcmp(c->hash, code_hash, 32) != 0 || g == NULL)
             continue;
         *outcome = code_outcome(d, c, g, client_id, redirect_uri, challenge);
-        if (*outcome == IDP_CODE_REDEEMED || *outcome == IDP_CODE_REPLAYED)
+        if (*outcome == IDP_CODE_VALID || *outcome == IDP_CODE_REPLAYED)
             code_out(g, c, out);
-        if (*outcome == IDP_CODE_REDEEMED)
-            c->used = true; /* spent exactly once */
-        else if (*outcome == IDP_CODE_REPLAYED)
+        if (*outcome == IDP_CODE_REPLAYED)
             idp_mem_revoke_family(d, c->grant_id); /* RFC 6749 §4.1.2: a code used twice revokes its tokens */
         break;
     }
@@ -233,14 +231,20 @@ static void rollback(idp_mem_data_t *d, mark_t m)
     d->releases.n = m.releases;
 }
 
-idp_err_t idp_mem_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                     const char *jti, const char *client_id, const char *subject, const char *scope,
-                                     long long expires_at, const char *released)
+idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                             const char *subject, const char *scope, long long expires_at, const char *released)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     mark_t m = mark(d);
     idp_mem_grant_t *g = idp_mem_grant(d, grant_id);
-    idp_err_t ret = g ? IDP_OK : IDP_E_SERVER_ERROR; /* store/pg: a foreign key violation */
+    idp_mem_code_t *c = NULL;
+    for (size_t i = 0; g && i < d->codes.n && c == NULL; i++)
+        if (!CRYPTO_memcmp(d->codes.v[i].hash, code_hash, 32) && !strcmp(d->codes.v[i].grant_id, grant_id))
+            c = &d->codes.v[i];
+    /* as store/pg: spent only if it still can be, and then the answer's rows with it */
+    idp_err_t ret = c && !c->used && c->expires_at > idp_mem_now(d) && idp_mem_grant_live(d, g) ? IDP_OK
+                                                                                                 : IDP_E_CONFLICT;
     char resident[64] = "";
     if (g)
         IDP_MEM_SET(resident, g->g.resident_id);
@@ -250,7 +254,9 @@ idp_err_t idp_mem_code_tokens_insert(idp_store_t *s, const char *grant_id, const
         ret = at_add(d, jti, client_id, subject, scope, expires_at, grant_id);
     if (ret == IDP_OK) /* store/pg writes the release row even when no claim was released */
         ret = release_add(d, resident, client_id, "token", released);
-    if (ret != IDP_OK)
+    if (ret == IDP_OK)
+        c->used = true; /* spent exactly once, with its rows */
+    else
         rollback(d, m);
     idp_mem_unlock(d);
     return ret;

@@ -80,7 +80,7 @@ const idp_store_card_ops_t idp_mem_card_ops = {
 const idp_store_codes_ops_t idp_mem_codes_ops = {
     .code_create = idp_mem_code_create,
     .code_redeem = idp_mem_code_redeem,
-    .code_tokens_insert = idp_mem_code_tokens_insert,
+    .code_spend = idp_mem_code_spend,
     .grant_revoke = idp_mem_grant_revoke,
     .grant_get = idp_mem_grant_get,
 };

@@ -79,7 +79,7 @@ const idp_store_card_ops_t idp_pg_card_ops = {
 const idp_store_codes_ops_t idp_pg_codes_ops = {
     .code_create = idp_pg_code_create,
     .code_redeem = idp_pg_code_redeem,
-    .code_tokens_insert = idp_pg_code_tokens_insert,
+    .code_spend = idp_pg_code_spend,
     .grant_revoke = idp_pg_grant_revoke,
     .grant_get = idp_pg_grant_get,
 };

@@ -70,9 +70,9 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
 idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
                              const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
                              idp_store_code_outcome_t *outcome);
-idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                    const char *jti, const char *client_id, const char *subject, const char *scope,
-                                    long long expires_at, const char *released);
+idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                            const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                            const char *subject, const char *scope, long long expires_at, const char *released);
 idp_err_t idp_pg_grant_revoke(idp_store_t *s, const char *grant_id);
 idp_err_t idp_pg_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,

@@ -22,9 +22,8 @@ enum {
     F_LEDGER_LOCK,
     F_LEDGER_APPEND,
     F_GRANT_CODE_INSERT,
-    F_CODE_SPEND,
+    F_CODE_CHECK,
     F_CODE_TAKE,
-    F_CODE_USE,
     F_GRANT_REVOKE,
     F_REFRESH_TAKE,
     F_REFRESH_EXCHANGE,
@@ -35,7 +34,7 @@ enum {
     F_GRANT_GET,
     F_ATTRS_GET,
     F_JTI_USE,
-    F_CODE_TOKENS,
+    F_CODE_SPEND,
     F__END
 };
 
@@ -90,18 +89,18 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent, and only by
      * its own client, for its redirect URI, with its PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.6): $4 is
      * S256 of the verifier presented, '' for none, which matches only a code issued without a challenge. */
-    [F_CODE_SPEND] = {"code_spend",
-                       "UPDATE authorization_codes c SET used_at = now() FROM grants g WHERE c.code_hash = $1::bytea "
-                       "AND g.id = c.grant_id AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
-                       "AND g.client_id = $2 AND c.redirect_uri = $3 AND coalesce(c.code_challenge, '') = $4 "
-                       "RETURNING " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, '')"},
+    /* The usual redemption's check: spendable, and presented by its own client, redirect URI and verifier. */
+    [F_CODE_CHECK] = {"code_check",
+                       "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, '') "
+                       "FROM authorization_codes c JOIN grants g ON g.id = c.grant_id WHERE c.code_hash = $1::bytea "
+                       "AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
+                       "AND g.client_id = $2 AND c.redirect_uri = $3 AND coalesce(c.code_challenge, '') = $4"},
     /* Why a code was not spent, under its row lock: used before, live, and whose it is. */
     [F_CODE_TAKE] = {"code_take",
                      "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
                      "c.used_at IS NOT NULL, c.expires_at > now() AND " GRANT_LIVE ", g.client_id = $2, "
                      "c.redirect_uri = $3, coalesce(c.code_challenge, '') = $4 FROM authorization_codes c "
                      "JOIN grants g ON g.id = c.grant_id WHERE c.code_hash = $1::bytea FOR UPDATE OF c"},
-    [F_CODE_USE] = {"code_use", "UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1::bytea"},
     /* The family: the grant, its access tokens and its refresh tokens (data-modifying CTEs all run). */
     [F_GRANT_REVOKE] = {"grant_revoke",
                         "WITH g AS (UPDATE grants SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id), "
@@ -145,13 +144,18 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                      " FROM resident_attributes WHERE resident_id = $1"},
     /* A jti may come back only after its earlier use expired. */
     /* A code's token response: refresh token ($1 NULL: none), access token, the resident's release row. */
-    [F_CODE_TOKENS] = {"code_tokens",
-                       "WITH r AS (INSERT INTO refresh_tokens (token_hash, grant_id) "
-                       "SELECT $1::bytea, $2::text WHERE $1::bytea IS NOT NULL), "
-                       "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
-                       "VALUES ($3, $4, $5, $6, to_timestamp($7), $2::text)) "
-                       "INSERT INTO releases (resident_id, client_id, via, claims) "
-                       "SELECT resident_id, $4, 'token', $8 FROM grants WHERE id = $2::text"},
+    /* A redemption's one commit: the code ($9) is spent only if it still can be, and then, in the same
+     * statement, the refresh token ($1 NULL: none), the access token's jti and the release row. */
+    [F_CODE_SPEND] = {"code_spend",
+                      "WITH u AS (UPDATE authorization_codes c SET used_at = now() FROM grants g "
+                      "WHERE c.code_hash = $9::bytea AND g.id = c.grant_id AND g.id = $2::text AND c.used_at IS NULL "
+                      "AND c.expires_at > now() AND " GRANT_LIVE " RETURNING g.id, g.resident_id), "
+                      "r AS (INSERT INTO refresh_tokens (token_hash, grant_id) SELECT $1::bytea, id FROM u "
+                      "WHERE $1::bytea IS NOT NULL), "
+                      "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                      "SELECT $3, $4, $5, $6, to_timestamp($7), id FROM u), "
+                      "l AS (INSERT INTO releases (resident_id, client_id, via, claims) "
+                      "SELECT resident_id, $4, 'token', $8 FROM u) SELECT count(*) FROM u"},
     [F_JTI_USE] = {"jti_use",
                    "INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3)) "
                    "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
@@ -345,13 +349,14 @@ idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], 
     const char *v[] = {(const char *)code_hash, client_id, redirect_uri, challenge};
     int len[] = {32, 0, 0, 0}, fmt[] = {1, 0, 0, 0};
     *outcome = IDP_CODE_UNKNOWN;
-    /* The usual case first: one statement. Otherwise the transaction below finds out why, under the code's
-     * row lock, and changes something only for a replay by the code's own client with its own verifier. */
-    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 4, v, len, fmt, &ret);
+    /* The usual case first: one read, no commit (idp_store_code_spend spends it with the answer's rows).
+     * Otherwise the transaction below finds out why, under the code's row lock, and changes something only
+     * for a replay by the code's own client with its own verifier. */
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_CHECK, 4, v, len, fmt, &ret);
     if (r && PQntuples(r) == 1) {
         code_from_row(r, out);
         PQclear(r);
-        *outcome = IDP_CODE_REDEEMED;
+        *outcome = IDP_CODE_VALID;
         return IDP_OK;
     }
     PQclear(r);
@@ -370,29 +375,31 @@ idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], 
     else if (used)
         *outcome = IDP_CODE_REPLAYED;
     else if (live)
-        *outcome = IDP_CODE_REDEEMED; /* spendable after all (it cannot be, but spending it here is right) */
+        *outcome = IDP_CODE_VALID; /* spendable after all: it became live between the two statements */
     /* else: expired, or its grant was revoked */
-    if (*outcome == IDP_CODE_REPLAYED || *outcome == IDP_CODE_REDEEMED)
+    if (*outcome == IDP_CODE_REPLAYED || *outcome == IDP_CODE_VALID)
         code_from_row(r, out);
     if (*outcome == IDP_CODE_REPLAYED) /* RFC 6749 §4.1.2: a code used twice revokes what was issued from it */
         ret = revoke_family(c, out->id);
-    else if (*outcome == IDP_CODE_REDEEMED)
-        ret = ftx(c, F_CODE_USE, 1, v, len, fmt, NULL);
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
 }
 
-idp_err_t idp_pg_code_tokens_insert(idp_store_t *s, const char *grant_id, const unsigned char *refresh_hash,
-                                    const char *jti, const char *client_id, const char *subject, const char *scope,
-                                    long long expires_at, const char *released)
+idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                            const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                            const char *subject, const char *scope, long long expires_at, const char *released)
 {
     idp_err_t ret;
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
-    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp, released};
-    int len[] = {32, 0, 0, 0, 0, 0, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0};
-    PQclear(idp_pg_run(s, stmts, F_CODE_TOKENS, 8, v, len, fmt, &ret));
+    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp, released,
+                       (const char *)code_hash};
+    int len[] = {32, 0, 0, 0, 0, 0, 0, 0, 32}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 9, v, len, fmt, &ret);
+    if (ret == IDP_OK && (r == NULL || PQntuples(r) != 1 || atoll_checked(PQgetvalue(r, 0, 0)) != 1))
+        ret = IDP_E_CONFLICT; /* spent, expired or ended since the check: nothing was written */
+    PQclear(r);
     return ret;
 }
 
