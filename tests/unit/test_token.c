@@ -52,6 +52,43 @@ static void token_code_grant_issues_tokens_once(void **state)
     json_decref(j);
 }
 
+/* A store whose code_spend lets another request win the race first: both passed the check, one commits. */
+static const idp_store_codes_ops_t *real_codes;
+static idp_err_t spend_after_a_rival(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                                     const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                                     const char *subject, const char *scope, long long expires_at, const char *released)
+{
+    unsigned char rival_refresh[32] = {1};
+    idp_err_t e = real_codes->code_spend(s, code_hash, grant_id, refresh_hash ? rival_refresh : NULL, "rival-jti",
+                                         client_id, subject, scope, expires_at, released);
+    assert_int_equal(e, IDP_OK);
+    return real_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
+                                  released);
+}
+
+static void token_code_spent_meanwhile_is_a_replay(void **state)
+{
+    fixture_t *f = *state;
+    char code[64];
+    int status;
+    fixture_code(f, "openid offline_access", "", code);
+    real_codes = f->store->ops_codes;
+    idp_store_codes_ops_t racing = *real_codes;
+    racing.code_spend = spend_after_a_rival;
+    f->store->ops_codes = &racing;
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
+    f->store->ops_codes = real_codes;
+    /* the loser gets no tokens, and (RFC 6749 §4.1.2) the winner's are revoked with the grant */
+    assert_int_equal(status, 400);
+    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+    assert_non_null(strstr(fixture_str(j, "error_description"), "already been used"));
+    assert_null(json_object_get(j, "access_token"));
+    json_decref(j);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(f->store, "rival-jti", &info), IDP_OK);
+    assert_false(info.active);
+}
+
 static void token_code_grant_checks_verifier_redirect_and_code(void **state)
 {
     fixture_t *f = *state;
@@ -227,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_code_grant_issues_tokens_once),
         cmocka_unit_test(token_code_grant_checks_verifier_redirect_and_code),
+        cmocka_unit_test(token_code_spent_meanwhile_is_a_replay),
         cmocka_unit_test(token_refresh_rotates_and_reuse_revokes),
         cmocka_unit_test(token_refresh_scope_cannot_widen),
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
