@@ -249,6 +249,20 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ACCOUNT_SESSION_OTHER] = {"account.session_other", "(外部アカウント)", "(other account)"},
     [IDP_MSG_ACCOUNT_THIS_DEVICE] = {"account.this_device", " ・この端末", " · this device"},
     [IDP_MSG_ACCOUNT_SIGN_OUT] = {"account.sign_out", "ログアウト", "Sign out"},
+    /* the notice after a change (oauth/account.c) */
+    [IDP_MSG_ACCOUNT_NOTICE_LINKED] = {"account.notice_linked", "追加しました。この方法でもログインできます。",
+                                       "Added. You can now sign in this way too."},
+    [IDP_MSG_ACCOUNT_NOTICE_REMOVED_VERIFIED] =
+        {"account.notice_removed_verified", "外しました。カードがなくなったため、カードで確認した情報も削除しました。",
+         "Removed. With no card left, the attributes your card verified were "
+         "removed too."},
+    [IDP_MSG_ACCOUNT_NOTICE_REMOVED] = {"account.notice_removed", "外しました。", "Removed."},
+    [IDP_MSG_ACCOUNT_NOTICE_REVOKED] = {"account.notice_revoked",
+                                        "同意を取り消しました。サービスのアクセスは終了しました。",
+                                        "Consent withdrawn. The service's access has ended."},
+    [IDP_MSG_ACCOUNT_NOTICE_SAVED] = {"account.notice_saved", "保存しました。", "Saved."},
+    [IDP_MSG_ACCOUNT_NOTICE_ENDED] = {"account.notice_ended", "そのセッションをログアウトしました。",
+                                      "That session is signed out."},
 
     [IDP_MSG_LOGOUT_TITLE] = {"logout.title", "ログアウト", "Sign out"},
     [IDP_MSG_LOGOUT_DONE] = {"logout.done", "ログアウトしました。", "You are signed out."},
