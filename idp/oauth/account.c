@@ -12,6 +12,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 
 #define RELEASES_SHOWN 50
 
@@ -23,7 +24,6 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         idp_see_other(resp, "/account/login");
         return;
     }
-    bool en = !strcmp(req->lang, "en");
     idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
     char csrf[64];
     idp_account_csrf(o, &s, csrf);
@@ -58,18 +58,17 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         metas[i] = idp_client_meta_load(o, consents[i].client_id, &(idp_err_t){IDP_OK});
     const char *flag = NULL;
     if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
-        v.notice = en ? "Added. You can now sign in this way too." : "追加しました。この方法でもログインできます。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_LINKED, req->lang);
     else if (idp_params_get(req->form, "removed", &flag) == IDP_OK && !strcmp(flag, "verified"))
-        v.notice = en ? "Removed. With no card left, the attributes your card verified were removed too."
-                      : "外しました。カードがなくなったため、カードで確認した情報も削除しました。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_REMOVED_VERIFIED, req->lang);
     else if (idp_params_get(req->form, "removed", &flag) == IDP_OK)
-        v.notice = en ? "Removed." : "外しました。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_REMOVED, req->lang);
     else if (idp_params_get(req->form, "revoked", &flag) == IDP_OK)
-        v.notice = en ? "Consent withdrawn. The service's access has ended." : "同意を取り消しました。サービスのアクセスは終了しました。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_REVOKED, req->lang);
     else if (idp_params_get(req->form, "saved", &flag) == IDP_OK)
-        v.notice = en ? "Saved." : "保存しました。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_SAVED, req->lang);
     else if (idp_params_get(req->form, "ended", &flag) == IDP_OK)
-        v.notice = en ? "That session is signed out." : "そのセッションをログアウトしました。";
+        v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_ENDED, req->lang);
     if (e == IDP_OK) {
         v.creds = creds;
         v.upstreams = ups;

@@ -1,8 +1,8 @@
 /*
  * The claims SakaI-D releases (product.md §5): their definitions
- * (idp_claim_defs: scope, who may have them, their labels on the consent
- * page) and how the resident's attributes become released claims in
- * UserInfo and the ID token (idp_claims_add).
+ * (idp_claim_defs: scope, who may have them; their labels are in the
+ * message catalogue, ui/messages.c) and how the resident's attributes
+ * become released claims in UserInfo and the ID token (idp_claims_add).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,18 +12,16 @@
 #include "oauth/internal.h"
 
 const idp_claim_def_t idp_claim_defs[] = {
-    {"name", "profile", true, false, "氏名", "Name", false, true},
-    {"birthdate", "birthdate", true, false, "生年月日", "Date of birth", false, true},
-    {"gender", "gender", true, false, "性別", "Gender", false, true},
-    {"address", "address", true, false, "住所", "Address", false, true},
-    {"sakai_resident", "residency", false, false, "堺市民であるかどうか", "Whether you live in Sakai City", false, true},
-    {"sakai_ward", "residency", false, true, "お住まいの区", "The ward you live in", false, true},
+    {"name", "profile", true, false, false, true},
+    {"birthdate", "birthdate", true, false, false, true},
+    {"gender", "gender", true, false, false, true},
+    {"address", "address", true, false, false, true},
+    {"sakai_resident", "residency", false, false, false, true},
+    {"sakai_ward", "residency", false, true, false, true},
     /* permissions, consented to like claims */
-    {IDP_CLAIM_OPENID, "openid", false, false, "あなたを識別する番号(このサービス専用)",
-     "An identifier for you (for this service)", true, false},
-    {IDP_CLAIM_OFFLINE, IDP_CLAIM_OFFLINE, false, false, "ログアウトした後も、同意を取り消すまで利用を続けること",
-     "Keeps access after you sign out, until you withdraw consent", true, false},
-    {NULL, NULL, false, false, NULL, NULL, false, false},
+    {IDP_CLAIM_OPENID, "openid", false, false, true, false},
+    {IDP_CLAIM_OFFLINE, IDP_CLAIM_OFFLINE, false, false, true, false},
+    {NULL, NULL, false, false, false, false},
 };
 
 static void iso8601(long long t, char out[32])

@@ -9,6 +9,7 @@
 #include "jose/verify.h"
 #include "oauth/client_meta.h"
 #include "oauth/oauth.h"
+#include "ui/pages.h"
 
 #define ACR_CARD "urn:sakai-d:acr:card"
 #define ACR_SOCIAL "urn:sakai-d:acr:social"
@@ -39,12 +40,11 @@ idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
 #define COOKIE_SESSION "sakaid_session"
 #define COOKIE_BROWSER "sakaid_login" /* binds login transactions to one browser */
 
-/* Claims we release and the scope each belongs to (product.md §5). */
+/* Claims we release and the scope each belongs to (product.md §5); their labels are in ui/messages.c ("claim.<claim>"). */
 typedef struct {
     const char *claim, *scope;
     bool verified;    /* from the signing certificate: released inside verified_claims, to card sessions only */
     bool city_only;   /* partners never get it */
-    const char *ja, *en;
     bool pseudo;      /* not a claim but a permission (openid, offline_access): never asked for in "claims" */
     bool from_card;   /* made of the attributes the signing certificate verified: none until it was read */
 } idp_claim_def_t;
@@ -69,7 +69,11 @@ void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value,
 /** A registered client's metadata (json_decref); NULL with *e: IDP_E_NOT_FOUND or a store error. */
 json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e);
 
-/* ---- pages.c: the HTML the resident sees ----------------------------------- */
+/* ---- views.c: the pages the resident sees --------------------------------------
+ * Each idp_page_* fills a view struct (ui/pages.h) from protocol state, has
+ * idp/ui render it, and copies the page into @p resp (the arena). A page that
+ * fails to render (a NULL where a text is required, too large, out of
+ * memory) is a plain 500. */
 typedef struct {
     const char *lang;           /* "ja" or "en" */
     const char *client_name;
@@ -83,23 +87,11 @@ void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const ch
 /** A 303 See Other to @p location (in the arena or static). */
 void idp_see_other(idp_oauth_resp_t *resp, const char *location);
 void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields);
-/** What the login page says about why the resident signs in. */
-typedef enum {
-    IDP_LOGIN_PLAIN,
-    IDP_LOGIN_ADDING_CARD, /* the card will be added to the SakaI-D signed in */
-    IDP_LOGIN_REAUTH,      /* sign in again first, then the card is added */
-    IDP_LOGIN_SIGN_STEP,   /* the card's two keys: the signing certificate is read (the resident may skip it) */
-    IDP_LOGIN_RENEWAL,     /* the same, to find the SakaI-D of an earlier card */
-} idp_login_note_t;
+/* idp_login_note_t: what the login page says about why the resident signs in (ui/pages.h). */
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                     const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
                     const idp_store_upstream_t *upstreams, size_t nupstreams, idp_login_note_t note);
-/** What the new-card page asks (a card nobody holds signed in; flow.c idp_oauth_new_card). */
-typedef enum {
-    IDP_NEW_CARD_ASK,      /* first time, or an earlier card? */
-    IDP_NEW_CARD_CONFIRM,  /* its signing certificate matched a SakaI-D: link the card to it? */
-    IDP_NEW_CARD_NO_MATCH, /* it matched none: go on with a new SakaI-D */
-} idp_new_card_stage_t;
+/* idp_new_card_stage_t: what the new-card page asks (a card nobody holds signed in; flow.c idp_oauth_new_card). */
 void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
                        const char *csrf, idp_new_card_stage_t stage);
 

@@ -1,9 +1,9 @@
 /*
- * The message catalogue: every text a resident reads in a JSON answer, in
- * Japanese and English, by key (issue #16 §5). Pages take their texts from
- * here as they move out of the protocol core; the card verifier returns
- * reason codes only (idp_jpki_reason_code) and its messages are
- * "card.<reason>" (docs/card.md, "Decision table").
+ * The message catalogue: every text a resident reads, on a page or in a
+ * JSON answer, in Japanese and English, by id (issue #16 §5). The card
+ * verifier returns reason codes only (idp_jpki_reason_code) and its
+ * messages are "card.<reason>" (docs/card.md, "Decision table"); the pages
+ * (ui/page_*.c) take every text they show from here, claim labels included.
  */
 #include "ui/messages.h"
 
@@ -14,54 +14,303 @@ typedef struct {
     const char *key, *ja, *en;
 } message_t;
 
-static const message_t messages[] = {
-    {"card.ok", "確認できました。",
-     "Verified."},
-    {"card.bad_signature", "署名を確認できませんでした。もう一度カードを読み取ってください。",
-     "The card's signature could not be verified. Please read the card again."},
-    {"card.unknown_issuer", "このカードの証明書は利用できません。",
-     "This card's certificate is not issued by J-LIS and cannot be used."},
-    {"card.expired", "カードの電子証明書の有効期限が切れています。市区町村の窓口で更新してください。",
-     "The card's certificate has expired. Please renew it at your municipal office."},
-    {"card.revoked", "カードの電子証明書は失効しています。市区町村の窓口にお問い合わせください。",
-     "The card's certificate has been revoked. Please contact your municipal office."},
-    {"card.wrong_purpose", "別の種類の証明書が読み取られました。もう一度お試しください。",
-     "A certificate of the other kind was read. Please try again."},
-    {"card.policy_missing", "このカードの証明書は利用できません。",
-     "This certificate is not a My Number card certificate."},
-    {"card.weak_key", "このカードの証明書は利用できません。",
-     "This certificate's key is not accepted."},
-    {"card.malformed", "カードから読み取ったデータが正しくありません。もう一度お試しください。",
-     "The data read from the card is not valid. Please try again."},
-    {"card.revocation_unknown", "現在、カードの有効性を確認できないため、ログインできません。カードに問題があるという"
-                                     "意味ではありません。しばらくしてからもう一度お試しください。",
-     "We cannot check cards right now, so you cannot sign in at the moment. This does not "
-                                     "mean that anything is wrong with your card. Please try again later."},
-    {"card.not_yet_valid", "カードの電子証明書の有効期間がまだ始まっていません。発行や更新の直後は、しばらくしてから"
-                                "もう一度お試しください。",
-     "The card's certificate is not valid yet. If it was issued or renewed just now, please try "
-                                "again later."},
-    {"card.bad_key_usage", "このカードの証明書は利用できません。",
-     "This card's certificate cannot be used here: its key usage does not allow it."},
-    /* whose card it is (oauth/card.c) */
-    {"card.card_mismatch", "ログインに使ったカードと違います。同じカードでもう一度お試しください。",
-     "This is not the card you signed in with. Try again with the same card."},
-    {"card.pair_mismatch",
-     "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。お住まいの市区町村の窓口にお問い合わせください。",
-     "The two certificates on this card do not belong together. Ask your city office."},
-    {"card.already_linked", "このカードは別の SakaI-D に登録済みのため、追加できません。",
-     "This card belongs to another SakaI-D and cannot be added to this one."},
+/* Indexed by id: a missing entry is a hole (NULL), which unit_ui_pages finds. */
+static const message_t messages[IDP_MSG_COUNT] = {
+    [IDP_MSG_CARD_OK] = {"card.ok", "確認できました。", "Verified."},
+    [IDP_MSG_CARD_BAD_SIGNATURE] = {"card.bad_signature",
+                                    "署名を確認できませんでした。もう一度カードを読み取ってください。",
+                                    "The card's signature could not be verified. Please read the card again."},
+    [IDP_MSG_CARD_UNKNOWN_ISSUER] = {"card.unknown_issuer", "このカードの証明書は利用できません。",
+                                     "This card's certificate is not issued by J-LIS and cannot be used."},
+    [IDP_MSG_CARD_EXPIRED] = {"card.expired",
+                              "カードの電子証明書の有効期限が切れています。市区町村の窓口で更新してください。",
+                              "The card's certificate has expired. Please renew it at your municipal office."},
+    [IDP_MSG_CARD_REVOKED] = {"card.revoked",
+                              "カードの電子証明書は失効しています。市区町村の窓口にお問い合わせください。",
+                              "The card's certificate has been revoked. Please contact your municipal office."},
+    [IDP_MSG_CARD_WRONG_PURPOSE] = {"card.wrong_purpose",
+                                    "別の種類の証明書が読み取られました。もう一度お試しください。",
+                                    "A certificate of the other kind was read. Please try again."},
+    [IDP_MSG_CARD_POLICY_MISSING] = {"card.policy_missing", "このカードの証明書は利用できません。",
+                                     "This certificate is not a My Number card certificate."},
+    [IDP_MSG_CARD_WEAK_KEY] = {"card.weak_key", "このカードの証明書は利用できません。",
+                               "This certificate's key is not accepted."},
+    [IDP_MSG_CARD_MALFORMED] = {"card.malformed",
+                                "カードから読み取ったデータが正しくありません。もう一度お試しください。",
+                                "The data read from the card is not valid. Please try again."},
+    [IDP_MSG_CARD_REVOCATION_UNKNOWN] =
+        {"card.revocation_unknown",
+         "現在、カードの有効性を確認できないため、ログインできません。カードに問題があるという"
+         "意味ではありません。しばらくしてからもう一度お試しください。",
+         "We cannot check cards right now, so you cannot sign in at the moment. This does not "
+         "mean that anything is wrong with your card. Please try again later."},
+    [IDP_MSG_CARD_NOT_YET_VALID] =
+        {"card.not_yet_valid",
+         "カードの電子証明書の有効期間がまだ始まっていません。発行や更新の直後は、しばらくしてから"
+         "もう一度お試しください。",
+         "The card's certificate is not valid yet. If it was issued or renewed just now, please "
+         "try again later."},
+    [IDP_MSG_CARD_BAD_KEY_USAGE] = {"card.bad_key_usage", "このカードの証明書は利用できません。",
+                                    "This card's certificate cannot be used here: its key usage does not allow it."},
+    [IDP_MSG_CARD_CARD_MISMATCH] = {"card.card_mismatch",
+                                    "ログインに使ったカードと違います。同じカードでもう一度お試しください。",
+                                    "This is not the card you signed in with. Try again with the same card."},
+    [IDP_MSG_CARD_PAIR_MISMATCH] =
+        {"card.pair_mismatch",
+         "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。お住まいの市区町村の窓口に"
+         "お問い合わせください。",
+         "The two certificates on this card do not belong together. Ask your city office."},
+    [IDP_MSG_CARD_ALREADY_LINKED] = {"card.already_linked",
+                                     "このカードは別の SakaI-D に登録済みのため、追加できません。",
+                                     "This card belongs to another SakaI-D and cannot be added to this one."},
+
+    [IDP_MSG_CLAIM_NAME] = {"claim.name", "氏名", "Name"},
+    [IDP_MSG_CLAIM_BIRTHDATE] = {"claim.birthdate", "生年月日", "Date of birth"},
+    [IDP_MSG_CLAIM_GENDER] = {"claim.gender", "性別", "Gender"},
+    [IDP_MSG_CLAIM_ADDRESS] = {"claim.address", "住所", "Address"},
+    [IDP_MSG_CLAIM_SAKAI_RESIDENT] = {"claim.sakai_resident", "堺市民であるかどうか", "Whether you live in Sakai City"},
+    [IDP_MSG_CLAIM_SAKAI_WARD] = {"claim.sakai_ward", "お住まいの区", "The ward you live in"},
+    [IDP_MSG_CLAIM_OPENID] = {"claim.openid", "あなたを識別する番号(このサービス専用)",
+                              "An identifier for you (for this service)"},
+    [IDP_MSG_CLAIM_OFFLINE_ACCESS] = {"claim.offline_access", "ログアウトした後も、同意を取り消すまで利用を続けること",
+                                      "Keeps access after you sign out, until you withdraw consent"},
+
+    [IDP_MSG_PURPOSE] = {"page.purpose", "利用目的:", "Purpose:"},
+    [IDP_MSG_MY_NUMBER_CARD] = {"page.my_number_card", "マイナンバーカード", "My Number card"},
+
+    [IDP_MSG_ERROR_TITLE] = {"error.title", "エラー", "Error"},
+    [IDP_MSG_ERROR_HEADING] = {"error.heading", "ログインを続けられません", "The sign-in cannot continue"},
+    [IDP_MSG_ERROR_TEXT] = {"error.text",
+                            "この要求は受け付けられませんでした。利用中のサービスに戻って、もう一度お試しください。",
+                            "This request was refused. Go back to the service you were using and try again."},
+
+    [IDP_MSG_REAUTH_TITLE] = {"reauth.title", "もう一度ログイン", "Sign in again"},
+    [IDP_MSG_REAUTH_HEADING] = {"reauth.heading", "もう一度ログインしてください", "Please sign in again"},
+    [IDP_MSG_REAUTH_TEXT_CARD] =
+        {"reauth.text_card",
+         "ログイン方法を追加したり外したりする前に、安全のため、マイナンバーカードでもう一度ログインしてください"
+         "(5 分以内のログインが必要です)。",
+         "Before you add or remove a way to sign in, sign in again with your My Number card, for "
+         "your safety (it must be within the last 5 minutes)."},
+    [IDP_MSG_REAUTH_TEXT] =
+        {"reauth.text",
+         "ログイン方法を追加したり外したりする前に、安全のため、もう一度ログインしてください"
+         "(5 分以内のログインが必要です)。",
+         "Before you add or remove a way to sign in, sign in again, for your safety (it must be within "
+         "the last 5 minutes)."},
+    [IDP_MSG_REAUTH_BUTTON] = {"reauth.button", "もう一度ログインする", "Sign in again"},
+    [IDP_MSG_REAUTH_BACK] = {"reauth.back", "アカウントに戻る", "Back to your account"},
+
+    /* The form_post page is not localised (it has no ui_locales of its own): both languages at once. */
+    [IDP_MSG_FORM_POST_CONTINUE] = {"form_post.continue", "続ける / Continue", "続ける / Continue"},
+
+    [IDP_MSG_NEW_CARD_TITLE] = {"new_card.title", "はじめてのカード", "A card new to SakaI-D"},
+    [IDP_MSG_NEW_CARD_ASK_HEADING] = {"new_card.ask_heading", "このカードで SakaI-D を使うのは初めてです",
+                                      "This card is new to SakaI-D"},
+    [IDP_MSG_NEW_CARD_ASK_TEXT] =
+        {"new_card.ask_text",
+         "カードを更新した場合は、前のカードで使っていた SakaI-D を引き継げます。"
+         "カードの署名用電子証明書の氏名・住所・生年月日・性別が、前のカードで確認したものと同じなら、その "
+         "SakaI-D が見つかります。",
+         "If you renewed your card, you can keep the SakaI-D you used with your earlier card: when "
+         "the name, address, date of birth and gender on this card's signing certificate are the "
+         "ones your earlier card verified, we find it."},
+    [IDP_MSG_NEW_CARD_ASK_RENEWAL] = {"new_card.ask_renewal", "前のカードの SakaI-D を引き継ぐ",
+                                      "Keep the SakaI-D of my earlier card"},
+    [IDP_MSG_NEW_CARD_ASK_FIRST] = {"new_card.ask_first", "初めて使う", "I am new to SakaI-D"},
+    [IDP_MSG_NEW_CARD_CONFIRM_HEADING] = {"new_card.confirm_heading", "SakaI-D が見つかりました",
+                                          "We found your SakaI-D"},
+    [IDP_MSG_NEW_CARD_CONFIRM_TEXT] =
+        {"new_card.confirm_text",
+         "このカードの氏名・住所・生年月日・性別は、これまでの SakaI-D で確認した情報と同じです。"
+         "このカードをその SakaI-D に追加しますか。追加すると、このカードでこれまでの SakaI-D "
+         "にログインできます。",
+         "This card's name, address, date of birth and gender are the ones your SakaI-D has "
+         "verified. Add this card to that SakaI-D? Then this card signs you in to it."},
+    [IDP_MSG_NEW_CARD_CONFIRM_YES] = {"new_card.confirm_yes", "追加する", "Add the card"},
+    [IDP_MSG_NEW_CARD_CONFIRM_NO] = {"new_card.confirm_no", "追加せず、新しい SakaI-D で始める",
+                                     "No: start a new SakaI-D"},
+    [IDP_MSG_NEW_CARD_NO_MATCH_HEADING] = {"new_card.no_match_heading", "見つかりませんでした", "No SakaI-D matched"},
+    [IDP_MSG_NEW_CARD_NO_MATCH_TEXT] =
+        {"new_card.no_match_text",
+         "このカードの情報と同じ SakaI-D はありませんでした。住所や氏名が変わった場合は引き継げません。"
+         "新しい SakaI-D で始めるか、お住まいの市区町村の窓口でカードの紐付け情報を確認してください。",
+         "No SakaI-D carries this card's details. After a move or a change of name they no "
+         "longer match: start a new SakaI-D, or ask your city office about the link between "
+         "your cards."},
+    [IDP_MSG_NEW_CARD_NO_MATCH_START] = {"new_card.no_match_start", "新しい SakaI-D で始める", "Start a new SakaI-D"},
+
+    [IDP_MSG_LOGIN_TITLE] = {"login.title", "ログイン", "Sign in"},
+    [IDP_MSG_LOGIN_TO_CLIENT] = {"login.to_client", " にログインします。", ": sign in to continue."},
+    [IDP_MSG_LOGIN_NOTE_REAUTH] =
+        {"login.note_reauth",
+         "このサービスにはマイナンバーカードが必要です。安全のため、カードを SakaI-D に追加する前に、"
+         "いつもの方法でもう一度ログインしてください。続けてカードの読み取りをお願いします。",
+         "This service needs your My Number card. For your safety, sign in again the way you "
+         "usually do before the card is added to your SakaI-D; the card comes next."},
+    [IDP_MSG_LOGIN_CARD_HEADING] = {"login.card_heading", "マイナンバーカードでログイン",
+                                    "Sign in with your My Number card"},
+    [IDP_MSG_LOGIN_NOTE_SIGN_STEP] =
+        {"login.note_sign_step",
+         "このサービスは、マイナンバーカードで確認した氏名・住所・生年月日・性別を求めています。"
+         "アプリでカードの 2 つの電子証明書を読み取ってください（署名用のパスワード 6〜16 "
+         "文字が必要です）。",
+         "This service asks for your name, address, date of birth and gender as verified by "
+         "your My Number card. Read both certificates of your card with the app (you need the "
+         "signature password, 6 to 16 characters)."},
+    [IDP_MSG_LOGIN_NOTE_RENEWAL] =
+        {"login.note_renewal",
+         "以前のカードで使っていた SakaI-D を探します。アプリでこのカードの 2 つの電子証明書を読み取って"
+         "ください（署名用のパスワード 6〜16 文字が必要です）。",
+         "We look for the SakaI-D you used with your earlier card. Read both certificates of "
+         "this card with the app (you need the signature password, 6 to 16 characters)."},
+    [IDP_MSG_LOGIN_NOTE_ADDING_CARD] =
+        {"login.note_adding_card",
+         "このサービスにはマイナンバーカードが必要です。カードは、いまログインしている SakaI-D "
+         "に追加されます。",
+         "This service needs your My Number card. The card will be added to the SakaI-D you "
+         "are signed in with."},
+    [IDP_MSG_LOGIN_SCAN] = {"login.scan", "スマートフォンのアプリでこのQRコードを読み取り、カードをかざしてください。",
+                            "Scan this QR code with the app on your phone, then hold your card to the phone."},
+    [IDP_MSG_LOGIN_QR_LABEL] = {"login.qr_label", "ログイン用QRコード", "QR code for signing in"},
+    [IDP_MSG_LOGIN_ON_THIS_PHONE] = {"login.on_this_phone",
+                                     "このスマートフォンでログインする場合:", "Signing in on this phone:"},
+    [IDP_MSG_LOGIN_OPEN_APP] = {"login.open_app", "アプリで開く", "Open in the app"},
+    [IDP_MSG_LOGIN_WAITING] = {"login.waiting", "カードの読み取りを待っています…", "Waiting for your card…"},
+    [IDP_MSG_LOGIN_CARD_UNAVAILABLE] = {"login.card_unavailable", "カードでのログインは現在利用できません。",
+                                        "Card sign-in is not available right now."},
+    [IDP_MSG_LOGIN_CONTINUE] = {"login.continue", "読み取りが終わったら続ける", "Continue after reading the card"},
+    [IDP_MSG_LOGIN_SKIP] = {"login.skip", "読み取らずに続ける（この情報は提供されません）",
+                            "Continue without it (this information is not shared)"},
+    [IDP_MSG_LOGIN_START_NEW] = {"login.start_new", "新しい SakaI-D で始める", "Start a new SakaI-D instead"},
+    [IDP_MSG_LOGIN_TEST_HEADING] = {"login.test_heading", "開発用: テストカード", "Development: test card"},
+    [IDP_MSG_LOGIN_TEST_CARD] = {"login.test_card", "カード", "Card"},
+    [IDP_MSG_LOGIN_TEST_SIGN] = {"login.test_sign", "テストカードで署名", "Sign with test card"},
+    [IDP_MSG_LOGIN_OTHER_HEADING] = {"login.other_heading", "ほかの方法でログイン", "Other ways to sign in"},
+    [IDP_MSG_LOGIN_WITH_UPSTREAM] = {"login.with_upstream", " でログイン", ": sign in"},
+    [IDP_MSG_LOGIN_OTHER_NOTE] = {"login.other_note",
+                                  "マイナンバーカードが必要なサービスでは、あとでカードをお願いすることがあります。",
+                                  "Services that need your My Number card will ask for it later."},
+    /* These two go into a JavaScript string literal: no quotes, backslashes or '<' (unit_ui_pages checks). */
+    [IDP_MSG_LOGIN_JS_FAILED] = {"login.js_failed", "カードを確認できませんでした。もう一度お試しください。",
+                                 "The card could not be verified. Please try again."},
+    [IDP_MSG_LOGIN_JS_EXPIRED] = {"login.js_expired", "時間切れです。新しいQRコードを表示します。",
+                                  "Timed out. Showing a new QR code."},
+
+    [IDP_MSG_CONSENT_TITLE] = {"consent.title", "情報提供の同意", "Consent"},
+    [IDP_MSG_CONSENT_ASKS] = {"consent.asks", " があなたの情報の提供を求めています", " asks for your information"},
+    [IDP_MSG_CONSENT_RECEIVES] = {"consent.receives", "同意すると、次の情報が提供されます。",
+                                  "If you agree, it receives:"},
+    [IDP_MSG_CONSENT_VERIFIED] = {"consent.verified", "(マイナンバーカードで確認済み)",
+                                  " (verified with your My Number card)"},
+    [IDP_MSG_CONSENT_WITHHELD] =
+        {"consent.withheld", "次の情報は提供されません。マイナンバーカードでログインしたときだけ提供できます。",
+         "It will not receive the following: they are provided only when you sign in with your "
+         "My Number card."},
+    [IDP_MSG_CONSENT_PRIVACY_POLICY] = {"consent.privacy_policy", "プライバシーポリシー", "Privacy policy"},
+    [IDP_MSG_CONSENT_ALLOW] = {"consent.allow", "同意して続ける", "Allow"},
+    [IDP_MSG_CONSENT_DENY] = {"consent.deny", "同意しない", "Deny"},
+    [IDP_MSG_CONSENT_WITHDRAW_NOTE] = {"consent.withdraw_note", "同意はいつでもアカウントページで取り消せます。",
+                                       "You can withdraw your consent at any time."},
+
+    [IDP_MSG_ACCOUNT_TITLE] = {"account.title", "アカウント", "Account"},
+    [IDP_MSG_ACCOUNT_CRED_HEADING] = {"account.cred_heading", "ログイン方法", "Ways you sign in"},
+    [IDP_MSG_ACCOUNT_CRED_VALID] = {"account.cred_valid", "有効", "valid"},
+    [IDP_MSG_ACCOUNT_CRED_EXPIRED] = {"account.cred_expired", "期限切れ: カードの更新後にもう一度ログインしてください",
+                                      "expired: sign in again after renewing the card"},
+    [IDP_MSG_ACCOUNT_CRED_VALID_UNTIL] = {"account.cred_valid_until", "証明書の有効期限", "certificate valid until"},
+    [IDP_MSG_ACCOUNT_CRED_REMOVE] = {"account.cred_remove", "このログイン方法を外す", "Remove"},
+    [IDP_MSG_ACCOUNT_CRED_ADD] = {"account.cred_add", " を追加", ": add"},
+    [IDP_MSG_ACCOUNT_VERIFIED_HEADING] = {"account.verified_heading", "確認済みの情報", "Verified information"},
+    [IDP_MSG_ACCOUNT_VERIFIED_NOTE] = {"account.verified_note", "マイナンバーカードの署名用電子証明書で確認:",
+                                       "Checked with your My Number card's signing certificate on"},
+    [IDP_MSG_ACCOUNT_VERIFIED_NONE] = {"account.verified_none", "まだありません。", "None yet."},
+    [IDP_MSG_ACCOUNT_HOUSEHOLD_HEADING] = {"account.household_heading", "世帯の情報(自己申告)",
+                                           "Household (as you tell us)"},
+    [IDP_MSG_ACCOUNT_HOUSEHOLD_NOTE] = {"account.household_note",
+                                        "ご自身で登録する情報です。確認済みとしては扱われません。",
+                                        "You register these yourself; they are never marked as verified."},
+    [IDP_MSG_ACCOUNT_SCHOOL_DISTRICT] = {"account.school_district", "校区", "School district"},
+    [IDP_MSG_ACCOUNT_AREA] = {"account.area", "地域", "Area"},
+    [IDP_MSG_ACCOUNT_CHILDREN] = {"account.children", "お子さまの生年月(YYYY-MM)",
+                                  "Children's birth year-months (YYYY-MM)"},
+    [IDP_MSG_ACCOUNT_SAVE] = {"account.save", "保存", "Save"},
+    [IDP_MSG_ACCOUNT_CONSENTS_HEADING] = {"account.consents_heading", "情報を提供しているサービス",
+                                          "Services you share information with"},
+    [IDP_MSG_ACCOUNT_WITHDRAW_ALL] = {"account.withdraw_all", "同意をすべて取り消す", "Withdraw all consent"},
+    [IDP_MSG_ACCOUNT_STOP_SHARING] = {"account.stop_sharing", " の提供をやめる", ": stop sharing"},
+    [IDP_MSG_ACCOUNT_CONSENTS_NONE] = {"account.consents_none", "ありません。", "None."},
+    [IDP_MSG_ACCOUNT_LIST_SEPARATOR] = {"account.list_separator", "、", ", "},
+    [IDP_MSG_ACCOUNT_IDENTIFIER_ONLY] = {"account.identifier_only", "識別番号のみ", "an identifier only"},
+    [IDP_MSG_ACCOUNT_HISTORY_HEADING] = {"account.history_heading", "提供の履歴", "What was shared, and when"},
+    [IDP_MSG_ACCOUNT_SESSIONS_HEADING] = {"account.sessions_heading", "ログイン中のセッション",
+                                          "Where you are signed in"},
+    [IDP_MSG_ACCOUNT_SESSION_CARD] = {"account.session_card", "(マイナンバーカード)", "(My Number card)"},
+    [IDP_MSG_ACCOUNT_SESSION_OTHER] = {"account.session_other", "(外部アカウント)", "(other account)"},
+    [IDP_MSG_ACCOUNT_THIS_DEVICE] = {"account.this_device", " ・この端末", " · this device"},
+    [IDP_MSG_ACCOUNT_SIGN_OUT] = {"account.sign_out", "ログアウト", "Sign out"},
+    /* the notice after a change (oauth/account.c) */
+    [IDP_MSG_ACCOUNT_NOTICE_LINKED] = {"account.notice_linked", "追加しました。この方法でもログインできます。",
+                                       "Added. You can now sign in this way too."},
+    [IDP_MSG_ACCOUNT_NOTICE_REMOVED_VERIFIED] =
+        {"account.notice_removed_verified", "外しました。カードがなくなったため、カードで確認した情報も削除しました。",
+         "Removed. With no card left, the attributes your card verified were "
+         "removed too."},
+    [IDP_MSG_ACCOUNT_NOTICE_REMOVED] = {"account.notice_removed", "外しました。", "Removed."},
+    [IDP_MSG_ACCOUNT_NOTICE_REVOKED] = {"account.notice_revoked",
+                                        "同意を取り消しました。サービスのアクセスは終了しました。",
+                                        "Consent withdrawn. The service's access has ended."},
+    [IDP_MSG_ACCOUNT_NOTICE_SAVED] = {"account.notice_saved", "保存しました。", "Saved."},
+    [IDP_MSG_ACCOUNT_NOTICE_ENDED] = {"account.notice_ended", "そのセッションをログアウトしました。",
+                                      "That session is signed out."},
+
+    [IDP_MSG_LOGOUT_TITLE] = {"logout.title", "ログアウト", "Sign out"},
+    [IDP_MSG_LOGOUT_DONE] = {"logout.done", "ログアウトしました。", "You are signed out."},
+    [IDP_MSG_LOGOUT_ASK] = {"logout.ask", "SakaI-D からログアウトしますか?", "Sign out of SakaI-D?"},
+    [IDP_MSG_LOGOUT_BUTTON] = {"logout.button", "ログアウトする", "Sign out"},
 };
+
+bool idp_msg_lang_en(const char *lang)
+{
+    return lang != NULL && !strncmp(lang, "en", 2);
+}
+
+const char *idp_msg_get(idp_msg_id_t id, const char *lang)
+{
+    /* an id out of range, or a hole in the table, is a bug: say something true rather than nothing */
+    const message_t *m =
+        (unsigned)id < IDP_MSG_COUNT && messages[id].key ? &messages[id] : &messages[IDP_MSG_CARD_MALFORMED];
+    return idp_msg_lang_en(lang) ? m->en : m->ja;
+}
+
+const char *idp_msg_key(idp_msg_id_t id)
+{
+    return (unsigned)id < IDP_MSG_COUNT ? messages[id].key : NULL;
+}
+
+/* The id with key @p key, or IDP_MSG_COUNT. */
+static idp_msg_id_t find(const char *key)
+{
+    for (unsigned i = 0; i < IDP_MSG_COUNT; i++)
+        if (messages[i].key && !strcmp(messages[i].key, key))
+            return (idp_msg_id_t)i;
+    return IDP_MSG_COUNT;
+}
 
 const char *idp_msg(const char *key, const char *lang)
 {
-    const message_t *fallback = NULL;
-    for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
-        if (!strcmp(messages[i].key, key))
-            return lang && !strncmp(lang, "en", 2) ? messages[i].en : messages[i].ja;
-        if (!strcmp(messages[i].key, "card.malformed"))
-            fallback = &messages[i];
-    }
-    /* an unknown key is a bug: say something true rather than nothing */
-    return lang && !strncmp(lang, "en", 2) ? fallback->en : fallback->ja;
+    return idp_msg_get(key ? find(key) : IDP_MSG_COUNT, lang);
+}
+
+const char *idp_msg_claim(const char *claim, const char *lang)
+{
+    static const char prefix[] = "claim.";
+    char key[64];
+    size_t n = claim ? strlen(claim) : sizeof(key);
+    if (n + sizeof(prefix) > sizeof(key))
+        return NULL;
+    memcpy(key, prefix, sizeof(prefix) - 1);
+    memcpy(key + sizeof(prefix) - 1, claim, n + 1);
+    idp_msg_id_t id = find(key);
+    return id == IDP_MSG_COUNT ? NULL : idp_msg_get(id, lang);
 }

@@ -1,7 +1,9 @@
 /*
- * oauth/pages.c without a server: every page a resident sees escapes what it
- * did not write itself, carries its CSP nonce, and names the next step
- * (issue #16: the protocol core tested without PostgreSQL or sockets).
+ * oauth/views.c without a server: the protocol state each page is built
+ * from (the claims a consent releases or withholds, the last way to sign
+ * in, the store error's status) reaches idp/ui's renderers, and the page
+ * lands in the response (issue #16: the protocol core tested without
+ * PostgreSQL or sockets). The renderers themselves: test_ui_pages.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +188,24 @@ static void consent_page(void **state)
     assert_null(strstr(p->resp.body, "<li data-withheld=\"sakai_resident\">"));
 }
 
+/* A ward is for city services only (product.md §5): a partner's consent page neither lists nor withholds it. */
+static void consent_page_city_only_claims(void **state)
+{
+    page_t *p = *state;
+    idp_page_ctx_t ctx = {.lang = "en", .client_name = "Partner"};
+    json_t *meta = json_pack("{s:s}", "client_id", "c1");
+    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    assert_page(p, 200);
+    assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
+    json_decref(meta);
+    memset(&p->resp, 0, sizeof(p->resp));
+    meta = json_pack("{s:s, s:s}", "client_id", "c1", "tier", "city");
+    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    json_decref(meta);
+    assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
+    assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (for this service)</li>"));
+}
+
 static void account_page(void **state)
 {
     page_t *p = *state;
@@ -205,6 +225,26 @@ static void account_page(void **state)
     assert_non_null(strstr(p->resp.body, "1990-01-02"));
     assert_non_null(strstr(p->resp.body, "浜寺小学校区"));
     assert_non_null(strstr(p->resp.body, "value=\"CSRF1\""));
+    /* the only way to sign in cannot be removed; a second one makes both removable */
+    assert_null(strstr(p->resp.body, "/account/unlink"));
+    assert_non_null(strstr(p->resp.body, "data-state=\"valid\""));
+    assert_non_null(strstr(p->resp.body, "(My Number card) · this device"));
+    idp_store_credential_t two[2] = {
+        cred, {.kind = "social", .issuer = "https://access.line.me", .subject = "U1", .upstream_id = "line"}};
+    idp_store_upstream_t up = {
+        .id = "line", .display_name = (char *)"LINE", .issuer = (char *)"https://access.line.me"};
+    v.creds = two;
+    v.ncreds = 2;
+    v.upstreams = &up;
+    v.nupstreams = 1;
+    memset(&p->resp, 0, sizeof(p->resp));
+    idp_page_account(&p->req, &p->resp, &v);
+    assert_page(p, 200);
+    const char *unlink = strstr(p->resp.body, "/account/unlink");
+    assert_non_null(unlink);
+    assert_non_null(strstr(unlink + 1, "/account/unlink"));
+    assert_non_null(strstr(p->resp.body, "<li data-kind=\"social\">LINE"));
+    assert_non_null(strstr(p->resp.csp, "form-action 'self' https://access.line.me;"));
 }
 
 /* A NULL text is a caller's bug: a 500, never a page with a hole where the text should be (core/buf.h). */
@@ -239,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(new_card_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(reauth_page, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(consent_page_city_only_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(account_page, setup, teardown),
         cmocka_unit_test_setup_teardown(a_null_text_is_a_500, setup, teardown),
         cmocka_unit_test_setup_teardown(logout_page, setup, teardown),

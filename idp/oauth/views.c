@@ -1,0 +1,287 @@
+/*
+ * From protocol state to the pages' view structs (ui/pages.h): which claims
+ * a consent releases or withholds, whether a way to sign in may be removed,
+ * which session is this browser's. idp/ui renders the page, text and HTML;
+ * this file holds neither, and copies the rendered page into the response's
+ * arena.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/str.h"
+#include "oauth/internal.h"
+
+/* Hands @p page to @p resp (copied into the arena), or a plain 500 when it did not render. */
+static void emit(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, idp_ui_page_t *page)
+{
+    char *body = e == IDP_OK ? idp_arena_strndup(req->arena, page->body, page->body_len) : NULL;
+    char *csp = e == IDP_OK ? idp_arena_strdup(req->arena, page->csp) : NULL;
+    if (body && csp) {
+        resp->status = page->status;
+        resp->content_type = "text/html; charset=utf-8";
+        resp->csp = csp;
+        resp->body = body;
+        resp->body_len = page->body_len;
+    } else {
+        resp->status = 500;
+        resp->content_type = "text/plain; charset=utf-8";
+        resp->csp = NULL;
+        resp->body = "server error";
+        resp->body_len = strlen(resp->body);
+    }
+    idp_ui_page_free(page);
+}
+
+/* An arena array of @p n elements of @p size (n may be 0); NULL when out of memory. */
+static void *array(idp_oauth_req_t *req, size_t n, size_t size)
+{
+    return idp_arena_alloc(req->arena, (n ? n : 1) * size);
+}
+
+/* The members of a JSON object of strings as fields; *ok goes false when out of memory. */
+static const idp_ui_field_t *fields_of(idp_oauth_req_t *req, json_t *obj, size_t *n, bool *ok)
+{
+    idp_ui_field_t *f = array(req, json_object_size(obj), sizeof(*f));
+    const char *k;
+    json_t *v;
+    *n = 0;
+    if (f == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    json_object_foreach (obj, k, v)
+        f[(*n)++] = (idp_ui_field_t){k, json_string_value(v)}; /* NULL: the page fails */
+    return f;
+}
+
+/* The words of a space-separated list, in the arena; *ok goes false when out of memory. */
+static const char *const *words_of(idp_oauth_req_t *req, const char *list, size_t *n, bool *ok)
+{
+    const char *p = list ? list : "";
+    size_t len, count = 0;
+    for (idp_str_next_word(&p, &len); len; idp_str_next_word(&p, &len))
+        count++;
+    const char **w = array(req, count, sizeof(*w));
+    *n = 0;
+    if (w == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    p = list ? list : "";
+    for (const char *s = idp_str_next_word(&p, &len); len && *n < count; s = idp_str_next_word(&p, &len)) {
+        if ((w[*n] = idp_arena_strndup(req->arena, s, len)) == NULL)
+            *ok = false;
+        (*n)++;
+    }
+    return w;
+}
+
+static const idp_ui_upstream_t *upstreams_of(idp_oauth_req_t *req, const idp_store_upstream_t *ups, size_t n, bool *ok)
+{
+    idp_ui_upstream_t *u = array(req, n, sizeof(*u));
+    if (u == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        u[i] = (idp_ui_upstream_t){ups[i].id, ups[i].display_name, ups[i].issuer};
+    return u;
+}
+
+void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
+                    const char *description)
+{
+    idp_ui_page_t page;
+    idp_ui_error_view_t v = {.lang = lang, .status = status, .error = error, .description = description};
+    emit(req, resp, idp_ui_render_error(&v, &page), &page);
+}
+
+void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, idp_err_t e)
+{
+    bool down = e == IDP_E_UNAVAILABLE;
+    idp_page_error(req, resp, lang, down ? 503 : 500, down ? "temporarily_unavailable" : "server_error",
+                   down ? "the service is temporarily unavailable" : "internal error");
+}
+
+void idp_see_other(idp_oauth_resp_t *resp, const char *location)
+{
+    resp->status = 303;
+    resp->location = location;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = "";
+    resp->body_len = 0;
+}
+
+void idp_page_reauth(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, bool card)
+{
+    idp_ui_page_t page;
+    idp_ui_reauth_view_t v = {.lang = lang, .card = card};
+    emit(req, resp, idp_ui_render_reauth(&v, &page), &page);
+}
+
+/* OAuth 2.0 Form Post Response Mode §2: an auto-submitting form to the redirect URI. */
+void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *action, json_t *fields)
+{
+    idp_ui_page_t page = {0};
+    bool ok = true;
+    /* The response has no language of its own (the redirect may come from a page in either): "ja", both texts. */
+    idp_ui_form_post_view_t v = {.lang = "ja", .action = action};
+    v.fields = fields_of(req, fields, &v.nfields, &ok);
+    emit(req, resp, ok ? idp_ui_render_form_post(&v, &page) : IDP_E_NOMEM, &page);
+}
+
+void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                    const char *csrf, const char *challenge_id, const char *link, const char *const *test_cards,
+                    const idp_store_upstream_t *upstreams, size_t nupstreams, idp_login_note_t note)
+{
+    idp_ui_page_t page = {0};
+    bool ok = true;
+    idp_ui_login_view_t v = {.lang = ctx->lang,
+                             .client_name = ctx->client_name,
+                             .tx = tx,
+                             .csrf = csrf,
+                             .challenge_id = challenge_id,
+                             .link = link,
+                             .test_cards = test_cards,
+                             .upstreams = upstreams_of(req, upstreams, nupstreams, &ok),
+                             .nupstreams = nupstreams,
+                             .note = note,
+                             .rp_origin = ctx->form_origin};
+    emit(req, resp, ok ? idp_ui_render_login(&v, &page) : IDP_E_NOMEM, &page);
+}
+
+void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
+                       const char *csrf, idp_new_card_stage_t stage)
+{
+    idp_ui_page_t page;
+    idp_ui_new_card_view_t v = {.lang = ctx->lang, .tx = tx, .csrf = csrf, .stage = stage};
+    emit(req, resp, idp_ui_render_new_card(&v, &page), &page);
+}
+
+void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
+                      const char *tx, const char *csrf, const char *claims, const char *wanted)
+{
+    idp_ui_page_t page = {0};
+    const char *tier = json_string_value(json_object_get(meta, "tier"));
+    bool city = tier && !strcmp(tier, "city");
+    size_t ndefs = 0;
+    while (idp_claim_defs[ndefs].claim)
+        ndefs++;
+    idp_ui_claim_t *released = array(req, ndefs, sizeof(*released));
+    const char **withheld = array(req, ndefs, sizeof(*withheld));
+    idp_ui_consent_view_t v = {.lang = ctx->lang,
+                               .client_name = ctx->client_name,
+                               .logo_uri = json_string_value(json_object_get(meta, "logo_uri")),
+                               .purpose_ja = json_string_value(json_object_get(meta, "purpose_ja")),
+                               .purpose_en = json_string_value(json_object_get(meta, "purpose_en")),
+                               .policy_uri = json_string_value(json_object_get(meta, "policy_uri")),
+                               .tx = tx,
+                               .csrf = csrf,
+                               .claims = claims,
+                               .released = released,
+                               .withheld = withheld,
+                               .rp_origin = ctx->form_origin};
+    for (const idp_claim_def_t *d = idp_claim_defs; released && withheld && d->claim; d++) {
+        if (d->city_only && !city) /* partners never get it (product.md §5) */
+            continue;
+        if (idp_str_list_has(claims, d->claim))
+            released[v.nreleased++] = (idp_ui_claim_t){d->claim, d->verified};
+        else if (idp_str_list_has(wanted, d->claim)) /* a social sign-in never carries card-verified attributes */
+            withheld[v.nwithheld++] = d->claim;
+    }
+    emit(req, resp, released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
+}
+
+void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *a)
+{
+    idp_ui_page_t page = {0};
+    bool ok = true;
+    idp_ui_account_view_t v = {.lang = a->lang,
+                               .csrf = a->csrf,
+                               .notice = a->notice,
+                               .ncreds = a->ncreds,
+                               .upstreams = upstreams_of(req, a->upstreams, a->nupstreams, &ok),
+                               .nupstreams = a->nupstreams,
+                               .school_district = a->household->school_district,
+                               .area = a->household->area,
+                               .children = a->household->children,
+                               .nconsents = a->nconsents,
+                               .nreleases = a->nreleases,
+                               .nsessions = a->nsessions};
+
+    idp_ui_credential_t *creds = array(req, a->ncreds, sizeof(*creds));
+    long long now = (long long)time(NULL);
+    for (size_t i = 0; creds && i < a->ncreds; i++) {
+        const idp_store_credential_t *c = &a->creds[i];
+        const char *name = c->upstream_id;
+        for (size_t j = 0; j < a->nupstreams; j++)
+            if (!strcmp(a->upstreams[j].id, c->upstream_id))
+                name = a->upstreams[j].display_name;
+        creds[i] = (idp_ui_credential_t){.card = !strcmp(c->kind, "card"),
+                                         .name = name,
+                                         .expires_at = c->expires_at,
+                                         .expired = c->expires_at <= now,
+                                         .removable = a->ncreds > 1, /* never the last way to sign in */
+                                         .issuer = c->issuer,
+                                         .subject = c->subject};
+    }
+    v.creds = creds;
+
+    idp_ui_attr_t *attrs = array(req, 4, sizeof(*attrs));
+    if (attrs && a->attrs) {
+        const idp_ui_attr_t all[] = {{"name", a->attrs->name},
+                                     {"birthdate", a->attrs->birth_date},
+                                     {"gender", a->attrs->gender},
+                                     {"address", a->attrs->address}};
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+            if (all[i].value)
+                attrs[v.nattrs++] = all[i];
+        v.verified = true;
+        v.verified_at = a->attrs->verified_at;
+    }
+    v.attrs = attrs;
+
+    idp_ui_consent_row_t *consents = array(req, a->nconsents, sizeof(*consents));
+    for (size_t i = 0; consents && i < a->nconsents; i++) {
+        json_t *meta = a->consent_meta[i];
+        consents[i] = (idp_ui_consent_row_t){.client_id = a->consents[i].client_id,
+                                             .client_name = json_string_value(json_object_get(meta, "client_name")),
+                                             .purpose_ja = json_string_value(json_object_get(meta, "purpose_ja")),
+                                             .purpose_en = json_string_value(json_object_get(meta, "purpose_en"))};
+        consents[i].claims = words_of(req, a->consents[i].claims, &consents[i].nclaims, &ok);
+    }
+    v.consents = consents;
+
+    idp_ui_release_t *releases = array(req, a->nreleases, sizeof(*releases));
+    for (size_t i = 0; releases && i < a->nreleases; i++) {
+        releases[i] = (idp_ui_release_t){.at = a->releases[i].at, .client_id = a->releases[i].client_id};
+        releases[i].claims = words_of(req, a->releases[i].claims, &releases[i].nclaims, &ok);
+    }
+    v.releases = releases;
+
+    idp_ui_session_t *sessions = array(req, a->nsessions, sizeof(*sessions));
+    for (size_t i = 0; sessions && i < a->nsessions; i++) {
+        const idp_store_session_t *x = &a->sessions[i];
+        sessions[i] = (idp_ui_session_t){.sid = x->sid,
+                                         .auth_time = x->auth_time,
+                                         .card = !strcmp(x->acr, ACR_CARD),
+                                         .current = a->current_sid && !strcmp(x->sid, a->current_sid)};
+    }
+    v.sessions = sessions;
+
+    ok = ok && creds && attrs && consents && releases && sessions;
+    emit(req, resp, ok ? idp_ui_render_account(&v, &page) : IDP_E_NOMEM, &page);
+}
+
+void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, json_t *fields)
+{
+    idp_ui_page_t page = {0};
+    bool ok = true;
+    idp_ui_logout_view_t v = {.lang = lang, .confirm = fields != NULL};
+    if (fields) {
+        v.fields = fields_of(req, fields, &v.nfields, &ok);
+        v.redirect_uri = json_string_value(json_object_get(fields, "post_logout_redirect_uri"));
+    }
+    emit(req, resp, ok ? idp_ui_render_logout(&v, &page) : IDP_E_NOMEM, &page);
+}

@@ -1,0 +1,127 @@
+/*
+ * What every page shares: the document head with the inline style under a
+ * per-page CSP nonce, the Content-Security-Policy that names it, hidden
+ * fields, and origins for the CSP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "ui/page_internal.h"
+
+static const char STYLE[] =
+    "*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;"
+    "line-height:1.6}main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.25rem;margin:.5rem 0}"
+    "h2{font-size:1.1rem}section{background:#fff;border-radius:.75rem;padding:1rem;margin:1rem 0;"
+    "box-shadow:0 1px 3px #0002}.qr svg{display:block;width:100%;max-width:16rem;height:auto;margin:0 auto}"
+    "button,.button{display:block;width:100%;min-height:3rem;font-size:1rem;border-radius:.5rem;border:0;"
+    "margin:.5rem 0;padding:.5rem;text-align:center;text-decoration:none;cursor:pointer}"
+    ".primary{background:#0b5cad;color:#fff}.secondary{background:#e4e8ee;color:#1a1a1a}"
+    "button:focus-visible,a:focus-visible{outline:3px solid #f5a623;outline-offset:2px}"
+    "ul{padding-left:1.25rem}.logo{max-height:3rem}.note{font-size:.875rem;color:#555}"
+    ".error{border-left:4px solid #b00020}@media (min-width:48rem){main{padding:2rem}}";
+
+void idp_ui_page_free(idp_ui_page_t *p)
+{
+    if (p == NULL)
+        return;
+    free(p->body);
+    free(p->csp);
+    memset(p, 0, sizeof(*p));
+}
+
+idp_err_t idp_ui_doc_begin(idp_ui_doc_t *d, const char *lang, const char *title)
+{
+    idp_buf_init(&d->b, IDP_UI_PAGE_MAX);
+    d->lang = lang;
+    d->nonce[0] = '\0';
+    char *n = idp_random_token_new(16);
+    if (n == NULL || strlen(n) >= sizeof(d->nonce)) {
+        idp_secret_free(n);
+        idp_buf_set_error(&d->b, IDP_E_SERVER_ERROR); /* never a page under a guessable nonce */
+        return IDP_E_SERVER_ERROR;
+    }
+    memcpy(d->nonce, n, strlen(n) + 1);
+    idp_secret_free(n);
+    idp_buf_puts(&d->b, "<!doctype html><html lang=\"");
+    idp_html_escape(&d->b, lang ? lang : "ja");
+    idp_buf_puts(&d->b, "\"><head><meta charset=\"utf-8\">"
+                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+    idp_html_escape(&d->b, title);
+    idp_buf_printf(&d->b, " - SakaI-D</title><style nonce=\"%s\">%s</style></head><body><main>", d->nonce, STYLE);
+    return idp_buf_err(&d->b);
+}
+
+idp_err_t idp_ui_doc_end(idp_ui_doc_t *d, int status, const char *form_sources, const char *img_origin,
+                         idp_ui_page_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    idp_buf_puts(&d->b, "</main></body></html>");
+    idp_buf_t csp;
+    idp_buf_init(&csp, 32768);
+    idp_buf_printf(&csp,
+                   "default-src 'none'; style-src 'nonce-%s'; script-src 'nonce-%s'; connect-src 'self'; "
+                   "img-src 'self' data:%s%s; form-action 'self'%s%s; frame-ancestors 'none'; base-uri 'none'",
+                   d->nonce, d->nonce, img_origin ? " " : "", img_origin ? img_origin : "", form_sources ? " " : "",
+                   form_sources ? form_sources : "");
+    idp_err_t ret = idp_buf_err(&d->b) != IDP_OK ? idp_buf_err(&d->b) : idp_buf_err(&csp);
+    if (ret == IDP_OK) {
+        out->status = status;
+        out->body_len = d->b.len;
+        out->body = idp_buf_steal(&d->b);
+        out->csp = idp_buf_steal(&csp);
+        if (out->body == NULL || out->csp == NULL) {
+            idp_ui_page_free(out);
+            ret = IDP_E_NOMEM;
+        }
+    }
+    idp_buf_free(&d->b);
+    idp_buf_free(&csp);
+    return ret;
+}
+
+void idp_ui_hidden(idp_buf_t *b, const char *name, const char *value)
+{
+    idp_buf_puts(b, "<input type=\"hidden\" name=\"");
+    idp_html_escape(b, name);
+    idp_buf_puts(b, "\" value=\"");
+    idp_html_escape(b, value);
+    idp_buf_puts(b, "\">");
+}
+
+/* CSP source expressions end at whitespace, ';' and ','; a quote would start a keyword. */
+static bool csp_safe(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || c == ';' || c == ',' || c == '\'')
+            return false;
+    }
+    return true;
+}
+
+void idp_ui_origin(const char *url, char *out, size_t n)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    out[0] = '\0';
+    if (p == NULL || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
+        return;
+    size_t len = (size_t)(p + 3 - url) + strcspn(p + 3, "/?#");
+    if (len < n && csp_safe(url, len)) {
+        memcpy(out, url, len);
+        out[len] = '\0';
+    }
+}
+
+void idp_ui_form_sources(idp_buf_t *b, const char *rp_origin, const idp_ui_upstream_t *ups, size_t n)
+{
+    char o[512];
+    if (rp_origin && csp_safe(rp_origin, strlen(rp_origin)))
+        idp_buf_puts(b, rp_origin);
+    for (size_t i = 0; i < n; i++) {
+        idp_ui_origin(ups[i].issuer, o, sizeof(o));
+        if (o[0])
+            idp_buf_printf(b, "%s%s", b->len ? " " : "", o);
+    }
+}

@@ -1,0 +1,231 @@
+/*
+ * The account page (product.md §2, §5): ways to sign in, verified and
+ * household information, consents, what was shared, sessions.
+ */
+#include <time.h>
+
+#include "ui/page_internal.h"
+
+/* A time as the resident's local date and time. */
+static void date_of(long long t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (localtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M", &tm) == 0)
+        out[0] = '\0';
+}
+
+static void claim_label(idp_ui_doc_t *d, const char *claim)
+{
+    const char *label = claim ? idp_msg_claim(claim, d->lang) : NULL;
+    idp_html_escape(&d->b, label ? label : claim);
+}
+
+/* Claims in plain words. */
+static void claim_words(idp_ui_doc_t *d, const char *const *claims, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        idp_buf_puts(&d->b, i ? MSG(d, IDP_MSG_ACCOUNT_LIST_SEPARATOR) : "");
+        claim_label(d, claims[i]);
+    }
+    if (n == 0)
+        idp_buf_puts(&d->b, MSG(d, IDP_MSG_ACCOUNT_IDENTIFIER_ONLY));
+}
+
+static void form_begin(idp_buf_t *b, const char *action, const char *csrf)
+{
+    idp_buf_printf(b, "<form method=\"post\" action=\"%s\">", action);
+    idp_ui_hidden(b, "csrf", csrf);
+}
+
+static void credentials(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b, "<section aria-labelledby=\"cred-h\"><h2 id=\"cred-h\">%s</h2><ul id=\"credentials\">",
+                   MSG(d, IDP_MSG_ACCOUNT_CRED_HEADING));
+    for (size_t i = 0; i < v->ncreds; i++) {
+        const idp_ui_credential_t *c = &v->creds[i];
+        idp_buf_printf(b, "<li data-kind=\"%s\">", c->card ? "card" : "social");
+        if (c->card) {
+            date_of(c->expires_at, when);
+            idp_buf_printf(b, "%s <span data-state=\"%s\">(%s, %s %.10s)</span>", MSG(d, IDP_MSG_MY_NUMBER_CARD),
+                           c->expired ? "expired" : "valid",
+                           MSG(d, c->expired ? IDP_MSG_ACCOUNT_CRED_EXPIRED : IDP_MSG_ACCOUNT_CRED_VALID),
+                           MSG(d, IDP_MSG_ACCOUNT_CRED_VALID_UNTIL), when);
+        } else {
+            idp_html_escape(b, c->name);
+        }
+        if (c->removable) {
+            form_begin(b, "/account/unlink", v->csrf);
+            idp_ui_hidden(b, "kind", c->card ? "card" : "social");
+            idp_ui_hidden(b, "issuer", c->issuer);
+            idp_ui_hidden(b, "subject", c->subject);
+            idp_buf_printf(b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                           MSG(d, IDP_MSG_ACCOUNT_CRED_REMOVE));
+        }
+        idp_buf_puts(b, "</li>");
+    }
+    idp_buf_puts(b, "</ul>");
+    for (size_t j = 0; j < v->nupstreams; j++) {
+        form_begin(b, "/account/link", v->csrf);
+        idp_ui_hidden(b, "upstream", v->upstreams[j].id);
+        idp_buf_puts(b, "<button type=\"submit\" class=\"secondary\" data-link=\"");
+        idp_html_escape(b, v->upstreams[j].id);
+        idp_buf_puts(b, "\">");
+        idp_html_escape(b, v->upstreams[j].display_name);
+        idp_buf_printf(b, "%s</button></form>", MSG(d, IDP_MSG_ACCOUNT_CRED_ADD));
+    }
+    idp_buf_puts(b, "</section>");
+}
+
+static void verified(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b, "<section aria-labelledby=\"attr-h\" id=\"verified\"><h2 id=\"attr-h\">%s</h2>",
+                   MSG(d, IDP_MSG_ACCOUNT_VERIFIED_HEADING));
+    if (v->verified) {
+        date_of(v->verified_at, when);
+        idp_buf_printf(b, "<p class=\"note\">%s %s</p><dl>", MSG(d, IDP_MSG_ACCOUNT_VERIFIED_NOTE), when);
+        for (size_t i = 0; i < v->nattrs; i++) {
+            idp_buf_puts(b, "<dt>");
+            claim_label(d, v->attrs[i].claim);
+            idp_buf_puts(b, "</dt><dd>");
+            idp_html_escape(b, v->attrs[i].value);
+            idp_buf_puts(b, "</dd>");
+        }
+        idp_buf_puts(b, "</dl>");
+    } else {
+        idp_buf_printf(b, "<p>%s</p>", MSG(d, IDP_MSG_ACCOUNT_VERIFIED_NONE));
+    }
+    idp_buf_puts(b, "</section>");
+}
+
+static void household(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    idp_buf_printf(b, "<section aria-labelledby=\"hh-h\"><h2 id=\"hh-h\">%s</h2><p class=\"note\">%s</p>",
+                   MSG(d, IDP_MSG_ACCOUNT_HOUSEHOLD_HEADING), MSG(d, IDP_MSG_ACCOUNT_HOUSEHOLD_NOTE));
+    form_begin(b, "/account/household", v->csrf);
+    idp_buf_printf(
+        b, "<label for=\"school_district\">%s</label><input id=\"school_district\" name=\"school_district\" value=\"",
+        MSG(d, IDP_MSG_ACCOUNT_SCHOOL_DISTRICT));
+    idp_html_escape(b, v->school_district);
+    idp_buf_printf(b, "\"><label for=\"area\">%s</label><input id=\"area\" name=\"area\" value=\"",
+                   MSG(d, IDP_MSG_ACCOUNT_AREA));
+    idp_html_escape(b, v->area);
+    idp_buf_printf(b,
+                   "\"><label for=\"children\">%s</label><input id=\"children\" name=\"children\" "
+                   "placeholder=\"2019-04 2021-11\" value=\"",
+                   MSG(d, IDP_MSG_ACCOUNT_CHILDREN));
+    idp_html_escape(b, v->children);
+    idp_buf_printf(b,
+                   "\"><button type=\"submit\" class=\"secondary\" id=\"save-household\">%s</button></form></section>",
+                   MSG(d, IDP_MSG_ACCOUNT_SAVE));
+}
+
+static void consents(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    idp_buf_printf(b, "<section aria-labelledby=\"consent-h\"><h2 id=\"consent-h\">%s</h2><ul id=\"consents\">",
+                   MSG(d, IDP_MSG_ACCOUNT_CONSENTS_HEADING));
+    for (size_t i = 0; i < v->nconsents; i++) {
+        const idp_ui_consent_row_t *c = &v->consents[i];
+        const char *purpose = idp_msg_lang_en(d->lang) ? c->purpose_en : c->purpose_ja;
+        idp_buf_puts(b, "<li data-client=\"");
+        idp_html_escape(b, c->client_id);
+        idp_buf_puts(b, "\"><strong>");
+        idp_html_escape(b, c->client_name ? c->client_name : c->client_id);
+        idp_buf_puts(b, "</strong>: ");
+        claim_words(d, c->claims, c->nclaims);
+        if (purpose) {
+            idp_buf_printf(b, "<br><span class=\"note\">%s ", MSG(d, IDP_MSG_PURPOSE));
+            idp_html_escape(b, purpose);
+            idp_buf_puts(b, "</span>");
+        }
+        form_begin(b, "/account/consent/revoke", v->csrf);
+        idp_ui_hidden(b, "client_id", c->client_id);
+        idp_buf_printf(b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       MSG(d, IDP_MSG_ACCOUNT_WITHDRAW_ALL));
+        for (size_t k = 0; k < c->nclaims; k++) {
+            form_begin(b, "/account/consent/revoke", v->csrf);
+            idp_ui_hidden(b, "client_id", c->client_id);
+            idp_ui_hidden(b, "claim", c->claims[k]);
+            idp_buf_puts(b, "<button type=\"submit\" class=\"secondary\" data-claim=\"");
+            idp_html_escape(b, c->claims[k]);
+            idp_buf_puts(b, "\">");
+            claim_label(d, c->claims[k]);
+            idp_buf_printf(b, "%s</button></form>", MSG(d, IDP_MSG_ACCOUNT_STOP_SHARING));
+        }
+        idp_buf_puts(b, "</li>");
+    }
+    if (v->nconsents == 0)
+        idp_buf_printf(b, "<li>%s</li>", MSG(d, IDP_MSG_ACCOUNT_CONSENTS_NONE));
+    idp_buf_puts(b, "</ul></section>");
+}
+
+static void history(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b, "<section aria-labelledby=\"hist-h\"><h2 id=\"hist-h\">%s</h2><ul id=\"releases\">",
+                   MSG(d, IDP_MSG_ACCOUNT_HISTORY_HEADING));
+    for (size_t i = 0; i < v->nreleases; i++) {
+        date_of(v->releases[i].at, when);
+        idp_buf_printf(b, "<li>%s ", when);
+        idp_html_escape(b, v->releases[i].client_id);
+        idp_buf_puts(b, ": ");
+        claim_words(d, v->releases[i].claims, v->releases[i].nclaims);
+        idp_buf_puts(b, "</li>");
+    }
+    idp_buf_puts(b, "</ul></section>");
+}
+
+static void sessions(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b, "<section aria-labelledby=\"sess-h\"><h2 id=\"sess-h\">%s</h2><ul id=\"sessions\">",
+                   MSG(d, IDP_MSG_ACCOUNT_SESSIONS_HEADING));
+    for (size_t i = 0; i < v->nsessions; i++) {
+        const idp_ui_session_t *x = &v->sessions[i];
+        date_of(x->auth_time, when);
+        idp_buf_puts(b, "<li data-sid=\"");
+        idp_html_escape(b, x->sid);
+        idp_buf_printf(b, "\">%s %s%s", when,
+                       MSG(d, x->card ? IDP_MSG_ACCOUNT_SESSION_CARD : IDP_MSG_ACCOUNT_SESSION_OTHER),
+                       x->current ? MSG(d, IDP_MSG_ACCOUNT_THIS_DEVICE) : "");
+        form_begin(b, "/account/session/end", v->csrf);
+        idp_ui_hidden(b, "sid", x->sid);
+        idp_buf_printf(b, "<button type=\"submit\" class=\"secondary\">%s</button></form></li>",
+                       MSG(d, IDP_MSG_ACCOUNT_SIGN_OUT));
+    }
+    idp_buf_puts(b, "</ul></section>");
+}
+
+idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_ACCOUNT_TITLE, v->lang));
+    idp_buf_puts(&d.b, "<h1>SakaI-D</h1>");
+    if (v->notice) {
+        idp_buf_puts(&d.b, "<section role=\"status\" id=\"notice\"><p>");
+        idp_html_escape(&d.b, v->notice);
+        idp_buf_puts(&d.b, "</p></section>");
+    }
+    credentials(&d, v);
+    verified(&d, v);
+    household(&d, v);
+    consents(&d, v);
+    history(&d, v);
+    sessions(&d, v);
+    idp_buf_t sources;
+    idp_buf_init(&sources, 16384);
+    idp_ui_form_sources(&sources, NULL, v->upstreams, v->nupstreams);
+    if (idp_buf_err(&sources) != IDP_OK)
+        idp_buf_set_error(&d.b, idp_buf_err(&sources));
+    idp_err_t ret = idp_ui_doc_end(&d, 200, sources.len ? idp_buf_cstr(&sources) : NULL, NULL, out);
+    idp_buf_free(&sources);
+    return ret;
+}

@@ -1,0 +1,80 @@
+/* The consent page: who asks, for what, what it will not get, allow or deny. */
+#include <string.h>
+
+#include "ui/page_internal.h"
+
+/* The catalogue's label of @p claim, or the claim's own name when it has none. */
+static void claim_label(idp_ui_doc_t *d, const char *claim)
+{
+    const char *label = claim ? idp_msg_claim(claim, d->lang) : NULL;
+    idp_html_escape(&d->b, label ? label : claim);
+}
+
+idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    char logo_origin[512];
+    const char *purpose = idp_msg_lang_en(v->lang) ? v->purpose_en : v->purpose_ja;
+    idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_CONSENT_TITLE, v->lang));
+    idp_buf_puts(&d.b, "<h1>SakaI-D</h1><section aria-labelledby=\"consent-h\">");
+    idp_ui_origin(v->logo_uri, logo_origin, sizeof(logo_origin));
+    if (v->logo_uri && logo_origin[0]) {
+        idp_buf_puts(&d.b, "<img class=\"logo\" alt=\"\" src=\"");
+        idp_html_escape(&d.b, v->logo_uri);
+        idp_buf_puts(&d.b, "\">");
+    }
+    idp_buf_puts(&d.b, "<h2 id=\"consent-h\">");
+    idp_html_escape(&d.b, v->client_name);
+    idp_buf_printf(&d.b, "%s</h2>", MSG(&d, IDP_MSG_CONSENT_ASKS));
+    if (purpose) {
+        idp_buf_printf(&d.b, "<p><strong>%s</strong> ", MSG(&d, IDP_MSG_PURPOSE));
+        idp_html_escape(&d.b, purpose);
+        idp_buf_puts(&d.b, "</p>");
+    }
+    idp_buf_printf(&d.b, "<p>%s</p><ul id=\"claims\">", MSG(&d, IDP_MSG_CONSENT_RECEIVES));
+    for (size_t i = 0; i < v->nreleased; i++) {
+        idp_buf_puts(&d.b, "<li data-claim=\"");
+        idp_html_escape(&d.b, v->released[i].claim);
+        idp_buf_puts(&d.b, "\">");
+        claim_label(&d, v->released[i].claim);
+        idp_buf_printf(&d.b, "%s</li>", v->released[i].verified ? MSG(&d, IDP_MSG_CONSENT_VERIFIED) : "");
+    }
+    idp_buf_puts(&d.b, "</ul>");
+    /* Asked for, but not provided (a social sign-in never carries card-verified attributes): said so, not promised. */
+    if (v->nwithheld)
+        idp_buf_printf(&d.b, "<p>%s</p><ul id=\"withheld\">", MSG(&d, IDP_MSG_CONSENT_WITHHELD));
+    for (size_t i = 0; i < v->nwithheld; i++) {
+        idp_buf_puts(&d.b, "<li data-withheld=\"");
+        idp_html_escape(&d.b, v->withheld[i]);
+        idp_buf_puts(&d.b, "\">");
+        claim_label(&d, v->withheld[i]);
+        idp_buf_puts(&d.b, "</li>");
+    }
+    if (v->nwithheld)
+        idp_buf_puts(&d.b, "</ul>");
+    /* A link, only to an http(s) URL: escaping does not make "javascript:" safe (ui/html.h). */
+    if (v->policy_uri && (!strncmp(v->policy_uri, "https://", 8) || !strncmp(v->policy_uri, "http://", 7))) {
+        idp_buf_puts(&d.b, "<p class=\"note\"><a href=\"");
+        idp_html_escape(&d.b, v->policy_uri);
+        idp_buf_printf(&d.b, "\" rel=\"noopener\">%s</a></p>", MSG(&d, IDP_MSG_CONSENT_PRIVACY_POLICY));
+    }
+    idp_buf_puts(&d.b, "<form method=\"post\" action=\"/consent\">");
+    idp_ui_hidden(&d.b, "tx", v->tx);
+    idp_ui_hidden(&d.b, "csrf", v->csrf);
+    idp_ui_hidden(&d.b, "claims", v->claims);
+    idp_buf_printf(&d.b,
+                   "<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\">%s</button>"
+                   "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">%s</button></form>"
+                   "<p class=\"note\">%s</p></section>",
+                   MSG(&d, IDP_MSG_CONSENT_ALLOW), MSG(&d, IDP_MSG_CONSENT_DENY),
+                   MSG(&d, IDP_MSG_CONSENT_WITHDRAW_NOTE));
+    idp_buf_t sources;
+    idp_buf_init(&sources, 16384);
+    idp_ui_form_sources(&sources, v->rp_origin, NULL, 0);
+    if (idp_buf_err(&sources) != IDP_OK)
+        idp_buf_set_error(&d.b, idp_buf_err(&sources));
+    idp_err_t ret =
+        idp_ui_doc_end(&d, 200, sources.len ? idp_buf_cstr(&sources) : NULL, logo_origin[0] ? logo_origin : NULL, out);
+    idp_buf_free(&sources);
+    return ret;
+}

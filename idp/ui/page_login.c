@@ -1,0 +1,182 @@
+/* The login page (card, QR code, social providers) and the new-card page. */
+#include <string.h>
+
+#include "ui/page_internal.h"
+#include "ui/qr.h"
+
+/* The challenge id goes into a JavaScript string literal: base64url characters only. */
+static bool js_safe_id(const char *s)
+{
+    return s && s[0] && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(s);
+}
+
+/* A form to @p action carrying the transaction and its form token. */
+static void tx_form(idp_buf_t *b, const char *action, const char *id, const idp_ui_login_view_t *v)
+{
+    idp_buf_printf(b, "<form method=\"post\" action=\"%s\"", action);
+    if (id)
+        idp_buf_printf(b, " id=\"%s\"", id);
+    idp_buf_puts(b, ">");
+    idp_ui_hidden(b, "tx", v->tx);
+    idp_ui_hidden(b, "csrf", v->csrf);
+}
+
+static void card_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    idp_buf_printf(b, "<section aria-labelledby=\"card-h\"><h2 id=\"card-h\">%s</h2>",
+                   MSG(d, IDP_MSG_LOGIN_CARD_HEADING));
+    if (v->note == IDP_LOGIN_SIGN_STEP || v->note == IDP_LOGIN_RENEWAL)
+        idp_buf_printf(
+            b, "<p class=\"note\" id=\"sign-step\">%s</p>",
+            MSG(d, v->note == IDP_LOGIN_SIGN_STEP ? IDP_MSG_LOGIN_NOTE_SIGN_STEP : IDP_MSG_LOGIN_NOTE_RENEWAL));
+    if (v->note == IDP_LOGIN_ADDING_CARD)
+        idp_buf_printf(b, "<p class=\"note\" id=\"adding-card\">%s</p>", MSG(d, IDP_MSG_LOGIN_NOTE_ADDING_CARD));
+    if (v->link) {
+        idp_buf_printf(b, "<p>%s</p><div class=\"qr\">", MSG(d, IDP_MSG_LOGIN_SCAN));
+        /* A link too long for a QR code leaves the buffer as it was: the page still offers the app link. */
+        (void)idp_qr_svg(b, v->link, MSG(d, IDP_MSG_LOGIN_QR_LABEL));
+        idp_buf_puts(b, "</div><p>");
+        idp_buf_puts(b, MSG(d, IDP_MSG_LOGIN_ON_THIS_PHONE));
+        idp_buf_puts(b, "</p><a class=\"button secondary\" id=\"app-link\" href=\"");
+        idp_html_escape(b, v->link);
+        idp_buf_printf(b, "\">%s</a>", MSG(d, IDP_MSG_LOGIN_OPEN_APP));
+        idp_buf_printf(b, "<p id=\"status\" role=\"status\" aria-live=\"polite\">%s</p>",
+                       MSG(d, IDP_MSG_LOGIN_WAITING));
+    } else {
+        idp_buf_printf(b, "<p role=\"alert\">%s</p>", MSG(d, IDP_MSG_LOGIN_CARD_UNAVAILABLE));
+    }
+    tx_form(b, "/login/continue", "continue", v);
+    idp_buf_printf(b, "<button type=\"submit\" class=\"primary\">%s</button></form>", MSG(d, IDP_MSG_LOGIN_CONTINUE));
+    if (v->note == IDP_LOGIN_SIGN_STEP) { /* the way out: go on without the verified information */
+        tx_form(b, "/login/sign/skip", "skip", v);
+        idp_buf_printf(b, "<button type=\"submit\" class=\"secondary\">%s</button></form>", MSG(d, IDP_MSG_LOGIN_SKIP));
+    } else if (v->note == IDP_LOGIN_RENEWAL) {
+        tx_form(b, "/login/card/new", "first-time", v);
+        idp_ui_hidden(b, "answer", "first");
+        idp_buf_printf(b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       MSG(d, IDP_MSG_LOGIN_START_NEW));
+    }
+    if (v->test_cards && v->link) {
+        /* Dev mode on loopback only (the caller decides): sign with a generated test card. */
+        idp_buf_printf(b, "<form method=\"post\" action=\"/login/card/test\" id=\"test-card\"><h2>%s</h2>",
+                       MSG(d, IDP_MSG_LOGIN_TEST_HEADING));
+        idp_ui_hidden(b, "tx", v->tx);
+        idp_ui_hidden(b, "csrf", v->csrf);
+        idp_ui_hidden(b, "challenge_id", v->challenge_id);
+        idp_buf_printf(b, "<label for=\"card\">%s</label> <select name=\"card\" id=\"card\">",
+                       MSG(d, IDP_MSG_LOGIN_TEST_CARD));
+        for (const char *const *c = v->test_cards; *c; c++) {
+            idp_buf_puts(b, "<option>");
+            idp_html_escape(b, *c);
+            idp_buf_puts(b, "</option>");
+        }
+        idp_buf_printf(b, "</select><button type=\"submit\" class=\"secondary\">%s</button></form>",
+                       MSG(d, IDP_MSG_LOGIN_TEST_SIGN));
+    }
+    idp_buf_puts(b, "</section>");
+}
+
+static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    if (v->nupstreams == 0)
+        return;
+    idp_buf_printf(b, "<section aria-labelledby=\"social-h\"><h2 id=\"social-h\">%s</h2>",
+                   MSG(d, IDP_MSG_LOGIN_OTHER_HEADING));
+    for (size_t i = 0; i < v->nupstreams; i++) {
+        tx_form(b, "/login/social", NULL, v);
+        idp_ui_hidden(b, "upstream", v->upstreams[i].id);
+        idp_buf_puts(b, "<button type=\"submit\" class=\"secondary\" data-upstream=\"");
+        idp_html_escape(b, v->upstreams[i].id);
+        idp_buf_puts(b, "\">");
+        idp_html_escape(b, v->upstreams[i].display_name);
+        idp_buf_printf(b, "%s</button></form>", MSG(d, IDP_MSG_LOGIN_WITH_UPSTREAM));
+    }
+    idp_buf_printf(b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_OTHER_NOTE));
+}
+
+/* Polls the challenge; continues when the card signed, reloads for a fresh challenge when it expired. */
+static void poll_script(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    if (!js_safe_id(v->challenge_id)) {
+        idp_buf_set_error(&d->b, IDP_E_SERVER_ERROR);
+        return;
+    }
+    idp_buf_printf(&d->b,
+                   "<script nonce=\"%s\">(function(){var id=\"%s\",s=document.getElementById('status');"
+                   "var msg={failed:\"%s\",expired:\"%s\"};"
+                   "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id),"
+                   "{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(j){"
+                   "if(j.status==='authenticated'){document.getElementById('continue').submit();return}"
+                   "if(j.status==='failed'){s.textContent=(j.message||msg.failed);setTimeout(function(){location."
+                   "reload()},4000);return}"
+                   "if(j.status==='expired'){s.textContent=msg.expired;location.reload();return}"
+                   "setTimeout(tick,1500)}).catch(function(){setTimeout(tick,3000)})}setTimeout(tick,1500)})();"
+                   "</script>",
+                   d->nonce, v->challenge_id, MSG(d, IDP_MSG_LOGIN_JS_FAILED), MSG(d, IDP_MSG_LOGIN_JS_EXPIRED));
+}
+
+idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_LOGIN_TITLE, v->lang));
+    idp_buf_puts(&d.b, "<h1>SakaI-D</h1><p>");
+    idp_html_escape(&d.b, v->client_name);
+    idp_buf_printf(&d.b, "%s</p>", MSG(&d, IDP_MSG_LOGIN_TO_CLIENT));
+    if (v->note == IDP_LOGIN_REAUTH)
+        idp_buf_printf(&d.b, "<section class=\"error\" id=\"reauth\" role=\"status\"><p>%s</p></section>",
+                       MSG(&d, IDP_MSG_LOGIN_NOTE_REAUTH));
+    card_section(&d, v);
+    social_section(&d, v);
+    if (v->link)
+        poll_script(&d, v);
+    idp_buf_t sources;
+    idp_buf_init(&sources, 16384);
+    idp_ui_form_sources(&sources, v->rp_origin, v->upstreams, v->nupstreams);
+    if (idp_buf_err(&sources) != IDP_OK)
+        idp_buf_set_error(&d.b, idp_buf_err(&sources));
+    idp_err_t ret = idp_ui_doc_end(&d, 200, sources.len ? idp_buf_cstr(&sources) : NULL, NULL, out);
+    idp_buf_free(&sources);
+    return ret;
+}
+
+/* One button of a form to /login/card/new with @p answer. */
+static void new_card_button(idp_ui_doc_t *d, const idp_ui_new_card_view_t *v, const char *answer, const char *cls,
+                            idp_msg_id_t label)
+{
+    idp_buf_printf(&d->b, "<form method=\"post\" action=\"/login/card/new\" data-answer=\"%s\">", answer);
+    idp_ui_hidden(&d->b, "tx", v->tx);
+    idp_ui_hidden(&d->b, "csrf", v->csrf);
+    idp_ui_hidden(&d->b, "answer", answer);
+    idp_buf_printf(&d->b, "<button type=\"submit\" class=\"%s\">", cls);
+    idp_html_escape(&d->b, MSG(d, label));
+    idp_buf_puts(&d->b, "</button></form>");
+}
+
+idp_err_t idp_ui_render_new_card(const idp_ui_new_card_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_NEW_CARD_TITLE, v->lang));
+    idp_buf_printf(&d.b, "<h1>SakaI-D</h1><section id=\"new-card\" data-stage=\"%s\">",
+                   v->stage == IDP_NEW_CARD_ASK       ? "ask"
+                   : v->stage == IDP_NEW_CARD_CONFIRM ? "confirm"
+                                                      : "no-match");
+    if (v->stage == IDP_NEW_CARD_ASK) {
+        idp_buf_printf(&d.b, "<h2>%s</h2><p>%s</p>", MSG(&d, IDP_MSG_NEW_CARD_ASK_HEADING),
+                       MSG(&d, IDP_MSG_NEW_CARD_ASK_TEXT));
+        new_card_button(&d, v, "renewal", "primary", IDP_MSG_NEW_CARD_ASK_RENEWAL);
+        new_card_button(&d, v, "first", "secondary", IDP_MSG_NEW_CARD_ASK_FIRST);
+    } else if (v->stage == IDP_NEW_CARD_CONFIRM) {
+        idp_buf_printf(&d.b, "<h2>%s</h2><p>%s</p>", MSG(&d, IDP_MSG_NEW_CARD_CONFIRM_HEADING),
+                       MSG(&d, IDP_MSG_NEW_CARD_CONFIRM_TEXT));
+        new_card_button(&d, v, "confirm", "primary", IDP_MSG_NEW_CARD_CONFIRM_YES);
+        new_card_button(&d, v, "refuse", "secondary", IDP_MSG_NEW_CARD_CONFIRM_NO);
+    } else {
+        idp_buf_printf(&d.b, "<h2>%s</h2><p>%s</p>", MSG(&d, IDP_MSG_NEW_CARD_NO_MATCH_HEADING),
+                       MSG(&d, IDP_MSG_NEW_CARD_NO_MATCH_TEXT));
+        new_card_button(&d, v, "first", "primary", IDP_MSG_NEW_CARD_NO_MATCH_START);
+    }
+    idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}

@@ -1,0 +1,207 @@
+/*
+ * The pages a resident sees (issue #16 §5, "presentation at the edges"):
+ * login, new card, sign in again, consent, account, logout, errors, and the
+ * form_post response. Each is rendered from a view struct of plain data
+ * (strings, arrays with counts, flags) that the protocol core fills
+ * (oauth/views.c); the pages decide nothing about the protocol, and the
+ * protocol writes no HTML. Every text comes from the message catalogue
+ * (ui/messages.h); everything else that reaches the page is HTML-escaped.
+ *
+ * Japanese by default, English for lang "en..."; mobile-first; no external
+ * assets: the style and the script are inline under a per-page CSP nonce,
+ * and the QR code is an inline SVG (ui/qr.h).
+ */
+#ifndef IDP_UI_PAGES_H
+#define IDP_UI_PAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/** A rendered page. Owned by the caller: idp_ui_page_free. */
+typedef struct {
+    int status; /* the HTTP status */
+    char *body; /* malloc'ed, NUL-terminated HTML (text/html; charset=utf-8) */
+    size_t body_len;
+    char *csp; /* malloc'ed value of the Content-Security-Policy header, naming the page's nonce */
+} idp_ui_page_t;
+
+/** Frees what @p p holds and zeroes it; NULL and a zeroed page are fine. */
+void idp_ui_page_free(idp_ui_page_t *p);
+
+/** A hidden form field. */
+typedef struct {
+    const char *name, *value;
+} idp_ui_field_t;
+
+/** A social sign-in provider, as the pages name it. */
+typedef struct {
+    const char *id; /* the form value that selects it */
+    const char *display_name;
+    const char *issuer; /* its origin is allowed as a form target (CSP form-action: it answers with redirects) */
+} idp_ui_upstream_t;
+
+/*
+ * Contract of every idp_ui_render_*: on IDP_OK, *out holds the page; on an
+ * error (a NULL where a string is required, a page past its size limit, out
+ * of memory, no randomness for the nonce) *out is zeroed and nothing is
+ * half-rendered: the caller answers with a plain 500. Strings are UTF-8;
+ * optional ones are marked "or NULL".
+ */
+
+/** The error page: the texts say the request was refused; @p error and @p description are shown as a note. */
+typedef struct {
+    const char *lang;
+    int status;
+    const char *error;       /* the protocol's error code */
+    const char *description; /* or NULL */
+} idp_ui_error_view_t;
+idp_err_t idp_ui_render_error(const idp_ui_error_view_t *v, idp_ui_page_t *out);
+
+/** Sign in again (403): a change that needs a fresh sign-in; @p card: with the My Number card. */
+typedef struct {
+    const char *lang;
+    bool card;
+} idp_ui_reauth_view_t;
+idp_err_t idp_ui_render_reauth(const idp_ui_reauth_view_t *v, idp_ui_page_t *out);
+
+/** OAuth 2.0 Form Post Response Mode §2: an auto-submitting form of hidden fields to @p action. */
+typedef struct {
+    const char *lang;
+    const char *action; /* the redirect URI; its origin is allowed as a form target */
+    const idp_ui_field_t *fields;
+    size_t nfields;
+} idp_ui_form_post_view_t;
+idp_err_t idp_ui_render_form_post(const idp_ui_form_post_view_t *v, idp_ui_page_t *out);
+
+/** What the login page says about why the resident signs in. */
+typedef enum {
+    IDP_LOGIN_PLAIN,
+    IDP_LOGIN_ADDING_CARD, /* the card will be added to the SakaI-D signed in */
+    IDP_LOGIN_REAUTH,      /* sign in again first, then the card is added */
+    IDP_LOGIN_SIGN_STEP,   /* the card's two keys: the signing certificate is read (the resident may skip it) */
+    IDP_LOGIN_RENEWAL,     /* the same, to find the SakaI-D of an earlier card */
+} idp_login_note_t;
+
+typedef struct {
+    const char *lang;
+    const char *client_name;
+    const char *tx, *csrf;    /* the login transaction and its form token */
+    const char *challenge_id; /* base64url characters only (it goes into the page's script); or NULL without link */
+    const char *link;         /* the link the app opens (also as a QR code); NULL: card sign-in is unavailable */
+    const char *const *test_cards; /* NULL-terminated names of test cards (dev mode), or NULL */
+    const idp_ui_upstream_t *upstreams;
+    size_t nupstreams;
+    idp_login_note_t note;
+    const char *rp_origin; /* the relying party's origin, allowed as a form target; or NULL */
+} idp_ui_login_view_t;
+idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out);
+
+/** What the new-card page asks (a card nobody holds signed in). */
+typedef enum {
+    IDP_NEW_CARD_ASK,      /* first time, or an earlier card? */
+    IDP_NEW_CARD_CONFIRM,  /* its signing certificate matched a SakaI-D: link the card to it? */
+    IDP_NEW_CARD_NO_MATCH, /* it matched none: go on with a new SakaI-D */
+} idp_new_card_stage_t;
+
+typedef struct {
+    const char *lang;
+    const char *tx, *csrf;
+    idp_new_card_stage_t stage;
+} idp_ui_new_card_view_t;
+idp_err_t idp_ui_render_new_card(const idp_ui_new_card_view_t *v, idp_ui_page_t *out);
+
+/** A claim on the consent page, labelled from the catalogue by its name. */
+typedef struct {
+    const char *claim;
+    bool verified; /* verified with the My Number card: said so */
+} idp_ui_claim_t;
+
+typedef struct {
+    const char *lang;
+    const char *client_name;
+    const char *logo_uri; /* or NULL; shown only when it is an http(s) URL (its origin goes to img-src) */
+    const char *purpose_ja, *purpose_en; /* or NULL: the one of the page's language is shown */
+    const char *policy_uri;              /* or NULL */
+    const char *tx, *csrf;
+    const char *claims;             /* the form's claims field (space-separated) */
+    const idp_ui_claim_t *released; /* what the client receives */
+    size_t nreleased;
+    const char *const *withheld; /* asked for, and not provided (card-verified, to a non-card session) */
+    size_t nwithheld;
+    const char *rp_origin; /* allowed as a form target; or NULL */
+} idp_ui_consent_view_t;
+idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out);
+
+/** A way to sign in, on the account page. */
+typedef struct {
+    bool card;                    /* a My Number card; else a social account */
+    const char *name;             /* social: the provider's name */
+    long long expires_at;         /* card: the certificate's notAfter (shown as a local date) */
+    bool expired;                 /* card: past expires_at */
+    bool removable;               /* offer to remove it (never the last one) */
+    const char *issuer, *subject; /* the removal form's fields */
+} idp_ui_credential_t;
+
+/** A verified attribute: the label of @p claim, then @p value. */
+typedef struct {
+    const char *claim, *value;
+} idp_ui_attr_t;
+
+/** A service the resident shares information with. */
+typedef struct {
+    const char *client_id;
+    const char *client_name;             /* or NULL: the client id is shown */
+    const char *purpose_ja, *purpose_en; /* or NULL */
+    const char *const *claims;           /* each gets a "stop sharing" button */
+    size_t nclaims;
+} idp_ui_consent_row_t;
+
+/** A release of claims (the history). */
+typedef struct {
+    long long at;
+    const char *client_id;
+    const char *const *claims;
+    size_t nclaims;
+} idp_ui_release_t;
+
+typedef struct {
+    const char *sid;
+    long long auth_time;
+    bool card;    /* signed in with the card; else another account */
+    bool current; /* this browser's session */
+} idp_ui_session_t;
+
+typedef struct {
+    const char *lang, *csrf;
+    const char *notice; /* or NULL */
+    const idp_ui_credential_t *creds;
+    size_t ncreds;
+    const idp_ui_upstream_t *upstreams; /* providers that can be added */
+    size_t nupstreams;
+    bool verified; /* false: nothing verified yet */
+    long long verified_at;
+    const idp_ui_attr_t *attrs;
+    size_t nattrs;
+    const char *school_district, *area, *children; /* self-asserted household */
+    const idp_ui_consent_row_t *consents;
+    size_t nconsents;
+    const idp_ui_release_t *releases;
+    size_t nreleases;
+    const idp_ui_session_t *sessions;
+    size_t nsessions;
+} idp_ui_account_view_t;
+idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *out);
+
+/** The logout page: a confirmation form with @p fields, or, without @p confirm, "signed out". */
+typedef struct {
+    const char *lang;
+    bool confirm;
+    const idp_ui_field_t *fields;
+    size_t nfields;
+    const char *redirect_uri; /* where the confirmation may lead (post_logout_redirect_uri), or NULL */
+} idp_ui_logout_view_t;
+idp_err_t idp_ui_render_logout(const idp_ui_logout_view_t *v, idp_ui_page_t *out);
+
+#endif

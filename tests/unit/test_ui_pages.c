@@ -1,0 +1,355 @@
+/*
+ * idp/ui's pages rendered straight from view structs (ui/pages.h), with no
+ * protocol state: every page in ja and en, hostile strings in every field
+ * escaped, the CSP nonce on every inline style and script and in the
+ * header, and a message catalogue with no text missing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/messages.h"
+#include "ui/pages.h"
+
+/* Hostile: markup, both quotes, an entity; ESCAPED is the one form it may take on a page. */
+#define EVIL "<script>alert(1)</script>\"'&"
+#define ESCAPED "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"
+#define EVIL_URL "https://evil.example/" EVIL
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * A page as every page must be: HTML in @p lang with its title from the
+ * catalogue, a nonce on the style and on every script that the CSP names,
+ * and no trace of EVIL but its escaped form.
+ */
+static void assert_page(const idp_ui_page_t *p, int status, const char *lang, idp_msg_id_t title)
+{
+    assert_int_equal(p->status, status);
+    assert_non_null(p->body);
+    assert_non_null(p->csp);
+    assert_int_equal(strlen(p->body), p->body_len);
+    assert_true(strncmp(p->body, "<!doctype html><html lang=\"", 27) == 0);
+    assert_true(strncmp(p->body + 27, lang, strlen(lang)) == 0);
+    char want[512];
+    snprintf(want, sizeof(want), "<title>%s - SakaI-D</title>",
+             title == IDP_MSG_COUNT ? "SakaI-D" : idp_msg_get(title, lang));
+    assert_non_null(strstr(p->body, want));
+
+    const char *n = strstr(p->body, "<style nonce=\"");
+    assert_non_null(n);
+    char nonce[64];
+    assert_int_equal(sscanf(n + 14, "%63[^\"]", nonce), 1);
+    assert_true(strlen(nonce) >= 22); /* 128 random bits, base64url */
+    snprintf(want, sizeof(want), "style-src 'nonce-%s'; script-src 'nonce-%s';", nonce, nonce);
+    assert_non_null(strstr(p->csp, want));
+    assert_non_null(strstr(p->csp, "default-src 'none'"));
+    assert_non_null(strstr(p->csp, "frame-ancestors 'none'"));
+    snprintf(want, sizeof(want), "<script nonce=\"%s\">", nonce);
+    assert_int_equal(count(p->body, "<script"), count(p->body, want));
+    assert_int_equal(count(p->body, "<style"), 1);
+
+    /* every occurrence of the hostile string is the escaped one */
+    assert_int_equal(count(p->body, "alert(1)"), count(p->body, ESCAPED));
+    assert_null(strstr(p->csp, "alert"));
+    assert_null(strstr(p->csp, "unsafe"));
+    assert_null(strstr(p->csp, "bad.example"));
+}
+
+static const char *const langs[] = {"ja", "en"};
+static const char *const cards[] = {"sakai-taro", EVIL, NULL};
+static const idp_ui_upstream_t ups[] = {
+    {.id = EVIL, .display_name = EVIL, .issuer = "https://bad.example'unsafe-inline'/"},
+    {.id = "line", .display_name = "LINE", .issuer = "https://access.line.me/oauth"},
+};
+static const idp_ui_field_t fields[] = {{EVIL, EVIL}, {"state", EVIL}};
+
+static void every_page_renders_in_ja_and_en_escaping_every_field(void **state)
+{
+    (void)state;
+    for (size_t li = 0; li < 2; li++) {
+        const char *l = langs[li];
+        idp_ui_page_t p;
+
+        idp_ui_error_view_t ev = {.lang = l, .status = 400, .error = EVIL, .description = EVIL};
+        assert_int_equal(idp_ui_render_error(&ev, &p), IDP_OK);
+        assert_page(&p, 400, l, IDP_MSG_ERROR_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_ERROR_HEADING, l)));
+        assert_int_equal(count(p.body, ESCAPED), 2);
+        idp_ui_page_free(&p);
+
+        for (int card = 0; card < 2; card++) {
+            idp_ui_reauth_view_t rv = {.lang = l, .card = card};
+            assert_int_equal(idp_ui_render_reauth(&rv, &p), IDP_OK);
+            assert_page(&p, 403, l, IDP_MSG_REAUTH_TITLE);
+            assert_non_null(strstr(p.body, idp_msg_get(card ? IDP_MSG_REAUTH_TEXT_CARD : IDP_MSG_REAUTH_TEXT, l)));
+            idp_ui_page_free(&p);
+        }
+
+        idp_ui_form_post_view_t fv = {.lang = l, .action = EVIL_URL, .fields = fields, .nfields = 2};
+        assert_int_equal(idp_ui_render_form_post(&fv, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_COUNT);
+        assert_int_equal(count(p.body, ESCAPED), 4);
+        assert_non_null(strstr(p.csp, "form-action 'self' https://evil.example;"));
+        idp_ui_page_free(&p);
+
+        for (int note = IDP_LOGIN_PLAIN; note <= IDP_LOGIN_RENEWAL; note++) {
+            idp_ui_login_view_t lv = {.lang = l,
+                                      .client_name = EVIL,
+                                      .tx = EVIL,
+                                      .csrf = EVIL,
+                                      .challenge_id = "CH-1_x",
+                                      .link = "https://id.example/app?c=" EVIL,
+                                      .test_cards = cards,
+                                      .upstreams = ups,
+                                      .nupstreams = 2,
+                                      .note = (idp_login_note_t)note,
+                                      .rp_origin = "https://rp.example; script-src *"};
+            assert_int_equal(idp_ui_render_login(&lv, &p), IDP_OK);
+            assert_page(&p, 200, l, IDP_MSG_LOGIN_TITLE);
+            assert_non_null(strstr(p.body, "<svg")); /* the QR code */
+            assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_WITH_UPSTREAM, l)));
+            assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_JS_FAILED, l)));
+            /* a source list that would end the directive is left out; the upstream's origin is in */
+            assert_null(strstr(p.csp, "script-src *"));
+            assert_null(strstr(p.csp, "rp.example"));
+            assert_non_null(strstr(p.csp, "form-action 'self' https://access.line.me;"));
+            assert_true(count(p.body, ESCAPED) >= 10);
+            idp_ui_page_free(&p);
+        }
+
+        for (int stage = IDP_NEW_CARD_ASK; stage <= IDP_NEW_CARD_NO_MATCH; stage++) {
+            idp_ui_new_card_view_t nv = {.lang = l, .tx = EVIL, .csrf = EVIL, .stage = (idp_new_card_stage_t)stage};
+            assert_int_equal(idp_ui_render_new_card(&nv, &p), IDP_OK);
+            assert_page(&p, 200, l, IDP_MSG_NEW_CARD_TITLE);
+            assert_true(count(p.body, ESCAPED) >= 2);
+            idp_ui_page_free(&p);
+        }
+
+        const idp_ui_claim_t released[] = {{"sakai_resident", false}, {"name", true}, {EVIL, false}};
+        const char *const withheld[] = {"address", EVIL};
+        idp_ui_consent_view_t cv = {.lang = l,
+                                    .client_name = EVIL,
+                                    .logo_uri = EVIL_URL,
+                                    .purpose_ja = EVIL,
+                                    .purpose_en = EVIL,
+                                    .policy_uri = EVIL_URL,
+                                    .tx = EVIL,
+                                    .csrf = EVIL,
+                                    .claims = EVIL,
+                                    .released = released,
+                                    .nreleased = 3,
+                                    .withheld = withheld,
+                                    .nwithheld = 2,
+                                    .rp_origin = "https://rp.example"};
+        assert_int_equal(idp_ui_render_consent(&cv, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_CONSENT_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_claim("sakai_resident", l)));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_CONSENT_VERIFIED, l)));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_CONSENT_WITHHELD, l)));
+        assert_non_null(strstr(p.body, "<li data-withheld=\"address\">"));
+        assert_non_null(strstr(p.csp, "img-src 'self' data: https://evil.example;"));
+        assert_non_null(strstr(p.csp, "form-action 'self' https://rp.example;"));
+        assert_int_equal(count(p.body, ESCAPED), 11); /* logo, name, purpose, 2 claims x 2, policy, 3 fields */
+        idp_ui_page_free(&p);
+
+        const idp_ui_credential_t creds[] = {
+            {.card = true, .expires_at = 4102444800LL, .removable = true, .issuer = EVIL, .subject = EVIL},
+            {.card = true, .expires_at = 1600000000LL, .expired = true, .issuer = "I", .subject = "S"},
+            {.card = false, .name = EVIL, .removable = true, .issuer = EVIL, .subject = EVIL},
+        };
+        const idp_ui_attr_t attrs[] = {{"name", EVIL}, {"address", EVIL}};
+        const char *const claims[] = {"openid", "name", EVIL};
+        const idp_ui_consent_row_t consents[] = {{.client_id = EVIL,
+                                                  .client_name = EVIL,
+                                                  .purpose_ja = EVIL,
+                                                  .purpose_en = EVIL,
+                                                  .claims = claims,
+                                                  .nclaims = 3},
+                                                 {.client_id = EVIL}};
+        const idp_ui_release_t releases[] = {{.at = 1700000000, .client_id = EVIL, .claims = claims, .nclaims = 3},
+                                             {.at = 1700000000, .client_id = "c"}};
+        const idp_ui_session_t sessions[] = {{.sid = EVIL, .auth_time = 1700000000, .card = true, .current = true},
+                                             {.sid = "S2", .auth_time = 1700000000}};
+        idp_ui_account_view_t av = {.lang = l,
+                                    .csrf = EVIL,
+                                    .notice = EVIL,
+                                    .creds = creds,
+                                    .ncreds = 3,
+                                    .upstreams = ups,
+                                    .nupstreams = 2,
+                                    .verified = true,
+                                    .verified_at = 1700000000,
+                                    .attrs = attrs,
+                                    .nattrs = 2,
+                                    .school_district = EVIL,
+                                    .area = EVIL,
+                                    .children = EVIL,
+                                    .consents = consents,
+                                    .nconsents = 2,
+                                    .releases = releases,
+                                    .nreleases = 2,
+                                    .sessions = sessions,
+                                    .nsessions = 2};
+        assert_int_equal(idp_ui_render_account(&av, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_ACCOUNT_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_ACCOUNT_CRED_EXPIRED, l)));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_ACCOUNT_THIS_DEVICE, l)));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_ACCOUNT_IDENTIFIER_ONLY, l)));
+        assert_non_null(strstr(p.body, idp_msg_claim("openid", l)));
+        assert_non_null(strstr(p.body, "data-state=\"expired\""));
+        assert_true(count(p.body, ESCAPED) >= 30);
+        idp_ui_page_free(&p);
+
+        idp_ui_logout_view_t lo = {.lang = l};
+        assert_int_equal(idp_ui_render_logout(&lo, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_LOGOUT_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGOUT_DONE, l)));
+        idp_ui_page_free(&p);
+        lo = (idp_ui_logout_view_t){
+            .lang = l, .confirm = true, .fields = fields, .nfields = 2, .redirect_uri = "https://rp.example/bye"};
+        assert_int_equal(idp_ui_render_logout(&lo, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_LOGOUT_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGOUT_ASK, l)));
+        assert_int_equal(count(p.body, ESCAPED), 3);
+        assert_non_null(strstr(p.csp, "form-action 'self' https://rp.example;"));
+        idp_ui_page_free(&p);
+    }
+}
+
+/* The language is an attribute value too. */
+static void a_hostile_lang_is_escaped(void **state)
+{
+    (void)state;
+    idp_ui_page_t p;
+    idp_ui_error_view_t ev = {.lang = EVIL, .status = 400, .error = "invalid_request"};
+    assert_int_equal(idp_ui_render_error(&ev, &p), IDP_OK);
+    assert_true(strncmp(p.body, "<!doctype html><html lang=\"" ESCAPED "\">",
+                        strlen("<!doctype html><html lang=\"" ESCAPED "\">")) == 0);
+    idp_ui_page_free(&p);
+}
+
+/* The challenge id goes into the page's script: anything but base64url is refused, never escaped for the wrong context. */
+static void a_challenge_id_that_could_leave_the_script_is_refused(void **state)
+{
+    (void)state;
+    idp_ui_page_t p = {.status = 1};
+    idp_ui_login_view_t lv = {.lang = "ja",
+                              .client_name = "c",
+                              .tx = "t",
+                              .csrf = "x",
+                              .challenge_id = "a\";alert(1);//",
+                              .link = "https://id.example/app"};
+    assert_int_not_equal(idp_ui_render_login(&lv, &p), IDP_OK);
+    assert_null(p.body);
+    assert_null(p.csp);
+    assert_int_equal(p.status, 0);
+    lv.challenge_id = "</script>";
+    assert_int_not_equal(idp_ui_render_login(&lv, &p), IDP_OK);
+}
+
+/* A NULL where a text is required is a caller's bug: no page with a hole, nothing to free. */
+static void a_null_text_renders_no_page(void **state)
+{
+    (void)state;
+    idp_ui_page_t p;
+    idp_ui_login_view_t lv = {.lang = "en", .client_name = NULL, .tx = "t", .csrf = "x"};
+    assert_int_not_equal(idp_ui_render_login(&lv, &p), IDP_OK);
+    assert_null(p.body);
+    idp_ui_new_card_view_t nv = {.lang = "en", .tx = NULL, .csrf = "x"};
+    assert_int_not_equal(idp_ui_render_new_card(&nv, &p), IDP_OK);
+    idp_ui_error_view_t ev = {.lang = "en", .status = 400, .error = NULL};
+    assert_int_not_equal(idp_ui_render_error(&ev, &p), IDP_OK);
+    idp_ui_field_t f = {"code", NULL};
+    idp_ui_form_post_view_t fv = {.lang = "ja", .action = "https://rp.example/cb", .fields = &f, .nfields = 1};
+    assert_int_not_equal(idp_ui_render_form_post(&fv, &p), IDP_OK);
+    assert_null(p.body);
+    idp_ui_page_free(&p);
+    idp_ui_page_free(NULL);
+}
+
+/* Each page gets a nonce of its own. */
+static void each_page_has_a_fresh_nonce(void **state)
+{
+    (void)state;
+    idp_ui_page_t a, b;
+    idp_ui_reauth_view_t rv = {.lang = "ja"};
+    assert_int_equal(idp_ui_render_reauth(&rv, &a), IDP_OK);
+    assert_int_equal(idp_ui_render_reauth(&rv, &b), IDP_OK);
+    assert_string_not_equal(a.csp, b.csp);
+    idp_ui_page_free(&a);
+    idp_ui_page_free(&b);
+}
+
+/* The catalogue: every id has a key, a Japanese and an English text; keys are unique and find their ids. */
+static void no_message_lacks_ja_or_en(void **state)
+{
+    (void)state;
+    const char *fallback_ja = idp_msg_get(IDP_MSG_CARD_MALFORMED, "ja");
+    for (int i = 0; i < IDP_MSG_COUNT; i++) {
+        const char *key = idp_msg_key((idp_msg_id_t)i);
+        if (key == NULL)
+            fail_msg("message id %d has no entry", i);
+        const char *ja = idp_msg_get((idp_msg_id_t)i, "ja"), *en = idp_msg_get((idp_msg_id_t)i, "en");
+        if (ja == NULL || en == NULL || !ja[0] || !en[0])
+            fail_msg("%s lacks a text", key);
+        if (i != IDP_MSG_CARD_MALFORMED && ja == fallback_ja)
+            fail_msg("%s falls back", key);
+        assert_ptr_equal(idp_msg(key, "ja"), ja);
+        assert_ptr_equal(idp_msg(key, "en"), en);
+        assert_ptr_equal(idp_msg(key, NULL), ja); /* Japanese by default */
+        for (int j = 0; j < i; j++)
+            if (!strcmp(key, idp_msg_key((idp_msg_id_t)j)))
+                fail_msg("key %s twice", key);
+    }
+    assert_null(idp_msg_key(IDP_MSG_COUNT));
+    assert_ptr_equal(idp_msg_get(IDP_MSG_COUNT, "en"), idp_msg_get(IDP_MSG_CARD_MALFORMED, "en"));
+    assert_ptr_equal(idp_msg("card.no_such_reason", "en"), idp_msg_get(IDP_MSG_CARD_MALFORMED, "en"));
+    /* the texts that go into the login page's script cannot end its string or the script */
+    for (size_t li = 0; li < 2; li++)
+        for (idp_msg_id_t id = IDP_MSG_LOGIN_JS_FAILED; id <= IDP_MSG_LOGIN_JS_EXPIRED; id++)
+            assert_null(strpbrk(idp_msg_get(id, langs[li]), "\"\\<\n"));
+}
+
+/* Every claim SakaI-D releases has its label in both languages; an unknown one has none. */
+static void every_claim_has_a_label(void **state)
+{
+    (void)state;
+    static const char *const claims[] = {"name",           "birthdate",  "gender", "address",
+                                         "sakai_resident", "sakai_ward", "openid", "offline_access"};
+    for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
+        for (size_t li = 0; li < 2; li++)
+            assert_non_null(idp_msg_claim(claims[i], langs[li]));
+    assert_string_equal(idp_msg_claim("sakai_resident", "en"), "Whether you live in Sakai City");
+    assert_null(idp_msg_claim("no_such_claim", "ja"));
+    assert_null(idp_msg_claim(NULL, "ja"));
+    char long_name[200];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_null(idp_msg_claim(long_name, "ja"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_page_renders_in_ja_and_en_escaping_every_field),
+        cmocka_unit_test(a_hostile_lang_is_escaped),
+        cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
+        cmocka_unit_test(a_null_text_renders_no_page),
+        cmocka_unit_test(each_page_has_a_fresh_nonce),
+        cmocka_unit_test(no_message_lacks_ja_or_en),
+        cmocka_unit_test(every_claim_has_a_label),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
