@@ -23,8 +23,9 @@
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
 #include "net/http_client.h"
-#include "oauth/datakeys.h"
-#include "oauth/keys.h"
+#include "keys/datakeys.h"
+#include "keys/keys.h"
+#include "keys/match.h"
 #include "oauth/oauth.h"
 #include "store/store.h"
 

@@ -8,8 +8,6 @@
  * 403 {"error": "card_rejected", "reason": <jpki reason code>, "message": <for the resident>}.
  */
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "keys/match.h"
 #include "oauth/card_body.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
@@ -229,22 +228,9 @@ static idp_jpki_reason_t verify_key(idp_oauth_t *o, idp_oauth_req_t *req, idp_jp
 }
 
 /*
- * Renewal by re-verification (product.md §6): a keyed digest of the four
- * basic attributes exactly as the signing certificate carries them, under
- * the subject key (a label of its own), so that a new card's attributes
- * find the resident they belong to without comparing attributes in clear.
+ * Renewal by re-verification (product.md §6): keys/match.h's digest of the
+ * four basic attributes under the subject key.
  */
-void idp_card_match_key(const unsigned char key[32], const char *name, const char *gender_raw,
-                        const char *birth_date_raw, const char *address, unsigned char out[32])
-{
-    char input[1400];
-    int n = snprintf(input, sizeof(input), "attribute-match v1\n%s\n%s\n%s\n%s", name, gender_raw, birth_date_raw,
-                     address);
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key, 32, (const unsigned char *)input,
-         (size_t)(n < (int)sizeof(input) ? n : (int)sizeof(input) - 1), out, &len);
-}
-
 static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned char out[32])
 {
     idp_card_match_key(o->subject_key, a->name, a->gender, a->birth_date, a->address, out);

@@ -87,15 +87,6 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/card/status?challenge_id=... (form holds the query). */
 void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-/**
- * The keyed digest (HMAC-SHA-256 under @p key, the subject key) of a signing certificate's four basic
- * attributes exactly as the certificate carries them: what renewal by re-verification looks residents up by.
- */
-/** The KEK derivation label of the subject key (idp_oauth_t.subject_key); sakaid-admin derives it too. */
-#define IDP_SUBJECT_KEY_LABEL "sakaid subject identifiers v1"
-void idp_card_match_key(const unsigned char key[32], const char *name, const char *gender_raw,
-                        const char *birth_date_raw, const char *address, unsigned char out[32]);
-
 /* The authorization code flow (OpenID Connect Core §3.1; docs/flow.md). */
 /** GET or POST /authorize (§3.1.2.1): form holds the query or the form body. */
 void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

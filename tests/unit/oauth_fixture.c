@@ -13,7 +13,7 @@
 #include "jose/key.h"
 #include "jose/keystore.h"
 #include "oauth/authorize.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth_fixture.h"
 #include "store/mem/mem.h"
 

@@ -19,7 +19,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "net/http_client.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
 
