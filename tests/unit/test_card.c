@@ -43,15 +43,15 @@ static int setup(void **state)
     snprintf(path, sizeof(path), "%s/crl", material);
     assert_int_equal(idp_jpki_crl_dir_new(path, &rev), IDP_OK);
     idp_jpki_trust_set_revocation(t, rev);
-    f->o.jpki = t;
+    f->o->jpki = t;
     return 0;
 }
 
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    idp_jpki_trust_free(f->o.jpki);
-    f->o.jpki = NULL;
+    idp_jpki_trust_free(f->o->jpki);
+    f->o->jpki = NULL;
     return fixture_teardown(state);
 }
 
@@ -68,7 +68,7 @@ static json_t *call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_
                            .now_ms = at * 1000};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(&f->o, &req, &resp);
+    endpoint(f->o, &req, &resp);
     *status = resp.status;
     json_t *j = json_loadb(resp.body ? resp.body : "{}", resp.body ? resp.body_len : 2, 0, NULL);
     idp_arena_free(&arena);
