@@ -77,13 +77,13 @@ typedef struct {
  * clock to inject: each request carries its time (idp_oauth_req_t.now).
  */
 typedef struct {
-    idp_store_t *store;       /* storage (store/store.h): store/pg, or store/mem in tests */
-    idp_keystore_t *keys;     /* signing keys; NULL only where nothing is signed (discovery) */
-    const idp_kek_t *kek;     /* the subject key is derived from it, and it opens upstream client secrets;
+    idp_store_t *store;     /* storage (store/store.h): store/pg, or store/mem in tests */
+    idp_keystore_t *keys;   /* signing keys; NULL only where nothing is signed (discovery) */
+    const idp_kek_t *kek;   /* the subject key is derived from it, and it opens upstream client secrets;
                              * NULL: no subject key (tests), no social login */
-    idp_jpki_trust_t *jpki;   /* card login; NULL when not configured */
-    idp_fed_t *fed;           /* the upstream relying party; NULL: no social login */
-    const idp_net_t *net;     /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl. Tests pass a fake
+    idp_jpki_trust_t *jpki; /* card login; NULL when not configured */
+    idp_fed_t *fed;         /* the upstream relying party; NULL: no social login */
+    const idp_net_t *net;   /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl. Tests pass a fake
                              * transport here (net/http_client.h) */
 } idp_oauth_deps_t;
 
