@@ -23,8 +23,8 @@
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
 #include "net/http_client.h"
-#include "oauth/datakeys.h"
-#include "oauth/keys.h"
+#include "keys/datakeys.h"
+#include "keys/keys.h"
 #include "oauth/oauth.h"
 #include "store/store.h"
 
@@ -254,12 +254,11 @@ int main(int argc, char **argv)
     idp_store_t *store = NULL;
     idp_keystore_t *keys = idp_keystore_new();
     idp_datakeys_t *data_keys = NULL;
-    idp_oauth_t oauth;
+    idp_oauth_t *oauth = NULL;
+    idp_fed_t *fed = NULL;
     idp_http_t *http = NULL;
     delivery_worker_t delivery = {.running = false};
     idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = cfg->outbound_proxy}; /* outbound HTTP: libcurl */
-    bool oauth_ready = false;
-    memset(&oauth, 0, sizeof(oauth));
 
     if (idp_kek_load(cfg->kek_file, &kek, err, sizeof(err)) != IDP_OK) {
         fatal("kek_unusable", err);
@@ -295,31 +294,22 @@ int main(int argc, char **argv)
     }
     if (load_data_keys(store, data_keys) != 0)
         goto Exit;
-    if (idp_oauth_init(&oauth, cfg, store, keys) != IDP_OK) {
-        fatal("startup_failed", "out of memory");
-        goto Exit;
-    }
-    oauth_ready = true;
-    idp_kek_derive(&kek, IDP_SUBJECT_KEY_LABEL, oauth.subject_key);
-    oauth.kek = &kek;
-    oauth.net = &net;
     /* Upstream calls: 5 s at most each; a handful of issuers. */
-    if ((oauth.fed = idp_fed_new(oauth.net, 5000, 32)) == NULL) {
+    if ((fed = idp_fed_new(&net, 5000, 32)) == NULL) {
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
-    oauth.jpki = jpki;
-    jpki = NULL;
-    if (oauth.jpki && (oauth.card_limit = idp_ratelimit_new(cfg->jpki_rate_per_minute, cfg->jpki_rate_per_minute)) == NULL) {
+    idp_oauth_deps_t deps = {.store = store, .keys = keys, .kek = &kek, .jpki = jpki, .fed = fed, .net = &net};
+    if (idp_oauth_new(cfg, &deps, &oauth) != IDP_OK) {
         fatal("startup_failed", "out of memory");
         goto Exit;
     }
     err[0] = '\0';
-    if (idp_http_start(cfg, &oauth, &http, err, sizeof(err)) != IDP_OK) {
+    if (idp_http_start(cfg, oauth, &http, err, sizeof(err)) != IDP_OK) {
         fatal("listen_failed", err);
         goto Exit;
     }
-    if (delivery_start(&delivery, &oauth) != 0) {
+    if (delivery_start(&delivery, oauth) != 0) {
         fatal("startup_failed", "cannot start the back-channel logout thread");
         goto Exit;
     }
@@ -368,15 +358,11 @@ int main(int argc, char **argv)
     rc = 0;
 
 Exit:
-    idp_jpki_trust_free(jpki); /* not yet handed to the protocol core */
     delivery_stop(&delivery);
     idp_http_stop(http);
-    if (oauth_ready) {
-        idp_jpki_trust_free(oauth.jpki);
-        idp_ratelimit_free(oauth.card_limit);
-        idp_fed_free(oauth.fed);
-        idp_oauth_cleanup(&oauth);
-    }
+    idp_oauth_free(oauth); /* before what it borrowed */
+    idp_fed_free(fed);
+    idp_jpki_trust_free(jpki);
     idp_store_close(store);
     idp_datakeys_free(data_keys);
     idp_keystore_free(keys);

@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "core/err.h"
 #include "jose/kek.h"
-#include "oauth/datakeys.h"
+#include "keys/datakeys.h"
 #include "store/store.h"
 
 /* Exit statuses (README): */

@@ -2,7 +2,7 @@
  * sakaid-admin client add | list | show | update | rotate-secret | remove
  *
  * Metadata uses the names of OpenID Connect Dynamic Client Registration
- * 1.0 §2 / RFC 7591 §2 (and ours, see oauth/client_meta.c). On the command
+ * 1.0 §2 / RFC 7591 §2 (and ours, see client/client_meta.c). On the command
  * line a field F is the flag --F with '_' written as '-'.
  *
  * Every add and update whose resulting metadata has a sector_identifier_uri
@@ -18,7 +18,7 @@
 #include "admin/fetch.h"
 #include "core/rand.h"
 #include "net/http_client.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 
 #define SECRET_BYTES 32    /* 256 bits */
 #define CLIENT_ID_BYTES 16 /* 128 bits */

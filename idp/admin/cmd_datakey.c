@@ -7,7 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "admin/admin.h"
-#include "oauth/oauth.h"
+#include "keys/match.h"
 
 #define BATCH_DEFAULT 100
 #define BATCH_MAX 10000

@@ -4,8 +4,8 @@
 #include <time.h>
 
 #include "admin/admin.h"
-#include "oauth/datakeys.h"
-#include "oauth/keys.h"
+#include "keys/datakeys.h"
+#include "keys/keys.h"
 
 static int setup(admin_t *a)
 {

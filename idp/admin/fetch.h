@@ -3,7 +3,7 @@
  * client's registration (today its sector_identifier_uri, OpenID Connect
  * Core §8.1), sent through the outbound-HTTP module (net/http_client.h),
  * which holds the policy; this file keeps sakaid-admin's limits and
- * messages. It has the shape of idp_fetch_fn (oauth/client_meta.h).
+ * messages. It has the shape of idp_fetch_fn (client/client_meta.h).
  */
 #ifndef IDP_ADMIN_FETCH_H
 #define IDP_ADMIN_FETCH_H

@@ -9,7 +9,7 @@
 
 #include "admin/admin.h"
 #include "core/log.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 
 typedef struct {
     const char *group, *name; /* "keys", "rotate"; name NULL for single-word commands */

@@ -7,7 +7,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "core/str.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 

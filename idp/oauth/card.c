@@ -8,8 +8,6 @@
  * 403 {"error": "card_rejected", "reason": <jpki reason code>, "message": <for the resident>}.
  */
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "keys/match.h"
 #include "oauth/card_body.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
@@ -229,22 +228,9 @@ static idp_jpki_reason_t verify_key(idp_oauth_t *o, idp_oauth_req_t *req, idp_jp
 }
 
 /*
- * Renewal by re-verification (product.md §6): a keyed digest of the four
- * basic attributes exactly as the signing certificate carries them, under
- * the subject key (a label of its own), so that a new card's attributes
- * find the resident they belong to without comparing attributes in clear.
+ * Renewal by re-verification (product.md §6): keys/match.h's digest of the
+ * four basic attributes under the subject key.
  */
-void idp_card_match_key(const unsigned char key[32], const char *name, const char *gender_raw,
-                        const char *birth_date_raw, const char *address, unsigned char out[32])
-{
-    char input[1400];
-    int n = snprintf(input, sizeof(input), "attribute-match v1\n%s\n%s\n%s\n%s", name, gender_raw, birth_date_raw,
-                     address);
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key, 32, (const unsigned char *)input,
-         (size_t)(n < (int)sizeof(input) ? n : (int)sizeof(input) - 1), out, &len);
-}
-
 static void match_key(const idp_oauth_t *o, const idp_jpki_attrs_t *a, unsigned char out[32])
 {
     idp_card_match_key(o->subject_key, a->name, a->gender, a->birth_date, a->address, out);
@@ -266,33 +252,35 @@ static void mismatch(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *r
 }
 
 /*
- * Enrols the signing certificate @p sign (verified, with the authentication
- * certificate of the same card) for @p resident: its attributes decoded once
- * here for release (OpenID Connect Core §5.1) and kept as the certificate
- * carries them for audit, with the digest that renewal looks residents up by.
+ * The signing certificate @p sign's attributes, decoded once here for
+ * release (OpenID Connect Core §5.1) and kept as the certificate carries
+ * them for audit, with the digest that renewal looks residents up by (@p mk
+ * and @p birth receive what @p a points into). False when its birth date is
+ * not EYYYYMMDD.
  */
-static idp_err_t enrol(idp_oauth_t *o, const char *resident, const idp_jpki_result_t *sign, const char **why)
+static bool sign_attrs(idp_oauth_t *o, const idp_jpki_result_t *sign, unsigned char mk[32], char birth[11],
+                       idp_store_attrs_t *a)
 {
     const idp_jpki_attrs_t *at = &sign->attrs;
-    char birth[11];
-    if (!idp_rules_birthdate(at->birth_date, birth)) {
-        *why = "the signing certificate's birth date is not EYYYYMMDD";
-        return IDP_E_INVALID_REQUEST;
-    }
-    unsigned char mk[32];
+    if (!idp_rules_birthdate(at->birth_date, birth))
+        return false;
     match_key(o, at, mk);
     const char *ward = sakai_ward(at->address);
-    idp_store_attrs_t a = {.name = at->name, .name_alt = at->name_alt, .gender = idp_rules_gender(at->gender),
-                           .birth_date = birth, .address = at->address, .address_alt = at->address_alt,
-                           .sakai_resident = ward != NULL, .sakai_ward = ward, .gender_raw = at->gender,
-                           .birth_date_raw = at->birth_date, .match_key = mk};
-    idp_store_card_cert_t cert = {.purpose = "sign", .issuer_key_id = sign->issuer_key_id, .serial = sign->serial,
-                                  .not_after = sign->not_after};
-    memcpy(cert.sha256, sign->cert_sha256, 32);
-    return idp_store_card_enrol_sign(o->store, resident, &cert, &a);
+    *a = (idp_store_attrs_t){.name = at->name,
+                             .name_alt = at->name_alt,
+                             .gender = idp_rules_gender(at->gender),
+                             .birth_date = birth,
+                             .address = at->address,
+                             .address_alt = at->address_alt,
+                             .sakai_resident = ward != NULL,
+                             .sakai_ward = ward,
+                             .gender_raw = at->gender,
+                             .birth_date_raw = at->birth_date,
+                             .match_key = mk};
+    return true;
 }
 
-/* Outcomes of a verified card besides store errors. */
+/* Outcomes of a verified card besides store errors (in the order of idp_store_card_outcome_t). */
 typedef enum { SIGNED_IN, NEW_CARD, CARD_MISMATCH, ALREADY_LINKED, SIGN_CONFLICT, BAD_ATTRS, LOGIN_ENDED } sign_in_t;
 
 /*
@@ -301,87 +289,83 @@ typedef enum { SIGNED_IN, NEW_CARD, CARD_MISMATCH, ALREADY_LINKED, SIGN_CONFLICT
  * enrolled for that resident in the same exchange. A card nobody holds waits
  * in the transaction until the resident says whether it replaces an earlier
  * card (flow.c); with its signing certificate we look for the SakaI-D whose
- * verified attributes it carries. Returns a store error or IDP_OK with
- * *outcome.
+ * verified attributes it carries. What it comes to is written by one store
+ * call, in one transaction (idp_store_card_verified, issue #16 §5): the
+ * identity, the enrolment, the login's authentication, the challenge's
+ * status and the audit rows, all or none. Returns a store error or IDP_OK
+ * with *outcome.
  */
 static idp_err_t sign_in(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_store_card_challenge_t *c,
-                         const idp_jpki_result_t *auth, const idp_jpki_result_t *sign, sign_in_t *outcome,
-                         const char **why, char resident[64], bool *created)
+                         const idp_jpki_result_t *auth, const idp_jpki_result_t *sign, const char *detail,
+                         sign_in_t *outcome, char resident[64], bool *created)
 {
     idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = auth->issuer_key_id, .serial = auth->serial,
                                   .not_after = auth->not_after};
     memcpy(cert.sha256, auth->cert_sha256, 32);
+    idp_store_card_cert_t sign_cert = {.purpose = "sign"};
+    idp_store_attrs_t attrs;
+    unsigned char mk[32];
+    char birth[11], candidate[64] = "", credential[48], *fresh = NULL;
+    idp_err_t e = IDP_OK;
     resident[0] = '\0';
     *created = false;
-    idp_err_t e;
     *outcome = SIGNED_IN;
-    if (tx->link_resident[0]) {
-        /* A resident signed in otherwise is adding this card (product.md §7), while that session lives. */
-        if (!session_live(o, tx->link_resident, tx->session_sid)) {
-            *outcome = LOGIN_ENDED;
-            return IDP_OK;
-        }
-        e = idp_store_card_link(o->store, &cert, tx->link_resident);
-        if (e == IDP_E_CONFLICT) {
-            *outcome = ALREADY_LINKED;
-            return IDP_OK;
-        }
-        snprintf(resident, 64, "%s", tx->link_resident);
-    } else {
-        e = idp_store_card_resident(o->store, &cert, NULL, resident, created);
-        if (e == IDP_E_NOT_FOUND && !(tx->sign_step && tx->resident_id[0])) {
-            /* Nobody holds this card. With its signing certificate, look for the SakaI-D whose verified
-             * attributes it carries: a renewed card (product.md §6). */
-            char candidate[64] = "";
-            if (sign) {
-                unsigned char mk[32];
-                match_key(o, &sign->attrs, mk);
-                idp_err_t me = idp_store_attrs_match(o->store, mk, candidate);
-                if (me != IDP_OK && me != IDP_E_NOT_FOUND && me != IDP_E_CONFLICT)
-                    return me;
-                if (me != IDP_OK) /* none, or more than one: nothing to offer */
-                    candidate[0] = '\0';
-            }
-            if (sign && !candidate[0] && !tx->sign_step) {
-                /* Both keys, and nobody matches: a first card, nothing to ask. */
-                char *fresh = idp_random_token_new(16);
-                e = fresh ? idp_store_card_resident(o->store, &cert, fresh, resident, created) : IDP_E_NOMEM;
-                free(fresh);
-            } else {
-                /* It waits in the transaction until the resident says whether it replaces an earlier card. */
-                *outcome = NEW_CARD;
-                e = idp_store_login_tx_new_card(o->store, c->login_tx, &cert, sign != NULL, candidate);
-                if (e == IDP_E_NOT_FOUND)
-                    *outcome = LOGIN_ENDED;
-                return e == IDP_E_NOT_FOUND ? IDP_OK : e;
-            }
-        }
-        if (e == IDP_E_NOT_FOUND || (e == IDP_OK && tx->sign_step && tx->resident_id[0] &&
-                                     strcmp(resident, tx->resident_id) != 0)) {
-            /* The signing step reads the card the resident signed in with, not another one. */
-            *outcome = CARD_MISMATCH;
-            return IDP_OK;
-        }
-    }
-    if (e != IDP_OK)
-        return e;
-    /* Both signatures verified before anything is written (issue #15 item 8). */
-    if (sign) {
-        e = enrol(o, resident, sign, why);
-        if (e == IDP_E_CONFLICT || e == IDP_E_INVALID_REQUEST) {
-            *outcome = e == IDP_E_CONFLICT ? SIGN_CONFLICT : BAD_ATTRS;
-            return IDP_OK;
-        }
-        if (e != IDP_OK)
-            return e;
-    }
-    char credential[48];
-    if (!idp_credential_key("card", auth->issuer_key_id, auth->serial, credential))
-        return IDP_E_NOMEM;
-    e = idp_store_login_tx_authenticate(o->store, c->login_tx, resident, ACR_CARD, credential);
-    if (e == IDP_E_NOT_FOUND) {
+    /* A resident signed in otherwise is adding this card (product.md §7), while that session lives. */
+    if (tx->link_resident[0] && !session_live(o, tx->link_resident, tx->session_sid)) {
         *outcome = LOGIN_ENDED;
         return IDP_OK;
+    }
+    /* The signing step reads the card the resident signed in with, not another one. */
+    bool expect = !tx->link_resident[0] && tx->sign_step && tx->resident_id[0];
+    if (!tx->link_resident[0] && !expect && sign) {
+        /* Should nobody hold this card: the SakaI-D whose verified attributes its signing certificate carries
+         * (a renewed card, product.md §6). */
+        unsigned char want[32];
+        match_key(o, &sign->attrs, want);
+        idp_err_t me = idp_store_attrs_match(o->store, want, candidate);
+        if (me != IDP_OK && me != IDP_E_NOT_FOUND && me != IDP_E_CONFLICT)
+            return me;
+        if (me != IDP_OK) /* none, or more than one: nothing to offer */
+            candidate[0] = '\0';
+        /* Both keys, and nobody matches: should nobody hold it, a first card, nothing to ask. */
+        if (!candidate[0] && !tx->sign_step && (fresh = idp_random_token_new(16)) == NULL)
+            return IDP_E_NOMEM;
+    }
+    if (!idp_credential_key("card", auth->issuer_key_id, auth->serial, credential)) {
+        free(fresh);
+        return IDP_E_NOMEM;
+    }
+    if (sign) {
+        sign_cert = (idp_store_card_cert_t){.purpose = "sign",
+                                            .issuer_key_id = sign->issuer_key_id,
+                                            .serial = sign->serial,
+                                            .not_after = sign->not_after};
+        memcpy(sign_cert.sha256, sign->cert_sha256, 32);
+    }
+    /* Both signatures verified before anything is written (issue #15 item 8). */
+    idp_store_card_result_t r = {.challenge_id = c->id,
+                                 .login_tx = c->login_tx,
+                                 .auth = &cert,
+                                 .sign = sign ? &sign_cert : NULL,
+                                 .attrs = sign && sign_attrs(o, sign, mk, birth, &attrs) ? &attrs : NULL,
+                                 .link_resident = tx->link_resident,
+                                 .expect_resident = expect ? tx->resident_id : "",
+                                 .fresh_id = fresh,
+                                 .renew_resident = candidate,
+                                 .acr = ACR_CARD,
+                                 .credential = credential,
+                                 .detail = detail};
+    idp_store_card_outcome_t out = IDP_CARD_SIGNED_IN;
+    e = idp_store_card_verified(o->store, &r, &out, resident, created);
+    free(fresh);
+    switch (out) {
+    case IDP_CARD_SIGNED_IN: *outcome = SIGNED_IN; break;
+    case IDP_CARD_NEW_CARD: *outcome = NEW_CARD; break;
+    case IDP_CARD_MISMATCH: *outcome = CARD_MISMATCH; break;
+    case IDP_CARD_ALREADY_LINKED: *outcome = ALREADY_LINKED; break;
+    case IDP_CARD_SIGN_CONFLICT: *outcome = SIGN_CONFLICT; break;
+    case IDP_CARD_BAD_ATTRS: *outcome = BAD_ATTRS; break;
+    case IDP_CARD_LOGIN_ENDED: *outcome = LOGIN_ENDED; break;
     }
     return e;
 }
@@ -497,15 +481,14 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     sign_in_t outcome;
     char resident[64];
     bool created = false;
-    why = NULL;
-    e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, &outcome, &why, resident, &created);
+    e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, detail, &outcome, resident, &created);
     if (e != IDP_OK || (outcome != SIGNED_IN && outcome != NEW_CARD)) {
         static const char *const codes[] = {"", "", "card_mismatch", "already_linked", "conflict", "malformed", "login_ended"};
         idp_oauth_logged(
             idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]),
             "card_challenge_finish");
-        if (e != IDP_OK)
-            store_fail(req, resp, e);
+        if (e != IDP_OK) /* nothing of it was written (one transaction): the resident may try again */
+            store_fail(req, resp, IDP_E_UNAVAILABLE);
         else if (outcome == CARD_MISMATCH)
             mismatch(req, resp, "card_mismatch");
         else if (outcome == ALREADY_LINKED)
@@ -519,12 +502,7 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
         goto Exit;
     }
-    idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "authenticated", NULL), "card_challenge_finish");
-    idp_oauth_logged(idp_store_audit(o->store, outcome == NEW_CARD ? "card_login_new_card" : "card_login",
-                                     resident[0] ? resident : NULL, detail),
-                     "audit");
-    if (both && outcome == SIGNED_IN)
-        idp_oauth_logged(idp_store_audit(o->store, "card_enrolled", resident, detail), "audit");
+    /* The challenge's status and the audit rows were written with the rest (sign_in). */
     idp_oauth_json(req, resp, 200, json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",
                                              outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
 Exit:

@@ -21,7 +21,7 @@
 #include "jose/verify.h"
 #include "net/http_client.h"
 #include "oauth/auth_guard.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/endpoints.h"
 #include "oauth/internal.h"
 

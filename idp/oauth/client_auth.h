@@ -38,7 +38,7 @@ void idp_client_release(idp_client_t *c);
  * no URI is fetched more often than every IDP_CLIENT_JWKS_RETRY seconds
  * (a failed fetch too), no client causes more than
  * IDP_CLIENT_JWKS_PER_MINUTE fetches a minute, and no request waits more
- * than a second on the client's server. Freed by idp_oauth_cleanup.
+ * than a second on the client's server. Freed by idp_oauth_free.
  */
 #define IDP_CLIENT_JWKS_RETRY 5
 #define IDP_CLIENT_JWKS_PER_MINUTE 6

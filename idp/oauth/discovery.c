@@ -12,6 +12,8 @@
 #include "oauth/endpoints.h"
 #include "oauth/auth_guard.h"
 #include "oauth/client_auth.h"
+#include "core/rand.h"
+#include "keys/match.h"
 
 static char *endpoint(const char *issuer, const char *path)
 {
@@ -32,19 +34,44 @@ static json_t *url(const char *issuer, const char *path)
     return j;
 }
 
-idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *store, idp_keystore_t *keys)
+/* The OpenID Provider Metadata, serialised once into o->discovery. */
+static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg);
+
+idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, idp_oauth_t **out)
 {
-    memset(o, 0, sizeof(*o));
+    idp_err_t ret = IDP_E_NOMEM;
+    idp_oauth_t *o = calloc(1, sizeof(*o));
+    *out = NULL;
+    if (o == NULL)
+        return IDP_E_NOMEM;
     o->cfg = cfg;
-    o->store = store;
-    o->keys = keys;
-    const char *iss = cfg->issuer;
+    o->store = deps->store;
+    o->keys = deps->keys;
+    o->kek = deps->kek;
+    o->jpki = deps->jpki;
+    o->fed = deps->fed;
+    o->net = deps->net;
+    if (deps->kek)
+        idp_kek_derive(deps->kek, IDP_SUBJECT_KEY_LABEL, o->subject_key);
     if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL ||
         (o->auth_guard = idp_auth_guard_new(cfg->client_auth_failures)) == NULL ||
         (o->login_limit = idp_ratelimit_new(cfg->login_rate_per_minute, cfg->login_rate_per_minute)) == NULL ||
         (o->card_breaker = idp_ratelimit_new(cfg->jpki_max_verifications_per_second * 60,
-                                             cfg->jpki_max_verifications_per_second)) == NULL)
-        return IDP_E_NOMEM;
+                                             cfg->jpki_max_verifications_per_second)) == NULL ||
+        (o->jpki && (o->card_limit = idp_ratelimit_new(cfg->jpki_rate_per_minute, cfg->jpki_rate_per_minute)) == NULL))
+        goto Exit;
+    if ((ret = discovery_build(o, cfg)) != IDP_OK)
+        goto Exit;
+    *out = o;
+    o = NULL;
+Exit:
+    idp_oauth_free(o);
+    return ret;
+}
+
+static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
+{
+    const char *iss = cfg->issuer;
     json_t *d = json_object();
     if (d == NULL)
         return IDP_E_NOMEM;
@@ -98,16 +125,16 @@ idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *s
     return IDP_OK;
 }
 
-void idp_oauth_cleanup(idp_oauth_t *o)
+void idp_oauth_free(idp_oauth_t *o)
 {
+    if (o == NULL)
+        return;
     free(o->discovery);
-    o->discovery = NULL;
     idp_client_jwks_free(o->client_jwks);
-    o->client_jwks = NULL;
     idp_auth_guard_free(o->auth_guard);
-    o->auth_guard = NULL;
     idp_ratelimit_free(o->login_limit);
-    o->login_limit = NULL;
     idp_ratelimit_free(o->card_breaker);
-    o->card_breaker = NULL;
+    idp_ratelimit_free(o->card_limit);
+    idp_wipe(o->subject_key, sizeof(o->subject_key));
+    free(o);
 }

@@ -7,7 +7,7 @@
 
 #include "core/buf.h"
 #include "jose/verify.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/oauth.h"
 #include "ui/pages.h"
 

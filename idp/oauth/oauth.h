@@ -25,7 +25,7 @@
 #include "net/http_client.h"
 #include "store/store.h"
 
-/** Everything the endpoints share; read-only after idp_oauth_init. */
+/** Everything the endpoints share; read-only after idp_oauth_new. */
 typedef struct {
     const idp_config_t *cfg;
     idp_store_t *store;
@@ -70,9 +70,31 @@ typedef struct {
     const char *set_cookie[2];   /* Set-Cookie values */
 } idp_oauth_resp_t;
 
-/** Builds the discovery document. Owned by @p o: idp_oauth_cleanup. */
-idp_err_t idp_oauth_init(idp_oauth_t *o, const idp_config_t *cfg, idp_store_t *store, idp_keystore_t *keys);
-void idp_oauth_cleanup(idp_oauth_t *o);
+/**
+ * What the protocol core is given rather than builds (issue #16 §1): its
+ * storage, keys and the parties it talks to. All borrowed: each must
+ * outlive the core, and idp_oauth_free frees none of them. There is no
+ * clock to inject: each request carries its time (idp_oauth_req_t.now).
+ */
+typedef struct {
+    idp_store_t *store;     /* storage (store/store.h): store/pg, or store/mem in tests */
+    idp_keystore_t *keys;   /* signing keys; NULL only where nothing is signed (discovery) */
+    const idp_kek_t *kek;   /* the subject key is derived from it, and it opens upstream client secrets;
+                             * NULL: no subject key (tests), no social login */
+    idp_jpki_trust_t *jpki; /* card login; NULL when not configured */
+    idp_fed_t *fed;         /* the upstream relying party; NULL: no social login */
+    const idp_net_t *net;   /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl. Tests pass a fake
+                             * transport here (net/http_client.h) */
+} idp_oauth_deps_t;
+
+/**
+ * Builds the protocol core from @p cfg and @p deps: the discovery document,
+ * the rate limits and caches it owns, and the subject key (derived from
+ * deps->kek). *out is owned by the caller: idp_oauth_free. IDP_E_NOMEM.
+ */
+idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, idp_oauth_t **out);
+/** Frees what idp_oauth_new built (NULL is fine); the dependencies stay the caller's. */
+void idp_oauth_free(idp_oauth_t *o);
 
 /** Fills @p resp with the OAuth error JSON for @p e (RFC 6749 §5.2). Internal errors never carry detail. */
 void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description);
@@ -87,15 +109,6 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/card/status?challenge_id=... (form holds the query). */
 void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-/**
- * The keyed digest (HMAC-SHA-256 under @p key, the subject key) of a signing certificate's four basic
- * attributes exactly as the certificate carries them: what renewal by re-verification looks residents up by.
- */
-/** The KEK derivation label of the subject key (idp_oauth_t.subject_key); sakaid-admin derives it too. */
-#define IDP_SUBJECT_KEY_LABEL "sakaid subject identifiers v1"
-void idp_card_match_key(const unsigned char key[32], const char *name, const char *gender_raw,
-                        const char *birth_date_raw, const char *address, unsigned char out[32]);
-
 /* The authorization code flow (OpenID Connect Core §3.1; docs/flow.md). */
 /** GET or POST /authorize (§3.1.2.1): form holds the query or the form body. */
 void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

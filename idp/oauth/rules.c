@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/str.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/internal.h"
 
 const char *idp_rules_lang(const char *ui_locales)

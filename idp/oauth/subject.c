@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/b64.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/internal.h"
 
 void idp_subject(const idp_oauth_t *o, json_t *meta, const char *resident_id, char out[64])

@@ -86,6 +86,8 @@ typedef struct {
     idp_err_t (*card_resident)(idp_store_t *s, const idp_store_card_cert_t *cert, const char *new_id,
                                char resident_id[64], bool *created);
     idp_err_t (*card_link)(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
+    idp_err_t (*card_verified)(idp_store_t *s, const idp_store_card_result_t *r, idp_store_card_outcome_t *outcome,
+                               char resident_id[64], bool *created);
     idp_err_t (*card_enrol_sign)(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                  const idp_store_attrs_t *a);
     idp_err_t (*attrs_match)(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
@@ -450,6 +452,12 @@ static inline idp_err_t idp_store_card_resident(idp_store_t *s, const idp_store_
 static inline idp_err_t idp_store_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id)
 {
     return s->ops_card->card_link(s, cert, resident_id);
+}
+
+static inline idp_err_t idp_store_card_verified(idp_store_t *s, const idp_store_card_result_t *r,
+                                                idp_store_card_outcome_t *outcome, char resident_id[64], bool *created)
+{
+    return s->ops_card->card_verified(s, r, outcome, resident_id, created);
 }
 
 static inline idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *resident_id,

@@ -385,6 +385,52 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_new_card(idp_store_t 
 /** Turns transaction @p id into a signing step (the card's two keys sign one challenge). */
 IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_sign_step(idp_store_t *s, const char *id);
 
+/* ---- a verified card, written at once (issue #16 §5) ------------------------------------------------ */
+
+/** What a verified card came to (idp_store_card_verified). */
+typedef enum {
+    IDP_CARD_SIGNED_IN,      /* the login transaction is signed in by the card's resident */
+    IDP_CARD_NEW_CARD,       /* nobody holds the card: it waits in the login transaction */
+    IDP_CARD_MISMATCH,       /* a signing step read another card than the one signed in with */
+    IDP_CARD_ALREADY_LINKED, /* the card being added belongs to another resident */
+    IDP_CARD_SIGN_CONFLICT,  /* the signing certificate belongs to another resident */
+    IDP_CARD_BAD_ATTRS,      /* the signing certificate's attributes did not decode (attrs NULL) */
+    IDP_CARD_LOGIN_ENDED,    /* the login transaction is gone, expired or continued */
+} idp_store_card_outcome_t;
+
+/** Everything one card verification writes (oauth/card.c builds it once both signatures verified). */
+typedef struct {
+    const char *challenge_id; /* taken (idp_store_card_challenge_take) and still pending */
+    const char *login_tx;
+    const idp_store_card_cert_t *auth; /* the authentication certificate */
+    const idp_store_card_cert_t *sign; /* with "both": the signing certificate, else NULL */
+    const idp_store_attrs_t *attrs;    /* sign's attributes; NULL with sign: they did not decode */
+    const char *link_resident;         /* "" or the resident signed in otherwise who adds this card */
+    const char *expect_resident;       /* "" or, in a signing step, the resident the card must belong to */
+    const char *fresh_id;              /* NULL, or a new resident's id when nobody holds the card */
+    const char *renew_resident;        /* nobody holds it and no fresh_id: the SakaI-D it matched ("" none) */
+    const char *acr, *credential;      /* idp_store_login_tx_authenticate's */
+    const char *detail;                /* the audit rows' detail (JSON) */
+} idp_store_card_result_t;
+
+/**
+ * Writes a verified card in one transaction: who holds it (a link to
+ * r->link_resident, audited "credential_linked"; the known holder; a new
+ * resident r->fresh_id; or, for nobody, idp_store_login_tx_new_card into
+ * the login transaction), the signing certificate's enrolment with its
+ * attributes (idp_store_card_enrol_sign), the login transaction's
+ * authentication, the challenge's "authenticated" status, and the audit
+ * rows "card_login" (or "card_login_new_card") and, with a signing
+ * certificate, "card_enrolled". IDP_OK with *outcome; only
+ * IDP_CARD_SIGNED_IN and IDP_CARD_NEW_CARD write anything, and then all of
+ * it. Errors write nothing: IDP_E_CONFLICT when the challenge is not taken
+ * and pending (a replay), IDP_E_NOT_FOUND when there is no such challenge,
+ * store errors.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_card_verified(idp_store_t *s, const idp_store_card_result_t *r,
+                                                                idp_store_card_outcome_t *outcome, char resident_id[64],
+                                                                bool *created);
+
 /** The resident whose verified attributes carry @p match_key (IDP_E_NOT_FOUND: none; IDP_E_CONFLICT: several). */
 static inline idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
 

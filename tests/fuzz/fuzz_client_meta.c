@@ -1,5 +1,5 @@
 /*
- * Fuzz target: client metadata (idp/oauth/client_meta.c) as sakaid-admin
+ * Fuzz target: client metadata (idp/client/client_meta.c) as sakaid-admin
  * reads it (`client add --metadata JSON|@file|-`, loaded with duplicate
  * names refused), and later dynamic registration would. The input is the
  * metadata, optionally followed by a line "%%" and a second text, used as
@@ -22,7 +22,7 @@
 
 #include "core/params.h"
 #include "oauth/authorize.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -13,7 +13,7 @@
 #include "jose/key.h"
 #include "jose/keystore.h"
 #include "oauth/authorize.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth_fixture.h"
 #include "store/mem/mem.h"
 
@@ -59,7 +59,8 @@ int fixture_setup(void **state)
     add_key(ks, "ES256");
     assert_int_equal(idp_keyset_seal(ks), IDP_OK);
     idp_keystore_set(f->keys, ks);
-    if (idp_oauth_init(&f->o, f->cfg, f->store, f->keys) != IDP_OK)
+    idp_oauth_deps_t deps = {.store = f->store, .keys = f->keys};
+    if (idp_oauth_new(f->cfg, &deps, &f->o) != IDP_OK)
         return -1;
     register_client(f->store);
     /* the resident signed in with a card: a resident row and a live browser session */
@@ -81,7 +82,7 @@ int fixture_setup(void **state)
 int fixture_teardown(void **state)
 {
     fixture_t *f = *state;
-    idp_oauth_cleanup(&f->o);
+    idp_oauth_free(f->o);
     idp_store_close(f->store);
     idp_keystore_free(f->keys);
     idp_config_free(f->cfg);
@@ -125,7 +126,7 @@ json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req
                            .post = true,
                            .now = (long long)time(NULL)};
     memset(resp, 0, sizeof(*resp));
-    endpoint(&f->o, &req, resp);
+    endpoint(f->o, &req, resp);
     /* an empty body (a revocation's 200) reads as {} */
     json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
     resp->body = NULL; /* it lived in the arena */

@@ -20,7 +20,7 @@ typedef struct {
     idp_config_t *cfg;
     idp_store_t *store;
     idp_keystore_t *keys;
-    idp_oauth_t o;
+    idp_oauth_t *o; /* idp_oauth_new on the memory store; tests may set its jpki, fed, kek, net */
     char resident[64], sid[64];
 } fixture_t;
 

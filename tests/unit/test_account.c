@@ -19,7 +19,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "net/http_client.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
 
@@ -70,7 +70,7 @@ static int setup(void **state)
         return -1;
     fixture_t *f = *state;
     memset(&fake, 0, sizeof(fake));
-    f->o.net = &net;
+    f->o->net = &net;
     register_rp(f->store);
     /* this browser's session: the resident of the fixture, signed in with the card just now */
     unsigned char h[32];
@@ -99,7 +99,7 @@ static char *go(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *,
                            .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(&f->o, &req, &resp);
+    endpoint(f->o, &req, &resp);
     *status = resp.status;
     if (location)
         snprintf(location, 512, "%s", resp.location ? resp.location : "");
@@ -116,7 +116,7 @@ static void csrf_of(fixture_t *f, char out[64])
     unsigned char h[32];
     idp_sha256(COOKIE, strlen(COOKIE), h);
     assert_int_equal(idp_store_session_get(f->store, h, &s), IDP_OK);
-    idp_account_csrf(&f->o, &s, out);
+    idp_account_csrf(f->o, &s, out);
 }
 
 static void the_account_page(void **state)
@@ -207,7 +207,7 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     assert_string_equal(loc, "");
     free(body);
     /* the session told RP something: a release in this session */
-    idp_logout_client(&f->o, RP, f->resident); /* queue a delivery as a consent revocation would */
+    idp_logout_client(f->o, RP, f->resident); /* queue a delivery as a consent revocation would */
     /* without an id_token_hint the resident confirms first (§2: the OP asks), with a CSRF token */
     const char *q = "client_id=" RP "&post_logout_redirect_uri=https%3A%2F%2Frp2.example%2Fbye&state=s1";
     body = go(f, idp_oauth_logout, q, false, true, &status, loc, cookie);
@@ -230,13 +230,13 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     assert_int_equal(idp_store_session_get(f->store, h, &s), IDP_E_NOT_FOUND);
     /* the delivery thread's work: a logout token POSTed to the client's back-channel URI */
     atomic_bool stop = false;
-    assert_true(idp_oauth_deliver_logouts(&f->o, &stop) >= 1);
+    assert_true(idp_oauth_deliver_logouts(f->o, &stop) >= 1);
     assert_true(fake.posts >= 1);
     assert_string_equal(fake.url, "https://rp2.example/bcl");
     assert_int_equal(strncmp(fake.form, "logout_token=", 13), 0);
     /* the token: signed by us, for RP, with the events claim (Back-Channel Logout 1.0 §2.4) */
     json_t *hdr = NULL, *payload = NULL;
-    assert_int_equal(idp_own_verify(&f->o, fake.form + 13, &hdr, &payload), IDP_OK);
+    assert_int_equal(idp_own_verify(f->o, fake.form + 13, &hdr, &payload), IDP_OK);
     assert_string_equal(json_string_value(json_object_get(hdr, "typ")), "logout+jwt");
     assert_string_equal(json_string_value(json_object_get(payload, "aud")), RP);
     assert_non_null(json_object_get(json_object_get(payload, "events"),

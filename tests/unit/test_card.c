@@ -21,6 +21,7 @@
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
+#include "store/mem/mem.h"
 
 static const char *material;
 static long long at; /* the verification time: just after the material was made (its CRLs are current) */
@@ -43,15 +44,15 @@ static int setup(void **state)
     snprintf(path, sizeof(path), "%s/crl", material);
     assert_int_equal(idp_jpki_crl_dir_new(path, &rev), IDP_OK);
     idp_jpki_trust_set_revocation(t, rev);
-    f->o.jpki = t;
+    f->o->jpki = t;
     return 0;
 }
 
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    idp_jpki_trust_free(f->o.jpki);
-    f->o.jpki = NULL;
+    idp_jpki_trust_free(f->o->jpki);
+    f->o->jpki = NULL;
     return fixture_teardown(state);
 }
 
@@ -68,7 +69,7 @@ static json_t *call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_
                            .now_ms = at * 1000};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(&f->o, &req, &resp);
+    endpoint(f->o, &req, &resp);
     *status = resp.status;
     json_t *j = json_loadb(resp.body ? resp.body : "{}", resp.body ? resp.body_len : 2, 0, NULL);
     idp_arena_free(&arena);
@@ -179,6 +180,47 @@ static void both_keys_sign_in_and_enrol(void **state)
     json_decref(j);
 }
 
+/*
+ * Issue #16 §5: the verification's writes are one transaction. The store fails at its commit: the
+ * answer is 503 temporarily_unavailable, and no resident, attribute, login or audit row of it is there.
+ */
+static void a_store_failure_at_the_commit_writes_nothing(void **state)
+{
+    fixture_t *f = *state;
+    char tx[64], id[64], q[128];
+    unsigned char nonce[32];
+    int status;
+    idp_store_audit_row_t *rows = NULL;
+    size_t before = 0, after = 0;
+    assert_int_equal(idp_store_audit_list(f->store, NULL, NULL, 0, 1000, &rows, &before), IDP_OK);
+    idp_store_audit_rows_free(rows, before);
+    login_tx(f, tx);
+    challenge(f, tx, "both", id, nonce);
+    idp_store_mem_fault(f->store, "card_verified", IDP_E_SERVER_ERROR);
+    json_t *j = verify(f, "sakai-taro", id, nonce, true, &status);
+    assert_int_equal(status, 503);
+    assert_string_equal(fixture_str(j, "error"), "temporarily_unavailable");
+    json_decref(j);
+    assert_int_equal(idp_store_audit_list(f->store, NULL, NULL, 0, 1000, &rows, &after), IDP_OK);
+    idp_store_audit_rows_free(rows, after);
+    assert_int_equal(after, before); /* no card_login, card_enrolled */
+    idp_store_login_tx_t t;
+    assert_int_equal(idp_store_login_tx_get(f->store, tx, &t), IDP_OK);
+    assert_string_equal(t.resident_id, ""); /* nobody signed in */
+    assert_false(t.has_new_card);
+    /* the status poll says it failed; the challenge stays spent */
+    snprintf(q, sizeof(q), "challenge_id=%s", id);
+    j = call(f, idp_oauth_card_status, NULL, q, &status);
+    assert_string_equal(fixture_str(j, "status"), "failed");
+    json_decref(j);
+    /* the same card on a new challenge: a new SakaI-D then, so the first attempt created none */
+    challenge(f, tx, "both", id, nonce);
+    j = verify(f, "sakai-taro", id, nonce, true, &status);
+    assert_int_equal(status, 200);
+    assert_true(json_is_true(json_object_get(j, "new_resident")));
+    json_decref(j);
+}
+
 /* A signing certificate is never enrolled alone (issue #15 item 8). */
 static void purpose_sign_is_refused(void **state)
 {
@@ -273,6 +315,7 @@ int main(void)
     at += 60;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(both_keys_sign_in_and_enrol, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_store_failure_at_the_commit_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(purpose_sign_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(a_signature_for_another_challenge_fails, setup, teardown),

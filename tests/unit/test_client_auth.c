@@ -18,7 +18,7 @@
 #include "core/rand.h"
 #include "jose/jwt.h"
 #include "jose/key.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth_fixture.h"
 
 #define PKJ "backend-pkj"

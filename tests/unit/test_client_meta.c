@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 
 static idp_err_t validate(const char *text, json_t **out, char *err)
 {

@@ -2,7 +2,7 @@
  * Attributes at rest, the pure parts (docs/keys.md, "Data keys"): where a
  * sealed value belongs (store/pg/sealed.c: the associated data names the
  * table, the column and the row), its padding, and the data-key set that seals and opens
- * values for the store (oauth/datakeys.c), loaded from rows sealed under a
+ * values for the store (keys/datakeys.c), loaded from rows sealed under a
  * KEK the way the data_keys table holds them. No database: the set has no
  * store, so it never reloads.
  */
@@ -17,7 +17,7 @@
 
 #include "core/rand.h"
 #include "jose/kek.h"
-#include "oauth/datakeys.h"
+#include "keys/datakeys.h"
 #include "store/pg/sealed.h"
 
 /* ---- the associated data ------------------------------------------------------------------ */

@@ -28,10 +28,10 @@ static void document(void **state)
     char err[512];
     assert_int_equal(idp_config_load_text("{\"issuer\": \"https://id.example.jp\"}", env, &cfg, err, sizeof(err)),
                      IDP_OK);
-    idp_oauth_t o;
-    memset(&o, 0, sizeof(o));
-    assert_int_equal(idp_oauth_init(&o, cfg, NULL, NULL), IDP_OK);
-    json_t *d = json_loadb(o.discovery, o.discovery_len, 0, NULL);
+    idp_oauth_t *o = NULL;
+    idp_oauth_deps_t deps = {0};
+    assert_int_equal(idp_oauth_new(cfg, &deps, &o), IDP_OK);
+    json_t *d = json_loadb(o->discovery, o->discovery_len, 0, NULL);
     assert_non_null(d);
     assert_string_equal(json_string_value(json_object_get(d, "issuer")), "https://id.example.jp");
     int named = 0;
@@ -52,7 +52,7 @@ static void document(void **state)
     assert_true(json_is_true(json_object_get(d, "authorization_response_iss_parameter_supported")));
     assert_string_equal(json_string_value(json_array_get(json_object_get(d, "response_types_supported"), 0)), "code");
     json_decref(d);
-    idp_oauth_cleanup(&o);
+    idp_oauth_free(o);
     idp_config_free(cfg);
 }
 

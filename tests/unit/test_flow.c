@@ -72,7 +72,7 @@ static void go(fixture_t *f, browser_t *b, void (*endpoint)(idp_oauth_t *, idp_o
                            .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(&f->o, &req, &resp);
+    endpoint(f->o, &req, &resp);
     b->status = resp.status;
     snprintf(b->location, sizeof(b->location), "%s", resp.location ? resp.location : "");
     free(b->body);
@@ -355,7 +355,7 @@ static void prompt_login_asks_again(void **state)
 static void the_signing_step_can_be_declined(void **state)
 {
     fixture_t *f = *state;
-    f->o.jpki = idp_jpki_trust_new(true); /* card login configured (no roots needed to show the step) */
+    f->o->jpki = idp_jpki_trust_new(true); /* card login configured (no roots needed to show the step) */
     browser_t b = {0};
     char tx[64], form[512];
     to_login(f, &b, "openid%20profile", tx);
@@ -382,8 +382,8 @@ static void the_signing_step_can_be_declined(void **state)
     go(f, &b, idp_oauth_sign_skip, form, true);
     assert_int_equal(b.status, 400);
     free(b.body);
-    idp_jpki_trust_free(f->o.jpki);
-    f->o.jpki = NULL;
+    idp_jpki_trust_free(f->o->jpki);
+    f->o->jpki = NULL;
 }
 
 /* The upstream provider, faked at the outbound-HTTP seam: its discovery document only. */
@@ -413,9 +413,9 @@ static void social_login_starts_upstream(void **state)
     idp_kek_t kek;
     memset(&kek, 0, sizeof(kek));
     memset(kek.key, 9, sizeof(kek.key));
-    f->o.kek = &kek;
-    f->o.fed = idp_fed_new(&up, 5000, 4);
-    assert_non_null(f->o.fed);
+    f->o->kek = &kek;
+    f->o->fed = idp_fed_new(&up, 5000, 4);
+    assert_non_null(f->o->fed);
     unsigned char *enc = NULL;
     size_t enc_len = 0;
     assert_int_equal(idp_aead_seal(&kek, "sakaid:upstream:line", (const unsigned char *)"s3cret", 6, &enc, &enc_len),
@@ -459,9 +459,9 @@ static void social_login_starts_upstream(void **state)
     assert_int_equal(b.status, 400);
     free(b.body);
     free(other.body);
-    idp_fed_free(f->o.fed);
-    f->o.fed = NULL;
-    f->o.kek = NULL;
+    idp_fed_free(f->o->fed);
+    f->o->fed = NULL;
+    f->o->kek = NULL;
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /*
- * The signing-key life cycle (oauth/keys.c, docs/keys.md) on the memory
+ * The signing-key life cycle (keys/keys.c, docs/keys.md) on the memory
  * store: init makes an active and a next key per algorithm, private parts are
  * sealed under the KEK and open only under it, rotation waits for the next
  * key to have been published long enough, and retired keys leave the JWKS
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "jose/key.h"
-#include "oauth/keys.h"
+#include "keys/keys.h"
 #include "store/mem/mem.h"
 
 static void kek_of(idp_kek_t *k, unsigned char fill)

@@ -745,6 +745,212 @@ static void card_challenge_is_taken_once(void **state)
     assert_int_equal(idp_store_card_challenge_take(s, old.id, &out), IDP_E_INVALID_GRANT); /* expired */
 }
 
+/* ---- a verified card, at once (issue #16 §5) ------------------------------------------------ */
+
+/* A taken challenge of a fresh login transaction, and a card's two certificates nobody holds. */
+typedef struct {
+    char tx[64], ch[64], auth_serial[64], sign_serial[64], fresh[64], detail[64];
+    idp_store_card_cert_t auth, sign;
+    idp_store_attrs_t attrs;
+    unsigned char match[32];
+    idp_store_card_result_t r;
+} verified_t;
+
+static void verified_case(idp_store_t *s, verified_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    login_tx(s, v->tx, 600);
+    idp_store_card_challenge_t c = {.purpose = "both"}, out;
+    fresh_id(c.id, sizeof(c.id), "ch");
+    snprintf(c.login_tx, sizeof(c.login_tx), "%s", v->tx);
+    fresh_hash(c.nonce);
+    assert_int_equal(idp_store_card_challenge_create(s, &c, 60, 1), IDP_OK);
+    assert_int_equal(idp_store_card_challenge_take(s, c.id, &out), IDP_OK);
+    snprintf(v->ch, sizeof(v->ch), "%s", c.id);
+    fresh_id(v->auth_serial, sizeof(v->auth_serial), "auth");
+    fresh_id(v->sign_serial, sizeof(v->sign_serial), "sign");
+    fresh_id(v->fresh, sizeof(v->fresh), "res");
+    snprintf(v->detail, sizeof(v->detail), "{\"purpose\":\"both\",\"reason\":\"ok\"}");
+    v->auth = (idp_store_card_cert_t){
+        .purpose = "auth", .issuer_key_id = "ab", .serial = v->auth_serial, .not_after = 4102444800LL};
+    v->sign = (idp_store_card_cert_t){
+        .purpose = "sign", .issuer_key_id = "cd", .serial = v->sign_serial, .not_after = 4102444800LL};
+    fresh_hash(v->auth.sha256);
+    fresh_hash(v->sign.sha256);
+    fresh_hash(v->match);
+    v->attrs = (idp_store_attrs_t){.name = "堺 太郎",
+                                   .gender = "male",
+                                   .birth_date = "1980-01-02",
+                                   .address = "大阪府堺市堺区",
+                                   .sakai_resident = true,
+                                   .sakai_ward = "堺区",
+                                   .gender_raw = "1",
+                                   .birth_date_raw = "S550102",
+                                   .match_key = v->match};
+    v->r = (idp_store_card_result_t){.challenge_id = v->ch,
+                                     .login_tx = v->tx,
+                                     .auth = &v->auth,
+                                     .sign = &v->sign,
+                                     .attrs = &v->attrs,
+                                     .link_resident = "",
+                                     .expect_resident = "",
+                                     .fresh_id = v->fresh,
+                                     .renew_resident = "",
+                                     .acr = "urn:sakai-d:acr:card",
+                                     .credential = "card-credential",
+                                     .detail = v->detail};
+}
+
+/* How many audit rows of @p event @p resident has. */
+static size_t audits(idp_store_t *s, const char *event, const char *resident)
+{
+    idp_store_audit_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_audit_list(s, event, resident, 0, 100, &rows, &n), IDP_OK);
+    idp_store_audit_rows_free(rows, n);
+    return n;
+}
+
+/* Nothing of verified_case's record is there: no resident for the card, no attributes, no audit, a pending challenge. */
+static void nothing_of(idp_store_t *s, verified_t *v)
+{
+    char who[64];
+    bool created;
+    idp_store_resident_attrs_t a;
+    idp_store_card_challenge_t c;
+    assert_int_equal(idp_store_card_resident(s, &v->auth, NULL, who, &created), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_resident_attrs_get(s, v->fresh, &a), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_attrs_match(s, v->match, who), IDP_E_NOT_FOUND);
+    assert_int_equal(audits(s, "card_login", v->fresh), 0);
+    assert_int_equal(audits(s, "card_enrolled", v->fresh), 0);
+    assert_int_equal(idp_store_card_challenge_get(s, v->ch, &c), IDP_OK);
+    assert_string_equal(c.status, "pending");
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    if (idp_store_login_tx_get(s, v->tx, tx) == IDP_OK)
+        assert_string_equal(tx->resident_id, "");
+    free(tx);
+}
+
+static void card_verified_writes_the_whole_record_once(void **state)
+{
+    idp_store_t *s = *state;
+    verified_t *v = calloc(1, sizeof(*v));
+    assert_non_null(v);
+    verified_case(s, v);
+    idp_store_card_outcome_t out;
+    char who[64];
+    bool created;
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_OK);
+    assert_int_equal(out, IDP_CARD_SIGNED_IN);
+    assert_true(created);
+    assert_string_equal(who, v->fresh);
+    /* the identity, both certificates, the attributes, the login, the challenge, the audit rows */
+    char again[64];
+    assert_int_equal(idp_store_card_resident(s, &v->auth, NULL, again, &created), IDP_OK);
+    assert_string_equal(again, v->fresh);
+    idp_store_resident_attrs_t a;
+    assert_int_equal(idp_store_resident_attrs_get(s, v->fresh, &a), IDP_OK);
+    assert_string_equal(a.name, "堺 太郎");
+    idp_store_resident_attrs_clear(&a);
+    assert_int_equal(idp_store_attrs_match(s, v->match, again), IDP_OK);
+    assert_string_equal(again, v->fresh);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_get(s, v->tx, tx), IDP_OK);
+    assert_string_equal(tx->resident_id, v->fresh);
+    assert_string_equal(tx->credential, "card-credential");
+    free(tx);
+    idp_store_card_challenge_t c;
+    assert_int_equal(idp_store_card_challenge_get(s, v->ch, &c), IDP_OK);
+    assert_string_equal(c.status, "authenticated");
+    assert_int_equal(audits(s, "card_login", v->fresh), 1);
+    assert_int_equal(audits(s, "card_enrolled", v->fresh), 1);
+    /* a replay of the same record is refused and writes nothing more */
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_E_CONFLICT);
+    assert_int_equal(audits(s, "card_login", v->fresh), 1);
+    /* the signing certificate is now this resident's: another resident's card cannot enrol it */
+    verified_t *w = calloc(1, sizeof(*w));
+    assert_non_null(w);
+    verified_case(s, w);
+    w->sign = v->sign;
+    assert_int_equal(idp_store_card_verified(s, &w->r, &out, who, &created), IDP_OK);
+    assert_int_equal(out, IDP_CARD_SIGN_CONFLICT);
+    nothing_of(s, w); /* its new resident and authentication certificate were rolled back too */
+    free(w);
+    free(v);
+}
+
+static void card_verified_fails_part_way_and_leaves_nothing(void **state)
+{
+    idp_store_t *s = *state;
+    verified_t *v = calloc(1, sizeof(*v));
+    assert_non_null(v);
+    idp_store_card_outcome_t out;
+    char who[64];
+    bool created;
+    /* the login ended after the resident and certificates would be written, before its authentication */
+    verified_case(s, v);
+    assert_int_equal(idp_store_login_tx_authenticate(s, v->tx, "someone", "acr", "x"), IDP_OK);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_continue(s, v->tx, tx), IDP_OK);
+    free(tx);
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_OK);
+    assert_int_equal(out, IDP_CARD_LOGIN_ENDED);
+    assert_false(created);
+    char none[64];
+    assert_int_equal(idp_store_card_resident(s, &v->auth, NULL, none, &created), IDP_E_NOT_FOUND);
+    assert_int_equal(audits(s, "card_login", v->fresh), 0);
+    idp_store_card_challenge_t c;
+    assert_int_equal(idp_store_card_challenge_get(s, v->ch, &c), IDP_OK);
+    assert_string_equal(c.status, "pending");
+    /* a challenge that was finished already (a replay) */
+    verified_case(s, v);
+    assert_int_equal(idp_store_card_challenge_finish(s, v->ch, "failed", "expired"), IDP_OK);
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_E_CONFLICT);
+    assert_int_equal(idp_store_card_resident(s, &v->auth, NULL, none, &created), IDP_E_NOT_FOUND);
+    assert_int_equal(audits(s, "card_login", v->fresh), 0);
+    /* unreadable attributes */
+    verified_case(s, v);
+    v->r.attrs = NULL;
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_OK);
+    assert_int_equal(out, IDP_CARD_BAD_ATTRS);
+    nothing_of(s, v);
+    free(v);
+}
+
+static void card_verified_keeps_a_card_nobody_holds_in_the_login(void **state)
+{
+    idp_store_t *s = *state;
+    verified_t *v = calloc(1, sizeof(*v));
+    assert_non_null(v);
+    verified_case(s, v);
+    v->r.fresh_id = NULL;
+    v->r.renew_resident = "";
+    idp_store_card_outcome_t out;
+    char who[64];
+    bool created;
+    size_t before = audits(s, "card_login_new_card", NULL);
+    assert_int_equal(idp_store_card_verified(s, &v->r, &out, who, &created), IDP_OK);
+    assert_int_equal(out, IDP_CARD_NEW_CARD);
+    assert_int_equal(audits(s, "card_login_new_card", NULL), before + 1);
+    assert_string_equal(who, "");
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    assert_int_equal(idp_store_login_tx_get(s, v->tx, tx), IDP_OK);
+    assert_true(tx->has_new_card);
+    assert_true(tx->renew_checked);
+    assert_string_equal(tx->new_card_serial, v->auth_serial);
+    assert_string_equal(tx->resident_id, "");
+    free(tx);
+    idp_store_card_challenge_t c;
+    assert_int_equal(idp_store_card_challenge_get(s, v->ch, &c), IDP_OK);
+    assert_string_equal(c.status, "authenticated");
+    assert_int_equal(idp_store_card_resident(s, &v->auth, NULL, who, &created), IDP_E_NOT_FOUND);
+    free(v);
+}
+
 /* ---- consent, ledger, audit -------------------------------------------------------------- */
 
 static void consent_is_recorded_chained_and_revoked(void **state)
@@ -851,6 +1057,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(login_tx_is_continued_once),
         cmocka_unit_test(login_tx_expires),
         cmocka_unit_test(card_challenge_is_taken_once),
+        cmocka_unit_test(card_verified_writes_the_whole_record_once),
+        cmocka_unit_test(card_verified_fails_part_way_and_leaves_nothing),
+        cmocka_unit_test(card_verified_keeps_a_card_nobody_holds_in_the_login),
         cmocka_unit_test(consent_is_recorded_chained_and_revoked),
         cmocka_unit_test(audit_appends_newest_first),
         cmocka_unit_test(clients_insert_once_update_and_delete),

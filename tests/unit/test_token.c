@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 
 #include "core/rand.h"
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 #include "oauth_fixture.h"
 
 /* POSTs @p form to the token endpoint; the JSON body (decref it) and *status. */

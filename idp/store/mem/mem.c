@@ -20,6 +20,14 @@ void idp_store_mem_advance(idp_store_t *s, long long seconds)
     idp_mem_unlock(d);
 }
 
+void idp_store_mem_fault(idp_store_t *s, const char *op, idp_err_t e)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    IDP_MEM_SET(d->fault_op, op);
+    d->fault = e;
+    idp_mem_unlock(d);
+}
+
 void idp_mem_close(idp_store_t *s)
 {
     idp_mem_store_t *m = (idp_mem_store_t *)s;

@@ -23,4 +23,12 @@ idp_err_t idp_store_mem_new(idp_store_t **out);
  */
 void idp_store_mem_advance(idp_store_t *s, long long seconds);
 
+/**
+ * Makes the next call of the use-case operation @p op ("card_verified")
+ * fail with @p e at its commit, after it has made every change: it must
+ * undo them all (tests of all-or-nothing; store/pg gets the same from its
+ * transaction).
+ */
+void idp_store_mem_fault(idp_store_t *s, const char *op, idp_err_t e);
+
 #endif

@@ -537,6 +537,189 @@ idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const
     return ret;
 }
 
+/* A fault set by idp_store_mem_fault for @p op, taken once; IDP_OK when none. */
+static idp_err_t fault_take(idp_mem_data_t *d, const char *op)
+{
+    idp_err_t e = IDP_OK;
+    if (d->fault_op[0] && !strcmp(d->fault_op, op)) {
+        e = d->fault;
+        d->fault_op[0] = '\0';
+    }
+    return e;
+}
+
+/*
+ * store.h idp_store_card_verified: every change is made, then undone as a
+ * whole unless the call ends in IDP_CARD_SIGNED_IN or IDP_CARD_NEW_CARD
+ * with IDP_OK (what the rows held before is kept until then). The attribute
+ * row is replaced last, once nothing else can fail.
+ */
+idp_err_t idp_mem_card_verified(idp_store_t *s, const idp_store_card_result_t *r, idp_store_card_outcome_t *outcome,
+                                char resident_id[64], bool *created)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    size_t residents = d->residents.n, certs = d->certs.n, audit = d->audit.n;
+    idp_store_login_tx_t *t = NULL, saved_tx;
+    idp_store_card_challenge_t *ch = NULL, saved_ch;
+    idp_store_resident_attrs_t fresh;
+    bool have = false;
+    idp_err_t ret = IDP_OK;
+    *outcome = IDP_CARD_SIGNED_IN;
+    *created = false;
+    resident_id[0] = '\0';
+    long ci = challenge_find(d, r->challenge_id);
+    if (ci < 0) {
+        ret = IDP_E_NOT_FOUND;
+        goto Exit;
+    }
+    ch = &d->challenges.v[ci];
+    if (!ch->used || strcmp(ch->status, "pending") != 0) {
+        ch = NULL;
+        ret = IDP_E_CONFLICT; /* not taken, or finished already: a replay */
+        goto Exit;
+    }
+    saved_ch = *ch;
+    if ((t = idp_mem_tx_open(d, r->login_tx)) == NULL) {
+        *outcome = IDP_CARD_LOGIN_ENDED;
+        goto Exit;
+    }
+    saved_tx = *t;
+    const idp_store_card_cert_t *cert = r->auth;
+    if (r->link_resident && r->link_resident[0]) {
+        const char *recorded = cert_owner(d, cert->sha256), *owner = recorded;
+        if (owner == NULL)
+            owner = owner_by_linkage(d, cert->issuer_key_id, cert->serial);
+        if (owner && strcmp(owner, r->link_resident) != 0) {
+            *outcome = IDP_CARD_ALREADY_LINKED;
+            goto Exit;
+        }
+        if (recorded == NULL) {
+            char detail[256];
+            snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
+                     cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
+            if ((ret = cert_add(d, cert, r->link_resident)) != IDP_OK ||
+                (ret = idp_mem_audit_append(d, "credential_linked", r->link_resident, detail)) != IDP_OK)
+                goto Exit;
+        }
+        snprintf(resident_id, 64, "%s", r->link_resident);
+    } else {
+        const char *owner = cert_owner(d, cert->sha256);
+        if (owner) {
+            snprintf(resident_id, 64, "%s", owner);
+        } else if ((owner = owner_by_linkage(d, cert->issuer_key_id, cert->serial)) != NULL) {
+            snprintf(resident_id, 64, "%s", owner); /* the new certificate is recorded for them */
+            if ((ret = cert_add(d, cert, resident_id)) != IDP_OK)
+                goto Exit;
+        } else if (r->expect_resident && r->expect_resident[0]) {
+            *outcome = IDP_CARD_MISMATCH;
+            goto Exit;
+        } else if (r->fresh_id) {
+            if ((ret = idp_mem_resident_add(d, r->fresh_id)) != IDP_OK ||
+                (ret = cert_add(d, cert, r->fresh_id)) != IDP_OK)
+                goto Exit;
+            snprintf(resident_id, 64, "%s", r->fresh_id);
+            *created = true;
+        } else {
+            *outcome = IDP_CARD_NEW_CARD; /* it waits in the transaction */
+            t->has_new_card = true;
+            memcpy(t->new_card_sha256, cert->sha256, 32);
+            IDP_MEM_SET(t->new_card_issuer, cert->issuer_key_id);
+            IDP_MEM_SET(t->new_card_serial, cert->serial);
+            t->new_card_not_after = cert->not_after;
+            t->renew_checked = r->sign != NULL;
+            IDP_MEM_SET(t->renew_resident, r->renew_resident);
+        }
+    }
+    if (*outcome == IDP_CARD_SIGNED_IN && r->expect_resident && r->expect_resident[0] &&
+        strcmp(resident_id, r->expect_resident) != 0) {
+        *outcome = IDP_CARD_MISMATCH;
+        goto Exit;
+    }
+    if (*outcome == IDP_CARD_SIGNED_IN && r->sign) {
+        const idp_store_attrs_t *a = r->attrs;
+        const char *sign_owner = cert_owner(d, r->sign->sha256);
+        if (a == NULL) {
+            *outcome = IDP_CARD_BAD_ATTRS;
+            goto Exit;
+        }
+        if (sign_owner && strcmp(sign_owner, resident_id) != 0) {
+            *outcome = IDP_CARD_SIGN_CONFLICT;
+            goto Exit;
+        }
+        const idp_store_resident_attrs_t in = {.name = (char *)a->name,
+                                               .name_alt = (char *)a->name_alt,
+                                               .gender = (char *)a->gender,
+                                               .birth_date = (char *)a->birth_date,
+                                               .address = (char *)a->address,
+                                               .address_alt = (char *)a->address_alt,
+                                               .sakai_ward = (char *)a->sakai_ward,
+                                               .sakai_resident = a->sakai_resident,
+                                               .verified_at = idp_mem_now(d),
+                                               .gender_raw = (char *)a->gender_raw,
+                                               .birth_date_raw = (char *)a->birth_date_raw};
+        if (!(have = attrs_copy(&in, &fresh))) {
+            ret = IDP_E_NOMEM;
+            goto Exit;
+        }
+        if (sign_owner == NULL && (ret = cert_add(d, r->sign, resident_id)) != IDP_OK)
+            goto Exit;
+    }
+    if (*outcome == IDP_CARD_SIGNED_IN) {
+        IDP_MEM_SET(t->resident_id, resident_id);
+        IDP_MEM_SET(t->acr, r->acr);
+        IDP_MEM_SET(t->credential, r->credential);
+        t->authenticated_at = idp_mem_now(d);
+    }
+    IDP_MEM_SET(ch->status, "authenticated");
+    IDP_MEM_SET(ch->reason, "");
+    bool new_card = *outcome == IDP_CARD_NEW_CARD;
+    if ((ret = idp_mem_audit_append(d, new_card ? "card_login_new_card" : "card_login", resident_id, r->detail)) !=
+            IDP_OK ||
+        (r->sign && !new_card && (ret = idp_mem_audit_append(d, "card_enrolled", resident_id, r->detail)) != IDP_OK))
+        goto Exit;
+    if ((ret = fault_take(d, "card_verified")) != IDP_OK) /* the commit fails */
+        goto Exit;
+    if (have) { /* nothing fails from here on but this push */
+        long i = attrs_find(d, resident_id);
+        if (i < 0) {
+            idp_mem_attrs_t *row = IDP_MEM_PUSH(d->attrs);
+            if (row == NULL) {
+                ret = IDP_E_NOMEM;
+                goto Exit;
+            }
+            i = (long)d->attrs.n - 1;
+        }
+        idp_mem_attrs_t *row = &d->attrs.v[i];
+        idp_store_resident_attrs_clear(&row->a); /* the newer verification replaces the older */
+        IDP_MEM_SET(row->resident, resident_id);
+        row->a = fresh;
+        have = false;
+        if (r->attrs->match_key) {
+            row->has_match = true;
+            memcpy(row->match, r->attrs->match_key, 32);
+        }
+    }
+Exit:
+    if (ret != IDP_OK || (*outcome != IDP_CARD_SIGNED_IN && *outcome != IDP_CARD_NEW_CARD)) {
+        /* all or nothing: undo every change */
+        while (d->residents.n > residents)
+            free(d->residents.v[--d->residents.n]);
+        d->certs.n = certs;
+        while (d->audit.n > audit)
+            free(d->audit.v[--d->audit.n].detail);
+        if (t)
+            *t = saved_tx;
+        if (ch)
+            *ch = saved_ch;
+        *created = false;
+        resident_id[0] = '\0';
+    }
+    if (have)
+        idp_store_resident_attrs_clear(&fresh);
+    idp_mem_unlock(d);
+    return ret;
+}
+
 idp_err_t idp_mem_resident_attrs_get(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out)
 {
     idp_mem_data_t *d = idp_mem_lock(s);

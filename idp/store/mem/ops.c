@@ -69,6 +69,7 @@ const idp_store_card_ops_t idp_mem_card_ops = {
     .card_challenge_get = idp_mem_card_challenge_get,
     .card_resident = idp_mem_card_resident,
     .card_link = idp_mem_card_link,
+    .card_verified = idp_mem_card_verified,
     .card_enrol_sign = idp_mem_card_enrol_sign,
     .attrs_match = idp_mem_attrs_match,
     .pair_check = idp_mem_pair_check,

@@ -39,6 +39,7 @@ enum {
     S_CH_TAKE,
     S_CH_PEEK,
     S_CH_FINISH,
+    S_CH_VERIFIED,
     S_CERT_BY_HASH,
     S_CERT_BY_LINKAGE,
     S_CERT_INSERT,
@@ -62,134 +63,156 @@ enum {
 static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
     [S_SCHEMA_VERSION] = {"schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations"},
-    [S_KEYS_LIST] = {"keys_list",
-                     "SELECT kid, alg, state, " EPOCH("created_at") ", coalesce(" EPOCH("activated_at") ", 0), "
-                     "coalesce(" EPOCH("retired_at") ", 0), public_jwk::text, private_key_enc, " EPOCH("now()")
-                     " FROM signing_keys ORDER BY created_at, kid"},
+    [S_KEYS_LIST] =
+        {"keys_list",
+         "SELECT kid, alg, state, " EPOCH("created_at") ", coalesce(" EPOCH(
+             "activated_at") ", 0), "
+                             "coalesce(" EPOCH("retired_at") ", 0), public_jwk::text, private_key_enc, " EPOCH(
+                                 "now()") " FROM signing_keys ORDER BY created_at, kid"},
     [S_KEY_INSERT] = {"key_insert",
                       "INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_enc, activated_at) "
                       "VALUES ($1, $2, $3, $4::jsonb, $5, CASE WHEN $3 = 'active' THEN now() END)"},
     /* rotation is serialized per algorithm across every node and admin */
     [S_KEY_LOCK] = {"key_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:signing_keys:' || $1))"},
-    [S_KEY_RETIRE_ACTIVE] = {"key_retire_active",
-                             "UPDATE signing_keys SET state = 'retired', retired_at = now() "
-                             "WHERE alg = $1 AND state = 'active'"},
-    [S_KEY_PROMOTE_NEXT] = {"key_promote_next",
-                            "UPDATE signing_keys SET state = 'active', activated_at = now() "
-                            "WHERE alg = $1 AND state = 'next' RETURNING kid"},
-    [S_KEY_RETIRE] = {"key_retire",
-                      "UPDATE signing_keys SET state = 'retired', retired_at = now() "
-                      "WHERE kid = $1 AND state <> 'retired'"},
-    [S_KEY_GET] = {"key_get",
-                   "SELECT alg, state, " EPOCH("now() - created_at") ", "
-                   "(SELECT kid FROM signing_keys n WHERE n.alg = k.alg AND n.state = 'next') "
-                   "FROM signing_keys k WHERE kid = $1"},
+    [S_KEY_RETIRE_ACTIVE] = {"key_retire_active", "UPDATE signing_keys SET state = 'retired', retired_at = now() "
+                                                  "WHERE alg = $1 AND state = 'active'"},
+    [S_KEY_PROMOTE_NEXT] = {"key_promote_next", "UPDATE signing_keys SET state = 'active', activated_at = now() "
+                                                "WHERE alg = $1 AND state = 'next' RETURNING kid"},
+    [S_KEY_RETIRE] = {"key_retire", "UPDATE signing_keys SET state = 'retired', retired_at = now() "
+                                    "WHERE kid = $1 AND state <> 'retired'"},
+    [S_KEY_GET] =
+        {"key_get",
+         "SELECT alg, state, " EPOCH(
+             "now() - created_at") ", "
+                                   "(SELECT kid FROM signing_keys n WHERE n.alg = k.alg AND n.state = 'next') "
+                                   "FROM signing_keys k WHERE kid = $1"},
     [S_CLIENT_INSERT] = {"client_insert",
                          "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at) "
                          "VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() END)"},
-    [S_CLIENT_GET] = {"client_get",
-                      "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH("updated_at")
-                      ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients WHERE client_id = $1"},
-    [S_CLIENT_LIST] = {"client_list",
-                       "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH("updated_at")
-                       ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients ORDER BY created_at, client_id"},
-    [S_CLIENT_UPDATE] = {"client_update",
-                         "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
-                         "secret_hash = CASE WHEN $4::boolean THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
-                         "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
-                         "WHERE client_id = $1"},
+    [S_CLIENT_GET] =
+        {"client_get",
+         "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
+             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients WHERE client_id = $1"},
+    [S_CLIENT_LIST] =
+        {"client_list",
+         "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
+             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients ORDER BY created_at, client_id"},
+    [S_CLIENT_UPDATE] =
+        {"client_update",
+         "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
+         "secret_hash = CASE WHEN $4::boolean THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
+         "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
+         "WHERE client_id = $1"},
     [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
     [S_TX_GET] = {"tx_get", "SELECT " TX_COLS " FROM login_transactions WHERE id = $1 AND expires_at > now()"},
-    [S_TX_CREATE] = {"tx_create",
-                     "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
-                     "browser_hash, csrf, session_sid, reauth, sign_step) VALUES ($1, $2, $3, $4, "
-                     "now() + make_interval(secs => $5::int), $6, $7::bytea, $8, nullif($9, ''), $10::boolean, $11::boolean)"},
+    [S_TX_CREATE] =
+        {"tx_create",
+         "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
+         "browser_hash, csrf, session_sid, reauth, sign_step) VALUES ($1, $2, $3, $4, "
+         "now() + make_interval(secs => $5::int), $6, $7::bytea, $8, nullif($9, ''), $10::boolean, $11::boolean)"},
     /* An authentication is recorded once and only until it is continued. */
-    [S_TX_AUTH] = {"tx_auth",
-                   "UPDATE login_transactions SET resident_id = $2, acr = $3, credential = $4, authenticated_at = now() "
-                   "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
+    [S_TX_AUTH] =
+        {"tx_auth",
+         "UPDATE login_transactions SET resident_id = $2, acr = $3, credential = $4, authenticated_at = now() "
+         "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
     /* The browser's live transactions, and a reusable one: same request and session, nobody signed in yet. */
-    [S_TX_PENDING] = {"tx_pending",
-                      "SELECT count(*), coalesce((SELECT id FROM login_transactions WHERE browser_hash = $1::bytea "
-                      "AND request = $2 AND coalesce(session_sid, '') = $3 AND resident_id IS NULL AND link_resident IS NULL "
-                      "AND NOT reauth AND client_id IS NOT NULL AND expires_at > now() + make_interval(secs => $4::int) "
-                      "ORDER BY expires_at DESC LIMIT 1), '') "
-                      "FROM login_transactions WHERE browser_hash = $1::bytea AND expires_at > now()"},
+    [S_TX_PENDING] =
+        {"tx_pending",
+         "SELECT count(*), coalesce((SELECT id FROM login_transactions WHERE browser_hash = $1::bytea "
+         "AND request = $2 AND coalesce(session_sid, '') = $3 AND resident_id IS NULL AND link_resident IS NULL "
+         "AND NOT reauth AND client_id IS NOT NULL AND expires_at > now() + make_interval(secs => $4::int) "
+         "ORDER BY expires_at DESC LIMIT 1), '') "
+         "FROM login_transactions WHERE browser_hash = $1::bytea AND expires_at > now()"},
     /* Read and mark in one statement: an authentication begins one session, never two. */
     [S_TX_CONTINUE] = {"tx_continue",
                        "UPDATE login_transactions SET continued_at = now() WHERE id = $1 AND expires_at > now() "
                        "AND authenticated_at IS NOT NULL AND credential <> '' AND continued_at IS NULL "
                        "RETURNING " TX_COLS},
-    [S_TX_END] = {"tx_end",
-                  "DELETE FROM login_transactions WHERE browser_hash = $1::bytea OR session_sid = $2"},
+    [S_TX_END] = {"tx_end", "DELETE FROM login_transactions WHERE browser_hash = $1::bytea OR session_sid = $2"},
     [S_TX_DECLINE] = {"tx_decline",
                       "UPDATE login_transactions SET sign_declined = true WHERE id = $1 AND expires_at > now() "
                       "AND continued_at IS NULL"},
-    [S_TX_NEW_CARD] = {"tx_new_card",
-                       "UPDATE login_transactions SET new_card_sha256 = $2::bytea, new_card_issuer = $3, new_card_serial = $4, "
-                       "new_card_not_after = to_timestamp($5), renew_resident = nullif($6, ''), renew_checked = $7::boolean "
-                       "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
+    [S_TX_NEW_CARD] =
+        {"tx_new_card",
+         "UPDATE login_transactions SET new_card_sha256 = $2::bytea, new_card_issuer = $3, new_card_serial = $4, "
+         "new_card_not_after = to_timestamp($5), renew_resident = nullif($6, ''), renew_checked = $7::boolean "
+         "WHERE id = $1 AND expires_at > now() AND continued_at IS NULL"},
     [S_TX_SIGN_STEP] = {"tx_sign_step",
                         "UPDATE login_transactions SET sign_step = true WHERE id = $1 AND expires_at > now() "
                         "AND continued_at IS NULL"},
-    [S_ATTRS_MATCH_KEY] = {"attrs_match_key", "UPDATE resident_attributes SET match_key = $2::bytea WHERE resident_id = $1"},
-    [S_ATTRS_MATCH] = {"attrs_match", "SELECT resident_id FROM resident_attributes WHERE match_key = $1::bytea LIMIT 2"},
+    [S_ATTRS_MATCH_KEY] = {"attrs_match_key",
+                           "UPDATE resident_attributes SET match_key = $2::bytea WHERE resident_id = $1"},
+    [S_ATTRS_MATCH] = {"attrs_match",
+                       "SELECT resident_id FROM resident_attributes WHERE match_key = $1::bytea LIMIT 2"},
     /* A pair-linkage row that names one of the two certificates with another (証明書紐付け情報 disagrees). */
-    [S_PAIR_CHECK] = {"pair_check",
-                      "SELECT count(*) FROM card_pair_linkage WHERE (sign_issuer_key_id = $1 AND sign_serial = $2 "
-                      "AND (auth_issuer_key_id <> $3 OR auth_serial <> $4)) OR (auth_issuer_key_id = $3 AND auth_serial = $4 "
-                      "AND (sign_issuer_key_id <> $1 OR sign_serial <> $2))"},
-    [S_PAIR_UPSERT] = {"pair_upsert",
-                       "INSERT INTO card_pair_linkage (sign_issuer_key_id, sign_serial, auth_issuer_key_id, auth_serial) "
-                       "VALUES ($1, $2, $3, $4) ON CONFLICT (sign_issuer_key_id, sign_serial) DO UPDATE SET "
-                       "auth_issuer_key_id = excluded.auth_issuer_key_id, auth_serial = excluded.auth_serial, imported_at = now()"},
+    [S_PAIR_CHECK] =
+        {"pair_check",
+         "SELECT count(*) FROM card_pair_linkage WHERE (sign_issuer_key_id = $1 AND sign_serial = $2 "
+         "AND (auth_issuer_key_id <> $3 OR auth_serial <> $4)) OR (auth_issuer_key_id = $3 AND auth_serial = $4 "
+         "AND (sign_issuer_key_id <> $1 OR sign_serial <> $2))"},
+    [S_PAIR_UPSERT] =
+        {"pair_upsert",
+         "INSERT INTO card_pair_linkage (sign_issuer_key_id, sign_serial, auth_issuer_key_id, auth_serial) "
+         "VALUES ($1, $2, $3, $4) ON CONFLICT (sign_issuer_key_id, sign_serial) DO UPDATE SET "
+         "auth_issuer_key_id = excluded.auth_issuer_key_id, auth_serial = excluded.auth_serial, imported_at = now()"},
     /* One statement: the live transaction, its challenge count under the limit, and the insert. */
     [S_CH_CREATE] = {"ch_create",
                      "INSERT INTO card_challenges (id, login_tx, purpose, nonce, expires_at) "
                      "SELECT $1, t.id, $3, $4::bytea, now() + make_interval(secs => $5::int) FROM login_transactions t "
                      "WHERE t.id = $2 AND t.expires_at > now() AND t.continued_at IS NULL "
                      "AND (SELECT count(*) FROM card_challenges c WHERE c.login_tx = t.id) < $6::int"},
-    [S_CH_TAKE] = {"ch_take",
-                   "UPDATE card_challenges SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() "
-                   "RETURNING id, login_tx, purpose, nonce, " EPOCH("expires_at") ", status, coalesce(reason, '')"},
+    [S_CH_TAKE] =
+        {"ch_take",
+         "UPDATE card_challenges SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() "
+         "RETURNING id, login_tx, purpose, nonce, " EPOCH("expires_at") ", status, coalesce(reason, '')"},
     [S_CH_PEEK] = {"ch_peek",
-                   "SELECT id, login_tx, purpose, nonce, " EPOCH("expires_at") ", status, coalesce(reason, ''), "
-                   "used_at IS NOT NULL, expires_at <= now() FROM card_challenges WHERE id = $1"},
+                   "SELECT id, login_tx, purpose, nonce, " EPOCH(
+                       "expires_at") ", status, coalesce(reason, ''), "
+                                     "used_at IS NOT NULL, expires_at <= now() FROM card_challenges WHERE id = $1"},
     [S_CH_FINISH] = {"ch_finish", "UPDATE card_challenges SET status = $2, reason = nullif($3, '') WHERE id = $1"},
+    /* A verified card finishes its challenge once: taken, and still pending (else a replay). */
+    [S_CH_VERIFIED] = {"ch_verified",
+                       "UPDATE card_challenges SET status = 'authenticated', reason = NULL WHERE id = $1 "
+                       "AND used_at IS NOT NULL AND status = 'pending'"},
     [S_CERT_BY_HASH] = {"cert_by_hash", "SELECT resident_id FROM card_certificates WHERE cert_sha256 = $1::bytea"},
     /* Follows linkage back from the new certificate to a known older one, however many renewals ago. */
-    [S_CERT_BY_LINKAGE] = {"cert_by_linkage",
-                           "WITH RECURSIVE chain(k, s, depth) AS ("
-                           " SELECT old_issuer_key_id, old_serial, 1 FROM certificate_linkage"
-                           " WHERE new_issuer_key_id = $1 AND new_serial = $2"
-                           " UNION SELECT l.old_issuer_key_id, l.old_serial, chain.depth + 1 FROM certificate_linkage l"
-                           " JOIN chain ON l.new_issuer_key_id = chain.k AND l.new_serial = chain.s WHERE chain.depth < 20)"
-                           " SELECT c.resident_id FROM chain JOIN card_certificates c"
-                           " ON c.issuer_key_id = chain.k AND c.serial = chain.s ORDER BY chain.depth LIMIT 1"},
-    [S_CERT_INSERT] = {"cert_insert",
-                       "INSERT INTO card_certificates (cert_sha256, resident_id, purpose, issuer_key_id, serial, not_after) "
-                       "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($6))"},
+    [S_CERT_BY_LINKAGE] =
+        {"cert_by_linkage",
+         "WITH RECURSIVE chain(k, s, depth) AS ("
+         " SELECT old_issuer_key_id, old_serial, 1 FROM certificate_linkage"
+         " WHERE new_issuer_key_id = $1 AND new_serial = $2"
+         " UNION SELECT l.old_issuer_key_id, l.old_serial, chain.depth + 1 FROM certificate_linkage l"
+         " JOIN chain ON l.new_issuer_key_id = chain.k AND l.new_serial = chain.s WHERE chain.depth < 20)"
+         " SELECT c.resident_id FROM chain JOIN card_certificates c"
+         " ON c.issuer_key_id = chain.k AND c.serial = chain.s ORDER BY chain.depth LIMIT 1"},
+    [S_CERT_INSERT] =
+        {"cert_insert",
+         "INSERT INTO card_certificates (cert_sha256, resident_id, purpose, issuer_key_id, serial, not_after) "
+         "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($6))"},
     [S_CERT_TOUCH] = {"cert_touch", "UPDATE card_certificates SET last_used = now() WHERE cert_sha256 = $1::bytea"},
     [S_RESIDENT_INSERT] = {"resident_insert", "INSERT INTO residents (id) VALUES ($1)"},
     /* Sealed values ($3-$12, store_sealed.c) under data key $2, while it is the active one (else no row). */
-    [S_ATTRS_UPSERT] = {"attrs_upsert",
-                        "INSERT INTO resident_attributes (resident_id, data_key_id, name, name_alt, gender, birth_date, "
-                        "address, address_alt, sakai_resident, sakai_ward, gender_raw, birth_date_raw, cert_sha256, "
-                        "verified_at) SELECT $1, k.id, $3::bytea, $4::bytea, $5::bytea, $6::bytea, $7::bytea, $8::bytea, "
-                        "$9::bytea, $10::bytea, $11::bytea, $12::bytea, $13::bytea, now() FROM data_keys k "
-                        "WHERE k.id = $2::int AND k.state = 'active' FOR SHARE "
-                        "ON CONFLICT (resident_id) DO UPDATE SET data_key_id = excluded.data_key_id, "
-                        "name = excluded.name, name_alt = excluded.name_alt, gender = excluded.gender, "
-                        "birth_date = excluded.birth_date, address = excluded.address, address_alt = excluded.address_alt, "
-                        "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
-                        "gender_raw = excluded.gender_raw, birth_date_raw = excluded.birth_date_raw, "
-                        "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at"},
-    [S_LINKAGE_UPSERT] = {"linkage_upsert",
-                          "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
-                          "VALUES ($1, $2, $3, $4) ON CONFLICT (old_issuer_key_id, old_serial) DO UPDATE SET "
-                          "new_issuer_key_id = excluded.new_issuer_key_id, new_serial = excluded.new_serial, "
-                          "imported_at = now()"},
-    [S_AUDIT] = {"audit", "INSERT INTO audit_events (event, resident_id, detail) VALUES ($1, nullif($2, ''), $3::jsonb)"},
+    [S_ATTRS_UPSERT] =
+        {"attrs_upsert",
+         "INSERT INTO resident_attributes (resident_id, data_key_id, name, name_alt, gender, birth_date, "
+         "address, address_alt, sakai_resident, sakai_ward, gender_raw, birth_date_raw, cert_sha256, "
+         "verified_at) SELECT $1, k.id, $3::bytea, $4::bytea, $5::bytea, $6::bytea, $7::bytea, $8::bytea, "
+         "$9::bytea, $10::bytea, $11::bytea, $12::bytea, $13::bytea, now() FROM data_keys k "
+         "WHERE k.id = $2::int AND k.state = 'active' FOR SHARE "
+         "ON CONFLICT (resident_id) DO UPDATE SET data_key_id = excluded.data_key_id, "
+         "name = excluded.name, name_alt = excluded.name_alt, gender = excluded.gender, "
+         "birth_date = excluded.birth_date, address = excluded.address, address_alt = excluded.address_alt, "
+         "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
+         "gender_raw = excluded.gender_raw, birth_date_raw = excluded.birth_date_raw, "
+         "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at"},
+    [S_LINKAGE_UPSERT] =
+        {"linkage_upsert",
+         "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
+         "VALUES ($1, $2, $3, $4) ON CONFLICT (old_issuer_key_id, old_serial) DO UPDATE SET "
+         "new_issuer_key_id = excluded.new_issuer_key_id, new_serial = excluded.new_serial, "
+         "imported_at = now()"},
+    [S_AUDIT] = {"audit",
+                 "INSERT INTO audit_events (event, resident_id, detail) VALUES ($1, nullif($2, ''), $3::jsonb)"},
 };
 
 const idp_pg_stmt_t *idp_pg_stmts(void)
@@ -942,6 +965,235 @@ Exit:
         if (ret != IDP_OK && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
             idp_pg_command(c, "ROLLBACK");
         idp_pg_release(idp_pg(s)->pool, c);
+    }
+    return ret;
+}
+
+/* The resident who holds @p cert now, by hash or by imported linkage ("" nobody); *recorded: by hash. */
+static idp_err_t holder(idp_pg_conn_t *c, const idp_store_card_cert_t *cert, char out[64], bool *recorded)
+{
+    idp_err_t ret = resident_by_hash(c, cert->sha256, out);
+    *recorded = out[0] != '\0';
+    if (ret != IDP_OK || out[0])
+        return ret;
+    const char *lv[] = {cert->issuer_key_id, cert->serial};
+    PGresult *r = idp_pg_exec(c, stmts, S_CERT_BY_LINKAGE, 2, lv, NULL, NULL, &ret);
+    if (r && PQntuples(r) == 1)
+        copy_field(out, 64, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ret;
+}
+
+/*
+ * Everything of idp_store_card_verified but the attribute row, on @p c in
+ * its transaction; IDP_OK with *outcome (the caller rolls back unless it is
+ * IDP_CARD_SIGNED_IN or IDP_CARD_NEW_CARD).
+ */
+static idp_err_t verified_on(idp_pg_conn_t *c, const idp_store_card_result_t *r, idp_store_card_outcome_t *outcome,
+                             char resident_id[64], bool *created)
+{
+    const idp_store_card_cert_t *cert = r->auth;
+    const char *hv[] = {(const char *)cert->sha256};
+    int hl[] = {32}, hf[] = {1}, n = 0;
+    char owner[64];
+    bool recorded;
+    idp_err_t ret;
+    const char *cv[] = {r->challenge_id};
+    if ((ret = tx_exec(c, S_CH_VERIFIED, 1, cv, NULL, NULL, &n)) != IDP_OK)
+        return ret;
+    if (n == 0) {
+        PGresult *p = idp_pg_exec(c, stmts, S_CH_PEEK, 1, cv, NULL, NULL, &ret);
+        if (p)
+            ret = PQntuples(p) == 0 ? IDP_E_NOT_FOUND : IDP_E_CONFLICT; /* not taken, or finished: a replay */
+        PQclear(p);
+        return ret;
+    }
+    if ((ret = holder(c, cert, owner, &recorded)) != IDP_OK)
+        return ret;
+    if (r->link_resident && r->link_resident[0]) {
+        if (owner[0] && strcmp(owner, r->link_resident) != 0) {
+            *outcome = IDP_CARD_ALREADY_LINKED;
+            return IDP_OK;
+        }
+        if (!recorded) {
+            char detail[256];
+            snprintf(detail, sizeof(detail), "{\"kind\":\"card\",\"issuer_key_id\":\"%s\",\"serial\":\"%s\"}",
+                     cert->issuer_key_id, cert->serial); /* hex strings: no escaping needed */
+            if ((ret = insert_cert(c, cert, r->link_resident)) != IDP_OK ||
+                (ret = idp_pg_audit_on(c, "credential_linked", r->link_resident, detail)) != IDP_OK)
+                return ret;
+        }
+        copy_field(resident_id, 64, r->link_resident);
+    } else if (owner[0]) {
+        copy_field(resident_id, 64, owner);
+        ret = recorded ? tx_exec(c, S_CERT_TOUCH, 1, hv, hl, hf, NULL) : insert_cert(c, cert, resident_id);
+        if (ret != IDP_OK)
+            return ret;
+    } else if (r->expect_resident && r->expect_resident[0]) {
+        *outcome = IDP_CARD_MISMATCH;
+        return IDP_OK;
+    } else if (r->fresh_id) {
+        const char *nv[] = {r->fresh_id};
+        if ((ret = tx_exec(c, S_RESIDENT_INSERT, 1, nv, NULL, NULL, NULL)) != IDP_OK ||
+            (ret = insert_cert(c, cert, r->fresh_id)) != IDP_OK)
+            return ret;
+        copy_field(resident_id, 64, r->fresh_id);
+        *created = true;
+    } else {
+        /* Nobody holds it: it waits in the transaction until the resident answers. */
+        char na[24];
+        snprintf(na, sizeof(na), "%lld", cert->not_after);
+        const char *v[] = {r->login_tx,
+                           (const char *)cert->sha256,
+                           cert->issuer_key_id,
+                           cert->serial,
+                           na,
+                           r->renew_resident ? r->renew_resident : "",
+                           r->sign ? "t" : "f"};
+        int len[] = {0, 32, 0, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0, 0};
+        if ((ret = tx_exec(c, S_TX_NEW_CARD, 7, v, len, fmt, &n)) != IDP_OK)
+            return ret;
+        *outcome = n == 0 ? IDP_CARD_LOGIN_ENDED : IDP_CARD_NEW_CARD;
+        if (n == 0)
+            return IDP_OK;
+        return idp_pg_audit_on(c, "card_login_new_card", NULL, r->detail);
+    }
+    if (r->expect_resident && r->expect_resident[0] && strcmp(resident_id, r->expect_resident) != 0) {
+        *outcome = IDP_CARD_MISMATCH;
+        return IDP_OK;
+    }
+    if (r->sign) {
+        if (r->attrs == NULL) {
+            *outcome = IDP_CARD_BAD_ATTRS;
+            return IDP_OK;
+        }
+        if ((ret = resident_by_hash(c, r->sign->sha256, owner)) != IDP_OK)
+            return ret;
+        if (owner[0] && strcmp(owner, resident_id) != 0) {
+            *outcome = IDP_CARD_SIGN_CONFLICT;
+            return IDP_OK;
+        }
+        if (!owner[0] && (ret = insert_cert(c, r->sign, resident_id)) != IDP_OK)
+            return ret;
+    }
+    const char *av[] = {r->login_tx, resident_id, r->acr, r->credential};
+    if ((ret = tx_exec(c, S_TX_AUTH, 4, av, NULL, NULL, &n)) != IDP_OK)
+        return ret;
+    if (n == 0) {
+        *outcome = IDP_CARD_LOGIN_ENDED;
+        return IDP_OK;
+    }
+    if ((ret = idp_pg_audit_on(c, "card_login", resident_id, r->detail)) == IDP_OK && r->sign)
+        ret = idp_pg_audit_on(c, "card_enrolled", resident_id, r->detail);
+    return ret;
+}
+
+/* The resident a verified card will sign in, as things stand ("" when unknown or nobody): its attributes' row id. */
+static idp_err_t predict_resident(idp_store_t *s, const idp_store_card_result_t *r, char out[64])
+{
+    idp_pg_conn_t *c;
+    bool recorded;
+    idp_err_t ret;
+    if (r->link_resident && r->link_resident[0]) {
+        copy_field(out, 64, r->link_resident);
+        return IDP_OK;
+    }
+    if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
+        return ret;
+    ret = holder(c, r->auth, out, &recorded);
+    idp_pg_release(idp_pg(s)->pool, c);
+    if (ret == IDP_OK && !out[0] && r->fresh_id)
+        copy_field(out, 64, r->fresh_id);
+    return ret;
+}
+
+idp_err_t idp_pg_card_verified(idp_store_t *s, const idp_store_card_result_t *r, idp_store_card_outcome_t *outcome,
+                               char resident_id[64], bool *created)
+{
+    idp_pg_conn_t *c = NULL;
+    idp_err_t ret = IDP_OK;
+    bool sealing = r->sign && r->attrs;
+    char predicted[64] = "";
+    idp_pg_sealed_row_t sealed;
+    memset(&sealed, 0, sizeof(sealed));
+    /* In the order of idp_pg_sealed_resident_attrs' columns. */
+    const idp_store_attrs_t *a = r->attrs;
+    const char *values[] = {a ? a->name : NULL,
+                            a ? a->name_alt : NULL,
+                            a ? a->gender : NULL,
+                            a ? a->birth_date : NULL,
+                            a ? a->address : NULL,
+                            a ? a->address_alt : NULL,
+                            a && a->sakai_resident ? "true" : "false",
+                            a ? a->sakai_ward : NULL,
+                            a ? a->gender_raw : NULL,
+                            a ? a->birth_date_raw : NULL};
+    /*
+     * The attributes are sealed before the transaction (the sealer may reload keys through the store), for the
+     * resident they will belong to (the row id is in their associated data). A second attempt when that guess
+     * changed meanwhile, or the data key was rotated.
+     */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int upserted = 0;
+        *outcome = IDP_CARD_SIGNED_IN;
+        *created = false;
+        resident_id[0] = '\0';
+        if (sealing && ((ret = predict_resident(s, r, predicted)) != IDP_OK ||
+                        (predicted[0] && (ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, predicted, values,
+                                                                attempt > 0, &sealed)) != IDP_OK)))
+            return ret;
+        if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
+            goto Exit;
+        if ((ret = verified_on(c, r, outcome, resident_id, created)) != IDP_OK ||
+            (*outcome != IDP_CARD_SIGNED_IN && *outcome != IDP_CARD_NEW_CARD))
+            goto Exit;
+        if (*outcome == IDP_CARD_NEW_CARD || !sealing) {
+            ret = idp_pg_end(s, c, IDP_OK);
+            c = NULL;
+            goto Exit;
+        }
+        if (strcmp(predicted, resident_id) == 0) {
+            const char *v[13] = {resident_id, sealed.key_text};
+            int len[13] = {0}, fmt[13] = {0};
+            for (int i = 0; i < idp_pg_sealed_resident_attrs.n; i++) {
+                v[2 + i] = (const char *)sealed.v[i];
+                len[2 + i] = sealed.len[i];
+                fmt[2 + i] = 1;
+            }
+            v[12] = (const char *)r->sign->sha256;
+            len[12] = 32;
+            fmt[12] = 1;
+            if ((ret = tx_exec(c, S_ATTRS_UPSERT, 13, v, len, fmt, &upserted)) != IDP_OK)
+                goto Exit;
+        }
+        if (upserted == 1) {
+            if (a->match_key) { /* renewal by re-verification looks residents up by it */
+                const char *mv[] = {resident_id, (const char *)a->match_key};
+                int ml[] = {0, 32}, mf[] = {0, 1};
+                if ((ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL)) != IDP_OK)
+                    goto Exit;
+            }
+            ret = idp_pg_end(s, c, IDP_OK);
+            c = NULL;
+            goto Exit;
+        }
+        /* Sealed for another resident (the card changed hands meanwhile), or under a key rotated meanwhile. */
+        idp_log_msg(IDP_LOG_INFO, "card_verified_retry", "sealed for %s, under data key %d: sealing again",
+                    predicted[0] ? "the resident expected" : "nobody", sealed.key_id);
+        ret = IDP_E_UNAVAILABLE;
+        idp_pg_end(s, c, IDP_E_UNAVAILABLE); /* rolls back */
+        c = NULL;
+        idp_pg_sealed_row_free(&sealed);
+        memset(&sealed, 0, sizeof(sealed));
+    }
+    return ret;
+Exit:
+    idp_pg_sealed_row_free(&sealed);
+    if (c) /* rolls back: an error, or an outcome that writes nothing */
+        (void)idp_pg_end(s, c, ret != IDP_OK ? ret : IDP_E_CONFLICT);
+    if (ret != IDP_OK || (*outcome != IDP_CARD_SIGNED_IN && *outcome != IDP_CARD_NEW_CARD)) {
+        *created = false;
+        resident_id[0] = '\0';
     }
     return ret;
 }

@@ -4,8 +4,8 @@
  * the rotation step. Used by sakaid (load, refresh) and sakaid-admin
  * (init, rotate). See docs/keys.md for the rotation rules.
  */
-#ifndef IDP_OAUTH_KEYS_H
-#define IDP_OAUTH_KEYS_H
+#ifndef IDP_KEYS_KEYS_H
+#define IDP_KEYS_KEYS_H
 
 #include <stdbool.h>
 #include <stddef.h>

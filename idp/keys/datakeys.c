@@ -1,5 +1,5 @@
 /* Data keys between PostgreSQL and memory (see datakeys.h, docs/keys.md "Data keys"). */
-#include "oauth/datakeys.h"
+#include "keys/datakeys.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "oauth/client_meta.h"
+#include "client/client_meta.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Signing keys between PostgreSQL and memory (see keys.h, docs/keys.md). */
-#include "oauth/keys.h"
+#include "keys/keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,8 +16,8 @@
  * Used by sakaid (load at start, refresh) and sakaid-admin (keys init,
  * migrate, data-key). Thread-safe.
  */
-#ifndef IDP_OAUTH_DATAKEYS_H
-#define IDP_OAUTH_DATAKEYS_H
+#ifndef IDP_KEYS_DATAKEYS_H
+#define IDP_KEYS_DATAKEYS_H
 
 #include <stdbool.h>
 #include <stddef.h>

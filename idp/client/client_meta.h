@@ -4,8 +4,8 @@
  * Logout), and our own fields (tier, require_pkce, card_required,
  * purpose_ja/purpose_en). Validation is data-driven: one row per field.
  */
-#ifndef IDP_OAUTH_CLIENT_META_H
-#define IDP_OAUTH_CLIENT_META_H
+#ifndef IDP_CLIENT_CLIENT_META_H
+#define IDP_CLIENT_CLIENT_META_H
 
 #include <jansson.h>
 #include <stdbool.h>
