@@ -12,10 +12,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "core/err.h"
 #include "core/params.h"
 
 typedef struct {
-    const char *error;       /* OAuth / OIDC error code */
+    idp_err_t error;         /* the OAuth / OIDC error (core/err.h) */
     const char *description; /* for error_description; never secret */
     bool redirect;           /* false: show an error page, never redirect */
 } idp_authz_error_t;

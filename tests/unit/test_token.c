@@ -25,7 +25,7 @@
 static json_t *token(fixture_t *f, const char *form, int *status)
 {
     idp_oauth_resp_t resp;
-    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, form, NULL, &resp);
     *status = resp.status;
     return j;
 }
@@ -194,7 +194,7 @@ static void token_client_credentials_needs_the_secret(void **state)
     char auth[256];
     idp_oauth_resp_t resp;
     basic(CC_CLIENT, CC_SECRET, auth);
-    json_t *j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials&scope=api", auth, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials&scope=api", auth, &resp);
     assert_int_equal(resp.status, 200);
     assert_null(json_object_get(j, "id_token")); /* no end-user */
     assert_null(json_object_get(j, "refresh_token"));
@@ -203,21 +203,21 @@ static void token_client_credentials_needs_the_secret(void **state)
     json_decref(j);
     /* its jti was stored before the answer: introspection finds it active (RFC 7662) */
     snprintf(form, sizeof(form), "token=%s", at);
-    j = fixture_call(f, idp_oauth_introspect, form, auth, &resp);
+    j = fixture_call(f, IDP_EP_INTROSPECT, form, auth, &resp);
     assert_true(json_is_true(json_object_get(j, "active")));
     assert_string_equal(fixture_str(j, "client_id"), CC_CLIENT);
     assert_string_equal(fixture_str(j, "scope"), "api");
     json_decref(j);
 
     basic(CC_CLIENT, "not-the-secret", auth);
-    j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials", auth, &resp);
+    j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials", auth, &resp);
     assert_int_equal(resp.status, 401); /* RFC 6749 §5.2 invalid_client, with WWW-Authenticate for Basic */
     assert_string_equal(fixture_str(j, "error"), "invalid_client");
     assert_non_null(resp.www_authenticate);
     json_decref(j);
     /* registered for Basic: the same secret in the form is another method, refused */
-    j = fixture_call(f, idp_oauth_token,
-                     "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET, NULL, &resp);
+    j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET,
+                     NULL, &resp);
     assert_string_equal(fixture_str(j, "error"), "invalid_client");
     json_decref(j);
 }
