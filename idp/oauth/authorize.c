@@ -11,6 +11,17 @@
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
+/* RFC 6749 §3.1.1 and OAuth 2.0 Form Post Response Mode. */
+const char *const idp_authz_response_modes[] = {"query", "form_post", NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return true;
+    return false;
+}
+
 /* A parameter given at most once; absent/empty gives NULL. False if repeated. */
 static bool one(const idp_params_t *p, const char *name, const char **v)
 {
@@ -100,7 +111,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         return FAIL(IDP_E_INVALID_REQUEST, "response_type is required", true);
     if (strcmp(response_type, "code") != 0 || !idp_json_list_has(json_object_get(meta, "response_types"), "code"))
         return FAIL(IDP_E_UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported", true);
-    if (out->response_mode && strcmp(out->response_mode, "query") && strcmp(out->response_mode, "form_post"))
+    if (out->response_mode && !in_list(idp_authz_response_modes, out->response_mode))
         return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query or form_post", true);
     if (out->scope == NULL || !idp_str_list_has(out->scope, "openid"))
         return FAIL(IDP_E_INVALID_SCOPE, "scope must include openid", true);

@@ -30,6 +30,9 @@ typedef struct {
     json_t *claims_json;        /* parsed "claims" (owned: idp_authz_clear) */
 } idp_authz_req_t;
 
+/** The response modes an authorization request may ask for (NULL-terminated): what discovery advertises. */
+extern const char *const idp_authz_response_modes[];
+
 /** Phase 1: the client_id (never redirected on error). */
 bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err);
 

@@ -222,6 +222,37 @@ static void token_client_credentials_needs_the_secret(void **state)
     json_decref(j);
 }
 
+/* Discovery's grant_types_supported (built from the grant table) is what this endpoint accepts: every
+ * advertised grant is recognised (an error, if any, is about the client or the request), and no other. */
+static void token_accepts_every_advertised_grant(void **state)
+{
+    fixture_t *f = *state;
+    json_t *d = json_loadb(f->o.discovery, f->o.discovery_len, 0, NULL);
+    json_t *grants = json_object_get(d, "grant_types_supported"), *g;
+    size_t i;
+    assert_true(json_array_size(grants) > 0);
+    json_array_foreach (grants, i, g) {
+        char form[256];
+        int status;
+        snprintf(form, sizeof(form), "grant_type=%s&client_id=" CLIENT, json_string_value(g));
+        json_t *j = token(f, form, &status);
+        assert_string_not_equal(fixture_str(j, "error"), "unsupported_grant_type");
+        json_decref(j);
+    }
+    static const char *const others[] = {"password", "implicit", "urn:ietf:params:oauth:grant-type:device_code"};
+    for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        char form[256];
+        int status;
+        assert_false(idp_json_list_has(grants, others[i]));
+        snprintf(form, sizeof(form), "grant_type=%s&client_id=" CLIENT, others[i]);
+        json_t *j = token(f, form, &status);
+        assert_int_equal(status, 400);
+        assert_string_equal(fixture_str(j, "error"), "unsupported_grant_type");
+        json_decref(j);
+    }
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +262,7 @@ int main(void)
         cmocka_unit_test(token_refresh_scope_cannot_widen),
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
         cmocka_unit_test(token_client_credentials_needs_the_secret),
+        cmocka_unit_test(token_accepts_every_advertised_grant),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
