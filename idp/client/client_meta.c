@@ -207,6 +207,14 @@ bool idp_client_meta_kind(const char *name, idp_meta_kind_t *kind)
     return f != NULL;
 }
 
+const char *const *idp_client_meta_allowed(const char *name)
+{
+    for (size_t i = 0; i < nfields; i++)
+        if (!strcmp(fields[i].name, name))
+            return fields[i].allowed;
+    return NULL;
+}
+
 const char *const *idp_client_meta_names(void)
 {
     static const char *names[sizeof(fields) / sizeof(fields[0]) + 1];

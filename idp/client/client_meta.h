@@ -29,6 +29,13 @@ typedef enum { IDP_META_STRING, IDP_META_URI, IDP_META_BOOL, IDP_META_INT, IDP_M
 /** The kind of the metadata field @p name; false if there is no such field. */
 bool idp_client_meta_kind(const char *name, idp_meta_kind_t *kind);
 
+/**
+ * The values field @p name accepts (NULL-terminated), the set its validation
+ * enforces; NULL for a field that takes any value. Discovery publishes these
+ * (token_endpoint_auth_methods_supported, ...).
+ */
+const char *const *idp_client_meta_allowed(const char *name);
+
 /** The names of all fields, NULL-terminated (for help texts). */
 const char *const *idp_client_meta_names(void);
 

@@ -1,8 +1,12 @@
 /*
- * civetweb glue. Every route answers with JSON written by respond() so that
- * the security headers are in one place; errors that civetweb itself detects
- * (malformed request line, oversized headers) come through on_http_error()
- * and get the same treatment.
+ * civetweb glue: the wire work only. dispatch() matches the path in the
+ * endpoint table (oauth/endpoints.def) and checks the method; serve() reads
+ * the row's parameters (query, form or JSON body, with the size caps) and
+ * calls the protocol core's one entry point, idp_oauth_handle, which runs
+ * the handler and renders its outcome. Every answer goes out through
+ * respond_as() so that the security headers are in one place; errors that
+ * civetweb itself detects (malformed request line, oversized headers) come
+ * through on_http_error() and get the same treatment.
  */
 #include "http/server.h"
 
@@ -210,24 +214,6 @@ static bool is_form(const char *ct)
 
 /* ---- routes ---------------------------------------------------------------- */
 
-static void h_discovery(request_t *r)
-{
-    respond(r->conn, 200, r->h->oauth->discovery, r->h->oauth->discovery_len, NULL);
-}
-
-static void h_jwks(request_t *r)
-{
-    idp_keyset_t *ks = idp_keystore_get(r->h->oauth->keys);
-    if (ks == NULL) {
-        respond_error(r->conn, 503, "temporarily_unavailable", "no signing keys loaded", NULL);
-        return;
-    }
-    size_t len;
-    const char *jwks = idp_keyset_jwks(ks, &len);
-    respond(r->conn, 200, jwks, len, NULL);
-    idp_keyset_release(ks);
-}
-
 /* Prometheus text format (exposition format 0.0.4): counters only, nothing personal. */
 static void h_metrics(request_t *r)
 {
@@ -271,194 +257,6 @@ static void h_metrics(request_t *r)
     idp_buf_free(&b);
 }
 
-static void h_healthz(request_t *r)
-{
-    static const char ok[] = "{\"status\":\"ok\"}";
-    respond(r->conn, 200, ok, sizeof(ok) - 1, NULL);
-}
-
-/* Ready = the database answers and keys are loaded; a load balancer drains us otherwise. */
-static void h_readyz(request_t *r)
-{
-    static const char ok[] = "{\"status\":\"ready\"}";
-    idp_keyset_t *ks = idp_keystore_get(r->h->oauth->keys);
-    idp_err_t e = ks ? idp_store_ping(r->h->oauth->store) : IDP_E_UNAVAILABLE;
-    idp_keyset_release(ks);
-    if (e == IDP_OK)
-        respond(r->conn, 200, ok, sizeof(ok) - 1, NULL);
-    else
-        respond_error(r->conn, 503, "temporarily_unavailable", ks ? "database unreachable" : "no signing keys",
-                      NULL);
-}
-
-static void fill_common(request_t *r, idp_oauth_req_t *req);
-
-/*
- * The parameters of a form endpoint: the x-www-form-urlencoded body of a
- * POST, or the query of a GET when @p get_query. Answers the error itself
- * and returns false when the request is malformed.
- */
-static bool read_params(request_t *r, idp_oauth_req_t *req, bool get_query, bool body_only)
-{
-    idp_oauth_resp_t resp = {0};
-    idp_params_t *form = idp_arena_alloc(&r->arena, sizeof(*form));
-    char *body = NULL;
-    size_t len = 0;
-    idp_err_t e = form ? IDP_OK : IDP_E_NOMEM;
-    bool post = !strcmp(r->ri->request_method, "POST");
-    fill_common(r, req);
-    if (e == IDP_OK && !post && get_query) {
-        body = (char *)(r->ri->query_string ? r->ri->query_string : "");
-        len = strlen(body);
-    } else if (e == IDP_OK && post) {
-        if (!is_form(mg_get_header(r->conn, "Content-Type")) && r->ri->content_length != 0) {
-            respond_error(r->conn, 400, "invalid_request", "the body must be application/x-www-form-urlencoded", NULL);
-            return false;
-        }
-        /* RFC 6749 §3.2: parameters of the token endpoint travel in the body, never in the query. */
-        if (body_only && r->ri->query_string && *r->ri->query_string) {
-            respond_error(r->conn, 400, "invalid_request", "parameters must be sent in the request body", NULL);
-            return false;
-        }
-        e = read_body(r, &body, &len);
-    }
-    if (e == IDP_OK)
-        e = idp_params_parse(&r->arena, body ? body : "", len, form);
-    if (e != IDP_OK) {
-        if (e == IDP_E_TOO_LARGE) {
-            respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
-            return false;
-        }
-        idp_oauth_error(req, &resp, e, e == IDP_E_INVALID_REQUEST ? "malformed parameters" : NULL);
-        respond_oauth(r, &resp);
-        return false;
-    }
-    req->form = form;
-    req->authorization = mg_get_header(r->conn, "Authorization");
-    return true;
-}
-
-typedef void (*endpoint_fn)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *);
-
-/* A form endpoint of the protocol core. */
-static void form_endpoint(request_t *r, endpoint_fn fn, bool get_query, bool body_only)
-{
-    idp_oauth_req_t req = {0};
-    idp_oauth_resp_t resp = {0};
-    if (!read_params(r, &req, get_query, body_only))
-        return;
-    fn(r->h->oauth, &req, &resp);
-    respond_oauth(r, &resp);
-}
-
-static void h_token(request_t *r)
-{
-    form_endpoint(r, idp_oauth_token, false, true);
-}
-
-static void h_introspect(request_t *r)
-{
-    form_endpoint(r, idp_oauth_introspect, false, true);
-}
-
-static void h_revoke(request_t *r)
-{
-    form_endpoint(r, idp_oauth_revoke, false, true);
-}
-
-/* OpenID Connect Core §3.1.2.1: GET (query) and POST (form body). */
-static void h_authorize(request_t *r)
-{
-    form_endpoint(r, idp_oauth_authorize, true, false);
-}
-
-static void h_login(request_t *r)
-{
-    form_endpoint(r, idp_oauth_login_page, true, false);
-}
-
-static void h_login_continue(request_t *r)
-{
-    form_endpoint(r, idp_oauth_login_continue, false, false);
-}
-
-static void h_login_test_card(request_t *r)
-{
-    form_endpoint(r, idp_oauth_login_test_card, false, false);
-}
-
-static void h_new_card(request_t *r)
-{
-    form_endpoint(r, idp_oauth_new_card, false, false);
-}
-
-static void h_sign_skip(request_t *r)
-{
-    form_endpoint(r, idp_oauth_sign_skip, false, false);
-}
-
-static void h_consent(request_t *r)
-{
-    form_endpoint(r, idp_oauth_consent, true, false);
-}
-
-static void h_social_start(request_t *r)
-{
-    form_endpoint(r, idp_oauth_social_start, false, false);
-}
-
-static void h_social_callback(request_t *r)
-{
-    form_endpoint(r, idp_oauth_social_callback, true, false);
-}
-
-static void h_account(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account, true, false);
-}
-
-static void h_account_login(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_login, true, false);
-}
-
-static void h_account_link(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_link, false, false);
-}
-
-static void h_account_revoke(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_revoke, false, false);
-}
-
-static void h_account_end_session(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_end_session, false, false);
-}
-
-static void h_account_household(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_household, false, false);
-}
-
-/* RP-Initiated Logout 1.0 §2: GET or POST. */
-static void h_logout(request_t *r)
-{
-    form_endpoint(r, idp_oauth_logout, true, false);
-}
-
-static void h_account_unlink(request_t *r)
-{
-    form_endpoint(r, idp_oauth_account_unlink, false, false);
-}
-
-/* §5.3.1: GET or POST; a POST may carry the token in its form body (RFC 6750 §2.2). */
-static void h_userinfo(request_t *r)
-{
-    form_endpoint(r, idp_oauth_userinfo, false, false);
-}
-
 static long long mono_ms(void)
 {
     struct timespec ts;
@@ -476,103 +274,106 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     req->remote_addr = r->client;
     req->lang = al && !strncasecmp(al, "en", 2) ? "en" : "ja";
     req->cookie = mg_get_header(r->conn, "Cookie");
+    req->authorization = mg_get_header(r->conn, "Authorization");
     req->loopback = r->loopback;
     req->post = !strcmp(r->ri->request_method, "POST");
 }
 
-/* The card endpoints: JSON in, JSON out, small bodies. */
-#define CARD_BODY_MAX 16384
-static void json_post(request_t *r, void (*fn)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *))
+/*
+ * The wire work of a row (oauth/endpoints.def): its parameters read where
+ * its body kind says, with the size caps. Answers a malformed request itself
+ * (JSON: the protocol core has not seen it) and returns false.
+ */
+static bool read_request(request_t *r, const idp_endpoint_t *ep, idp_oauth_req_t *req)
 {
-    idp_oauth_req_t req = {0};
-    idp_oauth_resp_t resp = {0};
-    const char *ct = mg_get_header(r->conn, "Content-Type");
-    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
-        respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
-        return;
-    }
-    if (r->ri->content_length > CARD_BODY_MAX) {
-        respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
-        return;
-    }
+    static const char close[] = "Connection: close\r\n";
+    bool post = req->post;
     char *body = NULL;
     size_t len = 0;
-    idp_err_t e = read_body(r, &body, &len);
-    if (e == IDP_OK && len > CARD_BODY_MAX)
-        e = IDP_E_TOO_LARGE;
+    idp_err_t e = IDP_OK;
+    const char *desc = "malformed parameters";
+    switch (ep->body) {
+    case IDP_BODY_NONE: return true;
+    case IDP_BODY_JSON: {
+        const char *ct = mg_get_header(r->conn, "Content-Type");
+        if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+            respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
+            return false;
+        }
+        if (r->ri->content_length > IDP_JSON_BODY_MAX) {
+            respond_error(r->conn, 413, "invalid_request", "request body too large", close);
+            return false;
+        }
+        e = read_body(r, &body, &len);
+        if (e == IDP_OK && len > IDP_JSON_BODY_MAX)
+            e = IDP_E_TOO_LARGE;
+        if (e == IDP_E_TOO_LARGE) {
+            respond_error(r->conn, 413, "invalid_request", "request body too large", close);
+            return false;
+        }
+        if (e != IDP_OK) {
+            respond_error(r->conn, 400, "invalid_request", "malformed request body", NULL);
+            return false;
+        }
+        req->body = body;
+        req->body_len = len;
+        return true;
+    }
+    case IDP_BODY_QUERY:
+    case IDP_BODY_FORM_OR_QUERY:
+        if (!post || ep->body == IDP_BODY_QUERY) {
+            body = (char *)(r->ri->query_string ? r->ri->query_string : "");
+            len = strlen(body);
+            break;
+        }
+        /* fall through - the form body of a POST */
+    case IDP_BODY_FORM:
+    case IDP_BODY_FORM_ONLY:
+        if (!post)
+            break;
+        if (!is_form(mg_get_header(r->conn, "Content-Type")) && r->ri->content_length != 0) {
+            respond_error(r->conn, 400, "invalid_request", "the body must be application/x-www-form-urlencoded", NULL);
+            return false;
+        }
+        /* RFC 6749 §3.2: parameters of the token endpoint travel in the body, never in the query. */
+        if (ep->body == IDP_BODY_FORM_ONLY && r->ri->query_string && *r->ri->query_string) {
+            respond_error(r->conn, 400, "invalid_request", "parameters must be sent in the request body", NULL);
+            return false;
+        }
+        e = read_body(r, &body, &len);
+        break;
+    }
+    idp_params_t *form = e == IDP_OK ? idp_arena_alloc(&r->arena, sizeof(*form)) : NULL;
+    if (e == IDP_OK && form == NULL)
+        e = IDP_E_NOMEM;
+    if (e == IDP_OK)
+        e = idp_params_parse(&r->arena, body ? body : "", len, form);
     if (e == IDP_E_TOO_LARGE) {
-        respond_error(r->conn, 413, "invalid_request", "request body too large", "Connection: close\r\n");
-        return;
+        respond_error(r->conn, 413, "invalid_request", "request body too large", close);
+        return false;
     }
     if (e != IDP_OK) {
-        respond_error(r->conn, 400, "invalid_request", "malformed request body", NULL);
-        return;
+        if (idp_err_is_internal(e))
+            respond(r->conn, 500, "{\"error\":\"server_error\"}", 24, NULL);
+        else
+            respond_error(r->conn, idp_err_http_status(e), idp_err_code(e), desc, NULL);
+        return false;
     }
-    fill_common(r, &req);
-    req.body = body;
-    req.body_len = len;
-    fn(r->h->oauth, &req, &resp);
-    respond_oauth(r, &resp);
+    req->form = form;
+    return true;
 }
 
-static void h_card_challenge(request_t *r)
-{
-    json_post(r, idp_oauth_card_challenge);
-}
-
-static void h_card_verify(request_t *r)
-{
-    json_post(r, idp_oauth_card_verify);
-}
-
-static void h_card_status(request_t *r)
+/* A row of the endpoint table: the wire work here, everything else in the protocol core. */
+static void serve(request_t *r, const idp_endpoint_t *ep)
 {
     idp_oauth_req_t req = {0};
     idp_oauth_resp_t resp = {0};
-    idp_params_t *q = idp_arena_alloc(&r->arena, sizeof(*q));
-    const char *qs = r->ri->query_string ? r->ri->query_string : "";
-    if (q == NULL || idp_params_parse(&r->arena, qs, strlen(qs), q) != IDP_OK) {
-        respond_error(r->conn, 400, "invalid_request", "malformed query", NULL);
-        return;
-    }
     fill_common(r, &req);
-    req.form = q;
-    idp_oauth_card_status(r->h->oauth, &req, &resp);
+    if (!read_request(r, ep, &req))
+        return;
+    idp_oauth_handle(r->h->oauth, ep->id, &req, &resp);
     respond_oauth(r, &resp);
 }
-
-/* The handler of each row of the endpoint table (oauth/endpoints.h): paths and methods are there, once. */
-static void (*const handlers[IDP_EP__COUNT])(request_t *r) = {
-    [IDP_EP_DISCOVERY] = h_discovery,
-    [IDP_EP_AS_METADATA] = h_discovery,
-    [IDP_EP_JWKS] = h_jwks,
-    [IDP_EP_AUTHORIZE] = h_authorize,
-    [IDP_EP_TOKEN] = h_token,
-    [IDP_EP_USERINFO] = h_userinfo,
-    [IDP_EP_INTROSPECT] = h_introspect,
-    [IDP_EP_REVOKE] = h_revoke,
-    [IDP_EP_LOGOUT] = h_logout,
-    [IDP_EP_LOGIN] = h_login,
-    [IDP_EP_LOGIN_CONTINUE] = h_login_continue,
-    [IDP_EP_LOGIN_TEST_CARD] = h_login_test_card,
-    [IDP_EP_NEW_CARD] = h_new_card,
-    [IDP_EP_SIGN_SKIP] = h_sign_skip,
-    [IDP_EP_CONSENT] = h_consent,
-    [IDP_EP_SOCIAL_START] = h_social_start,
-    [IDP_EP_SOCIAL_CALLBACK] = h_social_callback,
-    [IDP_EP_ACCOUNT] = h_account,
-    [IDP_EP_ACCOUNT_LOGIN] = h_account_login,
-    [IDP_EP_ACCOUNT_LINK] = h_account_link,
-    [IDP_EP_ACCOUNT_UNLINK] = h_account_unlink,
-    [IDP_EP_ACCOUNT_REVOKE] = h_account_revoke,
-    [IDP_EP_ACCOUNT_END_SESSION] = h_account_end_session,
-    [IDP_EP_ACCOUNT_HOUSEHOLD] = h_account_household,
-    [IDP_EP_CARD_CHALLENGE] = h_card_challenge,
-    [IDP_EP_CARD_VERIFY] = h_card_verify,
-    [IDP_EP_CARD_STATUS] = h_card_status,
-    [IDP_EP_HEALTHZ] = h_healthz,
-    [IDP_EP_READYZ] = h_readyz,
-};
 
 /* ---- the request head ------------------------------------------------------ */
 
@@ -692,7 +493,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     client_address(&r, fields, (size_t)r.ri->num_headers);
     for (size_t i = 0; i < idp_endpoints_count; i++) {
         const idp_endpoint_t *rt = &idp_endpoints[i];
-        if (strcmp(rt->path, path) != 0 || handlers[rt->id] == NULL)
+        if (strcmp(rt->path, path) != 0)
             continue;
         bool get = !strncmp(rt->methods, "GET", 3), post = strstr(rt->methods, "POST") != NULL;
         bool ok = (!strcmp(m, "POST") && post) || (get && (!strcmp(m, "GET") || !strcmp(m, "HEAD")));
@@ -704,7 +505,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         }
         /* Budget: the body plus parsing overhead; a request never grows past it. */
         idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
-        handlers[rt->id](&r);
+        serve(&r, rt);
         idp_arena_free(&r.arena);
         return request_status;
     }

@@ -21,18 +21,24 @@ struct idp_jose_key {
     char *jwk;
 };
 
+/* The algorithm table: discovery advertises every row but none (oauth/discovery.c). */
+static const char *const alg_names[IDP_ALG__COUNT] = {
+    [IDP_ALG_NONE] = "none",
+    [IDP_ALG_RS256] = "RS256",
+    [IDP_ALG_ES256] = "ES256",
+};
+
 idp_alg_t idp_alg_from_name(const char *name)
 {
-    if (name && !strcmp(name, "RS256"))
-        return IDP_ALG_RS256;
-    if (name && !strcmp(name, "ES256"))
-        return IDP_ALG_ES256;
+    for (int a = IDP_ALG_NONE + 1; name && a < IDP_ALG__COUNT; a++)
+        if (!strcmp(name, alg_names[a]))
+            return (idp_alg_t)a;
     return IDP_ALG_NONE;
 }
 
 const char *idp_alg_name(idp_alg_t alg)
 {
-    return alg == IDP_ALG_RS256 ? "RS256" : alg == IDP_ALG_ES256 ? "ES256" : "none";
+    return (unsigned)alg < IDP_ALG__COUNT ? alg_names[alg] : "none";
 }
 
 /* base64url of a big number, left-padded to @p width bytes when width > 0 */

@@ -10,7 +10,8 @@
 
 #include "core/err.h"
 
-typedef enum { IDP_ALG_NONE = 0, IDP_ALG_RS256, IDP_ALG_ES256 } idp_alg_t;
+/* The signing algorithms jose signs and verifies with; IDP_ALG_NONE is never accepted. */
+typedef enum { IDP_ALG_NONE = 0, IDP_ALG_RS256, IDP_ALG_ES256, IDP_ALG__COUNT } idp_alg_t;
 
 typedef struct idp_jose_key idp_jose_key_t;
 

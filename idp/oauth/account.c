@@ -17,12 +17,12 @@
 #define RELEASES_SHOWN 50
 
 /* GET /account */
-void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     if (!idp_browser_session(o, req, &s, NULL)) {
         idp_see_other(resp, "/account/login");
-        return;
+        return idp_ok();
     }
     idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
     char csrf[64];
@@ -80,9 +80,8 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         v.releases = releases;
         v.sessions = sessions;
         idp_page_account(req, resp, &v);
-    } else {
-        idp_page_store_error(req, resp, req->lang, e);
     }
+    idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
     for (size_t i = 0; metas && i < v.nconsents; i++)
         json_decref(metas[i]);
     free(metas);
@@ -93,59 +92,56 @@ void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     free(consents);
     free(releases);
     free(sessions);
+    return out;
 }
 
 /* POST /account/consent/revoke (csrf, client_id, claim?): at once, tokens and all (product.md §5). */
-void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *client_id = NULL, *claim = NULL;
     if (!idp_browser_session(o, req, &s, NULL)) {
         idp_see_other(resp, "/account/login");
-        return;
+        return idp_ok();
     }
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "client_id", &client_id) != IDP_OK ||
         idp_params_get(req->form, "claim", &claim) == IDP_E_INVALID_REQUEST) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     idp_err_t e = idp_store_consent_revoke(o->store, s.resident_id, client_id, claim, "resident");
     if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 404, "not_found", "no such consent");
-        return;
+        return idp_fail(IDP_E_NOT_FOUND, "no such consent");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     idp_logout_client(o, client_id, s.resident_id); /* Back-Channel Logout to the client, if it registered a URI */
     idp_see_other(resp, "/account?revoked=1");
+    return idp_ok();
 }
 
 /* POST /account/session/end (csrf, sid): sign out one of the resident's sessions. */
-void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *sid = NULL;
     if (!idp_browser_session(o, req, &s, NULL)) {
         idp_see_other(resp, "/account/login");
-        return;
+        return idp_ok();
     }
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "sid", &sid) != IDP_OK || strlen(sid) > 63) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     idp_err_t e = idp_store_session_end_sid(o->store, s.resident_id, sid);
     if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 404, "not_found", "no such session");
-        return;
+        return idp_fail(IDP_E_NOT_FOUND, "no such session");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     idp_logout_session(o, s.resident_id, sid);
     idp_see_other(resp, !strcmp(sid, s.sid) ? "/logout" : "/account?ended=1");
+    return idp_ok();
 }
 
 /* "YYYY-MM" year-months separated by spaces or commas; at most 10. */
@@ -184,17 +180,16 @@ static bool text_ok(const char *s, size_t max)
 }
 
 /* POST /account/household (csrf, school_district, area, children): self-asserted attributes. */
-void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *district = NULL, *area = NULL, *children = NULL;
     if (!idp_browser_session(o, req, &s, NULL)) {
         idp_see_other(resp, "/account/login");
-        return;
+        return idp_ok();
     }
     if (!idp_account_csrf_ok(o, req, &s)) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     idp_params_get(req->form, "school_district", &district);
     idp_params_get(req->form, "area", &area);
@@ -203,20 +198,19 @@ void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     memset(&h, 0, sizeof(h));
     if (!text_ok(district ? district : "", 200) || !text_ok(area ? area : "", 200) ||
         !children_ok(children ? children : "", h.children, sizeof(h.children))) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                       !strcmp(req->lang, "en") ? "children: birth year-months as YYYY-MM (at most 10); "
-                                                  "texts up to 200 characters"
-                                                : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
-                                                  "文字は 200 字までです。");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, !strcmp(req->lang, "en")
+                                                   ? "children: birth year-months as YYYY-MM (at most 10); "
+                                                     "texts up to 200 characters"
+                                                   : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
+                                                     "文字は 200 字までです。");
     }
     snprintf(h.school_district, sizeof(h.school_district), "%s", district ? district : "");
     snprintf(h.area, sizeof(h.area), "%s", area ? area : "");
     idp_err_t e = idp_store_household_put(o->store, s.resident_id, &h);
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     idp_oauth_logged(idp_store_audit(o->store, "household_updated", s.resident_id, "{}"), "audit");
     idp_see_other(resp, "/account?saved=1");
+    return idp_ok();
 }

@@ -11,6 +11,17 @@
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
+/* RFC 6749 §3.1.1 and OAuth 2.0 Form Post Response Mode. */
+const char *const idp_authz_response_modes[] = {"query", "form_post", NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return true;
+    return false;
+}
+
 /* A parameter given at most once; absent/empty gives NULL. False if repeated. */
 static bool one(const idp_params_t *p, const char *name, const char **v)
 {
@@ -23,9 +34,9 @@ static bool one(const idp_params_t *p, const char *name, const char **v)
 bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err)
 {
     if (!one(p, "client_id", client_id))
-        return FAIL("invalid_request", "client_id is repeated", false);
+        return FAIL(IDP_E_INVALID_REQUEST, "client_id is repeated", false);
     if (*client_id == NULL || strlen(*client_id) > 256)
-        return FAIL("invalid_request", "client_id is missing", false);
+        return FAIL(IDP_E_INVALID_REQUEST, "client_id is missing", false);
     return true;
 }
 
@@ -54,13 +65,13 @@ static bool parse_prompt(const char *prompt, idp_authz_req_t *out, idp_authz_err
         else if (len == 7 && !strncmp(w, "consent", 7))
             out->prompt_consent = true;
         else if (len == 14 && !strncmp(w, "select_account", 14))
-            return FAIL("invalid_request", "prompt=select_account is not supported", true);
+            return FAIL(IDP_E_INVALID_REQUEST, "prompt=select_account is not supported", true);
         else
-            return FAIL("invalid_request", "unknown prompt value", true);
+            return FAIL(IDP_E_INVALID_REQUEST, "unknown prompt value", true);
     }
     /* OpenID Connect Core §3.1.2.1: none with any other value is an error. */
     if (out->prompt_none && n > 1)
-        return FAIL("invalid_request", "prompt=none cannot be combined with other values", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "prompt=none cannot be combined with other values", true);
     return true;
 }
 
@@ -72,14 +83,14 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
     if (!idp_authz_client_id(p, &out->client_id, err))
         return false;
     if (meta == NULL)
-        return FAIL("invalid_client", "unknown client", false);
+        return FAIL(IDP_E_UNKNOWN_CLIENT, "unknown client", false);
     /* RFC 6749 §3.1.2.3 and RFC 9700 §2.1: exact match against a registered URI; OIDC makes it required. */
     if (!one(p, "redirect_uri", &out->redirect_uri))
-        return FAIL("invalid_request", "redirect_uri is repeated", false);
+        return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is repeated", false);
     if (out->redirect_uri == NULL)
-        return FAIL("invalid_request", "redirect_uri is required", false);
+        return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is required", false);
     if (!idp_json_list_has(json_object_get(meta, "redirect_uris"), out->redirect_uri))
-        return FAIL("invalid_request", "redirect_uri is not registered for this client", false);
+        return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is not registered for this client", false);
 
     /* From here on the redirect URI is trusted: errors go back to the client (with state and iss). */
     if (!one(p, "state", &out->state) || !one(p, "response_type", &response_type) ||
@@ -90,28 +101,28 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         !one(p, "claims", &out->claims) || !one(p, "code_challenge", &out->code_challenge) ||
         !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
         !one(p, "request_uri", &request_uri))
-        return FAIL("invalid_request", "a parameter is repeated", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
     /* OpenID Connect Core §6: refused until request objects are implemented. */
     if (request)
-        return FAIL("request_not_supported", "request objects are not supported", true);
+        return FAIL(IDP_E_REQUEST_NOT_SUPPORTED, "request objects are not supported", true);
     if (request_uri)
-        return FAIL("request_uri_not_supported", "request_uri is not supported", true);
+        return FAIL(IDP_E_REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported", true);
     if (response_type == NULL)
-        return FAIL("invalid_request", "response_type is required", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "response_type is required", true);
     if (strcmp(response_type, "code") != 0 || !idp_json_list_has(json_object_get(meta, "response_types"), "code"))
-        return FAIL("unsupported_response_type", "only response_type=code is supported", true);
-    if (out->response_mode && strcmp(out->response_mode, "query") && strcmp(out->response_mode, "form_post"))
-        return FAIL("invalid_request", "response_mode must be query or form_post", true);
+        return FAIL(IDP_E_UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported", true);
+    if (out->response_mode && !in_list(idp_authz_response_modes, out->response_mode))
+        return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query or form_post", true);
     if (out->scope == NULL || !idp_str_list_has(out->scope, "openid"))
-        return FAIL("invalid_scope", "scope must include openid", true);
+        return FAIL(IDP_E_INVALID_SCOPE, "scope must include openid", true);
     if (out->nonce && strlen(out->nonce) > 512)
-        return FAIL("invalid_request", "nonce is too long", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "nonce is too long", true);
     if (out->state && strlen(out->state) > 2048)
-        return FAIL("invalid_request", "state is too long", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "state is too long", true);
     if (prompt && !parse_prompt(prompt, out, err))
         return false;
     if (max_age && !idp_str_to_long(max_age, 0, 400L * 86400, &out->max_age))
-        return FAIL("invalid_request", "max_age must be a non-negative integer", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "max_age must be a non-negative integer", true);
     if (out->claims) {
         json_error_t je;
         out->claims_json = json_loads(out->claims, JSON_REJECT_DUPLICATES, &je);
@@ -119,7 +130,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         if (!json_is_object(c) || (json_object_get(c, "userinfo") && !json_is_object(json_object_get(c, "userinfo"))) ||
             (json_object_get(c, "id_token") && !json_is_object(json_object_get(c, "id_token")))) {
             idp_authz_clear(out);
-            return FAIL("invalid_request", "claims must be a JSON object (OpenID Connect Core §5.5)", true);
+            return FAIL(IDP_E_INVALID_REQUEST, "claims must be a JSON object (OpenID Connect Core §5.5)", true);
         }
     }
 
@@ -129,16 +140,17 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
     bool required = is_public || !json_is_false(json_object_get(meta, "require_pkce"));
     if (ccm && strcmp(ccm, "S256") != 0) {
         idp_authz_clear(out);
-        return FAIL("invalid_request", "code_challenge_method must be S256", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "code_challenge_method must be S256", true);
     }
     if (out->code_challenge) {
         if (!pkce_syntax(out->code_challenge) || ccm == NULL) {
             idp_authz_clear(out);
-            return FAIL("invalid_request", "code_challenge must be 43-128 characters with code_challenge_method=S256", true);
+            return FAIL(IDP_E_INVALID_REQUEST,
+                        "code_challenge must be 43-128 characters with code_challenge_method=S256", true);
         }
     } else if (required) {
         idp_authz_clear(out);
-        return FAIL("invalid_request", "code_challenge (PKCE, S256) is required for this client", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "code_challenge (PKCE, S256) is required for this client", true);
     }
     /* Without PKCE (a confidential client registered require_pkce=false: client_meta.c refuses it for public
      * clients) nonce stays optional, as OpenID Connect Core §3.1.2.1 has it for the code flow: the code is

@@ -12,10 +12,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "core/err.h"
 #include "core/params.h"
 
 typedef struct {
-    const char *error;       /* OAuth / OIDC error code */
+    idp_err_t error;         /* the OAuth / OIDC error (core/err.h) */
     const char *description; /* for error_description; never secret */
     bool redirect;           /* false: show an error page, never redirect */
 } idp_authz_error_t;
@@ -28,6 +29,9 @@ typedef struct {
     long max_age;               /* -1: not given */
     json_t *claims_json;        /* parsed "claims" (owned: idp_authz_clear) */
 } idp_authz_req_t;
+
+/** The response modes an authorization request may ask for (NULL-terminated): what discovery advertises. */
+extern const char *const idp_authz_response_modes[];
 
 /** Phase 1: the client_id (never redirected on error). */
 bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err);

@@ -21,21 +21,16 @@
 #include "oauth/rules.h"
 #include "ui/messages.h"
 
-
-static void fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, const char *code, const char *desc)
+/* A refusal the app explains to the resident: card_rejected with the reason code and its message (card.<reason>). */
+static idp_outcome_t refuse(const char *reason)
 {
-    idp_oauth_json(req, resp, status, json_pack("{s:s, s:s}", "error", code, "error_description", desc));
+    return (idp_outcome_t){.err = IDP_E_CARD_REJECTED, .refusal = reason};
 }
 
-static void store_fail(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e)
-{
-    idp_oauth_error(req, resp, e == IDP_E_UNAVAILABLE ? e : IDP_E_SERVER_ERROR, NULL);
-}
-
-static bool configured(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static bool configured(idp_oauth_t *o, idp_outcome_t *out)
 {
     if (o->jpki == NULL)
-        fail(req, resp, 404, "not_found", "card login is not configured");
+        *out = idp_fail(IDP_E_NOT_FOUND, "card login is not configured");
     return o->jpki != NULL;
 }
 
@@ -45,10 +40,10 @@ static bool configured(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
  * junk neither costs a resident behind the same address their attempts nor
  * reaches the database more than once.
  */
-static bool charge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static bool charge(idp_oauth_t *o, idp_oauth_req_t *req, idp_outcome_t *out)
 {
     if (o->card_limit && !idp_ratelimit_take(o->card_limit, req->remote_addr ? req->remote_addr : "", req->now_ms)) {
-        fail(req, resp, 429, "slow_down", "too many card requests from this address; try again in a minute");
+        *out = idp_fail(IDP_E_SLOW_DOWN, "too many card requests from this address; try again in a minute");
         return false;
     }
     return true;
@@ -60,21 +55,21 @@ static bool charge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
  * from many addresses gets 503 with Retry-After before the CPU is gone,
  * and the challenge it names is not spent.
  */
-static bool breaker(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static bool breaker(idp_oauth_t *o, idp_oauth_req_t *req, idp_outcome_t *out)
 {
     if (o->card_breaker && !idp_ratelimit_take(o->card_breaker, "*", req->now_ms)) {
         idp_log_msg(IDP_LOG_WARN, "card_breaker_open", "card verifications over jpki.max_verifications_per_second");
-        fail(req, resp, 503, "temporarily_unavailable", "card sign-in is busy; try again in a few seconds");
+        *out = idp_fail(IDP_E_UNAVAILABLE, "card sign-in is busy; try again in a few seconds");
         return false;
     }
     return true;
 }
 
 /* The body is read by card_body.c (fuzzed on its own); this answers a body that is not a JSON object. */
-static bool body_is_object(idp_card_body_status_t st, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static bool body_is_object(idp_card_body_status_t st, idp_outcome_t *out)
 {
     if (st == IDP_CARD_BODY_NOT_OBJECT)
-        fail(req, resp, 400, "invalid_request", "the body must be a JSON object");
+        *out = idp_fail(IDP_E_INVALID_REQUEST, "the body must be a JSON object");
     return st != IDP_CARD_BODY_NOT_OBJECT;
 }
 
@@ -139,36 +134,37 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
     return IDP_OK;
 }
 
-void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    if (!configured(o, req, resp))
-        return;
+    idp_outcome_t out = idp_ok();
+    if (!configured(o, &out))
+        return out;
     idp_card_challenge_body_t b;
     idp_card_body_status_t st = idp_card_challenge_body_parse(req->body, req->body_len, &b);
-    if (!body_is_object(st, req, resp))
-        return;
+    if (!body_is_object(st, &out))
+        return out;
     json_t *j = b.root;
     const char *tx_id = b.login_tx, *purpose = b.purpose;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_err_t e;
     if (st != IDP_CARD_BODY_OK) {
-        fail(req, resp, 400, "invalid_request", "login_tx is required; purpose is auth or both");
+        out = idp_fail(IDP_E_INVALID_REQUEST, "login_tx is required; purpose is auth or both");
     } else if (tx == NULL) {
-        idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
+        out = idp_fail(IDP_E_TOO_LARGE, NULL);
     } else if ((e = idp_store_login_tx_get(o->store, tx_id, tx)) != IDP_OK || tx->continued) {
         if (e == IDP_E_NOT_FOUND || e == IDP_OK)
-            fail(req, resp, 400, "invalid_request", "no such login, or it has expired: start again");
+            out = idp_fail(IDP_E_INVALID_REQUEST, "no such login, or it has expired: start again");
         else
-            store_fail(req, resp, e);
-    } else if (!charge(o, req, resp)) {
+            out = idp_fail_store(e);
+    } else if (!charge(o, req, &out)) {
         /* answered */
     } else {
         char id[64], n64[64], *link = NULL;
         e = idp_card_challenge_new(o, tx, purpose, id, n64, &link);
         if (e == IDP_E_CONFLICT) {
-            fail(req, resp, 429, "slow_down", "too many card attempts for this login: start again");
+            out = idp_fail(IDP_E_SLOW_DOWN, "too many card attempts for this login: start again");
         } else if (e != IDP_OK) {
-            store_fail(req, resp, e);
+            out = idp_fail_store(e);
         } else {
             idp_oauth_json(req, resp, 200,
                            json_pack("{s:s, s:s, s:i, s:s, s:s}", "challenge_id", id, "nonce", n64, "expires_in",
@@ -177,6 +173,7 @@ void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
         free(link);
     }
     json_decref(j);
+    return out;
 }
 
 /* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
@@ -242,13 +239,6 @@ static const char *card_message(const char *code, const char *lang)
     char key[48];
     snprintf(key, sizeof(key), "card.%s", code);
     return idp_msg(key, lang);
-}
-
-/* A refusal that is not about the certificate itself but about whose card it is. */
-static void mismatch(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *reason)
-{
-    idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", reason, "message",
-                                             card_message(reason, req->lang)));
 }
 
 /*
@@ -378,14 +368,15 @@ static idp_err_t sign_in(idp_oauth_t *o, const idp_store_login_tx_t *tx, const i
  * nonce): the signing certificate is enrolled only together with the
  * authentication certificate of the same card, never on its own.
  */
-void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    if (!configured(o, req, resp))
-        return;
+    idp_outcome_t out = idp_ok();
+    if (!configured(o, &out))
+        return out;
     idp_card_verify_body_t b;
     idp_card_body_status_t st = idp_card_verify_body_parse(req->body, req->body_len, &b);
-    if (!body_is_object(st, req, resp))
-        return;
+    if (!body_is_object(st, &out))
+        return out;
     json_t *j = b.root;
     const char *id = b.challenge_id, *type = b.cert_type;
     card_key_t *auth = idp_arena_alloc(req->arena, sizeof(*auth)), *sign = idp_arena_alloc(req->arena, sizeof(*sign));
@@ -393,7 +384,7 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_err_t e;
     if (tx == NULL || auth == NULL || sign == NULL) {
-        idp_oauth_error(req, resp, IDP_E_TOO_LARGE, NULL);
+        out = idp_fail(IDP_E_TOO_LARGE, NULL);
         goto Exit;
     }
     memset(auth, 0, sizeof(*auth));
@@ -404,30 +395,32 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
     sign->cert64 = b.sign_cert64;
     sign->sig64 = b.sign_sig64;
     if (st == IDP_CARD_BODY_SIGN_ALONE) {
-        fail(req, resp, 400, "invalid_request",
-             "a signing certificate is read only with the authentication certificate of the same card: cert_type both");
+        out = idp_fail(
+            IDP_E_INVALID_REQUEST,
+            "a signing certificate is read only with the authentication certificate of the same card: cert_type both");
         goto Exit;
     }
     if (st != IDP_CARD_BODY_OK) {
-        fail(req, resp, 400, "invalid_request",
-             "challenge_id, cert_type (auth|both), certificate (base64 DER, at most 4 KiB) and signature are required; "
-             "with both, also sign_certificate and sign_signature");
+        out = idp_fail(
+            IDP_E_INVALID_REQUEST,
+            "challenge_id, cert_type (auth|both), certificate (base64 DER, at most 4 KiB) and signature are required; "
+            "with both, also sign_certificate and sign_signature");
         goto Exit;
     }
     /* A live, unused challenge is named: only then is the address charged, and the breaker consulted. */
-    if ((e = idp_store_card_challenge_get(o->store, id, &c)) == IDP_OK &&
-        c.expires_at > req->now && !c.used && (!charge(o, req, resp) || !breaker(o, req, resp)))
+    if ((e = idp_store_card_challenge_get(o->store, id, &c)) == IDP_OK && c.expires_at > req->now && !c.used &&
+        (!charge(o, req, &out) || !breaker(o, req, &out)))
         goto Exit;
     /* Single use: the challenge is spent by this attempt, whatever its outcome. */
     if ((e = idp_store_card_challenge_take(o->store, id, &c)) != IDP_OK) {
         if (e == IDP_E_NOT_FOUND)
-            fail(req, resp, 400, "invalid_challenge", "no such challenge");
+            out = idp_fail(IDP_E_INVALID_CHALLENGE, "no such challenge");
         else if (e == IDP_E_CONFLICT)
-            fail(req, resp, 400, "challenge_used", "this challenge has been used: request a new one");
+            out = idp_fail(IDP_E_CHALLENGE_USED, "this challenge has been used: request a new one");
         else if (e == IDP_E_INVALID_GRANT)
-            fail(req, resp, 400, "challenge_expired", "this challenge has expired: request a new one");
+            out = idp_fail(IDP_E_CHALLENGE_EXPIRED, "this challenge has expired: request a new one");
         else
-            store_fail(req, resp, e);
+            out = idp_fail_store(e);
         goto Exit;
     }
     const char *why = NULL;
@@ -444,9 +437,9 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"),
                          "card_challenge_finish");
         if (*why)
-            fail(req, resp, 400, "invalid_request", why);
+            out = idp_fail(IDP_E_INVALID_REQUEST, why);
         else
-            store_fail(req, resp, e);
+            out = idp_fail_store(e);
         goto Exit;
     }
 
@@ -463,9 +456,7 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         idp_oauth_logged(
             idp_store_card_challenge_finish(o->store, c.id, "failed", idp_jpki_reason_code(refused->reason)),
             "card_challenge_finish");
-        idp_oauth_json(req, resp, 403,
-                       json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", idp_jpki_reason_code(refused->reason),
-                                 "message", card_message(idp_jpki_reason_code(refused->reason), req->lang)));
+        out = refuse(idp_jpki_reason_code(refused->reason));
         goto Exit;
     }
     /* Where J-LIS 証明書紐付け情報 was imported, it must agree that these two certificates are one card's. */
@@ -474,7 +465,7 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
         idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed",
                                                          e == IDP_E_CONFLICT ? "pair_mismatch" : "server_error"),
                          "card_challenge_finish");
-        e == IDP_E_CONFLICT ? mismatch(req, resp, "pair_mismatch") : store_fail(req, resp, e);
+        out = e == IDP_E_CONFLICT ? refuse("pair_mismatch") : idp_fail_store(e);
         goto Exit;
     }
 
@@ -488,18 +479,17 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
             idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]),
             "card_challenge_finish");
         if (e != IDP_OK) /* nothing of it was written (one transaction): the resident may try again */
-            store_fail(req, resp, IDP_E_UNAVAILABLE);
+            out = idp_fail_store(IDP_E_UNAVAILABLE);
         else if (outcome == CARD_MISMATCH)
-            mismatch(req, resp, "card_mismatch");
+            out = refuse("card_mismatch");
         else if (outcome == ALREADY_LINKED)
-            fail(req, resp, 409, "already_linked", card_message("already_linked", req->lang));
+            out = idp_fail(IDP_E_ALREADY_LINKED, card_message("already_linked", req->lang));
         else if (outcome == SIGN_CONFLICT)
-            fail(req, resp, 409, "conflict", "this signing certificate belongs to another resident");
+            out = idp_fail(IDP_E_LINKED_ELSEWHERE, "this signing certificate belongs to another resident");
         else if (outcome == BAD_ATTRS)
-            idp_oauth_json(req, resp, 403, json_pack("{s:s, s:s, s:s}", "error", "card_rejected", "reason", "malformed",
-                                                     "message", card_message("malformed", req->lang)));
+            out = refuse("malformed");
         else /* the login was continued, expired, or its session signed out meanwhile */
-            fail(req, resp, 400, "invalid_request", "this sign-in has ended: start again");
+            out = idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has ended: start again");
         goto Exit;
     }
     /* The challenge's status and the audit rows were written with the rest (sign_in). */
@@ -507,36 +497,40 @@ void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_
                                              outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
 Exit:
     json_decref(j);
+    return out;
 }
 
-void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
+    idp_outcome_t out = idp_ok();
     if (o->jpki == NULL) {
-        fail(req, resp, 404, "not_found", "card login is not configured");
-        return;
+        out = idp_fail(IDP_E_NOT_FOUND, "card login is not configured");
+        return out;
     }
     const char *id = NULL;
     idp_store_card_challenge_t c;
     idp_err_t e = req->form ? idp_params_get(req->form, "challenge_id", &id) : IDP_E_NOT_FOUND;
     if (e != IDP_OK || strlen(id) > 63) {
-        fail(req, resp, 400, "invalid_request", "challenge_id is required (once)");
-        return;
+        out = idp_fail(IDP_E_INVALID_REQUEST, "challenge_id is required (once)");
+        return out;
     }
     if ((e = idp_store_card_challenge_get(o->store, id, &c)) != IDP_OK) {
         if (e == IDP_E_NOT_FOUND)
-            fail(req, resp, 404, "invalid_challenge", "no such challenge");
+            out = idp_fail(IDP_E_UNKNOWN_CHALLENGE, "no such challenge");
         else
-            store_fail(req, resp, e);
-        return;
+            out = idp_fail_store(e);
+        return out;
     }
-    json_t *out = json_pack("{s:s}", "status", c.status);
+    json_t *body = json_pack("{s:s}", "status", c.status);
     if (c.expires_at <= req->now && !strcmp(c.status, "pending"))
-        json_object_set_new(out, "status", json_string("expired"));
+        json_object_set_new(body, "status", json_string("expired"));
     if (c.reason[0]) {
-        json_object_set_new(out, "reason", json_string(c.reason));
+        json_object_set_new(body, "reason", json_string(c.reason));
         for (int r = 0; r < IDP_JPKI__COUNT; r++)
             if (!strcmp(c.reason, idp_jpki_reason_code((idp_jpki_reason_t)r)))
-                json_object_set_new(out, "message", json_string(card_message(idp_jpki_reason_code((idp_jpki_reason_t)r), req->lang)));
+                json_object_set_new(body, "message",
+                                    json_string(card_message(idp_jpki_reason_code((idp_jpki_reason_t)r), req->lang)));
     }
-    idp_oauth_json(req, resp, 200, out);
+    idp_oauth_json(req, resp, 200, body);
+    return out;
 }

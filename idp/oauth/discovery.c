@@ -1,19 +1,28 @@
 /*
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 metadata. It advertises only
- * what this build implements; each later feature adds its own lines here
- * when it lands (issue #2: "truthful").
+ * what this build implements (issue #2: "truthful"), and each supported list
+ * comes from the table that enforces it (issue #16 §2): endpoint URLs from
+ * the endpoint table, grant types from the grant table (token.c), client
+ * authentication methods, response types and subject types from the client
+ * metadata rules (client_meta.c), response modes from authorize.c, signing
+ * algorithms from jose's algorithm table, scopes and claims from
+ * idp_claim_defs (claims.c). unit_discovery checks each against its table.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "oauth/oauth.h"
-#include "oauth/endpoints.h"
+#include "jose/key.h"
 #include "oauth/auth_guard.h"
+#include "oauth/authorize.h"
 #include "oauth/client_auth.h"
 #include "core/rand.h"
 #include "keys/match.h"
+#include "oauth/endpoints.h"
+#include "oauth/grants/grants.h"
+#include "oauth/internal.h"
+#include "oauth/oauth.h"
 
 static char *endpoint(const char *issuer, const char *path)
 {
@@ -32,6 +41,55 @@ static json_t *url(const char *issuer, const char *path)
     json_t *j = s ? json_string(s) : NULL;
     free(s);
     return j;
+}
+
+/* A NULL-terminated list of strings as a JSON array. */
+static json_t *list(const char *const *items)
+{
+    json_t *a = json_array();
+    for (; a && items && *items; items++)
+        json_array_append_new(a, json_string(*items));
+    return a;
+}
+
+/* The algorithms jose signs and verifies with (never none). */
+static json_t *algs(void)
+{
+    json_t *a = json_array();
+    for (int i = IDP_ALG_NONE + 1; a && i < IDP_ALG__COUNT; i++)
+        json_array_append_new(a, json_string(idp_alg_name((idp_alg_t)i)));
+    return a;
+}
+
+static json_t *grant_types(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < idp_grants_count; i++)
+        json_array_append_new(a, json_string(idp_grants[i].name));
+    return a;
+}
+
+/* openid, then the scopes of the claims we release and of the permissions, each once, in table order. */
+static json_t *scopes(void)
+{
+    json_t *a = json_pack("[s]", "openid");
+    for (const idp_claim_def_t *d = idp_claim_defs; a && d->claim; d++)
+        if (!idp_json_list_has(a, d->scope))
+            json_array_append_new(a, json_string(d->scope));
+    return a;
+}
+
+/* The claims of the ID token's own protocol (OpenID Connect Core §2), then the claims we release. With
+ * @p verified, only those released inside verified_claims (OpenID Connect for Identity Assurance §7). */
+static json_t *claims(bool verified)
+{
+    json_t *a = verified ? json_array()
+                         : json_pack("[ssssssssss]", "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr",
+                                     "amr", "sid");
+    for (const idp_claim_def_t *d = idp_claim_defs; a && d->claim; d++)
+        if (!d->pseudo && (!verified || d->verified))
+            json_array_append_new(a, json_string(d->claim));
+    return a;
 }
 
 /* The OpenID Provider Metadata, serialised once into o->discovery. */
@@ -82,20 +140,15 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
             json_object_set_new(d, idp_endpoints[i].discovery, url(iss, idp_endpoints[i].path));
     json_object_set_new(d, "backchannel_logout_supported", json_true()); /* Back-Channel Logout 1.0 §2.1 */
     json_object_set_new(d, "backchannel_logout_session_supported", json_true());
-    json_object_set_new(d, "scopes_supported", json_pack("[sssssss]", "openid", "profile", "address", "birthdate",
-                                                         "gender", "residency", "offline_access"));
-    json_object_set_new(d, "response_types_supported", json_pack("[s]", "code"));
-    json_object_set_new(d, "response_modes_supported", json_pack("[ss]", "query", "form_post"));
-    json_object_set_new(d, "grant_types_supported",
-                        json_pack("[sss]", "authorization_code", "refresh_token", "client_credentials"));
+    json_object_set_new(d, "scopes_supported", scopes());
+    json_object_set_new(d, "response_types_supported", list(idp_client_meta_allowed("response_types")));
+    json_object_set_new(d, "response_modes_supported", list(idp_authz_response_modes));
+    json_object_set_new(d, "grant_types_supported", grant_types());
     json_object_set_new(d, "code_challenge_methods_supported", json_pack("[s]", "S256"));
-    json_object_set_new(d, "subject_types_supported", json_pack("[ss]", "pairwise", "public"));
-    json_object_set_new(d, "id_token_signing_alg_values_supported", json_pack("[ss]", "RS256", "ES256"));
-    json_object_set_new(d, "acr_values_supported", json_pack("[ss]", "urn:sakai-d:acr:card", "urn:sakai-d:acr:social"));
-    json_object_set_new(d, "claims_supported",
-                        json_pack("[sssssssssssssss]", "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr",
-                                  "amr", "sid", "name", "birthdate", "gender", "address", "sakai_resident"));
-    json_array_append_new(json_object_get(d, "claims_supported"), json_string("sakai_ward"));
+    json_object_set_new(d, "subject_types_supported", list(idp_client_meta_allowed("subject_type")));
+    json_object_set_new(d, "id_token_signing_alg_values_supported", algs());
+    json_object_set_new(d, "acr_values_supported", list(idp_client_meta_allowed("default_acr_values")));
+    json_object_set_new(d, "claims_supported", claims(false));
     json_object_set_new(d, "claims_parameter_supported", json_true());
     json_object_set_new(d, "request_parameter_supported", json_false());
     json_object_set_new(d, "request_uri_parameter_supported", json_false());
@@ -108,15 +161,15 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
             continue;
         char k[96];
         snprintf(k, sizeof(k), "%s_auth_methods_supported", name);
-        json_object_set_new(d, k, json_pack("[ssss]", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"));
-        snprintf(k, sizeof(k), "%s_auth_signing_alg_values_supported", name);
-        json_object_set_new(d, k, json_pack("[ss]", "RS256", "ES256"));
+        json_object_set_new(d, k, list(idp_client_meta_allowed("token_endpoint_auth_method")));
+        snprintf(k, sizeof(k), "%s_auth_signing_alg_values_supported", name); /* private_key_jwt, jose/verify.c */
+        json_object_set_new(d, k, algs());
     }
     /* OpenID Connect for Identity Assurance 1.0 §7 */
     json_object_set_new(d, "verified_claims_supported", json_true());
     json_object_set_new(d, "trust_frameworks_supported", json_pack("[s]", "jp_jpki"));
     json_object_set_new(d, "evidence_supported", json_pack("[s]", "electronic_signature"));
-    json_object_set_new(d, "claims_in_verified_claims_supported", json_pack("[ssss]", "name", "birthdate", "gender", "address"));
+    json_object_set_new(d, "claims_in_verified_claims_supported", claims(true));
     o->discovery = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     if (o->discovery == NULL)

@@ -4,7 +4,8 @@
  * each id), discovery names the URLs of the endpoints that have a metadata
  * key, and client authentication accepts an assertion whose aud is the
  * issuer or an endpoint that takes client authentication (RFC 7523 §3).
- * Adding an endpoint: a row here, a handler in http/server.c.
+ * The rows are in endpoints.def with their handlers (handle.c); adding an
+ * endpoint is a row there and an id here.
  */
 #ifndef IDP_OAUTH_ENDPOINTS_H
 #define IDP_OAUTH_ENDPOINTS_H
@@ -50,9 +51,21 @@ typedef enum {
     IDP_SURFACE_JSON,     /* an OAuth or JSON error body */
     IDP_SURFACE_PAGE,     /* an error page: the redirect URI is not trusted (yet) */
     IDP_SURFACE_REDIRECT, /* to the client's validated redirect URI, after validation; a page before */
+    IDP_SURFACE_BEARER,   /* JSON with an RFC 6750 §3 Bearer challenge (a protected resource) */
 } idp_error_surface_t;
 
-typedef enum { IDP_BODY_NONE, IDP_BODY_FORM, IDP_BODY_JSON } idp_body_kind_t;
+/* Where a request's parameters travel; http/server.c reads them so (the wire work). */
+typedef enum {
+    IDP_BODY_NONE,          /* none */
+    IDP_BODY_QUERY,         /* the query string */
+    IDP_BODY_FORM,          /* an application/x-www-form-urlencoded body; a GET has none */
+    IDP_BODY_FORM_OR_QUERY, /* the form body of a POST, the query of a GET */
+    IDP_BODY_FORM_ONLY,     /* the form body, and a POST with a query string is refused (RFC 6749 §3.2) */
+    IDP_BODY_JSON,          /* an application/json body of at most IDP_JSON_BODY_MAX bytes */
+} idp_body_kind_t;
+
+/* The JSON bodies (the card exchange) are small. */
+#define IDP_JSON_BODY_MAX 16384
 
 typedef struct {
     idp_endpoint_id_t id;

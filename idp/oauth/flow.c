@@ -9,7 +9,6 @@
  * A missing step makes a login transaction (bound to this browser by a
  * cookie, its forms by a CSRF token) and shows the login or consent page.
  */
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@ typedef struct {
     const char *lang;
     bool has_session;
     idp_store_session_t sess;
+    idp_outcome_t out; /* what the endpoint returns: the first error a step met (or success) */
 } flow_t;
 
 /* What a new login transaction is for. */
@@ -86,62 +86,34 @@ static void add_cookie(idp_oauth_resp_t *resp, const char *c)
         }
 }
 
-static void url_param(idp_buf_t *b, bool *first, const char *name, const char *value)
-{
-    char *v = value ? curl_easy_escape(NULL, value, 0) : NULL;
-    if (v == NULL)
-        idp_buf_set_error(b, IDP_E_NOMEM); /* never a response that drops state or iss */
-    else
-        idp_buf_printf(b, "%s%s=%s", *first ? "" : "&", name, v);
-    curl_free(v);
-    *first = false;
-}
-
-/*
- * The authorization response (RFC 6749 §4.1.2, §4.1.2.1), to the validated
- * redirect URI, with state and iss (RFC 9207 §2) always, by query (303) or
- * form_post.
- */
+/* The authorization response (RFC 6749 §4.1.2) to the validated redirect URI, with state and iss. */
 static void respond_to_client(flow_t *f, json_t *fields)
 {
     const idp_authz_req_t *ar = &f->ar;
-    if (ar->state)
-        json_object_set_new(fields, "state", json_string(ar->state));
-    json_object_set_new(fields, "iss", json_string(f->o->cfg->issuer));
-    if (ar->response_mode && !strcmp(ar->response_mode, "form_post")) {
-        idp_page_form_post(f->req, f->resp, ar->redirect_uri, fields);
-    } else {
-        idp_buf_t b;
-        bool first = true;
-        idp_buf_init(&b, 16384);
-        idp_buf_puts(&b, ar->redirect_uri);
-        idp_buf_puts(&b, strchr(ar->redirect_uri, '?') ? "&" : "?");
-        const char *k;
-        json_t *v;
-        json_object_foreach(fields, k, v) url_param(&b, &first, k, json_string_value(v));
-        char *loc = b.data ? idp_arena_strndup(f->req->arena, b.data, b.len) : NULL;
-        idp_buf_free(&b);
-        if (loc)
-            idp_see_other(f->resp, loc);
-        else
-            idp_page_error(f->req, f->resp, f->lang, 500, "server_error", NULL);
-    }
-    json_decref(fields);
+    idp_oauth_redirect(f->o, f->req, f->resp, ar->redirect_uri, ar->state, ar->response_mode, f->lang, fields);
 }
 
-static void redirect_error(flow_t *f, const char *error, const char *description)
+/* An error shown as a page in the flow's language (the redirect URI is not trusted, or not the business). */
+static void fail(flow_t *f, idp_err_t e, const char *description)
 {
-    idp_log_t l;
-    idp_log_begin(&l, IDP_LOG_INFO, "authorize_error");
-    idp_log_str(&l, "client_id", f->ar.client_id);
-    idp_log_str(&l, "error", error);
-    idp_log_end(&l);
-    respond_to_client(f, json_pack("{s:s, s:s}", "error", error, "error_description", description));
+    f->out = idp_fail(e, description);
+    f->out.lang = f->lang;
+}
+
+/* RFC 6749 §4.1.2.1: an error for the client, to its redirect URI, validated (f->ar) before this is called. */
+static void redirect_error(flow_t *f, idp_err_t e, const char *description)
+{
+    fail(f, e, description);
+    f->out.redirect_uri = f->ar.redirect_uri;
+    f->out.state = f->ar.state;
+    f->out.response_mode = f->ar.response_mode;
+    f->out.client_id = f->ar.client_id;
 }
 
 static void store_error(flow_t *f, idp_err_t e)
 {
-    idp_page_store_error(f->req, f->resp, f->lang, e);
+    f->out = idp_fail_store(e);
+    f->out.lang = f->lang;
 }
 
 static const char *client_name(json_t *meta)
@@ -271,7 +243,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     idp_err_t e = tx ? idp_params_encode(f->params, &q) : IDP_E_NOMEM;
     if (e != IDP_OK) {
         idp_buf_free(&q);
-        redirect_error(f, "invalid_request", "the authorization request is too large");
+        redirect_error(f, IDP_E_INVALID_REQUEST, "the authorization request is too large");
         return;
     }
     memset(tx, 0, sizeof(*tx));
@@ -295,22 +267,22 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
             return;
         }
         if (pending >= f->o->cfg->login_max_pending) {
-            idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
-                           !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
-                                                    "minutes, then start again from the service."
-                                                  : "このブラウザで開いているログインが多すぎます。数分待ってから、"
-                                                    "サービスからもう一度お試しください。");
+            fail(f, IDP_E_SLOW_DOWN,
+                 !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
+                                          "minutes, then start again from the service."
+                                        : "このブラウザで開いているログインが多すぎます。数分待ってから、"
+                                          "サービスからもう一度お試しください。");
             return;
         }
     }
     /* Per client address (behind a trusted proxy: the resident's own address). */
     if (f->o->login_limit && !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "",
                                                  f->req->now_ms)) {
-        idp_page_error(f->req, f->resp, f->lang, 429, "slow_down",
-                       !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
-                                                "start again from the service."
-                                              : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
-                                                "サービスからもう一度お試しください。");
+        fail(f, IDP_E_SLOW_DOWN,
+             !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
+                                      "start again from the service."
+                                    : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
+                                      "サービスからもう一度お試しください。");
         return;
     }
     char *id = random_id(f->req), *csrf = random_id(f->req);
@@ -369,7 +341,7 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     const char *idt_claims = idp_buf_cstr(&idt);
     if (idt_claims == NULL) { /* more claim names than a grant holds: no code with some of them dropped */
         idp_buf_free(&idt);
-        redirect_error(f, "invalid_request", "the claims request is too large");
+        redirect_error(f, IDP_E_INVALID_REQUEST, "the claims request is too large");
         return;
     }
     snprintf(g->id_token_claims, sizeof(g->id_token_claims), "%s", idt_claims);
@@ -407,7 +379,7 @@ static bool end_tx(flow_t *f, const idp_store_login_tx_t *tx)
 {
     idp_err_t e = tx ? idp_store_login_tx_delete(f->o->store, tx->id) : IDP_OK;
     if (e == IDP_E_NOT_FOUND)
-        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "already finished");
+        fail(f, IDP_E_INVALID_REQUEST, "already finished");
     else if (e != IDP_OK)
         store_error(f, e);
     return e == IDP_OK;
@@ -426,7 +398,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     const char *client_id;
     idp_err_t e;
     if (!idp_authz_client_id(f->params, &client_id, &err)) {
-        idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+        fail(f, err.error, err.description);
         return;
     }
     f->meta = idp_client_meta_load(f->o, client_id, &e);
@@ -438,7 +410,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     if (!idp_authz_validate(f->params, f->meta, &f->ar, &err)) {
         f->lang = idp_rules_lang(NULL);
         if (!err.redirect) {
-            idp_page_error(f->req, f->resp, f->lang, 400, err.error, err.description);
+            fail(f, err.error, err.description);
             return;
         }
         /* a redirectable error: the redirect URI and state are known */
@@ -451,18 +423,18 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     f->lang = idp_rules_lang(f->ar.ui_locales);
     /* A continued login must belong to the same request it was made for. */
     if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri))) {
-        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "login transaction mismatch");
+        fail(f, IDP_E_INVALID_REQUEST, "login transaction mismatch");
         return;
     }
 
     bool unmet = false, card = idp_rules_card_needed(f->meta, f->ar.claims_json, f->ar.acr_values, &unmet);
     if (unmet) {
-        redirect_error(f, "unmet_authentication_requirements", "the essential acr cannot be satisfied");
+        redirect_error(f, IDP_E_UNMET_AUTHENTICATION, "the essential acr cannot be satisfied");
         return;
     }
     char hint_sub[64] = "";
     if (f->ar.id_token_hint && !check_hint(f, hint_sub)) {
-        redirect_error(f, "invalid_request", "id_token_hint is not an ID token we issued to this client");
+        redirect_error(f, IDP_E_INVALID_REQUEST, "id_token_hint is not an ID token we issued to this client");
         return;
     }
 
@@ -504,13 +476,14 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     if (login) {
         /* §3.1.2.6: prompt=none never shows a page. */
         if (f->ar.prompt_none) {
-            redirect_error(f, f->has_session && strcmp(why, "no session") ? "interaction_required" : "login_required",
-                           why);
+            redirect_error(
+                f, f->has_session && strcmp(why, "no session") ? IDP_E_INTERACTION_REQUIRED : IDP_E_LOGIN_REQUIRED,
+                why);
             return;
         }
         /* After a sign-in in this transaction only the step to the card may follow, and only once fresh. */
         if (tx && (!step_up || mode == TX_REAUTH)) {
-            idp_page_error(f->req, f->resp, f->lang, 400, "login_required", "sign in again");
+            fail(f, IDP_E_LOGIN_REQUIRED, "sign in again");
             return;
         }
         if (step_up) {
@@ -525,7 +498,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
     if (card && strcmp(f->sess.acr, ACR_CARD) != 0) { /* never a token with a lower acr */
-        redirect_error(f, "unmet_authentication_requirements", "the card is required");
+        redirect_error(f, IDP_E_UNMET_AUTHENTICATION, "the card is required");
         return;
     }
 
@@ -567,7 +540,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         }
         if (!ok) {
             if (f->ar.prompt_none) {
-                redirect_error(f, "consent_required", "the resident has not consented to this request");
+                redirect_error(f, IDP_E_CONSENT_REQUIRED, "the resident has not consented to this request");
                 return;
             }
             hand_over(f, tx, f->sess.resident_id, TX_LOGIN);
@@ -584,11 +557,12 @@ static void flow_done(flow_t *f)
     json_decref(f->meta);
 }
 
-void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = "ja"};
     decide(&f, NULL, false);
     flow_done(&f);
+    return f.out;
 }
 
 /* ---- the login transaction's own endpoints ----------------------------------------- */
@@ -612,30 +586,28 @@ static bool load_tx(flow_t *f, idp_store_login_tx_t *tx, bool form)
 {
     const char *id = NULL, *csrf = NULL;
     if (idp_params_get(f->req->form, "tx", &id) != IDP_OK || strlen(id) > 63) {
-        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request", "tx is required");
+        fail(f, IDP_E_INVALID_REQUEST, "tx is required");
         return false;
     }
     idp_err_t e = idp_store_login_tx_get(f->o->store, id, tx);
     if (e != IDP_OK) {
         if (e == IDP_E_NOT_FOUND)
-            idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request",
-                           "this sign-in has expired or is finished: start again from the service");
+            fail(f, IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
         else
             store_error(f, e);
         return false;
     }
     if (!idp_flow_bound(f->req, tx)) {
-        idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "this sign-in was started in another browser");
+        fail(f, IDP_E_FORBIDDEN, "this sign-in was started in another browser");
         return false;
     }
     if (form && (idp_params_get(f->req->form, "csrf", &csrf) != IDP_OK || strlen(csrf) != strlen(tx->csrf) ||
                  !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))) {
-        idp_page_error(f->req, f->resp, f->lang, 403, "invalid_request", "the form is stale: reload the page");
+        fail(f, IDP_E_FORBIDDEN, "the form is stale: reload the page");
         return false;
     }
     if (tx->continued) { /* its sign-in began a session already: it is finished */
-        idp_page_error(f->req, f->resp, f->lang, 400, "invalid_request",
-                       "this sign-in has expired or is finished: start again from the service");
+        fail(f, IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
         return false;
     }
     return true;
@@ -646,7 +618,7 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
 {
     idp_params_t *p = idp_arena_alloc(f->req->arena, sizeof(*p));
     if (p == NULL || idp_params_parse(f->req->arena, tx->request, strlen(tx->request), p) != IDP_OK) {
-        idp_page_error(f->req, f->resp, f->lang, 500, "server_error", "internal error");
+        fail(f, IDP_E_SERVER_ERROR, "internal error");
         return false;
     }
     f->params = p;
@@ -713,18 +685,18 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx)
     return card;
 }
 
-void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_page_ctx_t ctx;
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     if (!load_tx(&f, tx, false) || !tx_params(&f, tx) || !page_ctx(&f, tx, &ctx)) {
         flow_done(&f);
-        return;
+        return f.out;
     }
     /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card). */
     bool card_only = idp_flow_card_only(o, tx);
@@ -741,7 +713,7 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
                             : tx->sign_step      ? (tx->has_new_card ? IDP_LOGIN_RENEWAL : IDP_LOGIN_SIGN_STEP)
                                                  : IDP_LOGIN_PLAIN;
     if (e == IDP_E_CONFLICT)
-        idp_page_error(req, resp, f.lang, 429, "slow_down", "too many attempts for this sign-in: start again");
+        fail(&f, IDP_E_SLOW_DOWN, "too many attempts for this sign-in: start again");
     else if (e != IDP_OK)
         store_error(&f, e);
     else
@@ -749,6 +721,7 @@ void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
     idp_store_upstreams_free(ups, nups);
     free(link);
     flow_done(&f);
+    return f.out;
 }
 
 /* Begins (or renews) the browser session for the transaction's resident. */
@@ -792,16 +765,16 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
     return true;
 }
 
-void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
-        return;
+        return f.out;
     /* Only a transaction in which a card signed (or an upstream answered) continues: not yet signed, or a
      * consent step that carries the session's resident without any authentication, goes back to the
      * login page for a fresh challenge. */
@@ -813,13 +786,13 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
                               : tx->renew_resident[0] ? IDP_NEW_CARD_CONFIRM
                                                       : IDP_NEW_CARD_NO_MATCH);
         flow_done(&f);
-        return;
+        return f.out;
     }
     if (!tx->resident_id[0] || !tx->credential[0]) {
         to_tx_page(&f, "login", tx->id);
-        return;
+        return f.out;
     }
-    idp_flow_finish_login(o, req, resp, tx);
+    return idp_flow_finish_login(o, req, resp, tx);
 }
 
 /*
@@ -830,20 +803,20 @@ void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
  * §6, renewal by re-verification). Then "confirm" links the card to that
  * SakaI-D, "refuse" makes a new one. Audited either way.
  */
-void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     const char *answer = NULL;
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
-        return;
+        return f.out;
     if (!tx->has_new_card || tx->resident_id[0] || idp_params_get(req->form, "answer", &answer) != IDP_OK) {
-        idp_page_error(req, resp, f.lang, 400, "invalid_request", "no new card to decide about");
-        return;
+        fail(&f, IDP_E_INVALID_REQUEST, "no new card to decide about");
+        return f.out;
     }
     idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = tx->new_card_issuer, .serial = tx->new_card_serial,
                                   .not_after = tx->new_card_not_after};
@@ -856,10 +829,10 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     if (!strcmp(answer, "renewal") && !tx->renew_checked) {
         if ((e = idp_store_login_tx_sign_step(o->store, tx->id)) != IDP_OK) {
             store_error(&f, e);
-            return;
+            return f.out;
         }
         to_tx_page(&f, "login", tx->id);
-        return;
+        return f.out;
     } else if (!strcmp(answer, "confirm") && tx->renew_resident[0]) {
         /* The resident confirms: the new card joins the SakaI-D whose verified attributes it carries. */
         e = idp_store_card_link(o->store, &cert, tx->renew_resident);
@@ -873,8 +846,8 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         if (e == IDP_OK && !strcmp(answer, "refuse") && tx->renew_resident[0])
             idp_oauth_logged(idp_store_audit(o->store, "card_renewal_refused", resident, detail), "audit");
     } else {
-        idp_page_error(req, resp, f.lang, 400, "invalid_request", "answer is first, renewal, confirm or refuse");
-        return;
+        fail(&f, IDP_E_INVALID_REQUEST, "answer is first, renewal, confirm or refuse");
+        return f.out;
     }
     char credential[48];
     if (e == IDP_OK && !idp_credential_key("card", tx->new_card_issuer, tx->new_card_serial, credential))
@@ -884,111 +857,113 @@ void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     if (e == IDP_OK)
         idp_oauth_logged(idp_store_audit(o->store, "card_login", resident, detail), "audit");
     if (e == IDP_E_CONFLICT) {
-        idp_page_error(req, resp, f.lang, 409, "already_linked",
-                       !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
-                                             : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
-        return;
+        fail(&f, IDP_E_ALREADY_LINKED,
+             !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
+                                   : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
+        return f.out;
     }
     if (e != IDP_OK) {
         store_error(&f, e);
-        return;
+        return f.out;
     }
-    idp_flow_finish_login(o, req, resp, tx);
+    return idp_flow_finish_login(o, req, resp, tx);
 }
 
 /* POST /login/sign/skip (tx, csrf): the resident declines the signing step; the flow goes on without it. */
-void idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     if (!req->post || !load_tx(&f, tx, true) || !tx_params(&f, tx))
-        return;
+        return f.out;
     if (!tx->sign_step || !tx->resident_id[0] || tx->has_new_card) {
-        idp_page_error(req, resp, f.lang, 400, "invalid_request", "this sign-in has no signing step to skip");
-        return;
+        fail(&f, IDP_E_INVALID_REQUEST, "this sign-in has no signing step to skip");
+        return f.out;
     }
     idp_err_t e = idp_store_login_tx_decline(o->store, tx->id);
     if (e != IDP_OK) {
         store_error(&f, e);
-        return;
+        return f.out;
     }
     tx->sign_declined = true;
     decide(&f, tx, false);
     flow_done(&f);
+    return f.out;
 }
 
-void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                           const idp_store_login_tx_t *signed_in)
+idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                    const idp_store_login_tx_t *signed_in)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     /* One authentication, one session: taken in the statement that marks it continued, so a replay of this
      * transaction (a second tab, the browser's history after logout) begins nothing. */
     idp_err_t e = idp_store_login_tx_continue(o->store, signed_in->id, tx);
     if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                       "this sign-in has expired or is finished: start again from the service");
-        return;
+        f.out =
+            idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
+        return f.out;
     }
     if (e != IDP_OK) {
         store_error(&f, e);
-        return;
+        return f.out;
     }
     if (!start_session(&f, tx))
-        return;
+        return f.out;
     if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         idp_see_other(f.resp, "/account");
-        return;
+        return f.out;
     }
     if (!tx_params(&f, tx))
-        return;
+        return f.out;
     decide(&f, tx, false);
     flow_done(&f);
+    return f.out;
 }
 
-void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     /* A decision is taken on POST only, with the form's CSRF token; a GET shows the page and records nothing. */
     bool post = req->post;
     if (!load_tx(&f, tx, post) || !tx_params(&f, tx))
-        return;
+        return f.out;
     load_session(&f);
     if (!f.has_session || strcmp(f.sess.resident_id, tx->resident_id) != 0) {
-        idp_page_error(req, resp, f.lang, 403, "login_required", "sign in again");
-        return;
+        fail(&f, IDP_E_LOGIN_AGAIN, "sign in again");
+        return f.out;
     }
     idp_authz_error_t err;
     idp_err_t e;
     f.meta = idp_client_meta_load(o, tx->client_id, &e);
     if (f.meta == NULL) {
         store_error(&f, e);
-        return;
+        return f.out;
     }
     if (!idp_authz_validate(f.params, f.meta, &f.ar, &err)) {
-        idp_page_error(req, resp, f.lang, 400, err.error, err.description);
+        fail(&f, err.error, err.description);
         flow_done(&f);
-        return;
+        return f.out;
     }
     bool attrs = false, card = !strcmp(f.sess.acr, ACR_CARD);
     if ((e = resident_attrs(&f, &attrs)) != IDP_OK) {
         store_error(&f, e);
         flow_done(&f);
-        return;
+        return f.out;
     }
     const char *scope = NULL, *claims = requested_claims(&f, card, attrs, &scope);
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
@@ -999,14 +974,14 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         if (page_ctx(&f, tx, &ctx))
             idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims, wanted);
         flow_done(&f);
-        return;
+        return f.out;
     }
     const char *decision = NULL, *shown = NULL;
     if (idp_params_get(req->form, "decision", &decision) != IDP_OK ||
         (strcmp(decision, "allow") && strcmp(decision, "deny"))) {
-        idp_page_error(req, resp, f.lang, 400, "invalid_request", "decision must be allow or deny");
+        fail(&f, IDP_E_INVALID_REQUEST, "decision must be allow or deny");
         flow_done(&f);
-        return;
+        return f.out;
     }
     /* The resident agrees to what the page showed; if the request now needs more, show it again. */
     if (idp_params_get(req->form, "claims", &shown) == IDP_E_INVALID_REQUEST)
@@ -1017,7 +992,7 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
             snprintf(loc, 128, "/consent?tx=%s", tx->id);
         loc ? idp_see_other(f.resp, loc) : store_error(&f, IDP_E_NOMEM);
         flow_done(&f);
-        return;
+        return f.out;
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
     const char *purpose = json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
@@ -1026,19 +1001,20 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
     if (e != IDP_OK) {
         store_error(&f, e);
         flow_done(&f);
-        return;
+        return f.out;
     }
     if (!strcmp(decision, "deny")) {
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
-        redirect_error(&f, "access_denied", "the resident did not consent");
+        redirect_error(&f, IDP_E_ACCESS_DENIED, "the resident did not consent");
         flow_done(&f);
-        return;
+        return f.out;
     }
     idp_authz_clear(&f.ar);
     json_decref(f.meta);
     f.meta = NULL;
     decide(&f, tx, true);
     flow_done(&f);
+    return f.out;
 }
 
 /*
@@ -1046,27 +1022,27 @@ void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
  * test card, through the same verification as a real card (card.c), then
  * continues like /login/continue.
  */
-void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (test_cards(o, req) == NULL || o->jpki == NULL) {
-        idp_page_error(req, resp, f.lang, 404, "not_found", "test cards are for dev mode on loopback only");
-        return;
+        fail(&f, IDP_E_NOT_FOUND, "test cards are for dev mode on loopback only");
+        return f.out;
     }
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
-        return;
+        return f.out;
     }
     if (!load_tx(&f, tx, true) || !tx_params(&f, tx))
-        return;
+        return f.out;
     const char *challenge = NULL, *card = NULL;
     idp_store_card_challenge_t c;
     if (idp_params_get(req->form, "challenge_id", &challenge) != IDP_OK ||
         idp_params_get(req->form, "card", &card) != IDP_OK || !idp_testcard_name_ok(card) || strlen(challenge) > 63 ||
         idp_store_card_challenge_get(o->store, challenge, &c) != IDP_OK || strcmp(c.login_tx, tx->id) != 0) {
-        idp_page_error(req, resp, f.lang, 400, "invalid_request", "challenge_id and card are required");
-        return;
+        fail(&f, IDP_E_INVALID_REQUEST, "challenge_id and card are required");
+        return f.out;
     }
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", o->cfg->dev_test_cards_dir, card);
@@ -1080,14 +1056,14 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         size_t der_len = 0, sig_len = 0;
         if (der == NULL || idp_testcard_sign(dir, purpose, msg, msg_len, der, &der_len, sig, &sig_len) != IDP_OK) {
             json_decref(body);
-            idp_page_error(req, resp, f.lang, 400, "invalid_request", "no such test card");
-            return;
+            fail(&f, IDP_E_INVALID_REQUEST, "no such test card");
+            return f.out;
         }
         char *cert64 = idp_arena_alloc(req->arena, der_len * 2 + 4), *sig64 = idp_arena_alloc(req->arena, 1024);
         if (cert64 == NULL || sig64 == NULL) {
             json_decref(body);
             store_error(&f, IDP_E_NOMEM);
-            return;
+            return f.out;
         }
         EVP_EncodeBlock((unsigned char *)cert64, der, (int)der_len);
         idp_b64url_encode(sig, sig_len, sig64);
@@ -1101,16 +1077,16 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_oauth_resp_t out = {0};
     sub.body = text;
     sub.body_len = text ? strlen(text) : 0;
-    idp_oauth_card_verify(o, &sub, &out);
+    idp_oauth_respond(o, IDP_EP_CARD_VERIFY, &sub, &out, idp_oauth_card_verify(o, &sub, &out));
     free(text);
     if (out.status != 200) {
         json_t *j = json_loadb(out.body, out.body_len, 0, NULL);
         const char *m = json_string_value(json_object_get(j, "message"));
-        idp_page_error(req, resp, f.lang, 403, "card_rejected", m ? m : "the card was refused");
+        fail(&f, IDP_E_CARD_REJECTED, m ? m : "the card was refused");
         json_decref(j);
-        return;
+        return f.out;
     }
-    idp_oauth_login_continue(o, req, resp);
+    return idp_oauth_login_continue(o, req, resp);
 }
 
 /*
@@ -1120,7 +1096,7 @@ void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
  * IDP_FRESH_SECONDS old with the strongest way the resident has (NIST SP
  * 800-63B §6.1), as adding any way to sign in does.
  */
-void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_params_t empty = {0};
     const char *add = NULL;
@@ -1129,8 +1105,9 @@ void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
     load_session(&f);
     if (!add || strcmp(add, "card") != 0 || !f.has_session) {
         begin_interaction(&f, NULL, TX_LOGIN);
-        return;
+        return f.out;
     }
-    if (idp_binding_check(o, req, resp, &f.sess))
+    if (idp_binding_check(o, req, resp, &f.sess, &f.out))
         begin_interaction(&f, NULL, TX_ADD_CARD);
+    return f.out;
 }

@@ -128,6 +128,16 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
                       const char *tx, const char *csrf, const char *claims, const char *wanted);
 
+/* ---- response.c ------------------------------------------------------------------ */
+/**
+ * The authorization response (RFC 6749 §4.1.2, §4.1.2.1) with @p fields
+ * (stolen), state and iss (RFC 9207 §2) always, to @p redirect_uri (validated
+ * by the caller) by query (303) or form_post; a page in @p lang (NULL: the
+ * request's) if it cannot be built.
+ */
+void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *redirect_uri,
+                        const char *state, const char *response_mode, const char *lang, json_t *fields);
+
 /* ---- flow.c, for social.c ----------------------------------------------------- */
 /** True if this browser began @p tx (its binding cookie). */
 bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
@@ -136,8 +146,8 @@ bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
  * or a replay, gets an error page), begins or renews the session, then goes
  * on with the authorization (or to /account).
  */
-void idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                           const idp_store_login_tx_t *tx);
+idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                    const idp_store_login_tx_t *tx);
 /** True if @p tx must end with the card: adding the card, or a request that needs it (not a reauth). */
 bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 
@@ -154,8 +164,12 @@ bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_s
  * (*card_needed says so). Store errors only.
  */
 idp_err_t idp_binding_allowed(idp_oauth_t *o, const idp_store_session_t *s, long long now, bool *ok, bool *card_needed);
-/** idp_binding_allowed for a request: true if allowed; otherwise answers (the sign-in-again page, or a store error). */
-bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_store_session_t *s);
+/**
+ * idp_binding_allowed for a request: true if allowed; otherwise false, with
+ * the sign-in-again page in @p resp (*@p out success) or a store error in *@p out.
+ */
+bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_store_session_t *s,
+                       idp_outcome_t *out);
 /**
  * The key a session keeps of the way it was signed in, so that removing that
  * way ends it: base64url(SHA-256(@p kind "\n" @p a "\n" @p b)), 43 characters,

@@ -175,7 +175,7 @@ static void logout_csrf(idp_oauth_t *o, const char *sid, char out[64])
  * error page and never a redirect. With a hint that names this session's
  * resident the session ends at once; otherwise the resident confirms.
  */
-void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *hint = NULL, *client_id = NULL, *uri = NULL, *state = NULL, *ui = NULL, *csrf = NULL;
     const idp_params_t *p = req->form;
@@ -183,8 +183,7 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         idp_params_get(p, "client_id", &client_id) == IDP_E_INVALID_REQUEST ||
         idp_params_get(p, "post_logout_redirect_uri", &uri) == IDP_E_INVALID_REQUEST ||
         idp_params_get(p, "state", &state) == IDP_E_INVALID_REQUEST) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "a parameter is repeated");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "a parameter is repeated");
     }
     idp_params_get(p, "ui_locales", &ui);
     idp_params_get(p, "csrf", &csrf);
@@ -199,8 +198,7 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         const char *aud = json_string_value(json_object_get(payload, "aud"));
         if (e != IDP_OK || !iss || strcmp(iss, o->cfg->issuer) || !aud) {
             json_decref(payload);
-            idp_page_error(req, resp, lang, 400, "invalid_request", "id_token_hint is not an ID token we issued");
-            return;
+            return idp_in_lang(idp_fail(IDP_E_INVALID_REQUEST, "id_token_hint is not an ID token we issued"), lang);
         }
         snprintf(hint_aud, sizeof(hint_aud), "%s", aud);
         const char *hs = json_string_value(json_object_get(payload, "sub"));
@@ -209,26 +207,21 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         snprintf(hint_sid, sizeof(hint_sid), "%s", hd ? hd : "");
         json_decref(payload);
         if (client_id && strcmp(client_id, hint_aud) != 0) {
-            idp_page_error(req, resp, lang, 400, "invalid_request", "client_id does not match id_token_hint");
-            return;
+            return idp_in_lang(idp_fail(IDP_E_INVALID_REQUEST, "client_id does not match id_token_hint"), lang);
         }
         client_id = idp_arena_strdup(req->arena, hint_aud);
     }
     idp_err_t me = IDP_OK;
     json_t *meta = client_id ? idp_client_meta_load(o, client_id, &me) : NULL;
     if (client_id && meta == NULL) {
-        if (me == IDP_E_NOT_FOUND)
-            idp_page_error(req, resp, lang, 400, "invalid_request", "unknown client");
-        else
-            idp_page_store_error(req, resp, lang, me);
-        return;
+        return idp_in_lang(
+            me == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "unknown client") : idp_fail_store(me), lang);
     }
     /* §3: only a URI registered exactly for this client, and only when we know the client. */
     if (uri && (meta == NULL || !idp_json_list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
         json_decref(meta);
-        idp_page_error(req, resp, lang, 400, "invalid_request",
-                       "post_logout_redirect_uri is not registered for this client");
-        return;
+        return idp_in_lang(
+            idp_fail(IDP_E_INVALID_REQUEST, "post_logout_redirect_uri is not registered for this client"), lang);
     }
 
     unsigned char h[32];
@@ -259,7 +252,7 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
             idp_page_logout(req, resp, lang, fields);
             json_decref(fields);
             json_decref(meta);
-            return;
+            return idp_ok();
         }
         idp_store_session_t ended;
         if (idp_store_session_end(o->store, h, &ended) == IDP_OK)
@@ -294,10 +287,11 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
         idp_buf_free(&b);
         if (loc) {
             idp_see_other(resp, loc);
-            return;
+            return idp_ok();
         }
     }
     const char *cookie_set = resp->set_cookie[0];
     idp_page_logout(req, resp, lang, NULL);
     resp->set_cookie[0] = cookie_set;
+    return idp_ok();
 }

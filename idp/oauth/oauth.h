@@ -23,6 +23,8 @@
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
 #include "net/http_client.h"
+#include "oauth/endpoints.h"
+#include "oauth/outcome.h"
 #include "store/store.h"
 
 /** Everything the endpoints share; read-only after idp_oauth_new. */
@@ -96,46 +98,75 @@ idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, i
 /** Frees what idp_oauth_new built (NULL is fine); the dependencies stay the caller's. */
 void idp_oauth_free(idp_oauth_t *o);
 
-/** Fills @p resp with the OAuth error JSON for @p e (RFC 6749 §5.2). Internal errors never carry detail. */
-void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description);
+/*
+ * Endpoints (issue #16 §2, §3). Every handler below returns an outcome
+ * (oauth/outcome.h): success with the response it filled, or an error that
+ * idp_oauth_respond shows by the endpoint's error surface. The HTTP layer
+ * calls idp_oauth_handle with the row it matched (oauth/endpoints.def).
+ */
+typedef idp_outcome_t idp_endpoint_fn(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/** Runs endpoint @p id's handler and renders its outcome into @p resp (handle.c). */
+void idp_oauth_handle(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** The handler of endpoint @p id (NULL for an id out of range). */
+idp_endpoint_fn *idp_oauth_handler(idp_endpoint_id_t id);
+/**
+ * Shows outcome @p out of endpoint @p id (response.c): nothing for success;
+ * an error as the row's surface says: JSON (RFC 6749 §5.2; 401 invalid_client
+ * with a Basic challenge), JSON with a Bearer challenge (RFC 6750 §3), an
+ * error page in the request's language, or a redirect to the validated
+ * redirect URI the outcome carries (RFC 6749 §4.1.2.1, RFC 9207), a page
+ * without one. Internal errors never carry a description; a reason is logged,
+ * never sent.
+ */
+void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                       idp_outcome_t out);
+
+/** GET /.well-known/openid-configuration and /.well-known/oauth-authorization-server. */
+idp_outcome_t idp_oauth_discovery(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /jwks: the published keys. */
+idp_outcome_t idp_oauth_jwks(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /healthz (the process answers) and /readyz (the database answers and keys are loaded). */
+idp_outcome_t idp_oauth_healthz(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_readyz(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /** POST /token (RFC 6749 §3.2). */
-void idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /* My Number card login (jpki.md "Proposed exchange", docs/card.md). */
 /** POST /login/card/challenge: JSON {login_tx, purpose?: "auth"|"both"}. */
-void idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/card/verify: JSON {challenge_id, cert_type, certificate, signature[, sign_certificate, sign_signature]}. */
-void idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/card/status?challenge_id=... (form holds the query). */
-void idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /* The authorization code flow (OpenID Connect Core §3.1; docs/flow.md). */
 /** GET or POST /authorize (§3.1.2.1): form holds the query or the form body. */
-void idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login?tx=...: the login page of a login transaction. */
-void idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/continue (tx, csrf): the card signed; begin the session and go on. */
-void idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/card/test (tx, csrf, challenge_id, card): dev mode on loopback, signs with a test card. */
-void idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/card/new (tx, csrf, answer=first|renewal|confirm|refuse): a card nobody holds signed in. */
-void idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/sign/skip (tx, csrf): the resident declines the signing step. */
-void idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /consent (tx, csrf, claims, decision=allow|deny). */
-void idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /* Social login and the account page (product.md §7; docs/social.md). */
 /** POST /login/social (tx, csrf, upstream): off to the upstream provider. */
-void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/social/callback: the upstream's answer. */
-void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /account, GET /account/login[?add=card], POST /account/link, POST /account/unlink. */
-void idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-void idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /logout: RP-Initiated Logout 1.0 (end_session_endpoint). */
-void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /**
  * Delivers due Back-Channel Logout tokens (call every second or so, from a
  * thread of its own: each delivery may wait seconds on a relying party);
@@ -145,15 +176,15 @@ void idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
  */
 int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop);
 /** POST /account/consent/revoke, /account/session/end, /account/household. */
-void idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-void idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
-void idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /userinfo (§5.3), bearer token in the Authorization header (or the form: RFC 6750 §2.2). */
-void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /introspect (RFC 7662). */
-void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /revoke (RFC 7009). */
-void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /** Writes a JSON response with status @p status from a jansson object (stolen). */
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body);

@@ -44,34 +44,20 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
 
 /* ---- UserInfo ------------------------------------------------------------------- */
 
-static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *error, const char *desc)
-{
-    /* RFC 6750 §3: no error code when the request had no token at all. */
-    char *h = idp_arena_alloc(req->arena, 256);
-    if (h && error)
-        snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", error, desc);
-    else if (h)
-        snprintf(h, 256, "Bearer realm=\"sakaid\"");
-    if (error)
-        idp_oauth_json(req, resp, !strcmp(error, "insufficient_scope") ? 403 : !strcmp(error, "invalid_request") ? 400 : 401,
-                       json_pack("{s:s, s:s}", "error", error, "error_description", desc));
-    else
-        idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
-    resp->www_authenticate = h;
-}
-
 /* The access token of a UserInfo request: Authorization: Bearer, or access_token in a form body (RFC 6750 §2). */
-static const char *bearer_token(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static const char *bearer_token(idp_oauth_req_t *req, idp_outcome_t *out)
 {
+    /* RFC 6750 §3.1: a request with no token (or another scheme) gets a challenge that names no error. */
+    static const idp_outcome_t no_token = {.err = IDP_E_INVALID_TOKEN, .no_token = true};
     const char *form = NULL;
     idp_err_t fe = req->form ? idp_params_get(req->form, "access_token", &form) : IDP_E_NOT_FOUND;
     if (fe == IDP_E_INVALID_REQUEST || (form && req->authorization)) {
-        bearer_error(req, resp, "invalid_request", "use exactly one way to send the token");
+        *out = idp_fail(IDP_E_INVALID_REQUEST, "use exactly one way to send the token");
         return NULL;
     }
     if (req->authorization) {
         if (strncasecmp(req->authorization, "Bearer ", 7) != 0) {
-            bearer_error(req, resp, NULL, NULL);
+            *out = no_token;
             return NULL;
         }
         const char *t = req->authorization + 7;
@@ -80,7 +66,7 @@ static const char *bearer_token(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
         return t;
     }
     if (form == NULL)
-        bearer_error(req, resp, NULL, NULL);
+        *out = no_token;
     return form;
 }
 
@@ -104,11 +90,12 @@ static const char *token_claims(idp_oauth_req_t *req, const idp_store_grant_t *g
     return out;
 }
 
-void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    const char *token = bearer_token(req, resp);
+    idp_outcome_t fail = idp_ok();
+    const char *token = bearer_token(req, &fail);
     if (token == NULL)
-        return;
+        return fail;
     char jti[64];
     idp_store_token_info_t info;
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
@@ -123,23 +110,16 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
     if (e == IDP_OK && !live)
         e = IDP_E_INVALID_TOKEN;
     if (e == IDP_E_INVALID_TOKEN || e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST) {
-        bearer_error(req, resp, "invalid_token", "the access token is invalid, expired or revoked");
-        return;
+        return idp_fail(IDP_E_INVALID_TOKEN, "the access token is invalid, expired or revoked");
     }
-    if (e != IDP_OK) {
-        idp_oauth_error(req, resp, e, NULL);
-        return;
-    }
+    if (e != IDP_OK)
+        return idp_fail(e, NULL);
     /* The token's own scope, which a refresh may have narrowed (RFC 6749 §6), not the grant's. */
-    if (!idp_str_list_has(info.scope, "openid")) {
-        bearer_error(req, resp, "insufficient_scope", "the token was not issued with scope openid");
-        return;
-    }
+    if (!idp_str_list_has(info.scope, "openid"))
+        return idp_fail(IDP_E_INSUFFICIENT_SCOPE, "the token was not issued with scope openid");
     const char *claims = token_claims(req, g, info.scope);
-    if (claims == NULL) {
-        idp_oauth_error(req, resp, IDP_E_NOMEM, NULL);
-        return;
-    }
+    if (claims == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
 
     json_t *out = json_pack("{s:s}", "sub", info.subject);
     idp_store_resident_attrs_t a;
@@ -150,11 +130,11 @@ void idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         idp_store_resident_attrs_clear(&a);
     } else if (e != IDP_E_NOT_FOUND) {
         json_decref(out);
-        idp_oauth_error(req, resp, e, NULL);
-        return;
+        return idp_fail(e, NULL);
     }
     idp_oauth_logged(idp_store_release(o->store, g->resident_id, info.client_id, "userinfo", released), "release");
     idp_oauth_json(req, resp, 200, out);
+    return idp_ok();
 }
 
 /* ---- introspection and revocation -------------------------------------------------- */
@@ -184,25 +164,24 @@ static idp_err_t find_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *to
     return idp_store_refresh_get(o->store, h, &f->grant, &f->info);
 }
 
-static const char *token_param(idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+static const char *token_param(idp_oauth_req_t *req, idp_outcome_t *out)
 {
     const char *t = NULL;
     idp_err_t e = idp_params_get(req->form, "token", &t);
     if (e != IDP_OK)
-        idp_oauth_error(req, resp, IDP_E_INVALID_REQUEST, e == IDP_E_NOT_FOUND ? "token is required" : "token is repeated");
+        *out = idp_fail(IDP_E_INVALID_REQUEST, e == IDP_E_NOT_FOUND ? "token is required" : "token is repeated");
     return e == IDP_OK ? t : NULL;
 }
 
-void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *desc = NULL, *token;
     idp_client_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
-    if (e != IDP_OK) {
-        idp_oauth_error(req, resp, e, desc);
-        return;
-    }
-    if ((token = token_param(req, resp)) != NULL) {
+    if (e != IDP_OK)
+        return idp_fail(e, desc);
+    idp_outcome_t out = idp_ok();
+    if ((token = token_param(req, &out)) != NULL) {
         found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
         e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;
         /* RFC 7662 §2.2: anything not active, unknown, or not this client's is just {"active": false}. */
@@ -212,41 +191,41 @@ void idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t
                 snprintf(sub, sizeof(sub), "%s", f->info.subject);
             else
                 idp_subject(o, cl.meta, f->grant.resident_id, sub);
-            json_t *out = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope", f->info.scope,
-                                    "client_id", f->info.client_id, "token_type",
-                                    f->access ? "access_token" : "refresh_token", "iss", o->cfg->issuer, "exp",
-                                    (json_int_t)f->info.expires_at, "iat", (json_int_t)f->info.issued_at);
+            json_t *body =
+                json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope", f->info.scope, "client_id",
+                          f->info.client_id, "token_type", f->access ? "access_token" : "refresh_token", "iss",
+                          o->cfg->issuer, "exp", (json_int_t)f->info.expires_at, "iat", (json_int_t)f->info.issued_at);
             if (sub[0])
-                json_object_set_new(out, "sub", json_string(sub));
+                json_object_set_new(body, "sub", json_string(sub));
             if (f->access) {
-                json_object_set_new(out, "jti", json_string(f->jti));
-                json_object_set_new(out, "aud", json_string(o->cfg->issuer));
+                json_object_set_new(body, "jti", json_string(f->jti));
+                json_object_set_new(body, "aud", json_string(o->cfg->issuer));
             }
-            idp_oauth_json(req, resp, 200, out);
+            idp_oauth_json(req, resp, 200, body);
         } else if (e == IDP_OK || e == IDP_E_NOT_FOUND) {
             idp_oauth_json(req, resp, 200, json_pack("{s:b}", "active", 0));
         } else {
-            idp_oauth_error(req, resp, e, NULL);
+            out = idp_fail(e, NULL);
         }
     }
     idp_client_release(&cl);
+    return out;
 }
 
-void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *desc = NULL, *token;
     idp_client_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
-    if (e != IDP_OK) {
-        idp_oauth_error(req, resp, e, desc);
-        return;
-    }
-    if ((token = token_param(req, resp)) != NULL) {
+    if (e != IDP_OK)
+        return idp_fail(e, desc);
+    idp_outcome_t out = idp_ok();
+    if ((token = token_param(req, &out)) != NULL) {
         found_t *f = idp_arena_alloc(req->arena, sizeof(*f));
         e = f ? find_token(o, req, token, f) : IDP_E_NOMEM;
         if (e == IDP_OK && strcmp(f->info.client_id, cl.client_id) != 0) {
             /* RFC 7009 §2.1: a token of another client is refused, and the client told so. */
-            idp_oauth_error(req, resp, IDP_E_UNAUTHORIZED_CLIENT, "the token was not issued to this client");
+            out = idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "the token was not issued to this client");
         } else if (e == IDP_OK || e == IDP_E_NOT_FOUND) {
             /* A refresh token takes its whole grant with it (RFC 7009 §2.1). Unknown tokens: 200 (§2.2). */
             if (e == IDP_OK)
@@ -257,11 +236,12 @@ void idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *re
                 resp->body = "";
                 resp->body_len = 0;
             } else {
-                idp_oauth_error(req, resp, e, NULL);
+                out = idp_fail(e, NULL);
             }
         } else {
-            idp_oauth_error(req, resp, e, NULL);
+            out = idp_fail(e, NULL);
         }
     }
     idp_client_release(&cl);
+    return out;
 }

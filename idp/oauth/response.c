@@ -1,12 +1,17 @@
 /*
- * The protocol core's JSON responses: a body (idp_oauth_json) and the OAuth
- * error response (RFC 6749 §5.2, idp_oauth_error). Every endpoint that
- * answers in JSON uses these two; pages are pages.c.
+ * The protocol core's responses: a JSON body (idp_oauth_json), the
+ * authorization response to the client's redirect URI (idp_oauth_redirect),
+ * and the one renderer of errors (idp_oauth_respond, issue #16 §3): an
+ * endpoint's outcome shown as its row's error surface says.
  */
+#include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 
 void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
 {
@@ -22,13 +27,128 @@ void idp_oauth_json(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, js
     resp->body_len = strlen(resp->body);
 }
 
-void idp_oauth_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, const char *description)
+static void url_param(idp_buf_t *b, bool *first, const char *name, const char *value)
 {
-    json_t *body = json_pack("{s:s}", "error", idp_err_code(e));
-    if (body && description && !idp_err_is_internal(e))
-        json_object_set_new(body, "error_description", json_string(description));
-    idp_oauth_json(req, resp, idp_err_http_status(e), body);
-    /* RFC 6749 §5.2: 401 for invalid_client, with the scheme the client may use. */
-    if (e == IDP_E_INVALID_CLIENT)
+    char *v = value ? curl_easy_escape(NULL, value, 0) : NULL;
+    if (v == NULL)
+        idp_buf_set_error(b, IDP_E_NOMEM); /* never a response that drops state or iss */
+    else
+        idp_buf_printf(b, "%s%s=%s", *first ? "" : "&", name, v);
+    curl_free(v);
+    *first = false;
+}
+
+void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *redirect_uri,
+                        const char *state, const char *response_mode, const char *lang, json_t *fields)
+{
+    if (state)
+        json_object_set_new(fields, "state", json_string(state));
+    json_object_set_new(fields, "iss", json_string(o->cfg->issuer));
+    if (response_mode && !strcmp(response_mode, "form_post")) {
+        idp_page_form_post(req, resp, redirect_uri, fields);
+    } else {
+        idp_buf_t b;
+        bool first = true;
+        idp_buf_init(&b, 16384);
+        idp_buf_puts(&b, redirect_uri);
+        idp_buf_puts(&b, strchr(redirect_uri, '?') ? "&" : "?");
+        const char *k;
+        json_t *v;
+        json_object_foreach (fields, k, v)
+            url_param(&b, &first, k, json_string_value(v));
+        char *loc = b.data ? idp_arena_strndup(req->arena, b.data, b.len) : NULL;
+        idp_buf_free(&b);
+        if (loc)
+            idp_see_other(resp, loc);
+        else
+            idp_page_error(req, resp, lang ? lang : req->lang, 500, "server_error", NULL);
+    }
+    json_decref(fields);
+}
+
+/* RFC 6749 §5.2: {"error", "error_description"}; 401 invalid_client with the scheme the client may use. */
+static void json_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
+{
+    json_t *body = json_pack("{s:s}", "error", idp_err_code(out->err));
+    if (body && desc)
+        json_object_set_new(body, "error_description", json_string(desc));
+    if (body && out->refusal) { /* the app shows the message in the resident's language */
+        char key[48];
+        snprintf(key, sizeof(key), "card.%s", out->refusal);
+        json_object_set_new(body, "reason", json_string(out->refusal));
+        json_object_set_new(body, "message", json_string(idp_msg(key, req->lang)));
+    }
+    idp_oauth_json(req, resp, idp_err_http_status(out->err), body);
+    if (out->err == IDP_E_INVALID_CLIENT)
         resp->www_authenticate = "Basic realm=\"sakaid\", charset=\"UTF-8\"";
+}
+
+/* RFC 6750 §3: the challenge names the error, except to a request that carried no token (§3.1). */
+static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
+{
+    char *h = idp_arena_alloc(req->arena, 256);
+    if (out->no_token) {
+        idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
+        if (h)
+            snprintf(h, 256, "Bearer realm=\"sakaid\"");
+    } else {
+        json_error(req, resp, out, desc);
+        if (h && (idp_err_is_internal(out->err) || out->err == IDP_E_UNAVAILABLE))
+            h = NULL; /* a failure of ours, not of the request's credentials: no challenge */
+        else if (h)
+            snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", idp_err_code(out->err),
+                     desc ? desc : "");
+    }
+    resp->www_authenticate = h;
+}
+
+static void page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
+{
+    const char *lang = out->lang ? out->lang : req->lang;
+    if (idp_err_is_internal(out->err) || (out->err == IDP_E_UNAVAILABLE && desc == NULL))
+        idp_page_store_error(req, resp, lang, out->err);
+    else
+        idp_page_error(req, resp, lang, idp_err_http_status(out->err), idp_err_code(out->err), desc);
+}
+
+void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                       idp_outcome_t out)
+{
+    if (out.err == IDP_OK)
+        return;
+    const idp_endpoint_t *ep = (unsigned)id < IDP_EP__COUNT ? &idp_endpoints[id] : NULL;
+    /* Internal errors never carry detail to the client. */
+    const char *desc = idp_err_is_internal(out.err) ? NULL : out.description;
+    if (out.reason || idp_err_is_internal(out.err)) { /* the reason, once, for the operator */
+        idp_log_t l;
+        idp_log_begin(&l, idp_err_is_internal(out.err) ? IDP_LOG_WARN : IDP_LOG_INFO, "request_failed");
+        idp_log_str(&l, "endpoint", ep ? ep->path : "");
+        idp_log_str(&l, "error", idp_err_code(out.err));
+        idp_log_str(&l, "reason", out.reason ? out.reason : out.description ? out.description : "");
+        idp_log_end(&l);
+    }
+    switch (ep ? ep->errors : IDP_SURFACE_JSON) {
+    case IDP_SURFACE_JSON: json_error(req, resp, &out, desc); break;
+    case IDP_SURFACE_BEARER: bearer_error(req, resp, &out, desc); break;
+    case IDP_SURFACE_REDIRECT:
+        /* RFC 6749 §4.1.2.1: to the client only once its redirect URI is validated; a page before. */
+        if (out.redirect_uri) {
+            idp_log_t l;
+            idp_log_begin(&l, IDP_LOG_INFO, "authorize_error");
+            idp_log_str(&l, "client_id", out.client_id ? out.client_id : "");
+            idp_log_str(&l, "error", idp_err_code(out.err));
+            idp_log_end(&l);
+            json_t *fields = json_pack("{s:s}", "error", idp_err_code(out.err));
+            if (fields && desc)
+                json_object_set_new(fields, "error_description", json_string(desc));
+            if (fields)
+                idp_oauth_redirect(o, req, resp, out.redirect_uri, out.state, out.response_mode, out.lang, fields);
+            else
+                idp_page_store_error(req, resp, out.lang ? out.lang : req->lang, IDP_E_NOMEM);
+            break;
+        }
+        page_error(req, resp, &out, desc);
+        break;
+    case IDP_SURFACE_PAGE: page_error(req, resp, &out, desc); break;
+    }
 }

@@ -70,13 +70,13 @@ idp_err_t idp_binding_allowed(idp_oauth_t *o, const idp_store_session_t *s, long
     return IDP_OK;
 }
 
-bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_store_session_t *s)
+bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_store_session_t *s,
+                       idp_outcome_t *out)
 {
     bool ok = false, card_needed = false;
     idp_err_t e = idp_binding_allowed(o, s, req->now, &ok, &card_needed);
-    if (e != IDP_OK)
-        idp_page_store_error(req, resp, req->lang, e);
-    else if (!ok)
+    *out = e != IDP_OK ? idp_fail_store(e) : idp_ok();
+    if (e == IDP_OK && !ok)
         idp_page_reauth(req, resp, req->lang, card_needed);
     return e == IDP_OK && ok;
 }

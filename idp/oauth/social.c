@@ -81,19 +81,14 @@ static char *callback_uri(idp_oauth_t *o, idp_oauth_req_t *req)
 }
 
 /* Sends the browser to the upstream for login transaction @p tx_id. */
-static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *tx_id,
-                        const char *upstream_id, const char *ui_locales)
+static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *tx_id,
+                                 const char *upstream_id, const char *ui_locales)
 {
     upstream_t u;
     idp_err_t e = upstream_load(o, upstream_id, &u);
-    if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such sign-in provider");
-        return;
-    }
-    if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
-    }
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such sign-in provider") : idp_fail_store(e);
+    idp_outcome_t out = idp_ok();
     char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
     char *url = NULL, err[512] = "";
     const char *cb = callback_uri(o, req);
@@ -107,114 +102,93 @@ static void go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         see_other(req, resp, "", url);
     } else if (e == IDP_E_UNAVAILABLE) {
         idp_log_msg(IDP_LOG_WARN, "upstream_unavailable", "%s: %s", u.row.id, err);
-        idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
-                       !strcmp(req->lang, "en") ? "that provider is not answering: try again later or use your card"
-                                                : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+        out = idp_fail(IDP_E_UPSTREAM,
+                       !strcmp(req->lang, "en")
+                           ? "that provider is not answering: try again later or use your card"
+                           : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
     } else {
-        idp_page_store_error(req, resp, req->lang, e);
+        out = idp_fail_store(e);
     }
     free(url);
     idp_secret_free(state);
     idp_secret_free(nonce);
     idp_secret_free(verifier);
     upstream_done(&u);
+    return out;
 }
 
 static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
 
 /* POST /login/social (tx, csrf, upstream). */
-void idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *id = NULL, *csrf = NULL, *upstream = NULL, *ui = NULL;
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
-        idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
-        return;
+        return idp_fail_store(IDP_E_NOMEM);
     }
     if (idp_params_get(req->form, "tx", &id) != IDP_OK || idp_params_get(req->form, "upstream", &upstream) != IDP_OK ||
         strlen(id) > 63) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "tx and upstream are required");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "tx and upstream are required");
     }
     idp_err_t e = idp_store_login_tx_get(o->store, id, tx);
-    if (e != IDP_OK) {
-        if (e == IDP_E_NOT_FOUND)
-            idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired");
-        else
-            idp_page_store_error(req, resp, req->lang, e);
-        return;
-    }
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired") : idp_fail_store(e);
     if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
         strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf))) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     if (tx->continued) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request",
-                       "this sign-in has expired or is finished: start again from the service");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
     }
     /* Adding the card, or a service that needs it: only the card will do (the page offers nothing else). */
     if (idp_flow_card_only(o, tx)) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in needs the card");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in needs the card");
     }
     idp_params_t p;
     if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
         idp_params_get(&p, "ui_locales", &ui);
-    go_upstream(o, req, resp, tx->id, upstream, ui);
+    return go_upstream(o, req, resp, tx->id, upstream, ui);
 }
 
 /* GET /login/social/callback (code, state, iss | error). */
-void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *state = NULL, *code = NULL, *iss = NULL, *error = NULL;
     char upstream_id[40], nonce[128], verifier[160], sub[256], err[512] = "";
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
-        idp_page_store_error(req, resp, req->lang, IDP_E_NOMEM);
-        return;
+        return idp_fail_store(IDP_E_NOMEM);
     }
     if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "state is missing");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "state is missing");
     }
     /* The state is good for one callback, and only in the browser that began the login. */
     idp_err_t e = idp_store_login_tx_take_upstream(o->store, state, tx, upstream_id, nonce, verifier);
     if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "this sign-in has expired or was used");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired or was used");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     if (!idp_flow_bound(req, tx)) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "this sign-in was started in another browser");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "this sign-in was started in another browser");
     }
     if (idp_params_get(req->form, "error", &error) == IDP_OK) {
         idp_log_msg(IDP_LOG_INFO, "upstream_error", "%s: %.64s", upstream_id, error);
-        idp_page_error(req, resp, req->lang, 400, "access_denied",
-                       !strcmp(req->lang, "en") ? "the sign-in at the provider did not finish: go back and try again"
-                                                : "ログインが完了しませんでした。戻ってもう一度お試しください。");
-        return;
+        return idp_fail(IDP_E_ACCESS_DENIED, !strcmp(req->lang, "en")
+                                                 ? "the sign-in at the provider did not finish: go back and try again"
+                                                 : "ログインが完了しませんでした。戻ってもう一度お試しください。");
     }
     idp_err_t ie = idp_params_get(req->form, "iss", &iss);
     if (idp_params_get(req->form, "code", &code) != IDP_OK || strlen(code) > 2048 || ie == IDP_E_INVALID_REQUEST) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "code is missing");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "code is missing");
     }
     if (ie != IDP_OK)
         iss = NULL;
     upstream_t u;
-    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK) {
-        if (e == IDP_E_NOT_FOUND)
-            idp_page_error(req, resp, req->lang, 400, "invalid_request", "no such provider");
-        else
-            idp_page_store_error(req, resp, req->lang, e);
-        return;
-    }
+    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such provider") : idp_fail_store(e);
     e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, sub, err,
                          sizeof(err));
     if (e != IDP_OK) {
@@ -231,15 +205,14 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         json_decref(d);
         upstream_done(&u);
         if (e == IDP_E_INVALID_GRANT) {
-            idp_page_error(req, resp, req->lang, 400, "invalid_grant",
-                           en ? "the provider's answer could not be verified: sign in again or use your card"
-                              : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
-            return;
+            return idp_fail(
+                IDP_E_INVALID_GRANT,
+                en ? "the provider's answer could not be verified: sign in again or use your card"
+                   : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
         }
-        idp_page_error(req, resp, req->lang, 502, "temporarily_unavailable",
-                       en ? "that provider is not answering: try again later or use your card"
-                          : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
-        return;
+        return idp_fail(IDP_E_UPSTREAM,
+                        en ? "that provider is not answering: try again later or use your card"
+                           : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
     }
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
@@ -247,10 +220,10 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (link_to && !linking_session_live(o, req, tx)) {
         free(fresh);
         upstream_done(&u);
-        idp_page_error(req, resp, req->lang, 403, "login_required",
-                       !strcmp(req->lang, "en") ? "You signed out before the account was added. Sign in and try again."
-                                                : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
-        return;
+        return idp_fail(IDP_E_LOGIN_AGAIN,
+                        !strcmp(req->lang, "en")
+                            ? "You signed out before the account was added. Sign in and try again."
+                            : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
     }
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
@@ -259,24 +232,21 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         e = IDP_E_NOMEM;
     upstream_done(&u);
     if (e == IDP_E_CONFLICT) {
-        idp_page_error(req, resp, req->lang, 409, "already_linked",
-                       !strcmp(req->lang, "en")
-                           ? "This account is already linked to another SakaI-D and cannot be added to this one."
-                           : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
-        return;
+        return idp_fail(IDP_E_ALREADY_LINKED,
+                        !strcmp(req->lang, "en")
+                            ? "This account is already linked to another SakaI-D and cannot be added to this one."
+                            : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     if (link_to) { /* adding a way to sign in, from the account page */
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         see_other(req, resp, "/account?linked=", upstream_id);
-        return;
+        return idp_ok();
     }
     if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL, tx->credential)) != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
     snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
@@ -289,7 +259,7 @@ void idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_log_str(&l, "upstream", upstream_id);
     idp_log_int(&l, "new_resident", created);
     idp_log_end(&l);
-    idp_flow_finish_login(o, req, resp, tx);
+    return idp_flow_finish_login(o, req, resp, tx);
 }
 
 /*
@@ -307,22 +277,22 @@ static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp
 /* ---- the account page ------------------------------------------------------------- */
 
 /* POST /account/link (csrf, upstream): a signed-in resident adds a social identity. */
-void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *upstream = NULL;
     if (!idp_browser_session(o, req, &s, NULL)) {
         see_other(req, resp, "/account/login", NULL);
-        return;
+        return idp_ok();
     }
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "upstream", &upstream) != IDP_OK) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     /* NIST SP 800-63B §6.1: a new way to sign in is bound only after a fresh sign-in with the strongest way
      * the resident has; one minute at someone's signed-in browser must not add the visitor's account. */
-    if (!idp_binding_check(o, req, resp, &s))
-        return;
+    idp_outcome_t out;
+    if (!idp_binding_check(o, req, resp, &s, &out))
+        return out;
     /* A login transaction without a relying party, bound to this browser, marked as adding a credential. */
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     char *id = idp_random_token_new(32), *csrf = idp_random_token_new(32);
@@ -343,14 +313,12 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     idp_secret_free(id);
     idp_secret_free(csrf);
     if (e == IDP_E_INVALID_REQUEST) {
-        idp_page_error(req, resp, req->lang, 400, "invalid_request", "sign in again first");
-        return;
+        return idp_fail(IDP_E_INVALID_REQUEST, "sign in again first");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
-    go_upstream(o, req, resp, tx->id, upstream, NULL);
+    return go_upstream(o, req, resp, tx->id, upstream, NULL);
 }
 
 /*
@@ -358,25 +326,25 @@ void idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
  * subject): needs a fresh sign-in; the last way to sign in stays. A card is
  * named by its authentication certificate's issuer key id and serial.
  */
-void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
     const char *issuer = NULL, *subject = NULL, *kind = "social";
     bool en = !strcmp(req->lang, "en");
     if (!idp_browser_session(o, req, &s, NULL)) {
         see_other(req, resp, "/account/login", NULL);
-        return;
+        return idp_ok();
     }
     idp_err_t ke = idp_params_get(req->form, "kind", &kind);
     if (!idp_account_csrf_ok(o, req, &s) || idp_params_get(req->form, "issuer", &issuer) != IDP_OK ||
         idp_params_get(req->form, "subject", &subject) != IDP_OK || (ke != IDP_OK && ke != IDP_E_NOT_FOUND) ||
         (strcmp(kind, "social") != 0 && strcmp(kind, "card") != 0)) {
-        idp_page_error(req, resp, req->lang, 403, "invalid_request", "the form is stale: reload the page");
-        return;
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
     /* As for adding one: a fresh sign-in with the strongest way the resident has. */
-    if (!idp_binding_check(o, req, resp, &s))
-        return;
+    idp_outcome_t out;
+    if (!idp_binding_check(o, req, resp, &s, &out))
+        return out;
     bool verified_removed = false;
     char credential[48], (*ended)[64] = NULL;
     size_t n_ended = 0;
@@ -385,22 +353,19 @@ void idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
                                                     &verified_removed, &ended, &n_ended)
                       : IDP_E_NOMEM;
     if (e == IDP_E_CONFLICT) {
-        idp_page_error(req, resp, req->lang, 409, "last_credential",
-                       en ? "This is your only way to sign in, so it cannot be removed."
-                          : "ログイン方法がこれだけのため、外せません。");
-        return;
+        return idp_fail(IDP_E_LAST_CREDENTIAL, en ? "This is your only way to sign in, so it cannot be removed."
+                                                  : "ログイン方法がこれだけのため、外せません。");
     }
     if (e == IDP_E_NOT_FOUND) {
-        idp_page_error(req, resp, req->lang, 404, "not_found", "no such way to sign in");
-        return;
+        return idp_fail(IDP_E_NOT_FOUND, "no such way to sign in");
     }
     if (e != IDP_OK) {
-        idp_page_store_error(req, resp, req->lang, e);
-        return;
+        return idp_fail_store(e);
     }
     /* The other sessions it signed in have ended: their relying parties hear of it (Back-Channel Logout). */
     for (size_t i = 0; i < n_ended; i++)
         idp_logout_session(o, s.resident_id, ended[i]);
     free(ended);
     see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
+    return idp_ok();
 }

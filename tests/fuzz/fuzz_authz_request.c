@@ -37,7 +37,7 @@ static void check(const idp_params_t *p)
             idp_buf_free(&claims);
             idp_buf_free(&scope);
             idp_authz_clear(&r);
-        } else if (err.error == NULL) {
+        } else if (err.error == IDP_OK) {
             abort(); /* every refusal names its error */
         }
     }

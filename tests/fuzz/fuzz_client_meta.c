@@ -70,7 +70,7 @@ static void authorize(json_t *meta)
     idp_authz_error_t err;
     if (idp_authz_validate(&p, meta, &r, &err))
         idp_authz_clear(&r);
-    else if (err.error == NULL)
+    else if (err.error == IDP_OK)
         abort();
 }
 

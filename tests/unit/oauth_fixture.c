@@ -111,8 +111,8 @@ void fixture_code(fixture_t *f, const char *scope, const char *claims, char code
     assert_int_equal(idp_store_code_create(f->store, &g, h, 60, 3600), IDP_OK);
 }
 
-json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-                     const char *form, const char *authorization, idp_oauth_resp_t *resp)
+json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
+                     idp_oauth_resp_t *resp)
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 20);
@@ -126,7 +126,7 @@ json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req
                            .post = true,
                            .now = (long long)time(NULL)};
     memset(resp, 0, sizeof(*resp));
-    endpoint(f->o, &req, resp);
+    idp_oauth_handle(f->o, endpoint, &req, resp);
     /* an empty body (a revocation's 200) reads as {} */
     json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
     resp->body = NULL; /* it lived in the arena */
@@ -148,7 +148,7 @@ json_t *fixture_redeem(fixture_t *f, const char *code, const char *verifier, con
     idp_oauth_resp_t resp;
     snprintf(form, sizeof(form), "grant_type=authorization_code&client_id=" CLIENT "&code=%s&redirect_uri=%s%s%s", code,
              redirect, verifier ? "&code_verifier=" : "", verifier ? verifier : "");
-    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, form, NULL, &resp);
     *status = resp.status;
     return j;
 }

@@ -30,8 +30,8 @@ int fixture_teardown(void **state);
 /* An authorization code for CLIENT with @p scope and consented @p claims; @p code receives its value. */
 void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64]);
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
-json_t *fixture_call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-                     const char *form, const char *authorization, idp_oauth_resp_t *resp);
+json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
+                     idp_oauth_resp_t *resp);
 /* A string member of @p j, "" when absent. */
 const char *fixture_str(json_t *j, const char *k);
 /* Redeems @p code at the token endpoint (@p verifier may be NULL). */

@@ -87,8 +87,8 @@ static int setup(void **state)
 }
 
 /* One request with the session cookie (or none); status, location and the body (free it). */
-static char *go(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-                const char *form, bool post, bool cookie, int *status, char location[512], char set_cookie[256])
+static char *go(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, bool cookie, int *status,
+                char location[512], char set_cookie[256])
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 22);
@@ -99,7 +99,7 @@ static char *go(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *,
                            .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(f->o, &req, &resp);
+    idp_oauth_handle(f->o, endpoint, &req, &resp);
     *status = resp.status;
     if (location)
         snprintf(location, 512, "%s", resp.location ? resp.location : "");
@@ -124,11 +124,11 @@ static void the_account_page(void **state)
     fixture_t *f = *state;
     int status;
     char loc[512], csrf[64];
-    char *body = go(f, idp_oauth_account, "", false, false, &status, loc, NULL);
+    char *body = go(f, IDP_EP_ACCOUNT, "", false, false, &status, loc, NULL);
     assert_int_equal(status, 303); /* no session: sign in first */
     assert_string_equal(loc, "/account/login");
     free(body);
-    body = go(f, idp_oauth_account, "", false, true, &status, loc, NULL);
+    body = go(f, IDP_EP_ACCOUNT, "", false, true, &status, loc, NULL);
     assert_int_equal(status, 200);
     csrf_of(f, csrf);
     assert_non_null(strstr(body, csrf));
@@ -141,10 +141,10 @@ static void changes_need_the_csrf_token(void **state)
 {
     fixture_t *f = *state;
     int status;
-    char *body = go(f, idp_oauth_account_revoke, "client_id=" RP "&csrf=forged", true, true, &status, NULL, NULL);
+    char *body = go(f, IDP_EP_ACCOUNT_REVOKE, "client_id=" RP "&csrf=forged", true, true, &status, NULL, NULL);
     assert_int_equal(status, 403);
     free(body);
-    body = go(f, idp_oauth_account_household, "csrf=forged&school_district=x", true, true, &status, NULL, NULL);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, "csrf=forged&school_district=x", true, true, &status, NULL, NULL);
     assert_int_equal(status, 403);
     free(body);
     char *have = NULL;
@@ -161,7 +161,7 @@ static void revoking_a_consent(void **state)
     char csrf[64], form[256], loc[512];
     csrf_of(f, csrf);
     snprintf(form, sizeof(form), "client_id=%s&csrf=%s", RP, csrf);
-    char *body = go(f, idp_oauth_account_revoke, form, true, true, &status, loc, NULL);
+    char *body = go(f, IDP_EP_ACCOUNT_REVOKE, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 303);
     assert_string_equal(loc, "/account?revoked=1");
     free(body);
@@ -169,7 +169,7 @@ static void revoking_a_consent(void **state)
     idp_err_t e = idp_store_consent_get(f->store, f->resident, RP, &have);
     assert_true(e == IDP_E_NOT_FOUND || (e == IDP_OK && (have == NULL || !strstr(have, "name"))));
     free(have);
-    body = go(f, idp_oauth_account_revoke, form, true, true, &status, loc, NULL);
+    body = go(f, IDP_EP_ACCOUNT_REVOKE, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 404); /* nothing left to revoke */
     free(body);
 }
@@ -182,14 +182,14 @@ static void household(void **state)
     csrf_of(f, csrf);
     snprintf(form, sizeof(form), "csrf=%s&school_district=%%E6%%B5%%9C%%E5%%AF%%BA&area=&children=2012-03+2015-11",
              csrf);
-    char *body = go(f, idp_oauth_account_household, form, true, true, &status, loc, NULL);
+    char *body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 303);
     free(body);
     idp_store_household_t h;
     assert_int_equal(idp_store_household_get(f->store, f->resident, &h), IDP_OK);
     assert_string_equal(h.children, "2012-03 2015-11");
     snprintf(form, sizeof(form), "csrf=%s&children=2012-13", csrf); /* no month 13 */
-    body = go(f, idp_oauth_account_household, form, true, true, &status, loc, NULL);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 400);
     free(body);
 }
@@ -201,8 +201,8 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     int status;
     char loc[512], cookie[256];
     /* an unregistered post-logout URI is a page, not a redirect (§3) */
-    char *body = go(f, idp_oauth_logout, "client_id=" RP "&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
-                    true, true, &status, loc, NULL);
+    char *body = go(f, IDP_EP_LOGOUT, "client_id=" RP "&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", true,
+                    true, &status, loc, NULL);
     assert_int_equal(status, 400);
     assert_string_equal(loc, "");
     free(body);
@@ -210,7 +210,7 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     idp_logout_client(f->o, RP, f->resident); /* queue a delivery as a consent revocation would */
     /* without an id_token_hint the resident confirms first (§2: the OP asks), with a CSRF token */
     const char *q = "client_id=" RP "&post_logout_redirect_uri=https%3A%2F%2Frp2.example%2Fbye&state=s1";
-    body = go(f, idp_oauth_logout, q, false, true, &status, loc, cookie);
+    body = go(f, IDP_EP_LOGOUT, q, false, true, &status, loc, cookie);
     assert_int_equal(status, 200);
     const char *c = strstr(body, "name=\"csrf\" value=\"");
     assert_non_null(c);
@@ -218,7 +218,7 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     assert_int_equal(sscanf(c + 19, "%79[^\"]", token), 1);
     free(body);
     snprintf(confirm, sizeof(confirm), "%s&csrf=%s", q, token);
-    body = go(f, idp_oauth_logout, confirm, true, true, &status, loc, cookie);
+    body = go(f, IDP_EP_LOGOUT, confirm, true, true, &status, loc, cookie);
     assert_int_equal(status, 303);
     assert_string_equal(loc, "https://rp2.example/bye?state=s1");
     assert_non_null(strstr(cookie, "sakaid_session=;"));
@@ -260,13 +260,13 @@ static void ending_another_session(void **state)
     char csrf[64], form[256], loc[512];
     csrf_of(f, csrf);
     snprintf(form, sizeof(form), "sid=sid-other&csrf=%s", csrf);
-    char *body = go(f, idp_oauth_account_end_session, form, true, true, &status, loc, NULL);
+    char *body = go(f, IDP_EP_ACCOUNT_END_SESSION, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 303);
     assert_string_equal(loc, "/account?ended=1");
     free(body);
     assert_int_equal(idp_store_session_get(f->store, h, &other), IDP_E_NOT_FOUND);
     snprintf(form, sizeof(form), "sid=sid-nobody&csrf=%s", csrf);
-    body = go(f, idp_oauth_account_end_session, form, true, true, &status, loc, NULL);
+    body = go(f, IDP_EP_ACCOUNT_END_SESSION, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 404);
     free(body);
 }

@@ -57,8 +57,7 @@ static int teardown(void **state)
 }
 
 /* Calls a JSON endpoint with @p body (or a GET with @p query); *status and the answer (decref it). */
-static json_t *call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-                    const char *body, const char *query, int *status)
+static json_t *call(fixture_t *f, idp_endpoint_id_t endpoint, const char *body, const char *query, int *status)
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 20);
@@ -69,7 +68,7 @@ static json_t *call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_
                            .now_ms = at * 1000};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(f->o, &req, &resp);
+    idp_oauth_handle(f->o, endpoint, &req, &resp);
     *status = resp.status;
     json_t *j = json_loadb(resp.body ? resp.body : "{}", resp.body ? resp.body_len : 2, 0, NULL);
     idp_arena_free(&arena);
@@ -99,7 +98,7 @@ static void challenge(fixture_t *f, const char *tx, const char *purpose, char id
     char body[256];
     int status;
     snprintf(body, sizeof(body), "{\"login_tx\":\"%s\",\"purpose\":\"%s\"}", tx, purpose);
-    json_t *j = call(f, idp_oauth_card_challenge, body, NULL, &status);
+    json_t *j = call(f, IDP_EP_CARD_CHALLENGE, body, NULL, &status);
     assert_int_equal(status, 200);
     snprintf(id, 64, "%s", fixture_str(j, "challenge_id"));
     size_t n = 0;
@@ -136,7 +135,7 @@ static json_t *verify(fixture_t *f, const char *card, const char *id, const unsi
                       int *status)
 {
     char *body = signed_body(card, id, nonce, both);
-    json_t *j = call(f, idp_oauth_card_verify, body, NULL, status);
+    json_t *j = call(f, IDP_EP_CARD_VERIFY, body, NULL, status);
     free(body);
     return j;
 }
@@ -151,7 +150,7 @@ static void both_keys_sign_in_and_enrol(void **state)
     login_tx(f, tx);
     challenge(f, tx, "both", id, nonce);
     snprintf(q, sizeof(q), "challenge_id=%s", id);
-    json_t *j = call(f, idp_oauth_card_status, NULL, q, &status);
+    json_t *j = call(f, IDP_EP_CARD_STATUS, NULL, q, &status);
     assert_string_equal(fixture_str(j, "status"), "pending");
     json_decref(j);
     j = verify(f, "sakai-taro", id, nonce, true, &status);
@@ -160,7 +159,7 @@ static void both_keys_sign_in_and_enrol(void **state)
     assert_true(json_is_true(json_object_get(j, "new_resident")));
     assert_true(json_is_true(json_object_get(j, "enrolled")));
     json_decref(j);
-    j = call(f, idp_oauth_card_status, NULL, q, &status);
+    j = call(f, IDP_EP_CARD_STATUS, NULL, q, &status);
     assert_string_equal(fixture_str(j, "status"), "authenticated");
     json_decref(j);
     idp_store_login_tx_t t;
@@ -210,7 +209,7 @@ static void a_store_failure_at_the_commit_writes_nothing(void **state)
     assert_false(t.has_new_card);
     /* the status poll says it failed; the challenge stays spent */
     snprintf(q, sizeof(q), "challenge_id=%s", id);
-    j = call(f, idp_oauth_card_status, NULL, q, &status);
+    j = call(f, IDP_EP_CARD_STATUS, NULL, q, &status);
     assert_string_equal(fixture_str(j, "status"), "failed");
     json_decref(j);
     /* the same card on a new challenge: a new SakaI-D then, so the first attempt created none */
@@ -229,7 +228,7 @@ static void purpose_sign_is_refused(void **state)
     int status;
     login_tx(f, tx);
     snprintf(body, sizeof(body), "{\"login_tx\":\"%s\",\"purpose\":\"sign\"}", tx);
-    json_t *j = call(f, idp_oauth_card_challenge, body, NULL, &status);
+    json_t *j = call(f, IDP_EP_CARD_CHALLENGE, body, NULL, &status);
     assert_int_equal(status, 400);
     assert_string_equal(fixture_str(j, "error"), "invalid_request");
     json_decref(j);
@@ -277,7 +276,7 @@ static void a_signature_for_another_challenge_fails(void **state)
     free(body);
     body = json_dumps(in, JSON_COMPACT);
     json_decref(in);
-    json_t *j = call(f, idp_oauth_card_verify, body, NULL, &status);
+    json_t *j = call(f, IDP_EP_CARD_VERIFY, body, NULL, &status);
     free(body);
     assert_int_equal(status, 403);
     assert_string_equal(fixture_str(j, "reason"), "bad_signature");
@@ -292,10 +291,10 @@ static void malformed_bodies(void **state)
                                          "{\"challenge_id\":\"x\",\"cert_type\":\"auth\"}"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         int status;
-        json_t *j = call(f, idp_oauth_card_verify, bodies[i], NULL, &status);
+        json_t *j = call(f, IDP_EP_CARD_VERIFY, bodies[i], NULL, &status);
         assert_int_equal(status, 400);
         json_decref(j);
-        j = call(f, idp_oauth_card_challenge, bodies[i], NULL, &status);
+        j = call(f, IDP_EP_CARD_CHALLENGE, bodies[i], NULL, &status);
         assert_int_equal(status, 400);
         json_decref(j);
     }

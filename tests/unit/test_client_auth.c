@@ -76,7 +76,7 @@ static int token_with(fixture_t *f, char *a, char *error, size_t n)
              a);
     free(a);
     idp_oauth_resp_t resp;
-    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, form, NULL, &resp);
     snprintf(error, n, "%s", fixture_str(j, "error"));
     json_decref(j);
     return resp.status;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "oauth/endpoints.h"
+#include "oauth/oauth.h"
 
 static void one_row_per_id_in_order(void **state)
 {
@@ -49,12 +50,37 @@ static void client_auth_endpoints(void **state)
     assert_false(idp_endpoints[IDP_EP_USERINFO].client_auth);
 }
 
+/* Adding an endpoint is one row of endpoints.def: the row brings its handler, and the HTTP layer has none of its own. */
+static void every_row_has_a_handler(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < idp_endpoints_count; i++)
+        if (idp_oauth_handler(idp_endpoints[i].id) == NULL)
+            fail_msg("%s has no handler", idp_endpoints[i].path);
+    assert_null(idp_oauth_handler(IDP_EP__COUNT));
+    /* the two metadata paths are one document (RFC 8414 §3) */
+    assert_ptr_equal(idp_oauth_handler(IDP_EP_DISCOVERY), idp_oauth_handler(IDP_EP_AS_METADATA));
+    assert_ptr_equal(idp_oauth_handler(IDP_EP_TOKEN), idp_oauth_token);
+}
+
+/* Errors of a protocol resource carry a Bearer challenge; redirects happen only where a redirect URI is validated. */
+static void error_surfaces(void **state)
+{
+    (void)state;
+    assert_int_equal(idp_endpoints[IDP_EP_USERINFO].errors, IDP_SURFACE_BEARER);
+    assert_int_equal(idp_endpoints[IDP_EP_AUTHORIZE].errors, IDP_SURFACE_REDIRECT);
+    assert_int_equal(idp_endpoints[IDP_EP_TOKEN].errors, IDP_SURFACE_JSON);
+    assert_int_equal(idp_endpoints[IDP_EP_LOGIN].errors, IDP_SURFACE_PAGE);
+    /* RFC 6749 §3.2: the token endpoint's parameters travel in the body only */
+    assert_int_equal(idp_endpoints[IDP_EP_TOKEN].body, IDP_BODY_FORM_ONLY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(one_row_per_id_in_order),
-        cmocka_unit_test(paths_and_discovery_names_are_unique),
-        cmocka_unit_test(client_auth_endpoints),
+        cmocka_unit_test(one_row_per_id_in_order), cmocka_unit_test(paths_and_discovery_names_are_unique),
+        cmocka_unit_test(client_auth_endpoints),   cmocka_unit_test(every_row_has_a_handler),
+        cmocka_unit_test(error_surfaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,8 +56,7 @@ static void keep_cookie(browser_t *b, const char *set)
 }
 
 /* One request of @p b to @p endpoint with @p form (the query or the body). */
-static void go(fixture_t *f, browser_t *b, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-               const char *form, bool post)
+static void go(fixture_t *f, browser_t *b, idp_endpoint_id_t endpoint, const char *form, bool post)
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 22);
@@ -72,7 +71,7 @@ static void go(fixture_t *f, browser_t *b, void (*endpoint)(idp_oauth_t *, idp_o
                            .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
-    endpoint(f->o, &req, &resp);
+    idp_oauth_handle(f->o, endpoint, &req, &resp);
     b->status = resp.status;
     snprintf(b->location, sizeof(b->location), "%s", resp.location ? resp.location : "");
     free(b->body);
@@ -110,7 +109,7 @@ static const char *authorize_query(char *buf, size_t n, const char *scope, const
 static void to_login(fixture_t *f, browser_t *b, const char *scope, char tx[64])
 {
     char q[1024];
-    go(f, b, idp_oauth_authorize, authorize_query(q, sizeof(q), scope, NULL), false);
+    go(f, b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), scope, NULL), false);
     assert_int_equal(b->status, 303);
     assert_non_null(strstr(b->location, "/login?tx="));
     assert_true(loc_param(b, "tx", tx, 64));
@@ -137,12 +136,12 @@ static void from_authorize_to_tokens(void **state)
     browser_t b = {0};
     char tx[64], form[512];
     to_login(f, &b, "openid%20profile", tx);
-    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    go(f, &b, IDP_EP_LOGIN, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "action=\"/login/continue\""));
     card_signed(f, tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
     /* the consent page (or a redirect to it) asks for what the client wants */
     if (b.status == 303) {
@@ -150,7 +149,7 @@ static void from_authorize_to_tokens(void **state)
         char ctx[64];
         assert_true(loc_param(&b, "tx", ctx, sizeof(ctx)));
         snprintf(tx, sizeof(tx), "%s", ctx);
-        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     }
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "value=\"allow\""));
@@ -166,7 +165,7 @@ static void from_authorize_to_tokens(void **state)
         if (*c == ' ')
             *c = '+';
     form_of(f, tx, form, sizeof(form), extra);
-    go(f, &b, idp_oauth_consent, form, true);
+    go(f, &b, IDP_EP_CONSENT, form, true);
     assert_int_equal(b.status, 303);
     assert_int_equal(strncmp(b.location, REDIRECT "?", strlen(REDIRECT) + 1), 0);
     char code[128], st[64], iss[256];
@@ -182,7 +181,7 @@ static void from_authorize_to_tokens(void **state)
 
     /* single sign-on: the same browser, the same request, straight to a code (consent remembered) */
     char q[1024];
-    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid%20profile", NULL), false);
+    go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid%20profile", NULL), false);
     assert_int_equal(b.status, 303);
     assert_true(loc_param(&b, "code", code, sizeof(code)));
     free(b.body);
@@ -197,9 +196,9 @@ static void continue_is_taken_once(void **state)
     to_login(f, &b, "openid", tx);
     card_signed(f, tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_true(b.status == 303 || b.status == 200);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_int_equal(b.status, 400);
     free(b.body);
 }
@@ -212,10 +211,10 @@ static void continue_needs_the_signature_and_the_browser(void **state)
     char tx[64], form[512];
     to_login(f, &b, "openid", tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_null(strstr(b.cookies, COOKIE_SESSION "="));
     card_signed(f, tx);
-    go(f, &other, idp_oauth_login_continue, form, true);
+    go(f, &other, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_int_equal(other.status, 403); /* not the browser that began it */
     assert_null(strstr(other.cookies, COOKIE_SESSION "="));
     free(b.body);
@@ -227,11 +226,11 @@ static void untrusted_redirects_get_a_page(void **state)
 {
     fixture_t *f = *state;
     browser_t b = {0};
-    go(f, &b, idp_oauth_authorize,
+    go(f, &b, IDP_EP_AUTHORIZE,
        "response_type=code&client_id=no-such-client&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid", false);
     assert_int_equal(b.status, 400);
     assert_string_equal(b.location, "");
-    go(f, &b, idp_oauth_authorize,
+    go(f, &b, IDP_EP_AUTHORIZE,
        "response_type=code&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid", false);
     assert_int_equal(b.status, 400);
     assert_string_equal(b.location, "");
@@ -243,7 +242,7 @@ static void errors_after_the_redirect_uri_are_redirects(void **state)
 {
     fixture_t *f = *state;
     browser_t b = {0};
-    go(f, &b, idp_oauth_authorize,
+    go(f, &b, IDP_EP_AUTHORIZE,
        "response_type=token&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid&state=s9",
        false);
     assert_int_equal(b.status, 303);
@@ -253,7 +252,7 @@ static void errors_after_the_redirect_uri_are_redirects(void **state)
     assert_true(loc_param(&b, "state", st, sizeof(st)));
     assert_string_equal(st, "s9");
     /* a public client without PKCE (RFC 9700 §2.1.1) */
-    go(f, &b, idp_oauth_authorize,
+    go(f, &b, IDP_EP_AUTHORIZE,
        "response_type=code&client_id=" CLIENT "&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid&state=s9",
        false);
     assert_int_equal(b.status, 303);
@@ -261,7 +260,7 @@ static void errors_after_the_redirect_uri_are_redirects(void **state)
     assert_string_equal(err, "invalid_request");
     /* prompt=none without a session: login_required (§3.1.2.6) */
     char q[1024];
-    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&prompt=none"), false);
+    go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid", "&prompt=none"), false);
     assert_int_equal(b.status, 303);
     assert_true(loc_param(&b, "error", err, sizeof(err)));
     assert_string_equal(err, "login_required");
@@ -277,10 +276,10 @@ static void consent_denied(void **state)
     to_login(f, &b, "openid%20profile", tx);
     card_signed(f, tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     if (b.status == 303) {
         assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
-        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     }
     assert_int_equal(b.status, 200);
     char *tx_field = strstr(b.body, "name=\"tx\" value=\"");
@@ -288,9 +287,9 @@ static void consent_denied(void **state)
     assert_int_equal(sscanf(tx_field + 17, "%63[^\"]", tx), 1);
     /* a GET decides nothing */
     form_of(f, tx, form, sizeof(form), "&decision=deny");
-    go(f, &b, idp_oauth_consent, form, false);
+    go(f, &b, IDP_EP_CONSENT, form, false);
     assert_int_equal(b.status, 200);
-    go(f, &b, idp_oauth_consent, form, true);
+    go(f, &b, IDP_EP_CONSENT, form, true);
     assert_int_equal(b.status, 303);
     char err[64];
     assert_true(loc_param(&b, "error", err, sizeof(err)));
@@ -310,16 +309,16 @@ static void a_new_card_is_asked_about(void **state)
     assert_int_equal(idp_random_bytes(cert.sha256, 32), IDP_OK);
     assert_int_equal(idp_store_login_tx_new_card(f->store, tx, &cert, false, ""), IDP_OK);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "data-stage=\"ask\""));
     assert_null(strstr(b.cookies, COOKIE_SESSION "="));
     /* an answer that is not one of the page's */
     form_of(f, tx, form, sizeof(form), "&answer=confirm");
-    go(f, &b, idp_oauth_new_card, form, true);
+    go(f, &b, IDP_EP_NEW_CARD, form, true);
     assert_int_equal(b.status, 400);
     form_of(f, tx, form, sizeof(form), "&answer=first");
-    go(f, &b, idp_oauth_new_card, form, true);
+    go(f, &b, IDP_EP_NEW_CARD, form, true);
     assert_true(b.status == 303 || b.status == 200);
     assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
     idp_store_login_tx_t t;
@@ -337,12 +336,12 @@ static void prompt_login_asks_again(void **state)
     to_login(f, &b, "openid", tx);
     card_signed(f, tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
-    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&prompt=login"), false);
+    go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid", "&prompt=login"), false);
     assert_int_equal(b.status, 303);
     assert_non_null(strstr(b.location, "/login?tx="));
-    go(f, &b, idp_oauth_authorize, authorize_query(q, sizeof(q), "openid", "&max_age=0"), false);
+    go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid", "&max_age=0"), false);
     assert_int_equal(b.status, 303);
     assert_non_null(strstr(b.location, "/login?tx="));
     free(b.body);
@@ -361,25 +360,25 @@ static void the_signing_step_can_be_declined(void **state)
     to_login(f, &b, "openid%20profile", tx);
     card_signed(f, tx);
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_login_continue, form, true);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
     assert_int_equal(b.status, 303);
     assert_non_null(strstr(b.location, "/login?tx="));
     assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
-    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    go(f, &b, IDP_EP_LOGIN, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "id=\"sign-step\""));
     assert_non_null(strstr(b.body, "purpose=both"));
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_sign_skip, form, true);
+    go(f, &b, IDP_EP_SIGN_SKIP, form, true);
     if (b.status == 303) {
         assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
-        go(f, &b, idp_oauth_consent, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     }
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "data-withheld=\"name\""));
     /* skipped once: the same transaction cannot skip again */
     form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, idp_oauth_sign_skip, form, true);
+    go(f, &b, IDP_EP_SIGN_SKIP, form, true);
     assert_int_equal(b.status, 400);
     free(b.body);
     idp_jpki_trust_free(f->o->jpki);
@@ -429,20 +428,20 @@ static void social_login_starts_upstream(void **state)
     char tx[64], form[512];
     to_login(f, &b, "openid", tx);
     /* the login page offers it */
-    go(f, &b, idp_oauth_login_page, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    go(f, &b, IDP_EP_LOGIN, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
     assert_non_null(strstr(b.body, "LINE"));
     /* an unknown provider, a stale form, another browser */
     form_of(f, tx, form, sizeof(form), "&upstream=nobody");
-    go(f, &b, idp_oauth_social_start, form, true);
+    go(f, &b, IDP_EP_SOCIAL_START, form, true);
     assert_int_equal(b.status, 400);
     snprintf(form, sizeof(form), "tx=%s&csrf=forged&upstream=line", tx);
-    go(f, &b, idp_oauth_social_start, form, true);
+    go(f, &b, IDP_EP_SOCIAL_START, form, true);
     assert_int_equal(b.status, 403);
     form_of(f, tx, form, sizeof(form), "&upstream=line");
-    go(f, &other, idp_oauth_social_start, form, true);
+    go(f, &other, IDP_EP_SOCIAL_START, form, true);
     assert_int_equal(other.status, 403);
     /* off to the upstream: code flow with PKCE S256, state and nonce (OpenID Connect Core §3.1.2.1) */
-    go(f, &b, idp_oauth_social_start, form, true);
+    go(f, &b, IDP_EP_SOCIAL_START, form, true);
     assert_int_equal(b.status, 303);
     assert_int_equal(strncmp(b.location, "https://up.example/auth?", 24), 0);
     char v[256];
@@ -453,9 +452,9 @@ static void social_login_starts_upstream(void **state)
     assert_true(loc_param(&b, "client_id", v, sizeof(v)));
     assert_string_equal(v, "sakaid");
     /* the callback without a state it knows, or with the upstream's error: a page with a way out */
-    go(f, &b, idp_oauth_social_callback, "code=x&state=unknown", false);
+    go(f, &b, IDP_EP_SOCIAL_CALLBACK, "code=x&state=unknown", false);
     assert_int_equal(b.status, 400);
-    go(f, &b, idp_oauth_social_callback, "error=access_denied&state=unknown", false);
+    go(f, &b, IDP_EP_SOCIAL_CALLBACK, "error=access_denied&state=unknown", false);
     assert_int_equal(b.status, 400);
     free(b.body);
     free(other.body);

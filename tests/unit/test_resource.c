@@ -32,8 +32,7 @@ static void tokens(fixture_t *f, const char *scope, const char *claims, tokens_t
     json_decref(j);
 }
 
-static json_t *call(fixture_t *f, void (*endpoint)(idp_oauth_t *, idp_oauth_req_t *, idp_oauth_resp_t *),
-                    const char *name, const char *token, int *status)
+static json_t *call(fixture_t *f, idp_endpoint_id_t endpoint, const char *name, const char *token, int *status)
 {
     char form[2300];
     idp_oauth_resp_t resp;
@@ -47,13 +46,13 @@ static json_t *userinfo(fixture_t *f, const char *at, idp_oauth_resp_t *resp)
 {
     char auth[2100];
     snprintf(auth, sizeof(auth), "Bearer %s", at);
-    return fixture_call(f, idp_oauth_userinfo, "", auth, resp);
+    return fixture_call(f, IDP_EP_USERINFO, "", auth, resp);
 }
 
 static bool active(fixture_t *f, const char *token)
 {
     int status;
-    json_t *j = call(f, idp_oauth_introspect, "token", token, &status);
+    json_t *j = call(f, IDP_EP_INTROSPECT, "token", token, &status);
     assert_int_equal(status, 200);
     bool a = json_is_true(json_object_get(j, "active"));
     json_decref(j);
@@ -66,7 +65,7 @@ static void introspect_describes_an_active_access_token(void **state)
     tokens_t t;
     tokens(f, "openid offline_access", "", &t);
     int status;
-    json_t *j = call(f, idp_oauth_introspect, "token", t.at, &status);
+    json_t *j = call(f, IDP_EP_INTROSPECT, "token", t.at, &status);
     assert_int_equal(status, 200);
     assert_true(json_is_true(json_object_get(j, "active")));
     assert_string_equal(fixture_str(j, "token_type"), "access_token"); /* RFC 7662 §2.2 */
@@ -74,7 +73,7 @@ static void introspect_describes_an_active_access_token(void **state)
     assert_string_equal(fixture_str(j, "scope"), "openid offline_access");
     assert_true(strlen(fixture_str(j, "jti")) > 0);
     json_decref(j);
-    j = call(f, idp_oauth_introspect, "token", t.rt, &status);
+    j = call(f, IDP_EP_INTROSPECT, "token", t.rt, &status);
     assert_string_equal(fixture_str(j, "token_type"), "refresh_token");
     json_decref(j);
     assert_false(active(f, "not-a-token-we-issued"));
@@ -86,7 +85,7 @@ static void revoking_an_access_token_ends_only_it(void **state)
     tokens_t t;
     tokens(f, "openid offline_access", "", &t);
     int status;
-    json_t *j = call(f, idp_oauth_revoke, "token", t.at, &status);
+    json_t *j = call(f, IDP_EP_REVOKE, "token", t.at, &status);
     assert_int_equal(status, 200); /* RFC 7009 §2.2 */
     json_decref(j);
     assert_false(active(f, t.at));
@@ -99,12 +98,12 @@ static void revoking_a_refresh_token_ends_its_grant(void **state)
     tokens_t t;
     tokens(f, "openid offline_access", "", &t);
     int status;
-    json_t *j = call(f, idp_oauth_revoke, "token", t.rt, &status);
+    json_t *j = call(f, IDP_EP_REVOKE, "token", t.rt, &status);
     assert_int_equal(status, 200);
     json_decref(j);
     assert_false(active(f, t.rt));
     assert_false(active(f, t.at)); /* RFC 7009 §2.1: the access tokens of its grant go too */
-    j = call(f, idp_oauth_revoke, "token", "unknown", &status);
+    j = call(f, IDP_EP_REVOKE, "token", "unknown", &status);
     assert_int_equal(status, 200); /* an unknown token is no error (§2.2) */
     json_decref(j);
 }
@@ -162,7 +161,7 @@ static void userinfo_refuses_a_revoked_or_foreign_token(void **state)
     tokens_t t;
     tokens(f, "openid offline_access", "", &t);
     int status;
-    json_decref(call(f, idp_oauth_revoke, "token", t.at, &status));
+    json_decref(call(f, IDP_EP_REVOKE, "token", t.at, &status));
     idp_oauth_resp_t resp;
     json_t *j = userinfo(f, t.at, &resp);
     assert_int_equal(resp.status, 401);

@@ -25,7 +25,7 @@
 static json_t *token(fixture_t *f, const char *form, int *status)
 {
     idp_oauth_resp_t resp;
-    json_t *j = fixture_call(f, idp_oauth_token, form, NULL, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, form, NULL, &resp);
     *status = resp.status;
     return j;
 }
@@ -231,7 +231,7 @@ static void token_client_credentials_needs_the_secret(void **state)
     char auth[256];
     idp_oauth_resp_t resp;
     basic(CC_CLIENT, CC_SECRET, auth);
-    json_t *j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials&scope=api", auth, &resp);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials&scope=api", auth, &resp);
     assert_int_equal(resp.status, 200);
     assert_null(json_object_get(j, "id_token")); /* no end-user */
     assert_null(json_object_get(j, "refresh_token"));
@@ -240,23 +240,54 @@ static void token_client_credentials_needs_the_secret(void **state)
     json_decref(j);
     /* its jti was stored before the answer: introspection finds it active (RFC 7662) */
     snprintf(form, sizeof(form), "token=%s", at);
-    j = fixture_call(f, idp_oauth_introspect, form, auth, &resp);
+    j = fixture_call(f, IDP_EP_INTROSPECT, form, auth, &resp);
     assert_true(json_is_true(json_object_get(j, "active")));
     assert_string_equal(fixture_str(j, "client_id"), CC_CLIENT);
     assert_string_equal(fixture_str(j, "scope"), "api");
     json_decref(j);
 
     basic(CC_CLIENT, "not-the-secret", auth);
-    j = fixture_call(f, idp_oauth_token, "grant_type=client_credentials", auth, &resp);
+    j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials", auth, &resp);
     assert_int_equal(resp.status, 401); /* RFC 6749 §5.2 invalid_client, with WWW-Authenticate for Basic */
     assert_string_equal(fixture_str(j, "error"), "invalid_client");
     assert_non_null(resp.www_authenticate);
     json_decref(j);
     /* registered for Basic: the same secret in the form is another method, refused */
-    j = fixture_call(f, idp_oauth_token,
-                     "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET, NULL, &resp);
+    j = fixture_call(f, IDP_EP_TOKEN, "grant_type=client_credentials&client_id=" CC_CLIENT "&client_secret=" CC_SECRET,
+                     NULL, &resp);
     assert_string_equal(fixture_str(j, "error"), "invalid_client");
     json_decref(j);
+}
+
+/* Discovery's grant_types_supported (built from the grant table) is what this endpoint accepts: every
+ * advertised grant is recognised (an error, if any, is about the client or the request), and no other. */
+static void token_accepts_every_advertised_grant(void **state)
+{
+    fixture_t *f = *state;
+    json_t *d = json_loadb(f->o->discovery, f->o->discovery_len, 0, NULL);
+    json_t *grants = json_object_get(d, "grant_types_supported"), *g;
+    size_t i;
+    assert_true(json_array_size(grants) > 0);
+    json_array_foreach (grants, i, g) {
+        char form[256];
+        int status;
+        snprintf(form, sizeof(form), "grant_type=%s&client_id=" CLIENT, json_string_value(g));
+        json_t *j = token(f, form, &status);
+        assert_string_not_equal(fixture_str(j, "error"), "unsupported_grant_type");
+        json_decref(j);
+    }
+    static const char *const others[] = {"password", "implicit", "urn:ietf:params:oauth:grant-type:device_code"};
+    for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        char form[256];
+        int status;
+        assert_false(idp_json_list_has(grants, others[i]));
+        snprintf(form, sizeof(form), "grant_type=%s&client_id=" CLIENT, others[i]);
+        json_t *j = token(f, form, &status);
+        assert_int_equal(status, 400);
+        assert_string_equal(fixture_str(j, "error"), "unsupported_grant_type");
+        json_decref(j);
+    }
+    json_decref(d);
 }
 
 int main(void)
@@ -269,6 +300,7 @@ int main(void)
         cmocka_unit_test(token_refresh_scope_cannot_widen),
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
         cmocka_unit_test(token_client_credentials_needs_the_secret),
+        cmocka_unit_test(token_accepts_every_advertised_grant),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
