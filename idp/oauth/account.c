@@ -198,11 +198,7 @@ idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, 
     memset(&h, 0, sizeof(h));
     if (!text_ok(district ? district : "", 200) || !text_ok(area ? area : "", 200) ||
         !children_ok(children ? children : "", h.children, sizeof(h.children))) {
-        return idp_fail(IDP_E_INVALID_REQUEST, !strcmp(req->lang, "en")
-                                                   ? "children: birth year-months as YYYY-MM (at most 10); "
-                                                     "texts up to 200 characters"
-                                                   : "お子さまの生年月は YYYY-MM の形で 10 人まで、"
-                                                     "文字は 200 字までです。");
+        return idp_fail(IDP_E_INVALID_REQUEST, idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_FORM, req->lang));
     }
     snprintf(h.school_district, sizeof(h.school_district), "%s", district ? district : "");
     snprintf(h.area, sizeof(h.area), "%s", area ? area : "");

@@ -179,8 +179,8 @@ idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp
 /* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
 static const char *sakai_ward(const char *address)
 {
-    static const char prefix[] = "大阪府堺市";
-    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL};
+    static const char prefix[] = "大阪府堺市"; /* not text: the address the certificate carries */
+    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL}; /* not text: ward names */
     if (strncmp(address, prefix, sizeof(prefix) - 1) != 0)
         return NULL;
     for (const char *const *w = wards; *w; w++)

@@ -22,6 +22,7 @@
 #include "jpki/testcard.h"
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 #include "oauth/rules.h"
 
 typedef struct {
@@ -268,10 +269,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
         }
         if (pending >= f->o->cfg->login_max_pending) {
             fail(f, IDP_E_SLOW_DOWN,
-                 !strcmp(f->lang, "en") ? "Too many sign-ins are open in this browser. Wait a few "
-                                          "minutes, then start again from the service."
-                                        : "このブラウザで開いているログインが多すぎます。数分待ってから、"
-                                          "サービスからもう一度お試しください。");
+                 idp_msg_get(IDP_MSG_ERROR_TOO_MANY_OPEN, f->lang));
             return;
         }
     }
@@ -279,10 +277,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     if (f->o->login_limit && !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "",
                                                  f->req->now_ms)) {
         fail(f, IDP_E_SLOW_DOWN,
-             !strcmp(f->lang, "en") ? "Too many sign-ins from this network. Wait a minute, then "
-                                      "start again from the service."
-                                    : "このネットワークからのログインが多すぎます。1 分ほど待ってから、"
-                                      "サービスからもう一度お試しください。");
+             idp_msg_get(IDP_MSG_ERROR_TOO_MANY_NETWORK, f->lang));
         return;
     }
     char *id = random_id(f->req), *csrf = random_id(f->req);
@@ -858,8 +853,7 @@ idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
         idp_oauth_logged(idp_store_audit(o->store, "card_login", resident, detail), "audit");
     if (e == IDP_E_CONFLICT) {
         fail(&f, IDP_E_ALREADY_LINKED,
-             !strcmp(f.lang, "en") ? "This card already belongs to a SakaI-D. Start again from the service."
-                                   : "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。");
+             idp_msg_get(IDP_MSG_ERROR_CARD_TAKEN, f.lang));
         return f.out;
     }
     if (e != IDP_OK) {

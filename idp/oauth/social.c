@@ -15,6 +15,7 @@
 #include "federation/federation.h"
 #include "jose/kek.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 
 #define UPSTREAM_AAD "sakaid:upstream:"
 
@@ -103,9 +104,7 @@ static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     } else if (e == IDP_E_UNAVAILABLE) {
         idp_log_msg(IDP_LOG_WARN, "upstream_unavailable", "%s: %s", u.row.id, err);
         out = idp_fail(IDP_E_UPSTREAM,
-                       !strcmp(req->lang, "en")
-                           ? "that provider is not answering: try again later or use your card"
-                           : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+                       idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     } else {
         out = idp_fail_store(e);
     }
@@ -176,9 +175,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     }
     if (idp_params_get(req->form, "error", &error) == IDP_OK) {
         idp_log_msg(IDP_LOG_INFO, "upstream_error", "%s: %.64s", upstream_id, error);
-        return idp_fail(IDP_E_ACCESS_DENIED, !strcmp(req->lang, "en")
-                                                 ? "the sign-in at the provider did not finish: go back and try again"
-                                                 : "ログインが完了しませんでした。戻ってもう一度お試しください。");
+        return idp_fail(IDP_E_ACCESS_DENIED, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_UNFINISHED, req->lang));
     }
     idp_err_t ie = idp_params_get(req->form, "iss", &iss);
     if (idp_params_get(req->form, "code", &code) != IDP_OK || strlen(code) > 2048 || ie == IDP_E_INVALID_REQUEST) {
@@ -197,7 +194,6 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         idp_log_str(&l, "upstream", u.row.id);
         idp_log_str(&l, "detail", err);
         idp_log_end(&l);
-        bool en = !strcmp(req->lang, "en");
         json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", err);
         char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
         idp_oauth_logged(idp_store_audit(o->store, "social_login_refused", NULL, text ? text : "{}"), "audit");
@@ -207,12 +203,10 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         if (e == IDP_E_INVALID_GRANT) {
             return idp_fail(
                 IDP_E_INVALID_GRANT,
-                en ? "the provider's answer could not be verified: sign in again or use your card"
-                   : "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。");
+                idp_msg_get(IDP_MSG_ERROR_UPSTREAM_UNVERIFIED, req->lang));
         }
         return idp_fail(IDP_E_UPSTREAM,
-                        en ? "that provider is not answering: try again later or use your card"
-                           : "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。");
+                        idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     }
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
@@ -221,9 +215,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         free(fresh);
         upstream_done(&u);
         return idp_fail(IDP_E_LOGIN_AGAIN,
-                        !strcmp(req->lang, "en")
-                            ? "You signed out before the account was added. Sign in and try again."
-                            : "追加が終わる前にログアウトしました。ログインしてからやり直してください。");
+                        idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
@@ -233,9 +225,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     upstream_done(&u);
     if (e == IDP_E_CONFLICT) {
         return idp_fail(IDP_E_ALREADY_LINKED,
-                        !strcmp(req->lang, "en")
-                            ? "This account is already linked to another SakaI-D and cannot be added to this one."
-                            : "このアカウントは別の SakaI-D に登録済みのため、追加できません。");
+                        idp_msg_get(IDP_MSG_ERROR_ACCOUNT_TAKEN, req->lang));
     }
     if (e != IDP_OK) {
         return idp_fail_store(e);
@@ -330,7 +320,6 @@ idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp
 {
     idp_store_session_t s;
     const char *issuer = NULL, *subject = NULL, *kind = "social";
-    bool en = !strcmp(req->lang, "en");
     if (!idp_browser_session(o, req, &s, NULL)) {
         see_other(req, resp, "/account/login", NULL);
         return idp_ok();
@@ -353,8 +342,7 @@ idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp
                                                     &verified_removed, &ended, &n_ended)
                       : IDP_E_NOMEM;
     if (e == IDP_E_CONFLICT) {
-        return idp_fail(IDP_E_LAST_CREDENTIAL, en ? "This is your only way to sign in, so it cannot be removed."
-                                                  : "ログイン方法がこれだけのため、外せません。");
+        return idp_fail(IDP_E_LAST_CREDENTIAL, idp_msg_get(IDP_MSG_ERROR_LAST_CREDENTIAL, req->lang));
     }
     if (e == IDP_E_NOT_FOUND) {
         return idp_fail(IDP_E_NOT_FOUND, "no such way to sign in");

@@ -3,7 +3,9 @@
 #  - no unbounded or non-reentrant C library calls;
 #  - the protocol core stays free of HTTP and SQL: civetweb only in idp/http,
 #    libpq only in idp/store/pg;
-#  - outbound HTTP only through idp/net (libcurl transfers nowhere else).
+#  - outbound HTTP only through idp/net (libcurl transfers nowhere else);
+#  - the protocol core holds no HTML, and resident-facing Japanese text lives
+#    only in the message catalogue, idp/ui/messages.c (issue #16 §5).
 # Usage: check_sources.sh [SOURCE_ROOT]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -29,6 +31,14 @@ report "a libcurl transfer outside idp/net (outbound HTTP goes through net/http_
     "$(grep -rnE 'curl_easy_(perform|init)[[:space:]]*\(' --include='*.c' idp | grep -vE '^idp/(net|cardsim)/' || true)"
 report "the protocol core includes the HTTP or storage implementation:" \
     "$(grep -rnE '#include "(http|store/pg)/' idp/core idp/config idp/jose idp/oauth || true)"
+report "HTML in the protocol core (pages are idp/ui's, rendered from view structs):" \
+    "$(grep -rnE '"<(/?[a-z][a-z0-9]*[ >/]|!doctype)' --include='*.c' --include='*.h' idp/oauth |
+        grep -vE '^\S+:[0-9]+:\s*(/\*|\*|//)' || true)"
+# A string literal with kana or kanji outside the catalogue; data that is not text (an address prefix the
+# card's attributes are parsed with) carries the marker "not text:" in a comment on its line.
+report "resident-facing text outside the message catalogue (idp/ui/messages.c):" \
+    "$(LC_ALL=C.UTF-8 grep -rnP '"[^"]*[\x{3040}-\x{30ff}\x{4e00}-\x{9fff}]' --include='*.c' --include='*.h' idp |
+        grep -v '^idp/ui/messages\.c:' | grep -v 'not text:' || true)"
 
 if [ "$fail" -ne 0 ]; then
     exit 1
