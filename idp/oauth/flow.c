@@ -1076,7 +1076,8 @@ idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, id
     if (out.status != 200) {
         json_t *j = json_loadb(out.body, out.body_len, 0, NULL);
         const char *m = json_string_value(json_object_get(j, "message"));
-        fail(&f, IDP_E_CARD_REJECTED, m ? m : "the card was refused");
+        /* the message lives in j: the outcome keeps a copy in the arena (it is rendered after this returns) */
+        fail(&f, IDP_E_CARD_REJECTED, m ? idp_arena_strdup(req->arena, m) : "the card was refused");
         json_decref(j);
         return f.out;
     }
