@@ -34,6 +34,7 @@ enum {
     A__END
 };
 
+/* clang-format off: the SQL text is laid out by hand */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 #define LEDGER_COLS "seq, (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims, actor, " \
@@ -104,6 +105,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "WHERE ($1::text IS NULL OR event = $1) AND ($2::text IS NULL OR resident_id = $2) "
                       "AND at >= to_timestamp($3::bigint) ORDER BY at DESC, id DESC LIMIT $4::int"},
 };
+/* clang-format on */
 
 /* Runs @p stmt and hands each row to @p row (for lists); *n rows into a calloc'ed array of @p size. */
 static idp_err_t list(idp_store_t *s, int stmt, int nv, const char *const *v, size_t size, void **rows, size_t *n,

@@ -38,6 +38,7 @@ enum {
     F__END
 };
 
+/* clang-format off: the SQL text is laid out by hand */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
@@ -161,6 +162,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                    "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
                    "WHERE client_assertion_jtis.expires_at <= now()"},
 };
+/* clang-format on */
 
 /* A statement inside a transaction; *affected gets the row count when asked. */
 static idp_err_t ftx(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len, const int *fmt,

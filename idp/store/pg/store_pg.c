@@ -51,6 +51,7 @@ enum {
     S__COUNT
 };
 
+/* clang-format off: the SQL text is laid out by hand */
 #define EPOCH(col) "extract(epoch from " col ")::bigint"
 /* A login transaction's columns, in the order tx_from_row() reads them. */
 #define TX_COLS                                                                                                      \
@@ -214,6 +215,7 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_AUDIT] = {"audit",
                  "INSERT INTO audit_events (event, resident_id, detail) VALUES ($1, nullif($2, ''), $3::jsonb)"},
 };
+/* clang-format on */
 
 const idp_pg_stmt_t *idp_pg_stmts(void)
 {

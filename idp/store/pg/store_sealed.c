@@ -40,6 +40,7 @@ enum {
     D__END
 };
 
+/* clang-format off: the SQL text is laid out by hand */
 #define EPOCH(col) "extract(epoch from " col ")::bigint"
 #define RA_COLS "name, name_alt, gender, birth_date, address, address_alt, sakai_resident, sakai_ward, gender_raw, birth_date_raw"
 #define HH_COLS "school_district, area, children"
@@ -123,6 +124,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                          "VALUES ($1, $2::int, $3::bytea, $4::bytea, $5::bytea, $6::timestamptz) "
                          "ON CONFLICT (resident_id) DO NOTHING"},
 };
+/* clang-format on */
 
 void idp_pg_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer)
 {

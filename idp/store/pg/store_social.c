@@ -31,6 +31,7 @@ enum {
     U__END
 };
 
+/* clang-format off: the SQL text is laid out by hand */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define UPSTREAM_COLS "id, issuer, client_id, client_secret_enc, scopes, display_name, coalesce(icon_uri, ''), enabled, " \
                       EPOCH("created_at") ", " EPOCH("updated_at")
@@ -84,6 +85,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                                    "AND credential <> '' AND sid <> $3 AND ended_at IS NULL AND expires_at > now() "
                                    "RETURNING sid"},
 };
+/* clang-format on */
 
 /* ---- upstream providers -------------------------------------------------------- */
 

@@ -59,6 +59,7 @@ enum {
 #define GRANT_BATCH 500 /* each grant takes its refresh tokens with it */
 #define BUDGET_MS 1000  /* per call: the rest waits for the next tick */
 
+/* clang-format off: the SQL text is laid out by hand */
 #define GRACE "(now() - interval '1 hour')"
 #define DELIVERY_KEEP "(now() - interval '7 days')"
 
@@ -113,6 +114,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                                     "AND coalesce(delivered_at, gave_up_at) < " DELIVERY_KEEP
                                     " ORDER BY coalesce(delivered_at, gave_up_at) LIMIT $1::int FOR UPDATE SKIP LOCKED") COUNT},
 };
+/* clang-format on */
 
 /* The sweep in order (sessions before grants: a grant may go once its session went) and the names it logs. */
 static const struct {
