@@ -34,7 +34,8 @@ enum {
     A__END
 };
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 #define LEDGER_COLS "seq, (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims, actor, " \

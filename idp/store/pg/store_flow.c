@@ -38,7 +38,8 @@ enum {
     F__END
 };
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */

@@ -51,7 +51,8 @@ enum {
     S__COUNT
 };
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define EPOCH(col) "extract(epoch from " col ")::bigint"
 /* A login transaction's columns, in the order tx_from_row() reads them. */
 #define TX_COLS                                                                                                      \

@@ -40,7 +40,8 @@ enum {
     D__END
 };
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define EPOCH(col) "extract(epoch from " col ")::bigint"
 #define RA_COLS "name, name_alt, gender, birth_date, address, address_alt, sakai_resident, sakai_ward, gender_raw, birth_date_raw"
 #define HH_COLS "school_district, area, children"

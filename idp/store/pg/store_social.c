@@ -31,7 +31,8 @@ enum {
     U__END
 };
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define UPSTREAM_COLS "id, issuer, client_id, client_secret_enc, scopes, display_name, coalesce(icon_uri, ''), enabled, " \
                       EPOCH("created_at") ", " EPOCH("updated_at")

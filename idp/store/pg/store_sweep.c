@@ -59,7 +59,8 @@ enum {
 #define GRANT_BATCH 500 /* each grant takes its refresh tokens with it */
 #define BUDGET_MS 1000  /* per call: the rest waits for the next tick */
 
-/* clang-format off: the SQL text is laid out by hand */
+/* The SQL text is laid out by hand. */
+/* clang-format off */
 #define GRACE "(now() - interval '1 hour')"
 #define DELIVERY_KEEP "(now() - interval '7 days')"
 
