@@ -135,12 +135,14 @@ int main(int argc, char **argv)
 
     /* The card's signature: PKCS#1 v1.5 over the SHA-256 DigestInfo of our message (jpki.md). */
     unsigned char msg[IDP_JPKI_MESSAGE_MAX], sig[512], nonce[IDP_JPKI_NONCE_BYTES] = {7};
-    size_t n = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://rp.example/cb", "nonce", msg), siglen = sizeof(sig);
+    size_t n = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://rp.example/cb", "nonce", msg),
+           siglen = sizeof(sig);
     unsigned char digest[32];
     EVP_Digest(msg, n, digest, NULL, EVP_sha256(), NULL);
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(card_key, NULL);
     if (c == NULL || EVP_PKEY_sign_init(c) != 1 || EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1 || EVP_PKEY_sign(c, sig, &siglen, digest, sizeof(digest)) != 1)
+        EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1 ||
+        EVP_PKEY_sign(c, sig, &siglen, digest, sizeof(digest)) != 1)
         return 1;
     EVP_PKEY_CTX_free(c);
 

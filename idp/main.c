@@ -58,14 +58,18 @@ static int check_schema(idp_store_t *store)
         return -1;
     }
     if (have < want) {
-        snprintf(msg, sizeof(msg), "the database schema is at version %d and this sakaid needs %d: "
-                 "run `sakaid-admin migrate`", have, want);
+        snprintf(msg, sizeof(msg),
+                 "the database schema is at version %d and this sakaid needs %d: "
+                 "run `sakaid-admin migrate`",
+                 have, want);
         fatal("schema_outdated", msg);
         return -1;
     }
     if (have > want) {
-        snprintf(msg, sizeof(msg), "the database schema is at version %d, newer than this sakaid knows (%d): "
-                 "run a newer sakaid", have, want);
+        snprintf(msg, sizeof(msg),
+                 "the database schema is at version %d, newer than this sakaid knows (%d): "
+                 "run a newer sakaid",
+                 have, want);
         fatal("schema_newer", msg);
         return -1;
     }
@@ -76,8 +80,10 @@ static int check_schema(idp_store_t *store)
         return -1;
     }
     if (plain > 0) {
-        snprintf(msg, sizeof(msg), "%lld rows of residents' attributes are still stored in clear: "
-                 "run `sakaid-admin migrate`, which seals them", plain);
+        snprintf(msg, sizeof(msg),
+                 "%lld rows of residents' attributes are still stored in clear: "
+                 "run `sakaid-admin migrate`, which seals them",
+                 plain);
         fatal("attributes_in_clear", msg);
         return -1;
     }
@@ -223,9 +229,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "sakaid: %s\n", err);
         return 2;
     }
-    idp_log_set_level(!strcmp(cfg->log_level, "debug") ? IDP_LOG_DEBUG
-                      : !strcmp(cfg->log_level, "warn") ? IDP_LOG_WARN
-                      : !strcmp(cfg->log_level, "error") ? IDP_LOG_ERROR : IDP_LOG_INFO);
+    idp_log_set_level(!strcmp(cfg->log_level, "debug")   ? IDP_LOG_DEBUG
+                      : !strcmp(cfg->log_level, "warn")  ? IDP_LOG_WARN
+                      : !strcmp(cfg->log_level, "error") ? IDP_LOG_ERROR
+                                                         : IDP_LOG_INFO);
 
     /* Block the stop signals before any thread starts, so that only sigwait sees them. */
     sigset_t stop;

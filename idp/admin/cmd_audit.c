@@ -58,8 +58,8 @@ int cmd_audit_verify(admin_t *a, int argc, char **argv)
         memcpy(prev, r->row_hash, 32);
     }
     if (a->json)
-        admin_print_json(why ? json_pack("{s:b, s:I, s:s, s:I}", "ok", 0, "row", (json_int_t)bad, "problem", why, "rows",
-                                         (json_int_t)n)
+        admin_print_json(why ? json_pack("{s:b, s:I, s:s, s:I}", "ok", 0, "row", (json_int_t)bad, "problem", why,
+                                         "rows", (json_int_t)n)
                              : json_pack("{s:b, s:I}", "ok", 1, "rows", (json_int_t)n));
     else if (why)
         printf("consent ledger: row %lld: %s\n", bad, why);

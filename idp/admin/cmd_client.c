@@ -73,8 +73,7 @@ static json_t *flag_value(admin_t *a, const char *field, idp_meta_kind_t kind, c
         }
         return json_integer(n);
     }
-    case IDP_META_OBJECT:
-        return load_json_arg(a, name, v, rc);
+    case IDP_META_OBJECT: return load_json_arg(a, name, v, rc);
     case IDP_META_LIST: {
         json_t *list = json_array();
         const char *p = v;
@@ -87,8 +86,7 @@ static json_t *flag_value(admin_t *a, const char *field, idp_meta_kind_t kind, c
         }
         return list;
     }
-    default:
-        return json_string(v);
+    default: return json_string(v);
     }
 }
 
@@ -133,7 +131,8 @@ static int parse_meta_args(admin_t *a, int argc, char **argv, json_t *given, jso
             char uname[128];
             snprintf(uname, sizeof(uname), "--%s", value);
             if (unset == NULL || !flag_name(uname, name, sizeof(name)) || !idp_client_meta_kind(name, &kind))
-                rc = admin_usage(a, "--unset %s: %s", value, unset ? "no such metadata field" : "only for client update");
+                rc = admin_usage(a, "--unset %s: %s", value,
+                                 unset ? "no such metadata field" : "only for client update");
             else
                 json_array_append_new(unset, json_string(name));
             continue;
@@ -178,14 +177,15 @@ static void print_text(json_t *c)
 {
     const char *k;
     json_t *v;
-    json_object_foreach(c, k, v) {
+    json_object_foreach (c, k, v) {
         if (!strcmp(k, "client_secret"))
             continue;
         printf("%s: ", k);
         if (json_is_array(v)) {
             size_t i;
             json_t *it;
-            json_array_foreach(v, i, it) printf("%s%s", i ? ", " : "", json_string_value(it) ? json_string_value(it) : "?");
+            json_array_foreach (v, i, it)
+                printf("%s%s", i ? ", " : "", json_string_value(it) ? json_string_value(it) : "?");
             putchar('\n');
         } else if (json_is_string(v)) {
             printf("%s\n", json_string_value(v));
@@ -236,7 +236,8 @@ static int validate(admin_t *a, json_t *in, json_t *before, bool force, json_t *
     *out = NULL;
     idp_err_t e = idp_client_meta_validate(in, out, err, sizeof(err));
     /* OpenID Connect Core §8.1: a new sector, or another subject_type, is a new sub for every resident */
-    if (e == IDP_OK && before && !force && (e = idp_client_meta_sector_change(before, *out, err, sizeof(err))) != IDP_OK)
+    if (e == IDP_OK && before && !force &&
+        (e = idp_client_meta_sector_change(before, *out, err, sizeof(err))) != IDP_OK)
         snprintf(err + strlen(err), sizeof(err) - strlen(err), "; pass --force-sector-change to do it anyway");
     /* Core §8.1, Registration §5: the sector_identifier_uri lists every redirect URI. Our rule: every
        update is checked as a registration is, so that a client stored before this check, or one whose
@@ -379,7 +380,8 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
         return admin_usage(
             a, "usage: client update CLIENT_ID [--<field> VALUE]... [--unset FIELD]... [--force-sector-change]");
     }
-    if ((rc = parse_meta_args(a, argc - 1, argv + 1, given, unset, &force)) != 0 || (rc = load(a, argv[0], &row)) != 0) {
+    if ((rc = parse_meta_args(a, argc - 1, argv + 1, given, unset, &force)) != 0 ||
+        (rc = load(a, argv[0], &row)) != 0) {
         json_decref(given);
         json_decref(unset);
         return rc;
@@ -394,7 +396,8 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
     json_object_update(stored, given); /* a given list replaces the stored one */
     size_t i;
     json_t *u;
-    json_array_foreach(unset, i, u) json_object_del(stored, json_string_value(u));
+    json_array_foreach (unset, i, u)
+        json_object_del(stored, json_string_value(u));
     if ((rc = validate(a, stored, before, force, &meta)) != 0)
         goto Exit;
     bool needs_secret = idp_client_meta_uses_secret(meta);
@@ -404,9 +407,9 @@ int cmd_client_update(admin_t *a, int argc, char **argv)
         goto Exit;
     }
     text = json_dumps(meta, JSON_COMPACT);
-    idp_err_t e = text ? idp_store_client_update(a->store, argv[0], text, secret ? hash : NULL,
-                                                 had_secret && !needs_secret)
-                       : IDP_E_NOMEM;
+    idp_err_t e =
+        text ? idp_store_client_update(a->store, argv[0], text, secret ? hash : NULL, had_secret && !needs_secret)
+             : IDP_E_NOMEM;
     idp_wipe(hash, sizeof(hash));
     if (e != IDP_OK) {
         rc = admin_store_fail(a, e, "client update");
@@ -455,8 +458,8 @@ int cmd_client_rotate_secret(admin_t *a, int argc, char **argv)
         idp_secret_free(secret);
         return admin_store_fail(a, e, "client rotate-secret");
     }
-    print_client(a, json_pack("{s:s, s:s, s:i}", "client_id", argv[0], "client_secret", secret,
-                              "client_secret_expires_at", 0));
+    print_client(
+        a, json_pack("{s:s, s:s, s:i}", "client_id", argv[0], "client_secret", secret, "client_secret_expires_at", 0));
     idp_secret_free(secret);
     return ADMIN_OK;
 }

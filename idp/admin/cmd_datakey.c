@@ -94,10 +94,10 @@ int cmd_data_key_list(admin_t *a, int argc, char **argv)
         printf("%-6s %-9s %-20s %-20s %-20s %s\n", "ID", "STATE", "CREATED", "RETIRING", "RETIRED", "ROWS");
     for (size_t i = 0; i < n; i++) {
         if (a->json) {
-            json_array_append_new(out, json_pack("{s:i, s:s, s:I, s:o, s:o, s:I}", "id", rows[i].id, "state", rows[i].state,
-                                                 "created_at", (json_int_t)rows[i].created_at, "retiring_at",
-                                                 admin_time_json(rows[i].retiring_at), "retired_at",
-                                                 admin_time_json(rows[i].retired_at), "rows", (json_int_t)rows[i].rows));
+            json_array_append_new(
+                out, json_pack("{s:i, s:s, s:I, s:o, s:o, s:I}", "id", rows[i].id, "state", rows[i].state, "created_at",
+                               (json_int_t)rows[i].created_at, "retiring_at", admin_time_json(rows[i].retiring_at),
+                               "retired_at", admin_time_json(rows[i].retired_at), "rows", (json_int_t)rows[i].rows));
         } else {
             char c[32], ring[32], red[32];
             admin_time_text(rows[i].created_at, c, sizeof(c));
@@ -202,8 +202,8 @@ int cmd_data_key_rotate(admin_t *a, int argc, char **argv)
         return admin_store_fail(a, e, "data-key rotate");
     /* This tool's own set learns the new key now; nodes on their next refresh, write or read under it. */
     if ((e = idp_datakeys_load(a->data_keys, "rotate", err, sizeof(err))) != IDP_OK)
-        return admin_fail(a, e, "data-key rotate: data key %d was created, but: %s; run `sakaid-admin data-key reencrypt`",
-                          id, err);
+        return admin_fail(
+            a, e, "data-key rotate: data key %d was created, but: %s; run `sakaid-admin data-key reencrypt`", id, err);
     return reseal_and_retire(a, "rotate", batch, pause_ms, id);
 }
 

@@ -121,8 +121,8 @@ int cmd_keys_rotate(admin_t *a, int argc, char **argv)
         } else if (e != IDP_OK) {
             rc = admin_store_fail(a, e, "keys rotate");
         } else if (a->json) {
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(algs[i]), "result", what,
-                                                 "kid", kid));
+            json_array_append_new(
+                out, json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(algs[i]), "result", what, "kid", kid));
         } else {
             printf("%s: %s (new key %s)\n", idp_alg_name(algs[i]), what, kid);
         }

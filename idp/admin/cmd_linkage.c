@@ -90,8 +90,10 @@ int cmd_linkage_import(admin_t *a, int argc, char **argv)
             !hex_field(field[3], flen[3], true, r->new_serial))
             rc = admin_usage(a, "linkage import: line %d: expected four hex fields", lineno);
         else if (!strcmp(r->old_issuer_key_id, r->new_issuer_key_id) && !strcmp(r->old_serial, r->new_serial))
-            rc = admin_usage(a, pairs ? "linkage import: line %d: one certificate cannot be both of a pair"
-                                      : "linkage import: line %d: a certificate cannot succeed itself", lineno);
+            rc = admin_usage(a,
+                             pairs ? "linkage import: line %d: one certificate cannot be both of a pair"
+                                   : "linkage import: line %d: a certificate cannot succeed itself",
+                             lineno);
         else
             n++;
     }

@@ -75,8 +75,8 @@ static int seal_secret(admin_t *a, const char *id, const flags_t *f, idp_store_u
         return admin_usage(a, "upstream: a client secret of 1 to 512 characters is required");
     char aad[80];
     snprintf(aad, sizeof(aad), "%s%s", AAD_PREFIX, id);
-    idp_err_t e = idp_aead_seal(&a->kek, aad, (const unsigned char *)secret, strlen(secret), &u->secret_enc,
-                                &u->secret_enc_len);
+    idp_err_t e =
+        idp_aead_seal(&a->kek, aad, (const unsigned char *)secret, strlen(secret), &u->secret_enc, &u->secret_enc_len);
     memset(buf, 0, sizeof(buf));
     return e == IDP_OK ? 0 : admin_fail(a, e, "upstream: cannot seal the secret");
 }
@@ -113,7 +113,8 @@ static bool id_ok(const char *id)
 static int write_upstream(admin_t *a, int argc, char **argv, bool add)
 {
     if (argc < 1 || !id_ok(argv[0]))
-        return admin_usage(a, "upstream %s: the first argument is the id ([a-z0-9-], up to 32)", add ? "add" : "update");
+        return admin_usage(a, "upstream %s: the first argument is the id ([a-z0-9-], up to 32)",
+                           add ? "add" : "update");
     flags_t f;
     int rc = parse_flags(a, argc - 1, argv + 1, &f);
     if (rc || (rc = admin_store(a)) || (rc = admin_kek(a)))

@@ -20,31 +20,44 @@ typedef struct {
 
 static const command_t commands[] = {
     {"migrate", NULL, cmd_migrate, false, "migrate                          apply pending database migrations"},
-    {"kek", "init", cmd_kek_init, false, "kek init                         create the key-encryption key file (mode 0600)"},
-    {"keys", "init", cmd_keys_init, false, "keys init                        ensure an active and a next RS256 and ES256 key, and a data key"},
+    {"kek", "init", cmd_kek_init, false,
+     "kek init                         create the key-encryption key file (mode 0600)"},
+    {"keys", "init", cmd_keys_init, false,
+     "keys init                        ensure an active and a next RS256 and ES256 key, and a data key"},
     {"keys", "list", cmd_keys_list, false, "keys list                        list signing keys and their states"},
-    {"keys", "rotate", cmd_keys_rotate, false, "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
+    {"keys", "rotate", cmd_keys_rotate, false,
+     "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},
     {"keys", "retire", cmd_keys_retire, true, "keys retire KID                  retire one key now"},
-    {"data-key", "list", cmd_data_key_list, false, "data-key list                    data keys (attributes at rest), their states and rows"},
-    {"data-key", "rotate", cmd_data_key_rotate, false, "data-key rotate [--batch N] [--pause-ms MS]\n"
-                                                  "                                   a new data key; re-seal every row; retire the old key"},
-    {"data-key", "reencrypt", cmd_data_key_reencrypt, false, "data-key reencrypt [--batch N] [--pause-ms MS]\n"
-                                                        "                                   finish a rotation: re-seal, retire"},
+    {"data-key", "list", cmd_data_key_list, false,
+     "data-key list                    data keys (attributes at rest), their states and rows"},
+    {"data-key", "rotate", cmd_data_key_rotate, false,
+     "data-key rotate [--batch N] [--pause-ms MS]\n"
+     "                                   a new data key; re-seal every row; retire the old key"},
+    {"data-key", "reencrypt", cmd_data_key_reencrypt, false,
+     "data-key reencrypt [--batch N] [--pause-ms MS]\n"
+     "                                   finish a rotation: re-seal, retire"},
     {"client", "add", cmd_client_add, false, "client add [--FIELD VALUE]... [--metadata FILE|-]"},
     {"client", "list", cmd_client_list, false, "client list"},
     {"client", "show", cmd_client_show, true, "client show CLIENT_ID"},
-    {"client", "update", cmd_client_update, true, "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]... [--force-sector-change]"},
+    {"client", "update", cmd_client_update, true,
+     "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]... [--force-sector-change]"},
     {"client", "rotate-secret", cmd_client_rotate_secret, true, "client rotate-secret CLIENT_ID"},
     {"client", "remove", cmd_client_remove, true, "client remove CLIENT_ID"},
-    {"upstream", "add", cmd_upstream_add, true, "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
-                                          "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]"},
-    {"upstream", "list", cmd_upstream_list, false, "upstream list                    upstream OpenID providers (docs/social.md)"},
+    {"upstream", "add", cmd_upstream_add, true,
+     "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
+     "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]"},
+    {"upstream", "list", cmd_upstream_list, false,
+     "upstream list                    upstream OpenID providers (docs/social.md)"},
     {"upstream", "update", cmd_upstream_update, true, "upstream update ID [FLAGS as for add]"},
     {"upstream", "remove", cmd_upstream_remove, true, "upstream remove ID"},
-    {"audit", "verify", cmd_audit_verify, false, "audit verify                     check the consent ledger's hash chain"},
-    {"audit", "export", cmd_audit_export, false, "audit export --resident ID        a resident's consents, releases, events (JSON)"},
+    {"audit", "verify", cmd_audit_verify, false,
+     "audit verify                     check the consent ledger's hash chain"},
+    {"audit", "export", cmd_audit_export, false,
+     "audit export --resident ID        a resident's consents, releases, events (JSON)"},
     {"audit", "list", cmd_audit_list, false, "audit list [--event E] [--resident ID] [--since UNIX] [--limit N]"},
-    {"linkage", "import", cmd_linkage_import, true, "linkage import [--pairs] FILE|-  old -> new card certificates; --pairs: signing -> authentication (docs/card.md)"},
+    {"linkage", "import", cmd_linkage_import, true,
+     "linkage import [--pairs] FILE|-  old -> new card certificates; --pairs: signing -> authentication "
+     "(docs/card.md)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -66,11 +79,12 @@ static int help(FILE *f)
             fputc(*c == '_' ? '-' : *c, f);
         col += strlen(*n) + 3;
     }
-    fprintf(f, "\n\nsector_identifier_uri (OpenID Connect Core 8.1): client add and client update fetch it whenever the\n"
-               "client has one (https; http only on a loopback host; no redirects; 5 s; at most 64 KiB) and refuse the\n"
-               "client unless it is a JSON array of strings that lists every redirect URI exactly. An update that\n"
-               "would give residents a new sub (another sector: the host of sector_identifier_uri, else of the first\n"
-               "redirect URI; or another subject_type) is refused unless --force-sector-change is given.\n");
+    fprintf(f,
+            "\n\nsector_identifier_uri (OpenID Connect Core 8.1): client add and client update fetch it whenever the\n"
+            "client has one (https; http only on a loopback host; no redirects; 5 s; at most 64 KiB) and refuse the\n"
+            "client unless it is a JSON array of strings that lists every redirect URI exactly. An update that\n"
+            "would give residents a new sub (another sector: the host of sector_identifier_uri, else of the first\n"
+            "redirect URI; or another subject_type) is refused unless --force-sector-change is given.\n");
     fprintf(f, "\nexit status: 0 ok, 1 failure (not found, database unreachable, conflict), 2 usage or "
                "validation error\n");
     return f == stderr ? ADMIN_USAGE : ADMIN_OK;
@@ -110,8 +124,8 @@ int main(int argc, char **argv)
             cmd = &commands[c];
     }
     if (cmd == NULL)
-        return admin_usage(&a, "unknown command \"%s%s%s\" (see sakaid-admin --help)", argv[i],
-                           i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
+        return admin_usage(&a, "unknown command \"%s%s%s\" (see sakaid-admin --help)", argv[i], i + 1 < argc ? " " : "",
+                           i + 1 < argc ? argv[i + 1] : "");
     int skip = cmd->name ? 2 : 1;
 
     char err[512];

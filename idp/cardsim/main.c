@@ -97,16 +97,18 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 }
 
 /* Signs @p msg with the card's @p purpose key; adds its certificate and signature to @p req under @p cert_name, @p sig_name. */
-static bool sign_one(const char *base, idp_jpki_purpose_t purpose, const unsigned char *msg, size_t msg_len, json_t *req,
-                     const char *cert_name, const char *sig_name)
+static bool sign_one(const char *base, idp_jpki_purpose_t purpose, const unsigned char *msg, size_t msg_len,
+                     json_t *req, const char *cert_name, const char *sig_name)
 {
     unsigned char sig[512], der[IDP_TESTCARD_MAX_CERT];
     size_t sig_len = 0, der_len = 0;
     const char *which = purpose == IDP_JPKI_SIGN ? "signing" : "authentication";
     idp_err_t e = idp_testcard_sign(base, purpose, msg, msg_len, der, &der_len, sig, &sig_len);
     if (e != IDP_OK) {
-        fprintf(stderr, e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
-                                             : "sakaid-card: signing with the %s key in %s failed\n", which, base);
+        fprintf(stderr,
+                e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
+                                     : "sakaid-card: signing with the %s key in %s failed\n",
+                which, base);
         return false;
     }
     char *sig64 = idp_b64url_encode_new(sig, sig_len);
@@ -126,7 +128,8 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
 {
     char base[4096];
     int rc = 2;
-    int w = strchr(card, '/') ? snprintf(base, sizeof(base), "%s", card) : snprintf(base, sizeof(base), "%s/%s", dir, card);
+    int w =
+        strchr(card, '/') ? snprintf(base, sizeof(base), "%s", card) : snprintf(base, sizeof(base), "%s/%s", dir, card);
     if (w < 0 || w >= (int)sizeof(base)) {
         fprintf(stderr, "sakaid-card: card path too long\n");
         return 2;
@@ -191,7 +194,10 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
         const char *msg_text = json_string_value(json_object_get(j, "message"));
         if (msg_text == NULL)
             msg_text = json_string_value(json_object_get(j, "error_description"));
-        fprintf(stderr, "sakaid-card: refused (HTTP %ld): %s%s%s\n", status, reason ? reason : error ? error : "?",
+        fprintf(stderr, "sakaid-card: refused (HTTP %ld): %s%s%s\n", status,
+                reason  ? reason
+                : error ? error
+                        : "?",
                 msg_text ? ": " : "", msg_text ? msg_text : "");
         json_decref(j);
         rc = 1;

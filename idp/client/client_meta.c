@@ -19,7 +19,8 @@ struct field {
 
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
-static const char *const auth_methods[] = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none", NULL};
+static const char *const auth_methods[] = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none",
+                                           NULL};
 static const char *const grant_types[] = {"authorization_code", "refresh_token", "client_credentials", NULL};
 static const char *const response_types[] = {"code", NULL};
 static const char *const subject_types[] = {"pairwise", "public", NULL};
@@ -105,7 +106,7 @@ static idp_err_t check_list(const field_t *f, json_t *v, char *err, size_t errle
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: at most 20 entries", f->name);
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item) {
+    json_array_foreach (v, i, item) {
         char label[96];
         snprintf(label, sizeof(label), "%s[%zu]", f->name, i);
         if (!json_is_string(item))
@@ -144,7 +145,7 @@ static idp_err_t check_jwks(const field_t *f, json_t *v, char *err, size_t errle
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: must be a JWK Set: {\"keys\": [1 to 20 keys]}", f->name);
     size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k) {
+    json_array_foreach (keys, i, k) {
         const char *kty = json_string_value(json_object_get(k, "kty"));
         if (!json_is_object(k) || kty == NULL || (strcmp(kty, "RSA") && strcmp(kty, "EC")))
             return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s.keys[%zu]: kty must be RSA or EC", f->name, i);
@@ -228,7 +229,7 @@ bool idp_json_list_has(json_t *list, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach (list, i, v) {
         if (json_is_string(v) && !strcmp(json_string_value(v), s))
             return true;
     }
@@ -283,11 +284,11 @@ idp_err_t idp_client_meta_sector_lists(const char *uri, const char *doc, size_t 
     }
     /* Core §8.1, Registration §2: "a JSON file containing an array of redirect_uri values" */
     if (!json_is_array(list)) {
-        ret = FAIL(IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri: %.160s is not a JSON array of strings (it is %s)",
-                   uri, json_kind(list));
+        ret = FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                   "sector_identifier_uri: %.160s is not a JSON array of strings (it is %s)", uri, json_kind(list));
         goto Exit;
     }
-    json_array_foreach(list, i, v) {
+    json_array_foreach (list, i, v) {
         if (!json_is_string(v)) {
             ret = FAIL(IDP_E_INVALID_CLIENT_METADATA,
                        "sector_identifier_uri: %.160s is not a JSON array of strings (element %zu is %s)", uri, i,
@@ -298,7 +299,7 @@ idp_err_t idp_client_meta_sector_lists(const char *uri, const char *doc, size_t 
     /* Core §8.1: "The values of the registered redirect_uris MUST be included in the elements of the
        array"; Registration §5: the registration is refused otherwise. Exact strings, as redirect URIs
        are matched (Core §3.1.2.1). */
-    json_array_foreach(redirect_uris, i, v) {
+    json_array_foreach (redirect_uris, i, v) {
         if (!json_is_string(v) || !idp_json_list_has(list, json_string_value(v))) {
             ret = FAIL(IDP_E_INVALID_CLIENT_METADATA,
                        "sector_identifier_uri: %.160s does not list redirect_uris[%zu] \"%.160s\" (OpenID Connect "
@@ -363,7 +364,8 @@ idp_err_t idp_client_meta_sector_change(json_t *before, json_t *after, char *err
     const char *field = "redirect_uris"; /* the first one's host was the sector */
     if (pairwise_was != pairwise_now)
         field = "subject_type";
-    else if (!same_value(json_object_get(before, "sector_identifier_uri"), json_object_get(after, "sector_identifier_uri")))
+    else if (!same_value(json_object_get(before, "sector_identifier_uri"),
+                         json_object_get(after, "sector_identifier_uri")))
         field = "sector_identifier_uri";
     char from[160], to[160];
     describe_basis(before, from, sizeof(from));
@@ -412,7 +414,8 @@ static idp_err_t check_together(json_t *m, char *err, size_t errlen)
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "response_types: code needs the authorization_code grant");
     /* our rule (issue #4): only a confidential client that sends a nonce may skip PKCE */
     if (!json_is_true(json_object_get(m, "require_pkce")) && !strcmp(auth, "none"))
-        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "require_pkce: a public client (token_endpoint_auth_method none) must use PKCE");
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                    "require_pkce: a public client (token_endpoint_auth_method none) must use PKCE");
     if (json_object_get(m, "jwks") && json_object_get(m, "jwks_uri"))
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "jwks: give either jwks or jwks_uri, not both (RFC 7591 §2)");
     if (!strcmp(auth, "private_key_jwt") && !json_object_get(m, "jwks") && !json_object_get(m, "jwks_uri"))
@@ -428,7 +431,7 @@ static idp_err_t check_together(json_t *m, char *err, size_t errlen)
         size_t i;
         json_t *u;
         first[0] = '\0';
-        json_array_foreach(redirects, i, u) {
+        json_array_foreach (redirects, i, u) {
             if (!idp_url_host(json_string_value(u), host, sizeof(host)))
                 continue;
             if (!first[0])
@@ -449,7 +452,7 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "metadata: must be a JSON object");
     const char *k;
     json_t *v;
-    json_object_foreach(in, k, v) {
+    json_object_foreach (in, k, v) {
         const field_t *f = find(k);
         if (f == NULL)
             return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%.100s: unknown metadata field", k);
@@ -461,7 +464,7 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
     json_t *m = json_object();
     if (m == NULL)
         return IDP_E_NOMEM;
-    json_object_foreach(in, k, v)
+    json_object_foreach (in, k, v)
         if (!json_is_null(v))
             json_object_set(m, k, v);
     if (json_object_get(m, "client_name") == NULL) {
@@ -473,7 +476,7 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
     set_default(m, "grant_types", json_pack("[s]", "authorization_code"));
     set_default(m, "response_types",
                 idp_json_list_has(json_object_get(m, "grant_types"), "authorization_code") ? json_pack("[s]", "code")
-                                                                                  : json_array());
+                                                                                           : json_array());
     set_default(m, "redirect_uris", json_array());
     set_default(m, "application_type", json_string("web"));
     set_default(m, "id_token_signed_response_alg", json_string("RS256"));

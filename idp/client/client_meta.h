@@ -24,7 +24,14 @@
 idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t errlen);
 
 /** The kind of value a field takes, for command-line parsing. */
-typedef enum { IDP_META_STRING, IDP_META_URI, IDP_META_BOOL, IDP_META_INT, IDP_META_LIST, IDP_META_OBJECT } idp_meta_kind_t;
+typedef enum {
+    IDP_META_STRING,
+    IDP_META_URI,
+    IDP_META_BOOL,
+    IDP_META_INT,
+    IDP_META_LIST,
+    IDP_META_OBJECT
+} idp_meta_kind_t;
 
 /** The kind of the metadata field @p name; false if there is no such field. */
 bool idp_client_meta_kind(const char *name, idp_meta_kind_t *kind);

@@ -17,12 +17,12 @@
 typedef enum { T_STRING, T_BOOL, T_INT, T_LISTEN, T_LIST } field_type_t;
 
 typedef struct {
-    const char *key;      /* dotted path in the JSON file */
-    const char *env;      /* environment override, or NULL */
+    const char *key; /* dotted path in the JSON file */
+    const char *env; /* environment override, or NULL */
     field_type_t type;
     size_t offset;
-    long min, max;        /* for T_INT */
-    const char *defval;   /* embedded default, as text; NULL = none */
+    long min, max;      /* for T_INT */
+    const char *defval; /* embedded default, as text; NULL = none */
 } field_t;
 
 #define OFF(f) offsetof(idp_config_t, f)
@@ -163,8 +163,7 @@ static bool set_text(idp_config_t *c, const field_t *f, const char *v)
         else
             *(int *)slot = (int)n;
         return true;
-    case T_LISTEN:
-        return parse_listen(v, c);
+    case T_LISTEN: return parse_listen(v, c);
     }
     return false;
 }
@@ -202,7 +201,7 @@ static bool set_json(idp_config_t *c, const field_t *f, json_t *v)
         json_t *item;
         char joined[4096] = "";
         size_t len = 0;
-        json_array_foreach(v, i, item) {
+        json_array_foreach (v, i, item) {
             const char *t = json_string_value(item);
             /* an element may not hide a second one behind a comma */
             if (t == NULL || strchr(t, ',') != NULL)
@@ -235,7 +234,7 @@ static idp_err_t apply_object(idp_config_t *c, json_t *obj, const char *prefix, 
 {
     const char *k;
     json_t *v;
-    json_object_foreach(obj, k, v) {
+    json_object_foreach (obj, k, v) {
         char path[128];
         snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k);
         if (json_is_object(v)) {
@@ -318,7 +317,8 @@ static idp_err_t parse_proxies(idp_config_t *c, char *err, size_t errlen)
         while (e > b && e[-1] == ' ')
             e--;
         if (c->n_trusted_proxies == IDP_CONFIG_MAX_PROXIES) {
-            errf(err, errlen, "configuration: \"http.trusted_proxies\" has more than %d entries", IDP_CONFIG_MAX_PROXIES);
+            errf(err, errlen, "configuration: \"http.trusted_proxies\" has more than %d entries",
+                 IDP_CONFIG_MAX_PROXIES);
             return IDP_E_INVALID_REQUEST;
         }
         bool ok = (size_t)(e - b) < sizeof(item);
@@ -351,7 +351,8 @@ static bool parse_digest(const char *s, size_t n, unsigned char out[32])
     for (size_t i = 0; i < n; len++) {
         static const char hexd[] = "0123456789abcdef0123456789ABCDEF";
         const char *hi, *lo;
-        if (len == 32 || i + 1 >= n || (hi = memchr(hexd, s[i], 32)) == NULL || (lo = memchr(hexd, s[i + 1], 32)) == NULL)
+        if (len == 32 || i + 1 >= n || (hi = memchr(hexd, s[i], 32)) == NULL ||
+            (lo = memchr(hexd, s[i + 1], 32)) == NULL)
             return false;
         out[len] = (unsigned char)((((hi - hexd) & 15) << 4) | ((lo - hexd) & 15));
         i += 2;
@@ -418,8 +419,8 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
             errf(err, errlen, "configuration: \"issuer\" is required");
             return IDP_E_INVALID_REQUEST;
         }
-        snprintf(buf, sizeof(buf), "http://%s%s%s:%d", strchr(c->listen_host, ':') ? "[" : "",
-                 c->listen_host, strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
+        snprintf(buf, sizeof(buf), "http://%s%s%s:%d", strchr(c->listen_host, ':') ? "[" : "", c->listen_host,
+                 strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
         if ((c->issuer = strdup(buf)) == NULL)
             return IDP_E_NOMEM;
     }
@@ -477,7 +478,8 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         }
         /* Counters are not for the public: plain HTTP on loopback only (docs/deployment.md). */
         if (!idp_url_host_is_loopback(c->metrics_host)) {
-            errf(err, errlen, "configuration: \"http.metrics_listen\" (%s) must be a loopback address", c->metrics_host);
+            errf(err, errlen, "configuration: \"http.metrics_listen\" (%s) must be a loopback address",
+                 c->metrics_host);
             return IDP_E_INVALID_REQUEST;
         }
         if (c->metrics_port == c->listen_port && !strcmp(c->metrics_host, c->listen_host)) {
@@ -493,8 +495,7 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
     return IDP_OK;
 }
 
-static idp_err_t load(json_t *root, const char *(*env)(const char *), idp_config_t **out, char *err,
-                      size_t errlen)
+static idp_err_t load(json_t *root, const char *(*env)(const char *), idp_config_t **out, char *err, size_t errlen)
 {
     idp_err_t ret;
     idp_config_t *c = calloc(1, sizeof(*c));
@@ -525,8 +526,8 @@ static const char *no_env(const char *name)
     return NULL;
 }
 
-idp_err_t idp_config_load_text(const char *text, const char *(*env)(const char *), idp_config_t **out,
-                               char *err, size_t errlen)
+idp_err_t idp_config_load_text(const char *text, const char *(*env)(const char *), idp_config_t **out, char *err,
+                               size_t errlen)
 {
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
@@ -553,8 +554,8 @@ idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), id
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL || !json_is_object(root)) {
-        snprintf(err, errlen, "configuration file %s: %s (line %d)", path,
-                 root ? "not a JSON object" : je.text, je.line);
+        snprintf(err, errlen, "configuration file %s: %s (line %d)", path, root ? "not a JSON object" : je.text,
+                 je.line);
         json_decref(root);
         *out = NULL;
         return IDP_E_INVALID_REQUEST;

@@ -18,74 +18,74 @@
 #define IDP_CONFIG_MAX_ANCHORS 16
 
 typedef struct {
-    char *issuer;            /* "issuer": https URL, http only on loopback */
-    bool dev_mode;           /* "dev_mode" */
-    char *data_dir;          /* "data_dir" */
-    char *log_level;         /* "log_level": debug|info|warn|error */
+    char *issuer;    /* "issuer": https URL, http only on loopback */
+    bool dev_mode;   /* "dev_mode" */
+    char *data_dir;  /* "data_dir" */
+    char *log_level; /* "log_level": debug|info|warn|error */
 
     /* "http" */
-    char *listen_host;       /* from "http.listen" host:port */
+    char *listen_host; /* from "http.listen" host:port */
     int listen_port;
-    int threads;             /* "http.threads" */
-    long max_header_bytes;   /* "http.max_header_bytes" */
-    long max_body_bytes;     /* "http.max_body_bytes" */
-    bool access_log;         /* "http.access_log" */
-    char *tls_cert_file;     /* "http.tls_certificate_file" (PEM chain) */
-    char *tls_key_file;      /* "http.tls_private_key_file" */
-    int request_timeout_ms;  /* "http.request_timeout_ms": deadline for a connection's first request head */
-    int keep_alive_ms;       /* "http.keep_alive_ms": idle keep-alive connection, and the next head's deadline */
-    int accept_queue;        /* "http.accept_queue": accepted connections waiting for a worker thread */
-    int listen_backlog;      /* "http.listen_backlog": the kernel's queue of connections not yet accepted */
-    int defer_accept_seconds;/* "http.defer_accept_seconds": TCP_DEFER_ACCEPT; 0 = off */
-    char *trusted_proxies_text;               /* "http.trusted_proxies", comma-joined as given */
+    int threads;                /* "http.threads" */
+    long max_header_bytes;      /* "http.max_header_bytes" */
+    long max_body_bytes;        /* "http.max_body_bytes" */
+    bool access_log;            /* "http.access_log" */
+    char *tls_cert_file;        /* "http.tls_certificate_file" (PEM chain) */
+    char *tls_key_file;         /* "http.tls_private_key_file" */
+    int request_timeout_ms;     /* "http.request_timeout_ms": deadline for a connection's first request head */
+    int keep_alive_ms;          /* "http.keep_alive_ms": idle keep-alive connection, and the next head's deadline */
+    int accept_queue;           /* "http.accept_queue": accepted connections waiting for a worker thread */
+    int listen_backlog;         /* "http.listen_backlog": the kernel's queue of connections not yet accepted */
+    int defer_accept_seconds;   /* "http.defer_accept_seconds": TCP_DEFER_ACCEPT; 0 = off */
+    char *trusted_proxies_text; /* "http.trusted_proxies", comma-joined as given */
     idp_cidr_t trusted_proxies[IDP_CONFIG_MAX_PROXIES]; /* ... parsed */
     size_t n_trusted_proxies;
-    char *metrics_listen;    /* "http.metrics_listen": "host:port", or "" for no metrics listener */
-    char *metrics_host;      /* ... parsed; NULL when off */
+    char *metrics_listen; /* "http.metrics_listen": "host:port", or "" for no metrics listener */
+    char *metrics_host;   /* ... parsed; NULL when off */
     int metrics_port;
 
     /* "database" */
-    char *database_url;      /* "database.url" */
-    int pool_size;           /* "database.pool_size" */
-    int pool_wait_ms;        /* "database.pool_wait_ms" */
+    char *database_url; /* "database.url" */
+    int pool_size;      /* "database.pool_size" */
+    int pool_wait_ms;   /* "database.pool_wait_ms" */
 
     /* "keys" */
-    char *kek_file;                  /* "keys.kek_file" */
-    int key_refresh_seconds;         /* "keys.refresh_seconds" */
-    int key_publish_seconds;         /* "keys.publish_seconds": a next key is in JWKS this long before it may sign */
+    char *kek_file;          /* "keys.kek_file" */
+    int key_refresh_seconds; /* "keys.refresh_seconds" */
+    int key_publish_seconds; /* "keys.publish_seconds": a next key is in JWKS this long before it may sign */
 
     /* "tokens" */
-    int access_token_ttl;            /* "tokens.access_token_ttl_seconds" */
-    char *access_token_alg;          /* "tokens.access_token_signing_alg": RS256|ES256 */
-    int max_token_lifetime;          /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
-    int id_token_ttl;                /* "tokens.id_token_ttl_seconds" */
-    int code_ttl;                    /* "tokens.code_ttl_seconds": authorization codes */
-    int refresh_token_ttl;           /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
+    int access_token_ttl;   /* "tokens.access_token_ttl_seconds" */
+    char *access_token_alg; /* "tokens.access_token_signing_alg": RS256|ES256 */
+    int max_token_lifetime; /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
+    int id_token_ttl;       /* "tokens.id_token_ttl_seconds" */
+    int code_ttl;           /* "tokens.code_ttl_seconds": authorization codes */
+    int refresh_token_ttl;  /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
 
     /* "session", "consent", "dev" */
-    int session_ttl;                 /* "session.lifetime_seconds": a browser session, from sign-in */
-    int login_ttl;                   /* "session.login_seconds": an unfinished login (login transaction) */
-    int login_rate_per_minute;       /* "session.login_rate_per_minute": new logins per client address */
-    int login_max_pending;           /* "session.max_pending_logins": live login transactions per browser */
-    int consent_ttl;                 /* "consent.lifetime_seconds": a remembered consent */
-    int logout_retry_seconds;        /* "logout.retry_seconds": first back-channel logout retry, doubling */
-    int client_jwks_cache_seconds;   /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
-    int client_auth_failures;        /* "clients.auth_failures_before_backoff": per client and address, in a minute */
-    char *dev_test_cards_dir;        /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
-    int sweep_seconds;               /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
-    char *outbound_proxy;            /* "outbound.proxy": the one proxy of outbound requests (net/http_client.h);
+    int session_ttl;               /* "session.lifetime_seconds": a browser session, from sign-in */
+    int login_ttl;                 /* "session.login_seconds": an unfinished login (login transaction) */
+    int login_rate_per_minute;     /* "session.login_rate_per_minute": new logins per client address */
+    int login_max_pending;         /* "session.max_pending_logins": live login transactions per browser */
+    int consent_ttl;               /* "consent.lifetime_seconds": a remembered consent */
+    int logout_retry_seconds;      /* "logout.retry_seconds": first back-channel logout retry, doubling */
+    int client_jwks_cache_seconds; /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
+    int client_auth_failures;      /* "clients.auth_failures_before_backoff": per client and address, in a minute */
+    char *dev_test_cards_dir;      /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */
+    int sweep_seconds;             /* "maintenance.sweep_seconds": expired rows deleted this often; 0 = never */
+    char *outbound_proxy;          /* "outbound.proxy": the one proxy of outbound requests (net/http_client.h);
                                         NULL: none, whatever http_proxy and friends say */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
-    char *jpki_auth_roots;           /* "jpki.auth_roots": PEM file, every generation of the authentication root */
-    char *jpki_sign_roots;           /* "jpki.sign_roots": the same for the signing root */
-    char *jpki_crl_dir;              /* "jpki.crl_dir": CRL files, reloaded when they change */
-    char *jpki_anchors_text[2];      /* "jpki.auth_anchors", "jpki.sign_anchors": comma-joined as given */
+    char *jpki_auth_roots;      /* "jpki.auth_roots": PEM file, every generation of the authentication root */
+    char *jpki_sign_roots;      /* "jpki.sign_roots": the same for the signing root */
+    char *jpki_crl_dir;         /* "jpki.crl_dir": CRL files, reloaded when they change */
+    char *jpki_anchors_text[2]; /* "jpki.auth_anchors", "jpki.sign_anchors": comma-joined as given */
     unsigned char jpki_anchors[2][IDP_CONFIG_MAX_ANCHORS][32]; /* ... parsed: SPKI SHA-256 of each pinned root */
     size_t n_jpki_anchors[2];
-    int jpki_challenge_seconds;      /* "jpki.challenge_seconds": a challenge's lifetime */
-    int jpki_max_challenges;         /* "jpki.max_challenges_per_login" */
-    int jpki_rate_per_minute;        /* "jpki.rate_per_minute": card requests per client address */
+    int jpki_challenge_seconds;            /* "jpki.challenge_seconds": a challenge's lifetime */
+    int jpki_max_challenges;               /* "jpki.max_challenges_per_login" */
+    int jpki_rate_per_minute;              /* "jpki.rate_per_minute": card requests per client address */
     int jpki_max_verifications_per_second; /* "jpki.max_verifications_per_second": the node's circuit breaker */
 } idp_config_t;
 
@@ -96,12 +96,12 @@ typedef struct {
  * key into @p err.
  * The result is owned by the caller: idp_config_free().
  */
-idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), idp_config_t **out,
-                          char *err, size_t errlen);
+idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), idp_config_t **out, char *err,
+                          size_t errlen);
 
 /** Same, from a JSON text instead of a file (for tests and the fuzzer). */
-idp_err_t idp_config_load_text(const char *json, const char *(*env)(const char *), idp_config_t **out,
-                               char *err, size_t errlen);
+idp_err_t idp_config_load_text(const char *json, const char *(*env)(const char *), idp_config_t **out, char *err,
+                               size_t errlen);
 
 void idp_config_free(idp_config_t *c);
 

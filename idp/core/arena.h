@@ -12,9 +12,9 @@ typedef struct idp_arena_chunk idp_arena_chunk_t;
 
 typedef struct {
     idp_arena_chunk_t *head;
-    size_t used_total;  /* bytes handed out, all chunks */
-    size_t budget;      /* hard cap on used_total */
-    char first[4096];   /* the first chunk lives inline: most requests never malloc */
+    size_t used_total; /* bytes handed out, all chunks */
+    size_t budget;     /* hard cap on used_total */
+    char first[4096];  /* the first chunk lives inline: most requests never malloc */
     size_t first_used;
 } idp_arena_t;
 

@@ -47,15 +47,17 @@ static int in_alphabet(unsigned char c, int url)
 
 static int value_of(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
     return (c == '+' || c == '-') ? 62 : 63;
 }
 
 /* Decodes n (a multiple of 4 after padding) standard-alphabet characters. */
-static idp_err_t decode_std(const char *in, size_t n, size_t pad, unsigned char *out, size_t cap,
-                            size_t *outlen)
+static idp_err_t decode_std(const char *in, size_t n, size_t pad, unsigned char *out, size_t cap, size_t *outlen)
 {
     size_t need = n / 4 * 3;
     if (need > cap + pad || n > (size_t)1 << 30)

@@ -19,7 +19,7 @@
 #include "core/err.h"
 
 typedef struct {
-    char *data;  /* owned; NULL until the first append */
+    char *data; /* owned; NULL until the first append */
     size_t len;
     size_t cap;
     size_t max;

@@ -27,8 +27,8 @@ void idp_log_begin(idp_log_t *r, idp_log_level_t level, const char *event)
     gmtime_r(&tv.tv_sec, &tm);
     char ts[32];
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    idp_buf_printf(&r->buf, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"", ts,
-                   (long)(tv.tv_usec / 1000), level_names[level]);
+    idp_buf_printf(&r->buf, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"", ts, (long)(tv.tv_usec / 1000),
+                   level_names[level]);
     idp_buf_json_escape(&r->buf, event, strlen(event));
     idp_buf_puts(&r->buf, "\"");
 }

@@ -31,7 +31,6 @@ void idp_log_double(idp_log_t *r, const char *key, double value);
 void idp_log_end(idp_log_t *r);
 
 /** Shorthand for a log line with one "msg" field. */
-void idp_log_msg(idp_log_level_t level, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void idp_log_msg(idp_log_level_t level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -10,12 +10,12 @@
 
 typedef enum {
     IDP_URL_OK = 0,
-    IDP_URL_MALFORMED,     /* not an absolute URL */
-    IDP_URL_BAD_SCHEME,    /* not https (or http on loopback) */
-    IDP_URL_HAS_FRAGMENT,  /* RFC 6749 §3.1.2: MUST NOT include a fragment */
-    IDP_URL_HAS_WILDCARD,  /* '*' anywhere: exact matching only (RFC 9700 §2.1) */
-    IDP_URL_HAS_USERINFO,  /* user:password@ */
-    IDP_URL_HAS_QUERY,     /* for issuers (OpenID Discovery §3) */
+    IDP_URL_MALFORMED,    /* not an absolute URL */
+    IDP_URL_BAD_SCHEME,   /* not https (or http on loopback) */
+    IDP_URL_HAS_FRAGMENT, /* RFC 6749 §3.1.2: MUST NOT include a fragment */
+    IDP_URL_HAS_WILDCARD, /* '*' anywhere: exact matching only (RFC 9700 §2.1) */
+    IDP_URL_HAS_USERINFO, /* user:password@ */
+    IDP_URL_HAS_QUERY,    /* for issuers (OpenID Discovery §3) */
     IDP_URL_TOO_LONG,
 } idp_url_status_t;
 

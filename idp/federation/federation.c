@@ -386,8 +386,8 @@ static idp_err_t check_claims(json_t *p, const idp_fed_upstream_t *u, const char
 }
 
 idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
-                           const char *verifier, const char *nonce, const char *iss_param, long long now,
-                           char sub[256], char *err, size_t errlen)
+                           const char *verifier, const char *nonce, const char *iss_param, long long now, char sub[256],
+                           char *err, size_t errlen)
 {
     /* RFC 9207 §2.4: when the upstream says who it is, it must be the one we sent the resident to. */
     if (iss_param && strcmp(iss_param, u->issuer) != 0) {
@@ -410,9 +410,9 @@ idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char
     url_param(&form, "redirect_uri", redirect_uri);
     url_param(&form, "code_verifier", verifier);
     json_t *tok = NULL, *payload = NULL;
-    ret = form.data ? http_json(f, token_endpoint, idp_buf_cstr(&form), u->client_id, u->client_secret, &tok, err,
-                                errlen)
-                    : IDP_E_NOMEM;
+    ret = form.data
+              ? http_json(f, token_endpoint, idp_buf_cstr(&form), u->client_id, u->client_secret, &tok, err, errlen)
+              : IDP_E_NOMEM;
     idp_buf_wipe(&form);
     const char *id_token = json_string_value(json_object_get(tok, "id_token"));
     if (ret == IDP_OK && id_token == NULL) {

@@ -25,7 +25,7 @@ typedef struct {
     const char *issuer;
     const char *client_id;
     const char *client_secret;
-    const char *scopes;          /* space-separated; "openid" is always sent */
+    const char *scopes; /* space-separated; "openid" is always sent */
 } idp_fed_upstream_t;
 
 /**
@@ -64,7 +64,7 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
  * IDP_E_INVALID_GRANT: the answer cannot be trusted (err says which check).
  */
 idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
-                           const char *verifier, const char *nonce, const char *iss_param, long long now,
-                           char sub[256], char *err, size_t errlen);
+                           const char *verifier, const char *nonce, const char *iss_param, long long now, char sub[256],
+                           char *err, size_t errlen);
 
 #endif

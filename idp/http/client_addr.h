@@ -13,10 +13,10 @@
 #include "http/head.h"
 
 typedef enum {
-    IDP_ADDR_PEER,       /* the TCP peer: no trusted proxy, or no forwarding header */
-    IDP_ADDR_FORWARDED,  /* from Forwarded: for= */
-    IDP_ADDR_XFF,        /* from X-Forwarded-For */
-    IDP_ADDR_MALFORMED,  /* a trusted proxy sent a header we could not read: the peer (fail closed) */
+    IDP_ADDR_PEER,      /* the TCP peer: no trusted proxy, or no forwarding header */
+    IDP_ADDR_FORWARDED, /* from Forwarded: for= */
+    IDP_ADDR_XFF,       /* from X-Forwarded-For */
+    IDP_ADDR_MALFORMED, /* a trusted proxy sent a header we could not read: the peer (fail closed) */
 } idp_http_addr_source_t;
 
 /** The most hops read from the forwarding headers; a longer list keeps its rightmost hops. */

@@ -37,7 +37,7 @@
 struct idp_http {
     struct mg_context *mg;
     struct mg_context *metrics_mg; /* http.metrics_listen; NULL when off */
-    atomic_ulong by_class[6]; /* responses by status class: [2] = 2xx ... [5] = 5xx */
+    atomic_ulong by_class[6];      /* responses by status class: [2] = 2xx ... [5] = 5xx */
     const idp_config_t *cfg;
     idp_oauth_t *oauth;
     char tls_error[256];
@@ -119,7 +119,8 @@ static void respond_as(struct mg_connection *conn, int status, const char *ctype
                                                  : "",
                                  extra ? extra : "");
     if (e != IDP_OK) { /* out of memory for the headers */
-        static const char oom[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        static const char oom[] =
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         mg_disable_connection_keep_alive(conn);
         mg_write(conn, oom, sizeof(oom) - 1);
     } else if (head || idp_buf_append(&b, body, len) == IDP_OK) {
@@ -142,8 +143,7 @@ static void respond(struct mg_connection *conn, int status, const char *body, si
     respond_as(conn, status, "application/json", "default-src 'none'; frame-ancestors 'none'", body, len, extra);
 }
 
-static void respond_error(struct mg_connection *conn, int status, const char *code, const char *desc,
-                          const char *extra)
+static void respond_error(struct mg_connection *conn, int status, const char *code, const char *desc, const char *extra)
 {
     char body[256];
     int n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"error_description\":\"%s\"}", code, desc);
@@ -227,25 +227,28 @@ static void h_metrics(request_t *r)
                        atomic_load(&r->h->by_class[c]));
     unsigned long hits, misses;
     idp_store_client_cache_stats(r->h->oauth->store, &hits, &misses);
-    idp_buf_printf(&b, "# HELP sakaid_client_lookups_total Client lookups, from this node's cache or the database.\n"
-                       "# TYPE sakaid_client_lookups_total counter\n"
-                       "sakaid_client_lookups_total{source=\"cache\"} %lu\n"
-                       "sakaid_client_lookups_total{source=\"database\"} %lu\n",
+    idp_buf_printf(&b,
+                   "# HELP sakaid_client_lookups_total Client lookups, from this node's cache or the database.\n"
+                   "# TYPE sakaid_client_lookups_total counter\n"
+                   "sakaid_client_lookups_total{source=\"cache\"} %lu\n"
+                   "sakaid_client_lookups_total{source=\"database\"} %lu\n",
                    hits, misses);
     idp_jpki_trust_t *t = r->h->oauth->jpki;
     if (t) {
-        idp_buf_puts(&b, "# HELP sakaid_card_verifications_total My Number card verifications by result (docs/card.md).\n"
-                         "# TYPE sakaid_card_verifications_total counter\n");
+        idp_buf_puts(&b,
+                     "# HELP sakaid_card_verifications_total My Number card verifications by result (docs/card.md).\n"
+                     "# TYPE sakaid_card_verifications_total counter\n");
         for (int i = 0; i < IDP_JPKI__COUNT; i++)
             idp_buf_printf(&b, "sakaid_card_verifications_total{reason=\"%s\"} %lu\n",
                            idp_jpki_reason_code((idp_jpki_reason_t)i), idp_jpki_trust_count(t, (idp_jpki_reason_t)i));
         idp_jpki_cache_stats_t cs;
         idp_jpki_trust_cache_stats(t, &cs);
-        idp_buf_printf(&b, "# HELP sakaid_card_certificate_cache_total Card verifications of a certificate verified "
-                           "before (hit: path validation skipped) or not.\n"
-                           "# TYPE sakaid_card_certificate_cache_total counter\n"
-                           "sakaid_card_certificate_cache_total{result=\"hit\"} %lu\n"
-                           "sakaid_card_certificate_cache_total{result=\"miss\"} %lu\n",
+        idp_buf_printf(&b,
+                       "# HELP sakaid_card_certificate_cache_total Card verifications of a certificate verified "
+                       "before (hit: path validation skipped) or not.\n"
+                       "# TYPE sakaid_card_certificate_cache_total counter\n"
+                       "sakaid_card_certificate_cache_total{result=\"hit\"} %lu\n"
+                       "sakaid_card_certificate_cache_total{result=\"miss\"} %lu\n",
                        cs.hits, cs.misses);
     }
     idp_oauth_metrics(r->h->oauth, &b); /* the protocol core's own families */
@@ -432,7 +435,7 @@ static void scan_head(const struct mg_request_info *ri, idp_http_head_t *h)
         prev_end = value + strlen(value);
     }
     if (h->bare_lf || h->unparsed_line)
-        return; /* refused already: read no further */
+        return;               /* refused already: read no further */
     const char *p = prev_end; /* p[0]: the NUL over the last line's CR (or bare LF) */
     if (p[1] != '\0')
         h->unparsed_line = true; /* a bare LF, and then not the end of the head */
@@ -443,8 +446,11 @@ static void scan_head(const struct mg_request_info *ri, idp_http_head_t *h)
 /* The request line and field lines as the pure checks see them (head.c). */
 static idp_http_head_err_t check_head(const struct mg_request_info *ri, idp_http_field_t *fields)
 {
-    idp_http_head_t h = {.method = ri->request_method, .target = ri->request_uri, .version = ri->http_version,
-                         .fields = fields, .nfields = 0};
+    idp_http_head_t h = {.method = ri->request_method,
+                         .target = ri->request_uri,
+                         .version = ri->http_version,
+                         .fields = fields,
+                         .nfields = 0};
     for (int i = 0; i < ri->num_headers && i < MG_MAX_HEADERS; i++)
         fields[h.nfields++] = (idp_http_field_t){ri->http_headers[i].name, ri->http_headers[i].value};
     scan_head(ri, &h);
@@ -499,7 +505,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         bool ok = (!strcmp(m, "POST") && post) || (get && (!strcmp(m, "GET") || !strcmp(m, "HEAD")));
         if (!ok) {
             char allow[64];
-            snprintf(allow, sizeof(allow), "Allow: %s\r\n", get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST");
+            snprintf(allow, sizeof(allow), "Allow: %s\r\n",
+                     get && post ? "GET, HEAD, POST"
+                     : get       ? "GET, HEAD"
+                                 : "POST");
             respond_error(conn, 405, "invalid_request", "method not allowed", allow);
             return 405;
         }
@@ -562,8 +571,9 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
     idp_log_str(&l, "error", status == 413 || status == 431 ? "request too large" : "malformed request");
     idp_log_str(&l, "remote", mg_get_request_info(conn) ? mg_get_request_info(conn)->remote_addr : "");
     idp_log_end(&l);
-    const char *code = status == 413 || status == 431 ? "invalid_request" : status >= 500 ? "server_error"
-                                                                                           : "invalid_request";
+    const char *code = status == 413 || status == 431 ? "invalid_request"
+                       : status >= 500                ? "server_error"
+                                                      : "invalid_request";
     respond_error(conn, status, code, status == 413 || status == 431 ? "request too large" : "malformed request",
                   "Connection: close\r\n");
     return 0;
@@ -608,7 +618,8 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
     if (SSL_CTX_use_PrivateKey_file(ctx, h->cfg->tls_key_file, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
         snprintf(h->tls_error, sizeof(h->tls_error),
-                 "cannot load http.tls_private_key_file %s (or it does not match the certificate)", h->cfg->tls_key_file);
+                 "cannot load http.tls_private_key_file %s (or it does not match the certificate)",
+                 h->cfg->tls_key_file);
         return -1;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -694,15 +705,24 @@ static idp_err_t start_metrics(idp_http_t *h, char *err, size_t errlen)
     bool v6 = strchr(cfg->metrics_host, ':') != NULL;
     snprintf(ports, sizeof(ports), "%s%s%s:%d", v6 ? "[" : "", cfg->metrics_host, v6 ? "]" : "", cfg->metrics_port);
     const char *options[] = {
-        "listening_ports", ports,
-        "num_threads", "2",
-        "max_request_size", "8192",
-        "request_timeout_ms", "2000",
-        "keep_alive_timeout_ms", "2000",
-        "enable_keep_alive", "yes",
-        "tcp_nodelay", "1",
-        "enable_auth_domain_check", "no",
-        NULL, NULL,
+        "listening_ports",
+        ports,
+        "num_threads",
+        "2",
+        "max_request_size",
+        "8192",
+        "request_timeout_ms",
+        "2000",
+        "keep_alive_timeout_ms",
+        "2000",
+        "enable_keep_alive",
+        "yes",
+        "tcp_nodelay",
+        "1",
+        "enable_auth_domain_check",
+        "no",
+        NULL,
+        NULL,
     };
     struct mg_callbacks cb = {0};
     cb.http_error = on_http_error;
@@ -750,23 +770,36 @@ idp_err_t idp_http_start(const idp_config_t *cfg, idp_oauth_t *oauth, idp_http_t
      * the accepting thread waits and the kernel's listen(2) backlog (listen_backlog) fills instead.
      */
     const char *options[] = {
-        "listening_ports", ports,
-        "num_threads", threads,
-        "max_request_size", header_max,
-        "request_timeout_ms", req_ms,
-        "enable_keep_alive", "yes",
+        "listening_ports",
+        ports,
+        "num_threads",
+        threads,
+        "max_request_size",
+        header_max,
+        "request_timeout_ms",
+        req_ms,
+        "enable_keep_alive",
+        "yes",
         /* Headers and body go out in two writes: without TCP_NODELAY, Nagle and delayed ACKs
          * stall every keep-alive response by ~40 ms (found by bench/run). */
-        "tcp_nodelay", "1",
-        "keep_alive_timeout_ms", ka_ms,
-        "connection_queue", queue,
-        "listen_backlog", backlog,
-        "enable_auth_domain_check", "no",
+        "tcp_nodelay",
+        "1",
+        "keep_alive_timeout_ms",
+        ka_ms,
+        "connection_queue",
+        queue,
+        "listen_backlog",
+        backlog,
+        "enable_auth_domain_check",
+        "no",
         /* With a certificate option civetweb loads its TLS functions and creates the
          * context; on_init_ssl then loads the chain and key itself and returns 1. */
-        tls ? "ssl_certificate" : NULL, cfg->tls_cert_file,
-        "ssl_protocol_version", "4", /* TLS 1.2+ (the callback also sets it) */
-        NULL, NULL,
+        tls ? "ssl_certificate" : NULL,
+        cfg->tls_cert_file,
+        "ssl_protocol_version",
+        "4", /* TLS 1.2+ (the callback also sets it) */
+        NULL,
+        NULL,
     };
     struct mg_callbacks cb = {0};
     cb.begin_request = on_begin_request;

@@ -82,11 +82,13 @@ static idp_err_t describe(idp_jose_key_t *k)
     idp_sha256(canon.data, canon.len, digest);
     idp_b64url_encode(digest, sizeof(digest), k->kid);
     if (k->alg == IDP_ALG_RS256)
-        idp_buf_printf(&jwk, "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
+        idp_buf_printf(&jwk,
+                       "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
                        k->kid, b, a);
     else
         idp_buf_printf(&jwk,
-                       "{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+                       "{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%"
+                       "s\",\"y\":\"%s\"}",
                        k->kid, a, b);
     if (jwk.data == NULL)
         goto Exit;
@@ -188,8 +190,7 @@ char *idp_jose_key_public_pem_new(const idp_jose_key_t *k)
     return out;
 }
 
-idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig,
-                            size_t *siglen)
+idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig, size_t *siglen)
 {
     idp_err_t ret = IDP_E_SERVER_ERROR;
     unsigned char der[512];

@@ -38,8 +38,7 @@ char *idp_jose_key_public_pem_new(const idp_jose_key_t *k);
  * Signs @p data: RS256 = RSASSA-PKCS1-v1_5 with SHA-256; ES256 = ECDSA P-256
  * SHA-256 as the 64-byte R||S of RFC 7518 §3.4. @p sig holds at least 256 bytes.
  */
-idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig,
-                            size_t *siglen);
+idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig, size_t *siglen);
 
 void idp_jose_key_free(idp_jose_key_t *k);
 

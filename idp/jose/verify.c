@@ -64,8 +64,7 @@ static int meant_for(const json_t *jwk, const char *alg)
     if ((v = json_object_get(jwk, "alg")) != NULL && !string_is(v, alg))
         return 0;
     if ((v = json_object_get(jwk, "key_ops")) != NULL) {
-        json_array_foreach(v, i, op)
-        {
+        json_array_foreach (v, i, op) {
             if (string_is(op, "verify"))
                 return 1;
         }
@@ -79,7 +78,8 @@ static EVP_PKEY *pkey_from(const char *type, OSSL_PARAM *params)
 {
     EVP_PKEY *pkey = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
         pkey = NULL;
     EVP_PKEY_CTX_free(ctx);
     return pkey;
@@ -108,7 +108,8 @@ static idp_err_t rsa_key(const json_t *jwk, EVP_PKEY **out)
         goto Exit;
     ret = IDP_E_NOMEM;
     if ((bld = OSSL_PARAM_BLD_new()) == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) != 1 || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) != 1 ||
+        (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
         goto Exit;
     *out = pkey_from("RSA", params);
     ret = IDP_OK;
@@ -209,8 +210,7 @@ idp_err_t idp_jwks_parse(const char *json, size_t len, idp_jwks_t **out)
         ret = IDP_E_NOMEM;
         goto Exit;
     }
-    json_array_foreach(keys, i, jwk)
-    {
+    json_array_foreach (keys, i, jwk) {
         /* RFC 7517 §5.1: the array's values are JWKs, which are JSON objects */
         if (!json_is_object(jwk)) {
             ret = IDP_E_INVALID_REQUEST;
@@ -333,8 +333,7 @@ idp_err_t idp_jws_verify(const idp_jwks_t *keys, const char *token, json_t **hea
         goto Exit;
 
     /* RFC 7515 §5.2 step 1, §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature) */
-    if ((d1 = memchr(token, '.', len)) == NULL ||
-        (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))) == NULL ||
+    if ((d1 = memchr(token, '.', len)) == NULL || (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))) == NULL ||
         memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) != NULL)
         goto Exit;
     hlen = (size_t)(d1 - token);

@@ -20,9 +20,8 @@ typedef struct {
 
 #define F(m) offsetof(idp_jpki_attrs_t, m), sizeof(((idp_jpki_attrs_t *)0)->m)
 static const attr_t attrs[] = {
-    {ARC "1", F(name), true, false},     {ARC "2", F(name_alt), false, true},
-    {ARC "3", F(gender), false, false},  {ARC "4", F(birth_date), true, false},
-    {ARC "5", F(address), true, false},  {ARC "6", F(address_alt), false, true},
+    {ARC "1", F(name), true, false},       {ARC "2", F(name_alt), false, true}, {ARC "3", F(gender), false, false},
+    {ARC "4", F(birth_date), true, false}, {ARC "5", F(address), true, false},  {ARC "6", F(address_alt), false, true},
 };
 #define NATTRS (sizeof(attrs) / sizeof(attrs[0]))
 

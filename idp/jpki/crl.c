@@ -65,10 +65,10 @@ typedef struct {
     char *dir; /* NULL: a fixed set from memory */
     pthread_rwlock_t lock;
     pthread_mutex_t reload;
-    STACK_OF(X509_CRL) *crls;
+    STACK_OF(X509_CRL) * crls;
     crl_meta_t *meta; /* one per CRL; the key records under the cache mutex */
     pthread_mutex_t cache;
-    EVP_MD *sha256;       /* fetched once */
+    EVP_MD *sha256;                 /* fetched once */
     unsigned long long fingerprint; /* of the directory listing: names, sizes, mtimes */
     time_t checked;
 } crl_set_t;
@@ -146,7 +146,8 @@ static void analyse(X509_CRL *crl, crl_meta_t *m)
     /* §5.2: an unrecognised critical CRL extension: the CRL is not used */
     for (int i = 0; i < X509_CRL_get_ext_count(crl); i++) {
         X509_EXTENSION *ext = X509_CRL_get_ext(crl, i);
-        if (X509_EXTENSION_get_critical(ext) && !processed_critical(OBJ_obj2nid(X509_EXTENSION_get_object(ext)), false)) {
+        if (X509_EXTENSION_get_critical(ext) &&
+            !processed_critical(OBJ_obj2nid(X509_EXTENSION_get_object(ext)), false)) {
             oid_text(ext, oid, sizeof(oid));
             UNUSABLE(m, "critical CRL extension %s is not processed (RFC 5280 §5.2)", oid);
             return;
@@ -158,7 +159,8 @@ static void analyse(X509_CRL *crl, crl_meta_t *m)
         const STACK_OF(X509_EXTENSION) *exts = X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(revs, i));
         for (int j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
             X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, j);
-            if (X509_EXTENSION_get_critical(ext) && !processed_critical(OBJ_obj2nid(X509_EXTENSION_get_object(ext)), true)) {
+            if (X509_EXTENSION_get_critical(ext) &&
+                !processed_critical(OBJ_obj2nid(X509_EXTENSION_get_object(ext)), true)) {
                 oid_text(ext, oid, sizeof(oid));
                 UNUSABLE(m, "critical entry extension %s is not processed (RFC 5280 §5.3)", oid);
                 return;
@@ -241,7 +243,7 @@ static void meta_free(crl_meta_t *meta, int n)
  * names its origin for the log, and @p names each CRL's file; with @p from
  * NULL nothing is logged (CRLs from memory: tests and the fuzzer).
  */
-static void install(crl_set_t *c, STACK_OF(X509_CRL) *fresh, char *const *names, const char *from)
+static void install(crl_set_t *c, STACK_OF(X509_CRL) * fresh, char *const *names, const char *from)
 {
     int n = fresh ? sk_X509_CRL_num(fresh) : 0, usable = 0;
     crl_meta_t *meta = fresh ? calloc((size_t)n + 1, sizeof(*meta)) : NULL;
@@ -335,7 +337,8 @@ static int signed_by(crl_set_t *c, int i, EVP_PKEY *ikey, const unsigned char kd
     pthread_mutex_unlock(&c->cache);
     if (known == 0) {
         /* RFC 5280 §6.3.3 (f): the CRL's signature with the certificate issuer's own key */
-        int v = X509_CRL_verify(sk_X509_CRL_value(c->crls, i), ikey); /* 1 good, 0 another key's, < 0 an error: not remembered */
+        int v = X509_CRL_verify(sk_X509_CRL_value(c->crls, i),
+                                ikey); /* 1 good, 0 another key's, < 0 an error: not remembered */
         known = v == 1 ? 1 : -1;
         pthread_mutex_lock(&c->cache);
         if (v == 1)
@@ -405,7 +408,8 @@ static void crl_free(idp_jpki_revocation_t *self)
 static crl_set_t *set_new(const char *dir)
 {
     crl_set_t *c = calloc(1, sizeof(*c));
-    if (c == NULL || (dir && (c->dir = strdup(dir)) == NULL) || (c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+    if (c == NULL || (dir && (c->dir = strdup(dir)) == NULL) ||
+        (c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
         if (c)
             free(c->dir);
         free(c);

@@ -158,14 +158,14 @@ typedef struct {
 
 typedef struct {
     idp_jpki_reason_t reason;
-    char detail[192];             /* for the log: what exactly failed */
+    char detail[192]; /* for the log: what exactly failed */
     unsigned char cert_sha256[32];
-    char issuer_key_id[65];       /* hex, from the certificate's authorityKeyIdentifier */
-    char serial[65];              /* hex */
+    char issuer_key_id[65]; /* hex, from the certificate's authorityKeyIdentifier */
+    char serial[65];        /* hex */
     char subject_cn[80];
     long long not_after;
     bool has_attrs;
-    idp_jpki_attrs_t attrs;       /* signing certificates only */
+    idp_jpki_attrs_t attrs; /* signing certificates only */
 } idp_jpki_result_t;
 
 /**

@@ -57,24 +57,24 @@ typedef struct cache_entry cache_entry_t;
 struct cache_entry {
     unsigned char sha256[32]; /* of the certificate's DER: the key, with purpose */
     idp_jpki_purpose_t purpose;
-    atomic_uint refs;                /* the cache's own, plus one per verification using the entry */
-    cache_entry_t *bucket_next;      /* hash chain */
-    cache_entry_t *newer, *older;    /* LRU list */
-    EVP_PKEY_CTX *idle[IDLE_CTX];    /* verification contexts for key, ready for EVP_PKEY_verify */
+    atomic_uint refs;             /* the cache's own, plus one per verification using the entry */
+    cache_entry_t *bucket_next;   /* hash chain */
+    cache_entry_t *newer, *older; /* LRU list */
+    EVP_PKEY_CTX *idle[IDLE_CTX]; /* verification contexts for key, ready for EVP_PKEY_verify */
     unsigned nidle;
     /* From here on, read-only after insertion. */
-    X509 *cert, *issuer;             /* for the revocation source */
-    EVP_PKEY *key;                   /* the card's public key */
-    time_t valid_from, valid_until;  /* the certificate's validity within its root's */
+    X509 *cert, *issuer;            /* for the revocation source */
+    EVP_PKEY *key;                  /* the card's public key */
+    time_t valid_from, valid_until; /* the certificate's validity within its root's */
     char issuer_key_id[65], serial[65], subject_cn[80];
     long long not_after;
-    idp_jpki_attrs_t *attrs;         /* signing certificates only */
+    idp_jpki_attrs_t *attrs; /* signing certificates only */
 };
 
 typedef struct {
     pthread_mutex_t lock;
-    size_t cap, n, mask;             /* cap 0: no cache */
-    cache_entry_t **buckets;         /* mask + 1 of them, at least 2 * cap */
+    size_t cap, n, mask;     /* cap 0: no cache */
+    cache_entry_t **buckets; /* mask + 1 of them, at least 2 * cap */
     cache_entry_t *newest, *oldest;
     atomic_ulong hits, misses;
 } cache_t;
@@ -295,7 +295,8 @@ static cache_entry_t *entry_new(idp_jpki_purpose_t purpose, X509 *x, X509 *issue
     EVP_PKEY *key = X509_get0_pubkey(x);
     bool ok = true;
     time_t from = asn1_time(X509_get0_notBefore(x), &ok), until = asn1_time(X509_get0_notAfter(x), &ok);
-    time_t root_from = asn1_time(X509_get0_notBefore(issuer), &ok), root_until = asn1_time(X509_get0_notAfter(issuer), &ok);
+    time_t root_from = asn1_time(X509_get0_notBefore(issuer), &ok),
+           root_until = asn1_time(X509_get0_notAfter(issuer), &ok);
     cache_entry_t *e = ok && key ? calloc(1, sizeof(*e)) : NULL;
     if (e == NULL)
         return NULL;
@@ -330,7 +331,8 @@ idp_jpki_trust_t *idp_jpki_trust_new_with_cache(bool test_roots, size_t cache_en
     if (t == NULL)
         return NULL;
     t->test_roots = test_roots;
-    bool ok = cache_init(&t->cache, cache_entries) == IDP_OK && (t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL;
+    bool ok =
+        cache_init(&t->cache, cache_entries) == IDP_OK && (t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL;
     for (int p = 0; p < 2; p++) {
         ok = ok && (t->store[p] = X509_STORE_new()) != NULL;
         for (int i = 0; i < 2; i++)
@@ -681,7 +683,8 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
         return FAIL(IDP_JPKI_MALFORMED, "not one DER certificate");
     const ASN1_OCTET_STRING *akid = X509_get0_authority_key_id(x);
     if (akid)
-        hex(ASN1_STRING_get0_data(akid), (size_t)ASN1_STRING_length(akid), res->issuer_key_id, sizeof(res->issuer_key_id));
+        hex(ASN1_STRING_get0_data(akid), (size_t)ASN1_STRING_length(akid), res->issuer_key_id,
+            sizeof(res->issuer_key_id));
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     char *s = bn ? BN_bn2hex(bn) : NULL;
     const char *digits = s ? s : "";
@@ -710,7 +713,8 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
     if (err != X509_V_OK) {
         /* Issued by a root of the other purpose? Then it is the wrong kind of certificate. */
         if (chain(t, 1 - purpose, x, at, NULL) == X509_V_OK)
-            return FAIL(IDP_JPKI_WRONG_PURPOSE, "chains to a %s root", purpose == IDP_JPKI_AUTH ? "signing" : "authentication");
+            return FAIL(IDP_JPKI_WRONG_PURPOSE, "chains to a %s root",
+                        purpose == IDP_JPKI_AUTH ? "signing" : "authentication");
         return FAIL(IDP_JPKI_UNKNOWN_ISSUER, "%s", X509_verify_cert_error_string(err));
     }
 
@@ -751,8 +755,8 @@ static idp_jpki_reason_t verify_full(idp_jpki_trust_t *t, idp_jpki_purpose_t pur
 
 /* A cache hit: the path validated earlier; validity at @p at was checked by the caller. */
 static idp_jpki_reason_t verify_cached(idp_jpki_trust_t *t, const cache_entry_t *e, EVP_PKEY_CTX **pc,
-                                       const unsigned char *msg, size_t msg_len, const unsigned char *sig, size_t sig_len,
-                                       time_t at, idp_jpki_result_t *res)
+                                       const unsigned char *msg, size_t msg_len, const unsigned char *sig,
+                                       size_t sig_len, time_t at, idp_jpki_result_t *res)
 {
     memcpy(res->issuer_key_id, e->issuer_key_id, sizeof(res->issuer_key_id));
     memcpy(res->serial, e->serial, sizeof(res->serial));
@@ -810,4 +814,3 @@ Exit:
     atomic_fetch_add(&t->counts[r], 1);
     return r;
 }
-

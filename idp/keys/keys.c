@@ -53,8 +53,8 @@ static idp_err_t load_row(const idp_store_key_t *row, const idp_kek_t *kek, idp_
     return e;
 }
 
-idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_lifetime, idp_keyset_t **out,
-                        char *err, size_t errlen)
+idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_lifetime, idp_keyset_t **out, char *err,
+                        size_t errlen)
 {
     idp_store_key_t *rows = NULL;
     size_t n = 0;

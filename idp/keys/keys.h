@@ -30,8 +30,8 @@ bool idp_keys_published(const idp_store_key_t *k, long long now, int max_token_l
  * with @p kek, into a sealed keyset (*out, release with idp_keyset_release).
  * A row that does not decrypt is an error (wrong KEK): @p err says which kid.
  */
-idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_lifetime, idp_keyset_t **out,
-                        char *err, size_t errlen);
+idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_lifetime, idp_keyset_t **out, char *err,
+                        size_t errlen);
 
 /**
  * One rotation step for @p alg (idp_store_keys_rotate): generates a fresh key,

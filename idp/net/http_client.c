@@ -189,8 +189,7 @@ static idp_err_t outcome(CURLcode rc, const xfer_t *x, const char *detail, char 
     return IDP_E_UNAVAILABLE;
 }
 
-idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err,
-                       size_t errlen)
+idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err, size_t errlen)
 {
     idp_err_t ret = IDP_E_NOMEM;
     char detail[CURL_ERROR_SIZE] = "";

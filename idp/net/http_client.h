@@ -95,8 +95,7 @@ void idp_net_resp_free(idp_net_resp_t *resp);
 bool idp_net_url_allowed(const char *url);
 
 /** The libcurl transport (the default). */
-idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err,
-                       size_t errlen);
+idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err, size_t errlen);
 
 /** libcurl's global set-up and tear-down: call once, before and after any other thread runs. */
 idp_err_t idp_net_global_init(void);

@@ -12,11 +12,11 @@
 #define WAYS 8       /* an entry may live in any of 8 consecutive slots */
 
 typedef struct {
-    char key[320];         /* client_id "\n" address; "" = free */
-    int failures;          /* in the current window */
-    long long window_ms;   /* when the window began */
-    long long until_ms;    /* backing off until then (0: not) */
-    long long used_ms;     /* last touched, for eviction */
+    char key[320];       /* client_id "\n" address; "" = free */
+    int failures;        /* in the current window */
+    long long window_ms; /* when the window began */
+    long long until_ms;  /* backing off until then (0: not) */
+    long long used_ms;   /* last touched, for eviction */
 } pair_t;
 
 typedef struct {
@@ -110,8 +110,7 @@ static void count_client(idp_auth_guard_t *g, const char *client_id, bool known)
     g->clients[g->nclients++].failures = 1;
 }
 
-bool idp_auth_guard_failed(idp_auth_guard_t *g, const char *client_id, bool known, const char *addr,
-                           long long now_ms)
+bool idp_auth_guard_failed(idp_auth_guard_t *g, const char *client_id, bool known, const char *addr, long long now_ms)
 {
     bool started = false;
     pthread_mutex_lock(&g->mu);
@@ -139,8 +138,10 @@ static idp_err_t label(idp_buf_t *b, const char *v)
 {
     idp_err_t e = IDP_OK;
     for (const char *c = v; e == IDP_OK && *c; c++)
-        e = *c == '\\' ? idp_buf_puts(b, "\\\\") : *c == '"' ? idp_buf_puts(b, "\\\"") : *c == '\n' ? idp_buf_puts(b, "\\n")
-                                                                                                       : idp_buf_append(b, c, 1);
+        e = *c == '\\'   ? idp_buf_puts(b, "\\\\")
+            : *c == '"'  ? idp_buf_puts(b, "\\\"")
+            : *c == '\n' ? idp_buf_puts(b, "\\n")
+                         : idp_buf_append(b, c, 1);
     return e;
 }
 

@@ -30,8 +30,7 @@ bool idp_auth_guard_admit(idp_auth_guard_t *g, const char *client_id, const char
  * are counted together as "unknown") from @p addr. True when this failure
  * started a back-off.
  */
-bool idp_auth_guard_failed(idp_auth_guard_t *g, const char *client_id, bool known, const char *addr,
-                           long long now_ms);
+bool idp_auth_guard_failed(idp_auth_guard_t *g, const char *client_id, bool known, const char *addr, long long now_ms);
 
 /** Appends the counters in Prometheus text format (sakaid_client_auth_failures_total, ..._backoffs_total). */
 idp_err_t idp_auth_guard_metrics(idp_auth_guard_t *g, idp_buf_t *out);

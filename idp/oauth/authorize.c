@@ -99,8 +99,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         !one(p, "login_hint", &out->login_hint) || !one(p, "ui_locales", &out->ui_locales) ||
         !one(p, "acr_values", &out->acr_values) || !one(p, "id_token_hint", &out->id_token_hint) ||
         !one(p, "claims", &out->claims) || !one(p, "code_challenge", &out->code_challenge) ||
-        !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
-        !one(p, "request_uri", &request_uri))
+        !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) || !one(p, "request_uri", &request_uri))
         return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
     /* OpenID Connect Core §6: refused until request objects are implemented. */
     if (request)

@@ -26,8 +26,8 @@ typedef struct {
     const char *login_hint, *ui_locales, *acr_values, *id_token_hint, *claims;
     const char *code_challenge; /* NULL when PKCE is not used (allowed only as documented) */
     bool prompt_none, prompt_login, prompt_consent;
-    long max_age;               /* -1: not given */
-    json_t *claims_json;        /* parsed "claims" (owned: idp_authz_clear) */
+    long max_age;        /* -1: not given */
+    json_t *claims_json; /* parsed "claims" (owned: idp_authz_clear) */
 } idp_authz_req_t;
 
 /** The response modes an authorization request may ask for (NULL-terminated): what discovery advertises. */

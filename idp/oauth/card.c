@@ -180,7 +180,9 @@ idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp
 static const char *sakai_ward(const char *address)
 {
     static const char prefix[] = "大阪府堺市"; /* not text: the address the certificate carries */
-    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL}; /* not text: ward names */
+    /* clang-format off */
+    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL}; /* not text: */
+    /* clang-format on */
     if (strncmp(address, prefix, sizeof(prefix) - 1) != 0)
         return NULL;
     for (const char *const *w = wards; *w; w++)
@@ -289,8 +291,8 @@ static idp_err_t sign_in(idp_oauth_t *o, const idp_store_login_tx_t *tx, const i
                          const idp_jpki_result_t *auth, const idp_jpki_result_t *sign, const char *detail,
                          sign_in_t *outcome, char resident[64], bool *created)
 {
-    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = auth->issuer_key_id, .serial = auth->serial,
-                                  .not_after = auth->not_after};
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = auth->issuer_key_id, .serial = auth->serial, .not_after = auth->not_after};
     memcpy(cert.sha256, auth->cert_sha256, 32);
     idp_store_card_cert_t sign_cert = {.purpose = "sign"};
     idp_store_attrs_t attrs;
@@ -430,8 +432,8 @@ idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         why = e == IDP_E_NOT_FOUND ? "the login has expired: start again" : "";
     else if (!idp_card_body_decode(req->arena, auth->cert64, auth->sig64, &auth->der, &auth->der_len, auth->sig,
                                    &auth->sig_len) ||
-             (both && !idp_card_body_decode(req->arena, sign->cert64, sign->sig64, &sign->der, &sign->der_len, sign->sig,
-                                            &sign->sig_len)))
+             (both && !idp_card_body_decode(req->arena, sign->cert64, sign->sig64, &sign->der, &sign->der_len,
+                                            sign->sig, &sign->sig_len)))
         why = "certificate or signature is not valid base64";
     if (why) {
         idp_oauth_logged(idp_store_card_challenge_finish(o->store, c.id, "failed", "invalid_request"),
@@ -474,7 +476,8 @@ idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     bool created = false;
     e = sign_in(o, tx, &c, &auth->res, both ? &sign->res : NULL, detail, &outcome, resident, &created);
     if (e != IDP_OK || (outcome != SIGNED_IN && outcome != NEW_CARD)) {
-        static const char *const codes[] = {"", "", "card_mismatch", "already_linked", "conflict", "malformed", "login_ended"};
+        static const char *const codes[] = {"",         "",          "card_mismatch", "already_linked",
+                                            "conflict", "malformed", "login_ended"};
         idp_oauth_logged(
             idp_store_card_challenge_finish(o->store, c.id, "failed", e != IDP_OK ? "server_error" : codes[outcome]),
             "card_challenge_finish");
@@ -493,8 +496,9 @@ idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         goto Exit;
     }
     /* The challenge's status and the audit rows were written with the rest (sign_in). */
-    idp_oauth_json(req, resp, 200, json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",
-                                             outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
+    idp_oauth_json(req, resp, 200,
+                   json_pack("{s:s, s:b, s:b}", "status", "authenticated", "new_resident",
+                             outcome == NEW_CARD || created, "enrolled", both && outcome == SIGNED_IN));
 Exit:
     json_decref(j);
     return out;

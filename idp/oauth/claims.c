@@ -73,7 +73,8 @@ void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char
     /* The release history: the claim names @p out now carries. */
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(vc, "claims"), k, v) idp_str_list_append(released, size, k);
+    json_object_foreach (json_object_get(vc, "claims"), k, v)
+        idp_str_list_append(released, size, k);
     for (const char *const *c = (const char *const[]){"sakai_resident", "sakai_ward", NULL}; *c; c++)
         if (json_object_get(out, *c))
             idp_str_list_append(released, size, *c);

@@ -144,8 +144,8 @@ typedef struct {
 
 struct idp_client_jwks {
     pthread_mutex_t lock;
-    pthread_cond_t fetched; /* broadcast when a fetch ends */
-    long long ttl_ms;       /* how long a fetched set is used */
+    pthread_cond_t fetched;      /* broadcast when a fetch ends */
+    long long ttl_ms;            /* how long a fetched set is used */
     idp_ratelimit_t *per_client; /* fetches a client's assertions may cause */
     size_t n;
     jwks_entry_t e[JWKS_CACHE_MAX];
@@ -252,8 +252,8 @@ static jwks_shared_t *jwks_fresh(struct idp_client_jwks *c, jwks_entry_t *e, lon
  * guards against a fetcher that never reports back.
  */
 #define WAIT_GRACE_MS 4000
-static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const idp_net_t *net, const char *client_id, const char *uri,
-                                   long long had_ms)
+static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const idp_net_t *net, const char *client_id,
+                                   const char *uri, long long had_ms)
 {
     long long start = mono_ms();
     jwks_shared_t *got = NULL;

@@ -13,11 +13,11 @@
 #include "oauth/oauth.h"
 
 typedef struct {
-    char *client_id;     /* in the request arena; on failure, the id presented (or NULL) */
-    bool known;          /* client_id names a registered client */
-    json_t *meta;        /* the registered metadata (owned: idp_client_release) */
-    const char *method;  /* the method the client used */
-    bool used_basic;     /* credentials came in the Authorization header */
+    char *client_id;    /* in the request arena; on failure, the id presented (or NULL) */
+    bool known;         /* client_id names a registered client */
+    json_t *meta;       /* the registered metadata (owned: idp_client_release) */
+    const char *method; /* the method the client used */
+    bool used_basic;    /* credentials came in the Authorization header */
 } idp_client_t;
 
 /**

@@ -29,7 +29,7 @@ typedef struct {
     idp_oauth_t *o;
     idp_oauth_req_t *req;
     idp_oauth_resp_t *resp;
-    json_t *meta;               /* the client's metadata (owned) */
+    json_t *meta; /* the client's metadata (owned) */
     idp_authz_req_t ar;
     const idp_params_t *params;
     const char *lang;
@@ -47,7 +47,6 @@ typedef enum {
 } tx_mode_t;
 
 /* ---- small helpers ------------------------------------------------------------- */
-
 
 static void sha256_str(const char *s, unsigned char out[32])
 {
@@ -268,16 +267,14 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
             return;
         }
         if (pending >= f->o->cfg->login_max_pending) {
-            fail(f, IDP_E_SLOW_DOWN,
-                 idp_msg_get(IDP_MSG_ERROR_TOO_MANY_OPEN, f->lang));
+            fail(f, IDP_E_SLOW_DOWN, idp_msg_get(IDP_MSG_ERROR_TOO_MANY_OPEN, f->lang));
             return;
         }
     }
     /* Per client address (behind a trusted proxy: the resident's own address). */
-    if (f->o->login_limit && !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "",
-                                                 f->req->now_ms)) {
-        fail(f, IDP_E_SLOW_DOWN,
-             idp_msg_get(IDP_MSG_ERROR_TOO_MANY_NETWORK, f->lang));
+    if (f->o->login_limit &&
+        !idp_ratelimit_take(f->o->login_limit, f->req->remote_addr ? f->req->remote_addr : "", f->req->now_ms)) {
+        fail(f, IDP_E_SLOW_DOWN, idp_msg_get(IDP_MSG_ERROR_TOO_MANY_NETWORK, f->lang));
         return;
     }
     char *id = random_id(f->req), *csrf = random_id(f->req);
@@ -300,7 +297,8 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
         return;
     }
     /* The consent step: the session's resident, and no authentication (it can never be continued). */
-    if (resident_id && (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK) {
+    if (resident_id &&
+        (e = idp_store_login_tx_authenticate(f->o->store, tx->id, resident_id, f->sess.acr, "")) != IDP_OK) {
         store_error(f, e);
         return;
     }
@@ -440,7 +438,8 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     bool login = !f->has_session;
     const char *why = "no session";
     if (f->has_session && !fresh) {
-        long max_age = f->ar.max_age >= 0 ? f->ar.max_age : (long)json_integer_value(json_object_get(f->meta, "default_max_age"));
+        long max_age =
+            f->ar.max_age >= 0 ? f->ar.max_age : (long)json_integer_value(json_object_get(f->meta, "default_max_age"));
         bool has_max_age = f->ar.max_age >= 0 || json_is_integer(json_object_get(f->meta, "default_max_age"));
         if (f->ar.prompt_login)
             login = true, why = "prompt=login";
@@ -483,7 +482,9 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         }
         if (step_up) {
             json_t *d = json_pack("{s:s, s:s, s:s}", "client_id", f->ar.client_id, "from_acr", f->sess.acr, "mode",
-                                  mode == TX_ADD_CARD ? "add_card" : mode == TX_REAUTH ? "reauth" : "card");
+                                  mode == TX_ADD_CARD ? "add_card"
+                                  : mode == TX_REAUTH ? "reauth"
+                                                      : "card");
             char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
             idp_oauth_logged(idp_store_audit(f->o->store, "step_up", f->sess.resident_id, text ? text : "{}"), "audit");
             free(text);
@@ -627,7 +628,8 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
 static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *ctx)
 {
     idp_err_t e = IDP_E_NOMEM;
-    f->meta = tx->client_id[0] ? idp_client_meta_load(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
+    f->meta =
+        tx->client_id[0] ? idp_client_meta_load(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
     if (f->meta == NULL) {
         store_error(f, e);
         return false;
@@ -701,8 +703,8 @@ idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         nups = 0;
     char challenge_id[64] = "", nonce[64], *link = NULL;
     /* The signing step: the card's two keys sign one challenge. */
-    idp_err_t e = o->jpki ? idp_card_challenge_new(o, tx, tx->sign_step ? "both" : "auth", challenge_id, nonce, &link)
-                          : IDP_OK;
+    idp_err_t e =
+        o->jpki ? idp_card_challenge_new(o, tx, tx->sign_step ? "both" : "auth", challenge_id, nonce, &link) : IDP_OK;
     idp_login_note_t note = tx->link_resident[0] ? IDP_LOGIN_ADDING_CARD
                             : tx->reauth         ? IDP_LOGIN_REAUTH
                             : tx->sign_step      ? (tx->has_new_card ? IDP_LOGIN_RENEWAL : IDP_LOGIN_SIGN_STEP)
@@ -749,7 +751,8 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
     }
     /* The new session first (the first match wins), and the browser's other cookies kept: its login binding
      * must not look new, or the next transaction would bind to a fresh cookie and orphan this browser's. */
-    snprintf(c, n, "%s=%s%s%s", COOKIE_SESSION, value, f->req->cookie ? "; " : "", f->req->cookie ? f->req->cookie : "");
+    snprintf(c, n, "%s=%s%s%s", COOKIE_SESSION, value, f->req->cookie ? "; " : "",
+             f->req->cookie ? f->req->cookie : "");
     f->req->cookie = c;
     add_cookie(f->resp, cookie(f, COOKIE_SESSION, value, f->o->cfg->session_ttl));
     idp_log_t l;
@@ -777,7 +780,7 @@ idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
             idp_page_new_card(req, resp, &ctx, tx->id, tx->csrf,
-                              !tx->renew_checked    ? IDP_NEW_CARD_ASK
+                              !tx->renew_checked      ? IDP_NEW_CARD_ASK
                               : tx->renew_resident[0] ? IDP_NEW_CARD_CONFIRM
                                                       : IDP_NEW_CARD_NO_MATCH);
         flow_done(&f);
@@ -813,7 +816,9 @@ idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
         fail(&f, IDP_E_INVALID_REQUEST, "no new card to decide about");
         return f.out;
     }
-    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = tx->new_card_issuer, .serial = tx->new_card_serial,
+    idp_store_card_cert_t cert = {.purpose = "auth",
+                                  .issuer_key_id = tx->new_card_issuer,
+                                  .serial = tx->new_card_serial,
                                   .not_after = tx->new_card_not_after};
     memcpy(cert.sha256, tx->new_card_sha256, 32);
     char resident[64] = "", detail[256];
@@ -852,8 +857,7 @@ idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     if (e == IDP_OK)
         idp_oauth_logged(idp_store_audit(o->store, "card_login", resident, detail), "audit");
     if (e == IDP_E_CONFLICT) {
-        fail(&f, IDP_E_ALREADY_LINKED,
-             idp_msg_get(IDP_MSG_ERROR_CARD_TAKEN, f.lang));
+        fail(&f, IDP_E_ALREADY_LINKED, idp_msg_get(IDP_MSG_ERROR_CARD_TAKEN, f.lang));
         return f.out;
     }
     if (e != IDP_OK) {
@@ -989,9 +993,11 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         return f.out;
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
-    const char *purpose = json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
-    e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id, !strcmp(decision, "allow") ? "grant" : "deny",
-                                 claims, o->cfg->consent_ttl, "resident", purpose);
+    const char *purpose =
+        json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
+    e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id,
+                                 !strcmp(decision, "allow") ? "grant" : "deny", claims, o->cfg->consent_ttl, "resident",
+                                 purpose);
     if (e != IDP_OK) {
         store_error(&f, e);
         flow_done(&f);

@@ -43,10 +43,10 @@ idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
 /* Claims we release and the scope each belongs to (product.md §5); their labels are in ui/messages.c ("claim.<claim>"). */
 typedef struct {
     const char *claim, *scope;
-    bool verified;    /* from the signing certificate: released inside verified_claims, to card sessions only */
-    bool city_only;   /* partners never get it */
-    bool pseudo;      /* not a claim but a permission (openid, offline_access): never asked for in "claims" */
-    bool from_card;   /* made of the attributes the signing certificate verified: none until it was read */
+    bool verified;  /* from the signing certificate: released inside verified_claims, to card sessions only */
+    bool city_only; /* partners never get it */
+    bool pseudo;    /* not a claim but a permission (openid, offline_access): never asked for in "claims" */
+    bool from_card; /* made of the attributes the signing certificate verified: none until it was read */
 } idp_claim_def_t;
 extern const idp_claim_def_t idp_claim_defs[];
 
@@ -75,9 +75,9 @@ json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e
  * fails to render (a NULL where a text is required, too large, out of
  * memory) is a plain 500. */
 typedef struct {
-    const char *lang;           /* "ja" or "en" */
+    const char *lang; /* "ja" or "en" */
     const char *client_name;
-    const char *form_origin;    /* the relying party's origin, allowed as a form target (CSP form-action) */
+    const char *form_origin; /* the relying party's origin, allowed as a form target (CSP form-action) */
 } idp_page_ctx_t;
 
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
@@ -111,7 +111,7 @@ typedef struct {
     const idp_store_resident_attrs_t *attrs; /* NULL: nothing verified */
     const idp_store_household_t *household;
     const idp_store_consent_t *consents;
-    json_t *const *consent_meta;             /* each consent's client metadata (or NULL) */
+    json_t *const *consent_meta; /* each consent's client metadata (or NULL) */
     size_t nconsents;
     const idp_store_release_t *releases;
     size_t nreleases;

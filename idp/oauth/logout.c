@@ -29,8 +29,9 @@ static idp_err_t logout_token(idp_oauth_t *o, const char *client_id, const char 
 {
     long long now = (long long)time(NULL);
     char *jti = idp_random_token_new(16);
-    json_t *claims = json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:{}}}", "iss", o->cfg->issuer, "aud", client_id, "iat",
-                               (json_int_t)now, "exp", (json_int_t)(now + 120), "jti", jti ? jti : "", "events", BCL_EVENT);
+    json_t *claims =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:{}}}", "iss", o->cfg->issuer, "aud", client_id, "iat",
+                  (json_int_t)now, "exp", (json_int_t)(now + 120), "jti", jti ? jti : "", "events", BCL_EVENT);
     if (claims && sub)
         json_object_set_new(claims, "sub", json_string(sub));
     if (claims && sid && *sid)
@@ -148,7 +149,8 @@ int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
         int next = attempts >= DELIVERY_MAX_ATTEMPTS ? -1 : (int)(retry > 3600 ? 3600 : retry);
         idp_oauth_logged(idp_store_delivery_result(o->store, rows[i].id, ok, err, next), "delivery_result");
         idp_log_t l;
-        idp_log_begin(&l, ok ? IDP_LOG_INFO : IDP_LOG_WARN, ok ? "backchannel_logout_delivered" : "backchannel_logout_retry");
+        idp_log_begin(&l, ok ? IDP_LOG_INFO : IDP_LOG_WARN,
+                      ok ? "backchannel_logout_delivered" : "backchannel_logout_retry");
         idp_log_str(&l, "client_id", rows[i].client_id);
         idp_log_int(&l, "attempt", attempts);
         if (!ok)

@@ -32,44 +32,44 @@ typedef struct {
     const idp_config_t *cfg;
     idp_store_t *store;
     idp_keystore_t *keys;
-    idp_jpki_trust_t *jpki;       /* card login; NULL when not configured */
-    idp_ratelimit_t *card_limit;  /* card requests per client address */
-    unsigned char subject_key[32]; /* HMAC key for subject identifiers (derived from the KEK) */
-    const idp_kek_t *kek;         /* opens upstream client secrets (social login) */
-    idp_fed_t *fed;               /* the upstream relying party; NULL: no social login */
-    const idp_net_t *net;         /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
+    idp_jpki_trust_t *jpki;              /* card login; NULL when not configured */
+    idp_ratelimit_t *card_limit;         /* card requests per client address */
+    unsigned char subject_key[32];       /* HMAC key for subject identifiers (derived from the KEK) */
+    const idp_kek_t *kek;                /* opens upstream client secrets (social login) */
+    idp_fed_t *fed;                      /* the upstream relying party; NULL: no social login */
+    const idp_net_t *net;                /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
     struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
     struct idp_auth_guard *auth_guard;   /* failed client authentications: counters, back-off (auth_guard.c) */
     idp_ratelimit_t *login_limit;        /* new login transactions per client address */
     idp_ratelimit_t *card_breaker;       /* card verifications per second on this node (one key) */
-    char *discovery;      /* cached OpenID Provider Metadata */
+    char *discovery;                     /* cached OpenID Provider Metadata */
     size_t discovery_len;
 } idp_oauth_t;
 
 typedef struct {
     idp_arena_t *arena;
-    const idp_params_t *form;    /* decoded body (or query for GET) */
-    const char *authorization;   /* the Authorization header, or NULL */
-    const char *body;            /* a JSON body, for the JSON endpoints */
+    const idp_params_t *form;  /* decoded body (or query for GET) */
+    const char *authorization; /* the Authorization header, or NULL */
+    const char *body;          /* a JSON body, for the JSON endpoints */
     size_t body_len;
-    const char *remote_addr;     /* the client address, for rate limits */
-    const char *lang;            /* "ja" or "en", from Accept-Language */
-    const char *cookie;          /* the Cookie header, or NULL */
-    bool loopback;               /* the client address is 127.0.0.0/8 or ::1 */
-    bool post;                   /* the request method is POST (decisions are taken on POST only) */
-    long long now;               /* unix seconds */
-    long long now_ms;            /* monotonic milliseconds */
+    const char *remote_addr; /* the client address, for rate limits */
+    const char *lang;        /* "ja" or "en", from Accept-Language */
+    const char *cookie;      /* the Cookie header, or NULL */
+    bool loopback;           /* the client address is 127.0.0.0/8 or ::1 */
+    bool post;               /* the request method is POST (decisions are taken on POST only) */
+    long long now;           /* unix seconds */
+    long long now_ms;        /* monotonic milliseconds */
 } idp_oauth_req_t;
 
 typedef struct {
     int status;
-    const char *body;            /* JSON, in the request arena (or static) */
+    const char *body; /* JSON, in the request arena (or static) */
     size_t body_len;
-    const char *www_authenticate;/* set on 401 (RFC 6749 §5.2, RFC 6750 §3) */
-    const char *content_type;    /* NULL: application/json */
-    const char *csp;             /* Content-Security-Policy of an HTML page (NULL: none may load anything) */
-    const char *location;        /* with a 303 */
-    const char *set_cookie[2];   /* Set-Cookie values */
+    const char *www_authenticate; /* set on 401 (RFC 6749 §5.2, RFC 6750 §3) */
+    const char *content_type;     /* NULL: application/json */
+    const char *csp;              /* Content-Security-Policy of an HTML page (NULL: none may load anything) */
+    const char *location;         /* with a 303 */
+    const char *set_cookie[2];    /* Set-Cookie values */
 } idp_oauth_resp_t;
 
 /**

@@ -140,10 +140,10 @@ idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 /* ---- introspection and revocation -------------------------------------------------- */
 
 typedef struct {
-    bool access;                 /* an access token (else a refresh token) */
+    bool access; /* an access token (else a refresh token) */
     char jti[64];
     idp_store_token_info_t info;
-    idp_store_grant_t grant;     /* refresh tokens */
+    idp_store_grant_t grant; /* refresh tokens */
 } found_t;
 
 /* Finds a token of either kind. IDP_E_NOT_FOUND for anything we did not issue. */

@@ -77,12 +77,12 @@ static void claims_from(idp_buf_t *b, json_t *member, bool city, bool card, bool
 {
     const char *k;
     json_t *v;
-    json_object_foreach(member, k, v) {
+    json_object_foreach (member, k, v) {
         if (claim_allowed(k, city, card, attrs, registered))
             add_word(b, k);
     }
     json_t *vc = json_object_get(member, "verified_claims");
-    json_object_foreach(json_object_get(vc, "claims"), k, v) {
+    json_object_foreach (json_object_get(vc, "claims"), k, v) {
         if (claim_allowed(k, city, card, attrs, registered))
             add_word(b, k);
     }
@@ -112,7 +112,8 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
             continue;
         bool given = false;
         for (const idp_claim_def_t *d = idp_claim_defs; d->claim; d++)
-            if (!strcmp(d->scope, word) && (city || !d->city_only) && (card || !d->verified) && (attrs || !d->from_card)) {
+            if (!strcmp(d->scope, word) && (city || !d->city_only) && (card || !d->verified) &&
+                (attrs || !d->from_card)) {
                 add_word(claims, d->claim);
                 given = true;
             }

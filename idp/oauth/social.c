@@ -103,8 +103,7 @@ static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
         see_other(req, resp, "", url);
     } else if (e == IDP_E_UNAVAILABLE) {
         idp_log_msg(IDP_LOG_WARN, "upstream_unavailable", "%s: %s", u.row.id, err);
-        out = idp_fail(IDP_E_UPSTREAM,
-                       idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
+        out = idp_fail(IDP_E_UPSTREAM, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     } else {
         out = idp_fail_store(e);
     }
@@ -201,12 +200,9 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         json_decref(d);
         upstream_done(&u);
         if (e == IDP_E_INVALID_GRANT) {
-            return idp_fail(
-                IDP_E_INVALID_GRANT,
-                idp_msg_get(IDP_MSG_ERROR_UPSTREAM_UNVERIFIED, req->lang));
+            return idp_fail(IDP_E_INVALID_GRANT, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_UNVERIFIED, req->lang));
         }
-        return idp_fail(IDP_E_UPSTREAM,
-                        idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
+        return idp_fail(IDP_E_UPSTREAM, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     }
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
@@ -214,8 +210,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     if (link_to && !linking_session_live(o, req, tx)) {
         free(fresh);
         upstream_done(&u);
-        return idp_fail(IDP_E_LOGIN_AGAIN,
-                        idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
+        return idp_fail(IDP_E_LOGIN_AGAIN, idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
     e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
               : IDP_E_NOMEM;
@@ -224,8 +219,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         e = IDP_E_NOMEM;
     upstream_done(&u);
     if (e == IDP_E_CONFLICT) {
-        return idp_fail(IDP_E_ALREADY_LINKED,
-                        idp_msg_get(IDP_MSG_ERROR_ACCOUNT_TAKEN, req->lang));
+        return idp_fail(IDP_E_ALREADY_LINKED, idp_msg_get(IDP_MSG_ERROR_ACCOUNT_TAKEN, req->lang));
     }
     if (e != IDP_OK) {
         return idp_fail_store(e);

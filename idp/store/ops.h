@@ -509,9 +509,9 @@ static inline idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned cha
 }
 
 static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
-                                             const unsigned char *refresh_hash, const char *jti,
-                                             const char *client_id, const char *subject, const char *scope,
-                                             long long expires_at, const char *released)
+                                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                                             const char *subject, const char *scope, long long expires_at,
+                                             const char *released)
 {
     return s->ops_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
                                     released);

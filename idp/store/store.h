@@ -125,11 +125,11 @@ static inline void idp_store_set_sealer(idp_store_t *s, const idp_store_sealer_t
 
 typedef struct {
     int id;
-    char state[12];              /* "active", "retiring", "retired" */
+    char state[12];                                /* "active", "retiring", "retired" */
     long long created_at, retiring_at, retired_at; /* unix seconds; 0 = not yet */
-    unsigned char *key_enc;      /* the data key sealed under the KEK (aad "sakaid:data-key:<id>"); NULL once retired */
+    unsigned char *key_enc; /* the data key sealed under the KEK (aad "sakaid:data-key:<id>"); NULL once retired */
     size_t key_enc_len;
-    long long rows;              /* rows sealed under it (-1 unless counted) */
+    long long rows; /* rows sealed under it (-1 unless counted) */
 } idp_store_data_key_t;
 
 /** Every data key, by id; with @p count_rows, how many rows each sealed (a scan: for the admin tool). */
@@ -181,7 +181,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_plaintext_seal(idp_store_t *s,
 
 typedef struct {
     char *client_id;
-    char *metadata;              /* JSON object text */
+    char *metadata; /* JSON object text */
     bool has_secret;
     unsigned char secret_hash[32];
     long long created_at, updated_at, secret_rotated_at;
@@ -216,29 +216,29 @@ typedef struct {
     char redirect_uri[2048];
     char oidc_nonce[520];
     long long expires_at;
-    char resident_id[64];  /* "" until someone signed in */
+    char resident_id[64]; /* "" until someone signed in */
     char acr[64];
     long long authenticated_at;
     /* the code flow (issue #4) */
-    char request[8192];            /* the authorization request's query string */
-    unsigned char browser_hash[32];/* SHA-256 of the cookie that binds it to one browser */
-    char csrf[64];                 /* the token its forms carry */
-    char session_sid[64];          /* the browser's session when the login began ("" if none) */
+    char request[8192];             /* the authorization request's query string */
+    unsigned char browser_hash[32]; /* SHA-256 of the cookie that binds it to one browser */
+    char csrf[64];                  /* the token its forms carry */
+    char session_sid[64];           /* the browser's session when the login began ("" if none) */
     /* social login (issue #5) */
-    char link_resident[64];        /* a signed-in resident adding a credential ("" otherwise) */
-    char credential[48];           /* idp_credential_key() of the way the resident signed in ("" if none) */
+    char link_resident[64]; /* a signed-in resident adding a credential ("" otherwise) */
+    char credential[48];    /* idp_credential_key() of the way the resident signed in ("" if none) */
     /* issue #14 */
-    bool reauth;                   /* the resident signs in again before a card is added to them */
-    bool continued;                /* its authentication began a session (idp_store_login_tx_continue) */
+    bool reauth;    /* the resident signs in again before a card is added to them */
+    bool continued; /* its authentication began a session (idp_store_login_tx_continue) */
     /* issue #15 */
-    bool sign_step;                /* the card's two keys sign one challenge: the signing certificate is read */
-    bool sign_declined;            /* the resident declined that step */
-    bool has_new_card;             /* a card no resident holds signed: it waits here (idp_store_login_tx_new_card) */
+    bool sign_step;     /* the card's two keys sign one challenge: the signing certificate is read */
+    bool sign_declined; /* the resident declined that step */
+    bool has_new_card;  /* a card no resident holds signed: it waits here (idp_store_login_tx_new_card) */
     unsigned char new_card_sha256[32];
     char new_card_issuer[65], new_card_serial[65];
     long long new_card_not_after;
-    bool renew_checked;            /* the new card's signing certificate was read to look for an earlier SakaI-D */
-    char renew_resident[64];       /* the SakaI-D it matched, to confirm ("" none) */
+    bool renew_checked;      /* the new card's signing certificate was read to look for an earlier SakaI-D */
+    char renew_resident[64]; /* the SakaI-D it matched, to confirm ("" none) */
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
@@ -293,12 +293,12 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_delete(idp_store_t *s
 typedef struct {
     char id[64];
     char login_tx[64];
-    char purpose[8];           /* "auth", or "both": the card's two keys sign it (issue #15) */
+    char purpose[8]; /* "auth", or "both": the card's two keys sign it (issue #15) */
     unsigned char nonce[32];
     long long expires_at;
-    char status[16];           /* "pending", "authenticated", "failed" */
+    char status[16]; /* "pending", "authenticated", "failed" */
     char reason[32];
-    bool used;                 /* taken for verification (idp_store_card_challenge_get only) */
+    bool used; /* taken for verification (idp_store_card_challenge_get only) */
 } idp_store_card_challenge_t;
 
 /**
@@ -352,11 +352,11 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_card_link(idp_store_t *s, cons
 
 typedef struct {
     const char *name, *name_alt;
-    const char *gender;         /* OpenID Connect Core §5.1: "female", "male", or NULL (decoded at enrolment) */
-    const char *birth_date;     /* YYYY-MM-DD (decoded at enrolment) */
+    const char *gender;     /* OpenID Connect Core §5.1: "female", "male", or NULL (decoded at enrolment) */
+    const char *birth_date; /* YYYY-MM-DD (decoded at enrolment) */
     const char *address, *address_alt;
     bool sakai_resident;
-    const char *sakai_ward;     /* NULL outside Sakai */
+    const char *sakai_ward; /* NULL outside Sakai */
     /* issue #15: the certificate's own values, kept for audit (jpki.md: "1"/"2", EYYYYMMDD) */
     const char *gender_raw, *birth_date_raw;
     const unsigned char *match_key; /* 32 bytes: the keyed digest of the four basic attributes (renewal), or NULL */
@@ -465,7 +465,7 @@ typedef struct {
     char sid[64];
     char resident_id[64];
     char acr[64];
-    char amr[64];          /* space-separated */
+    char amr[64]; /* space-separated */
     long long auth_time, expires_at;
 } idp_store_session_t;
 
@@ -513,11 +513,11 @@ typedef struct {
     char acr[64];
     char amr[64];
     long long auth_time;
-    bool offline;               /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
+    bool offline; /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
     /* the code's own fields */
     char redirect_uri[2048];
     char nonce[520];
-    char code_challenge[132];   /* "" without PKCE */
+    char code_challenge[132]; /* "" without PKCE */
 } idp_store_grant_t;
 
 /** Creates a grant and its authorization code (by hash), the code living @p code_ttl seconds and the grant @p grant_ttl. */
@@ -599,10 +599,10 @@ typedef struct {
     char client_id[256];
     char subject[256];
     char scope[1024];
-    char grant_id[64];      /* "" for client_credentials */
+    char grant_id[64]; /* "" for client_credentials */
     long long issued_at, expires_at;
-    bool active;            /* not revoked, not expired, grant live */
-    bool spent;             /* a refresh token that was used before (its reuse revokes the family) */
+    bool active; /* not revoked, not expired, grant live */
+    bool spent;  /* a refresh token that was used before (its reuse revokes the family) */
 } idp_store_token_info_t;
 
 /** An access token by jti (IDP_E_NOT_FOUND if unknown). */
@@ -647,7 +647,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_assertion_jti_use(idp_store_t 
 typedef struct {
     char id[40];
     char *issuer, *client_id, *scopes, *display_name, *icon_uri; /* malloc'ed */
-    unsigned char *secret_enc;   /* sealed under the KEK (aad "sakaid:upstream:" id) */
+    unsigned char *secret_enc;                                   /* sealed under the KEK (aad "sakaid:upstream:" id) */
     size_t secret_enc_len;
     bool enabled;
     long long created_at, updated_at;
@@ -692,12 +692,12 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_social_resident(idp_store_t *s
                                                                   char resident_id[64], bool *created);
 
 typedef struct {
-    char kind[8];          /* "card" or "social" */
-    char issuer[512];      /* social: issuer; card: issuer key id */
-    char subject[256];     /* social: sub; card: serial */
+    char kind[8];      /* "card" or "social" */
+    char issuer[512];  /* social: issuer; card: issuer key id */
+    char subject[256]; /* social: sub; card: serial */
     char upstream_id[40];
     long long linked_at;
-    long long expires_at;  /* card: the certificate's notAfter; social: 0 */
+    long long expires_at; /* card: the certificate's notAfter; social: 0 */
 } idp_store_credential_t;
 
 /** The credentials linked to a resident (card authentication certificates, social identities). */
@@ -729,7 +729,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_audit(idp_store_t *s, const ch
 
 typedef struct {
     char client_id[256];
-    char claims[1024];     /* space-separated */
+    char claims[1024]; /* space-separated */
     long long granted_at, expires_at;
 } idp_store_consent_t;
 
@@ -764,8 +764,8 @@ static inline idp_err_t idp_store_releases_list(idp_store_t *s, const char *resi
 typedef struct {
     char school_district[256];
     char area[256];
-    char children[512];     /* "YYYY-MM" space-separated */
-    long long updated_at;   /* 0: never set */
+    char children[512];   /* "YYYY-MM" space-separated */
+    long long updated_at; /* 0: never set */
 } idp_store_household_t;
 
 /** The household attributes, opened (all "" and updated_at 0 when never set; IDP_E_SERVER_ERROR when a value does not open). */
@@ -791,7 +791,7 @@ typedef struct {
     long long id;
     char client_id[256];
     char uri[2048];
-    char *logout_token;    /* malloc'ed */
+    char *logout_token; /* malloc'ed */
     int attempts;
 } idp_store_delivery_t;
 
@@ -825,7 +825,7 @@ typedef struct {
     long long id, at;
     char event[64];
     char resident_id[64];
-    char *detail;          /* JSON text, malloc'ed */
+    char *detail; /* JSON text, malloc'ed */
 } idp_store_audit_row_t;
 
 /** Audit events, newest first, filtered by event and resident (NULL: any) and time (0: any). */

@@ -268,26 +268,38 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_LOGOUT_DONE] = {"logout.done", "ログアウトしました。", "You are signed out."},
     [IDP_MSG_LOGOUT_ASK] = {"logout.ask", "SakaI-D からログアウトしますか?", "Sign out of SakaI-D?"},
     [IDP_MSG_LOGOUT_BUTTON] = {"logout.button", "ログアウトする", "Sign out"},
-    [IDP_MSG_ERROR_TOO_MANY_OPEN] = {"error.too_many_open", "このブラウザで開いているログインが多すぎます。数分待ってから、サービスからもう一度お試しください。",
-        "Too many sign-ins are open in this browser. Wait a few minutes, then start again from the service."},
-    [IDP_MSG_ERROR_TOO_MANY_NETWORK] = {"error.too_many_network", "このネットワークからのログインが多すぎます。1 分ほど待ってから、サービスからもう一度お試しください。",
-        "Too many sign-ins from this network. Wait a minute, then start again from the service."},
-    [IDP_MSG_ERROR_CARD_TAKEN] = {"error.card_taken", "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。",
-        "This card already belongs to a SakaI-D. Start again from the service."},
-    [IDP_MSG_ERROR_UPSTREAM_DOWN] = {"error.upstream_down", "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。",
-        "That provider is not answering: try again later or use your card."},
-    [IDP_MSG_ERROR_UPSTREAM_UNFINISHED] = {"error.upstream_unfinished", "ログインが完了しませんでした。戻ってもう一度お試しください。",
-        "The sign-in at the provider did not finish: go back and try again."},
-    [IDP_MSG_ERROR_UPSTREAM_UNVERIFIED] = {"error.upstream_unverified", "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。",
-        "The provider's answer could not be verified: sign in again or use your card."},
-    [IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING] = {"error.signed_out_while_adding", "追加が終わる前にログアウトしました。ログインしてからやり直してください。",
-        "You signed out before the account was added. Sign in and try again."},
-    [IDP_MSG_ERROR_ACCOUNT_TAKEN] = {"error.account_taken", "このアカウントは別の SakaI-D に登録済みのため、追加できません。",
-        "This account is already linked to another SakaI-D and cannot be added to this one."},
+    [IDP_MSG_ERROR_TOO_MANY_OPEN] =
+        {"error.too_many_open",
+         "このブラウザで開いているログインが多すぎます。数分待ってから、サービスからもう一度お試しください。",
+         "Too many sign-ins are open in this browser. Wait a few minutes, then start again from the service."},
+    [IDP_MSG_ERROR_TOO_MANY_NETWORK] =
+        {"error.too_many_network",
+         "このネットワークからのログインが多すぎます。1 分ほど待ってから、サービスからもう一度お試しください。",
+         "Too many sign-ins from this network. Wait a minute, then start again from the service."},
+    [IDP_MSG_ERROR_CARD_TAKEN] = {"error.card_taken",
+                                  "このカードはすでに SakaI-D に登録されています。サービスからやり直してください。",
+                                  "This card already belongs to a SakaI-D. Start again from the service."},
+    [IDP_MSG_ERROR_UPSTREAM_DOWN] =
+        {"error.upstream_down", "そのサービスが応答しません。時間をおいて試すか、マイナンバーカードをお使いください。",
+         "That provider is not answering: try again later or use your card."},
+    [IDP_MSG_ERROR_UPSTREAM_UNFINISHED] = {"error.upstream_unfinished",
+                                           "ログインが完了しませんでした。戻ってもう一度お試しください。",
+                                           "The sign-in at the provider did not finish: go back and try again."},
+    [IDP_MSG_ERROR_UPSTREAM_UNVERIFIED] =
+        {"error.upstream_unverified",
+         "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。",
+         "The provider's answer could not be verified: sign in again or use your card."},
+    [IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING] =
+        {"error.signed_out_while_adding", "追加が終わる前にログアウトしました。ログインしてからやり直してください。",
+         "You signed out before the account was added. Sign in and try again."},
+    [IDP_MSG_ERROR_ACCOUNT_TAKEN] =
+        {"error.account_taken", "このアカウントは別の SakaI-D に登録済みのため、追加できません。",
+         "This account is already linked to another SakaI-D and cannot be added to this one."},
     [IDP_MSG_ERROR_LAST_CREDENTIAL] = {"error.last_credential", "ログイン方法がこれだけのため、外せません。",
-        "This is your only way to sign in, so it cannot be removed."},
-    [IDP_MSG_ERROR_HOUSEHOLD_FORM] = {"error.household_form", "お子さまの生年月は YYYY-MM の形で 10 人まで、文字は 200 字までです。",
-        "Children: birth year-months as YYYY-MM (at most 10); texts up to 200 characters."},
+                                       "This is your only way to sign in, so it cannot be removed."},
+    [IDP_MSG_ERROR_HOUSEHOLD_FORM] =
+        {"error.household_form", "お子さまの生年月は YYYY-MM の形で 10 人まで、文字は 200 字までです。",
+         "Children: birth year-months as YYYY-MM (at most 10); texts up to 200 characters."},
 };
 
 bool idp_msg_lang_en(const char *lang)

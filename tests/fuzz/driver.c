@@ -39,7 +39,7 @@ static void mutate_and_run(const uint8_t *seed, size_t n, long runs)
             case 1: buf[at] = (uint8_t)next(); break;
             case 2: len = at + 1; break;                                  /* truncate */
             case 3: buf[at] = (uint8_t)(next() % 2 ? 0x00 : 0xff); break; /* boundary lengths */
-            default: /* splice a chunk from elsewhere */
+            default:                                                      /* splice a chunk from elsewhere */
                 if (len > 8) {
                     size_t from = (size_t)(next() % (len - 4));
                     memmove(buf + at, buf + from, (len - at < 4 ? len - at : 4));

@@ -48,10 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (meta[0] == NULL) {
         meta[0] = json_loads("{\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
                              "\"token_endpoint_auth_method\":\"client_secret_basic\",\"require_pkce\":true,"
-                             "\"tier\":\"city\",\"scope\":\"openid profile address residency\"}", 0, NULL);
+                             "\"tier\":\"city\",\"scope\":\"openid profile address residency\"}",
+                             0, NULL);
         meta[1] = json_loads("{\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
                              "\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false,"
-                             "\"card_required\":true,\"scope\":\"openid residency\"}", 0, NULL);
+                             "\"card_required\":true,\"scope\":\"openid residency\"}",
+                             0, NULL);
     }
     idp_arena_t a;
     idp_arena_init(&a, 1 << 20);

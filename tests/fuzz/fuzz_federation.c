@@ -110,7 +110,8 @@ static void serve(int fd)
         char head[160];
         int hn = snprintf(head, sizeof(head),
                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                          "Connection: close\r\n\r\n", al);
+                          "Connection: close\r\n\r\n",
+                          al);
         send_all(fd, head, (size_t)hn);
         send_all(fd, a, al);
     }
@@ -164,7 +165,8 @@ static void check_claims(const char *claims, const char *sub)
 {
     json_t *c = json_loads(claims, 0, NULL);
     json_t *exp = json_object_get(c, "exp");
-    const char *iss = json_string_value(json_object_get(c, "iss")), *nonce = json_string_value(json_object_get(c, "nonce"));
+    const char *iss = json_string_value(json_object_get(c, "iss")),
+               *nonce = json_string_value(json_object_get(c, "nonce"));
     if (!iss || strcmp(iss, issuer) || !nonce || strcmp(nonce, NONCE) || !json_is_integer(exp) ||
         json_integer_value(exp) + 60 <= NOW || !*sub || strlen(sub) > 255)
         abort();
@@ -201,7 +203,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     idp_fed_t *f = idp_fed_new(&net, 2000, 2);
     idp_fed_upstream_t u = {issuer, "sakaid-rp", "s3cr3t", "openid email"};
     char err[512], sub[256] = "", *url = NULL;
-    const char *redirect = "https://id.sakai.example/login/social/callback", *verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const char *redirect = "https://id.sakai.example/login/social/callback",
+               *verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     if (idp_fed_discover(f, issuer, err, sizeof(err)) == IDP_OK &&
         idp_fed_auth_url(f, &u, redirect, "state-1", NONCE, verifier, "ja", &url, err, sizeof(err)) == IDP_OK) {
         if (url == NULL || strstr(url, "response_type=code") == NULL)

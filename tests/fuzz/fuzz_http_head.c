@@ -85,13 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* every refusal has a reason and a 4xx status */
 
     static idp_cidr_t trusted[2];
-    if (trusted[0].net.len == 0 && (!idp_cidr_parse("127.0.0.1", &trusted[0]) || !idp_cidr_parse("10.0.0.0/8", &trusted[1])))
+    if (trusted[0].net.len == 0 &&
+        (!idp_cidr_parse("127.0.0.1", &trusted[0]) || !idp_cidr_parse("10.0.0.0/8", &trusted[1])))
         abort();
     idp_ip_t ip;
     char addr[IDP_IP_TEXT_MAX];
     for (int t = 0; t < 2; t++) {
-        idp_http_addr_source_t src = idp_http_client_addr(t ? "127.0.0.1" : "::ffff:10.1.2.3", fields, h.nfields,
-                                                          trusted, 2, &ip, addr);
+        idp_http_addr_source_t src =
+            idp_http_client_addr(t ? "127.0.0.1" : "::ffff:10.1.2.3", fields, h.nfields, trusted, 2, &ip, addr);
         /* the answer is always an address: the peer's or a hop's */
         if (ip.len != 4 && ip.len != 16)
             abort();

@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (X509_CRL_get0_lastUpdate(crl) && ASN1_TIME_to_tm(X509_CRL_get0_lastUpdate(crl), &tm) == 1)
         at = timegm(&tm);
     STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
-    if (X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) != 1 || X509_CRL_sign(crl, key, EVP_sha256()) <= 0 ||
-        (leaf = X509_dup(card)) == NULL)
+    if (X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) != 1 ||
+        X509_CRL_sign(crl, key, EVP_sha256()) <= 0 || (leaf = X509_dup(card)) == NULL)
         goto Exit;
     if (sk_X509_REVOKED_num(revs) > 0)
         X509_set_serialNumber(leaf, (ASN1_INTEGER *)X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revs, 0)));

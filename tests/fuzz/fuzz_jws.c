@@ -69,11 +69,13 @@ static idp_err_t verify(const idp_jwks_t *keys, const char *token)
 /* Would a correctly signed token with this header and payload be accepted (RFC 7515 §5.2, RFC 8725 §3.1)? */
 static int acceptable(const char *hdr, size_t hn, const char *payload, size_t pn, const idp_jose_key_t *k)
 {
-    json_t *h = json_loadb(hdr, hn, JSON_REJECT_DUPLICATES, NULL), *p = json_loadb(payload, pn, JSON_REJECT_DUPLICATES, NULL);
+    json_t *h = json_loadb(hdr, hn, JSON_REJECT_DUPLICATES, NULL),
+           *p = json_loadb(payload, pn, JSON_REJECT_DUPLICATES, NULL);
     json_t *alg = json_object_get(h, "alg"), *kid = json_object_get(h, "kid");
     int ok = json_is_object(h) && json_is_object(p) && json_is_string(alg) &&
              idp_alg_from_name(json_string_value(alg)) == idp_jose_key_alg(k) && !json_object_get(h, "crit") &&
-             !json_object_get(h, "b64") && (kid == NULL || (json_is_string(kid) && !strcmp(json_string_value(kid), idp_jose_key_kid(k))));
+             !json_object_get(h, "b64") &&
+             (kid == NULL || (json_is_string(kid) && !strcmp(json_string_value(kid), idp_jose_key_kid(k))));
     json_decref(h);
     json_decref(p);
     return ok;

@@ -36,7 +36,8 @@ static void check_params(const idp_params_t *p)
         const char *got = NULL;
         idp_err_t e = idp_params_get(p, name, &got);
         if (same > 1 ? e != IDP_E_INVALID_REQUEST
-                     : *value ? e != IDP_OK || strcmp(got, value) != 0 : e != IDP_E_NOT_FOUND)
+            : *value ? e != IDP_OK || strcmp(got, value) != 0
+                     : e != IDP_E_NOT_FOUND)
             abort(); /* RFC 6749 §3.1: a repeated parameter is an error, an empty one is omitted */
     }
 }

@@ -48,11 +48,12 @@ static idp_net_t net = {.transport = fake_transport, .ctx = &fake};
 /* A second client with back-channel logout and a post-logout redirect URI. */
 static void register_rp(idp_store_t *s)
 {
-    json_t *in = json_loads("{\"client_name\":\"RP\",\"redirect_uris\":[\"https://rp2.example/cb\"],"
-                            "\"token_endpoint_auth_method\":\"none\",\"scope\":\"openid profile\","
-                            "\"post_logout_redirect_uris\":[\"https://rp2.example/bye\"],"
-                            "\"backchannel_logout_uri\":\"https://rp2.example/bcl\",\"backchannel_logout_session_required\":true}",
-                            0, NULL),
+    json_t *in = json_loads(
+               "{\"client_name\":\"RP\",\"redirect_uris\":[\"https://rp2.example/cb\"],"
+               "\"token_endpoint_auth_method\":\"none\",\"scope\":\"openid profile\","
+               "\"post_logout_redirect_uris\":[\"https://rp2.example/bye\"],"
+               "\"backchannel_logout_uri\":\"https://rp2.example/bcl\",\"backchannel_logout_session_required\":true}",
+               0, NULL),
            *meta = NULL;
     char err[256] = "";
     assert_int_equal(idp_client_meta_validate(in, &meta, err, sizeof(err)), IDP_OK);
@@ -81,8 +82,8 @@ static int setup(void **state)
                                              (long long)time(NULL), 3600, &sess),
                      IDP_OK);
     /* consent to RP and a grant in this session, so that logout has a relying party to tell */
-    assert_int_equal(idp_store_consent_record(f->store, f->resident, RP, "grant", "openid name", 3600, "resident", NULL),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(f->store, f->resident, RP, "grant", "openid name", 3600, "resident", NULL), IDP_OK);
     return 0;
 }
 
@@ -94,8 +95,12 @@ static char *go(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool
     idp_arena_init(&arena, 1 << 22);
     idp_params_t params;
     assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena, .form = &params, .remote_addr = "192.0.2.8", .lang = "en",
-                           .cookie = cookie ? "sakaid_session=" COOKIE : NULL, .post = post,
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .remote_addr = "192.0.2.8",
+                           .lang = "en",
+                           .cookie = cookie ? "sakaid_session=" COOKIE : NULL,
+                           .post = post,
                            .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
@@ -239,8 +244,8 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     assert_int_equal(idp_own_verify(f->o, fake.form + 13, &hdr, &payload), IDP_OK);
     assert_string_equal(json_string_value(json_object_get(hdr, "typ")), "logout+jwt");
     assert_string_equal(json_string_value(json_object_get(payload, "aud")), RP);
-    assert_non_null(json_object_get(json_object_get(payload, "events"),
-                                    "http://schemas.openid.net/event/backchannel-logout"));
+    assert_non_null(
+        json_object_get(json_object_get(payload, "events"), "http://schemas.openid.net/event/backchannel-logout"));
     assert_null(json_object_get(payload, "nonce")); /* §2.4: prohibited */
     json_decref(hdr);
     json_decref(payload);

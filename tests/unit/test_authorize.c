@@ -50,8 +50,10 @@ static void valid(void **state)
 {
     idp_authz_req_t r;
     idp_authz_error_t e;
-    assert_true(run(OK_BASE CHALLENGE "&prompt=login&max_age=300&claims=%7B%22id_token%22%3A%7B%22acr%22%3A%7B%22essential%22%3Atrue%7D%7D%7D",
-                    meta_default, &r, &e));
+    assert_true(
+        run(OK_BASE CHALLENGE
+            "&prompt=login&max_age=300&claims=%7B%22id_token%22%3A%7B%22acr%22%3A%7B%22essential%22%3Atrue%7D%7D%7D",
+            meta_default, &r, &e));
     assert_string_equal(r.state, "s");
     assert_true(r.prompt_login);
     assert_false(r.prompt_none);
@@ -77,9 +79,12 @@ static void not_redirected(void **state)
         {"client_id=c&client_id=d&redirect_uri=https%3A%2F%2Frp.example%2Fcb", meta_default, "invalid_request"},
         {OK_BASE CHALLENGE, NULL, "invalid_client"},
         {"client_id=c&response_type=code&scope=openid" CHALLENGE, meta_default, "invalid_request"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&scope=openid" CHALLENGE, meta_default, "invalid_request"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb%2F&response_type=code&scope=openid" CHALLENGE, meta_default, "invalid_request"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&redirect_uri=https%3A%2F%2Frp.example%2Fcb" CHALLENGE, meta_default, "invalid_request"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&scope=openid" CHALLENGE,
+         meta_default, "invalid_request"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb%2F&response_type=code&scope=openid" CHALLENGE,
+         meta_default, "invalid_request"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&redirect_uri=https%3A%2F%2Frp.example%2Fcb" CHALLENGE,
+         meta_default, "invalid_request"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         idp_authz_req_t r;
@@ -98,12 +103,16 @@ static void redirected(void **state)
     static const struct {
         const char *q, *meta, *error;
     } cases[] = {
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid" CHALLENGE, meta_default, "invalid_request"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=token&scope=openid" CHALLENGE, meta_default, "unsupported_response_type"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code+id_token&scope=openid" CHALLENGE, meta_default, "unsupported_response_type"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid" CHALLENGE, meta_default,
+         "invalid_request"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=token&scope=openid" CHALLENGE,
+         meta_default, "unsupported_response_type"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code+id_token&scope=openid" CHALLENGE,
+         meta_default, "unsupported_response_type"},
         {OK_BASE CHALLENGE "&request=eyJ", meta_default, "request_not_supported"},
         {OK_BASE CHALLENGE "&request_uri=https%3A%2F%2Frp.example%2Fr", meta_default, "request_uri_not_supported"},
-        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code&scope=profile" CHALLENGE, meta_default, "invalid_scope"},
+        {"client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code&scope=profile" CHALLENGE,
+         meta_default, "invalid_scope"},
         {OK_BASE CHALLENGE "&response_mode=fragment", meta_default, "invalid_request"},
         {OK_BASE CHALLENGE "&prompt=none+login", meta_default, "invalid_request"},
         {OK_BASE CHALLENGE "&prompt=bogus", meta_default, "invalid_request"},
@@ -112,9 +121,10 @@ static void redirected(void **state)
         {OK_BASE CHALLENGE "&claims=%7Bnot+json", meta_default, "invalid_request"},
         {OK_BASE CHALLENGE "&claims=%5B1%5D", meta_default, "invalid_request"},
         {OK_BASE CHALLENGE "&state=again", meta_default, "invalid_request"},
-        {OK_BASE, meta_default, "invalid_request"},      /* PKCE required by default */
+        {OK_BASE, meta_default, "invalid_request"},           /* PKCE required by default */
         {OK_BASE "&nonce=n", meta_public, "invalid_request"}, /* public clients always need PKCE */
-        {OK_BASE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain", meta_default, "invalid_request"},
+        {OK_BASE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain",
+         meta_default, "invalid_request"},
         {OK_BASE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", meta_default, "invalid_request"},
         {OK_BASE "&code_challenge=short&code_challenge_method=S256", meta_default, "invalid_request"},
     };
@@ -133,10 +143,13 @@ static void redirected(void **state)
 static void pkce(void **state)
 {
     /* RFC 7636 Appendix B */
-    assert_true(idp_pkce_s256_verify("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
-    assert_false(idp_pkce_s256_verify("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"));
+    assert_true(idp_pkce_s256_verify("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                                     "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+    assert_false(idp_pkce_s256_verify("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                                      "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"));
     assert_false(idp_pkce_s256_verify("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "short"));
-    assert_false(idp_pkce_s256_verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+    assert_false(idp_pkce_s256_verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                                      "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
     assert_false(idp_pkce_s256_verify(NULL, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
 }
 

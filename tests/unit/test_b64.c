@@ -12,7 +12,8 @@
 
 /* RFC 4648 §10 test vectors, without padding. */
 static const char *const vec[][2] = {
-    {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+    {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+    {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
 };
 
 static void rfc4648_vectors(void **state)
@@ -46,15 +47,13 @@ static void url_alphabet(void **state)
 static void url_rejects(void **state)
 {
     static const char *const bad[] = {
-        "Zg==",  /* padding */
-        "+/+/",  /* standard alphabet */
-        "Zm 9v", /* whitespace */
-        "Zm9v\n",
-        "Z",     /* impossible length */
-        "Zh",    /* non-zero trailing bits ("Zg" is canonical) */
-        "Zm9",   /* ... */
-        "Zm-=",
-        "Zm9v\0x",
+        "Zg==",        /* padding */
+        "+/+/",        /* standard alphabet */
+        "Zm 9v",       /* whitespace */
+        "Zm9v\n", "Z", /* impossible length */
+        "Zh",          /* non-zero trailing bits ("Zg" is canonical) */
+        "Zm9",         /* ... */
+        "Zm-=",   "Zm9v\0x",
     };
     unsigned char out[16];
     size_t n;
@@ -117,8 +116,11 @@ static void random_ids_never_start_with_punctuation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rfc4648_vectors), cmocka_unit_test(url_alphabet),           cmocka_unit_test(url_rejects),
-        cmocka_unit_test(std_base64),      cmocka_unit_test(round_trip_all_lengths),
+        cmocka_unit_test(rfc4648_vectors),
+        cmocka_unit_test(url_alphabet),
+        cmocka_unit_test(url_rejects),
+        cmocka_unit_test(std_base64),
+        cmocka_unit_test(round_trip_all_lengths),
         cmocka_unit_test(random_ids_never_start_with_punctuation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,10 +91,8 @@ static void a_caller_latches_its_own_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(appends_within_the_maximum),
-        cmocka_unit_test(the_first_failure_latches),
-        cmocka_unit_test(printf_past_the_maximum_latches),
-        cmocka_unit_test(reset_and_free_clear_the_error),
+        cmocka_unit_test(appends_within_the_maximum),       cmocka_unit_test(the_first_failure_latches),
+        cmocka_unit_test(printf_past_the_maximum_latches),  cmocka_unit_test(reset_and_free_clear_the_error),
         cmocka_unit_test(a_caller_latches_its_own_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,8 +63,14 @@ static json_t *call(fixture_t *f, idp_endpoint_id_t endpoint, const char *body, 
     idp_arena_init(&arena, 1 << 20);
     idp_params_t params;
     assert_int_equal(idp_params_parse(&arena, query ? query : "", query ? strlen(query) : 0, &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena, .form = &params, .body = body, .body_len = body ? strlen(body) : 0,
-                           .remote_addr = "192.0.2.9", .lang = "en", .post = body != NULL, .now = at,
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .body = body,
+                           .body_len = body ? strlen(body) : 0,
+                           .remote_addr = "192.0.2.9",
+                           .lang = "en",
+                           .post = body != NULL,
+                           .now = at,
                            .now_ms = at * 1000};
     idp_oauth_resp_t resp;
     memset(&resp, 0, sizeof(resp));
@@ -240,8 +246,11 @@ static void refusals(void **state)
     fixture_t *f = *state;
     static const struct {
         const char *card, *reason;
-    } cases[] = {{"revoked", "revoked"}, {"expired", "expired"}, {"foreign", "unknown_issuer"},
-                 {"not-yet-valid", "not_yet_valid"}, {"no-key-usage", "bad_key_usage"}};
+    } cases[] = {{"revoked", "revoked"},
+                 {"expired", "expired"},
+                 {"foreign", "unknown_issuer"},
+                 {"not-yet-valid", "not_yet_valid"},
+                 {"no-key-usage", "bad_key_usage"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char tx[64], id[64];
         unsigned char nonce[32];
@@ -287,7 +296,11 @@ static void a_signature_for_another_challenge_fails(void **state)
 static void malformed_bodies(void **state)
 {
     fixture_t *f = *state;
-    static const char *const bodies[] = {"", "{", "[]", "{\"challenge_id\":1}", "{\"login_tx\":\"\"}",
+    static const char *const bodies[] = {"",
+                                         "{",
+                                         "[]",
+                                         "{\"challenge_id\":1}",
+                                         "{\"login_tx\":\"\"}",
                                          "{\"challenge_id\":\"x\",\"cert_type\":\"auth\"}"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         int status;

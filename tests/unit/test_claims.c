@@ -14,9 +14,13 @@
 
 static idp_store_resident_attrs_t attrs(void)
 {
-    idp_store_resident_attrs_t a = {.name = (char *)"堺 太郎", .birth_date = (char *)"1990-01-02",
-                                    .gender = (char *)"male", .address = (char *)"大阪府堺市堺区南瓦町３番１号",
-                                    .sakai_resident = true, .sakai_ward = (char *)"堺区", .verified_at = 1700000000};
+    idp_store_resident_attrs_t a = {.name = (char *)"堺 太郎",
+                                    .birth_date = (char *)"1990-01-02",
+                                    .gender = (char *)"male",
+                                    .address = (char *)"大阪府堺市堺区南瓦町３番１号",
+                                    .sakai_resident = true,
+                                    .sakai_ward = (char *)"堺区",
+                                    .verified_at = 1700000000};
     return a;
 }
 
@@ -31,9 +35,9 @@ static void a_card_grant_gets_verified_claims_with_evidence(void **state)
     assert_non_null(vc);
     assert_string_equal(json_string_value(json_object_get(json_object_get(vc, "claims"), "name")), "堺 太郎");
     assert_string_equal(json_string_value(json_object_get(json_object_get(vc, "claims"), "birthdate")), "1990-01-02");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(vc, "claims"), "address"),
-                                                          "formatted")),
-                        "大阪府堺市堺区南瓦町３番１号");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_object_get(vc, "claims"), "address"), "formatted")),
+        "大阪府堺市堺区南瓦町３番１号");
     assert_null(json_object_get(json_object_get(vc, "claims"), "gender")); /* not asked for */
     json_t *v = json_object_get(vc, "verification");
     assert_string_equal(json_string_value(json_object_get(v, "trust_framework")), "jp_jpki");

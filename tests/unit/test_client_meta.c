@@ -26,7 +26,8 @@ static void defaults(void **state)
 {
     json_t *m;
     char err[512];
-    assert_int_equal(validate("{\"client_name\":\"Web\",\"redirect_uris\":[\"https://rp.example/cb\"]}", &m, err), IDP_OK);
+    assert_int_equal(validate("{\"client_name\":\"Web\",\"redirect_uris\":[\"https://rp.example/cb\"]}", &m, err),
+                     IDP_OK);
     assert_string_equal(json_string_value(json_object_get(m, "token_endpoint_auth_method")), "client_secret_basic");
     assert_string_equal(json_string_value(json_array_get(json_object_get(m, "grant_types"), 0)), "authorization_code");
     assert_string_equal(json_string_value(json_array_get(json_object_get(m, "response_types"), 0)), "code");
@@ -37,7 +38,9 @@ static void defaults(void **state)
     assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "RS256");
     assert_true(idp_client_meta_uses_secret(m));
     json_decref(m);
-    assert_int_equal(validate("{\"client_name\":\"City\",\"tier\":\"city\",\"redirect_uris\":[\"https://a.example/cb\"]}", &m, err), IDP_OK);
+    assert_int_equal(
+        validate("{\"client_name\":\"City\",\"tier\":\"city\",\"redirect_uris\":[\"https://a.example/cb\"]}", &m, err),
+        IDP_OK);
     assert_string_equal(json_string_value(json_object_get(m, "subject_type")), "public");
     json_decref(m);
     assert_int_equal(validate("{\"client_name\":\"Svc\",\"grant_types\":[\"client_credentials\"]}", &m, err), IDP_OK);
@@ -48,13 +51,18 @@ static void defaults(void **state)
 static void accepted(void **state)
 {
     static const char *const good[] = {
-        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://127.0.0.1:3000/cb\"],\"token_endpoint_auth_method\":\"none\"}",
-        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://[::1]/cb\",\"https://rp.example/cb?x=1\"],\"sector_identifier_uri\":\"https://rp.example/s.json\"}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://127.0.0.1:3000/"
+        "cb\"],\"token_endpoint_auth_method\":\"none\"}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"http://[::1]/cb\",\"https://rp.example/"
+        "cb?x=1\"],\"sector_identifier_uri\":\"https://rp.example/s.json\"}",
         "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/1\",\"https://a.example/2\"]}",
-        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"require_pkce\":false,\"default_max_age\":3600}",
-        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\","
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+        "cb\"],\"require_pkce\":false,\"default_max_age\":3600}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+        "cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\","
         "\"jwks_uri\":\"https://a.example/jwks\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}",
-        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"purpose_ja\":\"\xe5\xa0\xba\",\"logo_uri\":null}",
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+        "cb\"],\"purpose_ja\":\"\xe5\xa0\xba\",\"logo_uri\":null}",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         json_t *m;
@@ -75,36 +83,73 @@ static void rejected(void **state)
     } cases[] = {
         {"{\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
         {"{\"client_name\":\"n\"}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"http://rp.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb#x\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://*.a.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI, "redirect_uris[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "redirect_uris[1]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":\"https://a.example/cb\"}", IDP_E_INVALID_CLIENT_METADATA, "redirect_uris"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"post_logout_redirect_uris\":[\"http://a.example/bye\"]}", IDP_E_INVALID_REDIRECT_URI, "post_logout_redirect_uris[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"backchannel_logout_uri\":\"https://a.example/b#f\"}", IDP_E_INVALID_CLIENT_METADATA, "backchannel_logout_uri"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"colour\":\"red\"}", IDP_E_INVALID_CLIENT_METADATA, "colour"},
-        {"{\"client_name\":\"\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
-        {"{\"client_name\":\"a\\nb\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
-        {"{\"client_name\":7,\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "client_name"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"tier\":\"gold\"}", IDP_E_INVALID_CLIENT_METADATA, "tier"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"require_pkce\":\"no\"}", IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false}", IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
-        {"{\"client_name\":\"n\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":\"none\"}", IDP_E_INVALID_CLIENT_METADATA, "grant_types"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"http://rp.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI,
+         "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb#x\"]}", IDP_E_INVALID_REDIRECT_URI,
+         "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://*.a.example/cb\"]}", IDP_E_INVALID_REDIRECT_URI,
+         "redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://a.example/cb\"]}",
+         IDP_E_INVALID_CLIENT_METADATA, "redirect_uris[1]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":\"https://a.example/cb\"}", IDP_E_INVALID_CLIENT_METADATA,
+         "redirect_uris"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"post_logout_redirect_uris\":[\"http://"
+         "a.example/bye\"]}",
+         IDP_E_INVALID_REDIRECT_URI, "post_logout_redirect_uris[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"backchannel_logout_uri\":\"https://"
+         "a.example/b#f\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "backchannel_logout_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"colour\":\"red\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "colour"},
+        {"{\"client_name\":\"\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA,
+         "client_name"},
+        {"{\"client_name\":\"a\\nb\",\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA,
+         "client_name"},
+        {"{\"client_name\":7,\"redirect_uris\":[\"https://a.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA,
+         "client_name"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"tier\":\"gold\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "tier"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"require_pkce\":\"no\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false}",
+         IDP_E_INVALID_CLIENT_METADATA, "require_pkce"},
+        {"{\"client_name\":\"n\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":\"none\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "grant_types"},
         {"{\"client_name\":\"n\",\"grant_types\":[\"refresh_token\"]}", IDP_E_INVALID_CLIENT_METADATA, "grant_types"},
         {"{\"client_name\":\"n\",\"grant_types\":[\"implicit\"]}", IDP_E_INVALID_CLIENT_METADATA, "grant_types[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"response_types\":[\"token\"]}", IDP_E_INVALID_CLIENT_METADATA, "response_types[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"subject_type\":\"public\"}", IDP_E_INVALID_CLIENT_METADATA, "subject_type"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"]}", IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}", IDP_E_INVALID_CLIENT_METADATA, "jwks_uri"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks_uri\":\"https://a.example/j\",\"jwks\":{\"keys\":[{\"kty\":\"EC\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks\":{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\",\"e\":\"AQAB\",\"d\":\"y\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"x\"}]}}", IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid  profile\"}", IDP_E_INVALID_CLIENT_METADATA, "scope"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid \\\"x\\\"\"}", IDP_E_INVALID_CLIENT_METADATA, "scope"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_max_age\":-1}", IDP_E_INVALID_CLIENT_METADATA, "default_max_age"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_acr_values\":[\"loa2\"]}", IDP_E_INVALID_CLIENT_METADATA, "default_acr_values[0]"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"id_token_signed_response_alg\":\"none\"}", IDP_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg"},
-        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"access_token_signed_response_alg\":\"HS256\"}", IDP_E_INVALID_CLIENT_METADATA, "access_token_signed_response_alg"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"response_types\":[\"token\"]}",
+         IDP_E_INVALID_CLIENT_METADATA, "response_types[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"subject_type\":\"public\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "subject_type"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"]}",
+         IDP_E_INVALID_CLIENT_METADATA, "sector_identifier_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "jwks_uri"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"jwks_uri\":\"https://a.example/"
+         "j\",\"jwks\":{\"keys\":[{\"kty\":\"EC\"}]}}",
+         IDP_E_INVALID_CLIENT_METADATA, "jwks"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"jwks\":{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\",\"e\":\"AQAB\",\"d\":\"y\"}]}}",
+         IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"x\"}]}}",
+         IDP_E_INVALID_CLIENT_METADATA, "jwks.keys[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid  profile\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "scope"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"scope\":\"openid \\\"x\\\"\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "scope"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_max_age\":-1}",
+         IDP_E_INVALID_CLIENT_METADATA, "default_max_age"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"default_acr_values\":[\"loa2\"]}",
+         IDP_E_INVALID_CLIENT_METADATA, "default_acr_values[0]"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"id_token_signed_response_alg\":\"none\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg"},
+        {"{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"access_token_signed_response_alg\":\"HS256\"}",
+         IDP_E_INVALID_CLIENT_METADATA, "access_token_signed_response_alg"},
         {"[1]", IDP_E_INVALID_CLIENT_METADATA, "metadata"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -156,10 +201,14 @@ static void sector_of_pairwise_subjects(void **state)
         bool pairwise;
         const char *sector;
     } cases[] = {
-        {"{\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x.json\"}", true, "s.example"},
+        {"{\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://"
+         "s.example/x.json\"}",
+         true, "s.example"},
         {"{\"redirect_uris\":[\"https://a.example:8443/cb\",\"https://b.example/cb\"]}", true, "a.example"},
         {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", true, ""},
-        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/x\"}", false, ""},
+        {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https:/"
+         "/s.example/x\"}",
+         false, ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_t *m = uris(cases[i].meta);
@@ -177,11 +226,14 @@ static void sector_document_must_list_every_redirect_uri(void **state)
         const char *doc, *redirects;
         const char *error; /* NULL: accepted; else a part of the message */
     } cases[] = {
-        {"[\"https://a.example/cb\",\"https://b.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]", NULL},
-        {"[\"https://b.example/cb\",\"https://a.example/cb\",\"https://other.example/x\"]", "[\"https://a.example/cb\"]", NULL},
+        {"[\"https://a.example/cb\",\"https://b.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]",
+         NULL},
+        {"[\"https://b.example/cb\",\"https://a.example/cb\",\"https://other.example/x\"]",
+         "[\"https://a.example/cb\"]", NULL},
         {"[]", "[]", NULL},
         {" [ \"https://a.example/cb\" ] \n", "[\"https://a.example/cb\"]", NULL},
-        {"[\"https://a.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]", "does not list redirect_uris[1] \"https://b.example/cb\""},
+        {"[\"https://a.example/cb\"]", "[\"https://a.example/cb\",\"https://b.example/cb\"]",
+         "does not list redirect_uris[1] \"https://b.example/cb\""},
         {"[]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
         /* exact strings: no normalisation of a trailing slash, case, port or query */
         {"[\"https://a.example/cb/\"]", "[\"https://a.example/cb\"]", "does not list redirect_uris[0]"},
@@ -192,17 +244,20 @@ static void sector_document_must_list_every_redirect_uri(void **state)
         {"<html>moved</html>", "[\"https://a.example/cb\"]", "is not JSON"},
         {"", "[\"https://a.example/cb\"]", "is not JSON"},
         {"[\"https://a.example/cb\"] [1]", "[\"https://a.example/cb\"]", "is not JSON"},
-        {"{\"redirect_uris\":[\"https://a.example/cb\"]}", "[\"https://a.example/cb\"]", "is not a JSON array of strings (it is an object)"},
+        {"{\"redirect_uris\":[\"https://a.example/cb\"]}", "[\"https://a.example/cb\"]",
+         "is not a JSON array of strings (it is an object)"},
         {"\"https://a.example/cb\"", "[\"https://a.example/cb\"]", "is not a JSON array of strings (it is a string)"},
-        {"[\"https://a.example/cb\",1]", "[\"https://a.example/cb\"]", "is not a JSON array of strings (element 1 is a number)"},
-        {"[[\"https://a.example/cb\"]]", "[\"https://a.example/cb\"]", "is not a JSON array of strings (element 0 is an array)"},
+        {"[\"https://a.example/cb\",1]", "[\"https://a.example/cb\"]",
+         "is not a JSON array of strings (element 1 is a number)"},
+        {"[[\"https://a.example/cb\"]]", "[\"https://a.example/cb\"]",
+         "is not a JSON array of strings (element 0 is an array)"},
         {"[null]", "[]", "is not a JSON array of strings (element 0 is null)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[512] = "";
         json_t *r = uris(cases[i].redirects);
-        idp_err_t e = idp_client_meta_sector_lists("https://s.example/sector.json", cases[i].doc, strlen(cases[i].doc), r,
-                                                   err, sizeof(err));
+        idp_err_t e = idp_client_meta_sector_lists("https://s.example/sector.json", cases[i].doc, strlen(cases[i].doc),
+                                                   r, err, sizeof(err));
         json_decref(r);
         if (cases[i].error == NULL && e != IDP_OK)
             fail_msg("case %zu (%s): refused: %s", i, cases[i].doc, err);
@@ -210,13 +265,14 @@ static void sector_document_must_list_every_redirect_uri(void **state)
             continue;
         if (e != IDP_E_INVALID_CLIENT_METADATA)
             fail_msg("case %zu (%s): got %d, want invalid_client_metadata", i, cases[i].doc, e);
-        if (strncmp(err, "sector_identifier_uri: https://s.example/sector.json ", 53) != 0 || !strstr(err, cases[i].error))
+        if (strncmp(err, "sector_identifier_uri: https://s.example/sector.json ", 53) != 0 ||
+            !strstr(err, cases[i].error))
             fail_msg("case %zu (%s): message \"%s\" lacks \"%s\"", i, cases[i].doc, err, cases[i].error);
     }
 }
 
 typedef struct {
-    const char *doc;  /* the answer, or NULL to fail with why */
+    const char *doc; /* the answer, or NULL to fail with why */
     const char *why;
     idp_err_t e;
     int calls;
@@ -252,8 +308,9 @@ static idp_err_t check_sector(const char *meta_text, fake_fetch_t *f, char *err)
 /* The fetched document decides; without a sector_identifier_uri nothing is fetched; a failed fetch refuses. */
 static void sector_identifier_uri_is_fetched_and_checked(void **state)
 {
-    static const char *meta = "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],"
-                              "\"sector_identifier_uri\":\"https://a.example/sector.json\"}";
+    static const char *meta =
+        "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\",\"https://b.example/cb\"],"
+        "\"sector_identifier_uri\":\"https://a.example/sector.json\"}";
     char err[512];
     fake_fetch_t f = {"[\"https://a.example/cb\",\"https://b.example/cb\"]", NULL, IDP_OK, 0, ""};
     assert_int_equal(check_sector(meta, &f, err), IDP_OK);
@@ -282,7 +339,8 @@ static void sector_identifier_uri_is_fetched_and_checked(void **state)
     }
 
     fake_fetch_t none = {NULL, "must not be called", IDP_E_UNAVAILABLE, 0, ""};
-    assert_int_equal(check_sector("{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"]}", &none, err), IDP_OK);
+    assert_int_equal(check_sector("{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"]}", &none, err),
+                     IDP_OK);
     assert_int_equal(none.calls, 0);
     /* a client with no redirect URI still needs a document that is an array of strings */
     fake_fetch_t svc = {"{}", NULL, IDP_OK, 0, ""};
@@ -301,9 +359,12 @@ static void sector_identifier_uri_must_be_https(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[512], err[512];
         json_t *m;
-        snprintf(text, sizeof(text),
-                 "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"%s\"}", bad[i]);
-        if (validate(text, &m, err) != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, "sector_identifier_uri: ", 23) != 0)
+        snprintf(
+            text, sizeof(text),
+            "{\"client_name\":\"n\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"%s\"}",
+            bad[i]);
+        if (validate(text, &m, err) != IDP_E_INVALID_CLIENT_METADATA ||
+            strncmp(err, "sector_identifier_uri: ", 23) != 0)
             fail_msg("%s: accepted or wrong message: %s", bad[i], err);
     }
     json_t *m;
@@ -325,22 +386,38 @@ static void an_update_that_changes_sub_is_refused(void **state)
         const char *field; /* NULL: allowed */
     } cases[] = {
         /* the same sector: another document on the same host, other redirect URIs, a name */
-        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://s.example/v2.json\"}", NULL},
+        {NULL,
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/"
+         "cb\"],\"sector_identifier_uri\":\"https://s.example/v2.json\"}",
+         NULL},
         {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
-         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb2\",\"https://b.example/cb\"]}", NULL},
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb2\",\"https://b.example/cb\"]}",
+         NULL},
         {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
-         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\"],\"sector_identifier_uri\":\"https://a.example/s.json\"}", NULL},
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/"
+         "cb\"],\"sector_identifier_uri\":\"https://a.example/s.json\"}",
+         NULL},
         /* no redirect URI before: nobody ever signed in */
-        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}", "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://b.example/cb\"]}", NULL},
+        {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[]}",
+         "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://b.example/cb\"]}", NULL},
         /* another sector */
         {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "sector_identifier_uri"},
-        {NULL, "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://t.example/sector.json\"}", "sector_identifier_uri"},
+        {NULL,
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"sector_identifier_uri\":\"https://t.example/sector.json\"}",
+         "sector_identifier_uri"},
         {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
-         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\",\"https://a.example/cb\"]}", "redirect_uris"},
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://b.example/cb\",\"https://a.example/cb\"]}",
+         "redirect_uris"},
         {"{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}",
-         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "sector_identifier_uri"},
+         "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/"
+         "cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}",
+         "sector_identifier_uri"},
         /* another subject type */
-        {NULL, "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https://s.example/sector.json\"}", "subject_type"},
+        {NULL,
+         "{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"],\"sector_identifier_uri\":\"https:/"
+         "/s.example/sector.json\"}",
+         "subject_type"},
         {"{\"subject_type\":\"public\",\"redirect_uris\":[\"https://a.example/cb\"]}",
          "{\"subject_type\":\"pairwise\",\"redirect_uris\":[\"https://a.example/cb\"]}", "subject_type"},
     };
@@ -352,8 +429,9 @@ static void an_update_that_changes_sub_is_refused(void **state)
         json_decref(after);
         if (cases[i].field == NULL && e != IDP_OK)
             fail_msg("case %zu: refused: %s", i, err);
-        if (cases[i].field && (e != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, cases[i].field, strlen(cases[i].field)) ||
-                               err[strlen(cases[i].field)] != ':' || !strstr(err, "every resident gets a new sub")))
+        if (cases[i].field &&
+            (e != IDP_E_INVALID_CLIENT_METADATA || strncmp(err, cases[i].field, strlen(cases[i].field)) ||
+             err[strlen(cases[i].field)] != ':' || !strstr(err, "every resident gets a new sub")))
             fail_msg("case %zu: got %d \"%s\", want a message about %s", i, e, err, cases[i].field);
     }
 }

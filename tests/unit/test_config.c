@@ -59,14 +59,17 @@ static void trusted_proxies_and_metrics_listen(void **state)
     idp_config_t *c;
     char err[512];
     assert_int_equal(load("{\"http\":{\"trusted_proxies\":[\"127.0.0.1\",\"10.0.0.0/8\",\"fd00::/8\"],"
-                          "\"metrics_listen\":\"\"}}", base_env, &c, err), IDP_OK);
+                          "\"metrics_listen\":\"\"}}",
+                          base_env, &c, err),
+                     IDP_OK);
     assert_int_equal(c->n_trusted_proxies, 3);
     assert_int_equal(c->trusted_proxies[1].bits, 8);
     assert_int_equal(c->trusted_proxies[2].net.len, 16);
     assert_null(c->metrics_host); /* "" turns the metrics listener off */
     idp_config_free(c);
-    static const char *const e[] = {"SAKAID_DATABASE_URL", "x", "SAKAID_TRUSTED_PROXIES", "192.0.2.0/24, ::1",
-                                    "SAKAID_METRICS_LISTEN", "[::1]:9100", NULL};
+    static const char *const e[] = {
+        "SAKAID_DATABASE_URL", "x", "SAKAID_TRUSTED_PROXIES", "192.0.2.0/24, ::1", "SAKAID_METRICS_LISTEN",
+        "[::1]:9100",          NULL};
     assert_int_equal(load("{}", e, &c, err), IDP_OK);
     assert_int_equal(c->n_trusted_proxies, 2);
     assert_string_equal(c->metrics_host, "::1");
@@ -90,29 +93,34 @@ static void jpki_anchors(void **state)
     assert_int_equal(c->n_jpki_anchors[0], 0);
     assert_int_equal(c->n_jpki_anchors[1], 0);
     idp_config_free(c);
-    assert_int_equal(load("{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\","
-                          "\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad03\","
-                          "\"0E:10:3A:25:71:95:62:A4:E7:B4:4A:58:D2:99:65:F4:15:5A:F6:9B:40:F7:F5:3B:11:B4:F4:7F:B5:75:AD:03\"]}}",
-                          base_env, &c, err), IDP_OK);
+    assert_int_equal(
+        load("{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\","
+             "\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad03\","
+             "\"0E:10:3A:25:71:95:62:A4:E7:B4:4A:58:D2:99:65:F4:15:5A:F6:9B:40:F7:F5:3B:11:B4:F4:7F:B5:75:AD:03\"]}}",
+             base_env, &c, err),
+        IDP_OK);
     assert_int_equal(c->n_jpki_anchors[0], 3);
     for (int i = 0; i < 3; i++)
         assert_memory_equal(c->jpki_anchors[0][i], want, 32);
     assert_int_equal(c->n_jpki_anchors[1], 0);
     idp_config_free(c);
-    static const char *const e[] = {"SAKAID_DATABASE_URL", "x", "SAKAID_JPKI_SIGN_ANCHORS",
-                                    "DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM, DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM", NULL};
+    static const char *const e[] = {
+        "SAKAID_DATABASE_URL", "x", "SAKAID_JPKI_SIGN_ANCHORS",
+        "DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM, DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM", NULL};
     assert_int_equal(load("{}", e, &c, err), IDP_OK);
     assert_int_equal(c->n_jpki_anchors[1], 2);
     assert_memory_equal(c->jpki_anchors[1][1], want, 32);
     idp_config_free(c);
     static const char *const bad[] = {
-        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQ\"]}}",   /* 42 characters */
-        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9/U7EbT0f7V1rQM\"]}}",  /* base64, not base64url */
+        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQ\"]}}",  /* 42 characters */
+        "{\"jpki\":{\"auth_anchors\":[\"DhA6JXGVYqTntEpY0pll9BVa9ptA9/U7EbT0f7V1rQM\"]}}", /* base64, not base64url */
         "{\"jpki\":{\"auth_anchors\":[\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad\"]}}", /* 31 bytes */
         "{\"jpki\":{\"auth_anchors\":[\"0e103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad0300\"]}}",
-        "{\"jpki\":{\"auth_anchors\":[\"0e:10:3a:25:71:95:62:a4:e7:b4:4a:58:d2:99:65:f4:15:5a:f6:9b:40:f7:f5:3b:11:b4:f4:7f:b5:75:ad:03:\"]}}",
+        "{\"jpki\":{\"auth_anchors\":[\"0e:10:3a:25:71:95:62:a4:e7:b4:4a:58:d2:99:65:f4:15:5a:f6:9b:40:f7:f5:3b:11:b4:"
+        "f4:7f:b5:75:ad:03:\"]}}",
         "{\"jpki\":{\"auth_anchors\":[\"zz103a25719562a4e7b44a58d29965f4155af69b40f7f53b11b4f47fb575ad03\"]}}",
-        "{\"jpki\":{\"auth_anchors\":\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM,,DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\"}}",
+        "{\"jpki\":{\"auth_anchors\":\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM,,DhA6JXGVYqTntEpY0pll9BVa9ptA9_"
+        "U7EbT0f7V1rQM\"}}",
         "{\"jpki\":{\"auth_anchors\":\"a,b\"}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -125,7 +133,8 @@ static void jpki_anchors(void **state)
     char many[2048];
     size_t n = (size_t)snprintf(many, sizeof(many), "{\"jpki\":{\"sign_anchors\":[");
     for (int i = 0; i <= IDP_CONFIG_MAX_ANCHORS; i++)
-        n += (size_t)snprintf(many + n, sizeof(many) - n, "%s\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\"", i ? "," : "");
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "%s\"DhA6JXGVYqTntEpY0pll9BVa9ptA9_U7EbT0f7V1rQM\"",
+                              i ? "," : "");
     snprintf(many + n, sizeof(many) - n, "]}}");
     assert_true(n < sizeof(many) - 4);
     assert_int_not_equal(load(many, base_env, &c, err), IDP_OK);
@@ -135,10 +144,11 @@ static void jpki_anchors(void **state)
 static void file_and_env(void **state)
 {
     static const char *const e[] = {"SAKAID_DATABASE_URL", "postgresql://other/x", "SAKAID_PORT", "9090",
-                                    "SAKAID_DATA_DIR", "/srv/sakaid", NULL};
+                                    "SAKAID_DATA_DIR",     "/srv/sakaid",          NULL};
     idp_config_t *c;
     char err[512];
-    assert_int_equal(load("{\"http\":{\"threads\":4,\"max_body_bytes\":2048},\"database\":{\"url\":\"postgresql://file/x\",\"pool_size\":3},"
+    assert_int_equal(load("{\"http\":{\"threads\":4,\"max_body_bytes\":2048},\"database\":{\"url\":\"postgresql://file/"
+                          "x\",\"pool_size\":3},"
                           "\"tokens\":{\"access_token_signing_alg\":\"ES256\"}}",
                           e, &c, err),
                      IDP_OK);
@@ -173,7 +183,8 @@ static void errors_name_the_key(void **state)
         {"{\"issuer\":\"https://id.example?x\"}", "issuer"},
         {"{\"issuer\":\"http://id.example\"}", "issuer"},
         {"{\"tokens\":{\"access_token_signing_alg\":\"none\"}}", "tokens.access_token_signing_alg"},
-        {"{\"tokens\":{\"access_token_ttl_seconds\":90000,\"max_token_lifetime_seconds\":3600}}", "tokens.access_token_ttl_seconds"},
+        {"{\"tokens\":{\"access_token_ttl_seconds\":90000,\"max_token_lifetime_seconds\":3600}}",
+         "tokens.access_token_ttl_seconds"},
         {"{\"log_level\":\"loud\"}", "log_level"},
         {"{\"dev_mode\":\"yes\"}", "dev_mode"},
         {"{\"http\":{\"trusted_proxies\":[\"10.0.0.0/33\"]}}", "http.trusted_proxies"},
@@ -265,9 +276,14 @@ static void outbound_proxy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),   cmocka_unit_test(file_and_env),           cmocka_unit_test(errors_name_the_key),
-        cmocka_unit_test(env_errors), cmocka_unit_test(tls_anywhere_needs_issuer), cmocka_unit_test(missing_file),
-        cmocka_unit_test(trusted_proxies_and_metrics_listen), cmocka_unit_test(jpki_anchors),
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(file_and_env),
+        cmocka_unit_test(errors_name_the_key),
+        cmocka_unit_test(env_errors),
+        cmocka_unit_test(tls_anywhere_needs_issuer),
+        cmocka_unit_test(missing_file),
+        cmocka_unit_test(trusted_proxies_and_metrics_listen),
+        cmocka_unit_test(jpki_anchors),
         cmocka_unit_test(outbound_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,9 +16,9 @@
 
 typedef struct {
     int calls;
-    long status;          /* what the fake upstream answers */
+    long status; /* what the fake upstream answers */
     const char *body;
-    idp_net_req_t seen;   /* the last request (its strings live only during the call) */
+    idp_net_req_t seen; /* the last request (its strings live only during the call) */
     char url[256];
 } upstream_t;
 
@@ -34,8 +34,8 @@ static idp_err_t fake(const idp_net_t *net, const idp_net_req_t *req, idp_net_re
     return idp_buf_puts(&resp->body, u->body);
 }
 
-#define DISCOVERY(iss)                                                                                                 \
-    "{\"issuer\":\"" iss "\",\"authorization_endpoint\":\"" iss "/auth\",\"token_endpoint\":\"" iss                   \
+#define DISCOVERY(iss)                                                                              \
+    "{\"issuer\":\"" iss "\",\"authorization_endpoint\":\"" iss "/auth\",\"token_endpoint\":\"" iss \
     "/token\",\"jwks_uri\":\"" iss "/jwks\"}"
 
 static void test_fed_discovery_goes_through_the_seam_with_its_limits(void **state)

@@ -397,10 +397,11 @@ static idp_err_t upstream_fake(const idp_net_t *net, const idp_net_req_t *req, i
         return IDP_OK;
     }
     resp->status = 200;
-    idp_buf_puts(&resp->body, "{\"issuer\":\"https://up.example\",\"authorization_endpoint\":\"https://up.example/auth\","
-                              "\"token_endpoint\":\"https://up.example/token\",\"jwks_uri\":\"https://up.example/jwks\","
-                              "\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
-                              "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    idp_buf_puts(&resp->body,
+                 "{\"issuer\":\"https://up.example\",\"authorization_endpoint\":\"https://up.example/auth\","
+                 "\"token_endpoint\":\"https://up.example/token\",\"jwks_uri\":\"https://up.example/jwks\","
+                 "\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
+                 "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
     return IDP_OK;
 }
 
@@ -419,9 +420,14 @@ static void social_login_starts_upstream(void **state)
     size_t enc_len = 0;
     assert_int_equal(idp_aead_seal(&kek, "sakaid:upstream:line", (const unsigned char *)"s3cret", 6, &enc, &enc_len),
                      IDP_OK);
-    idp_store_upstream_t u = {.id = "line", .issuer = (char *)"https://up.example", .client_id = (char *)"sakaid",
-                              .scopes = (char *)"openid", .display_name = (char *)"LINE", .secret_enc = enc,
-                              .secret_enc_len = enc_len, .enabled = true};
+    idp_store_upstream_t u = {.id = "line",
+                              .issuer = (char *)"https://up.example",
+                              .client_id = (char *)"sakaid",
+                              .scopes = (char *)"openid",
+                              .display_name = (char *)"LINE",
+                              .secret_enc = enc,
+                              .secret_enc_len = enc_len,
+                              .enabled = true};
     assert_int_equal(idp_store_upstream_insert(f->store, &u), IDP_OK);
     free(enc);
     browser_t b = {0}, other = {0};

@@ -40,8 +40,8 @@ static void test_head_rejects_content_length_with_transfer_encoding(void **state
 
 static void test_head_rejects_content_length_that_is_not_digits(void **state)
 {
-    static const char *const bad[] = {"", " ", "abc", "12abc", "+12", "-1", "0x10", "1 2", "1,1", "4, 4",
-                                      "1e3", "1234567890123456789", "١"};
+    static const char *const bad[] = {
+        "", " ", "abc", "12abc", "+12", "-1", "0x10", "1 2", "1,1", "4, 4", "1e3", "1234567890123456789", "١"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         idp_http_field_t f[] = {F("Host", "x"), F("Content-Length", bad[i])};
         assert_int_equal(check("1.1", "/token", f, 2), IDP_HEAD_BAD_CL);
@@ -59,7 +59,7 @@ static void test_head_rejects_repeated_content_length_even_equal(void **state)
 static void test_head_rejects_transfer_encoding_other_than_chunked(void **state)
 {
     static const char *const bad[] = {"identity", "gzip", "gzip, chunked", "chunked, chunked", "chunked;x=1",
-                                      "chunkedx", "", "xchunked"};
+                                      "chunkedx", "",     "xchunked"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         idp_http_field_t f[] = {F("Host", "x"), F("Transfer-Encoding", bad[i])};
         assert_int_equal(check("1.1", "/token", f, 2), IDP_HEAD_BAD_TE);
@@ -94,7 +94,8 @@ static void test_head_rejects_obs_fold_and_other_line_faults(void **state)
 static void test_head_rejects_absolute_form_and_other_targets(void **state)
 {
     idp_http_field_t f[] = {F("Host", "x")};
-    static const char *const bad[] = {"http://x/", "https://id.example/token", "HTTP://x/", "*", "x.example:443", "", "token"};
+    static const char *const bad[] = {"http://x/", "https://id.example/token", "HTTP://x/", "*", "x.example:443", "",
+                                      "token"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(check("1.1", bad[i], f, 1), IDP_HEAD_ABSOLUTE_FORM);
     assert_int_equal(check("1.1", NULL, f, 1), IDP_HEAD_ABSOLUTE_FORM);
@@ -155,7 +156,8 @@ static void test_client_addr_walks_x_forwarded_for_from_the_right(void **state)
     idp_http_field_t chain[] = {F("X-Forwarded-For", "6.6.6.6, 198.51.100.7 ,10.1.2.3")};
     assert_string_equal(addr("127.0.0.1", chain, 1, &src), "198.51.100.7");
     /* several field lines are one list, in order (RFC 9110 §5.3) */
-    idp_http_field_t lines[] = {F("X-Forwarded-For", "6.6.6.6"), F("Host", "x"), F("x-forwarded-for", "2001:db8::1, 10.0.0.1")};
+    idp_http_field_t lines[] = {F("X-Forwarded-For", "6.6.6.6"), F("Host", "x"),
+                                F("x-forwarded-for", "2001:db8::1, 10.0.0.1")};
     assert_string_equal(addr("::ffff:127.0.0.1", lines, 3, &src), "2001:db8::1");
     /* every hop trusted: the leftmost */
     idp_http_field_t inner[] = {F("X-Forwarded-For", "10.9.9.9, 10.0.0.2")};
@@ -183,10 +185,11 @@ static void test_client_addr_reads_forwarded_and_prefers_it(void **state)
 static void test_client_addr_fails_closed_on_malformed_headers(void **state)
 {
     static const char *const p[] = {"127.0.0.1", NULL};
-    static const char *const bad_fwd[] = {"for=unknown", "for=_hidden", "for=\"[2001:db8::1\"", "for=\"1.2.3.4",
-                                          "for", "for=1.2.3.4;for=5.6.7.8", "proto=https", "for=\"a\\\"b\"",
-                                          "for=1.2.3.4 junk", "for=[2001:db8::1]", "=x"};
-    static const char *const bad_xff[] = {"unknown", "1.2.3", "300.1.1.1", "1.2.3.4:80:90", "[::1", "x, 1.2.3.4:99999a"};
+    static const char *const bad_fwd[] = {
+        "for=unknown", "for=_hidden",    "for=\"[2001:db8::1\"", "for=\"1.2.3.4",     "for", "for=1.2.3.4;for=5.6.7.8",
+        "proto=https", "for=\"a\\\"b\"", "for=1.2.3.4 junk",     "for=[2001:db8::1]", "=x"};
+    static const char *const bad_xff[] = {"unknown",       "1.2.3", "300.1.1.1",
+                                          "1.2.3.4:80:90", "[::1",  "x, 1.2.3.4:99999a"};
     idp_http_addr_source_t src;
     trust(p);
     for (size_t i = 0; i < sizeof(bad_fwd) / sizeof(bad_fwd[0]); i++) {
@@ -234,8 +237,9 @@ static void test_cidr_parse_and_match(void **state)
     assert_true(idp_cidr_match(&b, 1, &ip));
     assert_true(idp_cidr_parse("0.0.0.0/0", &b));
     assert_true(idp_cidr_match(&b, 1, &ip));
-    static const char *const bad[] = {"10.0.0.1/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/-1", "1.2.3",
-                                      "host.example", "", "/8", "10.0.0.0/8/8", "[::1]", "10.0.0.0/ 8"};
+    static const char *const bad[] = {"10.0.0.1/8",  "10.0.0.0/33",  "::/129",       "10.0.0.0/",
+                                      "10.0.0.0/-1", "1.2.3",        "host.example", "",
+                                      "/8",          "10.0.0.0/8/8", "[::1]",        "10.0.0.0/ 8"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_false(idp_cidr_parse(bad[i], &b));
     assert_true(idp_ip_parse("127.9.9.9", 9, &ip));

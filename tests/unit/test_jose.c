@@ -61,7 +61,8 @@ static void check_key(idp_alg_t alg)
     assert_string_equal(idp_jose_key_kid(k2), idp_jose_key_kid(k));
     /* the wrong algorithm for the DER is refused */
     idp_jose_key_t *k3 = NULL;
-    assert_int_not_equal(idp_jose_key_from_der(alg == IDP_ALG_RS256 ? IDP_ALG_ES256 : IDP_ALG_RS256, der, len, &k3), IDP_OK);
+    assert_int_not_equal(idp_jose_key_from_der(alg == IDP_ALG_RS256 ? IDP_ALG_ES256 : IDP_ALG_RS256, der, len, &k3),
+                         IDP_OK);
     assert_int_not_equal(idp_jose_key_from_der(alg, der, len / 2, &k3), IDP_OK);
     free(der);
     idp_jose_key_free(k2);
@@ -103,8 +104,9 @@ static void check_jws(idp_alg_t alg)
     assert_string_equal(json_string_value(json_object_get(h, "kid")), idp_jose_key_kid(k));
     json_decref(h);
     free(token);
-    assert_int_equal(idp_jwt_sign(k, NULL, "{\"iss\":\"https://id.example\",\"sub\":\"\xe5\xa0\xba\",\"exp\":4102444800}", &token),
-                     IDP_OK);
+    assert_int_equal(
+        idp_jwt_sign(k, NULL, "{\"iss\":\"https://id.example\",\"sub\":\"\xe5\xa0\xba\",\"exp\":4102444800}", &token),
+        IDP_OK);
     char *pem = idp_jose_key_public_pem_new(k);
     assert_non_null(pem);
     jwt_t *jwt = NULL;

@@ -218,14 +218,17 @@ static void malformed(void **state)
     unsigned char sig[256] = {0}, msg[8] = {0};
     load_cert("sakai-taro", "auth", &b);
     assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, 0, msg, 8, sig, 256, at, &res), IDP_JPKI_MALFORMED);
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len - 1, msg, 8, sig, 256, at, &res), IDP_JPKI_MALFORMED);
-    b.der[b.len] = 0; /* trailing garbage */
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len + 1, msg, 8, sig, 256, at, &res), IDP_JPKI_MALFORMED);
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, (const unsigned char *)"not a certificate", 17, msg, 8, sig, 256,
-                                     at, &res),
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len - 1, msg, 8, sig, 256, at, &res),
                      IDP_JPKI_MALFORMED);
+    b.der[b.len] = 0; /* trailing garbage */
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len + 1, msg, 8, sig, 256, at, &res),
+                     IDP_JPKI_MALFORMED);
+    assert_int_equal(
+        idp_jpki_verify(t, IDP_JPKI_AUTH, (const unsigned char *)"not a certificate", 17, msg, 8, sig, 256, at, &res),
+        IDP_JPKI_MALFORMED);
     unsigned char big[IDP_JPKI_MAX_CERT + 1] = {0x30};
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, big, sizeof(big), msg, 8, sig, 256, at, &res), IDP_JPKI_MALFORMED);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, big, sizeof(big), msg, 8, sig, 256, at, &res),
+                     IDP_JPKI_MALFORMED);
     idp_jpki_trust_free(t);
 }
 
@@ -238,7 +241,8 @@ static void revocation_sources(void **state)
     /* a CRL past its nextUpdate (material CRLs are valid 30 days) no longer counts */
     t = trust();
     idp_jpki_result_t res;
-    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at + 40 * 86400, &res), IDP_JPKI_REVOCATION_UNKNOWN);
+    assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at + 40 * 86400, &res),
+                     IDP_JPKI_REVOCATION_UNKNOWN);
     idp_jpki_trust_free(t);
     /* a CRL directory that starts empty and gets the CRLs later: picked up without a restart */
     char tmp[] = "/tmp/sakaid-crl-XXXXXX";
@@ -400,7 +404,7 @@ static void cached_card_revoked_later_is_refused(void **state)
     sleep(1);
     idp_jpki_result_t res;
     assert_int_equal(check_at(t, "sakai-taro", "auth", IDP_JPKI_AUTH, at, &res), IDP_JPKI_REVOKED);
-    assert_int_equal(stats(t).hits, 2); /* refused on the cached path, not by a re-validation */
+    assert_int_equal(stats(t).hits, 2);  /* refused on the cached path, not by a re-validation */
     assert_true(strlen(res.serial) > 0); /* the log still says which certificate */
     /* another card of the same root still passes */
     assert_int_equal(check(t, "kita-hanako", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
@@ -426,9 +430,9 @@ static void cached_card_outside_validity_takes_the_full_path(void **state)
         time_t when;
         idp_jpki_reason_t want;
     } cases[] = {
-        {"sakai-taro", card_end + 1, IDP_JPKI_EXPIRED},      /* after the card's notAfter */
-        {"sakai-taro", card_end, IDP_JPKI_EXPIRED},          /* at it: OpenSSL counts notAfter itself as expired */
-        {"sakai-taro", at - 86400, IDP_JPKI_NOT_YET_VALID},  /* before the card was issued */
+        {"sakai-taro", card_end + 1, IDP_JPKI_EXPIRED},     /* after the card's notAfter */
+        {"sakai-taro", card_end, IDP_JPKI_EXPIRED},         /* at it: OpenSSL counts notAfter itself as expired */
+        {"sakai-taro", at - 86400, IDP_JPKI_NOT_YET_VALID}, /* before the card was issued */
         /* older-root's root (2019 generation) ends in 2029, before the card: the chain is expired */
         {"older-root", not_after_of("roots/auth-g2019.pem") + 1, IDP_JPKI_EXPIRED},
     };
@@ -462,11 +466,13 @@ static void cached_card_checks_the_signature(void **state)
     assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, 255, at, &res), IDP_JPKI_MALFORMED);
     /* the same card's signature over another relying party's message */
     size_t m = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://evil.example/cb", "nonce", other);
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, other, m, sig, s, at, &res), IDP_JPKI_BAD_SIGNATURE);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, other, m, sig, s, at, &res),
+                     IDP_JPKI_BAD_SIGNATURE);
     /* another card's key */
     unsigned char theirs[512];
     size_t ts = card_sign("kita-hanako", "auth", msg, n, theirs);
-    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, theirs, ts, at, &res), IDP_JPKI_BAD_SIGNATURE);
+    assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, theirs, ts, at, &res),
+                     IDP_JPKI_BAD_SIGNATURE);
     /* and the right signature still verifies after those refusals */
     assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, s, at, &res), IDP_JPKI_OK);
     idp_jpki_cache_stats_t st = stats(t);
@@ -564,8 +570,8 @@ static void cache_under_concurrent_use(void **state)
     char crl[512];
     snprintf(crl, sizeof(crl), "%s/crl", dir);
     shared = trust_sized(crl, 3);
-    static const char *const cards[] = {"sakai-taro", "kita-hanako", "osaka-jiro", "sakai-taro-renewed", "older-root",
-                                        "revoked"};
+    static const char *const cards[] = {"sakai-taro",         "kita-hanako", "osaka-jiro",
+                                        "sakai-taro-renewed", "older-root",  "revoked"};
     shared_msg_len = idp_jpki_message(IDP_JPKI_AUTH, nonce, "client", "https://rp.example/cb", "n", shared_msg);
     for (size_t i = 0; i < 6; i++) {
         load_cert(cards[i], "auth", &logins[i].cert);
@@ -644,7 +650,6 @@ static void renewed_and_twin_cards(void **state)
 
 /* ---- revocation: what a CRL is evidence of (RFC 5280 §5, §6.3.3) ----------- */
 
-
 /* A trust with the material's roots and exactly the CRLs of the material files in @p rels (NULL-terminated). */
 static idp_jpki_trust_t *trust_crls(const char *const *rels)
 {
@@ -668,8 +673,8 @@ static void expect(const char *const *crls, idp_jpki_reason_t taro, idp_jpki_rea
     for (size_t i = 0; i < 3; i++) {
         idp_jpki_reason_t got = check(t, cards[i], "auth", IDP_JPKI_AUTH);
         if (got != want[i])
-            fail_msg("%s under %s%s: %s, not %s", cards[i], crls[0], crls[1] ? " and more" : "", idp_jpki_reason_code(got),
-                     idp_jpki_reason_code(want[i]));
+            fail_msg("%s under %s%s: %s, not %s", cards[i], crls[0], crls[1] ? " and more" : "",
+                     idp_jpki_reason_code(got), idp_jpki_reason_code(want[i]));
     }
     idp_jpki_trust_free(t);
 }
@@ -683,7 +688,8 @@ static void delta_crl_is_never_enough_by_itself(void **state)
 {
     /* a stale complete CRL that lists the revoked card, and a current delta on it that lists nothing:
      * the revoked card must not pass (the delta only says what changed since that complete CRL) */
-    expect(CRLS("crl-cases/delta-stale-base/base.crl", "crl-cases/delta-stale-base/delta.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
+    expect(CRLS("crl-cases/delta-stale-base/base.crl", "crl-cases/delta-stale-base/delta.crl"), UNKNOWN, UNKNOWN,
+           UNKNOWN);
     expect(CRLS("crl-cases/delta-stale-base/delta.crl"), UNKNOWN, UNKNOWN, UNKNOWN);
     /* a current complete CRL and a current delta on it: combined (RFC 5280 §5.2.4) */
     expect(CRLS("crl-cases/delta/base.crl", "crl-cases/delta/delta.crl"), OK, REVOKED, REVOKED);
@@ -713,19 +719,20 @@ static void crl_scope_must_cover_the_card(void **state)
     assert_int_equal(check(t, "partition-7", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK);
     idp_jpki_trust_free(t);
     t = trust_crls(CRLS("crl/auth-g2023.crl"));
-    assert_int_equal(check(t, "partition-7", "auth", IDP_JPKI_AUTH), IDP_JPKI_OK); /* and the whole-scope CRL covers it too */
+    assert_int_equal(check(t, "partition-7", "auth", IDP_JPKI_AUTH),
+                     IDP_JPKI_OK); /* and the whole-scope CRL covers it too */
     idp_jpki_trust_free(t);
 }
 
 /* A CRL by the auth-g2023 root, current at `at`, built here for what keys/jpki-test-ca cannot make with openssl ca. */
 typedef struct {
-    const char *card;       /* whose authentication certificate its one entry lists */
-    int reason;             /* the entry's reasonCode, or -1 for none */
+    const char *card; /* whose authentication certificate its one entry lists */
+    int reason;       /* the entry's reasonCode, or -1 for none */
     bool reason_critical;
-    const char *entry_ext;  /* OID of another entry extension (DER NULL), or NULL */
+    const char *entry_ext; /* OID of another entry extension (DER NULL), or NULL */
     bool entry_critical;
-    long delta_base;        /* >= 0: a deltaCRLIndicator with this BaseCRLNumber */
-    int idp;                /* 0: none; 1: onlyContainsAttributeCerts; 2: onlyContainsUserCerts and onlyContainsCACerts */
+    long delta_base; /* >= 0: a deltaCRLIndicator with this BaseCRLNumber */
+    int idp;         /* 0: none; 1: onlyContainsAttributeCerts; 2: onlyContainsUserCerts and onlyContainsCACerts */
 } crl_spec_t;
 
 static size_t make_crl(const crl_spec_t *spec, unsigned char *out, size_t cap)
@@ -826,7 +833,10 @@ static void crl_with_unknown_critical_extension_is_not_used(void **state)
     /* the same extension, not critical: ignored, the CRL counts */
     expect(CRLS("crl-cases/noncritical-ext/noncritical.crl"), OK, REVOKED, OK);
     /* §5.3: an unknown critical entry extension makes the whole CRL unusable */
-    crl_spec_t spec = {.card = "revoked", .reason = 4, .entry_ext = "1.3.6.1.4.1.99999.15.4", .entry_critical = true,
+    crl_spec_t spec = {.card = "revoked",
+                       .reason = 4,
+                       .entry_ext = "1.3.6.1.4.1.99999.15.4",
+                       .entry_critical = true,
                        .delta_base = -1};
     assert_int_equal(under(&spec, false, "revoked"), IDP_JPKI_REVOCATION_UNKNOWN);
     assert_int_equal(under(&spec, false, "sakai-taro"), IDP_JPKI_REVOCATION_UNKNOWN);
@@ -906,10 +916,13 @@ static void test_anchors_are_the_test_cas_keys(void **state)
     static const struct {
         const char *root;
         idp_jpki_purpose_t purpose;
-    } test[] = {{"roots/auth-g2019.pem", IDP_JPKI_AUTH}, {"roots/auth-g2023.pem", IDP_JPKI_AUTH},
-                {"roots/sign-g2019.pem", IDP_JPKI_SIGN}, {"roots/sign-g2023.pem", IDP_JPKI_SIGN},
+    } test[] = {{"roots/auth-g2019.pem", IDP_JPKI_AUTH},
+                {"roots/auth-g2023.pem", IDP_JPKI_AUTH},
+                {"roots/sign-g2019.pem", IDP_JPKI_SIGN},
+                {"roots/sign-g2023.pem", IDP_JPKI_SIGN},
                 /* the BMPString roots have the g2023 keys: the same anchors whatever their names say */
-                {"roots/auth-bmp.pem", IDP_JPKI_AUTH},   {"roots/sign-bmp.pem", IDP_JPKI_SIGN}};
+                {"roots/auth-bmp.pem", IDP_JPKI_AUTH},
+                {"roots/sign-bmp.pem", IDP_JPKI_SIGN}};
     unsigned char d[32];
     for (size_t i = 0; i < sizeof(test) / sizeof(test[0]); i++) {
         idp_jpki_purpose_t p = (idp_jpki_purpose_t)-1;
@@ -925,7 +938,8 @@ static void test_anchors_are_the_test_cas_keys(void **state)
     }
 }
 
-static void add_roots_file(idp_jpki_trust_t *t, idp_jpki_purpose_t p, const char *rel, idp_err_t want, char *err, size_t n)
+static void add_roots_file(idp_jpki_trust_t *t, idp_jpki_purpose_t p, const char *rel, idp_err_t want, char *err,
+                           size_t n)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -1016,7 +1030,8 @@ static void reason_texts(void **state)
     assert_null(strstr(reason_text(IDP_JPKI_NOT_YET_VALID, "ja"), "更新してください"));
     /* no revocation information: the service cannot check, the card is not at fault */
     assert_non_null(strstr(reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "en"), "does not mean"));
-    assert_non_null(strstr(reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "ja"), "カードに問題があるという意味ではありません"));
+    assert_non_null(
+        strstr(reason_text(IDP_JPKI_REVOCATION_UNKNOWN, "ja"), "カードに問題があるという意味ではありません"));
 }
 
 int main(void)
@@ -1037,18 +1052,30 @@ int main(void)
     fclose(f);
     at = (time_t)g + 60; /* pinned: CRLs are valid for a limited time */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_cards), cmocka_unit_test(signing_attributes), cmocka_unit_test(refusals),
-        cmocka_unit_test(signatures),  cmocka_unit_test(malformed),          cmocka_unit_test(revocation_sources),
-        cmocka_unit_test(test_roots_only_in_dev_mode), cmocka_unit_test(reason_texts),
-        cmocka_unit_test(cache_hit_gives_the_same_result), cmocka_unit_test(cached_card_revoked_later_is_refused),
-        cmocka_unit_test(cached_card_outside_validity_takes_the_full_path), cmocka_unit_test(cached_card_checks_the_signature),
-        cmocka_unit_test(cache_keeps_the_purposes_apart), cmocka_unit_test(cache_evicts_the_least_recently_used),
+        cmocka_unit_test(valid_cards),
+        cmocka_unit_test(signing_attributes),
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(signatures),
+        cmocka_unit_test(malformed),
+        cmocka_unit_test(revocation_sources),
+        cmocka_unit_test(test_roots_only_in_dev_mode),
+        cmocka_unit_test(reason_texts),
+        cmocka_unit_test(cache_hit_gives_the_same_result),
+        cmocka_unit_test(cached_card_revoked_later_is_refused),
+        cmocka_unit_test(cached_card_outside_validity_takes_the_full_path),
+        cmocka_unit_test(cached_card_checks_the_signature),
+        cmocka_unit_test(cache_keeps_the_purposes_apart),
+        cmocka_unit_test(cache_evicts_the_least_recently_used),
         cmocka_unit_test(cache_under_concurrent_use),
         cmocka_unit_test(renewed_and_twin_cards),
-        cmocka_unit_test(delta_crl_is_never_enough_by_itself), cmocka_unit_test(crl_scope_must_cover_the_card),
-        cmocka_unit_test(crl_with_unknown_critical_extension_is_not_used), cmocka_unit_test(delta_remove_from_crl_releases_nothing),
-        cmocka_unit_test(missing_key_usage_is_refused), cmocka_unit_test(not_yet_valid_is_not_expired),
-        cmocka_unit_test(test_anchors_are_the_test_cas_keys), cmocka_unit_test(roots_are_pinned_by_key),
+        cmocka_unit_test(delta_crl_is_never_enough_by_itself),
+        cmocka_unit_test(crl_scope_must_cover_the_card),
+        cmocka_unit_test(crl_with_unknown_critical_extension_is_not_used),
+        cmocka_unit_test(delta_remove_from_crl_releases_nothing),
+        cmocka_unit_test(missing_key_usage_is_refused),
+        cmocka_unit_test(not_yet_valid_is_not_expired),
+        cmocka_unit_test(test_anchors_are_the_test_cas_keys),
+        cmocka_unit_test(roots_are_pinned_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -388,8 +388,8 @@ static void verify_refuses_hs256(void **state)
             char *unsigned_token = compact(header, strlen(header), claims, strlen(claims), NULL, 0);
             unsigned char mac[EVP_MAX_MD_SIZE];
             unsigned int maclen;
-            assert_non_null(HMAC(EVP_sha256(), secrets[i], (int)strlen(secrets[i]), (const unsigned char *)unsigned_token,
-                                 strlen(unsigned_token) - 1, mac, &maclen));
+            assert_non_null(HMAC(EVP_sha256(), secrets[i], (int)strlen(secrets[i]),
+                                 (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1, mac, &maclen));
             char *token = compact(header, strlen(header), claims, strlen(claims), mac, maclen);
             assert_int_equal(verify(f->jwks, token), IDP_E_INVALID_GRANT);
             free(token);
@@ -514,7 +514,8 @@ static void verify_refuses_wrong_part_count(void **state)
     assert_int_equal(verify(f->jwks, buf), IDP_E_INVALID_REQUEST);
     snprintf(buf, n + 16, ".%s", token);
     assert_int_equal(verify(f->jwks, buf), IDP_E_INVALID_REQUEST);
-    for (const char *const *t = (const char *const[]){"", ".", "..", "...", "a", "a.b", "a.b.c.d", "e30", NULL}; *t; t++)
+    for (const char *const *t = (const char *const[]){"", ".", "..", "...", "a", "a.b", "a.b.c.d", "e30", NULL}; *t;
+         t++)
         assert_int_equal(verify(f->jwks, *t), IDP_E_INVALID_REQUEST);
     assert_int_equal(verify(f->jwks, token), IDP_OK);
     /* NULL arguments */
@@ -569,10 +570,27 @@ static void verify_refuses_non_object_header(void **state)
     char kid_hdr[256];
     snprintf(kid_hdr, sizeof(kid_hdr), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"alg\":\"ES256\"}", idp_jose_key_kid(f->ec));
     const char *headers[] = {
-        "[\"ES256\"]", "\"ES256\"", "null", "1", "true", "", "{", "{\"alg\":\"ES256\"", "{\"alg\":\"ES256\"}x",
-        "{\"alg\":\"ES256\"} {}", "{\"alg\":null}", "{\"alg\":[\"ES256\"]}", "{\"alg\":256}", "{}",
-        "{\"typ\":\"JWT\"}", "{\"alg\":\"ES256\",\"kid\":1}", "{\"alg\":\"ES256\",\"kid\":null}",
-        "{\"alg\":\"ES256\",\"alg\":\"ES256\"}", kid_hdr, "{\"alg\":\"ES\\u0000256\"}", "{\"alg\":\"ES256\xff\"}",
+        "[\"ES256\"]",
+        "\"ES256\"",
+        "null",
+        "1",
+        "true",
+        "",
+        "{",
+        "{\"alg\":\"ES256\"",
+        "{\"alg\":\"ES256\"}x",
+        "{\"alg\":\"ES256\"} {}",
+        "{\"alg\":null}",
+        "{\"alg\":[\"ES256\"]}",
+        "{\"alg\":256}",
+        "{}",
+        "{\"typ\":\"JWT\"}",
+        "{\"alg\":\"ES256\",\"kid\":1}",
+        "{\"alg\":\"ES256\",\"kid\":null}",
+        "{\"alg\":\"ES256\",\"alg\":\"ES256\"}",
+        kid_hdr,
+        "{\"alg\":\"ES\\u0000256\"}",
+        "{\"alg\":\"ES256\xff\"}",
     };
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         char *token = sign_raw(f->ec, headers[i], claims);
@@ -596,7 +614,8 @@ static void verify_refuses_crit_header(void **state)
     fixture_t *f = *state;
     const char *kid = idp_jose_key_kid(f->ec);
     const char *extras[] = {
-        "\"crit\":[\"exp\"],\"exp\":1", "\"crit\":[]", "\"crit\":null", "\"crit\":[\"b64\"],\"b64\":false", "\"b64\":true",
+        "\"crit\":[\"exp\"],\"exp\":1",     "\"crit\":[]",  "\"crit\":null",
+        "\"crit\":[\"b64\"],\"b64\":false", "\"b64\":true",
     };
     char header[256];
     for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
@@ -672,9 +691,24 @@ static void verify_refuses_oversize_token(void **state)
 static void jwks_parse_refuses_malformed(void **state)
 {
     const char *bad[] = {
-        "", " ", "null", "not json", "[]", "{}", "{\"keys\":{}}", "{\"keys\":null}", "{\"keys\":\"[]\"}",
-        "{\"keys\":[1]}", "{\"keys\":[\"x\"]}", "{\"keys\":[[]]}", "{\"keys\":[null]}", "{\"keys\":[]} x",
-        "{\"keys\":[],\"keys\":[]}", "{\"keys\":[{\"kty\":\"EC\",\"kty\":\"EC\"}]}", "{\"keys\":[", "\xff",
+        "",
+        " ",
+        "null",
+        "not json",
+        "[]",
+        "{}",
+        "{\"keys\":{}}",
+        "{\"keys\":null}",
+        "{\"keys\":\"[]\"}",
+        "{\"keys\":[1]}",
+        "{\"keys\":[\"x\"]}",
+        "{\"keys\":[[]]}",
+        "{\"keys\":[null]}",
+        "{\"keys\":[]} x",
+        "{\"keys\":[],\"keys\":[]}",
+        "{\"keys\":[{\"kty\":\"EC\",\"kty\":\"EC\"}]}",
+        "{\"keys\":[",
+        "\xff",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (jwks_parse_str(bad[i], NULL) != IDP_E_INVALID_REQUEST)
@@ -763,7 +797,8 @@ static void jwks_ignores_short_rsa_key(void **state)
     size_t siglen = sizeof(sig);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, weak), 1);
-    assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1), 1);
+    assert_int_equal(
+        EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1), 1);
     char *token = compact(header, strlen(header), claims, strlen(claims), sig, siglen);
     assert_int_equal(verify(s, token), IDP_E_INVALID_GRANT);
     free(token);
@@ -773,7 +808,8 @@ static void jwks_ignores_short_rsa_key(void **state)
     unsigned_token = compact(header, strlen(header), claims, strlen(claims), NULL, 0);
     siglen = sizeof(sig);
     assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, weak), 1);
-    assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1), 1);
+    assert_int_equal(
+        EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1), 1);
     token = compact(header, strlen(header), claims, strlen(claims), sig, siglen);
     assert_int_equal(verify(s, token), IDP_E_INVALID_GRANT);
     free(token);
@@ -924,28 +960,17 @@ static void verify_survives_mutations(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(verify_accepts_our_rs256_token),
-        cmocka_unit_test(verify_accepts_our_es256_token),
-        cmocka_unit_test(verify_accepts_keyset_jwks),
-        cmocka_unit_test(verify_accepts_libjwt_rs256_token),
-        cmocka_unit_test(verify_accepts_libjwt_es256_token),
-        cmocka_unit_test(verify_refuses_tampered_payload),
-        cmocka_unit_test(verify_refuses_tampered_signature),
-        cmocka_unit_test(verify_refuses_der_es256_signature),
-        cmocka_unit_test(verify_refuses_alg_none),
-        cmocka_unit_test(verify_refuses_hs256),
-        cmocka_unit_test(verify_refuses_unknown_kid),
-        cmocka_unit_test(verify_refuses_wrong_key),
-        cmocka_unit_test(verify_refuses_wrong_part_count),
-        cmocka_unit_test(verify_refuses_bad_base64),
-        cmocka_unit_test(verify_refuses_non_object_header),
-        cmocka_unit_test(verify_refuses_crit_header),
-        cmocka_unit_test(verify_refuses_non_object_payload),
-        cmocka_unit_test(verify_refuses_oversize_token),
-        cmocka_unit_test(jwks_parse_refuses_malformed),
-        cmocka_unit_test(jwks_ignores_short_rsa_key),
-        cmocka_unit_test(jwks_ignores_unusable_keys),
-        cmocka_unit_test(verify_survives_mutations),
+        cmocka_unit_test(verify_accepts_our_rs256_token),    cmocka_unit_test(verify_accepts_our_es256_token),
+        cmocka_unit_test(verify_accepts_keyset_jwks),        cmocka_unit_test(verify_accepts_libjwt_rs256_token),
+        cmocka_unit_test(verify_accepts_libjwt_es256_token), cmocka_unit_test(verify_refuses_tampered_payload),
+        cmocka_unit_test(verify_refuses_tampered_signature), cmocka_unit_test(verify_refuses_der_es256_signature),
+        cmocka_unit_test(verify_refuses_alg_none),           cmocka_unit_test(verify_refuses_hs256),
+        cmocka_unit_test(verify_refuses_unknown_kid),        cmocka_unit_test(verify_refuses_wrong_key),
+        cmocka_unit_test(verify_refuses_wrong_part_count),   cmocka_unit_test(verify_refuses_bad_base64),
+        cmocka_unit_test(verify_refuses_non_object_header),  cmocka_unit_test(verify_refuses_crit_header),
+        cmocka_unit_test(verify_refuses_non_object_payload), cmocka_unit_test(verify_refuses_oversize_token),
+        cmocka_unit_test(jwks_parse_refuses_malformed),      cmocka_unit_test(jwks_ignores_short_rsa_key),
+        cmocka_unit_test(jwks_ignores_unusable_keys),        cmocka_unit_test(verify_survives_mutations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -48,9 +48,16 @@ static idp_err_t fake_get(const char *url, int *calls)
 static void test_net_refuses_http_to_a_host_that_is_not_loopback(void **state)
 {
     (void)state;
-    static const char *const refused[] = {
-        "http://example.com/jwks", "http://10.0.0.1/", "http://127.0.0.1.example.com/", "http://[::2]/",
-        "ftp://127.0.0.1/x", "file:///etc/passwd", "gopher://127.0.0.1/", "not a url", "", NULL};
+    static const char *const refused[] = {"http://example.com/jwks",
+                                          "http://10.0.0.1/",
+                                          "http://127.0.0.1.example.com/",
+                                          "http://[::2]/",
+                                          "ftp://127.0.0.1/x",
+                                          "file:///etc/passwd",
+                                          "gopher://127.0.0.1/",
+                                          "not a url",
+                                          "",
+                                          NULL};
     for (size_t i = 0; refused[i]; i++) {
         int calls = 0;
         assert_int_equal(fake_get(refused[i], &calls), IDP_E_INVALID_REQUEST);
@@ -61,8 +68,13 @@ static void test_net_refuses_http_to_a_host_that_is_not_loopback(void **state)
 static void test_net_lets_https_and_loopback_http_through(void **state)
 {
     (void)state;
-    static const char *const allowed[] = {"https://example.com/jwks", "http://127.0.0.1:8080/x", "http://127.9.8.7/",
-                                          "http://[::1]:9/", "http://localhost:1/", "HTTPS://EXAMPLE.COM/", NULL};
+    static const char *const allowed[] = {"https://example.com/jwks",
+                                          "http://127.0.0.1:8080/x",
+                                          "http://127.9.8.7/",
+                                          "http://[::1]:9/",
+                                          "http://localhost:1/",
+                                          "HTTPS://EXAMPLE.COM/",
+                                          NULL};
     for (size_t i = 0; allowed[i]; i++) {
         int calls = 0;
         assert_int_equal(fake_get(allowed[i], &calls), IDP_OK);
@@ -314,8 +326,8 @@ static void test_net_takes_no_proxy_from_the_environment(void **state)
     setenv("https_proxy", url, 1);
     setenv("HTTPS_PROXY", url, 1);
     setenv("ALL_PROXY", url, 1);
-    idp_net_req_t req = {.method = IDP_NET_GET, .url = "https://sakaid-test.invalid/jwks", .timeout_ms = 1000,
-                         .max_bytes = 64};
+    idp_net_req_t req = {
+        .method = IDP_NET_GET, .url = "https://sakaid-test.invalid/jwks", .timeout_ms = 1000, .max_bytes = 64};
     assert_int_equal(idp_net_perform(NULL, &req, &resp, err, sizeof(err)), IDP_E_UNAVAILABLE);
     idp_net_resp_free(&resp);
     assert_int_equal(atomic_load(&proxy.hits), 0);

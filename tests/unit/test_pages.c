@@ -112,10 +112,10 @@ static void login_page(void **state)
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = NULL};
     const char *cards[] = {"sakai-taro", NULL};
-    idp_store_upstream_t up = {.id = "line", .display_name = (char *)EVIL, .issuer = (char *)"https://access.line.me",
-                               .enabled = true};
-    idp_page_login(&p->req, &p->resp, &ctx, "TX1", "CSRF1", "CH1", "https://id.example/login/card/app?challenge_id=CH1&x=<",
-                   cards, &up, 1, IDP_LOGIN_SIGN_STEP);
+    idp_store_upstream_t up = {
+        .id = "line", .display_name = (char *)EVIL, .issuer = (char *)"https://access.line.me", .enabled = true};
+    idp_page_login(&p->req, &p->resp, &ctx, "TX1", "CSRF1", "CH1",
+                   "https://id.example/login/card/app?challenge_id=CH1&x=<", cards, &up, 1, IDP_LOGIN_SIGN_STEP);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "id=\"app-link\""));
     assert_non_null(strstr(p->resp.body, "challenge_id=CH1&amp;x=&lt;"));
@@ -177,7 +177,8 @@ static void consent_page(void **state)
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = "https://rp.example"};
     json_t *meta = json_pack("{s:s, s:s}", "client_id", "c1", "client_name", EVIL);
-    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_resident", "openid name sakai_resident");
+    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_resident",
+                     "openid name sakai_resident");
     json_decref(meta);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "value=\"allow\""));
@@ -209,16 +210,27 @@ static void consent_page_city_only_claims(void **state)
 static void account_page(void **state)
 {
     page_t *p = *state;
-    idp_store_credential_t cred = {.kind = "card", .issuer = "ABCD", .subject = "01", .linked_at = 1700000000,
-                                   .expires_at = 4102444800LL};
-    idp_store_resident_attrs_t attrs = {.name = (char *)EVIL, .birth_date = (char *)"1990-01-02", .gender = (char *)"male",
-                                        .address = (char *)"大阪府堺市堺区南瓦町３番１号", .sakai_resident = true,
-                                        .sakai_ward = (char *)"堺区", .verified_at = 1700000000};
+    idp_store_credential_t cred = {
+        .kind = "card", .issuer = "ABCD", .subject = "01", .linked_at = 1700000000, .expires_at = 4102444800LL};
+    idp_store_resident_attrs_t attrs = {.name = (char *)EVIL,
+                                        .birth_date = (char *)"1990-01-02",
+                                        .gender = (char *)"male",
+                                        .address = (char *)"大阪府堺市堺区南瓦町３番１号",
+                                        .sakai_resident = true,
+                                        .sakai_ward = (char *)"堺区",
+                                        .verified_at = 1700000000};
     idp_store_household_t hh = {.school_district = "浜寺小学校区", .children = "2012-03"};
-    idp_store_session_t sess = {.sid = "S1", .acr = "urn:sakai-d:acr:card", .amr = "hwk", .auth_time = 1700000000,
-                                .expires_at = 1700086400};
-    idp_account_view_t v = {.lang = "en", .csrf = "CSRF1", .current_sid = "S1", .creds = &cred, .ncreds = 1,
-                            .attrs = &attrs, .household = &hh, .sessions = &sess, .nsessions = 1};
+    idp_store_session_t sess = {
+        .sid = "S1", .acr = "urn:sakai-d:acr:card", .amr = "hwk", .auth_time = 1700000000, .expires_at = 1700086400};
+    idp_account_view_t v = {.lang = "en",
+                            .csrf = "CSRF1",
+                            .current_sid = "S1",
+                            .creds = &cred,
+                            .ncreds = 1,
+                            .attrs = &attrs,
+                            .household = &hh,
+                            .sessions = &sess,
+                            .nsessions = 1};
     idp_page_account(&p->req, &p->resp, &v);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "&lt;script&gt;alert(1)"));

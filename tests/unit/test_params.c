@@ -75,11 +75,11 @@ static void rejects_invalid_utf8(void **state)
         "a=%ED%A0%80",    /* a surrogate (U+D800) */
         "a=%F4%90%80%80", /* above U+10FFFF */
         "a=%F8%88%80%80%80",
-        "%FF=b",          /* in a name too */
-        "a=\xff",         /* raw, not percent-encoded */
+        "%FF=b",  /* in a name too */
+        "a=\xff", /* raw, not percent-encoded */
     };
-    static const char *const good[] = {"a=%E7%8A%B6%E6%85%8B", "a=%F0%9F%98%80", "a=%7F", "a=%C2%80", "a=%EF%BF%BF",
-                                       "a=%F4%8F%BF%BF"};
+    static const char *const good[] = {"a=%E7%8A%B6%E6%85%8B", "a=%F0%9F%98%80", "a=%7F", "a=%C2%80",
+                                       "a=%EF%BF%BF",          "a=%F4%8F%BF%BF"};
     idp_arena_t a;
     idp_params_t p;
     idp_arena_init(&a, 1 << 16);
@@ -127,8 +127,12 @@ static void arena_budget(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(decodes),        cmocka_unit_test(duplicates_and_empty), cmocka_unit_test(rejects_bad_escapes),
-        cmocka_unit_test(too_many_pairs), cmocka_unit_test(arena_budget),  cmocka_unit_test(rejects_invalid_utf8),
+        cmocka_unit_test(decodes),
+        cmocka_unit_test(duplicates_and_empty),
+        cmocka_unit_test(rejects_bad_escapes),
+        cmocka_unit_test(too_many_pairs),
+        cmocka_unit_test(arena_budget),
+        cmocka_unit_test(rejects_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,8 +90,10 @@ static void claims_from_scopes_and_claims_parameter(void **state)
     /* unregistered (birthdate) and unknown (foo) scopes are ignored */
     claims(city, "openid birthdate foo address", NULL, "openid address", "openid address");
     /* partners never get the ward, even by the claims parameter */
-    claims(partner, "openid residency", "{\"userinfo\":{\"sakai_ward\":null}}", "openid sakai_resident", "openid residency");
-    claims(city, "openid", "{\"userinfo\":{\"sakai_ward\":null,\"email\":null},\"id_token\":{\"name\":{\"essential\":true}}}",
+    claims(partner, "openid residency", "{\"userinfo\":{\"sakai_ward\":null}}", "openid sakai_resident",
+           "openid residency");
+    claims(city, "openid",
+           "{\"userinfo\":{\"sakai_ward\":null,\"email\":null},\"id_token\":{\"name\":{\"essential\":true}}}",
            "openid sakai_ward name", "openid");
     claims(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null,\"x\":null}}}}",
            "openid address", "openid");
@@ -106,18 +108,22 @@ static void social_sessions_get_no_verified_claims(void **state)
 {
     (void)state;
     const char *city = "{\"tier\":\"city\",\"scope\":\"openid profile address residency\"}";
-    claims_for(city, "openid profile address residency", NULL, false, true, "openid sakai_resident sakai_ward", "openid residency");
-    claims_for(city, "openid", "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null}}},\"id_token\":{\"name\":null}}",
+    claims_for(city, "openid profile address residency", NULL, false, true, "openid sakai_resident sakai_ward",
+               "openid residency");
+    claims_for(city, "openid",
+               "{\"userinfo\":{\"verified_claims\":{\"claims\":{\"address\":null}}},\"id_token\":{\"name\":null}}",
                false, true, "openid", "openid");
     /* issue #15 item 9: nothing made of the signing certificate's attributes before they were read, card or not */
-    claims_for(city, "openid profile address residency", "{\"userinfo\":{\"sakai_ward\":null}}", true, false, "openid", "openid");
+    claims_for(city, "openid profile address residency", "{\"userinfo\":{\"sakai_ward\":null}}", true, false, "openid",
+               "openid");
 }
 
 /* OpenID Connect Core §11: offline_access for a client registered for it and for refresh tokens; never by "claims". */
 static void offline_access_rules(void **state)
 {
     (void)state;
-    const char *refresh = "{\"scope\":\"openid offline_access\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}";
+    const char *refresh =
+        "{\"scope\":\"openid offline_access\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}";
     const char *no_refresh = "{\"scope\":\"openid offline_access\",\"grant_types\":[\"authorization_code\"]}";
     const char *unregistered = "{\"scope\":\"openid\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}";
     claims(refresh, "openid offline_access", NULL, "openid offline_access", "openid offline_access");
@@ -146,7 +152,8 @@ static void id_token_member_of_the_claims_parameter(void **state)
     const char *partner = "{\"tier\":\"partner\",\"scope\":\"openid profile residency\"}";
     id_token_claims(city, NULL, "");
     id_token_claims(city, "{\"userinfo\":{\"name\":null}}", "");
-    id_token_claims(city, "{\"userinfo\":{\"name\":null},\"id_token\":{\"sakai_ward\":null,\"acr\":{\"essential\":true}}}",
+    id_token_claims(city,
+                    "{\"userinfo\":{\"name\":null},\"id_token\":{\"sakai_ward\":null,\"acr\":{\"essential\":true}}}",
                     "sakai_ward");
     id_token_claims(city, "{\"id_token\":{\"verified_claims\":{\"claims\":{\"address\":null,\"birthdate\":null}}}}",
                     "address");
@@ -166,8 +173,8 @@ static void jpki_attributes_as_oidc_claims(void **state)
     assert_true(idp_rules_birthdate("320000229", out)); /* a leap day */
     assert_string_equal(out, "2000-02-29");
     assert_true(idp_rules_birthdate("020200101", out)); /* era unknown: the date is still the date */
-    const char *bad[] = {"19900102", "4199001020", "619900102", "419901302", "419900230", "419000229", "418670101",
-                         "4199a0102", "", "4 1990010"};
+    const char *bad[] = {"19900102",  "4199001020", "619900102", "419901302", "419900230",
+                         "419000229", "418670101",  "4199a0102", "",          "4 1990010"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (idp_rules_birthdate(bad[i], out))
             fail_msg("accepted %s", bad[i]);

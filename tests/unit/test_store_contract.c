@@ -410,15 +410,22 @@ static void verified_attributes_are_replaced_and_found_by_match_key(void **state
     world(s, &other);
     char serial[64];
     fresh_id(serial, sizeof(serial), "sign");
-    idp_store_card_cert_t cert = {.purpose = "sign", .issuer_key_id = "cc", .serial = serial, .not_after = 4102444800LL};
+    idp_store_card_cert_t cert = {
+        .purpose = "sign", .issuer_key_id = "cc", .serial = serial, .not_after = 4102444800LL};
     fresh_hash(cert.sha256);
     unsigned char match[32], unknown[32];
     fresh_hash(match);
     fresh_hash(unknown);
     idp_store_resident_attrs_t a;
     assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_E_NOT_FOUND); /* none enrolled */
-    idp_store_attrs_t in = {.name = "堺 花子", .gender = "female", .birth_date = "1985-10-10", .address = "堺市北区",
-                            .sakai_resident = true, .sakai_ward = "北区", .gender_raw = "2", .match_key = match};
+    idp_store_attrs_t in = {.name = "堺 花子",
+                            .gender = "female",
+                            .birth_date = "1985-10-10",
+                            .address = "堺市北区",
+                            .sakai_resident = true,
+                            .sakai_ward = "北区",
+                            .gender_raw = "2",
+                            .match_key = match};
     assert_int_equal(idp_store_card_enrol_sign(s, w.resident, &cert, &in), IDP_OK);
     in.address = "堺市中区"; /* a later verification replaces the earlier one */
     in.sakai_ward = NULL;
@@ -581,8 +588,7 @@ static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned 
     assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_VALID);
     assert_int_equal(
-        idp_store_code_spend(s, code, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"),
-        IDP_OK);
+        idp_store_code_spend(s, code, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"), IDP_OK);
 }
 
 static void refresh_rotates_and_a_replay_revokes_the_family(void **state)

@@ -17,7 +17,11 @@
 static void html_escapes_each_special_char(void **state)
 {
     static const char *const vec[][2] = {
-        {"&", "&amp;"},   {"<", "&lt;"},  {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&#39;"},
+        {"&", "&amp;"},
+        {"<", "&lt;"},
+        {">", "&gt;"},
+        {"\"", "&quot;"},
+        {"'", "&#39;"},
         {"&<>\"'", "&amp;&lt;&gt;&quot;&#39;"},
         {"<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"},
         {"\" onmouseover=\"x", "&quot; onmouseover=&quot;x"},
@@ -209,9 +213,9 @@ static void qr_svg_matches_qrencode_byte_mode_level_m(void **state)
      * numeric mode they would fit version 1, as would 15 bytes at level L. */
     check_matches_qrencode("12345678901234567890", 2);
     check_matches_qrencode("https://a.example/x1", 2);
-    check_matches_qrencode("https://id.example/", 2); /* 19 bytes */
+    check_matches_qrencode("https://id.example/", 2);         /* 19 bytes */
     check_matches_qrencode("https://a.example/abcdefghi", 3); /* 27 bytes: over version 2-M's 26 */
-    check_matches_qrencode("\xe5\xb1\xb1\xe7\x94\xb0", 1);   /* UTF-8, 6 bytes */
+    check_matches_qrencode("\xe5\xb1\xb1\xe7\x94\xb0", 1);    /* UTF-8, 6 bytes */
 }
 
 static void qr_svg_draws_a_1500_byte_link(void **state)

@@ -69,6 +69,7 @@ static void loopback(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(redirects), cmocka_unit_test(issuers), cmocka_unit_test(loopback)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(redirects), cmocka_unit_test(issuers),
+                                       cmocka_unit_test(loopback)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

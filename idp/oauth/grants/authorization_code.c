@@ -67,8 +67,8 @@ idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req,
     e = idp_grant_sign_tokens(o, req, cl, g, g->scope, g->nonce, &t);
     /* One commit after both signatures: the code spent, refresh token, jti, the resident's release row. */
     if (e == IDP_OK)
-        e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope,
-                                 t.exp, t.released);
+        e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope, t.exp,
+                                 t.released);
     if (e == IDP_OK)
         idp_grant_token_response(o, req, resp, &t, g->scope, refresh);
     /* IDP_E_CONFLICT: spent (or ended) between the check and the commit, by another request presenting it

@@ -116,7 +116,7 @@ typedef struct {
     long long skew;     /* idp_store_mem_advance */
     char fault_op[32];  /* idp_store_mem_fault: the use case that fails at its commit next, and how */
     idp_err_t fault;
-    long long seq;      /* ids of audit rows and ledger rows */
+    long long seq; /* ids of audit rows and ledger rows */
     IDP_MEM_VEC(idp_store_client_t) clients;
     IDP_MEM_VEC(idp_store_key_t) keys;
     IDP_MEM_VEC(char *) residents;

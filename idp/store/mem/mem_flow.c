@@ -243,8 +243,8 @@ idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], 
         if (!CRYPTO_memcmp(d->codes.v[i].hash, code_hash, 32) && !strcmp(d->codes.v[i].grant_id, grant_id))
             c = &d->codes.v[i];
     /* as store/pg: spent only if it still can be, and then the answer's rows with it */
-    idp_err_t ret = c && !c->used && c->expires_at > idp_mem_now(d) && idp_mem_grant_live(d, g) ? IDP_OK
-                                                                                                 : IDP_E_CONFLICT;
+    idp_err_t ret =
+        c && !c->used && c->expires_at > idp_mem_now(d) && idp_mem_grant_live(d, g) ? IDP_OK : IDP_E_CONFLICT;
     char resident[64] = "";
     if (g)
         IDP_MEM_SET(resident, g->g.resident_id);

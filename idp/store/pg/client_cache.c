@@ -37,8 +37,8 @@ typedef struct cc_entry {
 
 struct idp_pg_client_cache {
     pthread_mutex_t mu;
-    bool live;               /* the listener is connected and listening: caching on */
-    unsigned long long gen;  /* bumped by every invalidation */
+    bool live;              /* the listener is connected and listening: caching on */
+    unsigned long long gen; /* bumped by every invalidation */
     cc_entry_t *buckets[CC_BUCKETS];
     size_t n;
     atomic_ulong hits, misses;
@@ -88,8 +88,7 @@ static void drop(idp_pg_client_cache_t *c, const char *id)
     c->gen++;
 }
 
-bool idp_pg_client_cache_get(idp_pg_client_cache_t *c, const char *id, idp_store_client_t *out,
-                             unsigned long long *gen)
+bool idp_pg_client_cache_get(idp_pg_client_cache_t *c, const char *id, idp_store_client_t *out, unsigned long long *gen)
 {
     bool hit = false;
     pthread_mutex_lock(&c->mu);
@@ -149,8 +148,13 @@ static bool wait_stop(idp_pg_client_cache_t *c, int fd, int ms, bool *readable)
 static PGconn *listen_connect(const char *url)
 {
     /* TCP keepalives notice a vanished server on an idle connection within about 25 s. */
-    static const char *const keys[] = {"connect_timeout", "application_name", "keepalives_idle",
-                                       "keepalives_interval", "keepalives_count", "dbname", NULL};
+    static const char *const keys[] = {"connect_timeout",
+                                       "application_name",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "dbname",
+                                       NULL};
     const char *const values[] = {"5", "sakaid-listen", "10", "5", "3", url, NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (pg && PQstatus(pg) == CONNECTION_OK) {

@@ -100,18 +100,18 @@ int idp_pg_stmts_count(void);
  * Parameters: resident, client, action, claims, actor, purpose.
  */
 #define IDP_PG_LEDGER_LOCK "SELECT pg_advisory_xact_lock(hashtext('sakaid:consent_ledger'))"
-#define IDP_PG_LEDGER_APPEND                                                                                          \
-    "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, hash_version, "   \
-    "prev_hash, row_hash) SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, 2, "       \
-    "n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, "    \
-    "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text), 'UTF8')) FROM ("                                   \
-    "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "                     \
-    "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) "     \
+#define IDP_PG_LEDGER_APPEND                                                                                      \
+    "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, hash_version, " \
+    "prev_hash, row_hash) SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, 2, "    \
+    "n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, " \
+    "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text), 'UTF8')) FROM ("                                \
+    "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "                 \
+    "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) " \
     "AS prev, now() AS at) n"
 
 /** Runs one statement of @p stmts on a borrowed connection; NULL with *err on failure. */
-PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *stmts, int stmt, int n, const char *const *v,
-                     const int *len, const int *fmt, idp_err_t *err);
+PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *stmts, int stmt, int n, const char *const *v, const int *len,
+                     const int *fmt, idp_err_t *err);
 /** Clears @p r; IDP_E_NOT_FOUND when the statement touched no row, else @p ret. */
 idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret);
 /** Borrows a connection and runs @p begin_sql ("BEGIN", or with an isolation level). */

@@ -72,8 +72,8 @@ idp_err_t idp_pg_migrate(idp_store_t *s, int *from, int *to, char *err, size_t e
             goto Unlock;
         }
         const char *v[] = {ver, m->name};
-        r = PQexecParams(c->pg, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2, NULL, v,
-                         NULL, NULL, 0);
+        r = PQexecParams(c->pg, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2, NULL, v, NULL,
+                         NULL, 0);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ret = fail(c, r, err, errlen, what);
             PQclear(r);

@@ -78,8 +78,7 @@ static idp_err_t ensure_connected(idp_pg_pool_t *p, idp_pg_conn_t *c)
     const char *const values[] = {"5", "sakaid", "30", p->url, NULL};
     c->pg = PQconnectdbParams(keys, values, 1);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-        idp_log_msg(IDP_LOG_WARN, "db_connect_failed", "%s",
-                    c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        idp_log_msg(IDP_LOG_WARN, "db_connect_failed", "%s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
         if (c->pg)
             PQfinish(c->pg);
         c->pg = NULL;
@@ -102,8 +101,7 @@ idp_err_t idp_pg_acquire(idp_pg_pool_t *p, idp_pg_conn_t **out)
     while (p->nfree == 0) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) != 0 && p->nfree == 0) {
             pthread_mutex_unlock(&p->mu);
-            idp_log_msg(IDP_LOG_WARN, "db_pool_exhausted", "no database connection free within %d ms",
-                        p->wait_ms);
+            idp_log_msg(IDP_LOG_WARN, "db_pool_exhausted", "no database connection free within %d ms", p->wait_ms);
             return IDP_E_UNAVAILABLE;
         }
     }
@@ -147,8 +145,8 @@ static idp_err_t classify(idp_pg_conn_t *c, PGresult *r)
     return IDP_E_SERVER_ERROR;
 }
 
-PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, int nparams,
-                      const char *const *values, const int *lengths, const int *formats, idp_err_t *err)
+PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, int nparams, const char *const *values,
+                      const int *lengths, const int *formats, idp_err_t *err)
 {
     PGresult *r;
     if (stmt < 0 || stmt >= IDP_PG_MAX_STMTS || stmts[stmt].name == NULL) {

@@ -43,8 +43,8 @@ void idp_pg_release(idp_pg_pool_t *p, idp_pg_conn_t *c);
  * marked broken and reconnects on next use), IDP_E_CONFLICT on a unique
  * violation, IDP_E_SERVER_ERROR otherwise.
  */
-PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, int nparams,
-                      const char *const *values, const int *lengths, const int *formats, idp_err_t *err);
+PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, int nparams, const char *const *values,
+                      const int *lengths, const int *formats, idp_err_t *err);
 /** A plain command (BEGIN, COMMIT, ROLLBACK, ...). */
 idp_err_t idp_pg_command(idp_pg_conn_t *c, const char *sql);
 

@@ -320,10 +320,23 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
     snprintf(at, sizeof(at), "%lld", g->auth_time);
     snprintf(ct, sizeof(ct), "%d", code_ttl);
     snprintf(gt, sizeof(gt), "%d", grant_ttl);
-    const char *v[] = {g->id,          g->client_id,          g->resident_id, g->sid,   g->scope,
-                       g->claims,      g->acr,                g->amr,         at,       gt,
-                       (const char *)code_hash, g->redirect_uri, g->nonce,    g->code_challenge, ct,
-                       g->id_token_claims, g->offline ? "t" : "f"};
+    const char *v[] = {g->id,
+                       g->client_id,
+                       g->resident_id,
+                       g->sid,
+                       g->scope,
+                       g->claims,
+                       g->acr,
+                       g->amr,
+                       at,
+                       gt,
+                       (const char *)code_hash,
+                       g->redirect_uri,
+                       g->nonce,
+                       g->code_challenge,
+                       ct,
+                       g->id_token_claims,
+                       g->offline ? "t" : "f"};
     int len[17] = {[10] = 32}, fmt[17] = {[10] = 1};
     PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 17, v, len, fmt, &ret));
     return ret;
@@ -677,8 +690,10 @@ idp_err_t idp_pg_resident_attrs_get(idp_store_t *s, const char *resident_id, idp
             if (!strcmp(vals[6], "true") || !strcmp(vals[6], "false")) {
                 out->sakai_resident = !strcmp(vals[6], "true");
             } else {
-                idp_log_msg(IDP_LOG_ERROR, "sealed_value_unreadable", "resident_attributes.sakai_resident of resident %s "
-                            "is neither true nor false", resident_id);
+                idp_log_msg(IDP_LOG_ERROR, "sealed_value_unreadable",
+                            "resident_attributes.sakai_resident of resident %s "
+                            "is neither true nor false",
+                            resident_id);
                 ret = IDP_E_SERVER_ERROR;
             }
         }

@@ -316,8 +316,8 @@ idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, lo
     return IDP_OK;
 }
 
-static idp_err_t tx_exec(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len,
-                         const int *fmt, int *affected)
+static idp_err_t tx_exec(idp_pg_conn_t *c, int stmt, int n, const char *const *v, const int *len, const int *fmt,
+                         int *affected)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_exec(c, stmts, stmt, n, v, len, fmt, &ret);
@@ -343,7 +343,8 @@ idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long 
     if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
     const char *alg[] = {fresh->alg};
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = tx_exec(c, S_KEY_LOCK, 1, alg, NULL, NULL, NULL)) != IDP_OK)
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK ||
+        (ret = tx_exec(c, S_KEY_LOCK, 1, alg, NULL, NULL, NULL)) != IDP_OK)
         goto Exit;
     /* What does this algorithm have now? (read under the lock) */
     r = PQexecParams(c->pg,
@@ -573,8 +574,7 @@ static void tx_from_row(PGresult *r, idp_store_login_tx_t *out)
     out->renew_checked = PQgetvalue(r, 0, 23)[0] == 't';
 }
 
-static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len,
-                               const int *fmt)
+static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt)
 {
     idp_err_t ret;
     PGresult *r = idp_pg_run(s, stmts, stmt, n, v, len, fmt, &ret);
@@ -612,8 +612,16 @@ idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx,
     idp_err_t ret;
     char t[16];
     snprintf(t, sizeof(t), "%d", ttl);
-    const char *v[] = {tx->id, tx->client_id[0] ? tx->client_id : NULL, tx->redirect_uri, tx->oidc_nonce, t, tx->request,
-                       (const char *)tx->browser_hash, tx->csrf, tx->session_sid, tx->reauth ? "t" : "f",
+    const char *v[] = {tx->id,
+                       tx->client_id[0] ? tx->client_id : NULL,
+                       tx->redirect_uri,
+                       tx->oidc_nonce,
+                       t,
+                       tx->request,
+                       (const char *)tx->browser_hash,
+                       tx->csrf,
+                       tx->session_sid,
+                       tx->reauth ? "t" : "f",
                        tx->sign_step ? "t" : "f"};
     int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
     PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 11, v, len, fmt, &ret));
@@ -648,8 +656,8 @@ idp_err_t idp_pg_login_tx_new_card(idp_store_t *s, const char *id, const idp_sto
 {
     char na[24];
     snprintf(na, sizeof(na), "%lld", cert->not_after);
-    const char *v[] = {id, (const char *)cert->sha256, cert->issuer_key_id, cert->serial, na, renew_resident,
-                       checked ? "t" : "f"};
+    const char *v[] = {
+        id, (const char *)cert->sha256, cert->issuer_key_id, cert->serial, na, renew_resident, checked ? "t" : "f"};
     int len[] = {0, 32, 0, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0, 0};
     return run_affecting(s, S_TX_NEW_CARD, 7, v, len, fmt);
 }
@@ -823,7 +831,8 @@ idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert
     *created = false;
     if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
         return ret;
-    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, resident_id)) != IDP_OK)
+    if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK ||
+        (ret = resident_by_hash(c, cert->sha256, resident_id)) != IDP_OK)
         goto Exit;
     if (resident_id[0]) {
         ret = tx_exec(c, S_CERT_TOUCH, 1, hv, hl, hf, NULL);
@@ -914,12 +923,21 @@ idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const 
     char owner[64];
     idp_pg_sealed_row_t sealed;
     /* In the order of idp_pg_sealed_resident_attrs' columns. */
-    const char *values[] = {a->name, a->name_alt, a->gender, a->birth_date, a->address, a->address_alt,
-                            a->sakai_resident ? "true" : "false", a->sakai_ward, a->gender_raw, a->birth_date_raw};
+    const char *values[] = {a->name,
+                            a->name_alt,
+                            a->gender,
+                            a->birth_date,
+                            a->address,
+                            a->address_alt,
+                            a->sakai_resident ? "true" : "false",
+                            a->sakai_ward,
+                            a->gender_raw,
+                            a->birth_date_raw};
     /* Sealed before the transaction (the sealer may reload keys through the store); a second time after a rotation. */
     for (int attempt = 0; attempt < 2; attempt++) {
         int upserted = 0;
-        if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) != IDP_OK)
+        if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) !=
+            IDP_OK)
             return ret;
         if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
             goto Exit;
@@ -1208,7 +1226,8 @@ idp_err_t idp_pg_pair_import(idp_store_t *s, const idp_store_linkage_t *rows, si
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     for (size_t i = 0; i < n && ret == IDP_OK; i++) {
-        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id, rows[i].new_serial};
+        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id,
+                           rows[i].new_serial};
         ret = tx_exec(c, S_PAIR_UPSERT, 4, v, NULL, NULL, NULL);
     }
     return idp_pg_end(s, c, ret);
@@ -1221,7 +1240,8 @@ idp_err_t idp_pg_linkage_import(idp_store_t *s, const idp_store_linkage_t *rows,
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     for (size_t i = 0; i < n && ret == IDP_OK; i++) {
-        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id, rows[i].new_serial};
+        const char *v[] = {rows[i].old_issuer_key_id, rows[i].old_serial, rows[i].new_issuer_key_id,
+                           rows[i].new_serial};
         ret = tx_exec(c, S_LINKAGE_UPSERT, 4, v, NULL, NULL, NULL);
     }
     return idp_pg_end(s, c, ret);

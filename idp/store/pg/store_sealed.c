@@ -230,7 +230,8 @@ idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
         if (ret != IDP_E_NOMEM)
             idp_log_msg(IDP_LOG_ERROR, "sealed_value_unreadable",
                         "%s.%s of resident %s does not open under data key %d (%s): altered, moved, or its key is gone",
-                        t->table, column, row_id, key_id, ret == IDP_E_NOT_FOUND ? "unknown key" : "authentication failed or malformed");
+                        t->table, column, row_id, key_id,
+                        ret == IDP_E_NOT_FOUND ? "unknown key" : "authentication failed or malformed");
         idp_pg_opened_free(out, t->n);
     }
     return ret;
@@ -502,7 +503,8 @@ static idp_err_t stale_values(idp_store_t *s, const idp_pg_sealed_table_t *t, PG
     copy_field(b->tail[i][0], sizeof(b->tail[i][0]), PQgetvalue(r, i, 1));
     idp_err_t ret = idp_pg_open_row(s, t, b->id[i], r, i, 2, 3, vals);
     if (ret != IDP_OK && ret != IDP_E_NOMEM)
-        snprintf(err, errlen, "%s of resident %s does not open under data key %s (see the sealed_value_unreadable log line)",
+        snprintf(err, errlen,
+                 "%s of resident %s does not open under data key %s (see the sealed_value_unreadable log line)",
                  t->table, b->id[i], PQgetvalue(r, i, 2));
     return ret;
 }
@@ -583,7 +585,7 @@ idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn ma
     idp_err_t ret = run_batch(s, &idp_pg_sealed_resident_attrs, D_RA_PLAIN, D_RA_PLAIN_MOVE, 3, batch, plain_attrs, &m,
                               moved, err, errlen);
     if (ret == IDP_OK && *moved == 0)
-        ret = run_batch(s, &idp_pg_sealed_household, D_HH_PLAIN, D_HH_PLAIN_MOVE, 1, batch, plain_household, NULL, moved, err,
-                        errlen);
+        ret = run_batch(s, &idp_pg_sealed_household, D_HH_PLAIN, D_HH_PLAIN_MOVE, 1, batch, plain_household, NULL,
+                        moved, err, errlen);
     return ret;
 }

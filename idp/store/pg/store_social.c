@@ -114,8 +114,14 @@ static void upstream_from_row(PGresult *r, int i, idp_store_upstream_t *u)
 static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstream_t *u)
 {
     idp_err_t ret;
-    const char *v[] = {u->id, u->issuer, u->client_id, (const char *)u->secret_enc, u->scopes, u->display_name,
-                       u->icon_uri ? u->icon_uri : "", u->enabled ? "true" : "false"};
+    const char *v[] = {u->id,
+                       u->issuer,
+                       u->client_id,
+                       (const char *)u->secret_enc,
+                       u->scopes,
+                       u->display_name,
+                       u->icon_uri ? u->icon_uri : "",
+                       u->enabled ? "true" : "false"};
     int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0};
     PGresult *r = idp_pg_run(s, stmts, stmt, 8, v, len, fmt, &ret);
     return idp_pg_affected(r, ret);

@@ -4,8 +4,8 @@
 #include "store/pg/internal.h"
 
 /* Runs one statement on a borrowed connection and hands back the result. */
-PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *table, int stmt, int n, const char *const *v,
-                     const int *len, const int *fmt, idp_err_t *err)
+PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *table, int stmt, int n, const char *const *v, const int *len,
+                     const int *fmt, idp_err_t *err)
 {
     idp_pg_conn_t *c;
     if ((*err = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
