@@ -487,6 +487,22 @@ static bool attrs_copy(const idp_store_resident_attrs_t *a, idp_store_resident_a
     return ok;
 }
 
+/* idp_store_attrs_t holds const strings: the same fields as the stored form, verified now. */
+static idp_store_resident_attrs_t attrs_in(idp_mem_data_t *d, const idp_store_attrs_t *a)
+{
+    return (idp_store_resident_attrs_t){.name = (char *)a->name,
+                                        .name_alt = (char *)a->name_alt,
+                                        .gender = (char *)a->gender,
+                                        .birth_date = (char *)a->birth_date,
+                                        .address = (char *)a->address,
+                                        .address_alt = (char *)a->address_alt,
+                                        .sakai_ward = (char *)a->sakai_ward,
+                                        .sakai_resident = a->sakai_resident,
+                                        .verified_at = idp_mem_now(d),
+                                        .gender_raw = (char *)a->gender_raw,
+                                        .birth_date_raw = (char *)a->birth_date_raw};
+}
+
 idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                   const idp_store_attrs_t *a)
 {
@@ -494,18 +510,7 @@ idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const
     const char *owner = cert_owner(d, cert->sha256);
     idp_err_t ret = IDP_OK;
     idp_store_resident_attrs_t fresh;
-    /* idp_store_attrs_t holds const strings: the same fields as the stored form */
-    const idp_store_resident_attrs_t in = {.name = (char *)a->name,
-                                           .name_alt = (char *)a->name_alt,
-                                           .gender = (char *)a->gender,
-                                           .birth_date = (char *)a->birth_date,
-                                           .address = (char *)a->address,
-                                           .address_alt = (char *)a->address_alt,
-                                           .sakai_ward = (char *)a->sakai_ward,
-                                           .sakai_resident = a->sakai_resident,
-                                           .verified_at = idp_mem_now(d),
-                                           .gender_raw = (char *)a->gender_raw,
-                                           .birth_date_raw = (char *)a->birth_date_raw};
+    const idp_store_resident_attrs_t in = attrs_in(d, a);
     bool have = false;
     if (owner && strcmp(owner, resident_id) != 0)
         ret = IDP_E_CONFLICT; /* someone else's signing certificate */
@@ -646,17 +651,7 @@ idp_err_t idp_mem_card_verified(idp_store_t *s, const idp_store_card_result_t *r
             *outcome = IDP_CARD_SIGN_CONFLICT;
             goto Exit;
         }
-        const idp_store_resident_attrs_t in = {.name = (char *)a->name,
-                                               .name_alt = (char *)a->name_alt,
-                                               .gender = (char *)a->gender,
-                                               .birth_date = (char *)a->birth_date,
-                                               .address = (char *)a->address,
-                                               .address_alt = (char *)a->address_alt,
-                                               .sakai_ward = (char *)a->sakai_ward,
-                                               .sakai_resident = a->sakai_resident,
-                                               .verified_at = idp_mem_now(d),
-                                               .gender_raw = (char *)a->gender_raw,
-                                               .birth_date_raw = (char *)a->birth_date_raw};
+        const idp_store_resident_attrs_t in = attrs_in(d, a);
         if (!(have = attrs_copy(&in, &fresh))) {
             ret = IDP_E_NOMEM;
             goto Exit;

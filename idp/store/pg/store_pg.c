@@ -915,6 +915,30 @@ Exit:
     return idp_pg_end(s, c, ret);
 }
 
+/* A resident's sealed attributes from signing certificate @p sha256 (*upserted: 1 when written, 0 when a
+ * newer row stood), and the match key renewal by re-verification looks residents up by. */
+static idp_err_t attrs_write(idp_pg_conn_t *c, const char *resident_id, const idp_pg_sealed_row_t *sealed,
+                             const unsigned char sha256[32], const unsigned char *match_key, int *upserted)
+{
+    const char *v[13] = {resident_id, sealed->key_text};
+    int len[13] = {0}, fmt[13] = {0};
+    for (int i = 0; i < idp_pg_sealed_resident_attrs.n; i++) {
+        v[2 + i] = (const char *)sealed->v[i];
+        len[2 + i] = sealed->len[i];
+        fmt[2 + i] = 1;
+    }
+    v[12] = (const char *)sha256;
+    len[12] = 32;
+    fmt[12] = 1;
+    idp_err_t ret = tx_exec(c, S_ATTRS_UPSERT, 13, v, len, fmt, upserted);
+    if (ret == IDP_OK && *upserted == 1 && match_key) {
+        const char *mv[] = {resident_id, (const char *)match_key};
+        int ml[] = {0, 32}, mf[] = {0, 1};
+        ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL);
+    }
+    return ret;
+}
+
 idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                  const idp_store_attrs_t *a)
 {
@@ -949,25 +973,9 @@ idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const 
         }
         if (!owner[0] && (ret = insert_cert(c, cert, resident_id)) != IDP_OK)
             goto Exit;
-        const char *v[13] = {resident_id, sealed.key_text};
-        int len[13] = {0}, fmt[13] = {0};
-        for (int i = 0; i < idp_pg_sealed_resident_attrs.n; i++) {
-            v[2 + i] = (const char *)sealed.v[i];
-            len[2 + i] = sealed.len[i];
-            fmt[2 + i] = 1;
-        }
-        v[12] = (const char *)cert->sha256;
-        len[12] = 32;
-        fmt[12] = 1;
-        if ((ret = tx_exec(c, S_ATTRS_UPSERT, 13, v, len, fmt, &upserted)) != IDP_OK)
+        if ((ret = attrs_write(c, resident_id, &sealed, cert->sha256, a->match_key, &upserted)) != IDP_OK)
             goto Exit;
         if (upserted == 1) {
-            if (a->match_key) { /* renewal by re-verification looks residents up by it */
-                const char *mv[] = {resident_id, (const char *)a->match_key};
-                int ml[] = {0, 32}, mf[] = {0, 1};
-                if ((ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL)) != IDP_OK)
-                    goto Exit;
-            }
             ret = idp_pg_command(c, "COMMIT");
             goto Exit;
         }
@@ -1174,26 +1182,10 @@ idp_err_t idp_pg_card_verified(idp_store_t *s, const idp_store_card_result_t *r,
             goto Exit;
         }
         if (strcmp(predicted, resident_id) == 0) {
-            const char *v[13] = {resident_id, sealed.key_text};
-            int len[13] = {0}, fmt[13] = {0};
-            for (int i = 0; i < idp_pg_sealed_resident_attrs.n; i++) {
-                v[2 + i] = (const char *)sealed.v[i];
-                len[2 + i] = sealed.len[i];
-                fmt[2 + i] = 1;
-            }
-            v[12] = (const char *)r->sign->sha256;
-            len[12] = 32;
-            fmt[12] = 1;
-            if ((ret = tx_exec(c, S_ATTRS_UPSERT, 13, v, len, fmt, &upserted)) != IDP_OK)
+            if ((ret = attrs_write(c, resident_id, &sealed, r->sign->sha256, a->match_key, &upserted)) != IDP_OK)
                 goto Exit;
         }
         if (upserted == 1) {
-            if (a->match_key) { /* renewal by re-verification looks residents up by it */
-                const char *mv[] = {resident_id, (const char *)a->match_key};
-                int ml[] = {0, 32}, mf[] = {0, 1};
-                if ((ret = tx_exec(c, S_ATTRS_MATCH_KEY, 2, mv, ml, mf, NULL)) != IDP_OK)
-                    goto Exit;
-            }
             ret = idp_pg_end(s, c, IDP_OK);
             c = NULL;
             goto Exit;
