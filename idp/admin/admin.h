@@ -71,6 +71,7 @@ int cmd_upstream_add(admin_t *a, int argc, char **argv);
 int cmd_upstream_list(admin_t *a, int argc, char **argv);
 int cmd_upstream_update(admin_t *a, int argc, char **argv);
 int cmd_upstream_remove(admin_t *a, int argc, char **argv);
+int cmd_upstream_jwks(admin_t *a, int argc, char **argv);
 int cmd_audit_verify(admin_t *a, int argc, char **argv);
 int cmd_audit_export(admin_t *a, int argc, char **argv);
 int cmd_audit_list(admin_t *a, int argc, char **argv);

@@ -45,11 +45,15 @@ static const command_t commands[] = {
     {"client", "remove", cmd_client_remove, true, "client remove CLIENT_ID"},
     {"upstream", "add", cmd_upstream_add, true,
      "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
-     "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]"},
+     "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]\n"
+     "upstream add ID --kind digital-auth-app --issuer URL --client-id ID --display-name NAME\n"
+     "                 [--scopes S] [--acr-values \"aal3 crl\"]   a card channel (docs/card.md)"},
     {"upstream", "list", cmd_upstream_list, false,
      "upstream list                    upstream OpenID providers (docs/social.md)"},
     {"upstream", "update", cmd_upstream_update, true, "upstream update ID [FLAGS as for add]"},
     {"upstream", "remove", cmd_upstream_remove, true, "upstream remove ID"},
+    {"upstream", "jwks", cmd_upstream_jwks, false,
+     "upstream jwks ID                 a card channel's public key, to register with it"},
     {"audit", "verify", cmd_audit_verify, false,
      "audit verify                     check the consent ledger's hash chain"},
     {"audit", "export", cmd_audit_export, false,

@@ -15,18 +15,23 @@
 
 #include "core/b64.h"
 #include "core/buf.h"
-#include "net/http_client.h"
+#include "core/rand.h"
+#include "jose/jwt.h"
 #include "jose/verify.h"
+#include "net/http_client.h"
 
 #define DOC_MAX (256 * 1024)
 #define CACHE_SECONDS 3600
 #define JWKS_REFETCH_SECONDS 5 /* an unknown kid refetches the JWKS at most this often */
 #define CLOCK_SKEW 60          /* seconds of clock difference we tolerate */
 #define IAT_MAX_AGE 600        /* an ID token issued longer ago than this is stale */
+#define ASSERTION_LIFETIME 60  /* seconds a client assertion of ours is good for (RFC 7523 §3 item 4) */
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 typedef struct {
     char *issuer;
     char *authorization_endpoint, *token_endpoint, *jwks_uri;
+    char *userinfo_endpoint; /* NULL when the upstream publishes none */
     time_t fetched_at;
     idp_jwks_t *jwks;
     time_t jwks_fetched_at;
@@ -72,6 +77,7 @@ static void entry_clear(entry_t *e)
     free(e->authorization_endpoint);
     free(e->token_endpoint);
     free(e->jwks_uri);
+    free(e->userinfo_endpoint);
     idp_jwks_free(e->jwks);
     memset(e, 0, sizeof(*e));
 }
@@ -115,12 +121,13 @@ static bool url_allowed(const char *url)
 
 /*
  * One HTTP exchange through the outbound-HTTP module: GET when @p form is
- * NULL, else a form POST with Basic credentials. JSON answers only, at most
+ * NULL (with @p bearer: an access token, RFC 6750 §2.1), else a form POST,
+ * with Basic credentials when @p user is given. JSON answers only, at most
  * DOC_MAX bytes, within the timeout, no redirects. *out is the parsed
  * object (json_decref).
  */
 static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, const char *user, const char *pass,
-                           json_t **out, char *err, size_t errlen)
+                           const char *bearer, json_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!url_allowed(url)) {
@@ -128,8 +135,9 @@ static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, cons
         return IDP_E_UNAVAILABLE;
     }
     /* RFC 6749 §2.3.1: client_secret_basic form-encodes id and secret before base64. */
-    char *eu = form ? curl_easy_escape(NULL, user, 0) : NULL, *ep = form ? curl_easy_escape(NULL, pass, 0) : NULL;
-    if (form && (eu == NULL || ep == NULL)) {
+    bool basic = form && user;
+    char *eu = basic ? curl_easy_escape(NULL, user, 0) : NULL, *ep = basic ? curl_easy_escape(NULL, pass, 0) : NULL;
+    if (basic && (eu == NULL || ep == NULL)) {
         curl_free(eu);
         curl_free(ep);
         return IDP_E_NOMEM;
@@ -141,6 +149,7 @@ static idp_err_t http_json(idp_fed_t *f, const char *url, const char *form, cons
         .accept = "application/json",
         .basic_user = eu,
         .basic_pass = ep,
+        .bearer = form ? NULL : bearer,
         .timeout_ms = f->timeout_ms,
         .max_bytes = DOC_MAX,
     };
@@ -191,7 +200,7 @@ static idp_err_t ensure_entry(idp_fed_t *f, const char *issuer, entry_t **out, c
         il--;
     snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration", (int)il, issuer);
     json_t *doc = NULL;
-    idp_err_t ret = http_json(f, url, NULL, NULL, NULL, &doc, err, errlen);
+    idp_err_t ret = http_json(f, url, NULL, NULL, NULL, NULL, &doc, err, errlen);
     entry_t fresh = {0};
     if (ret == IDP_OK) {
         const char *iss = json_string_value(json_object_get(doc, "issuer"));
@@ -204,6 +213,7 @@ static idp_err_t ensure_entry(idp_fed_t *f, const char *issuer, entry_t **out, c
             fresh.authorization_endpoint = dup_url(doc, "authorization_endpoint");
             fresh.token_endpoint = dup_url(doc, "token_endpoint");
             fresh.jwks_uri = dup_url(doc, "jwks_uri");
+            fresh.userinfo_endpoint = dup_url(doc, "userinfo_endpoint");
             fresh.fetched_at = now;
             if (!fresh.issuer || !fresh.authorization_endpoint || !fresh.token_endpoint || !fresh.jwks_uri) {
                 errf(err, errlen, "discovery of %s lacks an https authorization, token or jwks endpoint", issuer);
@@ -275,6 +285,8 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
         url_param(&b, "code_challenge_method", "S256");
         if (ui_locales)
             url_param(&b, "ui_locales", ui_locales);
+        if (u->acr_values && *u->acr_values)
+            url_param(&b, "acr_values", u->acr_values);
         *url = idp_buf_steal(&b);
         if (*url == NULL)
             ret = IDP_E_NOMEM;
@@ -306,7 +318,7 @@ static idp_err_t verify_token(idp_fed_t *f, const char *issuer, const char *toke
         pthread_mutex_unlock(&f->lock);
         json_t *doc = NULL;
         idp_jwks_t *fresh = NULL;
-        ret = uri ? http_json(f, uri, NULL, NULL, NULL, &doc, err, errlen) : IDP_E_NOMEM;
+        ret = uri ? http_json(f, uri, NULL, NULL, NULL, NULL, &doc, err, errlen) : IDP_E_NOMEM;
         char *text = ret == IDP_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
         if (ret == IDP_OK && (text == NULL || idp_jwks_parse(text, strlen(text), &fresh) != IDP_OK)) {
             errf(err, errlen, "%s: not a usable JWK Set", uri);
@@ -355,7 +367,49 @@ static bool aud_has(json_t *aud, const char *client_id, size_t *n)
     return false;
 }
 
-/* OpenID Connect Core §3.1.3.7, items 2-11 (signature checked before). */
+/* True when the space-separated list @p list holds @p v (of @p n bytes). */
+static bool list_has(const char *list, const char *v, size_t n)
+{
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == n && !strncmp(p, v, n))
+            return true;
+        p += k;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+/*
+ * OpenID Connect Core §3.1.3.7 item 12: the acr Claim is checked when it was
+ * requested. We ask a card channel for acr_values (say "aal3 crl": the
+ * assurance level and the revocation check), and accept the sign-in only
+ * when acr states each of them; an ID token with a lower or no acr is
+ * refused, never taken as a weaker sign-in (issue #17, docs/card.md).
+ */
+static bool acr_states(json_t *acr, const char *wanted)
+{
+    if (wanted == NULL || !*wanted)
+        return true;
+    const char *have = json_string_value(acr);
+    if (have == NULL || strlen(have) > 255)
+        return false;
+    for (const char *p = wanted + strspn(wanted, " "); *p;) {
+        size_t k = strcspn(p, " ");
+        if (!list_has(have, p, k))
+            return false;
+        p += k;
+        p += strspn(p, " ");
+    }
+    return true;
+}
+
+static const char *acr_text(json_t *acr)
+{
+    return json_is_string(acr) && json_string_length(acr) <= 255 ? json_string_value(acr) : "none";
+}
+
+/* OpenID Connect Core §3.1.3.7, items 2-12 (signature checked before). */
 static idp_err_t check_claims(json_t *p, const idp_fed_upstream_t *u, const char *nonce, long long now, char *err,
                               size_t errlen)
 {
@@ -380,15 +434,91 @@ static idp_err_t check_claims(json_t *p, const idp_fed_upstream_t *u, const char
         errf(err, errlen, "the nonce does not match this login");
     else if (sub == NULL || !*sub || strlen(sub) > 255)
         errf(err, errlen, "sub is missing or too long");
+    else if (!acr_states(json_object_get(p, "acr"), u->acr_values))
+        errf(err, errlen, "the ID token's acr (%s) does not state %s", acr_text(json_object_get(p, "acr")),
+             u->acr_values);
     else
         return IDP_OK;
     return IDP_E_INVALID_GRANT;
 }
 
-idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
-                           const char *verifier, const char *nonce, const char *iss_param, long long now, char sub[256],
-                           char *err, size_t errlen)
+void idp_fed_result_clear(idp_fed_result_t *r)
 {
+    json_decref(r->id_token);
+    json_decref(r->userinfo);
+    memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The client authentication of the token request: client_secret_basic
+ * (*user, *pass), or private_key_jwt (OpenID Connect Core §9; RFC 7523
+ * §2.2, §3): client_id, client_assertion_type and a client_assertion, with
+ * iss and sub our client_id, aud the token endpoint, a fresh jti and a
+ * lifetime of ASSERTION_LIFETIME seconds, appended to @p form.
+ */
+static idp_err_t client_auth(const idp_fed_upstream_t *u, const char *token_endpoint, long long now, idp_buf_t *form,
+                             const char **user, const char **pass)
+{
+    *user = NULL;
+    *pass = NULL;
+    if (u->assertion_key == NULL) {
+        *user = u->client_id;
+        *pass = u->client_secret ? u->client_secret : "";
+        return IDP_OK;
+    }
+    char *jti = idp_random_token_new(24), *jwt = NULL, *text = NULL;
+    json_t *claims = jti ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", u->client_id, "sub", u->client_id, "aud",
+                                     token_endpoint, "jti", jti, "iat", (json_int_t)now, "exp",
+                                     (json_int_t)(now + ASSERTION_LIFETIME))
+                         : NULL;
+    idp_err_t ret = IDP_E_NOMEM;
+    if (claims && (text = json_dumps(claims, JSON_COMPACT)) != NULL &&
+        (ret = idp_jwt_sign(u->assertion_key, NULL, text, &jwt)) == IDP_OK) {
+        url_param(form, "client_id", u->client_id);
+        url_param(form, "client_assertion_type", ASSERTION_TYPE);
+        url_param(form, "client_assertion", jwt);
+    }
+    free(jwt);
+    free(text);
+    free(jti);
+    json_decref(claims);
+    return ret;
+}
+
+/* OpenID Connect Core §5.3: the UserInfo claims, whose sub must be the ID token's (§5.3.2). */
+static idp_err_t read_userinfo(idp_fed_t *f, const idp_fed_upstream_t *u, const char *access_token, const char *sub,
+                               json_t **out, char *err, size_t errlen)
+{
+    char url[2048] = "";
+    entry_t *e;
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, u->issuer, &e, err, errlen);
+    if (ret == IDP_OK && e->userinfo_endpoint)
+        snprintf(url, sizeof(url), "%s", e->userinfo_endpoint);
+    pthread_mutex_unlock(&f->lock);
+    if (ret != IDP_OK)
+        return ret;
+    if (!url[0] || access_token == NULL) {
+        errf(err, errlen, "%s: no userinfo_endpoint or no access_token to read the attributes with", u->issuer);
+        return IDP_E_UNAVAILABLE;
+    }
+    if ((ret = http_json(f, url, NULL, NULL, NULL, access_token, out, err, errlen)) != IDP_OK)
+        return ret;
+    const char *got = json_string_value(json_object_get(*out, "sub"));
+    if (got == NULL || strcmp(got, sub) != 0) {
+        errf(err, errlen, "the UserInfo sub is not the ID token's");
+        json_decref(*out);
+        *out = NULL;
+        return IDP_E_INVALID_GRANT;
+    }
+    return IDP_OK;
+}
+
+idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
+                           const char *verifier, const char *nonce, const char *iss_param, long long now,
+                           idp_fed_result_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
     /* RFC 9207 §2.4: when the upstream says who it is, it must be the one we sent the resident to. */
     if (iss_param && strcmp(iss_param, u->issuer) != 0) {
         errf(err, errlen, "the authorization response came from %s, not %s", iss_param, u->issuer);
@@ -409,10 +539,13 @@ idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char
     url_param(&form, "code", code);
     url_param(&form, "redirect_uri", redirect_uri);
     url_param(&form, "code_verifier", verifier);
+    const char *user, *pass;
     json_t *tok = NULL, *payload = NULL;
-    ret = form.data
-              ? http_json(f, token_endpoint, idp_buf_cstr(&form), u->client_id, u->client_secret, &tok, err, errlen)
-              : IDP_E_NOMEM;
+    ret = client_auth(u, token_endpoint, now, &form, &user, &pass);
+    if (ret == IDP_OK)
+        ret = idp_buf_cstr(&form)
+                  ? http_json(f, token_endpoint, idp_buf_cstr(&form), user, pass, NULL, &tok, err, errlen)
+                  : IDP_E_NOMEM;
     idp_buf_wipe(&form);
     const char *id_token = json_string_value(json_object_get(tok, "id_token"));
     if (ret == IDP_OK && id_token == NULL) {
@@ -423,8 +556,19 @@ idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char
         ret = verify_token(f, u->issuer, id_token, &payload, err, errlen);
     if (ret == IDP_OK)
         ret = check_claims(payload, u, nonce, now, err, errlen);
-    if (ret == IDP_OK)
-        snprintf(sub, 256, "%s", json_string_value(json_object_get(payload, "sub")));
+    if (ret == IDP_OK) {
+        snprintf(out->sub, sizeof(out->sub), "%s", json_string_value(json_object_get(payload, "sub")));
+        snprintf(out->acr, sizeof(out->acr), "%s", acr_text(json_object_get(payload, "acr")));
+        if (!json_is_string(json_object_get(payload, "acr")))
+            out->acr[0] = '\0';
+        out->id_token = payload;
+        payload = NULL;
+    }
+    if (ret == IDP_OK && u->userinfo)
+        ret = read_userinfo(f, u, json_string_value(json_object_get(tok, "access_token")), out->sub, &out->userinfo,
+                            err, errlen);
+    if (ret != IDP_OK)
+        idp_fed_result_clear(out);
     json_decref(payload);
     json_decref(tok);
     return ret;

@@ -13,20 +13,43 @@
 #ifndef IDP_FEDERATION_FEDERATION_H
 #define IDP_FEDERATION_FEDERATION_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
+#include "jose/key.h"
 #include "net/http_client.h"
 
 typedef struct idp_fed idp_fed_t;
 
-/** One upstream registration (strings owned by the caller). */
+/** One upstream registration (strings and key owned by the caller). */
 typedef struct {
     const char *issuer;
     const char *client_id;
-    const char *client_secret;
-    const char *scopes; /* space-separated; "openid" is always sent */
+    const char *client_secret; /* client_secret_basic; unused with assertion_key */
+    const char *scopes;        /* space-separated; "openid" is always sent */
+    /*
+     * NULL or "": none. Otherwise sent as acr_values (OpenID Connect Core
+     * §3.1.2.1), and the ID token's acr must name every one of them as a
+     * space-separated value: a card channel asked for "aal3 crl" signs no
+     * one in on an ID token that does not say both (never a downgrade).
+     */
+    const char *acr_values;
+    /* non-NULL: private_key_jwt (OpenID Connect Core §9, RFC 7523 §2.2) at the token endpoint */
+    const idp_jose_key_t *assertion_key;
+    bool userinfo; /* also fetch the UserInfo claims with the access token (Core §5.3) */
 } idp_fed_upstream_t;
+
+/** What a verified callback gives. */
+typedef struct {
+    char sub[256];
+    char acr[256];    /* the ID token's acr ("" when absent) */
+    json_t *id_token; /* the verified ID token's claims (owned) */
+    json_t *userinfo; /* with u->userinfo: the UserInfo claims, whose sub is the ID token's (owned) */
+} idp_fed_result_t;
+
+void idp_fed_result_clear(idp_fed_result_t *r);
 
 /**
  * A cache for up to @p max_issuers issuers; every upstream call goes
@@ -56,15 +79,18 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
 
 /**
  * The callback: checks the upstream's iss parameter when present (RFC 9207
- * §2.4), exchanges @p code at the token endpoint (client_secret_basic,
- * with the PKCE verifier), and verifies the ID token: signature (RS256 or
- * ES256) with the upstream JWKS, iss, aud, azp, exp, iat and nonce. *sub
- * receives the upstream subject.
+ * §2.4), exchanges @p code at the token endpoint (client_secret_basic, or
+ * private_key_jwt with u->assertion_key; with the PKCE verifier), and
+ * verifies the ID token: signature (RS256 or ES256) with the upstream
+ * JWKS, iss, aud, azp, exp, iat, nonce and, with u->acr_values, acr. With
+ * u->userinfo it then reads the UserInfo endpoint, whose sub must be the ID
+ * token's (Core §5.3.2). *out (cleared first; idp_fed_result_clear on
+ * every path) receives the subject, acr and claims.
  * IDP_E_UNAVAILABLE: the upstream is down or answered badly;
  * IDP_E_INVALID_GRANT: the answer cannot be trusted (err says which check).
  */
 idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
-                           const char *verifier, const char *nonce, const char *iss_param, long long now, char sub[256],
-                           char *err, size_t errlen);
+                           const char *verifier, const char *nonce, const char *iss_param, long long now,
+                           idp_fed_result_t *out, char *err, size_t errlen);
 
 #endif

@@ -45,6 +45,7 @@ typedef struct {
     const char *accept;     /* the Accept header, or NULL for none */
     const char *basic_user; /* non-NULL: HTTP Basic (RFC 7617) with basic_pass, sent as given */
     const char *basic_pass;
+    const char *bearer;     /* non-NULL: Authorization: Bearer (RFC 6750 §2.1), e.g. at a UserInfo endpoint */
     long timeout_ms;        /* the whole exchange; 1 .. IDP_NET_MAX_TIMEOUT_MS */
     size_t max_bytes;       /* the body's cap; 0: the body is read and dropped */
     const char *user_agent; /* NULL: "sakaid" */

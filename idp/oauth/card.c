@@ -177,7 +177,7 @@ idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp
 }
 
 /* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
-static const char *sakai_ward(const char *address)
+const char *idp_card_sakai_ward(const char *address)
 {
     static const char prefix[] = "大阪府堺市"; /* not text: the address the certificate carries */
     /* clang-format off */
@@ -257,7 +257,7 @@ static bool sign_attrs(idp_oauth_t *o, const idp_jpki_result_t *sign, unsigned c
     if (!idp_rules_birthdate(at->birth_date, birth))
         return false;
     match_key(o, at, mk);
-    const char *ward = sakai_ward(at->address);
+    const char *ward = idp_card_sakai_ward(at->address);
     *a = (idp_store_attrs_t){.name = at->name,
                              .name_alt = at->name_alt,
                              .gender = idp_rules_gender(at->gender),

@@ -35,7 +35,9 @@ static void iso8601(long long t, char out[32])
 /*
  * OpenID Connect for Identity Assurance 1.0 §5: card-verified attributes
  * are released as verified_claims with their evidence: an electronic
- * signature by the J-LIS signing certificate, checked at verified_at.
+ * signature by the J-LIS signing certificate, checked at verified_at. When
+ * a card channel (the Digital Agency's app, issue #17) checked it, the
+ * verification names that upstream as its verifier (§5.1: verifier).
  */
 static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *claims)
 {
@@ -54,9 +56,13 @@ static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *
     }
     char when[32];
     iso8601(a->verified_at, when);
-    return json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
-                     "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS", "created_at",
-                     when, "claims", c);
+    json_t *vc = json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
+                           "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS",
+                           "created_at", when, "claims", c);
+    if (vc && a->evidence_issuer)
+        json_object_set_new(json_object_get(vc, "verification"), "verifier",
+                            json_pack("{s:s}", "organization", a->evidence_issuer));
+    return vc;
 }
 
 void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char *list, const char *acr, char *released,

@@ -695,12 +695,15 @@ idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         flow_done(&f);
         return f.out;
     }
-    /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card). */
+    /* Social sign-in is offered unless this login must end with the card (step-up, or adding the card); the
+     * card channels (the Digital Agency's app) always are. */
     bool card_only = idp_flow_card_only(o, tx);
     idp_store_upstream_t *ups = NULL;
     size_t nups = 0;
-    if (!card_only && o->fed && idp_store_upstream_list(o->store, true, &ups, &nups) != IDP_OK)
+    if (o->fed && idp_store_upstream_list(o->store, true, &ups, &nups) != IDP_OK)
         nups = 0;
+    if (card_only)
+        nups = idp_upstreams_card_channels(ups, nups);
     char challenge_id[64] = "", nonce[64], *link = NULL;
     /* The signing step: the card's two keys sign one challenge. */
     idp_err_t e =

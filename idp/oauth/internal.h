@@ -151,6 +151,25 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 /** True if @p tx must end with the card: adding the card, or a request that needs it (not a reauth). */
 bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 
+/** The Sakai ward an address names (it starts with the city's prefix), or NULL outside Sakai (card.c). */
+const char *idp_card_sakai_ward(const char *address);
+
+/* ---- upstream.c (kinds) and social.c (a card channel's attributes) ----------------- */
+/** The kind of upstream that is a card channel: the Digital Agency's デジタル認証アプリ (docs/card.md). */
+#define IDP_UPSTREAM_CARD_APP "digital-auth-app"
+bool idp_upstream_is_card_channel(const idp_store_upstream_t *u);
+/** Keeps only the card channels of @p ups (the others are cleared), in order; returns how many. */
+size_t idp_upstreams_card_channels(idp_store_upstream_t *ups, size_t n);
+/** True when the space-separated @p scopes ask for one of the four basic attributes (name, address, ...). */
+bool idp_upstream_wants_attrs(const char *scopes);
+/**
+ * A card channel's UserInfo @p claims (the four basic attributes) as @p resident's verified attributes,
+ * with the upstream @p u (and its subject @p sub) as their evidence. IDP_E_INVALID_GRANT when they are
+ * not usable (no name, birth date or address; a birth date that does not decode).
+ */
+idp_err_t idp_upstream_attrs_store(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_upstream_t *u, const char *sub,
+                                   json_t *claims, const char *resident);
+
 /* ---- account.c ------------------------------------------------------------------ */
 /** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */
 bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash);

@@ -12,9 +12,12 @@
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/str.h"
 #include "federation/federation.h"
 #include "jose/kek.h"
+#include "jose/key.h"
 #include "oauth/internal.h"
+#include "oauth/rules.h"
 #include "ui/messages.h"
 
 #define UPSTREAM_AAD "sakaid:upstream:"
@@ -33,6 +36,7 @@ static void see_other(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *
 typedef struct {
     idp_store_upstream_t row;
     char *secret;
+    idp_jose_key_t *key; /* a card channel's private_key_jwt key (the sealed value is its DER) */
     idp_fed_upstream_t fed;
 } upstream_t;
 
@@ -60,15 +64,30 @@ static idp_err_t upstream_load(idp_oauth_t *o, const char *id, upstream_t *u)
     }
     memcpy(u->secret, pt, n);
     u->secret[n] = '\0';
+    bool card_channel = idp_upstream_is_card_channel(&u->row);
+    /* A card channel authenticates with private_key_jwt: the sealed value is the key (RS256, PKCS#8 DER). */
+    e = card_channel ? idp_jose_key_from_der(IDP_ALG_RS256, pt, n, &u->key) : IDP_OK;
     idp_wipe(pt, n);
     free(pt);
-    u->fed = (idp_fed_upstream_t){u->row.issuer, u->row.client_id, u->secret, u->row.scopes};
+    if (e != IDP_OK) {
+        idp_secret_free(u->secret);
+        idp_store_upstream_clear(&u->row);
+        return IDP_E_SERVER_ERROR;
+    }
+    u->fed = (idp_fed_upstream_t){.issuer = u->row.issuer,
+                                  .client_id = u->row.client_id,
+                                  .client_secret = card_channel ? NULL : u->secret,
+                                  .scopes = u->row.scopes,
+                                  .acr_values = card_channel ? u->row.acr_values : NULL,
+                                  .assertion_key = u->key,
+                                  .userinfo = card_channel && idp_upstream_wants_attrs(u->row.scopes)};
     return IDP_OK;
 }
 
 static void upstream_done(upstream_t *u)
 {
     idp_secret_free(u->secret);
+    idp_jose_key_free(u->key);
     idp_store_upstream_clear(&u->row);
 }
 
@@ -83,12 +102,17 @@ static char *callback_uri(idp_oauth_t *o, idp_oauth_req_t *req)
 
 /* Sends the browser to the upstream for login transaction @p tx_id. */
 static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *tx_id,
-                                 const char *upstream_id, const char *ui_locales)
+                                 const char *upstream_id, const char *ui_locales, bool card_only)
 {
     upstream_t u;
     idp_err_t e = upstream_load(o, upstream_id, &u);
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such sign-in provider") : idp_fail_store(e);
+    /* Adding the card, or a service that needs it: only a card channel will do (the page offers nothing else). */
+    if (card_only && !idp_upstream_is_card_channel(&u.row)) {
+        upstream_done(&u);
+        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in needs the card");
+    }
     idp_outcome_t out = idp_ok();
     char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
     char *url = NULL, err[512] = "";
@@ -139,14 +163,10 @@ idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
     if (tx->continued) {
         return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
     }
-    /* Adding the card, or a service that needs it: only the card will do (the page offers nothing else). */
-    if (idp_flow_card_only(o, tx)) {
-        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in needs the card");
-    }
     idp_params_t p;
     if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
         idp_params_get(&p, "ui_locales", &ui);
-    return go_upstream(o, req, resp, tx->id, upstream, ui);
+    return go_upstream(o, req, resp, tx->id, upstream, ui, idp_flow_card_only(o, tx));
 }
 
 /* GET /login/social/callback (code, state, iss | error). */
@@ -185,9 +205,12 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     upstream_t u;
     if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such provider") : idp_fail_store(e);
-    e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, sub, err,
+    bool card_channel = idp_upstream_is_card_channel(&u.row);
+    idp_fed_result_t res;
+    e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, &res, err,
                          sizeof(err));
     if (e != IDP_OK) {
+        const char *event = card_channel ? "card_app_refused" : "social_login_refused";
         idp_log_t l;
         idp_log_begin(&l, IDP_LOG_WARN, e == IDP_E_INVALID_GRANT ? "upstream_rejected" : "upstream_unavailable");
         idp_log_str(&l, "upstream", u.row.id);
@@ -195,20 +218,24 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         idp_log_end(&l);
         json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", err);
         char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        idp_oauth_logged(idp_store_audit(o->store, "social_login_refused", NULL, text ? text : "{}"), "audit");
+        idp_oauth_logged(idp_store_audit(o->store, event, NULL, text ? text : "{}"), "audit");
         free(text);
         json_decref(d);
         upstream_done(&u);
         if (e == IDP_E_INVALID_GRANT) {
-            return idp_fail(IDP_E_INVALID_GRANT, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_UNVERIFIED, req->lang));
+            return idp_fail(IDP_E_INVALID_GRANT, idp_msg_get(card_channel ? IDP_MSG_ERROR_CARD_APP_ASSURANCE
+                                                                          : IDP_MSG_ERROR_UPSTREAM_UNVERIFIED,
+                                                             req->lang));
         }
         return idp_fail(IDP_E_UPSTREAM, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     }
+    snprintf(sub, sizeof(sub), "%s", res.sub);
     char resident[64], *fresh = idp_random_token_new(16);
     bool created = false;
     const char *link_to = tx->link_resident[0] ? tx->link_resident : NULL; /* from the account page */
     if (link_to && !linking_session_live(o, req, tx)) {
         free(fresh);
+        idp_fed_result_clear(&res);
         upstream_done(&u);
         return idp_fail(IDP_E_LOGIN_AGAIN, idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
@@ -217,6 +244,11 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     free(fresh);
     if (e == IDP_OK && !idp_credential_key("social", u.row.issuer, sub, tx->credential))
         e = IDP_E_NOMEM;
+    /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
+     * their evidence (docs/card.md "Channels"). */
+    if (e == IDP_OK && card_channel && res.userinfo)
+        e = idp_upstream_attrs_store(o, req, &u.row, sub, res.userinfo, resident);
+    idp_fed_result_clear(&res);
     upstream_done(&u);
     if (e == IDP_E_CONFLICT) {
         return idp_fail(IDP_E_ALREADY_LINKED, idp_msg_get(IDP_MSG_ERROR_ACCOUNT_TAKEN, req->lang));
@@ -224,22 +256,27 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     if (e != IDP_OK) {
         return idp_fail_store(e);
     }
-    if (link_to) { /* adding a way to sign in, from the account page */
+    /* Adding a way to sign in from the account page. A card channel that adds the card to a signed-in resident
+     * in an authorization (step-up, flow.c TX_ADD_CARD) goes on with that authorization, as the card does. */
+    if (link_to && !tx->client_id[0]) {
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         see_other(req, resp, "/account?linked=", upstream_id);
         return idp_ok();
     }
-    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, ACR_SOCIAL, tx->credential)) != IDP_OK) {
+    /* A card channel that stated the assurance we asked for is a card sign-in: acr card, amr sc pin. */
+    const char *acr = card_channel ? ACR_CARD : ACR_SOCIAL;
+    if ((e = idp_store_login_tx_authenticate(o->store, tx->id, resident, acr, tx->credential)) != IDP_OK) {
         return idp_fail_store(e);
     }
     snprintf(tx->resident_id, sizeof(tx->resident_id), "%s", resident);
-    snprintf(tx->acr, sizeof(tx->acr), "%s", ACR_SOCIAL);
+    snprintf(tx->acr, sizeof(tx->acr), "%s", acr);
     tx->authenticated_at = req->now;
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", upstream_id); /* [a-z0-9-] */
-    idp_oauth_logged(idp_store_audit(o->store, "social_login", resident, detail), "audit");
+    const char *event = card_channel ? "card_app_login" : "social_login";
+    idp_oauth_logged(idp_store_audit(o->store, event, resident, detail), "audit");
     idp_log_t l;
-    idp_log_begin(&l, IDP_LOG_INFO, "social_login");
+    idp_log_begin(&l, IDP_LOG_INFO, event);
     idp_log_str(&l, "upstream", upstream_id);
     idp_log_int(&l, "new_resident", created);
     idp_log_end(&l);
@@ -302,7 +339,7 @@ idp_outcome_t idp_oauth_account_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
     if (e != IDP_OK) {
         return idp_fail_store(e);
     }
-    return go_upstream(o, req, resp, tx->id, upstream, NULL);
+    return go_upstream(o, req, resp, tx->id, upstream, NULL, false);
 }
 
 /*
@@ -350,4 +387,80 @@ idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp
     free(ended);
     see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
     return idp_ok();
+}
+
+/* ---- a card channel's attributes (issue #17) ------------------------------------------ */
+
+/*
+ * OpenID Connect Core §5.1 birthdate (YYYY-MM-DD) from what the upstream
+ * sent: that form already, YYYYMMDD, or the certificate's own EYYYYMMDD
+ * (idp_rules_birthdate). The date must be real in every form.
+ */
+static bool upstream_birthdate(const char *v, char out[11])
+{
+    char code[10];
+    size_t n = strlen(v);
+    if (n == 10 && v[4] == '-' && v[7] == '-' && strspn(v, "0123456789-") == 10)
+        snprintf(code, sizeof(code), "0%.4s%.2s%.2s", v, v + 5, v + 8);
+    else if (n == 8 && strspn(v, "0123456789") == 8)
+        snprintf(code, sizeof(code), "0%s", v);
+    else
+        snprintf(code, sizeof(code), "%.9s", v);
+    return n <= 10 && idp_rules_birthdate(code, out);
+}
+
+/* Core §5.1 gender from "male" / "female" or the certificate's code ("1", "2"; "3" has none). */
+static bool upstream_gender(const char *v, const char **out)
+{
+    *out = NULL;
+    if (v == NULL || !strcmp(v, "3"))
+        return true;
+    if (!strcmp(v, "male") || !strcmp(v, "female")) {
+        *out = !strcmp(v, "male") ? "male" : "female";
+        return true;
+    }
+    return (*out = idp_rules_gender(v)) != NULL;
+}
+
+/* A UserInfo string claim (Core §5.1; address may be an object with formatted, §5.1.1); NULL when absent. */
+static const char *claim_text(json_t *claims, const char *name)
+{
+    json_t *v = json_object_get(claims, name);
+    if (json_is_object(v))
+        v = json_object_get(v, "formatted");
+    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < 512 ? json_string_value(v) : NULL;
+}
+
+idp_err_t idp_upstream_attrs_store(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_upstream_t *u, const char *sub,
+                                   json_t *claims, const char *resident)
+{
+    (void)req;
+    const char *name = claim_text(claims, "name"), *address = claim_text(claims, "address");
+    const char *birth_raw = claim_text(claims, "birthdate"), *gender_raw = claim_text(claims, "gender"), *gender;
+    char birth[11];
+    if (name == NULL || address == NULL || birth_raw == NULL) {
+        /* Not asked for, or not given: nothing is verified, and nothing older is touched. */
+        idp_log_msg(IDP_LOG_INFO, "card_app_no_attrs", "%s: the basic attributes were not all returned", u->id);
+        return IDP_OK;
+    }
+    if (!upstream_birthdate(birth_raw, birth) || !upstream_gender(gender_raw, &gender)) {
+        idp_log_msg(IDP_LOG_WARN, "card_app_bad_attrs", "%s: a birth date or gender that does not decode", u->id);
+        return IDP_E_INVALID_GRANT;
+    }
+    const char *ward = idp_card_sakai_ward(address);
+    idp_store_attrs_t a = {.name = name,
+                           .gender = gender,
+                           .birth_date = birth,
+                           .address = address,
+                           .sakai_resident = ward != NULL,
+                           .sakai_ward = ward,
+                           .gender_raw = gender_raw,
+                           .birth_date_raw = birth_raw};
+    idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub};
+    char evidence[1024];
+    int n = snprintf(evidence, sizeof(evidence), "upstream%c%s%c%s", 0, u->issuer, 0, sub);
+    if (n < 0 || (size_t)n >= sizeof(evidence))
+        return IDP_E_INVALID_GRANT;
+    idp_sha256(evidence, (size_t)n, ev.sha256);
+    return idp_store_attrs_from_upstream(o->store, resident, &ev, &a);
 }

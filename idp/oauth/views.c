@@ -85,7 +85,8 @@ static const idp_ui_upstream_t *upstreams_of(idp_oauth_req_t *req, const idp_sto
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        u[i] = (idp_ui_upstream_t){ups[i].id, ups[i].display_name, ups[i].issuer};
+        u[i] =
+            (idp_ui_upstream_t){ups[i].id, ups[i].display_name, ups[i].issuer, idp_upstream_is_card_channel(&ups[i])};
     return u;
 }
 

@@ -90,6 +90,8 @@ typedef struct {
                                char resident_id[64], bool *created);
     idp_err_t (*card_enrol_sign)(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                  const idp_store_attrs_t *a);
+    idp_err_t (*attrs_from_upstream)(idp_store_t *s, const char *resident_id, const idp_store_evidence_t *ev,
+                                     const idp_store_attrs_t *a);
     idp_err_t (*attrs_match)(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);
     idp_err_t (*pair_check)(idp_store_t *s, const char *sign_issuer, const char *sign_serial, const char *auth_issuer,
                             const char *auth_serial);
@@ -464,6 +466,12 @@ static inline idp_err_t idp_store_card_enrol_sign(idp_store_t *s, const char *re
                                                   const idp_store_card_cert_t *cert, const idp_store_attrs_t *a)
 {
     return s->ops_card->card_enrol_sign(s, resident_id, cert, a);
+}
+
+static inline idp_err_t idp_store_attrs_from_upstream(idp_store_t *s, const char *resident_id,
+                                                      const idp_store_evidence_t *ev, const idp_store_attrs_t *a)
+{
+    return s->ops_card->attrs_from_upstream(s, resident_id, ev, a);
 }
 
 static inline idp_err_t idp_store_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64])

@@ -46,6 +46,9 @@ void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
             free(v[i]);
         }
     }
+    free(a->evidence_upstream);
+    free(a->evidence_issuer);
+    free(a->evidence_subject);
     memset(a, 0, sizeof(*a));
 }
 
@@ -89,6 +92,7 @@ void idp_store_upstream_clear(idp_store_upstream_t *u)
     free(u->scopes);
     free(u->display_name);
     free(u->icon_uri);
+    free(u->acr_values);
     free(u->secret_enc);
     memset(u, 0, sizeof(*u));
 }

@@ -372,6 +372,23 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_card_enrol_sign(idp_store_t *s
                                                                   const idp_store_card_cert_t *cert,
                                                                   const idp_store_attrs_t *a);
 
+/** Attributes verified by a card channel (an upstream of kind digital-auth-app): who and what it was. */
+typedef struct {
+    const char *upstream_id;
+    const char *issuer, *subject; /* the upstream identity that signed in */
+    unsigned char sha256[32];     /* names the evidence where a certificate's hash would (idp_card_evidence_hash) */
+} idp_store_evidence_t;
+
+/**
+ * Stores @p a as @p resident_id's verified attributes (replacing older ones),
+ * sealed, with the card channel @p ev as their evidence, in one transaction
+ * (issue #17). They go when that upstream identity is unlinked; a card's
+ * signing certificate enrolled later replaces them (and its evidence).
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_attrs_from_upstream(idp_store_t *s, const char *resident_id,
+                                                                      const idp_store_evidence_t *ev,
+                                                                      const idp_store_attrs_t *a);
+
 /**
  * Keeps the authentication certificate @p cert of a card no resident holds
  * in transaction @p id, until the resident says whether it replaces an
@@ -630,6 +647,8 @@ typedef struct {
     bool sakai_resident;
     long long verified_at;
     char *gender_raw, *birth_date_raw; /* issue #15: as the certificate carries them (NULL when not kept) */
+    /* NULL: a card's signing certificate; else the card channel (upstream id) and its identity */
+    char *evidence_upstream, *evidence_issuer, *evidence_subject;
 } idp_store_resident_attrs_t;
 static inline idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id,
                                                      idp_store_resident_attrs_t *out);
@@ -647,7 +666,12 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_assertion_jti_use(idp_store_t 
 typedef struct {
     char id[40];
     char *issuer, *client_id, *scopes, *display_name, *icon_uri; /* malloc'ed */
-    unsigned char *secret_enc;                                   /* sealed under the KEK (aad "sakaid:upstream:" id) */
+    /* "social", or "digital-auth-app": a card channel (migration 0014), whose sign-ins are card sign-ins
+     * only when the ID token states every value of acr_values; it authenticates with private_key_jwt */
+    char kind[24];
+    char *acr_values; /* malloc'ed; "" for a social upstream */
+    /* sealed under the KEK (aad "sakaid:upstream:" id): the client secret, or a card channel's private key (DER) */
+    unsigned char *secret_enc;
     size_t secret_enc_len;
     bool enabled;
     long long created_at, updated_at;

@@ -191,6 +191,14 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_LOGIN_OTHER_NOTE] = {"login.other_note",
                                   "マイナンバーカードが必要なサービスでは、あとでカードをお願いすることがあります。",
                                   "Services that need your My Number card will ask for it later."},
+    [IDP_MSG_LOGIN_CARD_APP_HEADING] = {"login.card_app_heading", "デジタル認証アプリでマイナンバーカードを使う",
+                                        "Use your My Number card with the Digital Authentication App"},
+    [IDP_MSG_LOGIN_CARD_APP_NOTE] =
+        {"login.card_app_note",
+         "デジタル庁の「デジタル認証アプリ」をスマートフォンに入れておいてください。利用者証明用電子証明書の暗証番号"
+         "(数字4桁)を入力し、カードをスマートフォンにかざします。",
+         "Have the Digital Agency's Digital Authentication App on your phone. You enter the 4-digit PIN of your "
+         "card's user certificate and hold the card to the phone."},
     /* These two go into a JavaScript string literal: no quotes, backslashes or '<' (unit_ui_pages checks). */
     [IDP_MSG_LOGIN_JS_FAILED] = {"login.js_failed", "カードを確認できませんでした。もう一度お試しください。",
                                  "The card could not be verified. Please try again."},
@@ -289,6 +297,12 @@ static const message_t messages[IDP_MSG_COUNT] = {
         {"error.upstream_unverified",
          "ログイン先の応答を確認できませんでした。もう一度試すか、マイナンバーカードをお使いください。",
          "The provider's answer could not be verified: sign in again or use your card."},
+    [IDP_MSG_ERROR_CARD_APP_ASSURANCE] =
+        {"error.card_app_assurance",
+         "デジタル認証アプリでのマイナンバーカードの確認が完了しませんでした(カードの有効性を確認できなかったか、"
+         "確認の水準が足りません)。もう一度試すか、別の方法でログインしてください。",
+         "The Digital Authentication App could not confirm your My Number card (its validity could not be checked, "
+         "or the check was not strong enough). Try again, or sign in another way."},
     [IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING] =
         {"error.signed_out_while_adding", "追加が終わる前にログアウトしました。ログインしてからやり直してください。",
          "You signed out before the account was added. Sign in and try again."},

@@ -77,14 +77,22 @@ static void card_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
     idp_buf_puts(b, "</section>");
 }
 
-static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+/* How many of the upstreams are (@p card) or are not card channels. */
+static size_t count_upstreams(const idp_ui_login_view_t *v, bool card)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->nupstreams; i++)
+        n += v->upstreams[i].card_channel == card;
+    return n;
+}
+
+/* One button per upstream of the kind @p card; the upstream's leg begins at /login/social for both kinds. */
+static void upstream_buttons(idp_ui_doc_t *d, const idp_ui_login_view_t *v, bool card)
 {
     idp_buf_t *b = &d->b;
-    if (v->nupstreams == 0)
-        return;
-    idp_buf_printf(b, "<section aria-labelledby=\"social-h\"><h2 id=\"social-h\">%s</h2>",
-                   MSG(d, IDP_MSG_LOGIN_OTHER_HEADING));
     for (size_t i = 0; i < v->nupstreams; i++) {
+        if (v->upstreams[i].card_channel != card)
+            continue;
         tx_form(b, "/login/social", NULL, v);
         idp_ui_hidden(b, "upstream", v->upstreams[i].id);
         idp_buf_puts(b, "<button type=\"submit\" class=\"secondary\" data-upstream=\"");
@@ -93,7 +101,27 @@ static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
         idp_html_escape(b, v->upstreams[i].display_name);
         idp_buf_printf(b, "%s</button></form>", MSG(d, IDP_MSG_LOGIN_WITH_UPSTREAM));
     }
-    idp_buf_printf(b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_OTHER_NOTE));
+}
+
+/* The card channels (the Digital Agency's app): the card, through an app the resident may already have. */
+static void card_app_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    if (count_upstreams(v, true) == 0)
+        return;
+    idp_buf_printf(&d->b, "<section id=\"card-app\" aria-labelledby=\"card-app-h\"><h2 id=\"card-app-h\">%s</h2>",
+                   MSG(d, IDP_MSG_LOGIN_CARD_APP_HEADING));
+    upstream_buttons(d, v, true);
+    idp_buf_printf(&d->b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_CARD_APP_NOTE));
+}
+
+static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    if (count_upstreams(v, false) == 0)
+        return;
+    idp_buf_printf(&d->b, "<section aria-labelledby=\"social-h\"><h2 id=\"social-h\">%s</h2>",
+                   MSG(d, IDP_MSG_LOGIN_OTHER_HEADING));
+    upstream_buttons(d, v, false);
+    idp_buf_printf(&d->b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_OTHER_NOTE));
 }
 
 /* Polls the challenge; continues when the card signed, reloads for a fresh challenge when it expired. */
@@ -128,6 +156,7 @@ idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out)
         idp_buf_printf(&d.b, "<section class=\"error\" id=\"reauth\" role=\"status\"><p>%s</p></section>",
                        MSG(&d, IDP_MSG_LOGIN_NOTE_REAUTH));
     card_section(&d, v);
+    card_app_section(&d, v);
     social_section(&d, v);
     if (v->link)
         poll_script(&d, v);

@@ -35,11 +35,12 @@ typedef struct {
     const char *name, *value;
 } idp_ui_field_t;
 
-/** A social sign-in provider, as the pages name it. */
+/** An upstream sign-in provider, as the pages name it. */
 typedef struct {
     const char *id; /* the form value that selects it */
     const char *display_name;
     const char *issuer; /* its origin is allowed as a form target (CSP form-action: it answers with redirects) */
+    bool card_channel;  /* the Digital Agency's app: a way to use the card, shown with the card, not as "other" */
 } idp_ui_upstream_t;
 
 /*

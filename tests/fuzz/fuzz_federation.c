@@ -201,8 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_unlock(&lock);
 
     idp_fed_t *f = idp_fed_new(&net, 2000, 2);
-    idp_fed_upstream_t u = {issuer, "sakaid-rp", "s3cr3t", "openid email"};
-    char err[512], sub[256] = "", *url = NULL;
+    idp_fed_upstream_t u = {
+        .issuer = issuer, .client_id = "sakaid-rp", .client_secret = "s3cr3t", .scopes = "openid email"};
+    char err[512], *url = NULL;
+    idp_fed_result_t res;
     const char *redirect = "https://id.sakai.example/login/social/callback",
                *verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     if (idp_fed_discover(f, issuer, err, sizeof(err)) == IDP_OK &&
@@ -212,12 +214,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(url);
     }
     err[0] = '\0';
-    idp_err_t e = idp_fed_callback(f, &u, redirect, "SplxlOBeZQQYbYS6WxSbIA", verifier, NONCE, issuer, NOW, sub, err,
+    idp_err_t e = idp_fed_callback(f, &u, redirect, "SplxlOBeZQQYbYS6WxSbIA", verifier, NONCE, issuer, NOW, &res, err,
                                    sizeof(err));
     if (e == IDP_OK)
-        check_claims(text[CLAIMS] ? text[CLAIMS] : "", sub);
+        check_claims(text[CLAIMS] ? text[CLAIMS] : "", res.sub);
     if (verbose) /* SAKAID_FUZZ_VERBOSE=1: how each input ended, for writing seeds */
-        fprintf(stderr, "callback: %s sub=%s %s\n", idp_err_code(e), sub, err);
+        fprintf(stderr, "callback: %s sub=%s %s\n", idp_err_code(e), res.sub, err);
+    idp_fed_result_clear(&res);
     idp_fed_free(f);
 Exit:
     free(token);

@@ -291,6 +291,16 @@ static void upstreams_are_kept_by_id(void **state)
     assert_true(out.enabled);
     assert_int_equal(out.secret_enc_len, 3);
     assert_memory_equal(out.secret_enc, secret, 3);
+    assert_string_equal(out.kind, "social"); /* the default kind, and no acr_values */
+    assert_string_equal(out.acr_values, "");
+    idp_store_upstream_clear(&out);
+    /* a card channel (migration 0014): its kind and the acr values it must state come back */
+    snprintf(u.kind, sizeof(u.kind), "digital-auth-app");
+    u.acr_values = "aal3 crl";
+    assert_int_equal(idp_store_upstream_update(s, &u), IDP_OK);
+    assert_int_equal(idp_store_upstream_get(s, id, &out), IDP_OK);
+    assert_string_equal(out.kind, "digital-auth-app");
+    assert_string_equal(out.acr_values, "aal3 crl");
     idp_store_upstream_clear(&out);
     idp_store_upstream_t *rows;
     size_t n;
@@ -446,6 +456,61 @@ static void verified_attributes_are_replaced_and_found_by_match_key(void **state
     /* another resident's signing certificate */
     assert_int_equal(idp_store_card_enrol_sign(s, other.resident, &cert, &in), IDP_E_CONFLICT);
     assert_int_equal(idp_store_resident_attrs_get(s, other.resident, &a), IDP_E_NOT_FOUND);
+}
+
+/* issue #17: what a card channel verified names it, and goes with the identity that signed in through it. */
+static void card_channel_attributes_name_their_evidence(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w); /* one card (its authentication certificate) */
+    char sub[64], who[64];
+    fresh_id(sub, sizeof(sub), "app-sub");
+    bool created, verified;
+    assert_int_equal(idp_store_social_resident(s, "https://app.example", sub, "daa", w.resident, NULL, who, &created),
+                     IDP_OK);
+    idp_store_evidence_t ev = {.upstream_id = "daa", .issuer = "https://app.example", .subject = sub};
+    fresh_hash(ev.sha256);
+    idp_store_attrs_t in = {.name = "堺 太郎", .gender = "male", .birth_date = "1990-01-02", .address = "堺市堺区"};
+    assert_int_equal(idp_store_attrs_from_upstream(s, w.resident, &ev, &in), IDP_OK);
+    idp_store_resident_attrs_t a;
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_OK);
+    assert_string_equal(a.name, "堺 太郎");
+    assert_string_equal(a.evidence_upstream, "daa");
+    assert_string_equal(a.evidence_issuer, "https://app.example");
+    assert_string_equal(a.evidence_subject, sub);
+    idp_store_resident_attrs_clear(&a);
+    /* unlinking the identity takes its attributes with it */
+    char(*ended)[64];
+    size_t n_ended;
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "social", "https://app.example", sub, "", &verified,
+                                                 &ended, &n_ended),
+                     IDP_OK);
+    free(ended);
+    assert_true(verified);
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_E_NOT_FOUND);
+    /* a card's signing certificate enrolled later replaces them, and names no upstream */
+    assert_int_equal(idp_store_social_resident(s, "https://app.example", sub, "daa", w.resident, NULL, who, &created),
+                     IDP_OK);
+    assert_int_equal(idp_store_attrs_from_upstream(s, w.resident, &ev, &in), IDP_OK);
+    char serial[64];
+    fresh_id(serial, sizeof(serial), "sign");
+    idp_store_card_cert_t cert = {
+        .purpose = "sign", .issuer_key_id = "cc", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    assert_int_equal(idp_store_card_enrol_sign(s, w.resident, &cert, &in), IDP_OK);
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_OK);
+    assert_null(a.evidence_upstream);
+    assert_null(a.evidence_subject);
+    idp_store_resident_attrs_clear(&a);
+    /* and unlinking the app identity now leaves the card's attributes alone */
+    assert_int_equal(idp_store_credential_unlink(s, w.resident, "", "social", "https://app.example", sub, "", &verified,
+                                                 &ended, &n_ended),
+                     IDP_OK);
+    free(ended);
+    assert_false(verified);
+    assert_int_equal(idp_store_resident_attrs_get(s, w.resident, &a), IDP_OK);
+    idp_store_resident_attrs_clear(&a);
 }
 
 /* ---- codes ------------------------------------------------------------------------------ */
@@ -1072,6 +1137,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(audit_appends_newest_first),
         cmocka_unit_test(clients_insert_once_update_and_delete),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
+        cmocka_unit_test(card_channel_attributes_name_their_evidence),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),
         cmocka_unit_test(renewed_card_follows_linkage_and_pairs_must_agree),
         cmocka_unit_test(logout_deliveries_are_leased_retried_and_finished),

@@ -480,6 +480,9 @@ static bool attrs_copy(const idp_store_resident_attrs_t *a, idp_store_resident_a
     out->sakai_ward = dup_value(a->sakai_ward, &ok);
     out->gender_raw = dup_value(a->gender_raw, &ok);
     out->birth_date_raw = dup_value(a->birth_date_raw, &ok);
+    out->evidence_upstream = dup_value(a->evidence_upstream, &ok);
+    out->evidence_issuer = dup_value(a->evidence_issuer, &ok);
+    out->evidence_subject = dup_value(a->evidence_subject, &ok);
     out->sakai_resident = a->sakai_resident;
     out->verified_at = a->verified_at;
     if (!ok)
@@ -538,6 +541,29 @@ idp_err_t idp_mem_card_enrol_sign(idp_store_t *s, const char *resident_id, const
     }
     if (have)
         idp_store_resident_attrs_clear(&fresh);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_attrs_from_upstream(idp_store_t *s, const char *resident_id, const idp_store_evidence_t *ev,
+                                      const idp_store_attrs_t *a)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_store_resident_attrs_t in = attrs_in(d, a), fresh;
+    in.evidence_upstream = (char *)ev->upstream_id;
+    in.evidence_issuer = (char *)ev->issuer;
+    in.evidence_subject = (char *)ev->subject;
+    bool copied = attrs_copy(&in, &fresh); /* cleared when it fails */
+    long i = copied ? attrs_find(d, resident_id) : -1;
+    idp_mem_attrs_t *row = !copied ? NULL : i >= 0 ? &d->attrs.v[i] : IDP_MEM_PUSH(d->attrs);
+    idp_err_t ret = row ? IDP_OK : IDP_E_NOMEM;
+    if (row) {
+        idp_store_resident_attrs_clear(&row->a); /* the newer verification replaces the older */
+        IDP_MEM_SET(row->resident, resident_id);
+        row->a = fresh;
+    } else if (copied) {
+        idp_store_resident_attrs_clear(&fresh);
+    }
     idp_mem_unlock(d);
     return ret;
 }

@@ -37,6 +37,9 @@ static bool upstream_copy(const idp_store_upstream_t *in, idp_store_upstream_t *
     out->scopes = dup_or(in->scopes, &ok);
     out->display_name = dup_or(in->display_name, &ok);
     out->icon_uri = in->icon_uri && *in->icon_uri ? dup_or(in->icon_uri, &ok) : NULL;
+    out->acr_values = dup_or(in->acr_values, &ok);
+    if (!out->kind[0])
+        snprintf(out->kind, sizeof(out->kind), "social"); /* the column's default */
     out->secret_enc = NULL;
     out->secret_enc_len = 0;
     if (ok && in->secret_enc && (out->secret_enc = malloc(in->secret_enc_len ? in->secret_enc_len : 1)) == NULL)
@@ -194,10 +197,12 @@ idp_err_t idp_mem_login_tx_link(idp_store_t *s, const char *tx_id, const char *r
 
 /* An audit detail naming the identity ("{}" when it does not fit). */
 static void social_detail(char *out, size_t n, const char *issuer, const char *subject, const char *upstream_id,
-                          long long sessions_ended)
+                          long long sessions_ended, bool verified_removed)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kind", "social", "issuer", issuer, "subject", subject, "upstream",
                           upstream_id);
+    if (j && verified_removed) /* as store/pg: only when a card channel's identity took its attributes */
+        json_object_set_new(j, "verified_attributes_removed", json_true());
     if (j && sessions_ended >= 0)
         json_object_set_new(j, "sessions_ended", json_integer(sessions_ended));
     char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -236,7 +241,7 @@ idp_err_t idp_mem_social_resident(idp_store_t *s, const char *issuer, const char
             IDP_MEM_SET(row->upstream_id, upstream_id);
             row->linked_at = idp_mem_now(d);
             snprintf(resident_id, 64, "%s", owner);
-            social_detail(detail, sizeof(detail), issuer, subject, upstream_id, -1);
+            social_detail(detail, sizeof(detail), issuer, subject, upstream_id, -1, false);
             if ((ret = idp_mem_audit_append(d, link_to ? "credential_linked" : "resident_created", owner, detail)) !=
                 IDP_OK)
                 d->socials.n--; /* one transaction */
@@ -318,6 +323,23 @@ static bool remove_credential(idp_mem_data_t *d, const char *resident_id, bool c
 }
 
 /* With no card left, the signing certificates and what they verified go too; true when attributes went. */
+/* store/pg U_UPSTREAM_VERIFIED_DELETE: what the card channel identity (@p issuer, @p subject) verified. */
+static bool remove_upstream_verified(idp_mem_data_t *d, const char *resident_id, const char *issuer,
+                                     const char *subject)
+{
+    for (size_t i = 0; i < d->attrs.n; i++) {
+        idp_store_resident_attrs_t *a = &d->attrs.v[i].a;
+        if (!strcmp(d->attrs.v[i].resident, resident_id) && a->evidence_issuer && !strcmp(a->evidence_issuer, issuer) &&
+            !strcmp(a->evidence_subject, subject)) {
+            idp_store_resident_attrs_clear(a);
+            IDP_MEM_REMOVE(d->attrs, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* store/pg U_CARD_VERIFIED_DELETE: with no card left, its signing certificates and what they verified. */
 static bool remove_verified(idp_mem_data_t *d, const char *resident_id)
 {
     for (size_t i = 0; i < d->certs.n; i++)
@@ -327,7 +349,7 @@ static bool remove_verified(idp_mem_data_t *d, const char *resident_id)
         if (!strcmp(d->certs.v[i].resident, resident_id))
             IDP_MEM_REMOVE(d->certs, i);
     for (size_t i = 0; i < d->attrs.n; i++)
-        if (!strcmp(d->attrs.v[i].resident, resident_id)) {
+        if (!strcmp(d->attrs.v[i].resident, resident_id) && d->attrs.v[i].a.evidence_upstream == NULL) {
             idp_store_resident_attrs_clear(&d->attrs.v[i].a);
             IDP_MEM_REMOVE(d->attrs, i);
             return true;
@@ -356,8 +378,9 @@ idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, con
         ret = IDP_E_NOMEM;
     if (ret == IDP_OK && !remove_credential(d, resident_id, card, issuer, subject))
         ret = IDP_E_NOT_FOUND;
-    if (ret == IDP_OK && card)
-        *verified_removed = remove_verified(d, resident_id);
+    if (ret == IDP_OK)
+        *verified_removed =
+            card ? remove_verified(d, resident_id) : remove_upstream_verified(d, resident_id, issuer, subject);
     for (size_t i = 0; ret == IDP_OK && i < d->sessions.n; i++) {
         idp_mem_session_t *m = &d->sessions.v[i];
         if (!strcmp(m->s.resident_id, resident_id) && credential && *credential && !strcmp(m->credential, credential) &&
@@ -378,7 +401,7 @@ idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, con
             free(t);
             json_decref(j);
         } else {
-            social_detail(detail, sizeof(detail), issuer, subject, "", (long long)*n_ended);
+            social_detail(detail, sizeof(detail), issuer, subject, "", (long long)*n_ended, *verified_removed);
         }
         ret = idp_mem_audit_append(d, "credential_unlinked", resident_id, detail);
     }

@@ -71,6 +71,7 @@ const idp_store_card_ops_t idp_mem_card_ops = {
     .card_link = idp_mem_card_link,
     .card_verified = idp_mem_card_verified,
     .card_enrol_sign = idp_mem_card_enrol_sign,
+    .attrs_from_upstream = idp_mem_attrs_from_upstream,
     .attrs_match = idp_mem_attrs_match,
     .pair_check = idp_mem_pair_check,
     .linkage_import = idp_mem_linkage_import,

@@ -70,6 +70,7 @@ const idp_store_card_ops_t idp_pg_card_ops = {
     .card_link = idp_pg_card_link,
     .card_verified = idp_pg_card_verified,
     .card_enrol_sign = idp_pg_card_enrol_sign,
+    .attrs_from_upstream = idp_pg_attrs_from_upstream,
     .attrs_match = idp_pg_attrs_match,
     .pair_check = idp_pg_pair_check,
     .linkage_import = idp_pg_linkage_import,

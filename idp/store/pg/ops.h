@@ -59,6 +59,8 @@ idp_err_t idp_pg_card_resident(idp_store_t *s, const idp_store_card_cert_t *cert
 idp_err_t idp_pg_card_link(idp_store_t *s, const idp_store_card_cert_t *cert, const char *resident_id);
 idp_err_t idp_pg_card_verified(idp_store_t *s, const idp_store_card_result_t *r, idp_store_card_outcome_t *outcome,
                                char resident_id[64], bool *created);
+idp_err_t idp_pg_attrs_from_upstream(idp_store_t *s, const char *resident_id, const idp_store_evidence_t *ev,
+                                     const idp_store_attrs_t *a);
 idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
                                  const idp_store_attrs_t *a);
 idp_err_t idp_pg_attrs_match(idp_store_t *s, const unsigned char match_key[32], char resident_id[64]);

@@ -46,6 +46,7 @@ enum {
     S_CERT_TOUCH,
     S_RESIDENT_INSERT,
     S_ATTRS_UPSERT,
+    S_ATTRS_EVIDENCE,
     S_LINKAGE_UPSERT,
     S_AUDIT,
     S__COUNT
@@ -206,7 +207,12 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
          "birth_date = excluded.birth_date, address = excluded.address, address_alt = excluded.address_alt, "
          "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
          "gender_raw = excluded.gender_raw, birth_date_raw = excluded.birth_date_raw, "
-         "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at"},
+         "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at, "
+         "evidence_upstream = NULL, evidence_issuer = NULL, evidence_subject = NULL"},
+    [S_ATTRS_EVIDENCE] =
+        {"attrs_evidence",
+         "UPDATE resident_attributes SET evidence_upstream = $2, evidence_issuer = $3, evidence_subject = $4 "
+         "WHERE resident_id = $1"},
     [S_LINKAGE_UPSERT] =
         {"linkage_upsert",
          "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
@@ -939,12 +945,21 @@ static idp_err_t attrs_write(idp_pg_conn_t *c, const char *resident_id, const id
     return ret;
 }
 
-idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
-                                 const idp_store_attrs_t *a)
+/*
+ * Stores @p a as @p resident_id's verified attributes, sealed, in one
+ * transaction with what @p before (may be NULL) and @p after (may be NULL)
+ * write on the same connection: the evidence they came from. The values are
+ * sealed before the transaction (the sealer may reload keys through the
+ * store), and a second time when the data key was rotated meanwhile.
+ */
+typedef idp_err_t (*attrs_step_fn)(idp_pg_conn_t *c, const char *resident_id, const void *ctx);
+
+static idp_err_t sealed_attrs_tx(idp_store_t *s, const char *resident_id, const idp_store_attrs_t *a,
+                                 const unsigned char sha256[32], attrs_step_fn before, attrs_step_fn after,
+                                 const void *ctx)
 {
     idp_pg_conn_t *c = NULL;
     idp_err_t ret;
-    char owner[64];
     idp_pg_sealed_row_t sealed;
     /* In the order of idp_pg_sealed_resident_attrs' columns. */
     const char *values[] = {a->name,
@@ -957,7 +972,6 @@ idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const 
                             a->sakai_ward,
                             a->gender_raw,
                             a->birth_date_raw};
-    /* Sealed before the transaction (the sealer may reload keys through the store); a second time after a rotation. */
     for (int attempt = 0; attempt < 2; attempt++) {
         int upserted = 0;
         if ((ret = idp_pg_seal_row(s, &idp_pg_sealed_resident_attrs, resident_id, values, attempt > 0, &sealed)) !=
@@ -965,18 +979,13 @@ idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const 
             return ret;
         if ((ret = idp_pg_acquire(idp_pg(s)->pool, &c)) != IDP_OK)
             goto Exit;
-        if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (ret = resident_by_hash(c, cert->sha256, owner)) != IDP_OK)
+        if ((ret = idp_pg_command(c, "BEGIN")) != IDP_OK || (before && (ret = before(c, resident_id, ctx)) != IDP_OK))
             goto Exit;
-        if (owner[0] && strcmp(owner, resident_id) != 0) {
-            ret = IDP_E_CONFLICT; /* someone else's signing certificate */
-            goto Exit;
-        }
-        if (!owner[0] && (ret = insert_cert(c, cert, resident_id)) != IDP_OK)
-            goto Exit;
-        if ((ret = attrs_write(c, resident_id, &sealed, cert->sha256, a->match_key, &upserted)) != IDP_OK)
+        if ((ret = attrs_write(c, resident_id, &sealed, sha256, a->match_key, &upserted)) != IDP_OK)
             goto Exit;
         if (upserted == 1) {
-            ret = idp_pg_command(c, "COMMIT");
+            if (after == NULL || (ret = after(c, resident_id, ctx)) == IDP_OK)
+                ret = idp_pg_command(c, "COMMIT");
             goto Exit;
         }
         /* No row: the data key is no longer the active one (rotated meanwhile). Reload, seal again. */
@@ -996,6 +1005,39 @@ Exit:
         idp_pg_release(idp_pg(s)->pool, c);
     }
     return ret;
+}
+
+/* The signing certificate is this resident's, recorded now if it was nobody's. */
+static idp_err_t enrol_cert(idp_pg_conn_t *c, const char *resident_id, const void *ctx)
+{
+    const idp_store_card_cert_t *cert = ctx;
+    char owner[64];
+    idp_err_t ret = resident_by_hash(c, cert->sha256, owner);
+    if (ret == IDP_OK && owner[0] && strcmp(owner, resident_id) != 0)
+        ret = IDP_E_CONFLICT; /* someone else's signing certificate */
+    if (ret == IDP_OK && !owner[0])
+        ret = insert_cert(c, cert, resident_id);
+    return ret;
+}
+
+idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const idp_store_card_cert_t *cert,
+                                 const idp_store_attrs_t *a)
+{
+    return sealed_attrs_tx(s, resident_id, a, cert->sha256, enrol_cert, NULL, cert);
+}
+
+/* The card channel that verified them, named on the row (migration 0014). */
+static idp_err_t upstream_evidence(idp_pg_conn_t *c, const char *resident_id, const void *ctx)
+{
+    const idp_store_evidence_t *ev = ctx;
+    const char *v[] = {resident_id, ev->upstream_id, ev->issuer, ev->subject};
+    return tx_exec(c, S_ATTRS_EVIDENCE, 4, v, NULL, NULL, NULL);
+}
+
+idp_err_t idp_pg_attrs_from_upstream(idp_store_t *s, const char *resident_id, const idp_store_evidence_t *ev,
+                                     const idp_store_attrs_t *a)
+{
+    return sealed_attrs_tx(s, resident_id, a, ev->sha256, NULL, upstream_evidence, ev);
 }
 
 /* The resident who holds @p cert now, by hash or by imported linkage ("" nobody); *recorded: by hash. */

@@ -27,6 +27,7 @@ enum {
     U_SOCIAL_DELETE,
     U_CARD_DELETE,
     U_CARD_VERIFIED_DELETE,
+    U_UPSTREAM_VERIFIED_DELETE,
     U_SESSIONS_END_CREDENTIAL,
     U__END
 };
@@ -35,16 +36,18 @@ enum {
 /* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define UPSTREAM_COLS "id, issuer, client_id, client_secret_enc, scopes, display_name, coalesce(icon_uri, ''), enabled, " \
-                      EPOCH("created_at") ", " EPOCH("updated_at")
+                      EPOCH("created_at") ", " EPOCH("updated_at") ", kind, acr_values"
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [U_INSERT] = {"upstream_insert",
                   "INSERT INTO upstream_providers (id, issuer, client_id, client_secret_enc, scopes, display_name, "
-                  "icon_uri, enabled) VALUES ($1, $2, $3, $4::bytea, $5, $6, nullif($7, ''), $8::boolean)"},
+                  "icon_uri, enabled, kind, acr_values) "
+                  "VALUES ($1, $2, $3, $4::bytea, $5, $6, nullif($7, ''), $8::boolean, $9, $10)"},
     [U_UPDATE] = {"upstream_update",
                   "UPDATE upstream_providers SET issuer = $2, client_id = $3, "
                   "client_secret_enc = coalesce($4::bytea, client_secret_enc), scopes = $5, display_name = $6, "
-                  "icon_uri = nullif($7, ''), enabled = $8::boolean, updated_at = now() WHERE id = $1"},
+                  "icon_uri = nullif($7, ''), enabled = $8::boolean, kind = $9, acr_values = $10, updated_at = now() "
+                  "WHERE id = $1"},
     [U_GET] = {"upstream_get", "SELECT " UPSTREAM_COLS " FROM upstream_providers WHERE id = $1"},
     [U_LIST] = {"upstream_list", "SELECT " UPSTREAM_COLS " FROM upstream_providers WHERE enabled OR NOT $1::boolean ORDER BY id"},
     [U_DELETE] = {"upstream_delete", "DELETE FROM upstream_providers WHERE id = $1"},
@@ -79,7 +82,12 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                                 "WHERE resident_id = $1 AND purpose = 'auth')), "
                                 "s AS (DELETE FROM card_certificates WHERE resident_id = $1 AND purpose = 'sign' "
                                 "AND EXISTS (SELECT 1 FROM no_card)) "
-                                "DELETE FROM resident_attributes WHERE resident_id = $1 AND EXISTS (SELECT 1 FROM no_card)"},
+                                "DELETE FROM resident_attributes WHERE resident_id = $1 AND evidence_upstream IS NULL "
+                                "AND EXISTS (SELECT 1 FROM no_card)"},
+    /* What a card channel verified goes with the identity that signed in through it (migration 0014). */
+    [U_UPSTREAM_VERIFIED_DELETE] = {"upstream_verified_delete",
+                                    "DELETE FROM resident_attributes WHERE resident_id = $1 AND evidence_issuer = $2 "
+                                    "AND evidence_subject = $3"},
     /* The sessions the removed credential signed in (the sessions_resident index, then a filter). */
     [U_SESSIONS_END_CREDENTIAL] = {"sessions_end_credential",
                                    "UPDATE sessions SET ended_at = now() WHERE resident_id = $1 AND credential = $2 "
@@ -109,6 +117,8 @@ static void upstream_from_row(PGresult *r, int i, idp_store_upstream_t *u)
     u->enabled = PQgetvalue(r, i, 7)[0] == 't';
     u->created_at = atoll_checked(PQgetvalue(r, i, 8));
     u->updated_at = atoll_checked(PQgetvalue(r, i, 9));
+    copy_field(u->kind, sizeof(u->kind), PQgetvalue(r, i, 10));
+    u->acr_values = strdup(PQgetvalue(r, i, 11));
 }
 
 static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstream_t *u)
@@ -121,9 +131,11 @@ static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstre
                        u->scopes,
                        u->display_name,
                        u->icon_uri ? u->icon_uri : "",
-                       u->enabled ? "true" : "false"};
-    int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0};
-    PGresult *r = idp_pg_run(s, stmts, stmt, 8, v, len, fmt, &ret);
+                       u->enabled ? "true" : "false",
+                       u->kind[0] ? u->kind : "social",
+                       u->acr_values ? u->acr_values : ""};
+    int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    PGresult *r = idp_pg_run(s, stmts, stmt, 10, v, len, fmt, &ret);
     return idp_pg_affected(r, ret);
 }
 
@@ -347,8 +359,9 @@ idp_err_t idp_pg_credential_unlink(idp_store_t *s, const char *resident_id, cons
     const char *v[] = {resident_id, issuer, subject};
     PGresult *r = idp_pg_exec(c, stmts, card ? U_CARD_DELETE : U_SOCIAL_DELETE, 3, v, NULL, NULL, &ret);
     ret = idp_pg_affected(r, ret);
-    if (ret == IDP_OK && card) {
-        r = idp_pg_exec(c, stmts, U_CARD_VERIFIED_DELETE, 1, v, NULL, NULL, &ret);
+    if (ret == IDP_OK) {
+        r = card ? idp_pg_exec(c, stmts, U_CARD_VERIFIED_DELETE, 1, v, NULL, NULL, &ret)
+                 : idp_pg_exec(c, stmts, U_UPSTREAM_VERIFIED_DELETE, 3, v, NULL, NULL, &ret);
         if (r && ret == IDP_OK)
             *verified_removed = atoi_checked(PQcmdTuples(r)) > 0;
         PQclear(r);
@@ -367,6 +380,8 @@ idp_err_t idp_pg_credential_unlink(idp_store_t *s, const char *resident_id, cons
         json_t *d = card ? json_pack("{s:s, s:s, s:s, s:b}", "kind", "card", "issuer_key_id", issuer, "serial", subject,
                                      "verified_attributes_removed", *verified_removed)
                          : social_detail(issuer, subject, "");
+        if (!card && *verified_removed) /* a card channel's identity took what it verified with it */
+            json_object_set_new(d, "verified_attributes_removed", json_true());
         json_object_set_new(d, "sessions_ended", json_integer((json_int_t)*n_ended));
         audit_detail(detail, sizeof(detail), d);
         ret = idp_pg_audit_on(c, "credential_unlinked", resident_id, detail);
