@@ -448,7 +448,7 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
   async function token(req, form, res, entry, finish) {
     const err = (status, error, description) => {
       finish({ status, error, error_description: description });
-      return json(res, status, { error, error_description: description }, status === 401 ? { 'www-authenticate': 'Bearer realm="main"' } : {});
+      return json(res, status, { error, error_description: description });
     };
     if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       return err(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
