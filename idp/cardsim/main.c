@@ -11,7 +11,17 @@
  *
  *   sakaid-card [--dir DIR] list
  *   sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--cacert FILE] LINK
+ *   sakaid-card [--dir DIR] attrs --card NAME_OR_DIR [--crl-dir DIR]
  *
+ * attrs prints one JSON object about the card, for the test simulator of the
+ * Digital Agency's app (tests/integration/lib/daa.mjs): the signing
+ * certificate's attributes as idp_jpki_parse_attrs decodes them (name,
+ * name_alt, gender, birth_date, address, address_alt; or attrs_error), the
+ * certificates' serials (auth_serial, sign_serial: uppercase hex) and, with
+ * --crl-dir, whether a DER CRL in that folder lists them (auth_revoked,
+ * sign_revoked). A CRL lists a certificate when its issuer name, its
+ * authorityKeyIdentifier (when both have one) and the serial match; the
+ * CRL's signature and dates are not checked: this is a simulator's view.
  * --cacert: the PEM certificates that verify an https verify URL instead of
  * the system's (a test deployment behind a TLS proxy with its own certificate).
  * DIR holds one folder per card (default $SAKAID_DATA_DIR/test-cards, made
@@ -25,6 +35,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +48,8 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sakaid-card [--dir DIR] list\n"
-                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--cacert FILE] LINK\n");
+                    "       sakaid-card [--dir DIR] sign --card NAME_OR_DIR [--cacert FILE] LINK\n"
+                    "       sakaid-card [--dir DIR] attrs --card NAME_OR_DIR [--crl-dir DIR]\n");
     return 2;
 }
 
@@ -217,6 +229,106 @@ Exit:
     return rc;
 }
 
+static X509 *read_cert(const char *base, const char *which)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s.pem", base, which);
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    return x;
+}
+
+/* True if a DER CRL in @p crl_dir lists @p x (issuer name, key identifier when both carry one, serial). */
+static bool on_crl(const char *crl_dir, X509 *x)
+{
+    DIR *d = opendir(crl_dir);
+    struct dirent *e;
+    bool listed = false;
+    const ASN1_OCTET_STRING *cert_kid = X509_get0_authority_key_id(x);
+    while (d && !listed && (e = readdir(d)) != NULL) {
+        char path[4200];
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".crl") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", crl_dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        X509_CRL *crl = f ? d2i_X509_CRL_fp(f, NULL) : NULL;
+        if (f)
+            fclose(f);
+        if (crl == NULL)
+            continue;
+        AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+        bool same_key = akid == NULL || akid->keyid == NULL || cert_kid == NULL ||
+                        ASN1_OCTET_STRING_cmp(akid->keyid, cert_kid) == 0;
+        X509_REVOKED *entry = NULL;
+        listed = same_key && X509_CRL_get0_by_cert(crl, &entry, x) == 1;
+        AUTHORITY_KEYID_free(akid);
+        X509_CRL_free(crl);
+    }
+    if (d)
+        closedir(d);
+    return listed;
+}
+
+static void set_serial(json_t *out, const char *key, X509 *x)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    if (hex)
+        json_object_set_new(out, key, json_string(hex));
+    OPENSSL_free(hex);
+    BN_free(bn);
+}
+
+static int attrs(const char *dir, const char *card, const char *crl_dir)
+{
+    char base[4096];
+    int w =
+        strchr(card, '/') ? snprintf(base, sizeof(base), "%s", card) : snprintf(base, sizeof(base), "%s/%s", dir, card);
+    if (w < 0 || w >= (int)sizeof(base)) {
+        fprintf(stderr, "sakaid-card: card path too long\n");
+        return 2;
+    }
+    X509 *auth = read_cert(base, "auth"), *sign = read_cert(base, "sign");
+    if (auth == NULL) {
+        fprintf(stderr, "sakaid-card: no authentication certificate in %s\n", base);
+        X509_free(sign);
+        return 2;
+    }
+    json_t *out = json_object();
+    set_serial(out, "auth_serial", auth);
+    if (crl_dir)
+        json_object_set_new(out, "auth_revoked", json_boolean(on_crl(crl_dir, auth)));
+    if (sign) {
+        idp_jpki_attrs_t a;
+        char detail[192];
+        set_serial(out, "sign_serial", sign);
+        if (crl_dir)
+            json_object_set_new(out, "sign_revoked", json_boolean(on_crl(crl_dir, sign)));
+        if (idp_jpki_parse_attrs(sign, &a, detail, sizeof(detail)) != IDP_JPKI_OK) {
+            json_object_set_new(out, "attrs_error", json_string(detail));
+        } else {
+            const struct {
+                const char *key, *value;
+            } f[] = {{"name", a.name},       {"name_alt", a.name_alt},
+                     {"gender", a.gender},   {"birth_date", a.birth_date},
+                     {"address", a.address}, {"address_alt", a.address_alt}};
+            for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+                if (f[i].value[0]) /* absent attributes, or not UTF-8 (json_string refuses them), are left out */
+                    json_object_set_new(out, f[i].key, json_string(f[i].value));
+        }
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    int rc = text ? (printf("%s\n", text), 0) : 2;
+    free(text);
+    json_decref(out);
+    X509_free(auth);
+    X509_free(sign);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     char defdir[4096];
@@ -232,6 +344,18 @@ int main(int argc, char **argv)
         return usage();
     if (!strcmp(argv[i], "list") && i + 1 == argc)
         return list(dir);
+    if (!strcmp(argv[i], "attrs")) {
+        const char *crl_dir = NULL;
+        for (i++; i < argc; i++) {
+            if (!strcmp(argv[i], "--card") && i + 1 < argc)
+                card = argv[++i];
+            else if (!strcmp(argv[i], "--crl-dir") && i + 1 < argc)
+                crl_dir = argv[++i];
+            else
+                return usage();
+        }
+        return card ? attrs(dir, card, crl_dir) : usage();
+    }
     if (strcmp(argv[i], "sign") != 0)
         return usage();
     for (i++; i < argc; i++) {
