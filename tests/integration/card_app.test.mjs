@@ -1,0 +1,177 @@
+// The card through the Digital Agency's デジタル認証アプリ (issue #17): an upstream of
+// kind digital-auth-app, played by our simulator of its API (lib/daa.mjs),
+// registered with sakaid-admin; openid-client is the relying party. A
+// sign-in through it is a card sign-in only when the upstream's ID token
+// states the assurance we asked for ("aal3 crl"); anything less is refused.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { addClient, adminAsync, cleanup, psql } from './lib/harness.mjs';
+import { Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, startProvider } from './lib/flow.mjs';
+import { approveInSim, startDigitalAuthApp } from './lib/daa.mjs';
+
+const CB = 'https://rp.example/cb';
+const APP_CLIENT = 'RP00000001';
+let p, sim, portal, portalRp, cardOnly, cardOnlyRp, records, registered;
+const VERIFIED = 'openid profile birthdate gender address';
+
+before(async () => {
+  p = await startProvider();
+  const m = jpkiMaterial();
+  sim = await startDigitalAuthApp({ cardsDir: join(m, 'cards'), crlDir: join(m, 'crl') });
+  registered = (await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
+    '--client-id', APP_CLIENT, '--display-name', 'デジタル認証アプリ'])).json;
+  // What the operator registers with the Digital Agency: our public key, and our callback.
+  sim.registerClient({ client_id: APP_CLIENT, jwks: registered.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  portal = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);
+  portalRp = await rp(p.url, portal);
+  cardOnly = addClient(p.env, ['--client-name', 'Tax office', '--redirect-uris', CB, '--tier', 'city', '--card-required', 'true']);
+  cardOnlyRp = await rp(p.url, cardOnly);
+  records = await rp(p.url, addClient(p.env, ['--client-name', 'Ward office', '--redirect-uris', CB, '--tier', 'city', '--scope', VERIFIED]));
+});
+after(async () => {
+  await sim?.close();
+  await cleanup();
+});
+
+async function loginPage(agent, config, params = {}) {
+  const a = await authRequest(config, { redirect_uri: CB, ...params });
+  return { a, page: await agent.go(a.url.href) };
+}
+
+/** Presses the app channel's button, lets the "phone" answer with @p card, and comes back to SakaI-D. */
+async function viaApp(agent, page, { card = 'sakai-taro', decision = 'approve', consent = 'allow' } = {}) {
+  assert.match(page.text, /<section id="card-app"/, 'the login page offers the app channel with the card');
+  assert.match(page.text, /data-upstream="daa"/);
+  const action = page.text.includes('action="/login/social"') ? '/login/social' : null;
+  assert.ok(action, 'a form that starts the upstream leg');
+  const r = await agent.request('/login/social', { method: 'POST', form: { ...formFields(page.text, '/login/social'), upstream: 'daa' } });
+  assert.equal(r.status, 303);
+  assert.ok(r.location.startsWith(sim.issuer), `to the app's authorization endpoint: ${r.location}`);
+  const answer = await approveInSim(undefined, r.location, { card, decision });
+  assert.equal(answer.status, 302, answer.text?.slice(0, 300));
+  assert.ok(answer.location.startsWith(`${p.url}/login/social/callback`), answer.location);
+  return consentIfAsked(agent, await agent.go(answer.location), consent);
+}
+
+async function tokensFrom(config, r, a) {
+  assert.equal(r.status, 303, `expected the client's redirect: ${r.status} ${r.text?.slice(0, 400)}`);
+  return oidc.authorizationCodeGrant(config, new URL(r.location), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+}
+
+const audit = (event) => psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM audit_events WHERE event = '${event}'`);
+
+describe('the card through the Digital Agency\'s app', () => {
+  test('admin: add makes a key and prints its public JWK Set; the private key is sealed; jwks prints it again', async () => {
+    assert.equal(registered.kind, 'digital-auth-app');
+    assert.equal(registered.acr_values, 'aal3 crl');
+    assert.equal(registered.scopes, 'openid name address birthdate gender');
+    const [jwk] = registered.jwks.keys;
+    assert.equal(jwk.kty, 'RSA');
+    assert.equal(jwk.d, undefined, 'public only');
+    const again = (await adminAsync(p.env, ['upstream', 'jwks', 'daa'])).json;
+    assert.deepEqual(again, registered.jwks);
+    const stored = psql(p.env.SAKAID_DATABASE_URL, "SELECT encode(client_secret_enc, 'hex') FROM upstream_providers WHERE id = 'daa'");
+    assert.ok(!stored.includes(Buffer.from(jwk.n, 'base64url').subarray(0, 16).toString('hex')), 'sealed, not in the clear');
+    const bad = await adminAsync(p.env, ['upstream', 'add', 'daa2', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
+      '--client-id', APP_CLIENT, '--display-name', 'x', '--client-secret', 's'], { expectExit: 2 });
+    assert.match(bad.stderr, /private_key_jwt/);
+  });
+
+  test('a sign-in through the app is a card sign-in: acr card, amr sc pin, the four attributes verified by the app', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, records, { scope: VERIFIED });
+    const before = sim.requests.length;
+    const t = await tokensFrom(records, await viaApp(agent, page), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+    assert.deepEqual(t.claims().amr, ['sc', 'pin']);
+    // what we asked of the app: the assurance and the revocation check, PKCE S256, private_key_jwt
+    const seen = sim.requests.slice(before);
+    const authz = seen.find((r) => r.endpoint === 'authorization');
+    assert.equal(authz.query.acr_values, 'aal3 crl');
+    assert.equal(authz.query.code_challenge_method, 'S256');
+    assert.equal(authz.query.scope, 'openid name address birthdate gender');
+    const token = seen.find((r) => r.endpoint === 'token');
+    assert.equal(token.form.client_assertion_type, 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    assert.equal(token.outcome.status, 200);
+    assert.equal(token.client_assertion.aud, `${sim.issuer}/protocol/openid-connect/token`);
+    assert.ok(seen.some((r) => r.endpoint === 'userinfo' && r.outcome.status === 200));
+    // the card's attributes, released as verified claims whose verifier is the app
+    const info = await oidc.fetchUserInfo(records, t.access_token, t.claims().sub);
+    const vc = info.verified_claims;
+    assert.ok(vc, JSON.stringify(info));
+    assert.equal(vc.verification.verifier.organization, sim.issuer);
+    assert.match(vc.claims.birthdate, /^\d{4}-\d{2}-\d{2}$/);
+    assert.ok(vc.claims.name && vc.claims.address.formatted);
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM resident_attributes WHERE evidence_upstream = 'daa'"), '1');
+    assert.equal(audit('card_app_login'), '1');
+    // the same card through the app again: the same resident
+    const other = new Agent(p.url);
+    const again = await loginPage(other, records);
+    const t2 = await tokensFrom(records, await viaApp(other, again.page), again.a);
+    assert.equal(t2.claims().sub, t.claims().sub);
+  });
+
+  test('less assurance than asked is refused, never taken as a weaker sign-in', async () => {
+    for (const acr of ['aal2 crl', 'aal3']) {
+      const agent = new Agent(p.url);
+      const { page } = await loginPage(agent, portalRp);
+      const refusedBefore = Number(audit('card_app_refused'));
+      sim.script({ acr });
+      const r = await viaApp(agent, page);
+      assert.equal(r.status, 400, `acr ${acr}: ${r.status}`);
+      assert.match(r.text, /invalid_grant/);
+      assert.match(r.text, /デジタル認証アプリでのマイナンバーカードの確認が完了しませんでした/);
+      assert.equal(Number(audit('card_app_refused')), refusedBefore + 1);
+      const detail = psql(p.env.SAKAID_DATABASE_URL, "SELECT detail->>'reason' FROM audit_events WHERE event = 'card_app_refused' ORDER BY id DESC LIMIT 1");
+      assert.match(detail, /acr/);
+      assert.match((await agent.go('/account')).url, /\/account\/login|\/login\?/, 'no session');
+    }
+  });
+
+  test('a revoked card: the app refuses it (crl), and nobody is signed in', async () => {
+    const agent = new Agent(p.url);
+    const { page } = await loginPage(agent, portalRp);
+    const r = await viaApp(agent, page, { card: 'revoked' });
+    assert.equal(r.status, 400, `${r.status} ${r.text.slice(0, 200)}`);
+    assert.match(r.text, /access_denied/);
+    assert.match((await agent.go('/account')).url, /\/account\/login|\/login\?/, 'no session');
+  });
+
+  test('a service that needs the card offers the app channel, not social sign-in, and accepts it', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, cardOnlyRp);
+    const t = await tokensFrom(cardOnlyRp, await viaApp(agent, page, { card: 'osaka-jiro' }), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+  });
+
+  test('linking: a resident of our own channel adds the app in one session; then the app signs in the same SakaI-D', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, portalRp);
+    const own = await tokensFrom(portalRp, await completeLogin(agent, page, { cards: p.cards, card: 'kita-hanako' }), a);
+    const acct = await agent.go('/account');
+    assert.match(acct.text, /data-upstream="daa"|value="daa"/, 'the account page offers the app');
+    const link = await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'daa' } });
+    assert.equal(link.status, 303);
+    const answer = await approveInSim(undefined, link.location, { card: 'kita-hanako' });
+    const back = await agent.go(answer.location);
+    assert.match(back.url, /\/account\?linked=daa/, `${back.status} ${back.text.slice(0, 200)}`);
+    const fresh = new Agent(p.url);
+    const s = await loginPage(fresh, portalRp);
+    const t = await tokensFrom(portalRp, await viaApp(fresh, s.page, { card: 'kita-hanako' }), s.a);
+    assert.equal(t.claims().sub, own.claims().sub, 'one SakaI-D, two ways to bring the card');
+    const linked = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM audit_events WHERE event = 'credential_linked'");
+    assert.ok(Number(linked) >= 1);
+  });
+
+  test('the app unreachable: a clean error page, and the login can be tried again', async () => {
+    const agent = new Agent(p.url);
+    const { page } = await loginPage(agent, portalRp);
+    const r = await agent.request('/login/social', { method: 'POST', form: { ...formFields(page.text, '/login/social'), upstream: 'daa' } });
+    const answer = await approveInSim(undefined, r.location, { card: 'sakai-taro' });
+    sim.script({ down: 'token' });
+    const back = await agent.go(answer.location);
+    assert.equal(back.status, 502, `${back.status} ${back.text.slice(0, 200)}`);
+    assert.match((await agent.go('/account')).url, /\/account\/login|\/login\?/, 'no session');
+  });
+});
