@@ -8,6 +8,7 @@
  *   logout tokens.
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -22,6 +23,7 @@
 #include "jose/kek.h"
 #include "jose/keystore.h"
 #include "jpki/jpki.h"
+#include "revocation/operator.h"
 #include "net/http_client.h"
 #include "keys/datakeys.h"
 #include "keys/keys.h"
@@ -91,11 +93,39 @@ static int check_schema(idp_store_t *store)
 }
 
 /*
- * Card login: the roots per purpose, pinned by key (jpki.auth_anchors,
- * jpki.sign_anchors; the test CA's only in dev mode), and the CRL directory
- * (docs/card.md). IDP_E_INVALID_REQUEST is a configuration error.
+ * The revocation source that jpki.revocation_source names: the CRL directory,
+ * or the platform operator's API through @p net (docs/card.md "Revocation").
  */
-static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char *err, size_t errlen)
+static idp_err_t load_revocation(const idp_config_t *cfg, const idp_net_t *net, idp_jpki_revocation_t **rev, char *err,
+                                 size_t errlen)
+{
+    if (strcmp(cfg->jpki_revocation_source, "operator") != 0)
+        return idp_jpki_crl_dir_new(cfg->jpki_crl_dir, rev);
+    char key[IDP_REVOCATION_MAX_KEY + 1];
+    idp_err_t e = idp_revocation_operator_read_key(cfg->jpki_operator_key_file, key, sizeof(key), err, errlen);
+    if (e == IDP_OK) {
+        idp_revocation_operator_opts_t o = {.url = cfg->jpki_operator_url,
+                                            .api_key = key,
+                                            .cache_seconds = cfg->jpki_operator_cache_seconds,
+                                            .max_data_age_seconds = cfg->jpki_operator_max_data_age,
+                                            .timeout_ms = cfg->jpki_operator_timeout_ms,
+                                            .breaker_failures = cfg->jpki_operator_breaker_failures,
+                                            .breaker_seconds = cfg->jpki_operator_breaker_seconds,
+                                            .cache_entries = 4096,
+                                            .net = net};
+        e = idp_revocation_operator_new(&o, rev, err, errlen);
+    }
+    OPENSSL_cleanse(key, sizeof(key));
+    return e;
+}
+
+/*
+ * Card login: the roots per purpose, pinned by key (jpki.auth_anchors,
+ * jpki.sign_anchors; the test CA's only in dev mode), and the revocation
+ * source (docs/card.md). IDP_E_INVALID_REQUEST is a configuration error.
+ */
+static idp_err_t load_jpki(const idp_config_t *cfg, const idp_net_t *net, idp_jpki_trust_t **out, char *err,
+                           size_t errlen)
 {
     *out = NULL;
     if (cfg->jpki_auth_roots == NULL)
@@ -112,7 +142,7 @@ static idp_err_t load_jpki(const idp_config_t *cfg, idp_jpki_trust_t **out, char
         if (e == IDP_OK)
             e = idp_jpki_trust_check_anchors(t, (idp_jpki_purpose_t)p, err, errlen);
     }
-    if (e == IDP_OK && (e = idp_jpki_crl_dir_new(cfg->jpki_crl_dir, &rev)) == IDP_OK)
+    if (e == IDP_OK && (e = load_revocation(cfg, net, &rev, err, errlen)) == IDP_OK)
         idp_jpki_trust_set_revocation(t, rev);
     if (e != IDP_OK) {
         idp_jpki_trust_free(t);
@@ -251,7 +281,8 @@ int main(int argc, char **argv)
     int rc = 1;
     /* Card trust is configuration: checked before anything else starts (exit 2, as a bad setting). */
     idp_jpki_trust_t *jpki = NULL;
-    idp_err_t je = load_jpki(cfg, &jpki, err, sizeof(err));
+    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = cfg->outbound_proxy}; /* outbound HTTP: libcurl */
+    idp_err_t je = load_jpki(cfg, &net, &jpki, err, sizeof(err));
     if (je != IDP_OK) {
         fatal("jpki_unusable", je == IDP_E_NOMEM ? "out of memory" : err);
         idp_config_free(cfg);
@@ -265,7 +296,6 @@ int main(int argc, char **argv)
     idp_fed_t *fed = NULL;
     idp_http_t *http = NULL;
     delivery_worker_t delivery = {.running = false};
-    idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = cfg->outbound_proxy}; /* outbound HTTP: libcurl */
 
     if (idp_kek_load(cfg->kek_file, &kek, err, sizeof(err)) != IDP_OK) {
         fatal("kek_unusable", err);

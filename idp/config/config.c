@@ -71,6 +71,14 @@ static const field_t fields[] = {
     {"jpki.auth_roots", "SAKAID_JPKI_AUTH_ROOTS", T_STRING, OFF(jpki_auth_roots), 0, 0, NULL},
     {"jpki.sign_roots", "SAKAID_JPKI_SIGN_ROOTS", T_STRING, OFF(jpki_sign_roots), 0, 0, NULL},
     {"jpki.crl_dir", "SAKAID_JPKI_CRL_DIR", T_STRING, OFF(jpki_crl_dir), 0, 0, NULL},
+    {"jpki.revocation_source", "SAKAID_JPKI_REVOCATION_SOURCE", T_STRING, OFF(jpki_revocation_source), 0, 0, "crl"},
+    {"jpki.operator_url", "SAKAID_JPKI_OPERATOR_URL", T_STRING, OFF(jpki_operator_url), 0, 0, NULL},
+    {"jpki.operator_key_file", "SAKAID_JPKI_OPERATOR_KEY_FILE", T_STRING, OFF(jpki_operator_key_file), 0, 0, NULL},
+    {"jpki.operator_cache_seconds", NULL, T_INT, OFF(jpki_operator_cache_seconds), 0, 3600, "300"},
+    {"jpki.operator_max_data_age_seconds", NULL, T_INT, OFF(jpki_operator_max_data_age), 60, 7 * 86400, "129600"},
+    {"jpki.operator_timeout_ms", NULL, T_INT, OFF(jpki_operator_timeout_ms), 50, 5000, "800"},
+    {"jpki.operator_breaker_failures", NULL, T_INT, OFF(jpki_operator_breaker_failures), 1, 1000, "5"},
+    {"jpki.operator_breaker_seconds", NULL, T_INT, OFF(jpki_operator_breaker_seconds), 1, 3600, "30"},
     {"jpki.auth_anchors", "SAKAID_JPKI_AUTH_ANCHORS", T_LIST, OFF(jpki_anchors_text[0]), 0, 0, ""},
     {"jpki.sign_anchors", "SAKAID_JPKI_SIGN_ANCHORS", T_LIST, OFF(jpki_anchors_text[1]), 0, 0, ""},
     {"jpki.challenge_seconds", NULL, T_INT, OFF(jpki_challenge_seconds), 1, 600, "120"},
@@ -394,6 +402,55 @@ static idp_err_t parse_anchors(idp_config_t *c, int which, char *err, size_t err
     return IDP_OK;
 }
 
+/* http://host... with a loopback host, or https://: the outbound policy of net/http_client.h, checked at start. */
+static bool outbound_url_ok(const char *url)
+{
+    char host[256];
+    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+        return false;
+    if (!idp_url_host(url, host, sizeof(host)) || host[0] == '\0')
+        return false;
+    return strncmp(url, "https://", 8) == 0 || idp_url_host_is_loopback(host);
+}
+
+/* Card login's revocation source (docs/card.md "Revocation"): CRL files or the platform operator's API. */
+static idp_err_t check_revocation(const idp_config_t *c, char *err, size_t errlen)
+{
+    bool crl = !strcmp(c->jpki_revocation_source, "crl"), op = !strcmp(c->jpki_revocation_source, "operator");
+    if (!crl && !op) {
+        errf(err, errlen, "configuration: \"jpki.revocation_source\" must be \"crl\" or \"operator\"");
+        return IDP_E_INVALID_REQUEST;
+    }
+    /* A setting of the other source is a mistake to report, not to ignore: the operator meant one of them. */
+    const char *stray = crl ? (c->jpki_operator_url        ? "jpki.operator_url"
+                               : c->jpki_operator_key_file ? "jpki.operator_key_file"
+                                                           : NULL)
+                            : (c->jpki_crl_dir ? "jpki.crl_dir" : NULL);
+    if (stray) {
+        errf(err, errlen, "configuration: \"%s\" is not used when \"jpki.revocation_source\" is \"%s\"", stray,
+             c->jpki_revocation_source);
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (c->jpki_auth_roots == NULL)
+        return IDP_OK; /* card login is off */
+    const char *missing = !c->jpki_sign_roots                ? "jpki.sign_roots"
+                          : crl && !c->jpki_crl_dir          ? "jpki.crl_dir"
+                          : op && !c->jpki_operator_url      ? "jpki.operator_url"
+                          : op && !c->jpki_operator_key_file ? "jpki.operator_key_file"
+                                                             : NULL;
+    if (missing) {
+        errf(err, errlen, "configuration: \"%s\" is required when \"jpki.auth_roots\" is set%s", missing,
+             op ? " and \"jpki.revocation_source\" is \"operator\"" : "");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (op && !outbound_url_ok(c->jpki_operator_url)) {
+        errf(err, errlen,
+             "configuration: \"jpki.operator_url\" must be an https URL (http only to a loopback host, for tests)");
+        return IDP_E_INVALID_REQUEST;
+    }
+    return IDP_OK;
+}
+
 /* Cross-field rules and derived defaults. */
 static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
 {
@@ -457,11 +514,8 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         errf(err, errlen, "configuration: \"dev.test_cards_dir\" is allowed only with \"dev_mode\"");
         return IDP_E_INVALID_REQUEST;
     }
-    if (c->jpki_auth_roots && (!c->jpki_sign_roots || !c->jpki_crl_dir)) {
-        errf(err, errlen, "configuration: \"%s\" is required when \"jpki.auth_roots\" is set",
-             !c->jpki_sign_roots ? "jpki.sign_roots" : "jpki.crl_dir");
-        return IDP_E_INVALID_REQUEST;
-    }
+    if ((ret = check_revocation(c, err, errlen)) != IDP_OK)
+        return ret;
     if (c->outbound_proxy && strncmp(c->outbound_proxy, "http://", 7) && strncmp(c->outbound_proxy, "https://", 8)) {
         errf(err, errlen, "configuration: \"outbound.proxy\" must be an http:// or https:// URL (a proxy's)");
         return IDP_E_INVALID_REQUEST;

@@ -77,10 +77,18 @@ typedef struct {
                                         NULL: none, whatever http_proxy and friends say */
 
     /* "jpki": My Number card login (docs/card.md); off while jpki.auth_roots is unset */
-    char *jpki_auth_roots;      /* "jpki.auth_roots": PEM file, every generation of the authentication root */
-    char *jpki_sign_roots;      /* "jpki.sign_roots": the same for the signing root */
-    char *jpki_crl_dir;         /* "jpki.crl_dir": CRL files, reloaded when they change */
-    char *jpki_anchors_text[2]; /* "jpki.auth_anchors", "jpki.sign_anchors": comma-joined as given */
+    char *jpki_auth_roots;              /* "jpki.auth_roots": PEM file, every generation of the authentication root */
+    char *jpki_sign_roots;              /* "jpki.sign_roots": the same for the signing root */
+    char *jpki_crl_dir;                 /* "jpki.crl_dir": CRL files, reloaded when they change (source "crl") */
+    char *jpki_revocation_source;       /* "jpki.revocation_source": "crl" (jpki.crl_dir) or "operator" (its API) */
+    char *jpki_operator_url;            /* "jpki.operator_url": the platform operator's revocation API */
+    char *jpki_operator_key_file;       /* "jpki.operator_key_file": its bearer API key, one line, mode 600 */
+    int jpki_operator_cache_seconds;    /* "jpki.operator_cache_seconds": good and revoked answers reused */
+    int jpki_operator_max_data_age;     /* "jpki.operator_max_data_age_seconds": older source data is unknown */
+    int jpki_operator_timeout_ms;       /* "jpki.operator_timeout_ms": one call, connecting included */
+    int jpki_operator_breaker_failures; /* "jpki.operator_breaker_failures": failed calls in a row that open it */
+    int jpki_operator_breaker_seconds;  /* "jpki.operator_breaker_seconds": open this long, then one probe */
+    char *jpki_anchors_text[2];         /* "jpki.auth_anchors", "jpki.sign_anchors": comma-joined as given */
     unsigned char jpki_anchors[2][IDP_CONFIG_MAX_ANCHORS][32]; /* ... parsed: SPKI SHA-256 of each pinned root */
     size_t n_jpki_anchors[2];
     int jpki_challenge_seconds;            /* "jpki.challenge_seconds": a challenge's lifetime */

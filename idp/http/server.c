@@ -250,6 +250,7 @@ static void h_metrics(request_t *r)
                        "sakaid_card_certificate_cache_total{result=\"hit\"} %lu\n"
                        "sakaid_card_certificate_cache_total{result=\"miss\"} %lu\n",
                        cs.hits, cs.misses);
+        idp_jpki_trust_revocation_metrics(t, &b); /* the platform operator source's calls, cache, breaker */
     }
     idp_oauth_metrics(r->h->oauth, &b); /* the protocol core's own families */
     if (idp_buf_err(&b) != IDP_OK)

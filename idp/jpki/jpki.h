@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 typedef enum { IDP_JPKI_AUTH = 0, IDP_JPKI_SIGN = 1 } idp_jpki_purpose_t;
@@ -41,14 +42,17 @@ const char *idp_jpki_reason_code(idp_jpki_reason_t r);
 /* ---- revocation -------------------------------------------------------- */
 
 /**
- * A source of revocation status. CRL files now; an OCSP or platform-operator
- * source implements the same two functions later.
+ * A source of revocation status: CRL files (below), or a platform operator's
+ * API (revocation/operator.h; jpki itself knows no HTTP). check is called
+ * from many threads at once.
  */
 typedef struct idp_jpki_revocation idp_jpki_revocation_t;
 struct idp_jpki_revocation {
     /** IDP_JPKI_OK (good), IDP_JPKI_REVOKED or IDP_JPKI_REVOCATION_UNKNOWN for @p cert issued by @p issuer at @p at. */
     idp_jpki_reason_t (*check)(idp_jpki_revocation_t *self, X509 *cert, X509 *issuer, time_t at);
     void (*free)(idp_jpki_revocation_t *self);
+    /** Optional (NULL: none): appends the source's own metric families to @p out (Prometheus text, /metrics). */
+    void (*metrics)(idp_jpki_revocation_t *self, idp_buf_t *out);
 };
 
 /**
@@ -135,6 +139,8 @@ bool idp_jpki_test_anchor(const unsigned char spki_sha256[32], idp_jpki_purpose_
 idp_jpki_trust_t *idp_jpki_trust_new_with_cache(bool test_roots, size_t cache_entries);
 /** Sets the revocation source (the trust takes ownership). Without one, every card is revocation_unknown. */
 void idp_jpki_trust_set_revocation(idp_jpki_trust_t *t, idp_jpki_revocation_t *rev);
+/** The revocation source's own metric families, if it has any (for /metrics). */
+void idp_jpki_trust_revocation_metrics(idp_jpki_trust_t *t, idp_buf_t *out);
 /** How many verifications ended with each reason (for /metrics). */
 unsigned long idp_jpki_trust_count(const idp_jpki_trust_t *t, idp_jpki_reason_t r);
 

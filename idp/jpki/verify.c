@@ -508,6 +508,12 @@ void idp_jpki_trust_set_revocation(idp_jpki_trust_t *t, idp_jpki_revocation_t *r
     t->rev = rev;
 }
 
+void idp_jpki_trust_revocation_metrics(idp_jpki_trust_t *t, idp_buf_t *out)
+{
+    if (t->rev && t->rev->metrics)
+        t->rev->metrics(t->rev, out);
+}
+
 unsigned long idp_jpki_trust_count(const idp_jpki_trust_t *t, idp_jpki_reason_t r)
 {
     return r < IDP_JPKI__COUNT ? atomic_load(&t->counts[r]) : 0;

@@ -65,8 +65,9 @@ idp_err_t idp_net_perform(const idp_net_t *net, const idp_net_req_t *req, idp_ne
     idp_buf_init(&resp->body, req->max_bytes);
     err[0] = '\0';
     if (req->url == NULL || req->timeout_ms <= 0 || req->timeout_ms > IDP_NET_MAX_TIMEOUT_MS ||
-        (req->method == IDP_NET_POST_FORM && req->form == NULL)) {
-        snprintf(err, errlen, "a malformed request (no URL, no form, or a timeout out of range)");
+        (req->method != IDP_NET_GET && req->form == NULL) || (req->bearer && req->basic_user)) {
+        snprintf(err, errlen,
+                 "a malformed request (no URL, no body, a timeout out of range, or two kinds of authentication)");
         return IDP_E_INVALID_REQUEST;
     }
     if (!idp_net_url_allowed(req->url)) {
@@ -164,7 +165,7 @@ static void set_policy(CURL *c, const idp_net_t *net, const idp_net_req_t *req, 
 
 static void set_request(CURL *c, const idp_net_req_t *req)
 {
-    if (req->method == IDP_NET_POST_FORM) {
+    if (req->method == IDP_NET_POST_FORM || req->method == IDP_NET_POST_JSON) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->form);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->form));
     }
@@ -172,7 +173,7 @@ static void set_request(CURL *c, const idp_net_req_t *req)
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, req->basic_user);
         curl_easy_setopt(c, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
-    } else if (req->bearer) {
+    } else if (req->bearer) { /* RFC 6750 §2.1: libcurl writes the Authorization header itself */
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
         curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, req->bearer);
     }
@@ -211,6 +212,12 @@ idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_r
         snprintf(accept, sizeof(accept), "Accept: %s", req->accept);
         if ((headers = curl_slist_append(NULL, accept)) == NULL)
             goto Exit;
+    }
+    if (req->method == IDP_NET_POST_JSON) {
+        struct curl_slist *h = curl_slist_append(headers, "Content-Type: application/json");
+        if (h == NULL)
+            goto Exit;
+        headers = h;
     }
     set_policy(c, net, req, &x);
     set_request(c, req);

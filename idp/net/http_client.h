@@ -14,8 +14,9 @@
  *     only idp_net_t.proxy, when it is configured.
  *
  * Callers: client jwks_uri (oauth/client_auth.c), back-channel logout
- * delivery (oauth/logout.c), upstream providers (federation/federation.c)
- * and sector_identifier_uri (admin/fetch.c).
+ * delivery (oauth/logout.c), upstream providers (federation/federation.c),
+ * sector_identifier_uri (admin/fetch.c) and the platform operator's
+ * revocation API (revocation/operator.c).
  *
  * The seam: idp_net_t.transport replaces libcurl (tests pass a fake). The
  * URL policy is checked before the transport is called, whichever it is.
@@ -35,17 +36,19 @@
 typedef enum {
     IDP_NET_GET,
     IDP_NET_POST_FORM, /* body: application/x-www-form-urlencoded */
+    IDP_NET_POST_JSON, /* body: application/json (RFC 8259) */
 } idp_net_method_t;
 
 /** One request. Strings are the caller's; they are read during idp_net_perform only. */
 typedef struct {
     idp_net_method_t method;
     const char *url;
-    const char *form;       /* IDP_NET_POST_FORM: the encoded body */
+    const char *form;       /* IDP_NET_POST_FORM: the encoded body; IDP_NET_POST_JSON: the JSON text */
     const char *accept;     /* the Accept header, or NULL for none */
     const char *basic_user; /* non-NULL: HTTP Basic (RFC 7617) with basic_pass, sent as given */
     const char *basic_pass;
-    const char *bearer;     /* non-NULL: Authorization: Bearer (RFC 6750 §2.1), e.g. at a UserInfo endpoint */
+    const char *
+        bearer; /* non-NULL: "Authorization: Bearer" with this token (RFC 6750 §2.1; a UserInfo endpoint, the operator); not with basic_user */
     long timeout_ms;        /* the whole exchange; 1 .. IDP_NET_MAX_TIMEOUT_MS */
     size_t max_bytes;       /* the body's cap; 0: the body is read and dropped */
     const char *user_agent; /* NULL: "sakaid" */

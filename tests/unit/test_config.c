@@ -273,6 +273,65 @@ static void outbound_proxy(void **state)
     idp_config_free(c);
 }
 
+/* jpki.revocation_source picks CRL files or the platform operator's API, each with its own settings. */
+static void jpki_revocation_source(void **state)
+{
+    (void)state;
+    idp_config_t *c;
+    char err[512];
+    assert_int_equal(
+        load("{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"crl_dir\":\"d\"}}", base_env, &c, err), IDP_OK);
+    assert_string_equal(c->jpki_revocation_source, "crl");
+    assert_int_equal(c->jpki_operator_cache_seconds, 300);
+    assert_int_equal(c->jpki_operator_max_data_age, 129600);
+    assert_int_equal(c->jpki_operator_timeout_ms, 800);
+    idp_config_free(c);
+    static const char *const e[] = {"SAKAID_DATABASE_URL",
+                                    "x",
+                                    "SAKAID_JPKI_REVOCATION_SOURCE",
+                                    "operator",
+                                    "SAKAID_JPKI_OPERATOR_URL",
+                                    "https://op.example/v1/status",
+                                    "SAKAID_JPKI_OPERATOR_KEY_FILE",
+                                    "/etc/sakaid/op.key",
+                                    NULL};
+    assert_int_equal(
+        load("{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"operator_timeout_ms\":500}}", e, &c, err), IDP_OK);
+    assert_string_equal(c->jpki_revocation_source, "operator");
+    assert_string_equal(c->jpki_operator_url, "https://op.example/v1/status");
+    assert_int_equal(c->jpki_operator_timeout_ms, 500);
+    idp_config_free(c);
+    static const struct {
+        const char *json, *key;
+    } bad[] = {
+        {"{\"jpki\":{\"revocation_source\":\"ocsp\"}}", "jpki.revocation_source"},
+        {"{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"revocation_source\":\"operator\","
+         "\"operator_key_file\":\"k\"}}",
+         "jpki.operator_url"},
+        {"{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"revocation_source\":\"operator\","
+         "\"operator_url\":\"https://op.example/\"}}",
+         "jpki.operator_key_file"},
+        {"{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"revocation_source\":\"operator\","
+         "\"operator_url\":\"http://op.example/\",\"operator_key_file\":\"k\"}}",
+         "jpki.operator_url"},
+        {"{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"revocation_source\":\"operator\",\"crl_dir\":\"d\","
+         "\"operator_url\":\"https://op.example/\",\"operator_key_file\":\"k\"}}",
+         "jpki.crl_dir"},
+        {"{\"jpki\":{\"crl_dir\":\"d\",\"operator_url\":\"https://op.example/\"}}", "jpki.operator_url"},
+        {"{\"jpki\":{\"operator_timeout_ms\":10000}}", "jpki.operator_timeout_ms"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(load(bad[i].json, base_env, &c, err), IDP_E_INVALID_REQUEST);
+        assert_non_null(strstr(err, bad[i].key));
+    }
+    /* http to a loopback operator: the tests' simulator */
+    assert_int_equal(load("{\"jpki\":{\"auth_roots\":\"a\",\"sign_roots\":\"s\",\"revocation_source\":\"operator\","
+                          "\"operator_url\":\"http://127.0.0.1:9000/v1\",\"operator_key_file\":\"k\"}}",
+                          base_env, &c, err),
+                     IDP_OK);
+    idp_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +344,7 @@ int main(void)
         cmocka_unit_test(trusted_proxies_and_metrics_listen),
         cmocka_unit_test(jpki_anchors),
         cmocka_unit_test(outbound_proxy),
+        cmocka_unit_test(jpki_revocation_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,7 @@ typedef struct {
     atomic_int hits;
     atomic_bool stop;
     char first_line[256]; /* of the last request */
+    char head[4096];      /* ... and all of its head */
     pthread_t th;
 } srv_t;
 
@@ -135,6 +136,7 @@ static void read_head(srv_t *s, int c)
             break;
     }
     req[n] = '\0';
+    memcpy(s->head, req, n + 1);
     size_t line = strcspn(req, "\r\n");
     snprintf(s->first_line, sizeof(s->first_line), "%.*s", (int)line, req);
 }
@@ -343,6 +345,38 @@ static void test_net_takes_no_proxy_from_the_environment(void **state)
     srv_stop(&proxy);
 }
 
+/* The platform operator's revocation API (revocation/operator.c): a JSON body and a bearer token (RFC 6750 §2.1). */
+static void test_net_posts_json_with_a_bearer_token(void **state)
+{
+    (void)state;
+    srv_t s;
+    idp_net_resp_t resp;
+    char err[256], url[64];
+    srv_start(&s, SRV_OK);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/status", s.port);
+    idp_net_req_t req = {.method = IDP_NET_POST_JSON,
+                         .url = url,
+                         .form = "{\"serial\":\"01\"}",
+                         .bearer = "api-key-123",
+                         .timeout_ms = 2000,
+                         .max_bytes = 16};
+    assert_int_equal(idp_net_perform(NULL, &req, &resp, err, sizeof(err)), IDP_OK);
+    assert_int_equal(resp.status, 200);
+    idp_net_resp_free(&resp);
+    srv_stop(&s);
+    assert_string_equal(s.first_line, "POST /status HTTP/1.1");
+    assert_non_null(strstr(s.head, "\r\nAuthorization: Bearer api-key-123\r\n"));
+    assert_non_null(strstr(s.head, "\r\nContent-Type: application/json\r\n"));
+    /* a body is required, and one kind of authentication at a time */
+    req.form = NULL;
+    assert_int_equal(idp_net_perform(NULL, &req, &resp, err, sizeof(err)), IDP_E_INVALID_REQUEST);
+    idp_net_resp_free(&resp);
+    req.form = "{}";
+    req.basic_user = "u";
+    assert_int_equal(idp_net_perform(NULL, &req, &resp, err, sizeof(err)), IDP_E_INVALID_REQUEST);
+    idp_net_resp_free(&resp);
+}
+
 /* Refused with the real transport too, at once: 10.255.255.1 would otherwise take the whole timeout. */
 static void test_net_refuses_plain_http_before_connecting(void **state)
 {
@@ -370,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_net_gives_up_after_the_timeout),
         cmocka_unit_test(test_net_takes_no_proxy_from_the_environment),
         cmocka_unit_test(test_net_refuses_plain_http_before_connecting),
+        cmocka_unit_test(test_net_posts_json_with_a_bearer_token),
     };
     idp_net_global_init();
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
