@@ -3,36 +3,22 @@
 // registered with sakaid-admin; openid-client is the relying party. A
 // sign-in through it is a card sign-in only when the upstream's ID token
 // states the assurance we asked for ("aal3 crl"); anything less is refused.
+// The whole suite runs twice: beside our own channel checking revocation
+// with CRL files, and with a platform operator's API (lib/operator.mjs), so
+// that every channel and revocation source meets in one deployment.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addClient, adminAsync, cleanup, psql } from './lib/harness.mjs';
+import { addClient, adminAsync, cleanup, psql, tempDir } from './lib/harness.mjs';
 import { Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, startProvider } from './lib/flow.mjs';
 import { approveInSim, startDigitalAuthApp } from './lib/daa.mjs';
+import { startOperatorSimulator } from './lib/operator.mjs';
 
 const CB = 'https://rp.example/cb';
 const APP_CLIENT = 'RP00000001';
-let p, sim, portal, portalRp, cardOnly, cardOnlyRp, records, registered;
+let p, sim, operator, portal, portalRp, cardOnly, cardOnlyRp, records, registered;
 const VERIFIED = 'openid profile birthdate gender address';
-
-before(async () => {
-  p = await startProvider();
-  const m = jpkiMaterial();
-  sim = await startDigitalAuthApp({ cardsDir: join(m, 'cards'), crlDir: join(m, 'crl') });
-  registered = (await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
-    '--client-id', APP_CLIENT, '--display-name', 'デジタル認証アプリ'])).json;
-  // What the operator registers with the Digital Agency: our public key, and our callback.
-  sim.registerClient({ client_id: APP_CLIENT, jwks: registered.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
-  portal = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);
-  portalRp = await rp(p.url, portal);
-  cardOnly = addClient(p.env, ['--client-name', 'Tax office', '--redirect-uris', CB, '--tier', 'city', '--card-required', 'true']);
-  cardOnlyRp = await rp(p.url, cardOnly);
-  records = await rp(p.url, addClient(p.env, ['--client-name', 'Ward office', '--redirect-uris', CB, '--tier', 'city', '--scope', VERIFIED]));
-});
-after(async () => {
-  await sim?.close();
-  await cleanup();
-});
 
 async function loginPage(agent, config, params = {}) {
   const a = await authRequest(config, { redirect_uri: CB, ...params });
@@ -43,8 +29,6 @@ async function loginPage(agent, config, params = {}) {
 async function viaApp(agent, page, { card = 'sakai-taro', decision = 'approve', consent = 'allow' } = {}) {
   assert.match(page.text, /<section id="card-app"/, 'the login page offers the app channel with the card');
   assert.match(page.text, /data-upstream="daa"/);
-  const action = page.text.includes('action="/login/social"') ? '/login/social' : null;
-  assert.ok(action, 'a form that starts the upstream leg');
   const r = await agent.request('/login/social', { method: 'POST', form: { ...formFields(page.text, '/login/social'), upstream: 'daa' } });
   assert.equal(r.status, 303);
   assert.ok(r.location.startsWith(sim.issuer), `to the app's authorization endpoint: ${r.location}`);
@@ -61,7 +45,40 @@ async function tokensFrom(config, r, a) {
 
 const audit = (event) => psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM audit_events WHERE event = '${event}'`);
 
-describe('the card through the Digital Agency\'s app', () => {
+/** A provider whose own channel checks revocation with @p source, the app channel registered, three clients. */
+async function deployment(source) {
+  let jpki = {};
+  if (source === 'operator') {
+    const keyFile = join(tempDir(), 'operator.key');
+    writeFileSync(keyFile, 'card-app-operator-key\n', { mode: 0o600 });
+    const started = await startOperatorSimulator(keyFile);
+    operator = started.proc;
+    jpki = { crl_dir: undefined, revocation_source: 'operator', operator_url: started.url, operator_key_file: keyFile };
+  }
+  p = await startProvider({ jpki });
+  const m = jpkiMaterial();
+  sim = await startDigitalAuthApp({ cardsDir: join(m, 'cards'), crlDir: join(m, 'crl') });
+  registered = (await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
+    '--client-id', APP_CLIENT, '--display-name', 'デジタル認証アプリ'])).json;
+  // What the operator registers with the Digital Agency: our public key, and our callback.
+  sim.registerClient({ client_id: APP_CLIENT, jwks: registered.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  portal = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);
+  portalRp = await rp(p.url, portal);
+  cardOnly = addClient(p.env, ['--client-name', 'Tax office', '--redirect-uris', CB, '--tier', 'city', '--card-required', 'true']);
+  cardOnlyRp = await rp(p.url, cardOnly);
+  records = await rp(p.url, addClient(p.env, ['--client-name', 'Ward office', '--redirect-uris', CB, '--tier', 'city', '--scope', VERIFIED]));
+}
+
+
+for (const source of ['crl', 'operator']) describe(`the card through the Digital Agency's app (our own channel's revocation: ${source})`, () => {
+  before(() => deployment(source));
+  after(async () => {
+    await sim?.close();
+    operator?.kill('SIGTERM');
+    operator = undefined;
+    await cleanup();
+  });
+
   test('admin: add makes a key and prints its public JWK Set; the private key is sealed; jwks prints it again', async () => {
     assert.equal(registered.kind, 'digital-auth-app');
     assert.equal(registered.acr_values, 'aal3 crl');

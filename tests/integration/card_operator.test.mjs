@@ -5,31 +5,16 @@
 // runs in its own process, because sakaid-card is spawned synchronously.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addClient, BIN, cleanup, tempDir } from './lib/harness.mjs';
-import { Agent, appLink, authRequest, completeLogin, jpkiMaterial, oidc, rp, startProvider } from './lib/flow.mjs';
+import { Agent, appLink, authRequest, completeLogin, oidc, rp, startProvider } from './lib/flow.mjs';
+import { startOperatorSimulator } from './lib/operator.mjs';
 
-const SOURCE = process.env.SAKAID_SOURCE_DIR;
 const CB = 'https://rp.example/cb';
 const KEY = 'sim-api-key-5c1f0e';
 let sim, op, p, client, cfg;
-
-/** Starts the simulator over the test CA's CRLs; resolves to {url, control}. */
-function startSimulator(keyFile) {
-  sim = spawn(process.execPath, [join(SOURCE, 'tests', 'tools', 'operator-sim.mjs'), '--crl-dir', join(jpkiMaterial(), 'crl'),
-    '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    sim.stdout.setEncoding('utf8');
-    sim.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    sim.on('exit', (code) => reject(new Error(`operator-sim exited (${code})`)));
-  });
-}
 
 async function control(body) {
   const r = await fetch(op.control, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${KEY}` },
@@ -40,7 +25,7 @@ async function control(body) {
 before(async () => {
   const keyFile = join(tempDir(), 'operator.key');
   writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
-  op = await startSimulator(keyFile);
+  ({ proc: sim, ...op } = await startOperatorSimulator(keyFile));
   p = await startProvider({ jpki: { crl_dir: undefined, revocation_source: 'operator', operator_url: op.url,
     operator_key_file: keyFile, operator_timeout_ms: 400, operator_breaker_failures: 2, operator_breaker_seconds: 2 } });
   client = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);

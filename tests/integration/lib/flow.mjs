@@ -2,6 +2,7 @@
 // material, a browser-like agent (cookie jar, manual redirects, forms), and
 // sakaid-card for the card's part. openid-client plays the relying party.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { BIN, provision, startServer, tempDir, writeConfig } from './harness.mjs';
@@ -11,10 +12,10 @@ export { Agent, formFields };
 
 const SOURCE = process.env.SAKAID_SOURCE_DIR;
 
-/** Test material once per process (it takes a few seconds). */
+/** Test material once per process (it takes a few seconds), again after a cleanup() removed it. */
 let material;
 export function jpkiMaterial() {
-  if (!material) {
+  if (!material || !existsSync(material)) {
     material = join(tempDir(), 'jpki');
     execFileSync(join(SOURCE, 'keys', 'jpki-test-ca'), [material]);
   }
