@@ -73,7 +73,7 @@
 //       sign_transaction_id).
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -604,7 +604,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   const sim = await startDigitalAuthApp({ cardsDir: opt.cards, crlDir: opt.crl, port: opt.port ?? 8600, host: opt.host, tool: opt.tool });
   if (opt.clientId) {
-    sim.registerClient({ client_id: opt.clientId, jwks: JSON.parse(readFileSync(opt.jwks, 'utf8')), redirect_uris: opt.redirect });
+    // The JWKS file may appear after the start (./scripts/run registers the upstream against this running
+    // simulator, then writes the key it made) and change (upstream update --rotate-key): read it when it does.
+    let seen = 0;
+    const register = () => {
+      const t = existsSync(opt.jwks) ? statSync(opt.jwks).mtimeMs : 0;
+      if (!t || t === seen) return;
+      seen = t;
+      sim.registerClient({ client_id: opt.clientId, jwks: JSON.parse(readFileSync(opt.jwks, 'utf8')), redirect_uris: opt.redirect });
+    };
+    register();
+    setInterval(register, 1000).unref();
   }
   console.log(sim.issuer);
   const stop = () => sim.close().then(() => process.exit(0));
