@@ -3,7 +3,8 @@
 // (scripts/demo-rp.mjs, openid-client). Cross-device login: the page shows a
 // QR code and polls while sakaid-card (the phone) signs the link; same
 // device: the dev-mode test-card button. Consent allow and deny, Japanese
-// and English, single sign-on.
+// and English, single sign-on. The card through the Digital Agency's app
+// (issue #17), played by our simulator of its API (lib/daa.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,14 +13,15 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { addClient, adminAsync, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
 import { startOidcProvider } from './lib/upstream.mjs';
-import { signWithCard, startProvider } from './lib/flow.mjs';
+import { jpkiMaterial, signWithCard, startProvider } from './lib/flow.mjs';
+import { startDigitalAuthApp } from './lib/daa.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 // The flags that keep Chromium off the network and quiet as root in a sandbox-less container.
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-let p, demo, browser, demoProc, upstream;
+let p, demo, browser, demoProc, upstream, cardApp;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
@@ -38,11 +40,16 @@ before(async () => {
   upstream = await startOidcProvider(p.url);
   await adminAsync(p.env, ['upstream', 'add', 'mock', '--issuer', upstream.issuer, '--client-id', upstream.clientId,
     '--client-secret', upstream.clientSecret, '--display-name', 'Mock ID']);
+  cardApp = await startDigitalAuthApp({ cardsDir: join(jpkiMaterial(), 'cards'), crlDir: join(jpkiMaterial(), 'crl') });
+  const daa = await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', cardApp.issuer,
+    '--client-id', 'RP00000001', '--display-name', 'デジタル認証アプリ']);
+  cardApp.registerClient({ client_id: 'RP00000001', jwks: daa.json.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {
   await browser?.close();
   await upstream?.close();
+  await cardApp?.close();
   demoProc?.kill();
   await cleanup();
 });
@@ -143,6 +150,26 @@ describe('in Chromium', () => {
     const idToken = JSON.parse(await page.textContent('#id-token'));
     assert.equal(idToken.acr, 'urn:sakai-d:acr:social');
     assert.deepEqual(idToken.amr, ['fed']);
+    await ctx.close();
+  });
+
+  test('the card through the Digital Agency\'s app: its section with the card, the app\'s page, back signed in with the card', async () => {
+    const ctx = await browser.newContext();
+    const page = await openLogin(ctx, 'ja');
+    const section = page.locator('#card-app');
+    assert.ok(await section.isVisible());
+    assert.match(await section.textContent(), /デジタル認証アプリ/);
+    assert.match(await section.textContent(), /暗証番号/, 'names the PIN the resident will be asked for');
+    await section.locator('button[data-upstream="daa"]').click();
+    await page.waitForURL(new RegExp(`^${cardApp.issuer}/`));
+    await page.check('input[name="card"][value="osaka-jiro"]');
+    await page.click('button[value="approve"]'); // the phone: PIN, the card held to it
+    await page.waitForURL(/\/consent\?tx=/);
+    await page.click('button[value="allow"]');
+    await page.waitForURL(/\/callback/);
+    const idToken = JSON.parse(await page.textContent('#id-token'));
+    assert.equal(idToken.acr, 'urn:sakai-d:acr:card');
+    assert.deepEqual(idToken.amr, ['sc', 'pin']);
     await ctx.close();
   });
 
