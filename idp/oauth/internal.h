@@ -154,7 +154,7 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 /** The Sakai ward an address names (it starts with the city's prefix), or NULL outside Sakai (card.c). */
 const char *idp_card_sakai_ward(const char *address);
 
-/* ---- upstream.c (kinds) and social.c (a card channel's attributes) ----------------- */
+/* ---- upstream.c: upstream providers by kind ------------------------------------------ */
 /** The kind of upstream that is a card channel: the Digital Agency's デジタル認証アプリ (docs/card.md). */
 #define IDP_UPSTREAM_CARD_APP "digital-auth-app"
 bool idp_upstream_is_card_channel(const idp_store_upstream_t *u);
@@ -162,13 +162,6 @@ bool idp_upstream_is_card_channel(const idp_store_upstream_t *u);
 size_t idp_upstreams_card_channels(idp_store_upstream_t *ups, size_t n);
 /** True when the space-separated @p scopes ask for one of the four basic attributes (name, address, ...). */
 bool idp_upstream_wants_attrs(const char *scopes);
-/**
- * A card channel's UserInfo @p claims (the four basic attributes) as @p resident's verified attributes,
- * with the upstream @p u (and its subject @p sub) as their evidence. IDP_E_INVALID_GRANT when they are
- * not usable (no name, birth date or address; a birth date that does not decode).
- */
-idp_err_t idp_upstream_attrs_store(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_upstream_t *u, const char *sub,
-                                   json_t *claims, const char *resident);
 
 /* ---- account.c ------------------------------------------------------------------ */
 /** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */

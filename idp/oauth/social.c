@@ -139,6 +139,127 @@ static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     return out;
 }
 
+/* ---- a card channel's attributes (issue #17) ------------------------------------------ */
+
+/*
+ * OpenID Connect Core §5.1 birthdate (YYYY-MM-DD) from what the upstream
+ * sent: that form already, YYYYMMDD, or the certificate's own EYYYYMMDD
+ * (idp_rules_birthdate). The date must be real in every form.
+ */
+static bool upstream_birthdate(const char *v, char out[11])
+{
+    char code[10];
+    size_t n = strlen(v);
+    if (n == 10 && v[4] == '-' && v[7] == '-' && strspn(v, "0123456789-") == 10)
+        snprintf(code, sizeof(code), "0%.4s%.2s%.2s", v, v + 5, v + 8);
+    else if (n == 8 && strspn(v, "0123456789") == 8)
+        snprintf(code, sizeof(code), "0%s", v);
+    else
+        snprintf(code, sizeof(code), "%.9s", v);
+    return n <= 10 && idp_rules_birthdate(code, out);
+}
+
+/* Core §5.1 gender from "male" / "female" or the certificate's code ("1", "2"; "3" has none). */
+static bool upstream_gender(const char *v, const char **out)
+{
+    *out = NULL;
+    if (v == NULL || !strcmp(v, "3"))
+        return true;
+    if (!strcmp(v, "male") || !strcmp(v, "female")) {
+        *out = !strcmp(v, "male") ? "male" : "female";
+        return true;
+    }
+    return (*out = idp_rules_gender(v)) != NULL;
+}
+
+/* A UserInfo string claim (Core §5.1; address may be an object with formatted, §5.1.1); NULL when absent. */
+static const char *claim_text(json_t *claims, const char *name)
+{
+    json_t *v = json_object_get(claims, name);
+    if (json_is_object(v))
+        v = json_object_get(v, "formatted");
+    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < 512 ? json_string_value(v) : NULL;
+}
+
+/* A card channel's four basic attributes, decoded (have: all of name, birth date and address came). */
+typedef struct {
+    bool have;
+    char birth[11];
+    idp_store_attrs_t a;
+} app_attrs_t;
+
+/* IDP_OK (with or without them), or IDP_E_INVALID_GRANT when they came but do not decode. */
+static idp_err_t app_attrs_decode(const idp_store_upstream_t *u, json_t *claims, app_attrs_t *x)
+{
+    memset(x, 0, sizeof(*x));
+    const char *name = claim_text(claims, "name"), *address = claim_text(claims, "address");
+    const char *birth_raw = claim_text(claims, "birthdate"), *gender_raw = claim_text(claims, "gender"), *gender;
+    if (name == NULL || address == NULL || birth_raw == NULL) {
+        /* Not asked for, or not given: nothing is verified, and nothing older is touched. */
+        idp_log_msg(IDP_LOG_INFO, "card_app_no_attrs", "%s: the basic attributes were not all returned", u->id);
+        return IDP_OK;
+    }
+    if (!upstream_birthdate(birth_raw, x->birth) || !upstream_gender(gender_raw, &gender)) {
+        idp_log_msg(IDP_LOG_WARN, "card_app_bad_attrs", "%s: a birth date or gender that does not decode", u->id);
+        return IDP_E_INVALID_GRANT;
+    }
+    const char *ward = idp_card_sakai_ward(address);
+    x->a = (idp_store_attrs_t){.name = name,
+                               .gender = gender,
+                               .birth_date = x->birth,
+                               .address = address,
+                               .sakai_resident = ward != NULL,
+                               .sakai_ward = ward,
+                               .gender_raw = gender_raw,
+                               .birth_date_raw = birth_raw};
+    x->have = true;
+    return IDP_OK;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Two cards' attributes never mix in one SakaI-D. When @p resident holds
+ * attributes a card's own signing certificate verified (the strongest
+ * evidence, checked by us), the app's must be the same four (*keep: they
+ * stay, with their evidence); else IDP_E_FORBIDDEN: the card used in the
+ * app is not this resident's card. Attributes an app sign-in verified
+ * before are replaced by the newer ones.
+ */
+static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const app_attrs_t *x, bool *keep)
+{
+    idp_store_resident_attrs_t have;
+    *keep = false;
+    idp_err_t e = idp_store_resident_attrs_get(o->store, resident, &have);
+    if (e == IDP_E_NOT_FOUND)
+        return IDP_OK;
+    if (e != IDP_OK)
+        return e;
+    if (have.evidence_upstream == NULL) {
+        *keep = same(have.name, x->a.name) && same(have.birth_date, x->a.birth_date) &&
+                same(have.gender, x->a.gender) && same(have.address, x->a.address);
+        e = *keep ? IDP_OK : IDP_E_FORBIDDEN;
+    }
+    idp_store_resident_attrs_clear(&have);
+    return e;
+}
+
+/* Keeps @p x as @p resident's verified attributes, with the upstream @p u (and its subject @p sub) as evidence. */
+static idp_err_t app_attrs_store(idp_oauth_t *o, const idp_store_upstream_t *u, const char *sub, const app_attrs_t *x,
+                                 const char *resident)
+{
+    idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub};
+    char evidence[1024];
+    int n = snprintf(evidence, sizeof(evidence), "upstream%c%s%c%s", 0, u->issuer, 0, sub);
+    if (n < 0 || (size_t)n >= sizeof(evidence))
+        return IDP_E_INVALID_GRANT;
+    idp_sha256(evidence, (size_t)n, ev.sha256);
+    return idp_store_attrs_from_upstream(o->store, resident, &ev, &x->a);
+}
+
 static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
 
 /* POST /login/social (tx, csrf, upstream). */
@@ -239,17 +360,37 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         upstream_done(&u);
         return idp_fail(IDP_E_LOGIN_AGAIN, idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
-    e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
-              : IDP_E_NOMEM;
+    /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
+     * their evidence (docs/card.md "Channels"), unless a card's own certificate verified other ones: checked
+     * before a link binds anything, and before a sign-in of a bound identity counts. */
+    app_attrs_t aa = {0};
+    bool keep = false;
+    e = card_channel && res.userinfo ? app_attrs_decode(&u.row, res.userinfo, &aa) : IDP_OK;
+    if (e == IDP_OK && aa.have && link_to)
+        e = app_attrs_fit(o, link_to, &aa, &keep);
+    if (e == IDP_OK)
+        e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
+                  : IDP_E_NOMEM;
     free(fresh);
     if (e == IDP_OK && !idp_credential_key("social", u.row.issuer, sub, tx->credential))
         e = IDP_E_NOMEM;
-    /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
-     * their evidence (docs/card.md "Channels"). */
-    if (e == IDP_OK && card_channel && res.userinfo)
-        e = idp_upstream_attrs_store(o, req, &u.row, sub, res.userinfo, resident);
+    if (e == IDP_OK && aa.have && !link_to)
+        e = app_attrs_fit(o, resident, &aa, &keep);
+    if (e == IDP_OK && aa.have && !keep)
+        e = app_attrs_store(o, &u.row, sub, &aa, resident);
+    if (e == IDP_E_FORBIDDEN) {
+        json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", "the attributes differ from the card's");
+        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        idp_oauth_logged(
+            idp_store_audit(o->store, "card_app_refused", link_to ? link_to : resident, text ? text : "{}"), "audit");
+        free(text);
+        json_decref(d);
+    }
     idp_fed_result_clear(&res);
     upstream_done(&u);
+    if (e == IDP_E_FORBIDDEN) {
+        return idp_fail(IDP_E_FORBIDDEN, idp_msg_get(IDP_MSG_ERROR_CARD_APP_OTHER_CARD, req->lang));
+    }
     if (e == IDP_E_CONFLICT) {
         return idp_fail(IDP_E_ALREADY_LINKED, idp_msg_get(IDP_MSG_ERROR_ACCOUNT_TAKEN, req->lang));
     }
@@ -387,80 +528,4 @@ idp_outcome_t idp_oauth_account_unlink(idp_oauth_t *o, idp_oauth_req_t *req, idp
     free(ended);
     see_other(req, resp, verified_removed ? "/account?removed=verified" : "/account?removed=1", NULL);
     return idp_ok();
-}
-
-/* ---- a card channel's attributes (issue #17) ------------------------------------------ */
-
-/*
- * OpenID Connect Core §5.1 birthdate (YYYY-MM-DD) from what the upstream
- * sent: that form already, YYYYMMDD, or the certificate's own EYYYYMMDD
- * (idp_rules_birthdate). The date must be real in every form.
- */
-static bool upstream_birthdate(const char *v, char out[11])
-{
-    char code[10];
-    size_t n = strlen(v);
-    if (n == 10 && v[4] == '-' && v[7] == '-' && strspn(v, "0123456789-") == 10)
-        snprintf(code, sizeof(code), "0%.4s%.2s%.2s", v, v + 5, v + 8);
-    else if (n == 8 && strspn(v, "0123456789") == 8)
-        snprintf(code, sizeof(code), "0%s", v);
-    else
-        snprintf(code, sizeof(code), "%.9s", v);
-    return n <= 10 && idp_rules_birthdate(code, out);
-}
-
-/* Core §5.1 gender from "male" / "female" or the certificate's code ("1", "2"; "3" has none). */
-static bool upstream_gender(const char *v, const char **out)
-{
-    *out = NULL;
-    if (v == NULL || !strcmp(v, "3"))
-        return true;
-    if (!strcmp(v, "male") || !strcmp(v, "female")) {
-        *out = !strcmp(v, "male") ? "male" : "female";
-        return true;
-    }
-    return (*out = idp_rules_gender(v)) != NULL;
-}
-
-/* A UserInfo string claim (Core §5.1; address may be an object with formatted, §5.1.1); NULL when absent. */
-static const char *claim_text(json_t *claims, const char *name)
-{
-    json_t *v = json_object_get(claims, name);
-    if (json_is_object(v))
-        v = json_object_get(v, "formatted");
-    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < 512 ? json_string_value(v) : NULL;
-}
-
-idp_err_t idp_upstream_attrs_store(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_upstream_t *u, const char *sub,
-                                   json_t *claims, const char *resident)
-{
-    (void)req;
-    const char *name = claim_text(claims, "name"), *address = claim_text(claims, "address");
-    const char *birth_raw = claim_text(claims, "birthdate"), *gender_raw = claim_text(claims, "gender"), *gender;
-    char birth[11];
-    if (name == NULL || address == NULL || birth_raw == NULL) {
-        /* Not asked for, or not given: nothing is verified, and nothing older is touched. */
-        idp_log_msg(IDP_LOG_INFO, "card_app_no_attrs", "%s: the basic attributes were not all returned", u->id);
-        return IDP_OK;
-    }
-    if (!upstream_birthdate(birth_raw, birth) || !upstream_gender(gender_raw, &gender)) {
-        idp_log_msg(IDP_LOG_WARN, "card_app_bad_attrs", "%s: a birth date or gender that does not decode", u->id);
-        return IDP_E_INVALID_GRANT;
-    }
-    const char *ward = idp_card_sakai_ward(address);
-    idp_store_attrs_t a = {.name = name,
-                           .gender = gender,
-                           .birth_date = birth,
-                           .address = address,
-                           .sakai_resident = ward != NULL,
-                           .sakai_ward = ward,
-                           .gender_raw = gender_raw,
-                           .birth_date_raw = birth_raw};
-    idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub};
-    char evidence[1024];
-    int n = snprintf(evidence, sizeof(evidence), "upstream%c%s%c%s", 0, u->issuer, 0, sub);
-    if (n < 0 || (size_t)n >= sizeof(evidence))
-        return IDP_E_INVALID_GRANT;
-    idp_sha256(evidence, (size_t)n, ev.sha256);
-    return idp_store_attrs_from_upstream(o->store, resident, &ev, &a);
 }

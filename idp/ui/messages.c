@@ -303,6 +303,13 @@ static const message_t messages[IDP_MSG_COUNT] = {
          "確認の水準が足りません)。もう一度試すか、別の方法でログインしてください。",
          "The Digital Authentication App could not confirm your My Number card (its validity could not be checked, "
          "or the check was not strong enough). Try again, or sign in another way."},
+    [IDP_MSG_ERROR_CARD_APP_OTHER_CARD] =
+        {"error.card_app_other_card",
+         "デジタル認証アプリで読み取ったカードの氏名・生年月日・性別・住所が、この SakaI-D "
+         "に登録されたマイナンバーカード"
+         "のものと一致しません。ご自身のカードでもう一度お試しください。",
+         "The card read in the Digital Authentication App does not carry the name, birth date, gender and address of "
+         "the My Number card this SakaI-D holds. Try again with your own card."},
     [IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING] =
         {"error.signed_out_while_adding", "追加が終わる前にログアウトしました。ログインしてからやり直してください。",
          "You signed out before the account was added. Sign in and try again."},

@@ -181,6 +181,28 @@ for (const source of ['crl', 'operator']) describe(`the card through the Digital
     assert.ok(Number(linked) >= 1);
   });
 
+  test('two cards never mix: the app with another card than the one whose certificate verified this SakaI-D is refused', async () => {
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, records, { scope: VERIFIED });
+    // our own channel with its signing step: older-root's own signing certificate verifies 堺 三郎's attributes
+    await tokensFrom(records, await completeLogin(agent, page, { cards: p.cards, card: 'older-root' }), a);
+    const acct = await agent.go('/account');
+    const link = await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'daa' } });
+    const answer = await approveInSim(undefined, link.location, { card: 'sakai-taro-renewed' }); // 堺 太郎's card
+    const refused = await agent.go(answer.location);
+    assert.equal(refused.status, 403, `${refused.status} ${refused.text.slice(0, 200)}`);
+    assert.match(refused.text, /一致しません/);
+    const bound = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM social_identities WHERE upstream_id = 'daa'");
+    const again = await approveInSim(undefined, (await agent.request('/account/link', { method: 'POST',
+      form: { ...formFields(acct.text, '/account/link'), upstream: 'daa' } })).location, { card: 'older-root' });
+    assert.match((await agent.go(again.location)).url, /\/account\?linked=daa/, 'its own card, through the app: linked');
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM social_identities WHERE upstream_id = 'daa'"), String(Number(bound) + 1),
+      'the refused card bound nothing');
+    const kept = psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM resident_attributes r JOIN social_identities s ON s.resident_id = r.resident_id
+      WHERE s.upstream_id = 'daa' AND r.evidence_upstream IS NULL`);
+    assert.equal(kept, '1', 'the certificate-verified attributes stay, with their evidence');
+  });
+
   test('the app unreachable: a clean error page, and the login can be tried again', async () => {
     const agent = new Agent(p.url);
     const { page } = await loginPage(agent, portalRp);
