@@ -308,10 +308,6 @@ int main(int argc, char **argv)
     }
     if (check_schema(store) != 0)
         goto Exit;
-    if (idp_store_client_cache_start(store, cfg->database_url) != IDP_OK) {
-        fatal("client_cache", "cannot start the client cache's listener");
-        goto Exit;
-    }
     if (load_keys(cfg, store, &kek, keys, err, sizeof(err)) != IDP_OK) {
         fatal("keys_unusable", err);
         goto Exit;
@@ -339,6 +335,11 @@ int main(int argc, char **argv)
     idp_oauth_deps_t deps = {.store = store, .keys = keys, .kek = &kek, .jpki = jpki, .fed = fed, .net = &net};
     if (idp_oauth_new(cfg, &deps, &oauth) != IDP_OK) {
         fatal("startup_failed", "out of memory");
+        goto Exit;
+    }
+    /* The client cache (oauth/clients.c), fresh by LISTEN on its own connection; stopped by idp_oauth_free. */
+    if (idp_oauth_watch_clients(oauth, cfg->database_url) != IDP_OK) {
+        fatal("client_cache", "cannot start the client cache's listener");
         goto Exit;
     }
     err[0] = '\0';

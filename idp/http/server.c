@@ -226,7 +226,7 @@ static void h_metrics(request_t *r)
         idp_buf_printf(&b, "sakaid_http_responses_total{class=\"%s\"} %lu\n", classes[c],
                        atomic_load(&r->h->by_class[c]));
     unsigned long hits, misses;
-    idp_store_client_cache_stats(r->h->oauth->store, &hits, &misses);
+    idp_oauth_client_stats(r->h->oauth, &hits, &misses);
     idp_buf_printf(&b,
                    "# HELP sakaid_client_lookups_total Client lookups, from this node's cache or the database.\n"
                    "# TYPE sakaid_client_lookups_total counter\n"

@@ -11,6 +11,7 @@
 
 #include "core/b64.h"
 #include "core/rand.h"
+#include "oauth/clients.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 
@@ -35,7 +36,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     idp_store_session_t *sessions = NULL;
     idp_store_resident_attrs_t attrs;
     idp_store_household_t household;
-    json_t **metas = NULL;
+    const idp_client_t **clients = NULL;
     size_t nu = 0;
     idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &v.ncreds);
     if (e == IDP_OK && o->fed)
@@ -52,10 +53,11 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     /* Attributes that do not open (altered, moved from another row) are an error, never "none verified". */
     if (e == IDP_OK && ae != IDP_OK && ae != IDP_E_NOT_FOUND)
         e = ae;
-    if (e == IDP_OK && (metas = calloc(v.nconsents + 1, sizeof(*metas))) == NULL)
+    if (e == IDP_OK && (clients = calloc(v.nconsents + 1, sizeof(*clients))) == NULL)
         e = IDP_E_NOMEM;
-    for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++)
-        metas[i] = idp_client_meta_load(o, consents[i].client_id, &(idp_err_t){IDP_OK});
+    for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++) /* a client gone (or unreadable) shows its id only */
+        if (idp_clients_get(o, consents[i].client_id, &clients[i]) != IDP_OK)
+            clients[i] = NULL;
     const char *flag = NULL;
     if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
         v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_LINKED, req->lang);
@@ -76,15 +78,15 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         v.attrs = ae == IDP_OK ? &attrs : NULL;
         v.household = &household;
         v.consents = consents;
-        v.consent_meta = metas;
+        v.consent_clients = clients;
         v.releases = releases;
         v.sessions = sessions;
         idp_page_account(req, resp, &v);
     }
     idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
-    for (size_t i = 0; metas && i < v.nconsents; i++)
-        json_decref(metas[i]);
-    free(metas);
+    for (size_t i = 0; clients && i < v.nconsents; i++)
+        idp_client_unref(clients[i]);
+    free(clients);
     if (ae == IDP_OK)
         idp_store_resident_attrs_clear(&attrs);
     free(creds);

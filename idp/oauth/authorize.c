@@ -7,7 +7,6 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "core/str.h"
-#include "client/client_meta.h"
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
@@ -75,21 +74,21 @@ static bool parse_prompt(const char *prompt, idp_authz_req_t *out, idp_authz_err
     return true;
 }
 
-bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *out, idp_authz_error_t *err)
+bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_authz_req_t *out, idp_authz_error_t *err)
 {
     const char *response_type, *ccm, *max_age, *prompt, *request, *request_uri;
     memset(out, 0, sizeof(*out));
     out->max_age = -1;
     if (!idp_authz_client_id(p, &out->client_id, err))
         return false;
-    if (meta == NULL)
+    if (client == NULL)
         return FAIL(IDP_E_UNKNOWN_CLIENT, "unknown client", false);
     /* RFC 6749 §3.1.2.3 and RFC 9700 §2.1: exact match against a registered URI; OIDC makes it required. */
     if (!one(p, "redirect_uri", &out->redirect_uri))
         return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is repeated", false);
     if (out->redirect_uri == NULL)
         return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is required", false);
-    if (!idp_json_list_has(json_object_get(meta, "redirect_uris"), out->redirect_uri))
+    if (!idp_client_has(client->redirect_uris, out->redirect_uri))
         return FAIL(IDP_E_INVALID_REQUEST, "redirect_uri is not registered for this client", false);
 
     /* From here on the redirect URI is trusted: errors go back to the client (with state and iss). */
@@ -108,7 +107,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
         return FAIL(IDP_E_REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported", true);
     if (response_type == NULL)
         return FAIL(IDP_E_INVALID_REQUEST, "response_type is required", true);
-    if (strcmp(response_type, "code") != 0 || !idp_json_list_has(json_object_get(meta, "response_types"), "code"))
+    if (strcmp(response_type, "code") != 0 || !client->code_allowed)
         return FAIL(IDP_E_UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported", true);
     if (out->response_mode && !in_list(idp_authz_response_modes, out->response_mode))
         return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query or form_post", true);
@@ -134,9 +133,7 @@ bool idp_authz_validate(const idp_params_t *p, json_t *meta, idp_authz_req_t *ou
     }
 
     /* PKCE (RFC 7636; RFC 9700 §2.1.1): S256 only. */
-    const char *auth = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
-    bool is_public = auth && !strcmp(auth, "none");
-    bool required = is_public || !json_is_false(json_object_get(meta, "require_pkce"));
+    bool required = client->is_public || client->require_pkce;
     if (ccm && strcmp(ccm, "S256") != 0) {
         idp_authz_clear(out);
         return FAIL(IDP_E_INVALID_REQUEST, "code_challenge_method must be S256", true);

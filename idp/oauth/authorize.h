@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "client/client.h"
 #include "core/err.h"
 #include "core/params.h"
 
@@ -37,10 +38,12 @@ extern const char *const idp_authz_response_modes[];
 bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err);
 
 /**
- * Phase 2, with the registered metadata of that client (NULL: unknown
- * client, an error page). Fills @p out or @p err.
+ * Phase 2, with that client (NULL: unknown client, an error page): its
+ * registered redirect URIs, response types and PKCE rule. Fills @p out or
+ * @p err.
  */
-bool idp_authz_validate(const idp_params_t *p, json_t *client_meta, idp_authz_req_t *out, idp_authz_error_t *err);
+bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_authz_req_t *out,
+                        idp_authz_error_t *err);
 
 void idp_authz_clear(idp_authz_req_t *r);
 

@@ -21,7 +21,7 @@
 #include "jose/verify.h"
 #include "net/http_client.h"
 #include "oauth/auth_guard.h"
-#include "client/client_meta.h"
+#include "oauth/clients.h"
 #include "oauth/endpoints.h"
 #include "oauth/internal.h"
 
@@ -73,23 +73,6 @@ static idp_err_t optional(const idp_params_t *p, const char *name, const char **
         return IDP_OK;
     }
     return e;
-}
-
-json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e)
-{
-    idp_store_client_t row;
-    if ((*e = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
-        return NULL;
-    json_t *meta = json_loads(row.metadata, 0, NULL);
-    idp_store_client_clear(&row);
-    if (meta == NULL)
-        *e = IDP_E_SERVER_ERROR;
-    return meta;
-}
-
-bool idp_client_meta_has(json_t *meta, const char *field, const char *value)
-{
-    return idp_json_list_has(json_object_get(meta, field), value);
 }
 
 /* A client's jwks_uri fetched with a timeout and a size cap; NULL (logged) when it gives no usable JWK Set. */
@@ -340,22 +323,17 @@ static idp_err_t verify_with_uri(const idp_oauth_t *o, const char *client_id, co
 }
 
 /* Verifies @p assertion with the client's registered keys: inline jwks, or its jwks_uri (cached). */
-static idp_err_t verify_assertion(idp_oauth_t *o, const char *client_id, json_t *meta, const char *assertion,
-                                  json_t **payload)
+static idp_err_t verify_assertion(idp_oauth_t *o, const idp_client_t *cl, const char *assertion, json_t **payload)
 {
-    json_t *inline_jwks = json_object_get(meta, "jwks");
-    const char *uri = json_string_value(json_object_get(meta, "jwks_uri"));
-    if (inline_jwks) {
+    if (cl->jwks_text) {
         idp_jwks_t *set = NULL;
-        char *text = json_dumps(inline_jwks, JSON_COMPACT);
-        idp_err_t e = text ? idp_jwks_parse(text, strlen(text), &set) : IDP_E_NOMEM;
-        free(text);
+        idp_err_t e = idp_jwks_parse(cl->jwks_text, strlen(cl->jwks_text), &set);
         if (e == IDP_OK)
             e = idp_jws_verify(set, assertion, NULL, payload);
         idp_jwks_free(set);
         return e;
     }
-    return uri ? verify_with_uri(o, client_id, uri, assertion, payload) : IDP_E_INVALID_CLIENT;
+    return cl->jwks_uri ? verify_with_uri(o, cl->id, cl->jwks_uri, assertion, payload) : IDP_E_INVALID_CLIENT;
 }
 
 /* The issuer itself, or an endpoint of the endpoint table that takes client authentication. */
@@ -399,7 +377,7 @@ static bool backing_off(idp_oauth_t *o, idp_oauth_req_t *req, const char *id, co
  * aud naming us, a near exp, and a jti used once.
  */
 static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char *assertion, const char *form_id,
-                                idp_client_t *out, const char **desc)
+                                idp_client_auth_t *out, const char **desc)
 {
     *desc = "client authentication failed";
     /* Whose assertion is it? sub, read before verification only to find the keys to verify with. */
@@ -421,17 +399,14 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
     out->client_id = id;
     if (backing_off(o, req, id, desc))
         return IDP_E_RATE_LIMITED;
-    idp_store_client_t row;
-    idp_err_t e = idp_store_client_get(o->store, id, &row);
+    const idp_client_t *cl = NULL;
+    idp_err_t e = idp_clients_get(o, id, &cl);
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
     out->known = true;
-    json_t *meta = json_loads(row.metadata, 0, NULL);
-    idp_store_client_clear(&row);
-    const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
     json_t *payload = NULL;
-    e = registered && !strcmp(registered, "private_key_jwt") ? verify_assertion(o, id, meta, assertion, &payload)
-                                                             : IDP_E_INVALID_CLIENT;
+    e = !strcmp(cl->auth_method, "private_key_jwt") ? verify_assertion(o, cl, assertion, &payload)
+                                                    : IDP_E_INVALID_CLIENT;
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *jti = json_string_value(json_object_get(payload, "jti"));
@@ -459,16 +434,16 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
     }
     json_decref(payload);
     if (e != IDP_OK) {
-        json_decref(meta);
+        idp_client_unref(cl);
         return e;
     }
     out->client_id = id;
-    out->meta = meta;
+    out->client = cl;
     out->method = "private_key_jwt";
     return IDP_OK;
 }
 
-static idp_err_t authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
+static idp_err_t authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *out, const char **desc)
 {
     const char *form_id, *form_secret;
     char *id = NULL, *secret = NULL;
@@ -529,30 +504,27 @@ static idp_err_t authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t
     if (backing_off(o, req, id, desc))
         return IDP_E_RATE_LIMITED;
 
-    idp_store_client_t row;
-    if ((e = idp_store_client_get(o->store, id, &row)) != IDP_OK) {
+    const idp_client_t *cl = NULL;
+    if ((e = idp_clients_get(o, id, &cl)) != IDP_OK) {
         *desc = e == IDP_E_NOT_FOUND ? "client authentication failed" : "the service is temporarily unavailable";
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
     }
     out->known = true;
-    json_t *meta = json_loads(row.metadata, 0, NULL);
-    const char *registered = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
-    bool ok = registered != NULL && !strcmp(registered, out->method);
+    bool ok = !strcmp(cl->auth_method, out->method);
     if (ok && secret != NULL) {
         /* Only the SHA-256 of the 256-bit secret is stored; compare in constant time. */
         unsigned char h[32];
         idp_sha256(secret, strlen(secret), h);
-        ok = row.has_secret && idp_ct_equal(h, row.secret_hash, sizeof(h));
+        ok = cl->has_secret && idp_ct_equal(h, cl->secret_hash, sizeof(h));
         idp_wipe(h, sizeof(h));
     }
-    idp_store_client_clear(&row);
-    if (!ok || meta == NULL) {
-        json_decref(meta);
+    if (!ok) {
+        idp_client_unref(cl);
         *desc = "client authentication failed";
-        return meta == NULL ? IDP_E_SERVER_ERROR : IDP_E_INVALID_CLIENT;
+        return IDP_E_INVALID_CLIENT;
     }
     out->client_id = id;
-    out->meta = meta;
+    out->client = cl;
     return IDP_OK;
 }
 
@@ -568,7 +540,7 @@ static void audit(idp_oauth_t *o, idp_oauth_req_t *req, const char *event, const
     json_decref(d);
 }
 
-idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc)
+idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *out, const char **desc)
 {
     idp_err_t e = authenticate(o, req, out, desc);
     if (e != IDP_E_INVALID_CLIENT || out->client_id == NULL || o->auth_guard == NULL)
@@ -587,8 +559,8 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
     return e;
 }
 
-void idp_client_release(idp_client_t *c)
+void idp_client_auth_release(idp_client_auth_t *a)
 {
-    json_decref(c->meta);
-    c->meta = NULL;
+    idp_client_unref(a->client);
+    a->client = NULL;
 }

@@ -7,18 +7,19 @@
 #ifndef IDP_OAUTH_CLIENT_AUTH_H
 #define IDP_OAUTH_CLIENT_AUTH_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
+#include "client/client.h"
 #include "oauth/oauth.h"
 
+/** The result of a client's authentication. */
 typedef struct {
-    char *client_id;    /* in the request arena; on failure, the id presented (or NULL) */
-    bool known;         /* client_id names a registered client */
-    json_t *meta;       /* the registered metadata (owned: idp_client_release) */
-    const char *method; /* the method the client used */
-    bool used_basic;    /* credentials came in the Authorization header */
-} idp_client_t;
+    char *client_id;            /* in the request arena; on failure, the id presented (or NULL) */
+    bool known;                 /* client_id names a registered client */
+    const idp_client_t *client; /* on success, the client (a reference: idp_client_auth_release) */
+    const char *method;         /* the method the client used */
+    bool used_basic;            /* credentials came in the Authorization header */
+} idp_client_auth_t;
 
 /**
  * Authenticates the client of @p req. On failure returns IDP_E_INVALID_CLIENT
@@ -27,8 +28,9 @@ typedef struct {
  * repeated failures (auth_guard.h), or IDP_E_UNAVAILABLE /
  * IDP_E_SERVER_ERROR. Failures are counted and audited (auth_guard.h).
  */
-idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *out, const char **desc);
-void idp_client_release(idp_client_t *c);
+idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *out, const char **desc);
+/** Gives back the reference to out->client (none is fine). */
+void idp_client_auth_release(idp_client_auth_t *a);
 
 /**
  * The keys fetched from clients' jwks_uri, kept per node: a JWK Set is used
@@ -44,8 +46,5 @@ void idp_client_release(idp_client_t *c);
 #define IDP_CLIENT_JWKS_PER_MINUTE 6
 struct idp_client_jwks *idp_client_jwks_new(int ttl_seconds);
 void idp_client_jwks_free(struct idp_client_jwks *c);
-
-/** True if the space-separated or JSON-array metadata list @p field of @p meta contains @p value. */
-bool idp_client_meta_has(json_t *meta, const char *field, const char *value);
 
 #endif

@@ -17,6 +17,7 @@
 #include "oauth/auth_guard.h"
 #include "oauth/authorize.h"
 #include "oauth/client_auth.h"
+#include "oauth/clients.h"
 #include "core/rand.h"
 #include "keys/match.h"
 #include "oauth/endpoints.h"
@@ -112,6 +113,7 @@ idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, i
     if (deps->kek)
         idp_kek_derive(deps->kek, IDP_SUBJECT_KEY_LABEL, o->subject_key);
     if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL ||
+        (o->clients = idp_clients_new()) == NULL ||
         (o->auth_guard = idp_auth_guard_new(cfg->client_auth_failures)) == NULL ||
         (o->login_limit = idp_ratelimit_new(cfg->login_rate_per_minute, cfg->login_rate_per_minute)) == NULL ||
         (o->card_breaker = idp_ratelimit_new(cfg->jpki_max_verifications_per_second * 60,
@@ -182,6 +184,9 @@ void idp_oauth_free(idp_oauth_t *o)
 {
     if (o == NULL)
         return;
+    if (o->watching_clients)
+        idp_store_client_watch_stop(o->store); /* its callback uses the cache: stopped before the cache goes */
+    idp_clients_free(o->clients);
     free(o->discovery);
     idp_client_jwks_free(o->client_jwks);
     idp_auth_guard_free(o->auth_guard);

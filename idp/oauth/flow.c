@@ -23,13 +23,14 @@
 #include "oauth/authorize.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
+#include "oauth/clients.h"
 #include "oauth/rules.h"
 
 typedef struct {
     idp_oauth_t *o;
     idp_oauth_req_t *req;
     idp_oauth_resp_t *resp;
-    json_t *meta; /* the client's metadata (owned) */
+    const idp_client_t *client; /* the request's client (a reference: flow_done), or NULL */
     idp_authz_req_t ar;
     const idp_params_t *params;
     const char *lang;
@@ -116,10 +117,10 @@ static void store_error(flow_t *f, idp_err_t e)
     f->out.lang = f->lang;
 }
 
-static const char *client_name(json_t *meta)
+/* The name pages show: the client's, or ours for a sign-in that began at no client (the account pages). */
+static const char *client_name(const idp_client_t *client)
 {
-    const char *n = json_string_value(json_object_get(meta, "client_name"));
-    return n ? n : json_string_value(json_object_get(meta, "client_id"));
+    return client ? client->name : "SakaI-D";
 }
 
 static void load_session(flow_t *f)
@@ -141,7 +142,7 @@ static const char *requested_claims(flow_t *f, bool card, bool attrs, const char
     idp_buf_t claims, scope;
     idp_buf_init(&claims, 4096);
     idp_buf_init(&scope, 4096);
-    idp_rules_claims(f->meta, f->ar.scope, f->ar.claims_json, card, attrs, &claims, &scope);
+    idp_rules_claims(f->client, f->ar.scope, f->ar.claims_json, card, attrs, &claims, &scope);
     const char *out = idp_arena_strdup(f->req->arena, claims.data ? idp_buf_cstr(&claims) : "");
     *granted_scope = idp_arena_strdup(f->req->arena, scope.data ? idp_buf_cstr(&scope) : "openid");
     idp_buf_free(&claims);
@@ -330,7 +331,7 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->claims, sizeof(g->claims), "%s", claims);
     idp_buf_t idt;
     idp_buf_init(&idt, sizeof(g->id_token_claims) - 1);
-    idp_rules_id_token_claims(f->meta, f->ar.claims_json, &idt);
+    idp_rules_id_token_claims(f->client, f->ar.claims_json, &idt);
     const char *idt_claims = idp_buf_cstr(&idt);
     if (idt_claims == NULL) { /* more claim names than a grant holds: no code with some of them dropped */
         idp_buf_free(&idt);
@@ -394,13 +395,12 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         fail(f, err.error, err.description);
         return;
     }
-    f->meta = idp_client_meta_load(f->o, client_id, &e);
-    if (f->meta == NULL && e != IDP_E_NOT_FOUND) {
+    if ((e = idp_clients_get(f->o, client_id, &f->client)) != IDP_OK && e != IDP_E_NOT_FOUND) {
         store_error(f, e);
         return;
     }
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
-    if (!idp_authz_validate(f->params, f->meta, &f->ar, &err)) {
+    if (!idp_authz_validate(f->params, f->client, &f->ar, &err)) {
         f->lang = idp_rules_lang(NULL);
         if (!err.redirect) {
             fail(f, err.error, err.description);
@@ -420,7 +420,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
 
-    bool unmet = false, card = idp_rules_card_needed(f->meta, f->ar.claims_json, f->ar.acr_values, &unmet);
+    bool unmet = false, card = idp_rules_card_needed(f->client, f->ar.claims_json, f->ar.acr_values, &unmet);
     if (unmet) {
         redirect_error(f, IDP_E_UNMET_AUTHENTICATION, "the essential acr cannot be satisfied");
         return;
@@ -438,9 +438,8 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     bool login = !f->has_session;
     const char *why = "no session";
     if (f->has_session && !fresh) {
-        long max_age =
-            f->ar.max_age >= 0 ? f->ar.max_age : (long)json_integer_value(json_object_get(f->meta, "default_max_age"));
-        bool has_max_age = f->ar.max_age >= 0 || json_is_integer(json_object_get(f->meta, "default_max_age"));
+        long max_age = f->ar.max_age >= 0 ? f->ar.max_age : f->client->default_max_age;
+        bool has_max_age = max_age >= 0;
         if (f->ar.prompt_login)
             login = true, why = "prompt=login";
         else if (has_max_age && (max_age == 0 || f->req->now - f->sess.auth_time > max_age))
@@ -448,7 +447,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     }
     if (f->has_session && hint_sub[0]) {
         char sub[64];
-        idp_subject(f->o, f->meta, f->sess.resident_id, sub);
+        idp_subject(f->o, f->client, f->sess.resident_id, sub);
         if (strcmp(sub, hint_sub) != 0)
             login = true, why = "id_token_hint names another resident";
     }
@@ -522,8 +521,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent; /* prompt=consent asks again */
         /* A first-party client (an administrator's mark) needs no consent page for the sign-in itself; the
          * ledger records the administrator's decision. Everything else is asked. */
-        bool first_party = !ok && !f->ar.prompt_consent && json_is_true(json_object_get(f->meta, "first_party")) &&
-                           only_sign_in_missing(claims, have);
+        bool first_party = !ok && !f->ar.prompt_consent && f->client->first_party && only_sign_in_missing(claims, have);
         free(have);
         if (first_party) {
             e = idp_store_consent_record(f->o->store, f->sess.resident_id, f->ar.client_id, "grant", IDP_CLAIM_OPENID,
@@ -550,7 +548,8 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
 static void flow_done(flow_t *f)
 {
     idp_authz_clear(&f->ar);
-    json_decref(f->meta);
+    idp_client_unref(f->client);
+    f->client = NULL;
 }
 
 idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
@@ -627,10 +626,8 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
 /* The page context of a transaction's client. */
 static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *ctx)
 {
-    idp_err_t e = IDP_E_NOMEM;
-    f->meta =
-        tx->client_id[0] ? idp_client_meta_load(f->o, tx->client_id, &e) : json_pack("{s:s}", "client_name", "SakaI-D");
-    if (f->meta == NULL) {
+    idp_err_t e;
+    if (f->client == NULL && tx->client_id[0] && (e = idp_clients_get(f->o, tx->client_id, &f->client)) != IDP_OK) {
         store_error(f, e);
         return false;
     }
@@ -644,7 +641,7 @@ static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *
     memcpy(origin, tx->redirect_uri, n);
     origin[n] = '\0';
     ctx->lang = f->lang;
-    ctx->client_name = client_name(f->meta);
+    ctx->client_name = client_name(f->client);
     ctx->form_origin = n ? origin : NULL;
     return true;
 }
@@ -669,16 +666,17 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx)
     idp_authz_error_t err;
     idp_err_t e;
     bool unmet, card = false;
-    json_t *meta = idp_client_meta_load(o, tx->client_id, &e);
+    const idp_client_t *cl = NULL;
     idp_arena_t arena;
     idp_arena_init(&arena, sizeof(tx->request) * 4 + 4096);
-    if (meta && idp_params_parse(&arena, tx->request, strlen(tx->request), &p) == IDP_OK &&
-        idp_authz_validate(&p, meta, &ar, &err)) {
-        card = idp_rules_card_needed(meta, ar.claims_json, ar.acr_values, &unmet);
+    if ((e = idp_clients_get(o, tx->client_id, &cl)) == IDP_OK &&
+        idp_params_parse(&arena, tx->request, strlen(tx->request), &p) == IDP_OK &&
+        idp_authz_validate(&p, cl, &ar, &err)) {
+        card = idp_rules_card_needed(cl, ar.claims_json, ar.acr_values, &unmet);
         idp_authz_clear(&ar);
     }
     idp_arena_free(&arena);
-    json_decref(meta);
+    idp_client_unref(cl);
     return card;
 }
 
@@ -950,12 +948,11 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     }
     idp_authz_error_t err;
     idp_err_t e;
-    f.meta = idp_client_meta_load(o, tx->client_id, &e);
-    if (f.meta == NULL) {
+    if ((e = idp_clients_get(o, tx->client_id, &f.client)) != IDP_OK) {
         store_error(&f, e);
         return f.out;
     }
-    if (!idp_authz_validate(f.params, f.meta, &f.ar, &err)) {
+    if (!idp_authz_validate(f.params, f.client, &f.ar, &err)) {
         fail(&f, err.error, err.description);
         flow_done(&f);
         return f.out;
@@ -970,10 +967,8 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         idp_page_ctx_t ctx;
-        json_decref(f.meta);
-        f.meta = NULL;
         if (page_ctx(&f, tx, &ctx))
-            idp_page_consent(req, resp, &ctx, f.meta, tx->id, tx->csrf, claims, wanted);
+            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted);
         flow_done(&f);
         return f.out;
     }
@@ -996,8 +991,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         return f.out;
     }
     /* product.md §5: every decision is kept in the ledger; a grant is remembered. */
-    const char *purpose =
-        json_string_value(json_object_get(f.meta, strcmp(f.lang, "en") ? "purpose_ja" : "purpose_en"));
+    const char *purpose = strcmp(f.lang, "en") ? f.client->purpose_ja : f.client->purpose_en;
     e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id,
                                  !strcmp(decision, "allow") ? "grant" : "deny", claims, o->cfg->consent_ttl, "resident",
                                  purpose);
@@ -1013,8 +1007,8 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         return f.out;
     }
     idp_authz_clear(&f.ar);
-    json_decref(f.meta);
-    f.meta = NULL;
+    idp_client_unref(f.client);
+    f.client = NULL;
     decide(&f, tx, true);
     flow_done(&f);
     return f.out;

@@ -7,7 +7,7 @@
 
 #include "core/buf.h"
 #include "jose/verify.h"
-#include "client/client_meta.h"
+#include "client/client.h"
 #include "oauth/oauth.h"
 #include "ui/pages.h"
 
@@ -61,13 +61,9 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
 
 /* ---- subject.c ------------------------------------------------------------ */
 /** The `sub` a client sees for a resident: pairwise per sector, or public for city clients (product.md §5). */
-void idp_subject(const idp_oauth_t *o, json_t *client_meta, const char *resident_id, char out[64]);
+void idp_subject(const idp_oauth_t *o, const idp_client_t *client, const char *resident_id, char out[64]);
 /** base64url(HMAC-SHA-256(subject key, @p label "\n" @p value)): subjects and session-bound CSRF tokens. */
 void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value, char out[64]);
-
-/* ---- client_auth.c ----------------------------------------------------------- */
-/** A registered client's metadata (json_decref); NULL with *e: IDP_E_NOT_FOUND or a store error. */
-json_t *idp_client_meta_load(idp_oauth_t *o, const char *client_id, idp_err_t *e);
 
 /* ---- views.c: the pages the resident sees --------------------------------------
  * Each idp_page_* fills a view struct (ui/pages.h) from protocol state, has
@@ -111,7 +107,7 @@ typedef struct {
     const idp_store_resident_attrs_t *attrs; /* NULL: nothing verified */
     const idp_store_household_t *household;
     const idp_store_consent_t *consents;
-    json_t *const *consent_meta; /* each consent's client metadata (or NULL) */
+    const idp_client_t *const *consent_clients; /* each consent's client (or NULL: gone or unreadable) */
     size_t nconsents;
     const idp_store_release_t *releases;
     size_t nreleases;
@@ -125,8 +121,9 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
  * claims, to a session that is not a card session) are listed as not
  * provided.
  */
-void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
-                      const char *tx, const char *csrf, const char *claims, const char *wanted);
+void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
+                      const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
+                      const char *wanted);
 
 /* ---- response.c ------------------------------------------------------------------ */
 /**

@@ -17,6 +17,7 @@
 #include "core/rand.h"
 #include "jose/jwt.h"
 #include "jose/verify.h"
+#include "oauth/clients.h"
 #include "oauth/internal.h"
 
 #define BCL_EVENT "http://schemas.openid.net/event/backchannel-logout"
@@ -48,13 +49,13 @@ static idp_err_t logout_token(idp_oauth_t *o, const char *client_id, const char 
 }
 
 /* Queues a logout token for one client if it registered a back-channel logout URI. */
-static void enqueue(idp_oauth_t *o, json_t *meta, const char *client_id, const char *resident_id, const char *sid)
+static void enqueue(idp_oauth_t *o, const idp_client_t *cl, const char *resident_id, const char *sid)
 {
-    const char *uri = json_string_value(json_object_get(meta, "backchannel_logout_uri"));
+    const char *uri = cl->backchannel_logout_uri, *client_id = cl->id;
     if (uri == NULL)
         return;
     char sub[64], *token = NULL;
-    idp_subject(o, meta, resident_id, sub);
+    idp_subject(o, cl, resident_id, sub);
     /* §2.4: sid when the session is the point; the client may require it (backchannel_logout_session_required). */
     if (logout_token(o, client_id, sub, sid, &token) == IDP_OK &&
         idp_store_delivery_enqueue(o->store, client_id, uri, token) == IDP_OK) {
@@ -70,11 +71,10 @@ static void enqueue(idp_oauth_t *o, json_t *meta, const char *client_id, const c
 
 void idp_logout_client(idp_oauth_t *o, const char *client_id, const char *resident_id)
 {
-    idp_err_t e;
-    json_t *meta = idp_client_meta_load(o, client_id, &e);
-    if (meta)
-        enqueue(o, meta, client_id, resident_id, NULL);
-    json_decref(meta);
+    const idp_client_t *cl = NULL;
+    if (idp_clients_get(o, client_id, &cl) == IDP_OK)
+        enqueue(o, cl, resident_id, NULL);
+    idp_client_unref(cl);
 }
 
 void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid)
@@ -88,11 +88,10 @@ void idp_logout_session(idp_oauth_t *o, const char *resident_id, const char *sid
     if (idp_store_session_clients(o->store, sid, &clients, &n) != IDP_OK)
         return;
     for (size_t i = 0; i < n; i++) {
-        idp_err_t e;
-        json_t *meta = idp_client_meta_load(o, clients[i], &e);
-        if (meta)
-            enqueue(o, meta, clients[i], resident_id, sid);
-        json_decref(meta);
+        const idp_client_t *cl = NULL;
+        if (idp_clients_get(o, clients[i], &cl) == IDP_OK)
+            enqueue(o, cl, resident_id, sid);
+        idp_client_unref(cl);
     }
     free(clients);
     char detail[128];
@@ -214,14 +213,14 @@ idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         client_id = idp_arena_strdup(req->arena, hint_aud);
     }
     idp_err_t me = IDP_OK;
-    json_t *meta = client_id ? idp_client_meta_load(o, client_id, &me) : NULL;
-    if (client_id && meta == NULL) {
+    const idp_client_t *cl = NULL;
+    if (client_id && (me = idp_clients_get(o, client_id, &cl)) != IDP_OK) {
         return idp_in_lang(
             me == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "unknown client") : idp_fail_store(me), lang);
     }
     /* §3: only a URI registered exactly for this client, and only when we know the client. */
-    if (uri && (meta == NULL || !idp_json_list_has(json_object_get(meta, "post_logout_redirect_uris"), uri))) {
-        json_decref(meta);
+    if (uri && (cl == NULL || !idp_client_has(cl->post_logout_redirect_uris, uri))) {
+        idp_client_unref(cl);
         return idp_in_lang(
             idp_fail(IDP_E_INVALID_REQUEST, "post_logout_redirect_uri is not registered for this client"), lang);
     }
@@ -234,8 +233,8 @@ idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         char want[64], sub[64];
         logout_csrf(o, s.sid, want);
         confirmed = csrf && strlen(csrf) == strlen(want) && idp_ct_equal(csrf, want, strlen(want));
-        if (!confirmed && hint && meta) {
-            idp_subject(o, meta, s.resident_id, sub);
+        if (!confirmed && hint && cl) {
+            idp_subject(o, cl, s.resident_id, sub);
             confirmed = !strcmp(sub, hint_sub) && (!hint_sid[0] || !strcmp(hint_sid, s.sid));
         }
         if (!confirmed) {
@@ -253,7 +252,7 @@ idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                 json_object_set_new(fields, "ui_locales", json_string(ui));
             idp_page_logout(req, resp, lang, fields);
             json_decref(fields);
-            json_decref(meta);
+            idp_client_unref(cl);
             return idp_ok();
         }
         idp_store_session_t ended;
@@ -268,7 +267,7 @@ idp_outcome_t idp_oauth_logout(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         if (idp_store_login_tx_end(o->store, bh, NULL, NULL) != IDP_OK)
             idp_log_msg(IDP_LOG_WARN, "logout_incomplete", "cannot end this browser's login transactions");
     }
-    json_decref(meta);
+    idp_client_unref(cl);
     /* The cookie goes either way. */
     bool secure = strncmp(o->cfg->issuer, "https://", 8) == 0;
     resp->set_cookie[0] = secure ? COOKIE_SESSION "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"

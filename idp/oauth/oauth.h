@@ -39,6 +39,8 @@ typedef struct {
     idp_fed_t *fed;                      /* the upstream relying party; NULL: no social login */
     const idp_net_t *net;                /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
     struct idp_client_jwks *client_jwks; /* keys fetched from clients' jwks_uri (client_auth.c) */
+    struct idp_clients *clients;         /* registered clients kept on this node (clients.c) */
+    bool watching_clients;               /* the store's watch feeds it (idp_oauth_watch_clients) */
     struct idp_auth_guard *auth_guard;   /* failed client authentications: counters, back-off (auth_guard.c) */
     idp_ratelimit_t *login_limit;        /* new login transactions per client address */
     idp_ratelimit_t *card_breaker;       /* card verifications per second on this node (one key) */
@@ -95,8 +97,25 @@ typedef struct {
  * deps->kek). *out is owned by the caller: idp_oauth_free. IDP_E_NOMEM.
  */
 idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, idp_oauth_t **out);
-/** Frees what idp_oauth_new built (NULL is fine); the dependencies stay the caller's. */
+/**
+ * Frees what idp_oauth_new built (NULL is fine), stopping the store's watch
+ * on clients first (idp_oauth_watch_clients); the dependencies stay the
+ * caller's.
+ */
 void idp_oauth_free(idp_oauth_t *o);
+
+/**
+ * Keeps registered clients on this node from now on (oauth/clients.h),
+ * fresh by the store's watch on their changes (idp_store_client_watch_start
+ * with @p url: store/pg listens for NOTIFY sakaid_clients on its own
+ * connection to it). Without this call every lookup reads the store.
+ * IDP_E_CONFLICT when the store is watched already; IDP_E_NOMEM,
+ * IDP_E_SERVER_ERROR (no thread).
+ */
+idp_err_t idp_oauth_watch_clients(idp_oauth_t *o, const char *url);
+
+/** Client lookups answered from this node's cache (@p hits) and from the store (@p misses), for /metrics. */
+void idp_oauth_client_stats(idp_oauth_t *o, unsigned long *hits, unsigned long *misses);
 
 /*
  * Endpoints (issue #16 §2, §3). Every handler below returns an outcome

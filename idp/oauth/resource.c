@@ -176,7 +176,7 @@ static const char *token_param(idp_oauth_req_t *req, idp_outcome_t *out)
 idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *desc = NULL, *token;
-    idp_client_t cl;
+    idp_client_auth_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
     if (e != IDP_OK)
         return idp_fail(e, desc);
@@ -190,7 +190,7 @@ idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
             if (f->access)
                 snprintf(sub, sizeof(sub), "%s", f->info.subject);
             else
-                idp_subject(o, cl.meta, f->grant.resident_id, sub);
+                idp_subject(o, cl.client, f->grant.resident_id, sub);
             json_t *body =
                 json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope", f->info.scope, "client_id",
                           f->info.client_id, "token_type", f->access ? "access_token" : "refresh_token", "iss",
@@ -208,14 +208,14 @@ idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
             out = idp_fail(e, NULL);
         }
     }
-    idp_client_release(&cl);
+    idp_client_auth_release(&cl);
     return out;
 }
 
 idp_outcome_t idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *desc = NULL, *token;
-    idp_client_t cl;
+    idp_client_auth_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
     if (e != IDP_OK)
         return idp_fail(e, desc);
@@ -242,6 +242,6 @@ idp_outcome_t idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
             out = idp_fail(e, NULL);
         }
     }
-    idp_client_release(&cl);
+    idp_client_auth_release(&cl);
     return out;
 }

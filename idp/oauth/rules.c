@@ -22,10 +22,10 @@ const char *idp_rules_lang(const char *ui_locales)
     return "ja";
 }
 
-bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_values, bool *unmet)
+bool idp_rules_card_needed(const idp_client_t *client, json_t *claims_param, const char *acr_values, bool *unmet)
 {
     *unmet = false;
-    if (json_is_true(json_object_get(meta, "card_required")))
+    if (client->card_required)
         return true;
     json_t *acr = json_object_get(json_object_get(claims_param, "id_token"), "acr");
     if (json_is_true(json_object_get(acr, "essential"))) {
@@ -50,8 +50,8 @@ bool idp_rules_card_needed(json_t *meta, json_t *claims_param, const char *acr_v
     }
     if (acr_values) /* voluntary, in order of preference (§3.1.2.1): card-only when social is absent */
         return idp_str_list_has(acr_values, ACR_CARD) && !idp_str_list_has(acr_values, ACR_SOCIAL);
-    json_t *defaults = json_object_get(meta, "default_acr_values");
-    return idp_json_list_has(defaults, ACR_CARD) && !idp_json_list_has(defaults, ACR_SOCIAL);
+    return idp_client_has(client->default_acr_values, ACR_CARD) &&
+           !idp_client_has(client->default_acr_values, ACR_SOCIAL);
 }
 
 /* A claim we release, to this kind of client, under a scope it registered (pseudo-claims never: they come from
@@ -88,14 +88,13 @@ static void claims_from(idp_buf_t *b, json_t *member, bool city, bool card, bool
     }
 }
 
-void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_param, bool card, bool attrs,
+void idp_rules_claims(const idp_client_t *client, const char *scope_param, json_t *claims_param, bool card, bool attrs,
                       idp_buf_t *claims, idp_buf_t *scope)
 {
-    const char *registered = json_string_value(json_object_get(meta, "scope"));
-    const char *tier = json_string_value(json_object_get(meta, "tier"));
-    bool city = tier && !strcmp(tier, "city");
+    const char *registered = client->scope;
+    bool city = client->city;
     /* OpenID Connect Core §11: offline access only for a client that may hold refresh tokens. */
-    bool refresh = idp_json_list_has(json_object_get(meta, "grant_types"), "refresh_token");
+    bool refresh = client->refresh_allowed;
     idp_buf_puts(scope, "openid");
     add_word(claims, IDP_CLAIM_OPENID); /* the sign-in itself is consented to like any claim */
     const char *p = scope_param ? scope_param : "";
@@ -126,12 +125,10 @@ void idp_rules_claims(json_t *meta, const char *scope_param, json_t *claims_para
     idp_buf_append(scope, "", 0);
 }
 
-void idp_rules_id_token_claims(json_t *meta, json_t *claims_param, idp_buf_t *out)
+void idp_rules_id_token_claims(const idp_client_t *client, json_t *claims_param, idp_buf_t *out)
 {
-    const char *tier = json_string_value(json_object_get(meta, "tier"));
     /* card: the grant's claims were filtered by the session already (idp_rules_claims); this only selects. */
-    claims_from(out, json_object_get(claims_param, "id_token"), tier && !strcmp(tier, "city"), true, true,
-                json_string_value(json_object_get(meta, "scope")));
+    claims_from(out, json_object_get(claims_param, "id_token"), client->city, true, true, client->scope);
     idp_buf_append(out, "", 0);
 }
 

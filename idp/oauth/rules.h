@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "client/client.h"
 #include "core/buf.h"
 
 /** The page language from ui_locales (OpenID Connect Core §3.1.2.1): the first of ja or en, else ja. */
@@ -19,7 +20,7 @@ const char *idp_rules_lang(const char *ui_locales);
  * acr claim (§5.5.1.1) whose value(s) accept only the card. *unmet is set
  * when an essential acr names only values we do not offer.
  */
-bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char *acr_values, bool *unmet);
+bool idp_rules_card_needed(const idp_client_t *client, json_t *claims_param, const char *acr_values, bool *unmet);
 
 /**
  * What a request asks the resident to consent to, from its scopes (those
@@ -35,7 +36,7 @@ bool idp_rules_card_needed(json_t *client_meta, json_t *claims_param, const char
  * of the signing certificate's attributes unless @p attrs (the resident has
  * them): nothing is promised that cannot be given.
  */
-void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *claims_param, bool card, bool attrs,
+void idp_rules_claims(const idp_client_t *client, const char *scope_param, json_t *claims_param, bool card, bool attrs,
                       idp_buf_t *claims, idp_buf_t *scope);
 
 /**
@@ -43,7 +44,7 @@ void idp_rules_claims(json_t *client_meta, const char *scope_param, json_t *clai
  * parameter asks for (§5.5: "returned in the ID Token"), space-separated
  * into @p out; the same rules, so always a subset of what is consented to.
  */
-void idp_rules_id_token_claims(json_t *client_meta, json_t *claims_param, idp_buf_t *out);
+void idp_rules_id_token_claims(const idp_client_t *client, json_t *claims_param, idp_buf_t *out);
 
 /**
  * The signing certificate's birth date, `EYYYYMMDD` (jpki.md: an era digit,

@@ -16,18 +16,16 @@
 #include <string.h>
 
 #include "core/b64.h"
-#include "client/client_meta.h"
 #include "oauth/internal.h"
 
-void idp_subject(const idp_oauth_t *o, json_t *meta, const char *resident_id, char out[64])
+void idp_subject(const idp_oauth_t *o, const idp_client_t *client, const char *resident_id, char out[64])
 {
-    char sector[IDP_SECTOR_MAX];
-    /* §8.1: the sector is the host of sector_identifier_uri, else of the redirect URI (client_meta.c);
-       "" for a client without redirect URIs, to which no end-user ever signs in */
-    bool pairwise = idp_client_meta_sector(meta, sector, sizeof(sector));
+    /* §8.1: the sector is the host of sector_identifier_uri, else of the redirect URI (client_meta.c,
+       computed once in idp_client_new); "" for a client without redirect URIs, to which no end-user ever
+       signs in */
     char value[1024];
-    snprintf(value, sizeof(value), "%s\n%s", sector, resident_id);
-    idp_keyed_token(o, pairwise ? "pairwise" : "public", value, out);
+    snprintf(value, sizeof(value), "%s\n%s", client->sector, resident_id);
+    idp_keyed_token(o, client->pairwise ? "pairwise" : "public", value, out);
 }
 
 void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value, char out[64])

@@ -27,7 +27,7 @@ idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     if (e != IDP_OK)
         return idp_fail(IDP_E_INVALID_REQUEST,
                         e == IDP_E_NOT_FOUND ? "grant_type is required" : "grant_type is repeated");
-    idp_client_t cl;
+    idp_client_auth_t cl;
     if ((e = idp_client_authenticate(o, req, &cl, &desc)) != IDP_OK)
         return idp_fail(e, desc);
     const idp_grant_t *g = NULL;
@@ -37,12 +37,12 @@ idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     idp_outcome_t out;
     if (g == NULL)
         out = idp_fail(IDP_E_UNSUPPORTED_GRANT_TYPE, "this grant type is not supported");
-    else if (!idp_client_meta_has(cl.meta, "grant_types", name)) /* RFC 6749 §5.2 unauthorized_client */
+    else if (!idp_client_has(cl.client->grant_types, name)) /* RFC 6749 §5.2 unauthorized_client */
         out = idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for this grant type");
     else if (g->confidential_only && !strcmp(cl.method, "none")) /* §4.4: confidential clients only */
         out = idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "public clients cannot use client_credentials");
     else
         out = g->fn(o, req, resp, &cl);
-    idp_client_release(&cl);
+    idp_client_auth_release(&cl);
     return out;
 }

@@ -160,12 +160,12 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
     emit(req, resp, idp_ui_render_new_card(&v, &page), &page);
 }
 
-void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, json_t *meta,
-                      const char *tx, const char *csrf, const char *claims, const char *wanted)
+void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
+                      const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
+                      const char *wanted)
 {
     idp_ui_page_t page = {0};
-    const char *tier = json_string_value(json_object_get(meta, "tier"));
-    bool city = tier && !strcmp(tier, "city");
+    bool city = client->city;
     size_t ndefs = 0;
     while (idp_claim_defs[ndefs].claim)
         ndefs++;
@@ -173,10 +173,10 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
     const char **withheld = array(req, ndefs, sizeof(*withheld));
     idp_ui_consent_view_t v = {.lang = ctx->lang,
                                .client_name = ctx->client_name,
-                               .logo_uri = json_string_value(json_object_get(meta, "logo_uri")),
-                               .purpose_ja = json_string_value(json_object_get(meta, "purpose_ja")),
-                               .purpose_en = json_string_value(json_object_get(meta, "purpose_en")),
-                               .policy_uri = json_string_value(json_object_get(meta, "policy_uri")),
+                               .logo_uri = client->logo_uri,
+                               .purpose_ja = client->purpose_ja,
+                               .purpose_en = client->purpose_en,
+                               .policy_uri = client->policy_uri,
                                .tx = tx,
                                .csrf = csrf,
                                .claims = claims,
@@ -245,11 +245,11 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
 
     idp_ui_consent_row_t *consents = array(req, a->nconsents, sizeof(*consents));
     for (size_t i = 0; consents && i < a->nconsents; i++) {
-        json_t *meta = a->consent_meta[i];
+        const idp_client_t *cl = a->consent_clients ? a->consent_clients[i] : NULL;
         consents[i] = (idp_ui_consent_row_t){.client_id = a->consents[i].client_id,
-                                             .client_name = json_string_value(json_object_get(meta, "client_name")),
-                                             .purpose_ja = json_string_value(json_object_get(meta, "purpose_ja")),
-                                             .purpose_en = json_string_value(json_object_get(meta, "purpose_en"))};
+                                             .client_name = cl ? cl->name : NULL,
+                                             .purpose_ja = cl ? cl->purpose_ja : NULL,
+                                             .purpose_en = cl ? cl->purpose_en : NULL};
         consents[i].claims = words_of(req, a->consents[i].claims, &consents[i].nclaims, &ok);
     }
     v.consents = consents;

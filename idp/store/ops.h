@@ -40,11 +40,11 @@ typedef struct {
                                 char *err, size_t errlen);
 } idp_store_datakeys_ops_t;
 
-/* The clients domain (relying parties (and the pg store's client cache)). */
+/* The clients domain (relying parties, and the watch on their changes). */
 typedef struct {
     idp_err_t (*client_insert)(idp_store_t *s, const idp_store_client_t *c);
-    idp_err_t (*client_cache_start)(idp_store_t *s, const char *url);
-    void (*client_cache_stats)(idp_store_t *s, unsigned long *hits, unsigned long *misses);
+    idp_err_t (*client_watch_start)(idp_store_t *s, const char *url, idp_store_client_watch_fn fn, void *ctx);
+    void (*client_watch_stop)(idp_store_t *s);
     idp_err_t (*client_get)(idp_store_t *s, const char *client_id, idp_store_client_t *out);
     idp_err_t (*client_list)(idp_store_t *s, idp_store_client_t **rows, size_t *n);
     idp_err_t (*client_update)(idp_store_t *s, const char *client_id, const char *metadata,
@@ -297,14 +297,15 @@ static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_
     return s->ops_clients->client_insert(s, c);
 }
 
-static inline idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url)
+static inline idp_err_t idp_store_client_watch_start(idp_store_t *s, const char *url, idp_store_client_watch_fn fn,
+                                                     void *ctx)
 {
-    return s->ops_clients->client_cache_start(s, url);
+    return s->ops_clients->client_watch_start(s, url, fn, ctx);
 }
 
-static inline void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses)
+static inline void idp_store_client_watch_stop(idp_store_t *s)
 {
-    s->ops_clients->client_cache_stats(s, hits, misses);
+    s->ops_clients->client_watch_stop(s);
 }
 
 static inline idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)

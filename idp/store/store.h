@@ -189,14 +189,33 @@ typedef struct {
 
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
 /**
- * Keeps clients in memory on this node from now on (the server; not the
- * admin tool). A trigger notifies every change (NOTIFY sakaid_clients) and a
- * thread listening on its own connection to @p url drops the entry; while
- * that connection is down nothing is cached (client_cache.c).
+ * Told what changed among the clients (idp_store_client_watch_start): a
+ * cache of clients drops @p client_id (NULL: every client) and, from now
+ * on, keeps what it reads only while @p live. Called on the watcher's own
+ * thread (store/pg) or on the writer's, under the store's lock (store/mem):
+ * it must not call the store, only take its own lock and return.
  */
-IDP_STORE_WRITE static inline idp_err_t idp_store_client_cache_start(idp_store_t *s, const char *url);
-/** Lookups served from that cache and from the database (for /metrics). */
-static inline void idp_store_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
+typedef void (*idp_store_client_watch_fn)(void *ctx, const char *client_id, bool live);
+/**
+ * Reports every change of a client, on any node, to @p fn (the server's
+ * client cache, oauth/clients.c; not the admin tool), until
+ * idp_store_client_watch_stop. One watch per store: IDP_E_CONFLICT for a
+ * second. store/pg: a thread LISTENs on a connection of its own to @p url
+ * for the NOTIFY sakaid_clients a trigger sends after every committed
+ * insert, update and delete (migration 0007; client_watch.c); fn(ctx, NULL,
+ * true) once it listens, fn(ctx, id, true) for each notification (a
+ * TRUNCATE: NULL), fn(ctx, NULL, false) when the connection breaks (nothing
+ * may be cached until it listens again). store/mem: fn(ctx, NULL, true)
+ * at once, then fn(ctx, id, true) from every insert, update and delete
+ * (@p url is not read).
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_watch_start(idp_store_t *s, const char *url,
+                                                                     idp_store_client_watch_fn fn, void *ctx);
+/**
+ * Ends the watch (none: nothing happens): when it returns, @p fn is not
+ * running and will not be called again, so its context may be freed.
+ */
+static inline void idp_store_client_watch_stop(idp_store_t *s);
 /** IDP_E_NOT_FOUND if there is no such client. Free with idp_store_client_clear. */
 static inline idp_err_t idp_store_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
 static inline idp_err_t idp_store_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);

@@ -12,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/client.h"
 #include "core/params.h"
 #include "oauth/authorize.h"
 #include "oauth/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static json_t *meta[2];
+static const idp_client_t *meta[2];
 
 static void check(const idp_params_t *p)
 {
@@ -46,14 +47,19 @@ static void check(const idp_params_t *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (meta[0] == NULL) {
-        meta[0] = json_loads("{\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
-                             "\"token_endpoint_auth_method\":\"client_secret_basic\",\"require_pkce\":true,"
-                             "\"tier\":\"city\",\"scope\":\"openid profile address residency\"}",
-                             0, NULL);
-        meta[1] = json_loads("{\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
-                             "\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false,"
-                             "\"card_required\":true,\"scope\":\"openid residency\"}",
-                             0, NULL);
+        /* two registrations as the client cache builds them (idp_client_new); never freed, as before */
+        char err[256];
+        if (idp_client_new("c",
+                           "{\"client_name\":\"a\",\"redirect_uris\":[\"https://rp.example/cb\"],"
+                           "\"response_types\":[\"code\"],\"token_endpoint_auth_method\":\"client_secret_basic\","
+                           "\"require_pkce\":true,\"tier\":\"city\",\"scope\":\"openid profile address residency\"}",
+                           false, NULL, &meta[0], err, sizeof(err)) != IDP_OK ||
+            idp_client_new("c",
+                           "{\"client_name\":\"b\",\"redirect_uris\":[\"https://rp.example/cb\"],"
+                           "\"response_types\":[\"code\"],\"token_endpoint_auth_method\":\"none\","
+                           "\"require_pkce\":true,\"card_required\":true,\"scope\":\"openid residency\"}",
+                           false, NULL, &meta[1], err, sizeof(err)) != IDP_OK)
+            abort();
     }
     idp_arena_t a;
     idp_arena_init(&a, 1 << 20);

@@ -8,8 +8,11 @@
  *   - validate again to the same normalized object (defaults are stable),
  *     also after the server's round trip (stored as text, loaded back);
  *   - keep its own subjects (idp_client_meta_sector_change with itself);
+ *   - build the typed client the server's cache keeps (idp_client_new from
+ *     the stored text), with the same normalized metadata and sector;
  *   - be usable by the protocol core: an authorization request for its
  *     first redirect URI is decided (accepted, or refused with an error).
+ * Metadata that does not validate builds no typed client either.
  * The second text goes through idp_client_meta_check_sector with a fake
  * fetch, and, when it validates too, through sector_change as an update.
  * libFuzzer: -DSAKAID_FUZZ=ON with clang (docs/testing.md); the test suite
@@ -22,6 +25,7 @@
 
 #include "core/params.h"
 #include "oauth/authorize.h"
+#include "client/client.h"
 #include "client/client_meta.h"
 #include "fuzz_util.h"
 
@@ -53,9 +57,9 @@ static json_t *validated(json_t *in, char *err, size_t errlen)
 }
 
 /* An authorization request to a client with this metadata is decided, one way or the other. */
-static void authorize(json_t *meta)
+static void authorize(const idp_client_t *client)
 {
-    const char *redirect = json_string_value(json_array_get(json_object_get(meta, "redirect_uris"), 0));
+    const char *redirect = client->redirect_uris[0];
     idp_params_t p = {.n = 0};
     p.items[p.n++] = (idp_param_t){"response_type", "code"};
     p.items[p.n++] = (idp_param_t){"client_id", "fuzz-client"};
@@ -68,7 +72,7 @@ static void authorize(json_t *meta)
         p.items[p.n++] = (idp_param_t){"redirect_uri", redirect};
     idp_authz_req_t r;
     idp_authz_error_t err;
-    if (idp_authz_validate(&p, meta, &r, &err))
+    if (idp_authz_validate(&p, client, &r, &err))
         idp_authz_clear(&r);
     else if (err.error == IDP_OK)
         abort();
@@ -89,13 +93,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *text = json_dumps(meta, JSON_COMPACT);
         if (text == NULL || (stored = json_loads(text, 0, NULL)) == NULL || !json_equal(stored, meta))
             abort(); /* stored as text and read back, it is the same metadata */
+        /* what validated is what the client cache builds from the stored row (client/client.c) */
+        const idp_client_t *client = NULL;
+        char sector[IDP_SECTOR_MAX];
+        bool pairwise = idp_client_meta_sector(meta, sector, sizeof(sector));
+        if (idp_client_new("fuzz-client", text, false, NULL, &client, err, sizeof(err)) != IDP_OK ||
+            !json_equal((json_t *)client->meta, meta) || client->pairwise != pairwise || strcmp(client->sector, sector))
+            abort();
         free(text);
         if (idp_client_meta_sector_change(meta, stored, err, sizeof(err)) != IDP_OK)
             abort(); /* no change keeps the subjects */
-        char sector[IDP_SECTOR_MAX];
-        idp_client_meta_sector(meta, sector, sizeof(sector));
-        idp_client_meta_uses_secret(meta);
-        authorize(stored);
+        if (client->uses_secret != idp_client_meta_uses_secret(meta))
+            abort();
+        authorize(client);
+        idp_client_unref(client);
         idp_client_meta_check_sector(meta, fake_fetch, &doc, err, sizeof(err));
         if (doc.doc)
             idp_client_meta_sector_lists("https://rp.example/sector.json", doc.doc, doc.len,
@@ -107,6 +118,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
         json_decref(after);
+    }
+    if (in && meta == NULL) { /* what sakaid-admin refuses, the client cache refuses too (fail closed) */
+        char *text = malloc(len[0] + 1);
+        const idp_client_t *client = NULL;
+        if (text) {
+            memcpy(text, sec[0], len[0]);
+            text[len[0]] = '\0';
+        }
+        if (text && strlen(text) == len[0] &&
+            idp_client_new("fuzz-client", text, false, NULL, &client, err, sizeof(err)) == IDP_OK)
+            abort();
+        free(text);
     }
     json_decref(update);
     json_decref(stored);

@@ -142,13 +142,20 @@ test('clients are cached on the node and dropped on every change (NOTIFY); nothi
   assert.ok(warm.cache - before.cache >= 5, `served from the cache: ${JSON.stringify([before, warm])}`);
   assert.equal(warm.database, before.database, 'no database lookup for a cached client');
 
-  // a change made with plain SQL is announced by the trigger too
-  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = jsonb_set(metadata, '{grant_types}', '["authorization_code"]')
-    WHERE client_id = '${c.client_id}'`);
+  // a change made with plain SQL is announced by the trigger too (metadata that still validates)
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = metadata || '{"grant_types": ["authorization_code"],
+    "response_types": ["code"], "redirect_uris": ["https://cached.example/cb"]}' WHERE client_id = '${c.client_id}'`);
   await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 400, { timeout: 2000, interval: 20 });
   assert.equal((await cc(c.client_id, c.client_secret)).body.error, 'unauthorized_client');
-  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = jsonb_set(metadata, '{grant_types}', '["client_credentials"]')
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = metadata || '{"grant_types": ["client_credentials"],
+    "response_types": []}' WHERE client_id = '${c.client_id}'`);
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 200, { timeout: 2000, interval: 20 });
+  // metadata written around sakaid-admin that no longer validates is refused, not used (issue #16 §4)
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = metadata || '{"no_such_field": 1}'
     WHERE client_id = '${c.client_id}'`);
+  await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 500, { timeout: 2000, interval: 20 });
+  assert.equal((await cc(c.client_id, c.client_secret)).body.error, 'server_error');
+  psql(env.SAKAID_DATABASE_URL, `UPDATE clients SET metadata = metadata - 'no_such_field' WHERE client_id = '${c.client_id}'`);
   await waitFor(async () => (await cc(c.client_id, c.client_secret)).status === 200, { timeout: 2000, interval: 20 });
 
   // the listening connection goes away: until it listens again nothing is served from the cache

@@ -62,6 +62,9 @@ int fixture_setup(void **state)
     idp_oauth_deps_t deps = {.store = f->store, .keys = f->keys};
     if (idp_oauth_new(f->cfg, &deps, &f->o) != IDP_OK)
         return -1;
+    /* as main.c does: clients kept in the core's cache, which store/mem's writes invalidate */
+    if (idp_oauth_watch_clients(f->o, NULL) != IDP_OK)
+        return -1;
     register_client(f->store);
     /* the resident signed in with a card: a resident row and a live browser session */
     idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "aa", .serial = "01", .not_after = 4102444800LL};

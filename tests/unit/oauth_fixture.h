@@ -1,7 +1,7 @@
 /*
  * A protocol core on the memory store, for unit tests of idp/oauth
  * endpoints without PostgreSQL or sockets (issue #16 §1): a configuration
- * with defaults, RS256 and ES256 signing keys, a public PKCE client that may
+ * with defaults, the client cache on (watching the store, as main.c has it), RS256 and ES256 signing keys, a public PKCE client that may
  * refresh, a card resident with a live browser session, and codes issued as
  * the consent step would.
  */

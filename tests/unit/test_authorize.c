@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "client_fixture.h"
 #include "oauth/authorize.h"
 
 static const char *const meta_default =
@@ -15,9 +16,11 @@ static const char *const meta_default =
 static const char *const meta_no_pkce =
     "{\"client_name\":\"w\",\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
     "\"token_endpoint_auth_method\":\"client_secret_basic\",\"require_pkce\":false}";
+/* A public client: validation refuses require_pkce false for it (client_meta.c), so run() clears the flag on a copy
+ * to check that authorize.c needs PKCE from a public client on its own. */
 static const char *const meta_public =
     "{\"client_name\":\"w\",\"redirect_uris\":[\"https://rp.example/cb\"],\"response_types\":[\"code\"],"
-    "\"token_endpoint_auth_method\":\"none\",\"require_pkce\":false}";
+    "\"token_endpoint_auth_method\":\"none\",\"require_pkce\":true}";
 
 #define OK_BASE "client_id=c&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid&state=s"
 #define CHALLENGE "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
@@ -28,9 +31,14 @@ static bool run(const char *query, const char *meta_text, idp_authz_req_t *out, 
     idp_params_t p;
     idp_arena_init(&a, 1 << 16);
     assert_int_equal(idp_params_parse(&a, query, strlen(query), &p), IDP_OK);
-    json_t *meta = meta_text ? json_loads(meta_text, 0, NULL) : NULL;
+    const idp_client_t *client = meta_text ? test_client("c", meta_text) : NULL;
+    idp_client_t copy;
+    if (client && client->is_public) {
+        copy = *client; /* its strings stay the client's */
+        copy.require_pkce = false;
+    }
     memset(err, 0, sizeof(*err));
-    bool ok = idp_authz_validate(&p, meta, out, err);
+    bool ok = idp_authz_validate(&p, client && client->is_public ? &copy : client, out, err);
     /* out points into the arena: copy what the tests look at before freeing */
     static char state[64], challenge[160];
     if (ok) {
@@ -41,7 +49,7 @@ static bool run(const char *query, const char *meta_text, idp_authz_req_t *out, 
         out->client_id = out->redirect_uri = out->scope = out->nonce = out->response_mode = NULL;
         out->login_hint = out->ui_locales = out->acr_values = out->id_token_hint = out->claims = NULL;
     }
-    json_decref(meta);
+    idp_client_unref(client);
     idp_arena_free(&a);
     return ok;
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "client_fixture.h"
 #include "oauth/internal.h"
 
 static idp_store_resident_attrs_t attrs(void)
@@ -83,11 +84,13 @@ static void subjects(void **state)
     idp_oauth_t o;
     memset(&o, 0, sizeof(o));
     memset(o.subject_key, 7, sizeof(o.subject_key));
-    json_t *a1 = json_pack("{s:[s]}", "redirect_uris", "https://a.example/cb");
-    json_t *a2 = json_pack("{s:[s]}", "redirect_uris", "https://a.example/other");
-    json_t *b = json_pack("{s:[s]}", "redirect_uris", "https://b.example/cb");
-    json_t *city1 = json_pack("{s:s, s:[s]}", "subject_type", "public", "redirect_uris", "https://c1.example/cb");
-    json_t *city2 = json_pack("{s:s, s:[s]}", "subject_type", "public", "redirect_uris", "https://c2.example/cb");
+    const idp_client_t *a1 = test_client("a1", "{\"redirect_uris\":[\"https://a.example/cb\"]}");
+    const idp_client_t *a2 = test_client("a2", "{\"redirect_uris\":[\"https://a.example/other\"]}");
+    const idp_client_t *b = test_client("b", "{\"redirect_uris\":[\"https://b.example/cb\"]}");
+    const idp_client_t *city1 = test_client(
+        "c1", "{\"tier\":\"city\",\"subject_type\":\"public\",\"redirect_uris\":[\"https://c1.example/cb\"]}");
+    const idp_client_t *city2 = test_client(
+        "c2", "{\"tier\":\"city\",\"subject_type\":\"public\",\"redirect_uris\":[\"https://c2.example/cb\"]}");
     char s1[64], s2[64], s3[64], s4[64], s5[64], other[64];
     idp_subject(&o, a1, "resident-1", s1);
     idp_subject(&o, a2, "resident-1", s2);
@@ -104,11 +107,11 @@ static void subjects(void **state)
     memset(o.subject_key, 8, sizeof(o.subject_key)); /* another key: other subjects */
     idp_subject(&o, a1, "resident-1", s2);
     assert_string_not_equal(s1, s2);
-    json_decref(a1);
-    json_decref(a2);
-    json_decref(b);
-    json_decref(city1);
-    json_decref(city2);
+    idp_client_unref(a1);
+    idp_client_unref(a2);
+    idp_client_unref(b);
+    idp_client_unref(city1);
+    idp_client_unref(city2);
 }
 
 int main(void)

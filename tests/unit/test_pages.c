@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "client_fixture.h"
 #include "oauth/internal.h"
 
 #define EVIL "<script>alert(1)</script>\"'&"
@@ -176,10 +177,10 @@ static void consent_page(void **state)
 {
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = "https://rp.example"};
-    json_t *meta = json_pack("{s:s, s:s}", "client_id", "c1", "client_name", EVIL);
-    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_resident",
+    const idp_client_t *client = test_client("c1", "{}"); /* the page shows ctx's name */
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_resident",
                      "openid name sakai_resident");
-    json_decref(meta);
+    idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "value=\"allow\""));
     assert_non_null(strstr(p->resp.body, "value=\"deny\""));
@@ -194,15 +195,15 @@ static void consent_page_city_only_claims(void **state)
 {
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = "Partner"};
-    json_t *meta = json_pack("{s:s}", "client_id", "c1");
-    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    const idp_client_t *client = test_client("c1", "{}");
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
     assert_page(p, 200);
     assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
-    json_decref(meta);
+    idp_client_unref(client);
     memset(&p->resp, 0, sizeof(p->resp));
-    meta = json_pack("{s:s, s:s}", "client_id", "c1", "tier", "city");
-    idp_page_consent(&p->req, &p->resp, &ctx, meta, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
-    json_decref(meta);
+    client = test_client("c1", "{\"tier\":\"city\"}");
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    idp_client_unref(client);
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (for this service)</li>"));
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "client_fixture.h"
 #include "oauth/rules.h"
 
 #define CARD "urn:sakai-d:acr:card"
@@ -26,9 +27,10 @@ static void lang_follows_ui_locales(void **state)
 
 static bool card(const char *meta, const char *claims, const char *acr_values, bool *unmet)
 {
-    json_t *m = json_loads(meta, 0, NULL), *c = claims ? json_loads(claims, 0, NULL) : NULL;
+    const idp_client_t *m = test_client("c", meta);
+    json_t *c = claims ? json_loads(claims, 0, NULL) : NULL;
     bool r = idp_rules_card_needed(m, c, acr_values, unmet);
-    json_decref(m);
+    idp_client_unref(m);
     json_decref(c);
     return r;
 }
@@ -59,16 +61,17 @@ static void card_needed_rules(void **state)
 static void claims_for(const char *meta, const char *scope, const char *claims_param, bool card, bool attrs,
                        const char *want_claims, const char *want_scope)
 {
-    json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
+    const idp_client_t *m = test_client("c", meta);
+    json_t *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
     idp_buf_t cl, sc;
     idp_buf_init(&cl, 4096);
     idp_buf_init(&sc, 4096);
     idp_rules_claims(m, scope, c, card, attrs, &cl, &sc);
+    idp_client_unref(m);
     assert_string_equal(idp_buf_cstr(&cl), want_claims);
     assert_string_equal(idp_buf_cstr(&sc), want_scope);
     idp_buf_free(&cl);
     idp_buf_free(&sc);
-    json_decref(m);
     json_decref(c);
 }
 
@@ -134,13 +137,14 @@ static void offline_access_rules(void **state)
 
 static void id_token_claims(const char *meta, const char *claims_param, const char *want)
 {
-    json_t *m = json_loads(meta, 0, NULL), *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
+    const idp_client_t *m = test_client("c", meta);
+    json_t *c = claims_param ? json_loads(claims_param, 0, NULL) : NULL;
     idp_buf_t b;
     idp_buf_init(&b, 4096);
     idp_rules_id_token_claims(m, c, &b);
     assert_string_equal(idp_buf_cstr(&b), want);
     idp_buf_free(&b);
-    json_decref(m);
+    idp_client_unref(m);
     json_decref(c);
 }
 

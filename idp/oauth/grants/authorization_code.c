@@ -12,7 +12,7 @@
 #include "oauth/grants/grants.h"
 
 /* Why a code was not redeemed (idp_store_code_redeem's outcome other than IDP_CODE_VALID). */
-static idp_outcome_t code_refused(const idp_client_t *cl, idp_store_code_outcome_t outcome, bool verifier)
+static idp_outcome_t code_refused(const idp_client_auth_t *cl, idp_store_code_outcome_t outcome, bool verifier)
 {
     switch (outcome) {
     case IDP_CODE_REPLAYED:
@@ -38,7 +38,7 @@ static idp_outcome_t code_refused(const idp_client_t *cl, idp_store_code_outcome
  * code, if it still can be spent, with the answer's rows.
  */
 idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                           idp_client_t *cl)
+                                           idp_client_auth_t *cl)
 {
     idp_outcome_t out = idp_ok();
     const char *code = idp_grant_need(req, "code", &out), *redirect_uri = NULL, *verifier = NULL;

@@ -48,7 +48,7 @@ static idp_err_t grant_scope(idp_oauth_req_t *req, const char *registered, const
 }
 
 idp_outcome_t idp_grant_client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                           idp_client_t *cl)
+                                           idp_client_auth_t *cl)
 {
     const idp_config_t *cfg = o->cfg;
     const char *requested = NULL, *scope = NULL;
@@ -57,7 +57,7 @@ idp_outcome_t idp_grant_client_credentials(idp_oauth_t *o, idp_oauth_req_t *req,
         return idp_fail(e, "scope is repeated");
     if (e != IDP_OK)
         requested = NULL;
-    const char *registered = json_string_value(json_object_get(cl->meta, "scope"));
+    const char *registered = cl->client->scope;
     if ((e = grant_scope(req, registered, requested, &scope)) != IDP_OK)
         return idp_fail(e, "the requested scope is not registered for this client");
 

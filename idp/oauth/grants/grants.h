@@ -17,7 +17,7 @@
 /** A grant: its grant_type and its handler, for an authenticated client @p cl. */
 typedef struct {
     const char *name;
-    idp_outcome_t (*fn)(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl);
+    idp_outcome_t (*fn)(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_auth_t *cl);
     bool confidential_only; /* RFC 6749 §4.4: client_credentials needs a client that authenticates */
 } idp_grant_t;
 
@@ -26,10 +26,11 @@ extern const idp_grant_t idp_grants[];
 extern const size_t idp_grants_count;
 
 idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                           idp_client_t *cl);
-idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl);
+                                           idp_client_auth_t *cl);
+idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                      idp_client_auth_t *cl);
 idp_outcome_t idp_grant_client_credentials(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                           idp_client_t *cl);
+                                           idp_client_auth_t *cl);
 
 /* ---- issue.c: what the grants share ------------------------------------------ */
 
@@ -44,14 +45,14 @@ typedef struct {
 void idp_issued_free(idp_issued_t *t);
 
 /** The client's access-token algorithm (access_token_signed_response_alg), else the configured one. */
-const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_t *cl);
+const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_auth_t *cl);
 /** Serialises @p claims (taken; NULL is IDP_E_NOMEM) once and signs them with the active key of @p alg. */
 idp_err_t idp_grant_sign_json(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out);
 /**
  * Signs the tokens of grant @p g for @p scope into @p t: an RFC 9068 access
  * token and, when @p scope has openid, an ID token (OpenID Connect Core §2).
  */
-idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *cl, const idp_store_grant_t *g,
+idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *cl, const idp_store_grant_t *g,
                                 const char *scope, const char *nonce, idp_issued_t *t);
 /** The token response (RFC 6749 §5.1) for tokens whose rows are stored. */
 void idp_grant_token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_issued_t *t,
@@ -59,6 +60,6 @@ void idp_grant_token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
 /** One required, unrepeated form parameter; NULL with *@p out an invalid_request otherwise. */
 const char *idp_grant_need(idp_oauth_req_t *req, const char *name, idp_outcome_t *out);
 /** A new refresh token (malloc'ed; idp_secret_free) and its hash when the client may refresh (RFC 6749 §1.5). */
-char *idp_grant_new_refresh(idp_client_t *cl, unsigned char hash[32]);
+char *idp_grant_new_refresh(idp_client_auth_t *cl, unsigned char hash[32]);
 
 #endif

@@ -12,9 +12,9 @@
 
 /* The client's access-token algorithm (its access_token_signed_response_alg), else the configured one:
  * ES256 signs about 17x faster than RS256 (anchors.md), so a busy client can choose it. */
-const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_t *cl)
+const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_auth_t *cl)
 {
-    const char *alg = json_string_value(json_object_get(cl->meta, "access_token_signed_response_alg"));
+    const char *alg = cl->client->access_token_alg;
     return alg ? alg : o->cfg->access_token_alg;
 }
 
@@ -97,13 +97,13 @@ void idp_issued_free(idp_issued_t *t)
  * A grant without offline_access ends with its browser session (§11), and
  * its access tokens carry that session's sid.
  */
-idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_t *cl, const idp_store_grant_t *g,
+idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *cl, const idp_store_grant_t *g,
                                 const char *scope, const char *nonce, idp_issued_t *t)
 {
     const idp_config_t *cfg = o->cfg;
     char hash[32];
     memset(t, 0, sizeof(*t));
-    idp_subject(o, cl->meta, g->resident_id, t->sub);
+    idp_subject(o, cl->client, g->resident_id, t->sub);
     t->jti = idp_random_token_new(16);
     t->exp = req->now + cfg->access_token_ttl;
     if (t->jti == NULL)
@@ -117,7 +117,7 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
     idp_err_t e = idp_grant_sign_json(o, idp_grant_access_token_alg(o, cl), "at+jwt", at, &t->at);
     if (e != IDP_OK || !idp_str_list_has(scope, "openid"))
         return e;
-    const char *alg = json_string_value(json_object_get(cl->meta, "id_token_signed_response_alg"));
+    const char *alg = cl->client->id_token_alg;
     at_hash(t->at, hash);
     json_t *idt = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:s}", "iss", cfg->issuer, "sub", t->sub,
                             "aud", cl->client_id, "azp", cl->client_id, "iat", (json_int_t)req->now, "exp",
@@ -160,9 +160,9 @@ const char *idp_grant_need(idp_oauth_req_t *req, const char *name, idp_outcome_t
 }
 
 /* A new refresh token for the grant when the client may refresh (RFC 6749 §1.5); NULL otherwise. */
-char *idp_grant_new_refresh(idp_client_t *cl, unsigned char hash[32])
+char *idp_grant_new_refresh(idp_client_auth_t *cl, unsigned char hash[32])
 {
-    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token"))
+    if (!cl->client->refresh_allowed)
         return NULL;
     char *t = idp_random_token_new(32);
     if (t)

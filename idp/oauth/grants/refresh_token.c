@@ -17,7 +17,8 @@
  * stores the new refresh token, the access token's jti and the release row.
  * A request that fails leaves the token as it was, so a retry works.
  */
-idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_t *cl)
+idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                      idp_client_auth_t *cl)
 {
     idp_outcome_t out = idp_ok();
     const char *token = idp_grant_need(req, "refresh_token", &out), *scope = NULL;
@@ -26,7 +27,7 @@ idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     idp_err_t e = idp_params_get(req->form, "scope", &scope);
     if (e == IDP_E_INVALID_REQUEST)
         return idp_fail(e, "scope is repeated");
-    if (!idp_client_meta_has(cl->meta, "grant_types", "refresh_token"))
+    if (!cl->client->refresh_allowed)
         return idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for refresh_token");
     unsigned char old[32], fresh[32];
     idp_sha256(token, strlen(token), old);

@@ -118,6 +118,8 @@ typedef struct {
     idp_err_t fault;
     long long seq; /* ids of audit rows and ledger rows */
     IDP_MEM_VEC(idp_store_client_t) clients;
+    idp_store_client_watch_fn watch; /* told of every client change (idp_store_client_watch_start), or NULL */
+    void *watch_ctx;
     IDP_MEM_VEC(idp_store_key_t) keys;
     IDP_MEM_VEC(char *) residents;
     IDP_MEM_VEC(idp_mem_cert_t) certs;

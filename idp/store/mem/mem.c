@@ -158,6 +158,14 @@ static idp_err_t client_copy(const idp_store_client_t *in, idp_store_client_t *o
     return IDP_OK;
 }
 
+/* Under the lock, as store/pg's trigger fires inside the writing transaction; the watcher only takes its own
+ * lock, and idp_mem_client_watch_stop (under this lock too) knows no call is running once it has it. */
+static void client_changed(idp_mem_data_t *d, const char *client_id)
+{
+    if (d->watch)
+        d->watch(d->watch_ctx, client_id, true);
+}
+
 idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
@@ -168,6 +176,7 @@ idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
         if (ret == IDP_OK) {
             row->created_at = row->updated_at = idp_mem_now(d);
             row->secret_rotated_at = c->has_secret ? row->created_at : 0;
+            client_changed(d, c->client_id);
         } else if (row) {
             d->clients.n--;
         }
@@ -176,17 +185,26 @@ idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
     return ret;
 }
 
-idp_err_t idp_mem_client_cache_start(idp_store_t *s, const char *url)
+idp_err_t idp_mem_client_watch_start(idp_store_t *s, const char *url, idp_store_client_watch_fn fn, void *ctx)
 {
-    (void)s;
     (void)url;
-    return IDP_OK; /* every client is in memory already */
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = d->watch ? IDP_E_CONFLICT : IDP_OK;
+    if (ret == IDP_OK) {
+        d->watch = fn;
+        d->watch_ctx = ctx;
+        fn(ctx, NULL, true); /* nothing to miss here: watching from now on */
+    }
+    idp_mem_unlock(d);
+    return ret;
 }
 
-void idp_mem_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses)
+void idp_mem_client_watch_stop(idp_store_t *s)
 {
-    (void)s;
-    *hits = *misses = 0;
+    idp_mem_data_t *d = idp_mem_lock(s);
+    d->watch = NULL;
+    d->watch_ctx = NULL;
+    idp_mem_unlock(d);
 }
 
 idp_err_t idp_mem_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
@@ -243,6 +261,7 @@ idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const cha
         }
         if (secret_hash)
             c->secret_rotated_at = c->updated_at;
+        client_changed(d, client_id);
     }
     idp_mem_unlock(d);
     return ret;
@@ -255,6 +274,7 @@ idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id)
     if (i >= 0) {
         idp_store_client_clear(&d->clients.v[i]);
         IDP_MEM_REMOVE(d->clients, (size_t)i);
+        client_changed(d, client_id);
     }
     idp_mem_unlock(d);
     return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;

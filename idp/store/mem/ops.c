@@ -35,8 +35,8 @@ const idp_store_datakeys_ops_t idp_mem_datakeys_ops = {
 
 const idp_store_clients_ops_t idp_mem_clients_ops = {
     .client_insert = idp_mem_client_insert,
-    .client_cache_start = idp_mem_client_cache_start,
-    .client_cache_stats = idp_mem_client_cache_stats,
+    .client_watch_start = idp_mem_client_watch_start,
+    .client_watch_stop = idp_mem_client_watch_stop,
     .client_get = idp_mem_client_get,
     .client_list = idp_mem_client_list,
     .client_update = idp_mem_client_update,

@@ -14,8 +14,8 @@
 
 /* An access-token row waiting for its group commit (store_flow.c). */
 typedef struct idp_pg_at_row idp_pg_at_row_t;
-/* Clients kept in memory, invalidated by NOTIFY (client_cache.c); NULL: no caching. */
-typedef struct idp_pg_client_cache idp_pg_client_cache_t;
+/* The watch on clients' changes: LISTEN sakaid_clients on a thread (client_watch.c); NULL: none. */
+typedef struct idp_pg_client_watch idp_pg_client_watch_t;
 
 /* The PostgreSQL store: the domain tables (store/ops.h, filled in store/pg/ops.c) and its own state. */
 typedef struct {
@@ -25,7 +25,7 @@ typedef struct {
     pthread_mutex_t at_mu;
     bool at_flushing;
     idp_pg_at_row_t *at_head, **at_tail;
-    idp_pg_client_cache_t *clients;
+    idp_pg_client_watch_t *watch;
     /* Seals and opens attribute values (idp_store_set_sealer); NULL: attributes cannot be read or written. */
     const idp_store_sealer_t *sealer;
 } idp_pg_store_t;
@@ -78,14 +78,6 @@ idp_err_t idp_pg_open_row(idp_store_t *s, const idp_pg_sealed_table_t *t, const 
                           int key_col, int first, char **out);
 /** Wipes and frees @p n opened values. */
 void idp_pg_opened_free(char **out, int n);
-
-/** A copy of the cached client @p id, if caching is on and it is there; *gen is for a later put. */
-bool idp_pg_client_cache_get(idp_pg_client_cache_t *c, const char *id, idp_store_client_t *out,
-                             unsigned long long *gen);
-/** Caches @p row read from the database after a get that returned @p gen, unless invalidated since. */
-void idp_pg_client_cache_put(idp_pg_client_cache_t *c, const idp_store_client_t *row, unsigned long long gen);
-/** Stops the listener and frees the cache. */
-void idp_pg_client_cache_free(idp_pg_client_cache_t *c);
 
 const idp_pg_stmt_t *idp_pg_stmts(void);
 /** How many statements idp_pg_stmts() holds. */

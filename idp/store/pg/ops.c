@@ -34,8 +34,8 @@ const idp_store_datakeys_ops_t idp_pg_datakeys_ops = {
 
 const idp_store_clients_ops_t idp_pg_clients_ops = {
     .client_insert = idp_pg_client_insert,
-    .client_cache_start = idp_pg_client_cache_start,
-    .client_cache_stats = idp_pg_client_cache_stats,
+    .client_watch_start = idp_pg_client_watch_start,
+    .client_watch_stop = idp_pg_client_watch_stop,
     .client_get = idp_pg_client_get,
     .client_list = idp_pg_client_list,
     .client_update = idp_pg_client_update,
@@ -164,7 +164,7 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
 
 void idp_pg_close(idp_store_t *s)
 {
-    idp_pg_client_cache_free(idp_pg(s)->clients);
+    idp_pg_client_watch_stop(s); /* its owner should have stopped it already */
     idp_pg_pool_free(idp_pg(s)->pool);
     pthread_mutex_destroy(&idp_pg(s)->at_mu);
     free(s);

@@ -22,8 +22,8 @@ idp_err_t idp_pg_plaintext_count(idp_store_t *s, long long *n);
 idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn match, void *ctx, long long *moved,
                                 char *err, size_t errlen);
 idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c);
-idp_err_t idp_pg_client_cache_start(idp_store_t *s, const char *url);
-void idp_pg_client_cache_stats(idp_store_t *s, unsigned long *hits, unsigned long *misses);
+idp_err_t idp_pg_client_watch_start(idp_store_t *s, const char *url, idp_store_client_watch_fn fn, void *ctx);
+void idp_pg_client_watch_stop(idp_store_t *s);
 idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out);
 idp_err_t idp_pg_client_list(idp_store_t *s, idp_store_client_t **rows, size_t *n);
 idp_err_t idp_pg_client_update(idp_store_t *s, const char *client_id, const char *metadata,

@@ -472,9 +472,6 @@ idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c)
 
 idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_client_t *out)
 {
-    unsigned long long gen = 0;
-    if (idp_pg(s)->clients && idp_pg_client_cache_get(idp_pg(s)->clients, client_id, out, &gen))
-        return IDP_OK;
     idp_err_t ret;
     const char *v[] = {client_id};
     PGresult *r = idp_pg_run(s, stmts, S_CLIENT_GET, 1, v, NULL, NULL, &ret);
@@ -482,8 +479,6 @@ idp_err_t idp_pg_client_get(idp_store_t *s, const char *client_id, idp_store_cli
         return ret;
     ret = PQntuples(r) == 1 ? client_from_row(r, 0, out) : IDP_E_NOT_FOUND;
     PQclear(r);
-    if (ret == IDP_OK && idp_pg(s)->clients)
-        idp_pg_client_cache_put(idp_pg(s)->clients, out, gen);
     return ret;
 }
 
