@@ -12,11 +12,14 @@ ALTER TABLE upstream_providers
     ADD CONSTRAINT upstream_card_channel_acr CHECK (kind <> 'digital-auth-app' OR acr_values <> '');
 
 -- Verified attributes name their evidence: NULL, a card's signing certificate (cert_sha256); or the card
--- channel that read them, and the upstream identity that signed in through it. They go when that identity
--- is unlinked, and a card's signing certificate enrolled later replaces them.
+-- channel that read them, the upstream identity that signed in through it, and the assurance its ID token
+-- stated (acr). They go when that identity is unlinked, and a card's signing certificate enrolled later
+-- replaces them.
 ALTER TABLE resident_attributes
-    ADD COLUMN evidence_upstream text,
-    ADD COLUMN evidence_issuer   text,
-    ADD COLUMN evidence_subject  text,
+    ADD COLUMN evidence_upstream  text,
+    ADD COLUMN evidence_issuer    text,
+    ADD COLUMN evidence_subject   text,
+    ADD COLUMN evidence_assurance text,
     ADD CONSTRAINT resident_attributes_evidence
-        CHECK ((evidence_upstream IS NULL) = (evidence_issuer IS NULL) AND (evidence_issuer IS NULL) = (evidence_subject IS NULL));
+        CHECK ((evidence_upstream IS NULL) = (evidence_issuer IS NULL) AND (evidence_issuer IS NULL) = (evidence_subject IS NULL)
+               AND (evidence_subject IS NULL) = (evidence_assurance IS NULL));

@@ -59,9 +59,12 @@ static json_t *verified_claims(const idp_store_resident_attrs_t *a, const char *
     json_t *vc = json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}, s:s}]}, s:o}", "verification", "trust_framework", "jp_jpki",
                            "time", when, "evidence", "type", "electronic_signature", "issuer", "name", "J-LIS",
                            "created_at", when, "claims", c);
-    if (vc && a->evidence_issuer)
-        json_object_set_new(json_object_get(vc, "verification"), "verifier",
-                            json_pack("{s:s}", "organization", a->evidence_issuer));
+    if (vc && a->evidence_issuer) { /* §5.1: who verified, and at what level of assurance it said it did */
+        json_t *v = json_object_get(vc, "verification");
+        json_object_set_new(v, "verifier", json_pack("{s:s}", "organization", a->evidence_issuer));
+        if (a->evidence_assurance && *a->evidence_assurance)
+            json_object_set_new(v, "assurance_level", json_string(a->evidence_assurance));
+    }
     return vc;
 }
 

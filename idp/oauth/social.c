@@ -247,11 +247,12 @@ static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const app_a
     return e;
 }
 
-/* Keeps @p x as @p resident's verified attributes, with the upstream @p u (and its subject @p sub) as evidence. */
-static idp_err_t app_attrs_store(idp_oauth_t *o, const idp_store_upstream_t *u, const char *sub, const app_attrs_t *x,
-                                 const char *resident)
+/* Keeps @p x as @p resident's verified attributes, with the upstream @p u (its subject @p sub, the assurance @p acr
+ * its ID token stated) as evidence. */
+static idp_err_t app_attrs_store(idp_oauth_t *o, const idp_store_upstream_t *u, const char *sub, const char *acr,
+                                 const app_attrs_t *x, const char *resident)
 {
-    idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub};
+    idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub, .assurance = acr};
     char evidence[1024];
     int n = snprintf(evidence, sizeof(evidence), "upstream%c%s%c%s", 0, u->issuer, 0, sub);
     if (n < 0 || (size_t)n >= sizeof(evidence))
@@ -377,7 +378,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     if (e == IDP_OK && aa.have && !link_to)
         e = app_attrs_fit(o, resident, &aa, &keep);
     if (e == IDP_OK && aa.have && !keep)
-        e = app_attrs_store(o, &u.row, sub, &aa, resident);
+        e = app_attrs_store(o, &u.row, sub, res.acr, &aa, resident);
     if (e == IDP_E_FORBIDDEN) {
         json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", "the attributes differ from the card's");
         char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;

@@ -49,6 +49,7 @@ void idp_store_resident_attrs_clear(idp_store_resident_attrs_t *a)
     free(a->evidence_upstream);
     free(a->evidence_issuer);
     free(a->evidence_subject);
+    free(a->evidence_assurance);
     memset(a, 0, sizeof(*a));
 }
 

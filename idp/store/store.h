@@ -395,6 +395,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_card_enrol_sign(idp_store_t *s
 typedef struct {
     const char *upstream_id;
     const char *issuer, *subject; /* the upstream identity that signed in */
+    const char *assurance;        /* the acr its ID token stated (e.g. "aal3 crl") */
     unsigned char sha256[32];     /* names the evidence where a certificate's hash would (idp_card_evidence_hash) */
 } idp_store_evidence_t;
 
@@ -667,7 +668,7 @@ typedef struct {
     long long verified_at;
     char *gender_raw, *birth_date_raw; /* issue #15: as the certificate carries them (NULL when not kept) */
     /* NULL: a card's signing certificate; else the card channel (upstream id) and its identity */
-    char *evidence_upstream, *evidence_issuer, *evidence_subject;
+    char *evidence_upstream, *evidence_issuer, *evidence_subject, *evidence_assurance;
 } idp_store_resident_attrs_t;
 static inline idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char *resident_id,
                                                      idp_store_resident_attrs_t *out);

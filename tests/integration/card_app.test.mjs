@@ -118,6 +118,7 @@ for (const source of ['crl', 'operator']) describe(`the card through the Digital
     const vc = info.verified_claims;
     assert.ok(vc, JSON.stringify(info));
     assert.equal(vc.verification.verifier.organization, sim.issuer);
+    assert.equal(vc.verification.assurance_level, 'aal3 crl', 'the assurance the app stated');
     assert.match(vc.claims.birthdate, /^\d{4}-\d{2}-\d{2}$/);
     assert.ok(vc.claims.name && vc.claims.address.formatted);
     assert.equal(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM resident_attributes WHERE evidence_upstream = 'daa'"), '1');

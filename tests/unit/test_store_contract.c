@@ -469,7 +469,8 @@ static void card_channel_attributes_name_their_evidence(void **state)
     bool created, verified;
     assert_int_equal(idp_store_social_resident(s, "https://app.example", sub, "daa", w.resident, NULL, who, &created),
                      IDP_OK);
-    idp_store_evidence_t ev = {.upstream_id = "daa", .issuer = "https://app.example", .subject = sub};
+    idp_store_evidence_t ev = {
+        .upstream_id = "daa", .issuer = "https://app.example", .subject = sub, .assurance = "aal3 crl"};
     fresh_hash(ev.sha256);
     idp_store_attrs_t in = {.name = "堺 太郎", .gender = "male", .birth_date = "1990-01-02", .address = "堺市堺区"};
     assert_int_equal(idp_store_attrs_from_upstream(s, w.resident, &ev, &in), IDP_OK);
@@ -479,6 +480,7 @@ static void card_channel_attributes_name_their_evidence(void **state)
     assert_string_equal(a.evidence_upstream, "daa");
     assert_string_equal(a.evidence_issuer, "https://app.example");
     assert_string_equal(a.evidence_subject, sub);
+    assert_string_equal(a.evidence_assurance, "aal3 crl");
     idp_store_resident_attrs_clear(&a);
     /* unlinking the identity takes its attributes with it */
     char(*ended)[64];

@@ -483,6 +483,7 @@ static bool attrs_copy(const idp_store_resident_attrs_t *a, idp_store_resident_a
     out->evidence_upstream = dup_value(a->evidence_upstream, &ok);
     out->evidence_issuer = dup_value(a->evidence_issuer, &ok);
     out->evidence_subject = dup_value(a->evidence_subject, &ok);
+    out->evidence_assurance = dup_value(a->evidence_assurance, &ok);
     out->sakai_resident = a->sakai_resident;
     out->verified_at = a->verified_at;
     if (!ok)
@@ -553,6 +554,7 @@ idp_err_t idp_mem_attrs_from_upstream(idp_store_t *s, const char *resident_id, c
     in.evidence_upstream = (char *)ev->upstream_id;
     in.evidence_issuer = (char *)ev->issuer;
     in.evidence_subject = (char *)ev->subject;
+    in.evidence_assurance = (char *)(ev->assurance ? ev->assurance : "");
     bool copied = attrs_copy(&in, &fresh); /* cleared when it fails */
     long i = copied ? attrs_find(d, resident_id) : -1;
     idp_mem_attrs_t *row = !copied ? NULL : i >= 0 ? &d->attrs.v[i] : IDP_MEM_PUSH(d->attrs);

@@ -143,7 +143,8 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_ATTRS_GET] = {"attrs_get",
                      "SELECT data_key_id, name, name_alt, gender, birth_date, address, address_alt, sakai_resident, "
                      "sakai_ward, gender_raw, birth_date_raw, " EPOCH("verified_at")
-                     ", coalesce(evidence_upstream, ''), coalesce(evidence_issuer, ''), coalesce(evidence_subject, '')"
+                     ", coalesce(evidence_upstream, ''), coalesce(evidence_issuer, ''), coalesce(evidence_subject, ''), "
+                     "coalesce(evidence_assurance, '')"
                      " FROM resident_attributes WHERE resident_id = $1"},
     /* A jti may come back only after its earlier use expired. */
     /* A code's token response: refresh token ($1 NULL: none), access token, the resident's release row. */
@@ -691,7 +692,9 @@ idp_err_t idp_pg_resident_attrs_get(idp_store_t *s, const char *resident_id, idp
                 out->evidence_upstream = strdup(PQgetvalue(r, 0, 2 + t->n));
                 out->evidence_issuer = strdup(PQgetvalue(r, 0, 3 + t->n));
                 out->evidence_subject = strdup(PQgetvalue(r, 0, 4 + t->n));
-                if (!out->evidence_upstream || !out->evidence_issuer || !out->evidence_subject)
+                out->evidence_assurance = strdup(PQgetvalue(r, 0, 5 + t->n));
+                if (!out->evidence_upstream || !out->evidence_issuer || !out->evidence_subject ||
+                    !out->evidence_assurance)
                     ret = IDP_E_NOMEM;
             }
             /* "true" or "false", sealed like the rest */

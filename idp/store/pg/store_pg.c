@@ -208,11 +208,11 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
          "sakai_resident = excluded.sakai_resident, sakai_ward = excluded.sakai_ward, "
          "gender_raw = excluded.gender_raw, birth_date_raw = excluded.birth_date_raw, "
          "cert_sha256 = excluded.cert_sha256, verified_at = excluded.verified_at, "
-         "evidence_upstream = NULL, evidence_issuer = NULL, evidence_subject = NULL"},
+         "evidence_upstream = NULL, evidence_issuer = NULL, evidence_subject = NULL, evidence_assurance = NULL"},
     [S_ATTRS_EVIDENCE] =
         {"attrs_evidence",
-         "UPDATE resident_attributes SET evidence_upstream = $2, evidence_issuer = $3, evidence_subject = $4 "
-         "WHERE resident_id = $1"},
+         "UPDATE resident_attributes SET evidence_upstream = $2, evidence_issuer = $3, evidence_subject = $4, "
+         "evidence_assurance = $5 WHERE resident_id = $1"},
     [S_LINKAGE_UPSERT] =
         {"linkage_upsert",
          "INSERT INTO certificate_linkage (old_issuer_key_id, old_serial, new_issuer_key_id, new_serial) "
@@ -1025,8 +1025,8 @@ idp_err_t idp_pg_card_enrol_sign(idp_store_t *s, const char *resident_id, const 
 static idp_err_t upstream_evidence(idp_pg_conn_t *c, const char *resident_id, const void *ctx)
 {
     const idp_store_evidence_t *ev = ctx;
-    const char *v[] = {resident_id, ev->upstream_id, ev->issuer, ev->subject};
-    return tx_exec(c, S_ATTRS_EVIDENCE, 4, v, NULL, NULL, NULL);
+    const char *v[] = {resident_id, ev->upstream_id, ev->issuer, ev->subject, ev->assurance ? ev->assurance : ""};
+    return tx_exec(c, S_ATTRS_EVIDENCE, 5, v, NULL, NULL, NULL);
 }
 
 idp_err_t idp_pg_attrs_from_upstream(idp_store_t *s, const char *resident_id, const idp_store_evidence_t *ev,
