@@ -263,6 +263,17 @@ static idp_err_t app_attrs_store(idp_oauth_t *o, const idp_store_upstream_t *u, 
 
 static bool linking_session_live(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx);
 
+/* An audit row of a refused upstream sign-in: the upstream and why (@p resident may be NULL). */
+static void audit_refusal(idp_oauth_t *o, const char *event, const char *resident, const char *upstream,
+                          const char *reason)
+{
+    json_t *d = json_pack("{s:s, s:s}", "upstream", upstream, "reason", reason);
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    idp_oauth_logged(idp_store_audit(o->store, event, resident, text ? text : "{}"), "audit");
+    free(text);
+    json_decref(d);
+}
+
 /* POST /login/social (tx, csrf, upstream). */
 idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
@@ -338,11 +349,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         idp_log_str(&l, "upstream", u.row.id);
         idp_log_str(&l, "detail", err);
         idp_log_end(&l);
-        json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", err);
-        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        idp_oauth_logged(idp_store_audit(o->store, event, NULL, text ? text : "{}"), "audit");
-        free(text);
-        json_decref(d);
+        audit_refusal(o, event, NULL, u.row.id, err);
         upstream_done(&u);
         if (e == IDP_E_INVALID_GRANT) {
             return idp_fail(IDP_E_INVALID_GRANT, idp_msg_get(card_channel ? IDP_MSG_ERROR_CARD_APP_ASSURANCE
@@ -379,14 +386,9 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         e = app_attrs_fit(o, resident, &aa, &keep);
     if (e == IDP_OK && aa.have && !keep)
         e = app_attrs_store(o, &u.row, sub, res.acr, &aa, resident);
-    if (e == IDP_E_FORBIDDEN) {
-        json_t *d = json_pack("{s:s, s:s}", "upstream", u.row.id, "reason", "the attributes differ from the card's");
-        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        idp_oauth_logged(
-            idp_store_audit(o->store, "card_app_refused", link_to ? link_to : resident, text ? text : "{}"), "audit");
-        free(text);
-        json_decref(d);
-    }
+    if (e == IDP_E_FORBIDDEN)
+        audit_refusal(o, "card_app_refused", link_to ? link_to : resident, u.row.id,
+                      "the attributes differ from the card's");
     idp_fed_result_clear(&res);
     upstream_done(&u);
     if (e == IDP_E_FORBIDDEN) {
