@@ -160,6 +160,31 @@ size_t idp_upstreams_card_channels(idp_store_upstream_t *ups, size_t n);
 /** True when the space-separated @p scopes ask for one of the four basic attributes (name, address, ...). */
 bool idp_upstream_wants_attrs(const char *scopes);
 
+/**
+ * OpenID Connect Core §5.1 birthdate (YYYY-MM-DD, into @p out) from what a
+ * card channel sent: that form, YYYYMMDD, or the certificate's own
+ * EYYYYMMDD (idp_rules_birthdate). False unless it is a real date in one of them.
+ */
+bool idp_upstream_birthdate(const char *v, char out[11]);
+/** Core §5.1 gender (*out "male", "female", or NULL) from those words or the certificate's code; false otherwise. */
+bool idp_upstream_gender(const char *v, const char **out);
+
+/** A card channel's four basic attributes, decoded. Strings point into the claims and @p birth. */
+typedef struct {
+    bool have; /* name, birth date and address all came */
+    char birth[11];
+    idp_store_attrs_t a;
+} idp_upstream_attrs_t;
+
+/**
+ * Decodes UserInfo @p claims of upstream @p upstream_id: IDP_OK (x->have
+ * false when they were not all returned), or IDP_E_INVALID_GRANT when a
+ * birth date or gender came that does not decode. *x points into @p claims.
+ */
+idp_err_t idp_upstream_attrs_decode(const char *upstream_id, json_t *claims, idp_upstream_attrs_t *x);
+/** True when @p have (a resident's verified attributes) carries the same name, birth date, gender and address. */
+bool idp_upstream_attrs_same(const idp_store_resident_attrs_t *have, const idp_upstream_attrs_t *x);
+
 /* ---- account.c ------------------------------------------------------------------ */
 /** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */
 bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash);

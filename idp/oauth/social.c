@@ -142,86 +142,6 @@ static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 /* ---- a card channel's attributes (issue #17) ------------------------------------------ */
 
 /*
- * OpenID Connect Core §5.1 birthdate (YYYY-MM-DD) from what the upstream
- * sent: that form already, YYYYMMDD, or the certificate's own EYYYYMMDD
- * (idp_rules_birthdate). The date must be real in every form.
- */
-static bool upstream_birthdate(const char *v, char out[11])
-{
-    char code[10];
-    size_t n = strlen(v);
-    if (n == 10 && v[4] == '-' && v[7] == '-' && strspn(v, "0123456789-") == 10)
-        snprintf(code, sizeof(code), "0%.4s%.2s%.2s", v, v + 5, v + 8);
-    else if (n == 8 && strspn(v, "0123456789") == 8)
-        snprintf(code, sizeof(code), "0%s", v);
-    else
-        snprintf(code, sizeof(code), "%.9s", v);
-    return n <= 10 && idp_rules_birthdate(code, out);
-}
-
-/* Core §5.1 gender from "male" / "female" or the certificate's code ("1", "2"; "3" has none). */
-static bool upstream_gender(const char *v, const char **out)
-{
-    *out = NULL;
-    if (v == NULL || !strcmp(v, "3"))
-        return true;
-    if (!strcmp(v, "male") || !strcmp(v, "female")) {
-        *out = !strcmp(v, "male") ? "male" : "female";
-        return true;
-    }
-    return (*out = idp_rules_gender(v)) != NULL;
-}
-
-/* A UserInfo string claim (Core §5.1; address may be an object with formatted, §5.1.1); NULL when absent. */
-static const char *claim_text(json_t *claims, const char *name)
-{
-    json_t *v = json_object_get(claims, name);
-    if (json_is_object(v))
-        v = json_object_get(v, "formatted");
-    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < 512 ? json_string_value(v) : NULL;
-}
-
-/* A card channel's four basic attributes, decoded (have: all of name, birth date and address came). */
-typedef struct {
-    bool have;
-    char birth[11];
-    idp_store_attrs_t a;
-} app_attrs_t;
-
-/* IDP_OK (with or without them), or IDP_E_INVALID_GRANT when they came but do not decode. */
-static idp_err_t app_attrs_decode(const idp_store_upstream_t *u, json_t *claims, app_attrs_t *x)
-{
-    memset(x, 0, sizeof(*x));
-    const char *name = claim_text(claims, "name"), *address = claim_text(claims, "address");
-    const char *birth_raw = claim_text(claims, "birthdate"), *gender_raw = claim_text(claims, "gender"), *gender;
-    if (name == NULL || address == NULL || birth_raw == NULL) {
-        /* Not asked for, or not given: nothing is verified, and nothing older is touched. */
-        idp_log_msg(IDP_LOG_INFO, "card_app_no_attrs", "%s: the basic attributes were not all returned", u->id);
-        return IDP_OK;
-    }
-    if (!upstream_birthdate(birth_raw, x->birth) || !upstream_gender(gender_raw, &gender)) {
-        idp_log_msg(IDP_LOG_WARN, "card_app_bad_attrs", "%s: a birth date or gender that does not decode", u->id);
-        return IDP_E_INVALID_GRANT;
-    }
-    const char *ward = idp_card_sakai_ward(address);
-    x->a = (idp_store_attrs_t){.name = name,
-                               .gender = gender,
-                               .birth_date = x->birth,
-                               .address = address,
-                               .sakai_resident = ward != NULL,
-                               .sakai_ward = ward,
-                               .gender_raw = gender_raw,
-                               .birth_date_raw = birth_raw};
-    x->have = true;
-    return IDP_OK;
-}
-
-static bool same(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a && b && !strcmp(a, b));
-}
-
-/*
  * Two cards' attributes never mix in one SakaI-D. When @p resident holds
  * attributes a card's own signing certificate verified (the strongest
  * evidence, checked by us), the app's must be the same four (*keep: they
@@ -229,7 +149,7 @@ static bool same(const char *a, const char *b)
  * app is not this resident's card. Attributes an app sign-in verified
  * before are replaced by the newer ones.
  */
-static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const app_attrs_t *x, bool *keep)
+static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const idp_upstream_attrs_t *x, bool *keep)
 {
     idp_store_resident_attrs_t have;
     *keep = false;
@@ -239,8 +159,7 @@ static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const app_a
     if (e != IDP_OK)
         return e;
     if (have.evidence_upstream == NULL) {
-        *keep = same(have.name, x->a.name) && same(have.birth_date, x->a.birth_date) &&
-                same(have.gender, x->a.gender) && same(have.address, x->a.address);
+        *keep = idp_upstream_attrs_same(&have, x);
         e = *keep ? IDP_OK : IDP_E_FORBIDDEN;
     }
     idp_store_resident_attrs_clear(&have);
@@ -250,7 +169,7 @@ static idp_err_t app_attrs_fit(idp_oauth_t *o, const char *resident, const app_a
 /* Keeps @p x as @p resident's verified attributes, with the upstream @p u (its subject @p sub, the assurance @p acr
  * its ID token stated) as evidence. */
 static idp_err_t app_attrs_store(idp_oauth_t *o, const idp_store_upstream_t *u, const char *sub, const char *acr,
-                                 const app_attrs_t *x, const char *resident)
+                                 const idp_upstream_attrs_t *x, const char *resident)
 {
     idp_store_evidence_t ev = {.upstream_id = u->id, .issuer = u->issuer, .subject = sub, .assurance = acr};
     char evidence[1024];
@@ -371,9 +290,9 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
      * their evidence (docs/card.md "Channels"), unless a card's own certificate verified other ones: checked
      * before a link binds anything, and before a sign-in of a bound identity counts. */
-    app_attrs_t aa = {0};
+    idp_upstream_attrs_t aa = {0};
     bool keep = false;
-    e = card_channel && res.userinfo ? app_attrs_decode(&u.row, res.userinfo, &aa) : IDP_OK;
+    e = card_channel && res.userinfo ? idp_upstream_attrs_decode(u.row.id, res.userinfo, &aa) : IDP_OK;
     if (e == IDP_OK && aa.have && link_to)
         e = app_attrs_fit(o, link_to, &aa, &keep);
     if (e == IDP_OK)
