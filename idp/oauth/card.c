@@ -176,21 +176,6 @@ idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp
     return out;
 }
 
-/* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
-const char *idp_card_sakai_ward(const char *address)
-{
-    static const char prefix[] = "大阪府堺市"; /* not text: the address the certificate carries */
-    /* clang-format off */
-    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL}; /* not text: */
-    /* clang-format on */
-    if (strncmp(address, prefix, sizeof(prefix) - 1) != 0)
-        return NULL;
-    for (const char *const *w = wards; *w; w++)
-        if (!strncmp(address + sizeof(prefix) - 1, *w, strlen(*w)))
-            return *w;
-    return NULL;
-}
-
 static void log_result(const char *event, const idp_store_card_challenge_t *c, const idp_jpki_result_t *r)
 {
     idp_log_t l;
@@ -257,7 +242,7 @@ static bool sign_attrs(idp_oauth_t *o, const idp_jpki_result_t *sign, unsigned c
     if (!idp_rules_birthdate(at->birth_date, birth))
         return false;
     match_key(o, at, mk);
-    const char *ward = idp_card_sakai_ward(at->address);
+    const char *ward = idp_rules_sakai_ward(at->address);
     *a = (idp_store_attrs_t){.name = at->name,
                              .name_alt = at->name_alt,
                              .gender = idp_rules_gender(at->gender),

@@ -148,9 +148,6 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 /** True if @p tx must end with the card: adding the card, or a request that needs it (not a reauth). */
 bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 
-/** The Sakai ward an address names (it starts with the city's prefix), or NULL outside Sakai (card.c). */
-const char *idp_card_sakai_ward(const char *address);
-
 /* ---- upstream.c: upstream providers by kind ------------------------------------------ */
 /** The kind of upstream that is a card channel: the Digital Agency's デジタル認証アプリ (docs/card.md). */
 #define IDP_UPSTREAM_CARD_APP "digital-auth-app"

@@ -158,3 +158,18 @@ const char *idp_rules_gender(const char *raw)
         return "female";
     return NULL; /* any other code is not released: OpenID Connect Core §5.1 allows other values, we know none */
 }
+
+/* Sakai City's wards (product.md §5); the address must start with 大阪府堺市 and name one of them. */
+const char *idp_rules_sakai_ward(const char *address)
+{
+    static const char prefix[] = "大阪府堺市"; /* not text: the address the certificate carries */
+    /* clang-format off */
+    static const char *const wards[] = {"堺区", "中区", "東区", "西区", "南区", "北区", "美原区", NULL}; /* not text: */
+    /* clang-format on */
+    if (strncmp(address, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    for (const char *const *w = wards; *w; w++)
+        if (!strncmp(address + sizeof(prefix) - 1, *w, strlen(*w)))
+            return *w;
+    return NULL;
+}

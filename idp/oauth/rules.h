@@ -57,4 +57,7 @@ bool idp_rules_birthdate(const char *raw, char out[11]);
 /** The signing certificate's gender code as OpenID Connect Core §5.1 `gender`: "1" male, "2" female; else NULL. */
 const char *idp_rules_gender(const char *raw);
 
+/** The Sakai ward an address names (product.md §5: it starts with 大阪府堺市 and a ward's name), or NULL outside Sakai. */
+const char *idp_rules_sakai_ward(const char *address);
+
 #endif

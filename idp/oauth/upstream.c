@@ -94,7 +94,7 @@ idp_err_t idp_upstream_attrs_decode(const char *upstream_id, json_t *claims, idp
         idp_log_msg(IDP_LOG_WARN, "card_app_bad_attrs", "%s: a birth date or gender that does not decode", upstream_id);
         return IDP_E_INVALID_GRANT;
     }
-    const char *ward = idp_card_sakai_ward(address);
+    const char *ward = idp_rules_sakai_ward(address);
     x->a = (idp_store_attrs_t){.name = name,
                                .gender = gender,
                                .birth_date = x->birth,
