@@ -16,6 +16,7 @@
 #include "core/b64.h"
 #include "core/buf.h"
 #include "core/rand.h"
+#include "core/str.h"
 #include "jose/jwt.h"
 #include "jose/verify.h"
 #include "net/http_client.h"
@@ -368,18 +369,6 @@ static bool aud_has(json_t *aud, const char *client_id, size_t *n)
 }
 
 /* True when the space-separated list @p list holds @p v (of @p n bytes). */
-static bool list_has(const char *list, const char *v, size_t n)
-{
-    for (const char *p = list; *p;) {
-        size_t k = strcspn(p, " ");
-        if (k == n && !strncmp(p, v, n))
-            return true;
-        p += k;
-        p += strspn(p, " ");
-    }
-    return false;
-}
-
 /*
  * OpenID Connect Core §3.1.3.7 item 12: the acr Claim is checked when it was
  * requested. We ask a card channel for acr_values (say "aal3 crl": the
@@ -394,9 +383,14 @@ static bool acr_states(json_t *acr, const char *wanted)
     const char *have = json_string_value(acr);
     if (have == NULL || strlen(have) > 255)
         return false;
+    char word[256];
     for (const char *p = wanted + strspn(wanted, " "); *p;) {
         size_t k = strcspn(p, " ");
-        if (!list_has(have, p, k))
+        if (k >= sizeof(word))
+            return false;
+        memcpy(word, p, k);
+        word[k] = '\0';
+        if (!idp_str_list_has(have, word))
             return false;
         p += k;
         p += strspn(p, " ");
