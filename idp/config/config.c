@@ -85,6 +85,14 @@ static const field_t fields[] = {
     {"jpki.max_challenges_per_login", NULL, T_INT, OFF(jpki_max_challenges), 1, 100, "10"},
     {"jpki.rate_per_minute", NULL, T_INT, OFF(jpki_rate_per_minute), 1, 100000, "30"},
     {"jpki.max_verifications_per_second", NULL, T_INT, OFF(jpki_max_verifications_per_second), 1, 100000, "400"},
+    {"app.ios_store_url", "SAKAID_APP_IOS_STORE_URL", T_STRING, OFF(app_ios_store_url), 0, 0, NULL},
+    {"app.android_store_url", "SAKAID_APP_ANDROID_STORE_URL", T_STRING, OFF(app_android_store_url), 0, 0, NULL},
+    {"app.ios_app_ids", NULL, T_LIST, OFF(app_ios_app_ids), 0, 0, ""},
+    {"app.android_package", NULL, T_STRING, OFF(app_android_package), 0, 0, NULL},
+    {"app.android_cert_sha256", NULL, T_LIST, OFF(app_android_cert_sha256), 0, 0, ""},
+    {"ui.help_url", "SAKAID_UI_HELP_URL", T_STRING, OFF(ui_help_url), 0, 0, "/help/card"},
+    {"ui.digital_auth_app_url", NULL, T_STRING, OFF(ui_digital_auth_app_url), 0, 0,
+     "https://services.digital.go.jp/auth-and-sign/"},
 };
 static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
 
@@ -451,6 +459,119 @@ static idp_err_t check_revocation(const idp_config_t *c, char *err, size_t errle
     return IDP_OK;
 }
 
+/* One entry of a comma-joined list: its length, and *p moved past it and its comma. */
+static size_t list_next(const char **p)
+{
+    size_t n = strcspn(*p, ",");
+    *p += n + ((*p)[n] == ',');
+    return n;
+}
+
+/* An Apple application identifier: a 10-character team id, a dot, a bundle id. */
+static bool apple_app_id_ok(const char *s, size_t n)
+{
+    if (n < 12 || n > 255 || s[10] != '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool ok = i < 10 ? ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+                         : ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                            ch == '.' || ch == '-');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A SHA-256 fingerprint as Android's Digital Asset Links write it: 32 upper-case hex bytes joined by colons. */
+static bool fingerprint_ok(const char *s, size_t n)
+{
+    if (n != 95)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (i % 3 == 2 ? s[i] != ':' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+/* A Java package name as Android applications have: two or more dot-separated identifiers. */
+static bool android_package_ok(const char *s)
+{
+    size_t parts = 0;
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, ".");
+        if (n == 0 || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') ||
+                  p[i] == '_'))
+                return false;
+        parts++;
+        p += n;
+        if (*p == '.' && !*++p)
+            return false;
+    }
+    return parts >= 2;
+}
+
+/*
+ * Where the pages point residents (docs/ui.md): our app's store pages, the
+ * app-link files of /.well-known, the help page. Links that leave SakaI-D
+ * must be https (http only to a loopback host, for tests); the help page
+ * may also be one of our own paths.
+ */
+static idp_err_t check_links(const idp_config_t *c, char *err, size_t errlen)
+{
+    const struct {
+        const char *key, *url;
+        bool local;
+    } urls[] = {{"app.ios_store_url", c->app_ios_store_url, false},
+                {"app.android_store_url", c->app_android_store_url, false},
+                {"ui.help_url", c->ui_help_url, true},
+                {"ui.digital_auth_app_url", c->ui_digital_auth_app_url, false}};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        const char *u = urls[i].url;
+        /* A path of ours ("/help/card"), never "//host" (another origin) nor anything HTML would need to escape. */
+        if (u == NULL || (urls[i].local && u[0] == '/' && u[1] != '/' && !strpbrk(u, "\\\"<>' ")))
+            continue;
+        if (!outbound_url_ok(u) || strpbrk(u, "\\\"<>' ")) {
+            errf(err, errlen, "configuration: \"%s\" must be an https URL%s", urls[i].key,
+                 urls[i].local ? " or a path on this server" : "");
+            return IDP_E_INVALID_REQUEST;
+        }
+    }
+    for (const char *p = c->app_ios_app_ids; p && *p;) {
+        const char *item = p;
+        size_t n = list_next(&p);
+        if (!apple_app_id_ok(item, n)) {
+            errf(err, errlen, "configuration: \"app.ios_app_ids\" has \"%.*s\", which is not TEAMID.bundle.id", (int)n,
+                 item);
+            return IDP_E_INVALID_REQUEST;
+        }
+    }
+    for (const char *p = c->app_android_cert_sha256; p && *p;) {
+        const char *item = p;
+        size_t n = list_next(&p);
+        if (!fingerprint_ok(item, n)) {
+            errf(err, errlen,
+                 "configuration: \"app.android_cert_sha256\" has \"%.*s\", which is not a SHA-256 fingerprint "
+                 "(AA:BB:..., 32 bytes)",
+                 (int)n, item);
+            return IDP_E_INVALID_REQUEST;
+        }
+    }
+    bool pkg = c->app_android_package != NULL, fps = c->app_android_cert_sha256 && *c->app_android_cert_sha256;
+    if (pkg && !android_package_ok(c->app_android_package)) {
+        errf(err, errlen, "configuration: \"app.android_package\" is not an Android package name");
+        return IDP_E_INVALID_REQUEST;
+    }
+    if (pkg != fps) {
+        errf(err, errlen, "configuration: \"app.android_package\" and \"app.android_cert_sha256\" go together");
+        return IDP_E_INVALID_REQUEST;
+    }
+    return IDP_OK;
+}
+
 /* Cross-field rules and derived defaults. */
 static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
 {
@@ -515,6 +636,8 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         return IDP_E_INVALID_REQUEST;
     }
     if ((ret = check_revocation(c, err, errlen)) != IDP_OK)
+        return ret;
+    if ((ret = check_links(c, err, errlen)) != IDP_OK)
         return ret;
     if (c->outbound_proxy && strncmp(c->outbound_proxy, "http://", 7) && strncmp(c->outbound_proxy, "https://", 8)) {
         errf(err, errlen, "configuration: \"outbound.proxy\" must be an http:// or https:// URL (a proxy's)");

@@ -95,6 +95,15 @@ typedef struct {
     int jpki_max_challenges;               /* "jpki.max_challenges_per_login" */
     int jpki_rate_per_minute;              /* "jpki.rate_per_minute": card requests per client address */
     int jpki_max_verifications_per_second; /* "jpki.max_verifications_per_second": the node's circuit breaker */
+
+    /* "app": our own card app (docs/ui.md "The app page"); "ui": where the pages point residents */
+    char *app_ios_store_url;       /* "app.ios_store_url": its App Store page, or NULL */
+    char *app_android_store_url;   /* "app.android_store_url": its Google Play page, or NULL */
+    char *app_ios_app_ids;         /* "app.ios_app_ids": TEAMID.bundle.id, comma-joined (apple-app-site-association) */
+    char *app_android_package;     /* "app.android_package": its package name (assetlinks.json), or NULL */
+    char *app_android_cert_sha256; /* "app.android_cert_sha256": its signing certificates' SHA-256, comma-joined */
+    char *ui_help_url;             /* "ui.help_url": "when it does not work" (default: our page /help/card) */
+    char *ui_digital_auth_app_url; /* "ui.digital_auth_app_url": where the Digital Agency explains its app */
 } idp_config_t;
 
 /**

@@ -510,6 +510,11 @@ idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
             out = idp_fail_store(e);
         return out;
     }
+    /* The page's language (its script sends ui_locales), then the request's (issue #18 item 5). */
+    const char *ui = NULL;
+    if (idp_params_get(req->form, "ui_locales", &ui) != IDP_OK)
+        ui = NULL;
+    const char *lang = idp_rules_lang(ui, req->lang);
     json_t *body = json_pack("{s:s}", "status", c.status);
     if (c.expires_at <= req->now && !strcmp(c.status, "pending"))
         json_object_set_new(body, "status", json_string("expired"));
@@ -518,7 +523,7 @@ idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         for (int r = 0; r < IDP_JPKI__COUNT; r++)
             if (!strcmp(c.reason, idp_jpki_reason_code((idp_jpki_reason_t)r)))
                 json_object_set_new(body, "message",
-                                    json_string(card_message(idp_jpki_reason_code((idp_jpki_reason_t)r), req->lang)));
+                                    json_string(card_message(idp_jpki_reason_code((idp_jpki_reason_t)r), lang)));
     }
     idp_oauth_json(req, resp, 200, body);
     return out;

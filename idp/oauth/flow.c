@@ -401,7 +401,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     }
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
     if (!idp_authz_validate(f->params, f->client, &f->ar, &err)) {
-        f->lang = idp_rules_lang(NULL);
+        f->lang = idp_rules_lang(NULL, f->req->lang);
         if (!err.redirect) {
             fail(f, err.error, err.description);
             return;
@@ -413,7 +413,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         redirect_error(f, err.error, err.description);
         return;
     }
-    f->lang = idp_rules_lang(f->ar.ui_locales);
+    f->lang = idp_rules_lang(f->ar.ui_locales, f->req->lang);
     /* A continued login must belong to the same request it was made for. */
     if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri))) {
         fail(f, IDP_E_INVALID_REQUEST, "login transaction mismatch");
@@ -619,7 +619,7 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
     f->params = p;
     const char *ui = NULL;
     idp_params_get(p, "ui_locales", &ui);
-    f->lang = idp_rules_lang(ui);
+    f->lang = idp_rules_lang(ui, f->req->lang);
     return true;
 }
 
@@ -643,6 +643,7 @@ static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *
     ctx->lang = f->lang;
     ctx->client_name = client_name(f->client);
     ctx->form_origin = n ? origin : NULL;
+    ctx->links = idp_page_links(f->o);
     return true;
 }
 

@@ -74,7 +74,17 @@ typedef struct {
     const char *lang; /* "ja" or "en" */
     const char *client_name;
     const char *form_origin; /* the relying party's origin, allowed as a form target (CSP form-action) */
+    idp_ui_links_t links;    /* where the pages point residents (idp_page_links) */
 } idp_page_ctx_t;
+
+/** Where the pages point residents: the configuration's app.* and ui.* links. */
+idp_ui_links_t idp_page_links(const idp_oauth_t *o);
+/** The page behind the app's link without the app (app_site.c); @p back_url: the sign-in, or NULL. */
+void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+                       idp_ui_links_t links);
+/** "When it does not work" (/help/card). */
+void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+                   idp_ui_links_t links);
 
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
                     const char *description);

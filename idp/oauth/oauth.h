@@ -159,6 +159,14 @@ idp_outcome_t idp_oauth_card_challenge(idp_oauth_t *o, idp_oauth_req_t *req, idp
 idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/card/status?challenge_id=... (form holds the query). */
 idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/* Around the card app (app_site.c, issue #18 item 1). */
+/** GET /login/card/app?challenge_id=...: the app's link, opened by a phone without the app: a page. */
+idp_outcome_t idp_oauth_card_app_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /help/card[?tx=...]: when it does not work. */
+idp_outcome_t idp_oauth_help_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /.well-known/apple-app-site-association and /.well-known/assetlinks.json (app links). */
+idp_outcome_t idp_oauth_apple_app_site(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_assetlinks(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /* The authorization code flow (OpenID Connect Core §3.1; docs/flow.md). */
 /** GET or POST /authorize (§3.1.2.1): form holds the query or the form body. */
 idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

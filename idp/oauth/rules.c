@@ -8,7 +8,7 @@
 #include "client/client_meta.h"
 #include "oauth/internal.h"
 
-const char *idp_rules_lang(const char *ui_locales)
+const char *idp_rules_lang(const char *ui_locales, const char *fallback)
 {
     /* OpenID Connect Core §3.1.2.1: space-separated BCP47 tags, in order of preference. */
     const char *p = ui_locales ? ui_locales : "";
@@ -19,7 +19,7 @@ const char *idp_rules_lang(const char *ui_locales)
         if (len >= 2 && !strncmp(w, "ja", 2) && (len == 2 || w[2] == '-'))
             return "ja";
     }
-    return "ja";
+    return fallback && !strcmp(fallback, "en") ? "en" : "ja";
 }
 
 bool idp_rules_card_needed(const idp_client_t *client, json_t *claims_param, const char *acr_values, bool *unmet)

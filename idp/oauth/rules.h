@@ -11,8 +11,12 @@
 #include "client/client.h"
 #include "core/buf.h"
 
-/** The page language from ui_locales (OpenID Connect Core §3.1.2.1): the first of ja or en, else ja. */
-const char *idp_rules_lang(const char *ui_locales);
+/**
+ * The page language: the first of ja or en in ui_locales (OpenID Connect
+ * Core §3.1.2.1), else @p fallback (the request's Accept-Language: "ja" or
+ * "en"; NULL is "ja").
+ */
+const char *idp_rules_lang(const char *ui_locales, const char *fallback);
 
 /**
  * Whether a request needs the card (product.md §5): a card-required client;

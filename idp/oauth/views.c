@@ -5,6 +5,7 @@
  * this file holds neither, and copies the rendered page into the response's
  * arena.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -148,8 +149,42 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
                              .upstreams = upstreams_of(req, upstreams, nupstreams, &ok),
                              .nupstreams = nupstreams,
                              .note = note,
-                             .rp_origin = ctx->form_origin};
+                             .rp_origin = ctx->form_origin,
+                             .links = ctx->links};
+    /* Our own help page gets the way back to this sign-in. */
+    const char *help = ctx->links.help_url;
+    if (help && help[0] == '/' && !strchr(help, '?')) {
+        size_t n = strlen(help) + strlen("?tx=") + strlen(tx) + 1;
+        char *u = idp_arena_alloc(req->arena, n);
+        if (u)
+            snprintf(u, n, "%s?tx=%s", help, tx);
+        v.links.help_url = u ? u : help;
+    }
     emit(req, resp, ok ? idp_ui_render_login(&v, &page) : IDP_E_NOMEM, &page);
+}
+
+idp_ui_links_t idp_page_links(const idp_oauth_t *o)
+{
+    return (idp_ui_links_t){.ios_store_url = o->cfg->app_ios_store_url,
+                            .android_store_url = o->cfg->app_android_store_url,
+                            .help_url = o->cfg->ui_help_url,
+                            .digital_auth_app_url = o->cfg->ui_digital_auth_app_url};
+}
+
+void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+                       idp_ui_links_t links)
+{
+    idp_ui_page_t page;
+    idp_ui_card_app_view_t v = {.lang = lang, .back_url = back_url, .links = links};
+    emit(req, resp, idp_ui_render_card_app(&v, &page), &page);
+}
+
+void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+                   idp_ui_links_t links)
+{
+    idp_ui_page_t page;
+    idp_ui_help_view_t v = {.lang = lang, .back_url = back_url, .links = links};
+    emit(req, resp, idp_ui_render_help(&v, &page), &page);
 }
 
 void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,

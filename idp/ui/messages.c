@@ -193,17 +193,106 @@ static const message_t messages[IDP_MSG_COUNT] = {
                                   "Services that need your My Number card will ask for it later."},
     [IDP_MSG_LOGIN_CARD_APP_HEADING] = {"login.card_app_heading", "デジタル認証アプリでマイナンバーカードを使う",
                                         "Use your My Number card with the Digital Authentication App"},
-    [IDP_MSG_LOGIN_CARD_APP_NOTE] =
-        {"login.card_app_note",
-         "デジタル庁の「デジタル認証アプリ」をスマートフォンに入れておいてください。利用者証明用電子証明書の暗証番号"
-         "(数字4桁)を入力し、カードをスマートフォンにかざします。",
-         "Have the Digital Agency's Digital Authentication App on your phone. You enter the 4-digit PIN of your "
-         "card's user certificate and hold the card to the phone."},
     /* These two go into a JavaScript string literal: no quotes, backslashes or '<' (unit_ui_pages checks). */
     [IDP_MSG_LOGIN_JS_FAILED] = {"login.js_failed", "カードを確認できませんでした。もう一度お試しください。",
                                  "The card could not be verified. Please try again."},
     [IDP_MSG_LOGIN_JS_EXPIRED] = {"login.js_expired", "時間切れです。新しいQRコードを表示します。",
                                   "Timed out. Showing a new QR code."},
+    [IDP_MSG_LOGIN_STEPS_LABEL] = {"login.steps_label", "手順", "Steps"},
+    [IDP_MSG_LOGIN_STEP_INSTALL] = {"login.step_install", "スマートフォンに「SakaI-D アプリ」を入れます。",
+                                    "Install the SakaI-D app on your phone."},
+    [IDP_MSG_LOGIN_STEP_SCAN] = {"login.step_scan",
+                                 "アプリでこのQRコードを読み取ります。このスマートフォンで見ているときは、"
+                                 "下の「アプリで開く」を押します。",
+                                 "Scan this QR code with the app. If you are reading this on your phone, press "
+                                 "\"Open in the app\" below instead."},
+    [IDP_MSG_LOGIN_STEP_PIN] = {"login.step_pin", "利用者証明用電子証明書の暗証番号（数字4桁）を入力します。",
+                                "Enter the 4-digit PIN of your card's user certificate (利用者証明用電子証明書)."},
+    [IDP_MSG_LOGIN_STEP_PIN_BOTH] = {"login.step_pin_both",
+                                     "利用者証明用電子証明書の暗証番号（数字4桁）と、署名用電子証明書のパスワード"
+                                     "（英数字6〜16文字）を入力します。",
+                                     "Enter the 4-digit PIN of your card's user certificate and the password "
+                                     "(6 to 16 letters and digits) of its signature certificate."},
+    [IDP_MSG_LOGIN_STEP_HOLD] = {"login.step_hold",
+                                 "マイナンバーカードをスマートフォンの背面にかざし、読み取りが終わるまで動かさずに"
+                                 "待ちます。",
+                                 "Hold your My Number card to the back of the phone, still, until the reading "
+                                 "ends."},
+    [IDP_MSG_LOGIN_PIN_LOCK] = {"login.pin_lock",
+                                "暗証番号を3回続けて間違えると、その電子証明書はロックされます。ロックは、"
+                                "お住まいの区役所の窓口で、カードを持って行けば解除できます。",
+                                "Three wrong PINs in a row lock that certificate. Your ward office unlocks it: "
+                                "take your card there."},
+    [IDP_MSG_LOGIN_NO_STORE] = {"login.no_store",
+                                "この画面ではアプリの入手先をご案内できません。「うまくいかないとき」をご覧ください。",
+                                "This service does not list where to get the app. See \"If it does not work\"."},
+    [IDP_MSG_LOGIN_DAA_STEP_INSTALL] = {"login.daa_step_install",
+                                        "スマートフォンにデジタル庁の「デジタル認証アプリ」を入れます。",
+                                        "Install the Digital Agency's Digital Authentication App (デジタル認証アプリ) "
+                                        "on your phone."},
+    [IDP_MSG_LOGIN_DAA_GET] = {"login.daa_get", "入手方法（デジタル庁のページ）",
+                               "How to get it (the Digital Agency's page)"},
+    [IDP_MSG_LOGIN_DAA_STEP_TAP] = {"login.daa_step_tap",
+                                    "下のボタンを押します。パソコンでは、表示されるQRコードをアプリで読み取ります。",
+                                    "Press the button below. On a computer, scan the QR code it shows with the app."},
+    [IDP_MSG_LOGIN_TRY_AGAIN] = {"login.try_again", "もう一度試す", "Try again"},
+    [IDP_MSG_STORE_IOS] = {"store.ios", "App Store で入手（iPhone）", "Get it on the App Store (iPhone)"},
+    [IDP_MSG_STORE_ANDROID] = {"store.android", "Google Play で入手（Android）", "Get it on Google Play (Android)"},
+    [IDP_MSG_HELP_LINK] = {"help.link", "うまくいかないとき", "If it does not work"},
+
+    [IDP_MSG_APP_TITLE] = {"app.title", "SakaI-D アプリ", "The SakaI-D app"},
+    [IDP_MSG_APP_HEADING] = {"app.heading", "SakaI-D アプリが必要です", "You need the SakaI-D app"},
+    [IDP_MSG_APP_TEXT] = {"app.text",
+                          "このページが表示されたのは、このスマートフォンに SakaI-D アプリが入っていないためです。"
+                          "マイナンバーカードでログインするには、アプリでカードを読み取ります。",
+                          "You see this page because the SakaI-D app is not installed on this phone. To sign in "
+                          "with your My Number card, the app reads the card."},
+    [IDP_MSG_APP_AFTER] = {"app.after",
+                           "アプリを入れたら、ログイン画面に戻って、もう一度「アプリで開く」を押してください。"
+                           "パソコンにQRコードが表示されているときは、アプリでそのQRコードを読み取ってください。",
+                           "Once the app is installed, go back to the sign-in page and press \"Open in the "
+                           "app\" again. If a computer shows the QR code, scan it with the app."},
+    [IDP_MSG_APP_BACK] = {"app.back", "ログイン画面に戻る", "Back to the sign-in page"},
+    [IDP_MSG_APP_NO_LOGIN] = {"app.no_login",
+                              "このリンクのログインは終わっているか、時間切れです。ご利用中のサービスに戻って、"
+                              "もう一度ログインしてください。",
+                              "The sign-in of this link has ended or timed out. Go back to the service you were "
+                              "using and sign in again."},
+
+    [IDP_MSG_HELP_TITLE] = {"help.title", "うまくいかないとき", "If it does not work"},
+    [IDP_MSG_HELP_NO_APP_Q] = {"help.no_app_q", "アプリが入っていない", "The app is not installed"},
+    [IDP_MSG_HELP_NO_APP_A] = {"help.no_app_a", "ログイン画面の手順①の案内から、SakaI-D アプリを入れてください。",
+                               "Install the SakaI-D app from step 1 of the sign-in page."},
+    [IDP_MSG_HELP_PIN_Q] = {"help.pin_q", "暗証番号を忘れた、ロックされた", "I forgot my PIN, or it is locked"},
+    [IDP_MSG_HELP_PIN_A] = {"help.pin_a",
+                            "利用者証明用電子証明書の暗証番号（数字4桁）は、3回続けて間違えるとロックされます。"
+                            "お住まいの区役所の窓口に、マイナンバーカードを持って行くと、暗証番号を設定し直せます。",
+                            "The 4-digit PIN of the user certificate locks after three wrong tries in a row. Take "
+                            "your My Number card to your ward office to set a new PIN."},
+    [IDP_MSG_HELP_READ_Q] = {"help.read_q", "カードが読み取れない", "The phone does not read the card"},
+    [IDP_MSG_HELP_READ_A] = {"help.read_a",
+                             "スマートフォンのケースを外し、カードを背面の中央に当てて、読み取りが終わるまで"
+                             "動かさないでください。NFC がオフになっていないかも確かめてください。",
+                             "Take the phone out of its case, put the card on the middle of its back and keep it "
+                             "still until the reading ends. Check that NFC is on."},
+    [IDP_MSG_HELP_REFUSED_Q] = {"help.refused_q", "「カードを確認できませんでした」と表示された",
+                                "The page says the card could not be verified"},
+    [IDP_MSG_HELP_REFUSED_A] = {"help.refused_a",
+                                "電子証明書の有効期限が切れているか失効しているときは、区役所の窓口で更新して"
+                                "ください。それ以外のときは、「もう一度試す」を押して、最初から読み取り直して"
+                                "ください。",
+                                "When the certificate has expired or been revoked, renew it at your ward office. "
+                                "Otherwise press \"Try again\" and read the card again from the start."},
+    [IDP_MSG_HELP_DAA_Q] = {"help.daa_q", "デジタル認証アプリを使いたい",
+                            "I want to use the Digital Authentication App"},
+    [IDP_MSG_HELP_DAA_A] = {"help.daa_a",
+                            "ログイン画面に「デジタル認証アプリ」のボタンがあるサービスでは、デジタル庁の"
+                            "アプリでもマイナンバーカードを使えます。",
+                            "Where the sign-in page has a Digital Authentication App button, you can use your My "
+                            "Number card with the Digital Agency's app too."},
+    [IDP_MSG_HELP_BACK_NOTE] = {"help.back_note",
+                                "ログインを続けるには、ブラウザの「戻る」でログイン画面に戻ってください。",
+                                "To go on signing in, go back to the sign-in page with your browser's back button."},
 
     [IDP_MSG_CONSENT_TITLE] = {"consent.title", "情報提供の同意", "Consent"},
     [IDP_MSG_CONSENT_ASKS] = {"consent.asks", " があなたの情報の提供を求めています", " asks for your information"},

@@ -18,7 +18,11 @@ static const char STYLE[] =
     "button,.button{display:block;width:100%;min-height:3rem;font-size:1rem;border-radius:.5rem;border:0;"
     "margin:.5rem 0;padding:.5rem;text-align:center;text-decoration:none;cursor:pointer}"
     ".primary{background:#0b5cad;color:#fff}.secondary{background:#e4e8ee;color:#1a1a1a}"
-    "button:focus-visible,a:focus-visible{outline:3px solid #f5a623;outline-offset:2px}"
+    ".secondary{border:1px solid #5f6b7a}"
+    "button:focus-visible,a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
+    "ol.steps{padding-left:1.5rem}ol.steps li{margin:.5rem 0}.store{display:inline-block;width:auto;"
+    "margin:.25rem .5rem .25rem 0;padding:.5rem 1rem}.alert{border:2px solid #b00020;border-radius:.5rem;"
+    "padding:.5rem 1rem;margin:.5rem 0;background:#fff5f5}"
     "ul{padding-left:1.25rem}.logo{max-height:3rem}.note{font-size:.875rem;color:#555}"
     ".error{border-left:4px solid #b00020}@media (min-width:48rem){main{padding:2rem}}";
 
@@ -124,4 +128,35 @@ void idp_ui_form_sources(idp_buf_t *b, const char *rp_origin, const idp_ui_upstr
         if (o[0])
             idp_buf_printf(b, "%s%s", b->len ? " " : "", o);
     }
+}
+
+void idp_ui_link_button(idp_ui_doc_t *d, const char *cls, const char *id, const char *href, const char *label)
+{
+    idp_buf_printf(&d->b, "<a class=\"button %s\"", cls);
+    if (id)
+        idp_buf_printf(&d->b, " id=\"%s\"", id);
+    idp_buf_puts(&d->b, " href=\"");
+    idp_html_escape(&d->b, href);
+    idp_buf_puts(&d->b, "\">");
+    idp_html_escape(&d->b, label);
+    idp_buf_puts(&d->b, "</a>");
+}
+
+void idp_ui_store_links(idp_ui_doc_t *d, const idp_ui_links_t *l)
+{
+    if (l->ios_store_url)
+        idp_ui_link_button(d, "secondary store", "store-ios", l->ios_store_url, MSG(d, IDP_MSG_STORE_IOS));
+    if (l->android_store_url)
+        idp_ui_link_button(d, "secondary store", "store-android", l->android_store_url, MSG(d, IDP_MSG_STORE_ANDROID));
+    if (!l->ios_store_url && !l->android_store_url)
+        idp_buf_printf(&d->b, "<p class=\"note\" id=\"no-store\">%s</p>", MSG(d, IDP_MSG_LOGIN_NO_STORE));
+}
+
+void idp_ui_help_link(idp_ui_doc_t *d, const idp_ui_links_t *l)
+{
+    if (l->help_url == NULL)
+        return;
+    idp_buf_puts(&d->b, "<p class=\"help\"><a id=\"help-link\" href=\"");
+    idp_html_escape(&d->b, l->help_url);
+    idp_buf_printf(&d->b, "\">%s</a></p>", MSG(d, IDP_MSG_HELP_LINK));
 }

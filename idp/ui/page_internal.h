@@ -47,4 +47,13 @@ void idp_ui_origin(const char *url, char *out, size_t n);
  */
 void idp_ui_form_sources(idp_buf_t *b, const char *rp_origin, const idp_ui_upstream_t *ups, size_t n);
 
+/** The SakaI-D app's store buttons of @p l, or, with none configured, the note that says so. */
+void idp_ui_store_links(idp_ui_doc_t *d, const idp_ui_links_t *l);
+
+/** "If it does not work": the link to @p l's help page, when there is one. */
+void idp_ui_help_link(idp_ui_doc_t *d, const idp_ui_links_t *l);
+
+/** A link styled as a button: class @p cls, id @p id (or NULL), to @p href (escaped), labelled @p label. */
+void idp_ui_link_button(idp_ui_doc_t *d, const char *cls, const char *id, const char *href, const char *label);
+
 #endif

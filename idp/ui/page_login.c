@@ -21,6 +21,38 @@ static void tx_form(idp_buf_t *b, const char *action, const char *id, const idp_
     idp_ui_hidden(b, "csrf", v->csrf);
 }
 
+/* The numbered steps above the QR code (issue #18 item 2): get the app, scan or open, the PIN, the card. */
+static void card_steps(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    bool both = v->note == IDP_LOGIN_SIGN_STEP || v->note == IDP_LOGIN_RENEWAL;
+    idp_buf_printf(b, "<ol class=\"steps\" id=\"card-steps\" aria-label=\"%s\"><li>%s",
+                   MSG(d, IDP_MSG_LOGIN_STEPS_LABEL), MSG(d, IDP_MSG_LOGIN_STEP_INSTALL));
+    idp_ui_store_links(d, &v->links);
+    idp_buf_printf(b, "</li><li>%s</li><li>%s</li><li>%s</li></ol><p class=\"note\" id=\"pin-lock\">%s</p>",
+                   MSG(d, IDP_MSG_LOGIN_STEP_SCAN), MSG(d, both ? IDP_MSG_LOGIN_STEP_PIN_BOTH : IDP_MSG_LOGIN_STEP_PIN),
+                   MSG(d, IDP_MSG_LOGIN_STEP_HOLD), MSG(d, IDP_MSG_LOGIN_PIN_LOCK));
+}
+
+/*
+ * Where a refused card is explained (issue #18 item 6): the page's script
+ * fills it and it stays, with the way to try again (a fresh challenge),
+ * until the resident acts; role="alert" announces it.
+ */
+static void card_alert(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    idp_buf_puts(b, "<div class=\"alert\" id=\"card-alert\" role=\"alert\" hidden><p id=\"card-alert-text\"></p>");
+    idp_buf_t href;
+    idp_buf_init(&href, 256);
+    idp_buf_printf(&href, "/login?tx=%s", v->tx);
+    idp_ui_link_button(d, "primary", "try-again", idp_buf_cstr(&href), MSG(d, IDP_MSG_LOGIN_TRY_AGAIN));
+    if (idp_buf_err(&href) != IDP_OK)
+        idp_buf_set_error(b, idp_buf_err(&href));
+    idp_buf_free(&href);
+    idp_buf_puts(b, "</div>");
+}
+
 static void card_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
 {
     idp_buf_t *b = &d->b;
@@ -33,15 +65,16 @@ static void card_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
     if (v->note == IDP_LOGIN_ADDING_CARD)
         idp_buf_printf(b, "<p class=\"note\" id=\"adding-card\">%s</p>", MSG(d, IDP_MSG_LOGIN_NOTE_ADDING_CARD));
     if (v->link) {
-        idp_buf_printf(b, "<p>%s</p><div class=\"qr\">", MSG(d, IDP_MSG_LOGIN_SCAN));
+        card_alert(d, v);
+        card_steps(d, v);
+        idp_buf_puts(b, "<div id=\"card-read\"><div class=\"qr\">");
         /* A link too long for a QR code leaves the buffer as it was: the page still offers the app link. */
         (void)idp_qr_svg(b, v->link, MSG(d, IDP_MSG_LOGIN_QR_LABEL));
         idp_buf_puts(b, "</div><p>");
         idp_buf_puts(b, MSG(d, IDP_MSG_LOGIN_ON_THIS_PHONE));
-        idp_buf_puts(b, "</p><a class=\"button secondary\" id=\"app-link\" href=\"");
-        idp_html_escape(b, v->link);
-        idp_buf_printf(b, "\">%s</a>", MSG(d, IDP_MSG_LOGIN_OPEN_APP));
-        idp_buf_printf(b, "<p id=\"status\" role=\"status\" aria-live=\"polite\">%s</p>",
+        idp_buf_puts(b, "</p>");
+        idp_ui_link_button(d, "secondary", "app-link", v->link, MSG(d, IDP_MSG_LOGIN_OPEN_APP));
+        idp_buf_printf(b, "<p id=\"status\" role=\"status\" aria-live=\"polite\">%s</p></div>",
                        MSG(d, IDP_MSG_LOGIN_WAITING));
     } else {
         idp_buf_printf(b, "<p role=\"alert\">%s</p>", MSG(d, IDP_MSG_LOGIN_CARD_UNAVAILABLE));
@@ -74,6 +107,7 @@ static void card_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
         idp_buf_printf(b, "</select><button type=\"submit\" class=\"secondary\">%s</button></form>",
                        MSG(d, IDP_MSG_LOGIN_TEST_SIGN));
     }
+    idp_ui_help_link(d, &v->links);
     idp_buf_puts(b, "</section>");
 }
 
@@ -108,10 +142,20 @@ static void card_app_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
 {
     if (count_upstreams(v, true) == 0)
         return;
-    idp_buf_printf(&d->b, "<section id=\"card-app\" aria-labelledby=\"card-app-h\"><h2 id=\"card-app-h\">%s</h2>",
+    idp_buf_t *b = &d->b;
+    idp_buf_printf(b, "<section id=\"card-app\" aria-labelledby=\"card-app-h\"><h2 id=\"card-app-h\">%s</h2>",
                    MSG(d, IDP_MSG_LOGIN_CARD_APP_HEADING));
+    idp_buf_printf(b, "<ol class=\"steps\" id=\"card-app-steps\" aria-label=\"%s\"><li>%s",
+                   MSG(d, IDP_MSG_LOGIN_STEPS_LABEL), MSG(d, IDP_MSG_LOGIN_DAA_STEP_INSTALL));
+    if (v->links.digital_auth_app_url) {
+        idp_buf_puts(b, " <a id=\"daa-get\" href=\"");
+        idp_html_escape(b, v->links.digital_auth_app_url);
+        idp_buf_printf(b, "\">%s</a>", MSG(d, IDP_MSG_LOGIN_DAA_GET));
+    }
+    idp_buf_printf(b, "</li><li>%s</li><li>%s</li><li>%s</li></ol>", MSG(d, IDP_MSG_LOGIN_DAA_STEP_TAP),
+                   MSG(d, IDP_MSG_LOGIN_STEP_PIN), MSG(d, IDP_MSG_LOGIN_STEP_HOLD));
     upstream_buttons(d, v, true);
-    idp_buf_printf(&d->b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_CARD_APP_NOTE));
+    idp_buf_printf(b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_PIN_LOCK));
 }
 
 static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
@@ -124,7 +168,8 @@ static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
     idp_buf_printf(&d->b, "<p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_LOGIN_OTHER_NOTE));
 }
 
-/* Polls the challenge; continues when the card signed, reloads for a fresh challenge when it expired. */
+/* Polls the challenge; continues when the card signed; a refusal stays on the page (card_alert); reloads for a
+ * fresh challenge when it expired. */
 static void poll_script(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
 {
     if (!js_safe_id(v->challenge_id)) {
@@ -134,15 +179,18 @@ static void poll_script(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
     idp_buf_printf(&d->b,
                    "<script nonce=\"%s\">(function(){var id=\"%s\",s=document.getElementById('status');"
                    "var msg={failed:\"%s\",expired:\"%s\"};"
-                   "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id),"
+                   "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id)+'&ui_locales=%s',"
                    "{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(j){"
                    "if(j.status==='authenticated'){document.getElementById('continue').submit();return}"
-                   "if(j.status==='failed'){s.textContent=(j.message||msg.failed);setTimeout(function(){location."
-                   "reload()},4000);return}"
+                   "if(j.status==='failed'){var a=document.getElementById('card-alert');"
+                   "document.getElementById('card-alert-text').textContent=(j.message||msg.failed);"
+                   "document.getElementById('card-read').hidden=true;a.hidden=false;"
+                   "document.getElementById('try-again').focus();return}"
                    "if(j.status==='expired'){s.textContent=msg.expired;location.reload();return}"
                    "setTimeout(tick,1500)}).catch(function(){setTimeout(tick,3000)})}setTimeout(tick,1500)})();"
                    "</script>",
-                   d->nonce, v->challenge_id, MSG(d, IDP_MSG_LOGIN_JS_FAILED), MSG(d, IDP_MSG_LOGIN_JS_EXPIRED));
+                   d->nonce, v->challenge_id, MSG(d, IDP_MSG_LOGIN_JS_FAILED), MSG(d, IDP_MSG_LOGIN_JS_EXPIRED),
+                   !strcmp(d->lang ? d->lang : "", "en") ? "en" : "ja");
 }
 
 idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out)

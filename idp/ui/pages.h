@@ -43,6 +43,17 @@ typedef struct {
     bool card_channel;  /* the Digital Agency's app: a way to use the card, shown with the card, not as "other" */
 } idp_ui_upstream_t;
 
+/**
+ * Where the pages point residents (configuration "app.*" and "ui.*",
+ * docs/ui.md): each is an https URL (or, for @p help_url, a path of ours),
+ * or NULL when the deployment has none.
+ */
+typedef struct {
+    const char *ios_store_url, *android_store_url; /* the SakaI-D app's store pages */
+    const char *help_url;                          /* "when it does not work" */
+    const char *digital_auth_app_url;              /* the Digital Agency's page about its app */
+} idp_ui_links_t;
+
 /*
  * Contract of every idp_ui_render_*: on IDP_OK, *out holds the page; on an
  * error (a NULL where a string is required, a page past its size limit, out
@@ -96,8 +107,30 @@ typedef struct {
     size_t nupstreams;
     idp_login_note_t note;
     const char *rp_origin; /* the relying party's origin, allowed as a form target; or NULL */
+    idp_ui_links_t links;
 } idp_ui_login_view_t;
 idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out);
+
+/**
+ * The page behind the app's link (/login/card/app) that a phone opens in its
+ * browser when the SakaI-D app is not installed: the app is needed, where to
+ * get it, and the way back to the sign-in (@p back_url, or NULL when the
+ * link names no live sign-in).
+ */
+typedef struct {
+    const char *lang;
+    const char *back_url;
+    idp_ui_links_t links;
+} idp_ui_card_app_view_t;
+idp_err_t idp_ui_render_card_app(const idp_ui_card_app_view_t *v, idp_ui_page_t *out);
+
+/** "When it does not work" (/help/card): the card sign-in's common troubles; @p back_url as above. */
+typedef struct {
+    const char *lang;
+    const char *back_url;
+    idp_ui_links_t links;
+} idp_ui_help_view_t;
+idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out);
 
 /** What the new-card page asks (a card nobody holds signed in). */
 typedef enum {

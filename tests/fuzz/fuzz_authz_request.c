@@ -33,7 +33,7 @@ static void check(const idp_params_t *p)
             idp_buf_init(&scope, 4096);
             idp_rules_claims(meta[i], r.scope, r.claims_json, i == 0, i == 0, &claims, &scope);
             idp_rules_card_needed(meta[i], r.claims_json, r.acr_values, &unmet);
-            idp_rules_lang(r.ui_locales);
+            idp_rules_lang(r.ui_locales, "en");
             idp_pkce_s256_verify(r.code_challenge, r.state);
             idp_buf_free(&claims);
             idp_buf_free(&scope);

@@ -7,11 +7,11 @@
 // (issue #17), played by our simulator of its API (lib/daa.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { addClient, adminAsync, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
+import { addClient, adminAsync, BIN, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
 import { startOidcProvider } from './lib/upstream.mjs';
 import { jpkiMaterial, signWithCard, startProvider } from './lib/flow.mjs';
 import { startDigitalAuthApp } from './lib/daa.mjs';
@@ -132,6 +132,30 @@ describe('in Chromium', () => {
     await page.click('text=Sign with test card');
     assert.ok(await page.isVisible('[role="alert"]'));
     assert.match(await page.textContent('[role="alert"]'), /revoked/i);
+    await ctx.close();
+  });
+
+  test('cross-device, a refused card: the reason stays above the QR code, with "try again" (issue #18 item 6)', async () => {
+    const ctx = await browser.newContext();
+    const page = await openLogin(ctx, 'ja');
+    assert.ok(await page.isHidden('#card-alert'), 'no alert before the card is read');
+    const link = await page.getAttribute('#app-link', 'href');
+    // The phone reads a revoked card: sakaid-card reports the refusal (exit status 1).
+    const r = spawnSync(join(BIN, 'sakaid-card'), ['--dir', p.cards, 'sign', '--card', 'revoked', link], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, r.stdout);
+    await page.waitForSelector('#card-alert', { state: 'visible', timeout: 10000 });
+    const text = await page.textContent('#card-alert-text');
+    assert.match(text, /失効/);
+    // The page used to reload after about 4 s and lose the message; it stays until the resident acts.
+    await page.waitForTimeout(6000);
+    assert.ok(await page.isVisible('#card-alert'), 'the refusal is still shown');
+    assert.equal(await page.textContent('#card-alert-text'), text);
+    assert.ok(await page.isHidden('#card-read'), 'the spent QR code is not offered again');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'try-again');
+    await page.click('#try-again');
+    await page.waitForSelector('.qr svg');
+    assert.ok(await page.isHidden('#card-alert'), 'a fresh QR code, the alert gone');
+    assert.notEqual(await page.getAttribute('#app-link', 'href'), link, 'a new challenge');
     await ctx.close();
   });
 

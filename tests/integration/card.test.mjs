@@ -136,6 +136,9 @@ describe('login with the authentication certificate', () => {
     assert.equal(st.status, 'failed');
     assert.equal(st.reason, 'revoked');
     assert.match(st.message, /revoked/);
+    // The login page's script names its language: a Japanese page in an English browser reads Japanese (issue #18 item 5).
+    const ja = await (await fetch(`${srv.url}/login/card/status?challenge_id=${c.body.challenge_id}&ui_locales=ja`, { headers: { 'accept-language': 'en-GB' } })).json();
+    assert.match(ja.message, /失効/);
   });
 
   test('a signing certificate alone is never enrolled: cert_type sign and purpose sign are refused, and a both challenge needs both', async () => {

@@ -273,6 +273,59 @@ static void outbound_proxy(void **state)
     idp_config_free(c);
 }
 
+/* Where the pages point residents, and the app-link files (issue #18 item 1): checked at start. */
+static void app_and_ui_links(void **state)
+{
+    (void)state;
+    idp_config_t *c;
+    char err[512];
+    assert_int_equal(load("{}", base_env, &c, err), IDP_OK);
+    assert_null(c->app_ios_store_url);
+    assert_string_equal(c->app_ios_app_ids, "");
+    assert_null(c->app_android_package);
+    assert_string_equal(c->ui_help_url, "/help/card");
+    assert_string_equal(c->ui_digital_auth_app_url, "https://services.digital.go.jp/auth-and-sign/");
+    idp_config_free(c);
+    static const char fp[] =
+        "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:"
+        "44:E5";
+    char ok[1024];
+    snprintf(
+        ok, sizeof(ok),
+        "{\"app\":{\"ios_store_url\":\"https://apps.apple.com/jp/app/id1\",\"ios_app_ids\":[\"ABCDE12345.jp.sakai.id\","
+        "\"ZYXWV98765.jp.sakai.id.beta\"],\"android_package\":\"jp.sakai.id\",\"android_cert_sha256\":[\"%s\"]},"
+        "\"ui\":{\"help_url\":\"https://www.city.sakai.lg.jp/help\"}}",
+        fp);
+    assert_int_equal(load(ok, base_env, &c, err), IDP_OK);
+    assert_string_equal(c->app_ios_app_ids, "ABCDE12345.jp.sakai.id,ZYXWV98765.jp.sakai.id.beta");
+    assert_string_equal(c->app_android_cert_sha256, fp);
+    idp_config_free(c);
+    static const struct {
+        const char *json, *needle;
+    } bad[] = {
+        {"{\"app\":{\"ios_store_url\":\"http://apps.example/x\"}}", "app.ios_store_url"},
+        {"{\"app\":{\"android_store_url\":\"javascript:alert(1)\"}}", "app.android_store_url"},
+        {"{\"ui\":{\"help_url\":\"//evil.example/\"}}", "ui.help_url"},
+        {"{\"ui\":{\"help_url\":\"/help\\\"x\"}}", "ui.help_url"},
+        {"{\"ui\":{\"digital_auth_app_url\":\"/local\"}}", "ui.digital_auth_app_url"},
+        {"{\"app\":{\"ios_app_ids\":[\"abcde12345.jp.sakai\"]}}", "app.ios_app_ids"},
+        {"{\"app\":{\"ios_app_ids\":[\"jp.sakai.id\"]}}", "app.ios_app_ids"},
+        {"{\"app\":{\"android_package\":\"sakai\",\"android_cert_sha256\":[\"x\"]}}", "app.android_cert_sha256"},
+        {"{\"app\":{\"android_package\":\"jp.sakai.id\"}}", "go together"},
+        {"{\"app\":{\"android_cert_sha256\":[\"14:6d:E9\"]}}", "app.android_cert_sha256"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(load(bad[i].json, base_env, &c, err), IDP_E_INVALID_REQUEST);
+        if (strstr(err, bad[i].needle) == NULL)
+            fail_msg("%s: %s", bad[i].json, err);
+    }
+    char pkg[1024];
+    snprintf(pkg, sizeof(pkg), "{\"app\":{\"android_package\":\"1jp.sakai\",\"android_cert_sha256\":[\"%s\"]}}", fp);
+    assert_int_equal(load(pkg, base_env, &c, err), IDP_E_INVALID_REQUEST);
+    assert_non_null(strstr(err, "app.android_package"));
+}
+
 /* jpki.revocation_source picks CRL files or the platform operator's API, each with its own settings. */
 static void jpki_revocation_source(void **state)
 {
@@ -345,6 +398,7 @@ int main(void)
         cmocka_unit_test(jpki_anchors),
         cmocka_unit_test(outbound_proxy),
         cmocka_unit_test(jpki_revocation_source),
+        cmocka_unit_test(app_and_ui_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,13 +16,17 @@
 static void lang_follows_ui_locales(void **state)
 {
     (void)state;
-    assert_string_equal(idp_rules_lang(NULL), "ja");
-    assert_string_equal(idp_rules_lang(""), "ja");
-    assert_string_equal(idp_rules_lang("en"), "en");
-    assert_string_equal(idp_rules_lang("fr-CA en-US ja"), "en");
-    assert_string_equal(idp_rules_lang("ja-JP en"), "ja");
-    assert_string_equal(idp_rules_lang("eng"), "ja"); /* not a tag for English */
-    assert_string_equal(idp_rules_lang("de"), "ja");
+    assert_string_equal(idp_rules_lang(NULL, NULL), "ja");
+    assert_string_equal(idp_rules_lang("", "ja"), "ja");
+    assert_string_equal(idp_rules_lang("en", "ja"), "en");
+    assert_string_equal(idp_rules_lang("fr-CA en-US ja", "ja"), "en");
+    assert_string_equal(idp_rules_lang("ja-JP en", "en"), "ja");
+    assert_string_equal(idp_rules_lang("eng", "ja"), "ja"); /* not a tag for English */
+    assert_string_equal(idp_rules_lang("de", "ja"), "ja");
+    /* Without ja or en in ui_locales, the request's Accept-Language decides (issue #18 item 5). */
+    assert_string_equal(idp_rules_lang(NULL, "en"), "en");
+    assert_string_equal(idp_rules_lang("de fr", "en"), "en");
+    assert_string_equal(idp_rules_lang("ja", "en"), "ja");
 }
 
 static bool card(const char *meta, const char *claims, const char *acr_values, bool *unmet)

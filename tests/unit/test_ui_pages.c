@@ -340,10 +340,121 @@ static void every_claim_has_a_label(void **state)
     assert_null(idp_msg_claim(long_name, "ja"));
 }
 
+/* Issue #18 items 1 and 2: the app page and the help page, in both languages, with and without a way back. */
+static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
+{
+    (void)state;
+    const idp_ui_links_t links = {.ios_store_url = EVIL_URL,
+                                  .android_store_url = "https://play.example/store?id=a&b",
+                                  .help_url = "/help/card",
+                                  .digital_auth_app_url = EVIL_URL};
+    const idp_ui_links_t none = {0};
+    for (size_t li = 0; li < 2; li++) {
+        const char *l = langs[li];
+        idp_ui_page_t p;
+        idp_ui_card_app_view_t av = {.lang = l, .back_url = "/login?tx=" EVIL, .links = links};
+        assert_int_equal(idp_ui_render_card_app(&av, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_APP_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_HEADING, l)));
+        assert_non_null(strstr(p.body, "id=\"store-ios\" href=\"https://evil.example/" ESCAPED "\""));
+        assert_non_null(strstr(p.body, "id=\"store-android\" href=\"https://play.example/store?id=a&amp;b\""));
+        assert_non_null(strstr(p.body, "id=\"back\" href=\"/login?tx=" ESCAPED "\""));
+        assert_non_null(strstr(p.body, "href=\"/help/card\""));
+        assert_null(strstr(p.body, "id=\"no-store\""));
+        assert_null(strstr(p.body, "id=\"no-login\""));
+        idp_ui_page_free(&p);
+
+        /* No store configured, no sign-in named: said so, never a dead button. */
+        idp_ui_card_app_view_t bare = {.lang = l, .links = none};
+        assert_int_equal(idp_ui_render_card_app(&bare, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_APP_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_NO_STORE, l)));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_NO_LOGIN, l)));
+        assert_null(strstr(p.body, "<a "));
+        idp_ui_page_free(&p);
+
+        idp_ui_help_view_t hv = {.lang = l, .back_url = "/login?tx=abc", .links = links};
+        assert_int_equal(idp_ui_render_help(&hv, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_HELP_TITLE);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_PIN_A, l)));
+        assert_non_null(strstr(p.body, "id=\"back\" href=\"/login?tx=abc\""));
+        idp_ui_page_free(&p);
+        idp_ui_help_view_t hn = {.lang = l, .links = none};
+        assert_int_equal(idp_ui_render_help(&hn, &p), IDP_OK);
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_BACK_NOTE, l)));
+        idp_ui_page_free(&p);
+    }
+}
+
+/* Issue #18 item 2: numbered steps above the QR code, the PIN lock, help; item 6: the refusal's place. */
+static void the_login_page_numbers_the_steps_above_the_qr_code(void **state)
+{
+    (void)state;
+    const idp_ui_upstream_t daa[] = {
+        {.id = "daa", .display_name = "DAA", .issuer = "https://daa.example", .card_channel = true}};
+    for (size_t li = 0; li < 2; li++) {
+        const char *l = langs[li];
+        for (int note = IDP_LOGIN_PLAIN; note <= IDP_LOGIN_RENEWAL; note++) {
+            idp_ui_login_view_t lv = {.lang = l,
+                                      .client_name = "RP",
+                                      .tx = "TX1",
+                                      .csrf = "C",
+                                      .challenge_id = "CH",
+                                      .link = "https://id.example/login/card/app?c=1",
+                                      .upstreams = daa,
+                                      .nupstreams = 1,
+                                      .note = (idp_login_note_t)note,
+                                      .links = {.ios_store_url = "https://apps.example/i",
+                                                .help_url = "/help/card?tx=TX1",
+                                                .digital_auth_app_url = "https://da.example/app"}};
+            idp_ui_page_t p;
+            assert_int_equal(idp_ui_render_login(&lv, &p), IDP_OK);
+            const char *steps = strstr(p.body, "<ol class=\"steps\" id=\"card-steps\"");
+            const char *qr = strstr(p.body, "<div class=\"qr\">");
+            assert_non_null(steps);
+            assert_non_null(qr);
+            assert_true(steps < qr);
+            const idp_msg_id_t order[] = {IDP_MSG_LOGIN_STEP_INSTALL, IDP_MSG_LOGIN_STEP_SCAN,
+                                          note == IDP_LOGIN_SIGN_STEP || note == IDP_LOGIN_RENEWAL
+                                              ? IDP_MSG_LOGIN_STEP_PIN_BOTH
+                                              : IDP_MSG_LOGIN_STEP_PIN,
+                                          IDP_MSG_LOGIN_STEP_HOLD};
+            const char *at = steps;
+            for (size_t i = 0; i < 4; i++) {
+                const char *next = strstr(at, idp_msg_get(order[i], l));
+                assert_non_null(next);
+                assert_true(next < qr);
+                at = next;
+            }
+            assert_non_null(strstr(p.body, "id=\"store-ios\" href=\"https://apps.example/i\""));
+            assert_null(strstr(p.body, "store-android"));
+            assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_PIN_LOCK, l)));
+            assert_non_null(strstr(p.body, "id=\"help-link\" href=\"/help/card?tx=TX1\""));
+            assert_non_null(strstr(p.body, "id=\"card-alert\" role=\"alert\" hidden"));
+            assert_non_null(strstr(p.body, "id=\"try-again\" href=\"/login?tx=TX1\""));
+            /* the poll asks for the refusal's message in the page's language (item 5) */
+            char want[128];
+            snprintf(want, sizeof(want), "&ui_locales=%s',", l);
+            assert_non_null(strstr(p.body, want));
+            snprintf(want, sizeof(want), "failed:\"%s\"", idp_msg_get(IDP_MSG_LOGIN_JS_FAILED, l));
+            assert_non_null(strstr(p.body, want));
+            /* the Digital Agency's app: named, where to get it, the same PIN */
+            const char *app = strstr(p.body, "id=\"card-app-steps\"");
+            assert_non_null(app);
+            assert_non_null(strstr(app, idp_msg_get(IDP_MSG_LOGIN_DAA_STEP_INSTALL, l)));
+            assert_non_null(strstr(app, "href=\"https://da.example/app\""));
+            assert_non_null(strstr(app, idp_msg_get(IDP_MSG_LOGIN_STEP_PIN, l)));
+            idp_ui_page_free(&p);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_page_renders_in_ja_and_en_escaping_every_field),
+        cmocka_unit_test(the_app_pages_name_the_app_the_stores_and_the_way_back),
+        cmocka_unit_test(the_login_page_numbers_the_steps_above_the_qr_code),
         cmocka_unit_test(a_hostile_lang_is_escaped),
         cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
         cmocka_unit_test(a_null_text_renders_no_page),
