@@ -185,6 +185,8 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
 /* Social login and the account page (product.md §7; docs/social.md). */
 /** POST /login/social (tx, csrf, upstream): off to the upstream provider. */
 idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** POST /login/card/app-link (tx, csrf, offer, answer=link|new): the answer to a card channel's link offer. */
+idp_outcome_t idp_oauth_card_app_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/social/callback: the upstream's answer. */
 idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /account, GET /account/login[?add=card], POST /account/link, POST /account/unlink. */

@@ -16,6 +16,7 @@
 #include "federation/federation.h"
 #include "jose/kek.h"
 #include "jose/key.h"
+#include "keys/match.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
 #include "ui/messages.h"
@@ -193,6 +194,174 @@ static void audit_refusal(idp_oauth_t *o, const char *event, const char *residen
     json_decref(d);
 }
 
+/* ---- a card channel's identity new to SakaI-D that a card resident's attributes match (issue #17 §1) ---- */
+
+#define OFFER_AAD "sakaid:card-app-link:"
+
+static idp_outcome_t bind_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                   idp_store_login_tx_t *tx, const idp_store_upstream_t *u, const char *sub,
+                                   const char *assurance, const idp_upstream_attrs_t *aa, const char *link_to);
+
+/*
+ * The SakaI-D (into @p candidate, "" for none) that a card's own signing
+ * certificate verified with the same four basic attributes as @p aa, when
+ * upstream identity (@p u, @p sub) is new to SakaI-D: the renewal digest
+ * (keys/match.h) of the attributes as the certificate carries them, which
+ * the app returns (docs/card.md "Channels"). None when the identity is
+ * bound already, when none or several match, or when the birth date is not
+ * in the certificate's form.
+ */
+static idp_err_t app_candidate(idp_oauth_t *o, const idp_store_upstream_t *u, const char *sub,
+                               const idp_upstream_attrs_t *aa, char candidate[64])
+{
+    char bound[64];
+    bool created = false;
+    candidate[0] = '\0';
+    /* Neither a link nor a new id: only who holds it, if anyone (nothing is written). */
+    idp_err_t e = idp_store_social_resident(o->store, u->issuer, sub, u->id, NULL, NULL, bound, &created);
+    if (e != IDP_E_NOT_FOUND)
+        return e; /* IDP_OK: it is somebody's already */
+    const char *birth = aa->a.birth_date_raw;
+    if (birth == NULL || strlen(birth) != 9 || strspn(birth, "0123456789") != 9)
+        return IDP_OK;
+    unsigned char mk[32];
+    idp_card_match_key(o->subject_key, aa->a.name, aa->a.gender_raw ? aa->a.gender_raw : "", birth, aa->a.address, mk);
+    e = idp_store_attrs_match(o->store, mk, candidate);
+    if (e == IDP_E_NOT_FOUND || e == IDP_E_CONFLICT) {
+        candidate[0] = '\0';
+        return IDP_OK;
+    }
+    return e;
+}
+
+/*
+ * The offer, sealed under the KEK for this transaction only: upstream,
+ * subject, assurance, the SakaI-D found, the UserInfo claims, and its end
+ * (the transaction's). Nothing in it is readable or alterable by the
+ * browser that carries it back.
+ */
+static char *offer_seal(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *upstream, const char *sub,
+                        const char *assurance, json_t *claims, const char *candidate)
+{
+    char aad[128];
+    snprintf(aad, sizeof(aad), OFFER_AAD "%s", tx->id);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:O, s:I}", "u", upstream, "s", sub, "a", assurance ? assurance : "",
+                          "c", candidate, "i", claims, "x", (json_int_t)tx->expires_at);
+    char *pt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    unsigned char *sealed = NULL;
+    size_t n = 0;
+    char *out = NULL;
+    if (pt && idp_aead_seal(o->kek, aad, (const unsigned char *)pt, strlen(pt), &sealed, &n) == IDP_OK)
+        out = idp_b64url_encode_new(sealed, n);
+    free(sealed);
+    idp_secret_free(pt);
+    return out;
+}
+
+/* The offer @p text of transaction @p tx, opened and still live; NULL when it is not ours, altered or over. */
+static json_t *offer_open(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx, const char *text)
+{
+    char aad[128];
+    snprintf(aad, sizeof(aad), OFFER_AAD "%s", tx->id);
+    size_t len = strlen(text), n = 0, ptn = 0;
+    unsigned char *raw = len <= 16384 ? malloc(len) : NULL, *pt = NULL;
+    json_t *j = NULL;
+    if (raw && idp_b64url_decode(text, len, raw, len, &n) == IDP_OK &&
+        idp_aead_open(o->kek, aad, raw, n, &pt, &ptn) == IDP_OK)
+        j = json_loadb((const char *)pt, ptn, JSON_REJECT_DUPLICATES, NULL);
+    free(raw);
+    if (pt)
+        idp_wipe(pt, ptn); /* not NUL-terminated: its length, not strlen */
+    free(pt);
+    json_t *x = json_object_get(j, "x");
+    if (j && (!json_is_integer(x) || json_integer_value(x) <= req->now || !json_is_object(json_object_get(j, "i")) ||
+              !json_is_string(json_object_get(j, "u")) || !json_is_string(json_object_get(j, "s")) ||
+              !json_is_string(json_object_get(j, "a")) || !json_is_string(json_object_get(j, "c")))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* The page that offers the link: yes, add it to that SakaI-D, or no, a new one. */
+static idp_outcome_t offer_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                const idp_store_login_tx_t *tx, const idp_store_upstream_t *u, const char *sub,
+                                const char *assurance, json_t *claims, const char *candidate)
+{
+    char *offer = o->kek ? offer_seal(o, tx, u->id, sub, assurance, claims, candidate) : NULL;
+    if (offer == NULL)
+        return idp_fail_store(IDP_E_NOMEM);
+    idp_params_t p;
+    const char *ui = NULL;
+    if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
+        idp_params_get(&p, "ui_locales", &ui);
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", u->id); /* [a-z0-9-] */
+    idp_oauth_logged(idp_store_audit(o->store, "card_app_link_offered", candidate, detail), "audit");
+    idp_page_app_link(req, resp, idp_rules_lang(ui, req->lang), tx->id, tx->csrf, offer, u->display_name);
+    free(offer);
+    return idp_ok();
+}
+
+/*
+ * POST /login/card/app-link (tx, csrf, offer, answer=link|new): the
+ * resident answers the offer. "link" binds the app's identity to the
+ * SakaI-D found, if its attributes still match; "new" makes a new SakaI-D
+ * of it. Either way the sign-in goes on as a card sign-in.
+ */
+idp_outcome_t idp_oauth_card_app_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *id = NULL, *csrf = NULL, *text = NULL, *answer = NULL;
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL)
+        return idp_fail_store(IDP_E_NOMEM);
+    if (idp_params_get(req->form, "tx", &id) != IDP_OK || strlen(id) > 63 ||
+        idp_params_get(req->form, "offer", &text) != IDP_OK || idp_params_get(req->form, "answer", &answer) != IDP_OK ||
+        (strcmp(answer, "link") && strcmp(answer, "new")))
+        return idp_fail(IDP_E_INVALID_REQUEST, "tx, offer and answer (link or new) are required");
+    idp_err_t e = idp_store_login_tx_get(o->store, id, tx);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired: start again")
+                                    : idp_fail_store(e);
+    if (!idp_flow_bound(req, tx) || idp_params_get(req->form, "csrf", &csrf) != IDP_OK ||
+        strlen(csrf) != strlen(tx->csrf) || !idp_ct_equal(csrf, tx->csrf, strlen(csrf)))
+        return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
+    /* Answered once: a signed-in or continued transaction has nothing left to offer. */
+    if (tx->continued || tx->resident_id[0] || tx->link_resident[0])
+        return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has expired or is finished: start again from the service");
+    json_t *j = o->kek ? offer_open(o, req, tx, text) : NULL;
+    if (j == NULL)
+        return idp_fail(IDP_E_INVALID_REQUEST, "this offer is not valid for this sign-in: start again");
+    upstream_t u;
+    idp_outcome_t out;
+    const char *up = json_string_value(json_object_get(j, "u")),
+               *candidate = json_string_value(json_object_get(j, "c"));
+    if ((e = upstream_load(o, up, &u)) != IDP_OK) {
+        json_decref(j);
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such provider") : idp_fail_store(e);
+    }
+    const char *sub = json_string_value(json_object_get(j, "s"));
+    idp_upstream_attrs_t aa = {0};
+    char again[64] = "";
+    e = idp_upstream_is_card_channel(&u.row) ? idp_upstream_attrs_decode(up, json_object_get(j, "i"), &aa)
+                                             : IDP_E_INVALID_GRANT;
+    /* The SakaI-D must still be the one these attributes match, and the identity still nobody's. */
+    if (e == IDP_OK && !strcmp(answer, "link"))
+        e = app_candidate(o, &u.row, sub, &aa, again);
+    if (e == IDP_OK && !strcmp(answer, "link") && strcmp(again, candidate) != 0)
+        out = idp_fail(IDP_E_INVALID_REQUEST, "this offer no longer holds: start again from the service");
+    else if (e == IDP_OK)
+        out = bind_upstream(o, req, resp, tx, &u.row, sub, json_string_value(json_object_get(j, "a")), &aa,
+                            !strcmp(answer, "link") ? candidate : NULL);
+    else
+        out = e == IDP_E_INVALID_GRANT ? idp_fail(IDP_E_INVALID_REQUEST, "this offer is not valid: start again")
+                                       : idp_fail_store(e);
+    upstream_done(&u);
+    json_decref(j);
+    return out;
+}
+
 /* POST /login/social (tx, csrf, upstream). */
 idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
@@ -278,38 +447,63 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         return idp_fail(IDP_E_UPSTREAM, idp_msg_get(IDP_MSG_ERROR_UPSTREAM_DOWN, req->lang));
     }
     snprintf(sub, sizeof(sub), "%s", res.sub);
-    char resident[64], *fresh = idp_random_token_new(16);
-    bool created = false;
     const char *link_to = tx->link_resident[0] ? tx->link_resident : NULL; /* from the account page */
     if (link_to && !linking_session_live(o, req, tx)) {
-        free(fresh);
         idp_fed_result_clear(&res);
         upstream_done(&u);
         return idp_fail(IDP_E_LOGIN_AGAIN, idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
     /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
-     * their evidence (docs/card.md "Channels"), unless a card's own certificate verified other ones: checked
-     * before a link binds anything, and before a sign-in of a bound identity counts. */
+     * their evidence (docs/card.md "Channels"). */
     idp_upstream_attrs_t aa = {0};
-    bool keep = false;
     e = card_channel && res.userinfo ? idp_upstream_attrs_decode(u.row.id, res.userinfo, &aa) : IDP_OK;
-    if (e == IDP_OK && aa.have && link_to)
-        e = app_attrs_fit(o, link_to, &aa, &keep);
-    if (e == IDP_OK)
-        e = fresh ? idp_store_social_resident(o->store, u.row.issuer, sub, u.row.id, link_to, fresh, resident, &created)
-                  : IDP_E_NOMEM;
-    free(fresh);
-    if (e == IDP_OK && !idp_credential_key("social", u.row.issuer, sub, tx->credential))
-        e = IDP_E_NOMEM;
+    /* An identity new to SakaI-D whose attributes a card's own certificate verified for a SakaI-D: that
+     * resident is offered the link, never given it silently (issue #17 §1). */
+    char candidate[64] = "";
     if (e == IDP_OK && aa.have && !link_to)
-        e = app_attrs_fit(o, resident, &aa, &keep);
-    if (e == IDP_OK && aa.have && !keep)
-        e = app_attrs_store(o, &u.row, sub, res.acr, &aa, resident);
-    if (e == IDP_E_FORBIDDEN)
-        audit_refusal(o, "card_app_refused", link_to ? link_to : resident, u.row.id,
-                      "the attributes differ from the card's");
+        e = app_candidate(o, &u.row, sub, &aa, candidate);
+    idp_outcome_t out;
+    if (e == IDP_OK && candidate[0])
+        out = offer_link(o, req, resp, tx, &u.row, sub, res.acr, res.userinfo, candidate);
+    else if (e == IDP_OK)
+        out = bind_upstream(o, req, resp, tx, &u.row, sub, res.acr, &aa, link_to);
+    else
+        out = idp_fail_store(e);
     idp_fed_result_clear(&res);
     upstream_done(&u);
+    return out;
+}
+
+/*
+ * Binds upstream @p u's identity @p sub: to @p link_to (the account page, a
+ * step-up, or a confirmed offer), else to whoever holds it, else to a new
+ * SakaI-D; with a card channel's attributes @p aa (checked before a link
+ * binds anything, and before a sign-in of a bound identity counts: two
+ * cards never mix); then the sign-in goes on.
+ */
+static idp_outcome_t bind_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                   idp_store_login_tx_t *tx, const idp_store_upstream_t *u, const char *sub,
+                                   const char *assurance, const idp_upstream_attrs_t *aa, const char *link_to)
+{
+    bool card_channel = idp_upstream_is_card_channel(u);
+    char resident[64], *fresh = idp_random_token_new(16);
+    bool created = false, keep = false;
+    idp_err_t e = IDP_OK;
+    if (aa->have && link_to)
+        e = app_attrs_fit(o, link_to, aa, &keep);
+    if (e == IDP_OK)
+        e = fresh ? idp_store_social_resident(o->store, u->issuer, sub, u->id, link_to, fresh, resident, &created)
+                  : IDP_E_NOMEM;
+    free(fresh);
+    if (e == IDP_OK && !idp_credential_key("social", u->issuer, sub, tx->credential))
+        e = IDP_E_NOMEM;
+    if (e == IDP_OK && aa->have && !link_to)
+        e = app_attrs_fit(o, resident, aa, &keep);
+    if (e == IDP_OK && aa->have && !keep)
+        e = app_attrs_store(o, u, sub, assurance, aa, resident);
+    if (e == IDP_E_FORBIDDEN)
+        audit_refusal(o, "card_app_refused", link_to ? link_to : resident, u->id,
+                      "the attributes differ from the card's");
     if (e == IDP_E_FORBIDDEN) {
         return idp_fail(IDP_E_FORBIDDEN, idp_msg_get(IDP_MSG_ERROR_CARD_APP_OTHER_CARD, req->lang));
     }
@@ -321,9 +515,9 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     }
     /* Adding a way to sign in from the account page. A card channel that adds the card to a signed-in resident
      * in an authorization (step-up, flow.c TX_ADD_CARD) goes on with that authorization, as the card does. */
-    if (link_to && !tx->client_id[0]) {
+    if (tx->link_resident[0] && !tx->client_id[0]) {
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
-        see_other(req, resp, "/account?linked=", upstream_id);
+        see_other(req, resp, "/account?linked=", u->id);
         return idp_ok();
     }
     /* A card channel that stated the assurance we asked for is a card sign-in: acr card, amr sc pin. */
@@ -335,12 +529,12 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     snprintf(tx->acr, sizeof(tx->acr), "%s", acr);
     tx->authenticated_at = req->now;
     char detail[96];
-    snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", upstream_id); /* [a-z0-9-] */
+    snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", u->id); /* [a-z0-9-] */
     const char *event = card_channel ? "card_app_login" : "social_login";
     idp_oauth_logged(idp_store_audit(o->store, event, resident, detail), "audit");
     idp_log_t l;
     idp_log_begin(&l, IDP_LOG_INFO, event);
-    idp_log_str(&l, "upstream", upstream_id);
+    idp_log_str(&l, "upstream", u->id);
     idp_log_int(&l, "new_resident", created);
     idp_log_end(&l);
     return idp_flow_finish_login(o, req, resp, tx);

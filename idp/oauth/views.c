@@ -179,6 +179,15 @@ void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char 
     emit(req, resp, idp_ui_render_card_app(&v, &page), &page);
 }
 
+void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *tx, const char *csrf,
+                       const char *offer, const char *upstream_name)
+{
+    idp_ui_page_t page;
+    idp_ui_app_link_view_t v = {
+        .lang = lang, .tx = tx, .csrf = csrf, .offer = offer, .upstream_name = upstream_name ? upstream_name : ""};
+    emit(req, resp, idp_ui_render_app_link(&v, &page), &page);
+}
+
 void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
                    idp_ui_links_t links)
 {

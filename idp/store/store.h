@@ -727,8 +727,9 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_link(idp_store_t *s, 
 /**
  * The resident of social identity (@p issuer, @p subject). Unknown
  * identities: with @p link_to, linked to that resident (audited); without,
- * a new resident @p new_id (*created). IDP_E_CONFLICT when @p link_to is
- * given and the identity belongs to another resident. One transaction.
+ * a new resident @p new_id (*created); with neither, IDP_E_NOT_FOUND and
+ * nothing written (a lookup). IDP_E_CONFLICT when @p link_to is given and
+ * the identity belongs to another resident. One transaction.
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_social_resident(idp_store_t *s, const char *issuer,
                                                                   const char *subject, const char *upstream_id,

@@ -290,6 +290,19 @@ static const message_t messages[IDP_MSG_COUNT] = {
                             "アプリでもマイナンバーカードを使えます。",
                             "Where the sign-in page has a Digital Authentication App button, you can use your My "
                             "Number card with the Digital Agency's app too."},
+    [IDP_MSG_APP_LINK_TITLE] = {"app_link.title", "この SakaI-D に追加しますか", "Add this to your SakaI-D?"},
+    [IDP_MSG_APP_LINK_TEXT] =
+        {"app_link.text",
+         "アプリで読み取ったマイナンバーカードの氏名・生年月日・性別・住所が、マイナンバーカードで"
+         "確認済みの SakaI-D と一致しました。ご本人の SakaI-D であれば、このアプリでのログインを"
+         "追加できます。追加すると、どちらの方法でも同じ SakaI-D にログインします。",
+         "The name, date of birth, gender and address of the My Number card read by the app "
+         "match a SakaI-D verified with a My Number card. If it is yours, you can add signing "
+         "in with this app to it; then both ways sign you in to the same SakaI-D."},
+    [IDP_MSG_APP_LINK_YES] = {"app_link.yes", "はい、この SakaI-D に追加する", "Yes, add it to this SakaI-D"},
+    [IDP_MSG_APP_LINK_NO] = {"app_link.no", "いいえ、新しい SakaI-D を作る", "No, make a new SakaI-D"},
+    [IDP_MSG_APP_LINK_NOTE] = {"app_link.note", "追加は、あとでアカウントページから取り消せます。",
+                               "You can remove it later on your account page."},
     [IDP_MSG_HELP_BACK_NOTE] = {"help.back_note",
                                 "ログインを続けるには、ブラウザの「戻る」でログイン画面に戻ってください。",
                                 "To go on signing in, go back to the sign-in page with your browser's back button."},

@@ -129,6 +129,12 @@ typedef enum {
     IDP_MSG_HELP_DAA_Q,
     IDP_MSG_HELP_DAA_A,
     IDP_MSG_HELP_BACK_NOTE,
+    /* the app channel's link offer */
+    IDP_MSG_APP_LINK_TITLE,
+    IDP_MSG_APP_LINK_TEXT,
+    IDP_MSG_APP_LINK_YES,
+    IDP_MSG_APP_LINK_NO,
+    IDP_MSG_APP_LINK_NOTE,
     /* consent page */
     IDP_MSG_CONSENT_TITLE,
     IDP_MSG_CONSENT_ASKS,

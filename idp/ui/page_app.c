@@ -53,3 +53,31 @@ idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out)
     idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
+
+/* One answer of the link offer: a form to /login/card/app-link with @p answer. */
+static void offer_button(idp_ui_doc_t *d, const idp_ui_app_link_view_t *v, const char *answer, const char *cls,
+                         idp_msg_id_t label)
+{
+    idp_buf_printf(&d->b, "<form method=\"post\" action=\"/login/card/app-link\" data-answer=\"%s\">", answer);
+    idp_ui_hidden(&d->b, "tx", v->tx);
+    idp_ui_hidden(&d->b, "csrf", v->csrf);
+    idp_ui_hidden(&d->b, "offer", v->offer);
+    idp_ui_hidden(&d->b, "answer", answer);
+    idp_buf_printf(&d->b, "<button type=\"submit\" class=\"%s\">%s</button></form>", cls, MSG(d, label));
+}
+
+idp_err_t idp_ui_render_app_link(const idp_ui_app_link_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_APP_LINK_TITLE, v->lang));
+    idp_buf_printf(&d.b,
+                   "<h1>SakaI-D</h1><section id=\"app-link-offer\" aria-labelledby=\"offer-h\"><h2 "
+                   "id=\"offer-h\">%s</h2><p class=\"note\">",
+                   MSG(&d, IDP_MSG_APP_LINK_TITLE));
+    idp_html_escape(&d.b, v->upstream_name);
+    idp_buf_printf(&d.b, "</p><p>%s</p>", MSG(&d, IDP_MSG_APP_LINK_TEXT));
+    offer_button(&d, v, "link", "primary", IDP_MSG_APP_LINK_YES);
+    offer_button(&d, v, "new", "secondary", IDP_MSG_APP_LINK_NO);
+    idp_buf_printf(&d.b, "<p class=\"note\">%s</p></section>", MSG(&d, IDP_MSG_APP_LINK_NOTE));
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}

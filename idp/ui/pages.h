@@ -132,6 +132,18 @@ typedef struct {
 } idp_ui_help_view_t;
 idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out);
 
+/**
+ * The offer of a card channel's new identity to the SakaI-D whose
+ * card-verified attributes it carries (POST /login/card/app-link with
+ * @p offer and answer link or new).
+ */
+typedef struct {
+    const char *lang;
+    const char *tx, *csrf, *offer;
+    const char *upstream_name; /* the channel, as the login page names it */
+} idp_ui_app_link_view_t;
+idp_err_t idp_ui_render_app_link(const idp_ui_app_link_view_t *v, idp_ui_page_t *out);
+
 /** What the new-card page asks (a card nobody holds signed in). */
 typedef enum {
     IDP_NEW_CARD_ASK,      /* first time, or an earlier card? */

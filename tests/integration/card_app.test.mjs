@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addClient, adminAsync, cleanup, psql, tempDir } from './lib/harness.mjs';
-import { Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, startProvider } from './lib/flow.mjs';
+import { Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, signInBothKeys, startProvider } from './lib/flow.mjs';
 import { approveInSim, startDigitalAuthApp } from './lib/daa.mjs';
 import { startOperatorSimulator } from './lib/operator.mjs';
 
@@ -202,6 +202,67 @@ for (const source of ['crl', 'operator']) describe(`the card through the Digital
     const kept = psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM resident_attributes r JOIN social_identities s ON s.resident_id = r.resident_id
       WHERE s.upstream_id = 'daa' AND r.evidence_upstream IS NULL`);
     assert.equal(kept, '1', 'the certificate-verified attributes stay, with their evidence');
+  });
+
+  test('an app identity new to SakaI-D whose attributes a card verified for a SakaI-D: offered, confirmed, never silent', async () => {
+    // 堺 太郎 through our own channel, with the signing step: his card's own signing certificate verifies his attributes.
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, records, { scope: VERIFIED });
+    const own = await tokensFrom(records, await completeLogin(agent, page, { cards: p.cards, card: 'sakai-taro' }), a);
+    // His renewed card through the app: an identity nobody holds, with the same four attributes.
+    const phone = new Agent(p.url);
+    const s = await loginPage(phone, records, { scope: VERIFIED });
+    const offered = Number(audit('card_app_link_offered'));
+    const boundBefore = psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM social_identities WHERE upstream_id = 'daa'");
+    const offer = await viaApp(phone, s.page, { card: 'sakai-taro-renewed' });
+    assert.equal(offer.status, 200, offer.text.slice(0, 300));
+    assert.match(offer.text, /id="app-link-offer"/);
+    assert.match(offer.text, /この SakaI-D に追加しますか/);
+    assert.equal(Number(audit('card_app_link_offered')), offered + 1);
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM social_identities WHERE upstream_id = 'daa'"), boundBefore,
+      'nothing bound before the resident answers');
+    const form = (answer) => {
+      const m = offer.text.match(new RegExp(`<form[^>]*action="/login/card/app-link" data-answer="${answer}">([\\s\\S]*?)</form>`));
+      return Object.fromEntries([...m[1].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    };
+    assert.equal(form('link').offer, form('new').offer);
+    // Altered, or carried to another browser: refused, nothing bound.
+    const altered = { ...form('link'), offer: form('link').offer.slice(0, -4) + 'AAAA' };
+    assert.equal((await phone.request('/login/card/app-link', { method: 'POST', form: altered })).status, 400);
+    assert.equal((await new Agent(p.url).request('/login/card/app-link', { method: 'POST', form: form('link') })).status, 403);
+    assert.equal((await phone.request('/login/card/app-link', { method: 'POST', form: { ...form('link'), answer: 'maybe' } })).status, 400);
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, "SELECT count(*) FROM social_identities WHERE upstream_id = 'daa'"), boundBefore);
+    // Yes: the app's identity joins his SakaI-D, and the sign-in goes on as his, a card sign-in.
+    const r = await consentIfAsked(phone, await phone.go('/login/card/app-link', { method: 'POST', form: form('link') }));
+    const t = await tokensFrom(records, r, s.a);
+    assert.equal(t.claims().sub, own.claims().sub, 'one SakaI-D');
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+    // The offer is answered once.
+    assert.equal((await phone.request('/login/card/app-link', { method: 'POST', form: form('new') })).status, 400);
+    // The app alone signs him in from now on, with no question.
+    const later = new Agent(p.url);
+    const l = await loginPage(later, records);
+    const t2 = await tokensFrom(records, await viaApp(later, l.page, { card: 'sakai-taro-renewed' }), l.a);
+    assert.equal(t2.claims().sub, own.claims().sub);
+    assert.equal(Number(audit('card_app_link_offered')), offered + 1, 'asked only once');
+  });
+
+  test('the offer declined: a new SakaI-D of its own, the other one untouched', async () => {
+    // 堺 花子's card through our own channel, both keys (her SakaI-D from the linking test): now her card's own
+    // signing certificate verifies her attributes.
+    const agent = new Agent(p.url);
+    const { a, page } = await loginPage(agent, records, { scope: VERIFIED });
+    const own = await tokensFrom(records, await consentIfAsked(agent, await signInBothKeys(agent, page, p.cards, 'kita-hanako')), a);
+    const phone = new Agent(p.url);
+    const s = await loginPage(phone, records, { scope: VERIFIED });
+    const offer = await viaApp(phone, s.page, { card: 'kita-hanako-renewed' });
+    assert.match(offer.text, /id="app-link-offer"/, offer.text.slice(0, 300));
+    const m = offer.text.match(/<form[^>]*action="\/login\/card\/app-link" data-answer="new">([\s\S]*?)<\/form>/);
+    const fields = Object.fromEntries([...m[1].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    const r = await consentIfAsked(phone, await phone.go('/login/card/app-link', { method: 'POST', form: fields }));
+    const t = await tokensFrom(records, r, s.a);
+    assert.notEqual(t.claims().sub, own.claims().sub, 'a SakaI-D of its own');
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
   });
 
   test('the app unreachable: a clean error page, and the login can be tried again', async () => {

@@ -342,9 +342,17 @@ static void social_identity_belongs_to_one_resident_and_the_last_credential_stay
     fresh_id(sub, sizeof(sub), "sub");
     fresh_id(fresh, sizeof(fresh), "res");
     bool created;
+    /* Neither a link nor a new id: a lookup, which writes nothing (issue #17, the app channel's link offer). */
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, NULL, who, &created),
+                     IDP_E_NOT_FOUND);
+    assert_false(created);
     assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, fresh, who, &created),
                      IDP_OK);
     assert_true(created);
+    assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, NULL, who, &created),
+                     IDP_OK);
+    assert_false(created);
+    assert_string_equal(who, fresh);
     assert_string_equal(who, fresh);
     assert_int_equal(idp_store_social_resident(s, "https://op.example", sub, "google", NULL, "unused", who, &created),
                      IDP_OK);

@@ -379,6 +379,16 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_PIN_A, l)));
         assert_non_null(strstr(p.body, "id=\"back\" href=\"/login?tx=abc\""));
         idp_ui_page_free(&p);
+        /* the app channel's link offer: two answers carrying the sealed offer, the channel named */
+        idp_ui_app_link_view_t ov = {.lang = l, .tx = EVIL, .csrf = EVIL, .offer = EVIL, .upstream_name = EVIL};
+        assert_int_equal(idp_ui_render_app_link(&ov, &p), IDP_OK);
+        assert_page(&p, 200, l, IDP_MSG_APP_LINK_TITLE);
+        assert_int_equal(count(p.body, "action=\"/login/card/app-link\""), 2);
+        assert_non_null(strstr(p.body, "data-answer=\"link\""));
+        assert_non_null(strstr(p.body, "data-answer=\"new\""));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_LINK_YES, l)));
+        assert_int_equal(count(p.body, ESCAPED), 7); /* the name, and tx, csrf, offer in each form */
+        idp_ui_page_free(&p);
         idp_ui_help_view_t hn = {.lang = l, .links = none};
         assert_int_equal(idp_ui_render_help(&hn, &p), IDP_OK);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_BACK_NOTE, l)));

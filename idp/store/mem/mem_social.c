@@ -226,6 +226,8 @@ idp_err_t idp_mem_social_resident(idp_store_t *s, const char *issuer, const char
         snprintf(resident_id, 64, "%s", known->resident);
         if (link_to && strcmp(link_to, resident_id) != 0)
             ret = IDP_E_CONFLICT; /* linked to someone else: never moved silently */
+    } else if (!link_to && !new_id) {
+        ret = IDP_E_NOT_FOUND; /* a lookup of an unknown identity */
     } else {
         const char *owner = link_to ? link_to : new_id;
         size_t residents = d->residents.n;

@@ -267,12 +267,16 @@ idp_err_t idp_pg_social_resident(idp_store_t *s, const char *issuer, const char 
     audit_detail(detail, sizeof(detail), social_detail(issuer, subject, upstream_id));
     if (PQntuples(r) == 1) {
         copy_field(resident_id, 64, PQgetvalue(r, 0, 0));
+        if (!link_to && !new_id)
+            goto Exit; /* a lookup */
         if (link_to && strcmp(link_to, resident_id) != 0) {
             ret = IDP_E_CONFLICT; /* linked to someone else: never moved silently */
             goto Exit;
         }
         PQclear(r);
         r = idp_pg_exec(c, stmts, U_SOCIAL_TOUCH, 2, key, NULL, NULL, &ret);
+    } else if (!link_to && !new_id) {
+        ret = IDP_E_NOT_FOUND; /* a lookup of an unknown identity */
     } else {
         const char *owner = link_to ? link_to : new_id;
         if (!link_to) {
