@@ -67,7 +67,7 @@ export function tempDir() {
   return d;
 }
 
-export function freePort() {
+function probePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
@@ -77,6 +77,22 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/*
+ * A loopback port free now, and never one this process handed out before: the kernel may give a port
+ * back as soon as the probe closes it, and two of our listeners (a node's http.listen and its
+ * http.metrics_listen) must not get the same one.
+ */
+const handedOut = new Set();
+export async function freePort() {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** A configuration file in @p dir; returns its path. */
