@@ -36,7 +36,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     idp_store_session_t *sessions = NULL;
     idp_store_resident_attrs_t attrs;
     idp_store_household_t household;
-    const idp_client_t **clients = NULL;
+    const idp_client_t **clients = NULL, **rclients = NULL;
     size_t nu = 0;
     idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &v.ncreds);
     if (e == IDP_OK && o->fed)
@@ -58,6 +58,12 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     for (size_t i = 0; e == IDP_OK && i < v.nconsents; i++) /* a client gone (or unreadable) shows its id only */
         if (idp_clients_get(o, consents[i].client_id, &clients[i]) != IDP_OK)
             clients[i] = NULL;
+    /* The history names the service (issue #18 item 4); the client cache answers these without the store. */
+    if (e == IDP_OK && (rclients = calloc(v.nreleases + 1, sizeof(*rclients))) == NULL)
+        e = IDP_E_NOMEM;
+    for (size_t i = 0; e == IDP_OK && i < v.nreleases; i++)
+        if (idp_clients_get(o, releases[i].client_id, &rclients[i]) != IDP_OK)
+            rclients[i] = NULL;
     const char *flag = NULL;
     if (idp_params_get(req->form, "linked", &flag) == IDP_OK)
         v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_LINKED, req->lang);
@@ -80,6 +86,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         v.consents = consents;
         v.consent_clients = clients;
         v.releases = releases;
+        v.release_clients = rclients;
         v.sessions = sessions;
         idp_page_account(req, resp, &v);
     }
@@ -87,6 +94,9 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     for (size_t i = 0; clients && i < v.nconsents; i++)
         idp_client_unref(clients[i]);
     free(clients);
+    for (size_t i = 0; rclients && i < v.nreleases; i++)
+        idp_client_unref(rclients[i]);
+    free(rclients);
     if (ae == IDP_OK)
         idp_store_resident_attrs_clear(&attrs);
     free(creds);

@@ -123,6 +123,7 @@ typedef struct {
     const idp_client_t *const *consent_clients; /* each consent's client (or NULL: gone or unreadable) */
     size_t nconsents;
     const idp_store_release_t *releases;
+    const idp_client_t *const *release_clients; /* each release's client (or NULL: gone or unreadable) */
     size_t nreleases;
     const idp_store_session_t *sessions;
     size_t nsessions;

@@ -226,7 +226,8 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
                                .claims = claims,
                                .released = released,
                                .withheld = withheld,
-                               .rp_origin = ctx->form_origin};
+                               .rp_origin = ctx->form_origin,
+                               .public_subject = city};
     for (const idp_claim_def_t *d = idp_claim_defs; released && withheld && d->claim; d++) {
         if (d->city_only && !city) /* partners never get it (product.md §5) */
             continue;
@@ -293,14 +294,19 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
         consents[i] = (idp_ui_consent_row_t){.client_id = a->consents[i].client_id,
                                              .client_name = cl ? cl->name : NULL,
                                              .purpose_ja = cl ? cl->purpose_ja : NULL,
-                                             .purpose_en = cl ? cl->purpose_en : NULL};
+                                             .purpose_en = cl ? cl->purpose_en : NULL,
+                                             .public_subject = cl && cl->city};
         consents[i].claims = words_of(req, a->consents[i].claims, &consents[i].nclaims, &ok);
     }
     v.consents = consents;
 
     idp_ui_release_t *releases = array(req, a->nreleases, sizeof(*releases));
     for (size_t i = 0; releases && i < a->nreleases; i++) {
-        releases[i] = (idp_ui_release_t){.at = a->releases[i].at, .client_id = a->releases[i].client_id};
+        const idp_client_t *cl = a->release_clients ? a->release_clients[i] : NULL;
+        releases[i] = (idp_ui_release_t){.at = a->releases[i].at,
+                                         .client_id = a->releases[i].client_id,
+                                         .client_name = cl ? cl->name : NULL,
+                                         .public_subject = cl && cl->city};
         releases[i].claims = words_of(req, a->releases[i].claims, &releases[i].nclaims, &ok);
     }
     v.releases = releases;

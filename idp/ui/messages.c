@@ -72,6 +72,9 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_CLAIM_SAKAI_WARD] = {"claim.sakai_ward", "お住まいの区", "The ward you live in"},
     [IDP_MSG_CLAIM_OPENID] = {"claim.openid", "あなたを識別する番号(このサービス専用)",
                               "An identifier for you (for this service)"},
+    /* a city (public-subject) client's identifier: the same for every city service (product.md §5) */
+    [IDP_MSG_CLAIM_OPENID_PUBLIC] = {"claim.openid_public", "あなたを識別する番号(堺市のサービスで共通の番号)",
+                                     "An identifier for you (the same number for all Sakai City services)"},
     [IDP_MSG_CLAIM_OFFLINE_ACCESS] = {"claim.offline_access", "ログアウトした後も、同意を取り消すまで利用を続けること",
                                       "Keeps access after you sign out, until you withdraw consent"},
 
@@ -373,6 +376,16 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ACCOUNT_NOTICE_SAVED] = {"account.notice_saved", "保存しました。", "Saved."},
     [IDP_MSG_ACCOUNT_NOTICE_ENDED] = {"account.notice_ended", "そのセッションをログアウトしました。",
                                       "That session is signed out."},
+    /* A date with its era: {Y} {M} {D} (and {MM} {DD} with two digits), {E} the era, {N} its year (ui/page_account.c) */
+    [IDP_MSG_DATE_BIRTH] = {"date.birth", "{Y}年{M}月{D}日（{E}{N}年）", "{Y}-{MM}-{DD} ({E} {N})"},
+    [IDP_MSG_DATE_FIRST_YEAR] = {"date.first_year", "元", "1"},
+    [IDP_MSG_ERA_REIWA] = {"era.reiwa", "令和", "Reiwa"},
+    [IDP_MSG_ERA_HEISEI] = {"era.heisei", "平成", "Heisei"},
+    [IDP_MSG_ERA_SHOWA] = {"era.showa", "昭和", "Showa"},
+    [IDP_MSG_ERA_TAISHO] = {"era.taisho", "大正", "Taisho"},
+    [IDP_MSG_ERA_MEIJI] = {"era.meiji", "明治", "Meiji"},
+    [IDP_MSG_GENDER_FEMALE] = {"gender.female", "女性", "Female"},
+    [IDP_MSG_GENDER_MALE] = {"gender.male", "男性", "Male"},
 
     [IDP_MSG_LOGOUT_TITLE] = {"logout.title", "ログアウト", "Sign out"},
     [IDP_MSG_LOGOUT_DONE] = {"logout.done", "ログアウトしました。", "You are signed out."},

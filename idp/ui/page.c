@@ -160,3 +160,11 @@ void idp_ui_help_link(idp_ui_doc_t *d, const idp_ui_links_t *l)
     idp_html_escape(&d->b, l->help_url);
     idp_buf_printf(&d->b, "\">%s</a></p>", MSG(d, IDP_MSG_HELP_LINK));
 }
+
+void idp_ui_claim_label(idp_ui_doc_t *d, const char *claim, bool public_subject)
+{
+    const char *label = claim && public_subject && !strcmp(claim, "openid") ? MSG(d, IDP_MSG_CLAIM_OPENID_PUBLIC)
+                        : claim                                             ? idp_msg_claim(claim, d->lang)
+                                                                            : NULL;
+    idp_html_escape(&d->b, label ? label : claim);
+}

@@ -2,6 +2,8 @@
  * The account page (product.md §2, §5): ways to sign in, verified and
  * household information, consents, what was shared, sessions.
  */
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ui/page_internal.h"
@@ -17,16 +19,15 @@ static void date_of(long long t, char out[32])
 
 static void claim_label(idp_ui_doc_t *d, const char *claim)
 {
-    const char *label = claim ? idp_msg_claim(claim, d->lang) : NULL;
-    idp_html_escape(&d->b, label ? label : claim);
+    idp_ui_claim_label(d, claim, false);
 }
 
-/* Claims in plain words. */
-static void claim_words(idp_ui_doc_t *d, const char *const *claims, size_t n)
+/* Claims in plain words (@p public_subject: a city client's). */
+static void claim_words(idp_ui_doc_t *d, const char *const *claims, size_t n, bool public_subject)
 {
     for (size_t i = 0; i < n; i++) {
         idp_buf_puts(&d->b, i ? MSG(d, IDP_MSG_ACCOUNT_LIST_SEPARATOR) : "");
-        claim_label(d, claims[i]);
+        idp_ui_claim_label(d, claims[i], public_subject);
     }
     if (n == 0)
         idp_buf_puts(&d->b, MSG(d, IDP_MSG_ACCOUNT_IDENTIFIER_ONLY));
@@ -79,6 +80,75 @@ static void credentials(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
     idp_buf_puts(b, "</section>");
 }
 
+/*
+ * A birth date (OpenID Connect Core §5.1, YYYY-MM-DD) as a resident reads
+ * it (issue #18 item 4), with the era as the card and the resident register
+ * give it: the catalogue's date.birth, 「2001年3月15日（平成13年）」. Anything
+ * else is shown as it is. Eras from their first day (明治 from 1868-01-25 in
+ * the Gregorian calendar, as the register counts it).
+ */
+static void birth_words(idp_ui_doc_t *d, const char *iso)
+{
+    static const struct {
+        int from; /* yyyymmdd of the era's first day */
+        idp_msg_id_t name;
+    } eras[] = {{20190501, IDP_MSG_ERA_REIWA},
+                {19890108, IDP_MSG_ERA_HEISEI},
+                {19261225, IDP_MSG_ERA_SHOWA},
+                {19120730, IDP_MSG_ERA_TAISHO},
+                {18680125, IDP_MSG_ERA_MEIJI}};
+    int y, m, day, n = 0;
+    size_t e = 0;
+    if (iso == NULL || sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 || n != 10 || m < 1 || m > 12 || day < 1 ||
+        day > 31) {
+        idp_html_escape(&d->b, iso ? iso : "");
+        return;
+    }
+    while (e < sizeof(eras) / sizeof(eras[0]) && y * 10000 + m * 100 + day < eras[e].from)
+        e++;
+    if (e == sizeof(eras) / sizeof(eras[0])) { /* before 明治: the date alone */
+        idp_buf_printf(&d->b, "%04d-%02d-%02d", y, m, day);
+        return;
+    }
+    int ey = y - eras[e].from / 10000 + 1;
+    for (const char *t = MSG(d, IDP_MSG_DATE_BIRTH); *t; t++) {
+        if (!strncmp(t, "{Y}", 3))
+            idp_buf_printf(&d->b, "%d", y);
+        else if (!strncmp(t, "{M}", 3))
+            idp_buf_printf(&d->b, "%d", m);
+        else if (!strncmp(t, "{D}", 3))
+            idp_buf_printf(&d->b, "%d", day);
+        else if (!strncmp(t, "{E}", 3))
+            idp_buf_puts(&d->b, MSG(d, eras[e].name));
+        else if (!strncmp(t, "{N}", 3) && ey == 1)
+            idp_buf_puts(&d->b, MSG(d, IDP_MSG_DATE_FIRST_YEAR));
+        else if (!strncmp(t, "{N}", 3))
+            idp_buf_printf(&d->b, "%d", ey);
+        else if (!strncmp(t, "{MM}", 4) || !strncmp(t, "{DD}", 4)) {
+            idp_buf_printf(&d->b, "%02d", t[1] == 'M' ? m : day);
+            t += 3;
+            continue;
+        } else {
+            idp_buf_printf(&d->b, "%c", *t);
+            continue;
+        }
+        t += 2;
+    }
+}
+
+/* A verified attribute's value in words: the birth date with its era, the gender as a word. */
+static void attr_value(idp_ui_doc_t *d, const idp_ui_attr_t *a)
+{
+    if (!strcmp(a->claim, "birthdate"))
+        birth_words(d, a->value);
+    else if (!strcmp(a->claim, "gender") && !strcmp(a->value, "female"))
+        idp_buf_puts(&d->b, MSG(d, IDP_MSG_GENDER_FEMALE));
+    else if (!strcmp(a->claim, "gender") && !strcmp(a->value, "male"))
+        idp_buf_puts(&d->b, MSG(d, IDP_MSG_GENDER_MALE));
+    else
+        idp_html_escape(&d->b, a->value);
+}
+
 static void verified(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
 {
     idp_buf_t *b = &d->b;
@@ -91,8 +161,10 @@ static void verified(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
         for (size_t i = 0; i < v->nattrs; i++) {
             idp_buf_puts(b, "<dt>");
             claim_label(d, v->attrs[i].claim);
-            idp_buf_puts(b, "</dt><dd>");
-            idp_html_escape(b, v->attrs[i].value);
+            idp_buf_puts(b, "</dt><dd data-claim=\"");
+            idp_html_escape(b, v->attrs[i].claim);
+            idp_buf_puts(b, "\">");
+            attr_value(d, &v->attrs[i]);
             idp_buf_puts(b, "</dd>");
         }
         idp_buf_puts(b, "</dl>");
@@ -138,7 +210,7 @@ static void consents(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
         idp_buf_puts(b, "\"><strong>");
         idp_html_escape(b, c->client_name ? c->client_name : c->client_id);
         idp_buf_puts(b, "</strong>: ");
-        claim_words(d, c->claims, c->nclaims);
+        claim_words(d, c->claims, c->nclaims, c->public_subject);
         if (purpose) {
             idp_buf_printf(b, "<br><span class=\"note\">%s ", MSG(d, IDP_MSG_PURPOSE));
             idp_html_escape(b, purpose);
@@ -155,7 +227,7 @@ static void consents(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
             idp_buf_puts(b, "<button type=\"submit\" class=\"secondary\" data-claim=\"");
             idp_html_escape(b, c->claims[k]);
             idp_buf_puts(b, "\">");
-            claim_label(d, c->claims[k]);
+            idp_ui_claim_label(d, c->claims[k], c->public_subject);
             idp_buf_printf(b, "%s</button></form>", MSG(d, IDP_MSG_ACCOUNT_STOP_SHARING));
         }
         idp_buf_puts(b, "</li>");
@@ -173,10 +245,11 @@ static void history(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
                    MSG(d, IDP_MSG_ACCOUNT_HISTORY_HEADING));
     for (size_t i = 0; i < v->nreleases; i++) {
         date_of(v->releases[i].at, when);
-        idp_buf_printf(b, "<li>%s ", when);
-        idp_html_escape(b, v->releases[i].client_id);
+        idp_buf_printf(b, "<li>%s <strong>", when);
+        idp_html_escape(b, v->releases[i].client_name ? v->releases[i].client_name : v->releases[i].client_id);
+        idp_buf_puts(b, "</strong>");
         idp_buf_puts(b, ": ");
-        claim_words(d, v->releases[i].claims, v->releases[i].nclaims);
+        claim_words(d, v->releases[i].claims, v->releases[i].nclaims, v->releases[i].public_subject);
         idp_buf_puts(b, "</li>");
     }
     idp_buf_puts(b, "</ul></section>");

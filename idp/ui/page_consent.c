@@ -3,13 +3,6 @@
 
 #include "ui/page_internal.h"
 
-/* The catalogue's label of @p claim, or the claim's own name when it has none. */
-static void claim_label(idp_ui_doc_t *d, const char *claim)
-{
-    const char *label = claim ? idp_msg_claim(claim, d->lang) : NULL;
-    idp_html_escape(&d->b, label ? label : claim);
-}
-
 idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
@@ -36,7 +29,7 @@ idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *o
         idp_buf_puts(&d.b, "<li data-claim=\"");
         idp_html_escape(&d.b, v->released[i].claim);
         idp_buf_puts(&d.b, "\">");
-        claim_label(&d, v->released[i].claim);
+        idp_ui_claim_label(&d, v->released[i].claim, v->public_subject);
         idp_buf_printf(&d.b, "%s</li>", v->released[i].verified ? MSG(&d, IDP_MSG_CONSENT_VERIFIED) : "");
     }
     idp_buf_puts(&d.b, "</ul>");
@@ -47,7 +40,7 @@ idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *o
         idp_buf_puts(&d.b, "<li data-withheld=\"");
         idp_html_escape(&d.b, v->withheld[i]);
         idp_buf_puts(&d.b, "\">");
-        claim_label(&d, v->withheld[i]);
+        idp_ui_claim_label(&d, v->withheld[i], v->public_subject);
         idp_buf_puts(&d.b, "</li>");
     }
     if (v->nwithheld)

@@ -47,6 +47,13 @@ void idp_ui_origin(const char *url, char *out, size_t n);
  */
 void idp_ui_form_sources(idp_buf_t *b, const char *rp_origin, const idp_ui_upstream_t *ups, size_t n);
 
+/**
+ * The catalogue's label of @p claim (its own name when it has none); the
+ * identifier ("openid") of a @p public_subject client says that every city
+ * service shares it, a pairwise one that it is this service's own.
+ */
+void idp_ui_claim_label(idp_ui_doc_t *d, const char *claim, bool public_subject);
+
 /** The SakaI-D app's store buttons of @p l, or, with none configured, the note that says so. */
 void idp_ui_store_links(idp_ui_doc_t *d, const idp_ui_links_t *l);
 

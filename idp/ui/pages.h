@@ -177,6 +177,7 @@ typedef struct {
     const char *const *withheld; /* asked for, and not provided (card-verified, to a non-card session) */
     size_t nwithheld;
     const char *rp_origin; /* allowed as a form target; or NULL */
+    bool public_subject;   /* a city client: its identifier is the one all city services share */
 } idp_ui_consent_view_t;
 idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out);
 
@@ -202,14 +203,17 @@ typedef struct {
     const char *purpose_ja, *purpose_en; /* or NULL */
     const char *const *claims;           /* each gets a "stop sharing" button */
     size_t nclaims;
+    bool public_subject; /* a city client (its identifier is shared by city services) */
 } idp_ui_consent_row_t;
 
 /** A release of claims (the history). */
 typedef struct {
     long long at;
     const char *client_id;
+    const char *client_name; /* or NULL (the client is gone): the client id is shown */
     const char *const *claims;
     size_t nclaims;
+    bool public_subject; /* a city client */
 } idp_ui_release_t;
 
 typedef struct {

@@ -68,6 +68,10 @@ describe('consent revocation and back-channel logout', () => {
     let acct = await agent.go('/account');
     assert.match(acct.text, new RegExp(`data-client="${client.client_id}"`));
     assert.match(acct.text, /図書館の利用者確認/);
+    // What was shared, by the service's name, not its client id (issue #18 item 4).
+    const history = acct.text.slice(acct.text.indexOf('id="releases"'));
+    assert.match(history, /<strong>Library<\/strong>/);
+    assert.doesNotMatch(history.slice(0, history.indexOf('</ul>')), new RegExp(client.client_id));
     received.length = 0;
     const form = formFields(acct.text, '/account/consent/revoke');
     const forged = await agent.request('/account/consent/revoke', { method: 'POST', form: { ...form, csrf: 'x'.repeat(43) } });

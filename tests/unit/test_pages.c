@@ -199,13 +199,17 @@ static void consent_page_city_only_claims(void **state)
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
     assert_page(p, 200);
     assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
+    /* a partner's identifier is pairwise: its own */
+    assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (for this service)</li>"));
     idp_client_unref(client);
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{\"tier\":\"city\"}");
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
     idp_client_unref(client);
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
-    assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (for this service)</li>"));
+    /* a city client's is the public subject every city service shares (issue #18 item 3) */
+    assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (the same number for all "
+                                         "Sakai City services)</li>"));
 }
 
 static void account_page(void **state)

@@ -459,12 +459,95 @@ static void the_login_page_numbers_the_steps_above_the_qr_code(void **state)
     }
 }
 
+/* Issue #18 item 4: the account page shows decoded values, and the history names the service. */
+static void the_account_page_shows_values_in_words(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *iso, *ja, *en;
+    } dates[] = {
+        {"2001-03-15", "2001年3月15日（平成13年）", "2001-03-15 (Heisei 13)"},
+        {"1989-01-07", "1989年1月7日（昭和64年）", "1989-01-07 (Showa 64)"},
+        {"1989-01-08", "1989年1月8日（平成元年）", "1989-01-08 (Heisei 1)"},
+        {"2019-05-01", "2019年5月1日（令和元年）", "2019-05-01 (Reiwa 1)"},
+        {"1926-12-25", "1926年12月25日（昭和元年）", "1926-12-25 (Showa 1)"},
+        {"1850-01-01", "1850-01-01", "1850-01-01"},
+        {"not-a-date", "not-a-date", "not-a-date"},
+    };
+    const char *const claims[] = {"name"};
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        for (size_t li = 0; li < 2; li++) {
+            const idp_ui_attr_t attrs[] = {{"birthdate", dates[i].iso}, {"gender", li ? "male" : "female"}};
+            const idp_ui_release_t releases[] = {
+                {.at = 1700000000, .client_id = "c-1", .client_name = "堺市ポータル", .claims = claims, .nclaims = 1},
+                {.at = 1700000000, .client_id = "gone-client"}};
+            idp_ui_account_view_t av = {.lang = langs[li],
+                                        .csrf = "C",
+                                        .verified = true,
+                                        .verified_at = 1700000000,
+                                        .attrs = attrs,
+                                        .nattrs = 2,
+                                        .school_district = "",
+                                        .area = "",
+                                        .children = "",
+                                        .releases = releases,
+                                        .nreleases = 2};
+            idp_ui_page_t p;
+            assert_int_equal(idp_ui_render_account(&av, &p), IDP_OK);
+            char want[256];
+            snprintf(want, sizeof(want), "<dd data-claim=\"birthdate\">%s</dd>", li ? dates[i].en : dates[i].ja);
+            if (strstr(p.body, want) == NULL)
+                fail_msg("%s: no %s", dates[i].iso, want);
+            snprintf(want, sizeof(want), "<dd data-claim=\"gender\">%s</dd>",
+                     idp_msg_get(li ? IDP_MSG_GENDER_MALE : IDP_MSG_GENDER_FEMALE, langs[li]));
+            assert_non_null(strstr(p.body, want));
+            assert_null(strstr(p.body, li ? ">male<" : ">female<"));
+            /* the history: the service's name; a client that is gone, its id */
+            assert_non_null(strstr(p.body, "<strong>堺市ポータル</strong>"));
+            assert_null(strstr(p.body, "c-1"));
+            assert_non_null(strstr(p.body, "<strong>gone-client</strong>"));
+            idp_ui_page_free(&p);
+        }
+    }
+}
+
+/* Issue #18 item 3: a city client's identifier is the one city services share; only pairwise ones are "this
+ * service's own". */
+static void the_identifier_says_whether_it_is_shared(void **state)
+{
+    (void)state;
+    const idp_ui_claim_t released[] = {{"openid", false}, {"name", true}};
+    for (size_t li = 0; li < 2; li++) {
+        for (int pub = 0; pub < 2; pub++) {
+            idp_ui_consent_view_t cv = {.lang = langs[li],
+                                        .client_name = "RP",
+                                        .tx = "T",
+                                        .csrf = "C",
+                                        .claims = "openid name",
+                                        .released = released,
+                                        .nreleased = 2,
+                                        .public_subject = pub};
+            idp_ui_page_t p;
+            assert_int_equal(idp_ui_render_consent(&cv, &p), IDP_OK);
+            const char *shared = idp_msg_get(IDP_MSG_CLAIM_OPENID_PUBLIC, langs[li]);
+            const char *own = idp_msg_claim("openid", langs[li]);
+            assert_true((strstr(p.body, shared) != NULL) == pub);
+            assert_true((strstr(p.body, own) != NULL) == !pub);
+            idp_ui_page_free(&p);
+        }
+    }
+    assert_non_null(strstr(idp_msg_get(IDP_MSG_CLAIM_OPENID_PUBLIC, "ja"), "堺市のサービスで共通の番号"));
+    assert_non_null(strstr(idp_msg_claim("openid", "ja"), "このサービス専用"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_page_renders_in_ja_and_en_escaping_every_field),
         cmocka_unit_test(the_app_pages_name_the_app_the_stores_and_the_way_back),
         cmocka_unit_test(the_login_page_numbers_the_steps_above_the_qr_code),
+        cmocka_unit_test(the_account_page_shows_values_in_words),
+        cmocka_unit_test(the_identifier_says_whether_it_is_shared),
         cmocka_unit_test(a_hostile_lang_is_escaped),
         cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
         cmocka_unit_test(a_null_text_renders_no_page),
