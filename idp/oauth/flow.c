@@ -554,7 +554,7 @@ static void flow_done(flow_t *f)
 
 idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = idp_rules_lang(NULL, req->lang)};
     decide(&f, NULL, false);
     flow_done(&f);
     return f.out;
@@ -683,7 +683,7 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx)
 
 idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_page_ctx_t ctx;
     if (tx == NULL) {
@@ -767,7 +767,7 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
 
 idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -805,7 +805,7 @@ idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp
  */
 idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     const char *answer = NULL;
     if (tx == NULL) {
@@ -872,7 +872,7 @@ idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 /* POST /login/sign/skip (tx, csrf): the resident declines the signing step; the flow goes on without it. */
 idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -898,7 +898,7 @@ idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                     const idp_store_login_tx_t *signed_in)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -932,7 +932,7 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 
 idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -1022,7 +1022,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
  */
 idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = "ja"};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (test_cards(o, req) == NULL || o->jpki == NULL) {
         fail(&f, IDP_E_NOT_FOUND, "test cards are for dev mode on loopback only");

@@ -89,8 +89,13 @@ void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char 
 void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
                    idp_ui_links_t links);
 
+/**
+ * The error page of @p situation (ui/pages.h): @p description is shown as
+ * what happened when it is a catalogue text (for the resident), else as a
+ * detail beside the code; @p back_url (or NULL) is the service's site.
+ */
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
-                    const char *description);
+                    const char *description, idp_error_situation_t situation, const char *back_url);
 /** The page for a storage failure: 503 temporarily_unavailable, else 500 server_error. */
 void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, idp_err_t e);
 /** A 303 See Other to @p location (in the arena or static). */

@@ -61,7 +61,7 @@ void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         if (loc)
             idp_see_other(resp, loc);
         else
-            idp_page_error(req, resp, lang ? lang : req->lang, 500, "server_error", NULL);
+            idp_page_error(req, resp, lang ? lang : req->lang, 500, "server_error", NULL, IDP_ERROR_UNAVAILABLE, NULL);
     }
     json_decref(fields);
 }
@@ -102,13 +102,57 @@ static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp
     resp->www_authenticate = h;
 }
 
-static void page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
+/* The situation of an error on endpoint @p id's page (issue #18 item 5): where the resident was. */
+static idp_error_situation_t situation_of(idp_endpoint_id_t id)
+{
+    switch (id) {
+    case IDP_EP_ACCOUNT_HOUSEHOLD: return IDP_ERROR_HOUSEHOLD;
+    case IDP_EP_ACCOUNT:
+    case IDP_EP_ACCOUNT_LOGIN:
+    case IDP_EP_ACCOUNT_LINK:
+    case IDP_EP_ACCOUNT_UNLINK:
+    case IDP_EP_ACCOUNT_REVOKE:
+    case IDP_EP_ACCOUNT_END_SESSION: return IDP_ERROR_ACCOUNT;
+    case IDP_EP_LOGOUT: return IDP_ERROR_LOGOUT;
+    default: return IDP_ERROR_SIGN_IN;
+    }
+}
+
+/*
+ * The site of the service a sign-in began at, as the error page's way back:
+ * the origin of the redirect URI that its login transaction (the request's
+ * tx) was validated with. NULL when the request names none.
+ */
+static const char *service_url(idp_oauth_t *o, idp_oauth_req_t *req)
+{
+    const char *id = NULL;
+    idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
+    if (tx == NULL || req->form == NULL || idp_params_get(req->form, "tx", &id) != IDP_OK || strlen(id) > 63 ||
+        idp_store_login_tx_get(o->store, id, tx) != IDP_OK)
+        return NULL;
+    const char *p = strstr(tx->redirect_uri, "://");
+    if (p == NULL || (strncmp(tx->redirect_uri, "https://", 8) && strncmp(tx->redirect_uri, "http://", 7)))
+        return NULL; /* a native app's scheme is no page to go back to */
+    size_t n = (size_t)(p + 3 - tx->redirect_uri) + strcspn(p + 3, "/?#");
+    char *url = idp_arena_alloc(req->arena, n + 2);
+    if (url) {
+        memcpy(url, tx->redirect_uri, n);
+        memcpy(url + n, "/", 2);
+    }
+    return url;
+}
+
+static void page_error(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                       const idp_outcome_t *out, const char *desc)
 {
     const char *lang = out->lang ? out->lang : req->lang;
-    if (idp_err_is_internal(out->err) || (out->err == IDP_E_UNAVAILABLE && desc == NULL))
+    if (idp_err_is_internal(out->err) || (out->err == IDP_E_UNAVAILABLE && desc == NULL)) {
         idp_page_store_error(req, resp, lang, out->err);
-    else
-        idp_page_error(req, resp, lang, idp_err_http_status(out->err), idp_err_code(out->err), desc);
+        return;
+    }
+    idp_error_situation_t s = situation_of(id);
+    idp_page_error(req, resp, lang, idp_err_http_status(out->err), idp_err_code(out->err), desc, s,
+                   s == IDP_ERROR_SIGN_IN ? service_url(o, req) : NULL);
 }
 
 void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
@@ -147,8 +191,8 @@ void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *re
                 idp_page_store_error(req, resp, out.lang ? out.lang : req->lang, IDP_E_NOMEM);
             break;
         }
-        page_error(req, resp, &out, desc);
+        page_error(o, id, req, resp, &out, desc);
         break;
-    case IDP_SURFACE_PAGE: page_error(req, resp, &out, desc); break;
+    case IDP_SURFACE_PAGE: page_error(o, id, req, resp, &out, desc); break;
     }
 }

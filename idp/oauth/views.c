@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 
 /* Hands @p page to @p resp (copied into the arena), or a plain 500 when it did not render. */
 static void emit(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, idp_ui_page_t *page)
@@ -92,10 +93,16 @@ static const idp_ui_upstream_t *upstreams_of(idp_oauth_req_t *req, const idp_sto
 }
 
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
-                    const char *description)
+                    const char *description, idp_error_situation_t situation, const char *back_url)
 {
     idp_ui_page_t page;
-    idp_ui_error_view_t v = {.lang = lang, .status = status, .error = error, .description = description};
+    idp_ui_error_view_t v = {.lang = lang,
+                             .status = status,
+                             .error = error,
+                             .description = description,
+                             .for_resident = idp_msg_is_text(description),
+                             .situation = situation,
+                             .back_url = back_url};
     emit(req, resp, idp_ui_render_error(&v, &page), &page);
 }
 
@@ -103,7 +110,7 @@ void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const ch
 {
     bool down = e == IDP_E_UNAVAILABLE;
     idp_page_error(req, resp, lang, down ? 503 : 500, down ? "temporarily_unavailable" : "server_error",
-                   down ? "the service is temporarily unavailable" : "internal error");
+                   down ? "the service is temporarily unavailable" : "internal error", IDP_ERROR_UNAVAILABLE, NULL);
 }
 
 void idp_see_other(idp_oauth_resp_t *resp, const char *location)

@@ -84,8 +84,37 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ERROR_TITLE] = {"error.title", "エラー", "Error"},
     [IDP_MSG_ERROR_HEADING] = {"error.heading", "ログインを続けられません", "The sign-in cannot continue"},
     [IDP_MSG_ERROR_TEXT] = {"error.text",
-                            "この要求は受け付けられませんでした。利用中のサービスに戻って、もう一度お試しください。",
-                            "This request was refused. Go back to the service you were using and try again."},
+                            "このログインは続けられません。ご利用中のサービスに戻って、最初からやり直してください。",
+                            "This sign-in cannot go on. Go back to the service you were using and start again."},
+    [IDP_MSG_ERROR_BACK_TO_SERVICE] = {"error.back_to_service", "サービスに戻る", "Back to the service"},
+    [IDP_MSG_ERROR_TO_ACCOUNT] = {"error.to_account", "SakaI-D のアカウントページへ", "To your SakaI-D account page"},
+    [IDP_MSG_ERROR_ACCOUNT_HEADING] = {"error.account_heading", "アカウントの操作を完了できませんでした",
+                                       "That change to your account did not go through"},
+    [IDP_MSG_ERROR_ACCOUNT_TEXT] = {"error.account_text",
+                                    "アカウントページに戻って、もう一度お試しください。ページを開き直すと、"
+                                    "いまの状態が表示されます。",
+                                    "Go back to your account page and try again. Opening it again shows where "
+                                    "things stand now."},
+    [IDP_MSG_ERROR_BACK_TO_ACCOUNT] = {"error.back_to_account", "アカウントページに戻る", "Back to your account page"},
+    [IDP_MSG_ERROR_HOUSEHOLD_HEADING] = {"error.household_heading", "世帯の情報を保存できませんでした",
+                                         "Your household information was not saved"},
+    [IDP_MSG_ERROR_HOUSEHOLD_TEXT] = {"error.household_text",
+                                      "入力した内容を確かめて、アカウントページでもう一度保存してください。",
+                                      "Check what you entered and save it again on your account page."},
+    [IDP_MSG_ERROR_LOGOUT_HEADING] = {"error.logout_heading", "ログアウトのリクエストを受け付けられません",
+                                      "This sign-out request cannot be accepted"},
+    [IDP_MSG_ERROR_LOGOUT_TEXT] = {"error.logout_text",
+                                   "ご利用中のサービスからもう一度ログアウトするか、アカウントページでログアウトして"
+                                   "ください。",
+                                   "Sign out again from the service you were using, or sign out on your account "
+                                   "page."},
+    [IDP_MSG_ERROR_UNAVAILABLE_HEADING] = {"error.unavailable_heading", "ただいま SakaI-D を利用できません",
+                                           "SakaI-D is not available right now"},
+    [IDP_MSG_ERROR_UNAVAILABLE_TEXT] = {"error.unavailable_text",
+                                        "しばらく待ってから、このページを読み込み直すか、最初からやり直してください。",
+                                        "Wait a little, then reload this page or start again."},
+    [IDP_MSG_ERROR_CODE] = {"error.code",
+                            "エラーコード（お問い合わせのときにお伝えください）:", "Error code (for the help desk):"},
 
     [IDP_MSG_REAUTH_TITLE] = {"reauth.title", "もう一度ログイン", "Sign in again"},
     [IDP_MSG_REAUTH_HEADING] = {"reauth.heading", "もう一度ログインしてください", "Please sign in again"},
@@ -481,4 +510,12 @@ const char *idp_msg_claim(const char *claim, const char *lang)
     memcpy(key + sizeof(prefix) - 1, claim, n + 1);
     idp_msg_id_t id = find(key);
     return id == IDP_MSG_COUNT ? NULL : idp_msg_get(id, lang);
+}
+
+bool idp_msg_is_text(const char *text)
+{
+    for (size_t i = 0; text && i < IDP_MSG_COUNT; i++)
+        if (messages[i].ja == text || messages[i].en == text)
+            return true;
+    return false;
 }

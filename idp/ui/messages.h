@@ -47,6 +47,18 @@ typedef enum {
     IDP_MSG_ERROR_TITLE,
     IDP_MSG_ERROR_HEADING,
     IDP_MSG_ERROR_TEXT,
+    IDP_MSG_ERROR_BACK_TO_SERVICE,
+    IDP_MSG_ERROR_TO_ACCOUNT,
+    IDP_MSG_ERROR_ACCOUNT_HEADING,
+    IDP_MSG_ERROR_ACCOUNT_TEXT,
+    IDP_MSG_ERROR_BACK_TO_ACCOUNT,
+    IDP_MSG_ERROR_HOUSEHOLD_HEADING,
+    IDP_MSG_ERROR_HOUSEHOLD_TEXT,
+    IDP_MSG_ERROR_LOGOUT_HEADING,
+    IDP_MSG_ERROR_LOGOUT_TEXT,
+    IDP_MSG_ERROR_UNAVAILABLE_HEADING,
+    IDP_MSG_ERROR_UNAVAILABLE_TEXT,
+    IDP_MSG_ERROR_CODE,
     /* sign-in-again page */
     IDP_MSG_REAUTH_TITLE,
     IDP_MSG_REAUTH_HEADING,
@@ -213,6 +225,8 @@ typedef enum {
 
 /** True if @p lang selects English ("en..."); anything else, NULL included, is Japanese. */
 bool idp_msg_lang_en(const char *lang);
+/** True when @p text is one of the catalogue's texts (the same pointer): written for the resident. */
+bool idp_msg_is_text(const char *text);
 
 /**
  * The text of @p id in @p lang (idp_msg_lang_en). Never NULL: an id out of

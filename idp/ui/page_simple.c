@@ -3,15 +3,45 @@
 
 idp_err_t idp_ui_render_error(const idp_ui_error_view_t *v, idp_ui_page_t *out)
 {
+    static const struct {
+        const char *name;
+        idp_msg_id_t heading, text, button;
+        const char *to; /* the button's target when there is no back_url */
+    } situations[] = {
+        [IDP_ERROR_SIGN_IN] = {"sign-in", IDP_MSG_ERROR_HEADING, IDP_MSG_ERROR_TEXT, IDP_MSG_ERROR_TO_ACCOUNT,
+                               "/account"},
+        [IDP_ERROR_ACCOUNT] = {"account", IDP_MSG_ERROR_ACCOUNT_HEADING, IDP_MSG_ERROR_ACCOUNT_TEXT,
+                               IDP_MSG_ERROR_BACK_TO_ACCOUNT, "/account"},
+        [IDP_ERROR_HOUSEHOLD] = {"household", IDP_MSG_ERROR_HOUSEHOLD_HEADING, IDP_MSG_ERROR_HOUSEHOLD_TEXT,
+                                 IDP_MSG_ERROR_BACK_TO_ACCOUNT, "/account"},
+        [IDP_ERROR_LOGOUT] = {"logout", IDP_MSG_ERROR_LOGOUT_HEADING, IDP_MSG_ERROR_LOGOUT_TEXT,
+                              IDP_MSG_ERROR_TO_ACCOUNT, "/account"},
+        [IDP_ERROR_UNAVAILABLE] = {"unavailable", IDP_MSG_ERROR_UNAVAILABLE_HEADING, IDP_MSG_ERROR_UNAVAILABLE_TEXT,
+                                   IDP_MSG_ERROR_TO_ACCOUNT, "/account"},
+    };
+    unsigned s = (unsigned)v->situation < sizeof(situations) / sizeof(situations[0]) ? (unsigned)v->situation : 0;
+    bool back = v->back_url && (s == IDP_ERROR_SIGN_IN || s == IDP_ERROR_UNAVAILABLE || s == IDP_ERROR_LOGOUT);
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_ERROR_TITLE, v->lang));
-    idp_buf_printf(&d.b, "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\"><h2>%s</h2><p>",
-                   MSG(&d, IDP_MSG_ERROR_HEADING));
-    idp_html_escape(&d.b, MSG(&d, IDP_MSG_ERROR_TEXT));
-    idp_buf_puts(&d.b, "</p><p class=\"note\"><code>");
+    idp_buf_printf(&d.b,
+                   "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\" id=\"error\" data-situation=\"%s\">"
+                   "<h2>%s</h2>",
+                   situations[s].name, MSG(&d, situations[s].heading));
+    if (v->for_resident && v->description) { /* what happened, in the resident's words */
+        idp_buf_puts(&d.b, "<p id=\"what\">");
+        idp_html_escape(&d.b, v->description);
+        idp_buf_puts(&d.b, "</p>");
+    }
+    idp_buf_printf(&d.b, "<p id=\"todo\">%s</p>", MSG(&d, situations[s].text));
+    idp_ui_link_button(&d, "primary", "error-action", back ? v->back_url : situations[s].to,
+                       MSG(&d, back ? IDP_MSG_ERROR_BACK_TO_SERVICE : situations[s].button));
+    idp_buf_printf(&d.b, "<p class=\"note\" id=\"error-code\">%s <code>", MSG(&d, IDP_MSG_ERROR_CODE));
     idp_html_escape(&d.b, v->error);
-    idp_buf_puts(&d.b, "</code>: ");
-    idp_html_escape(&d.b, v->description ? v->description : "");
+    idp_buf_puts(&d.b, "</code>");
+    if (v->description && !v->for_resident) { /* the protocol's detail, for the help desk */
+        idp_buf_puts(&d.b, " ");
+        idp_html_escape(&d.b, v->description);
+    }
     idp_buf_puts(&d.b, "</p></section>");
     return idp_ui_doc_end(&d, v->status, NULL, NULL, out);
 }

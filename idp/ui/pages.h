@@ -62,12 +62,30 @@ typedef struct {
  * optional ones are marked "or NULL".
  */
 
-/** The error page: the texts say the request was refused; @p error and @p description are shown as a note. */
+/** The situation an error page is about: its title, what to do, and its one button. */
+typedef enum {
+    IDP_ERROR_SIGN_IN,     /* a sign-in cannot go on: back to the service (or the account page) */
+    IDP_ERROR_ACCOUNT,     /* a change on the account page failed: back to it */
+    IDP_ERROR_HOUSEHOLD,   /* the household form was not saved: back to it */
+    IDP_ERROR_LOGOUT,      /* a sign-out request was refused */
+    IDP_ERROR_UNAVAILABLE, /* we cannot serve now (503, 500): wait and try again */
+} idp_error_situation_t;
+
+/**
+ * The error page (issue #18 item 5): a plain title and what to do for the
+ * situation, what happened when @p description was written for the
+ * resident (@p for_resident), one button (@p back_url: the service, or by
+ * situation the account page), and at the bottom the error code (and a
+ * technical @p description) for the help desk.
+ */
 typedef struct {
     const char *lang;
     int status;
     const char *error;       /* the protocol's error code */
     const char *description; /* or NULL */
+    bool for_resident;       /* description is a text of the catalogue, in the page's language */
+    idp_error_situation_t situation;
+    const char *back_url; /* IDP_ERROR_SIGN_IN, IDP_ERROR_UNAVAILABLE: the service's site, or NULL */
 } idp_ui_error_view_t;
 idp_err_t idp_ui_render_error(const idp_ui_error_view_t *v, idp_ui_page_t *out);
 

@@ -151,3 +151,29 @@ describe('the login page (items 2 and 5)', () => {
     assert.equal(lang(ja.text), 'ja');
   });
 });
+
+describe('error pages (item 5)', () => {
+  test('in the request\'s language, a plain title, what to do, one button back, the code at the bottom', async () => {
+    const agent = new Agent(p.url);
+    const r = await agent.request('/login?tx=no-such-sign-in', { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    assert.equal(r.status, 400);
+    assert.equal(lang(r.text), 'en');
+    assert.match(r.text, /<section class="error" role="alert" id="error" data-situation="sign-in"><h2>The sign-in cannot continue<\/h2>/);
+    assert.equal((r.text.match(/class="button /g) || []).length, 1, 'one way out');
+    assert.equal(hrefOf(r.text, 'error-action'), '/account');
+    const code = r.text.indexOf('id="error-code"');
+    assert.ok(code > r.text.indexOf('id="todo"'), 'the code comes last');
+    assert.match(r.text.slice(code), /<code>invalid_request<\/code>/);
+  });
+
+  test('a sign-in that knows its service leads back to it', async () => {
+    const { agent, page } = await loginPage();
+    const fields = formFields(page.text, '/login/continue');
+    const r = await agent.request('/login/continue', { method: 'POST', form: { ...fields, csrf: 'x'.repeat(43) } });
+    assert.equal(r.status, 403);
+    assert.equal(lang(r.text), 'ja');
+    assert.equal(hrefOf(r.text, 'error-action'), 'https://portal.example/');
+    assert.match(r.text, /サービスに戻る/);
+  });
+});
+

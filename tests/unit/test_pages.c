@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "client_fixture.h"
 #include "oauth/internal.h"
+#include "ui/messages.h"
 
 #define EVIL "<script>alert(1)</script>\"'&"
 
@@ -67,11 +68,19 @@ static void assert_page(const page_t *p, int status)
 static void error_page_escapes_and_names_the_code(void **state)
 {
     page_t *p = *state;
-    idp_page_error(&p->req, &p->resp, "en", 400, "invalid_request", EVIL);
+    idp_page_error(&p->req, &p->resp, "en", 400, "invalid_request", EVIL, IDP_ERROR_SIGN_IN, NULL);
     assert_page(p, 400);
     assert_non_null(strstr(p->resp.body, "invalid_request"));
     assert_non_null(strstr(p->resp.body, "&lt;script&gt;"));
     assert_non_null(strstr(p->resp.body, "lang=\"en\""));
+    /* a protocol description is a detail beside the code; a catalogue text is what happened (issue #18 item 5) */
+    assert_null(strstr(p->resp.body, "id=\"what\""));
+    memset(&p->resp, 0, sizeof(p->resp));
+    const char *said = idp_msg_get(IDP_MSG_ERROR_CARD_APP_OTHER_CARD, "en");
+    idp_page_error(&p->req, &p->resp, "en", 403, "access_denied", said, IDP_ERROR_SIGN_IN, "https://rp.example/");
+    assert_page(p, 403);
+    assert_non_null(strstr(p->resp.body, "<p id=\"what\">"));
+    assert_non_null(strstr(p->resp.body, "id=\"error-action\" href=\"https://rp.example/\""));
 }
 
 static void store_errors_are_503_or_500(void **state)

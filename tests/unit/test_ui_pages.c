@@ -540,6 +540,55 @@ static void the_identifier_says_whether_it_is_shared(void **state)
     assert_non_null(strstr(idp_msg_claim("openid", "ja"), "このサービス専用"));
 }
 
+/* Issue #18 item 5: one page per situation, a plain title, what to do, one button, the code at the bottom. */
+static void each_error_situation_has_its_title_and_one_way_out(void **state)
+{
+    (void)state;
+    static const struct {
+        idp_error_situation_t s;
+        idp_msg_id_t heading;
+        const char *to;
+    } cases[] = {{IDP_ERROR_SIGN_IN, IDP_MSG_ERROR_HEADING, "/account"},
+                 {IDP_ERROR_ACCOUNT, IDP_MSG_ERROR_ACCOUNT_HEADING, "/account"},
+                 {IDP_ERROR_HOUSEHOLD, IDP_MSG_ERROR_HOUSEHOLD_HEADING, "/account"},
+                 {IDP_ERROR_LOGOUT, IDP_MSG_ERROR_LOGOUT_HEADING, "/account"},
+                 {IDP_ERROR_UNAVAILABLE, IDP_MSG_ERROR_UNAVAILABLE_HEADING, "/account"}};
+    for (size_t li = 0; li < 2; li++) {
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            for (int with_back = 0; with_back < 2; with_back++) {
+                idp_ui_error_view_t ev = {.lang = langs[li],
+                                          .status = 400,
+                                          .error = "invalid_request",
+                                          .description = idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_FORM, langs[li]),
+                                          .for_resident = true,
+                                          .situation = cases[i].s,
+                                          .back_url = with_back ? "https://rp.example/" : NULL};
+                idp_ui_page_t p;
+                assert_int_equal(idp_ui_render_error(&ev, &p), IDP_OK);
+                assert_page(&p, 400, langs[li], IDP_MSG_ERROR_TITLE);
+                char want[512];
+                snprintf(want, sizeof(want), "<h2>%s</h2>", idp_msg_get(cases[i].heading, langs[li]));
+                assert_non_null(strstr(p.body, want));
+                assert_int_equal(count(p.body, "class=\"button "), 1); /* one way out */
+                bool to_service = with_back && cases[i].s != IDP_ERROR_ACCOUNT && cases[i].s != IDP_ERROR_HOUSEHOLD;
+                snprintf(want, sizeof(want), "id=\"error-action\" href=\"%s\"",
+                         to_service ? "https://rp.example/" : cases[i].to);
+                assert_non_null(strstr(p.body, want));
+                /* what happened, then the code for the help desk at the bottom */
+                const char *what = strstr(p.body, "<p id=\"what\">"), *code = strstr(p.body, "id=\"error-code\"");
+                assert_non_null(what);
+                assert_non_null(code);
+                assert_true(what < code);
+                assert_non_null(strstr(code, "<code>invalid_request</code>"));
+                idp_ui_page_free(&p);
+            }
+        }
+    }
+    /* the household form's error is not titled as a sign-in's */
+    assert_string_not_equal(idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_HEADING, "ja"),
+                            idp_msg_get(IDP_MSG_ERROR_HEADING, "ja"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +597,7 @@ int main(void)
         cmocka_unit_test(the_login_page_numbers_the_steps_above_the_qr_code),
         cmocka_unit_test(the_account_page_shows_values_in_words),
         cmocka_unit_test(the_identifier_says_whether_it_is_shared),
+        cmocka_unit_test(each_error_situation_has_its_title_and_one_way_out),
         cmocka_unit_test(a_hostile_lang_is_escaped),
         cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
         cmocka_unit_test(a_null_text_renders_no_page),
