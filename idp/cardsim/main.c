@@ -3,7 +3,7 @@
  * reader: it takes the link the login page shows (and encodes in its QR
  * code), builds the message exactly as jpki.md says, signs the SHA-256
  * DigestInfo with PKCS#1 v1.5 as the card does (no hashing by the signer),
- * and posts certificate and signature to the verify URL in the link. A link
+ * and posts certificate and signature to the verify endpoint beside the link's path. A link
  * with purpose=both asks for the card's two keys: the authentication key
  * signs the AUTH message and the signing key the SIGN message of the same
  * challenge, and both certificates and signatures go in one request
@@ -147,9 +147,24 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
         return 2;
     }
     char *challenge = link_param(link, "challenge_id"), *nonce64 = link_param(link, "nonce");
+    char *binding64 = link_param(link, "binding");
     char *client_id = link_param(link, "client_id"), *redirect_uri = link_param(link, "redirect_uri");
     char *oidc_nonce = link_param(link, "oidc_nonce"), *verify = link_param(link, "verify");
     char *purpose = link_param(link, "purpose");
+    /* The verify endpoint is beside the link's own path (docs/card.md "The exchange"); a link of before named it. */
+    const char *app = strstr(link, "/login/card/app?");
+    if (verify == NULL && app && (verify = malloc((size_t)(app - link) + sizeof("/login/card/verify"))) != NULL)
+        snprintf(verify, (size_t)(app - link) + sizeof("/login/card/verify"), "%.*s/login/card/verify",
+                 (int)(app - link), link);
+    /* The request's binding: carried by the link, or (a link of before) digested here from its three parts. */
+    unsigned char binding[32];
+    size_t binding_len = 0;
+    bool bound =
+        binding64 ? idp_b64url_decode(binding64, strlen(binding64), binding, sizeof(binding), &binding_len) == IDP_OK &&
+                        binding_len == sizeof(binding)
+                  : client_id && redirect_uri;
+    if (binding64 == NULL && bound)
+        idp_jpki_binding(client_id, redirect_uri, oidc_nonce ? oidc_nonce : "", binding);
     idp_buf_t body, reply;
     idp_buf_init(&body, 65536);
     idp_buf_init(&reply, 65536);
@@ -157,10 +172,10 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
     size_t nonce_len = 0;
     json_t *req = NULL;
     char *text = NULL;
-    if (!challenge || !nonce64 || !client_id || !redirect_uri || !verify ||
+    if (!challenge || !nonce64 || !bound || !verify ||
         idp_b64url_decode(nonce64, strlen(nonce64), nonce, sizeof(nonce), &nonce_len) != IDP_OK ||
         nonce_len != IDP_JPKI_NONCE_BYTES) {
-        fprintf(stderr, "sakaid-card: the link lacks challenge_id, nonce, client_id, redirect_uri or verify\n");
+        fprintf(stderr, "sakaid-card: the link lacks challenge_id, nonce, binding or its /login/card/app path\n");
         goto Exit;
     }
     bool both = purpose && !strcmp(purpose, "both");
@@ -168,7 +183,7 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
     for (int k = 0; k < (both ? 2 : 1); k++) {
         idp_jpki_purpose_t p = k ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
         unsigned char msg[IDP_JPKI_MESSAGE_MAX];
-        size_t msg_len = idp_jpki_message(p, nonce, client_id, redirect_uri, oidc_nonce ? oidc_nonce : "", msg);
+        size_t msg_len = idp_jpki_message_bound(p, nonce, binding, msg);
         if (req == NULL || !sign_one(base, p, msg, msg_len, req, k ? "sign_certificate" : "certificate",
                                      k ? "sign_signature" : "signature"))
             goto Exit;
@@ -221,6 +236,7 @@ Exit:
     idp_buf_free(&reply);
     free(challenge);
     free(nonce64);
+    free(binding64);
     free(client_id);
     free(redirect_uri);
     free(oidc_nonce);

@@ -200,6 +200,13 @@ size_t idp_jpki_message(idp_jpki_purpose_t purpose, const unsigned char nonce[ID
                         const char *client_id, const char *redirect_uri, const char *oidc_nonce,
                         unsigned char out[IDP_JPKI_MESSAGE_MAX]);
 
+/** The request binding of the message: SHA-256(client_id 0x00 redirect_uri 0x00 oidc_nonce) into @p out. */
+void idp_jpki_binding(const char *client_id, const char *redirect_uri, const char *oidc_nonce, unsigned char out[32]);
+
+/** The same message from the binding (what the app's link carries, docs/card.md "The exchange"). */
+size_t idp_jpki_message_bound(idp_jpki_purpose_t purpose, const unsigned char nonce[IDP_JPKI_NONCE_BYTES],
+                              const unsigned char binding[32], unsigned char out[IDP_JPKI_MESSAGE_MAX]);
+
 /** Parses the six subjectAltName attributes; IDP_JPKI_MALFORMED on duplicates or a missing name/birth date/address. */
 idp_jpki_reason_t idp_jpki_parse_attrs(X509 *cert, idp_jpki_attrs_t *out, char *detail, size_t n);
 

@@ -547,16 +547,8 @@ void idp_jpki_trust_free(idp_jpki_trust_t *t)
     free(t);
 }
 
-size_t idp_jpki_message(idp_jpki_purpose_t purpose, const unsigned char nonce[IDP_JPKI_NONCE_BYTES],
-                        const char *client_id, const char *redirect_uri, const char *oidc_nonce,
-                        unsigned char out[IDP_JPKI_MESSAGE_MAX])
+void idp_jpki_binding(const char *client_id, const char *redirect_uri, const char *oidc_nonce, unsigned char out[32])
 {
-    static const char *const tags[] = {"SAKAI-D-JPKI-AUTH-v1", "SAKAI-D-JPKI-SIGN-v1"};
-    size_t n = strlen(tags[purpose]);
-    memcpy(out, tags[purpose], n);
-    out[n++] = 0x00;
-    memcpy(out + n, nonce, IDP_JPKI_NONCE_BYTES);
-    n += IDP_JPKI_NONCE_BYTES;
     /* SHA-256(client_id 0x00 redirect_uri 0x00 oidc_nonce): binds the signature to this relying party's request */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
@@ -564,9 +556,30 @@ size_t idp_jpki_message(idp_jpki_purpose_t purpose, const unsigned char nonce[ID
     EVP_DigestUpdate(md, client_id, strlen(client_id) + 1);
     EVP_DigestUpdate(md, redirect_uri, strlen(redirect_uri) + 1);
     EVP_DigestUpdate(md, oidc_nonce ? oidc_nonce : "", oidc_nonce ? strlen(oidc_nonce) : 0);
-    EVP_DigestFinal_ex(md, out + n, &len);
+    EVP_DigestFinal_ex(md, out, &len);
     EVP_MD_CTX_free(md);
-    return n + len;
+}
+
+size_t idp_jpki_message_bound(idp_jpki_purpose_t purpose, const unsigned char nonce[IDP_JPKI_NONCE_BYTES],
+                              const unsigned char binding[32], unsigned char out[IDP_JPKI_MESSAGE_MAX])
+{
+    static const char *const tags[] = {"SAKAI-D-JPKI-AUTH-v1", "SAKAI-D-JPKI-SIGN-v1"};
+    size_t n = strlen(tags[purpose]);
+    memcpy(out, tags[purpose], n);
+    out[n++] = 0x00;
+    memcpy(out + n, nonce, IDP_JPKI_NONCE_BYTES);
+    n += IDP_JPKI_NONCE_BYTES;
+    memcpy(out + n, binding, 32);
+    return n + 32;
+}
+
+size_t idp_jpki_message(idp_jpki_purpose_t purpose, const unsigned char nonce[IDP_JPKI_NONCE_BYTES],
+                        const char *client_id, const char *redirect_uri, const char *oidc_nonce,
+                        unsigned char out[IDP_JPKI_MESSAGE_MAX])
+{
+    unsigned char binding[32];
+    idp_jpki_binding(client_id, redirect_uri, oidc_nonce, binding);
+    return idp_jpki_message_bound(purpose, nonce, binding, out);
 }
 
 static void hex(const unsigned char *p, size_t n, char *out, size_t cap)

@@ -112,20 +112,26 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
     if (e != IDP_OK)
         return e;
     idp_b64url_encode(c.nonce, sizeof(c.nonce), nonce);
-    /* The link the login page shows and puts in its QR code: everything the app needs (jpki.md). */
-    idp_buf_t b, verify;
+    /*
+     * The link the login page shows and puts in its QR code: what the app
+     * needs to sign (jpki.md), as short as that can be, so that the QR code
+     * stays small (issue #18 item 10): the challenge, its nonce, the binding
+     * of the relying party's request (the message's third part, rather than
+     * the three values it digests), and "both" when both keys sign. The app
+     * posts to the verify endpoint beside the link's own path.
+     */
+    unsigned char binding[32];
+    char binding64[48];
+    idp_jpki_binding(tx->client_id, tx->redirect_uri, tx->oidc_nonce, binding);
+    idp_b64url_encode(binding, sizeof(binding), binding64);
+    idp_buf_t b;
     idp_buf_init(&b, 8192);
-    idp_buf_init(&verify, 4096);
     idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
     url_param(&b, "challenge_id", c.id);
     url_param(&b, "nonce", nonce);
-    url_param(&b, "purpose", purpose);
-    url_param(&b, "client_id", tx->client_id);
-    url_param(&b, "redirect_uri", tx->redirect_uri);
-    url_param(&b, "oidc_nonce", tx->oidc_nonce);
-    idp_buf_printf(&verify, "%s/login/card/verify", o->cfg->issuer);
-    url_param(&b, "verify", idp_buf_cstr(&verify));
-    idp_buf_free(&verify);
+    url_param(&b, "binding", binding64);
+    if (strcmp(purpose, "auth") != 0)
+        url_param(&b, "purpose", purpose);
     *link = idp_buf_steal(&b);
     idp_buf_free(&b);
     if (*link == NULL)

@@ -152,7 +152,9 @@ describe('login with the authentication certificate', () => {
     const half = await fetch(`${srv.url}/login/card/verify`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ challenge_id: both.challenge_id, cert_type: 'both', certificate: 'AAAA', signature: 'AAAA' }) });
     assert.equal(half.status, 400, 'both: the signing certificate and its signature too');
-    const mixed = card('sakai-taro', (await challenge(loginTx())).body.link.replace('purpose=auth', 'purpose=both'));
+    const authLink = (await challenge(loginTx())).body.link;
+    assert.doesNotMatch(authLink, /purpose=/, 'an auth link says nothing of its purpose: auth is the default');
+    const mixed = card('sakai-taro', `${authLink}&purpose=both`);
     assert.equal(mixed.status, 1);
     assert.equal(mixed.body.error, 'invalid_request', 'cert_type must match the challenge');
   });

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, sign as rsaSign, X509Certificate } from 'node:crypto';
+import { sign as rsaSign, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addClient, admin, BIN, cleanup, psql, tempDir } from './lib/harness.mjs';
@@ -44,12 +44,11 @@ function cardKey(provider, card, which) {
     serial: x.serialNumber.toUpperCase().replace(/^0+(?=.)/, ''), keyid };
 }
 
-/** The message the card signs (jpki.md, "Proposed exchange"), rebuilt from a login page's app link. */
+/** The message the card signs (jpki.md, "Proposed exchange"), from a login page's app link (its binding is the third part). */
 function message(link, tag) {
   const u = new URL(link);
-  const ctx = createHash('sha256').update(Buffer.concat([Buffer.from(u.searchParams.get('client_id')), Buffer.from([0]),
-    Buffer.from(u.searchParams.get('redirect_uri')), Buffer.from([0]), Buffer.from(u.searchParams.get('oidc_nonce') ?? '')])).digest();
-  return Buffer.concat([Buffer.from(tag), Buffer.from([0]), Buffer.from(u.searchParams.get('nonce'), 'base64url'), ctx]);
+  return Buffer.concat([Buffer.from(tag), Buffer.from([0]), Buffer.from(u.searchParams.get('nonce'), 'base64url'),
+    Buffer.from(u.searchParams.get('binding'), 'base64url')]);
 }
 
 /** POST /login/card/verify with the authentication key of @p authCard and the signing key of @p signCard (what two cards can do). */

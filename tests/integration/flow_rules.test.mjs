@@ -468,8 +468,8 @@ describe('private_key_jwt', () => {
     const keys = await jwksServer([k1]);
     try {
       const c = jwksClient(short, keys.url);
-      const fetchedAt = Date.now();
       assert.equal(await assertionAuth(short, c, k1), 200);
+      const fetchedAt = Date.now(); // the set was fetched before this: an upper bound, whatever the load
       keys.served = [k2]; // the client withdraws k1; whoever holds it keeps signing with it
       assert.equal(await assertionAuth(short, c, k1), 200, 'still in the cached set');
       assert.equal(keys.fetches, 1);

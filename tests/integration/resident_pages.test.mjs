@@ -143,6 +143,19 @@ describe('the login page (items 2 and 5)', () => {
     assert.equal((await agent.go(`/help/card?tx=${encodeURIComponent('"><x')}`)).text.includes('id="back"'), false);
   });
 
+  test('the QR code is at most version 10 at the default URL length (item 10); the link carries no request values', async () => {
+    for (const params of [{}, { ui_locales: 'en' }]) {
+      const { page } = await loginPage(params);
+      const box = page.text.match(/<div class="qr"><svg[^>]* viewBox="0 0 (\d+) (\d+)"/);
+      assert.ok(box, 'a QR code');
+      const modules = Number(box[1]) - 8; // the quiet zone is 4 modules on each side
+      const version = (modules - 17) / 4;
+      assert.ok(Number.isInteger(version) && version <= 10, `QR version ${version}`);
+      const link = new URL(appLink(page.text));
+      assert.deepEqual([...link.searchParams.keys()].sort(), ['binding', 'challenge_id', 'nonce']);
+    }
+  });
+
   test('without ui_locales, the request\'s Accept-Language picks the language', async () => {
     const { page } = await loginPage({}, { 'accept-language': 'en-US,en;q=0.9' });
     assert.equal(lang(page.text), 'en');

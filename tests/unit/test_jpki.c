@@ -200,6 +200,12 @@ static void signatures(void **state)
     /* the enrolment tag differs from the login tag */
     m = idp_jpki_message(IDP_JPKI_SIGN, nonce, "client", "https://rp.example/cb", "nonce", other);
     assert_true(m == n && memcmp(msg, other, n) != 0);
+    /* the app's link carries the request's binding: the same message from it (docs/card.md "The exchange") */
+    unsigned char binding[32];
+    idp_jpki_binding("client", "https://rp.example/cb", "nonce", binding);
+    m = idp_jpki_message_bound(IDP_JPKI_AUTH, nonce, binding, other);
+    assert_true(m == n && memcmp(msg, other, n) == 0);
+    assert_memory_equal(msg + n - 32, binding, 32);
     /* a flipped bit */
     s = card_sign("sakai-taro", "auth", msg, n, sig);
     assert_int_equal(idp_jpki_verify(t, IDP_JPKI_AUTH, b.der, b.len, msg, n, sig, s, at, &res), IDP_JPKI_OK);
