@@ -93,6 +93,9 @@ static const field_t fields[] = {
     {"ui.help_url", "SAKAID_UI_HELP_URL", T_STRING, OFF(ui_help_url), 0, 0, "/help/card"},
     {"ui.digital_auth_app_url", NULL, T_STRING, OFF(ui_digital_auth_app_url), 0, 0,
      "https://services.digital.go.jp/auth-and-sign/"},
+    {"ui.contact_url", "SAKAID_UI_CONTACT_URL", T_STRING, OFF(ui_contact_url), 0, 0, NULL},
+    {"ui.privacy_url", "SAKAID_UI_PRIVACY_URL", T_STRING, OFF(ui_privacy_url), 0, 0, NULL},
+    {"ui.terms_url", "SAKAID_UI_TERMS_URL", T_STRING, OFF(ui_terms_url), 0, 0, NULL},
 };
 static const size_t nfields = sizeof(fields) / sizeof(fields[0]);
 
@@ -528,7 +531,10 @@ static idp_err_t check_links(const idp_config_t *c, char *err, size_t errlen)
     } urls[] = {{"app.ios_store_url", c->app_ios_store_url, false},
                 {"app.android_store_url", c->app_android_store_url, false},
                 {"ui.help_url", c->ui_help_url, true},
-                {"ui.digital_auth_app_url", c->ui_digital_auth_app_url, false}};
+                {"ui.digital_auth_app_url", c->ui_digital_auth_app_url, false},
+                {"ui.contact_url", c->ui_contact_url, true},
+                {"ui.privacy_url", c->ui_privacy_url, true},
+                {"ui.terms_url", c->ui_terms_url, true}};
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         const char *u = urls[i].url;
         /* A path of ours ("/help/card"), never "//host" (another origin) nor anything HTML would need to escape. */

@@ -104,6 +104,9 @@ typedef struct {
     char *app_android_cert_sha256; /* "app.android_cert_sha256": its signing certificates' SHA-256, comma-joined */
     char *ui_help_url;             /* "ui.help_url": "when it does not work" (default: our page /help/card) */
     char *ui_digital_auth_app_url; /* "ui.digital_auth_app_url": where the Digital Agency explains its app */
+    char *ui_contact_url;          /* "ui.contact_url": the footer's contact link (none: not shown) */
+    char *ui_privacy_url;          /* "ui.privacy_url": SakaI-D's privacy policy */
+    char *ui_terms_url;            /* "ui.terms_url": its terms of use */
 } idp_config_t;
 
 /**

@@ -33,6 +33,8 @@
 #include "http/head.h"
 #include "oauth/endpoints.h"
 #include "oauth/metrics.h"
+#include "oauth/oauth.h"
+#include "oauth/rules.h"
 
 struct idp_http {
     struct mg_context *mg;
@@ -276,8 +278,15 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     req->now = (long long)time(NULL);
     req->now_ms = mono_ms();
     req->remote_addr = r->client;
-    req->lang = al && !strncasecmp(al, "en", 2) ? "en" : "ja";
+    req->lang = idp_rules_accept_lang(al);
     req->cookie = mg_get_header(r->conn, "Cookie");
+    /* The resident's own choice, from the pages' language switch (GET /lang), beats the browser's. */
+    const char *chosen = req->cookie ? idp_cookie_get(&r->arena, req->cookie, IDP_LANG_COOKIE) : NULL;
+    if (chosen && (!strcmp(chosen, "ja") || !strcmp(chosen, "en"))) {
+        req->lang = !strcmp(chosen, "en") ? "en" : "ja";
+        req->lang_chosen = true;
+    }
+    req->referer = mg_get_header(r->conn, "Referer");
     req->authorization = mg_get_header(r->conn, "Authorization");
     req->loopback = r->loopback;
     req->post = !strcmp(r->ri->request_method, "POST");

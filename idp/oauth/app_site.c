@@ -95,7 +95,7 @@ static const char *sign_in_of(idp_oauth_t *o, idp_oauth_req_t *req, const char *
         return NULL;
     if (idp_params_parse(req->arena, tx->request, strlen(tx->request), &p) == IDP_OK)
         idp_params_get(&p, "ui_locales", &ui);
-    *lang = idp_rules_lang(ui, req->lang);
+    *lang = idp_page_lang(req, ui);
     return login_url(req, tx->id);
 }
 
@@ -122,5 +122,31 @@ idp_outcome_t idp_oauth_help_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         strspn(tx, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(tx))
         back = login_url(req, tx);
     idp_page_help(req, resp, req->lang, back, idp_page_links(o));
+    return idp_ok();
+}
+
+/*
+ * GET /lang?to=ja|en: the pages' language switch (issue #18 item 8). The
+ * choice is kept in a cookie for a year (it beats ui_locales and
+ * Accept-Language: idp_page_lang) and the resident goes back to the page
+ * they were on, when the Referer is one of ours; else to the account page.
+ */
+idp_outcome_t idp_oauth_lang(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *to = NULL;
+    if (req->form == NULL || idp_params_get(req->form, "to", &to) != IDP_OK || (strcmp(to, "ja") && strcmp(to, "en")))
+        return idp_fail(IDP_E_INVALID_REQUEST, "to is ja or en");
+    size_t il = strlen(o->cfg->issuer);
+    const char *ref = req->referer;
+    bool ours = ref && !strncmp(ref, o->cfg->issuer, il) && ref[il] == '/' && ref[il + 1] != '/' &&
+                strncmp(ref + il, "/lang", 5) != 0 && strlen(ref) < 4096;
+    bool secure = strncmp(o->cfg->issuer, "https://", 8) == 0;
+    char *cookie = idp_arena_alloc(req->arena, 128);
+    if (cookie == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    snprintf(cookie, 128, IDP_LANG_COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", to,
+             secure ? "; Secure" : "");
+    idp_see_other(resp, ours ? ref : "/account");
+    resp->set_cookie[0] = cookie;
     return idp_ok();
 }

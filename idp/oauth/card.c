@@ -520,7 +520,7 @@ idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     const char *ui = NULL;
     if (idp_params_get(req->form, "ui_locales", &ui) != IDP_OK)
         ui = NULL;
-    const char *lang = idp_rules_lang(ui, req->lang);
+    const char *lang = idp_page_lang(req, ui);
     json_t *body = json_pack("{s:s}", "status", c.status);
     if (c.expires_at <= req->now && !strcmp(c.status, "pending"))
         json_object_set_new(body, "status", json_string("expired"));

@@ -122,6 +122,13 @@ idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, i
         goto Exit;
     if ((ret = discovery_build(o, cfg)) != IDP_OK)
         goto Exit;
+    /* Every page's header and footer (issue #18 item 8). */
+    idp_ui_site_t site = {.help_url = cfg->ui_help_url,
+                          .contact_url = cfg->ui_contact_url,
+                          .privacy_url = cfg->ui_privacy_url,
+                          .terms_url = cfg->ui_terms_url};
+    if ((ret = idp_ui_site_set(&site)) != IDP_OK)
+        goto Exit;
     *out = o;
     o = NULL;
 Exit:

@@ -401,7 +401,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     }
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
     if (!idp_authz_validate(f->params, f->client, &f->ar, &err)) {
-        f->lang = idp_rules_lang(NULL, f->req->lang);
+        f->lang = idp_page_lang(f->req, NULL);
         if (!err.redirect) {
             fail(f, err.error, err.description);
             return;
@@ -413,7 +413,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         redirect_error(f, err.error, err.description);
         return;
     }
-    f->lang = idp_rules_lang(f->ar.ui_locales, f->req->lang);
+    f->lang = idp_page_lang(f->req, f->ar.ui_locales);
     /* A continued login must belong to the same request it was made for. */
     if (tx && (strcmp(tx->client_id, f->ar.client_id) || strcmp(tx->redirect_uri, f->ar.redirect_uri))) {
         fail(f, IDP_E_INVALID_REQUEST, "login transaction mismatch");
@@ -554,7 +554,7 @@ static void flow_done(flow_t *f)
 
 idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = idp_page_lang(req, NULL)};
     decide(&f, NULL, false);
     flow_done(&f);
     return f.out;
@@ -619,7 +619,7 @@ static bool tx_params(flow_t *f, const idp_store_login_tx_t *tx)
     f->params = p;
     const char *ui = NULL;
     idp_params_get(p, "ui_locales", &ui);
-    f->lang = idp_rules_lang(ui, f->req->lang);
+    f->lang = idp_page_lang(f->req, ui);
     return true;
 }
 
@@ -683,7 +683,7 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx)
 
 idp_outcome_t idp_oauth_login_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     idp_page_ctx_t ctx;
     if (tx == NULL) {
@@ -767,7 +767,7 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
 
 idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -805,7 +805,7 @@ idp_outcome_t idp_oauth_login_continue(idp_oauth_t *o, idp_oauth_req_t *req, idp
  */
 idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     const char *answer = NULL;
     if (tx == NULL) {
@@ -872,7 +872,7 @@ idp_outcome_t idp_oauth_new_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 /* POST /login/sign/skip (tx, csrf): the resident declines the signing step; the flow goes on without it. */
 idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -898,7 +898,7 @@ idp_outcome_t idp_oauth_sign_skip(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                     const idp_store_login_tx_t *signed_in)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -932,7 +932,7 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 
 idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (tx == NULL) {
         store_error(&f, IDP_E_NOMEM);
@@ -1022,7 +1022,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
  */
 idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_rules_lang(NULL, req->lang)};
+    flow_t f = {.o = o, .req = req, .resp = resp, .lang = idp_page_lang(req, NULL)};
     idp_store_login_tx_t *tx = idp_arena_alloc(req->arena, sizeof(*tx));
     if (test_cards(o, req) == NULL || o->jpki == NULL) {
         fail(&f, IDP_E_NOT_FOUND, "test cards are for dev mode on loopback only");

@@ -9,6 +9,7 @@
 #include "jose/verify.h"
 #include "client/client.h"
 #include "oauth/oauth.h"
+#include "oauth/rules.h"
 #include "ui/pages.h"
 
 #define ACR_CARD "urn:sakai-d:acr:card"
@@ -64,6 +65,12 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
 void idp_subject(const idp_oauth_t *o, const idp_client_t *client, const char *resident_id, char out[64]);
 /** base64url(HMAC-SHA-256(subject key, @p label "\n" @p value)): subjects and session-bound CSRF tokens. */
 void idp_keyed_token(const idp_oauth_t *o, const char *label, const char *value, char out[64]);
+
+/** A page's language: the resident's own choice (the language switch), else @p ui_locales, else Accept-Language. */
+static inline const char *idp_page_lang(const idp_oauth_req_t *req, const char *ui_locales)
+{
+    return req->lang_chosen ? req->lang : idp_rules_lang(ui_locales, req->lang);
+}
 
 /* ---- views.c: the pages the resident sees --------------------------------------
  * Each idp_page_* fills a view struct (ui/pages.h) from protocol state, has

@@ -48,6 +48,9 @@ typedef struct {
     size_t discovery_len;
 } idp_oauth_t;
 
+/* The cookie of the pages' language switch (GET /lang): "ja" or "en". */
+#define IDP_LANG_COOKIE "sakaid_lang"
+
 typedef struct {
     idp_arena_t *arena;
     const idp_params_t *form;  /* decoded body (or query for GET) */
@@ -55,7 +58,9 @@ typedef struct {
     const char *body;          /* a JSON body, for the JSON endpoints */
     size_t body_len;
     const char *remote_addr; /* the client address, for rate limits */
-    const char *lang;        /* "ja" or "en", from Accept-Language */
+    const char *lang;        /* "ja" or "en": the resident's choice (lang_chosen), else from Accept-Language */
+    bool lang_chosen;        /* the resident picked lang with the pages' language switch (it beats ui_locales) */
+    const char *referer;     /* the Referer header, or NULL (the language switch's way back) */
     const char *cookie;      /* the Cookie header, or NULL */
     bool loopback;           /* the client address is 127.0.0.0/8 or ::1 */
     bool post;               /* the request method is POST (decisions are taken on POST only) */
@@ -164,6 +169,8 @@ idp_outcome_t idp_oauth_card_status(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 idp_outcome_t idp_oauth_card_app_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /help/card[?tx=...]: when it does not work. */
 idp_outcome_t idp_oauth_help_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /lang?to=ja|en: the pages' language switch. */
+idp_outcome_t idp_oauth_lang(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /.well-known/apple-app-site-association and /.well-known/assetlinks.json (app links). */
 idp_outcome_t idp_oauth_apple_app_site(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_oauth_assetlinks(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

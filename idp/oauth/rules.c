@@ -2,7 +2,9 @@
 #include "oauth/rules.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/str.h"
 #include "client/client_meta.h"
@@ -20,6 +22,26 @@ const char *idp_rules_lang(const char *ui_locales, const char *fallback)
             return "ja";
     }
     return fallback && !strcmp(fallback, "en") ? "en" : "ja";
+}
+
+const char *idp_rules_accept_lang(const char *header)
+{
+    for (const char *p = header ? header : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        char item[64];
+        snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), p);
+        p += n + (p[n] == ',');
+        const char *tag = item + strspn(item, " \t");
+        size_t len = strcspn(tag, " \t;");
+        const char *q = strstr(tag, "q=");
+        if (q && strtod(q + 2, NULL) <= 0.0) /* refused (RFC 9110 §12.4.2: q=0 is "not acceptable") */
+            continue;
+        if (len >= 2 && (len == 2 || tag[2] == '-') && !strncasecmp(tag, "en", 2))
+            return "en";
+        if (len >= 2 && (len == 2 || tag[2] == '-') && !strncasecmp(tag, "ja", 2))
+            return "ja";
+    }
+    return "ja";
 }
 
 bool idp_rules_card_needed(const idp_client_t *client, json_t *claims_param, const char *acr_values, bool *unmet)

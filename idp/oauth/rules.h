@@ -19,6 +19,13 @@
 const char *idp_rules_lang(const char *ui_locales, const char *fallback);
 
 /**
+ * The language of an Accept-Language header (RFC 9110 §12.5.4): "en" when
+ * an English tag comes before any Japanese one among those not refused
+ * (q=0), else "ja" (also for NULL). Tags are taken in the order given.
+ */
+const char *idp_rules_accept_lang(const char *header);
+
+/**
  * Whether a request needs the card (product.md §5): a card-required client;
  * acr_values or default_acr_values that accept only the card; an essential
  * acr claim (§5.5.1.1) whose value(s) accept only the card. *unmet is set

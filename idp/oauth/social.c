@@ -299,7 +299,7 @@ static idp_outcome_t offer_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"upstream\":\"%s\"}", u->id); /* [a-z0-9-] */
     idp_oauth_logged(idp_store_audit(o->store, "card_app_link_offered", candidate, detail), "audit");
-    idp_page_app_link(req, resp, idp_rules_lang(ui, req->lang), tx->id, tx->csrf, offer, u->display_name);
+    idp_page_app_link(req, resp, idp_page_lang(req, ui), tx->id, tx->csrf, offer, u->display_name);
     free(offer);
     return idp_ok();
 }

@@ -413,6 +413,16 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ERA_SHOWA] = {"era.showa", "昭和", "Showa"},
     [IDP_MSG_ERA_TAISHO] = {"era.taisho", "大正", "Taisho"},
     [IDP_MSG_ERA_MEIJI] = {"era.meiji", "明治", "Meiji"},
+    [IDP_MSG_SITE_CITY] = {"site.city", "堺市", "Sakai City"},
+    [IDP_MSG_SITE_ACCOUNT] = {"site.account", "アカウント", "Account"},
+    [IDP_MSG_SITE_LANG_LABEL] = {"site.lang_label", "言語", "Language"},
+    /* the switch names the other language in that language */
+    [IDP_MSG_SITE_OTHER_LANG] = {"site.other_lang", "English", "日本語"},
+    [IDP_MSG_SITE_HELP] = {"site.help", "ヘルプ", "Help"},
+    [IDP_MSG_SITE_CONTACT] = {"site.contact", "お問い合わせ", "Contact"},
+    [IDP_MSG_SITE_PRIVACY] = {"site.privacy", "プライバシーポリシー", "Privacy policy"},
+    [IDP_MSG_SITE_TERMS] = {"site.terms", "利用規約", "Terms of use"},
+    [IDP_MSG_SITE_FOOTER_LABEL] = {"site.footer_label", "サイトの情報", "About this site"},
     [IDP_MSG_GENDER_FEMALE] = {"gender.female", "女性", "Female"},
     [IDP_MSG_GENDER_MALE] = {"gender.male", "男性", "Male"},
 

@@ -24,7 +24,81 @@ static const char STYLE[] =
     "margin:.25rem .5rem .25rem 0;padding:.5rem 1rem}.alert{border:2px solid #b00020;border-radius:.5rem;"
     "padding:.5rem 1rem;margin:.5rem 0;background:#fff5f5}"
     "ul{padding-left:1.25rem}.logo{max-height:3rem}.note{font-size:.875rem;color:#555}"
-    ".error{border-left:4px solid #b00020}@media (min-width:48rem){main{padding:2rem}}";
+    ".error{border-left:4px solid #b00020}@media (min-width:48rem){main{padding:2rem}}"
+    "header.site,footer.site{max-width:32rem;margin:0 auto;padding:.5rem 1rem;display:flex;flex-wrap:wrap;"
+    "gap:.5rem 1rem;align-items:center}header.site nav{margin-left:auto;display:flex;gap:1rem}"
+    ".brand{font-weight:700;font-size:1.1rem}.i{font-family:Georgia,'Times New Roman',serif}"
+    "footer.site{font-size:.875rem;color:#444}footer.site ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;"
+    "list-style:none;padding:0;margin:0}";
+
+/* The header's and footer's links (idp_ui_site_set), owned here. */
+static idp_ui_site_t site;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+idp_err_t idp_ui_site_set(const idp_ui_site_t *s)
+{
+    char *const old[] = {(char *)site.help_url, (char *)site.contact_url, (char *)site.privacy_url,
+                         (char *)site.terms_url};
+    idp_ui_site_t next = {0};
+    if (s)
+        next = (idp_ui_site_t){.help_url = dup_or_null(s->help_url),
+                               .contact_url = dup_or_null(s->contact_url),
+                               .privacy_url = dup_or_null(s->privacy_url),
+                               .terms_url = dup_or_null(s->terms_url)};
+    if (s && ((s->help_url && !next.help_url) || (s->contact_url && !next.contact_url) ||
+              (s->privacy_url && !next.privacy_url) || (s->terms_url && !next.terms_url))) {
+        free((char *)next.help_url);
+        free((char *)next.contact_url);
+        free((char *)next.privacy_url);
+        free((char *)next.terms_url);
+        return IDP_E_NOMEM;
+    }
+    site = next;
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+        free(old[i]);
+    return IDP_OK;
+}
+
+/*
+ * The header (issue #18 item 8): the name, legible (a serif capital I, so
+ * that "SakaI-D" never reads "Sakal-D"), the city, the account, and the
+ * language switch, which leads through /lang back to this page.
+ */
+static void header(idp_ui_doc_t *d)
+{
+    bool en = idp_msg_lang_en(d->lang);
+    idp_buf_printf(&d->b,
+                   "<header class=\"site\"><span class=\"brand\">" IDP_UI_BRAND "</span> <span class=\"city\">%s</span>"
+                   "<nav aria-label=\"%s\"><a id=\"site-account\" href=\"/account\">%s</a> "
+                   "<a id=\"site-lang\" href=\"/lang?to=%s\" lang=\"%s\" hreflang=\"%s\">%s</a></nav></header>",
+                   MSG(d, IDP_MSG_SITE_CITY), MSG(d, IDP_MSG_SITE_LANG_LABEL), MSG(d, IDP_MSG_SITE_ACCOUNT),
+                   en ? "ja" : "en", en ? "ja" : "en", en ? "ja" : "en", MSG(d, IDP_MSG_SITE_OTHER_LANG));
+}
+
+/* One footer link, when configured. */
+static void footer_link(idp_ui_doc_t *d, const char *url, const char *id, idp_msg_id_t label)
+{
+    if (url == NULL)
+        return;
+    idp_buf_printf(&d->b, "<li><a id=\"%s\" href=\"", id);
+    idp_html_escape(&d->b, url);
+    idp_buf_printf(&d->b, "\">%s</a></li>", MSG(d, label));
+}
+
+/* The footer: help, contact, privacy policy, terms (those configured), and the city. */
+static void footer(idp_ui_doc_t *d)
+{
+    idp_buf_printf(&d->b, "<footer class=\"site\"><ul aria-label=\"%s\">", MSG(d, IDP_MSG_SITE_FOOTER_LABEL));
+    footer_link(d, site.help_url, "site-help", IDP_MSG_SITE_HELP);
+    footer_link(d, site.contact_url, "site-contact", IDP_MSG_SITE_CONTACT);
+    footer_link(d, site.privacy_url, "site-privacy", IDP_MSG_SITE_PRIVACY);
+    footer_link(d, site.terms_url, "site-terms", IDP_MSG_SITE_TERMS);
+    idp_buf_printf(&d->b, "</ul><p>" IDP_UI_BRAND " <span>%s</span></p></footer>", MSG(d, IDP_MSG_SITE_CITY));
+}
 
 void idp_ui_page_free(idp_ui_page_t *p)
 {
@@ -53,7 +127,9 @@ idp_err_t idp_ui_doc_begin(idp_ui_doc_t *d, const char *lang, const char *title)
     idp_buf_puts(&d->b, "\"><head><meta charset=\"utf-8\">"
                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
     idp_html_escape(&d->b, title);
-    idp_buf_printf(&d->b, " - SakaI-D</title><style nonce=\"%s\">%s</style></head><body><main>", d->nonce, STYLE);
+    idp_buf_printf(&d->b, " - SakaI-D</title><style nonce=\"%s\">%s</style></head><body>", d->nonce, STYLE);
+    header(d);
+    idp_buf_puts(&d->b, "<main>");
     return idp_buf_err(&d->b);
 }
 
@@ -61,7 +137,9 @@ idp_err_t idp_ui_doc_end(idp_ui_doc_t *d, int status, const char *form_sources, 
                          idp_ui_page_t *out)
 {
     memset(out, 0, sizeof(*out));
-    idp_buf_puts(&d->b, "</main></body></html>");
+    idp_buf_puts(&d->b, "</main>");
+    footer(d);
+    idp_buf_puts(&d->b, "</body></html>");
     idp_buf_t csp;
     idp_buf_init(&csp, 32768);
     idp_buf_printf(&csp,

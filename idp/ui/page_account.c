@@ -281,7 +281,7 @@ idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *o
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_ACCOUNT_TITLE, v->lang));
-    idp_buf_puts(&d.b, "<h1>SakaI-D</h1>");
+    idp_buf_puts(&d.b, "<h1>" IDP_UI_BRAND "</h1>");
     if (v->notice) {
         idp_buf_puts(&d.b, "<section role=\"status\" id=\"notice\"><p>");
         idp_html_escape(&d.b, v->notice);

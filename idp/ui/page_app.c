@@ -18,10 +18,10 @@ idp_err_t idp_ui_render_card_app(const idp_ui_card_app_view_t *v, idp_ui_page_t 
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_APP_TITLE, v->lang));
-    idp_buf_printf(
-        &d.b,
-        "<h1>SakaI-D</h1><section id=\"card-app-page\" aria-labelledby=\"app-h\"><h2 id=\"app-h\">%s</h2><p>%s</p>",
-        MSG(&d, IDP_MSG_APP_HEADING), MSG(&d, IDP_MSG_APP_TEXT));
+    idp_buf_printf(&d.b,
+                   "<h1>" IDP_UI_BRAND
+                   "</h1><section id=\"card-app-page\" aria-labelledby=\"app-h\"><h2 id=\"app-h\">%s</h2><p>%s</p>",
+                   MSG(&d, IDP_MSG_APP_HEADING), MSG(&d, IDP_MSG_APP_TEXT));
     idp_ui_store_links(&d, &v->links);
     idp_buf_printf(&d.b, "<p>%s</p>", MSG(&d, IDP_MSG_APP_AFTER));
     back(&d, v->back_url, IDP_MSG_APP_NO_LOGIN);
@@ -39,7 +39,8 @@ idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out)
                                          {IDP_MSG_HELP_DAA_Q, IDP_MSG_HELP_DAA_A}};
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_HELP_TITLE, v->lang));
-    idp_buf_printf(&d.b, "<h1>SakaI-D</h1><section id=\"help\" aria-labelledby=\"help-h\"><h2 id=\"help-h\">%s</h2>",
+    idp_buf_printf(&d.b,
+                   "<h1>" IDP_UI_BRAND "</h1><section id=\"help\" aria-labelledby=\"help-h\"><h2 id=\"help-h\">%s</h2>",
                    MSG(&d, IDP_MSG_HELP_TITLE));
     for (size_t i = 0; i < sizeof(qa) / sizeof(qa[0]); i++) {
         idp_buf_printf(&d.b, "<h3>%s</h3><p>%s</p>", MSG(&d, qa[i][0]), MSG(&d, qa[i][1]));
@@ -71,7 +72,7 @@ idp_err_t idp_ui_render_app_link(const idp_ui_app_link_view_t *v, idp_ui_page_t 
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_APP_LINK_TITLE, v->lang));
     idp_buf_printf(&d.b,
-                   "<h1>SakaI-D</h1><section id=\"app-link-offer\" aria-labelledby=\"offer-h\"><h2 "
+                   "<h1>" IDP_UI_BRAND "</h1><section id=\"app-link-offer\" aria-labelledby=\"offer-h\"><h2 "
                    "id=\"offer-h\">%s</h2><p class=\"note\">",
                    MSG(&d, IDP_MSG_APP_LINK_TITLE));
     idp_html_escape(&d.b, v->upstream_name);

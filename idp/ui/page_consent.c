@@ -9,7 +9,7 @@ idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *o
     char logo_origin[512];
     const char *purpose = idp_msg_lang_en(v->lang) ? v->purpose_en : v->purpose_ja;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_CONSENT_TITLE, v->lang));
-    idp_buf_puts(&d.b, "<h1>SakaI-D</h1><section aria-labelledby=\"consent-h\">");
+    idp_buf_puts(&d.b, "<h1>" IDP_UI_BRAND "</h1><section aria-labelledby=\"consent-h\">");
     idp_ui_origin(v->logo_uri, logo_origin, sizeof(logo_origin));
     if (v->logo_uri && logo_origin[0]) {
         idp_buf_puts(&d.b, "<img class=\"logo\" alt=\"\" src=\"");

@@ -7,6 +7,9 @@
 #include "ui/messages.h"
 #include "ui/pages.h"
 
+/* The name, legible: a serif capital I, so that "SakaI-D" never reads "Sakal-D" (issue #18 item 8). */
+#define IDP_UI_BRAND "Saka<span class=\"i\">I</span>-D"
+
 /* The largest page (the login page's QR code is the bulk: ui/qr.h). */
 #define IDP_UI_PAGE_MAX (512 * 1024)
 

@@ -197,7 +197,7 @@ idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_LOGIN_TITLE, v->lang));
-    idp_buf_puts(&d.b, "<h1>SakaI-D</h1><p>");
+    idp_buf_puts(&d.b, "<h1>" IDP_UI_BRAND "</h1><p>");
     idp_html_escape(&d.b, v->client_name);
     idp_buf_printf(&d.b, "%s</p>", MSG(&d, IDP_MSG_LOGIN_TO_CLIENT));
     if (v->note == IDP_LOGIN_REAUTH)
@@ -235,7 +235,7 @@ idp_err_t idp_ui_render_new_card(const idp_ui_new_card_view_t *v, idp_ui_page_t 
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_NEW_CARD_TITLE, v->lang));
-    idp_buf_printf(&d.b, "<h1>SakaI-D</h1><section id=\"new-card\" data-stage=\"%s\">",
+    idp_buf_printf(&d.b, "<h1>" IDP_UI_BRAND "</h1><section id=\"new-card\" data-stage=\"%s\">",
                    v->stage == IDP_NEW_CARD_ASK       ? "ask"
                    : v->stage == IDP_NEW_CARD_CONFIRM ? "confirm"
                                                       : "no-match");

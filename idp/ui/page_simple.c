@@ -24,7 +24,8 @@ idp_err_t idp_ui_render_error(const idp_ui_error_view_t *v, idp_ui_page_t *out)
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_ERROR_TITLE, v->lang));
     idp_buf_printf(&d.b,
-                   "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\" id=\"error\" data-situation=\"%s\">"
+                   "<h1>" IDP_UI_BRAND
+                   "</h1><section class=\"error\" role=\"alert\" id=\"error\" data-situation=\"%s\">"
                    "<h2>%s</h2>",
                    situations[s].name, MSG(&d, situations[s].heading));
     if (v->for_resident && v->description) { /* what happened, in the resident's words */
@@ -50,8 +51,9 @@ idp_err_t idp_ui_render_reauth(const idp_ui_reauth_view_t *v, idp_ui_page_t *out
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_REAUTH_TITLE, v->lang));
-    idp_buf_printf(&d.b, "<h1>SakaI-D</h1><section class=\"error\" role=\"alert\" id=\"reauth\"><h2>%s</h2><p>%s</p>",
-                   MSG(&d, IDP_MSG_REAUTH_HEADING), MSG(&d, v->card ? IDP_MSG_REAUTH_TEXT_CARD : IDP_MSG_REAUTH_TEXT));
+    idp_buf_printf(
+        &d.b, "<h1>" IDP_UI_BRAND "</h1><section class=\"error\" role=\"alert\" id=\"reauth\"><h2>%s</h2><p>%s</p>",
+        MSG(&d, IDP_MSG_REAUTH_HEADING), MSG(&d, v->card ? IDP_MSG_REAUTH_TEXT_CARD : IDP_MSG_REAUTH_TEXT));
     idp_buf_printf(&d.b,
                    "<a class=\"button primary\" href=\"/account/login\">%s</a>"
                    "<a class=\"button secondary\" href=\"/account\">%s</a>"
@@ -84,7 +86,7 @@ idp_err_t idp_ui_render_logout(const idp_ui_logout_view_t *v, idp_ui_page_t *out
     idp_ui_doc_t d;
     char origin[512];
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_LOGOUT_TITLE, v->lang));
-    idp_buf_puts(&d.b, "<h1>SakaI-D</h1><section>");
+    idp_buf_puts(&d.b, "<h1>" IDP_UI_BRAND "</h1><section>");
     if (!v->confirm) {
         idp_buf_printf(&d.b, "<p id=\"signed-out\" role=\"status\">%s</p></section>", MSG(&d, IDP_MSG_LOGOUT_DONE));
         return idp_ui_doc_end(&d, 200, NULL, NULL, out);

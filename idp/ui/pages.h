@@ -54,6 +54,18 @@ typedef struct {
     const char *digital_auth_app_url;              /* the Digital Agency's page about its app */
 } idp_ui_links_t;
 
+/**
+ * What every page's header and footer show (issue #18 item 8), set once at
+ * start (idp_ui_site_set) before any page is rendered: each link is an
+ * https URL or a path of ours, or NULL (not shown).
+ */
+typedef struct {
+    const char *help_url, *contact_url, *privacy_url, *terms_url;
+} idp_ui_site_t;
+
+/** Sets the header's and footer's links for every page from now on (copied; NULL: none). Not thread-safe: at start. */
+idp_err_t idp_ui_site_set(const idp_ui_site_t *site);
+
 /*
  * Contract of every idp_ui_render_*: on IDP_OK, *out holds the page; on an
  * error (a NULL where a string is required, a page past its size limit, out

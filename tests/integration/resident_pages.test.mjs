@@ -190,3 +190,26 @@ describe('error pages (item 5)', () => {
   });
 });
 
+describe('header, footer and the language switch (item 8)', () => {
+  test('every page has the header and footer; the switch keeps the choice and goes back to the page', async () => {
+    const { agent, page } = await loginPage({ ui_locales: 'ja' });
+    assert.match(page.text, /<header class="site">[\s\S]*Saka<span class="i">I<\/span>-D[\s\S]*堺市[\s\S]*id="site-account"/);
+    assert.match(page.text, /<footer class="site">[\s\S]*id="site-help" href="\/help\/card"/);
+    const sw = hrefOf(page.text, 'site-lang');
+    assert.equal(sw, '/lang?to=en');
+    const loginUrl = `${p.url}/login?tx=${formFields(page.text, '/login/continue').tx}`;
+    const r = await agent.request(sw, { headers: { referer: loginUrl } });
+    assert.equal(r.status, 303);
+    assert.equal(r.location, loginUrl, 'back to the page it was pressed on');
+    assert.match(r.headers.get('set-cookie'), /^sakaid_lang=en; Path=\/; Max-Age=31536000; HttpOnly; SameSite=Lax/);
+    // The resident's choice beats the service's ui_locales and the browser's Accept-Language.
+    const again = await agent.request(loginUrl, { headers: { 'accept-language': 'ja' } });
+    assert.equal(lang(again.text), 'en');
+    assert.equal(hrefOf(again.text, 'site-lang'), '/lang?to=ja');
+    // Not ours, or no Referer: the account page. A language we do not have: refused.
+    assert.match((await agent.request(sw, { headers: { referer: 'https://evil.example/x' } })).location, /\/account$/);
+    assert.match((await agent.request(sw)).location, /\/account$/);
+    assert.equal((await agent.request('/lang?to=fr')).status, 400);
+  });
+});
+

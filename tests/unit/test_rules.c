@@ -27,6 +27,14 @@ static void lang_follows_ui_locales(void **state)
     assert_string_equal(idp_rules_lang(NULL, "en"), "en");
     assert_string_equal(idp_rules_lang("de fr", "en"), "en");
     assert_string_equal(idp_rules_lang("ja", "en"), "ja");
+    /* Accept-Language (RFC 9110 §12.5.4), in the order given; q=0 refuses */
+    assert_string_equal(idp_rules_accept_lang(NULL), "ja");
+    assert_string_equal(idp_rules_accept_lang("en-US,en;q=0.9"), "en");
+    assert_string_equal(idp_rules_accept_lang("fr-FR, en;q=0.8, ja;q=0.5"), "en");
+    assert_string_equal(idp_rules_accept_lang("ja-JP,en;q=0.5"), "ja");
+    assert_string_equal(idp_rules_accept_lang("en;q=0, ja"), "ja");
+    assert_string_equal(idp_rules_accept_lang("eng, de"), "ja");
+    assert_string_equal(idp_rules_accept_lang("EN-gb"), "en");
 }
 
 static bool card(const char *meta, const char *claims, const char *acr_values, bool *unmet)

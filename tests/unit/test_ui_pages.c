@@ -370,7 +370,7 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
         assert_page(&p, 200, l, IDP_MSG_APP_TITLE);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_NO_STORE, l)));
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_NO_LOGIN, l)));
-        assert_null(strstr(p.body, "<a "));
+        assert_null(strstr(p.body, "class=\"button"));
         idp_ui_page_free(&p);
 
         idp_ui_help_view_t hv = {.lang = l, .back_url = "/login?tx=abc", .links = links};
@@ -589,6 +589,37 @@ static void each_error_situation_has_its_title_and_one_way_out(void **state)
                             idp_msg_get(IDP_MSG_ERROR_HEADING, "ja"));
 }
 
+/* Issue #18 item 8: every page has the header (the name, legible; the city; the account; the language switch)
+ * and the footer with the configured links only. */
+static void every_page_has_the_header_and_the_footer(void **state)
+{
+    (void)state;
+    const idp_ui_site_t site = {.help_url = "/help/card", .privacy_url = "https://www.city.example/privacy"};
+    assert_int_equal(idp_ui_site_set(&site), IDP_OK);
+    for (size_t li = 0; li < 2; li++) {
+        idp_ui_error_view_t ev = {.lang = langs[li], .status = 400, .error = "invalid_request"};
+        idp_ui_page_t p;
+        assert_int_equal(idp_ui_render_error(&ev, &p), IDP_OK);
+        const char *h = strstr(p.body, "<header class=\"site\">"), *m = strstr(p.body, "<main>"),
+                   *f = strstr(p.body, "<footer class=\"site\">");
+        assert_non_null(h);
+        assert_non_null(m);
+        assert_non_null(f);
+        assert_true(h < m && m < f);
+        assert_non_null(strstr(h, "Saka<span class=\"i\">I</span>-D"));
+        assert_non_null(strstr(h, idp_msg_get(IDP_MSG_SITE_CITY, langs[li])));
+        assert_non_null(strstr(h, "id=\"site-account\" href=\"/account\""));
+        assert_non_null(
+            strstr(h, li ? "id=\"site-lang\" href=\"/lang?to=ja\"" : "id=\"site-lang\" href=\"/lang?to=en\""));
+        assert_non_null(strstr(f, "id=\"site-help\" href=\"/help/card\""));
+        assert_non_null(strstr(f, "id=\"site-privacy\" href=\"https://www.city.example/privacy\""));
+        assert_null(strstr(f, "site-contact"));
+        assert_null(strstr(f, "site-terms"));
+        idp_ui_page_free(&p);
+    }
+    assert_int_equal(idp_ui_site_set(NULL), IDP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +629,7 @@ int main(void)
         cmocka_unit_test(the_account_page_shows_values_in_words),
         cmocka_unit_test(the_identifier_says_whether_it_is_shared),
         cmocka_unit_test(each_error_situation_has_its_title_and_one_way_out),
+        cmocka_unit_test(every_page_has_the_header_and_the_footer),
         cmocka_unit_test(a_hostile_lang_is_escaped),
         cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
         cmocka_unit_test(a_null_text_renders_no_page),
