@@ -25,7 +25,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         idp_see_other(resp, "/account/login");
         return idp_ok();
     }
-    idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid};
+    idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid, .card_login = o->jpki != NULL};
     char csrf[64];
     idp_account_csrf(o, &s, csrf);
     v.csrf = csrf;

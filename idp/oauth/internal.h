@@ -127,6 +127,7 @@ typedef struct {
     const char *lang, *csrf, *notice, *current_sid;
     const idp_store_credential_t *creds;
     size_t ncreds;
+    bool card_login; /* card sign-in is configured */
     const idp_store_upstream_t *upstreams;
     size_t nupstreams;
     const idp_store_resident_attrs_t *attrs; /* NULL: nothing verified */

@@ -280,6 +280,10 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
                                          .subject = c->subject};
     }
     v.creds = creds;
+    bool has_card = false;
+    for (size_t i = 0; creds && i < a->ncreds; i++)
+        has_card = has_card || creds[i].card;
+    v.card_addable = a->card_login && !has_card;
 
     idp_ui_attr_t *attrs = array(req, 4, sizeof(*attrs));
     if (attrs && a->attrs) {

@@ -363,6 +363,18 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ACCOUNT_CRED_VALID_UNTIL] = {"account.cred_valid_until", "証明書の有効期限", "certificate valid until"},
     [IDP_MSG_ACCOUNT_CRED_REMOVE] = {"account.cred_remove", "このログイン方法を外す", "Remove"},
     [IDP_MSG_ACCOUNT_CRED_ADD] = {"account.cred_add", " を追加", ": add"},
+    [IDP_MSG_ACCOUNT_ADD_CARD_TEXT] =
+        {"account.add_card_text",
+         "マイナンバーカードを追加すると、カードが必要なサービスも使えるようになります。"
+         "安全のため、追加の前にもう一度ログインしていただき、続けてカードを読み取ります。",
+         "Add your My Number card to use the services that need it. For your safety you "
+         "sign in again first, then read the card."},
+    [IDP_MSG_ACCOUNT_ADD_CARD] = {"account.add_card", "マイナンバーカードを追加", "Add your My Number card"},
+    [IDP_MSG_ACCOUNT_ADD_OTHER_TEXT] = {"account.add_other_text",
+                                        "ほかのログイン方法を追加できます。安全のため、追加の前にもう一度ログインして"
+                                        "いただくことがあります。",
+                                        "You can add another way to sign in. For your safety you may be asked to sign "
+                                        "in again first."},
     [IDP_MSG_ACCOUNT_VERIFIED_HEADING] = {"account.verified_heading", "確認済みの情報", "Verified information"},
     [IDP_MSG_ACCOUNT_VERIFIED_NOTE] = {"account.verified_note", "マイナンバーカードの署名用電子証明書で確認:",
                                        "Checked with your My Number card's signing certificate on"},

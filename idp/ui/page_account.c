@@ -68,6 +68,15 @@ static void credentials(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
         idp_buf_puts(b, "</li>");
     }
     idp_buf_puts(b, "</ul>");
+    /* How to add the card (issue #18 item 9): the fresh sign-in first, then the card (flow.c TX_ADD_CARD). */
+    if (v->card_addable) {
+        idp_buf_printf(b, "<div id=\"add-card\"><p>%s</p>", MSG(d, IDP_MSG_ACCOUNT_ADD_CARD_TEXT));
+        idp_ui_link_button(d, "primary", "add-card-button", "/account/login?add=card",
+                           MSG(d, IDP_MSG_ACCOUNT_ADD_CARD));
+        idp_buf_puts(b, "</div>");
+    }
+    if (v->nupstreams)
+        idp_buf_printf(b, "<p class=\"note\" id=\"add-other\">%s</p>", MSG(d, IDP_MSG_ACCOUNT_ADD_OTHER_TEXT));
     for (size_t j = 0; j < v->nupstreams; j++) {
         form_begin(b, "/account/link", v->csrf);
         idp_ui_hidden(b, "upstream", v->upstreams[j].id);

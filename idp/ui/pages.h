@@ -258,6 +258,7 @@ typedef struct {
     const char *notice; /* or NULL */
     const idp_ui_credential_t *creds;
     size_t ncreds;
+    bool card_addable; /* card sign-in is on and the resident has no card: how to add one (/account/login?add=card) */
     const idp_ui_upstream_t *upstreams; /* providers that can be added */
     size_t nupstreams;
     bool verified; /* false: nothing verified yet */

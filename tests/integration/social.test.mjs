@@ -113,6 +113,9 @@ describe('social login through oidc-provider', () => {
     await social(agent, first.page, 'mock', 'gina');
     const { page } = await loginPage(agent, cardOnlyRp);
     assert.match(page.text, /id="adding-card"/);
+    // A social-only resident's account page says how to add the card: a fresh sign-in, then the card (issue #18 item 9).
+    const own = await agent.go('/account');
+    assert.match(own.text, /<div id="add-card">[\s\S]*id="add-card-button" href="\/account\/login\?add=card"/);
     assert.throws(() => signWithCard(p.cards, 'sakai-taro-renewed', appLink(page.text)), /already_linked/);
     const cont = await agent.go('/login/continue', { method: 'POST', form: formFields(page.text, '/login/continue') });
     assert.equal(cont.status, 200, 'not signed in with the card: back to the login page');
@@ -126,6 +129,8 @@ describe('social login through oidc-provider', () => {
     let acct = await agent.go('/account');
     assert.equal(acct.status, 200);
     assert.match(acct.text, /data-kind="card"/);
+    assert.doesNotMatch(acct.text, /id="add-card"/, 'a card resident is not asked to add a card');
+    assert.match(acct.text, /id="add-other"/, 'but is told how to add another way to sign in');
     const link = await agent.request('/account/link', { method: 'POST', form: { ...formFields(acct.text, '/account/link'), upstream: 'mock' } });
     assert.equal(link.status, 303);
     acct = await upstreamLogin(agent, link, 'dave');
