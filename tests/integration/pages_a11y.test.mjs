@@ -1,0 +1,130 @@
+// Every resident page in Chromium (issue #18 "Done when"): each state in Japanese and English, at 390 px
+// (a phone) and 1280 px, checked by axe-core (any violation fails), with the focus ring's contrast
+// (WCAG 2.2 SC 1.4.11: at least 3:1 against what is around it). The pages' own texts are asserted by
+// resident_pages.test.mjs and browser.test.mjs; this file is about what every page must be.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { addClient, cleanup } from './lib/harness.mjs';
+import { authRequest, rp, startProvider } from './lib/flow.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const CB = 'http://127.0.0.1:9/cb'; // never reached: the walk stops at our pages
+const WIDTHS = [390, 1280];
+const LANGS = ['ja', 'en'];
+let p, browser, config;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
+  p = await startProvider({
+    app: { ios_store_url: 'https://apps.apple.com/jp/app/id6400000000', android_store_url: 'https://play.google.com/store/apps/details?id=jp.sakai.id' },
+    ui: { privacy_url: 'https://www.city.sakai.lg.jp/', terms_url: '/help/card', contact_url: '/help/card' },
+  });
+  const client = addClient(p.env, ['--client-name', '堺市ポータル', '--redirect-uris', CB, '--tier', 'city',
+    '--scope', 'openid profile address birthdate gender residency', '--purpose-ja', '手続きのため', '--purpose-en', 'For your applications']);
+  config = await rp(p.url, client);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+after(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+/** axe-core over the page as it is now; every violation, by rule and node, fails the test. */
+async function axe(page, state) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const out = await axe.run(document, { resultTypes: ['violations'] });
+    return out.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(r, [], `${state}: axe-core violations`);
+}
+
+/** The focus ring, reached by keyboard (Tab, so that :focus-visible applies), against the colours around it (≥ 3:1). */
+async function focusRing(page, state) {
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => !!document.activeElement?.closest('main'))) break;
+  }
+  const ratio = await page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || !el.closest('main')) return null;
+    const lum = (c) => {
+      const [r, g, b] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => v / 255)
+        .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((m, n) => n - m); return (x + 0.05) / (y + 0.05); };
+    const style = getComputedStyle(el);
+    if (style.outlineStyle === 'none') return 0;
+    const ring = style.outlineColor;
+    const around = [];
+    for (let n = el.parentElement; n; n = n.parentElement) {
+      const bg = getComputedStyle(n).backgroundColor;
+      if (!/rgba\(0, 0, 0, 0\)|transparent/.test(bg)) { around.push(bg); break; }
+    }
+    around.push(getComputedStyle(document.body).backgroundColor);
+    return Math.min(...around.map((bg) => contrast(ring, bg)));
+  });
+  assert.ok(ratio === null || ratio >= 3, `${state}: focus ring contrast ${ratio?.toFixed(2)}:1`);
+}
+
+/* scripts/screens sets SAKAID_SCREENS_DIR: every state is also saved as a full-page screenshot there. */
+const SCREENS = process.env.SAKAID_SCREENS_DIR;
+
+async function check(page, state) {
+  if (SCREENS) {
+    mkdirSync(SCREENS, { recursive: true });
+    const name = state.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
+  }
+  await axe(page, state);
+  await focusRing(page, state);
+}
+
+/** A browser context in @p lang at @p width, CSP bypassed so that axe-core can be injected. */
+async function context(lang, width) {
+  return browser.newContext({ bypassCSP: true, locale: lang === 'en' ? 'en-US' : 'ja-JP',
+    extraHTTPHeaders: { 'accept-language': lang }, viewport: { width, height: 900 } });
+}
+
+describe('every page, both languages, both widths: axe-core and the focus ring', () => {
+  for (const lang of LANGS) for (const width of WIDTHS) {
+    test(`${lang} at ${width} px`, async () => {
+      const ctx = await context(lang, width);
+      const page = await ctx.newPage();
+      const at = (s) => `${s} [${lang}, ${width} px]`;
+      const { url } = await authRequest(config, { redirect_uri: CB, scope: 'openid profile birthdate gender', ui_locales: lang });
+      await page.goto(url.href);
+      await page.waitForURL(/\/login\?tx=/);
+      await check(page, at('login'));
+      const link = await page.getAttribute('#app-link', 'href');
+      const help = await page.getAttribute('#help-link', 'href');
+      // the dev-mode test card: the card sign-in, then consent
+      await page.selectOption('#card', 'kita-hanako');
+      await page.click('form#test-card button');
+      await page.waitForURL(/\/(consent|login)/);
+      await check(page, at(`after the card (${new URL(page.url()).pathname})`));
+      const other = await ctx.newPage();
+      await other.goto(link);
+      await check(other, at('the app page without the app'));
+      await other.goto(new URL(help, p.url).href);
+      await check(other, at('help'));
+      await other.goto(`${p.url}/login?tx=no-such-sign-in`);
+      await check(other, at('an error'));
+      await other.goto(`${p.url}/account`);
+      await check(other, at(`account (${new URL(other.url()).pathname})`));
+      await other.goto(`${p.url}/logout`);
+      await check(other, at('sign out'));
+      await ctx.close();
+    });
+  }
+});
