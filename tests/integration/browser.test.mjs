@@ -76,6 +76,19 @@ describe('in Chromium', () => {
     assert.ok(box.width >= 150, `QR code is large enough to scan (${box.width}px)`);
     const link = await page.getAttribute('#app-link', 'href');
     assert.ok(link.startsWith(`${p.url}/login/card/app?`));
+    // A first-time resident (issue #18 "Done when"): the page names every step, above the QR code.
+    const steps = (await page.locator('#card-steps li').allTextContents()).join('\n');
+    assert.match(steps, /SakaI-D アプリ/, '① the app, named');
+    assert.match(steps, /QRコードを読み取ります[\s\S]*アプリで開く/, '② scan, or open in the app on this phone');
+    assert.match(steps, /利用者証明用電子証明書の暗証番号（数字4桁）/, '③ which PIN');
+    assert.match(steps, /かざし/, '④ the card to the phone');
+    assert.ok(await page.isVisible('#pin-lock'), 'what three wrong PINs do, and who unlocks');
+    // A phone without the app opens the link in its browser: a page that says what is needed, not JSON.
+    const phone = await ctx.newPage();
+    await phone.goto(link);
+    assert.match(await phone.textContent('#card-app-page h2'), /SakaI-D アプリが必要です/);
+    assert.ok(await phone.isVisible('#back'), 'the way back to this sign-in');
+    await phone.close();
     // The phone: sakaid-card signs what the QR code holds. The page polls and moves on.
     signWithCard(p.cards, 'sakai-taro', link);
     // A card new to SakaI-D: first time, or an earlier card's SakaI-D? (docs/card.md)
@@ -95,6 +108,13 @@ describe('in Chromium', () => {
     assert.equal(idToken.acr, 'urn:sakai-d:acr:card');
     const info = JSON.parse(await page.textContent('#userinfo'));
     assert.equal(info.sub, idToken.sub);
+    // The account page, one click from any of our pages: the verified items in words, and who got what.
+    const account = await ctx.newPage();
+    await account.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' }); // a Japanese phone
+    await account.goto(`${p.url}/account`);
+    assert.match(await account.textContent('dd[data-claim="birthdate"]'), /^1990年1月2日（平成2年）$/);
+    assert.match(await account.textContent('#releases'), /SakaI-D demo/, 'the history names the service');
+    await account.close();
     // Single sign-on: no login page, no consent page the second time.
     await page.goto(demo);
     await page.click('#login-ja');
