@@ -121,3 +121,9 @@ bool idp_url_host(const char *uri, char *out, size_t n)
     curl_url_cleanup(u);
     return ok;
 }
+
+size_t idp_url_origin_len(const char *uri)
+{
+    const char *p = uri ? strstr(uri, "://") : NULL;
+    return p ? (size_t)(p + 3 - uri) + strcspn(p + 3, "/?#") : 0;
+}

@@ -40,4 +40,7 @@ idp_url_status_t idp_url_check_issuer(const char *uri);
  */
 bool idp_url_host(const char *uri, char *out, size_t n);
 
+/** The length of @p uri's origin, "scheme://authority" (RFC 3986 §3), or 0 when it has no "://". */
+size_t idp_url_origin_len(const char *uri);
+
 #endif

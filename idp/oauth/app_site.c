@@ -110,7 +110,7 @@ idp_outcome_t idp_oauth_card_app_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     if (req->form && idp_params_get(req->form, "challenge_id", &id) != IDP_OK)
         id = NULL;
     const char *back = sign_in_of(o, req, id, &lang);
-    idp_page_card_app(req, resp, lang, back, idp_page_links(o));
+    idp_page_card_app(req, resp, false, lang, back, idp_page_links(o));
     return idp_ok();
 }
 
@@ -121,7 +121,7 @@ idp_outcome_t idp_oauth_help_card(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     if (req->form && idp_params_get(req->form, "tx", &tx) == IDP_OK && tx[0] && strlen(tx) <= 63 &&
         strspn(tx, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(tx))
         back = login_url(req, tx);
-    idp_page_help(req, resp, req->lang, back, idp_page_links(o));
+    idp_page_card_app(req, resp, true, req->lang, back, idp_page_links(o));
     return idp_ok();
 }
 

@@ -21,6 +21,7 @@
 #include "jose/verify.h"
 #include "jpki/testcard.h"
 #include "oauth/authorize.h"
+#include "core/url.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 #include "oauth/clients.h"
@@ -636,8 +637,7 @@ static bool page_ctx(flow_t *f, const idp_store_login_tx_t *tx, idp_page_ctx_t *
         store_error(f, IDP_E_NOMEM);
         return false;
     }
-    const char *p = strstr(tx->redirect_uri, "://");
-    size_t n = p ? (size_t)(p + 3 - tx->redirect_uri) + strcspn(p + 3, "/?#") : 0;
+    size_t n = idp_url_origin_len(tx->redirect_uri);
     memcpy(origin, tx->redirect_uri, n);
     origin[n] = '\0';
     ctx->lang = f->lang;

@@ -86,15 +86,13 @@ typedef struct {
 
 /** Where the pages point residents: the configuration's app.* and ui.* links. */
 idp_ui_links_t idp_page_links(const idp_oauth_t *o);
-/** The page behind the app's link without the app (app_site.c); @p back_url: the sign-in, or NULL. */
-void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+/** The card app's page (@p help false, /login/card/app) or "when it does not work" (/help/card), app_site.c;
+ * @p back_url: the sign-in to go back to, or NULL. */
+void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, bool help, const char *lang, const char *back_url,
                        idp_ui_links_t links);
 /** The offer of a card channel's new identity to the SakaI-D its attributes match (social.c). */
 void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *tx, const char *csrf,
                        const char *offer, const char *upstream_name);
-/** "When it does not work" (/help/card). */
-void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
-                   idp_ui_links_t links);
 
 /**
  * The error page of @p situation (ui/pages.h): @p description is shown as

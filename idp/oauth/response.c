@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/url.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 
@@ -130,10 +131,9 @@ static const char *service_url(idp_oauth_t *o, idp_oauth_req_t *req)
     if (tx == NULL || req->form == NULL || idp_params_get(req->form, "tx", &id) != IDP_OK || strlen(id) > 63 ||
         idp_store_login_tx_get(o->store, id, tx) != IDP_OK)
         return NULL;
-    const char *p = strstr(tx->redirect_uri, "://");
-    if (p == NULL || (strncmp(tx->redirect_uri, "https://", 8) && strncmp(tx->redirect_uri, "http://", 7)))
+    if (strncmp(tx->redirect_uri, "https://", 8) && strncmp(tx->redirect_uri, "http://", 7))
         return NULL; /* a native app's scheme is no page to go back to */
-    size_t n = (size_t)(p + 3 - tx->redirect_uri) + strcspn(p + 3, "/?#");
+    size_t n = idp_url_origin_len(tx->redirect_uri);
     char *url = idp_arena_alloc(req->arena, n + 2);
     if (url) {
         memcpy(url, tx->redirect_uri, n);

@@ -178,12 +178,12 @@ idp_ui_links_t idp_page_links(const idp_oauth_t *o)
                             .digital_auth_app_url = o->cfg->ui_digital_auth_app_url};
 }
 
-void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
+void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, bool help, const char *lang, const char *back_url,
                        idp_ui_links_t links)
 {
     idp_ui_page_t page;
-    idp_ui_card_app_view_t v = {.lang = lang, .back_url = back_url, .links = links};
-    emit(req, resp, idp_ui_render_card_app(&v, &page), &page);
+    idp_ui_app_page_view_t v = {.lang = lang, .back_url = back_url, .links = links};
+    emit(req, resp, help ? idp_ui_render_help(&v, &page) : idp_ui_render_card_app(&v, &page), &page);
 }
 
 void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *tx, const char *csrf,
@@ -193,14 +193,6 @@ void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char 
     idp_ui_app_link_view_t v = {
         .lang = lang, .tx = tx, .csrf = csrf, .offer = offer, .upstream_name = upstream_name ? upstream_name : ""};
     emit(req, resp, idp_ui_render_app_link(&v, &page), &page);
-}
-
-void idp_page_help(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *back_url,
-                   idp_ui_links_t links)
-{
-    idp_ui_page_t page;
-    idp_ui_help_view_t v = {.lang = lang, .back_url = back_url, .links = links};
-    emit(req, resp, idp_ui_render_help(&v, &page), &page);
 }
 
 void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,

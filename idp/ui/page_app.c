@@ -14,7 +14,7 @@ static void back(idp_ui_doc_t *d, const char *back_url, idp_msg_id_t without)
         idp_buf_printf(&d->b, "<p id=\"no-login\">%s</p>", MSG(d, without));
 }
 
-idp_err_t idp_ui_render_card_app(const idp_ui_card_app_view_t *v, idp_ui_page_t *out)
+idp_err_t idp_ui_render_card_app(const idp_ui_app_page_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, v->lang, idp_msg_get(IDP_MSG_APP_TITLE, v->lang));
@@ -30,7 +30,7 @@ idp_err_t idp_ui_render_card_app(const idp_ui_card_app_view_t *v, idp_ui_page_t 
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
 
-idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out)
+idp_err_t idp_ui_render_help(const idp_ui_app_page_view_t *v, idp_ui_page_t *out)
 {
     static const idp_msg_id_t qa[][2] = {{IDP_MSG_HELP_NO_APP_Q, IDP_MSG_HELP_NO_APP_A},
                                          {IDP_MSG_HELP_PIN_Q, IDP_MSG_HELP_PIN_A},

@@ -141,26 +141,21 @@ typedef struct {
 } idp_ui_login_view_t;
 idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out);
 
+/** The pages around the card app: where to go back to (the sign-in, or NULL when none is live) and the links. */
+typedef struct {
+    const char *lang;
+    const char *back_url;
+    idp_ui_links_t links;
+} idp_ui_app_page_view_t;
+
 /**
  * The page behind the app's link (/login/card/app) that a phone opens in its
  * browser when the SakaI-D app is not installed: the app is needed, where to
- * get it, and the way back to the sign-in (@p back_url, or NULL when the
- * link names no live sign-in).
+ * get it, and the way back to the sign-in.
  */
-typedef struct {
-    const char *lang;
-    const char *back_url;
-    idp_ui_links_t links;
-} idp_ui_card_app_view_t;
-idp_err_t idp_ui_render_card_app(const idp_ui_card_app_view_t *v, idp_ui_page_t *out);
-
-/** "When it does not work" (/help/card): the card sign-in's common troubles; @p back_url as above. */
-typedef struct {
-    const char *lang;
-    const char *back_url;
-    idp_ui_links_t links;
-} idp_ui_help_view_t;
-idp_err_t idp_ui_render_help(const idp_ui_help_view_t *v, idp_ui_page_t *out);
+idp_err_t idp_ui_render_card_app(const idp_ui_app_page_view_t *v, idp_ui_page_t *out);
+/** "When it does not work" (/help/card): the card sign-in's common troubles. */
+idp_err_t idp_ui_render_help(const idp_ui_app_page_view_t *v, idp_ui_page_t *out);
 
 /**
  * The offer of a card channel's new identity to the SakaI-D whose

@@ -352,7 +352,7 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
     for (size_t li = 0; li < 2; li++) {
         const char *l = langs[li];
         idp_ui_page_t p;
-        idp_ui_card_app_view_t av = {.lang = l, .back_url = "/login?tx=" EVIL, .links = links};
+        idp_ui_app_page_view_t av = {.lang = l, .back_url = "/login?tx=" EVIL, .links = links};
         assert_int_equal(idp_ui_render_card_app(&av, &p), IDP_OK);
         assert_page(&p, 200, l, IDP_MSG_APP_TITLE);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_HEADING, l)));
@@ -365,7 +365,7 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
         idp_ui_page_free(&p);
 
         /* No store configured, no sign-in named: said so, never a dead button. */
-        idp_ui_card_app_view_t bare = {.lang = l, .links = none};
+        idp_ui_app_page_view_t bare = {.lang = l, .links = none};
         assert_int_equal(idp_ui_render_card_app(&bare, &p), IDP_OK);
         assert_page(&p, 200, l, IDP_MSG_APP_TITLE);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_LOGIN_NO_STORE, l)));
@@ -373,7 +373,7 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
         assert_null(strstr(p.body, "class=\"button"));
         idp_ui_page_free(&p);
 
-        idp_ui_help_view_t hv = {.lang = l, .back_url = "/login?tx=abc", .links = links};
+        idp_ui_app_page_view_t hv = {.lang = l, .back_url = "/login?tx=abc", .links = links};
         assert_int_equal(idp_ui_render_help(&hv, &p), IDP_OK);
         assert_page(&p, 200, l, IDP_MSG_HELP_TITLE);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_PIN_A, l)));
@@ -389,7 +389,7 @@ static void the_app_pages_name_the_app_the_stores_and_the_way_back(void **state)
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_APP_LINK_YES, l)));
         assert_int_equal(count(p.body, ESCAPED), 7); /* the name, and tx, csrf, offer in each form */
         idp_ui_page_free(&p);
-        idp_ui_help_view_t hn = {.lang = l, .links = none};
+        idp_ui_app_page_view_t hn = {.lang = l, .links = none};
         assert_int_equal(idp_ui_render_help(&hn, &p), IDP_OK);
         assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HELP_BACK_NOTE, l)));
         idp_ui_page_free(&p);

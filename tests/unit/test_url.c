@@ -67,9 +67,27 @@ static void loopback(void **state)
     assert_false(idp_url_host_is_loopback("localhost.example"));
 }
 
+static void origins(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *uri;
+        size_t len;
+    } cases[] = {{"https://rp.example/cb?x=1", 18},
+                 {"https://rp.example:8443", 23},
+                 {"http://127.0.0.1:9/cb", 18},
+                 {"jp.sakai.app://cb", 17},
+                 {"https://rp.example#f", 18},
+                 {"no-scheme", 0},
+                 {"", 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(idp_url_origin_len(cases[i].uri), cases[i].len);
+    assert_int_equal(idp_url_origin_len(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(redirects), cmocka_unit_test(issuers),
-                                       cmocka_unit_test(loopback)};
+                                       cmocka_unit_test(loopback), cmocka_unit_test(origins)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
