@@ -8,23 +8,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/b64.h"
 #include "core/rand.h"
+#include "core/str.h"
 #include "oauth/clients.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 
 #define RELEASES_SHOWN 50
 
-/* GET /account */
-idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+/* The stored children ("YYYY-MM YYYY-MM") as the form's rows. */
+static void household_of(const idp_store_household_t *h, idp_ui_household_t *out)
 {
-    idp_store_session_t s;
-    if (!idp_browser_session(o, req, &s, NULL)) {
-        idp_see_other(resp, "/account/login");
-        return idp_ok();
+    memset(out, 0, sizeof(*out));
+    out->school_district = h->school_district;
+    out->area = h->area;
+    for (const char *p = h->children; *p && out->nchildren < IDP_UI_CHILDREN_MAX;) {
+        p += strspn(p, " ");
+        size_t len = strcspn(p, " ");
+        if (len == 7 && p[4] == '-') {
+            idp_ui_child_t *c = &out->children[out->nchildren++];
+            snprintf(c->year, sizeof(c->year), "%.4s", p);
+            snprintf(c->month, sizeof(c->month), "%d", (p[5] - '0') * 10 + (p[6] - '0'));
+        }
+        p += len;
     }
+}
+
+/*
+ * The account page of session @p s; @p form: the household form as just
+ * entered (refused, or with a row added or removed), else as stored.
+ */
+static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                  const idp_store_session_t *sess, const idp_ui_household_t *form)
+{
+    const idp_store_session_t s = *sess;
     idp_account_view_t v = {.lang = req->lang, .current_sid = s.sid, .card_login = o->jpki != NULL};
     char csrf[64];
     idp_account_csrf(o, &s, csrf);
@@ -36,6 +56,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     idp_store_session_t *sessions = NULL;
     idp_store_resident_attrs_t attrs;
     idp_store_household_t household;
+    idp_ui_household_t stored;
     const idp_client_t **clients = NULL, **rclients = NULL;
     size_t nu = 0;
     idp_err_t e = idp_store_credentials(o->store, s.resident_id, &creds, &v.ncreds);
@@ -47,8 +68,10 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         e = idp_store_releases_list(o->store, s.resident_id, RELEASES_SHOWN, &releases, &v.nreleases);
     if (e == IDP_OK)
         e = idp_store_sessions_list(o->store, s.resident_id, &sessions, &v.nsessions);
-    if (e == IDP_OK)
+    if (e == IDP_OK && !form)
         e = idp_store_household_get(o->store, s.resident_id, &household);
+    if (e == IDP_OK && !form)
+        household_of(&household, &stored);
     idp_err_t ae = e == IDP_OK ? idp_store_resident_attrs_get(o->store, s.resident_id, &attrs) : IDP_E_NOT_FOUND;
     /* Attributes that do not open (altered, moved from another row) are an error, never "none verified". */
     if (e == IDP_OK && ae != IDP_OK && ae != IDP_E_NOT_FOUND)
@@ -82,7 +105,7 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         v.upstreams = ups;
         v.nupstreams = nu;
         v.attrs = ae == IDP_OK ? &attrs : NULL;
-        v.household = &household;
+        v.household = form ? form : &stored;
         v.consents = consents;
         v.consent_clients = clients;
         v.releases = releases;
@@ -105,6 +128,17 @@ idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     free(releases);
     free(sessions);
     return out;
+}
+
+/* GET /account */
+idp_outcome_t idp_oauth_account(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    idp_store_session_t s;
+    if (!idp_browser_session(o, req, &s, NULL)) {
+        idp_see_other(resp, "/account/login");
+        return idp_ok();
+    }
+    return account_page(o, req, resp, &s, NULL);
 }
 
 /* POST /account/consent/revoke (csrf, client_id, claim?): at once, tokens and all (product.md §5). */
@@ -156,46 +190,125 @@ idp_outcome_t idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req
     return idp_ok();
 }
 
-/* "YYYY-MM" year-months separated by spaces or commas; at most 10. */
-static bool children_ok(const char *in, char *out, size_t n)
+/* A school district or an area: UTF-8 without control characters, at most IDP_UI_HH_TEXT_MAX characters. */
+static idp_ui_hh_error_t text_error(const char *s)
 {
-    size_t o = 0, count = 0;
-    out[0] = '\0';
-    for (const char *p = in; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        size_t len = strcspn(p, " ,");
-        if (len != 7 || p[4] != '-' || ++count > 10)
-            return false;
-        for (size_t i = 0; i < 7; i++)
-            if (i != 4 && (p[i] < '0' || p[i] > '9'))
-                return false;
-        int month = (p[5] - '0') * 10 + (p[6] - '0');
-        if (month < 1 || month > 12 || o + len + 2 > n)
-            return false;
-        o += (size_t)snprintf(out + o, n - o, "%s%.7s", o ? " " : "", p);
-        p += len;
-    }
-    return true;
-}
-
-static bool text_ok(const char *s, size_t max)
-{
-    if (strlen(s) > max)
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    size_t chars = 0, len = strlen(s);
+    if (!idp_utf8_valid(s, len))
+        return IDP_UI_HH_BAD_CHAR;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
+            return IDP_UI_HH_BAD_CHAR;
+        chars += (*p & 0xc0) != 0x80;
+    }
+    /* the store keeps 255 bytes: 80 characters of three bytes each fit */
+    return chars > IDP_UI_HH_TEXT_MAX || len > 255 ? IDP_UI_HH_TOO_LONG : IDP_UI_HH_OK;
 }
 
-/* POST /account/household (csrf, school_district, area, children): self-asserted attributes. */
+/* A number of 1 to @p digits ASCII digits, or -1. */
+static int number_of(const char *s, size_t digits)
+{
+    size_t n = strlen(s);
+    long v;
+    if (n == 0 || n > digits || strspn(s, "0123456789") != n || !idp_str_to_long(s, 0, 9999, &v))
+        return -1;
+    return (int)v;
+}
+
+/*
+ * One child's row. A year and month of birth, not after this month in Japan
+ * (UTC+9); both empty: no child (the row is dropped).
+ */
+static bool child_check(idp_ui_child_t *c, long long now, bool *empty)
+{
+    *empty = !c->year[0] && !c->month[0];
+    if (*empty)
+        return true;
+    int y = number_of(c->year, 4), m = number_of(c->month, 2);
+    c->year_error = y < 1900 ? IDP_UI_HH_YEAR : IDP_UI_HH_OK;
+    c->month_error = m < 1 || m > 12 ? IDP_UI_HH_MONTH : IDP_UI_HH_OK;
+    time_t jst = (time_t)(now + 9 * 3600);
+    struct tm tm;
+    if (!c->year_error && !c->month_error && gmtime_r(&jst, &tm) &&
+        y * 12 + m > (tm.tm_year + 1900) * 12 + tm.tm_mon + 1)
+        c->year_error = IDP_UI_HH_FUTURE;
+    return !c->year_error && !c->month_error;
+}
+
+/* The form's field @p name, "" when empty, NULL when absent; a field sent twice sets @p dup. */
+static const char *field_or_null(const idp_params_t *form, const char *name, bool *dup)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < form->n; i++)
+        if (!strcmp(form->items[i].name, name)) {
+            *dup = *dup || v != NULL;
+            v = form->items[i].value;
+        }
+    return v;
+}
+
+static const char *field(const idp_params_t *form, const char *name, bool *dup)
+{
+    const char *v = field_or_null(form, name, dup);
+    return v ? v : "";
+}
+
+/*
+ * The household form as posted: school_district, area, child_year_N and
+ * child_month_N (N = 1..IDP_UI_CHILDREN_MAX), and the buttons add_child
+ * and remove_child=N, which change the rows without saving (@p edit; empty
+ * rows stay). On a save, empty rows are dropped and each field's error is
+ * set (refused). False if a field was sent twice: not our form.
+ */
+static bool household_form(const idp_params_t *form, long long now, idp_ui_household_t *h, bool *edit)
+{
+    bool dup = false;
+    memset(h, 0, sizeof(*h));
+    h->school_district = field(form, "school_district", &dup);
+    h->area = field(form, "area", &dup);
+    long drop = strtol(field(form, "remove_child", &dup), NULL, 10);
+    *edit = drop > 0 || *field(form, "add_child", &dup);
+    h->district_error = text_error(h->school_district);
+    h->area_error = text_error(h->area);
+    bool ok = !h->district_error && !h->area_error;
+    for (int i = 1; i <= IDP_UI_CHILDREN_MAX; i++) {
+        idp_ui_child_t *c = &h->children[h->nchildren];
+        char name[24];
+        memset(c, 0, sizeof(*c));
+        snprintf(name, sizeof(name), "child_year_%d", i);
+        const char *year = field_or_null(form, name, &dup);
+        snprintf(name, sizeof(name), "child_month_%d", i);
+        const char *month = field_or_null(form, name, &dup);
+        snprintf(c->year, sizeof(c->year), "%s", year ? year : "");
+        snprintf(c->month, sizeof(c->month), "%s", month ? month : "");
+        bool empty, row_ok = child_check(c, now, &empty);
+        if (i == drop || (empty && (!*edit || (!year && !month)))) /* an empty row stays while editing */
+            continue;
+        ok = ok && row_ok;
+        h->nchildren++;
+    }
+    if (*edit) { /* not a save: no errors shown yet; add_child adds an empty row and moves the focus to it */
+        for (size_t i = 0; i < h->nchildren; i++)
+            h->children[i].year_error = h->children[i].month_error = IDP_UI_HH_OK;
+        h->district_error = h->area_error = IDP_UI_HH_OK;
+        if (drop <= 0 && h->nchildren < IDP_UI_CHILDREN_MAX) {
+            memset(&h->children[h->nchildren], 0, sizeof(h->children[0]));
+            h->focus_child = ++h->nchildren;
+        }
+    } else {
+        h->refused = !ok;
+    }
+    return !dup;
+}
+
+/*
+ * POST /account/household: self-asserted attributes (issue #18 item 7). A
+ * refused form comes back on the account page with each field's error,
+ * a summary, and the values kept (400); nothing is saved.
+ */
 idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_store_session_t s;
-    const char *district = NULL, *area = NULL, *children = NULL;
     if (!idp_browser_session(o, req, &s, NULL)) {
         idp_see_other(resp, "/account/login");
         return idp_ok();
@@ -203,17 +316,20 @@ idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, 
     if (!idp_account_csrf_ok(o, req, &s)) {
         return idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
     }
-    idp_params_get(req->form, "school_district", &district);
-    idp_params_get(req->form, "area", &area);
-    idp_params_get(req->form, "children", &children);
+    idp_ui_household_t form;
+    bool edit;
+    if (!household_form(req->form, (long long)time(NULL), &form, &edit)) {
+        return idp_fail(IDP_E_INVALID_REQUEST, "a field was sent twice");
+    }
+    if (edit || form.refused)
+        return account_page(o, req, resp, &s, &form);
     idp_store_household_t h;
     memset(&h, 0, sizeof(h));
-    if (!text_ok(district ? district : "", 200) || !text_ok(area ? area : "", 200) ||
-        !children_ok(children ? children : "", h.children, sizeof(h.children))) {
-        return idp_fail(IDP_E_INVALID_REQUEST, idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_FORM, req->lang));
-    }
-    snprintf(h.school_district, sizeof(h.school_district), "%s", district ? district : "");
-    snprintf(h.area, sizeof(h.area), "%s", area ? area : "");
+    snprintf(h.school_district, sizeof(h.school_district), "%s", form.school_district);
+    snprintf(h.area, sizeof(h.area), "%s", form.area);
+    for (size_t i = 0, n = 0; i < form.nchildren; i++)
+        n += (size_t)snprintf(h.children + n, sizeof(h.children) - n, "%s%.4s-%02d", i ? " " : "",
+                              form.children[i].year, number_of(form.children[i].month, 2));
     idp_err_t e = idp_store_household_put(o->store, s.resident_id, &h);
     if (e != IDP_OK) {
         return idp_fail_store(e);

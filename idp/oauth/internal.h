@@ -129,7 +129,7 @@ typedef struct {
     const idp_store_upstream_t *upstreams;
     size_t nupstreams;
     const idp_store_resident_attrs_t *attrs; /* NULL: nothing verified */
-    const idp_store_household_t *household;
+    const idp_ui_household_t *household;     /* as stored, or as just entered (with its errors) */
     const idp_store_consent_t *consents;
     const idp_client_t *const *consent_clients; /* each consent's client (or NULL: gone or unreadable) */
     size_t nconsents;

@@ -248,9 +248,7 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
                                .ncreds = a->ncreds,
                                .upstreams = upstreams_of(req, a->upstreams, a->nupstreams, &ok),
                                .nupstreams = a->nupstreams,
-                               .school_district = a->household->school_district,
-                               .area = a->household->area,
-                               .children = a->household->children,
+                               .household = a->household,
                                .nconsents = a->nconsents,
                                .nreleases = a->nreleases,
                                .nsessions = a->nsessions};

@@ -230,6 +230,8 @@ static const message_t messages[IDP_MSG_COUNT] = {
                                  "The card could not be verified. Please try again."},
     [IDP_MSG_LOGIN_JS_EXPIRED] = {"login.js_expired", "時間切れです。新しいQRコードを表示します。",
                                   "Timed out. Showing a new QR code."},
+    [IDP_MSG_LOGIN_JS_DONE] = {"login.js_done", "カードを確認しました。次の画面へ進みます。",
+                               "Your card was checked. Going on to the next page."},
     [IDP_MSG_LOGIN_STEPS_LABEL] = {"login.steps_label", "手順", "Steps"},
     [IDP_MSG_LOGIN_STEP_INSTALL] = {"login.step_install", "スマートフォンに「SakaI-D アプリ」を入れます。",
                                     "Install the SakaI-D app on your phone."},
@@ -382,12 +384,49 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ACCOUNT_HOUSEHOLD_HEADING] = {"account.household_heading", "世帯の情報(自己申告)",
                                            "Household (as you tell us)"},
     [IDP_MSG_ACCOUNT_HOUSEHOLD_NOTE] = {"account.household_note",
-                                        "ご自身で登録する情報です。確認済みとしては扱われません。",
-                                        "You register these yourself; they are never marked as verified."},
-    [IDP_MSG_ACCOUNT_SCHOOL_DISTRICT] = {"account.school_district", "校区", "School district"},
-    [IDP_MSG_ACCOUNT_AREA] = {"account.area", "地域", "Area"},
-    [IDP_MSG_ACCOUNT_CHILDREN] = {"account.children", "お子さまの生年月(YYYY-MM)",
-                                  "Children's birth year-months (YYYY-MM)"},
+                                        "ご自身で登録する情報で、どれも任意です。確認済みとしては扱われず、"
+                                        "あなたの同意なしにほかのサービスへ提供することはありません。",
+                                        "You register these yourself, and each one is optional. They are never "
+                                        "marked as verified, and never given to another service without your "
+                                        "consent."},
+    [IDP_MSG_ACCOUNT_SCHOOL_DISTRICT] = {"account.school_district", "小学校区", "Elementary school district"},
+    [IDP_MSG_ACCOUNT_AREA] = {"account.area", "地域(町名)", "Area (town name)"},
+    [IDP_MSG_ACCOUNT_CHILDREN] = {"account.children", "お子さま", "Children"},
+    [IDP_MSG_HH_DISTRICT_HINT] = {"household.district_hint",
+                                  "お住まいの小学校区です(例:三国丘小学校区)。校区に合った学校や地域の"
+                                  "お知らせを選ぶためにお聞きします。",
+                                  "The elementary school district you live in (for example, Mikunigaoka). We ask "
+                                  "so that school and neighbourhood notices can match your district."},
+    [IDP_MSG_HH_AREA_HINT] = {"household.area_hint",
+                              "町名までで、番地はいりません(例:中百舌鳥町)。地域のお知らせを選ぶために"
+                              "お聞きします。",
+                              "Your town name, without the street number (for example, Nakamozu-cho). We ask so "
+                              "that local notices can match where you live."},
+    [IDP_MSG_HH_CHILDREN_HINT] = {"household.children_hint",
+                                  "お子さまの生まれた年と月だけをお聞きします。お名前はいりません。年齢に合った"
+                                  "子育てや健診のお知らせを選ぶためです。年と月を空欄にした行は保存されません。",
+                                  "We ask only for the year and month each child was born, not their names, so "
+                                  "that child-care and health-check notices can match their ages. A row left "
+                                  "empty is not saved."},
+    [IDP_MSG_HH_CHILD] = {"household.child", "お子さま", "Child"},
+    [IDP_MSG_HH_YEAR] = {"household.year", "生まれた年(西暦4桁)", "Year of birth (4 digits)"},
+    [IDP_MSG_HH_MONTH] = {"household.month", "生まれた月", "Month of birth"},
+    [IDP_MSG_HH_ADD_CHILD] = {"household.add_child", "お子さまを追加", "Add a child"},
+    [IDP_MSG_HH_REMOVE_CHILD] = {"household.remove_child", "このお子さまを削除", "Remove this child"},
+    [IDP_MSG_HH_CHILDREN_FULL] = {"household.children_full", "お子さまは10人まで登録できます。",
+                                  "You can register up to 10 children."},
+    [IDP_MSG_HH_ERROR_SUMMARY] = {"household.error_summary", "入力内容を確認してください。まだ保存していません。",
+                                  "Check what you entered. Nothing has been saved yet."},
+    [IDP_MSG_HH_ERR_TOO_LONG] = {"household.err_too_long", "80文字以内で入力してください。",
+                                 "Use at most 80 characters."},
+    [IDP_MSG_HH_ERR_BAD_CHAR] = {"household.err_bad_char", "改行などの制御文字は使えません。",
+                                 "Line breaks and other control characters cannot be used."},
+    [IDP_MSG_HH_ERR_YEAR] = {"household.err_year", "生まれた年を西暦の4桁で入力してください(例:2019)。",
+                             "Enter the year of birth as four digits, for example 2019."},
+    [IDP_MSG_HH_ERR_MONTH] = {"household.err_month", "生まれた月を1から12の数字で入力してください。",
+                              "Enter the month of birth as a number from 1 to 12."},
+    [IDP_MSG_HH_ERR_FUTURE] = {"household.err_future", "まだ来ていない年月です。生まれた年と月を確かめてください。",
+                               "That month has not come yet. Check the year and month of birth."},
     [IDP_MSG_ACCOUNT_SAVE] = {"account.save", "保存", "Save"},
     [IDP_MSG_ACCOUNT_CONSENTS_HEADING] = {"account.consents_heading", "情報を提供しているサービス",
                                           "Services you share information with"},
@@ -484,9 +523,6 @@ static const message_t messages[IDP_MSG_COUNT] = {
          "This account is already linked to another SakaI-D and cannot be added to this one."},
     [IDP_MSG_ERROR_LAST_CREDENTIAL] = {"error.last_credential", "ログイン方法がこれだけのため、外せません。",
                                        "This is your only way to sign in, so it cannot be removed."},
-    [IDP_MSG_ERROR_HOUSEHOLD_FORM] =
-        {"error.household_form", "お子さまの生年月は YYYY-MM の形で 10 人まで、文字は 200 字までです。",
-         "Children: birth year-months as YYYY-MM (at most 10); texts up to 200 characters."},
 };
 
 bool idp_msg_lang_en(const char *lang)

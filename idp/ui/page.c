@@ -29,7 +29,17 @@ static const char STYLE[] =
     "gap:.5rem 1rem;align-items:center}header.site nav{margin-left:auto;display:flex;gap:1rem}"
     ".brand{font-weight:700;font-size:1.1rem}.i{font-family:Georgia,'Times New Roman',serif}"
     "footer.site{font-size:.875rem;color:#444}footer.site ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;"
-    "list-style:none;padding:0;margin:0}";
+    "list-style:none;padding:0;margin:0}"
+    /* form fields (DADS): label above, 48 px high, a visible edge, errors in words and in red */
+    "label{display:block;font-weight:700;margin:.75rem 0 .25rem}.hint{font-size:.875rem;color:#555;margin:0 0 .25rem}"
+    "input:not([type=hidden]),select{display:block;width:100%;min-height:3rem;font-size:1rem;padding:.5rem;"
+    "border:1px solid #5f6b7a;border-radius:.5rem;background:#fff;color:#1a1a1a}"
+    "input:focus-visible,select:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
+    "input[aria-invalid=true]{border:2px solid #b00020}.field-error{color:#b00020;font-weight:700;margin:0 0 .25rem}"
+    "fieldset{border:1px solid #c4cbd4;border-radius:.5rem;margin:.75rem 0;padding:.5rem 1rem;min-width:0}"
+    "legend{font-weight:700;padding:0 .25rem}.ym{display:flex;flex-wrap:wrap;gap:0 1rem}.ym .field{flex:1 1 8rem}"
+    ".vh{position:absolute;width:1px;height:1px;min-height:0;padding:0;margin:-1px;overflow:hidden;"
+    "clip:rect(0 0 0 0);border:0}";
 
 /* The header's and footer's links (idp_ui_site_set), owned here. */
 static idp_ui_site_t site;

@@ -183,26 +183,127 @@ static void verified(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
     idp_buf_puts(b, "</section>");
 }
 
+/* The words of a household field's error. */
+static idp_msg_id_t hh_error_msg(idp_ui_hh_error_t e)
+{
+    switch (e) {
+    case IDP_UI_HH_TOO_LONG: return IDP_MSG_HH_ERR_TOO_LONG;
+    case IDP_UI_HH_BAD_CHAR: return IDP_MSG_HH_ERR_BAD_CHAR;
+    case IDP_UI_HH_YEAR: return IDP_MSG_HH_ERR_YEAR;
+    case IDP_UI_HH_MONTH: return IDP_MSG_HH_ERR_MONTH;
+    default: return IDP_MSG_HH_ERR_FUTURE;
+    }
+}
+
+/* The summary's line for field @p id: a link to it, its label (and row), what is wrong. */
+static void hh_summary_item(idp_ui_doc_t *d, const char *id, size_t row, idp_msg_id_t label, idp_ui_hh_error_t e)
+{
+    if (e == IDP_UI_HH_OK)
+        return;
+    idp_buf_printf(&d->b, "<li><a href=\"#%s\">", id);
+    if (row)
+        idp_buf_printf(&d->b, "%s %zu%s", MSG(d, IDP_MSG_HH_CHILD), row, MSG(d, IDP_MSG_ACCOUNT_LIST_SEPARATOR));
+    idp_buf_printf(&d->b, "%s: %s</a></li>", MSG(d, label), MSG(d, hh_error_msg(e)));
+}
+
+/*
+ * One field in the DADS pattern: the label above, the support text @p hint
+ * (or NULL) and the error under it, both tied to the input by
+ * aria-describedby; @p attrs: the input's other attributes.
+ */
+static void hh_field(idp_ui_doc_t *d, const char *id, idp_msg_id_t label, const idp_msg_id_t *hint, idp_ui_hh_error_t e,
+                     const char *value, const char *attrs, bool focus)
+{
+    idp_buf_t *b = &d->b;
+    idp_buf_printf(b, "<div class=\"field\"><label for=\"%s\">%s</label>", id, MSG(d, label));
+    if (hint)
+        idp_buf_printf(b, "<p class=\"hint\" id=\"%s-hint\">%s</p>", id, MSG(d, *hint));
+    if (e != IDP_UI_HH_OK)
+        idp_buf_printf(b, "<p class=\"field-error\" id=\"%s-error\">%s</p>", id, MSG(d, hh_error_msg(e)));
+    idp_buf_printf(b, "<input id=\"%s\" name=\"%s\" %s%s%s", id, id, attrs,
+                   e != IDP_UI_HH_OK ? " aria-invalid=\"true\"" : "", focus ? " autofocus" : "");
+    if (hint || e != IDP_UI_HH_OK)
+        idp_buf_printf(b, " aria-describedby=\"%s%s%s%s%s\"", hint ? id : "", hint ? "-hint" : "",
+                       hint && e != IDP_UI_HH_OK ? " " : "", e != IDP_UI_HH_OK ? id : "",
+                       e != IDP_UI_HH_OK ? "-error" : "");
+    idp_buf_puts(b, " value=\"");
+    idp_html_escape(b, value);
+    idp_buf_puts(b, "\"></div>");
+}
+
+/*
+ * The household form (issue #18 item 7, the DADS form pattern): labels
+ * above the fields, support text saying why the city asks, children as
+ * rows of year and month with 「お子さまを追加」; a refused form shows a
+ * summary at the top, linked to each field, and each error by its field,
+ * with the values as entered. Works without JavaScript: adding or removing
+ * a row posts the form and comes back with the values kept.
+ */
 static void household(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
 {
     idp_buf_t *b = &d->b;
-    idp_buf_printf(b, "<section aria-labelledby=\"hh-h\"><h2 id=\"hh-h\">%s</h2><p class=\"note\">%s</p>",
+    const idp_ui_household_t *h = v->household;
+    static const idp_ui_household_t none = {.school_district = "", .area = ""};
+    if (!h)
+        h = &none;
+    idp_buf_printf(b,
+                   "<section id=\"household\" aria-labelledby=\"hh-h\"><h2 id=\"hh-h\">%s</h2><p class=\"note\">%s</p>",
                    MSG(d, IDP_MSG_ACCOUNT_HOUSEHOLD_HEADING), MSG(d, IDP_MSG_ACCOUNT_HOUSEHOLD_NOTE));
-    form_begin(b, "/account/household", v->csrf);
-    idp_buf_printf(
-        b, "<label for=\"school_district\">%s</label><input id=\"school_district\" name=\"school_district\" value=\"",
-        MSG(d, IDP_MSG_ACCOUNT_SCHOOL_DISTRICT));
-    idp_html_escape(b, v->school_district);
-    idp_buf_printf(b, "\"><label for=\"area\">%s</label><input id=\"area\" name=\"area\" value=\"",
-                   MSG(d, IDP_MSG_ACCOUNT_AREA));
-    idp_html_escape(b, v->area);
+    if (h->refused) {
+        idp_buf_printf(b,
+                       "<div class=\"alert\" id=\"household-errors\" role=\"alert\" tabindex=\"-1\" autofocus>"
+                       "<p><strong>%s</strong></p><ul>",
+                       MSG(d, IDP_MSG_HH_ERROR_SUMMARY));
+        hh_summary_item(d, "school_district", 0, IDP_MSG_ACCOUNT_SCHOOL_DISTRICT, h->district_error);
+        hh_summary_item(d, "area", 0, IDP_MSG_ACCOUNT_AREA, h->area_error);
+        for (size_t i = 0; i < h->nchildren; i++) {
+            char id[32];
+            snprintf(id, sizeof(id), "child_year_%zu", i + 1);
+            hh_summary_item(d, id, i + 1, IDP_MSG_HH_YEAR, h->children[i].year_error);
+            snprintf(id, sizeof(id), "child_month_%zu", i + 1);
+            hh_summary_item(d, id, i + 1, IDP_MSG_HH_MONTH, h->children[i].month_error);
+        }
+        idp_buf_puts(b, "</ul></div>");
+    }
+    idp_buf_puts(b, "<form method=\"post\" action=\"/account/household\" novalidate>");
+    idp_ui_hidden(b, "csrf", v->csrf);
+    /* Enter in a field saves: the form's first submit button is its default (HTML §4.10.21.2 implicit submission) */
+    idp_buf_printf(b, "<button type=\"submit\" class=\"vh\" tabindex=\"-1\" aria-hidden=\"true\">%s</button>",
+                   MSG(d, IDP_MSG_ACCOUNT_SAVE));
+    static const idp_msg_id_t district_hint = IDP_MSG_HH_DISTRICT_HINT, area_hint = IDP_MSG_HH_AREA_HINT;
+    hh_field(d, "school_district", IDP_MSG_ACCOUNT_SCHOOL_DISTRICT, &district_hint, h->district_error,
+             h->school_district, "autocomplete=\"off\"", false);
+    hh_field(d, "area", IDP_MSG_ACCOUNT_AREA, &area_hint, h->area_error, h->area, "autocomplete=\"off\"", false);
     idp_buf_printf(b,
-                   "\"><label for=\"children\">%s</label><input id=\"children\" name=\"children\" "
-                   "placeholder=\"2019-04 2021-11\" value=\"",
-                   MSG(d, IDP_MSG_ACCOUNT_CHILDREN));
-    idp_html_escape(b, v->children);
+                   "<fieldset id=\"children\" aria-describedby=\"children-hint\"><legend>%s</legend>"
+                   "<p class=\"hint\" id=\"children-hint\">%s</p>",
+                   MSG(d, IDP_MSG_ACCOUNT_CHILDREN), MSG(d, IDP_MSG_HH_CHILDREN_HINT));
+    for (size_t i = 0; i < h->nchildren; i++) {
+        const idp_ui_child_t *c = &h->children[i];
+        char id[32];
+        idp_buf_printf(b, "<fieldset class=\"child\" id=\"child-%zu\"><legend>%s %zu</legend><div class=\"ym\">", i + 1,
+                       MSG(d, IDP_MSG_HH_CHILD), i + 1);
+        snprintf(id, sizeof(id), "child_year_%zu", i + 1);
+        hh_field(d, id, IDP_MSG_HH_YEAR, NULL, c->year_error, c->year,
+                 "inputmode=\"numeric\" maxlength=\"4\" autocomplete=\"off\"", h->focus_child == i + 1);
+        snprintf(id, sizeof(id), "child_month_%zu", i + 1);
+        hh_field(d, id, IDP_MSG_HH_MONTH, NULL, c->month_error, c->month,
+                 "inputmode=\"numeric\" maxlength=\"2\" autocomplete=\"off\"", false);
+        idp_buf_printf(b,
+                       "</div><button type=\"submit\" class=\"secondary\" name=\"remove_child\" value=\"%zu\">%s"
+                       "</button></fieldset>",
+                       i + 1, MSG(d, IDP_MSG_HH_REMOVE_CHILD));
+    }
+    if (h->nchildren < IDP_UI_CHILDREN_MAX)
+        idp_buf_printf(b,
+                       "<button type=\"submit\" class=\"secondary\" id=\"add-child\" name=\"add_child\" value=\"1\">%s"
+                       "</button>",
+                       MSG(d, IDP_MSG_HH_ADD_CHILD));
+    else
+        idp_buf_printf(b, "<p class=\"note\">%s</p>", MSG(d, IDP_MSG_HH_CHILDREN_FULL));
     idp_buf_printf(b,
-                   "\"><button type=\"submit\" class=\"secondary\" id=\"save-household\">%s</button></form></section>",
+                   "</fieldset><button type=\"submit\" class=\"primary\" id=\"save-household\">%s</button></form>"
+                   "</section>",
                    MSG(d, IDP_MSG_ACCOUNT_SAVE));
 }
 
@@ -307,7 +408,8 @@ idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *o
     idp_ui_form_sources(&sources, NULL, v->upstreams, v->nupstreams);
     if (idp_buf_err(&sources) != IDP_OK)
         idp_buf_set_error(&d.b, idp_buf_err(&sources));
-    idp_err_t ret = idp_ui_doc_end(&d, 200, sources.len ? idp_buf_cstr(&sources) : NULL, NULL, out);
+    idp_err_t ret = idp_ui_doc_end(&d, v->household && v->household->refused ? 400 : 200,
+                                   sources.len ? idp_buf_cstr(&sources) : NULL, NULL, out);
     idp_buf_free(&sources);
     return ret;
 }

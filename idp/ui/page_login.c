@@ -169,28 +169,30 @@ static void social_section(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
 }
 
 /* Polls the challenge; continues when the card signed; a refusal stays on the page (card_alert); reloads for a
- * fresh challenge when it expired. */
+ * fresh challenge when it expired. Each change is said in a live region first (#status, role="status"; the
+ * alert, role="alert"), so that a screen reader announces it (issue #18 item 10). */
 static void poll_script(idp_ui_doc_t *d, const idp_ui_login_view_t *v)
 {
     if (!js_safe_id(v->challenge_id)) {
         idp_buf_set_error(&d->b, IDP_E_SERVER_ERROR);
         return;
     }
-    idp_buf_printf(&d->b,
-                   "<script nonce=\"%s\">(function(){var id=\"%s\",s=document.getElementById('status');"
-                   "var msg={failed:\"%s\",expired:\"%s\"};"
-                   "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id)+'&ui_locales=%s',"
-                   "{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(j){"
-                   "if(j.status==='authenticated'){document.getElementById('continue').submit();return}"
-                   "if(j.status==='failed'){var a=document.getElementById('card-alert');"
-                   "document.getElementById('card-alert-text').textContent=(j.message||msg.failed);"
-                   "document.getElementById('card-read').hidden=true;a.hidden=false;"
-                   "document.getElementById('try-again').focus();return}"
-                   "if(j.status==='expired'){s.textContent=msg.expired;location.reload();return}"
-                   "setTimeout(tick,1500)}).catch(function(){setTimeout(tick,3000)})}setTimeout(tick,1500)})();"
-                   "</script>",
-                   d->nonce, v->challenge_id, MSG(d, IDP_MSG_LOGIN_JS_FAILED), MSG(d, IDP_MSG_LOGIN_JS_EXPIRED),
-                   !strcmp(d->lang ? d->lang : "", "en") ? "en" : "ja");
+    idp_buf_printf(
+        &d->b,
+        "<script nonce=\"%s\">(function(){var id=\"%s\",s=document.getElementById('status');"
+        "var msg={failed:\"%s\",expired:\"%s\",done:\"%s\"};"
+        "function tick(){fetch('/login/card/status?challenge_id='+encodeURIComponent(id)+'&ui_locales=%s',"
+        "{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(j){"
+        "if(j.status==='authenticated'){s.textContent=msg.done;document.getElementById('continue').submit();return}"
+        "if(j.status==='failed'){var a=document.getElementById('card-alert');"
+        "document.getElementById('card-alert-text').textContent=(j.message||msg.failed);"
+        "document.getElementById('card-read').hidden=true;a.hidden=false;"
+        "document.getElementById('try-again').focus();return}"
+        "if(j.status==='expired'){s.textContent=msg.expired;location.reload();return}"
+        "setTimeout(tick,1500)}).catch(function(){setTimeout(tick,3000)})}setTimeout(tick,1500)})();"
+        "</script>",
+        d->nonce, v->challenge_id, MSG(d, IDP_MSG_LOGIN_JS_FAILED), MSG(d, IDP_MSG_LOGIN_JS_EXPIRED),
+        MSG(d, IDP_MSG_LOGIN_JS_DONE), !strcmp(d->lang ? d->lang : "", "en") ? "en" : "ja");
 }
 
 idp_err_t idp_ui_render_login(const idp_ui_login_view_t *v, idp_ui_page_t *out)

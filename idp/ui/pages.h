@@ -248,6 +248,39 @@ typedef struct {
     bool current; /* this browser's session */
 } idp_ui_session_t;
 
+/** What is wrong with a household field (the page says it in words). */
+typedef enum {
+    IDP_UI_HH_OK,
+    IDP_UI_HH_TOO_LONG, /* more than IDP_UI_HH_TEXT_MAX characters */
+    IDP_UI_HH_BAD_CHAR, /* a control character, or not UTF-8 */
+    IDP_UI_HH_YEAR,     /* the year is missing or not four digits from 1900 */
+    IDP_UI_HH_MONTH,    /* the month is missing or not 1 to 12 */
+    IDP_UI_HH_FUTURE,   /* the year and month have not come yet */
+} idp_ui_hh_error_t;
+
+#define IDP_UI_HH_TEXT_MAX 80 /* characters of a school district or an area */
+#define IDP_UI_CHILDREN_MAX 10
+
+/** One child's row: the year and month of birth as entered (kept when the form is refused). */
+typedef struct {
+    char year[8], month[8];
+    idp_ui_hh_error_t year_error, month_error;
+} idp_ui_child_t;
+
+/**
+ * The household form (issue #18 item 7): the stored values, or the values
+ * just entered with each field's error; refused: the page shows the errors
+ * and answers 400, nothing saved.
+ */
+typedef struct {
+    const char *school_district, *area;
+    idp_ui_hh_error_t district_error, area_error;
+    idp_ui_child_t children[IDP_UI_CHILDREN_MAX];
+    size_t nchildren;
+    size_t focus_child; /* 1-based: the row just added (its year field takes the focus); 0: none */
+    bool refused;
+} idp_ui_household_t;
+
 typedef struct {
     const char *lang, *csrf;
     const char *notice; /* or NULL */
@@ -260,7 +293,7 @@ typedef struct {
     long long verified_at;
     const idp_ui_attr_t *attrs;
     size_t nattrs;
-    const char *school_district, *area, *children; /* self-asserted household */
+    const idp_ui_household_t *household; /* self-asserted */
     const idp_ui_consent_row_t *consents;
     size_t nconsents;
     const idp_ui_release_t *releases;

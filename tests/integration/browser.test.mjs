@@ -63,9 +63,36 @@ async function openLogin(ctx, lang) {
   return page;
 }
 
+/**
+ * Every text that a script of our pages changes, and every part it shows, recorded with whether a live
+ * region holds it (role="status", role="alert" or aria-live): only those reach a screen reader (issue #18
+ * item 10). Hiding a part says nothing and is not recorded.
+ */
+async function watchAnnouncements(ctx) {
+  const seen = [];
+  await ctx.exposeBinding('__sakaidChange', (_source, change) => { seen.push(change); });
+  await ctx.addInitScript((origin) => {
+    if (location.origin !== origin) return;
+    document.addEventListener('DOMContentLoaded', () => {
+      const live = (el) => !!el?.closest('[role="status"],[role="alert"],[aria-live]:not([aria-live="off"])');
+      new MutationObserver((changes) => {
+        for (const m of changes) {
+          const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+          if (!el || (m.type === 'attributes' && el.closest('[hidden]'))) continue;
+          const text = (el.textContent || '').trim().slice(0, 80);
+          // eslint-disable-next-line no-undef
+          if (text) window.__sakaidChange({ text, live: live(el), path: location.pathname });
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
+    });
+  }, new URL(p.url).origin);
+  return seen;
+}
+
 describe('in Chromium', () => {
   test('cross-device: QR code, the phone signs, the page continues by itself; consent in Japanese; then SSO', async () => {
     const ctx = await browser.newContext();
+    const announced = await watchAnnouncements(ctx);
     const page = await openLogin(ctx, 'ja');
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
     assert.ok(await page.isVisible('text=マイナンバーカードでログイン'));
@@ -100,6 +127,9 @@ describe('in Chromium', () => {
     assert.match(both, /purpose=both/);
     signWithCard(p.cards, 'sakai-taro', both);
     await page.waitForURL(/\/consent\?tx=/, { timeout: 15000 });
+    // the page said so before it moved on, in its live region
+    await waitFor(() => announced.some((c) => c.text.includes('カードを確認しました') && c.live));
+    assert.deepEqual(announced.filter((c) => !c.live), [], 'every change the page made was announced');
     assert.ok(await page.isVisible('text=デモのため'), 'the purpose text is shown');
     assert.ok(await page.isVisible('li[data-claim="name"]'));
     await page.click('button[value="allow"]');
@@ -157,6 +187,7 @@ describe('in Chromium', () => {
 
   test('cross-device, a refused card: the reason stays above the QR code, with "try again" (issue #18 item 6)', async () => {
     const ctx = await browser.newContext();
+    const announced = await watchAnnouncements(ctx);
     const page = await openLogin(ctx, 'ja');
     assert.ok(await page.isHidden('#card-alert'), 'no alert before the card is read');
     const link = await page.getAttribute('#app-link', 'href');
@@ -172,6 +203,8 @@ describe('in Chromium', () => {
     assert.equal(await page.textContent('#card-alert-text'), text);
     assert.ok(await page.isHidden('#card-read'), 'the spent QR code is not offered again');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'try-again');
+    assert.ok(announced.some((c) => c.text.includes('失効') && c.live), 'the refusal was announced');
+    assert.deepEqual(announced.filter((c) => !c.live), [], 'every change the page made was announced');
     await page.click('#try-again');
     await page.waitForSelector('.qr svg');
     assert.ok(await page.isHidden('#card-alert'), 'a fresh QR code, the alert gone');
@@ -239,15 +272,36 @@ describe('in Chromium', () => {
     assert.ok(await page.isVisible('#consents li[data-client]'), 'the demo holds a consent');
     assert.ok(await page.locator('#sessions li').count() >= 2, 'both browsers are listed');
     // household
+    // household (issue #18 item 7): rows added without JavaScript, the focus on the new row, values kept
     await page.fill('#school_district', '三国丘校区');
-    await page.fill('#children', '2019-04 2021-11');
+    await page.click('#add-child');
+    await page.waitForSelector('#child_year_1');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'child_year_1', 'the new row has the focus');
+    assert.equal(await page.inputValue('#school_district'), '三国丘校区', 'kept while adding a row');
+    await page.fill('#child_year_1', '2019');
+    await page.fill('#child_month_1', '4');
+    await page.click('#add-child');
+    await page.waitForSelector('#child_year_2');
+    await page.fill('#child_year_2', '2021');
+    await page.fill('#child_month_2', '11');
     await page.click('#save-household');
     await page.waitForURL(/saved=1/);
-    assert.equal(await page.inputValue('#children'), '2019-04 2021-11');
-    await page.fill('#children', '2019-13');
-    await page.click('#save-household');
-    assert.ok(await page.isVisible('[role="alert"]'), 'a bad year-month is refused');
-    await page.goBack();
+    assert.equal(await page.inputValue('#child_year_1'), '2019');
+    assert.equal(await page.inputValue('#child_month_2'), '11');
+    // a bad month, saved with Enter (the form's default button saves; it does not remove a row)
+    await page.fill('#child_month_2', '13');
+    await page.press('#child_month_2', 'Enter');
+    await page.waitForSelector('#household-errors');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'household-errors', 'the summary has the focus');
+    assert.ok(await page.isVisible('#child_month_2-error'), 'the error by its field');
+    assert.equal(await page.getAttribute('#child_month_2', 'aria-invalid'), 'true');
+    assert.equal(await page.inputValue('#child_month_2'), '13', 'the value as entered');
+    assert.equal(await page.inputValue('#child_year_1'), '2019');
+    await page.click('#household-errors a[href="#child_month_2"]');
+    assert.equal(await page.evaluate(() => location.hash), '#child_month_2', 'the summary leads to the field');
+    assert.ok(await page.locator('#child_month_2').isVisible());
+    await page.goto(`${p.url}/account`);
+    assert.equal(await page.inputValue('#child_month_2'), '11', 'nothing was saved');
     // sign out every other session (the other browser's among them)
     await page.goto(`${p.url}/account`);
     while ((await page.locator('#sessions li:not(:has-text("この端末"))').count()) > 0) {

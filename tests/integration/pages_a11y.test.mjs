@@ -77,6 +77,38 @@ async function focusRing(page, state) {
   assert.ok(ratio === null || ratio >= 3, `${state}: focus ring contrast ${ratio?.toFixed(2)}:1`);
 }
 
+/**
+ * Text at 200% (WCAG 2.2 SC 1.4.4): the root font size doubled, nothing runs out of the page sideways
+ * (SC 1.4.10) and no two pieces of text overlap. Each text node's line boxes are compared with every other's.
+ */
+async function zoom(page, state) {
+  const found = await page.evaluate(() => {
+    document.documentElement.style.fontSize = '200%';
+    const boxes = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      const el = n.parentElement;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.closest('[hidden], .vh, svg')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      for (const r of range.getClientRects()) if (r.width > 1 && r.height > 1) boxes.push({ r, text: n.textContent.trim().slice(0, 30) });
+    }
+    const overlaps = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 2 && h > 2) overlaps.push(`"${boxes[i].text}" / "${boxes[j].text}"`);
+    }
+    const wide = document.documentElement.scrollWidth - window.innerWidth;
+    document.documentElement.style.fontSize = '';
+    return { overlaps: overlaps.slice(0, 5), wide };
+  });
+  assert.deepEqual(found.overlaps, [], `${state}: text overlaps at 200%`);
+  assert.ok(found.wide <= 1, `${state}: ${found.wide} px wider than the window at 200%`);
+}
+
 /* scripts/screens sets SAKAID_SCREENS_DIR: every state is also saved as a full-page screenshot there. */
 const SCREENS = process.env.SAKAID_SCREENS_DIR;
 
@@ -88,6 +120,7 @@ async function check(page, state) {
   }
   await axe(page, state);
   await focusRing(page, state);
+  await zoom(page, state);
 }
 
 /** A browser context in @p lang at @p width, CSP bypassed so that axe-core can be injected. */
@@ -100,9 +133,11 @@ describe('every page, both languages, both widths: axe-core and the focus ring',
   for (const lang of LANGS) for (const width of WIDTHS) {
     test(`${lang} at ${width} px`, async () => {
       const ctx = await context(lang, width);
+      // the service's redirect URI answers inside the browser (a consent given in an earlier test goes straight there)
+      await ctx.route(`${CB}**`, (r) => r.fulfill({ status: 200, contentType: 'text/plain', body: 'the service' }));
       const page = await ctx.newPage();
       const at = (s) => `${s} [${lang}, ${width} px]`;
-      const { url } = await authRequest(config, { redirect_uri: CB, scope: 'openid profile birthdate gender', ui_locales: lang });
+      const { url } = await authRequest(config, { redirect_uri: CB, scope: 'openid profile birthdate gender', ui_locales: lang, prompt: 'consent' });
       await page.goto(url.href);
       await page.waitForURL(/\/login\?tx=/);
       await check(page, at('login'));
@@ -111,8 +146,36 @@ describe('every page, both languages, both widths: axe-core and the focus ring',
       // the dev-mode test card: the card sign-in, then consent
       await page.selectOption('#card', 'kita-hanako');
       await page.click('form#test-card button');
-      await page.waitForURL(/\/(consent|login)/);
+      await page.waitForURL(/\/(consent|login|cb)\b/);
       await check(page, at(`after the card (${new URL(page.url()).pathname})`));
+      // the first sign-in with this card asks whether it is new; then the signing step; then consent
+      const first = page.locator('#new-card form[data-answer="first"] button');
+      if (await first.count()) {
+        await first.click();
+        await page.waitForSelector('#sign-step');
+        await check(page, at('the signing step'));
+      }
+      if (await page.locator('#sign-step').count()) {
+        await page.click('form#skip button');
+        await page.waitForURL(/\/consent\?tx=/);
+      }
+      if (new URL(page.url()).pathname === '/consent') {
+        await check(page, at('consent'));
+        await page.click('button[value="allow"]');
+        await page.waitForURL(/\/cb\?/);
+      }
+      // signed in: the account page, the household form with a row added, and refused with its errors
+      await page.goto(`${p.url}/account`);
+      assert.equal(new URL(page.url()).pathname, '/account');
+      await check(page, at('account, signed in'));
+      await page.click('#add-child');
+      await page.waitForSelector('#child_year_1');
+      await check(page, at('household, a row added'));
+      await page.fill('#child_year_1', '2019');
+      await page.fill('#child_month_1', '13');
+      await page.click('#save-household');
+      await page.waitForSelector('#household-errors');
+      await check(page, at('household, refused'));
       const other = await ctx.newPage();
       await other.goto(link);
       await check(other, at('the app page without the app'));
@@ -120,10 +183,13 @@ describe('every page, both languages, both widths: axe-core and the focus ring',
       await check(other, at('help'));
       await other.goto(`${p.url}/login?tx=no-such-sign-in`);
       await check(other, at('an error'));
-      await other.goto(`${p.url}/account`);
-      await check(other, at(`account (${new URL(other.url()).pathname})`));
       await other.goto(`${p.url}/logout`);
       await check(other, at('sign out'));
+      await other.click('#confirm-logout');
+      await other.waitForLoadState();
+      await check(other, at('signed out'));
+      await other.goto(`${p.url}/account`);
+      await check(other, at(`account, signed out (${new URL(other.url()).pathname})`));
       await ctx.close();
     });
   }

@@ -22,6 +22,7 @@
 #include "client/client_meta.h"
 #include "oauth/internal.h"
 #include "oauth_fixture.h"
+#include "ui/messages.h"
 
 #define COOKIE "account-test-cookie-value-0123456789abcdef"
 #define RP "rp-logout"
@@ -179,24 +180,93 @@ static void revoking_a_consent(void **state)
     free(body);
 }
 
+/* POST /account/household (issue #18 item 7): saved, or shown again with each error, values kept, nothing saved. */
 static void household(void **state)
 {
     fixture_t *f = *state;
     int status;
-    char csrf[64], form[512], loc[512];
+    char csrf[64], form[768], loc[512];
+    idp_store_household_t h;
     csrf_of(f, csrf);
-    snprintf(form, sizeof(form), "csrf=%s&school_district=%%E6%%B5%%9C%%E5%%AF%%BA&area=&children=2012-03+2015-11",
+    /* the second row left empty is dropped; "3" is March */
+    snprintf(form, sizeof(form),
+             "csrf=%s&school_district=%%E6%%B5%%9C%%E5%%AF%%BA&area=&child_year_1=2012&child_month_1=3"
+             "&child_year_2=&child_month_2=&child_year_3=2015&child_month_3=11",
              csrf);
     char *body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 303);
+    assert_non_null(strstr(loc, "saved=1"));
     free(body);
-    idp_store_household_t h;
     assert_int_equal(idp_store_household_get(f->store, f->resident, &h), IDP_OK);
     assert_string_equal(h.children, "2012-03 2015-11");
-    snprintf(form, sizeof(form), "csrf=%s&children=2012-13", csrf); /* no month 13 */
+    assert_string_equal(h.school_district, "浜寺");
+    /* the account page shows them as rows */
+    body = go(f, IDP_EP_ACCOUNT, "", false, true, &status, loc, NULL);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "id=\"child_year_2\" name=\"child_year_2\""));
+    assert_non_null(strstr(body, "value=\"2015\""));
+    assert_non_null(strstr(body, "value=\"11\""));
+    assert_null(strstr(body, "household-errors"));
+    free(body);
+
+    /* refused: a month 13, a future year, an area too long; the page again, values kept, nothing saved */
+    char area[400] = "";
+    for (int i = 0; i < 81; i++)
+        strcat(area, "a");
+    snprintf(form, sizeof(form),
+             "csrf=%s&school_district=%%3Cb%%3E&area=%s&child_year_1=2019&child_month_1=13&child_year_2=2999"
+             "&child_month_2=1&child_year_3=&child_month_3=4",
+             csrf, area);
     body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
     assert_int_equal(status, 400);
+    assert_non_null(strstr(body, "id=\"household-errors\" role=\"alert\""));
+    assert_non_null(strstr(body, "href=\"#area\""));
+    assert_non_null(strstr(body, "href=\"#child_month_1\""));
+    assert_non_null(strstr(body, "href=\"#child_year_2\""));
+    assert_non_null(strstr(body, "href=\"#child_year_3\"")); /* a month without its year */
+    assert_null(strstr(body, "href=\"#school_district\""));
+    assert_non_null(strstr(body, "value=\"&lt;b&gt;\"")); /* kept, escaped */
+    assert_non_null(strstr(body, "value=\"13\""));
+    assert_non_null(strstr(body, "value=\"2999\""));
+    assert_non_null(strstr(body, "aria-describedby=\"area-hint area-error\""));
+    assert_non_null(strstr(body, idp_msg_get(IDP_MSG_HH_ERR_FUTURE, "en")));
     free(body);
+    assert_int_equal(idp_store_household_get(f->store, f->resident, &h), IDP_OK);
+    assert_string_equal(h.children, "2012-03 2015-11");
+    assert_string_equal(h.area, "");
+
+    /* 「お子さまを追加」: an empty row, the focus on it; nothing saved, no error shown */
+    snprintf(form, sizeof(form), "csrf=%s&school_district=x&child_year_1=2019&child_month_1=13&add_child=1", csrf);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "id=\"child_year_2\" name=\"child_year_2\" inputmode=\"numeric\" maxlength=\"4\" "
+                                 "autocomplete=\"off\" autofocus"));
+    assert_null(strstr(body, "household-errors"));
+    assert_null(strstr(body, "aria-invalid=\"true\""));
+    free(body);
+    /* removing the first row keeps the second, renumbered */
+    snprintf(form, sizeof(form),
+             "csrf=%s&child_year_1=2019&child_month_1=1&child_year_2=2020&child_month_2=2&remove_child=1", csrf);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
+    assert_int_equal(status, 200);
+    assert_null(strstr(body, "value=\"2019\""));
+    assert_non_null(strstr(body, "name=\"child_year_1\""));
+    assert_null(strstr(body, "name=\"child_year_2\""));
+    free(body);
+    assert_int_equal(idp_store_household_get(f->store, f->resident, &h), IDP_OK);
+    assert_string_equal(h.school_district, "浜寺");
+
+    /* a field twice is not our form; a stale token changes nothing */
+    snprintf(form, sizeof(form), "csrf=%s&area=a&area=b", csrf);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, form, true, true, &status, loc, NULL);
+    assert_int_equal(status, 400);
+    assert_null(strstr(body, "household-errors"));
+    free(body);
+    body = go(f, IDP_EP_ACCOUNT_HOUSEHOLD, "csrf=stale&area=b", true, true, &status, loc, NULL);
+    assert_int_equal(status, 403);
+    free(body);
+    assert_int_equal(idp_store_household_get(f->store, f->resident, &h), IDP_OK);
+    assert_string_equal(h.area, "");
 }
 
 /* RP-Initiated Logout 1.0: the session ends, its cookie goes, the client hears by back-channel (§2.5 there). */

@@ -233,7 +233,8 @@ static void account_page(void **state)
                                         .sakai_resident = true,
                                         .sakai_ward = (char *)"堺区",
                                         .verified_at = 1700000000};
-    idp_store_household_t hh = {.school_district = "浜寺小学校区", .children = "2012-03"};
+    idp_ui_household_t hh = {.school_district = "浜寺小学校区", .area = "", .nchildren = 1};
+    snprintf(hh.children[0].year, sizeof(hh.children[0].year), "2012");
     idp_store_session_t sess = {
         .sid = "S1", .acr = "urn:sakai-d:acr:card", .amr = "hwk", .auth_time = 1700000000, .expires_at = 1700086400};
     idp_account_view_t v = {.lang = "en",

@@ -182,6 +182,7 @@ static void every_page_renders_in_ja_and_en_escaping_every_field(void **state)
                                              {.at = 1700000000, .client_id = "c"}};
         const idp_ui_session_t sessions[] = {{.sid = EVIL, .auth_time = 1700000000, .card = true, .current = true},
                                              {.sid = "S2", .auth_time = 1700000000}};
+        const idp_ui_household_t hh = {.school_district = EVIL, .area = EVIL, .nchildren = 1};
         idp_ui_account_view_t av = {.lang = l,
                                     .csrf = EVIL,
                                     .notice = EVIL,
@@ -193,9 +194,7 @@ static void every_page_renders_in_ja_and_en_escaping_every_field(void **state)
                                     .verified_at = 1700000000,
                                     .attrs = attrs,
                                     .nattrs = 2,
-                                    .school_district = EVIL,
-                                    .area = EVIL,
-                                    .children = EVIL,
+                                    .household = &hh,
                                     .consents = consents,
                                     .nconsents = 2,
                                     .releases = releases,
@@ -487,9 +486,6 @@ static void the_account_page_shows_values_in_words(void **state)
                                         .verified_at = 1700000000,
                                         .attrs = attrs,
                                         .nattrs = 2,
-                                        .school_district = "",
-                                        .area = "",
-                                        .children = "",
                                         .releases = releases,
                                         .nreleases = 2};
             idp_ui_page_t p;
@@ -559,7 +555,7 @@ static void each_error_situation_has_its_title_and_one_way_out(void **state)
                 idp_ui_error_view_t ev = {.lang = langs[li],
                                           .status = 400,
                                           .error = "invalid_request",
-                                          .description = idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_FORM, langs[li]),
+                                          .description = idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_TEXT, langs[li]),
                                           .for_resident = true,
                                           .situation = cases[i].s,
                                           .back_url = with_back ? "https://rp.example/" : NULL};
@@ -587,6 +583,60 @@ static void each_error_situation_has_its_title_and_one_way_out(void **state)
     /* the household form's error is not titled as a sign-in's */
     assert_string_not_equal(idp_msg_get(IDP_MSG_ERROR_HOUSEHOLD_HEADING, "ja"),
                             idp_msg_get(IDP_MSG_ERROR_HEADING, "ja"));
+}
+
+/* Issue #18 item 7: the household form in the DADS pattern, in both languages. */
+static void the_household_form_follows_the_dads_pattern(void **state)
+{
+    (void)state;
+    for (size_t li = 0; li < 2; li++) {
+        idp_ui_household_t hh = {.school_district = "", .area = "x", .area_error = IDP_UI_HH_BAD_CHAR, .refused = true};
+        for (size_t i = 0; i < IDP_UI_CHILDREN_MAX; i++) {
+            snprintf(hh.children[i].year, sizeof(hh.children[i].year), "20%02zu", i);
+            snprintf(hh.children[i].month, sizeof(hh.children[i].month), "%zu", i + 1);
+        }
+        hh.nchildren = 2;
+        hh.children[1].month_error = IDP_UI_HH_MONTH;
+        idp_ui_account_view_t av = {.lang = langs[li], .csrf = "C", .household = &hh};
+        idp_ui_page_t p;
+        assert_int_equal(idp_ui_render_account(&av, &p), IDP_OK);
+        assert_page(&p, 400, langs[li], IDP_MSG_ACCOUNT_TITLE);
+        /* the summary first, linked to the fields; each error by its field, tied to the input */
+        const char *summary = strstr(p.body, "id=\"household-errors\" role=\"alert\"");
+        const char *form = strstr(p.body, "action=\"/account/household\"");
+        assert_non_null(summary);
+        assert_true(summary < form);
+        assert_non_null(strstr(summary, "<a href=\"#area\">"));
+        assert_non_null(strstr(summary, "<a href=\"#child_month_2\">"));
+        assert_null(strstr(summary, "<a href=\"#school_district\">"));
+        assert_null(strstr(summary, "<a href=\"#child_year_2\">"));
+        assert_non_null(strstr(p.body, "<p class=\"field-error\" id=\"child_month_2-error\">"));
+        assert_non_null(strstr(p.body, "aria-invalid=\"true\" aria-describedby=\"child_month_2-error\" value=\"2\""));
+        assert_non_null(strstr(p.body, "aria-describedby=\"area-hint area-error\""));
+        /* labels above the fields, the support text saying why */
+        const char *label = strstr(p.body, "<label for=\"school_district\">");
+        const char *hint = strstr(p.body, "id=\"school_district-hint\">");
+        assert_non_null(label);
+        assert_true(label < hint && hint < strstr(p.body, "<input id=\"school_district\""));
+        assert_non_null(strstr(hint, idp_msg_get(IDP_MSG_HH_DISTRICT_HINT, langs[li])));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HH_CHILDREN_HINT, langs[li])));
+        assert_non_null(strstr(p.body, "id=\"add-child\""));
+        assert_int_equal(count(p.body, "name=\"remove_child\""), 2);
+        /* Enter saves: the first submit button of the form is a save */
+        const char *first = strstr(form, "<button");
+        assert_non_null(first);
+        const char *save = "<button type=\"submit\" class=\"vh\"";
+        assert_true(strncmp(first, save, strlen(save)) == 0);
+        idp_ui_page_free(&p);
+        /* ten children: no more rows */
+        hh = (idp_ui_household_t){.school_district = "", .area = "", .nchildren = IDP_UI_CHILDREN_MAX};
+        assert_int_equal(idp_ui_render_account(&av, &p), IDP_OK);
+        assert_page(&p, 200, langs[li], IDP_MSG_ACCOUNT_TITLE);
+        assert_null(strstr(p.body, "id=\"add-child\""));
+        assert_non_null(strstr(p.body, idp_msg_get(IDP_MSG_HH_CHILDREN_FULL, langs[li])));
+        assert_null(strstr(p.body, "household-errors"));
+        idp_ui_page_free(&p);
+    }
 }
 
 /* Issue #18 item 8: every page has the header (the name, legible; the city; the account; the language switch)
@@ -629,6 +679,7 @@ int main(void)
         cmocka_unit_test(the_account_page_shows_values_in_words),
         cmocka_unit_test(the_identifier_says_whether_it_is_shared),
         cmocka_unit_test(each_error_situation_has_its_title_and_one_way_out),
+        cmocka_unit_test(the_household_form_follows_the_dads_pattern),
         cmocka_unit_test(every_page_has_the_header_and_the_footer),
         cmocka_unit_test(a_hostile_lang_is_escaped),
         cmocka_unit_test(a_challenge_id_that_could_leave_the_script_is_refused),
