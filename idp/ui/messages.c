@@ -23,11 +23,15 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_CARD_UNKNOWN_ISSUER] = {"card.unknown_issuer", "このカードの証明書は利用できません。",
                                      "This card's certificate is not issued by J-LIS and cannot be used."},
     [IDP_MSG_CARD_EXPIRED] = {"card.expired",
-                              "カードの電子証明書の有効期限が切れています。市区町村の窓口で更新してください。",
-                              "The card's certificate has expired. Please renew it at your municipal office."},
+                              "カードの電子証明書の有効期限が切れています。お住まいの区の区役所 市民課の窓口で"
+                              "更新できます。マイナンバーカードをお持ちください(暗証番号は窓口で設定し直せます)。",
+                              "The card's certificate has expired. The citizens' section (市民課) of your ward "
+                              "office renews it. Bring your My Number card; you can set new PINs there."},
     [IDP_MSG_CARD_REVOKED] = {"card.revoked",
-                              "カードの電子証明書は失効しています。市区町村の窓口にお問い合わせください。",
-                              "The card's certificate has been revoked. Please contact your municipal office."},
+                              "カードの電子証明書は失効しています。お住まいの区の区役所 市民課の窓口で発行し直せます。"
+                              "マイナンバーカードをお持ちください。",
+                              "The card's certificate has been revoked. The citizens' section (市民課) of your ward "
+                              "office can issue a new one. Bring your My Number card."},
     [IDP_MSG_CARD_WRONG_PURPOSE] = {"card.wrong_purpose",
                                     "別の種類の証明書が読み取られました。もう一度お試しください。",
                                     "A certificate of the other kind was read. Please try again."},
@@ -57,9 +61,10 @@ static const message_t messages[IDP_MSG_COUNT] = {
                                     "This is not the card you signed in with. Try again with the same card."},
     [IDP_MSG_CARD_PAIR_MISMATCH] =
         {"card.pair_mismatch",
-         "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。お住まいの市区町村の窓口に"
-         "お問い合わせください。",
-         "The two certificates on this card do not belong together. Ask your city office."},
+         "このカードの 2 つの電子証明書の組み合わせを確認できませんでした。マイナンバーカードを"
+         "お持ちのうえ、お住まいの区の区役所 市民課の窓口でご相談ください。",
+         "The two certificates on this card do not belong together. Bring your My Number card to the "
+         "citizens' section (市民課) of your ward office."},
     [IDP_MSG_CARD_ALREADY_LINKED] = {"card.already_linked",
                                      "このカードは別の SakaI-D に登録済みのため、追加できません。",
                                      "This card belongs to another SakaI-D and cannot be added to this one."},

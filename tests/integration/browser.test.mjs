@@ -197,6 +197,8 @@ describe('in Chromium', () => {
     await page.waitForSelector('#card-alert', { state: 'visible', timeout: 10000 });
     const text = await page.textContent('#card-alert-text');
     assert.match(text, /失効/);
+    assert.match(text, /区役所 市民課/, 'which office');
+    assert.match(text, /マイナンバーカードをお持ちください/, 'what to bring');
     // The page used to reload after about 4 s and lose the message; it stays until the resident acts.
     await page.waitForTimeout(6000);
     assert.ok(await page.isVisible('#card-alert'), 'the refusal is still shown');
