@@ -273,7 +273,7 @@ static bool household_form(const idp_params_t *form, long long now, idp_ui_house
     bool ok = !h->district_error && !h->area_error;
     for (int i = 1; i <= IDP_UI_CHILDREN_MAX; i++) {
         idp_ui_child_t *c = &h->children[h->nchildren];
-        char name[24];
+        char name[32];
         memset(c, 0, sizeof(*c));
         snprintf(name, sizeof(name), "child_year_%d", i);
         const char *year = field_or_null(form, name, &dup);

@@ -969,7 +969,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
-            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted);
+            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card);
         flow_done(&f);
         return f.out;
     }

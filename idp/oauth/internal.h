@@ -143,12 +143,13 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
 /**
  * The consent page: @p claims (space-separated) are what the client will
  * receive; those of @p wanted that are not among them (card-verified
- * claims, to a session that is not a card session) are listed as not
- * provided.
+ * claims, to a session that is not a card session, or to a card session
+ * whose signing certificate was not read: @p card_session) are listed as
+ * not provided, with why.
  */
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted);
+                      const char *wanted, bool card_session);
 
 /* ---- response.c ------------------------------------------------------------------ */
 /**

@@ -205,7 +205,7 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted)
+                      const char *wanted, bool card_session)
 {
     idp_ui_page_t page = {0};
     bool city = client->city;
@@ -226,7 +226,8 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
                                .released = released,
                                .withheld = withheld,
                                .rp_origin = ctx->form_origin,
-                               .public_subject = city};
+                               .public_subject = city,
+                               .card_session = card_session};
     for (const idp_claim_def_t *d = idp_claim_defs; released && withheld && d->claim; d++) {
         if (d->city_only && !city) /* partners never get it (product.md §5) */
             continue;

@@ -356,6 +356,13 @@ static const message_t messages[IDP_MSG_COUNT] = {
         {"consent.withheld", "次の情報は提供されません。マイナンバーカードでログインしたときだけ提供できます。",
          "It will not receive the following: they are provided only when you sign in with your "
          "My Number card."},
+    [IDP_MSG_CONSENT_WITHHELD_UNSIGNED] =
+        {"consent.withheld_unsigned",
+         "次の情報は提供されません。マイナンバーカードの署名用電子証明書を読み取らなかったためです。提供するには、"
+         "このサービスからもう一度ログインし、署名用電子証明書のパスワード(英数字6〜16文字)も入力してください。",
+         "The following will not be provided, because your My Number card's signing certificate was not read. To "
+         "provide them, sign in from this service again and also enter the signature password (6 to 16 "
+         "letters and numbers)."},
     [IDP_MSG_CONSENT_PRIVACY_POLICY] = {"consent.privacy_policy", "プライバシーポリシー", "Privacy policy"},
     [IDP_MSG_CONSENT_ALLOW] = {"consent.allow", "同意して続ける", "Allow"},
     [IDP_MSG_CONSENT_DENY] = {"consent.deny", "同意しない", "Deny"},

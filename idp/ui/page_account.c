@@ -257,7 +257,7 @@ static void household(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
         hh_summary_item(d, "school_district", 0, IDP_MSG_ACCOUNT_SCHOOL_DISTRICT, h->district_error);
         hh_summary_item(d, "area", 0, IDP_MSG_ACCOUNT_AREA, h->area_error);
         for (size_t i = 0; i < h->nchildren; i++) {
-            char id[32];
+            char id[48];
             snprintf(id, sizeof(id), "child_year_%zu", i + 1);
             hh_summary_item(d, id, i + 1, IDP_MSG_HH_YEAR, h->children[i].year_error);
             snprintf(id, sizeof(id), "child_month_%zu", i + 1);
@@ -280,7 +280,7 @@ static void household(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
                    MSG(d, IDP_MSG_ACCOUNT_CHILDREN), MSG(d, IDP_MSG_HH_CHILDREN_HINT));
     for (size_t i = 0; i < h->nchildren; i++) {
         const idp_ui_child_t *c = &h->children[i];
-        char id[32];
+        char id[48];
         idp_buf_printf(b, "<fieldset class=\"child\" id=\"child-%zu\"><legend>%s %zu</legend><div class=\"ym\">", i + 1,
                        MSG(d, IDP_MSG_HH_CHILD), i + 1);
         snprintf(id, sizeof(id), "child_year_%zu", i + 1);

@@ -33,9 +33,11 @@ idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *o
         idp_buf_printf(&d.b, "%s</li>", v->released[i].verified ? MSG(&d, IDP_MSG_CONSENT_VERIFIED) : "");
     }
     idp_buf_puts(&d.b, "</ul>");
-    /* Asked for, but not provided (a social sign-in never carries card-verified attributes): said so, not promised. */
+    /* Asked for, but not provided: said so, not promised, with why (issue #18 item 3). A social sign-in never
+     * carries card-verified attributes; a card sign-in carries them once the signing certificate was read. */
     if (v->nwithheld)
-        idp_buf_printf(&d.b, "<p>%s</p><ul id=\"withheld\">", MSG(&d, IDP_MSG_CONSENT_WITHHELD));
+        idp_buf_printf(&d.b, "<p id=\"withheld-why\">%s</p><ul id=\"withheld\">",
+                       MSG(&d, v->card_session ? IDP_MSG_CONSENT_WITHHELD_UNSIGNED : IDP_MSG_CONSENT_WITHHELD));
     for (size_t i = 0; i < v->nwithheld; i++) {
         idp_buf_puts(&d.b, "<li data-withheld=\"");
         idp_html_escape(&d.b, v->withheld[i]);

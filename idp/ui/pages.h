@@ -203,6 +203,7 @@ typedef struct {
     size_t nwithheld;
     const char *rp_origin; /* allowed as a form target; or NULL */
     bool public_subject;   /* a city client: its identifier is the one all city services share */
+    bool card_session;     /* signed in with the card: what is withheld waits for the signing certificate */
 } idp_ui_consent_view_t;
 idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out);
 

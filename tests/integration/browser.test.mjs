@@ -168,6 +168,8 @@ describe('in Chromium', () => {
     await page.click('text=Continue without it');
     await page.waitForURL(/\/consent\?tx=/);
     assert.ok(await page.isVisible('#withheld li[data-withheld="name"]'), 'the name is listed as not provided');
+    // why, truthfully: the card was used, its signing certificate was not read
+    assert.match(await page.textContent('#withheld-why'), /signing certificate was not read/);
     assert.ok(await page.isVisible('text=For the demo'));
     await page.click('button[value="deny"]');
     await page.waitForURL(/\/callback/);

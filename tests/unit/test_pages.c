@@ -188,7 +188,7 @@ static void consent_page(void **state)
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = "https://rp.example"};
     const idp_client_t *client = test_client("c1", "{}"); /* the page shows ctx's name */
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_resident",
-                     "openid name sakai_resident");
+                     "openid name sakai_resident", false);
     idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "value=\"allow\""));
@@ -197,6 +197,16 @@ static void consent_page(void **state)
     /* asked for, not provided: said so, apart */
     assert_non_null(strstr(p->resp.body, "<li data-withheld=\"name\">"));
     assert_null(strstr(p->resp.body, "<li data-withheld=\"sakai_resident\">"));
+    assert_non_null(strstr(p->resp.body, idp_msg_get(IDP_MSG_CONSENT_WITHHELD, "en")));
+    /* a card sign-in without the signing certificate: why, and how to provide them (issue #18 item 3) */
+    memset(&p->resp, 0, sizeof(p->resp));
+    client = test_client("c1", "{}");
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid name", true);
+    idp_client_unref(client);
+    assert_page(p, 200);
+    assert_non_null(strstr(p->resp.body, "<li data-withheld=\"name\">"));
+    assert_non_null(strstr(p->resp.body, idp_msg_get(IDP_MSG_CONSENT_WITHHELD_UNSIGNED, "en")));
+    assert_null(strstr(p->resp.body, idp_msg_get(IDP_MSG_CONSENT_WITHHELD, "en")));
 }
 
 /* A ward is for city services only (product.md §5): a partner's consent page neither lists nor withholds it. */
@@ -205,7 +215,7 @@ static void consent_page_city_only_claims(void **state)
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = "Partner"};
     const idp_client_t *client = test_client("c1", "{}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false);
     assert_page(p, 200);
     assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
     /* a partner's identifier is pairwise: its own */
@@ -213,7 +223,7 @@ static void consent_page_city_only_claims(void **state)
     idp_client_unref(client);
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{\"tier\":\"city\"}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward");
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false);
     idp_client_unref(client);
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
     /* a city client's is the public subject every city service shares (issue #18 item 3) */
