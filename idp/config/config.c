@@ -1,10 +1,14 @@
 #include "config/config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/b64.h"
 #include "core/str.h"
@@ -579,6 +583,51 @@ static idp_err_t check_links(const idp_config_t *c, char *err, size_t errlen)
 }
 
 /* Cross-field rules and derived defaults. */
+/*
+ * Without "database.url": the URL that the dev runner (scripts/run) leaves
+ * for its embedded PostgreSQL in <data_dir>/database.url, so that
+ * sakaid-admin finds the cluster as sakaid does (issue #20). It holds the
+ * cluster's password: read only from a regular file of the user's own that
+ * nobody else may read or write (mode 0600), never through a symbolic link.
+ * No such file: nothing changes.
+ */
+static idp_err_t database_url_file(idp_config_t *c, char *err, size_t errlen)
+{
+    char path[4096], text[2048];
+    if (snprintf(path, sizeof(path), "%s/database.url", c->data_dir) >= (int)sizeof(path))
+        return IDP_OK;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT)
+        return IDP_OK;
+    struct stat st;
+    ssize_t n = -1;
+    bool mine =
+        fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0;
+    if (mine)
+        n = read(fd, text, sizeof(text) - 1);
+    if (fd >= 0)
+        close(fd);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+        n--;
+    if (!mine || n <= 0 || (size_t)n >= sizeof(text) - 1) {
+        errf(err, errlen,
+             "configuration: %s must be a regular file of this user's, readable by nobody else (chmod 600), "
+             "holding one PostgreSQL URL",
+             path);
+        return IDP_E_INVALID_REQUEST;
+    }
+    text[n] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] < 0x21 || text[i] == 0x7f) {
+            errf(err, errlen, "configuration: %s must hold one PostgreSQL URL on one line", path);
+            return IDP_E_INVALID_REQUEST;
+        }
+    free(c->database_url);
+    if ((c->database_url = strdup(text)) == NULL)
+        return IDP_E_NOMEM;
+    return IDP_OK;
+}
+
 static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
 {
     char buf[512];
@@ -613,8 +662,13 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
         errf(err, errlen, "configuration: \"issuer\" %s", idp_url_status_text(st));
         return IDP_E_INVALID_REQUEST;
     }
+    if ((c->database_url == NULL || !*c->database_url) && (ret = database_url_file(c, err, errlen)) != IDP_OK)
+        return ret;
     if (c->database_url == NULL || !*c->database_url) {
-        errf(err, errlen, "configuration: \"database.url\" is required (or set SAKAID_DATABASE_URL)");
+        errf(err, errlen,
+             "configuration: \"database.url\" is required (or set SAKAID_DATABASE_URL; while ./scripts/run runs, "
+             "%s/database.url names its embedded PostgreSQL: run from the directory it ran in, or set data_dir)",
+             c->data_dir);
         return IDP_E_INVALID_REQUEST;
     }
     if (strcmp(c->access_token_alg, "RS256") && strcmp(c->access_token_alg, "ES256")) {

@@ -26,17 +26,43 @@ as_root() {
     fi
 }
 
-# Installs the Debian packages that are missing (and Node.js when there is no node).
-sakaid_deps() {
-    local missing=() p
+# The Debian packages (and Node.js) that are missing, one per line.
+sakaid_missing() {
+    local p
     for p in "${SAKAID_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"
     done
-    command -v node >/dev/null || missing+=(nodejs npm)
+    command -v node >/dev/null || printf '%s\n' nodejs npm
+}
+
+# Installs the Debian packages that are missing (and Node.js when there is no node). Two of our scripts at
+# once (two ./scripts/run) take turns on a lock of our own, and the second finds the packages installed; the
+# package manager's own locks (held by unattended-upgrades, say) are waited for too, not failed on.
+sakaid_deps() {
+    local missing=()
+    mapfile -t missing < <(sakaid_missing)
     [ "${#missing[@]}" -eq 0 ] && return 0
-    log "installing: ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    local lock=/run/lock
+    [ -d "$lock" ] && [ -w "$lock" ] || lock=${TMPDIR:-/tmp}
+    exec 9>>"$lock/sakaid-deps.lock"
+    if ! flock -n 9; then
+        log "another install of SakaI-D's packages is running: waiting for it"
+        flock 9
+    fi
+    mapfile -t missing < <(sakaid_missing)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing: ${missing[*]}"
+        local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600) i
+        for i in $(seq 1 30); do # apt-get update does not wait for the lists lock: try again
+            as_root "${apt[@]}" update -q && break
+            [ "$i" -lt 30 ] || die "apt-get update kept failing"
+            log "apt-get update failed (the package lists locked?): trying again in 10 s"
+            sleep 10
+        done
+        as_root "${apt[@]}" install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    flock -u 9
+    exec 9>&-
 }
 
 # Configures (once) and builds DIR. Extra arguments go to cmake's configure step.

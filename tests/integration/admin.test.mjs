@@ -1,14 +1,14 @@
 // sakaid-admin client round trips and bad input (issue #2 §5, §6).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import {
-  addClient, admin, adminAsync, basic, cleanup, freePort, provision, psql, startServer, tempDir, tokenRequest, waitFor,
+  addClient, admin, adminAsync, basic, BIN, cleanup, freePort, provision, psql, startServer, tempDir, tokenRequest, waitFor,
 } from './lib/harness.mjs';
 import { Agent, authRequest, completeLogin, oidc, rp, startProvider } from './lib/flow.mjs';
 
@@ -18,6 +18,33 @@ before(async () => {
   srv = await startServer(env);
 });
 after(cleanup);
+
+// Issue #20: after ./scripts/run, sakaid-admin run from the same directory finds the embedded PostgreSQL by itself,
+// through <data_dir>/database.url (mode 0600) that scripts/run writes, as the README says.
+test('sakaid-admin finds the database through data_dir/database.url, as after ./scripts/run', () => {
+  const known = addClient(env, ['--client-name', 'Found', '--redirect-uris', 'https://found.example/cb']).client_id;
+  const root = tempDir();
+  symlinkSync(env.SAKAID_DATA_DIR, join(root, 'var')); // the repository root holds var/, the default data_dir
+  const rest = { ...process.env };
+  for (const k of ['SAKAID_DATABASE_URL', 'SAKAID_DATA_DIR', 'SAKAID_CONFIG', 'SAKAID_KEK_FILE']) delete rest[k];
+  const run = () => spawnSync(join(BIN, 'sakaid-admin'), ['--json', 'client', 'list'], { cwd: root, env: rest, encoding: 'utf8' });
+  let r = run();
+  assert.notEqual(r.status, 0, 'no file, no URL');
+  assert.match(r.stderr, /database\.url/);
+  const file = join(env.SAKAID_DATA_DIR, 'database.url');
+  writeFileSync(file, `${env.SAKAID_DATABASE_URL}\n`, { mode: 0o600 });
+  try {
+    r = run();
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).some((c) => c.client_id === known), 'the README\'s command, as written');
+    chmodSync(file, 0o644); // it holds the cluster's password
+    r = run();
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /chmod 600/);
+  } finally {
+    unlinkSync(file);
+  }
+});
 
 test('migrate is idempotent', () => {
   const r = admin(env, ['migrate']).json;

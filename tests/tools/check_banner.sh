@@ -18,4 +18,7 @@ if grep -qF "$secret" <<<"$out"; then
 fi
 grep -qF "$tmp/demo-client.json" <<<"$out" || { echo "the banner does not name the demo client's file" >&2; fail=1; }
 grep -qF "demo-id" <<<"$out" || { echo "the banner does not show the client_id" >&2; fail=1; }
+# issue #20: how to manage the running server, as a command that works as written
+grep -qF "SAKAID_DATA_DIR=$tmp $root/build/bin/sakaid-admin client list" <<<"$out" ||
+    { echo "the banner does not show the sakaid-admin command" >&2; fail=1; }
 exit "$fail"

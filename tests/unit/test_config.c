@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 
@@ -257,6 +260,53 @@ static void missing_file(void **state)
     assert_non_null(strstr(err, "/nonexistent/sakaid.json"));
 }
 
+/* Without database.url: <data_dir>/database.url, as scripts/run leaves it for its embedded PostgreSQL (issue #20). */
+static void database_url_from_the_data_dir(void **state)
+{
+    (void)state;
+    idp_config_t *c;
+    char err[512], dir[] = "/tmp/sakaid-config-XXXXXX", path[128], link[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/database.url", dir);
+    const char *const data_dir[] = {"SAKAID_DATA_DIR", dir, NULL};
+    assert_int_not_equal(load("{}", data_dir, &c, err), IDP_OK); /* none: still required, and where to look said */
+    assert_non_null(strstr(err, "database.url"));
+    assert_non_null(strstr(err, dir));
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("postgresql://sakaid:pw@127.0.0.1:5999/sakaid\n", f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(load("{}", data_dir, &c, err), IDP_OK);
+    assert_string_equal(c->database_url, "postgresql://sakaid:pw@127.0.0.1:5999/sakaid");
+    idp_config_free(c);
+    /* the file or the environment's URL wins */
+    const char *const both[] = {"SAKAID_DATA_DIR", dir, "SAKAID_DATABASE_URL", "postgresql://other/x", NULL};
+    assert_int_equal(load("{}", both, &c, err), IDP_OK);
+    assert_string_equal(c->database_url, "postgresql://other/x");
+    idp_config_free(c);
+    /* it holds a password: readable by others, refused */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_not_equal(load("{}", data_dir, &c, err), IDP_OK);
+    assert_non_null(strstr(err, "chmod 600"));
+    /* two lines are not one URL */
+    f = fopen(path, "w");
+    fputs("postgresql://a/b\npostgresql://c/d\n", f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_not_equal(load("{}", data_dir, &c, err), IDP_OK);
+    assert_non_null(strstr(err, "one line"));
+    /* never through a symbolic link */
+    snprintf(link, sizeof(link), "%s/target", dir);
+    assert_int_equal(rename(path, link), 0);
+    assert_int_equal(symlink(link, path), 0);
+    assert_int_not_equal(load("{}", data_dir, &c, err), IDP_OK);
+    assert_non_null(strstr(err, "regular file"));
+    unlink(path);
+    unlink(link);
+    rmdir(dir);
+}
+
 /* outbound.proxy: unset by default (no proxy, whatever http_proxy says); a file or SAKAID_OUTBOUND_PROXY sets it. */
 static void outbound_proxy(void **state)
 {
@@ -394,6 +444,7 @@ int main(void)
         cmocka_unit_test(env_errors),
         cmocka_unit_test(tls_anywhere_needs_issuer),
         cmocka_unit_test(missing_file),
+        cmocka_unit_test(database_url_from_the_data_dir),
         cmocka_unit_test(trusted_proxies_and_metrics_listen),
         cmocka_unit_test(jpki_anchors),
         cmocka_unit_test(outbound_proxy),
