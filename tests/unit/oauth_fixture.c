@@ -139,6 +139,41 @@ json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form,
     return j;
 }
 
+fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
+                              const char *referer, const char *remote_addr)
+{
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 22);
+    idp_params_t params;
+    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &params,
+                           .remote_addr = remote_addr,
+                           .lang = "en",
+                           .cookie = cookie,
+                           .referer = referer,
+                           .post = post,
+                           .now = (long long)time(NULL)};
+    idp_oauth_resp_t resp;
+    memset(&resp, 0, sizeof(resp));
+    idp_oauth_handle(f->o, endpoint, &req, &resp);
+    fixture_answer_t a = {.status = resp.status};
+    snprintf(a.location, sizeof(a.location), "%s", resp.location ? resp.location : "");
+    for (int i = 0; i < 2; i++)
+        snprintf(a.set_cookie[i], sizeof(a.set_cookie[i]), "%s", resp.set_cookie[i] ? resp.set_cookie[i] : "");
+    snprintf(a.content_type, sizeof(a.content_type), "%s", resp.content_type ? resp.content_type : "application/json");
+    a.body = strndup(resp.body ? resp.body : "", resp.body_len);
+    assert_non_null(a.body);
+    idp_arena_free(&arena);
+    return a;
+}
+
+void fixture_answer_free(fixture_answer_t *a)
+{
+    free(a->body);
+    a->body = NULL;
+}
+
 const char *fixture_str(json_t *j, const char *k)
 {
     const char *v = json_string_value(json_object_get(j, k));

@@ -32,6 +32,16 @@ void fixture_code(fixture_t *f, const char *scope, const char *claims, char code
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp);
+/* What a browser request got (fixture_page): the answer's head and its body (malloc'ed: fixture_answer_free). */
+typedef struct {
+    int status;
+    char location[512], set_cookie[2][256], content_type[64];
+    char *body;
+} fixture_answer_t;
+/* A browser's request: @p form is the query or the body (@p post), @p cookie and @p referer may be NULL. */
+fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
+                              const char *referer, const char *remote_addr);
+void fixture_answer_free(fixture_answer_t *a);
 /* A string member of @p j, "" when absent. */
 const char *fixture_str(json_t *j, const char *k);
 /* Redeems @p code at the token endpoint (@p verifier may be NULL). */

@@ -92,28 +92,14 @@ static int setup(void **state)
 static char *go(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, bool cookie, int *status,
                 char location[512], char set_cookie[256])
 {
-    idp_arena_t arena;
-    idp_arena_init(&arena, 1 << 22);
-    idp_params_t params;
-    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena,
-                           .form = &params,
-                           .remote_addr = "192.0.2.8",
-                           .lang = "en",
-                           .cookie = cookie ? "sakaid_session=" COOKIE : NULL,
-                           .post = post,
-                           .now = (long long)time(NULL)};
-    idp_oauth_resp_t resp;
-    memset(&resp, 0, sizeof(resp));
-    idp_oauth_handle(f->o, endpoint, &req, &resp);
-    *status = resp.status;
+    fixture_answer_t a =
+        fixture_page(f, endpoint, form, post, cookie ? "sakaid_session=" COOKIE : NULL, NULL, "192.0.2.8");
+    *status = a.status;
     if (location)
-        snprintf(location, 512, "%s", resp.location ? resp.location : "");
+        snprintf(location, 512, "%s", a.location);
     if (set_cookie)
-        snprintf(set_cookie, 256, "%s", resp.set_cookie[0] ? resp.set_cookie[0] : "");
-    char *body = strndup(resp.body ? resp.body : "", resp.body_len);
-    idp_arena_free(&arena);
-    return body;
+        snprintf(set_cookie, 256, "%s", a.set_cookie[0]);
+    return a.body;
 }
 
 static void csrf_of(fixture_t *f, char out[64])

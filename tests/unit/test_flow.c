@@ -58,27 +58,13 @@ static void keep_cookie(browser_t *b, const char *set)
 /* One request of @p b to @p endpoint with @p form (the query or the body). */
 static void go(fixture_t *f, browser_t *b, idp_endpoint_id_t endpoint, const char *form, bool post)
 {
-    idp_arena_t arena;
-    idp_arena_init(&arena, 1 << 22);
-    idp_params_t params;
-    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena,
-                           .form = &params,
-                           .remote_addr = "192.0.2.7",
-                           .lang = "en",
-                           .cookie = b->cookies[0] ? b->cookies : NULL,
-                           .post = post,
-                           .now = (long long)time(NULL)};
-    idp_oauth_resp_t resp;
-    memset(&resp, 0, sizeof(resp));
-    idp_oauth_handle(f->o, endpoint, &req, &resp);
-    b->status = resp.status;
-    snprintf(b->location, sizeof(b->location), "%s", resp.location ? resp.location : "");
+    fixture_answer_t a = fixture_page(f, endpoint, form, post, b->cookies[0] ? b->cookies : NULL, NULL, "192.0.2.7");
+    b->status = a.status;
+    snprintf(b->location, sizeof(b->location), "%s", a.location);
     free(b->body);
-    b->body = strndup(resp.body ? resp.body : "", resp.body_len);
-    keep_cookie(b, resp.set_cookie[0]);
-    keep_cookie(b, resp.set_cookie[1]);
-    idp_arena_free(&arena);
+    b->body = a.body;
+    keep_cookie(b, a.set_cookie[0][0] ? a.set_cookie[0] : NULL);
+    keep_cookie(b, a.set_cookie[1][0] ? a.set_cookie[1] : NULL);
 }
 
 /* The value of query parameter @p name in b->location (into @p out). */
