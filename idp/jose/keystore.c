@@ -18,6 +18,7 @@ struct idp_keyset {
         idp_key_state_t state;
         int published;
     } keys[MAX_KEYS];
+    long long activated[IDP_ALG__COUNT]; /* when each algorithm's active key became active (0: unknown) */
     char *jwks;
     size_t jwks_len;
     idp_jwks_t *verifier; /* the published keys, parsed once for verifying our own tokens */
@@ -80,6 +81,17 @@ const idp_jose_key_t *idp_keyset_signer(const idp_keyset_t *ks, idp_alg_t alg)
         if (ks->keys[i].state == IDP_KEY_ACTIVE && idp_jose_key_alg(ks->keys[i].key) == alg)
             return ks->keys[i].key;
     return NULL;
+}
+
+void idp_keyset_set_activated(idp_keyset_t *ks, idp_alg_t alg, long long at)
+{
+    if (alg > IDP_ALG_NONE && alg < IDP_ALG__COUNT)
+        ks->activated[alg] = at;
+}
+
+long long idp_keyset_activated(const idp_keyset_t *ks, idp_alg_t alg)
+{
+    return alg > IDP_ALG_NONE && alg < IDP_ALG__COUNT ? ks->activated[alg] : 0;
 }
 
 const char *idp_keyset_jwks(const idp_keyset_t *ks, size_t *len)

@@ -29,6 +29,9 @@ idp_err_t idp_keyset_seal(idp_keyset_t *ks);
 /** The active key for @p alg, or NULL. */
 const idp_jose_key_t *idp_keyset_signer(const idp_keyset_t *ks, idp_alg_t alg);
 /** The JWKS JSON ({"keys":[...]}) and its length; public keys only. */
+/** When the active key of @p alg became active (unix seconds; 0: unknown): the key-rotation age of /metrics. */
+void idp_keyset_set_activated(idp_keyset_t *ks, idp_alg_t alg, long long at);
+long long idp_keyset_activated(const idp_keyset_t *ks, idp_alg_t alg);
 const char *idp_keyset_jwks(const idp_keyset_t *ks, size_t *len);
 size_t idp_keyset_count(const idp_keyset_t *ks);
 /** The published keys as a verification set (jose/verify.h), parsed once at seal; valid while @p ks is held. */

@@ -79,6 +79,8 @@ idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_life
             break;
         }
         e = idp_keyset_add(ks, k, state_of(rows[i].state), 1);
+        if (e == IDP_OK && state_of(rows[i].state) == IDP_KEY_ACTIVE)
+            idp_keyset_set_activated(ks, idp_jose_key_alg(k), rows[i].activated_at);
     }
     idp_store_keys_free(rows, n);
     if (e == IDP_OK)

@@ -1,6 +1,8 @@
 /* The protocol core's lines of /metrics (metrics.h). */
 #include "oauth/metrics.h"
 
+#include <time.h>
+
 #include "oauth/auth_guard.h"
 
 void idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out)
@@ -8,4 +10,23 @@ void idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out)
     /* failed client authentications by client, and back-offs (auth_guard.h) */
     if (o->auth_guard)
         idp_auth_guard_metrics(o->auth_guard, out);
+    /* the database: statement times and unavailability (store/pg) */
+    idp_store_metrics(o->store, out);
+    /* how long each algorithm's signing key has been the active one (docs/keys.md, rotation) */
+    idp_keyset_t *ks = o->keys ? idp_keystore_get(o->keys) : NULL;
+    if (ks) {
+        static const struct {
+            idp_alg_t alg;
+            const char *name;
+        } algs[] = {{IDP_ALG_RS256, "RS256"}, {IDP_ALG_ES256, "ES256"}};
+        long long now = (long long)time(NULL);
+        idp_buf_puts(out, "# HELP sakaid_signing_key_age_seconds How long the active signing key of each algorithm "
+                          "has been active.\n# TYPE sakaid_signing_key_age_seconds gauge\n");
+        for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+            long long at = idp_keyset_activated(ks, algs[i].alg);
+            if (at > 0)
+                idp_buf_printf(out, "sakaid_signing_key_age_seconds{alg=\"%s\"} %lld\n", algs[i].name, now - at);
+        }
+        idp_keyset_release(ks);
+    }
 }

@@ -18,6 +18,7 @@ typedef struct {
     idp_err_t (*schema_version)(idp_store_t *s, int *version);
     idp_err_t (*migrate)(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
     idp_err_t (*sweep)(idp_store_t *s, long long *deleted);
+    void (*metrics)(idp_store_t *s, idp_buf_t *out);
 } idp_store_admin_ops_t;
 
 /* The keys domain (signing keys). */
@@ -225,6 +226,12 @@ static inline idp_err_t idp_store_migrate(idp_store_t *s, int *from, int *to, ch
 static inline idp_err_t idp_store_sweep(idp_store_t *s, long long *deleted)
 {
     return s->ops_admin->sweep(s, deleted);
+}
+
+static inline void idp_store_metrics(idp_store_t *s, idp_buf_t *out)
+{
+    if (s->ops_admin->metrics)
+        s->ops_admin->metrics(s, out);
 }
 
 /* ---- keys ---- */

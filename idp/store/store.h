@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 typedef struct idp_store idp_store_t;
@@ -34,6 +35,14 @@ static inline void idp_store_close(idp_store_t *s);
 
 /** Round trip to the database (for /readyz). */
 static inline idp_err_t idp_store_ping(idp_store_t *s);
+
+/**
+ * Appends the store's lines for /metrics (Prometheus text format): store/pg
+ * the time of each statement (a histogram) and the database's
+ * unavailability by cause; store/mem nothing. Reads counters only: never
+ * waits for the database.
+ */
+static inline void idp_store_metrics(idp_store_t *s, idp_buf_t *out);
 
 /** The highest applied migration (0 when none) and the one this binary expects. */
 static inline idp_err_t idp_store_schema_version(idp_store_t *s, int *version);

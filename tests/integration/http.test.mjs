@@ -125,6 +125,10 @@ describe('plain HTTP on loopback', () => {
     assert.equal(count(after, '4xx') - count(before, '4xx'), 2);
     assert.equal(count(after, '2xx') - count(before, '2xx'), 1, 'the public port\'s answers, not the scrapes');
     assert.doesNotMatch(after, /card_verifications/, 'card login is off on this node');
+    // what the alert rules read (docs/deployment.md "Alerts"): the active keys' age, the database's times
+    const age = Number(/^sakaid_signing_key_age_seconds\{alg="RS256"\} (\d+)$/m.exec(after)?.[1]);
+    assert.ok(age >= 0 && age < 3600, `the RS256 key became active when this node's keys were made (${age} s)`);
+    assert.match(after, /^sakaid_db_statement_seconds_count \d+$/m);
     // issue #14 item 13: not on the public port; the metrics listener serves nothing else
     const pub = await fetch(`${srv.url}/metrics`);
     assert.equal(pub.status, 404);

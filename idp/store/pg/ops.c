@@ -13,6 +13,7 @@ const idp_store_admin_ops_t idp_pg_admin_ops = {
     .schema_version = idp_pg_schema_version,
     .migrate = idp_pg_migrate,
     .sweep = idp_pg_sweep,
+    .metrics = idp_pg_metrics,
 };
 
 const idp_store_keys_ops_t idp_pg_keys_ops = {

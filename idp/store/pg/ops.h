@@ -6,6 +6,7 @@
 
 void idp_pg_close(idp_store_t *s);
 idp_err_t idp_pg_ping(idp_store_t *s);
+void idp_pg_metrics(idp_store_t *s, idp_buf_t *out);
 idp_err_t idp_pg_schema_version(idp_store_t *s, int *version);
 idp_err_t idp_pg_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
 idp_err_t idp_pg_sweep(idp_store_t *s, long long *deleted);

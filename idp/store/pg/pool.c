@@ -1,11 +1,59 @@
 #include "store/pg/pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/log.h"
+
+/*
+ * Counters for /metrics (idp_pg_pool_metrics), for the whole process: how
+ * long each statement took (a histogram, in microseconds), and each time
+ * the database was unavailable, by cause.
+ */
+static const long long bucket_us[] = {1000, 5000, 10000, 50000, 100000, 500000, 1000000, 5000000};
+#define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
+static atomic_ullong stmt_le[NBUCKETS], stmt_count, stmt_sum_us;
+enum { DOWN_CONNECT, DOWN_LOST, DOWN_POOL, DOWN__COUNT };
+static const char *const down_cause[DOWN__COUNT] = {"connect_failed", "connection_lost", "pool_exhausted"};
+static atomic_ullong down[DOWN__COUNT];
+
+static long long since_us(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void observe(long long us)
+{
+    for (size_t i = 0; i < NBUCKETS; i++)
+        if (us <= bucket_us[i])
+            atomic_fetch_add(&stmt_le[i], 1);
+    atomic_fetch_add(&stmt_count, 1);
+    atomic_fetch_add(&stmt_sum_us, (unsigned long long)(us > 0 ? us : 0));
+}
+
+idp_err_t idp_pg_pool_metrics(idp_buf_t *out)
+{
+    idp_buf_puts(out, "# HELP sakaid_db_statement_seconds Time of each database statement, from send to result.\n"
+                      "# TYPE sakaid_db_statement_seconds histogram\n");
+    for (size_t i = 0; i < NBUCKETS; i++)
+        idp_buf_printf(out, "sakaid_db_statement_seconds_bucket{le=\"%g\"} %llu\n", (double)bucket_us[i] / 1e6,
+                       atomic_load(&stmt_le[i]));
+    unsigned long long n = atomic_load(&stmt_count);
+    idp_buf_printf(out,
+                   "sakaid_db_statement_seconds_bucket{le=\"+Inf\"} %llu\nsakaid_db_statement_seconds_sum %.6f\n"
+                   "sakaid_db_statement_seconds_count %llu\n",
+                   n, (double)atomic_load(&stmt_sum_us) / 1e6, n);
+    idp_buf_puts(out, "# HELP sakaid_db_unavailable_total Times the database could not be used, by cause (requests "
+                      "then get 503 temporarily_unavailable).\n# TYPE sakaid_db_unavailable_total counter\n");
+    for (int i = 0; i < DOWN__COUNT; i++)
+        idp_buf_printf(out, "sakaid_db_unavailable_total{cause=\"%s\"} %llu\n", down_cause[i], atomic_load(&down[i]));
+    return idp_buf_err(out);
+}
 
 struct idp_pg_pool {
     pthread_mutex_t mu;
@@ -82,6 +130,7 @@ static idp_err_t ensure_connected(idp_pg_pool_t *p, idp_pg_conn_t *c)
         if (c->pg)
             PQfinish(c->pg);
         c->pg = NULL;
+        atomic_fetch_add(&down[DOWN_CONNECT], 1);
         return IDP_E_UNAVAILABLE;
     }
     return IDP_OK;
@@ -102,6 +151,7 @@ idp_err_t idp_pg_acquire(idp_pg_pool_t *p, idp_pg_conn_t **out)
         if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) != 0 && p->nfree == 0) {
             pthread_mutex_unlock(&p->mu);
             idp_log_msg(IDP_LOG_WARN, "db_pool_exhausted", "no database connection free within %d ms", p->wait_ms);
+            atomic_fetch_add(&down[DOWN_POOL], 1);
             return IDP_E_UNAVAILABLE;
         }
     }
@@ -131,6 +181,7 @@ static idp_err_t classify(idp_pg_conn_t *c, PGresult *r)
 {
     if (PQstatus(c->pg) != CONNECTION_OK) {
         c->broken = true;
+        atomic_fetch_add(&down[DOWN_LOST], 1);
         return IDP_E_UNAVAILABLE;
     }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -139,6 +190,7 @@ static idp_err_t classify(idp_pg_conn_t *c, PGresult *r)
     /* class 08 (connection exception), 57P01 admin shutdown, 57P03 cannot connect now */
     if (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)) {
         c->broken = true;
+        atomic_fetch_add(&down[DOWN_LOST], 1);
         return IDP_E_UNAVAILABLE;
     }
     idp_log_msg(IDP_LOG_ERROR, "db_error", "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
@@ -163,7 +215,10 @@ PGresult *idp_pg_exec(idp_pg_conn_t *c, const idp_pg_stmt_t *stmts, int stmt, in
         PQclear(r);
         c->prepared[stmt / 64] |= 1ULL << (stmt % 64);
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     r = PQexecPrepared(c->pg, stmts[stmt].name, nparams, values, lengths, formats, 0);
+    observe(since_us(&t0));
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         *err = classify(c, r);

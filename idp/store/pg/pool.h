@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 typedef struct idp_pg_pool idp_pg_pool_t;
@@ -31,6 +32,8 @@ typedef struct {
 idp_err_t idp_pg_pool_new(const char *url, int size, int wait_ms, const idp_pg_stmt_t *stmts, int nstmts,
                           idp_pg_pool_t **out);
 void idp_pg_pool_free(idp_pg_pool_t *p);
+/** Appends the process's database metrics (statement times, unavailability by cause) in Prometheus text format. */
+idp_err_t idp_pg_pool_metrics(idp_buf_t *out);
 
 /** Borrows a healthy connection; IDP_E_UNAVAILABLE if none can be had in time. */
 idp_err_t idp_pg_acquire(idp_pg_pool_t *p, idp_pg_conn_t **out);

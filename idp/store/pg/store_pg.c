@@ -234,6 +234,12 @@ int idp_pg_stmts_count(void)
     return S__COUNT;
 }
 
+void idp_pg_metrics(idp_store_t *s, idp_buf_t *out)
+{
+    (void)s;
+    (void)idp_pg_pool_metrics(out);
+}
+
 idp_err_t idp_pg_ping(idp_store_t *s)
 {
     idp_err_t ret;
