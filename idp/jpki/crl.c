@@ -392,6 +392,72 @@ static idp_jpki_reason_t check(idp_jpki_revocation_t *self, X509 *cert, X509 *is
     return revoked ? IDP_JPKI_REVOKED : complete ? IDP_JPKI_OK : IDP_JPKI_REVOCATION_UNKNOWN;
 }
 
+/* True when CRLs @p a and @p b are the same issuer's (its name, and its key identifier when both say one). */
+static bool same_issuer(X509_CRL *a, X509_CRL *b)
+{
+    if (X509_NAME_cmp(X509_CRL_get_issuer(a), X509_CRL_get_issuer(b)) != 0)
+        return false;
+    AUTHORITY_KEYID *ka = X509_CRL_get_ext_d2i(a, NID_authority_key_identifier, NULL, NULL);
+    AUTHORITY_KEYID *kb = X509_CRL_get_ext_d2i(b, NID_authority_key_identifier, NULL, NULL);
+    bool same = !ka || !kb || !ka->keyid || !kb->keyid || ASN1_OCTET_STRING_cmp(ka->keyid, kb->keyid) == 0;
+    AUTHORITY_KEYID_free(ka);
+    AUTHORITY_KEYID_free(kb);
+    return same;
+}
+
+/*
+ * The revocation data's age for /metrics: of each issuer's newest complete
+ * CRL that can be evidence (superseded ones and deltas aside), the oldest
+ * thisUpdate, and the nearest nextUpdate, when card sign-ins begin to fail
+ * closed (revocation_unknown) unless a newer CRL arrives. Alert on the
+ * second before it passes (docs/deployment.md, "Alerts").
+ */
+static void crl_metrics(idp_jpki_revocation_t *self, idp_buf_t *out)
+{
+    crl_set_t *c = (crl_set_t *)self;
+    maybe_reload(c);
+    time_t now = time(NULL), oldest = 0, nearest = 0;
+    int issuers = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int n = c->crls ? sk_X509_CRL_num(c->crls) : 0;
+    for (int i = 0; i < n; i++) {
+        const crl_meta_t *m = &c->meta[i];
+        if (m->unusable[0] || !m->dated || m->delta || m->some_reasons)
+            continue;
+        bool newest = true; /* no newer complete CRL of the same issuer */
+        for (int j = 0; j < n && newest; j++) {
+            const crl_meta_t *o = &c->meta[j];
+            if (j != i && !o->unusable[0] && o->dated && !o->delta && !o->some_reasons &&
+                (o->this_update > m->this_update || (o->this_update == m->this_update && j < i)) &&
+                same_issuer(sk_X509_CRL_value(c->crls, i), sk_X509_CRL_value(c->crls, j)))
+                newest = false;
+        }
+        if (!newest)
+            continue;
+        issuers++;
+        if (oldest == 0 || m->this_update < oldest)
+            oldest = m->this_update;
+        if (nearest == 0 || m->next_update < nearest)
+            nearest = m->next_update;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    idp_buf_printf(out,
+                   "# HELP sakaid_revocation_crl_issuers Issuers with a current, usable CRL.\n"
+                   "# TYPE sakaid_revocation_crl_issuers gauge\nsakaid_revocation_crl_issuers %d\n",
+                   issuers);
+    if (issuers == 0)
+        return;
+    idp_buf_printf(out,
+                   "# HELP sakaid_revocation_crl_age_seconds Age of the oldest of the issuers' current CRLs "
+                   "(since its thisUpdate).\n# TYPE sakaid_revocation_crl_age_seconds gauge\n"
+                   "sakaid_revocation_crl_age_seconds %lld\n"
+                   "# HELP sakaid_revocation_crl_expires_in_seconds Until the nearest nextUpdate of the issuers' "
+                   "current CRLs (negative: past; card sign-ins fail closed).\n"
+                   "# TYPE sakaid_revocation_crl_expires_in_seconds gauge\n"
+                   "sakaid_revocation_crl_expires_in_seconds %lld\n",
+                   (long long)(now - oldest), (long long)(nearest - now));
+}
+
 static void crl_free(idp_jpki_revocation_t *self)
 {
     crl_set_t *c = (crl_set_t *)self;
@@ -417,6 +483,7 @@ static crl_set_t *set_new(const char *dir)
     }
     c->base.check = check;
     c->base.free = crl_free;
+    c->base.metrics = crl_metrics;
     pthread_rwlock_init(&c->lock, NULL);
     pthread_mutex_init(&c->reload, NULL);
     pthread_mutex_init(&c->cache, NULL);

@@ -262,4 +262,7 @@ void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char
 /** Verifies a JWS with our own published keys (parsed once per key refresh): idp_jws_verify's contract. */
 idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload);
 
+/** Back-channel logout's lines of /metrics (logout.c): deliveries by outcome, the backlog. */
+void idp_oauth_logout_metrics(idp_buf_t *out);
+
 #endif

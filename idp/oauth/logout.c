@@ -132,11 +132,46 @@ Exit:
     return ok;
 }
 
+/*
+ * Back-channel logout for /metrics (idp_oauth_logout_metrics), for this
+ * process: deliveries by outcome, and the backlog as the worker last saw
+ * it (all nodes' deliveries: the queue is in the database).
+ */
+static atomic_ullong delivered_total, retried_total, gave_up_total;
+static atomic_llong backlog = -1, backlog_oldest;
+
+void idp_oauth_logout_metrics(idp_buf_t *out)
+{
+    idp_buf_printf(out,
+                   "# HELP sakaid_backchannel_logout_deliveries_total Back-channel logout deliveries by outcome.\n"
+                   "# TYPE sakaid_backchannel_logout_deliveries_total counter\n"
+                   "sakaid_backchannel_logout_deliveries_total{result=\"delivered\"} %llu\n"
+                   "sakaid_backchannel_logout_deliveries_total{result=\"retry\"} %llu\n"
+                   "sakaid_backchannel_logout_deliveries_total{result=\"gave_up\"} %llu\n",
+                   atomic_load(&delivered_total), atomic_load(&retried_total), atomic_load(&gave_up_total));
+    long long n = atomic_load(&backlog);
+    if (n < 0) /* the worker has not looked yet */
+        return;
+    idp_buf_printf(out,
+                   "# HELP sakaid_backchannel_logout_pending Deliveries neither delivered nor given up, as the "
+                   "worker last counted them.\n# TYPE sakaid_backchannel_logout_pending gauge\n"
+                   "sakaid_backchannel_logout_pending %lld\n"
+                   "# HELP sakaid_backchannel_logout_oldest_pending_seconds Age of the oldest of them.\n"
+                   "# TYPE sakaid_backchannel_logout_oldest_pending_seconds gauge\n"
+                   "sakaid_backchannel_logout_oldest_pending_seconds %lld\n",
+                   n, atomic_load(&backlog_oldest));
+}
+
 int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
 {
     idp_store_delivery_t *rows = NULL;
     size_t n = 0;
     int delivered = 0;
+    long long pending, oldest;
+    if (idp_store_deliveries_pending(o->store, &pending, &oldest) == IDP_OK) {
+        atomic_store(&backlog_oldest, oldest);
+        atomic_store(&backlog, pending);
+    }
     if (idp_store_deliveries_due(o->store, DELIVERY_BATCH, 60, &rows, &n) != IDP_OK)
         return 0;
     for (size_t i = 0; i < n && !(stop && atomic_load(stop)); i++) {
@@ -156,6 +191,7 @@ int idp_oauth_deliver_logouts(idp_oauth_t *o, const atomic_bool *stop)
             idp_log_str(&l, "error", err);
         idp_log_end(&l);
         delivered += ok;
+        atomic_fetch_add(ok ? &delivered_total : next < 0 ? &gave_up_total : &retried_total, 1);
     }
     idp_store_deliveries_free(rows, n);
     return delivered;

@@ -4,12 +4,15 @@
 #include <time.h>
 
 #include "oauth/auth_guard.h"
+#include "oauth/internal.h"
 
 void idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out)
 {
     /* failed client authentications by client, and back-offs (auth_guard.h) */
     if (o->auth_guard)
         idp_auth_guard_metrics(o->auth_guard, out);
+    /* back-channel logout: deliveries by outcome, the backlog (logout.c) */
+    idp_oauth_logout_metrics(out);
     /* the database: statement times and unavailability (store/pg) */
     idp_store_metrics(o->store, out);
     /* how long each algorithm's signing key has been the active one (docs/keys.md, rotation) */

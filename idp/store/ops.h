@@ -177,6 +177,7 @@ typedef struct {
 typedef struct {
     idp_err_t (*delivery_enqueue)(idp_store_t *s, const char *client_id, const char *uri, const char *token);
     idp_err_t (*deliveries_due)(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+    idp_err_t (*deliveries_pending)(idp_store_t *s, long long *count, long long *oldest_seconds);
     idp_err_t (*delivery_result)(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
 } idp_store_logout_ops_t;
 
@@ -729,6 +730,11 @@ static inline idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int le
                                                  idp_store_delivery_t **rows, size_t *n)
 {
     return s->ops_logout->deliveries_due(s, max, lease_seconds, rows, n);
+}
+
+static inline idp_err_t idp_store_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds)
+{
+    return s->ops_logout->deliveries_pending(s, count, oldest_seconds);
 }
 
 static inline idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error,

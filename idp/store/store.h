@@ -858,6 +858,12 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_delivery_enqueue(idp_store_t *
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_deliveries_due(idp_store_t *s, int max, int lease_seconds,
                                                                  idp_store_delivery_t **rows, size_t *n);
+/**
+ * The back-channel logout backlog: deliveries neither delivered nor given
+ * up (due or waiting for a retry), and the age in seconds of the oldest (0
+ * when there is none).
+ */
+static inline idp_err_t idp_store_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds);
 void idp_store_deliveries_free(idp_store_delivery_t *rows, size_t n);
 /** Records an attempt: delivered, or failed with @p error and the next try in @p retry_seconds (give up when < 0). */
 IDP_STORE_WRITE static inline idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, bool delivered,

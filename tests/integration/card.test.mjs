@@ -293,6 +293,12 @@ describe('bad input and limits', () => {
     assert.ok(n('ok') >= 10);
     for (const reason of ['revoked', 'expired', 'unknown_issuer', 'policy_missing', 'weak_key', 'malformed']) assert.ok(n(reason) >= 1, reason);
     assert.equal(n('bad_signature'), 0);
+    // the CRL files' age, and how long until the first runs out (the test CA's CRLs: 30 days; docs/deployment.md "Alerts")
+    const gauge = (name) => Number(new RegExp(`^${name} (-?\\d+)$`, 'm').exec(text)?.[1]);
+    assert.ok(gauge('sakaid_revocation_crl_issuers') >= 2, 'the authentication and signing CAs');
+    assert.ok(gauge('sakaid_revocation_crl_age_seconds') >= 0);
+    const left = gauge('sakaid_revocation_crl_expires_in_seconds');
+    assert.ok(left > 20 * 86400 && left <= 30 * 86400, `${left} s until the first nextUpdate`);
   });
 
   test('sakaid-card lists the test cards', () => {

@@ -35,6 +35,11 @@ test('a relying party that never answers does not hold up the key reload', async
   psql(env.SAKAID_DATABASE_URL, `INSERT INTO logout_deliveries (client_id, uri, logout_token)
     SELECT 'silent-rp', '${uri}', 'x' FROM generate_series(1, 8)`);
   await waitFor(() => hits >= 1, { timeout: 10000 }); // a delivery is waiting on the silent party
+  // the backlog, as the worker counted it before leasing the batch (docs/deployment.md "Alerts")
+  const text = await (await fetch(`${srv.metricsUrl}/metrics`)).text();
+  assert.equal(/^sakaid_backchannel_logout_pending (\d+)$/m.exec(text)?.[1], '8');
+  assert.ok(Number(/^sakaid_backchannel_logout_oldest_pending_seconds (\d+)$/m.exec(text)?.[1]) >= 0);
+  assert.match(text, /^sakaid_backchannel_logout_deliveries_total\{result="delivered"\} 0$/m);
   const fresh = admin(env, ['keys', 'rotate', '--alg', 'RS256', '--force']).json[0].kid;
   const t0 = Date.now();
   await waitFor(async () => (await jwks()).some((k) => k.kid === fresh), { timeout: 20000, interval: 100 });

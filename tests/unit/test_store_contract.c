@@ -235,8 +235,13 @@ static void logout_deliveries_are_leased_retried_and_finished(void **state)
     idp_store_t *s = *state;
     char client[64];
     fresh_id(client, sizeof(client), "bcl");
+    long long before, pending, oldest; /* the backlog (other tests may have left some): counted relative to it */
+    assert_int_equal(idp_store_deliveries_pending(s, &before, &oldest), IDP_OK);
     assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.a"), IDP_OK);
     assert_int_equal(idp_store_delivery_enqueue(s, client, "https://rp.example/bcl", "logout.token.b"), IDP_OK);
+    assert_int_equal(idp_store_deliveries_pending(s, &pending, &oldest), IDP_OK);
+    assert_int_equal(pending, before + 2);
+    assert_true(oldest >= 0);
     idp_store_delivery_t *rows;
     size_t n;
     assert_int_equal(idp_store_deliveries_due(s, 10, 60, &rows, &n), IDP_OK);
@@ -257,10 +262,14 @@ static void logout_deliveries_are_leased_retried_and_finished(void **state)
     assert_int_equal(rows[0].id, b);
     assert_int_equal(rows[0].attempts, 1);
     idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_deliveries_pending(s, &pending, &oldest), IDP_OK);
+    assert_int_equal(pending, before + 1); /* delivered: out of the backlog; leased for a retry: still in it */
     assert_int_equal(idp_store_delivery_result(s, b, false, "HTTP 503", -1), IDP_OK); /* given up */
     assert_int_equal(idp_store_deliveries_due(s, 10, 0, &rows, &n), IDP_OK);
     assert_int_equal(n, 0);
     idp_store_deliveries_free(rows, n);
+    assert_int_equal(idp_store_deliveries_pending(s, &pending, &oldest), IDP_OK);
+    assert_int_equal(pending, before); /* given up: out of it too */
 }
 
 static void upstreams_are_kept_by_id(void **state)

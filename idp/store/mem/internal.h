@@ -99,7 +99,7 @@ typedef struct {
 /* A back-channel logout delivery (store/pg: logout_deliveries). */
 typedef struct {
     idp_store_delivery_t d; /* d.logout_token malloc'ed */
-    long long next_attempt_at;
+    long long next_attempt_at, created_at;
     bool finished; /* delivered, or given up */
 } idp_mem_delivery_t;
 

@@ -447,7 +447,7 @@ idp_err_t idp_mem_delivery_enqueue(idp_store_t *s, const char *client_id, const 
         IDP_MEM_SET(q->d.client_id, client_id);
         IDP_MEM_SET(q->d.uri, uri);
         q->d.logout_token = copy;
-        q->next_attempt_at = idp_mem_now(d);
+        q->next_attempt_at = q->created_at = idp_mem_now(d);
     } else {
         free(copy);
     }
@@ -484,6 +484,22 @@ idp_err_t idp_mem_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp
         *n = 0;
     }
     return ok ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_mem_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long long now = idp_mem_now(d), oldest = now;
+    *count = 0;
+    for (size_t i = 0; i < d->deliveries.n; i++)
+        if (!d->deliveries.v[i].finished) {
+            (*count)++;
+            if (d->deliveries.v[i].created_at < oldest)
+                oldest = d->deliveries.v[i].created_at;
+        }
+    *oldest_seconds = now - oldest;
+    idp_mem_unlock(d);
+    return IDP_OK;
 }
 
 idp_err_t idp_mem_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)

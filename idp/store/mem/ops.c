@@ -130,6 +130,7 @@ const idp_store_audit_ops_t idp_mem_audit_ops = {
 const idp_store_logout_ops_t idp_mem_logout_ops = {
     .delivery_enqueue = idp_mem_delivery_enqueue,
     .deliveries_due = idp_mem_deliveries_due,
+    .deliveries_pending = idp_mem_deliveries_pending,
     .delivery_result = idp_mem_delivery_result,
 };
 

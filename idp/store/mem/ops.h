@@ -123,6 +123,7 @@ idp_err_t idp_mem_audit_list(idp_store_t *s, const char *event, const char *resi
                              idp_store_audit_row_t **rows, size_t *n);
 idp_err_t idp_mem_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
 idp_err_t idp_mem_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+idp_err_t idp_mem_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds);
 idp_err_t idp_mem_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
 
 extern const idp_store_admin_ops_t idp_mem_admin_ops;

@@ -130,6 +130,7 @@ const idp_store_audit_ops_t idp_pg_audit_ops = {
 const idp_store_logout_ops_t idp_pg_logout_ops = {
     .delivery_enqueue = idp_pg_delivery_enqueue,
     .deliveries_due = idp_pg_deliveries_due,
+    .deliveries_pending = idp_pg_deliveries_pending,
     .delivery_result = idp_pg_delivery_result,
 };
 

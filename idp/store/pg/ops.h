@@ -124,6 +124,7 @@ idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resid
                             idp_store_audit_row_t **rows, size_t *n);
 idp_err_t idp_pg_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
 idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
+idp_err_t idp_pg_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds);
 idp_err_t idp_pg_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
 
 extern const idp_store_admin_ops_t idp_pg_admin_ops;

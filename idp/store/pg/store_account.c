@@ -26,6 +26,7 @@ enum {
     A_SESSION_CLIENTS,
     A_DELIVERY_INSERT,
     A_DELIVERY_DUE,
+    A_DELIVERY_PENDING,
     A_DELIVERY_DONE,
     A_DELIVERY_FAIL,
     A_LEDGER_ALL,
@@ -92,6 +93,10 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                         "WHERE id IN (SELECT id FROM logout_deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL "
                         "AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED) "
                         "RETURNING id, client_id, uri, logout_token, attempts"},
+    /* the partial index logout_deliveries_due (migration 0005) holds exactly these rows */
+    [A_DELIVERY_PENDING] = {"delivery_pending",
+                            "SELECT count(*), coalesce(extract(epoch from now() - min(created_at))::bigint, 0) "
+                            "FROM logout_deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL"},
     [A_DELIVERY_DONE] = {"delivery_done",
                          "UPDATE logout_deliveries SET delivered_at = now(), attempts = attempts + 1, last_error = NULL "
                          "WHERE id = $1::bigint"},
@@ -352,6 +357,19 @@ idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_
     snprintf(l, sizeof(l), "%d", lease_seconds);
     const char *v[] = {m, l};
     return list(s, A_DELIVERY_DUE, 2, v, sizeof(**rows), (void **)rows, n, delivery_row);
+}
+
+idp_err_t idp_pg_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_run(s, stmts, A_DELIVERY_PENDING, 0, NULL, NULL, NULL, &ret);
+    *count = *oldest_seconds = 0;
+    if (ret == IDP_OK && PQntuples(r) == 1) {
+        *count = atoll_checked(PQgetvalue(r, 0, 0));
+        *oldest_seconds = atoll_checked(PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return ret;
 }
 
 idp_err_t idp_pg_delivery_result(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds)
