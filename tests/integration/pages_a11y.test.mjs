@@ -193,6 +193,19 @@ describe('every page, both languages, both widths: axe-core and the focus ring',
       await page.click('#save-household');
       await page.waitForSelector('#error[data-situation="household"]');
       await check(page, at('household, an error'));
+      // the account situation's error page: a consent withdrawal with a stale form
+      await page.goto(`${p.url}/account`);
+      await page.evaluate(() => {
+        const f = document.querySelector('form[action="/account/consent/revoke"]');
+        f.querySelector('input[name="csrf"]').value = 'stale';
+        f.submit();
+      });
+      await page.waitForSelector('#error[data-situation="account"]');
+      await check(page, at('account, an error'));
+      // the sign-out situation's: a post_logout_redirect_uri nobody registered
+      await page.goto(`${p.url}/logout?post_logout_redirect_uri=${encodeURIComponent('https://elsewhere.example/')}`);
+      await page.waitForSelector('#error[data-situation="logout"]');
+      await check(page, at('sign out, an error'));
       const other = await ctx.newPage();
       await other.goto(link);
       await check(other, at('the app page without the app'));
