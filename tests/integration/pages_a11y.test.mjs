@@ -8,8 +8,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-import { addClient, cleanup } from './lib/harness.mjs';
-import { authRequest, rp, startProvider } from './lib/flow.mjs';
+import { addClient, adminAsync, cleanup } from './lib/harness.mjs';
+import { authRequest, jpkiMaterial, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { startDigitalAuthApp } from './lib/daa.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -18,7 +19,7 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const CB = 'http://127.0.0.1:9/cb'; // never reached: the walk stops at our pages
 const WIDTHS = [390, 1280];
 const LANGS = ['ja', 'en'];
-let p, browser, config;
+let p, browser, config, cardApp;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
@@ -29,10 +30,16 @@ before(async () => {
   const client = addClient(p.env, ['--client-name', '堺市ポータル', '--redirect-uris', CB, '--tier', 'city',
     '--scope', 'openid profile address birthdate gender residency', '--purpose-ja', '手続きのため', '--purpose-en', 'For your applications']);
   config = await rp(p.url, client);
+  // both card channels a city would offer: our app, and the Digital Agency's (played by our simulator of its API)
+  cardApp = await startDigitalAuthApp({ cardsDir: join(jpkiMaterial(), 'cards'), crlDir: join(jpkiMaterial(), 'crl') });
+  const daa = await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', cardApp.issuer,
+    '--client-id', 'RP00000001', '--display-name', 'デジタル認証アプリ']);
+  cardApp.registerClient({ client_id: 'RP00000001', jwks: daa.json.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {
   await browser?.close();
+  await cardApp?.close();
   await cleanup();
 });
 
@@ -220,6 +227,77 @@ describe('every page, both languages, both widths: axe-core and the focus ring',
       await check(other, at('signed out'));
       await other.goto(`${p.url}/account`);
       await check(other, at(`account, signed out (${new URL(other.url()).pathname})`));
+      await ctx.close();
+    });
+  }
+});
+
+// "Is this an earlier card's SakaI-D?" answered yes: the confirmation page. It needs a resident whose verified
+// attributes a renewed card carries, so it is reached once (sakai-taro, then sakai-taro-renewed); the same
+// state is then rendered in each language and width (the continue request re-renders it, changing nothing).
+describe('the renewal confirmation, both languages, both widths', () => {
+  test('axe-core, the focus ring and text at 200%', async () => {
+    const first = await context('ja', 390);
+    await first.route(`${CB}**`, (r) => r.fulfill({ status: 200, contentType: 'text/plain', body: 'the service' }));
+    let page = await first.newPage();
+    let { url } = await authRequest(config, { redirect_uri: CB, scope: 'openid profile', ui_locales: 'ja' });
+    await page.goto(url.href);
+    await page.selectOption('#card', 'sakai-taro');
+    await page.click('form#test-card button');
+    await page.click('#new-card form[data-answer="first"] button');
+    await page.waitForSelector('#sign-step');
+    await page.selectOption('#card', 'sakai-taro'); // the signing step: both keys, the attributes verified
+    await page.click('form#test-card button');
+    await page.waitForURL(/\/consent\?tx=/);
+    await page.click('button[value="allow"]');
+    await page.waitForURL(/\/cb\?/);
+    await first.close();
+
+    const ctx = await context('ja', 390);
+    page = await ctx.newPage();
+    ({ url } = await authRequest(config, { redirect_uri: CB, scope: 'openid profile', ui_locales: 'ja' }));
+    await page.goto(url.href);
+    // the renewed card is not among the page's test cards: the phone (sakaid-card) signs the QR code's link
+    signWithCard(p.cards, 'sakai-taro-renewed', await page.getAttribute('#app-link', 'href'));
+    await page.waitForSelector('#new-card[data-stage="ask"]', { timeout: 15000 });
+    await page.click('#new-card form[data-answer="renewal"] button');
+    await page.waitForURL(/\/login\?tx=/);
+    signWithCard(p.cards, 'sakai-taro-renewed', await page.getAttribute('#app-link', 'href'));
+    await page.waitForSelector('#new-card[data-stage="confirm"]', { timeout: 15000 });
+    const form = page.locator('#new-card form[data-answer="confirm"]');
+    const tx = await form.locator('input[name="tx"]').getAttribute('value');
+    const csrf = await form.locator('input[name="csrf"]').getAttribute('value');
+    for (const lang of LANGS) for (const width of WIDTHS) {
+      await ctx.addCookies([{ name: 'sakaid_lang', value: lang, url: p.url }]);
+      await page.setViewportSize({ width, height: 900 });
+      const r = await page.request.post(`${p.url}/login/continue`, { form: { tx, csrf }, maxRedirects: 0 });
+      assert.equal(r.status(), 200);
+      await page.setContent(await r.text(), { waitUntil: 'load' });
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.ok(await page.isVisible('#new-card[data-stage="confirm"]'));
+      await check(page, `renewal, confirm [${lang}, ${width} px]`);
+    }
+    await ctx.close();
+  });
+});
+
+// The Digital Agency's app, for a card whose attributes a SakaI-D already holds (sakai-taro, verified above):
+// "add it to this SakaI-D?" (docs/card.md). Each sign-in offers it again until it is answered, so each
+// language and width gets its own.
+describe('the app channel\'s link offer, both languages, both widths', () => {
+  for (const lang of LANGS) for (const width of WIDTHS) {
+    test(`${lang} at ${width} px`, async () => {
+      const ctx = await context(lang, width);
+      const page = await ctx.newPage();
+      const { url } = await authRequest(config, { redirect_uri: CB, scope: 'openid', ui_locales: lang });
+      await page.goto(url.href);
+      await page.locator('#card-app button[data-upstream="daa"]').click();
+      await page.waitForURL(new RegExp(`^${cardApp.issuer}/`));
+      await page.check('input[name="card"][value="sakai-taro"]'); // the simulator's page stands in for the phone
+      await page.click('button[value="approve"]');
+      await page.waitForSelector('#app-link-offer');
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      await check(page, `the app channel's link offer [${lang}, ${width} px]`);
       await ctx.close();
     });
   }
