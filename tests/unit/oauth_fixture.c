@@ -27,6 +27,7 @@ static void add_key(idp_keyset_t *ks, const char *alg)
     idp_jose_key_t *k;
     assert_int_equal(idp_jose_key_generate(idp_alg_from_name(alg), &k), IDP_OK);
     assert_int_equal(idp_keyset_add(ks, k, IDP_KEY_ACTIVE, 1), IDP_OK);
+    idp_keyset_set_activated(ks, idp_alg_from_name(alg), (long long)time(NULL) - 3600); /* active for an hour */
 }
 
 /* A public client (PKCE) that may refresh, registered as sakaid-admin would: metadata validated first. */

@@ -21,6 +21,7 @@
 #include "net/http_client.h"
 #include "client/client_meta.h"
 #include "oauth/internal.h"
+#include "oauth/metrics.h"
 #include "oauth_fixture.h"
 #include "ui/messages.h"
 
@@ -305,6 +306,18 @@ static void logout_ends_the_session_and_tells_the_client(void **state)
     assert_null(json_object_get(payload, "nonce")); /* §2.4: prohibited */
     json_decref(hdr);
     json_decref(payload);
+    /* what /metrics says of it (docs/deployment.md "Alerts"): delivered, nothing left waiting; the active keys' age */
+    idp_buf_t m;
+    idp_buf_init(&m, 16384);
+    idp_oauth_metrics(f->o, &m);
+    assert_int_equal(idp_buf_err(&m), IDP_OK);
+    const char *text = idp_buf_cstr(&m);
+    assert_null(strstr(text, "sakaid_backchannel_logout_deliveries_total{result=\"delivered\"} 0\n"));
+    assert_non_null(strstr(text, "sakaid_backchannel_logout_deliveries_total{result=\"gave_up\"} 0\n"));
+    assert_non_null(strstr(text, "sakaid_backchannel_logout_pending "));
+    assert_non_null(strstr(text, "sakaid_signing_key_age_seconds{alg=\"RS256\"} 360")); /* 3600 s, give or take */
+    assert_null(strstr(text, "sakaid_db_statement_seconds")); /* the memory store has no database to time */
+    idp_buf_free(&m);
 }
 
 static void ending_another_session(void **state)
