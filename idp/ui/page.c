@@ -12,7 +12,8 @@
 
 static const char STYLE[] =
     "*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;"
-    "line-height:1.6}main{max-width:32rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}h1{font-size:1.25rem;margin:.5rem 0}"
+    "line-height:1.6}main{max-width:32rem;margin:0 "
+    "auto;padding:1rem;overflow-wrap:anywhere}h1{font-size:1.25rem;margin:.5rem 0}"
     "h2{font-size:1.1rem}section{background:#fff;border-radius:.75rem;padding:1rem;margin:1rem 0;"
     "box-shadow:0 1px 3px #0002}.qr svg{display:block;width:100%;max-width:16rem;height:auto;margin:0 auto}"
     "button,.button{display:block;width:100%;min-height:3rem;font-size:1rem;border-radius:.5rem;border:0;"
