@@ -49,12 +49,13 @@
  */
 typedef struct {
     time_t this_update, next_update;
-    bool dated;              /* both dates present and readable; otherwise the CRL never counts */
-    char unusable[128];      /* why it is never evidence, for the log; "" when it can be */
-    bool delta;              /* deltaCRLIndicator (§5.2.4): revocations only */
-    bool some_reasons;       /* IDP onlySomeReasons (§5.2.5): revocations only */
-    bool only_user, only_ca; /* IDP onlyContainsUserCerts / onlyContainsCACerts (§5.2.5) */
-    GENERAL_NAMES *dp_names; /* IDP distributionPoint fullName: a partition; NULL for the whole scope */
+    bool dated;               /* both dates present and readable; otherwise the CRL never counts */
+    char unusable[128];       /* why it is never evidence, for the log; "" when it can be */
+    bool delta;               /* deltaCRLIndicator (§5.2.4): revocations only */
+    bool some_reasons;        /* IDP onlySomeReasons (§5.2.5): revocations only */
+    bool only_user, only_ca;  /* IDP onlyContainsUserCerts / onlyContainsCACerts (§5.2.5) */
+    GENERAL_NAMES *dp_names;  /* IDP distributionPoint fullName: a partition; NULL for the whole scope */
+    unsigned char issuer[32]; /* SHA-256 of the issuer's name and key identifier: one issuer's CRLs (metrics) */
     unsigned char good[32];
     unsigned char bad[CRL_REJECTED_KEYS][32];
     unsigned nbad;
@@ -131,6 +132,25 @@ static void oid_text(const X509_EXTENSION *ext, char *out, size_t n)
 }
 
 /* Reads one CRL's extensions into @p m: whether it can be evidence, and its scope. */
+/* Who issued @p crl, for telling issuers apart: SHA-256 of its issuer name (DER), then its key identifier when
+ * it names one (the generations of a root share one name). All zero if it cannot be read. */
+static void issuer_id(X509_CRL *crl, unsigned char out[32])
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509_NAME(X509_CRL_get_issuer(crl), &der);
+    AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned len = 0;
+    memset(out, 0, 32);
+    if (n > 0 && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(ctx, der, (size_t)n) == 1 &&
+        (!akid || !akid->keyid ||
+         EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(akid->keyid), (size_t)ASN1_STRING_length(akid->keyid)) == 1))
+        (void)EVP_DigestFinal_ex(ctx, out, &len);
+    EVP_MD_CTX_free(ctx);
+    AUTHORITY_KEYID_free(akid);
+    OPENSSL_free(der);
+}
+
 static void analyse(X509_CRL *crl, crl_meta_t *m)
 {
     char oid[64];
@@ -139,6 +159,7 @@ static void analyse(X509_CRL *crl, crl_meta_t *m)
     struct tm tl, tn;
     /* §5.1.2.5: nextUpdate is optional in the syntax but required of conforming issuers; without it a CRL is never current */
     m->dated = last && next && ASN1_TIME_to_tm(last, &tl) == 1 && ASN1_TIME_to_tm(next, &tn) == 1;
+    issuer_id(crl, m->issuer);
     if (m->dated) {
         m->this_update = timegm(&tl);
         m->next_update = timegm(&tn);
@@ -392,19 +413,6 @@ static idp_jpki_reason_t check(idp_jpki_revocation_t *self, X509 *cert, X509 *is
     return revoked ? IDP_JPKI_REVOKED : complete ? IDP_JPKI_OK : IDP_JPKI_REVOCATION_UNKNOWN;
 }
 
-/* True when CRLs @p a and @p b are the same issuer's (its name, and its key identifier when both say one). */
-static bool same_issuer(X509_CRL *a, X509_CRL *b)
-{
-    if (X509_NAME_cmp(X509_CRL_get_issuer(a), X509_CRL_get_issuer(b)) != 0)
-        return false;
-    AUTHORITY_KEYID *ka = X509_CRL_get_ext_d2i(a, NID_authority_key_identifier, NULL, NULL);
-    AUTHORITY_KEYID *kb = X509_CRL_get_ext_d2i(b, NID_authority_key_identifier, NULL, NULL);
-    bool same = !ka || !kb || !ka->keyid || !kb->keyid || ASN1_OCTET_STRING_cmp(ka->keyid, kb->keyid) == 0;
-    AUTHORITY_KEYID_free(ka);
-    AUTHORITY_KEYID_free(kb);
-    return same;
-}
-
 /*
  * The revocation data's age for /metrics: of each issuer's newest complete
  * CRL that can be evidence (superseded ones and deltas aside), the oldest
@@ -429,7 +437,7 @@ static void crl_metrics(idp_jpki_revocation_t *self, idp_buf_t *out)
             const crl_meta_t *o = &c->meta[j];
             if (j != i && !o->unusable[0] && o->dated && !o->delta && !o->some_reasons &&
                 (o->this_update > m->this_update || (o->this_update == m->this_update && j < i)) &&
-                same_issuer(sk_X509_CRL_value(c->crls, i), sk_X509_CRL_value(c->crls, j)))
+                memcmp(o->issuer, m->issuer, 32) == 0)
                 newest = false;
         }
         if (!newest)
