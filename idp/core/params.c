@@ -91,7 +91,7 @@ idp_err_t idp_params_parse(idp_arena_t *arena, const char *text, size_t len, idp
     return IDP_OK;
 }
 
-idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **value)
+idp_err_t idp_params_field(const idp_params_t *p, const char *name, const char **value)
 {
     const char *found = NULL;
     for (size_t i = 0; i < p->n; i++) {
@@ -101,10 +101,21 @@ idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **v
             return IDP_E_INVALID_REQUEST;
         found = p->items[i].value;
     }
-    if (found == NULL || *found == '\0')
+    if (found == NULL)
         return IDP_E_NOT_FOUND;
     *value = found;
     return IDP_OK;
+}
+
+idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **value)
+{
+    const char *found = NULL;
+    idp_err_t e = idp_params_field(p, name, &found);
+    if (e == IDP_OK && *found == '\0')
+        return IDP_E_NOT_FOUND;
+    if (e == IDP_OK)
+        *value = found;
+    return e;
 }
 
 idp_err_t idp_params_encode(const idp_params_t *p, idp_buf_t *b)

@@ -38,6 +38,12 @@ idp_err_t idp_params_parse(idp_arena_t *arena, const char *text, size_t len, idp
  * IDP_E_INVALID_REQUEST when it appears more than once (RFC 6749 §3.1, §3.2).
  */
 idp_err_t idp_params_get(const idp_params_t *p, const char *name, const char **value);
+/**
+ * The same, for an HTML form whose empty fields count: IDP_OK with *value
+ * also when it is "" (a field the resident left empty), IDP_E_NOT_FOUND only
+ * when absent, IDP_E_INVALID_REQUEST when it appears more than once.
+ */
+idp_err_t idp_params_field(const idp_params_t *p, const char *name, const char **value);
 
 /** Percent-decodes into the arena (the same rules as a form value). NULL on bad input. */
 char *idp_form_decode(idp_arena_t *arena, const char *s, size_t len);

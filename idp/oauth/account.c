@@ -239,11 +239,8 @@ static bool child_check(idp_ui_child_t *c, long long now, bool *empty)
 static const char *field_or_null(const idp_params_t *form, const char *name, bool *dup)
 {
     const char *v = NULL;
-    for (size_t i = 0; i < form->n; i++)
-        if (!strcmp(form->items[i].name, name)) {
-            *dup = *dup || v != NULL;
-            v = form->items[i].value;
-        }
+    if (idp_params_field(form, name, &v) == IDP_E_INVALID_REQUEST)
+        *dup = true;
     return v;
 }
 
@@ -266,7 +263,7 @@ static bool household_form(const idp_params_t *form, long long now, idp_ui_house
     memset(h, 0, sizeof(*h));
     h->school_district = field(form, "school_district", &dup);
     h->area = field(form, "area", &dup);
-    long drop = strtol(field(form, "remove_child", &dup), NULL, 10);
+    int drop = number_of(field(form, "remove_child", &dup), 2); /* the row's number; -1: none */
     *edit = drop > 0 || *field(form, "add_child", &dup);
     h->district_error = text_error(h->school_district);
     h->area_error = text_error(h->area);

@@ -43,6 +43,12 @@ static void duplicates_and_empty(void **state)
     assert_int_equal(parse(&a, "a=1&a=2&b=&c=3", &p), IDP_OK);
     assert_int_equal(idp_params_get(&p, "a", &v), IDP_E_INVALID_REQUEST);
     assert_int_equal(idp_params_get(&p, "b", &v), IDP_E_NOT_FOUND);
+    /* an HTML form's field: empty is there (a field left empty), absent is not; twice is still refused */
+    v = NULL;
+    assert_int_equal(idp_params_field(&p, "b", &v), IDP_OK);
+    assert_string_equal(v, "");
+    assert_int_equal(idp_params_field(&p, "a", &v), IDP_E_INVALID_REQUEST);
+    assert_int_equal(idp_params_field(&p, "nope", &v), IDP_E_NOT_FOUND);
     assert_int_equal(idp_params_get(&p, "c", &v), IDP_OK);
     assert_int_equal(parse(&a, "", &p), IDP_OK);
     assert_int_equal(p.n, 0);
