@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { addClient, adminAsync, BIN, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
 import { startOidcProvider } from './lib/upstream.mjs';
-import { jpkiMaterial, signWithCard, startProvider } from './lib/flow.mjs';
+import { addAppChannel, jpkiMaterial, signWithCard, startProvider } from './lib/flow.mjs';
 import { startDigitalAuthApp } from './lib/daa.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,9 +41,7 @@ before(async () => {
   await adminAsync(p.env, ['upstream', 'add', 'mock', '--issuer', upstream.issuer, '--client-id', upstream.clientId,
     '--client-secret', upstream.clientSecret, '--display-name', 'Mock ID']);
   cardApp = await startDigitalAuthApp({ cardsDir: join(jpkiMaterial(), 'cards'), crlDir: join(jpkiMaterial(), 'crl') });
-  const daa = await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', cardApp.issuer,
-    '--client-id', 'RP00000001', '--display-name', 'デジタル認証アプリ']);
-  cardApp.registerClient({ client_id: 'RP00000001', jwks: daa.json.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  await addAppChannel(p, cardApp);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addClient, adminAsync, cleanup, psql, tempDir } from './lib/harness.mjs';
-import { Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, signInBothKeys, startProvider } from './lib/flow.mjs';
+import { addAppChannel, Agent, authRequest, completeLogin, consentIfAsked, formFields, jpkiMaterial, oidc, rp, signInBothKeys, startProvider } from './lib/flow.mjs';
 import { approveInSim, startDigitalAuthApp } from './lib/daa.mjs';
 import { startOperatorSimulator } from './lib/operator.mjs';
 
@@ -58,10 +58,8 @@ async function deployment(source) {
   p = await startProvider({ jpki });
   const m = jpkiMaterial();
   sim = await startDigitalAuthApp({ cardsDir: join(m, 'cards'), crlDir: join(m, 'crl') });
-  registered = (await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
-    '--client-id', APP_CLIENT, '--display-name', 'デジタル認証アプリ'])).json;
   // What the operator registers with the Digital Agency: our public key, and our callback.
-  sim.registerClient({ client_id: APP_CLIENT, jwks: registered.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  registered = await addAppChannel(p, sim, APP_CLIENT);
   portal = addClient(p.env, ['--client-name', 'Portal', '--redirect-uris', CB, '--tier', 'city']);
   portalRp = await rp(p.url, portal);
   cardOnly = addClient(p.env, ['--client-name', 'Tax office', '--redirect-uris', CB, '--tier', 'city', '--card-required', 'true']);

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-import { addClient, adminAsync, cleanup } from './lib/harness.mjs';
-import { authRequest, jpkiMaterial, rp, signWithCard, startProvider } from './lib/flow.mjs';
+import { addClient, cleanup } from './lib/harness.mjs';
+import { addAppChannel, authRequest, jpkiMaterial, rp, signWithCard, startProvider } from './lib/flow.mjs';
 import { startDigitalAuthApp } from './lib/daa.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,9 +32,7 @@ before(async () => {
   config = await rp(p.url, client);
   // both card channels a city would offer: our app, and the Digital Agency's (played by our simulator of its API)
   cardApp = await startDigitalAuthApp({ cardsDir: join(jpkiMaterial(), 'cards'), crlDir: join(jpkiMaterial(), 'crl') });
-  const daa = await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', cardApp.issuer,
-    '--client-id', 'RP00000001', '--display-name', 'デジタル認証アプリ']);
-  cardApp.registerClient({ client_id: 'RP00000001', jwks: daa.json.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  await addAppChannel(p, cardApp);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {

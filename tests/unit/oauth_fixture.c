@@ -115,22 +115,29 @@ void fixture_code(fixture_t *f, const char *scope, const char *claims, char code
     assert_int_equal(idp_store_code_create(f->store, &g, h, 60, 3600), IDP_OK);
 }
 
+/* One request through the protocol core: @p req's form parsed from @p form into @p arena (the answer's body
+ * lives there too), the rest of it as given. */
+static void handle(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, idp_arena_t *arena, idp_oauth_req_t req,
+                   idp_oauth_resp_t *resp)
+{
+    idp_params_t *params = idp_arena_alloc(arena, sizeof(*params));
+    assert_non_null(params);
+    assert_int_equal(idp_params_parse(arena, form, strlen(form), params), IDP_OK);
+    req.arena = arena;
+    req.form = params;
+    req.lang = "en";
+    req.now = (long long)time(NULL);
+    memset(resp, 0, sizeof(*resp));
+    idp_oauth_handle(f->o, endpoint, &req, resp);
+}
+
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp)
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 20);
-    idp_params_t params;
-    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena,
-                           .form = &params,
-                           .authorization = authorization,
-                           .remote_addr = "192.0.2.1",
-                           .lang = "en",
-                           .post = true,
-                           .now = (long long)time(NULL)};
-    memset(resp, 0, sizeof(*resp));
-    idp_oauth_handle(f->o, endpoint, &req, resp);
+    handle(f, endpoint, form, &arena,
+           (idp_oauth_req_t){.authorization = authorization, .remote_addr = "192.0.2.1", .post = true}, resp);
     /* an empty body (a revocation's 200) reads as {} */
     json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
     resp->body = NULL; /* it lived in the arena */
@@ -145,19 +152,9 @@ fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const ch
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 22);
-    idp_params_t params;
-    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &params), IDP_OK);
-    idp_oauth_req_t req = {.arena = &arena,
-                           .form = &params,
-                           .remote_addr = remote_addr,
-                           .lang = "en",
-                           .cookie = cookie,
-                           .referer = referer,
-                           .post = post,
-                           .now = (long long)time(NULL)};
     idp_oauth_resp_t resp;
-    memset(&resp, 0, sizeof(resp));
-    idp_oauth_handle(f->o, endpoint, &req, &resp);
+    handle(f, endpoint, form, &arena,
+           (idp_oauth_req_t){.remote_addr = remote_addr, .cookie = cookie, .referer = referer, .post = post}, &resp);
     fixture_answer_t a = {.status = resp.status};
     snprintf(a.location, sizeof(a.location), "%s", resp.location ? resp.location : "");
     for (int i = 0; i < 2; i++)

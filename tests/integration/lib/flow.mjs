@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { BIN, provision, startServer, tempDir, writeConfig } from './harness.mjs';
+import { adminAsync, BIN, provision, startServer, tempDir, writeConfig } from './harness.mjs';
 import { Agent, formFields, unescapeHtml } from './agent.mjs';
 
 export { Agent, formFields };
@@ -20,6 +20,18 @@ export function jpkiMaterial() {
     execFileSync(join(SOURCE, 'keys', 'jpki-test-ca'), [material]);
   }
   return material;
+}
+
+/**
+ * The Digital Agency's app as provider @p p's card channel "daa", played by simulator @p sim (lib/daa.mjs),
+ * both sides registered as an operator would: sakaid-admin makes our key; the simulator learns it and our
+ * callback. Returns sakaid-admin's answer (its jwks among it).
+ */
+export async function addAppChannel(p, sim, clientId = 'RP00000001') {
+  const registered = (await adminAsync(p.env, ['upstream', 'add', 'daa', '--kind', 'digital-auth-app', '--issuer', sim.issuer,
+    '--client-id', clientId, '--display-name', 'デジタル認証アプリ'])).json;
+  sim.registerClient({ client_id: clientId, jwks: registered.jwks, redirect_uris: [`${p.url}/login/social/callback`] });
+  return registered;
 }
 
 /** A running provider with card login configured (dev mode: test cards on loopback). */
