@@ -42,9 +42,12 @@ sakaid_deps() {
     local missing=()
     mapfile -t missing < <(sakaid_missing)
     [ "${#missing[@]}" -eq 0 ] && return 0
-    local lock=/run/lock
-    [ -d "$lock" ] && [ -w "$lock" ] || lock=${TMPDIR:-/tmp}
-    exec 9>>"$lock/sakaid-deps.lock"
+    # /run/lock's file is shared by every user; one that another user made (mode 0644) falls back to our own
+    local lock=/run/lock/sakaid-deps.lock
+    if ! { [ -w "$lock" ] || { [ ! -e "$lock" ] && [ -d /run/lock ] && [ -w /run/lock ]; }; }; then
+        lock=${TMPDIR:-/tmp}/sakaid-deps-$(id -u).lock
+    fi
+    exec 9>>"$lock"
     if ! flock -n 9; then
         log "another install of SakaI-D's packages is running: waiting for it"
         flock 9
