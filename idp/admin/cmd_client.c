@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "admin/fetch.h"
 #include "core/rand.h"
 #include "net/http_client.h"
 #include "client/client_meta.h"
@@ -244,7 +243,7 @@ static int validate(admin_t *a, json_t *in, json_t *before, bool force, json_t *
        partner has since taken a redirect URI out of its document, is not changed without it. */
     idp_net_t net = {.transport = NULL, .ctx = NULL, .proxy = a->cfg ? a->cfg->outbound_proxy : NULL};
     if (e == IDP_OK)
-        e = idp_client_meta_check_sector(*out, admin_fetch_get, &net, err, sizeof(err));
+        e = idp_client_meta_check_sector(*out, idp_net_fetch_doc, &net, err, sizeof(err));
     if (e == IDP_OK)
         return 0;
     json_decref(*out);

@@ -1,6 +1,7 @@
 /*
  * sakaid-admin: migrations, the key-encryption key, signing keys, data
- * keys and relying parties. Usage: sakaid-admin --help, or README.md.
+ * keys, relying parties and their registration (initial access tokens, the
+ * sandbox, test residents). Usage: sakaid-admin --help, or README.md.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +44,19 @@ static const command_t commands[] = {
      "client update CLIENT_ID [--FIELD VALUE]... [--unset FIELD]... [--force-sector-change]"},
     {"client", "rotate-secret", cmd_client_rotate_secret, true, "client rotate-secret CLIENT_ID"},
     {"client", "remove", cmd_client_remove, true, "client remove CLIENT_ID"},
+    {"client", "approve", cmd_client_approve, true,
+     "client approve CLIENT_ID          out of the sandbox: a registered client goes live (docs/admin.md)"},
+    {"client", "sandbox", cmd_client_sandbox, true,
+     "client sandbox CLIENT_ID          back into its organisation's sandbox"},
+    {"iat", "issue", cmd_iat_issue, true,
+     "iat issue ORGANISATION [--tier partner|city] [--uses N] [--days N]\n"
+     "                                 an initial access token for POST /register (shown once)"},
+    {"iat", "list", cmd_iat_list, false, "iat list                         initial access tokens and their state"},
+    {"iat", "revoke", cmd_iat_revoke, true, "iat revoke ID"},
+    {"test-resident", "add", cmd_test_resident_add, true,
+     "test-resident add RESIDENT_ID --organisation ORG   a resident the organisation's sandbox clients may sign in"},
+    {"test-resident", "remove", cmd_test_resident_remove, true, "test-resident remove RESIDENT_ID --organisation ORG"},
+    {"test-resident", "list", cmd_test_resident_list, false, "test-resident list --organisation ORG"},
     {"upstream", "add", cmd_upstream_add, true,
      "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
      "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]\n"
@@ -139,7 +153,8 @@ int main(int argc, char **argv)
 
     int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
     /* Admin actions that change something go to the audit trail (never their secrets: only the target). */
-    static const char *const changes[] = {"client", "upstream", "keys", "data-key", "linkage", NULL};
+    static const char *const changes[] = {"client",  "upstream", "keys",          "data-key",
+                                          "linkage", "iat",      "test-resident", NULL};
     for (const char *const *g = changes; rc == ADMIN_OK && a.store && *g; g++) {
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;

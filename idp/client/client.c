@@ -52,7 +52,7 @@ static void box_free(client_box_t *b)
 }
 
 idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_secret, const unsigned char *secret_hash,
-                         const idp_client_t **out, char *err, size_t errlen)
+                         const idp_client_life_t *life, const idp_client_t **out, char *err, size_t errlen)
 {
     static const char *const list_names[] = {"redirect_uris", "post_logout_redirect_uris", "response_types",
                                              "grant_types", "default_acr_values"};
@@ -119,6 +119,9 @@ idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_s
     c->client_credentials_allowed = idp_client_has(c->grant_types, "client_credentials");
     c->code_allowed = idp_client_has(c->response_types, "code");
     c->pairwise = idp_client_meta_sector(m, c->sector, sizeof(c->sector));
+    if (life && life->organisation)
+        snprintf(c->organisation, sizeof(c->organisation), "%s", life->organisation);
+    c->sandbox = life && life->sandbox;
     c->meta = m;
     *out = c;
     b = NULL;

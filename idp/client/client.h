@@ -60,14 +60,24 @@ typedef struct {
     /* OpenID Connect Core §8.1, idp_client_meta_sector: pairwise subjects, and their sector ("" without one) */
     bool pairwise;
     char sector[IDP_SECTOR_MAX];
+    /* Dynamic registration (RFC 7591): the organisation that registered it ("" when an administrator added it), and
+     * whether it is still in that organisation's sandbox (it signs in only its test residents; docs/admin.md). */
+    char organisation[64];
+    bool sandbox;
     /* The normalized metadata itself, read-only: for free-form fields without a member above. */
     const json_t *meta;
 } idp_client_t;
 
+/** Where a client stands in its life cycle; NULL for idp_client_new: added by an administrator, live. */
+typedef struct {
+    const char *organisation; /* the organisation that registered it (RFC 7591), or NULL/"" */
+    bool sandbox;             /* still in that organisation's sandbox */
+} idp_client_life_t;
+
 /**
  * Builds a client from its stored row: @p client_id, @p metadata (the JSON
- * object text the store keeps), and its secret's hash (@p secret_hash, 32
- * bytes, read only when @p has_secret). The metadata is validated again with
+ * object text the store keeps), its secret's hash (@p secret_hash, 32
+ * bytes, read only when @p has_secret) and its life cycle (@p life, may be NULL). The metadata is validated again with
  * idp_client_meta_validate, so a row that no longer passes (a rule tightened
  * since it was registered, a row written around sakaid-admin) is refused
  * rather than used: IDP_E_INVALID_CLIENT_METADATA or IDP_E_INVALID_REDIRECT_URI
@@ -77,7 +87,7 @@ typedef struct {
  * On success *out holds one reference (idp_client_unref).
  */
 idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_secret, const unsigned char *secret_hash,
-                         const idp_client_t **out, char *err, size_t errlen);
+                         const idp_client_life_t *life, const idp_client_t **out, char *err, size_t errlen);
 
 /** Takes one more reference to @p c (NULL is fine) and returns it. Thread-safe. */
 const idp_client_t *idp_client_ref(const idp_client_t *c);

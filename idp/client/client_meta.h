@@ -76,7 +76,8 @@ bool idp_client_meta_sector(json_t *meta, char *out, size_t n);
  * (idp_buf_init) and frees. Returns IDP_OK for a 200 answer of at most
  * body->max bytes; otherwise an error, and a message in @p err that names
  * @p uri and what failed (unreachable, the HTTP status, too large). sakaid-admin
- * passes admin_fetch_get (admin/fetch.h); unit tests pass a fake.
+ * and POST /register pass idp_net_fetch_doc (net/http_client.h);
+ * unit tests pass a fake.
  */
 typedef idp_err_t (*idp_fetch_fn)(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen);
 

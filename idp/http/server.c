@@ -52,6 +52,7 @@ typedef struct {
     idp_arena_t arena;
     char client[IDP_IP_TEXT_MAX]; /* the client's address (client_addr.c): rate limits, logs */
     bool loopback;                /* ... is 127.0.0.0/8 or ::1 */
+    const char *path_param;       /* the {id} of a row whose path ends in it (idp_endpoint_match), or NULL */
 } request_t;
 
 /* The start of the request on this worker thread and the status we sent, for the access log. */
@@ -66,6 +67,10 @@ static const char *reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 303: return "See Other";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -80,7 +85,7 @@ static const char *reason(int status)
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
-    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    default: return status < 300 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
     }
 }
 
@@ -103,23 +108,24 @@ static void respond_as(struct mg_connection *conn, int status, const char *ctype
     /* Headers and body in one write: one segment for a small answer (two with TCP_NODELAY otherwise). */
     idp_buf_t b;
     idp_buf_init(&b, (1u << 20) + len);
-    idp_err_t e = idp_buf_printf(&b,
-                                 "HTTP/1.1 %d %s\r\n"
-                                 "Content-Type: %s\r\n"
-                                 "Content-Length: %zu\r\n"
-                                 "Cache-Control: no-store\r\n"
-                                 "Pragma: no-cache\r\n"
-                                 "X-Content-Type-Options: nosniff\r\n"
-                                 "Content-Security-Policy: %s\r\n"
-                                 "X-Frame-Options: DENY\r\n"
-                                 "Referrer-Policy: no-referrer\r\n"
-                                 "%s%s%s\r\n",
-                                 status, reason(status), ctype, len, csp,
-                                 ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
-                                 status == 503   ? "Retry-After: 5\r\n"
-                                 : status == 429 ? "Retry-After: 60\r\n"
-                                                 : "",
-                                 extra ? extra : "");
+    /* RFC 9110 §8.6, §15.3.5: a 204 has no content, so neither a type nor a length */
+    idp_err_t e = status == 204 ? idp_buf_printf(&b, "HTTP/1.1 204 No Content\r\n")
+                                : idp_buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+                                                 status, reason(status), ctype, len);
+    if (e == IDP_OK)
+        e = idp_buf_printf(&b,
+                           "Cache-Control: no-store\r\n"
+                           "Pragma: no-cache\r\n"
+                           "X-Content-Type-Options: nosniff\r\n"
+                           "Content-Security-Policy: %s\r\n"
+                           "X-Frame-Options: DENY\r\n"
+                           "Referrer-Policy: no-referrer\r\n"
+                           "%s%s%s\r\n",
+                           csp, ri && ri->is_ssl ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
+                           status == 503   ? "Retry-After: 5\r\n"
+                           : status == 429 ? "Retry-After: 60\r\n"
+                                           : "",
+                           extra ? extra : "");
     if (e != IDP_OK) { /* out of memory for the headers */
         static const char oom[] =
             "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -290,6 +296,7 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     req->authorization = mg_get_header(r->conn, "Authorization");
     req->loopback = r->loopback;
     req->post = !strcmp(r->ri->request_method, "POST");
+    req->method = r->ri->request_method;
 }
 
 /*
@@ -308,6 +315,10 @@ static bool read_request(request_t *r, const idp_endpoint_t *ep, idp_oauth_req_t
     switch (ep->body) {
     case IDP_BODY_NONE: return true;
     case IDP_BODY_JSON: {
+        const char *method = r->ri->request_method;
+        /* A GET, HEAD or DELETE carries no content (RFC 9110 §9.3.1, §9.3.5): nothing is read. */
+        if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "DELETE"))
+            return true;
         const char *ct = mg_get_header(r->conn, "Content-Type");
         if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
             respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
@@ -382,6 +393,7 @@ static void serve(request_t *r, const idp_endpoint_t *ep)
     idp_oauth_req_t req = {0};
     idp_oauth_resp_t resp = {0};
     fill_common(r, &req);
+    req.path_param = r->path_param;
     if (!read_request(r, ep, &req))
         return;
     idp_oauth_handle(r->h->oauth, ep->id, &req, &resp);
@@ -509,21 +521,19 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     client_address(&r, fields, (size_t)r.ri->num_headers);
     for (size_t i = 0; i < idp_endpoints_count; i++) {
         const idp_endpoint_t *rt = &idp_endpoints[i];
-        if (strcmp(rt->path, path) != 0)
+        const char *param = NULL;
+        if (!idp_endpoint_match(rt, path, &param))
             continue;
-        bool get = !strncmp(rt->methods, "GET", 3), post = strstr(rt->methods, "POST") != NULL;
-        bool ok = (!strcmp(m, "POST") && post) || (get && (!strcmp(m, "GET") || !strcmp(m, "HEAD")));
-        if (!ok) {
-            char allow[64];
-            snprintf(allow, sizeof(allow), "Allow: %s\r\n",
-                     get && post ? "GET, HEAD, POST"
-                     : get       ? "GET, HEAD"
-                                 : "POST");
+        if (!idp_endpoint_allows(rt, m)) {
+            char methods[64], allow[96];
+            idp_endpoint_allow_list(rt, methods, sizeof(methods));
+            snprintf(allow, sizeof(allow), "Allow: %s\r\n", methods);
             respond_error(conn, 405, "invalid_request", "method not allowed", allow);
             return 405;
         }
         /* Budget: the body plus parsing overhead; a request never grows past it. */
         idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
+        r.path_param = param;
         serve(&r, rt);
         idp_arena_free(&r.arena);
         return request_status;

@@ -105,4 +105,25 @@ idp_err_t idp_net_curl(const idp_net_t *net, const idp_net_req_t *req, idp_net_r
 idp_err_t idp_net_global_init(void);
 void idp_net_global_cleanup(void);
 
+/*
+ * A GET of a small document named in a client's registration (its
+ * sector_identifier_uri, OpenID Connect Core §8.1), by sakaid-admin and by
+ * POST /register alike. It has the shape of idp_fetch_fn
+ * (client/client_meta.h): @p ctx is the idp_net_t to send it through.
+ */
+/** The whole exchange, connecting included, ends after this long. */
+#define IDP_NET_FETCH_DOC_TIMEOUT_MS 5000
+/**
+ * GETs @p uri into @p body (initialised by the caller, whose maximum is the
+ * size cap) under the module's policy: https with TLS verification, or plain
+ * http only to a loopback host; no redirects; IDP_NET_FETCH_DOC_TIMEOUT_MS.
+ * Returns IDP_OK for a 200 answer that fits; otherwise, with a message in
+ * @p err that names @p uri:
+ *   IDP_E_INVALID_REQUEST  a URI that is not https (http only to loopback);
+ *   IDP_E_UNAVAILABLE      unreachable, timed out, TLS failed, or a status other than 200;
+ *   IDP_E_TOO_LARGE        a body over body->max bytes.
+ * The body may hold part of a refused answer; the caller frees it either way.
+ */
+idp_err_t idp_net_fetch_doc(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen);
+
 #endif

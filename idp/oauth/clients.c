@@ -133,7 +133,8 @@ idp_err_t idp_clients_get(idp_oauth_t *o, const char *client_id, const idp_clien
         return IDP_OK;
     if ((ret = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
         return ret;
-    ret = idp_client_new(row.client_id, row.metadata, row.has_secret, row.secret_hash, out, why, sizeof(why));
+    idp_client_life_t life = {.organisation = row.organisation, .sandbox = row.sandbox};
+    ret = idp_client_new(row.client_id, row.metadata, row.has_secret, row.secret_hash, &life, out, why, sizeof(why));
     idp_store_client_clear(&row);
     if (ret != IDP_OK && ret != IDP_E_NOMEM) {
         /* Fail closed: a registration that no longer validates is refused, and the operator told why. */

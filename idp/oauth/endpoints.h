@@ -47,6 +47,8 @@ typedef enum {
     IDP_EP_HELP_CARD,
     IDP_EP_APPLE_APP_SITE,
     IDP_EP_ASSETLINKS,
+    IDP_EP_REGISTER,
+    IDP_EP_REGISTER_CLIENT,
     IDP_EP_HEALTHZ,
     IDP_EP_READYZ,
     IDP_EP__COUNT
@@ -67,7 +69,7 @@ typedef enum {
     IDP_BODY_FORM,          /* an application/x-www-form-urlencoded body; a GET has none */
     IDP_BODY_FORM_OR_QUERY, /* the form body of a POST, the query of a GET */
     IDP_BODY_FORM_ONLY,     /* the form body, and a POST with a query string is refused (RFC 6749 §3.2) */
-    IDP_BODY_JSON,          /* an application/json body of at most IDP_JSON_BODY_MAX bytes */
+    IDP_BODY_JSON,          /* an application/json body of at most IDP_JSON_BODY_MAX bytes; none for GET, DELETE */
 } idp_body_kind_t;
 
 /* The JSON bodies (the card exchange) are small. */
@@ -75,8 +77,8 @@ typedef enum {
 
 typedef struct {
     idp_endpoint_id_t id;
-    const char *path;
-    const char *methods; /* "GET", "POST" or "GET POST" (GET implies HEAD) */
+    const char *path;    /* exact, or ending in "{id}": one segment of [A-Za-z0-9_-] (idp_endpoint_match) */
+    const char *methods; /* space-separated: GET (which implies HEAD), POST, PUT, DELETE */
     idp_body_kind_t body;
     const char *discovery; /* the metadata member that names its URL (OpenID Connect Discovery §3), or NULL */
     bool client_auth;      /* takes client authentication: its URL may be an assertion's aud */
@@ -86,5 +88,20 @@ typedef struct {
 /** The table, in IDP_EP_ order; idp_endpoints_count rows. */
 extern const idp_endpoint_t idp_endpoints[];
 extern const size_t idp_endpoints_count;
+
+/** The longest {id} segment a path may carry. */
+#define IDP_PATH_PARAM_MAX 64
+
+/**
+ * Whether @p path (without its query) is @p ep's: the same string, or for a
+ * row ending in "{id}" the same prefix and then one segment of 1 to
+ * IDP_PATH_PARAM_MAX characters of [A-Za-z0-9_-], which *param points at
+ * (NULL for an exact row).
+ */
+bool idp_endpoint_match(const idp_endpoint_t *ep, const char *path, const char **param);
+/** Whether @p ep answers request method @p method (HEAD wherever GET). */
+bool idp_endpoint_allows(const idp_endpoint_t *ep, const char *method);
+/** Its methods for an Allow header (RFC 9110 §10.2.1), "GET, HEAD, POST", into @p out (@p n bytes). */
+void idp_endpoint_allow_list(const idp_endpoint_t *ep, char *out, size_t n);
 
 #endif

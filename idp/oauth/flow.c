@@ -497,6 +497,21 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         redirect_error(f, IDP_E_UNMET_AUTHENTICATION, "the card is required");
         return;
     }
+    /* A registered client in its organisation's sandbox signs in only that organisation's test residents, until
+     * an administrator approves it (docs/admin.md "Onboarding a partner"): no real resident's data reaches it. */
+    if (f->client->sandbox) {
+        bool test = false;
+        if ((e = idp_store_test_resident_is(f->o->store, f->client->organisation, f->sess.resident_id, &test)) !=
+            IDP_OK) {
+            store_error(f, e);
+            return;
+        }
+        if (!test) {
+            redirect_error(f, IDP_E_ACCESS_DENIED,
+                           "this client is in its sandbox: it signs in only its organisation's test residents");
+            return;
+        }
+    }
 
     /* Verified claims asked for, a card session, nothing verified yet: the signing step, through the same QR and
      * app exchange, the card's two keys signing one challenge (issue #15 item 9). The resident may decline it;

@@ -35,6 +35,13 @@
  * (issue #16 §1: writes are warn_unused_result). Returns @p e.
  */
 idp_err_t idp_oauth_logged(idp_err_t e, const char *what);
+/**
+ * The bearer token of a request to a protected resource (UserInfo, the
+ * client configuration endpoint): Authorization: Bearer, or access_token
+ * in a form body (RFC 6750 §2). NULL with *out set when there is none
+ * (RFC 6750 §3.1: a challenge that names no error) or two.
+ */
+const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
 /** The same for ending something that may be gone already: IDP_E_NOT_FOUND is not a failure. */
 idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
 

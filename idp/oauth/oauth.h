@@ -64,6 +64,8 @@ typedef struct {
     const char *cookie;      /* the Cookie header, or NULL */
     bool loopback;           /* the client address is 127.0.0.0/8 or ::1 */
     bool post;               /* the request method is POST (decisions are taken on POST only) */
+    const char *method;      /* the request method: GET, HEAD, POST, PUT or DELETE */
+    const char *path_param;  /* the {id} segment of a row whose path ends in it (endpoints.h), or NULL */
     long long now;           /* unix seconds */
     long long now_ms;        /* monotonic milliseconds */
 } idp_oauth_req_t;
@@ -153,6 +155,11 @@ idp_outcome_t idp_oauth_jwks(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 /** GET /healthz (the process answers) and /readyz (the database answers and keys are loaded). */
 idp_outcome_t idp_oauth_healthz(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_oauth_readyz(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
+/** POST /register (RFC 7591 §3), with an initial access token. */
+idp_outcome_t idp_oauth_register(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET, PUT, DELETE /register/{client_id} (RFC 7592 §2), with the client's registration access token. */
+idp_outcome_t idp_oauth_register_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /** POST /token (RFC 6749 §3.2). */
 idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);

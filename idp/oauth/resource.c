@@ -44,8 +44,7 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
 
 /* ---- UserInfo ------------------------------------------------------------------- */
 
-/* The access token of a UserInfo request: Authorization: Bearer, or access_token in a form body (RFC 6750 §2). */
-static const char *bearer_token(idp_oauth_req_t *req, idp_outcome_t *out)
+const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out)
 {
     /* RFC 6750 §3.1: a request with no token (or another scheme) gets a challenge that names no error. */
     static const idp_outcome_t no_token = {.err = IDP_E_INVALID_TOKEN, .no_token = true};
@@ -93,7 +92,7 @@ static const char *token_claims(idp_oauth_req_t *req, const idp_store_grant_t *g
 idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_outcome_t fail = idp_ok();
-    const char *token = bearer_token(req, &fail);
+    const char *token = idp_bearer_token(req, &fail);
     if (token == NULL)
         return fail;
     char jti[64];

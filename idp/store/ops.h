@@ -181,6 +181,20 @@ typedef struct {
     idp_err_t (*delivery_result)(idp_store_t *s, long long id, bool delivered, const char *error, int retry_seconds);
 } idp_store_logout_ops_t;
 
+/* The registration domain (RFC 7591, RFC 7592: initial access tokens, the sandbox, test residents). */
+typedef struct {
+    idp_err_t (*iat_insert)(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32]);
+    idp_err_t (*iat_list)(idp_store_t *s, idp_store_iat_t **rows, size_t *n);
+    idp_err_t (*iat_revoke)(idp_store_t *s, const char *id);
+    idp_err_t (*iat_find)(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
+    idp_err_t (*client_register)(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
+    idp_err_t (*client_set_sandbox)(idp_store_t *s, const char *client_id, bool sandbox);
+    idp_err_t (*test_resident_add)(idp_store_t *s, const char *organisation, const char *resident_id);
+    idp_err_t (*test_resident_remove)(idp_store_t *s, const char *organisation, const char *resident_id);
+    idp_err_t (*test_resident_is)(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
+    idp_err_t (*test_residents_list)(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
+} idp_store_registration_ops_t;
+
 /**
  * A store: one table per domain. An implementation embeds this as the first
  * member of its own struct and points each table at its functions (a table
@@ -199,6 +213,7 @@ struct idp_store {
     const idp_store_consent_ops_t *ops_consent;
     const idp_store_audit_ops_t *ops_audit;
     const idp_store_logout_ops_t *ops_logout;
+    const idp_store_registration_ops_t *ops_registration;
 };
 
 /* ---- admin ---- */
@@ -335,6 +350,61 @@ static inline idp_err_t idp_store_client_update(idp_store_t *s, const char *clie
 static inline idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id)
 {
     return s->ops_clients->client_delete(s, client_id);
+}
+
+/* ---- registration ---- */
+
+static inline idp_err_t idp_store_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32])
+{
+    return s->ops_registration->iat_insert(s, t, hash);
+}
+
+static inline idp_err_t idp_store_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n)
+{
+    return s->ops_registration->iat_list(s, rows, n);
+}
+
+static inline idp_err_t idp_store_iat_revoke(idp_store_t *s, const char *id)
+{
+    return s->ops_registration->iat_revoke(s, id);
+}
+
+static inline idp_err_t idp_store_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out)
+{
+    return s->ops_registration->iat_find(s, hash, out);
+}
+
+static inline idp_err_t idp_store_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c)
+{
+    return s->ops_registration->client_register(s, iat_id, c);
+}
+
+static inline idp_err_t idp_store_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox)
+{
+    return s->ops_registration->client_set_sandbox(s, client_id, sandbox);
+}
+
+static inline idp_err_t idp_store_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id)
+{
+    return s->ops_registration->test_resident_add(s, organisation, resident_id);
+}
+
+static inline idp_err_t idp_store_test_resident_remove(idp_store_t *s, const char *organisation,
+                                                       const char *resident_id)
+{
+    return s->ops_registration->test_resident_remove(s, organisation, resident_id);
+}
+
+static inline idp_err_t idp_store_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id,
+                                                   bool *yes)
+{
+    return s->ops_registration->test_resident_is(s, organisation, resident_id, yes);
+}
+
+static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64],
+                                                      size_t *n)
+{
+    return s->ops_registration->test_residents_list(s, organisation, ids, n);
 }
 
 /* ---- login ---- */

@@ -194,6 +194,12 @@ typedef struct {
     bool has_secret;
     unsigned char secret_hash[32];
     long long created_at, updated_at, secret_rotated_at;
+    /* Dynamic registration (RFC 7591, RFC 7592; idp_store_client_register). A client an administrator adds has
+     * none of these: no registration access token, organisation "", never in the sandbox. */
+    bool has_registration_token;
+    unsigned char registration_token_hash[32]; /* SHA-256 of its registration access token */
+    char organisation[64];                     /* the organisation whose initial access token registered it */
+    bool sandbox; /* signs in only its organisation's test residents, until approved (idp_store_client_set_sandbox) */
 } idp_store_client_t;
 
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
@@ -235,6 +241,61 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_client_update(idp_store_t *s, 
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_delete(idp_store_t *s, const char *client_id);
 void idp_store_client_clear(idp_store_client_t *c);
 void idp_store_clients_free(idp_store_client_t *rows, size_t n);
+
+/* ---- dynamic registration (RFC 7591, RFC 7592; docs/admin.md) ----------- */
+
+/** An initial access token (RFC 7591 §3): opens registration for one organisation. Only its hash is stored. */
+typedef struct {
+    char id[48];           /* its public name, for listing and revoking */
+    char organisation[64]; /* [A-Za-z0-9._-]{1,63} */
+    char tier[16];         /* the tier of the clients it may create: "partner" or "city" */
+    int max_uses, uses;
+    long long expires_at, created_at, revoked_at; /* unix seconds; revoked_at 0: not revoked */
+} idp_store_iat_t;
+
+/** Stores a new token @p t (its id, organisation, tier, max_uses, expires_at) with its SHA-256 @p hash. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_iat_insert(idp_store_t *s, const idp_store_iat_t *t,
+                                                             const unsigned char hash[32]);
+/** Every token, newest first. Free with free(). */
+static inline idp_err_t idp_store_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n);
+/** Revokes token @p id now: IDP_E_NOT_FOUND when there is none, or it is revoked already. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_iat_revoke(idp_store_t *s, const char *id);
+/**
+ * The token whose SHA-256 is @p hash, if it can still register a client:
+ * IDP_OK with *out; IDP_E_NOT_FOUND (no such token, or revoked),
+ * IDP_E_INVALID_GRANT (expired) or IDP_E_CONFLICT (every use taken). No
+ * use is taken here: idp_store_client_register takes it.
+ */
+static inline idp_err_t idp_store_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
+/**
+ * Registers client @p c (its id, metadata, secret hash and registration
+ * token hash; sandbox and organisation are set here) with one use of the
+ * initial access token @p iat_id, in one step: the client is in the
+ * sandbox of the token's organisation. IDP_E_CONFLICT, and nothing is
+ * stored, when that token is no longer usable (expired, revoked, used up
+ * since idp_store_iat_find) or the client id is taken.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_register(idp_store_t *s, const char *iat_id,
+                                                                  const idp_store_client_t *c);
+/**
+ * Moves client @p client_id out of the sandbox (@p sandbox false: an
+ * administrator approved it) or back in (true; only a client of an
+ * organisation: IDP_E_CONFLICT otherwise). IDP_E_NOT_FOUND.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_client_set_sandbox(idp_store_t *s, const char *client_id,
+                                                                     bool sandbox);
+/** Makes resident @p resident_id a test resident of @p organisation (again: nothing changes). IDP_E_NOT_FOUND: no such resident. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_test_resident_add(idp_store_t *s, const char *organisation,
+                                                                    const char *resident_id);
+/** Takes it back: IDP_E_NOT_FOUND when it was none. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_test_resident_remove(idp_store_t *s, const char *organisation,
+                                                                       const char *resident_id);
+/** Whether @p resident_id is a test resident of @p organisation (*yes). */
+static inline idp_err_t idp_store_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id,
+                                                   bool *yes);
+/** The test residents of @p organisation: *ids, *n of them (free(*ids)). */
+static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64],
+                                                      size_t *n);
 
 /* ---- login transactions and card challenges (issue #3) ---------------- */
 

@@ -53,12 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            "{\"client_name\":\"a\",\"redirect_uris\":[\"https://rp.example/cb\"],"
                            "\"response_types\":[\"code\"],\"token_endpoint_auth_method\":\"client_secret_basic\","
                            "\"require_pkce\":true,\"tier\":\"city\",\"scope\":\"openid profile address residency\"}",
-                           false, NULL, &meta[0], err, sizeof(err)) != IDP_OK ||
+                           false, NULL, NULL, &meta[0], err, sizeof(err)) != IDP_OK ||
             idp_client_new("c",
                            "{\"client_name\":\"b\",\"redirect_uris\":[\"https://rp.example/cb\"],"
                            "\"response_types\":[\"code\"],\"token_endpoint_auth_method\":\"none\","
                            "\"require_pkce\":true,\"card_required\":true,\"scope\":\"openid residency\"}",
-                           false, NULL, &meta[1], err, sizeof(err)) != IDP_OK)
+                           false, NULL, NULL, &meta[1], err, sizeof(err)) != IDP_OK)
             abort();
     }
     idp_arena_t a;

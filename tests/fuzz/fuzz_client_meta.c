@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const idp_client_t *client = NULL;
         char sector[IDP_SECTOR_MAX];
         bool pairwise = idp_client_meta_sector(meta, sector, sizeof(sector));
-        if (idp_client_new("fuzz-client", text, false, NULL, &client, err, sizeof(err)) != IDP_OK ||
+        if (idp_client_new("fuzz-client", text, false, NULL, NULL, &client, err, sizeof(err)) != IDP_OK ||
             !json_equal((json_t *)client->meta, meta) || client->pairwise != pairwise || strcmp(client->sector, sector))
             abort();
         free(text);
@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             text[len[0]] = '\0';
         }
         if (text && strlen(text) == len[0] &&
-            idp_client_new("fuzz-client", text, false, NULL, &client, err, sizeof(err)) == IDP_OK)
+            idp_client_new("fuzz-client", text, false, NULL, NULL, &client, err, sizeof(err)) == IDP_OK)
             abort();
         free(text);
     }

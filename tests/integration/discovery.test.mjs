@@ -31,7 +31,8 @@ test('advertises exactly what is implemented', async () => {
   assert.equal(d.request_uri_parameter_supported, false);
   assert.equal(d.end_session_endpoint, `${srv.url}/logout`);
   assert.equal(d.backchannel_logout_supported, true);
-  for (const absent of ['registration_endpoint', 'frontchannel_logout_supported', 'check_session_iframe']) {
+  assert.equal(d.registration_endpoint, `${srv.url}/register`); // RFC 7591, with an initial access token (issue #19)
+  for (const absent of ['frontchannel_logout_supported', 'check_session_iframe']) {
     assert.equal(d[absent], undefined, `${absent} must not be advertised before it exists`);
   }
   for (const [k, path] of [['authorization_endpoint', '/authorize'], ['userinfo_endpoint', '/userinfo'],

@@ -23,7 +23,7 @@ static inline const idp_client_t *test_client(const char *id, const char *meta_t
         json_object_set_new(m, "redirect_uris", json_pack("[s]", "https://rp.example/cb"));
     char *text = json_dumps(m, JSON_COMPACT), err[256] = "";
     const idp_client_t *c = NULL;
-    idp_err_t e = idp_client_new(id, text, false, NULL, &c, err, sizeof(err));
+    idp_err_t e = idp_client_new(id, text, false, NULL, NULL, &c, err, sizeof(err));
     free(text);
     json_decref(m);
     if (e != IDP_OK)

@@ -14,7 +14,7 @@ static const idp_client_t *build(const char *text, idp_err_t want, char *err, si
     unsigned char hash[32];
     memset(hash, 0xab, sizeof(hash));
     err[0] = '\0';
-    assert_int_equal(idp_client_new("rp-1", text, true, hash, &c, err, n), want);
+    assert_int_equal(idp_client_new("rp-1", text, true, hash, NULL, &c, err, n), want);
     if (want != IDP_OK)
         assert_null(c);
     return c;

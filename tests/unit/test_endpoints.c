@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "oauth/endpoints.h"
@@ -17,9 +18,68 @@ static void one_row_per_id_in_order(void **state)
         assert_int_equal(idp_endpoints[i].id, i);
         assert_non_null(idp_endpoints[i].path);
         assert_int_equal(idp_endpoints[i].path[0], '/');
-        assert_true(!strcmp(idp_endpoints[i].methods, "GET") || !strcmp(idp_endpoints[i].methods, "POST") ||
-                    !strcmp(idp_endpoints[i].methods, "GET POST"));
+        /* space-separated methods we know, each once */
+        char copy[64];
+        snprintf(copy, sizeof(copy), "%s", idp_endpoints[i].methods);
+        int seen = 0;
+        for (char *save = NULL, *m = strtok_r(copy, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
+            static const char *const known[] = {"GET", "POST", "PUT", "DELETE"};
+            int k = 0;
+            while (k < 4 && strcmp(known[k], m) != 0)
+                k++;
+            assert_true(k < 4);
+            assert_false(seen & (1 << k));
+            seen |= 1 << k;
+        }
+        assert_true(seen != 0);
     }
+}
+
+/* A row ending in {id} takes one segment of [A-Za-z0-9_-]; the others match exactly. */
+static void path_parameters(void **state)
+{
+    (void)state;
+    const idp_endpoint_t *reg = &idp_endpoints[IDP_EP_REGISTER], *cfg = &idp_endpoints[IDP_EP_REGISTER_CLIENT];
+    const char *p = "unset";
+    assert_true(idp_endpoint_match(reg, "/register", &p));
+    assert_null(p);
+    assert_false(idp_endpoint_match(reg, "/register/", &p));
+    assert_true(idp_endpoint_match(cfg, "/register/abc-DEF_123", &p));
+    assert_string_equal(p, "abc-DEF_123");
+    assert_false(idp_endpoint_match(cfg, "/register", &p));
+    assert_false(idp_endpoint_match(cfg, "/register/", &p));
+    assert_false(idp_endpoint_match(cfg, "/register/a/b", &p));
+    assert_false(idp_endpoint_match(cfg, "/register/a%2Fb", &p));
+    assert_false(idp_endpoint_match(cfg, "/register/..", &p));
+    assert_false(idp_endpoint_match(cfg, "/registerx", &p));
+    char longest[IDP_PATH_PARAM_MAX + 16];
+    snprintf(longest, sizeof(longest), "/register/%0*d", IDP_PATH_PARAM_MAX, 0);
+    assert_true(idp_endpoint_match(cfg, longest, &p));
+    snprintf(longest, sizeof(longest), "/register/%0*d", IDP_PATH_PARAM_MAX + 1, 0);
+    assert_false(idp_endpoint_match(cfg, longest, &p));
+}
+
+/* RFC 9110 §9.3.2: HEAD wherever GET; the Allow header lists them (§10.2.1). */
+static void methods_and_allow(void **state)
+{
+    (void)state;
+    const idp_endpoint_t *cfg = &idp_endpoints[IDP_EP_REGISTER_CLIENT], *tok = &idp_endpoints[IDP_EP_TOKEN];
+    assert_true(idp_endpoint_allows(cfg, "GET"));
+    assert_true(idp_endpoint_allows(cfg, "HEAD"));
+    assert_true(idp_endpoint_allows(cfg, "PUT"));
+    assert_true(idp_endpoint_allows(cfg, "DELETE"));
+    assert_false(idp_endpoint_allows(cfg, "POST"));
+    assert_false(idp_endpoint_allows(cfg, "GE"));
+    assert_false(idp_endpoint_allows(tok, "GET"));
+    assert_false(idp_endpoint_allows(tok, "HEAD"));
+    assert_false(idp_endpoint_allows(tok, "OPTIONS"));
+    char allow[64];
+    idp_endpoint_allow_list(cfg, allow, sizeof(allow));
+    assert_string_equal(allow, "GET, HEAD, PUT, DELETE");
+    idp_endpoint_allow_list(tok, allow, sizeof(allow));
+    assert_string_equal(allow, "POST");
+    idp_endpoint_allow_list(&idp_endpoints[IDP_EP_USERINFO], allow, sizeof(allow));
+    assert_string_equal(allow, "GET, HEAD, POST");
 }
 
 static void paths_and_discovery_names_are_unique(void **state)
@@ -71,6 +131,12 @@ static void error_surfaces(void **state)
     assert_int_equal(idp_endpoints[IDP_EP_AUTHORIZE].errors, IDP_SURFACE_REDIRECT);
     assert_int_equal(idp_endpoints[IDP_EP_TOKEN].errors, IDP_SURFACE_JSON);
     assert_int_equal(idp_endpoints[IDP_EP_LOGIN].errors, IDP_SURFACE_PAGE);
+    /* after a sign-in, the authorization decision's errors go back to the client (RFC 6749 §4.1.2.1) */
+    const idp_endpoint_id_t decide[] = {IDP_EP_LOGIN_CONTINUE, IDP_EP_LOGIN_TEST_CARD, IDP_EP_NEW_CARD,
+                                        IDP_EP_SIGN_SKIP,      IDP_EP_CONSENT,         IDP_EP_CARD_APP_LINK,
+                                        IDP_EP_SOCIAL_CALLBACK};
+    for (size_t i = 0; i < sizeof(decide) / sizeof(decide[0]); i++)
+        assert_int_equal(idp_endpoints[decide[i]].errors, IDP_SURFACE_REDIRECT);
     /* RFC 6749 §3.2: the token endpoint's parameters travel in the body only */
     assert_int_equal(idp_endpoints[IDP_EP_TOKEN].body, IDP_BODY_FORM_ONLY);
 }
@@ -78,7 +144,8 @@ static void error_surfaces(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(one_row_per_id_in_order), cmocka_unit_test(paths_and_discovery_names_are_unique),
+        cmocka_unit_test(one_row_per_id_in_order), cmocka_unit_test(path_parameters),
+        cmocka_unit_test(methods_and_allow),       cmocka_unit_test(paths_and_discovery_names_are_unique),
         cmocka_unit_test(client_auth_endpoints),   cmocka_unit_test(every_row_has_a_handler),
         cmocka_unit_test(error_surfaces),
     };

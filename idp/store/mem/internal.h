@@ -111,6 +111,17 @@ typedef struct {
     unsigned char match[32];
 } idp_mem_attrs_t;
 
+/* An initial access token and its hash (store/pg: initial_access_tokens). */
+typedef struct {
+    idp_store_iat_t t;
+    unsigned char hash[32];
+} idp_mem_iat_t;
+
+/* store/pg: test_residents. */
+typedef struct {
+    char organisation[64], resident[64];
+} idp_mem_test_resident_t;
+
 typedef struct {
     pthread_mutex_t mu; /* one lock for everything: each call is one transaction */
     long long skew;     /* idp_store_mem_advance */
@@ -142,6 +153,8 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_social_t) socials;
     IDP_MEM_VEC(idp_mem_leg_t) legs;
     IDP_MEM_VEC(idp_mem_household_t) households;
+    IDP_MEM_VEC(idp_mem_iat_t) iats;
+    IDP_MEM_VEC(idp_mem_test_resident_t) test_residents;
 } idp_mem_data_t;
 
 typedef struct {
@@ -166,6 +179,8 @@ void *idp_mem_push(void *v, size_t *n, size_t *cap, size_t size);
 /* snprintf into a field; NULL counts as "". */
 void idp_mem_copy(char *dst, size_t n, const char *src);
 #define IDP_MEM_SET(field, src) idp_mem_copy((field), sizeof(field), (src))
+/* Whether resident @p id exists. */
+bool idp_mem_resident_exists(const idp_mem_data_t *d, const char *id);
 /* A grant by id (NULL if none), and whether it is live (store.h, idp_store_grant_get). */
 idp_mem_grant_t *idp_mem_grant(idp_mem_data_t *d, const char *id);
 bool idp_mem_grant_live(idp_mem_data_t *d, const idp_mem_grant_t *g);

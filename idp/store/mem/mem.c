@@ -46,6 +46,8 @@ static void free_data(idp_mem_data_t *d)
     idp_store_ledger_rows_free(d->ledger.v, d->ledger.n);
     idp_store_audit_rows_free(d->audit.v, d->audit.n);
     free(d->certs.v);
+    free(d->iats.v);
+    free(d->test_residents.v);
     free(d->txs.v);
     free(d->challenges.v);
     free(d->sessions.v);
@@ -278,6 +280,184 @@ idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id)
     }
     idp_mem_unlock(d);
     return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+}
+
+/* ---- dynamic registration (store/pg: store_registration.c) ------------------------------- */
+
+bool idp_mem_resident_exists(const idp_mem_data_t *d, const char *id)
+{
+    for (size_t i = 0; i < d->residents.n; i++)
+        if (!strcmp(d->residents.v[i], id))
+            return true;
+    return false;
+}
+
+static idp_mem_iat_t *iat_by_id(idp_mem_data_t *d, const char *id)
+{
+    for (size_t i = 0; i < d->iats.n; i++)
+        if (!strcmp(d->iats.v[i].t.id, id))
+            return &d->iats.v[i];
+    return NULL;
+}
+
+/* Usable: IDP_OK; otherwise the outcome idp_store_iat_find names. */
+static idp_err_t iat_state(const idp_mem_data_t *d, const idp_mem_iat_t *t)
+{
+    if (t == NULL || t->t.revoked_at)
+        return IDP_E_NOT_FOUND;
+    if (t->t.expires_at <= idp_mem_now(d))
+        return IDP_E_INVALID_GRANT;
+    return t->t.uses >= t->t.max_uses ? IDP_E_CONFLICT : IDP_OK;
+}
+
+idp_err_t idp_mem_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32])
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_OK;
+    for (size_t i = 0; i < d->iats.n; i++)
+        if (!strcmp(d->iats.v[i].t.id, t->id) || !memcmp(d->iats.v[i].hash, hash, 32))
+            ret = IDP_E_CONFLICT;
+    idp_mem_iat_t *row = ret == IDP_OK ? IDP_MEM_PUSH(d->iats) : NULL;
+    if (ret == IDP_OK && row == NULL)
+        ret = IDP_E_NOMEM;
+    if (row) {
+        row->t = *t;
+        row->t.uses = 0;
+        row->t.revoked_at = 0;
+        row->t.created_at = idp_mem_now(d);
+        memcpy(row->hash, hash, 32);
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*rows = calloc(d->iats.n + 1, sizeof(**rows))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = d->iats.n; ret == IDP_OK && i > 0; i--) /* newest first */
+        (*rows)[(*n)++] = d->iats.v[i - 1].t;
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_iat_revoke(idp_store_t *s, const char *id)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_mem_iat_t *t = iat_by_id(d, id);
+    idp_err_t ret = t && !t->t.revoked_at ? IDP_OK : IDP_E_NOT_FOUND;
+    if (ret == IDP_OK)
+        t->t.revoked_at = idp_mem_now(d);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_mem_iat_t *t = NULL;
+    for (size_t i = 0; i < d->iats.n && t == NULL; i++)
+        if (!memcmp(d->iats.v[i].hash, hash, 32))
+            t = &d->iats.v[i];
+    idp_err_t ret = iat_state(d, t);
+    if (ret == IDP_OK)
+        *out = t->t;
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_mem_iat_t *t = iat_by_id(d, iat_id);
+    idp_err_t ret = iat_state(d, t) == IDP_OK && client_find(d, c->client_id) < 0 ? IDP_OK : IDP_E_CONFLICT;
+    idp_store_client_t *row = ret == IDP_OK ? IDP_MEM_PUSH(d->clients) : NULL;
+    if (ret == IDP_OK && (row == NULL || client_copy(c, row) != IDP_OK)) {
+        if (row)
+            d->clients.n--;
+        ret = IDP_E_NOMEM;
+    }
+    if (ret == IDP_OK) {
+        t->t.uses++;
+        row->created_at = row->updated_at = idp_mem_now(d);
+        row->secret_rotated_at = c->has_secret ? row->created_at : 0;
+        row->sandbox = true;
+        IDP_MEM_SET(row->organisation, t->t.organisation);
+        client_changed(d, c->client_id);
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = client_find(d, client_id);
+    idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : sandbox && !d->clients.v[i].organisation[0] ? IDP_E_CONFLICT : IDP_OK;
+    if (ret == IDP_OK) {
+        d->clients.v[i].sandbox = sandbox;
+        d->clients.v[i].updated_at = idp_mem_now(d);
+        client_changed(d, client_id);
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+static long test_resident_find(const idp_mem_data_t *d, const char *organisation, const char *resident_id)
+{
+    for (size_t i = 0; i < d->test_residents.n; i++)
+        if (!strcmp(d->test_residents.v[i].organisation, organisation) &&
+            !strcmp(d->test_residents.v[i].resident, resident_id))
+            return (long)i;
+    return -1;
+}
+
+idp_err_t idp_mem_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = idp_mem_resident_exists(d, resident_id) ? IDP_OK : IDP_E_NOT_FOUND;
+    if (ret == IDP_OK && test_resident_find(d, organisation, resident_id) < 0) {
+        idp_mem_test_resident_t *row = IDP_MEM_PUSH(d->test_residents);
+        if (row == NULL) {
+            ret = IDP_E_NOMEM;
+        } else {
+            IDP_MEM_SET(row->organisation, organisation);
+            IDP_MEM_SET(row->resident, resident_id);
+        }
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = test_resident_find(d, organisation, resident_id);
+    if (i >= 0)
+        IDP_MEM_REMOVE(d->test_residents, (size_t)i);
+    idp_mem_unlock(d);
+    return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+}
+
+idp_err_t idp_mem_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    *yes = test_resident_find(d, organisation, resident_id) >= 0;
+    idp_mem_unlock(d);
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*ids = calloc(d->test_residents.n + 1, sizeof(**ids))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->test_residents.n; i++)
+        if (!strcmp(d->test_residents.v[i].organisation, organisation))
+            IDP_MEM_SET((*ids)[(*n)++], d->test_residents.v[i].resident);
+    idp_mem_unlock(d);
+    return ret;
 }
 
 /* ---- signing keys -------------------------------------------------------------- */

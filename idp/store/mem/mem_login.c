@@ -333,9 +333,8 @@ static idp_err_t cert_add(idp_mem_data_t *d, const idp_store_card_cert_t *cert, 
 
 idp_err_t idp_mem_resident_add(idp_mem_data_t *d, const char *id)
 {
-    for (size_t i = 0; i < d->residents.n; i++)
-        if (!strcmp(d->residents.v[i], id))
-            return IDP_E_CONFLICT;
+    if (idp_mem_resident_exists(d, id))
+        return IDP_E_CONFLICT;
     char *c = strdup(id), **slot = c ? IDP_MEM_PUSH(d->residents) : NULL;
     if (slot == NULL) {
         free(c);

@@ -43,6 +43,19 @@ const idp_store_clients_ops_t idp_mem_clients_ops = {
     .client_delete = idp_mem_client_delete,
 };
 
+const idp_store_registration_ops_t idp_mem_registration_ops = {
+    .iat_insert = idp_mem_iat_insert,
+    .iat_list = idp_mem_iat_list,
+    .iat_revoke = idp_mem_iat_revoke,
+    .iat_find = idp_mem_iat_find,
+    .client_register = idp_mem_client_register,
+    .client_set_sandbox = idp_mem_client_set_sandbox,
+    .test_resident_add = idp_mem_test_resident_add,
+    .test_resident_remove = idp_mem_test_resident_remove,
+    .test_resident_is = idp_mem_test_resident_is,
+    .test_residents_list = idp_mem_test_residents_list,
+};
+
 const idp_store_login_ops_t idp_mem_login_ops = {
     .login_tx_get = idp_mem_login_tx_get,
     .login_tx_create = idp_mem_login_tx_create,
@@ -151,7 +164,8 @@ idp_err_t idp_store_mem_new(idp_store_t **out)
                             .ops_social = &idp_mem_social_ops,
                             .ops_consent = &idp_mem_consent_ops,
                             .ops_audit = &idp_mem_audit_ops,
-                            .ops_logout = &idp_mem_logout_ops};
+                            .ops_logout = &idp_mem_logout_ops,
+                            .ops_registration = &idp_mem_registration_ops};
     pthread_mutex_init(&s->d.mu, NULL);
     *out = &s->base;
     return IDP_OK;

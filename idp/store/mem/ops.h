@@ -29,6 +29,16 @@ idp_err_t idp_mem_client_list(idp_store_t *s, idp_store_client_t **rows, size_t 
 idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const char *metadata,
                                 const unsigned char *secret_hash, bool clear_secret);
 idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id);
+idp_err_t idp_mem_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32]);
+idp_err_t idp_mem_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n);
+idp_err_t idp_mem_iat_revoke(idp_store_t *s, const char *id);
+idp_err_t idp_mem_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
+idp_err_t idp_mem_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
+idp_err_t idp_mem_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox);
+idp_err_t idp_mem_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id);
+idp_err_t idp_mem_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id);
+idp_err_t idp_mem_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
+idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
 idp_err_t idp_mem_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
 idp_err_t idp_mem_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
 idp_err_t idp_mem_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,
@@ -138,5 +148,6 @@ extern const idp_store_social_ops_t idp_mem_social_ops;
 extern const idp_store_consent_ops_t idp_mem_consent_ops;
 extern const idp_store_audit_ops_t idp_mem_audit_ops;
 extern const idp_store_logout_ops_t idp_mem_logout_ops;
+extern const idp_store_registration_ops_t idp_mem_registration_ops;
 
 #endif

@@ -134,6 +134,19 @@ const idp_store_logout_ops_t idp_pg_logout_ops = {
     .delivery_result = idp_pg_delivery_result,
 };
 
+const idp_store_registration_ops_t idp_pg_registration_ops = {
+    .iat_insert = idp_pg_iat_insert,
+    .iat_list = idp_pg_iat_list,
+    .iat_revoke = idp_pg_iat_revoke,
+    .iat_find = idp_pg_iat_find,
+    .client_register = idp_pg_client_register,
+    .client_set_sandbox = idp_pg_client_set_sandbox,
+    .test_resident_add = idp_pg_test_resident_add,
+    .test_resident_remove = idp_pg_test_resident_remove,
+    .test_resident_is = idp_pg_test_resident_is,
+    .test_residents_list = idp_pg_test_residents_list,
+};
+
 /* Opening and closing: the pool, and the tables above as the store's. */
 
 idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out)
@@ -157,7 +170,8 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
                             .ops_social = &idp_pg_social_ops,
                             .ops_consent = &idp_pg_consent_ops,
                             .ops_audit = &idp_pg_audit_ops,
-                            .ops_logout = &idp_pg_logout_ops};
+                            .ops_logout = &idp_pg_logout_ops,
+                            .ops_registration = &idp_pg_registration_ops};
     pthread_mutex_init(&s->at_mu, NULL);
     s->at_tail = &s->at_head;
     *out = &s->base;

@@ -122,6 +122,16 @@ idp_err_t idp_pg_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_
 idp_err_t idp_pg_audit_append(idp_store_t *s, const char *event, const char *resident_id, const char *detail);
 idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resident_id, long long since, int limit,
                             idp_store_audit_row_t **rows, size_t *n);
+idp_err_t idp_pg_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32]);
+idp_err_t idp_pg_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n);
+idp_err_t idp_pg_iat_revoke(idp_store_t *s, const char *id);
+idp_err_t idp_pg_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
+idp_err_t idp_pg_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
+idp_err_t idp_pg_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox);
+idp_err_t idp_pg_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id);
+idp_err_t idp_pg_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id);
+idp_err_t idp_pg_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
+idp_err_t idp_pg_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
 idp_err_t idp_pg_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
 idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
 idp_err_t idp_pg_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds);
@@ -139,5 +149,6 @@ extern const idp_store_social_ops_t idp_pg_social_ops;
 extern const idp_store_consent_ops_t idp_pg_consent_ops;
 extern const idp_store_audit_ops_t idp_pg_audit_ops;
 extern const idp_store_logout_ops_t idp_pg_logout_ops;
+extern const idp_store_registration_ops_t idp_pg_registration_ops;
 
 #endif

@@ -51,6 +51,7 @@ enum {
     S_AUDIT,
     S__COUNT
 };
+_Static_assert(S__COUNT <= 48, "statements 0-47 (store_registration.c has 48-63)");
 
 /* The SQL text is laid out by hand. */
 /* clang-format off */
@@ -62,6 +63,9 @@ enum {
     "coalesce(session_sid, ''), coalesce(link_resident, ''), credential, reauth, continued_at IS NOT NULL, "      \
     "sign_step, sign_declined, new_card_sha256, coalesce(new_card_issuer, ''), coalesce(new_card_serial, ''), "      \
     "coalesce(" EPOCH("new_card_not_after") ", 0), coalesce(renew_resident, ''), renew_checked"
+
+/* What dynamic registration added to a client's row (migration 0015), in the order client_from_row() reads it. */
+#define CLIENT_MORE "registration_token_hash, coalesce(organisation, ''), sandbox"
 
 static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
@@ -90,16 +94,18 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
                                    "(SELECT kid FROM signing_keys n WHERE n.alg = k.alg AND n.state = 'next') "
                                    "FROM signing_keys k WHERE kid = $1"},
     [S_CLIENT_INSERT] = {"client_insert",
-                         "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at) "
-                         "VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() END)"},
+                         "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at, "
+                         "registration_token_hash, organisation, sandbox) "
+                         "VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() END, "
+                         "$4::bytea, nullif($5, ''), $6::boolean)"},
     [S_CLIENT_GET] =
         {"client_get",
          "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
-             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients WHERE client_id = $1"},
+             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0), " CLIENT_MORE " FROM clients WHERE client_id = $1"},
     [S_CLIENT_LIST] =
         {"client_list",
          "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
-             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0) FROM clients ORDER BY created_at, client_id"},
+             "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0), " CLIENT_MORE " FROM clients ORDER BY created_at, client_id"},
     [S_CLIENT_UPDATE] =
         {"client_update",
          "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
@@ -462,16 +468,30 @@ static idp_err_t client_from_row(PGresult *r, int i, idp_store_client_t *c)
     c->created_at = atoll_checked(PQgetvalue(r, i, 3));
     c->updated_at = atoll_checked(PQgetvalue(r, i, 4));
     c->secret_rotated_at = atoll_checked(PQgetvalue(r, i, 5));
+    if (!PQgetisnull(r, i, 6)) {
+        size_t blen = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 6), &blen);
+        if (b && blen == 32) {
+            memcpy(c->registration_token_hash, b, 32);
+            c->has_registration_token = true;
+        }
+        if (b)
+            PQfreemem(b);
+    }
+    copy_field(c->organisation, sizeof(c->organisation), PQgetvalue(r, i, 7));
+    c->sandbox = !strcmp(PQgetvalue(r, i, 8), "t");
     return c->client_id && c->metadata ? IDP_OK : IDP_E_NOMEM;
 }
 
 idp_err_t idp_pg_client_insert(idp_store_t *s, const idp_store_client_t *c)
 {
     idp_err_t ret;
-    const char *v[] = {c->client_id, c->has_secret ? (const char *)c->secret_hash : NULL, c->metadata};
-    int len[] = {0, 32, 0};
-    int fmt[] = {0, 1, 0};
-    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_INSERT, 3, v, len, fmt, &ret);
+    const char *v[] = {c->client_id,    c->has_secret ? (const char *)c->secret_hash : NULL,
+                       c->metadata,     c->has_registration_token ? (const char *)c->registration_token_hash : NULL,
+                       c->organisation, c->sandbox ? "true" : "false"};
+    int len[] = {0, 32, 0, 32, 0, 0};
+    int fmt[] = {0, 1, 0, 1, 0, 0};
+    PGresult *r = idp_pg_run(s, stmts, S_CLIENT_INSERT, 6, v, len, fmt, &ret);
     PQclear(r);
     return ret;
 }

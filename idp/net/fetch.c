@@ -1,11 +1,9 @@
-/* sakaid-admin: one bounded GET through the outbound-HTTP module (fetch.h). */
-#include "admin/fetch.h"
-
+/* One bounded GET of a small document named in a client's registration (http_client.h, idp_net_fetch_doc). */
 #include <stdio.h>
 
 #include "net/http_client.h"
 
-idp_err_t admin_fetch_get(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen)
+idp_err_t idp_net_fetch_doc(void *ctx, const char *uri, idp_buf_t *body, char *err, size_t errlen)
 {
     char why[512] = "";
     idp_net_resp_t resp;
@@ -13,9 +11,9 @@ idp_err_t admin_fetch_get(void *ctx, const char *uri, idp_buf_t *body, char *err
         .method = IDP_NET_GET,
         .url = uri,
         .accept = "application/json",
-        .timeout_ms = ADMIN_FETCH_TIMEOUT_MS,
+        .timeout_ms = IDP_NET_FETCH_DOC_TIMEOUT_MS,
         .max_bytes = body->max,
-        .user_agent = "sakaid-admin",
+        .user_agent = "sakaid",
     };
     idp_err_t ret = idp_net_perform(ctx, &req, &resp, why, sizeof(why));
     if (ret == IDP_E_INVALID_REQUEST) {
