@@ -147,6 +147,28 @@ json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form,
     return j;
 }
 
+json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param, const char *body,
+                     const char *authorization, idp_oauth_resp_t *resp)
+{
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 20);
+    handle(f, endpoint, "", &arena,
+           (idp_oauth_req_t){.authorization = authorization,
+                             .remote_addr = "192.0.2.1",
+                             .post = !strcmp(method, "POST"),
+                             .method = method,
+                             .path_param = param,
+                             .body = body,
+                             .body_len = body ? strlen(body) : 0},
+           resp);
+    json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
+    resp->body = NULL;
+    resp->www_authenticate = resp->www_authenticate ? "set" : NULL;
+    idp_arena_free(&arena);
+    assert_non_null(j);
+    return j;
+}
+
 fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
                               const char *referer, const char *remote_addr)
 {

@@ -32,6 +32,10 @@ void fixture_code(fixture_t *f, const char *scope, const char *claims, char code
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp);
+/* Calls @p endpoint with @p method, its path's {id} @p param (may be NULL), a JSON @p body (may be NULL) and an
+ * Authorization header (may be NULL); the JSON body (decref it; {} when there is none). */
+json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param, const char *body,
+                     const char *authorization, idp_oauth_resp_t *resp);
 /* What a browser request got (fixture_page): the answer's head and its body (malloc'ed: fixture_answer_free). */
 typedef struct {
     int status;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/rand.h"
 #include "store/mem/mem.h"
@@ -1129,6 +1130,146 @@ static void clients_insert_once_update_and_delete(void **state)
     assert_int_equal(idp_store_client_get(s, id, &out), IDP_E_NOT_FOUND);
 }
 
+/* An initial access token of @p uses uses for organisation @p org, expiring at @p expires_at; its id in @p id. */
+static void iat(idp_store_t *s, const char *org, int uses, long long expires_at, unsigned char hash[32], char id[48])
+{
+    idp_store_iat_t t = {.max_uses = uses, .expires_at = expires_at};
+    char buf[64];
+    fresh_id(buf, sizeof(buf), "iat");
+    snprintf(t.id, sizeof(t.id), "%.40s", buf);
+    snprintf(t.organisation, sizeof(t.organisation), "%s", org);
+    snprintf(t.tier, sizeof(t.tier), "partner");
+    fresh_hash(hash);
+    assert_int_equal(idp_store_iat_insert(s, &t, hash), IDP_OK);
+    snprintf(id, 48, "%s", t.id);
+}
+
+static idp_err_t register_client(idp_store_t *s, const char *iat_id, const char *client_id)
+{
+    idp_store_client_t c = {
+        .client_id = (char *)client_id, .metadata = "{\"client_name\": \"r\"}", .has_registration_token = true};
+    memset(c.registration_token_hash, 0x5a, 32);
+    return idp_store_client_register(s, iat_id, &c);
+}
+
+/* RFC 7591 §3: a registration takes one use of its token, in the step that stores the client; used up is used up. */
+static void registration_takes_one_use_per_client(void **state)
+{
+    idp_store_t *s = *state;
+    unsigned char hash[32];
+    char id[48], a[64], b[64], c[64];
+    iat(s, "contract-org", 2, 4102444800LL, hash, id);
+    idp_store_iat_t found;
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_OK);
+    assert_string_equal(found.id, id);
+    assert_string_equal(found.organisation, "contract-org");
+    assert_string_equal(found.tier, "partner");
+    assert_int_equal(found.uses, 0);
+    fresh_id(a, sizeof(a), "reg");
+    fresh_id(b, sizeof(b), "reg");
+    fresh_id(c, sizeof(c), "reg");
+    assert_int_equal(register_client(s, id, a), IDP_OK);
+    assert_int_equal(register_client(s, id, a), IDP_E_CONFLICT); /* the id is taken: no use is spent */
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_OK);
+    assert_int_equal(found.uses, 1);
+    assert_int_equal(register_client(s, id, b), IDP_OK);
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_E_CONFLICT); /* used up */
+    assert_int_equal(register_client(s, id, c), IDP_E_CONFLICT);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(s, c, &row), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_client_get(s, a, &row), IDP_OK);
+    assert_true(row.sandbox);
+    assert_string_equal(row.organisation, "contract-org");
+    assert_true(row.has_registration_token);
+    unsigned char want[32];
+    memset(want, 0x5a, 32);
+    assert_memory_equal(row.registration_token_hash, want, 32);
+    idp_store_client_clear(&row);
+    idp_store_iat_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_iat_list(s, &rows, &n), IDP_OK);
+    bool listed = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].id, id)) {
+            listed = true;
+            assert_int_equal(rows[i].uses, 2);
+            assert_int_equal(rows[i].max_uses, 2);
+            assert_int_equal(rows[i].revoked_at, 0);
+        }
+    free(rows);
+    assert_true(listed);
+    assert_int_equal(idp_store_iat_revoke(s, id), IDP_OK);
+    assert_int_equal(idp_store_iat_revoke(s, id), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_E_NOT_FOUND);
+}
+
+/* Expired and revoked tokens register nothing. */
+static void expired_or_revoked_tokens_register_nothing(void **state)
+{
+    idp_store_t *s = *state;
+    unsigned char hash[32], unknown[32];
+    char id[48], cid[64];
+    idp_store_iat_t found;
+    fresh_hash(unknown);
+    assert_int_equal(idp_store_iat_find(s, unknown, &found), IDP_E_NOT_FOUND);
+    iat(s, "contract-org", 5, (long long)time(NULL) - 10, hash, id);
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_E_INVALID_GRANT);
+    fresh_id(cid, sizeof(cid), "reg");
+    assert_int_equal(register_client(s, id, cid), IDP_E_CONFLICT);
+    iat(s, "contract-org", 5, 4102444800LL, hash, id);
+    assert_int_equal(idp_store_iat_revoke(s, id), IDP_OK);
+    assert_int_equal(register_client(s, id, cid), IDP_E_CONFLICT);
+    assert_int_equal(register_client(s, "no-such-token", cid), IDP_E_CONFLICT);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(s, cid, &row), IDP_E_NOT_FOUND);
+}
+
+/* The sandbox: approval and back; test residents are per organisation. */
+static void sandbox_and_test_residents(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w); /* an administrator's client, and a resident */
+    assert_int_equal(idp_store_client_set_sandbox(s, w.client, true), IDP_E_CONFLICT); /* no organisation */
+    assert_int_equal(idp_store_client_set_sandbox(s, w.client, false), IDP_OK);
+    assert_int_equal(idp_store_client_set_sandbox(s, "no-such-client", false), IDP_E_NOT_FOUND);
+    unsigned char hash[32];
+    char id[48], cid[64];
+    iat(s, "sandbox-org", 1, 4102444800LL, hash, id);
+    fresh_id(cid, sizeof(cid), "reg");
+    assert_int_equal(register_client(s, id, cid), IDP_OK);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_set_sandbox(s, cid, false), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, cid, &row), IDP_OK);
+    assert_false(row.sandbox);
+    idp_store_client_clear(&row);
+    assert_int_equal(idp_store_client_set_sandbox(s, cid, true), IDP_OK);
+    assert_int_equal(idp_store_client_get(s, cid, &row), IDP_OK);
+    assert_true(row.sandbox);
+    idp_store_client_clear(&row);
+
+    bool yes = true;
+    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", w.resident), IDP_OK); /* again: nothing changes */
+    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", "no-such-resident"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_true(yes);
+    assert_int_equal(idp_store_test_resident_is(s, "other-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+    char(*listed)[64] = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_test_residents_list(s, "sandbox-org", &listed, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(listed[0], w.resident);
+    free(listed);
+    assert_int_equal(idp_store_test_resident_remove(s, "sandbox-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_test_resident_remove(s, "sandbox-org", w.resident), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "pg")) {
@@ -1155,6 +1296,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(consent_is_recorded_chained_and_revoked),
         cmocka_unit_test(audit_appends_newest_first),
         cmocka_unit_test(clients_insert_once_update_and_delete),
+        cmocka_unit_test(registration_takes_one_use_per_client),
+        cmocka_unit_test(expired_or_revoked_tokens_register_nothing),
+        cmocka_unit_test(sandbox_and_test_residents),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),

@@ -41,10 +41,12 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [R_IAT_FIND] = {"iat_find",
                     "SELECT " IAT_COLS ", expires_at <= now(), uses >= max_uses FROM initial_access_tokens "
                     "WHERE token_hash = $1::bytea AND revoked_at IS NULL"},
-    /* One statement: a use is taken only when the client is stored, and the last use only once. */
+    /* One statement: a use is taken only when the client is stored (a data-modifying CTE runs whether or not the
+     * INSERT adds a row, so a taken id is checked in it too), and the last use only once. */
     [R_REGISTER] = {"client_register",
                     "WITH t AS (UPDATE initial_access_tokens SET uses = uses + 1 WHERE id = $1 AND revoked_at IS NULL "
-                    "AND expires_at > now() AND uses < max_uses RETURNING id, organisation) "
+                    "AND expires_at > now() AND uses < max_uses "
+                    "AND NOT EXISTS (SELECT 1 FROM clients WHERE client_id = $2) RETURNING id, organisation) "
                     "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at, registration_token_hash, "
                     "organisation, sandbox, registered_by) SELECT $2, $3::bytea, $4::jsonb, "
                     "CASE WHEN $3::bytea IS NULL THEN NULL ELSE now() END, $5::bytea, t.organisation, true, t.id FROM t "
