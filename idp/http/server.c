@@ -316,10 +316,15 @@ static bool read_request(request_t *r, const idp_endpoint_t *ep, idp_oauth_req_t
     case IDP_BODY_NONE: return true;
     case IDP_BODY_JSON: {
         const char *method = r->ri->request_method;
-        /* A GET, HEAD or DELETE carries no content (RFC 9110 §9.3.1, §9.3.5): nothing is read. */
-        if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "DELETE"))
-            return true;
+        /* A GET, HEAD or DELETE carries no content (RFC 9110 §9.3.1, §9.3.5): its query string is the form. */
+        if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "DELETE")) {
+            body = (char *)(r->ri->query_string ? r->ri->query_string : "");
+            len = strlen(body);
+            break;
+        }
         const char *ct = mg_get_header(r->conn, "Content-Type");
+        if (r->ri->content_length == 0 && ct == NULL)
+            return true; /* no body at all: an action that takes none */
         if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
             respond_error(r->conn, 415, "invalid_request", "the body must be application/json", NULL);
             return false;
@@ -533,7 +538,15 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         }
         /* Budget: the body plus parsing overhead; a request never grows past it. */
         idp_arena_init(&r.arena, (size_t)r.h->cfg->max_body_bytes * 4 + 65536);
-        r.path_param = param;
+        if (param) { /* the {id} segment, as a string of its own */
+            size_t len = strcspn(param, "/");
+            char *copy = idp_arena_alloc(&r.arena, len + 1);
+            if (copy) {
+                memcpy(copy, param, len);
+                copy[len] = '\0';
+            }
+            r.path_param = copy; /* NULL (out of memory) reads as no such resource */
+        }
         serve(&r, rt);
         idp_arena_free(&r.arena);
         return request_status;

@@ -133,6 +133,10 @@ idp_err_t idp_clients_get(idp_oauth_t *o, const char *client_id, const idp_clien
         return IDP_OK;
     if ((ret = idp_store_client_get(o->store, client_id, &row)) != IDP_OK)
         return ret;
+    if (row.suspended) { /* refused everywhere, as if it did not exist, until resumed (docs/admin.md) */
+        idp_store_client_clear(&row);
+        return IDP_E_NOT_FOUND;
+    }
     idp_client_life_t life = {.organisation = row.organisation, .sandbox = row.sandbox};
     ret = idp_client_new(row.client_id, row.metadata, row.has_secret, row.secret_hash, &life, out, why, sizeof(why));
     idp_store_client_clear(&row);

@@ -18,16 +18,18 @@ _Static_assert(sizeof(idp_endpoints) / sizeof(idp_endpoints[0]) == IDP_EP__COUNT
 
 bool idp_endpoint_match(const idp_endpoint_t *ep, const char *path, const char **param)
 {
-    size_t n = strlen(ep->path), pn = sizeof(PARAM) - 1;
+    static const char id_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const char *at = strstr(ep->path, PARAM);
     *param = NULL;
-    if (n < pn || strcmp(ep->path + n - pn, PARAM) != 0)
+    if (at == NULL)
         return strcmp(ep->path, path) == 0;
-    /* a path ending in {id}: that prefix, then one segment of [A-Za-z0-9_-] (the ids we draw) */
-    if (strncmp(ep->path, path, n - pn) != 0)
+    /* the row's text before {id}, one segment of [A-Za-z0-9_-] (the ids we draw), then the row's text after it */
+    size_t before = (size_t)(at - ep->path);
+    if (strncmp(ep->path, path, before) != 0)
         return false;
-    const char *seg = path + n - pn;
-    size_t len = strspn(seg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
-    if (len == 0 || len > IDP_PATH_PARAM_MAX || seg[len] != '\0')
+    const char *seg = path + before;
+    size_t len = strspn(seg, id_chars);
+    if (len == 0 || len > IDP_PATH_PARAM_MAX || strcmp(seg + len, at + sizeof(PARAM) - 1) != 0)
         return false;
     *param = seg;
     return true;

@@ -49,6 +49,19 @@ typedef enum {
     IDP_EP_ASSETLINKS,
     IDP_EP_REGISTER,
     IDP_EP_REGISTER_CLIENT,
+    IDP_EP_ADMIN_OPENAPI,
+    IDP_EP_ADMIN_CLIENTS,
+    IDP_EP_ADMIN_CLIENT,
+    IDP_EP_ADMIN_CLIENT_APPROVE,
+    IDP_EP_ADMIN_CLIENT_SANDBOX,
+    IDP_EP_ADMIN_CLIENT_SUSPEND,
+    IDP_EP_ADMIN_CLIENT_RESUME,
+    IDP_EP_ADMIN_CLIENT_SECRET,
+    IDP_EP_ADMIN_IATS,
+    IDP_EP_ADMIN_IAT,
+    IDP_EP_ADMIN_KEYS,
+    IDP_EP_ADMIN_AUDIT_VERIFY,
+    IDP_EP_ADMIN_LOG,
     IDP_EP_HEALTHZ,
     IDP_EP_READYZ,
     IDP_EP__COUNT
@@ -60,6 +73,7 @@ typedef enum {
     IDP_SURFACE_PAGE,     /* an error page: the redirect URI is not trusted (yet) */
     IDP_SURFACE_REDIRECT, /* to the client's validated redirect URI, after validation; a page before */
     IDP_SURFACE_BEARER,   /* JSON with an RFC 6750 §3 Bearer challenge (a protected resource) */
+    IDP_SURFACE_PROBLEM,  /* RFC 9457 problem details, with a Bearer challenge on 401 and 403 (the admin API) */
 } idp_error_surface_t;
 
 /* Where a request's parameters travel; http/server.c reads them so (the wire work). */
@@ -69,7 +83,8 @@ typedef enum {
     IDP_BODY_FORM,          /* an application/x-www-form-urlencoded body; a GET has none */
     IDP_BODY_FORM_OR_QUERY, /* the form body of a POST, the query of a GET */
     IDP_BODY_FORM_ONLY,     /* the form body, and a POST with a query string is refused (RFC 6749 §3.2) */
-    IDP_BODY_JSON,          /* an application/json body of at most IDP_JSON_BODY_MAX bytes; none for GET, DELETE */
+    IDP_BODY_JSON,          /* an application/json body of at most IDP_JSON_BODY_MAX bytes (none for GET and DELETE:
+                             * their query string is the form; an empty body is none) */
 } idp_body_kind_t;
 
 /* The JSON bodies (the card exchange) are small. */
@@ -94,9 +109,10 @@ extern const size_t idp_endpoints_count;
 
 /**
  * Whether @p path (without its query) is @p ep's: the same string, or for a
- * row ending in "{id}" the same prefix and then one segment of 1 to
- * IDP_PATH_PARAM_MAX characters of [A-Za-z0-9_-], which *param points at
- * (NULL for an exact row).
+ * row with "{id}" (once) the same text before it, one segment of 1 to
+ * IDP_PATH_PARAM_MAX characters of [A-Za-z0-9_-] in its place, and the same
+ * text after it. *param points at that segment in @p path (it runs to the
+ * next '/' or the end; NULL for an exact row).
  */
 bool idp_endpoint_match(const idp_endpoint_t *ep, const char *path, const char **param);
 /** Whether @p ep answers request method @p method (HEAD wherever GET). */

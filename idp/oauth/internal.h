@@ -42,6 +42,15 @@ idp_err_t idp_oauth_logged(idp_err_t e, const char *what);
  * (RFC 6750 §3.1: a challenge that names no error) or two.
  */
 const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
+/** Whether the scope word @p word (@p len bytes) is an admin role's ("admin:..."): only an administrator grants one. */
+bool idp_admin_scope(const char *word, size_t len);
+/**
+ * An access token we issued, presented to a resource of ours (UserInfo, the
+ * admin API): signature, typ at+jwt, issuer, expiry, its row live (not
+ * revoked), and its client live (not suspended or removed). IDP_OK with
+ * *info; IDP_E_INVALID_TOKEN for any of those; a storage error otherwise.
+ */
+idp_err_t idp_access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, idp_store_token_info_t *info);
 /** The same for ending something that may be gone already: IDP_E_NOT_FOUND is not a failure. */
 idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
 

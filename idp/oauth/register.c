@@ -19,6 +19,7 @@
 #include "client/client_meta.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/str.h"
 #include "oauth/internal.h"
 
 #define CLIENT_ID_BYTES 16 /* as sakaid-admin's */
@@ -92,6 +93,16 @@ static json_t *requested_metadata(json_t *in, const char *tier, json_t *stored, 
         if (!in_list(not_metadata, k) && idp_client_meta_kind(k, &kind))
             json_object_set(m, k, v);
     }
+    /* an admin role is an administrator's grant (docs/admin.md, Roles), never a partner's registration */
+    const char *scope = json_string_value(json_object_get(m, "scope"));
+    size_t len = 0;
+    const char *p = scope ? scope : "";
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len))
+        if (idp_admin_scope(w, len)) {
+            *out = idp_fail(IDP_E_INVALID_CLIENT_METADATA, "scope: admin roles are granted by an administrator only");
+            json_decref(m);
+            return NULL;
+        }
     const char *asked = json_string_value(json_object_get(m, "tier"));
     if (asked && strcmp(asked, tier) != 0 && strcmp(tier, "city") != 0) {
         *out =

@@ -15,6 +15,7 @@
 #include "core/str.h"
 #include "jose/verify.h"
 #include "oauth/client_auth.h"
+#include "oauth/clients.h"
 #include "oauth/internal.h"
 
 #define TOKEN_MAX 8192
@@ -38,6 +39,22 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
     json_decref(header);
     json_decref(payload);
     return e == IDP_OK || e == IDP_E_SERVER_ERROR || e == IDP_E_NOMEM ? e : IDP_E_INVALID_TOKEN;
+}
+
+idp_err_t idp_access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, idp_store_token_info_t *info)
+{
+    char jti[64];
+    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti);
+    if (e == IDP_OK)
+        e = idp_store_access_token_get(o->store, jti, info);
+    if (e == IDP_OK && !info->active)
+        e = IDP_E_INVALID_TOKEN; /* revoked or expired */
+    if (e == IDP_OK) {           /* a suspended or removed client's tokens open nothing (docs/admin.md) */
+        const idp_client_t *cl = NULL;
+        e = idp_clients_get(o, info->client_id, &cl);
+        idp_client_unref(cl);
+    }
+    return e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST ? IDP_E_INVALID_TOKEN : e;
 }
 
 /* ---- released claims (UserInfo and the ID token) -------------------------------- */
@@ -95,15 +112,12 @@ idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     const char *token = idp_bearer_token(req, &fail);
     if (token == NULL)
         return fail;
-    char jti[64];
     idp_store_token_info_t info;
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
     bool live = false;
-    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti);
-    if (e == IDP_OK)
-        e = idp_store_access_token_get(o->store, jti, &info);
-    if (e == IDP_OK && (!info.active || !info.grant_id[0]))
-        e = IDP_E_INVALID_TOKEN; /* revoked, or a client_credentials token: no end-user */
+    idp_err_t e = idp_access_token_check(o, req, token, &info);
+    if (e == IDP_OK && !info.grant_id[0])
+        e = IDP_E_INVALID_TOKEN; /* a client_credentials token: no end-user */
     if (e == IDP_OK)
         e = g ? idp_store_grant_get(o->store, info.grant_id, g, &live) : IDP_E_NOMEM;
     if (e == IDP_OK && !live)

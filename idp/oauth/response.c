@@ -103,6 +103,47 @@ static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp
     resp->www_authenticate = h;
 }
 
+/* The title of an RFC 9457 problem of type about:blank: the status's phrase (§4.2.1). */
+static const char *problem_title(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Bad Request";
+    }
+}
+
+/*
+ * RFC 9457: application/problem+json of type about:blank, the status's
+ * title, the description as detail, and the OAuth error code as the
+ * extension member "error". 401 and 403 carry the RFC 6750 §3 challenge.
+ */
+static void problem_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
+{
+    int status = out->no_token ? 401 : idp_err_http_status(out->err);
+    const char *code = out->no_token ? "invalid_token" : idp_err_code(out->err);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", problem_title(status), "status",
+                             status, "error", code);
+    if (body && (desc || out->no_token))
+        json_object_set_new(body, "detail", json_string(desc ? desc : "an access token is required"));
+    idp_oauth_json(req, resp, status, body);
+    resp->content_type = "application/problem+json";
+    if (status == 401 || status == 403) {
+        char *h = idp_arena_alloc(req->arena, 256);
+        if (h && out->no_token)
+            snprintf(h, 256, "Bearer realm=\"sakaid\"");
+        else if (h)
+            snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\"", code);
+        resp->www_authenticate = h;
+    }
+}
+
 /* The situation of an error on endpoint @p id's page (issue #18 item 5): where the resident was. */
 static idp_error_situation_t situation_of(idp_endpoint_id_t id)
 {
@@ -174,6 +215,7 @@ void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *re
     switch (ep ? ep->errors : IDP_SURFACE_JSON) {
     case IDP_SURFACE_JSON: json_error(req, resp, &out, desc); break;
     case IDP_SURFACE_BEARER: bearer_error(req, resp, &out, desc); break;
+    case IDP_SURFACE_PROBLEM: problem_error(req, resp, &out, desc); break;
     case IDP_SURFACE_REDIRECT:
         /* RFC 6749 §4.1.2.1: to the client only once its redirect URI is validated; a page before. */
         if (out.redirect_uri) {

@@ -193,6 +193,9 @@ typedef struct {
     idp_err_t (*test_resident_remove)(idp_store_t *s, const char *organisation, const char *resident_id);
     idp_err_t (*test_resident_is)(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
     idp_err_t (*test_residents_list)(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
+    idp_err_t (*admin_apply)(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *entry);
+    idp_err_t (*admin_log_rows)(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
+                                size_t *n);
 } idp_store_registration_ops_t;
 
 /**
@@ -405,6 +408,18 @@ static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char
                                                       size_t *n)
 {
     return s->ops_registration->test_residents_list(s, organisation, ids, n);
+}
+
+static inline idp_err_t idp_store_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op,
+                                              const idp_store_admin_entry_t *entry)
+{
+    return s->ops_registration->admin_apply(s, op, entry);
+}
+
+static inline idp_err_t idp_store_admin_log_rows(idp_store_t *s, long long after_seq, int limit,
+                                                 idp_store_admin_log_row_t **rows, size_t *n)
+{
+    return s->ops_registration->admin_log_rows(s, after_seq, limit, rows, n);
 }
 
 /* ---- login ---- */

@@ -104,3 +104,81 @@ void idp_store_upstreams_free(idp_store_upstream_t *rows, size_t n)
         idp_store_upstream_clear(&rows[i]);
     free(rows);
 }
+
+void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++) {
+        free(rows[i].actor);
+        free(rows[i].role);
+        free(rows[i].action);
+        free(rows[i].target);
+        free(rows[i].before);
+        free(rows[i].after);
+    }
+    free(rows);
+}
+
+bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why)
+{
+    unsigned char prev[32] = {0};
+    *why = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const idp_store_admin_log_row_t *r = &rows[i];
+        idp_buf_t b;
+        unsigned char h[32];
+        idp_buf_init(&b, 1 << 22);
+        idp_buf_append(&b, prev, 32);
+        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->actor, r->role, r->action,
+                       r->target, r->before, r->after);
+        bool ok = idp_buf_err(&b) == IDP_OK;
+        if (ok)
+            idp_sha256(b.data, b.len, h);
+        idp_buf_free(&b);
+        if (r->seq != (i ? rows[i - 1].seq + 1 : 1))
+            *why = "rows are missing before it (deleted)";
+        else if (memcmp(r->prev_hash, prev, 32) != 0)
+            *why = "its prev_hash does not match the row before it (a row was removed or changed)";
+        else if (!ok || memcmp(r->row_hash, h, 32) != 0)
+            *why = "its contents do not match its hash (edited)";
+        if (*why) {
+            *bad = r->seq;
+            return false;
+        }
+        memcpy(prev, r->row_hash, 32);
+    }
+    return true;
+}
+
+bool idp_store_ledger_verify(const idp_store_ledger_row_t *rows, size_t n, long long *bad, const char **why)
+{
+    unsigned char prev[32] = {0};
+    *why = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const idp_store_ledger_row_t *r = &rows[i];
+        idp_buf_t b;
+        unsigned char h[32];
+        idp_buf_init(&b, 1 << 20);
+        idp_buf_append(&b, prev, 32);
+        /* what a row's hash covers after prev_hash (hash_version 1 or 2; docs/flow.md) */
+        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->resident_id, r->client_id, r->action,
+                       r->claims);
+        if (r->hash_version >= 2)
+            idp_buf_printf(&b, "\n%s\n%s", r->actor, r->purpose);
+        bool ok = idp_buf_err(&b) == IDP_OK;
+        if (ok)
+            idp_sha256(b.data, b.len, h);
+        idp_buf_free(&b);
+        if (r->seq != (i ? rows[i - 1].seq + 1 : 1))
+            *why = "rows are missing before it (deleted)";
+        else if (memcmp(r->prev_hash, prev, 32) != 0)
+            *why = "its prev_hash does not match the row before it (a row was removed or changed)";
+        else if (!ok || memcmp(r->row_hash, h, 32) != 0)
+            *why = "its contents do not match its hash (edited)";
+        if (*why) {
+            *bad = r->seq;
+            return false;
+        }
+        memcpy(prev, r->row_hash, 32);
+    }
+    return true;
+}

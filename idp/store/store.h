@@ -199,7 +199,8 @@ typedef struct {
     bool has_registration_token;
     unsigned char registration_token_hash[32]; /* SHA-256 of its registration access token */
     char organisation[64];                     /* the organisation whose initial access token registered it */
-    bool sandbox; /* signs in only its organisation's test residents, until approved (idp_store_client_set_sandbox) */
+    bool sandbox;   /* signs in only its organisation's test residents, until approved (idp_store_client_set_sandbox) */
+    bool suspended; /* refused everywhere, as if it did not exist, until resumed (the admin API) */
 } idp_store_client_t;
 
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
@@ -296,6 +297,58 @@ static inline idp_err_t idp_store_test_resident_is(idp_store_t *s, const char *o
 /** The test residents of @p organisation: *ids, *n of them (free(*ids)). */
 static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64],
                                                       size_t *n);
+
+/* ---- the admin log (the admin API; docs/admin.md "The admin API") ------- */
+
+/** The change an admin call makes, written with its log row in one transaction (idp_store_admin_apply). */
+typedef enum {
+    IDP_ADMIN_OP_NONE,           /* a read: only the log row */
+    IDP_ADMIN_OP_CLIENT_SANDBOX, /* client id: sandbox = flag (IDP_E_CONFLICT: flag on a client of no organisation) */
+    IDP_ADMIN_OP_CLIENT_SUSPEND, /* client id: suspended = flag */
+    IDP_ADMIN_OP_CLIENT_SECRET,  /* client id: a new secret's SHA-256 (hash) */
+    IDP_ADMIN_OP_IAT_INSERT,     /* a new initial access token (iat) with its SHA-256 (hash) */
+    IDP_ADMIN_OP_IAT_REVOKE,     /* token id */
+} idp_store_admin_op_kind_t;
+
+typedef struct {
+    idp_store_admin_op_kind_t kind;
+    const char *id;
+    bool flag;
+    const unsigned char *hash;  /* 32 bytes */
+    const idp_store_iat_t *iat; /* IDP_ADMIN_OP_IAT_INSERT */
+} idp_store_admin_op_t;
+
+/** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */
+typedef struct {
+    const char *actor, *role, *action, *target;
+    const char *before, *after;
+} idp_store_admin_entry_t;
+
+/**
+ * Makes change @p op and appends @p entry to the hash-chained admin log,
+ * in one transaction (migration 0016): both or neither. IDP_E_NOT_FOUND
+ * (nothing written) when the change finds no row to change: no such client
+ * or token, a token revoked already; IDP_E_CONFLICT as the op says.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op,
+                                                              const idp_store_admin_entry_t *entry);
+
+typedef struct {
+    long long seq, at_us;
+    char *actor, *role, *action, *target, *before, *after; /* malloc'ed; before and after "" when NULL */
+    unsigned char prev_hash[32], row_hash[32];
+} idp_store_admin_log_row_t;
+
+/** The admin log in order, from seq @p after_seq + 1, at most @p limit rows (0: all). */
+static inline idp_err_t idp_store_admin_log_rows(idp_store_t *s, long long after_seq, int limit,
+                                                 idp_store_admin_log_row_t **rows, size_t *n);
+void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n);
+/**
+ * Recomputes the chain of @p n rows read from the start (migration 0016):
+ * true when it holds; otherwise false with the first bad row's seq in *bad
+ * and what is wrong with it in *why.
+ */
+bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why);
 
 /* ---- login transactions and card challenges (issue #3) ---------------- */
 
@@ -941,6 +994,12 @@ typedef struct {
 static inline idp_err_t idp_store_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows,
                                               size_t *n);
 void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n);
+/**
+ * Recomputes the consent ledger's chain over @p n rows read from the start
+ * (docs/flow.md): true when it holds; otherwise false with the first bad
+ * row's seq in *bad and what is wrong with it in *why.
+ */
+bool idp_store_ledger_verify(const idp_store_ledger_row_t *rows, size_t n, long long *bad, const char **why);
 
 typedef struct {
     long long id, at;

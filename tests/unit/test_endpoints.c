@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,51 @@ static void path_parameters(void **state)
     assert_true(idp_endpoint_match(cfg, longest, &p));
     snprintf(longest, sizeof(longest), "/register/%0*d", IDP_PATH_PARAM_MAX + 1, 0);
     assert_false(idp_endpoint_match(cfg, longest, &p));
+    /* {id} in the middle: the text after it must follow exactly */
+    const idp_endpoint_t mid = {.path = "/a/{id}/approve", .methods = "POST"};
+    assert_true(idp_endpoint_match(&mid, "/a/x1/approve", &p));
+    assert_int_equal(strcspn(p, "/"), 2);
+    assert_false(idp_endpoint_match(&mid, "/a/x1/approve/", &p));
+    assert_false(idp_endpoint_match(&mid, "/a/x1/suspend", &p));
+    assert_false(idp_endpoint_match(&mid, "/a//approve", &p));
+    assert_false(idp_endpoint_match(&mid, "/a/x.1/approve", &p));
+}
+
+/* The admin API's OpenAPI document (docs/admin-api.json) names exactly the admin rows and their methods. */
+extern const char idp_admin_openapi_json[];
+
+static void admin_api_matches_its_document(void **state)
+{
+    (void)state;
+    static const char prefix[] = "/admin/api/v1";
+    json_t *doc = json_loads(idp_admin_openapi_json, 0, NULL), *paths = json_object_get(doc, "paths");
+    assert_non_null(paths);
+    size_t described = 0, rows = 0;
+    const char *k;
+    json_t *ops;
+    json_object_foreach (paths, k, ops)
+        described += json_object_size(ops);
+    for (size_t i = 0; i < idp_endpoints_count; i++) {
+        const idp_endpoint_t *e = &idp_endpoints[i];
+        if (strncmp(e->path, prefix, sizeof(prefix) - 1) != 0)
+            continue;
+        json_t *path = json_object_get(paths, e->path + sizeof(prefix) - 1);
+        assert_non_null(path);
+        char copy[64];
+        snprintf(copy, sizeof(copy), "%s", e->methods);
+        for (char *save = NULL, *m = strtok_r(copy, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
+            char lower[16];
+            size_t j;
+            for (j = 0; m[j] && j + 1 < sizeof(lower); j++)
+                lower[j] = (char)(m[j] - 'A' + 'a');
+            lower[j] = '\0';
+            assert_non_null(json_object_get(path, lower));
+            rows++;
+        }
+        assert_int_equal(e->errors, IDP_SURFACE_PROBLEM); /* RFC 9457 */
+    }
+    assert_int_equal(rows, described);
+    json_decref(doc);
 }
 
 /* RFC 9110 §9.3.2: HEAD wherever GET; the Allow header lists them (§10.2.1). */
@@ -147,7 +193,7 @@ int main(void)
         cmocka_unit_test(one_row_per_id_in_order), cmocka_unit_test(path_parameters),
         cmocka_unit_test(methods_and_allow),       cmocka_unit_test(paths_and_discovery_names_are_unique),
         cmocka_unit_test(client_auth_endpoints),   cmocka_unit_test(every_row_has_a_handler),
-        cmocka_unit_test(error_surfaces),
+        cmocka_unit_test(error_surfaces),          cmocka_unit_test(admin_api_matches_its_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1270,6 +1270,78 @@ static void sandbox_and_test_residents(void **state)
     assert_false(yes);
 }
 
+/* The admin API's changes: the change and its chained log row together, or neither (migration 0016). */
+static void admin_changes_are_logged_in_one_chain(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n0 = 0, n = 0;
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n0), IDP_OK);
+    idp_store_admin_log_rows_free(rows, n0);
+    idp_store_admin_entry_t e = {.actor = "client:ops", .role = "viewer", .action = "clients.list", .target = ""};
+    idp_store_admin_op_t none = {.kind = IDP_ADMIN_OP_NONE};
+    assert_int_equal(idp_store_admin_apply(s, &none, &e), IDP_OK);
+    idp_store_admin_op_t suspend = {.kind = IDP_ADMIN_OP_CLIENT_SUSPEND, .id = w.client, .flag = true};
+    e = (idp_store_admin_entry_t){.actor = "client:ops",
+                                  .role = "client-operator",
+                                  .action = "clients.suspend",
+                                  .target = w.client,
+                                  .before = "{\"suspended\": false}",
+                                  .after = "{\"suspended\": true}"};
+    assert_int_equal(idp_store_admin_apply(s, &suspend, &e), IDP_OK);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(s, w.client, &row), IDP_OK);
+    assert_true(row.suspended);
+    idp_store_client_clear(&row);
+    /* nothing to change: no change, no row */
+    idp_store_admin_op_t missing = {.kind = IDP_ADMIN_OP_CLIENT_SANDBOX, .id = "no-such-client"};
+    assert_int_equal(idp_store_admin_apply(s, &missing, &e), IDP_E_NOT_FOUND);
+    idp_store_admin_op_t org_less = {.kind = IDP_ADMIN_OP_CLIENT_SANDBOX, .id = w.client, .flag = true};
+    assert_int_equal(idp_store_admin_apply(s, &org_less, &e), IDP_E_CONFLICT);
+    idp_store_admin_op_t revoke = {.kind = IDP_ADMIN_OP_IAT_REVOKE, .id = "no-such-token"};
+    assert_int_equal(idp_store_admin_apply(s, &revoke, &e), IDP_E_NOT_FOUND);
+    /* an initial access token, then its revocation */
+    idp_store_iat_t t = {.max_uses = 1, .expires_at = 4102444800LL};
+    char buf[64];
+    fresh_id(buf, sizeof(buf), "iat");
+    snprintf(t.id, sizeof(t.id), "%.40s", buf);
+    snprintf(t.organisation, sizeof(t.organisation), "log-org");
+    snprintf(t.tier, sizeof(t.tier), "partner");
+    unsigned char hash[32];
+    fresh_hash(hash);
+    idp_store_admin_op_t issue = {.kind = IDP_ADMIN_OP_IAT_INSERT, .iat = &t, .hash = hash};
+    assert_int_equal(idp_store_admin_apply(s, &issue, &e), IDP_OK);
+    assert_int_equal(idp_store_admin_apply(s, &issue, &e), IDP_E_CONFLICT); /* the same id again */
+    idp_store_iat_t found;
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_OK);
+    revoke.id = t.id;
+    assert_int_equal(idp_store_admin_apply(s, &revoke, &e), IDP_OK);
+    assert_int_equal(idp_store_iat_find(s, hash, &found), IDP_E_NOT_FOUND);
+
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n), IDP_OK);
+    assert_int_equal(n, n0 + 4); /* list, suspend, issue, revoke */
+    long long bad = 0;
+    const char *why = NULL;
+    assert_true(idp_store_admin_log_verify(rows, n, &bad, &why));
+    assert_string_equal(rows[n0 + 1].action, "clients.suspend");
+    assert_string_equal(rows[n0 + 1].target, w.client);
+    assert_non_null(strstr(rows[n0 + 1].after, "true"));
+    assert_string_equal(rows[n0].before, "");
+    /* an edited row breaks the chain there */
+    free(rows[n0 + 1].role);
+    rows[n0 + 1].role = strdup("auditor");
+    assert_false(idp_store_admin_log_verify(rows, n, &bad, &why));
+    assert_int_equal(bad, rows[n0 + 1].seq);
+    idp_store_admin_log_rows_free(rows, n);
+    /* pages */
+    assert_int_equal(idp_store_admin_log_rows(s, (long long)n0 + 1, 2, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].seq, (long long)n0 + 2);
+    idp_store_admin_log_rows_free(rows, n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "pg")) {
@@ -1299,6 +1371,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(registration_takes_one_use_per_client),
         cmocka_unit_test(expired_or_revoked_tokens_register_nothing),
         cmocka_unit_test(sandbox_and_test_residents),
+        cmocka_unit_test(admin_changes_are_logged_in_one_chain),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),

@@ -155,6 +155,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_household_t) households;
     IDP_MEM_VEC(idp_mem_iat_t) iats;
     IDP_MEM_VEC(idp_mem_test_resident_t) test_residents;
+    IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
 } idp_mem_data_t;
 
 typedef struct {

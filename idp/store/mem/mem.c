@@ -47,6 +47,7 @@ static void free_data(idp_mem_data_t *d)
     idp_store_audit_rows_free(d->audit.v, d->audit.n);
     free(d->certs.v);
     free(d->iats.v);
+    idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->test_residents.v);
     free(d->txs.v);
     free(d->challenges.v);
@@ -457,6 +458,144 @@ idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, 
         if (!strcmp(d->test_residents.v[i].organisation, organisation))
             IDP_MEM_SET((*ids)[(*n)++], d->test_residents.v[i].resident);
     idp_mem_unlock(d);
+    return ret;
+}
+
+/* ---- the admin API's changes and their log (store/pg: store_registration.c) ------------------ */
+
+static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
+{
+    long i =
+        op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET ? client_find(d, op->id) : -1;
+    idp_store_client_t *c = i >= 0 ? &d->clients.v[i] : NULL;
+    switch (op->kind) {
+    case IDP_ADMIN_OP_NONE: return IDP_OK;
+    case IDP_ADMIN_OP_CLIENT_SANDBOX:
+        if (c == NULL)
+            return IDP_E_NOT_FOUND;
+        if (op->flag && !c->organisation[0])
+            return IDP_E_CONFLICT;
+        c->sandbox = op->flag;
+        break;
+    case IDP_ADMIN_OP_CLIENT_SUSPEND:
+        if (c == NULL)
+            return IDP_E_NOT_FOUND;
+        c->suspended = op->flag;
+        break;
+    case IDP_ADMIN_OP_CLIENT_SECRET:
+        if (c == NULL)
+            return IDP_E_NOT_FOUND;
+        c->has_secret = true;
+        memcpy(c->secret_hash, op->hash, 32);
+        c->secret_rotated_at = idp_mem_now(d);
+        break;
+    case IDP_ADMIN_OP_IAT_INSERT: {
+        for (size_t k = 0; k < d->iats.n; k++)
+            if (!strcmp(d->iats.v[k].t.id, op->iat->id) || !memcmp(d->iats.v[k].hash, op->hash, 32))
+                return IDP_E_CONFLICT;
+        idp_mem_iat_t *row = IDP_MEM_PUSH(d->iats);
+        if (row == NULL)
+            return IDP_E_NOMEM;
+        row->t = *op->iat;
+        row->t.uses = 0;
+        row->t.revoked_at = 0;
+        row->t.created_at = idp_mem_now(d);
+        memcpy(row->hash, op->hash, 32);
+        return IDP_OK;
+    }
+    case IDP_ADMIN_OP_IAT_REVOKE: {
+        idp_mem_iat_t *t = iat_by_id(d, op->id);
+        if (t == NULL || t->t.revoked_at)
+            return IDP_E_NOT_FOUND;
+        t->t.revoked_at = idp_mem_now(d);
+        return IDP_OK;
+    }
+    }
+    c->updated_at = idp_mem_now(d);
+    client_changed(d, op->id);
+    return IDP_OK;
+}
+
+/* The next row of the chain (migration 0016), or IDP_E_NOMEM with nothing appended. */
+static idp_err_t admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *e)
+{
+    idp_store_admin_log_row_t *last = d->admin_log.n ? &d->admin_log.v[d->admin_log.n - 1] : NULL;
+    idp_store_admin_log_row_t r = {.seq = last ? last->seq + 1 : 1, .at_us = idp_mem_now(d) * 1000000};
+    if (last)
+        memcpy(r.prev_hash, last->row_hash, 32);
+    const char *text[] = {e->actor, e->role, e->action, e->target, e->before, e->after};
+    char **dst[] = {&r.actor, &r.role, &r.action, &r.target, &r.before, &r.after};
+    idp_err_t ret = IDP_OK;
+    for (int k = 0; k < 6; k++)
+        if ((*dst[k] = strdup(text[k] ? text[k] : "")) == NULL)
+            ret = IDP_E_NOMEM;
+    idp_buf_t b;
+    idp_buf_init(&b, 1 << 22);
+    idp_buf_append(&b, r.prev_hash, 32);
+    if (ret == IDP_OK)
+        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", r.seq, r.at_us, r.actor, r.role, r.action, r.target,
+                       r.before, r.after);
+    if (ret == IDP_OK && (ret = idp_buf_err(&b)) == IDP_OK)
+        idp_sha256(b.data, b.len, r.row_hash);
+    idp_buf_free(&b);
+    idp_store_admin_log_row_t *slot = ret == IDP_OK ? IDP_MEM_PUSH(d->admin_log) : NULL;
+    if (slot == NULL) {
+        for (int k = 0; k < 6; k++)
+            free(*dst[k]);
+        return ret == IDP_OK ? IDP_E_NOMEM : ret;
+    }
+    *slot = r;
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    /* checks first, then the log row, then the change; a change that still fails takes its row back */
+    idp_err_t ret = IDP_OK;
+    if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
+        idp_mem_iat_t *t = iat_by_id(d, op->id);
+        ret = t == NULL || t->t.revoked_at ? IDP_E_NOT_FOUND : IDP_OK;
+    } else if (op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) {
+        long i = client_find(d, op->id);
+        ret = i < 0 ? IDP_E_NOT_FOUND
+              : op->kind == IDP_ADMIN_OP_CLIENT_SANDBOX && op->flag && !d->clients.v[i].organisation[0] ? IDP_E_CONFLICT
+                                                                                                        : IDP_OK;
+    }
+    if (ret == IDP_OK && (ret = admin_append(d, e)) == IDP_OK && (ret = admin_change(d, op)) != IDP_OK) {
+        /* an initial access token that clashes, or no memory for it: take the log row back */
+        idp_store_admin_log_row_t *r = &d->admin_log.v[--d->admin_log.n];
+        char *text[] = {r->actor, r->role, r->action, r->target, r->before, r->after};
+        for (int k = 0; k < 6; k++)
+            free(text[k]);
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
+                                 size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*rows = calloc(d->admin_log.n + 1, sizeof(**rows))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->admin_log.n && (limit <= 0 || *n < (size_t)limit); i++) {
+        const idp_store_admin_log_row_t *r = &d->admin_log.v[i];
+        if (r->seq <= after_seq)
+            continue;
+        idp_store_admin_log_row_t *o = &(*rows)[(*n)++];
+        *o = *r;
+        o->actor = strdup(r->actor), o->role = strdup(r->role), o->action = strdup(r->action);
+        o->target = strdup(r->target), o->before = strdup(r->before), o->after = strdup(r->after);
+        if (!o->actor || !o->role || !o->action || !o->target || !o->before || !o->after)
+            ret = IDP_E_NOMEM;
+    }
+    idp_mem_unlock(d);
+    if (ret != IDP_OK) {
+        idp_store_admin_log_rows_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
     return ret;
 }
 

@@ -54,6 +54,8 @@ const idp_store_registration_ops_t idp_mem_registration_ops = {
     .test_resident_remove = idp_mem_test_resident_remove,
     .test_resident_is = idp_mem_test_resident_is,
     .test_residents_list = idp_mem_test_residents_list,
+    .admin_apply = idp_mem_admin_apply,
+    .admin_log_rows = idp_mem_admin_log_rows,
 };
 
 const idp_store_login_ops_t idp_mem_login_ops = {

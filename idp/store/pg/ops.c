@@ -145,6 +145,8 @@ const idp_store_registration_ops_t idp_pg_registration_ops = {
     .test_resident_remove = idp_pg_test_resident_remove,
     .test_resident_is = idp_pg_test_resident_is,
     .test_residents_list = idp_pg_test_residents_list,
+    .admin_apply = idp_pg_admin_apply,
+    .admin_log_rows = idp_pg_admin_log_rows,
 };
 
 /* Opening and closing: the pool, and the tables above as the store's. */

@@ -1,9 +1,11 @@
 /*
  * The PostgreSQL store for dynamic client registration (store.h, "dynamic
  * registration"): initial access tokens, registering a client with one of
- * their uses, the sandbox and test residents (migration 0015). Statement
- * indexes 48-63.
+ * their uses, the sandbox and test residents (migration 0015), and the
+ * admin API's changes with their hash-chained log (migration 0016).
+ * Statement indexes 48-63.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,12 @@ enum {
     R_TEST_REMOVE,
     R_TEST_IS,
     R_TEST_LIST,
+    R_SUSPEND,
+    R_SECRET,
+    R_CLIENT_ORG,
+    R_ADMIN_LOCK,
+    R_ADMIN_APPEND,
+    R_ADMIN_ROWS,
     R__END
 };
 _Static_assert(R__END <= 64, "statements 48-63");
@@ -63,6 +71,27 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                    "SELECT 1 FROM test_residents WHERE organisation = $1 AND resident_id = $2"},
     [R_TEST_LIST] = {"test_residents_list",
                      "SELECT resident_id FROM test_residents WHERE organisation = $1 ORDER BY added_at, resident_id"},
+    [R_SUSPEND] = {"client_suspend",
+                   "UPDATE clients SET suspended = $2::boolean, updated_at = now() WHERE client_id = $1 RETURNING 1"},
+    [R_SECRET] = {"client_secret",
+                  "UPDATE clients SET secret_hash = $2::bytea, secret_rotated_at = now(), updated_at = now() "
+                  "WHERE client_id = $1 RETURNING 1"},
+    [R_CLIENT_ORG] = {"client_org", "SELECT organisation IS NOT NULL FROM clients WHERE client_id = $1"},
+    [R_ADMIN_LOCK] = {"admin_log_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:admin_log'))"},
+    /* Parameters: actor, role, action, target, before, after (migration 0016 states the hash). */
+    [R_ADMIN_APPEND] = {"admin_log_append",
+                        "INSERT INTO admin_log (seq, at, actor, role, action, target, before, after, prev_hash, "
+                        "row_hash) SELECT n.seq, n.at, $1, $2, $3, $4, $5::jsonb, $6::jsonb, n.prev, "
+                        "sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, "
+                        "(extract(epoch from n.at) * 1000000)::bigint, $1::text, $2::text, $3::text, $4::text, "
+                        "coalesce($5::jsonb::text, ''), coalesce($6::jsonb::text, '')), 'UTF8')) FROM ("
+                        "SELECT coalesce((SELECT seq FROM admin_log ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "
+                        "coalesce((SELECT row_hash FROM admin_log ORDER BY seq DESC LIMIT 1), "
+                        "decode(repeat('00', 32), 'hex')) AS prev, now() AS at) n"},
+    [R_ADMIN_ROWS] = {"admin_log_rows",
+                      "SELECT seq, (extract(epoch from at) * 1000000)::bigint, actor, role, action, target, "
+                      "coalesce(before::text, ''), coalesce(after::text, ''), prev_hash, row_hash FROM admin_log "
+                      "WHERE seq > $1::bigint ORDER BY seq LIMIT CASE WHEN $2::int > 0 THEN $2::int END"},
 };
 /* clang-format on */
 
@@ -224,5 +253,124 @@ idp_err_t idp_pg_test_residents_list(idp_store_t *s, const char *organisation, c
         copy_field((*ids)[i], sizeof((*ids)[i]), PQgetvalue(r, i, 0));
     *n = (size_t)nt;
     PQclear(r);
+    return IDP_OK;
+}
+
+/* ---- the admin API's changes and their log ----------------------------------------- */
+
+/* The change of @p op on connection @p c, inside the caller's transaction. */
+static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
+{
+    idp_err_t ret = IDP_OK;
+    PGresult *r = NULL;
+    const char *flag = op->flag ? "true" : "false";
+    switch (op->kind) {
+    case IDP_ADMIN_OP_NONE: return IDP_OK;
+    case IDP_ADMIN_OP_CLIENT_SANDBOX: {
+        const char *v[] = {op->id, flag};
+        r = idp_pg_exec(c, stmts, R_SANDBOX, 2, v, NULL, NULL, &ret);
+        if (r && PQntuples(r) == 0) { /* no such client, or one of no organisation sent to the sandbox */
+            PQclear(r);
+            const char *w[] = {op->id};
+            r = idp_pg_exec(c, stmts, R_CLIENT_ORG, 1, w, NULL, NULL, &ret);
+            if (r)
+                ret = PQntuples(r) == 1 && op->flag ? IDP_E_CONFLICT : IDP_E_NOT_FOUND;
+        }
+        break;
+    }
+    case IDP_ADMIN_OP_CLIENT_SUSPEND: {
+        const char *v[] = {op->id, flag};
+        if ((r = idp_pg_exec(c, stmts, R_SUSPEND, 2, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
+        break;
+    }
+    case IDP_ADMIN_OP_CLIENT_SECRET: {
+        const char *v[] = {op->id, (const char *)op->hash};
+        int len[] = {0, 32}, fmt[] = {0, 1};
+        if ((r = idp_pg_exec(c, stmts, R_SECRET, 2, v, len, fmt, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
+        break;
+    }
+    case IDP_ADMIN_OP_IAT_INSERT: {
+        char uses[16], exp[24];
+        snprintf(uses, sizeof(uses), "%d", op->iat->max_uses);
+        snprintf(exp, sizeof(exp), "%lld", op->iat->expires_at);
+        const char *v[] = {op->iat->id, (const char *)op->hash, op->iat->organisation, op->iat->tier, uses, exp};
+        int len[] = {0, 32, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0};
+        r = idp_pg_exec(c, stmts, R_IAT_INSERT, 6, v, len, fmt, &ret);
+        break;
+    }
+    case IDP_ADMIN_OP_IAT_REVOKE: {
+        const char *v[] = {op->id};
+        if ((r = idp_pg_exec(c, stmts, R_IAT_REVOKE, 1, v, NULL, NULL, &ret)) && atoi_checked(PQcmdTuples(r)) == 0)
+            ret = IDP_E_NOT_FOUND;
+        break;
+    }
+    }
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e)
+{
+    idp_pg_conn_t *c;
+    idp_err_t ret;
+    PGresult *r = NULL;
+    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
+        return ret;
+    if ((ret = admin_change(c, op)) != IDP_OK)
+        goto Exit;
+    if ((r = idp_pg_exec(c, stmts, R_ADMIN_LOCK, 0, NULL, NULL, NULL, &ret)) == NULL)
+        goto Exit;
+    PQclear(r);
+    const char *v[] = {e->actor, e->role, e->action, e->target ? e->target : "", e->before, e->after};
+    r = idp_pg_exec(c, stmts, R_ADMIN_APPEND, 6, v, NULL, NULL, &ret);
+Exit:
+    PQclear(r);
+    return idp_pg_end(s, c, ret);
+}
+
+static void hash_field(PGresult *r, int i, int col, unsigned char out[32])
+{
+    size_t n = 0;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, col), &n);
+    memset(out, 0, 32);
+    if (b && n == 32)
+        memcpy(out, b, 32);
+    PQfreemem(b);
+}
+
+idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
+                                size_t *n)
+{
+    idp_err_t ret;
+    char after[24], lim[16];
+    snprintf(after, sizeof(after), "%lld", after_seq);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *v[] = {after, lim};
+    PGresult *r = idp_pg_run(s, stmts, R_ADMIN_ROWS, 2, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    idp_store_admin_log_row_t *out = calloc(nt ? (size_t)nt : 1, sizeof(*out));
+    ret = out ? IDP_OK : IDP_E_NOMEM;
+    for (int i = 0; ret == IDP_OK && i < nt; i++) {
+        idp_store_admin_log_row_t *row = &out[i];
+        row->seq = atoll_checked(PQgetvalue(r, i, 0));
+        row->at_us = atoll_checked(PQgetvalue(r, i, 1));
+        char **text[] = {&row->actor, &row->role, &row->action, &row->target, &row->before, &row->after};
+        for (int k = 0; k < 6; k++)
+            if ((*text[k] = strdup(PQgetvalue(r, i, 2 + k))) == NULL)
+                ret = IDP_E_NOMEM;
+        hash_field(r, i, 8, row->prev_hash);
+        hash_field(r, i, 9, row->row_hash);
+    }
+    PQclear(r);
+    if (ret != IDP_OK) {
+        idp_store_admin_log_rows_free(out, out ? (size_t)nt : 0);
+        return ret;
+    }
+    *rows = out;
+    *n = (size_t)nt;
     return IDP_OK;
 }

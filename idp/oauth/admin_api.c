@@ -1,0 +1,585 @@
+/*
+ * The admin API, /admin/api/v1 (issue #19; docs/admin.md "The admin API",
+ * docs/admin-api.json): JSON for automation, authorised by our own access
+ * tokens. A client that an administrator registered with an admin scope
+ * ("admin:viewer", "admin:client-operator", "admin:key-operator",
+ * "admin:help-desk", "admin:auditor") gets one through client_credentials;
+ * the token is bound to exactly one role, and each route names the roles
+ * that may call it. Every call, reads included, is a row of the
+ * hash-chained admin log with its actor, role, action, target and the
+ * change before and after, written in the transaction that makes the
+ * change (idp_store_admin_apply): both or neither. Errors are RFC 9457
+ * problem details.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/client_meta.h"
+#include "core/rand.h"
+#include "core/str.h"
+#include "oauth/internal.h"
+
+/* The roles (docs/admin.md "Roles"), as bits. */
+enum {
+    VIEWER = 1 << 0,
+    CLIENT_OPERATOR = 1 << 1,
+    KEY_OPERATOR = 1 << 2,
+    HELP_DESK = 1 << 3,
+    AUDITOR = 1 << 4,
+};
+
+static const struct {
+    unsigned bit;
+    const char *scope, *name;
+} roles[] = {
+    {VIEWER, "admin:viewer", "viewer"},
+    {CLIENT_OPERATOR, "admin:client-operator", "client-operator"},
+    {KEY_OPERATOR, "admin:key-operator", "key-operator"},
+    {HELP_DESK, "admin:help-desk", "help-desk"},
+    {AUDITOR, "admin:auditor", "auditor"},
+};
+#define NROLES (sizeof(roles) / sizeof(roles[0]))
+
+bool idp_admin_scope(const char *word, size_t len)
+{
+    return len > 6 && !strncmp(word, "admin:", 6);
+}
+
+/* Who is calling: the actor and the one role its token is bound to. */
+typedef struct {
+    char actor[300];
+    const char *role;
+} caller_t;
+
+/*
+ * RFC 6750: the bearer token is one of ours, live, and carries exactly one
+ * admin role; that role is one of @p allowed. 401 without a usable token,
+ * 403 insufficient_scope when the role may not call this route (@p action:
+ * that refusal is logged as "denied:<action>").
+ */
+static idp_outcome_t authorise(idp_oauth_t *o, idp_oauth_req_t *req, unsigned allowed, const char *action,
+                               caller_t *who)
+{
+    idp_outcome_t out = idp_ok();
+    const char *token = idp_bearer_token(req, &out);
+    if (token == NULL)
+        return out;
+    idp_store_token_info_t info;
+    idp_err_t e = idp_access_token_check(o, req, token, &info);
+    if (e == IDP_E_INVALID_TOKEN)
+        return idp_fail(IDP_E_INVALID_TOKEN, "the access token is invalid, expired or revoked");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    unsigned have = 0;
+    int count = 0;
+    const char *p = info.scope;
+    size_t len;
+    for (const char *w = idp_str_next_word(&p, &len); len; w = idp_str_next_word(&p, &len)) {
+        if (!idp_admin_scope(w, len))
+            continue;
+        count++;
+        for (size_t i = 0; i < NROLES; i++)
+            if (strlen(roles[i].scope) == len && !strncmp(roles[i].scope, w, len)) {
+                have = roles[i].bit;
+                who->role = roles[i].name;
+            }
+    }
+    if (count != 1 || have == 0)
+        return idp_fail(IDP_E_INSUFFICIENT_SCOPE, "an admin token carries exactly one admin role (scope admin:<role>)");
+    snprintf(who->actor, sizeof(who->actor), "client:%s", info.client_id);
+    if (have & allowed)
+        return idp_ok();
+    /* a refusal of a known actor is a row of the log too: someone tried */
+    char denied[96];
+    snprintf(denied, sizeof(denied), "denied:%s", action);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_NONE};
+    idp_store_admin_entry_t entry = {
+        .actor = who->actor, .role = who->role, .action = denied, .target = req->path_param ? req->path_param : ""};
+    e = idp_store_admin_apply(o->store, &op, &entry);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    return idp_fail(IDP_E_INSUFFICIENT_SCOPE, "this role may not call this route (docs/admin.md, Roles)");
+}
+
+/* Writes the change and its log row (one transaction); an outcome for the call. */
+static idp_outcome_t apply(idp_oauth_t *o, const caller_t *who, const idp_store_admin_op_t *op, const char *action,
+                           const char *target, json_t *before, json_t *after)
+{
+    char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    idp_store_admin_entry_t entry = {.actor = who->actor,
+                                     .role = who->role,
+                                     .action = action,
+                                     .target = target ? target : "",
+                                     .before = b,
+                                     .after = a};
+    idp_err_t e = (before && !b) || (after && !a) ? IDP_E_NOMEM : idp_store_admin_apply(o->store, op, &entry);
+    free(b);
+    free(a);
+    if (e == IDP_OK)
+        return idp_ok();
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such resource");
+    if (e == IDP_E_CONFLICT)
+        return idp_fail(IDP_E_CONFLICT, "the change conflicts with the resource's state");
+    return idp_fail_store(e);
+}
+
+/* A read: its log row only. */
+static idp_outcome_t logged_read(idp_oauth_t *o, const caller_t *who, const char *action, const char *target)
+{
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_NONE};
+    return apply(o, who, &op, action, target, NULL, NULL);
+}
+
+static void answer(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
+{
+    idp_oauth_json(req, resp, status, body);
+}
+
+/* A query parameter (NULL when absent); *bad when it is repeated or malformed. */
+static const char *query(idp_oauth_req_t *req, const char *name, bool *bad)
+{
+    const char *v = NULL;
+    idp_err_t e = req->form ? idp_params_get(req->form, name, &v) : IDP_E_NOT_FOUND;
+    if (e != IDP_OK && e != IDP_E_NOT_FOUND)
+        *bad = true;
+    return e == IDP_OK ? v : NULL;
+}
+
+/* The JSON body of a write (an object), or NULL for none; *bad when it is there and not an object. */
+static json_t *body_object(idp_oauth_req_t *req, bool *bad)
+{
+    if (req->body == NULL || req->body_len == 0)
+        return NULL;
+    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        *bad = true;
+        return NULL;
+    }
+    return j;
+}
+
+/* ---- clients ----------------------------------------------------------------------------- */
+
+/* What the API shows of a client: its metadata and its life cycle; never a hash. */
+static json_t *client_json(const idp_store_client_t *c)
+{
+    json_t *m = json_loads(c->metadata, 0, NULL);
+    json_t *j =
+        json_pack("{s:s, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:o}", "client_id", c->client_id, "organisation",
+                  c->organisation[0] ? c->organisation : NULL, "sandbox", c->sandbox, "suspended", c->suspended,
+                  "has_secret", c->has_secret, "registered", c->has_registration_token, "created_at",
+                  (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at, "secret_rotated_at",
+                  (json_int_t)c->secret_rotated_at, "metadata", m ? m : json_object());
+    return j;
+}
+
+/* The state an action changes, for the log's before and after. */
+static json_t *client_state(const idp_store_client_t *c)
+{
+    return json_pack("{s:b, s:b, s:I}", "sandbox", c->sandbox, "suspended", c->suspended, "secret_rotated_at",
+                     (json_int_t)c->secret_rotated_at);
+}
+
+/* Whether @p s holds @p q, ASCII letters in either case (other bytes, UTF-8 among them, as they are). */
+static bool holds(const char *s, const char *q)
+{
+    size_t n = strlen(q);
+    for (; *s; s++)
+        if (!strncasecmp(s, q, n))
+            return true;
+    return n == 0;
+}
+
+static bool matches(const idp_store_client_t *c, const char *q, const char *org, const char *sandbox)
+{
+    if (org && strcmp(c->organisation, org) != 0)
+        return false;
+    if (sandbox && c->sandbox != !strcmp(sandbox, "true"))
+        return false;
+    if (q == NULL)
+        return true;
+    if (holds(c->client_id, q))
+        return true;
+    json_t *m = json_loads(c->metadata, 0, NULL);
+    const char *name = json_string_value(json_object_get(m, "client_name"));
+    bool hit = name && holds(name, q);
+    json_decref(m);
+    return hit;
+}
+
+/* GET /admin/api/v1/clients[?q=&organisation=&sandbox=true|false] */
+idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.list", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *q = query(req, "q", &bad), *org = query(req, "organisation", &bad);
+    const char *sandbox = query(req, "sandbox", &bad);
+    if (bad || (sandbox && strcmp(sandbox, "true") && strcmp(sandbox, "false")) || (q && strlen(q) > 200))
+        return idp_fail(IDP_E_INVALID_REQUEST, "q (at most 200 characters), organisation, sandbox=true|false");
+    if ((out = logged_read(o, &who, "clients.list", "")).err != IDP_OK)
+        return out;
+    idp_store_client_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_client_list(o->store, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        if (matches(&rows[i], q, org, sandbox))
+            json_array_append_new(list, client_json(&rows[i]));
+    idp_store_clients_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:o}", "clients", list ? list : json_array()));
+    return idp_ok();
+}
+
+/* The client the path names; 404 problem when there is none. */
+static idp_outcome_t load_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_client_t *row)
+{
+    idp_err_t e = req->path_param ? idp_store_client_get(o->store, req->path_param, row) : IDP_E_NOT_FOUND;
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    return e == IDP_OK ? idp_ok() : idp_fail_store(e);
+}
+
+/* GET /admin/api/v1/clients/{id} */
+idp_outcome_t idp_admin_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_store_client_t row;
+    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.read", &who);
+    if (out.err != IDP_OK || (out = load_client(o, req, &row)).err != IDP_OK)
+        return out;
+    if ((out = logged_read(o, &who, "clients.read", row.client_id)).err == IDP_OK)
+        answer(req, resp, 200, client_json(&row));
+    idp_store_client_clear(&row);
+    return out;
+}
+
+/* The client actions: one state change each, logged with the state before and after. */
+static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                   idp_store_admin_op_kind_t kind, bool flag, const char *action)
+{
+    caller_t who;
+    idp_store_client_t row;
+    bool bad = false;
+    json_t *body = body_object(req, &bad);
+    idp_outcome_t out = authorise(o, req, CLIENT_OPERATOR, action, &who);
+    if (out.err == IDP_OK && bad)
+        out = idp_fail(IDP_E_INVALID_REQUEST, "the body, when there is one, is a JSON object ({\"reason\": ...})");
+    if (out.err != IDP_OK || (out = load_client(o, req, &row)).err != IDP_OK) {
+        json_decref(body);
+        return out;
+    }
+    char *secret = NULL;
+    unsigned char hash[32];
+    idp_store_admin_op_t op = {.kind = kind, .id = row.client_id, .flag = flag};
+    json_t *before = client_state(&row), *after = client_state(&row);
+    json_t *reason = json_object_get(body, "reason");
+    if (json_is_string(reason)) {
+        json_object_set(after, "reason", reason);
+    } else if (reason) {
+        out = idp_fail(IDP_E_INVALID_REQUEST, "reason: a string");
+        goto Exit;
+    }
+    if (kind == IDP_ADMIN_OP_CLIENT_SECRET) {
+        json_t *m = json_loads(row.metadata, 0, NULL);
+        bool uses = m && idp_client_meta_uses_secret(m);
+        json_decref(m);
+        if (!uses) {
+            out = idp_fail(IDP_E_CONFLICT, "this client does not authenticate with a secret");
+            goto Exit;
+        }
+        if ((secret = idp_random_token_new(32)) == NULL) {
+            out = idp_fail(IDP_E_NOMEM, NULL);
+            goto Exit;
+        }
+        idp_sha256(secret, strlen(secret), hash);
+        op.hash = hash;
+        json_object_set_new(after, "secret_rotated_at", json_integer(req->now));
+    } else {
+        json_object_set_new(after, kind == IDP_ADMIN_OP_CLIENT_SANDBOX ? "sandbox" : "suspended", json_boolean(flag));
+    }
+    if ((out = apply(o, &who, &op, action, row.client_id, before, after)).err != IDP_OK)
+        goto Exit;
+    json_t *r = json_pack("{s:s}", "client_id", row.client_id);
+    if (secret) {
+        json_object_set_new(r, "client_secret", json_string(secret));
+        json_object_set_new(r, "client_secret_expires_at", json_integer(0));
+    } else {
+        json_object_update(r, after);
+        json_object_del(r, "reason");
+    }
+    answer(req, resp, 200, r);
+Exit:
+    idp_wipe(hash, sizeof(hash));
+    idp_secret_free(secret);
+    idp_store_client_clear(&row);
+    json_decref(before);
+    json_decref(after);
+    json_decref(body);
+    return out;
+}
+
+idp_outcome_t idp_admin_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SANDBOX, false, "clients.approve");
+}
+
+idp_outcome_t idp_admin_client_sandbox(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SANDBOX, true, "clients.sandbox");
+}
+
+idp_outcome_t idp_admin_client_suspend(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SUSPEND, true, "clients.suspend");
+}
+
+idp_outcome_t idp_admin_client_resume(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SUSPEND, false, "clients.resume");
+}
+
+idp_outcome_t idp_admin_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SECRET, true, "clients.rotate_secret");
+}
+
+/* ---- initial access tokens -------------------------------------------------------------- */
+
+static json_t *iat_json(const idp_store_iat_t *t, long long now)
+{
+    const char *state = t->revoked_at            ? "revoked"
+                        : t->expires_at <= now   ? "expired"
+                        : t->uses >= t->max_uses ? "used_up"
+                                                 : "usable";
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:s}", "id", t->id, "organisation", t->organisation,
+                     "tier", t->tier, "max_uses", t->max_uses, "uses", t->uses, "expires_at", (json_int_t)t->expires_at,
+                     "created_at", (json_int_t)t->created_at, "revoked_at", (json_int_t)t->revoked_at, "state", state);
+}
+
+static bool organisation_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= 63 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* POST: {organisation, tier?, uses?, days?}; 201 with the token, shown once. */
+static idp_outcome_t iat_issue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+{
+    bool bad = false;
+    json_t *b = body_object(req, &bad);
+    const char *org = json_string_value(json_object_get(b, "organisation"));
+    json_t *tier = json_object_get(b, "tier"), *uses = json_object_get(b, "uses"), *days = json_object_get(b, "days");
+    const char *t = tier ? json_string_value(tier) : "partner";
+    idp_outcome_t out = idp_ok();
+    if (bad || b == NULL || !organisation_ok(org))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "organisation: 1 to 63 of A-Z a-z 0-9 . _ -");
+    else if (t == NULL || (strcmp(t, "partner") && strcmp(t, "city")))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "tier: partner or city");
+    else if (uses && (!json_is_integer(uses) || json_integer_value(uses) < 1 || json_integer_value(uses) > 1000))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "uses: an integer from 1 to 1000");
+    else if (days && (!json_is_integer(days) || json_integer_value(days) < 1 || json_integer_value(days) > 90))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "days: an integer from 1 to 90");
+    if (out.err != IDP_OK) {
+        json_decref(b);
+        return out;
+    }
+    idp_store_iat_t iat = {.max_uses = uses ? (int)json_integer_value(uses) : 1};
+    iat.expires_at = req->now + (days ? json_integer_value(days) : 7) * 86400;
+    snprintf(iat.organisation, sizeof(iat.organisation), "%s", org);
+    snprintf(iat.tier, sizeof(iat.tier), "%s", t);
+    json_decref(b);
+    char *id = idp_random_id_new(9), *token = idp_random_token_new(32);
+    unsigned char hash[32];
+    if (id == NULL || token == NULL) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    snprintf(iat.id, sizeof(iat.id), "%s", id);
+    idp_sha256(token, strlen(token), hash);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_INSERT, .iat = &iat, .hash = hash};
+    iat.created_at = req->now;
+    json_t *after = iat_json(&iat, req->now);
+    out = apply(o, who, &op, "initial_access_tokens.issue", iat.id, NULL, after);
+    if (out.err == IDP_OK) {
+        json_object_set_new(after, "token", json_string(token));
+        answer(req, resp, 201, after);
+    } else {
+        json_decref(after);
+    }
+Exit:
+    free(id);
+    idp_secret_free(token);
+    return out;
+}
+
+/* GET and POST /admin/api/v1/initial-access-tokens */
+idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    bool post = !strcmp(req->method, "POST");
+    idp_outcome_t out = authorise(o, req, post ? CLIENT_OPERATOR : VIEWER | CLIENT_OPERATOR,
+                                  post ? "initial_access_tokens.issue" : "initial_access_tokens.list", &who);
+    if (out.err != IDP_OK)
+        return out;
+    if (post)
+        return iat_issue(o, req, resp, &who);
+    if ((out = logged_read(o, &who, "initial_access_tokens.list", "")).err != IDP_OK)
+        return out;
+    idp_store_iat_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_iat_list(o->store, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, iat_json(&rows[i], req->now));
+    free(rows);
+    answer(req, resp, 200, json_pack("{s:o}", "initial_access_tokens", list ? list : json_array()));
+    return idp_ok();
+}
+
+/* DELETE /admin/api/v1/initial-access-tokens/{id}: revoked at once; the clients it registered stay. */
+idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, CLIENT_OPERATOR, "initial_access_tokens.revoke", &who);
+    if (out.err != IDP_OK)
+        return out;
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_REVOKE, .id = req->path_param};
+    json_t *after = json_pack("{s:b}", "revoked", 1);
+    out = apply(o, &who, &op, "initial_access_tokens.revoke", req->path_param, NULL, after);
+    json_decref(after);
+    if (out.err == IDP_OK) {
+        resp->status = 204;
+        resp->body = "";
+        resp->body_len = 0;
+    }
+    return out;
+}
+
+/* ---- keys and the audit trail ------------------------------------------------------------- */
+
+/* GET /admin/api/v1/keys: the signing keys' states and times, never their private parts. */
+idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, VIEWER | KEY_OPERATOR | AUDITOR, "keys.list", &who);
+    if (out.err != IDP_OK || (out = logged_read(o, &who, "keys.list", "")).err != IDP_OK)
+        return out;
+    idp_store_key_t *rows = NULL;
+    size_t n = 0;
+    long long now = 0;
+    idp_err_t e = idp_store_keys_list(o->store, &rows, &n, &now);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "kid", rows[i].kid, "alg", rows[i].alg,
+                                              "state", rows[i].state, "created_at", (json_int_t)rows[i].created_at,
+                                              "activated_at", (json_int_t)rows[i].activated_at, "retired_at",
+                                              (json_int_t)rows[i].retired_at));
+    idp_store_keys_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:o}", "keys", list ? list : json_array()));
+    return idp_ok();
+}
+
+static json_t *verdict(bool ok, size_t n, long long bad, const char *why)
+{
+    return ok ? json_pack("{s:b, s:I}", "ok", 1, "rows", (json_int_t)n)
+              : json_pack("{s:b, s:I, s:I, s:s}", "ok", 0, "rows", (json_int_t)n, "row", (json_int_t)bad, "problem",
+                          why);
+}
+
+/* GET /admin/api/v1/audit/verify: both hash chains recomputed (this call's own row included). */
+idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, AUDITOR, "audit.verify", &who);
+    if (out.err != IDP_OK || (out = logged_read(o, &who, "audit.verify", "")).err != IDP_OK)
+        return out;
+    idp_store_ledger_row_t *ledger = NULL;
+    idp_store_admin_log_row_t *log = NULL;
+    size_t nl = 0, ng = 0;
+    idp_err_t e = idp_store_ledger_rows(o->store, NULL, &ledger, &nl);
+    if (e == IDP_OK && (e = idp_store_admin_log_rows(o->store, 0, 0, &log, &ng)) != IDP_OK)
+        idp_store_ledger_rows_free(ledger, nl);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    long long bl = 0, bg = 0;
+    const char *wl = NULL, *wg = NULL;
+    bool okl = idp_store_ledger_verify(ledger, nl, &bl, &wl), okg = idp_store_admin_log_verify(log, ng, &bg, &wg);
+    answer(req, resp, 200,
+           json_pack("{s:b, s:o, s:o}", "ok", okl && okg, "consent_ledger", verdict(okl, nl, bl, wl), "admin_log",
+                     verdict(okg, ng, bg, wg)));
+    idp_store_ledger_rows_free(ledger, nl);
+    idp_store_admin_log_rows_free(log, ng);
+    return idp_ok();
+}
+
+/* GET /admin/api/v1/audit/admin-log[?after=SEQ&limit=N]: the log, oldest first, in pages. */
+idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, AUDITOR, "audit.admin_log", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *after = query(req, "after", &bad), *limit = query(req, "limit", &bad);
+    long long from = 0;
+    int lim = 100;
+    char *end = NULL;
+    if (after && ((from = strtoll(after, &end, 10)) < 0 || *after == '\0' || *end))
+        bad = true;
+    if (limit && ((lim = (int)strtol(limit, &end, 10)) < 1 || lim > 500 || *limit == '\0' || *end))
+        bad = true;
+    if (bad)
+        return idp_fail(IDP_E_INVALID_REQUEST, "after: a sequence number; limit: 1 to 500");
+    if ((out = logged_read(o, &who, "audit.admin_log", "")).err != IDP_OK)
+        return out;
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_admin_log_rows(o->store, from, lim, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        const idp_store_admin_log_row_t *r = &rows[i];
+        json_t *b = r->before[0] ? json_loads(r->before, 0, NULL) : json_null();
+        json_t *a = r->after[0] ? json_loads(r->after, 0, NULL) : json_null();
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "seq", (json_int_t)r->seq,
+                                              "at", (json_int_t)(r->at_us / 1000000), "actor", r->actor, "role",
+                                              r->role, "action", r->action, "target", r->target, "before",
+                                              b ? b : json_null(), "after", a ? a : json_null()));
+    }
+    long long next = n ? rows[n - 1].seq : from;
+    idp_store_admin_log_rows_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:o, s:I}", "rows", list ? list : json_array(), "next", (json_int_t)next));
+    return idp_ok();
+}
+
+/* ---- the OpenAPI document --------------------------------------------------------------- */
+
+/* docs/admin-api.json, embedded at build time (cmake/embed_file.cmake). */
+extern const char idp_admin_openapi_json[];
+
+/* GET /admin/api/v1/openapi.json: the checked-in description of this API; no token needed. */
+idp_outcome_t idp_admin_openapi(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    (void)o;
+    (void)req;
+    resp->status = 200;
+    resp->body = idp_admin_openapi_json;
+    resp->body_len = strlen(idp_admin_openapi_json);
+    resp->content_type = "application/json";
+    return idp_ok();
+}

@@ -1,0 +1,250 @@
+// The admin API (issue #19): /admin/api/v1 as docs/admin-api.json describes it. Every operation of the document
+// is called with a token of every role: the roles its x-roles names get a documented success, the others 403; the
+// hash-chained admin log holds every call; RFC 9457 problem details for bad input.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest } from './lib/harness.mjs';
+
+const SOURCE = process.env.SAKAID_SOURCE_DIR;
+const ROLES = ['viewer', 'client-operator', 'key-operator', 'help-desk', 'auditor'];
+const CB = 'https://partner.example/cb';
+let env, srv, doc, api;
+const tokens = {};
+
+before(async () => {
+  env = await provision();
+  srv = await startServer(env);
+  api = `${srv.url}/admin/api/v1`;
+  doc = JSON.parse(readFileSync(join(SOURCE, 'docs', 'admin-api.json'), 'utf8'));
+  for (const role of ROLES) tokens[role] = await adminToken(`admin:${role}`);
+});
+after(cleanup);
+
+const db = (sql) => psql(env.SAKAID_DATABASE_URL, sql);
+const logRows = () => Number(db('SELECT count(*) FROM admin_log'));
+
+/** An administrator's automation client with @p scope, and a client_credentials token for it. */
+async function adminToken(scope) {
+  const c = addClient(env, ['--client-name', `ops ${scope}`, '--grant-types', 'client_credentials', '--scope', scope]);
+  const r = await tokenRequest(srv.url, { grant_type: 'client_credentials', scope }, { authorization: basic(c.client_id, c.client_secret) });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.access_token;
+}
+
+async function call(method, path, token, body) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(`${api}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** A client registered through POST /register, in the sandbox of "api-shop". */
+async function registered() {
+  const { token } = admin(env, ['iat', 'issue', 'api-shop']).json;
+  const r = await fetch(`${srv.url}/register`, { method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'API shop', redirect_uris: [CB] }) });
+  assert.equal(r.status, 201);
+  return r.json();
+}
+
+function assertProblem(r, status, error) {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  assert.equal(r.headers.get('content-type'), 'application/problem+json');
+  assert.equal(r.body.type, 'about:blank');
+  assert.equal(r.body.status, status);
+  assert.equal(r.body.error, error);
+  assert.equal(typeof r.body.title, 'string');
+}
+
+describe('the OpenAPI document', () => {
+  test('is served at a stable URL, without a token, as checked in', async () => {
+    const r = await fetch(`${api}/openapi.json`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), doc);
+    assert.equal(doc.openapi, '3.1.0');
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        assert.ok(op.responses && Object.keys(op.responses).length, `${method} ${path}: responses`);
+        if (path !== '/openapi.json') assert.ok(op['x-roles']?.every((x) => ROLES.includes(x)), `${method} ${path}: x-roles`);
+      }
+  });
+
+  test('every operation refuses a request without a token: 401, a problem, a Bearer challenge', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path === '/openapi.json') continue;
+      for (const method of Object.keys(ops)) {
+        const r = await call(method.toUpperCase(), path.replace('{id}', 'x'), null);
+        assertProblem(r, 401, 'invalid_token');
+        assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="sakaid"', `${method} ${path}`);
+        assert.ok(op401(ops[method]), `${method} ${path} documents 401`);
+      }
+    }
+  });
+});
+const op401 = (op) => Object.hasOwn(op.responses, '401');
+
+describe('roles', () => {
+  test('every role on every operation: allowed as x-roles says, else 403; each call one log row', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path === '/openapi.json') continue;
+      for (const [method, op] of Object.entries(ops)) {
+        for (const role of ROLES) {
+          // a fresh target for each call: a registered client, an initial access token
+          let id = 'none';
+          if (path.startsWith('/clients/{id}')) id = (await registered()).client_id;
+          if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
+          if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
+          const body = method === 'post' && path === '/initial-access-tokens' ? { organisation: 'api-shop' } : undefined;
+          const rows = logRows();
+          const r = await call(method.toUpperCase(), path.replace('{id}', id), tokens[role], body);
+          const where = `${role} ${method} ${path}`;
+          assert.ok(Object.hasOwn(op.responses, String(r.status)), `${where}: ${r.status} is documented`);
+          if (op['x-roles'].includes(role)) {
+            assert.ok(r.status < 300, `${where}: ${r.status} ${JSON.stringify(r.body)}`);
+          } else {
+            assertProblem(r, 403, 'insufficient_scope');
+            assert.match(r.headers.get('www-authenticate'), /error="insufficient_scope"/);
+          }
+          assert.equal(logRows(), rows + 1, `${where}: one row of the admin log`);
+          const last = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT actor, role, action FROM admin_log ORDER BY seq DESC LIMIT 1) l`));
+          assert.equal(last.role, role, where);
+          assert.match(last.actor, /^client:/);
+          if (!op['x-roles'].includes(role)) assert.match(last.action, /^denied:/, where);
+        }
+      }
+    }
+  });
+
+  test('a token with two admin roles, or none, opens nothing', async () => {
+    for (const scope of ['admin:viewer admin:auditor', 'openid']) {
+      const t = await adminToken(scope);
+      assertProblem(await call('GET', '/clients', t), 403, 'insufficient_scope');
+    }
+    assertProblem(await call('GET', '/clients', 'not.a.token'), 401, 'invalid_token');
+  });
+
+  test('POST /register refuses admin scopes: only an administrator grants a role', async () => {
+    const { token } = admin(env, ['iat', 'issue', 'api-shop']).json;
+    const r = await fetch(`${srv.url}/register`, { method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Sneaky', grant_types: ['client_credentials'], scope: 'admin:client-operator' }) });
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).error_description, /^scope: admin roles/);
+  });
+});
+
+describe('clients through the API', () => {
+  test('approve, suspend, resume and rotate-secret change the client, and the log holds before and after', async () => {
+    const op = tokens['client-operator'];
+    const c = await registered();
+    let r = await call('GET', `/clients/${c.client_id}`, tokens.viewer);
+    assert.equal(r.body.sandbox, true);
+    assert.equal(r.body.organisation, 'api-shop');
+    assert.equal(r.body.metadata.client_name, 'API shop');
+    assert.equal(JSON.stringify(r.body).includes('hash'), false, 'no hash is shown');
+    r = await call('GET', '/clients?organisation=api-shop&sandbox=true&q=api%20SHOP', tokens.auditor);
+    assert.ok(r.body.clients.some((x) => x.client_id === c.client_id));
+
+    r = await call('POST', `/clients/${c.client_id}/approve`, op, { reason: 'reviewed on 12-07' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.sandbox, false);
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT action, target, before, after FROM admin_log ORDER BY seq DESC LIMIT 1) l`));
+    assert.equal(row.action, 'clients.approve');
+    assert.equal(row.target, c.client_id);
+    assert.equal(row.before.sandbox, true);
+    assert.equal(row.after.sandbox, false);
+    assert.equal(row.after.reason, 'reviewed on 12-07');
+
+    // suspended: its credentials stop working at once; resumed: they work again
+    const cc = await tokenRequest(srv.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+      { authorization: basic(c.client_id, c.client_secret) });
+    assert.equal(cc.body.error, 'invalid_grant', 'authenticated before');
+    r = await call('POST', `/clients/${c.client_id}/suspend`, op);
+    assert.equal(r.body.suspended, true);
+    const s = await tokenRequest(srv.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+      { authorization: basic(c.client_id, c.client_secret) });
+    assert.equal(s.status, 401);
+    assert.equal(db(`SELECT suspended FROM clients WHERE client_id = '${c.client_id}'`), 't');
+    r = await call('POST', `/clients/${c.client_id}/resume`, op);
+    assert.equal(r.body.suspended, false);
+
+    r = await call('POST', `/clients/${c.client_id}/rotate-secret`, op);
+    assert.equal(r.status, 200);
+    assert.ok(r.body.client_secret && r.body.client_secret !== c.client_secret);
+    const old = await tokenRequest(srv.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+      { authorization: basic(c.client_id, c.client_secret) });
+    assert.equal(old.status, 401);
+    const fresh = await tokenRequest(srv.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+      { authorization: basic(c.client_id, r.body.client_secret) });
+    assert.equal(fresh.body.error, 'invalid_grant');
+    assert.equal(db(`SELECT count(*) FROM admin_log WHERE after::text LIKE '%${r.body.client_secret}%'`), '0', 'never the secret');
+  });
+
+  test('bad input and missing resources: problem details, and nothing changes', async () => {
+    const op = tokens['client-operator'];
+    assertProblem(await call('GET', '/clients?sandbox=maybe', tokens.viewer), 400, 'invalid_request');
+    const before = logRows();
+    assertProblem(await call('POST', '/clients/no-such-client/approve', op), 404, 'not_found');
+    assertProblem(await call('DELETE', '/initial-access-tokens/no-such-token', op), 404, 'not_found');
+    assert.equal(logRows(), before, 'a change that found nothing writes no row');
+    assertProblem(await call('POST', '/initial-access-tokens', op, { organisation: 'bad name!' }), 400, 'invalid_request');
+    assertProblem(await call('POST', '/initial-access-tokens', op, { organisation: 'ok', uses: 0 }), 400, 'invalid_request');
+    const admins = addClient(env, ['--client-name', 'Admin-made', '--redirect-uris', CB]);
+    assertProblem(await call('POST', `/clients/${admins.client_id}/sandbox`, op), 409, 'invalid_request');
+    const pub = addClient(env, ['--client-name', 'Public', '--redirect-uris', CB, '--token-endpoint-auth-method', 'none']);
+    assertProblem(await call('POST', `/clients/${pub.client_id}/rotate-secret`, op), 409, 'invalid_request');
+    const r = await fetch(`${api}/clients/${admins.client_id}/approve`, { method: 'POST',
+      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' }, body: '[1]' });
+    assert.equal(r.status, 400);
+  });
+
+  test('initial access tokens: issued once, listed without the token, revoked', async () => {
+    const op = tokens['client-operator'];
+    const r = await call('POST', '/initial-access-tokens', op, { organisation: 'api-shop', uses: 2, days: 3 });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.state, 'usable');
+    assert.ok(r.body.token);
+    const list = await call('GET', '/initial-access-tokens', tokens.viewer);
+    const listed = list.body.initial_access_tokens.find((t) => t.id === r.body.id);
+    assert.equal(listed.max_uses, 2);
+    assert.equal(listed.token, undefined);
+    assert.equal(JSON.stringify(list.body).includes(r.body.token), false);
+    assert.equal(db(`SELECT count(*) FROM admin_log WHERE after::text LIKE '%${r.body.token}%'`), '0', 'never the token');
+    assert.equal((await call('DELETE', `/initial-access-tokens/${r.body.id}`, op)).status, 204);
+    assertProblem(await call('DELETE', `/initial-access-tokens/${r.body.id}`, op), 404, 'not_found');
+  });
+});
+
+describe('the audit trail', () => {
+  test('keys list without private parts; the admin log reads in pages', async () => {
+    const k = await call('GET', '/keys', tokens['key-operator']);
+    assert.ok(k.body.keys.length >= 1);
+    assert.equal(JSON.stringify(k.body).includes('private'), false);
+    const p1 = await call('GET', '/audit/admin-log?limit=2', tokens.auditor);
+    assert.equal(p1.body.rows.length, 2);
+    assert.equal(p1.body.rows[0].seq, 1);
+    const p2 = await call('GET', `/audit/admin-log?after=${p1.body.next}&limit=2`, tokens.auditor);
+    assert.equal(p2.body.rows[0].seq, 3);
+    assertProblem(await call('GET', '/audit/admin-log?limit=501', tokens.auditor), 400, 'invalid_request');
+  });
+
+  test('verification finds an edited row, through the API and sakaid-admin', async () => {
+    let r = await call('GET', '/audit/verify', tokens.auditor);
+    assert.equal(r.body.ok, true, JSON.stringify(r.body));
+    assert.ok(r.body.admin_log.rows > 10);
+    assert.equal(admin(env, ['audit', 'verify']).json.admin_log.ok, true);
+    db(`UPDATE admin_log SET target = target || 'x' WHERE seq = 3`);
+    r = await call('GET', '/audit/verify', tokens.auditor);
+    assert.equal(r.body.ok, false);
+    assert.equal(r.body.admin_log.row, 3);
+    assert.match(r.body.admin_log.problem, /edited/);
+    const cli = admin(env, ['audit', 'verify'], { expectExit: 1 }).json;
+    assert.equal(cli.admin_log.row, 3);
+    assert.equal(cli.consent_ledger.ok, true);
+  });
+});
