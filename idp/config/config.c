@@ -66,6 +66,7 @@ static const field_t fields[] = {
     {"session.login_rate_per_minute", NULL, T_INT, OFF(login_rate_per_minute), 1, 1000000, "600"},
     {"session.max_pending_logins", NULL, T_INT, OFF(login_max_pending), 1, 1000, "20"},
     {"consent.lifetime_seconds", NULL, T_INT, OFF(consent_ttl), 60, 5 * 366 * 86400, "31536000"},
+    {"statistics.k", "SAKAID_STATISTICS_K", T_INT, OFF(statistics_k), 2, 1000, "10"},
     {"clients.jwks_uri_cache_seconds", NULL, T_INT, OFF(client_jwks_cache_seconds), 5, 86400, "300"},
     {"clients.auth_failures_before_backoff", NULL, T_INT, OFF(client_auth_failures), 1, 10000, "10"},
     {"logout.retry_seconds", NULL, T_INT, OFF(logout_retry_seconds), 1, 3600, "10"},

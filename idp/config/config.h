@@ -68,6 +68,7 @@ typedef struct {
     int login_rate_per_minute;     /* "session.login_rate_per_minute": new logins per client address */
     int login_max_pending;         /* "session.max_pending_logins": live login transactions per browser */
     int consent_ttl;               /* "consent.lifetime_seconds": a remembered consent */
+    int statistics_k;              /* "statistics.k": a count under it shows as "<k" (docs/admin.md, Statistics) */
     int logout_retry_seconds;      /* "logout.retry_seconds": first back-channel logout retry, doubling */
     int client_jwks_cache_seconds; /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
     int client_auth_failures;      /* "clients.auth_failures_before_backoff": per client and address, in a minute */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "client/client_meta.h"
 #include "core/rand.h"
@@ -351,6 +352,119 @@ idp_outcome_t idp_admin_client_resume(idp_oauth_t *o, idp_oauth_req_t *req, idp_
 idp_outcome_t idp_admin_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     return client_action(o, req, resp, IDP_ADMIN_OP_CLIENT_SECRET, true, "clients.rotate_secret");
+}
+
+/* ---- statistics --------------------------------------------------------------------------- */
+
+/* A date YYYY-MM-DD that exists; its day number (days since 1970-01-01) in *days. */
+static bool parse_day(const char *s, long *days)
+{
+    int y, m, d;
+    char end;
+    if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || y < 2000 || y > 9999 ||
+        m < 1 || m > 12 || d < 1)
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return false;
+    /* days from civil (H. Hinnant's algorithm) */
+    y -= m <= 2;
+    long era = y / 400, yoe = y - era * 400, doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    *days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return true;
+}
+
+static void day_text(long days, char out[11])
+{
+    time_t t = (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* A count as a partner may see it: the number when it is at least k, else "<k". */
+static json_t *shown(long long count, int k)
+{
+    char text[16];
+    if (count >= k)
+        return json_integer(count);
+    snprintf(text, sizeof(text), "<%d", k);
+    return json_string(text);
+}
+
+static const char *const metrics[][2] = {{"sign_in", "sign_ins"},
+                                         {"consent", "consents"},
+                                         {"refusal", "refusals"},
+                                         {"withdrawal", "withdrawals"},
+                                         {"step_up", "step_ups"}};
+
+/* One day of @p rows (those of day @p day), k-thresholded; errors by code, the codes under k together as "other". */
+static json_t *day_json(const char *day, const idp_store_stat_t *rows, size_t n, int k)
+{
+    json_t *j = json_pack("{s:s}", "day", day), *errors = json_object();
+    long long other = 0;
+    for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+        long long c = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(rows[i].day, day) && !strcmp(rows[i].metric, metrics[m][0]))
+                c += rows[i].count;
+        json_object_set_new(j, metrics[m][1], shown(c, k));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].day, day) || strcmp(rows[i].metric, "error"))
+            continue;
+        if (rows[i].count >= k)
+            json_object_set_new(errors, rows[i].code, json_integer(rows[i].count));
+        else
+            other += rows[i].count;
+    }
+    json_object_set_new(errors, "other", shown(other, k));
+    json_object_set_new(j, "errors", errors);
+    return j;
+}
+
+/* GET /admin/api/v1/clients/{id}/statistics[?from=YYYY-MM-DD&to=YYYY-MM-DD]: daily, k-thresholded. */
+idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_store_client_t row;
+    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.statistics", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *from = query(req, "from", &bad), *to = query(req, "to", &bad);
+    long today = (long)((req->now + 9 * 3600) / 86400), f = today - 29, t = today; /* days in Japan (UTC+9) */
+    if (bad || (from && !parse_day(from, &f)) || (to && !parse_day(to, &t)) || f > t || t - f > 365)
+        return idp_fail(IDP_E_INVALID_REQUEST, "from and to: dates YYYY-MM-DD, from not after to, at most 366 days");
+    if ((out = load_client(o, req, &row)).err != IDP_OK)
+        return out;
+    char fd[11], td[11];
+    day_text(f, fd);
+    day_text(t, td);
+    idp_store_stat_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e;
+    if ((out = logged_read(o, &who, "clients.statistics", row.client_id)).err != IDP_OK)
+        goto Exit;
+    if ((e = idp_store_client_stats(o->store, row.client_id, fd, td, &rows, &n)) != IDP_OK) {
+        out = idp_fail_store(e);
+        goto Exit;
+    }
+    int k = o->cfg->statistics_k;
+    json_t *days = json_array();
+    for (long d = f; days && d <= t; d++) {
+        char day[11];
+        day_text(d, day);
+        json_array_append_new(days, day_json(day, rows, n, k));
+    }
+    free(rows);
+    answer(req, resp, 200,
+           json_pack("{s:s, s:s, s:s, s:i, s:o}", "client_id", row.client_id, "from", fd, "to", td, "k", k, "days",
+                     days ? days : json_array()));
+Exit:
+    idp_store_client_clear(&row);
+    return out;
 }
 
 /* ---- initial access tokens -------------------------------------------------------------- */

@@ -224,6 +224,10 @@ void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *re
             idp_log_str(&l, "client_id", out.client_id ? out.client_id : "");
             idp_log_str(&l, "error", idp_err_code(out.err));
             idp_log_end(&l);
+            /* the client's statistics count the errors it was sent (docs/admin.md, Statistics) */
+            if (out.client_id && o->store)
+                idp_oauth_logged(idp_store_stat_count(o->store, out.client_id, "error", idp_err_code(out.err)),
+                                 "statistics");
             json_t *fields = json_pack("{s:s}", "error", idp_err_code(out.err));
             if (fields && desc)
                 json_object_set_new(fields, "error_description", json_string(desc));

@@ -196,6 +196,9 @@ typedef struct {
     idp_err_t (*admin_apply)(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *entry);
     idp_err_t (*admin_log_rows)(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                 size_t *n);
+    idp_err_t (*stat_count)(idp_store_t *s, const char *client_id, const char *metric, const char *code);
+    idp_err_t (*client_stats)(idp_store_t *s, const char *client_id, const char *from, const char *to,
+                              idp_store_stat_t **rows, size_t *n);
 } idp_store_registration_ops_t;
 
 /**
@@ -420,6 +423,18 @@ static inline idp_err_t idp_store_admin_log_rows(idp_store_t *s, long long after
                                                  idp_store_admin_log_row_t **rows, size_t *n)
 {
     return s->ops_registration->admin_log_rows(s, after_seq, limit, rows, n);
+}
+
+static inline idp_err_t idp_store_stat_count(idp_store_t *s, const char *client_id, const char *metric,
+                                             const char *code)
+{
+    return s->ops_registration->stat_count(s, client_id, metric, code);
+}
+
+static inline idp_err_t idp_store_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
+                                               idp_store_stat_t **rows, size_t *n)
+{
+    return s->ops_registration->client_stats(s, client_id, from, to, rows, n);
 }
 
 /* ---- login ---- */

@@ -350,6 +350,25 @@ void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n);
  */
 bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why);
 
+/* ---- per-client daily statistics (migration 0017) ----------------------- */
+
+/** One count: a day in Japan (YYYY-MM-DD), a metric (sign_in, consent, refusal, withdrawal, step_up, error), a code. */
+typedef struct {
+    char day[11], metric[16], code[65];
+    long long count;
+} idp_store_stat_t;
+
+/**
+ * Counts one @p metric event of client @p client_id now (store/pg: the
+ * events it can see count themselves, by trigger; this is for the rest:
+ * "error", with the OAuth error code @p code).
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_stat_count(idp_store_t *s, const char *client_id, const char *metric,
+                                                             const char *code);
+/** The counts of @p client_id from day @p from to day @p to (YYYY-MM-DD, both included), ordered by day, metric, code. */
+static inline idp_err_t idp_store_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
+                                               idp_store_stat_t **rows, size_t *n);
+
 /* ---- login transactions and card challenges (issue #3) ---------------- */
 
 typedef struct {

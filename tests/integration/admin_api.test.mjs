@@ -15,6 +15,7 @@ const tokens = {};
 
 before(async () => {
   env = await provision();
+  env.SAKAID_STATISTICS_K = '3';
   srv = await startServer(env);
   api = `${srv.url}/admin/api/v1`;
   doc = JSON.parse(readFileSync(join(SOURCE, 'docs', 'admin-api.json'), 'utf8'));
@@ -217,6 +218,45 @@ describe('clients through the API', () => {
     assert.equal(db(`SELECT count(*) FROM admin_log WHERE after::text LIKE '%${r.body.token}%'`), '0', 'never the token');
     assert.equal((await call('DELETE', `/initial-access-tokens/${r.body.id}`, op)).status, 204);
     assertProblem(await call('DELETE', `/initial-access-tokens/${r.body.id}`, op), 404, 'not_found');
+  });
+});
+
+describe('statistics', () => {
+  test('daily counts per client, kept by the events themselves, every count under k shown as "<k"', async () => {
+    const c = await registered();
+    // errors sent to the client's redirect URI, counted by code: four of one, one of another
+    const authorize = (extra) => fetch(`${srv.url}/authorize?${new URLSearchParams({ client_id: c.client_id, redirect_uri: CB,
+      scope: 'openid', state: 's', ...extra })}`, { redirect: 'manual' });
+    for (let i = 0; i < 4; i++) {
+      const r = await authorize({ response_type: 'token' });
+      assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'unsupported_response_type');
+    }
+    const none = await authorize({ response_type: 'code', prompt: 'none', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256' });
+    assert.equal(new URL(none.headers.get('location')).searchParams.get('error'), 'login_required');
+    // five grants (sign-ins) and a step-up, counted by their triggers as they are written
+    db(`INSERT INTO residents (id) VALUES ('stats-resident') ON CONFLICT DO NOTHING;
+        INSERT INTO grants (id, client_id, resident_id, scope, acr, amr, auth_time, expires_at)
+        SELECT 'stats-grant-' || i, '${c.client_id}', 'stats-resident', 'openid', 'urn:sakai-d:acr:card', 'sc pin', now(),
+               now() + interval '1 hour' FROM generate_series(1, 5) i;
+        INSERT INTO audit_events (event, detail) VALUES ('step_up', '{"client_id": "${c.client_id}"}')`);
+    const r = await call('GET', `/clients/${c.client_id}/statistics`, tokens.viewer);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.k, 3);
+    assert.equal(r.body.days.length, 30);
+    const today = r.body.days.at(-1);
+    assert.equal(today.day, r.body.to);
+    assert.equal(today.sign_ins, 5);
+    assert.equal(today.step_ups, '<3');
+    assert.equal(today.consents, '<3');
+    assert.deepEqual(today.errors, { unsupported_response_type: 4, other: '<3' });
+    assert.deepEqual(r.body.days[0], { day: r.body.from, sign_ins: '<3', consents: '<3', refusals: '<3', withdrawals: '<3',
+      step_ups: '<3', errors: { other: '<3' } });
+    const one = await call('GET', `/clients/${c.client_id}/statistics?from=${today.day}&to=${today.day}`, tokens.auditor);
+    assert.deepEqual(one.body.days, [today]);
+    for (const q of ['from=2026-02-30', 'from=2026-12-08&to=2026-12-07', 'from=2024-01-01&to=2025-12-31', 'to=yesterday'])
+      assertProblem(await call('GET', `/clients/${c.client_id}/statistics?${q}`, tokens.viewer), 400, 'invalid_request');
+    assertProblem(await call('GET', '/clients/no-such-client/statistics', tokens.viewer), 404, 'not_found');
   });
 });
 

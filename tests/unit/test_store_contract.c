@@ -1342,6 +1342,68 @@ static void admin_changes_are_logged_in_one_chain(void **state)
     idp_store_admin_log_rows_free(rows, n);
 }
 
+/* The count of @p metric (and @p code) of @p client over all days. */
+static long long stat_of(idp_store_t *s, const char *client, const char *metric, const char *code)
+{
+    idp_store_stat_t *rows = NULL;
+    size_t n = 0;
+    long long c = 0;
+    assert_int_equal(idp_store_client_stats(s, client, "2000-01-01", "9999-12-31", &rows, &n), IDP_OK);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].metric, metric) && !strcmp(rows[i].code, code))
+            c += rows[i].count;
+    free(rows);
+    return c;
+}
+
+/* Statistics count themselves from the events they count (migration 0017): grants, the ledger, step-ups. */
+static void statistics_count_the_events(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g;
+    grant_for(&w, &g);
+    unsigned char code[32];
+    fresh_hash(code);
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "grant", "name", 3600, "resident", "login"),
+                     IDP_OK);
+    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
+                     IDP_OK);
+    assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "name", "resident"), IDP_OK);
+    char detail[160];
+    snprintf(detail, sizeof(detail), "{\"client_id\": \"%s\", \"mode\": \"card\"}", w.client);
+    assert_int_equal(idp_store_audit(s, "step_up", w.resident, detail), IDP_OK);
+    assert_int_equal(idp_store_audit(s, "login", w.resident, detail), IDP_OK); /* not a step-up */
+    assert_int_equal(idp_store_stat_count(s, w.client, "error", "access_denied"), IDP_OK);
+    assert_int_equal(idp_store_stat_count(s, w.client, "error", "access_denied"), IDP_OK);
+    assert_int_equal(idp_store_stat_count(s, w.client, "error", "invalid_scope"), IDP_OK);
+    assert_int_equal(stat_of(s, w.client, "sign_in", ""), 1);
+    assert_int_equal(stat_of(s, w.client, "consent", ""), 1);
+    assert_int_equal(stat_of(s, w.client, "refusal", ""), 1);
+    assert_int_equal(stat_of(s, w.client, "withdrawal", ""), 1);
+    assert_int_equal(stat_of(s, w.client, "step_up", ""), 1);
+    assert_int_equal(stat_of(s, w.client, "error", "access_denied"), 2);
+    assert_int_equal(stat_of(s, w.client, "error", "invalid_scope"), 1);
+    /* one day, in Japan */
+    idp_store_stat_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_client_stats(s, w.client, "2000-01-01", "9999-12-31", &rows, &n), IDP_OK);
+    assert_int_equal(n, 7);
+    time_t t = time(NULL) + 9 * 3600;
+    struct tm tm;
+    char today[11];
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(rows[i].day, today);
+    free(rows);
+    assert_int_equal(idp_store_client_stats(s, w.client, "2000-01-01", "2000-01-02", &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    free(rows);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "pg")) {
@@ -1372,6 +1434,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(expired_or_revoked_tokens_register_nothing),
         cmocka_unit_test(sandbox_and_test_residents),
         cmocka_unit_test(admin_changes_are_logged_in_one_chain),
+        cmocka_unit_test(statistics_count_the_events),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),
         cmocka_unit_test(verified_attributes_are_replaced_and_found_by_match_key),

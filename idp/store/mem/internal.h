@@ -117,6 +117,12 @@ typedef struct {
     unsigned char hash[32];
 } idp_mem_iat_t;
 
+/* store/pg: client_stats_daily (summed over its shards). */
+typedef struct {
+    char client[256];
+    idp_store_stat_t s;
+} idp_mem_stat_t;
+
 /* store/pg: test_residents. */
 typedef struct {
     char organisation[64], resident[64];
@@ -156,6 +162,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_iat_t) iats;
     IDP_MEM_VEC(idp_mem_test_resident_t) test_residents;
     IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
+    IDP_MEM_VEC(idp_mem_stat_t) stats;
 } idp_mem_data_t;
 
 typedef struct {
@@ -180,6 +187,9 @@ void *idp_mem_push(void *v, size_t *n, size_t *cap, size_t size);
 /* snprintf into a field; NULL counts as "". */
 void idp_mem_copy(char *dst, size_t n, const char *src);
 #define IDP_MEM_SET(field, src) idp_mem_copy((field), sizeof(field), (src))
+/* Counts one @p metric event of @p client today (in Japan), as store/pg's triggers do (migration 0017). Out of
+ * memory, the count is lost: statistics, not evidence. */
+void idp_mem_stat_bump(idp_mem_data_t *d, const char *client, const char *metric, const char *code);
 /* Whether resident @p id exists. */
 bool idp_mem_resident_exists(const idp_mem_data_t *d, const char *id);
 /* A grant by id (NULL if none), and whether it is live (store.h, idp_store_grant_get). */

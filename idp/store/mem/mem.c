@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +48,7 @@ static void free_data(idp_mem_data_t *d)
     idp_store_audit_rows_free(d->audit.v, d->audit.n);
     free(d->certs.v);
     free(d->iats.v);
+    free(d->stats.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->test_residents.v);
     free(d->txs.v);
@@ -128,6 +130,13 @@ idp_err_t idp_mem_audit_append(idp_mem_data_t *d, const char *event, const char 
     IDP_MEM_SET(r->event, event);
     IDP_MEM_SET(r->resident_id, resident_id);
     r->detail = text;
+    if (!strcmp(event, "step_up")) { /* store/pg: the trigger audit_events_stats */
+        json_t *j = json_loads(text, 0, NULL);
+        const char *client = json_string_value(json_object_get(j, "client_id"));
+        if (client)
+            idp_mem_stat_bump(d, client, "step_up", "");
+        json_decref(j);
+    }
     return IDP_OK;
 }
 
@@ -596,6 +605,67 @@ idp_err_t idp_mem_admin_log_rows(idp_store_t *s, long long after_seq, int limit,
         *rows = NULL;
         *n = 0;
     }
+    return ret;
+}
+
+/* ---- per-client statistics (store/pg: migration 0017, store_account.c) ---------------------- */
+
+void idp_mem_stat_bump(idp_mem_data_t *d, const char *client, const char *metric, const char *code)
+{
+    time_t t = (time_t)(idp_mem_now(d) + 9 * 3600); /* a day in Japan */
+    struct tm tm;
+    char day[sizeof(((idp_store_stat_t *)0)->day)];
+    gmtime_r(&t, &tm);
+    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    for (size_t i = 0; i < d->stats.n; i++) {
+        idp_mem_stat_t *x = &d->stats.v[i];
+        if (!strcmp(x->client, client) && !strcmp(x->s.day, day) && !strcmp(x->s.metric, metric) &&
+            !strcmp(x->s.code, code)) {
+            x->s.count++;
+            return;
+        }
+    }
+    idp_mem_stat_t *x = IDP_MEM_PUSH(d->stats);
+    if (x == NULL)
+        return;
+    IDP_MEM_SET(x->client, client);
+    IDP_MEM_SET(x->s.day, day);
+    IDP_MEM_SET(x->s.metric, metric);
+    IDP_MEM_SET(x->s.code, code);
+    x->s.count = 1;
+}
+
+idp_err_t idp_mem_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_mem_stat_bump(d, client_id, metric, code ? code : "");
+    idp_mem_unlock(d);
+    return IDP_OK;
+}
+
+static int stat_order(const void *a, const void *b)
+{
+    const idp_store_stat_t *x = a, *y = b;
+    int c = strcmp(x->day, y->day);
+    if (c == 0)
+        c = strcmp(x->metric, y->metric);
+    return c ? c : strcmp(x->code, y->code);
+}
+
+idp_err_t idp_mem_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
+                               idp_store_stat_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*rows = calloc(d->stats.n + 1, sizeof(**rows))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->stats.n; i++) {
+        const idp_mem_stat_t *x = &d->stats.v[i];
+        if (!strcmp(x->client, client_id) && strcmp(x->s.day, from) >= 0 && strcmp(x->s.day, to) <= 0)
+            (*rows)[(*n)++] = x->s;
+    }
+    idp_mem_unlock(d);
+    if (ret == IDP_OK)
+        qsort(*rows, *n, sizeof(**rows), stat_order);
     return ret;
 }
 

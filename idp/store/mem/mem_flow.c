@@ -88,6 +88,7 @@ idp_err_t idp_mem_code_create(idp_store_t *s, const idp_store_grant_t *g, const 
         IDP_MEM_SET(c->nonce, g->nonce);
         IDP_MEM_SET(c->challenge, g->code_challenge);
         c->expires_at = now + code_ttl;
+        idp_mem_stat_bump(d, g->client_id, "sign_in", ""); /* store/pg: the trigger grants_stats */
     }
     idp_mem_unlock(d);
     return ret;
@@ -670,6 +671,12 @@ idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const c
     idp_store_ledger_row_t *slot = ret == IDP_OK ? IDP_MEM_PUSH(d->ledger) : NULL;
     if (slot) {
         *slot = r;
+        /* store/pg: the trigger consent_ledger_stats */
+        idp_mem_stat_bump(d, client ? client : "",
+                          !strcmp(r.action, "grant")  ? "consent"
+                          : !strcmp(r.action, "deny") ? "refusal"
+                                                      : "withdrawal",
+                          "");
         return IDP_OK;
     }
     free(r.resident_id);

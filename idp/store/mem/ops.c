@@ -56,6 +56,8 @@ const idp_store_registration_ops_t idp_mem_registration_ops = {
     .test_residents_list = idp_mem_test_residents_list,
     .admin_apply = idp_mem_admin_apply,
     .admin_log_rows = idp_mem_admin_log_rows,
+    .stat_count = idp_mem_stat_count,
+    .client_stats = idp_mem_client_stats,
 };
 
 const idp_store_login_ops_t idp_mem_login_ops = {

@@ -147,6 +147,8 @@ const idp_store_registration_ops_t idp_pg_registration_ops = {
     .test_residents_list = idp_pg_test_residents_list,
     .admin_apply = idp_pg_admin_apply,
     .admin_log_rows = idp_pg_admin_log_rows,
+    .stat_count = idp_pg_stat_count,
+    .client_stats = idp_pg_client_stats,
 };
 
 /* Opening and closing: the pool, and the tables above as the store's. */

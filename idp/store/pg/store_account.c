@@ -1,10 +1,12 @@
 /*
  * The PostgreSQL store for the account pages, consent revocation, logout
  * deliveries, the release history and the audit views (store.h, "the
- * account, consent revocation, logout"). Statement indexes 128-191.
+ * account, consent revocation, logout"), and the per-client statistics
+ * (migration 0017). Statement indexes 128-191.
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -32,6 +34,8 @@ enum {
     A_LEDGER_ALL,
     A_LEDGER_RESIDENT,
     A_AUDIT_LIST,
+    A_STAT_COUNT,
+    A_STATS,
     A__END
 };
 
@@ -110,6 +114,10 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "SELECT id, " EPOCH("at") ", event, coalesce(resident_id, ''), detail::text FROM audit_events "
                       "WHERE ($1::text IS NULL OR event = $1) AND ($2::text IS NULL OR resident_id = $2) "
                       "AND at >= to_timestamp($3::bigint) ORDER BY at DESC, id DESC LIMIT $4::int"},
+    [A_STAT_COUNT] = {"stat_count", "SELECT sakaid_stat_bump($1, now(), $2, $3)"},
+    [A_STATS] = {"client_stats",
+                 "SELECT day::text, metric, code, sum(count)::bigint FROM client_stats_daily WHERE client_id = $1 "
+                 "AND day BETWEEN $2::date AND $3::date GROUP BY day, metric, code ORDER BY day, metric, code"},
 };
 /* clang-format on */
 
@@ -441,4 +449,40 @@ idp_err_t idp_pg_audit_list(idp_store_t *s, const char *event, const char *resid
     snprintf(l, sizeof(l), "%d", limit);
     const char *v[] = {event, resident_id, sn, l};
     return list(s, A_AUDIT_LIST, 4, v, sizeof(**rows), (void **)rows, n, audit_row);
+}
+
+/* ---- per-client statistics (migration 0017) ------------------------------------------- */
+
+idp_err_t idp_pg_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id, metric, code ? code : ""};
+    PQclear(idp_pg_run(s, stmts, A_STAT_COUNT, 3, v, NULL, NULL, &ret));
+    return ret;
+}
+
+idp_err_t idp_pg_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
+                              idp_store_stat_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id, from, to};
+    PGresult *r = idp_pg_run(s, stmts, A_STATS, 3, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *rows = calloc(nt ? (size_t)nt : 1, sizeof(**rows));
+    if (*rows == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++) {
+        idp_store_stat_t *o = &(*rows)[i];
+        copy_field(o->day, sizeof(o->day), PQgetvalue(r, i, 0));
+        copy_field(o->metric, sizeof(o->metric), PQgetvalue(r, i, 1));
+        copy_field(o->code, sizeof(o->code), PQgetvalue(r, i, 2));
+        o->count = atoll_checked(PQgetvalue(r, i, 3));
+    }
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
 }
