@@ -112,7 +112,7 @@ int cmd_keys_rotate(admin_t *a, int argc, char **argv)
         const char *what = NULL;
         char kid[64] = "";
         long long min_age = force ? 0 : a->cfg->key_publish_seconds;
-        idp_err_t e = idp_keys_rotate(a->store, &a->kek, algs[i], min_age, &what, kid);
+        idp_err_t e = idp_keys_rotate(a->store, &a->kek, algs[i], min_age, NULL, &what, kid);
         if (e == IDP_E_CONFLICT) {
             rc = admin_fail(a, e,
                             "keys rotate: the next %s key has been published for less than keys.publish_seconds "

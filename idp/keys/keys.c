@@ -94,7 +94,7 @@ idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_life
 }
 
 idp_err_t idp_keys_rotate(idp_store_t *s, const idp_kek_t *kek, idp_alg_t alg, long long min_next_age,
-                          const char **what, char kid[64])
+                          const idp_store_admin_entry_t *log, const char **what, char kid[64])
 {
     idp_jose_key_t *k = NULL;
     unsigned char *der = NULL;
@@ -113,7 +113,7 @@ idp_err_t idp_keys_rotate(idp_store_t *s, const idp_kek_t *kek, idp_alg_t alg, l
     aad_for(row.kid, aad, sizeof(aad));
     if ((e = idp_aead_seal(kek, aad, der, derlen, &row.private_enc, &row.private_enc_len)) != IDP_OK)
         goto Exit;
-    if ((e = idp_store_keys_rotate(s, &row, min_next_age, what)) == IDP_OK && kid)
+    if ((e = idp_store_keys_rotate(s, &row, min_next_age, what, log)) == IDP_OK && kid)
         snprintf(kid, 64, "%s", row.kid);
 Exit:
     if (der) {
@@ -152,7 +152,7 @@ idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created)
             const char *what = NULL;
             /* min_next_age is huge: if another admin raced us and both keys now
              * exist, the store refuses to rotate instead of rotating. */
-            e = idp_keys_rotate(s, kek, algs[a], 1LL << 40, &what, NULL);
+            e = idp_keys_rotate(s, kek, algs[a], 1LL << 40, NULL, &what, NULL);
             if (e == IDP_E_CONFLICT)
                 break;
             if (e != IDP_OK)

@@ -37,10 +37,11 @@ idp_err_t idp_keys_load(idp_store_t *s, const idp_kek_t *kek, int max_token_life
  * One rotation step for @p alg (idp_store_keys_rotate): generates a fresh key,
  * seals it, and stores it. *what is "activated", "published" or "rotated";
  * *kid (if not NULL, 64 bytes) receives the fresh key's kid.
- * IDP_E_CONFLICT when the waiting next key is younger than @p min_next_age.
+ * IDP_E_CONFLICT when the waiting next key is younger than @p min_next_age. With
+ * @p log (NULL: none), the admin log's row of the rotation is written in its transaction.
  */
 idp_err_t idp_keys_rotate(idp_store_t *s, const idp_kek_t *kek, idp_alg_t alg, long long min_next_age,
-                          const char **what, char kid[64]);
+                          const idp_store_admin_entry_t *log, const char **what, char kid[64]);
 
 /**
  * Makes sure RS256 and ES256 each have an active and a next key (idempotent:

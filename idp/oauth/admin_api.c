@@ -20,6 +20,7 @@
 #include "client/client_meta.h"
 #include "core/rand.h"
 #include "core/str.h"
+#include "keys/keys.h"
 #include "oauth/internal.h"
 
 /* The roles (docs/admin.md "Roles"), as bits. */
@@ -605,6 +606,49 @@ idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
     idp_store_keys_free(rows, n);
     answer(req, resp, 200, json_pack("{s:o}", "keys", list ? list : json_array()));
     return idp_ok();
+}
+
+/* POST /admin/api/v1/keys/rotate {"alg": "RS256"|"ES256", "force": false, "reason": ...}: one rotation step
+ * (docs/keys.md), with its log row in the rotation's transaction. */
+idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    bool bad = false;
+    json_t *b = body_object(req, &bad);
+    idp_outcome_t out = authorise(o, req, KEY_OPERATOR, "keys.rotate", &who);
+    idp_alg_t alg = idp_alg_from_name(json_string_value(json_object_get(b, "alg")));
+    json_t *force = json_object_get(b, "force"), *reason = json_object_get(b, "reason");
+    if (out.err == IDP_OK &&
+        (bad || alg == IDP_ALG_NONE || (force && !json_is_boolean(force)) || (reason && !json_is_string(reason))))
+        out = idp_fail(IDP_E_INVALID_REQUEST,
+                       "{\"alg\": \"RS256\" or \"ES256\", \"force\": a boolean, \"reason\": a string}");
+    if (out.err == IDP_OK && o->kek == NULL)
+        out = idp_fail_why(IDP_E_UNAVAILABLE, "keys cannot be made here", "no key-encryption key loaded");
+    if (out.err != IDP_OK) {
+        json_decref(b);
+        return out;
+    }
+    json_t *after = json_pack("{s:s, s:b}", "alg", idp_alg_name(alg), "force", json_is_true(force));
+    if (reason)
+        json_object_set(after, "reason", reason);
+    char *text = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    idp_store_admin_entry_t entry = {
+        .actor = who.actor, .role = who.role, .action = "keys.rotate", .target = idp_alg_name(alg), .after = text};
+    const char *what = NULL;
+    char kid[64] = "";
+    long long min_age = json_is_true(force) ? 0 : o->cfg->key_publish_seconds;
+    idp_err_t e = text ? idp_keys_rotate(o->store, o->kek, alg, min_age, &entry, &what, kid) : IDP_E_NOMEM;
+    if (e == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(alg), "result", what, "kid", kid));
+    else if (e == IDP_E_CONFLICT)
+        out = idp_fail(IDP_E_CONFLICT, "the next key has been published for less than keys.publish_seconds, so relying "
+                                       "parties may not have it yet: wait, or force it in an emergency");
+    else
+        out = idp_fail_store(e);
+    free(text);
+    json_decref(after);
+    json_decref(b);
+    return out;
 }
 
 static json_t *verdict(bool ok, size_t n, long long bad, const char *why)

@@ -174,6 +174,7 @@ idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, 
 idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 

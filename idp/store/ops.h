@@ -24,7 +24,8 @@ typedef struct {
 /* The keys domain (signing keys). */
 typedef struct {
     idp_err_t (*keys_list)(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
-    idp_err_t (*keys_rotate)(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what);
+    idp_err_t (*keys_rotate)(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
+                             const struct idp_store_admin_entry *log);
     idp_err_t (*key_retire)(idp_store_t *s, const char *kid);
 } idp_store_keys_ops_t;
 
@@ -264,9 +265,9 @@ static inline idp_err_t idp_store_keys_list(idp_store_t *s, idp_store_key_t **ro
 }
 
 static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age,
-                                              const char **what)
+                                              const char **what, const struct idp_store_admin_entry *log)
 {
-    return s->ops_keys->keys_rotate(s, fresh, min_next_age, what);
+    return s->ops_keys->keys_rotate(s, fresh, min_next_age, what, log);
 }
 
 static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid)

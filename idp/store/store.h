@@ -82,8 +82,11 @@ void idp_store_keys_free(idp_store_key_t *rows, size_t n);
  *  - active but no next: @p fresh becomes next.
  * *what receives "activated", "rotated" or "published".
  */
+struct idp_store_admin_entry; /* the admin log (below) */
+/* With @p log (NULL: none), the admin log's row of this change is written in its transaction. */
 IDP_STORE_WRITE static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh,
-                                                              long long min_next_age, const char **what);
+                                                              long long min_next_age, const char **what,
+                                                              const struct idp_store_admin_entry *log);
 /** Retires a key now. IDP_E_NOT_FOUND; IDP_E_CONFLICT if it is the only key that can sign its alg. */
 IDP_STORE_WRITE static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
 
@@ -319,7 +322,7 @@ typedef struct {
 } idp_store_admin_op_t;
 
 /** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */
-typedef struct {
+typedef struct idp_store_admin_entry {
     const char *actor, *role, *action, *target;
     const char *before, *after;
 } idp_store_admin_entry_t;

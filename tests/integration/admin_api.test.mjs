@@ -100,7 +100,8 @@ describe('roles', () => {
           if (path.startsWith('/clients/{id}')) id = (await registered()).client_id;
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
-          const body = method === 'post' && path === '/initial-access-tokens' ? { organisation: 'api-shop' } : undefined;
+          const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true } };
+          const body = method === 'post' ? bodies[path] : undefined;
           const rows = logRows();
           const r = await call(method.toUpperCase(), path.replace('{id}', id), tokens[role], body);
           const where = `${role} ${method} ${path}`;
@@ -271,6 +272,27 @@ describe('the audit trail', () => {
     const p2 = await call('GET', `/audit/admin-log?after=${p1.body.next}&limit=2`, tokens.auditor);
     assert.equal(p2.body.rows[0].seq, 3);
     assertProblem(await call('GET', '/audit/admin-log?limit=501', tokens.auditor), 400, 'invalid_request');
+  });
+
+  test('a key operator rotates a signing key: one step, its log row in the same transaction; too soon is 409', async () => {
+    const k = tokens['key-operator'];
+    const keys = async () => (await call('GET', '/keys', k)).body.keys.filter((x) => x.alg === 'RS256');
+    const before = await keys();
+    assertProblem(await call('POST', '/keys/rotate', k, { alg: 'RS256' }), 409, 'invalid_request'); // next is too new
+    assertProblem(await call('POST', '/keys/rotate', k, { alg: 'HS256' }), 400, 'invalid_request');
+    const rows = logRows();
+    const r = await call('POST', '/keys/rotate', k, { alg: 'RS256', force: true, reason: 'drill' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.result, 'rotated');
+    const after = await keys();
+    const was = Object.fromEntries(before.map((x) => [x.kid, x.state]));
+    assert.equal(after.find((x) => x.kid === r.body.kid).state, 'next');
+    assert.equal(after.find((x) => was[x.kid] === 'next').state, 'active');
+    assert.equal(after.find((x) => was[x.kid] === 'active').state, 'retired');
+    assert.equal(logRows(), rows + 2, 'the rotation and the list after it');
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT action, target, after FROM admin_log WHERE action = 'keys.rotate'
+      ORDER BY seq DESC LIMIT 1) l`));
+    assert.deepEqual(row, { action: 'keys.rotate', target: 'RS256', after: { alg: 'RS256', force: true, reason: 'drill' } });
   });
 
   test('verification finds an edited row, through the API and sakaid-admin', async () => {

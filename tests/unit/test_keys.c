@@ -67,9 +67,9 @@ static void rotation_waits_for_publication(void **state)
     const char *what = NULL;
     char kid[64];
     /* the next key was published just now: clients may not have it yet */
-    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, &what, kid), IDP_E_CONFLICT);
+    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, NULL, &what, kid), IDP_E_CONFLICT);
     idp_store_mem_advance(s, 3601);
-    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, &what, kid), IDP_OK);
+    assert_int_equal(idp_keys_rotate(s, &kek, IDP_ALG_RS256, 3600, NULL, &what, kid), IDP_OK);
     assert_string_equal(what, "rotated");
     idp_keyset_t *ks = NULL;
     char err[256];

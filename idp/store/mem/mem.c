@@ -730,7 +730,8 @@ static idp_err_t key_add(idp_mem_data_t *d, const idp_store_key_t *fresh, const 
     return IDP_OK;
 }
 
-idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what)
+idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
+                              const idp_store_admin_entry_t *log)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     long long now = idp_mem_now(d);
@@ -753,6 +754,8 @@ idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long
             d->keys.v[next].activated_at = now;
         }
     }
+    if (ret == IDP_OK && log)
+        ret = admin_append(d, log); /* out of memory only: the key stays (a memory store for tests) */
     idp_mem_unlock(d);
     return ret;
 }

@@ -111,6 +111,8 @@ idp_err_t idp_pg_begin(idp_store_t *s, idp_pg_conn_t **c, const char *begin_sql)
 /** Commits when @p ret is IDP_OK, else rolls back; releases the connection. Returns the outcome. */
 idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret);
 
+/** Appends a row to the admin log on a connection, under its lock (inside the caller's transaction; migration 0016). */
+idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e);
 /** Appends an audit event on a connection (inside the caller's transaction). */
 idp_err_t idp_pg_audit_on(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
 

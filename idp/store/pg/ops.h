@@ -11,7 +11,8 @@ idp_err_t idp_pg_schema_version(idp_store_t *s, int *version);
 idp_err_t idp_pg_migrate(idp_store_t *s, int *from, int *to, char *err, size_t errlen);
 idp_err_t idp_pg_sweep(idp_store_t *s, long long *deleted);
 idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, long long *now);
-idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what);
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
+                             const idp_store_admin_entry_t *log);
 idp_err_t idp_pg_key_retire(idp_store_t *s, const char *kid);
 void idp_pg_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
 idp_err_t idp_pg_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);

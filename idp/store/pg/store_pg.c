@@ -353,7 +353,8 @@ static idp_err_t insert_key(idp_pg_conn_t *c, const idp_store_key_t *k, const ch
     return tx_exec(c, S_KEY_INSERT, 5, v, len, fmt, NULL);
 }
 
-idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what)
+idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
+                             const idp_store_admin_entry_t *log)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -391,6 +392,8 @@ idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long 
             ret = insert_key(c, fresh, "next");
         *what = "rotated";
     }
+    if (ret == IDP_OK && log) /* the admin API's row of this change, in its transaction */
+        ret = idp_pg_admin_log_on(c, log);
     if (ret == IDP_OK)
         ret = idp_pg_command(c, "COMMIT");
 Exit:

@@ -315,19 +315,23 @@ idp_err_t idp_pg_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, con
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    PGresult *r = NULL;
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
-    if ((ret = admin_change(c, op)) != IDP_OK)
-        goto Exit;
-    if ((r = idp_pg_exec(c, stmts, R_ADMIN_LOCK, 0, NULL, NULL, NULL, &ret)) == NULL)
-        goto Exit;
+    if ((ret = admin_change(c, op)) == IDP_OK)
+        ret = idp_pg_admin_log_on(c, e);
+    return idp_pg_end(s, c, ret);
+}
+
+idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_exec(c, stmts, R_ADMIN_LOCK, 0, NULL, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
     PQclear(r);
     const char *v[] = {e->actor, e->role, e->action, e->target ? e->target : "", e->before, e->after};
-    r = idp_pg_exec(c, stmts, R_ADMIN_APPEND, 6, v, NULL, NULL, &ret);
-Exit:
-    PQclear(r);
-    return idp_pg_end(s, c, ret);
+    PQclear(idp_pg_exec(c, stmts, R_ADMIN_APPEND, 6, v, NULL, NULL, &ret));
+    return ret;
 }
 
 static void hash_field(PGresult *r, int i, int col, unsigned char out[32])
