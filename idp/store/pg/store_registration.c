@@ -188,12 +188,12 @@ idp_err_t idp_pg_client_set_sandbox(idp_store_t *s, const char *client_id, bool 
     PGresult *r = idp_pg_run(s, stmts, R_SANDBOX, 2, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
-    if (PQntuples(r) == 0) {
-        /* no such client, or one of no organisation sent back to the sandbox */
-        idp_store_client_t row;
-        ret = sandbox && idp_pg_client_get(s, client_id, &row) == IDP_OK ? IDP_E_CONFLICT : IDP_E_NOT_FOUND;
-        if (ret == IDP_E_CONFLICT)
-            idp_store_client_clear(&row);
+    if (PQntuples(r) == 0) { /* no such client, or one of no organisation sent back to the sandbox */
+        PQclear(r);
+        const char *w[] = {client_id};
+        if ((r = idp_pg_run(s, stmts, R_CLIENT_ORG, 1, w, NULL, NULL, &ret)) == NULL)
+            return ret;
+        ret = sandbox && PQntuples(r) == 1 ? IDP_E_CONFLICT : IDP_E_NOT_FOUND;
     }
     PQclear(r);
     return ret;
