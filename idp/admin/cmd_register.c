@@ -276,3 +276,75 @@ int cmd_test_resident_list(admin_t *a, int argc, char **argv)
         json_decref(all);
     return ADMIN_OK;
 }
+
+/* ---- residents' admin roles (the console; docs/admin.md) ------------------------------- */
+
+static bool role_ok(const char *r)
+{
+    static const char *const roles[] = {"viewer", "client-operator", "key-operator", "help-desk", "auditor", NULL};
+    for (const char *const *p = roles; *p; p++)
+        if (!strcmp(*p, r))
+            return true;
+    return false;
+}
+
+static int role_change(admin_t *a, int argc, char **argv, bool grant)
+{
+    const char *verb = grant ? "grant" : "revoke";
+    if (argc != 2 || !role_ok(argv[1]))
+        return admin_usage(a, "usage: role %s RESIDENT_ID viewer|client-operator|key-operator|help-desk|auditor", verb);
+    int rc = admin_store(a);
+    if (rc != 0)
+        return rc;
+    idp_err_t e =
+        grant ? idp_store_role_grant(a->store, argv[0], argv[1]) : idp_store_role_revoke(a->store, argv[0], argv[1]);
+    if (e == IDP_E_NOT_FOUND)
+        return admin_fail(a, e, grant ? "no resident %s" : "resident %s does not hold role %s", argv[0], argv[1]);
+    if (e != IDP_OK)
+        return admin_store_fail(a, e, grant ? "role grant" : "role revoke");
+    if (a->json)
+        admin_print_json(json_pack("{s:s, s:s, s:b}", "resident_id", argv[0], "role", argv[1], "held", grant));
+    else if (grant)
+        printf("resident %s holds %s: they sign in to /admin with their My Number card\n", argv[0], argv[1]);
+    else
+        printf("resident %s no longer holds %s\n", argv[0], argv[1]);
+    return ADMIN_OK;
+}
+
+int cmd_role_grant(admin_t *a, int argc, char **argv)
+{
+    return role_change(a, argc, argv, true);
+}
+
+int cmd_role_revoke(admin_t *a, int argc, char **argv)
+{
+    return role_change(a, argc, argv, false);
+}
+
+int cmd_role_list(admin_t *a, int argc, char **argv)
+{
+    if (argc > 1)
+        return admin_usage(a, "usage: role list [RESIDENT_ID]");
+    int rc = admin_store(a);
+    if (rc != 0)
+        return rc;
+    idp_store_role_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_roles(a->store, argc ? argv[0] : NULL, &rows, &n);
+    if (e != IDP_OK)
+        return admin_store_fail(a, e, "role list");
+    json_t *all = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (a->json)
+            json_array_append_new(all,
+                                  json_pack("{s:s, s:s}", "resident_id", rows[i].resident_id, "role", rows[i].role));
+        else
+            printf("%-40s %s\n", rows[i].resident_id, rows[i].role);
+    }
+    free(rows);
+    if (a->json)
+        admin_print_json(all);
+    else
+        json_decref(all);
+    return ADMIN_OK;
+}

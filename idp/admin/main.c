@@ -57,6 +57,11 @@ static const command_t commands[] = {
      "test-resident add RESIDENT_ID --organisation ORG   a resident the organisation's sandbox clients may sign in"},
     {"test-resident", "remove", cmd_test_resident_remove, true, "test-resident remove RESIDENT_ID --organisation ORG"},
     {"test-resident", "list", cmd_test_resident_list, false, "test-resident list --organisation ORG"},
+    {"role", "grant", cmd_role_grant, true,
+     "role grant RESIDENT_ID ROLE       an admin role for the console: viewer, client-operator, key-operator,\n"
+     "                                 help-desk or auditor (docs/admin.md)"},
+    {"role", "revoke", cmd_role_revoke, true, "role revoke RESIDENT_ID ROLE"},
+    {"role", "list", cmd_role_list, false, "role list [RESIDENT_ID]"},
     {"upstream", "add", cmd_upstream_add, true,
      "upstream add ID --issuer URL --client-id ID --client-secret S|--client-secret-file F\n"
      "                 --display-name NAME [--scopes S] [--icon-uri URL] [--enabled B]\n"
@@ -153,8 +158,8 @@ int main(int argc, char **argv)
 
     int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
     /* Admin actions that change something go to the audit trail (never their secrets: only the target). */
-    static const char *const changes[] = {"client",  "upstream", "keys",          "data-key",
-                                          "linkage", "iat",      "test-resident", NULL};
+    static const char *const changes[] = {"client", "upstream",      "keys", "data-key", "linkage",
+                                          "iat",    "test-resident", "role", NULL};
     for (const char *const *g = changes; rc == ADMIN_OK && a.store && *g; g++) {
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;

@@ -21,26 +21,18 @@
 #include "core/rand.h"
 #include "core/str.h"
 #include "keys/keys.h"
+#include "oauth/admin.h"
 #include "oauth/internal.h"
-
-/* The roles (docs/admin.md "Roles"), as bits. */
-enum {
-    VIEWER = 1 << 0,
-    CLIENT_OPERATOR = 1 << 1,
-    KEY_OPERATOR = 1 << 2,
-    HELP_DESK = 1 << 3,
-    AUDITOR = 1 << 4,
-};
 
 static const struct {
     unsigned bit;
     const char *scope, *name;
 } roles[] = {
-    {VIEWER, "admin:viewer", "viewer"},
-    {CLIENT_OPERATOR, "admin:client-operator", "client-operator"},
-    {KEY_OPERATOR, "admin:key-operator", "key-operator"},
-    {HELP_DESK, "admin:help-desk", "help-desk"},
-    {AUDITOR, "admin:auditor", "auditor"},
+    {IDP_ADMIN_VIEWER, "admin:viewer", "viewer"},
+    {IDP_ADMIN_CLIENT_OPERATOR, "admin:client-operator", "client-operator"},
+    {IDP_ADMIN_KEY_OPERATOR, "admin:key-operator", "key-operator"},
+    {IDP_ADMIN_HELP_DESK, "admin:help-desk", "help-desk"},
+    {IDP_ADMIN_AUDITOR, "admin:auditor", "auditor"},
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
@@ -49,11 +41,23 @@ bool idp_admin_scope(const char *word, size_t len)
     return len > 6 && !strncmp(word, "admin:", 6);
 }
 
-/* Who is calling: the actor and the one role its token is bound to. */
-typedef struct {
-    char actor[300];
-    const char *role;
-} caller_t;
+typedef idp_admin_caller_t caller_t;
+
+const char *idp_admin_role_name(unsigned bit)
+{
+    for (size_t i = 0; i < NROLES; i++)
+        if (roles[i].bit == bit)
+            return roles[i].name;
+    return NULL;
+}
+
+unsigned idp_admin_role_bit(const char *name)
+{
+    for (size_t i = 0; i < NROLES; i++)
+        if (!strcmp(roles[i].name, name))
+            return roles[i].bit;
+    return 0;
+}
 
 /*
  * RFC 6750: the bearer token is one of ours, live, and carries exactly one
@@ -106,8 +110,8 @@ static idp_outcome_t authorise(idp_oauth_t *o, idp_oauth_req_t *req, unsigned al
 }
 
 /* Writes the change and its log row (one transaction); an outcome for the call. */
-static idp_outcome_t apply(idp_oauth_t *o, const caller_t *who, const idp_store_admin_op_t *op, const char *action,
-                           const char *target, json_t *before, json_t *after)
+idp_outcome_t idp_admin_apply(idp_oauth_t *o, const caller_t *who, const idp_store_admin_op_t *op, const char *action,
+                              const char *target, json_t *before, json_t *after)
 {
     char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -130,10 +134,10 @@ static idp_outcome_t apply(idp_oauth_t *o, const caller_t *who, const idp_store_
 }
 
 /* A read: its log row only. */
-static idp_outcome_t logged_read(idp_oauth_t *o, const caller_t *who, const char *action, const char *target)
+idp_outcome_t idp_admin_read(idp_oauth_t *o, const caller_t *who, const char *action, const char *target)
 {
     idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_NONE};
-    return apply(o, who, &op, action, target, NULL, NULL);
+    return idp_admin_apply(o, who, &op, action, target, NULL, NULL);
 }
 
 static void answer(idp_oauth_req_t *req, idp_oauth_resp_t *resp, int status, json_t *body)
@@ -214,19 +218,12 @@ static bool matches(const idp_store_client_t *c, const char *q, const char *org,
     return hit;
 }
 
-/* GET /admin/api/v1/clients[?q=&organisation=&sandbox=true|false] */
-idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const caller_t *who, const char *q, const char *org,
+                                   const char *sandbox, json_t **result)
 {
-    caller_t who;
-    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.list", &who);
+    *result = NULL;
+    idp_outcome_t out = idp_admin_read(o, who, "clients.list", "");
     if (out.err != IDP_OK)
-        return out;
-    bool bad = false;
-    const char *q = query(req, "q", &bad), *org = query(req, "organisation", &bad);
-    const char *sandbox = query(req, "sandbox", &bad);
-    if (bad || (sandbox && strcmp(sandbox, "true") && strcmp(sandbox, "false")) || (q && strlen(q) > 200))
-        return idp_fail(IDP_E_INVALID_REQUEST, "q (at most 200 characters), organisation, sandbox=true|false");
-    if ((out = logged_read(o, &who, "clients.list", "")).err != IDP_OK)
         return out;
     idp_store_client_t *rows = NULL;
     size_t n = 0;
@@ -238,8 +235,27 @@ idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         if (matches(&rows[i], q, org, sandbox))
             json_array_append_new(list, client_json(&rows[i]));
     idp_store_clients_free(rows, n);
-    answer(req, resp, 200, json_pack("{s:o}", "clients", list ? list : json_array()));
-    return idp_ok();
+    *result = list;
+    return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+/* GET /admin/api/v1/clients[?q=&organisation=&sandbox=true|false] */
+idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *list = NULL;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.list", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *q = query(req, "q", &bad), *org = query(req, "organisation", &bad);
+    const char *sandbox = query(req, "sandbox", &bad);
+    if (bad || (sandbox && strcmp(sandbox, "true") && strcmp(sandbox, "false")) || (q && strlen(q) > 200))
+        return idp_fail(IDP_E_INVALID_REQUEST, "q (at most 200 characters), organisation, sandbox=true|false");
+    if ((out = idp_admin_clients_as(o, &who, q, org, sandbox, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "clients", list));
+    return out;
 }
 
 /* The client the path names; 404 problem when there is none. */
@@ -251,46 +267,54 @@ static idp_outcome_t load_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_store
     return e == IDP_OK ? idp_ok() : idp_fail_store(e);
 }
 
-/* GET /admin/api/v1/clients/{id} */
-idp_outcome_t idp_admin_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const caller_t *who, const char *client_id, json_t **result)
 {
-    caller_t who;
     idp_store_client_t row;
-    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.read", &who);
-    if (out.err != IDP_OK || (out = load_client(o, req, &row)).err != IDP_OK)
-        return out;
-    if ((out = logged_read(o, &who, "clients.read", row.client_id)).err == IDP_OK)
-        answer(req, resp, 200, client_json(&row));
+    *result = NULL;
+    idp_err_t e = idp_store_client_get(o->store, client_id, &row);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    idp_outcome_t out = idp_admin_read(o, who, "clients.read", row.client_id);
+    if (out.err == IDP_OK && (*result = client_json(&row)) == NULL)
+        out = idp_fail(IDP_E_NOMEM, NULL);
     idp_store_client_clear(&row);
     return out;
 }
 
-/* The client actions: one state change each, logged with the state before and after. */
-static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                   idp_store_admin_op_kind_t kind, bool flag, const char *action)
+/* GET /admin/api/v1/clients/{id} */
+idp_outcome_t idp_admin_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
+    json_t *result = NULL;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.read", &who);
+    if (out.err == IDP_OK && req->path_param == NULL)
+        out = idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (out.err == IDP_OK && (out = idp_admin_client_as(o, &who, req->path_param, &result)).err == IDP_OK)
+        answer(req, resp, 200, result);
+    return out;
+}
+
+idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const caller_t *who, const char *client_id,
+                                      idp_store_admin_op_kind_t kind, bool flag, const char *action, const char *reason,
+                                      long long now, json_t **result)
+{
     idp_store_client_t row;
-    bool bad = false;
-    json_t *body = body_object(req, &bad);
-    idp_outcome_t out = authorise(o, req, CLIENT_OPERATOR, action, &who);
-    if (out.err == IDP_OK && bad)
-        out = idp_fail(IDP_E_INVALID_REQUEST, "the body, when there is one, is a JSON object ({\"reason\": ...})");
-    if (out.err != IDP_OK || (out = load_client(o, req, &row)).err != IDP_OK) {
-        json_decref(body);
-        return out;
-    }
+    idp_err_t e = idp_store_client_get(o->store, client_id, &row);
+    *result = NULL;
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    idp_outcome_t out = idp_ok();
     char *secret = NULL;
     unsigned char hash[32];
     idp_store_admin_op_t op = {.kind = kind, .id = row.client_id, .flag = flag};
     json_t *before = client_state(&row), *after = client_state(&row);
-    json_t *reason = json_object_get(body, "reason");
-    if (json_is_string(reason)) {
-        json_object_set(after, "reason", reason);
-    } else if (reason) {
-        out = idp_fail(IDP_E_INVALID_REQUEST, "reason: a string");
-        goto Exit;
-    }
+    if (reason)
+        json_object_set_new(after, "reason", json_string(reason));
     if (kind == IDP_ADMIN_OP_CLIENT_SECRET) {
         json_t *m = json_loads(row.metadata, 0, NULL);
         bool uses = m && idp_client_meta_uses_secret(m);
@@ -305,11 +329,11 @@ static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         }
         idp_sha256(secret, strlen(secret), hash);
         op.hash = hash;
-        json_object_set_new(after, "secret_rotated_at", json_integer(req->now));
+        json_object_set_new(after, "secret_rotated_at", json_integer(now));
     } else {
         json_object_set_new(after, kind == IDP_ADMIN_OP_CLIENT_SANDBOX ? "sandbox" : "suspended", json_boolean(flag));
     }
-    if ((out = apply(o, &who, &op, action, row.client_id, before, after)).err != IDP_OK)
+    if ((out = idp_admin_apply(o, who, &op, action, row.client_id, before, after)).err != IDP_OK)
         goto Exit;
     json_t *r = json_pack("{s:s}", "client_id", row.client_id);
     if (secret) {
@@ -319,13 +343,33 @@ static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         json_object_update(r, after);
         json_object_del(r, "reason");
     }
-    answer(req, resp, 200, r);
+    *result = r;
 Exit:
     idp_wipe(hash, sizeof(hash));
     idp_secret_free(secret);
     idp_store_client_clear(&row);
     json_decref(before);
     json_decref(after);
+    return out;
+}
+
+/* The client actions of the API: one state change each, logged with the state before and after. */
+static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                   idp_store_admin_op_kind_t kind, bool flag, const char *action)
+{
+    caller_t who;
+    bool bad = false;
+    json_t *body = body_object(req, &bad), *result = NULL;
+    json_t *reason = json_object_get(body, "reason");
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, action, &who);
+    if (out.err == IDP_OK && (bad || (reason && !json_is_string(reason))))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "the body, when there is one, is a JSON object ({\"reason\": a string})");
+    if (out.err == IDP_OK && req->path_param == NULL)
+        out = idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (out.err == IDP_OK && (out = idp_admin_client_change(o, &who, req->path_param, kind, flag, action,
+                                                            json_string_value(reason), req->now, &result))
+                                     .err == IDP_OK)
+        answer(req, resp, 200, result);
     json_decref(body);
     return out;
 }
@@ -430,7 +474,8 @@ idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, 
 {
     caller_t who;
     idp_store_client_t row;
-    idp_outcome_t out = authorise(o, req, VIEWER | CLIENT_OPERATOR | AUDITOR, "clients.statistics", &who);
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.statistics", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -446,7 +491,7 @@ idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, 
     idp_store_stat_t *rows = NULL;
     size_t n = 0;
     idp_err_t e;
-    if ((out = logged_read(o, &who, "clients.statistics", row.client_id)).err != IDP_OK)
+    if ((out = idp_admin_read(o, &who, "clients.statistics", row.client_id)).err != IDP_OK)
         goto Exit;
     if ((e = idp_store_client_stats(o->store, row.client_id, fd, td, &rows, &n)) != IDP_OK) {
         out = idp_fail_store(e);
@@ -524,7 +569,7 @@ static idp_outcome_t iat_issue(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_INSERT, .iat = &iat, .hash = hash};
     iat.created_at = req->now;
     json_t *after = iat_json(&iat, req->now);
-    out = apply(o, who, &op, "initial_access_tokens.issue", iat.id, NULL, after);
+    out = idp_admin_apply(o, who, &op, "initial_access_tokens.issue", iat.id, NULL, after);
     if (out.err == IDP_OK) {
         json_object_set_new(after, "token", json_string(token));
         answer(req, resp, 201, after);
@@ -542,13 +587,14 @@ idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 {
     caller_t who;
     bool post = !strcmp(req->method, "POST");
-    idp_outcome_t out = authorise(o, req, post ? CLIENT_OPERATOR : VIEWER | CLIENT_OPERATOR,
-                                  post ? "initial_access_tokens.issue" : "initial_access_tokens.list", &who);
+    idp_outcome_t out =
+        authorise(o, req, post ? IDP_ADMIN_CLIENT_OPERATOR : IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR,
+                  post ? "initial_access_tokens.issue" : "initial_access_tokens.list", &who);
     if (out.err != IDP_OK)
         return out;
     if (post)
         return iat_issue(o, req, resp, &who);
-    if ((out = logged_read(o, &who, "initial_access_tokens.list", "")).err != IDP_OK)
+    if ((out = idp_admin_read(o, &who, "initial_access_tokens.list", "")).err != IDP_OK)
         return out;
     idp_store_iat_t *rows = NULL;
     size_t n = 0;
@@ -567,12 +613,12 @@ idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, CLIENT_OPERATOR, "initial_access_tokens.revoke", &who);
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "initial_access_tokens.revoke", &who);
     if (out.err != IDP_OK)
         return out;
     idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_REVOKE, .id = req->path_param};
     json_t *after = json_pack("{s:b}", "revoked", 1);
-    out = apply(o, &who, &op, "initial_access_tokens.revoke", req->path_param, NULL, after);
+    out = idp_admin_apply(o, &who, &op, "initial_access_tokens.revoke", req->path_param, NULL, after);
     json_decref(after);
     if (out.err == IDP_OK) {
         resp->status = 204;
@@ -584,12 +630,11 @@ idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 
 /* ---- keys and the audit trail ------------------------------------------------------------- */
 
-/* GET /admin/api/v1/keys: the signing keys' states and times, never their private parts. */
-idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_admin_keys_as(idp_oauth_t *o, const caller_t *who, json_t **result)
 {
-    caller_t who;
-    idp_outcome_t out = authorise(o, req, VIEWER | KEY_OPERATOR | AUDITOR, "keys.list", &who);
-    if (out.err != IDP_OK || (out = logged_read(o, &who, "keys.list", "")).err != IDP_OK)
+    *result = NULL;
+    idp_outcome_t out = idp_admin_read(o, who, "keys.list", "");
+    if (out.err != IDP_OK)
         return out;
     idp_store_key_t *rows = NULL;
     size_t n = 0;
@@ -604,8 +649,50 @@ idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
                                               "activated_at", (json_int_t)rows[i].activated_at, "retired_at",
                                               (json_int_t)rows[i].retired_at));
     idp_store_keys_free(rows, n);
-    answer(req, resp, 200, json_pack("{s:o}", "keys", list ? list : json_array()));
-    return idp_ok();
+    *result = list;
+    return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+/* GET /admin/api/v1/keys: the signing keys' states and times, never their private parts. */
+idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *list = NULL;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, "keys.list", &who);
+    if (out.err == IDP_OK && (out = idp_admin_keys_as(o, &who, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "keys", list));
+    return out;
+}
+
+idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const caller_t *who, idp_alg_t alg, bool force,
+                                       const char *reason, json_t **result)
+{
+    *result = NULL;
+    if (o->kek == NULL)
+        return idp_fail_why(IDP_E_UNAVAILABLE, "keys cannot be made here", "no key-encryption key loaded");
+    json_t *after = json_pack("{s:s, s:b}", "alg", idp_alg_name(alg), "force", force);
+    if (after && reason)
+        json_object_set_new(after, "reason", json_string(reason));
+    char *text = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    idp_store_admin_entry_t entry = {
+        .actor = who->actor, .role = who->role, .action = "keys.rotate", .target = idp_alg_name(alg), .after = text};
+    const char *what = NULL;
+    char kid[64] = "";
+    idp_outcome_t out = idp_ok();
+    idp_err_t e =
+        text ? idp_keys_rotate(o->store, o->kek, alg, force ? 0 : o->cfg->key_publish_seconds, &entry, &what, kid)
+             : IDP_E_NOMEM;
+    if (e == IDP_OK)
+        *result = json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(alg), "result", what, "kid", kid);
+    else if (e == IDP_E_CONFLICT)
+        out = idp_fail(IDP_E_CONFLICT, "the next key has been published for less than keys.publish_seconds, so relying "
+                                       "parties may not have it yet: wait, or force it in an emergency");
+    else
+        out = idp_fail_store(e);
+    free(text);
+    json_decref(after);
+    return out;
 }
 
 /* POST /admin/api/v1/keys/rotate {"alg": "RS256"|"ES256", "force": false, "reason": ...}: one rotation step
@@ -614,39 +701,18 @@ idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 {
     caller_t who;
     bool bad = false;
-    json_t *b = body_object(req, &bad);
-    idp_outcome_t out = authorise(o, req, KEY_OPERATOR, "keys.rotate", &who);
+    json_t *b = body_object(req, &bad), *result = NULL;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_KEY_OPERATOR, "keys.rotate", &who);
     idp_alg_t alg = idp_alg_from_name(json_string_value(json_object_get(b, "alg")));
     json_t *force = json_object_get(b, "force"), *reason = json_object_get(b, "reason");
     if (out.err == IDP_OK &&
         (bad || alg == IDP_ALG_NONE || (force && !json_is_boolean(force)) || (reason && !json_is_string(reason))))
         out = idp_fail(IDP_E_INVALID_REQUEST,
                        "{\"alg\": \"RS256\" or \"ES256\", \"force\": a boolean, \"reason\": a string}");
-    if (out.err == IDP_OK && o->kek == NULL)
-        out = idp_fail_why(IDP_E_UNAVAILABLE, "keys cannot be made here", "no key-encryption key loaded");
-    if (out.err != IDP_OK) {
-        json_decref(b);
-        return out;
-    }
-    json_t *after = json_pack("{s:s, s:b}", "alg", idp_alg_name(alg), "force", json_is_true(force));
-    if (reason)
-        json_object_set(after, "reason", reason);
-    char *text = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    idp_store_admin_entry_t entry = {
-        .actor = who.actor, .role = who.role, .action = "keys.rotate", .target = idp_alg_name(alg), .after = text};
-    const char *what = NULL;
-    char kid[64] = "";
-    long long min_age = json_is_true(force) ? 0 : o->cfg->key_publish_seconds;
-    idp_err_t e = text ? idp_keys_rotate(o->store, o->kek, alg, min_age, &entry, &what, kid) : IDP_E_NOMEM;
-    if (e == IDP_OK)
-        answer(req, resp, 200, json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(alg), "result", what, "kid", kid));
-    else if (e == IDP_E_CONFLICT)
-        out = idp_fail(IDP_E_CONFLICT, "the next key has been published for less than keys.publish_seconds, so relying "
-                                       "parties may not have it yet: wait, or force it in an emergency");
-    else
-        out = idp_fail_store(e);
-    free(text);
-    json_decref(after);
+    if (out.err == IDP_OK &&
+        (out = idp_admin_keys_rotate_as(o, &who, alg, json_is_true(force), json_string_value(reason), &result)).err ==
+            IDP_OK)
+        answer(req, resp, 200, result);
     json_decref(b);
     return out;
 }
@@ -658,12 +724,11 @@ static json_t *verdict(bool ok, size_t n, long long bad, const char *why)
                           why);
 }
 
-/* GET /admin/api/v1/audit/verify: both hash chains recomputed (this call's own row included). */
-idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const caller_t *who, json_t **result)
 {
-    caller_t who;
-    idp_outcome_t out = authorise(o, req, AUDITOR, "audit.verify", &who);
-    if (out.err != IDP_OK || (out = logged_read(o, &who, "audit.verify", "")).err != IDP_OK)
+    *result = NULL;
+    idp_outcome_t out = idp_admin_read(o, who, "audit.verify", "");
+    if (out.err != IDP_OK)
         return out;
     idp_store_ledger_row_t *ledger = NULL;
     idp_store_admin_log_row_t *log = NULL;
@@ -676,19 +741,29 @@ idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
     long long bl = 0, bg = 0;
     const char *wl = NULL, *wg = NULL;
     bool okl = idp_store_ledger_verify(ledger, nl, &bl, &wl), okg = idp_store_admin_log_verify(log, ng, &bg, &wg);
-    answer(req, resp, 200,
-           json_pack("{s:b, s:o, s:o}", "ok", okl && okg, "consent_ledger", verdict(okl, nl, bl, wl), "admin_log",
-                     verdict(okg, ng, bg, wg)));
+    *result = json_pack("{s:b, s:o, s:o}", "ok", okl && okg, "consent_ledger", verdict(okl, nl, bl, wl), "admin_log",
+                        verdict(okg, ng, bg, wg));
     idp_store_ledger_rows_free(ledger, nl);
     idp_store_admin_log_rows_free(log, ng);
-    return idp_ok();
+    return *result ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+/* GET /admin/api/v1/audit/verify: both hash chains recomputed (this call's own row included). */
+idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *result = NULL;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_AUDITOR, "audit.verify", &who);
+    if (out.err == IDP_OK && (out = idp_admin_verify_as(o, &who, &result)).err == IDP_OK)
+        answer(req, resp, 200, result);
+    return out;
 }
 
 /* GET /admin/api/v1/audit/admin-log[?after=SEQ&limit=N]: the log, oldest first, in pages. */
 idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, AUDITOR, "audit.admin_log", &who);
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_AUDITOR, "audit.admin_log", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -702,7 +777,7 @@ idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         bad = true;
     if (bad)
         return idp_fail(IDP_E_INVALID_REQUEST, "after: a sequence number; limit: 1 to 500");
-    if ((out = logged_read(o, &who, "audit.admin_log", "")).err != IDP_OK)
+    if ((out = idp_admin_read(o, &who, "audit.admin_log", "")).err != IDP_OK)
         return out;
     idp_store_admin_log_row_t *rows = NULL;
     size_t n = 0;

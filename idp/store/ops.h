@@ -198,6 +198,9 @@ typedef struct {
     idp_err_t (*admin_log_rows)(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                 size_t *n);
     idp_err_t (*stat_count)(idp_store_t *s, const char *client_id, const char *metric, const char *code);
+    idp_err_t (*role_grant)(idp_store_t *s, const char *resident_id, const char *role);
+    idp_err_t (*role_revoke)(idp_store_t *s, const char *resident_id, const char *role);
+    idp_err_t (*roles)(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
     idp_err_t (*client_stats)(idp_store_t *s, const char *client_id, const char *from, const char *to,
                               idp_store_stat_t **rows, size_t *n);
 } idp_store_registration_ops_t;
@@ -424,6 +427,21 @@ static inline idp_err_t idp_store_admin_log_rows(idp_store_t *s, long long after
                                                  idp_store_admin_log_row_t **rows, size_t *n)
 {
     return s->ops_registration->admin_log_rows(s, after_seq, limit, rows, n);
+}
+
+static inline idp_err_t idp_store_role_grant(idp_store_t *s, const char *resident_id, const char *role)
+{
+    return s->ops_registration->role_grant(s, resident_id, role);
+}
+
+static inline idp_err_t idp_store_role_revoke(idp_store_t *s, const char *resident_id, const char *role)
+{
+    return s->ops_registration->role_revoke(s, resident_id, role);
+}
+
+static inline idp_err_t idp_store_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n)
+{
+    return s->ops_registration->roles(s, resident_id, rows, n);
 }
 
 static inline idp_err_t idp_store_stat_count(idp_store_t *s, const char *client_id, const char *metric,

@@ -353,6 +353,19 @@ void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n);
  */
 bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why);
 
+/* ---- residents' admin roles (migration 0018) ----------------------------- */
+
+/** Grants @p role to resident @p resident_id (again: nothing changes). IDP_E_NOT_FOUND: no such resident. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_role_grant(idp_store_t *s, const char *resident_id, const char *role);
+/** Takes it back: IDP_E_NOT_FOUND when the resident did not hold it. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_role_revoke(idp_store_t *s, const char *resident_id,
+                                                              const char *role);
+/** The roles of @p resident_id (NULL: of everyone), as "resident role" pairs: *rows, *n (free(*rows)). */
+typedef struct {
+    char resident_id[64], role[24];
+} idp_store_role_t;
+static inline idp_err_t idp_store_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
+
 /* ---- per-client daily statistics (migration 0017) ----------------------- */
 
 /** One count: a day in Japan (YYYY-MM-DD), a metric (sign_in, consent, refusal, withdrawal, step_up, error), a code. */

@@ -163,6 +163,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_test_resident_t) test_residents;
     IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
     IDP_MEM_VEC(idp_mem_stat_t) stats;
+    IDP_MEM_VEC(idp_store_role_t) roles;
 } idp_mem_data_t;
 
 typedef struct {

@@ -49,6 +49,7 @@ static void free_data(idp_mem_data_t *d)
     free(d->certs.v);
     free(d->iats.v);
     free(d->stats.v);
+    free(d->roles.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->test_residents.v);
     free(d->txs.v);
@@ -666,6 +667,55 @@ idp_err_t idp_mem_client_stats(idp_store_t *s, const char *client_id, const char
     idp_mem_unlock(d);
     if (ret == IDP_OK)
         qsort(*rows, *n, sizeof(**rows), stat_order);
+    return ret;
+}
+
+/* ---- residents' admin roles (store/pg: migration 0018, store_social.c) ---------------------- */
+
+static long role_find(const idp_mem_data_t *d, const char *resident_id, const char *role)
+{
+    for (size_t i = 0; i < d->roles.n; i++)
+        if (!strcmp(d->roles.v[i].resident_id, resident_id) && !strcmp(d->roles.v[i].role, role))
+            return (long)i;
+    return -1;
+}
+
+idp_err_t idp_mem_role_grant(idp_store_t *s, const char *resident_id, const char *role)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = idp_mem_resident_exists(d, resident_id) ? IDP_OK : IDP_E_NOT_FOUND;
+    if (ret == IDP_OK && role_find(d, resident_id, role) < 0) {
+        idp_store_role_t *r = IDP_MEM_PUSH(d->roles);
+        if (r == NULL) {
+            ret = IDP_E_NOMEM;
+        } else {
+            IDP_MEM_SET(r->resident_id, resident_id);
+            IDP_MEM_SET(r->role, role);
+        }
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_role_revoke(idp_store_t *s, const char *resident_id, const char *role)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = role_find(d, resident_id, role);
+    if (i >= 0)
+        IDP_MEM_REMOVE(d->roles, (size_t)i);
+    idp_mem_unlock(d);
+    return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+}
+
+idp_err_t idp_mem_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*rows = calloc(d->roles.n + 1, sizeof(**rows))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->roles.n; i++)
+        if (resident_id == NULL || !strcmp(d->roles.v[i].resident_id, resident_id))
+            (*rows)[(*n)++] = d->roles.v[i];
+    idp_mem_unlock(d);
     return ret;
 }
 

@@ -57,6 +57,9 @@ const idp_store_registration_ops_t idp_mem_registration_ops = {
     .admin_apply = idp_mem_admin_apply,
     .admin_log_rows = idp_mem_admin_log_rows,
     .stat_count = idp_mem_stat_count,
+    .role_grant = idp_mem_role_grant,
+    .role_revoke = idp_mem_role_revoke,
+    .roles = idp_mem_roles,
     .client_stats = idp_mem_client_stats,
 };
 

@@ -42,6 +42,9 @@ idp_err_t idp_mem_test_resident_is(idp_store_t *s, const char *organisation, con
 idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e);
 idp_err_t idp_mem_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                  size_t *n);
+idp_err_t idp_mem_role_grant(idp_store_t *s, const char *resident_id, const char *role);
+idp_err_t idp_mem_role_revoke(idp_store_t *s, const char *resident_id, const char *role);
+idp_err_t idp_mem_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
 idp_err_t idp_mem_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code);
 idp_err_t idp_mem_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
                                idp_store_stat_t **rows, size_t *n);

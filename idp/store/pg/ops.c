@@ -148,6 +148,9 @@ const idp_store_registration_ops_t idp_pg_registration_ops = {
     .admin_apply = idp_pg_admin_apply,
     .admin_log_rows = idp_pg_admin_log_rows,
     .stat_count = idp_pg_stat_count,
+    .role_grant = idp_pg_role_grant,
+    .role_revoke = idp_pg_role_revoke,
+    .roles = idp_pg_roles,
     .client_stats = idp_pg_client_stats,
 };
 

@@ -139,6 +139,9 @@ idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, 
 idp_err_t idp_pg_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code);
 idp_err_t idp_pg_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
                               idp_store_stat_t **rows, size_t *n);
+idp_err_t idp_pg_role_grant(idp_store_t *s, const char *resident_id, const char *role);
+idp_err_t idp_pg_role_revoke(idp_store_t *s, const char *resident_id, const char *role);
+idp_err_t idp_pg_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
 idp_err_t idp_pg_delivery_enqueue(idp_store_t *s, const char *client_id, const char *uri, const char *token);
 idp_err_t idp_pg_deliveries_due(idp_store_t *s, int max, int lease_seconds, idp_store_delivery_t **rows, size_t *n);
 idp_err_t idp_pg_deliveries_pending(idp_store_t *s, long long *count, long long *oldest_seconds);

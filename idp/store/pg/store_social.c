@@ -6,6 +6,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/pg/internal.h"
@@ -29,6 +30,9 @@ enum {
     U_CARD_VERIFIED_DELETE,
     U_UPSTREAM_VERIFIED_DELETE,
     U_SESSIONS_END_CREDENTIAL,
+    U_ROLE_GRANT,
+    U_ROLE_REVOKE,
+    U_ROLES,
     U__END
 };
 
@@ -93,6 +97,12 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                                    "UPDATE sessions SET ended_at = now() WHERE resident_id = $1 AND credential = $2 "
                                    "AND credential <> '' AND sid <> $3 AND ended_at IS NULL AND expires_at > now() "
                                    "RETURNING sid"},
+    /* residents' admin roles (migration 0018) */
+    [U_ROLE_GRANT] = {"role_grant", "INSERT INTO admin_roles (resident_id, role) SELECT id, $2 FROM residents "
+                                    "WHERE id = $1 ON CONFLICT DO NOTHING RETURNING 1"},
+    [U_ROLE_REVOKE] = {"role_revoke", "DELETE FROM admin_roles WHERE resident_id = $1 AND role = $2"},
+    [U_ROLES] = {"roles", "SELECT resident_id, role FROM admin_roles WHERE $1::text IS NULL OR resident_id = $1 "
+                          "ORDER BY resident_id, role"},
 };
 /* clang-format on */
 
@@ -398,4 +408,58 @@ Exit:
         *n_ended = 0;
     }
     return idp_pg_end(s, c, ret);
+}
+
+/* ---- residents' admin roles (migration 0018) ------------------------------------------- */
+
+idp_err_t idp_pg_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id};
+    PGresult *r = idp_pg_run(s, stmts, U_ROLES, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *rows = calloc(nt ? (size_t)nt : 1, sizeof(**rows));
+    if (*rows == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++) {
+        copy_field((*rows)[i].resident_id, sizeof((*rows)[i].resident_id), PQgetvalue(r, i, 0));
+        copy_field((*rows)[i].role, sizeof((*rows)[i].role), PQgetvalue(r, i, 1));
+    }
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_pg_role_grant(idp_store_t *s, const char *resident_id, const char *role)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id, role};
+    PGresult *r = idp_pg_run(s, stmts, U_ROLE_GRANT, 2, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 0) { /* held already, or no such resident */
+        idp_store_role_t *rows = NULL;
+        size_t n = 0;
+        ret = idp_pg_roles(s, resident_id, &rows, &n);
+        bool held = false;
+        for (size_t i = 0; ret == IDP_OK && i < n; i++)
+            held = held || !strcmp(rows[i].role, role);
+        free(rows);
+        if (ret == IDP_OK && !held)
+            ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_role_revoke(idp_store_t *s, const char *resident_id, const char *role)
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id, role};
+    PGresult *r = idp_pg_run(s, stmts, U_ROLE_REVOKE, 2, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }

@@ -1,0 +1,57 @@
+/*
+ * What the admin API (admin_api.c) and the console (console.c) share: the
+ * roles, the caller, and the operations, each of which writes its row of
+ * the hash-chained admin log (a change in the same transaction). The API
+ * authorises by a token bound to one role; the console by a card session of
+ * a resident who holds roles. Both render the operations' results
+ * (docs/admin.md).
+ */
+#ifndef IDP_OAUTH_ADMIN_H
+#define IDP_OAUTH_ADMIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "jose/key.h"
+#include "oauth/oauth.h"
+
+/* The roles (docs/admin.md "Roles"), as bits. */
+enum {
+    IDP_ADMIN_VIEWER = 1 << 0,
+    IDP_ADMIN_CLIENT_OPERATOR = 1 << 1,
+    IDP_ADMIN_KEY_OPERATOR = 1 << 2,
+    IDP_ADMIN_HELP_DESK = 1 << 3,
+    IDP_ADMIN_AUDITOR = 1 << 4,
+};
+
+/** The name of role @p bit ("client-operator"), NULL for none; and the bit of a name, 0 for none. */
+const char *idp_admin_role_name(unsigned bit);
+unsigned idp_admin_role_bit(const char *name);
+
+/** Who calls: the actor ("client:ID", "resident:ID") and the role this call is made in. */
+typedef struct {
+    char actor[300];
+    const char *role;
+} idp_admin_caller_t;
+
+/** Makes change @p op and writes its log row (@p before and @p after: JSON, may be NULL) in one transaction. */
+idp_outcome_t idp_admin_apply(idp_oauth_t *o, const idp_admin_caller_t *who, const idp_store_admin_op_t *op,
+                              const char *action, const char *target, json_t *before, json_t *after);
+/** A read's log row. */
+idp_outcome_t idp_admin_read(idp_oauth_t *o, const idp_admin_caller_t *who, const char *action, const char *target);
+
+/* The operations; *result is the caller's (json_decref) on success. */
+idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *q, const char *org,
+                                   const char *sandbox, json_t **result);
+idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
+                                  json_t **result);
+/** approve (sandbox false), sandbox, suspend, resume, rotate the secret (its answer holds the new secret: shown once). */
+idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
+                                      idp_store_admin_op_kind_t kind, bool flag, const char *action, const char *reason,
+                                      long long now, json_t **result);
+idp_outcome_t idp_admin_keys_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg, bool force,
+                                       const char *reason, json_t **result);
+idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+
+#endif
