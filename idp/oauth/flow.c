@@ -933,9 +933,9 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     }
     if (!start_session(&f, tx))
         return f.out;
-    if (!tx->client_id[0]) { /* a sign-in for the account pages, not for a relying party */
+    if (!tx->client_id[0]) { /* a sign-in for the account pages (or the console), not for a relying party */
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
-        idp_see_other(f.resp, "/account");
+        idp_see_other(f.resp, !strcmp(tx->request, "for=admin") ? "/admin" : "/account");
         return f.out;
     }
     if (!tx_params(&f, tx))
@@ -1110,12 +1110,18 @@ idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, id
  * IDP_FRESH_SECONDS old with the strongest way the resident has (NIST SP
  * 800-63B §6.1), as adding any way to sign in does.
  */
+/* The request of a sign-in for the admin console: its login transaction's request is "for=admin". */
+static const idp_params_t CONSOLE_PARAMS = {.items = {{"for", "admin"}}, .n = 1};
+
 idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     idp_params_t empty = {0};
-    const char *add = NULL;
+    const char *add = NULL, *to = NULL;
     flow_t f = {.o = o, .req = req, .resp = resp, .params = &empty, .lang = req->lang};
     idp_params_get(req->form, "add", &add);
+    /* for=admin: a sign-in for the admin console, which comes back to /admin (idp_flow_finish_login) */
+    if (idp_params_get(req->form, "for", &to) == IDP_OK && !strcmp(to, "admin"))
+        f.params = &CONSOLE_PARAMS;
     load_session(&f);
     if (!add || strcmp(add, "card") != 0 || !f.has_session) {
         begin_interaction(&f, NULL, TX_LOGIN);

@@ -115,6 +115,8 @@ void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char 
  * what happened when it is a catalogue text (for the resident), else as a
  * detail beside the code; @p back_url (or NULL) is the service's site.
  */
+/** Puts page @p page (rendered with outcome @p e; freed here) into @p resp: a 500 text when it failed. */
+void idp_page_emit(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, idp_ui_page_t *page);
 void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, int status, const char *error,
                     const char *description, idp_error_situation_t situation, const char *back_url);
 /** The page for a storage failure: 503 temporarily_unavailable, else 500 server_error. */

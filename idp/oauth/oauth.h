@@ -178,6 +178,15 @@ idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
 idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
+/* The admin console (console.c; docs/admin.md "The console"). */
+idp_outcome_t idp_console_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+
 /** POST /token (RFC 6749 §3.2). */
 idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 

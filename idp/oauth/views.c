@@ -15,7 +15,7 @@
 #include "ui/messages.h"
 
 /* Hands @p page to @p resp (copied into the arena), or a plain 500 when it did not render. */
-static void emit(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, idp_ui_page_t *page)
+void idp_page_emit(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_err_t e, idp_ui_page_t *page)
 {
     char *body = e == IDP_OK ? idp_arena_strndup(req->arena, page->body, page->body_len) : NULL;
     char *csp = e == IDP_OK ? idp_arena_strdup(req->arena, page->csp) : NULL;
@@ -103,7 +103,7 @@ void idp_page_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *la
                              .for_resident = idp_msg_is_text(description),
                              .situation = situation,
                              .back_url = back_url};
-    emit(req, resp, idp_ui_render_error(&v, &page), &page);
+    idp_page_emit(req, resp, idp_ui_render_error(&v, &page), &page);
 }
 
 void idp_page_store_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, idp_err_t e)
@@ -126,7 +126,7 @@ void idp_page_reauth(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l
 {
     idp_ui_page_t page;
     idp_ui_reauth_view_t v = {.lang = lang, .card = card};
-    emit(req, resp, idp_ui_render_reauth(&v, &page), &page);
+    idp_page_emit(req, resp, idp_ui_render_reauth(&v, &page), &page);
 }
 
 /* OAuth 2.0 Form Post Response Mode §2: an auto-submitting form to the redirect URI. */
@@ -137,7 +137,7 @@ void idp_page_form_post(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char
     /* The response has no language of its own (the redirect may come from a page in either): "ja", both texts. */
     idp_ui_form_post_view_t v = {.lang = "ja", .action = action};
     v.fields = fields_of(req, fields, &v.nfields, &ok);
-    emit(req, resp, ok ? idp_ui_render_form_post(&v, &page) : IDP_E_NOMEM, &page);
+    idp_page_emit(req, resp, ok ? idp_ui_render_form_post(&v, &page) : IDP_E_NOMEM, &page);
 }
 
 void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
@@ -167,7 +167,7 @@ void idp_page_login(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page
             snprintf(u, n, "%s?tx=%s", help, tx);
         v.links.help_url = u ? u : help;
     }
-    emit(req, resp, ok ? idp_ui_render_login(&v, &page) : IDP_E_NOMEM, &page);
+    idp_page_emit(req, resp, ok ? idp_ui_render_login(&v, &page) : IDP_E_NOMEM, &page);
 }
 
 idp_ui_links_t idp_page_links(const idp_oauth_t *o)
@@ -183,7 +183,7 @@ void idp_page_card_app(idp_oauth_req_t *req, idp_oauth_resp_t *resp, bool help, 
 {
     idp_ui_page_t page;
     idp_ui_app_page_view_t v = {.lang = lang, .back_url = back_url, .links = links};
-    emit(req, resp, help ? idp_ui_render_help(&v, &page) : idp_ui_render_card_app(&v, &page), &page);
+    idp_page_emit(req, resp, help ? idp_ui_render_help(&v, &page) : idp_ui_render_card_app(&v, &page), &page);
 }
 
 void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, const char *tx, const char *csrf,
@@ -192,7 +192,7 @@ void idp_page_app_link(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char 
     idp_ui_page_t page;
     idp_ui_app_link_view_t v = {
         .lang = lang, .tx = tx, .csrf = csrf, .offer = offer, .upstream_name = upstream_name ? upstream_name : ""};
-    emit(req, resp, idp_ui_render_app_link(&v, &page), &page);
+    idp_page_emit(req, resp, idp_ui_render_app_link(&v, &page), &page);
 }
 
 void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx, const char *tx,
@@ -200,7 +200,7 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
 {
     idp_ui_page_t page;
     idp_ui_new_card_view_t v = {.lang = ctx->lang, .tx = tx, .csrf = csrf, .stage = stage};
-    emit(req, resp, idp_ui_render_new_card(&v, &page), &page);
+    idp_page_emit(req, resp, idp_ui_render_new_card(&v, &page), &page);
 }
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
@@ -236,7 +236,7 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
         else if (idp_str_list_has(wanted, d->claim)) /* a social sign-in never carries card-verified attributes */
             withheld[v.nwithheld++] = d->claim;
     }
-    emit(req, resp, released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
+    idp_page_emit(req, resp, released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
 }
 
 void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *a)
@@ -324,7 +324,7 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
     v.sessions = sessions;
 
     ok = ok && creds && attrs && consents && releases && sessions;
-    emit(req, resp, ok ? idp_ui_render_account(&v, &page) : IDP_E_NOMEM, &page);
+    idp_page_emit(req, resp, ok ? idp_ui_render_account(&v, &page) : IDP_E_NOMEM, &page);
 }
 
 void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *lang, json_t *fields)
@@ -336,5 +336,5 @@ void idp_page_logout(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *l
         v.fields = fields_of(req, fields, &v.nfields, &ok);
         v.redirect_uri = json_string_value(json_object_get(fields, "post_logout_redirect_uri"));
     }
-    emit(req, resp, ok ? idp_ui_render_logout(&v, &page) : IDP_E_NOMEM, &page);
+    idp_page_emit(req, resp, ok ? idp_ui_render_logout(&v, &page) : IDP_E_NOMEM, &page);
 }

@@ -37,6 +37,11 @@ static const char STYLE[] =
     "border:1px solid #5f6b7a;border-radius:.5rem;background:#fff;color:#1a1a1a}"
     "input:focus-visible,select:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
     "input[aria-invalid=true]{border:2px solid #b00020}.field-error{color:#b00020;font-weight:700;margin:0 0 .25rem}"
+    /* the admin console: tables and its menu */
+    "table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.25rem;border-bottom:1px solid #c4cbd4;"
+    "vertical-align:top}nav.admin ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
+    "nav.admin a[aria-current]{font-weight:700}dt{font-weight:700}dd{margin:0 0 .5rem}"
+    "input.check{display:inline;width:auto;min-height:0}label.inline{display:inline;font-weight:400}"
     "fieldset{border:1px solid #c4cbd4;border-radius:.5rem;margin:.75rem 0;padding:.5rem 1rem;min-width:0}"
     "legend{font-weight:700;padding:0 .25rem}.ym{display:flex;flex-wrap:wrap;gap:0 1rem}.ym .field{flex:1 1 8rem}"
     ".vh{position:absolute;width:1px;height:1px;min-height:0;padding:0;margin:-1px;overflow:hidden;"

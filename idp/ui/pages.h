@@ -314,4 +314,69 @@ typedef struct {
 } idp_ui_logout_view_t;
 idp_err_t idp_ui_render_logout(const idp_ui_logout_view_t *v, idp_ui_page_t *out);
 
+/* ---- the admin console (docs/admin.md, "The console") ------------------------------------- */
+
+/** One client in a list: its id, name and organisation (may be ""), and its state. */
+typedef struct {
+    const char *id, *name, *organisation;
+    bool sandbox, suspended;
+} idp_ui_admin_client_t;
+
+/** What every console page shows: its language, the CSRF token of its forms, the roles held, a status text. */
+typedef struct {
+    const char *lang;
+    const char *csrf;
+    const char *roles;  /* the resident's roles, space-separated */
+    const char *notice; /* a status message from the catalogue (role=status), or NULL */
+    const char *alert;  /* an error message from the catalogue (role=alert), or NULL */
+} idp_ui_admin_common_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const idp_ui_admin_client_t *clients;
+    size_t n;
+} idp_ui_admin_clients_view_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    idp_ui_admin_client_t client;
+    const char *tier;
+    const char *const *redirect_uris; /* NULL-terminated */
+    bool uses_secret;
+    const char *new_secret; /* just issued: shown this once, or NULL */
+} idp_ui_admin_client_view_t;
+
+typedef struct {
+    const char *kid, *alg, *state;
+    long long created_at;
+} idp_ui_admin_key_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const idp_ui_admin_key_t *keys;
+    size_t n;
+    bool may_rotate;
+} idp_ui_admin_keys_view_t;
+
+typedef struct {
+    bool ok;
+    long long rows, bad_row;
+    const char *problem;
+} idp_ui_admin_chain_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    idp_ui_admin_chain_t ledger, log;
+} idp_ui_admin_audit_view_t;
+
+/** Why the console is closed to this browser: no card session, no role, or a sign-in too old for the action. */
+typedef enum { IDP_ADMIN_DENIED_CARD, IDP_ADMIN_DENIED_ROLE, IDP_ADMIN_DENIED_FRESH } idp_ui_admin_denied_t;
+
+idp_err_t idp_ui_render_admin_clients(const idp_ui_admin_clients_view_t *v, idp_ui_page_t *out);
+idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui_page_t *out);
+idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_page_t *out);
+idp_err_t idp_ui_render_admin_audit(const idp_ui_admin_audit_view_t *v, idp_ui_page_t *out);
+/** 403 with the way out: sign in with the card (for the console). */
+idp_err_t idp_ui_render_admin_denied(const char *lang, idp_ui_admin_denied_t why, idp_ui_page_t *out);
+
 #endif

@@ -1,0 +1,328 @@
+/*
+ * The admin console at /admin (issue #19; docs/admin.md, "The console"):
+ * server-rendered pages, Japanese first, working without JavaScript, for
+ * residents who hold admin roles (sakaid-admin role grant). An administrator
+ * signs in through SakaI-D itself with the My Number card (acr card); a
+ * change needs a sign-in of the last IDP_FRESH_SECONDS, and every form
+ * carries the session's CSRF token. The pages call the operations the admin
+ * API calls (oauth/admin.h), so every page and action is a row of the
+ * hash-chained admin log, with the actor "resident:<id>" and the role it
+ * acted in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client_meta.h"
+#include "core/rand.h"
+#include "oauth/admin.h"
+#include "oauth/internal.h"
+#include "ui/messages.h"
+
+/* No notice (a message id past the catalogue's). */
+#define NONE IDP_MSG_COUNT
+
+/* The sign-in for the console: the account pages' login, which comes back to /admin. */
+#define CONSOLE_SIGN_IN "/account/login?for=admin"
+
+typedef struct {
+    idp_admin_caller_t who;
+    idp_store_session_t sess;
+    char roles[128]; /* the roles held, space-separated */
+    char csrf[64];
+} console_t;
+
+static void denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_admin_denied_t why)
+{
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_denied(req->lang, why, &page), &page);
+}
+
+/*
+ * The gate of every console request: a session signed in with the card, a
+ * resident who holds one of the roles @p allowed (the call is made in the
+ * first of them), and for a change (@p change) the form's CSRF token and a
+ * fresh sign-in. False when the request is answered already (a redirect to
+ * sign in, a refusal page) or failed (*out).
+ */
+static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed, bool change,
+                 console_t *c, idp_outcome_t *out)
+{
+    *out = idp_ok();
+    memset(c, 0, sizeof(*c));
+    if (!idp_browser_session(o, req, &c->sess, NULL)) {
+        idp_see_other(resp, CONSOLE_SIGN_IN);
+        return false;
+    }
+    if (strcmp(c->sess.acr, ACR_CARD) != 0) {
+        denied(req, resp, IDP_ADMIN_DENIED_CARD);
+        return false;
+    }
+    idp_store_role_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_roles(o->store, c->sess.resident_id, &rows, &n);
+    if (e != IDP_OK) {
+        *out = idp_fail_store(e);
+        return false;
+    }
+    unsigned held = 0;
+    for (size_t i = 0; i < n; i++) {
+        held |= idp_admin_role_bit(rows[i].role);
+        size_t l = strlen(c->roles);
+        snprintf(c->roles + l, sizeof(c->roles) - l, "%s%s", l ? " " : "", rows[i].role);
+    }
+    free(rows);
+    if (!(held & allowed)) {
+        denied(req, resp, IDP_ADMIN_DENIED_ROLE);
+        return false;
+    }
+    if (change && !idp_account_csrf_ok(o, req, &c->sess)) {
+        *out = idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
+        return false;
+    }
+    /* NIST SP 800-63B §4.3.3 (reauthentication before a sensitive action): a recent card sign-in */
+    if (change && req->now - c->sess.auth_time > IDP_FRESH_SECONDS) {
+        denied(req, resp, IDP_ADMIN_DENIED_FRESH);
+        return false;
+    }
+    unsigned mine = held & allowed;
+    c->who.role = idp_admin_role_name(mine & -mine);
+    snprintf(c->who.actor, sizeof(c->who.actor), "resident:%s", c->sess.resident_id);
+    idp_account_csrf(o, &c->sess, c->csrf);
+    return true;
+}
+
+static idp_ui_admin_common_t common(idp_oauth_req_t *req, const console_t *c, idp_msg_id_t notice)
+{
+    return (idp_ui_admin_common_t){.lang = req->lang,
+                                   .csrf = c->csrf,
+                                   .roles = c->roles,
+                                   .notice = notice != NONE ? idp_msg_get(notice, req->lang) : NULL};
+}
+
+/* What a page shows of a client (admin_api.c client_json): strings live as long as @p j. */
+static idp_ui_admin_client_t client_of(json_t *j)
+{
+    const char *org = json_string_value(json_object_get(j, "organisation"));
+    return (idp_ui_admin_client_t){
+        .id = json_string_value(json_object_get(j, "client_id")),
+        .name = json_string_value(json_object_get(json_object_get(j, "metadata"), "client_name")),
+        .organisation = org ? org : "",
+        .sandbox = json_is_true(json_object_get(j, "sandbox")),
+        .suspended = json_is_true(json_object_get(j, "suspended")),
+    };
+}
+
+/* GET /admin: the clients, those waiting for approval first. */
+idp_outcome_t idp_console_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *list = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+        return out;
+    if ((out = idp_admin_clients_as(o, &c.who, NULL, NULL, NULL, &list)).err != IDP_OK)
+        return out;
+    size_t n = json_array_size(list);
+    idp_ui_admin_client_t *cs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*cs));
+    if (cs == NULL) {
+        json_decref(list);
+        return idp_fail(IDP_E_NOMEM, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        cs[i] = client_of(json_array_get(list, i));
+    idp_ui_admin_clients_view_t v = {.c = common(req, &c, NONE), .clients = cs, .n = n};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_clients(&v, &page), &page);
+    json_decref(list);
+    return idp_ok();
+}
+
+/* A client's page; @p secret: a secret just issued, shown this once. */
+static idp_outcome_t client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
+                                 idp_msg_id_t notice, const char *secret)
+{
+    json_t *j = NULL;
+    idp_outcome_t out = idp_admin_client_as(o, &c->who, req->path_param ? req->path_param : "", &j);
+    if (out.err != IDP_OK)
+        return out;
+    json_t *m = json_object_get(j, "metadata"), *uris = json_object_get(m, "redirect_uris");
+    size_t n = json_array_size(uris);
+    const char **list = idp_arena_alloc(req->arena, (n + 1) * sizeof(*list));
+    if (list == NULL) {
+        json_decref(j);
+        return idp_fail(IDP_E_NOMEM, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        list[i] = json_string_value(json_array_get(uris, i));
+    list[n] = NULL;
+    idp_ui_admin_client_view_t v = {.c = common(req, c, notice),
+                                    .client = client_of(j),
+                                    .tier = json_string_value(json_object_get(m, "tier")),
+                                    .redirect_uris = list,
+                                    .uses_secret = idp_client_meta_uses_secret(m),
+                                    .new_secret = secret};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_client(&v, &page), &page);
+    json_decref(j);
+    return idp_ok();
+}
+
+/* GET /admin/clients/{id}[?done=approved] */
+idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *done = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+        return out;
+    idp_params_get(req->form, "done", &done);
+    return client_page(o, req, resp, &c, done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE, NULL);
+}
+
+/* POST /admin/clients/{id}/approve (csrf): out of the sandbox, then back to its page (303). */
+idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+        return out;
+    out = idp_admin_client_change(o, &c.who, req->path_param ? req->path_param : "", IDP_ADMIN_OP_CLIENT_SANDBOX, false,
+                                  "clients.approve", NULL, req->now, &r);
+    json_decref(r);
+    if (out.err != IDP_OK)
+        return out;
+    char *loc = idp_arena_alloc(req->arena, 160);
+    if (loc == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    snprintf(loc, 160, "/admin/clients/%.100s?done=approved", req->path_param);
+    idp_see_other(resp, loc);
+    return idp_ok();
+}
+
+/* POST /admin/clients/{id}/rotate-secret (csrf): the new secret on the client's page, this once (no redirect). */
+idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+        return out;
+    out = idp_admin_client_change(o, &c.who, req->path_param ? req->path_param : "", IDP_ADMIN_OP_CLIENT_SECRET, true,
+                                  "clients.rotate_secret", NULL, req->now, &r);
+    if (out.err == IDP_OK) {
+        char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
+        out = secret ? client_page(o, req, resp, &c, NONE, secret) : idp_fail(IDP_E_NOMEM, NULL);
+        if (secret)
+            idp_wipe(secret, strlen(secret));
+    }
+    json_t *s = json_object_get(r, "client_secret");
+    if (json_is_string(s))
+        idp_wipe((void *)json_string_value(s), json_string_length(s));
+    json_decref(r);
+    return out;
+}
+
+/* The keys page, with @p notice or @p alert. */
+static idp_outcome_t keys_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
+                               bool may_rotate, idp_msg_id_t notice, idp_msg_id_t alert)
+{
+    json_t *list = NULL;
+    idp_outcome_t out = idp_admin_keys_as(o, &c->who, &list);
+    if (out.err != IDP_OK)
+        return out;
+    size_t n = json_array_size(list);
+    idp_ui_admin_key_t *ks = idp_arena_alloc(req->arena, (n + 1) * sizeof(*ks));
+    if (ks == NULL) {
+        json_decref(list);
+        return idp_fail(IDP_E_NOMEM, NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *k = json_array_get(list, i);
+        ks[i] = (idp_ui_admin_key_t){.kid = json_string_value(json_object_get(k, "kid")),
+                                     .alg = json_string_value(json_object_get(k, "alg")),
+                                     .state = json_string_value(json_object_get(k, "state")),
+                                     .created_at = json_integer_value(json_object_get(k, "created_at"))};
+    }
+    idp_ui_admin_keys_view_t v = {.c = common(req, c, notice), .keys = ks, .n = n, .may_rotate = may_rotate};
+    if (alert != NONE)
+        v.c.alert = idp_msg_get(alert, req->lang);
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_keys(&v, &page), &page);
+    if (alert != NONE)
+        resp->status = 409;
+    json_decref(list);
+    return idp_ok();
+}
+
+/* Whether the resident may rotate keys (the form is shown only then). */
+static bool key_operator(const console_t *c)
+{
+    char roles[sizeof(c->roles) + 2];
+    snprintf(roles, sizeof(roles), " %s ", c->roles);
+    return strstr(roles, " key-operator ") != NULL;
+}
+
+/* GET /admin/keys[?done=rotated] */
+idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *done = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+        return out;
+    idp_params_get(req->form, "done", &done);
+    return keys_page(o, req, resp, &c, key_operator(&c),
+                     done && !strcmp(done, "rotated") ? IDP_MSG_ADMIN_DONE_ROTATED : NONE, NONE);
+}
+
+/* POST /admin/keys/rotate (csrf, alg, force?): one rotation step, then the keys page (303); too soon: 409. */
+idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *alg = NULL, *force = NULL;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
+        return out;
+    idp_params_get(req->form, "alg", &alg);
+    idp_params_get(req->form, "force", &force);
+    idp_alg_t a = idp_alg_from_name(alg);
+    if (a == IDP_ALG_NONE)
+        return idp_fail(IDP_E_INVALID_REQUEST, "alg: RS256 or ES256");
+    out = idp_admin_keys_rotate_as(o, &c.who, a, force && !strcmp(force, "1"), NULL, &r);
+    json_decref(r);
+    if (out.err == IDP_E_CONFLICT)
+        return keys_page(o, req, resp, &c, true, NONE, IDP_MSG_ADMIN_TOO_SOON);
+    if (out.err == IDP_OK)
+        idp_see_other(resp, "/admin/keys?done=rotated");
+    return out;
+}
+
+static idp_ui_admin_chain_t chain_of(json_t *j)
+{
+    return (idp_ui_admin_chain_t){.ok = json_is_true(json_object_get(j, "ok")),
+                                  .rows = json_integer_value(json_object_get(j, "rows")),
+                                  .bad_row = json_integer_value(json_object_get(j, "row")),
+                                  .problem = json_string_value(json_object_get(j, "problem"))};
+}
+
+/* GET /admin/audit: both hash chains verified now. */
+idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_AUDITOR, false, &c, &out))
+        return out;
+    if ((out = idp_admin_verify_as(o, &c.who, &r)).err != IDP_OK)
+        return out;
+    idp_ui_admin_audit_view_t v = {.c = common(req, &c, NONE),
+                                   .ledger = chain_of(json_object_get(r, "consent_ledger")),
+                                   .log = chain_of(json_object_get(r, "admin_log"))};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_audit(&v, &page), &page);
+    json_decref(r);
+    return idp_ok();
+}

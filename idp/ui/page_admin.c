@@ -1,0 +1,223 @@
+/* The admin console's pages (docs/admin.md, "The console"): the same design as the resident's pages. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui/page_internal.h"
+
+/* The console's own navigation, the page's heading, the roles held, and its status or alert. */
+static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading, const char *current)
+{
+    static const struct {
+        const char *id, *href;
+        idp_msg_id_t label;
+    } nav[] = {{"clients", "/admin", IDP_MSG_ADMIN_NAV_CLIENTS},
+               {"keys", "/admin/keys", IDP_MSG_ADMIN_NAV_KEYS},
+               {"audit", "/admin/audit", IDP_MSG_ADMIN_NAV_AUDIT}};
+    idp_buf_printf(&d->b, "<h1>" IDP_UI_BRAND " %s</h1><nav aria-label=\"%s\" class=\"admin\"><ul>",
+                   MSG(d, IDP_MSG_ADMIN_TITLE), MSG(d, IDP_MSG_ADMIN_NAV));
+    for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
+        idp_buf_printf(&d->b, "<li><a id=\"nav-%s\" href=\"%s\"%s>%s</a></li>", nav[i].id, nav[i].href,
+                       !strcmp(nav[i].id, current) ? " aria-current=\"page\"" : "", MSG(d, nav[i].label));
+    idp_buf_printf(&d->b, "</ul></nav><p class=\"note\" id=\"roles\">%s: ", MSG(d, IDP_MSG_ADMIN_SIGNED_IN_AS));
+    idp_html_escape(&d->b, c->roles ? c->roles : "");
+    idp_buf_printf(&d->b, "</p><h2>%s</h2>", MSG(d, heading));
+    if (c->notice)
+        idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
+    if (c->alert)
+        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+}
+
+static const char *state_text(idp_ui_doc_t *d, const idp_ui_admin_client_t *c)
+{
+    return MSG(d, c->suspended ? IDP_MSG_ADMIN_STATE_SUSPENDED
+                  : c->sandbox ? IDP_MSG_ADMIN_STATE_SANDBOX
+                               : IDP_MSG_ADMIN_STATE_LIVE);
+}
+
+static void client_table(idp_ui_doc_t *d, const char *id, const idp_ui_admin_client_t *cs, size_t n, bool pending)
+{
+    idp_buf_printf(&d->b,
+                   "<table id=\"%s\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th></tr></thead><tbody>",
+                   id, MSG(d, IDP_MSG_ADMIN_COL_NAME), MSG(d, IDP_MSG_ADMIN_COL_ORG), MSG(d, IDP_MSG_ADMIN_COL_STATE));
+    for (size_t i = 0; i < n; i++) {
+        if (pending && (!cs[i].sandbox || cs[i].suspended))
+            continue;
+        idp_buf_puts(&d->b, "<tr><td><a href=\"/admin/clients/");
+        idp_html_escape(&d->b, cs[i].id);
+        idp_buf_puts(&d->b, "\">");
+        idp_html_escape(&d->b, cs[i].name);
+        idp_buf_puts(&d->b, "</a></td><td>");
+        idp_html_escape(&d->b, cs[i].organisation);
+        idp_buf_printf(&d->b, "</td><td>%s</td></tr>", state_text(d, &cs[i]));
+    }
+    idp_buf_puts(&d->b, "</tbody></table>");
+}
+
+idp_err_t idp_ui_render_admin_clients(const idp_ui_admin_clients_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    size_t pending = 0;
+    for (size_t i = 0; i < v->n; i++)
+        pending += v->clients[i].sandbox && !v->clients[i].suspended;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_NAV_CLIENTS, "clients");
+    idp_buf_printf(&d.b, "<section aria-labelledby=\"pending-h\"><h3 id=\"pending-h\">%s</h3>",
+                   MSG(&d, IDP_MSG_ADMIN_PENDING));
+    if (pending)
+        client_table(&d, "pending", v->clients, v->n, true);
+    else
+        idp_buf_printf(&d.b, "<p id=\"pending-none\">%s</p>", MSG(&d, IDP_MSG_ADMIN_PENDING_NONE));
+    idp_buf_printf(&d.b, "</section><section aria-labelledby=\"all-h\"><h3 id=\"all-h\">%s</h3>",
+                   MSG(&d, IDP_MSG_ADMIN_ALL_CLIENTS));
+    client_table(&d, "all", v->clients, v->n, false);
+    idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+/* A form of one button that posts to @p action with the page's CSRF token. */
+static void action_form(idp_ui_doc_t *d, const char *csrf, const char *id, const char *action, const char *label,
+                        const char *hint)
+{
+    idp_buf_printf(&d->b, "<form method=\"post\" action=\"");
+    idp_html_escape(&d->b, action);
+    idp_buf_puts(&d->b, "\">");
+    idp_ui_hidden(&d->b, "csrf", csrf);
+    idp_buf_printf(&d->b, "<p class=\"hint\" id=\"%s-hint\">%s</p>", id, hint);
+    idp_buf_printf(&d->b,
+                   "<button type=\"submit\" class=\"primary\" id=\"%s\" aria-describedby=\"%s-hint\">%s</button>"
+                   "</form>",
+                   id, id, label);
+}
+
+idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    const idp_ui_admin_client_t *c = &v->client;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_CLIENT_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_CLIENT_TITLE, "clients");
+    if (v->new_secret) {
+        idp_buf_printf(&d.b,
+                       "<section class=\"alert\" aria-labelledby=\"secret-h\"><h3 id=\"secret-h\">%s</h3>"
+                       "<p><code id=\"new-secret\">",
+                       MSG(&d, IDP_MSG_ADMIN_NEW_SECRET));
+        idp_html_escape(&d.b, v->new_secret);
+        idp_buf_printf(&d.b, "</code></p><p>%s</p></section>", MSG(&d, IDP_MSG_ADMIN_NEW_SECRET_NOTE));
+    }
+    idp_buf_printf(&d.b, "<section><dl id=\"client\"><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_COL_NAME));
+    idp_html_escape(&d.b, c->name);
+    idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd><code>", MSG(&d, IDP_MSG_ADMIN_COL_ID));
+    idp_html_escape(&d.b, c->id);
+    idp_buf_printf(&d.b, "</code></dd><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_COL_ORG));
+    idp_html_escape(&d.b, c->organisation);
+    idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_TIER));
+    idp_html_escape(&d.b, v->tier);
+    idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd id=\"state\">%s</dd><dt>%s</dt><dd><ul>",
+                   MSG(&d, IDP_MSG_ADMIN_COL_STATE), state_text(&d, c), MSG(&d, IDP_MSG_ADMIN_REDIRECTS));
+    for (const char *const *u = v->redirect_uris; u && *u; u++) {
+        idp_buf_puts(&d.b, "<li><code>");
+        idp_html_escape(&d.b, *u);
+        idp_buf_puts(&d.b, "</code></li>");
+    }
+    idp_buf_puts(&d.b, "</ul></dd></dl></section><section>");
+    char action[160];
+    if (c->sandbox && !c->suspended) {
+        snprintf(action, sizeof(action), "/admin/clients/%.100s/approve", c->id);
+        action_form(&d, v->c.csrf, "approve", action, MSG(&d, IDP_MSG_ADMIN_APPROVE),
+                    MSG(&d, IDP_MSG_ADMIN_APPROVE_HINT));
+    }
+    if (v->uses_secret) {
+        snprintf(action, sizeof(action), "/admin/clients/%.100s/rotate-secret", c->id);
+        action_form(&d, v->c.csrf, "rotate-secret", action, MSG(&d, IDP_MSG_ADMIN_ROTATE_SECRET),
+                    MSG(&d, IDP_MSG_ADMIN_ROTATE_SECRET_HINT));
+    }
+    idp_ui_link_button(&d, "secondary", "back", "/admin", MSG(&d, IDP_MSG_ADMIN_BACK_TO_CLIENTS));
+    idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_KEYS_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_KEYS_TITLE, "keys");
+    idp_buf_printf(&d.b,
+                   "<section><table id=\"keys\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+                   MSG(&d, IDP_MSG_ADMIN_COL_KID), MSG(&d, IDP_MSG_ADMIN_COL_ALG), MSG(&d, IDP_MSG_ADMIN_COL_STATE),
+                   MSG(&d, IDP_MSG_ADMIN_COL_CREATED));
+    for (size_t i = 0; i < v->n; i++) {
+        char when[32];
+        time_t t = (time_t)v->keys[i].created_at;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        idp_buf_puts(&d.b, "<tr><td><code>");
+        idp_html_escape(&d.b, v->keys[i].kid);
+        idp_buf_puts(&d.b, "</code></td><td>");
+        idp_html_escape(&d.b, v->keys[i].alg);
+        idp_buf_printf(&d.b, "</td><td data-state=\"%s\">", v->keys[i].state);
+        idp_html_escape(&d.b, v->keys[i].state);
+        idp_buf_printf(&d.b, "</td><td>%s</td></tr>", when);
+    }
+    idp_buf_puts(&d.b, "</tbody></table></section>");
+    if (v->may_rotate) {
+        idp_buf_printf(&d.b, "<section><form method=\"post\" action=\"/admin/keys/rotate\">");
+        idp_ui_hidden(&d.b, "csrf", v->c.csrf);
+        idp_buf_printf(&d.b,
+                       "<p class=\"hint\" id=\"rotate-hint\">%s</p><label for=\"alg\">%s</label>"
+                       "<select id=\"alg\" name=\"alg\"><option>RS256</option><option>ES256</option></select>"
+                       "<p><input type=\"checkbox\" class=\"check\" id=\"force\" name=\"force\" value=\"1\"> "
+                       "<label class=\"inline\" for=\"force\">%s</label></p>"
+                       "<button type=\"submit\" class=\"primary\" id=\"rotate-key\" "
+                       "aria-describedby=\"rotate-hint\">%s</button></form></section>",
+                       MSG(&d, IDP_MSG_ADMIN_ROTATE_KEY_HINT), MSG(&d, IDP_MSG_ADMIN_COL_ALG),
+                       MSG(&d, IDP_MSG_ADMIN_FORCE), MSG(&d, IDP_MSG_ADMIN_ROTATE_KEY));
+    }
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+static void chain(idp_ui_doc_t *d, const char *id, idp_msg_id_t name, const idp_ui_admin_chain_t *c)
+{
+    idp_buf_printf(&d->b,
+                   "<section aria-labelledby=\"%s-h\"><h3 id=\"%s-h\">%s</h3><p id=\"%s\" data-ok=\"%s\"%s>%s</p>"
+                   "<dl><dt>%s</dt><dd>%lld</dd>",
+                   id, id, MSG(d, name), id, c->ok ? "true" : "false", c->ok ? "" : " class=\"alert\"",
+                   MSG(d, c->ok ? IDP_MSG_ADMIN_CHAIN_OK : IDP_MSG_ADMIN_CHAIN_BAD), MSG(d, IDP_MSG_ADMIN_ROWS),
+                   c->rows);
+    if (!c->ok) {
+        idp_buf_printf(&d->b, "<dt>%s</dt><dd>%lld: ", MSG(d, IDP_MSG_ADMIN_BAD_ROW), c->bad_row);
+        idp_html_escape(&d->b, c->problem ? c->problem : "");
+        idp_buf_puts(&d->b, "</dd>");
+    }
+    idp_buf_puts(&d->b, "</dl></section>");
+}
+
+idp_err_t idp_ui_render_admin_audit(const idp_ui_admin_audit_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_AUDIT_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_AUDIT_TITLE, "audit");
+    chain(&d, "ledger", IDP_MSG_ADMIN_LEDGER, &v->ledger);
+    chain(&d, "admin-log", IDP_MSG_ADMIN_ADMIN_LOG, &v->log);
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+idp_err_t idp_ui_render_admin_denied(const char *lang, idp_ui_admin_denied_t why, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, lang, idp_msg_get(IDP_MSG_ADMIN_TITLE, lang));
+    idp_buf_printf(&d.b,
+                   "<h1>" IDP_UI_BRAND "</h1><section class=\"error\" role=\"alert\" id=\"denied\"><h2>%s</h2>"
+                   "<p>%s</p>",
+                   MSG(&d, IDP_MSG_ADMIN_DENIED_HEADING),
+                   MSG(&d, why == IDP_ADMIN_DENIED_ROLE    ? IDP_MSG_ADMIN_DENIED_ROLE
+                           : why == IDP_ADMIN_DENIED_FRESH ? IDP_MSG_ADMIN_DENIED_FRESH
+                                                           : IDP_MSG_ADMIN_DENIED_CARD));
+    if (why != IDP_ADMIN_DENIED_ROLE)
+        idp_ui_link_button(&d, "primary", "admin-sign-in", "/account/login?for=admin", MSG(&d, IDP_MSG_ADMIN_SIGN_IN));
+    idp_ui_link_button(&d, "secondary", "to-account", "/account", MSG(&d, IDP_MSG_ERROR_TO_ACCOUNT));
+    idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, 403, NULL, NULL, out);
+}

@@ -1,0 +1,184 @@
+// The admin console in Chromium (issue #19): an administrator signs in with the card, approves a partner's pending
+// client, rotates its secret, rotates a signing key and verifies the ledger; axe-core on every page; and the
+// refusals: no role, a stale sign-in, a stale form.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { admin, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
+import { startProvider } from './lib/flow.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const CB = 'https://partner.example/cb';
+let p, browser;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM));
+  p = await startProvider();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+after(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+const db = (sql) => psql(p.env.SAKAID_DATABASE_URL, sql);
+
+async function axe(page, state) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const out = await axe.run(document, { resultTypes: ['violations'] });
+    return out.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(r, [], `${state}: axe-core violations`);
+}
+
+/** A partner's client, registered through POST /register: in the sandbox of "console-shop". */
+async function pendingClient(name) {
+  const { token } = admin(p.env, ['iat', 'issue', 'console-shop']).json;
+  const r = await fetch(`${p.url}/register`, { method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: name, redirect_uris: [CB] }) });
+  assert.equal(r.status, 201);
+  return r.json();
+}
+
+/** Signs in at the console with test card @p card (dev mode's button); the page where it lands. */
+async function signIn(page, card) {
+  await page.goto(`${p.url}/admin`);
+  await page.waitForURL(/\/login\?tx=/);
+  await page.selectOption('#card', card);
+  await page.click('form#test-card button');
+  await page.waitForLoadState();
+  const first = page.locator('#new-card form[data-answer="first"] button');
+  if (await first.count()) await first.click();
+  await page.waitForURL(/\/admin$/);
+}
+
+async function residentOf(ctx) {
+  const cookie = (await ctx.cookies()).find((c) => c.name === 'sakaid_session');
+  return db(`SELECT resident_id FROM sessions WHERE id_hash = sha256(convert_to('${cookie.value}', 'UTF8'))`);
+}
+
+const tokenWith = (c, secret) => tokenRequest(p.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+  { authorization: basic(c.client_id, secret) });
+
+describe('the console', () => {
+  test('sign in with the card, approve a pending client, rotate its secret and a signing key, verify the ledger', async () => {
+    const pending = await pendingClient('Semboku café');
+    const ctx = await browser.newContext({ bypassCSP: true, locale: 'ja-JP', extraHTTPHeaders: { 'accept-language': 'ja' } });
+    const page = await ctx.newPage();
+    await signIn(page, 'sakai-taro');
+    // no role yet: refused, with a way out
+    assert.equal(await page.locator('#denied').count(), 1);
+    await axe(page, 'no role');
+    const me = await residentOf(ctx);
+    for (const role of ['client-operator', 'key-operator', 'auditor']) admin(p.env, ['role', 'grant', me, role]);
+    assert.deepEqual(admin(p.env, ['role', 'list', me]).json.map((r) => r.role).sort(), ['auditor', 'client-operator', 'key-operator']);
+    await page.goto(`${p.url}/admin`);
+    assert.match(await page.textContent('#roles'), /client-operator/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    await axe(page, 'clients');
+    // the pending queue holds the partner's client
+    await page.click(`#pending a[href="/admin/clients/${pending.client_id}"]`);
+    await page.waitForURL(new RegExp(`/admin/clients/${pending.client_id}$`));
+    assert.equal(await page.textContent('#state'), 'サンドボックス');
+    await axe(page, 'client (sandbox)');
+    await page.click('#approve');
+    await page.waitForURL(/\?done=approved$/);
+    assert.match(await page.textContent('#notice'), /承認しました/);
+    assert.equal(await page.textContent('#state'), '公開中');
+    assert.equal(await page.locator('#approve').count(), 0, 'nothing left to approve');
+    assert.equal(db(`SELECT sandbox FROM clients WHERE client_id = '${pending.client_id}'`), 'f');
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT actor, role, before, after FROM admin_log
+      WHERE action = 'clients.approve' ORDER BY seq DESC LIMIT 1) l`));
+    assert.equal(row.actor, `resident:${me}`);
+    assert.equal(row.role, 'client-operator');
+    assert.equal(row.before.sandbox, true);
+    assert.equal(row.after.sandbox, false);
+
+    // a new secret, shown once on the page; the old one stops working
+    await page.click('#rotate-secret');
+    await page.waitForSelector('#new-secret');
+    const secret = (await page.textContent('#new-secret')).trim();
+    await axe(page, 'client (new secret)');
+    assert.equal((await tokenWith(pending, pending.client_secret)).status, 401);
+    assert.equal((await tokenWith(pending, secret)).body.error, 'invalid_grant', 'the new secret authenticates');
+    await page.goto(`${p.url}/admin/clients/${pending.client_id}`);
+    assert.equal(await page.locator('#new-secret').count(), 0);
+
+    // a signing key: too soon without force, done with it
+    await page.click('#nav-keys');
+    await page.waitForURL(/\/admin\/keys$/);
+    await axe(page, 'keys');
+    const states = () => db(`SELECT string_agg(kid || ':' || state, ' ' ORDER BY created_at) FROM signing_keys WHERE alg = 'RS256'`);
+    const before = states();
+    await page.selectOption('#alg', 'RS256');
+    await page.click('#rotate-key');
+    await page.waitForSelector('#alert');
+    assert.equal(states(), before, 'refused: the next key is too new');
+    await axe(page, 'keys (too soon)');
+    await page.selectOption('#alg', 'RS256');
+    await page.check('#force');
+    await page.click('#rotate-key');
+    await page.waitForURL(/\/admin\/keys\?done=rotated$/);
+    assert.match(await page.textContent('#notice'), /ローテーション/);
+    assert.notEqual(states(), before);
+    assert.equal(db(`SELECT count(*) FROM signing_keys WHERE alg = 'RS256' AND state = 'active'`), '1');
+    assert.equal(db(`SELECT role FROM admin_log WHERE action = 'keys.rotate' ORDER BY seq DESC LIMIT 1`), 'key-operator');
+
+    // the ledger and the admin log verified
+    await page.click('#nav-audit');
+    await page.waitForURL(/\/admin\/audit$/);
+    assert.equal(await page.getAttribute('#ledger', 'data-ok'), 'true');
+    assert.equal(await page.getAttribute('#admin-log', 'data-ok'), 'true');
+    await axe(page, 'audit');
+    assert.ok(Number(db(`SELECT count(*) FROM admin_log WHERE actor = 'resident:${me}'`)) >= 8, 'every page and action');
+    assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
+    await ctx.close();
+  });
+
+  test('in English too; a stale form and a stale sign-in change nothing', async () => {
+    const pending = await pendingClient('Harbour bakery');
+    const ctx = await browser.newContext({ bypassCSP: true, locale: 'en-US', extraHTTPHeaders: { 'accept-language': 'en' } });
+    const page = await ctx.newPage();
+    await signIn(page, 'kita-hanako');
+    admin(p.env, ['role', 'grant', await residentOf(ctx), 'client-operator']);
+    await page.goto(`${p.url}/admin/clients/${pending.client_id}`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.textContent('#state'), 'Sandbox');
+    await axe(page, 'client in English');
+    // no key operator: no rotation form; no auditor: the audit page is refused
+    await page.goto(`${p.url}/admin/keys`);
+    assert.equal(await page.locator('#denied').count(), 1);
+    await page.goto(`${p.url}/admin/audit`);
+    assert.equal(await page.locator('#denied').count(), 1);
+    // a form without its CSRF token
+    const cookies = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const forged = await fetch(`${p.url}/admin/clients/${pending.client_id}/approve`, { method: 'POST', redirect: 'manual',
+      headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=forged' });
+    assert.equal(forged.status, 403);
+    // a sign-in older than five minutes: sign in again first
+    await page.goto(`${p.url}/admin/clients/${pending.client_id}`);
+    db(`UPDATE sessions SET auth_time = now() - interval '10 minutes' WHERE resident_id = '${await residentOf(ctx)}'`);
+    await page.click('#approve');
+    await page.waitForSelector('#denied');
+    assert.equal(await page.getAttribute('#admin-sign-in', 'href'), '/account/login?for=admin');
+    await axe(page, 'stale sign-in');
+    assert.equal(db(`SELECT sandbox FROM clients WHERE client_id = '${pending.client_id}'`), 't');
+    await ctx.close();
+  });
+
+  test('without a session the console sends the browser to sign in; a resident without roles is refused', async () => {
+    const r = await fetch(`${p.url}/admin/keys`, { redirect: 'manual' });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), '/account/login?for=admin');
+    admin(p.env, ['role', 'grant', 'no-such-resident', 'viewer'], { expectExit: 1 });
+    admin(p.env, ['role', 'grant', 'x', 'superuser'], { expectExit: 2 });
+  });
+});
