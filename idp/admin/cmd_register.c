@@ -202,66 +202,61 @@ int cmd_client_sandbox(admin_t *a, int argc, char **argv)
     return set_sandbox(a, argc, argv, true);
 }
 
+/* The two lists of residents an organisation names (idp_org_list_t): the command, and what being on it means. */
+static const struct {
+    const char *command, *relation, *meaning, *field;
+} lists[] = {
+    [IDP_ORG_TEST_RESIDENTS] = {"test-resident", "is a test resident of",
+                                " (the organisation's sandbox clients may sign them in)", "test_resident"},
+    [IDP_ORG_MEMBERS] = {"member", "acts for", " (they manage its clients at /partner)", "member"},
+};
+
 /* RESIDENT_ID --organisation ORG: 0 and *org, or an exit status. */
-static int test_resident_args(admin_t *a, int argc, char **argv, const char *verb, const char **org)
+static int org_resident_args(admin_t *a, idp_org_list_t list, int argc, char **argv, const char *verb, const char **org)
 {
     if (argc != 3 || strcmp(argv[1], "--organisation") != 0)
-        return admin_usage(a, "usage: test-resident %s RESIDENT_ID --organisation ORGANISATION", verb);
+        return admin_usage(a, "usage: %s %s RESIDENT_ID --organisation ORGANISATION", lists[list].command, verb);
     if (!organisation_ok(argv[2]))
         return admin_usage(a, "--organisation: 1 to 63 of A-Z a-z 0-9 . _ -");
     *org = argv[2];
     return admin_store(a);
 }
 
-int cmd_test_resident_add(admin_t *a, int argc, char **argv)
+static int org_resident_change(admin_t *a, idp_org_list_t list, int argc, char **argv, bool add)
 {
     const char *org = NULL;
-    int rc = test_resident_args(a, argc, argv, "add", &org);
+    int rc = org_resident_args(a, list, argc, argv, add ? "add" : "remove", &org);
     if (rc != 0)
         return rc;
-    idp_err_t e = idp_store_test_resident_add(a->store, org, argv[0]);
+    idp_err_t e = add ? idp_store_org_resident_add(a->store, list, org, argv[0])
+                      : idp_store_org_resident_remove(a->store, list, org, argv[0]);
     if (e == IDP_E_NOT_FOUND)
-        return admin_fail(a, e, "no resident %s", argv[0]);
+        return add ? admin_fail(a, e, "no resident %s", argv[0])
+                   : admin_fail(a, e, "resident %s is not on the %s list of %s", argv[0], lists[list].command, org);
     if (e != IDP_OK)
-        return admin_store_fail(a, e, "test-resident add");
-    if (a->json)
-        admin_print_json(json_pack("{s:s, s:s, s:b}", "resident_id", argv[0], "organisation", org, "test_resident", 1));
-    else
-        printf("resident %s is a test resident of %s: the organisation's sandbox clients may sign them in\n", argv[0],
-               org);
+        return admin_store_fail(a, e, add ? "add" : "remove");
+    if (a->json) {
+        admin_print_json(
+            json_pack("{s:s, s:s, s:b}", "resident_id", argv[0], "organisation", org, lists[list].field, add));
+    } else {
+        printf("resident %s %s%s %s%s\n", argv[0], add ? "" : "no longer ", lists[list].relation, org,
+               add ? lists[list].meaning : "");
+    }
     return ADMIN_OK;
 }
 
-int cmd_test_resident_remove(admin_t *a, int argc, char **argv)
-{
-    const char *org = NULL;
-    int rc = test_resident_args(a, argc, argv, "remove", &org);
-    if (rc != 0)
-        return rc;
-    idp_err_t e = idp_store_test_resident_remove(a->store, org, argv[0]);
-    if (e == IDP_E_NOT_FOUND)
-        return admin_fail(a, e, "resident %s is no test resident of %s", argv[0], org);
-    if (e != IDP_OK)
-        return admin_store_fail(a, e, "test-resident remove");
-    if (a->json)
-        admin_print_json(json_pack("{s:s, s:s, s:b}", "resident_id", argv[0], "organisation", org, "test_resident", 0));
-    else
-        printf("resident %s is no longer a test resident of %s\n", argv[0], org);
-    return ADMIN_OK;
-}
-
-int cmd_test_resident_list(admin_t *a, int argc, char **argv)
+static int org_resident_list(admin_t *a, idp_org_list_t list, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[0], "--organisation") != 0 || !organisation_ok(argv[1]))
-        return admin_usage(a, "usage: test-resident list --organisation ORGANISATION");
+        return admin_usage(a, "usage: %s list --organisation ORGANISATION", lists[list].command);
     int rc = admin_store(a);
     if (rc != 0)
         return rc;
     char(*ids)[64] = NULL;
     size_t n = 0;
-    idp_err_t e = idp_store_test_residents_list(a->store, argv[1], &ids, &n);
+    idp_err_t e = idp_store_org_residents(a->store, list, argv[1], NULL, &ids, &n);
     if (e != IDP_OK)
-        return admin_store_fail(a, e, "test-resident list");
+        return admin_store_fail(a, e, "list");
     json_t *all = json_array();
     for (size_t i = 0; i < n; i++) {
         if (a->json)
@@ -275,6 +270,36 @@ int cmd_test_resident_list(admin_t *a, int argc, char **argv)
     else
         json_decref(all);
     return ADMIN_OK;
+}
+
+int cmd_test_resident_add(admin_t *a, int argc, char **argv)
+{
+    return org_resident_change(a, IDP_ORG_TEST_RESIDENTS, argc, argv, true);
+}
+
+int cmd_test_resident_remove(admin_t *a, int argc, char **argv)
+{
+    return org_resident_change(a, IDP_ORG_TEST_RESIDENTS, argc, argv, false);
+}
+
+int cmd_test_resident_list(admin_t *a, int argc, char **argv)
+{
+    return org_resident_list(a, IDP_ORG_TEST_RESIDENTS, argc, argv);
+}
+
+int cmd_member_add(admin_t *a, int argc, char **argv)
+{
+    return org_resident_change(a, IDP_ORG_MEMBERS, argc, argv, true);
+}
+
+int cmd_member_remove(admin_t *a, int argc, char **argv)
+{
+    return org_resident_change(a, IDP_ORG_MEMBERS, argc, argv, false);
+}
+
+int cmd_member_list(admin_t *a, int argc, char **argv)
+{
+    return org_resident_list(a, IDP_ORG_MEMBERS, argc, argv);
 }
 
 /* ---- residents' admin roles (the console; docs/admin.md) ------------------------------- */

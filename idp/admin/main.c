@@ -57,6 +57,10 @@ static const command_t commands[] = {
      "test-resident add RESIDENT_ID --organisation ORG   a resident the organisation's sandbox clients may sign in"},
     {"test-resident", "remove", cmd_test_resident_remove, true, "test-resident remove RESIDENT_ID --organisation ORG"},
     {"test-resident", "list", cmd_test_resident_list, false, "test-resident list --organisation ORG"},
+    {"member", "add", cmd_member_add, true,
+     "member add RESIDENT_ID --organisation ORG   a resident who acts for a partner at /partner (docs/admin.md)"},
+    {"member", "remove", cmd_member_remove, true, "member remove RESIDENT_ID --organisation ORG"},
+    {"member", "list", cmd_member_list, false, "member list --organisation ORG"},
     {"role", "grant", cmd_role_grant, true,
      "role grant RESIDENT_ID ROLE       an admin role for the console: viewer, client-operator, key-operator,\n"
      "                                 help-desk or auditor (docs/admin.md)"},
@@ -159,7 +163,7 @@ int main(int argc, char **argv)
     int rc = cmd->fn(&a, argc - i - skip, argv + i + skip);
     /* Admin actions that change something go to the audit trail (never their secrets: only the target). */
     static const char *const changes[] = {"client", "upstream",      "keys", "data-key", "linkage",
-                                          "iat",    "test-resident", "role", NULL};
+                                          "iat",    "test-resident", "role", "member",   NULL};
     for (const char *const *g = changes; rc == ADMIN_OK && a.store && *g; g++) {
         if (strcmp(cmd->group, *g) != 0 || (cmd->name && (!strcmp(cmd->name, "list") || !strcmp(cmd->name, "show"))))
             continue;

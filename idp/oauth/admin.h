@@ -45,13 +45,21 @@ idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const idp_admin_caller_t *who
                                    const char *sandbox, json_t **result);
 idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
                                   json_t **result);
-/** approve (sandbox false), sandbox, suspend, resume, rotate the secret (its answer holds the new secret: shown once). */
+/**
+ * approve (sandbox false), sandbox, suspend, resume, rotate the secret (its answer holds the new secret: shown
+ * once), or a partner's request for approval (a sandbox client only: 409 otherwise).
+ */
 idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
                                       idp_store_admin_op_kind_t kind, bool flag, const char *action, const char *reason,
                                       long long now, json_t **result);
 idp_outcome_t idp_admin_keys_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg, bool force,
                                        const char *reason, json_t **result);
+/** The daily statistics of @p client_id from day @p from_day to @p to_day (days since 1970 in Japan), k-thresholded. */
+idp_outcome_t idp_admin_statistics_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
+                                      long from_day, long to_day, json_t **result);
+/** Today in Japan (UTC+9), as days since 1970-01-01. */
+long idp_admin_today(long long now);
 idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 
 #endif

@@ -175,20 +175,20 @@ static json_t *body_object(idp_oauth_req_t *req, bool *bad)
 static json_t *client_json(const idp_store_client_t *c)
 {
     json_t *m = json_loads(c->metadata, 0, NULL);
-    json_t *j =
-        json_pack("{s:s, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:o}", "client_id", c->client_id, "organisation",
-                  c->organisation[0] ? c->organisation : NULL, "sandbox", c->sandbox, "suspended", c->suspended,
-                  "has_secret", c->has_secret, "registered", c->has_registration_token, "created_at",
-                  (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at, "secret_rotated_at",
-                  (json_int_t)c->secret_rotated_at, "metadata", m ? m : json_object());
+    json_t *j = json_pack(
+        "{s:s, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:o}", "client_id", c->client_id, "organisation",
+        c->organisation[0] ? c->organisation : NULL, "sandbox", c->sandbox, "suspended", c->suspended, "has_secret",
+        c->has_secret, "registered", c->has_registration_token, "created_at", (json_int_t)c->created_at, "updated_at",
+        (json_int_t)c->updated_at, "secret_rotated_at", (json_int_t)c->secret_rotated_at, "approval_requested_at",
+        (json_int_t)c->approval_requested_at, "metadata", m ? m : json_object());
     return j;
 }
 
 /* The state an action changes, for the log's before and after. */
 static json_t *client_state(const idp_store_client_t *c)
 {
-    return json_pack("{s:b, s:b, s:I}", "sandbox", c->sandbox, "suspended", c->suspended, "secret_rotated_at",
-                     (json_int_t)c->secret_rotated_at);
+    return json_pack("{s:b, s:b, s:I, s:I}", "sandbox", c->sandbox, "suspended", c->suspended, "secret_rotated_at",
+                     (json_int_t)c->secret_rotated_at, "approval_requested_at", (json_int_t)c->approval_requested_at);
 }
 
 /* Whether @p s holds @p q, ASCII letters in either case (other bytes, UTF-8 among them, as they are). */
@@ -330,6 +330,12 @@ idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const caller_t *who, const
         idp_sha256(secret, strlen(secret), hash);
         op.hash = hash;
         json_object_set_new(after, "secret_rotated_at", json_integer(now));
+    } else if (kind == IDP_ADMIN_OP_CLIENT_REQUEST) {
+        if (!row.sandbox) {
+            out = idp_fail(IDP_E_CONFLICT, "this client is live already");
+            goto Exit;
+        }
+        json_object_set_new(after, "approval_requested_at", json_integer(now));
     } else {
         json_object_set_new(after, kind == IDP_ADMIN_OP_CLIENT_SANDBOX ? "sandbox" : "suspended", json_boolean(flag));
     }
@@ -470,45 +476,58 @@ static json_t *day_json(const char *day, const idp_store_stat_t *rows, size_t n,
 }
 
 /* GET /admin/api/v1/clients/{id}/statistics[?from=YYYY-MM-DD&to=YYYY-MM-DD]: daily, k-thresholded. */
+idp_outcome_t idp_admin_statistics_as(idp_oauth_t *o, const caller_t *who, const char *client_id, long from_day,
+                                      long to_day, json_t **result)
+{
+    *result = NULL;
+    char fd[11], td[11];
+    day_text(from_day, fd);
+    day_text(to_day, td);
+    idp_store_stat_t *rows = NULL;
+    size_t n = 0;
+    idp_outcome_t out = idp_admin_read(o, who, "clients.statistics", client_id);
+    if (out.err != IDP_OK)
+        return out;
+    idp_err_t e = idp_store_client_stats(o->store, client_id, fd, td, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    int k = o->cfg->statistics_k;
+    json_t *days = json_array();
+    for (long d = from_day; days && d <= to_day; d++) {
+        char day[11];
+        day_text(d, day);
+        json_array_append_new(days, day_json(day, rows, n, k));
+    }
+    free(rows);
+    *result = json_pack("{s:s, s:s, s:s, s:i, s:o}", "client_id", client_id, "from", fd, "to", td, "k", k, "days",
+                        days ? days : json_array());
+    return *result ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+long idp_admin_today(long long now)
+{
+    return (long)((now + 9 * 3600) / 86400); /* a day in Japan (UTC+9) */
+}
+
+/* GET /admin/api/v1/clients/{id}/statistics[?from=YYYY-MM-DD&to=YYYY-MM-DD]: daily, k-thresholded. */
 idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
     idp_store_client_t row;
+    json_t *result = NULL;
     idp_outcome_t out =
         authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.statistics", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
     const char *from = query(req, "from", &bad), *to = query(req, "to", &bad);
-    long today = (long)((req->now + 9 * 3600) / 86400), f = today - 29, t = today; /* days in Japan (UTC+9) */
+    long today = idp_admin_today(req->now), f = today - 29, t = today;
     if (bad || (from && !parse_day(from, &f)) || (to && !parse_day(to, &t)) || f > t || t - f > 365)
         return idp_fail(IDP_E_INVALID_REQUEST, "from and to: dates YYYY-MM-DD, from not after to, at most 366 days");
     if ((out = load_client(o, req, &row)).err != IDP_OK)
         return out;
-    char fd[11], td[11];
-    day_text(f, fd);
-    day_text(t, td);
-    idp_store_stat_t *rows = NULL;
-    size_t n = 0;
-    idp_err_t e;
-    if ((out = idp_admin_read(o, &who, "clients.statistics", row.client_id)).err != IDP_OK)
-        goto Exit;
-    if ((e = idp_store_client_stats(o->store, row.client_id, fd, td, &rows, &n)) != IDP_OK) {
-        out = idp_fail_store(e);
-        goto Exit;
-    }
-    int k = o->cfg->statistics_k;
-    json_t *days = json_array();
-    for (long d = f; days && d <= t; d++) {
-        char day[11];
-        day_text(d, day);
-        json_array_append_new(days, day_json(day, rows, n, k));
-    }
-    free(rows);
-    answer(req, resp, 200,
-           json_pack("{s:s, s:s, s:s, s:i, s:o}", "client_id", row.client_id, "from", fd, "to", td, "k", k, "days",
-                     days ? days : json_array()));
-Exit:
+    if ((out = idp_admin_statistics_as(o, &who, row.client_id, f, t, &result)).err == IDP_OK)
+        answer(req, resp, 200, result);
     idp_store_client_clear(&row);
     return out;
 }

@@ -28,8 +28,9 @@
 typedef struct {
     idp_admin_caller_t who;
     idp_store_session_t sess;
-    char roles[128]; /* the roles held, space-separated */
+    char roles[128]; /* the roles held, space-separated (the partner portal: the organisations) */
     char csrf[64];
+    char role[80]; /* the partner portal: "partner:<organisation>" of the client acted on */
 } console_t;
 
 static void denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_admin_denied_t why)
@@ -138,14 +139,49 @@ idp_outcome_t idp_console_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     return idp_ok();
 }
 
-/* A client's page; @p secret: a secret just issued, shown this once. */
+/* The last 7 days of a client's statistics as a page shows them (strings in the arena); NULL when they fail. */
+static idp_ui_stat_day_t *stat_days(idp_oauth_t *o, idp_oauth_req_t *req, const console_t *c, const char *client_id,
+                                    size_t *n)
+{
+    json_t *r = NULL;
+    long today = idp_admin_today(req->now);
+    *n = 0;
+    if (idp_admin_statistics_as(o, &c->who, client_id, today - 6, today, &r).err != IDP_OK)
+        return NULL;
+    json_t *days = json_object_get(r, "days");
+    idp_ui_stat_day_t *out = idp_arena_alloc(req->arena, (json_array_size(days) + 1) * sizeof(*out));
+    static const char *const members[] = {"sign_ins", "consents", "refusals", "withdrawals", "step_ups"};
+    for (size_t i = 0; out && i < json_array_size(days); i++) {
+        json_t *d = json_array_get(days, i);
+        const char *cell[5];
+        for (size_t k = 0; k < 5; k++) {
+            json_t *v = json_object_get(d, members[k]);
+            char num[24];
+            snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+            cell[k] = idp_arena_strdup(req->arena, json_is_string(v) ? json_string_value(v) : num);
+        }
+        out[i] = (idp_ui_stat_day_t){.day = idp_arena_strdup(req->arena, json_string_value(json_object_get(d, "day"))),
+                                     .sign_ins = cell[0],
+                                     .consents = cell[1],
+                                     .refusals = cell[2],
+                                     .withdrawals = cell[3],
+                                     .step_ups = cell[4]};
+        (*n)++;
+    }
+    json_decref(r);
+    return out;
+}
+
+/* A client's page; @p secret: a secret just issued, shown this once. @p partner: the partner portal's. */
 static idp_outcome_t client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
-                                 idp_msg_id_t notice, const char *secret)
+                                 idp_msg_id_t notice, const char *secret, bool partner)
 {
     json_t *j = NULL;
     idp_outcome_t out = idp_admin_client_as(o, &c->who, req->path_param ? req->path_param : "", &j);
     if (out.err != IDP_OK)
         return out;
+    size_t ndays = 0;
+    idp_ui_stat_day_t *days = stat_days(o, req, c, json_string_value(json_object_get(j, "client_id")), &ndays);
     json_t *m = json_object_get(j, "metadata"), *uris = json_object_get(m, "redirect_uris");
     size_t n = json_array_size(uris);
     const char **list = idp_arena_alloc(req->arena, (n + 1) * sizeof(*list));
@@ -161,7 +197,11 @@ static idp_outcome_t client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
                                     .tier = json_string_value(json_object_get(m, "tier")),
                                     .redirect_uris = list,
                                     .uses_secret = idp_client_meta_uses_secret(m),
-                                    .new_secret = secret};
+                                    .new_secret = secret,
+                                    .partner = partner,
+                                    .requested = json_integer_value(json_object_get(j, "approval_requested_at")) > 0,
+                                    .days = days,
+                                    .ndays = ndays};
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_client(&v, &page), &page);
     json_decref(j);
@@ -177,7 +217,8 @@ idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
     idp_params_get(req->form, "done", &done);
-    return client_page(o, req, resp, &c, done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE, NULL);
+    return client_page(o, req, resp, &c, done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE, NULL,
+                       false);
 }
 
 /* POST /admin/clients/{id}/approve (csrf): out of the sandbox, then back to its page (303). */
@@ -213,7 +254,7 @@ idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *
                                   "clients.rotate_secret", NULL, req->now, &r);
     if (out.err == IDP_OK) {
         char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
-        out = secret ? client_page(o, req, resp, &c, NONE, secret) : idp_fail(IDP_E_NOMEM, NULL);
+        out = secret ? client_page(o, req, resp, &c, NONE, secret, false) : idp_fail(IDP_E_NOMEM, NULL);
         if (secret)
             idp_wipe(secret, strlen(secret));
     }
@@ -325,4 +366,171 @@ idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     idp_page_emit(req, resp, idp_ui_render_admin_audit(&v, &page), &page);
     json_decref(r);
     return idp_ok();
+}
+
+/* ---- the partner portal (docs/admin.md, "The partner portal") ----------------------------------- */
+
+#define PARTNER_SIGN_IN "/account/login?for=partner"
+
+/*
+ * The gate of the partner portal: a session (any sign-in), a resident who
+ * acts for at least one organisation (sakaid-admin member add), and for a
+ * change the form's CSRF token and a fresh sign-in. The client of the path,
+ * when there is one, must be one of those organisations': another's is "no
+ * such client" (404), so that its existence is not told either.
+ */
+static bool partner_gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, bool change, console_t *c,
+                         idp_outcome_t *out)
+{
+    *out = idp_ok();
+    memset(c, 0, sizeof(*c));
+    if (!idp_browser_session(o, req, &c->sess, NULL)) {
+        idp_see_other(resp, PARTNER_SIGN_IN);
+        return false;
+    }
+    char(*orgs)[64] = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_org_residents(o->store, IDP_ORG_MEMBERS, NULL, c->sess.resident_id, &orgs, &n);
+    if (e != IDP_OK) {
+        *out = idp_fail_store(e);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(c->roles);
+        snprintf(c->roles + l, sizeof(c->roles) - l, "%s%s", l ? " " : "", orgs[i]);
+    }
+    free(orgs);
+    if (n == 0) {
+        denied(req, resp, IDP_ADMIN_DENIED_PARTNER);
+        return false;
+    }
+    if (change && !idp_account_csrf_ok(o, req, &c->sess)) {
+        *out = idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
+        return false;
+    }
+    if (change && req->now - c->sess.auth_time > IDP_FRESH_SECONDS) {
+        denied(req, resp, IDP_ADMIN_DENIED_PARTNER_FRESH);
+        return false;
+    }
+    snprintf(c->who.actor, sizeof(c->who.actor), "resident:%s", c->sess.resident_id);
+    snprintf(c->role, sizeof(c->role), "partner");
+    c->who.role = c->role;
+    idp_account_csrf(o, &c->sess, c->csrf);
+    if (req->path_param) {
+        idp_store_client_t row;
+        bool mine = false;
+        if ((e = idp_store_client_get(o->store, req->path_param, &row)) == IDP_OK) {
+            char list[sizeof(c->roles) + 2], want[80];
+            snprintf(list, sizeof(list), " %s ", c->roles);
+            snprintf(want, sizeof(want), " %.63s ", row.organisation);
+            mine = row.organisation[0] && strstr(list, want) != NULL;
+            snprintf(c->role, sizeof(c->role), "partner:%.63s", row.organisation);
+            idp_store_client_clear(&row);
+        } else if (e != IDP_E_NOT_FOUND) {
+            *out = idp_fail_store(e);
+            return false;
+        }
+        if (!mine) {
+            *out = idp_fail(IDP_E_NOT_FOUND, "no such client");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* GET /partner: the clients of the organisations the resident acts for. */
+idp_outcome_t idp_partner_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *all = json_array();
+    if (all == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    if (!partner_gate(o, req, resp, false, &c, &out)) {
+        json_decref(all);
+        return out;
+    }
+    /* one list per organisation, each read logged in that organisation's name */
+    char orgs[sizeof(c.roles)];
+    snprintf(orgs, sizeof(orgs), "%s", c.roles);
+    for (char *save = NULL, *org = strtok_r(orgs, " ", &save); org; org = strtok_r(NULL, " ", &save)) {
+        json_t *list = NULL;
+        snprintf(c.role, sizeof(c.role), "partner:%s", org);
+        if ((out = idp_admin_clients_as(o, &c.who, NULL, org, NULL, &list)).err != IDP_OK) {
+            json_decref(all);
+            return out;
+        }
+        json_array_extend(all, list);
+        json_decref(list);
+    }
+    size_t n = json_array_size(all);
+    idp_ui_admin_client_t *cs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*cs));
+    if (cs == NULL) {
+        json_decref(all);
+        return idp_fail(IDP_E_NOMEM, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        cs[i] = client_of(json_array_get(all, i));
+    idp_ui_admin_clients_view_t v = {.c = common(req, &c, NONE), .clients = cs, .n = n, .partner = true};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_clients(&v, &page), &page);
+    json_decref(all);
+    return idp_ok();
+}
+
+/* GET /partner/clients/{id}[?done=requested] */
+idp_outcome_t idp_partner_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *done = NULL;
+    if (!partner_gate(o, req, resp, false, &c, &out))
+        return out;
+    idp_params_get(req->form, "done", &done);
+    return client_page(o, req, resp, &c, done && !strcmp(done, "requested") ? IDP_MSG_PARTNER_DONE_REQUESTED : NONE,
+                       NULL, true);
+}
+
+/* POST /partner/clients/{id}/request-approval (csrf): the city sees the request in the console. */
+idp_outcome_t idp_partner_client_request(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *r = NULL;
+    if (!partner_gate(o, req, resp, true, &c, &out))
+        return out;
+    out = idp_admin_client_change(o, &c.who, req->path_param, IDP_ADMIN_OP_CLIENT_REQUEST, true,
+                                  "clients.request_approval", NULL, req->now, &r);
+    json_decref(r);
+    if (out.err != IDP_OK)
+        return out;
+    char *loc = idp_arena_alloc(req->arena, 160);
+    if (loc == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    snprintf(loc, 160, "/partner/clients/%.100s?done=requested", req->path_param);
+    idp_see_other(resp, loc);
+    return idp_ok();
+}
+
+/* POST /partner/clients/{id}/rotate-secret (csrf): the new secret on the page, this once. */
+idp_outcome_t idp_partner_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    json_t *r = NULL;
+    if (!partner_gate(o, req, resp, true, &c, &out))
+        return out;
+    out = idp_admin_client_change(o, &c.who, req->path_param, IDP_ADMIN_OP_CLIENT_SECRET, true, "clients.rotate_secret",
+                                  NULL, req->now, &r);
+    if (out.err == IDP_OK) {
+        char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
+        out = secret ? client_page(o, req, resp, &c, NONE, secret, true) : idp_fail(IDP_E_NOMEM, NULL);
+        if (secret)
+            idp_wipe(secret, strlen(secret));
+    }
+    json_t *s = json_object_get(r, "client_secret");
+    if (json_is_string(s))
+        idp_wipe((void *)json_string_value(s), json_string_length(s));
+    json_decref(r);
+    return out;
 }

@@ -501,8 +501,8 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
      * an administrator approves it (docs/admin.md "Onboarding a partner"): no real resident's data reaches it. */
     if (f->client->sandbox) {
         bool test = false;
-        if ((e = idp_store_test_resident_is(f->o->store, f->client->organisation, f->sess.resident_id, &test)) !=
-            IDP_OK) {
+        if ((e = idp_store_org_resident_is(f->o->store, IDP_ORG_TEST_RESIDENTS, f->client->organisation,
+                                           f->sess.resident_id, &test)) != IDP_OK) {
             store_error(f, e);
             return;
         }
@@ -935,7 +935,9 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         return f.out;
     if (!tx->client_id[0]) { /* a sign-in for the account pages (or the console), not for a relying party */
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
-        idp_see_other(f.resp, !strcmp(tx->request, "for=admin") ? "/admin" : "/account");
+        idp_see_other(f.resp, !strcmp(tx->request, "for=admin")     ? "/admin"
+                              : !strcmp(tx->request, "for=partner") ? "/partner"
+                                                                    : "/account");
         return f.out;
     }
     if (!tx_params(&f, tx))
@@ -1110,8 +1112,9 @@ idp_outcome_t idp_oauth_login_test_card(idp_oauth_t *o, idp_oauth_req_t *req, id
  * IDP_FRESH_SECONDS old with the strongest way the resident has (NIST SP
  * 800-63B §6.1), as adding any way to sign in does.
  */
-/* The request of a sign-in for the admin console: its login transaction's request is "for=admin". */
+/* The request of a sign-in for the admin console or the partner portal: "for=admin", "for=partner". */
 static const idp_params_t CONSOLE_PARAMS = {.items = {{"for", "admin"}}, .n = 1};
+static const idp_params_t PARTNER_PARAMS = {.items = {{"for", "partner"}}, .n = 1};
 
 idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
@@ -1122,6 +1125,8 @@ idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     /* for=admin: a sign-in for the admin console, which comes back to /admin (idp_flow_finish_login) */
     if (idp_params_get(req->form, "for", &to) == IDP_OK && !strcmp(to, "admin"))
         f.params = &CONSOLE_PARAMS;
+    else if (to && !strcmp(to, "partner"))
+        f.params = &PARTNER_PARAMS;
     load_session(&f);
     if (!add || strcmp(add, "card") != 0 || !f.has_session) {
         begin_interaction(&f, NULL, TX_LOGIN);

@@ -190,10 +190,14 @@ typedef struct {
     idp_err_t (*iat_find)(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
     idp_err_t (*client_register)(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
     idp_err_t (*client_set_sandbox)(idp_store_t *s, const char *client_id, bool sandbox);
-    idp_err_t (*test_resident_add)(idp_store_t *s, const char *organisation, const char *resident_id);
-    idp_err_t (*test_resident_remove)(idp_store_t *s, const char *organisation, const char *resident_id);
-    idp_err_t (*test_resident_is)(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
-    idp_err_t (*test_residents_list)(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
+    idp_err_t (*org_resident_add)(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                  const char *resident_id);
+    idp_err_t (*org_resident_remove)(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                     const char *resident_id);
+    idp_err_t (*org_resident_is)(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                                 bool *yes);
+    idp_err_t (*org_residents)(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                               char (**ids)[64], size_t *n);
     idp_err_t (*admin_apply)(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *entry);
     idp_err_t (*admin_log_rows)(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                 size_t *n);
@@ -394,27 +398,28 @@ static inline idp_err_t idp_store_client_set_sandbox(idp_store_t *s, const char 
     return s->ops_registration->client_set_sandbox(s, client_id, sandbox);
 }
 
-static inline idp_err_t idp_store_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id)
+static inline idp_err_t idp_store_org_resident_add(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                   const char *resident_id)
 {
-    return s->ops_registration->test_resident_add(s, organisation, resident_id);
+    return s->ops_registration->org_resident_add(s, list, organisation, resident_id);
 }
 
-static inline idp_err_t idp_store_test_resident_remove(idp_store_t *s, const char *organisation,
-                                                       const char *resident_id)
+static inline idp_err_t idp_store_org_resident_remove(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                      const char *resident_id)
 {
-    return s->ops_registration->test_resident_remove(s, organisation, resident_id);
+    return s->ops_registration->org_resident_remove(s, list, organisation, resident_id);
 }
 
-static inline idp_err_t idp_store_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id,
-                                                   bool *yes)
+static inline idp_err_t idp_store_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                  const char *resident_id, bool *yes)
 {
-    return s->ops_registration->test_resident_is(s, organisation, resident_id, yes);
+    return s->ops_registration->org_resident_is(s, list, organisation, resident_id, yes);
 }
 
-static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64],
-                                                      size_t *n)
+static inline idp_err_t idp_store_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                const char *resident_id, char (**ids)[64], size_t *n)
 {
-    return s->ops_registration->test_residents_list(s, organisation, ids, n);
+    return s->ops_registration->org_residents(s, list, organisation, resident_id, ids, n);
 }
 
 static inline idp_err_t idp_store_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op,

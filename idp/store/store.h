@@ -204,6 +204,7 @@ typedef struct {
     char organisation[64];                     /* the organisation whose initial access token registered it */
     bool sandbox;   /* signs in only its organisation's test residents, until approved (idp_store_client_set_sandbox) */
     bool suspended; /* refused everywhere, as if it did not exist, until resumed (the admin API) */
+    long long approval_requested_at; /* its organisation asked for approval (0: not asked, or approved since) */
 } idp_store_client_t;
 
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_insert(idp_store_t *s, const idp_store_client_t *c);
@@ -288,18 +289,27 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_client_register(idp_store_t *s
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_client_set_sandbox(idp_store_t *s, const char *client_id,
                                                                      bool sandbox);
-/** Makes resident @p resident_id a test resident of @p organisation (again: nothing changes). IDP_E_NOT_FOUND: no such resident. */
-IDP_STORE_WRITE static inline idp_err_t idp_store_test_resident_add(idp_store_t *s, const char *organisation,
-                                                                    const char *resident_id);
-/** Takes it back: IDP_E_NOT_FOUND when it was none. */
-IDP_STORE_WRITE static inline idp_err_t idp_store_test_resident_remove(idp_store_t *s, const char *organisation,
-                                                                       const char *resident_id);
-/** Whether @p resident_id is a test resident of @p organisation (*yes). */
-static inline idp_err_t idp_store_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id,
-                                                   bool *yes);
-/** The test residents of @p organisation: *ids, *n of them (free(*ids)). */
-static inline idp_err_t idp_store_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64],
-                                                      size_t *n);
+/** The residents an organisation names: its sandbox clients' test residents, or the members who act for it. */
+typedef enum {
+    IDP_ORG_TEST_RESIDENTS, /* migration 0015 test_residents: whom its sandbox clients may sign in */
+    IDP_ORG_MEMBERS,        /* migration 0019 organisation_members: who acts for it at /partner */
+} idp_org_list_t;
+
+/** Adds resident @p resident_id to @p list of @p organisation (again: nothing changes). IDP_E_NOT_FOUND: no such resident. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_org_resident_add(idp_store_t *s, idp_org_list_t list,
+                                                                   const char *organisation, const char *resident_id);
+/** Takes it back: IDP_E_NOT_FOUND when it was not there. */
+IDP_STORE_WRITE static inline idp_err_t
+idp_store_org_resident_remove(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id);
+/** Whether @p resident_id is on @p list of @p organisation (*yes). */
+static inline idp_err_t idp_store_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                  const char *resident_id, bool *yes);
+/**
+ * @p list of @p organisation: its residents in *ids (*n of them; free(*ids)). With @p organisation NULL
+ * and @p resident_id set: the organisations whose @p list holds that resident, in *ids.
+ */
+static inline idp_err_t idp_store_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                                const char *resident_id, char (**ids)[64], size_t *n);
 
 /* ---- the admin log (the admin API; docs/admin.md "The admin API") ------- */
 
@@ -311,6 +321,7 @@ typedef enum {
     IDP_ADMIN_OP_CLIENT_SECRET,  /* client id: a new secret's SHA-256 (hash) */
     IDP_ADMIN_OP_IAT_INSERT,     /* a new initial access token (iat) with its SHA-256 (hash) */
     IDP_ADMIN_OP_IAT_REVOKE,     /* token id */
+    IDP_ADMIN_OP_CLIENT_REQUEST, /* client id: its organisation asks for approval (a sandbox client; else not found) */
 } idp_store_admin_op_kind_t;
 
 typedef struct {

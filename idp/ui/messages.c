@@ -611,6 +611,38 @@ static const message_t messages[IDP_MSG_COUNT] = {
          "この操作の前に、カードでもう一度ログインしてください(最後のログインから時間がたっています)。",
          "Before this action, sign in with your card again (your last sign-in was a while ago)."},
     [IDP_MSG_ADMIN_SIGN_IN] = {"admin.sign_in", "カードでログインする", "Sign in with the card"},
+    [IDP_MSG_PARTNER_TITLE] = {"partner.title", "連携先ポータル", "Partner portal"},
+    [IDP_MSG_PARTNER_CLIENTS] = {"partner.clients", "あなたの組織の連携サービス", "Your organisation's services"},
+    [IDP_MSG_PARTNER_NO_CLIENTS] = {"partner.no_clients",
+                                    "まだ連携サービスがありません。初回登録用トークンで登録してください。",
+                                    "No service yet. Register one with your initial access token."},
+    [IDP_MSG_PARTNER_REQUEST] = {"partner.request", "公開の承認を申請する", "Ask for approval to go live"},
+    [IDP_MSG_PARTNER_REQUEST_HINT] =
+        {"partner.request_hint",
+         "市の担当者が確認して承認すると、すべての住民が同意のうえでログインできるようになります。",
+         "The city reviews the service; once approved, every resident who consents can sign in."},
+    [IDP_MSG_PARTNER_REQUESTED] = {"partner.requested", "承認を申請済みです。市の確認をお待ちください。",
+                                   "Approval requested: the city is reviewing it."},
+    [IDP_MSG_PARTNER_DONE_REQUESTED] = {"partner.done_requested", "承認を申請しました。", "Approval requested."},
+    [IDP_MSG_PARTNER_DENIED_FRESH] =
+        {"partner.denied_fresh", "この操作の前に、もう一度ログインしてください(最後のログインから時間がたっています)。",
+         "Before this action, sign in again (your last sign-in was a while ago)."},
+    [IDP_MSG_PARTNER_DENIED] =
+        {"partner.denied",
+         "このアカウントはどの連携先組織にも属していません。組織の担当者を通じて市に登録を依頼してください。",
+         "This account acts for no partner organisation. Ask the city, through your organisation, to add you."},
+    [IDP_MSG_ADMIN_REQUESTED_BY_PARTNER] = {"admin.requested_by_partner", "連携先から公開の承認申請が届いています。",
+                                            "The partner has asked for approval to go live."},
+    [IDP_MSG_STATS_HEADING] = {"stats.heading", "直近7日の利用状況", "The last 7 days"},
+    [IDP_MSG_STATS_NOTE] =
+        {"stats.note", "少ない件数は、住民一人ひとりの行動が分からないよう「<k」(k件未満)と表示します。",
+         "Small counts read \"<k\" (fewer than k), so that no single resident's action can be read off them."},
+    [IDP_MSG_STATS_DAY] = {"stats.day", "日付", "Day"},
+    [IDP_MSG_STATS_SIGN_INS] = {"stats.sign_ins", "ログイン", "Sign-ins"},
+    [IDP_MSG_STATS_CONSENTS] = {"stats.consents", "同意", "Consents"},
+    [IDP_MSG_STATS_REFUSALS] = {"stats.refusals", "拒否", "Refusals"},
+    [IDP_MSG_STATS_WITHDRAWALS] = {"stats.withdrawals", "撤回", "Withdrawals"},
+    [IDP_MSG_STATS_STEP_UPS] = {"stats.step_ups", "カードへの切り替え", "Step-ups to the card"},
 };
 
 bool idp_msg_lang_en(const char *lang)

@@ -6,6 +6,22 @@
 #include "ui/page_internal.h"
 
 /* The console's own navigation, the page's heading, the roles held, and its status or alert. */
+static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading, const char *current);
+
+/* The partner portal's heading: no console menu, the organisations the member acts for. */
+static void begin_partner(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading)
+{
+    idp_buf_printf(&d->b,
+                   "<h1>" IDP_UI_BRAND " %s</h1><p class=\"note\" id=\"roles\">%s: ", MSG(d, IDP_MSG_PARTNER_TITLE),
+                   MSG(d, IDP_MSG_ADMIN_COL_ORG));
+    idp_html_escape(&d->b, c->roles ? c->roles : "");
+    idp_buf_printf(&d->b, "</p><h2>%s</h2>", MSG(d, heading));
+    if (c->notice)
+        idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
+    if (c->alert)
+        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+}
+
 static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading, const char *current)
 {
     static const struct {
@@ -35,7 +51,8 @@ static const char *state_text(idp_ui_doc_t *d, const idp_ui_admin_client_t *c)
                                : IDP_MSG_ADMIN_STATE_LIVE);
 }
 
-static void client_table(idp_ui_doc_t *d, const char *id, const idp_ui_admin_client_t *cs, size_t n, bool pending)
+static void client_table(idp_ui_doc_t *d, const char *id, const idp_ui_admin_client_t *cs, size_t n, bool pending,
+                         const char *base)
 {
     idp_buf_printf(&d->b,
                    "<table id=\"%s\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
@@ -44,7 +61,7 @@ static void client_table(idp_ui_doc_t *d, const char *id, const idp_ui_admin_cli
     for (size_t i = 0; i < n; i++) {
         if (pending && (!cs[i].sandbox || cs[i].suspended))
             continue;
-        idp_buf_puts(&d->b, "<tr><td><a href=\"/admin/clients/");
+        idp_buf_printf(&d->b, "<tr><td><a href=\"%s/clients/", base);
         idp_html_escape(&d->b, cs[i].id);
         idp_buf_puts(&d->b, "\">");
         idp_html_escape(&d->b, cs[i].name);
@@ -61,17 +78,28 @@ idp_err_t idp_ui_render_admin_clients(const idp_ui_admin_clients_view_t *v, idp_
     size_t pending = 0;
     for (size_t i = 0; i < v->n; i++)
         pending += v->clients[i].sandbox && !v->clients[i].suspended;
+    if (v->partner) {
+        idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_PARTNER_TITLE, v->c.lang));
+        begin_partner(&d, &v->c, IDP_MSG_PARTNER_CLIENTS);
+        idp_buf_puts(&d.b, "<section>");
+        if (v->n)
+            client_table(&d, "all", v->clients, v->n, false, "/partner");
+        else
+            idp_buf_printf(&d.b, "<p id=\"no-clients\">%s</p>", MSG(&d, IDP_MSG_PARTNER_NO_CLIENTS));
+        idp_buf_puts(&d.b, "</section>");
+        return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+    }
     idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_TITLE, v->c.lang));
     begin(&d, &v->c, IDP_MSG_ADMIN_NAV_CLIENTS, "clients");
     idp_buf_printf(&d.b, "<section aria-labelledby=\"pending-h\"><h3 id=\"pending-h\">%s</h3>",
                    MSG(&d, IDP_MSG_ADMIN_PENDING));
     if (pending)
-        client_table(&d, "pending", v->clients, v->n, true);
+        client_table(&d, "pending", v->clients, v->n, true, "/admin");
     else
         idp_buf_printf(&d.b, "<p id=\"pending-none\">%s</p>", MSG(&d, IDP_MSG_ADMIN_PENDING_NONE));
     idp_buf_printf(&d.b, "</section><section aria-labelledby=\"all-h\"><h3 id=\"all-h\">%s</h3>",
                    MSG(&d, IDP_MSG_ADMIN_ALL_CLIENTS));
-    client_table(&d, "all", v->clients, v->n, false);
+    client_table(&d, "all", v->clients, v->n, false, "/admin");
     idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
@@ -91,12 +119,47 @@ static void action_form(idp_ui_doc_t *d, const char *csrf, const char *id, const
                    id, id, label);
 }
 
+/* A client's statistics, day by day, as shown (k-thresholded by the caller). */
+static void stats_table(idp_ui_doc_t *d, const idp_ui_stat_day_t *days, size_t n)
+{
+    idp_buf_printf(&d->b,
+                   "<section aria-labelledby=\"stats-h\"><h3 id=\"stats-h\">%s</h3><p class=\"note\">%s</p>"
+                   "<table id=\"stats\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th></tr></thead><tbody>",
+                   MSG(d, IDP_MSG_STATS_HEADING), MSG(d, IDP_MSG_STATS_NOTE), MSG(d, IDP_MSG_STATS_DAY),
+                   MSG(d, IDP_MSG_STATS_SIGN_INS), MSG(d, IDP_MSG_STATS_CONSENTS), MSG(d, IDP_MSG_STATS_REFUSALS),
+                   MSG(d, IDP_MSG_STATS_WITHDRAWALS), MSG(d, IDP_MSG_STATS_STEP_UPS));
+    for (size_t i = 0; i < n; i++) {
+        const char *cells[] = {days[i].sign_ins, days[i].consents, days[i].refusals, days[i].withdrawals,
+                               days[i].step_ups};
+        idp_buf_puts(&d->b, "<tr><th scope=\"row\">");
+        idp_html_escape(&d->b, days[i].day);
+        idp_buf_puts(&d->b, "</th>");
+        for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+            idp_buf_puts(&d->b, "<td>");
+            idp_html_escape(&d->b, cells[k] ? cells[k] : "");
+            idp_buf_puts(&d->b, "</td>");
+        }
+        idp_buf_puts(&d->b, "</tr>");
+    }
+    idp_buf_puts(&d->b, "</tbody></table></section>");
+}
+
 idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
     const idp_ui_admin_client_t *c = &v->client;
-    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_CLIENT_TITLE, v->c.lang));
-    begin(&d, &v->c, IDP_MSG_ADMIN_CLIENT_TITLE, "clients");
+    const char *base = v->partner ? "/partner" : "/admin";
+    idp_ui_doc_begin(&d, v->c.lang,
+                     idp_msg_get(v->partner ? IDP_MSG_PARTNER_TITLE : IDP_MSG_ADMIN_CLIENT_TITLE, v->c.lang));
+    if (v->partner)
+        begin_partner(&d, &v->c, IDP_MSG_ADMIN_CLIENT_TITLE);
+    else
+        begin(&d, &v->c, IDP_MSG_ADMIN_CLIENT_TITLE, "clients");
+    if (v->requested)
+        idp_buf_printf(&d.b, "<p class=\"note\" id=\"requested\">%s</p>",
+                       MSG(&d, v->partner ? IDP_MSG_PARTNER_REQUESTED : IDP_MSG_ADMIN_REQUESTED_BY_PARTNER));
     if (v->new_secret) {
         idp_buf_printf(&d.b,
                        "<section class=\"alert\" aria-labelledby=\"secret-h\"><h3 id=\"secret-h\">%s</h3>"
@@ -120,19 +183,27 @@ idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui
         idp_html_escape(&d.b, *u);
         idp_buf_puts(&d.b, "</code></li>");
     }
-    idp_buf_puts(&d.b, "</ul></dd></dl></section><section>");
+    idp_buf_puts(&d.b, "</ul></dd></dl></section>");
+    if (v->days)
+        stats_table(&d, v->days, v->ndays);
+    idp_buf_puts(&d.b, "<section>");
     char action[160];
-    if (c->sandbox && !c->suspended) {
+    if (!v->partner && c->sandbox && !c->suspended) {
         snprintf(action, sizeof(action), "/admin/clients/%.100s/approve", c->id);
         action_form(&d, v->c.csrf, "approve", action, MSG(&d, IDP_MSG_ADMIN_APPROVE),
                     MSG(&d, IDP_MSG_ADMIN_APPROVE_HINT));
     }
+    if (v->partner && c->sandbox && !c->suspended && !v->requested) {
+        snprintf(action, sizeof(action), "/partner/clients/%.100s/request-approval", c->id);
+        action_form(&d, v->c.csrf, "request-approval", action, MSG(&d, IDP_MSG_PARTNER_REQUEST),
+                    MSG(&d, IDP_MSG_PARTNER_REQUEST_HINT));
+    }
     if (v->uses_secret) {
-        snprintf(action, sizeof(action), "/admin/clients/%.100s/rotate-secret", c->id);
+        snprintf(action, sizeof(action), "%s/clients/%.100s/rotate-secret", base, c->id);
         action_form(&d, v->c.csrf, "rotate-secret", action, MSG(&d, IDP_MSG_ADMIN_ROTATE_SECRET),
                     MSG(&d, IDP_MSG_ADMIN_ROTATE_SECRET_HINT));
     }
-    idp_ui_link_button(&d, "secondary", "back", "/admin", MSG(&d, IDP_MSG_ADMIN_BACK_TO_CLIENTS));
+    idp_ui_link_button(&d, "secondary", "back", base, MSG(&d, IDP_MSG_ADMIN_BACK_TO_CLIENTS));
     idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
@@ -206,17 +277,25 @@ idp_err_t idp_ui_render_admin_audit(const idp_ui_admin_audit_view_t *v, idp_ui_p
 
 idp_err_t idp_ui_render_admin_denied(const char *lang, idp_ui_admin_denied_t why, idp_ui_page_t *out)
 {
+    static const idp_msg_id_t messages[] = {
+        [IDP_ADMIN_DENIED_CARD] = IDP_MSG_ADMIN_DENIED_CARD,
+        [IDP_ADMIN_DENIED_ROLE] = IDP_MSG_ADMIN_DENIED_ROLE,
+        [IDP_ADMIN_DENIED_FRESH] = IDP_MSG_ADMIN_DENIED_FRESH,
+        [IDP_ADMIN_DENIED_PARTNER] = IDP_MSG_PARTNER_DENIED,
+        [IDP_ADMIN_DENIED_PARTNER_FRESH] = IDP_MSG_PARTNER_DENIED_FRESH,
+    };
+    idp_msg_id_t message = messages[(unsigned)why < sizeof(messages) / sizeof(messages[0]) ? why : 0];
     idp_ui_doc_t d;
     idp_ui_doc_begin(&d, lang, idp_msg_get(IDP_MSG_ADMIN_TITLE, lang));
     idp_buf_printf(&d.b,
                    "<h1>" IDP_UI_BRAND "</h1><section class=\"error\" role=\"alert\" id=\"denied\"><h2>%s</h2>"
                    "<p>%s</p>",
-                   MSG(&d, IDP_MSG_ADMIN_DENIED_HEADING),
-                   MSG(&d, why == IDP_ADMIN_DENIED_ROLE    ? IDP_MSG_ADMIN_DENIED_ROLE
-                           : why == IDP_ADMIN_DENIED_FRESH ? IDP_MSG_ADMIN_DENIED_FRESH
-                                                           : IDP_MSG_ADMIN_DENIED_CARD));
-    if (why != IDP_ADMIN_DENIED_ROLE)
+                   MSG(&d, IDP_MSG_ADMIN_DENIED_HEADING), MSG(&d, message));
+    if (why == IDP_ADMIN_DENIED_CARD || why == IDP_ADMIN_DENIED_FRESH)
         idp_ui_link_button(&d, "primary", "admin-sign-in", "/account/login?for=admin", MSG(&d, IDP_MSG_ADMIN_SIGN_IN));
+    if (why == IDP_ADMIN_DENIED_PARTNER_FRESH)
+        idp_ui_link_button(&d, "primary", "admin-sign-in", "/account/login?for=partner",
+                           MSG(&d, IDP_MSG_ADMIN_SIGN_IN));
     idp_ui_link_button(&d, "secondary", "to-account", "/account", MSG(&d, IDP_MSG_ERROR_TO_ACCOUNT));
     idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 403, NULL, NULL, out);

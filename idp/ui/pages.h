@@ -335,11 +335,21 @@ typedef struct {
     idp_ui_admin_common_t c;
     const idp_ui_admin_client_t *clients;
     size_t n;
+    bool partner; /* the partner portal: its organisations' clients only */
 } idp_ui_admin_clients_view_t;
+
+/** One day of a client's statistics, each count as shown ("12" or "<10"). */
+typedef struct {
+    const char *day, *sign_ins, *consents, *refusals, *withdrawals, *step_ups;
+} idp_ui_stat_day_t;
 
 typedef struct {
     idp_ui_admin_common_t c;
     idp_ui_admin_client_t client;
+    bool partner;                  /* the partner portal's page: its own heading, no approval, the request for it */
+    bool requested;                /* the partner asked for approval */
+    const idp_ui_stat_day_t *days; /* statistics, or NULL */
+    size_t ndays;
     const char *tier;
     const char *const *redirect_uris; /* NULL-terminated */
     bool uses_secret;
@@ -370,7 +380,13 @@ typedef struct {
 } idp_ui_admin_audit_view_t;
 
 /** Why the console is closed to this browser: no card session, no role, or a sign-in too old for the action. */
-typedef enum { IDP_ADMIN_DENIED_CARD, IDP_ADMIN_DENIED_ROLE, IDP_ADMIN_DENIED_FRESH } idp_ui_admin_denied_t;
+typedef enum {
+    IDP_ADMIN_DENIED_CARD,
+    IDP_ADMIN_DENIED_ROLE,
+    IDP_ADMIN_DENIED_FRESH,
+    IDP_ADMIN_DENIED_PARTNER,       /* the partner portal: a member of no organisation */
+    IDP_ADMIN_DENIED_PARTNER_FRESH, /* the partner portal: sign in again first */
+} idp_ui_admin_denied_t;
 
 idp_err_t idp_ui_render_admin_clients(const idp_ui_admin_clients_view_t *v, idp_ui_page_t *out);
 idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui_page_t *out);

@@ -1249,24 +1249,37 @@ static void sandbox_and_test_residents(void **state)
     idp_store_client_clear(&row);
 
     bool yes = true;
-    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident, &yes), IDP_OK);
     assert_false(yes);
-    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", w.resident), IDP_OK);
-    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", w.resident), IDP_OK); /* again: nothing changes */
-    assert_int_equal(idp_store_test_resident_add(s, "sandbox-org", "no-such-resident"), IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_int_equal(idp_store_org_resident_add(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_org_resident_add(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident),
+                     IDP_OK); /* again: nothing changes */
+    assert_int_equal(idp_store_org_resident_add(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", "no-such-resident"),
+                     IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident, &yes), IDP_OK);
     assert_true(yes);
-    assert_int_equal(idp_store_test_resident_is(s, "other-org", w.resident, &yes), IDP_OK);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "other-org", w.resident, &yes), IDP_OK);
     assert_false(yes);
     char(*listed)[64] = NULL;
     size_t n = 0;
-    assert_int_equal(idp_store_test_residents_list(s, "sandbox-org", &listed, &n), IDP_OK);
+    assert_int_equal(idp_store_org_residents(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", NULL, &listed, &n), IDP_OK);
     assert_int_equal(n, 1);
     assert_string_equal(listed[0], w.resident);
     free(listed);
-    assert_int_equal(idp_store_test_resident_remove(s, "sandbox-org", w.resident), IDP_OK);
-    assert_int_equal(idp_store_test_resident_remove(s, "sandbox-org", w.resident), IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_test_resident_is(s, "sandbox-org", w.resident, &yes), IDP_OK);
+    /* the other list of the same organisation is another list */
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_MEMBERS, "sandbox-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+    assert_int_equal(idp_store_org_resident_add(s, IDP_ORG_MEMBERS, "sandbox-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_org_resident_add(s, IDP_ORG_MEMBERS, "second-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_org_residents(s, IDP_ORG_MEMBERS, NULL, w.resident, &listed, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(listed[0], "sandbox-org");
+    assert_string_equal(listed[1], "second-org");
+    free(listed);
+    assert_int_equal(idp_store_org_resident_remove(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident), IDP_OK);
+    assert_int_equal(idp_store_org_resident_remove(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident),
+                     IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "sandbox-org", w.resident, &yes), IDP_OK);
     assert_false(yes);
 }
 

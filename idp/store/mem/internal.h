@@ -123,10 +123,11 @@ typedef struct {
     idp_store_stat_t s;
 } idp_mem_stat_t;
 
-/* store/pg: test_residents. */
+/* store/pg: test_residents and organisation_members (idp_org_list_t). */
 typedef struct {
+    idp_org_list_t list;
     char organisation[64], resident[64];
-} idp_mem_test_resident_t;
+} idp_mem_org_resident_t;
 
 typedef struct {
     pthread_mutex_t mu; /* one lock for everything: each call is one transaction */
@@ -160,7 +161,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_leg_t) legs;
     IDP_MEM_VEC(idp_mem_household_t) households;
     IDP_MEM_VEC(idp_mem_iat_t) iats;
-    IDP_MEM_VEC(idp_mem_test_resident_t) test_residents;
+    IDP_MEM_VEC(idp_mem_org_resident_t) org_residents;
     IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
     IDP_MEM_VEC(idp_mem_stat_t) stats;
     IDP_MEM_VEC(idp_store_role_t) roles;

@@ -51,7 +51,7 @@ static void free_data(idp_mem_data_t *d)
     free(d->stats.v);
     free(d->roles.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
-    free(d->test_residents.v);
+    free(d->org_residents.v);
     free(d->txs.v);
     free(d->challenges.v);
     free(d->sessions.v);
@@ -415,24 +415,28 @@ idp_err_t idp_mem_client_set_sandbox(idp_store_t *s, const char *client_id, bool
     return ret;
 }
 
-static long test_resident_find(const idp_mem_data_t *d, const char *organisation, const char *resident_id)
+static long org_resident_find(const idp_mem_data_t *d, idp_org_list_t list, const char *organisation,
+                              const char *resident_id)
 {
-    for (size_t i = 0; i < d->test_residents.n; i++)
-        if (!strcmp(d->test_residents.v[i].organisation, organisation) &&
-            !strcmp(d->test_residents.v[i].resident, resident_id))
+    for (size_t i = 0; i < d->org_residents.n; i++) {
+        const idp_mem_org_resident_t *r = &d->org_residents.v[i];
+        if (r->list == list && !strcmp(r->organisation, organisation) && !strcmp(r->resident, resident_id))
             return (long)i;
+    }
     return -1;
 }
 
-idp_err_t idp_mem_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id)
+idp_err_t idp_mem_org_resident_add(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                   const char *resident_id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     idp_err_t ret = idp_mem_resident_exists(d, resident_id) ? IDP_OK : IDP_E_NOT_FOUND;
-    if (ret == IDP_OK && test_resident_find(d, organisation, resident_id) < 0) {
-        idp_mem_test_resident_t *row = IDP_MEM_PUSH(d->test_residents);
+    if (ret == IDP_OK && org_resident_find(d, list, organisation, resident_id) < 0) {
+        idp_mem_org_resident_t *row = IDP_MEM_PUSH(d->org_residents);
         if (row == NULL) {
             ret = IDP_E_NOMEM;
         } else {
+            row->list = list;
             IDP_MEM_SET(row->organisation, organisation);
             IDP_MEM_SET(row->resident, resident_id);
         }
@@ -441,32 +445,41 @@ idp_err_t idp_mem_test_resident_add(idp_store_t *s, const char *organisation, co
     return ret;
 }
 
-idp_err_t idp_mem_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id)
+idp_err_t idp_mem_org_resident_remove(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                      const char *resident_id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    long i = test_resident_find(d, organisation, resident_id);
+    long i = org_resident_find(d, list, organisation, resident_id);
     if (i >= 0)
-        IDP_MEM_REMOVE(d->test_residents, (size_t)i);
+        IDP_MEM_REMOVE(d->org_residents, (size_t)i);
     idp_mem_unlock(d);
     return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
 }
 
-idp_err_t idp_mem_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes)
+idp_err_t idp_mem_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                  const char *resident_id, bool *yes)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    *yes = test_resident_find(d, organisation, resident_id) >= 0;
+    *yes = org_resident_find(d, list, organisation, resident_id) >= 0;
     idp_mem_unlock(d);
     return IDP_OK;
 }
 
-idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n)
+idp_err_t idp_mem_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                                char (**ids)[64], size_t *n)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_err_t ret = (*ids = calloc(d->test_residents.n + 1, sizeof(**ids))) ? IDP_OK : IDP_E_NOMEM;
+    idp_err_t ret = (*ids = calloc(d->org_residents.n + 1, sizeof(**ids))) ? IDP_OK : IDP_E_NOMEM;
     *n = 0;
-    for (size_t i = 0; ret == IDP_OK && i < d->test_residents.n; i++)
-        if (!strcmp(d->test_residents.v[i].organisation, organisation))
-            IDP_MEM_SET((*ids)[(*n)++], d->test_residents.v[i].resident);
+    for (size_t i = 0; ret == IDP_OK && i < d->org_residents.n; i++) {
+        const idp_mem_org_resident_t *r = &d->org_residents.v[i];
+        if (r->list != list)
+            continue;
+        if (organisation && !strcmp(r->organisation, organisation))
+            IDP_MEM_SET((*ids)[(*n)++], r->resident);
+        else if (!organisation && resident_id && !strcmp(r->resident, resident_id))
+            IDP_MEM_SET((*ids)[(*n)++], r->organisation);
+    }
     idp_mem_unlock(d);
     return ret;
 }
@@ -475,8 +488,9 @@ idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, 
 
 static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
 {
-    long i =
-        op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET ? client_find(d, op->id) : -1;
+    bool client_op = (op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) ||
+                     op->kind == IDP_ADMIN_OP_CLIENT_REQUEST;
+    long i = client_op ? client_find(d, op->id) : -1;
     idp_store_client_t *c = i >= 0 ? &d->clients.v[i] : NULL;
     switch (op->kind) {
     case IDP_ADMIN_OP_NONE: return IDP_OK;
@@ -486,6 +500,13 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         if (op->flag && !c->organisation[0])
             return IDP_E_CONFLICT;
         c->sandbox = op->flag;
+        if (!op->flag)
+            c->approval_requested_at = 0; /* approval clears a request for it */
+        break;
+    case IDP_ADMIN_OP_CLIENT_REQUEST:
+        if (c == NULL || !c->sandbox)
+            return IDP_E_NOT_FOUND;
+        c->approval_requested_at = idp_mem_now(d);
         break;
     case IDP_ADMIN_OP_CLIENT_SUSPEND:
         if (c == NULL)
@@ -566,11 +587,13 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
     if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
         idp_mem_iat_t *t = iat_by_id(d, op->id);
         ret = t == NULL || t->t.revoked_at ? IDP_E_NOT_FOUND : IDP_OK;
-    } else if (op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) {
+    } else if ((op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) ||
+               op->kind == IDP_ADMIN_OP_CLIENT_REQUEST) {
         long i = client_find(d, op->id);
-        ret = i < 0 ? IDP_E_NOT_FOUND
-              : op->kind == IDP_ADMIN_OP_CLIENT_SANDBOX && op->flag && !d->clients.v[i].organisation[0] ? IDP_E_CONFLICT
-                                                                                                        : IDP_OK;
+        if (i < 0 || (op->kind == IDP_ADMIN_OP_CLIENT_REQUEST && !d->clients.v[i].sandbox))
+            ret = IDP_E_NOT_FOUND;
+        else if (op->kind == IDP_ADMIN_OP_CLIENT_SANDBOX && op->flag && !d->clients.v[i].organisation[0])
+            ret = IDP_E_CONFLICT;
     }
     if (ret == IDP_OK && (ret = admin_append(d, e)) == IDP_OK && (ret = admin_change(d, op)) != IDP_OK) {
         /* an initial access token that clashes, or no memory for it: take the log row back */

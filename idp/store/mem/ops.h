@@ -36,9 +36,6 @@ idp_err_t idp_mem_iat_revoke(idp_store_t *s, const char *id);
 idp_err_t idp_mem_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
 idp_err_t idp_mem_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
 idp_err_t idp_mem_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox);
-idp_err_t idp_mem_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id);
-idp_err_t idp_mem_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id);
-idp_err_t idp_mem_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
 idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e);
 idp_err_t idp_mem_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                  size_t *n);
@@ -48,7 +45,14 @@ idp_err_t idp_mem_roles(idp_store_t *s, const char *resident_id, idp_store_role_
 idp_err_t idp_mem_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code);
 idp_err_t idp_mem_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
                                idp_store_stat_t **rows, size_t *n);
-idp_err_t idp_mem_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
+idp_err_t idp_mem_org_resident_add(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                   const char *resident_id);
+idp_err_t idp_mem_org_resident_remove(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                      const char *resident_id);
+idp_err_t idp_mem_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                  const char *resident_id, bool *yes);
+idp_err_t idp_mem_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                                char (**ids)[64], size_t *n);
 idp_err_t idp_mem_login_tx_get(idp_store_t *s, const char *id, idp_store_login_tx_t *out);
 idp_err_t idp_mem_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx, int ttl);
 idp_err_t idp_mem_login_tx_pending(idp_store_t *s, const unsigned char browser_hash[32], const char *request,

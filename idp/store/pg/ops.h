@@ -129,10 +129,14 @@ idp_err_t idp_pg_iat_revoke(idp_store_t *s, const char *id);
 idp_err_t idp_pg_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out);
 idp_err_t idp_pg_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c);
 idp_err_t idp_pg_client_set_sandbox(idp_store_t *s, const char *client_id, bool sandbox);
-idp_err_t idp_pg_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id);
-idp_err_t idp_pg_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id);
-idp_err_t idp_pg_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes);
-idp_err_t idp_pg_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n);
+idp_err_t idp_pg_org_resident_add(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                  const char *resident_id);
+idp_err_t idp_pg_org_resident_remove(idp_store_t *s, idp_org_list_t list, const char *organisation,
+                                     const char *resident_id);
+idp_err_t idp_pg_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                                 bool *yes);
+idp_err_t idp_pg_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
+                               char (**ids)[64], size_t *n);
 idp_err_t idp_pg_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e);
 idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                 size_t *n);

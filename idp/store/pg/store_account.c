@@ -2,7 +2,7 @@
  * The PostgreSQL store for the account pages, consent revocation, logout
  * deliveries, the release history and the audit views (store.h, "the
  * account, consent revocation, logout"), and the per-client statistics
- * (migration 0017). Statement indexes 128-191.
+ * (migration 0017). Statement indexes 128-159.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -38,6 +38,7 @@ enum {
     A_STATS,
     A__END
 };
+_Static_assert(A__END <= 160, "statements 128-159 (store_org.c has 160-191)");
 
 /* The SQL text is laid out by hand. */
 /* clang-format off */

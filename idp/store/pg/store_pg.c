@@ -65,7 +65,9 @@ _Static_assert(S__COUNT <= 48, "statements 0-47 (store_registration.c has 48-63)
     "coalesce(" EPOCH("new_card_not_after") ", 0), coalesce(renew_resident, ''), renew_checked"
 
 /* What dynamic registration added to a client's row (migration 0015), in the order client_from_row() reads it. */
-#define CLIENT_MORE "registration_token_hash, coalesce(organisation, ''), sandbox, suspended"
+#define CLIENT_MORE                                                                                              \
+    "registration_token_hash, coalesce(organisation, ''), sandbox, suspended, "                                     \
+    "coalesce(floor(extract(epoch from approval_requested_at))::bigint, 0)"
 
 static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT extract(epoch from now())::bigint"},
@@ -484,6 +486,7 @@ static idp_err_t client_from_row(PGresult *r, int i, idp_store_client_t *c)
     copy_field(c->organisation, sizeof(c->organisation), PQgetvalue(r, i, 7));
     c->sandbox = !strcmp(PQgetvalue(r, i, 8), "t");
     c->suspended = !strcmp(PQgetvalue(r, i, 9), "t");
+    c->approval_requested_at = atoll_checked(PQgetvalue(r, i, 10));
     return c->client_id && c->metadata ? IDP_OK : IDP_E_NOMEM;
 }
 

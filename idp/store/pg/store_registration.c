@@ -1,7 +1,7 @@
 /*
  * The PostgreSQL store for dynamic client registration (store.h, "dynamic
  * registration"): initial access tokens, registering a client with one of
- * their uses, the sandbox and test residents (migration 0015), and the
+ * their uses and the sandbox (migration 0015), and the
  * admin API's changes with their hash-chained log (migration 0016).
  * Statement indexes 48-63.
  */
@@ -18,16 +18,13 @@ enum {
     R_IAT_FIND,
     R_REGISTER,
     R_SANDBOX,
-    R_TEST_ADD,
-    R_TEST_REMOVE,
-    R_TEST_IS,
-    R_TEST_LIST,
     R_SUSPEND,
     R_SECRET,
     R_CLIENT_ORG,
     R_ADMIN_LOCK,
     R_ADMIN_APPEND,
     R_ADMIN_ROWS,
+    R_REQUEST,
     R__END
 };
 _Static_assert(R__END <= 64, "statements 48-63");
@@ -59,18 +56,11 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                     "organisation, sandbox, registered_by) SELECT $2, $3::bytea, $4::jsonb, "
                     "CASE WHEN $3::bytea IS NULL THEN NULL ELSE now() END, $5::bytea, t.organisation, true, t.id FROM t "
                     "ON CONFLICT (client_id) DO NOTHING"},
+    /* approval clears a request for it */
     [R_SANDBOX] = {"client_sandbox",
-                   "UPDATE clients SET sandbox = $2::boolean, updated_at = now() WHERE client_id = $1 "
+                   "UPDATE clients SET sandbox = $2::boolean, updated_at = now(), approval_requested_at = CASE "
+                   "WHEN $2::boolean THEN approval_requested_at END WHERE client_id = $1 "
                    "AND (NOT $2::boolean OR organisation IS NOT NULL) RETURNING 1"},
-    [R_TEST_ADD] = {"test_resident_add",
-                    "INSERT INTO test_residents (organisation, resident_id) SELECT $1, id FROM residents WHERE id = $2 "
-                    "ON CONFLICT DO NOTHING RETURNING 1"},
-    [R_TEST_REMOVE] = {"test_resident_remove",
-                       "DELETE FROM test_residents WHERE organisation = $1 AND resident_id = $2"},
-    [R_TEST_IS] = {"test_resident_is",
-                   "SELECT 1 FROM test_residents WHERE organisation = $1 AND resident_id = $2"},
-    [R_TEST_LIST] = {"test_residents_list",
-                     "SELECT resident_id FROM test_residents WHERE organisation = $1 ORDER BY added_at, resident_id"},
     [R_SUSPEND] = {"client_suspend",
                    "UPDATE clients SET suspended = $2::boolean, updated_at = now() WHERE client_id = $1 RETURNING 1"},
     [R_SECRET] = {"client_secret",
@@ -88,6 +78,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                         "SELECT coalesce((SELECT seq FROM admin_log ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "
                         "coalesce((SELECT row_hash FROM admin_log ORDER BY seq DESC LIMIT 1), "
                         "decode(repeat('00', 32), 'hex')) AS prev, now() AS at) n"},
+    [R_REQUEST] = {"client_request",
+                   "UPDATE clients SET approval_requested_at = now(), updated_at = now() WHERE client_id = $1 "
+                   "AND sandbox RETURNING 1"},
     [R_ADMIN_ROWS] = {"admin_log_rows",
                       "SELECT seq, (extract(epoch from at) * 1000000)::bigint, actor, role, action, target, "
                       "coalesce(before::text, ''), coalesce(after::text, ''), prev_hash, row_hash FROM admin_log "
@@ -199,63 +192,6 @@ idp_err_t idp_pg_client_set_sandbox(idp_store_t *s, const char *client_id, bool 
     return ret;
 }
 
-idp_err_t idp_pg_test_resident_add(idp_store_t *s, const char *organisation, const char *resident_id)
-{
-    idp_err_t ret;
-    const char *v[] = {organisation, resident_id};
-    PGresult *r = idp_pg_run(s, stmts, R_TEST_ADD, 2, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    if (PQntuples(r) == 0) { /* there already, or no such resident */
-        bool yes = false;
-        ret = idp_pg_test_resident_is(s, organisation, resident_id, &yes);
-        if (ret == IDP_OK && !yes)
-            ret = IDP_E_NOT_FOUND;
-    }
-    PQclear(r);
-    return ret;
-}
-
-idp_err_t idp_pg_test_resident_remove(idp_store_t *s, const char *organisation, const char *resident_id)
-{
-    idp_err_t ret;
-    const char *v[] = {organisation, resident_id};
-    PGresult *r = idp_pg_run(s, stmts, R_TEST_REMOVE, 2, v, NULL, NULL, &ret);
-    return idp_pg_affected(r, ret);
-}
-
-idp_err_t idp_pg_test_resident_is(idp_store_t *s, const char *organisation, const char *resident_id, bool *yes)
-{
-    idp_err_t ret;
-    const char *v[] = {organisation, resident_id};
-    PGresult *r = idp_pg_run(s, stmts, R_TEST_IS, 2, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    *yes = PQntuples(r) > 0;
-    PQclear(r);
-    return IDP_OK;
-}
-
-idp_err_t idp_pg_test_residents_list(idp_store_t *s, const char *organisation, char (**ids)[64], size_t *n)
-{
-    idp_err_t ret;
-    const char *v[] = {organisation};
-    PGresult *r = idp_pg_run(s, stmts, R_TEST_LIST, 1, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    int nt = PQntuples(r);
-    *ids = calloc(nt ? (size_t)nt : 1, sizeof(**ids));
-    if (*ids == NULL) {
-        PQclear(r);
-        return IDP_E_NOMEM;
-    }
-    for (int i = 0; i < nt; i++)
-        copy_field((*ids)[i], sizeof((*ids)[i]), PQgetvalue(r, i, 0));
-    *n = (size_t)nt;
-    PQclear(r);
-    return IDP_OK;
-}
-
 /* ---- the admin API's changes and their log ----------------------------------------- */
 
 /* The change of @p op on connection @p c, inside the caller's transaction. */
@@ -276,6 +212,12 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
             if (r)
                 ret = PQntuples(r) == 1 && op->flag ? IDP_E_CONFLICT : IDP_E_NOT_FOUND;
         }
+        break;
+    }
+    case IDP_ADMIN_OP_CLIENT_REQUEST: {
+        const char *v[] = {op->id};
+        if ((r = idp_pg_exec(c, stmts, R_REQUEST, 1, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
         break;
     }
     case IDP_ADMIN_OP_CLIENT_SUSPEND: {
