@@ -174,6 +174,20 @@ int main(int argc, char **argv)
         idp_err_t e = idp_store_audit(a.store, "admin_action", NULL, text ? text : "{}");
         if (e != IDP_OK) /* the change is made; say that its audit row is missing (issue #16 §1) */
             idp_log_msg(IDP_LOG_ERROR, "store_write_failed", "admin_action audit row not written: %s", idp_err_code(e));
+        /* and a row of the hash-chained admin log, as the admin API's calls have (docs/admin.md): the operator on
+         * the server, by their login name */
+        char actor[96], action[64];
+        const char *user = getenv("USER");
+        snprintf(actor, sizeof(actor), "cli:%.80s", user && *user ? user : "unknown");
+        snprintf(action, sizeof(action), "%s.%s", cmd->group, cmd->name ? cmd->name : "");
+        idp_store_admin_op_t none = {.kind = IDP_ADMIN_OP_NONE};
+        idp_store_admin_entry_t entry = {.actor = actor,
+                                         .role = "operator",
+                                         .action = action,
+                                         .target = cmd->target && argc > i + skip ? argv[i + skip] : "",
+                                         .after = text};
+        if ((e = idp_store_admin_apply(a.store, &none, &entry)) != IDP_OK)
+            idp_log_msg(IDP_LOG_ERROR, "store_write_failed", "admin log row not written: %s", idp_err_code(e));
         free(text);
         json_decref(d);
     }

@@ -265,6 +265,9 @@ describe('the sandbox', () => {
     assert.ok(live.back.searchParams.get('code'), live.back.href);
     assert.ok(Number(db(`SELECT count(*) FROM audit_events WHERE event = 'admin_action' AND detail->>'action' = 'approve'
       AND detail->>'target' = '${reg.client_id}'`)) === 1);
+    // and in the hash-chained admin log, as the operator on the server
+    assert.equal(db(`SELECT role || ' ' || (actor LIKE 'cli:%') FROM admin_log WHERE action = 'client.approve'
+      AND target = '${reg.client_id}'`), 'operator true');
     // and back into the sandbox
     admin(p.env, ['client', 'sandbox', reg.client_id]);
     assert.equal((await signIn(config, 'kita-hanako')).back.searchParams.get('error'), 'access_denied');
