@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { join } from 'node:path';
 import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest } from './lib/harness.mjs';
 
@@ -73,6 +74,20 @@ describe('the OpenAPI document', () => {
         assert.ok(op.responses && Object.keys(op.responses).length, `${method} ${path}: responses`);
         if (path !== '/openapi.json') assert.ok(op['x-roles']?.every((x) => ROLES.includes(x)), `${method} ${path}: x-roles`);
       }
+  });
+
+  test('is a valid OpenAPI 3.1 document (the OpenAPI Initiative\'s JSON schema)', async () => {
+    const v = new Validator();
+    const r = await v.validate(structuredClone(doc));
+    assert.equal(r.valid, true, JSON.stringify(r.errors));
+    assert.equal(v.version, '3.1');
+    // the validator bites: a response without its description, a parameter without "in", are refused
+    const broken = structuredClone(doc);
+    broken.paths['/keys'].get.responses['200'] = { content: {} };
+    assert.equal((await new Validator().validate(broken)).valid, false);
+    broken.paths['/keys'].get.responses['200'] = doc.paths['/keys'].get.responses['200'];
+    broken.paths['/keys'].get.parameters = [{ name: 'x' }];
+    assert.equal((await new Validator().validate(broken)).valid, false);
   });
 
   test('every operation refuses a request without a token: 401, a problem, a Bearer challenge', async () => {
