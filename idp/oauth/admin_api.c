@@ -22,6 +22,7 @@
 #include "core/str.h"
 #include "keys/keys.h"
 #include "oauth/admin.h"
+#include "oauth/clients.h"
 #include "oauth/internal.h"
 
 static const struct {
@@ -530,6 +531,173 @@ idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, 
         answer(req, resp, 200, result);
     idp_store_client_clear(&row);
     return out;
+}
+
+/* ---- the help desk: residents ------------------------------------------------------------- */
+
+/* What the help desk sees of a resident: state, ways to sign in (kinds and when), live sessions, consents. */
+static idp_outcome_t resident_json(idp_oauth_t *o, const char *id, json_t **out)
+{
+    bool exists = false, locked = false;
+    long long locked_at = 0;
+    char reason[512];
+    *out = NULL;
+    if (id == NULL)
+        return idp_fail(IDP_E_NOT_FOUND, "no such resident");
+    idp_err_t e = idp_store_resident_state(o->store, id, &exists, &locked, &locked_at, reason);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    if (!exists)
+        return idp_fail(IDP_E_NOT_FOUND, "no such resident");
+    idp_store_credential_t *creds = NULL;
+    idp_store_session_t *sess = NULL;
+    idp_store_consent_t *cons = NULL;
+    size_t nc = 0, ns = 0, nk = 0;
+    if ((e = idp_store_credentials(o->store, id, &creds, &nc)) == IDP_OK &&
+        (e = idp_store_sessions_list(o->store, id, &sess, &ns)) == IDP_OK)
+        e = idp_store_consents_list(o->store, id, &cons, &nk);
+    json_t *j = NULL;
+    if (e == IDP_OK) {
+        json_t *c = json_array(), *k = json_array();
+        for (size_t i = 0; c && i < nc; i++)
+            json_array_append_new(c, json_pack("{s:s, s:I, s:I}", "kind", creds[i].kind, "linked_at",
+                                               (json_int_t)creds[i].linked_at, "expires_at",
+                                               (json_int_t)creds[i].expires_at));
+        for (size_t i = 0; k && i < nk; i++)
+            json_array_append_new(k, json_pack("{s:s, s:I}", "client_id", cons[i].client_id, "granted_at",
+                                               (json_int_t)cons[i].granted_at));
+        j = json_pack("{s:s, s:b, s:I, s:s, s:o, s:i, s:o}", "resident_id", id, "locked", locked, "locked_at",
+                      (json_int_t)locked_at, "locked_reason", reason, "credentials", c ? c : json_array(),
+                      "live_sessions", (int)ns, "consents", k ? k : json_array());
+    }
+    free(creds);
+    free(sess);
+    free(cons);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    *out = j;
+    return j ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+/* GET /admin/api/v1/residents?client_id=&sub=: the resident a client knows by that sub (OpenID Connect Core §8:
+ * public or pairwise, computed for each resident the client has a grant or consent of; the sub is never stored). */
+idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, "residents.lookup", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *client_id = query(req, "client_id", &bad), *sub = query(req, "sub", &bad);
+    if (bad || client_id == NULL || sub == NULL || strlen(sub) > 255)
+        return idp_fail(IDP_E_INVALID_REQUEST, "client_id and sub: the sub that client knows the resident by");
+    const idp_client_t *cl = NULL;
+    idp_err_t e = idp_clients_get(o, client_id, &cl);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    char(*ids)[64] = NULL;
+    size_t n = 0;
+    json_t *list = json_array();
+    if ((e = idp_store_client_residents(o->store, client_id, &ids, &n)) != IDP_OK) {
+        out = idp_fail_store(e);
+        goto Exit;
+    }
+    if ((out = idp_admin_read(o, &who, "residents.lookup", client_id)).err != IDP_OK)
+        goto Exit;
+    for (size_t i = 0; list && i < n; i++) {
+        char s[64];
+        idp_subject(o, cl, ids[i], s);
+        json_t *r = NULL;
+        if (strcmp(s, sub) != 0)
+            continue;
+        if ((out = resident_json(o, ids[i], &r)).err != IDP_OK)
+            goto Exit;
+        json_array_append_new(list, r);
+    }
+    answer(req, resp, 200, json_pack("{s:O}", "residents", list));
+Exit:
+    json_decref(list);
+    free(ids);
+    idp_client_unref(cl);
+    return out;
+}
+
+/* GET /admin/api/v1/residents/{id} */
+idp_outcome_t idp_admin_resident(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *r = NULL;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, "residents.read", &who);
+    if (out.err == IDP_OK && (out = resident_json(o, req->path_param, &r)).err == IDP_OK &&
+        (out = idp_admin_read(o, &who, "residents.read", req->path_param)).err == IDP_OK)
+        answer(req, resp, 200, r);
+    else
+        json_decref(r);
+    return out;
+}
+
+/* The help desk's changes: lock, unlock, end sessions; each with a reason, logged with the state before and after. */
+static idp_outcome_t resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                     idp_store_admin_op_kind_t kind, bool flag, const char *action)
+{
+    caller_t who;
+    bool bad = false;
+    json_t *body = body_object(req, &bad), *before = NULL, *after = NULL;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, action, &who);
+    if (out.err == IDP_OK && (bad || reason == NULL || !*reason || strlen(reason) > 500))
+        out = idp_fail(IDP_E_INVALID_REQUEST, "{\"reason\": why, 1 to 500 characters}: the help desk says why");
+    if (out.err == IDP_OK)
+        out = resident_json(o, req->path_param, &before);
+    idp_store_session_t *sess = NULL;
+    size_t ns = 0;
+    idp_err_t e;
+    if (out.err == IDP_OK && (e = idp_store_sessions_list(o->store, req->path_param, &sess, &ns)) != IDP_OK)
+        out = idp_fail_store(e);
+    if (out.err != IDP_OK)
+        goto Exit;
+    json_t *state = json_pack("{s:b, s:i}", "locked", json_is_true(json_object_get(before, "locked")), "live_sessions",
+                              (int)json_integer_value(json_object_get(before, "live_sessions")));
+    after = json_pack("{s:s}", "reason", reason);
+    if (kind == IDP_ADMIN_OP_RESIDENT_LOCK)
+        json_object_set_new(after, "locked", json_boolean(flag));
+    if (kind == IDP_ADMIN_OP_RESIDENT_END_SESSIONS || flag)
+        json_object_set_new(after, "live_sessions", json_integer(0));
+    idp_store_admin_op_t op = {.kind = kind, .id = req->path_param, .flag = flag, .text = reason};
+    out = idp_admin_apply(o, &who, &op, action, req->path_param, state, after);
+    json_decref(state);
+    if (out.err != IDP_OK)
+        goto Exit;
+    /* the relying parties of the ended sessions hear of it (Back-Channel Logout 1.0) */
+    if (kind == IDP_ADMIN_OP_RESIDENT_END_SESSIONS || flag)
+        for (size_t i = 0; i < ns; i++)
+            idp_logout_session(o, req->path_param, sess[i].sid);
+    json_t *now = NULL;
+    if ((out = resident_json(o, req->path_param, &now)).err == IDP_OK)
+        answer(req, resp, 200, now);
+Exit:
+    free(sess);
+    json_decref(body);
+    json_decref(before);
+    json_decref(after);
+    return out;
+}
+
+idp_outcome_t idp_admin_resident_lock(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return resident_action(o, req, resp, IDP_ADMIN_OP_RESIDENT_LOCK, true, "residents.lock");
+}
+
+idp_outcome_t idp_admin_resident_unlock(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return resident_action(o, req, resp, IDP_ADMIN_OP_RESIDENT_LOCK, false, "residents.unlock");
+}
+
+idp_outcome_t idp_admin_resident_end_sessions(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    return resident_action(o, req, resp, IDP_ADMIN_OP_RESIDENT_END_SESSIONS, false, "residents.end_sessions");
 }
 
 /* ---- initial access tokens -------------------------------------------------------------- */

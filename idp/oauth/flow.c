@@ -751,6 +751,19 @@ static bool start_session(flow_t *f, const idp_store_login_tx_t *tx)
     if (old)
         sha256_str(old, old_hash);
     sha256_str(value, new_hash);
+    /* A resident the help desk locked signs in nowhere until unlocked (docs/admin.md): no session begins. */
+    bool exists = false, locked = false;
+    long long locked_at = 0;
+    char reason[512];
+    idp_err_t le = idp_store_resident_state(f->o->store, tx->resident_id, &exists, &locked, &locked_at, reason);
+    if (le != IDP_OK) {
+        store_error(f, le);
+        return false;
+    }
+    if (locked) {
+        fail(f, IDP_E_ACCESS_DENIED, idp_msg_get(IDP_MSG_ERROR_LOCKED, f->lang));
+        return false;
+    }
     /* auth_time is when the card signed or the upstream answered: the sign-in, not this request. */
     idp_err_t e = idp_store_session_login(f->o->store, old ? old_hash : NULL, new_hash, sid, tx->resident_id, tx->acr,
                                           !strcmp(tx->acr, ACR_CARD) ? AMR_CARD : "fed", tx->credential,

@@ -202,6 +202,9 @@ typedef struct {
     idp_err_t (*admin_log_rows)(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                 size_t *n);
     idp_err_t (*stat_count)(idp_store_t *s, const char *client_id, const char *metric, const char *code);
+    idp_err_t (*resident_state)(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                long long *locked_at, char reason[512]);
+    idp_err_t (*client_residents)(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n);
     idp_err_t (*role_grant)(idp_store_t *s, const char *resident_id, const char *role);
     idp_err_t (*role_revoke)(idp_store_t *s, const char *resident_id, const char *role);
     idp_err_t (*roles)(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
@@ -432,6 +435,17 @@ static inline idp_err_t idp_store_admin_log_rows(idp_store_t *s, long long after
                                                  idp_store_admin_log_row_t **rows, size_t *n)
 {
     return s->ops_registration->admin_log_rows(s, after_seq, limit, rows, n);
+}
+
+static inline idp_err_t idp_store_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                                 long long *locked_at, char reason[512])
+{
+    return s->ops_registration->resident_state(s, resident_id, exists, locked, locked_at, reason);
+}
+
+static inline idp_err_t idp_store_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n)
+{
+    return s->ops_registration->client_residents(s, client_id, ids, n);
 }
 
 static inline idp_err_t idp_store_role_grant(idp_store_t *s, const char *resident_id, const char *role)

@@ -322,12 +322,17 @@ typedef enum {
     IDP_ADMIN_OP_IAT_INSERT,     /* a new initial access token (iat) with its SHA-256 (hash) */
     IDP_ADMIN_OP_IAT_REVOKE,     /* token id */
     IDP_ADMIN_OP_CLIENT_REQUEST, /* client id: its organisation asks for approval (a sandbox client; else not found) */
+    /* resident id: locked (flag; text: the reason) ends their sessions and revokes their grants and tokens;
+     * unlocked (!flag) lets them sign in again. IDP_E_NOT_FOUND: no such resident */
+    IDP_ADMIN_OP_RESIDENT_LOCK,
+    IDP_ADMIN_OP_RESIDENT_END_SESSIONS, /* resident id: every live session ends (none: still done) */
 } idp_store_admin_op_kind_t;
 
 typedef struct {
     idp_store_admin_op_kind_t kind;
     const char *id;
     bool flag;
+    const char *text;           /* IDP_ADMIN_OP_RESIDENT_LOCK: the reason */
     const unsigned char *hash;  /* 32 bytes */
     const idp_store_iat_t *iat; /* IDP_ADMIN_OP_IAT_INSERT */
 } idp_store_admin_op_t;
@@ -376,6 +381,14 @@ typedef struct {
     char resident_id[64], role[24];
 } idp_store_role_t;
 static inline idp_err_t idp_store_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);
+
+/* ---- the help desk (migration 0020) ------------------------------------------------------------- */
+
+/** Whether resident @p resident_id exists (*exists) and is locked (*locked, since *locked_at; *reason, 500 bytes). */
+static inline idp_err_t idp_store_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                                 long long *locked_at, char reason[512]);
+/** The residents who have a grant or a consent at client @p client_id (*ids, *n; free(*ids)). */
+static inline idp_err_t idp_store_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n);
 
 /* ---- per-client daily statistics (migration 0017) ----------------------- */
 

@@ -643,6 +643,11 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_STATS_REFUSALS] = {"stats.refusals", "拒否", "Refusals"},
     [IDP_MSG_STATS_WITHDRAWALS] = {"stats.withdrawals", "撤回", "Withdrawals"},
     [IDP_MSG_STATS_STEP_UPS] = {"stats.step_ups", "カードへの切り替え", "Step-ups to the card"},
+    [IDP_MSG_ERROR_LOCKED] =
+        {"error.locked",
+         "このアカウントは現在ご利用いただけません。お住まいの区の区役所の窓口、または市のお問い合わせ窓口にご相談くだ"
+         "さい。",
+         "This account cannot be used at the moment. Please contact your ward office or the city's help desk."},
 };
 
 bool idp_msg_lang_en(const char *lang)

@@ -316,6 +316,7 @@ typedef enum {
     IDP_MSG_STATS_REFUSALS,
     IDP_MSG_STATS_WITHDRAWALS,
     IDP_MSG_STATS_STEP_UPS,
+    IDP_MSG_ERROR_LOCKED,
     IDP_MSG_COUNT
 } idp_msg_id_t;
 

@@ -111,14 +111,21 @@ describe('roles', () => {
       for (const [method, op] of Object.entries(ops)) {
         for (const role of ROLES) {
           // a fresh target for each call: a registered client, an initial access token
-          let id = 'none';
+          let id = 'none', query = '';
           if (path.startsWith('/clients/{id}')) id = (await registered()).client_id;
+          if (path.startsWith('/residents/{id}')) {
+            id = `resident-${role}-${Math.random().toString(36).slice(2)}`;
+            db(`INSERT INTO residents (id) VALUES ('${id}')`);
+          }
+          if (path === '/residents') query = `?client_id=${(await registered()).client_id}&sub=nobody`;
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
-          const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true } };
+          const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true },
+            '/residents/{id}/lock': { reason: 'test' }, '/residents/{id}/unlock': { reason: 'test' },
+            '/residents/{id}/end-sessions': { reason: 'test' } };
           const body = method === 'post' ? bodies[path] : undefined;
           const rows = logRows();
-          const r = await call(method.toUpperCase(), path.replace('{id}', id), tokens[role], body);
+          const r = await call(method.toUpperCase(), path.replace('{id}', id) + query, tokens[role], body);
           const where = `${role} ${method} ${path}`;
           assert.ok(Object.hasOwn(op.responses, String(r.status)), `${where}: ${r.status} is documented`);
           if (op['x-roles'].includes(role)) {

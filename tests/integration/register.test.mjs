@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { admin, cleanup, psql, tokenRequest, basic } from './lib/harness.mjs';
+import { addClient, admin, cleanup, psql, tokenRequest, basic } from './lib/harness.mjs';
 import { Agent, authRequest, completeLogin, oidc, rp, startProvider } from './lib/flow.mjs';
 
 let p, sector;
@@ -271,5 +271,54 @@ describe('the sandbox', () => {
     // and back into the sandbox
     admin(p.env, ['client', 'sandbox', reg.client_id]);
     assert.equal((await signIn(config, 'kita-hanako')).back.searchParams.get('error'), 'access_denied');
+  });
+});
+
+describe('the help desk (admin API)', () => {
+  test('finds a resident by a client\'s sub, locks them out (sessions and tokens end), and unlocks', async () => {
+    const ops = addClient(p.env, ['--client-name', 'help desk', '--grant-types', 'client_credentials', '--scope', 'admin:help-desk']);
+    const at = (await tokenRequest(p.url, { grant_type: 'client_credentials', scope: 'admin:help-desk' },
+      { authorization: basic(ops.client_id, ops.client_secret) })).body.access_token;
+    const api = (method, path, body) => fetch(`${p.url}/admin/api/v1${path}`, { method,
+      headers: { authorization: `Bearer ${at}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const t = issue('desk-shop');
+    const reg = (await register(t.token, minimal)).body;
+    admin(p.env, ['client', 'approve', reg.client_id]);
+    const config = await rp(p.url, reg);
+    const { back, a, agent } = await signIn(config, 'sakai-taro');
+    const tokens = await oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    const sub = tokens.claims().sub, me = residentOf(agent);
+    // the partner reads out the sub it knows; the help desk finds the resident (the sub is computed, never stored)
+    let r = await api('GET', `/residents?client_id=${reg.client_id}&sub=${encodeURIComponent(sub)}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.residents.map((x) => x.resident_id), [me]);
+    assert.equal(r.body.residents[0].live_sessions >= 1, true);
+    assert.equal((await api('GET', `/residents?client_id=${reg.client_id}&sub=someone-else`)).body.residents.length, 0);
+    assert.equal((await api('POST', `/residents/${me}/lock`, {})).status, 400, 'a reason is required');
+    r = await api('POST', `/residents/${me}/lock`, { reason: 'phone reported stolen (ticket 1234)' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.locked, true);
+    assert.equal(r.body.live_sessions, 0);
+    assert.equal((await fetch(`${p.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status, 401);
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT role, target, before, after FROM admin_log
+      WHERE action = 'residents.lock' ORDER BY seq DESC LIMIT 1) l`));
+    assert.deepEqual([row.role, row.target, row.before.locked, row.after.locked, row.after.reason],
+      ['help-desk', me, false, true, 'phone reported stolen (ticket 1234)']);
+    // locked: the card signs, and no session begins
+    const again = new Agent(p.url);
+    const a2 = await authRequest(config, { redirect_uri: CB });
+    const last = await completeLogin(again, await again.go(a2.url.href), { cards: p.cards, card: 'sakai-taro' });
+    assert.notEqual(last.status, 303, 'no redirect to the client');
+    assert.match(last.text, /cannot be used at the moment|ご利用いただけません/);
+    assert.equal(again.jar.get('sakaid_session'), undefined);
+    // unlocked: signs in again
+    r = await api('POST', `/residents/${me}/unlock`, { reason: 'phone found' });
+    assert.equal(r.body.locked, false);
+    const ok = await signIn(config, 'sakai-taro');
+    assert.ok(ok.back.searchParams.get('code'));
+    r = await api('POST', `/residents/${me}/end-sessions`, { reason: 'asked by the resident' });
+    assert.equal(r.body.live_sessions, 0);
+    assert.equal((await api('GET', '/residents/no-such-resident')).status, 404);
   });
 });

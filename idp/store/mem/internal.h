@@ -123,6 +123,12 @@ typedef struct {
     idp_store_stat_t s;
 } idp_mem_stat_t;
 
+/* store/pg: residents.locked_at and locked_reason (migration 0020). */
+typedef struct {
+    char resident[64], reason[512];
+    long long at;
+} idp_mem_lock_t;
+
 /* store/pg: test_residents and organisation_members (idp_org_list_t). */
 typedef struct {
     idp_org_list_t list;
@@ -165,6 +171,7 @@ typedef struct {
     IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
     IDP_MEM_VEC(idp_mem_stat_t) stats;
     IDP_MEM_VEC(idp_store_role_t) roles;
+    IDP_MEM_VEC(idp_mem_lock_t) locks;
 } idp_mem_data_t;
 
 typedef struct {

@@ -50,6 +50,7 @@ static void free_data(idp_mem_data_t *d)
     free(d->iats.v);
     free(d->stats.v);
     free(d->roles.v);
+    free(d->locks.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->org_residents.v);
     free(d->txs.v);
@@ -486,6 +487,50 @@ idp_err_t idp_mem_org_residents(idp_store_t *s, idp_org_list_t list, const char 
 
 /* ---- the admin API's changes and their log (store/pg: store_registration.c) ------------------ */
 
+static long lock_find(const idp_mem_data_t *d, const char *resident)
+{
+    for (size_t i = 0; i < d->locks.n; i++)
+        if (!strcmp(d->locks.v[i].resident, resident))
+            return (long)i;
+    return -1;
+}
+
+/* The help desk's changes (store/pg: R_LOCK, R_END_SESSIONS, R_REVOKE_ALL). */
+static idp_err_t resident_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
+{
+    if (!idp_mem_resident_exists(d, op->id))
+        return op->kind == IDP_ADMIN_OP_RESIDENT_LOCK ? IDP_E_NOT_FOUND : IDP_OK;
+    long i = lock_find(d, op->id);
+    if (op->kind == IDP_ADMIN_OP_RESIDENT_LOCK && !op->flag) {
+        if (i >= 0)
+            IDP_MEM_REMOVE(d->locks, (size_t)i);
+        return IDP_OK;
+    }
+    if (op->kind == IDP_ADMIN_OP_RESIDENT_LOCK) {
+        idp_mem_lock_t *l = i >= 0 ? &d->locks.v[i] : IDP_MEM_PUSH(d->locks);
+        if (l == NULL)
+            return IDP_E_NOMEM;
+        IDP_MEM_SET(l->resident, op->id);
+        IDP_MEM_SET(l->reason, op->text);
+        l->at = idp_mem_now(d);
+    }
+    for (size_t k = 0; k < d->sessions.n; k++)
+        if (!strcmp(d->sessions.v[k].s.resident_id, op->id))
+            d->sessions.v[k].ended = true;
+    if (op->kind != IDP_ADMIN_OP_RESIDENT_LOCK)
+        return IDP_OK;
+    for (size_t k = 0; k < d->grants.n; k++) {
+        idp_mem_grant_t *g = &d->grants.v[k];
+        if (strcmp(g->g.resident_id, op->id) != 0)
+            continue;
+        g->revoked = true;
+        for (size_t t = 0; t < d->ats.n; t++)
+            if (!strcmp(d->ats.v[t].i.grant_id, g->g.id))
+                d->ats.v[t].revoked = true;
+    }
+    return IDP_OK;
+}
+
 static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
 {
     bool client_op = (op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) ||
@@ -503,6 +548,8 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         if (!op->flag)
             c->approval_requested_at = 0; /* approval clears a request for it */
         break;
+    case IDP_ADMIN_OP_RESIDENT_LOCK:
+    case IDP_ADMIN_OP_RESIDENT_END_SESSIONS: return resident_change(d, op);
     case IDP_ADMIN_OP_CLIENT_REQUEST:
         if (c == NULL || !c->sandbox)
             return IDP_E_NOT_FOUND;
@@ -584,7 +631,9 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
     idp_mem_data_t *d = idp_mem_lock(s);
     /* checks first, then the log row, then the change; a change that still fails takes its row back */
     idp_err_t ret = IDP_OK;
-    if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
+    if (op->kind == IDP_ADMIN_OP_RESIDENT_LOCK && !idp_mem_resident_exists(d, op->id)) {
+        ret = IDP_E_NOT_FOUND;
+    } else if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
         idp_mem_iat_t *t = iat_by_id(d, op->id);
         ret = t == NULL || t->t.revoked_at ? IDP_E_NOT_FOUND : IDP_OK;
     } else if ((op->kind >= IDP_ADMIN_OP_CLIENT_SANDBOX && op->kind <= IDP_ADMIN_OP_CLIENT_SECRET) ||
@@ -739,6 +788,51 @@ idp_err_t idp_mem_roles(idp_store_t *s, const char *resident_id, idp_store_role_
         if (resident_id == NULL || !strcmp(d->roles.v[i].resident_id, resident_id))
             (*rows)[(*n)++] = d->roles.v[i];
     idp_mem_unlock(d);
+    return ret;
+}
+
+/* ---- the help desk (store/pg: migration 0020, store_account.c) ------------------------------ */
+
+idp_err_t idp_mem_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                 long long *locked_at, char reason[512])
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = lock_find(d, resident_id);
+    *exists = idp_mem_resident_exists(d, resident_id);
+    *locked = i >= 0;
+    *locked_at = i >= 0 ? d->locks.v[i].at : 0;
+    snprintf(reason, 512, "%s", i >= 0 ? d->locks.v[i].reason : "");
+    idp_mem_unlock(d);
+    return IDP_OK;
+}
+
+static bool id_listed(char (*ids)[64], size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ids[i], id))
+            return true;
+    return false;
+}
+
+static int id_order(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+idp_err_t idp_mem_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*ids = calloc(d->grants.n + d->consents.n + 1, sizeof(**ids))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->grants.n; i++)
+        if (!strcmp(d->grants.v[i].g.client_id, client_id) && !id_listed(*ids, *n, d->grants.v[i].g.resident_id))
+            IDP_MEM_SET((*ids)[(*n)++], d->grants.v[i].g.resident_id);
+    for (size_t i = 0; ret == IDP_OK && i < d->consents.n; i++)
+        if (!strcmp(d->consents.v[i].client, client_id) && !id_listed(*ids, *n, d->consents.v[i].resident))
+            IDP_MEM_SET((*ids)[(*n)++], d->consents.v[i].resident);
+    idp_mem_unlock(d);
+    if (ret == IDP_OK)
+        qsort(*ids, *n, sizeof(**ids), id_order);
     return ret;
 }
 

@@ -39,6 +39,9 @@ idp_err_t idp_mem_client_set_sandbox(idp_store_t *s, const char *client_id, bool
 idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e);
 idp_err_t idp_mem_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
                                  size_t *n);
+idp_err_t idp_mem_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                 long long *locked_at, char reason[512]);
+idp_err_t idp_mem_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n);
 idp_err_t idp_mem_role_grant(idp_store_t *s, const char *resident_id, const char *role);
 idp_err_t idp_mem_role_revoke(idp_store_t *s, const char *resident_id, const char *role);
 idp_err_t idp_mem_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);

@@ -143,6 +143,9 @@ idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, 
 idp_err_t idp_pg_stat_count(idp_store_t *s, const char *client_id, const char *metric, const char *code);
 idp_err_t idp_pg_client_stats(idp_store_t *s, const char *client_id, const char *from, const char *to,
                               idp_store_stat_t **rows, size_t *n);
+idp_err_t idp_pg_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                long long *locked_at, char reason[512]);
+idp_err_t idp_pg_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n);
 idp_err_t idp_pg_role_grant(idp_store_t *s, const char *resident_id, const char *role);
 idp_err_t idp_pg_role_revoke(idp_store_t *s, const char *resident_id, const char *role);
 idp_err_t idp_pg_roles(idp_store_t *s, const char *resident_id, idp_store_role_t **rows, size_t *n);

@@ -36,6 +36,8 @@ enum {
     A_AUDIT_LIST,
     A_STAT_COUNT,
     A_STATS,
+    A_RESIDENT_STATE,
+    A_CLIENT_RESIDENTS,
     A__END
 };
 _Static_assert(A__END <= 160, "statements 128-159 (store_org.c has 160-191)");
@@ -116,6 +118,12 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "WHERE ($1::text IS NULL OR event = $1) AND ($2::text IS NULL OR resident_id = $2) "
                       "AND at >= to_timestamp($3::bigint) ORDER BY at DESC, id DESC LIMIT $4::int"},
     [A_STAT_COUNT] = {"stat_count", "SELECT sakaid_stat_bump($1, now(), $2, $3)"},
+    [A_RESIDENT_STATE] = {"resident_state",
+                          "SELECT locked_at IS NOT NULL, coalesce(" EPOCH("locked_at") ", 0), coalesce(locked_reason, '') "
+                          "FROM residents WHERE id = $1"},
+    [A_CLIENT_RESIDENTS] = {"client_residents",
+                            "SELECT resident_id FROM grants WHERE client_id = $1 UNION "
+                            "SELECT resident_id FROM consents WHERE client_id = $1 ORDER BY 1"},
     [A_STATS] = {"client_stats",
                  "SELECT day::text, metric, code, sum(count)::bigint FROM client_stats_daily WHERE client_id = $1 "
                  "AND day BETWEEN $2::date AND $3::date GROUP BY day, metric, code ORDER BY day, metric, code"},
@@ -483,6 +491,44 @@ idp_err_t idp_pg_client_stats(idp_store_t *s, const char *client_id, const char 
         copy_field(o->code, sizeof(o->code), PQgetvalue(r, i, 2));
         o->count = atoll_checked(PQgetvalue(r, i, 3));
     }
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
+
+/* ---- the help desk (migration 0020) --------------------------------------------------------- */
+
+idp_err_t idp_pg_resident_state(idp_store_t *s, const char *resident_id, bool *exists, bool *locked,
+                                long long *locked_at, char reason[512])
+{
+    idp_err_t ret;
+    const char *v[] = {resident_id};
+    PGresult *r = idp_pg_run(s, stmts, A_RESIDENT_STATE, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    *exists = PQntuples(r) == 1;
+    *locked = *exists && !strcmp(PQgetvalue(r, 0, 0), "t");
+    *locked_at = *exists ? atoll_checked(PQgetvalue(r, 0, 1)) : 0;
+    copy_field(reason, 512, *exists ? PQgetvalue(r, 0, 2) : "");
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_pg_client_residents(idp_store_t *s, const char *client_id, char (**ids)[64], size_t *n)
+{
+    idp_err_t ret;
+    const char *v[] = {client_id};
+    PGresult *r = idp_pg_run(s, stmts, A_CLIENT_RESIDENTS, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *ids = calloc(nt ? (size_t)nt : 1, sizeof(**ids));
+    if (*ids == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++)
+        copy_field((*ids)[i], sizeof((*ids)[i]), PQgetvalue(r, i, 0));
     *n = (size_t)nt;
     PQclear(r);
     return IDP_OK;

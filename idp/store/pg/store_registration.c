@@ -25,6 +25,9 @@ enum {
     R_ADMIN_APPEND,
     R_ADMIN_ROWS,
     R_REQUEST,
+    R_LOCK,
+    R_END_SESSIONS,
+    R_REVOKE_ALL,
     R__END
 };
 _Static_assert(R__END <= 64, "statements 48-63");
@@ -81,6 +84,16 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [R_REQUEST] = {"client_request",
                    "UPDATE clients SET approval_requested_at = now(), updated_at = now() WHERE client_id = $1 "
                    "AND sandbox RETURNING 1"},
+    [R_LOCK] = {"resident_lock",
+                "UPDATE residents SET locked_at = CASE WHEN $2::boolean THEN now() END, "
+                "locked_reason = CASE WHEN $2::boolean THEN $3 END WHERE id = $1 RETURNING 1"},
+    [R_END_SESSIONS] = {"resident_end_sessions",
+                        "UPDATE sessions SET ended_at = now() WHERE resident_id = $1 AND ended_at IS NULL"},
+    /* every grant of the resident, with its access tokens (their refresh tokens die with the grant) */
+    [R_REVOKE_ALL] = {"resident_revoke_all",
+                      "WITH g AS (UPDATE grants SET revoked_at = coalesce(revoked_at, now()) WHERE resident_id = $1 "
+                      "RETURNING id) UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) "
+                      "WHERE grant_id IN (SELECT id FROM g)"},
     [R_ADMIN_ROWS] = {"admin_log_rows",
                       "SELECT seq, (extract(epoch from at) * 1000000)::bigint, actor, role, action, target, "
                       "coalesce(before::text, ''), coalesce(after::text, ''), prev_hash, row_hash FROM admin_log "
@@ -218,6 +231,26 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
         const char *v[] = {op->id};
         if ((r = idp_pg_exec(c, stmts, R_REQUEST, 1, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
             ret = IDP_E_NOT_FOUND;
+        break;
+    }
+    case IDP_ADMIN_OP_RESIDENT_LOCK: {
+        const char *v[] = {op->id, flag, op->flag ? op->text : NULL};
+        if ((r = idp_pg_exec(c, stmts, R_LOCK, 3, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
+        PQclear(r);
+        r = NULL;
+        if (ret == IDP_OK && op->flag) {
+            const char *w[] = {op->id};
+            if ((r = idp_pg_exec(c, stmts, R_END_SESSIONS, 1, w, NULL, NULL, &ret)) != NULL) {
+                PQclear(r);
+                r = idp_pg_exec(c, stmts, R_REVOKE_ALL, 1, w, NULL, NULL, &ret);
+            }
+        }
+        break;
+    }
+    case IDP_ADMIN_OP_RESIDENT_END_SESSIONS: {
+        const char *v[] = {op->id};
+        r = idp_pg_exec(c, stmts, R_END_SESSIONS, 1, v, NULL, NULL, &ret);
         break;
     }
     case IDP_ADMIN_OP_CLIENT_SUSPEND: {
