@@ -242,19 +242,17 @@ idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, i
     return idp_ok();
 }
 
-/* POST /admin/clients/{id}/rotate-secret (csrf): the new secret on the client's page, this once (no redirect). */
-idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+/* A new secret for the path's client, shown on its page this once (no redirect: a reload cannot show it again). */
+static idp_outcome_t rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
+                                   bool partner)
 {
-    console_t c;
-    idp_outcome_t out;
     json_t *r = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
-        return out;
-    out = idp_admin_client_change(o, &c.who, req->path_param ? req->path_param : "", IDP_ADMIN_OP_CLIENT_SECRET, true,
-                                  "clients.rotate_secret", NULL, req->now, &r);
+    idp_outcome_t out =
+        idp_admin_client_change(o, &c->who, req->path_param ? req->path_param : "", IDP_ADMIN_OP_CLIENT_SECRET, true,
+                                "clients.rotate_secret", NULL, req->now, &r);
     if (out.err == IDP_OK) {
         char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
-        out = secret ? client_page(o, req, resp, &c, NONE, secret, false) : idp_fail(IDP_E_NOMEM, NULL);
+        out = secret ? client_page(o, req, resp, c, NONE, secret, partner) : idp_fail(IDP_E_NOMEM, NULL);
         if (secret)
             idp_wipe(secret, strlen(secret));
     }
@@ -263,6 +261,16 @@ idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *
         idp_wipe((void *)json_string_value(s), json_string_length(s));
     json_decref(r);
     return out;
+}
+
+/* POST /admin/clients/{id}/rotate-secret (csrf) */
+idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+        return out;
+    return rotate_secret(o, req, resp, &c, false);
 }
 
 /* The keys page, with @p notice or @p alert. */
@@ -512,25 +520,12 @@ idp_outcome_t idp_partner_client_request(idp_oauth_t *o, idp_oauth_req_t *req, i
     return idp_ok();
 }
 
-/* POST /partner/clients/{id}/rotate-secret (csrf): the new secret on the page, this once. */
+/* POST /partner/clients/{id}/rotate-secret (csrf) */
 idp_outcome_t idp_partner_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     console_t c;
     idp_outcome_t out;
-    json_t *r = NULL;
     if (!partner_gate(o, req, resp, true, &c, &out))
         return out;
-    out = idp_admin_client_change(o, &c.who, req->path_param, IDP_ADMIN_OP_CLIENT_SECRET, true, "clients.rotate_secret",
-                                  NULL, req->now, &r);
-    if (out.err == IDP_OK) {
-        char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
-        out = secret ? client_page(o, req, resp, &c, NONE, secret, true) : idp_fail(IDP_E_NOMEM, NULL);
-        if (secret)
-            idp_wipe(secret, strlen(secret));
-    }
-    json_t *s = json_object_get(r, "client_secret");
-    if (json_is_string(s))
-        idp_wipe((void *)json_string_value(s), json_string_length(s));
-    json_decref(r);
-    return out;
+    return rotate_secret(o, req, resp, &c, true);
 }

@@ -118,67 +118,102 @@ void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n)
     free(rows);
 }
 
-bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why)
+/*
+ * One hash chain (the consent ledger's, the admin log's): row i's hash is
+ * SHA-256(the row before's hash, or 32 zero bytes, || what @p input writes
+ * of it), its prev_hash the row before's, and its seq the one after. True
+ * when all of @p n rows hold; otherwise the first bad row's seq and why.
+ */
+typedef void (*chain_input_fn)(const void *row, idp_buf_t *b);
+typedef struct {
+    long long seq;
+    const unsigned char *prev_hash, *row_hash;
+} chain_link_t;
+typedef chain_link_t (*chain_link_fn)(const void *row);
+
+static bool chain_verify(const void *rows, size_t size, size_t n, chain_link_fn link, chain_input_fn input,
+                         long long *bad, const char **why)
 {
     unsigned char prev[32] = {0};
+    long long last = 0;
     *why = NULL;
     for (size_t i = 0; i < n; i++) {
-        const idp_store_admin_log_row_t *r = &rows[i];
+        const void *row = (const char *)rows + i * size;
+        chain_link_t l = link(row);
         idp_buf_t b;
         unsigned char h[32];
         idp_buf_init(&b, 1 << 22);
         idp_buf_append(&b, prev, 32);
-        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->actor, r->role, r->action,
-                       r->target, r->before, r->after);
+        input(row, &b);
         bool ok = idp_buf_err(&b) == IDP_OK;
         if (ok)
             idp_sha256(b.data, b.len, h);
         idp_buf_free(&b);
-        if (r->seq != (i ? rows[i - 1].seq + 1 : 1))
+        if (l.seq != last + 1)
             *why = "rows are missing before it (deleted)";
-        else if (memcmp(r->prev_hash, prev, 32) != 0)
+        else if (memcmp(l.prev_hash, prev, 32) != 0)
             *why = "its prev_hash does not match the row before it (a row was removed or changed)";
-        else if (!ok || memcmp(r->row_hash, h, 32) != 0)
+        else if (!ok || memcmp(l.row_hash, h, 32) != 0)
             *why = "its contents do not match its hash (edited)";
         if (*why) {
-            *bad = r->seq;
+            *bad = l.seq;
             return false;
         }
-        memcpy(prev, r->row_hash, 32);
+        memcpy(prev, l.row_hash, 32);
+        last = l.seq;
     }
     return true;
 }
 
+static chain_link_t ledger_link(const void *row)
+{
+    const idp_store_ledger_row_t *r = row;
+    return (chain_link_t){r->seq, r->prev_hash, r->row_hash};
+}
+
+/* what a ledger row's hash covers after prev_hash (hash_version 1 or 2; docs/flow.md) */
+static void ledger_input(const void *row, idp_buf_t *b)
+{
+    const idp_store_ledger_row_t *r = row;
+    idp_buf_printf(b, "%lld\n%lld\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->resident_id, r->client_id, r->action,
+                   r->claims);
+    if (r->hash_version >= 2)
+        idp_buf_printf(b, "\n%s\n%s", r->actor, r->purpose);
+}
+
 bool idp_store_ledger_verify(const idp_store_ledger_row_t *rows, size_t n, long long *bad, const char **why)
 {
-    unsigned char prev[32] = {0};
-    *why = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const idp_store_ledger_row_t *r = &rows[i];
-        idp_buf_t b;
-        unsigned char h[32];
-        idp_buf_init(&b, 1 << 20);
-        idp_buf_append(&b, prev, 32);
-        /* what a row's hash covers after prev_hash (hash_version 1 or 2; docs/flow.md) */
-        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->resident_id, r->client_id, r->action,
-                       r->claims);
-        if (r->hash_version >= 2)
-            idp_buf_printf(&b, "\n%s\n%s", r->actor, r->purpose);
-        bool ok = idp_buf_err(&b) == IDP_OK;
-        if (ok)
-            idp_sha256(b.data, b.len, h);
-        idp_buf_free(&b);
-        if (r->seq != (i ? rows[i - 1].seq + 1 : 1))
-            *why = "rows are missing before it (deleted)";
-        else if (memcmp(r->prev_hash, prev, 32) != 0)
-            *why = "its prev_hash does not match the row before it (a row was removed or changed)";
-        else if (!ok || memcmp(r->row_hash, h, 32) != 0)
-            *why = "its contents do not match its hash (edited)";
-        if (*why) {
-            *bad = r->seq;
-            return false;
-        }
-        memcpy(prev, r->row_hash, 32);
-    }
-    return true;
+    return chain_verify(rows, sizeof(*rows), n, ledger_link, ledger_input, bad, why);
+}
+
+static chain_link_t admin_log_link(const void *row)
+{
+    const idp_store_admin_log_row_t *r = row;
+    return (chain_link_t){r->seq, r->prev_hash, r->row_hash};
+}
+
+/* what an admin log row's hash covers after prev_hash (migration 0016) */
+static void admin_log_input(const void *row, idp_buf_t *b)
+{
+    const idp_store_admin_log_row_t *r = row;
+    idp_buf_printf(b, "%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", r->seq, r->at_us, r->actor, r->role, r->action, r->target,
+                   r->before, r->after);
+}
+
+idp_err_t idp_store_admin_log_hash(const idp_store_admin_log_row_t *r, unsigned char out[32])
+{
+    idp_buf_t b;
+    idp_buf_init(&b, 1 << 22);
+    idp_buf_append(&b, r->prev_hash, 32);
+    admin_log_input(r, &b);
+    idp_err_t e = idp_buf_err(&b);
+    if (e == IDP_OK)
+        idp_sha256(b.data, b.len, out);
+    idp_buf_free(&b);
+    return e;
+}
+
+bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why)
+{
+    return chain_verify(rows, sizeof(*rows), n, admin_log_link, admin_log_input, bad, why);
 }

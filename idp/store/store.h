@@ -368,6 +368,8 @@ void idp_store_admin_log_rows_free(idp_store_admin_log_row_t *rows, size_t n);
  * and what is wrong with it in *why.
  */
 bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n, long long *bad, const char **why);
+/** Row @p r's hash by that rule (its prev_hash and fields; store/mem computes its rows with it). */
+idp_err_t idp_store_admin_log_hash(const idp_store_admin_log_row_t *r, unsigned char out[32]);
 
 /* ---- residents' admin roles (migration 0018) ----------------------------- */
 

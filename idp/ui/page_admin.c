@@ -8,6 +8,15 @@
 /* The console's own navigation, the page's heading, the roles held, and its status or alert. */
 static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading, const char *current);
 
+/* The page's status (role=status) and alert (role=alert), when it has them: texts of the catalogue. */
+static void notices(idp_ui_doc_t *d, const idp_ui_admin_common_t *c)
+{
+    if (c->notice)
+        idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
+    if (c->alert)
+        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+}
+
 /* The partner portal's heading: no console menu, the organisations the member acts for. */
 static void begin_partner(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading)
 {
@@ -16,10 +25,7 @@ static void begin_partner(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_m
                    MSG(d, IDP_MSG_ADMIN_COL_ORG));
     idp_html_escape(&d->b, c->roles ? c->roles : "");
     idp_buf_printf(&d->b, "</p><h2>%s</h2>", MSG(d, heading));
-    if (c->notice)
-        idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
-    if (c->alert)
-        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+    notices(d, c);
 }
 
 static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t heading, const char *current)
@@ -38,10 +44,7 @@ static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t 
     idp_buf_printf(&d->b, "</ul></nav><p class=\"note\" id=\"roles\">%s: ", MSG(d, IDP_MSG_ADMIN_SIGNED_IN_AS));
     idp_html_escape(&d->b, c->roles ? c->roles : "");
     idp_buf_printf(&d->b, "</p><h2>%s</h2>", MSG(d, heading));
-    if (c->notice)
-        idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
-    if (c->alert)
-        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+    notices(d, c);
 }
 
 static const char *state_text(idp_ui_doc_t *d, const idp_ui_admin_client_t *c)

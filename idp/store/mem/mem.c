@@ -607,15 +607,8 @@ static idp_err_t admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *
     for (int k = 0; k < 6; k++)
         if ((*dst[k] = strdup(text[k] ? text[k] : "")) == NULL)
             ret = IDP_E_NOMEM;
-    idp_buf_t b;
-    idp_buf_init(&b, 1 << 22);
-    idp_buf_append(&b, r.prev_hash, 32);
     if (ret == IDP_OK)
-        idp_buf_printf(&b, "%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", r.seq, r.at_us, r.actor, r.role, r.action, r.target,
-                       r.before, r.after);
-    if (ret == IDP_OK && (ret = idp_buf_err(&b)) == IDP_OK)
-        idp_sha256(b.data, b.len, r.row_hash);
-    idp_buf_free(&b);
+        ret = idp_store_admin_log_hash(&r, r.row_hash); /* the chain's rule (store/rows.c), as store/pg's SQL has it */
     idp_store_admin_log_row_t *slot = ret == IDP_OK ? IDP_MEM_PUSH(d->admin_log) : NULL;
     if (slot == NULL) {
         for (int k = 0; k < 6; k++)

@@ -104,6 +104,8 @@ int idp_pg_stmts_count(void);
 /** Runs one statement of @p stmts on a borrowed connection; NULL with *err on failure. */
 PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *stmts, int stmt, int n, const char *const *v, const int *len,
                      const int *fmt, idp_err_t *err);
+/** The first column of every row of @p r as ids (*ids, *n; free(*ids)); clears @p r. IDP_E_NOMEM. */
+idp_err_t idp_pg_ids(PGresult *r, char (**ids)[64], size_t *n);
 /** Clears @p r; IDP_E_NOT_FOUND when the statement touched no row, else @p ret. */
 idp_err_t idp_pg_affected(PGresult *r, idp_err_t ret);
 /** Borrows a connection and runs @p begin_sql ("BEGIN", or with an isolation level). */

@@ -81,15 +81,5 @@ idp_err_t idp_pg_org_residents(idp_store_t *s, idp_org_list_t list, const char *
     PGresult *r = idp_pg_run(s, stmts, STMT(list, organisation ? O_LIST : O_OF), 1, v, NULL, NULL, &ret);
     if (r == NULL)
         return ret;
-    int nt = PQntuples(r);
-    *ids = calloc(nt ? (size_t)nt : 1, sizeof(**ids));
-    if (*ids == NULL) {
-        PQclear(r);
-        return IDP_E_NOMEM;
-    }
-    for (int i = 0; i < nt; i++)
-        copy_field((*ids)[i], sizeof((*ids)[i]), PQgetvalue(r, i, 0));
-    *n = (size_t)nt;
-    PQclear(r);
-    return IDP_OK;
+    return idp_pg_ids(r, ids, n);
 }

@@ -40,3 +40,18 @@ idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret)
     idp_pg_release(idp_pg(s)->pool, c);
     return ret;
 }
+
+idp_err_t idp_pg_ids(PGresult *r, char (**ids)[64], size_t *n)
+{
+    int nt = PQntuples(r);
+    *n = 0;
+    if ((*ids = calloc(nt ? (size_t)nt : 1, sizeof(**ids))) == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++)
+        copy_field((*ids)[i], sizeof((*ids)[i]), PQgetvalue(r, i, 0));
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
