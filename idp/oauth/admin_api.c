@@ -987,6 +987,101 @@ idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
     return idp_ok();
 }
 
+/* ---- upstream providers and the audit trail's search ------------------------------------------ */
+
+/* GET /admin/api/v1/upstreams: the upstream OpenID providers and card channels; never their secrets or keys. */
+idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "upstreams.list", &who);
+    if (out.err != IDP_OK || (out = idp_admin_read(o, &who, "upstreams.list", "")).err != IDP_OK)
+        return out;
+    idp_store_upstream_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_upstream_list(o->store, false, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I}", "id", rows[i].id, "kind",
+                                              rows[i].kind, "issuer", rows[i].issuer, "client_id", rows[i].client_id,
+                                              "display_name", rows[i].display_name, "scopes", rows[i].scopes, "enabled",
+                                              rows[i].enabled, "created_at", (json_int_t)rows[i].created_at,
+                                              "updated_at", (json_int_t)rows[i].updated_at));
+    idp_store_upstreams_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:o}", "upstreams", list ? list : json_array()));
+    return idp_ok();
+}
+
+/* GET /admin/api/v1/audit/events[?event=&resident=&since=&limit=]: the audit events, newest first. */
+idp_outcome_t idp_admin_audit_events(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_AUDITOR, "audit.events", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *event = query(req, "event", &bad), *resident = query(req, "resident", &bad);
+    const char *since = query(req, "since", &bad), *limit = query(req, "limit", &bad);
+    long long from = 0;
+    long lim = 100;
+    char *end = NULL;
+    if (since && ((from = strtoll(since, &end, 10)) < 0 || !*since || *end))
+        bad = true;
+    if (limit && ((lim = strtol(limit, &end, 10)) < 1 || lim > 1000 || !*limit || *end))
+        bad = true;
+    if (bad || (event && strlen(event) > 63) || (resident && strlen(resident) > 63))
+        return idp_fail(IDP_E_INVALID_REQUEST, "event, resident, since (unix seconds), limit (1 to 1000)");
+    if ((out = idp_admin_read(o, &who, "audit.events", resident ? resident : "")).err != IDP_OK)
+        return out;
+    idp_store_audit_row_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_audit_list(o->store, event, resident, from, (int)lim, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        json_t *d = json_loads(rows[i].detail ? rows[i].detail : "{}", 0, NULL);
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)rows[i].id, "at",
+                                              (json_int_t)rows[i].at, "event", rows[i].event, "resident_id",
+                                              rows[i].resident_id, "detail", d ? d : json_object()));
+    }
+    idp_store_audit_rows_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:o}", "events", list ? list : json_array()));
+    return idp_ok();
+}
+
+/* GET /admin/api/v1/audit/ledger?resident=ID: one resident's consent ledger rows, oldest first (their right of
+ * access, as sakaid-admin audit export). */
+idp_outcome_t idp_admin_audit_ledger(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_AUDITOR, "audit.ledger", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *resident = query(req, "resident", &bad);
+    if (bad || resident == NULL || strlen(resident) > 63)
+        return idp_fail(IDP_E_INVALID_REQUEST, "resident: the resident's id");
+    if ((out = idp_admin_read(o, &who, "audit.ledger", resident)).err != IDP_OK)
+        return out;
+    idp_store_ledger_row_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_ledger_rows(o->store, resident, &rows, &n);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)rows[i].seq,
+                                              "at", (json_int_t)(rows[i].at_us / 1000000), "client_id",
+                                              rows[i].client_id, "action", rows[i].action, "claims", rows[i].claims,
+                                              "actor", rows[i].actor, "purpose", rows[i].purpose));
+    idp_store_ledger_rows_free(rows, n);
+    answer(req, resp, 200, json_pack("{s:s, s:o}", "resident_id", resident, "rows", list ? list : json_array()));
+    return idp_ok();
+}
+
 /* ---- the OpenAPI document --------------------------------------------------------------- */
 
 /* docs/admin-api.json, embedded at build time (cmake/embed_file.cmake). */

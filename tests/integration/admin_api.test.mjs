@@ -118,6 +118,7 @@ describe('roles', () => {
             db(`INSERT INTO residents (id) VALUES ('${id}')`);
           }
           if (path === '/residents') query = `?client_id=${(await registered()).client_id}&sub=nobody`;
+          if (path === '/audit/ledger') query = '?resident=nobody';
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
           const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true },
@@ -315,6 +316,20 @@ describe('the audit trail', () => {
     const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT action, target, after FROM admin_log WHERE action = 'keys.rotate'
       ORDER BY seq DESC LIMIT 1) l`));
     assert.deepEqual(row, { action: 'keys.rotate', target: 'RS256', after: { alg: 'RS256', force: true, reason: 'drill' } });
+  });
+
+  test('upstreams without secrets; audit events and a resident\'s ledger rows for the auditor', async () => {
+    const up = await call('GET', '/upstreams', tokens.viewer);
+    assert.equal(up.status, 200);
+    assert.deepEqual(up.body.upstreams, []);
+    const ev = await call('GET', '/audit/events?event=client_registered&limit=5', tokens.auditor);
+    assert.equal(ev.status, 200);
+    assert.ok(ev.body.events.length >= 1 && ev.body.events.length <= 5);
+    assert.ok(ev.body.events.every((e) => e.event === 'client_registered' && e.detail.organisation));
+    assertProblem(await call('GET', '/audit/events?limit=0', tokens.auditor), 400, 'invalid_request');
+    assertProblem(await call('GET', '/audit/ledger', tokens.auditor), 400, 'invalid_request');
+    const lg = await call('GET', '/audit/ledger?resident=nobody', tokens.auditor);
+    assert.deepEqual(lg.body, { resident_id: 'nobody', rows: [] });
   });
 
   test('verification finds an edited row, through the API and sakaid-admin', async () => {
