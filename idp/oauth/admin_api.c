@@ -37,11 +37,6 @@ static const struct {
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
-bool idp_admin_scope(const char *word, size_t len)
-{
-    return len > 6 && !strncmp(word, "admin:", 6);
-}
-
 typedef idp_admin_caller_t caller_t;
 
 const char *idp_admin_role_name(unsigned bit)
@@ -240,11 +235,62 @@ idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const caller_t *who, const ch
     return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
 }
 
-/* GET /admin/api/v1/clients[?q=&organisation=&sandbox=true|false] */
+/* POST /admin/api/v1/clients: a new live client from its metadata (the administrator's: tier and first_party
+ * allowed), with its secret shown once. */
+static idp_outcome_t client_create(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+{
+    bool bad = false;
+    json_t *in = body_object(req, &bad), *meta = NULL;
+    char *id = NULL, *secret = NULL, *text = NULL;
+    idp_outcome_t out = idp_ok();
+    if (in == NULL) {
+        out = idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
+        goto Exit;
+    }
+    if ((out = idp_client_validate(o, req, in, NULL, &meta)).err != IDP_OK)
+        goto Exit;
+    idp_store_client_t c = {0};
+    bool uses = idp_client_meta_uses_secret(meta);
+    id = idp_random_id_new(16);
+    secret = uses ? idp_random_token_new(32) : NULL;
+    text = json_dumps(meta, JSON_COMPACT);
+    if (id == NULL || text == NULL || (uses && secret == NULL)) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    c.client_id = id;
+    c.metadata = text;
+    if ((c.has_secret = uses))
+        idp_sha256(secret, strlen(secret), c.secret_hash);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_CLIENT_INSERT, .client = &c};
+    out = idp_admin_apply(o, who, &op, "clients.create", id, NULL, meta);
+    idp_wipe(c.secret_hash, sizeof(c.secret_hash));
+    if (out.err != IDP_OK)
+        goto Exit;
+    json_t *r = json_pack("{s:s, s:O}", "client_id", id, "metadata", meta);
+    if (secret) {
+        json_object_set_new(r, "client_secret", json_string(secret));
+        json_object_set_new(r, "client_secret_expires_at", json_integer(0));
+    }
+    answer(req, resp, 201, r);
+Exit:
+    idp_secret_free(secret);
+    free(id);
+    free(text);
+    json_decref(in);
+    json_decref(meta);
+    return out;
+}
+
+/* GET /admin/api/v1/clients[?q=&organisation=&sandbox=true|false], POST: a new client */
 idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
     json_t *list = NULL;
+    if (!strcmp(req->method, "POST")) {
+        idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "clients.create", &who);
+        return out.err == IDP_OK ? client_create(o, req, resp, &who) : out;
+    }
     idp_outcome_t out =
         authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.list", &who);
     if (out.err != IDP_OK)
@@ -284,11 +330,100 @@ idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const caller_t *who, const cha
     return out;
 }
 
-/* GET /admin/api/v1/clients/{id} */
+/* PUT /admin/api/v1/clients/{id}: the metadata replaced (residents keep their sub: OpenID Connect Core §8.1); a
+ * client that now needs a secret gets one, shown once; one that no longer does loses it. */
+static idp_outcome_t client_update(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+{
+    idp_store_client_t row;
+    idp_err_t e = idp_store_client_get(o->store, req->path_param, &row);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    bool bad = false;
+    json_t *in = body_object(req, &bad), *before = json_loads(row.metadata, 0, NULL), *meta = NULL;
+    char *secret = NULL, *text = NULL;
+    unsigned char hash[32];
+    idp_outcome_t out = idp_ok();
+    if (in == NULL)
+        out = idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
+    else if (before == NULL)
+        out = idp_fail_why(IDP_E_SERVER_ERROR, NULL, "stored metadata is not JSON");
+    if (out.err != IDP_OK || (out = idp_client_validate(o, req, in, before, &meta)).err != IDP_OK)
+        goto Exit;
+    bool had = idp_client_meta_uses_secret(before), needs = idp_client_meta_uses_secret(meta);
+    if (needs && !had) {
+        if ((secret = idp_random_token_new(32)) == NULL) {
+            out = idp_fail(IDP_E_NOMEM, NULL);
+            goto Exit;
+        }
+        idp_sha256(secret, strlen(secret), hash);
+    }
+    if ((text = json_dumps(meta, JSON_COMPACT)) == NULL) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_CLIENT_UPDATE,
+                               .id = row.client_id,
+                               .text = text,
+                               .hash = secret ? hash : NULL,
+                               .flag = had && !needs};
+    if ((out = idp_admin_apply(o, who, &op, "clients.update", row.client_id, before, meta)).err != IDP_OK)
+        goto Exit;
+    json_t *r = json_pack("{s:s, s:O}", "client_id", row.client_id, "metadata", meta);
+    if (secret) {
+        json_object_set_new(r, "client_secret", json_string(secret));
+        json_object_set_new(r, "client_secret_expires_at", json_integer(0));
+    }
+    answer(req, resp, 200, r);
+Exit:
+    idp_wipe(hash, sizeof(hash));
+    idp_secret_free(secret);
+    free(text);
+    json_decref(in);
+    json_decref(before);
+    json_decref(meta);
+    idp_store_client_clear(&row);
+    return out;
+}
+
+/* DELETE /admin/api/v1/clients/{id}: the client and every token issued to it. */
+static idp_outcome_t client_delete(idp_oauth_t *o, idp_oauth_resp_t *resp, const char *id, const caller_t *who)
+{
+    idp_store_client_t row;
+    idp_err_t e = idp_store_client_get(o->store, id, &row);
+    if (e == IDP_E_NOT_FOUND)
+        return idp_fail(IDP_E_NOT_FOUND, "no such client");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    json_t *before = json_loads(row.metadata, 0, NULL);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_CLIENT_DELETE, .id = row.client_id};
+    idp_outcome_t out = idp_admin_apply(o, who, &op, "clients.delete", row.client_id, before, NULL);
+    if (out.err == IDP_OK) {
+        resp->status = 204;
+        resp->body = "";
+        resp->body_len = 0;
+    }
+    json_decref(before);
+    idp_store_client_clear(&row);
+    return out;
+}
+
+/* GET, PUT, DELETE /admin/api/v1/clients/{id} */
 idp_outcome_t idp_admin_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
     json_t *result = NULL;
+    bool put = !strcmp(req->method, "PUT"), del = !strcmp(req->method, "DELETE");
+    if (put || del) {
+        idp_outcome_t out =
+            authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, put ? "clients.update" : "clients.delete", &who);
+        if (out.err == IDP_OK && req->path_param == NULL)
+            out = idp_fail(IDP_E_NOT_FOUND, "no such client");
+        if (out.err != IDP_OK)
+            return out;
+        return put ? client_update(o, req, resp, &who) : client_delete(o, resp, req->path_param, &who);
+    }
     idp_outcome_t out =
         authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.read", &who);
     if (out.err == IDP_OK && req->path_param == NULL)
@@ -1085,7 +1220,7 @@ idp_outcome_t idp_admin_audit_ledger(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
 /* ---- the OpenAPI document --------------------------------------------------------------- */
 
 /* docs/admin-api.json, embedded at build time (cmake/embed_file.cmake). */
-extern const char idp_admin_openapi_json[];
+extern const char *const idp_admin_openapi_json;
 
 /* GET /admin/api/v1/openapi.json: the checked-in description of this API; no token needed. */
 idp_outcome_t idp_admin_openapi(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)

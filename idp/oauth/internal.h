@@ -42,6 +42,14 @@ idp_err_t idp_oauth_logged(idp_err_t e, const char *what);
  * (RFC 6750 §3.1: a challenge that names no error) or two.
  */
 const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
+/**
+ * Validates client metadata @p m into *meta (register.c): the field table
+ * (client/client_meta.c), on an update the subject identifiers kept
+ * (@p before, NULL for a new client), and the sector_identifier_uri fetched
+ * and checked (OpenID Connect Core §8.1). An outcome whose description
+ * begins with the field's name.
+ */
+idp_outcome_t idp_client_validate(idp_oauth_t *o, idp_oauth_req_t *req, json_t *m, json_t *before, json_t **meta);
 /** Whether the scope word @p word (@p len bytes) is an admin role's ("admin:..."): only an administrator grants one. */
 bool idp_admin_scope(const char *word, size_t len);
 /**

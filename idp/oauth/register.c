@@ -42,6 +42,12 @@ static const char *const not_metadata[] = {"client_id",
 /* Our fields that only an administrator sets (sakaid-admin client update): never through registration. */
 static const char *const admin_only[] = {"first_party", NULL};
 
+/* An admin role's scope (admin_api.c reads them from its tokens): never a partner's to register. */
+bool idp_admin_scope(const char *word, size_t len)
+{
+    return len > 6 && !strncmp(word, "admin:", 6);
+}
+
 static bool in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
@@ -125,7 +131,7 @@ static json_t *requested_metadata(json_t *in, const char *tier, json_t *stored, 
  * checked (OpenID Connect Core §8.1, Registration §5). An outcome; the
  * message names the field (RFC 7591 §3.2.2).
  */
-static idp_outcome_t validate(idp_oauth_t *o, idp_oauth_req_t *req, json_t *m, json_t *before, json_t **meta)
+idp_outcome_t idp_client_validate(idp_oauth_t *o, idp_oauth_req_t *req, json_t *m, json_t *before, json_t **meta)
 {
     char *err = idp_arena_alloc(req->arena, 512);
     if (err == NULL)
@@ -196,7 +202,7 @@ idp_outcome_t idp_oauth_register(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     char *id = NULL, *secret = NULL, *reg = NULL, *text = NULL;
     if (in == NULL || (m = requested_metadata(in, iat.tier, NULL, &out)) == NULL)
         goto Exit;
-    if ((out = validate(o, req, m, NULL, &meta)).err != IDP_OK)
+    if ((out = idp_client_validate(o, req, m, NULL, &meta)).err != IDP_OK)
         goto Exit;
     idp_store_client_t c = {0};
     bool uses_secret = idp_client_meta_uses_secret(meta);
@@ -309,7 +315,7 @@ static idp_outcome_t update(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         goto Exit;
     }
     /* Core §8.1: residents keep their sub at this client */
-    if ((out = validate(o, req, m, stored, &meta)).err != IDP_OK)
+    if ((out = idp_client_validate(o, req, m, stored, &meta)).err != IDP_OK)
         goto Exit;
     bool had = idp_client_meta_uses_secret(stored), needs = idp_client_meta_uses_secret(meta);
     unsigned char hash[32];

@@ -326,15 +326,20 @@ typedef enum {
      * unlocked (!flag) lets them sign in again. IDP_E_NOT_FOUND: no such resident */
     IDP_ADMIN_OP_RESIDENT_LOCK,
     IDP_ADMIN_OP_RESIDENT_END_SESSIONS, /* resident id: every live session ends (none: still done) */
+    IDP_ADMIN_OP_CLIENT_INSERT,         /* client: a new client (id, metadata, secret hash); IDP_E_CONFLICT: id taken */
+    /* client id: text the new metadata, hash a new secret's SHA-256 (NULL: unchanged), flag: the secret goes */
+    IDP_ADMIN_OP_CLIENT_UPDATE,
+    IDP_ADMIN_OP_CLIENT_DELETE, /* client id: the client and every token issued to it */
 } idp_store_admin_op_kind_t;
 
 typedef struct {
     idp_store_admin_op_kind_t kind;
     const char *id;
     bool flag;
-    const char *text;           /* IDP_ADMIN_OP_RESIDENT_LOCK: the reason */
-    const unsigned char *hash;  /* 32 bytes */
-    const idp_store_iat_t *iat; /* IDP_ADMIN_OP_IAT_INSERT */
+    const char *text;                 /* IDP_ADMIN_OP_RESIDENT_LOCK: the reason */
+    const unsigned char *hash;        /* 32 bytes */
+    const idp_store_iat_t *iat;       /* IDP_ADMIN_OP_IAT_INSERT */
+    const idp_store_client_t *client; /* IDP_ADMIN_OP_CLIENT_INSERT */
 } idp_store_admin_op_t;
 
 /** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */

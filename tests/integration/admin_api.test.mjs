@@ -122,9 +122,10 @@ describe('roles', () => {
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
           const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true },
+            '/clients': { client_name: 'Made by the API', redirect_uris: [CB] },
             '/residents/{id}/lock': { reason: 'test' }, '/residents/{id}/unlock': { reason: 'test' },
             '/residents/{id}/end-sessions': { reason: 'test' } };
-          const body = method === 'post' ? bodies[path] : undefined;
+          const body = method === 'put' ? { client_name: 'Renamed', redirect_uris: [CB] } : method === 'post' ? bodies[path] : undefined;
           const rows = logRows();
           const r = await call(method.toUpperCase(), path.replace('{id}', id) + query, tokens[role], body);
           const where = `${role} ${method} ${path}`;
@@ -208,6 +209,30 @@ describe('clients through the API', () => {
       { authorization: basic(c.client_id, r.body.client_secret) });
     assert.equal(fresh.body.error, 'invalid_grant');
     assert.equal(db(`SELECT count(*) FROM admin_log WHERE after::text LIKE '%${r.body.client_secret}%'`), '0', 'never the secret');
+  });
+
+  test('create, update and delete a client: validated as sakaid-admin does, the secret shown once', async () => {
+    const op = tokens['client-operator'];
+    let r = await call('POST', '/clients', op, { client_name: 'City portal', redirect_uris: [CB], tier: 'city', first_party: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const id = r.body.client_id, secret = r.body.client_secret;
+    assert.ok(secret);
+    assert.equal(r.body.metadata.subject_type, 'public');
+    assert.equal((await tokenRequest(srv.url, { grant_type: 'authorization_code', code: 'x', redirect_uri: CB },
+      { authorization: basic(id, secret) })).body.error, 'invalid_grant');
+    assertProblem(await call('POST', '/clients', op, { client_name: 'x', redirect_uris: ['http://evil.example/cb'] }), 400, 'invalid_redirect_uri');
+    r = await call('PUT', `/clients/${id}`, op, { client_name: 'City portal 2', redirect_uris: [CB], tier: 'city', token_endpoint_auth_method: 'none' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(db(`SELECT secret_hash IS NULL FROM clients WHERE client_id = '${id}'`), 't', 'public now: no secret');
+    r = await call('PUT', `/clients/${id}`, op, { client_name: 'x', redirect_uris: [CB] }); // tier partner: pairwise, another sub
+    assertProblem(r, 400, 'invalid_client_metadata');
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT before, after FROM admin_log WHERE action = 'clients.update'
+      AND target = '${id}' ORDER BY seq DESC LIMIT 1) l`));
+    assert.equal(row.before.client_name, 'City portal');
+    assert.equal(row.after.client_name, 'City portal 2');
+    assert.equal((await call('DELETE', `/clients/${id}`, op)).status, 204);
+    assertProblem(await call('DELETE', `/clients/${id}`, op), 404, 'not_found');
+    assert.equal(db(`SELECT count(*) FROM clients WHERE client_id = '${id}'`), '0');
   });
 
   test('bad input and missing resources: problem details, and nothing changes', async () => {

@@ -69,7 +69,7 @@ static void path_parameters(void **state)
 }
 
 /* The admin API's OpenAPI document (docs/admin-api.json) names exactly the admin rows and their methods. */
-extern const char idp_admin_openapi_json[];
+extern const char *const idp_admin_openapi_json;
 
 static void admin_api_matches_its_document(void **state)
 {

@@ -180,9 +180,8 @@ static void client_changed(idp_mem_data_t *d, const char *client_id)
         d->watch(d->watch_ctx, client_id, true);
 }
 
-idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
+static idp_err_t client_insert_locked(idp_mem_data_t *d, const idp_store_client_t *c)
 {
-    idp_mem_data_t *d = idp_mem_lock(s);
     idp_err_t ret = IDP_E_CONFLICT; /* the client id is the primary key */
     idp_store_client_t *row;
     if (client_find(d, c->client_id) < 0) {
@@ -195,6 +194,13 @@ idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
             d->clients.n--;
         }
     }
+    return ret;
+}
+
+idp_err_t idp_mem_client_insert(idp_store_t *s, const idp_store_client_t *c)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = client_insert_locked(d, c);
     idp_mem_unlock(d);
     return ret;
 }
@@ -250,10 +256,9 @@ idp_err_t idp_mem_client_list(idp_store_t *s, idp_store_client_t **rows, size_t 
     return ret;
 }
 
-idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const char *metadata,
-                                const unsigned char *secret_hash, bool clear_secret)
+static idp_err_t client_update_locked(idp_mem_data_t *d, const char *client_id, const char *metadata,
+                                      const unsigned char *secret_hash, bool clear_secret)
 {
-    idp_mem_data_t *d = idp_mem_lock(s);
     long i = client_find(d, client_id);
     idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
     char *meta = ret == IDP_OK && metadata ? strdup(metadata) : NULL;
@@ -277,21 +282,35 @@ idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const cha
             c->secret_rotated_at = c->updated_at;
         client_changed(d, client_id);
     }
+    return ret;
+}
+
+idp_err_t idp_mem_client_update(idp_store_t *s, const char *client_id, const char *metadata,
+                                const unsigned char *secret_hash, bool clear_secret)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = client_update_locked(d, client_id, metadata, secret_hash, clear_secret);
     idp_mem_unlock(d);
     return ret;
 }
 
-idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id)
+static idp_err_t client_delete_locked(idp_mem_data_t *d, const char *client_id)
 {
-    idp_mem_data_t *d = idp_mem_lock(s);
     long i = client_find(d, client_id);
     if (i >= 0) {
         idp_store_client_clear(&d->clients.v[i]);
         IDP_MEM_REMOVE(d->clients, (size_t)i);
         client_changed(d, client_id);
     }
-    idp_mem_unlock(d);
     return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+}
+
+idp_err_t idp_mem_client_delete(idp_store_t *s, const char *client_id)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = client_delete_locked(d, client_id);
+    idp_mem_unlock(d);
+    return ret;
 }
 
 /* ---- dynamic registration (store/pg: store_registration.c) ------------------------------- */
@@ -550,6 +569,9 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         break;
     case IDP_ADMIN_OP_RESIDENT_LOCK:
     case IDP_ADMIN_OP_RESIDENT_END_SESSIONS: return resident_change(d, op);
+    case IDP_ADMIN_OP_CLIENT_INSERT: return client_insert_locked(d, op->client);
+    case IDP_ADMIN_OP_CLIENT_UPDATE: return client_update_locked(d, op->id, op->text, op->hash, op->flag);
+    case IDP_ADMIN_OP_CLIENT_DELETE: return client_delete_locked(d, op->id);
     case IDP_ADMIN_OP_CLIENT_REQUEST:
         if (c == NULL || !c->sandbox)
             return IDP_E_NOT_FOUND;
@@ -626,6 +648,10 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
     idp_err_t ret = IDP_OK;
     if (op->kind == IDP_ADMIN_OP_RESIDENT_LOCK && !idp_mem_resident_exists(d, op->id)) {
         ret = IDP_E_NOT_FOUND;
+    } else if (op->kind == IDP_ADMIN_OP_CLIENT_INSERT) {
+        ret = client_find(d, op->client->client_id) >= 0 ? IDP_E_CONFLICT : IDP_OK;
+    } else if (op->kind == IDP_ADMIN_OP_CLIENT_UPDATE || op->kind == IDP_ADMIN_OP_CLIENT_DELETE) {
+        ret = client_find(d, op->id) < 0 ? IDP_E_NOT_FOUND : IDP_OK;
     } else if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
         idp_mem_iat_t *t = iat_by_id(d, op->id);
         ret = t == NULL || t->t.revoked_at ? IDP_E_NOT_FOUND : IDP_OK;

@@ -101,6 +101,23 @@ int idp_pg_stmts_count(void);
     "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) " \
     "AS prev, now() AS at) n"
 
+/*
+ * A client's row written (store_pg.c, and the admin API's changes in
+ * store_registration.c). Insert: client_id, secret_hash, metadata,
+ * registration_token_hash, organisation, sandbox. Update: client_id,
+ * metadata (NULL: unchanged), a new secret_hash (NULL: unchanged), clear
+ * the secret (boolean). Delete: client_id.
+ */
+#define IDP_PG_CLIENT_INSERT                                                                                     \
+    "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at, registration_token_hash, "        \
+    "organisation, sandbox) VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() " \
+    "END, $4::bytea, nullif($5, ''), $6::boolean)"
+#define IDP_PG_CLIENT_UPDATE                                                                              \
+    "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "                   \
+    "secret_hash = CASE WHEN $4::boolean THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, " \
+    "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END WHERE client_id = $1"
+#define IDP_PG_CLIENT_DELETE "DELETE FROM clients WHERE client_id = $1"
+
 /** Runs one statement of @p stmts on a borrowed connection; NULL with *err on failure. */
 PGresult *idp_pg_run(idp_store_t *s, const idp_pg_stmt_t *stmts, int stmt, int n, const char *const *v, const int *len,
                      const int *fmt, idp_err_t *err);

@@ -38,6 +38,9 @@ enum {
     A_STATS,
     A_RESIDENT_STATE,
     A_CLIENT_RESIDENTS,
+    A_IAT_LIST,
+    A_IAT_FIND,
+    A_ADMIN_ROWS,
     A__END
 };
 _Static_assert(A__END <= 160, "statements 128-159 (store_org.c has 160-191)");
@@ -46,6 +49,8 @@ _Static_assert(A__END <= 160, "statements 128-159 (store_org.c has 160-191)");
 /* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
+#define IAT_COLS "id, organisation, tier, max_uses, uses, " EPOCH("expires_at") ", " EPOCH("created_at") ", " \
+                 "coalesce(" EPOCH("revoked_at") ", 0)"
 #define LEDGER_COLS "seq, (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims, actor, " \
                     "purpose, hash_version, prev_hash, row_hash"
 
@@ -124,6 +129,15 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [A_CLIENT_RESIDENTS] = {"client_residents",
                             "SELECT resident_id FROM grants WHERE client_id = $1 UNION "
                             "SELECT resident_id FROM consents WHERE client_id = $1 ORDER BY 1"},
+    [A_IAT_LIST] = {"iat_list", "SELECT " IAT_COLS " FROM initial_access_tokens ORDER BY created_at DESC, id"},
+    /* the token and what stops it: expired, used up (the caller maps these to store outcomes) */
+    [A_IAT_FIND] = {"iat_find",
+                    "SELECT " IAT_COLS ", expires_at <= now(), uses >= max_uses FROM initial_access_tokens "
+                    "WHERE token_hash = $1::bytea AND revoked_at IS NULL"},
+    [A_ADMIN_ROWS] = {"admin_log_rows",
+                      "SELECT seq, (extract(epoch from at) * 1000000)::bigint, actor, role, action, target, "
+                      "coalesce(before::text, ''), coalesce(after::text, ''), prev_hash, row_hash FROM admin_log "
+                      "WHERE seq > $1::bigint ORDER BY seq LIMIT CASE WHEN $2::int > 0 THEN $2::int END"},
     [A_STATS] = {"client_stats",
                  "SELECT day::text, metric, code, sum(count)::bigint FROM client_stats_daily WHERE client_id = $1 "
                  "AND day BETWEEN $2::date AND $3::date GROUP BY day, metric, code ORDER BY day, metric, code"},
@@ -522,4 +536,94 @@ idp_err_t idp_pg_client_residents(idp_store_t *s, const char *client_id, char (*
     if (r == NULL)
         return ret;
     return idp_pg_ids(r, ids, n);
+}
+
+/* ---- initial access tokens and the admin log, read (migrations 0015, 0016) ------------------------ */
+
+static void iat_from_row(PGresult *r, int i, idp_store_iat_t *t)
+{
+    memset(t, 0, sizeof(*t));
+    copy_field(t->id, sizeof(t->id), PQgetvalue(r, i, 0));
+    copy_field(t->organisation, sizeof(t->organisation), PQgetvalue(r, i, 1));
+    copy_field(t->tier, sizeof(t->tier), PQgetvalue(r, i, 2));
+    t->max_uses = atoi_checked(PQgetvalue(r, i, 3));
+    t->uses = atoi_checked(PQgetvalue(r, i, 4));
+    t->expires_at = atoll_checked(PQgetvalue(r, i, 5));
+    t->created_at = atoll_checked(PQgetvalue(r, i, 6));
+    t->revoked_at = atoll_checked(PQgetvalue(r, i, 7));
+}
+
+idp_err_t idp_pg_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    PGresult *r = idp_pg_run(s, stmts, A_IAT_LIST, 0, NULL, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    *rows = calloc(nt ? (size_t)nt : 1, sizeof(**rows));
+    if (*rows == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < nt; i++)
+        iat_from_row(r, i, &(*rows)[i]);
+    *n = (size_t)nt;
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_pg_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)hash};
+    int len[] = {32};
+    int fmt[] = {1};
+    PGresult *r = idp_pg_run(s, stmts, A_IAT_FIND, 1, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) != 1)
+        ret = IDP_E_NOT_FOUND;
+    else if (!strcmp(PQgetvalue(r, 0, 8), "t"))
+        ret = IDP_E_INVALID_GRANT; /* expired */
+    else if (!strcmp(PQgetvalue(r, 0, 9), "t"))
+        ret = IDP_E_CONFLICT; /* used up */
+    else
+        iat_from_row(r, 0, out);
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
+                                size_t *n)
+{
+    idp_err_t ret;
+    char after[24], lim[16];
+    snprintf(after, sizeof(after), "%lld", after_seq);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *v[] = {after, lim};
+    PGresult *r = idp_pg_run(s, stmts, A_ADMIN_ROWS, 2, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int nt = PQntuples(r);
+    idp_store_admin_log_row_t *out = calloc(nt ? (size_t)nt : 1, sizeof(*out));
+    ret = out ? IDP_OK : IDP_E_NOMEM;
+    for (int i = 0; ret == IDP_OK && i < nt; i++) {
+        idp_store_admin_log_row_t *row = &out[i];
+        row->seq = atoll_checked(PQgetvalue(r, i, 0));
+        row->at_us = atoll_checked(PQgetvalue(r, i, 1));
+        char **text[] = {&row->actor, &row->role, &row->action, &row->target, &row->before, &row->after};
+        for (int k = 0; k < 6; k++)
+            if ((*text[k] = strdup(PQgetvalue(r, i, 2 + k))) == NULL)
+                ret = IDP_E_NOMEM;
+        hash_field(r, i, 8, row->prev_hash);
+        hash_field(r, i, 9, row->row_hash);
+    }
+    PQclear(r);
+    if (ret != IDP_OK) {
+        idp_store_admin_log_rows_free(out, out ? (size_t)nt : 0);
+        return ret;
+    }
+    *rows = out;
+    *n = (size_t)nt;
+    return IDP_OK;
 }

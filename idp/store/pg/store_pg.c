@@ -95,11 +95,7 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
              "now() - created_at") ", "
                                    "(SELECT kid FROM signing_keys n WHERE n.alg = k.alg AND n.state = 'next') "
                                    "FROM signing_keys k WHERE kid = $1"},
-    [S_CLIENT_INSERT] = {"client_insert",
-                         "INSERT INTO clients (client_id, secret_hash, metadata, secret_rotated_at, "
-                         "registration_token_hash, organisation, sandbox) "
-                         "VALUES ($1, $2::bytea, $3::jsonb, CASE WHEN $2::bytea IS NULL THEN NULL ELSE now() END, "
-                         "$4::bytea, nullif($5, ''), $6::boolean)"},
+    [S_CLIENT_INSERT] = {"client_insert", IDP_PG_CLIENT_INSERT},
     [S_CLIENT_GET] =
         {"client_get",
          "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
@@ -108,13 +104,8 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
         {"client_list",
          "SELECT client_id, metadata::text, secret_hash, " EPOCH("created_at") ", " EPOCH(
              "updated_at") ", coalesce(" EPOCH("secret_rotated_at") ", 0), " CLIENT_MORE " FROM clients ORDER BY created_at, client_id"},
-    [S_CLIENT_UPDATE] =
-        {"client_update",
-         "UPDATE clients SET metadata = coalesce($2::jsonb, metadata), updated_at = now(), "
-         "secret_hash = CASE WHEN $4::boolean THEN NULL WHEN $3::bytea IS NULL THEN secret_hash ELSE $3 END, "
-         "secret_rotated_at = CASE WHEN $3::bytea IS NULL THEN secret_rotated_at ELSE now() END "
-         "WHERE client_id = $1"},
-    [S_CLIENT_DELETE] = {"client_delete", "DELETE FROM clients WHERE client_id = $1"},
+    [S_CLIENT_UPDATE] = {"client_update", IDP_PG_CLIENT_UPDATE},
+    [S_CLIENT_DELETE] = {"client_delete", IDP_PG_CLIENT_DELETE},
     [S_TX_GET] = {"tx_get", "SELECT " TX_COLS " FROM login_transactions WHERE id = $1 AND expires_at > now()"},
     [S_TX_CREATE] =
         {"tx_create",

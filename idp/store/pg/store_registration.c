@@ -13,9 +13,7 @@
 
 enum {
     R_IAT_INSERT = 48,
-    R_IAT_LIST,
     R_IAT_REVOKE,
-    R_IAT_FIND,
     R_REGISTER,
     R_SANDBOX,
     R_SUSPEND,
@@ -23,32 +21,25 @@ enum {
     R_CLIENT_ORG,
     R_ADMIN_LOCK,
     R_ADMIN_APPEND,
-    R_ADMIN_ROWS,
     R_REQUEST,
     R_LOCK,
     R_END_SESSIONS,
     R_REVOKE_ALL,
+    R_CLIENT_INSERT,
+    R_CLIENT_UPDATE,
+    R_CLIENT_DELETE,
     R__END
 };
 _Static_assert(R__END <= 64, "statements 48-63");
 
 /* The SQL text is laid out by hand. */
 /* clang-format off */
-#define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
-#define IAT_COLS "id, organisation, tier, max_uses, uses, " EPOCH("expires_at") ", " EPOCH("created_at") ", " \
-                 "coalesce(" EPOCH("revoked_at") ", 0)"
-
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [R_IAT_INSERT] = {"iat_insert",
                       "INSERT INTO initial_access_tokens (id, token_hash, organisation, tier, max_uses, expires_at) "
                       "VALUES ($1, $2::bytea, $3, $4, $5::int, to_timestamp($6::bigint))"},
-    [R_IAT_LIST] = {"iat_list", "SELECT " IAT_COLS " FROM initial_access_tokens ORDER BY created_at DESC, id"},
     [R_IAT_REVOKE] = {"iat_revoke",
                       "UPDATE initial_access_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL"},
-    /* the token and what stops it: expired, used up (the caller maps these to store outcomes) */
-    [R_IAT_FIND] = {"iat_find",
-                    "SELECT " IAT_COLS ", expires_at <= now(), uses >= max_uses FROM initial_access_tokens "
-                    "WHERE token_hash = $1::bytea AND revoked_at IS NULL"},
     /* One statement: a use is taken only when the client is stored (a data-modifying CTE runs whether or not the
      * INSERT adds a row, so a taken id is checked in it too), and the last use only once. */
     [R_REGISTER] = {"client_register",
@@ -94,25 +85,11 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "WITH g AS (UPDATE grants SET revoked_at = coalesce(revoked_at, now()) WHERE resident_id = $1 "
                       "RETURNING id) UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) "
                       "WHERE grant_id IN (SELECT id FROM g)"},
-    [R_ADMIN_ROWS] = {"admin_log_rows",
-                      "SELECT seq, (extract(epoch from at) * 1000000)::bigint, actor, role, action, target, "
-                      "coalesce(before::text, ''), coalesce(after::text, ''), prev_hash, row_hash FROM admin_log "
-                      "WHERE seq > $1::bigint ORDER BY seq LIMIT CASE WHEN $2::int > 0 THEN $2::int END"},
+    [R_CLIENT_INSERT] = {"admin_client_insert", IDP_PG_CLIENT_INSERT " RETURNING 1"},
+    [R_CLIENT_UPDATE] = {"admin_client_update", IDP_PG_CLIENT_UPDATE " RETURNING 1"},
+    [R_CLIENT_DELETE] = {"admin_client_delete", IDP_PG_CLIENT_DELETE " RETURNING 1"},
 };
 /* clang-format on */
-
-static void iat_from_row(PGresult *r, int i, idp_store_iat_t *t)
-{
-    memset(t, 0, sizeof(*t));
-    copy_field(t->id, sizeof(t->id), PQgetvalue(r, i, 0));
-    copy_field(t->organisation, sizeof(t->organisation), PQgetvalue(r, i, 1));
-    copy_field(t->tier, sizeof(t->tier), PQgetvalue(r, i, 2));
-    t->max_uses = atoi_checked(PQgetvalue(r, i, 3));
-    t->uses = atoi_checked(PQgetvalue(r, i, 4));
-    t->expires_at = atoll_checked(PQgetvalue(r, i, 5));
-    t->created_at = atoll_checked(PQgetvalue(r, i, 6));
-    t->revoked_at = atoll_checked(PQgetvalue(r, i, 7));
-}
 
 idp_err_t idp_pg_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsigned char hash[32])
 {
@@ -127,52 +104,12 @@ idp_err_t idp_pg_iat_insert(idp_store_t *s, const idp_store_iat_t *t, const unsi
     return ret;
 }
 
-idp_err_t idp_pg_iat_list(idp_store_t *s, idp_store_iat_t **rows, size_t *n)
-{
-    idp_err_t ret;
-    PGresult *r = idp_pg_run(s, stmts, R_IAT_LIST, 0, NULL, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    int nt = PQntuples(r);
-    *rows = calloc(nt ? (size_t)nt : 1, sizeof(**rows));
-    if (*rows == NULL) {
-        PQclear(r);
-        return IDP_E_NOMEM;
-    }
-    for (int i = 0; i < nt; i++)
-        iat_from_row(r, i, &(*rows)[i]);
-    *n = (size_t)nt;
-    PQclear(r);
-    return IDP_OK;
-}
-
 idp_err_t idp_pg_iat_revoke(idp_store_t *s, const char *id)
 {
     idp_err_t ret;
     const char *v[] = {id};
     PGresult *r = idp_pg_run(s, stmts, R_IAT_REVOKE, 1, v, NULL, NULL, &ret);
     return idp_pg_affected(r, ret);
-}
-
-idp_err_t idp_pg_iat_find(idp_store_t *s, const unsigned char hash[32], idp_store_iat_t *out)
-{
-    idp_err_t ret;
-    const char *v[] = {(const char *)hash};
-    int len[] = {32};
-    int fmt[] = {1};
-    PGresult *r = idp_pg_run(s, stmts, R_IAT_FIND, 1, v, len, fmt, &ret);
-    if (r == NULL)
-        return ret;
-    if (PQntuples(r) != 1)
-        ret = IDP_E_NOT_FOUND;
-    else if (!strcmp(PQgetvalue(r, 0, 8), "t"))
-        ret = IDP_E_INVALID_GRANT; /* expired */
-    else if (!strcmp(PQgetvalue(r, 0, 9), "t"))
-        ret = IDP_E_CONFLICT; /* used up */
-    else
-        iat_from_row(r, 0, out);
-    PQclear(r);
-    return ret;
 }
 
 idp_err_t idp_pg_client_register(idp_store_t *s, const char *iat_id, const idp_store_client_t *c)
@@ -253,6 +190,27 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
         r = idp_pg_exec(c, stmts, R_END_SESSIONS, 1, v, NULL, NULL, &ret);
         break;
     }
+    case IDP_ADMIN_OP_CLIENT_INSERT: {
+        const idp_store_client_t *k = op->client;
+        const char *v[] = {k->client_id, k->has_secret ? (const char *)k->secret_hash : NULL, k->metadata, NULL, "",
+                           "false"};
+        int len[] = {0, 32, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0};
+        r = idp_pg_exec(c, stmts, R_CLIENT_INSERT, 6, v, len, fmt, &ret);
+        break;
+    }
+    case IDP_ADMIN_OP_CLIENT_UPDATE: {
+        const char *v[] = {op->id, op->text, (const char *)op->hash, flag};
+        int len[] = {0, 0, 32, 0}, fmt[] = {0, 0, 1, 0};
+        if ((r = idp_pg_exec(c, stmts, R_CLIENT_UPDATE, 4, v, len, fmt, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
+        break;
+    }
+    case IDP_ADMIN_OP_CLIENT_DELETE: {
+        const char *v[] = {op->id};
+        if ((r = idp_pg_exec(c, stmts, R_CLIENT_DELETE, 1, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
+            ret = IDP_E_NOT_FOUND;
+        break;
+    }
     case IDP_ADMIN_OP_CLIENT_SUSPEND: {
         const char *v[] = {op->id, flag};
         if ((r = idp_pg_exec(c, stmts, R_SUSPEND, 2, v, NULL, NULL, &ret)) && PQntuples(r) == 0)
@@ -307,49 +265,4 @@ idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e
     const char *v[] = {e->actor, e->role, e->action, e->target ? e->target : "", e->before, e->after};
     PQclear(idp_pg_exec(c, stmts, R_ADMIN_APPEND, 6, v, NULL, NULL, &ret));
     return ret;
-}
-
-static void hash_field(PGresult *r, int i, int col, unsigned char out[32])
-{
-    size_t n = 0;
-    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, col), &n);
-    memset(out, 0, 32);
-    if (b && n == 32)
-        memcpy(out, b, 32);
-    PQfreemem(b);
-}
-
-idp_err_t idp_pg_admin_log_rows(idp_store_t *s, long long after_seq, int limit, idp_store_admin_log_row_t **rows,
-                                size_t *n)
-{
-    idp_err_t ret;
-    char after[24], lim[16];
-    snprintf(after, sizeof(after), "%lld", after_seq);
-    snprintf(lim, sizeof(lim), "%d", limit);
-    const char *v[] = {after, lim};
-    PGresult *r = idp_pg_run(s, stmts, R_ADMIN_ROWS, 2, v, NULL, NULL, &ret);
-    if (r == NULL)
-        return ret;
-    int nt = PQntuples(r);
-    idp_store_admin_log_row_t *out = calloc(nt ? (size_t)nt : 1, sizeof(*out));
-    ret = out ? IDP_OK : IDP_E_NOMEM;
-    for (int i = 0; ret == IDP_OK && i < nt; i++) {
-        idp_store_admin_log_row_t *row = &out[i];
-        row->seq = atoll_checked(PQgetvalue(r, i, 0));
-        row->at_us = atoll_checked(PQgetvalue(r, i, 1));
-        char **text[] = {&row->actor, &row->role, &row->action, &row->target, &row->before, &row->after};
-        for (int k = 0; k < 6; k++)
-            if ((*text[k] = strdup(PQgetvalue(r, i, 2 + k))) == NULL)
-                ret = IDP_E_NOMEM;
-        hash_field(r, i, 8, row->prev_hash);
-        hash_field(r, i, 9, row->row_hash);
-    }
-    PQclear(r);
-    if (ret != IDP_OK) {
-        idp_store_admin_log_rows_free(out, out ? (size_t)nt : 0);
-        return ret;
-    }
-    *rows = out;
-    *n = (size_t)nt;
-    return IDP_OK;
 }
