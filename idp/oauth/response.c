@@ -156,6 +156,17 @@ static idp_error_situation_t situation_of(idp_endpoint_id_t id)
     case IDP_EP_ACCOUNT_REVOKE:
     case IDP_EP_ACCOUNT_END_SESSION: return IDP_ERROR_ACCOUNT;
     case IDP_EP_LOGOUT: return IDP_ERROR_LOGOUT;
+    case IDP_EP_CONSOLE:
+    case IDP_EP_CONSOLE_CLIENT:
+    case IDP_EP_CONSOLE_CLIENT_APPROVE:
+    case IDP_EP_CONSOLE_CLIENT_SECRET:
+    case IDP_EP_CONSOLE_KEYS:
+    case IDP_EP_CONSOLE_KEYS_ROTATE:
+    case IDP_EP_CONSOLE_AUDIT: return IDP_ERROR_CONSOLE;
+    case IDP_EP_PARTNER:
+    case IDP_EP_PARTNER_CLIENT:
+    case IDP_EP_PARTNER_CLIENT_REQUEST:
+    case IDP_EP_PARTNER_CLIENT_SECRET: return IDP_ERROR_PARTNER;
     default: return IDP_ERROR_SIGN_IN;
     }
 }

@@ -648,6 +648,11 @@ static const message_t messages[IDP_MSG_COUNT] = {
          "このアカウントは現在ご利用いただけません。お住まいの区の区役所の窓口、または市のお問い合わせ窓口にご相談くだ"
          "さい。",
          "This account cannot be used at the moment. Please contact your ward office or the city's help desk."},
+    [IDP_MSG_ERROR_CONSOLE_HEADING] = {"error.console_heading", "この操作はできませんでした", "That could not be done"},
+    [IDP_MSG_ERROR_CONSOLE_TEXT] = {"error.console_text", "画面を読み込み直してから、もう一度お試しください。",
+                                    "Reload the page and try again."},
+    [IDP_MSG_ERROR_BACK_TO_CONSOLE] = {"error.back_to_console", "管理画面に戻る", "Back to the administration pages"},
+    [IDP_MSG_ERROR_BACK_TO_PARTNER] = {"error.back_to_partner", "連携先ポータルに戻る", "Back to the partner portal"},
 };
 
 bool idp_msg_lang_en(const char *lang)

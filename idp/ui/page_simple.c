@@ -18,6 +18,10 @@ idp_err_t idp_ui_render_error(const idp_ui_error_view_t *v, idp_ui_page_t *out)
                               IDP_MSG_ERROR_TO_ACCOUNT, "/account"},
         [IDP_ERROR_UNAVAILABLE] = {"unavailable", IDP_MSG_ERROR_UNAVAILABLE_HEADING, IDP_MSG_ERROR_UNAVAILABLE_TEXT,
                                    IDP_MSG_ERROR_TO_ACCOUNT, "/account"},
+        [IDP_ERROR_CONSOLE] = {"console", IDP_MSG_ERROR_CONSOLE_HEADING, IDP_MSG_ERROR_CONSOLE_TEXT,
+                               IDP_MSG_ERROR_BACK_TO_CONSOLE, "/admin"},
+        [IDP_ERROR_PARTNER] = {"partner", IDP_MSG_ERROR_CONSOLE_HEADING, IDP_MSG_ERROR_CONSOLE_TEXT,
+                               IDP_MSG_ERROR_BACK_TO_PARTNER, "/partner"},
     };
     unsigned s = (unsigned)v->situation < sizeof(situations) / sizeof(situations[0]) ? (unsigned)v->situation : 0;
     bool back = v->back_url && (s == IDP_ERROR_SIGN_IN || s == IDP_ERROR_UNAVAILABLE || s == IDP_ERROR_LOGOUT);

@@ -81,6 +81,8 @@ typedef enum {
     IDP_ERROR_HOUSEHOLD,   /* the household form was not saved: back to it */
     IDP_ERROR_LOGOUT,      /* a sign-out request was refused */
     IDP_ERROR_UNAVAILABLE, /* we cannot serve now (503, 500): wait and try again */
+    IDP_ERROR_CONSOLE,     /* the admin console refused an action: back to it */
+    IDP_ERROR_PARTNER,     /* the partner portal refused an action: back to it */
 } idp_error_situation_t;
 
 /**

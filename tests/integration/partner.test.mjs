@@ -83,6 +83,9 @@ describe('the partner portal', () => {
     // another organisation's client: as if it did not exist, for reading and for changing
     let r = await page.goto(`${p.url}/partner/clients/${south.client_id}`);
     assert.equal(r.status(), 404);
+    assert.equal(await page.getAttribute('#error', 'data-situation'), 'partner');
+    assert.equal(await page.getAttribute('#error-action', 'href'), '/partner', 'the way back is the portal');
+    await axe(page, 'no such client');
     r = await page.goto(`${p.url}/partner/clients/no-such-client`);
     assert.equal(r.status(), 404);
     const cookies = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
