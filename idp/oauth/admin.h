@@ -60,6 +60,9 @@ idp_outcome_t idp_admin_statistics_as(idp_oauth_t *o, const idp_admin_caller_t *
                                       long from_day, long to_day, json_t **result);
 /** Today in Japan (UTC+9), as days since 1970-01-01. */
 long idp_admin_today(long long now);
+/** The residents client @p client_id knows by @p sub (the help desk's lookup), as the API shows them. */
+idp_outcome_t idp_admin_residents_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
+                                     const char *sub, json_t **result);
 idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 
 #endif

@@ -714,19 +714,11 @@ static idp_outcome_t resident_json(idp_oauth_t *o, const char *id, json_t **out)
     return j ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
 }
 
-/* GET /admin/api/v1/residents?client_id=&sub=: the resident a client knows by that sub (OpenID Connect Core §8:
- * public or pairwise, computed for each resident the client has a grant or consent of; the sub is never stored). */
-idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+idp_outcome_t idp_admin_residents_as(idp_oauth_t *o, const caller_t *who, const char *client_id, const char *sub,
+                                     json_t **result)
 {
-    caller_t who;
-    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, "residents.lookup", &who);
-    if (out.err != IDP_OK)
-        return out;
-    bool bad = false;
-    const char *client_id = query(req, "client_id", &bad), *sub = query(req, "sub", &bad);
-    if (bad || client_id == NULL || sub == NULL || strlen(sub) > 255)
-        return idp_fail(IDP_E_INVALID_REQUEST, "client_id and sub: the sub that client knows the resident by");
     const idp_client_t *cl = NULL;
+    *result = NULL;
     idp_err_t e = idp_clients_get(o, client_id, &cl);
     if (e == IDP_E_NOT_FOUND)
         return idp_fail(IDP_E_NOT_FOUND, "no such client");
@@ -735,11 +727,12 @@ idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     char(*ids)[64] = NULL;
     size_t n = 0;
     json_t *list = json_array();
+    idp_outcome_t out = idp_ok();
     if ((e = idp_store_client_residents(o->store, client_id, &ids, &n)) != IDP_OK) {
         out = idp_fail_store(e);
         goto Exit;
     }
-    if ((out = idp_admin_read(o, &who, "residents.lookup", client_id)).err != IDP_OK)
+    if ((out = idp_admin_read(o, who, "residents.lookup", client_id)).err != IDP_OK)
         goto Exit;
     for (size_t i = 0; list && i < n; i++) {
         char s[64];
@@ -751,11 +744,29 @@ idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
             goto Exit;
         json_array_append_new(list, r);
     }
-    answer(req, resp, 200, json_pack("{s:O}", "residents", list));
+    *result = json_incref(list);
 Exit:
     json_decref(list);
     free(ids);
     idp_client_unref(cl);
+    return out;
+}
+
+/* GET /admin/api/v1/residents?client_id=&sub=: the resident a client knows by that sub (OpenID Connect Core §8:
+ * public or pairwise, computed for each resident the client has a grant or consent of; the sub is never stored). */
+idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *list = NULL;
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, "residents.lookup", &who);
+    if (out.err != IDP_OK)
+        return out;
+    bool bad = false;
+    const char *client_id = query(req, "client_id", &bad), *sub = query(req, "sub", &bad);
+    if (bad || client_id == NULL || sub == NULL || strlen(sub) > 255)
+        return idp_fail(IDP_E_INVALID_REQUEST, "client_id and sub: the sub that client knows the resident by");
+    if ((out = idp_admin_residents_as(o, &who, client_id, sub, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "residents", list));
     return out;
 }
 

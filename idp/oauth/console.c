@@ -376,6 +376,42 @@ idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     return idp_ok();
 }
 
+/* GET /admin/residents[?client_id=&sub=]: the help desk finds the resident a service knows by its sub. */
+idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *client_id = NULL, *sub = NULL;
+    json_t *list = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_HELP_DESK, false, &c, &out))
+        return out;
+    idp_params_get(req->form, "client_id", &client_id);
+    idp_params_get(req->form, "sub", &sub);
+    bool search = client_id && *client_id && sub && *sub && strlen(sub) <= 255;
+    if (search && (out = idp_admin_residents_as(o, &c.who, client_id, sub, &list)).err != IDP_OK &&
+        out.err != IDP_E_NOT_FOUND)
+        return out;
+    size_t n = json_array_size(list);
+    idp_ui_admin_resident_t *rs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*rs));
+    for (size_t i = 0; rs && i < n; i++) {
+        json_t *r = json_array_get(list, i);
+        rs[i] = (idp_ui_admin_resident_t){.id = json_string_value(json_object_get(r, "resident_id")),
+                                          .locked = json_is_true(json_object_get(r, "locked")),
+                                          .ways = (int)json_array_size(json_object_get(r, "credentials")),
+                                          .sessions = (int)json_integer_value(json_object_get(r, "live_sessions"))};
+    }
+    idp_ui_admin_residents_view_t v = {.c = common(req, &c, NONE),
+                                       .client_id = client_id,
+                                       .sub = sub,
+                                       .searched = search,
+                                       .residents = rs,
+                                       .n = rs ? n : 0};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_residents(&v, &page), &page);
+    json_decref(list);
+    return idp_ok();
+}
+
 /* ---- the partner portal (docs/admin.md, "The partner portal") ----------------------------------- */
 
 #define PARTNER_SIGN_IN "/account/login?for=partner"

@@ -162,7 +162,8 @@ static idp_error_situation_t situation_of(idp_endpoint_id_t id)
     case IDP_EP_CONSOLE_CLIENT_SECRET:
     case IDP_EP_CONSOLE_KEYS:
     case IDP_EP_CONSOLE_KEYS_ROTATE:
-    case IDP_EP_CONSOLE_AUDIT: return IDP_ERROR_CONSOLE;
+    case IDP_EP_CONSOLE_AUDIT:
+    case IDP_EP_CONSOLE_RESIDENTS: return IDP_ERROR_CONSOLE;
     case IDP_EP_PARTNER:
     case IDP_EP_PARTNER_CLIENT:
     case IDP_EP_PARTNER_CLIENT_REQUEST:

@@ -653,6 +653,23 @@ static const message_t messages[IDP_MSG_COUNT] = {
                                     "Reload the page and try again."},
     [IDP_MSG_ERROR_BACK_TO_CONSOLE] = {"error.back_to_console", "管理画面に戻る", "Back to the administration pages"},
     [IDP_MSG_ERROR_BACK_TO_PARTNER] = {"error.back_to_partner", "連携先ポータルに戻る", "Back to the partner portal"},
+    [IDP_MSG_ADMIN_NAV_RESIDENTS] = {"admin.nav_residents", "住民の照会", "Resident lookup"},
+    [IDP_MSG_ADMIN_RESIDENTS_TITLE] = {"admin.residents_title", "住民の照会(ヘルプデスク)",
+                                       "Resident lookup (help desk)"},
+    [IDP_MSG_ADMIN_RESIDENTS_HINT] = {"admin.residents_hint",
+                                      "連携サービスのクライアントIDと、そのサービスが住民を識別する値(sub)"
+                                      "を入力してください。subは保存していないため、その都度計算して照合します。",
+                                      "Enter the relying party's client ID and the value it knows the resident by "
+                                      "(sub). The sub is not stored: it is computed and compared each time."},
+    [IDP_MSG_ADMIN_SUB] = {"admin.sub", "連携サービスでの識別子(sub)", "The resident's sub at that service"},
+    [IDP_MSG_ADMIN_LOOKUP] = {"admin.lookup", "照会する", "Look up"},
+    [IDP_MSG_ADMIN_NOT_FOUND] = {"admin.not_found", "該当する住民は見つかりませんでした。", "No resident was found."},
+    [IDP_MSG_ADMIN_COL_RESIDENT] = {"admin.col_resident", "住民ID", "Resident ID"},
+    [IDP_MSG_ADMIN_COL_LOCKED] = {"admin.col_locked", "利用停止", "Locked"},
+    [IDP_MSG_ADMIN_COL_WAYS] = {"admin.col_ways", "ログイン方法", "Ways to sign in"},
+    [IDP_MSG_ADMIN_COL_SESSIONS] = {"admin.col_sessions", "ログイン中", "Live sessions"},
+    [IDP_MSG_ADMIN_YES] = {"admin.yes", "はい", "yes"},
+    [IDP_MSG_ADMIN_NO] = {"admin.no", "いいえ", "no"},
 };
 
 bool idp_msg_lang_en(const char *lang)

@@ -35,7 +35,8 @@ static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t 
         idp_msg_id_t label;
     } nav[] = {{"clients", "/admin", IDP_MSG_ADMIN_NAV_CLIENTS},
                {"keys", "/admin/keys", IDP_MSG_ADMIN_NAV_KEYS},
-               {"audit", "/admin/audit", IDP_MSG_ADMIN_NAV_AUDIT}};
+               {"audit", "/admin/audit", IDP_MSG_ADMIN_NAV_AUDIT},
+               {"residents", "/admin/residents", IDP_MSG_ADMIN_NAV_RESIDENTS}};
     idp_buf_printf(&d->b, "<h1>" IDP_UI_BRAND " %s</h1><nav aria-label=\"%s\" class=\"admin\"><ul>",
                    MSG(d, IDP_MSG_ADMIN_TITLE), MSG(d, IDP_MSG_ADMIN_NAV));
     for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
@@ -302,4 +303,41 @@ idp_err_t idp_ui_render_admin_denied(const char *lang, idp_ui_admin_denied_t why
     idp_ui_link_button(&d, "secondary", "to-account", "/account", MSG(&d, IDP_MSG_ERROR_TO_ACCOUNT));
     idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 403, NULL, NULL, out);
+}
+
+idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_RESIDENTS_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_RESIDENTS_TITLE, "residents");
+    idp_buf_printf(
+        &d.b,
+        "<section><form method=\"get\" action=\"/admin/residents\"><p class=\"hint\" id=\"lookup-hint\">%s</p>"
+        "<label for=\"client_id\">%s</label><input id=\"client_id\" name=\"client_id\" "
+        "aria-describedby=\"lookup-hint\" autocomplete=\"off\" value=\"",
+        MSG(&d, IDP_MSG_ADMIN_RESIDENTS_HINT), MSG(&d, IDP_MSG_ADMIN_COL_ID));
+    idp_html_escape(&d.b, v->client_id ? v->client_id : "");
+    idp_buf_printf(&d.b, "\"><label for=\"sub\">%s</label><input id=\"sub\" name=\"sub\" autocomplete=\"off\" value=\"",
+                   MSG(&d, IDP_MSG_ADMIN_SUB));
+    idp_html_escape(&d.b, v->sub ? v->sub : "");
+    idp_buf_printf(&d.b, "\"><button type=\"submit\" class=\"primary\" id=\"lookup\">%s</button></form></section>",
+                   MSG(&d, IDP_MSG_ADMIN_LOOKUP));
+    if (v->searched && v->n == 0)
+        idp_buf_printf(&d.b, "<p role=\"status\" id=\"none-found\">%s</p>", MSG(&d, IDP_MSG_ADMIN_NOT_FOUND));
+    if (v->n) {
+        idp_buf_printf(&d.b,
+                       "<section><table id=\"found\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+                       MSG(&d, IDP_MSG_ADMIN_COL_RESIDENT), MSG(&d, IDP_MSG_ADMIN_COL_LOCKED),
+                       MSG(&d, IDP_MSG_ADMIN_COL_WAYS), MSG(&d, IDP_MSG_ADMIN_COL_SESSIONS));
+        for (size_t i = 0; i < v->n; i++) {
+            idp_buf_puts(&d.b, "<tr><td><code>");
+            idp_html_escape(&d.b, v->residents[i].id);
+            idp_buf_printf(&d.b, "</code></td><td>%s</td><td>%d</td><td>%d</td></tr>",
+                           MSG(&d, v->residents[i].locked ? IDP_MSG_ADMIN_YES : IDP_MSG_ADMIN_NO), v->residents[i].ways,
+                           v->residents[i].sessions);
+        }
+        idp_buf_puts(&d.b, "</tbody></table></section>");
+    }
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }

@@ -381,6 +381,23 @@ typedef struct {
     idp_ui_admin_chain_t ledger, log;
 } idp_ui_admin_audit_view_t;
 
+/** One resident the help desk found: its id, whether it is locked, and counts. */
+typedef struct {
+    const char *id;
+    bool locked;
+    int ways, sessions;
+} idp_ui_admin_resident_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const char *client_id, *sub; /* the query as given, or NULL */
+    bool searched;               /* a lookup was made: its result follows (none: "not found") */
+    const idp_ui_admin_resident_t *residents;
+    size_t n;
+} idp_ui_admin_residents_view_t;
+
+idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, idp_ui_page_t *out);
+
 /** Why the console is closed to this browser: no card session, no role, or a sign-in too old for the action. */
 typedef enum {
     IDP_ADMIN_DENIED_CARD,

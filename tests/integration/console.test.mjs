@@ -78,8 +78,9 @@ describe('the console', () => {
     assert.equal(await page.locator('#denied').count(), 1);
     await axe(page, 'no role');
     const me = await residentOf(ctx);
-    for (const role of ['client-operator', 'key-operator', 'auditor']) admin(p.env, ['role', 'grant', me, role]);
-    assert.deepEqual(admin(p.env, ['role', 'list', me]).json.map((r) => r.role).sort(), ['auditor', 'client-operator', 'key-operator']);
+    for (const role of ['client-operator', 'key-operator', 'auditor', 'help-desk']) admin(p.env, ['role', 'grant', me, role]);
+    assert.deepEqual(admin(p.env, ['role', 'list', me]).json.map((r) => r.role).sort(),
+      ['auditor', 'client-operator', 'help-desk', 'key-operator']);
     await page.goto(`${p.url}/admin`);
     assert.match(await page.textContent('#roles'), /client-operator/);
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
@@ -138,6 +139,15 @@ describe('the console', () => {
     assert.equal(await page.getAttribute('#ledger', 'data-ok'), 'true');
     assert.equal(await page.getAttribute('#admin-log', 'data-ok'), 'true');
     await axe(page, 'audit');
+    // the help desk's lookup: a sub nobody has at that client
+    await page.click('#nav-residents');
+    await page.waitForURL(/\/admin\/residents$/);
+    await axe(page, 'resident lookup');
+    await page.fill('#client_id', pending.client_id);
+    await page.fill('#sub', 'nobody-has-this-sub');
+    await page.click('#lookup');
+    await page.waitForSelector('#none-found');
+    await axe(page, 'resident lookup, nothing found');
     assert.ok(Number(db(`SELECT count(*) FROM admin_log WHERE actor = 'resident:${me}'`)) >= 8, 'every page and action');
     assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
     await ctx.close();

@@ -347,6 +347,22 @@ static void console_and_portal_gates(void **state)
     a = fixture_page(f, IDP_EP_CONSOLE_CLIENT_APPROVE, "csrf=forged", true, cookie, NULL, "192.0.2.1");
     assert_int_equal(a.status, 403);
     fixture_answer_free(&a);
+    /* the help desk's lookup page: the resident CLIENT knows by its sub */
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "help-desk"), IDP_OK);
+    char code[64], sub[64], query[256];
+    fixture_code(f, "openid", "", code);
+    const idp_client_t *cl = NULL;
+    assert_int_equal(idp_clients_get(f->o, CLIENT, &cl), IDP_OK);
+    idp_subject(f->o, cl, f->resident, sub);
+    idp_client_unref(cl);
+    snprintf(query, sizeof(query), "client_id=%s&sub=%s", CLIENT, sub);
+    a = fixture_page(f, IDP_EP_CONSOLE_RESIDENTS, query, false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, f->resident));
+    fixture_answer_free(&a);
+    a = fixture_page(f, IDP_EP_CONSOLE_RESIDENTS, "client_id=" CLIENT "&sub=nobody", false, cookie, NULL, "192.0.2.1");
+    assert_non_null(strstr(a.body, "id=\"none-found\""));
+    fixture_answer_free(&a);
     /* a session that is not a card session */
     char social[128];
     idp_store_session_t s2;
