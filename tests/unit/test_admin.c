@@ -387,6 +387,98 @@ static void console_and_portal_gates(void **state)
     (void)form;
 }
 
+static void clients_created_updated_deleted_and_the_audit_searched(void **state)
+{
+    fixture_t *f = *state;
+    char op[2048], auditor[2048];
+    int status;
+    admin_token(f, "admin:client-operator", op);
+    admin_token(f, "admin:auditor", auditor);
+    json_t *j = api(f, IDP_EP_ADMIN_CLIENTS, "POST", NULL,
+                    "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://city.example/cb\"],\"tier\":\"city\"}",
+                    op, &status);
+    assert_int_equal(status, 201);
+    char id[64];
+    snprintf(id, sizeof(id), "%s", fixture_str(j, "client_id"));
+    assert_true(strlen(fixture_str(j, "client_secret")) >= 43);
+    json_decref(j);
+    j = api(f, IDP_EP_ADMIN_CLIENTS, "POST", NULL, "[]", op, &status);
+    assert_int_equal(status, 400);
+    json_decref(j);
+    /* public now: the secret goes */
+    j = api(f, IDP_EP_ADMIN_CLIENT, "PUT", id,
+            "{\"client_name\":\"Portal 2\",\"redirect_uris\":[\"https://city.example/cb\"],\"tier\":\"city\","
+            "\"token_endpoint_auth_method\":\"none\"}",
+            op, &status);
+    assert_int_equal(status, 200);
+    json_decref(j);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(f->store, id, &row), IDP_OK);
+    assert_false(row.has_secret);
+    idp_store_client_clear(&row);
+    /* confidential again: a new secret, shown once */
+    j = api(f, IDP_EP_ADMIN_CLIENT, "PUT", id,
+            "{\"client_name\":\"Portal 3\",\"redirect_uris\":[\"https://city.example/cb\"],\"tier\":\"city\"}", op,
+            &status);
+    assert_int_equal(status, 200);
+    assert_true(strlen(fixture_str(j, "client_secret")) >= 43);
+    json_decref(j);
+    /* another sector: every resident would get a new sub */
+    j = api(f, IDP_EP_ADMIN_CLIENT, "PUT", id,
+            "{\"client_name\":\"x\",\"redirect_uris\":[\"https://elsewhere.example/cb\"]}", op, &status);
+    assert_int_equal(status, 400);
+    json_decref(j);
+    j = api(f, IDP_EP_ADMIN_CLIENT, "PUT", "no-such-client", "{\"client_name\":\"x\"}", op, &status);
+    assert_int_equal(status, 404);
+    json_decref(j);
+    j = api(f, IDP_EP_ADMIN_CLIENT, "DELETE", id, NULL, op, &status);
+    assert_int_equal(status, 204);
+    json_decref(j);
+    assert_int_equal(idp_store_client_get(f->store, id, &row), IDP_E_NOT_FOUND);
+    j = api(f, IDP_EP_ADMIN_CLIENT, "DELETE", id, NULL, op, &status);
+    assert_int_equal(status, 404);
+    json_decref(j);
+    /* the auditor's reads */
+    j = api(f, IDP_EP_ADMIN_UPSTREAMS, "GET", NULL, NULL, auditor, &status);
+    assert_int_equal(status, 200);
+    json_decref(j);
+    assert_int_equal(idp_store_audit(f->store, "unit_event", f->resident, "{\"k\": 1}"), IDP_OK);
+    assert_int_equal(idp_store_consent_record(f->store, f->resident, CLIENT, "grant", "name", 3600, "resident", ""),
+                     IDP_OK);
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 16);
+    idp_params_t q;
+    char form[160];
+    snprintf(form, sizeof(form), "event=unit_event&resident=%s&limit=5", f->resident);
+    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &q), IDP_OK);
+    idp_oauth_req_t req = {.arena = &arena,
+                           .form = &q,
+                           .authorization = auditor,
+                           .method = "GET",
+                           .lang = "en",
+                           .now = (long long)time(NULL)};
+    idp_oauth_resp_t resp = {0};
+    idp_oauth_handle(f->o, IDP_EP_ADMIN_AUDIT_EVENTS, &req, &resp);
+    assert_int_equal(resp.status, 200);
+    json_t *ev = json_loadb(resp.body, resp.body_len, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(ev, "events")), 1);
+    json_decref(ev);
+    snprintf(form, sizeof(form), "resident=%s", f->resident);
+    assert_int_equal(idp_params_parse(&arena, form, strlen(form), &q), IDP_OK);
+    memset(&resp, 0, sizeof(resp));
+    idp_oauth_handle(f->o, IDP_EP_ADMIN_AUDIT_LEDGER, &req, &resp);
+    assert_int_equal(resp.status, 200);
+    json_t *lg = json_loadb(resp.body, resp.body_len, 0, NULL);
+    assert_string_equal(fixture_str(json_array_get(json_object_get(lg, "rows"), 0), "action"), "grant");
+    json_decref(lg);
+    assert_int_equal(idp_params_parse(&arena, "limit=0", 7, &q), IDP_OK);
+    memset(&resp, 0, sizeof(resp));
+    idp_oauth_handle(f->o, IDP_EP_ADMIN_AUDIT_EVENTS, &req, &resp);
+    assert_int_equal(resp.status, 400);
+    idp_arena_free(&arena);
+    log_rows(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +487,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(tokens_keys_and_the_audit, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(statistics_and_the_help_desk, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_and_portal_gates, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(clients_created_updated_deleted_and_the_audit_searched, fixture_setup,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
