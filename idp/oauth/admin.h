@@ -46,6 +46,18 @@ idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const idp_admin_caller_t *who
 idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
                                   json_t **result);
 /**
+ * A new client from metadata @p in, validated as sakaid-admin's: live, or with @p organisation in that
+ * organisation's sandbox (the partner portal's). *result: client_id, metadata and the secret, shown once.
+ */
+idp_outcome_t idp_admin_client_create_as(idp_oauth_t *o, idp_oauth_req_t *req, const idp_admin_caller_t *who,
+                                         json_t *in, const char *organisation, json_t **result);
+/**
+ * Client @p client_id's metadata replaced by @p in (residents keep their sub: OpenID Connect Core §8.1); a client
+ * that now needs a secret gets one (in *result, shown once), one that no longer does loses it.
+ */
+idp_outcome_t idp_admin_client_update_as(idp_oauth_t *o, idp_oauth_req_t *req, const idp_admin_caller_t *who,
+                                         const char *client_id, json_t *in, json_t **result);
+/**
  * approve (sandbox false), sandbox, suspend, resume, rotate the secret (its answer holds the new secret: shown
  * once), or a partner's request for approval (a sandbox client only: 409 otherwise).
  */

@@ -235,20 +235,15 @@ idp_outcome_t idp_admin_clients_as(idp_oauth_t *o, const caller_t *who, const ch
     return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
 }
 
-/* POST /admin/api/v1/clients: a new live client from its metadata (the administrator's: tier and first_party
- * allowed), with its secret shown once. */
-static idp_outcome_t client_create(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+idp_outcome_t idp_admin_client_create_as(idp_oauth_t *o, idp_oauth_req_t *req, const caller_t *who, json_t *in,
+                                         const char *organisation, json_t **result)
 {
-    bool bad = false;
-    json_t *in = body_object(req, &bad), *meta = NULL;
+    json_t *meta = NULL;
     char *id = NULL, *secret = NULL, *text = NULL;
-    idp_outcome_t out = idp_ok();
-    if (in == NULL) {
-        out = idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
-        goto Exit;
-    }
-    if ((out = idp_client_validate(o, req, in, NULL, &meta)).err != IDP_OK)
-        goto Exit;
+    *result = NULL;
+    idp_outcome_t out = idp_client_validate(o, req, in, NULL, &meta);
+    if (out.err != IDP_OK)
+        return out;
     idp_store_client_t c = {0};
     bool uses = idp_client_meta_uses_secret(meta);
     id = idp_random_id_new(16);
@@ -262,23 +257,42 @@ static idp_outcome_t client_create(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
     c.metadata = text;
     if ((c.has_secret = uses))
         idp_sha256(secret, strlen(secret), c.secret_hash);
+    if (organisation) { /* the partner portal's: in its organisation's sandbox until approved */
+        snprintf(c.organisation, sizeof(c.organisation), "%s", organisation);
+        c.sandbox = true;
+    }
     idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_CLIENT_INSERT, .client = &c};
     out = idp_admin_apply(o, who, &op, "clients.create", id, NULL, meta);
     idp_wipe(c.secret_hash, sizeof(c.secret_hash));
     if (out.err != IDP_OK)
         goto Exit;
     json_t *r = json_pack("{s:s, s:O}", "client_id", id, "metadata", meta);
-    if (secret) {
+    if (r && secret) {
         json_object_set_new(r, "client_secret", json_string(secret));
         json_object_set_new(r, "client_secret_expires_at", json_integer(0));
     }
-    answer(req, resp, 201, r);
+    if ((*result = r) == NULL)
+        out = idp_fail(IDP_E_NOMEM, NULL);
 Exit:
     idp_secret_free(secret);
     free(id);
     free(text);
-    json_decref(in);
     json_decref(meta);
+    return out;
+}
+
+/* POST /admin/api/v1/clients: a new live client from its metadata (the administrator's: tier and first_party
+ * allowed), with its secret shown once. */
+static idp_outcome_t client_create(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+{
+    bool bad = false;
+    json_t *in = body_object(req, &bad), *r = NULL;
+    if (in == NULL)
+        return idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
+    idp_outcome_t out = idp_admin_client_create_as(o, req, who, in, NULL, &r);
+    json_decref(in);
+    if (out.err == IDP_OK)
+        answer(req, resp, 201, r);
     return out;
 }
 
@@ -330,24 +344,21 @@ idp_outcome_t idp_admin_client_as(idp_oauth_t *o, const caller_t *who, const cha
     return out;
 }
 
-/* PUT /admin/api/v1/clients/{id}: the metadata replaced (residents keep their sub: OpenID Connect Core §8.1); a
- * client that now needs a secret gets one, shown once; one that no longer does loses it. */
-static idp_outcome_t client_update(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+idp_outcome_t idp_admin_client_update_as(idp_oauth_t *o, idp_oauth_req_t *req, const caller_t *who,
+                                         const char *client_id, json_t *in, json_t **result)
 {
     idp_store_client_t row;
-    idp_err_t e = idp_store_client_get(o->store, req->path_param, &row);
+    *result = NULL;
+    idp_err_t e = idp_store_client_get(o->store, client_id, &row);
     if (e == IDP_E_NOT_FOUND)
         return idp_fail(IDP_E_NOT_FOUND, "no such client");
     if (e != IDP_OK)
         return idp_fail_store(e);
-    bool bad = false;
-    json_t *in = body_object(req, &bad), *before = json_loads(row.metadata, 0, NULL), *meta = NULL;
+    json_t *before = json_loads(row.metadata, 0, NULL), *meta = NULL;
     char *secret = NULL, *text = NULL;
     unsigned char hash[32];
     idp_outcome_t out = idp_ok();
-    if (in == NULL)
-        out = idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
-    else if (before == NULL)
+    if (before == NULL)
         out = idp_fail_why(IDP_E_SERVER_ERROR, NULL, "stored metadata is not JSON");
     if (out.err != IDP_OK || (out = idp_client_validate(o, req, in, before, &meta)).err != IDP_OK)
         goto Exit;
@@ -371,19 +382,35 @@ static idp_outcome_t client_update(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
     if ((out = idp_admin_apply(o, who, &op, "clients.update", row.client_id, before, meta)).err != IDP_OK)
         goto Exit;
     json_t *r = json_pack("{s:s, s:O}", "client_id", row.client_id, "metadata", meta);
-    if (secret) {
+    if (r && secret) {
         json_object_set_new(r, "client_secret", json_string(secret));
         json_object_set_new(r, "client_secret_expires_at", json_integer(0));
     }
-    answer(req, resp, 200, r);
+    if ((*result = r) == NULL)
+        out = idp_fail(IDP_E_NOMEM, NULL);
 Exit:
     idp_wipe(hash, sizeof(hash));
     idp_secret_free(secret);
     free(text);
-    json_decref(in);
     json_decref(before);
     json_decref(meta);
     idp_store_client_clear(&row);
+    return out;
+}
+
+/* PUT /admin/api/v1/clients/{id}: the metadata replaced (residents keep their sub: OpenID Connect Core §8.1); a
+ * client that now needs a secret gets one, shown once; one that no longer does loses it. */
+static idp_outcome_t client_update(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who)
+{
+    bool bad = false;
+    json_t *in = body_object(req, &bad), *r = NULL;
+    idp_outcome_t out = idp_ok();
+    if (in == NULL)
+        return idp_fail(IDP_E_INVALID_CLIENT_METADATA, "the body must be a JSON object of client metadata");
+    out = idp_admin_client_update_as(o, req, who, req->path_param ? req->path_param : "", in, &r);
+    json_decref(in);
+    if (out.err == IDP_OK)
+        answer(req, resp, 200, r);
     return out;
 }
 

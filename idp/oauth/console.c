@@ -16,24 +16,18 @@
 #include "client/client_meta.h"
 #include "core/rand.h"
 #include "oauth/admin.h"
+#include "oauth/console.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 
-/* No notice (a message id past the catalogue's). */
-#define NONE IDP_MSG_COUNT
+#define NONE IDP_CONSOLE_NONE
 
 /* The sign-in for the console: the account pages' login, which comes back to /admin. */
 #define CONSOLE_SIGN_IN "/account/login?for=admin"
 
-typedef struct {
-    idp_admin_caller_t who;
-    idp_store_session_t sess;
-    char roles[128]; /* the roles held, space-separated (the partner portal: the organisations) */
-    char csrf[64];
-    char role[80]; /* the partner portal: "partner:<organisation>" of the client acted on */
-} console_t;
+typedef idp_console_t console_t;
 
-static void denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_admin_denied_t why)
+void idp_console_denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_admin_denied_t why)
 {
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_denied(req->lang, why, &page), &page);
@@ -56,7 +50,7 @@ static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, u
         return false;
     }
     if (strcmp(c->sess.acr, ACR_CARD) != 0) {
-        denied(req, resp, IDP_ADMIN_DENIED_CARD);
+        idp_console_denied(req, resp, IDP_ADMIN_DENIED_CARD);
         return false;
     }
     idp_store_role_t *rows = NULL;
@@ -74,7 +68,7 @@ static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, u
     }
     free(rows);
     if (!(held & allowed)) {
-        denied(req, resp, IDP_ADMIN_DENIED_ROLE);
+        idp_console_denied(req, resp, IDP_ADMIN_DENIED_ROLE);
         return false;
     }
     if (change && !idp_account_csrf_ok(o, req, &c->sess)) {
@@ -83,7 +77,7 @@ static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, u
     }
     /* NIST SP 800-63B §4.3.3 (reauthentication before a sensitive action): a recent card sign-in */
     if (change && req->now - c->sess.auth_time > IDP_FRESH_SECONDS) {
-        denied(req, resp, IDP_ADMIN_DENIED_FRESH);
+        idp_console_denied(req, resp, IDP_ADMIN_DENIED_FRESH);
         return false;
     }
     unsigned mine = held & allowed;
@@ -93,7 +87,7 @@ static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, u
     return true;
 }
 
-static idp_ui_admin_common_t common(idp_oauth_req_t *req, const console_t *c, idp_msg_id_t notice)
+idp_ui_admin_common_t idp_console_common(idp_oauth_req_t *req, const console_t *c, idp_msg_id_t notice)
 {
     return (idp_ui_admin_common_t){.lang = req->lang,
                                    .csrf = c->csrf,
@@ -102,7 +96,7 @@ static idp_ui_admin_common_t common(idp_oauth_req_t *req, const console_t *c, id
 }
 
 /* What a page shows of a client (admin_api.c client_json): strings live as long as @p j. */
-static idp_ui_admin_client_t client_of(json_t *j)
+idp_ui_admin_client_t idp_console_client_of(json_t *j)
 {
     const char *org = json_string_value(json_object_get(j, "organisation"));
     return (idp_ui_admin_client_t){
@@ -112,6 +106,21 @@ static idp_ui_admin_client_t client_of(json_t *j)
         .sandbox = json_is_true(json_object_get(j, "sandbox")),
         .suspended = json_is_true(json_object_get(j, "suspended")),
     };
+}
+
+idp_outcome_t idp_console_clients_page(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c, json_t *list,
+                                       bool partner)
+{
+    size_t n = json_array_size(list);
+    idp_ui_admin_client_t *cs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*cs));
+    if (cs == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    for (size_t i = 0; i < n; i++)
+        cs[i] = idp_console_client_of(json_array_get(list, i));
+    idp_ui_admin_clients_view_t v = {.c = idp_console_common(req, c, NONE), .clients = cs, .n = n, .partner = partner};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_clients(&v, &page), &page);
+    return idp_ok();
 }
 
 /* GET /admin: the clients, those waiting for approval first. */
@@ -124,19 +133,9 @@ idp_outcome_t idp_console_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         return out;
     if ((out = idp_admin_clients_as(o, &c.who, NULL, NULL, NULL, &list)).err != IDP_OK)
         return out;
-    size_t n = json_array_size(list);
-    idp_ui_admin_client_t *cs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*cs));
-    if (cs == NULL) {
-        json_decref(list);
-        return idp_fail(IDP_E_NOMEM, NULL);
-    }
-    for (size_t i = 0; i < n; i++)
-        cs[i] = client_of(json_array_get(list, i));
-    idp_ui_admin_clients_view_t v = {.c = common(req, &c, NONE), .clients = cs, .n = n};
-    idp_ui_page_t page;
-    idp_page_emit(req, resp, idp_ui_render_admin_clients(&v, &page), &page);
+    out = idp_console_clients_page(req, resp, &c, list, false);
     json_decref(list);
-    return idp_ok();
+    return out;
 }
 
 /* The last 7 days of a client's statistics as a page shows them (strings in the arena); NULL when they fail. */
@@ -172,12 +171,11 @@ static idp_ui_stat_day_t *stat_days(idp_oauth_t *o, idp_oauth_req_t *req, const 
     return out;
 }
 
-/* A client's page; @p secret: a secret just issued, shown this once. @p partner: the partner portal's. */
-static idp_outcome_t client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
-                                 idp_msg_id_t notice, const char *secret, bool partner)
+idp_outcome_t idp_console_client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
+                                      const idp_console_client_page_t *p)
 {
     json_t *j = NULL;
-    idp_outcome_t out = idp_admin_client_as(o, &c->who, req->path_param ? req->path_param : "", &j);
+    idp_outcome_t out = idp_admin_client_as(o, &c->who, p->client_id ? p->client_id : "", &j);
     if (out.err != IDP_OK)
         return out;
     size_t ndays = 0;
@@ -192,18 +190,25 @@ static idp_outcome_t client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     for (size_t i = 0; i < n; i++)
         list[i] = json_string_value(json_array_get(uris, i));
     list[n] = NULL;
-    idp_ui_admin_client_view_t v = {.c = common(req, c, notice),
-                                    .client = client_of(j),
+    idp_ui_admin_client_view_t v = {.c = idp_console_common(req, c, p->notice),
+                                    .client = idp_console_client_of(j),
                                     .tier = json_string_value(json_object_get(m, "tier")),
                                     .redirect_uris = list,
                                     .uses_secret = idp_client_meta_uses_secret(m),
-                                    .new_secret = secret,
-                                    .partner = partner,
+                                    .new_secret = p->secret,
+                                    .partner = p->partner,
                                     .requested = json_integer_value(json_object_get(j, "approval_requested_at")) > 0,
                                     .days = days,
-                                    .ndays = ndays};
+                                    .ndays = ndays,
+                                    .redirects_text = p->redirects_text};
+    if (p->alert != NONE) {
+        v.c.alert = idp_msg_get(p->alert, req->lang);
+        v.c.detail = p->detail;
+    }
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_client(&v, &page), &page);
+    if (p->alert != NONE)
+        resp->status = 400;
     json_decref(j);
     return idp_ok();
 }
@@ -217,8 +222,10 @@ idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
     idp_params_get(req->form, "done", &done);
-    return client_page(o, req, resp, &c, done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE, NULL,
-                       false);
+    idp_console_client_page_t p = {.client_id = req->path_param,
+                                   .notice = done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE,
+                                   .alert = NONE};
+    return idp_console_client_page(o, req, resp, &c, &p);
 }
 
 /* POST /admin/clients/{id}/approve (csrf): out of the sandbox, then back to its page (303). */
@@ -242,9 +249,8 @@ idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, i
     return idp_ok();
 }
 
-/* A new secret for the path's client, shown on its page this once (no redirect: a reload cannot show it again). */
-static idp_outcome_t rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const console_t *c,
-                                   bool partner)
+idp_outcome_t idp_console_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                        const console_t *c, bool partner)
 {
     json_t *r = NULL;
     idp_outcome_t out =
@@ -252,7 +258,9 @@ static idp_outcome_t rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
                                 "clients.rotate_secret", NULL, req->now, &r);
     if (out.err == IDP_OK) {
         char *secret = idp_arena_strdup(req->arena, json_string_value(json_object_get(r, "client_secret")));
-        out = secret ? client_page(o, req, resp, c, NONE, secret, partner) : idp_fail(IDP_E_NOMEM, NULL);
+        idp_console_client_page_t p = {
+            .client_id = req->path_param, .notice = NONE, .alert = NONE, .secret = secret, .partner = partner};
+        out = secret ? idp_console_client_page(o, req, resp, c, &p) : idp_fail(IDP_E_NOMEM, NULL);
         if (secret)
             idp_wipe(secret, strlen(secret));
     }
@@ -270,7 +278,7 @@ idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *
     idp_outcome_t out;
     if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
         return out;
-    return rotate_secret(o, req, resp, &c, false);
+    return idp_console_rotate_secret(o, req, resp, &c, false);
 }
 
 /* The keys page, with @p notice or @p alert. */
@@ -294,7 +302,8 @@ static idp_outcome_t keys_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                                      .state = json_string_value(json_object_get(k, "state")),
                                      .created_at = json_integer_value(json_object_get(k, "created_at"))};
     }
-    idp_ui_admin_keys_view_t v = {.c = common(req, c, notice), .keys = ks, .n = n, .may_rotate = may_rotate};
+    idp_ui_admin_keys_view_t v = {
+        .c = idp_console_common(req, c, notice), .keys = ks, .n = n, .may_rotate = may_rotate};
     if (alert != NONE)
         v.c.alert = idp_msg_get(alert, req->lang);
     idp_ui_page_t page;
@@ -367,7 +376,7 @@ idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         return out;
     if ((out = idp_admin_verify_as(o, &c.who, &r)).err != IDP_OK)
         return out;
-    idp_ui_admin_audit_view_t v = {.c = common(req, &c, NONE),
+    idp_ui_admin_audit_view_t v = {.c = idp_console_common(req, &c, NONE),
                                    .ledger = chain_of(json_object_get(r, "consent_ledger")),
                                    .log = chain_of(json_object_get(r, "admin_log"))};
     idp_ui_page_t page;
@@ -400,7 +409,7 @@ idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
                                           .ways = (int)json_array_size(json_object_get(r, "credentials")),
                                           .sessions = (int)json_integer_value(json_object_get(r, "live_sessions"))};
     }
-    idp_ui_admin_residents_view_t v = {.c = common(req, &c, NONE),
+    idp_ui_admin_residents_view_t v = {.c = idp_console_common(req, &c, NONE),
                                        .client_id = client_id,
                                        .sub = sub,
                                        .searched = search,
@@ -410,158 +419,4 @@ idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     idp_page_emit(req, resp, idp_ui_render_admin_residents(&v, &page), &page);
     json_decref(list);
     return idp_ok();
-}
-
-/* ---- the partner portal (docs/admin.md, "The partner portal") ----------------------------------- */
-
-#define PARTNER_SIGN_IN "/account/login?for=partner"
-
-/*
- * The gate of the partner portal: a session (any sign-in), a resident who
- * acts for at least one organisation (sakaid-admin member add), and for a
- * change the form's CSRF token and a fresh sign-in. The client of the path,
- * when there is one, must be one of those organisations': another's is "no
- * such client" (404), so that its existence is not told either.
- */
-static bool partner_gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, bool change, console_t *c,
-                         idp_outcome_t *out)
-{
-    *out = idp_ok();
-    memset(c, 0, sizeof(*c));
-    if (!idp_browser_session(o, req, &c->sess, NULL)) {
-        idp_see_other(resp, PARTNER_SIGN_IN);
-        return false;
-    }
-    char(*orgs)[64] = NULL;
-    size_t n = 0;
-    idp_err_t e = idp_store_org_residents(o->store, IDP_ORG_MEMBERS, NULL, c->sess.resident_id, &orgs, &n);
-    if (e != IDP_OK) {
-        *out = idp_fail_store(e);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(c->roles);
-        snprintf(c->roles + l, sizeof(c->roles) - l, "%s%s", l ? " " : "", orgs[i]);
-    }
-    free(orgs);
-    if (n == 0) {
-        denied(req, resp, IDP_ADMIN_DENIED_PARTNER);
-        return false;
-    }
-    if (change && !idp_account_csrf_ok(o, req, &c->sess)) {
-        *out = idp_fail(IDP_E_FORBIDDEN, "the form is stale: reload the page");
-        return false;
-    }
-    if (change && req->now - c->sess.auth_time > IDP_FRESH_SECONDS) {
-        denied(req, resp, IDP_ADMIN_DENIED_PARTNER_FRESH);
-        return false;
-    }
-    snprintf(c->who.actor, sizeof(c->who.actor), "resident:%s", c->sess.resident_id);
-    snprintf(c->role, sizeof(c->role), "partner");
-    c->who.role = c->role;
-    idp_account_csrf(o, &c->sess, c->csrf);
-    if (req->path_param) {
-        idp_store_client_t row;
-        bool mine = false;
-        if ((e = idp_store_client_get(o->store, req->path_param, &row)) == IDP_OK) {
-            char list[sizeof(c->roles) + 2], want[80];
-            snprintf(list, sizeof(list), " %s ", c->roles);
-            snprintf(want, sizeof(want), " %.63s ", row.organisation);
-            mine = row.organisation[0] && strstr(list, want) != NULL;
-            snprintf(c->role, sizeof(c->role), "partner:%.63s", row.organisation);
-            idp_store_client_clear(&row);
-        } else if (e != IDP_E_NOT_FOUND) {
-            *out = idp_fail_store(e);
-            return false;
-        }
-        if (!mine) {
-            *out = idp_fail(IDP_E_NOT_FOUND, "no such client");
-            return false;
-        }
-    }
-    return true;
-}
-
-/* GET /partner: the clients of the organisations the resident acts for. */
-idp_outcome_t idp_partner_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
-{
-    console_t c;
-    idp_outcome_t out;
-    json_t *all = json_array();
-    if (all == NULL)
-        return idp_fail(IDP_E_NOMEM, NULL);
-    if (!partner_gate(o, req, resp, false, &c, &out)) {
-        json_decref(all);
-        return out;
-    }
-    /* one list per organisation, each read logged in that organisation's name */
-    char orgs[sizeof(c.roles)];
-    snprintf(orgs, sizeof(orgs), "%s", c.roles);
-    for (char *save = NULL, *org = strtok_r(orgs, " ", &save); org; org = strtok_r(NULL, " ", &save)) {
-        json_t *list = NULL;
-        snprintf(c.role, sizeof(c.role), "partner:%s", org);
-        if ((out = idp_admin_clients_as(o, &c.who, NULL, org, NULL, &list)).err != IDP_OK) {
-            json_decref(all);
-            return out;
-        }
-        json_array_extend(all, list);
-        json_decref(list);
-    }
-    size_t n = json_array_size(all);
-    idp_ui_admin_client_t *cs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*cs));
-    if (cs == NULL) {
-        json_decref(all);
-        return idp_fail(IDP_E_NOMEM, NULL);
-    }
-    for (size_t i = 0; i < n; i++)
-        cs[i] = client_of(json_array_get(all, i));
-    idp_ui_admin_clients_view_t v = {.c = common(req, &c, NONE), .clients = cs, .n = n, .partner = true};
-    idp_ui_page_t page;
-    idp_page_emit(req, resp, idp_ui_render_admin_clients(&v, &page), &page);
-    json_decref(all);
-    return idp_ok();
-}
-
-/* GET /partner/clients/{id}[?done=requested] */
-idp_outcome_t idp_partner_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
-{
-    console_t c;
-    idp_outcome_t out;
-    const char *done = NULL;
-    if (!partner_gate(o, req, resp, false, &c, &out))
-        return out;
-    idp_params_get(req->form, "done", &done);
-    return client_page(o, req, resp, &c, done && !strcmp(done, "requested") ? IDP_MSG_PARTNER_DONE_REQUESTED : NONE,
-                       NULL, true);
-}
-
-/* POST /partner/clients/{id}/request-approval (csrf): the city sees the request in the console. */
-idp_outcome_t idp_partner_client_request(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
-{
-    console_t c;
-    idp_outcome_t out;
-    json_t *r = NULL;
-    if (!partner_gate(o, req, resp, true, &c, &out))
-        return out;
-    out = idp_admin_client_change(o, &c.who, req->path_param, IDP_ADMIN_OP_CLIENT_REQUEST, true,
-                                  "clients.request_approval", NULL, req->now, &r);
-    json_decref(r);
-    if (out.err != IDP_OK)
-        return out;
-    char *loc = idp_arena_alloc(req->arena, 160);
-    if (loc == NULL)
-        return idp_fail(IDP_E_NOMEM, NULL);
-    snprintf(loc, 160, "/partner/clients/%.100s?done=requested", req->path_param);
-    idp_see_other(resp, loc);
-    return idp_ok();
-}
-
-/* POST /partner/clients/{id}/rotate-secret (csrf) */
-idp_outcome_t idp_partner_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
-{
-    console_t c;
-    idp_outcome_t out;
-    if (!partner_gate(o, req, resp, true, &c, &out))
-        return out;
-    return rotate_secret(o, req, resp, &c, true);
 }

@@ -330,16 +330,19 @@ typedef enum {
     /* client id: text the new metadata, hash a new secret's SHA-256 (NULL: unchanged), flag: the secret goes */
     IDP_ADMIN_OP_CLIENT_UPDATE,
     IDP_ADMIN_OP_CLIENT_DELETE, /* client id: the client and every token issued to it */
+    /* resident id: added to (flag) or taken from (!flag) the test residents of organisation text;
+     * IDP_E_NOT_FOUND: no such resident to add, or not there to take */
+    IDP_ADMIN_OP_TEST_RESIDENT,
 } idp_store_admin_op_kind_t;
 
 typedef struct {
     idp_store_admin_op_kind_t kind;
     const char *id;
     bool flag;
-    const char *text;                 /* IDP_ADMIN_OP_RESIDENT_LOCK: the reason */
+    const char *text;                 /* IDP_ADMIN_OP_RESIDENT_LOCK: the reason; TEST_RESIDENT: the organisation */
     const unsigned char *hash;        /* 32 bytes */
     const idp_store_iat_t *iat;       /* IDP_ADMIN_OP_IAT_INSERT */
-    const idp_store_client_t *client; /* IDP_ADMIN_OP_CLIENT_INSERT */
+    const idp_store_client_t *client; /* IDP_ADMIN_OP_CLIENT_INSERT (with its organisation and sandbox) */
 } idp_store_admin_op_t;
 
 /** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */

@@ -33,9 +33,9 @@ static const char STYLE[] =
     "list-style:none;padding:0;margin:0}"
     /* form fields (DADS): label above, 48 px high, a visible edge, errors in words and in red */
     "label{display:block;font-weight:700;margin:.75rem 0 .25rem}.hint{font-size:.875rem;color:#555;margin:0 0 .25rem}"
-    "input:not([type=hidden]),select{display:block;width:100%;min-height:3rem;font-size:1rem;padding:.5rem;"
+    "input:not([type=hidden]),select,textarea{display:block;width:100%;min-height:3rem;font-size:1rem;padding:.5rem;"
     "border:1px solid #5f6b7a;border-radius:.5rem;background:#fff;color:#1a1a1a}"
-    "input:focus-visible,select:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
+    "input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
     "input[aria-invalid=true]{border:2px solid #b00020}.field-error{color:#b00020;font-weight:700;margin:0 0 .25rem}"
     /* the admin console: tables and its menu */
     "table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.25rem;border-bottom:1px solid #c4cbd4;"

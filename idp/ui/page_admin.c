@@ -13,8 +13,15 @@ static void notices(idp_ui_doc_t *d, const idp_ui_admin_common_t *c)
 {
     if (c->notice)
         idp_buf_printf(&d->b, "<p role=\"status\" id=\"notice\">%s</p>", c->notice);
-    if (c->alert)
-        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s</p>", c->alert);
+    if (c->alert) {
+        idp_buf_printf(&d->b, "<p class=\"alert\" role=\"alert\" id=\"alert\">%s", c->alert);
+        if (c->detail) {
+            idp_buf_puts(&d->b, " <code id=\"alert-detail\">");
+            idp_html_escape(&d->b, c->detail);
+            idp_buf_puts(&d->b, "</code>");
+        }
+        idp_buf_puts(&d->b, "</p>");
+    }
 }
 
 /* The partner portal's heading: no console menu, the organisations the member acts for. */
@@ -90,6 +97,8 @@ idp_err_t idp_ui_render_admin_clients(const idp_ui_admin_clients_view_t *v, idp_
             client_table(&d, "all", v->clients, v->n, false, "/partner");
         else
             idp_buf_printf(&d.b, "<p id=\"no-clients\">%s</p>", MSG(&d, IDP_MSG_PARTNER_NO_CLIENTS));
+        idp_ui_link_button(&d, "primary", "to-register", "/partner/register", MSG(&d, IDP_MSG_PARTNER_REGISTER_LINK));
+        idp_ui_link_button(&d, "secondary", "to-tests", "/partner/test-residents", MSG(&d, IDP_MSG_PARTNER_TEST_LINK));
         idp_buf_puts(&d.b, "</section>");
         return idp_ui_doc_end(&d, 200, NULL, NULL, out);
     }
@@ -150,6 +159,37 @@ static void stats_table(idp_ui_doc_t *d, const idp_ui_stat_day_t *days, size_t n
     idp_buf_puts(&d->b, "</tbody></table></section>");
 }
 
+/* A textarea of redirect URIs, one per line (@p text as sent, or the list). */
+static void redirects_area(idp_ui_doc_t *d, const char *text, const char *const *list)
+{
+    idp_buf_printf(&d->b,
+                   "<label for=\"redirect_uris\">%s</label><p class=\"hint\" id=\"redirect_uris-hint\">%s</p>"
+                   "<textarea id=\"redirect_uris\" name=\"redirect_uris\" rows=\"4\" required spellcheck=\"false\" "
+                   "autocomplete=\"off\" aria-describedby=\"redirect_uris-hint\">",
+                   MSG(d, IDP_MSG_PARTNER_FIELD_REDIRECTS), MSG(d, IDP_MSG_PARTNER_REDIRECTS_HINT));
+    if (text)
+        idp_html_escape(&d->b, text);
+    for (const char *const *u = list; !text && u && *u; u++) {
+        idp_html_escape(&d->b, *u);
+        idp_buf_puts(&d->b, "\n");
+    }
+    idp_buf_puts(&d->b, "</textarea>");
+}
+
+/* The partner portal's form that replaces a client's redirect URIs. */
+static void redirects_form(idp_ui_doc_t *d, const idp_ui_admin_client_view_t *v)
+{
+    idp_buf_puts(&d->b, "<section><form method=\"post\" action=\"/partner/clients/");
+    idp_html_escape(&d->b, v->client.id);
+    idp_buf_puts(&d->b, "/redirect-uris\">");
+    idp_ui_hidden(&d->b, "csrf", v->c.csrf);
+    redirects_area(d, v->redirects_text, v->redirect_uris);
+    idp_buf_printf(&d->b,
+                   "<p class=\"hint\" id=\"save-redirects-hint\">%s</p><button type=\"submit\" class=\"primary\" "
+                   "id=\"save-redirects\" aria-describedby=\"save-redirects-hint\">%s</button></form></section>",
+                   MSG(d, IDP_MSG_PARTNER_SAVE_REDIRECTS_HINT), MSG(d, IDP_MSG_PARTNER_SAVE_REDIRECTS));
+}
+
 idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
@@ -190,8 +230,10 @@ idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui
     idp_buf_puts(&d.b, "</ul></dd></dl></section>");
     if (v->days)
         stats_table(&d, v->days, v->ndays);
-    idp_buf_puts(&d.b, "<section>");
     char action[160];
+    if (v->partner)
+        redirects_form(&d, v);
+    idp_buf_puts(&d.b, "<section>");
     if (!v->partner && c->sandbox && !c->suspended) {
         snprintf(action, sizeof(action), "/admin/clients/%.100s/approve", c->id);
         action_form(&d, v->c.csrf, "approve", action, MSG(&d, IDP_MSG_ADMIN_APPROVE),
@@ -339,5 +381,117 @@ idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, 
         }
         idp_buf_puts(&d.b, "</tbody></table></section>");
     }
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+/* ---- the partner portal's own pages ----------------------------------------------------------- */
+
+/* The organisations to choose from: a select when there are several, else the one as a hidden field. */
+static void org_field(idp_ui_doc_t *d, const char *const *orgs, const char *chosen)
+{
+    size_t n = 0;
+    while (orgs && orgs[n])
+        n++;
+    if (n == 1) {
+        idp_ui_hidden(&d->b, "organisation", orgs[0]);
+        return;
+    }
+    idp_buf_printf(&d->b, "<label for=\"organisation\">%s</label><select id=\"organisation\" name=\"organisation\">",
+                   MSG(d, IDP_MSG_ADMIN_COL_ORG));
+    for (size_t i = 0; i < n; i++) {
+        idp_buf_puts(&d->b, "<option");
+        if (chosen && !strcmp(chosen, orgs[i]))
+            idp_buf_puts(&d->b, " selected");
+        idp_buf_puts(&d->b, ">");
+        idp_html_escape(&d->b, orgs[i]);
+        idp_buf_puts(&d->b, "</option>");
+    }
+    idp_buf_puts(&d->b, "</select>");
+}
+
+idp_err_t idp_ui_render_partner_register(const idp_ui_partner_register_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_PARTNER_REGISTER_TITLE, v->c.lang));
+    begin_partner(&d, &v->c, IDP_MSG_PARTNER_REGISTER_TITLE);
+    idp_buf_printf(&d.b, "<section><p id=\"register-hint\">%s</p><form method=\"post\" action=\"/partner/register\">",
+                   MSG(&d, IDP_MSG_PARTNER_REGISTER_HINT));
+    idp_ui_hidden(&d.b, "csrf", v->c.csrf);
+    org_field(&d, v->orgs, v->org);
+    idp_buf_printf(&d.b,
+                   "<label for=\"client_name\">%s</label><input id=\"client_name\" name=\"client_name\" required "
+                   "maxlength=\"200\" autocomplete=\"off\" value=\"",
+                   MSG(&d, IDP_MSG_ADMIN_COL_NAME));
+    idp_html_escape(&d.b, v->name ? v->name : "");
+    idp_buf_puts(&d.b, "\">");
+    redirects_area(&d, v->redirects ? v->redirects : "", NULL);
+    idp_buf_printf(&d.b,
+                   "<fieldset><legend>%s</legend><p><input type=\"radio\" class=\"check\" id=\"kind-server\" "
+                   "name=\"kind\" value=\"server\"%s> <label class=\"inline\" for=\"kind-server\">%s</label></p>"
+                   "<p><input type=\"radio\" class=\"check\" id=\"kind-public\" name=\"kind\" value=\"public\"%s> "
+                   "<label class=\"inline\" for=\"kind-public\">%s</label></p></fieldset>"
+                   "<button type=\"submit\" class=\"primary\" id=\"register\" aria-describedby=\"register-hint\">%s"
+                   "</button></form>",
+                   MSG(&d, IDP_MSG_PARTNER_KIND), v->public_client ? "" : " checked",
+                   MSG(&d, IDP_MSG_PARTNER_KIND_SERVER), v->public_client ? " checked" : "",
+                   MSG(&d, IDP_MSG_PARTNER_KIND_PUBLIC), MSG(&d, IDP_MSG_PARTNER_REGISTER_SUBMIT));
+    idp_ui_link_button(&d, "secondary", "back", "/partner", MSG(&d, IDP_MSG_PARTNER_BACK));
+    idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, v->c.alert ? 400 : 200, NULL, NULL, out);
+}
+
+/* A form of one button that adds or removes @p id as a test resident of @p org. */
+static void test_form(idp_ui_doc_t *d, const char *csrf, const char *org, const char *id, bool add, size_t row)
+{
+    idp_buf_puts(&d->b, "<form method=\"post\" action=\"/partner/test-residents\">");
+    idp_ui_hidden(&d->b, "csrf", csrf);
+    idp_ui_hidden(&d->b, "organisation", org);
+    idp_ui_hidden(&d->b, "resident", id);
+    idp_ui_hidden(&d->b, "action", add ? "add" : "remove");
+    idp_buf_printf(&d->b, "<button type=\"submit\" class=\"secondary\" id=\"%s-%zu\">%s</button></form>",
+                   add ? "add" : "remove", row, MSG(d, add ? IDP_MSG_PARTNER_ADD_TEST : IDP_MSG_PARTNER_REMOVE_TEST));
+}
+
+idp_err_t idp_ui_render_partner_tests(const idp_ui_partner_tests_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_PARTNER_TEST_TITLE, v->c.lang));
+    begin_partner(&d, &v->c, IDP_MSG_PARTNER_TEST_TITLE);
+    idp_buf_printf(&d.b, "<section><p id=\"tests-hint\">%s</p>", MSG(&d, IDP_MSG_PARTNER_TEST_HINT));
+    if (v->orgs && v->orgs[0] && v->orgs[1]) { /* several organisations: one page each */
+        idp_buf_printf(&d.b, "<nav aria-label=\"%s\" class=\"admin\"><ul>", MSG(&d, IDP_MSG_ADMIN_COL_ORG));
+        for (const char *const *o = v->orgs; *o; o++) {
+            idp_buf_puts(&d.b, "<li><a href=\"/partner/test-residents?organisation=");
+            idp_html_escape(&d.b, *o);
+            idp_buf_printf(&d.b, "\"%s>", !strcmp(*o, v->org) ? " aria-current=\"page\"" : "");
+            idp_html_escape(&d.b, *o);
+            idp_buf_puts(&d.b, "</a></li>");
+        }
+        idp_buf_puts(&d.b, "</ul></nav>");
+    }
+    idp_buf_printf(&d.b, "<table id=\"people\"><caption>%s: ", MSG(&d, IDP_MSG_ADMIN_COL_ORG));
+    idp_html_escape(&d.b, v->org);
+    idp_buf_printf(&d.b,
+                   "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th></tr></thead><tbody>",
+                   MSG(&d, IDP_MSG_ADMIN_COL_RESIDENT), MSG(&d, IDP_MSG_PARTNER_COL_MEMBER),
+                   MSG(&d, IDP_MSG_PARTNER_COL_TEST), MSG(&d, IDP_MSG_PARTNER_COL_ACTION));
+    for (size_t i = 0; i < v->n; i++) {
+        const idp_ui_partner_person_t *p = &v->people[i];
+        idp_buf_printf(&d.b, "<tr data-resident=\"");
+        idp_html_escape(&d.b, p->id);
+        idp_buf_puts(&d.b, "\"><td><code>");
+        idp_html_escape(&d.b, p->id);
+        idp_buf_printf(&d.b, "</code>%s%s</td><td>%s</td><td data-test=\"%s\">%s</td><td>", p->you ? " " : "",
+                       p->you ? MSG(&d, IDP_MSG_PARTNER_YOU) : "",
+                       MSG(&d, p->member ? IDP_MSG_ADMIN_YES : IDP_MSG_ADMIN_NO), p->test ? "true" : "false",
+                       MSG(&d, p->test ? IDP_MSG_ADMIN_YES : IDP_MSG_ADMIN_NO));
+        if (p->test || p->member)
+            test_form(&d, v->c.csrf, v->org, p->id, !p->test, i);
+        idp_buf_puts(&d.b, "</td></tr>");
+    }
+    idp_buf_puts(&d.b, "</tbody></table>");
+    idp_ui_link_button(&d, "secondary", "back", "/partner", MSG(&d, IDP_MSG_PARTNER_BACK));
+    idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }

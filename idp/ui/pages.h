@@ -331,6 +331,7 @@ typedef struct {
     const char *roles;  /* the resident's roles, space-separated */
     const char *notice; /* a status message from the catalogue (role=status), or NULL */
     const char *alert;  /* an error message from the catalogue (role=alert), or NULL */
+    const char *detail; /* the alert's detail as the validator wrote it (English, names the field), or NULL */
 } idp_ui_admin_common_t;
 
 typedef struct {
@@ -355,8 +356,34 @@ typedef struct {
     const char *tier;
     const char *const *redirect_uris; /* NULL-terminated */
     bool uses_secret;
-    const char *new_secret; /* just issued: shown this once, or NULL */
+    const char *new_secret;     /* just issued: shown this once, or NULL */
+    const char *redirects_text; /* the partner portal's form after a refusal, as sent; NULL: the stored URIs */
 } idp_ui_admin_client_view_t;
+
+/** The partner portal's registration form; after a refusal, the fields as sent. */
+typedef struct {
+    idp_ui_admin_common_t c;
+    const char *const *orgs; /* the organisations the member acts for (NULL-terminated) */
+    const char *org, *name, *redirects;
+    bool public_client;
+} idp_ui_partner_register_view_t;
+
+/** A person on the test-residents page: a member of the organisation, a test resident, or both. */
+typedef struct {
+    const char *id;
+    bool member, test, you;
+} idp_ui_partner_person_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const char *org;         /* the organisation shown */
+    const char *const *orgs; /* all the member acts for, to switch (NULL-terminated) */
+    const idp_ui_partner_person_t *people;
+    size_t n;
+} idp_ui_partner_tests_view_t;
+
+idp_err_t idp_ui_render_partner_register(const idp_ui_partner_register_view_t *v, idp_ui_page_t *out);
+idp_err_t idp_ui_render_partner_tests(const idp_ui_partner_tests_view_t *v, idp_ui_page_t *out);
 
 typedef struct {
     const char *kid, *alg, *state;

@@ -118,6 +118,41 @@ describe('the partner portal', () => {
     // the city approves: the request is answered
     admin(p.env, ['client', 'approve', north.client_id]);
     assert.equal(db(`SELECT approval_requested_at IS NULL FROM clients WHERE client_id = '${north.client_id}'`), 't');
+
+    // registering a client through the portal: refused metadata first, then in the organisation's sandbox
+    await page.goto(`${p.url}/partner`);
+    await page.click('#to-register');
+    await page.waitForURL(/\/partner\/register$/);
+    await axe(page, 'register form');
+    await page.fill('#client_name', 'North café app');
+    await page.fill('#redirect_uris', 'http://north.example/cb');
+    await page.click('#register');
+    await page.waitForSelector('#alert-detail');
+    assert.match(await page.textContent('#alert-detail'), /redirect_uris/);
+    assert.equal(await page.inputValue('#client_name'), 'North café app', 'the form as sent');
+    await axe(page, 'register form (refused)');
+    await page.fill('#redirect_uris', 'https://north.example/cb\nhttps://north.example/cb2');
+    await page.click('#register');
+    await page.waitForSelector('#new-secret');
+    const made = (await page.textContent('#client code')).trim();
+    const row = db(`SELECT organisation || ' ' || sandbox || ' ' || jsonb_array_length(metadata->'redirect_uris') ` +
+      `FROM clients WHERE client_id = '${made}'`);
+    assert.equal(row, 'north-shop true 2');
+    assert.equal(db(`SELECT role FROM admin_log WHERE action = 'clients.create' AND target = '${made}'`), 'partner:north-shop');
+    await axe(page, 'registered');
+    // its redirect URIs edited
+    await page.fill('#redirect_uris', 'https://north.example/new');
+    await page.click('#save-redirects');
+    await page.waitForURL(/\?done=saved$/);
+    assert.equal(db(`SELECT metadata->>'redirect_uris' FROM clients WHERE client_id = '${made}'`), '["https://north.example/new"]');
+    // the member makes themself a test resident of the sandbox
+    await page.goto(`${p.url}/partner/test-residents`);
+    await axe(page, 'test residents');
+    assert.equal(await page.getAttribute(`tr[data-resident="${me}"] td[data-test]`, 'data-test'), 'false');
+    await page.click(`tr[data-resident="${me}"] button`);
+    await page.waitForURL(/done=added$/);
+    assert.equal(await page.getAttribute(`tr[data-resident="${me}"] td[data-test]`, 'data-test'), 'true');
+    assert.deepEqual(admin(p.env, ['test-resident', 'list', '--organisation', 'north-shop']).json, [me]);
     await ctx.close();
   });
 

@@ -169,14 +169,13 @@ json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *metho
     return j;
 }
 
-fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
-                              const char *referer, const char *remote_addr)
+static fixture_answer_t page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, idp_oauth_req_t req)
 {
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 22);
     idp_oauth_resp_t resp;
-    handle(f, endpoint, form, &arena,
-           (idp_oauth_req_t){.remote_addr = remote_addr, .cookie = cookie, .referer = referer, .post = post}, &resp);
+    req.method = req.post ? "POST" : "GET";
+    handle(f, endpoint, form, &arena, req, &resp);
     fixture_answer_t a = {.status = resp.status};
     snprintf(a.location, sizeof(a.location), "%s", resp.location ? resp.location : "");
     for (int i = 0; i < 2; i++)
@@ -186,6 +185,20 @@ fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const ch
     assert_non_null(a.body);
     idp_arena_free(&arena);
     return a;
+}
+
+fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
+                              const char *referer, const char *remote_addr)
+{
+    return page(f, endpoint, form,
+                (idp_oauth_req_t){.remote_addr = remote_addr, .cookie = cookie, .referer = referer, .post = post});
+}
+
+fixture_answer_t fixture_page_at(fixture_t *f, idp_endpoint_id_t endpoint, const char *param, const char *form,
+                                 bool post, const char *cookie)
+{
+    return page(f, endpoint, form,
+                (idp_oauth_req_t){.remote_addr = "192.0.2.1", .cookie = cookie, .post = post, .path_param = param});
 }
 
 void fixture_answer_free(fixture_answer_t *a)

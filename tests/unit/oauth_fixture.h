@@ -45,6 +45,9 @@ typedef struct {
 /* A browser's request: @p form is the query or the body (@p post), @p cookie and @p referer may be NULL. */
 fixture_answer_t fixture_page(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, bool post, const char *cookie,
                               const char *referer, const char *remote_addr);
+/* The same at a path whose {id} is @p param. */
+fixture_answer_t fixture_page_at(fixture_t *f, idp_endpoint_id_t endpoint, const char *param, const char *form,
+                                 bool post, const char *cookie);
 void fixture_answer_free(fixture_answer_t *a);
 /* A string member of @p j, "" when absent. */
 const char *fixture_str(json_t *j, const char *k);

@@ -479,6 +479,192 @@ static void clients_created_updated_deleted_and_the_audit_searched(void **state)
     log_rows(f);
 }
 
+/* The id of the newest client of "unit-org" named @p name ("" when there is none); its row in *row. */
+static bool portal_client(fixture_t *f, const char *name, idp_store_client_t *row)
+{
+    idp_store_client_t *rows = NULL;
+    size_t n = 0;
+    bool found = false;
+    assert_int_equal(idp_store_client_list(f->store, &rows, &n), IDP_OK);
+    for (size_t i = 0; i < n && !found; i++) {
+        json_t *m = json_loads(rows[i].metadata, 0, NULL);
+        const char *cn = json_string_value(json_object_get(m, "client_name"));
+        if (cn && !strcmp(cn, name) && !strcmp(rows[i].organisation, "unit-org")) {
+            assert_int_equal(idp_store_client_get(f->store, rows[i].client_id, row), IDP_OK);
+            found = true;
+        }
+        json_decref(m);
+    }
+    idp_store_clients_free(rows, n);
+    return found;
+}
+
+/* The newest admin log row's action and role, as "action role". */
+static void last_log(fixture_t *f, char out[160])
+{
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_admin_log_rows(f->store, 0, 0, &rows, &n), IDP_OK);
+    assert_true(n > 0);
+    snprintf(out, 160, "%s %s", rows[n - 1].action, rows[n - 1].role);
+    idp_store_admin_log_rows_free(rows, n);
+}
+
+/* Whether the admin log has a row of @p action on @p target in @p role. */
+static bool logged_as(fixture_t *f, const char *action, const char *target, const char *role)
+{
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n = 0;
+    bool found = false;
+    assert_int_equal(idp_store_admin_log_rows(f->store, 0, 0, &rows, &n), IDP_OK);
+    for (size_t i = 0; i < n && !found; i++)
+        found = !strcmp(rows[i].action, action) && !strcmp(rows[i].target, target) && !strcmp(rows[i].role, role);
+    idp_store_admin_log_rows_free(rows, n);
+    return found;
+}
+
+static void partner_portal_registers_edits_and_names_test_residents(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128], stale[128], form[512], csrf[64], logged[160], id[64];
+    idp_store_session_t s, s2;
+    sandbox_client(f, id);
+    session(f, f->resident, "urn:sakai-d:acr:social", 10, cookie, &s); /* any sign-in opens the portal */
+    session(f, f->resident, "urn:sakai-d:acr:social", 600, stale, &s2);
+    assert_int_equal(idp_store_org_resident_add(f->store, IDP_ORG_MEMBERS, "unit-org", f->resident), IDP_OK);
+    idp_account_csrf(f->o, &s, csrf);
+    fixture_answer_t a = fixture_page(f, IDP_EP_PARTNER_REGISTER, "", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "name=\"redirect_uris\""));
+    fixture_answer_free(&a);
+    /* a forged form, another organisation, a stale sign-in: nothing registered */
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER,
+                     "csrf=forged&organisation=unit-org&client_name=X&redirect_uris=https://shop.example/x", true,
+                     cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 403);
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form),
+             "csrf=%s&organisation=other-org&client_name=X&redirect_uris=https%%3A%%2F%%2Fshop.example%%2Fx", csrf);
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 404);
+    fixture_answer_free(&a);
+    char stale_csrf[64];
+    idp_account_csrf(f->o, &s2, stale_csrf);
+    snprintf(form, sizeof(form),
+             "csrf=%s&organisation=unit-org&client_name=X&redirect_uris=https%%3A%%2F%%2Fshop.example%%2Fx",
+             stale_csrf);
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER, form, true, stale, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 403);
+    assert_non_null(strstr(a.body, "id=\"denied\""));
+    fixture_answer_free(&a);
+    /* refused metadata: the form again, as sent, with the validator's reason */
+    snprintf(form, sizeof(form),
+             "csrf=%s&organisation=unit-org&client_name=Plain&redirect_uris=http%%3A%%2F%%2Fshop.example%%2Fcb", csrf);
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 400);
+    assert_non_null(strstr(a.body, "id=\"alert-detail\""));
+    assert_non_null(strstr(a.body, "http://shop.example/cb</textarea>"));
+    fixture_answer_free(&a);
+    idp_store_client_t row;
+    assert_false(portal_client(f, "Plain", &row));
+    /* registered: in the organisation's sandbox, the secret shown once, logged in the organisation's name */
+    snprintf(form, sizeof(form),
+             "csrf=%s&organisation=unit-org&client_name=Portal+shop&kind=server&redirect_uris="
+             "+https%%3A%%2F%%2Fshop.example%%2Fcb+%%0D%%0A%%0D%%0Ahttps%%3A%%2F%%2Fshop.example%%2Fcb2%%0A",
+             csrf);
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 201);
+    assert_non_null(strstr(a.body, "id=\"new-secret\""));
+    fixture_answer_free(&a);
+    assert_true(portal_client(f, "Portal shop", &row));
+    assert_true(row.sandbox);
+    assert_true(row.has_secret);
+    assert_false(row.has_registration_token);
+    json_t *m = json_loads(row.metadata, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(m, "redirect_uris")), 2);
+    assert_string_equal(fixture_str(m, "tier"), "partner");
+    json_decref(m);
+    char made[64];
+    snprintf(made, sizeof(made), "%s", row.client_id);
+    idp_store_client_clear(&row);
+    assert_true(logged_as(f, "clients.create", made, "partner:unit-org"));
+    snprintf(form, sizeof(form),
+             "csrf=%s&organisation=unit-org&client_name=Phone+app&kind=public&redirect_uris="
+             "https%%3A%%2F%%2Fshop.example%%2Fapp",
+             csrf);
+    a = fixture_page(f, IDP_EP_PARTNER_REGISTER, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 201);
+    assert_null(strstr(a.body, "id=\"new-secret\""));
+    fixture_answer_free(&a);
+    assert_true(portal_client(f, "Phone app", &row));
+    assert_false(row.has_secret);
+    idp_store_client_clear(&row);
+
+    /* its redirect URIs replaced; another sector refused (residents would get a new sub); another's: 404 */
+    snprintf(form, sizeof(form), "csrf=%s&redirect_uris=https%%3A%%2F%%2Fshop.example%%2Fnew", csrf);
+    a = fixture_page_at(f, IDP_EP_PARTNER_CLIENT_REDIRECTS, made, form, true, cookie);
+    assert_int_equal(a.status, 303);
+    assert_non_null(strstr(a.location, "?done=saved"));
+    fixture_answer_free(&a);
+    assert_int_equal(idp_store_client_get(f->store, made, &row), IDP_OK);
+    assert_non_null(strstr(row.metadata, "https://shop.example/new"));
+    assert_null(strstr(row.metadata, "https://shop.example/cb2"));
+    assert_true(row.has_secret); /* unchanged */
+    idp_store_client_clear(&row);
+    last_log(f, logged);
+    assert_string_equal(logged, "clients.update partner:unit-org");
+    snprintf(form, sizeof(form), "csrf=%s&redirect_uris=https%%3A%%2F%%2Felsewhere.example%%2Fcb", csrf);
+    a = fixture_page_at(f, IDP_EP_PARTNER_CLIENT_REDIRECTS, made, form, true, cookie);
+    assert_int_equal(a.status, 400);
+    assert_non_null(strstr(a.body, "id=\"alert-detail\""));
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&redirect_uris=https%%3A%%2F%%2Fshop.example%%2Fx", csrf);
+    a = fixture_page_at(f, IDP_EP_PARTNER_CLIENT_REDIRECTS, CLIENT, form, true, cookie);
+    assert_int_equal(a.status, 404);
+    fixture_answer_free(&a);
+
+    /* test residents: members only, each change logged */
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, "", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "data-test=\"false\""));
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&organisation=unit-org&resident=%s&action=add", csrf, f->resident);
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 303);
+    fixture_answer_free(&a);
+    bool yes = false;
+    assert_int_equal(idp_store_org_resident_is(f->store, IDP_ORG_TEST_RESIDENTS, "unit-org", f->resident, &yes),
+                     IDP_OK);
+    assert_true(yes);
+    last_log(f, logged);
+    assert_string_equal(logged, "test_residents.add partner:unit-org");
+    /* a resident who is no member of the organisation is never made one */
+    idp_store_card_cert_t cert = {.purpose = "auth", .issuer_key_id = "aa", .serial = "02", .not_after = 4102444800LL};
+    assert_int_equal(idp_random_bytes(cert.sha256, 32), IDP_OK);
+    char other[64];
+    bool created;
+    assert_int_equal(idp_store_card_resident(f->store, &cert, "resident-2", other, &created), IDP_OK);
+    snprintf(form, sizeof(form), "csrf=%s&organisation=unit-org&resident=%s&action=add", csrf, other);
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 404);
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&organisation=other-org&resident=%s&action=add", csrf, f->resident);
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 404);
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&organisation=unit-org&resident=%s&action=remove", csrf, f->resident);
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 303);
+    fixture_answer_free(&a);
+    a = fixture_page(f, IDP_EP_PARTNER_TEST_RESIDENTS, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 404); /* not one any more */
+    fixture_answer_free(&a);
+    assert_int_equal(idp_store_org_resident_is(f->store, IDP_ORG_TEST_RESIDENTS, "unit-org", f->resident, &yes),
+                     IDP_OK);
+    assert_false(yes);
+    log_rows(f); /* the chain holds */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +674,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(statistics_and_the_help_desk, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_and_portal_gates, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(clients_created_updated_deleted_and_the_audit_searched, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(partner_portal_registers_edits_and_names_test_residents, fixture_setup,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

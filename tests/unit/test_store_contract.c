@@ -1355,6 +1355,51 @@ static void admin_changes_are_logged_in_one_chain(void **state)
     idp_store_admin_log_rows_free(rows, n);
 }
 
+/* The partner portal's changes (oauth/partner.c): a sandbox client of an organisation, its test residents. */
+static void portal_changes_are_logged_too(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    char id[64];
+    fresh_id(id, sizeof(id), "portal");
+    idp_store_client_t c = {.client_id = id, .metadata = "{\"client_name\":\"portal\"}", .sandbox = true};
+    snprintf(c.organisation, sizeof(c.organisation), "portal-org");
+    idp_store_admin_entry_t e = {.actor = "resident:x", .role = "partner:portal-org", .action = "clients.create"};
+    idp_store_admin_op_t insert = {.kind = IDP_ADMIN_OP_CLIENT_INSERT, .client = &c};
+    assert_int_equal(idp_store_admin_apply(s, &insert, &e), IDP_OK);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(s, id, &row), IDP_OK);
+    assert_string_equal(row.organisation, "portal-org");
+    assert_true(row.sandbox);
+    assert_false(row.has_secret);
+    idp_store_client_clear(&row);
+    /* a test resident added, again (nothing changes), taken back; an unknown resident, or one not there */
+    idp_store_admin_op_t add = {
+        .kind = IDP_ADMIN_OP_TEST_RESIDENT, .id = w.resident, .text = "portal-org", .flag = true};
+    assert_int_equal(idp_store_admin_apply(s, &add, &e), IDP_OK);
+    assert_int_equal(idp_store_admin_apply(s, &add, &e), IDP_OK);
+    bool yes = false;
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "portal-org", w.resident, &yes), IDP_OK);
+    assert_true(yes);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "other-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+    idp_store_admin_op_t take = {.kind = IDP_ADMIN_OP_TEST_RESIDENT, .id = w.resident, .text = "portal-org"};
+    assert_int_equal(idp_store_admin_apply(s, &take, &e), IDP_OK);
+    assert_int_equal(idp_store_org_resident_is(s, IDP_ORG_TEST_RESIDENTS, "portal-org", w.resident, &yes), IDP_OK);
+    assert_false(yes);
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n0 = 0, n = 0;
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n0), IDP_OK);
+    idp_store_admin_log_rows_free(rows, n0);
+    assert_int_equal(idp_store_admin_apply(s, &take, &e), IDP_E_NOT_FOUND);
+    add.id = "no-such-resident";
+    assert_int_equal(idp_store_admin_apply(s, &add, &e), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n), IDP_OK);
+    assert_int_equal(n, n0); /* nothing changed: no row */
+    idp_store_admin_log_rows_free(rows, n);
+}
+
 /* The count of @p metric (and @p code) of @p client over all days. */
 static long long stat_of(idp_store_t *s, const char *client, const char *metric, const char *code)
 {
@@ -1447,6 +1492,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(expired_or_revoked_tokens_register_nothing),
         cmocka_unit_test(sandbox_and_test_residents),
         cmocka_unit_test(admin_changes_are_logged_in_one_chain),
+        cmocka_unit_test(portal_changes_are_logged_too),
         cmocka_unit_test(statistics_count_the_events),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),

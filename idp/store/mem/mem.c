@@ -446,21 +446,34 @@ static long org_resident_find(const idp_mem_data_t *d, idp_org_list_t list, cons
     return -1;
 }
 
+/* Adds (@p add) or takes back a resident of @p list, the store locked (store/pg: idp_pg_org_resident_on). */
+static idp_err_t org_resident_change(idp_mem_data_t *d, idp_org_list_t list, const char *organisation,
+                                     const char *resident_id, bool add)
+{
+    long i = org_resident_find(d, list, organisation, resident_id);
+    if (!add) {
+        if (i >= 0)
+            IDP_MEM_REMOVE(d->org_residents, (size_t)i);
+        return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    }
+    if (!idp_mem_resident_exists(d, resident_id))
+        return IDP_E_NOT_FOUND;
+    if (i >= 0)
+        return IDP_OK;
+    idp_mem_org_resident_t *row = IDP_MEM_PUSH(d->org_residents);
+    if (row == NULL)
+        return IDP_E_NOMEM;
+    row->list = list;
+    IDP_MEM_SET(row->organisation, organisation);
+    IDP_MEM_SET(row->resident, resident_id);
+    return IDP_OK;
+}
+
 idp_err_t idp_mem_org_resident_add(idp_store_t *s, idp_org_list_t list, const char *organisation,
                                    const char *resident_id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    idp_err_t ret = idp_mem_resident_exists(d, resident_id) ? IDP_OK : IDP_E_NOT_FOUND;
-    if (ret == IDP_OK && org_resident_find(d, list, organisation, resident_id) < 0) {
-        idp_mem_org_resident_t *row = IDP_MEM_PUSH(d->org_residents);
-        if (row == NULL) {
-            ret = IDP_E_NOMEM;
-        } else {
-            row->list = list;
-            IDP_MEM_SET(row->organisation, organisation);
-            IDP_MEM_SET(row->resident, resident_id);
-        }
-    }
+    idp_err_t ret = org_resident_change(d, list, organisation, resident_id, true);
     idp_mem_unlock(d);
     return ret;
 }
@@ -469,11 +482,9 @@ idp_err_t idp_mem_org_resident_remove(idp_store_t *s, idp_org_list_t list, const
                                       const char *resident_id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    long i = org_resident_find(d, list, organisation, resident_id);
-    if (i >= 0)
-        IDP_MEM_REMOVE(d->org_residents, (size_t)i);
+    idp_err_t ret = org_resident_change(d, list, organisation, resident_id, false);
     idp_mem_unlock(d);
-    return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    return ret;
 }
 
 idp_err_t idp_mem_org_resident_is(idp_store_t *s, idp_org_list_t list, const char *organisation,
@@ -610,6 +621,7 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         t->t.revoked_at = idp_mem_now(d);
         return IDP_OK;
     }
+    case IDP_ADMIN_OP_TEST_RESIDENT: return org_resident_change(d, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
     }
     c->updated_at = idp_mem_now(d);
     client_changed(d, op->id);
@@ -652,6 +664,9 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
         ret = client_find(d, op->client->client_id) >= 0 ? IDP_E_CONFLICT : IDP_OK;
     } else if (op->kind == IDP_ADMIN_OP_CLIENT_UPDATE || op->kind == IDP_ADMIN_OP_CLIENT_DELETE) {
         ret = client_find(d, op->id) < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    } else if (op->kind == IDP_ADMIN_OP_TEST_RESIDENT) {
+        bool there = org_resident_find(d, IDP_ORG_TEST_RESIDENTS, op->text, op->id) >= 0;
+        ret = (op->flag ? idp_mem_resident_exists(d, op->id) : there) ? IDP_OK : IDP_E_NOT_FOUND;
     } else if (op->kind == IDP_ADMIN_OP_IAT_REVOKE) {
         idp_mem_iat_t *t = iat_by_id(d, op->id);
         ret = t == NULL || t->t.revoked_at ? IDP_E_NOT_FOUND : IDP_OK;

@@ -132,6 +132,12 @@ idp_err_t idp_pg_end(idp_store_t *s, idp_pg_conn_t *c, idp_err_t ret);
 
 /** Appends a row to the admin log on a connection, under its lock (inside the caller's transaction; migration 0016). */
 idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e);
+/**
+ * Adds @p resident_id to @p list of @p organisation (@p add; there already: nothing changes) or takes it back, on
+ * a connection inside the caller's transaction. IDP_E_NOT_FOUND: no such resident to add, or not there to take.
+ */
+idp_err_t idp_pg_org_resident_on(idp_pg_conn_t *c, idp_org_list_t list, const char *organisation,
+                                 const char *resident_id, bool add);
 /** Appends an audit event on a connection (inside the caller's transaction). */
 idp_err_t idp_pg_audit_on(idp_pg_conn_t *c, const char *event, const char *resident_id, const char *detail);
 

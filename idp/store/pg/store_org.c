@@ -73,6 +73,24 @@ idp_err_t idp_pg_org_resident_remove(idp_store_t *s, idp_org_list_t list, const 
     return idp_pg_affected(r, ret);
 }
 
+idp_err_t idp_pg_org_resident_on(idp_pg_conn_t *c, idp_org_list_t list, const char *organisation,
+                                 const char *resident_id, bool add)
+{
+    idp_err_t ret;
+    const char *v[] = {organisation, resident_id};
+    PGresult *r = idp_pg_exec(c, stmts, STMT(list, add ? O_ADD : O_REMOVE), 2, v, NULL, NULL, &ret);
+    if (r == NULL || !add)
+        return idp_pg_affected(r, ret);
+    if (PQntuples(r) == 0) { /* there already, or no such resident */
+        PQclear(r);
+        if ((r = idp_pg_exec(c, stmts, STMT(list, O_IS), 2, v, NULL, NULL, &ret)) == NULL)
+            return ret;
+        ret = PQntuples(r) > 0 ? IDP_OK : IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
+}
+
 idp_err_t idp_pg_org_residents(idp_store_t *s, idp_org_list_t list, const char *organisation, const char *resident_id,
                                char (**ids)[64], size_t *n)
 {

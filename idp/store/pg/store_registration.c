@@ -192,8 +192,9 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
     }
     case IDP_ADMIN_OP_CLIENT_INSERT: {
         const idp_store_client_t *k = op->client;
-        const char *v[] = {k->client_id, k->has_secret ? (const char *)k->secret_hash : NULL, k->metadata, NULL, "",
-                           "false"};
+        const char *v[] = {k->client_id,    k->has_secret ? (const char *)k->secret_hash : NULL,
+                           k->metadata,     NULL,
+                           k->organisation, k->sandbox ? "true" : "false"};
         int len[] = {0, 32, 0, 0, 0, 0}, fmt[] = {0, 1, 0, 0, 0, 0};
         r = idp_pg_exec(c, stmts, R_CLIENT_INSERT, 6, v, len, fmt, &ret);
         break;
@@ -233,6 +234,8 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
         r = idp_pg_exec(c, stmts, R_IAT_INSERT, 6, v, len, fmt, &ret);
         break;
     }
+    case IDP_ADMIN_OP_TEST_RESIDENT:
+        return idp_pg_org_resident_on(c, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
     case IDP_ADMIN_OP_IAT_REVOKE: {
         const char *v[] = {op->id};
         if ((r = idp_pg_exec(c, stmts, R_IAT_REVOKE, 1, v, NULL, NULL, &ret)) && atoi_checked(PQcmdTuples(r)) == 0)
