@@ -363,6 +363,8 @@ int main(int argc, char **argv)
     idp_log_int(&l, "trusted_proxies", (long long)cfg->n_trusted_proxies);
     idp_log_end(&l);
 
+    /* How long a node holds a due key rotation it claimed before another may try it (docs/keys.md). */
+    enum { KEY_SCHEDULE_LEASE = 300 };
     /* Wait for a stop signal; in between, pick up keys rotated by sakaid-admin on any node. */
     /* Every maintenance.sweep_seconds: expired rows (idp_store_sweep, on every node: they take different
      * rows); every keys.refresh_seconds: the key table. Back-channel logouts go on their own thread. */
@@ -383,6 +385,14 @@ int main(int argc, char **argv)
             idp_err_t swept = idp_store_sweep(store, NULL);
             if (swept != IDP_OK) /* not fatal: the rest waits for the next tick */
                 idp_log_msg(IDP_LOG_DEBUG, "sweep_incomplete", "%s (store/pg logged why)", idp_err_code(swept));
+            /* signing-key rotations set for a time (the admin API): the node that claims one makes it */
+            int rotated = 0;
+            idp_err_t due = idp_keys_rotate_due(store, &kek, cfg->key_publish_seconds, KEY_SCHEDULE_LEASE, &rotated);
+            if (due != IDP_OK)
+                idp_log_msg(IDP_LOG_WARN, "key_rotation_failed", "%s (a scheduled rotation; tried again later)",
+                            idp_err_code(due));
+            if (rotated) /* this node signs with the new key at once; the others at their next refresh */
+                since_keys = cfg->key_refresh_seconds;
         }
         if (++since_keys < cfg->key_refresh_seconds)
             continue;

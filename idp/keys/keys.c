@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/rand.h"
 
 static void aad_for(const char *kid, char *aad, size_t n)
@@ -123,6 +124,45 @@ Exit:
     free(row.private_enc);
     idp_jose_key_free(k);
     return e;
+}
+
+idp_err_t idp_keys_rotate_due(idp_store_t *s, const idp_kek_t *kek, long long min_next_age, long long lease_seconds,
+                              int *rotated)
+{
+    *rotated = 0;
+    for (int i = 0; i < 2; i++) { /* at most one schedule per algorithm */
+        char alg[8];
+        idp_err_t e = idp_store_key_schedule_claim(s, lease_seconds, alg);
+        if (e == IDP_E_NOT_FOUND)
+            return IDP_OK;
+        if (e != IDP_OK)
+            return e;
+        const char *what = NULL;
+        char kid[64] = "", after[96];
+        snprintf(after, sizeof(after), "{\"alg\":\"%s\",\"scheduled\":true}", alg);
+        idp_store_admin_entry_t entry = {
+            .actor = "scheduler", .role = "key-operator", .action = "keys.rotate", .target = alg, .after = after};
+        e = idp_keys_rotate(s, kek, idp_alg_from_name(alg), min_next_age, &entry, &what, kid);
+        if (e == IDP_E_CONFLICT) {
+            idp_log_msg(IDP_LOG_WARN, "key_rotation_deferred",
+                        "%s: the next key is younger than keys.publish_seconds; trying again in %llds", alg,
+                        lease_seconds);
+            continue;
+        }
+        if (e != IDP_OK)
+            return e;
+        (*rotated)++;
+        idp_log_t l;
+        idp_log_begin(&l, IDP_LOG_INFO, "key_rotated");
+        idp_log_str(&l, "alg", alg);
+        idp_log_str(&l, "result", what ? what : "");
+        idp_log_str(&l, "kid", kid);
+        idp_log_str(&l, "by", "schedule");
+        idp_log_end(&l);
+        if ((e = idp_store_key_schedule_done(s, alg)) != IDP_OK && e != IDP_E_NOT_FOUND)
+            return e;
+    }
+    return IDP_OK;
 }
 
 idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created)

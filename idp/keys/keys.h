@@ -44,6 +44,16 @@ idp_err_t idp_keys_rotate(idp_store_t *s, const idp_kek_t *kek, idp_alg_t alg, l
                           const idp_store_admin_entry_t *log, const char **what, char kid[64]);
 
 /**
+ * The rotation steps that are due on a schedule (migration 0021; docs/keys.md "Scheduled rotation"), one
+ * algorithm at a time: each schedule is claimed for @p lease_seconds so that one node rotates, then stepped
+ * as idp_keys_rotate does, with its admin log row (actor "scheduler", role "key-operator") in its
+ * transaction, and its next time set. A step refused because the next key is younger than @p min_next_age
+ * is tried again when the claim runs out. *rotated counts the steps made.
+ */
+idp_err_t idp_keys_rotate_due(idp_store_t *s, const idp_kek_t *kek, long long min_next_age, long long lease_seconds,
+                              int *rotated);
+
+/**
  * Makes sure RS256 and ES256 each have an active and a next key (idempotent:
  * does nothing when they do). *created counts the keys it made.
  */

@@ -67,6 +67,14 @@ idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const idp_admin_caller_t *
 idp_outcome_t idp_admin_keys_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg, bool force,
                                        const char *reason, json_t **result);
+/** The signing keys' rotation schedules (migration 0021). */
+idp_outcome_t idp_admin_key_schedules_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+/** A rotation step of @p alg every @p every_days, the first at @p next_at (0: every_days from @p now). */
+idp_outcome_t idp_admin_key_schedule_set_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg,
+                                            long long every_days, long long next_at, long long now, const char *reason);
+/** Cancels @p alg's schedule (IDP_E_NOT_FOUND: there was none). */
+idp_outcome_t idp_admin_key_schedule_cancel_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg,
+                                               const char *reason);
 /** The daily statistics of @p client_id from day @p from_day to @p to_day (days since 1970 in Japan), k-thresholded. */
 idp_outcome_t idp_admin_statistics_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
                                       long from_day, long to_day, json_t **result);

@@ -1077,6 +1077,121 @@ idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     return out;
 }
 
+/* The schedules as the API shows them; NULL with *out on failure. */
+static json_t *schedules_json(idp_oauth_t *o, idp_outcome_t *out)
+{
+    idp_store_key_schedule_t *rows = NULL;
+    size_t n = 0;
+    idp_err_t e = idp_store_key_schedules(o->store, &rows, &n);
+    if (e != IDP_OK) {
+        *out = idp_fail_store(e);
+        return NULL;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I, s:s}", "alg", rows[i].alg, "every_seconds",
+                                              (json_int_t)rows[i].every_seconds, "next_at", (json_int_t)rows[i].next_at,
+                                              "set_at", (json_int_t)rows[i].set_at, "set_by", rows[i].set_by));
+    free(rows);
+    if (list == NULL)
+        *out = idp_fail(IDP_E_NOMEM, NULL);
+    return list;
+}
+
+idp_outcome_t idp_admin_key_schedules_as(idp_oauth_t *o, const caller_t *who, json_t **result)
+{
+    idp_outcome_t out = idp_admin_read(o, who, "keys.schedules", "");
+    *result = out.err == IDP_OK ? schedules_json(o, &out) : NULL;
+    return out;
+}
+
+idp_outcome_t idp_admin_key_schedule_set_as(idp_oauth_t *o, const caller_t *who, idp_alg_t alg, long long every_days,
+                                            long long next_at, long long now, const char *reason)
+{
+    /* docs/keys.md rule 1: a key is published before it signs, so a step can come no oftener than that */
+    if (every_days < 1 || every_days > 366 || every_days * 86400 < o->cfg->key_publish_seconds)
+        return idp_fail(IDP_E_INVALID_REQUEST, "every_days: 1 to 366, and no shorter than keys.publish_seconds");
+    if (next_at == 0)
+        next_at = now + every_days * 86400;
+    if (next_at < now || next_at > now + 366LL * 86400)
+        return idp_fail(IDP_E_INVALID_REQUEST, "next_at: a time from now to a year from now (unix seconds)");
+    idp_store_key_schedule_t sch = {.every_seconds = every_days * 86400, .next_at = next_at};
+    snprintf(sch.alg, sizeof(sch.alg), "%s", idp_alg_name(alg));
+    snprintf(sch.set_by, sizeof(sch.set_by), "%s", who->actor);
+    json_t *after = json_pack("{s:s, s:I, s:I}", "alg", sch.alg, "every_days", (json_int_t)every_days, "next_at",
+                              (json_int_t)next_at);
+    if (after && reason)
+        json_object_set_new(after, "reason", json_string(reason));
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = sch.alg, .flag = true, .schedule = &sch};
+    idp_outcome_t out = idp_admin_apply(o, who, &op, "keys.schedule", sch.alg, NULL, after);
+    json_decref(after);
+    return out;
+}
+
+idp_outcome_t idp_admin_key_schedule_cancel_as(idp_oauth_t *o, const caller_t *who, idp_alg_t alg, const char *reason)
+{
+    json_t *after = reason ? json_pack("{s:s}", "reason", reason) : NULL;
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = idp_alg_name(alg), .flag = false};
+    idp_outcome_t out = idp_admin_apply(o, who, &op, "keys.schedule_cancel", idp_alg_name(alg), NULL, after);
+    json_decref(after);
+    return out.err == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no rotation is scheduled for this alg") : out;
+}
+
+/* GET /admin/api/v1/keys/schedules: the rotations set for a time, by algorithm. */
+idp_outcome_t idp_admin_key_schedules(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    json_t *list = NULL;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, "keys.schedules", &who);
+    if (out.err == IDP_OK && (out = idp_admin_key_schedules_as(o, &who, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "schedules", list));
+    return out;
+}
+
+/*
+ * PUT /admin/api/v1/keys/schedules/{alg} {"every_days": N, "next_at": T, "reason": ...}: a rotation step every N
+ * days, the first at T (default: N days from now), made by whichever node's maintenance tick finds it due.
+ * DELETE: cancelled (204; 404 when there was none).
+ */
+idp_outcome_t idp_admin_key_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    bool bad = false, del = !strcmp(req->method, "DELETE");
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_KEY_OPERATOR, del ? "keys.schedule_cancel" : "keys.schedule", &who);
+    if (out.err != IDP_OK)
+        return out;
+    idp_alg_t alg = idp_alg_from_name(req->path_param);
+    if (alg == IDP_ALG_NONE)
+        return idp_fail(IDP_E_NOT_FOUND, "no such alg: RS256 or ES256");
+    json_t *b = body_object(req, &bad);
+    json_t *every = json_object_get(b, "every_days"), *next = json_object_get(b, "next_at");
+    json_t *reason = json_object_get(b, "reason");
+    if (bad || (reason && (!json_is_string(reason) || json_string_length(reason) > 500)) ||
+        (!del && (!json_is_integer(every) || (next && !json_is_integer(next))))) {
+        json_decref(b);
+        return idp_fail(IDP_E_INVALID_REQUEST,
+                        del ? "the body, if any, is {\"reason\": \"...\"}"
+                            : "the body is {\"every_days\": N, \"next_at\": T, \"reason\": ...}");
+    }
+    out = del ? idp_admin_key_schedule_cancel_as(o, &who, alg, json_string_value(reason))
+              : idp_admin_key_schedule_set_as(o, &who, alg, json_integer_value(every), json_integer_value(next),
+                                              req->now, json_string_value(reason));
+    json_decref(b);
+    if (out.err != IDP_OK)
+        return out;
+    if (del) {
+        resp->status = 204;
+        resp->body = "";
+        resp->body_len = 0;
+        return out;
+    }
+    json_t *list = schedules_json(o, &out); /* the answer is the change's: no second row */
+    if (list)
+        answer(req, resp, 200, json_pack("{s:o}", "schedules", list));
+    return out;
+}
+
 static json_t *verdict(bool ok, size_t n, long long bad, const char *why)
 {
     return ok ? json_pack("{s:b, s:I}", "ok", 1, "rows", (json_int_t)n)

@@ -302,14 +302,33 @@ static idp_outcome_t keys_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                                      .state = json_string_value(json_object_get(k, "state")),
                                      .created_at = json_integer_value(json_object_get(k, "created_at"))};
     }
-    idp_ui_admin_keys_view_t v = {
-        .c = idp_console_common(req, c, notice), .keys = ks, .n = n, .may_rotate = may_rotate};
+    /* the rotations set for a time (the page's read is its keys.list row) */
+    idp_store_key_schedule_t *rows = NULL;
+    size_t ns = 0;
+    idp_err_t e = idp_store_key_schedules(o->store, &rows, &ns);
+    idp_ui_admin_schedule_t *ss = e == IDP_OK ? idp_arena_alloc(req->arena, (ns + 1) * sizeof(*ss)) : NULL;
+    for (size_t i = 0; ss && i < ns; i++)
+        ss[i] = (idp_ui_admin_schedule_t){.alg = idp_arena_strdup(req->arena, rows[i].alg),
+                                          .set_by = idp_arena_strdup(req->arena, rows[i].set_by),
+                                          .every_days = rows[i].every_seconds / 86400,
+                                          .next_at = rows[i].next_at};
+    free(rows);
+    if (ss == NULL) {
+        json_decref(list);
+        return e == IDP_OK ? idp_fail(IDP_E_NOMEM, NULL) : idp_fail_store(e);
+    }
+    idp_ui_admin_keys_view_t v = {.c = idp_console_common(req, c, notice),
+                                  .keys = ks,
+                                  .n = n,
+                                  .may_rotate = may_rotate,
+                                  .schedules = ss,
+                                  .nschedules = ns};
     if (alert != NONE)
         v.c.alert = idp_msg_get(alert, req->lang);
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_keys(&v, &page), &page);
     if (alert != NONE)
-        resp->status = 409;
+        resp->status = alert == IDP_MSG_ADMIN_TOO_SOON ? 409 : 400;
     json_decref(list);
     return idp_ok();
 }
@@ -331,8 +350,11 @@ idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
     idp_params_get(req->form, "done", &done);
-    return keys_page(o, req, resp, &c, key_operator(&c),
-                     done && !strcmp(done, "rotated") ? IDP_MSG_ADMIN_DONE_ROTATED : NONE, NONE);
+    idp_msg_id_t notice = done && !strcmp(done, "rotated")       ? IDP_MSG_ADMIN_DONE_ROTATED
+                          : done && !strcmp(done, "scheduled")   ? IDP_MSG_ADMIN_DONE_SCHEDULED
+                          : done && !strcmp(done, "unscheduled") ? IDP_MSG_ADMIN_DONE_UNSCHEDULED
+                                                                 : NONE;
+    return keys_page(o, req, resp, &c, key_operator(&c), notice, NONE);
 }
 
 /* POST /admin/keys/rotate (csrf, alg, force?): one rotation step, then the keys page (303); too soon: 409. */
@@ -355,6 +377,36 @@ idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_
         return keys_page(o, req, resp, &c, true, NONE, IDP_MSG_ADMIN_TOO_SOON);
     if (out.err == IDP_OK)
         idp_see_other(resp, "/admin/keys?done=rotated");
+    return out;
+}
+
+/* POST /admin/keys/schedule (csrf, action=set with alg and every_days, or cancel with alg), then the keys page. */
+idp_outcome_t idp_console_keys_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *alg = NULL, *action = NULL, *every = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
+        return out;
+    idp_params_get(req->form, "alg", &alg);
+    idp_params_get(req->form, "action", &action);
+    idp_params_get(req->form, "every_days", &every);
+    idp_alg_t a = idp_alg_from_name(alg);
+    bool set = action && !strcmp(action, "set");
+    if (a == IDP_ALG_NONE || action == NULL || (!set && strcmp(action, "cancel") != 0))
+        return idp_fail(IDP_E_INVALID_REQUEST, "alg (RS256 or ES256) and action=set|cancel");
+    if (set) {
+        char *end = NULL;
+        long long days = every && *every ? strtoll(every, &end, 10) : 0;
+        out = end && !*end ? idp_admin_key_schedule_set_as(o, &c.who, a, days, 0, req->now, NULL)
+                           : idp_fail(IDP_E_INVALID_REQUEST, "every_days: a number");
+        if (out.err == IDP_E_INVALID_REQUEST)
+            return keys_page(o, req, resp, &c, true, NONE, IDP_MSG_ADMIN_SCHEDULE_BAD);
+    } else {
+        out = idp_admin_key_schedule_cancel_as(o, &c.who, a, NULL);
+    }
+    if (out.err == IDP_OK)
+        idp_see_other(resp, set ? "/admin/keys?done=scheduled" : "/admin/keys?done=unscheduled");
     return out;
 }
 

@@ -180,6 +180,8 @@ idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_admin_key_schedules(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_admin_key_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_audit_events(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_admin_audit_ledger(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
@@ -193,6 +195,7 @@ idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, i
 idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_console_keys_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 

@@ -27,6 +27,9 @@ typedef struct {
     idp_err_t (*keys_rotate)(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
                              const struct idp_store_admin_entry *log);
     idp_err_t (*key_retire)(idp_store_t *s, const char *kid);
+    idp_err_t (*key_schedules)(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n);
+    idp_err_t (*key_schedule_claim)(idp_store_t *s, long long lease_seconds, char alg[8]);
+    idp_err_t (*key_schedule_done)(idp_store_t *s, const char *alg);
 } idp_store_keys_ops_t;
 
 /* The datakeys domain (data keys and the attributes sealed under them). */
@@ -283,6 +286,21 @@ static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, const idp_store_ke
 static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid)
 {
     return s->ops_keys->key_retire(s, kid);
+}
+
+static inline idp_err_t idp_store_key_schedules(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n)
+{
+    return s->ops_keys->key_schedules(s, rows, n);
+}
+
+static inline idp_err_t idp_store_key_schedule_claim(idp_store_t *s, long long lease_seconds, char alg[8])
+{
+    return s->ops_keys->key_schedule_claim(s, lease_seconds, alg);
+}
+
+static inline idp_err_t idp_store_key_schedule_done(idp_store_t *s, const char *alg)
+{
+    return s->ops_keys->key_schedule_done(s, alg);
 }
 
 /* ---- datakeys ---- */

@@ -90,6 +90,27 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, co
 /** Retires a key now. IDP_E_NOT_FOUND; IDP_E_CONFLICT if it is the only key that can sign its alg. */
 IDP_STORE_WRITE static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
 
+/* ---- signing-key rotation on a schedule (migration 0021; docs/keys.md "Scheduled rotation") ------ */
+
+typedef struct {
+    char alg[8];             /* RS256 or ES256 */
+    long long every_seconds; /* 3600 to 366 days */
+    long long next_at;       /* unix seconds */
+    long long set_at;        /* unix seconds */
+    char set_by[300];        /* the admin log's actor */
+} idp_store_key_schedule_t;
+
+/** The schedules, by algorithm (*rows: free). Set and cancelled by idp_store_admin_apply. */
+static inline idp_err_t idp_store_key_schedules(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n);
+/**
+ * Claims the schedule due first (next_at passed) for this node: its next_at moves @p lease_seconds on, so that
+ * no other node takes it meanwhile. *alg. IDP_E_NOT_FOUND: none is due.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_key_schedule_claim(idp_store_t *s, long long lease_seconds,
+                                                                     char alg[8]);
+/** After its rotation: the next one every_seconds from now. IDP_E_NOT_FOUND: cancelled meanwhile. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_key_schedule_done(idp_store_t *s, const char *alg);
+
 /* ---- attributes sealed at rest (issue #15 item 12; docs/keys.md, "Data keys") ---------------------- */
 
 /*
@@ -330,6 +351,8 @@ typedef enum {
     /* client id: text the new metadata, hash a new secret's SHA-256 (NULL: unchanged), flag: the secret goes */
     IDP_ADMIN_OP_CLIENT_UPDATE,
     IDP_ADMIN_OP_CLIENT_DELETE, /* client id: the client and every token issued to it */
+    /* alg id: schedule set (flag; schedule) or cancelled (!flag; IDP_E_NOT_FOUND: there was none) */
+    IDP_ADMIN_OP_KEY_SCHEDULE,
     /* resident id: added to (flag) or taken from (!flag) the test residents of organisation text;
      * IDP_E_NOT_FOUND: no such resident to add, or not there to take */
     IDP_ADMIN_OP_TEST_RESIDENT,
@@ -343,6 +366,7 @@ typedef struct {
     const unsigned char *hash;        /* 32 bytes */
     const idp_store_iat_t *iat;       /* IDP_ADMIN_OP_IAT_INSERT */
     const idp_store_client_t *client; /* IDP_ADMIN_OP_CLIENT_INSERT (with its organisation and sandbox) */
+    const idp_store_key_schedule_t *schedule; /* IDP_ADMIN_OP_KEY_SCHEDULE: alg, every_seconds, next_at, set_by */
 } idp_store_admin_op_t;
 
 /** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */

@@ -717,6 +717,26 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_PARTNER_DONE_TEST_ADDED] = {"partner.done_test_added", "テスト住民にしました。", "Made a test resident."},
     [IDP_MSG_PARTNER_DONE_TEST_REMOVED] = {"partner.done_test_removed", "テスト住民から外しました。",
                                            "Removed from the test residents."},
+    [IDP_MSG_ADMIN_SCHEDULE_HEADING] = {"admin.schedule_heading", "定期ローテーション", "Scheduled rotation"},
+    [IDP_MSG_ADMIN_SCHEDULE_NONE] = {"admin.schedule_none", "定期ローテーションは設定されていません。",
+                                     "No rotation is scheduled."},
+    [IDP_MSG_ADMIN_COL_EVERY] = {"admin.col_every", "間隔(日)", "Every (days)"},
+    [IDP_MSG_ADMIN_COL_NEXT] = {"admin.col_next", "次回", "Next"},
+    [IDP_MSG_ADMIN_COL_SET_BY] = {"admin.col_set_by", "設定者", "Set by"},
+    [IDP_MSG_ADMIN_SCHEDULE_HINT] = {"admin.schedule_hint",
+                                     "指定した間隔ごとに、期限が来た時点でいずれかのサーバーが1段階ローテーションします"
+                                     "。間隔は待機鍵の公開期間より短くできません。",
+                                     "Every so many days, whichever server finds it due makes one rotation step. The "
+                                     "interval cannot be shorter than the next key's publication time."},
+    [IDP_MSG_ADMIN_SCHEDULE_SET] = {"admin.schedule_set", "定期ローテーションを設定する", "Set the schedule"},
+    [IDP_MSG_ADMIN_SCHEDULE_CANCEL] = {"admin.schedule_cancel", "取り消す", "Cancel it"},
+    [IDP_MSG_ADMIN_DONE_SCHEDULED] = {"admin.done_scheduled", "定期ローテーションを設定しました。",
+                                      "The rotation is scheduled."},
+    [IDP_MSG_ADMIN_DONE_UNSCHEDULED] = {"admin.done_unscheduled", "定期ローテーションを取り消しました。",
+                                        "The schedule is cancelled."},
+    [IDP_MSG_ADMIN_SCHEDULE_BAD] =
+        {"admin.schedule_bad", "設定できませんでした。間隔は1〜366日で、待機鍵の公開期間以上にしてください。",
+         "Not set: the interval is 1 to 366 days, and no shorter than the next key's publication time."},
     [IDP_MSG_PARTNER_COL_ACTION] = {"partner.col_action", "操作", "Action"},
     [IDP_MSG_PARTNER_BACK] = {"partner.back", "ポータルのトップに戻る", "Back to the portal"},
 };

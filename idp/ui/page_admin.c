@@ -254,6 +254,69 @@ idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
 
+/* @p t (unix seconds) as "YYYY-MM-DD HH:MM UTC". */
+static void utc(long long t, char when[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(when, 32, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* The keys page's scheduled rotations, with the form to set or cancel them for key operators. */
+static void schedules(idp_ui_doc_t *d, const idp_ui_admin_keys_view_t *v)
+{
+    idp_buf_printf(&d->b, "<section aria-labelledby=\"schedule-h\"><h3 id=\"schedule-h\">%s</h3>",
+                   MSG(d, IDP_MSG_ADMIN_SCHEDULE_HEADING));
+    if (v->nschedules == 0)
+        idp_buf_printf(&d->b, "<p id=\"schedule-none\">%s</p>", MSG(d, IDP_MSG_ADMIN_SCHEDULE_NONE));
+    else
+        idp_buf_printf(&d->b,
+                       "<table id=\"schedules\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+                       MSG(d, IDP_MSG_ADMIN_COL_ALG), MSG(d, IDP_MSG_ADMIN_COL_EVERY), MSG(d, IDP_MSG_ADMIN_COL_NEXT),
+                       MSG(d, IDP_MSG_ADMIN_COL_SET_BY));
+    if (v->nschedules)
+        idp_buf_printf(&d->b, "%s%s%s</tr></thead><tbody>", v->may_rotate ? "<th scope=\"col\">" : "",
+                       v->may_rotate ? MSG(d, IDP_MSG_PARTNER_COL_ACTION) : "", v->may_rotate ? "</th>" : "");
+    for (size_t i = 0; i < v->nschedules; i++) {
+        const idp_ui_admin_schedule_t *s = &v->schedules[i];
+        char when[32];
+        utc(s->next_at, when);
+        idp_buf_printf(&d->b, "<tr data-alg=\"%s\"><td>%s</td><td>%lld</td><td>%s</td><td>", s->alg, s->alg,
+                       s->every_days, when);
+        idp_html_escape(&d->b, s->set_by);
+        idp_buf_puts(&d->b, "</td>");
+        if (v->may_rotate) {
+            idp_buf_puts(&d->b, "<td><form method=\"post\" action=\"/admin/keys/schedule\">");
+            idp_ui_hidden(&d->b, "csrf", v->c.csrf);
+            idp_ui_hidden(&d->b, "alg", s->alg);
+            idp_ui_hidden(&d->b, "action", "cancel");
+            idp_buf_printf(&d->b,
+                           "<button type=\"submit\" class=\"secondary\" id=\"cancel-%s\">%s</button></form></td>",
+                           s->alg, MSG(d, IDP_MSG_ADMIN_SCHEDULE_CANCEL));
+        }
+        idp_buf_puts(&d->b, "</tr>");
+    }
+    if (v->nschedules)
+        idp_buf_puts(&d->b, "</tbody></table>");
+    if (v->may_rotate) {
+        idp_buf_puts(&d->b, "<form method=\"post\" action=\"/admin/keys/schedule\">");
+        idp_ui_hidden(&d->b, "csrf", v->c.csrf);
+        idp_ui_hidden(&d->b, "action", "set");
+        idp_buf_printf(&d->b,
+                       "<p class=\"hint\" id=\"schedule-hint\">%s</p><label for=\"schedule-alg\">%s</label>"
+                       "<select id=\"schedule-alg\" name=\"alg\"><option>RS256</option><option>ES256</option></select>"
+                       "<label for=\"every_days\">%s</label><input id=\"every_days\" name=\"every_days\" "
+                       "type=\"number\" min=\"1\" max=\"366\" value=\"90\" required inputmode=\"numeric\" "
+                       "aria-describedby=\"schedule-hint\"><button type=\"submit\" class=\"primary\" "
+                       "id=\"set-schedule\">%s</button></form>",
+                       MSG(d, IDP_MSG_ADMIN_SCHEDULE_HINT), MSG(d, IDP_MSG_ADMIN_COL_ALG),
+                       MSG(d, IDP_MSG_ADMIN_COL_EVERY), MSG(d, IDP_MSG_ADMIN_SCHEDULE_SET));
+    }
+    idp_buf_puts(&d->b, "</section>");
+}
+
 idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
@@ -266,10 +329,7 @@ idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_pag
                    MSG(&d, IDP_MSG_ADMIN_COL_CREATED));
     for (size_t i = 0; i < v->n; i++) {
         char when[32];
-        time_t t = (time_t)v->keys[i].created_at;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        utc(v->keys[i].created_at, when);
         idp_buf_puts(&d.b, "<tr><td><code>");
         idp_html_escape(&d.b, v->keys[i].kid);
         idp_buf_puts(&d.b, "</code></td><td>");
@@ -292,6 +352,7 @@ idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_pag
                        MSG(&d, IDP_MSG_ADMIN_ROTATE_KEY_HINT), MSG(&d, IDP_MSG_ADMIN_COL_ALG),
                        MSG(&d, IDP_MSG_ADMIN_FORCE), MSG(&d, IDP_MSG_ADMIN_ROTATE_KEY));
     }
+    schedules(&d, v);
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
 

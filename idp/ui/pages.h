@@ -390,11 +390,19 @@ typedef struct {
     long long created_at;
 } idp_ui_admin_key_t;
 
+/** A rotation set for a time: every so many days, the next one at a time. */
+typedef struct {
+    const char *alg, *set_by;
+    long long every_days, next_at;
+} idp_ui_admin_schedule_t;
+
 typedef struct {
     idp_ui_admin_common_t c;
     const idp_ui_admin_key_t *keys;
     size_t n;
     bool may_rotate;
+    const idp_ui_admin_schedule_t *schedules;
+    size_t nschedules;
 } idp_ui_admin_keys_view_t;
 
 typedef struct {

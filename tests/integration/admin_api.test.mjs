@@ -121,11 +121,17 @@ describe('roles', () => {
           if (path === '/audit/ledger') query = '?resident=nobody';
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
+          if (path === '/keys/schedules/{id}') {
+            id = 'ES256';
+            if (method === 'delete') await call('PUT', '/keys/schedules/ES256', tokens['key-operator'], { every_days: 30 });
+          }
           const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true },
             '/clients': { client_name: 'Made by the API', redirect_uris: [CB] },
             '/residents/{id}/lock': { reason: 'test' }, '/residents/{id}/unlock': { reason: 'test' },
             '/residents/{id}/end-sessions': { reason: 'test' } };
-          const body = method === 'put' ? { client_name: 'Renamed', redirect_uris: [CB] } : method === 'post' ? bodies[path] : undefined;
+          const puts = { '/keys/schedules/{id}': { every_days: 30 } };
+          const body = method === 'put' ? puts[path] ?? { client_name: 'Renamed', redirect_uris: [CB] }
+            : method === 'post' ? bodies[path] : undefined;
           const rows = logRows();
           const r = await call(method.toUpperCase(), path.replace('{id}', id) + query, tokens[role], body);
           const where = `${role} ${method} ${path}`;

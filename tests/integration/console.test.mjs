@@ -132,6 +132,25 @@ describe('the console', () => {
     assert.notEqual(states(), before);
     assert.equal(db(`SELECT count(*) FROM signing_keys WHERE alg = 'RS256' AND state = 'active'`), '1');
     assert.equal(db(`SELECT role FROM admin_log WHERE action = 'keys.rotate' ORDER BY seq DESC LIMIT 1`), 'key-operator');
+    // a rotation every 90 days: too short refused, then set, shown and cancelled
+    await page.fill('#every_days', '0');
+    await page.$eval('#every_days', (e) => e.removeAttribute('min')); // what a browser without the check sends
+    await page.click('#set-schedule');
+    await page.waitForSelector('#alert');
+    assert.equal(db(`SELECT count(*) FROM key_rotation_schedules`), '0');
+    await page.selectOption('#schedule-alg', 'ES256');
+    await page.fill('#every_days', '90');
+    await page.click('#set-schedule');
+    await page.waitForURL(/\/admin\/keys\?done=scheduled$/);
+    assert.equal(await page.textContent('#schedules tr[data-alg="ES256"] td:nth-child(2)'), '90');
+    assert.equal(db(`SELECT every_seconds || ' ' || (next_at > now() + interval '89 days') FROM key_rotation_schedules
+      WHERE alg = 'ES256'`), `${90 * 86400} true`);
+    await axe(page, 'keys (scheduled)');
+    await page.click('#cancel-ES256');
+    await page.waitForURL(/\/admin\/keys\?done=unscheduled$/);
+    assert.equal(await page.locator('#schedule-none').count(), 1);
+    assert.equal(db(`SELECT string_agg(action, ' ' ORDER BY seq) FROM admin_log WHERE action LIKE 'keys.schedule%'`),
+      'keys.schedule keys.schedule_cancel');
 
     // the ledger and the admin log verified
     await page.click('#nav-audit');

@@ -10,7 +10,8 @@ let env, srv, client;
 before(async () => {
   env = await provision();
   // Refresh every second so that the test sees rotations quickly.
-  env.SAKAID_CONFIG = writeConfig(tempDir(), { keys: { refresh_seconds: 1 } });
+  // A maintenance tick every second: scheduled rotations are made at the next one.
+  env.SAKAID_CONFIG = writeConfig(tempDir(), { keys: { refresh_seconds: 1 }, maintenance: { sweep_seconds: 1 } });
   srv = await startServer(env);
   client = addClient(env, ['--client-name', 'Backend', '--grant-types', 'client_credentials']);
 });
@@ -107,4 +108,44 @@ test('bad arguments', () => {
   assert.equal(admin(env, ['keys', 'rotate', '--alg', 'HS256'], { expectExit: 2 }).status, 2);
   assert.equal(admin(env, ['keys', 'rotate', '--bogus'], { expectExit: 2 }).status, 2);
   assert.equal(admin(env, ['keys', 'retire'], { expectExit: 2 }).status, 2);
+});
+
+test('a rotation set for a time through the admin API is made by the node that finds it due, logged as the scheduler', async () => {
+  const { psql } = await import('./lib/harness.mjs');
+  const db = (sql) => psql(env.SAKAID_DATABASE_URL, sql);
+  const ops = addClient(env, ['--client-name', 'key ops', '--grant-types', 'client_credentials', '--scope', 'admin:key-operator']);
+  const t = (await tokenRequest(srv.url, { grant_type: 'client_credentials', scope: 'admin:key-operator' },
+    { authorization: basic(ops.client_id, ops.client_secret) })).body.access_token;
+  const call = async (method, path, body) => {
+    const r = await fetch(`${srv.url}/admin/api/v1${path}`, { method,
+      headers: { authorization: `Bearer ${t}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, body: r.status === 204 ? null : await r.json() };
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  // shorter than keys.publish_seconds (a day), or too far: refused
+  assert.equal((await call('PUT', '/keys/schedules/RS256', { every_days: 0 })).status, 400);
+  assert.equal((await call('PUT', '/keys/schedules/RS256', { every_days: 30, next_at: now() + 400 * 86400 })).status, 400);
+  assert.equal((await call('PUT', '/keys/schedules/HS256', { every_days: 30 })).status, 404);
+  // due at once, with a next key published long enough
+  const before = admin(env, ['keys', 'list']).json;
+  const next = byState(before, 'RS256', 'next')[0].kid;
+  db(`UPDATE signing_keys SET created_at = now() - interval '2 days' WHERE kid = '${next}'`);
+  const set = await call('PUT', '/keys/schedules/RS256', { every_days: 30, next_at: now(), reason: 'monthly' });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.equal(set.body.schedules.find((x) => x.alg === 'RS256').every_seconds, 30 * 86400);
+  await waitFor(() => byState(admin(env, ['keys', 'list']).json, 'RS256', 'active')[0].kid === next);
+  const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT actor, role, target FROM admin_log WHERE action = 'keys.rotate'
+    ORDER BY seq DESC LIMIT 1) l`));
+  assert.deepEqual(row, { actor: 'scheduler', role: 'key-operator', target: 'RS256' });
+  await waitFor(async () => (await call('GET', '/keys/schedules')).body.schedules[0].next_at > now() + 29 * 86400);
+  assert.equal(admin(env, ['audit', 'verify']).status, 0, 'the admin log chain holds');
+  // due again, but the new next key is a few seconds old: deferred, nothing rotated
+  await call('PUT', '/keys/schedules/RS256', { every_days: 30, next_at: now() });
+  await waitFor(() => srv.logs().includes('key_rotation_deferred'));
+  assert.equal(byState(admin(env, ['keys', 'list']).json, 'RS256', 'active')[0].kid, next);
+  // cancelled
+  assert.equal((await call('DELETE', '/keys/schedules/RS256', { reason: 'done' })).status, 204);
+  assert.equal((await call('DELETE', '/keys/schedules/RS256')).status, 404);
+  assert.deepEqual((await call('GET', '/keys/schedules')).body.schedules, []);
 });

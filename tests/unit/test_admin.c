@@ -665,6 +665,37 @@ static void partner_portal_registers_edits_and_names_test_residents(void **state
     log_rows(f); /* the chain holds */
 }
 
+static void console_schedules_key_rotations(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128], form[256], csrf[64];
+    idp_store_session_t s;
+    session(f, f->resident, "urn:sakai-d:acr:card", 10, cookie, &s);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "key-operator"), IDP_OK);
+    idp_account_csrf(f->o, &s, csrf);
+    snprintf(form, sizeof(form), "csrf=%s&action=set&alg=ES256&every_days=0", csrf);
+    fixture_answer_t a = fixture_page(f, IDP_EP_CONSOLE_KEYS_SCHEDULE, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 400); /* shorter than keys.publish_seconds */
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&action=set&alg=ES256&every_days=90", csrf);
+    a = fixture_page(f, IDP_EP_CONSOLE_KEYS_SCHEDULE, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 303);
+    assert_string_equal(a.location, "/admin/keys?done=scheduled");
+    fixture_answer_free(&a);
+    a = fixture_page(f, IDP_EP_CONSOLE_KEYS, "done=scheduled", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "<tr data-alg=\"ES256\"><td>ES256</td><td>90</td>"));
+    fixture_answer_free(&a);
+    snprintf(form, sizeof(form), "csrf=%s&action=cancel&alg=ES256", csrf);
+    a = fixture_page(f, IDP_EP_CONSOLE_KEYS_SCHEDULE, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 303);
+    fixture_answer_free(&a);
+    a = fixture_page(f, IDP_EP_CONSOLE_KEYS_SCHEDULE, form, true, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 404); /* none left to cancel */
+    fixture_answer_free(&a);
+    log_rows(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +708,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(partner_portal_registers_edits_and_names_test_residents, fixture_setup,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(console_schedules_key_rotations, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

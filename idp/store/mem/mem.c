@@ -51,6 +51,7 @@ static void free_data(idp_mem_data_t *d)
     free(d->stats.v);
     free(d->roles.v);
     free(d->locks.v);
+    free(d->schedules.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->org_residents.v);
     free(d->txs.v);
@@ -517,6 +518,9 @@ idp_err_t idp_mem_org_residents(idp_store_t *s, idp_org_list_t list, const char 
 
 /* ---- the admin API's changes and their log (store/pg: store_registration.c) ------------------ */
 
+static long schedule_find(const idp_mem_data_t *d, const char *alg);
+static idp_err_t schedule_change(idp_mem_data_t *d, const idp_store_admin_op_t *op);
+
 static long lock_find(const idp_mem_data_t *d, const char *resident)
 {
     for (size_t i = 0; i < d->locks.n; i++)
@@ -621,6 +625,7 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         t->t.revoked_at = idp_mem_now(d);
         return IDP_OK;
     }
+    case IDP_ADMIN_OP_KEY_SCHEDULE: return schedule_change(d, op);
     case IDP_ADMIN_OP_TEST_RESIDENT: return org_resident_change(d, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
     }
     c->updated_at = idp_mem_now(d);
@@ -664,6 +669,8 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
         ret = client_find(d, op->client->client_id) >= 0 ? IDP_E_CONFLICT : IDP_OK;
     } else if (op->kind == IDP_ADMIN_OP_CLIENT_UPDATE || op->kind == IDP_ADMIN_OP_CLIENT_DELETE) {
         ret = client_find(d, op->id) < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    } else if (op->kind == IDP_ADMIN_OP_KEY_SCHEDULE && !op->flag) {
+        ret = schedule_find(d, op->id) < 0 ? IDP_E_NOT_FOUND : IDP_OK;
     } else if (op->kind == IDP_ADMIN_OP_TEST_RESIDENT) {
         bool there = org_resident_find(d, IDP_ORG_TEST_RESIDENTS, op->text, op->id) >= 0;
         ret = (op->flag ? idp_mem_resident_exists(d, op->id) : there) ? IDP_OK : IDP_E_NOT_FOUND;
@@ -959,6 +966,69 @@ idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long
         ret = admin_append(d, log); /* out of memory only: the key stays (a memory store for tests) */
     idp_mem_unlock(d);
     return ret;
+}
+
+/* ---- the signing keys' rotation schedules (store/pg: store_sealed.c) -------------------------- */
+
+static long schedule_find(const idp_mem_data_t *d, const char *alg)
+{
+    for (size_t i = 0; i < d->schedules.n; i++)
+        if (!strcmp(d->schedules.v[i].alg, alg))
+            return (long)i;
+    return -1;
+}
+
+static idp_err_t schedule_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
+{
+    long i = schedule_find(d, op->id);
+    if (!op->flag) {
+        if (i >= 0)
+            IDP_MEM_REMOVE(d->schedules, (size_t)i);
+        return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
+    }
+    idp_store_key_schedule_t *row = i >= 0 ? &d->schedules.v[i] : IDP_MEM_PUSH(d->schedules);
+    if (row == NULL)
+        return IDP_E_NOMEM;
+    *row = *op->schedule;
+    row->set_at = idp_mem_now(d);
+    return IDP_OK;
+}
+
+idp_err_t idp_mem_key_schedules(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = (*rows = calloc(d->schedules.n + 1, sizeof(**rows))) ? IDP_OK : IDP_E_NOMEM;
+    *n = 0;
+    for (size_t i = 0; ret == IDP_OK && i < d->schedules.n; i++)
+        (*rows)[(*n)++] = d->schedules.v[i];
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_key_schedule_claim(idp_store_t *s, long long lease_seconds, char alg[8])
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long long now = idp_mem_now(d);
+    idp_store_key_schedule_t *due = NULL;
+    for (size_t i = 0; i < d->schedules.n; i++)
+        if (d->schedules.v[i].next_at <= now && (due == NULL || d->schedules.v[i].next_at < due->next_at))
+            due = &d->schedules.v[i];
+    if (due) {
+        due->next_at = now + lease_seconds;
+        snprintf(alg, 8, "%s", due->alg);
+    }
+    idp_mem_unlock(d);
+    return due ? IDP_OK : IDP_E_NOT_FOUND;
+}
+
+idp_err_t idp_mem_key_schedule_done(idp_store_t *s, const char *alg)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    long i = schedule_find(d, alg);
+    if (i >= 0)
+        d->schedules.v[i].next_at = idp_mem_now(d) + d->schedules.v[i].every_seconds;
+    idp_mem_unlock(d);
+    return i < 0 ? IDP_E_NOT_FOUND : IDP_OK;
 }
 
 idp_err_t idp_mem_key_retire(idp_store_t *s, const char *kid)

@@ -20,6 +20,9 @@ const idp_store_keys_ops_t idp_mem_keys_ops = {
     .keys_list = idp_mem_keys_list,
     .keys_rotate = idp_mem_keys_rotate,
     .key_retire = idp_mem_key_retire,
+    .key_schedules = idp_mem_key_schedules,
+    .key_schedule_claim = idp_mem_key_schedule_claim,
+    .key_schedule_done = idp_mem_key_schedule_done,
 };
 
 const idp_store_datakeys_ops_t idp_mem_datakeys_ops = {

@@ -20,6 +20,9 @@ const idp_store_keys_ops_t idp_pg_keys_ops = {
     .keys_list = idp_pg_keys_list,
     .keys_rotate = idp_pg_keys_rotate,
     .key_retire = idp_pg_key_retire,
+    .key_schedules = idp_pg_key_schedules,
+    .key_schedule_claim = idp_pg_key_schedule_claim,
+    .key_schedule_done = idp_pg_key_schedule_done,
 };
 
 const idp_store_datakeys_ops_t idp_pg_datakeys_ops = {

@@ -14,6 +14,9 @@ idp_err_t idp_pg_keys_list(idp_store_t *s, idp_store_key_t **rows, size_t *n, lo
 idp_err_t idp_pg_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long long min_next_age, const char **what,
                              const idp_store_admin_entry_t *log);
 idp_err_t idp_pg_key_retire(idp_store_t *s, const char *kid);
+idp_err_t idp_pg_key_schedules(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n);
+idp_err_t idp_pg_key_schedule_claim(idp_store_t *s, long long lease_seconds, char alg[8]);
+idp_err_t idp_pg_key_schedule_done(idp_store_t *s, const char *alg);
 void idp_pg_set_sealer(idp_store_t *s, const idp_store_sealer_t *sealer);
 idp_err_t idp_pg_data_keys_list(idp_store_t *s, bool count_rows, idp_store_data_key_t **rows, size_t *n);
 idp_err_t idp_pg_data_key_reserve(idp_store_t *s, int *id);

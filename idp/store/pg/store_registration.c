@@ -234,6 +234,7 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
         r = idp_pg_exec(c, stmts, R_IAT_INSERT, 6, v, len, fmt, &ret);
         break;
     }
+    case IDP_ADMIN_OP_KEY_SCHEDULE: return idp_pg_key_schedule_on(c, op);
     case IDP_ADMIN_OP_TEST_RESIDENT:
         return idp_pg_org_resident_on(c, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
     case IDP_ADMIN_OP_IAT_REVOKE: {

@@ -2,7 +2,8 @@
  * Attributes sealed at rest (store.h, "attributes sealed at rest"; issue #15
  * item 12; docs/keys.md, "Data keys"): sealing and opening the values of a
  * row at the store's boundary, the data-key table, re-sealing after a
- * rotation, and sealing the rows migration 0013 left in clear.
+ * rotation, and sealing the rows migration 0013 left in clear; and the
+ * signing keys' rotation schedules (migration 0021).
  * Statement indexes 224-255 (pool.h).
  *
  * The sealer is always called without a database connection in hand: it
@@ -37,8 +38,14 @@ enum {
     D_RA_PLAIN_MOVE,
     D_HH_PLAIN,
     D_HH_PLAIN_MOVE,
+    D_SCHED_LIST,
+    D_SCHED_SET,
+    D_SCHED_DELETE,
+    D_SCHED_CLAIM,
+    D_SCHED_DONE,
     D__END
 };
+_Static_assert(D__END <= 256, "statements 224-255");
 
 /* The SQL text is laid out by hand. */
 /* clang-format off */
@@ -124,6 +131,23 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                          "INSERT INTO household_attributes (resident_id, data_key_id, " HH_COLS ", updated_at) "
                          "VALUES ($1, $2::int, $3::bytea, $4::bytea, $5::bytea, $6::timestamptz) "
                          "ON CONFLICT (resident_id) DO NOTHING"},
+    [D_SCHED_LIST] = {"key_schedules",
+                      "SELECT alg, every_seconds, " EPOCH("next_at") ", " EPOCH("set_at") ", set_by "
+                      "FROM key_rotation_schedules ORDER BY alg"},
+    [D_SCHED_SET] = {"key_schedule_set",
+                     "INSERT INTO key_rotation_schedules (alg, every_seconds, next_at, set_by) "
+                     "VALUES ($1, $2::bigint, to_timestamp($3::bigint), $4) ON CONFLICT (alg) DO UPDATE SET "
+                     "every_seconds = EXCLUDED.every_seconds, next_at = EXCLUDED.next_at, set_by = EXCLUDED.set_by, "
+                     "set_at = now()"},
+    [D_SCHED_DELETE] = {"key_schedule_delete", "DELETE FROM key_rotation_schedules WHERE alg = $1"},
+    /* one node at a time: the row due first, skipped while another node holds it */
+    [D_SCHED_CLAIM] = {"key_schedule_claim",
+                       "UPDATE key_rotation_schedules SET next_at = now() + $1::bigint * interval '1 second' "
+                       "WHERE alg = (SELECT alg FROM key_rotation_schedules WHERE next_at <= now() ORDER BY next_at "
+                       "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING alg"},
+    [D_SCHED_DONE] = {"key_schedule_done",
+                      "UPDATE key_rotation_schedules SET next_at = now() + every_seconds * interval '1 second' "
+                      "WHERE alg = $1"},
 };
 /* clang-format on */
 
@@ -588,4 +612,73 @@ idp_err_t idp_pg_plaintext_seal(idp_store_t *s, int batch, idp_store_match_fn ma
         ret = run_batch(s, &idp_pg_sealed_household, D_HH_PLAIN, D_HH_PLAIN_MOVE, 1, batch, plain_household, NULL,
                         moved, err, errlen);
     return ret;
+}
+
+/* ---- the signing keys' rotation schedules (migration 0021) --------------------------------------- */
+
+idp_err_t idp_pg_key_schedules(idp_store_t *s, idp_store_key_schedule_t **rows, size_t *n)
+{
+    idp_err_t ret;
+    *rows = NULL;
+    *n = 0;
+    PGresult *r = idp_pg_run(s, stmts, D_SCHED_LIST, 0, NULL, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    int k = PQntuples(r);
+    if ((*rows = calloc((size_t)k + 1, sizeof(**rows))) == NULL) {
+        PQclear(r);
+        return IDP_E_NOMEM;
+    }
+    for (int i = 0; i < k; i++) {
+        idp_store_key_schedule_t *o = &(*rows)[i];
+        copy_field(o->alg, sizeof(o->alg), PQgetvalue(r, i, 0));
+        o->every_seconds = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        o->next_at = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+        o->set_at = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+        copy_field(o->set_by, sizeof(o->set_by), PQgetvalue(r, i, 4));
+    }
+    *n = (size_t)k;
+    PQclear(r);
+    return IDP_OK;
+}
+
+idp_err_t idp_pg_key_schedule_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
+{
+    idp_err_t ret;
+    PGresult *r;
+    if (!op->flag) {
+        const char *v[] = {op->id};
+        r = idp_pg_exec(c, stmts, D_SCHED_DELETE, 1, v, NULL, NULL, &ret);
+        return idp_pg_affected(r, ret);
+    }
+    char every[24], next[24];
+    snprintf(every, sizeof(every), "%lld", op->schedule->every_seconds);
+    snprintf(next, sizeof(next), "%lld", op->schedule->next_at);
+    const char *v[] = {op->schedule->alg, every, next, op->schedule->set_by};
+    PQclear(r = idp_pg_exec(c, stmts, D_SCHED_SET, 4, v, NULL, NULL, &ret));
+    return r ? IDP_OK : ret;
+}
+
+idp_err_t idp_pg_key_schedule_claim(idp_store_t *s, long long lease_seconds, char alg[8])
+{
+    idp_err_t ret;
+    char lease[24];
+    snprintf(lease, sizeof(lease), "%lld", lease_seconds);
+    const char *v[] = {lease};
+    PGresult *r = idp_pg_run(s, stmts, D_SCHED_CLAIM, 1, v, NULL, NULL, &ret);
+    if (r == NULL)
+        return ret;
+    ret = PQntuples(r) == 1 ? IDP_OK : IDP_E_NOT_FOUND;
+    if (ret == IDP_OK)
+        copy_field(alg, 8, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_key_schedule_done(idp_store_t *s, const char *alg)
+{
+    idp_err_t ret;
+    const char *v[] = {alg};
+    PGresult *r = idp_pg_run(s, stmts, D_SCHED_DONE, 1, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
