@@ -83,6 +83,15 @@ long idp_admin_today(long long now);
 /** The residents client @p client_id knows by @p sub (the help desk's lookup), as the API shows them. */
 idp_outcome_t idp_admin_residents_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *client_id,
                                      const char *sub, json_t **result);
+/** Resident @p id's state as the help desk sees it (no attribute); IDP_E_NOT_FOUND. */
+idp_outcome_t idp_admin_resident_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id, json_t **result);
+/**
+ * The help desk's change @p kind (lock or unlock by @p flag, or end sessions) of resident @p id, with @p reason
+ * (1 to 500 characters), logged with the state before and after; *result: the resident as the API shows them.
+ */
+idp_outcome_t idp_admin_resident_change(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id,
+                                        idp_store_admin_op_kind_t kind, bool flag, const char *action,
+                                        const char *reason, json_t **result);
 idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 
 #endif

@@ -798,36 +798,39 @@ idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 }
 
 /* GET /admin/api/v1/residents/{id} */
+idp_outcome_t idp_admin_resident_as(idp_oauth_t *o, const caller_t *who, const char *id, json_t **result)
+{
+    idp_outcome_t out = resident_json(o, id, result);
+    if (out.err == IDP_OK && (out = idp_admin_read(o, who, "residents.read", id)).err != IDP_OK) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return out;
+}
+
 idp_outcome_t idp_admin_resident(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
     json_t *r = NULL;
     idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, "residents.read", &who);
-    if (out.err == IDP_OK && (out = resident_json(o, req->path_param, &r)).err == IDP_OK &&
-        (out = idp_admin_read(o, &who, "residents.read", req->path_param)).err == IDP_OK)
+    if (out.err == IDP_OK && (out = idp_admin_resident_as(o, &who, req->path_param, &r)).err == IDP_OK)
         answer(req, resp, 200, r);
-    else
-        json_decref(r);
     return out;
 }
 
-/* The help desk's changes: lock, unlock, end sessions; each with a reason, logged with the state before and after. */
-static idp_outcome_t resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
-                                     idp_store_admin_op_kind_t kind, bool flag, const char *action)
+idp_outcome_t idp_admin_resident_change(idp_oauth_t *o, const caller_t *who, const char *id,
+                                        idp_store_admin_op_kind_t kind, bool flag, const char *action,
+                                        const char *reason, json_t **result)
 {
-    caller_t who;
-    bool bad = false;
-    json_t *body = body_object(req, &bad), *before = NULL, *after = NULL;
-    const char *reason = json_string_value(json_object_get(body, "reason"));
-    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, action, &who);
-    if (out.err == IDP_OK && (bad || reason == NULL || !*reason || strlen(reason) > 500))
-        out = idp_fail(IDP_E_INVALID_REQUEST, "{\"reason\": why, 1 to 500 characters}: the help desk says why");
-    if (out.err == IDP_OK)
-        out = resident_json(o, req->path_param, &before);
+    json_t *before = NULL, *after = NULL;
+    *result = NULL;
+    if (reason == NULL || !*reason || strlen(reason) > 500)
+        return idp_fail(IDP_E_INVALID_REQUEST, "{\"reason\": why, 1 to 500 characters}: the help desk says why");
+    idp_outcome_t out = resident_json(o, id, &before);
     idp_store_session_t *sess = NULL;
     size_t ns = 0;
     idp_err_t e;
-    if (out.err == IDP_OK && (e = idp_store_sessions_list(o->store, req->path_param, &sess, &ns)) != IDP_OK)
+    if (out.err == IDP_OK && (e = idp_store_sessions_list(o->store, id, &sess, &ns)) != IDP_OK)
         out = idp_fail_store(e);
     if (out.err != IDP_OK)
         goto Exit;
@@ -838,23 +841,38 @@ static idp_outcome_t resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
         json_object_set_new(after, "locked", json_boolean(flag));
     if (kind == IDP_ADMIN_OP_RESIDENT_END_SESSIONS || flag)
         json_object_set_new(after, "live_sessions", json_integer(0));
-    idp_store_admin_op_t op = {.kind = kind, .id = req->path_param, .flag = flag, .text = reason};
-    out = idp_admin_apply(o, &who, &op, action, req->path_param, state, after);
+    idp_store_admin_op_t op = {.kind = kind, .id = id, .flag = flag, .text = reason};
+    out = idp_admin_apply(o, who, &op, action, id, state, after);
     json_decref(state);
     if (out.err != IDP_OK)
         goto Exit;
     /* the relying parties of the ended sessions hear of it (Back-Channel Logout 1.0) */
     if (kind == IDP_ADMIN_OP_RESIDENT_END_SESSIONS || flag)
         for (size_t i = 0; i < ns; i++)
-            idp_logout_session(o, req->path_param, sess[i].sid);
-    json_t *now = NULL;
-    if ((out = resident_json(o, req->path_param, &now)).err == IDP_OK)
-        answer(req, resp, 200, now);
+            idp_logout_session(o, id, sess[i].sid);
+    out = resident_json(o, id, result);
 Exit:
     free(sess);
-    json_decref(body);
     json_decref(before);
     json_decref(after);
+    return out;
+}
+
+/* The help desk's changes: lock, unlock, end sessions; each with a reason, logged with the state before and after. */
+static idp_outcome_t resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                     idp_store_admin_op_kind_t kind, bool flag, const char *action)
+{
+    caller_t who;
+    bool bad = false;
+    json_t *body = body_object(req, &bad), *now = NULL;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    idp_outcome_t out = authorise(o, req, IDP_ADMIN_HELP_DESK, action, &who);
+    if (out.err == IDP_OK)
+        out = bad ? idp_fail(IDP_E_INVALID_REQUEST, "{\"reason\": why, 1 to 500 characters}: the help desk says why")
+                  : idp_admin_resident_change(o, &who, req->path_param, kind, flag, action, reason, &now);
+    if (out.err == IDP_OK)
+        answer(req, resp, 200, now);
+    json_decref(body);
     return out;
 }
 

@@ -437,21 +437,30 @@ idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     return idp_ok();
 }
 
-/* GET /admin/residents[?client_id=&sub=]: the help desk finds the resident a service knows by its sub. */
+/* GET /admin/residents[?client_id=&sub=][?resident=&done=]: the help desk finds the resident a service knows by its
+ * sub (or, after an action, the resident acted on), with the forms to lock, unlock or end their sessions. */
 idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     console_t c;
     idp_outcome_t out;
-    const char *client_id = NULL, *sub = NULL;
+    const char *client_id = NULL, *sub = NULL, *resident = NULL, *done = NULL;
     json_t *list = NULL;
     if (!gate(o, req, resp, IDP_ADMIN_HELP_DESK, false, &c, &out))
         return out;
     idp_params_get(req->form, "client_id", &client_id);
     idp_params_get(req->form, "sub", &sub);
+    idp_params_get(req->form, "resident", &resident);
+    idp_params_get(req->form, "done", &done);
     bool search = client_id && *client_id && sub && *sub && strlen(sub) <= 255;
     if (search && (out = idp_admin_residents_as(o, &c.who, client_id, sub, &list)).err != IDP_OK &&
         out.err != IDP_E_NOT_FOUND)
         return out;
+    if (!search && resident && *resident) {
+        json_t *one = NULL;
+        if ((out = idp_admin_resident_as(o, &c.who, resident, &one)).err != IDP_OK)
+            return out;
+        json_array_append_new(list = json_array(), one);
+    }
     size_t n = json_array_size(list);
     idp_ui_admin_resident_t *rs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*rs));
     for (size_t i = 0; rs && i < n; i++) {
@@ -461,7 +470,11 @@ idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
                                           .ways = (int)json_array_size(json_object_get(r, "credentials")),
                                           .sessions = (int)json_integer_value(json_object_get(r, "live_sessions"))};
     }
-    idp_ui_admin_residents_view_t v = {.c = idp_console_common(req, &c, NONE),
+    idp_msg_id_t notice = done && !strcmp(done, "locked")     ? IDP_MSG_ADMIN_DONE_LOCKED
+                          : done && !strcmp(done, "unlocked") ? IDP_MSG_ADMIN_DONE_UNLOCKED
+                          : done && !strcmp(done, "ended")    ? IDP_MSG_ADMIN_DONE_ENDED
+                                                              : NONE;
+    idp_ui_admin_residents_view_t v = {.c = idp_console_common(req, &c, notice),
                                        .client_id = client_id,
                                        .sub = sub,
                                        .searched = search,
@@ -470,5 +483,42 @@ idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_residents(&v, &page), &page);
     json_decref(list);
+    return idp_ok();
+}
+
+/* POST /admin/residents/{id} (csrf, action=lock|unlock|end-sessions, reason): the help desk's change, then the
+ * resident's state (303). A missing reason shows nothing changed (400). */
+idp_outcome_t idp_console_resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *action = NULL, *reason = NULL;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_HELP_DESK, true, &c, &out))
+        return out;
+    idp_params_get(req->form, "action", &action);
+    idp_params_get(req->form, "reason", &reason);
+    static const struct {
+        const char *name, *logged, *done;
+        idp_store_admin_op_kind_t kind;
+        bool flag;
+    } actions[] = {{"lock", "residents.lock", "locked", IDP_ADMIN_OP_RESIDENT_LOCK, true},
+                   {"unlock", "residents.unlock", "unlocked", IDP_ADMIN_OP_RESIDENT_LOCK, false},
+                   {"end-sessions", "residents.end_sessions", "ended", IDP_ADMIN_OP_RESIDENT_END_SESSIONS, false}};
+    size_t k = 0;
+    while (k < sizeof(actions) / sizeof(actions[0]) && (action == NULL || strcmp(actions[k].name, action) != 0))
+        k++;
+    if (k == sizeof(actions) / sizeof(actions[0]))
+        return idp_fail(IDP_E_INVALID_REQUEST, "action: lock, unlock or end-sessions");
+    out = idp_admin_resident_change(o, &c.who, req->path_param, actions[k].kind, actions[k].flag, actions[k].logged,
+                                    reason, &r);
+    json_decref(r);
+    if (out.err != IDP_OK)
+        return out;
+    char *loc = idp_arena_alloc(req->arena, 200);
+    if (loc == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    snprintf(loc, 200, "/admin/residents?resident=%.100s&done=%s", req->path_param, actions[k].done);
+    idp_see_other(resp, loc);
     return idp_ok();
 }

@@ -737,6 +737,18 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ADMIN_SCHEDULE_BAD] =
         {"admin.schedule_bad", "設定できませんでした。間隔は1〜366日で、待機鍵の公開期間以上にしてください。",
          "Not set: the interval is 1 to 366 days, and no shorter than the next key's publication time."},
+    [IDP_MSG_ADMIN_DONE_LOCKED] =
+        {"admin.done_locked",
+         "ロックしました。この住民はログインできず、セッションと発行済みトークンは無効になりました。",
+         "Locked: the resident cannot sign in, and their sessions and tokens have ended."},
+    [IDP_MSG_ADMIN_DONE_UNLOCKED] = {"admin.done_unlocked", "ロックを解除しました。この住民は再びログインできます。",
+                                     "Unlocked: the resident can sign in again."},
+    [IDP_MSG_ADMIN_DONE_ENDED] = {"admin.done_ended", "この住民のセッションをすべて終了しました。",
+                                  "Every session of the resident has ended."},
+    [IDP_MSG_ADMIN_REASON] = {"admin.reason", "理由(記録に残ります)", "Reason (it is recorded)"},
+    [IDP_MSG_ADMIN_LOCK] = {"admin.lock", "ロックする", "Lock"},
+    [IDP_MSG_ADMIN_UNLOCK] = {"admin.unlock", "ロックを解除する", "Unlock"},
+    [IDP_MSG_ADMIN_END_SESSIONS] = {"admin.end_sessions", "セッションを終了する", "End sessions"},
     [IDP_MSG_PARTNER_COL_ACTION] = {"partner.col_action", "操作", "Action"},
     [IDP_MSG_PARTNER_BACK] = {"partner.back", "ポータルのトップに戻る", "Back to the portal"},
 };

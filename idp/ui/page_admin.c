@@ -408,6 +408,25 @@ idp_err_t idp_ui_render_admin_denied(const char *lang, idp_ui_admin_denied_t why
     return idp_ui_doc_end(&d, 403, NULL, NULL, out);
 }
 
+/* The help desk's form for one resident: a reason, and lock or unlock, and end sessions. */
+static void resident_form(idp_ui_doc_t *d, const char *csrf, const idp_ui_admin_resident_t *r, size_t i)
+{
+    idp_buf_puts(&d->b, "<section><form method=\"post\" action=\"/admin/residents/");
+    idp_html_escape(&d->b, r->id);
+    idp_buf_puts(&d->b, "\">");
+    idp_ui_hidden(&d->b, "csrf", csrf);
+    idp_buf_printf(&d->b, "<label for=\"reason-%zu\">%s: <code>", i, MSG(d, IDP_MSG_ADMIN_REASON));
+    idp_html_escape(&d->b, r->id);
+    idp_buf_printf(&d->b,
+                   "</code></label><input id=\"reason-%zu\" name=\"reason\" required maxlength=\"500\" "
+                   "autocomplete=\"off\"><button type=\"submit\" class=\"primary\" name=\"action\" value=\"%s\" "
+                   "id=\"%s-%zu\">%s</button><button type=\"submit\" class=\"secondary\" name=\"action\" "
+                   "value=\"end-sessions\" id=\"end-sessions-%zu\">%s</button></form></section>",
+                   i, r->locked ? "unlock" : "lock", r->locked ? "unlock" : "lock", i,
+                   MSG(d, r->locked ? IDP_MSG_ADMIN_UNLOCK : IDP_MSG_ADMIN_LOCK), i,
+                   MSG(d, IDP_MSG_ADMIN_END_SESSIONS));
+}
+
 idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
@@ -436,11 +455,14 @@ idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, 
         for (size_t i = 0; i < v->n; i++) {
             idp_buf_puts(&d.b, "<tr><td><code>");
             idp_html_escape(&d.b, v->residents[i].id);
-            idp_buf_printf(&d.b, "</code></td><td>%s</td><td>%d</td><td>%d</td></tr>",
+            idp_buf_printf(&d.b, "</code></td><td data-locked=\"%s\">%s</td><td>%d</td><td>%d</td></tr>",
+                           v->residents[i].locked ? "true" : "false",
                            MSG(&d, v->residents[i].locked ? IDP_MSG_ADMIN_YES : IDP_MSG_ADMIN_NO), v->residents[i].ways,
                            v->residents[i].sessions);
         }
         idp_buf_puts(&d.b, "</tbody></table></section>");
+        for (size_t i = 0; i < v->n; i++)
+            resident_form(&d, v->c.csrf, &v->residents[i], i);
     }
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }

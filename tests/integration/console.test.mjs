@@ -167,6 +167,21 @@ describe('the console', () => {
     await page.click('#lookup');
     await page.waitForSelector('#none-found');
     await axe(page, 'resident lookup, nothing found');
+    // the help desk locks a resident with a reason, then unlocks them
+    db(`INSERT INTO residents (id) VALUES ('desk-target')`);
+    await page.goto(`${p.url}/admin/residents?resident=desk-target`);
+    await page.fill('#reason-0', 'card reported lost at the ward office');
+    await page.click('#lock-0');
+    await page.waitForURL(/resident=desk-target&done=locked$/);
+    assert.equal(await page.getAttribute('#found td[data-locked]', 'data-locked'), 'true');
+    assert.equal(db(`SELECT locked_reason FROM residents WHERE id = 'desk-target'`), 'card reported lost at the ward office');
+    await axe(page, 'resident locked');
+    await page.fill('#reason-0', 'card found');
+    await page.click('#unlock-0');
+    await page.waitForURL(/done=unlocked$/);
+    assert.equal(db(`SELECT locked_at IS NULL FROM residents WHERE id = 'desk-target'`), 't');
+    assert.equal(db(`SELECT string_agg(action, ' ' ORDER BY seq) FROM admin_log WHERE target = 'desk-target'
+      AND action LIKE 'residents.%lock'`), 'residents.lock residents.unlock');
     assert.ok(Number(db(`SELECT count(*) FROM admin_log WHERE actor = 'resident:${me}'`)) >= 8, 'every page and action');
     assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
     await ctx.close();

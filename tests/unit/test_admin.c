@@ -696,6 +696,42 @@ static void console_schedules_key_rotations(void **state)
     log_rows(f);
 }
 
+static void console_help_desk_locks_and_unlocks(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128], form[256], csrf[64], query[128];
+    idp_store_session_t s;
+    session(f, f->resident, "urn:sakai-d:acr:card", 10, cookie, &s);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "help-desk"), IDP_OK);
+    idp_account_csrf(f->o, &s, csrf);
+    /* no reason: nothing changes */
+    snprintf(form, sizeof(form), "csrf=%s&action=lock&reason=", csrf);
+    fixture_answer_t a = fixture_page_at(f, IDP_EP_CONSOLE_RESIDENT, f->resident, form, true, cookie);
+    assert_int_equal(a.status, 400);
+    fixture_answer_free(&a);
+    bool exists = false, locked = false;
+    long long at = 0;
+    char why[512];
+    assert_int_equal(idp_store_resident_state(f->store, f->resident, &exists, &locked, &at, why), IDP_OK);
+    assert_false(locked);
+    snprintf(form, sizeof(form), "csrf=%s&action=unlock&reason=called+the+desk", csrf);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_RESIDENT, "no-such-resident", form, true, cookie);
+    assert_int_equal(a.status, 404);
+    fixture_answer_free(&a);
+    /* locked: shown as such, with the unlock button; the lock ended the help desk's own session too */
+    snprintf(form, sizeof(form), "csrf=%s&action=lock&reason=lost+card", csrf);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_RESIDENT, f->resident, form, true, cookie);
+    assert_int_equal(a.status, 303);
+    snprintf(query, sizeof(query), "/admin/residents?resident=%s&done=locked", f->resident);
+    assert_string_equal(a.location, query);
+    fixture_answer_free(&a);
+    assert_int_equal(idp_store_resident_state(f->store, f->resident, &exists, &locked, &at, why), IDP_OK);
+    assert_true(locked);
+    assert_string_equal(why, "lost card");
+    assert_true(logged_as(f, "residents.lock", f->resident, "help-desk"));
+    log_rows(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +745,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(partner_portal_registers_edits_and_names_test_residents, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(console_schedules_key_rotations, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(console_help_desk_locks_and_unlocks, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
