@@ -21,6 +21,8 @@
 #include "core/rand.h"
 #include "core/str.h"
 #include "keys/keys.h"
+#include "federation/federation.h"
+#include "federation/upstream_row.h"
 #include "oauth/admin.h"
 #include "oauth/clients.h"
 #include "oauth/internal.h"
@@ -1296,9 +1298,96 @@ idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
 /* ---- upstream providers and the audit trail's search ------------------------------------------ */
 
 /* GET /admin/api/v1/upstreams: the upstream OpenID providers and card channels; never their secrets or keys. */
+/* The fields of an upstream write (a JSON object); IDP_E_INVALID_REQUEST when one has the wrong type. */
+static idp_outcome_t upstream_fields(json_t *b, idp_upstream_fields_t *f)
+{
+    static const char *const names[] = {"issuer", "client_id", "client_secret", "display_name",
+                                        "scopes", "icon_uri",  "kind",          "acr_values"};
+    const char **slots[] = {&f->issuer, &f->client_id, &f->secret, &f->display_name,
+                            &f->scopes, &f->icon_uri,  &f->kind,   &f->acr_values};
+    memset(f, 0, sizeof(*f));
+    f->enabled = -1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_t *v = json_object_get(b, names[i]);
+        if (v && !json_is_string(v))
+            return idp_fail(IDP_E_INVALID_REQUEST, "issuer, client_id, client_secret, display_name, scopes, icon_uri, "
+                                                   "kind and acr_values are strings");
+        *slots[i] = json_string_value(v);
+    }
+    json_t *en = json_object_get(b, "enabled"), *rot = json_object_get(b, "rotate_key");
+    if ((en && !json_is_boolean(en)) || (rot && !json_is_boolean(rot)))
+        return idp_fail(IDP_E_INVALID_REQUEST, "enabled and rotate_key are booleans");
+    if (en)
+        f->enabled = json_is_true(en);
+    f->rotate_key = json_is_true(rot);
+    return idp_ok();
+}
+
+/*
+ * POST /admin/api/v1/upstreams (@p add, the id in the body) or PUT /upstreams/{id}: the row from its fields
+ * (federation/upstream_row.c, as sakaid-admin upstream), the issuer checked through its discovery document
+ * when it is given, and stored with its log row (before and after: never a secret). A card channel's new key
+ * is answered with its public JWK Set, to register with the Digital Agency.
+ */
+static idp_outcome_t upstream_write(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who,
+                                    bool add)
+{
+    bool bad = false;
+    json_t *b = body_object(req, &bad), *before = NULL, *after = NULL;
+    idp_upstream_fields_t f;
+    idp_store_upstream_t u;
+    memset(&u, 0, sizeof(u));
+    char *err = idp_arena_alloc(req->arena, 512);
+    const char *id = add ? json_string_value(json_object_get(b, "id")) : req->path_param;
+    idp_outcome_t out = b == NULL ? idp_fail(IDP_E_INVALID_REQUEST, "the body must be a JSON object of the fields")
+                                  : upstream_fields(b, &f);
+    if (out.err != IDP_OK || err == NULL)
+        goto Exit;
+    if (o->kek == NULL || o->fed == NULL) {
+        out = idp_fail_why(IDP_E_UNAVAILABLE, "upstreams cannot be written here", "no KEK or no federation");
+        goto Exit;
+    }
+    idp_err_t e = add ? IDP_OK : idp_store_upstream_get(o->store, id ? id : "", &u);
+    if (e != IDP_OK) {
+        out = e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no such upstream") : idp_fail_store(e);
+        goto Exit;
+    }
+    before = add ? NULL : idp_upstream_json(&u);
+    e = idp_upstream_fill(o->kek, id ? id : "", add, &f, &u, err, 512);
+    if (e == IDP_OK && f.issuer && idp_fed_discover(o->fed, u.issuer, err, 512) != IDP_OK)
+        e = IDP_E_INVALID_REQUEST; /* OpenID Connect Discovery: the issuer answers with its own name, or no row */
+    if (e != IDP_OK) {
+        out = e == IDP_E_INVALID_REQUEST ? idp_fail(IDP_E_INVALID_REQUEST, err) : idp_fail_why(e, NULL, err);
+        goto Exit;
+    }
+    after = idp_upstream_json(&u);
+    idp_store_admin_op_t op = {
+        .kind = add ? IDP_ADMIN_OP_UPSTREAM_INSERT : IDP_ADMIN_OP_UPSTREAM_UPDATE, .id = u.id, .upstream = &u};
+    out = idp_admin_apply(o, who, &op, add ? "upstreams.create" : "upstreams.update", u.id, before, after);
+    if (out.err == IDP_E_CONFLICT)
+        out = idp_fail(IDP_E_CONFLICT, "an upstream with this id exists");
+    if (out.err != IDP_OK)
+        goto Exit;
+    if (u.secret_enc && !strcmp(u.kind, IDP_UPSTREAM_CARD_APP))
+        json_object_set_new(after, "jwks", idp_upstream_jwks(o->kek, &u));
+    answer(req, resp, add ? 201 : 200, after);
+    after = NULL;
+Exit:
+    json_decref(b);
+    json_decref(before);
+    json_decref(after);
+    idp_store_upstream_clear(&u);
+    return out;
+}
+
+/* GET /admin/api/v1/upstreams: the upstream OpenID providers and card channels; POST: a new one. */
 idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
+    if (!strcmp(req->method, "POST")) {
+        idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.create", &who);
+        return out.err == IDP_OK ? upstream_write(o, req, resp, &who, true) : out;
+    }
     idp_outcome_t out =
         authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "upstreams.list", &who);
     if (out.err != IDP_OK || (out = idp_admin_read(o, &who, "upstreams.list", "")).err != IDP_OK)
@@ -1310,14 +1399,47 @@ idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         return idp_fail_store(e);
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I}", "id", rows[i].id, "kind",
-                                              rows[i].kind, "issuer", rows[i].issuer, "client_id", rows[i].client_id,
-                                              "display_name", rows[i].display_name, "scopes", rows[i].scopes, "enabled",
-                                              rows[i].enabled, "created_at", (json_int_t)rows[i].created_at,
-                                              "updated_at", (json_int_t)rows[i].updated_at));
+        json_array_append_new(list, idp_upstream_json(&rows[i]));
     idp_store_upstreams_free(rows, n);
     answer(req, resp, 200, json_pack("{s:o}", "upstreams", list ? list : json_array()));
     return idp_ok();
+}
+
+/* GET, PUT, DELETE /admin/api/v1/upstreams/{id}: one upstream; its fields changed; removed (the identities linked
+ * through it stay, but cannot sign in). */
+idp_outcome_t idp_admin_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    bool put = !strcmp(req->method, "PUT"), del = !strcmp(req->method, "DELETE");
+    if (put) {
+        idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.update", &who);
+        return out.err == IDP_OK ? upstream_write(o, req, resp, &who, false) : out;
+    }
+    idp_outcome_t out = del ? authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.delete", &who)
+                            : authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR,
+                                        "upstreams.read", &who);
+    if (out.err != IDP_OK)
+        return out;
+    idp_store_upstream_t u;
+    idp_err_t e = idp_store_upstream_get(o->store, req->path_param ? req->path_param : "", &u);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no such upstream") : idp_fail_store(e);
+    json_t *j = idp_upstream_json(&u);
+    if (del) {
+        idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_UPSTREAM_DELETE, .id = u.id};
+        if ((out = idp_admin_apply(o, &who, &op, "upstreams.delete", u.id, j, NULL)).err == IDP_OK) {
+            resp->status = 204;
+            resp->body = "";
+            resp->body_len = 0;
+        }
+        json_decref(j);
+    } else if ((out = idp_admin_read(o, &who, "upstreams.read", u.id)).err == IDP_OK) {
+        answer(req, resp, 200, j);
+    } else {
+        json_decref(j);
+    }
+    idp_store_upstream_clear(&u);
+    return out;
 }
 
 /* GET /admin/api/v1/audit/events[?event=&resident=&since=&limit=]: the audit events, newest first. */

@@ -353,6 +353,9 @@ typedef enum {
     IDP_ADMIN_OP_CLIENT_DELETE, /* client id: the client and every token issued to it */
     /* alg id: schedule set (flag; schedule) or cancelled (!flag; IDP_E_NOT_FOUND: there was none) */
     IDP_ADMIN_OP_KEY_SCHEDULE,
+    IDP_ADMIN_OP_UPSTREAM_INSERT, /* upstream: a new upstream provider; IDP_E_CONFLICT: its id is taken */
+    IDP_ADMIN_OP_UPSTREAM_UPDATE, /* upstream: its row replaced (secret_enc NULL: kept); IDP_E_NOT_FOUND */
+    IDP_ADMIN_OP_UPSTREAM_DELETE, /* upstream id: removed; IDP_E_NOT_FOUND */
     /* resident id: added to (flag) or taken from (!flag) the test residents of organisation text;
      * IDP_E_NOT_FOUND: no such resident to add, or not there to take */
     IDP_ADMIN_OP_TEST_RESIDENT,
@@ -366,7 +369,8 @@ typedef struct {
     const unsigned char *hash;        /* 32 bytes */
     const idp_store_iat_t *iat;       /* IDP_ADMIN_OP_IAT_INSERT */
     const idp_store_client_t *client; /* IDP_ADMIN_OP_CLIENT_INSERT (with its organisation and sandbox) */
-    const idp_store_key_schedule_t *schedule; /* IDP_ADMIN_OP_KEY_SCHEDULE: alg, every_seconds, next_at, set_by */
+    const idp_store_key_schedule_t *schedule;  /* IDP_ADMIN_OP_KEY_SCHEDULE: alg, every_seconds, next_at, set_by */
+    const struct idp_store_upstream *upstream; /* IDP_ADMIN_OP_UPSTREAM_INSERT, _UPDATE */
 } idp_store_admin_op_t;
 
 /** Who did what: the log row of one admin call. before and after are JSON texts, or NULL. */
@@ -899,7 +903,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_assertion_jti_use(idp_store_t 
 
 /* ---- social login and linking (issue #5) ------------------------------------ */
 
-typedef struct {
+typedef struct idp_store_upstream {
     char id[40];
     char *issuer, *client_id, *scopes, *display_name, *icon_uri; /* malloc'ed */
     /* "social", or "digital-auth-app": a card channel (migration 0014), whose sign-ins are card sign-ins

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { join } from 'node:path';
 import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest } from './lib/harness.mjs';
@@ -11,7 +12,7 @@ import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRe
 const SOURCE = process.env.SAKAID_SOURCE_DIR;
 const ROLES = ['viewer', 'client-operator', 'key-operator', 'help-desk', 'auditor'];
 const CB = 'https://partner.example/cb';
-let env, srv, doc, api;
+let env, srv, doc, api, disco, discoServer;
 const tokens = {};
 
 before(async () => {
@@ -21,8 +22,28 @@ before(async () => {
   api = `${srv.url}/admin/api/v1`;
   doc = JSON.parse(readFileSync(join(SOURCE, 'docs', 'admin-api.json'), 'utf8'));
   for (const role of ROLES) tokens[role] = await adminToken(`admin:${role}`);
+  // an upstream OpenID provider's discovery document, on loopback (the API checks an issuer through it)
+  discoServer = createServer((req, res) => {
+    const meta = { issuer: disco, authorization_endpoint: `${disco}/auth`, token_endpoint: `${disco}/token`, jwks_uri: `${disco}/jwks` };
+    res.writeHead(req.url === '/.well-known/openid-configuration' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(meta));
+  });
+  await new Promise((resolve) => discoServer.listen(0, '127.0.0.1', resolve));
+  disco = `http://127.0.0.1:${discoServer.address().port}`;
 });
-after(cleanup);
+after(async () => {
+  discoServer?.close();
+  await cleanup();
+});
+
+/** An upstream made through the API, for the operations on one. */
+async function upstream() {
+  const id = `up-${Math.random().toString(36).slice(2, 10)}`;
+  const r = await call('POST', '/upstreams', tokens['client-operator'], { id, issuer: disco, client_id: 'sakaid',
+    client_secret: 'upstream-secret', display_name: 'Upstream' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return id;
+}
 
 const db = (sql) => psql(env.SAKAID_DATABASE_URL, sql);
 const logRows = () => Number(db('SELECT count(*) FROM admin_log'));
@@ -121,6 +142,7 @@ describe('roles', () => {
           if (path === '/audit/ledger') query = '?resident=nobody';
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
+          if (path === '/upstreams/{id}') id = await upstream();
           if (path === '/keys/schedules/{id}') {
             id = 'ES256';
             if (method === 'delete') await call('PUT', '/keys/schedules/ES256', tokens['key-operator'], { every_days: 30 });
@@ -128,8 +150,10 @@ describe('roles', () => {
           const bodies = { '/initial-access-tokens': { organisation: 'api-shop' }, '/keys/rotate': { alg: 'ES256', force: true },
             '/clients': { client_name: 'Made by the API', redirect_uris: [CB] },
             '/residents/{id}/lock': { reason: 'test' }, '/residents/{id}/unlock': { reason: 'test' },
-            '/residents/{id}/end-sessions': { reason: 'test' } };
-          const puts = { '/keys/schedules/{id}': { every_days: 30 } };
+            '/residents/{id}/end-sessions': { reason: 'test' },
+            '/upstreams': { id: `up-${role}-${Math.random().toString(36).slice(2, 8)}`, issuer: disco, client_id: 'sakaid',
+              client_secret: 'upstream-secret', display_name: 'Made by the API' } };
+          const puts = { '/keys/schedules/{id}': { every_days: 30 }, '/upstreams/{id}': { display_name: 'Renamed' } };
           const body = method === 'put' ? puts[path] ?? { client_name: 'Renamed', redirect_uris: [CB] }
             : method === 'post' ? bodies[path] : undefined;
           const rows = logRows();
@@ -167,6 +191,52 @@ describe('roles', () => {
       body: JSON.stringify({ client_name: 'Sneaky', grant_types: ['client_credentials'], scope: 'admin:client-operator' }) });
     assert.equal(r.status, 400);
     assert.match((await r.json()).error_description, /^scope: admin roles/);
+  });
+});
+
+describe('upstream providers through the API', () => {
+  test('add, read, change and remove: checked through discovery, the secret sealed and never shown, each logged', async () => {
+    const op = tokens['client-operator'];
+    const id = await upstream();
+    let r = await call('GET', `/upstreams/${id}`, tokens.viewer);
+    assert.equal(r.body.issuer, disco);
+    assert.equal(JSON.stringify(r.body).includes('upstream-secret'), false);
+    assert.equal(db(`SELECT position('upstream-secret' in encode(client_secret_enc, 'escape')) FROM upstream_providers
+      WHERE id = '${id}'`), '0', 'sealed');
+    assert.equal((await call('GET', '/upstreams', tokens.auditor)).body.upstreams.some((u) => u.id === id), true);
+    // taken id, an issuer whose discovery fails, a card channel with a secret, a kind change: refused, nothing written
+    const rows = logRows();
+    assertProblem(await call('POST', '/upstreams', op, { id, issuer: disco, client_id: 'a', client_secret: 'b', display_name: 'x' }),
+      409, 'invalid_request');
+    r = await call('POST', '/upstreams', op, { id: 'nowhere', issuer: 'http://127.0.0.1:9', client_id: 'a', client_secret: 'b',
+      display_name: 'x' });
+    assertProblem(r, 400, 'invalid_request');
+    assert.match(r.body.detail, /127\.0\.0\.1:9/);
+    assertProblem(await call('POST', '/upstreams', op, { id: 'daa-x', kind: 'digital-auth-app', issuer: disco, client_id: 'a',
+      client_secret: 'b', display_name: 'x' }), 400, 'invalid_request');
+    assertProblem(await call('PUT', `/upstreams/${id}`, op, { kind: 'digital-auth-app' }), 400, 'invalid_request');
+    assertProblem(await call('POST', '/upstreams', op, { id: 'Bad_Id', issuer: disco, client_id: 'a', client_secret: 'b',
+      display_name: 'x' }), 400, 'invalid_request');
+    assert.equal(db(`SELECT count(*) FROM upstream_providers WHERE id IN ('nowhere', 'daa-x')`), '0');
+    assert.equal(logRows(), rows, 'a refusal writes no row');
+    // a card channel: its key made, the public set answered
+    r = await call('POST', '/upstreams', op, { id: 'daa-api', kind: 'digital-auth-app', issuer: disco, client_id: 'app',
+      display_name: 'デジタル認証アプリ' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.jwks.keys[0].kty, 'RSA');
+    assert.equal(r.body.jwks.keys[0].d, undefined, 'public only');
+    assert.equal(r.body.acr_values, 'aal3 crl');
+    // changed: only the fields given; disabled
+    r = await call('PUT', `/upstreams/${id}`, op, { display_name: 'LINE', enabled: false, reason: 'renamed' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual([r.body.display_name, r.body.enabled, r.body.client_id], ['LINE', false, 'sakaid']);
+    const row = JSON.parse(db(`SELECT row_to_json(l) FROM (SELECT before->>'display_name' AS b, after->>'display_name' AS a
+      FROM admin_log WHERE action = 'upstreams.update' AND target = '${id}' ORDER BY seq DESC LIMIT 1) l`));
+    assert.deepEqual(row, { b: 'Upstream', a: 'LINE' });
+    // removed
+    assert.equal((await call('DELETE', `/upstreams/${id}`, op)).status, 204);
+    assertProblem(await call('GET', `/upstreams/${id}`, tokens.viewer), 404, 'not_found');
+    assertProblem(await call('DELETE', `/upstreams/${id}`, op), 404, 'not_found');
   });
 });
 
@@ -352,7 +422,9 @@ describe('the audit trail', () => {
   test('upstreams without secrets; audit events and a resident\'s ledger rows for the auditor', async () => {
     const up = await call('GET', '/upstreams', tokens.viewer);
     assert.equal(up.status, 200);
-    assert.deepEqual(up.body.upstreams, []);
+    assert.ok(up.body.upstreams.length >= 1);
+    assert.equal(JSON.stringify(up.body).includes('upstream-secret'), false, 'never a secret');
+    assert.ok(up.body.upstreams.every((u) => !('client_secret' in u) && !('secret_enc' in u)));
     const ev = await call('GET', '/audit/events?event=client_registered&limit=5', tokens.auditor);
     assert.equal(ev.status, 200);
     assert.ok(ev.body.events.length >= 1 && ev.body.events.length <= 5);

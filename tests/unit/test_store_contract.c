@@ -1437,6 +1437,52 @@ static void key_schedules_are_claimed_once(void **state)
     free(rows);
 }
 
+/* Upstream providers written by admin calls: the row and its log row together, or neither. */
+static void upstream_changes_are_logged(void **state)
+{
+    idp_store_t *s = *state;
+    char id[40];
+    fresh_id(id, sizeof(id), "up");
+    unsigned char sealed[] = "sealed-secret";
+    idp_store_upstream_t u = {.issuer = "https://up.example",
+                              .client_id = "c",
+                              .scopes = "openid",
+                              .display_name = "Up",
+                              .kind = "social",
+                              .acr_values = "",
+                              .enabled = true,
+                              .secret_enc = sealed,
+                              .secret_enc_len = sizeof(sealed)};
+    snprintf(u.id, sizeof(u.id), "%s", id);
+    idp_store_admin_entry_t e = {.actor = "client:ops", .role = "client-operator", .action = "upstreams.create"};
+    idp_store_admin_log_row_t *rows = NULL;
+    size_t n0 = 0, n = 0;
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n0), IDP_OK);
+    idp_store_admin_log_rows_free(rows, n0);
+    idp_store_admin_op_t add = {.kind = IDP_ADMIN_OP_UPSTREAM_INSERT, .id = id, .upstream = &u};
+    assert_int_equal(idp_store_admin_apply(s, &add, &e), IDP_OK);
+    assert_int_equal(idp_store_admin_apply(s, &add, &e), IDP_E_CONFLICT); /* the id is taken: no second row */
+    u.display_name = "Up 2";
+    u.secret_enc = NULL; /* kept */
+    u.secret_enc_len = 0;
+    idp_store_admin_op_t change = {.kind = IDP_ADMIN_OP_UPSTREAM_UPDATE, .id = id, .upstream = &u};
+    assert_int_equal(idp_store_admin_apply(s, &change, &e), IDP_OK);
+    idp_store_upstream_t got;
+    assert_int_equal(idp_store_upstream_get(s, id, &got), IDP_OK);
+    assert_string_equal(got.display_name, "Up 2");
+    assert_int_equal(got.secret_enc_len, sizeof(sealed));
+    assert_memory_equal(got.secret_enc, sealed, sizeof(sealed));
+    idp_store_upstream_clear(&got);
+    idp_store_admin_op_t del = {.kind = IDP_ADMIN_OP_UPSTREAM_DELETE, .id = id};
+    assert_int_equal(idp_store_admin_apply(s, &del, &e), IDP_OK);
+    assert_int_equal(idp_store_admin_apply(s, &del, &e), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_admin_apply(s, &change, &e), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_upstream_get(s, id, &got), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_admin_log_rows(s, 0, 0, &rows, &n), IDP_OK);
+    assert_int_equal(n, n0 + 3); /* add, change, delete */
+    idp_store_admin_log_rows_free(rows, n);
+}
+
 /* The count of @p metric (and @p code) of @p client over all days. */
 static long long stat_of(idp_store_t *s, const char *client, const char *metric, const char *code)
 {
@@ -1531,6 +1577,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(admin_changes_are_logged_in_one_chain),
         cmocka_unit_test(portal_changes_are_logged_too),
         cmocka_unit_test(key_schedules_are_claimed_once),
+        cmocka_unit_test(upstream_changes_are_logged),
         cmocka_unit_test(statistics_count_the_events),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),

@@ -185,6 +185,14 @@ idp_mem_data_t *idp_mem_lock(idp_store_t *s);
 void idp_mem_unlock(idp_mem_data_t *d);
 /* The store's clock: unix seconds, moved by idp_store_mem_advance. */
 long long idp_mem_now(const idp_mem_data_t *d);
+/** The admin log's next row (migration 0016's chain), or IDP_E_NOMEM with nothing appended; the store locked. */
+idp_err_t idp_mem_admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *e);
+/** Takes the last row back (its change failed). */
+void idp_mem_admin_unappend(idp_mem_data_t *d);
+/** idp_store_admin_apply for the changes mem.c's tables hold (mem_admin.c dispatches). */
+idp_err_t idp_mem_admin_apply_here(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e);
+/** An admin call's upstream change (IDP_ADMIN_OP_UPSTREAM_*), the store locked (mem_social.c). */
+idp_err_t idp_mem_upstream_change_locked(idp_mem_data_t *d, const idp_store_admin_op_t *op);
 /* Room for one more element of @p size at the end of *v (zeroed); NULL when out of memory. */
 void *idp_mem_push(void *v, size_t *n, size_t *cap, size_t size);
 #define IDP_MEM_PUSH(vec) ((__typeof__((vec).v))idp_mem_push(&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v)))

@@ -626,6 +626,9 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
         return IDP_OK;
     }
     case IDP_ADMIN_OP_KEY_SCHEDULE: return schedule_change(d, op);
+    case IDP_ADMIN_OP_UPSTREAM_INSERT:
+    case IDP_ADMIN_OP_UPSTREAM_UPDATE:
+    case IDP_ADMIN_OP_UPSTREAM_DELETE: return IDP_E_INVALID_REQUEST; /* mem_admin.c's */
     case IDP_ADMIN_OP_TEST_RESIDENT: return org_resident_change(d, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
     }
     c->updated_at = idp_mem_now(d);
@@ -633,8 +636,7 @@ static idp_err_t admin_change(idp_mem_data_t *d, const idp_store_admin_op_t *op)
     return IDP_OK;
 }
 
-/* The next row of the chain (migration 0016), or IDP_E_NOMEM with nothing appended. */
-static idp_err_t admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *e)
+idp_err_t idp_mem_admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *e)
 {
     idp_store_admin_log_row_t *last = d->admin_log.n ? &d->admin_log.v[d->admin_log.n - 1] : NULL;
     idp_store_admin_log_row_t r = {.seq = last ? last->seq + 1 : 1, .at_us = idp_mem_now(d) * 1000000};
@@ -658,7 +660,15 @@ static idp_err_t admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *
     return IDP_OK;
 }
 
-idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e)
+void idp_mem_admin_unappend(idp_mem_data_t *d)
+{
+    idp_store_admin_log_row_t *r = &d->admin_log.v[--d->admin_log.n];
+    char *text[] = {r->actor, r->role, r->action, r->target, r->before, r->after};
+    for (int k = 0; k < 6; k++)
+        free(text[k]);
+}
+
+idp_err_t idp_mem_admin_apply_here(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     /* checks first, then the log row, then the change; a change that still fails takes its row back */
@@ -685,13 +695,8 @@ idp_err_t idp_mem_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, co
         else if (op->kind == IDP_ADMIN_OP_CLIENT_SANDBOX && op->flag && !d->clients.v[i].organisation[0])
             ret = IDP_E_CONFLICT;
     }
-    if (ret == IDP_OK && (ret = admin_append(d, e)) == IDP_OK && (ret = admin_change(d, op)) != IDP_OK) {
-        /* an initial access token that clashes, or no memory for it: take the log row back */
-        idp_store_admin_log_row_t *r = &d->admin_log.v[--d->admin_log.n];
-        char *text[] = {r->actor, r->role, r->action, r->target, r->before, r->after};
-        for (int k = 0; k < 6; k++)
-            free(text[k]);
-    }
+    if (ret == IDP_OK && (ret = idp_mem_admin_append(d, e)) == IDP_OK && (ret = admin_change(d, op)) != IDP_OK)
+        idp_mem_admin_unappend(d); /* an initial access token that clashes, or no memory for it */
     idp_mem_unlock(d);
     return ret;
 }
@@ -963,7 +968,7 @@ idp_err_t idp_mem_keys_rotate(idp_store_t *s, const idp_store_key_t *fresh, long
         }
     }
     if (ret == IDP_OK && log)
-        ret = admin_append(d, log); /* out of memory only: the key stays (a memory store for tests) */
+        ret = idp_mem_admin_append(d, log); /* out of memory only: the key stays (a memory store for tests) */
     idp_mem_unlock(d);
     return ret;
 }

@@ -53,9 +53,9 @@ static bool upstream_copy(const idp_store_upstream_t *in, idp_store_upstream_t *
     return ok;
 }
 
-idp_err_t idp_mem_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
+/* The upstream writes, the store locked (store/pg: upstream_write). */
+static idp_err_t upstream_insert_locked(idp_mem_data_t *d, const idp_store_upstream_t *u)
 {
-    idp_mem_data_t *d = idp_mem_lock(s);
     idp_err_t ret = upstream_find(d, u->id) >= 0 ? IDP_E_CONFLICT : IDP_OK; /* the id is the primary key */
     idp_store_upstream_t *row = ret == IDP_OK ? IDP_MEM_PUSH(d->upstreams) : NULL;
     if (ret == IDP_OK && (row == NULL || !upstream_copy(u, row))) {
@@ -64,13 +64,11 @@ idp_err_t idp_mem_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
     }
     if (ret == IDP_OK)
         row->created_at = row->updated_at = idp_mem_now(d);
-    idp_mem_unlock(d);
     return ret;
 }
 
-idp_err_t idp_mem_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
+static idp_err_t upstream_update_locked(idp_mem_data_t *d, const idp_store_upstream_t *u)
 {
-    idp_mem_data_t *d = idp_mem_lock(s);
     long i = upstream_find(d, u->id);
     idp_store_upstream_t fresh;
     idp_err_t ret = i < 0 ? IDP_E_NOT_FOUND : upstream_copy(u, &fresh) ? IDP_OK : IDP_E_NOMEM;
@@ -86,6 +84,38 @@ idp_err_t idp_mem_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
         idp_store_upstream_clear(row);
         *row = fresh;
     }
+    return ret;
+}
+
+static idp_err_t upstream_delete_locked(idp_mem_data_t *d, const char *id)
+{
+    long i = upstream_find(d, id);
+    if (i >= 0) {
+        idp_store_upstream_clear(&d->upstreams.v[i]);
+        IDP_MEM_REMOVE(d->upstreams, (size_t)i);
+    }
+    return i >= 0 ? IDP_OK : IDP_E_NOT_FOUND;
+}
+
+idp_err_t idp_mem_upstream_change_locked(idp_mem_data_t *d, const idp_store_admin_op_t *op)
+{
+    return op->kind == IDP_ADMIN_OP_UPSTREAM_INSERT   ? upstream_insert_locked(d, op->upstream)
+           : op->kind == IDP_ADMIN_OP_UPSTREAM_UPDATE ? upstream_update_locked(d, op->upstream)
+                                                      : upstream_delete_locked(d, op->id);
+}
+
+idp_err_t idp_mem_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = upstream_insert_locked(d, u);
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = upstream_update_locked(d, u);
     idp_mem_unlock(d);
     return ret;
 }
@@ -129,13 +159,9 @@ idp_err_t idp_mem_upstream_list(idp_store_t *s, bool enabled_only, idp_store_ups
 idp_err_t idp_mem_upstream_delete(idp_store_t *s, const char *id)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    long i = upstream_find(d, id);
-    if (i >= 0) {
-        idp_store_upstream_clear(&d->upstreams.v[i]);
-        IDP_MEM_REMOVE(d->upstreams, (size_t)i);
-    }
+    idp_err_t ret = upstream_delete_locked(d, id);
     idp_mem_unlock(d);
-    return i >= 0 ? IDP_OK : IDP_E_NOT_FOUND;
+    return ret;
 }
 
 /* ---- the upstream leg of a login transaction ------------------------------------------ */

@@ -138,6 +138,10 @@ idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e
  */
 idp_err_t idp_pg_org_resident_on(idp_pg_conn_t *c, idp_org_list_t list, const char *organisation,
                                  const char *resident_id, bool add);
+/** The change of an admin call on the clients, tokens and residents (store_registration.c), in the caller's transaction. */
+idp_err_t idp_pg_registration_change_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op);
+/** Adds, replaces or removes an upstream provider (IDP_ADMIN_OP_UPSTREAM_*) inside the caller's transaction. */
+idp_err_t idp_pg_upstream_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op);
 /** Sets or cancels a key rotation schedule (IDP_ADMIN_OP_KEY_SCHEDULE) inside the caller's transaction. */
 idp_err_t idp_pg_key_schedule_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op);
 /** Appends an audit event on a connection (inside the caller's transaction). */

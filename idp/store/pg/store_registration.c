@@ -144,8 +144,7 @@ idp_err_t idp_pg_client_set_sandbox(idp_store_t *s, const char *client_id, bool 
 
 /* ---- the admin API's changes and their log ----------------------------------------- */
 
-/* The change of @p op on connection @p c, inside the caller's transaction. */
-static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
+idp_err_t idp_pg_registration_change_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
 {
     idp_err_t ret = IDP_OK;
     PGresult *r = NULL;
@@ -234,9 +233,11 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
         r = idp_pg_exec(c, stmts, R_IAT_INSERT, 6, v, len, fmt, &ret);
         break;
     }
-    case IDP_ADMIN_OP_KEY_SCHEDULE: return idp_pg_key_schedule_on(c, op);
-    case IDP_ADMIN_OP_TEST_RESIDENT:
-        return idp_pg_org_resident_on(c, IDP_ORG_TEST_RESIDENTS, op->text, op->id, op->flag);
+    case IDP_ADMIN_OP_KEY_SCHEDULE:
+    case IDP_ADMIN_OP_UPSTREAM_INSERT:
+    case IDP_ADMIN_OP_UPSTREAM_UPDATE:
+    case IDP_ADMIN_OP_UPSTREAM_DELETE:
+    case IDP_ADMIN_OP_TEST_RESIDENT: return IDP_E_INVALID_REQUEST; /* store_admin.c's: in other tables */
     case IDP_ADMIN_OP_IAT_REVOKE: {
         const char *v[] = {op->id};
         if ((r = idp_pg_exec(c, stmts, R_IAT_REVOKE, 1, v, NULL, NULL, &ret)) && atoi_checked(PQcmdTuples(r)) == 0)
@@ -246,17 +247,6 @@ static idp_err_t admin_change(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
     }
     PQclear(r);
     return ret;
-}
-
-idp_err_t idp_pg_admin_apply(idp_store_t *s, const idp_store_admin_op_t *op, const idp_store_admin_entry_t *e)
-{
-    idp_pg_conn_t *c;
-    idp_err_t ret;
-    if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
-        return ret;
-    if ((ret = admin_change(c, op)) == IDP_OK)
-        ret = idp_pg_admin_log_on(c, e);
-    return idp_pg_end(s, c, ret);
 }
 
 idp_err_t idp_pg_admin_log_on(idp_pg_conn_t *c, const idp_store_admin_entry_t *e)

@@ -131,7 +131,8 @@ static void upstream_from_row(PGresult *r, int i, idp_store_upstream_t *u)
     u->acr_values = strdup(PQgetvalue(r, i, 11));
 }
 
-static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstream_t *u)
+/* Runs insert or update @p stmt of row @p u, on @p c when given (inside its transaction), else on a borrowed one. */
+static idp_err_t upstream_write(idp_store_t *s, idp_pg_conn_t *c, int stmt, const idp_store_upstream_t *u)
 {
     idp_err_t ret;
     const char *v[] = {u->id,
@@ -145,18 +146,29 @@ static idp_err_t upstream_write(idp_store_t *s, int stmt, const idp_store_upstre
                        u->kind[0] ? u->kind : "social",
                        u->acr_values ? u->acr_values : ""};
     int len[] = {0, 0, 0, (int)u->secret_enc_len, 0, 0, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-    PGresult *r = idp_pg_run(s, stmts, stmt, 10, v, len, fmt, &ret);
-    return idp_pg_affected(r, ret);
+    PGresult *r =
+        c ? idp_pg_exec(c, stmts, stmt, 10, v, len, fmt, &ret) : idp_pg_run(s, stmts, stmt, 10, v, len, fmt, &ret);
+    return idp_pg_affected(r, ret); /* IDP_E_CONFLICT: the id is taken */
 }
 
 idp_err_t idp_pg_upstream_insert(idp_store_t *s, const idp_store_upstream_t *u)
 {
-    return upstream_write(s, U_INSERT, u);
+    return upstream_write(s, NULL, U_INSERT, u);
 }
 
 idp_err_t idp_pg_upstream_update(idp_store_t *s, const idp_store_upstream_t *u)
 {
-    return upstream_write(s, U_UPDATE, u);
+    return upstream_write(s, NULL, U_UPDATE, u);
+}
+
+idp_err_t idp_pg_upstream_on(idp_pg_conn_t *c, const idp_store_admin_op_t *op)
+{
+    if (op->kind != IDP_ADMIN_OP_UPSTREAM_DELETE)
+        return upstream_write(NULL, c, op->kind == IDP_ADMIN_OP_UPSTREAM_INSERT ? U_INSERT : U_UPDATE, op->upstream);
+    idp_err_t ret;
+    const char *v[] = {op->id};
+    PGresult *r = idp_pg_exec(c, stmts, U_DELETE, 1, v, NULL, NULL, &ret);
+    return idp_pg_affected(r, ret);
 }
 
 idp_err_t idp_pg_upstream_get(idp_store_t *s, const char *id, idp_store_upstream_t *out)
