@@ -18,7 +18,7 @@
 #define IDP_UPSTREAM_CARD_APP "digital-auth-app"
 
 /** The fields of a change: NULL (or enabled -1) leaves the stored one, or the default on an add. */
-typedef struct {
+typedef struct idp_upstream_fields {
     const char *issuer, *client_id, *secret, *display_name, *scopes, *icon_uri, *kind, *acr_values;
     int enabled;     /* 1, 0, or -1: unchanged (an add: enabled) */
     bool rotate_key; /* a card channel: a new key */

@@ -15,6 +15,8 @@
 #include "jose/key.h"
 #include "oauth/oauth.h"
 
+struct idp_upstream_fields; /* federation/upstream_row.h */
+
 /* The roles (docs/admin.md "Roles"), as bits. */
 enum {
     IDP_ADMIN_VIEWER = 1 << 0,
@@ -67,6 +69,15 @@ idp_outcome_t idp_admin_client_change(idp_oauth_t *o, const idp_admin_caller_t *
 idp_outcome_t idp_admin_keys_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const idp_admin_caller_t *who, idp_alg_t alg, bool force,
                                        const char *reason, json_t **result);
+/** The upstream providers as the API shows them (never a secret or key). */
+idp_outcome_t idp_admin_upstreams_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+/**
+ * Upstream @p id added (@p add) or changed from fields @p f (federation/upstream_row.h), the issuer checked
+ * through discovery when given, with its log row; *result: the upstream shown, with a card channel's new jwks.
+ */
+idp_outcome_t idp_admin_upstream_write_as(idp_oauth_t *o, idp_oauth_req_t *req, const idp_admin_caller_t *who,
+                                          const char *id, bool add, const struct idp_upstream_fields *f,
+                                          json_t **result);
 /** The signing keys' rotation schedules (migration 0021). */
 idp_outcome_t idp_admin_key_schedules_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 /** A rotation step of @p alg every @p every_days, the first at @p next_at (0: every_days from @p now). */

@@ -1323,38 +1323,25 @@ static idp_outcome_t upstream_fields(json_t *b, idp_upstream_fields_t *f)
     return idp_ok();
 }
 
-/*
- * POST /admin/api/v1/upstreams (@p add, the id in the body) or PUT /upstreams/{id}: the row from its fields
- * (federation/upstream_row.c, as sakaid-admin upstream), the issuer checked through its discovery document
- * when it is given, and stored with its log row (before and after: never a secret). A card channel's new key
- * is answered with its public JWK Set, to register with the Digital Agency.
- */
-static idp_outcome_t upstream_write(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who,
-                                    bool add)
+idp_outcome_t idp_admin_upstream_write_as(idp_oauth_t *o, idp_oauth_req_t *req, const caller_t *who, const char *id,
+                                          bool add, const idp_upstream_fields_t *f, json_t **result)
 {
-    bool bad = false;
-    json_t *b = body_object(req, &bad), *before = NULL, *after = NULL;
-    idp_upstream_fields_t f;
+    json_t *before = NULL, *after = NULL;
     idp_store_upstream_t u;
     memset(&u, 0, sizeof(u));
+    *result = NULL;
     char *err = idp_arena_alloc(req->arena, 512);
-    const char *id = add ? json_string_value(json_object_get(b, "id")) : req->path_param;
-    idp_outcome_t out = b == NULL ? idp_fail(IDP_E_INVALID_REQUEST, "the body must be a JSON object of the fields")
-                                  : upstream_fields(b, &f);
-    if (out.err != IDP_OK || err == NULL)
-        goto Exit;
-    if (o->kek == NULL || o->fed == NULL) {
-        out = idp_fail_why(IDP_E_UNAVAILABLE, "upstreams cannot be written here", "no KEK or no federation");
-        goto Exit;
-    }
+    if (err == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    if (o->kek == NULL || o->fed == NULL)
+        return idp_fail_why(IDP_E_UNAVAILABLE, "upstreams cannot be written here", "no KEK or no federation");
+    idp_outcome_t out = idp_ok();
     idp_err_t e = add ? IDP_OK : idp_store_upstream_get(o->store, id ? id : "", &u);
-    if (e != IDP_OK) {
-        out = e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no such upstream") : idp_fail_store(e);
-        goto Exit;
-    }
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no such upstream") : idp_fail_store(e);
     before = add ? NULL : idp_upstream_json(&u);
-    e = idp_upstream_fill(o->kek, id ? id : "", add, &f, &u, err, 512);
-    if (e == IDP_OK && f.issuer && idp_fed_discover(o->fed, u.issuer, err, 512) != IDP_OK)
+    e = idp_upstream_fill(o->kek, id ? id : "", add, f, &u, err, 512);
+    if (e == IDP_OK && f->issuer && idp_fed_discover(o->fed, u.issuer, err, 512) != IDP_OK)
         e = IDP_E_INVALID_REQUEST; /* OpenID Connect Discovery: the issuer answers with its own name, or no row */
     if (e != IDP_OK) {
         out = e == IDP_E_INVALID_REQUEST ? idp_fail(IDP_E_INVALID_REQUEST, err) : idp_fail_why(e, NULL, err);
@@ -1370,27 +1357,43 @@ static idp_outcome_t upstream_write(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         goto Exit;
     if (u.secret_enc && !strcmp(u.kind, IDP_UPSTREAM_CARD_APP))
         json_object_set_new(after, "jwks", idp_upstream_jwks(o->kek, &u));
-    answer(req, resp, add ? 201 : 200, after);
+    *result = after;
     after = NULL;
 Exit:
-    json_decref(b);
     json_decref(before);
     json_decref(after);
     idp_store_upstream_clear(&u);
     return out;
 }
 
-/* GET /admin/api/v1/upstreams: the upstream OpenID providers and card channels; POST: a new one. */
-idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+/*
+ * POST /admin/api/v1/upstreams (@p add, the id in the body) or PUT /upstreams/{id}: the row from its fields
+ * (federation/upstream_row.c, as sakaid-admin upstream), the issuer checked through its discovery document
+ * when it is given, and stored with its log row (before and after: never a secret). A card channel's new key
+ * is answered with its public JWK Set, to register with the Digital Agency.
+ */
+static idp_outcome_t upstream_write(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const caller_t *who,
+                                    bool add)
 {
-    caller_t who;
-    if (!strcmp(req->method, "POST")) {
-        idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.create", &who);
-        return out.err == IDP_OK ? upstream_write(o, req, resp, &who, true) : out;
-    }
-    idp_outcome_t out =
-        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "upstreams.list", &who);
-    if (out.err != IDP_OK || (out = idp_admin_read(o, &who, "upstreams.list", "")).err != IDP_OK)
+    bool bad = false;
+    json_t *b = body_object(req, &bad), *r = NULL;
+    idp_upstream_fields_t f;
+    idp_outcome_t out = b == NULL ? idp_fail(IDP_E_INVALID_REQUEST, "the body must be a JSON object of the fields")
+                                  : upstream_fields(b, &f);
+    if (out.err == IDP_OK)
+        out = idp_admin_upstream_write_as(
+            o, req, who, add ? json_string_value(json_object_get(b, "id")) : req->path_param, add, &f, &r);
+    if (out.err == IDP_OK)
+        answer(req, resp, add ? 201 : 200, r);
+    json_decref(b);
+    return out;
+}
+
+idp_outcome_t idp_admin_upstreams_as(idp_oauth_t *o, const caller_t *who, json_t **result)
+{
+    *result = NULL;
+    idp_outcome_t out = idp_admin_read(o, who, "upstreams.list", "");
+    if (out.err != IDP_OK)
         return out;
     idp_store_upstream_t *rows = NULL;
     size_t n = 0;
@@ -1401,8 +1404,24 @@ idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     for (size_t i = 0; list && i < n; i++)
         json_array_append_new(list, idp_upstream_json(&rows[i]));
     idp_store_upstreams_free(rows, n);
-    answer(req, resp, 200, json_pack("{s:o}", "upstreams", list ? list : json_array()));
-    return idp_ok();
+    *result = list;
+    return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
+}
+
+/* GET /admin/api/v1/upstreams: the upstream OpenID providers and card channels; POST: a new one. */
+idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    caller_t who;
+    if (!strcmp(req->method, "POST")) {
+        idp_outcome_t out = authorise(o, req, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.create", &who);
+        return out.err == IDP_OK ? upstream_write(o, req, resp, &who, true) : out;
+    }
+    json_t *list = NULL;
+    idp_outcome_t out =
+        authorise(o, req, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "upstreams.list", &who);
+    if (out.err == IDP_OK && (out = idp_admin_upstreams_as(o, &who, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "upstreams", list));
+    return out;
 }
 
 /* GET, PUT, DELETE /admin/api/v1/upstreams/{id}: one upstream; its fields changed; removed (the identities linked

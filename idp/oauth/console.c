@@ -15,6 +15,7 @@
 
 #include "client/client_meta.h"
 #include "core/rand.h"
+#include "federation/upstream_row.h"
 #include "oauth/admin.h"
 #include "oauth/console.h"
 #include "oauth/internal.h"
@@ -333,12 +334,13 @@ static idp_outcome_t keys_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     return idp_ok();
 }
 
-/* Whether the resident may rotate keys (the form is shown only then). */
-static bool key_operator(const console_t *c)
+/* Whether the resident holds @p role (the forms of a page are shown only then). */
+static bool holds_role(const console_t *c, const char *role)
 {
-    char roles[sizeof(c->roles) + 2];
+    char roles[sizeof(c->roles) + 2], want[40];
     snprintf(roles, sizeof(roles), " %s ", c->roles);
-    return strstr(roles, " key-operator ") != NULL;
+    snprintf(want, sizeof(want), " %s ", role);
+    return strstr(roles, want) != NULL;
 }
 
 /* GET /admin/keys[?done=rotated] */
@@ -354,7 +356,7 @@ idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
                           : done && !strcmp(done, "scheduled")   ? IDP_MSG_ADMIN_DONE_SCHEDULED
                           : done && !strcmp(done, "unscheduled") ? IDP_MSG_ADMIN_DONE_UNSCHEDULED
                                                                  : NONE;
-    return keys_page(o, req, resp, &c, key_operator(&c), notice, NONE);
+    return keys_page(o, req, resp, &c, holds_role(&c, "key-operator"), notice, NONE);
 }
 
 /* POST /admin/keys/rotate (csrf, alg, force?): one rotation step, then the keys page (303); too soon: 409. */
@@ -521,4 +523,61 @@ idp_outcome_t idp_console_resident_action(idp_oauth_t *o, idp_oauth_req_t *req, 
     snprintf(loc, 200, "/admin/residents?resident=%.100s&done=%s", req->path_param, actions[k].done);
     idp_see_other(resp, loc);
     return idp_ok();
+}
+
+/* GET /admin/upstreams[?done=changed]: the upstream providers and card channels, never their secrets. */
+idp_outcome_t idp_console_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *done = NULL;
+    json_t *list = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+        return out;
+    if ((out = idp_admin_upstreams_as(o, &c.who, &list)).err != IDP_OK)
+        return out;
+    idp_params_get(req->form, "done", &done);
+    size_t n = json_array_size(list);
+    idp_ui_admin_upstream_t *us = idp_arena_alloc(req->arena, (n + 1) * sizeof(*us));
+    for (size_t i = 0; us && i < n; i++) {
+        json_t *u = json_array_get(list, i);
+        us[i] = (idp_ui_admin_upstream_t){.id = json_string_value(json_object_get(u, "id")),
+                                          .kind = json_string_value(json_object_get(u, "kind")),
+                                          .name = json_string_value(json_object_get(u, "display_name")),
+                                          .issuer = json_string_value(json_object_get(u, "issuer")),
+                                          .enabled = json_is_true(json_object_get(u, "enabled"))};
+    }
+    if (us == NULL) {
+        json_decref(list);
+        return idp_fail(IDP_E_NOMEM, NULL);
+    }
+    idp_ui_admin_upstreams_view_t v = {
+        .c = idp_console_common(req, &c, done && !strcmp(done, "changed") ? IDP_MSG_ADMIN_DONE_UPSTREAM : NONE),
+        .upstreams = us,
+        .n = n,
+        .may_change = holds_role(&c, "client-operator")};
+    idp_ui_page_t page;
+    idp_page_emit(req, resp, idp_ui_render_admin_upstreams(&v, &page), &page);
+    json_decref(list);
+    return idp_ok();
+}
+
+/* POST /admin/upstreams/{id} (csrf, action=enable|disable): offered on the sign-in page or not; then the list. */
+idp_outcome_t idp_console_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    const char *action = NULL;
+    json_t *r = NULL;
+    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+        return out;
+    idp_params_get(req->form, "action", &action);
+    if (action == NULL || (strcmp(action, "enable") && strcmp(action, "disable")))
+        return idp_fail(IDP_E_INVALID_REQUEST, "action: enable or disable");
+    idp_upstream_fields_t f = {.enabled = !strcmp(action, "enable")};
+    out = idp_admin_upstream_write_as(o, req, &c.who, req->path_param, false, &f, &r);
+    json_decref(r);
+    if (out.err == IDP_OK)
+        idp_see_other(resp, "/admin/upstreams?done=changed");
+    return out;
 }

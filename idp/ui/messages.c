@@ -749,6 +749,22 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ADMIN_LOCK] = {"admin.lock", "ロックする", "Lock"},
     [IDP_MSG_ADMIN_UNLOCK] = {"admin.unlock", "ロックを解除する", "Unlock"},
     [IDP_MSG_ADMIN_END_SESSIONS] = {"admin.end_sessions", "セッションを終了する", "End sessions"},
+    [IDP_MSG_ADMIN_NAV_UPSTREAMS] = {"admin.nav_upstreams", "外部ログイン", "Upstreams"},
+    [IDP_MSG_ADMIN_UPSTREAMS_TITLE] = {"admin.upstreams_title", "外部のログイン手段(ソーシャルとカードの窓口)",
+                                       "Upstream providers (social and card channels)"},
+    [IDP_MSG_ADMIN_UPSTREAMS_NONE] = {"admin.upstreams_none", "外部のログイン手段は登録されていません。",
+                                      "No upstream provider is registered."},
+    [IDP_MSG_ADMIN_UPSTREAMS_HINT] = {"admin.upstreams_hint",
+                                      "無効にすると、ログイン画面に表示されなくなります。追加や変更は管理APIまたは "
+                                      "sakaid-admin upstream で行います。",
+                                      "A disabled provider is not offered on the sign-in page. Add or change providers "
+                                      "with the admin API or sakaid-admin upstream."},
+    [IDP_MSG_ADMIN_COL_KIND] = {"admin.col_kind", "種類", "Kind"},
+    [IDP_MSG_ADMIN_COL_ISSUER] = {"admin.col_issuer", "発行者", "Issuer"},
+    [IDP_MSG_ADMIN_COL_ENABLED] = {"admin.col_enabled", "有効", "Enabled"},
+    [IDP_MSG_ADMIN_ENABLE] = {"admin.enable", "有効にする", "Enable"},
+    [IDP_MSG_ADMIN_DISABLE] = {"admin.disable", "無効にする", "Disable"},
+    [IDP_MSG_ADMIN_DONE_UPSTREAM] = {"admin.done_upstream", "変更しました。", "Changed."},
     [IDP_MSG_PARTNER_COL_ACTION] = {"partner.col_action", "操作", "Action"},
     [IDP_MSG_PARTNER_BACK] = {"partner.back", "ポータルのトップに戻る", "Back to the portal"},
 };

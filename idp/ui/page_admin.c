@@ -43,7 +43,8 @@ static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t 
     } nav[] = {{"clients", "/admin", IDP_MSG_ADMIN_NAV_CLIENTS},
                {"keys", "/admin/keys", IDP_MSG_ADMIN_NAV_KEYS},
                {"audit", "/admin/audit", IDP_MSG_ADMIN_NAV_AUDIT},
-               {"residents", "/admin/residents", IDP_MSG_ADMIN_NAV_RESIDENTS}};
+               {"residents", "/admin/residents", IDP_MSG_ADMIN_NAV_RESIDENTS},
+               {"upstreams", "/admin/upstreams", IDP_MSG_ADMIN_NAV_UPSTREAMS}};
     idp_buf_printf(&d->b, "<h1>" IDP_UI_BRAND " %s</h1><nav aria-label=\"%s\" class=\"admin\"><ul>",
                    MSG(d, IDP_MSG_ADMIN_TITLE), MSG(d, IDP_MSG_ADMIN_NAV));
     for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
@@ -576,5 +577,53 @@ idp_err_t idp_ui_render_partner_tests(const idp_ui_partner_tests_view_t *v, idp_
     idp_buf_puts(&d.b, "</tbody></table>");
     idp_ui_link_button(&d, "secondary", "back", "/partner", MSG(&d, IDP_MSG_PARTNER_BACK));
     idp_buf_puts(&d.b, "</section>");
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+idp_err_t idp_ui_render_admin_upstreams(const idp_ui_admin_upstreams_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_UPSTREAMS_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_UPSTREAMS_TITLE, "upstreams");
+    idp_buf_printf(&d.b, "<section><p class=\"hint\">%s</p>", MSG(&d, IDP_MSG_ADMIN_UPSTREAMS_HINT));
+    if (v->n == 0) {
+        idp_buf_printf(&d.b, "<p id=\"upstreams-none\">%s</p></section>", MSG(&d, IDP_MSG_ADMIN_UPSTREAMS_NONE));
+        return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+    }
+    idp_buf_printf(&d.b,
+                   "<table id=\"upstreams\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+                   MSG(&d, IDP_MSG_ADMIN_COL_NAME), MSG(&d, IDP_MSG_ADMIN_COL_ID), MSG(&d, IDP_MSG_ADMIN_COL_KIND),
+                   MSG(&d, IDP_MSG_ADMIN_COL_ISSUER), MSG(&d, IDP_MSG_ADMIN_COL_ENABLED));
+    if (v->may_change)
+        idp_buf_printf(&d.b, "<th scope=\"col\">%s</th>", MSG(&d, IDP_MSG_PARTNER_COL_ACTION));
+    idp_buf_puts(&d.b, "</tr></thead><tbody>");
+    for (size_t i = 0; i < v->n; i++) {
+        const idp_ui_admin_upstream_t *u = &v->upstreams[i];
+        idp_buf_puts(&d.b, "<tr data-upstream=\"");
+        idp_html_escape(&d.b, u->id);
+        idp_buf_puts(&d.b, "\"><td>");
+        idp_html_escape(&d.b, u->name);
+        idp_buf_puts(&d.b, "</td><td><code>");
+        idp_html_escape(&d.b, u->id);
+        idp_buf_puts(&d.b, "</code></td><td>");
+        idp_html_escape(&d.b, u->kind);
+        idp_buf_puts(&d.b, "</td><td><code>");
+        idp_html_escape(&d.b, u->issuer);
+        idp_buf_printf(&d.b, "</code></td><td data-enabled=\"%s\">%s</td>", u->enabled ? "true" : "false",
+                       MSG(&d, u->enabled ? IDP_MSG_ADMIN_YES : IDP_MSG_ADMIN_NO));
+        if (v->may_change) {
+            idp_buf_puts(&d.b, "<td><form method=\"post\" action=\"/admin/upstreams/");
+            idp_html_escape(&d.b, u->id);
+            idp_buf_puts(&d.b, "\">");
+            idp_ui_hidden(&d.b, "csrf", v->c.csrf);
+            idp_ui_hidden(&d.b, "action", u->enabled ? "disable" : "enable");
+            idp_buf_printf(&d.b,
+                           "<button type=\"submit\" class=\"secondary\" id=\"toggle-%zu\">%s</button></form></td>", i,
+                           MSG(&d, u->enabled ? IDP_MSG_ADMIN_DISABLE : IDP_MSG_ADMIN_ENABLE));
+        }
+        idp_buf_puts(&d.b, "</tr>");
+    }
+    idp_buf_puts(&d.b, "</tbody></table></section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }

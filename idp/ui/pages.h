@@ -433,6 +433,21 @@ typedef struct {
 
 idp_err_t idp_ui_render_admin_residents(const idp_ui_admin_residents_view_t *v, idp_ui_page_t *out);
 
+/** One upstream provider as the console lists it. */
+typedef struct {
+    const char *id, *kind, *name, *issuer;
+    bool enabled;
+} idp_ui_admin_upstream_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const idp_ui_admin_upstream_t *upstreams;
+    size_t n;
+    bool may_change; /* a client operator: the enable and disable buttons */
+} idp_ui_admin_upstreams_view_t;
+
+idp_err_t idp_ui_render_admin_upstreams(const idp_ui_admin_upstreams_view_t *v, idp_ui_page_t *out);
+
 /** Why the console is closed to this browser: no card session, no role, or a sign-in too old for the action. */
 typedef enum {
     IDP_ADMIN_DENIED_CARD,

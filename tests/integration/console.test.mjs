@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { admin, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
+import { admin, adminAsync, basic, cleanup, psql, tokenRequest } from './lib/harness.mjs';
 import { startProvider } from './lib/flow.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -182,6 +182,22 @@ describe('the console', () => {
     assert.equal(db(`SELECT locked_at IS NULL FROM residents WHERE id = 'desk-target'`), 't');
     assert.equal(db(`SELECT string_agg(action, ' ' ORDER BY seq) FROM admin_log WHERE target = 'desk-target'
       AND action LIKE 'residents.%lock'`), 'residents.lock residents.unlock');
+    // the upstream providers: none, then one (SakaI-D itself as a discoverable issuer), disabled from the console
+    await page.click('#nav-upstreams');
+    await page.waitForURL(/\/admin\/upstreams$/);
+    assert.equal(await page.locator('#upstreams-none').count(), 1);
+    await axe(page, 'upstreams (none)');
+    await adminAsync(p.env, ['upstream', 'add', 'self', '--issuer', p.url, '--client-id', 'x', '--client-secret', 'y',
+      '--display-name', 'Self']);
+    await page.reload();
+    assert.equal(await page.getAttribute('tr[data-upstream="self"] td[data-enabled]', 'data-enabled'), 'true');
+    assert.equal((await page.content()).includes('>y<'), false, 'never the secret');
+    await axe(page, 'upstreams');
+    await page.click('tr[data-upstream="self"] button');
+    await page.waitForURL(/\/admin\/upstreams\?done=changed$/);
+    assert.equal(await page.getAttribute('tr[data-upstream="self"] td[data-enabled]', 'data-enabled'), 'false');
+    assert.equal(db(`SELECT enabled FROM upstream_providers WHERE id = 'self'`), 'f');
+    assert.equal(db(`SELECT role FROM admin_log WHERE action = 'upstreams.update' AND target = 'self'`), 'client-operator');
     assert.ok(Number(db(`SELECT count(*) FROM admin_log WHERE actor = 'resident:${me}'`)) >= 8, 'every page and action');
     assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
     await ctx.close();

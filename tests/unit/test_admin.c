@@ -732,6 +732,37 @@ static void console_help_desk_locks_and_unlocks(void **state)
     log_rows(f);
 }
 
+static void console_lists_upstreams(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128];
+    idp_store_session_t s;
+    session(f, f->resident, "urn:sakai-d:acr:card", 10, cookie, &s);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "help-desk"), IDP_OK);
+    fixture_answer_t a = fixture_page(f, IDP_EP_CONSOLE_UPSTREAMS, "", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 403); /* the help desk has no business here */
+    fixture_answer_free(&a);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "viewer"), IDP_OK);
+    unsigned char sealed[] = "sealed";
+    idp_store_upstream_t u = {.id = "line",
+                              .issuer = "https://line.example",
+                              .client_id = "c",
+                              .scopes = "openid",
+                              .display_name = "LINE",
+                              .kind = "social",
+                              .acr_values = "",
+                              .enabled = true,
+                              .secret_enc = sealed,
+                              .secret_enc_len = sizeof(sealed)};
+    assert_int_equal(idp_store_upstream_insert(f->store, &u), IDP_OK);
+    a = fixture_page(f, IDP_EP_CONSOLE_UPSTREAMS, "", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "data-upstream=\"line\""));
+    assert_null(strstr(a.body, "toggle-0")); /* a viewer changes nothing */
+    fixture_answer_free(&a);
+    assert_true(logged_as(f, "upstreams.list", "", "viewer"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +777,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(console_schedules_key_rotations, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_help_desk_locks_and_unlocks, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(console_lists_upstreams, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
