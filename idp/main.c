@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <systemd/sd-daemon.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -362,6 +363,10 @@ int main(int argc, char **argv)
     idp_log_str(&l, "metrics", cfg->metrics_host ? cfg->metrics_listen : "off");
     idp_log_int(&l, "trusted_proxies", (long long)cfg->n_trusted_proxies);
     idp_log_end(&l);
+    /* systemd (Type=notify, docs/deployment.md): serving now; a no-op without NOTIFY_SOCKET */
+    sd_notifyf(0, "READY=1\nSTATUS=serving %s on port %d", cfg->issuer, cfg->listen_port);
+    uint64_t watchdog_usec = 0;
+    bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
 
     /* How long a node holds a due key rotation it claimed before another may try it (docs/keys.md). */
     enum { KEY_SCHEDULE_LEASE = 300 };
@@ -374,8 +379,11 @@ int main(int argc, char **argv)
         int sig = sigtimedwait(&stop, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
             idp_log_msg(IDP_LOG_INFO, "stopping", "signal %d: finishing in-flight requests", sig);
+            sd_notify(0, "STOPPING=1\nSTATUS=finishing in-flight requests");
             break;
         }
+        if (watchdog) /* the main loop ticks each second: a hung loop misses WatchdogSec and is restarted */
+            sd_notify(0, "WATCHDOG=1");
         if (sig < 0 && errno != EAGAIN && errno != EINTR)
             break;
         if (sig >= 0 || errno != EAGAIN)

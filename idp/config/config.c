@@ -787,6 +787,10 @@ idp_err_t idp_config_load(const char *path, const char *(*env)(const char *), id
         env = no_env;
     if (path == NULL)
         path = env(ENV_CONFIG);
+#ifdef SAKAID_DEFAULT_CONFIG
+    if (path == NULL) /* an installed build (debian/): the packaged file, for sakaid and sakaid-admin alike */
+        path = SAKAID_DEFAULT_CONFIG;
+#endif
     if (path == NULL || !*path)
         return load(NULL, env, out, err, errlen);
     json_error_t je;

@@ -8,8 +8,8 @@ export SAKAID_ROOT
 SAKAID_PACKAGES=(
     build-essential cmake pkg-config ca-certificates acl curl python3
     libssl-dev libpq-dev postgresql-15 postgresql-client-15
-    libcivetweb-dev libjwt-dev libjansson-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev
-    chromium nginx clang-format
+    libcivetweb-dev libjwt-dev libjansson-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev libsystemd-dev
+    chromium nginx clang-format debhelper lintian
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

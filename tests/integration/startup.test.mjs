@@ -97,3 +97,35 @@ test('SIGTERM stops the server gracefully with exit 0', async () => {
   assert.equal(await srv.stop(), 0);
   assert.match(srv.logs(), /"event":"stopped"/);
 });
+
+test('under systemd (Type=notify): READY=1 once serving, the watchdog kept, STOPPING=1 on SIGTERM, exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const env = await provision();
+  const sock = join(tempDir(), 'notify.sock');
+  // systemd's end of NOTIFY_SOCKET: a unix datagram socket (node has none; python3 is in the build's packages)
+  const listener = spawn('python3', ['-u', '-c', `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("LISTENING", flush=True)
+while True:
+    print(s.recv(4096).decode().replace("\\n", "|"), flush=True)
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let heard = '';
+  listener.stdout.setEncoding('utf8');
+  listener.stdout.on('data', (d) => { heard += d; });
+  const until = async (re) => {
+    for (let i = 0; i < 200 && !re.test(heard); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(heard, re);
+  };
+  try {
+    await until(/LISTENING/);
+    const srv = await startServer({ ...env, NOTIFY_SOCKET: sock, WATCHDOG_USEC: '3000000' });
+    await until(/READY=1\|STATUS=serving/);
+    await until(/WATCHDOG=1/);
+    assert.equal(await srv.stop(), 0);
+    await until(/STOPPING=1/);
+  } finally {
+    listener.kill();
+  }
+});
