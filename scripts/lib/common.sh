@@ -10,6 +10,7 @@ SAKAID_PACKAGES=(
     libssl-dev libpq-dev postgresql-15 postgresql-client-15
     libcivetweb-dev libjwt-dev libjansson-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev libsystemd-dev
     chromium nginx clang-format debhelper lintian
+    etcd-server patroni python3-etcd haproxy
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
