@@ -40,6 +40,7 @@ typedef struct {
     bool has_secret;               /* the row holds a secret's hash */
     unsigned char secret_hash[32]; /* SHA-256 of the secret (when has_secret); wiped when the client is freed */
     bool require_pkce, card_required, first_party;
+    bool require_par;             /* require_pushed_authorization_requests (RFC 9126 §6) */
     long default_max_age;         /* seconds; -1 when absent */
     const char *id_token_alg;     /* id_token_signed_response_alg (default RS256) */
     const char *access_token_alg; /* access_token_signed_response_alg; NULL: the configured default */

@@ -184,6 +184,8 @@ static const field_t fields[] = {
     /* ours */
     {"tier", IDP_META_STRING, check_string, tiers, 16},
     {"require_pkce", IDP_META_BOOL, check_bool, NULL, 0},
+    /* RFC 9126 §6: this client's authorization requests come through /par only */
+    {"require_pushed_authorization_requests", IDP_META_BOOL, check_bool, NULL, 0},
     {"card_required", IDP_META_BOOL, check_bool, NULL, 0},
     /* an administrator's mark: the sign-in itself needs no consent page (the ledger records it); claims still do */
     {"first_party", IDP_META_BOOL, check_bool, NULL, 0},

@@ -154,6 +154,8 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
     json_object_set_new(d, "response_modes_supported", list(idp_authz_response_modes));
     json_object_set_new(d, "grant_types_supported", grant_types());
     json_object_set_new(d, "code_challenge_methods_supported", json_pack("[s]", "S256"));
+    /* RFC 9126 §5: every client may push; a client's own require_pushed_authorization_requests makes it must */
+    json_object_set_new(d, "require_pushed_authorization_requests", json_false());
     json_object_set_new(d, "subject_types_supported", list(idp_client_meta_allowed("subject_type")));
     json_object_set_new(d, "id_token_signing_alg_values_supported", algs());
     json_object_set_new(d, "acr_values_supported", list(idp_client_meta_allowed("default_acr_values")));

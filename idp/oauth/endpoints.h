@@ -19,6 +19,7 @@ typedef enum {
     IDP_EP_JWKS,
     IDP_EP_AUTHORIZE,
     IDP_EP_TOKEN,
+    IDP_EP_PAR,
     IDP_EP_USERINFO,
     IDP_EP_INTROSPECT,
     IDP_EP_REVOKE,

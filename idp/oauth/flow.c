@@ -38,6 +38,8 @@ typedef struct {
     bool has_session;
     idp_store_session_t sess;
     idp_outcome_t out; /* what the endpoint returns: the first error a step met (or success) */
+    bool pushed;       /* the request came through /par (RFC 9126) */
+    bool fresh;        /* a new request at /authorize (not a transaction continued): the PAR rule applies */
 } flow_t;
 
 /* What a new login transaction is for. */
@@ -400,6 +402,13 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         store_error(f, e);
         return;
     }
+    /* RFC 9126 §6: a client registered with require_pushed_authorization_requests pushes every request; one
+     * that did not is refused before anything of it is trusted (a page: its redirect URI came unchecked). */
+    if (f->fresh && f->client && f->client->require_par && !f->pushed) {
+        fail(f, IDP_E_INVALID_REQUEST,
+             "this client must push its authorization requests (pushed_authorization_request_endpoint)");
+        return;
+    }
     /* §3.1.2.6 / RFC 6749 §4.1.2.1: client and redirect URI errors are shown, never redirected. */
     if (!idp_authz_validate(f->params, f->client, &f->ar, &err)) {
         f->lang = idp_page_lang(f->req, NULL);
@@ -568,10 +577,52 @@ static void flow_done(flow_t *f)
     f->client = NULL;
 }
 
+/*
+ * RFC 9126 §4: an authorization request that names a request_uri of ours takes its parameters from the
+ * request the client pushed: once, by that client (client_id), while it lives; the query's other
+ * parameters are ignored. Any other request_uri is Core §6.2's, which we do not support (authorize.c).
+ */
+static bool pushed_params(flow_t *f, const char *request_uri)
+{
+    const char *client_id = NULL;
+    if (strncmp(request_uri, IDP_PAR_URN, sizeof(IDP_PAR_URN) - 1) != 0)
+        return true; /* not ours: authorize.c answers request_uri_not_supported */
+    if (idp_params_get(f->req->form, "client_id", &client_id) != IDP_OK) {
+        fail(f, IDP_E_INVALID_REQUEST, "client_id is required with request_uri (RFC 9126 §4)");
+        return false;
+    }
+    unsigned char h[32];
+    sha256_str(request_uri, h);
+    char *text = NULL;
+    idp_err_t e = idp_store_par_take(f->o->store, h, client_id, &text);
+    if (e == IDP_E_NOT_FOUND) {
+        fail(f, IDP_E_INVALID_REQUEST_URI,
+             "the request_uri is unknown, another client's, used or expired: the "
+             "service pushes its request again");
+        return false;
+    }
+    if (e != IDP_OK) {
+        store_error(f, e);
+        return false;
+    }
+    idp_params_t *p = idp_arena_alloc(f->req->arena, sizeof(*p));
+    e = p ? idp_params_parse(f->req->arena, text, strlen(text), p) : IDP_E_NOMEM;
+    free(text);
+    if (e != IDP_OK) {
+        fail(f, e == IDP_E_NOMEM ? IDP_E_NOMEM : IDP_E_INVALID_REQUEST_URI, "the pushed request cannot be read");
+        return false;
+    }
+    f->params = p;
+    f->pushed = true;
+    return true;
+}
+
 idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = idp_page_lang(req, NULL)};
-    decide(&f, NULL, false);
+    flow_t f = {.o = o, .req = req, .resp = resp, .params = req->form, .lang = idp_page_lang(req, NULL), .fresh = true};
+    const char *request_uri = NULL;
+    if (idp_params_get(req->form, "request_uri", &request_uri) != IDP_OK || pushed_params(&f, request_uri))
+        decide(&f, NULL, false);
     flow_done(&f);
     return f.out;
 }

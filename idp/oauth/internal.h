@@ -22,6 +22,9 @@
  * strongest way the resident has.
  */
 #define IDP_FRESH_SECONDS 300
+/* RFC 9126 §2.2: the request_uri of a pushed authorization request, and how long it lives */
+#define IDP_PAR_URN "urn:ietf:params:oauth:request_uri:"
+#define IDP_PAR_SECONDS 60
 
 /* Pseudo-claims consented to like claims: the sign-in itself (the client learns a stable identifier,
  * scope openid), and offline access (OpenID Connect Core §11: the grant outlives the session). */

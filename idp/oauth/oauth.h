@@ -214,6 +214,7 @@ idp_outcome_t idp_partner_test_residents(idp_oauth_t *o, idp_oauth_req_t *req, i
 
 /** POST /token (RFC 6749 §3.2). */
 idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+idp_outcome_t idp_oauth_par(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 
 /* My Number card login (jpki.md "Proposed exchange", docs/card.md). */
 /** POST /login/card/challenge: JSON {login_tx, purpose?: "auth"|"both"}. */

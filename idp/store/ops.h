@@ -117,6 +117,9 @@ typedef struct {
                             const char *subject, const char *scope, long long expires_at, const char *released);
     idp_err_t (*grant_revoke)(idp_store_t *s, const char *grant_id);
     idp_err_t (*grant_get)(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
+    idp_err_t (*par_put)(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
+                         int ttl);
+    idp_err_t (*par_take)(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, char **params);
 } idp_store_codes_ops_t;
 
 /* The tokens domain (access and refresh tokens, client-assertion ids). */
@@ -698,6 +701,18 @@ static inline idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant
 static inline idp_err_t idp_store_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live)
 {
     return s->ops_codes->grant_get(s, grant_id, out, live);
+}
+
+static inline idp_err_t idp_store_par_put(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id,
+                                          const char *params, int ttl)
+{
+    return s->ops_codes->par_put(s, uri_hash, client_id, params, ttl);
+}
+
+static inline idp_err_t idp_store_par_take(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id,
+                                           char **params)
+{
+    return s->ops_codes->par_take(s, uri_hash, client_id, params);
 }
 
 /* ---- tokens ---- */

@@ -90,6 +90,21 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_keys_rotate(idp_store_t *s, co
 /** Retires a key now. IDP_E_NOT_FOUND; IDP_E_CONFLICT if it is the only key that can sign its alg. */
 IDP_STORE_WRITE static inline idp_err_t idp_store_key_retire(idp_store_t *s, const char *kid);
 
+/* ---- pushed authorization requests (RFC 9126; migration 0022) -------------------------------- */
+
+/**
+ * Stores the authorization request @p params (form-encoded) that client @p client_id pushed, under the
+ * SHA-256 of its request_uri, usable once for @p ttl seconds.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_par_put(idp_store_t *s, const unsigned char uri_hash[32],
+                                                          const char *client_id, const char *params, int ttl);
+/**
+ * Takes it, once (RFC 9126 §4: single use): *params (malloc'ed). IDP_E_NOT_FOUND when it is unknown,
+ * another client's, expired or used already.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_par_take(idp_store_t *s, const unsigned char uri_hash[32],
+                                                           const char *client_id, char **params);
+
 /* ---- signing-key rotation on a schedule (migration 0021; docs/keys.md "Scheduled rotation") ------ */
 
 typedef struct {

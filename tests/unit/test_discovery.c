@@ -52,8 +52,9 @@ static void document(void **state)
         snprintf(k, sizeof(k), "%s_auth_methods_supported", e->discovery);
         assert_true(e->client_auth == (json_object_get(d, k) != NULL));
     }
-    /* jwks, authorization, token, userinfo, introspection, revocation, end_session, registration (RFC 7591) */
-    assert_int_equal(named, 8);
+    /* jwks, authorization, token, PAR (RFC 9126), userinfo, introspection, revocation, end_session, registration */
+    assert_int_equal(named, 9);
+    assert_true(json_is_false(json_object_get(d, "require_pushed_authorization_requests")));
     assert_string_equal(json_string_value(json_object_get(d, "token_endpoint")), "https://id.example.jp/token");
     assert_true(json_is_true(json_object_get(d, "authorization_response_iss_parameter_supported")));
     assert_string_equal(json_string_value(json_array_get(json_object_get(d, "response_types_supported"), 0)), "code");

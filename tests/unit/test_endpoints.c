@@ -151,7 +151,8 @@ static void client_auth_endpoints(void **state)
             assert_int_equal(idp_endpoints[i].errors, IDP_SURFACE_JSON);
             n++;
         }
-    assert_int_equal(n, 3); /* token, introspection, revocation */
+    assert_int_equal(
+        n, 4); /* token, pushed authorization requests (RFC 9126 §2: its URL an aud too), introspection, revocation */
     assert_true(idp_endpoints[IDP_EP_TOKEN].client_auth);
     assert_false(idp_endpoints[IDP_EP_USERINFO].client_auth);
 }

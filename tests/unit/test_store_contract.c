@@ -1483,6 +1483,31 @@ static void upstream_changes_are_logged(void **state)
     idp_store_admin_log_rows_free(rows, n);
 }
 
+/* Pushed authorization requests (RFC 9126, migration 0022): once, by their client, while they live. */
+static void pushed_requests_are_taken_once(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    unsigned char h[32], old[32];
+    fresh_hash(h);
+    fresh_hash(old);
+    char *params = NULL;
+    assert_int_equal(idp_store_par_put(s, h, w.client, "response_type=code&client_id=x", 60), IDP_OK);
+    assert_int_equal(idp_store_par_put(s, old, w.client, "scope=openid", 0), IDP_OK); /* expired at once */
+    assert_int_equal(idp_store_par_put(s, h, w.client, "again", 60), IDP_E_CONFLICT);
+    unsigned char other[32];
+    fresh_hash(other);
+    assert_int_not_equal(idp_store_par_put(s, other, "no-such-client", "x", 60), IDP_OK); /* the client's row */
+    assert_int_equal(idp_store_par_take(s, h, "another-client", &params), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_par_take(s, h, w.client, &params), IDP_OK);
+    assert_string_equal(params, "response_type=code&client_id=x");
+    free(params);
+    assert_int_equal(idp_store_par_take(s, h, w.client, &params), IDP_E_NOT_FOUND); /* used */
+    assert_null(params);
+    assert_int_equal(idp_store_par_take(s, old, w.client, &params), IDP_E_NOT_FOUND); /* expired */
+}
+
 /* The count of @p metric (and @p code) of @p client over all days. */
 static long long stat_of(idp_store_t *s, const char *client, const char *metric, const char *code)
 {
@@ -1578,6 +1603,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(portal_changes_are_logged_too),
         cmocka_unit_test(key_schedules_are_claimed_once),
         cmocka_unit_test(upstream_changes_are_logged),
+        cmocka_unit_test(pushed_requests_are_taken_once),
         cmocka_unit_test(statistics_count_the_events),
         cmocka_unit_test(card_certificate_belongs_to_one_resident),
         cmocka_unit_test(card_channel_attributes_name_their_evidence),

@@ -84,6 +84,15 @@ typedef struct {
     long long expires_at;
 } idp_mem_jti_t;
 
+/* A pushed authorization request (store/pg: pushed_requests). */
+typedef struct {
+    unsigned char hash[32];
+    char client[256];
+    char *params; /* malloc'ed */
+    long long expires_at;
+    bool used;
+} idp_mem_par_t;
+
 /* A linkage row: certificate (old) was followed by (new); pair linkage: signing (old) issued with authentication (new).
  */
 typedef struct {
@@ -167,6 +176,7 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_leg_t) legs;
     IDP_MEM_VEC(idp_mem_household_t) households;
     IDP_MEM_VEC(idp_mem_iat_t) iats;
+    IDP_MEM_VEC(idp_mem_par_t) pars;
     IDP_MEM_VEC(idp_mem_org_resident_t) org_residents;
     IDP_MEM_VEC(idp_store_admin_log_row_t) admin_log;
     IDP_MEM_VEC(idp_mem_stat_t) stats;
@@ -185,6 +195,8 @@ idp_mem_data_t *idp_mem_lock(idp_store_t *s);
 void idp_mem_unlock(idp_mem_data_t *d);
 /* The store's clock: unix seconds, moved by idp_store_mem_advance. */
 long long idp_mem_now(const idp_mem_data_t *d);
+/** Whether client @p client_id is registered (the store locked). */
+bool idp_mem_client_exists(idp_mem_data_t *d, const char *client_id);
 /** The admin log's next row (migration 0016's chain), or IDP_E_NOMEM with nothing appended; the store locked. */
 idp_err_t idp_mem_admin_append(idp_mem_data_t *d, const idp_store_admin_entry_t *e);
 /** Takes the last row back (its change failed). */

@@ -64,6 +64,9 @@ static void free_data(idp_mem_data_t *d)
     free(d->refresh.v);
     free(d->ats.v);
     free(d->jtis.v);
+    for (size_t i = 0; i < d->pars.n; i++)
+        free(d->pars.v[i].params);
+    free(d->pars.v);
     for (size_t i = 0; i < d->attrs.n; i++)
         idp_store_resident_attrs_clear(&d->attrs.v[i].a);
     free(d->attrs.v);
@@ -159,6 +162,11 @@ static long client_find(idp_mem_data_t *d, const char *id)
         if (!strcmp(d->clients.v[i].client_id, id))
             return (long)i;
     return -1;
+}
+
+bool idp_mem_client_exists(idp_mem_data_t *d, const char *client_id)
+{
+    return client_find(d, client_id) >= 0;
 }
 
 static idp_err_t client_copy(const idp_store_client_t *in, idp_store_client_t *out)

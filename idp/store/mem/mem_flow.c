@@ -383,6 +383,48 @@ idp_err_t idp_mem_assertion_jti_use(idp_store_t *s, const char *client_id, const
     return ret;
 }
 
+/* ---- pushed authorization requests (store/pg: F_PAR_PUT, F_PAR_TAKE) ------------------ */
+
+idp_err_t idp_mem_par_put(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
+                          int ttl)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = idp_mem_client_exists(d, client_id) ? IDP_OK : IDP_E_NOT_FOUND; /* the foreign key */
+    for (size_t i = 0; ret == IDP_OK && i < d->pars.n; i++)
+        if (!memcmp(d->pars.v[i].hash, uri_hash, 32))
+            ret = IDP_E_CONFLICT; /* the primary key */
+    idp_mem_par_t *p = ret == IDP_OK ? IDP_MEM_PUSH(d->pars) : NULL;
+    if (ret == IDP_OK && (p == NULL || (p->params = strdup(params)) == NULL)) {
+        d->pars.n -= p != NULL;
+        ret = IDP_E_NOMEM;
+    }
+    if (ret == IDP_OK) {
+        memcpy(p->hash, uri_hash, 32);
+        IDP_MEM_SET(p->client, client_id);
+        p->expires_at = idp_mem_now(d) + ttl;
+        p->used = false;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
+idp_err_t idp_mem_par_take(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, char **params)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    idp_err_t ret = IDP_E_NOT_FOUND;
+    *params = NULL;
+    for (size_t i = 0; i < d->pars.n; i++) {
+        idp_mem_par_t *p = &d->pars.v[i];
+        if (memcmp(p->hash, uri_hash, 32) || strcmp(p->client, client_id) || p->used || p->expires_at <= idp_mem_now(d))
+            continue;
+        ret = (*params = strdup(p->params)) ? IDP_OK : IDP_E_NOMEM;
+        p->used = ret == IDP_OK;
+        break;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
 /* ---- sessions ------------------------------------------------------------------ */
 
 long idp_mem_session_find(idp_mem_data_t *d, const unsigned char id_hash[32])

@@ -110,6 +110,8 @@ const idp_store_codes_ops_t idp_mem_codes_ops = {
     .code_spend = idp_mem_code_spend,
     .grant_revoke = idp_mem_grant_revoke,
     .grant_get = idp_mem_grant_get,
+    .par_put = idp_mem_par_put,
+    .par_take = idp_mem_par_take,
 };
 
 const idp_store_tokens_ops_t idp_mem_tokens_ops = {

@@ -109,6 +109,9 @@ idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], 
                              const char *subject, const char *scope, long long expires_at, const char *released);
 idp_err_t idp_mem_grant_revoke(idp_store_t *s, const char *grant_id);
 idp_err_t idp_mem_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
+idp_err_t idp_mem_par_put(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
+                          int ttl);
+idp_err_t idp_mem_par_take(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, char **params);
 idp_err_t idp_mem_refresh_exchange(idp_store_t *s, const unsigned char old_hash[32], const char *client_id,
                                    const unsigned char *new_hash, const char *jti, const char *subject,
                                    const char *scope, long long expires_at, const char *released);

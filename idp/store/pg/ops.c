@@ -88,6 +88,8 @@ const idp_store_codes_ops_t idp_pg_codes_ops = {
     .code_spend = idp_pg_code_spend,
     .grant_revoke = idp_pg_grant_revoke,
     .grant_get = idp_pg_grant_get,
+    .par_put = idp_pg_par_put,
+    .par_take = idp_pg_par_take,
 };
 
 const idp_store_tokens_ops_t idp_pg_tokens_ops = {

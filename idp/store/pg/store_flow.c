@@ -35,6 +35,8 @@ enum {
     F_ATTRS_GET,
     F_JTI_USE,
     F_CODE_SPEND,
+    F_PAR_PUT,
+    F_PAR_TAKE,
     F__END
 };
 
@@ -160,6 +162,13 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "SELECT $3, $4, $5, $6, to_timestamp($7), id FROM u), "
                       "l AS (INSERT INTO releases (resident_id, client_id, via, claims) "
                       "SELECT resident_id, $4, 'token', $8 FROM u) SELECT count(*) FROM u"},
+    [F_PAR_PUT] = {"par_put",
+                   "INSERT INTO pushed_requests (request_uri_hash, client_id, params, expires_at) "
+                   "VALUES ($1::bytea, $2, $3, now() + $4::int * interval '1 second')"},
+    /* RFC 9126 §4: once, by its client, while it lives */
+    [F_PAR_TAKE] = {"par_take",
+                    "UPDATE pushed_requests SET used_at = now() WHERE request_uri_hash = $1::bytea AND client_id = $2 "
+                    "AND used_at IS NULL AND expires_at > now() RETURNING params"},
     [F_JTI_USE] = {"jti_use",
                    "INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3)) "
                    "ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at "
@@ -740,6 +749,34 @@ idp_err_t idp_pg_assertion_jti_use(idp_store_t *s, const char *client_id, const 
     PGresult *r = idp_pg_run(s, stmts, F_JTI_USE, 3, v, NULL, NULL, &ret);
     if (r && atoi_checked(PQcmdTuples(r)) == 0)
         ret = IDP_E_CONFLICT;
+    PQclear(r);
+    return ret;
+}
+
+/* ---- pushed authorization requests (RFC 9126; migration 0022) ---------------------------------- */
+
+idp_err_t idp_pg_par_put(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
+                         int ttl)
+{
+    idp_err_t ret;
+    char t[16];
+    snprintf(t, sizeof(t), "%d", ttl);
+    const char *v[] = {(const char *)uri_hash, client_id, params, t};
+    int len[] = {32, 0, 0, 0}, fmt[] = {1, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, F_PAR_PUT, 4, v, len, fmt, &ret));
+    return ret;
+}
+
+idp_err_t idp_pg_par_take(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, char **params)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)uri_hash, client_id};
+    int len[] = {32, 0}, fmt[] = {1, 0};
+    *params = NULL;
+    PGresult *r = idp_pg_run(s, stmts, F_PAR_TAKE, 2, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    ret = PQntuples(r) == 1 ? ((*params = strdup(PQgetvalue(r, 0, 0))) ? IDP_OK : IDP_E_NOMEM) : IDP_E_NOT_FOUND;
     PQclear(r);
     return ret;
 }

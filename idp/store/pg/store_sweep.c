@@ -52,6 +52,7 @@ enum {
     W_GRANTS_EXPIRED,
     W_GRANTS_REVOKED,
     W_DELIVERIES,
+    W_PUSHED,
     W__END
 };
 
@@ -95,6 +96,7 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [W_ACCESS_TOKENS] = {"sweep_access_tokens", SWEEP_PAST("access_tokens", "expires_at")},
     [W_CODES] = {"sweep_codes", SWEEP_PAST("authorization_codes", "expires_at")},
     [W_JTIS] = {"sweep_assertion_jtis", SWEEP_PAST("client_assertion_jtis", "expires_at")},
+    [W_PUSHED] = {"sweep_pushed_requests", SWEEP_PAST("pushed_requests", "expires_at")},
     [W_LOGIN_TX] = {"sweep_login_tx",
                     DELETE_PICKED_ID("login_transactions", PICK_PAST("login_transactions", "expires_at", GRACE), "id")
                     "SELECT count(*), (SELECT count(*) FROM card_challenges c WHERE c.login_tx IN (SELECT id FROM d)) "
@@ -125,6 +127,7 @@ static const struct {
     {W_ACCESS_TOKENS, BATCH, "access_tokens", NULL},
     {W_CODES, BATCH, "authorization_codes", NULL},
     {W_JTIS, BATCH, "client_assertion_jtis", NULL},
+    {W_PUSHED, BATCH, "pushed_requests", NULL},
     {W_LOGIN_TX, BATCH, "login_transactions", "card_challenges"},
     {W_SESSIONS_EXPIRED, BATCH, "sessions", NULL},
     {W_SESSIONS_ENDED, BATCH, "sessions", NULL},

@@ -1,0 +1,97 @@
+/*
+ * Pushed authorization requests (RFC 9126; issue #21, docs/flow.md "Pushed authorization requests"). A
+ * client authenticates at POST /par and sends its authorization request there, not through the browser;
+ * the request is validated as /authorize would (authorize.c), stored, and named by a request_uri that
+ * /authorize takes once, for that client, within IDP_PAR_SECONDS (flow.c, pushed_params).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "oauth/authorize.h"
+#include "oauth/client_auth.h"
+#include "oauth/internal.h"
+
+/* The client's own credentials never travel on into the stored request (RFC 9126 §2.1). */
+static bool credential(const char *name)
+{
+    static const char *const names[] = {"client_secret", "client_assertion", "client_assertion_type", NULL};
+    for (const char *const *n = names; *n; n++)
+        if (!strcmp(*n, name))
+            return true;
+    return false;
+}
+
+/* RFC 9126 §2: POST /par, client authentication and the authorization request's parameters in the body. */
+idp_outcome_t idp_oauth_par(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    const char *desc = NULL, *v = NULL;
+    idp_client_auth_t cl;
+    idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
+    if (e != IDP_OK)
+        return idp_fail(e, desc);
+    idp_outcome_t out = idp_ok();
+    idp_params_t *p = idp_arena_alloc(req->arena, sizeof(*p));
+    char *token = NULL;
+    idp_buf_t b;
+    idp_buf_init(&b, 8192);
+    if (p == NULL) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    /* §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided." */
+    if (idp_params_get(req->form, "request_uri", &v) != IDP_E_NOT_FOUND) {
+        out = idp_fail(IDP_E_INVALID_REQUEST, "request_uri must not be pushed (RFC 9126 §2.1)");
+        goto Exit;
+    }
+    /* §2.1: a client_id in the body must be the authenticated client's */
+    e = idp_params_get(req->form, "client_id", &v);
+    if ((e == IDP_OK && strcmp(v, cl.client->id) != 0) || e == IDP_E_INVALID_REQUEST) {
+        out = idp_fail(IDP_E_INVALID_REQUEST, "client_id is not the authenticated client's");
+        goto Exit;
+    }
+    p->n = 0;
+    for (size_t i = 0; i < req->form->n; i++)
+        if (!credential(req->form->items[i].name))
+            p->items[p->n++] = req->form->items[i];
+    if (e == IDP_E_NOT_FOUND && p->n < IDP_MAX_PARAMS)
+        p->items[p->n++] = (idp_param_t){.name = "client_id", .value = cl.client->id};
+    /* §2.1: "the authorization server MUST validate the request the same way as at the authorization
+     * endpoint"; here every error is the client's to read, as JSON (§2.3) */
+    idp_authz_req_t ar = {0};
+    idp_authz_error_t err;
+    bool valid = idp_authz_validate(p, cl.client, &ar, &err);
+    idp_authz_clear(&ar);
+    if (!valid) {
+        out = idp_fail(err.error == IDP_E_UNKNOWN_CLIENT ? IDP_E_INVALID_CLIENT : err.error, err.description);
+        goto Exit;
+    }
+    if ((e = idp_params_encode(p, &b)) != IDP_OK) { /* at most 8 KiB (migration 0022) */
+        out = idp_fail(IDP_E_INVALID_REQUEST, "the authorization request is too large");
+        goto Exit;
+    }
+    if ((token = idp_random_token_new(32)) == NULL) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    char *uri = idp_arena_alloc(req->arena, sizeof(IDP_PAR_URN) + strlen(token));
+    if (uri == NULL) {
+        out = idp_fail(IDP_E_NOMEM, NULL);
+        goto Exit;
+    }
+    snprintf(uri, sizeof(IDP_PAR_URN) + strlen(token), "%s%s", IDP_PAR_URN, token);
+    unsigned char h[32];
+    idp_sha256(uri, strlen(uri), h);
+    if ((e = idp_store_par_put(o->store, h, cl.client->id, idp_buf_cstr(&b), IDP_PAR_SECONDS)) != IDP_OK) {
+        out = idp_fail_store(e);
+        goto Exit;
+    }
+    /* §2.2: 201, the request_uri and its lifetime */
+    idp_oauth_json(req, resp, 201, json_pack("{s:s, s:i}", "request_uri", uri, "expires_in", IDP_PAR_SECONDS));
+Exit:
+    idp_secret_free(token);
+    idp_buf_free(&b);
+    idp_client_auth_release(&cl);
+    return out;
+}
