@@ -100,9 +100,11 @@ idp_ui_admin_common_t idp_console_common(idp_oauth_req_t *req, const console_t *
 idp_ui_admin_client_t idp_console_client_of(json_t *j)
 {
     const char *org = json_string_value(json_object_get(j, "organisation"));
+    const char *id = json_string_value(json_object_get(j, "client_id"));
+    const char *name = json_string_value(json_object_get(json_object_get(j, "metadata"), "client_name"));
     return (idp_ui_admin_client_t){
-        .id = json_string_value(json_object_get(j, "client_id")),
-        .name = json_string_value(json_object_get(json_object_get(j, "metadata"), "client_name")),
+        .id = id,
+        .name = name ? name : id, /* client_name is optional (RFC 7591 §2): the id names it then */
         .organisation = org ? org : "",
         .sandbox = json_is_true(json_object_get(j, "sandbox")),
         .suspended = json_is_true(json_object_get(j, "suspended")),
@@ -201,7 +203,8 @@ idp_outcome_t idp_console_client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_
                                     .requested = json_integer_value(json_object_get(j, "approval_requested_at")) > 0,
                                     .days = days,
                                     .ndays = ndays,
-                                    .redirects_text = p->redirects_text};
+                                    .redirects_text = p->redirects_text,
+                                    .may_edit = p->may_edit || p->partner};
     if (p->alert != NONE) {
         v.c.alert = idp_msg_get(p->alert, req->lang);
         v.c.detail = p->detail;
@@ -214,7 +217,88 @@ idp_outcome_t idp_console_client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     return idp_ok();
 }
 
-/* GET /admin/clients/{id}[?done=approved] */
+/* Whether the resident holds @p role (the forms of a page are shown only then). */
+static bool holds_role(const console_t *c, const char *role)
+{
+    char roles[sizeof(c->roles) + 2], want[40];
+    snprintf(roles, sizeof(roles), " %s ", c->roles);
+    snprintf(want, sizeof(want), " %s ", role);
+    return strstr(roles, want) != NULL;
+}
+
+/* The redirect URIs of a textarea, one per line (blank lines and surrounding spaces dropped), as a JSON array. */
+json_t *idp_console_redirect_lines(const char *text)
+{
+    json_t *a = json_array();
+    for (const char *p = text ? text : ""; a && *p;) {
+        size_t n = strcspn(p, "\r\n");
+        const char *s = p, *e = p + n;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e > s)
+            json_array_append_new(a, json_stringn(s, (size_t)(e - s)));
+        p += n;
+        p += strspn(p, "\r\n");
+    }
+    return a;
+}
+
+/* Whether a refusal is the resident's to correct (the metadata) rather than a failure of ours. */
+bool idp_console_correctable(idp_err_t e)
+{
+    return e == IDP_E_INVALID_CLIENT_METADATA || e == IDP_E_INVALID_REDIRECT_URI || e == IDP_E_INVALID_REQUEST;
+}
+
+idp_outcome_t idp_console_save_redirects(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                         const console_t *c, bool partner)
+{
+    const char *text = NULL;
+    idp_params_get(req->form, "redirect_uris", &text);
+    idp_store_client_t row;
+    idp_err_t e = idp_store_client_get(o->store, req->path_param ? req->path_param : "", &row);
+    if (e != IDP_OK)
+        return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_NOT_FOUND, "no such client") : idp_fail_store(e);
+    json_t *meta = json_loads(row.metadata, 0, NULL), *r = NULL;
+    idp_store_client_clear(&row);
+    if (meta == NULL)
+        return idp_fail_why(IDP_E_SERVER_ERROR, NULL, "stored metadata is not JSON");
+    json_object_set_new(meta, "redirect_uris", idp_console_redirect_lines(text));
+    idp_outcome_t out = idp_admin_client_update_as(o, req, &c->who, req->path_param, meta, &r);
+    json_decref(meta);
+    json_decref(r); /* the redirect URIs never change whether the client has a secret */
+    if (idp_console_correctable(out.err)) {
+        idp_console_client_page_t p = {.client_id = req->path_param,
+                                       .notice = NONE,
+                                       .alert = IDP_MSG_PARTNER_REFUSED,
+                                       .detail = out.description ? out.description : "invalid metadata",
+                                       .redirects_text = text ? text : "",
+                                       .partner = partner,
+                                       .may_edit = true};
+        return idp_console_client_page(o, req, resp, c, &p);
+    }
+    if (out.err != IDP_OK)
+        return out;
+    char *loc = idp_arena_alloc(req->arena, 160);
+    if (loc == NULL)
+        return idp_fail(IDP_E_NOMEM, NULL);
+    snprintf(loc, 160, "%s/clients/%.100s?done=saved", partner ? "/partner" : "/admin", req->path_param);
+    idp_see_other(resp, loc);
+    return idp_ok();
+}
+
+/* POST /admin/clients/{id}/redirect-uris (csrf, redirect_uris): a client operator replaces them. */
+idp_outcome_t idp_console_client_redirects(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
+{
+    console_t c;
+    idp_outcome_t out;
+    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+        return out;
+    return idp_console_save_redirects(o, req, resp, &c, false);
+}
+
+/* GET /admin/clients/{id}[?done=approved|saved] */
 idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     console_t c;
@@ -224,8 +308,11 @@ idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
         return out;
     idp_params_get(req->form, "done", &done);
     idp_console_client_page_t p = {.client_id = req->path_param,
-                                   .notice = done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED : NONE,
-                                   .alert = NONE};
+                                   .notice = done && !strcmp(done, "approved") ? IDP_MSG_ADMIN_DONE_APPROVED
+                                             : done && !strcmp(done, "saved")  ? IDP_MSG_PARTNER_DONE_SAVED
+                                                                               : NONE,
+                                   .alert = NONE,
+                                   .may_edit = holds_role(&c, "client-operator")};
     return idp_console_client_page(o, req, resp, &c, &p);
 }
 
@@ -332,15 +419,6 @@ static idp_outcome_t keys_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         resp->status = alert == IDP_MSG_ADMIN_TOO_SOON ? 409 : 400;
     json_decref(list);
     return idp_ok();
-}
-
-/* Whether the resident holds @p role (the forms of a page are shown only then). */
-static bool holds_role(const console_t *c, const char *role)
-{
-    char roles[sizeof(c->roles) + 2], want[40];
-    snprintf(roles, sizeof(roles), " %s ", c->roles);
-    snprintf(want, sizeof(want), " %s ", role);
-    return strstr(roles, want) != NULL;
 }
 
 /* GET /admin/keys[?done=rotated] */

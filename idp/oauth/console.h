@@ -45,10 +45,22 @@ typedef struct {
     const char *secret;         /* a secret just issued: shown this once, or NULL */
     const char *redirects_text; /* the partner's redirect URIs as sent (after a refusal), or NULL */
     bool partner;               /* the partner portal's page */
+    bool may_edit;              /* the redirect URIs' form (a partner's member, a client operator) */
 } idp_console_client_page_t;
 
 idp_outcome_t idp_console_client_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                       const idp_console_t *c, const idp_console_client_page_t *p);
+/** The redirect URIs of a textarea, one per line (blank lines and surrounding spaces dropped), as a JSON array. */
+json_t *idp_console_redirect_lines(const char *text);
+/** Whether a refusal is the submitter's to correct (the metadata) rather than a failure of ours. */
+bool idp_console_correctable(idp_err_t e);
+/**
+ * The path's client's redirect URIs replaced by the form's (redirect_uris), validated as every client's (a
+ * change of sector that would give residents a new sub is refused: OpenID Connect Core §8.1); back to its
+ * page (303), or its page with the reason (400).
+ */
+idp_outcome_t idp_console_save_redirects(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                         const idp_console_t *c, bool partner);
 /** A new secret for the path's client, shown on its page this once (no redirect: a reload cannot show it again). */
 idp_outcome_t idp_console_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                         const idp_console_t *c, bool partner);

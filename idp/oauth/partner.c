@@ -197,31 +197,6 @@ static const char *field(idp_oauth_req_t *req, const char *name)
     return req->form && idp_params_get(req->form, name, &v) == IDP_OK ? v : NULL;
 }
 
-/* The redirect URIs of a textarea, one per line (blank lines and surrounding spaces dropped), as a JSON array. */
-static json_t *redirect_lines(const char *text)
-{
-    json_t *a = json_array();
-    for (const char *p = text ? text : ""; a && *p;) {
-        size_t n = strcspn(p, "\r\n");
-        const char *s = p, *e = p + n;
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        if (e > s)
-            json_array_append_new(a, json_stringn(s, (size_t)(e - s)));
-        p += n;
-        p += strspn(p, "\r\n");
-    }
-    return a;
-}
-
-/* Whether a refusal is the resident's to correct (the metadata) rather than a failure of ours. */
-static bool correctable(idp_err_t e)
-{
-    return e == IDP_E_INVALID_CLIENT_METADATA || e == IDP_E_INVALID_REDIRECT_URI || e == IDP_E_INVALID_REQUEST;
-}
-
 /* The registration form: empty, or (@p alert) as sent with why it was refused. */
 static idp_outcome_t register_form(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_console_t *c,
                                    const char *detail)
@@ -267,14 +242,14 @@ idp_outcome_t idp_partner_register(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
     bool public_client = kind && !strcmp(kind, "public");
     /* the partner's fields only: never the administrator's (tier above partner, first_party, admin scopes) */
     json_t *meta = json_pack("{s:s, s:o, s:s, s:s}", "client_name", name, "redirect_uris",
-                             redirect_lines(field(req, "redirect_uris")), "token_endpoint_auth_method",
+                             idp_console_redirect_lines(field(req, "redirect_uris")), "token_endpoint_auth_method",
                              public_client ? "none" : "client_secret_basic", "tier", "partner");
     if (meta == NULL)
         return idp_fail(IDP_E_NOMEM, NULL);
     json_t *r = NULL;
     out = idp_admin_client_create_as(o, req, &c.who, meta, org, &r);
     json_decref(meta);
-    if (correctable(out.err))
+    if (idp_console_correctable(out.err))
         return register_form(req, resp, &c, out.description ? out.description : "invalid metadata");
     if (out.err != IDP_OK)
         return out;
@@ -307,36 +282,7 @@ idp_outcome_t idp_partner_client_redirects(idp_oauth_t *o, idp_oauth_req_t *req,
     idp_outcome_t out;
     if (!partner_gate(o, req, resp, true, &c, &out))
         return out;
-    idp_store_client_t row;
-    idp_err_t e = idp_store_client_get(o->store, req->path_param, &row);
-    if (e != IDP_OK)
-        return idp_fail_store(e);
-    json_t *meta = json_loads(row.metadata, 0, NULL), *r = NULL;
-    idp_store_client_clear(&row);
-    if (meta == NULL)
-        return idp_fail_why(IDP_E_SERVER_ERROR, NULL, "stored metadata is not JSON");
-    const char *text = field(req, "redirect_uris");
-    json_object_set_new(meta, "redirect_uris", redirect_lines(text));
-    out = idp_admin_client_update_as(o, req, &c.who, req->path_param, meta, &r);
-    json_decref(meta);
-    json_decref(r); /* a partner's redirect URIs never change whether it has a secret */
-    if (correctable(out.err)) {
-        idp_console_client_page_t p = {.client_id = req->path_param,
-                                       .notice = NONE,
-                                       .alert = IDP_MSG_PARTNER_REFUSED,
-                                       .detail = out.description ? out.description : "invalid metadata",
-                                       .redirects_text = text ? text : "",
-                                       .partner = true};
-        return idp_console_client_page(o, req, resp, &c, &p);
-    }
-    if (out.err != IDP_OK)
-        return out;
-    char *loc = idp_arena_alloc(req->arena, 160);
-    if (loc == NULL)
-        return idp_fail(IDP_E_NOMEM, NULL);
-    snprintf(loc, 160, "/partner/clients/%.100s?done=saved", req->path_param);
-    idp_see_other(resp, loc);
-    return idp_ok();
+    return idp_console_save_redirects(o, req, resp, &c, true);
 }
 
 /* Adds @p id to @p people (or marks it there) as a member or a test resident. */

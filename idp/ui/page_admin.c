@@ -180,7 +180,7 @@ static void redirects_area(idp_ui_doc_t *d, const char *text, const char *const 
 /* The partner portal's form that replaces a client's redirect URIs. */
 static void redirects_form(idp_ui_doc_t *d, const idp_ui_admin_client_view_t *v)
 {
-    idp_buf_puts(&d->b, "<section><form method=\"post\" action=\"/partner/clients/");
+    idp_buf_printf(&d->b, "<section><form method=\"post\" action=\"%s/clients/", v->partner ? "/partner" : "/admin");
     idp_html_escape(&d->b, v->client.id);
     idp_buf_puts(&d->b, "/redirect-uris\">");
     idp_ui_hidden(&d->b, "csrf", v->c.csrf);
@@ -214,13 +214,13 @@ idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui
         idp_buf_printf(&d.b, "</code></p><p>%s</p></section>", MSG(&d, IDP_MSG_ADMIN_NEW_SECRET_NOTE));
     }
     idp_buf_printf(&d.b, "<section><dl id=\"client\"><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_COL_NAME));
-    idp_html_escape(&d.b, c->name);
+    idp_html_escape(&d.b, c->name ? c->name : "");
     idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd><code>", MSG(&d, IDP_MSG_ADMIN_COL_ID));
     idp_html_escape(&d.b, c->id);
     idp_buf_printf(&d.b, "</code></dd><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_COL_ORG));
     idp_html_escape(&d.b, c->organisation);
     idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd>", MSG(&d, IDP_MSG_ADMIN_TIER));
-    idp_html_escape(&d.b, v->tier);
+    idp_html_escape(&d.b, v->tier ? v->tier : "");
     idp_buf_printf(&d.b, "</dd><dt>%s</dt><dd id=\"state\">%s</dd><dt>%s</dt><dd><ul>",
                    MSG(&d, IDP_MSG_ADMIN_COL_STATE), state_text(&d, c), MSG(&d, IDP_MSG_ADMIN_REDIRECTS));
     for (const char *const *u = v->redirect_uris; u && *u; u++) {
@@ -232,7 +232,7 @@ idp_err_t idp_ui_render_admin_client(const idp_ui_admin_client_view_t *v, idp_ui
     if (v->days)
         stats_table(&d, v->days, v->ndays);
     char action[160];
-    if (v->partner)
+    if (v->may_edit)
         redirects_form(&d, v);
     idp_buf_puts(&d.b, "<section>");
     if (!v->partner && c->sandbox && !c->suspended) {

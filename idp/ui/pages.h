@@ -357,7 +357,8 @@ typedef struct {
     const char *const *redirect_uris; /* NULL-terminated */
     bool uses_secret;
     const char *new_secret;     /* just issued: shown this once, or NULL */
-    const char *redirects_text; /* the partner portal's form after a refusal, as sent; NULL: the stored URIs */
+    const char *redirects_text; /* the redirect URIs' form after a refusal, as sent; NULL: the stored URIs */
+    bool may_edit;              /* the redirect URIs' form is shown */
 } idp_ui_admin_client_view_t;
 
 /** The partner portal's registration form; after a refusal, the fields as sent. */

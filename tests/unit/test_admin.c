@@ -763,6 +763,51 @@ static void console_lists_upstreams(void **state)
     assert_true(logged_as(f, "upstreams.list", "", "viewer"));
 }
 
+static void console_edits_redirect_uris(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128], form[256], csrf[64], id[64];
+    idp_store_session_t s;
+    sandbox_client(f, id);
+    session(f, f->resident, "urn:sakai-d:acr:card", 10, cookie, &s);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "viewer"), IDP_OK);
+    idp_account_csrf(f->o, &s, csrf);
+    snprintf(form, sizeof(form), "csrf=%s&redirect_uris=https%%3A%%2F%%2Fshop.example%%2Fnew", csrf);
+    fixture_answer_t a = fixture_page_at(f, IDP_EP_CONSOLE_CLIENT_REDIRECTS, id, form, true, cookie);
+    assert_int_equal(a.status, 403); /* a viewer changes nothing */
+    fixture_answer_free(&a);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_CLIENT, id, "", false, cookie);
+    assert_null(strstr(a.body, "id=\"save-redirects\""));
+    fixture_answer_free(&a);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "client-operator"), IDP_OK);
+    /* a client without client_name (optional, RFC 7591 §2) is listed by its id */
+    idp_store_client_t bare = {.client_id = "bare-client",
+                               .metadata = "{\"redirect_uris\":[\"https://b.example/cb\"]}"};
+    assert_int_equal(idp_store_client_insert(f->store, &bare), IDP_OK);
+    a = fixture_page(f, IDP_EP_CONSOLE, "", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, ">bare-client</a>"));
+    fixture_answer_free(&a);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_CLIENT, id, "", false, cookie);
+    assert_non_null(strstr(a.body, "action=\"/admin/clients/"));
+    assert_non_null(strstr(a.body, "id=\"save-redirects\""));
+    fixture_answer_free(&a);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_CLIENT_REDIRECTS, id, form, true, cookie);
+    assert_int_equal(a.status, 303);
+    assert_non_null(strstr(a.location, "/admin/clients/"));
+    fixture_answer_free(&a);
+    idp_store_client_t row;
+    assert_int_equal(idp_store_client_get(f->store, id, &row), IDP_OK);
+    assert_non_null(strstr(row.metadata, "https://shop.example/new"));
+    idp_store_client_clear(&row);
+    assert_true(logged_as(f, "clients.update", id, "client-operator"));
+    snprintf(form, sizeof(form), "csrf=%s&redirect_uris=http%%3A%%2F%%2Fshop.example%%2Fcb", csrf);
+    a = fixture_page_at(f, IDP_EP_CONSOLE_CLIENT_REDIRECTS, id, form, true, cookie);
+    assert_int_equal(a.status, 400);
+    assert_non_null(strstr(a.body, "id=\"alert-detail\""));
+    fixture_answer_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +823,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(console_schedules_key_rotations, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_help_desk_locks_and_unlocks, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_lists_upstreams, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(console_edits_redirect_uris, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
