@@ -10,3 +10,5 @@ CREATE TABLE pushed_requests (
     used_at          timestamptz
 );
 CREATE INDEX pushed_requests_expires ON pushed_requests (expires_at);
+-- a removed client takes its pushes with it without reading the whole table
+CREATE INDEX pushed_requests_client ON pushed_requests (client_id);

@@ -27,7 +27,18 @@ typedef struct {
     idp_kek_t kek;
     bool kek_loaded;
     idp_datakeys_t *data_keys; /* loaded by admin_data_keys() */
+    bool logged;               /* the command wrote its admin log row with its change (admin_apply) */
 } admin_t;
+
+/**
+ * Makes change @p op and its row of the hash-chained admin log in one transaction (idp_store_admin_apply):
+ * actor cli:<login name>, role operator, action @p group.@p name ("client.approve") on @p target, as main.c's row for the
+ * other commands. The command is then logged: main.c writes no second row.
+ */
+idp_err_t admin_apply(admin_t *a, const idp_store_admin_op_t *op, const char *group, const char *name,
+                      const char *target);
+/** The actor of the admin log's rows of this command: "cli:" and the login name. */
+void admin_actor(char out[96]);
 
 /** Reports an error and returns the exit status for it. */
 int admin_fail(admin_t *a, idp_err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -88,7 +88,8 @@ int cmd_iat_issue(admin_t *a, int argc, char **argv)
     snprintf(t.tier, sizeof(t.tier), "%s", tier);
     t.max_uses = (int)uses;
     t.expires_at = (long long)time(NULL) + days * 86400;
-    idp_err_t e = idp_store_iat_insert(a->store, &t, hash);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_INSERT, .iat = &t, .hash = hash};
+    idp_err_t e = admin_apply(a, &op, "iat", "issue", argv[0]);
     if (e != IDP_OK) {
         rc = admin_store_fail(a, e, "iat issue");
     } else if (a->json) {
@@ -155,7 +156,8 @@ int cmd_iat_revoke(admin_t *a, int argc, char **argv)
     int rc = admin_store(a);
     if (rc != 0)
         return rc;
-    idp_err_t e = idp_store_iat_revoke(a->store, argv[0]);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_REVOKE, .id = argv[0]};
+    idp_err_t e = admin_apply(a, &op, "iat", "revoke", argv[0]);
     if (e == IDP_E_NOT_FOUND)
         return admin_fail(a, e, "no initial access token %s, or it is revoked already", argv[0]);
     if (e != IDP_OK)
@@ -174,7 +176,8 @@ static int set_sandbox(admin_t *a, int argc, char **argv, bool sandbox)
     int rc = admin_store(a);
     if (rc != 0)
         return rc;
-    idp_err_t e = idp_store_client_set_sandbox(a->store, argv[0], sandbox);
+    idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_CLIENT_SANDBOX, .id = argv[0], .flag = sandbox};
+    idp_err_t e = admin_apply(a, &op, "client", sandbox ? "sandbox" : "approve", argv[0]);
     if (e == IDP_E_NOT_FOUND)
         return admin_fail(a, e, "no client %s", argv[0]);
     if (e == IDP_E_CONFLICT)
@@ -228,8 +231,14 @@ static int org_resident_change(admin_t *a, idp_org_list_t list, int argc, char *
     int rc = org_resident_args(a, list, argc, argv, add ? "add" : "remove", &org);
     if (rc != 0)
         return rc;
-    idp_err_t e = add ? idp_store_org_resident_add(a->store, list, org, argv[0])
-                      : idp_store_org_resident_remove(a->store, list, org, argv[0]);
+    idp_err_t e;
+    if (list == IDP_ORG_TEST_RESIDENTS) { /* with its admin log row, in one transaction */
+        idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_TEST_RESIDENT, .id = argv[0], .text = org, .flag = add};
+        e = admin_apply(a, &op, "test-resident", add ? "add" : "remove", argv[0]);
+    } else {
+        e = add ? idp_store_org_resident_add(a->store, list, org, argv[0])
+                : idp_store_org_resident_remove(a->store, list, org, argv[0]);
+    }
     if (e == IDP_E_NOT_FOUND)
         return add ? admin_fail(a, e, "no resident %s", argv[0])
                    : admin_fail(a, e, "resident %s is not on the %s list of %s", argv[0], lists[list].command, org);

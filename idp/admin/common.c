@@ -1,6 +1,7 @@
 /* sakaid-admin: error reporting, lazy store and KEK. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "admin/admin.h"
@@ -86,4 +87,27 @@ void admin_print_json(json_t *j)
     json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(j);
+}
+
+void admin_actor(char out[96])
+{
+    const char *user = getenv("USER");
+    snprintf(out, 96, "cli:%.80s", user && *user ? user : "unknown");
+}
+
+idp_err_t admin_apply(admin_t *a, const idp_store_admin_op_t *op, const char *group, const char *name,
+                      const char *target)
+{
+    char actor[96], action[64];
+    admin_actor(actor);
+    snprintf(action, sizeof(action), "%s.%s", group, name);
+    json_t *d = json_pack("{s:s, s:s, s:s}", "command", group, "action", name, "target", target ? target : "");
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    idp_store_admin_entry_t entry = {
+        .actor = actor, .role = "operator", .action = action, .target = target ? target : "", .after = text};
+    idp_err_t e = text ? idp_store_admin_apply(a->store, op, &entry) : IDP_E_NOMEM;
+    a->logged = e == IDP_OK;
+    free(text);
+    json_decref(d);
+    return e;
 }

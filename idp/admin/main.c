@@ -177,8 +177,7 @@ int main(int argc, char **argv)
         /* and a row of the hash-chained admin log, as the admin API's calls have (docs/admin.md): the operator on
          * the server, by their login name */
         char actor[96], action[64];
-        const char *user = getenv("USER");
-        snprintf(actor, sizeof(actor), "cli:%.80s", user && *user ? user : "unknown");
+        admin_actor(actor);
         snprintf(action, sizeof(action), "%s.%s", cmd->group, cmd->name ? cmd->name : "");
         idp_store_admin_op_t none = {.kind = IDP_ADMIN_OP_NONE};
         idp_store_admin_entry_t entry = {.actor = actor,
@@ -186,7 +185,7 @@ int main(int argc, char **argv)
                                          .action = action,
                                          .target = cmd->target && argc > i + skip ? argv[i + skip] : "",
                                          .after = text};
-        if ((e = idp_store_admin_apply(a.store, &none, &entry)) != IDP_OK)
+        if (!a.logged && (e = idp_store_admin_apply(a.store, &none, &entry)) != IDP_OK)
             idp_log_msg(IDP_LOG_ERROR, "store_write_failed", "admin log row not written: %s", idp_err_code(e));
         free(text);
         json_decref(d);

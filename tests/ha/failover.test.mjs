@@ -118,11 +118,15 @@ async function underLoad(name, fault) {
   const l = load();
   await sleep(1500);
   const t = Date.now();
-  await fault();
-  // recovered by itself: successes again, well after the fault
-  for (let i = 0; i < 600 && !l.okSince(Date.now() - 200); i++) await sleep(100);
-  await sleep(2000);
-  const r = await l.stop();
+  let r;
+  try {
+    await fault();
+    // recovered by itself: successes again, well after the fault
+    for (let i = 0; i < 600 && !l.okSince(Date.now() - 200); i++) await sleep(100);
+    await sleep(2000);
+  } finally {
+    r = await l.stop(); // the load stops whatever the fault did: a failure must not leave it running
+  }
   gaps.push([name, r.gap]);
   console.log(`${name}: gap ${r.gap} ms, statuses ${JSON.stringify(r.statuses)}, acknowledged ${r.acked.tokens.length} tokens and ${r.acked.clients.length} registrations`);
   assert.deepEqual(r.bad, [], `${name}: only 2xx and clean 503s`);

@@ -118,6 +118,11 @@ describe('the partner portal', () => {
     // the city approves: the request is answered
     admin(p.env, ['client', 'approve', north.client_id]);
     assert.equal(db(`SELECT approval_requested_at IS NULL FROM clients WHERE client_id = '${north.client_id}'`), 't');
+    // sakaid-admin's approval and its admin log row: one transaction (the same xmin)
+    assert.equal(db(`SELECT (SELECT xmin FROM clients WHERE client_id = '${north.client_id}') = (SELECT xmin FROM admin_log
+      WHERE action = 'client.approve' AND target = '${north.client_id}' ORDER BY seq DESC LIMIT 1)`), 't');
+    assert.equal(db(`SELECT count(*) FROM admin_log WHERE action = 'client.approve' AND target = '${north.client_id}'`), '1',
+      'one row, not two');
 
     // registering a client through the portal: refused metadata first, then in the organisation's sandbox
     await page.goto(`${p.url}/partner`);

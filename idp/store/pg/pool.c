@@ -191,8 +191,12 @@ static idp_err_t classify(idp_pg_conn_t *c, PGresult *r)
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strcmp(state, "23505") == 0)
         return IDP_E_CONFLICT;
-    /* class 08 (connection exception), 57P01 admin shutdown, 57P03 cannot connect now */
-    if (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)) {
+    /* The database is away or moving, not wrong: class 08 (connection exception), 57P01 admin shutdown, 57P02
+     * crash shutdown, 57P03 cannot connect now, 53300 too many connections, and 25006 read-only transaction
+     * (a member that is not, or no longer, the primary: during a failover, docs/operations.md "Faults").
+     * The connection is dropped, the request answered 503 and the next one connects afresh. */
+    if (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+                  strcmp(state, "57P03") == 0 || strcmp(state, "53300") == 0 || strcmp(state, "25006") == 0)) {
         c->broken = true;
         atomic_fetch_add(&down[DOWN_LOST], 1);
         return IDP_E_UNAVAILABLE;
