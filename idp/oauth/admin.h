@@ -103,6 +103,9 @@ idp_outcome_t idp_admin_resident_as(idp_oauth_t *o, const idp_admin_caller_t *wh
 idp_outcome_t idp_admin_resident_change(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id,
                                         idp_store_admin_op_kind_t kind, bool flag, const char *action,
                                         const char *reason, json_t **result);
+/** The audit events, newest first: of @p event and @p resident when given (NULL: any), since @p since, at most @p limit. */
+idp_outcome_t idp_admin_audit_events_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *event,
+                                        const char *resident, long long since, int limit, json_t **result);
 idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 
 #endif

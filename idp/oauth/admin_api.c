@@ -1480,11 +1480,22 @@ idp_outcome_t idp_admin_audit_events(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
         bad = true;
     if (bad || (event && strlen(event) > 63) || (resident && strlen(resident) > 63))
         return idp_fail(IDP_E_INVALID_REQUEST, "event, resident, since (unix seconds), limit (1 to 1000)");
-    if ((out = idp_admin_read(o, &who, "audit.events", resident ? resident : "")).err != IDP_OK)
+    json_t *list = NULL;
+    if ((out = idp_admin_audit_events_as(o, &who, event, resident, from, (int)lim, &list)).err == IDP_OK)
+        answer(req, resp, 200, json_pack("{s:o}", "events", list));
+    return out;
+}
+
+idp_outcome_t idp_admin_audit_events_as(idp_oauth_t *o, const caller_t *who, const char *event, const char *resident,
+                                        long long since, int limit, json_t **result)
+{
+    *result = NULL;
+    idp_outcome_t out = idp_admin_read(o, who, "audit.events", resident ? resident : "");
+    if (out.err != IDP_OK)
         return out;
     idp_store_audit_row_t *rows = NULL;
     size_t n = 0;
-    idp_err_t e = idp_store_audit_list(o->store, event, resident, from, (int)lim, &rows, &n);
+    idp_err_t e = idp_store_audit_list(o->store, event, resident, since, limit, &rows, &n);
     if (e != IDP_OK)
         return idp_fail_store(e);
     json_t *list = json_array();
@@ -1495,8 +1506,8 @@ idp_outcome_t idp_admin_audit_events(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
                                               rows[i].resident_id, "detail", d ? d : json_object()));
     }
     idp_store_audit_rows_free(rows, n);
-    answer(req, resp, 200, json_pack("{s:o}", "events", list ? list : json_array()));
-    return idp_ok();
+    *result = list;
+    return list ? idp_ok() : idp_fail(IDP_E_NOMEM, NULL);
 }
 
 /* GET /admin/api/v1/audit/ledger?resident=ID: one resident's consent ledger rows, oldest first (their right of

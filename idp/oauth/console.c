@@ -498,22 +498,47 @@ static idp_ui_admin_chain_t chain_of(json_t *j)
                                   .problem = json_string_value(json_object_get(j, "problem"))};
 }
 
-/* GET /admin/audit: both hash chains verified now. */
+/* GET /admin/audit[?event=&resident=]: both hash chains verified now, and the audit events, newest first. */
 idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     console_t c;
     idp_outcome_t out;
-    json_t *r = NULL;
+    json_t *r = NULL, *list = NULL;
+    const char *event = NULL, *resident = NULL;
     if (!gate(o, req, resp, IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
+    idp_params_get(req->form, "event", &event);
+    idp_params_get(req->form, "resident", &resident);
+    if ((event && strlen(event) > 63) || (resident && strlen(resident) > 63))
+        return idp_fail(IDP_E_INVALID_REQUEST, "event and resident: at most 63 characters");
     if ((out = idp_admin_verify_as(o, &c.who, &r)).err != IDP_OK)
         return out;
+    if ((out = idp_admin_audit_events_as(o, &c.who, event, resident, 0, 50, &list)).err != IDP_OK) {
+        json_decref(r);
+        return out;
+    }
+    size_t n = json_array_size(list);
+    idp_ui_admin_event_t *evs = idp_arena_alloc(req->arena, (n + 1) * sizeof(*evs));
+    for (size_t i = 0; evs && i < n; i++) {
+        json_t *e = json_array_get(list, i);
+        char *detail = json_dumps(json_object_get(e, "detail"), JSON_COMPACT | JSON_SORT_KEYS);
+        evs[i] = (idp_ui_admin_event_t){.at = json_integer_value(json_object_get(e, "at")),
+                                        .event = json_string_value(json_object_get(e, "event")),
+                                        .resident = json_string_value(json_object_get(e, "resident_id")),
+                                        .detail = detail ? idp_arena_strdup(req->arena, detail) : ""};
+        free(detail);
+    }
     idp_ui_admin_audit_view_t v = {.c = idp_console_common(req, &c, NONE),
                                    .ledger = chain_of(json_object_get(r, "consent_ledger")),
-                                   .log = chain_of(json_object_get(r, "admin_log"))};
+                                   .log = chain_of(json_object_get(r, "admin_log")),
+                                   .event = event,
+                                   .resident = resident,
+                                   .events = evs,
+                                   .n = evs ? n : 0};
     idp_ui_page_t page;
     idp_page_emit(req, resp, idp_ui_render_admin_audit(&v, &page), &page);
     json_decref(r);
+    json_decref(list);
     return idp_ok();
 }
 

@@ -380,6 +380,43 @@ idp_err_t idp_ui_render_admin_audit(const idp_ui_admin_audit_view_t *v, idp_ui_p
     begin(&d, &v->c, IDP_MSG_ADMIN_AUDIT_TITLE, "audit");
     chain(&d, "ledger", IDP_MSG_ADMIN_LEDGER, &v->ledger);
     chain(&d, "admin-log", IDP_MSG_ADMIN_ADMIN_LOG, &v->log);
+    idp_buf_printf(&d.b,
+                   "<section aria-labelledby=\"events-h\"><h3 id=\"events-h\">%s</h3><form method=\"get\" "
+                   "action=\"/admin/audit\"><p class=\"hint\" id=\"events-hint\">%s</p><label for=\"event\">%s</label>"
+                   "<input id=\"event\" name=\"event\" autocomplete=\"off\" maxlength=\"63\" "
+                   "aria-describedby=\"events-hint\" value=\"",
+                   MSG(&d, IDP_MSG_ADMIN_AUDIT_SEARCH), MSG(&d, IDP_MSG_ADMIN_AUDIT_HINT),
+                   MSG(&d, IDP_MSG_ADMIN_COL_EVENT));
+    idp_html_escape(&d.b, v->event ? v->event : "");
+    idp_buf_printf(&d.b,
+                   "\"><label for=\"resident\">%s</label><input id=\"resident\" name=\"resident\" autocomplete=\"off\" "
+                   "maxlength=\"63\" value=\"",
+                   MSG(&d, IDP_MSG_ADMIN_COL_RESIDENT));
+    idp_html_escape(&d.b, v->resident ? v->resident : "");
+    idp_buf_printf(&d.b, "\"><button type=\"submit\" class=\"primary\" id=\"search\">%s</button></form>",
+                   MSG(&d, IDP_MSG_ADMIN_SEARCH));
+    if (v->n == 0)
+        idp_buf_printf(&d.b, "<p id=\"events-none\">%s</p>", MSG(&d, IDP_MSG_ADMIN_NOT_FOUND));
+    else
+        idp_buf_printf(&d.b,
+                       "<table id=\"events\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+                       MSG(&d, IDP_MSG_ADMIN_COL_TIME), MSG(&d, IDP_MSG_ADMIN_COL_EVENT),
+                       MSG(&d, IDP_MSG_ADMIN_COL_RESIDENT), MSG(&d, IDP_MSG_ADMIN_COL_DETAIL));
+    for (size_t i = 0; i < v->n; i++) {
+        char when[32];
+        utc(v->events[i].at, when);
+        idp_buf_printf(&d.b, "<tr><td>%s</td><td>", when);
+        idp_html_escape(&d.b, v->events[i].event ? v->events[i].event : "");
+        idp_buf_puts(&d.b, "</td><td><code>");
+        idp_html_escape(&d.b, v->events[i].resident ? v->events[i].resident : "");
+        idp_buf_puts(&d.b, "</code></td><td><code>");
+        idp_html_escape(&d.b, v->events[i].detail ? v->events[i].detail : "");
+        idp_buf_puts(&d.b, "</code></td></tr>");
+    }
+    if (v->n)
+        idp_buf_puts(&d.b, "</tbody></table>");
+    idp_buf_puts(&d.b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }
 

@@ -412,9 +412,18 @@ typedef struct {
     const char *problem;
 } idp_ui_admin_chain_t;
 
+/** One audit event as the console lists it. */
+typedef struct {
+    long long at;
+    const char *event, *resident, *detail; /* detail: JSON text */
+} idp_ui_admin_event_t;
+
 typedef struct {
     idp_ui_admin_common_t c;
     idp_ui_admin_chain_t ledger, log;
+    const char *event, *resident; /* the search as given, or NULL */
+    const idp_ui_admin_event_t *events;
+    size_t n;
 } idp_ui_admin_audit_view_t;
 
 /** One resident the help desk found: its id, whether it is locked, and counts. */

@@ -158,6 +158,13 @@ describe('the console', () => {
     assert.equal(await page.getAttribute('#ledger', 'data-ok'), 'true');
     assert.equal(await page.getAttribute('#admin-log', 'data-ok'), 'true');
     await axe(page, 'audit');
+    // the audit events searched: sakaid-admin's actions (role grants) are there
+    await page.fill('#event', 'admin_action');
+    await page.click('#search');
+    await page.waitForURL(/event=admin_action/);
+    assert.ok(await page.locator('#events tbody tr').count() >= 1);
+    assert.match(await page.textContent('#events tbody tr:first-child td:nth-child(2)'), /admin_action/);
+    await axe(page, 'audit search');
     // the help desk's lookup: a sub nobody has at that client
     await page.click('#nav-residents');
     await page.waitForURL(/\/admin\/residents$/);

@@ -808,6 +808,28 @@ static void console_edits_redirect_uris(void **state)
     fixture_answer_free(&a);
 }
 
+static void console_searches_audit_events(void **state)
+{
+    fixture_t *f = *state;
+    char cookie[128], query[160];
+    idp_store_session_t s;
+    session(f, f->resident, "urn:sakai-d:acr:card", 10, cookie, &s);
+    assert_int_equal(idp_store_role_grant(f->store, f->resident, "auditor"), IDP_OK);
+    assert_int_equal(idp_store_audit(f->store, "unit_searched", f->resident, "{\"k\": \"<b>\"}"), IDP_OK);
+    snprintf(query, sizeof(query), "event=unit_searched&resident=%s", f->resident);
+    fixture_answer_t a = fixture_page(f, IDP_EP_CONSOLE_AUDIT, query, false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "id=\"events\""));
+    assert_non_null(strstr(a.body, "<td>unit_searched</td>"));
+    assert_non_null(strstr(a.body, "&lt;b&gt;")); /* the detail escaped */
+    fixture_answer_free(&a);
+    a = fixture_page(f, IDP_EP_CONSOLE_AUDIT, "event=no_such_event", false, cookie, NULL, "192.0.2.1");
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "id=\"events-none\""));
+    fixture_answer_free(&a);
+    assert_true(logged_as(f, "audit.events", f->resident, "auditor"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +846,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(console_help_desk_locks_and_unlocks, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_lists_upstreams, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(console_edits_redirect_uris, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(console_searches_audit_events, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
