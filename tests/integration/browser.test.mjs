@@ -23,6 +23,13 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 
 let p, demo, browser, demoProc, upstream, cardApp;
 
+/** The demo RP's callback page: its ID token claims, or a failure that says what the RP showed instead. */
+async function callbackClaims(page) {
+  await page.waitForSelector('#id-token, #error', { timeout: 60000 });
+  if (await page.locator('#error').count()) assert.fail(`the relying party's callback failed: ${await page.textContent('body')}`);
+  return page.textContent('#id-token');
+}
+
 before(async () => {
   assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed by scripts/test (scripts/lib/common.sh)');
   p = await startProvider();
@@ -246,7 +253,7 @@ describe('in Chromium', () => {
     await page.waitForURL(/\/consent\?tx=/);
     await page.click('button[value="allow"]');
     await page.waitForURL(/\/callback/);
-    const idToken = JSON.parse(await page.textContent('#id-token'));
+    const idToken = JSON.parse(await callbackClaims(page));
     assert.equal(idToken.acr, 'urn:sakai-d:acr:card');
     assert.deepEqual(idToken.amr, ['sc', 'pin']);
     await ctx.close();
