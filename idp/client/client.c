@@ -102,6 +102,9 @@ idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_s
         memcpy(c->secret_hash, secret_hash, sizeof(c->secret_hash));
     c->require_pkce = json_is_true(json_object_get(m, "require_pkce"));
     c->require_par = json_is_true(json_object_get(m, "require_pushed_authorization_requests"));
+    c->dpop_bound = json_is_true(json_object_get(m, "dpop_bound_access_tokens"));
+    const char *profile = str(m, "security_profile");
+    c->fapi2 = profile && !strcmp(profile, "fapi2");
     c->card_required = json_is_true(json_object_get(m, "card_required"));
     c->first_party = json_is_true(json_object_get(m, "first_party"));
     json_t *max_age = json_object_get(m, "default_max_age");

@@ -41,6 +41,8 @@ typedef struct {
     unsigned char secret_hash[32]; /* SHA-256 of the secret (when has_secret); wiped when the client is freed */
     bool require_pkce, card_required, first_party;
     bool require_par;             /* require_pushed_authorization_requests (RFC 9126 §6) */
+    bool dpop_bound;              /* dpop_bound_access_tokens (RFC 9449 §5.2): token requests carry a proof */
+    bool fapi2;                   /* security_profile fapi2 (docs/fapi.md) */
     long default_max_age;         /* seconds; -1 when absent */
     const char *id_token_alg;     /* id_token_signed_response_alg (default RS256) */
     const char *access_token_alg; /* access_token_signed_response_alg; NULL: the configured default */

@@ -29,6 +29,9 @@ static const char *const acrs[] = {"urn:sakai-d:acr:card", "urn:sakai-d:acr:soci
 static const char *const sig_algs[] = {"RS256", "ES256", NULL};
 static const char *const app_types[] = {"web", "native", NULL};
 
+/* ours: the security profile an administrator marks a client with (docs/fapi.md) */
+static const char *const profiles[] = {"fapi2", NULL};
+
 static bool in_set(const char *const *set, const char *s)
 {
     for (; *set; set++)
@@ -186,6 +189,10 @@ static const field_t fields[] = {
     {"require_pkce", IDP_META_BOOL, check_bool, NULL, 0},
     /* RFC 9126 §6: this client's authorization requests come through /par only */
     {"require_pushed_authorization_requests", IDP_META_BOOL, check_bool, NULL, 0},
+    /* RFC 9449 §5.2: its token requests carry a DPoP proof, and its tokens are bound to the proof's key */
+    {"dpop_bound_access_tokens", IDP_META_BOOL, check_bool, NULL, 0},
+    /* ours: fapi2, the FAPI 2.0 Security Profile's rules for this client (check_together, docs/fapi.md) */
+    {"security_profile", IDP_META_STRING, check_string, profiles, 16},
     {"card_required", IDP_META_BOOL, check_bool, NULL, 0},
     /* an administrator's mark: the sign-in itself needs no consent page (the ledger records it); claims still do */
     {"first_party", IDP_META_BOOL, check_bool, NULL, 0},
@@ -393,9 +400,37 @@ bool idp_client_meta_uses_secret(json_t *meta)
     return m && (!strcmp(m, "client_secret_basic") || !strcmp(m, "client_secret_post"));
 }
 
+/*
+ * FAPI 2.0 Security Profile (final): a fapi2 client is confidential and authenticates with private_key_jwt
+ * (§5.3.2.1), pushes its requests with PKCE (§5.3.2.2), gets sender-constrained tokens (here DPoP, §5.3.2.1), and
+ * nothing is signed for it with RS256 (§5.4.1: PS256, ES256 or EdDSA). validate() sets its defaults so; what it
+ * set otherwise is refused.
+ */
+static idp_err_t check_fapi2(json_t *m, const char *auth, char *err, size_t errlen)
+{
+    const char *profile = json_string_value(json_object_get(m, "security_profile"));
+    if (profile == NULL || strcmp(profile, "fapi2") != 0)
+        return IDP_OK;
+    if (strcmp(auth, "private_key_jwt") != 0)
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_method: a fapi2 client uses private_key_jwt");
+    static const char *const must[] = {"require_pkce", "require_pushed_authorization_requests",
+                                       "dpop_bound_access_tokens", NULL};
+    for (const char *const *f = must; *f; f++)
+        if (!json_is_true(json_object_get(m, *f)))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: a fapi2 client must have it true", *f);
+    static const char *const algs[] = {"id_token_signed_response_alg", "access_token_signed_response_alg", NULL};
+    for (const char *const *f = algs; *f; f++) {
+        const char *alg = json_string_value(json_object_get(m, *f));
+        if (alg && !strcmp(alg, "RS256"))
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: a fapi2 client's tokens are not signed with RS256", *f);
+    }
+    return IDP_OK;
+}
+
 /* Rules that involve more than one field. */
 static idp_err_t check_together(json_t *m, char *err, size_t errlen)
 {
+    idp_err_t ret;
     const char *auth = json_string_value(json_object_get(m, "token_endpoint_auth_method"));
     json_t *grants = json_object_get(m, "grant_types");
     json_t *redirects = json_object_get(m, "redirect_uris");
@@ -420,6 +455,8 @@ static idp_err_t check_together(json_t *m, char *err, size_t errlen)
                     "require_pkce: a public client (token_endpoint_auth_method none) must use PKCE");
     if (json_object_get(m, "jwks") && json_object_get(m, "jwks_uri"))
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "jwks: give either jwks or jwks_uri, not both (RFC 7591 §2)");
+    if ((ret = check_fapi2(m, auth, err, errlen)) != IDP_OK)
+        return ret;
     if (!strcmp(auth, "private_key_jwt") && !json_object_get(m, "jwks") && !json_object_get(m, "jwks_uri"))
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "jwks_uri: private_key_jwt needs jwks or jwks_uri");
     const char *tier = json_string_value(json_object_get(m, "tier"));
@@ -481,6 +518,13 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
                                                                                            : json_array());
     set_default(m, "redirect_uris", json_array());
     set_default(m, "application_type", json_string("web"));
+    json_t *profile = json_object_get(m, "security_profile");
+    if (profile && !strcmp(json_string_value(profile), "fapi2")) { /* its defaults; check_fapi2 refuses the rest */
+        set_default(m, "require_pushed_authorization_requests", json_true());
+        set_default(m, "dpop_bound_access_tokens", json_true());
+        set_default(m, "id_token_signed_response_alg", json_string("ES256"));
+        set_default(m, "access_token_signed_response_alg", json_string("ES256"));
+    }
     set_default(m, "id_token_signed_response_alg", json_string("RS256"));
     set_default(m, "tier", json_string("partner"));
     /* product.md §5: public subject identifiers for city services, pairwise for partners */

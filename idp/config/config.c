@@ -60,6 +60,7 @@ static const field_t fields[] = {
     {"tokens.max_token_lifetime_seconds", NULL, T_INT, OFF(max_token_lifetime), 60, 400 * 86400, "86400"},
     {"tokens.id_token_ttl_seconds", NULL, T_INT, OFF(id_token_ttl), 30, 86400, "3600"},
     {"tokens.code_ttl_seconds", NULL, T_INT, OFF(code_ttl), 5, 600, "60"},
+    {"tokens.dpop_require_nonce", NULL, T_BOOL, OFF(dpop_require_nonce), 0, 0, "true"},
     {"tokens.refresh_token_ttl_seconds", NULL, T_INT, OFF(refresh_token_ttl), 60, 400 * 86400, "2592000"},
     {"session.lifetime_seconds", NULL, T_INT, OFF(session_ttl), 60, 30 * 86400, "28800"},
     {"session.login_seconds", NULL, T_INT, OFF(login_ttl), 60, 3600, "900"},

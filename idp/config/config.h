@@ -55,12 +55,13 @@ typedef struct {
     int key_publish_seconds; /* "keys.publish_seconds": a next key is in JWKS this long before it may sign */
 
     /* "tokens" */
-    int access_token_ttl;   /* "tokens.access_token_ttl_seconds" */
-    char *access_token_alg; /* "tokens.access_token_signing_alg": RS256|ES256 */
-    int max_token_lifetime; /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
-    int id_token_ttl;       /* "tokens.id_token_ttl_seconds" */
-    int code_ttl;           /* "tokens.code_ttl_seconds": authorization codes */
-    int refresh_token_ttl;  /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
+    int access_token_ttl;    /* "tokens.access_token_ttl_seconds" */
+    char *access_token_alg;  /* "tokens.access_token_signing_alg": RS256|ES256 */
+    int max_token_lifetime;  /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
+    int id_token_ttl;        /* "tokens.id_token_ttl_seconds" */
+    int code_ttl;            /* "tokens.code_ttl_seconds": authorization codes */
+    bool dpop_require_nonce; /* "tokens.dpop_require_nonce": DPoP proofs carry our nonce (RFC 9449 §8) */
+    int refresh_token_ttl;   /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
 
     /* "session", "consent", "dev" */
     int session_ttl;               /* "session.lifetime_seconds": a browser session, from sign-in */

@@ -164,6 +164,8 @@ static void respond_oauth(request_t *r, const idp_oauth_resp_t *resp)
     idp_buf_init(&extra, 16384);
     if (resp->www_authenticate)
         idp_buf_printf(&extra, "WWW-Authenticate: %s\r\n", resp->www_authenticate);
+    if (resp->dpop_nonce)
+        idp_buf_printf(&extra, "DPoP-Nonce: %s\r\n", resp->dpop_nonce);
     /* Header values come from our own code; refuse CR/LF anyway rather than split a response. */
     if (resp->location && !strpbrk(resp->location, "\r\n"))
         idp_buf_printf(&extra, "Location: %s\r\n", resp->location);
@@ -294,6 +296,11 @@ static void fill_common(request_t *r, idp_oauth_req_t *req)
     }
     req->referer = mg_get_header(r->conn, "Referer");
     req->authorization = mg_get_header(r->conn, "Authorization");
+    req->path = r->ri->local_uri_raw ? r->ri->local_uri_raw : "/";
+    req->dpop = mg_get_header(r->conn, "DPoP");
+    for (int i = 0, n = 0; req->dpop && i < r->ri->num_headers; i++)
+        if (!strcasecmp(r->ri->http_headers[i].name, "DPoP") && ++n > 1)
+            req->dpop_repeated = true;
     req->loopback = r->loopback;
     req->post = !strcmp(r->ri->request_method, "POST");
     req->method = r->ri->request_method;

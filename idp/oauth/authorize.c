@@ -7,6 +7,7 @@
 #include "core/b64.h"
 #include "core/rand.h"
 #include "core/str.h"
+#include "jose/dpop.h"
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
@@ -40,6 +41,8 @@ bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_auth
 }
 
 /* RFC 7636 §4.1/§4.2: 43-128 characters of [A-Za-z0-9-._~]. */
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 static bool pkce_syntax(const char *s)
 {
     size_t n = strlen(s);
@@ -98,7 +101,8 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         !one(p, "login_hint", &out->login_hint) || !one(p, "ui_locales", &out->ui_locales) ||
         !one(p, "acr_values", &out->acr_values) || !one(p, "id_token_hint", &out->id_token_hint) ||
         !one(p, "claims", &out->claims) || !one(p, "code_challenge", &out->code_challenge) ||
-        !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) || !one(p, "request_uri", &request_uri))
+        !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
+        !one(p, "request_uri", &request_uri) || !one(p, "dpop_jkt", &out->dpop_jkt))
         return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
     /* OpenID Connect Core §6: refused until request objects are implemented. */
     if (request)
@@ -119,6 +123,9 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         return FAIL(IDP_E_INVALID_REQUEST, "state is too long", true);
     if (prompt && !parse_prompt(prompt, out, err))
         return false;
+    /* RFC 9449 §10: the thumbprint of the key the code is bound to: 43 base64url characters (SHA-256) */
+    if (out->dpop_jkt && (strlen(out->dpop_jkt) != IDP_JKT_CHARS || strspn(out->dpop_jkt, B64URL) != IDP_JKT_CHARS))
+        return FAIL(IDP_E_INVALID_REQUEST, "dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 §10)", true);
     if (max_age && !idp_str_to_long(max_age, 0, 400L * 86400, &out->max_age))
         return FAIL(IDP_E_INVALID_REQUEST, "max_age must be a non-negative integer", true);
     if (out->claims) {

@@ -26,6 +26,7 @@ typedef struct {
     const char *client_id, *redirect_uri, *scope, *state, *nonce, *response_mode;
     const char *login_hint, *ui_locales, *acr_values, *id_token_hint, *claims;
     const char *code_challenge; /* NULL when PKCE is not used (allowed only as documented) */
+    const char *dpop_jkt;       /* RFC 9449 §10: the key the code is bound to, or NULL */
     bool prompt_none, prompt_login, prompt_consent;
     long max_age;        /* -1: not given */
     json_t *claims_json; /* parsed "claims" (owned: idp_authz_clear) */

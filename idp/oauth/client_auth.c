@@ -371,6 +371,20 @@ static bool backing_off(idp_oauth_t *o, idp_oauth_req_t *req, const char *id, co
     return true;
 }
 
+/* The "alg" of compact JWS @p jws's protected header is @p alg (read unverified: only to refuse). */
+static bool header_alg_is(idp_oauth_req_t *req, const char *jws, const char *alg)
+{
+    size_t n = strcspn(jws, "."), len = 0;
+    unsigned char *raw = n < 2048 ? idp_arena_alloc(req->arena, n + 3) : NULL;
+    if (raw == NULL || idp_b64url_decode(jws, n, raw, n + 3, &len) != IDP_OK)
+        return false;
+    json_t *h = json_loadb((const char *)raw, len, 0, NULL);
+    const char *a = json_string_value(json_object_get(h, "alg"));
+    bool is = a && !strcmp(a, alg);
+    json_decref(h);
+    return is;
+}
+
 /*
  * private_key_jwt (RFC 7523 §2.2, §3; OpenID Connect Core §9): a JWT
  * signed with one of the client's registered keys, iss = sub = client_id,
@@ -405,8 +419,14 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
         return e == IDP_E_NOT_FOUND ? IDP_E_INVALID_CLIENT : e;
     out->known = true;
     json_t *payload = NULL;
-    e = !strcmp(cl->auth_method, "private_key_jwt") ? verify_assertion(o, cl, assertion, &payload)
-                                                    : IDP_E_INVALID_CLIENT;
+    e = !strcmp(cl->auth_method, "private_key_jwt") ? IDP_OK : IDP_E_INVALID_CLIENT;
+    /* FAPI 2.0 Security Profile §5.4.1: a fapi2 client signs with PS256, ES256 or EdDSA, never RS256 */
+    if (e == IDP_OK && cl->fapi2 && header_alg_is(req, assertion, "RS256")) {
+        e = IDP_E_INVALID_CLIENT;
+        *desc = "a fapi2 client's assertions are not signed with RS256";
+    }
+    if (e == IDP_OK)
+        e = verify_assertion(o, cl, assertion, &payload);
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *jti = json_string_value(json_object_get(payload, "jti"));

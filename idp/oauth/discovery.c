@@ -112,6 +112,11 @@ idp_err_t idp_oauth_new(const idp_config_t *cfg, const idp_oauth_deps_t *deps, i
     o->net = deps->net;
     if (deps->kek)
         idp_kek_derive(deps->kek, IDP_SUBJECT_KEY_LABEL, o->subject_key);
+    /* DPoP nonces (oauth/dpop.c): one key on every node of a deployment; a node without the KEK (tests) its own */
+    if (deps->kek)
+        idp_kek_derive(deps->kek, IDP_DPOP_NONCE_KEY_LABEL, o->dpop_nonce_key);
+    else if (idp_random_bytes(o->dpop_nonce_key, sizeof(o->dpop_nonce_key)) != IDP_OK)
+        goto Exit;
     if ((o->client_jwks = idp_client_jwks_new(cfg->client_jwks_cache_seconds)) == NULL ||
         (o->clients = idp_clients_new()) == NULL ||
         (o->auth_guard = idp_auth_guard_new(cfg->client_auth_failures)) == NULL ||
@@ -158,6 +163,7 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
     json_object_set_new(d, "require_pushed_authorization_requests", json_false());
     json_object_set_new(d, "subject_types_supported", list(idp_client_meta_allowed("subject_type")));
     json_object_set_new(d, "id_token_signing_alg_values_supported", algs());
+    json_object_set_new(d, "dpop_signing_alg_values_supported", algs()); /* RFC 9449 §5.1: jose/dpop.c verifies these */
     json_object_set_new(d, "acr_values_supported", list(idp_client_meta_allowed("default_acr_values")));
     json_object_set_new(d, "claims_supported", claims(false));
     json_object_set_new(d, "claims_parameter_supported", json_true());
@@ -203,5 +209,6 @@ void idp_oauth_free(idp_oauth_t *o)
     idp_ratelimit_free(o->card_breaker);
     idp_ratelimit_free(o->card_limit);
     idp_wipe(o->subject_key, sizeof(o->subject_key));
+    idp_wipe(o->dpop_nonce_key, sizeof(o->dpop_nonce_key));
     free(o);
 }

@@ -349,11 +349,14 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->redirect_uri, sizeof(g->redirect_uri), "%s", f->ar.redirect_uri);
     snprintf(g->nonce, sizeof(g->nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
     snprintf(g->code_challenge, sizeof(g->code_challenge), "%s", f->ar.code_challenge ? f->ar.code_challenge : "");
+    snprintf(g->dpop_jkt, sizeof(g->dpop_jkt), "%s", f->ar.dpop_jkt ? f->ar.dpop_jkt : "");
     /* OpenID Connect Core §11: the resident consented to offline access (it is among the claims). */
     g->offline = idp_str_list_has(claims, IDP_CLAIM_OFFLINE);
     unsigned char h[32];
     sha256_str(code, h);
-    idp_err_t e = idp_store_code_create(f->o->store, g, h, f->o->cfg->code_ttl, f->o->cfg->refresh_token_ttl);
+    /* FAPI 2.0 Security Profile §5.3.2.2: a fapi2 client's codes live at most 60 s */
+    int code_ttl = f->client->fapi2 && f->o->cfg->code_ttl > 60 ? 60 : f->o->cfg->code_ttl;
+    idp_err_t e = idp_store_code_create(f->o->store, g, h, code_ttl, f->o->cfg->refresh_token_ttl);
     if (e != IDP_OK) {
         store_error(f, e);
         return;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "core/buf.h"
+#include "jose/dpop.h"
 #include "jose/verify.h"
 #include "client/client.h"
 #include "oauth/oauth.h"
@@ -46,6 +47,31 @@ idp_err_t idp_oauth_logged(idp_err_t e, const char *what);
  */
 const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
 /**
+ * The access token of a request to a protected resource (UserInfo, the admin
+ * API), checked (signature, issuer, expiry, revocation, its client live) with
+ * its binding: a DPoP-bound token only with "Authorization: DPoP" and a proof
+ * of its key with ath (RFC 9449 §7), any other only as a bearer token (RFC
+ * 6750 §2). Fills @p info.
+ */
+idp_outcome_t idp_resource_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                 idp_store_token_info_t *info);
+
+/* ---- DPoP (RFC 9449; dpop.c) ---- */
+#define IDP_DPOP_NONCE_KEY_LABEL "sakaid dpop nonces v1"
+#define IDP_DPOP_NONCE_LEN 40 /* base64url of 24 bytes (32 characters) and a NUL, with room */
+/** A fresh server nonce into resp->dpop_nonce (§8.2). */
+void idp_dpop_offer_nonce(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/**
+ * The request's DPoP proof (with @p access_token at a
+ * resource: its ath), every check of RFC 9449 §4.3: the proof (jose/dpop.c),
+ * our nonce when tokens.dpop_require_nonce (§8), its jti's single use on
+ * every node (§11.1). No DPoP header: success and proof->jkt "". A verified
+ * proof sets req->dpop_jkt to proof->jkt. Failures: invalid_dpop_proof,
+ * use_dpop_nonce (with resp->dpop_nonce set), or the store's.
+ */
+idp_outcome_t idp_dpop_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *access_token,
+                             idp_dpop_proof_t *proof);
+/**
  * Validates client metadata @p m into *meta (register.c): the field table
  * (client/client_meta.c), on an update the subject identifiers kept
  * (@p before, NULL for a new client), and the sector_identifier_uri fetched
@@ -55,13 +81,6 @@ const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
 idp_outcome_t idp_client_validate(idp_oauth_t *o, idp_oauth_req_t *req, json_t *m, json_t *before, json_t **meta);
 /** Whether the scope word @p word (@p len bytes) is an admin role's ("admin:..."): only an administrator grants one. */
 bool idp_admin_scope(const char *word, size_t len);
-/**
- * An access token we issued, presented to a resource of ours (UserInfo, the
- * admin API): signature, typ at+jwt, issuer, expiry, its row live (not
- * revoked), and its client live (not suspended or removed). IDP_OK with
- * *info; IDP_E_INVALID_TOKEN for any of those; a storage error otherwise.
- */
-idp_err_t idp_access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, idp_store_token_info_t *info);
 /** The same for ending something that may be gone already: IDP_E_NOT_FOUND is not a failure. */
 idp_err_t idp_oauth_logged_end(idp_err_t e, const char *what);
 

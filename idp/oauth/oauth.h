@@ -35,6 +35,7 @@ typedef struct {
     idp_jpki_trust_t *jpki;              /* card login; NULL when not configured */
     idp_ratelimit_t *card_limit;         /* card requests per client address */
     unsigned char subject_key[32];       /* HMAC key for subject identifiers (derived from the KEK) */
+    unsigned char dpop_nonce_key[32];    /* HMAC key for DPoP nonces (derived from the KEK: every node's agree) */
     const idp_kek_t *kek;                /* opens upstream client secrets (social login) */
     idp_fed_t *fed;                      /* the upstream relying party; NULL: no social login */
     const idp_net_t *net;                /* outbound HTTP (jwks_uri, back-channel logout); NULL: libcurl */
@@ -55,7 +56,10 @@ typedef struct {
     idp_arena_t *arena;
     const idp_params_t *form;  /* decoded body (or query for GET) */
     const char *authorization; /* the Authorization header, or NULL */
-    const char *body;          /* a JSON body, for the JSON endpoints */
+    const char *dpop;          /* the DPoP header (RFC 9449 §4.1), or NULL */
+    bool dpop_repeated;        /* more than one DPoP header: refused (§4.3 item 1) */
+    const char *dpop_jkt; /* set by the core once the DPoP proof is verified (oauth/dpop.c): its key's thumbprint */
+    const char *body;     /* a JSON body, for the JSON endpoints */
     size_t body_len;
     const char *remote_addr; /* the client address, for rate limits */
     const char *lang;        /* "ja" or "en": the resident's choice (lang_chosen), else from Accept-Language */
@@ -65,6 +69,7 @@ typedef struct {
     bool loopback;           /* the client address is 127.0.0.0/8 or ::1 */
     bool post;               /* the request method is POST (decisions are taken on POST only) */
     const char *method;      /* the request method: GET, HEAD, POST, PUT or DELETE */
+    const char *path;        /* the request's path, without the query (a DPoP proof's htu is the issuer and it) */
     const char *path_param;  /* the {id} segment of a row whose path ends in it (endpoints.h), or NULL */
     long long now;           /* unix seconds */
     long long now_ms;        /* monotonic milliseconds */
@@ -75,6 +80,7 @@ typedef struct {
     const char *body; /* JSON, in the request arena (or static) */
     size_t body_len;
     const char *www_authenticate; /* set on 401 (RFC 6749 §5.2, RFC 6750 §3) */
+    const char *dpop_nonce;       /* the DPoP-Nonce header: a fresh server nonce (RFC 9449 §8) */
     const char *content_type;     /* NULL: application/json */
     const char *csp;              /* Content-Security-Policy of an HTML page (NULL: none may load anything) */
     const char *location;         /* with a 303 */

@@ -27,11 +27,15 @@ static bool credential(const char *name)
 idp_outcome_t idp_oauth_par(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     const char *desc = NULL, *v = NULL;
+    /* RFC 9449 §10.1: a proof here binds the code to come to its key, as dpop_jkt would */
+    idp_dpop_proof_t proof;
+    idp_outcome_t out = idp_dpop_check(o, req, resp, NULL, &proof);
+    if (out.err != IDP_OK)
+        return out;
     idp_client_auth_t cl;
     idp_err_t e = idp_client_authenticate(o, req, &cl, &desc);
     if (e != IDP_OK)
         return idp_fail(e, desc);
-    idp_outcome_t out = idp_ok();
     idp_params_t *p = idp_arena_alloc(req->arena, sizeof(*p));
     char *token = NULL;
     idp_buf_t b;
@@ -57,6 +61,18 @@ idp_outcome_t idp_oauth_par(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
             p->items[p->n++] = req->form->items[i];
     if (e == IDP_E_NOT_FOUND && p->n < IDP_MAX_PARAMS)
         p->items[p->n++] = (idp_param_t){.name = "client_id", .value = cl.client->id};
+    /* §10.1: "If both ... are present, the authorization server MUST ensure that they match" */
+    e = idp_params_get(req->form, "dpop_jkt", &v);
+    if (proof.jkt[0] && e == IDP_OK && strcmp(v, proof.jkt) != 0) {
+        out = idp_fail(IDP_E_INVALID_DPOP_PROOF, "dpop_jkt is not the thumbprint of the DPoP proof's key");
+        goto Exit;
+    }
+    if (proof.jkt[0] && e == IDP_E_NOT_FOUND && p->n < IDP_MAX_PARAMS)
+        p->items[p->n++] = (idp_param_t){.name = "dpop_jkt", .value = proof.jkt};
+    if (cl.client->fapi2 && !strcmp(proof.alg, "RS256")) { /* FAPI 2.0 Security Profile §5.4.1 */
+        out = idp_fail(IDP_E_INVALID_DPOP_PROOF, "a fapi2 client's DPoP proofs are not signed with RS256");
+        goto Exit;
+    }
     /* §2.1: "the authorization server MUST validate the request the same way as at the authorization
      * endpoint"; here every error is the client's to read, as JSON (§2.3) */
     idp_authz_req_t ar = {0};

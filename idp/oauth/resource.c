@@ -20,8 +20,10 @@
 
 #define TOKEN_MAX 8192
 
-/* Our own access token: signature, typ at+jwt (RFC 9068 §4), issuer, expiry; *jti receives its id. */
-static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, char jti[64])
+/* Our own access token: signature, typ at+jwt (RFC 9068 §4), issuer, expiry; *jti receives its id, and @p jkt (when
+ * not NULL) the key it is bound to (cnf.jkt, RFC 9449 §6.1), or "". */
+static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, char jti[64],
+                                     char jkt[IDP_JKT_LEN])
 {
     json_t *header = NULL, *payload = NULL;
     idp_err_t e = idp_own_verify(o, token, &header, &payload);
@@ -35,16 +37,22 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
             e = IDP_E_INVALID_TOKEN;
         else
             snprintf(jti, 64, "%s", id);
+        const char *bound = json_string_value(json_object_get(json_object_get(payload, "cnf"), "jkt"));
+        if (jkt)
+            snprintf(jkt, IDP_JKT_LEN, "%s", bound ? bound : "");
     }
     json_decref(header);
     json_decref(payload);
     return e == IDP_OK || e == IDP_E_SERVER_ERROR || e == IDP_E_NOMEM ? e : IDP_E_INVALID_TOKEN;
 }
 
-idp_err_t idp_access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, idp_store_token_info_t *info)
+/* An access token we issued: signature, typ at+jwt, issuer, expiry, its row live (not revoked), its client live (not
+ * suspended or removed). IDP_E_INVALID_TOKEN for any of those; a storage error otherwise. */
+static idp_err_t access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const char *token,
+                                    idp_store_token_info_t *info, char jkt[IDP_JKT_LEN])
 {
     char jti[64];
-    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti);
+    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti, jkt);
     if (e == IDP_OK)
         e = idp_store_access_token_get(o->store, jti, info);
     if (e == IDP_OK && !info->active)
@@ -55,6 +63,54 @@ idp_err_t idp_access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const cha
         idp_client_unref(cl);
     }
     return e == IDP_E_NOT_FOUND || e == IDP_E_INVALID_GRANT || e == IDP_E_INVALID_REQUEST ? IDP_E_INVALID_TOKEN : e;
+}
+
+/*
+ * RFC 9449 §7.1: the token in "Authorization: DPoP", or NULL. A DPoP-bound token is presented only this way; the
+ * Bearer ways (idp_bearer_token) are RFC 6750's.
+ */
+static const char *dpop_scheme_token(const idp_oauth_req_t *req)
+{
+    if (req->authorization == NULL || strncasecmp(req->authorization, "DPoP ", 5) != 0)
+        return NULL;
+    const char *t = req->authorization + 5;
+    while (*t == ' ')
+        t++;
+    return t;
+}
+
+idp_outcome_t idp_resource_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                 idp_store_token_info_t *info)
+{
+    idp_outcome_t out = idp_ok();
+    const char *token = dpop_scheme_token(req);
+    bool dpop = token != NULL;
+    if (!dpop && (token = idp_bearer_token(req, &out)) == NULL)
+        return out;
+    char jkt[IDP_JKT_LEN] = "";
+    idp_err_t e = access_token_check(o, req, token, info, jkt);
+    if (e == IDP_E_INVALID_TOKEN)
+        return idp_fail(IDP_E_INVALID_TOKEN, "the access token is invalid, expired or revoked");
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    /* §7.2: a bound token as a bearer token would let whoever holds it use it: refused */
+    if (!dpop && jkt[0])
+        return idp_fail(IDP_E_INVALID_TOKEN,
+                        "the access token is DPoP-bound: present it with the DPoP scheme and a proof");
+    if (!dpop)
+        return idp_ok();
+    if (!jkt[0]) /* §7.1: the DPoP scheme is for bound tokens */
+        return idp_fail(IDP_E_INVALID_TOKEN, "the access token is not DPoP-bound: present it as a Bearer token");
+    idp_dpop_proof_t proof;
+    out = idp_dpop_check(o, req, resp, token, &proof);
+    if (out.err != IDP_OK)
+        return out;
+    /* §4.3 item 12, §7.1: a proof, with ath, by the key the token is bound to */
+    if (!proof.jkt[0])
+        return idp_fail(IDP_E_INVALID_DPOP_PROOF, "a DPoP proof is required with a DPoP-bound token");
+    if (strcmp(proof.jkt, jkt) != 0)
+        return idp_fail(IDP_E_INVALID_DPOP_PROOF, "the DPoP proof's key is not the one the token is bound to");
+    return idp_ok();
 }
 
 /* ---- released claims (UserInfo and the ID token) -------------------------------- */
@@ -108,15 +164,14 @@ static const char *token_claims(idp_oauth_req_t *req, const idp_store_grant_t *g
 
 idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
-    idp_outcome_t fail = idp_ok();
-    const char *token = idp_bearer_token(req, &fail);
-    if (token == NULL)
-        return fail;
     idp_store_token_info_t info;
+    idp_outcome_t fail = idp_resource_token(o, req, resp, &info);
+    if (fail.err != IDP_OK)
+        return fail;
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
     bool live = false;
-    idp_err_t e = idp_access_token_check(o, req, token, &info);
-    if (e == IDP_OK && !info.grant_id[0])
+    idp_err_t e = IDP_OK;
+    if (!info.grant_id[0])
         e = IDP_E_INVALID_TOKEN; /* a client_credentials token: no end-user */
     if (e == IDP_OK)
         e = g ? idp_store_grant_get(o->store, info.grant_id, g, &live) : IDP_E_NOMEM;
@@ -155,6 +210,7 @@ idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 typedef struct {
     bool access; /* an access token (else a refresh token) */
     char jti[64];
+    char jkt[IDP_JKT_LEN]; /* an access token's cnf.jkt, or "" */
     idp_store_token_info_t info;
     idp_store_grant_t grant; /* refresh tokens */
 } found_t;
@@ -166,7 +222,7 @@ static idp_err_t find_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *to
     if (strlen(token) > TOKEN_MAX)
         return IDP_E_NOT_FOUND;
     if (strchr(token, '.')) {
-        idp_err_t e = verify_access_token(o, req, token, f->jti);
+        idp_err_t e = verify_access_token(o, req, token, f->jti, f->jkt);
         if (e == IDP_E_INVALID_TOKEN)
             return IDP_E_NOT_FOUND;
         f->access = true;
@@ -213,6 +269,11 @@ idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
             if (f->access) {
                 json_object_set_new(body, "jti", json_string(f->jti));
                 json_object_set_new(body, "aud", json_string(o->cfg->issuer));
+            }
+            /* RFC 9449 §6.2: a bound access token's key, for the resource server to check the proof against */
+            if (f->access && f->jkt[0]) {
+                json_object_set_new(body, "cnf", json_pack("{s:s}", "jkt", f->jkt));
+                json_object_set_new(body, "token_type", json_string("DPoP"));
             }
             idp_oauth_json(req, resp, 200, body);
         } else if (e == IDP_OK || e == IDP_E_NOT_FOUND) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/url.h"
@@ -84,21 +85,31 @@ static void json_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_o
         resp->www_authenticate = "Basic realm=\"sakaid\", charset=\"UTF-8\"";
 }
 
+/* RFC 9449 §7.1: the DPoP scheme's challenge, for a request that used it or whose proof failed (401 at a resource). */
+static bool dpop_error(const idp_oauth_req_t *req, const idp_outcome_t *out)
+{
+    return out->err == IDP_E_INVALID_DPOP_PROOF || out->err == IDP_E_USE_DPOP_NONCE ||
+           (req->authorization && !strncasecmp(req->authorization, "DPoP ", 5));
+}
+
 /* RFC 6750 §3: the challenge names the error, except to a request that carried no token (§3.1). */
 static void bearer_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
 {
     char *h = idp_arena_alloc(req->arena, 256);
+    const char *scheme = dpop_error(req, out) ? "DPoP" : "Bearer";
     if (out->no_token) {
         idp_oauth_json(req, resp, 401, json_pack("{s:s}", "error", "invalid_token"));
         if (h)
             snprintf(h, 256, "Bearer realm=\"sakaid\"");
     } else {
         json_error(req, resp, out, desc);
+        if (out->err == IDP_E_INVALID_DPOP_PROOF || out->err == IDP_E_USE_DPOP_NONCE)
+            resp->status = 401; /* RFC 9449 §7.1, §9: at a resource, a proof's error is an authentication failure */
         if (h && (idp_err_is_internal(out->err) || out->err == IDP_E_UNAVAILABLE))
             h = NULL; /* a failure of ours, not of the request's credentials: no challenge */
         else if (h)
-            snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", idp_err_code(out->err),
-                     desc ? desc : "");
+            snprintf(h, 256, "%s realm=\"sakaid\", error=\"%s\", error_description=\"%s\"", scheme,
+                     idp_err_code(out->err), desc ? desc : "");
     }
     resp->www_authenticate = h;
 }
@@ -126,7 +137,10 @@ static const char *problem_title(int status)
  */
 static void problem_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_outcome_t *out, const char *desc)
 {
-    int status = out->no_token ? 401 : idp_err_http_status(out->err);
+    bool dpop = dpop_error(req, out);
+    int status = out->no_token || out->err == IDP_E_INVALID_DPOP_PROOF || out->err == IDP_E_USE_DPOP_NONCE
+                     ? 401 /* RFC 9449 §7.1, §9 */
+                     : idp_err_http_status(out->err);
     const char *code = out->no_token ? "invalid_token" : idp_err_code(out->err);
     json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", problem_title(status), "status",
                              status, "error", code);
@@ -139,7 +153,7 @@ static void problem_error(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const id
         if (h && out->no_token)
             snprintf(h, 256, "Bearer realm=\"sakaid\"");
         else if (h)
-            snprintf(h, 256, "Bearer realm=\"sakaid\", error=\"%s\"", code);
+            snprintf(h, 256, "%s realm=\"sakaid\", error=\"%s\"", dpop ? "DPoP" : "Bearer", code);
         resp->www_authenticate = h;
     }
 }

@@ -27,6 +27,11 @@ idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     if (e != IDP_OK)
         return idp_fail(IDP_E_INVALID_REQUEST,
                         e == IDP_E_NOT_FOUND ? "grant_type is required" : "grant_type is repeated");
+    /* RFC 9449 §5: a proof is checked before anything else is spent (the client assertion's jti) */
+    idp_dpop_proof_t proof;
+    idp_outcome_t out = idp_dpop_check(o, req, resp, NULL, &proof);
+    if (out.err != IDP_OK)
+        return out;
     idp_client_auth_t cl;
     if ((e = idp_client_authenticate(o, req, &cl, &desc)) != IDP_OK)
         return idp_fail(e, desc);
@@ -34,13 +39,18 @@ idp_outcome_t idp_oauth_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     for (size_t i = 0; i < idp_grants_count && g == NULL; i++)
         if (!strcmp(idp_grants[i].name, name))
             g = &idp_grants[i];
-    idp_outcome_t out;
     if (g == NULL)
         out = idp_fail(IDP_E_UNSUPPORTED_GRANT_TYPE, "this grant type is not supported");
     else if (!idp_client_has(cl.client->grant_types, name)) /* RFC 6749 §5.2 unauthorized_client */
         out = idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "the client is not registered for this grant type");
     else if (g->confidential_only && !strcmp(cl.method, "none")) /* §4.4: confidential clients only */
         out = idp_fail(IDP_E_UNAUTHORIZED_CLIENT, "public clients cannot use client_credentials");
+    /* RFC 9449 §5.2: a client registered with dpop_bound_access_tokens (every fapi2 client) sends a proof */
+    else if (cl.client->dpop_bound && req->dpop_jkt == NULL)
+        out = idp_fail(IDP_E_INVALID_DPOP_PROOF, "this client's token requests carry a DPoP proof");
+    /* FAPI 2.0 Security Profile §5.4.1: PS256, ES256 or EdDSA, never RS256 */
+    else if (cl.client->fapi2 && !strcmp(proof.alg, "RS256"))
+        out = idp_fail(IDP_E_INVALID_DPOP_PROOF, "a fapi2 client's DPoP proofs are not signed with RS256");
     else
         out = g->fn(o, req, resp, &cl);
     idp_client_auth_release(&cl);

@@ -114,7 +114,8 @@ typedef struct {
                              idp_store_code_outcome_t *outcome);
     idp_err_t (*code_spend)(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                            const char *subject, const char *scope, long long expires_at, const char *released);
+                            const char *subject, const char *scope, long long expires_at, const char *released,
+                            const char *dpop_jkt);
     idp_err_t (*grant_revoke)(idp_store_t *s, const char *grant_id);
     idp_err_t (*grant_get)(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
     idp_err_t (*par_put)(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
@@ -687,10 +688,10 @@ static inline idp_err_t idp_store_code_redeem(idp_store_t *s, const unsigned cha
 static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                                              const unsigned char *refresh_hash, const char *jti, const char *client_id,
                                              const char *subject, const char *scope, long long expires_at,
-                                             const char *released)
+                                             const char *released, const char *dpop_jkt)
 {
     return s->ops_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
-                                    released);
+                                    released, dpop_jkt);
 }
 
 static inline idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)

@@ -785,7 +785,8 @@ typedef struct {
     char acr[64];
     char amr[64];
     long long auth_time;
-    bool offline; /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
+    bool offline;      /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
+    char dpop_jkt[48]; /* the DPoP key its tokens are bound to (RFC 9449 §6, §10), or "" */
     /* the code's own fields */
     char redirect_uri[2048];
     char nonce[520];
@@ -829,15 +830,16 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_code_redeem(idp_store_t *s, co
  * grant live), and then the new refresh token's hash (NULL: none), the access
  * token's jti and a "token" row in the resident's release history (the
  * client now knows who they are) naming the claims @p released in the ID
- * token ("" for none). IDP_E_CONFLICT: the code was spent, expired or its
+ * token ("" for none). A grant not yet bound to a DPoP key is bound to
+ * @p dpop_jkt (NULL or "": none; RFC 9449 §5), as its refresh tokens are
+ * from then on. IDP_E_CONFLICT: the code was spent, expired or its
  * grant ended since the check, and nothing was written (present it to
  * idp_store_code_redeem again to learn which: a replay revokes the grant).
  */
-IDP_STORE_WRITE static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32],
-                                                             const char *grant_id, const unsigned char *refresh_hash,
-                                                             const char *jti, const char *client_id,
-                                                             const char *subject, const char *scope,
-                                                             long long expires_at, const char *released);
+IDP_STORE_WRITE static inline idp_err_t
+idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                     const unsigned char *refresh_hash, const char *jti, const char *client_id, const char *subject,
+                     const char *scope, long long expires_at, const char *released, const char *dpop_jkt);
 /**
  * The second half of a refresh (RFC 6749 §6), after the request was checked
  * against the token's grant (idp_store_refresh_get) and the new tokens were

@@ -96,6 +96,11 @@ int fixture_teardown(void **state)
 
 void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64])
 {
+    fixture_code_jkt(f, scope, claims, NULL, code);
+}
+
+void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const char *jkt, char code[64])
+{
     static int n;
     idp_store_grant_t g = {.auth_time = (long long)time(NULL)};
     snprintf(g.id, sizeof(g.id), "grant-%d", ++n);
@@ -110,6 +115,7 @@ void fixture_code(fixture_t *f, const char *scope, const char *claims, char code
     snprintf(g.redirect_uri, sizeof(g.redirect_uri), REDIRECT);
     snprintf(g.nonce, sizeof(g.nonce), "n-0S6_WzA2Mj");
     assert_true(idp_pkce_s256(VERIFIER, g.code_challenge));
+    snprintf(g.dpop_jkt, sizeof(g.dpop_jkt), "%s", jkt ? jkt : "");
     unsigned char h[32];
     idp_sha256(code, strlen(code), h);
     assert_int_equal(idp_store_code_create(f->store, &g, h, 60, 3600), IDP_OK);
@@ -142,6 +148,31 @@ json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form,
     json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
     resp->body = NULL; /* it lived in the arena */
     resp->www_authenticate = resp->www_authenticate ? "set" : NULL;
+    idp_arena_free(&arena);
+    assert_non_null(j);
+    return j;
+}
+
+json_t *fixture_call_dpop(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *path,
+                          const char *form, const char *authorization, const char *dpop, idp_oauth_resp_t *resp)
+{
+    static char nonce[128];
+    idp_arena_t arena;
+    idp_arena_init(&arena, 1 << 20);
+    handle(f, endpoint, form, &arena,
+           (idp_oauth_req_t){.authorization = authorization,
+                             .dpop = dpop,
+                             .remote_addr = "192.0.2.1",
+                             .post = !strcmp(method, "POST"),
+                             .method = method,
+                             .path = path},
+           resp);
+    json_t *j = resp->body_len ? json_loadb(resp->body, resp->body_len, 0, NULL) : json_object();
+    resp->body = NULL;
+    if (resp->www_authenticate) /* the challenge's scheme and error, kept past the arena */
+        resp->www_authenticate = strncmp(resp->www_authenticate, "DPoP", 4) ? "Bearer" : "DPoP";
+    snprintf(nonce, sizeof(nonce), "%s", resp->dpop_nonce ? resp->dpop_nonce : "");
+    resp->dpop_nonce = resp->dpop_nonce ? nonce : NULL;
     idp_arena_free(&arena);
     assert_non_null(j);
     return j;

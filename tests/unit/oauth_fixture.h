@@ -29,9 +29,15 @@ int fixture_setup(void **state);
 int fixture_teardown(void **state);
 /* An authorization code for CLIENT with @p scope and consented @p claims; @p code receives its value. */
 void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64]);
+/* The same, its grant bound to DPoP key @p jkt (RFC 9449 §10; NULL: none). */
+void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const char *jkt, char code[64]);
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp);
+/* The same as @p method at @p path, with a DPoP header @p dpop (may be NULL). resp->www_authenticate is the
+ * challenge's scheme ("Bearer" or "DPoP"), resp->dpop_nonce the nonce it gave (until the next call). */
+json_t *fixture_call_dpop(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *path,
+                          const char *form, const char *authorization, const char *dpop, idp_oauth_resp_t *resp);
 /* Calls @p endpoint with @p method, its path's {id} @p param (may be NULL), a JSON @p body (may be NULL) and an
  * Authorization header (may be NULL); the JSON body (decref it; {} when there is none). */
 json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param, const char *body,

@@ -436,6 +436,43 @@ static void an_update_that_changes_sub_is_refused(void **state)
     }
 }
 
+/* docs/fapi.md: a fapi2 client's defaults, and what the FAPI 2.0 Security Profile refuses it */
+static void fapi2_profile(void **state)
+{
+    (void)state;
+    json_t *m = NULL;
+    char err[512];
+#define FAPI "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"," \
+             "\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":\"private_key_jwt\""
+    assert_int_equal(validate(FAPI "}", &m, err), IDP_OK);
+    assert_true(json_is_true(json_object_get(m, "require_pushed_authorization_requests")));
+    assert_true(json_is_true(json_object_get(m, "dpop_bound_access_tokens")));
+    assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "ES256");
+    assert_string_equal(json_string_value(json_object_get(m, "access_token_signed_response_alg")), "ES256");
+    json_decref(m);
+    static const char *const refused[] = {
+        FAPI ",\"require_pushed_authorization_requests\":false}",
+        FAPI ",\"dpop_bound_access_tokens\":false}",
+        FAPI ",\"require_pkce\":false}",
+        FAPI ",\"id_token_signed_response_alg\":\"RS256\"}",
+        FAPI ",\"access_token_signed_response_alg\":\"RS256\"}",
+        "{\"client_name\":\"P\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"}",
+        "{\"client_name\":\"P\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi1\"}",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        m = NULL;
+        assert_int_equal(validate(refused[i], &m, err), IDP_E_INVALID_CLIENT_METADATA);
+        assert_null(m);
+    }
+#undef FAPI
+    /* RFC 9449 §5.2 on its own */
+    assert_int_equal(validate("{\"client_name\":\"W\",\"redirect_uris\":[\"https://rp.example/cb\"],"
+                              "\"dpop_bound_access_tokens\":true}",
+                              &m, err),
+                     IDP_OK);
+    json_decref(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(defaults),
@@ -446,6 +483,7 @@ int main(void)
                                        cmocka_unit_test(sector_document_must_list_every_redirect_uri),
                                        cmocka_unit_test(sector_identifier_uri_is_fetched_and_checked),
                                        cmocka_unit_test(sector_identifier_uri_must_be_https),
-                                       cmocka_unit_test(an_update_that_changes_sub_is_refused)};
+                                       cmocka_unit_test(an_update_that_changes_sub_is_refused),
+                                       cmocka_unit_test(fapi2_profile)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -565,11 +565,12 @@ static void code_is_spent_once_and_a_replay_revokes_its_grant(void **state)
     fresh_hash(rt2);
     fresh_id(jti, sizeof(jti), "jti");
     fresh_id(jti2, sizeof(jti2), "jti");
-    assert_int_equal(idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, ""),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, "", NULL), IDP_OK);
     /* a second spend (two requests that both passed the check) writes nothing */
-    assert_int_equal(idp_store_code_spend(s, code, g.id, rt2, jti2, w.client, w.resident, g.scope, 4102444800LL, ""),
-                     IDP_E_CONFLICT);
+    assert_int_equal(
+        idp_store_code_spend(s, code, g.id, rt2, jti2, w.client, w.resident, g.scope, 4102444800LL, "", NULL),
+        IDP_E_CONFLICT);
     idp_store_token_info_t info;
     assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
     assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_E_NOT_FOUND);
@@ -649,8 +650,9 @@ static void grant_ends_with_its_session(void **state)
     char jti[64];
     fresh_hash(rt);
     fresh_id(jti, sizeof(jti), "jti");
-    assert_int_equal(idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, ""),
-                     IDP_E_CONFLICT);
+    assert_int_equal(
+        idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, "", NULL),
+        IDP_E_CONFLICT);
     idp_store_token_info_t info;
     assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
 }
@@ -673,7 +675,46 @@ static void redeemed(idp_store_t *s, world_t *w, idp_store_grant_t *g, unsigned 
     assert_int_equal(idp_store_code_redeem(s, code, w->client, g->redirect_uri, g->code_challenge, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_VALID);
     assert_int_equal(
-        idp_store_code_spend(s, code, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name"), IDP_OK);
+        idp_store_code_spend(s, code, g->id, rt, jti, w->client, w->resident, g->scope, 4102444800LL, "name", NULL),
+        IDP_OK);
+}
+
+/* RFC 9449 §5, §10: a grant bound by its authorization request keeps that key; an unbound one is bound by the
+ * redemption's proof, once; its refresh tokens carry the binding. */
+static void grant_dpop_binding_is_kept(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    static const char k1[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    static const char k2[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    for (int bound_first = 0; bound_first < 2; bound_first++) {
+        idp_store_grant_t g, out;
+        grant_for(&w, &g);
+        g.offline = true;
+        if (bound_first)
+            snprintf(g.dpop_jkt, sizeof(g.dpop_jkt), "%s", k1);
+        unsigned char code[32], rt[32];
+        char jti[64];
+        fresh_hash(code);
+        fresh_hash(rt);
+        fresh_id(jti, sizeof(jti), "jti");
+        assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+        idp_store_code_outcome_t o;
+        assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, g.code_challenge, &out, &o), IDP_OK);
+        assert_int_equal(o, IDP_CODE_VALID);
+        assert_string_equal(out.dpop_jkt, bound_first ? k1 : "");
+        /* the redemption's key binds an unbound grant; a bound one keeps its own */
+        assert_int_equal(idp_store_code_spend(s, code, g.id, rt, jti, w.client, w.resident, g.scope, 4102444800LL, "",
+                                              bound_first ? k2 : k1),
+                         IDP_OK);
+        idp_store_token_info_t info;
+        assert_int_equal(idp_store_refresh_get(s, rt, &out, &info), IDP_OK);
+        assert_string_equal(out.dpop_jkt, k1);
+        bool live;
+        assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+        assert_string_equal(out.dpop_jkt, k1);
+    }
 }
 
 static void refresh_rotates_and_a_replay_revokes_the_family(void **state)
@@ -1585,6 +1626,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(code_expired_or_unknown_is_unknown),
         cmocka_unit_test(grant_ends_with_its_session),
         cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
+        cmocka_unit_test(grant_dpop_binding_is_kept),
         cmocka_unit_test(access_token_expires_and_revokes),
         cmocka_unit_test(assertion_jti_is_used_once),
         cmocka_unit_test(login_tx_is_continued_once),

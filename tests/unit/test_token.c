@@ -56,14 +56,15 @@ static void token_code_grant_issues_tokens_once(void **state)
 static const idp_store_codes_ops_t *real_codes;
 static idp_err_t spend_after_a_rival(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                                      const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                                     const char *subject, const char *scope, long long expires_at, const char *released)
+                                     const char *subject, const char *scope, long long expires_at, const char *released,
+                                     const char *dpop_jkt)
 {
     unsigned char rival_refresh[32] = {1};
     idp_err_t e = real_codes->code_spend(s, code_hash, grant_id, refresh_hash ? rival_refresh : NULL, "rival-jti",
-                                         client_id, subject, scope, expires_at, released);
+                                         client_id, subject, scope, expires_at, released, dpop_jkt);
     assert_int_equal(e, IDP_OK);
     return real_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
-                                  released);
+                                  released, dpop_jkt);
 }
 
 static void token_code_spent_meanwhile_is_a_replay(void **state)

@@ -61,6 +61,10 @@ idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req,
         return idp_fail_store(e);
     if (outcome != IDP_CODE_VALID)
         return code_refused(cl, outcome, verifier != NULL);
+    /* RFC 9449 §10: a code the authorization request bound to a key (dpop_jkt) is redeemed with a proof of that
+     * key, and nothing changes otherwise */
+    if (g->dpop_jkt[0] && (req->dpop_jkt == NULL || strcmp(req->dpop_jkt, g->dpop_jkt) != 0))
+        return idp_fail(IDP_E_INVALID_DPOP_PROOF, "the code is bound to another DPoP key (dpop_jkt)");
     unsigned char rh[32];
     char *refresh = idp_grant_new_refresh(cl, rh);
     idp_issued_t t;
@@ -68,7 +72,7 @@ idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req,
     /* One commit after both signatures: the code spent, refresh token, jti, the resident's release row. */
     if (e == IDP_OK)
         e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope, t.exp,
-                                 t.released);
+                                 t.released, req->dpop_jkt);
     if (e == IDP_OK)
         idp_grant_token_response(o, req, resp, &t, g->scope, refresh);
     /* IDP_E_CONFLICT: spent (or ended) between the check and the commit, by another request presenting it

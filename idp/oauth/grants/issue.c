@@ -114,6 +114,9 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
                            "acr", g->acr, "amr", amr_array(g->amr));
     if (at && !g->offline && g->sid[0])
         json_object_set_new(at, "sid", json_string(g->sid));
+    /* RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in cnf.jkt (RFC 7800) */
+    if (at && req->dpop_jkt)
+        json_object_set_new(at, "cnf", json_pack("{s:s}", "jkt", req->dpop_jkt));
     idp_err_t e = idp_grant_sign_json(o, idp_grant_access_token_alg(o, cl), "at+jwt", at, &t->at);
     if (e != IDP_OK || !idp_str_list_has(scope, "openid"))
         return e;
@@ -139,9 +142,9 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
 void idp_grant_token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_issued_t *t,
                               const char *scope, const char *refresh)
 {
-    json_t *body =
-        json_pack("{s:s, s:s, s:i, s:s*, s:s, s:s*}", "access_token", t->at, "token_type", "Bearer", "expires_in",
-                  o->cfg->access_token_ttl, "id_token", t->idt, "scope", scope, "refresh_token", refresh);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s*, s:s, s:s*}", "access_token", t->at, "token_type",
+                             req->dpop_jkt ? "DPoP" : "Bearer", "expires_in", /* RFC 9449 §5.1 */
+                             o->cfg->access_token_ttl, "id_token", t->idt, "scope", scope, "refresh_token", refresh);
     idp_oauth_json(req, resp, 200, body);
 }
 

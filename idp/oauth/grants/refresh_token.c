@@ -51,6 +51,10 @@ idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     if (!info.active) { /* expired, revoked, or its session ended (OpenID Connect Core §11) */
         return idp_fail(IDP_E_INVALID_GRANT, "the refresh token is invalid, expired or revoked");
     }
+    /* RFC 9449 §5: a bound grant's refresh proves possession of its key (§4.3 item 11 of the proof aside) */
+    if (g->dpop_jkt[0] && (req->dpop_jkt == NULL || strcmp(req->dpop_jkt, g->dpop_jkt) != 0))
+        return idp_fail(IDP_E_INVALID_DPOP_PROOF,
+                        "the refresh token is bound to a DPoP key this request does not prove");
     /* §6: a narrower scope may be asked for, never a wider one; it is honoured as asked (without openid: an
      * access token for the other scopes and no ID token). The grant keeps its scope. */
     const char *granted = g->scope;

@@ -234,7 +234,8 @@ static void rollback(idp_mem_data_t *d, mark_t m)
 
 idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                              const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                             const char *subject, const char *scope, long long expires_at, const char *released)
+                             const char *subject, const char *scope, long long expires_at, const char *released,
+                             const char *dpop_jkt)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     mark_t m = mark(d);
@@ -255,10 +256,13 @@ idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], 
         ret = at_add(d, jti, client_id, subject, scope, expires_at, grant_id);
     if (ret == IDP_OK) /* store/pg writes the release row even when no claim was released */
         ret = release_add(d, resident, client_id, "token", released);
-    if (ret == IDP_OK)
-        c->used = true; /* spent exactly once, with its rows */
-    else
+    if (ret == IDP_OK) {
+        c->used = true;                                   /* spent exactly once, with its rows */
+        if (dpop_jkt && dpop_jkt[0] && !g->g.dpop_jkt[0]) /* RFC 9449 §5: bound from now on */
+            IDP_MEM_SET(g->g.dpop_jkt, dpop_jkt);
+    } else {
         rollback(d, m);
+    }
     idp_mem_unlock(d);
     return ret;
 }

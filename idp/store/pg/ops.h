@@ -81,7 +81,8 @@ idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], 
                              idp_store_code_outcome_t *outcome);
 idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                            const char *subject, const char *scope, long long expires_at, const char *released);
+                            const char *subject, const char *scope, long long expires_at, const char *released,
+                            const char *dpop_jkt);
 idp_err_t idp_pg_grant_revoke(idp_store_t *s, const char *grant_id);
 idp_err_t idp_pg_grant_get(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
 idp_err_t idp_pg_par_put(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,

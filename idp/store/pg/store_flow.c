@@ -46,8 +46,8 @@ enum {
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
-                   EPOCH("g.auth_time") ", g.id_token_claims, g.offline"
-#define GRANT_NCOLS 11
+                   EPOCH("g.auth_time") ", g.id_token_claims, g.offline, coalesce(g.dpop_jkt, '')"
+#define GRANT_NCOLS 12
 /* Live: not revoked, not expired, and (OpenID Connect Core §11) unless it has offline_access, its browser
  * session is live too: logout, session expiry and signing the session out end the grant's tokens. */
 #define GRANT_LIVE                                                                                                 \
@@ -85,8 +85,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
                         "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
-                        "expires_at, id_token_claims, offline) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, "
-                        "to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean) RETURNING id) "
+                        "expires_at, id_token_claims, offline, dpop_jkt) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, "
+                        "to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean, nullif($18, '')) "
+                        "RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
                         "FROM g"},
@@ -161,7 +162,10 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
                       "SELECT $3, $4, $5, $6, to_timestamp($7), id FROM u), "
                       "l AS (INSERT INTO releases (resident_id, client_id, via, claims) "
-                      "SELECT resident_id, $4, 'token', $8 FROM u) SELECT count(*) FROM u"},
+                      "SELECT resident_id, $4, 'token', $8 FROM u), "
+                      /* RFC 9449 §5: a grant not yet bound is bound to the proof's key ($10 '': none) */
+                      "d AS (UPDATE grants SET dpop_jkt = $10 FROM u WHERE grants.id = u.id AND $10 <> '' "
+                      "AND grants.dpop_jkt IS NULL) SELECT count(*) FROM u"},
     [F_PAR_PUT] = {"par_put",
                    "INSERT INTO pushed_requests (request_uri_hash, client_id, params, expires_at) "
                    "VALUES ($1::bytea, $2, $3, now() + $4::int * interval '1 second')"},
@@ -321,6 +325,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     g->auth_time = atoll_checked(PQgetvalue(r, 0, 8));
     copy_field(g->id_token_claims, sizeof(g->id_token_claims), PQgetvalue(r, 0, 9));
     g->offline = is_true(r, 0, 10);
+    copy_field(g->dpop_jkt, sizeof(g->dpop_jkt), PQgetvalue(r, 0, 11));
 }
 
 idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
@@ -347,9 +352,10 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
                        g->code_challenge,
                        ct,
                        g->id_token_claims,
-                       g->offline ? "t" : "f"};
-    int len[17] = {[10] = 32}, fmt[17] = {[10] = 1};
-    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 17, v, len, fmt, &ret));
+                       g->offline ? "t" : "f",
+                       g->dpop_jkt};
+    int len[18] = {[10] = 32}, fmt[18] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 18, v, len, fmt, &ret));
     return ret;
 }
 
@@ -415,15 +421,17 @@ Exit:
 
 idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                            const char *subject, const char *scope, long long expires_at, const char *released)
+                            const char *subject, const char *scope, long long expires_at, const char *released,
+                            const char *dpop_jkt)
 {
     idp_err_t ret;
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
-    const char *v[] = {(const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp, released,
-                       (const char *)code_hash};
-    int len[] = {32, 0, 0, 0, 0, 0, 0, 0, 32}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
-    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 9, v, len, fmt, &ret);
+    const char *v[] = {
+        (const char *)refresh_hash, grant_id, jti, client_id, subject, scope, exp, released, (const char *)code_hash,
+        dpop_jkt ? dpop_jkt : ""};
+    int len[] = {32, 0, 0, 0, 0, 0, 0, 0, 32, 0}, fmt[] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 10, v, len, fmt, &ret);
     if (ret == IDP_OK && (r == NULL || PQntuples(r) != 1 || atoll_checked(PQgetvalue(r, 0, 0)) != 1))
         ret = IDP_E_CONFLICT; /* spent, expired or ended since the check: nothing was written */
     PQclear(r);
