@@ -54,8 +54,9 @@ static void box_free(client_box_t *b)
 idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_secret, const unsigned char *secret_hash,
                          const idp_client_life_t *life, const idp_client_t **out, char *err, size_t errlen)
 {
-    static const char *const list_names[] = {"redirect_uris", "post_logout_redirect_uris", "response_types",
-                                             "grant_types", "default_acr_values"};
+    static const char *const list_names[] = {"redirect_uris",      "post_logout_redirect_uris",
+                                             "response_types",     "grant_types",
+                                             "default_acr_values", "authorization_details_types"};
     idp_err_t ret = IDP_E_NOMEM;
     json_t *in = NULL;
     client_box_t *b = calloc(1, sizeof(*b));
@@ -84,7 +85,8 @@ idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_s
     at = fill_list(m, "post_logout_redirect_uris", at, &c->post_logout_redirect_uris);
     at = fill_list(m, "response_types", at, &c->response_types);
     at = fill_list(m, "grant_types", at, &c->grant_types);
-    fill_list(m, "default_acr_values", at, &c->default_acr_values);
+    at = fill_list(m, "default_acr_values", at, &c->default_acr_values);
+    fill_list(m, "authorization_details_types", at, &c->authorization_details_types);
     json_t *jwks = json_object_get(m, "jwks");
     if (jwks && (b->jwks_text = json_dumps(jwks, JSON_COMPACT)) == NULL)
         goto Exit;

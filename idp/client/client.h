@@ -56,6 +56,7 @@ typedef struct {
     const char *const *response_types;
     const char *const *grant_types;
     const char *const *default_acr_values;
+    const char *const *authorization_details_types; /* RFC 9396 §10: the types it may request */
     /* derived once from the lists */
     bool refresh_allowed;            /* grant_types holds refresh_token */
     bool client_credentials_allowed; /* grant_types holds client_credentials */

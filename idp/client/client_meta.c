@@ -29,6 +29,8 @@ static const char *const acrs[] = {"urn:sakai-d:acr:card", "urn:sakai-d:acr:soci
 static const char *const sig_algs[] = {"RS256", "ES256", NULL};
 static const char *const app_types[] = {"web", "native", NULL};
 
+/* RFC 9396 §10: the authorization details types a client may ask for (oauth/rar.c) */
+static const char *const rar_types[] = {"sakai_application", NULL};
 /* ours: the security profile an administrator marks a client with (docs/fapi.md) */
 static const char *const profiles[] = {"fapi2", NULL};
 
@@ -191,6 +193,8 @@ static const field_t fields[] = {
     {"require_pushed_authorization_requests", IDP_META_BOOL, check_bool, NULL, 0},
     /* RFC 9449 §5.2: its token requests carry a DPoP proof, and its tokens are bound to the proof's key */
     {"dpop_bound_access_tokens", IDP_META_BOOL, check_bool, NULL, 0},
+    /* RFC 9396 §10: the authorization_details types it may request */
+    {"authorization_details_types", IDP_META_LIST, check_string, rar_types, 64},
     /* ours: fapi2, the FAPI 2.0 Security Profile's rules for this client (check_together, docs/fapi.md) */
     {"security_profile", IDP_META_STRING, check_string, profiles, 16},
     {"card_required", IDP_META_BOOL, check_bool, NULL, 0},

@@ -45,6 +45,7 @@ static const struct {
     [IDP_E_UPSTREAM] = {"temporarily_unavailable", 502},
     [IDP_E_INVALID_DPOP_PROOF] = {"invalid_dpop_proof", 400},
     [IDP_E_USE_DPOP_NONCE] = {"use_dpop_nonce", 400},
+    [IDP_E_INVALID_AUTHORIZATION_DETAILS] = {"invalid_authorization_details", 400},
     [IDP_E_SERVER_ERROR] = {"server_error", 500},
     [IDP_E_NOMEM] = {"server_error", 500},
 };

@@ -48,8 +48,9 @@ typedef enum {
     IDP_E_UPSTREAM,             /* temporarily_unavailable, 502: the upstream provider failed (social login) */
     IDP_E_INVALID_DPOP_PROOF, /* invalid_dpop_proof, 400 (RFC 9449 §5; 401 with a DPoP challenge at a resource, §7.1) */
     IDP_E_USE_DPOP_NONCE,     /* use_dpop_nonce, 400: the proof must carry the nonce we gave (RFC 9449 §8, §9) */
-    IDP_E_SERVER_ERROR,       /* server_error, 500 */
-    IDP_E_NOMEM,              /* server_error, 500 */
+    IDP_E_INVALID_AUTHORIZATION_DETAILS, /* invalid_authorization_details, 400 (RFC 9396 §5) */
+    IDP_E_SERVER_ERROR,                  /* server_error, 500 */
+    IDP_E_NOMEM,                         /* server_error, 500 */
     IDP_E__COUNT
 } idp_err_t;
 

@@ -2,12 +2,14 @@
 #include "oauth/authorize.h"
 
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/b64.h"
 #include "core/rand.h"
 #include "core/str.h"
 #include "jose/dpop.h"
+#include "oauth/rar.h"
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
@@ -79,7 +81,7 @@ static bool parse_prompt(const char *prompt, idp_authz_req_t *out, idp_authz_err
 
 bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_authz_req_t *out, idp_authz_error_t *err)
 {
-    const char *response_type, *ccm, *max_age, *prompt, *request, *request_uri;
+    const char *response_type, *ccm, *max_age, *prompt, *request, *request_uri, *details = NULL;
     memset(out, 0, sizeof(*out));
     out->max_age = -1;
     if (!idp_authz_client_id(p, &out->client_id, err))
@@ -102,7 +104,8 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         !one(p, "acr_values", &out->acr_values) || !one(p, "id_token_hint", &out->id_token_hint) ||
         !one(p, "claims", &out->claims) || !one(p, "code_challenge", &out->code_challenge) ||
         !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
-        !one(p, "request_uri", &request_uri) || !one(p, "dpop_jkt", &out->dpop_jkt))
+        !one(p, "request_uri", &request_uri) || !one(p, "dpop_jkt", &out->dpop_jkt) ||
+        !one(p, "authorization_details", &details))
         return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
     /* OpenID Connect Core §6: refused until request objects are implemented. */
     if (request)
@@ -128,6 +131,13 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         return FAIL(IDP_E_INVALID_REQUEST, "dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 §10)", true);
     if (max_age && !idp_str_to_long(max_age, 0, 400L * 86400, &out->max_age))
         return FAIL(IDP_E_INVALID_REQUEST, "max_age must be a non-negative integer", true);
+    /* RFC 9396 §5: malformed, unknown or not this client's: invalid_authorization_details, to the client */
+    const char *why = NULL;
+    idp_err_t rar = details ? idp_rar_parse(details, client, &out->details, &out->details_text, &why) : IDP_OK;
+    if (rar != IDP_OK) {
+        idp_authz_clear(out);
+        return FAIL(rar, rar == IDP_E_NOMEM ? NULL : why, true);
+    }
     if (out->claims) {
         json_error_t je;
         out->claims_json = json_loads(out->claims, JSON_REJECT_DUPLICATES, &je);
@@ -165,6 +175,10 @@ void idp_authz_clear(idp_authz_req_t *r)
 {
     json_decref(r->claims_json);
     r->claims_json = NULL;
+    json_decref(r->details);
+    r->details = NULL;
+    free(r->details_text);
+    r->details_text = NULL;
 }
 
 bool idp_pkce_s256(const char *verifier, char out[64])

@@ -30,6 +30,9 @@ typedef struct {
     bool prompt_none, prompt_login, prompt_consent;
     long max_age;        /* -1: not given */
     json_t *claims_json; /* parsed "claims" (owned: idp_authz_clear) */
+    /* RFC 9396: the checked authorization_details (oauth/rar.h) and their canonical text, or NULL (owned) */
+    json_t *details;
+    char *details_text;
 } idp_authz_req_t;
 
 /** The response modes an authorization request may ask for (NULL-terminated): what discovery advertises. */

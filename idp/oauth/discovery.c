@@ -24,6 +24,7 @@
 #include "oauth/grants/grants.h"
 #include "oauth/internal.h"
 #include "oauth/oauth.h"
+#include "oauth/rar.h"
 
 static char *endpoint(const char *issuer, const char *path)
 {
@@ -164,6 +165,7 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
     json_object_set_new(d, "subject_types_supported", list(idp_client_meta_allowed("subject_type")));
     json_object_set_new(d, "id_token_signing_alg_values_supported", algs());
     json_object_set_new(d, "dpop_signing_alg_values_supported", algs()); /* RFC 9449 §5.1: jose/dpop.c verifies these */
+    json_object_set_new(d, "authorization_details_types_supported", list(idp_rar_types)); /* RFC 9396 §10 */
     json_object_set_new(d, "acr_values_supported", list(idp_client_meta_allowed("default_acr_values")));
     json_object_set_new(d, "claims_supported", claims(false));
     json_object_set_new(d, "claims_parameter_supported", json_true());

@@ -350,6 +350,8 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->nonce, sizeof(g->nonce), "%s", f->ar.nonce ? f->ar.nonce : "");
     snprintf(g->code_challenge, sizeof(g->code_challenge), "%s", f->ar.code_challenge ? f->ar.code_challenge : "");
     snprintf(g->dpop_jkt, sizeof(g->dpop_jkt), "%s", f->ar.dpop_jkt ? f->ar.dpop_jkt : "");
+    snprintf(g->authorization_details, sizeof(g->authorization_details), "%s",
+             f->ar.details_text ? f->ar.details_text : ""); /* at most IDP_RAR_MAX_BYTES (rar.c) */
     /* OpenID Connect Core §11: the resident consented to offline access (it is among the claims). */
     g->offline = idp_str_list_has(claims, IDP_CLAIM_OFFLINE);
     unsigned char h[32];
@@ -546,14 +548,16 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             store_error(f, e);
             return;
         }
-        bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent; /* prompt=consent asks again */
+        /* prompt=consent asks again; so does every request for one application (RFC 9396): it is never remembered */
+        bool ok = idp_str_list_subset(claims, have) && !f->ar.prompt_consent && !f->ar.details;
         /* A first-party client (an administrator's mark) needs no consent page for the sign-in itself; the
          * ledger records the administrator's decision. Everything else is asked. */
-        bool first_party = !ok && !f->ar.prompt_consent && f->client->first_party && only_sign_in_missing(claims, have);
+        bool first_party = !ok && !f->ar.prompt_consent && !f->ar.details && f->client->first_party &&
+                           only_sign_in_missing(claims, have);
         free(have);
         if (first_party) {
             e = idp_store_consent_record(f->o->store, f->sess.resident_id, f->ar.client_id, "grant", IDP_CLAIM_OPENID,
-                                         f->o->cfg->consent_ttl, "admin", "first-party client");
+                                         f->o->cfg->consent_ttl, "admin", "first-party client", NULL);
             if (e != IDP_OK) {
                 store_error(f, e);
                 return;
@@ -1053,7 +1057,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
-            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card);
+            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card, f.ar.details);
         flow_done(&f);
         return f.out;
     }
@@ -1079,7 +1083,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     const char *purpose = strcmp(f.lang, "en") ? f.client->purpose_ja : f.client->purpose_en;
     e = idp_store_consent_record(o->store, tx->resident_id, tx->client_id,
                                  !strcmp(decision, "allow") ? "grant" : "deny", claims, o->cfg->consent_ttl, "resident",
-                                 purpose);
+                                 purpose, f.ar.details_text);
     if (e != IDP_OK) {
         store_error(&f, e);
         flow_done(&f);

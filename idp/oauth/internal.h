@@ -193,11 +193,12 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
  * receive; those of @p wanted that are not among them (card-verified
  * claims, to a session that is not a card session, or to a card session
  * whose signing certificate was not read: @p card_session) are listed as
- * not provided, with why.
+ * not provided, with why. @p details (checked authorization_details, RFC
+ * 9396; may be NULL) are shown one application each.
  */
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted, bool card_session);
+                      const char *wanted, bool card_session, const json_t *details);
 
 /* ---- response.c ------------------------------------------------------------------ */
 /**

@@ -23,7 +23,7 @@
 /* Our own access token: signature, typ at+jwt (RFC 9068 §4), issuer, expiry; *jti receives its id, and @p jkt (when
  * not NULL) the key it is bound to (cnf.jkt, RFC 9449 §6.1), or "". */
 static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *token, char jti[64],
-                                     char jkt[IDP_JKT_LEN])
+                                     char jkt[IDP_JKT_LEN], json_t **details)
 {
     json_t *header = NULL, *payload = NULL;
     idp_err_t e = idp_own_verify(o, token, &header, &payload);
@@ -40,6 +40,8 @@ static idp_err_t verify_access_token(idp_oauth_t *o, idp_oauth_req_t *req, const
         const char *bound = json_string_value(json_object_get(json_object_get(payload, "cnf"), "jkt"));
         if (jkt)
             snprintf(jkt, IDP_JKT_LEN, "%s", bound ? bound : "");
+        if (details) /* RFC 9396 §9.1, as signed */
+            *details = json_incref(json_object_get(payload, "authorization_details"));
     }
     json_decref(header);
     json_decref(payload);
@@ -52,7 +54,7 @@ static idp_err_t access_token_check(idp_oauth_t *o, idp_oauth_req_t *req, const 
                                     idp_store_token_info_t *info, char jkt[IDP_JKT_LEN])
 {
     char jti[64];
-    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti, jkt);
+    idp_err_t e = strlen(token) > TOKEN_MAX ? IDP_E_INVALID_TOKEN : verify_access_token(o, req, token, jti, jkt, NULL);
     if (e == IDP_OK)
         e = idp_store_access_token_get(o->store, jti, info);
     if (e == IDP_OK && !info->active)
@@ -211,6 +213,7 @@ typedef struct {
     bool access; /* an access token (else a refresh token) */
     char jti[64];
     char jkt[IDP_JKT_LEN]; /* an access token's cnf.jkt, or "" */
+    json_t *details;       /* an access token's authorization_details (owned), or NULL */
     idp_store_token_info_t info;
     idp_store_grant_t grant; /* refresh tokens */
 } found_t;
@@ -222,7 +225,7 @@ static idp_err_t find_token(idp_oauth_t *o, idp_oauth_req_t *req, const char *to
     if (strlen(token) > TOKEN_MAX)
         return IDP_E_NOT_FOUND;
     if (strchr(token, '.')) {
-        idp_err_t e = verify_access_token(o, req, token, f->jti, f->jkt);
+        idp_err_t e = verify_access_token(o, req, token, f->jti, f->jkt, &f->details);
         if (e == IDP_E_INVALID_TOKEN)
             return IDP_E_NOT_FOUND;
         f->access = true;
@@ -270,6 +273,12 @@ idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
                 json_object_set_new(body, "jti", json_string(f->jti));
                 json_object_set_new(body, "aud", json_string(o->cfg->issuer));
             }
+            /* RFC 9396 §9.2: what was granted, for the back office to check the application against */
+            json_t *details = f->access                           ? json_incref(f->details)
+                              : f->grant.authorization_details[0] ? json_loads(f->grant.authorization_details, 0, NULL)
+                                                                  : NULL;
+            if (details)
+                json_object_set_new(body, "authorization_details", details);
             /* RFC 9449 §6.2: a bound access token's key, for the resource server to check the proof against */
             if (f->access && f->jkt[0]) {
                 json_object_set_new(body, "cnf", json_pack("{s:s}", "jkt", f->jkt));
@@ -281,6 +290,7 @@ idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
         } else {
             out = idp_fail(e, NULL);
         }
+        json_decref(f ? f->details : NULL);
     }
     idp_client_auth_release(&cl);
     return out;
@@ -315,6 +325,7 @@ idp_outcome_t idp_oauth_revoke(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
         } else {
             out = idp_fail(e, NULL);
         }
+        json_decref(f ? f->details : NULL);
     }
     idp_client_auth_release(&cl);
     return out;

@@ -203,10 +203,38 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
     idp_page_emit(req, resp, idp_ui_render_new_card(&v, &page), &page);
 }
 
+/* authorization_details as the consent page shows them (rar.c checked their shape): one application each. */
+static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const json_t *details, size_t *n, bool *ok)
+{
+    *n = 0;
+    idp_ui_application_t *apps = array(req, json_array_size(details), sizeof(*apps));
+    *ok = *ok && apps != NULL;
+    for (size_t i = 0; apps && i < json_array_size(details); i++) {
+        const json_t *d = json_array_get(details, i), *reads = json_object_get(d, "datatypes");
+        const json_t *procedure = json_object_get(d, "procedure");
+        const char **r = array(req, json_array_size(reads), sizeof(*r));
+        if (r == NULL) {
+            *ok = false;
+            return NULL;
+        }
+        for (size_t j = 0; j < json_array_size(reads); j++)
+            r[j] = json_string_value(json_array_get(reads, j));
+        apps[(*n)++] = (idp_ui_application_t){
+            .procedure_name = json_string_value(json_object_get(procedure, "name")),
+            .procedure_code = json_string_value(json_object_get(procedure, "code")),
+            .identifier = json_string_value(json_object_get(d, "identifier")),
+            .reads = r,
+            .nreads = json_array_size(reads),
+            .digest = json_string_value(json_object_get(json_object_get(d, "document_digest"), "value"))};
+    }
+    return apps;
+}
+
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted, bool card_session)
+                      const char *wanted, bool card_session, const json_t *details)
 {
+    bool ok = true;
     idp_ui_page_t page = {0};
     bool city = client->city;
     size_t ndefs = 0;
@@ -236,7 +264,8 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
         else if (idp_str_list_has(wanted, d->claim)) /* a social sign-in never carries card-verified attributes */
             withheld[v.nwithheld++] = d->claim;
     }
-    idp_page_emit(req, resp, released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
+    v.applications = applications_of(req, details, &v.napplications, &ok);
+    idp_page_emit(req, resp, ok && released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
 }
 
 void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *a)

@@ -161,7 +161,8 @@ typedef struct {
 typedef struct {
     idp_err_t (*consent_get)(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
     idp_err_t (*consent_record)(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
-                                const char *claims, int ttl, const char *actor, const char *purpose);
+                                const char *claims, int ttl, const char *actor, const char *purpose,
+                                const char *details);
     idp_err_t (*consents_list)(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n);
     idp_err_t (*consent_revoke)(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
                                 const char *actor);
@@ -832,9 +833,9 @@ static inline idp_err_t idp_store_consent_get(idp_store_t *s, const char *reside
 
 static inline idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,
                                                  const char *action, const char *claims, int ttl, const char *actor,
-                                                 const char *purpose)
+                                                 const char *purpose, const char *details)
 {
-    return s->ops_consent->consent_record(s, resident_id, client_id, action, claims, ttl, actor, purpose);
+    return s->ops_consent->consent_record(s, resident_id, client_id, action, claims, ttl, actor, purpose, details);
 }
 
 static inline idp_err_t idp_store_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows,

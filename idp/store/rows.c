@@ -24,6 +24,7 @@ void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n)
         free(rows[i].claims);
         free(rows[i].actor);
         free(rows[i].purpose);
+        free(rows[i].details);
     }
     free(rows);
 }
@@ -171,7 +172,7 @@ static chain_link_t ledger_link(const void *row)
     return (chain_link_t){r->seq, r->prev_hash, r->row_hash};
 }
 
-/* what a ledger row's hash covers after prev_hash (hash_version 1 or 2; docs/flow.md) */
+/* what a ledger row's hash covers after prev_hash (hash_version 1, 2 or 3; docs/flow.md) */
 static void ledger_input(const void *row, idp_buf_t *b)
 {
     const idp_store_ledger_row_t *r = row;
@@ -179,6 +180,8 @@ static void ledger_input(const void *row, idp_buf_t *b)
                    r->claims);
     if (r->hash_version >= 2)
         idp_buf_printf(b, "\n%s\n%s", r->actor, r->purpose);
+    if (r->hash_version >= 3) /* migration 0024: the authorization_details, when the row has them */
+        idp_buf_printf(b, "\n%s", r->details ? r->details : "");
 }
 
 bool idp_store_ledger_verify(const idp_store_ledger_row_t *rows, size_t n, long long *bad, const char **why)

@@ -767,12 +767,14 @@ static inline idp_err_t idp_store_consent_get(idp_store_t *s, const char *reside
  * Records a consent decision in one transaction: for "grant" the claims
  * (space-separated) are remembered for @p ttl seconds; every decision
  * ("grant" or "deny") is appended to the hash-chained consent ledger with
- * its @p actor ("resident", "admin") and the @p purpose the resident saw.
+ * its @p actor ("resident", "admin") and the @p purpose the resident saw,
+ * and the authorization_details consented to (@p details, RFC 9396: their
+ * canonical text; NULL or "" for none), verbatim (hash_version 3).
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id,
                                                                  const char *client_id, const char *action,
                                                                  const char *claims, int ttl, const char *actor,
-                                                                 const char *purpose);
+                                                                 const char *purpose, const char *details);
 
 typedef struct {
     char id[64];
@@ -785,8 +787,9 @@ typedef struct {
     char acr[64];
     char amr[64];
     long long auth_time;
-    bool offline;      /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
-    char dpop_jkt[48]; /* the DPoP key its tokens are bound to (RFC 9449 §6, §10), or "" */
+    bool offline;                     /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
+    char dpop_jkt[48];                /* the DPoP key its tokens are bound to (RFC 9449 §6, §10), or "" */
+    char authorization_details[4096]; /* what the resident consented to for one application (RFC 9396), or "" */
     /* the code's own fields */
     char redirect_uri[2048];
     char nonce[520];
@@ -1100,6 +1103,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_delivery_result(idp_store_t *s
 typedef struct {
     long long seq, at_us;
     char *resident_id, *client_id, *action, *claims, *actor, *purpose; /* malloc'ed */
+    char *details; /* the authorization_details consented to (RFC 9396), "" when none; hash_version 3 covers them */
     int hash_version;
     unsigned char prev_hash[32], row_hash[32];
 } idp_store_ledger_row_t;

@@ -368,6 +368,21 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_CONSENT_DENY] = {"consent.deny", "同意しない", "Deny"},
     [IDP_MSG_CONSENT_WITHDRAW_NOTE] = {"consent.withdraw_note", "同意はいつでもアカウントページで取り消せます。",
                                        "You can withdraw your consent at any time."},
+    [IDP_MSG_CONSENT_APP_HEADING] = {"consent.app.heading", "申請の内容", "The application"},
+    [IDP_MSG_CONSENT_APP_PROCEDURE] = {"consent.app.procedure", "手続き", "Procedure"},
+    [IDP_MSG_CONSENT_APP_ID] = {"consent.app.id", "申請番号", "Application number"},
+    [IDP_MSG_CONSENT_APP_READS] = {"consent.app.reads", "この申請のために読み取る情報",
+                                   "What it reads for this application"},
+    [IDP_MSG_CONSENT_APP_SIGNS] = {"consent.app.signs", "署名する申請書", "The application form you sign"},
+    [IDP_MSG_CONSENT_APP_SIGNS_NOTE] =
+        {"consent.app.signs_note",
+         "同意の後、マイナンバーカードの署名用電子証明書（6～16桁のパスワード）でこの申請書に電子署名します。"
+         "申請書の指紋（SHA-256）:",
+         "After you agree, you sign this application form with your My Number card's "
+         "signing certificate (its 6-16 character password). The form's fingerprint "
+         "(SHA-256):"},
+    [IDP_MSG_CONSENT_APP_ONCE] = {"consent.app.once", "この同意はこの申請1件だけに使われます。",
+                                  "This consent is for this one application only."},
 
     [IDP_MSG_ACCOUNT_TITLE] = {"account.title", "アカウント", "Account"},
     [IDP_MSG_ACCOUNT_CRED_HEADING] = {"account.cred_heading", "ログイン方法", "Ways you sign in"},

@@ -3,6 +3,39 @@
 
 #include "ui/page_internal.h"
 
+/* One application (RFC 9396 sakai_application): which procedure, what is read, what is signed, in plain words. */
+static void application(idp_ui_doc_t *d, const idp_ui_application_t *a, bool public_subject)
+{
+    idp_buf_printf(&d->b, "<section class=\"application\" data-application=\"");
+    idp_html_escape(&d->b, a->identifier);
+    idp_buf_printf(&d->b, "\"><h3>%s</h3><dl><dt>%s</dt><dd class=\"procedure\">", MSG(d, IDP_MSG_CONSENT_APP_HEADING),
+                   MSG(d, IDP_MSG_CONSENT_APP_PROCEDURE));
+    idp_html_escape(&d->b, a->procedure_name);
+    idp_buf_puts(&d->b, " (");
+    idp_html_escape(&d->b, a->procedure_code);
+    idp_buf_printf(&d->b, ")</dd><dt>%s</dt><dd class=\"application-id\">", MSG(d, IDP_MSG_CONSENT_APP_ID));
+    idp_html_escape(&d->b, a->identifier);
+    idp_buf_puts(&d->b, "</dd>");
+    if (a->nreads) {
+        idp_buf_printf(&d->b, "<dt>%s</dt><dd><ul class=\"reads\">", MSG(d, IDP_MSG_CONSENT_APP_READS));
+        for (size_t i = 0; i < a->nreads; i++) {
+            idp_buf_puts(&d->b, "<li data-reads=\"");
+            idp_html_escape(&d->b, a->reads[i]);
+            idp_buf_puts(&d->b, "\">");
+            idp_ui_claim_label(d, a->reads[i], public_subject);
+            idp_buf_puts(&d->b, "</li>");
+        }
+        idp_buf_puts(&d->b, "</ul></dd>");
+    }
+    if (a->digest) {
+        idp_buf_printf(&d->b, "<dt>%s</dt><dd class=\"signs\">%s <code class=\"digest\">",
+                       MSG(d, IDP_MSG_CONSENT_APP_SIGNS), MSG(d, IDP_MSG_CONSENT_APP_SIGNS_NOTE));
+        idp_html_escape(&d->b, a->digest);
+        idp_buf_puts(&d->b, "</code></dd>");
+    }
+    idp_buf_printf(&d->b, "</dl><p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_CONSENT_APP_ONCE));
+}
+
 idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out)
 {
     idp_ui_doc_t d;
@@ -24,6 +57,8 @@ idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *o
         idp_html_escape(&d.b, purpose);
         idp_buf_puts(&d.b, "</p>");
     }
+    for (size_t i = 0; i < v->napplications; i++)
+        application(&d, &v->applications[i], v->public_subject);
     idp_buf_printf(&d.b, "<p>%s</p><ul id=\"claims\">", MSG(&d, IDP_MSG_CONSENT_RECEIVES));
     for (size_t i = 0; i < v->nreleased; i++) {
         idp_buf_puts(&d.b, "<li data-claim=\"");

@@ -191,6 +191,14 @@ typedef struct {
     bool verified; /* verified with the My Number card: said so */
 } idp_ui_claim_t;
 
+/** One application a consent is for (RFC 9396 authorization_details of type sakai_application). */
+typedef struct {
+    const char *procedure_name, *procedure_code, *identifier;
+    const char *const *reads; /* claim names it reads for the application, labelled from the catalogue */
+    size_t nreads;
+    const char *digest; /* the base64url SHA-256 of the form the resident will sign, or NULL */
+} idp_ui_application_t;
+
 typedef struct {
     const char *lang;
     const char *client_name;
@@ -206,6 +214,8 @@ typedef struct {
     const char *rp_origin; /* allowed as a form target; or NULL */
     bool public_subject;   /* a city client: its identifier is the one all city services share */
     bool card_session;     /* signed in with the card: what is withheld waits for the signing certificate */
+    const idp_ui_application_t *applications; /* what the request is for, one application each (may be none) */
+    size_t napplications;
 } idp_ui_consent_view_t;
 idp_err_t idp_ui_render_consent(const idp_ui_consent_view_t *v, idp_ui_page_t *out);
 

@@ -85,7 +85,8 @@ static int setup(void **state)
                      IDP_OK);
     /* consent to RP and a grant in this session, so that logout has a relying party to tell */
     assert_int_equal(
-        idp_store_consent_record(f->store, f->resident, RP, "grant", "openid name", 3600, "resident", NULL), IDP_OK);
+        idp_store_consent_record(f->store, f->resident, RP, "grant", "openid name", 3600, "resident", NULL, NULL),
+        IDP_OK);
     return 0;
 }
 

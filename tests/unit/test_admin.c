@@ -443,8 +443,8 @@ static void clients_created_updated_deleted_and_the_audit_searched(void **state)
     assert_int_equal(status, 200);
     json_decref(j);
     assert_int_equal(idp_store_audit(f->store, "unit_event", f->resident, "{\"k\": 1}"), IDP_OK);
-    assert_int_equal(idp_store_consent_record(f->store, f->resident, CLIENT, "grant", "name", 3600, "resident", ""),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(f->store, f->resident, CLIENT, "grant", "name", 3600, "resident", "", NULL), IDP_OK);
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 16);
     idp_params_t q;

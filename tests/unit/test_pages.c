@@ -188,7 +188,7 @@ static void consent_page(void **state)
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = "https://rp.example"};
     const idp_client_t *client = test_client("c1", "{}"); /* the page shows ctx's name */
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_resident",
-                     "openid name sakai_resident", false);
+                     "openid name sakai_resident", false, NULL);
     idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "value=\"allow\""));
@@ -201,7 +201,7 @@ static void consent_page(void **state)
     /* a card sign-in without the signing certificate: why, and how to provide them (issue #18 item 3) */
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid name", true);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid name", true, NULL);
     idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "<li data-withheld=\"name\">"));
@@ -215,7 +215,8 @@ static void consent_page_city_only_claims(void **state)
     page_t *p = *state;
     idp_page_ctx_t ctx = {.lang = "en", .client_name = "Partner"};
     const idp_client_t *client = test_client("c1", "{}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false,
+                     NULL);
     assert_page(p, 200);
     assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
     /* a partner's identifier is pairwise: its own */
@@ -223,12 +224,37 @@ static void consent_page_city_only_claims(void **state)
     idp_client_unref(client);
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{\"tier\":\"city\"}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false,
+                     NULL);
     idp_client_unref(client);
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
     /* a city client's is the public subject every city service shares (issue #18 item 3) */
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"openid\">An identifier for you (the same number for all "
                                          "Sakai City services)</li>"));
+}
+
+/* RFC 9396: one application's consent says which procedure, what it reads and what will be signed, escaped */
+static void consent_page_for_one_application(void **state)
+{
+    page_t *p = *state;
+    idp_page_ctx_t ctx = {.lang = "ja", .client_name = "堺市ポータル"};
+    const idp_client_t *client = test_client("c1", "{\"tier\":\"city\"}");
+    json_t *details = json_loads("[{\"type\":\"sakai_application\",\"identifier\":\"APP-1\","
+                                 "\"procedure\":{\"code\":\"K-01\",\"name\":\"児童手当<認定請求>\"},"
+                                 "\"actions\":[\"read\",\"sign\"],\"datatypes\":[\"name\",\"address\"],"
+                                 "\"document_digest\":{\"alg\":\"sha-256\","
+                                 "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\"}}]",
+                                 0, NULL);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid", true, details);
+    idp_client_unref(client);
+    json_decref(details);
+    assert_page(p, 200);
+    assert_non_null(strstr(p->resp.body, "data-application=\"APP-1\""));
+    assert_non_null(strstr(p->resp.body, "児童手当&lt;認定請求&gt; (K-01)"));
+    assert_non_null(strstr(p->resp.body, "<li data-reads=\"address\">"));
+    assert_non_null(strstr(p->resp.body, idp_msg_get(IDP_MSG_CONSENT_APP_SIGNS_NOTE, "ja")));
+    assert_non_null(strstr(p->resp.body, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"));
+    assert_non_null(strstr(p->resp.body, idp_msg_get(IDP_MSG_CONSENT_APP_ONCE, "ja")));
 }
 
 static void account_page(void **state)
@@ -316,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(new_card_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(reauth_page, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(consent_page_for_one_application, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_page_city_only_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(account_page, setup, teardown),
         cmocka_unit_test_setup_teardown(a_null_text_is_a_500, setup, teardown),

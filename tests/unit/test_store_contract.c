@@ -1097,9 +1097,10 @@ static void consent_is_recorded_chained_and_revoked(void **state)
     assert_string_equal(claims, "");
     free(claims);
     assert_int_equal(
-        idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login"), IDP_OK);
-    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
-                     IDP_OK);
+        idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login", NULL),
+        IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login", NULL), IDP_OK);
     assert_int_equal(idp_store_consent_get(s, w.resident, w.client, &claims), IDP_OK);
     assert_string_equal(claims, "email name"); /* sorted, and a denial grants nothing */
     free(claims);
@@ -1574,10 +1575,10 @@ static void statistics_count_the_events(void **state)
     unsigned char code[32];
     fresh_hash(code);
     assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
-    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "grant", "name", 3600, "resident", "login"),
-                     IDP_OK);
-    assert_int_equal(idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login"),
-                     IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "grant", "name", 3600, "resident", "login", NULL), IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "deny", "address", 3600, "resident", "login", NULL), IDP_OK);
     assert_int_equal(idp_store_consent_revoke(s, w.resident, w.client, "name", "resident"), IDP_OK);
     char detail[160];
     snprintf(detail, sizeof(detail), "{\"client_id\": \"%s\", \"mode\": \"card\"}", w.client);

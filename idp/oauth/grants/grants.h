@@ -40,6 +40,7 @@ typedef struct {
     char sub[64];
     char released[512]; /* claim names the ID token carries ("" for none) */
     long long exp;
+    const char *details; /* the grant's authorization_details (RFC 9396), the access token carries them; or NULL */
 } idp_issued_t;
 
 void idp_issued_free(idp_issued_t *t);

@@ -114,6 +114,15 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
                            "acr", g->acr, "amr", amr_array(g->amr));
     if (at && !g->offline && g->sid[0])
         json_object_set_new(at, "sid", json_string(g->sid));
+    /* RFC 9396 §9.1: the authorization_details granted, which the resource server checks */
+    if (at && g->authorization_details[0]) {
+        json_t *d = json_loads(g->authorization_details, 0, NULL);
+        if (d == NULL || json_object_set_new(at, "authorization_details", d) != 0) {
+            json_decref(at);
+            at = NULL; /* idp_grant_sign_json: IDP_E_NOMEM */
+        }
+        t->details = g->authorization_details;
+    }
     /* RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in cnf.jkt (RFC 7800) */
     if (at && req->dpop_jkt)
         json_object_set_new(at, "cnf", json_pack("{s:s}", "jkt", req->dpop_jkt));
@@ -145,6 +154,8 @@ void idp_grant_token_response(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_re
     json_t *body = json_pack("{s:s, s:s, s:i, s:s*, s:s, s:s*}", "access_token", t->at, "token_type",
                              req->dpop_jkt ? "DPoP" : "Bearer", "expires_in", /* RFC 9449 §5.1 */
                              o->cfg->access_token_ttl, "id_token", t->idt, "scope", scope, "refresh_token", refresh);
+    if (body && t->details) /* RFC 9396 §7: the token response names what was granted */
+        json_object_set_new(body, "authorization_details", json_loads(t->details, 0, NULL));
     idp_oauth_json(req, resp, 200, body);
 }
 

@@ -229,7 +229,7 @@ bool idp_mem_grant_live(idp_mem_data_t *d, const idp_mem_grant_t *g);
 void idp_mem_revoke_family(idp_mem_data_t *d, const char *id);
 /* Appends to the hash-chained consent ledger, as store/pg does (internal.h there: version 2). */
 idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const char *client, const char *action,
-                                const char *claims, const char *actor, const char *purpose);
+                                const char *claims, const char *actor, const char *purpose, const char *details);
 /* Appends an audit row. */
 idp_err_t idp_mem_audit_append(idp_mem_data_t *d, const char *event, const char *resident_id, const char *detail);
 /* A live session by cookie hash (index), or -1. */

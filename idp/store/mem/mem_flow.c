@@ -606,7 +606,8 @@ static idp_err_t consent_put(idp_mem_data_t *d, const char *resident_id, const c
 }
 
 idp_err_t idp_mem_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
-                                 const char *claims, int ttl, const char *actor, const char *purpose)
+                                 const char *claims, int ttl, const char *actor, const char *purpose,
+                                 const char *details)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
     idp_err_t ret = IDP_OK;
@@ -617,7 +618,7 @@ idp_err_t idp_mem_consent_record(idp_store_t *s, const char *resident_id, const 
             ret = consent_put(d, resident_id, client_id, t, idp_mem_now(d) + ttl);
     }
     if (ret == IDP_OK) /* every decision, grant or deny, goes to the ledger */
-        ret = idp_mem_ledger_append(d, resident_id, client_id, action, claims, actor, purpose);
+        ret = idp_mem_ledger_append(d, resident_id, client_id, action, claims, actor, purpose, details);
     idp_mem_unlock(d);
     return ret;
 }
@@ -676,7 +677,7 @@ idp_err_t idp_mem_consent_revoke(idp_store_t *s, const char *resident_id, const 
         if (!strcmp(d->grants.v[i].g.resident_id, resident_id) && !strcmp(d->grants.v[i].g.client_id, client_id))
             idp_mem_revoke_family(d, d->grants.v[i].g.id);
     if (ret == IDP_OK)
-        ret = idp_mem_ledger_append(d, resident_id, client_id, "revoke", claims, actor, "");
+        ret = idp_mem_ledger_append(d, resident_id, client_id, "revoke", claims, actor, "", NULL);
     idp_mem_unlock(d);
     return ret;
 }
@@ -693,16 +694,19 @@ static idp_err_t ledger_hash(const idp_store_ledger_row_t *r, unsigned char out[
              EVP_DigestUpdate(ctx, head, strlen(head));
     for (size_t i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++)
         ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]));
+    if (ok && r->hash_version >= 3) /* as store/pg: the details joined by one more "\n" */
+        ok = EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, r->details, strlen(r->details));
     ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
     EVP_MD_CTX_free(ctx);
     return ok ? IDP_OK : IDP_E_SERVER_ERROR;
 }
 
 idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const char *client, const char *action,
-                                const char *claims, const char *actor, const char *purpose)
+                                const char *claims, const char *actor, const char *purpose, const char *details)
 {
-    idp_store_ledger_row_t r = {
-        .seq = (long long)d->ledger.n + 1, .at_us = idp_mem_now(d) * 1000000, .hash_version = 2};
+    idp_store_ledger_row_t r = {.seq = (long long)d->ledger.n + 1,
+                                .at_us = idp_mem_now(d) * 1000000,
+                                .hash_version = details && *details ? 3 : 2};
     if (d->ledger.n)
         memcpy(r.prev_hash, d->ledger.v[d->ledger.n - 1].row_hash, 32);
     r.resident_id = strdup(resident ? resident : "");
@@ -711,7 +715,10 @@ idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const c
     r.claims = strdup(claims ? claims : "");
     r.actor = strdup(actor ? actor : "");
     r.purpose = strdup(purpose ? purpose : "");
-    idp_err_t ret = r.resident_id && r.client_id && r.action && r.claims && r.actor && r.purpose ? IDP_OK : IDP_E_NOMEM;
+    r.details = strdup(details ? details : "");
+    idp_err_t ret = r.resident_id && r.client_id && r.action && r.claims && r.actor && r.purpose && r.details
+                        ? IDP_OK
+                        : IDP_E_NOMEM;
     if (ret == IDP_OK)
         ret = ledger_hash(&r, r.row_hash);
     idp_store_ledger_row_t *slot = ret == IDP_OK ? IDP_MEM_PUSH(d->ledger) : NULL;
@@ -731,6 +738,7 @@ idp_err_t idp_mem_ledger_append(idp_mem_data_t *d, const char *resident, const c
     free(r.claims);
     free(r.actor);
     free(r.purpose);
+    free(r.details);
     return ret == IDP_OK ? IDP_E_NOMEM : ret;
 }
 
@@ -760,6 +768,7 @@ idp_err_t idp_mem_ledger_rows(idp_store_t *s, const char *resident_id, idp_store
         o->claims = dup_or_null(r->claims, &ok);
         o->actor = dup_or_null(r->actor, &ok);
         o->purpose = dup_or_null(r->purpose, &ok);
+        o->details = dup_or_null(r->details, &ok);
     }
     idp_mem_unlock(d);
     if (!ok) {

@@ -141,7 +141,8 @@ idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, con
                                     bool *verified_removed, char (**ended)[64], size_t *n_ended);
 idp_err_t idp_mem_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
 idp_err_t idp_mem_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
-                                 const char *claims, int ttl, const char *actor, const char *purpose);
+                                 const char *claims, int ttl, const char *actor, const char *purpose,
+                                 const char *details);
 idp_err_t idp_mem_consents_list(idp_store_t *s, const char *resident_id, idp_store_consent_t **rows, size_t *n);
 idp_err_t idp_mem_consent_revoke(idp_store_t *s, const char *resident_id, const char *client_id, const char *claim,
                                  const char *actor);

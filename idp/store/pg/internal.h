@@ -92,13 +92,14 @@ int idp_pg_stmts_count(void);
  * Parameters: resident, client, action, claims, actor, purpose.
  */
 #define IDP_PG_LEDGER_LOCK "SELECT pg_advisory_xact_lock(hashtext('sakaid:consent_ledger'))"
-#define IDP_PG_LEDGER_APPEND                                                                                      \
-    "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, hash_version, " \
-    "prev_hash, row_hash) SELECT n.seq, n.at, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, 2, "    \
-    "n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, " \
-    "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text), 'UTF8')) FROM ("                                \
-    "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "                 \
-    "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) " \
+#define IDP_PG_LEDGER_APPEND                                                                                       \
+    "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, "                \
+    "authorization_details, hash_version, prev_hash, row_hash) SELECT n.seq, n.at, $1::text, $2::text, $3::text, " \
+    "$4::text, $5::text, $6::text, $7::text, CASE WHEN $7::text IS NULL THEN 2 ELSE 3 END, "                       \
+    "n.prev, sha256(n.prev || convert_to(concat_ws(E'\\n', n.seq, (extract(epoch from n.at) * 1000000)::bigint, "  \
+    "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text), 'UTF8')) FROM ("                       \
+    "SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) + 1 AS seq, "                  \
+    "coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')) "  \
     "AS prev, now() AS at) n"
 
 /*

@@ -52,7 +52,7 @@ _Static_assert(A__END <= 160, "statements 128-159 (store_org.c has 160-191)");
 #define IAT_COLS "id, organisation, tier, max_uses, uses, " EPOCH("expires_at") ", " EPOCH("created_at") ", " \
                  "coalesce(" EPOCH("revoked_at") ", 0)"
 #define LEDGER_COLS "seq, (extract(epoch from at) * 1000000)::bigint, resident_id, client_id, action, claims, actor, " \
-                    "purpose, hash_version, prev_hash, row_hash"
+                    "purpose, hash_version, prev_hash, row_hash, coalesce(authorization_details, '')"
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [A_CONSENTS] = {"consents",
@@ -215,8 +215,8 @@ idp_err_t idp_pg_consent_revoke(idp_store_t *s, const char *resident_id, const c
     if ((r = idp_pg_exec(c, stmts, A_LEDGER_LOCK, 0, NULL, NULL, NULL, &ret)) == NULL)
         goto Exit;
     PQclear(r);
-    const char *lv[] = {resident_id, client_id, "revoke", claims, actor, ""};
-    r = idp_pg_exec(c, stmts, A_LEDGER_APPEND, 6, lv, NULL, NULL, &ret);
+    const char *lv[] = {resident_id, client_id, "revoke", claims, actor, "", NULL};
+    r = idp_pg_exec(c, stmts, A_LEDGER_APPEND, 7, lv, NULL, NULL, &ret);
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
@@ -445,6 +445,7 @@ static void ledger_row(PGresult *r, int i, void *out)
     x->hash_version = atoi_checked(PQgetvalue(r, i, 8));
     hash_field(r, i, 9, x->prev_hash);
     hash_field(r, i, 10, x->row_hash);
+    x->details = strdup(PQgetvalue(r, i, 11));
 }
 
 idp_err_t idp_pg_ledger_rows(idp_store_t *s, const char *resident_id, idp_store_ledger_row_t **rows, size_t *n)

@@ -46,8 +46,9 @@ enum {
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
-                   EPOCH("g.auth_time") ", g.id_token_claims, g.offline, coalesce(g.dpop_jkt, '')"
-#define GRANT_NCOLS 12
+                   EPOCH("g.auth_time") ", g.id_token_claims, g.offline, coalesce(g.dpop_jkt, ''), " \
+                   "coalesce(g.authorization_details, '')"
+#define GRANT_NCOLS 13
 /* Live: not revoked, not expired, and (OpenID Connect Core §11) unless it has offline_access, its browser
  * session is live too: logout, session expiry and signing the session out end the grant's tokens. */
 #define GRANT_LIVE                                                                                                 \
@@ -85,8 +86,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
                         "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
-                        "expires_at, id_token_claims, offline, dpop_jkt) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, "
-                        "to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean, nullif($18, '')) "
+                        "expires_at, id_token_claims, offline, dpop_jkt, authorization_details) VALUES ($1, $2, $3, nullif($4, ''), "
+                        "$5, $6, $7, $8, to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean, "
+                        "nullif($18, ''), nullif($19, '')) "
                         "RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
@@ -288,7 +290,8 @@ idp_err_t idp_pg_consent_get(idp_store_t *s, const char *resident_id, const char
 }
 
 idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
-                                const char *claims, int ttl, const char *actor, const char *purpose)
+                                const char *claims, int ttl, const char *actor, const char *purpose,
+                                const char *details)
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
@@ -303,8 +306,14 @@ idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const c
     if (ret == IDP_OK)
         ret = ftx(c, F_LEDGER_LOCK, 0, NULL, NULL, NULL, NULL);
     if (ret == IDP_OK) {
-        const char *v[] = {resident_id, client_id, action, claims, actor, purpose ? purpose : ""};
-        ret = ftx(c, F_LEDGER_APPEND, 6, v, NULL, NULL, NULL);
+        const char *v[] = {resident_id,
+                           client_id,
+                           action,
+                           claims,
+                           actor,
+                           purpose ? purpose : "",
+                           details && *details ? details : NULL};
+        ret = ftx(c, F_LEDGER_APPEND, 7, v, NULL, NULL, NULL);
     }
     return idp_pg_end(s, c, ret);
 }
@@ -326,6 +335,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     copy_field(g->id_token_claims, sizeof(g->id_token_claims), PQgetvalue(r, 0, 9));
     g->offline = is_true(r, 0, 10);
     copy_field(g->dpop_jkt, sizeof(g->dpop_jkt), PQgetvalue(r, 0, 11));
+    copy_field(g->authorization_details, sizeof(g->authorization_details), PQgetvalue(r, 0, 12));
 }
 
 idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
@@ -353,9 +363,10 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
                        ct,
                        g->id_token_claims,
                        g->offline ? "t" : "f",
-                       g->dpop_jkt};
-    int len[18] = {[10] = 32}, fmt[18] = {[10] = 1};
-    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 18, v, len, fmt, &ret));
+                       g->dpop_jkt,
+                       g->authorization_details};
+    int len[19] = {[10] = 32}, fmt[19] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 19, v, len, fmt, &ret));
     return ret;
 }
 

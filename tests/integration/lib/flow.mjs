@@ -77,9 +77,9 @@ export function signWithCard(cards, name, link, ...flags) {
   return JSON.parse(r.stdout);
 }
 
-/** When @p r is the consent page, answers it with @p consent (allow or deny); otherwise returns @p r. */
+/** When @p r is the consent page, answers it with @p consent (allow or deny; null: leaves it); otherwise returns @p r. */
 export async function consentIfAsked(agent, r, consent = 'allow') {
-  if (r.status !== 200 || !r.text.includes('action="/consent"')) return r;
+  if (consent === null || r.status !== 200 || !r.text.includes('action="/consent"')) return r;
   return agent.go('/consent', { method: 'POST', form: { ...formFields(r.text, '/consent'), decision: consent } });
 }
 
