@@ -41,7 +41,9 @@ test('advertises exactly what is implemented', async () => {
   }
   assert.deepEqual(d.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
   assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
-  assert.deepEqual(d.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'ES256']);
+  // jose's algorithm table (jose/key.h): what we sign ID tokens with and verify client assertions with
+  assert.deepEqual(d.id_token_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
+  assert.deepEqual(d.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
   // Every advertised endpoint answers (an OAuth error, not 404).
   for (const k of ['userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
     const r = await fetch(d[k], { method: 'POST' });
