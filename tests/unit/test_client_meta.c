@@ -442,13 +442,22 @@ static void fapi2_profile(void **state)
     (void)state;
     json_t *m = NULL;
     char err[512];
-#define FAPI "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"," \
-             "\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":\"private_key_jwt\""
+#define FAPI                                                                                                    \
+    "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"," \
+    "\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":\"private_key_jwt\""
     assert_int_equal(validate(FAPI "}", &m, err), IDP_OK);
     assert_true(json_is_true(json_object_get(m, "require_pushed_authorization_requests")));
     assert_true(json_is_true(json_object_get(m, "dpop_bound_access_tokens")));
     assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "ES256");
     assert_string_equal(json_string_value(json_object_get(m, "access_token_signed_response_alg")), "ES256");
+    json_decref(m);
+    /* FAPI 2.0 §5.4.1 allows PS256 (RSASSA-PSS) as well as ES256: a fapi2 client that registers it keeps it */
+    assert_int_equal(
+        validate(FAPI ",\"id_token_signed_response_alg\":\"PS256\",\"access_token_signed_response_alg\":\"PS256\"}", &m,
+                 err),
+        IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "PS256");
+    assert_string_equal(json_string_value(json_object_get(m, "access_token_signed_response_alg")), "PS256");
     json_decref(m);
     static const char *const refused[] = {
         FAPI ",\"require_pushed_authorization_requests\":false}",
