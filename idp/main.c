@@ -315,6 +315,14 @@ int main(int argc, char **argv)
     }
     idp_keyset_t *set = idp_keystore_get(keys);
     bool can_sign = idp_keyset_signer(set, idp_alg_from_name(cfg->access_token_alg)) != NULL;
+    /* Discovery advertises every algorithm jose signs with; one without a key (an upgrade that did not run
+     * keys init, docs/keys.md) would fail its clients' tokens with server_error: said at start, loudly. */
+    for (int a = IDP_ALG_NONE + 1; a < IDP_ALG__COUNT; a++)
+        if (idp_keyset_signer(set, (idp_alg_t)a) == NULL)
+            idp_log_msg(IDP_LOG_ERROR, "signing_key_missing",
+                        "no active %s signing key: clients registered for it get server_error until `sakaid-admin "
+                        "keys init` makes one",
+                        idp_alg_name((idp_alg_t)a));
     idp_keyset_release(set);
     if (!can_sign) {
         snprintf(err, sizeof(err), "there is no active %s signing key: run `sakaid-admin keys init`",

@@ -95,36 +95,38 @@ int cmd_keys_rotate(admin_t *a, int argc, char **argv)
             force = true;
         } else if (!strcmp(argv[i], "--alg") && i + 1 < argc) {
             if ((only = idp_alg_from_name(argv[++i])) == IDP_ALG_NONE)
-                return admin_usage(a, "--alg: must be RS256 or ES256");
+                return admin_usage(a, "--alg: must be RS256, ES256 or PS256");
         } else {
-            return admin_usage(a, "keys rotate: unknown argument %s (usage: keys rotate [--alg RS256|ES256] [--force])",
-                               argv[i]);
+            return admin_usage(
+                a, "keys rotate: unknown argument %s (usage: keys rotate [--alg RS256|ES256|PS256] [--force])",
+                argv[i]);
         }
     }
     if ((rc = setup(a)) != 0)
         return rc;
-    static const idp_alg_t algs[] = {IDP_ALG_RS256, IDP_ALG_ES256};
     json_t *out = json_array();
     rc = ADMIN_OK;
-    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]) && rc == ADMIN_OK; i++) {
-        if (only != IDP_ALG_NONE && algs[i] != only)
+    /* every algorithm jose signs with (jose/key.h), or the one --alg names */
+    for (int i = IDP_ALG_NONE + 1; i < IDP_ALG__COUNT && rc == ADMIN_OK; i++) {
+        idp_alg_t alg = (idp_alg_t)i;
+        if (only != IDP_ALG_NONE && alg != only)
             continue;
         const char *what = NULL;
         char kid[64] = "";
         long long min_age = force ? 0 : a->cfg->key_publish_seconds;
-        idp_err_t e = idp_keys_rotate(a->store, &a->kek, algs[i], min_age, NULL, &what, kid);
+        idp_err_t e = idp_keys_rotate(a->store, &a->kek, alg, min_age, NULL, &what, kid);
         if (e == IDP_E_CONFLICT) {
             rc = admin_fail(a, e,
                             "keys rotate: the next %s key has been published for less than keys.publish_seconds "
                             "(%d s), so relying parties may not have it yet; wait, or use --force in an emergency",
-                            idp_alg_name(algs[i]), a->cfg->key_publish_seconds);
+                            idp_alg_name(alg), a->cfg->key_publish_seconds);
         } else if (e != IDP_OK) {
             rc = admin_store_fail(a, e, "keys rotate");
         } else if (a->json) {
-            json_array_append_new(
-                out, json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(algs[i]), "result", what, "kid", kid));
+            json_array_append_new(out,
+                                  json_pack("{s:s, s:s, s:s}", "alg", idp_alg_name(alg), "result", what, "kid", kid));
         } else {
-            printf("%s: %s (new key %s)\n", idp_alg_name(algs[i]), what, kid);
+            printf("%s: %s (new key %s)\n", idp_alg_name(alg), what, kid);
         }
     }
     if (a->json && rc == ADMIN_OK)

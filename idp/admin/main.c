@@ -24,7 +24,7 @@ static const command_t commands[] = {
     {"kek", "init", cmd_kek_init, false,
      "kek init                         create the key-encryption key file (mode 0600)"},
     {"keys", "init", cmd_keys_init, false,
-     "keys init                        ensure an active and a next RS256 and ES256 key, and a data key"},
+     "keys init                        ensure an active and a next RS256, ES256 and PS256 key, and a data key"},
     {"keys", "list", cmd_keys_list, false, "keys list                        list signing keys and their states"},
     {"keys", "rotate", cmd_keys_rotate, false,
      "keys rotate [--alg A] [--force]  next -> active -> retired (docs/keys.md)"},

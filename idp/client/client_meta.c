@@ -26,7 +26,8 @@ static const char *const response_types[] = {"code", NULL};
 static const char *const subject_types[] = {"pairwise", "public", NULL};
 static const char *const tiers[] = {"partner", "city", NULL};
 static const char *const acrs[] = {"urn:sakai-d:acr:card", "urn:sakai-d:acr:social", NULL};
-static const char *const sig_algs[] = {"RS256", "ES256", NULL};
+/* the algorithms jose signs with (jose/key.h; client does not link jose) */
+static const char *const sig_algs[] = {"RS256", "ES256", "PS256", NULL};
 static const char *const app_types[] = {"web", "native", NULL};
 
 /* RFC 9396 §10: the authorization details types a client may ask for (oauth/rar.c) */

@@ -673,8 +673,10 @@ static idp_err_t finish(idp_config_t *c, char *err, size_t errlen)
              c->data_dir);
         return IDP_E_INVALID_REQUEST;
     }
-    if (strcmp(c->access_token_alg, "RS256") && strcmp(c->access_token_alg, "ES256")) {
-        errf(err, errlen, "configuration: \"tokens.access_token_signing_alg\" must be RS256 or ES256");
+    /* the algorithms jose signs with (jose/key.h; config does not link jose) */
+    if (strcmp(c->access_token_alg, "RS256") && strcmp(c->access_token_alg, "ES256") &&
+        strcmp(c->access_token_alg, "PS256")) {
+        errf(err, errlen, "configuration: \"tokens.access_token_signing_alg\" must be RS256, ES256 or PS256");
         return IDP_E_INVALID_REQUEST;
     }
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&

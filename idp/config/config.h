@@ -56,7 +56,7 @@ typedef struct {
 
     /* "tokens" */
     int access_token_ttl;    /* "tokens.access_token_ttl_seconds" */
-    char *access_token_alg;  /* "tokens.access_token_signing_alg": RS256|ES256 */
+    char *access_token_alg;  /* "tokens.access_token_signing_alg": RS256|ES256|PS256 */
     int max_token_lifetime;  /* "tokens.max_token_lifetime_seconds": longest a signed token lives */
     int id_token_ttl;        /* "tokens.id_token_ttl_seconds" */
     int code_ttl;            /* "tokens.code_ttl_seconds": authorization codes */

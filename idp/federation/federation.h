@@ -81,7 +81,7 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
  * The callback: checks the upstream's iss parameter when present (RFC 9207
  * §2.4), exchanges @p code at the token endpoint (client_secret_basic, or
  * private_key_jwt with u->assertion_key; with the PKCE verifier), and
- * verifies the ID token: signature (RS256 or ES256) with the upstream
+ * verifies the ID token: signature (RS256, ES256 or PS256) with the upstream
  * JWKS, iss, aud, azp, exp, iat, nonce and, with u->acr_values, acr. With
  * u->userinfo it then reads the UserInfo endpoint, whose sub must be the ID
  * token's (Core §5.3.2). *out (cleared first; idp_fed_result_clear on

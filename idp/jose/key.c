@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,14 @@ static const char *const alg_names[IDP_ALG__COUNT] = {
     [IDP_ALG_NONE] = "none",
     [IDP_ALG_RS256] = "RS256",
     [IDP_ALG_ES256] = "ES256",
+    [IDP_ALG_PS256] = "PS256",
 };
+
+/* RS256 and PS256 both sign with an RSA key; ES256 with a P-256 key. */
+static int is_rsa(idp_alg_t alg)
+{
+    return alg == IDP_ALG_RS256 || alg == IDP_ALG_PS256;
+}
 
 idp_alg_t idp_alg_from_name(const char *name)
 {
@@ -66,7 +74,7 @@ static idp_err_t describe(idp_jose_key_t *k)
     idp_buf_t canon, jwk;
     idp_buf_init(&canon, 4096);
     idp_buf_init(&jwk, 4096);
-    if (k->alg == IDP_ALG_RS256) {
+    if (is_rsa(k->alg)) {
         if ((a = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0)) == NULL ||
             (b = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0)) == NULL)
             goto Exit;
@@ -81,10 +89,11 @@ static idp_err_t describe(idp_jose_key_t *k)
     unsigned char digest[32];
     idp_sha256(canon.data, canon.len, digest);
     idp_b64url_encode(digest, sizeof(digest), k->kid);
-    if (k->alg == IDP_ALG_RS256)
+    /* RFC 7517 §4.4: "alg" names the one algorithm the key is used with (verify.c holds others to it) */
+    if (is_rsa(k->alg))
         idp_buf_printf(&jwk,
-                       "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
-                       k->kid, b, a);
+                       "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"}",
+                       k->kid, idp_alg_name(k->alg), b, a);
     else
         idp_buf_printf(&jwk,
                        "{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%"
@@ -123,7 +132,7 @@ static idp_err_t wrap(idp_alg_t alg, EVP_PKEY *pkey, idp_jose_key_t **out)
 idp_err_t idp_jose_key_generate(idp_alg_t alg, idp_jose_key_t **out)
 {
     EVP_PKEY *pkey = NULL;
-    if (alg == IDP_ALG_RS256)
+    if (is_rsa(alg))
         pkey = EVP_RSA_gen(2048);
     else if (alg == IDP_ALG_ES256)
         pkey = EVP_EC_gen("P-256");
@@ -141,7 +150,7 @@ idp_err_t idp_jose_key_from_der(idp_alg_t alg, const unsigned char *der, size_t 
     if (pkey == NULL)
         return IDP_E_SERVER_ERROR;
     /* the stored algorithm and the key type must agree */
-    if ((alg == IDP_ALG_RS256 && !(EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048)) ||
+    if ((is_rsa(alg) && !(EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048)) ||
         (alg == IDP_ALG_ES256 && !EVP_PKEY_is_a(pkey, "EC")) || alg == IDP_ALG_NONE) {
         EVP_PKEY_free(pkey);
         return IDP_E_SERVER_ERROR;
@@ -196,11 +205,19 @@ idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t le
     unsigned char der[512];
     size_t dlen = sizeof(der);
     ECDSA_SIG *es = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
-        EVP_DigestSign(ctx, der, &dlen, data, len) != 1)
+    if (ctx == NULL || EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, k->pkey) != 1)
         goto Exit;
-    if (k->alg == IDP_ALG_RS256) {
+    /* RFC 7518 §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1 with SHA-256, and a salt as long as the
+     * hash (32 bytes); OpenSSL's default salt for signing is the longest that fits, so it is set here */
+    if (k->alg == IDP_ALG_PS256 &&
+        (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
+        goto Exit;
+    if (EVP_DigestSign(ctx, der, &dlen, data, len) != 1)
+        goto Exit;
+    if (is_rsa(k->alg)) {
         memcpy(sig, der, dlen);
         *siglen = dlen;
     } else {

@@ -10,8 +10,9 @@
 
 #include "core/err.h"
 
-/* The signing algorithms jose signs and verifies with; IDP_ALG_NONE is never accepted. */
-typedef enum { IDP_ALG_NONE = 0, IDP_ALG_RS256, IDP_ALG_ES256, IDP_ALG__COUNT } idp_alg_t;
+/* The signing algorithms jose signs and verifies with; IDP_ALG_NONE is never accepted. New ones go at the
+ * end, before IDP_ALG__COUNT, so that the others keep their numbers. */
+typedef enum { IDP_ALG_NONE = 0, IDP_ALG_RS256, IDP_ALG_ES256, IDP_ALG_PS256, IDP_ALG__COUNT } idp_alg_t;
 
 typedef struct idp_jose_key idp_jose_key_t;
 
@@ -19,7 +20,7 @@ typedef struct idp_jose_key idp_jose_key_t;
 idp_alg_t idp_alg_from_name(const char *name);
 const char *idp_alg_name(idp_alg_t alg);
 
-/** Generates RSA-2048 (RS256) or P-256 (ES256). Owned: idp_jose_key_free. */
+/** Generates RSA-2048 (RS256, PS256) or P-256 (ES256). Owned: idp_jose_key_free. */
 idp_err_t idp_jose_key_generate(idp_alg_t alg, idp_jose_key_t **out);
 /** Rebuilds a key from its DER private key (as idp_jose_key_private_der gave it). */
 idp_err_t idp_jose_key_from_der(idp_alg_t alg, const unsigned char *der, size_t len, idp_jose_key_t **out);
@@ -35,8 +36,10 @@ const char *idp_jose_key_public_jwk(const idp_jose_key_t *k);
 char *idp_jose_key_public_pem_new(const idp_jose_key_t *k);
 
 /**
- * Signs @p data: RS256 = RSASSA-PKCS1-v1_5 with SHA-256; ES256 = ECDSA P-256
- * SHA-256 as the 64-byte R||S of RFC 7518 §3.4. @p sig holds at least 256 bytes.
+ * Signs @p data: RS256 = RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); ES256 =
+ * ECDSA P-256 SHA-256 as the 64-byte R||S of RFC 7518 §3.4; PS256 = RSASSA-PSS
+ * with SHA-256, MGF1 with SHA-256 and a 32-byte salt (RFC 7518 §3.5).
+ * @p sig holds at least 256 bytes.
  */
 idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig, size_t *siglen);
 

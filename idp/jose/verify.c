@@ -13,8 +13,9 @@
 #include "core/b64.h"
 #include "jose/key.h"
 
-/* RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used". The upper
- * bound keeps one verification cheap for keys a remote party publishes. */
+/* RFC 7518 §3.3 (RS256), §3.5 (PS256): "A key of size 2048 bits or larger MUST
+ * be used". The upper bound keeps one verification cheap for keys a remote
+ * party publishes. */
 #define RSA_MIN_BITS 2048
 #define RSA_MAX_BITS 8192
 /* OpenSSL refuses public exponents over 64 bits for moduli above 3072 bits. */
@@ -23,9 +24,13 @@
 /* DER of an ECDSA-Sig-Value with two 33-byte INTEGERs is at most 72 bytes. */
 #define ECDSA_DER_MAX 80
 
+/* A set of algorithms: one bit per idp_alg_t. */
+#define ALG_BIT(a) (1u << (unsigned)(a))
+_Static_assert(IDP_ALG__COUNT <= 32, "an algorithm set is an unsigned int");
+
 typedef struct {
-    idp_alg_t alg;
-    char *kid; /* NULL when the JWK has none */
+    unsigned algs; /* the algorithms the key verifies (ALG_BIT), never empty */
+    char *kid;     /* NULL when the JWK has none */
     EVP_PKEY *pkey;
 } jwks_key_t;
 
@@ -53,24 +58,32 @@ static int member_bytes(const json_t *jwk, const char *name, unsigned char *out,
     return idp_b64url_decode(json_string_value(v), n, out, cap, len) == IDP_OK;
 }
 
-/* RFC 7517 §4.2-§4.4: the key must be meant for verifying signatures with @p alg. */
-static int meant_for(const json_t *jwk, const char *alg)
+/* RFC 7517 §4.2-§4.4: of the algorithms @p algs that the key's type allows, those the key is meant for
+ * verifying signatures with; 0 when it is meant for none. */
+static unsigned meant_for(const json_t *jwk, unsigned algs)
 {
     const json_t *v;
     size_t i;
     json_t *op;
     if ((v = json_object_get(jwk, "use")) != NULL && !string_is(v, "sig"))
         return 0;
-    if ((v = json_object_get(jwk, "alg")) != NULL && !string_is(v, alg))
-        return 0;
+    /* RFC 7517 §4.4: "alg" identifies the algorithm intended for use with the key, so an RSA key that says
+     * RS256 never verifies PS256 and one that says PS256 never verifies RS256; without "alg", any of them */
+    if ((v = json_object_get(jwk, "alg")) != NULL) {
+        unsigned named = 0;
+        for (int a = IDP_ALG_NONE + 1; a < IDP_ALG__COUNT; a++)
+            if (string_is(v, idp_alg_name((idp_alg_t)a)))
+                named = ALG_BIT(a);
+        algs &= named;
+    }
     if ((v = json_object_get(jwk, "key_ops")) != NULL) {
         json_array_foreach (v, i, op) {
             if (string_is(op, "verify"))
-                return 1;
+                return algs;
         }
         return 0;
     }
-    return 1;
+    return algs;
 }
 
 /* A public key from @p params; NULL if OpenSSL does not accept them. */
@@ -85,7 +98,7 @@ static EVP_PKEY *pkey_from(const char *type, OSSL_PARAM *params)
     return pkey;
 }
 
-/* RFC 7518 §6.3.1: an RSA public key. *out stays NULL for a key to ignore. */
+/* RFC 7518 §6.3.1: an RSA public key (RS256, PS256). *out stays NULL for a key to ignore. */
 static idp_err_t rsa_key(const json_t *jwk, EVP_PKEY **out)
 {
     idp_err_t ret = IDP_E_NOMEM;
@@ -100,7 +113,7 @@ static idp_err_t rsa_key(const json_t *jwk, EVP_PKEY **out)
     if ((bn_n = BN_bin2bn(n, (int)nlen, NULL)) == NULL || (bn_e = BN_bin2bn(e, (int)elen, NULL)) == NULL)
         goto Exit;
     ret = IDP_OK;
-    /* RFC 7518 §3.3: at least 2048 bits; a modulus is odd */
+    /* RFC 7518 §3.3, §3.5: at least 2048 bits; a modulus is odd */
     if (BN_num_bits(bn_n) < RSA_MIN_BITS || BN_num_bits(bn_n) > RSA_MAX_BITS || !BN_is_odd(bn_n))
         goto Exit;
     /* an RSA public exponent is odd and greater than 1 */
@@ -167,19 +180,23 @@ static idp_err_t add_key(idp_jwks_t *s, const json_t *jwk)
 {
     idp_err_t ret;
     const json_t *kty = json_object_get(jwk, "kty"), *kid = json_object_get(jwk, "kid");
-    idp_alg_t alg = string_is(kty, "RSA") ? IDP_ALG_RS256 : string_is(kty, "EC") ? IDP_ALG_ES256 : IDP_ALG_NONE;
+    /* the algorithms each key type can verify: RFC 7518 §3.3 and §3.5 with RSA keys, §3.4 with EC keys */
+    int rsa = string_is(kty, "RSA");
+    unsigned algs = rsa                    ? ALG_BIT(IDP_ALG_RS256) | ALG_BIT(IDP_ALG_PS256)
+                    : string_is(kty, "EC") ? ALG_BIT(IDP_ALG_ES256)
+                                           : 0;
     EVP_PKEY *pkey = NULL;
     jwks_key_t *k = &s->keys[s->count];
 
-    if (alg == IDP_ALG_NONE || (kid != NULL && !json_is_string(kid)) || !meant_for(jwk, idp_alg_name(alg)))
+    if (algs == 0 || (kid != NULL && !json_is_string(kid)) || (algs = meant_for(jwk, algs)) == 0)
         return IDP_OK;
-    if ((ret = alg == IDP_ALG_RS256 ? rsa_key(jwk, &pkey) : ec_key(jwk, &pkey)) != IDP_OK || pkey == NULL)
+    if ((ret = rsa ? rsa_key(jwk, &pkey) : ec_key(jwk, &pkey)) != IDP_OK || pkey == NULL)
         goto Exit;
     if (kid != NULL && (k->kid = strdup(json_string_value(kid))) == NULL) {
         ret = IDP_E_NOMEM;
         goto Exit;
     }
-    k->alg = alg;
+    k->algs = algs;
     k->pkey = pkey;
     pkey = NULL;
     s->count++;
@@ -268,9 +285,10 @@ Exit:
     return ret;
 }
 
-/* Checks @p sig over @p input with one key: IDP_OK, IDP_E_INVALID_GRANT or an internal error. */
-static idp_err_t verify_with(const jwks_key_t *k, const char *input, size_t inlen, const unsigned char *sig,
-                             size_t siglen)
+/* Checks @p sig over @p input with one key and @p alg (one the key allows): IDP_OK, IDP_E_INVALID_GRANT or an
+ * internal error. */
+static idp_err_t verify_with(const jwks_key_t *k, idp_alg_t alg, const char *input, size_t inlen,
+                             const unsigned char *sig, size_t siglen)
 {
     idp_err_t ret;
     unsigned char der[ECDSA_DER_MAX];
@@ -278,7 +296,7 @@ static idp_err_t verify_with(const jwks_key_t *k, const char *input, size_t inle
     EVP_MD_CTX *ctx = NULL;
     EVP_PKEY_CTX *pctx = NULL;
 
-    if (k->alg == IDP_ALG_ES256) {
+    if (alg == IDP_ALG_ES256) {
         /* RFC 7518 §3.4: 64 octets, R then S */
         if (siglen != 2 * P256_BYTES)
             return IDP_E_INVALID_GRANT;
@@ -296,8 +314,15 @@ static idp_err_t verify_with(const jwks_key_t *k, const char *input, size_t inle
     ret = IDP_E_SERVER_ERROR;
     if (EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, k->pkey) != 1)
         goto Exit;
-    /* RFC 7518 §3.3: RSASSA-PKCS1-v1_5, not PSS */
-    if (k->alg == IDP_ALG_RS256 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+    /* RFC 7518 §3.3: RS256 is RSASSA-PKCS1-v1_5, not PSS */
+    if (alg == IDP_ALG_RS256 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+        goto Exit;
+    /* RFC 7518 §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1 with SHA-256, and "the size of the salt value is
+     * the same size as the hash function output": exactly 32 bytes (RSA_PSS_SALTLEN_DIGEST), never whatever
+     * salt the signature holds (OpenSSL's default for verifying) */
+    if (alg == IDP_ALG_PS256 && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+                                 EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 ||
+                                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
         goto Exit;
     /* 1 is a good signature; 0 a bad one and < 0 a malformed one: both are refusals */
     ret = EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input, inlen) == 1 ? IDP_OK : IDP_E_INVALID_GRANT;
@@ -375,13 +400,14 @@ idp_err_t idp_jws_verify(const idp_jwks_t *keys, const char *token, json_t **hea
     if (json_object_get(hdr, "crit") != NULL || json_object_get(hdr, "b64") != NULL)
         goto Exit;
 
-    /* RFC 7515 §5.2 step 8, §6: the key is chosen by "kid" when present, else every key for the alg */
+    /* RFC 7515 §5.2 step 8, §6: the key is chosen by "kid" when present, else every key that allows the alg */
     for (size_t i = 0; i < keys->count; i++) {
         const jwks_key_t *k = &keys->keys[i];
-        if (k->alg != alg || (kid != NULL && (k->kid == NULL || strcmp(k->kid, kid) != 0)))
+        /* RFC 8725 §3.1: the header's alg must be one the key allows (RFC 7517 §4.4: its "alg", if any) */
+        if (!(k->algs & ALG_BIT(alg)) || (kid != NULL && (k->kid == NULL || strcmp(k->kid, kid) != 0)))
             continue;
         /* the signing input is the ASCII of header '.' payload, as it appears in the token */
-        if ((ret = verify_with(k, token, (size_t)(d2 - token), sig, sn)) != IDP_E_INVALID_GRANT)
+        if ((ret = verify_with(k, alg, token, (size_t)(d2 - token), sig, sn)) != IDP_E_INVALID_GRANT)
             break;
     }
     if (ret != IDP_OK)

@@ -1,7 +1,7 @@
 /**
- * Compact JWS verification (RFC 7515 §5.2) for RS256 and ES256 (RFC 7518
- * §3.3, §3.4), with keys from a JWK Set (RFC 7517 §5). OpenSSL 3 EVP only;
- * libjwt is not used here.
+ * Compact JWS verification (RFC 7515 §5.2) for RS256, ES256 and PS256 (RFC
+ * 7518 §3.3, §3.4, §3.5), with keys from a JWK Set (RFC 7517 §5). OpenSSL 3
+ * EVP only; libjwt is not used here.
  *
  * Keys are only ever taken from the set the caller trusts: the "jwk", "jku",
  * "x5u" and "x5c" header parameters are never used to find a key.
@@ -23,12 +23,15 @@
 
 /**
  * A verification key set parsed from a JWKS (RFC 7517 §5): public RSA keys
- * (kty RSA, n, e; 2048 to 8192 bits) and EC P-256 keys (kty EC, crv P-256,
- * x, y; the point must be on the curve). Any other JWK, and any JWK whose
- * "use" is not "sig", whose "alg" is not the one its type implies, whose
- * "key_ops" lacks "verify" or whose members are missing or out of range, is
- * ignored (RFC 7517 §5: "SHOULD ignore"). Immutable after creation and
- * thread-safe to use from any number of threads.
+ * (kty RSA, n, e; 2048 to 8192 bits), which verify RS256 and PS256, and EC
+ * P-256 keys (kty EC, crv P-256, x, y; the point must be on the curve), which
+ * verify ES256. A key whose "alg" names one of its type's algorithms verifies
+ * only that one (RFC 7517 §4.4): an RSA key with "alg" RS256 never verifies
+ * PS256, nor one with PS256 RS256; without "alg", an RSA key verifies both.
+ * Any other JWK, and any JWK whose "use" is not "sig", whose "alg" is not one
+ * of its type's algorithms, whose "key_ops" lacks "verify" or whose members
+ * are missing or out of range, is ignored (RFC 7517 §5: "SHOULD ignore").
+ * Immutable after creation and thread-safe to use from any number of threads.
  */
 typedef struct idp_jwks idp_jwks_t;
 
@@ -52,11 +55,12 @@ void idp_jwks_free(idp_jwks_t *s);
  *
  * The token must be at most IDP_JWS_MAX_BYTES long and have exactly three
  * base64url parts (no padding, no whitespace). The protected header must be
- * a JSON object with "alg" RS256 or ES256 (never "none", never HS*), without
- * "crit" (we understand no extensions, RFC 7515 §4.1.11) or "b64" (RFC 7797).
- * When the header has "kid", only keys with that kid are tried; otherwise
- * every key of the alg's type is. The payload must be a JSON object; it is
- * parsed only once the signature has been verified.
+ * a JSON object with "alg" RS256, ES256 or PS256 (never "none", never HS*),
+ * without "crit" (we understand no extensions, RFC 7515 §4.1.11) or "b64"
+ * (RFC 7797). Only keys that allow the header's alg (see idp_jwks_t) are
+ * tried: when the header has "kid", those with that kid; otherwise every one.
+ * PS256 takes a 32-byte salt and no other (RFC 7518 §3.5). The payload must
+ * be a JSON object; it is parsed only once the signature has been verified.
  *
  * @param header  if not NULL, receives the protected header on success
  *                (owned: json_decref); set to NULL on failure.
@@ -67,8 +71,8 @@ void idp_jwks_free(idp_jwks_t *s);
  *         JSON, a header or payload that is not an object, "alg" or "kid"
  *         of the wrong JSON type);
  *         IDP_E_INVALID_GRANT for a token we must not trust (an algorithm
- *         other than RS256/ES256, "crit" or "b64" present, no key for the
- *         kid and alg, a signature that does not verify);
+ *         other than RS256/ES256/PS256, "crit" or "b64" present, no key for
+ *         the kid and alg, a signature that does not verify);
  *         IDP_E_NOMEM or IDP_E_SERVER_ERROR for internal failures.
  */
 idp_err_t idp_jws_verify(const idp_jwks_t *keys, const char *token, json_t **header, json_t **payload);

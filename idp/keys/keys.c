@@ -130,7 +130,7 @@ idp_err_t idp_keys_rotate_due(idp_store_t *s, const idp_kek_t *kek, long long mi
                               int *rotated)
 {
     *rotated = 0;
-    for (int i = 0; i < 2; i++) { /* at most one schedule per algorithm */
+    for (int i = IDP_ALG_NONE + 1; i < IDP_ALG__COUNT; i++) { /* at most one schedule per algorithm */
         char alg[8];
         idp_err_t e = idp_store_key_schedule_claim(s, lease_seconds, alg);
         if (e == IDP_E_NOT_FOUND)
@@ -167,9 +167,9 @@ idp_err_t idp_keys_rotate_due(idp_store_t *s, const idp_kek_t *kek, long long mi
 
 idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created)
 {
-    static const idp_alg_t algs[] = {IDP_ALG_RS256, IDP_ALG_ES256};
     *created = 0;
-    for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+    /* every algorithm jose signs with (jose/key.h), in the table's order */
+    for (int a = IDP_ALG_NONE + 1; a < IDP_ALG__COUNT; a++) {
         /* Each step adds the missing active key, then the missing next key;
          * a "rotated" answer can only come with both present, so stop there. */
         for (int step = 0; step < 2; step++) {
@@ -181,7 +181,7 @@ idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created)
                 return e;
             int active = 0, next = 0;
             for (size_t i = 0; i < n; i++) {
-                if (strcmp(rows[i].alg, idp_alg_name(algs[a])) != 0)
+                if (strcmp(rows[i].alg, idp_alg_name((idp_alg_t)a)) != 0)
                     continue;
                 active += !strcmp(rows[i].state, "active");
                 next += !strcmp(rows[i].state, "next");
@@ -192,7 +192,7 @@ idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created)
             const char *what = NULL;
             /* min_next_age is huge: if another admin raced us and both keys now
              * exist, the store refuses to rotate instead of rotating. */
-            e = idp_keys_rotate(s, kek, algs[a], 1LL << 40, NULL, &what, NULL);
+            e = idp_keys_rotate(s, kek, (idp_alg_t)a, 1LL << 40, NULL, &what, NULL);
             if (e == IDP_E_CONFLICT)
                 break;
             if (e != IDP_OK)

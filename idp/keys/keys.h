@@ -54,8 +54,9 @@ idp_err_t idp_keys_rotate_due(idp_store_t *s, const idp_kek_t *kek, long long mi
                               int *rotated);
 
 /**
- * Makes sure RS256 and ES256 each have an active and a next key (idempotent:
- * does nothing when they do). *created counts the keys it made.
+ * Makes sure every algorithm (RS256, ES256, PS256: jose/key.h) has an active
+ * and a next key (idempotent: does nothing when they do). *created counts the
+ * keys it made.
  */
 idp_err_t idp_keys_init(idp_store_t *s, const idp_kek_t *kek, int *created);
 

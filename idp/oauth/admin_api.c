@@ -1069,7 +1069,7 @@ idp_outcome_t idp_admin_keys_rotate_as(idp_oauth_t *o, const caller_t *who, idp_
     return out;
 }
 
-/* POST /admin/api/v1/keys/rotate {"alg": "RS256"|"ES256", "force": false, "reason": ...}: one rotation step
+/* POST /admin/api/v1/keys/rotate {"alg": "RS256"|"ES256"|"PS256", "force": false, "reason": ...}: one rotation step
  * (docs/keys.md), with its log row in the rotation's transaction. */
 idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
@@ -1082,7 +1082,7 @@ idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     if (out.err == IDP_OK &&
         (bad || alg == IDP_ALG_NONE || (force && !json_is_boolean(force)) || (reason && !json_is_string(reason))))
         out = idp_fail(IDP_E_INVALID_REQUEST,
-                       "{\"alg\": \"RS256\" or \"ES256\", \"force\": a boolean, \"reason\": a string}");
+                       "{\"alg\": \"RS256\", \"ES256\" or \"PS256\", \"force\": a boolean, \"reason\": a string}");
     if (out.err == IDP_OK &&
         (out = idp_admin_keys_rotate_as(o, &who, alg, json_is_true(force), json_string_value(reason), &result)).err ==
             IDP_OK)
@@ -1178,7 +1178,7 @@ idp_outcome_t idp_admin_key_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
         return out;
     idp_alg_t alg = idp_alg_from_name(req->path_param);
     if (alg == IDP_ALG_NONE)
-        return idp_fail(IDP_E_NOT_FOUND, "no such alg: RS256 or ES256");
+        return idp_fail(IDP_E_NOT_FOUND, "no such alg: RS256, ES256 or PS256");
     json_t *b = body_object(req, &bad);
     json_t *every = json_object_get(b, "every_days"), *next = json_object_get(b, "next_at");
     json_t *reason = json_object_get(b, "reason");

@@ -450,7 +450,7 @@ idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     idp_params_get(req->form, "force", &force);
     idp_alg_t a = idp_alg_from_name(alg);
     if (a == IDP_ALG_NONE)
-        return idp_fail(IDP_E_INVALID_REQUEST, "alg: RS256 or ES256");
+        return idp_fail(IDP_E_INVALID_REQUEST, "alg: RS256, ES256 or PS256");
     out = idp_admin_keys_rotate_as(o, &c.who, a, force && !strcmp(force, "1"), NULL, &r);
     json_decref(r);
     if (out.err == IDP_E_CONFLICT)
@@ -474,7 +474,7 @@ idp_outcome_t idp_console_keys_schedule(idp_oauth_t *o, idp_oauth_req_t *req, id
     idp_alg_t a = idp_alg_from_name(alg);
     bool set = action && !strcmp(action, "set");
     if (a == IDP_ALG_NONE || action == NULL || (!set && strcmp(action, "cancel") != 0))
-        return idp_fail(IDP_E_INVALID_REQUEST, "alg (RS256 or ES256) and action=set|cancel");
+        return idp_fail(IDP_E_INVALID_REQUEST, "alg (RS256, ES256 or PS256) and action=set|cancel");
     if (set) {
         char *end = NULL;
         long long days = every && *every ? strtoll(every, &end, 10) : 0;

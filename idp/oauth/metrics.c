@@ -18,17 +18,15 @@ void idp_oauth_metrics(idp_oauth_t *o, idp_buf_t *out)
     /* how long each algorithm's signing key has been the active one (docs/keys.md, rotation) */
     idp_keyset_t *ks = o->keys ? idp_keystore_get(o->keys) : NULL;
     if (ks) {
-        static const struct {
-            idp_alg_t alg;
-            const char *name;
-        } algs[] = {{IDP_ALG_RS256, "RS256"}, {IDP_ALG_ES256, "ES256"}};
         long long now = (long long)time(NULL);
         idp_buf_puts(out, "# HELP sakaid_signing_key_age_seconds How long the active signing key of each algorithm "
                           "has been active.\n# TYPE sakaid_signing_key_age_seconds gauge\n");
-        for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
-            long long at = idp_keyset_activated(ks, algs[i].alg);
+        /* every algorithm jose signs with (jose/key.h) */
+        for (int i = IDP_ALG_NONE + 1; i < IDP_ALG__COUNT; i++) {
+            long long at = idp_keyset_activated(ks, (idp_alg_t)i);
             if (at > 0)
-                idp_buf_printf(out, "sakaid_signing_key_age_seconds{alg=\"%s\"} %lld\n", algs[i].name, now - at);
+                idp_buf_printf(out, "sakaid_signing_key_age_seconds{alg=\"%s\"} %lld\n", idp_alg_name((idp_alg_t)i),
+                               now - at);
         }
         idp_keyset_release(ks);
     }

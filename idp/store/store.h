@@ -108,7 +108,7 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_par_take(idp_store_t *s, const
 /* ---- signing-key rotation on a schedule (migration 0021; docs/keys.md "Scheduled rotation") ------ */
 
 typedef struct {
-    char alg[8];             /* RS256 or ES256 */
+    char alg[8];             /* RS256, ES256 or PS256 */
     long long every_seconds; /* 3600 to 366 days */
     long long next_at;       /* unix seconds */
     long long set_at;        /* unix seconds */

@@ -307,7 +307,8 @@ static void schedules(idp_ui_doc_t *d, const idp_ui_admin_keys_view_t *v)
         idp_ui_hidden(&d->b, "action", "set");
         idp_buf_printf(&d->b,
                        "<p class=\"hint\" id=\"schedule-hint\">%s</p><label for=\"schedule-alg\">%s</label>"
-                       "<select id=\"schedule-alg\" name=\"alg\"><option>RS256</option><option>ES256</option></select>"
+                       "<select id=\"schedule-alg\" "
+                       "name=\"alg\"><option>RS256</option><option>ES256</option><option>PS256</option></select>"
                        "<label for=\"every_days\">%s</label><input id=\"every_days\" name=\"every_days\" "
                        "type=\"number\" min=\"1\" max=\"366\" value=\"90\" required inputmode=\"numeric\" "
                        "aria-describedby=\"schedule-hint\"><button type=\"submit\" class=\"primary\" "
@@ -345,7 +346,8 @@ idp_err_t idp_ui_render_admin_keys(const idp_ui_admin_keys_view_t *v, idp_ui_pag
         idp_ui_hidden(&d.b, "csrf", v->c.csrf);
         idp_buf_printf(&d.b,
                        "<p class=\"hint\" id=\"rotate-hint\">%s</p><label for=\"alg\">%s</label>"
-                       "<select id=\"alg\" name=\"alg\"><option>RS256</option><option>ES256</option></select>"
+                       "<select id=\"alg\" "
+                       "name=\"alg\"><option>RS256</option><option>ES256</option><option>PS256</option></select>"
                        "<p><input type=\"checkbox\" class=\"check\" id=\"force\" name=\"force\" value=\"1\"> "
                        "<label class=\"inline\" for=\"force\">%s</label></p>"
                        "<button type=\"submit\" class=\"primary\" id=\"rotate-key\" "

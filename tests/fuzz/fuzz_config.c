@@ -76,8 +76,8 @@ static int in(const char *s, const char *const *set)
 
 static void check(const idp_config_t *c)
 {
-    static const char *const algs[] = {"RS256", "ES256", NULL}, *const levels[] = {"debug", "info", "warn", "error",
-                                                                                   NULL};
+    static const char *const algs[] = {"RS256", "ES256", "PS256", NULL}, *const levels[] = {"debug", "info", "warn",
+                                                                                            "error", NULL};
     if (c->issuer == NULL || idp_url_check_issuer(c->issuer) != IDP_URL_OK || c->listen_host == NULL ||
         c->listen_port < 1 || c->listen_port > 65535 || c->database_url == NULL || !*c->database_url ||
         !in(c->access_token_alg, algs) || !in(c->log_level, levels) || c->data_dir == NULL || c->kek_file == NULL ||

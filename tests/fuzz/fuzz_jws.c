@@ -2,13 +2,13 @@
  * Fuzz target: the JWS compact form and the keys it is verified with
  * (idp/jose/verify.c), as client assertions (private_key_jwt, RFC 7523)
  * and upstream ID tokens reach them. The input is used three ways:
- *   1. as a compact JWS, verified against a JWK Set of one RS256 and one
- *      ES256 key made here (a mutated token never carries a good signature:
- *      this reaches the splitting, base64url and header checks);
+ *   1. as a compact JWS, verified against a JWK Set of one RS256, one ES256
+ *      and one PS256 key made here (a mutated token never carries a good
+ *      signature: this reaches the splitting, base64url and header checks);
  *   2. as a protected header and a payload (two JSON texts, split at a line
  *      "%%"; "$KID" in the header becomes the kid of the key that signs),
- *      which this file signs with its ES256 key, or its RS256 key when the
- *      header mentions RS256, so that the header rules and the payload parse
+ *      which this file signs with its ES256 key, or its RS256 (PS256) key when
+ *      the header mentions RS256 (PS256), so that the header rules and the payload parse
  *      run on a good signature. Oracle: a token whose header is an object
  *      with alg the signing key's, no "crit"/"b64", a string kid naming the
  *      key or none, and whose payload is an object (no duplicate names,
@@ -36,19 +36,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static idp_jose_key_t *rsa, *ec;
+static idp_jose_key_t *rsa, *ec, *ps;
 static idp_jwks_t *ours;
 
 static void init(void)
 {
-    if (idp_jose_key_generate(IDP_ALG_RS256, &rsa) != IDP_OK || idp_jose_key_generate(IDP_ALG_ES256, &ec) != IDP_OK)
+    if (idp_jose_key_generate(IDP_ALG_RS256, &rsa) != IDP_OK || idp_jose_key_generate(IDP_ALG_ES256, &ec) != IDP_OK ||
+        idp_jose_key_generate(IDP_ALG_PS256, &ps) != IDP_OK)
         abort();
     char text[4096];
-    snprintf(text, sizeof(text), "{\"keys\":[%s,%s]}", idp_jose_key_public_jwk(rsa), idp_jose_key_public_jwk(ec));
+    snprintf(text, sizeof(text), "{\"keys\":[%s,%s,%s]}", idp_jose_key_public_jwk(rsa), idp_jose_key_public_jwk(ec),
+             idp_jose_key_public_jwk(ps));
     /* as a client's inline jwks metadata reaches idp_jwks_parse: loaded, then dumped compact */
     json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     char *dumped = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    if (dumped == NULL || idp_jwks_parse(dumped, strlen(dumped), &ours) != IDP_OK || idp_jwks_count(ours) != 2)
+    if (dumped == NULL || idp_jwks_parse(dumped, strlen(dumped), &ours) != IDP_OK || idp_jwks_count(ours) != 3)
         abort();
     free(dumped);
     json_decref(j);
@@ -120,7 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len[2];
     char *token = NULL;
     if (fuzz_sections(text, size, sec, len, 2) == 2 && len[0] + len[1] < IDP_JWS_MAX_BYTES / 2) {
-        const idp_jose_key_t *k = fuzz_contains(sec[0], len[0], "RS256") ? rsa : ec;
+        const idp_jose_key_t *k = fuzz_contains(sec[0], len[0], "RS256")   ? rsa
+                                  : fuzz_contains(sec[0], len[0], "PS256") ? ps
+                                                                           : ec;
         size_t hn;
         char *hdr = fuzz_subst(sec[0], len[0], "$KID", idp_jose_key_kid(k), &hn);
         if (hdr && (token = sign(k, hdr, hn, sec[1], len[1])) != NULL) {

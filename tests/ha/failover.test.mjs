@@ -169,7 +169,7 @@ test('2. a switchover of the Patroni leader; a key rotation after it keeps one a
   });
   adminCli(['keys', 'rotate', '--alg', 'ES256', '--force']);
   assert.equal(psql("SELECT string_agg(alg || ':' || n, ' ' ORDER BY alg) FROM (SELECT alg, count(*) n FROM signing_keys WHERE state = 'active' GROUP BY alg) a"),
-    'ES256:1 RS256:1');
+    'ES256:1 PS256:1 RS256:1');
   await waitFor('both members healthy', healthyStandby);
 });
 

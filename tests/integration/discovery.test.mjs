@@ -41,7 +41,9 @@ test('advertises exactly what is implemented', async () => {
   }
   assert.deepEqual(d.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
   assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
-  assert.deepEqual(d.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'ES256']);
+  // jose's algorithm table (jose/key.h): what we sign ID tokens with and verify client assertions with
+  assert.deepEqual(d.id_token_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
+  assert.deepEqual(d.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
   // Every advertised endpoint answers (an OAuth error, not 404).
   for (const k of ['userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
     const r = await fetch(d[k], { method: 'POST' });
@@ -58,19 +60,19 @@ test('advertises exactly what is implemented', async () => {
   assert.equal(tok.body.error, 'invalid_client');
 });
 
-test('JWKS: public keys only, each with kid, use and alg, both algorithms', async () => {
+test('JWKS: public keys only, each with kid, use and alg, every algorithm', async () => {
   const r = await fetch(`${srv.url}/jwks`);
   assert.equal(r.headers.get('content-type'), 'application/json');
   const { keys } = await r.json();
-  assert.equal(keys.length, 4, 'active and next for RS256 and ES256');
+  assert.equal(keys.length, 6, 'active and next for RS256, ES256 and PS256');
   for (const k of keys) {
-    assert.ok(k.kid && k.use === 'sig' && ['RS256', 'ES256'].includes(k.alg), JSON.stringify(k));
+    assert.ok(k.kid && k.use === 'sig' && ['RS256', 'ES256', 'PS256'].includes(k.alg), JSON.stringify(k));
     for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) assert.equal(k[priv], undefined, `private member ${priv}`);
-    if (k.alg === 'RS256') assert.equal(k.kty, 'RSA');
+    if (k.alg === 'RS256' || k.alg === 'PS256') assert.equal(k.kty, 'RSA');
     if (k.alg === 'ES256') assert.ok(k.kty === 'EC' && k.crv === 'P-256');
   }
-  assert.equal(new Set(keys.map((k) => k.kid)).size, 4);
-  assert.deepEqual([...new Set(keys.map((k) => k.alg))].sort(), ['ES256', 'RS256']);
+  assert.equal(new Set(keys.map((k) => k.kid)).size, 6);
+  assert.deepEqual([...new Set(keys.map((k) => k.alg))].sort(), ['ES256', 'PS256', 'RS256']);
 });
 
 test('health endpoints', async () => {

@@ -24,8 +24,8 @@ const byState = (list, alg, state) => list.filter((k) => k.alg === alg && k.stat
 
 test('keys list shows an active and a next key per algorithm, all published', () => {
   const list = admin(env, ['keys', 'list']).json;
-  assert.equal(list.length, 4);
-  for (const alg of ['RS256', 'ES256']) {
+  assert.equal(list.length, 6);
+  for (const alg of ['RS256', 'ES256', 'PS256']) {
     assert.equal(byState(list, alg, 'active').length, 1);
     assert.equal(byState(list, alg, 'next').length, 1);
   }

@@ -10,7 +10,7 @@ after(cleanup);
 
 const ccFlags = ['--client-name', 'Backend', '--grant-types', 'client_credentials', '--scope', 'openid api:read api:write'];
 
-for (const alg of ['RS256', 'ES256']) {
+for (const alg of ['RS256', 'ES256', 'PS256']) {
   describe(`access tokens signed with ${alg}`, () => {
     let srv, client, postClient, jwks, env;
     before(async () => {

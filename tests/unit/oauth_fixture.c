@@ -58,6 +58,7 @@ int fixture_setup(void **state)
     idp_keyset_t *ks = idp_keyset_new();
     add_key(ks, "RS256");
     add_key(ks, "ES256");
+    add_key(ks, "PS256");
     assert_int_equal(idp_keyset_seal(ks), IDP_OK);
     idp_keystore_set(f->keys, ks);
     idp_oauth_deps_t deps = {.store = f->store, .keys = f->keys};
@@ -96,16 +97,22 @@ int fixture_teardown(void **state)
 
 void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64])
 {
-    fixture_code_jkt(f, scope, claims, NULL, code);
+    fixture_code_for(f, CLIENT, scope, claims, NULL, code);
 }
 
 void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const char *jkt, char code[64])
+{
+    fixture_code_for(f, CLIENT, scope, claims, jkt, code);
+}
+
+void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
+                      char code[64])
 {
     static int n;
     idp_store_grant_t g = {.auth_time = (long long)time(NULL)};
     snprintf(g.id, sizeof(g.id), "grant-%d", ++n);
     snprintf(code, 64, "code-%d-value", n);
-    snprintf(g.client_id, sizeof(g.client_id), CLIENT);
+    snprintf(g.client_id, sizeof(g.client_id), "%s", client_id);
     snprintf(g.resident_id, sizeof(g.resident_id), "%s", f->resident);
     snprintf(g.sid, sizeof(g.sid), "%s", f->sid);
     snprintf(g.scope, sizeof(g.scope), "%s", scope);

@@ -1,7 +1,7 @@
 /*
  * A protocol core on the memory store, for unit tests of idp/oauth
  * endpoints without PostgreSQL or sockets (issue #16 §1): a configuration
- * with defaults, the client cache on (watching the store, as main.c has it), RS256 and ES256 signing keys, a public PKCE client that may
+ * with defaults, the client cache on (watching the store, as main.c has it), RS256, ES256 and PS256 signing keys, a public PKCE client that may
  * refresh, a card resident with a live browser session, and codes issued as
  * the consent step would.
  */
@@ -31,6 +31,9 @@ int fixture_teardown(void **state);
 void fixture_code(fixture_t *f, const char *scope, const char *claims, char code[64]);
 /* The same, its grant bound to DPoP key @p jkt (RFC 9449 §10; NULL: none). */
 void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const char *jkt, char code[64]);
+/* The same for @p client_id (registered with REDIRECT and PKCE). */
+void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
+                      char code[64]);
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp);

@@ -451,6 +451,14 @@ static void fapi2_profile(void **state)
     assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "ES256");
     assert_string_equal(json_string_value(json_object_get(m, "access_token_signed_response_alg")), "ES256");
     json_decref(m);
+    /* FAPI 2.0 §5.4.1 allows PS256 (RSASSA-PSS) as well as ES256: a fapi2 client that registers it keeps it */
+    assert_int_equal(
+        validate(FAPI ",\"id_token_signed_response_alg\":\"PS256\",\"access_token_signed_response_alg\":\"PS256\"}", &m,
+                 err),
+        IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "PS256");
+    assert_string_equal(json_string_value(json_object_get(m, "access_token_signed_response_alg")), "PS256");
+    json_decref(m);
     static const char *const refused[] = {
         FAPI ",\"require_pushed_authorization_requests\":false}",
         FAPI ",\"dpop_bound_access_tokens\":false}",

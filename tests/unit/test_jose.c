@@ -1,4 +1,5 @@
-/* Signing keys (RFC 7638 kid, public JWK) and JWS (RFC 7515), cross-checked with libjwt. */
+/* Signing keys (RFC 7638 kid, public JWK) and JWS (RFC 7515), cross-checked with libjwt (RS256, ES256) and the
+ * openssl command (PS256, which libjwt 1.10 does not know). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,15 +7,19 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/b64.h"
 #include "jose/jwt.h"
 #include "jose/key.h"
 #include "jose/keystore.h"
+#include "jose/verify.h"
 
 /* RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace. */
 static void thumbprint(const char *jwk_text, char out[64])
@@ -59,9 +64,9 @@ static void check_key(idp_alg_t alg)
     assert_int_equal(idp_jose_key_private_der(k, &der, &len), IDP_OK);
     assert_int_equal(idp_jose_key_from_der(alg, der, len, &k2), IDP_OK);
     assert_string_equal(idp_jose_key_kid(k2), idp_jose_key_kid(k));
-    /* the wrong algorithm for the DER is refused */
+    /* the wrong key type for the algorithm is refused */
     idp_jose_key_t *k3 = NULL;
-    assert_int_not_equal(idp_jose_key_from_der(alg == IDP_ALG_RS256 ? IDP_ALG_ES256 : IDP_ALG_RS256, der, len, &k3),
+    assert_int_not_equal(idp_jose_key_from_der(alg == IDP_ALG_ES256 ? IDP_ALG_RS256 : IDP_ALG_ES256, der, len, &k3),
                          IDP_OK);
     assert_int_not_equal(idp_jose_key_from_der(alg, der, len / 2, &k3), IDP_OK);
     free(der);
@@ -77,6 +82,11 @@ static void rs256_key(void **state)
 static void es256_key(void **state)
 {
     check_key(IDP_ALG_ES256);
+}
+
+static void ps256_key(void **state)
+{
+    check_key(IDP_ALG_PS256);
 }
 
 /* The protected header of a compact JWS, decoded. */
@@ -148,6 +158,117 @@ static void es256_jws(void **state)
     check_jws(IDP_ALG_ES256);
 }
 
+/* Writes @p len bytes to @p dir/@p name. */
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Reads @p dir/@p name into @p buf (capacity @p cap); its length. */
+static size_t read_file(const char *dir, const char *name, unsigned char *buf, size_t cap)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* `openssl dgst` with RFC 7518 §3.5's PS256 parameters (a salt of exactly 32 bytes), or PKCS#1 v1.5 with
+ * @p pss false: the exit status of verifying dir/sig over dir/input with dir/pub.pem. */
+static int openssl_verify(const char *dir, bool pss)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "cd %s && openssl dgst -sha256 %s -verify pub.pem -signature sig input >/dev/null 2>&1",
+             dir,
+             pss ? "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256"
+                 : "-sigopt rsa_padding_mode:pkcs1");
+    return system(cmd);
+}
+
+/* RFC 7518 §3.5: our PS256 JWS verifies with the openssl command as RSASSA-PSS, SHA-256, MGF1 SHA-256 and a
+ * 32-byte salt (and not as PKCS#1 v1.5); a JWS the openssl command signs so verifies with jose/verify.c. */
+static void ps256_jws_matches_openssl(void **state)
+{
+    idp_jose_key_t *k;
+    char *token, dir[] = "/tmp/sakaid-ps256-XXXXXX";
+    unsigned char sig[512];
+    size_t n;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(idp_jose_key_generate(IDP_ALG_PS256, &k), IDP_OK);
+    char *pem = idp_jose_key_public_pem_new(k);
+    assert_non_null(pem);
+    write_file(dir, "pub.pem", pem, strlen(pem));
+    assert_int_equal(idp_jwt_sign(k, NULL, "{\"iss\":\"https://id.example\"}", &token), IDP_OK);
+    json_t *h = header_of(token);
+    assert_string_equal(json_string_value(json_object_get(h, "alg")), "PS256");
+    json_decref(h);
+    const char *d2 = strrchr(token, '.');
+    write_file(dir, "input", token, (size_t)(d2 - token));
+    assert_int_equal(idp_b64url_decode(d2 + 1, strlen(d2 + 1), sig, sizeof(sig), &n), IDP_OK);
+    assert_int_equal(n, 256);
+    write_file(dir, "sig", sig, n);
+    assert_int_equal(openssl_verify(dir, true), 0);
+    assert_int_not_equal(openssl_verify(dir, false), 0);
+    /* one signature bit flipped */
+    sig[n / 2] ^= 1;
+    write_file(dir, "sig", sig, n);
+    assert_int_not_equal(openssl_verify(dir, true), 0);
+    free(token);
+
+    /* the other way: the openssl command signs with the same private key */
+    unsigned char *der;
+    size_t derlen;
+    assert_int_equal(idp_jose_key_private_der(k, &der, &derlen), IDP_OK);
+    write_file(dir, "key.der", der, derlen);
+    OPENSSL_cleanse(der, derlen);
+    free(der);
+    char header[160], input[512], cmd[1024];
+    snprintf(header, sizeof(header), "{\"alg\":\"PS256\",\"kid\":\"%s\"}", idp_jose_key_kid(k));
+    char *hb = idp_b64url_encode_new((const unsigned char *)header, strlen(header));
+    char *pb = idp_b64url_encode_new((const unsigned char *)"{\"sub\":\"openssl\"}", 17);
+    snprintf(input, sizeof(input), "%s.%s", hb, pb);
+    write_file(dir, "input", input, strlen(input));
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && openssl dgst -sha256 -keyform DER -sign key.der -sigopt rsa_padding_mode:pss "
+             "-sigopt rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -out sig input",
+             dir);
+    assert_int_equal(system(cmd), 0);
+    n = read_file(dir, "sig", sig, sizeof(sig));
+    assert_int_equal(n, 256);
+    char *sb = idp_b64url_encode_new(sig, n);
+    size_t cap = strlen(input) + strlen(sb) + 2;
+    token = malloc(cap);
+    snprintf(token, cap, "%s.%s", input, sb);
+    char *jwks;
+    size_t jn = strlen(idp_jose_key_public_jwk(k)) + 16;
+    jwks = malloc(jn);
+    snprintf(jwks, jn, "{\"keys\":[%s]}", idp_jose_key_public_jwk(k));
+    idp_jwks_t *set;
+    json_t *payload = NULL;
+    assert_int_equal(idp_jwks_parse(jwks, strlen(jwks), &set), IDP_OK);
+    assert_int_equal(idp_jws_verify(set, token, NULL, &payload), IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(payload, "sub")), "openssl");
+    json_decref(payload);
+    idp_jwks_free(set);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(jwks);
+    free(token);
+    free(sb);
+    free(hb);
+    free(pb);
+    free(pem);
+    idp_jose_key_free(k);
+}
+
 static void keystore(void **state)
 {
     idp_jose_key_t *active, *next, *retired;
@@ -184,8 +305,9 @@ static void keystore(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rs256_key), cmocka_unit_test(es256_key), cmocka_unit_test(rs256_jws),
-        cmocka_unit_test(es256_jws), cmocka_unit_test(keystore),
+        cmocka_unit_test(rs256_key), cmocka_unit_test(es256_key), cmocka_unit_test(ps256_key),
+        cmocka_unit_test(rs256_jws), cmocka_unit_test(es256_jws), cmocka_unit_test(ps256_jws_matches_openssl),
+        cmocka_unit_test(keystore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* Compact JWS verification (RFC 7515 §5.2) with RS256/ES256 keys from a JWKS, cross-checked with libjwt. */
+/* Compact JWS verification (RFC 7515 §5.2) with RS256/ES256/PS256 keys from a JWKS, cross-checked with libjwt
+ * (RS256, ES256) and OpenSSL's own PSS signer (PS256). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@
 
 /* Keys generated once for the group (RSA generation is slow under ASan). */
 typedef struct {
-    idp_jose_key_t *rsa, *ec;             /* published in jwks */
+    idp_jose_key_t *rsa, *ec, *ps;        /* published in jwks */
     idp_jose_key_t *rsa_other, *ec_other; /* not published */
     idp_jwks_t *jwks;
 } fixture_t;
@@ -141,14 +143,15 @@ static int setup(void **state)
     fixture_t *f = calloc(1, sizeof(*f));
     if (f == NULL || idp_jose_key_generate(IDP_ALG_RS256, &f->rsa) != IDP_OK ||
         idp_jose_key_generate(IDP_ALG_ES256, &f->ec) != IDP_OK ||
+        idp_jose_key_generate(IDP_ALG_PS256, &f->ps) != IDP_OK ||
         idp_jose_key_generate(IDP_ALG_RS256, &f->rsa_other) != IDP_OK ||
         idp_jose_key_generate(IDP_ALG_ES256, &f->ec_other) != IDP_OK)
         return -1;
-    char *text = jwks_text((idp_jose_key_t *const[]){f->rsa, f->ec}, 2);
+    char *text = jwks_text((idp_jose_key_t *const[]){f->rsa, f->ec, f->ps}, 3);
     idp_err_t ret = idp_jwks_parse(text, strlen(text), &f->jwks);
     free(text);
     *state = f;
-    return ret == IDP_OK && idp_jwks_count(f->jwks) == 2 ? 0 : -1;
+    return ret == IDP_OK && idp_jwks_count(f->jwks) == 3 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -157,6 +160,7 @@ static int teardown(void **state)
     idp_jwks_free(f->jwks);
     idp_jose_key_free(f->rsa);
     idp_jose_key_free(f->ec);
+    idp_jose_key_free(f->ps);
     idp_jose_key_free(f->rsa_other);
     idp_jose_key_free(f->ec_other);
     free(f);
@@ -191,6 +195,151 @@ static void verify_accepts_our_rs256_token(void **state)
 static void verify_accepts_our_es256_token(void **state)
 {
     check_round_trip(*state, ((fixture_t *)*state)->ec);
+}
+
+static void verify_accepts_our_ps256_token(void **state)
+{
+    check_round_trip(*state, ((fixture_t *)*state)->ps);
+}
+
+/* {"keys":[the public JWK of @p k with its "alg" set to @p alg, or removed when NULL]}, parsed. */
+static idp_jwks_t *set_with_alg(const idp_jose_key_t *k, const char *alg)
+{
+    json_t *jwk = json_loads(idp_jose_key_public_jwk(k), 0, NULL);
+    assert_non_null(jwk);
+    if (alg)
+        json_object_set_new(jwk, "alg", json_string(alg));
+    else
+        json_object_del(jwk, "alg");
+    json_t *set = json_pack("{s:[o]}", "keys", jwk);
+    char *text = json_dumps(set, JSON_COMPACT);
+    idp_jwks_t *s = NULL;
+    assert_int_equal(idp_jwks_parse(text, strlen(text), &s), IDP_OK);
+    assert_int_equal(idp_jwks_count(s), 1);
+    free(text);
+    json_decref(set);
+    return s;
+}
+
+/* The same RSA key pair as @p k, signing with @p alg. */
+static idp_jose_key_t *same_key_as(const idp_jose_key_t *k, idp_alg_t alg)
+{
+    unsigned char *der;
+    size_t len;
+    idp_jose_key_t *out = NULL;
+    assert_int_equal(idp_jose_key_private_der(k, &der, &len), IDP_OK);
+    assert_int_equal(idp_jose_key_from_der(alg, der, len, &out), IDP_OK);
+    OPENSSL_cleanse(der, len);
+    free(der);
+    /* RFC 7638: the thumbprint is of the key, whatever the algorithm */
+    assert_string_equal(idp_jose_key_kid(out), idp_jose_key_kid(k));
+    return out;
+}
+
+/* RFC 7517 §4.4: an RSA JWK whose "alg" is RS256 verifies only RS256, one whose "alg" is PS256 only PS256, and
+ * one without "alg" either; the key pair and the kid are the same throughout, only the JWK's "alg" differs. */
+static void verify_holds_rsa_key_to_its_alg(void **state)
+{
+    fixture_t *f = *state;
+    idp_jose_key_t *pss = same_key_as(f->rsa, IDP_ALG_PS256);
+    char *rs, *ps;
+    assert_int_equal(idp_jwt_sign(f->rsa, NULL, claims, &rs), IDP_OK);
+    assert_int_equal(idp_jwt_sign(pss, NULL, claims, &ps), IDP_OK);
+    idp_jwks_t *as_rs = set_with_alg(f->rsa, "RS256"), *as_ps = set_with_alg(f->rsa, "PS256"),
+               *either = set_with_alg(f->rsa, NULL);
+    /* a PS256 signature by a key published for RS256 is refused, and an RS256 one by a key published for PS256 */
+    assert_int_equal(verify(as_rs, ps), IDP_E_INVALID_GRANT);
+    assert_int_equal(verify(as_ps, rs), IDP_E_INVALID_GRANT);
+    /* the controls: each with the key published for its own alg, and both without "alg" */
+    assert_int_equal(verify(as_rs, rs), IDP_OK);
+    assert_int_equal(verify(as_ps, ps), IDP_OK);
+    assert_int_equal(verify(either, rs), IDP_OK);
+    assert_int_equal(verify(either, ps), IDP_OK);
+    /* the fixture's set publishes f->rsa as RS256 (our JWKs carry "alg") */
+    assert_int_equal(verify(f->jwks, ps), IDP_E_INVALID_GRANT);
+    idp_jwks_free(as_rs);
+    idp_jwks_free(as_ps);
+    idp_jwks_free(either);
+    free(rs);
+    free(ps);
+    idp_jose_key_free(pss);
+}
+
+/* RFC 7518 §3.3, §3.5: the header's alg says which padding the signature has; a PKCS#1 v1.5 signature under
+ * "alg":"PS256" is refused, and a PSS signature under "alg":"RS256", even by a key that allows both. */
+static void verify_refuses_rsa_padding_other_than_alg(void **state)
+{
+    fixture_t *f = *state;
+    idp_jose_key_t *pss = same_key_as(f->rsa, IDP_ALG_PS256);
+    idp_jwks_t *either = set_with_alg(f->rsa, NULL);
+    char header[256], *token;
+    header_for(header, sizeof(header), "PS256", idp_jose_key_kid(f->rsa));
+    token = sign_raw(f->rsa, header, claims); /* PKCS#1 v1.5 */
+    assert_int_equal(verify(either, token), IDP_E_INVALID_GRANT);
+    free(token);
+    token = sign_raw(pss, header, claims); /* the control: PSS */
+    assert_int_equal(verify(either, token), IDP_OK);
+    free(token);
+    header_for(header, sizeof(header), "RS256", idp_jose_key_kid(f->rsa));
+    token = sign_raw(pss, header, claims);
+    assert_int_equal(verify(either, token), IDP_E_INVALID_GRANT);
+    free(token);
+    token = sign_raw(f->rsa, header, claims);
+    assert_int_equal(verify(either, token), IDP_OK);
+    free(token);
+    idp_jwks_free(either);
+    idp_jose_key_free(pss);
+}
+
+/* A PS256 JWS signed by OpenSSL directly over the header @p header, with salt length @p saltlen and MGF1 with
+ * @p mgf1; malloc'ed. */
+static char *pss_token(const idp_jose_key_t *k, const char *header, int saltlen, const EVP_MD *mgf1)
+{
+    unsigned char *der, sig[512];
+    size_t len, siglen = sizeof(sig);
+    assert_int_equal(idp_jose_key_private_der(k, &der, &len), IDP_OK);
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+    assert_non_null(pkey);
+    OPENSSL_cleanse(der, len);
+    free(der);
+    char *unsigned_token = compact(header, strlen(header), claims, strlen(claims), NULL, 0);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    assert_int_equal(EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, pkey), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf1), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, saltlen), 1);
+    assert_int_equal(
+        EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)unsigned_token, strlen(unsigned_token) - 1), 1);
+    char *token = compact(header, strlen(header), claims, strlen(claims), sig, siglen);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    free(unsigned_token);
+    return token;
+}
+
+/* RFC 7518 §3.5: "The size of the salt value is the same size as the hash function output", so a PSS signature
+ * with any other salt (valid RSASSA-PSS all the same) is refused, as is one with MGF1 over SHA-1. */
+static void verify_refuses_ps256_other_salt_or_mgf(void **state)
+{
+    fixture_t *f = *state;
+    char header[256], *token;
+    header_for(header, sizeof(header), "PS256", idp_jose_key_kid(f->ps));
+    /* the control: OpenSSL's own PSS with RFC 7518's parameters */
+    token = pss_token(f->ps, header, 32, EVP_sha256());
+    assert_int_equal(verify(f->jwks, token), IDP_OK);
+    free(token);
+    /* 0, SHA-1's 20, 31, 33 and the longest salt a 2048-bit key has room for (256 - 32 - 2) */
+    for (const int *s = (const int[]){0, 20, 31, 33, RSA_PSS_SALTLEN_MAX, -100}; *s != -100; s++) {
+        token = pss_token(f->ps, header, *s, EVP_sha256());
+        if (verify(f->jwks, token) != IDP_E_INVALID_GRANT)
+            fail_msg("a PSS signature with salt length %d was accepted", *s);
+        free(token);
+    }
+    token = pss_token(f->ps, header, 32, EVP_sha1());
+    assert_int_equal(verify(f->jwks, token), IDP_E_INVALID_GRANT);
+    free(token);
 }
 
 /* The JWKS document our keyset publishes is one idp_jwks_parse reads. */
@@ -295,12 +444,13 @@ static void verify_refuses_tampered_payload(void **state)
     fixture_t *f = *state;
     check_tampered_payload(f, f->rsa);
     check_tampered_payload(f, f->ec);
+    check_tampered_payload(f, f->ps);
 }
 
 static void verify_refuses_tampered_signature(void **state)
 {
     fixture_t *f = *state;
-    for (const idp_jose_key_t *const *k = (const idp_jose_key_t *const[]){f->rsa, f->ec, NULL}; *k; k++) {
+    for (const idp_jose_key_t *const *k = (const idp_jose_key_t *const[]){f->rsa, f->ec, f->ps, NULL}; *k; k++) {
         char *token, *bad;
         assert_int_equal(idp_jwt_sign(*k, NULL, claims, &token), IDP_OK);
         bad = flip_signature_bit(token);
@@ -396,7 +546,7 @@ static void verify_refuses_hs256(void **state)
             free(unsigned_token);
         }
     /* other algorithms we do not allow, even with a valid signature from the named key */
-    for (const char *const *alg = (const char *const[]){"RS384", "PS256", "ES384", "ES256K", "EdDSA", "es256", NULL};
+    for (const char *const *alg = (const char *const[]){"RS384", "PS384", "ES384", "ES256K", "EdDSA", "es256", NULL};
          *alg; alg++) {
         char header[256];
         header_for(header, sizeof(header), *alg, idp_jose_key_kid(f->ec));
@@ -856,6 +1006,7 @@ static void jwks_ignores_unusable_keys(void **state)
         {ec, "use", json_string("enc")},
         {ec, "alg", json_string("RS256")},
         {ec, "alg", json_string("ES384")},
+        {ec, "alg", json_string("PS256")},
         {ec, "key_ops", json_pack("[s]", "sign")},
         {ec, "key_ops", json_string("verify")},
         {ec, "kid", json_integer(7)},
@@ -865,7 +1016,8 @@ static void jwks_ignores_unusable_keys(void **state)
         {rsa, "e", json_string("AQ")},   /* 1 */
         {rsa, "e", json_string("AQAB=")},
         {rsa, "alg", json_string("ES256")},
-        {rsa, "alg", json_string("PS256")},
+        {rsa, "alg", json_string("PS384")},
+        {rsa, "alg", json_string("ps256")},
         {rsa, "kty", json_string("oct")},
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
@@ -930,10 +1082,10 @@ static uint64_t next_random(uint64_t *x)
 static void verify_survives_mutations(void **state)
 {
     fixture_t *f = *state;
-    const idp_jose_key_t *signers[] = {f->rsa, f->ec};
+    const idp_jose_key_t *signers[] = {f->rsa, f->ec, f->ps};
     const char alphabet[] = "AQgw_-.09azZ=+/ \"{}\x80\xff";
     uint64_t seed = 0x5a6b4a2d5a6b4a2dULL;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++) {
         char *token;
         assert_int_equal(idp_jwt_sign(signers[i], NULL, claims, &token), IDP_OK);
         size_t n = strlen(token);
@@ -960,17 +1112,32 @@ static void verify_survives_mutations(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(verify_accepts_our_rs256_token),    cmocka_unit_test(verify_accepts_our_es256_token),
-        cmocka_unit_test(verify_accepts_keyset_jwks),        cmocka_unit_test(verify_accepts_libjwt_rs256_token),
-        cmocka_unit_test(verify_accepts_libjwt_es256_token), cmocka_unit_test(verify_refuses_tampered_payload),
-        cmocka_unit_test(verify_refuses_tampered_signature), cmocka_unit_test(verify_refuses_der_es256_signature),
-        cmocka_unit_test(verify_refuses_alg_none),           cmocka_unit_test(verify_refuses_hs256),
-        cmocka_unit_test(verify_refuses_unknown_kid),        cmocka_unit_test(verify_refuses_wrong_key),
-        cmocka_unit_test(verify_refuses_wrong_part_count),   cmocka_unit_test(verify_refuses_bad_base64),
-        cmocka_unit_test(verify_refuses_non_object_header),  cmocka_unit_test(verify_refuses_crit_header),
-        cmocka_unit_test(verify_refuses_non_object_payload), cmocka_unit_test(verify_refuses_oversize_token),
-        cmocka_unit_test(jwks_parse_refuses_malformed),      cmocka_unit_test(jwks_ignores_short_rsa_key),
-        cmocka_unit_test(jwks_ignores_unusable_keys),        cmocka_unit_test(verify_survives_mutations),
+        cmocka_unit_test(verify_accepts_our_rs256_token),
+        cmocka_unit_test(verify_accepts_our_es256_token),
+        cmocka_unit_test(verify_accepts_our_ps256_token),
+        cmocka_unit_test(verify_holds_rsa_key_to_its_alg),
+        cmocka_unit_test(verify_refuses_rsa_padding_other_than_alg),
+        cmocka_unit_test(verify_refuses_ps256_other_salt_or_mgf),
+        cmocka_unit_test(verify_accepts_keyset_jwks),
+        cmocka_unit_test(verify_accepts_libjwt_rs256_token),
+        cmocka_unit_test(verify_accepts_libjwt_es256_token),
+        cmocka_unit_test(verify_refuses_tampered_payload),
+        cmocka_unit_test(verify_refuses_tampered_signature),
+        cmocka_unit_test(verify_refuses_der_es256_signature),
+        cmocka_unit_test(verify_refuses_alg_none),
+        cmocka_unit_test(verify_refuses_hs256),
+        cmocka_unit_test(verify_refuses_unknown_kid),
+        cmocka_unit_test(verify_refuses_wrong_key),
+        cmocka_unit_test(verify_refuses_wrong_part_count),
+        cmocka_unit_test(verify_refuses_bad_base64),
+        cmocka_unit_test(verify_refuses_non_object_header),
+        cmocka_unit_test(verify_refuses_crit_header),
+        cmocka_unit_test(verify_refuses_non_object_payload),
+        cmocka_unit_test(verify_refuses_oversize_token),
+        cmocka_unit_test(jwks_parse_refuses_malformed),
+        cmocka_unit_test(jwks_ignores_short_rsa_key),
+        cmocka_unit_test(jwks_ignores_unusable_keys),
+        cmocka_unit_test(verify_survives_mutations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1442,38 +1442,39 @@ static void portal_changes_are_logged_too(void **state)
     idp_store_admin_log_rows_free(rows, n);
 }
 
-/* Signing-key rotations on a schedule (migration 0021): set and cancelled with a log row; one node claims a due one. */
+/* Signing-key rotations on a schedule (migration 0021; PS256 since 0025): set and cancelled with a log row; one node
+ * claims a due one. */
 static void key_schedules_are_claimed_once(void **state)
 {
     idp_store_t *s = *state;
     idp_store_key_schedule_t *rows = NULL;
     size_t n = 0;
     long long now = (long long)time(NULL);
-    idp_store_key_schedule_t sch = {.alg = "ES256", .every_seconds = 30 * 86400, .next_at = now - 5, .set_by = "x"};
+    idp_store_key_schedule_t sch = {.alg = "PS256", .every_seconds = 30 * 86400, .next_at = now - 5, .set_by = "x"};
     idp_store_admin_entry_t e = {.actor = "client:ops", .role = "key-operator", .action = "keys.schedule"};
-    idp_store_admin_op_t set = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = "ES256", .flag = true, .schedule = &sch};
+    idp_store_admin_op_t set = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = "PS256", .flag = true, .schedule = &sch};
     assert_int_equal(idp_store_admin_apply(s, &set, &e), IDP_OK);
     sch.every_seconds = 7 * 86400; /* set again: replaced */
     assert_int_equal(idp_store_admin_apply(s, &set, &e), IDP_OK);
     assert_int_equal(idp_store_key_schedules(s, &rows, &n), IDP_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(rows[0].alg, "ES256");
+    assert_string_equal(rows[0].alg, "PS256");
     assert_int_equal(rows[0].every_seconds, 7 * 86400);
     assert_string_equal(rows[0].set_by, "x");
     free(rows);
     char alg[8] = "";
     assert_int_equal(idp_store_key_schedule_claim(s, 300, alg), IDP_OK);
-    assert_string_equal(alg, "ES256");
+    assert_string_equal(alg, "PS256");
     assert_int_equal(idp_store_key_schedule_claim(s, 300, alg), IDP_E_NOT_FOUND); /* held: no other node takes it */
-    assert_int_equal(idp_store_key_schedule_done(s, "ES256"), IDP_OK);
+    assert_int_equal(idp_store_key_schedule_done(s, "PS256"), IDP_OK);
     assert_int_equal(idp_store_key_schedules(s, &rows, &n), IDP_OK);
     assert_true(rows[0].next_at >= now + 7 * 86400 - 5 && rows[0].next_at <= now + 7 * 86400 + 60);
     free(rows);
     assert_int_equal(idp_store_key_schedule_claim(s, 300, alg), IDP_E_NOT_FOUND); /* not due */
-    idp_store_admin_op_t cancel = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = "ES256"};
+    idp_store_admin_op_t cancel = {.kind = IDP_ADMIN_OP_KEY_SCHEDULE, .id = "PS256"};
     assert_int_equal(idp_store_admin_apply(s, &cancel, &e), IDP_OK);
     assert_int_equal(idp_store_admin_apply(s, &cancel, &e), IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_key_schedule_done(s, "ES256"), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_key_schedule_done(s, "PS256"), IDP_E_NOT_FOUND);
     assert_int_equal(idp_store_key_schedules(s, &rows, &n), IDP_OK);
     assert_int_equal(n, 0);
     free(rows);

@@ -17,8 +17,11 @@
 
 #include <openssl/evp.h>
 
+#include "core/b64.h"
 #include "core/rand.h"
 #include "client/client_meta.h"
+#include "jose/keystore.h"
+#include "jose/verify.h"
 #include "oauth_fixture.h"
 
 /* POSTs @p form to the token endpoint; the JSON body (decref it) and *status. */
@@ -260,6 +263,61 @@ static void token_client_credentials_needs_the_secret(void **state)
     json_decref(j);
 }
 
+/* The "alg" of the compact JWS @p token's protected header, into @p out. */
+static void header_alg(const char *token, char out[16])
+{
+    unsigned char h[512];
+    size_t n;
+    const char *dot = strchr(token, '.');
+    assert_non_null(dot);
+    assert_int_equal(idp_b64url_decode(token, (size_t)(dot - token), h, sizeof(h), &n), IDP_OK);
+    json_t *j = json_loadb((const char *)h, n, 0, NULL);
+    assert_non_null(j);
+    snprintf(out, 16, "%s", fixture_str(j, "alg"));
+    json_decref(j);
+}
+
+/* OpenID Connect Dynamic Client Registration §2: id_token_signed_response_alg (and our
+ * access_token_signed_response_alg) PS256, as FAPI 2.0 asks (issue #21): both tokens are signed with PS256 and
+ * verify against the published keys. */
+static void token_signs_with_the_clients_ps256(void **state)
+{
+    fixture_t *f = *state;
+    char id[] = "rp-ps256";
+    json_t *in = json_loads("{\"client_name\":\"p\",\"redirect_uris\":[\"" REDIRECT "\"],"
+                            "\"token_endpoint_auth_method\":\"none\",\"scope\":\"openid\","
+                            "\"id_token_signed_response_alg\":\"PS256\","
+                            "\"access_token_signed_response_alg\":\"PS256\"}",
+                            0, NULL),
+           *meta = NULL;
+    char err[256] = "";
+    assert_int_equal(idp_client_meta_validate(in, &meta, err, sizeof(err)), IDP_OK);
+    char *text = json_dumps(meta, JSON_COMPACT);
+    idp_store_client_t c = {.client_id = id, .metadata = text};
+    assert_int_equal(idp_store_client_insert(f->store, &c), IDP_OK);
+    free(text);
+    json_decref(in);
+    json_decref(meta);
+
+    char code[64], form[512], alg[16];
+    idp_oauth_resp_t resp;
+    fixture_code_for(f, id, "openid", "", NULL, code);
+    snprintf(form, sizeof(form),
+             "grant_type=authorization_code&client_id=%s&code=%s&redirect_uri=" REDIRECT "&code_verifier=" VERIFIER, id,
+             code);
+    json_t *j = fixture_call(f, IDP_EP_TOKEN, form, NULL, &resp);
+    assert_int_equal(resp.status, 200);
+    idp_keyset_t *ks = idp_keystore_get(f->keys);
+    for (const char *const *t = (const char *const[]){"id_token", "access_token", NULL}; *t; t++) {
+        const char *token = fixture_str(j, *t);
+        header_alg(token, alg);
+        assert_string_equal(alg, "PS256");
+        assert_int_equal(idp_jws_verify(idp_keyset_verifier(ks), token, NULL, NULL), IDP_OK);
+    }
+    idp_keyset_release(ks);
+    json_decref(j);
+}
+
 /* Discovery's grant_types_supported (built from the grant table) is what this endpoint accepts: every
  * advertised grant is recognised (an error, if any, is about the client or the request), and no other. */
 static void token_accepts_every_advertised_grant(void **state)
@@ -302,6 +360,7 @@ int main(void)
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),
         cmocka_unit_test(token_client_credentials_needs_the_secret),
         cmocka_unit_test(token_accepts_every_advertised_grant),
+        cmocka_unit_test(token_signs_with_the_clients_ps256),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
