@@ -25,14 +25,15 @@
 #define DELIVERY_MAX_ATTEMPTS 12
 #define DELIVERY_BATCH 8
 
-/* Back-Channel Logout 1.0 §2.4: iss, aud, iat, exp, jti, events, and sub and/or sid; never a nonce. */
-static idp_err_t logout_token(idp_oauth_t *o, const char *client_id, const char *sub, const char *sid, char **out)
+/* Back-Channel Logout 1.0 §2.4: iss, aud, iat, exp, jti, events, and sub and/or sid; never a nonce. "The same rules
+ * for signing and encryption that apply to ID Tokens apply to Logout Tokens": the client's ID token algorithm. */
+static idp_err_t logout_token(idp_oauth_t *o, const idp_client_t *cl, const char *sub, const char *sid, char **out)
 {
     long long now = (long long)time(NULL);
     char *jti = idp_random_token_new(16);
     json_t *claims =
-        json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:{}}}", "iss", o->cfg->issuer, "aud", client_id, "iat",
-                  (json_int_t)now, "exp", (json_int_t)(now + 120), "jti", jti ? jti : "", "events", BCL_EVENT);
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:{s:{}}}", "iss", o->cfg->issuer, "aud", cl->id, "iat", (json_int_t)now,
+                  "exp", (json_int_t)(now + 120), "jti", jti ? jti : "", "events", BCL_EVENT);
     if (claims && sub)
         json_object_set_new(claims, "sub", json_string(sub));
     if (claims && sid && *sid)
@@ -41,7 +42,8 @@ static idp_err_t logout_token(idp_oauth_t *o, const char *client_id, const char 
     json_decref(claims);
     free(jti);
     idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, IDP_ALG_RS256) : NULL;
+    const idp_jose_key_t *key =
+        ks ? idp_keyset_signer(ks, idp_alg_from_name(cl->id_token_alg ? cl->id_token_alg : "RS256")) : NULL;
     idp_err_t e = text && key ? idp_jwt_sign(key, "logout+jwt", text, out) : IDP_E_SERVER_ERROR;
     idp_keyset_release(ks);
     free(text);
@@ -57,7 +59,7 @@ static void enqueue(idp_oauth_t *o, const idp_client_t *cl, const char *resident
     char sub[64], *token = NULL;
     idp_subject(o, cl, resident_id, sub);
     /* §2.4: sid when the session is the point; the client may require it (backchannel_logout_session_required). */
-    if (logout_token(o, client_id, sub, sid, &token) == IDP_OK &&
+    if (logout_token(o, cl, sub, sid, &token) == IDP_OK &&
         idp_store_delivery_enqueue(o->store, client_id, uri, token) == IDP_OK) {
         idp_log_t l;
         idp_log_begin(&l, IDP_LOG_INFO, "backchannel_logout_queued");

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { addClient, admin, cleanup, freePort, psql, startServer, waitFor } from './lib/harness.mjs';
-import { Agent, authRequest, completeLogin, formFields, oidc, rp, startProvider } from './lib/flow.mjs';
+import { Agent, authRequest, completeLogin, formFields, oidc, startProvider } from './lib/flow.mjs';
 
 const CB = 'https://rp.example/cb';
 const BYE = 'https://rp.example/bye';
@@ -35,8 +35,9 @@ before(async () => {
   client = addClient(p.env, ['--client-name', 'Library', '--redirect-uris', CB, '--post-logout-redirect-uris', BYE,
     '--backchannel-logout-uri', `http://127.0.0.1:${receiverPort}/bcl`, '--tier', 'city',
     '--grant-types', 'authorization_code,refresh_token', '--scope', 'openid residency',
-    '--purpose-ja', '図書館の利用者確認', '--purpose-en', 'Library membership']);
-  config = await rp(p.url, client);
+    '--purpose-ja', '図書館の利用者確認', '--purpose-en', 'Library membership', '--id-token-signed-response-alg', 'ES256']);
+  config = await oidc.discovery(new URL(p.url), client.client_id, { id_token_signed_response_alg: 'ES256' },
+    oidc.ClientSecretBasic(client.client_secret), { execute: [oidc.allowInsecureRequests] });
 });
 after(async () => {
   await receiver?.close();
@@ -53,6 +54,8 @@ async function signIn(agent, params = {}, card = 'sakai-taro') {
 
 async function verifyLogoutToken(token) {
   assert.equal(decodeProtectedHeader(token).typ, 'logout+jwt');
+  // Back-Channel Logout §2.4: signed as the client's ID tokens are (it registered ES256)
+  assert.equal(decodeProtectedHeader(token).alg, 'ES256');
   const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${p.url}/jwks`)), { issuer: p.url, audience: client.client_id });
   assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
   assert.ok(payload.jti && payload.iat && payload.exp);
