@@ -131,6 +131,38 @@ static void load_session(flow_t *f)
     f->has_session = idp_browser_session(f->o, f->req, &f->sess, NULL);
 }
 
+/*
+ * Step-up for one transaction (issue #21, docs/flow.md "acr / step-up"): a
+ * request that asks for a fresh sign-in (max_age=0 or prompt=login), signed
+ * in with the card in its own login transaction @p tx by the resident whose
+ * browser session is not a card session. That card sign-in counts for this
+ * request only: its code carries acr card, amr sc pin and the card's
+ * auth_time, and the session stays what it was for everything else.
+ */
+static bool transaction_only(const flow_t *f, const idp_store_login_tx_t *tx)
+{
+    const char *max_age = NULL, *prompt = NULL;
+    if (tx == NULL || !f->has_session || strcmp(tx->acr, ACR_CARD) != 0 || !strcmp(f->sess.acr, ACR_CARD) ||
+        !tx->resident_id[0] || strcmp(tx->resident_id, f->sess.resident_id) != 0)
+        return false;
+    if (idp_params_get(f->params, "max_age", &max_age) != IDP_OK)
+        max_age = NULL;
+    if (idp_params_get(f->params, "prompt", &prompt) != IDP_OK)
+        prompt = NULL;
+    return (max_age && !strcmp(max_age, "0")) || (prompt && idp_str_list_has(prompt, "login"));
+}
+
+/* The browser's session, and for a transaction-only step-up the card's sign-in in its place (above). */
+static void load_session_for(flow_t *f, const idp_store_login_tx_t *tx)
+{
+    load_session(f);
+    if (!transaction_only(f, tx))
+        return;
+    snprintf(f->sess.acr, sizeof(f->sess.acr), "%s", ACR_CARD);
+    snprintf(f->sess.amr, sizeof(f->sess.amr), "%s", AMR_CARD);
+    f->sess.auth_time = tx->authenticated_at;
+}
+
 /* ---- requirements: acr and the claims to consent to ------------------------------- */
 
 /*
@@ -446,7 +478,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
 
-    load_session(f);
+    load_session_for(f, tx);
     /* Signed in during this transaction: that sign-in is fresh whatever prompt and max_age say. */
     bool fresh = tx && tx->resident_id[0] && f->has_session && !strcmp(tx->resident_id, f->sess.resident_id) &&
                  tx->authenticated_at >= f->sess.auth_time - 5;
@@ -466,8 +498,10 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         if (strcmp(sub, hint_sub) != 0)
             login = true, why = "id_token_hint names another resident";
     }
-    /* Step-up (product.md §5): a card is needed and the session is not a card session. */
-    bool step_up = !login && card && strcmp(f->sess.acr, ACR_CARD) != 0;
+    /* Step-up (product.md §5): a card is needed and the session is not a card session; also when max_age or
+     * prompt=login ask for a fresh sign-in, which the card's gives, for that request only (transaction_only). */
+    bool renew = login && f->has_session && (!strcmp(why, "max_age") || !strcmp(why, "prompt=login"));
+    bool step_up = (!login || renew) && card && f->has_session && strcmp(f->sess.acr, ACR_CARD) != 0;
     tx_mode_t mode = TX_LOGIN;
     if (step_up) {
         login = true, why = "step-up";
@@ -1002,8 +1036,21 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         store_error(&f, e);
         return f.out;
     }
-    if (!start_session(&f, tx))
+    /* A card sign-in for one transaction leaves the browser's session as it is (transaction_only) */
+    if (tx->client_id[0] && !tx_params(&f, tx))
         return f.out;
+    load_session(&f);
+    bool one = tx->client_id[0] && transaction_only(&f, tx);
+    if (one) {
+        json_t *d = json_pack("{s:s, s:s}", "client_id", tx->client_id, "from_acr", f.sess.acr);
+        char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        idp_oauth_logged(idp_store_audit(o->store, "step_up_transaction", tx->resident_id, detail ? detail : "{}"),
+                         "audit");
+        free(detail);
+        json_decref(d);
+    } else if (!start_session(&f, tx)) {
+        return f.out;
+    }
     if (!tx->client_id[0]) { /* a sign-in for the account pages (or the console), not for a relying party */
         idp_oauth_logged_end(idp_store_login_tx_delete(o->store, tx->id), "login_tx_delete");
         idp_see_other(f.resp, !strcmp(tx->request, "for=admin")     ? "/admin"
@@ -1011,8 +1058,6 @@ idp_outcome_t idp_flow_finish_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
                                                                     : "/account");
         return f.out;
     }
-    if (!tx_params(&f, tx))
-        return f.out;
     decide(&f, tx, false);
     flow_done(&f);
     return f.out;
@@ -1030,7 +1075,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     bool post = req->post;
     if (!load_tx(&f, tx, post) || !tx_params(&f, tx))
         return f.out;
-    load_session(&f);
+    load_session_for(&f, tx);
     if (!f.has_session || strcmp(f.sess.resident_id, tx->resident_id) != 0) {
         fail(&f, IDP_E_LOGIN_AGAIN, "sign in again");
         return f.out;

@@ -104,6 +104,32 @@ describe('social login through oidc-provider', () => {
     assert.equal(t3.claims().sub, social1.claims().sub);
   });
 
+  test('step-up for one transaction: max_age=0 and acr card give that request a card token; the session stays social', async () => {
+    const agent = new Agent(p.url);
+    const first = await loginPage(agent, portalRp);
+    const social1 = await tokensFrom(portalRp, await social(agent, first.page, 'mock', `erin-${Date.now()}`), first.a);
+    assert.equal(social1.claims().acr, 'urn:sakai-d:acr:social');
+    const before = Math.floor(Date.now() / 1000);
+    const { a, page } = await loginPage(agent, portalRp, { max_age: '0', acr_values: 'urn:sakai-d:acr:card' });
+    assert.doesNotMatch(page.text, /data-upstream=/, 'the card is needed');
+    const t = await tokensFrom(portalRp, await completeLogin(agent, page, { cards: p.cards, card: 'kita-hanako-twin' }), a);
+    assert.equal(t.claims().acr, 'urn:sakai-d:acr:card');
+    assert.deepEqual(t.claims().amr, ['sc', 'pin']);
+    assert.ok(t.claims().auth_time >= before, 'auth_time is the card\'s');
+    assert.equal(t.claims().sub, social1.claims().sub);
+    // the session stayed social: a request that needs no card is answered silently, as before
+    const back = await loginPage(agent, portalRp, { prompt: 'none' });
+    const t2 = await tokensFrom(portalRp, back.page, back.a);
+    assert.equal(t2.claims().acr, 'urn:sakai-d:acr:social');
+    assert.equal(t2.claims().auth_time, social1.claims().auth_time);
+    // and the next request that needs the card asks for it again: the card counted for one request only
+    const again = await loginPage(agent, cardOnlyRp);
+    assert.equal(again.page.status, 200);
+    assert.match(again.page.text, /id="app-link"/);
+    assert.equal(psql(p.env.SAKAID_DATABASE_URL, `SELECT count(*) FROM audit_events WHERE event = 'step_up_transaction'
+      AND detail->>'client_id' = '${portal.client_id}'`), '1');
+  });
+
   test('step-up with a card that belongs to another resident is refused, and the session stays social', async () => {
     const owner = new Agent(p.url);
     const o = await loginPage(owner, portalRp);
