@@ -103,6 +103,11 @@ typedef struct {
     idp_err_t (*linkage_import)(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
     idp_err_t (*pair_import)(idp_store_t *s, const idp_store_linkage_t *rows, size_t n);
     idp_err_t (*resident_attrs_get)(idp_store_t *s, const char *resident_id, idp_store_resident_attrs_t *out);
+    idp_err_t (*card_cert_owner)(idp_store_t *s, const unsigned char sha256[32], char resident_id[64], char purpose[8]);
+    idp_err_t (*app_signature_insert)(idp_store_t *s, const idp_store_app_signature_t *row);
+    idp_err_t (*app_signatures_bind)(idp_store_t *s, const char *login_tx, const char *grant_id);
+    idp_err_t (*app_signatures_list)(idp_store_t *s, const char *resident_id, const char *grant_id,
+                                     const char *login_tx, idp_store_app_signature_t **rows, size_t *n);
 } idp_store_card_ops_t;
 
 /* The codes domain (authorization codes and grants). */
@@ -669,6 +674,28 @@ static inline idp_err_t idp_store_resident_attrs_get(idp_store_t *s, const char 
                                                      idp_store_resident_attrs_t *out)
 {
     return s->ops_card->resident_attrs_get(s, resident_id, out);
+}
+
+static inline idp_err_t idp_store_card_cert_owner(idp_store_t *s, const unsigned char sha256[32], char resident_id[64],
+                                                  char purpose[8])
+{
+    return s->ops_card->card_cert_owner(s, sha256, resident_id, purpose);
+}
+
+static inline idp_err_t idp_store_app_signature_insert(idp_store_t *s, const idp_store_app_signature_t *row)
+{
+    return s->ops_card->app_signature_insert(s, row);
+}
+
+static inline idp_err_t idp_store_app_signatures_bind(idp_store_t *s, const char *login_tx, const char *grant_id)
+{
+    return s->ops_card->app_signatures_bind(s, login_tx, grant_id);
+}
+
+static inline idp_err_t idp_store_app_signatures_list(idp_store_t *s, const char *resident_id, const char *grant_id,
+                                                      const char *login_tx, idp_store_app_signature_t **rows, size_t *n)
+{
+    return s->ops_card->app_signatures_list(s, resident_id, grant_id, login_tx, rows, n);
 }
 
 /* ---- codes ---- */

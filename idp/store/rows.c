@@ -29,6 +29,13 @@ void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n)
     free(rows);
 }
 
+void idp_store_app_signatures_free(idp_store_app_signature_t *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].cms);
+    free(rows);
+}
+
 void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++)

@@ -575,6 +575,43 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_card_challenge_finish(idp_stor
 /** Reads a challenge (for the status poll). */
 static inline idp_err_t idp_store_card_challenge_get(idp_store_t *s, const char *id, idp_store_card_challenge_t *out);
 
+/* ---- applications signed with the card (issue #21; migration 0026) ---------------- */
+
+typedef struct {
+    char id[48];
+    char login_tx[64]; /* the login transaction it was made in */
+    char grant_id[64]; /* the grant whose code the transaction ended in, "" until then */
+    char resident_id[64];
+    char client_id[256];
+    char application_id[72];
+    char procedure_code[40];
+    char procedure_name[256];
+    char document_digest[48]; /* base64url SHA-256 of the document signed */
+    char cert_serial[68], cert_issuer_key_id[68];
+    long long signing_time, created_at;
+    unsigned char *cms; /* the detached SignedData (DER); malloc'ed in a list's rows */
+    size_t cms_len;
+} idp_store_app_signature_t;
+
+/** The resident and the purpose ("auth", "sign") of the card certificate whose SHA-256 is @p sha256. IDP_E_NOT_FOUND. */
+static inline idp_err_t idp_store_card_cert_owner(idp_store_t *s, const unsigned char sha256[32], char resident_id[64],
+                                                  char purpose[8]);
+/** Records a signature with its audit row (application_signed), in one transaction. IDP_E_CONFLICT: its id exists. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_app_signature_insert(idp_store_t *s,
+                                                                       const idp_store_app_signature_t *row);
+/** Gives the signatures made in login transaction @p login_tx to grant @p grant_id (none: nothing changes). */
+IDP_STORE_WRITE static inline idp_err_t idp_store_app_signatures_bind(idp_store_t *s, const char *login_tx,
+                                                                      const char *grant_id);
+/**
+ * Signatures, newest first, of exactly one of: resident @p resident_id, grant
+ * @p grant_id, login transaction @p login_tx (the others NULL). *rows and
+ * their cms are malloc'ed: idp_store_app_signatures_free.
+ */
+static inline idp_err_t idp_store_app_signatures_list(idp_store_t *s, const char *resident_id, const char *grant_id,
+                                                      const char *login_tx, idp_store_app_signature_t **rows,
+                                                      size_t *n);
+void idp_store_app_signatures_free(idp_store_app_signature_t *rows, size_t n);
+
 /* ---- card identities ------------------------------------------------------ */
 
 typedef struct {

@@ -177,6 +177,77 @@ static void card_certificate_belongs_to_one_resident(void **state)
     assert_int_equal(idp_store_card_link(s, &cert, r1), IDP_OK);
 }
 
+/* Applications signed with the card (migration 0026): kept with their CMS, bound to the grant once, listed by
+ * resident, grant or transaction, newest first, each with its audit row; and whose a certificate is. */
+static void application_signatures_are_kept_and_bound(void **state)
+{
+    idp_store_t *s = *state;
+    char serial[64], resident[64], id[64], owner[64], purpose[8];
+    fresh_id(serial, sizeof(serial), "serial");
+    fresh_id(id, sizeof(id), "res");
+    idp_store_card_cert_t cert = {
+        .purpose = "auth", .issuer_key_id = "cc", .serial = serial, .not_after = 4102444800LL};
+    fresh_hash(cert.sha256);
+    bool created;
+    assert_int_equal(idp_store_card_resident(s, &cert, id, resident, &created), IDP_OK);
+    assert_int_equal(idp_store_card_cert_owner(s, cert.sha256, owner, purpose), IDP_OK);
+    assert_string_equal(owner, resident);
+    assert_string_equal(purpose, "auth");
+    unsigned char nobody[32];
+    fresh_hash(nobody);
+    assert_int_equal(idp_store_card_cert_owner(s, nobody, owner, purpose), IDP_E_NOT_FOUND);
+
+    world_t w;
+    world(s, &w);
+    char tx[64], grant[64];
+    fresh_id(tx, sizeof(tx), "tx");
+    fresh_id(grant, sizeof(grant), "grant");
+    unsigned char cms[3] = {0x30, 0x00, 0xff};
+    idp_store_app_signature_t row = {.cms = cms, .cms_len = sizeof(cms), .signing_time = 1796601600LL};
+    snprintf(row.login_tx, sizeof(row.login_tx), "%s", tx);
+    snprintf(row.resident_id, sizeof(row.resident_id), "%s", resident);
+    snprintf(row.client_id, sizeof(row.client_id), "%s", w.client);
+    snprintf(row.application_id, sizeof(row.application_id), "APP-1");
+    snprintf(row.procedure_code, sizeof(row.procedure_code), "K-01");
+    snprintf(row.procedure_name, sizeof(row.procedure_name), "児童手当");
+    snprintf(row.document_digest, sizeof(row.document_digest), "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+    snprintf(row.cert_serial, sizeof(row.cert_serial), "0A");
+    snprintf(row.cert_issuer_key_id, sizeof(row.cert_issuer_key_id), "cc");
+    fresh_id(row.id, sizeof(row.id), "sig");
+    assert_int_equal(idp_store_app_signature_insert(s, &row), IDP_OK);
+    assert_int_equal(idp_store_app_signature_insert(s, &row), IDP_E_CONFLICT);
+    char first[48];
+    snprintf(first, sizeof(first), "%s", row.id);
+    fresh_id(row.id, sizeof(row.id), "sig");
+    assert_int_equal(idp_store_app_signature_insert(s, &row), IDP_OK);
+
+    idp_store_app_signature_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_app_signatures_list(s, NULL, grant, NULL, &rows, &n), IDP_OK);
+    assert_int_equal(n, 0);
+    idp_store_app_signatures_free(rows, n);
+    assert_int_equal(idp_store_app_signatures_bind(s, tx, grant), IDP_OK);
+    assert_int_equal(idp_store_app_signatures_list(s, NULL, grant, NULL, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[1].id, first); /* newest first */
+    assert_int_equal(rows[0].cms_len, sizeof(cms));
+    assert_memory_equal(rows[0].cms, cms, sizeof(cms));
+    assert_int_equal(rows[0].signing_time, 1796601600LL);
+    assert_string_equal(rows[0].procedure_name, "児童手当");
+    idp_store_app_signatures_free(rows, n);
+    /* bound once: another grant does not take them */
+    assert_int_equal(idp_store_app_signatures_bind(s, tx, "another-grant"), IDP_OK);
+    assert_int_equal(idp_store_app_signatures_list(s, resident, NULL, NULL, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].grant_id, grant);
+    idp_store_app_signatures_free(rows, n);
+    idp_store_audit_row_t *audit = NULL;
+    size_t na = 0;
+    assert_int_equal(idp_store_audit_list(s, "application_signed", resident, 0, 10, &audit, &na), IDP_OK);
+    assert_int_equal(na, 2);
+    idp_store_audit_rows_free(audit, na);
+}
+
 static void renewed_card_follows_linkage_and_pairs_must_agree(void **state)
 {
     idp_store_t *s = *state;
@@ -1628,6 +1699,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(code_expired_or_unknown_is_unknown),
         cmocka_unit_test(grant_ends_with_its_session),
         cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
+        cmocka_unit_test(application_signatures_are_kept_and_bound),
         cmocka_unit_test(grant_dpop_binding_is_kept),
         cmocka_unit_test(access_token_expires_and_revokes),
         cmocka_unit_test(assertion_jti_is_used_once),

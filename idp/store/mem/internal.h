@@ -183,6 +183,7 @@ typedef struct {
     IDP_MEM_VEC(idp_store_role_t) roles;
     IDP_MEM_VEC(idp_mem_lock_t) locks;
     IDP_MEM_VEC(idp_store_key_schedule_t) schedules;
+    IDP_MEM_VEC(idp_store_app_signature_t) signatures;
 } idp_mem_data_t;
 
 typedef struct {

@@ -102,6 +102,10 @@ const idp_store_card_ops_t idp_mem_card_ops = {
     .linkage_import = idp_mem_linkage_import,
     .pair_import = idp_mem_pair_import,
     .resident_attrs_get = idp_mem_resident_attrs_get,
+    .card_cert_owner = idp_mem_card_cert_owner,
+    .app_signature_insert = idp_mem_app_signature_insert,
+    .app_signatures_bind = idp_mem_app_signatures_bind,
+    .app_signatures_list = idp_mem_app_signatures_list,
 };
 
 const idp_store_codes_ops_t idp_mem_codes_ops = {

@@ -175,4 +175,12 @@ extern const idp_store_audit_ops_t idp_mem_audit_ops;
 extern const idp_store_logout_ops_t idp_mem_logout_ops;
 extern const idp_store_registration_ops_t idp_mem_registration_ops;
 
+/* mem_app_sign.c */
+idp_err_t idp_mem_card_cert_owner(idp_store_t *s, const unsigned char sha256[32], char resident_id[64],
+                                  char purpose[8]);
+idp_err_t idp_mem_app_signature_insert(idp_store_t *s, const idp_store_app_signature_t *row);
+idp_err_t idp_mem_app_signatures_bind(idp_store_t *s, const char *login_tx, const char *grant_id);
+idp_err_t idp_mem_app_signatures_list(idp_store_t *s, const char *resident_id, const char *grant_id,
+                                      const char *login_tx, idp_store_app_signature_t **rows, size_t *n);
+
 #endif

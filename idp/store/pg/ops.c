@@ -80,6 +80,10 @@ const idp_store_card_ops_t idp_pg_card_ops = {
     .linkage_import = idp_pg_linkage_import,
     .pair_import = idp_pg_pair_import,
     .resident_attrs_get = idp_pg_resident_attrs_get,
+    .card_cert_owner = idp_pg_card_cert_owner,
+    .app_signature_insert = idp_pg_app_signature_insert,
+    .app_signatures_bind = idp_pg_app_signatures_bind,
+    .app_signatures_list = idp_pg_app_signatures_list,
 };
 
 const idp_store_codes_ops_t idp_pg_codes_ops = {

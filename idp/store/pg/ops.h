@@ -176,4 +176,11 @@ extern const idp_store_audit_ops_t idp_pg_audit_ops;
 extern const idp_store_logout_ops_t idp_pg_logout_ops;
 extern const idp_store_registration_ops_t idp_pg_registration_ops;
 
+/* store_app_sign.c: applications signed with the card (migration 0026) */
+idp_err_t idp_pg_card_cert_owner(idp_store_t *s, const unsigned char sha256[32], char resident_id[64], char purpose[8]);
+idp_err_t idp_pg_app_signature_insert(idp_store_t *s, const idp_store_app_signature_t *row);
+idp_err_t idp_pg_app_signatures_bind(idp_store_t *s, const char *login_tx, const char *grant_id);
+idp_err_t idp_pg_app_signatures_list(idp_store_t *s, const char *resident_id, const char *grant_id,
+                                     const char *login_tx, idp_store_app_signature_t **rows, size_t *n);
+
 #endif
