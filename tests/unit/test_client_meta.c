@@ -442,8 +442,9 @@ static void fapi2_profile(void **state)
     (void)state;
     json_t *m = NULL;
     char err[512];
-#define FAPI "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"," \
-             "\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":\"private_key_jwt\""
+#define FAPI                                                                                                    \
+    "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":\"fapi2\"," \
+    "\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":\"private_key_jwt\""
     assert_int_equal(validate(FAPI "}", &m, err), IDP_OK);
     assert_true(json_is_true(json_object_get(m, "require_pushed_authorization_requests")));
     assert_true(json_is_true(json_object_get(m, "dpop_bound_access_tokens")));
