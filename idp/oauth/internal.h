@@ -309,6 +309,9 @@ void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */
 /** Verifies a JWS with our own published keys (parsed once per key refresh): idp_jws_verify's contract. */
 idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload);
+/** Serialises @p claims (taken; NULL is IDP_E_NOMEM) once and signs them with our active key of @p alg (typ: may be
+ * NULL); *out is malloc'ed. IDP_E_SERVER_ERROR (logged) when there is no such key. */
+idp_err_t idp_own_sign(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out);
 
 /** Back-channel logout's lines of /metrics (logout.c): deliveries by outcome, the backlog. */
 void idp_oauth_logout_metrics(idp_buf_t *out);
