@@ -11,8 +11,9 @@
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
-/* RFC 6749 §3.1.1 and OAuth 2.0 Form Post Response Mode. */
-const char *const idp_authz_response_modes[] = {"query", "form_post", NULL};
+/* RFC 6749 §3.1.1, OAuth 2.0 Form Post Response Mode, and JARM's for the code flow ("Response Encoding"):
+ * fragment.jwt is not among them, as fragment is not (nothing we return travels in a fragment). */
+const char *const idp_authz_response_modes[] = {"query", "form_post", "jwt", "query.jwt", "form_post.jwt", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -20,6 +21,12 @@ static bool in_list(const char *const *list, const char *s)
         if (!strcmp(*list, s))
             return true;
     return false;
+}
+
+bool idp_authz_jwt_mode(const char *response_mode)
+{
+    static const char *const jwt[] = {"jwt", "query.jwt", "form_post.jwt", NULL};
+    return response_mode && in_list(jwt, response_mode);
 }
 
 /* A parameter given at most once; absent/empty gives NULL. False if repeated. */
@@ -114,7 +121,14 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
     if (strcmp(response_type, "code") != 0 || !client->code_allowed)
         return FAIL(IDP_E_UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported", true);
     if (out->response_mode && !in_list(idp_authz_response_modes, out->response_mode))
-        return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query or form_post", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query, form_post, jwt, query.jwt or form_post.jwt",
+                    true);
+    /* FAPI 2.0 Message Signing §5.4.1: "shall support, require use of, and issue signed authorization responses" */
+    if (client->message_signing && !idp_authz_jwt_mode(out->response_mode))
+        return FAIL(IDP_E_INVALID_REQUEST,
+                    "a fapi2-message-signing client's responses are signed: response_mode jwt (FAPI 2.0 Message "
+                    "Signing §5.4.1)",
+                    true);
     if (out->scope == NULL || !idp_str_list_has(out->scope, "openid"))
         return FAIL(IDP_E_INVALID_SCOPE, "scope must include openid", true);
     if (out->nonce && strlen(out->nonce) > 512)

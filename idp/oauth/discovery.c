@@ -169,6 +169,8 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
     json_object_set_new(d, "claims_parameter_supported", json_true());
     json_object_set_new(d, "request_parameter_supported", json_false());
     json_object_set_new(d, "request_uri_parameter_supported", json_false());
+    /* JARM, authorization server metadata: the algorithms of signed authorization responses (response.c) */
+    json_object_set_new(d, "authorization_signing_alg_values_supported", algs());
     json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true()); /* RFC 9207 §3 */
     json_object_set_new(d, "ui_locales_supported", json_pack("[ss]", "ja", "en"));
     /* client_auth.c: the same methods at every endpoint that takes client authentication */

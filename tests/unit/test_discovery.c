@@ -112,6 +112,11 @@ static void lists_are_the_enforcing_tables(void **state)
              idp_client_meta_allowed("id_token_signed_response_alg"), "client id_token_signed_response_alg");
     same_set(json_object_get(d, "token_endpoint_auth_signing_alg_values_supported"), algs,
              "token_endpoint_auth_signing_alg_values_supported");
+    /* JARM responses are signed with the algorithms a client may register for them */
+    same_set(json_object_get(d, "authorization_signing_alg_values_supported"), algs,
+             "authorization_signing_alg_values_supported");
+    same_set(json_object_get(d, "authorization_signing_alg_values_supported"),
+             idp_client_meta_allowed("authorization_signed_response_alg"), "client authorization_signed_response_alg");
     /* every claim we release and the scope it belongs to */
     for (const idp_claim_def_t *c = idp_claim_defs; c->claim; c++) {
         assert_true(idp_json_list_has(json_object_get(d, "scopes_supported"), c->scope));
