@@ -111,9 +111,11 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         !one(p, "code_challenge_method", &ccm) || !one(p, "request", &request) ||
         !one(p, "request_uri", &request_uri) || !one(p, "dpop_jkt", &out->dpop_jkt))
         return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
-    /* OpenID Connect Core §6: refused until request objects are implemented. */
+    /* OpenID Connect Core §6.1: a request object comes only through the PAR endpoint (RFC 9126 §3, par.c), which
+     * authenticates the client that signed it; FAPI 2.0 Message Signing §5.3.1 asks for it there. Sent through the
+     * browser it is refused (discovery: request_parameter_supported false). */
     if (request)
-        return FAIL(IDP_E_REQUEST_NOT_SUPPORTED, "request objects are not supported", true);
+        return FAIL(IDP_E_REQUEST_NOT_SUPPORTED, "a request object is pushed to the PAR endpoint, not sent here", true);
     if (request_uri)
         return FAIL(IDP_E_REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported", true);
     if (response_type == NULL)

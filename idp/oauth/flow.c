@@ -420,8 +420,10 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
     /* RFC 9126 §6: a client registered with require_pushed_authorization_requests pushes every request; one
-     * that did not is refused before anything of it is trusted (a page: its redirect URI came unchecked). */
-    if (f->fresh && f->client && f->client->require_par && !f->pushed) {
+     * that did not is refused before anything of it is trusted (a page: its redirect URI came unchecked). So is one
+     * registered with require_signed_request_object (RFC 9101 §10.5): its signed requests come only through /par,
+     * which refuses an unsigned one (par.c). */
+    if (f->fresh && f->client && (f->client->require_par || f->client->require_signed_request) && !f->pushed) {
         fail(f, IDP_E_INVALID_REQUEST,
              "this client must push its authorization requests (pushed_authorization_request_endpoint)");
         return;
