@@ -78,9 +78,10 @@ static idp_err_t check(idp_oauth_t *o, idp_oauth_req_t *req, const idp_client_t 
     /* RFC 9101 §4, §10.7: "The request and request_uri parameters MUST NOT be included in Request Objects" */
     if (json_object_get(c, "request") || json_object_get(c, "request_uri"))
         return REFUSE("a request object holds no request or request_uri");
-    /* RFC 7519 §4.1.4, FAPI 2.0 Message Signing §5.3.1 items 3 and 4: exp required; nbf no more than 60 minutes
-     * in the past (a fapi2-message-signing client must send it), exp no more than 60 minutes after nbf (after now
-     * when there is no nbf). Each bound is checked before a subtraction, so none overflows. */
+    /* RFC 7519 §4.1.4, FAPI 2.0 Message Signing §5.3.1 items 3 and 4: exp required and ahead; exp no more than 60
+     * minutes after nbf (after now when there is none; a fapi2-message-signing client must send it), which with exp
+     * ahead also keeps nbf within the last 60 minutes (item 3); nbf not ahead of us (RFC 7519 §4.1.5). Each bound
+     * is checked before the subtraction, so it cannot overflow. */
     json_t *exp = json_object_get(c, "exp"), *nbf = json_object_get(c, "nbf");
     if (!json_is_integer(exp))
         return REFUSE("the request object needs an exp");
@@ -93,10 +94,8 @@ static idp_err_t check(idp_oauth_t *o, idp_oauth_req_t *req, const idp_client_t 
     long long from = nbf ? (long long)json_integer_value(nbf) : req->now;
     if (from > req->now + IDP_REQUEST_OBJECT_SKEW)
         return REFUSE("the request object is not valid yet (nbf)");
-    if (from < req->now - IDP_REQUEST_OBJECT_MAX_LIFETIME)
-        return REFUSE("the request object's nbf is more than 60 minutes in the past");
     if (json_integer_value(exp) - from > IDP_REQUEST_OBJECT_MAX_LIFETIME)
-        return REFUSE("the request object lives longer than 60 minutes (exp)");
+        return REFUSE("the request object lives longer than 60 minutes (exp after nbf), or its nbf is older");
     return IDP_OK;
 }
 

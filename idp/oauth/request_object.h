@@ -12,7 +12,7 @@
 #include "core/params.h"
 #include "oauth/oauth.h"
 
-/** FAPI 2.0 Message Signing §5.3.1: nbf at most this old, exp at most this long after nbf (seconds). */
+/** FAPI 2.0 Message Signing §5.3.1: exp at most this long after nbf, so nbf at most this old (seconds). */
 #define IDP_REQUEST_OBJECT_MAX_LIFETIME 3600
 /** How far ahead of ours a client's clock may run (nbf, RFC 7519 §4.1.5: "some small leeway"). */
 #define IDP_REQUEST_OBJECT_SKEW 60
