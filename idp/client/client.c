@@ -105,8 +105,14 @@ idp_err_t idp_client_new(const char *client_id, const char *metadata, bool has_s
     c->require_pkce = json_is_true(json_object_get(m, "require_pkce"));
     c->require_par = json_is_true(json_object_get(m, "require_pushed_authorization_requests"));
     c->dpop_bound = json_is_true(json_object_get(m, "dpop_bound_access_tokens"));
-    const char *profile = str(m, "security_profile");
-    c->fapi2 = profile && !strcmp(profile, "fapi2");
+    idp_profile_t profile = idp_client_meta_profile(m);
+    c->fapi2 = profile != IDP_PROFILE_NONE;
+    c->message_signing = profile == IDP_PROFILE_FAPI2_MESSAGE_SIGNING;
+    c->require_signed_request = json_is_true(json_object_get(m, "require_signed_request_object"));
+    c->request_object_alg = str(m, "request_object_signing_alg");
+    c->authorization_alg = str(m, "authorization_signed_response_alg");
+    if (c->authorization_alg == NULL)
+        c->authorization_alg = "RS256"; /* JARM, authorization_signed_response_alg: "the default ... is RS256" */
     c->card_required = json_is_true(json_object_get(m, "card_required"));
     c->first_party = json_is_true(json_object_get(m, "first_party"));
     json_t *max_age = json_object_get(m, "default_max_age");

@@ -40,14 +40,18 @@ typedef struct {
     bool has_secret;               /* the row holds a secret's hash */
     unsigned char secret_hash[32]; /* SHA-256 of the secret (when has_secret); wiped when the client is freed */
     bool require_pkce, card_required, first_party;
-    bool require_par;             /* require_pushed_authorization_requests (RFC 9126 §6) */
-    bool dpop_bound;              /* dpop_bound_access_tokens (RFC 9449 §5.2): token requests carry a proof */
-    bool fapi2;                   /* security_profile fapi2 (docs/fapi.md) */
-    long default_max_age;         /* seconds; -1 when absent */
-    const char *id_token_alg;     /* id_token_signed_response_alg (default RS256) */
-    const char *access_token_alg; /* access_token_signed_response_alg; NULL: the configured default */
-    const json_t *jwks;           /* the inline JWK Set (read-only; never change its reference count), or NULL */
-    const char *jwks_text;        /* the same, serialised once (compact JSON), or NULL */
+    bool require_par;            /* require_pushed_authorization_requests (RFC 9126 §6) */
+    bool dpop_bound;             /* dpop_bound_access_tokens (RFC 9449 §5.2): token requests carry a proof */
+    bool fapi2;                  /* security_profile fapi2 or fapi2-message-signing (docs/fapi.md) */
+    bool message_signing;        /* security_profile fapi2-message-signing: signed requests and responses */
+    bool require_signed_request; /* require_signed_request_object (RFC 9101 §10.5): pushes a signed request object */
+    const char *request_object_alg; /* request_object_signing_alg (RFC 9101 §6.2); NULL: any alg jose verifies */
+    const char *authorization_alg;  /* authorization_signed_response_alg (JARM; default RS256) */
+    long default_max_age;           /* seconds; -1 when absent */
+    const char *id_token_alg;       /* id_token_signed_response_alg (default RS256) */
+    const char *access_token_alg;   /* access_token_signed_response_alg; NULL: the configured default */
+    const json_t *jwks;             /* the inline JWK Set (read-only; never change its reference count), or NULL */
+    const char *jwks_text;          /* the same, serialised once (compact JSON), or NULL */
     const char *jwks_uri;
     const char *backchannel_logout_uri;
     const char *logo_uri, *policy_uri, *purpose_ja, *purpose_en;

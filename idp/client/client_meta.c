@@ -32,8 +32,9 @@ static const char *const app_types[] = {"web", "native", NULL};
 
 /* RFC 9396 §10: the authorization details types a client may ask for (oauth/rar.c) */
 static const char *const rar_types[] = {"sakai_application", NULL};
-/* ours: the security profile an administrator marks a client with (docs/fapi.md) */
-static const char *const profiles[] = {"fapi2", NULL};
+/* ours: the security profile an administrator marks a client with (docs/fapi.md); fapi2-message-signing is fapi2
+ * with FAPI 2.0 Message Signing on top */
+static const char *const profiles[] = {"fapi2", "fapi2-message-signing", NULL};
 
 static bool in_set(const char *const *set, const char *s)
 {
@@ -196,8 +197,15 @@ static const field_t fields[] = {
     {"dpop_bound_access_tokens", IDP_META_BOOL, check_bool, NULL, 0},
     /* RFC 9396 §10: the authorization_details types it may request */
     {"authorization_details_types", IDP_META_LIST, check_string, rar_types, 64},
-    /* ours: fapi2, the FAPI 2.0 Security Profile's rules for this client (check_together, docs/fapi.md) */
-    {"security_profile", IDP_META_STRING, check_string, profiles, 16},
+    /* ours: fapi2, the FAPI 2.0 Security Profile's rules for this client, or fapi2-message-signing, those and FAPI 2.0
+     * Message Signing's (check_fapi2, docs/fapi.md) */
+    {"security_profile", IDP_META_STRING, check_string, profiles, 32},
+    /* RFC 9101 §10.5: this client's authorization requests are signed request objects (pushed: oauth/par.c) */
+    {"require_signed_request_object", IDP_META_BOOL, check_bool, NULL, 0},
+    /* RFC 9101 §6.2, OpenID Connect Registration §2: the alg its request objects use (absent: any we verify) */
+    {"request_object_signing_alg", IDP_META_STRING, check_string, sig_algs, 16},
+    /* JARM, client metadata: the alg of its signed authorization responses (response_mode jwt); default RS256 */
+    {"authorization_signed_response_alg", IDP_META_STRING, check_string, sig_algs, 16},
     {"card_required", IDP_META_BOOL, check_bool, NULL, 0},
     /* an administrator's mark: the sign-in itself needs no consent page (the ledger records it); claims still do */
     {"first_party", IDP_META_BOOL, check_bool, NULL, 0},
@@ -399,6 +407,15 @@ static void set_default(json_t *m, const char *name, json_t *v)
         json_decref(v);
 }
 
+idp_profile_t idp_client_meta_profile(json_t *meta)
+{
+    const char *p = json_string_value(json_object_get(meta, "security_profile"));
+    return p == NULL                             ? IDP_PROFILE_NONE
+           : !strcmp(p, "fapi2")                 ? IDP_PROFILE_FAPI2
+           : !strcmp(p, "fapi2-message-signing") ? IDP_PROFILE_FAPI2_MESSAGE_SIGNING
+                                                 : IDP_PROFILE_NONE;
+}
+
 bool idp_client_meta_uses_secret(json_t *meta)
 {
     const char *m = json_string_value(json_object_get(meta, "token_endpoint_auth_method"));
@@ -408,13 +425,15 @@ bool idp_client_meta_uses_secret(json_t *meta)
 /*
  * FAPI 2.0 Security Profile (final): a fapi2 client is confidential and authenticates with private_key_jwt
  * (§5.3.2.1), pushes its requests with PKCE (§5.3.2.2), gets sender-constrained tokens (here DPoP, §5.3.2.1), and
- * nothing is signed for it with RS256 (§5.4.1: PS256, ES256 or EdDSA). validate() sets its defaults so; what it
- * set otherwise is refused.
+ * nothing is signed for it or by it with RS256 (§5.4.1: PS256, ES256 or EdDSA): its tokens, its authorization
+ * responses (JARM), its request objects. A fapi2-message-signing client also signs every authorization request (FAPI
+ * 2.0 Message Signing §5.3.1: "require use of" signed request objects at the PAR endpoint). validate() sets the
+ * defaults so; what it set otherwise is refused.
  */
 static idp_err_t check_fapi2(json_t *m, const char *auth, char *err, size_t errlen)
 {
-    const char *profile = json_string_value(json_object_get(m, "security_profile"));
-    if (profile == NULL || strcmp(profile, "fapi2") != 0)
+    idp_profile_t profile = idp_client_meta_profile(m);
+    if (profile == IDP_PROFILE_NONE)
         return IDP_OK;
     if (strcmp(auth, "private_key_jwt") != 0)
         return FAIL(IDP_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_method: a fapi2 client uses private_key_jwt");
@@ -423,11 +442,18 @@ static idp_err_t check_fapi2(json_t *m, const char *auth, char *err, size_t errl
     for (const char *const *f = must; *f; f++)
         if (!json_is_true(json_object_get(m, *f)))
             return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: a fapi2 client must have it true", *f);
-    static const char *const algs[] = {"id_token_signed_response_alg", "access_token_signed_response_alg", NULL};
+    if (profile == IDP_PROFILE_FAPI2_MESSAGE_SIGNING &&
+        !json_is_true(json_object_get(m, "require_signed_request_object")))
+        return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                    "require_signed_request_object: a fapi2-message-signing client must have it true (FAPI 2.0 "
+                    "Message Signing §5.3.1)");
+    static const char *const algs[] = {"id_token_signed_response_alg", "access_token_signed_response_alg",
+                                       "authorization_signed_response_alg", "request_object_signing_alg", NULL};
     for (const char *const *f = algs; *f; f++) {
         const char *alg = json_string_value(json_object_get(m, *f));
         if (alg && !strcmp(alg, "RS256"))
-            return FAIL(IDP_E_INVALID_CLIENT_METADATA, "%s: a fapi2 client's tokens are not signed with RS256", *f);
+            return FAIL(IDP_E_INVALID_CLIENT_METADATA,
+                        "%s: nothing a fapi2 client signs or is sent is signed with RS256", *f);
     }
     return IDP_OK;
 }
@@ -523,13 +549,16 @@ idp_err_t idp_client_meta_validate(json_t *in, json_t **out, char *err, size_t e
                                                                                            : json_array());
     set_default(m, "redirect_uris", json_array());
     set_default(m, "application_type", json_string("web"));
-    json_t *profile = json_object_get(m, "security_profile");
-    if (profile && !strcmp(json_string_value(profile), "fapi2")) { /* its defaults; check_fapi2 refuses the rest */
+    idp_profile_t profile = idp_client_meta_profile(m);
+    if (profile != IDP_PROFILE_NONE) { /* its defaults; check_fapi2 refuses the rest */
         set_default(m, "require_pushed_authorization_requests", json_true());
         set_default(m, "dpop_bound_access_tokens", json_true());
         set_default(m, "id_token_signed_response_alg", json_string("ES256"));
         set_default(m, "access_token_signed_response_alg", json_string("ES256"));
+        set_default(m, "authorization_signed_response_alg", json_string("ES256"));
     }
+    if (profile == IDP_PROFILE_FAPI2_MESSAGE_SIGNING)
+        set_default(m, "require_signed_request_object", json_true());
     set_default(m, "id_token_signed_response_alg", json_string("RS256"));
     set_default(m, "tier", json_string("partner"));
     /* product.md §5: public subject identifiers for city services, pairwise for partners */

@@ -46,6 +46,14 @@ const char *const *idp_client_meta_allowed(const char *name);
 /** The names of all fields, NULL-terminated (for help texts). */
 const char *const *idp_client_meta_names(void);
 
+/**
+ * The security profile a client is marked with (security_profile, docs/fapi.md): none, fapi2 (the FAPI 2.0 Security
+ * Profile), or fapi2-message-signing (fapi2 and FAPI 2.0 Message Signing: signed request objects and responses).
+ */
+typedef enum { IDP_PROFILE_NONE, IDP_PROFILE_FAPI2, IDP_PROFILE_FAPI2_MESSAGE_SIGNING } idp_profile_t;
+/** The profile of metadata @p meta (any other value of security_profile is IDP_PROFILE_NONE: validation refuses it). */
+idp_profile_t idp_client_meta_profile(json_t *meta);
+
 /** True if this client authenticates with a secret (client_secret_basic / _post). */
 bool idp_client_meta_uses_secret(json_t *meta);
 

@@ -32,6 +32,7 @@ static const struct {
     [IDP_E_REQUEST_NOT_SUPPORTED] = {"request_not_supported", 400},
     [IDP_E_REQUEST_URI_NOT_SUPPORTED] = {"request_uri_not_supported", 400},
     [IDP_E_INVALID_REQUEST_URI] = {"invalid_request_uri", 400},
+    [IDP_E_INVALID_REQUEST_OBJECT] = {"invalid_request_object", 400},
     [IDP_E_UNMET_AUTHENTICATION] = {"unmet_authentication_requirements", 400},
     [IDP_E_SLOW_DOWN] = {"slow_down", 429},
     [IDP_E_ALREADY_LINKED] = {"already_linked", 409},

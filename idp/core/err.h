@@ -35,6 +35,7 @@ typedef enum {
     IDP_E_REQUEST_NOT_SUPPORTED,     /* request_not_supported, 400 (§3.1.2.6) */
     IDP_E_REQUEST_URI_NOT_SUPPORTED, /* request_uri_not_supported, 400 (§3.1.2.6) */
     IDP_E_INVALID_REQUEST_URI,       /* invalid_request_uri, 400 (§3.1.2.6; RFC 9126 §4) */
+    IDP_E_INVALID_REQUEST_OBJECT,    /* invalid_request_object, 400 (§3.1.2.6; RFC 9126 §3, RFC 9101) */
     IDP_E_UNMET_AUTHENTICATION, /* unmet_authentication_requirements, 400 (OpenID Connect Core errata 1 §3.1.2.6) */
     IDP_E_SLOW_DOWN,            /* slow_down, 429: too many sign-ins or card requests */
     IDP_E_ALREADY_LINKED,       /* already_linked, 409: the credential belongs to another resident */

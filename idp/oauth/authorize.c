@@ -13,8 +13,9 @@
 
 #define FAIL(e, d, r) (err->error = (e), err->description = (d), err->redirect = (r), false)
 
-/* RFC 6749 §3.1.1 and OAuth 2.0 Form Post Response Mode. */
-const char *const idp_authz_response_modes[] = {"query", "form_post", NULL};
+/* RFC 6749 §3.1.1, OAuth 2.0 Form Post Response Mode, and JARM's for the code flow ("Response Encoding"):
+ * fragment.jwt is not among them, as fragment is not (nothing we return travels in a fragment). */
+const char *const idp_authz_response_modes[] = {"query", "form_post", "jwt", "query.jwt", "form_post.jwt", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -22,6 +23,12 @@ static bool in_list(const char *const *list, const char *s)
         if (!strcmp(*list, s))
             return true;
     return false;
+}
+
+bool idp_authz_jwt_mode(const char *response_mode)
+{
+    static const char *const jwt[] = {"jwt", "query.jwt", "form_post.jwt", NULL};
+    return response_mode && in_list(jwt, response_mode);
 }
 
 /* A parameter given at most once; absent/empty gives NULL. False if repeated. */
@@ -107,9 +114,11 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
         !one(p, "request_uri", &request_uri) || !one(p, "dpop_jkt", &out->dpop_jkt) ||
         !one(p, "authorization_details", &details))
         return FAIL(IDP_E_INVALID_REQUEST, "a parameter is repeated", true);
-    /* OpenID Connect Core §6: refused until request objects are implemented. */
+    /* OpenID Connect Core §6.1: a request object comes only through the PAR endpoint (RFC 9126 §3, par.c), which
+     * authenticates the client that signed it; FAPI 2.0 Message Signing §5.3.1 asks for it there. Sent through the
+     * browser it is refused (discovery: request_parameter_supported false). */
     if (request)
-        return FAIL(IDP_E_REQUEST_NOT_SUPPORTED, "request objects are not supported", true);
+        return FAIL(IDP_E_REQUEST_NOT_SUPPORTED, "a request object is pushed to the PAR endpoint, not sent here", true);
     if (request_uri)
         return FAIL(IDP_E_REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported", true);
     if (response_type == NULL)
@@ -117,7 +126,14 @@ bool idp_authz_validate(const idp_params_t *p, const idp_client_t *client, idp_a
     if (strcmp(response_type, "code") != 0 || !client->code_allowed)
         return FAIL(IDP_E_UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported", true);
     if (out->response_mode && !in_list(idp_authz_response_modes, out->response_mode))
-        return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query or form_post", true);
+        return FAIL(IDP_E_INVALID_REQUEST, "response_mode must be query, form_post, jwt, query.jwt or form_post.jwt",
+                    true);
+    /* FAPI 2.0 Message Signing §5.4.1: "shall support, require use of, and issue signed authorization responses" */
+    if (client->message_signing && !idp_authz_jwt_mode(out->response_mode))
+        return FAIL(IDP_E_INVALID_REQUEST,
+                    "a fapi2-message-signing client's responses are signed: response_mode jwt (FAPI 2.0 Message "
+                    "Signing §5.4.1)",
+                    true);
     if (out->scope == NULL || !idp_str_list_has(out->scope, "openid"))
         return FAIL(IDP_E_INVALID_SCOPE, "scope must include openid", true);
     if (out->nonce && strlen(out->nonce) > 512)

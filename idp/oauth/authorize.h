@@ -37,6 +37,8 @@ typedef struct {
 
 /** The response modes an authorization request may ask for (NULL-terminated): what discovery advertises. */
 extern const char *const idp_authz_response_modes[];
+/** True for one of those that is JARM's (jwt, query.jwt, form_post.jwt): the response is a signed JWT. */
+bool idp_authz_jwt_mode(const char *response_mode);
 
 /** Phase 1: the client_id (never redirected on error). */
 bool idp_authz_client_id(const idp_params_t *p, const char **client_id, idp_authz_error_t *err);

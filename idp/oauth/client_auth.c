@@ -288,16 +288,15 @@ static jwks_shared_t *jwks_refetch(struct idp_client_jwks *c, const idp_net_t *n
 }
 
 /*
- * Verifies @p assertion with the keys at @p uri: with the cached set while
- * it is fresh; otherwise, or when none of its keys verifies the assertion,
- * with a set fetched again (jwks_refetch). Keys older than the cache's
- * lifetime are never used, so a key the client withdraws stops working
- * within that time. The lock covers only the lookup and the bookkeeping:
- * signatures are verified and sets fetched outside it. Returns
- * idp_jws_verify's results.
+ * Verifies @p jws with the keys at @p uri: with the cached set while it is
+ * fresh; otherwise, or when none of its keys verifies the JWS, with a set
+ * fetched again (jwks_refetch). Keys older than the cache's lifetime are
+ * never used, so a key the client withdraws stops working within that time.
+ * The lock covers only the lookup and the bookkeeping: signatures are
+ * verified and sets fetched outside it. Returns idp_jws_verify's results.
  */
-static idp_err_t verify_with_uri(const idp_oauth_t *o, const char *client_id, const char *uri, const char *assertion,
-                                 json_t **payload)
+static idp_err_t verify_with_uri(const idp_oauth_t *o, const char *client_id, const char *uri, const char *jws,
+                                 json_t **header, json_t **payload)
 {
     struct idp_client_jwks *c = o->client_jwks;
     idp_err_t e = IDP_E_INVALID_GRANT;
@@ -309,31 +308,35 @@ static idp_err_t verify_with_uri(const idp_oauth_t *o, const char *client_id, co
         had_ms = have->fetched_ms;
     pthread_mutex_unlock(&c->lock);
     if (cached) {
-        e = idp_jws_verify(cached->set, assertion, NULL, payload);
+        e = idp_jws_verify(cached->set, jws, header, payload);
         jwks_release(cached);
         if (e != IDP_E_INVALID_GRANT) /* verified, malformed, or an internal failure */
             return e;
     }
     jwks_shared_t *fresh = jwks_refetch(c, o->net, client_id, uri, had_ms);
     if (fresh) {
-        e = idp_jws_verify(fresh->set, assertion, NULL, payload);
+        e = idp_jws_verify(fresh->set, jws, header, payload);
         jwks_release(fresh);
     }
     return e;
 }
 
-/* Verifies @p assertion with the client's registered keys: inline jwks, or its jwks_uri (cached). */
-static idp_err_t verify_assertion(idp_oauth_t *o, const idp_client_t *cl, const char *assertion, json_t **payload)
+idp_err_t idp_client_jws_verify(idp_oauth_t *o, const idp_client_t *cl, const char *jws, json_t **header,
+                                json_t **payload)
 {
+    if (header)
+        *header = NULL;
+    if (payload)
+        *payload = NULL;
     if (cl->jwks_text) {
         idp_jwks_t *set = NULL;
         idp_err_t e = idp_jwks_parse(cl->jwks_text, strlen(cl->jwks_text), &set);
         if (e == IDP_OK)
-            e = idp_jws_verify(set, assertion, NULL, payload);
+            e = idp_jws_verify(set, jws, header, payload);
         idp_jwks_free(set);
         return e;
     }
-    return cl->jwks_uri ? verify_with_uri(o, cl->id, cl->jwks_uri, assertion, payload) : IDP_E_INVALID_CLIENT;
+    return cl->jwks_uri ? verify_with_uri(o, cl->id, cl->jwks_uri, jws, header, payload) : IDP_E_INVALID_CLIENT;
 }
 
 /* The issuer itself, or an endpoint of the endpoint table that takes client authentication. */
@@ -426,7 +429,7 @@ static idp_err_t assertion_auth(idp_oauth_t *o, idp_oauth_req_t *req, const char
         *desc = "a fapi2 client's assertions are not signed with RS256";
     }
     if (e == IDP_OK)
-        e = verify_assertion(o, cl, assertion, &payload);
+        e = idp_client_jws_verify(o, cl, assertion, NULL, &payload);
     if (e == IDP_OK) {
         const char *iss = json_string_value(json_object_get(payload, "iss"));
         const char *jti = json_string_value(json_object_get(payload, "jti"));

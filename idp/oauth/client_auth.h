@@ -33,6 +33,17 @@ idp_err_t idp_client_authenticate(idp_oauth_t *o, idp_oauth_req_t *req, idp_clie
 void idp_client_auth_release(idp_client_auth_t *a);
 
 /**
+ * Verifies the compact JWS @p jws (a client assertion, a request object) with
+ * client @p cl's registered keys: its inline jwks, or its jwks_uri through the
+ * per-node cache below (fetched again when no cached key verifies it). Returns
+ * idp_jws_verify's results (jose/verify.h), with the protected header and the
+ * payload when asked for (owned: json_decref; NULL on failure), or
+ * IDP_E_INVALID_CLIENT when the client registered no keys.
+ */
+idp_err_t idp_client_jws_verify(idp_oauth_t *o, const idp_client_t *cl, const char *jws, json_t **header,
+                                json_t **payload);
+
+/**
  * The keys fetched from clients' jwks_uri, kept per node: a JWK Set is used
  * for @p ttl_seconds (clients.jwks_uri_cache_seconds), an assertion no
  * cached key verifies fetches it again (key rotation, OpenID Connect Core

@@ -169,8 +169,21 @@ static idp_err_t discovery_build(idp_oauth_t *o, const idp_config_t *cfg)
     json_object_set_new(d, "acr_values_supported", list(idp_client_meta_allowed("default_acr_values")));
     json_object_set_new(d, "claims_supported", claims(false));
     json_object_set_new(d, "claims_parameter_supported", json_true());
+    /*
+     * Request objects (JAR, RFC 9101) come only through the PAR endpoint (RFC 9126 §3; FAPI 2.0 Message Signing
+     * §5.3.1 asks for nothing more), never in the browser: request_parameter_supported (OpenID Connect Discovery §3)
+     * is about the authorization endpoint, which refuses a request parameter, so it stays false; a client that
+     * believed it true would send one there and be refused. What PAR verifies is advertised by the algorithms
+     * (Discovery §3, request_object_signing_alg_values_supported). RFC 9101 §10.5: signing is each client's rule
+     * (require_signed_request_object in its metadata), not the server's. Core §6.2 request_uri (by reference) is not
+     * supported: PAR's request_uri is ours alone.
+     */
     json_object_set_new(d, "request_parameter_supported", json_false());
+    json_object_set_new(d, "request_object_signing_alg_values_supported", algs());
+    json_object_set_new(d, "require_signed_request_object", json_false());
     json_object_set_new(d, "request_uri_parameter_supported", json_false());
+    /* JARM, authorization server metadata: the algorithms of signed authorization responses (response.c) */
+    json_object_set_new(d, "authorization_signing_alg_values_supported", algs());
     json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true()); /* RFC 9207 §3 */
     json_object_set_new(d, "ui_locales_supported", json_pack("[ss]", "ja", "en"));
     /* client_auth.c: the same methods at every endpoint that takes client authentication */

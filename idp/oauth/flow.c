@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/str.h"
+#include "jose/key.h"
 #include "jose/verify.h"
 #include "jpki/testcard.h"
 #include "oauth/authorize.h"
@@ -90,11 +91,23 @@ static void add_cookie(idp_oauth_resp_t *resp, const char *c)
         }
 }
 
-/* The authorization response (RFC 6749 §4.1.2) to the validated redirect URI, with state and iss. */
+/* The client's authorization_signed_response_alg as jose's own (static) name: an outcome outlives the client. */
+static const char *jarm_alg(const idp_client_t *client)
+{
+    return idp_alg_name(idp_alg_from_name(client ? client->authorization_alg : "RS256"));
+}
+
+/* The authorization response (RFC 6749 §4.1.2) to the validated redirect URI, with state and iss (JARM: signed). */
 static void respond_to_client(flow_t *f, json_t *fields)
 {
     const idp_authz_req_t *ar = &f->ar;
-    idp_oauth_redirect(f->o, f->req, f->resp, ar->redirect_uri, ar->state, ar->response_mode, f->lang, fields);
+    idp_redirect_t to = {.redirect_uri = ar->redirect_uri,
+                         .state = ar->state,
+                         .response_mode = ar->response_mode,
+                         .client_id = ar->client_id,
+                         .alg = jarm_alg(f->client),
+                         .lang = f->lang};
+    idp_oauth_redirect(f->o, f->req, f->resp, &to, fields);
 }
 
 /* An error shown as a page in the flow's language (the redirect URI is not trusted, or not the business). */
@@ -112,6 +125,7 @@ static void redirect_error(flow_t *f, idp_err_t e, const char *description)
     f->out.state = f->ar.state;
     f->out.response_mode = f->ar.response_mode;
     f->out.client_id = f->ar.client_id;
+    f->out.response_alg = jarm_alg(f->client);
 }
 
 static void store_error(flow_t *f, idp_err_t e)
@@ -440,8 +454,10 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
     /* RFC 9126 §6: a client registered with require_pushed_authorization_requests pushes every request; one
-     * that did not is refused before anything of it is trusted (a page: its redirect URI came unchecked). */
-    if (f->fresh && f->client && f->client->require_par && !f->pushed) {
+     * that did not is refused before anything of it is trusted (a page: its redirect URI came unchecked). So is one
+     * registered with require_signed_request_object (RFC 9101 §10.5): its signed requests come only through /par,
+     * which refuses an unsigned one (par.c). */
+    if (f->fresh && f->client && (f->client->require_par || f->client->require_signed_request) && !f->pushed) {
         fail(f, IDP_E_INVALID_REQUEST,
              "this client must push its authorization requests (pushed_authorization_request_endpoint)");
         return;

@@ -201,14 +201,25 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
                       const char *wanted, bool card_session, const json_t *details);
 
 /* ---- response.c ------------------------------------------------------------------ */
+/** JARM §4.1: a signed authorization response lives this long (seconds; JARM recommends at most 10 minutes). */
+#define IDP_JARM_SECONDS 600
+/** Where an authorization response goes and how (RFC 6749 §4.1.2): all validated by the caller. */
+typedef struct {
+    const char *redirect_uri, *state;
+    const char *response_mode; /* query (NULL), form_post, or JARM's jwt, query.jwt, form_post.jwt */
+    const char *client_id;     /* JARM: the response's aud */
+    const char *alg;           /* JARM: the client's authorization_signed_response_alg (NULL: RS256) */
+    const char *lang;          /* the language of a page if the response cannot be built (NULL: the request's) */
+} idp_redirect_t;
 /**
  * The authorization response (RFC 6749 §4.1.2, §4.1.2.1) with @p fields
- * (stolen), state and iss (RFC 9207 §2) always, to @p redirect_uri (validated
- * by the caller) by query (303) or form_post; a page in @p lang (NULL: the
- * request's) if it cannot be built.
+ * (stolen), state and iss (RFC 9207 §2) always, to @p to's redirect URI by
+ * query (303) or form_post; in a JARM response mode, all of them inside one
+ * JWT signed with our active key of @p to->alg, sent as the parameter
+ * "response" the same two ways. A page if it cannot be built.
  */
-void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *redirect_uri,
-                        const char *state, const char *response_mode, const char *lang, json_t *fields);
+void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_redirect_t *to,
+                        json_t *fields);
 
 /* ---- flow.c, for social.c ----------------------------------------------------- */
 /** True if this browser began @p tx (its binding cookie). */
@@ -310,6 +321,9 @@ void idp_claims_add(json_t *out, const idp_store_resident_attrs_t *a, const char
 /** The verification keys for our own tokens (a snapshot of the keyset's JWKS). */
 /** Verifies a JWS with our own published keys (parsed once per key refresh): idp_jws_verify's contract. */
 idp_err_t idp_own_verify(idp_oauth_t *o, const char *token, json_t **header, json_t **payload);
+/** Serialises @p claims (taken; NULL is IDP_E_NOMEM) once and signs them with our active key of @p alg (typ: may be
+ * NULL); *out is malloc'ed. IDP_E_SERVER_ERROR (logged) when there is no such key. */
+idp_err_t idp_own_sign(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out);
 
 /** Back-channel logout's lines of /metrics (logout.c): deliveries by outcome, the backlog. */
 void idp_oauth_logout_metrics(idp_buf_t *out);

@@ -28,9 +28,11 @@ typedef struct {
      * The redirect surface, set only once the redirect URI is validated
      * (RFC 6749 §4.1.2.1: never redirect to an unverified URI): the error
      * goes to redirect_uri with state and iss (RFC 9207), by
-     * response_mode; without it an error page is shown.
+     * response_mode (in JARM's modes signed with response_alg, the client's
+     * authorization_signed_response_alg: a static string); without it an
+     * error page is shown.
      */
-    const char *redirect_uri, *state, *response_mode, *client_id;
+    const char *redirect_uri, *state, *response_mode, *client_id, *response_alg;
 } idp_outcome_t;
 
 /** Success: the handler filled the response. */

@@ -2,7 +2,9 @@
  * Pushed authorization requests (RFC 9126; issue #21, docs/flow.md "Pushed authorization requests"). A
  * client authenticates at POST /par and sends its authorization request there, not through the browser;
  * the request is validated as /authorize would (authorize.c), stored, and named by a request_uri that
- * /authorize takes once, for that client, within IDP_PAR_SECONDS (flow.c, pushed_params).
+ * /authorize takes once, for that client, within IDP_PAR_SECONDS (flow.c, pushed_params). The request may
+ * come as a signed request object (RFC 9126 §3, JAR: request_object.c); a client registered with
+ * require_signed_request_object must send it so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "oauth/authorize.h"
 #include "oauth/client_auth.h"
 #include "oauth/internal.h"
+#include "oauth/request_object.h"
 
 /* The client's own credentials never travel on into the stored request (RFC 9126 §2.1). */
 static bool credential(const char *name)
@@ -55,14 +58,37 @@ idp_outcome_t idp_oauth_par(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp
         out = idp_fail(IDP_E_INVALID_REQUEST, "client_id is not the authenticated client's");
         goto Exit;
     }
+    /* §3: the request as a request object (JAR, RFC 9101), whose claims are the request (request_object.c); RFC
+     * 9101 §6.3: only they count, the body's other parameters are ignored */
+    const idp_params_t *src = req->form;
+    if ((e = idp_params_get(req->form, "request", &v)) == IDP_E_INVALID_REQUEST) {
+        out = idp_fail(IDP_E_INVALID_REQUEST, "request is repeated");
+        goto Exit;
+    }
+    if (e == IDP_OK) {
+        idp_params_t *ro = idp_arena_alloc(req->arena, sizeof(*ro));
+        desc = NULL;
+        e = ro ? idp_request_object_params(o, req, cl.client, v, ro, &desc) : IDP_E_NOMEM;
+        if (e != IDP_OK) {
+            out = idp_fail(e, e == IDP_E_INVALID_REQUEST_OBJECT ? desc : NULL);
+            goto Exit;
+        }
+        src = ro;
+    } else if (cl.client->require_signed_request) {
+        /* RFC 9101 §10.5: "the server MUST reject the authorization request from the client that does not conform
+         * to this specification"; FAPI 2.0 Message Signing §5.3.1 item 1 ("require use of") */
+        out = idp_fail(IDP_E_INVALID_REQUEST, "this client signs its authorization requests: push a request object "
+                                              "(require_signed_request_object, RFC 9101 §10.5)");
+        goto Exit;
+    }
     p->n = 0;
-    for (size_t i = 0; i < req->form->n; i++)
-        if (!credential(req->form->items[i].name))
-            p->items[p->n++] = req->form->items[i];
-    if (e == IDP_E_NOT_FOUND && p->n < IDP_MAX_PARAMS)
+    for (size_t i = 0; i < src->n; i++)
+        if (!credential(src->items[i].name))
+            p->items[p->n++] = src->items[i];
+    if (idp_params_get(src, "client_id", &v) == IDP_E_NOT_FOUND && p->n < IDP_MAX_PARAMS)
         p->items[p->n++] = (idp_param_t){.name = "client_id", .value = cl.client->id};
     /* §10.1: "If both ... are present, the authorization server MUST ensure that they match" */
-    e = idp_params_get(req->form, "dpop_jkt", &v);
+    e = idp_params_get(src, "dpop_jkt", &v);
     if (proof.jkt[0] && e == IDP_OK && strcmp(v, proof.jkt) != 0) {
         out = idp_fail(IDP_E_INVALID_DPOP_PROOF, "dpop_jkt is not the thumbprint of the DPoP proof's key");
         goto Exit;

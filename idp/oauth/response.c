@@ -1,6 +1,7 @@
 /*
  * The protocol core's responses: a JSON body (idp_oauth_json), the
- * authorization response to the client's redirect URI (idp_oauth_redirect),
+ * authorization response to the client's redirect URI (idp_oauth_redirect;
+ * signed as a JWT in JARM's response modes),
  * and the one renderer of errors (idp_oauth_respond, issue #16 §3): an
  * endpoint's outcome shown as its row's error surface says.
  */
@@ -12,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/url.h"
+#include "oauth/authorize.h"
 #include "oauth/internal.h"
 #include "ui/messages.h"
 
@@ -40,20 +42,44 @@ static void url_param(idp_buf_t *b, bool *first, const char *name, const char *v
     *first = false;
 }
 
-void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *redirect_uri,
-                        const char *state, const char *response_mode, const char *lang, json_t *fields)
+/*
+ * JARM §4.1 (The JWT Response Document): the response's parameters (iss among them, as FAPI 2.0 Message Signing
+ * §5.4.1 notes) with aud, the client, and exp, in one JWT signed with our active key of the client's
+ * authorization_signed_response_alg (JARM, client metadata: RS256 when it registered none; never none). Takes
+ * @p fields; the parameters to send instead, {"response": JWT}, or NULL when it cannot be signed.
+ */
+static json_t *jarm(idp_oauth_t *o, idp_oauth_req_t *req, const idp_redirect_t *to, json_t *fields)
 {
-    if (state)
-        json_object_set_new(fields, "state", json_string(state));
+    char *jwt = NULL;
+    json_t *out = NULL;
+    json_object_set_new(fields, "aud", json_string(to->client_id ? to->client_id : ""));
+    json_object_set_new(fields, "exp", json_integer((json_int_t)(req->now + IDP_JARM_SECONDS)));
+    if (idp_own_sign(o, to->alg ? to->alg : "RS256", NULL, fields, &jwt) == IDP_OK)
+        out = json_pack("{s:s}", "response", jwt);
+    free(jwt);
+    return out;
+}
+
+void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_redirect_t *to,
+                        json_t *fields)
+{
+    const char *mode = to->response_mode ? to->response_mode : "query", *lang = to->lang ? to->lang : req->lang;
+    if (to->state)
+        json_object_set_new(fields, "state", json_string(to->state));
     json_object_set_new(fields, "iss", json_string(o->cfg->issuer));
-    if (response_mode && !strcmp(response_mode, "form_post")) {
-        idp_page_form_post(req, resp, redirect_uri, fields);
+    /* JARM, Response Mode "jwt": for response type code it is query.jwt */
+    if (idp_authz_jwt_mode(mode) && (fields = jarm(o, req, to, fields)) == NULL) {
+        idp_page_error(req, resp, lang, 500, "server_error", NULL, IDP_ERROR_UNAVAILABLE, NULL);
+        return;
+    }
+    if (!strcmp(mode, "form_post") || !strcmp(mode, "form_post.jwt")) {
+        idp_page_form_post(req, resp, to->redirect_uri, fields);
     } else {
         idp_buf_t b;
         bool first = true;
         idp_buf_init(&b, 16384);
-        idp_buf_puts(&b, redirect_uri);
-        idp_buf_puts(&b, strchr(redirect_uri, '?') ? "&" : "?");
+        idp_buf_puts(&b, to->redirect_uri);
+        idp_buf_puts(&b, strchr(to->redirect_uri, '?') ? "&" : "?");
         const char *k;
         json_t *v;
         json_object_foreach (fields, k, v)
@@ -63,7 +89,7 @@ void idp_oauth_redirect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *
         if (loc)
             idp_see_other(resp, loc);
         else
-            idp_page_error(req, resp, lang ? lang : req->lang, 500, "server_error", NULL, IDP_ERROR_UNAVAILABLE, NULL);
+            idp_page_error(req, resp, lang, 500, "server_error", NULL, IDP_ERROR_UNAVAILABLE, NULL);
     }
     json_decref(fields);
 }
@@ -257,8 +283,14 @@ void idp_oauth_respond(idp_oauth_t *o, idp_endpoint_id_t id, idp_oauth_req_t *re
             json_t *fields = json_pack("{s:s}", "error", idp_err_code(out.err));
             if (fields && desc)
                 json_object_set_new(fields, "error_description", json_string(desc));
+            idp_redirect_t to = {.redirect_uri = out.redirect_uri,
+                                 .state = out.state,
+                                 .response_mode = out.response_mode,
+                                 .client_id = out.client_id,
+                                 .alg = out.response_alg,
+                                 .lang = out.lang};
             if (fields)
-                idp_oauth_redirect(o, req, resp, out.redirect_uri, out.state, out.response_mode, out.lang, fields);
+                idp_oauth_redirect(o, req, resp, &to, fields);
             else
                 idp_page_store_error(req, resp, out.lang ? out.lang : req->lang, IDP_E_NOMEM);
             break;

@@ -22,9 +22,12 @@ test('OpenID and OAuth metadata documents agree and name this issuer', async () 
 
 test('advertises exactly what is implemented', async () => {
   const d = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json();
-  // The code flow (issue #4) and logout (issue #6) exist; registration and request objects do not yet.
+  // The code flow (issue #4) and logout (issue #6) exist; request objects only through PAR (docs/fapi.md), so the
+  // authorization endpoint takes no request parameter.
   assert.deepEqual(d.response_types_supported, ['code']);
-  assert.deepEqual(d.response_modes_supported, ['query', 'form_post']);
+  assert.deepEqual(d.response_modes_supported, ['query', 'form_post', 'jwt', 'query.jwt', 'form_post.jwt']);
+  assert.deepEqual(d.authorization_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
+  assert.deepEqual(d.request_object_signing_alg_values_supported, ['RS256', 'ES256', 'PS256']);
   assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
   assert.equal(d.authorization_response_iss_parameter_supported, true);
   assert.equal(d.request_parameter_supported, false);

@@ -91,6 +91,23 @@ static void defaults_and_derived_flags(void **state)
     assert_non_null(c->jwks);
     assert_non_null(strstr(c->jwks_text, "\"kty\":\"EC\""));
     assert_false(idp_client_has(NULL, "x"));
+    assert_false(c->fapi2);
+    assert_false(c->require_signed_request);
+    assert_null(c->request_object_alg);                 /* any alg jose verifies */
+    assert_string_equal(c->authorization_alg, "RS256"); /* JARM's default */
+    idp_client_unref(c);
+
+    /* fapi2-message-signing is fapi2, with signed requests and ES256 responses */
+    c = build("{\"client_name\":\"m\",\"redirect_uris\":[\"https://rp.example/cb\"],\"token_endpoint_auth_method\":"
+              "\"private_key_jwt\",\"jwks_uri\":\"https://rp.example/jwks\",\"security_profile\":"
+              "\"fapi2-message-signing\",\"request_object_signing_alg\":\"ES256\"}",
+              IDP_OK, err, sizeof(err));
+    assert_true(c->fapi2);
+    assert_true(c->message_signing);
+    assert_true(c->require_signed_request);
+    assert_true(c->require_par);
+    assert_string_equal(c->request_object_alg, "ES256");
+    assert_string_equal(c->authorization_alg, "ES256");
     idp_client_unref(c);
 
     /* pairwise: the sector is the first redirect URI's host, computed once */

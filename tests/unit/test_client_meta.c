@@ -473,7 +473,47 @@ static void fapi2_profile(void **state)
         assert_int_equal(validate(refused[i], &m, err), IDP_E_INVALID_CLIENT_METADATA);
         assert_null(m);
     }
+    /* FAPI 2.0 Message Signing: fapi2, and its requests (§5.3.1) and responses (§5.4.1) signed, never RS256 */
+#define FAPI_MS                                                                                          \
+    "{\"client_name\":\"Portal\",\"redirect_uris\":[\"https://rp.example/cb\"],\"security_profile\":"    \
+    "\"fapi2-message-signing\",\"jwks_uri\":\"https://rp.example/jwks\",\"token_endpoint_auth_method\":" \
+    "\"private_key_jwt\""
+    assert_int_equal(validate(FAPI_MS "}", &m, err), IDP_OK);
+    assert_true(json_is_true(json_object_get(m, "require_pushed_authorization_requests")));
+    assert_true(json_is_true(json_object_get(m, "dpop_bound_access_tokens")));
+    assert_true(json_is_true(json_object_get(m, "require_signed_request_object")));
+    assert_string_equal(json_string_value(json_object_get(m, "authorization_signed_response_alg")), "ES256");
+    assert_string_equal(json_string_value(json_object_get(m, "id_token_signed_response_alg")), "ES256");
+    json_decref(m);
+    static const char *const ms_refused[] = {
+        FAPI_MS ",\"require_signed_request_object\":false}",
+        FAPI_MS ",\"authorization_signed_response_alg\":\"RS256\"}",
+        FAPI_MS ",\"request_object_signing_alg\":\"RS256\"}",
+        FAPI_MS ",\"request_object_signing_alg\":\"none\"}",
+        FAPI_MS ",\"dpop_bound_access_tokens\":false}",
+        FAPI ",\"authorization_signed_response_alg\":\"RS256\"}",
+    };
+    for (size_t i = 0; i < sizeof(ms_refused) / sizeof(ms_refused[0]); i++) {
+        m = NULL;
+        if (validate(ms_refused[i], &m, err) != IDP_E_INVALID_CLIENT_METADATA)
+            fail_msg("case %zu accepted: %s", i, ms_refused[i]);
+        assert_null(m);
+    }
+    assert_int_equal(validate(FAPI_MS ",\"request_object_signing_alg\":\"ES256\"}", &m, err), IDP_OK);
+    json_decref(m);
+    /* a plain fapi2 client's JARM responses are ES256 too (FAPI 2.0 §5.4.1); its requests need not be signed */
+    assert_int_equal(validate(FAPI "}", &m, err), IDP_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "authorization_signed_response_alg")), "ES256");
+    assert_null(json_object_get(m, "require_signed_request_object"));
+    json_decref(m);
+#undef FAPI_MS
 #undef FAPI
+    /* RFC 9101 §10.5 and JARM on their own: any client may register them */
+    assert_int_equal(validate("{\"client_name\":\"W\",\"redirect_uris\":[\"https://rp.example/cb\"],"
+                              "\"require_signed_request_object\":true,\"authorization_signed_response_alg\":\"RS256\"}",
+                              &m, err),
+                     IDP_OK);
+    json_decref(m);
     /* RFC 9449 §5.2 on its own */
     assert_int_equal(validate("{\"client_name\":\"W\",\"redirect_uris\":[\"https://rp.example/cb\"],"
                               "\"dpop_bound_access_tokens\":true}",

@@ -112,6 +112,18 @@ static void lists_are_the_enforcing_tables(void **state)
              idp_client_meta_allowed("id_token_signed_response_alg"), "client id_token_signed_response_alg");
     same_set(json_object_get(d, "token_endpoint_auth_signing_alg_values_supported"), algs,
              "token_endpoint_auth_signing_alg_values_supported");
+    /* request objects (JAR, through PAR) are verified and JARM responses signed with the same algorithms, the ones a
+     * client may register for them */
+    same_set(json_object_get(d, "request_object_signing_alg_values_supported"), algs,
+             "request_object_signing_alg_values_supported");
+    same_set(json_object_get(d, "request_object_signing_alg_values_supported"),
+             idp_client_meta_allowed("request_object_signing_alg"), "client request_object_signing_alg");
+    same_set(json_object_get(d, "authorization_signing_alg_values_supported"), algs,
+             "authorization_signing_alg_values_supported");
+    same_set(json_object_get(d, "authorization_signing_alg_values_supported"),
+             idp_client_meta_allowed("authorization_signed_response_alg"), "client authorization_signed_response_alg");
+    /* JAR only through PAR: the authorization endpoint takes no request parameter */
+    assert_true(json_is_false(json_object_get(d, "request_parameter_supported")));
     /* every claim we release and the scope it belongs to */
     for (const idp_claim_def_t *c = idp_claim_defs; c->claim; c++) {
         assert_true(idp_json_list_has(json_object_get(d, "scopes_supported"), c->scope));

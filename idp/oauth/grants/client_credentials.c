@@ -72,7 +72,7 @@ idp_outcome_t idp_grant_client_credentials(idp_oauth_t *o, idp_oauth_req_t *req,
                          : NULL;
     if (claims && *scope)
         json_object_set_new(claims, "scope", json_string(scope));
-    e = idp_grant_sign_json(o, idp_grant_access_token_alg(o, cl), "at+jwt", claims, &token);
+    e = idp_own_sign(o, idp_grant_access_token_alg(o, cl), "at+jwt", claims, &token);
     if (e == IDP_OK)
         e = idp_store_access_token_insert(o->store, jti, cl->client_id, cl->client_id, scope, exp, NULL);
     free(jti);

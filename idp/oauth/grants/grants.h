@@ -47,8 +47,6 @@ void idp_issued_free(idp_issued_t *t);
 
 /** The client's access-token algorithm (access_token_signed_response_alg), else the configured one. */
 const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_auth_t *cl);
-/** Serialises @p claims (taken; NULL is IDP_E_NOMEM) once and signs them with the active key of @p alg. */
-idp_err_t idp_grant_sign_json(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out);
 /**
  * Signs the tokens of grant @p g for @p scope into @p t: an RFC 9068 access
  * token and, when @p scope has openid, an ID token (OpenID Connect Core §2).

@@ -32,27 +32,6 @@ static json_t *amr_array(const char *amr)
     return a;
 }
 
-/*
- * Serialises @p claims once (no hand-built JSON is signed) and signs it with
- * the active key of @p alg. Takes @p claims; NULL (a json_pack that failed)
- * is IDP_E_NOMEM.
- */
-idp_err_t idp_grant_sign_json(idp_oauth_t *o, const char *alg, const char *typ, json_t *claims, char **out)
-{
-    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
-    json_decref(claims);
-    if (text == NULL)
-        return IDP_E_NOMEM;
-    idp_keyset_t *ks = idp_keystore_get(o->keys);
-    const idp_jose_key_t *key = ks ? idp_keyset_signer(ks, idp_alg_from_name(alg)) : NULL;
-    idp_err_t e = key ? idp_jwt_sign(key, typ, text, out) : IDP_E_SERVER_ERROR;
-    if (key == NULL)
-        idp_log_msg(IDP_LOG_ERROR, "no_signing_key", "no active %s key", alg);
-    idp_keyset_release(ks);
-    free(text);
-    return e;
-}
-
 /* OpenID Connect Core §3.1.3.6: at_hash = base64url(left half of SHA-256(access token)). */
 static void at_hash(const char *token, char out[32])
 {
@@ -126,7 +105,7 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
     /* RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in cnf.jkt (RFC 7800) */
     if (at && req->dpop_jkt)
         json_object_set_new(at, "cnf", json_pack("{s:s}", "jkt", req->dpop_jkt));
-    idp_err_t e = idp_grant_sign_json(o, idp_grant_access_token_alg(o, cl), "at+jwt", at, &t->at);
+    idp_err_t e = idp_own_sign(o, idp_grant_access_token_alg(o, cl), "at+jwt", at, &t->at);
     if (e != IDP_OK || !idp_str_list_has(scope, "openid"))
         return e;
     const char *alg = cl->client->id_token_alg;
@@ -144,7 +123,7 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
         json_decref(idt);
         return e;
     }
-    return idp_grant_sign_json(o, alg ? alg : "RS256", NULL, idt, &t->idt);
+    return idp_own_sign(o, alg ? alg : "RS256", NULL, idt, &t->idt);
 }
 
 /* The token response (RFC 6749 §5.1) for tokens whose rows are stored. */
