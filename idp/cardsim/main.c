@@ -108,14 +108,15 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return idp_buf_append(b, ptr, size * n) == IDP_OK ? size * n : 0;
 }
 
-/* Signs @p msg with the card's @p purpose key; adds its certificate and signature to @p req under @p cert_name, @p sig_name. */
-static bool sign_one(const char *base, idp_jpki_purpose_t purpose, const unsigned char *msg, size_t msg_len,
-                     json_t *req, const char *cert_name, const char *sig_name)
+/* Signs the SHA-256 @p digest (of our message, or the server's CMS attributes) with the card's @p purpose key; adds
+ * its certificate and signature to @p req under @p cert_name, @p sig_name. */
+static bool sign_one(const char *base, idp_jpki_purpose_t purpose, const unsigned char digest[32], json_t *req,
+                     const char *cert_name, const char *sig_name)
 {
     unsigned char sig[512], der[IDP_TESTCARD_MAX_CERT];
     size_t sig_len = 0, der_len = 0;
     const char *which = purpose == IDP_JPKI_SIGN ? "signing" : "authentication";
-    idp_err_t e = idp_testcard_sign(base, purpose, msg, msg_len, der, &der_len, sig, &sig_len);
+    idp_err_t e = idp_testcard_sign_digest(base, purpose, digest, der, &der_len, sig, &sig_len);
     if (e != IDP_OK) {
         fprintf(stderr,
                 e == IDP_E_NOT_FOUND ? "sakaid-card: no %s certificate and key in %s\n"
@@ -150,7 +151,7 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
     char *binding64 = link_param(link, "binding");
     char *client_id = link_param(link, "client_id"), *redirect_uri = link_param(link, "redirect_uri");
     char *oidc_nonce = link_param(link, "oidc_nonce"), *verify = link_param(link, "verify");
-    char *purpose = link_param(link, "purpose");
+    char *purpose = link_param(link, "purpose"), *tbs64 = link_param(link, "tbs");
     /* The verify endpoint is beside the link's own path (docs/card.md "The exchange"); a link of before named it. */
     const char *app = strstr(link, "/login/card/app?");
     if (verify == NULL && app && (verify = malloc((size_t)(app - link) + sizeof("/login/card/verify"))) != NULL)
@@ -172,20 +173,35 @@ static int sign(const char *dir, const char *card, const char *cacert, const cha
     size_t nonce_len = 0;
     json_t *req = NULL;
     char *text = NULL;
-    if (!challenge || !nonce64 || !bound || !verify ||
-        idp_b64url_decode(nonce64, strlen(nonce64), nonce, sizeof(nonce), &nonce_len) != IDP_OK ||
-        nonce_len != IDP_JPKI_NONCE_BYTES) {
+    /* An application's signature (docs/fapi.md): the signing key signs the digest the server sent, nothing else. */
+    bool app_sign = purpose && !strcmp(purpose, "app");
+    unsigned char tbs[48];
+    size_t tbs_len = 0;
+    if (app_sign) {
+        if (!challenge || !verify || !tbs64 ||
+            idp_b64url_decode(tbs64, strlen(tbs64), tbs, sizeof(tbs), &tbs_len) != IDP_OK || tbs_len != 32) {
+            fprintf(stderr, "sakaid-card: the signing link lacks challenge_id, tbs or its /login/card/app path\n");
+            goto Exit;
+        }
+        req = json_pack("{s:s, s:s}", "challenge_id", challenge, "cert_type", "app");
+        if (req == NULL || !sign_one(base, IDP_JPKI_SIGN, tbs, req, "certificate", "signature"))
+            goto Exit;
+    } else if (!challenge || !nonce64 || !bound || !verify ||
+               idp_b64url_decode(nonce64, strlen(nonce64), nonce, sizeof(nonce), &nonce_len) != IDP_OK ||
+               nonce_len != IDP_JPKI_NONCE_BYTES) {
         fprintf(stderr, "sakaid-card: the link lacks challenge_id, nonce, binding or its /login/card/app path\n");
         goto Exit;
     }
     bool both = purpose && !strcmp(purpose, "both");
-    req = json_pack("{s:s, s:s}", "challenge_id", challenge, "cert_type", both ? "both" : "auth");
-    for (int k = 0; k < (both ? 2 : 1); k++) {
+    if (!app_sign)
+        req = json_pack("{s:s, s:s}", "challenge_id", challenge, "cert_type", both ? "both" : "auth");
+    for (int k = 0; !app_sign && k < (both ? 2 : 1); k++) {
         idp_jpki_purpose_t p = k ? IDP_JPKI_SIGN : IDP_JPKI_AUTH;
-        unsigned char msg[IDP_JPKI_MESSAGE_MAX];
+        unsigned char msg[IDP_JPKI_MESSAGE_MAX], digest[32];
         size_t msg_len = idp_jpki_message_bound(p, nonce, binding, msg);
-        if (req == NULL || !sign_one(base, p, msg, msg_len, req, k ? "sign_certificate" : "certificate",
-                                     k ? "sign_signature" : "signature"))
+        SHA256(msg, msg_len, digest);
+        if (req == NULL ||
+            !sign_one(base, p, digest, req, k ? "sign_certificate" : "certificate", k ? "sign_signature" : "signature"))
             goto Exit;
     }
     if ((text = json_dumps(req, JSON_COMPACT)) == NULL)
@@ -242,6 +258,7 @@ Exit:
     free(oidc_nonce);
     free(verify);
     free(purpose);
+    free(tbs64);
     return rc;
 }
 

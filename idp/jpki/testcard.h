@@ -26,5 +26,12 @@ bool idp_testcard_name_ok(const char *name);
 idp_err_t idp_testcard_sign(const char *card_dir, idp_jpki_purpose_t purpose, const unsigned char *msg, size_t msg_len,
                             unsigned char der[IDP_TESTCARD_MAX_CERT], size_t *der_len, unsigned char sig[512],
                             size_t *sig_len);
+/**
+ * The same over a SHA-256 @p digest the host computed (what an app does for a
+ * CMS signature: the card signs the DigestInfo it is handed, jpki.md).
+ */
+idp_err_t idp_testcard_sign_digest(const char *card_dir, idp_jpki_purpose_t purpose, const unsigned char digest[32],
+                                   unsigned char der[IDP_TESTCARD_MAX_CERT], size_t *der_len, unsigned char sig[512],
+                                   size_t *sig_len);
 
 #endif

@@ -68,6 +68,15 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         e = idp_store_releases_list(o->store, s.resident_id, RELEASES_SHOWN, &releases, &v.nreleases);
     if (e == IDP_OK)
         e = idp_store_sessions_list(o->store, s.resident_id, &sessions, &v.nsessions);
+    idp_store_app_signature_t *signatures = NULL;
+    const idp_client_t **sclients = NULL;
+    if (e == IDP_OK)
+        e = idp_store_app_signatures_list(o->store, s.resident_id, NULL, NULL, &signatures, &v.nsignatures);
+    if (e == IDP_OK && (sclients = calloc(v.nsignatures + 1, sizeof(*sclients))) == NULL)
+        e = IDP_E_NOMEM;
+    for (size_t i = 0; e == IDP_OK && i < v.nsignatures; i++)
+        if (idp_clients_get(o, signatures[i].client_id, &sclients[i]) != IDP_OK)
+            sclients[i] = NULL;
     if (e == IDP_OK && !form)
         e = idp_store_household_get(o->store, s.resident_id, &household);
     if (e == IDP_OK && !form)
@@ -111,6 +120,8 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         v.releases = releases;
         v.release_clients = rclients;
         v.sessions = sessions;
+        v.signatures = signatures;
+        v.signature_clients = sclients;
         idp_page_account(req, resp, &v);
     }
     idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
@@ -120,6 +131,10 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     for (size_t i = 0; rclients && i < v.nreleases; i++)
         idp_client_unref(rclients[i]);
     free(rclients);
+    for (size_t i = 0; sclients && i < v.nsignatures; i++)
+        idp_client_unref(sclients[i]);
+    free(sclients);
+    idp_store_app_signatures_free(signatures, v.nsignatures);
     if (ae == IDP_OK)
         idp_store_resident_attrs_clear(&attrs);
     free(creds);

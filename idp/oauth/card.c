@@ -436,6 +436,11 @@ idp_outcome_t idp_oauth_card_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
         goto Exit;
     }
 
+    /* An application's signature (app_sign.c): the signing key alone, over the CMS attributes, in a consent step */
+    if (!strcmp(c.purpose, "app")) {
+        out = idp_app_sign_verify(o, req, resp, &c, tx, auth->der, auth->der_len, auth->sig, auth->sig_len);
+        goto Exit;
+    }
     /* Every certificate and signature is checked before anything is written. */
     idp_jpki_reason_t reason = verify_key(o, req, IDP_JPKI_AUTH, &c, tx, auth);
     const idp_jpki_result_t *refused = reason != IDP_JPKI_OK ? &auth->res : NULL;

@@ -58,7 +58,8 @@ idp_card_body_status_t idp_card_verify_body_parse(const char *body, size_t len, 
     if (type && !strcmp(type, "sign"))
         return IDP_CARD_BODY_SIGN_ALONE;
     if (out->challenge_id == NULL || out->cert64 == NULL || out->sig64 == NULL || type == NULL ||
-        (strcmp(type, "auth") && !out->both) || (out->both && (out->sign_cert64 == NULL || out->sign_sig64 == NULL)))
+        (strcmp(type, "auth") && strcmp(type, "app") && !out->both) ||
+        (out->both && (out->sign_cert64 == NULL || out->sign_sig64 == NULL)))
         return IDP_CARD_BODY_INCOMPLETE;
     return IDP_CARD_BODY_OK;
 }

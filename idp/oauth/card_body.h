@@ -36,11 +36,12 @@ typedef struct {
 
 /** POST /login/card/verify: {"challenge_id", "cert_type", "certificate", "signature", "sign_certificate", "sign_signature"}. */
 typedef struct {
-    json_t *root;                         /* the parsed body (owned: json_decref); NULL for IDP_CARD_BODY_NOT_OBJECT */
-    const char *challenge_id;             /* at most IDP_CARD_ID_MAX bytes, or NULL */
-    const char *cert_type;                /* "auth" or "both" when OK */
-    bool both;                            /* cert_type is "both" */
-    const char *cert64, *sig64;           /* the authentication certificate (base64 DER) and signature (base64url) */
+    json_t *root;               /* the parsed body (owned: json_decref); NULL for IDP_CARD_BODY_NOT_OBJECT */
+    const char *challenge_id;   /* at most IDP_CARD_ID_MAX bytes, or NULL */
+    const char *cert_type;      /* "auth", "both", or "app" (an application's signature) when OK */
+    bool both;                  /* cert_type is "both" */
+    const char *cert64, *sig64; /* the authentication certificate (base64 DER) and signature (base64url); with "app"
+                                 * the signing certificate and its signature over the CMS attributes */
     const char *sign_cert64, *sign_sig64; /* the signing ones; with "both" only */
 } idp_card_verify_body_t;
 

@@ -98,6 +98,7 @@ typedef enum {
     IDP_EP_PARTNER_TEST_RESIDENTS,
     IDP_EP_HEALTHZ,
     IDP_EP_READYZ,
+    IDP_EP_APP_SIGNATURES,
     IDP_EP__COUNT
 } idp_endpoint_id_t;
 

@@ -24,6 +24,7 @@
 #include "oauth/authorize.h"
 #include "core/url.h"
 #include "oauth/internal.h"
+#include "oauth/rar.h"
 #include "ui/messages.h"
 #include "oauth/clients.h"
 #include "oauth/rules.h"
@@ -38,9 +39,10 @@ typedef struct {
     const char *lang;
     bool has_session;
     idp_store_session_t sess;
-    idp_outcome_t out; /* what the endpoint returns: the first error a step met (or success) */
-    bool pushed;       /* the request came through /par (RFC 9126) */
-    bool fresh;        /* a new request at /authorize (not a transaction continued): the PAR rule applies */
+    idp_outcome_t out;        /* what the endpoint returns: the first error a step met (or success) */
+    bool pushed;              /* the request came through /par (RFC 9126) */
+    bool fresh;               /* a new request at /authorize (not a transaction continued): the PAR rule applies */
+    const char *signed_in_tx; /* the transaction whose application signatures the code's grant takes, or NULL */
 } flow_t;
 
 /* What a new login transaction is for. */
@@ -404,7 +406,10 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     sha256_str(code, h);
     /* FAPI 2.0 Security Profile §5.3.2.2: a fapi2 client's codes live at most 60 s */
     int code_ttl = f->client->fapi2 && f->o->cfg->code_ttl > 60 ? 60 : f->o->cfg->code_ttl;
-    idp_err_t e = idp_store_code_create(f->o->store, g, h, code_ttl, f->o->cfg->refresh_token_ttl);
+    /* The application signatures of this sign-in go with its grant, for GET /application-signatures */
+    idp_err_t e = f->signed_in_tx ? idp_store_app_signatures_bind(f->o->store, f->signed_in_tx, g->id) : IDP_OK;
+    if (e == IDP_OK)
+        e = idp_store_code_create(f->o->store, g, h, code_ttl, f->o->cfg->refresh_token_ttl);
     if (e != IDP_OK) {
         store_error(f, e);
         return;
@@ -484,6 +489,13 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     }
 
     bool unmet = false, card = idp_rules_card_needed(f->client, f->ar.claims_json, f->ar.acr_values, &unmet);
+    /* An application to sign (issue #21) needs the card: its signing key signs, in a card session */
+    const json_t *to_sign = idp_rar_to_sign(f->ar.details);
+    if (to_sign && f->o->jpki == NULL) {
+        redirect_error(f, IDP_E_INVALID_AUTHORIZATION_DETAILS, "signing with the card is not configured here");
+        return;
+    }
+    card = card || to_sign;
     if (unmet) {
         redirect_error(f, IDP_E_UNMET_AUTHENTICATION, "the essential acr cannot be satisfied");
         return;
@@ -587,7 +599,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
         return;
     }
     if (!consented && !attrs && card_session && !f->ar.prompt_none && !(tx && tx->sign_declined) && f->o->jpki &&
-        has_card_claims(requested_claims(f, true, true, &scope))) {
+        (to_sign || has_card_claims(requested_claims(f, true, true, &scope)))) {
         hand_over(f, tx, f->sess.resident_id, TX_SIGN);
         return;
     }
@@ -623,6 +635,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
             return;
         }
     }
+    f->signed_in_tx = tx ? tx->id : NULL; /* its application signatures go with the grant (issue_code) */
     if (end_tx(f, tx))
         issue_code(f, scope, claims);
 }
@@ -1114,11 +1127,28 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         return f.out;
     }
     const char *scope = NULL, *claims = requested_claims(&f, card, attrs, &scope);
+    /* An application to sign (issue #21): the page shows it and a card challenge for it; "allow" needs it signed */
+    const json_t *app = idp_rar_to_sign(f.ar.details);
+    bool app_signed = false;
+    if (app && (e = idp_app_signed(o, tx->id, app, &app_signed)) != IDP_OK) {
+        store_error(&f, e);
+        flow_done(&f);
+        return f.out;
+    }
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
+        char challenge[64], *link = NULL;
+        if (app && !app_signed && (e = idp_app_sign_challenge(o, tx, app, req->now, challenge, &link)) != IDP_OK) {
+            e == IDP_E_CONFLICT ? fail(&f, IDP_E_SLOW_DOWN, "too many card attempts for this sign-in: start again")
+                                : store_error(&f, e);
+            flow_done(&f);
+            return f.out;
+        }
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
-            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card, f.ar.details);
+            idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card, f.ar.details, link,
+                             app_signed);
+        free(link);
         flow_done(&f);
         return f.out;
     }
@@ -1132,7 +1162,8 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     /* The resident agrees to what the page showed; if the request now needs more, show it again. */
     if (idp_params_get(req->form, "claims", &shown) == IDP_E_INVALID_REQUEST)
         shown = NULL;
-    if (!strcmp(decision, "allow") && !idp_str_list_subset(claims, shown ? shown : "")) {
+    /* The resident agrees to what the page showed, signed when it asked for a signature; else the page again. */
+    if (!strcmp(decision, "allow") && (!idp_str_list_subset(claims, shown ? shown : "") || (app && !app_signed))) {
         char *loc = idp_arena_alloc(req->arena, 128);
         if (loc)
             snprintf(loc, 128, "/consent?tx=%s", tx->id);

@@ -56,6 +56,19 @@ const char *idp_bearer_token(idp_oauth_req_t *req, idp_outcome_t *out);
 idp_outcome_t idp_resource_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                  idp_store_token_info_t *info);
 
+/* ---- applications signed with the card (app_sign.c) ---- */
+/** A card challenge (purpose "app") for transaction @p tx to sign application @p app (rar.h), made at @p now: its id
+ * and the link the consent page shows (its QR code). */
+idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx, const json_t *app, long long now,
+                                 char challenge_id[64], char **link);
+/** Whether application @p app was signed in login transaction @p login_tx (*yes). */
+idp_err_t idp_app_signed(idp_oauth_t *o, const char *login_tx, const json_t *app, bool *yes);
+/** POST /login/card/verify with cert_type app: challenge @p c of transaction @p tx, taken; the signing certificate and
+ * its signature over the CMS attributes. Answers {"status": "signed"} or a refusal. */
+idp_outcome_t idp_app_sign_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                  const idp_store_card_challenge_t *c, const idp_store_login_tx_t *tx,
+                                  const unsigned char *der, size_t der_len, const unsigned char *sig, size_t sig_len);
+
 /* ---- DPoP (RFC 9449; dpop.c) ---- */
 #define IDP_DPOP_NONCE_KEY_LABEL "sakaid dpop nonces v1"
 #define IDP_DPOP_NONCE_LEN 40 /* base64url of 24 bytes (32 characters) and a NUL, with room */
@@ -186,6 +199,9 @@ typedef struct {
     size_t nreleases;
     const idp_store_session_t *sessions;
     size_t nsessions;
+    const idp_store_app_signature_t *signatures; /* applications the resident signed with the card, newest first */
+    const idp_client_t *const *signature_clients;
+    size_t nsignatures;
 } idp_account_view_t;
 void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *v);
 /**
@@ -194,11 +210,13 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
  * claims, to a session that is not a card session, or to a card session
  * whose signing certificate was not read: @p card_session) are listed as
  * not provided, with why. @p details (checked authorization_details, RFC
- * 9396; may be NULL) are shown one application each.
+ * 9396; may be NULL) are shown one application each; the one the card is
+ * to sign with @p sign_link (its challenge's link) or, once signed, @p signed_.
  */
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted, bool card_session, const json_t *details);
+                      const char *wanted, bool card_session, const json_t *details, const char *sign_link,
+                      bool signed_);
 
 /* ---- response.c ------------------------------------------------------------------ */
 /** JARM §4.1: a signed authorization response lives this long (seconds; JARM recommends at most 10 minutes). */

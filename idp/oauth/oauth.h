@@ -283,6 +283,8 @@ idp_outcome_t idp_oauth_account_end_session(idp_oauth_t *o, idp_oauth_req_t *req
 idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET/POST /userinfo (§5.3), bearer token in the Authorization header (or the form: RFC 6750 §2.2). */
 idp_outcome_t idp_oauth_userinfo(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /application-signatures: the card's CMS signatures of the token's authorization (app_sign.c). */
+idp_outcome_t idp_oauth_app_signatures(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /introspect (RFC 7662). */
 idp_outcome_t idp_oauth_introspect(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /revoke (RFC 7009). */

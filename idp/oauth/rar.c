@@ -97,9 +97,6 @@ static const char *sakai_application(const json_t *d)
         return "sakai_application needs actions: read, sign or both";
     if (has(actions, "read") != (datatypes != NULL) || (datatypes && !string_set(datatypes, datatype_ok)))
         return "sakai_application reads datatypes (claim names), and only with the action read";
-    /* the card's signing step for an application is not built yet: nothing promises a signature (docs/fapi.md) */
-    if (has(actions, "sign"))
-        return "signing an application with the card is not available yet (docs/fapi.md)";
     if (has(actions, "sign") != (digest != NULL))
         return "sakai_application signs a document_digest, and only with the action sign";
     if (digest) {
@@ -157,13 +154,13 @@ idp_err_t idp_rar_parse(const char *text_in, const idp_client_t *client, json_t 
     return IDP_OK;
 }
 
-const char *idp_rar_sign_digest(const json_t *details)
+const json_t *idp_rar_to_sign(const json_t *details)
 {
     for (size_t i = 0; i < json_array_size(details); i++) {
         const json_t *d = json_array_get(details, i);
         const char *type = json_string_value(json_object_get(d, "type"));
         if (type && !strcmp(type, "sakai_application") && has(json_object_get(d, "actions"), "sign"))
-            return json_string_value(json_object_get(json_object_get(d, "document_digest"), "value"));
+            return d;
     }
     return NULL;
 }

@@ -40,7 +40,7 @@ extern const char *const idp_rar_types[];
  */
 idp_err_t idp_rar_parse(const char *text, const idp_client_t *client, json_t **out, char **canonical, const char **why);
 
-/** The base64url SHA-256 digest of the document the first sakai_application asks to sign, or NULL. */
-const char *idp_rar_sign_digest(const json_t *details);
+/** The first sakai_application of @p details that asks to sign its document (the action sign), or NULL. */
+const json_t *idp_rar_to_sign(const json_t *details);
 
 #endif

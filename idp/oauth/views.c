@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "oauth/internal.h"
+#include "oauth/rar.h"
 #include "ui/messages.h"
 
 /* Hands @p page to @p resp (copied into the arena), or a plain 500 when it did not render. */
@@ -204,7 +205,8 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
 }
 
 /* authorization_details as the consent page shows them (rar.c checked their shape): one application each. */
-static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const json_t *details, size_t *n, bool *ok)
+static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const json_t *details, const char *sign_link,
+                                                   bool signed_, size_t *n, bool *ok)
 {
     *n = 0;
     idp_ui_application_t *apps = array(req, json_array_size(details), sizeof(*apps));
@@ -226,13 +228,17 @@ static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const j
             .reads = r,
             .nreads = json_array_size(reads),
             .digest = json_string_value(json_object_get(json_object_get(d, "document_digest"), "value"))};
+        if (d == idp_rar_to_sign(details)) { /* the one the card signs in this sign-in */
+            apps[*n - 1].sign_link = sign_link;
+            apps[*n - 1].signed_ = signed_;
+        }
     }
     return apps;
 }
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted, bool card_session, const json_t *details)
+                      const char *wanted, bool card_session, const json_t *details, const char *sign_link, bool signed_)
 {
     bool ok = true;
     idp_ui_page_t page = {0};
@@ -264,7 +270,7 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
         else if (idp_str_list_has(wanted, d->claim)) /* a social sign-in never carries card-verified attributes */
             withheld[v.nwithheld++] = d->claim;
     }
-    v.applications = applications_of(req, details, &v.napplications, &ok);
+    v.applications = applications_of(req, details, sign_link, signed_, &v.napplications, &ok);
     idp_page_emit(req, resp, ok && released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
 }
 
@@ -281,7 +287,21 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
                                .household = a->household,
                                .nconsents = a->nconsents,
                                .nreleases = a->nreleases,
-                               .nsessions = a->nsessions};
+                               .nsessions = a->nsessions,
+                               .nsignatures = a->nsignatures};
+    idp_ui_signature_t *sigs = array(req, a->nsignatures, sizeof(*sigs));
+    for (size_t i = 0; sigs && i < a->nsignatures; i++) {
+        const idp_store_app_signature_t *x = &a->signatures[i];
+        const idp_client_t *cl = a->signature_clients ? a->signature_clients[i] : NULL;
+        sigs[i] = (idp_ui_signature_t){.at = x->created_at,
+                                       .client_name = cl ? cl->name : NULL,
+                                       .client_id = x->client_id,
+                                       .procedure_name = x->procedure_name,
+                                       .application_id = x->application_id,
+                                       .digest = x->document_digest};
+    }
+    v.signatures = sigs;
+    ok = ok && sigs != NULL;
 
     idp_ui_credential_t *creds = array(req, a->ncreds, sizeof(*creds));
     long long now = (long long)time(NULL);

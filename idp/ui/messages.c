@@ -383,6 +383,16 @@ static const message_t messages[IDP_MSG_COUNT] = {
          "(SHA-256):"},
     [IDP_MSG_CONSENT_APP_ONCE] = {"consent.app.once", "この同意はこの申請1件だけに使われます。",
                                   "This consent is for this one application only."},
+    [IDP_MSG_CONSENT_APP_SIGNED] = {"consent.app.signed",
+                                    "マイナンバーカードで署名しました。「同意する」で申請を送ります。",
+                                    "Signed with your My Number card. Press \"Allow\" to send the application."},
+    [IDP_MSG_CONSENT_APP_SIGN_HOW] =
+        {"consent.app.sign_how",
+         "スマートフォンのアプリでこのコードを読み取るか、下のボタンでアプリを開き、"
+         "カードをかざして署名用パスワードを入力してください。署名の後、「同意する」を押してください。",
+         "Scan this code with the app on your phone, or open the app with the button "
+         "below, hold the card to the phone and enter the signing password. Then press "
+         "\"Allow\"."},
 
     [IDP_MSG_ACCOUNT_TITLE] = {"account.title", "アカウント", "Account"},
     [IDP_MSG_ACCOUNT_CRED_HEADING] = {"account.cred_heading", "ログイン方法", "Ways you sign in"},
@@ -463,6 +473,9 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_ACCOUNT_LIST_SEPARATOR] = {"account.list_separator", "、", ", "},
     [IDP_MSG_ACCOUNT_IDENTIFIER_ONLY] = {"account.identifier_only", "識別番号のみ", "an identifier only"},
     [IDP_MSG_ACCOUNT_HISTORY_HEADING] = {"account.history_heading", "提供の履歴", "What was shared, and when"},
+    [IDP_MSG_ACCOUNT_SIGNATURES_HEADING] = {"account.signatures_heading", "マイナンバーカードで署名した申請",
+                                            "Applications you signed with your My Number card"},
+    [IDP_MSG_ACCOUNT_SIGNATURES_NONE] = {"account.signatures_none", "まだありません。", "None yet."},
     [IDP_MSG_ACCOUNT_SESSIONS_HEADING] = {"account.sessions_heading", "ログイン中のセッション",
                                           "Where you are signed in"},
     [IDP_MSG_ACCOUNT_SESSION_CARD] = {"account.session_card", "(マイナンバーカード)", "(My Number card)"},

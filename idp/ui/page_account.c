@@ -365,6 +365,31 @@ static void history(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
     idp_buf_puts(b, "</ul></section>");
 }
 
+/* Applications signed with the card (issue #21): the resident sees every signature made with it, by whom asked. */
+static void signatures(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b, "<section aria-labelledby=\"sig-h\"><h2 id=\"sig-h\">%s</h2><ul id=\"signatures\">",
+                   MSG(d, IDP_MSG_ACCOUNT_SIGNATURES_HEADING));
+    for (size_t i = 0; i < v->nsignatures; i++) {
+        const idp_ui_signature_t *x = &v->signatures[i];
+        date_of(x->at, when);
+        idp_buf_puts(b, "<li data-application=\"");
+        idp_html_escape(b, x->application_id);
+        idp_buf_printf(b, "\">%s <strong>", when);
+        idp_html_escape(b, x->client_name ? x->client_name : x->client_id);
+        idp_buf_puts(b, "</strong>: ");
+        idp_html_escape(b, x->procedure_name);
+        idp_buf_printf(b, " (%s ", MSG(d, IDP_MSG_CONSENT_APP_ID));
+        idp_html_escape(b, x->application_id);
+        idp_buf_puts(b, ")</li>");
+    }
+    if (v->nsignatures == 0)
+        idp_buf_printf(b, "<li>%s</li>", MSG(d, IDP_MSG_ACCOUNT_SIGNATURES_NONE));
+    idp_buf_puts(b, "</ul></section>");
+}
+
 static void sessions(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
 {
     idp_buf_t *b = &d->b;
@@ -402,6 +427,7 @@ idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *o
     household(&d, v);
     consents(&d, v);
     history(&d, v);
+    signatures(&d, v);
     sessions(&d, v);
     idp_buf_t sources;
     idp_buf_init(&sources, 16384);

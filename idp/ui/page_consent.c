@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ui/page_internal.h"
+#include "ui/qr.h"
 
 /* One application (RFC 9396 sakai_application): which procedure, what is read, what is signed, in plain words. */
 static void application(idp_ui_doc_t *d, const idp_ui_application_t *a, bool public_subject)
@@ -32,6 +33,15 @@ static void application(idp_ui_doc_t *d, const idp_ui_application_t *a, bool pub
                        MSG(d, IDP_MSG_CONSENT_APP_SIGNS), MSG(d, IDP_MSG_CONSENT_APP_SIGNS_NOTE));
         idp_html_escape(&d->b, a->digest);
         idp_buf_puts(&d->b, "</code></dd>");
+    }
+    if (a->digest && a->signed_) {
+        idp_buf_printf(&d->b, "<dd id=\"app-signed\" role=\"status\">%s</dd>", MSG(d, IDP_MSG_CONSENT_APP_SIGNED));
+    } else if (a->digest && a->sign_link) { /* the card signs on the phone: this page's QR code, or the app link */
+        idp_buf_printf(&d->b, "<dd><p>%s</p><div class=\"qr\">", MSG(d, IDP_MSG_CONSENT_APP_SIGN_HOW));
+        (void)idp_qr_svg(&d->b, a->sign_link, MSG(d, IDP_MSG_LOGIN_QR_LABEL)); /* too long: the link alone */
+        idp_buf_puts(&d->b, "</div>");
+        idp_ui_link_button(d, "secondary", "app-link", a->sign_link, MSG(d, IDP_MSG_LOGIN_OPEN_APP));
+        idp_buf_puts(&d->b, "</dd>");
     }
     idp_buf_printf(&d->b, "</dl><p class=\"note\">%s</p></section>", MSG(d, IDP_MSG_CONSENT_APP_ONCE));
 }

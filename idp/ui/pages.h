@@ -196,7 +196,9 @@ typedef struct {
     const char *procedure_name, *procedure_code, *identifier;
     const char *const *reads; /* claim names it reads for the application, labelled from the catalogue */
     size_t nreads;
-    const char *digest; /* the base64url SHA-256 of the form the resident will sign, or NULL */
+    const char *digest;    /* the base64url SHA-256 of the form the resident will sign, or NULL */
+    const char *sign_link; /* with digest: the card challenge's link (its QR code) while unsigned, else NULL */
+    bool signed_;          /* with digest: signed with the card in this sign-in */
 } idp_ui_application_t;
 
 typedef struct {
@@ -294,6 +296,13 @@ typedef struct {
     bool refused;
 } idp_ui_household_t;
 
+/** An application signed with the card, on the account page: when, for which service, which procedure. */
+typedef struct {
+    long long at;
+    const char *client_name; /* or NULL: its id */
+    const char *client_id, *procedure_name, *application_id, *digest;
+} idp_ui_signature_t;
+
 typedef struct {
     const char *lang, *csrf;
     const char *notice; /* or NULL */
@@ -313,6 +322,8 @@ typedef struct {
     size_t nreleases;
     const idp_ui_session_t *sessions;
     size_t nsessions;
+    const idp_ui_signature_t *signatures; /* applications signed with the card (issue #21) */
+    size_t nsignatures;
 } idp_ui_account_view_t;
 idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *out);
 

@@ -52,8 +52,11 @@ static void document(void **state)
         snprintf(k, sizeof(k), "%s_auth_methods_supported", e->discovery);
         assert_true(e->client_auth == (json_object_get(d, k) != NULL));
     }
-    /* jwks, authorization, token, PAR (RFC 9126), userinfo, introspection, revocation, end_session, registration */
-    assert_int_equal(named, 9);
+    /* jwks, authorization, token, PAR (RFC 9126), userinfo, introspection, revocation, end_session, registration, and
+     * ours: the application signatures (issue #21) */
+    assert_int_equal(named, 10);
+    assert_string_equal(json_string_value(json_object_get(d, "sakai_application_signatures_endpoint")),
+                        "https://id.example.jp/application-signatures");
     assert_true(json_is_false(json_object_get(d, "require_pushed_authorization_requests")));
     assert_string_equal(json_string_value(json_object_get(d, "token_endpoint")), "https://id.example.jp/token");
     assert_true(json_is_true(json_object_get(d, "authorization_response_iss_parameter_supported")));

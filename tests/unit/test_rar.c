@@ -81,10 +81,15 @@ static void refusals(void **state)
         "\"actions\":[\"read\"],\"datatypes\":[\"name\"]}]",
         "[{\"type\":\"sakai_application\",\"identifier\":\"A\",\"procedure\":{\"name\":\"n\"},"
         "\"actions\":[\"read\"],\"datatypes\":[\"name\"]}]",
-        /* signing: not offered until the card's signing step for applications exists */
+        /* signing: a document_digest that is not a base64url SHA-256, or of another algorithm */
         "[{\"type\":\"sakai_application\",\"identifier\":\"A\",\"procedure\":{\"name\":\"n\",\"code\":\"c\"},"
         "\"actions\":[\"sign\"],\"document_digest\":{\"alg\":\"sha-256\","
+        "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF\"}}]",
+        "[{\"type\":\"sakai_application\",\"identifier\":\"A\",\"procedure\":{\"name\":\"n\",\"code\":\"c\"},"
+        "\"actions\":[\"sign\"],\"document_digest\":{\"alg\":\"sha-1\","
         "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\"}}]",
+        "[{\"type\":\"sakai_application\",\"identifier\":\"A\",\"procedure\":{\"name\":\"n\",\"code\":\"c\"},"
+        "\"actions\":[\"sign\"]}]",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *why = NULL;
@@ -103,6 +108,22 @@ static void refusals(void **state)
                "\"actions\":[\"read\"],\"datatypes\":[\"name\"]},");
     many[strlen(many) - 1] = ']';
     assert_int_equal(parse(c, many, &why), IDP_E_INVALID_AUTHORIZATION_DETAILS);
+    /* a document to sign, and which one idp_rar_to_sign names */
+    json_t *out = NULL;
+    char *canonical = NULL;
+    assert_int_equal(idp_rar_parse(APP("") "", c, &out, &canonical, &why), IDP_OK);
+    assert_null(idp_rar_to_sign(out));
+    json_decref(out);
+    free(canonical);
+    assert_int_equal(idp_rar_parse("[{\"type\":\"sakai_application\",\"identifier\":\"A\",\"procedure\":{\"name\":"
+                                   "\"n\",\"code\":\"c\"},\"actions\":[\"read\",\"sign\"],\"datatypes\":[\"name\"],"
+                                   "\"document_digest\":{\"alg\":\"sha-256\","
+                                   "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\"}}]",
+                                   c, &out, &canonical, &why),
+                     IDP_OK);
+    assert_non_null(idp_rar_to_sign(out));
+    json_decref(out);
+    free(canonical);
     idp_client_unref(c);
     idp_client_unref(none);
 }
