@@ -6,6 +6,7 @@
 // over node-postgres, one table, as its documentation shows for any
 // database). Started by bench/run:
 //   PEER_PORT=... PEER_DATABASE_URL=... PEER_CLIENT_ID=... PEER_CLIENT_SECRET=... node bench/peers/oidc-provider.mjs
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,6 +76,9 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: true },
+    // the PAR + DPoP flow (bench/par-dpop.mjs): PAR is on by default; DPoP with server nonces, as SakaI-D's
+    // default (tokens.dpop_require_nonce)
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
     // client_credentials: a JWT access token (RFC 9068 style) for one API; the code flow keeps
     // its default (opaque, stored) token for UserInfo
     resourceIndicators: {
