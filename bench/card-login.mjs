@@ -7,7 +7,7 @@
 // Prints one JSON line: completed logins (in all, and per second), per-login latency
 // percentiles (ms) and the number of failed loops.
 //   node bench/card-login.mjs URL CLIENT_ID CLIENT_SECRET CARD_DIR SECONDS CONCURRENCY CHALLENGE VERIFIER
-import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,11 +22,13 @@ const basic = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`
 const authorize = `/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://rp.example/cb', response_type: 'code',
   scope: 'openid', state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' })}`;
 
-// jpki.md "Proposed exchange": tag 0x00 || nonce || SHA-256(client_id 0x00 redirect_uri 0x00 oidc_nonce)
+// jpki.md "Proposed exchange": tag 0x00 || nonce || SHA-256(client_id 0x00 redirect_uri 0x00 oidc_nonce), the last
+// part carried by the link as binding (docs/card.md "The exchange"); the verify endpoint is beside the link's path
 function message(link) {
-  const p = new URL(link).searchParams;
-  const bind = createHash('sha256').update(`${p.get('client_id')}\0${p.get('redirect_uri')}\0${p.get('oidc_nonce') ?? ''}`).digest();
-  return { p, msg: Buffer.concat([Buffer.from('SAKAI-D-JPKI-AUTH-v1\0'), Buffer.from(p.get('nonce'), 'base64url'), bind]) };
+  const u = new URL(link), p = u.searchParams;
+  const bind = Buffer.from(p.get('binding'), 'base64url');
+  const verify = new URL(u.pathname.replace(/\/login\/card\/app$/, '/login/card/verify'), u).href;
+  return { p, verify, msg: Buffer.concat([Buffer.from('SAKAI-D-JPKI-AUTH-v1\0'), Buffer.from(p.get('nonce'), 'base64url'), bind]) };
 }
 
 async function login() {
@@ -34,10 +36,10 @@ async function login() {
   const page = await agent.go(authorize);
   const link = page.text.match(/id="app-link" href="([^"]+)"/);
   if (!link) throw new Error(`login page: ${page.status}`);
-  const { p, msg } = message(unescapeHtml(link[1]));
+  const { p, verify, msg } = message(unescapeHtml(link[1]));
   // the card: PKCS#1 v1.5 over the SHA-256 DigestInfo of the message
   const signature = sign('sha256', msg, key).toString('base64url');
-  const v = await fetch(p.get('verify'), { method: 'POST', headers: { 'content-type': 'application/json' },
+  const v = await fetch(verify, { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ challenge_id: p.get('challenge_id'), cert_type: 'auth', certificate, signature }) });
   await v.arrayBuffer();
   if (v.status !== 200) throw new Error(`verify: ${v.status}`);
