@@ -8,12 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { addClient, adminAsync, BIN, cleanup, freePort, tempDir, waitFor } from './lib/harness.mjs';
 import { startOidcProvider } from './lib/upstream.mjs';
-import { addAppChannel, jpkiMaterial, signWithCard, startProvider } from './lib/flow.mjs';
+import { exportJWK, generateKeyPair } from 'jose';
+import { addAppChannel, jpkiMaterial, oidc, signWithCard, startProvider } from './lib/flow.mjs';
 import { startDigitalAuthApp } from './lib/daa.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -218,6 +220,78 @@ describe('in Chromium', () => {
     await page.waitForSelector('.qr svg');
     assert.ok(await page.isHidden('#card-alert'), 'a fresh QR code, the alert gone');
     assert.notEqual(await page.getAttribute('#app-link', 'href'), link, 'a new challenge');
+    await ctx.close();
+  });
+
+  test('one-stop application (issue #21): social sign-in, card step-up, the application signed in the browser', async () => {
+    // the city portal: a fapi2 client (private_key_jwt, PAR, DPoP) that may ask for one application
+    const key = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(key.publicKey)), kid: 'es', alg: 'ES256', use: 'sig' };
+    const CB = 'https://portal.example/cb';
+    const portal = addClient(p.env, ['--client-name', 'City portal', '--redirect-uris', CB, '--tier', 'city',
+      '--token-endpoint-auth-method', 'private_key_jwt', '--jwks', JSON.stringify({ keys: [jwk] }),
+      '--security-profile', 'fapi2', '--authorization-details-types', 'sakai_application']);
+    const cfg = await oidc.discovery(new URL(p.url), portal.client_id, { id_token_signed_response_alg: 'ES256' },
+      oidc.PrivateKeyJwt({ key: key.privateKey, kid: 'es' }), { execute: [oidc.allowInsecureRequests] });
+    const form = Buffer.from('児童手当 認定請求書 APP-B-1\n', 'utf8');
+    const digest = createHash('sha256').update(form).digest('base64url');
+    const details = [{ type: 'sakai_application', identifier: 'APP-B-1', procedure: { code: 'KOSODATE-01',
+      name: '児童手当 認定請求' }, actions: ['read', 'sign'], datatypes: ['name'], document_digest: { alg: 'sha-256', value: digest } }];
+    // the resident signs in at the demo service with a social account
+    const ctx = await browser.newContext();
+    let page = await openLogin(ctx, 'ja');
+    await page.click('button[data-upstream="mock"]');
+    await page.waitForURL(new RegExp(`^${upstream.issuer}/interaction/`));
+    await page.fill('input[name="login"]', `grace-${Date.now()}`);
+    await page.fill('input[name="password"]', 'x');
+    await page.click('button[type="submit"]');
+    await page.click('button:has-text("Continue")');
+    await page.waitForURL(/\/consent\?tx=/);
+    await page.click('button[value="allow"]');
+    await page.waitForURL(/\/callback/);
+    // the portal starts the application: pushed with a DPoP proof, the card for this request only
+    const DPoP = oidc.getDPoPHandle(cfg, await oidc.randomDPoPKeyPair('ES256'));
+    const verifier = oidc.randomPKCECodeVerifier(), state = oidc.randomState(), nonce = oidc.randomNonce();
+    const url = await oidc.buildAuthorizationUrlWithPAR(cfg, { redirect_uri: CB, scope: 'openid', state, nonce, max_age: '0',
+      acr_values: 'urn:sakai-d:acr:card', code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256', authorization_details: JSON.stringify(details) }, { DPoP });
+    let back;
+    await ctx.route('https://portal.example/**', (route) => { back = route.request().url(); return route.fulfill({ body: 'portal' }); });
+    await page.goto(url.href);
+    // step-up: the card joins this SakaI-D (the phone signs the QR code; the page moves on by itself)
+    await page.waitForSelector('#adding-card');
+    signWithCard(p.cards, 'kita-hanako-twin', await page.getAttribute('#app-link', 'href'));
+    await page.waitForSelector('#sign-step', { timeout: 15000 });
+    signWithCard(p.cards, 'kita-hanako-twin', await page.getAttribute('#app-link', 'href'));
+    await page.waitForURL(/\/consent\?tx=/, { timeout: 15000 });
+    // the application and what is signed, before the card signs it
+    assert.ok(await page.isVisible('section[data-application="APP-B-1"]'));
+    assert.equal((await page.textContent('code.digest')).trim(), digest);
+    const signLink = await page.getAttribute('#app-link', 'href');
+    assert.match(signLink, /purpose=app/);
+    assert.equal(signWithCard(p.cards, 'kita-hanako-twin', signLink).status, 'signed');
+    await page.reload();
+    assert.ok(await page.isVisible('#app-signed'));
+    await page.click('button[value="allow"]');
+    await waitFor(() => back !== undefined);
+    const tokens = await oidc.authorizationCodeGrant(cfg, new URL(back), { pkceCodeVerifier: verifier, expectedState: state,
+      expectedNonce: nonce }, undefined, { DPoP });
+    assert.equal(tokens.claims().acr, 'urn:sakai-d:acr:card');
+    assert.equal((await oidc.tokenIntrospection(cfg, tokens.access_token)).authorization_details[0].identifier, 'APP-B-1');
+    const r = await oidc.fetchProtectedResource(cfg, tokens.access_token, new URL(`${p.url}/application-signatures`), 'GET',
+      undefined, undefined, { DPoP });
+    const { signatures } = await r.json();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'sig.der'), Buffer.from(signatures[0].cms, 'base64'));
+    writeFileSync(join(dir, 'form'), form);
+    const v = spawnSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'sig.der'), '-content',
+      join(dir, 'form'), '-CAfile', join(jpkiMaterial(), 'roots', 'sign.pem'), '-purpose', 'any', '-out', '/dev/null'],
+    { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    // the resident's account page lists the signature
+    page = await ctx.newPage();
+    await page.goto(`${p.url}/account`);
+    assert.ok(await page.isVisible('#signatures li[data-application="APP-B-1"]'));
     await ctx.close();
   });
 
