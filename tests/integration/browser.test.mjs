@@ -4,7 +4,8 @@
 // QR code and polls while sakaid-card (the phone) signs the link; same
 // device: the dev-mode test-card button. Consent allow and deny, Japanese
 // and English, single sign-on. The card through the Digital Agency's app
-// (issue #17), played by our simulator of its API (lib/daa.mjs).
+// (issue #17), played by our simulator of its API (lib/daa.mjs). A one-stop
+// application signed with the card (issue #21).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
