@@ -127,3 +127,13 @@ size_t idp_url_origin_len(const char *uri)
     const char *p = uri ? strstr(uri, "://") : NULL;
     return p ? (size_t)(p + 3 - uri) + strcspn(p + 3, "/?#") : 0;
 }
+
+void idp_url_add_query(idp_buf_t *b, const char *name, const char *value)
+{
+    char *esc = value ? curl_easy_escape(NULL, value, 0) : NULL;
+    if (esc == NULL)
+        idp_buf_set_error(b, IDP_E_NOMEM);
+    else
+        idp_buf_printf(b, "%s%s=%s", idp_buf_cstr(b) && strchr(idp_buf_cstr(b), '?') ? "&" : "?", name, esc);
+    curl_free(esc);
+}

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
+
 typedef enum {
     IDP_URL_OK = 0,
     IDP_URL_MALFORMED,    /* not an absolute URL */
@@ -42,5 +44,12 @@ bool idp_url_host(const char *uri, char *out, size_t n);
 
 /** The length of @p uri's origin, "scheme://authority" (RFC 3986 §3), or 0 when it has no "://". */
 size_t idp_url_origin_len(const char *uri);
+
+/**
+ * Appends name=value to the URL in @p b, after "?" for the first parameter and "&" after that, the value
+ * percent-encoded (RFC 3986 §2.1). A value that cannot be encoded latches IDP_E_NOMEM in @p b (core/buf.h): never
+ * a URL without one of its parameters.
+ */
+void idp_url_add_query(idp_buf_t *b, const char *name, const char *value);
 
 #endif

@@ -119,12 +119,8 @@ static idp_err_t check_header(const char *proof, json_t **jwk, char alg_out[8], 
 /* Verifies the signature with the header's own key (§4.3 item 6): the only place a jwk header picks a key. */
 static idp_err_t check_signature(const char *proof, json_t *jwk, json_t **payload, const char **why)
 {
-    json_t *set = json_pack("{s:[O]}", "keys", jwk);
-    char *text = set ? json_dumps(set, JSON_COMPACT) : NULL;
-    json_decref(set);
     idp_jwks_t *keys = NULL;
-    idp_err_t e = text ? idp_jwks_parse(text, strlen(text), &keys) : IDP_E_NOMEM;
-    free(text);
+    idp_err_t e = idp_jwks_from_jwk(jwk, &keys);
     if (e == IDP_OK && idp_jwks_count(keys) == 0)
         e = IDP_E_INVALID_GRANT; /* a key type, curve or size we do not verify with */
     if (e == IDP_OK)

@@ -245,6 +245,23 @@ Exit:
     return ret;
 }
 
+idp_err_t idp_jwks_from_jwk(const json_t *jwk, idp_jwks_t **out)
+{
+    *out = NULL;
+    if (!json_is_object(jwk))
+        return IDP_E_INVALID_REQUEST;
+    idp_jwks_t *s = calloc(1, sizeof(*s) + sizeof(s->keys[0]));
+    if (s == NULL)
+        return IDP_E_NOMEM;
+    idp_err_t ret = add_key(s, jwk); /* the same rules as a set's keys: one we cannot use is left out */
+    if (ret != IDP_OK) {
+        idp_jwks_free(s);
+        return ret;
+    }
+    *out = s;
+    return IDP_OK;
+}
+
 size_t idp_jwks_count(const idp_jwks_t *s)
 {
     return s ? s->count : 0;

@@ -44,6 +44,15 @@ typedef struct idp_jwks idp_jwks_t;
  */
 idp_err_t idp_jwks_parse(const char *json, size_t len, idp_jwks_t **out);
 
+/**
+ * A set of the one JWK @p jwk (a JSON object), taken by the same rules as a
+ * set's keys (a key we cannot use leaves the set empty): for a key a message
+ * carries itself, such as a DPoP proof's (RFC 9449 §4.2), never a JWS header
+ * in general (see idp_jws_verify). IDP_E_INVALID_REQUEST (not an object),
+ * IDP_E_NOMEM.
+ */
+idp_err_t idp_jwks_from_jwk(const json_t *jwk, idp_jwks_t **out);
+
 /** The number of usable keys kept from the set. */
 size_t idp_jwks_count(const idp_jwks_t *s);
 

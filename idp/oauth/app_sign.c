@@ -15,10 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "core/b64.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "core/rand.h"
 #include "jpki/cms.h"
 #include "oauth/authorize.h"
@@ -53,16 +52,6 @@ static idp_err_t to_be_signed(const unsigned char digest[32], long long at, unsi
     return e;
 }
 
-static void url_param(idp_buf_t *b, const char *name, const char *value)
-{
-    char *esc = curl_easy_escape(NULL, value, 0);
-    if (esc == NULL)
-        idp_buf_set_error(b, IDP_E_NOMEM);
-    else
-        idp_buf_printf(b, "%s%s=%s", strchr(idp_buf_cstr(b), '?') ? "&" : "?", name, esc);
-    curl_free(esc);
-}
-
 idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx, const json_t *app, long long now,
                                  char challenge_id[64], char **link)
 {
@@ -93,9 +82,9 @@ idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx,
     idp_buf_t b;
     idp_buf_init(&b, 8192);
     idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
-    url_param(&b, "challenge_id", c.id);
-    url_param(&b, "purpose", "app");
-    url_param(&b, "tbs", tbs);
+    idp_url_add_query(&b, "challenge_id", c.id);
+    idp_url_add_query(&b, "purpose", "app");
+    idp_url_add_query(&b, "tbs", tbs);
     *link = idp_buf_steal(&b);
     idp_buf_free(&b);
     if (*link == NULL)

@@ -7,13 +7,13 @@
  * Errors are JSON {"error", "error_description"}; a refused card is
  * 403 {"error": "card_rejected", "reason": <jpki reason code>, "message": <for the resident>}.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/b64.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "core/rand.h"
 #include "keys/match.h"
 #include "oauth/card_body.h"
@@ -86,16 +86,6 @@ static bool session_live(idp_oauth_t *o, const char *resident_id, const char *si
     return live;
 }
 
-static void url_param(idp_buf_t *b, const char *name, const char *value)
-{
-    char *esc = value ? curl_easy_escape(NULL, value, 0) : NULL;
-    if (esc == NULL)
-        idp_buf_set_error(b, IDP_E_NOMEM); /* never a link without one of its parameters */
-    else
-        idp_buf_printf(b, "%s%s=%s", b->len && !strchr(idp_buf_cstr(b), '?') ? "?" : "&", name, esc);
-    curl_free(esc);
-}
-
 idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *purpose,
                                  char challenge_id[64], char nonce[64], char **link)
 {
@@ -127,11 +117,11 @@ idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx,
     idp_buf_t b;
     idp_buf_init(&b, 8192);
     idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
-    url_param(&b, "challenge_id", c.id);
-    url_param(&b, "nonce", nonce);
-    url_param(&b, "binding", binding64);
+    idp_url_add_query(&b, "challenge_id", c.id);
+    idp_url_add_query(&b, "nonce", nonce);
+    idp_url_add_query(&b, "binding", binding64);
     if (strcmp(purpose, "auth") != 0)
-        url_param(&b, "purpose", purpose);
+        idp_url_add_query(&b, "purpose", purpose);
     *link = idp_buf_steal(&b);
     idp_buf_free(&b);
     if (*link == NULL)

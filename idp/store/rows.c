@@ -2,6 +2,7 @@
  * Freeing what the store hands out: the same for every store (store/pg and
  * store/mem allocate rows the same way), so it lives with the interface.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,16 @@ void idp_store_ledger_rows_free(idp_store_ledger_row_t *rows, size_t n)
         free(rows[i].details);
     }
     free(rows);
+}
+
+char *idp_store_app_signature_audit(const idp_store_app_signature_t *row)
+{
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "signature", row->id, "client_id", row->client_id, "application_id",
+                  row->application_id, "document_digest", row->document_digest, "cert_serial", row->cert_serial);
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    return text;
 }
 
 void idp_store_app_signatures_free(idp_store_app_signature_t *rows, size_t n)

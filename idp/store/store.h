@@ -611,6 +611,8 @@ static inline idp_err_t idp_store_app_signatures_list(idp_store_t *s, const char
                                                       const char *login_tx, idp_store_app_signature_t **rows,
                                                       size_t *n);
 void idp_store_app_signatures_free(idp_store_app_signature_t *rows, size_t n);
+/** The application_signed audit row's detail for @p row (JSON text, malloc'ed; NULL: out of memory): every store's. */
+char *idp_store_app_signature_audit(const idp_store_app_signature_t *row);
 
 /* ---- card identities ------------------------------------------------------ */
 

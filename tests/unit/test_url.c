@@ -85,9 +85,24 @@ static void origins(void **state)
     assert_int_equal(idp_url_origin_len(NULL), 0);
 }
 
+/* a link's query: "?" then "&", each value percent-encoded (card and application-signing links) */
+static void query(void **state)
+{
+    (void)state;
+    idp_buf_t b;
+    idp_buf_init(&b, 256);
+    idp_buf_puts(&b, "https://id.example/login/card/app");
+    idp_url_add_query(&b, "challenge_id", "a b");
+    idp_url_add_query(&b, "purpose", "app&x=1");
+    assert_string_equal(idp_buf_cstr(&b), "https://id.example/login/card/app?challenge_id=a%20b&purpose=app%26x%3D1");
+    idp_url_add_query(&b, "tbs", NULL); /* no value: the URL is spoiled, never short of a parameter */
+    assert_int_equal(idp_buf_err(&b), IDP_E_NOMEM);
+    idp_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(redirects), cmocka_unit_test(issuers),
-                                       cmocka_unit_test(loopback), cmocka_unit_test(origins)};
+                                       cmocka_unit_test(loopback), cmocka_unit_test(origins), cmocka_unit_test(query)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

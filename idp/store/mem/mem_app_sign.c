@@ -1,5 +1,4 @@
 /* Applications signed with the card in the memory store (store/pg: store_app_sign.c, migration 0026). */
-#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +41,9 @@ idp_err_t idp_mem_app_signature_insert(idp_store_t *s, const idp_store_app_signa
         }
     }
     if (ret == IDP_OK) { /* as store/pg: its audit row with it */
-        json_t *j =
-            json_pack("{s:s, s:s, s:s, s:s, s:s}", "signature", row->id, "client_id", row->client_id, "application_id",
-                      row->application_id, "document_digest", row->document_digest, "cert_serial", row->cert_serial);
-        char *detail = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        char *detail = idp_store_app_signature_audit(row);
         ret = detail ? idp_mem_audit_append(d, "application_signed", row->resident_id, detail) : IDP_E_NOMEM;
         free(detail);
-        json_decref(j);
         if (ret != IDP_OK)
             free(d->signatures.v[--d->signatures.n].cms);
     }

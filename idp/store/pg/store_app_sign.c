@@ -1,5 +1,4 @@
 /* Applications signed with the card (migration 0026; issue #21): the signatures, and whose certificate it is. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,13 +76,9 @@ idp_err_t idp_pg_app_signature_insert(idp_store_t *s, const idp_store_app_signat
     PQclear(r);
     /* who signed which digest, for which client, and when: in the audit chain with the row */
     if (ret == IDP_OK) {
-        json_t *d =
-            json_pack("{s:s, s:s, s:s, s:s, s:s}", "signature", row->id, "client_id", row->client_id, "application_id",
-                      row->application_id, "document_digest", row->document_digest, "cert_serial", row->cert_serial);
-        char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        char *detail = idp_store_app_signature_audit(row);
         ret = detail ? idp_pg_audit_on(c, "application_signed", row->resident_id, detail) : IDP_E_NOMEM;
         free(detail);
-        json_decref(d);
     }
     return idp_pg_end(s, c, ret);
 }
