@@ -315,7 +315,8 @@ int cmd_member_list(admin_t *a, int argc, char **argv)
 
 static bool role_ok(const char *r)
 {
-    static const char *const roles[] = {"viewer", "client-operator", "key-operator", "help-desk", "auditor", NULL};
+    static const char *const roles[] = {
+        "viewer", "client-operator", "key-operator", "help-desk", "auditor", "outreach-planner", NULL};
     for (const char *const *p = roles; *p; p++)
         if (!strcmp(*p, r))
             return true;
@@ -326,7 +327,9 @@ static int role_change(admin_t *a, int argc, char **argv, bool grant)
 {
     const char *verb = grant ? "grant" : "revoke";
     if (argc != 2 || !role_ok(argv[1]))
-        return admin_usage(a, "usage: role %s RESIDENT_ID viewer|client-operator|key-operator|help-desk|auditor", verb);
+        return admin_usage(
+            a, "usage: role %s RESIDENT_ID viewer|client-operator|key-operator|help-desk|auditor|outreach-planner",
+            verb);
     int rc = admin_store(a);
     if (rc != 0)
         return rc;

@@ -63,7 +63,7 @@ static const command_t commands[] = {
     {"member", "list", cmd_member_list, false, "member list --organisation ORG"},
     {"role", "grant", cmd_role_grant, true,
      "role grant RESIDENT_ID ROLE       an admin role for the console: viewer, client-operator, key-operator,\n"
-     "                                 help-desk or auditor (docs/admin.md)"},
+     "                                 help-desk, auditor or outreach-planner (docs/admin.md)"},
     {"role", "revoke", cmd_role_revoke, true, "role revoke RESIDENT_ID ROLE"},
     {"role", "list", cmd_role_list, false, "role list [RESIDENT_ID]"},
     {"upstream", "add", cmd_upstream_add, true,

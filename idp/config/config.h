@@ -64,13 +64,16 @@ typedef struct {
     int refresh_token_ttl;   /* "tokens.refresh_token_ttl_seconds": a refresh-token family's lifetime */
 
     /* "session", "consent", "dev" */
-    int session_ttl;               /* "session.lifetime_seconds": a browser session, from sign-in */
-    int login_ttl;                 /* "session.login_seconds": an unfinished login (login transaction) */
-    int login_rate_per_minute;     /* "session.login_rate_per_minute": new logins per client address */
-    int login_max_pending;         /* "session.max_pending_logins": live login transactions per browser */
-    int consent_ttl;               /* "consent.lifetime_seconds": a remembered consent */
-    int statistics_k;              /* "statistics.k": a count under it shows as "<k" (docs/admin.md, Statistics) */
-    int logout_retry_seconds;      /* "logout.retry_seconds": first back-channel logout retry, doubling */
+    int session_ttl;           /* "session.lifetime_seconds": a browser session, from sign-in */
+    int login_ttl;             /* "session.login_seconds": an unfinished login (login transaction) */
+    int login_rate_per_minute; /* "session.login_rate_per_minute": new logins per client address */
+    int login_max_pending;     /* "session.max_pending_logins": live login transactions per browser */
+    int consent_ttl;           /* "consent.lifetime_seconds": a remembered consent */
+    int outreach_k;            /* "outreach.k": a segment under it reads "<k" and cannot be sent (docs/outreach.md) */
+    int outreach_differencing_days;     /* "outreach.differencing_days": how far back the differencing guard looks */
+    int outreach_differencing_segments; /* "outreach.differencing_segments": how many recent segments it compares */
+    int statistics_k;                   /* "statistics.k": a count under it shows as "<k" (docs/admin.md, Statistics) */
+    int logout_retry_seconds;           /* "logout.retry_seconds": first back-channel logout retry, doubling */
     int client_jwks_cache_seconds; /* "clients.jwks_uri_cache_seconds": a client's fetched JWK Set is used this long */
     int client_auth_failures;      /* "clients.auth_failures_before_backoff": per client and address, in a minute */
     char *dev_test_cards_dir;      /* "dev.test_cards_dir": dev mode only, the "sign with test card" button */

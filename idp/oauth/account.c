@@ -77,6 +77,12 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     for (size_t i = 0; e == IDP_OK && i < v.nsignatures; i++)
         if (idp_clients_get(o, signatures[i].client_id, &sclients[i]) != IDP_OK)
             sclients[i] = NULL;
+    /* outreach (issue #22): the categories on, their coarse attributes kept current, and the campaigns */
+    idp_store_outreach_inclusion_t *inclusions = NULL;
+    if (e == IDP_OK)
+        e = idp_outreach_refresh(o, s.resident_id, &v.outreach);
+    if (e == IDP_OK)
+        e = idp_store_outreach_inclusions(o->store, s.resident_id, &inclusions, &v.ninclusions);
     if (e == IDP_OK && !form)
         e = idp_store_household_get(o->store, s.resident_id, &household);
     if (e == IDP_OK && !form)
@@ -109,6 +115,9 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_SAVED, req->lang);
     else if (idp_params_get(req->form, "ended", &flag) == IDP_OK)
         v.notice = idp_msg_get(IDP_MSG_ACCOUNT_NOTICE_ENDED, req->lang);
+    else if (idp_params_get(req->form, "outreach", &flag) == IDP_OK)
+        v.notice = idp_msg_get(
+            !strcmp(flag, "on") ? IDP_MSG_ACCOUNT_NOTICE_OUTREACH_ON : IDP_MSG_ACCOUNT_NOTICE_OUTREACH_OFF, req->lang);
     if (e == IDP_OK) {
         v.creds = creds;
         v.upstreams = ups;
@@ -122,6 +131,7 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         v.sessions = sessions;
         v.signatures = signatures;
         v.signature_clients = sclients;
+        v.inclusions = inclusions;
         idp_page_account(req, resp, &v);
     }
     idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
@@ -135,6 +145,7 @@ static idp_outcome_t account_page(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
         idp_client_unref(sclients[i]);
     free(sclients);
     idp_store_app_signatures_free(signatures, v.nsignatures);
+    free(inclusions);
     if (ae == IDP_OK)
         idp_store_resident_attrs_clear(&attrs);
     free(creds);
@@ -347,6 +358,8 @@ idp_outcome_t idp_oauth_account_household(idp_oauth_t *o, idp_oauth_req_t *req, 
         return idp_fail_store(e);
     }
     idp_oauth_logged(idp_store_audit(o->store, "household_updated", s.resident_id, "{}"), "audit");
+    unsigned bits; /* a resident who opted in to outreach: the school district and children's months change too */
+    idp_oauth_logged(idp_outreach_refresh(o, s.resident_id, &bits), "outreach_profile");
     idp_see_other(resp, "/account?saved=1");
     return idp_ok();
 }

@@ -24,6 +24,7 @@ enum {
     IDP_ADMIN_KEY_OPERATOR = 1 << 2,
     IDP_ADMIN_HELP_DESK = 1 << 3,
     IDP_ADMIN_AUDITOR = 1 << 4,
+    IDP_ADMIN_OUTREACH_PLANNER = 1 << 5, /* issue #22: segments and campaigns (docs/outreach.md) */
 };
 
 /** The name of role @p bit ("client-operator"), NULL for none; and the bit of a name, 0 for none. */
@@ -35,6 +36,13 @@ typedef struct {
     char actor[300];
     const char *role;
 } idp_admin_caller_t;
+
+/**
+ * RFC 6750: the bearer token is one of ours, live, and carries exactly one admin role, one of @p allowed. 401
+ * without a usable token, 403 insufficient_scope when the role may not call the route (logged "denied:<action>").
+ */
+idp_outcome_t idp_admin_authorise(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed,
+                                  const char *action, idp_admin_caller_t *who);
 
 /** Makes change @p op and writes its log row (@p before and @p after: JSON, may be NULL) in one transaction. */
 idp_outcome_t idp_admin_apply(idp_oauth_t *o, const idp_admin_caller_t *who, const idp_store_admin_op_t *op,
@@ -107,5 +115,26 @@ idp_outcome_t idp_admin_resident_change(idp_oauth_t *o, const idp_admin_caller_t
 idp_outcome_t idp_admin_audit_events_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *event,
                                         const char *resident, long long since, int limit, json_t **result);
 idp_outcome_t idp_admin_verify_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+
+/* ---- outreach (outreach.c; issue #22, docs/outreach.md) ---- */
+
+/** A segment to define: a category, a name, criteria in the outreach language, and a partner client or NULL. */
+typedef struct {
+    const char *category, *name, *criteria, *sponsor;
+} idp_outreach_segment_in_t;
+
+/** Defines a segment (its log row first); *result: the segment with its count as shown and whether it may be sent. */
+idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, const idp_admin_caller_t *who, long long now,
+                                     const idp_outreach_segment_in_t *in, json_t **result);
+/** Segment @p id with its count now. */
+idp_outcome_t idp_outreach_segment_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id, long long now,
+                                      json_t **result);
+/** The newest segments (no counts). */
+idp_outcome_t idp_outreach_segments_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
+/** Sends segment @p id: a campaign (IDP_E_CONFLICT under k or on differencing). */
+idp_outcome_t idp_outreach_send_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id, long long now,
+                                   json_t **result);
+/** The newest campaigns, members as shown (rounded, "<k"). */
+idp_outcome_t idp_outreach_campaigns_as(idp_oauth_t *o, const idp_admin_caller_t *who, json_t **result);
 
 #endif

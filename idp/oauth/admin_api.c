@@ -36,6 +36,7 @@ static const struct {
     {IDP_ADMIN_KEY_OPERATOR, "admin:key-operator", "key-operator"},
     {IDP_ADMIN_HELP_DESK, "admin:help-desk", "help-desk"},
     {IDP_ADMIN_AUDITOR, "admin:auditor", "auditor"},
+    {IDP_ADMIN_OUTREACH_PLANNER, "admin:outreach-planner", "outreach-planner"},
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
@@ -63,8 +64,8 @@ unsigned idp_admin_role_bit(const char *name)
  * 403 insufficient_scope when the role may not call this route (@p action:
  * that refusal is logged as "denied:<action>").
  */
-static idp_outcome_t authorise(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed,
-                               const char *action, caller_t *who)
+idp_outcome_t idp_admin_authorise(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed,
+                                  const char *action, caller_t *who)
 {
     idp_store_token_info_t info;
     idp_outcome_t out = idp_resource_token(o, req, resp, &info);
@@ -298,11 +299,11 @@ idp_outcome_t idp_admin_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     caller_t who;
     json_t *list = NULL;
     if (!strcmp(req->method, "POST")) {
-        idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "clients.create", &who);
+        idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "clients.create", &who);
         return out.err == IDP_OK ? client_create(o, req, resp, &who) : out;
     }
-    idp_outcome_t out =
-        authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.list", &who);
+    idp_outcome_t out = idp_admin_authorise(
+        o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.list", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -439,16 +440,16 @@ idp_outcome_t idp_admin_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     json_t *result = NULL;
     bool put = !strcmp(req->method, "PUT"), del = !strcmp(req->method, "DELETE");
     if (put || del) {
-        idp_outcome_t out =
-            authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, put ? "clients.update" : "clients.delete", &who);
+        idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR,
+                                                put ? "clients.update" : "clients.delete", &who);
         if (out.err == IDP_OK && req->path_param == NULL)
             out = idp_fail(IDP_E_NOT_FOUND, "no such client");
         if (out.err != IDP_OK)
             return out;
         return put ? client_update(o, req, resp, &who) : client_delete(o, resp, req->path_param, &who);
     }
-    idp_outcome_t out =
-        authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.read", &who);
+    idp_outcome_t out = idp_admin_authorise(
+        o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.read", &who);
     if (out.err == IDP_OK && req->path_param == NULL)
         out = idp_fail(IDP_E_NOT_FOUND, "no such client");
     if (out.err == IDP_OK && (out = idp_admin_client_as(o, &who, req->path_param, &result)).err == IDP_OK)
@@ -526,7 +527,7 @@ static idp_outcome_t client_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
     bool bad = false;
     json_t *body = body_object(req, &bad), *result = NULL;
     json_t *reason = json_object_get(body, "reason");
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, action, &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, action, &who);
     if (out.err == IDP_OK && (bad || (reason && !json_is_string(reason))))
         out = idp_fail(IDP_E_INVALID_REQUEST, "the body, when there is one, is a JSON object ({\"reason\": a string})");
     if (out.err == IDP_OK && req->path_param == NULL)
@@ -674,8 +675,8 @@ idp_outcome_t idp_admin_client_statistics(idp_oauth_t *o, idp_oauth_req_t *req, 
     caller_t who;
     idp_store_client_t row;
     json_t *result = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR,
-                                  "clients.statistics", &who);
+    idp_outcome_t out = idp_admin_authorise(
+        o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "clients.statistics", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -781,7 +782,7 @@ idp_outcome_t idp_admin_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 {
     caller_t who;
     json_t *list = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_HELP_DESK, "residents.lookup", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_HELP_DESK, "residents.lookup", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -808,7 +809,7 @@ idp_outcome_t idp_admin_resident(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 {
     caller_t who;
     json_t *r = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_HELP_DESK, "residents.read", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_HELP_DESK, "residents.read", &who);
     if (out.err == IDP_OK && (out = idp_admin_resident_as(o, &who, req->path_param, &r)).err == IDP_OK)
         answer(req, resp, 200, r);
     return out;
@@ -862,7 +863,7 @@ static idp_outcome_t resident_action(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
     bool bad = false;
     json_t *body = body_object(req, &bad), *now = NULL;
     const char *reason = json_string_value(json_object_get(body, "reason"));
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_HELP_DESK, action, &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_HELP_DESK, action, &who);
     if (out.err == IDP_OK)
         out = bad ? idp_fail(IDP_E_INVALID_REQUEST, "{\"reason\": why, 1 to 500 characters}: the help desk says why")
                   : idp_admin_resident_change(o, &who, req->path_param, kind, flag, action, reason, &now);
@@ -961,9 +962,9 @@ idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 {
     caller_t who;
     bool post = !strcmp(req->method, "POST");
-    idp_outcome_t out =
-        authorise(o, req, resp, post ? IDP_ADMIN_CLIENT_OPERATOR : IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR,
-                  post ? "initial_access_tokens.issue" : "initial_access_tokens.list", &who);
+    idp_outcome_t out = idp_admin_authorise(
+        o, req, resp, post ? IDP_ADMIN_CLIENT_OPERATOR : IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR,
+        post ? "initial_access_tokens.issue" : "initial_access_tokens.list", &who);
     if (out.err != IDP_OK)
         return out;
     if (post)
@@ -987,7 +988,8 @@ idp_outcome_t idp_admin_iats(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 idp_outcome_t idp_admin_iat(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "initial_access_tokens.revoke", &who);
+    idp_outcome_t out =
+        idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "initial_access_tokens.revoke", &who);
     if (out.err != IDP_OK)
         return out;
     idp_store_admin_op_t op = {.kind = IDP_ADMIN_OP_IAT_REVOKE, .id = req->path_param};
@@ -1032,8 +1034,8 @@ idp_outcome_t idp_admin_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_res
 {
     caller_t who;
     json_t *list = NULL;
-    idp_outcome_t out =
-        authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, "keys.list", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR,
+                                            "keys.list", &who);
     if (out.err == IDP_OK && (out = idp_admin_keys_as(o, &who, &list)).err == IDP_OK)
         answer(req, resp, 200, json_pack("{s:o}", "keys", list));
     return out;
@@ -1076,7 +1078,7 @@ idp_outcome_t idp_admin_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     caller_t who;
     bool bad = false;
     json_t *b = body_object(req, &bad), *result = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_KEY_OPERATOR, "keys.rotate", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_KEY_OPERATOR, "keys.rotate", &who);
     idp_alg_t alg = idp_alg_from_name(json_string_value(json_object_get(b, "alg")));
     json_t *force = json_object_get(b, "force"), *reason = json_object_get(b, "reason");
     if (out.err == IDP_OK &&
@@ -1156,8 +1158,8 @@ idp_outcome_t idp_admin_key_schedules(idp_oauth_t *o, idp_oauth_req_t *req, idp_
 {
     caller_t who;
     json_t *list = NULL;
-    idp_outcome_t out =
-        authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, "keys.schedules", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR,
+                                            "keys.schedules", &who);
     if (out.err == IDP_OK && (out = idp_admin_key_schedules_as(o, &who, &list)).err == IDP_OK)
         answer(req, resp, 200, json_pack("{s:o}", "schedules", list));
     return out;
@@ -1173,7 +1175,7 @@ idp_outcome_t idp_admin_key_schedule(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
     caller_t who;
     bool bad = false, del = !strcmp(req->method, "DELETE");
     idp_outcome_t out =
-        authorise(o, req, resp, IDP_ADMIN_KEY_OPERATOR, del ? "keys.schedule_cancel" : "keys.schedule", &who);
+        idp_admin_authorise(o, req, resp, IDP_ADMIN_KEY_OPERATOR, del ? "keys.schedule_cancel" : "keys.schedule", &who);
     if (out.err != IDP_OK)
         return out;
     idp_alg_t alg = idp_alg_from_name(req->path_param);
@@ -1243,7 +1245,7 @@ idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
 {
     caller_t who;
     json_t *result = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.verify", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.verify", &who);
     if (out.err == IDP_OK && (out = idp_admin_verify_as(o, &who, &result)).err == IDP_OK)
         answer(req, resp, 200, result);
     return out;
@@ -1253,7 +1255,7 @@ idp_outcome_t idp_admin_audit_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_o
 idp_outcome_t idp_admin_log(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.admin_log", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.admin_log", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -1408,12 +1410,12 @@ idp_outcome_t idp_admin_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 {
     caller_t who;
     if (!strcmp(req->method, "POST")) {
-        idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.create", &who);
+        idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.create", &who);
         return out.err == IDP_OK ? upstream_write(o, req, resp, &who, true) : out;
     }
     json_t *list = NULL;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR,
-                                  "upstreams.list", &who);
+    idp_outcome_t out = idp_admin_authorise(
+        o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, "upstreams.list", &who);
     if (out.err == IDP_OK && (out = idp_admin_upstreams_as(o, &who, &list)).err == IDP_OK)
         answer(req, resp, 200, json_pack("{s:o}", "upstreams", list));
     return out;
@@ -1426,12 +1428,13 @@ idp_outcome_t idp_admin_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     caller_t who;
     bool put = !strcmp(req->method, "PUT"), del = !strcmp(req->method, "DELETE");
     if (put) {
-        idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.update", &who);
+        idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.update", &who);
         return out.err == IDP_OK ? upstream_write(o, req, resp, &who, false) : out;
     }
-    idp_outcome_t out = del ? authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.delete", &who)
-                            : authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR,
-                                        "upstreams.read", &who);
+    idp_outcome_t out =
+        del ? idp_admin_authorise(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, "upstreams.delete", &who)
+            : idp_admin_authorise(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR,
+                                  "upstreams.read", &who);
     if (out.err != IDP_OK)
         return out;
     idp_store_upstream_t u;
@@ -1460,7 +1463,7 @@ idp_outcome_t idp_admin_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
 idp_outcome_t idp_admin_audit_events(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.events", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.events", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;
@@ -1510,7 +1513,7 @@ idp_outcome_t idp_admin_audit_events_as(idp_oauth_t *o, const caller_t *who, con
 idp_outcome_t idp_admin_audit_ledger(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp)
 {
     caller_t who;
-    idp_outcome_t out = authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.ledger", &who);
+    idp_outcome_t out = idp_admin_authorise(o, req, resp, IDP_ADMIN_AUDITOR, "audit.ledger", &who);
     if (out.err != IDP_OK)
         return out;
     bool bad = false;

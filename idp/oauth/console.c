@@ -41,8 +41,8 @@ void idp_console_denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_adm
  * fresh sign-in. False when the request is answered already (a redirect to
  * sign in, a refusal page) or failed (*out).
  */
-static bool gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed, bool change,
-                 console_t *c, idp_outcome_t *out)
+bool idp_console_gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed, bool change,
+                      console_t *c, idp_outcome_t *out)
 {
     *out = idp_ok();
     memset(c, 0, sizeof(*c));
@@ -132,7 +132,8 @@ idp_outcome_t idp_console_clients(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
     console_t c;
     idp_outcome_t out;
     json_t *list = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c,
+                          &out))
         return out;
     if ((out = idp_admin_clients_as(o, &c.who, NULL, NULL, NULL, &list)).err != IDP_OK)
         return out;
@@ -293,7 +294,7 @@ idp_outcome_t idp_console_client_redirects(idp_oauth_t *o, idp_oauth_req_t *req,
 {
     console_t c;
     idp_outcome_t out;
-    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
         return out;
     return idp_console_save_redirects(o, req, resp, &c, false);
 }
@@ -304,7 +305,8 @@ idp_outcome_t idp_console_client(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     console_t c;
     idp_outcome_t out;
     const char *done = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c,
+                          &out))
         return out;
     idp_params_get(req->form, "done", &done);
     idp_console_client_page_t p = {.client_id = req->path_param,
@@ -322,7 +324,7 @@ idp_outcome_t idp_console_client_approve(idp_oauth_t *o, idp_oauth_req_t *req, i
     console_t c;
     idp_outcome_t out;
     json_t *r = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
         return out;
     out = idp_admin_client_change(o, &c.who, req->path_param ? req->path_param : "", IDP_ADMIN_OP_CLIENT_SANDBOX, false,
                                   "clients.approve", NULL, req->now, &r);
@@ -364,7 +366,7 @@ idp_outcome_t idp_console_client_rotate_secret(idp_oauth_t *o, idp_oauth_req_t *
 {
     console_t c;
     idp_outcome_t out;
-    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
         return out;
     return idp_console_rotate_secret(o, req, resp, &c, false);
 }
@@ -427,7 +429,7 @@ idp_outcome_t idp_console_keys(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_r
     console_t c;
     idp_outcome_t out;
     const char *done = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_KEY_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
     idp_params_get(req->form, "done", &done);
     idp_msg_id_t notice = done && !strcmp(done, "rotated")       ? IDP_MSG_ADMIN_DONE_ROTATED
@@ -444,7 +446,7 @@ idp_outcome_t idp_console_keys_rotate(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     idp_outcome_t out;
     const char *alg = NULL, *force = NULL;
     json_t *r = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
         return out;
     idp_params_get(req->form, "alg", &alg);
     idp_params_get(req->form, "force", &force);
@@ -466,7 +468,7 @@ idp_outcome_t idp_console_keys_schedule(idp_oauth_t *o, idp_oauth_req_t *req, id
     console_t c;
     idp_outcome_t out;
     const char *alg = NULL, *action = NULL, *every = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_KEY_OPERATOR, true, &c, &out))
         return out;
     idp_params_get(req->form, "alg", &alg);
     idp_params_get(req->form, "action", &action);
@@ -505,7 +507,7 @@ idp_outcome_t idp_console_audit(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     idp_outcome_t out;
     json_t *r = NULL, *list = NULL;
     const char *event = NULL, *resident = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_AUDITOR, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_AUDITOR, false, &c, &out))
         return out;
     idp_params_get(req->form, "event", &event);
     idp_params_get(req->form, "resident", &resident);
@@ -550,7 +552,7 @@ idp_outcome_t idp_console_residents(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     idp_outcome_t out;
     const char *client_id = NULL, *sub = NULL, *resident = NULL, *done = NULL;
     json_t *list = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_HELP_DESK, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_HELP_DESK, false, &c, &out))
         return out;
     idp_params_get(req->form, "client_id", &client_id);
     idp_params_get(req->form, "sub", &sub);
@@ -599,7 +601,7 @@ idp_outcome_t idp_console_resident_action(idp_oauth_t *o, idp_oauth_req_t *req, 
     idp_outcome_t out;
     const char *action = NULL, *reason = NULL;
     json_t *r = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_HELP_DESK, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_HELP_DESK, true, &c, &out))
         return out;
     idp_params_get(req->form, "action", &action);
     idp_params_get(req->form, "reason", &reason);
@@ -635,7 +637,8 @@ idp_outcome_t idp_console_upstreams(idp_oauth_t *o, idp_oauth_req_t *req, idp_oa
     idp_outcome_t out;
     const char *done = NULL;
     json_t *list = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_VIEWER | IDP_ADMIN_CLIENT_OPERATOR | IDP_ADMIN_AUDITOR, false, &c,
+                          &out))
         return out;
     if ((out = idp_admin_upstreams_as(o, &c.who, &list)).err != IDP_OK)
         return out;
@@ -672,7 +675,7 @@ idp_outcome_t idp_console_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oau
     idp_outcome_t out;
     const char *action = NULL;
     json_t *r = NULL;
-    if (!gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
+    if (!idp_console_gate(o, req, resp, IDP_ADMIN_CLIENT_OPERATOR, true, &c, &out))
         return out;
     idp_params_get(req->form, "action", &action);
     if (action == NULL || (strcmp(action, "enable") && strcmp(action, "disable")))

@@ -26,6 +26,12 @@ typedef struct {
     char role[80]; /* the partner portal: "partner:<organisation>" acted for */
 } idp_console_t;
 
+/**
+ * Opens a console page: a card session of a resident holding one of the roles @p allowed (else a refusal page or
+ * the way to sign in, and false); for a @p change, the form's CSRF token and a recent card sign-in too.
+ */
+bool idp_console_gate(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, unsigned allowed, bool change,
+                      idp_console_t *c, idp_outcome_t *out);
 /** The 403 page that says why the pages are closed and the way out. */
 void idp_console_denied(idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_ui_admin_denied_t why);
 /** What every page shows, with @p notice (IDP_CONSOLE_NONE: none). */

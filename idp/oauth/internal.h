@@ -119,6 +119,13 @@ extern const idp_claim_def_t idp_claim_defs[];
 idp_err_t idp_card_challenge_new(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *purpose,
                                  char challenge_id[64], char nonce[64], char **link);
 
+/* ---- outreach.c ------------------------------------------------------------ */
+/**
+ * The categories @p resident_id opted in to (*bits); when any, their coarse attributes are derived again from
+ * the verified record and the household form and stored (docs/outreach.md: kept current at each visit).
+ */
+idp_err_t idp_outreach_refresh(idp_oauth_t *o, const char *resident_id, unsigned *bits);
+
 /* ---- subject.c ------------------------------------------------------------ */
 /** The `sub` a client sees for a resident: pairwise per sector, or public for city clients (product.md §5). */
 void idp_subject(const idp_oauth_t *o, const idp_client_t *client, const char *resident_id, char out[64]);
@@ -202,6 +209,9 @@ typedef struct {
     const idp_store_app_signature_t *signatures; /* applications the resident signed with the card, newest first */
     const idp_client_t *const *signature_clients;
     size_t nsignatures;
+    unsigned outreach; /* the outreach categories opted in to, as bits (issue #22) */
+    const idp_store_outreach_inclusion_t *inclusions;
+    size_t ninclusions;
 } idp_account_view_t;
 void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_account_view_t *v);
 /**

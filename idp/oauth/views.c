@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "oauth/internal.h"
+#include "oauth/outreach.h"
 #include "oauth/rar.h"
 #include "ui/messages.h"
 
@@ -302,6 +303,30 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
     }
     v.signatures = sigs;
     ok = ok && sigs != NULL;
+    idp_ui_outreach_category_t *cats = array(req, idp_outreach_ncategories, sizeof(*cats));
+    for (size_t i = 0; cats && i < idp_outreach_ncategories; i++) {
+        char *attrs = idp_arena_alloc(req->arena, 128);
+        if (attrs == NULL) {
+            cats = NULL;
+            break;
+        }
+        idp_outreach_attr_names(idp_outreach_categories[i].allowed, attrs, 128);
+        cats[i] = (idp_ui_outreach_category_t){.id = idp_outreach_categories[i].id,
+                                               .attributes = attrs,
+                                               .on = (a->outreach & idp_outreach_categories[i].bit) != 0};
+    }
+    v.outreach = cats;
+    v.noutreach = idp_outreach_ncategories;
+    ok = ok && cats != NULL;
+    idp_ui_outreach_inclusion_t *incl = array(req, a->ninclusions, sizeof(*incl));
+    for (size_t i = 0; incl && i < a->ninclusions; i++)
+        incl[i] = (idp_ui_outreach_inclusion_t){.category = a->inclusions[i].category,
+                                                .attributes = a->inclusions[i].attributes,
+                                                .at = a->inclusions[i].at,
+                                                .released_at = a->inclusions[i].released_at};
+    v.inclusions = incl;
+    v.ninclusions = a->ninclusions;
+    ok = ok && incl != NULL;
 
     idp_ui_credential_t *creds = array(req, a->ncreds, sizeof(*creds));
     long long now = (long long)time(NULL);

@@ -225,6 +225,27 @@ typedef struct {
                               idp_store_stat_t **rows, size_t *n);
 } idp_store_registration_ops_t;
 
+/* The outreach domain (issue #22). */
+typedef struct {
+    idp_err_t (*optins)(idp_store_t *s, const char *resident_id, unsigned *bits);
+    idp_err_t (*optin_set)(idp_store_t *s, const char *resident_id, unsigned bit, const char *category, bool on,
+                           const idp_store_outreach_profile_t *profile, const char *attributes, bool *changed);
+    idp_err_t (*profile_refresh)(idp_store_t *s, const char *resident_id, const idp_store_outreach_profile_t *p);
+    idp_err_t (*count)(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
+    idp_err_t (*difference)(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                            const idp_store_outreach_criteria_t *b, long long *n);
+    idp_err_t (*segment_insert)(idp_store_t *s, const idp_store_outreach_segment_t *row);
+    idp_err_t (*segments)(idp_store_t *s, const char *id, long long since, int limit,
+                          idp_store_outreach_segment_t **rows, size_t *n);
+    idp_err_t (*campaign_create)(idp_store_t *s, idp_store_outreach_campaign_t *row,
+                                 const idp_store_outreach_criteria_t *c, long long min_members);
+    idp_err_t (*campaigns)(idp_store_t *s, const char *id, const char *sponsor, int limit,
+                           idp_store_outreach_campaign_t **rows, size_t *n);
+    idp_err_t (*members_page)(idp_store_t *s, const char *campaign_id, const char *after, int limit,
+                              const char *client_id, char (**ids)[64], size_t *n);
+    idp_err_t (*inclusions)(idp_store_t *s, const char *resident_id, idp_store_outreach_inclusion_t **rows, size_t *n);
+} idp_store_outreach_ops_t;
+
 /**
  * A store: one table per domain. An implementation embeds this as the first
  * member of its own struct and points each table at its functions (a table
@@ -244,6 +265,7 @@ struct idp_store {
     const idp_store_audit_ops_t *ops_audit;
     const idp_store_logout_ops_t *ops_logout;
     const idp_store_registration_ops_t *ops_registration;
+    const idp_store_outreach_ops_t *ops_outreach;
 };
 
 /* ---- admin ---- */
@@ -941,6 +963,74 @@ static inline idp_err_t idp_store_delivery_result(idp_store_t *s, long long id, 
                                                   int retry_seconds)
 {
     return s->ops_logout->delivery_result(s, id, delivered, error, retry_seconds);
+}
+
+/* ---- outreach ---- */
+
+static inline idp_err_t idp_store_outreach_optins(idp_store_t *s, const char *resident_id, unsigned *bits)
+{
+    return s->ops_outreach->optins(s, resident_id, bits);
+}
+
+static inline idp_err_t idp_store_outreach_optin_set(idp_store_t *s, const char *resident_id, unsigned bit,
+                                                     const char *category, bool on,
+                                                     const idp_store_outreach_profile_t *profile,
+                                                     const char *attributes, bool *changed)
+{
+    return s->ops_outreach->optin_set(s, resident_id, bit, category, on, profile, attributes, changed);
+}
+
+static inline idp_err_t idp_store_outreach_profile_refresh(idp_store_t *s, const char *resident_id,
+                                                           const idp_store_outreach_profile_t *p)
+{
+    return s->ops_outreach->profile_refresh(s, resident_id, p);
+}
+
+static inline idp_err_t idp_store_outreach_count(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n)
+{
+    return s->ops_outreach->count(s, c, n);
+}
+
+static inline idp_err_t idp_store_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                                      const idp_store_outreach_criteria_t *b, long long *n)
+{
+    return s->ops_outreach->difference(s, a, b, n);
+}
+
+static inline idp_err_t idp_store_outreach_segment_insert(idp_store_t *s, const idp_store_outreach_segment_t *row)
+{
+    return s->ops_outreach->segment_insert(s, row);
+}
+
+static inline idp_err_t idp_store_outreach_segments(idp_store_t *s, const char *id, long long since, int limit,
+                                                    idp_store_outreach_segment_t **rows, size_t *n)
+{
+    return s->ops_outreach->segments(s, id, since, limit, rows, n);
+}
+
+static inline idp_err_t idp_store_outreach_campaign_create(idp_store_t *s, idp_store_outreach_campaign_t *row,
+                                                           const idp_store_outreach_criteria_t *c,
+                                                           long long min_members)
+{
+    return s->ops_outreach->campaign_create(s, row, c, min_members);
+}
+
+static inline idp_err_t idp_store_outreach_campaigns(idp_store_t *s, const char *id, const char *sponsor, int limit,
+                                                     idp_store_outreach_campaign_t **rows, size_t *n)
+{
+    return s->ops_outreach->campaigns(s, id, sponsor, limit, rows, n);
+}
+
+static inline idp_err_t idp_store_outreach_members_page(idp_store_t *s, const char *campaign_id, const char *after,
+                                                        int limit, const char *client_id, char (**ids)[64], size_t *n)
+{
+    return s->ops_outreach->members_page(s, campaign_id, after, limit, client_id, ids, n);
+}
+
+static inline idp_err_t idp_store_outreach_inclusions(idp_store_t *s, const char *resident_id,
+                                                      idp_store_outreach_inclusion_t **rows, size_t *n)
+{
+    return s->ops_outreach->inclusions(s, resident_id, rows, n);
 }
 
 #endif

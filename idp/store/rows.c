@@ -238,3 +238,38 @@ bool idp_store_admin_log_verify(const idp_store_admin_log_row_t *rows, size_t n,
 {
     return chain_verify(rows, sizeof(*rows), n, admin_log_link, admin_log_input, bad, why);
 }
+
+static bool in_list(const char *v, const void *list, size_t n, size_t width)
+{
+    for (size_t i = 0; i < n; i++)
+        if (*v && !strcmp(v, (const char *)list + i * width))
+            return true;
+    return false;
+}
+
+/* The rule of a segment (docs/outreach.md): store/pg's statement says the same in SQL. */
+bool idp_store_outreach_match(const idp_store_outreach_criteria_t *c, unsigned bits,
+                              const idp_store_outreach_profile_t *p)
+{
+    if (!(bits & c->category_bit))
+        return false;
+    if ((c->birth_from || c->birth_to) &&
+        (p->birth_month == 0 || p->birth_month < c->birth_from || p->birth_month > c->birth_to))
+        return false;
+    if (c->gender && p->gender != c->gender)
+        return false;
+    if (c->nwards && !in_list(p->ward, c->wards, c->nwards, sizeof(c->wards[0])))
+        return false;
+    if (c->sakai_resident >= 0 && p->sakai_resident != (c->sakai_resident == 1))
+        return false;
+    if (c->ndistricts && !in_list(p->school_district, c->districts, c->ndistricts, sizeof(c->districts[0])))
+        return false;
+    if (c->child_from || c->child_to) {
+        bool any = false;
+        for (size_t i = 0; i < p->nchildren && !any; i++)
+            any = p->children[i] >= c->child_from && p->children[i] <= c->child_to;
+        if (!any)
+            return false;
+    }
+    return true;
+}

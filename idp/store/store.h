@@ -1170,6 +1170,138 @@ static inline idp_err_t idp_store_audit_list(idp_store_t *s, const char *event, 
                                              long long since, int limit, idp_store_audit_row_t **rows, size_t *n);
 void idp_store_audit_rows_free(idp_store_audit_row_t *rows, size_t n);
 
+/* ---- outreach (migration 0027; issue #22, docs/outreach.md) ------------------------------ */
+
+/*
+ * The coarse attributes outreach works on, kept in clear for residents who
+ * opted in to at least one category only, apart from the sealed verified
+ * record. Months are year * 12 + month - 1; 0 is unknown.
+ */
+#define IDP_OUTREACH_CHILDREN_MAX 10
+typedef struct {
+    int birth_month;
+    int gender;    /* 1 male, 2 female, 0 unknown */
+    char ward[32]; /* a Sakai ward, "" when unknown or outside Sakai */
+    bool sakai_resident;
+    char school_district[256];
+    int children[IDP_OUTREACH_CHILDREN_MAX]; /* months of birth */
+    size_t nchildren;
+} idp_store_outreach_profile_t;
+
+/*
+ * A segment's criteria, typed (oauth/outreach.c parses the outreach language
+ * into them; they never become SQL text). Every field left at its "any"
+ * value matches everyone who opted in to the category.
+ */
+#define IDP_OUTREACH_LIST_MAX 8
+typedef struct {
+    unsigned category_bit;    /* the category, one bit */
+    int birth_from, birth_to; /* months of birth, inclusive; 0 and 0: any */
+    int gender;               /* 1 male, 2 female, 0 any */
+    char wards[IDP_OUTREACH_LIST_MAX][32];
+    size_t nwards;      /* 0: any */
+    int sakai_resident; /* 1 yes, 0 no, -1 any */
+    char districts[IDP_OUTREACH_LIST_MAX][256];
+    size_t ndistricts;        /* 0: any */
+    int child_from, child_to; /* a child born in these months, inclusive; 0 and 0: any */
+} idp_store_outreach_criteria_t;
+
+/** Whether profile @p p, opted in to @p bits, matches @p c (the rule both stores follow; store/rows.c). */
+bool idp_store_outreach_match(const idp_store_outreach_criteria_t *c, unsigned bits,
+                              const idp_store_outreach_profile_t *p);
+
+/** The categories @p resident_id opted in to, as bits (0: none). */
+static inline idp_err_t idp_store_outreach_optins(idp_store_t *s, const char *resident_id, unsigned *bits);
+/**
+ * Turns category @p bit (named @p category) on or off for @p resident_id, in
+ * one transaction: the profile row takes the bit (made from @p profile when
+ * new; its attributes replaced by @p profile) or loses it (the row goes with
+ * the last bit, and with it every coarse attribute); turned off, the
+ * resident leaves the members of that category's campaigns that the portal
+ * has not fetched yet; and the consent ledger gets a "grant" (on) or
+ * "revoke" (off) row: client "sakaid:outreach", claims @p attributes,
+ * purpose "outreach:<category>", actor "resident". *changed false and
+ * nothing written when it was already so.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_optin_set(idp_store_t *s, const char *resident_id,
+                                                                     unsigned bit, const char *category, bool on,
+                                                                     const idp_store_outreach_profile_t *profile,
+                                                                     const char *attributes, bool *changed);
+/** Replaces the attributes of @p resident_id's profile, if the resident opted in to anything (else nothing). */
+IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_profile_refresh(idp_store_t *s, const char *resident_id,
+                                                                           const idp_store_outreach_profile_t *p);
+/** How many residents match @p c now. */
+static inline idp_err_t idp_store_outreach_count(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
+/** How many residents match exactly one of @p a and @p b now (the differencing guard). */
+static inline idp_err_t idp_store_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                                      const idp_store_outreach_criteria_t *b, long long *n);
+
+typedef struct {
+    char id[40];
+    char category[32];
+    char name[256];
+    char criteria[2048]; /* the canonical text of the outreach language */
+    char sponsor[256];   /* the partner client it is for, "" for the city */
+    char created_by[300];
+    long long created_at;
+} idp_store_outreach_segment_t;
+
+/** Stores a new segment (created_at: now). IDP_E_CONFLICT: the id is taken. */
+IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_segment_insert(idp_store_t *s,
+                                                                          const idp_store_outreach_segment_t *row);
+/** Segment @p id (@p id non-NULL; IDP_E_NOT_FOUND), or those created since @p since, newest first, at most @p limit. */
+static inline idp_err_t idp_store_outreach_segments(idp_store_t *s, const char *id, long long since, int limit,
+                                                    idp_store_outreach_segment_t **rows, size_t *n);
+
+typedef struct {
+    char id[40];
+    char segment_id[40];
+    char category[32];
+    char criteria[2048];
+    char attributes[128]; /* the attributes the criteria used, space-separated */
+    char sponsor[256];
+    char created_by[300];
+    long long created_at;
+    long long members;  /* at the send */
+    long long released; /* of them fetched by the portal so far */
+} idp_store_outreach_campaign_t;
+
+/**
+ * A send: campaign @p row (created_at and members filled in) and, in the
+ * same transaction, its members: every resident matching @p c at this moment.
+ * Fewer than @p min_members: IDP_E_CONFLICT and nothing written (row->members says how many).
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_campaign_create(idp_store_t *s,
+                                                                           idp_store_outreach_campaign_t *row,
+                                                                           const idp_store_outreach_criteria_t *c,
+                                                                           long long min_members);
+/** Campaign @p id (non-NULL; IDP_E_NOT_FOUND), or the newest @p limit (of @p sponsor when non-NULL). */
+static inline idp_err_t idp_store_outreach_campaigns(idp_store_t *s, const char *id, const char *sponsor, int limit,
+                                                     idp_store_outreach_campaign_t **rows, size_t *n);
+/**
+ * A page of campaign @p campaign_id's members: at most @p limit resident ids
+ * after @p after ("" from the start), in order. In the same transaction each
+ * member not fetched before is marked released and gets a consent-ledger
+ * "release" row (client @p client_id, claims "sub", purpose
+ * "outreach:<category>:<campaign>", actor "resident"). free(*ids).
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_members_page(idp_store_t *s, const char *campaign_id,
+                                                                        const char *after, int limit,
+                                                                        const char *client_id, char (**ids)[64],
+                                                                        size_t *n);
+
+typedef struct {
+    char campaign_id[40];
+    char category[32];
+    char attributes[128];
+    long long at;          /* the send */
+    long long released_at; /* when the portal fetched it, 0: not yet */
+} idp_store_outreach_inclusion_t;
+
+/** The campaigns that included @p resident_id, newest first (at most 200). free(*rows). */
+static inline idp_err_t idp_store_outreach_inclusions(idp_store_t *s, const char *resident_id,
+                                                      idp_store_outreach_inclusion_t **rows, size_t *n);
+
 /* ---- expiry sweeping (maintenance.sweep_seconds) ------------------------------ */
 
 /**

@@ -390,6 +390,83 @@ static void signatures(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
     idp_buf_puts(b, "</ul></section>");
 }
 
+/* The attribute names @p names (space-separated) as the catalogue's labels, comma-separated. */
+static void attr_labels(idp_ui_doc_t *d, const char *names)
+{
+    char key[64];
+    const char *sep = "";
+    for (const char *p = names; *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        snprintf(key, sizeof(key), "outreach.attr.%.*s", (int)(n < 40 ? n : 40), p);
+        idp_buf_printf(&d->b, "%s%s", sep, idp_msg(key, d->lang));
+        sep = idp_msg_lang_en(d->lang) ? ", " : "、";
+        p += n;
+    }
+}
+
+/* A category's text (outreach.<id>.name or .purpose). */
+static const char *category_text(idp_ui_doc_t *d, const char *id, const char *what)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "outreach.%.24s.%s", id, what);
+    return idp_msg(key, d->lang);
+}
+
+/*
+ * Outreach (issue #22): the categories the city publishes, each with its purpose, the information it uses and a
+ * switch; then every campaign that included the resident, with what matched.
+ */
+static void outreach(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
+{
+    idp_buf_t *b = &d->b;
+    char when[32];
+    idp_buf_printf(b,
+                   "<section aria-labelledby=\"outreach-h\" id=\"outreach\"><h2 id=\"outreach-h\">%s</h2>"
+                   "<p class=\"note\">%s</p><ul id=\"outreach-categories\">",
+                   MSG(d, IDP_MSG_OUTREACH_HEADING), MSG(d, IDP_MSG_OUTREACH_HINT));
+    for (size_t i = 0; i < v->noutreach; i++) {
+        const idp_ui_outreach_category_t *c = &v->outreach[i];
+        idp_buf_puts(b, "<li data-category=\"");
+        idp_html_escape(b, c->id);
+        idp_buf_printf(b, "\" data-on=\"%s\"><strong id=\"outreach-%zu\">%s</strong>: %s<br>", c->on ? "true" : "false",
+                       i, category_text(d, c->id, "name"),
+                       MSG(d, c->on ? IDP_MSG_OUTREACH_STATE_ON : IDP_MSG_OUTREACH_STATE_OFF));
+        idp_buf_printf(b, "<span class=\"note\">%s<br>%s ", category_text(d, c->id, "purpose"),
+                       MSG(d, IDP_MSG_OUTREACH_USES));
+        attr_labels(d, c->attributes);
+        idp_buf_puts(b, "</span>");
+        form_begin(b, "/account/outreach", v->csrf);
+        idp_ui_hidden(b, "category", c->id);
+        idp_ui_hidden(b, "on", c->on ? "0" : "1");
+        idp_buf_printf(b,
+                       "<button type=\"submit\" class=\"%s\" aria-describedby=\"outreach-%zu\">%s</button></form>"
+                       "</li>",
+                       c->on ? "secondary" : "primary", i,
+                       MSG(d, c->on ? IDP_MSG_OUTREACH_TURN_OFF : IDP_MSG_OUTREACH_TURN_ON));
+    }
+    idp_buf_printf(b, "</ul><h3>%s</h3><ul id=\"outreach-inclusions\">", MSG(d, IDP_MSG_OUTREACH_INCLUDED_HEADING));
+    for (size_t i = 0; i < v->ninclusions; i++) {
+        const idp_ui_outreach_inclusion_t *x = &v->inclusions[i];
+        date_of(x->at, when);
+        idp_buf_puts(b, "<li data-category=\"");
+        idp_html_escape(b, x->category);
+        idp_buf_printf(b, "\">%s <strong>%s</strong>: %s ", when, category_text(d, x->category, "name"),
+                       MSG(d, IDP_MSG_OUTREACH_MATCHED));
+        if (*x->attributes)
+            attr_labels(d, x->attributes);
+        else
+            idp_buf_puts(b, MSG(d, IDP_MSG_OUTREACH_EVERYONE));
+        idp_buf_printf(b, "<br><span class=\"note\">%s</span></li>",
+                       MSG(d, x->released_at ? IDP_MSG_OUTREACH_RELEASED : IDP_MSG_OUTREACH_PENDING));
+    }
+    if (v->ninclusions == 0)
+        idp_buf_printf(b, "<li>%s</li>", MSG(d, IDP_MSG_OUTREACH_INCLUDED_NONE));
+    idp_buf_puts(b, "</ul></section>");
+}
+
 static void sessions(idp_ui_doc_t *d, const idp_ui_account_view_t *v)
 {
     idp_buf_t *b = &d->b;
@@ -428,6 +505,7 @@ idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *o
     consents(&d, v);
     history(&d, v);
     signatures(&d, v);
+    outreach(&d, v);
     sessions(&d, v);
     idp_buf_t sources;
     idp_buf_init(&sources, 16384);

@@ -44,7 +44,8 @@ static void begin(idp_ui_doc_t *d, const idp_ui_admin_common_t *c, idp_msg_id_t 
                {"keys", "/admin/keys", IDP_MSG_ADMIN_NAV_KEYS},
                {"audit", "/admin/audit", IDP_MSG_ADMIN_NAV_AUDIT},
                {"residents", "/admin/residents", IDP_MSG_ADMIN_NAV_RESIDENTS},
-               {"upstreams", "/admin/upstreams", IDP_MSG_ADMIN_NAV_UPSTREAMS}};
+               {"upstreams", "/admin/upstreams", IDP_MSG_ADMIN_NAV_UPSTREAMS},
+               {"outreach", "/admin/outreach", IDP_MSG_ADMIN_NAV_OUTREACH}};
     idp_buf_printf(&d->b, "<h1>" IDP_UI_BRAND " %s</h1><nav aria-label=\"%s\" class=\"admin\"><ul>",
                    MSG(d, IDP_MSG_ADMIN_TITLE), MSG(d, IDP_MSG_ADMIN_NAV));
     for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
@@ -664,5 +665,132 @@ idp_err_t idp_ui_render_admin_upstreams(const idp_ui_admin_upstreams_view_t *v, 
         idp_buf_puts(&d.b, "</tr>");
     }
     idp_buf_puts(&d.b, "</tbody></table></section>");
+    return idp_ui_doc_end(&d, 200, NULL, NULL, out);
+}
+
+/* A category's name (the catalogue's outreach.<id>.name). */
+static const char *category_name(idp_ui_doc_t *d, const char *id)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "outreach.%.24s.name", id ? id : "");
+    return idp_msg(key, d->lang);
+}
+
+static void outreach_text_field(idp_ui_doc_t *d, const char *id, idp_msg_id_t label, const char *value, bool required)
+{
+    idp_buf_printf(&d->b,
+                   "<label for=\"%s\">%s</label><input id=\"%s\" name=\"%s\" type=\"text\" autocomplete=\"off\"%s", id,
+                   MSG(d, label), id, id, required ? " required" : "");
+    if (value) {
+        idp_buf_puts(&d->b, " value=\"");
+        idp_html_escape(&d->b, value);
+        idp_buf_puts(&d->b, "\"");
+    }
+    idp_buf_puts(&d->b, ">");
+}
+
+/* The planner's page (issue #22): the segment just counted with its send button, the form, segments, campaigns. */
+idp_err_t idp_ui_render_admin_outreach(const idp_ui_admin_outreach_view_t *v, idp_ui_page_t *out)
+{
+    idp_ui_doc_t d;
+    idp_buf_t *b = &d.b;
+    char when[32];
+    idp_ui_doc_begin(&d, v->c.lang, idp_msg_get(IDP_MSG_ADMIN_OUTREACH_TITLE, v->c.lang));
+    begin(&d, &v->c, IDP_MSG_ADMIN_OUTREACH_TITLE, "outreach");
+    idp_buf_printf(b, "<p class=\"hint\">%s</p>", MSG(&d, IDP_MSG_ADMIN_OUTREACH_HINT));
+    if (v->counted) {
+        idp_buf_puts(b, "<section id=\"counted\" aria-labelledby=\"counted-h\"><h3 id=\"counted-h\">");
+        idp_html_escape(b, v->counted->name);
+        idp_buf_printf(b, "</h3><p>%s: <code>", category_name(&d, v->counted->category));
+        idp_html_escape(b, v->counted->criteria);
+        idp_buf_printf(b, "</code></p><p>%s: <strong id=\"counted-size\">", MSG(&d, IDP_MSG_ADMIN_OUTREACH_SIZE));
+        idp_html_escape(b, v->counted_size);
+        idp_buf_puts(b, "</strong></p>");
+        if (v->counted_sendable) {
+            idp_buf_puts(b, "<form method=\"post\" action=\"/admin/outreach/segments/");
+            idp_html_escape(b, v->counted->id);
+            idp_buf_puts(b, "/send\">");
+            idp_ui_hidden(b, "csrf", v->c.csrf);
+            idp_buf_printf(b, "<button type=\"submit\" class=\"primary\" id=\"send\">%s</button></form>",
+                           MSG(&d, IDP_MSG_ADMIN_OUTREACH_SEND));
+        } else {
+            idp_buf_printf(b, "<p class=\"note\" id=\"under-k\">%s</p>", MSG(&d, IDP_MSG_ADMIN_OUTREACH_UNDER_K));
+        }
+        idp_buf_puts(b, "</section>");
+    }
+    /* the form */
+    idp_buf_printf(b,
+                   "<section aria-labelledby=\"define-h\"><h3 id=\"define-h\">%s</h3>"
+                   "<form method=\"post\" action=\"/admin/outreach/segments\">",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_DEFINE));
+    idp_ui_hidden(b, "csrf", v->c.csrf);
+    outreach_text_field(&d, "name", IDP_MSG_ADMIN_OUTREACH_NAME, v->name, true);
+    idp_buf_printf(b, "<label for=\"category\">%s</label><select id=\"category\" name=\"category\">",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_CATEGORY));
+    for (size_t i = 0; v->categories && v->categories[i]; i++) {
+        idp_buf_puts(b, "<option value=\"");
+        idp_html_escape(b, v->categories[i]);
+        idp_buf_printf(b, "\"%s>%s</option>", v->category && !strcmp(v->category, v->categories[i]) ? " selected" : "",
+                       category_name(&d, v->categories[i]));
+    }
+    idp_buf_printf(b,
+                   "</select><label for=\"criteria\">%s</label><p class=\"note\" id=\"criteria-hint\">%s</p>"
+                   "<textarea id=\"criteria\" name=\"criteria\" rows=\"3\" aria-describedby=\"criteria-hint\">",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_CRITERIA), MSG(&d, IDP_MSG_ADMIN_OUTREACH_CRITERIA_HINT));
+    if (v->criteria)
+        idp_html_escape(b, v->criteria);
+    idp_buf_puts(b, "</textarea>");
+    outreach_text_field(&d, "sponsor", IDP_MSG_ADMIN_OUTREACH_SPONSOR, v->sponsor, false);
+    idp_buf_printf(b, "<button type=\"submit\" class=\"primary\" id=\"define\">%s</button></form></section>",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_DEFINE_BUTTON));
+    /* recent segments */
+    idp_buf_printf(b, "<section aria-labelledby=\"segments-h\"><h3 id=\"segments-h\">%s</h3>",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_SEGMENTS));
+    if (v->nsegments == 0) {
+        idp_buf_printf(b, "<p>%s</p>", MSG(&d, IDP_MSG_ADMIN_OUTREACH_NONE));
+    } else {
+        idp_buf_printf(b,
+                       "<table id=\"segments\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+                       MSG(&d, IDP_MSG_ADMIN_OUTREACH_NAME), MSG(&d, IDP_MSG_ADMIN_OUTREACH_CATEGORY),
+                       MSG(&d, IDP_MSG_ADMIN_OUTREACH_CRITERIA), MSG(&d, IDP_MSG_ADMIN_OUTREACH_SIZE));
+        for (size_t i = 0; i < v->nsegments; i++) {
+            const idp_ui_outreach_segment_t *x = &v->segments[i];
+            idp_buf_puts(b, "<tr data-segment=\"");
+            idp_html_escape(b, x->id);
+            idp_buf_puts(b, "\"><td>");
+            idp_html_escape(b, x->name);
+            idp_buf_printf(b, "</td><td>%s</td><td><code>", category_name(&d, x->category));
+            idp_html_escape(b, x->criteria);
+            idp_buf_puts(b, "</code></td><td><a href=\"/admin/outreach?segment=");
+            idp_html_escape(b, x->id);
+            idp_buf_printf(b, "#counted\">%s</a></td></tr>", MSG(&d, IDP_MSG_ADMIN_OUTREACH_COUNT));
+        }
+        idp_buf_puts(b, "</tbody></table>");
+    }
+    idp_buf_printf(b, "</section><section aria-labelledby=\"campaigns-h\"><h3 id=\"campaigns-h\">%s</h3>",
+                   MSG(&d, IDP_MSG_ADMIN_OUTREACH_CAMPAIGNS));
+    if (v->ncampaigns == 0) {
+        idp_buf_printf(b, "<p>%s</p>", MSG(&d, IDP_MSG_ADMIN_OUTREACH_NONE));
+    } else {
+        idp_buf_printf(b,
+                       "<table id=\"campaigns\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+                       MSG(&d, IDP_MSG_ADMIN_COL_CREATED), MSG(&d, IDP_MSG_ADMIN_OUTREACH_CATEGORY),
+                       MSG(&d, IDP_MSG_ADMIN_OUTREACH_CRITERIA), MSG(&d, IDP_MSG_ADMIN_OUTREACH_SIZE));
+        for (size_t i = 0; i < v->ncampaigns; i++) {
+            const idp_ui_outreach_campaign_t *x = &v->campaigns[i];
+            utc(x->created_at, when);
+            idp_buf_puts(b, "<tr data-campaign=\"");
+            idp_html_escape(b, x->id);
+            idp_buf_printf(b, "\"><td>%s</td><td>%s</td><td><code>", when, category_name(&d, x->category));
+            idp_html_escape(b, x->criteria);
+            idp_buf_puts(b, "</code></td><td>");
+            idp_html_escape(b, x->members);
+            idp_buf_puts(b, "</td></tr>");
+        }
+        idp_buf_puts(b, "</tbody></table>");
+    }
+    idp_buf_puts(b, "</section>");
     return idp_ui_doc_end(&d, 200, NULL, NULL, out);
 }

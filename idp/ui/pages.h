@@ -303,6 +303,19 @@ typedef struct {
     const char *client_id, *procedure_name, *application_id, *digest;
 } idp_ui_signature_t;
 
+/** An outreach category on the account page (issue #22): its id (the catalogue's outreach.<id>.*), the attributes
+ * it uses (space-separated: age, gender, ward, resident, school_district, child_age) and whether it is on. */
+typedef struct {
+    const char *id, *attributes;
+    bool on;
+} idp_ui_outreach_category_t;
+
+/** A campaign that included the resident: when, which category, which attributes matched, passed on when (0: not yet). */
+typedef struct {
+    const char *category, *attributes;
+    long long at, released_at;
+} idp_ui_outreach_inclusion_t;
+
 typedef struct {
     const char *lang, *csrf;
     const char *notice; /* or NULL */
@@ -324,6 +337,10 @@ typedef struct {
     size_t nsessions;
     const idp_ui_signature_t *signatures; /* applications signed with the card (issue #21) */
     size_t nsignatures;
+    const idp_ui_outreach_category_t *outreach; /* the categories the city publishes (issue #22) */
+    size_t noutreach;
+    const idp_ui_outreach_inclusion_t *inclusions; /* campaigns that included the resident, newest first */
+    size_t ninclusions;
 } idp_ui_account_view_t;
 idp_err_t idp_ui_render_account(const idp_ui_account_view_t *v, idp_ui_page_t *out);
 
@@ -478,6 +495,33 @@ typedef struct {
 } idp_ui_admin_upstreams_view_t;
 
 idp_err_t idp_ui_render_admin_upstreams(const idp_ui_admin_upstreams_view_t *v, idp_ui_page_t *out);
+
+/** A segment as the outreach page lists it (issue #22). */
+typedef struct {
+    const char *id, *name, *category, *criteria, *sponsor;
+    long long created_at;
+} idp_ui_outreach_segment_t;
+
+/** A campaign sent: its size as shown ("120", "<10"). */
+typedef struct {
+    const char *id, *category, *criteria, *members, *sponsor;
+    long long created_at;
+} idp_ui_outreach_campaign_t;
+
+typedef struct {
+    idp_ui_admin_common_t c;
+    const char *const *categories; /* the category ids (NULL-terminated) */
+    const idp_ui_outreach_segment_t *segments;
+    size_t nsegments;
+    const idp_ui_outreach_campaign_t *campaigns;
+    size_t ncampaigns;
+    const idp_ui_outreach_segment_t *counted; /* the segment just defined or counted, or NULL */
+    const char *counted_size;                 /* its size as shown */
+    bool counted_sendable;
+    const char *name, *category, *criteria, *sponsor; /* the form as sent, after a refusal; or NULL */
+} idp_ui_admin_outreach_view_t;
+
+idp_err_t idp_ui_render_admin_outreach(const idp_ui_admin_outreach_view_t *v, idp_ui_page_t *out);
 
 /** Why the console is closed to this browser: no card session, no role, or a sign-in too old for the action. */
 typedef enum {

@@ -188,9 +188,15 @@ json_t *fixture_call_dpop(fixture_t *f, idp_endpoint_id_t endpoint, const char *
 json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param, const char *body,
                      const char *authorization, idp_oauth_resp_t *resp)
 {
+    return fixture_json_query(f, endpoint, method, param, "", body, authorization, resp);
+}
+
+json_t *fixture_json_query(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param,
+                           const char *query, const char *body, const char *authorization, idp_oauth_resp_t *resp)
+{
     idp_arena_t arena;
     idp_arena_init(&arena, 1 << 20);
-    handle(f, endpoint, "", &arena,
+    handle(f, endpoint, query, &arena,
            (idp_oauth_req_t){.authorization = authorization,
                              .remote_addr = "192.0.2.1",
                              .post = !strcmp(method, "POST"),

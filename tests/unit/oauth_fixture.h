@@ -45,6 +45,9 @@ json_t *fixture_call_dpop(fixture_t *f, idp_endpoint_id_t endpoint, const char *
  * Authorization header (may be NULL); the JSON body (decref it; {} when there is none). */
 json_t *fixture_json(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param, const char *body,
                      const char *authorization, idp_oauth_resp_t *resp);
+/* The same with the query string @p query ("" for none). */
+json_t *fixture_json_query(fixture_t *f, idp_endpoint_id_t endpoint, const char *method, const char *param,
+                           const char *query, const char *body, const char *authorization, idp_oauth_resp_t *resp);
 /* What a browser request got (fixture_page): the answer's head and its body (malloc'ed: fixture_answer_free). */
 typedef struct {
     int status;

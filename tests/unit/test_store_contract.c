@@ -1684,6 +1684,193 @@ static void statistics_count_the_events(void **state)
     free(rows);
 }
 
+/*
+ * Outreach (issue #22): a generated population against the brute-force rule (idp_store_outreach_match), for
+ * counts, differences, the snapshot and its pages with their ledger rows, and an opt-out. On store/pg this
+ * checks the SQL of MATCH against the C rule.
+ */
+static void outreach_segments_match_the_rule(void **state)
+{
+    idp_store_t *s = *state;
+    enum { N = 60 };
+    static const char *const wards[] = {"南区", "北区", "堺区", ""};     /* not text: wards as the card names them */
+    static const char *const districts[] = {"浅香山小", "三国丘小", ""}; /* not text: school districts */
+    char rids[N][64];
+    idp_store_outreach_profile_t ps[N];
+    unsigned bits[N];
+    unsigned char r[N * 8];
+    assert_int_equal(idp_random_bytes(r, sizeof(r)), IDP_OK);
+    for (int i = 0; i < N; i++) {
+        const unsigned char *x = &r[i * 8];
+        char serial[64];
+        fresh_id(serial, sizeof(serial), "serial");
+        fresh_id(rids[i], sizeof(rids[i]), "outreach");
+        idp_store_card_cert_t cert = {
+            .purpose = "auth", .issuer_key_id = "dd", .serial = serial, .not_after = 4102444800LL};
+        fresh_hash(cert.sha256);
+        bool created;
+        char got[64];
+        assert_int_equal(idp_store_card_resident(s, &cert, rids[i], got, &created), IDP_OK);
+        idp_store_outreach_profile_t *p = &ps[i];
+        memset(p, 0, sizeof(*p));
+        p->birth_month = x[0] % 5 ? 1950 * 12 + x[1] % 240 + (x[0] % 3) * 120 : 0; /* some unknown */
+        p->gender = x[2] % 3;
+        snprintf(p->ward, sizeof(p->ward), "%s", wards[x[3] % 4]);
+        p->sakai_resident = p->ward[0] != 0;
+        snprintf(p->school_district, sizeof(p->school_district), "%s", districts[x[4] % 3]);
+        p->nchildren = x[5] % 3;
+        for (size_t c = 0; c < p->nchildren; c++)
+            p->children[c] = 2020 * 12 + (x[6 + c] % 72);
+        bits[i] = 0;
+        for (unsigned b = 0; b < 3; b++) {
+            if (!((x[7] >> b) & 1))
+                continue;
+            bool changed = false;
+            char cat[16];
+            snprintf(cat, sizeof(cat), "cat%u", b);
+            assert_int_equal(idp_store_outreach_optin_set(s, rids[i], 1u << b, cat, true, p, "age ward", &changed),
+                             IDP_OK);
+            assert_true(changed);
+            bits[i] |= 1u << b;
+        }
+        unsigned got_bits;
+        assert_int_equal(idp_store_outreach_optins(s, rids[i], &got_bits), IDP_OK);
+        assert_int_equal(got_bits, bits[i]);
+    }
+    idp_store_outreach_criteria_t cs[5];
+    memset(cs, 0, sizeof(cs));
+    for (int k = 0; k < 5; k++) {
+        cs[k].category_bit = 1u << (k % 3);
+        cs[k].sakai_resident = -1;
+    }
+    cs[1].gender = 1;
+    snprintf(cs[1].wards[0], 32, "南区"); /* not text: a ward */
+    snprintf(cs[1].wards[1], 32, "北区"); /* not text: a ward */
+    cs[1].nwards = 2;
+    cs[2].birth_from = 1960 * 12;
+    cs[2].birth_to = 1979 * 12 + 11;
+    cs[2].sakai_resident = 1;
+    cs[3].child_from = 2022 * 12;
+    cs[3].child_to = 2023 * 12 + 11;
+    snprintf(cs[3].districts[0], 256, "浅香山小"); /* not text: a school district */
+    cs[3].ndistricts = 1;
+    cs[4].sakai_resident = 0;
+    cs[4].gender = 2;
+    long long want[5] = {0};
+    for (int k = 0; k < 5; k++) {
+        for (int i = 0; i < N; i++)
+            want[k] += idp_store_outreach_match(&cs[k], bits[i], &ps[i]);
+        long long n = -1;
+        assert_int_equal(idp_store_outreach_count(s, &cs[k], &n), IDP_OK);
+        assert_int_equal(n, want[k]);
+    }
+    long long diff = -1, want_diff = 0;
+    for (int i = 0; i < N; i++)
+        want_diff +=
+            idp_store_outreach_match(&cs[0], bits[i], &ps[i]) != idp_store_outreach_match(&cs[3], bits[i], &ps[i]);
+    assert_int_equal(idp_store_outreach_difference(s, &cs[0], &cs[3], &diff), IDP_OK);
+    assert_int_equal(diff, want_diff);
+
+    /* a snapshot of segment 0: its members are exactly those the rule picks; under a minimum nothing is written */
+    idp_store_outreach_segment_t seg = {.created_at = 0};
+    fresh_id(seg.id, sizeof(seg.id), "seg");
+    snprintf(seg.category, sizeof(seg.category), "cat0");
+    snprintf(seg.name, sizeof(seg.name), "everyone in cat0");
+    snprintf(seg.created_by, sizeof(seg.created_by), "resident:x");
+    assert_int_equal(idp_store_outreach_segment_insert(s, &seg), IDP_OK);
+    assert_int_equal(idp_store_outreach_segment_insert(s, &seg), IDP_E_CONFLICT);
+    idp_store_outreach_campaign_t camp = {.members = 0};
+    fresh_id(camp.id, sizeof(camp.id), "camp");
+    snprintf(camp.segment_id, sizeof(camp.segment_id), "%s", seg.id);
+    snprintf(camp.category, sizeof(camp.category), "cat0");
+    snprintf(camp.created_by, sizeof(camp.created_by), "resident:x");
+    assert_int_equal(idp_store_outreach_campaign_create(s, &camp, &cs[0], want[0] + 1), IDP_E_CONFLICT);
+    idp_store_outreach_campaign_t *rows = NULL;
+    size_t nrows = 0;
+    assert_int_equal(idp_store_outreach_campaigns(s, camp.id, NULL, 1, &rows, &nrows), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_outreach_campaign_create(s, &camp, &cs[0], 1), want[0] >= 1 ? IDP_OK : IDP_E_CONFLICT);
+    if (want[0] < 2)
+        return; /* 60 residents with a one-in-two opt-in: not in practice */
+    assert_int_equal(camp.members, want[0]);
+    /* one member opts out before the portal fetched anything: out of the campaign, and a "revoke" in the ledger */
+    int leaver = -1;
+    for (int i = 0; i < N && leaver < 0; i++)
+        if (idp_store_outreach_match(&cs[0], bits[i], &ps[i]))
+            leaver = i;
+    bool changed = false;
+    assert_int_equal(
+        idp_store_outreach_optin_set(s, rids[leaver], 1u, "cat0", false, &ps[leaver], "age ward", &changed), IDP_OK);
+    assert_true(changed);
+    assert_int_equal(
+        idp_store_outreach_optin_set(s, rids[leaver], 1u, "cat0", false, &ps[leaver], "age ward", &changed), IDP_OK);
+    assert_false(changed); /* already off: nothing written */
+    /* pages of 7: every remaining member once, in order, each released once with a ledger row */
+    char after[64] = "", seen[N][64];
+    size_t nseen = 0;
+    for (;;) {
+        char(*page)[64] = NULL;
+        size_t n = 0;
+        assert_int_equal(idp_store_outreach_members_page(s, camp.id, after, 7, "portal", &page, &n), IDP_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(nseen == 0 || strcmp(seen[nseen - 1], page[i]) < 0);
+            assert_string_not_equal(page[i], rids[leaver]);
+            snprintf(seen[nseen++], 64, "%s", page[i]);
+        }
+        if (n)
+            snprintf(after, sizeof(after), "%s", page[n - 1]);
+        free(page);
+        if (n < 7)
+            break;
+    }
+    assert_int_equal((long long)nseen, want[0] - 1);
+    assert_int_equal(idp_store_outreach_campaigns(s, camp.id, NULL, 1, &rows, &nrows), IDP_OK);
+    assert_int_equal(rows[0].members, want[0]);
+    assert_int_equal(rows[0].released, want[0] - 1);
+    free(rows);
+    idp_store_ledger_row_t *lr = NULL;
+    size_t nl = 0;
+    assert_int_equal(idp_store_ledger_rows(s, seen[0], &lr, &nl), IDP_OK);
+    size_t releases = 0;
+    for (size_t i = 0; i < nl; i++)
+        releases += !strcmp(lr[i].action, "release") && !strcmp(lr[i].client_id, "portal");
+    assert_int_equal(releases, 1);
+    idp_store_ledger_rows_free(lr, nl);
+    /* fetched again: the same members, no second release */
+    char(*again)[64] = NULL;
+    size_t n2 = 0;
+    assert_int_equal(idp_store_outreach_members_page(s, camp.id, "", 1, "portal", &again, &n2), IDP_OK);
+    assert_int_equal(n2, 1);
+    assert_string_equal(again[0], seen[0]);
+    free(again);
+    assert_int_equal(idp_store_ledger_rows(s, seen[0], &lr, &nl), IDP_OK);
+    releases = 0;
+    for (size_t i = 0; i < nl; i++)
+        releases += !strcmp(lr[i].action, "release");
+    assert_int_equal(releases, 1);
+    idp_store_ledger_rows_free(lr, nl);
+    /* the whole ledger still chains */
+    assert_int_equal(idp_store_ledger_rows(s, NULL, &lr, &nl), IDP_OK);
+    long long bad;
+    const char *why;
+    assert_true(idp_store_ledger_verify(lr, nl, &bad, &why));
+    idp_store_ledger_rows_free(lr, nl);
+    /* the resident sees the campaign; the leaver does not */
+    idp_store_outreach_inclusion_t *inc = NULL;
+    size_t ni = 0;
+    assert_int_equal(idp_store_outreach_inclusions(s, seen[0], &inc, &ni), IDP_OK);
+    assert_int_equal(ni, 1);
+    assert_string_equal(inc[0].campaign_id, camp.id);
+    assert_true(inc[0].released_at > 0);
+    free(inc);
+    assert_int_equal(idp_store_outreach_inclusions(s, rids[leaver], &inc, &ni), IDP_OK);
+    assert_int_equal(ni, 0);
+    free(inc);
+    /* counted again, the leaver is gone from category 0 */
+    long long n = -1;
+    assert_int_equal(idp_store_outreach_count(s, &cs[0], &n), IDP_OK);
+    assert_int_equal(n, want[0] - 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "pg")) {
@@ -1695,6 +1882,7 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(code_is_spent_once_and_a_replay_revokes_its_grant),
+        cmocka_unit_test(outreach_segments_match_the_rule),
         cmocka_unit_test(code_of_another_client_redirect_or_verifier_changes_nothing),
         cmocka_unit_test(code_expired_or_unknown_is_unknown),
         cmocka_unit_test(grant_ends_with_its_session),

@@ -144,6 +144,18 @@ typedef struct {
     char organisation[64], resident[64];
 } idp_mem_org_resident_t;
 
+/* Outreach (store/pg: outreach_profiles, outreach_members). */
+typedef struct {
+    char resident[64];
+    unsigned bits;
+    idp_store_outreach_profile_t p;
+} idp_mem_outreach_profile_t;
+
+typedef struct {
+    char campaign[40], resident[64];
+    long long released_at;
+} idp_mem_outreach_member_t;
+
 typedef struct {
     pthread_mutex_t mu; /* one lock for everything: each call is one transaction */
     long long skew;     /* idp_store_mem_advance */
@@ -184,6 +196,10 @@ typedef struct {
     IDP_MEM_VEC(idp_mem_lock_t) locks;
     IDP_MEM_VEC(idp_store_key_schedule_t) schedules;
     IDP_MEM_VEC(idp_store_app_signature_t) signatures;
+    IDP_MEM_VEC(idp_mem_outreach_profile_t) outreach_profiles;
+    IDP_MEM_VEC(idp_store_outreach_segment_t) outreach_segments;
+    IDP_MEM_VEC(idp_store_outreach_campaign_t) outreach_campaigns;
+    IDP_MEM_VEC(idp_mem_outreach_member_t) outreach_members;
 } idp_mem_data_t;
 
 typedef struct {

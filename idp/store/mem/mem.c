@@ -53,6 +53,10 @@ static void free_data(idp_mem_data_t *d)
     free(d->locks.v);
     free(d->schedules.v);
     idp_store_app_signatures_free(d->signatures.v, d->signatures.n);
+    free(d->outreach_profiles.v);
+    free(d->outreach_segments.v);
+    free(d->outreach_campaigns.v);
+    free(d->outreach_members.v);
     idp_store_admin_log_rows_free(d->admin_log.v, d->admin_log.n);
     free(d->org_residents.v);
     free(d->txs.v);

@@ -166,6 +166,20 @@ const idp_store_logout_ops_t idp_mem_logout_ops = {
 };
 
 /* The store: the tables above, and its data under one mutex. */
+const idp_store_outreach_ops_t idp_mem_outreach_ops = {
+    .optins = idp_mem_outreach_optins,
+    .optin_set = idp_mem_outreach_optin_set,
+    .profile_refresh = idp_mem_outreach_profile_refresh,
+    .count = idp_mem_outreach_count,
+    .difference = idp_mem_outreach_difference,
+    .segment_insert = idp_mem_outreach_segment_insert,
+    .segments = idp_mem_outreach_segments,
+    .campaign_create = idp_mem_outreach_campaign_create,
+    .campaigns = idp_mem_outreach_campaigns,
+    .members_page = idp_mem_outreach_members_page,
+    .inclusions = idp_mem_outreach_inclusions,
+};
+
 idp_err_t idp_store_mem_new(idp_store_t **out)
 {
     idp_mem_store_t *s = calloc(1, sizeof(*s));
@@ -183,7 +197,8 @@ idp_err_t idp_store_mem_new(idp_store_t **out)
                             .ops_consent = &idp_mem_consent_ops,
                             .ops_audit = &idp_mem_audit_ops,
                             .ops_logout = &idp_mem_logout_ops,
-                            .ops_registration = &idp_mem_registration_ops};
+                            .ops_registration = &idp_mem_registration_ops,
+                            .ops_outreach = &idp_mem_outreach_ops};
     pthread_mutex_init(&s->d.mu, NULL);
     *out = &s->base;
     return IDP_OK;

@@ -183,4 +183,26 @@ idp_err_t idp_mem_app_signatures_bind(idp_store_t *s, const char *login_tx, cons
 idp_err_t idp_mem_app_signatures_list(idp_store_t *s, const char *resident_id, const char *grant_id,
                                       const char *login_tx, idp_store_app_signature_t **rows, size_t *n);
 
+/* mem_outreach.c */
+idp_err_t idp_mem_outreach_optins(idp_store_t *s, const char *resident_id, unsigned *bits);
+idp_err_t idp_mem_outreach_optin_set(idp_store_t *s, const char *resident_id, unsigned bit, const char *category,
+                                     bool on, const idp_store_outreach_profile_t *profile, const char *attributes,
+                                     bool *changed);
+idp_err_t idp_mem_outreach_profile_refresh(idp_store_t *s, const char *resident_id,
+                                           const idp_store_outreach_profile_t *p);
+idp_err_t idp_mem_outreach_count(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
+idp_err_t idp_mem_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                      const idp_store_outreach_criteria_t *b, long long *n);
+idp_err_t idp_mem_outreach_segment_insert(idp_store_t *s, const idp_store_outreach_segment_t *row);
+idp_err_t idp_mem_outreach_segments(idp_store_t *s, const char *id, long long since, int limit,
+                                    idp_store_outreach_segment_t **rows, size_t *n);
+idp_err_t idp_mem_outreach_campaign_create(idp_store_t *s, idp_store_outreach_campaign_t *row,
+                                           const idp_store_outreach_criteria_t *c, long long min_members);
+idp_err_t idp_mem_outreach_campaigns(idp_store_t *s, const char *id, const char *sponsor, int limit,
+                                     idp_store_outreach_campaign_t **rows, size_t *n);
+idp_err_t idp_mem_outreach_members_page(idp_store_t *s, const char *campaign_id, const char *after, int limit,
+                                        const char *client_id, char (**ids)[64], size_t *n);
+idp_err_t idp_mem_outreach_inclusions(idp_store_t *s, const char *resident_id, idp_store_outreach_inclusion_t **rows,
+                                      size_t *n);
+
 #endif

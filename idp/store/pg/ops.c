@@ -165,6 +165,20 @@ const idp_store_registration_ops_t idp_pg_registration_ops = {
     .client_stats = idp_pg_client_stats,
 };
 
+const idp_store_outreach_ops_t idp_pg_outreach_ops = {
+    .optins = idp_pg_outreach_optins,
+    .optin_set = idp_pg_outreach_optin_set,
+    .profile_refresh = idp_pg_outreach_profile_refresh,
+    .count = idp_pg_outreach_count,
+    .difference = idp_pg_outreach_difference,
+    .segment_insert = idp_pg_outreach_segment_insert,
+    .segments = idp_pg_outreach_segments,
+    .campaign_create = idp_pg_outreach_campaign_create,
+    .campaigns = idp_pg_outreach_campaigns,
+    .members_page = idp_pg_outreach_members_page,
+    .inclusions = idp_pg_outreach_inclusions,
+};
+
 /* Opening and closing: the pool, and the tables above as the store's. */
 
 idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_t **out)
@@ -189,7 +203,8 @@ idp_err_t idp_store_open(const char *url, int pool_size, int wait_ms, idp_store_
                             .ops_consent = &idp_pg_consent_ops,
                             .ops_audit = &idp_pg_audit_ops,
                             .ops_logout = &idp_pg_logout_ops,
-                            .ops_registration = &idp_pg_registration_ops};
+                            .ops_registration = &idp_pg_registration_ops,
+                            .ops_outreach = &idp_pg_outreach_ops};
     pthread_mutex_init(&s->at_mu, NULL);
     s->at_tail = &s->at_head;
     *out = &s->base;

@@ -17,7 +17,7 @@ typedef struct idp_pg_pool idp_pg_pool_t;
 /* Statement indexes: 0-63 store_pg.c, 64-95 store_flow.c, 96-127 store_social.c, 128-191
  * store_account.c, 192-223 store_sweep.c, 224-255 store_sealed.c, 256-271 store_app_sign.c (each file its own
  * table). */
-#define IDP_PG_MAX_STMTS 288
+#define IDP_PG_MAX_STMTS 304
 
 typedef struct {
     PGconn *pg;
