@@ -117,6 +117,11 @@ idp_outcome_t idp_admin_apply(idp_oauth_t *o, const caller_t *who, const idp_sto
     idp_err_t e = (before && !b) || (after && !a) ? IDP_E_NOMEM : idp_store_admin_apply(o->store, op, &entry);
     free(b);
     free(a);
+    bool client = op->kind == IDP_ADMIN_OP_CLIENT_SANDBOX || op->kind == IDP_ADMIN_OP_CLIENT_SUSPEND ||
+                  op->kind == IDP_ADMIN_OP_CLIENT_SECRET || op->kind == IDP_ADMIN_OP_CLIENT_REQUEST ||
+                  op->kind == IDP_ADMIN_OP_CLIENT_UPDATE || op->kind == IDP_ADMIN_OP_CLIENT_DELETE;
+    if (e == IDP_OK && client) /* a suspension or a new secret holds on this node at once (docs/admin.md) */
+        idp_clients_forget(o->clients, op->id);
     if (e == IDP_OK)
         return idp_ok();
     if (e == IDP_E_NOT_FOUND)

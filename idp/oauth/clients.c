@@ -73,6 +73,16 @@ void idp_clients_free(struct idp_clients *c)
     free(c);
 }
 
+void idp_clients_forget(struct idp_clients *c, const char *client_id)
+{
+    if (c == NULL || client_id == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    drop(c, client_id);
+    c->gen++; /* a row read before this change may be the old one: it is not kept */
+    pthread_mutex_unlock(&c->mu);
+}
+
 void idp_clients_changed(void *ctx, const char *client_id, bool live)
 {
     struct idp_clients *c = ctx;

@@ -34,6 +34,12 @@ struct idp_clients *idp_clients_new(void);
  */
 void idp_clients_free(struct idp_clients *c);
 
+/**
+ * Drops @p client_id after this node changed it (the admin API, the console): the change holds here at once,
+ * without waiting for the store's watch to hear of it, as the other nodes do.
+ */
+void idp_clients_forget(struct idp_clients *c, const char *client_id);
+
 /** The store's watch callback (idp_store_client_watch_fn); @p ctx is the cache. */
 void idp_clients_changed(void *ctx, const char *client_id, bool live);
 
