@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { addClient, admin, basic, cleanup, provision, psql, startServer, tokenRequest } from './lib/harness.mjs';
 
 const SOURCE = process.env.SAKAID_SOURCE_DIR;
-const ROLES = ['viewer', 'client-operator', 'key-operator', 'help-desk', 'auditor'];
+const ROLES = ['viewer', 'client-operator', 'key-operator', 'help-desk', 'auditor', 'outreach-planner'];
 const CB = 'https://partner.example/cb';
 let env, srv, doc, api, disco, discoServer;
 const tokens = {};
@@ -22,6 +22,9 @@ before(async () => {
   api = `${srv.url}/admin/api/v1`;
   doc = JSON.parse(readFileSync(join(SOURCE, 'docs', 'admin-api.json'), 'utf8'));
   for (const role of ROLES) tokens[role] = await adminToken(`admin:${role}`);
+  // twelve residents who opted in to health notices, so that a planner's segment can be sent (issue #22)
+  psql(env.SAKAID_DATABASE_URL, `INSERT INTO residents (id) SELECT 'outreach-' || i FROM generate_series(1, 12) i;
+    INSERT INTO outreach_profiles (resident_id, categories) SELECT 'outreach-' || i, 1 FROM generate_series(1, 12) i`);
   // an upstream OpenID provider's discovery document, on loopback (the API checks an issuer through it)
   discoServer = createServer((req, res) => {
     const meta = { issuer: disco, authorization_endpoint: `${disco}/auth`, token_endpoint: `${disco}/token`, jwks_uri: `${disco}/jwks` };
@@ -143,6 +146,12 @@ describe('roles', () => {
           if (path === '/initial-access-tokens/{id}') id = admin(env, ['iat', 'issue', 'api-shop']).json.id;
           if (path === '/clients/{id}/sandbox') await call('POST', `/clients/${id}/approve`, tokens['client-operator']);
           if (path === '/upstreams/{id}') id = await upstream();
+          if (path.startsWith('/outreach/segments/{id}')) {
+            const seg = await call('POST', '/outreach/segments', tokens['outreach-planner'],
+              { category: 'health', name: `for ${role}`, criteria: '' });
+            assert.equal(seg.status, 201, JSON.stringify(seg.body));
+            id = seg.body.id;
+          }
           if (path === '/keys/schedules/{id}') {
             id = 'ES256';
             if (method === 'delete') await call('PUT', '/keys/schedules/ES256', tokens['key-operator'], { every_days: 30 });
@@ -151,6 +160,7 @@ describe('roles', () => {
             '/clients': { client_name: 'Made by the API', redirect_uris: [CB] },
             '/residents/{id}/lock': { reason: 'test' }, '/residents/{id}/unlock': { reason: 'test' },
             '/residents/{id}/end-sessions': { reason: 'test' },
+            '/outreach/segments': { category: 'health', name: `by ${role}`, criteria: 'age in 20..120' },
             '/upstreams': { id: `up-${role}-${Math.random().toString(36).slice(2, 8)}`, issuer: disco, client_id: 'sakaid',
               client_secret: 'upstream-secret', display_name: 'Made by the API' } };
           const puts = { '/keys/schedules/{id}': { every_days: 30 }, '/upstreams/{id}': { display_name: 'Renamed' } };
