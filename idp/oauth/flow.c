@@ -699,16 +699,6 @@ idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 
 /* ---- the login transaction's own endpoints ----------------------------------------- */
 
-bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx)
-{
-    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
-    unsigned char h[32];
-    if (browser == NULL)
-        return false;
-    sha256_str(browser, h);
-    return idp_ct_equal(h, tx->browser_hash, 32);
-}
-
 /*
  * Loads the transaction named by "tx" and checks that this browser began it
  * (the binding cookie) and, for forms, the CSRF token. Renders the error
@@ -1138,7 +1128,9 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         char challenge[64], *link = NULL;
-        if (app && !app_signed && (e = idp_app_sign_challenge(o, tx, app, req->now, challenge, &link)) != IDP_OK) {
+        bool upstream = false;
+        if (app && !app_signed &&
+            (e = idp_app_sign_challenge(o, tx, app, req->now, challenge, &link, &upstream)) != IDP_OK) {
             e == IDP_E_CONFLICT ? fail(&f, IDP_E_SLOW_DOWN, "too many card attempts for this sign-in: start again")
                                 : store_error(&f, e);
             flow_done(&f);
@@ -1147,7 +1139,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
             idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card, f.ar.details, link,
-                             app_signed);
+                             upstream, app_signed);
         free(link);
         flow_done(&f);
         return f.out;
