@@ -140,9 +140,12 @@ bool idp_app_sign_upstream_leg(const char *state)
 
 idp_err_t idp_app_sign_upstream_of(idp_oauth_t *o, const idp_store_login_tx_t *tx, char upstream_id[40], bool *yes)
 {
+    /* The sign-in of this authorization: the consent step keeps it (signed_in_with); a transaction signed in
+     * with it still has it as its own credential. A session reused (no sign-in here) has neither. */
+    const char *with = tx->signed_in_with[0] ? tx->signed_in_with : tx->credential;
     *yes = false;
     upstream_id[0] = '\0';
-    if (o->fed == NULL || o->kek == NULL || !tx->credential[0] || !tx->resident_id[0])
+    if (o->fed == NULL || o->kek == NULL || !with[0] || !tx->resident_id[0])
         return IDP_OK;
     idp_store_credential_t *creds = NULL;
     size_t n = 0;
@@ -150,7 +153,7 @@ idp_err_t idp_app_sign_upstream_of(idp_oauth_t *o, const idp_store_login_tx_t *t
     for (size_t i = 0; e == IDP_OK && !*yes && i < n; i++) {
         char key[48];
         if (strcmp(creds[i].kind, "social") != 0 ||
-            !idp_credential_key("social", creds[i].issuer, creds[i].subject, key) || strcmp(key, tx->credential) != 0)
+            !idp_credential_key("social", creds[i].issuer, creds[i].subject, key) || strcmp(key, with) != 0)
             continue;
         /* The way this transaction's resident signed in: a card channel's identity? */
         idp_store_upstream_t u;
