@@ -192,8 +192,8 @@ idp_err_t idp_app_sign_upstream_link(idp_oauth_t *o, const idp_store_login_tx_t 
  * the resident's verified name, birth date, gender and address: the
  * attributes the app verified at sign-in, or our own card's.
  */
-static idp_err_t upstream_owner(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res,
-                                bool *mine)
+idp_err_t idp_app_sign_upstream_owner(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res,
+                                      bool *mine)
 {
     char owner[64] = "", purpose[8] = "";
     *mine = false;
@@ -424,7 +424,7 @@ idp_outcome_t idp_app_sign_upstream_done(idp_oauth_t *o, idp_oauth_req_t *req, i
     /* Exactly our own channel's checks and storage; the challenge is finished there */
     char row_id[48];
     finished = true;
-    out = idp_app_sign_accept(o, req, &c, tx, cert, cert_len, sig, sig_len, upstream_owner, row_id);
+    out = idp_app_sign_accept(o, req, &c, tx, cert, cert_len, sig, sig_len, idp_app_sign_upstream_owner, row_id);
     if (out.err == IDP_E_CARD_REJECTED) {
         char key[64];
         snprintf(key, sizeof(key), "card.%s", out.refusal);

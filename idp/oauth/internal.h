@@ -107,6 +107,13 @@ idp_outcome_t idp_app_sign_accept(idp_oauth_t *o, idp_oauth_req_t *req, const id
 /* ---- the Digital Agency's app as a signing channel (app_sign_upstream.c) ---- */
 /** The card-channel upstream (into @p upstream_id) @p tx's resident signed in with, if that is how they did. */
 idp_err_t idp_app_sign_upstream_of(idp_oauth_t *o, const idp_store_login_tx_t *tx, char upstream_id[40], bool *yes);
+/**
+ * The app channel's resident match (an idp_app_sign_owner_fn): a signing certificate enrolled with us must be
+ * @p tx's resident's; one we never saw must carry exactly the resident's verified name, birth date, gender and
+ * address. *mine false otherwise (and when the resident has no verified attributes).
+ */
+idp_err_t idp_app_sign_upstream_owner(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res,
+                                      bool *mine);
 /** The consent page's link for challenge @p challenge_id: GET /login/card/app-sign (this browser). */
 idp_err_t idp_app_sign_upstream_link(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *challenge_id,
                                      char **link);
