@@ -279,8 +279,11 @@ static void the_resident_match_rule(void **state)
     assert_int_equal(idp_store_card_enrol_sign(f->store, r2, &theirs, &a), IDP_OK);
     x = cert(0x44, "Sakai Taro", "419900102", "1", addr);
     assert_false(owner(f, &d.tx, &x));
-    /* our resident's authentication certificate is not a signing certificate */
-    x = cert(0x33, "Sakai Taro", "419900102", "1", addr);
+    /* our resident's own authentication certificate is not a signing certificate */
+    idp_store_card_cert_t auth1 = {.purpose = "auth", .issuer_key_id = "aa", .serial = "03", .not_after = 4102444800LL};
+    memset(auth1.sha256, 0x55, 32);
+    assert_int_equal(idp_store_card_link(f->store, &auth1, f->resident), IDP_OK);
+    x = cert(0x55, "Sakai Taro", "419900102", "1", addr);
     assert_false(owner(f, &d.tx, &x));
     daa_teardown(f);
 }
