@@ -1,9 +1,11 @@
 /* The upstream relying party: see federation.h. */
 #include "federation/federation.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -275,6 +277,10 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
         s256(verifier, challenge);
         snprintf(scope, sizeof(scope), "%s%s", strstr(u->scopes ? u->scopes : "", "openid") ? "" : "openid ",
                  u->scopes ? u->scopes : "");
+        /* The signing leg asks for the signature only: scope sign with the transaction it signs (the
+         * Digital Agency's implementation guideline; docs/card.md "Signing through the app"). */
+        if (u->sign_transaction_id)
+            snprintf(scope, sizeof(scope), "openid sign");
         idp_buf_puts(&b, e->authorization_endpoint);
         idp_buf_puts(&b, strchr(e->authorization_endpoint, '?') ? "&response_type=code" : "?response_type=code");
         url_param(&b, "client_id", u->client_id);
@@ -288,6 +294,8 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
             url_param(&b, "ui_locales", ui_locales);
         if (u->acr_values && *u->acr_values)
             url_param(&b, "acr_values", u->acr_values);
+        if (u->sign_transaction_id)
+            url_param(&b, "sign_transaction_id", u->sign_transaction_id);
         *url = idp_buf_steal(&b);
         if (*url == NULL)
             ret = IDP_E_NOMEM;
@@ -440,6 +448,9 @@ void idp_fed_result_clear(idp_fed_result_t *r)
 {
     json_decref(r->id_token);
     json_decref(r->userinfo);
+    if (r->access_token)
+        OPENSSL_cleanse(r->access_token, strlen(r->access_token));
+    free(r->access_token);
     memset(r, 0, sizeof(*r));
 }
 
@@ -558,6 +569,9 @@ idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char
         out->id_token = payload;
         payload = NULL;
     }
+    const char *at = json_string_value(json_object_get(tok, "access_token"));
+    if (ret == IDP_OK && at && (out->access_token = strdup(at)) == NULL)
+        ret = IDP_E_NOMEM;
     if (ret == IDP_OK && u->userinfo)
         ret = read_userinfo(f, u, json_string_value(json_object_get(tok, "access_token")), out->sub, &out->userinfo,
                             err, errlen);
@@ -565,5 +579,169 @@ idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char
         idp_fed_result_clear(out);
     json_decref(payload);
     json_decref(tok);
+    return ret;
+}
+
+/* ---- the Digital Agency's signing API ------------------------------------------------------ */
+
+idp_err_t idp_fed_sign_endpoint(const char *issuer, char *out, size_t n)
+{
+    const char *r = strstr(issuer, "/realms/");
+    if (r == NULL || strchr(r + 8, '/') != NULL || r[8] == '\0')
+        return IDP_E_UNAVAILABLE;
+    int len = snprintf(out, n, "%.*s/sign-transactions", (int)(r - issuer), issuer);
+    return len > 0 && (size_t)len < n ? IDP_OK : IDP_E_UNAVAILABLE;
+}
+
+/* A UUID as RFC 9562 §4 writes it (8-4-4-4-12 hex digits): all we accept as a transaction id. */
+static bool is_uuid(const char *s)
+{
+    if (s == NULL || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* The client credentials grant (RFC 6749 §4.4.2) with our client authentication: a bearer token for the API. */
+static idp_err_t client_token(idp_fed_t *f, const idp_fed_upstream_t *u, long long now, char **token, char *err,
+                              size_t errlen)
+{
+    entry_t *e;
+    char token_endpoint[2048];
+    *token = NULL;
+    pthread_mutex_lock(&f->lock);
+    idp_err_t ret = ensure_entry(f, u->issuer, &e, err, errlen);
+    if (ret == IDP_OK)
+        snprintf(token_endpoint, sizeof(token_endpoint), "%s", e->token_endpoint);
+    pthread_mutex_unlock(&f->lock);
+    if (ret != IDP_OK)
+        return ret;
+    idp_buf_t form;
+    idp_buf_init(&form, 16384);
+    idp_buf_puts(&form, "grant_type=client_credentials");
+    const char *user, *pass;
+    json_t *tok = NULL;
+    ret = client_auth(u, token_endpoint, now, &form, &user, &pass);
+    if (ret == IDP_OK)
+        ret = idp_buf_cstr(&form)
+                  ? http_json(f, token_endpoint, idp_buf_cstr(&form), user, pass, NULL, &tok, err, errlen)
+                  : IDP_E_NOMEM;
+    idp_buf_wipe(&form);
+    const char *at = json_string_value(json_object_get(tok, "access_token"));
+    if (ret == IDP_OK && (at == NULL || !*at)) {
+        errf(err, errlen, "the client credentials response has no access_token");
+        ret = IDP_E_UNAVAILABLE;
+    }
+    if (ret == IDP_OK && (*token = strdup(at)) == NULL)
+        ret = IDP_E_NOMEM;
+    json_decref(tok);
+    return ret;
+}
+
+idp_err_t idp_fed_sign_begin(idp_fed_t *f, const idp_fed_upstream_t *u, const unsigned char *tbs, size_t tbs_len,
+                             long long now, char id[64], char *err, size_t errlen)
+{
+    char url[2048], *token = NULL, *body = NULL;
+    unsigned char b64[1024];
+    json_t *answer = NULL, *req_body = NULL;
+    id[0] = '\0';
+    if (tbs_len == 0 || tbs_len > 512)
+        return IDP_E_INVALID_REQUEST;
+    if (idp_fed_sign_endpoint(u->issuer, url, sizeof(url)) != IDP_OK || !url_allowed(url)) {
+        errf(err, errlen, "%s: no signing API under this issuer", u->issuer);
+        return IDP_E_UNAVAILABLE;
+    }
+    idp_err_t ret = client_token(f, u, now, &token, err, errlen);
+    if (ret != IDP_OK)
+        return ret;
+    EVP_EncodeBlock(b64, tbs, (int)tbs_len); /* standard base64, as the API's samples send the hash */
+    req_body = json_pack("{s:s, s:s}", "hash", (const char *)b64, "hash_type", "digest_info");
+    body = req_body ? json_dumps(req_body, JSON_COMPACT) : NULL;
+    if (body == NULL) {
+        ret = IDP_E_NOMEM;
+        goto Exit;
+    }
+    idp_net_req_t req = {.method = IDP_NET_POST_JSON,
+                         .url = url,
+                         .form = body,
+                         .accept = "application/json",
+                         .bearer = token,
+                         .timeout_ms = f->timeout_ms,
+                         .max_bytes = DOC_MAX};
+    idp_net_resp_t resp;
+    char why[256];
+    ret = idp_net_perform(f->net, &req, &resp, why, sizeof(why));
+    if (ret != IDP_OK) {
+        errf(err, errlen, "%s: %s", url, why);
+        ret = ret == IDP_E_NOMEM ? ret : IDP_E_UNAVAILABLE;
+    } else {
+        /* 201 Created is what a creating POST answers; 200 is taken too */
+        if (resp.status == 201)
+            resp.status = 200;
+        ret = parse_answer(url, &resp, &answer, err, errlen);
+    }
+    idp_net_resp_free(&resp);
+    const char *got = json_string_value(json_object_get(answer, "sign_transaction_id"));
+    if (ret == IDP_OK && !is_uuid(got)) {
+        errf(err, errlen, "%s: the answer names no sign_transaction_id", url);
+        ret = IDP_E_UNAVAILABLE;
+    }
+    if (ret == IDP_OK)
+        snprintf(id, 64, "%s", got);
+Exit:
+    if (token)
+        OPENSSL_cleanse(token, strlen(token));
+    free(token);
+    free(body);
+    json_decref(req_body);
+    json_decref(answer);
+    return ret;
+}
+
+/* Standard base64 @p s into @p out (at most @p max bytes); false when it is not that. */
+static bool b64_std(const char *s, unsigned char *out, size_t max, size_t *n)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len % 4 || len / 4 * 3 > max + 2)
+        return false;
+    unsigned char *tmp = malloc(len / 4 * 3 + 1);
+    int got = tmp ? EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len) : -1;
+    if (got >= 0)
+        got -= (s[len - 1] == '=') + (s[len - 2] == '='); /* EVP_DecodeBlock counts the padding as zero bytes */
+    bool ok = got > 0 && (size_t)got <= max;
+    if (ok) {
+        memcpy(out, tmp, (size_t)got);
+        *n = (size_t)got;
+    }
+    free(tmp);
+    return ok;
+}
+
+idp_err_t idp_fed_sign_result(idp_fed_t *f, const char *issuer, const char *access_token, const char *id,
+                              unsigned char *cert, size_t *cert_len, unsigned char *sig, size_t *sig_len, char *err,
+                              size_t errlen)
+{
+    char base[2048], url[2200];
+    json_t *answer = NULL;
+    *cert_len = *sig_len = 0;
+    if (!is_uuid(id) || access_token == NULL) {
+        errf(err, errlen, "no signing transaction or no access token to read it with");
+        return IDP_E_INVALID_GRANT;
+    }
+    if (idp_fed_sign_endpoint(issuer, base, sizeof(base)) != IDP_OK) {
+        errf(err, errlen, "%s: no signing API under this issuer", issuer);
+        return IDP_E_UNAVAILABLE;
+    }
+    snprintf(url, sizeof(url), "%s/%s/result", base, id);
+    idp_err_t ret = http_json(f, url, NULL, NULL, NULL, access_token, &answer, err, errlen);
+    if (ret == IDP_OK &&
+        (!b64_std(json_string_value(json_object_get(answer, "certificate")), cert, IDP_FED_SIGN_CERT_MAX, cert_len) ||
+         !b64_std(json_string_value(json_object_get(answer, "signature")), sig, IDP_FED_SIGN_SIG_MAX, sig_len))) {
+        errf(err, errlen, "%s: the answer is not a certificate and a signature", url);
+        ret = IDP_E_INVALID_GRANT;
+    }
+    json_decref(answer);
     return ret;
 }

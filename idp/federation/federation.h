@@ -39,14 +39,21 @@ typedef struct {
     /* non-NULL: private_key_jwt (OpenID Connect Core §9, RFC 7523 §2.2) at the token endpoint */
     const idp_jose_key_t *assertion_key;
     bool userinfo; /* also fetch the UserInfo claims with the access token (Core §5.3) */
+    /*
+     * non-NULL: a signing leg of the Digital Agency's signing API (docs/card.md
+     * "Signing through the app"): the authorization request asks for the scope
+     * "openid sign" only and carries this sign_transaction_id (idp_fed_sign_begin).
+     */
+    const char *sign_transaction_id;
 } idp_fed_upstream_t;
 
 /** What a verified callback gives. */
 typedef struct {
     char sub[256];
-    char acr[256];    /* the ID token's acr ("" when absent) */
-    json_t *id_token; /* the verified ID token's claims (owned) */
-    json_t *userinfo; /* with u->userinfo: the UserInfo claims, whose sub is the ID token's (owned) */
+    char acr[256];      /* the ID token's acr ("" when absent) */
+    json_t *id_token;   /* the verified ID token's claims (owned) */
+    json_t *userinfo;   /* with u->userinfo: the UserInfo claims, whose sub is the ID token's (owned) */
+    char *access_token; /* the token response's access token (owned, wiped by idp_fed_result_clear) */
 } idp_fed_result_t;
 
 void idp_fed_result_clear(idp_fed_result_t *r);
@@ -92,5 +99,43 @@ idp_err_t idp_fed_auth_url(idp_fed_t *f, const idp_fed_upstream_t *u, const char
 idp_err_t idp_fed_callback(idp_fed_t *f, const idp_fed_upstream_t *u, const char *redirect_uri, const char *code,
                            const char *verifier, const char *nonce, const char *iss_param, long long now,
                            idp_fed_result_t *out, char *err, size_t errlen);
+
+/* ---- the Digital Agency's signing API (デジタル認証アプリサービス, 署名) ---- */
+
+/** The most a signing certificate (DER) and a signature may be. */
+#define IDP_FED_SIGN_CERT_MAX 4096
+#define IDP_FED_SIGN_SIG_MAX 512
+
+/**
+ * The signing API's base: the issuer with its "/realms/NAME" tail cut off,
+ * then "/sign-transactions" (the sandbox's issuer
+ * https://sb-auth-and-sign.go.jp/api/realms/main has its signing API at
+ * https://sb-auth-and-sign.go.jp/api/sign-transactions). IDP_E_UNAVAILABLE
+ * when the issuer has no such tail.
+ */
+idp_err_t idp_fed_sign_endpoint(const char *issuer, char *out, size_t n);
+
+/**
+ * Starts a signing transaction for @p tbs (the bytes the card's signing key
+ * is to sign with RSASSA-PKCS1-v1_5: a DER DigestInfo): an access token by
+ * the client credentials grant (RFC 6749 §4.4, private_key_jwt), then
+ * POST {sign endpoint} with it, JSON {"hash": base64(tbs), "hash_type":
+ * "digest_info"}, whose answer names "sign_transaction_id" (a UUID, into
+ * @p id). IDP_E_UNAVAILABLE when the upstream is down or answers badly.
+ */
+idp_err_t idp_fed_sign_begin(idp_fed_t *f, const idp_fed_upstream_t *u, const unsigned char *tbs, size_t tbs_len,
+                             long long now, char id[64], char *err, size_t errlen);
+
+/**
+ * The outcome of signing transaction @p id, read with the access token the
+ * signing leg's code gave (@p access_token): GET {sign endpoint}/{id}/result,
+ * {"certificate": base64 DER, "signature": base64}. @p cert (at most
+ * IDP_FED_SIGN_CERT_MAX) and @p sig (at most IDP_FED_SIGN_SIG_MAX) receive
+ * them. IDP_E_UNAVAILABLE: down or a bad answer; IDP_E_INVALID_GRANT: the
+ * answer is not a certificate and a signature.
+ */
+idp_err_t idp_fed_sign_result(idp_fed_t *f, const char *issuer, const char *access_token, const char *id,
+                              unsigned char *cert, size_t *cert_len, unsigned char *sig, size_t *sig_len, char *err,
+                              size_t errlen);
 
 #endif

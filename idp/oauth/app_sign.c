@@ -8,6 +8,12 @@
  * time); we verify the certificate (chain, validity, revocation, policy) and
  * the signature, keep the detached CMS SignedData, and give it to the client
  * through GET /application-signatures with the grant's access token.
+ *
+ * The card is reached through one of the signing channels below (issue #17
+ * §1 "Signing"): our own app, or the Digital Agency's app (digital-auth-app)
+ * when the resident signed in through it (app_sign_upstream.c). Every
+ * channel ends in idp_app_sign_accept (app_sign_accept.c): the same checks
+ * and the same storage.
  */
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -19,46 +25,84 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "core/rand.h"
-#include "jpki/cms.h"
-#include "oauth/authorize.h"
-#include "oauth/clients.h"
 #include "oauth/internal.h"
 #include "oauth/rar.h"
 
-/* The application's document digest (rar.c checked it: 43 base64url characters) into @p out. */
-static bool digest_of(const json_t *app, unsigned char out[32])
+/* ---- the signing channels ---------------------------------------------------------------- */
+
+/*
+ * Our own app: the consent page's QR code and app link carry the challenge and what to sign (tbs, the base64url
+ * SHA-256 of the DER of the signed attributes), docs/card.md "The exchange".
+ */
+static idp_err_t card_link(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *challenge_id,
+                           const unsigned char h[32], char **link)
 {
-    const char *v = json_string_value(json_object_get(json_object_get(app, "document_digest"), "value"));
-    size_t n = 0;
-    return v && idp_b64url_decode(v, strlen(v), out, 32, &n) == IDP_OK && n == 32;
+    (void)tx;
+    char tbs[48];
+    idp_b64url_encode(h, 32, tbs);
+    idp_buf_t b;
+    idp_buf_init(&b, 8192);
+    idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
+    idp_url_add_query(&b, "challenge_id", challenge_id);
+    idp_url_add_query(&b, "purpose", "app");
+    idp_url_add_query(&b, "tbs", tbs);
+    *link = idp_buf_steal(&b);
+    idp_buf_free(&b);
+    return *link ? IDP_OK : IDP_E_NOMEM;
 }
 
-/* The signing time is the challenge's, kept in its nonce's first 8 bytes (ours, never the client's). */
-static long long signing_time(const unsigned char nonce[32])
+/* The Digital Agency's app: what is signed is sent to its signing API when the resident follows the link. */
+static idp_err_t upstream_link(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *challenge_id,
+                               const unsigned char h[32], char **link)
 {
-    unsigned long long t = 0;
-    for (int i = 0; i < 8; i++)
-        t = t << 8 | nonce[i];
-    return (long long)t;
+    (void)h;
+    return idp_app_sign_upstream_link(o, tx, challenge_id, link);
 }
 
-/* SHA-256 of the DER of the signed attributes: what the card signs the DigestInfo of (jpki/cms.h). */
-static idp_err_t to_be_signed(const unsigned char digest[32], long long at, unsigned char **attrs, size_t *len,
-                              unsigned char h[32])
+static idp_err_t upstream_serves(idp_oauth_t *o, const idp_store_login_tx_t *tx, bool *yes)
 {
-    idp_err_t e = idp_cms_signed_attrs(digest, (time_t)at, attrs, len);
-    if (e == IDP_OK)
-        idp_sha256(*attrs, *len, h);
-    return e;
+    char upstream_id[40];
+    return idp_app_sign_upstream_of(o, tx, upstream_id, yes);
 }
+
+static idp_err_t card_serves(idp_oauth_t *o, const idp_store_login_tx_t *tx, bool *yes)
+{
+    (void)o;
+    (void)tx;
+    *yes = true; /* the default: our own app, as before issue #17 */
+    return IDP_OK;
+}
+
+/*
+ * The signing channels, asked in order: the first that serves the transaction (the way its resident signed in)
+ * signs. The checks and the storage after the signature came back are the same for every channel
+ * (idp_app_sign_accept); a channel differs only in how the card is reached and in its resident match.
+ */
+static const struct {
+    const char *name;
+    bool upstream; /* this browser follows the link (no QR code for a phone) */
+    idp_err_t (*serves)(idp_oauth_t *o, const idp_store_login_tx_t *tx, bool *yes);
+    idp_err_t (*link)(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *challenge_id,
+                      const unsigned char h[32], char **link);
+} channels[] = {
+    {"digital-auth-app", true, upstream_serves, upstream_link},
+    {"card", false, card_serves, card_link},
+};
 
 idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx, const json_t *app, long long now,
-                                 char challenge_id[64], char **link)
+                                 char challenge_id[64], char **link, bool *upstream)
 {
-    unsigned char digest[32], h[32], *attrs = NULL;
-    size_t attrs_len = 0;
-    if (!digest_of(app, digest))
-        return IDP_E_INVALID_REQUEST;
+    unsigned char h[32], *attrs = NULL;
+    size_t attrs_len = 0, ch = 0;
+    bool yes = false;
+    idp_err_t e = IDP_OK;
+    *link = NULL;
+    for (ch = 0; ch < sizeof(channels) / sizeof(channels[0]); ch++)
+        if ((e = channels[ch].serves(o, tx, &yes)) != IDP_OK || yes)
+            break;
+    if (e != IDP_OK)
+        return e;
+    *upstream = channels[ch].upstream;
     idp_store_card_challenge_t c;
     memset(&c, 0, sizeof(c));
     char *id = idp_random_token_new(16);
@@ -68,29 +112,17 @@ idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx,
     snprintf(c.purpose, sizeof(c.purpose), "app");
     for (int i = 0; i < 8; i++)
         c.nonce[i] = (unsigned char)((unsigned long long)now >> (56 - 8 * i));
-    idp_err_t e = c.id[0] ? idp_random_bytes(c.nonce + 8, sizeof(c.nonce) - 8) : IDP_E_NOMEM;
+    e = c.id[0] ? idp_random_bytes(c.nonce + 8, sizeof(c.nonce) - 8) : IDP_E_NOMEM;
     if (e == IDP_OK)
-        e = to_be_signed(digest, now, &attrs, &attrs_len, h);
+        e = idp_app_sign_tbs(app, now, &attrs, &attrs_len, h);
     free(attrs);
     if (e == IDP_OK)
         e = idp_store_card_challenge_create(o->store, &c, o->cfg->jpki_challenge_seconds, o->cfg->jpki_max_challenges);
-    if (e != IDP_OK)
-        return e;
-    /* What the app signs: the digest to hand the card, and the challenge to answer (docs/card.md, "The exchange") */
-    char tbs[48];
-    idp_b64url_encode(h, sizeof(h), tbs);
-    idp_buf_t b;
-    idp_buf_init(&b, 8192);
-    idp_buf_printf(&b, "%s/login/card/app", o->cfg->issuer);
-    idp_url_add_query(&b, "challenge_id", c.id);
-    idp_url_add_query(&b, "purpose", "app");
-    idp_url_add_query(&b, "tbs", tbs);
-    *link = idp_buf_steal(&b);
-    idp_buf_free(&b);
-    if (*link == NULL)
-        return IDP_E_NOMEM;
-    snprintf(challenge_id, 64, "%s", c.id);
-    return IDP_OK;
+    if (e == IDP_OK)
+        e = channels[ch].link(o, tx, c.id, h, link);
+    if (e == IDP_OK)
+        snprintf(challenge_id, 64, "%s", c.id);
+    return e;
 }
 
 idp_err_t idp_app_signed(idp_oauth_t *o, const char *login_tx, const json_t *app, bool *yes)
@@ -108,112 +140,23 @@ idp_err_t idp_app_signed(idp_oauth_t *o, const char *login_tx, const json_t *app
     return e;
 }
 
-/* The application the transaction's request asks to sign, from its stored parameters and its client. */
-static const json_t *tx_application(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx,
-                                    idp_authz_req_t *ar, const idp_client_t **client)
+/* Our own channel's resident match: the signing certificate enrolled for the resident signing in this transaction. */
+static idp_err_t card_owner(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res, bool *mine)
 {
-    idp_params_t *p = idp_arena_alloc(req->arena, sizeof(*p));
-    idp_authz_error_t err;
-    if (p == NULL || idp_params_parse(req->arena, tx->request, strlen(tx->request), p) != IDP_OK ||
-        idp_clients_get(o, tx->client_id, client) != IDP_OK || !idp_authz_validate(p, *client, ar, &err))
-        return NULL;
-    return idp_rar_to_sign(ar->details);
-}
-
-/* A refusal the app shows in the resident's language (card.c's vocabulary). */
-static idp_outcome_t refused(const char *reason)
-{
-    return (idp_outcome_t){.err = IDP_E_CARD_REJECTED, .refusal = reason};
+    char owner[64] = "", purpose[8] = "";
+    idp_err_t e = idp_store_card_cert_owner(o->store, res->cert_sha256, owner, purpose);
+    *mine = e == IDP_OK && !strcmp(owner, tx->resident_id) && !strcmp(purpose, "sign");
+    return e == IDP_E_NOT_FOUND ? IDP_OK : e;
 }
 
 idp_outcome_t idp_app_sign_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                   const idp_store_card_challenge_t *c, const idp_store_login_tx_t *tx,
                                   const unsigned char *der, size_t der_len, const unsigned char *sig, size_t sig_len)
 {
-    idp_authz_req_t ar = {0};
-    const idp_client_t *client = NULL;
-    unsigned char digest[32], h[32], *attrs = NULL, *cms = NULL;
-    size_t attrs_len = 0, cms_len = 0;
-    idp_outcome_t out = idp_ok();
-    idp_jpki_result_t res;
-    const char *finish = "authenticated";
-    const json_t *app = tx->resident_id[0] ? tx_application(o, req, tx, &ar, &client) : NULL;
-    long long at = signing_time(c->nonce);
-    if (app == NULL || !digest_of(app, digest)) { /* the request changed, or was never one to sign */
-        finish = "invalid_request";
-        out = idp_fail(IDP_E_INVALID_REQUEST, "this sign-in has no application to sign: start again");
-        goto Exit;
-    }
-    idp_err_t e = to_be_signed(digest, at, &attrs, &attrs_len, h);
-    if (e != IDP_OK) {
-        finish = "server_error";
-        out = idp_fail_store(e);
-        goto Exit;
-    }
-    /* The signing certificate: chain to the pinned signing roots, validity now, keyUsage nonRepudiation, the
-     * signing policy, revocation; and its key's signature over the attributes (RFC 5652 §5.4) */
-    if (idp_jpki_verify(o->jpki, IDP_JPKI_SIGN, der, der_len, attrs, attrs_len, sig, sig_len, (time_t)req->now, &res) !=
-        IDP_JPKI_OK) {
-        finish = idp_jpki_reason_code(res.reason);
-        out = refused(finish);
-        goto Exit;
-    }
-    /* The resident's own card: the signing certificate enrolled for the resident signing in this transaction */
-    char owner[64] = "", purpose[8] = "";
-    e = idp_store_card_cert_owner(o->store, res.cert_sha256, owner, purpose);
-    if (e != IDP_OK && e != IDP_E_NOT_FOUND) {
-        finish = "server_error";
-        out = idp_fail_store(e);
-        goto Exit;
-    }
-    if (e == IDP_E_NOT_FOUND || strcmp(owner, tx->resident_id) != 0 || strcmp(purpose, "sign") != 0) {
-        finish = "card_mismatch";
-        out = refused(finish);
-        goto Exit;
-    }
-    if ((e = idp_cms_signed_data(der, der_len, digest, (time_t)at, sig, sig_len, &cms, &cms_len)) != IDP_OK) {
-        finish = "server_error";
-        out = idp_fail_store(e);
-        goto Exit;
-    }
-    const json_t *procedure = json_object_get(app, "procedure");
-    idp_store_app_signature_t row = {.signing_time = at, .cms = cms, .cms_len = cms_len};
-    char *id = idp_random_token_new(16);
-    snprintf(row.id, sizeof(row.id), "%s", id ? id : "");
-    free(id);
-    snprintf(row.login_tx, sizeof(row.login_tx), "%s", tx->id);
-    snprintf(row.resident_id, sizeof(row.resident_id), "%s", tx->resident_id);
-    snprintf(row.client_id, sizeof(row.client_id), "%s", tx->client_id);
-    snprintf(row.application_id, sizeof(row.application_id), "%s",
-             json_string_value(json_object_get(app, "identifier")));
-    snprintf(row.procedure_code, sizeof(row.procedure_code), "%s",
-             json_string_value(json_object_get(procedure, "code")));
-    snprintf(row.procedure_name, sizeof(row.procedure_name), "%s",
-             json_string_value(json_object_get(procedure, "name")));
-    snprintf(row.document_digest, sizeof(row.document_digest), "%s",
-             json_string_value(json_object_get(json_object_get(app, "document_digest"), "value")));
-    snprintf(row.cert_serial, sizeof(row.cert_serial), "%s", res.serial);
-    snprintf(row.cert_issuer_key_id, sizeof(row.cert_issuer_key_id), "%s", res.issuer_key_id);
-    if (!row.id[0] || (e = idp_store_app_signature_insert(o->store, &row)) != IDP_OK) {
-        finish = "server_error";
-        out = idp_fail_store(row.id[0] ? e : IDP_E_NOMEM);
-        goto Exit;
-    }
-    idp_log_t l;
-    idp_log_begin(&l, IDP_LOG_INFO, "application_signed");
-    idp_log_str(&l, "client_id", row.client_id);
-    idp_log_str(&l, "application_id", row.application_id);
-    idp_log_str(&l, "serial", row.cert_serial);
-    idp_log_end(&l);
-    idp_oauth_json(req, resp, 200, json_pack("{s:s, s:s}", "status", "signed", "signature", row.id));
-Exit:
-    idp_oauth_logged(idp_store_card_challenge_finish(o->store, c->id, out.err == IDP_OK ? "authenticated" : "failed",
-                                                     out.err == IDP_OK ? "" : finish),
-                     "card_challenge_finish");
-    free(attrs);
-    free(cms);
-    idp_authz_clear(&ar);
-    idp_client_unref(client);
+    char row_id[48];
+    idp_outcome_t out = idp_app_sign_accept(o, req, c, tx, der, der_len, sig, sig_len, card_owner, row_id);
+    if (out.err == IDP_OK)
+        idp_oauth_json(req, resp, 200, json_pack("{s:s, s:s}", "status", "signed", "signature", row_id));
     return out;
 }
 

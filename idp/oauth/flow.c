@@ -285,9 +285,12 @@ static void to_tx_page(flow_t *f, const char *page, const char *tx_id)
  * address (session.login_rate_per_minute) and per browser
  * (session.max_pending_logins); an identical request from the same browser
  * and session continues the transaction it made before instead of making
- * another.
+ * another. A step with @p resident_id keeps @p signed_in_with, the credential
+ * key of the sign-in in this authorization that led to it ("" when the
+ * session's was reused): an application is signed through that channel
+ * (app_sign.c). It is not the step's own credential, which stays "".
  */
-static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode)
+static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode, const char *signed_in_with)
 {
     idp_store_login_tx_t *tx = idp_arena_alloc(f->req->arena, sizeof(*tx));
     idp_buf_t q;
@@ -344,6 +347,7 @@ static void begin_interaction(flow_t *f, const char *resident_id, tx_mode_t mode
     snprintf(tx->csrf, sizeof(tx->csrf), "%s", csrf);
     tx->reauth = mode == TX_REAUTH;
     tx->sign_step = mode == TX_SIGN;
+    snprintf(tx->signed_in_with, sizeof(tx->signed_in_with), "%s", resident_id ? signed_in_with : "");
     if ((e = idp_store_login_tx_create(f->o->store, tx, f->o->cfg->login_ttl)) != IDP_OK) {
         store_error(f, e);
         return;
@@ -438,11 +442,15 @@ static bool end_tx(flow_t *f, const idp_store_login_tx_t *tx)
     return e == IDP_OK;
 }
 
-/* The next page of the interaction; the transaction that led here ends. */
+/*
+ * The next page of the interaction; the transaction that led here ends. The way its resident signed in goes
+ * on with the next step (a sign-in's credential, or what the step before it kept).
+ */
 static void hand_over(flow_t *f, const idp_store_login_tx_t *tx, const char *resident_id, tx_mode_t mode)
 {
+    const char *with = tx == NULL ? "" : tx->credential[0] ? tx->credential : tx->signed_in_with;
     if (end_tx(f, tx))
-        begin_interaction(f, resident_id, mode);
+        begin_interaction(f, resident_id, mode, with);
 }
 
 static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
@@ -698,16 +706,6 @@ idp_outcome_t idp_oauth_authorize(idp_oauth_t *o, idp_oauth_req_t *req, idp_oaut
 }
 
 /* ---- the login transaction's own endpoints ----------------------------------------- */
-
-bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx)
-{
-    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
-    unsigned char h[32];
-    if (browser == NULL)
-        return false;
-    sha256_str(browser, h);
-    return idp_ct_equal(h, tx->browser_hash, 32);
-}
 
 /*
  * Loads the transaction named by "tx" and checks that this browser began it
@@ -1138,7 +1136,9 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
     if (!post) { /* GET: show the page, with what cannot be shared (yet) marked as not provided */
         const char *all_scope = NULL, *wanted = requested_claims(&f, true, true, &all_scope);
         char challenge[64], *link = NULL;
-        if (app && !app_signed && (e = idp_app_sign_challenge(o, tx, app, req->now, challenge, &link)) != IDP_OK) {
+        bool upstream = false;
+        if (app && !app_signed &&
+            (e = idp_app_sign_challenge(o, tx, app, req->now, challenge, &link, &upstream)) != IDP_OK) {
             e == IDP_E_CONFLICT ? fail(&f, IDP_E_SLOW_DOWN, "too many card attempts for this sign-in: start again")
                                 : store_error(&f, e);
             flow_done(&f);
@@ -1147,7 +1147,7 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
         idp_page_ctx_t ctx;
         if (page_ctx(&f, tx, &ctx))
             idp_page_consent(req, resp, &ctx, f.client, tx->id, tx->csrf, claims, wanted, card, f.ar.details, link,
-                             app_signed);
+                             upstream, app_signed);
         free(link);
         flow_done(&f);
         return f.out;
@@ -1292,10 +1292,10 @@ idp_outcome_t idp_oauth_account_login(idp_oauth_t *o, idp_oauth_req_t *req, idp_
         f.params = &PARTNER_PARAMS;
     load_session(&f);
     if (!add || strcmp(add, "card") != 0 || !f.has_session) {
-        begin_interaction(&f, NULL, TX_LOGIN);
+        begin_interaction(&f, NULL, TX_LOGIN, "");
         return f.out;
     }
     if (idp_binding_check(o, req, resp, &f.sess, &f.out))
-        begin_interaction(&f, NULL, TX_ADD_CARD);
+        begin_interaction(&f, NULL, TX_ADD_CARD, "");
     return f.out;
 }

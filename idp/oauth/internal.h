@@ -9,6 +9,9 @@
 #include "jose/dpop.h"
 #include "jose/verify.h"
 #include "client/client.h"
+#include "federation/federation.h"
+#include "jpki/jpki.h"
+#include "oauth/authorize.h"
 #include "oauth/oauth.h"
 #include "oauth/rules.h"
 #include "ui/pages.h"
@@ -57,10 +60,13 @@ idp_outcome_t idp_resource_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
                                  idp_store_token_info_t *info);
 
 /* ---- applications signed with the card (app_sign.c) ---- */
-/** A card challenge (purpose "app") for transaction @p tx to sign application @p app (rar.h), made at @p now: its id
- * and the link the consent page shows (its QR code). */
+/**
+ * A card challenge (purpose "app") for transaction @p tx to sign application @p app (rar.h), made at @p now: its id
+ * and the link the consent page shows. The signing channel (app_sign.c's table) is the one the resident signed in
+ * with in @p tx: our own app (the link's QR code), or the Digital Agency's app (*upstream: a link for this browser).
+ */
 idp_err_t idp_app_sign_challenge(idp_oauth_t *o, const idp_store_login_tx_t *tx, const json_t *app, long long now,
-                                 char challenge_id[64], char **link);
+                                 char challenge_id[64], char **link, bool *upstream);
 /** Whether application @p app was signed in login transaction @p login_tx (*yes). */
 idp_err_t idp_app_signed(idp_oauth_t *o, const char *login_tx, const json_t *app, bool *yes);
 /** POST /login/card/verify with cert_type app: challenge @p c of transaction @p tx, taken; the signing certificate and
@@ -68,6 +74,54 @@ idp_err_t idp_app_signed(idp_oauth_t *o, const char *login_tx, const json_t *app
 idp_outcome_t idp_app_sign_verify(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                   const idp_store_card_challenge_t *c, const idp_store_login_tx_t *tx,
                                   const unsigned char *der, size_t der_len, const unsigned char *sig, size_t sig_len);
+
+/* ---- what every signing channel shares (app_sign_accept.c) ---- */
+/** The application @p tx's request asks to sign (rar.h), re-validated from its stored parameters; NULL if none. */
+const json_t *idp_app_sign_application(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_login_tx_t *tx,
+                                       idp_authz_req_t *ar, const idp_client_t **client);
+/** The signing time kept in a challenge's nonce (its first 8 bytes: ours, never the client's). */
+long long idp_app_sign_time(const unsigned char nonce[32]);
+/**
+ * What the card signs for @p app at @p at: the DER of the CMS signed attributes (*attrs, malloc'ed) and their
+ * SHA-256 @p h, whose DigestInfo the card's key signs (RFC 5652 §5.4).
+ */
+idp_err_t idp_app_sign_tbs(const json_t *app, long long at, unsigned char **attrs, size_t *len, unsigned char h[32]);
+/**
+ * A channel's rule for "the resident's own card": *mine when signing certificate @p res may sign for @p tx's
+ * resident. Store errors only.
+ */
+typedef idp_err_t (*idp_app_sign_owner_fn)(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res,
+                                           bool *mine);
+/**
+ * The checks and the storage every channel shares, for taken challenge @p c of @p tx: the signing certificate
+ * @p der verified as at enrolment (chain to the pinned signing roots, validity now, keyUsage nonRepudiation, the
+ * signing policy, revocation) with its signature @p sig over the attributes the server rebuilt, @p owner's resident
+ * match, then the detached CMS SignedData kept in application_signatures with its audit row (one store call). The
+ * challenge is finished either way. A refusal is IDP_E_CARD_REJECTED with its reason (card.<reason>).
+ */
+idp_outcome_t idp_app_sign_accept(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_card_challenge_t *c,
+                                  const idp_store_login_tx_t *tx, const unsigned char *der, size_t der_len,
+                                  const unsigned char *sig, size_t sig_len, idp_app_sign_owner_fn owner,
+                                  char row_id[48]);
+
+/* ---- the Digital Agency's app as a signing channel (app_sign_upstream.c) ---- */
+/** The card-channel upstream (into @p upstream_id) @p tx's resident signed in with, if that is how they did. */
+idp_err_t idp_app_sign_upstream_of(idp_oauth_t *o, const idp_store_login_tx_t *tx, char upstream_id[40], bool *yes);
+/**
+ * The app channel's resident match (an idp_app_sign_owner_fn): a signing certificate enrolled with us must be
+ * @p tx's resident's; one we never saw must carry exactly the resident's verified name, birth date, gender and
+ * address. *mine false otherwise (and when the resident has no verified attributes).
+ */
+idp_err_t idp_app_sign_upstream_owner(idp_oauth_t *o, const idp_store_login_tx_t *tx, const idp_jpki_result_t *res,
+                                      bool *mine);
+/** The consent page's link for challenge @p challenge_id: GET /login/card/app-sign (this browser). */
+idp_err_t idp_app_sign_upstream_link(idp_oauth_t *o, const idp_store_login_tx_t *tx, const char *challenge_id,
+                                     char **link);
+/** True when an upstream's state (GET /login/social/callback) is a signing leg's, not a sign-in's. */
+bool idp_app_sign_upstream_leg(const char *state);
+/** The upstream's answer to a signing leg (GET /login/social/callback with its sealed @p state). */
+idp_outcome_t idp_app_sign_upstream_done(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
+                                         const char *state);
 
 /* ---- DPoP (RFC 9449; dpop.c) ---- */
 #define IDP_DPOP_NONCE_KEY_LABEL "sakaid dpop nonces v1"
@@ -226,7 +280,7 @@ void idp_page_account(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_ac
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
                       const char *wanted, bool card_session, const json_t *details, const char *sign_link,
-                      bool signed_);
+                      bool sign_upstream, bool signed_);
 
 /* ---- response.c ------------------------------------------------------------------ */
 /** JARM §4.1: a signed authorization response lives this long (seconds; JARM recommends at most 10 minutes). */
@@ -266,6 +320,20 @@ bool idp_flow_card_only(idp_oauth_t *o, const idp_store_login_tx_t *tx);
 /** The kind of upstream that is a card channel: the Digital Agency's デジタル認証アプリ (docs/card.md). */
 #define IDP_UPSTREAM_CARD_APP "digital-auth-app"
 bool idp_upstream_is_card_channel(const idp_store_upstream_t *u);
+
+/** An upstream registration with its secret opened (idp_upstream_close wipes it). */
+typedef struct {
+    idp_store_upstream_t row;
+    char *secret;
+    idp_jose_key_t *key; /* a card channel's private_key_jwt key (the sealed value is its DER) */
+    idp_fed_upstream_t fed;
+} idp_upstream_conn_t;
+
+/** Opens enabled upstream @p id (IDP_E_NOT_FOUND: none, disabled, or no federation here). */
+idp_err_t idp_upstream_open(idp_oauth_t *o, const char *id, idp_upstream_conn_t *u);
+void idp_upstream_close(idp_upstream_conn_t *u);
+/** Our redirect URI at every upstream (request arena): ISSUER/login/social/callback. */
+char *idp_upstream_callback_uri(idp_oauth_t *o, idp_oauth_req_t *req);
 /** Keeps only the card channels of @p ups (the others are cleared), in order; returns how many. */
 size_t idp_upstreams_card_channels(idp_store_upstream_t *ups, size_t n);
 /** True when the space-separated @p scopes ask for one of the four basic attributes (name, address, ...). */

@@ -260,6 +260,8 @@ idp_outcome_t idp_oauth_consent(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_
 idp_outcome_t idp_oauth_social_start(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** POST /login/card/app-link (tx, csrf, offer, answer=link|new): the answer to a card channel's link offer. */
 idp_outcome_t idp_oauth_card_app_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
+/** GET /login/card/app-sign (tx, challenge_id): an application signed through the Digital Agency's app. */
+idp_outcome_t idp_oauth_card_app_sign(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /login/social/callback: the upstream's answer. */
 idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp);
 /** GET /account, GET /account/login[?add=card], POST /account/link, POST /account/unlink. */

@@ -80,3 +80,14 @@ bool idp_binding_check(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *r
         idp_page_reauth(req, resp, req->lang, card_needed);
     return e == IDP_OK && ok;
 }
+
+/* Here, not in flow.c, so that every leg that returns to a login transaction can ask it without a circle. */
+bool idp_flow_bound(idp_oauth_req_t *req, const idp_store_login_tx_t *tx)
+{
+    const char *browser = idp_cookie_get(req->arena, req->cookie, COOKIE_BROWSER);
+    unsigned char h[32];
+    if (browser == NULL)
+        return false;
+    idp_sha256(browser, strlen(browser), h);
+    return idp_ct_equal(h, tx->browser_hash, 32);
+}

@@ -21,8 +21,6 @@
 #include "oauth/rules.h"
 #include "ui/messages.h"
 
-#define UPSTREAM_AAD "sakaid:upstream:"
-
 /* 303 to @p prefix followed by @p arg (may be NULL). */
 static void see_other(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *prefix, const char *arg)
 {
@@ -33,91 +31,23 @@ static void see_other(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *
     idp_see_other(resp, loc);
 }
 
-/* The upstream registration with its secret opened (the secret is wiped by upstream_done). */
-typedef struct {
-    idp_store_upstream_t row;
-    char *secret;
-    idp_jose_key_t *key; /* a card channel's private_key_jwt key (the sealed value is its DER) */
-    idp_fed_upstream_t fed;
-} upstream_t;
-
-static idp_err_t upstream_load(idp_oauth_t *o, const char *id, upstream_t *u)
-{
-    memset(u, 0, sizeof(*u));
-    if (o->fed == NULL || o->kek == NULL || strlen(id) >= sizeof(u->row.id))
-        return IDP_E_NOT_FOUND;
-    idp_err_t e = idp_store_upstream_get(o->store, id, &u->row);
-    if (e != IDP_OK)
-        return e;
-    if (!u->row.enabled) {
-        idp_store_upstream_clear(&u->row);
-        return IDP_E_NOT_FOUND;
-    }
-    char aad[80];
-    unsigned char *pt = NULL;
-    size_t n = 0;
-    snprintf(aad, sizeof(aad), "%s%s", UPSTREAM_AAD, u->row.id);
-    if ((e = idp_aead_open(o->kek, aad, u->row.secret_enc, u->row.secret_enc_len, &pt, &n)) != IDP_OK ||
-        (u->secret = malloc(n + 1)) == NULL) {
-        free(pt);
-        idp_store_upstream_clear(&u->row);
-        return e == IDP_OK ? IDP_E_NOMEM : e;
-    }
-    memcpy(u->secret, pt, n);
-    u->secret[n] = '\0';
-    bool card_channel = idp_upstream_is_card_channel(&u->row);
-    /* A card channel authenticates with private_key_jwt: the sealed value is the key (RS256, PKCS#8 DER). */
-    e = card_channel ? idp_jose_key_from_der(IDP_ALG_RS256, pt, n, &u->key) : IDP_OK;
-    idp_wipe(pt, n);
-    free(pt);
-    if (e != IDP_OK) {
-        idp_secret_free(u->secret);
-        idp_store_upstream_clear(&u->row);
-        return IDP_E_SERVER_ERROR;
-    }
-    u->fed = (idp_fed_upstream_t){.issuer = u->row.issuer,
-                                  .client_id = u->row.client_id,
-                                  .client_secret = card_channel ? NULL : u->secret,
-                                  .scopes = u->row.scopes,
-                                  .acr_values = card_channel ? u->row.acr_values : NULL,
-                                  .assertion_key = u->key,
-                                  .userinfo = card_channel && idp_upstream_wants_attrs(u->row.scopes)};
-    return IDP_OK;
-}
-
-static void upstream_done(upstream_t *u)
-{
-    idp_secret_free(u->secret);
-    idp_jose_key_free(u->key);
-    idp_store_upstream_clear(&u->row);
-}
-
-static char *callback_uri(idp_oauth_t *o, idp_oauth_req_t *req)
-{
-    size_t n = strlen(o->cfg->issuer) + 32;
-    char *s = idp_arena_alloc(req->arena, n);
-    if (s)
-        snprintf(s, n, "%s/login/social/callback", o->cfg->issuer);
-    return s;
-}
-
 /* Sends the browser to the upstream for login transaction @p tx_id. */
 static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, const char *tx_id,
                                  const char *upstream_id, const char *ui_locales, bool card_only)
 {
-    upstream_t u;
-    idp_err_t e = upstream_load(o, upstream_id, &u);
+    idp_upstream_conn_t u;
+    idp_err_t e = idp_upstream_open(o, upstream_id, &u);
     if (e != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such sign-in provider") : idp_fail_store(e);
     /* Adding the card, or a service that needs it: only a card channel will do (the page offers nothing else). */
     if (card_only && !idp_upstream_is_card_channel(&u.row)) {
-        upstream_done(&u);
+        idp_upstream_close(&u);
         return idp_fail(IDP_E_INVALID_REQUEST, "this sign-in needs the card");
     }
     idp_outcome_t out = idp_ok();
     char *state = idp_random_token_new(32), *nonce = idp_random_token_new(32), *verifier = idp_random_token_new(48);
     char *url = NULL, err[512] = "";
-    const char *cb = callback_uri(o, req);
+    const char *cb = idp_upstream_callback_uri(o, req);
     if (!state || !nonce || !verifier || !cb)
         e = IDP_E_NOMEM;
     if (e == IDP_OK)
@@ -136,7 +66,7 @@ static idp_outcome_t go_upstream(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth
     idp_secret_free(state);
     idp_secret_free(nonce);
     idp_secret_free(verifier);
-    upstream_done(&u);
+    idp_upstream_close(&u);
     return out;
 }
 
@@ -333,11 +263,11 @@ idp_outcome_t idp_oauth_card_app_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     json_t *j = o->kek ? offer_open(o, req, tx, text) : NULL;
     if (j == NULL)
         return idp_fail(IDP_E_INVALID_REQUEST, "this offer is not valid for this sign-in: start again");
-    upstream_t u;
+    idp_upstream_conn_t u;
     idp_outcome_t out;
     const char *up = json_string_value(json_object_get(j, "u")),
                *candidate = json_string_value(json_object_get(j, "c"));
-    if ((e = upstream_load(o, up, &u)) != IDP_OK) {
+    if ((e = idp_upstream_open(o, up, &u)) != IDP_OK) {
         json_decref(j);
         return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such provider") : idp_fail_store(e);
     }
@@ -357,7 +287,7 @@ idp_outcome_t idp_oauth_card_app_link(idp_oauth_t *o, idp_oauth_req_t *req, idp_
     else
         out = e == IDP_E_INVALID_GRANT ? idp_fail(IDP_E_INVALID_REQUEST, "this offer is not valid: start again")
                                        : idp_fail_store(e);
-    upstream_done(&u);
+    idp_upstream_close(&u);
     json_decref(j);
     return out;
 }
@@ -399,6 +329,9 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     if (tx == NULL) {
         return idp_fail_store(IDP_E_NOMEM);
     }
+    /* A signing leg of an application through a card channel comes back here too (app_sign_upstream.c) */
+    if (idp_params_get(req->form, "state", &state) == IDP_OK && idp_app_sign_upstream_leg(state))
+        return idp_app_sign_upstream_done(o, req, resp, state);
     if (idp_params_get(req->form, "state", &state) != IDP_OK || strlen(state) > 128) {
         return idp_fail(IDP_E_INVALID_REQUEST, "state is missing");
     }
@@ -423,13 +356,13 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     }
     if (ie != IDP_OK)
         iss = NULL;
-    upstream_t u;
-    if ((e = upstream_load(o, upstream_id, &u)) != IDP_OK)
+    idp_upstream_conn_t u;
+    if ((e = idp_upstream_open(o, upstream_id, &u)) != IDP_OK)
         return e == IDP_E_NOT_FOUND ? idp_fail(IDP_E_INVALID_REQUEST, "no such provider") : idp_fail_store(e);
     bool card_channel = idp_upstream_is_card_channel(&u.row);
     idp_fed_result_t res;
-    e = idp_fed_callback(o->fed, &u.fed, callback_uri(o, req), code, verifier, nonce, iss, req->now, &res, err,
-                         sizeof(err));
+    e = idp_fed_callback(o->fed, &u.fed, idp_upstream_callback_uri(o, req), code, verifier, nonce, iss, req->now, &res,
+                         err, sizeof(err));
     if (e != IDP_OK) {
         const char *event = card_channel ? "card_app_refused" : "social_login_refused";
         idp_log_t l;
@@ -438,7 +371,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
         idp_log_str(&l, "detail", err);
         idp_log_end(&l);
         audit_refusal(o, event, NULL, u.row.id, err);
-        upstream_done(&u);
+        idp_upstream_close(&u);
         if (e == IDP_E_INVALID_GRANT) {
             return idp_fail(IDP_E_INVALID_GRANT, idp_msg_get(card_channel ? IDP_MSG_ERROR_CARD_APP_ASSURANCE
                                                                           : IDP_MSG_ERROR_UPSTREAM_UNVERIFIED,
@@ -450,7 +383,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     const char *link_to = tx->link_resident[0] ? tx->link_resident : NULL; /* from the account page */
     if (link_to && !linking_session_live(o, req, tx)) {
         idp_fed_result_clear(&res);
-        upstream_done(&u);
+        idp_upstream_close(&u);
         return idp_fail(IDP_E_LOGIN_AGAIN, idp_msg_get(IDP_MSG_ERROR_SIGNED_OUT_WHILE_ADDING, req->lang));
     }
     /* A card channel's four basic attributes become the resident's verified attributes, with the upstream as
@@ -470,7 +403,7 @@ idp_outcome_t idp_oauth_social_callback(idp_oauth_t *o, idp_oauth_req_t *req, id
     else
         out = idp_fail_store(e);
     idp_fed_result_clear(&res);
-    upstream_done(&u);
+    idp_upstream_close(&u);
     return out;
 }
 

@@ -3,15 +3,82 @@
  * social provider, or a card channel (the Digital Agency's デジタル認証アプリ,
  * issue #17), and how a card channel's four basic attributes are decoded.
  * No HTTP, no SQL: the login page (flow.c), the pages (views.c) and the
- * upstream leg (social.c) all ask it.
+ * upstream legs (social.c: signing in; app_sign_upstream.c: signing an
+ * application) all ask it, and open a registration here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/rand.h"
 #include "core/str.h"
+#include "jose/kek.h"
+#include "jose/key.h"
 #include "oauth/internal.h"
 #include "oauth/rules.h"
+
+#define UPSTREAM_AAD "sakaid:upstream:"
+
+idp_err_t idp_upstream_open(idp_oauth_t *o, const char *id, idp_upstream_conn_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    if (o->fed == NULL || o->kek == NULL || strlen(id) >= sizeof(u->row.id))
+        return IDP_E_NOT_FOUND;
+    idp_err_t e = idp_store_upstream_get(o->store, id, &u->row);
+    if (e != IDP_OK)
+        return e;
+    if (!u->row.enabled) {
+        idp_store_upstream_clear(&u->row);
+        return IDP_E_NOT_FOUND;
+    }
+    char aad[80];
+    unsigned char *pt = NULL;
+    size_t n = 0;
+    snprintf(aad, sizeof(aad), "%s%s", UPSTREAM_AAD, u->row.id);
+    if ((e = idp_aead_open(o->kek, aad, u->row.secret_enc, u->row.secret_enc_len, &pt, &n)) != IDP_OK ||
+        (u->secret = malloc(n + 1)) == NULL) {
+        free(pt);
+        idp_store_upstream_clear(&u->row);
+        return e == IDP_OK ? IDP_E_NOMEM : e;
+    }
+    memcpy(u->secret, pt, n);
+    u->secret[n] = '\0';
+    bool card_channel = idp_upstream_is_card_channel(&u->row);
+    /* A card channel authenticates with private_key_jwt: the sealed value is the key (RS256, PKCS#8 DER). */
+    e = card_channel ? idp_jose_key_from_der(IDP_ALG_RS256, pt, n, &u->key) : IDP_OK;
+    idp_wipe(pt, n);
+    free(pt);
+    if (e != IDP_OK) {
+        idp_secret_free(u->secret);
+        idp_store_upstream_clear(&u->row);
+        return IDP_E_SERVER_ERROR;
+    }
+    u->fed = (idp_fed_upstream_t){.issuer = u->row.issuer,
+                                  .client_id = u->row.client_id,
+                                  .client_secret = card_channel ? NULL : u->secret,
+                                  .scopes = u->row.scopes,
+                                  .acr_values = card_channel ? u->row.acr_values : NULL,
+                                  .assertion_key = u->key,
+                                  .userinfo = card_channel && idp_upstream_wants_attrs(u->row.scopes)};
+    return IDP_OK;
+}
+
+void idp_upstream_close(idp_upstream_conn_t *u)
+{
+    idp_secret_free(u->secret);
+    idp_jose_key_free(u->key);
+    idp_store_upstream_clear(&u->row);
+}
+
+char *idp_upstream_callback_uri(idp_oauth_t *o, idp_oauth_req_t *req)
+{
+    size_t n = strlen(o->cfg->issuer) + 32;
+    char *s = idp_arena_alloc(req->arena, n);
+    if (s)
+        snprintf(s, n, "%s/login/social/callback", o->cfg->issuer);
+    return s;
+}
 
 bool idp_upstream_is_card_channel(const idp_store_upstream_t *u)
 {

@@ -207,7 +207,7 @@ void idp_page_new_card(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_p
 
 /* authorization_details as the consent page shows them (rar.c checked their shape): one application each. */
 static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const json_t *details, const char *sign_link,
-                                                   bool signed_, size_t *n, bool *ok)
+                                                   bool sign_upstream, bool signed_, size_t *n, bool *ok)
 {
     *n = 0;
     idp_ui_application_t *apps = array(req, json_array_size(details), sizeof(*apps));
@@ -232,6 +232,7 @@ static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const j
         if (d == idp_rar_to_sign(details)) { /* the one the card signs in this sign-in */
             apps[*n - 1].sign_link = sign_link;
             apps[*n - 1].signed_ = signed_;
+            apps[*n - 1].sign_upstream = sign_upstream;
         }
     }
     return apps;
@@ -239,7 +240,8 @@ static const idp_ui_application_t *applications_of(idp_oauth_req_t *req, const j
 
 void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_page_ctx_t *ctx,
                       const idp_client_t *client, const char *tx, const char *csrf, const char *claims,
-                      const char *wanted, bool card_session, const json_t *details, const char *sign_link, bool signed_)
+                      const char *wanted, bool card_session, const json_t *details, const char *sign_link,
+                      bool sign_upstream, bool signed_)
 {
     bool ok = true;
     idp_ui_page_t page = {0};
@@ -271,7 +273,7 @@ void idp_page_consent(idp_oauth_req_t *req, idp_oauth_resp_t *resp, const idp_pa
         else if (idp_str_list_has(wanted, d->claim)) /* a social sign-in never carries card-verified attributes */
             withheld[v.nwithheld++] = d->claim;
     }
-    v.applications = applications_of(req, details, sign_link, signed_, &v.napplications, &ok);
+    v.applications = applications_of(req, details, sign_link, sign_upstream, signed_, &v.napplications, &ok);
     idp_page_emit(req, resp, ok && released && withheld ? idp_ui_render_consent(&v, &page) : IDP_E_NOMEM, &page);
 }
 

@@ -493,6 +493,9 @@ typedef struct {
     long long new_card_not_after;
     bool renew_checked;      /* the new card's signing certificate was read to look for an earlier SakaI-D */
     char renew_resident[64]; /* the SakaI-D it matched, to confirm ("" none) */
+    /* issue #17: the consent step's idp_credential_key() of the sign-in in this authorization that led to it ("" when
+     * the session's was reused). Never an authentication: the step is not continued by it (credential stays "") */
+    char signed_in_with[48];
 } idp_store_login_tx_t;
 
 /** A live (unexpired) login transaction; IDP_E_NOT_FOUND otherwise. */
@@ -500,7 +503,7 @@ static inline idp_err_t idp_store_login_tx_get(idp_store_t *s, const char *id, i
 /**
  * Creates a login transaction living @p ttl seconds from @p tx (id,
  * client_id, redirect_uri, oidc_nonce, request, browser_hash, csrf,
- * session_sid, reauth).
+ * session_sid, reauth, sign_step, signed_in_with).
  */
 IDP_STORE_WRITE static inline idp_err_t idp_store_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx,
                                                                   int ttl);

@@ -386,6 +386,18 @@ static const message_t messages[IDP_MSG_COUNT] = {
     [IDP_MSG_CONSENT_APP_SIGNED] = {"consent.app.signed",
                                     "マイナンバーカードで署名しました。「同意する」で申請を送ります。",
                                     "Signed with your My Number card. Press \"Allow\" to send the application."},
+    [IDP_MSG_CONSENT_APP_SIGN_UPSTREAM_HOW] =
+        {"consent.app.sign_upstream_how",
+         "デジタル認証アプリでマイナンバーカードの署名用電子証明書を使い、署名用パスワード(6〜16文字)で署名します。",
+         "You sign with your My Number card's signing certificate in the Digital Agency's app (デジタル認証アプリ), "
+         "with its signing password (6-16 characters)."},
+    [IDP_MSG_CONSENT_APP_SIGN_UPSTREAM] = {"consent.app.sign_upstream", "デジタル認証アプリで署名する",
+                                           "Sign in the Digital Agency's app"},
+    [IDP_MSG_ERROR_APP_SIGN_UNFINISHED] =
+        {"error.app_sign_unfinished",
+         "デジタル認証アプリでの署名が完了しなかったため、申請は送られていません。サービスからやり直してください。",
+         "The signature in the Digital Agency's app did not finish, so the application was not sent. Start again "
+         "from the service."},
     [IDP_MSG_CONSENT_APP_SIGN_HOW] =
         {"consent.app.sign_how",
          "スマートフォンのアプリでこのコードを読み取るか、下のボタンでアプリを開き、"

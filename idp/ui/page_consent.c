@@ -36,6 +36,11 @@ static void application(idp_ui_doc_t *d, const idp_ui_application_t *a, bool pub
     }
     if (a->digest && a->signed_) {
         idp_buf_printf(&d->b, "<dd id=\"app-signed\" role=\"status\">%s</dd>", MSG(d, IDP_MSG_CONSENT_APP_SIGNED));
+    } else if (a->digest && a->sign_link && a->sign_upstream) { /* the Digital Agency's app signs (issue #17) */
+        idp_buf_printf(&d->b, "<dd><p>%s</p>", MSG(d, IDP_MSG_CONSENT_APP_SIGN_UPSTREAM_HOW));
+        idp_ui_link_button(d, "secondary", "app-sign-upstream", a->sign_link,
+                           MSG(d, IDP_MSG_CONSENT_APP_SIGN_UPSTREAM));
+        idp_buf_puts(&d->b, "</dd>");
     } else if (a->digest && a->sign_link) { /* the card signs on the phone: this page's QR code, or the app link */
         idp_buf_printf(&d->b, "<dd><p>%s</p><div class=\"qr\">", MSG(d, IDP_MSG_CONSENT_APP_SIGN_HOW));
         (void)idp_qr_svg(&d->b, a->sign_link, MSG(d, IDP_MSG_LOGIN_QR_LABEL)); /* too long: the link alone */

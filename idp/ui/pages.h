@@ -199,6 +199,8 @@ typedef struct {
     const char *digest;    /* the base64url SHA-256 of the form the resident will sign, or NULL */
     const char *sign_link; /* with digest: the card challenge's link (its QR code) while unsigned, else NULL */
     bool signed_;          /* with digest: signed with the card in this sign-in */
+    /* with sign_link: it leads this browser to the Digital Agency's app (a card channel upstream), no QR code */
+    bool sign_upstream;
 } idp_ui_application_t;
 
 typedef struct {

@@ -244,11 +244,24 @@ describe('the authorization endpoint refuses', () => {
     }
   });
 
-  test('a valid sign request (sign scope, uuid) is shown and its sign_transaction_id recorded', async () => {
-    const tx = '65a04b4e-af8b-45a2-8713-5ec2631bab64';
+  test('a valid sign request (sign scope, a transaction started by this client) is shown once and recorded', async () => {
+    // A9: client credentials, then POST /api/sign-transactions with the DigestInfo of a SHA-256
+    const cc = await oidc.clientCredentialsGrant(config, {});
+    const di = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), Buffer.alloc(32, 7)]);
+    const start = await fetch(`${new URL(sim.issuer).origin}/api/sign-transactions`, { method: 'POST',
+      headers: { authorization: `Bearer ${cc.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ hash: di.toString('base64'), hash_type: 'digest_info' }) });
+    assert.equal(start.status, 201);
+    const tx = (await start.json()).sign_transaction_id;
     const r = await authorizeRaw((await request(config, { scope: 'openid sign', sign_transaction_id: tx })).url);
     assert.equal(r.status, 200);
     assert.ok(sim.requests.some((e) => e.endpoint === 'authorization' && e.sign_transaction_id === tx));
+    // used by one authorization; another client's, or one never started: invalid_request back to the client
+    for (const [cfg, id] of [[config, tx], [otherConfig, tx], [config, '65a04b4e-af8b-45a2-8713-5ec2631bab64']]) {
+      const again = await authorizeRaw((await request(cfg, { scope: 'openid sign', sign_transaction_id: id })).url);
+      assert.equal(again.status, 302);
+      assert.equal(again.error, 'invalid_request');
+    }
   });
 });
 
@@ -324,7 +337,7 @@ describe('the token endpoint refuses', () => {
     assert.equal(r.status, 400);
     assert.equal((await r.json()).error, 'invalid_grant');
 
-    r = await post({ code: 'x', redirect_uri: CB, code_verifier: s3.verifier, grant_type: 'client_credentials' }, await assertion(CID));
+    r = await post({ code: 'x', redirect_uri: CB, code_verifier: s3.verifier, grant_type: 'password' }, await assertion(CID));
     assert.equal((await r.json()).error, 'unsupported_grant_type');
   });
 

@@ -188,7 +188,7 @@ static void consent_page(void **state)
     idp_page_ctx_t ctx = {.lang = "en", .client_name = EVIL, .form_origin = "https://rp.example"};
     const idp_client_t *client = test_client("c1", "{}"); /* the page shows ctx's name */
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_resident",
-                     "openid name sakai_resident", false, NULL, NULL, false);
+                     "openid name sakai_resident", false, NULL, NULL, false, false);
     idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "value=\"allow\""));
@@ -201,7 +201,8 @@ static void consent_page(void **state)
     /* a card sign-in without the signing certificate: why, and how to provide them (issue #18 item 3) */
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{}");
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid name", true, NULL, NULL, false);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid name", true, NULL, NULL, false,
+                     false);
     idp_client_unref(client);
     assert_page(p, 200);
     assert_non_null(strstr(p->resp.body, "<li data-withheld=\"name\">"));
@@ -216,7 +217,7 @@ static void consent_page_city_only_claims(void **state)
     idp_page_ctx_t ctx = {.lang = "en", .client_name = "Partner"};
     const idp_client_t *client = test_client("c1", "{}");
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false,
-                     NULL, NULL, false);
+                     NULL, NULL, false, false);
     assert_page(p, 200);
     assert_null(strstr(p->resp.body, "data-claim=\"sakai_ward\""));
     /* a partner's identifier is pairwise: its own */
@@ -225,7 +226,7 @@ static void consent_page_city_only_claims(void **state)
     memset(&p->resp, 0, sizeof(p->resp));
     client = test_client("c1", "{\"tier\":\"city\"}");
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid sakai_ward", "openid sakai_ward", false,
-                     NULL, NULL, false);
+                     NULL, NULL, false, false);
     idp_client_unref(client);
     assert_non_null(strstr(p->resp.body, "<li data-claim=\"sakai_ward\">The ward you live in</li>"));
     /* a city client's is the public subject every city service shares (issue #18 item 3) */
@@ -246,7 +247,7 @@ static void consent_page_for_one_application(void **state)
                                  "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\"}}]",
                                  0, NULL);
     idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid", true, details,
-                     "https://id.example/login/card/app?challenge_id=C1&purpose=app&tbs=T", false);
+                     "https://id.example/login/card/app?challenge_id=C1&purpose=app&tbs=T", false, false);
     idp_client_unref(client);
     json_decref(details);
     assert_page(p, 200);
@@ -266,7 +267,8 @@ static void consent_page_for_one_application(void **state)
                          "\"name\":\"n\"},\"actions\":[\"sign\"],\"document_digest\":{\"alg\":\"sha-256\","
                          "\"value\":\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\"}}]",
                          0, NULL);
-    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid", true, details, NULL, true);
+    idp_page_consent(&p->req, &p->resp, &ctx, client, "TX1", "CSRF1", "openid", "openid", true, details, NULL, false,
+                     true);
     idp_client_unref(client);
     json_decref(details);
     assert_non_null(strstr(p->resp.body, "id=\"app-signed\""));

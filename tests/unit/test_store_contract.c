@@ -904,6 +904,35 @@ static void login_tx_is_continued_once(void **state)
     free(tx);
 }
 
+/* The consent step keeps the sign-in that led to it (issue #17): read back, and never a way to continue it. */
+static void consent_step_keeps_the_sign_in(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_login_tx_t *tx = calloc(1, sizeof(*tx));
+    assert_non_null(tx);
+    fresh_id(tx->id, sizeof(tx->id), "tx");
+    snprintf(tx->request, sizeof(tx->request), "client_id=x&scope=openid");
+    fresh_hash(tx->browser_hash);
+    snprintf(tx->csrf, sizeof(tx->csrf), "csrf");
+    snprintf(tx->signed_in_with, sizeof(tx->signed_in_with), "social-credential-key");
+    assert_int_equal(idp_store_login_tx_create(s, tx, 600), IDP_OK);
+    assert_int_equal(idp_store_login_tx_authenticate(s, tx->id, w.resident, "acr", ""), IDP_OK);
+    char id[64];
+    snprintf(id, sizeof(id), "%s", tx->id);
+    memset(tx, 0, sizeof(*tx));
+    assert_int_equal(idp_store_login_tx_get(s, id, tx), IDP_OK);
+    assert_string_equal(tx->signed_in_with, "social-credential-key");
+    assert_string_equal(tx->credential, "");
+    assert_int_equal(idp_store_login_tx_continue(s, id, tx), IDP_E_NOT_FOUND);
+    /* a transaction made without one has none */
+    login_tx(s, id, 600);
+    assert_int_equal(idp_store_login_tx_get(s, id, tx), IDP_OK);
+    assert_string_equal(tx->signed_in_with, "");
+    free(tx);
+}
+
 static void login_tx_expires(void **state)
 {
     idp_store_t *s = *state;
@@ -1892,6 +1921,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(access_token_expires_and_revokes),
         cmocka_unit_test(assertion_jti_is_used_once),
         cmocka_unit_test(login_tx_is_continued_once),
+        cmocka_unit_test(consent_step_keeps_the_sign_in),
         cmocka_unit_test(login_tx_expires),
         cmocka_unit_test(card_challenge_is_taken_once),
         cmocka_unit_test(card_verified_writes_the_whole_record_once),

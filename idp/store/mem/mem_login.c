@@ -61,6 +61,7 @@ idp_err_t idp_mem_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx
         IDP_MEM_SET(t->session_sid, tx->session_sid);
         t->reauth = tx->reauth;
         t->sign_step = tx->sign_step;
+        IDP_MEM_SET(t->signed_in_with, tx->signed_in_with);
         t->expires_at = idp_mem_now(d) + ttl;
     }
     idp_mem_unlock(d);

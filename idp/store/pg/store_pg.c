@@ -62,7 +62,7 @@ _Static_assert(S__COUNT <= 48, "statements 0-47 (store_registration.c has 48-63)
     "coalesce(acr, ''), coalesce(" EPOCH("authenticated_at") ", 0), request, browser_hash, csrf, "                   \
     "coalesce(session_sid, ''), coalesce(link_resident, ''), credential, reauth, continued_at IS NOT NULL, "      \
     "sign_step, sign_declined, new_card_sha256, coalesce(new_card_issuer, ''), coalesce(new_card_serial, ''), "      \
-    "coalesce(" EPOCH("new_card_not_after") ", 0), coalesce(renew_resident, ''), renew_checked"
+    "coalesce(" EPOCH("new_card_not_after") ", 0), coalesce(renew_resident, ''), renew_checked, signed_in_with"
 
 /* What dynamic registration added to a client's row (migration 0015), in the order client_from_row() reads it. */
 #define CLIENT_MORE                                                                                              \
@@ -110,8 +110,9 @@ static const idp_pg_stmt_t stmts[S__COUNT] = {
     [S_TX_CREATE] =
         {"tx_create",
          "INSERT INTO login_transactions (id, client_id, redirect_uri, oidc_nonce, expires_at, request, "
-         "browser_hash, csrf, session_sid, reauth, sign_step) VALUES ($1, $2, $3, $4, "
-         "now() + make_interval(secs => $5::int), $6, $7::bytea, $8, nullif($9, ''), $10::boolean, $11::boolean)"},
+         "browser_hash, csrf, session_sid, reauth, sign_step, signed_in_with) VALUES ($1, $2, $3, $4, "
+         "now() + make_interval(secs => $5::int), $6, $7::bytea, $8, nullif($9, ''), $10::boolean, $11::boolean, "
+         "$12)"},
     /* An authentication is recorded once and only until it is continued. */
     [S_TX_AUTH] =
         {"tx_auth",
@@ -597,6 +598,7 @@ static void tx_from_row(PGresult *r, idp_store_login_tx_t *out)
     out->new_card_not_after = atoll_checked(PQgetvalue(r, 0, 21));
     copy_field(out->renew_resident, sizeof(out->renew_resident), PQgetvalue(r, 0, 22));
     out->renew_checked = PQgetvalue(r, 0, 23)[0] == 't';
+    copy_field(out->signed_in_with, sizeof(out->signed_in_with), PQgetvalue(r, 0, 24));
 }
 
 static idp_err_t run_affecting(idp_store_t *s, int stmt, int n, const char *const *v, const int *len, const int *fmt)
@@ -647,9 +649,10 @@ idp_err_t idp_pg_login_tx_create(idp_store_t *s, const idp_store_login_tx_t *tx,
                        tx->csrf,
                        tx->session_sid,
                        tx->reauth ? "t" : "f",
-                       tx->sign_step ? "t" : "f"};
-    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
-    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 11, v, len, fmt, &ret));
+                       tx->sign_step ? "t" : "f",
+                       tx->signed_in_with};
+    int len[] = {0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0, 0}, fmt[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+    PQclear(idp_pg_run(s, stmts, S_TX_CREATE, 12, v, len, fmt, &ret));
     return ret;
 }
 

@@ -68,11 +68,27 @@
 //       client_assertion: RS256, PS256 or ES256 against the registered JWKS;
 //       aud may be the token endpoint URL or the issuer; exp required, at
 //       most 600 s ahead; jti required and single-use; 10 s clock tolerance.
-//   A9  The signing API is not simulated: sign_transaction_id is only
-//       checked for format and recorded (requests log, field
-//       sign_transaction_id).
+//   A9  The signing API (issue #17 §1 "Signing"; docs/card.md "Signing
+//       through the app"). The implementation guideline says signing runs in
+//       the authorization code flow, set up by a client credentials flow;
+//       PocketSign's guide to the API (docs.p8n.app .../create-sign-data/
+//       start-sign, get-sign) shows POST {api}/sign-transactions with the
+//       client credentials token and GET {api}/sign-transactions/{id}/result
+//       with the code's access token, {api} being the issuer's origin + /api.
+//       What the pages did not show, chosen here: the start body is JSON
+//       {"hash": base64 of the bytes the card signs, "hash_type":
+//       "digest_info" (a DER DigestInfo) or "sha256"}, answered 201
+//       {"sign_transaction_id": uuid}; the transaction lives 10 minutes, is
+//       used by one authorization and read once; the result is plain JSON
+//       {"certificate": base64 DER, "signature": base64} (PocketSign's guide
+//       says JWE: not simulated, and sakaid does not decrypt one yet). The card
+//       signs with RSASSA-PKCS1-v1_5 over the DigestInfo, with its sign.key,
+//       at Approve; Refuse gives access_denied and no signature. Scripts:
+//       signWrongHash (the card signs another hash), signCard (another card's
+//       key and certificate sign), signResultError (the result endpoint
+//       answers 404). client_credentials tokens (300 s) open only the start.
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, privateEncrypt, constants as cryptoConstants, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -87,6 +103,7 @@ const ATTR_SCOPES = ['name', 'address', 'birthdate', 'gender'];
 const ACRS = ['aal3', 'crl'];
 const CODE_TTL = 60, TOKEN_TTL = 300, PENDING_TTL = 600, ASSERTION_MAX_AHEAD = 600, SKEW = 10;
 const VSCHAR = /^[\x20-\x7e]{1,255}$/;
+const SHA256_DI = Buffer.from('3031300d060960864801650304020105000420', 'hex'); // RFC 8017 §9.2 note 1
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -137,7 +154,8 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
   const clients = new Map(); // client_id -> { client_id, jwks (a JWKS getter), redirect_uris }
   const pending = new Map(); // request_id -> authorization request awaiting the card
   const codes = new Map(); // code -> grant
-  const tokens = new Map(); // access token -> { sub, scopes, attrs, clientId, exp }
+  const tokens = new Map(); // access token -> { sub, scopes, attrs, clientId, exp, signTx? } (client: { client: true })
+  const signTxs = new Map(); // sign_transaction_id -> { clientId, hash, exp, used, result? }
   const jtis = new Map(); // client_id \0 jti -> exp
   const requests = [];
   const cardCache = new Map();
@@ -242,6 +260,7 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
   async function handle(req, res) {
     const u = new URL(req.url, url);
     const path = u.pathname.startsWith(REALM) ? u.pathname.slice(REALM.length) : null;
+    const signPath = u.pathname.match(/^\/api\/sign-transactions(?:\/([^/]+)\/result)?$/);
     const route = {
       '/.well-known/openid-configuration': 'discovery',
       [`${OIDC}/auth`]: 'authorization',
@@ -249,7 +268,7 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
       [`${OIDC}/userinfo`]: 'userinfo',
       [`${OIDC}/certs`]: 'jwks',
       '/login-actions/decision': 'decision',
-    }[path] ?? 'unknown';
+    }[path] ?? (signPath ? (signPath[1] ? 'sign_result' : 'sign_start') : 'unknown');
     const body = req.method === 'POST' ? await readBody(req) : '';
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
     const entry = {
@@ -276,6 +295,8 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
         if (req.method !== 'POST') return json(res, 405, { error: 'invalid_request', error_description: 'POST only' });
         return token(req, form, res, entry, finish);
       case 'userinfo': return userinfo(req, form, res, finish);
+      case 'sign_start': return signStart(req, body, res, entry, finish);
+      case 'sign_result': return signResult(req, decodeURIComponent(signPath[1]), res, finish);
       default: return json(res, 404, { error: 'not_found' });
     }
   }
@@ -289,7 +310,7 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
       jwks_uri: endpoints.jwks,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'client_credentials'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: SCOPES,
@@ -353,6 +374,11 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
     if (signTx !== undefined && !scopes.includes('sign')) return fail('invalid_request', 'sign_transaction_id needs the sign scope');
     if (signTx === undefined && scopes.includes('sign')) return fail('invalid_request', 'the sign scope needs a sign_transaction_id');
     if (signTx !== undefined) entry.sign_transaction_id = signTx;
+    if (signTx !== undefined) {
+      const t = signTxs.get(signTx.toLowerCase());
+      if (!t || t.clientId !== clientId || t.exp < now() || t.used) return fail('invalid_request', 'unknown, expired or used sign_transaction_id');
+      t.used = true;
+    }
 
     const requestId = randomBytes(16).toString('base64url');
     pending.set(requestId, { clientId, redirectUri, state, nonce, challenge, scopes, acrs, signTx, exp: now() + PENDING_TTL });
@@ -397,6 +423,18 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
     }
     if (p.scopes.some((s) => ATTR_SCOPES.includes(s)) && (!c.sign_serial || c.attrs_error)) {
       return fail('access_denied', `the card's signing certificate cannot give the basic attributes${c.attrs_error ? `: ${c.attrs_error}` : ''}`);
+    }
+    if (p.signTx) { // the card signs the transaction's bytes with its signing key (PIN), at Approve
+      const t = signTxs.get(p.signTx.toLowerCase());
+      const signer = take('signCard') ?? cardName;
+      const hash = take('signWrongHash') ? createHash('sha256').update('another document').digest() : t.hash;
+      const tbs = t.hashType === 'sha256' ? Buffer.concat([SHA256_DI, hash]) : hash;
+      const key = readFileSync(join(cardsDir, signer, 'sign.key'));
+      const pem = readFileSync(join(cardsDir, signer, 'sign.pem'), 'utf8');
+      t.result = {
+        certificate: Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64'),
+        signature: privateEncrypt({ key, padding: cryptoConstants.RSA_PKCS1_PADDING }, tbs).toString('base64'),
+      };
     }
     const code = randomBytes(32).toString('base64url');
     codes.set(code, { ...p, card: cardName, attrs: c, authTime: now(), exp: now() + CODE_TTL, used: false });
@@ -465,7 +503,13 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
     }
     const grantType = form.get('grant_type');
     if (!grantType) return err(400, 'invalid_request', 'missing grant_type');
-    if (grantType !== 'authorization_code') return err(400, 'unsupported_grant_type', 'only authorization_code is simulated');
+    if (grantType === 'client_credentials') { // A9: what opens the signing API's start
+      const accessToken = randomBytes(32).toString('base64url');
+      tokens.set(accessToken, { client: true, clientId: client.client_id, exp: now() + TOKEN_TTL });
+      finish({ status: 200, client_credentials: true });
+      return json(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_TTL });
+    }
+    if (grantType !== 'authorization_code') return err(400, 'unsupported_grant_type', 'only authorization_code and client_credentials are simulated');
     const code = form.get('code');
     if (!code) return err(400, 'invalid_request', 'missing code');
     const g = codes.get(code);
@@ -491,7 +535,7 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
     const sub = subject(g.clientId, g.attrs);
     const accessToken = randomBytes(32).toString('base64url');
     g.accessToken = accessToken;
-    tokens.set(accessToken, { sub, scopes: g.scopes, attrs: g.attrs, clientId: g.clientId, exp: now() + TOKEN_TTL });
+    tokens.set(accessToken, { sub, scopes: g.scopes, attrs: g.attrs, clientId: g.clientId, exp: now() + TOKEN_TTL, signTx: g.signTx });
     const t = now();
     const acr = take('acr') ?? (g.acrs.length ? g.acrs.join(' ') : 'aal3');
     const claims = {
@@ -504,6 +548,51 @@ export async function startDigitalAuthApp({ cardsDir, crlDir, port = 0, host = '
     const idToken = await new SignJWT(claims).setProtectedHeader(header).sign(take('badSignature') ? liar : privateKey);
     finish({ status: 200, sub, acr, card: g.card });
     return json(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_TTL, id_token: idToken, scope: g.scopes.join(' ') });
+  }
+
+  const bearer = (req) => tokens.get(((req.headers.authorization ?? '').match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/) ?? [])[1]);
+
+  /** POST /api/sign-transactions (A9): a client credentials token, JSON {hash, hash_type}. */
+  function signStart(req, body, res, entry, finish) {
+    const err = (status, error, description) => {
+      finish({ status, error, error_description: description });
+      return json(res, status, { error, error_description: description });
+    };
+    if (req.method !== 'POST') return err(405, 'invalid_request', 'POST only');
+    const t = bearer(req);
+    if (!t || !t.client || t.exp < now()) return err(401, 'invalid_token', 'a client credentials access token is required');
+    let b;
+    try {
+      b = JSON.parse(body);
+    } catch {
+      return err(400, 'invalid_request', 'the body must be JSON');
+    }
+    const hash = typeof b?.hash === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(b.hash) ? Buffer.from(b.hash, 'base64') : null;
+    const hashType = b?.hash_type ?? 'sha256';
+    if (!hash || !['sha256', 'digest_info'].includes(hashType) || (hashType === 'sha256' ? hash.length !== 32 : !hash.subarray(0, 19).equals(SHA256_DI) || hash.length !== 51)) {
+      return err(400, 'invalid_request', 'hash must be base64 of a SHA-256 hash or of its DER DigestInfo (hash_type)');
+    }
+    const id = randomUUID();
+    signTxs.set(id, { clientId: t.clientId, hash, hashType, exp: now() + PENDING_TTL, used: false });
+    entry.sign_transaction_id = id;
+    finish({ status: 201, sign_transaction_id: id });
+    return json(res, 201, { sign_transaction_id: id });
+  }
+
+  /** GET /api/sign-transactions/{id}/result (A9): the access token of the code that signed it, once. */
+  function signResult(req, id, res, finish) {
+    const t = bearer(req);
+    const s = signTxs.get(id.toLowerCase());
+    const err = (status, error, description) => {
+      finish({ status, error, error_description: description });
+      return json(res, status, { error, error_description: description });
+    };
+    if (!t || t.client || t.exp < now()) return err(401, 'invalid_token', 'the signing authorization\'s access token is required');
+    if (take('signResultError') || !s || !s.result || t.signTx?.toLowerCase() !== id.toLowerCase()) return err(404, 'not_found', 'no signed transaction for this token');
+    const result = s.result;
+    delete s.result; // read once
+    finish({ status: 200, sign_transaction_id: id });
+    return json(res, 200, result);
   }
 
   function userinfo(req, form, res, finish) {
