@@ -58,6 +58,30 @@ static idp_err_t profile_of(idp_oauth_t *o, const char *resident_id, idp_store_o
     return IDP_OK;
 }
 
+/*
+ * Only what the categories turned on use is kept (data minimisation): a resident who asked for energy-saving
+ * notices alone has a ward and a residency in the profile, no month of birth, gender or children.
+ */
+static void minimise(idp_store_outreach_profile_t *p, unsigned bits)
+{
+    unsigned used = 0;
+    for (size_t i = 0; i < idp_outreach_ncategories; i++)
+        if (bits & idp_outreach_categories[i].bit)
+            used |= idp_outreach_categories[i].allowed;
+    if (!(used & IDP_OUTREACH_AGE))
+        p->birth_month = 0;
+    if (!(used & IDP_OUTREACH_GENDER))
+        p->gender = 0;
+    if (!(used & IDP_OUTREACH_WARD))
+        p->ward[0] = '\0';
+    if (!(used & IDP_OUTREACH_RESIDENT))
+        p->sakai_resident = false;
+    if (!(used & IDP_OUTREACH_SCHOOL))
+        p->school_district[0] = '\0';
+    if (!(used & IDP_OUTREACH_CHILD_AGE))
+        p->nchildren = 0;
+}
+
 idp_err_t idp_outreach_refresh(idp_oauth_t *o, const char *resident_id, unsigned *bits)
 {
     idp_err_t e = idp_store_outreach_optins(o->store, resident_id, bits);
@@ -66,6 +90,7 @@ idp_err_t idp_outreach_refresh(idp_oauth_t *o, const char *resident_id, unsigned
     idp_store_outreach_profile_t p;
     if ((e = profile_of(o, resident_id, &p)) != IDP_OK)
         return e;
+    minimise(&p, *bits);
     return idp_store_outreach_profile_refresh(o->store, resident_id, &p);
 }
 
@@ -88,9 +113,14 @@ idp_outcome_t idp_oauth_account_outreach(idp_oauth_t *o, idp_oauth_req_t *req, i
     idp_store_outreach_profile_t p;
     char attributes[128];
     idp_outreach_attr_names(cat->allowed, attributes, sizeof(attributes));
-    idp_err_t e = profile_of(o, s.resident_id, &p);
+    unsigned bits = 0;
+    idp_err_t e = idp_store_outreach_optins(o->store, s.resident_id, &bits);
     if (e == IDP_OK)
+        e = profile_of(o, s.resident_id, &p);
+    if (e == IDP_OK) {
+        minimise(&p, want ? bits | cat->bit : bits & ~cat->bit);
         e = idp_store_outreach_optin_set(o->store, s.resident_id, cat->bit, cat->id, want, &p, attributes, &changed);
+    }
     if (e != IDP_OK)
         return idp_fail_store(e);
     if (changed) {

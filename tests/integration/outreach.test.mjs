@@ -146,12 +146,19 @@ describe('the resident decides', () => {
     assert.equal(ledger(), '');
     await toggle(agent, 'childrearing', true);
     assert.equal(ledger(), 'grant outreach:childrearing');
-    // derived from the verified record (sakai-taro lives in Sakai ward, born January 1990), kept in clear apart
-    const prof = db(`SELECT categories || ' ' || birth_month || ' ' || gender || ' ' || ward || ' ' || sakai_resident FROM outreach_profiles WHERE resident_id = '${me}'`);
-    assert.equal(prof, `2 ${1990 * 12} 1 ${SAKAI} true`);
+    // derived from the verified record (sakai-taro lives in Sakai ward, born January 1990), kept in clear apart, and
+    // only what the categories turned on use: child-rearing uses no age, so no month of birth
+    const prof = () => db(`SELECT concat_ws(' ', categories, coalesce(birth_month::text, '-'), gender, ward, sakai_resident)
+      FROM outreach_profiles WHERE resident_id = '${me}'`);
+    assert.equal(prof(), `2 - 1 ${SAKAI} t`);
+    await toggle(agent, 'health', true);
+    assert.equal(prof(), `3 ${1990 * 12} 1 ${SAKAI} t`);
+    await toggle(agent, 'health', false);
+    assert.equal(prof(), `2 - 1 ${SAKAI} t`);
+    assert.equal(ledger(), 'grant outreach:childrearing\ngrant outreach:health\nrevoke outreach:health');
     assert.match((await agent.go('/account')).text, /data-category="childrearing" data-on="true"/);
     await toggle(agent, 'childrearing', false);
-    assert.equal(ledger(), 'grant outreach:childrearing\nrevoke outreach:childrearing');
+    assert.equal(ledger(), 'grant outreach:childrearing\ngrant outreach:health\nrevoke outreach:health\nrevoke outreach:childrearing');
     assert.equal(db(`SELECT count(*) FROM outreach_profiles WHERE resident_id = '${me}'`), '0');
     assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
   });
