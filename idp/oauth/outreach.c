@@ -174,22 +174,35 @@ static idp_outcome_t differencing_guard(idp_oauth_t *o, const idp_store_outreach
     size_t n = 0;
     idp_err_t e = idp_store_outreach_segments(o->store, NULL, now - (long long)cfg->outreach_differencing_days * 86400,
                                               cfg->outreach_differencing_segments, &rows, &n);
-    idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
-    for (size_t i = 0; out.err == IDP_OK && i < n; i++) {
-        idp_store_outreach_criteria_t other;
+    idp_store_outreach_criteria_t *others = e == IDP_OK ? calloc(n + 1, sizeof(*others)) : NULL;
+    const char **ids = others ? calloc(n + 1, sizeof(*ids)) : NULL;
+    long long *diffs = ids ? calloc(n + 1, sizeof(*diffs)) : NULL;
+    if (e == IDP_OK && diffs == NULL)
+        e = IDP_E_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; e == IDP_OK && i < n; i++) {
         idp_outreach_query_t q;
-        long long diff = 0;
         if (self && !strcmp(rows[i].id, self))
             continue;
-        if (criteria_of(rows[i].category, rows[i].criteria, now, &other, &q).err != IDP_OK)
+        if (criteria_of(rows[i].category, rows[i].criteria, now, &others[k], &q).err != IDP_OK)
             continue; /* a category retired since: nothing to compare */
-        if ((e = idp_store_outreach_difference(o->store, c, &other, &diff)) != IDP_OK)
-            out = idp_fail_store(e);
-        else if (diff > 0 && diff < cfg->outreach_k)
-            out = idp_fail_why(IDP_E_CONFLICT,
-                               "the segment differs from a recent segment by fewer than k residents (differencing)",
-                               rows[i].id);
+        ids[k++] = rows[i].id;
     }
+    if (e == IDP_OK && k)
+        e = idp_store_outreach_differences(o->store, c, others, k, diffs);
+    idp_outcome_t out = e == IDP_OK ? idp_ok() : idp_fail_store(e);
+    for (size_t i = 0; out.err == IDP_OK && i < k; i++)
+        if (diffs[i] > 0 && diffs[i] < cfg->outreach_k) {
+            /* which segment stays unsaid: the outcome outlives rows (no pointer into them), and the log has it */
+            char detail[160];
+            snprintf(detail, sizeof(detail), "{\"segment\":\"%s\"}", ids[i]);
+            idp_oauth_logged(idp_store_audit(o->store, "outreach_differencing_refused", "", detail), "audit");
+            out = idp_fail(IDP_E_CONFLICT,
+                           "the segment differs from a recent segment by fewer than k residents (differencing)");
+        }
+    free(others);
+    free(ids);
+    free(diffs);
     free(rows);
     return out;
 }

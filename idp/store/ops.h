@@ -232,8 +232,8 @@ typedef struct {
                            const idp_store_outreach_profile_t *profile, const char *attributes, bool *changed);
     idp_err_t (*profile_refresh)(idp_store_t *s, const char *resident_id, const idp_store_outreach_profile_t *p);
     idp_err_t (*count)(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
-    idp_err_t (*difference)(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                            const idp_store_outreach_criteria_t *b, long long *n);
+    idp_err_t (*differences)(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                             const idp_store_outreach_criteria_t *others, size_t n, long long *diffs);
     idp_err_t (*segment_insert)(idp_store_t *s, const idp_store_outreach_segment_t *row);
     idp_err_t (*segments)(idp_store_t *s, const char *id, long long since, int limit,
                           idp_store_outreach_segment_t **rows, size_t *n);
@@ -991,10 +991,11 @@ static inline idp_err_t idp_store_outreach_count(idp_store_t *s, const idp_store
     return s->ops_outreach->count(s, c, n);
 }
 
-static inline idp_err_t idp_store_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                                                      const idp_store_outreach_criteria_t *b, long long *n)
+static inline idp_err_t idp_store_outreach_differences(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                                       const idp_store_outreach_criteria_t *others, size_t n,
+                                                       long long *diffs)
 {
-    return s->ops_outreach->difference(s, a, b, n);
+    return s->ops_outreach->differences(s, a, others, n, diffs);
 }
 
 static inline idp_err_t idp_store_outreach_segment_insert(idp_store_t *s, const idp_store_outreach_segment_t *row)

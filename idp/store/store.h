@@ -1235,9 +1235,13 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_outreach_profile_refresh(idp_s
                                                                            const idp_store_outreach_profile_t *p);
 /** How many residents match @p c now. */
 static inline idp_err_t idp_store_outreach_count(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
-/** How many residents match exactly one of @p a and @p b now (the differencing guard). */
-static inline idp_err_t idp_store_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                                                      const idp_store_outreach_criteria_t *b, long long *n);
+/**
+ * For each of the @p n criteria @p others, how many residents match exactly one of it and @p a now (the
+ * differencing guard): diffs[i]. store/pg compares several in one pass.
+ */
+static inline idp_err_t idp_store_outreach_differences(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                                       const idp_store_outreach_criteria_t *others, size_t n,
+                                                       long long *diffs);
 
 typedef struct {
     char id[40];

@@ -1793,12 +1793,20 @@ static void outreach_segments_match_the_rule(void **state)
         assert_int_equal(idp_store_outreach_count(s, &cs[k], &n), IDP_OK);
         assert_int_equal(n, want[k]);
     }
-    long long diff = -1, want_diff = 0;
-    for (int i = 0; i < N; i++)
-        want_diff +=
-            idp_store_outreach_match(&cs[0], bits[i], &ps[i]) != idp_store_outreach_match(&cs[3], bits[i], &ps[i]);
-    assert_int_equal(idp_store_outreach_difference(s, &cs[0], &cs[3], &diff), IDP_OK);
-    assert_int_equal(diff, want_diff);
+    /* the differences from segment 0 to ten others, across store/pg's batches of eight */
+    idp_store_outreach_criteria_t others[10];
+    long long diffs[10];
+    for (int k = 0; k < 10; k++)
+        others[k] = cs[(k + 1) % 5];
+    assert_int_equal(idp_store_outreach_differences(s, &cs[0], others, 10, diffs), IDP_OK);
+    for (int k = 0; k < 10; k++) {
+        long long want_diff = 0;
+        for (int i = 0; i < N; i++)
+            want_diff += idp_store_outreach_match(&cs[0], bits[i], &ps[i]) !=
+                         idp_store_outreach_match(&others[k], bits[i], &ps[i]);
+        assert_int_equal(diffs[k], want_diff);
+    }
+    assert_int_equal(diffs[4], 0); /* cs[0] against itself */
 
     /* a snapshot of segment 0: its members are exactly those the rule picks; under a minimum nothing is written */
     idp_store_outreach_segment_t seg = {.created_at = 0};

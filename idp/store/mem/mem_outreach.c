@@ -99,14 +99,17 @@ idp_err_t idp_mem_outreach_count(idp_store_t *s, const idp_store_outreach_criter
     return IDP_OK;
 }
 
-idp_err_t idp_mem_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                                      const idp_store_outreach_criteria_t *b, long long *n)
+idp_err_t idp_mem_outreach_differences(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                       const idp_store_outreach_criteria_t *others, size_t n, long long *diffs)
 {
     idp_mem_data_t *d = idp_mem_lock(s);
-    *n = 0;
-    for (size_t i = 0; i < d->outreach_profiles.n; i++) {
-        const idp_mem_outreach_profile_t *x = &d->outreach_profiles.v[i];
-        *n += idp_store_outreach_match(a, x->bits, &x->p) != idp_store_outreach_match(b, x->bits, &x->p);
+    for (size_t k = 0; k < n; k++) {
+        diffs[k] = 0;
+        for (size_t i = 0; i < d->outreach_profiles.n; i++) {
+            const idp_mem_outreach_profile_t *x = &d->outreach_profiles.v[i];
+            diffs[k] +=
+                idp_store_outreach_match(a, x->bits, &x->p) != idp_store_outreach_match(&others[k], x->bits, &x->p);
+        }
     }
     idp_mem_unlock(d);
     return IDP_OK;

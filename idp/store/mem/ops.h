@@ -191,8 +191,8 @@ idp_err_t idp_mem_outreach_optin_set(idp_store_t *s, const char *resident_id, un
 idp_err_t idp_mem_outreach_profile_refresh(idp_store_t *s, const char *resident_id,
                                            const idp_store_outreach_profile_t *p);
 idp_err_t idp_mem_outreach_count(idp_store_t *s, const idp_store_outreach_criteria_t *c, long long *n);
-idp_err_t idp_mem_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                                      const idp_store_outreach_criteria_t *b, long long *n);
+idp_err_t idp_mem_outreach_differences(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                       const idp_store_outreach_criteria_t *others, size_t n, long long *diffs);
 idp_err_t idp_mem_outreach_segment_insert(idp_store_t *s, const idp_store_outreach_segment_t *row);
 idp_err_t idp_mem_outreach_segments(idp_store_t *s, const char *id, long long since, int limit,
                                     idp_store_outreach_segment_t **rows, size_t *n);

@@ -33,12 +33,20 @@ enum {
     O_LEDGER_LOCK,
     O_LEDGER_APPEND,
     O_INCLUSIONS,
+    O_RELEASE,
     O__END
 };
 _Static_assert(O__END <= 304, "statements 272-303");
 
 /* clang-format off */
-/* The criteria of parameters $a..$a+8: category bit, months of birth, gender, wards, Sakai, districts, children */
+/* One statement compares a segment with eight others (O_DIFF): longer than C99's 4095-byte minimum for a literal,
+ * which GCC and clang both take. */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+/*
+ * The criteria of parameters $a..$a+8: category bit, months of birth, gender, wards, Sakai, districts, children.
+ * The children's range is a range containment, not a subquery over unnest(): PostgreSQL does not hand a plan
+ * with a SubPlan to parallel workers, and a count over 1M profiles then scans on one core (bench/outreach).
+ */
 #define MATCH(a, b, c, d, e, f, g, h, i)                                                                         \
     "coalesce((p.categories & $" a "::int) <> 0 "                                                              \
     "AND (($" b "::int = 0 AND $" c "::int = 0) OR p.birth_month BETWEEN $" b "::int AND $" c "::int) "       \
@@ -46,10 +54,9 @@ _Static_assert(O__END <= 304, "statements 272-303");
     "AND (cardinality($" e "::text[]) = 0 OR p.ward = ANY($" e "::text[])) "                                   \
     "AND ($" f "::int < 0 OR p.sakai_resident = ($" f "::int = 1)) "                                           \
     "AND (cardinality($" g "::text[]) = 0 OR p.school_district = ANY($" g "::text[])) "                        \
-    "AND (($" h "::int = 0 AND $" i "::int = 0) OR EXISTS (SELECT 1 FROM unnest(p.children) ch "             \
-    "WHERE ch BETWEEN $" h "::int AND $" i "::int)), false)"
+    "AND (($" h "::int = 0 AND $" i "::int = 0) OR "                                                         \
+    "int4range($" h "::int, $" i "::int, '[]') @> ANY (p.children)), false)"
 #define MATCH_1 MATCH("1", "2", "3", "4", "5", "6", "7", "8", "9")
-#define MATCH_2 MATCH("10", "11", "12", "13", "14", "15", "16", "17", "18")
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SEG_COLS "id, category, name, criteria, coalesce(sponsor, ''), created_by, " EPOCH("created_at")
 #define CAMP_COLS "c.id, c.segment_id, c.category, c.criteria, c.attributes, coalesce(c.sponsor, ''), c.created_by, " \
@@ -75,7 +82,18 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [O_REFRESH] = {"outreach_refresh",
                    "UPDATE outreach_profiles SET " PROFILE_SET " WHERE resident_id = $1 AND $2::int IS NOT NULL"},
     [O_COUNT] = {"outreach_count", "SELECT count(*) FROM outreach_profiles p WHERE " MATCH_1},
-    [O_DIFF] = {"outreach_diff", "SELECT count(*) FROM outreach_profiles p WHERE " MATCH_1 " <> " MATCH_2},
+    /* the new segment's match once per row (OFFSET 0 keeps the subquery from being flattened into 8 copies) */
+    [O_DIFF] = {"outreach_diff",
+                "SELECT count(*) FILTER (WHERE a <> m1), count(*) FILTER (WHERE a <> m2), count(*) FILTER (WHERE a <> m3), count(*) FILTER (WHERE a <> m4), count(*) FILTER (WHERE a <> m5), count(*) FILTER (WHERE a <> m6), count(*) FILTER (WHERE a <> m7), count(*) FILTER (WHERE a <> m8) FROM (SELECT " MATCH_1 " AS a, "
+                   MATCH("10", "11", "12", "13", "14", "15", "16", "17", "18") " AS m1" ", "
+                   MATCH("19", "20", "21", "22", "23", "24", "25", "26", "27") " AS m2" ", "
+                   MATCH("28", "29", "30", "31", "32", "33", "34", "35", "36") " AS m3" ", "
+                   MATCH("37", "38", "39", "40", "41", "42", "43", "44", "45") " AS m4" ", "
+                   MATCH("46", "47", "48", "49", "50", "51", "52", "53", "54") " AS m5" ", "
+                   MATCH("55", "56", "57", "58", "59", "60", "61", "62", "63") " AS m6" ", "
+                   MATCH("64", "65", "66", "67", "68", "69", "70", "71", "72") " AS m7" ", "
+                   MATCH("73", "74", "75", "76", "77", "78", "79", "80", "81") " AS m8"
+                " FROM outreach_profiles p WHERE (p.categories & ($1::int | $10::int | $19::int | $28::int | $37::int | $46::int | $55::int | $64::int | $73::int)) <> 0 OFFSET 0) x"},
     [O_SEG_INSERT] = {"outreach_seg_insert",
                       "INSERT INTO outreach_segments (id, category, name, criteria, sponsor, created_by) "
                       "VALUES ($1, $2, $3, $4, nullif($5, ''), $6) ON CONFLICT (id) DO NOTHING"},
@@ -105,6 +123,26 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                 "AND resident_id = ANY($2::text[]) AND released_at IS NULL"},
     [O_LEDGER_LOCK] = {"ledger_lock_o", IDP_PG_LEDGER_LOCK},
     [O_LEDGER_APPEND] = {"ledger_append_o", IDP_PG_LEDGER_APPEND},
+    /*
+     * A page's releases, $1 the members in order: one chained ledger row each (IDP_PG_LEDGER_APPEND's rows, hash
+     * version 2: client $2, action "release", claims "sub", actor "resident", purpose $3), in one statement. The
+     * chain is built by a recursive query, each row hashing the one before (bench/outreach: a statement per row
+     * made the portal's first pass slow).
+     */
+    [O_RELEASE] = {"outreach_release",
+                   "WITH RECURSIVE b AS (SELECT coalesce((SELECT seq FROM consent_ledger ORDER BY seq DESC LIMIT 1), 0) "
+                   "AS seq, coalesce((SELECT row_hash FROM consent_ledger ORDER BY seq DESC LIMIT 1), "
+                   "decode(repeat('00', 32), 'hex')) AS prev, now() AS at), "
+                   "c (i, seq, prev, hash) AS ("
+                   "SELECT 1, b.seq + 1, b.prev, sha256(b.prev || convert_to(concat_ws(E'\\n', b.seq + 1, "
+                   "(extract(epoch from b.at) * 1000000)::bigint, ($1::text[])[1], $2::text, 'release', 'sub', "
+                   "'resident', $3::text), 'UTF8')) FROM b WHERE cardinality($1::text[]) >= 1 "
+                   "UNION ALL SELECT c.i + 1, c.seq + 1, c.hash, sha256(c.hash || convert_to(concat_ws(E'\\n', "
+                   "c.seq + 1, (extract(epoch from b.at) * 1000000)::bigint, ($1::text[])[c.i + 1], $2::text, "
+                   "'release', 'sub', 'resident', $3::text), 'UTF8')) FROM c, b WHERE c.i < cardinality($1::text[])) "
+                   "INSERT INTO consent_ledger (seq, at, resident_id, client_id, action, claims, actor, purpose, "
+                   "authorization_details, hash_version, prev_hash, row_hash) SELECT c.seq, b.at, ($1::text[])[c.i], "
+                   "$2, 'release', 'sub', 'resident', $3, NULL, 2, c.prev, c.hash FROM c, b"},
     [O_INCLUSIONS] = {"outreach_inclusions",
                       "SELECT c.id, c.category, c.attributes, " EPOCH("c.created_at") ", "
                       "coalesce(" EPOCH("m.released_at") ", 0) FROM outreach_members m "
@@ -277,17 +315,29 @@ idp_err_t idp_pg_outreach_count(idp_store_t *s, const idp_store_outreach_criteri
     return ret;
 }
 
-idp_err_t idp_pg_outreach_difference(idp_store_t *s, const idp_store_outreach_criteria_t *a,
-                                     const idp_store_outreach_criteria_t *b, long long *n)
+/* Compared in batches of DIFF_BATCH in one pass each (bench/outreach: a pass per segment made a definition slow). */
+#define DIFF_BATCH 8
+
+idp_err_t idp_pg_outreach_differences(idp_store_t *s, const idp_store_outreach_criteria_t *a,
+                                      const idp_store_outreach_criteria_t *others, size_t n, long long *diffs)
 {
-    match_params_t ma, mb;
-    const char *v[18];
-    idp_err_t ea = match_params(a, &ma, v), eb = match_params(b, &mb, v + 9);
-    idp_err_t ret = ea != IDP_OK ? ea : eb;
-    PGresult *r = ret == IDP_OK ? idp_pg_run(s, stmts, O_DIFF, 18, v, NULL, NULL, &ret) : NULL;
-    ret = count_of(r, ret, n);
-    match_params_free(&ma);
-    match_params_free(&mb);
+    idp_err_t ret = IDP_OK;
+    for (size_t from = 0; ret == IDP_OK && from < n; from += DIFF_BATCH) {
+        match_params_t m[DIFF_BATCH + 1];
+        const char *v[9 * (DIFF_BATCH + 1)];
+        size_t made = 0;
+        for (; ret == IDP_OK && made <= DIFF_BATCH; made++) /* empty slots compare a with itself: 0 */
+            ret =
+                match_params(made == 0 || from + made - 1 >= n ? a : &others[from + made - 1], &m[made], v + 9 * made);
+        PGresult *r = ret == IDP_OK ? idp_pg_run(s, stmts, O_DIFF, 9 * (DIFF_BATCH + 1), v, NULL, NULL, &ret) : NULL;
+        if (ret == IDP_OK && PQntuples(r) != 1)
+            ret = IDP_E_SERVER_ERROR;
+        for (size_t k = 0; ret == IDP_OK && k < DIFF_BATCH && from + k < n; k++)
+            diffs[from + k] = atoll_checked(PQgetvalue(r, 0, (int)k));
+        PQclear(r);
+        for (size_t k = 0; k < made; k++)
+            match_params_free(&m[k]);
+    }
     return ret;
 }
 
@@ -424,35 +474,34 @@ idp_err_t idp_pg_outreach_members_page(idp_store_t *s, const char *campaign_id, 
     PGresult *r = idp_pg_exec(c, stmts, O_PAGE, 3, v, NULL, NULL, &ret);
     int count = ret == IDP_OK ? PQntuples(r) : 0;
     char(*out)[64] = ret == IDP_OK ? calloc((size_t)count + 1, sizeof(*out)) : NULL;
-    bool *is_fresh = ret == IDP_OK ? calloc((size_t)count + 1, sizeof(bool)) : NULL;
-    if (ret == IDP_OK && (out == NULL || is_fresh == NULL))
+    char(*fresh)[64] = ret == IDP_OK ? calloc((size_t)count + 1, sizeof(*fresh)) : NULL; /* released now */
+    if (ret == IDP_OK && (out == NULL || fresh == NULL))
         ret = IDP_E_NOMEM;
-    idp_buf_t fresh; /* the members released now, as an array literal */
-    idp_buf_init(&fresh, (size_t)count * 70 + 16);
     size_t nfresh = 0;
-    idp_buf_puts(&fresh, "{");
     for (int i = 0; ret == IDP_OK && i < count; i++) {
         copy_field(out[i], sizeof(out[i]), PQgetvalue(r, i, 0));
-        if ((is_fresh[i] = !strcmp(PQgetvalue(r, i, 1), "t"))) {
-            idp_buf_printf(&fresh, "%s\"%s\"", nfresh++ ? "," : "", out[i]);
+        if (!strcmp(PQgetvalue(r, i, 1), "t")) {
+            copy_field(fresh[nfresh++], sizeof(fresh[0]), out[i]);
             snprintf(purpose, sizeof(purpose), "outreach:%s:%s", PQgetvalue(r, i, 2), campaign_id);
         }
     }
     PQclear(r);
-    idp_buf_puts(&fresh, "}");
+    idp_buf_t list; /* the members released now, in order, as an array literal */
+    idp_buf_init(&list, nfresh * 70 + 16);
+    text_array(&list, fresh, nfresh, sizeof(fresh[0]));
     if (ret == IDP_OK && nfresh) {
-        const char *vm[] = {campaign_id, idp_buf_cstr(&fresh)};
+        const char *vm[] = {campaign_id, idp_buf_cstr(&list)};
         ret = vm[1] ? IDP_OK : IDP_E_NOMEM;
         if (ret == IDP_OK)
             PQclear(idp_pg_exec(c, stmts, O_MARK, 2, vm, NULL, NULL, &ret));
         if (ret == IDP_OK)
             PQclear(idp_pg_exec(c, stmts, O_LEDGER_LOCK, 0, NULL, NULL, NULL, &ret));
-        for (int i = 0; ret == IDP_OK && i < count; i++)
-            if (is_fresh[i])
-                ret = ledger_append(c, out[i], client_id, "release", "sub", purpose);
+        const char *vr[] = {vm[1], client_id, purpose};
+        if (ret == IDP_OK)
+            PQclear(idp_pg_exec(c, stmts, O_RELEASE, 3, vr, NULL, NULL, &ret));
     }
-    idp_buf_free(&fresh);
-    free(is_fresh);
+    idp_buf_free(&list);
+    free(fresh);
     ret = idp_pg_end(s, c, ret);
     if (ret != IDP_OK) {
         free(out);
