@@ -46,6 +46,7 @@ CREATE TABLE outreach_campaigns (
     members     integer NOT NULL
 );
 CREATE INDEX outreach_campaigns_created ON outreach_campaigns (created_at);
+CREATE INDEX outreach_campaigns_segment ON outreach_campaigns (segment_id); -- a foreign key's index (integ_admin)
 
 CREATE TABLE outreach_members (
     campaign_id text NOT NULL REFERENCES outreach_campaigns (id) ON DELETE CASCADE,
