@@ -326,9 +326,13 @@ idp_err_t idp_pg_outreach_differences(idp_store_t *s, const idp_store_outreach_c
         match_params_t m[DIFF_BATCH + 1];
         const char *v[9 * (DIFF_BATCH + 1)];
         size_t made = 0;
-        for (; ret == IDP_OK && made <= DIFF_BATCH; made++) /* empty slots compare a with itself: 0 */
-            ret =
-                match_params(made == 0 || from + made - 1 >= n ? a : &others[from + made - 1], &m[made], v + 9 * made);
+        /* an empty slot matches nobody (no category bit): cheap to evaluate, and its count is not read */
+        static const idp_store_outreach_criteria_t nobody = {.category_bit = 0, .sakai_resident = -1};
+        for (; ret == IDP_OK && made <= DIFF_BATCH; made++)
+            ret = match_params(made == 0             ? a
+                               : from + made - 1 < n ? &others[from + made - 1]
+                                                     : &nobody,
+                               &m[made], v + 9 * made);
         PGresult *r = ret == IDP_OK ? idp_pg_run(s, stmts, O_DIFF, 9 * (DIFF_BATCH + 1), v, NULL, NULL, &ret) : NULL;
         if (ret == IDP_OK && PQntuples(r) != 1)
             ret = IDP_E_SERVER_ERROR;
