@@ -123,8 +123,8 @@ typedef struct {
     const char *category, *name, *criteria, *sponsor;
 } idp_outreach_segment_in_t;
 
-/** Defines a segment (its log row first); *result: the segment with its count as shown and whether it may be sent. */
-idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, const idp_admin_caller_t *who, long long now,
+/** Defines a segment (its log row first; a refusal's words in @p arena, the request's); *result: the segment with its count as shown and whether it may be sent. */
+idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, idp_arena_t *arena, const idp_admin_caller_t *who, long long now,
                                      const idp_outreach_segment_in_t *in, json_t **result);
 /** Segment @p id with its count now. */
 idp_outcome_t idp_outreach_segment_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id, long long now,

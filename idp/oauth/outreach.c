@@ -146,16 +146,23 @@ static json_t *shown_count(long long n, int k)
     return json_string(text);
 }
 
-/* The criteria of a stored segment (or one being defined), at this month. */
+/*
+ * The criteria of a stored segment (or one being defined), at this month. What is wrong with a text that does not
+ * parse is the planner's to read: the description, in @p arena (it outlives the handler; NULL: a fixed text).
+ */
 static idp_outcome_t criteria_of(const char *category, const char *text, long long now,
-                                 idp_store_outreach_criteria_t *c, idp_outreach_query_t *q)
+                                 idp_store_outreach_criteria_t *c, idp_outreach_query_t *q, idp_arena_t *arena)
 {
     const idp_outreach_category_t *cat = idp_outreach_category(category);
     char err[160];
     if (cat == NULL)
         return idp_fail(IDP_E_INVALID_REQUEST, "category: one of health, childrearing, energy, foster, disaster");
-    if (idp_outreach_parse(text, cat->allowed, q, err, sizeof(err)) != IDP_OK)
-        return idp_fail_why(IDP_E_INVALID_REQUEST, "criteria: see docs/outreach.md, \"The criteria language\"", err);
+    if (idp_outreach_parse(text, cat->allowed, q, err, sizeof(err)) != IDP_OK) {
+        char *why = arena ? idp_arena_alloc(arena, 256) : NULL;
+        if (why)
+            snprintf(why, 256, "criteria: %s (docs/outreach.md, \"The criteria language\")", err);
+        return idp_fail(IDP_E_INVALID_REQUEST, why ? why : "criteria: see docs/outreach.md, \"The criteria language\"");
+    }
     idp_outreach_criteria(q, cat->bit, idp_outreach_month(now), c);
     return idp_ok();
 }
@@ -184,7 +191,7 @@ static idp_outcome_t differencing_guard(idp_oauth_t *o, const idp_store_outreach
         idp_outreach_query_t q;
         if (self && !strcmp(rows[i].id, self))
             continue;
-        if (criteria_of(rows[i].category, rows[i].criteria, now, &others[k], &q).err != IDP_OK)
+        if (criteria_of(rows[i].category, rows[i].criteria, now, &others[k], &q, NULL).err != IDP_OK)
             continue; /* a category retired since: nothing to compare */
         ids[k++] = rows[i].id;
     }
@@ -230,7 +237,7 @@ static idp_outcome_t with_count(idp_oauth_t *o, json_t *j, const idp_store_outre
 
 /* ---- the operations (the admin API and the console) ---- */
 
-idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, const idp_admin_caller_t *who, long long now,
+idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, idp_arena_t *arena, const idp_admin_caller_t *who, long long now,
                                      const idp_outreach_segment_in_t *in, json_t **result)
 {
     idp_store_outreach_segment_t row;
@@ -241,7 +248,7 @@ idp_outcome_t idp_outreach_define_as(idp_oauth_t *o, const idp_admin_caller_t *w
     size_t nlen = in->name ? strlen(in->name) : 0;
     if (nlen == 0 || nlen > 200 || !idp_utf8_valid(in->name, nlen))
         return idp_fail(IDP_E_INVALID_REQUEST, "name: 1 to 200 bytes of UTF-8");
-    idp_outcome_t out = criteria_of(in->category, in->criteria ? in->criteria : "", now, &c, &q);
+    idp_outcome_t out = criteria_of(in->category, in->criteria ? in->criteria : "", now, &c, &q, arena);
     if (out.err != IDP_OK)
         return out;
     if (in->sponsor && *in->sponsor) { /* a partner's campaign: the partner sees its counts only */
@@ -304,7 +311,7 @@ static idp_outcome_t load_segment(idp_oauth_t *o, const char *id, long long now,
         return idp_fail_store(e);
     *row = rows[0];
     free(rows);
-    return criteria_of(row->category, row->criteria, now, c, q);
+    return criteria_of(row->category, row->criteria, now, c, q, NULL);
 }
 
 idp_outcome_t idp_outreach_segment_as(idp_oauth_t *o, const idp_admin_caller_t *who, const char *id, long long now,
@@ -490,7 +497,7 @@ idp_outcome_t idp_admin_outreach_segments(idp_oauth_t *o, idp_oauth_req_t *req, 
         return idp_fail(IDP_E_INVALID_REQUEST, "a JSON object of category, name, criteria and sponsor (strings)");
     }
     idp_outreach_segment_in_t s = {.category = vals[0], .name = vals[1], .criteria = vals[2], .sponsor = vals[3]};
-    out = idp_outreach_define_as(o, &who, req->now, &s, &j);
+    out = idp_outreach_define_as(o, req->arena, &who, req->now, &s, &j);
     json_decref(in);
     return respond(req, resp, out, 201, j);
 }

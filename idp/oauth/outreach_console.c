@@ -138,11 +138,11 @@ idp_outcome_t idp_console_outreach_define(idp_oauth_t *o, idp_oauth_req_t *req, 
     idp_params_get(req->form, "criteria", &in.criteria);
     idp_params_get(req->form, "sponsor", &in.sponsor);
     json_t *seg = NULL;
-    out = idp_outreach_define_as(o, &c.who, req->now, &in, &seg);
+    out = idp_outreach_define_as(o, req->arena, &c.who, req->now, &in, &seg);
     int status;
     idp_msg_id_t alert = out.err == IDP_OK ? NONE : refusal(out, &status);
     if (out.err != IDP_OK && alert != NONE) /* the planner's to correct: the form again, with why */
-        return page(o, req, resp, &c, NULL, NONE, alert, out.reason ? out.reason : out.description, status);
+        return page(o, req, resp, &c, NULL, NONE, alert, out.description, status);
     if (out.err != IDP_OK)
         return out;
     char *loc = NULL;

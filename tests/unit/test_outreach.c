@@ -291,6 +291,9 @@ static void planners_and_the_portal(void **state)
     j = api(f, IDP_EP_ADMIN_OUTREACH_SEGMENTS, "POST", NULL,
             "{\"category\":\"health\",\"name\":\"x\",\"criteria\":\"child_age = 3\"}", planner, &st);
     assert_int_equal(st, 400);
+    char *problem = json_dumps(j, 0); /* the planner reads what is wrong and where */
+    assert_non_null(strstr(problem, "at 0: this category does not use child_age"));
+    free(problem);
     json_decref(j);
     j = api(f, IDP_EP_ADMIN_OUTREACH_SEGMENTS, "POST", NULL,
             "{\"category\":\"health\",\"name\":\"x\",\"criteria\":\"gender = male\",\"extra\":1}", planner, &st);
