@@ -162,6 +162,20 @@ describe('the resident decides', () => {
     assert.equal(db(`SELECT count(*) FROM outreach_profiles WHERE resident_id = '${me}'`), '0');
     assert.equal(admin(p.env, ['audit', 'verify']).json.ok, true);
   });
+
+  test('five categories turned on at once: every one is on, each with its ledger row', async () => {
+    const agent = new Agent(p.url);
+    await signIn(agent);
+    const me = db(`SELECT resident_id FROM sessions ORDER BY auth_time DESC LIMIT 1`);
+    const csrf = formFields((await agent.go('/account')).text, '/account/outreach').csrf;
+    const all = ['health', 'childrearing', 'energy', 'foster', 'disaster'];
+    const rs = await Promise.all(all.map((category) => agent.request('/account/outreach', { method: 'POST', form: { csrf, category, on: '1' } })));
+    assert.deepEqual(rs.map((r) => r.status), [303, 303, 303, 303, 303]);
+    assert.equal(db(`SELECT categories FROM outreach_profiles WHERE resident_id = '${me}'`), '31');
+    assert.equal(db(`SELECT count(*) FROM consent_ledger WHERE resident_id = '${me}' AND client_id = 'sakaid:outreach' AND action = 'grant' AND seq > (SELECT coalesce(max(seq), 0) FROM consent_ledger WHERE resident_id = '${me}' AND action = 'revoke' AND client_id = 'sakaid:outreach')`), '5');
+    await Promise.all(all.map((category) => agent.request('/account/outreach', { method: 'POST', form: { csrf, category, on: '0' } })));
+    assert.equal(db(`SELECT count(*) FROM outreach_profiles WHERE resident_id = '${me}'`), '0');
+  });
 });
 
 describe('segments', () => {

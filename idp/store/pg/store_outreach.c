@@ -34,6 +34,7 @@ enum {
     O_LEDGER_APPEND,
     O_INCLUSIONS,
     O_RELEASE,
+    O_RESIDENT_LOCK,
     O__END
 };
 _Static_assert(O__END <= 304, "statements 272-303");
@@ -67,6 +68,12 @@ _Static_assert(O__END <= 304, "statements 272-303");
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [O_OPTINS] = {"outreach_optins", "SELECT categories FROM outreach_profiles WHERE resident_id = $1"},
+    /*
+     * One change of a resident's opt-ins at a time: a row lock cannot serialise the first two (no row yet), and two
+     * concurrent first opt-ins would each write their own bit over the other's while the ledger kept both grants.
+     * Its own statement, so that the read after it (O_LOCK) takes a snapshot after the lock is held.
+     */
+    [O_RESIDENT_LOCK] = {"outreach_resident_lock", "SELECT pg_advisory_xact_lock(hashtext('sakaid:outreach:' || $1))"},
     [O_LOCK] = {"outreach_lock", "SELECT categories FROM outreach_profiles WHERE resident_id = $1 FOR UPDATE"},
     [O_UPSERT] = {"outreach_upsert",
                   "INSERT INTO outreach_profiles (resident_id, categories, birth_month, gender, ward, sakai_resident, "
@@ -261,7 +268,8 @@ idp_err_t idp_pg_outreach_optin_set(idp_store_t *s, const char *resident_id, uns
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
         return ret;
     const char *v1[] = {resident_id};
-    PGresult *r = idp_pg_exec(c, stmts, O_LOCK, 1, v1, NULL, NULL, &ret);
+    PQclear(idp_pg_exec(c, stmts, O_RESIDENT_LOCK, 1, v1, NULL, NULL, &ret));
+    PGresult *r = ret == IDP_OK ? idp_pg_exec(c, stmts, O_LOCK, 1, v1, NULL, NULL, &ret) : NULL;
     unsigned bits = ret == IDP_OK && PQntuples(r) == 1 ? (unsigned)atoll_checked(PQgetvalue(r, 0, 0)) : 0;
     PQclear(r);
     unsigned now = on ? bits | bit : bits & ~bit;
