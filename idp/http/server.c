@@ -564,6 +564,21 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 
 /* ---- civetweb callbacks ----------------------------------------------------- */
 
+/*
+ * Every request is authorised by its endpoint (client authentication, the
+ * session, the admin token), never by civetweb. Without a handler of this kind
+ * civetweb looks for a per-directory password file on every request
+ * (check_authorization: a stat of "/.htpasswd" relative to an unset document
+ * root), which costs a system call per request and would put HTTP Digest
+ * authentication in front of every endpoint if such a file ever appeared.
+ */
+static int authorize_in_endpoints(struct mg_connection *conn, void *cbdata)
+{
+    (void)conn;
+    (void)cbdata;
+    return 1;
+}
+
 static int on_begin_request(struct mg_connection *conn)
 {
     clock_gettime(CLOCK_MONOTONIC, &request_start);
@@ -778,6 +793,7 @@ static idp_err_t start_metrics(idp_http_t *h, char *err, size_t errlen)
         return IDP_E_SERVER_ERROR;
     }
     mg_set_request_handler(h->metrics_mg, "**", metrics_dispatch, h);
+    mg_set_auth_handler(h->metrics_mg, "**", authorize_in_endpoints, NULL);
     return IDP_OK;
 }
 
@@ -864,6 +880,7 @@ idp_err_t idp_http_start(const idp_config_t *cfg, idp_oauth_t *oauth, idp_http_t
         return IDP_E_SERVER_ERROR;
     }
     mg_set_request_handler(h->mg, "**", dispatch, h);
+    mg_set_auth_handler(h->mg, "**", authorize_in_endpoints, NULL);
     if (cfg->defer_accept_seconds > 0)
         defer_accept(h->mg, cfg->defer_accept_seconds);
     if (cfg->metrics_host && start_metrics(h, err, errlen) != IDP_OK) {

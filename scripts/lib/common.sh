@@ -9,7 +9,7 @@ SAKAID_PACKAGES=(
     build-essential cmake pkg-config ca-certificates acl curl python3
     libssl-dev libpq-dev postgresql-15 postgresql-client-15
     libcivetweb-dev libjwt-dev libjansson-dev libcurl4-openssl-dev libqrencode-dev libcmocka-dev libsystemd-dev
-    chromium nginx clang-format debhelper lintian
+    chromium nginx clang-format debhelper lintian strace
     etcd-server patroni python3-etcd haproxy
 )
 

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { addClient, cleanup, provision, psql, runSakaid, startServer, tempDir, writeConfig } from './lib/harness.mjs';
@@ -131,6 +133,32 @@ describe('connection exhaustion (item 15)', () => {
     });
     assert.ok(idle > 0, 'no answer on the keep-alive connection');
     assert.ok(idle >= 1000 && idle < 4000, `the idle connection was closed ${idle} ms after its answer; the limit is 2000 ms`);
+  });
+});
+
+describe('authorisation is the endpoints\' own (issue #16 §7)', () => {
+  // civetweb authorises a request itself unless told not to: a stat of "/.htpasswd" per request, and HTTP
+  // Digest authentication in front of every endpoint if that file existed. strace watches the process's
+  // file system calls while requests are answered on the public and the metrics port.
+  test('no request looks for a password file: no system call names .htpasswd', async () => {
+    const srv = await startServer(await provision());
+    const log = join(tempDir(), 'strace.log');
+    const st = spawn('strace', ['-f', '-qq', '-e', 'trace=%file,recvfrom', '-s', '64', '-o', log, '-p', String(srv.proc.pid)],
+      { stdio: 'ignore' });
+    const stopped = new Promise((r) => st.on('exit', r));
+    await sleep(1500); // strace attaches to every thread
+    const ports = [srv.env.SAKAID_PORT, new URL(srv.metricsUrl).port];
+    for (const [port, path] of [[ports[0], '/.well-known/openid-configuration'], [ports[0], '/jwks'], [ports[1], '/metrics']]) {
+      assert.equal((await timedGet(port, path, 5000)).status, 200, path);
+    }
+    await sleep(300);
+    st.kill('SIGINT');
+    await stopped;
+    const traced = readFileSync(log, 'utf8');
+    // the control: strace saw the workers read the requests
+    assert.match(traced, /recvfrom\(\d+, "GET \/\.well-known\/openid-configuration/);
+    assert.match(traced, /recvfrom\(\d+, "GET \/metrics/);
+    assert.doesNotMatch(traced, /htpasswd/);
   });
 });
 
