@@ -18,6 +18,9 @@
 struct idp_jose_key {
     idp_alg_t alg;
     EVP_PKEY *pkey;
+    /* Initialised for signing once (algorithm, padding, digest); each signature works on a copy, so that
+     * no signature pays OpenSSL's algorithm fetch and set-up again (EVP_DigestSignInit per token). */
+    EVP_PKEY_CTX *sign;
     char kid[48];
     char *jwk;
 };
@@ -111,6 +114,23 @@ Exit:
     return ret;
 }
 
+/* The signing template of @p k (RFC 7518 §3.3, §3.4, §3.5): SHA-256 digests, signed as each algorithm says. */
+static idp_err_t sign_template(idp_jose_key_t *k)
+{
+    if ((k->sign = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL || EVP_PKEY_sign_init(k->sign) != 1 ||
+        EVP_PKEY_CTX_set_signature_md(k->sign, EVP_sha256()) != 1)
+        return IDP_E_SERVER_ERROR;
+    /* §3.3: RS256 is RSASSA-PKCS1-v1_5. §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1 with SHA-256, and a
+     * salt as long as the hash (32 bytes); OpenSSL's default salt for signing is the longest that fits. */
+    if (k->alg == IDP_ALG_RS256 && EVP_PKEY_CTX_set_rsa_padding(k->sign, RSA_PKCS1_PADDING) != 1)
+        return IDP_E_SERVER_ERROR;
+    if (k->alg == IDP_ALG_PS256 && (EVP_PKEY_CTX_set_rsa_padding(k->sign, RSA_PKCS1_PSS_PADDING) != 1 ||
+                                    EVP_PKEY_CTX_set_rsa_mgf1_md(k->sign, EVP_sha256()) != 1 ||
+                                    EVP_PKEY_CTX_set_rsa_pss_saltlen(k->sign, 32) != 1))
+        return IDP_E_SERVER_ERROR;
+    return IDP_OK;
+}
+
 static idp_err_t wrap(idp_alg_t alg, EVP_PKEY *pkey, idp_jose_key_t **out)
 {
     idp_jose_key_t *k = calloc(1, sizeof(*k));
@@ -120,7 +140,9 @@ static idp_err_t wrap(idp_alg_t alg, EVP_PKEY *pkey, idp_jose_key_t **out)
     }
     k->alg = alg;
     k->pkey = pkey;
-    idp_err_t ret = describe(k);
+    idp_err_t ret = sign_template(k);
+    if (ret == IDP_OK)
+        ret = describe(k);
     if (ret != IDP_OK) {
         idp_jose_key_free(k);
         return ret;
@@ -202,20 +224,12 @@ char *idp_jose_key_public_pem_new(const idp_jose_key_t *k)
 idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t len, unsigned char *sig, size_t *siglen)
 {
     idp_err_t ret = IDP_E_SERVER_ERROR;
-    unsigned char der[512];
+    unsigned char digest[32], der[512];
     size_t dlen = sizeof(der);
     ECDSA_SIG *es = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx == NULL || EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, k->pkey) != 1)
-        goto Exit;
-    /* RFC 7518 §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1 with SHA-256, and a salt as long as the
-     * hash (32 bytes); OpenSSL's default salt for signing is the longest that fits, so it is set here */
-    if (k->alg == IDP_ALG_PS256 &&
-        (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
-        goto Exit;
-    if (EVP_DigestSign(ctx, der, &dlen, data, len) != 1)
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_dup(k->sign); /* the template is shared by every thread: sign on a copy */
+    idp_sha256(data, len, digest);
+    if (ctx == NULL || EVP_PKEY_sign(ctx, der, &dlen, digest, sizeof(digest)) != 1)
         goto Exit;
     if (is_rsa(k->alg)) {
         memcpy(sig, der, dlen);
@@ -232,7 +246,7 @@ idp_err_t idp_jose_key_sign(const idp_jose_key_t *k, const void *data, size_t le
     ret = IDP_OK;
 Exit:
     ECDSA_SIG_free(es);
-    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_CTX_free(ctx);
     return ret;
 }
 
@@ -240,6 +254,7 @@ void idp_jose_key_free(idp_jose_key_t *k)
 {
     if (k == NULL)
         return;
+    EVP_PKEY_CTX_free(k->sign);
     EVP_PKEY_free(k->pkey);
     free(k->jwk);
     free(k);
