@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { addClient, cleanup, provision, psql, runSakaid, startServer, tempDir, writeConfig } from './lib/harness.mjs';
@@ -146,7 +146,9 @@ describe('authorisation is the endpoints\' own (issue #16 §7)', () => {
     const st = spawn('strace', ['-f', '-qq', '-e', 'trace=%file,recvfrom', '-s', '64', '-o', log, '-p', String(srv.proc.pid)],
       { stdio: 'ignore' });
     const stopped = new Promise((r) => st.on('exit', r));
-    await sleep(1500); // strace attaches to every thread
+    // attached once it reports the database worker's reads (the logout worker polls every second)
+    const attached = Date.now() + 15000;
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('recvfrom(')) && Date.now() < attached) await sleep(100);
     const ports = [srv.env.SAKAID_PORT, new URL(srv.metricsUrl).port];
     for (const [port, path] of [[ports[0], '/.well-known/openid-configuration'], [ports[0], '/jwks'], [ports[1], '/metrics']]) {
       assert.equal((await timedGet(port, path, 5000)).status, 200, path);
@@ -156,7 +158,8 @@ describe('authorisation is the endpoints\' own (issue #16 §7)', () => {
     await stopped;
     const traced = readFileSync(log, 'utf8');
     // the control: strace saw the workers read the requests
-    assert.match(traced, /recvfrom\(\d+, "GET \/\.well-known\/openid-configuration/);
+    assert.match(traced, /recvfrom\(\d+, "GET \/\.well-known\/openid-configuration/,
+      'strace saw no request: could it attach? (ptrace: run as root, or kernel.yama.ptrace_scope=0)');
     assert.match(traced, /recvfrom\(\d+, "GET \/metrics/);
     assert.doesNotMatch(traced, /htpasswd/);
   });
