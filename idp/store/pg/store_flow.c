@@ -4,6 +4,7 @@
  * grants with their codes, access and refresh tokens, client-assertion ids.
  * Statement indexes 64-127 (pool.h); store_pg.c has 0-63.
  */
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -503,20 +504,31 @@ idp_err_t idp_pg_grant_revoke(idp_store_t *s, const char *grant_id)
  * requests share commits: a request queues its row; if no batch is being
  * written it becomes the leader, takes every queued row (up to AT_BATCH_MAX)
  * and writes them with one INSERT ... unnest (one statement, one commit),
- * then wakes the others; rows queued meanwhile go into the next batch.
- * Nobody waits on a timer: a lone request commits at once. If a batch fails
- * for a reason other than the database being unavailable (say a client
- * deleted meanwhile), each of its rows is retried alone, so that one row
- * never fails the others.
+ * then wakes the others; rows queued meanwhile go into the next batch, led
+ * by the writer of the row at the head of the queue. Nobody
+ * waits on a timer: a lone request commits at once. If a batch fails for a
+ * reason other than the database being unavailable (say a client deleted
+ * meanwhile), each of its rows is retried alone, so that one row never fails
+ * the others.
+ *
+ * Each waiting row is woken exactly once, by a semaphore post, and never
+ * needs the queue's mutex to learn why: either its row was written (AT_DONE,
+ * with the outcome) or it is to write the batch that starts with it (AT_LEAD). One
+ * post per row is what makes the waiter's stack-held semaphore safe to
+ * destroy as soon as its wait returns (glibc's sem_post does not touch the
+ * semaphore after the waiter can return), and the posts are made after the
+ * mutex is released, so a woken writer does not queue for it behind the rest.
  */
 #define AT_BATCH_MAX 256
 #define AT_COLS 6
 
+typedef enum { AT_WAIT, AT_DONE, AT_LEAD } at_state_t;
+
 struct idp_pg_at_row {
     const char *v[AT_COLS]; /* jti, client_id, subject, scope, exp, grant_id (NULL: none) */
     idp_err_t ret;
-    bool done;
-    pthread_cond_t cv; /* signalled when the row is written, or when its writer is to lead the next batch */
+    at_state_t state; /* set before the one post, read after the wait returns */
+    sem_t posted;
     idp_pg_at_row_t *next;
 };
 
@@ -561,53 +573,78 @@ static idp_err_t at_write(idp_store_t *s, idp_pg_at_row_t *first, size_t n)
     return ret;
 }
 
+/* Takes up to AT_BATCH_MAX rows off the head of the queue (the caller holds at_mu); how many in @p n. */
+static idp_pg_at_row_t *at_take(idp_pg_store_t *pg, size_t *n)
+{
+    idp_pg_at_row_t *batch = pg->at_head, **tail = &pg->at_head;
+    *n = 0;
+    while (*tail && *n < AT_BATCH_MAX) {
+        tail = &(*tail)->next;
+        (*n)++;
+    }
+    pg->at_head = *tail;
+    if (pg->at_head == NULL)
+        pg->at_tail = &pg->at_head;
+    *tail = NULL;
+    return batch;
+}
+
+/*
+ * The leader's part: takes the batch from the head of the queue (its own row is the head: when it leads, nobody
+ * else is taking rows), writes it, hands the lead to the row now at the head if any (it takes its batch when it
+ * runs, with whatever queued meanwhile), and wakes this batch's writers.
+ */
+static void at_lead(idp_store_t *s)
+{
+    idp_pg_store_t *pg = idp_pg(s);
+    size_t n;
+    pthread_mutex_lock(&pg->at_mu);
+    idp_pg_at_row_t *batch = at_take(pg, &n);
+    pthread_mutex_unlock(&pg->at_mu);
+
+    idp_err_t ret = at_write(s, batch, n);
+    for (idp_pg_at_row_t *r = batch; r; r = r->next)
+        r->ret = ret == IDP_OK || ret == IDP_E_UNAVAILABLE || n == 1 ? ret : at_write(s, r, 1);
+
+    pthread_mutex_lock(&pg->at_mu);
+    idp_pg_at_row_t *next = pg->at_head; /* stays queued, and alive: only a leader takes rows */
+    pg->at_flushing = next != NULL;
+    pthread_mutex_unlock(&pg->at_mu);
+
+    if (next) { /* first, so that the next commit starts while these writers wake */
+        next->state = AT_LEAD;
+        sem_post(&next->posted);
+    }
+    for (idp_pg_at_row_t *r = batch->next, *after; r; r = after) {
+        after = r->next; /* the row is on its writer's stack: read before the post */
+        r->state = AT_DONE;
+        sem_post(&r->posted);
+    }
+}
+
 idp_err_t idp_pg_access_token_insert(idp_store_t *s, const char *jti, const char *client_id, const char *subject,
                                      const char *scope, long long expires_at, const char *grant_id)
 {
+    idp_pg_store_t *pg = idp_pg(s);
     char exp[24];
     snprintf(exp, sizeof(exp), "%lld", expires_at);
-    idp_pg_at_row_t me = {.v = {jti, client_id, subject, scope, exp, grant_id}};
-    pthread_cond_init(&me.cv, NULL);
+    idp_pg_at_row_t me = {.v = {jti, client_id, subject, scope, exp, grant_id}, .state = AT_WAIT};
+    if (sem_init(&me.posted, 0, 0) != 0)
+        return IDP_E_SERVER_ERROR;
 
-    pthread_mutex_lock(&idp_pg(s)->at_mu);
-    *idp_pg(s)->at_tail = &me;
-    idp_pg(s)->at_tail = &me.next;
-    while (!me.done) {
-        if (idp_pg(s)->at_flushing) {
-            pthread_cond_wait(&me.cv, &idp_pg(s)->at_mu);
-            continue;
-        }
-        /* Lead: take the queue's head (our row is in it, or was written by an earlier leader). */
-        idp_pg(s)->at_flushing = true;
-        idp_pg_at_row_t *batch = idp_pg(s)->at_head, **tail = &idp_pg(s)->at_head;
-        size_t n = 0;
-        while (*tail && n < AT_BATCH_MAX) {
-            tail = &(*tail)->next;
-            n++;
-        }
-        idp_pg(s)->at_head = *tail;
-        if (idp_pg(s)->at_head == NULL)
-            idp_pg(s)->at_tail = &idp_pg(s)->at_head;
-        *tail = NULL;
-        pthread_mutex_unlock(&idp_pg(s)->at_mu);
+    pthread_mutex_lock(&pg->at_mu);
+    *pg->at_tail = &me;
+    pg->at_tail = &me.next;
+    bool lead = !pg->at_flushing; /* nothing being written, so nothing queued before this row */
+    pg->at_flushing = true;
+    pthread_mutex_unlock(&pg->at_mu);
 
-        idp_err_t ret = at_write(s, batch, n);
-        for (idp_pg_at_row_t *r = batch; r; r = r->next)
-            r->ret = ret == IDP_OK || ret == IDP_E_UNAVAILABLE || n == 1 ? ret : at_write(s, r, 1);
-
-        /* Wake exactly the writers of this batch, and the first queued one to lead the next: no herd. */
-        pthread_mutex_lock(&idp_pg(s)->at_mu);
-        for (idp_pg_at_row_t *r = batch, *next; r; r = next) {
-            next = r->next; /* a waiter's row is on its stack: read before marking it done */
-            r->done = true;
-            pthread_cond_signal(&r->cv);
-        }
-        idp_pg(s)->at_flushing = false;
-        if (idp_pg(s)->at_head)
-            pthread_cond_signal(&idp_pg(s)->at_head->cv);
-    }
-    pthread_mutex_unlock(&idp_pg(s)->at_mu);
-    pthread_cond_destroy(&me.cv);
+    if (!lead)
+        while (sem_wait(&me.posted) != 0) /* EINTR: a signal; the post is still to come */
+            ;
+    if (lead || me.state == AT_LEAD)
+        at_lead(s);
+    sem_destroy(&me.posted);
     return me.ret;
 }
 
