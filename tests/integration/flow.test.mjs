@@ -151,3 +151,37 @@ describe('the code flow with the card', () => {
     assert.throws(() => psql(url, 'DELETE FROM consent_ledger'), /append-only/);
   });
 });
+
+// A new database: the first statements are planned while grants is empty, and a plan cached then stays with
+// the connection. The redemption's check must still reach a code's grant by its key, never by its client
+// (grants_client), which would read every grant of the client on each redemption (docs/performance.md,
+// 2026-12-07 third session). Counted by PostgreSQL's own index statistics, not timed.
+describe('redemptions on a new database', () => {
+  test("a code's redemption never reads the client's other grants", async () => {
+    const q = await startProvider();
+    const client = addClient(q.env, ['--client-name', 'Many sign-ins', '--redirect-uris', CB,
+      '--grant-types', 'authorization_code', '--scope', 'openid']);
+    const config = await rp(q.url, client);
+    const agent = new Agent(q.url);
+    const redeem = (a, location) => oidc.authorizationCodeGrant(config, new URL(location),
+      { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    let a = await authRequest(config, { redirect_uri: CB, scope: 'openid' });
+    const last = await completeLogin(agent, await agent.go(a.url.href), { cards: q.cards });
+    assert.equal(last.status, 303);
+    await redeem(a, last.location);
+    const n = 40;
+    for (let i = 1; i < n; i++) {
+      a = await authRequest(config, { redirect_uri: CB, scope: 'openid' });
+      const r = await agent.go(a.url.href);
+      assert.equal(r.status, 303, 'signed in and consented: straight back with a code');
+      await redeem(a, r.location);
+    }
+    // Each backend reports its counts within seconds of going idle: wait for every check and spend of a code.
+    const url = q.env.SAKAID_DATABASE_URL;
+    const scans = () => Number(psql(url, "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'authorization_codes_pkey'"));
+    for (let t = 0; t < 100 && scans() < 2 * n; t++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(scans() >= 2 * n, `PostgreSQL reported ${scans()} scans of the codes' key for ${n} redemptions`);
+    const read = Number(psql(url, "SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'grants_client'"));
+    assert.ok(read < n, `grants_client gave ${read} rows to ${n} redemptions: a plan reads the client's grants`);
+  });
+});

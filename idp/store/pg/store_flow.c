@@ -97,12 +97,15 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent, and only by
      * its own client, for its redirect URI, with its PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.6): $4 is
      * S256 of the verifier presented, '' for none, which matches only a code issued without a challenge. */
-    /* The usual redemption's check: spendable, and presented by its own client, redirect URI and verifier. */
+    /* The usual redemption's check: spendable, and presented by its own client, redirect URI and verifier.
+     * Whose it is comes back as a column, not a condition: as a condition, a plan cached while grants was
+     * empty (a new database) reached the grant through grants_client, reading every grant of the client on
+     * each redemption, slower with each code (docs/performance.md, 2026-12-07 third session). */
     [F_CODE_CHECK] = {"code_check",
-                       "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, '') "
-                       "FROM authorization_codes c JOIN grants g ON g.id = c.grant_id WHERE c.code_hash = $1::bytea "
-                       "AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
-                       "AND g.client_id = $2 AND c.redirect_uri = $3 AND coalesce(c.code_challenge, '') = $4"},
+                       "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
+                       "g.client_id = $2 FROM authorization_codes c JOIN grants g ON g.id = c.grant_id "
+                       "WHERE c.code_hash = $1::bytea AND c.used_at IS NULL AND c.expires_at > now() AND " GRANT_LIVE " "
+                       "AND c.redirect_uri = $3 AND coalesce(c.code_challenge, '') = $4"},
     /* Why a code was not spent, under its row lock: used before, live, and whose it is. */
     [F_CODE_TAKE] = {"code_take",
                      "SELECT " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), coalesce(c.code_challenge, ''), "
@@ -398,7 +401,7 @@ idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], 
      * Otherwise the transaction below finds out why, under the code's row lock, and changes something only
      * for a replay by the code's own client with its own verifier. */
     PGresult *r = idp_pg_run(s, stmts, F_CODE_CHECK, 4, v, len, fmt, &ret);
-    if (r && PQntuples(r) == 1) {
+    if (r && PQntuples(r) == 1 && is_true(r, 0, GRANT_NCOLS + 3)) {
         code_from_row(r, out);
         PQclear(r);
         *outcome = IDP_CODE_VALID;
