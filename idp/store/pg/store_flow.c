@@ -84,16 +84,23 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     /* One writer at a time, so that each row chains to the one before it. */
     [F_LEDGER_LOCK] = {"ledger_lock", IDP_PG_LEDGER_LOCK},
     [F_LEDGER_APPEND] = {"ledger_append", IDP_PG_LEDGER_APPEND},
-    /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end). */
+    /* A grant and its code: one statement, one commit (the code's foreign key is checked at its end).
+     * Its commit does not wait for the WAL flush (set_config local: this statement's own transaction, so it is
+     * never run inside another; PostgreSQL §30.4 "Asynchronous Commit"). A crash that loses the row loses only
+     * a code not yet redeemed: its redemption answers invalid_grant and the resident signs in to the service
+     * again. Nothing is issued from a lost code, and nothing can be replayed: the redemption that spends it
+     * commits synchronously, and that flush covers this earlier record (WAL is written in order). Keycloak keeps
+     * its codes in memory alone. docs/architecture.md "State". */
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
-                        "WITH g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
+                        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)), "
+                        "g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
                         "expires_at, id_token_claims, offline, dpop_jkt, authorization_details) VALUES ($1, $2, $3, nullif($4, ''), "
                         "$5, $6, $7, $8, to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean, "
                         "nullif($18, ''), nullif($19, '')) "
                         "RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
-                        "FROM g"},
+                        "FROM g, quick"},
     /* The usual redemption in one statement: an unused, unexpired code of a live grant is spent, and only by
      * its own client, for its redirect URI, with its PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.6): $4 is
      * S256 of the verifier presented, '' for none, which matches only a code issued without a challenge. */
