@@ -39,6 +39,10 @@ typedef struct {
     const char *lang;
     bool has_session;
     idp_store_session_t sess;
+    /* Read with the session (idp_store_session_authz), for its resident and this request's client: whether
+     * the resident has verified attributes, and the claims consented to (in the arena). */
+    bool authz_read, authz_attrs;
+    const char *authz_consent;
     idp_outcome_t out;        /* what the endpoint returns: the first error a step met (or success) */
     bool pushed;              /* the request came through /par (RFC 9126) */
     bool fresh;               /* a new request at /authorize (not a transaction continued): the PAR rule applies */
@@ -142,9 +146,17 @@ static const char *client_name(const idp_client_t *client)
     return client ? client->name : "SakaI-D";
 }
 
+/* The browser's session, and in the same read what the request needs of its resident (flow_t authz_*). */
 static void load_session(flow_t *f)
 {
-    f->has_session = idp_browser_session(f->o, f->req, &f->sess, NULL);
+    unsigned char h[32];
+    char *consent = NULL;
+    f->has_session =
+        idp_session_cookie_hash(f->req, h) &&
+        idp_store_session_authz(f->o->store, h, f->ar.client_id, &f->sess, &f->authz_attrs, &consent) == IDP_OK;
+    if (f->has_session)
+        f->authz_read = (f->authz_consent = idp_arena_strdup(f->req->arena, consent)) != NULL;
+    free(consent);
 }
 
 /*
@@ -204,12 +216,24 @@ static const char *requested_claims(flow_t *f, bool card, bool attrs, const char
 /* True (*attrs) if the session's resident has the attributes their signing certificate verified. */
 static idp_err_t resident_attrs(flow_t *f, bool *attrs)
 {
+    if (f->authz_read) {
+        *attrs = f->authz_attrs;
+        return IDP_OK;
+    }
     idp_store_resident_attrs_t a;
     idp_err_t e = idp_store_resident_attrs_get(f->o->store, f->sess.resident_id, &a);
     if (e == IDP_OK)
         idp_store_resident_attrs_clear(&a);
     *attrs = e == IDP_OK;
     return e == IDP_E_NOT_FOUND ? IDP_OK : e;
+}
+
+/* The claims the session's resident has consented to for this client (*have, malloc'ed). */
+static idp_err_t consent_have(flow_t *f, char **have)
+{
+    if (!f->authz_read)
+        return idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, have);
+    return (*have = strdup(f->authz_consent)) ? IDP_OK : IDP_E_NOMEM;
 }
 
 /* True if @p claims names a claim made of the signing certificate's attributes (product.md §5). */
@@ -614,7 +638,7 @@ static void decide(flow_t *f, const idp_store_login_tx_t *tx, bool consented)
     const char *claims = requested_claims(f, card_session, attrs, &scope);
     if (!consented) {
         char *have = NULL;
-        if ((e = idp_store_consent_get(f->o->store, f->sess.resident_id, f->ar.client_id, &have)) != IDP_OK) {
+        if ((e = consent_have(f, &have)) != IDP_OK) {
             store_error(f, e);
             return;
         }

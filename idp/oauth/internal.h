@@ -367,6 +367,8 @@ bool idp_upstream_attrs_same(const idp_store_resident_attrs_t *have, const idp_u
 /* ---- account.c ------------------------------------------------------------------ */
 /** This browser's live session (by its cookie), or false; @p hash (may be NULL) receives the cookie's SHA-256. */
 bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash);
+/** The SHA-256 of this browser's session cookie into @p hash; false if it sends none (or one too long to be ours). */
+bool idp_session_cookie_hash(idp_oauth_req_t *req, unsigned char hash[32]);
 /** The account forms' CSRF token (bound to the session) and its check. */
 void idp_account_csrf(idp_oauth_t *o, const idp_store_session_t *s, char out[64]);
 bool idp_account_csrf_ok(idp_oauth_t *o, idp_oauth_req_t *req, const idp_store_session_t *s);

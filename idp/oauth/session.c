@@ -12,13 +12,20 @@
 #include "core/rand.h"
 #include "oauth/internal.h"
 
-bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash)
+bool idp_session_cookie_hash(idp_oauth_req_t *req, unsigned char hash[32])
 {
     const char *v = idp_cookie_get(req->arena, req->cookie, COOKIE_SESSION);
-    unsigned char h[32];
     if (v == NULL || strlen(v) > 128)
         return false;
-    idp_sha256(v, strlen(v), h);
+    idp_sha256(v, strlen(v), hash);
+    return true;
+}
+
+bool idp_browser_session(idp_oauth_t *o, idp_oauth_req_t *req, idp_store_session_t *s, unsigned char *hash)
+{
+    unsigned char h[32];
+    if (!idp_session_cookie_hash(req, h))
+        return false;
     if (hash)
         memcpy(hash, h, sizeof(h));
     return idp_store_session_get(o->store, h, s) == IDP_OK;

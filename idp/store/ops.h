@@ -165,6 +165,8 @@ typedef struct {
 /* The consent domain (consent, the consent ledger, release history, household). */
 typedef struct {
     idp_err_t (*consent_get)(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
+    idp_err_t (*session_authz)(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                               idp_store_session_t *sess, bool *has_attrs, char **consented);
     idp_err_t (*consent_record)(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
                                 const char *claims, int ttl, const char *actor, const char *purpose,
                                 const char *details);
@@ -878,6 +880,12 @@ static inline idp_err_t idp_store_consent_get(idp_store_t *s, const char *reside
                                               char **claims)
 {
     return s->ops_consent->consent_get(s, resident_id, client_id, claims);
+}
+
+static inline idp_err_t idp_store_session_authz(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                                                idp_store_session_t *sess, bool *has_attrs, char **consented)
+{
+    return s->ops_consent->session_authz(s, id_hash, client_id, sess, has_attrs, consented);
 }
 
 static inline idp_err_t idp_store_consent_record(idp_store_t *s, const char *resident_id, const char *client_id,

@@ -806,6 +806,17 @@ IDP_STORE_WRITE static inline idp_err_t idp_store_session_login(idp_store_t *s, 
 static inline idp_err_t idp_store_consent_get(idp_store_t *s, const char *resident_id, const char *client_id,
                                               char **claims);
 /**
+ * An authorization request's reads in one (idp/oauth/flow.c): the live
+ * session of the cookie hash @p id_hash as idp_store_session_get() reads it,
+ * whether its resident has verified attributes (*has_attrs: a row that
+ * idp_store_resident_attrs_get() finds), and the claims that resident has
+ * consented to for @p client_id as idp_store_consent_get() gives them
+ * (*consented, malloc'ed). IDP_E_NOT_FOUND, with nothing allocated, when no
+ * live session has that hash.
+ */
+static inline idp_err_t idp_store_session_authz(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                                                idp_store_session_t *sess, bool *has_attrs, char **consented);
+/**
  * Records a consent decision in one transaction: for "grant" the claims
  * (space-separated) are remembered for @p ttl seconds; every decision
  * ("grant" or "deny") is appended to the hash-chained consent ledger with

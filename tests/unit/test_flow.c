@@ -17,6 +17,7 @@
 
 #include "core/b64.h"
 #include "core/rand.h"
+#include "core/str.h"
 #include "federation/federation.h"
 #include "jose/kek.h"
 #include "jpki/jpki.h"
@@ -371,6 +372,54 @@ static void the_signing_step_can_be_declined(void **state)
     f->o->jpki = NULL;
 }
 
+/*
+ * A card session whose resident has verified attributes: no signing step, the consent page offers the card's
+ * claims, and the next request of the same browser has its code at once (store's session_authz: the session, the
+ * attributes' presence and the consent in one read).
+ */
+static void verified_attributes_need_no_signing_step(void **state)
+{
+    fixture_t *f = *state;
+    f->o->jpki = idp_jpki_trust_new(true);
+    idp_store_attrs_t in = {.name = "堺 太郎", .gender = "male", .birth_date = "1990-01-02", .address = "堺市堺区"};
+    idp_store_evidence_t ev = {.upstream_id = "daa", .issuer = "https://app.example", .subject = "s-1"};
+    memset(ev.sha256, 7, sizeof(ev.sha256));
+    assert_int_equal(idp_store_attrs_from_upstream(f->store, f->resident, &ev, &in), IDP_OK);
+    browser_t b = {0};
+    char tx[64], form[512];
+    to_login(f, &b, "openid%20profile", tx);
+    card_signed(f, tx);
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
+    if (b.status == 303) {
+        assert_non_null(strstr(b.location, "/consent?tx="));
+        assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
+        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    }
+    assert_int_equal(b.status, 200);
+    assert_null(strstr(b.body, "data-withheld=\"name\""));
+    const char *claims = strstr(b.body, "name=\"claims\" value=\"");
+    assert_non_null(claims);
+    char cl[256], extra[320];
+    assert_int_equal(sscanf(claims + 21, "%255[^\"]", cl), 1);
+    assert_true(idp_str_list_has(cl, "name"));
+    snprintf(extra, sizeof(extra), "&decision=allow&claims=%s", cl);
+    for (char *c = extra; *c; c++)
+        if (*c == ' ')
+            *c = '+';
+    form_of(f, tx, form, sizeof(form), extra);
+    go(f, &b, IDP_EP_CONSENT, form, true);
+    assert_int_equal(b.status, 303);
+    char code[128], q[1024];
+    assert_true(loc_param(&b, "code", code, sizeof(code)));
+    go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid%20profile", NULL), false);
+    assert_int_equal(b.status, 303);
+    assert_true(loc_param(&b, "code", code, sizeof(code)));
+    free(b.body);
+    idp_jpki_trust_free(f->o->jpki);
+    f->o->jpki = NULL;
+}
+
 /* The upstream provider, faked at the outbound-HTTP seam: its discovery document only. */
 static idp_err_t upstream_fake(const idp_net_t *net, const idp_net_req_t *req, idp_net_resp_t *resp, char *err,
                                size_t errlen)
@@ -467,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_new_card_is_asked_about, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(prompt_login_asks_again, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(the_signing_step_can_be_declined, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(verified_attributes_need_no_signing_step, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(social_login_starts_upstream, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1229,6 +1229,62 @@ static void consent_is_recorded_chained_and_revoked(void **state)
     idp_store_ledger_rows_free(rows, n);
 }
 
+/* idp_store_session_authz: the session, the attributes' presence and the client's consent, in one read. */
+static void session_authz_reads_session_attributes_and_consent(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w, other;
+    world(s, &w);
+    world(s, &other);
+    idp_store_session_t sess;
+    bool attrs = true;
+    char *claims = NULL;
+    assert_int_equal(idp_store_session_authz(s, w.cookie, w.client, &sess, &attrs, &claims), IDP_OK);
+    assert_string_equal(sess.sid, w.sid);
+    assert_string_equal(sess.resident_id, w.resident);
+    assert_string_equal(sess.amr, "sc pin");
+    assert_int_equal(sess.auth_time, 1700000000LL);
+    assert_false(attrs);
+    assert_string_equal(claims, "");
+    free(claims);
+
+    /* consents of this client only, live ones only, sorted as idp_store_consent_get gives them */
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "grant", "name email", 3600, "resident", "login", NULL),
+        IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, other.client, "grant", "address", 3600, "resident", "login", NULL),
+        IDP_OK);
+    assert_int_equal(
+        idp_store_consent_record(s, w.resident, w.client, "grant", "phone_number", -1, "resident", "login", NULL),
+        IDP_OK);
+    idp_store_attrs_t in = {.name = "堺 太郎", .gender = "male", .birth_date = "1990-01-02", .address = "堺市堺区"};
+    idp_store_evidence_t ev = {.upstream_id = "daa", .issuer = "https://app.example", .subject = w.resident};
+    fresh_hash(ev.sha256);
+    assert_int_equal(idp_store_attrs_from_upstream(s, w.resident, &ev, &in), IDP_OK);
+    assert_int_equal(idp_store_session_authz(s, w.cookie, w.client, &sess, &attrs, &claims), IDP_OK);
+    assert_true(attrs);
+    assert_string_equal(claims, "email name");
+    free(claims);
+    /* the other resident's session sees neither */
+    assert_int_equal(idp_store_session_authz(s, other.cookie, w.client, &sess, &attrs, &claims), IDP_OK);
+    assert_string_equal(sess.resident_id, other.resident);
+    assert_false(attrs);
+    assert_string_equal(claims, "");
+    free(claims);
+
+    /* no live session: not found, and nothing to free */
+    unsigned char unknown[32];
+    fresh_hash(unknown);
+    claims = NULL;
+    assert_int_equal(idp_store_session_authz(s, unknown, w.client, &sess, &attrs, &claims), IDP_E_NOT_FOUND);
+    assert_null(claims);
+    idp_store_session_t ended;
+    assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_OK);
+    assert_int_equal(idp_store_session_authz(s, w.cookie, w.client, &sess, &attrs, &claims), IDP_E_NOT_FOUND);
+    assert_null(claims);
+}
+
 static void audit_appends_newest_first(void **state)
 {
     idp_store_t *s = *state;
@@ -1936,6 +1992,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(card_verified_fails_part_way_and_leaves_nothing),
         cmocka_unit_test(card_verified_keeps_a_card_nobody_holds_in_the_login),
         cmocka_unit_test(consent_is_recorded_chained_and_revoked),
+        cmocka_unit_test(session_authz_reads_session_attributes_and_consent),
         cmocka_unit_test(audit_appends_newest_first),
         cmocka_unit_test(clients_insert_once_update_and_delete),
         cmocka_unit_test(registration_takes_one_use_per_client),

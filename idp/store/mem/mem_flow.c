@@ -587,6 +587,23 @@ idp_err_t idp_mem_consent_get(idp_store_t *s, const char *resident_id, const cha
     return *claims ? IDP_OK : IDP_E_NOMEM;
 }
 
+/* The three reads one after another: the reference for store/pg's one statement (store.h). */
+idp_err_t idp_mem_session_authz(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                                idp_store_session_t *sess, bool *has_attrs, char **consented)
+{
+    idp_err_t e = idp_mem_session_get(s, id_hash, sess);
+    if (e != IDP_OK)
+        return e;
+    idp_store_resident_attrs_t a;
+    e = idp_mem_resident_attrs_get(s, sess->resident_id, &a);
+    if (e == IDP_OK)
+        idp_store_resident_attrs_clear(&a);
+    else if (e != IDP_E_NOT_FOUND)
+        return e;
+    *has_attrs = e == IDP_OK;
+    return idp_mem_consent_get(s, sess->resident_id, client_id, consented);
+}
+
 static idp_err_t consent_put(idp_mem_data_t *d, const char *resident_id, const char *client_id, const char *claim,
                              long long expires_at)
 {

@@ -143,6 +143,7 @@ const idp_store_social_ops_t idp_mem_social_ops = {
 
 const idp_store_consent_ops_t idp_mem_consent_ops = {
     .consent_get = idp_mem_consent_get,
+    .session_authz = idp_mem_session_authz,
     .consent_record = idp_mem_consent_record,
     .consents_list = idp_mem_consents_list,
     .consent_revoke = idp_mem_consent_revoke,

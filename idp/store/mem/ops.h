@@ -140,6 +140,8 @@ idp_err_t idp_mem_credential_unlink(idp_store_t *s, const char *resident_id, con
                                     const char *issuer, const char *subject, const char *credential,
                                     bool *verified_removed, char (**ended)[64], size_t *n_ended);
 idp_err_t idp_mem_consent_get(idp_store_t *s, const char *resident_id, const char *client_id, char **claims);
+idp_err_t idp_mem_session_authz(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                                idp_store_session_t *sess, bool *has_attrs, char **consented);
 idp_err_t idp_mem_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
                                  const char *claims, int ttl, const char *actor, const char *purpose,
                                  const char *details);

@@ -121,6 +121,7 @@ const idp_store_social_ops_t idp_pg_social_ops = {
 
 const idp_store_consent_ops_t idp_pg_consent_ops = {
     .consent_get = idp_pg_consent_get,
+    .session_authz = idp_pg_session_authz,
     .consent_record = idp_pg_consent_record,
     .consents_list = idp_pg_consents_list,
     .consent_revoke = idp_pg_consent_revoke,

@@ -38,6 +38,7 @@ enum {
     F_CODE_SPEND,
     F_PAR_PUT,
     F_PAR_TAKE,
+    F_SESSION_AUTHZ,
     F__END
 };
 
@@ -75,6 +76,13 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_CONSENT_GET] = {"consent_get",
                        "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents "
                        "WHERE resident_id = $1 AND client_id = $2 AND expires_at > now()"},
+    /* An authorization request's three reads in one round trip (idp_store_session_authz): the session as
+     * session_get, whether attrs_get would find a row, and consent_get for the client ($2). */
+    [F_SESSION_AUTHZ] = {"session_authz",
+                         "SELECT " SESSION_COLS ", EXISTS (SELECT 1 FROM resident_attributes a "
+                         "WHERE a.resident_id = s.resident_id), (SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') "
+                         "FROM consents c WHERE c.resident_id = s.resident_id AND c.client_id = $2 AND c.expires_at > now()) "
+                         "FROM sessions s WHERE s.id_hash = $1::bytea AND s.ended_at IS NULL AND s.expires_at > now()"},
     [F_CONSENT_UPSERT] = {"consent_upsert",
                           "INSERT INTO consents (resident_id, client_id, claim, expires_at) "
                           "SELECT $1, $2, c, now() + make_interval(secs => $4::int) "
@@ -298,6 +306,26 @@ idp_err_t idp_pg_consent_get(idp_store_t *s, const char *resident_id, const char
     *claims = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
     return *claims ? IDP_OK : IDP_E_NOMEM;
+}
+
+idp_err_t idp_pg_session_authz(idp_store_t *s, const unsigned char id_hash[32], const char *client_id,
+                               idp_store_session_t *sess, bool *has_attrs, char **consented)
+{
+    idp_err_t ret;
+    const char *v[] = {(const char *)id_hash, client_id};
+    int len[] = {32, 0}, fmt[] = {1, 0};
+    PGresult *r = idp_pg_run(s, stmts, F_SESSION_AUTHZ, 2, v, len, fmt, &ret);
+    if (r == NULL)
+        return ret;
+    if (PQntuples(r) == 1) {
+        session_from_row(r, sess);
+        *has_attrs = is_true(r, 0, 6);
+        ret = (*consented = strdup(PQgetvalue(r, 0, 7))) ? IDP_OK : IDP_E_NOMEM;
+    } else {
+        ret = IDP_E_NOT_FOUND;
+    }
+    PQclear(r);
+    return ret;
 }
 
 idp_err_t idp_pg_consent_record(idp_store_t *s, const char *resident_id, const char *client_id, const char *action,
