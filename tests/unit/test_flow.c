@@ -116,6 +116,40 @@ static void form_of(fixture_t *f, const char *tx, char *out, size_t n, const cha
     snprintf(out, n, "tx=%s&csrf=%s%s", tx, t.csrf, extra ? extra : "");
 }
 
+/* After the card signed for @p tx: /login/continue, and the consent page (following a redirect to it). */
+static void continue_to_consent(fixture_t *f, browser_t *b, char tx[64])
+{
+    char form[512];
+    form_of(f, tx, form, sizeof(form), NULL);
+    go(f, b, IDP_EP_LOGIN_CONTINUE, form, true);
+    assert_non_null(strstr(b->cookies, COOKIE_SESSION "="));
+    if (b->status == 303) {
+        assert_non_null(strstr(b->location, "/consent?tx="));
+        assert_true(loc_param(b, "tx", tx, 64));
+        go(f, b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
+    }
+    assert_int_equal(b->status, 200);
+}
+
+/* On the consent page: allows the claims it offers (their names into @p cl); the answer redirects. */
+static void allow_offered(fixture_t *f, browser_t *b, char cl[256])
+{
+    const char *claims = strstr(b->body, "name=\"claims\" value=\"");
+    const char *tx_field = strstr(b->body, "name=\"tx\" value=\"");
+    char tx[64], extra[320], form[512];
+    assert_non_null(claims);
+    assert_non_null(tx_field);
+    assert_int_equal(sscanf(claims + 21, "%255[^\"]", cl), 1);
+    assert_int_equal(sscanf(tx_field + 17, "%63[^\"]", tx), 1);
+    snprintf(extra, sizeof(extra), "&decision=allow&claims=%s", cl);
+    for (char *c = extra; *c; c++)
+        if (*c == ' ')
+            *c = '+';
+    form_of(f, tx, form, sizeof(form), extra);
+    go(f, b, IDP_EP_CONSENT, form, true);
+    assert_int_equal(b->status, 303);
+}
+
 /* §3.1.2: authorize, sign in, consent, and the code at the redirect URI with state and iss (RFC 9207). */
 static void from_authorize_to_tokens(void **state)
 {
@@ -127,33 +161,11 @@ static void from_authorize_to_tokens(void **state)
     assert_int_equal(b.status, 200);
     assert_non_null(strstr(b.body, "action=\"/login/continue\""));
     card_signed(f, tx);
-    form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
-    assert_non_null(strstr(b.cookies, COOKIE_SESSION "="));
     /* the consent page (or a redirect to it) asks for what the client wants */
-    if (b.status == 303) {
-        assert_non_null(strstr(b.location, "/consent?tx="));
-        char ctx[64];
-        assert_true(loc_param(&b, "tx", ctx, sizeof(ctx)));
-        snprintf(tx, sizeof(tx), "%s", ctx);
-        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
-    }
-    assert_int_equal(b.status, 200);
+    continue_to_consent(f, &b, tx);
     assert_non_null(strstr(b.body, "value=\"allow\""));
-    const char *claims = strstr(b.body, "name=\"claims\" value=\"");
-    assert_non_null(claims);
-    char cl[256], extra[320];
-    assert_int_equal(sscanf(claims + 21, "%255[^\"]", cl), 1);
-    char *tx_field = strstr(b.body, "name=\"tx\" value=\"");
-    assert_non_null(tx_field);
-    assert_int_equal(sscanf(tx_field + 17, "%63[^\"]", tx), 1);
-    snprintf(extra, sizeof(extra), "&decision=allow&claims=%s", cl);
-    for (char *c = extra; *c; c++)
-        if (*c == ' ')
-            *c = '+';
-    form_of(f, tx, form, sizeof(form), extra);
-    go(f, &b, IDP_EP_CONSENT, form, true);
-    assert_int_equal(b.status, 303);
+    char cl[256];
+    allow_offered(f, &b, cl);
     assert_int_equal(strncmp(b.location, REDIRECT "?", strlen(REDIRECT) + 1), 0);
     char code[128], st[64], iss[256];
     assert_true(loc_param(&b, "code", code, sizeof(code)));
@@ -386,30 +398,14 @@ static void verified_attributes_need_no_signing_step(void **state)
     memset(ev.sha256, 7, sizeof(ev.sha256));
     assert_int_equal(idp_store_attrs_from_upstream(f->store, f->resident, &ev, &in), IDP_OK);
     browser_t b = {0};
-    char tx[64], form[512];
+    char tx[64];
     to_login(f, &b, "openid%20profile", tx);
     card_signed(f, tx);
-    form_of(f, tx, form, sizeof(form), NULL);
-    go(f, &b, IDP_EP_LOGIN_CONTINUE, form, true);
-    if (b.status == 303) {
-        assert_non_null(strstr(b.location, "/consent?tx="));
-        assert_true(loc_param(&b, "tx", tx, sizeof(tx)));
-        go(f, &b, IDP_EP_CONSENT, (snprintf(form, sizeof(form), "tx=%s", tx), form), false);
-    }
-    assert_int_equal(b.status, 200);
+    continue_to_consent(f, &b, tx);
     assert_null(strstr(b.body, "data-withheld=\"name\""));
-    const char *claims = strstr(b.body, "name=\"claims\" value=\"");
-    assert_non_null(claims);
-    char cl[256], extra[320];
-    assert_int_equal(sscanf(claims + 21, "%255[^\"]", cl), 1);
+    char cl[256];
+    allow_offered(f, &b, cl);
     assert_true(idp_str_list_has(cl, "name"));
-    snprintf(extra, sizeof(extra), "&decision=allow&claims=%s", cl);
-    for (char *c = extra; *c; c++)
-        if (*c == ' ')
-            *c = '+';
-    form_of(f, tx, form, sizeof(form), extra);
-    go(f, &b, IDP_EP_CONSENT, form, true);
-    assert_int_equal(b.status, 303);
     char code[128], q[1024];
     assert_true(loc_param(&b, "code", code, sizeof(code)));
     go(f, &b, IDP_EP_AUTHORIZE, authorize_query(q, sizeof(q), "openid%20profile", NULL), false);
