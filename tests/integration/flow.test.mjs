@@ -158,10 +158,10 @@ describe('the code flow with the card', () => {
 // flow may read rows that grow with the data (docs/performance.md, 2026-12-07 third session). Counted by
 // PostgreSQL's own statistics of its indexes and tables, not timed.
 describe('redemptions on a new database', () => {
-  test("no statement of the code flow reads more rows as grants and codes grow (a code's grant by its key)", async () => {
+  test("no statement of the code flow or refresh reads more rows as grants, codes and tokens grow", async () => {
     const q = await startProvider();
     const client = addClient(q.env, ['--client-name', 'Many sign-ins', '--redirect-uris', CB,
-      '--grant-types', 'authorization_code', '--scope', 'openid']);
+      '--grant-types', 'authorization_code,refresh_token', '--scope', 'openid offline_access']);
     const config = await rp(q.url, client);
     const agent = new Agent(q.url);
     const redeem = (a, location) => oidc.authorizationCodeGrant(config, new URL(location),
@@ -169,26 +169,31 @@ describe('redemptions on a new database', () => {
     let a = await authRequest(config, { redirect_uri: CB, scope: 'openid' });
     const last = await completeLogin(agent, await agent.go(a.url.href), { cards: q.cards });
     assert.equal(last.status, 303);
-    await redeem(a, last.location);
+    const refresh = [(await redeem(a, last.location)).refresh_token];
     const n = 40;
     for (let i = 1; i < n; i++) {
       a = await authRequest(config, { redirect_uri: CB, scope: 'openid' });
       const r = await agent.go(a.url.href);
       assert.equal(r.status, 303, 'signed in and consented: straight back with a code');
-      await redeem(a, r.location);
+      refresh.push((await redeem(a, r.location)).refresh_token);
     }
-    // Each backend reports its counts within seconds of going idle: wait for every check and spend of a code.
+    // and each grant's refresh token used once (rotation: a new one in each answer)
+    for (const rt of refresh) assert.ok((await oidc.refreshTokenGrant(config, rt)).refresh_token);
+    // Each backend reports its counts within seconds of going idle: wait for every check and spend of a code,
+    // and every refresh token taken.
     const url = q.env.SAKAID_DATABASE_URL;
-    const scans = () => Number(psql(url, "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'authorization_codes_pkey'"));
-    for (let t = 0; t < 100 && scans() < 2 * n; t++) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(scans() >= 2 * n, `PostgreSQL reported ${scans()} scans of the codes' key for ${n} redemptions`);
+    const scans = (index) => Number(psql(url, `SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = '${index}'`));
+    const reported = () => scans('authorization_codes_pkey') >= 2 * n && scans('refresh_tokens_pkey') >= n;
+    for (let t = 0; t < 100 && !reported(); t++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(reported(), `PostgreSQL reported ${scans('authorization_codes_pkey')} scans of the codes' key and ` +
+      `${scans('refresh_tokens_pkey')} of the refresh tokens' for ${n} redemptions and ${n} refreshes`);
     // Every index gave at most one row per scan, and no table was read whole more than a few rows at a time:
     // nothing a flow reads grows with the number of grants, codes or tokens.
     const wide = psql(url, `SELECT indexrelname || ': ' || idx_tup_read || ' rows in ' || idx_scan || ' scans'
       FROM pg_stat_user_indexes WHERE idx_tup_read > idx_scan + 5`);
-    assert.equal(wide, '', `an index read more rows than it was scanned for, over ${n} redemptions (grants_client: a plan reads the client's grants)`);
+    assert.equal(wide, '', `an index read more rows than it was scanned for, over ${n} redemptions and refreshes (grants_client: a plan reads the client's grants)`);
     const whole = psql(url, `SELECT relname || ': ' || seq_tup_read || ' rows in ' || seq_scan || ' scans'
       FROM pg_stat_user_tables WHERE seq_tup_read > 2 * seq_scan + 50`);
-    assert.equal(whole, '', `a table was read whole, over ${n} redemptions`);
+    assert.equal(whole, '', `a table was read whole, over ${n} redemptions and refreshes`);
   });
 });
