@@ -151,6 +151,7 @@ static void load_session(flow_t *f)
 {
     unsigned char h[32];
     char *consent = NULL;
+    f->authz_read = false; /* nothing kept from an earlier read */
     f->has_session =
         idp_session_cookie_hash(f->req, h) &&
         idp_store_session_authz(f->o->store, h, f->ar.client_id, &f->sess, &f->authz_attrs, &consent) == IDP_OK;

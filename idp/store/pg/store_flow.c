@@ -46,6 +46,10 @@ enum {
 /* clang-format off */
 #define EPOCH(col) "floor(extract(epoch from " col "))::bigint"
 #define SESSION_COLS "sid, resident_id, acr, amr, " EPOCH("auth_time") ", " EPOCH("expires_at")
+/* A live session by its cookie's hash ($1), and a resident's live consents to the client $2, space-separated. */
+#define SESSION_LIVE "id_hash = $1::bytea AND ended_at IS NULL AND expires_at > now()"
+#define CONSENTED(resident) "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents " \
+                            "WHERE resident_id = " resident " AND client_id = $2 AND expires_at > now()"
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
                    EPOCH("g.auth_time") ", g.id_token_claims, g.offline, coalesce(g.dpop_jkt, ''), " \
@@ -59,9 +63,7 @@ enum {
 
 static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_TX_DELETE] = {"tx_delete", "DELETE FROM login_transactions WHERE id = $1"},
-    [F_SESSION_GET] = {"session_get",
-                       "SELECT " SESSION_COLS " FROM sessions "
-                       "WHERE id_hash = $1::bytea AND ended_at IS NULL AND expires_at > now()"},
+    [F_SESSION_GET] = {"session_get", "SELECT " SESSION_COLS " FROM sessions WHERE " SESSION_LIVE},
     /* A new sign-in by the same resident: new cookie, new auth_time, same sid (session fixation). */
     [F_SESSION_ROTATE] = {"session_rotate",
                           "UPDATE sessions SET id_hash = $2::bytea, acr = $4, amr = $5, auth_time = to_timestamp($8), "
@@ -73,16 +75,13 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                           "INSERT INTO sessions (id_hash, sid, resident_id, acr, amr, auth_time, expires_at, credential) "
                           "VALUES ($1::bytea, $2, $3, $4, $5, to_timestamp($8), now() + make_interval(secs => $6::int), $7) "
                           "RETURNING " SESSION_COLS},
-    [F_CONSENT_GET] = {"consent_get",
-                       "SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') FROM consents "
-                       "WHERE resident_id = $1 AND client_id = $2 AND expires_at > now()"},
+    [F_CONSENT_GET] = {"consent_get", CONSENTED("$1")},
     /* An authorization request's three reads in one round trip (idp_store_session_authz): the session as
      * session_get, whether attrs_get would find a row, and consent_get for the client ($2). */
     [F_SESSION_AUTHZ] = {"session_authz",
                          "SELECT " SESSION_COLS ", EXISTS (SELECT 1 FROM resident_attributes a "
-                         "WHERE a.resident_id = s.resident_id), (SELECT coalesce(string_agg(claim, ' ' ORDER BY claim), '') "
-                         "FROM consents c WHERE c.resident_id = s.resident_id AND c.client_id = $2 AND c.expires_at > now()) "
-                         "FROM sessions s WHERE s.id_hash = $1::bytea AND s.ended_at IS NULL AND s.expires_at > now()"},
+                         "WHERE a.resident_id = s.resident_id), (" CONSENTED("s.resident_id") ") "
+                         "FROM sessions s WHERE " SESSION_LIVE},
     [F_CONSENT_UPSERT] = {"consent_upsert",
                           "INSERT INTO consents (resident_id, client_id, claim, expires_at) "
                           "SELECT $1, $2, c, now() + make_interval(secs => $4::int) "
