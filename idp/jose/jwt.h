@@ -6,7 +6,8 @@
 #include "jose/key.h"
 
 /**
- * Signs @p payload_json (a JSON object text) with header {alg, kid, typ}.
+ * Signs @p payload_json (a JSON object text) with header {alg, kid, typ}
+ * (idp_jose_key_header: made with jansson, once per key for the usual typs).
  * @p typ may be NULL (no typ) or e.g. "at+jwt" (RFC 9068 §2.1).
  * *out is malloc'ed.
  */

@@ -1,5 +1,6 @@
 #include "jose/key.h"
 
+#include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -12,8 +13,11 @@
 #include <string.h>
 
 #include "core/b64.h"
-#include "core/buf.h"
 #include "core/rand.h"
+
+/* The typ of each cached header: none, RFC 9068 §2.1 access tokens, Back-Channel Logout 1.0 §2.4 logout tokens. */
+static const char *const typs[] = {NULL, "at+jwt", "logout+jwt"};
+#define NTYPS (sizeof(typs) / sizeof(typs[0]))
 
 struct idp_jose_key {
     idp_alg_t alg;
@@ -23,7 +27,19 @@ struct idp_jose_key {
     EVP_PKEY_CTX *sign;
     char kid[48];
     char *jwk;
+    /* The protected headers of its JWSs (RFC 7515 §4), base64url, made once for the typ values we sign with
+     * (typs[]), so that a token pays neither their JSON nor their encoding. */
+    char *headers[NTYPS];
 };
+
+/* JSON text of @p j as one line (RFC 7638 §3.3: no whitespace), keys in the order given or sorted; NULL
+ * on failure. Takes the reference. */
+static char *dump(json_t *j, size_t flags)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT | flags) : NULL;
+    json_decref(j);
+    return s;
+}
 
 /* The algorithm table: discovery advertises every row but none (oauth/discovery.c). */
 static const char *const alg_names[IDP_ALG__COUNT] = {
@@ -69,49 +85,60 @@ static char *bn_b64(EVP_PKEY *pkey, const char *param, size_t width)
     return s;
 }
 
-/* Fills kid (RFC 7638 thumbprint) and the public JWK text. */
+/* Fills kid (RFC 7638 thumbprint), the public JWK text and the JWS headers. */
 static idp_err_t describe(idp_jose_key_t *k)
 {
     idp_err_t ret = IDP_E_SERVER_ERROR;
-    char *a = NULL, *b = NULL;
-    idp_buf_t canon, jwk;
-    idp_buf_init(&canon, 4096);
-    idp_buf_init(&jwk, 4096);
+    char *a = NULL, *b = NULL, *canon = NULL;
     if (is_rsa(k->alg)) {
         if ((a = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0)) == NULL ||
             (b = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0)) == NULL)
             goto Exit;
         /* RFC 7638 §3.2: required members only, lexicographic order, no spaces */
-        idp_buf_printf(&canon, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
+        canon = dump(json_pack("{s:s, s:s, s:s}", "e", a, "kty", "RSA", "n", b), JSON_SORT_KEYS);
     } else {
         if ((a = bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32)) == NULL ||
             (b = bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) == NULL)
             goto Exit;
-        idp_buf_printf(&canon, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", a, b);
+        canon = dump(json_pack("{s:s, s:s, s:s, s:s}", "crv", "P-256", "kty", "EC", "x", a, "y", b), JSON_SORT_KEYS);
     }
+    if (canon == NULL)
+        goto Exit;
     unsigned char digest[32];
-    idp_sha256(canon.data, canon.len, digest);
+    idp_sha256(canon, strlen(canon), digest);
     idp_b64url_encode(digest, sizeof(digest), k->kid);
     /* RFC 7517 §4.4: "alg" names the one algorithm the key is used with (verify.c holds others to it) */
-    if (is_rsa(k->alg))
-        idp_buf_printf(&jwk,
-                       "{\"kty\":\"RSA\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"}",
-                       k->kid, idp_alg_name(k->alg), b, a);
-    else
-        idp_buf_printf(&jwk,
-                       "{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%"
-                       "s\",\"y\":\"%s\"}",
-                       k->kid, a, b);
-    if (jwk.data == NULL)
-        goto Exit;
-    k->jwk = idp_buf_steal(&jwk);
-    ret = IDP_OK;
+    k->jwk = dump(is_rsa(k->alg) ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "RSA", "kid", k->kid, "use",
+                                             "sig", "alg", idp_alg_name(k->alg), "n", b, "e", a)
+                                 : json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "EC", "kid", k->kid, "use",
+                                             "sig", "alg", "ES256", "crv", "P-256", "x", a, "y", b),
+                  JSON_PRESERVE_ORDER);
+    for (size_t i = 0; k->jwk && i < NTYPS; i++)
+        if ((k->headers[i] = idp_jose_key_header_new(k, typs[i])) == NULL)
+            goto Exit;
+    ret = k->jwk ? IDP_OK : IDP_E_NOMEM;
 Exit:
     free(a);
     free(b);
-    idp_buf_free(&canon);
-    idp_buf_free(&jwk);
+    free(canon);
     return ret;
+}
+
+char *idp_jose_key_header_new(const idp_jose_key_t *k, const char *typ)
+{
+    char *text = dump(json_pack("{s:s, s:s, s:s*}", "alg", idp_alg_name(k->alg), "kid", k->kid, "typ", typ),
+                      JSON_PRESERVE_ORDER);
+    char *b64 = text ? idp_b64url_encode_new((const unsigned char *)text, strlen(text)) : NULL;
+    free(text);
+    return b64;
+}
+
+const char *idp_jose_key_header(const idp_jose_key_t *k, const char *typ)
+{
+    for (size_t i = 0; i < NTYPS; i++)
+        if (typ == typs[i] || (typ && typs[i] && !strcmp(typ, typs[i])))
+            return k->headers[i];
+    return NULL;
 }
 
 /* The signing template of @p k (RFC 7518 §3.3, §3.4, §3.5): SHA-256 digests, signed as each algorithm says. */
@@ -257,5 +284,7 @@ void idp_jose_key_free(idp_jose_key_t *k)
     EVP_PKEY_CTX_free(k->sign);
     EVP_PKEY_free(k->pkey);
     free(k->jwk);
+    for (size_t i = 0; i < NTYPS; i++)
+        free(k->headers[i]);
     free(k);
 }

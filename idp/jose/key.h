@@ -32,6 +32,14 @@ const char *idp_jose_key_kid(const idp_jose_key_t *k);
 idp_alg_t idp_jose_key_alg(const idp_jose_key_t *k);
 /** The public JWK as JSON text with kid, use "sig" and alg (RFC 7517 §4). */
 const char *idp_jose_key_public_jwk(const idp_jose_key_t *k);
+/**
+ * The protected header of a JWS this key signs (RFC 7515 §4.1: alg, kid; typ unless @p typ is NULL), as
+ * base64url of its JSON text, made once when the key was: for no typ, "at+jwt" and "logout+jwt".
+ * NULL for any other typ (idp_jose_key_header_new makes those).
+ */
+const char *idp_jose_key_header(const idp_jose_key_t *k, const char *typ);
+/** The same for any @p typ, malloc'ed; NULL when out of memory. */
+char *idp_jose_key_header_new(const idp_jose_key_t *k, const char *typ);
 /** The public key as PEM (SubjectPublicKeyInfo); malloc'ed. */
 char *idp_jose_key_public_pem_new(const idp_jose_key_t *k);
 

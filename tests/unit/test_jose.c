@@ -148,6 +148,46 @@ static void check_jws(idp_alg_t alg)
     idp_jose_key_free(k);
 }
 
+/* The protected header is JSON made by jansson, for the typ values cached with the key and for any other: a
+ * typ that needs escaping stays one string, and the cached and the made header are the same text. */
+static void jws_header(void **state)
+{
+    idp_jose_key_t *k;
+    char *token, expect[160];
+    assert_int_equal(idp_jose_key_generate(IDP_ALG_ES256, &k), IDP_OK);
+    assert_int_equal(idp_jwt_sign(k, "a\"b\\c", "{}", &token), IDP_OK);
+    json_t *h = header_of(token);
+    assert_non_null(h);
+    assert_string_equal(json_string_value(json_object_get(h, "typ")), "a\"b\\c");
+    assert_int_equal(json_object_size(h), 3);
+    json_decref(h);
+    free(token);
+    for (const char *const *t = (const char *const[]){"at+jwt", "logout+jwt", "JWT", NULL}; *t; t++) {
+        char *made = idp_jose_key_header_new(k, *t);
+        assert_non_null(made);
+        if (strcmp(*t, "JWT") != 0)
+            assert_string_equal(idp_jose_key_header(k, *t), made);
+        else
+            assert_null(idp_jose_key_header(k, *t));
+        assert_int_equal(idp_jwt_sign(k, *t, "{}", &token), IDP_OK);
+        assert_memory_equal(token, made, strlen(made));
+        assert_int_equal(token[strlen(made)], '.');
+        /* the same bytes as ever: alg, kid, typ in that order, no spaces */
+        unsigned char text[160];
+        size_t n;
+        assert_int_equal(idp_b64url_decode(made, strlen(made), text, sizeof(text) - 1, &n), IDP_OK);
+        text[n] = '\0';
+        snprintf(expect, sizeof(expect), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"%s\"}", idp_jose_key_kid(k), *t);
+        assert_string_equal((char *)text, expect);
+        free(token);
+        free(made);
+    }
+    char *made = idp_jose_key_header_new(k, NULL);
+    assert_string_equal(idp_jose_key_header(k, NULL), made);
+    free(made);
+    idp_jose_key_free(k);
+}
+
 static void rs256_jws(void **state)
 {
     check_jws(IDP_ALG_RS256);
@@ -305,9 +345,9 @@ static void keystore(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rs256_key), cmocka_unit_test(es256_key), cmocka_unit_test(ps256_key),
-        cmocka_unit_test(rs256_jws), cmocka_unit_test(es256_jws), cmocka_unit_test(ps256_jws_matches_openssl),
-        cmocka_unit_test(keystore),
+        cmocka_unit_test(rs256_key), cmocka_unit_test(es256_key),  cmocka_unit_test(ps256_key),
+        cmocka_unit_test(rs256_jws), cmocka_unit_test(es256_jws),  cmocka_unit_test(ps256_jws_matches_openssl),
+        cmocka_unit_test(keystore),  cmocka_unit_test(jws_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
