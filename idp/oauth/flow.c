@@ -406,6 +406,7 @@ static void issue_code(flow_t *f, const char *scope, const char *claims)
     snprintf(g->id, sizeof(g->id), "%s", gid);
     snprintf(g->client_id, sizeof(g->client_id), "%s", f->ar.client_id);
     snprintf(g->resident_id, sizeof(g->resident_id), "%s", f->sess.resident_id);
+    idp_subject(f->o, f->client, g->resident_id, g->subject); /* the code's usual redemption stores it (flow.md) */
     snprintf(g->sid, sizeof(g->sid), "%s", f->sess.sid);
     snprintf(g->scope, sizeof(g->scope), "%s", scope);
     snprintf(g->claims, sizeof(g->claims), "%s", claims);

@@ -121,6 +121,10 @@ typedef struct {
                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
                             const char *subject, const char *scope, long long expires_at, const char *released,
                             const char *dpop_jkt);
+    idp_err_t (*code_exchange)(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                               const char *redirect_uri, const char *challenge, const char *dpop_jkt,
+                               const unsigned char *refresh_hash, const char *jti, long long expires_at,
+                               idp_store_grant_t *out);
     idp_err_t (*grant_revoke)(idp_store_t *s, const char *grant_id);
     idp_err_t (*grant_get)(idp_store_t *s, const char *grant_id, idp_store_grant_t *out, bool *live);
     idp_err_t (*par_put)(idp_store_t *s, const unsigned char uri_hash[32], const char *client_id, const char *params,
@@ -744,6 +748,15 @@ static inline idp_err_t idp_store_code_spend(idp_store_t *s, const unsigned char
 {
     return s->ops_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
                                     released, dpop_jkt);
+}
+
+static inline idp_err_t idp_store_code_exchange(idp_store_t *s, const unsigned char code_hash[32],
+                                                const char *client_id, const char *redirect_uri, const char *challenge,
+                                                const char *dpop_jkt, const unsigned char *refresh_hash,
+                                                const char *jti, long long expires_at, idp_store_grant_t *out)
+{
+    return s->ops_codes->code_exchange(s, code_hash, client_id, redirect_uri, challenge, dpop_jkt, refresh_hash, jti,
+                                       expires_at, out);
 }
 
 static inline idp_err_t idp_store_grant_revoke(idp_store_t *s, const char *grant_id)

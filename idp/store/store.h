@@ -843,6 +843,8 @@ typedef struct {
     bool offline;                     /* offline_access: the grant outlives its session (OpenID Connect Core §11) */
     char dpop_jkt[48];                /* the DPoP key its tokens are bound to (RFC 9449 §6, §10), or "" */
     char authorization_details[4096]; /* what the resident consented to for one application (RFC 9396), or "" */
+    char subject[64]; /* the sub its tokens carry, as the client sees the resident (OpenID Connect Core §8); "" for
+                         a grant stored without it (before migration 0030) */
     /* the code's own fields */
     char redirect_uri[2048];
     char nonce[520];
@@ -896,6 +898,26 @@ IDP_STORE_WRITE static inline idp_err_t
 idp_store_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                      const unsigned char *refresh_hash, const char *jti, const char *client_id, const char *subject,
                      const char *scope, long long expires_at, const char *released, const char *dpop_jkt);
+/**
+ * A code's usual redemption in one statement and one commit, before the
+ * tokens are signed. When code @p code_hash is spendable by @p client_id for
+ * @p redirect_uri with @p challenge (the conditions of idp_store_code_redeem),
+ * is not bound to a DPoP key other than @p dpop_jkt (RFC 9449 §10; NULL or
+ * "": a proof of none), and its grant has its subject and asks for no claims
+ * in the ID token: the code is spent, and with it the refresh token's hash
+ * (NULL: none), the access token's jti with the grant's subject and scope,
+ * expiring at @p expires_at, and a "token" release row naming no claim; a
+ * grant not yet bound to a DPoP key is bound to @p dpop_jkt. *out is the
+ * grant, with the code's fields. IDP_E_NOT_FOUND: nothing changed. The code
+ * may still be valid (a grant with ID-token claims or without its subject):
+ * redeem it with idp_store_code_redeem and idp_store_code_spend, which also
+ * say why a code is refused and revoke the grant of a replayed one.
+ */
+IDP_STORE_WRITE static inline idp_err_t idp_store_code_exchange(idp_store_t *s, const unsigned char code_hash[32],
+                                                                const char *client_id, const char *redirect_uri,
+                                                                const char *challenge, const char *dpop_jkt,
+                                                                const unsigned char *refresh_hash, const char *jti,
+                                                                long long expires_at, idp_store_grant_t *out);
 /**
  * The second half of a refresh (RFC 6749 §6), after the request was checked
  * against the token's grant (idp_store_refresh_get) and the new tokens were

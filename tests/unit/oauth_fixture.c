@@ -13,6 +13,8 @@
 #include "jose/key.h"
 #include "jose/keystore.h"
 #include "oauth/authorize.h"
+#include "oauth/clients.h"
+#include "oauth/internal.h"
 #include "client/client_meta.h"
 #include "oauth_fixture.h"
 #include "store/mem/mem.h"
@@ -105,8 +107,9 @@ void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const
     fixture_code_for(f, CLIENT, scope, claims, jkt, code);
 }
 
-void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
-                      char code[64])
+/* As the authorization step stores it (flow.c), with its grant's subject unless @p legacy. */
+static void code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
+                     bool legacy, char code[64])
 {
     static int n;
     idp_store_grant_t g = {.auth_time = (long long)time(NULL)};
@@ -123,9 +126,25 @@ void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, co
     snprintf(g.nonce, sizeof(g.nonce), "n-0S6_WzA2Mj");
     assert_true(idp_pkce_s256(VERIFIER, g.code_challenge));
     snprintf(g.dpop_jkt, sizeof(g.dpop_jkt), "%s", jkt ? jkt : "");
+    const idp_client_t *cl;
+    if (!legacy && idp_clients_get(f->o, client_id, &cl) == IDP_OK) {
+        idp_subject(f->o, cl, g.resident_id, g.subject);
+        idp_client_unref(cl);
+    }
     unsigned char h[32];
     idp_sha256(code, strlen(code), h);
     assert_int_equal(idp_store_code_create(f->store, &g, h, 60, 3600), IDP_OK);
+}
+
+void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
+                      char code[64])
+{
+    code_for(f, client_id, scope, claims, jkt, false, code);
+}
+
+void fixture_code_legacy(fixture_t *f, const char *scope, const char *claims, char code[64])
+{
+    code_for(f, CLIENT, scope, claims, NULL, true, code);
 }
 
 /* One request through the protocol core: @p req's form parsed from @p form into @p arena (the answer's body

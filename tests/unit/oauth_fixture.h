@@ -34,6 +34,8 @@ void fixture_code_jkt(fixture_t *f, const char *scope, const char *claims, const
 /* The same for @p client_id (registered with REDIRECT and PKCE). */
 void fixture_code_for(fixture_t *f, const char *client_id, const char *scope, const char *claims, const char *jkt,
                       char code[64]);
+/* A code for CLIENT whose grant was stored without its subject, as before migration 0030 (no exchange). */
+void fixture_code_legacy(fixture_t *f, const char *scope, const char *claims, char code[64]);
 /* Calls @p endpoint with form @p form (and an Authorization header, may be NULL); the JSON body (decref it). */
 json_t *fixture_call(fixture_t *f, idp_endpoint_id_t endpoint, const char *form, const char *authorization,
                      idp_oauth_resp_t *resp);

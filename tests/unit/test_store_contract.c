@@ -728,6 +728,139 @@ static void grant_ends_with_its_session(void **state)
     assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
 }
 
+/* The usual redemption (idp_store_code_exchange): spent once, by its own client, redirect URI and verifier, with
+ * the answer's rows in the same commit; anything else changes nothing, and the checked way says why. */
+static void code_exchange_spends_once_with_its_rows(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    snprintf(g.subject, sizeof(g.subject), "%.40s-pairwise", w.resident);
+    unsigned char code[32], rt[32], rt2[32];
+    char jti[64], jti2[64];
+    fresh_hash(code);
+    fresh_hash(rt);
+    fresh_hash(rt2);
+    fresh_id(jti, sizeof(jti), "jti");
+    fresh_id(jti2, sizeof(jti2), "jti");
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    const char *ch = g.code_challenge;
+    assert_int_equal(
+        idp_store_code_exchange(s, code, "someone-else", g.redirect_uri, ch, NULL, rt, jti, 4102444800LL, &out),
+        IDP_E_NOT_FOUND);
+    assert_int_equal(
+        idp_store_code_exchange(s, code, w.client, "https://evil.example/cb", ch, NULL, rt, jti, 4102444800LL, &out),
+        IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, "", NULL, rt, jti, 4102444800LL, &out),
+                     IDP_E_NOT_FOUND);
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
+    idp_store_code_outcome_t o;
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, ch, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_VALID); /* none of them spent it */
+
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, "", rt, jti, 4102444800LL, &out),
+                     IDP_OK);
+    assert_string_equal(out.id, g.id);
+    assert_string_equal(out.resident_id, w.resident);
+    assert_string_equal(out.subject, g.subject);
+    assert_string_equal(out.scope, g.scope);
+    assert_string_equal(out.nonce, "n-0S6");
+    assert_string_equal(out.redirect_uri, g.redirect_uri);
+    assert_string_equal(out.code_challenge, ch);
+    assert_int_equal(out.auth_time, g.auth_time);
+    /* its rows: the access token with the grant's subject and scope, the refresh token, the release row */
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_string_equal(info.subject, g.subject);
+    assert_string_equal(info.scope, g.scope);
+    assert_string_equal(info.client_id, w.client);
+    assert_string_equal(info.grant_id, g.id);
+    assert_int_equal(info.expires_at, 4102444800LL);
+    assert_true(info.active);
+    idp_store_grant_t rg;
+    assert_int_equal(idp_store_refresh_get(s, rt, &rg, &info), IDP_OK);
+    assert_string_equal(rg.id, g.id);
+    idp_store_release_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_releases_list(s, w.resident, 10, &rows, &n), IDP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].client_id, w.client);
+    assert_string_equal(rows[0].via, "token");
+    assert_string_equal(rows[0].claims, "");
+    free(rows);
+
+    /* once: a second exchange writes nothing, and the checked way calls it a replay and revokes the grant */
+    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, "", rt2, jti2, 4102444800LL, &out),
+                     IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_refresh_get(s, rt2, &rg, &info), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, ch, &out, &o), IDP_OK);
+    assert_int_equal(o, IDP_CODE_REPLAYED);
+    bool live = true;
+    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_false(live);
+    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_false(info.active); /* RFC 6749 §4.1.2: with the tokens issued from it */
+}
+
+/* What the exchange leaves to the checked way, unchanged: a grant without its subject or with claims for the ID
+ * token, an expired code, a grant that ended, a code bound to another DPoP key. An unbound grant is bound to the
+ * exchange's key (RFC 9449 §5). */
+static void code_exchange_leaves_the_rest_unchanged(void **state)
+{
+    idp_store_t *s = *state;
+    static const char k1[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    static const char k2[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    enum { NO_SUBJECT, ID_TOKEN_CLAIMS, EXPIRED, ENDED, BOUND, UNBOUND, CASES };
+    for (int k = 0; k < CASES; k++) {
+        world_t w;
+        world(s, &w);
+        idp_store_grant_t g, out;
+        grant_for(&w, &g);
+        if (k != NO_SUBJECT)
+            snprintf(g.subject, sizeof(g.subject), "%.40s-sub", w.resident);
+        if (k == ID_TOKEN_CLAIMS)
+            snprintf(g.id_token_claims, sizeof(g.id_token_claims), "name");
+        if (k == BOUND)
+            snprintf(g.dpop_jkt, sizeof(g.dpop_jkt), "%s", k1);
+        unsigned char code[32], rt[32];
+        char jti[64];
+        fresh_hash(code);
+        fresh_hash(rt);
+        fresh_id(jti, sizeof(jti), "jti");
+        assert_int_equal(idp_store_code_create(s, &g, code, k == EXPIRED ? -1 : 60, 3600), IDP_OK);
+        idp_store_session_t ended;
+        if (k == ENDED)
+            assert_int_equal(idp_store_session_end(s, w.cookie, &ended), IDP_OK);
+        const char *ch = g.code_challenge;
+        idp_store_token_info_t info;
+        if (k == BOUND) { /* a proof of no key, or of another, spends nothing */
+            assert_int_equal(
+                idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, NULL, rt, jti, 4102444800LL, &out),
+                IDP_E_NOT_FOUND);
+            assert_int_equal(
+                idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, k2, rt, jti, 4102444800LL, &out),
+                IDP_E_NOT_FOUND);
+        }
+        idp_err_t want = k == BOUND || k == UNBOUND ? IDP_OK : IDP_E_NOT_FOUND;
+        const char *key = k == BOUND ? k1 : k == UNBOUND ? k2 : NULL;
+        assert_int_equal(
+            idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, key, rt, jti, 4102444800LL, &out), want);
+        assert_int_equal(idp_store_access_token_get(s, jti, &info), want);
+        idp_store_code_outcome_t o;
+        assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, ch, &out, &o), IDP_OK);
+        if (want == IDP_OK) {
+            assert_int_equal(o, IDP_CODE_REPLAYED);
+            assert_string_equal(out.dpop_jkt, k == BOUND ? k1 : k2); /* bound, now, to the exchange's key */
+        } else {
+            assert_int_equal(o, k == EXPIRED || k == ENDED ? IDP_CODE_UNKNOWN : IDP_CODE_VALID);
+        }
+    }
+}
+
 /* ---- tokens ----------------------------------------------------------------------------- */
 
 /* A redeemed code's tokens: refresh token @p rt and access token @p jti. */
@@ -1979,6 +2112,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(code_of_another_client_redirect_or_verifier_changes_nothing),
         cmocka_unit_test(code_expired_or_unknown_is_unknown),
         cmocka_unit_test(grant_ends_with_its_session),
+        cmocka_unit_test(code_exchange_spends_once_with_its_rows),
+        cmocka_unit_test(code_exchange_leaves_the_rest_unchanged),
         cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
         cmocka_unit_test(application_signatures_are_kept_and_bound),
         cmocka_unit_test(grant_dpop_binding_is_kept),

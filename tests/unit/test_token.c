@@ -55,42 +55,142 @@ static void token_code_grant_issues_tokens_once(void **state)
     json_decref(j);
 }
 
-/* A store whose code_spend lets another request win the race first: both passed the check, one commits. */
+/* A store where another request presenting the same code wins the race first: at the exchange (one statement)
+ * or, for a grant stored without its subject, between the check and the spend. Every call is counted. */
 static const idp_store_codes_ops_t *real_codes;
-static idp_err_t spend_after_a_rival(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
-                                     const unsigned char *refresh_hash, const char *jti, const char *client_id,
-                                     const char *subject, const char *scope, long long expires_at, const char *released,
-                                     const char *dpop_jkt)
+static int exchanges, redeems, spends;
+static bool rival;
+static char rival_jti[32] = "rival-jti";
+static idp_err_t counted_exchange(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                                  const char *redirect_uri, const char *challenge, const char *dpop_jkt,
+                                  const unsigned char *refresh_hash, const char *jti, long long expires_at,
+                                  idp_store_grant_t *out)
 {
-    unsigned char rival_refresh[32] = {1};
-    idp_err_t e = real_codes->code_spend(s, code_hash, grant_id, refresh_hash ? rival_refresh : NULL, "rival-jti",
-                                         client_id, subject, scope, expires_at, released, dpop_jkt);
-    assert_int_equal(e, IDP_OK);
+    exchanges++;
+    unsigned char rival_refresh[32];
+    assert_int_equal(idp_random_bytes(rival_refresh, sizeof(rival_refresh)), IDP_OK);
+    if (rival) {
+        idp_store_grant_t g;
+        idp_err_t e = real_codes->code_exchange(s, code_hash, client_id, redirect_uri, challenge, dpop_jkt,
+                                                refresh_hash ? rival_refresh : NULL, rival_jti, expires_at, &g);
+        assert_true(e == IDP_OK || e == IDP_E_NOT_FOUND);
+    }
+    return real_codes->code_exchange(s, code_hash, client_id, redirect_uri, challenge, dpop_jkt, refresh_hash, jti,
+                                     expires_at, out);
+}
+
+static idp_err_t counted_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                                const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
+                                idp_store_code_outcome_t *outcome)
+{
+    redeems++;
+    return real_codes->code_redeem(s, code_hash, client_id, redirect_uri, challenge, out, outcome);
+}
+
+static idp_err_t counted_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
+                               const unsigned char *refresh_hash, const char *jti, const char *client_id,
+                               const char *subject, const char *scope, long long expires_at, const char *released,
+                               const char *dpop_jkt)
+{
+    spends++;
+    unsigned char rival_refresh[32];
+    assert_int_equal(idp_random_bytes(rival_refresh, sizeof(rival_refresh)), IDP_OK);
+    if (rival)
+        assert_int_equal(real_codes->code_spend(s, code_hash, grant_id, refresh_hash ? rival_refresh : NULL, rival_jti,
+                                                client_id, subject, scope, expires_at, released, dpop_jkt),
+                         IDP_OK);
     return real_codes->code_spend(s, code_hash, grant_id, refresh_hash, jti, client_id, subject, scope, expires_at,
                                   released, dpop_jkt);
 }
 
+/* Redeems @p code through the counting store; the calls made are in exchanges, redeems and spends. */
+static json_t *redeem_counted(fixture_t *f, const char *code, bool with_rival, int *status)
+{
+    exchanges = redeems = spends = 0;
+    rival = with_rival;
+    real_codes = f->store->ops_codes;
+    idp_store_codes_ops_t counting = *real_codes;
+    counting.code_exchange = counted_exchange;
+    counting.code_redeem = counted_redeem;
+    counting.code_spend = counted_spend;
+    f->store->ops_codes = &counting;
+    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, status);
+    f->store->ops_codes = real_codes;
+    return j;
+}
+
+/* The sub of a token response's ID token. */
+static char *id_token_sub(json_t *j)
+{
+    const char *idt = fixture_str(j, "id_token"), *p = strchr(idt, '.'), *q = p ? strchr(p + 1, '.') : NULL;
+    unsigned char payload[2048];
+    size_t n;
+    assert_non_null(q);
+    assert_int_equal(idp_b64url_decode(p + 1, (size_t)(q - p - 1), payload, sizeof(payload), &n), IDP_OK);
+    json_t *c = json_loadb((const char *)payload, n, 0, NULL);
+    char *sub = strdup(fixture_str(c, "sub"));
+    json_decref(c);
+    return sub;
+}
+
+/* The usual redemption is one call to the store (one statement on PostgreSQL): the code spent with the answer's
+ * rows, then the tokens signed. A grant stored without its subject (before migration 0030) takes the checked
+ * way, and its tokens name the same subject. */
+static void token_code_is_redeemed_in_one_store_call(void **state)
+{
+    fixture_t *f = *state;
+    char code[64], legacy[64];
+    int status;
+    fixture_code(f, "openid offline_access", "", code);
+    json_t *j = redeem_counted(f, code, false, &status);
+    assert_int_equal(status, 200);
+    assert_int_equal(exchanges, 1);
+    assert_int_equal(redeems + spends, 0);
+    char *sub = id_token_sub(j);
+    json_decref(j);
+    fixture_code_legacy(f, "openid offline_access", "", legacy);
+    j = redeem_counted(f, legacy, false, &status);
+    assert_int_equal(status, 200);
+    assert_int_equal(exchanges, 1);
+    assert_int_equal(redeems, 1);
+    assert_int_equal(spends, 1);
+    char *legacy_sub = id_token_sub(j);
+    assert_string_equal(legacy_sub, sub);
+    free(legacy_sub);
+    free(sub);
+    json_decref(j);
+    /* spent: the next presentation is a replay, refused by the checked way */
+    j = redeem_counted(f, code, false, &status);
+    assert_int_equal(status, 400);
+    assert_int_equal(redeems, 1);
+    assert_non_null(strstr(fixture_str(j, "error_description"), "already been used"));
+    json_decref(j);
+}
+
+/* Two requests presenting one code: the one that commits second gets no tokens, and (RFC 6749 §4.1.2) the
+ * winner's are revoked with the grant, whether the race is lost at the exchange or after the check. */
 static void token_code_spent_meanwhile_is_a_replay(void **state)
 {
     fixture_t *f = *state;
-    char code[64];
-    int status;
-    fixture_code(f, "openid offline_access", "", code);
-    real_codes = f->store->ops_codes;
-    idp_store_codes_ops_t racing = *real_codes;
-    racing.code_spend = spend_after_a_rival;
-    f->store->ops_codes = &racing;
-    json_t *j = fixture_redeem(f, code, VERIFIER, REDIRECT, &status);
-    f->store->ops_codes = real_codes;
-    /* the loser gets no tokens, and (RFC 6749 §4.1.2) the winner's are revoked with the grant */
-    assert_int_equal(status, 400);
-    assert_string_equal(fixture_str(j, "error"), "invalid_grant");
-    assert_non_null(strstr(fixture_str(j, "error_description"), "already been used"));
-    assert_null(json_object_get(j, "access_token"));
-    json_decref(j);
-    idp_store_token_info_t info;
-    assert_int_equal(idp_store_access_token_get(f->store, "rival-jti", &info), IDP_OK);
-    assert_false(info.active);
+    for (int legacy = 0; legacy < 2; legacy++) {
+        char code[64];
+        int status;
+        snprintf(rival_jti, sizeof(rival_jti), "rival-jti-%d", legacy);
+        if (legacy)
+            fixture_code_legacy(f, "openid offline_access", "", code);
+        else
+            fixture_code(f, "openid offline_access", "", code);
+        json_t *j = redeem_counted(f, code, true, &status);
+        assert_int_equal(status, 400);
+        assert_int_equal(spends, legacy); /* the legacy grant lost its race between the check and the spend */
+        assert_string_equal(fixture_str(j, "error"), "invalid_grant");
+        assert_non_null(strstr(fixture_str(j, "error_description"), "already been used"));
+        assert_null(json_object_get(j, "access_token"));
+        json_decref(j);
+        idp_store_token_info_t info;
+        assert_int_equal(idp_store_access_token_get(f->store, rival_jti, &info), IDP_OK);
+        assert_false(info.active);
+    }
 }
 
 static void token_code_grant_checks_verifier_redirect_and_code(void **state)
@@ -355,6 +455,7 @@ int main(void)
         cmocka_unit_test(token_code_grant_issues_tokens_once),
         cmocka_unit_test(token_code_grant_checks_verifier_redirect_and_code),
         cmocka_unit_test(token_code_spent_meanwhile_is_a_replay),
+        cmocka_unit_test(token_code_is_redeemed_in_one_store_call),
         cmocka_unit_test(token_refresh_rotates_and_reuse_revokes),
         cmocka_unit_test(token_refresh_scope_cannot_widen),
         cmocka_unit_test(token_rejects_unknown_grant_and_missing_code),

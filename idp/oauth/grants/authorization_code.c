@@ -31,11 +31,55 @@ static idp_outcome_t code_refused(const idp_client_auth_t *cl, idp_store_code_ou
 }
 
 /*
- * RFC 6749 §4.1.3 and RFC 7636 §4.6. The code is spent only by its own
- * client, for its redirect URI, with its verifier, all checked before
- * anything changes: a stranger who learns a code can neither burn it nor
- * revoke its grant. Then the tokens are signed, and one commit spends the
- * code, if it still can be spent, with the answer's rows.
+ * The other way, for a code the exchange did not spend: a grant with claims
+ * for the ID token (their names go to the release row, known only once the
+ * resident's attributes are read), one stored without its subject, or a code
+ * refused. The code is spent only by its own client, for its redirect URI,
+ * with its verifier, all checked before anything changes: a stranger who
+ * learns a code can neither burn it nor revoke its grant. Then the tokens are
+ * signed, and one commit spends the code, if it still can be spent, with the
+ * answer's rows.
+ */
+static idp_outcome_t redeem_checked(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp, idp_client_auth_t *cl,
+                                    const unsigned char h[32], const char *redirect_uri, const char *challenge,
+                                    bool verifier, idp_store_grant_t *g, const char *refresh,
+                                    const unsigned char rh[32], idp_issued_t *t)
+{
+    idp_store_code_outcome_t outcome;
+    idp_err_t e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome);
+    if (e != IDP_OK)
+        return idp_fail_store(e);
+    if (outcome != IDP_CODE_VALID)
+        return code_refused(cl, outcome, verifier);
+    /* RFC 9449 §10: a code the authorization request bound to a key (dpop_jkt) is redeemed with a proof of that
+     * key, and nothing changes otherwise */
+    if (g->dpop_jkt[0] && (req->dpop_jkt == NULL || strcmp(req->dpop_jkt, g->dpop_jkt) != 0))
+        return idp_fail(IDP_E_INVALID_DPOP_PROOF, "the code is bound to another DPoP key (dpop_jkt)");
+    e = idp_grant_sign_tokens(o, req, cl, g, g->scope, g->nonce, t);
+    /* One commit after both signatures: the code spent, refresh token, jti, the resident's release row. */
+    if (e == IDP_OK)
+        e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t->jti, cl->client_id, t->sub, g->scope,
+                                 t->exp, t->released, req->dpop_jkt);
+    if (e == IDP_OK) {
+        idp_grant_token_response(o, req, resp, t, g->scope, refresh);
+        return idp_ok();
+    }
+    /* IDP_E_CONFLICT: spent (or ended) between the check and the commit, by another request presenting it
+     * meanwhile. Asked again, a replay revokes the grant and all issued from it (RFC 6749 §4.1.2). */
+    if (e == IDP_E_CONFLICT &&
+        (e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) == IDP_OK)
+        return code_refused(cl, outcome == IDP_CODE_VALID ? IDP_CODE_UNKNOWN : outcome, verifier);
+    return idp_fail(e, NULL);
+}
+
+/*
+ * RFC 6749 §4.1.3 and RFC 7636 §4.6. Usually one statement spends the code
+ * and stores the answer's rows (idp_store_code_exchange: only by its own
+ * client, redirect URI, verifier and DPoP key, while the code and its grant
+ * live), and then the tokens are signed with the jti and subject stored: one
+ * round trip to the database where the way above takes two. A signature that
+ * fails after that commit leaves a spent code and the rows of tokens nobody
+ * received; the client gets server_error and starts again (docs/flow.md).
  */
 idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req, idp_oauth_resp_t *resp,
                                            idp_client_auth_t *cl)
@@ -51,37 +95,25 @@ idp_outcome_t idp_grant_authorization_code(idp_oauth_t *o, idp_oauth_req_t *req,
     /* RFC 7636 §4.1: 43-128 unreserved characters; anything else matches no code and spends nothing. */
     if (verifier && !idp_pkce_s256(verifier, challenge))
         return idp_fail(IDP_E_INVALID_GRANT, "code_verifier is malformed");
-    unsigned char h[32];
+    unsigned char h[32], rh[32];
     idp_sha256(code, strlen(code), h);
     idp_store_grant_t *g = idp_arena_alloc(req->arena, sizeof(*g));
-    idp_store_code_outcome_t outcome;
-    if (g == NULL)
-        return idp_fail(IDP_E_NOMEM, NULL);
-    if ((e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) != IDP_OK)
-        return idp_fail_store(e);
-    if (outcome != IDP_CODE_VALID)
-        return code_refused(cl, outcome, verifier != NULL);
-    /* RFC 9449 §10: a code the authorization request bound to a key (dpop_jkt) is redeemed with a proof of that
-     * key, and nothing changes otherwise */
-    if (g->dpop_jkt[0] && (req->dpop_jkt == NULL || strcmp(req->dpop_jkt, g->dpop_jkt) != 0))
-        return idp_fail(IDP_E_INVALID_DPOP_PROOF, "the code is bound to another DPoP key (dpop_jkt)");
-    unsigned char rh[32];
     char *refresh = idp_grant_new_refresh(cl, rh);
-    idp_issued_t t;
-    e = idp_grant_sign_tokens(o, req, cl, g, g->scope, g->nonce, &t);
-    /* One commit after both signatures: the code spent, refresh token, jti, the resident's release row. */
-    if (e == IDP_OK)
-        e = idp_store_code_spend(o->store, h, g->id, refresh ? rh : NULL, t.jti, cl->client_id, t.sub, g->scope, t.exp,
-                                 t.released, req->dpop_jkt);
-    if (e == IDP_OK)
-        idp_grant_token_response(o, req, resp, &t, g->scope, refresh);
-    /* IDP_E_CONFLICT: spent (or ended) between the check and the commit, by another request presenting it
-     * meanwhile. Asked again, a replay revokes the grant and all issued from it (RFC 6749 §4.1.2). */
-    else if (e == IDP_E_CONFLICT &&
-             (e = idp_store_code_redeem(o->store, h, cl->client_id, redirect_uri, challenge, g, &outcome)) == IDP_OK)
-        out = code_refused(cl, outcome == IDP_CODE_VALID ? IDP_CODE_UNKNOWN : outcome, verifier != NULL);
-    else
-        out = idp_fail(e, NULL);
+    idp_issued_t t = {.jti = idp_random_token_new(16), .exp = req->now + o->cfg->access_token_ttl};
+    if (g == NULL || t.jti == NULL)
+        out = idp_fail(IDP_E_NOMEM, NULL);
+    else if ((e = idp_store_code_exchange(o->store, h, cl->client_id, redirect_uri, challenge, req->dpop_jkt,
+                                          refresh ? rh : NULL, t.jti, t.exp, g)) == IDP_E_NOT_FOUND)
+        out = redeem_checked(o, req, resp, cl, h, redirect_uri, challenge, verifier != NULL, g, refresh, rh, &t);
+    else if (e != IDP_OK)
+        out = idp_fail_store(e);
+    else {
+        snprintf(t.sub, sizeof(t.sub), "%s", g->subject); /* as its row says */
+        if ((e = idp_grant_sign_tokens(o, req, cl, g, g->scope, g->nonce, &t)) == IDP_OK)
+            idp_grant_token_response(o, req, resp, &t, g->scope, refresh);
+        else
+            out = idp_fail(e, NULL);
+    }
     idp_issued_free(&t);
     idp_secret_free(refresh);
     return out;

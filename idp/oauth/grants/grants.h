@@ -50,6 +50,7 @@ const char *idp_grant_access_token_alg(const idp_oauth_t *o, const idp_client_au
 /**
  * Signs the tokens of grant @p g for @p scope into @p t: an RFC 9068 access
  * token and, when @p scope has openid, an ID token (OpenID Connect Core §2).
+ * @p t starts zeroed; its sub, jti and exp are made here unless already set.
  */
 idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client_auth_t *cl, const idp_store_grant_t *g,
                                 const char *scope, const char *nonce, idp_issued_t *t);

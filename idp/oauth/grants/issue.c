@@ -81,10 +81,13 @@ idp_err_t idp_grant_sign_tokens(idp_oauth_t *o, idp_oauth_req_t *req, idp_client
 {
     const idp_config_t *cfg = o->cfg;
     char hash[32];
-    memset(t, 0, sizeof(*t));
-    idp_subject(o, cl->client, g->resident_id, t->sub);
-    t->jti = idp_random_token_new(16);
-    t->exp = req->now + cfg->access_token_ttl;
+    /* what the caller did not set: the code's usual redemption stores the access token's row first */
+    if (!t->sub[0])
+        idp_subject(o, cl->client, g->resident_id, t->sub);
+    if (t->jti == NULL)
+        t->jti = idp_random_token_new(16);
+    if (t->exp == 0)
+        t->exp = req->now + cfg->access_token_ttl;
     if (t->jti == NULL)
         return IDP_E_NOMEM;
     json_t *at = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "iss", cfg->issuer, "sub", t->sub,

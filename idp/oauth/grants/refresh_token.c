@@ -67,7 +67,7 @@ idp_outcome_t idp_grant_refresh_token(idp_oauth_t *o, idp_oauth_req_t *req, idp_
         granted = w;
     }
     char *next = idp_grant_new_refresh(cl, fresh);
-    idp_issued_t t;
+    idp_issued_t t = {0};
     e = next ? idp_grant_sign_tokens(o, req, cl, g, granted, NULL, &t) : IDP_E_NOMEM;
     if (e == IDP_OK)
         e = idp_store_refresh_exchange(o->store, old, cl->client_id, fresh, t.jti, t.sub, granted, t.exp,

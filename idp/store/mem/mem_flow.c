@@ -267,6 +267,43 @@ idp_err_t idp_mem_code_spend(idp_store_t *s, const unsigned char code_hash[32], 
     return ret;
 }
 
+/* As store/pg's code_exchange: spent, with the answer's rows, only when every condition holds; else nothing. */
+idp_err_t idp_mem_code_exchange(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                                const char *redirect_uri, const char *challenge, const char *dpop_jkt,
+                                const unsigned char *refresh_hash, const char *jti, long long expires_at,
+                                idp_store_grant_t *out)
+{
+    idp_mem_data_t *d = idp_mem_lock(s);
+    mark_t m = mark(d);
+    idp_err_t ret = IDP_E_NOT_FOUND;
+    const char *jkt = dpop_jkt ? dpop_jkt : "";
+    for (size_t i = 0; i < d->codes.n; i++) {
+        idp_mem_code_t *c = &d->codes.v[i];
+        idp_mem_grant_t *g = idp_mem_grant(d, c->grant_id);
+        if (CRYPTO_memcmp(c->hash, code_hash, 32) != 0 || g == NULL)
+            continue;
+        if (code_outcome(d, c, g, client_id, redirect_uri, challenge) != IDP_CODE_VALID ||
+            (g->g.dpop_jkt[0] && strcmp(g->g.dpop_jkt, jkt) != 0) || !g->g.subject[0] || g->g.id_token_claims[0])
+            break;
+        ret = refresh_hash ? refresh_add(d, refresh_hash, g->g.id) : IDP_OK;
+        if (ret == IDP_OK)
+            ret = at_add(d, jti, client_id, g->g.subject, g->g.scope, expires_at, g->g.id);
+        if (ret == IDP_OK)
+            ret = release_add(d, g->g.resident_id, client_id, "token", "");
+        if (ret != IDP_OK) {
+            rollback(d, m);
+            break;
+        }
+        code_out(g, c, out); /* as store/pg's RETURNING: the grant as it was before the binding below */
+        c->used = true;
+        if (jkt[0] && !g->g.dpop_jkt[0]) /* RFC 9449 §5: bound from now on */
+            IDP_MEM_SET(g->g.dpop_jkt, jkt);
+        break;
+    }
+    idp_mem_unlock(d);
+    return ret;
+}
+
 static long refresh_find(idp_mem_data_t *d, const unsigned char hash[32])
 {
     for (size_t i = 0; i < d->refresh.n; i++)

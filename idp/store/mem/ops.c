@@ -112,6 +112,7 @@ const idp_store_codes_ops_t idp_mem_codes_ops = {
     .code_create = idp_mem_code_create,
     .code_redeem = idp_mem_code_redeem,
     .code_spend = idp_mem_code_spend,
+    .code_exchange = idp_mem_code_exchange,
     .grant_revoke = idp_mem_grant_revoke,
     .grant_get = idp_mem_grant_get,
     .par_put = idp_mem_par_put,

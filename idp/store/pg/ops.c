@@ -90,6 +90,7 @@ const idp_store_codes_ops_t idp_pg_codes_ops = {
     .code_create = idp_pg_code_create,
     .code_redeem = idp_pg_code_redeem,
     .code_spend = idp_pg_code_spend,
+    .code_exchange = idp_pg_code_exchange,
     .grant_revoke = idp_pg_grant_revoke,
     .grant_get = idp_pg_grant_get,
     .par_put = idp_pg_par_put,

@@ -79,6 +79,10 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
 idp_err_t idp_pg_code_redeem(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
                              const char *redirect_uri, const char *challenge, idp_store_grant_t *out,
                              idp_store_code_outcome_t *outcome);
+idp_err_t idp_pg_code_exchange(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                               const char *redirect_uri, const char *challenge, const char *dpop_jkt,
+                               const unsigned char *refresh_hash, const char *jti, long long expires_at,
+                               idp_store_grant_t *out);
 idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], const char *grant_id,
                             const unsigned char *refresh_hash, const char *jti, const char *client_id,
                             const char *subject, const char *scope, long long expires_at, const char *released,

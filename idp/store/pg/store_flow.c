@@ -39,6 +39,7 @@ enum {
     F_PAR_PUT,
     F_PAR_TAKE,
     F_SESSION_AUTHZ,
+    F_CODE_EXCHANGE,
     F__END
 };
 
@@ -53,8 +54,8 @@ enum {
 /* Read by grant_from_row(); GRANT_NCOLS columns, and a statement's own columns follow. */
 #define GRANT_COLS "g.id, g.client_id, g.resident_id, coalesce(g.sid, ''), g.scope, g.claims, g.acr, g.amr, " \
                    EPOCH("g.auth_time") ", g.id_token_claims, g.offline, coalesce(g.dpop_jkt, ''), " \
-                   "coalesce(g.authorization_details, '')"
-#define GRANT_NCOLS 13
+                   "coalesce(g.authorization_details, ''), coalesce(g.subject, '')"
+#define GRANT_NCOLS 14
 /* Live: not revoked, not expired, and (OpenID Connect Core §11) unless it has offline_access, its browser
  * session is live too: logout, session expiry and signing the session out end the grant's tokens. */
 #define GRANT_LIVE                                                                                                 \
@@ -101,9 +102,9 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_GRANT_CODE_INSERT] = {"grant_code_insert",
                         "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)), "
                         "g AS (INSERT INTO grants (id, client_id, resident_id, sid, scope, claims, acr, amr, auth_time, "
-                        "expires_at, id_token_claims, offline, dpop_jkt, authorization_details) VALUES ($1, $2, $3, nullif($4, ''), "
-                        "$5, $6, $7, $8, to_timestamp($9), now() + make_interval(secs => $10::int), $16, $17::boolean, "
-                        "nullif($18, ''), nullif($19, '')) "
+                        "expires_at, id_token_claims, offline, dpop_jkt, authorization_details, subject) VALUES ($1, $2, $3, "
+                        "nullif($4, ''), $5, $6, $7, $8, to_timestamp($9), now() + make_interval(secs => $10::int), $16, "
+                        "$17::boolean, nullif($18, ''), nullif($19, ''), nullif($20, '')) "
                         "RETURNING id) "
                         "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, nonce, code_challenge, expires_at) "
                         "SELECT $11::bytea, g.id, $12, nullif($13, ''), nullif($14, ''), now() + make_interval(secs => $15::int) "
@@ -186,6 +187,35 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                       /* RFC 9449 §5: a grant not yet bound is bound to the proof's key ($10 '': none) */
                       "d AS (UPDATE grants SET dpop_jkt = $10 FROM u WHERE grants.id = u.id AND $10 <> '' "
                       "AND grants.dpop_jkt IS NULL) SELECT count(*) FROM u"},
+    /* The usual redemption in one statement, before the signatures (idp_store_code_exchange): the code ($1) is
+     * spent only by its own client ($2), for its redirect URI ($3), with its PKCE verifier ($4: S256 of it, '' for
+     * none; RFC 6749 §4.1.3, RFC 7636 §4.6), by a proof of the key it is bound to, if any ($5: the proof's
+     * thumbprint, '' for none; RFC 9449 §10), while it is unspent and unexpired and its grant live; and only when
+     * the grant has its subject and asks for no claims in the ID token (those need the resident's attributes
+     * first). With it, as code_spend: the refresh token ($6 NULL: none), the access token's jti ($7) with the
+     * grant's subject and scope, the release row, the DPoP binding. The grant is reached by its key (the scalar
+     * subquery), never through grants_client (F_CODE_CHECK's comment): its client is compared as "IS TRUE", which
+     * no index can answer, so that a plan made while grants was empty cannot go through the client's grants
+     * (integ_flow counts the rows its indexes read). */
+    [F_CODE_EXCHANGE] = {"code_exchange",
+                         "WITH u AS (UPDATE authorization_codes c SET used_at = now() FROM grants g "
+                         "WHERE g.id = (SELECT grant_id FROM authorization_codes WHERE code_hash = $1::bytea) "
+                         "AND c.code_hash = $1::bytea AND c.grant_id = g.id AND c.used_at IS NULL "
+                         "AND c.expires_at > now() AND " GRANT_LIVE " AND (g.client_id = $2) IS TRUE AND c.redirect_uri = $3 "
+                         "AND coalesce(c.code_challenge, '') = $4 AND coalesce(g.dpop_jkt, $5) = $5 "
+                         "AND g.subject IS NOT NULL AND g.id_token_claims = '' "
+                         "RETURNING " GRANT_COLS ", c.redirect_uri, coalesce(c.nonce, ''), "
+                         "coalesce(c.code_challenge, ''), g.id AS grant_id, g.resident_id AS resident, "
+                         "g.subject AS subject), "
+                         "r AS (INSERT INTO refresh_tokens (token_hash, grant_id) SELECT $6::bytea, grant_id FROM u "
+                         "WHERE $6::bytea IS NOT NULL), "
+                         "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                         "SELECT $7, $2, subject, scope, to_timestamp($8), grant_id FROM u), "
+                         "l AS (INSERT INTO releases (resident_id, client_id, via, claims) "
+                         "SELECT resident, $2, 'token', '' FROM u), "
+                         "d AS (UPDATE grants SET dpop_jkt = $5 FROM u WHERE grants.id = u.grant_id AND $5 <> '' "
+                         "AND grants.dpop_jkt IS NULL) "
+                         "SELECT * FROM u"},
     [F_PAR_PUT] = {"par_put",
                    "INSERT INTO pushed_requests (request_uri_hash, client_id, params, expires_at) "
                    "VALUES ($1::bytea, $2, $3, now() + $4::int * interval '1 second')"},
@@ -374,6 +404,7 @@ static void grant_from_row(PGresult *r, idp_store_grant_t *g)
     g->offline = is_true(r, 0, 10);
     copy_field(g->dpop_jkt, sizeof(g->dpop_jkt), PQgetvalue(r, 0, 11));
     copy_field(g->authorization_details, sizeof(g->authorization_details), PQgetvalue(r, 0, 12));
+    copy_field(g->subject, sizeof(g->subject), PQgetvalue(r, 0, 13));
 }
 
 idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const unsigned char code_hash[32],
@@ -402,9 +433,10 @@ idp_err_t idp_pg_code_create(idp_store_t *s, const idp_store_grant_t *g, const u
                        g->id_token_claims,
                        g->offline ? "t" : "f",
                        g->dpop_jkt,
-                       g->authorization_details};
-    int len[19] = {[10] = 32}, fmt[19] = {[10] = 1};
-    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 19, v, len, fmt, &ret));
+                       g->authorization_details,
+                       g->subject};
+    int len[20] = {[10] = 32}, fmt[20] = {[10] = 1};
+    PQclear(idp_pg_run(s, stmts, F_GRANT_CODE_INSERT, 20, v, len, fmt, &ret));
     return ret;
 }
 
@@ -483,6 +515,26 @@ idp_err_t idp_pg_code_spend(idp_store_t *s, const unsigned char code_hash[32], c
     PGresult *r = idp_pg_run(s, stmts, F_CODE_SPEND, 10, v, len, fmt, &ret);
     if (ret == IDP_OK && (r == NULL || PQntuples(r) != 1 || atoll_checked(PQgetvalue(r, 0, 0)) != 1))
         ret = IDP_E_CONFLICT; /* spent, expired or ended since the check: nothing was written */
+    PQclear(r);
+    return ret;
+}
+
+idp_err_t idp_pg_code_exchange(idp_store_t *s, const unsigned char code_hash[32], const char *client_id,
+                               const char *redirect_uri, const char *challenge, const char *dpop_jkt,
+                               const unsigned char *refresh_hash, const char *jti, long long expires_at,
+                               idp_store_grant_t *out)
+{
+    idp_err_t ret;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *v[] = {(const char *)code_hash,    client_id, redirect_uri, challenge, dpop_jkt ? dpop_jkt : "",
+                       (const char *)refresh_hash, jti,       exp};
+    int len[] = {32, 0, 0, 0, 0, 32, 0, 0}, fmt[] = {1, 0, 0, 0, 0, 1, 0, 0};
+    PGresult *r = idp_pg_run(s, stmts, F_CODE_EXCHANGE, 8, v, len, fmt, &ret);
+    if (ret == IDP_OK && (r == NULL || PQntuples(r) != 1))
+        ret = IDP_E_NOT_FOUND; /* not spent here: nothing was written */
+    if (ret == IDP_OK)
+        code_from_row(r, out);
     PQclear(r);
     return ret;
 }
