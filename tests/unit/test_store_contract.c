@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/rand.h"
 #include "store/mem/mem.h"
 #include "store/store.h"
@@ -859,6 +860,63 @@ static void code_exchange_leaves_the_rest_unchanged(void **state)
             assert_int_equal(o, k == EXPIRED || k == ENDED ? IDP_CODE_UNKNOWN : IDP_CODE_VALID);
         }
     }
+}
+
+/* Statements sent so far (store/pg's sakaid_db_statement_seconds_count); -1 for a store that sends none. */
+static long long statements(idp_store_t *s)
+{
+    static const char name[] = "sakaid_db_statement_seconds_count ";
+    idp_buf_t b;
+    idp_buf_init(&b, 1 << 16);
+    idp_store_metrics(s, &b);
+    const char *t = idp_buf_cstr(&b), *p = t ? strstr(t, name) : NULL;
+    long long n = p ? atoll(p + strlen(name)) : -1;
+    idp_buf_free(&b);
+    return n;
+}
+
+/* The usual redemption and the usual refresh are one statement each (one round trip, docs/flow.md): the code
+ * spent with the answer's rows, and the old refresh token spent with the new one's. */
+static void usual_redemption_and_refresh_are_one_statement_each(void **state)
+{
+    idp_store_t *s = *state;
+    world_t w;
+    world(s, &w);
+    idp_store_grant_t g, out;
+    grant_for(&w, &g);
+    g.offline = true;
+    snprintf(g.subject, sizeof(g.subject), "%.40s-sub", w.resident);
+    unsigned char code[32], rt[32], rt2[32];
+    char jti[64], jti2[64];
+    fresh_hash(code);
+    fresh_hash(rt);
+    fresh_hash(rt2);
+    fresh_id(jti, sizeof(jti), "jti");
+    fresh_id(jti2, sizeof(jti2), "jti");
+    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    long long n0 = statements(s);
+    assert_int_equal(
+        idp_store_code_exchange(s, code, w.client, g.redirect_uri, g.code_challenge, "", rt, jti, 4102444800LL, &out),
+        IDP_OK);
+    long long n1 = statements(s);
+    assert_int_equal(idp_store_refresh_exchange(s, rt, w.client, rt2, jti2, g.subject, "openid", 4102444800LL, "name"),
+                     IDP_OK);
+    long long n2 = statements(s);
+    if (n0 >= 0) { /* store/pg */
+        assert_int_equal(n1 - n0, 1);
+        assert_int_equal(n2 - n1, 1);
+    }
+    idp_store_token_info_t info;
+    assert_int_equal(idp_store_refresh_get(s, rt2, &out, &info), IDP_OK);
+    assert_true(info.active);
+    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
+    assert_string_equal(info.subject, g.subject);
+    idp_store_release_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(idp_store_releases_list(s, w.resident, 10, &rows, &n), IDP_OK);
+    assert_int_equal(n, 2); /* the redemption's, and the refresh's naming its claims */
+    assert_string_equal(rows[0].claims, "name");
+    free(rows);
 }
 
 /* ---- tokens ----------------------------------------------------------------------------- */
@@ -2114,6 +2172,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(grant_ends_with_its_session),
         cmocka_unit_test(code_exchange_spends_once_with_its_rows),
         cmocka_unit_test(code_exchange_leaves_the_rest_unchanged),
+        cmocka_unit_test(usual_redemption_and_refresh_are_one_statement_each),
         cmocka_unit_test(refresh_rotates_and_a_replay_revokes_the_family),
         cmocka_unit_test(application_signatures_are_kept_and_bound),
         cmocka_unit_test(grant_dpop_binding_is_kept),

@@ -40,6 +40,7 @@ enum {
     F_PAR_TAKE,
     F_SESSION_AUTHZ,
     F_CODE_EXCHANGE,
+    F_REFRESH_SPEND,
     F__END
 };
 
@@ -147,6 +148,21 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
                             "SELECT $3, $4, $5, $6, to_timestamp($7), grant_id FROM u) "
                             "INSERT INTO releases (resident_id, client_id, via, claims) SELECT g.resident_id, $4, 'token', $8 "
                             "FROM grants g JOIN u ON g.id = u.grant_id WHERE $8 <> ''"},
+    /* The usual refresh in one statement: F_REFRESH_EXCHANGE's rows, written only if the old token ($1) is
+     * unspent, its client's ($4) and its grant live (RFC 6749 §6), the grant reached by its key as in
+     * F_CODE_EXCHANGE. Nothing spent: idp_pg_refresh_exchange's transaction says why. */
+    [F_REFRESH_SPEND] = {"refresh_spend",
+                         "WITH u AS (UPDATE refresh_tokens r SET used_at = now() FROM grants g "
+                         "WHERE g.id = (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1::bytea) "
+                         "AND r.token_hash = $1::bytea AND r.grant_id = g.id AND r.used_at IS NULL "
+                         "AND (g.client_id = $4) IS TRUE AND " GRANT_LIVE " RETURNING r.grant_id, g.resident_id), "
+                         "n AS (INSERT INTO refresh_tokens (token_hash, grant_id) SELECT $2::bytea, grant_id FROM u "
+                         "WHERE $2::bytea IS NOT NULL), "
+                         "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
+                         "SELECT $3, $4, $5, $6, to_timestamp($7), grant_id FROM u), "
+                         "l AS (INSERT INTO releases (resident_id, client_id, via, claims) "
+                         "SELECT resident_id, $4, 'token', $8 FROM u WHERE $8 <> '') "
+                         "SELECT count(*) FROM u"},
     [F_REFRESH_GET] = {"refresh_get",
                        "SELECT " GRANT_COLS ", r.used_at IS NULL AND " GRANT_LIVE ", " EPOCH("r.issued_at") ", "
                        EPOCH("g.expires_at") ", r.used_at IS NOT NULL FROM refresh_tokens r "
@@ -545,7 +561,18 @@ idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[3
 {
     idp_pg_conn_t *c;
     idp_err_t ret;
-    PGresult *r = NULL;
+    char exp[24];
+    snprintf(exp, sizeof(exp), "%lld", expires_at);
+    const char *ev[] = {(const char *)old_hash, (const char *)new_hash, jti, client_id, subject, scope, exp, released};
+    int el[] = {32, 32, 0, 0, 0, 0, 0, 0}, ef[] = {1, 1, 0, 0, 0, 0, 0, 0};
+    /* The usual case: one statement spends the token with the new rows (one round trip, no transaction block).
+     * Otherwise the transaction below finds out why, under the token's row lock. */
+    PGresult *r = idp_pg_run(s, stmts, F_REFRESH_SPEND, 8, ev, el, ef, &ret);
+    bool spent = ret == IDP_OK && r && PQntuples(r) == 1 && atoll_checked(PQgetvalue(r, 0, 0)) == 1;
+    PQclear(r);
+    r = NULL;
+    if (ret != IDP_OK || spent)
+        return ret;
     const char *v[] = {(const char *)old_hash, client_id};
     int len[] = {32, 0}, fmt[] = {1, 0};
     if ((ret = idp_pg_begin(s, &c, "BEGIN")) != IDP_OK)
@@ -567,11 +594,7 @@ idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[3
     }
     PQclear(r);
     r = NULL;
-    char exp[24];
-    snprintf(exp, sizeof(exp), "%lld", expires_at);
-    const char *ev[] = {(const char *)old_hash, (const char *)new_hash, jti, client_id, subject, scope, exp, released};
-    int el[] = {32, 32, 0, 0, 0, 0, 0, 0}, ef[] = {1, 1, 0, 0, 0, 0, 0, 0};
-    ret = ftx(c, F_REFRESH_EXCHANGE, 8, ev, el, ef, NULL);
+    ret = ftx(c, F_REFRESH_EXCHANGE, 8, ev, el, ef, NULL); /* spendable after all: it became so meanwhile */
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
