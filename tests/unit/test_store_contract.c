@@ -729,81 +729,96 @@ static void grant_ends_with_its_session(void **state)
     assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
 }
 
+/* A code whose grant has its subject (as /authorize stores it), and fresh hashes and ids for two redemptions. */
+typedef struct {
+    world_t w;
+    idp_store_grant_t g;
+    unsigned char code[32], rt[32], rt2[32];
+    char jti[64], jti2[64];
+} exchangeable_t;
+
+static void exchangeable(idp_store_t *s, exchangeable_t *x, bool offline)
+{
+    world(s, &x->w);
+    grant_for(&x->w, &x->g);
+    x->g.offline = offline;
+    snprintf(x->g.subject, sizeof(x->g.subject), "%.40s-pairwise", x->w.resident);
+    fresh_hash(x->code);
+    fresh_hash(x->rt);
+    fresh_hash(x->rt2);
+    fresh_id(x->jti, sizeof(x->jti), "jti");
+    fresh_id(x->jti2, sizeof(x->jti2), "jti");
+    assert_int_equal(idp_store_code_create(s, &x->g, x->code, 60, 3600), IDP_OK);
+}
+
 /* The usual redemption (idp_store_code_exchange): spent once, by its own client, redirect URI and verifier, with
  * the answer's rows in the same commit; anything else changes nothing, and the checked way says why. */
 static void code_exchange_spends_once_with_its_rows(void **state)
 {
     idp_store_t *s = *state;
-    world_t w;
-    world(s, &w);
-    idp_store_grant_t g, out;
-    grant_for(&w, &g);
-    snprintf(g.subject, sizeof(g.subject), "%.40s-pairwise", w.resident);
-    unsigned char code[32], rt[32], rt2[32];
-    char jti[64], jti2[64];
-    fresh_hash(code);
-    fresh_hash(rt);
-    fresh_hash(rt2);
-    fresh_id(jti, sizeof(jti), "jti");
-    fresh_id(jti2, sizeof(jti2), "jti");
-    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
-    const char *ch = g.code_challenge;
+    exchangeable_t x;
+    exchangeable(s, &x, false);
+    idp_store_grant_t out;
+    const char *ch = x.g.code_challenge;
     assert_int_equal(
-        idp_store_code_exchange(s, code, "someone-else", g.redirect_uri, ch, NULL, rt, jti, 4102444800LL, &out),
+        idp_store_code_exchange(s, x.code, "someone-else", x.g.redirect_uri, ch, NULL, x.rt, x.jti, 4102444800LL, &out),
         IDP_E_NOT_FOUND);
-    assert_int_equal(
-        idp_store_code_exchange(s, code, w.client, "https://evil.example/cb", ch, NULL, rt, jti, 4102444800LL, &out),
-        IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, "", NULL, rt, jti, 4102444800LL, &out),
+    assert_int_equal(idp_store_code_exchange(s, x.code, x.w.client, "https://evil.example/cb", ch, NULL, x.rt, x.jti,
+                                             4102444800LL, &out),
                      IDP_E_NOT_FOUND);
+    assert_int_equal(
+        idp_store_code_exchange(s, x.code, x.w.client, x.g.redirect_uri, "", NULL, x.rt, x.jti, 4102444800LL, &out),
+        IDP_E_NOT_FOUND);
     idp_store_token_info_t info;
-    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_access_token_get(s, x.jti, &info), IDP_E_NOT_FOUND);
     idp_store_code_outcome_t o;
-    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, ch, &out, &o), IDP_OK);
+    assert_int_equal(idp_store_code_redeem(s, x.code, x.w.client, x.g.redirect_uri, ch, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_VALID); /* none of them spent it */
 
     memset(&out, 0, sizeof(out));
-    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, "", rt, jti, 4102444800LL, &out),
-                     IDP_OK);
-    assert_string_equal(out.id, g.id);
-    assert_string_equal(out.resident_id, w.resident);
-    assert_string_equal(out.subject, g.subject);
-    assert_string_equal(out.scope, g.scope);
+    assert_int_equal(
+        idp_store_code_exchange(s, x.code, x.w.client, x.g.redirect_uri, ch, "", x.rt, x.jti, 4102444800LL, &out),
+        IDP_OK);
+    assert_string_equal(out.id, x.g.id);
+    assert_string_equal(out.resident_id, x.w.resident);
+    assert_string_equal(out.subject, x.g.subject);
+    assert_string_equal(out.scope, x.g.scope);
     assert_string_equal(out.nonce, "n-0S6");
-    assert_string_equal(out.redirect_uri, g.redirect_uri);
+    assert_string_equal(out.redirect_uri, x.g.redirect_uri);
     assert_string_equal(out.code_challenge, ch);
-    assert_int_equal(out.auth_time, g.auth_time);
+    assert_int_equal(out.auth_time, x.g.auth_time);
     /* its rows: the access token with the grant's subject and scope, the refresh token, the release row */
-    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
-    assert_string_equal(info.subject, g.subject);
-    assert_string_equal(info.scope, g.scope);
-    assert_string_equal(info.client_id, w.client);
-    assert_string_equal(info.grant_id, g.id);
+    assert_int_equal(idp_store_access_token_get(s, x.jti, &info), IDP_OK);
+    assert_string_equal(info.subject, x.g.subject);
+    assert_string_equal(info.scope, x.g.scope);
+    assert_string_equal(info.client_id, x.w.client);
+    assert_string_equal(info.grant_id, x.g.id);
     assert_int_equal(info.expires_at, 4102444800LL);
     assert_true(info.active);
     idp_store_grant_t rg;
-    assert_int_equal(idp_store_refresh_get(s, rt, &rg, &info), IDP_OK);
-    assert_string_equal(rg.id, g.id);
+    assert_int_equal(idp_store_refresh_get(s, x.rt, &rg, &info), IDP_OK);
+    assert_string_equal(rg.id, x.g.id);
     idp_store_release_t *rows = NULL;
     size_t n = 0;
-    assert_int_equal(idp_store_releases_list(s, w.resident, 10, &rows, &n), IDP_OK);
+    assert_int_equal(idp_store_releases_list(s, x.w.resident, 10, &rows, &n), IDP_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(rows[0].client_id, w.client);
+    assert_string_equal(rows[0].client_id, x.w.client);
     assert_string_equal(rows[0].via, "token");
     assert_string_equal(rows[0].claims, "");
     free(rows);
 
     /* once: a second exchange writes nothing, and the checked way calls it a replay and revokes the grant */
-    assert_int_equal(idp_store_code_exchange(s, code, w.client, g.redirect_uri, ch, "", rt2, jti2, 4102444800LL, &out),
-                     IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_refresh_get(s, rt2, &rg, &info), IDP_E_NOT_FOUND);
-    assert_int_equal(idp_store_code_redeem(s, code, w.client, g.redirect_uri, ch, &out, &o), IDP_OK);
+    assert_int_equal(
+        idp_store_code_exchange(s, x.code, x.w.client, x.g.redirect_uri, ch, "", x.rt2, x.jti2, 4102444800LL, &out),
+        IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_access_token_get(s, x.jti2, &info), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_refresh_get(s, x.rt2, &rg, &info), IDP_E_NOT_FOUND);
+    assert_int_equal(idp_store_code_redeem(s, x.code, x.w.client, x.g.redirect_uri, ch, &out, &o), IDP_OK);
     assert_int_equal(o, IDP_CODE_REPLAYED);
     bool live = true;
-    assert_int_equal(idp_store_grant_get(s, g.id, &out, &live), IDP_OK);
+    assert_int_equal(idp_store_grant_get(s, x.g.id, &out, &live), IDP_OK);
     assert_false(live);
-    assert_int_equal(idp_store_access_token_get(s, jti, &info), IDP_OK);
+    assert_int_equal(idp_store_access_token_get(s, x.jti, &info), IDP_OK);
     assert_false(info.active); /* RFC 6749 §4.1.2: with the tokens issued from it */
 }
 
@@ -880,40 +895,30 @@ static long long statements(idp_store_t *s)
 static void usual_redemption_and_refresh_are_one_statement_each(void **state)
 {
     idp_store_t *s = *state;
-    world_t w;
-    world(s, &w);
-    idp_store_grant_t g, out;
-    grant_for(&w, &g);
-    g.offline = true;
-    snprintf(g.subject, sizeof(g.subject), "%.40s-sub", w.resident);
-    unsigned char code[32], rt[32], rt2[32];
-    char jti[64], jti2[64];
-    fresh_hash(code);
-    fresh_hash(rt);
-    fresh_hash(rt2);
-    fresh_id(jti, sizeof(jti), "jti");
-    fresh_id(jti2, sizeof(jti2), "jti");
-    assert_int_equal(idp_store_code_create(s, &g, code, 60, 3600), IDP_OK);
+    exchangeable_t x;
+    exchangeable(s, &x, true);
+    idp_store_grant_t out;
     long long n0 = statements(s);
-    assert_int_equal(
-        idp_store_code_exchange(s, code, w.client, g.redirect_uri, g.code_challenge, "", rt, jti, 4102444800LL, &out),
-        IDP_OK);
-    long long n1 = statements(s);
-    assert_int_equal(idp_store_refresh_exchange(s, rt, w.client, rt2, jti2, g.subject, "openid", 4102444800LL, "name"),
+    assert_int_equal(idp_store_code_exchange(s, x.code, x.w.client, x.g.redirect_uri, x.g.code_challenge, "", x.rt,
+                                             x.jti, 4102444800LL, &out),
                      IDP_OK);
+    long long n1 = statements(s);
+    assert_int_equal(
+        idp_store_refresh_exchange(s, x.rt, x.w.client, x.rt2, x.jti2, x.g.subject, "openid", 4102444800LL, "name"),
+        IDP_OK);
     long long n2 = statements(s);
     if (n0 >= 0) { /* store/pg */
         assert_int_equal(n1 - n0, 1);
         assert_int_equal(n2 - n1, 1);
     }
     idp_store_token_info_t info;
-    assert_int_equal(idp_store_refresh_get(s, rt2, &out, &info), IDP_OK);
+    assert_int_equal(idp_store_refresh_get(s, x.rt2, &out, &info), IDP_OK);
     assert_true(info.active);
-    assert_int_equal(idp_store_access_token_get(s, jti2, &info), IDP_OK);
-    assert_string_equal(info.subject, g.subject);
+    assert_int_equal(idp_store_access_token_get(s, x.jti2, &info), IDP_OK);
+    assert_string_equal(info.subject, x.g.subject);
     idp_store_release_t *rows = NULL;
     size_t n = 0;
-    assert_int_equal(idp_store_releases_list(s, w.resident, 10, &rows, &n), IDP_OK);
+    assert_int_equal(idp_store_releases_list(s, x.w.resident, 10, &rows, &n), IDP_OK);
     assert_int_equal(n, 2); /* the redemption's, and the refresh's naming its claims */
     assert_string_equal(rows[0].claims, "name");
     free(rows);
