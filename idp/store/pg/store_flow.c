@@ -27,7 +27,6 @@ enum {
     F_CODE_TAKE,
     F_GRANT_REVOKE,
     F_REFRESH_TAKE,
-    F_REFRESH_EXCHANGE,
     F_REFRESH_GET,
     F_AT_INSERT,
     F_AT_GET,
@@ -137,20 +136,10 @@ static const idp_pg_stmt_t stmts[IDP_PG_MAX_STMTS] = {
     [F_REFRESH_TAKE] = {"refresh_take",
                         "SELECT g.id, g.client_id = $2, r.used_at IS NOT NULL, " GRANT_LIVE " FROM refresh_tokens r "
                         "JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1::bytea FOR UPDATE OF r"},
-    /* A refresh's rows in one statement (its transaction holds the old token's lock): the old token is spent,
-     * the new one ($2 NULL: none) joins the family, the access token's jti, and the release row ($9 ''). */
-    [F_REFRESH_EXCHANGE] = {"refresh_exchange",
-                            "WITH u AS (UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1::bytea "
-                            "RETURNING grant_id), "
-                            "n AS (INSERT INTO refresh_tokens (token_hash, grant_id) SELECT $2::bytea, grant_id FROM u "
-                            "WHERE $2::bytea IS NOT NULL), "
-                            "a AS (INSERT INTO access_tokens (jti, client_id, subject, scope, expires_at, grant_id) "
-                            "SELECT $3, $4, $5, $6, to_timestamp($7), grant_id FROM u) "
-                            "INSERT INTO releases (resident_id, client_id, via, claims) SELECT g.resident_id, $4, 'token', $8 "
-                            "FROM grants g JOIN u ON g.id = u.grant_id WHERE $8 <> ''"},
-    /* The usual refresh in one statement: F_REFRESH_EXCHANGE's rows, written only if the old token ($1) is
-     * unspent, its client's ($4) and its grant live (RFC 6749 §6), the grant reached by its key as in
-     * F_CODE_EXCHANGE. Nothing spent: idp_pg_refresh_exchange's transaction says why. */
+    /* A refresh's rows in one statement: the old token ($1) is spent, the new one ($2 NULL: none) joins the
+     * family, the access token's jti, and the release row ($8 ''), only if the old token is unspent, its client's
+     * ($4) and its grant live (RFC 6749 §6), the grant reached by its key as in F_CODE_EXCHANGE. Nothing spent:
+     * idp_pg_refresh_exchange's transaction says why. */
     [F_REFRESH_SPEND] = {"refresh_spend",
                          "WITH u AS (UPDATE refresh_tokens r SET used_at = now() FROM grants g "
                          "WHERE g.id = (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1::bytea) "
@@ -594,7 +583,7 @@ idp_err_t idp_pg_refresh_exchange(idp_store_t *s, const unsigned char old_hash[3
     }
     PQclear(r);
     r = NULL;
-    ret = ftx(c, F_REFRESH_EXCHANGE, 8, ev, el, ef, NULL); /* spendable after all: it became so meanwhile */
+    ret = ftx(c, F_REFRESH_SPEND, 8, ev, el, ef, NULL); /* spendable after all (under the lock): spent now */
 Exit:
     PQclear(r);
     return idp_pg_end(s, c, ret);
